@@ -1,0 +1,32 @@
+# fragtrace: the two commands. `make` builds into build/, `make test` builds the tests with
+# AddressSanitizer and UBSan (clang) into build-test/ and runs ctest, `make bench` prints the
+# benchmark figures. Missing Debian packages are installed first when run as root.
+BUILD      ?= build
+TEST_BUILD ?= build-test
+SANITIZE   ?= 1
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps test bench clean format
+
+all: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DFRAGTRACE_TESTS=OFF >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	@scripts/install-deps.sh
+
+test: deps
+	CC=$$(command -v clang || echo cc) cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+		-DFRAGTRACE_SANITIZE=$(if $(filter 1,$(SANITIZE)),ON,OFF) \
+		-DFRAGTRACE_FUZZ=ON >/dev/null
+	cmake --build $(TEST_BUILD) -j $(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: all
+	bench/format/run.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

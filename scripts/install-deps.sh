@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install the Debian packages fragtrace needs to build and test, when they are missing.
+# As root with apt-get: installs them. Otherwise: prints the exact command and fails.
+set -e
+PKGS="cmake make pkg-config libtracefs-dev libtraceevent-dev libtracecmd-dev libzstd-dev \
+libsqlite3-dev clang libclang-rt-14-dev zstd"
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "fragtrace: installing missing packages:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing >/dev/null
+	exit 0
+fi
+echo "fragtrace: missing packages:$missing" >&2
+echo "fragtrace: run: sudo apt-get install -y$missing" >&2
+exit 1

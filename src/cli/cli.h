@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cli.h - what the fragtrace subcommands share: exit codes, option helpers, output helpers.
+ *
+ * Exit codes follow perf and trace-cmd: 0 success, 1 a runtime error (bad file, I/O),
+ * 2 bad usage. Every error is one line on stderr starting with "fragtrace: ".
+ */
+#ifndef FRAGTRACE_CLI_H
+#define FRAGTRACE_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define EXIT_OK 0
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+	void (*usage)(FILE *out);
+};
+
+extern const struct cli_command cmd_info;
+extern const struct cli_command cmd_dump;
+
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "1,234,567" into buf. */
+const char *cli_thousands(char *buf, size_t len, uint64_t v);
+/* "12.3 MB" into buf. */
+const char *cli_bytes(char *buf, size_t len, uint64_t v);
+/* Print s as a JSON string literal. */
+void cli_json_string(FILE *out, const char *s);
+/* Parse seconds ("12.5") into ns; returns 0 or -1. */
+int cli_parse_seconds(const char *s, uint64_t *ns);
+
+#endif

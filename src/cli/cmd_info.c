@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_info.c - `fragtrace info FILE [--json]`: what a trace holds, without decoding events.
+ *
+ * Everything shown comes from the header and the index (or, for a file without an index, from
+ * the reader's scan): host, time span, per-event-type counts, lost events, snapshots, size.
+ */
+#include "cli.h"
+#include "trace.h"
+
+#include <getopt.h>
+#include <string.h>
+
+static void info_usage(FILE *out)
+{
+	fprintf(out, "usage: fragtrace info [--json] FILE\n\n"
+		     "Show a trace's host, time span, event counts per type, lost events,\n"
+		     "snapshots and size.\n\n"
+		     "  -j, --json   print one JSON object instead of text\n"
+		     "  -h, --help   show this help\n");
+}
+
+static double span_s(const struct trace_summary *s)
+{
+	return s->events ? (double)(s->last_ts - s->first_ts) / 1e9 : 0.0;
+}
+
+static double bytes_per_event(const struct trace_summary *s)
+{
+	return s->events ? (double)s->file_bytes / (double)s->events : 0.0;
+}
+
+static void print_json(struct trace_reader *r, const char *path)
+{
+	const struct trace_header *h = trace_reader_header(r);
+	const struct trace_summary *s = trace_reader_summary(r);
+	FILE *o = stdout;
+
+	fputs("{\"file\":", o);
+	cli_json_string(o, path);
+	fprintf(o, ",\"format_version\":\"%u.%u\",\"kernel_release\":", h->format_major,
+		h->format_minor);
+	cli_json_string(o, h->kernel_release);
+	fputs(",\"arch\":", o);
+	cli_json_string(o, h->arch);
+	fputs(",\"trace_clock\":", o);
+	cli_json_string(o, h->trace_clock);
+	fputs(",\"tool_version\":", o);
+	cli_json_string(o, h->tool_version);
+	fprintf(o, ",\"cpu_count\":%u,\"page_size\":%u,\"pageblock_order\":%u,"
+		   "\"time_resolution_ns\":%u,\"clock_offset_ns\":%lld,\"raw_addresses\":%s",
+		h->cpu_count, h->page_size, h->pageblock_order, h->time_resolution_ns,
+		(long long)h->clock_offset_ns, h->raw_addresses ? "true" : "false");
+	fprintf(o, ",\"events\":%llu,\"events_by_type\":{", (unsigned long long)s->events);
+	int first = 1;
+	for (unsigned int t = 1; t < TRACE_LOST; t++) {
+		fprintf(o, "%s\"%s\":%llu", first ? "" : ",", trace_type_name(t),
+			(unsigned long long)s->type_counts[t]);
+		first = 0;
+	}
+	for (size_t i = 0; i < trace_reader_generic_count(r); i++) {
+		uint64_t n;
+		const char *name = trace_reader_generic_name(r, i, &n);
+		fputc(',', o);
+		cli_json_string(o, name);
+		fprintf(o, ":%llu", (unsigned long long)n);
+	}
+	uint64_t unknown = 0;
+	for (size_t i = 0; i < trace_reader_lost_count(r); i++)
+		unknown += trace_reader_lost(r, i)->count == TRACE_LOST_UNKNOWN;
+	fprintf(o, "},\"lost_events\":%llu,\"lost_markers\":%llu,\"lost_unknown_markers\":%llu",
+		(unsigned long long)s->lost_events, (unsigned long long)s->lost_markers,
+		(unsigned long long)unknown);
+	fprintf(o, ",\"first_ts_ns\":%llu,\"last_ts_ns\":%llu,\"duration_s\":%.6f",
+		(unsigned long long)s->first_ts, (unsigned long long)s->last_ts, span_s(s));
+	fprintf(o, ",\"file_bytes\":%llu,\"bytes_per_event\":%.4f,\"chunks\":%zu,\"complete\":%s",
+		(unsigned long long)s->file_bytes, bytes_per_event(s), trace_reader_chunk_count(r),
+		s->complete ? "true" : "false");
+	fputs(",\"snapshots\":[", o);
+	for (size_t i = 0; i < trace_reader_meta_count(r); i++) {
+		if (i)
+			fputc(',', o);
+		cli_json_string(o, trace_reader_meta(r, i)->name);
+	}
+	fputs("],\"warning\":", o);
+	if (trace_reader_warning(r))
+		cli_json_string(o, trace_reader_warning(r));
+	else
+		fputs("null", o);
+	fputs("}\n", o);
+}
+
+static void print_text(struct trace_reader *r, const char *path)
+{
+	const struct trace_header *h = trace_reader_header(r);
+	const struct trace_summary *s = trace_reader_summary(r);
+	char a[64], b[64];
+
+	printf("file:            %s (%s, format %u.%u%s)\n", path,
+	       cli_bytes(a, sizeof(a), s->file_bytes), h->format_major, h->format_minor,
+	       s->complete ? "" : ", no index");
+	printf("host:            Linux %s %s, %u CPUs, page size %u, pageblock order %u\n",
+	       h->kernel_release[0] ? h->kernel_release : "?", h->arch[0] ? h->arch : "?",
+	       h->cpu_count, h->page_size, h->pageblock_order);
+	printf("recorded with:   %s, trace clock %s, timestamps to %u ns%s\n",
+	       h->tool_version[0] ? h->tool_version : "?", h->trace_clock[0] ? h->trace_clock : "?",
+	       h->time_resolution_ns, h->raw_addresses ? ", RAW kernel addresses" : "");
+	printf("time span:       %.6f s (%.6f .. %.6f)\n", span_s(s), (double)s->first_ts / 1e9,
+	       (double)s->last_ts / 1e9);
+	printf("events:          %s in %zu chunks, %.3f bytes/event\n",
+	       cli_thousands(a, sizeof(a), s->events), trace_reader_chunk_count(r),
+	       bytes_per_event(s));
+	for (unsigned int t = 1; t < TRACE_LOST; t++)
+		if (s->type_counts[t])
+			printf("  %-34s %14s\n", trace_type_name(t),
+			       cli_thousands(a, sizeof(a), s->type_counts[t]));
+	for (size_t i = 0; i < trace_reader_generic_count(r); i++) {
+		uint64_t n;
+		const char *name = trace_reader_generic_name(r, i, &n);
+		printf("  %-34s %14s\n", name, cli_thousands(a, sizeof(a), n));
+	}
+	printf("lost events:     %s", cli_thousands(a, sizeof(a), s->lost_events));
+	if (s->lost_markers)
+		printf(" in %s places", cli_thousands(b, sizeof(b), s->lost_markers));
+	printf("\n");
+	for (size_t i = 0; i < trace_reader_lost_count(r) && i < 10; i++) {
+		const struct trace_lost_info *l = trace_reader_lost(r, i);
+		if (l->count == TRACE_LOST_UNKNOWN)
+			printf("  CPU %u at %.6f: an unknown number\n", l->cpu, (double)l->ts / 1e9);
+		else
+			printf("  CPU %u at %.6f: %llu\n", l->cpu, (double)l->ts / 1e9,
+			       (unsigned long long)l->count);
+	}
+	if (trace_reader_lost_count(r) > 10)
+		printf("  ... %zu more\n", trace_reader_lost_count(r) - 10);
+	printf("snapshots:       %s\n", trace_reader_meta_count(r) ? "" : "none");
+	for (size_t i = 0; i < trace_reader_meta_count(r); i++) {
+		const struct trace_meta_info *m = trace_reader_meta(r, i);
+		printf("  %-34s %14s\n", m->name, cli_bytes(a, sizeof(a), m->size));
+	}
+}
+
+static int info_run(int argc, char **argv)
+{
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	int json = 0, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		default:
+			info_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		info_usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	struct trace_reader *r;
+	if (trace_reader_open(path, &r)) {
+		cli_error("%s", trace_reader_error(r));
+		trace_reader_close(r);
+		return EXIT_RUNTIME;
+	}
+	if (trace_reader_warning(r))
+		cli_warning("%s", trace_reader_warning(r));
+	const struct trace_summary *s = trace_reader_summary(r);
+	if (json)
+		print_json(r, path);
+	else
+		print_text(r, path);
+	if (s->lost_markers)
+		cli_warning("%s: the kernel dropped events in %llu places; replay results after "
+			    "those points are less certain (record with a bigger -b or fewer "
+			    "events)", path, (unsigned long long)s->lost_markers);
+	trace_reader_close(r);
+	return EXIT_OK;
+}
+
+const struct cli_command cmd_info = { "info", "show what a trace holds", info_run, info_usage };

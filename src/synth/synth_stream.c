@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * synth_stream.c - the realistic synthetic kmem event stream (see synth_stream.h).
+ *
+ * State: per CPU a PCP stack of free pfns (high 512, batch 63) and a current pid; a buddy
+ * supply that hands out either a consecutive run of fresh pfns or pages drained earlier; live
+ * pages in allocation order; per slab cache a current slab per CPU with a shuffled freelist
+ * and the live objects. Each step picks an action by the baseline's event mix, and the
+ * mechanics produce the zone-locked, PCP-drain and slab-page events that follow from it.
+ *
+ * Invariants: a free names something live (a free with nothing live is skipped); timestamps
+ * come from one clock with exponential gaps, so they never decrease. Deterministic for a seed.
+ */
+#include "synth_stream.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCP_HIGH 512
+#define PCP_BATCH 63
+#define MAX_CPUS 64
+
+/* gfp bits as in include/linux/gfp_types.h of 6.x */
+#define G_MOVABLE 0x08u
+#define G_RECLAIMABLE 0x10u
+#define G_KERNEL 0xcc0u
+#define G_HIGHUSER_MOVABLE 0x140cca
+#define G_COMP 0x40000u
+#define G_NOWARN 0x2000u
+#define G_ACCOUNT 0x400000u
+
+struct synth_cache {
+	const char *name;
+	uint32_t size, order, reclaimable;
+	double weight;          /* share of slab allocations */
+	double free_soon;       /* chance an object is freed right after (names_cache) */
+	const char *sites[3];
+	uint32_t site_ids[3], name_id;
+	/* per cpu: current slab */
+	uint64_t slab_base[MAX_CPUS];
+	uint32_t nobj, next[MAX_CPUS];
+	uint16_t perm[MAX_CPUS][512];
+	uint64_t *live;
+	size_t nlive, cap;
+};
+
+static struct synth_cache cache_proto[] = {
+	{ "names_cache", 4096, 3, 0, 29, 0.97, { "getname_flags+0x2d", "getname_kernel+0x22" } },
+	{ "extent_status", 40, 0, 1, 13, 0.1, { "ext4_es_alloc_extent+0x4a" } },
+	{ "filp", 256, 1, 0, 12, 0.2, { "alloc_empty_file+0x3b" } },
+	{ "lsm_file_cache", 24, 0, 0, 12, 0.2, { "security_file_alloc+0x25" } },
+	{ "buffer_head", 104, 0, 1, 10, 0.05, { "alloc_buffer_head+0x21" } },
+	{ "dentry", 192, 0, 1, 7, 0.02, { "__d_alloc+0x2e", "d_alloc_parallel+0x51" } },
+	{ "lsm_inode_cache", 32, 0, 0, 7, 0.02, { "security_inode_alloc+0x2a" } },
+	{ "ext4_inode_cache", 1184, 3, 1, 7, 0.02, { "ext4_alloc_inode+0x1d" } },
+	{ "bio-184", 184, 0, 0, 2.5, 0.6, { "bio_alloc_bioset+0xd3" } },
+	{ "vm_area_struct", 176, 0, 0, 1.5, 0.3, { "vm_area_alloc+0x1f", "vm_area_dup+0x20" } },
+	{ "anon_vma_chain", 64, 0, 0, 1, 0.3, { "anon_vma_clone+0x5e", "anon_vma_fork+0x61" } },
+	{ "radix_tree_node", 576, 2, 1, 1, 0.1, { "radix_tree_node_alloc+0x8c" } },
+	{ "maple_node", 256, 1, 0, 1, 0.3, { "mas_alloc_nodes+0x11f" } },
+};
+#define NCACHES (sizeof(cache_proto) / sizeof(cache_proto[0]))
+
+struct kmalloc_site {
+	const char *name;
+	uint32_t min, max; /* bytes requested, uniform in [min, max] */
+	double weight;
+	uint32_t id;
+};
+
+static const struct kmalloc_site kmalloc_proto[] = {
+	{ "kvmalloc_node_noprof+0x43", 64, 4096, 3 },    { "__kmalloc_cache_noprof+0x1e", 32, 32, 4 },
+	{ "ext4_htree_store_dirent+0x3c", 56, 300, 2 }, { "seq_open+0x2d", 120, 120, 1 },
+	{ "alloc_pipe_info+0x7e", 1024, 1024, 1 },      { "__alloc_skb+0x8f", 320, 1100, 2 },
+	{ "load_elf_phdrs+0x4c", 504, 504, 0.5 },       { "kstrdup+0x2c", 6, 40, 2 },
+};
+#define NKSITES (sizeof(kmalloc_proto) / sizeof(kmalloc_proto[0]))
+#define NKCLASSES 10 /* kmalloc-8 .. kmalloc-4k */
+
+struct synth_cpu {
+	uint64_t pcp[1024];
+	size_t npcp;
+	int32_t pid;
+};
+
+struct live_page {
+	uint64_t pfn;
+	uint32_t order;
+};
+
+struct synth_stream {
+	struct synth_stream_params p;
+	uint64_t rng;
+	uint64_t npfn, fresh;
+	double now_ns, gap_ns;
+	uint32_t cur_cpu;
+	struct synth_cpu cpu[MAX_CPUS];
+	uint64_t *pool; /* drained pages back in the buddy */
+	size_t npool, pool_cap;
+	struct live_page *live;
+	size_t nlive, live_cap;
+	struct synth_cache caches[NCACHES];
+	struct synth_cache kcaches[NKCLASSES]; /* kmalloc size classes, addresses only */
+	struct kmalloc_site ksites[NKSITES];
+	double cache_weight_total, ksite_weight_total;
+	/* output */
+	struct trace_event *out;
+	size_t nout, cap_out;
+};
+
+static uint64_t rnd(struct synth_stream *s)
+{
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return s->rng * 0x2545F4914F6CDD1Dull;
+}
+
+static double unif(struct synth_stream *s)
+{
+	return (double)(rnd(s) >> 11) / 9007199254740992.0;
+}
+
+static uint64_t below(struct synth_stream *s, uint64_t n)
+{
+	return n ? rnd(s) % n : 0;
+}
+
+static void *push(void *arr, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return arr;
+	*cap = *cap ? *cap * 2 : 1024;
+	void *p = realloc(arr, *cap * elem);
+	if (!p) {
+		fprintf(stderr, "synth_stream: out of memory\n");
+		abort();
+	}
+	return p;
+}
+
+/* Append an event stamped with the current time, CPU and pid. */
+static struct trace_event *emit(struct synth_stream *s, uint16_t type)
+{
+	struct trace_event *ev = &s->out[s->nout++];
+	*ev = (struct trace_event){ .type = type, .cpu = (uint16_t)s->cur_cpu };
+	ev->ts = (uint64_t)s->now_ns;
+	ev->pid = s->cpu[s->cur_cpu].pid;
+	return ev;
+}
+
+/* Pages from the buddy: a consecutive fresh run, or pages drained back earlier. */
+static uint64_t buddy_take(struct synth_stream *s, uint32_t order)
+{
+	if (order == 0 && s->npool && unif(s) < 0.5)
+		return s->pool[--s->npool];
+	uint64_t n = 1ull << order;
+	s->fresh = (s->fresh + n - 1) & ~(n - 1);
+	if (s->fresh + n > s->npfn)
+		s->fresh = 0;
+	uint64_t pfn = s->fresh;
+	s->fresh += n;
+	return pfn;
+}
+
+static void zone_locked(struct synth_stream *s, uint64_t pfn, uint32_t order, int mt, int refill)
+{
+	struct trace_event *ev = emit(s, TRACE_PAGE_ALLOC_ZONE_LOCKED);
+	ev->page = (struct trace_page){ .pfn = pfn, .order = order, .migratetype = mt,
+					.percpu_refill = (uint32_t)refill };
+}
+
+/* rmqueue_bulk(): refill the PCP list with a batch. */
+static void pcp_refill(struct synth_stream *s, int mt)
+{
+	struct synth_cpu *c = &s->cpu[s->cur_cpu];
+	for (int i = 0; i < PCP_BATCH && c->npcp < 1024; i++) {
+		uint64_t pfn = buddy_take(s, 0);
+		zone_locked(s, pfn, 0, mt, 1);
+		c->pcp[c->npcp++] = pfn;
+	}
+	/* the list hands out the last added first: reverse so the run comes out ascending */
+	for (size_t a = c->npcp - PCP_BATCH, b = c->npcp - 1; a < b; a++, b--) {
+		uint64_t t = c->pcp[a];
+		c->pcp[a] = c->pcp[b];
+		c->pcp[b] = t;
+	}
+}
+
+/* free_pcppages_bulk(): drain the coldest pages back to the buddy. */
+static void pcp_drain(struct synth_stream *s)
+{
+	struct synth_cpu *c = &s->cpu[s->cur_cpu];
+	for (int i = 0; i < PCP_BATCH; i++) {
+		uint64_t pfn = c->pcp[i];
+		struct trace_event *ev = emit(s, TRACE_PAGE_PCPU_DRAIN);
+		ev->page = (struct trace_page){ .pfn = pfn, .order = 0, .migratetype = 1 };
+		s->pool = push(s->pool, &s->pool_cap, s->npool, sizeof(*s->pool));
+		s->pool[s->npool++] = pfn;
+	}
+	memmove(c->pcp, c->pcp + PCP_BATCH, (c->npcp - PCP_BATCH) * sizeof(c->pcp[0]));
+	c->npcp -= PCP_BATCH;
+}
+
+static uint64_t page_alloc(struct synth_stream *s, uint32_t order, int mt, uint64_t gfp,
+			   int track)
+{
+	struct synth_cpu *c = &s->cpu[s->cur_cpu];
+	uint64_t pfn;
+	if (order == 0) {
+		if (!c->npcp)
+			pcp_refill(s, mt);
+		pfn = c->pcp[--c->npcp];
+	} else {
+		pfn = buddy_take(s, order);
+		zone_locked(s, pfn, order, mt, 0);
+	}
+	struct trace_event *ev = emit(s, TRACE_PAGE_ALLOC);
+	ev->page = (struct trace_page){ .pfn = pfn, .order = order, .migratetype = mt, .gfp = gfp };
+	if (track) {
+		s->live = push(s->live, &s->live_cap, s->nlive, sizeof(*s->live));
+		s->live[s->nlive++] = (struct live_page){ pfn, order };
+	}
+	return pfn;
+}
+
+static void page_free_one(struct synth_stream *s, size_t i, int batched)
+{
+	struct live_page lp = s->live[i];
+	s->live[i] = s->live[--s->nlive];
+	struct trace_event *ev = emit(s, batched ? TRACE_PAGE_FREE_BATCHED : TRACE_PAGE_FREE);
+	ev->page = (struct trace_page){ .pfn = lp.pfn, .order = batched ? 0 : lp.order };
+	struct synth_cpu *c = &s->cpu[s->cur_cpu];
+	if (lp.order == 0) {
+		c->pcp[c->npcp++] = lp.pfn;
+		if (c->npcp >= PCP_HIGH)
+			pcp_drain(s);
+	}
+}
+
+static void action_page_alloc(struct synth_stream *s)
+{
+	double u = unif(s);
+	uint32_t order = u < 0.95 ? 0 : u < 0.97 ? 1 : u < 0.99 ? 2 : u < 0.998 ? 3 : 9;
+	double m = unif(s);
+	int mt = m < 0.8 ? 1 : m < 0.97 ? 0 : 2;
+	uint64_t gfp = mt == 1 ? G_HIGHUSER_MOVABLE : mt == 2 ? G_KERNEL | G_RECLAIMABLE : G_KERNEL;
+	if (order)
+		gfp |= G_COMP;
+	page_alloc(s, order, mt, gfp, 1);
+}
+
+static void action_page_free(struct synth_stream *s, int batched)
+{
+	if (!s->nlive)
+		return;
+	if (batched) { /* munmap / LRU release: a run of the most recent order-0 pages */
+		int n = 8 + (int)below(s, 24);
+		for (int k = 0; k < n && s->nlive; k++) {
+			size_t i = s->nlive - 1 - below(s, s->nlive < 4 ? s->nlive : 4);
+			if (s->live[i].order)
+				continue;
+			page_free_one(s, i, 1);
+		}
+		return;
+	}
+	size_t i = unif(s) < 0.6 ? s->nlive - 1 - below(s, s->nlive < 64 ? s->nlive : 64)
+				 : below(s, s->nlive);
+	page_free_one(s, i, 0);
+}
+
+/* new_slab(): a slab page for the cache on this CPU, its freelist shuffled. */
+static void slab_new(struct synth_stream *s, struct synth_cache *c, uint32_t cpu)
+{
+	int mt = c->reclaimable ? 2 : 0;
+	uint64_t gfp = G_KERNEL | G_COMP | G_NOWARN | (c->reclaimable ? G_RECLAIMABLE : 0);
+	uint64_t pfn = page_alloc(s, c->order, mt, gfp, 0);
+	c->slab_base[cpu] = pfn << 12;
+	c->nobj = (uint32_t)(((4096ull << c->order) / c->size));
+	if (c->nobj > 512)
+		c->nobj = 512;
+	for (uint32_t i = 0; i < c->nobj; i++)
+		c->perm[cpu][i] = (uint16_t)i;
+	for (uint32_t i = c->nobj - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)below(s, i + 1);
+		uint16_t t = c->perm[cpu][i];
+		c->perm[cpu][i] = c->perm[cpu][j];
+		c->perm[cpu][j] = t;
+	}
+	c->next[cpu] = 0;
+}
+
+static uint64_t slab_obj_alloc(struct synth_stream *s, struct synth_cache *c)
+{
+	uint32_t cpu = s->cur_cpu;
+	if (!c->slab_base[cpu] || c->next[cpu] >= c->nobj)
+		slab_new(s, c, cpu);
+	uint64_t addr = c->slab_base[cpu] + (uint64_t)c->perm[cpu][c->next[cpu]++] * c->size;
+	c->live = push(c->live, &c->cap, c->nlive, sizeof(*c->live));
+	c->live[c->nlive++] = addr;
+	return addr;
+}
+
+static uint64_t slab_obj_pick(struct synth_stream *s, struct synth_cache *c, int recent)
+{
+	size_t i = recent ? c->nlive - 1 : c->nlive - 1 - below(s, c->nlive < 256 ? c->nlive : 256);
+	if (!recent && unif(s) < 0.3)
+		i = below(s, c->nlive);
+	uint64_t addr = c->live[i];
+	c->live[i] = c->live[--c->nlive];
+	return addr;
+}
+
+static struct synth_cache *pick_cache(struct synth_stream *s)
+{
+	double u = unif(s) * s->cache_weight_total;
+	for (size_t i = 0; i < NCACHES; i++) {
+		u -= s->caches[i].weight;
+		if (u <= 0)
+			return &s->caches[i];
+	}
+	return &s->caches[NCACHES - 1];
+}
+
+static void action_slab_alloc(struct synth_stream *s)
+{
+	struct synth_cache *c = pick_cache(s);
+	uint32_t site = c->site_ids[c->sites[1] && unif(s) < 0.3 ? 1 : 0];
+	uint64_t addr = slab_obj_alloc(s, c);
+	struct trace_event *ev = emit(s, TRACE_SLAB_ALLOC);
+	ev->slab = (struct trace_slab){ .addr = addr, .cache = c->name_id, .call_site = site,
+					.bytes_req = c->size, .bytes_alloc = c->size,
+					.gfp = G_KERNEL | (c->reclaimable ? G_RECLAIMABLE : 0),
+					.node = -1 };
+	if (unif(s) < c->free_soon) {
+		ev = emit(s, TRACE_SLAB_FREE);
+		ev->slab = (struct trace_slab){ .addr = slab_obj_pick(s, c, 1), .cache = c->name_id,
+						.call_site = site };
+	}
+}
+
+static void action_slab_free(struct synth_stream *s)
+{
+	struct synth_cache *c = pick_cache(s);
+	if (!c->nlive)
+		return;
+	struct trace_event *ev = emit(s, TRACE_SLAB_FREE);
+	ev->slab = (struct trace_slab){ .addr = slab_obj_pick(s, c, 0), .cache = c->name_id,
+					.call_site = c->site_ids[0] };
+}
+
+static uint32_t kmalloc_class(uint32_t bytes)
+{
+	uint32_t k = 0;
+	while ((8u << k) < bytes && k < NKCLASSES - 1)
+		k++;
+	return k;
+}
+
+static void action_kmalloc(struct synth_stream *s)
+{
+	double u = unif(s) * s->ksite_weight_total;
+	const struct kmalloc_site *ks = &s->ksites[NKSITES - 1];
+	for (size_t i = 0; i < NKSITES; i++) {
+		u -= s->ksites[i].weight;
+		if (u <= 0) {
+			ks = &s->ksites[i];
+			break;
+		}
+	}
+	uint32_t req = ks->min + (uint32_t)below(s, ks->max - ks->min + 1);
+	struct synth_cache *c = &s->kcaches[kmalloc_class(req)];
+	uint64_t addr = slab_obj_alloc(s, c);
+	struct trace_event *ev = emit(s, TRACE_KMALLOC);
+	ev->slab = (struct trace_slab){ .addr = addr, .call_site = ks->id, .bytes_req = req,
+					.bytes_alloc = c->size, .gfp = G_KERNEL | G_ACCOUNT * (req > 1000),
+					.node = -1, .accounted = req > 1000 };
+}
+
+static void action_kfree(struct synth_stream *s)
+{
+	struct synth_cache *c = &s->kcaches[below(s, NKCLASSES)];
+	for (int tries = 0; !c->nlive && tries < NKCLASSES; tries++)
+		c = &s->kcaches[(c - s->kcaches + 1) % NKCLASSES];
+	if (!c->nlive)
+		return;
+	struct trace_event *ev = emit(s, TRACE_KFREE);
+	ev->slab = (struct trace_slab){ .addr = slab_obj_pick(s, c, unif(s) < 0.5),
+					.call_site = s->ksites[c - s->kcaches < 4 ? 7 : 0].id };
+}
+
+struct synth_stream *synth_stream_create(const struct synth_stream_params *p)
+{
+	struct synth_stream *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->p = *p;
+	if (!s->p.cpus || s->p.cpus > MAX_CPUS)
+		s->p.cpus = 2;
+	if (!s->p.mem_bytes)
+		s->p.mem_bytes = 24ull << 30;
+	if (s->p.events_per_sec <= 0)
+		s->p.events_per_sec = 580000;
+	s->rng = p->seed * 0x9E3779B97F4A7C15ull + 0x1234567;
+	s->npfn = s->p.mem_bytes >> 12;
+	s->fresh = s->npfn / 16;
+	s->gap_ns = 1e9 / s->p.events_per_sec;
+	s->now_ns = 1e12;
+	for (uint32_t c = 0; c < s->p.cpus; c++)
+		s->cpu[c].pid = 1000 + (int32_t)c;
+	memcpy(s->caches, cache_proto, sizeof(cache_proto));
+	for (size_t i = 0; i < NCACHES; i++) {
+		struct synth_cache *c = &s->caches[i];
+		c->name_id = p->intern(p->intern_ctx, c->name);
+		for (int k = 0; k < 3 && c->sites[k]; k++)
+			c->site_ids[k] = p->intern(p->intern_ctx, c->sites[k]);
+		s->cache_weight_total += c->weight;
+	}
+	for (uint32_t k = 0; k < NKCLASSES; k++) {
+		s->kcaches[k].size = 8u << k;
+		s->kcaches[k].order = k >= 8 ? 3 : k >= 6 ? 1 : 0;
+	}
+	memcpy(s->ksites, kmalloc_proto, sizeof(kmalloc_proto));
+	for (size_t i = 0; i < NKSITES; i++) {
+		s->ksites[i].id = p->intern(p->intern_ctx, s->ksites[i].name);
+		s->ksite_weight_total += s->ksites[i].weight;
+	}
+	return s;
+}
+
+/* One step: maybe switch CPU or task, advance the clock, do one action. */
+static void step(struct synth_stream *s)
+{
+	if (unif(s) < 0.12) /* CPU 1 does ~84% of the work, as in the baseline */
+		s->cur_cpu = s->p.cpus > 1 && unif(s) < 0.84 ? 1 + (uint32_t)below(s, s->p.cpus - 1)
+							    : 0;
+	if (unif(s) < 0.005)
+		s->cpu[s->cur_cpu].pid = 1000 + (int32_t)below(s, 40);
+	/* exponential gaps, with a slow on/off burst pattern */
+	double burst = fmod(s->now_ns / 1e9, 1.0) < 0.3 ? 0.4 : 1.3;
+	s->now_ns += -log(1.0 - unif(s)) * s->gap_ns * burst;
+
+	double u = unif(s) * 100;
+	if (u < 22)
+		action_slab_alloc(s);
+	else if (u < 34)
+		action_slab_free(s);
+	else if (u < 50)
+		action_page_alloc(s);
+	else if (u < 62)
+		action_page_free(s, 0);
+	else if (u < 64)
+		action_page_free(s, 1);
+	else if (u < 72)
+		action_kmalloc(s);
+	else
+		action_kfree(s);
+}
+
+void synth_stream_next(struct synth_stream *s, struct trace_event *out, size_t n)
+{
+	while (s->nout < n) {
+		if (s->cap_out < s->nout + 4096) { /* one step emits at most ~2100 events */
+			s->cap_out = (s->nout + 4096) * 2;
+			s->out = realloc(s->out, s->cap_out * sizeof(*s->out));
+			if (!s->out) {
+				fprintf(stderr, "synth_stream: out of memory\n");
+				abort();
+			}
+		}
+		step(s);
+	}
+	memcpy(out, s->out, n * sizeof(*out));
+	memmove(s->out, s->out + n, (s->nout - n) * sizeof(*out));
+	s->nout -= n;
+}
+
+void synth_stream_free(struct synth_stream *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < NCACHES; i++)
+		free(s->caches[i].live);
+	for (size_t i = 0; i < NKCLASSES; i++)
+		free(s->kcaches[i].live);
+	free(s->pool);
+	free(s->live);
+	free(s->out);
+	free(s);
+}

@@ -1,0 +1,903 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * trace_reader.c - reads .fgt files: validation, index, metadata, streaming event decode.
+ *
+ * Opening reads the header, then the trailer and the index it points to. When the trailer or
+ * index is missing or unreadable (a recorder killed mid-run, a file cut short), the reader
+ * walks the sections from the start instead and decodes each chunk once to rebuild the index;
+ * the first incomplete section ends the readable part, and trace_reader_warning() says where.
+ *
+ * Events are decoded a batch at a time (TRACE_BATCH_EVENTS) from the current chunk's columns,
+ * so the working set stays in cache whatever the chunk size. Everything read from the file is
+ * distrusted: sizes are bounded before allocation, every section is checksummed (CRC-32C over
+ * the descriptor and the compressed bytes, zstd's own checksum over the content), and every
+ * problem is reported as one line naming the file, the chunk and the byte offset.
+ */
+#include "crc32c.h"
+#include "trace_format.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#define HEADER_RAW_MAX (64u << 20)
+#define INDEX_RAW_MAX (1u << 30)
+#define STRING_ID_LIMIT (1u << 24)
+
+struct section {
+	unsigned int kind;
+	uint64_t offset;        /* of the skippable frame */
+	uint64_t payload_offset; /* of the zstd frame after it */
+	uint64_t payload_bytes, raw_bytes;
+	uint64_t end; /* offset after the payload */
+	uint8_t body[FGT_DESC_MAX];
+	size_t body_len;
+};
+
+struct trace_reader {
+	char *path;
+	int fd;
+	uint64_t file_size;
+	char err[640];
+	char warn[2048];
+
+	struct trace_header hdr;
+	char *event_formats;
+	struct trace_summary sum;
+
+	struct trace_chunk_info *chunks;
+	size_t nchunks, chunks_cap;
+	struct trace_lost_info *lost;
+	size_t nlost, lost_cap;
+	struct trace_meta_info *metas;
+	size_t nmetas, metas_cap;
+	char **strings; /* by id */
+	size_t strings_cap;
+	uint64_t *generic_counts; /* by name id */
+	size_t generic_cap;
+
+	ZSTD_DCtx *dctx;
+	struct fgt_codec codec;
+	struct fgt_buf payload, raw;
+
+	/* the position */
+	size_t loaded;     /* chunk whose columns are in raw, or SIZE_MAX */
+	size_t next_chunk; /* next chunk to load */
+	uint32_t chunk_left;
+	struct varint_cursor cur[FGT_NR_COLUMNS];
+	struct trace_event batch[TRACE_BATCH_EVENTS];
+	size_t batch_len, batch_pos;
+};
+
+static int reader_fail(struct trace_reader *r, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(r->err, sizeof(r->err), "%s: ", r->path);
+	va_start(ap, fmt);
+	vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int chunk_fail(struct trace_reader *r, size_t i, const char *what)
+{
+	char why[sizeof(r->err)]; /* what may point into r->err */
+	snprintf(why, sizeof(why), "%s", what);
+	return reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: %s", i,
+			   (unsigned long long)r->chunks[i].offset, why);
+}
+
+/* The message of the last failure without the "path: " prefix. */
+static const char *last_reason(const struct trace_reader *r)
+{
+	size_t n = strlen(r->path) + 2;
+	return strlen(r->err) >= n ? r->err + n : r->err;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 16;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, n * elem);
+	if (!q)
+		return TRACE_ENOMEM;
+	memset((char *)q + *cap * elem, 0, (n - *cap) * elem);
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+static int read_at(struct trace_reader *r, uint64_t off, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	while (len) {
+		ssize_t n = pread(r->fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return reader_fail(r, TRACE_EIO, "read failed at byte %llu: %s",
+					   (unsigned long long)off, strerror(errno));
+		if (n == 0)
+			return reader_fail(r, TRACE_ETRUNCATED, "file ends at byte %llu",
+					   (unsigned long long)off);
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static const char *kind_name(unsigned int kind)
+{
+	static const char *const names[] = { "?", "header", "metadata", "chunk", "index", "end" };
+	return kind < 6 ? names[kind] : "?";
+}
+
+/*
+ * Read and check the section descriptor at off. TRACE_ETRUNCATED when the file ends inside
+ * the descriptor or its payload, TRACE_EFORMAT when it is not a valid descriptor.
+ */
+static int read_section(struct trace_reader *r, uint64_t off, struct section *s)
+{
+	uint8_t fh[8];
+	if (off + 8 > r->file_size)
+		return reader_fail(r, TRACE_ETRUNCATED, "file ends at byte %llu inside a section "
+				   "frame starting at byte %llu", (unsigned long long)r->file_size,
+				   (unsigned long long)off);
+	int rc = read_at(r, off, fh, 8);
+	if (rc)
+		return rc;
+	uint32_t magic = get_le32(fh), len = get_le32(fh + 4);
+	if ((magic & ~0xfu) != FGT_SKIPPABLE_MAGIC || (magic & 0xf) == 0 || (magic & 0xf) > 5)
+		return reader_fail(r, TRACE_EFORMAT, "no section frame at byte %llu (bad magic)",
+				   (unsigned long long)off);
+	if (len < FGT_DESC_COMMON + 4 || len > FGT_DESC_MAX)
+		return reader_fail(r, TRACE_EFORMAT, "bad section descriptor size %u at byte %llu",
+				   len, (unsigned long long)off);
+	if (off + 8 + len > r->file_size)
+		return reader_fail(r, TRACE_ETRUNCATED, "file ends at byte %llu inside the %s "
+				   "descriptor at byte %llu", (unsigned long long)r->file_size,
+				   kind_name(magic & 0xf), (unsigned long long)off);
+	uint8_t d[FGT_DESC_MAX];
+	if ((rc = read_at(r, off + 8, d, len)))
+		return rc;
+	if (crc32c(0, d, len - 4) != get_le32(d + len - 4))
+		return reader_fail(r, TRACE_EFORMAT, "%s descriptor at byte %llu: checksum mismatch",
+				   kind_name(magic & 0xf), (unsigned long long)off);
+	if (get_le32(d) != FGT_MAGIC || get_le16(d + 4) != (magic & 0xf))
+		return reader_fail(r, TRACE_EFORMAT, "bad section descriptor at byte %llu",
+				   (unsigned long long)off);
+	s->kind = magic & 0xf;
+	s->offset = off;
+	s->payload_offset = off + 8 + len;
+	s->payload_bytes = get_le64(d + 8);
+	s->raw_bytes = get_le64(d + 16);
+	s->body_len = len - FGT_DESC_COMMON - 4;
+	memcpy(s->body, d + FGT_DESC_COMMON, s->body_len);
+	if (s->payload_bytes > r->file_size || s->payload_offset + s->payload_bytes > r->file_size)
+		return reader_fail(r, TRACE_ETRUNCATED, "file ends at byte %llu inside the %s "
+				   "section at byte %llu (it needs %llu bytes)",
+				   (unsigned long long)r->file_size, kind_name(s->kind),
+				   (unsigned long long)off,
+				   (unsigned long long)(s->payload_offset + s->payload_bytes));
+	s->end = s->payload_offset + s->payload_bytes;
+	return 0;
+}
+
+/* Decompress a section's payload into out (exactly raw_bytes, at most limit). */
+static int load_payload(struct trace_reader *r, const struct section *s, uint64_t limit,
+			struct fgt_buf *out, uint32_t expect_crc, int check_crc)
+{
+	if (s->raw_bytes > limit)
+		return reader_fail(r, TRACE_EFORMAT, "%s section at byte %llu claims %llu bytes, "
+				   "over the limit of %llu", kind_name(s->kind),
+				   (unsigned long long)s->offset, (unsigned long long)s->raw_bytes,
+				   (unsigned long long)limit);
+	r->payload.len = 0;
+	if (fgt_buf_reserve(&r->payload, s->payload_bytes) ||
+	    fgt_buf_reserve(out, s->raw_bytes + 1))
+		return reader_fail(r, TRACE_ENOMEM, "out of memory");
+	int rc = read_at(r, s->payload_offset, r->payload.data, s->payload_bytes);
+	if (rc)
+		return rc;
+	if (check_crc && crc32c(0, r->payload.data, s->payload_bytes) != expect_crc)
+		return reader_fail(r, TRACE_EFORMAT, "%s section at byte %llu: checksum mismatch",
+				   kind_name(s->kind), (unsigned long long)s->offset);
+	unsigned long long cs = ZSTD_getFrameContentSize(r->payload.data, s->payload_bytes);
+	if (cs != s->raw_bytes || ZSTD_findFrameCompressedSize(r->payload.data,
+							       s->payload_bytes) != s->payload_bytes)
+		return reader_fail(r, TRACE_EFORMAT, "%s section at byte %llu: bad zstd frame",
+				   kind_name(s->kind), (unsigned long long)s->offset);
+	size_t n = ZSTD_decompressDCtx(r->dctx, out->data, s->raw_bytes + 1, r->payload.data,
+				       s->payload_bytes);
+	if (ZSTD_isError(n) || n != s->raw_bytes)
+		return reader_fail(r, TRACE_EFORMAT, "%s section at byte %llu: %s",
+				   kind_name(s->kind), (unsigned long long)s->offset,
+				   ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong decoded size");
+	out->len = n;
+	return 0;
+}
+
+static void copy_str(char *dst, size_t cap, const uint8_t *p, uint32_t len)
+{
+	size_t n = len < cap - 1 ? len : cap - 1;
+	memcpy(dst, p, n);
+	dst[n] = 0;
+}
+
+static int parse_header(struct trace_reader *r, const struct section *s)
+{
+	if (s->body_len < 4)
+		return reader_fail(r, TRACE_EFORMAT, "header descriptor too short");
+	r->hdr.format_major = get_le16(s->body);
+	r->hdr.format_minor = get_le16(s->body + 2);
+	if (r->hdr.format_major > TRACE_FORMAT_MAJOR)
+		return reader_fail(r, TRACE_EVERSION, "format version %u.%u is newer than this "
+				   "fragtrace reads (%u.x); upgrade fragtrace",
+				   r->hdr.format_major, r->hdr.format_minor, TRACE_FORMAT_MAJOR);
+	struct fgt_buf raw = { 0 };
+	int rc = load_payload(r, s, HEADER_RAW_MAX, &raw, 0, 0);
+	for (size_t off = 0; !rc && off < raw.len;) {
+		if (raw.len - off < 6) {
+			rc = reader_fail(r, TRACE_EFORMAT, "header: truncated field");
+			break;
+		}
+		uint16_t tag = get_le16(raw.data + off);
+		uint32_t len = get_le32(raw.data + off + 2);
+		const uint8_t *v = raw.data + off + 6;
+		if (len > raw.len - off - 6) {
+			rc = reader_fail(r, TRACE_EFORMAT, "header: field %u runs past the end", tag);
+			break;
+		}
+		uint64_t u = len == 8 ? get_le64(v) : 0;
+		switch (tag) {
+		case FGT_TAG_KERNEL_RELEASE:
+			copy_str(r->hdr.kernel_release, sizeof(r->hdr.kernel_release), v, len);
+			break;
+		case FGT_TAG_ARCH:
+			copy_str(r->hdr.arch, sizeof(r->hdr.arch), v, len);
+			break;
+		case FGT_TAG_TRACE_CLOCK:
+			copy_str(r->hdr.trace_clock, sizeof(r->hdr.trace_clock), v, len);
+			break;
+		case FGT_TAG_TOOL_VERSION:
+			copy_str(r->hdr.tool_version, sizeof(r->hdr.tool_version), v, len);
+			break;
+		case FGT_TAG_PAGE_SIZE:
+			r->hdr.page_size = (uint32_t)u;
+			break;
+		case FGT_TAG_PAGEBLOCK_ORDER:
+			r->hdr.pageblock_order = (uint32_t)u;
+			break;
+		case FGT_TAG_CPU_COUNT:
+			r->hdr.cpu_count = (uint32_t)u;
+			break;
+		case FGT_TAG_TIME_RESOLUTION:
+			r->hdr.time_resolution_ns = (uint32_t)u;
+			break;
+		case FGT_TAG_CLOCK_OFFSET:
+			r->hdr.clock_offset_ns = (int64_t)u;
+			break;
+		case FGT_TAG_RAW_ADDRESSES:
+			r->hdr.raw_addresses = (uint32_t)u;
+			break;
+		case FGT_TAG_EVENT_FORMATS:
+			free(r->event_formats);
+			r->event_formats = malloc(len + 1u);
+			if (!r->event_formats) {
+				rc = reader_fail(r, TRACE_ENOMEM, "out of memory");
+				break;
+			}
+			memcpy(r->event_formats, v, len);
+			r->event_formats[len] = 0;
+			r->hdr.event_formats = r->event_formats;
+			r->hdr.event_formats_len = len;
+			break;
+		default: /* a newer minor version's field */
+			break;
+		}
+		off += 6 + (size_t)len;
+	}
+	fgt_buf_free(&raw);
+	if (!rc && r->hdr.time_resolution_ns == 0)
+		rc = reader_fail(r, TRACE_EFORMAT, "header: time resolution missing");
+	return rc;
+}
+
+static int set_string(struct trace_reader *r, uint64_t id, const uint8_t *p, uint64_t len)
+{
+	if (id == 0 || id >= STRING_ID_LIMIT)
+		return TRACE_EFORMAT;
+	if (grow((void **)&r->strings, &r->strings_cap, id + 1, sizeof(char *)))
+		return TRACE_ENOMEM;
+	if (r->strings[id])
+		return 0;
+	char *s = malloc(len + 1);
+	if (!s)
+		return TRACE_ENOMEM;
+	memcpy(s, p, len);
+	s[len] = 0;
+	r->strings[id] = s;
+	return 0;
+}
+
+static int add_chunk(struct trace_reader *r, const struct trace_chunk_info *ci)
+{
+	if (grow((void **)&r->chunks, &r->chunks_cap, r->nchunks + 1, sizeof(*r->chunks)))
+		return reader_fail(r, TRACE_ENOMEM, "out of memory");
+	r->chunks[r->nchunks++] = *ci;
+	return 0;
+}
+
+static int add_lost(struct trace_reader *r, const struct trace_lost_info *l)
+{
+	if (grow((void **)&r->lost, &r->lost_cap, r->nlost + 1, sizeof(*r->lost)))
+		return reader_fail(r, TRACE_ENOMEM, "out of memory");
+	r->lost[r->nlost++] = *l;
+	return 0;
+}
+
+static int add_meta(struct trace_reader *r, const uint8_t *name, size_t len, uint64_t offset,
+		    uint64_t size)
+{
+	if (grow((void **)&r->metas, &r->metas_cap, r->nmetas + 1, sizeof(*r->metas)))
+		return reader_fail(r, TRACE_ENOMEM, "out of memory");
+	char *n = strndup((const char *)name, len);
+	if (!n)
+		return reader_fail(r, TRACE_ENOMEM, "out of memory");
+	r->metas[r->nmetas++] = (struct trace_meta_info){ n, offset, size };
+	return 0;
+}
+
+static int add_generic(struct trace_reader *r, uint64_t name, uint64_t count)
+{
+	if (name >= STRING_ID_LIMIT)
+		return TRACE_EFORMAT;
+	if (grow((void **)&r->generic_counts, &r->generic_cap, name + 1, sizeof(uint64_t)))
+		return reader_fail(r, TRACE_ENOMEM, "out of memory");
+	r->generic_counts[name] += count;
+	return 0;
+}
+
+/* Bound a count read from the file by the bytes left, so it cannot drive a huge loop. */
+static uint64_t get_count(struct varint_cursor *c)
+{
+	uint64_t n = varint_get(c);
+	if (n > (uint64_t)(c->end - c->p))
+		c->bad = 1;
+	return c->bad ? 0 : n;
+}
+
+static int parse_index(struct trace_reader *r, const struct section *s, uint64_t events)
+{
+	struct fgt_buf raw = { 0 };
+	int rc = load_payload(r, s, INDEX_RAW_MAX, &raw, 0, 0);
+	if (rc) {
+		fgt_buf_free(&raw);
+		return rc;
+	}
+	struct varint_cursor c = { raw.data, raw.data + raw.len, 0 };
+	uint64_t n = get_count(&c), expect_event = 0;
+	for (uint64_t i = 0; i < n && !c.bad && !rc; i++) {
+		struct trace_chunk_info ci = { 0 };
+		ci.offset = varint_get(&c);
+		ci.size = varint_get(&c);
+		ci.first_event = varint_get(&c);
+		uint64_t ev = varint_get(&c);
+		ci.first_ts = varint_get(&c);
+		ci.last_ts = ci.first_ts + varint_get(&c);
+		ci.events = (uint32_t)ev;
+		for (int t = 1; t < TRACE_NR_TYPES; t++)
+			ci.type_counts[t] = (uint32_t)varint_get(&c);
+		if (ev > FGT_CHUNK_EVENTS_MAX || ci.first_event != expect_event ||
+		    ci.offset >= s->offset || ci.size > s->offset - ci.offset)
+			c.bad = 1;
+		expect_event += ev;
+		if (!c.bad)
+			rc = add_chunk(r, &ci);
+	}
+	if (expect_event != events)
+		c.bad = 1;
+	n = get_count(&c);
+	for (uint64_t i = 0; i < n && !c.bad && !rc; i++) {
+		struct trace_lost_info l = { 0 };
+		uint64_t cpu = varint_get(&c);
+		l.cpu = (uint16_t)cpu;
+		l.ts = varint_get(&c);
+		l.position = varint_get(&c);
+		l.count = varint_get(&c) - 1;
+		if (cpu > UINT16_MAX)
+			c.bad = 1;
+		else
+			rc = add_lost(r, &l);
+	}
+	n = get_count(&c);
+	for (uint64_t i = 0; i < n && !c.bad && !rc; i++) {
+		uint64_t len = get_count(&c);
+		const uint8_t *name = c.p;
+		c.p += len;
+		uint64_t off = varint_get(&c), size = varint_get(&c);
+		if (len == 0 || len > FGT_META_NAME_MAX || off >= s->offset)
+			c.bad = 1;
+		else
+			rc = add_meta(r, name, len, off, size);
+	}
+	n = get_count(&c);
+	for (uint64_t id = 1; id <= n && !c.bad && !rc; id++) {
+		uint64_t len = get_count(&c);
+		if (!c.bad && set_string(r, id, c.p, len))
+			c.bad = 1;
+		c.p += len;
+	}
+	n = get_count(&c);
+	for (uint64_t i = 0; i < n && !c.bad && !rc; i++) {
+		uint64_t name = varint_get(&c), count = varint_get(&c);
+		if (add_generic(r, name, count))
+			c.bad = 1;
+	}
+	if (!rc && (c.bad || c.p != c.end))
+		rc = reader_fail(r, TRACE_EFORMAT, "index at byte %llu is corrupt",
+				 (unsigned long long)s->offset);
+	fgt_buf_free(&raw);
+	return rc;
+}
+
+/* Forget whatever a failed index parse left behind before scanning. */
+static void reset_tables(struct trace_reader *r)
+{
+	for (size_t i = 0; i < r->nmetas; i++)
+		free((char *)r->metas[i].name);
+	r->nchunks = r->nlost = r->nmetas = 0;
+	if (r->generic_counts)
+		memset(r->generic_counts, 0, r->generic_cap * sizeof(uint64_t));
+}
+
+static int load_index(struct trace_reader *r)
+{
+	struct section end, idx;
+	if (r->file_size < FGT_END_BYTES)
+		return TRACE_EFORMAT;
+	int rc = read_section(r, r->file_size - FGT_END_BYTES, &end);
+	if (rc || end.kind != FGT_SECTION_END || end.body_len != 24)
+		return TRACE_EFORMAT;
+	uint64_t index_offset = get_le64(end.body), events = get_le64(end.body + 8);
+	if (index_offset >= end.offset || (rc = read_section(r, index_offset, &idx)) ||
+	    idx.kind != FGT_SECTION_INDEX || idx.end != end.offset)
+		return TRACE_EFORMAT;
+	rc = parse_index(r, &idx, events);
+	if (rc == 0 && r->nchunks != get_le64(end.body + 16))
+		rc = TRACE_EFORMAT;
+	return rc;
+}
+
+static int load_chunk(struct trace_reader *r, size_t i);
+static int decode_batch(struct trace_reader *r);
+
+/* Rebuild the index by walking sections; stops at the first incomplete one. */
+static int scan_sections(struct trace_reader *r, uint64_t off)
+{
+	uint64_t events = 0;
+	int rc;
+
+	reset_tables(r);
+	while (off < r->file_size) {
+		struct section s;
+		rc = read_section(r, off, &s);
+		if (rc == TRACE_ETRUNCATED) {
+			snprintf(r->warn, sizeof(r->warn),
+				 "%s: truncated: %s; %llu events in %zu complete chunks are "
+				 "readable (up to byte %llu)",
+				 r->path, last_reason(r), (unsigned long long)events, r->nchunks,
+				 (unsigned long long)off);
+			r->err[0] = 0;
+			break;
+		}
+		if (rc)
+			return rc;
+		if (s.kind == FGT_SECTION_CHUNK) {
+			if (s.body_len != 40 || get_le64(s.body) != r->nchunks ||
+			    get_le64(s.body + 8) != events)
+				return reader_fail(r, TRACE_EFORMAT, "chunk descriptor at byte %llu "
+						   "is out of sequence", (unsigned long long)off);
+			struct trace_chunk_info ci = { .offset = off,
+						       .size = s.end - off,
+						       .first_event = events,
+						       .events = get_le32(s.body + 16),
+						       .first_ts = get_le64(s.body + 20),
+						       .last_ts = get_le64(s.body + 28) };
+			if ((rc = add_chunk(r, &ci)))
+				return rc;
+			events += ci.events;
+		} else if (s.kind == FGT_SECTION_META) {
+			uint16_t len = s.body_len >= 2 ? get_le16(s.body) : 0;
+			if (len == 0 || len + 2u != s.body_len)
+				return reader_fail(r, TRACE_EFORMAT, "bad metadata descriptor at "
+						   "byte %llu", (unsigned long long)off);
+			if ((rc = add_meta(r, s.body + 2, len, off, s.raw_bytes)))
+				return rc;
+		} else if (s.kind == FGT_SECTION_HEADER) {
+			return reader_fail(r, TRACE_EFORMAT, "second header at byte %llu",
+					   (unsigned long long)off);
+		}
+		off = s.end;
+	}
+	r->sum.readable_bytes = off;
+	if (!r->warn[0])
+		snprintf(r->warn, sizeof(r->warn), "%s: no index (the recorder did not finish); "
+			 "all %zu chunks were scanned", r->path, r->nchunks);
+
+	/* Decode every chunk once for type counts, lost markers and generic names. */
+	for (size_t i = 0; i < r->nchunks; i++) {
+		if ((rc = load_chunk(r, i)))
+			return rc;
+		while (r->chunk_left) {
+			if ((rc = decode_batch(r)) < 0)
+				return rc;
+			for (size_t k = 0; k < r->batch_len; k++) {
+				const struct trace_event *ev = &r->batch[k];
+				r->chunks[i].type_counts[ev->type]++;
+				if (ev->type == TRACE_LOST) {
+					struct trace_lost_info l = {
+						ev->cpu, ev->ts, r->chunks[i].first_event + k, ev->lost.count
+					};
+					if ((rc = add_lost(r, &l)))
+						return rc;
+				} else if (ev->type == TRACE_GENERIC &&
+					   (rc = add_generic(r, ev->generic.name, 1))) {
+					return rc;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+static void summarise(struct trace_reader *r)
+{
+	struct trace_summary *s = &r->sum;
+	s->file_bytes = r->file_size;
+	for (size_t i = 0; i < r->nchunks; i++) {
+		const struct trace_chunk_info *c = &r->chunks[i];
+		if (i == 0 || c->first_ts < s->first_ts)
+			s->first_ts = c->first_ts;
+		if (c->last_ts > s->last_ts)
+			s->last_ts = c->last_ts;
+		s->events += c->events;
+		for (int t = 0; t < TRACE_NR_TYPES; t++)
+			s->type_counts[t] += c->type_counts[t];
+	}
+	for (size_t i = 0; i < r->nlost; i++) {
+		s->lost_markers++;
+		if (r->lost[i].count != TRACE_LOST_UNKNOWN)
+			s->lost_events += r->lost[i].count;
+	}
+}
+
+int trace_reader_open(const char *path, struct trace_reader **out)
+{
+	struct trace_reader *r = calloc(1, sizeof(*r));
+	*out = r;
+	if (!r)
+		return TRACE_ENOMEM;
+	r->fd = -1;
+	r->loaded = SIZE_MAX;
+	r->path = strdup(path);
+	r->dctx = ZSTD_createDCtx();
+	if (!r->path || !r->dctx)
+		return reader_fail(r, TRACE_ENOMEM, "out of memory");
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (r->fd < 0 || fstat(r->fd, &st))
+		return reader_fail(r, TRACE_EIO, "cannot open: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return reader_fail(r, TRACE_EIO, "not a regular file");
+	r->file_size = (uint64_t)st.st_size;
+	if (r->file_size == 0)
+		return reader_fail(r, TRACE_EFORMAT, "empty file (0 bytes): not a fragtrace trace");
+
+	struct section h;
+	int rc = read_section(r, 0, &h);
+	if (rc == TRACE_EFORMAT || (!rc && h.kind != FGT_SECTION_HEADER))
+		return reader_fail(r, TRACE_EFORMAT, "not a fragtrace trace (bad magic at byte 0)");
+	if (rc)
+		return rc;
+	if ((rc = parse_header(r, &h)))
+		return rc;
+	if (fgt_codec_init(&r->codec, r->hdr.time_resolution_ns))
+		return reader_fail(r, TRACE_ENOMEM, "out of memory");
+
+	rc = load_index(r);
+	r->sum.complete = rc == 0;
+	r->sum.readable_bytes = r->file_size;
+	if (rc == TRACE_ENOMEM)
+		return reader_fail(r, rc, "out of memory");
+	r->err[0] = 0;
+	if (rc && (rc = scan_sections(r, h.end)))
+		return rc;
+	summarise(r);
+	r->loaded = SIZE_MAX;
+	r->next_chunk = 0;
+	r->chunk_left = 0;
+	r->batch_len = r->batch_pos = 0;
+	return 0;
+}
+
+void trace_reader_close(struct trace_reader *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	ZSTD_freeDCtx(r->dctx);
+	fgt_codec_free(&r->codec);
+	fgt_buf_free(&r->payload);
+	fgt_buf_free(&r->raw);
+	for (size_t i = 0; i < r->strings_cap; i++)
+		free(r->strings[i]);
+	for (size_t i = 0; i < r->nmetas; i++)
+		free((char *)r->metas[i].name);
+	free(r->strings);
+	free(r->chunks);
+	free(r->lost);
+	free(r->metas);
+	free(r->generic_counts);
+	free(r->event_formats);
+	free(r->path);
+	free(r);
+}
+
+/* Read, check and decompress chunk i; set up the column cursors. */
+static int load_chunk(struct trace_reader *r, size_t i)
+{
+	struct section s;
+	const struct trace_chunk_info *ci = &r->chunks[i];
+	int rc = read_section(r, ci->offset, &s);
+	if (rc == TRACE_ETRUNCATED || rc == TRACE_EFORMAT)
+		return chunk_fail(r, i, last_reason(r));
+	if (rc)
+		return rc;
+	if (s.kind != FGT_SECTION_CHUNK || s.body_len != 40 || get_le64(s.body) != i ||
+	    get_le32(s.body + 16) != ci->events || s.end - s.offset != ci->size)
+		return chunk_fail(r, i, "descriptor disagrees with the index");
+	if ((rc = load_payload(r, &s, FGT_CHUNK_RAW_MAX, &r->raw, get_le32(s.body + 36), 1)))
+		return rc == TRACE_ENOMEM ? rc : chunk_fail(r, i, last_reason(r));
+
+	struct varint_cursor c = { r->raw.data, r->raw.data + r->raw.len, 0 };
+	if (varint_get(&c) != ci->events)
+		return chunk_fail(r, i, "event count disagrees with its descriptor");
+	uint64_t nstr = get_count(&c);
+	for (uint64_t k = 0; k < nstr && !c.bad; k++) {
+		uint64_t id = varint_get(&c), len = get_count(&c);
+		if (c.bad)
+			break;
+		rc = set_string(r, id, c.p, len);
+		if (rc == TRACE_ENOMEM)
+			return reader_fail(r, rc, "out of memory");
+		if (rc)
+			return chunk_fail(r, i, "bad string id");
+		c.p += len;
+	}
+	if (c.bad || varint_get(&c) != FGT_NR_COLUMNS)
+		return chunk_fail(r, i, "bad chunk prefix");
+	uint64_t lens[FGT_NR_COLUMNS], total = 0;
+	for (int k = 0; k < FGT_NR_COLUMNS; k++) {
+		lens[k] = varint_get(&c);
+		total += lens[k];
+		if (lens[k] > r->raw.len)
+			c.bad = 1;
+	}
+	if (c.bad || total != (uint64_t)(c.end - c.p))
+		return chunk_fail(r, i, "column lengths disagree with the chunk size");
+	const uint8_t *p = c.p;
+	for (int k = 0; k < FGT_NR_COLUMNS; k++) {
+		r->cur[k] = (struct varint_cursor){ p, p + lens[k], 0 };
+		p += lens[k];
+	}
+	fgt_codec_begin_chunk(&r->codec);
+	r->loaded = i;
+	r->next_chunk = i + 1;
+	r->chunk_left = ci->events;
+	return 0;
+}
+
+/* Decode the next batch of the loaded chunk into r->batch. */
+static int decode_batch(struct trace_reader *r)
+{
+	size_t n = r->chunk_left < TRACE_BATCH_EVENTS ? r->chunk_left : TRACE_BATCH_EVENTS;
+	const char *what = "corrupt event columns";
+	int rc = fgt_decode_events(&r->codec, r->cur, r->batch, n, &what);
+	if (rc == TRACE_ENOMEM)
+		return reader_fail(r, rc, "out of memory");
+	for (int k = 0; !rc && k < FGT_NR_COLUMNS; k++)
+		if (r->cur[k].bad)
+			rc = TRACE_EFORMAT;
+	r->chunk_left -= (uint32_t)n;
+	for (int k = 0; !rc && !r->chunk_left && k < FGT_NR_COLUMNS; k++)
+		if (r->cur[k].p != r->cur[k].end) {
+			what = "event columns hold extra bytes";
+			rc = TRACE_EFORMAT;
+		}
+	if (rc) {
+		r->chunk_left = 0;
+		r->batch_len = r->batch_pos = 0;
+		return chunk_fail(r, r->loaded, what);
+	}
+	r->batch_len = n;
+	r->batch_pos = 0;
+	return (int)n;
+}
+
+static int fill_batch(struct trace_reader *r)
+{
+	while (!r->chunk_left) {
+		if (r->next_chunk >= r->nchunks)
+			return 0;
+		int rc = load_chunk(r, r->next_chunk);
+		if (rc)
+			return rc;
+	}
+	return decode_batch(r);
+}
+
+int trace_reader_next_batch(struct trace_reader *r, const struct trace_event **events)
+{
+	if (r->batch_pos >= r->batch_len) {
+		int rc = fill_batch(r);
+		if (rc <= 0)
+			return rc;
+	}
+	*events = r->batch + r->batch_pos;
+	int n = (int)(r->batch_len - r->batch_pos);
+	r->batch_pos = r->batch_len;
+	return n;
+}
+
+int trace_reader_next(struct trace_reader *r, struct trace_event *ev)
+{
+	if (r->batch_pos >= r->batch_len) {
+		int rc = fill_batch(r);
+		if (rc <= 0)
+			return rc;
+	}
+	*ev = r->batch[r->batch_pos++];
+	return 1;
+}
+
+int trace_reader_seek(struct trace_reader *r, uint64_t t)
+{
+	size_t lo = 0, hi = r->nchunks;
+	while (lo < hi) { /* first chunk whose last_ts >= t */
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->chunks[mid].last_ts < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	r->next_chunk = lo;
+	r->chunk_left = 0;
+	r->batch_len = r->batch_pos = 0;
+	for (;;) {
+		int rc = fill_batch(r);
+		if (rc <= 0)
+			return rc;
+		while (r->batch_pos < r->batch_len && r->batch[r->batch_pos].ts < t)
+			r->batch_pos++;
+		if (r->batch_pos < r->batch_len)
+			return 0;
+	}
+}
+
+int trace_reader_meta_load(struct trace_reader *r, size_t i, void **data, size_t *len)
+{
+	if (i >= r->nmetas)
+		return TRACE_EINVAL;
+	const struct trace_meta_info *m = &r->metas[i];
+	struct section s;
+	int rc = read_section(r, m->offset, &s);
+	if (rc)
+		return rc;
+	size_t nlen = strlen(m->name);
+	if (s.kind != FGT_SECTION_META || s.body_len != nlen + 2 ||
+	    memcmp(s.body + 2, m->name, nlen))
+		return reader_fail(r, TRACE_EFORMAT, "metadata '%s' at byte %llu: descriptor "
+				   "disagrees with the index", m->name,
+				   (unsigned long long)m->offset);
+	/* zstd cannot expand a frame more than ~32k-fold; a larger claim is corrupt. */
+	uint64_t limit = s.payload_bytes * 32768 + 4096;
+	struct fgt_buf out = { 0 };
+	rc = load_payload(r, &s, limit < FGT_META_RAW_MAX ? limit : FGT_META_RAW_MAX, &out, 0, 0);
+	if (rc) {
+		fgt_buf_free(&out);
+		return rc;
+	}
+	*data = out.data;
+	*len = out.len;
+	return 0;
+}
+
+const char *trace_reader_error(const struct trace_reader *r)
+{
+	if (!r)
+		return "out of memory";
+	return r->err[0] ? r->err : NULL;
+}
+
+const char *trace_reader_warning(const struct trace_reader *r)
+{
+	return r->warn[0] ? r->warn : NULL;
+}
+
+const struct trace_header *trace_reader_header(const struct trace_reader *r)
+{
+	return &r->hdr;
+}
+
+const struct trace_summary *trace_reader_summary(const struct trace_reader *r)
+{
+	return &r->sum;
+}
+
+size_t trace_reader_chunk_count(const struct trace_reader *r)
+{
+	return r->nchunks;
+}
+
+const struct trace_chunk_info *trace_reader_chunk(const struct trace_reader *r, size_t i)
+{
+	return i < r->nchunks ? &r->chunks[i] : NULL;
+}
+
+size_t trace_reader_lost_count(const struct trace_reader *r)
+{
+	return r->nlost;
+}
+
+const struct trace_lost_info *trace_reader_lost(const struct trace_reader *r, size_t i)
+{
+	return i < r->nlost ? &r->lost[i] : NULL;
+}
+
+size_t trace_reader_meta_count(const struct trace_reader *r)
+{
+	return r->nmetas;
+}
+
+const struct trace_meta_info *trace_reader_meta(const struct trace_reader *r, size_t i)
+{
+	return i < r->nmetas ? &r->metas[i] : NULL;
+}
+
+size_t trace_reader_generic_count(const struct trace_reader *r)
+{
+	size_t n = 0;
+	for (size_t id = 0; id < r->generic_cap; id++)
+		n += r->generic_counts[id] != 0;
+	return n;
+}
+
+const char *trace_reader_generic_name(const struct trace_reader *r, size_t i, uint64_t *count)
+{
+	for (size_t id = 0; id < r->generic_cap; id++) {
+		if (!r->generic_counts[id])
+			continue;
+		if (i-- == 0) {
+			*count = r->generic_counts[id];
+			const char *s = trace_reader_string(r, (uint32_t)id);
+			return s ? s : "?";
+		}
+	}
+	return NULL;
+}
+
+const char *trace_reader_string(const struct trace_reader *r, uint32_t id)
+{
+	return id < r->strings_cap ? r->strings[id] : NULL;
+}
