@@ -180,7 +180,9 @@ int main(int argc, char **argv)
 				  .time_resolution_ns = 1000 };
 	snprintf(h.trace_clock, sizeof(h.trace_clock), "local");
 	struct trace_writer *w;
-	if (trace_writer_open(path, &h, NULL, &w)) {
+	struct trace_writer_options wo = { .compression_level = getenv("FGT_LEVEL") ?
+								 atoi(getenv("FGT_LEVEL")) : 0 };
+	if (trace_writer_open(path, &h, &wo, &w)) {
 		fprintf(stderr, "bench_format: %s\n", trace_writer_error(w));
 		return 1;
 	}
@@ -194,14 +196,8 @@ int main(int argc, char **argv)
 
 	/* raw ring-buffer layout, per CPU, then trace-cmd's compression */
 	struct raw_cpu cpus[2] = { { 0 } };
-	const char *names[64] = { 0 };
-	struct trace_reader *names_r = NULL;
-	(void)names_r;
 	for (size_t i = 0; i < n; i++) {
 		const struct trace_event *ev = &evs[i];
-		uint32_t cid = ev->slab.cache < 64 ? ev->slab.cache : 0;
-		if (!names[cid])
-			names[cid] = "kmalloc-64";
 		raw_add(&cpus[ev->cpu & 1], ev, "dentry_cache", 0xffffffff81000000ull +
 			(uint64_t)ev->slab.call_site * 0x1d3f);
 	}

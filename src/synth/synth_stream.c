@@ -21,6 +21,8 @@
 #define PCP_HIGH 512
 #define PCP_BATCH 63
 #define MAX_CPUS 64
+#define PHASE_LENGTH 200 /* scripts per phase, on average */
+#define PHASE_NOISE 0.1  /* share of scripts that are background noise */
 
 /* gfp bits as in include/linux/gfp_types.h of 6.x */
 #define G_MOVABLE 0x08u
@@ -62,6 +64,8 @@ static struct synth_cache cache_proto[] = {
 	{ "maple_node", 256, 1, 0, 1, 0.3, { "mas_alloc_nodes+0x11f" } },
 };
 #define NCACHES (sizeof(cache_proto) / sizeof(cache_proto[0]))
+enum { C_NAMES, C_ES, C_FILP, C_LSM_FILE, C_BH, C_DENTRY, C_LSM_INODE, C_EXT4_INODE, C_BIO,
+       C_VMA, C_AVC, C_RADIX, C_MAPLE };
 
 struct kmalloc_site {
 	const char *name;
@@ -83,6 +87,10 @@ struct synth_cpu {
 	uint64_t pcp[1024];
 	size_t npcp;
 	int32_t pid;
+};
+
+struct synth_file {
+	uint64_t dentry, inode, lsm_inode, es, bh, page;
 };
 
 struct live_page {
@@ -108,6 +116,10 @@ struct synth_stream {
 	/* output */
 	struct trace_event *out;
 	size_t nout, cap_out;
+	/* files created and not yet unlinked, oldest first (the baseline's files phase) */
+	struct synth_file *files;
+	size_t files_head, files_tail, files_cap;
+	double phase; /* the script the current phase repeats, as a point in the mix */
 };
 
 static uint64_t rnd(struct synth_stream *s)
@@ -226,51 +238,6 @@ static uint64_t page_alloc(struct synth_stream *s, uint32_t order, int mt, uint6
 	return pfn;
 }
 
-static void page_free_one(struct synth_stream *s, size_t i, int batched)
-{
-	struct live_page lp = s->live[i];
-	s->live[i] = s->live[--s->nlive];
-	struct trace_event *ev = emit(s, batched ? TRACE_PAGE_FREE_BATCHED : TRACE_PAGE_FREE);
-	ev->page = (struct trace_page){ .pfn = lp.pfn, .order = batched ? 0 : lp.order };
-	struct synth_cpu *c = &s->cpu[s->cur_cpu];
-	if (lp.order == 0) {
-		c->pcp[c->npcp++] = lp.pfn;
-		if (c->npcp >= PCP_HIGH)
-			pcp_drain(s);
-	}
-}
-
-static void action_page_alloc(struct synth_stream *s)
-{
-	double u = unif(s);
-	uint32_t order = u < 0.95 ? 0 : u < 0.97 ? 1 : u < 0.99 ? 2 : u < 0.998 ? 3 : 9;
-	double m = unif(s);
-	int mt = m < 0.8 ? 1 : m < 0.97 ? 0 : 2;
-	uint64_t gfp = mt == 1 ? G_HIGHUSER_MOVABLE : mt == 2 ? G_KERNEL | G_RECLAIMABLE : G_KERNEL;
-	if (order)
-		gfp |= G_COMP;
-	page_alloc(s, order, mt, gfp, 1);
-}
-
-static void action_page_free(struct synth_stream *s, int batched)
-{
-	if (!s->nlive)
-		return;
-	if (batched) { /* munmap / LRU release: a run of the most recent order-0 pages */
-		int n = 8 + (int)below(s, 24);
-		for (int k = 0; k < n && s->nlive; k++) {
-			size_t i = s->nlive - 1 - below(s, s->nlive < 4 ? s->nlive : 4);
-			if (s->live[i].order)
-				continue;
-			page_free_one(s, i, 1);
-		}
-		return;
-	}
-	size_t i = unif(s) < 0.6 ? s->nlive - 1 - below(s, s->nlive < 64 ? s->nlive : 64)
-				 : below(s, s->nlive);
-	page_free_one(s, i, 0);
-}
-
 /* new_slab(): a slab page for the cache on this CPU, its freelist shuffled. */
 static void slab_new(struct synth_stream *s, struct synth_cache *c, uint32_t cpu)
 {
@@ -292,63 +259,42 @@ static void slab_new(struct synth_stream *s, struct synth_cache *c, uint32_t cpu
 	c->next[cpu] = 0;
 }
 
-static uint64_t slab_obj_alloc(struct synth_stream *s, struct synth_cache *c)
+/* Next object of the cache's current slab on this CPU (a fresh slab when it is used up). */
+static uint64_t slab_obj_new(struct synth_stream *s, struct synth_cache *c)
 {
 	uint32_t cpu = s->cur_cpu;
 	if (!c->slab_base[cpu] || c->next[cpu] >= c->nobj)
 		slab_new(s, c, cpu);
-	uint64_t addr = c->slab_base[cpu] + (uint64_t)c->perm[cpu][c->next[cpu]++] * c->size;
-	c->live = push(c->live, &c->cap, c->nlive, sizeof(*c->live));
-	c->live[c->nlive++] = addr;
-	return addr;
+	return c->slab_base[cpu] + (uint64_t)c->perm[cpu][c->next[cpu]++] * c->size;
 }
 
-static uint64_t slab_obj_pick(struct synth_stream *s, struct synth_cache *c, int recent)
+/* Time passes inside a syscall: a fraction of a microsecond per event. */
+static void tick(struct synth_stream *s)
 {
-	size_t i = recent ? c->nlive - 1 : c->nlive - 1 - below(s, c->nlive < 256 ? c->nlive : 256);
-	if (!recent && unif(s) < 0.3)
-		i = below(s, c->nlive);
-	uint64_t addr = c->live[i];
-	c->live[i] = c->live[--c->nlive];
-	return addr;
+	s->now_ns += s->gap_ns * (0.25 + 0.5 * unif(s));
 }
 
-static struct synth_cache *pick_cache(struct synth_stream *s)
+static uint64_t ev_slab_alloc(struct synth_stream *s, int ci, int site)
 {
-	double u = unif(s) * s->cache_weight_total;
-	for (size_t i = 0; i < NCACHES; i++) {
-		u -= s->caches[i].weight;
-		if (u <= 0)
-			return &s->caches[i];
-	}
-	return &s->caches[NCACHES - 1];
-}
-
-static void action_slab_alloc(struct synth_stream *s)
-{
-	struct synth_cache *c = pick_cache(s);
-	uint32_t site = c->site_ids[c->sites[1] && unif(s) < 0.3 ? 1 : 0];
-	uint64_t addr = slab_obj_alloc(s, c);
+	struct synth_cache *c = &s->caches[ci];
+	uint64_t addr = slab_obj_new(s, c);
 	struct trace_event *ev = emit(s, TRACE_SLAB_ALLOC);
-	ev->slab = (struct trace_slab){ .addr = addr, .cache = c->name_id, .call_site = site,
-					.bytes_req = c->size, .bytes_alloc = c->size,
+	ev->slab = (struct trace_slab){ .addr = addr, .cache = c->name_id,
+					.call_site = c->site_ids[site], .bytes_req = c->size,
+					.bytes_alloc = c->size,
 					.gfp = G_KERNEL | (c->reclaimable ? G_RECLAIMABLE : 0),
 					.node = -1 };
-	if (unif(s) < c->free_soon) {
-		ev = emit(s, TRACE_SLAB_FREE);
-		ev->slab = (struct trace_slab){ .addr = slab_obj_pick(s, c, 1), .cache = c->name_id,
-						.call_site = site };
-	}
+	tick(s);
+	return addr;
 }
 
-static void action_slab_free(struct synth_stream *s)
+static void ev_slab_free(struct synth_stream *s, int ci, uint64_t addr)
 {
-	struct synth_cache *c = pick_cache(s);
-	if (!c->nlive)
-		return;
+	struct synth_cache *c = &s->caches[ci];
 	struct trace_event *ev = emit(s, TRACE_SLAB_FREE);
-	ev->slab = (struct trace_slab){ .addr = slab_obj_pick(s, c, 0), .cache = c->name_id,
+	ev->slab = (struct trace_slab){ .addr = addr, .cache = c->name_id,
 					.call_site = c->site_ids[0] };
+	tick(s);
 }
 
 static uint32_t kmalloc_class(uint32_t bytes)
@@ -359,36 +305,155 @@ static uint32_t kmalloc_class(uint32_t bytes)
 	return k;
 }
 
-static void action_kmalloc(struct synth_stream *s)
+static uint64_t ev_kmalloc(struct synth_stream *s, int site)
 {
-	double u = unif(s) * s->ksite_weight_total;
-	const struct kmalloc_site *ks = &s->ksites[NKSITES - 1];
-	for (size_t i = 0; i < NKSITES; i++) {
-		u -= s->ksites[i].weight;
-		if (u <= 0) {
-			ks = &s->ksites[i];
-			break;
-		}
-	}
+	const struct kmalloc_site *ks = &s->ksites[site];
 	uint32_t req = ks->min + (uint32_t)below(s, ks->max - ks->min + 1);
 	struct synth_cache *c = &s->kcaches[kmalloc_class(req)];
-	uint64_t addr = slab_obj_alloc(s, c);
+	uint64_t addr = slab_obj_new(s, c);
 	struct trace_event *ev = emit(s, TRACE_KMALLOC);
 	ev->slab = (struct trace_slab){ .addr = addr, .call_site = ks->id, .bytes_req = req,
-					.bytes_alloc = c->size, .gfp = G_KERNEL | G_ACCOUNT * (req > 1000),
-					.node = -1, .accounted = req > 1000 };
+					.bytes_alloc = c->size,
+					.gfp = G_KERNEL | G_ACCOUNT * (req > 1000), .node = -1,
+					.accounted = req > 1000 };
+	tick(s);
+	return addr;
 }
 
-static void action_kfree(struct synth_stream *s)
+static void ev_kfree(struct synth_stream *s, uint64_t addr, int site)
 {
-	struct synth_cache *c = &s->kcaches[below(s, NKCLASSES)];
-	for (int tries = 0; !c->nlive && tries < NKCLASSES; tries++)
-		c = &s->kcaches[(c - s->kcaches + 1) % NKCLASSES];
-	if (!c->nlive)
-		return;
 	struct trace_event *ev = emit(s, TRACE_KFREE);
-	ev->slab = (struct trace_slab){ .addr = slab_obj_pick(s, c, unif(s) < 0.5),
-					.call_site = s->ksites[c - s->kcaches < 4 ? 7 : 0].id };
+	ev->slab = (struct trace_slab){ .addr = addr, .call_site = s->ksites[site].id };
+	tick(s);
+}
+
+static uint64_t ev_page_alloc(struct synth_stream *s, uint32_t order, int mt, uint64_t gfp)
+{
+	uint64_t pfn = page_alloc(s, order, mt, gfp, 0);
+	tick(s);
+	return pfn;
+}
+
+static void ev_page_free(struct synth_stream *s, uint64_t pfn, int batched)
+{
+	struct trace_event *ev = emit(s, batched ? TRACE_PAGE_FREE_BATCHED : TRACE_PAGE_FREE);
+	ev->page = (struct trace_page){ .pfn = pfn };
+	struct synth_cpu *c = &s->cpu[s->cur_cpu];
+	c->pcp[c->npcp++] = pfn;
+	if (c->npcp >= PCP_HIGH)
+		pcp_drain(s);
+	tick(s);
+}
+
+/* getname() and putname(): every path lookup. */
+static void script_lookup(struct synth_stream *s)
+{
+	uint64_t n = ev_slab_alloc(s, C_NAMES, 0);
+	ev_slab_free(s, C_NAMES, n);
+}
+
+/* open(O_CREAT) + write 512 bytes + close: the baseline's files phase, first pass. */
+static void script_create(struct synth_stream *s)
+{
+	struct synth_file f;
+	uint64_t n = ev_slab_alloc(s, C_NAMES, 0);
+	f.dentry = ev_slab_alloc(s, C_DENTRY, unif(s) < 0.2);
+	f.inode = ev_slab_alloc(s, C_EXT4_INODE, 0);
+	f.lsm_inode = ev_slab_alloc(s, C_LSM_INODE, 0);
+	f.es = ev_slab_alloc(s, C_ES, 0);
+	uint64_t filp = ev_slab_alloc(s, C_FILP, 0);
+	uint64_t lf = ev_slab_alloc(s, C_LSM_FILE, 0);
+	ev_slab_free(s, C_NAMES, n);
+	f.page = ev_page_alloc(s, 0, 1, G_HIGHUSER_MOVABLE & ~0x2u);
+	f.bh = ev_slab_alloc(s, C_BH, 0);
+	if (unif(s) < 0.3)
+		ev_kfree(s, ev_kmalloc(s, 2), 2);
+	ev_slab_free(s, C_LSM_FILE, lf);
+	ev_slab_free(s, C_FILP, filp);
+	if (s->files_tail == s->files_cap) {
+		if (s->files_head > s->files_cap / 2) {
+			memmove(s->files, s->files + s->files_head,
+				(s->files_tail - s->files_head) * sizeof(*s->files));
+			s->files_tail -= s->files_head;
+			s->files_head = 0;
+		} else {
+			s->files = push(s->files, &s->files_cap, s->files_tail, sizeof(*s->files));
+		}
+	}
+	s->files[s->files_tail++] = f;
+}
+
+/* open + read + close of an existing file. */
+static void script_read(struct synth_stream *s)
+{
+	script_lookup(s);
+	uint64_t filp = ev_slab_alloc(s, C_FILP, 0);
+	uint64_t lf = ev_slab_alloc(s, C_LSM_FILE, 0);
+	if (unif(s) < 0.2)
+		ev_kfree(s, ev_kmalloc(s, 3), 3);
+	ev_slab_free(s, C_LSM_FILE, lf);
+	ev_slab_free(s, C_FILP, filp);
+}
+
+/* unlink of the oldest file: its page, buffer, extent, inode and dentry go. */
+static void script_unlink(struct synth_stream *s)
+{
+	if (s->files_head == s->files_tail)
+		return script_create(s);
+	struct synth_file f = s->files[s->files_head++];
+	uint64_t n = ev_slab_alloc(s, C_NAMES, 0);
+	ev_slab_free(s, C_BH, f.bh);
+	ev_page_free(s, f.page, 0);
+	ev_slab_free(s, C_ES, f.es);
+	ev_slab_free(s, C_NAMES, n);
+	ev_slab_free(s, C_LSM_INODE, f.lsm_inode);
+	ev_slab_free(s, C_EXT4_INODE, f.inode);
+	ev_slab_free(s, C_DENTRY, f.dentry);
+}
+
+/* Readahead of a file into the page cache: a bio and a run of pages. */
+static void script_readahead(struct synth_stream *s)
+{
+	uint64_t bio = ev_slab_alloc(s, C_BIO, 0);
+	uint64_t k = ev_kmalloc(s, 0);
+	int n = 4 + (int)below(s, 28);
+	for (int i = 0; i < n; i++) {
+		uint64_t pfn = ev_page_alloc(s, 0, 1, G_HIGHUSER_MOVABLE & ~0x2u);
+		s->live = push(s->live, &s->live_cap, s->nlive, sizeof(*s->live));
+		s->live[s->nlive++] = (struct live_page){ pfn, 0 };
+	}
+	ev_kfree(s, k, 0);
+	ev_slab_free(s, C_BIO, bio);
+}
+
+/* Page-cache pages leave in LRU order (oldest first) once the cache is big enough. */
+static void script_reclaim(struct synth_stream *s)
+{
+	size_t n = s->nlive < 32 ? s->nlive : 32;
+	for (size_t i = 0; i < n; i++)
+		ev_page_free(s, s->live[i].pfn, 1);
+	memmove(s->live, s->live + n, (s->nlive - n) * sizeof(*s->live));
+	s->nlive -= n;
+}
+
+/* mmap, fault in a run of anonymous pages, munmap: the anon phase. */
+static void script_anon(struct synth_stream *s)
+{
+	uint64_t vma = ev_slab_alloc(s, C_VMA, 0);
+	uint64_t mn = ev_slab_alloc(s, C_MAPLE, 0);
+	uint64_t avc = ev_slab_alloc(s, C_AVC, 0);
+	int n = 32 + (int)below(s, 224);
+	uint64_t *pfns = malloc((size_t)n * sizeof(*pfns));
+	for (int i = 0; i < n; i++)
+		pfns[i] = ev_page_alloc(s, 0, 1, G_HIGHUSER_MOVABLE);
+	if (unif(s) < 0.1) /* a THP now and then */
+		ev_page_free(s, ev_page_alloc(s, 9, 1, G_HIGHUSER_MOVABLE | G_COMP), 0);
+	for (int i = 0; i < n; i++)
+		ev_page_free(s, pfns[i], 1);
+	free(pfns);
+	ev_slab_free(s, C_AVC, avc);
+	ev_slab_free(s, C_MAPLE, mn);
+	ev_slab_free(s, C_VMA, vma);
 }
 
 struct synth_stream *synth_stream_create(const struct synth_stream_params *p)
@@ -430,33 +495,35 @@ struct synth_stream *synth_stream_create(const struct synth_stream_params *p)
 	return s;
 }
 
-/* One step: maybe switch CPU or task, advance the clock, do one action. */
+/* One step: pick a CPU and task, run one syscall-like script, then idle a while. */
 static void step(struct synth_stream *s)
 {
-	if (unif(s) < 0.12) /* CPU 1 does ~84% of the work, as in the baseline */
-		s->cur_cpu = s->p.cpus > 1 && unif(s) < 0.84 ? 1 + (uint32_t)below(s, s->p.cpus - 1)
-							    : 0;
-	if (unif(s) < 0.005)
+	/* CPU 1 does ~84% of the work, as in the baseline */
+	s->cur_cpu = s->p.cpus > 1 && unif(s) < 0.84 ? 1 + (uint32_t)below(s, s->p.cpus - 1) : 0;
+	if (unif(s) < 0.02)
 		s->cpu[s->cur_cpu].pid = 1000 + (int32_t)below(s, 40);
-	/* exponential gaps, with a slow on/off burst pattern */
-	double burst = fmod(s->now_ns / 1e9, 1.0) < 0.3 ? 0.4 : 1.3;
-	s->now_ns += -log(1.0 - unif(s)) * s->gap_ns * burst;
-
-	double u = unif(s) * 100;
-	if (u < 22)
-		action_slab_alloc(s);
-	else if (u < 34)
-		action_slab_free(s);
-	else if (u < 50)
-		action_page_alloc(s);
-	else if (u < 62)
-		action_page_free(s, 0);
-	else if (u < 64)
-		action_page_free(s, 1);
-	else if (u < 72)
-		action_kmalloc(s);
+	size_t before = s->nout;
+	/* workloads run in phases: the same operation repeats, with some background noise */
+	if (unif(s) < 1.0 / PHASE_LENGTH)
+		s->phase = unif(s) * 100;
+	double u = unif(s) < PHASE_NOISE ? unif(s) * 100 : s->phase;
+	if (s->nlive > 20000)
+		script_reclaim(s);
+	else if (u < 30)
+		script_create(s);
+	else if (u < 58)
+		script_unlink(s);
+	else if (u < 80)
+		script_lookup(s);
+	else if (u < 93)
+		script_read(s);
+	else if (u < 98.5)
+		script_readahead(s);
 	else
-		action_kfree(s);
+		script_anon(s);
+	/* idle: exponential, so that the average gap per event is gap_ns, in on/off bursts */
+	double burst = fmod(s->now_ns / 1e9, 1.0) < 0.3 ? 0.4 : 1.3;
+	s->now_ns += -log(1.0 - unif(s)) * s->gap_ns * 0.5 * (double)(s->nout - before) * burst;
 }
 
 void synth_stream_next(struct synth_stream *s, struct trace_event *out, size_t n)

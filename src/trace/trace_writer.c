@@ -26,7 +26,7 @@
 #include <zstd.h>
 
 #define DEFAULT_CHUNK_EVENTS 262144
-#define DEFAULT_LEVEL 6
+#define DEFAULT_LEVEL 3
 
 struct writer_meta {
 	char *name;

@@ -1,0 +1,111 @@
+#!/bin/sh
+# CLI tests: help, version, exit codes, info (text and JSON), dump and its filters, damaged
+# files. usage: cli_test.sh FRAGTRACE MKTRACE
+ft=$1 mktrace=$2
+dir=$(mktemp -d /tmp/fgt-cli.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect_rc() { # expect_rc WANT DESCRIPTION CMD...
+	want=$1 what=$2; shift 2
+	"$@" > "$dir/out" 2> "$dir/err"; rc=$?
+	if [ "$rc" = "$want" ]; then ok; else bad "$what: exit $rc, want $want"; cat "$dir/err"; fi
+}
+
+expect_rc 0 "--help" "$ft" --help
+grep -q "info" "$dir/out" && grep -q "dump" "$dir/out" && ok || bad "--help lists commands"
+expect_rc 0 "--version" "$ft" --version
+grep -q "^fragtrace [0-9]" "$dir/out" && ok || bad "--version prints the version"
+expect_rc 2 "no command" "$ft"
+expect_rc 2 "unknown command" "$ft" frobnicate
+grep -q "not a fragtrace command" "$dir/err" && ok || bad "unknown command message"
+expect_rc 0 "info --help" "$ft" info --help
+expect_rc 0 "dump --help" "$ft" dump --help
+expect_rc 2 "info without a file" "$ft" info
+expect_rc 2 "info with a bad option" "$ft" info --bogus x.fgt
+expect_rc 2 "dump with a bad time" "$ft" dump --start abc x.fgt
+expect_rc 1 "info on a missing file" "$ft" info "$dir/missing.fgt"
+grep -q "missing.fgt" "$dir/err" && ok || bad "error names the missing file"
+
+"$mktrace" "$dir/t.fgt" 50000 4096 || bad "mktrace"
+expect_rc 0 "info" "$ft" info "$dir/t.fgt"
+grep -q "kmem:mm_page_alloc " "$dir/out" && grep -q "start/meminfo" "$dir/out" && ok ||
+	bad "info text shows types and snapshots"
+grep -q "lost events:     42" "$dir/out" && ok || bad "info shows the lost events"
+grep -q "dropped events" "$dir/err" && ok || bad "info warns about lost events"
+expect_rc 0 "info --json" "$ft" info --json "$dir/t.fgt"
+cp "$dir/out" "$dir/info.json"
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$dir/info.json" <<'PY' && ok || bad "info --json content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("events", "events_by_type", "lost_events", "duration_s", "file_bytes",
+          "bytes_per_event", "snapshots"):
+    assert k in d, k
+assert d["events"] == 50002, d["events"]          # 50000 + a lost marker + a generic record
+assert d["lost_events"] == 42
+assert d["events_by_type"]["compaction:mm_compaction_begin"] == 1
+assert sum(d["events_by_type"].values()) == d["events"] - 1   # the lost marker is not an event type
+assert d["snapshots"] == ["start/meminfo", "end/meminfo"], d["snapshots"]
+assert abs(d["bytes_per_event"] - d["file_bytes"] / d["events"]) < 1e-3
+assert d["duration_s"] > 0
+PY
+else
+	echo "SKIP: python3 not found, info --json not parsed"
+fi
+events=$(sed 's/.*"events":\([0-9]*\).*/\1/' "$dir/info.json")
+allocs=$(sed 's/.*"kmem:mm_page_alloc":\([0-9]*\).*/\1/' "$dir/info.json")
+
+expect_rc 0 "dump" "$ft" dump "$dir/t.fgt"
+[ "$(wc -l < "$dir/out")" = "$events" ] && ok || bad "dump prints one line per event"
+grep -q "\[LOST 42 EVENTS\]" "$dir/out" && ok || bad "dump shows the lost marker"
+grep -q "mm_compaction_begin: 16 bytes" "$dir/out" && ok || bad "dump shows generic records"
+grep -q "kmem_cache_alloc: call_site=__d_alloc+0x2e ptr=0x" "$dir/out" && ok ||
+	bad "dump resolves interned call sites"
+first=$(sed -n '1000p' "$dir/out" | sed 's/.*\] *\([0-9.]*\):.*/\1/')
+last=$(sed -n '2000p' "$dir/out" | sed 's/.*\] *\([0-9.]*\):.*/\1/')
+expect_rc 0 "dump --events" "$ft" dump --events kmem:mm_page_alloc "$dir/t.fgt"
+[ "$(wc -l < "$dir/out")" = "$allocs" ] && ok || bad "dump --events keeps exactly those"
+grep -qv " mm_page_alloc: " "$dir/out" && bad "dump --events let others through" || ok
+expect_rc 0 "dump --events by system" "$ft" dump --events vmscan,lost "$dir/t.fgt"
+[ "$(wc -l < "$dir/out")" = 1 ] && ok || bad "dump --events vmscan,lost"
+expect_rc 0 "dump --start --end" "$ft" dump --start "$first" --end "$last" "$dir/t.fgt"
+awk -v a="$first" -v b="$last" '{ sub(/.*\] */, ""); t = $1 + 0; if (t < a || t > b) exit 1 }' \
+	"$dir/out" && ok || bad "dump --start/--end bounds"
+n=$(wc -l < "$dir/out")
+[ "$n" -ge 1001 ] && ok || bad "dump --start/--end printed $n lines"
+
+if command -v zstd >/dev/null 2>&1; then
+	zstd -t -q "$dir/t.fgt" && ok || bad "zstd -t verifies the file"
+else
+	echo "SKIP: zstd not found"
+fi
+
+size=$(wc -c < "$dir/t.fgt")
+head -c $((size * 2 / 3)) "$dir/t.fgt" > "$dir/cut.fgt"
+expect_rc 0 "info on a truncated file" "$ft" info --json "$dir/cut.fgt"
+grep -q "truncated" "$dir/err" && grep -q "cut.fgt" "$dir/err" && ok ||
+	bad "truncation warning names the file"
+cut_events=$(sed 's/.*"events":\([0-9]*\).*/\1/' "$dir/out")
+[ "$cut_events" -gt 0 ] && [ "$cut_events" -lt "$events" ] && ok ||
+	bad "truncated file keeps its complete chunks ($cut_events)"
+expect_rc 0 "dump of a truncated file" "$ft" dump "$dir/cut.fgt"
+[ "$(wc -l < "$dir/out")" = "$cut_events" ] && ok || bad "dump of truncated prints every event"
+
+cp "$dir/t.fgt" "$dir/flip.fgt"
+printf '\377\377\377\377' | dd of="$dir/flip.fgt" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+expect_rc 1 "dump of a corrupt file" "$ft" dump "$dir/flip.fgt"
+grep -q "flip.fgt: chunk [0-9]* at byte [0-9]*" "$dir/err" && ok ||
+	bad "corruption error names file, chunk and byte"
+[ "$(wc -l < "$dir/err")" = 1 ] && ok || bad "one error line"
+
+: > "$dir/empty.fgt"
+expect_rc 1 "info on an empty file" "$ft" info "$dir/empty.fgt"
+grep -q "empty file" "$dir/err" && ok || bad "empty file message"
+echo "hello, I am not a trace" > "$dir/text.fgt"
+expect_rc 1 "info on a text file" "$ft" info "$dir/text.fgt"
+grep -q "not a fragtrace trace" "$dir/err" && ok || bad "wrong magic message"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
