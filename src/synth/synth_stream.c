@@ -554,6 +554,7 @@ void synth_stream_free(struct synth_stream *s)
 		free(s->kcaches[i].live);
 	free(s->pool);
 	free(s->live);
+	free(s->files);
 	free(s->out);
 	free(s);
 }

@@ -144,7 +144,8 @@ static void desc_fill(uint8_t *d, unsigned int kind, uint64_t payload, uint64_t 
 	put_le16(b + 6, 0);
 	put_le64(b + 8, payload);
 	put_le64(b + 16, raw);
-	memcpy(b + FGT_DESC_COMMON, body, body_len);
+	if (body_len)
+		memcpy(b + FGT_DESC_COMMON, body, body_len);
 	put_le32(b + FGT_DESC_COMMON + body_len, crc32c(0, b, FGT_DESC_COMMON + body_len));
 }
 
@@ -178,7 +179,8 @@ static int write_section(struct trace_writer *w, unsigned int kind, const uint8_
 			return writer_fail(w, TRACE_EIO, "zstd: %s", ZSTD_getErrorName(r));
 	} while (r);
 	uint8_t b[FGT_DESC_MAX];
-	memcpy(b, body, body_len);
+	if (body_len)
+		memcpy(b, body, body_len);
 	if (payload_crc) /* the chunk descriptor's last field is the payload checksum */
 		put_le32(b + body_len - 4, crc32c(0, w->out.data + dlen, ob.pos));
 	desc_fill(w->out.data, kind, ob.pos, raw, b, body_len);
