@@ -24,8 +24,9 @@ int main(int argc, char **argv)
 	}
 	size_t n = strtoull(argv[2], NULL, 0);
 	struct trace_writer_options o = { .chunk_events = argc > 3 ? (uint32_t)atoi(argv[3]) : 0 };
-	struct trace_header h = { .page_size = 4096, .pageblock_order = 9, .cpu_count = 2,
-				  .time_resolution_ns = 1000 };
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
 	snprintf(h.kernel_release, sizeof(h.kernel_release), "6.18.0-synthetic");
 	snprintf(h.arch, sizeof(h.arch), "x86_64");
 	snprintf(h.trace_clock, sizeof(h.trace_clock), "local");

@@ -136,7 +136,8 @@ static void check_flip(size_t pos, int bit)
 	CHECK(got >= 0, "flip at %zu bit %d: garbage event returned", pos, bit);
 	CHECK(err || got == (long)nevs, "flip at %zu bit %d: %ld events, no error", pos, bit, got);
 	if (err)
-		CHECK(strstr(trace_reader_error(r), "chunk") && strstr(trace_reader_error(r), "byte"),
+		CHECK(strstr(trace_reader_error(r), "chunk") &&
+			      strstr(trace_reader_error(r), "byte"),
 		      "error names chunk and byte: %s", trace_reader_error(r));
 	for (size_t m = 0; m < trace_reader_meta_count(r); m++) {
 		void *d;
@@ -156,8 +157,8 @@ static void expect_open_error(const uint8_t *data, size_t len, int want_rc, cons
 	struct trace_reader *r;
 	int rc = trace_reader_open(path, &r);
 	CHECK(rc == want_rc, "%s: rc %d, want %d", text, rc, want_rc);
-	CHECK(trace_reader_error(r) && strstr(trace_reader_error(r), text),
-	      "message '%s' has '%s'", trace_reader_error(r), text);
+	CHECK(trace_reader_error(r) && strstr(trace_reader_error(r), text), "message '%s' has '%s'",
+	      trace_reader_error(r), text);
 	trace_reader_close(r);
 }
 
@@ -231,8 +232,8 @@ int main(void)
 	struct trace_writer *w;
 	test_header(&h, 1);
 	int rc = trace_writer_open("/dev/full", &h, NULL, &w);
-	CHECK(rc == TRACE_EIO && strstr(trace_writer_error(w), "No space left"),
-	      "full disk: %s", trace_writer_error(w));
+	CHECK(rc == TRACE_EIO && strstr(trace_writer_error(w), "No space left"), "full disk: %s",
+	      trace_writer_error(w));
 	trace_writer_free(w);
 
 	unlink(path);

@@ -39,7 +39,8 @@ static void roundtrip(const char *path, size_t n, uint32_t res, uint32_t chunk_e
 			lost += evs[i].lost.count;
 		CHECK(trace_writer_add(w, &evs[i]) == 0, "add %zu: %s", i, trace_writer_error(w));
 		if (i == n / 2) {
-			CHECK(trace_writer_add_meta(w, "mid/blob", blob, sizeof(blob)) == 0, "meta");
+			CHECK(trace_writer_add_meta(w, "mid/blob", blob, sizeof(blob)) == 0,
+			      "meta");
 			CHECK(trace_writer_add_meta(w, "mid/empty", "", 0) == 0, "empty meta");
 		}
 	}

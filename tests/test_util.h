@@ -18,7 +18,7 @@ static int test_failures;
 #define CHECK(cond, ...)                                                                           \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond);  \
+			fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond);   \
 			fprintf(stderr, __VA_ARGS__);                                              \
 			fputc('\n', stderr);                                                       \
 			test_failures++;                                                           \
@@ -98,8 +98,8 @@ static inline void test_random_event(struct trace_event *ev, uint64_t ts, uint32
 			ev->page.percpu_refill = trnd() & 1;
 		break;
 	case TRACE_PAGE_ALLOC_EXTFRAG:
-		ev->extfrag = (struct trace_extfrag){ tval(), tval32(), tval32(), tval32(), tval32(),
-						      tval32() };
+		ev->extfrag = (struct trace_extfrag){ tval(),	tval32(), tval32(),
+						      tval32(), tval32(), tval32() };
 		break;
 	case TRACE_SLAB_ALLOC:
 	case TRACE_KMALLOC:
@@ -126,8 +126,9 @@ static inline void test_random_event(struct trace_event *ev, uint64_t ts, uint32
 								(int64_t)tval() };
 		break;
 	case TRACE_SHRINK_END:
-		ev->shrink_end = (struct trace_shrink_end){ s1, tval32(), tval32(), (int64_t)tval(),
-							    (int64_t)tval(), (int64_t)tval() };
+		ev->shrink_end = (struct trace_shrink_end){
+			s1, tval32(), tval32(), (int64_t)tval(), (int64_t)tval(), (int64_t)tval()
+		};
 		break;
 	case TRACE_LOST:
 		ev->lost.count = trnd() % 3 == 0 ? TRACE_LOST_UNKNOWN : tval();
@@ -155,8 +156,9 @@ static inline int test_event_equal(const struct trace_event *a, const struct tra
 	case TRACE_PAGE_PCPU_DRAIN:
 	case TRACE_PAGE_FREE:
 	case TRACE_PAGE_FREE_BATCHED:
-		return p->pfn == q->pfn && p->order == q->order && p->migratetype == q->migratetype &&
-		       p->gfp == q->gfp && p->percpu_refill == q->percpu_refill;
+		return p->pfn == q->pfn && p->order == q->order &&
+		       p->migratetype == q->migratetype && p->gfp == q->gfp &&
+		       p->percpu_refill == q->percpu_refill;
 	case TRACE_PAGE_ALLOC_EXTFRAG:
 		return a->extfrag.pfn == b->extfrag.pfn &&
 		       a->extfrag.alloc_order == b->extfrag.alloc_order &&
@@ -173,8 +175,9 @@ static inline int test_event_equal(const struct trace_event *a, const struct tra
 		       s->gfp == t->gfp && s->node == t->node && s->accounted == t->accounted;
 	case TRACE_SHRINK_START: {
 		const struct trace_shrink_start *x = &a->shrink_start, *y = &b->shrink_start;
-		return x->shrinker == y->shrinker && x->nid == y->nid && x->priority == y->priority &&
-		       x->gfp == y->gfp && x->nr_objects_to_shrink == y->nr_objects_to_shrink &&
+		return x->shrinker == y->shrinker && x->nid == y->nid &&
+		       x->priority == y->priority && x->gfp == y->gfp &&
+		       x->nr_objects_to_shrink == y->nr_objects_to_shrink &&
 		       x->cache_items == y->cache_items && x->delta == y->delta &&
 		       x->total_scan == y->total_scan;
 	}

@@ -25,8 +25,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#define SUBBUF 4096
-#define SUBBUF_DATA 4080
+#define SUBBUF	       4096
+#define SUBBUF_DATA    4080
 #define TC_CHUNK_PAGES 10
 
 static double cpu_now(void)
@@ -78,8 +78,8 @@ static void put64(uint8_t *p, uint64_t v)
 }
 
 /* Lay one event out as the kernel would: record header, common fields, then the fields. */
-static size_t raw_event(uint8_t *p, const struct trace_event *ev, uint64_t delta,
-			const char *cache, uint64_t site_va)
+static size_t raw_event(uint8_t *p, const struct trace_event *ev, uint64_t delta, const char *cache,
+			uint64_t site_va)
 {
 	size_t len = (raw_payload(ev, cache) + 3) & ~3ul;
 	uint32_t hdr = (uint32_t)(len / 4) | (uint32_t)(delta & ((1u << 27) - 1)) << 5;
@@ -176,12 +176,14 @@ int main(int argc, char **argv)
 	int fd = mkstemp(path);
 	close(fd);
 
-	struct trace_header h = { .page_size = 4096, .pageblock_order = 9, .cpu_count = 2,
-				  .time_resolution_ns = 1000 };
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
 	snprintf(h.trace_clock, sizeof(h.trace_clock), "local");
 	struct trace_writer *w;
-	struct trace_writer_options wo = { .compression_level = getenv("FGT_LEVEL") ?
-								 atoi(getenv("FGT_LEVEL")) : 0 };
+	struct trace_writer_options wo = { .compression_level = getenv("FGT_LEVEL")
+									? atoi(getenv("FGT_LEVEL"))
+									: 0 };
 	if (trace_writer_open(path, &h, &wo, &w)) {
 		fprintf(stderr, "bench_format: %s\n", trace_writer_error(w));
 		return 1;
@@ -198,8 +200,8 @@ int main(int argc, char **argv)
 	struct raw_cpu cpus[2] = { { 0 } };
 	for (size_t i = 0; i < n; i++) {
 		const struct trace_event *ev = &evs[i];
-		raw_add(&cpus[ev->cpu & 1], ev, "dentry_cache", 0xffffffff81000000ull +
-			(uint64_t)ev->slab.call_site * 0x1d3f);
+		raw_add(&cpus[ev->cpu & 1], ev, "dentry_cache",
+			0xffffffff81000000ull + (uint64_t)ev->slab.call_site * 0x1d3f);
 	}
 	size_t raw_bytes = cpus[0].len + cpus[1].len;
 	ZSTD_CCtx *cctx = ZSTD_createCCtx();
@@ -259,11 +261,11 @@ int main(int argc, char **argv)
 
 	double fgt_bpe = (double)st.st_size / (double)n;
 	double tc_bpe = (double)tc_bytes / (double)n;
-	printf("bench/format: %zu events of the synthetic baseline stream (seed %llu, 2 CPUs)\n",
-	       n, (unsigned long long)seed);
+	printf("bench/format: %zu events of the synthetic baseline stream (seed %llu, 2 CPUs)\n", n,
+	       (unsigned long long)seed);
 	printf("%-34s %12s %10s %16s\n", "encoding", "bytes/event", "vs tc-zstd", "CPU s (1 core)");
-	printf("%-34s %12.2f %10.2f %16s\n", "raw ftrace sub-buffers", (double)raw_bytes / (double)n,
-	       (double)raw_bytes / (double)tc_bytes, "-");
+	printf("%-34s %12.2f %10.2f %16s\n", "raw ftrace sub-buffers",
+	       (double)raw_bytes / (double)n, (double)raw_bytes / (double)tc_bytes, "-");
 	printf("%-34s %12.2f %10.2f %16.3f\n", "trace-cmd zstd-3, 10-page chunks", tc_bpe, 1.0,
 	       tc_cpu);
 	printf("%-34s %12.3f %10.3f %16.3f\n", "fragtrace .fgt (encode)", fgt_bpe, fgt_bpe / tc_bpe,

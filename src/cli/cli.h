@@ -11,9 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define EXIT_OK 0
+#define EXIT_OK	     0
 #define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE   2
 
 struct cli_command {
 	const char *name;

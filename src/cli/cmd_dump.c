@@ -16,15 +16,14 @@
 
 static void dump_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: fragtrace dump [--start T] [--end T] [--events LIST] FILE\n\n"
-		"Print a trace's events, one a line, like 'trace-cmd report'.\n\n"
-		"  -s, --start T      first timestamp to print, in seconds as printed\n"
-		"  -e, --end T        last timestamp to print, in seconds\n"
-		"  -E, --events LIST  comma-separated events: 'mm_page_alloc', 'kmem:kfree',\n"
-		"                     a whole system ('kmem', 'vmscan'), 'lost' or a generic\n"
-		"                     event's name\n"
-		"  -h, --help         show this help\n");
+	fprintf(out, "usage: fragtrace dump [--start T] [--end T] [--events LIST] FILE\n\n"
+		     "Print a trace's events, one a line, like 'trace-cmd report'.\n\n"
+		     "  -s, --start T      first timestamp to print, in seconds as printed\n"
+		     "  -e, --end T        last timestamp to print, in seconds\n"
+		     "  -E, --events LIST  comma-separated events: 'mm_page_alloc', 'kmem:kfree',\n"
+		     "                     a whole system ('kmem', 'vmscan'), 'lost' or a generic\n"
+		     "                     event's name\n"
+		     "  -h, --help         show this help\n");
 }
 
 struct dump_filter {
@@ -121,7 +120,8 @@ static void print_fields(struct trace_reader *r, const struct trace_event *ev)
 			printf(" name=%s", str_or(r, s->cache, "?"));
 		printf(" bytes_req=%" PRIu64 " bytes_alloc=%" PRIu64 " gfp_flags=0x%" PRIx64
 		       " node=%d accounted=%s",
-		       s->bytes_req, s->bytes_alloc, s->gfp, s->node, s->accounted ? "true" : "false");
+		       s->bytes_req, s->bytes_alloc, s->gfp, s->node,
+		       s->accounted ? "true" : "false");
 		break;
 	case TRACE_SLAB_FREE:
 		printf("call_site=%s ptr=0x%" PRIx64 " name=%s", str_or(r, s->call_site, "?"),
@@ -198,7 +198,8 @@ static int dump_run(int argc, char **argv)
 			break;
 		case 'E': {
 			char *list = strdup(optarg), *save = NULL;
-			for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			for (char *t = strtok_r(list, ",", &save); t;
+			     t = strtok_r(NULL, ",", &save))
 				filter_add(&f, t);
 			free(list);
 			break;

@@ -47,8 +47,9 @@ static void print_json(struct trace_reader *r, const char *path)
 	cli_json_string(o, h->trace_clock);
 	fputs(",\"tool_version\":", o);
 	cli_json_string(o, h->tool_version);
-	fprintf(o, ",\"cpu_count\":%u,\"page_size\":%u,\"pageblock_order\":%u,"
-		   "\"time_resolution_ns\":%u,\"clock_offset_ns\":%lld,\"raw_addresses\":%s",
+	fprintf(o,
+		",\"cpu_count\":%u,\"page_size\":%u,\"pageblock_order\":%u,"
+		"\"time_resolution_ns\":%u,\"clock_offset_ns\":%lld,\"raw_addresses\":%s",
 		h->cpu_count, h->page_size, h->pageblock_order, h->time_resolution_ns,
 		(long long)h->clock_offset_ns, h->raw_addresses ? "true" : "false");
 	fprintf(o, ",\"events\":%llu,\"events_by_type\":{", (unsigned long long)s->events);
@@ -126,7 +127,8 @@ static void print_text(struct trace_reader *r, const char *path)
 	for (size_t i = 0; i < trace_reader_lost_count(r) && i < 10; i++) {
 		const struct trace_lost_info *l = trace_reader_lost(r, i);
 		if (l->count == TRACE_LOST_UNKNOWN)
-			printf("  CPU %u at %.6f: an unknown number\n", l->cpu, (double)l->ts / 1e9);
+			printf("  CPU %u at %.6f: an unknown number\n", l->cpu,
+			       (double)l->ts / 1e9);
 		else
 			printf("  CPU %u at %.6f: %llu\n", l->cpu, (double)l->ts / 1e9,
 			       (unsigned long long)l->count);
@@ -178,7 +180,8 @@ static int info_run(int argc, char **argv)
 	if (s->lost_markers)
 		cli_warning("%s: the kernel dropped events in %llu places; replay results after "
 			    "those points are less certain (record with a bigger -b or fewer "
-			    "events)", path, (unsigned long long)s->lost_markers);
+			    "events)",
+			    path, (unsigned long long)s->lost_markers);
 	trace_reader_close(r);
 	return EXIT_OK;
 }

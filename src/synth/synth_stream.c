@@ -3,10 +3,12 @@
  * synth_stream.c - the realistic synthetic kmem event stream (see synth_stream.h).
  *
  * State: per CPU a PCP stack of free pfns (high 512, batch 63) and a current pid; a buddy
- * supply that hands out either a consecutive run of fresh pfns or pages drained earlier; live
- * pages in allocation order; per slab cache a current slab per CPU with a shuffled freelist
- * and the live objects. Each step picks an action by the baseline's event mix, and the
- * mechanics produce the zone-locked, PCP-drain and slab-page events that follow from it.
+ * supply that hands out either a consecutive run of fresh pfns or pages drained earlier; per
+ * slab cache a current slab per CPU with a shuffled freelist; the files created and not yet
+ * unlinked; the page-cache pages in LRU order. Each step runs one syscall-like script (create,
+ * unlink, lookup, read, readahead, anonymous mmap/fault/munmap, reclaim) on one CPU; scripts
+ * repeat in phases, as the baseline workload's do, with 10% background noise. The PCP and
+ * slab mechanics add the zone-locked, PCP-drain and slab-page events that follow.
  *
  * Invariants: a free names something live (a free with nothing live is skipped); timestamps
  * come from one clock with exponential gaps, so they never decrease. Deterministic for a seed.
@@ -18,26 +20,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PCP_HIGH 512
-#define PCP_BATCH 63
-#define MAX_CPUS 64
+#define PCP_HIGH     512
+#define PCP_BATCH    63
+#define MAX_CPUS     64
 #define PHASE_LENGTH 200 /* scripts per phase, on average */
-#define PHASE_NOISE 0.1  /* share of scripts that are background noise */
+#define PHASE_NOISE  0.1 /* share of scripts that are background noise */
 
 /* gfp bits as in include/linux/gfp_types.h of 6.x */
-#define G_MOVABLE 0x08u
-#define G_RECLAIMABLE 0x10u
-#define G_KERNEL 0xcc0u
+#define G_MOVABLE	   0x08u
+#define G_RECLAIMABLE	   0x10u
+#define G_KERNEL	   0xcc0u
 #define G_HIGHUSER_MOVABLE 0x140cca
-#define G_COMP 0x40000u
-#define G_NOWARN 0x2000u
-#define G_ACCOUNT 0x400000u
+#define G_COMP		   0x40000u
+#define G_NOWARN	   0x2000u
+#define G_ACCOUNT	   0x400000u
 
 struct synth_cache {
 	const char *name;
 	uint32_t size, order, reclaimable;
-	double weight;          /* share of slab allocations */
-	double free_soon;       /* chance an object is freed right after (names_cache) */
 	const char *sites[3];
 	uint32_t site_ids[3], name_id;
 	/* per cpu: current slab */
@@ -49,38 +49,50 @@ struct synth_cache {
 };
 
 static struct synth_cache cache_proto[] = {
-	{ "names_cache", 4096, 3, 0, 29, 0.97, { "getname_flags+0x2d", "getname_kernel+0x22" } },
-	{ "extent_status", 40, 0, 1, 13, 0.1, { "ext4_es_alloc_extent+0x4a" } },
-	{ "filp", 256, 1, 0, 12, 0.2, { "alloc_empty_file+0x3b" } },
-	{ "lsm_file_cache", 24, 0, 0, 12, 0.2, { "security_file_alloc+0x25" } },
-	{ "buffer_head", 104, 0, 1, 10, 0.05, { "alloc_buffer_head+0x21" } },
-	{ "dentry", 192, 0, 1, 7, 0.02, { "__d_alloc+0x2e", "d_alloc_parallel+0x51" } },
-	{ "lsm_inode_cache", 32, 0, 0, 7, 0.02, { "security_inode_alloc+0x2a" } },
-	{ "ext4_inode_cache", 1184, 3, 1, 7, 0.02, { "ext4_alloc_inode+0x1d" } },
-	{ "bio-184", 184, 0, 0, 2.5, 0.6, { "bio_alloc_bioset+0xd3" } },
-	{ "vm_area_struct", 176, 0, 0, 1.5, 0.3, { "vm_area_alloc+0x1f", "vm_area_dup+0x20" } },
-	{ "anon_vma_chain", 64, 0, 0, 1, 0.3, { "anon_vma_clone+0x5e", "anon_vma_fork+0x61" } },
-	{ "radix_tree_node", 576, 2, 1, 1, 0.1, { "radix_tree_node_alloc+0x8c" } },
-	{ "maple_node", 256, 1, 0, 1, 0.3, { "mas_alloc_nodes+0x11f" } },
+	{ "names_cache", 4096, 3, 0, { "getname_flags+0x2d", "getname_kernel+0x22" } },
+	{ "extent_status", 40, 0, 1, { "ext4_es_alloc_extent+0x4a" } },
+	{ "filp", 256, 1, 0, { "alloc_empty_file+0x3b" } },
+	{ "lsm_file_cache", 24, 0, 0, { "security_file_alloc+0x25" } },
+	{ "buffer_head", 104, 0, 1, { "alloc_buffer_head+0x21" } },
+	{ "dentry", 192, 0, 1, { "__d_alloc+0x2e", "d_alloc_parallel+0x51" } },
+	{ "lsm_inode_cache", 32, 0, 0, { "security_inode_alloc+0x2a" } },
+	{ "ext4_inode_cache", 1184, 3, 1, { "ext4_alloc_inode+0x1d" } },
+	{ "bio-184", 184, 0, 0, { "bio_alloc_bioset+0xd3" } },
+	{ "vm_area_struct", 176, 0, 0, { "vm_area_alloc+0x1f", "vm_area_dup+0x20" } },
+	{ "anon_vma_chain", 64, 0, 0, { "anon_vma_clone+0x5e", "anon_vma_fork+0x61" } },
+	{ "radix_tree_node", 576, 2, 1, { "radix_tree_node_alloc+0x8c" } },
+	{ "maple_node", 256, 1, 0, { "mas_alloc_nodes+0x11f" } },
 };
 #define NCACHES (sizeof(cache_proto) / sizeof(cache_proto[0]))
-enum { C_NAMES, C_ES, C_FILP, C_LSM_FILE, C_BH, C_DENTRY, C_LSM_INODE, C_EXT4_INODE, C_BIO,
-       C_VMA, C_AVC, C_RADIX, C_MAPLE };
+enum {
+	C_NAMES,
+	C_ES,
+	C_FILP,
+	C_LSM_FILE,
+	C_BH,
+	C_DENTRY,
+	C_LSM_INODE,
+	C_EXT4_INODE,
+	C_BIO,
+	C_VMA,
+	C_AVC,
+	C_RADIX,
+	C_MAPLE
+};
 
 struct kmalloc_site {
 	const char *name;
 	uint32_t min, max; /* bytes requested, uniform in [min, max] */
-	double weight;
 	uint32_t id;
 };
 
 static const struct kmalloc_site kmalloc_proto[] = {
-	{ "kvmalloc_node_noprof+0x43", 64, 4096, 3 },    { "__kmalloc_cache_noprof+0x1e", 32, 32, 4 },
-	{ "ext4_htree_store_dirent+0x3c", 56, 300, 2 }, { "seq_open+0x2d", 120, 120, 1 },
-	{ "alloc_pipe_info+0x7e", 1024, 1024, 1 },      { "__alloc_skb+0x8f", 320, 1100, 2 },
-	{ "load_elf_phdrs+0x4c", 504, 504, 0.5 },       { "kstrdup+0x2c", 6, 40, 2 },
+	{ "kvmalloc_node_noprof+0x43", 64, 4096 },   { "__kmalloc_cache_noprof+0x1e", 32, 32 },
+	{ "ext4_htree_store_dirent+0x3c", 56, 300 }, { "seq_open+0x2d", 120, 120 },
+	{ "alloc_pipe_info+0x7e", 1024, 1024 },	     { "__alloc_skb+0x8f", 320, 1100 },
+	{ "load_elf_phdrs+0x4c", 504, 504 },	     { "kstrdup+0x2c", 6, 40 },
 };
-#define NKSITES (sizeof(kmalloc_proto) / sizeof(kmalloc_proto[0]))
+#define NKSITES	  (sizeof(kmalloc_proto) / sizeof(kmalloc_proto[0]))
 #define NKCLASSES 10 /* kmalloc-8 .. kmalloc-4k */
 
 struct synth_cpu {
@@ -112,7 +124,6 @@ struct synth_stream {
 	struct synth_cache caches[NCACHES];
 	struct synth_cache kcaches[NKCLASSES]; /* kmalloc size classes, addresses only */
 	struct kmalloc_site ksites[NKSITES];
-	double cache_weight_total, ksite_weight_total;
 	/* output */
 	struct trace_event *out;
 	size_t nout, cap_out;
@@ -180,8 +191,9 @@ static uint64_t buddy_take(struct synth_stream *s, uint32_t order)
 static void zone_locked(struct synth_stream *s, uint64_t pfn, uint32_t order, int mt, int refill)
 {
 	struct trace_event *ev = emit(s, TRACE_PAGE_ALLOC_ZONE_LOCKED);
-	ev->page = (struct trace_page){ .pfn = pfn, .order = order, .migratetype = mt,
-					.percpu_refill = (uint32_t)refill };
+	ev->page = (struct trace_page){
+		.pfn = pfn, .order = order, .migratetype = mt, .percpu_refill = (uint32_t)refill
+	};
 }
 
 /* rmqueue_bulk(): refill the PCP list with a batch. */
@@ -216,8 +228,7 @@ static void pcp_drain(struct synth_stream *s)
 	c->npcp -= PCP_BATCH;
 }
 
-static uint64_t page_alloc(struct synth_stream *s, uint32_t order, int mt, uint64_t gfp,
-			   int track)
+static uint64_t page_alloc(struct synth_stream *s, uint32_t order, int mt, uint64_t gfp, int track)
 {
 	struct synth_cpu *c = &s->cpu[s->cur_cpu];
 	uint64_t pfn;
@@ -279,8 +290,10 @@ static uint64_t ev_slab_alloc(struct synth_stream *s, int ci, int site)
 	struct synth_cache *c = &s->caches[ci];
 	uint64_t addr = slab_obj_new(s, c);
 	struct trace_event *ev = emit(s, TRACE_SLAB_ALLOC);
-	ev->slab = (struct trace_slab){ .addr = addr, .cache = c->name_id,
-					.call_site = c->site_ids[site], .bytes_req = c->size,
+	ev->slab = (struct trace_slab){ .addr = addr,
+					.cache = c->name_id,
+					.call_site = c->site_ids[site],
+					.bytes_req = c->size,
 					.bytes_alloc = c->size,
 					.gfp = G_KERNEL | (c->reclaimable ? G_RECLAIMABLE : 0),
 					.node = -1 };
@@ -292,7 +305,8 @@ static void ev_slab_free(struct synth_stream *s, int ci, uint64_t addr)
 {
 	struct synth_cache *c = &s->caches[ci];
 	struct trace_event *ev = emit(s, TRACE_SLAB_FREE);
-	ev->slab = (struct trace_slab){ .addr = addr, .cache = c->name_id,
+	ev->slab = (struct trace_slab){ .addr = addr,
+					.cache = c->name_id,
 					.call_site = c->site_ids[0] };
 	tick(s);
 }
@@ -312,9 +326,12 @@ static uint64_t ev_kmalloc(struct synth_stream *s, int site)
 	struct synth_cache *c = &s->kcaches[kmalloc_class(req)];
 	uint64_t addr = slab_obj_new(s, c);
 	struct trace_event *ev = emit(s, TRACE_KMALLOC);
-	ev->slab = (struct trace_slab){ .addr = addr, .call_site = ks->id, .bytes_req = req,
+	ev->slab = (struct trace_slab){ .addr = addr,
+					.call_site = ks->id,
+					.bytes_req = req,
 					.bytes_alloc = c->size,
-					.gfp = G_KERNEL | G_ACCOUNT * (req > 1000), .node = -1,
+					.gfp = G_KERNEL | G_ACCOUNT * (req > 1000),
+					.node = -1,
 					.accounted = req > 1000 };
 	tick(s);
 	return addr;
@@ -481,7 +498,6 @@ struct synth_stream *synth_stream_create(const struct synth_stream_params *p)
 		c->name_id = p->intern(p->intern_ctx, c->name);
 		for (int k = 0; k < 3 && c->sites[k]; k++)
 			c->site_ids[k] = p->intern(p->intern_ctx, c->sites[k]);
-		s->cache_weight_total += c->weight;
 	}
 	for (uint32_t k = 0; k < NKCLASSES; k++) {
 		s->kcaches[k].size = 8u << k;
@@ -490,7 +506,6 @@ struct synth_stream *synth_stream_create(const struct synth_stream_params *p)
 	memcpy(s->ksites, kmalloc_proto, sizeof(kmalloc_proto));
 	for (size_t i = 0; i < NKSITES; i++) {
 		s->ksites[i].id = p->intern(p->intern_ctx, s->ksites[i].name);
-		s->ksite_weight_total += s->ksites[i].weight;
 	}
 	return s;
 }

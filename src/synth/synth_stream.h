@@ -19,9 +19,9 @@
 
 struct synth_stream_params {
 	uint64_t seed;
-	uint32_t cpus;          /* default 2 */
-	uint64_t mem_bytes;     /* default 24 GiB */
-	double events_per_sec;  /* default 580000 */
+	uint32_t cpus;	       /* default 2 */
+	uint64_t mem_bytes;    /* default 24 GiB */
+	double events_per_sec; /* default 580000 */
 	/* Intern a string (cache name, call site); returns its id. */
 	uint32_t (*intern)(void *ctx, const char *s);
 	void *intern_ctx;

@@ -25,31 +25,31 @@
 
 /* Record types: one per kernel tracepoint we know, plus a lost marker and a generic record. */
 enum trace_record_type {
-	TRACE_PAGE_ALLOC = 1,         /* kmem:mm_page_alloc */
+	TRACE_PAGE_ALLOC = 1,	      /* kmem:mm_page_alloc */
 	TRACE_PAGE_ALLOC_ZONE_LOCKED, /* kmem:mm_page_alloc_zone_locked */
-	TRACE_PAGE_FREE,              /* kmem:mm_page_free */
+	TRACE_PAGE_FREE,	      /* kmem:mm_page_free */
 	TRACE_PAGE_FREE_BATCHED,      /* kmem:mm_page_free_batched */
-	TRACE_PAGE_PCPU_DRAIN,        /* kmem:mm_page_pcpu_drain */
+	TRACE_PAGE_PCPU_DRAIN,	      /* kmem:mm_page_pcpu_drain */
 	TRACE_PAGE_ALLOC_EXTFRAG,     /* kmem:mm_page_alloc_extfrag */
-	TRACE_SLAB_ALLOC,             /* kmem:kmem_cache_alloc */
-	TRACE_SLAB_FREE,              /* kmem:kmem_cache_free */
-	TRACE_KMALLOC,                /* kmem:kmalloc */
-	TRACE_KFREE,                  /* kmem:kfree */
-	TRACE_SHRINK_START,           /* vmscan:mm_shrink_slab_start */
-	TRACE_SHRINK_END,             /* vmscan:mm_shrink_slab_end */
-	TRACE_LOST,                   /* events the kernel dropped on one CPU */
-	TRACE_GENERIC,                /* any other tracepoint, fields kept as raw bytes */
+	TRACE_SLAB_ALLOC,	      /* kmem:kmem_cache_alloc */
+	TRACE_SLAB_FREE,	      /* kmem:kmem_cache_free */
+	TRACE_KMALLOC,		      /* kmem:kmalloc */
+	TRACE_KFREE,		      /* kmem:kfree */
+	TRACE_SHRINK_START,	      /* vmscan:mm_shrink_slab_start */
+	TRACE_SHRINK_END,	      /* vmscan:mm_shrink_slab_end */
+	TRACE_LOST,		      /* events the kernel dropped on one CPU */
+	TRACE_GENERIC,		      /* any other tracepoint, fields kept as raw bytes */
 	TRACE_NR_TYPES
 };
 
 #define TRACE_LOST_UNKNOWN UINT64_MAX /* a lost marker whose count the kernel did not store */
-#define TRACE_NO_STRING 0             /* string id 0 means "none" (no call site, no name) */
+#define TRACE_NO_STRING	   0	      /* string id 0 means "none" (no call site, no name) */
 
 struct trace_page {
 	uint64_t pfn; /* UINT64_MAX for a failed allocation */
 	uint32_t order;
 	int32_t migratetype;
-	uint64_t gfp;           /* TRACE_PAGE_ALLOC only */
+	uint64_t gfp;		/* TRACE_PAGE_ALLOC only */
 	uint32_t percpu_refill; /* TRACE_PAGE_ALLOC_ZONE_LOCKED only */
 };
 
@@ -62,13 +62,13 @@ struct trace_extfrag {
 
 /* Slab objects: kmem_cache_alloc/free and kmalloc/kfree share this layout. */
 struct trace_slab {
-	uint64_t addr;      /* object address: physical (pfn << PAGE_SHIFT | offset) unless raw */
-	uint32_t cache;     /* interned cache name; TRACE_NO_STRING for kmalloc/kfree */
+	uint64_t addr;	    /* object address: physical (pfn << PAGE_SHIFT | offset) unless raw */
+	uint32_t cache;	    /* interned cache name; TRACE_NO_STRING for kmalloc/kfree */
 	uint32_t call_site; /* interned "symbol+0xoff"; TRACE_NO_STRING when dropped */
 	uint64_t bytes_req, bytes_alloc; /* allocations only */
-	uint64_t gfp;                    /* allocations only */
-	int32_t node;                    /* allocations only */
-	uint32_t accounted;              /* allocations only: memcg accounted */
+	uint64_t gfp;			 /* allocations only */
+	int32_t node;			 /* allocations only */
+	uint32_t accounted;		 /* allocations only: memcg accounted */
 };
 
 struct trace_shrink_start {
@@ -96,13 +96,13 @@ struct trace_lost {
 };
 
 struct trace_generic {
-	uint32_t name;       /* interned "system:event" */
-	uint32_t size;       /* bytes at data */
+	uint32_t name;	     /* interned "system:event" */
+	uint32_t size;	     /* bytes at data */
 	const uint8_t *data; /* the record's fields; valid until the reader's next chunk */
 };
 
 struct trace_event {
-	uint64_t ts;  /* ns on the trace clock, truncated to the header's time_resolution_ns */
+	uint64_t ts;   /* ns on the trace clock, truncated to the header's time_resolution_ns */
 	uint16_t type; /* enum trace_record_type */
 	uint16_t cpu;
 	int32_t pid;
@@ -124,12 +124,12 @@ struct trace_header {
 	char arch[32];
 	char trace_clock[32];
 	char tool_version[32];
-	uint32_t page_size;          /* bytes, e.g. 4096 */
-	uint32_t pageblock_order;    /* e.g. 9 */
+	uint32_t page_size;	  /* bytes, e.g. 4096 */
+	uint32_t pageblock_order; /* e.g. 9 */
 	uint32_t cpu_count;
 	uint32_t time_resolution_ns; /* timestamps are multiples of this; 1 keeps nanoseconds */
 	int64_t clock_offset_ns;     /* wall clock (CLOCK_REALTIME ns) = ts + clock_offset_ns */
-	uint32_t raw_addresses;      /* 1 when slab addresses are kernel virtual addresses */
+	uint32_t raw_addresses;	     /* 1 when slab addresses are kernel virtual addresses */
 	const char *event_formats;   /* the kernel's format files, concatenated; may be NULL */
 	size_t event_formats_len;
 };
@@ -137,7 +137,7 @@ struct trace_header {
 /* Error codes. */
 enum {
 	TRACE_OK = 0,
-	TRACE_EIO = -1,        /* read or write failed (errno kept) */
+	TRACE_EIO = -1,	       /* read or write failed (errno kept) */
 	TRACE_ENOMEM = -2,     /* out of memory */
 	TRACE_EFORMAT = -3,    /* not a trace file, or corrupt */
 	TRACE_EVERSION = -4,   /* a format version this build cannot read */
@@ -156,8 +156,8 @@ unsigned int trace_type_from_name(const char *system_event);
 struct trace_writer;
 
 struct trace_writer_options {
-	uint32_t chunk_events;  /* events per chunk; 0 means the default (262144) */
-	int compression_level;  /* zstd level; 0 means the default (6) */
+	uint32_t chunk_events; /* events per chunk; 0 means the default (262144) */
+	int compression_level; /* zstd level; 0 means the default (6) */
 };
 
 /* Create path. On failure *out may still be set: read its error, then free it. */
@@ -185,7 +185,7 @@ struct trace_reader;
 
 struct trace_chunk_info {
 	uint64_t offset;      /* byte offset of the chunk's descriptor frame */
-	uint64_t size;        /* bytes on disk, descriptor included */
+	uint64_t size;	      /* bytes on disk, descriptor included */
 	uint64_t first_event; /* index of its first event in the whole stream */
 	uint64_t first_ts, last_ts;
 	uint32_t events;
@@ -196,13 +196,13 @@ struct trace_lost_info {
 	uint16_t cpu;
 	uint64_t ts;
 	uint64_t position; /* index in the event stream of the lost marker */
-	uint64_t count;    /* TRACE_LOST_UNKNOWN when not known */
+	uint64_t count;	   /* TRACE_LOST_UNKNOWN when not known */
 };
 
 struct trace_meta_info {
 	const char *name;
 	uint64_t offset; /* byte offset of the blob's descriptor frame */
-	uint64_t size;   /* uncompressed bytes */
+	uint64_t size;	 /* uncompressed bytes */
 };
 
 struct trace_summary {
@@ -212,7 +212,7 @@ struct trace_summary {
 	uint64_t lost_events;  /* known lost counts summed */
 	uint64_t lost_markers; /* number of lost markers, including unknown counts */
 	uint64_t file_bytes;
-	int complete; /* 0 when the index was missing and the file was scanned */
+	int complete;		 /* 0 when the index was missing and the file was scanned */
 	uint64_t readable_bytes; /* bytes up to the end of the last complete section */
 };
 

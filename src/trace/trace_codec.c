@@ -45,9 +45,9 @@ struct fgt_obj_ctx {
 };
 
 /* Object-context namespaces (top byte of the key). */
-#define OBJ_CACHE (1ull << 56)
+#define OBJ_CACHE	 (1ull << 56)
 #define OBJ_KMALLOC_SIZE (2ull << 56)
-#define OBJ_KFREE_SITE (3ull << 56)
+#define OBJ_KFREE_SITE	 (3ull << 56)
 
 /* Site ids above this are refused by the decoder; the reader sets it from the chunk. */
 #define SITE_ID_LIMIT (1u << 24)
@@ -224,8 +224,8 @@ static uint64_t slab_free_key(const struct trace_slab *s, uint16_t cpu)
 
 /* ---- Encoder ------------------------------------------------------------------------------- */
 
-#define PUT(col, v) (cols[col].len = (size_t)(varint_put(cols[col].data + cols[col].len, (v)) - \
-					      cols[col].data))
+#define PUT(col, v)                                                                                \
+	(cols[col].len = (size_t)(varint_put(cols[col].data + cols[col].len, (v)) - cols[col].data))
 
 static uint64_t pack_order_mt(uint32_t order, uint32_t flag, int32_t mt)
 {
@@ -290,8 +290,8 @@ static int encode_slab(struct fgt_codec *c, struct fgt_buf *cols, const struct t
 		sc->bytes_req = s->bytes_req;
 		sc->node = s->node;
 	}
-	struct fgt_obj_ctx *o = obj_ctx(c, alloc ? slab_alloc_key(s, ev->cpu)
-						 : slab_free_key(s, ev->cpu));
+	struct fgt_obj_ctx *o =
+		obj_ctx(c, alloc ? slab_alloc_key(s, ev->cpu) : slab_free_key(s, ev->cpu));
 	if (!o)
 		return TRACE_ENOMEM;
 	uint64_t *prev = alloc ? &o->alloc_addr : &o->free_addr;
@@ -508,8 +508,8 @@ static int decode_slab(struct fgt_codec *c, struct varint_cursor *cur, struct tr
 		sc->bytes_req = s->bytes_req;
 		sc->node = s->node;
 	}
-	struct fgt_obj_ctx *o = obj_ctx(c, alloc ? slab_alloc_key(s, ev->cpu)
-						 : slab_free_key(s, ev->cpu));
+	struct fgt_obj_ctx *o =
+		obj_ctx(c, alloc ? slab_alloc_key(s, ev->cpu) : slab_free_key(s, ev->cpu));
 	if (!o)
 		return TRACE_ENOMEM;
 	uint64_t *prev = alloc ? &o->alloc_addr : &o->free_addr;

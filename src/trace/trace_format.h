@@ -24,7 +24,7 @@
 
 /* Skippable frame magic; the low nibble carries the section kind for hex-dump readers. */
 #define FGT_SKIPPABLE_MAGIC 0x184D2A50u
-#define FGT_MAGIC 0x00544746u /* "FGT\0" little-endian, first word of every descriptor */
+#define FGT_MAGIC	    0x00544746u /* "FGT\0" little-endian, first word of every descriptor */
 
 enum fgt_section_kind {
 	FGT_SECTION_HEADER = 1,
@@ -39,17 +39,17 @@ enum fgt_section_kind {
  *   u32 FGT_MAGIC, u16 kind, u16 flags (0), u64 payload_bytes, u64 raw_bytes,
  *   kind-specific fields, u32 crc32c of all descriptor bytes before it.
  */
-#define FGT_DESC_COMMON 24 /* magic .. raw_bytes */
-#define FGT_DESC_MAX 512   /* largest descriptor body accepted (meta names are short) */
+#define FGT_DESC_COMMON	  24  /* magic .. raw_bytes */
+#define FGT_DESC_MAX	  512 /* largest descriptor body accepted (meta names are short) */
 #define FGT_META_NAME_MAX 255
-#define FGT_END_BODY (FGT_DESC_COMMON + 24 + 4) /* + index_offset, events, chunks, crc */
-#define FGT_END_BYTES (8 + FGT_END_BODY)
+#define FGT_END_BODY	  (FGT_DESC_COMMON + 24 + 4) /* + index_offset, events, chunks, crc */
+#define FGT_END_BYTES	  (8 + FGT_END_BODY)
 
 /* Limits a reader enforces before allocating, so a corrupt size cannot exhaust memory. */
-#define FGT_CHUNK_RAW_MAX (256u << 20)
+#define FGT_CHUNK_RAW_MAX    (256u << 20)
 #define FGT_CHUNK_EVENTS_MAX (1u << 24)
-#define FGT_META_RAW_MAX (1ull << 34)
-#define FGT_GENERIC_MAX (1u << 20)
+#define FGT_META_RAW_MAX     (1ull << 34)
+#define FGT_GENERIC_MAX	     (1u << 20)
 
 /* Header payload: TLV records (u16 tag, u32 length, bytes). Unknown tags are skipped. */
 enum fgt_header_tag {
@@ -84,10 +84,10 @@ enum fgt_column {
 	FGT_NR_COLUMNS
 };
 
-#define FGT_HEAD_TYPE_MASK 0x0f
+#define FGT_HEAD_TYPE_MASK   0x0f
 #define FGT_HEAD_CPU_CHANGED 0x10
 #define FGT_HEAD_PID_CHANGED 0x20
-#define FGT_HEAD_RESERVED 0xc0
+#define FGT_HEAD_RESERVED    0xc0
 
 /* A growable byte buffer: one column, or a section being assembled. */
 struct fgt_buf {

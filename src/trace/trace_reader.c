@@ -25,13 +25,13 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#define HEADER_RAW_MAX (64u << 20)
-#define INDEX_RAW_MAX (1u << 30)
+#define HEADER_RAW_MAX	(64u << 20)
+#define INDEX_RAW_MAX	(1u << 30)
 #define STRING_ID_LIMIT (1u << 24)
 
 struct section {
 	unsigned int kind;
-	uint64_t offset;        /* of the skippable frame */
+	uint64_t offset;	 /* of the skippable frame */
 	uint64_t payload_offset; /* of the zstd frame after it */
 	uint64_t payload_bytes, raw_bytes;
 	uint64_t end; /* offset after the payload */
@@ -66,7 +66,7 @@ struct trace_reader {
 	struct fgt_buf payload, raw;
 
 	/* the position */
-	size_t loaded;     /* chunk whose columns are in raw, or SIZE_MAX */
+	size_t loaded;	   /* chunk whose columns are in raw, or SIZE_MAX */
 	size_t next_chunk; /* next chunk to load */
 	uint32_t chunk_left;
 	struct varint_cursor cur[FGT_NR_COLUMNS];
@@ -149,9 +149,10 @@ static int read_section(struct trace_reader *r, uint64_t off, struct section *s)
 {
 	uint8_t fh[8];
 	if (off + 8 > r->file_size)
-		return reader_fail(r, TRACE_ETRUNCATED, "file ends at byte %llu inside a section "
-				   "frame starting at byte %llu", (unsigned long long)r->file_size,
-				   (unsigned long long)off);
+		return reader_fail(r, TRACE_ETRUNCATED,
+				   "file ends at byte %llu inside a section "
+				   "frame starting at byte %llu",
+				   (unsigned long long)r->file_size, (unsigned long long)off);
 	int rc = read_at(r, off, fh, 8);
 	if (rc)
 		return rc;
@@ -163,14 +164,17 @@ static int read_section(struct trace_reader *r, uint64_t off, struct section *s)
 		return reader_fail(r, TRACE_EFORMAT, "bad section descriptor size %u at byte %llu",
 				   len, (unsigned long long)off);
 	if (off + 8 + len > r->file_size)
-		return reader_fail(r, TRACE_ETRUNCATED, "file ends at byte %llu inside the %s "
-				   "descriptor at byte %llu", (unsigned long long)r->file_size,
-				   kind_name(magic & 0xf), (unsigned long long)off);
+		return reader_fail(r, TRACE_ETRUNCATED,
+				   "file ends at byte %llu inside the %s "
+				   "descriptor at byte %llu",
+				   (unsigned long long)r->file_size, kind_name(magic & 0xf),
+				   (unsigned long long)off);
 	uint8_t d[FGT_DESC_MAX];
 	if ((rc = read_at(r, off + 8, d, len)))
 		return rc;
 	if (crc32c(0, d, len - 4) != get_le32(d + len - 4))
-		return reader_fail(r, TRACE_EFORMAT, "%s descriptor at byte %llu: checksum mismatch",
+		return reader_fail(r, TRACE_EFORMAT,
+				   "%s descriptor at byte %llu: checksum mismatch",
 				   kind_name(magic & 0xf), (unsigned long long)off);
 	if (get_le32(d) != FGT_MAGIC || get_le16(d + 4) != (magic & 0xf))
 		return reader_fail(r, TRACE_EFORMAT, "bad section descriptor at byte %llu",
@@ -183,7 +187,8 @@ static int read_section(struct trace_reader *r, uint64_t off, struct section *s)
 	s->body_len = len - FGT_DESC_COMMON - 4;
 	memcpy(s->body, d + FGT_DESC_COMMON, s->body_len);
 	if (s->payload_bytes > r->file_size || s->payload_offset + s->payload_bytes > r->file_size)
-		return reader_fail(r, TRACE_ETRUNCATED, "file ends at byte %llu inside the %s "
+		return reader_fail(r, TRACE_ETRUNCATED,
+				   "file ends at byte %llu inside the %s "
 				   "section at byte %llu (it needs %llu bytes)",
 				   (unsigned long long)r->file_size, kind_name(s->kind),
 				   (unsigned long long)off,
@@ -197,10 +202,11 @@ static int load_payload(struct trace_reader *r, const struct section *s, uint64_
 			struct fgt_buf *out, uint32_t expect_crc, int check_crc)
 {
 	if (s->raw_bytes > limit)
-		return reader_fail(r, TRACE_EFORMAT, "%s section at byte %llu claims %llu bytes, "
-				   "over the limit of %llu", kind_name(s->kind),
-				   (unsigned long long)s->offset, (unsigned long long)s->raw_bytes,
-				   (unsigned long long)limit);
+		return reader_fail(r, TRACE_EFORMAT,
+				   "%s section at byte %llu claims %llu bytes, "
+				   "over the limit of %llu",
+				   kind_name(s->kind), (unsigned long long)s->offset,
+				   (unsigned long long)s->raw_bytes, (unsigned long long)limit);
 	r->payload.len = 0;
 	if (fgt_buf_reserve(&r->payload, s->payload_bytes) ||
 	    fgt_buf_reserve(out, s->raw_bytes + 1))
@@ -212,8 +218,8 @@ static int load_payload(struct trace_reader *r, const struct section *s, uint64_
 		return reader_fail(r, TRACE_EFORMAT, "%s section at byte %llu: checksum mismatch",
 				   kind_name(s->kind), (unsigned long long)s->offset);
 	unsigned long long cs = ZSTD_getFrameContentSize(r->payload.data, s->payload_bytes);
-	if (cs != s->raw_bytes || ZSTD_findFrameCompressedSize(r->payload.data,
-							       s->payload_bytes) != s->payload_bytes)
+	if (cs != s->raw_bytes ||
+	    ZSTD_findFrameCompressedSize(r->payload.data, s->payload_bytes) != s->payload_bytes)
 		return reader_fail(r, TRACE_EFORMAT, "%s section at byte %llu: bad zstd frame",
 				   kind_name(s->kind), (unsigned long long)s->offset);
 	size_t n = ZSTD_decompressDCtx(r->dctx, out->data, s->raw_bytes + 1, r->payload.data,
@@ -240,7 +246,8 @@ static int parse_header(struct trace_reader *r, const struct section *s)
 	r->hdr.format_major = get_le16(s->body);
 	r->hdr.format_minor = get_le16(s->body + 2);
 	if (r->hdr.format_major > TRACE_FORMAT_MAJOR)
-		return reader_fail(r, TRACE_EVERSION, "format version %u.%u is newer than this "
+		return reader_fail(r, TRACE_EVERSION,
+				   "format version %u.%u is newer than this "
 				   "fragtrace reads (%u.x); upgrade fragtrace",
 				   r->hdr.format_major, r->hdr.format_minor, TRACE_FORMAT_MAJOR);
 	struct fgt_buf raw = { 0 };
@@ -254,7 +261,8 @@ static int parse_header(struct trace_reader *r, const struct section *s)
 		uint32_t len = get_le32(raw.data + off + 2);
 		const uint8_t *v = raw.data + off + 6;
 		if (len > raw.len - off - 6) {
-			rc = reader_fail(r, TRACE_EFORMAT, "header: field %u runs past the end", tag);
+			rc = reader_fail(r, TRACE_EFORMAT, "header: field %u runs past the end",
+					 tag);
 			break;
 		}
 		uint64_t u = len == 8 ? get_le64(v) : 0;
@@ -505,8 +513,10 @@ static int scan_sections(struct trace_reader *r, uint64_t off)
 		if (s.kind == FGT_SECTION_CHUNK) {
 			if (s.body_len != 40 || get_le64(s.body) != r->nchunks ||
 			    get_le64(s.body + 8) != events)
-				return reader_fail(r, TRACE_EFORMAT, "chunk descriptor at byte %llu "
-						   "is out of sequence", (unsigned long long)off);
+				return reader_fail(r, TRACE_EFORMAT,
+						   "chunk descriptor at byte %llu "
+						   "is out of sequence",
+						   (unsigned long long)off);
 			struct trace_chunk_info ci = { .offset = off,
 						       .size = s.end - off,
 						       .first_event = events,
@@ -519,8 +529,10 @@ static int scan_sections(struct trace_reader *r, uint64_t off)
 		} else if (s.kind == FGT_SECTION_META) {
 			uint16_t len = s.body_len >= 2 ? get_le16(s.body) : 0;
 			if (len == 0 || len + 2u != s.body_len)
-				return reader_fail(r, TRACE_EFORMAT, "bad metadata descriptor at "
-						   "byte %llu", (unsigned long long)off);
+				return reader_fail(r, TRACE_EFORMAT,
+						   "bad metadata descriptor at "
+						   "byte %llu",
+						   (unsigned long long)off);
 			if ((rc = add_meta(r, s.body + 2, len, off, s.raw_bytes)))
 				return rc;
 		} else if (s.kind == FGT_SECTION_HEADER) {
@@ -531,8 +543,10 @@ static int scan_sections(struct trace_reader *r, uint64_t off)
 	}
 	r->sum.readable_bytes = off;
 	if (!r->warn[0])
-		snprintf(r->warn, sizeof(r->warn), "%s: no index (the recorder did not finish); "
-			 "all %zu chunks were scanned", r->path, r->nchunks);
+		snprintf(r->warn, sizeof(r->warn),
+			 "%s: no index (the recorder did not finish); "
+			 "all %zu chunks were scanned",
+			 r->path, r->nchunks);
 
 	/* Decode every chunk once for type counts, lost markers and generic names. */
 	for (size_t i = 0; i < r->nchunks; i++) {
@@ -545,9 +559,9 @@ static int scan_sections(struct trace_reader *r, uint64_t off)
 				const struct trace_event *ev = &r->batch[k];
 				r->chunks[i].type_counts[ev->type]++;
 				if (ev->type == TRACE_LOST) {
-					struct trace_lost_info l = {
-						ev->cpu, ev->ts, r->chunks[i].first_event + k, ev->lost.count
-					};
+					struct trace_lost_info l = { ev->cpu, ev->ts,
+								     r->chunks[i].first_event + k,
+								     ev->lost.count };
 					if ((rc = add_lost(r, &l)))
 						return rc;
 				} else if (ev->type == TRACE_GENERIC &&
@@ -807,9 +821,10 @@ int trace_reader_meta_load(struct trace_reader *r, size_t i, void **data, size_t
 	size_t nlen = strlen(m->name);
 	if (s.kind != FGT_SECTION_META || s.body_len != nlen + 2 ||
 	    memcmp(s.body + 2, m->name, nlen))
-		return reader_fail(r, TRACE_EFORMAT, "metadata '%s' at byte %llu: descriptor "
-				   "disagrees with the index", m->name,
-				   (unsigned long long)m->offset);
+		return reader_fail(r, TRACE_EFORMAT,
+				   "metadata '%s' at byte %llu: descriptor "
+				   "disagrees with the index",
+				   m->name, (unsigned long long)m->offset);
 	/* zstd cannot expand a frame more than ~32k-fold; a larger claim is corrupt. */
 	uint64_t limit = s.payload_bytes * 32768 + 4096;
 	struct fgt_buf out = { 0 };

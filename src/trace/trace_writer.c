@@ -26,7 +26,7 @@
 #include <zstd.h>
 
 #define DEFAULT_CHUNK_EVENTS 262144
-#define DEFAULT_LEVEL 3
+#define DEFAULT_LEVEL	     3
 
 struct writer_meta {
 	char *name;
@@ -37,7 +37,7 @@ struct trace_writer {
 	char *path;
 	int fd;
 	uint64_t offset; /* bytes written so far */
-	int rc;          /* first error, sticky */
+	int rc;		 /* first error, sticky */
 	char err[512];
 
 	uint32_t time_resolution_ns;
@@ -151,7 +151,8 @@ static void desc_fill(uint8_t *d, unsigned int kind, uint64_t payload, uint64_t 
 
 /* Compress the inputs into one zstd frame after a descriptor, then write both at once. */
 static int write_section(struct trace_writer *w, unsigned int kind, const uint8_t *body,
-			 size_t body_len, const struct fgt_buf *in, size_t nin, uint32_t *payload_crc)
+			 size_t body_len, const struct fgt_buf *in, size_t nin,
+			 uint32_t *payload_crc)
 {
 	size_t raw = 0;
 	for (size_t i = 0; i < nin; i++)
@@ -357,7 +358,8 @@ static int validate_event(struct trace_writer *w, const struct trace_event *ev)
 		break;
 	case TRACE_GENERIC:
 		if (ev->generic.size > FGT_GENERIC_MAX)
-			return writer_fail(w, TRACE_EINVAL, "generic record of %u bytes is too large",
+			return writer_fail(w, TRACE_EINVAL,
+					   "generic record of %u bytes is too large",
 					   ev->generic.size);
 		if (ev->generic.name == 0)
 			return writer_fail(w, TRACE_EINVAL, "generic record without a name");
