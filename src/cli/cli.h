@@ -33,6 +33,9 @@ const char *cli_thousands(char *buf, size_t len, uint64_t v);
 const char *cli_bytes(char *buf, size_t len, uint64_t v);
 /* Print s as a JSON string literal. */
 void cli_json_string(FILE *out, const char *s);
+struct trace_reader;
+/* Open a trace; print its error (and return NULL) or its warning. */
+struct trace_reader *cli_open_trace(const char *path);
 /* Parse seconds ("12.5") into ns; returns 0 or -1. */
 int cli_parse_seconds(const char *s, uint64_t *ns);
 

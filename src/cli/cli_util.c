@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cli_util.c - error lines, number formatting and JSON strings for the subcommands. */
 #include "cli.h"
+#include "trace.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -79,4 +80,17 @@ int cli_parse_seconds(const char *s, uint64_t *ns)
 		return -1;
 	*ns = (uint64_t)llround(d * 1e9);
 	return 0;
+}
+
+struct trace_reader *cli_open_trace(const char *path)
+{
+	struct trace_reader *r;
+	if (trace_reader_open(path, &r)) {
+		cli_error("%s", trace_reader_error(r));
+		trace_reader_close(r);
+		return NULL;
+	}
+	if (trace_reader_warning(r))
+		cli_warning("%s", trace_reader_warning(r));
+	return r;
 }

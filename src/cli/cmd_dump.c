@@ -214,14 +214,9 @@ static int dump_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *path = argv[optind];
-	struct trace_reader *r;
-	if (trace_reader_open(path, &r)) {
-		cli_error("%s", trace_reader_error(r));
-		trace_reader_close(r);
+	struct trace_reader *r = cli_open_trace(path);
+	if (!r)
 		return EXIT_RUNTIME;
-	}
-	if (trace_reader_warning(r))
-		cli_warning("%s", trace_reader_warning(r));
 	int n = start ? trace_reader_seek(r, start) : 0;
 	const struct trace_event *evs;
 	while (n >= 0 && (n = trace_reader_next_batch(r, &evs)) > 0) {

@@ -164,14 +164,9 @@ static int info_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *path = argv[optind];
-	struct trace_reader *r;
-	if (trace_reader_open(path, &r)) {
-		cli_error("%s", trace_reader_error(r));
-		trace_reader_close(r);
+	struct trace_reader *r = cli_open_trace(path);
+	if (!r)
 		return EXIT_RUNTIME;
-	}
-	if (trace_reader_warning(r))
-		cli_warning("%s", trace_reader_warning(r));
 	const struct trace_summary *s = trace_reader_summary(r);
 	if (json)
 		print_json(r, path);

@@ -85,6 +85,22 @@ int fgt_buf_put_varint(struct fgt_buf *b, uint64_t v)
 	return 0;
 }
 
+int fgt_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 16;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, n * elem);
+	if (!q)
+		return TRACE_ENOMEM;
+	memset((char *)q + *cap * elem, 0, (n - *cap) * elem);
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
 void fgt_buf_free(struct fgt_buf *b)
 {
 	free(b->data);
@@ -119,46 +135,30 @@ void fgt_codec_begin_chunk(struct fgt_codec *c)
 	c->objs_used = 0;
 }
 
-static struct fgt_cpu_ctx *cpu_ctx(struct fgt_codec *c, uint32_t cpu)
+/*
+ * Entry i of a context array, grown on demand. Every context struct starts with its u32
+ * generation; an entry of an older generation is cleared before use.
+ */
+static void *ctx_get(void **arr, size_t *n, size_t i, size_t elem, uint32_t gen)
 {
-	if (cpu >= c->ncpus) {
-		size_t n = c->ncpus ? c->ncpus : 8;
-		while (n <= cpu)
-			n *= 2;
-		struct fgt_cpu_ctx *p = realloc(c->cpus, n * sizeof(*p));
-		if (!p)
-			return NULL;
-		memset(p + c->ncpus, 0, (n - c->ncpus) * sizeof(*p));
-		c->cpus = p;
-		c->ncpus = n;
-	}
-	struct fgt_cpu_ctx *x = &c->cpus[cpu];
-	if (x->gen != c->gen) {
-		memset(x, 0, sizeof(*x));
-		x->gen = c->gen;
+	if (i >= *n && fgt_grow(arr, n, i + 1, elem))
+		return NULL;
+	uint32_t *x = (uint32_t *)((char *)*arr + i * elem);
+	if (*x != gen) {
+		memset(x, 0, elem);
+		*x = gen;
 	}
 	return x;
 }
 
+static struct fgt_cpu_ctx *cpu_ctx(struct fgt_codec *c, uint32_t cpu)
+{
+	return ctx_get((void **)&c->cpus, &c->ncpus, cpu, sizeof(*c->cpus), c->gen);
+}
+
 static struct fgt_site_ctx *site_ctx(struct fgt_codec *c, uint32_t site)
 {
-	if (site >= c->nsites) {
-		size_t n = c->nsites ? c->nsites : 256;
-		while (n <= site)
-			n *= 2;
-		struct fgt_site_ctx *p = realloc(c->sites, n * sizeof(*p));
-		if (!p)
-			return NULL;
-		memset(p + c->nsites, 0, (n - c->nsites) * sizeof(*p));
-		c->sites = p;
-		c->nsites = n;
-	}
-	struct fgt_site_ctx *x = &c->sites[site];
-	if (x->gen != c->gen) {
-		memset(x, 0, sizeof(*x));
-		x->gen = c->gen;
-	}
-	return x;
+	return ctx_get((void **)&c->sites, &c->nsites, site, sizeof(*c->sites), c->gen);
 }
 
 static size_t obj_slot(const struct fgt_codec *c, uint64_t key)

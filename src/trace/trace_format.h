@@ -99,6 +99,8 @@ int fgt_buf_reserve(struct fgt_buf *b, size_t extra);
 int fgt_buf_put(struct fgt_buf *b, const void *data, size_t len);
 int fgt_buf_put_varint(struct fgt_buf *b, uint64_t v);
 void fgt_buf_free(struct fgt_buf *b);
+/* Grow the array *p of *cap elements to hold need, zeroing the new ones. */
+int fgt_grow(void **p, size_t *cap, size_t need, size_t elem);
 
 /* Prediction contexts; see trace_codec.c. */
 struct fgt_cpu_ctx;

@@ -99,22 +99,6 @@ static const char *last_reason(const struct trace_reader *r)
 	return strlen(r->err) >= n ? r->err + n : r->err;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap : 16;
-	while (n < need)
-		n *= 2;
-	void *q = realloc(*p, n * elem);
-	if (!q)
-		return TRACE_ENOMEM;
-	memset((char *)q + *cap * elem, 0, (n - *cap) * elem);
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 static int read_at(struct trace_reader *r, uint64_t off, void *buf, size_t len)
 {
 	uint8_t *p = buf;
@@ -324,7 +308,7 @@ static int set_string(struct trace_reader *r, uint64_t id, const uint8_t *p, uin
 {
 	if (id == 0 || id >= STRING_ID_LIMIT)
 		return TRACE_EFORMAT;
-	if (grow((void **)&r->strings, &r->strings_cap, id + 1, sizeof(char *)))
+	if (fgt_grow((void **)&r->strings, &r->strings_cap, id + 1, sizeof(char *)))
 		return TRACE_ENOMEM;
 	if (r->strings[id])
 		return 0;
@@ -339,7 +323,7 @@ static int set_string(struct trace_reader *r, uint64_t id, const uint8_t *p, uin
 
 static int add_chunk(struct trace_reader *r, const struct trace_chunk_info *ci)
 {
-	if (grow((void **)&r->chunks, &r->chunks_cap, r->nchunks + 1, sizeof(*r->chunks)))
+	if (fgt_grow((void **)&r->chunks, &r->chunks_cap, r->nchunks + 1, sizeof(*r->chunks)))
 		return reader_fail(r, TRACE_ENOMEM, "out of memory");
 	r->chunks[r->nchunks++] = *ci;
 	return 0;
@@ -347,7 +331,7 @@ static int add_chunk(struct trace_reader *r, const struct trace_chunk_info *ci)
 
 static int add_lost(struct trace_reader *r, const struct trace_lost_info *l)
 {
-	if (grow((void **)&r->lost, &r->lost_cap, r->nlost + 1, sizeof(*r->lost)))
+	if (fgt_grow((void **)&r->lost, &r->lost_cap, r->nlost + 1, sizeof(*r->lost)))
 		return reader_fail(r, TRACE_ENOMEM, "out of memory");
 	r->lost[r->nlost++] = *l;
 	return 0;
@@ -356,7 +340,7 @@ static int add_lost(struct trace_reader *r, const struct trace_lost_info *l)
 static int add_meta(struct trace_reader *r, const uint8_t *name, size_t len, uint64_t offset,
 		    uint64_t size)
 {
-	if (grow((void **)&r->metas, &r->metas_cap, r->nmetas + 1, sizeof(*r->metas)))
+	if (fgt_grow((void **)&r->metas, &r->metas_cap, r->nmetas + 1, sizeof(*r->metas)))
 		return reader_fail(r, TRACE_ENOMEM, "out of memory");
 	char *n = strndup((const char *)name, len);
 	if (!n)
@@ -369,7 +353,7 @@ static int add_generic(struct trace_reader *r, uint64_t name, uint64_t count)
 {
 	if (name >= STRING_ID_LIMIT)
 		return TRACE_EFORMAT;
-	if (grow((void **)&r->generic_counts, &r->generic_cap, name + 1, sizeof(uint64_t)))
+	if (fgt_grow((void **)&r->generic_counts, &r->generic_cap, name + 1, sizeof(uint64_t)))
 		return reader_fail(r, TRACE_ENOMEM, "out of memory");
 	r->generic_counts[name] += count;
 	return 0;

@@ -89,22 +89,6 @@ static int writer_fail(struct trace_writer *w, int rc, const char *fmt, ...)
 	return rc;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap : 16;
-	while (n < need)
-		n *= 2;
-	void *q = realloc(*p, n * elem);
-	if (!q)
-		return TRACE_ENOMEM;
-	memset((char *)q + *cap * elem, 0, (n - *cap) * elem);
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 static int write_all(struct trace_writer *w, const void *data, size_t len)
 {
 	const uint8_t *p = data;
@@ -298,11 +282,11 @@ int64_t trace_writer_intern(struct trace_writer *w, const char *s)
 	}
 	size_t id = w->nstrings + 1;
 	size_t old_cap = w->strings_cap;
-	if (grow((void **)&w->strings, &w->strings_cap, id + 1, sizeof(char *)))
+	if (fgt_grow((void **)&w->strings, &w->strings_cap, id + 1, sizeof(char *)))
 		return writer_fail(w, TRACE_ENOMEM, "out of memory");
 	if (w->strings_cap != old_cap) {
 		size_t gcap = old_cap;
-		if (grow((void **)&w->ref_gen, &gcap, w->strings_cap, sizeof(uint32_t)))
+		if (fgt_grow((void **)&w->ref_gen, &gcap, w->strings_cap, sizeof(uint32_t)))
 			return writer_fail(w, TRACE_ENOMEM, "out of memory");
 	}
 	w->strings[id] = strdup(s);
@@ -326,7 +310,7 @@ static int chunk_ref(struct trace_writer *w, uint32_t id)
 	if (w->ref_gen[id] == w->chunk_gen)
 		return 0;
 	w->ref_gen[id] = w->chunk_gen;
-	if (grow((void **)&w->chunk_refs, &w->refs_cap, w->nrefs + 1, sizeof(uint32_t)))
+	if (fgt_grow((void **)&w->chunk_refs, &w->refs_cap, w->nrefs + 1, sizeof(uint32_t)))
 		return writer_fail(w, TRACE_ENOMEM, "out of memory");
 	w->chunk_refs[w->nrefs++] = id;
 	return 0;
@@ -375,14 +359,14 @@ static int validate_event(struct trace_writer *w, const struct trace_event *ev)
 static int note_event(struct trace_writer *w, const struct trace_event *ev)
 {
 	if (ev->type == TRACE_LOST) {
-		if (grow((void **)&w->lost, &w->lost_cap, w->nlost + 1, sizeof(*w->lost)))
+		if (fgt_grow((void **)&w->lost, &w->lost_cap, w->nlost + 1, sizeof(*w->lost)))
 			return writer_fail(w, TRACE_ENOMEM, "out of memory");
 		w->lost[w->nlost++] = (struct trace_lost_info){
 			.cpu = ev->cpu, .ts = ev->ts, .position = w->events, .count = ev->lost.count
 		};
 	} else if (ev->type == TRACE_GENERIC) {
-		if (grow((void **)&w->generic_counts, &w->generic_cap, ev->generic.name + 1,
-			 sizeof(uint64_t)))
+		if (fgt_grow((void **)&w->generic_counts, &w->generic_cap, ev->generic.name + 1,
+			     sizeof(uint64_t)))
 			return writer_fail(w, TRACE_ENOMEM, "out of memory");
 		w->generic_counts[ev->generic.name]++;
 	}
@@ -461,7 +445,7 @@ int trace_writer_flush(struct trace_writer *w)
 	if (rc)
 		return rc;
 
-	if (grow((void **)&w->chunks, &w->chunks_cap, w->nchunks + 1, sizeof(*w->chunks)))
+	if (fgt_grow((void **)&w->chunks, &w->chunks_cap, w->nchunks + 1, sizeof(*w->chunks)))
 		return writer_fail(w, TRACE_ENOMEM, "out of memory");
 	struct trace_chunk_info *ci = &w->chunks[w->nchunks++];
 	ci->offset = offset;
@@ -501,7 +485,7 @@ int trace_writer_add_meta(struct trace_writer *w, const char *name, const void *
 	rc = write_section(w, FGT_SECTION_META, body, 2 + nlen, &in, 1, NULL);
 	if (rc)
 		return rc;
-	if (grow((void **)&w->metas, &w->metas_cap, w->nmetas + 1, sizeof(*w->metas)))
+	if (fgt_grow((void **)&w->metas, &w->metas_cap, w->nmetas + 1, sizeof(*w->metas)))
 		return writer_fail(w, TRACE_ENOMEM, "out of memory");
 	w->metas[w->nmetas++] = (struct writer_meta){ strdup(name), offset, len };
 	return 0;
