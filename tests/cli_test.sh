@@ -2,7 +2,7 @@
 # CLI tests: help, version, exit codes, info (text and JSON), dump and its filters, damaged
 # files. usage: cli_test.sh FRAGTRACE MKTRACE
 ft=$1 mktrace=$2
-dir=$(mktemp -d /tmp/fgt-cli.XXXXXX)
+dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }

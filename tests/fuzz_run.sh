@@ -3,7 +3,7 @@
 # usage: fuzz_run.sh FUZZER MKTRACE SECONDS
 set -e
 fuzzer=$1 mktrace=$2 seconds=${3:-60}
-dir=$(mktemp -d /tmp/fgt-fuzz.XXXXXX)
+dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 mkdir "$dir/corpus"
 "$mktrace" "$dir/corpus/a.fgt" 50 8
