@@ -41,10 +41,6 @@ static uint32_t intern(void *ctx, const char *s)
 	return (uint32_t)trace_writer_intern(ctx, s);
 }
 
-struct names {
-	struct trace_writer *w;
-};
-
 /* Payload bytes of each event in the 6.18 ring buffer (format files), before the name string. */
 static size_t raw_payload(const struct trace_event *ev, const char *cache)
 {

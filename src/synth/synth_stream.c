@@ -105,11 +105,6 @@ struct synth_file {
 	uint64_t dentry, inode, lsm_inode, es, bh, page;
 };
 
-struct live_page {
-	uint64_t pfn;
-	uint32_t order;
-};
-
 struct synth_stream {
 	struct synth_stream_params p;
 	uint64_t rng;
@@ -119,7 +114,7 @@ struct synth_stream {
 	struct synth_cpu cpu[MAX_CPUS];
 	uint64_t *pool; /* drained pages back in the buddy */
 	size_t npool, pool_cap;
-	struct live_page *live;
+	uint64_t *live; /* page-cache pfns, oldest first */
 	size_t nlive, live_cap;
 	struct synth_cache caches[NCACHES];
 	struct synth_cache kcaches[NKCLASSES]; /* kmalloc size classes, addresses only */
@@ -228,7 +223,7 @@ static void pcp_drain(struct synth_stream *s)
 	c->npcp -= PCP_BATCH;
 }
 
-static uint64_t page_alloc(struct synth_stream *s, uint32_t order, int mt, uint64_t gfp, int track)
+static uint64_t page_alloc(struct synth_stream *s, uint32_t order, int mt, uint64_t gfp)
 {
 	struct synth_cpu *c = &s->cpu[s->cur_cpu];
 	uint64_t pfn;
@@ -242,10 +237,6 @@ static uint64_t page_alloc(struct synth_stream *s, uint32_t order, int mt, uint6
 	}
 	struct trace_event *ev = emit(s, TRACE_PAGE_ALLOC);
 	ev->page = (struct trace_page){ .pfn = pfn, .order = order, .migratetype = mt, .gfp = gfp };
-	if (track) {
-		s->live = push(s->live, &s->live_cap, s->nlive, sizeof(*s->live));
-		s->live[s->nlive++] = (struct live_page){ pfn, order };
-	}
 	return pfn;
 }
 
@@ -254,7 +245,7 @@ static void slab_new(struct synth_stream *s, struct synth_cache *c, uint32_t cpu
 {
 	int mt = c->reclaimable ? 2 : 0;
 	uint64_t gfp = G_KERNEL | G_COMP | G_NOWARN | (c->reclaimable ? G_RECLAIMABLE : 0);
-	uint64_t pfn = page_alloc(s, c->order, mt, gfp, 0);
+	uint64_t pfn = page_alloc(s, c->order, mt, gfp);
 	c->slab_base[cpu] = pfn << 12;
 	c->nobj = (uint32_t)(((4096ull << c->order) / c->size));
 	if (c->nobj > 512)
@@ -346,7 +337,7 @@ static void ev_kfree(struct synth_stream *s, uint64_t addr, int site)
 
 static uint64_t ev_page_alloc(struct synth_stream *s, uint32_t order, int mt, uint64_t gfp)
 {
-	uint64_t pfn = page_alloc(s, order, mt, gfp, 0);
+	uint64_t pfn = page_alloc(s, order, mt, gfp);
 	tick(s);
 	return pfn;
 }
@@ -437,7 +428,7 @@ static void script_readahead(struct synth_stream *s)
 	for (int i = 0; i < n; i++) {
 		uint64_t pfn = ev_page_alloc(s, 0, 1, G_HIGHUSER_MOVABLE & ~0x2u);
 		s->live = push(s->live, &s->live_cap, s->nlive, sizeof(*s->live));
-		s->live[s->nlive++] = (struct live_page){ pfn, 0 };
+		s->live[s->nlive++] = pfn;
 	}
 	ev_kfree(s, k, 0);
 	ev_slab_free(s, C_BIO, bio);
@@ -448,7 +439,7 @@ static void script_reclaim(struct synth_stream *s)
 {
 	size_t n = s->nlive < 32 ? s->nlive : 32;
 	for (size_t i = 0; i < n; i++)
-		ev_page_free(s, s->live[i].pfn, 1);
+		ev_page_free(s, s->live[i], 1);
 	memmove(s->live, s->live + n, (s->nlive - n) * sizeof(*s->live));
 	s->nlive -= n;
 }

@@ -233,8 +233,7 @@ static uint64_t pack_order_mt(uint32_t order, uint32_t flag, int32_t mt)
 	return o | (uint64_t)flag << 5 | zigzag_encode(mt) << 6;
 }
 
-static void encode_page(struct fgt_codec *c, struct fgt_buf *cols, struct fgt_cpu_ctx *cc,
-			const struct trace_event *ev)
+static void encode_page(struct fgt_buf *cols, struct fgt_cpu_ctx *cc, const struct trace_event *ev)
 {
 	const struct trace_page *p = &ev->page;
 	uint64_t *prev;
@@ -266,7 +265,6 @@ static void encode_page(struct fgt_codec *c, struct fgt_buf *cols, struct fgt_cp
 		PUT(FGT_COL_MISC, p->order);
 	PUT(FGT_COL_PFN, zigzag_encode((int64_t)(p->pfn - *prev)));
 	*prev = p->pfn;
-	(void)c;
 }
 
 static int encode_slab(struct fgt_codec *c, struct fgt_buf *cols, const struct trace_event *ev)
@@ -381,7 +379,7 @@ int fgt_encode_event(struct fgt_codec *c, struct fgt_buf cols[FGT_NR_COLUMNS],
 	case TRACE_PAGE_FREE:
 	case TRACE_PAGE_FREE_BATCHED:
 	case TRACE_PAGE_PCPU_DRAIN:
-		encode_page(c, cols, cc, ev);
+		encode_page(cols, cc, ev);
 		return 0;
 	case TRACE_SLAB_ALLOC:
 	case TRACE_SLAB_FREE:

@@ -133,10 +133,12 @@ static void desc_fill(uint8_t *d, unsigned int kind, uint64_t payload, uint64_t 
 	put_le32(b + FGT_DESC_COMMON + body_len, crc32c(0, b, FGT_DESC_COMMON + body_len));
 }
 
-/* Compress the inputs into one zstd frame after a descriptor, then write both at once. */
+/*
+ * Compress the inputs into one zstd frame after a descriptor, then write both at once. With
+ * crc_in_body, the body's last four bytes receive the CRC-32C of the compressed payload.
+ */
 static int write_section(struct trace_writer *w, unsigned int kind, const uint8_t *body,
-			 size_t body_len, const struct fgt_buf *in, size_t nin,
-			 uint32_t *payload_crc)
+			 size_t body_len, const struct fgt_buf *in, size_t nin, int crc_in_body)
 {
 	size_t raw = 0;
 	for (size_t i = 0; i < nin; i++)
@@ -169,7 +171,7 @@ static int write_section(struct trace_writer *w, unsigned int kind, const uint8_
 	uint8_t b[FGT_DESC_MAX];
 	if (body_len)
 		memcpy(b, body, body_len);
-	if (payload_crc) /* the chunk descriptor's last field is the payload checksum */
+	if (crc_in_body) /* the chunk descriptor's last field is the payload checksum */
 		put_le32(b + body_len - 4, crc32c(0, w->out.data + dlen, ob.pos));
 	desc_fill(w->out.data, kind, ob.pos, raw, b, body_len);
 	return write_all(w, w->out.data, dlen + ob.pos);
@@ -216,7 +218,7 @@ static int write_header(struct trace_writer *w, const struct trace_header *h)
 	uint8_t body[4];
 	put_le16(body, TRACE_FORMAT_MAJOR);
 	put_le16(body + 2, TRACE_FORMAT_MINOR);
-	rc = write_section(w, FGT_SECTION_HEADER, body, sizeof(body), &tlv, 1, NULL);
+	rc = write_section(w, FGT_SECTION_HEADER, body, sizeof(body), &tlv, 1, 0);
 	fgt_buf_free(&tlv);
 	return rc;
 }
@@ -250,13 +252,20 @@ int trace_writer_open(const char *path, const struct trace_header *hdr,
 	return write_header(w, hdr);
 }
 
+/* FNV-1a, for the intern table. */
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return h;
+}
+
 int64_t trace_writer_intern(struct trace_writer *w, const char *s)
 {
 	if (w->rc)
 		return w->rc;
-	uint64_t h = 1469598103934665603ull;
-	for (const char *p = s; *p; p++)
-		h = (h ^ (uint8_t)*p) * 1099511628211ull;
+	uint64_t h = str_hash(s);
 	if (w->hash_cap) {
 		for (size_t i = h & (w->hash_cap - 1); w->hash[i]; i = (i + 1) & (w->hash_cap - 1))
 			if (!strcmp(w->strings[w->hash[i]], s))
@@ -268,10 +277,7 @@ int64_t trace_writer_intern(struct trace_writer *w, const char *s)
 		if (!nh)
 			return writer_fail(w, TRACE_ENOMEM, "out of memory");
 		for (size_t id = 1; id <= w->nstrings; id++) {
-			uint64_t hh = 1469598103934665603ull;
-			for (const char *p = w->strings[id]; *p; p++)
-				hh = (hh ^ (uint8_t)*p) * 1099511628211ull;
-			size_t i = hh & (cap - 1);
+			size_t i = str_hash(w->strings[id]) & (cap - 1);
 			while (nh[i])
 				i = (i + 1) & (cap - 1);
 			nh[i] = (uint32_t)id;
@@ -439,8 +445,7 @@ int trace_writer_flush(struct trace_writer *w)
 	put_le64(body + 28, w->chunk_last_ts);
 	put_le32(body + 36, 0); /* payload crc, filled by write_section */
 	uint64_t offset = w->offset;
-	int rc = write_section(w, FGT_SECTION_CHUNK, body, 40, in, 1 + FGT_NR_COLUMNS,
-			       &(uint32_t){ 0 });
+	int rc = write_section(w, FGT_SECTION_CHUNK, body, 40, in, 1 + FGT_NR_COLUMNS, 1);
 	fgt_buf_free(&in[0]);
 	if (rc)
 		return rc;
@@ -482,7 +487,7 @@ int trace_writer_add_meta(struct trace_writer *w, const char *name, const void *
 	memcpy(body + 2, name, nlen);
 	struct fgt_buf in = { (uint8_t *)data, len, len };
 	uint64_t offset = w->offset;
-	rc = write_section(w, FGT_SECTION_META, body, 2 + nlen, &in, 1, NULL);
+	rc = write_section(w, FGT_SECTION_META, body, 2 + nlen, &in, 1, 0);
 	if (rc)
 		return rc;
 	if (fgt_grow((void **)&w->metas, &w->metas_cap, w->nmetas + 1, sizeof(*w->metas)))
@@ -574,7 +579,7 @@ int trace_writer_close(struct trace_writer *w)
 	if (!rc && build_index(w, &x))
 		rc = writer_fail(w, TRACE_ENOMEM, "out of memory");
 	if (!rc)
-		rc = write_section(w, FGT_SECTION_INDEX, NULL, 0, &x, 1, NULL);
+		rc = write_section(w, FGT_SECTION_INDEX, NULL, 0, &x, 1, 0);
 	fgt_buf_free(&x);
 	if (!rc) {
 		uint8_t d[FGT_END_BYTES], body[24];
