@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * model.h - the page-allocator model: public interface.
+ *
+ * An in-process, deterministic re-implementation of the Linux buddy allocator in two policies:
+ * MODEL_POLICY_SPB, Rik van Riel's superpageblock allocator (RFC v2, the [S-F] tree described in
+ * ../shared/reference/spb-allocator.md), and MODEL_POLICY_MAINLINE, today's upstream fallback and
+ * claim rules with no superpageblocks. The model is driven by replay: an allocation names its
+ * order, migratetype and gfp flags and the model decides where it lives; a free names the pfn the
+ * model chose. Migration (evacuation, defrag) moves movable allocations and reports each move
+ * through the migrate callback so the caller can follow its allocations.
+ *
+ * Vocabulary is the kernel's: migratetypes, pageblocks, superpageblocks (SPBs), passes. gfp flags
+ * are the model's own bit values (MODEL_GFP_*), because the kernel's __GFP bit numbers change
+ * between releases; replay translates a trace's flags through the event format's flag table.
+ *
+ * The model does no I/O and allocates memory only in model_create(). Time is whatever the caller
+ * says it is (model_advance): deferred work runs at that time plus a latency.
+ */
+#ifndef FRAGTRACE_MODEL_H
+#define FRAGTRACE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Geometry, fixed at x86-64 values: 4 KiB pages, 2 MiB pageblocks, 1 GiB superpageblocks. */
+#define PAGE_SHIFT_4K		     12
+#define PAGEBLOCK_ORDER		     9
+#define PAGEBLOCK_NR_PAGES	     (1u << PAGEBLOCK_ORDER)
+#define MAX_PAGE_ORDER		     10
+#define NR_PAGE_ORDERS		     (MAX_PAGE_ORDER + 1)
+#define SUPERPAGEBLOCK_ORDER	     18
+#define SUPERPAGEBLOCK_NR_PAGES	     (1u << SUPERPAGEBLOCK_ORDER)
+#define SUPERPAGEBLOCK_NR_PAGEBLOCKS (1u << (SUPERPAGEBLOCK_ORDER - PAGEBLOCK_ORDER))
+#define PAGE_ALLOC_COSTLY_ORDER	     3
+
+/* include/linux/mmzone.h order. */
+enum migratetype {
+	MIGRATE_UNMOVABLE,
+	MIGRATE_MOVABLE,
+	MIGRATE_RECLAIMABLE,
+	MIGRATE_HIGHATOMIC, /* == MIGRATE_PCPTYPES */
+	MIGRATE_CMA,
+	MIGRATE_ISOLATE,
+	MIGRATE_TYPES
+};
+#define MIGRATE_PCPTYPES MIGRATE_HIGHATOMIC
+
+enum model_zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE, MAX_NR_ZONES };
+
+/* The model's gfp bits (see the header comment). Composites below follow include/linux/gfp_types.h. */
+enum {
+	MODEL_GFP_DMA = 1u << 0,
+	MODEL_GFP_HIGHMEM = 1u << 1,
+	MODEL_GFP_DMA32 = 1u << 2,
+	MODEL_GFP_MOVABLE = 1u << 3,
+	MODEL_GFP_RECLAIMABLE = 1u << 4,
+	MODEL_GFP_HIGH = 1u << 5,
+	MODEL_GFP_IO = 1u << 6,
+	MODEL_GFP_FS = 1u << 7,
+	MODEL_GFP_DIRECT_RECLAIM = 1u << 8,
+	MODEL_GFP_KSWAPD_RECLAIM = 1u << 9,
+	MODEL_GFP_NOWARN = 1u << 10,
+	MODEL_GFP_RETRY_MAYFAIL = 1u << 11,
+	MODEL_GFP_NOFAIL = 1u << 12,
+	MODEL_GFP_NORETRY = 1u << 13,
+	MODEL_GFP_MEMALLOC = 1u << 14,
+	MODEL_GFP_COMP = 1u << 15,
+	MODEL_GFP_NOMEMALLOC = 1u << 16,
+	MODEL_GFP_HARDWALL = 1u << 17,
+	MODEL_GFP_THISNODE = 1u << 18,
+	MODEL_GFP_ACCOUNT = 1u << 19,
+};
+#define MODEL_GFP_RECLAIM (MODEL_GFP_DIRECT_RECLAIM | MODEL_GFP_KSWAPD_RECLAIM)
+#define MODEL_GFP_KERNEL  (MODEL_GFP_RECLAIM | MODEL_GFP_IO | MODEL_GFP_FS)
+#define MODEL_GFP_ATOMIC  (MODEL_GFP_HIGH | MODEL_GFP_KSWAPD_RECLAIM)
+#define MODEL_GFP_NOWAIT  (MODEL_GFP_KSWAPD_RECLAIM | MODEL_GFP_NOWARN)
+#define MODEL_GFP_HIGHUSER_MOVABLE                                                                 \
+	(MODEL_GFP_KERNEL | MODEL_GFP_HARDWALL | MODEL_GFP_HIGHMEM | MODEL_GFP_MOVABLE)
+#define MODEL_GFP_TRANSHUGE_LIGHT                                                                  \
+	((MODEL_GFP_HIGHUSER_MOVABLE | MODEL_GFP_COMP | MODEL_GFP_NOMEMALLOC | MODEL_GFP_NOWARN) & \
+	 ~MODEL_GFP_RECLAIM)
+#define MODEL_GFP_TRANSHUGE (MODEL_GFP_TRANSHUGE_LIGHT | MODEL_GFP_DIRECT_RECLAIM)
+
+enum model_policy { MODEL_POLICY_MAINLINE, MODEL_POLICY_SPB };
+
+#define MODEL_MAX_ZONES 32
+#define MODEL_NO_PFN	UINT64_MAX
+
+/* Return codes. */
+enum {
+	MODEL_OK = 0,
+	MODEL_ENOMEM = -1,  /* no free page could serve the request */
+	MODEL_EINVAL = -2,  /* bad argument: pfn outside the model, wrong order, ... */
+	MODEL_ESTATE = -3,  /* the pfn is not in the state the call needs (double free, ...) */
+	MODEL_ENOSPACE = -4 /* model_create: the host's geometry cannot be allocated */
+};
+
+struct model_zone_config {
+	int nid;
+	enum model_zone_type type;
+	uint64_t start_pfn;	       /* zone_start_pfn; rounded down to a pageblock */
+	uint64_t spanned_pages;	       /* rounded up to a pageblock */
+	uint64_t wmark_min, wmark_low; /* in pages; 0 turns the check into "any free page" */
+};
+
+/* A range of absent pfns inside a zone (firmware, holes): its pageblocks count as reserved. */
+struct model_hole {
+	uint64_t start_pfn, nr_pages;
+};
+
+/*
+ * Every constant and switch of the policies. model_params_default() fills in the kernel's
+ * values; the variant switches let replay compare the series' passes one by one.
+ */
+struct model_params {
+	unsigned spb_tainted_reserve_min;     /* SPB_TAINTED_RESERVE_MIN, 4 */
+	unsigned spb_tainted_reserve_divisor; /* total_pageblocks / 32 */
+	unsigned spb_aggressive_threshold;    /* SPB_AGGRESSIVE_THRESHOLD, 8 */
+	bool from_tainted_spb;		      /* v1 25/45: skip the 50% rule in Pass 2b */
+	bool pass_2c, pass_2d;		      /* v1 31/45 and 42/45 borrows */
+	bool highorder_optional_gate;	      /* ALLOC_HIGHORDER_OPTIONAL refusal in __rmqueue */
+	bool nowarn_lower_order;	      /* v2 35/40 relax-ladder step */
+	bool defrag_mode;		      /* /proc/sys/vm/defrag_mode */
+	/* Workers (deferred evacuation, per-SPB defrag). */
+	bool evacuation, defrag;
+	unsigned evac_requests;	      /* NR_SPB_EVAC_REQUESTS, 64 */
+	uint64_t evac_throttle_ns;    /* HZ/100: 10 ms per (zone, migratetype) */
+	unsigned evac_max_candidates; /* SPB_EVACUATE_MAX_CANDIDATES, 16 */
+	unsigned evac_max_pb_per_sb;  /* SPB_EVACUATE_MAX_PB_PER_SB, 8 */
+	uint64_t defrag_cooldown_ns;  /* SPB_DEFRAG_NOOP_COOLDOWN_SECS, 5 s */
+	uint64_t worker_latency_ns;   /* irq_work -> workqueue delay, default 100 us */
+	uint32_t migrate_fail_ppm;    /* chance a movable allocation is pinned, per million */
+	uint64_t seed;		      /* for migrate_fail_ppm */
+};
+
+struct model_config {
+	enum model_policy policy;
+	unsigned nr_zones;
+	struct model_zone_config zones[MODEL_MAX_ZONES];
+	unsigned nr_holes;
+	const struct model_hole *holes;
+	struct model_params params;
+};
+
+/* One allocation request (what a trace event says about it). */
+struct model_alloc_req {
+	unsigned order;
+	int migratetype; /* the request's type (gfp_migratetype) */
+	uint32_t gfp;	 /* MODEL_GFP_* */
+	int nid;	 /* preferred node, -1 for the first */
+	bool movable;	 /* the allocation can be migrated (LRU or movable_ops) */
+};
+
+/* Counters under the kernel's names where it has one (vm_event_item.h), model-specific otherwise. */
+#define MODEL_VM_EVENTS(X)                                                                         \
+	X(PGALLOC)                                                                                 \
+	X(PGFREE)                                                                                  \
+	X(ALLOC_FAIL)                                                                              \
+	X(PASS_1)                                                                                  \
+	X(PASS_2)                                                                                  \
+	X(PASS_2B)                                                                                 \
+	X(PASS_2C)                                                                                 \
+	X(PASS_2D)                                                                                 \
+	X(PASS_3)                                                                                  \
+	X(PASS_4)                                                                                  \
+	X(ZONE_FALLBACK)                                                                           \
+	X(SPB_ALLOC_FALL_THROUGH)                                                                  \
+	X(SPB_WALK_VISITS)                                                                         \
+	X(RMQUEUE_CLAIM)                                                                           \
+	X(RMQUEUE_STEAL)                                                                           \
+	X(EXTFRAG_FALLBACK)                                                                        \
+	X(CLAIM_REFUSED_ISOLATE)                                                                   \
+	X(CLAIM_REFUSED_CMA)                                                                       \
+	X(CLAIM_REFUSED_ZONE_BOUNDARY)                                                             \
+	X(CLAIM_REFUSED_CROSS_TYPE_NOT_FREE)                                                       \
+	X(CLAIM_REFUSED_INSUFFICIENT_COMPAT)                                                       \
+	X(SPB_HIGHORDER_REFUSED)                                                                   \
+	X(RELAX_NORETRY_SKIP)                                                                      \
+	X(RELAX_NOWARN_LOWER_ORDER)                                                                \
+	X(RELAX_ADD_TAINTED_OK)                                                                    \
+	X(RELAX_DROP_NOFRAGMENT)                                                                   \
+	X(SLOWPATH)                                                                                \
+	X(SLOWPATH_DROP_NOFRAGMENT)                                                                \
+	X(TRIGGER_DEMAND_PRE_PASS3)                                                                \
+	X(TRIGGER_DEMAND_CLAIM)                                                                    \
+	X(TRIGGER_SUPPLY)                                                                          \
+	X(TRIGGER_PROACTIVE)                                                                       \
+	X(SPB_SLAB_SHRINK_QUEUED)                                                                  \
+	X(SPB_SLAB_SHRINK_RAN)                                                                     \
+	X(SPB_SLAB_SHRINK_FREED)                                                                   \
+	X(SPB_EVAC_QUEUED)                                                                         \
+	X(SPB_EVAC_THROTTLED)                                                                      \
+	X(SPB_EVAC_IN_FLIGHT)                                                                      \
+	X(SPB_EVAC_POOL_HAS_FREE)                                                                  \
+	X(SPB_EVAC_POOL_EMPTY)                                                                     \
+	X(SPB_EVAC_RAN)                                                                            \
+	X(SPB_EVAC_PAGEBLOCKS)                                                                     \
+	X(SPB_DEFRAG_QUEUED)                                                                       \
+	X(SPB_DEFRAG_RAN)                                                                          \
+	X(SPB_DEFRAG_NO_PROGRESS)                                                                  \
+	X(SPB_DEFRAG_PAGEBLOCKS)                                                                   \
+	X(PGMIGRATE_SUCCESS)                                                                       \
+	X(PGMIGRATE_FAIL)
+
+enum model_vm_event {
+#define X(name) MODEL_EV_##name,
+	MODEL_VM_EVENTS(X)
+#undef X
+		MODEL_NR_VM_EVENTS
+};
+
+enum sb_category { SB_CLEAN, SB_TAINTED, NR_SB_CATEGORIES };
+enum sb_fullness { SB_FULL, SB_FULL_75, SB_FULL_50, SB_FULL_25, SB_ALMOST_EMPTY, NR_SB_FULLNESS };
+
+/* A snapshot of everything replay samples. */
+struct model_stats {
+	uint64_t present_pages, free_pages;
+	uint64_t free_blocks[NR_PAGE_ORDERS]; /* free blocks per order, all zones */
+	uint64_t pageblocks_by_mt[MIGRATE_TYPES];
+	/* SPB lists (SPB policy; zeros for mainline) */
+	uint32_t nr_spbs, spb_empty, spb_isolated;
+	uint32_t spb_by_list[NR_SB_CATEGORIES][NR_SB_FULLNESS];
+	/* The common yardstick: 1 GiB-aligned regions holding any non-movable pageblock. */
+	uint32_t tainted_regions, clean_regions, empty_regions;
+	uint64_t free_pageblocks_in_tainted; /* wholly free pageblocks inside tainted regions */
+	uint64_t contig_1g_possible;	     /* regions a 1 GiB allocation could take now */
+	uint64_t contig_2m_possible;	     /* pageblocks a 2 MiB allocation could take now */
+	uint64_t contig_2m_free;	     /* pageblocks wholly free now */
+	double unusable_index[NR_PAGE_ORDERS];
+	double extfrag_index[NR_PAGE_ORDERS]; /* -1000 where the kernel prints -1.000 */
+	uint64_t events[MODEL_NR_VM_EVENTS];
+};
+
+/* Region classes for model_region_classes(). */
+enum model_region_class { REGION_EMPTY, REGION_CLEAN, REGION_TAINTED, REGION_ISOLATED };
+
+struct model;
+
+/* Called for every migrated allocation, before the old pfn is freed. */
+typedef void (*model_migrate_fn)(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order);
+/* The slab-shrink hook: shrink_slab(nid, priority) for one node; returns objects freed. */
+typedef uint64_t (*model_shrink_fn)(void *ctx, int nid, int priority);
+
+void model_params_default(struct model_params *params);
+/* A single-node host: DMA (16 MiB), DMA32 (to 4 GiB) and Normal for the rest. */
+void model_config_simple(struct model_config *config, enum model_policy policy, uint64_t mem_bytes);
+struct model *model_create(const struct model_config *config, int *error);
+void model_destroy(struct model *m);
+const char *model_strerror(int error);
+
+void model_set_migrate_callback(struct model *m, model_migrate_fn fn, void *ctx);
+void model_set_shrink_callback(struct model *m, model_shrink_fn fn, void *ctx);
+
+/* The allocator entry point (__alloc_pages): fast path, relax ladder, slowpath. */
+int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pfn);
+/* __free_pages / free_one_page of a block the model handed out. */
+int model_free(struct model *m, uint64_t pfn, unsigned order);
+/* split_page(): an allocated block of @order becomes 2^order order-0 allocations. */
+int model_split(struct model *m, uint64_t pfn, unsigned order);
+/* Take a specific free block (observe mode, warm start): like __isolate_free_page + split. */
+int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int migratetype, bool movable);
+/* Run deferred work due at or before @now_ns and set the model's clock. */
+void model_advance(struct model *m, uint64_t now_ns);
+
+void model_stats(const struct model *m, struct model_stats *stats);
+uint64_t model_event(const struct model *m, enum model_vm_event event);
+const char *model_event_name(enum model_vm_event event);
+/* One class per 1 GiB region, in pfn order; returns the number of regions (<= max). */
+size_t model_region_classes(const struct model *m, uint8_t *classes, uint8_t *fullness, size_t max);
+/* One SPB's struct superpageblock counters and list place (SPB policy). */
+struct model_spb_info {
+	uint64_t start_pfn;
+	unsigned nr_free, nr_unmovable, nr_reclaimable, nr_movable, nr_reserved, total_pageblocks;
+	uint64_t nr_free_pages;
+	int list_id;  /* 1 empty, 2 isolated, 3 + category * 5 + fullness */
+	int list_pos; /* position on that list from its head */
+	enum sb_category category;
+};
+unsigned model_nr_zones(const struct model *m);
+unsigned model_zone_nr_spbs(const struct model *m, unsigned zone);
+int model_spb_info(const struct model *m, unsigned zone, unsigned spb, struct model_spb_info *info);
+size_t model_memory_bytes(const struct model *m);
+uint64_t model_now(const struct model *m);
+
+/* Tests: recompute every counter and list from the pages and compare. NULL when consistent. */
+const char *model_check(const struct model *m, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * model_check.c - the invariant checker: recompute every counter and list from the page words
+ * and compare with what the model keeps. Tests run it after every operation.
+ *
+ * Checked: every position a head walk reaches is a head and every other page word is a tail
+ * (no stale heads); free blocks are aligned, inside their zone, on the list their word names,
+ * and never next to a free buddy they should have merged with; list links are consistent both
+ * ways, tails right, free_mask bits right; per-pageblock free/movable/non-movable page counts;
+ * zone and SPB free page and block counts; SPB has-bit, free, reserved counters; all_free only
+ * on wholly free pageblocks; non-movable content only in pageblocks with a non-movable has-bit;
+ * every SPB on the list its counters call for (unless a has-bit changed without a list update,
+ * as Passes 2c/2d do) and every list holding exactly its SPBs; the mainline region lists.
+ * Cost: O(pages). Returns NULL when all is well, else a description in buf.
+ */
+#include "model_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct check {
+	char *buf;
+	size_t len;
+	bool failed;
+};
+
+static bool fail(struct check *c, const char *fmt, ...)
+{
+	va_list ap;
+	if (c->failed)
+		return false;
+	c->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(c->buf, c->len, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+struct pb_tally {
+	uint32_t free, movable, nonmovable;
+};
+
+/* Walk one zone's pages by heads, tallying per pageblock and per (order, type). */
+static bool check_zone_pages(struct model *m, struct zone *z, struct pb_tally *tally,
+			     uint64_t (*list_blocks)[NR_PAGE_ORDERS][MIGRATE_TYPES],
+			     struct check *c)
+{
+	uint64_t zone_free = 0, zone_blocks[NR_PAGE_ORDERS] = { 0 };
+
+	for (uint64_t p = z->zone_start_pfn; p < z->zone_end_pfn;) {
+		struct pageblock *pb = pfn_pageblock(m, p);
+		if (pb->reserved) {
+			for (uint64_t q = p; q < p + PAGEBLOCK_NR_PAGES; q++)
+				if (*pfn_word(m, q) & ~PW_LINK_MASK)
+					return fail(c, "hole page %#llx has state %#x",
+						    (unsigned long long)q, *pfn_word(m, q));
+			p += PAGEBLOCK_NR_PAGES;
+			continue;
+		}
+		uint32_t w = *pfn_word(m, p);
+		unsigned order = pw_order(w), kind = pw_kind(w);
+		if (kind == PK_TAIL)
+			return fail(c, "pfn %#llx: a head walk reached a tail",
+				    (unsigned long long)p);
+		if (order > MAX_PAGE_ORDER || (p & ((1ull << order) - 1)) ||
+		    p + (1ull << order) > z->zone_end_pfn)
+			return fail(c, "pfn %#llx: bad block order %u", (unsigned long long)p,
+				    order);
+		for (uint64_t q = p + 1; q < p + (1ull << order); q++)
+			if (pw_kind(*pfn_word(m, q)) != PK_TAIL)
+				return fail(c, "pfn %#llx: stale head inside the block at %#llx",
+					    (unsigned long long)q, (unsigned long long)p);
+		uint64_t idx = (p - m->base_pfn) >> PAGEBLOCK_ORDER;
+		unsigned npb = order >= PAGEBLOCK_ORDER ? 1u << (order - PAGEBLOCK_ORDER) : 1;
+		unsigned per = order >= PAGEBLOCK_ORDER ? PAGEBLOCK_NR_PAGES : 1u << order;
+		for (unsigned i = 0; i < npb; i++) {
+			if (m->pb[idx + i].reserved)
+				return fail(c, "pfn %#llx: block covers a hole",
+					    (unsigned long long)p);
+			if (kind == PK_FREE) {
+				tally[idx + i].free += per;
+			} else {
+				if (w & PW_MOVABLE)
+					tally[idx + i].movable += per;
+				if (pw_mt(w) != MIGRATE_MOVABLE && pw_mt(w) != MIGRATE_CMA)
+					tally[idx + i].nonmovable += per;
+			}
+		}
+		if (kind == PK_FREE) {
+			uint64_t b = p ^ (1ull << order);
+			if (order < MAX_PAGE_ORDER && b >= z->zone_start_pfn &&
+			    b < z->zone_end_pfn && pw_kind(*pfn_word(m, b)) == PK_FREE &&
+			    pw_order(*pfn_word(m, b)) == order &&
+			    (order < PAGEBLOCK_ORDER ||
+			     get_pageblock_migratetype(m, p) == get_pageblock_migratetype(m, b)))
+				return fail(c,
+					    "free buddies %#llx and %#llx of order %u not merged",
+					    (unsigned long long)p, (unsigned long long)b, order);
+			struct superpageblock *sb = pfn_to_superpageblock(z, p);
+			list_blocks[sb - z->superpageblocks][order][pw_mt(w)]++;
+			zone_free += 1ull << order;
+			zone_blocks[order]++;
+		}
+		p += 1ull << order;
+	}
+	if (zone_free != z->nr_free_pages)
+		return fail(c, "zone %u: nr_free_pages %llu, pages say %llu", z->idx,
+			    (unsigned long long)z->nr_free_pages, (unsigned long long)zone_free);
+	for (unsigned o = 0; o <= MAX_PAGE_ORDER; o++)
+		if (zone_blocks[o] != z->nr_free_blocks[o])
+			return fail(c, "zone %u: order %u has %llu free blocks, pages say %llu",
+				    z->idx, o, (unsigned long long)z->nr_free_blocks[o],
+				    (unsigned long long)zone_blocks[o]);
+	return true;
+}
+
+/* One SPB's free lists against the blocks the walk found. */
+static bool check_spb_lists(struct model *m, struct zone *z, struct superpageblock *sb,
+			    uint64_t (*expect)[MIGRATE_TYPES], struct check *c)
+{
+	uint64_t pages = 0;
+	uint32_t sbi = spb_index(z, sb);
+
+	for (unsigned o = 0; o <= MAX_PAGE_ORDER; o++) {
+		uint64_t blocks = 0;
+		for (int t = 0; t < MIGRATE_TYPES; t++) {
+			uint64_t n = 0;
+			uint32_t prev = PW_NIL, i = sb->free_head[o][t];
+			while (i != PW_NIL) {
+				uint64_t p = sb->start_pfn + i;
+				uint32_t w = *pfn_word(m, p);
+				if (pw_kind(w) != PK_FREE || pw_order(w) != o || pw_mt(w) != t)
+					return fail(c,
+						    "spb %u: pfn %#llx on list (%u,%d) is not such "
+						    "a free block",
+						    sbi, (unsigned long long)p, o, t);
+				if (pw_link(*pfn_word(m, p ^ 1)) != prev)
+					return fail(c, "spb %u: pfn %#llx has a wrong prev link",
+						    sbi, (unsigned long long)p);
+				if (++n > expect[o][t])
+					break;
+				prev = i;
+				i = pw_link(w);
+			}
+			if (n != expect[o][t])
+				return fail(
+					c, "spb %u: list (%u,%d) holds %llu blocks, pages say %llu",
+					sbi, o, t, (unsigned long long)n,
+					(unsigned long long)expect[o][t]);
+			if (sb->free_tail[o][t] != prev)
+				return fail(c, "spb %u: list (%u,%d) has a wrong tail", sbi, o, t);
+			if (!!(sb->free_mask[t] & (1u << o)) != (n > 0))
+				return fail(c, "spb %u: free_mask bit (%u,%d) wrong", sbi, o, t);
+			blocks += n;
+			pages += n << o;
+		}
+		if (blocks != sb->nr_free_blocks[o])
+			return fail(c, "spb %u: nr_free_blocks[%u] %u, lists say %llu", sbi, o,
+				    sb->nr_free_blocks[o], (unsigned long long)blocks);
+	}
+	if (pages != sb->nr_free_pages)
+		return fail(c, "spb %u: nr_free_pages %u, lists say %llu", sbi, sb->nr_free_pages,
+			    (unsigned long long)pages);
+	return true;
+}
+
+/* struct superpageblock's counters against its pageblocks' bits. */
+static bool check_spb_counters(struct model *m, struct zone *z, struct superpageblock *sb,
+			       struct check *c)
+{
+	unsigned nfree = 0, unmov = 0, recl = 0, mov = 0, rsv = 0, total = 0;
+	uint32_t sbi = spb_index(z, sb);
+
+	for (uint64_t p = sb->start_pfn; p < sb->start_pfn + SUPERPAGEBLOCK_NR_PAGES;
+	     p += PAGEBLOCK_NR_PAGES) {
+		if (p < z->zone_start_pfn || p >= z->zone_end_pfn)
+			continue;
+		struct pageblock *pb = pfn_pageblock(m, p);
+		total++;
+		if (pb->reserved) {
+			rsv++;
+			continue;
+		}
+		nfree += !!(pb->flags & PB_ALL_FREE);
+		unmov += !!(pb->flags & PB_HAS_UNMOVABLE);
+		recl += !!(pb->flags & PB_HAS_RECLAIMABLE);
+		mov += !!(pb->flags & PB_HAS_MOVABLE);
+		if ((pb->flags & PB_ALL_FREE) && pb->nr_free_pages != PAGEBLOCK_NR_PAGES)
+			return fail(c, "pfn %#llx: all_free set on a pageblock with %u free pages",
+				    (unsigned long long)p, pb->nr_free_pages);
+		if (pb->nr_nonmovable_pages &&
+		    !(pb->flags & (PB_HAS_UNMOVABLE | PB_HAS_RECLAIMABLE)))
+			return fail(c,
+				    "pfn %#llx: non-movable content without a non-movable has-bit",
+				    (unsigned long long)p);
+	}
+	if (total != sb->total_pageblocks || rsv != sb->nr_reserved || nfree != sb->nr_free ||
+	    unmov != sb->nr_unmovable || recl != sb->nr_reclaimable || mov != sb->nr_movable)
+		return fail(c,
+			    "spb %u: counters total/rsv/free/unmov/recl/mov %u/%u/%u/%u/%u/%u, "
+			    "pageblocks say %u/%u/%u/%u/%u/%u",
+			    sbi, sb->total_pageblocks, sb->nr_reserved, sb->nr_free,
+			    sb->nr_unmovable, sb->nr_reclaimable, sb->nr_movable, total, rsv, nfree,
+			    unmov, recl, mov);
+	if (!sb->list_stale && sb->list_id != spb_list_for(sb))
+		return fail(c, "spb %u: on list %u, counters call for %u", sbi, sb->list_id,
+			    spb_list_for(sb));
+	return true;
+}
+
+static bool check_spb_list_links(struct zone *z, struct check *c)
+{
+	uint32_t seen = 0;
+	for (unsigned l = 1; l < SPB_NR_LISTS; l++) {
+		uint32_t n = 0, prev = SPB_NIL;
+		for (uint32_t i = z->spb_lists[l].head; i != SPB_NIL;
+		     i = z->superpageblocks[i].next) {
+			struct superpageblock *sb = &z->superpageblocks[i];
+			if (sb->list_id != l || sb->prev != prev || ++n > z->nr_superpageblocks)
+				return fail(c, "zone %u: SPB list %u is corrupt at spb %u", z->idx,
+					    l, i);
+			prev = i;
+		}
+		if (n != z->spb_lists[l].count || prev != z->spb_lists[l].tail)
+			return fail(c, "zone %u: SPB list %u count or tail wrong", z->idx, l);
+		seen += n;
+	}
+	if (seen != z->nr_superpageblocks)
+		return fail(c, "zone %u: %u SPBs on lists of %u", z->idx, seen,
+			    z->nr_superpageblocks);
+	return true;
+}
+
+static bool check_mainline_mru(struct zone *z, struct check *c)
+{
+	for (unsigned o = 0; o <= MAX_PAGE_ORDER; o++)
+		for (int t = 0; t < MIGRATE_TYPES; t++) {
+			uint32_t n = 0, nonempty = 0;
+			uint16_t prev = MRU_NIL;
+			for (uint16_t r = z->mru_head[o][t]; r != MRU_NIL;
+			     r = z->superpageblocks[r].mru_next[o][t]) {
+				struct superpageblock *sb = &z->superpageblocks[r];
+				if (sb->mru_prev[o][t] != prev || sb->free_head[o][t] == PW_NIL ||
+				    ++n > z->nr_superpageblocks)
+					return fail(c, "zone %u: region list (%u,%d) corrupt",
+						    z->idx, o, t);
+				prev = r;
+			}
+			for (uint32_t i = 0; i < z->nr_superpageblocks; i++)
+				nonempty += z->superpageblocks[i].free_head[o][t] != PW_NIL;
+			if (n != nonempty || prev != z->mru_tail[o][t])
+				return fail(c, "zone %u: region list (%u,%d) misses regions",
+					    z->idx, o, t);
+		}
+	return true;
+}
+
+const char *model_check(const struct model *cm, char *buf, size_t len)
+{
+	struct model *m = (struct model *)cm;
+	struct check c = { buf, len, false };
+	uint64_t npb = (m->end_pfn - m->base_pfn) >> PAGEBLOCK_ORDER;
+	struct pb_tally *tally = calloc(npb, sizeof(*tally));
+
+	if (!tally) {
+		snprintf(buf, len, "out of memory");
+		return buf;
+	}
+	for (unsigned zi = 0; zi < m->nr_zones && !c.failed; zi++) {
+		struct zone *z = &m->zones[zi];
+		uint64_t(*blocks)[NR_PAGE_ORDERS][MIGRATE_TYPES] =
+			calloc(z->nr_superpageblocks, sizeof(*blocks));
+		if (!blocks) {
+			fail(&c, "out of memory");
+			break;
+		}
+		if (check_zone_pages(m, z, tally, blocks, &c))
+			for (uint32_t i = 0; i < z->nr_superpageblocks && !c.failed; i++)
+				check_spb_lists(m, z, &z->superpageblocks[i], blocks[i], &c);
+		free(blocks);
+		if (c.failed)
+			break;
+		for (uint64_t p = z->zone_start_pfn; p < z->zone_end_pfn; p += PAGEBLOCK_NR_PAGES) {
+			uint64_t b = (p - m->base_pfn) >> PAGEBLOCK_ORDER;
+			struct pageblock *pb = &m->pb[b];
+			if (pb->nr_free_pages != tally[b].free ||
+			    pb->nr_movable_pages != tally[b].movable ||
+			    pb->nr_nonmovable_pages != tally[b].nonmovable) {
+				fail(&c,
+				     "pfn %#llx: pageblock counts free/movable/nonmovable "
+				     "%u/%u/%u, pages say %u/%u/%u",
+				     (unsigned long long)p, pb->nr_free_pages, pb->nr_movable_pages,
+				     pb->nr_nonmovable_pages, tally[b].free, tally[b].movable,
+				     tally[b].nonmovable);
+				break;
+			}
+		}
+		if (c.failed)
+			break;
+		if (m->policy == MODEL_POLICY_SPB) {
+			for (uint32_t i = 0; i < z->nr_superpageblocks && !c.failed; i++)
+				check_spb_counters(m, z, &z->superpageblocks[i], &c);
+			if (!c.failed)
+				check_spb_list_links(z, &c);
+		} else {
+			check_mainline_mru(z, &c);
+		}
+	}
+	free(tally);
+	return c.failed ? buf : NULL;
+}

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * model_fallback_spb.c - migratetype fallback under the superpageblock policy:
+ * claim_whole_block(), try_to_claim_block(), __rmqueue_sb_find_fallback(), __rmqueue_claim(),
+ * __rmqueue_steal() and spb_tainted_can_serve_smaller().
+ *
+ * Claim converts a whole pageblock to the requested type (searching category by category, and
+ * within a category from the largest order down); steal takes a single buddy without
+ * relabelling (from the smallest order up, never from empty SPBs, never UNMOVABLE <->
+ * RECLAIMABLE). The category order is tainted-first for non-movable requests and clean-first
+ * for movable ones. Expected workload: only when __rmqueue_smallest found nothing.
+ */
+#include "model_internal.h"
+
+/* fallbacks[]: the lists a type falls back to, in order. */
+const int fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1] = {
+	[MIGRATE_UNMOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE },
+	[MIGRATE_MOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE },
+	[MIGRATE_RECLAIMABLE] = { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE },
+};
+
+static const enum sb_category cat_order[2][2] = {
+	[0] = { SB_TAINTED, SB_CLEAN },
+	[1] = { SB_CLEAN, SB_TAINTED },
+};
+
+#define SB_SEARCH_PREFERRED 1
+#define SB_SEARCH_EMPTY	    2
+#define SB_SEARCH_FALLBACK  4
+#define SB_SKIP_CROSS_TYPE  8
+
+/* noncompatible_cross_type(): UNMOVABLE and RECLAIMABLE never share a pageblock. */
+static inline bool noncompatible_cross_type(int start_type, int fallback_type)
+{
+	return (start_type == MIGRATE_UNMOVABLE && fallback_type == MIGRATE_RECLAIMABLE) ||
+	       (start_type == MIGRATE_RECLAIMABLE && fallback_type == MIGRATE_UNMOVABLE);
+}
+
+/* should_try_claim_block() (upstream logic; mobility grouping is always on here). */
+bool should_try_claim_block(unsigned order, int start_mt)
+{
+	if (order >= PAGEBLOCK_ORDER)
+		return true;
+	if (order >= PAGEBLOCK_ORDER / 2)
+		return true;
+	return start_mt == MIGRATE_RECLAIMABLE || start_mt == MIGRATE_UNMOVABLE;
+}
+
+/* prep_move_freepages_block()'s counts, kept per pageblock instead of walked. */
+void prep_move_freepages_block(struct model *m, uint64_t pb_pfn, unsigned *free_pages,
+			       unsigned *movable_pages)
+{
+	struct pageblock *pb = pfn_pageblock(m, pb_pfn);
+	*free_pages = pb->nr_free_pages;
+	*movable_pages = pb->nr_movable_pages;
+}
+
+/*
+ * try_to_claim_block()'s compatible pages: for a movable request the movable ones; for a
+ * non-movable request falling back to a MOVABLE block every page that is neither free nor
+ * movable; between UNMOVABLE and RECLAIMABLE none, since their pages cannot be told apart.
+ */
+unsigned alike_pages(int start_type, int block_type, unsigned free_pages, unsigned movable_pages)
+{
+	if (start_type == MIGRATE_MOVABLE)
+		return movable_pages;
+	if (block_type == MIGRATE_MOVABLE)
+		return PAGEBLOCK_NR_PAGES - (free_pages + movable_pages);
+	return 0;
+}
+
+/* claim_whole_block(): a free block of at least a pageblock becomes new_type's. */
+uint64_t claim_whole_block(struct model *m, struct zone *z, uint64_t pfn, unsigned current_order,
+			   unsigned order, int new_type, int old_type)
+{
+	(void)old_type;
+	spb_mark_range_used(m, pfn, current_order, new_type);
+	del_page_from_free_list(m, z, pfn);
+	change_pageblock_range(m, pfn, current_order, new_type);
+	expand(m, z, pfn, order, current_order, new_type);
+	spb_update_list(m, z, pfn_to_superpageblock(z, pfn));
+	return pfn;
+}
+
+/*
+ * try_to_claim_block() of the series: refuses isolated and CMA pageblocks, relabels an
+ * UNMOVABLE <-> RECLAIMABLE pageblock only when wholly free, and applies the 50% rule unless
+ * from_tainted_spb. On success the request is served by __rmqueue_smallest().
+ */
+uint64_t try_to_claim_block(struct model *m, struct zone *z, uint64_t pfn, unsigned current_order,
+			    unsigned order, int start_type, int block_type, bool from_tainted_spb)
+{
+	uint64_t start_pfn = pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+	int pb_mt = get_pageblock_migratetype(m, pfn);
+	unsigned free_pages, movable_pages, alike;
+	enum spb_alloc_outcome ignored;
+
+	if (pb_mt == MIGRATE_ISOLATE) {
+		count_vm_event(m, MODEL_EV_CLAIM_REFUSED_ISOLATE);
+		return MODEL_NO_PFN;
+	}
+	if (pb_mt == MIGRATE_CMA) {
+		count_vm_event(m, MODEL_EV_CLAIM_REFUSED_CMA);
+		return MODEL_NO_PFN;
+	}
+	if (current_order >= PAGEBLOCK_ORDER)
+		return claim_whole_block(m, z, pfn, current_order, order, start_type, block_type);
+
+	prep_move_freepages_block(m, start_pfn, &free_pages, &movable_pages);
+	alike = alike_pages(start_type, block_type, free_pages, movable_pages);
+	if (noncompatible_cross_type(start_type, block_type)) {
+		if (free_pages != PAGEBLOCK_NR_PAGES) {
+			count_vm_event(m, MODEL_EV_CLAIM_REFUSED_CROSS_TYPE_NOT_FREE);
+			return MODEL_NO_PFN;
+		}
+	} else if (!from_tainted_spb && free_pages + alike < (1u << (PAGEBLOCK_ORDER - 1))) {
+		count_vm_event(m, MODEL_EV_CLAIM_REFUSED_INSUFFICIENT_COMPAT);
+		return MODEL_NO_PFN;
+	}
+
+	move_freepages_block(m, z, start_pfn, block_type, start_type);
+	set_pageblock_migratetype(m, start_pfn, start_type);
+	__spb_set_has_type(m, start_pfn, start_type);
+	if (block_type != start_type) {
+		if (noncompatible_cross_type(start_type, block_type))
+			__spb_clear_has_type(m, start_pfn, block_type);
+		else
+			__spb_set_has_type(m, start_pfn, block_type);
+	}
+	spb_update_list(m, z, pfn_to_superpageblock(z, start_pfn));
+	return spb_rmqueue_smallest(m, z, order, start_type, NULL, &ignored);
+}
+
+/* One SPB: the first page of a fallback type at this order. */
+static uint64_t sb_find_fallback_in(struct model *m, struct superpageblock *sb, unsigned order,
+				    int start_mt, int *fallback_mt, unsigned search_cats)
+{
+	for (int i = 0; i < MIGRATE_PCPTYPES - 1; i++) {
+		int fmt = fallbacks[start_mt][i];
+		if ((search_cats & SB_SKIP_CROSS_TYPE) && noncompatible_cross_type(start_mt, fmt))
+			continue;
+		uint64_t pfn = get_page_from_free_area(m, sb, order, fmt);
+		if (pfn != MODEL_NO_PFN) {
+			*fallback_mt = fmt;
+			return pfn;
+		}
+	}
+	return MODEL_NO_PFN;
+}
+
+/* One category's lists, fullest first; movable skips tainted SPBs at or below the reserve. */
+static uint64_t sb_find_fallback_cat(struct model *m, struct zone *z, enum sb_category cat,
+				     unsigned order, int start_mt, int *fallback_mt,
+				     unsigned search_cats)
+{
+	bool movable = start_mt == MIGRATE_MOVABLE;
+	struct superpageblock *sb;
+
+	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++) {
+		enum spb_list_id id =
+			(enum spb_list_id)(SPB_LIST_CAT0 + cat * NR_SB_FULLNESS + full);
+		for_each_spb_on_list(z, id, sb)
+		{
+			m->events[MODEL_EV_SPB_WALK_VISITS]++;
+			if (movable && cat == SB_TAINTED &&
+			    sb->nr_free <= spb_tainted_reserve(m, sb))
+				continue;
+			if (!sb->nr_free_blocks[order])
+				continue;
+			uint64_t pfn = sb_find_fallback_in(m, sb, order, start_mt, fallback_mt,
+							   search_cats);
+			if (pfn != MODEL_NO_PFN)
+				return pfn;
+		}
+	}
+	return MODEL_NO_PFN;
+}
+
+/* __rmqueue_sb_find_fallback(): preferred category, then empty SPBs, then the other one. */
+static uint64_t rmqueue_sb_find_fallback(struct model *m, struct zone *z, unsigned order,
+					 int start_mt, int *fallback_mt, unsigned search_cats)
+{
+	bool movable = start_mt == MIGRATE_MOVABLE;
+	struct superpageblock *sb;
+	uint64_t pfn;
+
+	if (search_cats & SB_SEARCH_PREFERRED) {
+		pfn = sb_find_fallback_cat(m, z, cat_order[movable][0], order, start_mt,
+					   fallback_mt, search_cats);
+		if (pfn != MODEL_NO_PFN)
+			return pfn;
+	}
+	if (search_cats & SB_SEARCH_EMPTY) {
+		for_each_spb_on_list(z, SPB_LIST_EMPTY, sb)
+		{
+			m->events[MODEL_EV_SPB_WALK_VISITS]++;
+			pfn = sb_find_fallback_in(m, sb, order, start_mt, fallback_mt, search_cats);
+			if (pfn != MODEL_NO_PFN)
+				return pfn;
+		}
+	}
+	if (search_cats & SB_SEARCH_FALLBACK)
+		return sb_find_fallback_cat(m, z, cat_order[movable][1], order, start_mt,
+					    fallback_mt, search_cats);
+	return MODEL_NO_PFN;
+}
+
+/*
+ * __rmqueue_claim() of the series: category-major, order-descending. Under ALLOC_NOFRAGMENT
+ * only the preferred category is searched; above SPB_AGGRESSIVE_THRESHOLD SPBs the preferred
+ * category is searched down to the request's order. A non-movable claim from an empty or
+ * clean SPB fires the demand triggers first.
+ */
+uint64_t spb_rmqueue_claim(struct model *m, struct zone *z, unsigned order, int start_mt,
+			   unsigned alloc_flags)
+{
+	static const unsigned cat_search[] = { SB_SEARCH_PREFERRED, SB_SEARCH_EMPTY,
+					       SB_SEARCH_FALLBACK };
+	int nofrag_min_order = (int)order;
+	int fallback_mt;
+
+	if (order < PAGEBLOCK_ORDER && (alloc_flags & ALLOC_NOFRAGMENT))
+		nofrag_min_order = PAGEBLOCK_ORDER;
+	for (unsigned c = 0; c < 3; c++) {
+		if ((alloc_flags & ALLOC_NOFRAGMENT) && cat_search[c] != SB_SEARCH_PREFERRED)
+			continue;
+		int min_order = (cat_search[c] == SB_SEARCH_PREFERRED &&
+				 z->nr_superpageblocks > m->p.spb_aggressive_threshold)
+					? (int)order
+					: nofrag_min_order;
+		for (int co = MAX_PAGE_ORDER; co >= min_order; co--) {
+			if (!should_try_claim_block((unsigned)co, start_mt))
+				break;
+			uint64_t pfn = rmqueue_sb_find_fallback(m, z, (unsigned)co, start_mt,
+								&fallback_mt, cat_search[c]);
+			if (pfn == MODEL_NO_PFN)
+				continue;
+			if (cat_search[c] != SB_SEARCH_PREFERRED && start_mt != MIGRATE_MOVABLE) {
+				count_vm_event(m, MODEL_EV_TRIGGER_DEMAND_CLAIM);
+				queue_spb_evacuate(m, z, order, start_mt);
+				queue_spb_slab_shrink(m, z);
+			}
+			pfn = try_to_claim_block(m, z, pfn, (unsigned)co, order, start_mt,
+						 fallback_mt, false);
+			if (pfn != MODEL_NO_PFN) {
+				count_vm_event(m, MODEL_EV_EXTFRAG_FALLBACK);
+				return pfn;
+			}
+		}
+	}
+	return MODEL_NO_PFN;
+}
+
+/* __rmqueue_steal() of the series: one buddy, smallest order first, no relabelling. */
+uint64_t spb_rmqueue_steal(struct model *m, struct zone *z, unsigned order, int start_mt,
+			   unsigned alloc_flags)
+{
+	unsigned search_cats = (alloc_flags & ALLOC_NOFRAG_TAINTED_OK)
+				       ? SB_SEARCH_PREFERRED
+				       : SB_SEARCH_PREFERRED | SB_SEARCH_FALLBACK;
+	int fallback_mt;
+
+	search_cats |= SB_SKIP_CROSS_TYPE;
+	for (unsigned co = order; co <= MAX_PAGE_ORDER; co++) {
+		uint64_t pfn =
+			rmqueue_sb_find_fallback(m, z, co, start_mt, &fallback_mt, search_cats);
+		if (pfn == MODEL_NO_PFN)
+			continue;
+		page_del_and_expand(m, z, pfn, order, co, fallback_mt);
+		if (fallback_mt != start_mt) {
+			__spb_set_has_type(m, pfn, start_mt);
+			spb_update_list(m, z, pfn_to_superpageblock(z, pfn));
+		}
+		count_vm_event(m, MODEL_EV_EXTFRAG_FALLBACK);
+		return pfn;
+	}
+	return MODEL_NO_PFN;
+}
+
+/*
+ * spb_tainted_can_serve_smaller(): could a smaller request of this type be served from the
+ * tainted pool, now (a free buddy below order on its own or the opposite non-movable list) or
+ * after evacuation (any tainted SPB holding movable pageblocks)?
+ */
+bool spb_tainted_can_serve_smaller(struct model *m, struct zone *z, unsigned order, int mt)
+{
+	int opposite_mt = mt == MIGRATE_UNMOVABLE     ? MIGRATE_RECLAIMABLE
+			  : mt == MIGRATE_RECLAIMABLE ? MIGRATE_UNMOVABLE
+						      : -1;
+	unsigned below = (1u << order) - 1;
+	struct superpageblock *sb;
+
+	(void)m;
+	if (order == 0)
+		return false;
+	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++) {
+		enum spb_list_id id =
+			(enum spb_list_id)(SPB_LIST_CAT0 + SB_TAINTED * NR_SB_FULLNESS + full);
+		for_each_spb_on_list(z, id, sb)
+		{
+			if (sb->nr_movable > 0)
+				return true;
+			if (!sb->nr_free_pages)
+				continue;
+			if (sb->free_mask[mt] & below)
+				return true;
+			if (opposite_mt >= 0 && (sb->free_mask[opposite_mt] & below))
+				return true;
+		}
+	}
+	return false;
+}

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * model_freelist.c - buddy free lists, splitting and merging (mm/page_alloc.c's list helpers,
+ * expand(), page_del_and_expand(), __free_one_page(), mark_pageblock_free()).
+ *
+ * Free lists are per superpageblock, per order and migratetype, exactly as in the SPB series;
+ * the mainline policy uses the same per-region lists plus a zone-level list of regions
+ * (model_mainline.c) that stands in for the single zone-wide list. Head insertion is the
+ * default, tail insertion where the kernel uses it (buddy_merge_likely, move_to_free_list).
+ *
+ * Invariants: a block on a list has its head word PK_FREE with its order and list type; every
+ * page that stops being a head (merged, allocated) is rewritten at once, so no stale head
+ * survives. Expected workload: millions of calls per second; every function is O(1) except
+ * move_freepages_block, which walks one pageblock's blocks.
+ */
+#include "model_internal.h"
+
+static inline uint32_t spb_page_index(const struct superpageblock *sb, uint64_t pfn)
+{
+	return (uint32_t)(pfn - sb->start_pfn);
+}
+
+/* A free head's `next` lives in its own word, its `prev` in the word of its pair partner. */
+static inline void set_next(struct model *m, struct superpageblock *sb, uint32_t idx, uint32_t v)
+{
+	uint32_t *w = pfn_word(m, sb->start_pfn + idx);
+	*w = (*w & ~PW_LINK_MASK) | v;
+}
+static inline void set_prev(struct model *m, struct superpageblock *sb, uint32_t idx, uint32_t v)
+{
+	uint32_t *w = pfn_word(m, sb->start_pfn + (idx ^ 1));
+	*w = (*w & ~PW_LINK_MASK) | v;
+}
+static inline uint32_t get_prev(struct model *m, struct superpageblock *sb, uint32_t idx)
+{
+	return pw_link(*pfn_word(m, sb->start_pfn + (idx ^ 1)));
+}
+
+/* Per-pageblock free-page counts, the fast form of prep_move_freepages_block's walk. */
+static void account_pageblock_free(struct model *m, uint64_t pfn, unsigned order, int sign)
+{
+	if (order >= PAGEBLOCK_ORDER) {
+		unsigned n = 1u << (order - PAGEBLOCK_ORDER);
+		struct pageblock *pb = pfn_pageblock(m, pfn);
+		for (unsigned i = 0; i < n; i++)
+			pb[i].nr_free_pages =
+				(uint16_t)(pb[i].nr_free_pages + sign * (int)PAGEBLOCK_NR_PAGES);
+	} else {
+		struct pageblock *pb = pfn_pageblock(m, pfn);
+		pb->nr_free_pages = (uint16_t)(pb->nr_free_pages + sign * (int)(1u << order));
+	}
+}
+
+/* __add_to_free_list() */
+void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
+		      bool tail)
+{
+	struct superpageblock *sb = pfn_to_superpageblock(z, pfn);
+	uint32_t idx = spb_page_index(sb, pfn);
+	uint32_t *w = pfn_word(m, pfn);
+	uint32_t head = sb->free_head[order][mt];
+
+	if (!tail || head == PW_NIL) {
+		*w = pw_make(PK_FREE, order, mt, head);
+		set_prev(m, sb, idx, PW_NIL);
+		if (head != PW_NIL)
+			set_prev(m, sb, head, idx);
+		else
+			sb->free_tail[order][mt] = idx;
+		sb->free_head[order][mt] = idx;
+	} else {
+		uint32_t old_tail = sb->free_tail[order][mt];
+		*w = pw_make(PK_FREE, order, mt, PW_NIL);
+		set_prev(m, sb, idx, old_tail);
+		set_next(m, sb, old_tail, idx);
+		sb->free_tail[order][mt] = idx;
+	}
+	if (m->policy == MODEL_POLICY_MAINLINE)
+		mainline_mru_add(z, sb, order, mt, tail);
+	sb->free_mask[mt] |= (uint16_t)(1u << order);
+	sb->nr_free_blocks[order]++;
+	sb->nr_free_pages += 1u << order;
+	z->nr_free_blocks[order]++;
+	z->nr_free_pages += 1u << order;
+	account_pageblock_free(m, pfn, order, 1);
+}
+
+/* __del_page_from_free_list(): also clears the head (__ClearPageBuddy). */
+void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
+{
+	struct superpageblock *sb = pfn_to_superpageblock(z, pfn);
+	uint32_t idx = spb_page_index(sb, pfn);
+	uint32_t *w = pfn_word(m, pfn);
+	unsigned order = pw_order(*w);
+	int mt = pw_mt(*w);
+	uint32_t next = pw_link(*w);
+	uint32_t prev = get_prev(m, sb, idx);
+
+	if (prev != PW_NIL)
+		set_next(m, sb, prev, next);
+	else
+		sb->free_head[order][mt] = next;
+	if (next != PW_NIL)
+		set_prev(m, sb, next, prev);
+	else
+		sb->free_tail[order][mt] = prev;
+	if (sb->free_head[order][mt] == PW_NIL) {
+		sb->free_mask[mt] &= (uint16_t) ~(1u << order);
+		if (m->policy == MODEL_POLICY_MAINLINE)
+			mainline_mru_del(z, sb, order, mt);
+	}
+	*w = pw_make(PK_TAIL, 0, 0, pw_link(*w));
+	sb->nr_free_blocks[order]--;
+	sb->nr_free_pages -= 1u << order;
+	z->nr_free_blocks[order]--;
+	z->nr_free_pages -= 1u << order;
+	account_pageblock_free(m, pfn, order, -1);
+}
+
+/* get_page_from_free_area(): the first page of one SPB's list, MODEL_NO_PFN when empty. */
+uint64_t get_page_from_free_area(struct model *m, struct superpageblock *sb, unsigned order, int mt)
+{
+	(void)m;
+	uint32_t head = sb->free_head[order][mt];
+	return head == PW_NIL ? MODEL_NO_PFN : sb->start_pfn + head;
+}
+
+/* expand(): split a block of order high down to low, the upper halves go back on the lists. */
+void expand(struct model *m, struct zone *z, uint64_t pfn, unsigned low, unsigned high, int mt)
+{
+	while (high > low) {
+		high--;
+		add_to_free_list(m, z, pfn + (1u << high), high, mt, false);
+	}
+}
+
+/* Per-pageblock counts of allocated movable and non-movable pages. */
+static void account_allocated(struct model *m, uint64_t pfn, unsigned order, int mt, bool movable,
+			      int sign)
+{
+	struct pageblock *pb = pfn_pageblock(m, pfn);
+	unsigned n = order >= PAGEBLOCK_ORDER ? 1u << (order - PAGEBLOCK_ORDER) : 1;
+	int pages = order >= PAGEBLOCK_ORDER ? (int)PAGEBLOCK_NR_PAGES : 1 << order;
+	bool nonmovable = mt != MIGRATE_MOVABLE && mt != MIGRATE_CMA;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (movable)
+			pb[i].nr_movable_pages = (uint16_t)(pb[i].nr_movable_pages + sign * pages);
+		if (nonmovable)
+			pb[i].nr_nonmovable_pages =
+				(uint16_t)(pb[i].nr_nonmovable_pages + sign * pages);
+	}
+}
+
+/* The block now heads an allocation. Keeps the link bits: they may hold a free buddy's prev. */
+void mark_allocated(struct model *m, uint64_t pfn, unsigned order, int mt, bool movable)
+{
+	uint32_t *w = pfn_word(m, pfn);
+	*w = pw_make(PK_ALLOC, order, mt, pw_link(*w)) | (movable ? PW_MOVABLE : 0);
+	account_allocated(m, pfn, order, mt, movable, 1);
+}
+
+/* The allocation at pfn is about to be freed: undo mark_allocated's counts. */
+void unmark_allocated(struct model *m, uint64_t pfn)
+{
+	uint32_t w = *pfn_word(m, pfn);
+	account_allocated(m, pfn, pw_order(w), pw_mt(w), (w & PW_MOVABLE) != 0, -1);
+}
+
+/*
+ * page_del_and_expand(): take the block at pfn (order high, on list mt) and split it down to
+ * low. SPB accounting first: a block of at least a pageblock turns each of its pageblocks from
+ * wholly free to used and sets the has-bit of mt on each; a smaller one sets it on its block.
+ */
+void page_del_and_expand(struct model *m, struct zone *z, uint64_t pfn, unsigned low, unsigned high,
+			 int mt)
+{
+	if (m->policy == MODEL_POLICY_SPB) {
+		spb_mark_range_used(m, pfn, high, mt);
+		spb_update_list(m, z, pfn_to_superpageblock(z, pfn));
+	}
+	del_page_from_free_list(m, z, pfn);
+	expand(m, z, pfn, low, high, mt);
+}
+
+/* change_pageblock_range() */
+void change_pageblock_range(struct model *m, uint64_t pfn, unsigned order, int mt)
+{
+	unsigned n = order >= PAGEBLOCK_ORDER ? 1u << (order - PAGEBLOCK_ORDER) : 1;
+	for (unsigned i = 0; i < n; i++)
+		set_pageblock_migratetype(m, pfn + (uint64_t)i * PAGEBLOCK_NR_PAGES, mt);
+}
+
+/*
+ * mark_pageblock_free(): a pageblock became wholly free. Clears its has-bits, sets all_free and
+ * relabels an UNMOVABLE, RECLAIMABLE or HIGHATOMIC pageblock MOVABLE. Returns the new type.
+ */
+static int mark_pageblock_free(struct model *m, uint64_t pfn, int mt)
+{
+	struct pageblock *pb = pfn_pageblock(m, pfn);
+
+	if (m->policy != MODEL_POLICY_SPB)
+		return mt;
+	__spb_clear_has_type(m, pfn, MIGRATE_UNMOVABLE);
+	__spb_clear_has_type(m, pfn, MIGRATE_RECLAIMABLE);
+	__spb_clear_has_type(m, pfn, MIGRATE_MOVABLE);
+	pb->flags &= (uint8_t)~PB_COMPACT_SKIP;
+	if (!(pb->flags & PB_ALL_FREE)) {
+		pb->flags |= PB_ALL_FREE;
+		superpageblock_pb_now_free(m, pfn);
+	}
+	if (mt == MIGRATE_UNMOVABLE || mt == MIGRATE_RECLAIMABLE || mt == MIGRATE_HIGHATOMIC) {
+		set_pageblock_migratetype(m, pfn, MIGRATE_MOVABLE);
+		mt = MIGRATE_MOVABLE;
+	}
+	return mt;
+}
+
+static inline bool migratetype_is_mergeable(int mt)
+{
+	return mt < MIGRATE_PCPTYPES;
+}
+
+/* find_buddy_page_pfn(): the buddy of the block at pfn if it is a free block of this order. */
+static bool find_buddy(struct model *m, struct zone *z, uint64_t pfn, unsigned order,
+		       uint64_t *buddy_pfn)
+{
+	uint64_t b = pfn ^ (1ull << order);
+	if (b < z->zone_start_pfn || b >= z->zone_end_pfn)
+		return false;
+	uint32_t w = *pfn_word(m, b);
+	if (pw_kind(w) != PK_FREE || pw_order(w) != order)
+		return false;
+	*buddy_pfn = b;
+	return true;
+}
+
+/* buddy_merge_likely(): free to the tail when the next-higher buddy is already free. */
+static bool buddy_merge_likely(struct model *m, struct zone *z, uint64_t pfn, unsigned order)
+{
+	uint64_t unused;
+	if (order >= MAX_PAGE_ORDER - 1)
+		return false;
+	uint64_t higher = pfn & ~((1ull << (order + 1)) - 1);
+	return find_buddy(m, z, higher, order + 1, &unused);
+}
+
+/* __free_one_page(): merge with free buddies, relabel whole pageblocks, add to a list. */
+static void __free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
+			    bool fpi_to_tail)
+{
+	uint64_t buddy_pfn;
+
+	if (order >= PAGEBLOCK_ORDER) {
+		for (unsigned i = 0; i < 1u << (order - PAGEBLOCK_ORDER); i++) {
+			uint64_t p = pfn + (uint64_t)i * PAGEBLOCK_NR_PAGES;
+			mark_pageblock_free(m, p, get_pageblock_migratetype(m, p));
+		}
+		if (m->policy == MODEL_POLICY_SPB && mt != MIGRATE_CMA && mt != MIGRATE_ISOLATE)
+			mt = MIGRATE_MOVABLE;
+	}
+	while (order < MAX_PAGE_ORDER) {
+		int buddy_mt = mt;
+		if (!find_buddy(m, z, pfn, order, &buddy_pfn))
+			break;
+		if (order >= PAGEBLOCK_ORDER) {
+			buddy_mt = get_pageblock_migratetype(m, buddy_pfn);
+			if (mt != buddy_mt &&
+			    (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
+				break;
+		}
+		del_page_from_free_list(m, z, buddy_pfn);
+		if (buddy_mt != mt)
+			change_pageblock_range(m, buddy_pfn, order, mt);
+		if (buddy_pfn < pfn) { /* the freed head is absorbed: it is a tail now */
+			uint32_t *w = pfn_word(m, pfn);
+			*w = pw_make(PK_TAIL, 0, 0, pw_link(*w));
+		}
+		pfn &= buddy_pfn;
+		order++;
+		if (order == PAGEBLOCK_ORDER)
+			mt = mark_pageblock_free(m, pfn, mt);
+	}
+	add_to_free_list(m, z, pfn, order, mt, fpi_to_tail || buddy_merge_likely(m, z, pfn, order));
+}
+
+/*
+ * free_one_page() -> split_large_buddy(): a block larger than a pageblock is freed one
+ * pageblock at a time, each with its own pageblock's type. As in the kernel, the SPB moves
+ * between lists only when a pageblock becomes wholly free (superpageblock_pb_now_free).
+ */
+void free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order, bool to_tail)
+{
+	unsigned step = order > PAGEBLOCK_ORDER ? PAGEBLOCK_ORDER : order;
+	uint64_t end = pfn + (1ull << order);
+
+	for (; pfn < end; pfn += 1ull << step)
+		__free_one_page(m, z, pfn, step, get_pageblock_migratetype(m, pfn), to_tail);
+}
+
+/*
+ * move_freepages_block() / __move_freepages_block(): move every free block inside one
+ * pageblock from old_mt's lists to new_mt's (list_move_tail). Returns the pages moved.
+ */
+unsigned move_freepages_block(struct model *m, struct zone *z, uint64_t pb_pfn, int old_mt,
+			      int new_mt)
+{
+	unsigned moved = 0;
+	for (uint64_t p = pb_pfn; p < pb_pfn + PAGEBLOCK_NR_PAGES;) {
+		uint32_t w = *pfn_word(m, p);
+		unsigned order = pw_order(w);
+		if (pw_kind(w) == PK_FREE) {
+			if (pw_mt(w) == old_mt) {
+				del_page_from_free_list(m, z, p);
+				add_to_free_list(m, z, p, order, new_mt, true);
+				moved += 1u << order;
+			}
+			p += 1ull << order;
+		} else if (pw_kind(w) == PK_ALLOC) {
+			p += 1ull << order;
+		} else {
+			p++;
+		}
+	}
+	return moved;
+}
+
+/*
+ * The free block containing pfn, if there is one: its head in *head. Returns 0, or
+ * MODEL_ESTATE when pfn is allocated.
+ */
+int find_free_block_containing(struct model *m, uint64_t pfn, uint64_t *head)
+{
+	for (unsigned o = 0; o <= MAX_PAGE_ORDER; o++) {
+		uint64_t h = pfn & ~((1ull << o) - 1);
+		if (h < m->base_pfn)
+			break;
+		uint32_t w = *pfn_word(m, h);
+		if (pw_kind(w) == PK_FREE && pw_order(w) >= o) {
+			if (h + (1ull << pw_order(w)) > pfn) {
+				*head = h;
+				return 0;
+			}
+		}
+		if (pw_kind(w) == PK_ALLOC && h + (1ull << pw_order(w)) > pfn)
+			return MODEL_ESTATE;
+	}
+	return MODEL_ESTATE;
+}

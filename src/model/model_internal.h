@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * model_internal.h - the model's state: pages, pageblocks, superpageblocks, zones.
+ *
+ * Memory layout (the budget is 4 bytes per modelled 4 KiB page):
+ *  - one 32-bit word per page (model->page), holding what the kernel keeps in struct page for
+ *    the buddy allocator: whether the page heads a free block (PageBuddy + buddy_order + the
+ *    free list it is on), heads an allocated block (its order, the request's migratetype and
+ *    whether it can move), lies inside a block (a tail), or is absent (a hole);
+ *  - free lists are doubly linked through those words: a free head's `next` is in its own word,
+ *    its `prev` in the word of page pfn^1, which is a tail of the same block (order >= 1) or its
+ *    allocated order-0 buddy (order 0; two free order-0 buddies always merge). Links are 19-bit
+ *    page indices inside the superpageblock, so every list lives inside one 1 GiB region;
+ *  - per pageblock (512 pages) a few bytes: migratetype tag, has-bits, all_free, skip bit, the
+ *    zone, and free/movable page counts (what prep_move_freepages_block counts by walking);
+ *  - per SPB, struct superpageblock's counters and its free-list heads per order and type.
+ *
+ * Invariants (model_check.c verifies all of them): a page is PK_FREE exactly when it heads a
+ * block on a free list; merging and allocation clear the head they consume, so tail words never
+ * claim to be heads; an SPB's counters equal the pageblock bits they count; every SPB is on
+ * exactly the list spb_update_list() would put it on.
+ */
+#ifndef FRAGTRACE_MODEL_INTERNAL_H
+#define FRAGTRACE_MODEL_INTERNAL_H
+
+#include "model.h"
+
+/* ---- page words ---- */
+#define PW_LINK_MASK   0x7FFFFu /* 19 bits */
+#define PW_NIL	       PW_LINK_MASK
+#define PW_ORDER_SHIFT 19
+#define PW_MT_SHIFT    23
+#define PW_KIND_SHIFT  26
+#define PW_MOVABLE     (1u << 28)
+/* PK_TAIL is 0 so a zeroed array is all tails and holes; holes are told by their pageblock. */
+enum page_kind { PK_TAIL, PK_FREE, PK_ALLOC };
+
+static inline unsigned pw_kind(uint32_t w)
+{
+	return (w >> PW_KIND_SHIFT) & 3;
+}
+static inline unsigned pw_order(uint32_t w)
+{
+	return (w >> PW_ORDER_SHIFT) & 15;
+}
+static inline int pw_mt(uint32_t w)
+{
+	return (w >> PW_MT_SHIFT) & 7;
+}
+static inline uint32_t pw_link(uint32_t w)
+{
+	return w & PW_LINK_MASK;
+}
+static inline uint32_t pw_make(unsigned kind, unsigned order, int mt, uint32_t link)
+{
+	return ((uint32_t)kind << PW_KIND_SHIFT) | ((uint32_t)order << PW_ORDER_SHIFT) |
+	       ((uint32_t)mt << PW_MT_SHIFT) | link;
+}
+
+/* ---- pageblock bits (include/linux/pageblock-flags.h plus the series' has-bits) ---- */
+#define PB_MIGRATE_MASK	   0x07
+#define PB_HAS_UNMOVABLE   0x08
+#define PB_HAS_RECLAIMABLE 0x10
+#define PB_HAS_MOVABLE	   0x20
+#define PB_ALL_FREE	   0x40
+#define PB_COMPACT_SKIP	   0x80
+
+struct pageblock {
+	uint8_t flags;
+	uint8_t reserved; /* a hole: never initialised, counted in nr_reserved */
+	uint8_t zone;	  /* index into model->zones, 0xff outside every zone */
+	uint8_t pad;
+	uint16_t nr_free_pages;	      /* pages of this block on free lists */
+	uint16_t nr_movable_pages;    /* allocated pages that can move (PageLRU, movable_ops) */
+	uint16_t nr_nonmovable_pages; /* allocated pages of a non-movable migratetype */
+};
+
+/* ---- superpageblocks ---- */
+enum spb_list_id {
+	SPB_LIST_NONE,
+	SPB_LIST_EMPTY,
+	SPB_LIST_ISOLATED,
+	SPB_LIST_CAT0, /* + category * NR_SB_FULLNESS + fullness */
+	SPB_NR_LISTS = SPB_LIST_CAT0 + NR_SB_CATEGORIES * NR_SB_FULLNESS
+};
+#define SPB_NIL UINT32_MAX
+#define MRU_NIL UINT16_MAX
+
+struct spb_list {
+	uint32_t head, tail, count;
+};
+
+struct superpageblock {
+	uint16_t nr_free;	 /* pageblocks with PB_all_free */
+	uint16_t nr_unmovable;	 /* pageblocks with PB_has_unmovable */
+	uint16_t nr_reclaimable; /* pageblocks with PB_has_reclaimable */
+	uint16_t nr_movable;	 /* pageblocks with PB_has_movable */
+	uint16_t nr_reserved;	 /* holes */
+	uint16_t total_pageblocks;
+	bool contig_allocated;
+	bool defrag_active;
+	bool list_stale; /* a has-bit changed without spb_update_list, as in Passes 2c/2d */
+	uint8_t list_id;
+	uint32_t nr_free_pages;
+	uint32_t prev, next;		   /* zone list membership, by index in zone->spbs */
+	uint64_t start_pfn;		   /* 1 GiB aligned */
+	uint16_t free_mask[MIGRATE_TYPES]; /* bit o: free_area[o].free_list[mt] is not empty */
+	uint32_t free_head[NR_PAGE_ORDERS][MIGRATE_TYPES];
+	uint32_t free_tail[NR_PAGE_ORDERS][MIGRATE_TYPES];
+	uint32_t nr_free_blocks[NR_PAGE_ORDERS];
+	/* per-SPB defrag worker */
+	uint64_t defrag_cursor;
+	uint64_t defrag_last_no_progress_ns; /* 0: no cooldown */
+	uint32_t defrag_last_no_progress_pages;
+	/* mainline: this region's place in the zone's per-(order, type) list of regions */
+	uint16_t mru_prev[NR_PAGE_ORDERS][MIGRATE_TYPES], mru_next[NR_PAGE_ORDERS][MIGRATE_TYPES];
+};
+
+struct zone {
+	int nid;
+	enum model_zone_type type;
+	unsigned idx;
+	uint64_t zone_start_pfn, zone_end_pfn;
+	uint64_t present_pages;
+	uint64_t wmark_min, wmark_low;
+	uint64_t nr_free_pages;			 /* NR_FREE_PAGES */
+	uint64_t nr_free_blocks[NR_PAGE_ORDERS]; /* shadow of free_area[o].nr_free */
+	uint64_t superpageblock_base_pfn;
+	uint32_t nr_superpageblocks;
+	struct superpageblock *superpageblocks;
+	struct spb_list spb_lists[SPB_NR_LISTS];
+	/* mainline: regions with a non-empty free_list[mt] at order o, most recent head first */
+	uint16_t mru_head[NR_PAGE_ORDERS][MIGRATE_TYPES], mru_tail[NR_PAGE_ORDERS][MIGRATE_TYPES];
+	/* deferred evacuation state */
+	uint64_t spb_evac_in_flight; /* bit mt * NR_PAGE_ORDERS + order */
+	uint64_t spb_evac_last_ns[MIGRATE_PCPTYPES];
+	bool spb_evac_last_valid[MIGRATE_PCPTYPES];
+};
+
+/* Deferred work: what the kernel queues through irq_work onto the kevacuate workqueue. */
+enum work_kind { WORK_EVACUATE, WORK_DEFRAG, WORK_SLAB_SHRINK };
+struct model_work {
+	uint64_t due_ns;
+	uint8_t kind;
+	uint8_t zone;
+	uint8_t order, mt;
+	uint32_t spb;
+	int nid;
+};
+
+#define MODEL_MAX_NODES 64
+
+struct model {
+	struct model_config config;
+	struct model_params p;
+	enum model_policy policy;
+	uint64_t base_pfn, end_pfn;
+	uint32_t *page;
+	struct pageblock *pb;
+	unsigned nr_zones;
+	struct zone zones[MODEL_MAX_ZONES];
+	int nr_nodes;
+	bool shrink_pending[MODEL_MAX_NODES]; /* the per-node shrink work is queued */
+	bool node_has_dma32[MODEL_MAX_NODES];
+	/* zonelists[nid][highest zone type]: zone indices in fallback order */
+	uint8_t zonelist[MODEL_MAX_NODES][MAX_NR_ZONES][MODEL_MAX_ZONES];
+	uint8_t zonelist_len[MODEL_MAX_NODES][MAX_NR_ZONES];
+	uint64_t now_ns;
+	uint64_t events[MODEL_NR_VM_EVENTS];
+	uint64_t rng;
+	/* deferred work, FIFO (every item has the same latency, so FIFO is due-time order) */
+	struct model_work *work;
+	size_t work_cap, work_head, work_count;
+	unsigned evac_requests_used;
+	bool running_work;
+	bool booting; /* model_create: workers are not set up yet */
+	model_migrate_fn migrate_fn;
+	void *migrate_ctx;
+	model_shrink_fn shrink_fn;
+	void *shrink_ctx;
+	size_t memory_bytes;
+};
+
+/* ---- lookups ---- */
+static inline uint32_t *pfn_word(struct model *m, uint64_t pfn)
+{
+	return &m->page[pfn - m->base_pfn];
+}
+static inline struct pageblock *pfn_pageblock(struct model *m, uint64_t pfn)
+{
+	return &m->pb[(pfn - m->base_pfn) >> PAGEBLOCK_ORDER];
+}
+static inline bool pfn_in_model(const struct model *m, uint64_t pfn)
+{
+	return pfn >= m->base_pfn && pfn < m->end_pfn;
+}
+static inline struct zone *page_zone(struct model *m, uint64_t pfn)
+{
+	return &m->zones[pfn_pageblock(m, pfn)->zone];
+}
+/* pfn_to_superpageblock() */
+static inline struct superpageblock *pfn_to_superpageblock(struct zone *z, uint64_t pfn)
+{
+	return &z->superpageblocks[(pfn - z->superpageblock_base_pfn) >> SUPERPAGEBLOCK_ORDER];
+}
+static inline int get_pageblock_migratetype(struct model *m, uint64_t pfn)
+{
+	return pfn_pageblock(m, pfn)->flags & PB_MIGRATE_MASK;
+}
+static inline void set_pageblock_migratetype(struct model *m, uint64_t pfn, int mt)
+{
+	struct pageblock *pb = pfn_pageblock(m, pfn);
+	pb->flags = (uint8_t)((pb->flags & ~PB_MIGRATE_MASK) | mt);
+}
+static inline void count_vm_event(struct model *m, enum model_vm_event ev)
+{
+	m->events[ev]++;
+}
+static inline bool is_migrate_movable(int mt)
+{
+	return mt == MIGRATE_MOVABLE || mt == MIGRATE_CMA;
+}
+
+/* ---- model_freelist.c: buddy free lists ---- */
+void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
+		      bool tail);
+void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn);
+uint64_t get_page_from_free_area(struct model *m, struct superpageblock *sb, unsigned order,
+				 int mt);
+void expand(struct model *m, struct zone *z, uint64_t pfn, unsigned low, unsigned high, int mt);
+void page_del_and_expand(struct model *m, struct zone *z, uint64_t pfn, unsigned low, unsigned high,
+			 int mt);
+void mark_allocated(struct model *m, uint64_t pfn, unsigned order, int mt, bool movable);
+void unmark_allocated(struct model *m, uint64_t pfn);
+void free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order, bool to_tail);
+unsigned move_freepages_block(struct model *m, struct zone *z, uint64_t pb_pfn, int old_mt,
+			      int new_mt);
+void change_pageblock_range(struct model *m, uint64_t pfn, unsigned order, int mt);
+int find_free_block_containing(struct model *m, uint64_t pfn, uint64_t *head);
+
+/* ---- model_spb.c: superpageblock accounting and lists ---- */
+
+unsigned spb_tainted_reserve(const struct model *m, const struct superpageblock *sb);
+enum sb_category spb_get_category(const struct superpageblock *sb);
+enum sb_fullness sb_get_fullness(const struct superpageblock *sb, enum sb_category cat);
+enum spb_list_id spb_list_for(const struct superpageblock *sb);
+void spb_update_list(struct model *m, struct zone *z, struct superpageblock *sb);
+void spb_list_del(struct zone *z, struct superpageblock *sb);
+void spb_list_add_tail(struct zone *z, struct superpageblock *sb, enum spb_list_id id);
+void __spb_set_has_type(struct model *m, uint64_t pfn, int mt);
+void __spb_clear_has_type(struct model *m, uint64_t pfn, int mt);
+void superpageblock_pb_now_used(struct model *m, uint64_t pfn);
+void superpageblock_pb_now_free(struct model *m, uint64_t pfn);
+void spb_mark_range_used(struct model *m, uint64_t pfn, unsigned order, int mt);
+static inline uint32_t spb_index(const struct zone *z, const struct superpageblock *sb)
+{
+	return (uint32_t)(sb - z->superpageblocks);
+}
+#define for_each_spb_on_list(z, id, sb)                                                            \
+	for (uint32_t _i = (z)->spb_lists[id].head;                                                \
+	     _i != SPB_NIL && ((sb) = &(z)->superpageblocks[_i], 1); _i = (sb)->next)
+
+/* ---- model_rmqueue_spb.c / model_fallback_spb.c / model_mainline.c ---- */
+struct spb_tainted_walk {
+	bool saw_free_pages, saw_free_pb, saw_below_reserve;
+};
+/* spb_alloc_walk outcomes, numbered as the series' tracepoint numbers them */
+enum spb_alloc_outcome {
+	OUTCOME_NO_PAGE,
+	OUTCOME_PASS_1,
+	OUTCOME_PASS_2,
+	OUTCOME_PASS_2B,
+	OUTCOME_PASS_2C,
+	OUTCOME_PASS_3,
+	OUTCOME_PASS_4,
+	OUTCOME_ZONE_FALLBACK,
+	OUTCOME_PASS_2D
+};
+uint64_t spb_rmqueue_smallest(struct model *m, struct zone *z, unsigned order, int mt,
+			      struct spb_tainted_walk *walk, enum spb_alloc_outcome *outcome);
+uint64_t claim_whole_block(struct model *m, struct zone *z, uint64_t pfn, unsigned current_order,
+			   unsigned order, int new_type, int old_type);
+uint64_t try_to_claim_block(struct model *m, struct zone *z, uint64_t pfn, unsigned current_order,
+			    unsigned order, int start_type, int block_type, bool from_tainted_spb);
+uint64_t spb_rmqueue_claim(struct model *m, struct zone *z, unsigned order, int start_mt,
+			   unsigned alloc_flags);
+uint64_t spb_rmqueue_steal(struct model *m, struct zone *z, unsigned order, int start_mt,
+			   unsigned alloc_flags);
+bool spb_tainted_can_serve_smaller(struct model *m, struct zone *z, unsigned order, int mt);
+bool should_try_claim_block(unsigned order, int start_mt);
+extern const int fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1];
+uint64_t mainline_rmqueue_smallest(struct model *m, struct zone *z, unsigned order, int mt);
+uint64_t mainline_rmqueue_claim(struct model *m, struct zone *z, unsigned order, int start_mt,
+				unsigned alloc_flags);
+uint64_t mainline_rmqueue_steal(struct model *m, struct zone *z, unsigned order, int start_mt);
+void mainline_mru_add(struct zone *z, struct superpageblock *sb, unsigned order, int mt, bool tail);
+void mainline_mru_del(struct zone *z, struct superpageblock *sb, unsigned order, int mt);
+void prep_move_freepages_block(struct model *m, uint64_t pb_pfn, unsigned *free_pages,
+			       unsigned *movable_pages);
+unsigned alike_pages(int start_type, int block_type, unsigned free_pages, unsigned movable_pages);
+
+/* ---- model_workers.c: triggers and deferred work ---- */
+void queue_spb_slab_shrink(struct model *m, struct zone *z);
+void queue_spb_evacuate(struct model *m, struct zone *z, unsigned order, int mt);
+void spb_maybe_start_defrag(struct model *m, struct zone *z, struct superpageblock *sb);
+void spb_react_to_tainted_alloc(struct model *m, struct zone *z, struct superpageblock *sb);
+bool spb_evacuate_for_order(struct model *m, struct zone *z, unsigned order, int mt);
+
+/* ---- model_page_alloc.c ---- */
+/* alloc_flags (mm/internal.h values where it matters for reading traces of them) */
+#define ALLOC_WMARK_MIN		 0x00
+#define ALLOC_WMARK_LOW		 0x01
+#define ALLOC_NO_WATERMARKS	 0x04
+#define ALLOC_HIGHATOMIC	 0x200
+#define ALLOC_NOFRAGMENT	 0x100
+#define ALLOC_NOFRAG_TAINTED_OK	 0x1000
+#define ALLOC_HIGHORDER_OPTIONAL 0x2000
+#define ALLOC_MIN_RESERVE	 0x10
+#define ALLOC_NON_BLOCK		 0x20
+
+#endif

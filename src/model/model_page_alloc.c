@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * model_page_alloc.c - the allocation entry points: __alloc_pages() with its fast path and
+ * slowpath, get_page_from_freelist() with the series' atomic relax ladder, rmqueue_buddy() and
+ * __rmqueue() with the ALLOC_HIGHORDER_OPTIONAL refusal gate, and the free path's entry.
+ *
+ * alloc_flags are derived from gfp flags the way the kernel derives them:
+ * alloc_flags_nofragment() (unchanged upstream: NOFRAGMENT for ZONE_NORMAL when the node has
+ * DMA32, or under defrag_mode) and gfp_to_alloc_flags() (plus the series'
+ * ALLOC_HIGHORDER_OPTIONAL). The model cannot reclaim memory (the trace's own frees are the
+ * reclaim), so the slowpath's reclaim steps are skipped and its compaction steps are the
+ * series' synchronous evacuation. PCP lists belong to replay: a model_alloc is one buddy
+ * allocation (what mm_page_alloc_zone_locked records).
+ */
+#include "model_internal.h"
+
+/* gfp_zone() on x86-64 (no highmem). */
+static enum model_zone_type gfp_zone(uint32_t gfp)
+{
+	if (gfp & MODEL_GFP_DMA)
+		return ZONE_DMA;
+	if (gfp & MODEL_GFP_DMA32)
+		return ZONE_DMA32;
+	if ((gfp & (MODEL_GFP_HIGHMEM | MODEL_GFP_MOVABLE)) ==
+	    (MODEL_GFP_HIGHMEM | MODEL_GFP_MOVABLE))
+		return ZONE_MOVABLE;
+	return ZONE_NORMAL;
+}
+
+/* alloc_flags_nofragment(): unchanged upstream. */
+static unsigned alloc_flags_nofragment(struct model *m, const struct zone *preferred)
+{
+	if (m->p.defrag_mode)
+		return ALLOC_NOFRAGMENT;
+	if (!preferred || preferred->type != ZONE_NORMAL || !m->node_has_dma32[preferred->nid])
+		return 0;
+	return ALLOC_NOFRAGMENT;
+}
+
+/* gfp_to_alloc_flags() with the series' ALLOC_HIGHORDER_OPTIONAL. */
+static unsigned gfp_to_alloc_flags(uint32_t gfp, unsigned order)
+{
+	unsigned alloc_flags = ALLOC_WMARK_MIN;
+
+	if (gfp & MODEL_GFP_HIGH)
+		alloc_flags |= ALLOC_MIN_RESERVE;
+	if (!(gfp & MODEL_GFP_DIRECT_RECLAIM)) {
+		if (!(gfp & MODEL_GFP_NOMEMALLOC))
+			alloc_flags |= ALLOC_NON_BLOCK;
+		if (order > 0 && (alloc_flags & ALLOC_MIN_RESERVE))
+			alloc_flags |= ALLOC_HIGHATOMIC;
+	}
+	if ((gfp & MODEL_GFP_NORETRY) && !(gfp & MODEL_GFP_RETRY_MAYFAIL))
+		alloc_flags |= ALLOC_HIGHORDER_OPTIONAL;
+	else if (!(gfp & (MODEL_GFP_DIRECT_RECLAIM | MODEL_GFP_NOMEMALLOC | MODEL_GFP_NOFAIL)))
+		alloc_flags |= ALLOC_HIGHORDER_OPTIONAL;
+	return alloc_flags;
+}
+
+/* __zone_watermark_ok(), simplified: free pages above the mark, and a big enough block. */
+static bool zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags)
+{
+	uint64_t mark = (alloc_flags & ALLOC_WMARK_LOW) ? z->wmark_low : z->wmark_min;
+
+	if (alloc_flags & ALLOC_MIN_RESERVE)
+		mark -= mark / 2;
+	if (z->nr_free_pages < mark + (1ull << order))
+		return false;
+	for (unsigned o = order; o <= MAX_PAGE_ORDER; o++)
+		if (z->nr_free_blocks[o])
+			return true;
+	return false;
+}
+
+static void count_outcome(struct model *m, enum spb_alloc_outcome outcome)
+{
+	static const enum model_vm_event ev[] = {
+		[OUTCOME_PASS_1] = MODEL_EV_PASS_1,
+		[OUTCOME_PASS_2] = MODEL_EV_PASS_2,
+		[OUTCOME_PASS_2B] = MODEL_EV_PASS_2B,
+		[OUTCOME_PASS_2C] = MODEL_EV_PASS_2C,
+		[OUTCOME_PASS_2D] = MODEL_EV_PASS_2D,
+		[OUTCOME_PASS_3] = MODEL_EV_PASS_3,
+		[OUTCOME_PASS_4] = MODEL_EV_PASS_4,
+		[OUTCOME_ZONE_FALLBACK] = MODEL_EV_ZONE_FALLBACK,
+	};
+	if (outcome != OUTCOME_NO_PAGE)
+		count_vm_event(m, ev[outcome]);
+}
+
+/* __rmqueue() of the SPB series: smallest, the refusal gate, claim, steal. */
+static uint64_t spb_rmqueue(struct model *m, struct zone *z, unsigned order, int mt,
+			    unsigned alloc_flags)
+{
+	struct spb_tainted_walk walk = { 0 };
+	struct spb_tainted_walk *walkp = NULL;
+	enum spb_alloc_outcome outcome;
+	uint64_t pfn;
+
+	if (mt != MIGRATE_MOVABLE && mt != MIGRATE_CMA && (alloc_flags & ALLOC_HIGHORDER_OPTIONAL))
+		walkp = &walk;
+	pfn = spb_rmqueue_smallest(m, z, order, mt, walkp, &outcome);
+	count_outcome(m, outcome);
+	if (pfn != MODEL_NO_PFN)
+		return pfn;
+	if (walkp && m->p.highorder_optional_gate && (walk.saw_free_pages || walk.saw_free_pb)) {
+		count_vm_event(m, MODEL_EV_SPB_HIGHORDER_REFUSED);
+		return MODEL_NO_PFN;
+	}
+	pfn = spb_rmqueue_claim(m, z, order, mt, alloc_flags);
+	if (pfn != MODEL_NO_PFN) {
+		count_vm_event(m, MODEL_EV_RMQUEUE_CLAIM);
+		return pfn;
+	}
+	if (!(alloc_flags & ALLOC_NOFRAGMENT) || (alloc_flags & ALLOC_NOFRAG_TAINTED_OK)) {
+		pfn = spb_rmqueue_steal(m, z, order, mt, alloc_flags);
+		if (pfn != MODEL_NO_PFN)
+			count_vm_event(m, MODEL_EV_RMQUEUE_STEAL);
+	}
+	return pfn;
+}
+
+/* __rmqueue() upstream. */
+static uint64_t mainline_rmqueue(struct model *m, struct zone *z, unsigned order, int mt,
+				 unsigned alloc_flags)
+{
+	uint64_t pfn = mainline_rmqueue_smallest(m, z, order, mt);
+
+	if (pfn != MODEL_NO_PFN) {
+		count_vm_event(m, MODEL_EV_PASS_1);
+		return pfn;
+	}
+	pfn = mainline_rmqueue_claim(m, z, order, mt, alloc_flags);
+	if (pfn != MODEL_NO_PFN) {
+		count_vm_event(m, MODEL_EV_RMQUEUE_CLAIM);
+		return pfn;
+	}
+	if (!(alloc_flags & ALLOC_NOFRAGMENT)) {
+		pfn = mainline_rmqueue_steal(m, z, order, mt);
+		if (pfn != MODEL_NO_PFN)
+			count_vm_event(m, MODEL_EV_RMQUEUE_STEAL);
+	}
+	return pfn;
+}
+
+/* rmqueue_buddy(): HIGHATOMIC reserves are not modelled, so this is __rmqueue(). */
+static uint64_t rmqueue_buddy(struct model *m, struct zone *z, unsigned order, int mt,
+			      unsigned alloc_flags)
+{
+	if (m->policy == MODEL_POLICY_SPB)
+		return spb_rmqueue(m, z, order, mt, alloc_flags);
+	return mainline_rmqueue(m, z, order, mt, alloc_flags);
+}
+
+struct alloc_context {
+	const struct model_alloc_req *req;
+	int nid;
+	enum model_zone_type highest;
+	struct zone *preferred;
+};
+
+/*
+ * The series' relax ladder at the end of get_page_from_freelist(), for NOFRAGMENT callers
+ * that cannot reclaim directly. Returns true to retry with *alloc_flags relaxed.
+ */
+static bool spb_relax_nofragment(struct model *m, const struct alloc_context *ac,
+				 unsigned *alloc_flags)
+{
+	uint32_t gfp = ac->req->gfp;
+
+	if (gfp & MODEL_GFP_NORETRY) {
+		count_vm_event(m, MODEL_EV_RELAX_NORETRY_SKIP);
+		return false;
+	}
+	if (m->p.nowarn_lower_order && ac->req->order > 0 && (gfp & MODEL_GFP_NOWARN) &&
+	    !(gfp & MODEL_GFP_NOFAIL) &&
+	    spb_tainted_can_serve_smaller(m, ac->preferred, ac->req->order, ac->req->migratetype)) {
+		count_vm_event(m, MODEL_EV_RELAX_NOWARN_LOWER_ORDER);
+		return false;
+	}
+	if (!(*alloc_flags & ALLOC_NOFRAG_TAINTED_OK)) {
+		*alloc_flags |= ALLOC_NOFRAG_TAINTED_OK;
+		count_vm_event(m, MODEL_EV_RELAX_ADD_TAINTED_OK);
+		return true;
+	}
+	*alloc_flags &= ~(unsigned)(ALLOC_NOFRAGMENT | ALLOC_NOFRAG_TAINTED_OK);
+	count_vm_event(m, MODEL_EV_RELAX_DROP_NOFRAGMENT);
+	return true;
+}
+
+/* get_page_from_freelist(): the zonelist scan, then the NOFRAGMENT relaxation. */
+static uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
+				       unsigned alloc_flags)
+{
+	const struct model_alloc_req *req = ac->req;
+	unsigned n = m->zonelist_len[ac->nid][ac->highest];
+
+	for (;;) {
+		bool no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
+		for (unsigned i = 0; i < n; i++) {
+			struct zone *z = &m->zones[m->zonelist[ac->nid][ac->highest][i]];
+			if ((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac->nid)
+				continue;
+			if (!zone_watermark_ok(z, req->order, alloc_flags))
+				continue;
+			uint64_t pfn =
+				rmqueue_buddy(m, z, req->order, req->migratetype, alloc_flags);
+			if (pfn != MODEL_NO_PFN)
+				return pfn;
+		}
+		if (!no_fallback || m->p.defrag_mode)
+			return MODEL_NO_PFN;
+		if (m->policy == MODEL_POLICY_MAINLINE) {
+			alloc_flags &= ~(unsigned)ALLOC_NOFRAGMENT;
+			continue;
+		}
+		if (req->gfp & MODEL_GFP_DIRECT_RECLAIM)
+			return MODEL_NO_PFN;
+		if (!spb_relax_nofragment(m, ac, &alloc_flags))
+			return MODEL_NO_PFN;
+	}
+}
+
+/* The series' synchronous evacuation over the zonelist, then one more try. */
+static uint64_t spb_evacuate_and_retry(struct model *m, const struct alloc_context *ac,
+				       unsigned alloc_flags)
+{
+	unsigned n = m->zonelist_len[ac->nid][ac->highest];
+	bool evacuated = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct zone *z = &m->zones[m->zonelist[ac->nid][ac->highest][i]];
+		evacuated |= spb_evacuate_for_order(m, z, ac->req->order, ac->req->migratetype);
+	}
+	return evacuated ? get_page_from_freelist(m, ac, alloc_flags) : MODEL_NO_PFN;
+}
+
+/*
+ * __alloc_pages_slowpath(), less what needs real memory pressure: no reclaim, no OOM. The
+ * series' steps remain: synchronous evacuation for UNMOVABLE and RECLAIMABLE requests (in
+ * direct compaction and again before the last resort), then dropping ALLOC_NOFRAGMENT.
+ */
+static uint64_t alloc_pages_slowpath(struct model *m, const struct alloc_context *ac)
+{
+	int mt = ac->req->migratetype;
+	bool nonmovable = mt == MIGRATE_UNMOVABLE || mt == MIGRATE_RECLAIMABLE;
+	unsigned alloc_flags = gfp_to_alloc_flags(ac->req->gfp, ac->req->order);
+	uint64_t pfn;
+
+	count_vm_event(m, MODEL_EV_SLOWPATH);
+	if (m->policy == MODEL_POLICY_SPB || m->p.defrag_mode)
+		alloc_flags |= alloc_flags_nofragment(m, ac->preferred);
+	pfn = get_page_from_freelist(m, ac, alloc_flags);
+	if (pfn != MODEL_NO_PFN || !(ac->req->gfp & MODEL_GFP_DIRECT_RECLAIM))
+		return pfn;
+	if (m->policy == MODEL_POLICY_SPB && nonmovable) {
+		/* __alloc_pages_direct_compact(), then the pre-last-resort evacuation */
+		pfn = spb_evacuate_and_retry(m, ac, alloc_flags);
+		if (pfn == MODEL_NO_PFN && (alloc_flags & ALLOC_NOFRAGMENT))
+			pfn = spb_evacuate_and_retry(m, ac, alloc_flags);
+		if (pfn != MODEL_NO_PFN)
+			return pfn;
+	}
+	if (alloc_flags & ALLOC_NOFRAGMENT) {
+		count_vm_event(m, MODEL_EV_SLOWPATH_DROP_NOFRAGMENT);
+		alloc_flags &= ~(unsigned)(ALLOC_NOFRAGMENT | ALLOC_NOFRAG_TAINTED_OK);
+		pfn = get_page_from_freelist(m, ac, alloc_flags);
+	}
+	return pfn;
+}
+
+/* __alloc_pages(): the fast path with ALLOC_WMARK_LOW, then the slowpath. */
+int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)
+{
+	struct alloc_context ac = { .req = req };
+	uint64_t pfn;
+
+	if (req->order > MAX_PAGE_ORDER || req->migratetype < 0 ||
+	    req->migratetype >= MIGRATE_PCPTYPES)
+		return MODEL_EINVAL;
+	ac.nid = req->nid >= 0 && req->nid < m->nr_nodes ? req->nid : 0;
+	ac.highest = gfp_zone(req->gfp);
+	while (!m->zonelist_len[ac.nid][ac.highest] && ac.highest > ZONE_DMA)
+		ac.highest--;
+	if (!m->zonelist_len[ac.nid][ac.highest])
+		return MODEL_ENOMEM;
+	ac.preferred = &m->zones[m->zonelist[ac.nid][ac.highest][0]];
+
+	pfn = get_page_from_freelist(m, &ac,
+				     ALLOC_WMARK_LOW | alloc_flags_nofragment(m, ac.preferred));
+	if (pfn == MODEL_NO_PFN)
+		pfn = alloc_pages_slowpath(m, &ac);
+	if (pfn == MODEL_NO_PFN) {
+		count_vm_event(m, MODEL_EV_ALLOC_FAIL);
+		return MODEL_ENOMEM;
+	}
+	mark_allocated(m, pfn, req->order, req->migratetype, req->movable);
+	m->events[MODEL_EV_PGALLOC] += 1u << req->order;
+	*pfn_out = pfn;
+	return MODEL_OK;
+}
+
+/* Checks that pfn heads an allocated block of this order. */
+static int check_allocated(struct model *m, uint64_t pfn, unsigned order)
+{
+	if (order > MAX_PAGE_ORDER || !pfn_in_model(m, pfn) || (pfn & ((1ull << order) - 1)))
+		return MODEL_EINVAL;
+	uint32_t w = *pfn_word(m, pfn);
+	if (pw_kind(w) != PK_ALLOC || pw_order(w) != order)
+		return MODEL_ESTATE;
+	return MODEL_OK;
+}
+
+/* __free_pages(): back to the buddy lists. */
+int model_free(struct model *m, uint64_t pfn, unsigned order)
+{
+	int rc = check_allocated(m, pfn, order);
+
+	if (rc)
+		return rc;
+	unmark_allocated(m, pfn);
+	m->events[MODEL_EV_PGFREE] += 1u << order;
+	free_one_page(m, page_zone(m, pfn), pfn, order, false);
+	return MODEL_OK;
+}
+
+/* split_page(): every page of the block becomes its own order-0 allocation. */
+int model_split(struct model *m, uint64_t pfn, unsigned order)
+{
+	int rc = check_allocated(m, pfn, order);
+
+	if (rc)
+		return rc;
+	uint32_t head = *pfn_word(m, pfn);
+	uint32_t meta = (head & ~PW_LINK_MASK & ~((uint32_t)15 << PW_ORDER_SHIFT));
+	for (uint64_t p = pfn; p < pfn + (1ull << order); p++) {
+		uint32_t *w = pfn_word(m, p);
+		*w = meta | pw_link(*w);
+	}
+	return MODEL_OK;
+}
+
+/*
+ * Take a given free range for an allocation (observe mode and warm starts): remove the free
+ * block containing it, give the pieces around it back to their pageblocks' lists, and account
+ * the allocation as page_del_and_expand() would, with the allocation's own type.
+ */
+int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int mt, bool movable)
+{
+	uint64_t head;
+	int rc;
+
+	if (order > MAX_PAGE_ORDER || !pfn_in_model(m, pfn) || (pfn & ((1ull << order) - 1)) ||
+	    mt < 0 || mt >= MIGRATE_TYPES)
+		return MODEL_EINVAL;
+	rc = find_free_block_containing(m, pfn, &head);
+	if (rc)
+		return rc;
+	unsigned high = pw_order(*pfn_word(m, head));
+	if (high < order || (pfn & ~((1ull << high) - 1)) != head)
+		return MODEL_ESTATE;
+	struct zone *z = page_zone(m, pfn);
+	del_page_from_free_list(m, z, head);
+	while (high > order) {
+		high--;
+		uint64_t lower = head, upper = head + (1ull << high);
+		uint64_t keep = pfn >= upper ? upper : lower;
+		uint64_t give = keep == upper ? lower : upper;
+		add_to_free_list(m, z, give, high, get_pageblock_migratetype(m, give), false);
+		head = keep;
+	}
+	if (m->policy == MODEL_POLICY_SPB) {
+		spb_mark_range_used(m, pfn, order, mt);
+		spb_update_list(m, z, pfn_to_superpageblock(z, pfn));
+	}
+	mark_allocated(m, pfn, order, mt, movable);
+	m->events[MODEL_EV_PGALLOC] += 1u << order;
+	return MODEL_OK;
+}

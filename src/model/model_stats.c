@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * model_stats.c - what replay samples: free pages and blocks, pageblocks per migratetype, SPB
+ * list counts, the common tainted yardstick, contiguous-allocation capacity, and the kernel's
+ * fragmentation indices (mm/vmstat.c: fill_contig_page_info, unusable_free_index,
+ * __fragmentation_index).
+ *
+ * The yardstick is content-based so that every policy is measured alike: a 1 GiB-aligned
+ * region is tainted when any of its pageblocks holds an allocated page of a non-movable
+ * migratetype; empty when every present page is free; clean otherwise. A region or pageblock
+ * "could be allocated contiguously" when every allocated page in it can be migrated. The
+ * indices are computed for the largest zone. Cost: one pass over the pageblocks.
+ */
+#include "model_internal.h"
+
+#include <string.h>
+
+static void fragmentation_indices(const struct zone *z, struct model_stats *st)
+{
+	uint64_t free_pages = z->nr_free_pages, blocks_total = 0;
+
+	for (unsigned o = 0; o <= MAX_PAGE_ORDER; o++)
+		blocks_total += z->nr_free_blocks[o];
+	for (unsigned order = 0; order <= MAX_PAGE_ORDER; order++) {
+		uint64_t suitable = 0;
+		for (unsigned o = order; o <= MAX_PAGE_ORDER; o++)
+			suitable += z->nr_free_blocks[o] << (o - order);
+		/* unusable_free_index() */
+		st->unusable_index[order] =
+			free_pages
+				? (double)((free_pages - (suitable << order)) * 1000 / free_pages) /
+					  1000.0
+				: 1.0;
+		/* __fragmentation_index() */
+		if (!blocks_total)
+			st->extfrag_index[order] = 0;
+		else if (suitable)
+			st->extfrag_index[order] = -1.0;
+		else
+			st->extfrag_index[order] =
+				(double)(1000 -
+					 (int64_t)((1000 + free_pages * 1000 / (1ull << order)) /
+						   blocks_total)) /
+				1000.0;
+	}
+}
+
+/* Class of one 1 GiB region from its pageblocks; returns false when nothing in it is present. */
+static bool region_class(const struct model *m, uint64_t region_pfn, uint8_t *cls,
+			 uint8_t *fullness, uint64_t *free_pbs, bool *contig)
+{
+	unsigned present = 0, wholly_free = 0, used = 0;
+	bool tainted = false, movable_only = true;
+	const struct pageblock *pb = &m->pb[(region_pfn - m->base_pfn) >> PAGEBLOCK_ORDER];
+
+	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++) {
+		if (pb[i].reserved || pb[i].zone == 0xff) {
+			movable_only = false;
+			continue;
+		}
+		present++;
+		if (pb[i].zone != pb[0].zone)
+			movable_only = false;
+		if (pb[i].nr_nonmovable_pages)
+			tainted = true;
+		if (pb[i].nr_free_pages == PAGEBLOCK_NR_PAGES)
+			wholly_free++;
+		else
+			used++;
+		if (pb[i].nr_free_pages + pb[i].nr_movable_pages != PAGEBLOCK_NR_PAGES)
+			movable_only = false;
+	}
+	if (!present)
+		return false;
+	*cls = tainted ? REGION_TAINTED : wholly_free == present ? REGION_EMPTY : REGION_CLEAN;
+	*fullness = (uint8_t)(used * 4 / SUPERPAGEBLOCK_NR_PAGEBLOCKS);
+	*free_pbs = wholly_free;
+	*contig = movable_only;
+	return true;
+}
+
+size_t model_region_classes(const struct model *m, uint8_t *classes, uint8_t *fullness, size_t max)
+{
+	size_t n = 0;
+	for (uint64_t r = m->base_pfn; r < m->end_pfn && n < max; r += SUPERPAGEBLOCK_NR_PAGES) {
+		uint8_t cls, full;
+		uint64_t free_pbs;
+		bool contig;
+		if (!region_class(m, r, &cls, &full, &free_pbs, &contig))
+			continue;
+		if (classes)
+			classes[n] = cls;
+		if (fullness)
+			fullness[n] = full;
+		n++;
+	}
+	return n;
+}
+
+void model_stats(const struct model *m, struct model_stats *st)
+{
+	const struct zone *largest = &m->zones[0];
+
+	memset(st, 0, sizeof(*st));
+	for (unsigned i = 0; i < m->nr_zones; i++) {
+		const struct zone *z = &m->zones[i];
+		st->present_pages += z->present_pages;
+		st->free_pages += z->nr_free_pages;
+		for (unsigned o = 0; o <= MAX_PAGE_ORDER; o++)
+			st->free_blocks[o] += z->nr_free_blocks[o];
+		if (z->present_pages > largest->present_pages)
+			largest = z;
+		if (m->policy != MODEL_POLICY_SPB)
+			continue;
+		st->nr_spbs += z->nr_superpageblocks;
+		st->spb_empty += z->spb_lists[SPB_LIST_EMPTY].count;
+		st->spb_isolated += z->spb_lists[SPB_LIST_ISOLATED].count;
+		for (int c = 0; c < NR_SB_CATEGORIES; c++)
+			for (int f = 0; f < NR_SB_FULLNESS; f++)
+				st->spb_by_list[c][f] +=
+					z->spb_lists[SPB_LIST_CAT0 + c * NR_SB_FULLNESS + f].count;
+	}
+	for (uint64_t b = 0; b < (m->end_pfn - m->base_pfn) >> PAGEBLOCK_ORDER; b++) {
+		const struct pageblock *pb = &m->pb[b];
+		if (pb->reserved || pb->zone == 0xff)
+			continue;
+		st->pageblocks_by_mt[pb->flags & PB_MIGRATE_MASK]++;
+		if (pb->nr_free_pages == PAGEBLOCK_NR_PAGES)
+			st->contig_2m_free++;
+		if (pb->nr_free_pages + pb->nr_movable_pages == PAGEBLOCK_NR_PAGES)
+			st->contig_2m_possible++;
+	}
+	for (uint64_t r = m->base_pfn; r < m->end_pfn; r += SUPERPAGEBLOCK_NR_PAGES) {
+		uint8_t cls, full;
+		uint64_t free_pbs;
+		bool contig;
+		if (!region_class(m, r, &cls, &full, &free_pbs, &contig))
+			continue;
+		if (cls == REGION_TAINTED) {
+			st->tainted_regions++;
+			st->free_pageblocks_in_tainted += free_pbs;
+		} else if (cls == REGION_EMPTY) {
+			st->empty_regions++;
+		} else {
+			st->clean_regions++;
+		}
+		if (contig && cls != REGION_TAINTED)
+			st->contig_1g_possible++;
+	}
+	fragmentation_indices(largest, st);
+	memcpy(st->events, m->events, sizeof(st->events));
+}
+
+unsigned model_nr_zones(const struct model *m)
+{
+	return m->nr_zones;
+}
+
+unsigned model_zone_nr_spbs(const struct model *m, unsigned zone)
+{
+	return zone < m->nr_zones ? m->zones[zone].nr_superpageblocks : 0;
+}
+
+int model_spb_info(const struct model *m, unsigned zone, unsigned spb, struct model_spb_info *info)
+{
+	if (zone >= m->nr_zones || spb >= m->zones[zone].nr_superpageblocks)
+		return MODEL_EINVAL;
+	const struct zone *z = &m->zones[zone];
+	const struct superpageblock *sb = &z->superpageblocks[spb];
+	*info = (struct model_spb_info){
+		.start_pfn = sb->start_pfn,
+		.nr_free = sb->nr_free,
+		.nr_unmovable = sb->nr_unmovable,
+		.nr_reclaimable = sb->nr_reclaimable,
+		.nr_movable = sb->nr_movable,
+		.nr_reserved = sb->nr_reserved,
+		.total_pageblocks = sb->total_pageblocks,
+		.nr_free_pages = sb->nr_free_pages,
+		.list_id = sb->list_id,
+		.list_pos = -1,
+		.category = spb_get_category(sb),
+	};
+	int pos = 0;
+	for (uint32_t i = z->spb_lists[sb->list_id].head; i != SPB_NIL;
+	     i = z->superpageblocks[i].next, pos++)
+		if (i == spb) {
+			info->list_pos = pos;
+			break;
+		}
+	return MODEL_OK;
+}

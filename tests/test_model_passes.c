@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_model_passes.c - unit tests per pass on hand-built states, including the series' own
+ * scenarios (v1 25/45: Pass 2b claims fail without from_tainted_spb while a tainted SPB holds
+ * a hundred thousand free movable pages; v1 31/45: a RECLAIMABLE request finds space on a
+ * tainted SPB's UNMOVABLE lists through Pass 2c instead of tainting a clean SPB), the refusal
+ * gate, the free path's relabelling, the mainline yardstick and the workers. The invariant
+ * checker runs after every step.
+ */
+#include "model.h"
+#include "model_test.h"
+
+#include <string.h>
+
+#define GiB_PAGES (1ull << 18)
+#define NORMAL0	  GiB_PAGES /* the Normal zone starts at 1 GiB */
+
+/* A small DMA32 zone (so Normal requests carry ALLOC_NOFRAGMENT) and n GiB of Normal. */
+static struct model *make(enum model_policy policy, unsigned normal_gib,
+			  void (*tweak)(struct model_params *))
+{
+	struct model_config c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	c.policy = policy;
+	model_params_default(&c.params);
+	c.params.evacuation = false;
+	c.params.defrag = false;
+	if (tweak)
+		tweak(&c.params);
+	c.nr_zones = 2;
+	c.zones[0] = (struct model_zone_config){ .type = ZONE_DMA32,
+						 .start_pfn = 4096,
+						 .spanned_pages = 8192 };
+	c.zones[1] = (struct model_zone_config){ .type = ZONE_NORMAL,
+						 .start_pfn = NORMAL0,
+						 .spanned_pages = normal_gib * GiB_PAGES };
+	struct model *m = model_create(&c, &err);
+	CHECK(m != NULL);
+	check_model(m, "create");
+	return m;
+}
+
+static uint64_t alloc_ok(struct model *m, unsigned order, int mt, uint32_t gfp)
+{
+	struct model_alloc_req q = {
+		.order = order, .migratetype = mt, .gfp = gfp, .movable = mt == MIGRATE_MOVABLE
+	};
+	uint64_t pfn;
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
+	return pfn;
+}
+
+static struct model_spb_info normal_spb(struct model *m, unsigned i)
+{
+	struct model_spb_info info;
+	CHECK_EQ(model_spb_info(m, 1, i, &info), MODEL_OK);
+	return info;
+}
+
+static unsigned tainted_regions(struct model *m)
+{
+	struct model_stats st;
+	model_stats(m, &st);
+	return st.tainted_regions;
+}
+
+/*
+ * Region 0 of Normal: one unmovable page taints it; every pageblock holds 368 pages of
+ * movable allocations and 144 free pages on the MOVABLE lists (128 single pages and one
+ * order-4 block), so no pageblock passes the 50% rule: 73,728 free movable pages in all.
+ */
+static void build_tainted_movable_sieve(struct model *m)
+{
+	CHECK_EQ(model_alloc_at(m, NORMAL0, 0, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	for (uint64_t pb = NORMAL0; pb < NORMAL0 + GiB_PAGES; pb += PAGEBLOCK_NR_PAGES) {
+		CHECK_EQ(model_alloc_at(m, pb + 256, 7, MIGRATE_MOVABLE, true), MODEL_OK);
+		CHECK_EQ(model_alloc_at(m, pb + 384, 6, MIGRATE_MOVABLE, true), MODEL_OK);
+		CHECK_EQ(model_alloc_at(m, pb + 448, 5, MIGRATE_MOVABLE, true), MODEL_OK);
+		CHECK_EQ(model_alloc_at(m, pb + 480, 4, MIGRATE_MOVABLE, true), MODEL_OK);
+		for (uint64_t q = pb + (pb == NORMAL0 ? 2 : 0); q < pb + 256; q += 2)
+			CHECK_EQ(model_alloc_at(m, q, 0, MIGRATE_MOVABLE, true), MODEL_OK);
+	}
+	check_model(m, "sieve");
+	struct model_spb_info x = normal_spb(m, 0);
+	CHECK_EQ(x.category, SB_TAINTED);
+	CHECK_EQ(x.nr_free, 0);
+	CHECK_EQ(x.nr_free_pages, 144 * SUPERPAGEBLOCK_NR_PAGEBLOCKS);
+}
+
+static void no_from_tainted(struct model_params *p)
+{
+	p->from_tainted_spb = false;
+	p->pass_2c = false;
+	p->pass_2d = false;
+}
+static void v1_with_from_tainted(struct model_params *p)
+{
+	p->pass_2c = false;
+	p->pass_2d = false;
+}
+
+static void test_pass_2b_from_tainted_spb(void)
+{
+	/* Without from_tainted_spb: every Pass 2b claim is refused by the 50% rule. */
+	struct model *m = make(MODEL_POLICY_SPB, 1, no_from_tainted);
+	build_tainted_movable_sieve(m);
+	uint64_t pfn = alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL);
+	check_model(m, "2b off");
+	CHECK_EQ(model_event(m, MODEL_EV_PASS_2B), 0);
+	CHECK(model_event(m, MODEL_EV_CLAIM_REFUSED_INSUFFICIENT_COMPAT) > 0);
+	CHECK(pfn >= NORMAL0 && pfn < NORMAL0 + GiB_PAGES);
+	model_destroy(m);
+
+	/* With it: the first tainted fragment's pageblock is claimed in Pass 2b. */
+	m = make(MODEL_POLICY_SPB, 1, v1_with_from_tainted);
+	build_tainted_movable_sieve(m);
+	pfn = alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL);
+	check_model(m, "2b on");
+	CHECK_EQ(model_event(m, MODEL_EV_PASS_2B), 1);
+	CHECK_EQ(model_event(m, MODEL_EV_CLAIM_REFUSED_INSUFFICIENT_COMPAT), 0);
+	CHECK(pfn >= NORMAL0 && pfn < NORMAL0 + GiB_PAGES);
+	model_destroy(m);
+	printf("pass 2b: refused by the 50%% rule without from_tainted_spb (73,728 free movable "
+	       "pages in the tainted SPB), claimed with it\n");
+}
+
+/*
+ * Region 0 filled with UNMOVABLE pageblocks through the allocator, every other page then
+ * freed: a tainted SPB with no free pageblock and 65536 free pages, all on UNMOVABLE lists.
+ * Region 1 stays empty.
+ */
+static void build_unmovable_sieve(struct model *m)
+{
+	static uint64_t blocks[SUPERPAGEBLOCK_NR_PAGEBLOCKS];
+	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++) {
+		blocks[i] = alloc_ok(m, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL);
+		CHECK(blocks[i] >= NORMAL0 && blocks[i] < NORMAL0 + GiB_PAGES);
+	}
+	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++) {
+		CHECK_EQ(model_split(m, blocks[i], PAGEBLOCK_ORDER), MODEL_OK);
+		for (uint64_t p = blocks[i] + 1; p < blocks[i] + PAGEBLOCK_NR_PAGES; p += 2)
+			CHECK_EQ(model_free(m, p, 0), MODEL_OK);
+	}
+	check_model(m, "unmovable sieve");
+	CHECK_EQ(normal_spb(m, 0).nr_free, 0);
+	CHECK_EQ(normal_spb(m, 0).nr_free_pages, GiB_PAGES / 2);
+	CHECK_EQ(normal_spb(m, 1).list_id, 1); /* empty */
+	CHECK_EQ(tainted_regions(m), 1);
+}
+
+static void no_2c(struct model_params *p)
+{
+	p->pass_2c = false;
+}
+
+static void test_pass_2c(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 2, NULL);
+	build_unmovable_sieve(m);
+	uint64_t pfn =
+		alloc_ok(m, 0, MIGRATE_RECLAIMABLE, MODEL_GFP_KERNEL | MODEL_GFP_RECLAIMABLE);
+	check_model(m, "2c");
+	CHECK_EQ(model_event(m, MODEL_EV_PASS_2C), 1);
+	CHECK(pfn < NORMAL0 + GiB_PAGES);
+	CHECK_EQ(tainted_regions(m), 1);
+	CHECK_EQ(normal_spb(m, 0).nr_reclaimable, 1);
+	model_destroy(m);
+
+	m = make(MODEL_POLICY_SPB, 2, no_2c);
+	build_unmovable_sieve(m);
+	pfn = alloc_ok(m, 0, MIGRATE_RECLAIMABLE, MODEL_GFP_KERNEL | MODEL_GFP_RECLAIMABLE);
+	check_model(m, "no 2c");
+	CHECK(pfn >= NORMAL0 + GiB_PAGES);
+	CHECK_EQ(tainted_regions(m), 2);
+	CHECK(model_event(m, MODEL_EV_CLAIM_REFUSED_CROSS_TYPE_NOT_FREE) > 0);
+	model_destroy(m);
+	printf("pass 2c: RECLAIMABLE borrows the tainted SPB's UNMOVABLE space; without it a clean "
+	       "SPB is tainted\n");
+}
+
+static void test_highorder_refusal(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 2, NULL);
+	struct model_alloc_req q = { .order = 3,
+				     .migratetype = MIGRATE_UNMOVABLE,
+				     .gfp = MODEL_GFP_NOWAIT };
+	uint64_t pfn;
+
+	build_unmovable_sieve(m);
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM);
+	check_model(m, "refusal");
+	CHECK(model_event(m, MODEL_EV_SPB_HIGHORDER_REFUSED) > 0);
+	CHECK_EQ(model_event(m, MODEL_EV_RELAX_NOWARN_LOWER_ORDER), 2); /* fast path and slowpath */
+	CHECK_EQ(tainted_regions(m), 1);
+
+	/* Without the NOWARN step, the ladder adds TAINTED_OK, then drops NOFRAGMENT. */
+	q.gfp = MODEL_GFP_ATOMIC;
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
+	check_model(m, "ladder");
+	CHECK_EQ(model_event(m, MODEL_EV_RELAX_ADD_TAINTED_OK), 1);
+	CHECK_EQ(model_event(m, MODEL_EV_RELAX_DROP_NOFRAGMENT), 1);
+	CHECK_EQ(tainted_regions(m), 2);
+	model_destroy(m);
+	printf("refusal gate: an optional order-3 NOWAIT request is refused, an ATOMIC one relaxes "
+	       "and taints\n");
+}
+
+static void test_free_relabels_pageblock(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 1, NULL);
+	struct model_stats st;
+
+	uint64_t pfn = alloc_ok(m, MAX_PAGE_ORDER, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL);
+	check_model(m, "alloc");
+	CHECK_EQ(normal_spb(m, 0).category, SB_TAINTED);
+	CHECK_EQ(normal_spb(m, 0).nr_unmovable, 2);
+	model_stats(m, &st);
+	CHECK_EQ(st.pageblocks_by_mt[MIGRATE_UNMOVABLE], 2);
+	CHECK_EQ(model_free(m, pfn, MAX_PAGE_ORDER), MODEL_OK);
+	check_model(m, "free");
+	model_stats(m, &st);
+	CHECK_EQ(st.pageblocks_by_mt[MIGRATE_UNMOVABLE], 0);
+	CHECK_EQ(normal_spb(m, 0).list_id, 1); /* back on the empty list */
+	CHECK_EQ(normal_spb(m, 0).nr_unmovable, 0);
+	CHECK_EQ(model_free(m, pfn, MAX_PAGE_ORDER), MODEL_ESTATE); /* double free */
+
+	/*
+	 * The series' sticky bit: an order-9 request claims an order-10 block, and
+	 * claim_whole_block sets PB_has_unmovable on both pageblocks though the second goes back
+	 * to the free lists. Freeing the allocation merges the two at order 10 without passing
+	 * through mark_pageblock_free for the second one, so the SPB stays tainted with no
+	 * non-movable page in it (the content-based yardstick says clean).
+	 */
+	pfn = alloc_ok(m, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL);
+	CHECK_EQ(normal_spb(m, 0).nr_unmovable, 2);
+	CHECK_EQ(model_free(m, pfn, PAGEBLOCK_ORDER), MODEL_OK);
+	check_model(m, "sticky");
+	CHECK_EQ(normal_spb(m, 0).nr_unmovable, 1);
+	CHECK_EQ(normal_spb(m, 0).category, SB_TAINTED);
+	CHECK_EQ(tainted_regions(m), 0);
+	model_destroy(m);
+	printf("free path: wholly free pageblocks are relabelled MOVABLE; a claimed order-10 "
+	       "remainder keeps its has-bit (series quirk)\n");
+}
+
+static void test_mainline_yardstick(void)
+{
+	struct model *m = make(MODEL_POLICY_MAINLINE, 2, NULL);
+	uint64_t movable = alloc_ok(m, 0, MIGRATE_MOVABLE, MODEL_GFP_HIGHUSER_MOVABLE);
+	check_model(m, "movable");
+	CHECK_EQ(tainted_regions(m), 0);
+	uint64_t pfn = alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL);
+	check_model(m, "unmovable");
+	CHECK_EQ(tainted_regions(m), 1);
+	CHECK_EQ(model_free(m, pfn, 0), MODEL_OK);
+	CHECK_EQ(model_free(m, movable, 0), MODEL_OK);
+	check_model(m, "freed");
+	CHECK_EQ(tainted_regions(m), 0);
+	model_destroy(m);
+	printf("mainline: tainted regions follow non-movable content\n");
+}
+
+/* Workers: a shrinker that frees 300 objects per call, counted. */
+static unsigned shrink_calls;
+static uint64_t fake_shrink(void *ctx, int nid, int priority)
+{
+	(void)ctx;
+	(void)nid;
+	(void)priority;
+	shrink_calls++;
+	return 300;
+}
+
+static uint64_t moved_from, moved_to;
+static unsigned moves;
+static void on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order)
+{
+	(void)ctx;
+	(void)order;
+	moved_from = old_pfn;
+	moved_to = new_pfn;
+	moves++;
+}
+
+static void workers_on(struct model_params *p)
+{
+	p->evacuation = true;
+	p->defrag = true;
+}
+
+static void test_workers(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 2, workers_on);
+	model_set_shrink_callback(m, fake_shrink, NULL);
+	model_set_migrate_callback(m, on_migrate, NULL);
+
+	/* A tainted SPB whose every pageblock holds a movable page: no free pageblock left. */
+	CHECK_EQ(model_alloc_at(m, NORMAL0, 0, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	for (uint64_t pb = NORMAL0; pb < NORMAL0 + GiB_PAGES; pb += PAGEBLOCK_NR_PAGES)
+		CHECK_EQ(model_alloc_at(m, pb + 64, 0, MIGRATE_MOVABLE, true), MODEL_OK);
+	check_model(m, "setup");
+	CHECK_EQ(normal_spb(m, 0).nr_free, 0);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_QUEUED), 1); /* needs_defrag from update_list */
+
+	/* Proactive trigger: an unmovable page from the tainted SPB below its high-water mark. */
+	for (int i = 0; i < 3; i++)
+		alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL);
+	check_model(m, "allocs");
+	CHECK(model_event(m, MODEL_EV_TRIGGER_PROACTIVE) == 0); /* 262000 free pages: above */
+	model_advance(m, 1000000);
+	check_model(m, "defrag ran");
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_RAN), 1);
+	CHECK(moves >= 16);
+	CHECK(moved_to >= NORMAL0 + GiB_PAGES); /* moved into the clean SPB */
+	CHECK(moved_from < NORMAL0 + GiB_PAGES);
+	CHECK(normal_spb(m, 0).nr_free >= 16); /* spb_tainted_reserve: 512 / 32 */
+
+	model_destroy(m);
+	printf("workers: defrag evacuated %u movable pages into the clean SPB\n", moves);
+}
+
+static void evacuation_only(struct model_params *p)
+{
+	p->evacuation = true;
+}
+
+/*
+ * Region 0 nearly full: 510 unmovable pageblocks, one pageblock holding a movable order-9
+ * allocation, one with 416 unmovable pages and 96 free ones. Region 1 empty.
+ */
+static void build_nearly_full_tainted(struct model *m)
+{
+	for (uint64_t p = NORMAL0; p < NORMAL0 + 510 * PAGEBLOCK_NR_PAGES;
+	     p += 1u << MAX_PAGE_ORDER)
+		CHECK_EQ(model_alloc_at(m, p, MAX_PAGE_ORDER, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	uint64_t pb510 = NORMAL0 + 510 * PAGEBLOCK_NR_PAGES, pb511 = pb510 + PAGEBLOCK_NR_PAGES;
+	CHECK_EQ(model_alloc_at(m, pb510, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, true), MODEL_OK);
+	CHECK_EQ(model_alloc_at(m, pb511, 8, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	CHECK_EQ(model_alloc_at(m, pb511 + 256, 7, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	CHECK_EQ(model_alloc_at(m, pb511 + 384, 5, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	check_model(m, "nearly full");
+	CHECK_EQ(normal_spb(m, 0).nr_free_pages, 96);
+	CHECK_EQ(normal_spb(m, 0).nr_free, 0);
+}
+
+static void test_slab_shrink_single_flight(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 2, NULL);
+	model_set_shrink_callback(m, fake_shrink, NULL);
+	build_nearly_full_tainted(m);
+	shrink_calls = 0;
+
+	alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL); /* Pass 2b claims pb 511 */
+	CHECK_EQ(model_event(m, MODEL_EV_PASS_2B), 1);
+	/* twice: the nested __rmqueue_smallest's Pass 1 reacts too, as in the kernel */
+	CHECK_EQ(model_event(m, MODEL_EV_TRIGGER_PROACTIVE), 2);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_QUEUED), 1);
+	alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL); /* Pass 1, below high water again */
+	CHECK_EQ(model_event(m, MODEL_EV_TRIGGER_PROACTIVE), 3);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_QUEUED), 1); /* already queued */
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_RAN), 0);
+	model_advance(m, 50000); /* before the worker latency */
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_RAN), 0);
+	model_advance(m, 100000);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_RAN), 1);
+	CHECK_EQ(shrink_calls, 7); /* 300 objects a round until 4 * 512 */
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_FREED), 2100);
+	alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_QUEUED), 2); /* runs again later */
+	check_model(m, "shrink");
+	model_destroy(m);
+	printf("slab shrink: proactive trigger, single flight, DEF_PRIORITY rounds up to 2048 "
+	       "objects\n");
+}
+
+static void test_demand_evacuation(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 2, evacuation_only);
+	struct model_alloc_req q = { .order = PAGEBLOCK_ORDER,
+				     .migratetype = MIGRATE_UNMOVABLE,
+				     .gfp = MODEL_GFP_NOWAIT };
+	uint64_t pfn;
+
+	model_set_migrate_callback(m, on_migrate, NULL);
+	build_nearly_full_tainted(m);
+	moves = 0;
+	CHECK_EQ(model_alloc(m, &q, &pfn),
+		 MODEL_ENOMEM); /* refused: the tainted SPB has free pages */
+	CHECK(model_event(m, MODEL_EV_SPB_HIGHORDER_REFUSED) > 0);
+	CHECK(model_event(m, MODEL_EV_TRIGGER_DEMAND_PRE_PASS3) > 0);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_QUEUED), 1);
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM); /* again, within 10 ms */
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_QUEUED), 1);
+	CHECK(model_event(m, MODEL_EV_SPB_EVAC_THROTTLED) > 0);
+	model_advance(m, 200000);
+	check_model(m, "evacuated");
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_RAN), 1);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_PAGEBLOCKS), 1);
+	CHECK_EQ(moves, 1);
+	CHECK(moved_to >= NORMAL0 + GiB_PAGES);
+	CHECK_EQ(normal_spb(m, 0).nr_free, 1);
+	CHECK_EQ(normal_spb(m, 0).nr_movable, 0);
+	CHECK_EQ(model_event(m, MODEL_EV_TRIGGER_SUPPLY), 1);
+	/* Now the same request finds the evacuated pageblock in Pass 2. */
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
+	CHECK_EQ(pfn, NORMAL0 + 510 * PAGEBLOCK_NR_PAGES);
+	CHECK_EQ(tainted_regions(m), 1);
+	check_model(m, "after");
+	model_destroy(m);
+	printf("evacuation: a refused request queues evacuation; the freed pageblock serves it "
+	       "next\n");
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	test_pass_2b_from_tainted_spb();
+	test_pass_2c();
+	test_highorder_refusal();
+	test_free_relabels_pageblock();
+	test_mainline_yardstick();
+	test_workers();
+	test_slab_shrink_single_flight();
+	test_demand_evacuation();
+	printf("model passes: all scenarios behave as the series describes\n");
+	return 0;
+}
