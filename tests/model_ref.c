@@ -59,6 +59,7 @@ struct rspb {
 struct rzone {
 	uint64_t start, end, base;
 	int type;
+	int hint[11][3]; /* SPB that last served Pass 1, -1 none */
 	unsigned nspb;
 	struct rspb *spb;
 	struct vec lists[13];
@@ -72,6 +73,8 @@ struct ref_model {
 	unsigned nzones;
 	struct rzone zones[MODEL_MAX_ZONES];
 	bool has_dma32;
+	int cpu, ncpus;
+	int (*slot)[4][11][3][2]; /* per CPU and zone type: {zone, spb}, zone -1 for none */
 };
 
 /* alloc_flags bits of the reference's own */
@@ -385,13 +388,49 @@ static size_t list_copy(struct rzone *z, int id, uint64_t *out)
 	return z->lists[id].n;
 }
 
+/* Whole pageblocks first, then sub-pageblock orders, in one SPB. */
+static uint64_t pass1_try(struct ref_model *r, struct rspb *s, int order, int mt)
+{
+	int found = -1;
+	for (int o = order > PB ? order : PB; o <= 10 && found < 0; o++)
+		if (s->list[o][mt].n)
+			found = o;
+	for (int o = order; o < PB && found < 0; o++)
+		if (s->list[o][mt].n)
+			found = o;
+	if (found < 0)
+		return UINT64_MAX;
+	uint64_t pfn = first(s, found, mt);
+	del_and_expand(r, pfn, order, found, mt);
+	return pfn;
+}
+
 static uint64_t smallest(struct ref_model *r, struct rzone *z, int order, int mt, struct walk *w)
 {
 	bool movable = mt == MIGRATE_MOVABLE;
 	int pref = movable ? 0 : 1; /* category: 0 clean, 1 tainted */
 	uint64_t ids[4096];
 	int lo_whole = order > PB ? order : PB;
+	int zi = (int)(z - r->zones);
 
+	if (r->p.warm_hints && mt < 3) {
+		int *slot = r->slot[r->cpu][z->type][order][mt];
+		int cpu_spb = slot[0] == zi ? slot[1] : -1;
+		if (cpu_spb >= 0) {
+			uint64_t pfn = pass1_try(r, &z->spb[cpu_spb], order, mt);
+			if (pfn != UINT64_MAX)
+				return pfn;
+		}
+		int zone_spb = z->hint[order][mt];
+		if (zone_spb >= 0 && zone_spb != cpu_spb) {
+			uint64_t pfn = pass1_try(r, &z->spb[zone_spb], order, mt);
+			if (pfn != UINT64_MAX) {
+				slot[0] = zi;
+				slot[1] = zone_spb;
+				return pfn;
+			}
+		}
+	}
 	for (int full = 0; full < 5; full++) {
 		size_t n = list_copy(z, 3 + pref * 5 + full, ids);
 		for (size_t k = 0; k < n; k++) {
@@ -403,16 +442,13 @@ static uint64_t smallest(struct ref_model *r, struct rzone *z, int order, int mt
 			}
 			if (!free_pages_of(s))
 				continue;
-			int found = -1;
-			for (int o = lo_whole; o <= 10 && found < 0; o++)
-				if (s->list[o][mt].n)
-					found = o;
-			for (int o = order; o < PB && found < 0; o++)
-				if (s->list[o][mt].n)
-					found = o;
-			if (found >= 0) {
-				uint64_t pfn = first(s, found, mt);
-				del_and_expand(r, pfn, order, found, mt);
+			uint64_t pfn = pass1_try(r, s, order, mt);
+			if (pfn != UINT64_MAX) {
+				if (r->p.warm_hints && mt < 3) {
+					z->hint[order][mt] = (int)ids[k];
+					r->slot[r->cpu][z->type][order][mt][0] = zi;
+					r->slot[r->cpu][z->type][order][mt][1] = (int)ids[k];
+				}
 				return pfn;
 			}
 		}
@@ -659,6 +695,7 @@ static uint64_t gpff(struct ref_model *r, const struct model_alloc_req *q, int t
 
 int ref_alloc(struct ref_model *r, const struct model_alloc_req *q, uint64_t *out)
 {
+	r->cpu = q->cpu >= 0 && q->cpu < r->ncpus ? q->cpu : 0;
 	int top = (q->gfp & MODEL_GFP_DMA)     ? ZONE_DMA
 		  : (q->gfp & MODEL_GFP_DMA32) ? ZONE_DMA32
 					       : ZONE_NORMAL;
@@ -711,6 +748,9 @@ struct ref_model *ref_create(const struct model_config *c)
 	struct ref_model *r = calloc(1, sizeof(*r));
 	r->p = c->params;
 	r->base = UINT64_MAX;
+	r->ncpus = c->nr_cpus ? (int)c->nr_cpus : 1;
+	r->slot = malloc((size_t)r->ncpus * sizeof(*r->slot));
+	memset(r->slot, 0xff, (size_t)r->ncpus * sizeof(*r->slot));
 	r->nzones = c->nr_zones;
 	for (unsigned i = 0; i < c->nr_zones; i++) {
 		struct rzone *z = &r->zones[i];
@@ -742,6 +782,7 @@ struct ref_model *ref_create(const struct model_config *c)
 	for (unsigned i = 0; i < r->nzones; i++) {
 		struct rzone *z = &r->zones[i];
 		z->spb = calloc(z->nspb, sizeof(*z->spb));
+		memset(z->hint, 0xff, sizeof(z->hint));
 		for (uint64_t p = z->start; p < z->end; p += PBN) {
 			bool hole = false;
 			for (unsigned h = 0; h < c->nr_holes; h++)
@@ -798,6 +839,7 @@ void ref_destroy(struct ref_model *r)
 	free(r->pb_allfree);
 	free(r->pb_reserved);
 	free(r->pb_zone);
+	free(r->slot);
 	free(r);
 }
 

@@ -61,6 +61,7 @@ static void random_request(struct model_alloc_req *q)
 		q->gfp = MODEL_GFP_KERNEL | MODEL_GFP_DMA32;
 	if (q->migratetype == MIGRATE_RECLAIMABLE)
 		q->gfp |= MODEL_GFP_RECLAIMABLE;
+	q->cpu = (int)(rnd() % 3);
 }
 
 static void compare_spbs(struct model *m, struct ref_model *r, long op)
@@ -106,6 +107,7 @@ static void run(const char *name, struct model_config *c, long ops, uint64_t see
 
 	c->params.evacuation = false;
 	c->params.defrag = false;
+	c->nr_cpus = 3;
 	m = model_create(c, &err);
 	CHECK(m != NULL);
 	r = ref_create(c);
@@ -216,6 +218,10 @@ int main(int argc, char **argv)
 	small_geometry(&c, true);
 	run("with a hole", &c, ops, 2, 50);
 	small_geometry(&c, false);
+	c.params.warm_hints = false;
+	run("[S-A]: no warm hints", &c, ops, 5, 50);
+	small_geometry(&c, false);
+	c.params.warm_hints = false;
 	c.params.from_tainted_spb = false;
 	c.params.pass_2c = false;
 	c.params.pass_2d = false;

@@ -118,6 +118,7 @@ struct model_params {
 	unsigned spb_tainted_reserve_min;     /* SPB_TAINTED_RESERVE_MIN, 4 */
 	unsigned spb_tainted_reserve_divisor; /* total_pageblocks / 32 */
 	unsigned spb_aggressive_threshold;    /* SPB_AGGRESSIVE_THRESHOLD, 8 */
+	bool warm_hints;		      /* [S-F]: per-CPU and per-zone Pass 1 hints */
 	bool from_tainted_spb;		      /* v1 25/45: skip the 50% rule in Pass 2b */
 	bool pass_2c, pass_2d;		      /* v1 31/45 and 42/45 borrows */
 	bool highorder_optional_gate;	      /* ALLOC_HIGHORDER_OPTIONAL refusal in __rmqueue */
@@ -137,6 +138,7 @@ struct model_params {
 
 struct model_config {
 	enum model_policy policy;
+	unsigned nr_cpus; /* for the per-CPU warm hints; 0 means 1 */
 	unsigned nr_zones;
 	struct model_zone_config zones[MODEL_MAX_ZONES];
 	unsigned nr_holes;
@@ -150,6 +152,7 @@ struct model_alloc_req {
 	int migratetype; /* the request's type (gfp_migratetype) */
 	uint32_t gfp;	 /* MODEL_GFP_* */
 	int nid;	 /* preferred node, -1 for the first */
+	int cpu;	 /* the allocating CPU: whose warm hints Pass 1 tries */
 	bool movable;	 /* the allocation can be migrated (LRU or movable_ops) */
 };
 

@@ -122,12 +122,13 @@ static bool check_spb_lists(struct model *m, struct zone *z, struct superpageblo
 {
 	uint64_t pages = 0;
 	uint32_t sbi = spb_index(z, sb);
+	struct superpageblock_cold *cold = spb_cold(z, sb);
 
 	for (unsigned o = 0; o <= MAX_PAGE_ORDER; o++) {
 		uint64_t blocks = 0;
 		for (int t = 0; t < MIGRATE_TYPES; t++) {
 			uint64_t n = 0;
-			uint32_t prev = PW_NIL, i = sb->free_head[o][t];
+			uint32_t prev = PW_NIL, i = cold->free_head[o][t];
 			while (i != PW_NIL) {
 				uint64_t p = sb->start_pfn + i;
 				uint32_t w = *pfn_word(m, p);
@@ -149,16 +150,17 @@ static bool check_spb_lists(struct model *m, struct zone *z, struct superpageblo
 					c, "spb %u: list (%u,%d) holds %llu blocks, pages say %llu",
 					sbi, o, t, (unsigned long long)n,
 					(unsigned long long)expect[o][t]);
-			if (sb->free_tail[o][t] != prev)
+			if (cold->free_tail[o][t] != prev)
 				return fail(c, "spb %u: list (%u,%d) has a wrong tail", sbi, o, t);
 			if (!!(sb->free_mask[t] & (1u << o)) != (n > 0))
 				return fail(c, "spb %u: free_mask bit (%u,%d) wrong", sbi, o, t);
 			blocks += n;
 			pages += n << o;
 		}
-		if (blocks != sb->nr_free_blocks[o])
+		if (blocks != cold->nr_free_blocks[o] ||
+		    !!(sb->order_mask & (1u << o)) != (blocks > 0))
 			return fail(c, "spb %u: nr_free_blocks[%u] %u, lists say %llu", sbi, o,
-				    sb->nr_free_blocks[o], (unsigned long long)blocks);
+				    cold->nr_free_blocks[o], (unsigned long long)blocks);
 	}
 	if (pages != sb->nr_free_pages)
 		return fail(c, "spb %u: nr_free_pages %u, lists say %llu", sbi, sb->nr_free_pages,
@@ -240,8 +242,8 @@ static bool check_mainline_mru(struct zone *z, struct check *c)
 			uint32_t n = 0, nonempty = 0;
 			uint16_t prev = MRU_NIL;
 			for (uint16_t r = z->mru_head[o][t]; r != MRU_NIL;
-			     r = z->superpageblocks[r].mru_next[o][t]) {
-				struct superpageblock *sb = &z->superpageblocks[r];
+			     r = z->superpageblocks_cold[r].mru_next[o][t]) {
+				struct superpageblock_cold *sb = &z->superpageblocks_cold[r];
 				if (sb->mru_prev[o][t] != prev || sb->free_head[o][t] == PW_NIL ||
 				    ++n > z->nr_superpageblocks)
 					return fail(c, "zone %u: region list (%u,%d) corrupt",
@@ -249,7 +251,7 @@ static bool check_mainline_mru(struct zone *z, struct check *c)
 				prev = r;
 			}
 			for (uint32_t i = 0; i < z->nr_superpageblocks; i++)
-				nonempty += z->superpageblocks[i].free_head[o][t] != PW_NIL;
+				nonempty += z->superpageblocks_cold[i].free_head[o][t] != PW_NIL;
 			if (n != nonempty || prev != z->mru_tail[o][t])
 				return fail(c, "zone %u: region list (%u,%d) misses regions",
 					    z->idx, o, t);

@@ -132,14 +132,14 @@ uint64_t try_to_claim_block(struct model *m, struct zone *z, uint64_t pfn, unsig
 }
 
 /* One SPB: the first page of a fallback type at this order. */
-static uint64_t sb_find_fallback_in(struct model *m, struct superpageblock *sb, unsigned order,
+static uint64_t sb_find_fallback_in(const struct zone *z, struct superpageblock *sb, unsigned order,
 				    int start_mt, int *fallback_mt, unsigned search_cats)
 {
 	for (int i = 0; i < MIGRATE_PCPTYPES - 1; i++) {
 		int fmt = fallbacks[start_mt][i];
 		if ((search_cats & SB_SKIP_CROSS_TYPE) && noncompatible_cross_type(start_mt, fmt))
 			continue;
-		uint64_t pfn = get_page_from_free_area(m, sb, order, fmt);
+		uint64_t pfn = get_page_from_free_area(z, sb, order, fmt);
 		if (pfn != MODEL_NO_PFN) {
 			*fallback_mt = fmt;
 			return pfn;
@@ -165,9 +165,9 @@ static uint64_t sb_find_fallback_cat(struct model *m, struct zone *z, enum sb_ca
 			if (movable && cat == SB_TAINTED &&
 			    sb->nr_free <= spb_tainted_reserve(m, sb))
 				continue;
-			if (!sb->nr_free_blocks[order])
+			if (!(sb->order_mask & (1u << order)))
 				continue;
-			uint64_t pfn = sb_find_fallback_in(m, sb, order, start_mt, fallback_mt,
+			uint64_t pfn = sb_find_fallback_in(z, sb, order, start_mt, fallback_mt,
 							   search_cats);
 			if (pfn != MODEL_NO_PFN)
 				return pfn;
@@ -194,7 +194,7 @@ static uint64_t rmqueue_sb_find_fallback(struct model *m, struct zone *z, unsign
 		for_each_spb_on_list(z, SPB_LIST_EMPTY, sb)
 		{
 			m->events[MODEL_EV_SPB_WALK_VISITS]++;
-			pfn = sb_find_fallback_in(m, sb, order, start_mt, fallback_mt, search_cats);
+			pfn = sb_find_fallback_in(z, sb, order, start_mt, fallback_mt, search_cats);
 			if (pfn != MODEL_NO_PFN)
 				return pfn;
 		}

@@ -56,9 +56,10 @@ void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned or
 		      bool tail)
 {
 	struct superpageblock *sb = pfn_to_superpageblock(z, pfn);
+	struct superpageblock_cold *cold = spb_cold(z, sb);
 	uint32_t idx = spb_page_index(sb, pfn);
 	uint32_t *w = pfn_word(m, pfn);
-	uint32_t head = sb->free_head[order][mt];
+	uint32_t head = cold->free_head[order][mt];
 
 	if (!tail || head == PW_NIL) {
 		*w = pw_make(PK_FREE, order, mt, head);
@@ -66,19 +67,20 @@ void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned or
 		if (head != PW_NIL)
 			set_prev(m, sb, head, idx);
 		else
-			sb->free_tail[order][mt] = idx;
-		sb->free_head[order][mt] = idx;
+			cold->free_tail[order][mt] = idx;
+		cold->free_head[order][mt] = idx;
 	} else {
-		uint32_t old_tail = sb->free_tail[order][mt];
+		uint32_t old_tail = cold->free_tail[order][mt];
 		*w = pw_make(PK_FREE, order, mt, PW_NIL);
 		set_prev(m, sb, idx, old_tail);
 		set_next(m, sb, old_tail, idx);
-		sb->free_tail[order][mt] = idx;
+		cold->free_tail[order][mt] = idx;
 	}
 	if (m->policy == MODEL_POLICY_MAINLINE)
 		mainline_mru_add(z, sb, order, mt, tail);
 	sb->free_mask[mt] |= (uint16_t)(1u << order);
-	sb->nr_free_blocks[order]++;
+	cold->nr_free_blocks[order]++;
+	sb->order_mask |= (uint16_t)(1u << order);
 	sb->nr_free_pages += 1u << order;
 	z->nr_free_blocks[order]++;
 	z->nr_free_pages += 1u << order;
@@ -89,6 +91,7 @@ void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned or
 void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
 {
 	struct superpageblock *sb = pfn_to_superpageblock(z, pfn);
+	struct superpageblock_cold *cold = spb_cold(z, sb);
 	uint32_t idx = spb_page_index(sb, pfn);
 	uint32_t *w = pfn_word(m, pfn);
 	unsigned order = pw_order(*w);
@@ -99,18 +102,19 @@ void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
 	if (prev != PW_NIL)
 		set_next(m, sb, prev, next);
 	else
-		sb->free_head[order][mt] = next;
+		cold->free_head[order][mt] = next;
 	if (next != PW_NIL)
 		set_prev(m, sb, next, prev);
 	else
-		sb->free_tail[order][mt] = prev;
-	if (sb->free_head[order][mt] == PW_NIL) {
+		cold->free_tail[order][mt] = prev;
+	if (cold->free_head[order][mt] == PW_NIL) {
 		sb->free_mask[mt] &= (uint16_t) ~(1u << order);
 		if (m->policy == MODEL_POLICY_MAINLINE)
 			mainline_mru_del(z, sb, order, mt);
 	}
 	*w = pw_make(PK_TAIL, 0, 0, pw_link(*w));
-	sb->nr_free_blocks[order]--;
+	if (!--cold->nr_free_blocks[order])
+		sb->order_mask &= (uint16_t) ~(1u << order);
 	sb->nr_free_pages -= 1u << order;
 	z->nr_free_blocks[order]--;
 	z->nr_free_pages -= 1u << order;
@@ -118,10 +122,10 @@ void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
 }
 
 /* get_page_from_free_area(): the first page of one SPB's list, MODEL_NO_PFN when empty. */
-uint64_t get_page_from_free_area(struct model *m, struct superpageblock *sb, unsigned order, int mt)
+uint64_t get_page_from_free_area(const struct zone *z, const struct superpageblock *sb,
+				 unsigned order, int mt)
 {
-	(void)m;
-	uint32_t head = sb->free_head[order][mt];
+	uint32_t head = spb_cold(z, sb)->free_head[order][mt];
 	return head == PW_NIL ? MODEL_NO_PFN : sb->start_pfn + head;
 }
 

@@ -13,6 +13,22 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+/*
+ * The page array is the model's one big table and is read at random (a free names any pfn):
+ * it is mapped with transparent huge pages so that a lookup costs a cache miss, not also a TLB
+ * miss. Untouched parts (holes between zones) cost no memory.
+ */
+static void *big_zalloc(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
 
 void model_params_default(struct model_params *p)
 {
@@ -20,6 +36,7 @@ void model_params_default(struct model_params *p)
 	p->spb_tainted_reserve_min = 4;
 	p->spb_tainted_reserve_divisor = 32;
 	p->spb_aggressive_threshold = 8;
+	p->warm_hints = true;
 	p->from_tainted_spb = true;
 	p->pass_2c = true;
 	p->pass_2d = true;
@@ -156,16 +173,21 @@ static int setup_superpageblocks(struct model *m, struct zone *z)
 
 	z->superpageblock_base_pfn = base;
 	z->nr_superpageblocks = (uint32_t)((end - base) >> SUPERPAGEBLOCK_ORDER);
-	z->superpageblocks = calloc(z->nr_superpageblocks, sizeof(*z->superpageblocks));
-	if (!z->superpageblocks)
+	z->superpageblocks = aligned_alloc(64, z->nr_superpageblocks * sizeof(*z->superpageblocks));
+	z->superpageblocks_cold = calloc(z->nr_superpageblocks, sizeof(*z->superpageblocks_cold));
+	if (!z->superpageblocks || !z->superpageblocks_cold)
 		return MODEL_ENOSPACE;
-	m->memory_bytes += z->nr_superpageblocks * sizeof(*z->superpageblocks);
+	memset(z->superpageblocks, 0, z->nr_superpageblocks * sizeof(*z->superpageblocks));
+	m->memory_bytes += z->nr_superpageblocks *
+			   (sizeof(*z->superpageblocks) + sizeof(*z->superpageblocks_cold));
 	for (unsigned l = 0; l < SPB_NR_LISTS; l++)
 		z->spb_lists[l] = (struct spb_list){ SPB_NIL, SPB_NIL, 0 };
 	memset(z->mru_head, 0xff, sizeof(z->mru_head));
+	memset(z->sb_hint, 0xff, sizeof(z->sb_hint));
 	memset(z->mru_tail, 0xff, sizeof(z->mru_tail));
 	for (uint32_t i = 0; i < z->nr_superpageblocks; i++) {
 		struct superpageblock *sb = &z->superpageblocks[i];
+		struct superpageblock_cold *cold = &z->superpageblocks_cold[i];
 		uint64_t s = base + ((uint64_t)i << SUPERPAGEBLOCK_ORDER);
 		uint64_t lo = s > z->zone_start_pfn ? s : z->zone_start_pfn;
 		uint64_t hi = s + SUPERPAGEBLOCK_NR_PAGES < z->zone_end_pfn
@@ -178,8 +200,8 @@ static int setup_superpageblocks(struct model *m, struct zone *z)
 		sb->prev = sb->next = SPB_NIL;
 		for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
 			for (unsigned t = 0; t < MIGRATE_TYPES; t++) {
-				sb->free_head[o][t] = sb->free_tail[o][t] = PW_NIL;
-				sb->mru_prev[o][t] = sb->mru_next[o][t] = MRU_NIL;
+				cold->free_head[o][t] = cold->free_tail[o][t] = PW_NIL;
+				cold->mru_prev[o][t] = cold->mru_next[o][t] = MRU_NIL;
 			}
 		if (m->policy == MODEL_POLICY_SPB)
 			spb_list_add_tail(z, sb,
@@ -302,16 +324,21 @@ struct model *model_create(const struct model_config *c, int *error)
 			m->node_has_dma32[zc->nid] = true;
 	}
 	uint64_t pages = m->end_pfn - m->base_pfn;
-	m->page = calloc(pages, sizeof(*m->page));
+	m->page_bytes = pages * sizeof(*m->page);
+	m->page = big_zalloc(m->page_bytes);
 	m->pb = calloc(pages >> PAGEBLOCK_ORDER, sizeof(*m->pb));
 	size_t total_spbs = 0;
 	for (unsigned i = 0; i < m->nr_zones; i++)
 		total_spbs += (align_up(m->zones[i].zone_end_pfn, SUPERPAGEBLOCK_NR_PAGES) -
 			       align_down(m->zones[i].zone_start_pfn, SUPERPAGEBLOCK_NR_PAGES)) >>
 			      SUPERPAGEBLOCK_ORDER;
+	m->nr_cpus = c->nr_cpus ? c->nr_cpus : 1;
+	m->warm_hints = malloc(m->nr_cpus * sizeof(*m->warm_hints));
+	if (m->warm_hints)
+		memset(m->warm_hints, 0xff, m->nr_cpus * sizeof(*m->warm_hints));
 	m->work_cap = m->p.evac_requests + total_spbs + (size_t)m->nr_nodes + 16;
 	m->work = calloc(m->work_cap, sizeof(*m->work));
-	if (!m->page || !m->pb || !m->work) {
+	if (!m->page || !m->pb || !m->work || !m->warm_hints) {
 		model_destroy(m);
 		if (error)
 			*error = MODEL_ENOSPACE;
@@ -319,7 +346,7 @@ struct model *model_create(const struct model_config *c, int *error)
 	}
 	m->memory_bytes = sizeof(*m) + pages * sizeof(*m->page) +
 			  (pages >> PAGEBLOCK_ORDER) * sizeof(*m->pb) +
-			  m->work_cap * sizeof(*m->work);
+			  m->work_cap * sizeof(*m->work) + m->nr_cpus * sizeof(*m->warm_hints);
 	m->booting = true;
 	for (uint64_t b = 0; b < pages >> PAGEBLOCK_ORDER; b++) {
 		m->pb[b].zone = 0xff;
@@ -357,10 +384,14 @@ void model_destroy(struct model *m)
 {
 	if (!m)
 		return;
-	for (unsigned i = 0; i < m->nr_zones; i++)
+	for (unsigned i = 0; i < m->nr_zones; i++) {
 		free(m->zones[i].superpageblocks);
-	free(m->page);
+		free(m->zones[i].superpageblocks_cold);
+	}
+	if (m->page)
+		munmap(m->page, m->page_bytes);
 	free(m->pb);
 	free(m->work);
+	free(m->warm_hints);
 	free(m);
 }

@@ -90,6 +90,10 @@ struct spb_list {
 	uint32_t head, tail, count;
 };
 
+/*
+ * struct superpageblock, split in two: the fields the list walks read (one cache line, so a
+ * walk over hundreds of SPBs stays in L1) and the free-list heads and worker state.
+ */
 struct superpageblock {
 	uint16_t nr_free;	 /* pageblocks with PB_all_free */
 	uint16_t nr_unmovable;	 /* pageblocks with PB_has_unmovable */
@@ -102,9 +106,13 @@ struct superpageblock {
 	bool list_stale; /* a has-bit changed without spb_update_list, as in Passes 2c/2d */
 	uint8_t list_id;
 	uint32_t nr_free_pages;
-	uint32_t prev, next;		   /* zone list membership, by index in zone->spbs */
-	uint64_t start_pfn;		   /* 1 GiB aligned */
+	uint32_t prev, next; /* zone list membership, by index in zone->superpageblocks */
 	uint16_t free_mask[MIGRATE_TYPES]; /* bit o: free_area[o].free_list[mt] is not empty */
+	uint16_t order_mask;		   /* bit o: free_area[o].nr_free is not zero */
+	uint64_t start_pfn;		   /* 1 GiB aligned */
+} __attribute__((aligned(64)));
+
+struct superpageblock_cold {
 	uint32_t free_head[NR_PAGE_ORDERS][MIGRATE_TYPES];
 	uint32_t free_tail[NR_PAGE_ORDERS][MIGRATE_TYPES];
 	uint32_t nr_free_blocks[NR_PAGE_ORDERS];
@@ -128,9 +136,12 @@ struct zone {
 	uint64_t superpageblock_base_pfn;
 	uint32_t nr_superpageblocks;
 	struct superpageblock *superpageblocks;
+	struct superpageblock_cold *superpageblocks_cold;
 	struct spb_list spb_lists[SPB_NR_LISTS];
 	/* mainline: regions with a non-empty free_list[mt] at order o, most recent head first */
 	uint16_t mru_head[NR_PAGE_ORDERS][MIGRATE_TYPES], mru_tail[NR_PAGE_ORDERS][MIGRATE_TYPES];
+	/* [S-F] zone->sb_hint: the SPB that last served a Pass 1 walk, per order and type */
+	uint32_t sb_hint[NR_PAGE_ORDERS][MIGRATE_PCPTYPES];
 	/* deferred evacuation state */
 	uint64_t spb_evac_in_flight; /* bit mt * NR_PAGE_ORDERS + order */
 	uint64_t spb_evac_last_ns[MIGRATE_PCPTYPES];
@@ -150,12 +161,19 @@ struct model_work {
 
 #define MODEL_MAX_NODES 64
 
+/* [S-F] struct spb_warm_hint_slot: per CPU, per zone type, order and type. */
+struct spb_warm_hint_slot {
+	uint8_t zone; /* index into model->zones, 0xff: empty */
+	uint32_t spb;
+};
+
 struct model {
 	struct model_config config;
 	struct model_params p;
 	enum model_policy policy;
 	uint64_t base_pfn, end_pfn;
 	uint32_t *page;
+	size_t page_bytes;
 	struct pageblock *pb;
 	unsigned nr_zones;
 	struct zone zones[MODEL_MAX_ZONES];
@@ -174,6 +192,9 @@ struct model {
 	unsigned evac_requests_used;
 	bool running_work;
 	bool booting; /* model_create: workers are not set up yet */
+	unsigned nr_cpus;
+	int current_cpu; /* the CPU of the allocation in progress */
+	struct spb_warm_hint_slot (*warm_hints)[MAX_NR_ZONES][NR_PAGE_ORDERS][MIGRATE_PCPTYPES];
 	model_migrate_fn migrate_fn;
 	void *migrate_ctx;
 	model_shrink_fn shrink_fn;
@@ -197,6 +218,11 @@ static inline bool pfn_in_model(const struct model *m, uint64_t pfn)
 static inline struct zone *page_zone(struct model *m, uint64_t pfn)
 {
 	return &m->zones[pfn_pageblock(m, pfn)->zone];
+}
+static inline struct superpageblock_cold *spb_cold(const struct zone *z,
+						   const struct superpageblock *sb)
+{
+	return &z->superpageblocks_cold[sb - z->superpageblocks];
 }
 /* pfn_to_superpageblock() */
 static inline struct superpageblock *pfn_to_superpageblock(struct zone *z, uint64_t pfn)
@@ -225,8 +251,8 @@ static inline bool is_migrate_movable(int mt)
 void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
 		      bool tail);
 void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn);
-uint64_t get_page_from_free_area(struct model *m, struct superpageblock *sb, unsigned order,
-				 int mt);
+uint64_t get_page_from_free_area(const struct zone *z, const struct superpageblock *sb,
+				 unsigned order, int mt);
 void expand(struct model *m, struct zone *z, uint64_t pfn, unsigned low, unsigned high, int mt);
 void page_del_and_expand(struct model *m, struct zone *z, uint64_t pfn, unsigned low, unsigned high,
 			 int mt);

@@ -22,21 +22,23 @@ static inline uint16_t region_index(const struct zone *z, const struct superpage
 static inline bool mru_linked(const struct zone *z, const struct superpageblock *sb, unsigned order,
 			      int mt)
 {
-	return z->mru_head[order][mt] == region_index(z, sb) || sb->mru_prev[order][mt] != MRU_NIL;
+	return z->mru_head[order][mt] == region_index(z, sb) ||
+	       spb_cold(z, sb)->mru_prev[order][mt] != MRU_NIL;
 }
 
 static void mru_unlink(struct zone *z, struct superpageblock *sb, unsigned order, int mt)
 {
-	uint16_t prev = sb->mru_prev[order][mt], next = sb->mru_next[order][mt];
+	struct superpageblock_cold *cold = spb_cold(z, sb);
+	uint16_t prev = cold->mru_prev[order][mt], next = cold->mru_next[order][mt];
 	if (prev != MRU_NIL)
-		z->superpageblocks[prev].mru_next[order][mt] = next;
+		z->superpageblocks_cold[prev].mru_next[order][mt] = next;
 	else
 		z->mru_head[order][mt] = next;
 	if (next != MRU_NIL)
-		z->superpageblocks[next].mru_prev[order][mt] = prev;
+		z->superpageblocks_cold[next].mru_prev[order][mt] = prev;
 	else
 		z->mru_tail[order][mt] = prev;
-	sb->mru_prev[order][mt] = sb->mru_next[order][mt] = MRU_NIL;
+	cold->mru_prev[order][mt] = cold->mru_next[order][mt] = MRU_NIL;
 }
 
 /* A block was added to this region's list: head insertions bring the region to the front. */
@@ -44,24 +46,25 @@ void mainline_mru_add(struct zone *z, struct superpageblock *sb, unsigned order,
 {
 	uint16_t idx = region_index(z, sb);
 	bool linked = mru_linked(z, sb, order, mt);
+	struct superpageblock_cold *cold = spb_cold(z, sb);
 
 	if (linked && (tail || z->mru_head[order][mt] == idx))
 		return;
 	if (linked)
 		mru_unlink(z, sb, order, mt);
 	if (tail) {
-		sb->mru_prev[order][mt] = z->mru_tail[order][mt];
-		sb->mru_next[order][mt] = MRU_NIL;
+		cold->mru_prev[order][mt] = z->mru_tail[order][mt];
+		cold->mru_next[order][mt] = MRU_NIL;
 		if (z->mru_tail[order][mt] != MRU_NIL)
-			z->superpageblocks[z->mru_tail[order][mt]].mru_next[order][mt] = idx;
+			z->superpageblocks_cold[z->mru_tail[order][mt]].mru_next[order][mt] = idx;
 		else
 			z->mru_head[order][mt] = idx;
 		z->mru_tail[order][mt] = idx;
 	} else {
-		sb->mru_prev[order][mt] = MRU_NIL;
-		sb->mru_next[order][mt] = z->mru_head[order][mt];
+		cold->mru_prev[order][mt] = MRU_NIL;
+		cold->mru_next[order][mt] = z->mru_head[order][mt];
 		if (z->mru_head[order][mt] != MRU_NIL)
-			z->superpageblocks[z->mru_head[order][mt]].mru_prev[order][mt] = idx;
+			z->superpageblocks_cold[z->mru_head[order][mt]].mru_prev[order][mt] = idx;
 		else
 			z->mru_tail[order][mt] = idx;
 		z->mru_head[order][mt] = idx;
@@ -76,19 +79,19 @@ void mainline_mru_del(struct zone *z, struct superpageblock *sb, unsigned order,
 }
 
 /* The head of the zone-wide free_list[mt] at this order. */
-static uint64_t zone_free_list_first(struct model *m, struct zone *z, unsigned order, int mt)
+static uint64_t zone_free_list_first(const struct zone *z, unsigned order, int mt)
 {
 	uint16_t r = z->mru_head[order][mt];
 	if (r == MRU_NIL)
 		return MODEL_NO_PFN;
-	return get_page_from_free_area(m, &z->superpageblocks[r], order, mt);
+	return get_page_from_free_area(z, &z->superpageblocks[r], order, mt);
 }
 
 /* __rmqueue_smallest() upstream: the smallest order with a page of this type. */
 uint64_t mainline_rmqueue_smallest(struct model *m, struct zone *z, unsigned order, int mt)
 {
 	for (unsigned co = order; co <= MAX_PAGE_ORDER; co++) {
-		uint64_t pfn = zone_free_list_first(m, z, co, mt);
+		uint64_t pfn = zone_free_list_first(z, co, mt);
 		if (pfn == MODEL_NO_PFN)
 			continue;
 		page_del_and_expand(m, z, pfn, order, co, mt);
@@ -153,7 +156,7 @@ uint64_t mainline_rmqueue_claim(struct model *m, struct zone *z, unsigned order,
 			continue;
 		if (fmt == -2)
 			break;
-		uint64_t pfn = zone_free_list_first(m, z, (unsigned)co, fmt);
+		uint64_t pfn = zone_free_list_first(z, (unsigned)co, fmt);
 		pfn = mainline_try_to_claim_block(m, z, pfn, (unsigned)co, order, start_mt, fmt);
 		if (pfn != MODEL_NO_PFN) {
 			count_vm_event(m, MODEL_EV_EXTFRAG_FALLBACK);
@@ -170,7 +173,7 @@ uint64_t mainline_rmqueue_steal(struct model *m, struct zone *z, unsigned order,
 		int fmt = find_suitable_fallback(z, co, start_mt, false);
 		if (fmt < 0)
 			continue;
-		uint64_t pfn = zone_free_list_first(m, z, co, fmt);
+		uint64_t pfn = zone_free_list_first(z, co, fmt);
 		page_del_and_expand(m, z, pfn, order, co, fmt);
 		count_vm_event(m, MODEL_EV_EXTFRAG_FALLBACK);
 		return pfn;

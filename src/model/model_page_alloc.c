@@ -285,6 +285,7 @@ int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pf
 	if (!m->zonelist_len[ac.nid][ac.highest])
 		return MODEL_ENOMEM;
 	ac.preferred = &m->zones[m->zonelist[ac.nid][ac.highest][0]];
+	m->current_cpu = req->cpu >= 0 && (unsigned)req->cpu < m->nr_cpus ? req->cpu : 0;
 
 	pfn = get_page_from_freelist(m, &ac,
 				     ALLOC_WMARK_LOW | alloc_flags_nofragment(m, ac.preferred));

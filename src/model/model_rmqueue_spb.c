@@ -15,7 +15,8 @@
  *   Pass 3   whole pageblocks from empty SPBs
  *   Pass 4   movable: tainted SPBs above their reserve
  *
- * Warm hints ([S-F]'s per-CPU and per-zone PASS_1 shortcut) are not modelled; see docs/model.md.
+ * Before Pass 1, [S-F]'s warm hints: the SPB that last served this CPU (then this zone) for the
+ * same order and type is tried first, whatever its category now (a stale hint is accepted).
  * Invariant: every pass that succeeds returns with the page allocated to the caller's order and
  * the SPB's counters updated; a pass that fails changes nothing. Expected workload: every buddy
  * allocation of the SPB policy; Pass 1 usually succeeds on the first SPB it visits.
@@ -52,7 +53,7 @@ static inline int highest_order_with_free(const struct superpageblock *sb, int m
 static uint64_t take_block(struct model *m, struct zone *z, struct superpageblock *sb,
 			   unsigned order, unsigned current_order, int list_mt)
 {
-	uint64_t pfn = get_page_from_free_area(m, sb, current_order, list_mt);
+	uint64_t pfn = get_page_from_free_area(z, sb, current_order, list_mt);
 	page_del_and_expand(m, z, pfn, order, current_order, list_mt);
 	return pfn;
 }
@@ -69,6 +70,58 @@ static uint64_t try_alloc_from_sb_pass1(struct model *m, struct zone *z, struct 
 	if (co < 0)
 		return MODEL_NO_PFN;
 	return take_block(m, z, sb, order, (unsigned)co, mt);
+}
+
+static inline struct spb_warm_hint_slot *cpu_hint_slot(struct model *m, struct zone *z,
+						       unsigned order, int mt)
+{
+	return &m->warm_hints[m->current_cpu][z->type][order][mt];
+}
+
+/* Pass 1's success remembers the SPB in the zone hint and this CPU's slot. */
+static void set_warm_hints(struct model *m, struct zone *z, struct superpageblock *sb,
+			   unsigned order, int mt)
+{
+	if (!m->p.warm_hints || mt >= MIGRATE_PCPTYPES)
+		return;
+	z->sb_hint[order][mt] = spb_index(z, sb);
+	*cpu_hint_slot(m, z, order, mt) =
+		(struct spb_warm_hint_slot){ .zone = (uint8_t)z->idx, .spb = spb_index(z, sb) };
+}
+
+/* The warm hints before Pass 1: this CPU's SPB, then the zone's if it is another one. */
+static uint64_t rmqueue_warm_hints(struct model *m, struct zone *z, unsigned order, int mt)
+{
+	struct spb_warm_hint_slot *slot;
+	uint32_t cpu_spb = SPB_NIL, zone_spb;
+	uint64_t pfn;
+
+	if (!m->p.warm_hints || mt >= MIGRATE_PCPTYPES)
+		return MODEL_NO_PFN;
+	slot = cpu_hint_slot(m, z, order, mt);
+	if (slot->zone == z->idx) {
+		cpu_spb = slot->spb;
+		struct superpageblock *sb = &z->superpageblocks[cpu_spb];
+		m->events[MODEL_EV_SPB_WALK_VISITS]++;
+		pfn = try_alloc_from_sb_pass1(m, z, sb, order, mt);
+		if (pfn != MODEL_NO_PFN) {
+			spb_react_to_tainted_alloc(m, z, sb);
+			return pfn;
+		}
+	}
+	zone_spb = z->sb_hint[order][mt];
+	if (zone_spb != SPB_NIL && zone_spb != cpu_spb) {
+		struct superpageblock *sb = &z->superpageblocks[zone_spb];
+		m->events[MODEL_EV_SPB_WALK_VISITS]++;
+		pfn = try_alloc_from_sb_pass1(m, z, sb, order, mt);
+		if (pfn != MODEL_NO_PFN) {
+			spb_react_to_tainted_alloc(m, z, sb);
+			*slot = (struct spb_warm_hint_slot){ .zone = (uint8_t)z->idx,
+							     .spb = zone_spb };
+			return pfn;
+		}
+	}
+	return MODEL_NO_PFN;
 }
 
 /* Pass 1: the preferred category, fullest SPBs first. Feeds the tainted walk. */
@@ -94,6 +147,7 @@ static uint64_t rmqueue_pass1(struct model *m, struct zone *z, unsigned order, i
 			if (pfn != MODEL_NO_PFN) {
 				if (cat == SB_TAINTED)
 					spb_react_to_tainted_alloc(m, z, sb);
+				set_warm_hints(m, z, sb, order, mt);
 				return pfn;
 			}
 		}
@@ -121,7 +175,7 @@ static uint64_t rmqueue_pass2(struct model *m, struct zone *z, unsigned order, i
 			if (!sb->nr_free)
 				continue;
 			for (unsigned co = whole; co <= MAX_PAGE_ORDER; co++) {
-				uint64_t pfn = get_page_from_free_area(m, sb, co, MIGRATE_MOVABLE);
+				uint64_t pfn = get_page_from_free_area(z, sb, co, MIGRATE_MOVABLE);
 				if (pfn == MODEL_NO_PFN || !pageblock_claimable(m, pfn))
 					continue;
 				pfn = claim_whole_block(m, z, pfn, co, order, mt, MIGRATE_MOVABLE);
@@ -147,7 +201,7 @@ static uint64_t rmqueue_pass2b(struct model *m, struct zone *z, unsigned order, 
 			if (!sb->nr_free_pages)
 				continue;
 			for (int co = PAGEBLOCK_ORDER - 1; co >= (int)order; co--) {
-				uint64_t pfn = get_page_from_free_area(m, sb, (unsigned)co,
+				uint64_t pfn = get_page_from_free_area(z, sb, (unsigned)co,
 								       MIGRATE_MOVABLE);
 				if (pfn == MODEL_NO_PFN || !pageblock_claimable(m, pfn))
 					continue;
@@ -183,7 +237,7 @@ static uint64_t rmqueue_borrow(struct model *m, struct zone *z, unsigned order, 
 			int co = highest_order_with_free(sb, list_mt, order, PAGEBLOCK_ORDER - 1);
 			for (; co >= (int)order; co--) {
 				uint64_t pfn =
-					get_page_from_free_area(m, sb, (unsigned)co, list_mt);
+					get_page_from_free_area(z, sb, (unsigned)co, list_mt);
 				if (pfn == MODEL_NO_PFN || !pageblock_claimable(m, pfn))
 					continue;
 				page_del_and_expand(m, z, pfn, order, (unsigned)co, list_mt);
@@ -286,6 +340,7 @@ uint64_t spb_rmqueue_smallest(struct model *m, struct zone *z, unsigned order, i
 		}                                                                                  \
 	} while (0)
 
+	PASS(rmqueue_warm_hints(m, z, order, mt), OUTCOME_PASS_1);
 	PASS(rmqueue_pass1(m, z, order, mt, walk), OUTCOME_PASS_1);
 	if (!movable && mt != MIGRATE_CMA) {
 		PASS(rmqueue_pass2(m, z, order, mt), OUTCOME_PASS_2);

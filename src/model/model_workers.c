@@ -58,7 +58,7 @@ static bool tainted_pool_has_free(struct zone *z, unsigned order, int mt)
 
 	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++)
 		for_each_spb_on_list(z, tainted_list(full),
-				     sb) if (sb->nr_free_blocks[order] &&
+				     sb) if ((sb->order_mask & (1u << order)) &&
 					     (sb->free_mask[mt] & (1u << order))) return true;
 	return false;
 }
@@ -100,11 +100,12 @@ void queue_spb_evacuate(struct model *m, struct zone *z, unsigned order, int mt)
 }
 
 /* spb_needs_defrag(): tainted, holding movable pageblocks, short of its reserve, no cooldown. */
-static bool spb_needs_defrag(struct model *m, const struct superpageblock *sb)
+static bool spb_needs_defrag(struct model *m, const struct zone *z, const struct superpageblock *sb)
 {
-	if (sb->defrag_last_no_progress_ns &&
-	    m->now_ns < sb->defrag_last_no_progress_ns + m->p.defrag_cooldown_ns &&
-	    sb->nr_free_pages < sb->defrag_last_no_progress_pages + PAGEBLOCK_NR_PAGES)
+	const struct superpageblock_cold *cold = spb_cold(z, sb);
+	if (cold->defrag_last_no_progress_ns &&
+	    m->now_ns < cold->defrag_last_no_progress_ns + m->p.defrag_cooldown_ns &&
+	    sb->nr_free_pages < cold->defrag_last_no_progress_pages + PAGEBLOCK_NR_PAGES)
 		return false;
 	if (spb_get_category(sb) != SB_TAINTED)
 		return false;
@@ -114,7 +115,7 @@ static bool spb_needs_defrag(struct model *m, const struct superpageblock *sb)
 /* spb_maybe_start_defrag() */
 void spb_maybe_start_defrag(struct model *m, struct zone *z, struct superpageblock *sb)
 {
-	if (!m->p.defrag || m->booting || sb->defrag_active || !spb_needs_defrag(m, sb))
+	if (!m->p.defrag || m->booting || sb->defrag_active || !spb_needs_defrag(m, z, sb))
 		return;
 	sb->defrag_active = true;
 	count_vm_event(m, MODEL_EV_SPB_DEFRAG_QUEUED);
@@ -297,7 +298,8 @@ static void spb_defrag_tainted(struct model *m, struct zone *z, struct superpage
 	uint64_t start = sb->start_pfn > z->zone_start_pfn ? sb->start_pfn : z->zone_start_pfn;
 	uint64_t end = sb->start_pfn + SUPERPAGEBLOCK_NR_PAGES;
 	unsigned nr_free_before = sb->nr_free;
-	uint64_t cursor = sb->defrag_cursor, p;
+	struct superpageblock_cold *cold = spb_cold(z, sb);
+	uint64_t cursor = cold->defrag_cursor, p;
 
 	if (end > z->zone_end_pfn)
 		end = z->zone_end_pfn;
@@ -313,13 +315,13 @@ static void spb_defrag_tainted(struct model *m, struct zone *z, struct superpage
 		for (p = start; p < cursor && !spb_defrag_done(m, sb); p += PAGEBLOCK_NR_PAGES)
 			spb_defrag_pageblock(m, z, p);
 	}
-	sb->defrag_cursor = p;
+	cold->defrag_cursor = p;
 	if (sb->nr_free == nr_free_before) {
-		sb->defrag_last_no_progress_ns = m->now_ns | 1;
-		sb->defrag_last_no_progress_pages = sb->nr_free_pages;
+		cold->defrag_last_no_progress_ns = m->now_ns | 1;
+		cold->defrag_last_no_progress_pages = sb->nr_free_pages;
 		count_vm_event(m, MODEL_EV_SPB_DEFRAG_NO_PROGRESS);
 	} else {
-		sb->defrag_last_no_progress_ns = 0;
+		cold->defrag_last_no_progress_ns = 0;
 	}
 	sb->defrag_active = false;
 }
