@@ -24,6 +24,7 @@ test: deps
 
 bench: all
 	bench/format/run.sh $(BUILD)
+	bench/model/run.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -413,6 +413,80 @@ static void test_demand_evacuation(void)
 	       "next\n");
 }
 
+static void test_stats(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 2, NULL);
+	struct model_stats st;
+
+	model_stats(m, &st);
+	CHECK_EQ(st.contig_1g_possible, 2);
+	CHECK_EQ(st.empty_regions, 3); /* DMA32's region and the two Normal ones */
+	CHECK_EQ(st.spb_empty, 3);
+	CHECK(st.unusable_index[MAX_PAGE_ORDER] == 0.0);
+	CHECK(st.extfrag_index[MAX_PAGE_ORDER] == -1.0);
+	build_unmovable_sieve(m);
+	model_stats(m, &st);
+	CHECK_EQ(st.contig_1g_possible, 1);
+	CHECK_EQ(st.tainted_regions, 1);
+	CHECK_EQ(st.spb_by_list[SB_TAINTED][SB_FULL], 1);
+	CHECK_EQ(st.contig_2m_free, 512 + 16); /* region 1 and DMA32 */
+	/* Normal's free memory is half single pages: half of it is unusable at order 1. */
+	CHECK(st.unusable_index[1] > 0.3 && st.unusable_index[1] < 0.4);
+	uint8_t cls[8];
+	CHECK_EQ(model_region_classes(m, cls, NULL, 8), 3);
+	CHECK_EQ(cls[0], REGION_EMPTY);
+	CHECK_EQ(cls[1], REGION_TAINTED);
+	CHECK_EQ(cls[2], REGION_EMPTY);
+	model_destroy(m);
+	printf("stats: contiguous capacity, region classes and the kernel's fragmentation "
+	       "indices\n");
+}
+
+static void test_pcp_refill(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 2, NULL);
+	struct model_alloc_req q = { .order = 0,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
+				     .movable = true };
+	struct model_block blocks[2048];
+	unsigned n;
+	uint64_t pages = 0;
+	struct model_stats st;
+
+	/* Phase 1 takes two whole pageblocks, Phase 3 the rest one page at a time. */
+	CHECK_EQ(model_alloc_bulk(m, &q, 1100, blocks, 2048, &n), MODEL_OK);
+	check_model(m, "movable refill");
+	CHECK_EQ(n, 2 + 76);
+	CHECK_EQ(blocks[0].order, PAGEBLOCK_ORDER);
+	CHECK_EQ(blocks[1].order, PAGEBLOCK_ORDER);
+	for (unsigned i = 0; i < n; i++)
+		pages += 1u << blocks[i].order;
+	CHECK_EQ(pages, 1100);
+	for (unsigned i = 0; i < n; i++)
+		CHECK_EQ(model_free(m, blocks[i].pfn, blocks[i].order), MODEL_OK);
+	check_model(m, "drained");
+	model_stats(m, &st);
+	CHECK_EQ(st.free_pages, st.present_pages);
+	model_destroy(m);
+
+	/* Non-movable, on the unmovable sieve: Phase 2 adopts one fragment from the tainted SPB. */
+	m = make(MODEL_POLICY_SPB, 2, NULL);
+	build_unmovable_sieve(m);
+	q = (struct model_alloc_req){ .order = 0,
+				      .migratetype = MIGRATE_UNMOVABLE,
+				      .gfp = MODEL_GFP_KERNEL };
+	CHECK_EQ(model_alloc_bulk(m, &q, 64, blocks, 2048, &n), MODEL_OK);
+	check_model(m, "unmovable refill");
+	CHECK_EQ(n, 64);
+	for (unsigned i = 0; i < n; i++)
+		CHECK(blocks[i].pfn < NORMAL0 + GiB_PAGES);
+	CHECK_EQ(tainted_regions(m), 1);
+	model_destroy(m);
+	printf("pcp refill: whole pageblocks first for movable, a tainted fragment for "
+	       "unmovable\n");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -424,6 +498,8 @@ int main(void)
 	test_workers();
 	test_slab_shrink_single_flight();
 	test_demand_evacuation();
+	test_pcp_refill();
+	test_stats();
 	printf("model passes: all scenarios behave as the series describes\n");
 	return 0;
 }

@@ -258,6 +258,13 @@ void model_set_shrink_callback(struct model *m, model_shrink_fn fn, void *ctx);
 
 /* The allocator entry point (__alloc_pages): fast path, relax ladder, slowpath. */
 int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pfn);
+/* A PCP refill (rmqueue_bulk): up to count blocks of req->order worth of pages. */
+struct model_block {
+	uint64_t pfn;
+	unsigned order;
+};
+int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigned count,
+		     struct model_block *blocks, unsigned max_blocks, unsigned *nr_blocks);
 /* __free_pages / free_one_page of a block the model handed out. */
 int model_free(struct model *m, uint64_t pfn, unsigned order);
 /* split_page(): an allocated block of @order becomes 2^order order-0 allocations. */

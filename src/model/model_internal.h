@@ -332,7 +332,20 @@ void spb_maybe_start_defrag(struct model *m, struct zone *z, struct superpageblo
 void spb_react_to_tainted_alloc(struct model *m, struct zone *z, struct superpageblock *sb);
 bool spb_evacuate_for_order(struct model *m, struct zone *z, unsigned order, int mt);
 
-/* ---- model_page_alloc.c ---- */
+/* ---- model_page_alloc.c and model_rmqueue_bulk.c ---- */
+enum rmqueue_mode { RMQUEUE_NORMAL, RMQUEUE_CMA, RMQUEUE_CLAIM, RMQUEUE_STEAL };
+struct model_bulk {
+	unsigned count, n, max;
+	struct model_block *blocks;
+};
+uint64_t spb_rmqueue(struct model *m, struct zone *z, unsigned order, int mt, unsigned alloc_flags,
+		     enum rmqueue_mode *mode);
+uint64_t mainline_rmqueue(struct model *m, struct zone *z, unsigned order, int mt,
+			  unsigned alloc_flags, enum rmqueue_mode *mode);
+uint64_t rmqueue_buddy(struct model *m, struct zone *z, unsigned order, int mt,
+		       unsigned alloc_flags, enum rmqueue_mode *mode);
+uint64_t rmqueue_bulk(struct model *m, struct zone *z, unsigned order, int mt, unsigned alloc_flags,
+		      struct model_bulk *bulk);
 /* alloc_flags (mm/internal.h values where it matters for reading traces of them) */
 #define ALLOC_WMARK_MIN		 0x00
 #define ALLOC_WMARK_LOW		 0x01

@@ -88,68 +88,89 @@ static void count_outcome(struct model *m, enum spb_alloc_outcome outcome)
 		count_vm_event(m, ev[outcome]);
 }
 
-/* __rmqueue() of the SPB series: smallest, the refusal gate, claim, steal. */
-static uint64_t spb_rmqueue(struct model *m, struct zone *z, unsigned order, int mt,
-			    unsigned alloc_flags)
+/* __rmqueue() of the SPB series: smallest, the refusal gate, claim, steal; *mode as the kernel's. */
+uint64_t spb_rmqueue(struct model *m, struct zone *z, unsigned order, int mt, unsigned alloc_flags,
+		     enum rmqueue_mode *mode)
 {
 	struct spb_tainted_walk walk = { 0 };
 	struct spb_tainted_walk *walkp = NULL;
 	enum spb_alloc_outcome outcome;
 	uint64_t pfn;
 
-	if (mt != MIGRATE_MOVABLE && mt != MIGRATE_CMA && (alloc_flags & ALLOC_HIGHORDER_OPTIONAL))
+	if (mt != MIGRATE_MOVABLE && mt != MIGRATE_CMA &&
+	    (alloc_flags & ALLOC_HIGHORDER_OPTIONAL)) {
 		walkp = &walk;
-	pfn = spb_rmqueue_smallest(m, z, order, mt, walkp, &outcome);
-	count_outcome(m, outcome);
-	if (pfn != MODEL_NO_PFN)
-		return pfn;
-	if (walkp && m->p.highorder_optional_gate && (walk.saw_free_pages || walk.saw_free_pb)) {
-		count_vm_event(m, MODEL_EV_SPB_HIGHORDER_REFUSED);
-		return MODEL_NO_PFN;
+		*mode = RMQUEUE_NORMAL;
 	}
-	pfn = spb_rmqueue_claim(m, z, order, mt, alloc_flags);
-	if (pfn != MODEL_NO_PFN) {
-		count_vm_event(m, MODEL_EV_RMQUEUE_CLAIM);
-		return pfn;
+	if (*mode == RMQUEUE_NORMAL) {
+		pfn = spb_rmqueue_smallest(m, z, order, mt, walkp, &outcome);
+		count_outcome(m, outcome);
+		if (pfn != MODEL_NO_PFN)
+			return pfn;
+		if (walkp && m->p.highorder_optional_gate &&
+		    (walk.saw_free_pages || walk.saw_free_pb)) {
+			count_vm_event(m, MODEL_EV_SPB_HIGHORDER_REFUSED);
+			return MODEL_NO_PFN;
+		}
+	}
+	if (*mode <= RMQUEUE_CLAIM) {
+		pfn = spb_rmqueue_claim(m, z, order, mt, alloc_flags);
+		if (pfn != MODEL_NO_PFN) {
+			count_vm_event(m, MODEL_EV_RMQUEUE_CLAIM);
+			*mode = RMQUEUE_NORMAL;
+			return pfn;
+		}
 	}
 	if (!(alloc_flags & ALLOC_NOFRAGMENT) || (alloc_flags & ALLOC_NOFRAG_TAINTED_OK)) {
 		pfn = spb_rmqueue_steal(m, z, order, mt, alloc_flags);
-		if (pfn != MODEL_NO_PFN)
+		if (pfn != MODEL_NO_PFN) {
 			count_vm_event(m, MODEL_EV_RMQUEUE_STEAL);
+			*mode = RMQUEUE_STEAL;
+			return pfn;
+		}
 	}
-	return pfn;
+	return MODEL_NO_PFN;
 }
 
 /* __rmqueue() upstream. */
-static uint64_t mainline_rmqueue(struct model *m, struct zone *z, unsigned order, int mt,
-				 unsigned alloc_flags)
+uint64_t mainline_rmqueue(struct model *m, struct zone *z, unsigned order, int mt,
+			  unsigned alloc_flags, enum rmqueue_mode *mode)
 {
-	uint64_t pfn = mainline_rmqueue_smallest(m, z, order, mt);
+	uint64_t pfn;
 
-	if (pfn != MODEL_NO_PFN) {
-		count_vm_event(m, MODEL_EV_PASS_1);
-		return pfn;
+	if (*mode == RMQUEUE_NORMAL) {
+		pfn = mainline_rmqueue_smallest(m, z, order, mt);
+		if (pfn != MODEL_NO_PFN) {
+			count_vm_event(m, MODEL_EV_PASS_1);
+			return pfn;
+		}
 	}
-	pfn = mainline_rmqueue_claim(m, z, order, mt, alloc_flags);
-	if (pfn != MODEL_NO_PFN) {
-		count_vm_event(m, MODEL_EV_RMQUEUE_CLAIM);
-		return pfn;
+	if (*mode <= RMQUEUE_CLAIM) {
+		pfn = mainline_rmqueue_claim(m, z, order, mt, alloc_flags);
+		if (pfn != MODEL_NO_PFN) {
+			count_vm_event(m, MODEL_EV_RMQUEUE_CLAIM);
+			*mode = RMQUEUE_NORMAL;
+			return pfn;
+		}
 	}
 	if (!(alloc_flags & ALLOC_NOFRAGMENT)) {
 		pfn = mainline_rmqueue_steal(m, z, order, mt);
-		if (pfn != MODEL_NO_PFN)
+		if (pfn != MODEL_NO_PFN) {
 			count_vm_event(m, MODEL_EV_RMQUEUE_STEAL);
+			*mode = RMQUEUE_STEAL;
+			return pfn;
+		}
 	}
-	return pfn;
+	return MODEL_NO_PFN;
 }
 
 /* rmqueue_buddy(): HIGHATOMIC reserves are not modelled, so this is __rmqueue(). */
-static uint64_t rmqueue_buddy(struct model *m, struct zone *z, unsigned order, int mt,
-			      unsigned alloc_flags)
+uint64_t rmqueue_buddy(struct model *m, struct zone *z, unsigned order, int mt,
+		       unsigned alloc_flags, enum rmqueue_mode *mode)
 {
 	if (m->policy == MODEL_POLICY_SPB)
-		return spb_rmqueue(m, z, order, mt, alloc_flags);
-	return mainline_rmqueue(m, z, order, mt, alloc_flags);
+		return spb_rmqueue(m, z, order, mt, alloc_flags, mode);
+	return mainline_rmqueue(m, z, order, mt, alloc_flags, mode);
 }
 
 struct alloc_context {
@@ -157,6 +178,7 @@ struct alloc_context {
 	int nid;
 	enum model_zone_type highest;
 	struct zone *preferred;
+	struct model_bulk *bulk; /* a PCP refill: rmqueue_bulk instead of rmqueue_buddy */
 };
 
 /*
@@ -203,8 +225,14 @@ static uint64_t get_page_from_freelist(struct model *m, const struct alloc_conte
 				continue;
 			if (!zone_watermark_ok(z, req->order, alloc_flags))
 				continue;
-			uint64_t pfn =
-				rmqueue_buddy(m, z, req->order, req->migratetype, alloc_flags);
+			enum rmqueue_mode mode = RMQUEUE_NORMAL;
+			uint64_t pfn;
+			if (ac->bulk)
+				pfn = rmqueue_bulk(m, z, req->order, req->migratetype, alloc_flags,
+						   ac->bulk);
+			else
+				pfn = rmqueue_buddy(m, z, req->order, req->migratetype, alloc_flags,
+						    &mode);
 			if (pfn != MODEL_NO_PFN)
 				return pfn;
 		}
@@ -270,9 +298,10 @@ static uint64_t alloc_pages_slowpath(struct model *m, const struct alloc_context
 }
 
 /* __alloc_pages(): the fast path with ALLOC_WMARK_LOW, then the slowpath. */
-int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)
+static int alloc_pages(struct model *m, const struct model_alloc_req *req, struct model_bulk *bulk,
+		       uint64_t *pfn_out)
 {
-	struct alloc_context ac = { .req = req };
+	struct alloc_context ac = { .req = req, .bulk = bulk };
 	uint64_t pfn;
 
 	if (req->order > MAX_PAGE_ORDER || req->migratetype < 0 ||
@@ -295,9 +324,47 @@ int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pf
 		count_vm_event(m, MODEL_EV_ALLOC_FAIL);
 		return MODEL_ENOMEM;
 	}
+	*pfn_out = pfn;
+	return MODEL_OK;
+}
+
+int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)
+{
+	uint64_t pfn;
+	int rc = alloc_pages(m, req, NULL, &pfn);
+
+	if (rc)
+		return rc;
 	mark_allocated(m, pfn, req->order, req->migratetype, req->movable);
 	m->events[MODEL_EV_PGALLOC] += 1u << req->order;
 	*pfn_out = pfn;
+	return MODEL_OK;
+}
+
+/*
+ * A PCP refill: rmqueue_bulk() for count blocks of req->order, reached the way the kernel
+ * reaches it (rmqueue_pcplist inside get_page_from_freelist, so zone choice, the relax ladder
+ * and the slowpath apply when nothing at all can be had). Each block is allocated in the model
+ * with the request's type; replay hands out its pages and frees them as the trace drains them.
+ */
+int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigned count,
+		     struct model_block *blocks, unsigned max_blocks, unsigned *nr_blocks)
+{
+	struct model_bulk bulk = { .count = count, .blocks = blocks, .max = max_blocks };
+	uint64_t first;
+	int rc;
+
+	*nr_blocks = 0;
+	if (!count || !max_blocks)
+		return MODEL_EINVAL;
+	rc = alloc_pages(m, req, &bulk, &first);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < bulk.n; i++) {
+		mark_allocated(m, blocks[i].pfn, blocks[i].order, req->migratetype, req->movable);
+		m->events[MODEL_EV_PGALLOC] += 1u << blocks[i].order;
+	}
+	*nr_blocks = bulk.n;
 	return MODEL_OK;
 }
 

@@ -8,8 +8,10 @@
  * The yardstick is content-based so that every policy is measured alike: a 1 GiB-aligned
  * region is tainted when any of its pageblocks holds an allocated page of a non-movable
  * migratetype; empty when every present page is free; clean otherwise. A region or pageblock
- * "could be allocated contiguously" when every allocated page in it can be migrated. The
- * indices are computed for the largest zone. Cost: one pass over the pageblocks.
+ * "could be allocated contiguously" when every allocated page in it can be migrated; under the
+ * SPB policy only the series' candidates count (sb_collect_contig_candidates: empty and clean
+ * SPBs, whole ones for 1 GiB; tainted SPBs never). The indices are computed for the largest
+ * zone. Cost: one pass over the pageblocks.
  */
 #include "model_internal.h"
 
@@ -127,8 +129,18 @@ void model_stats(const struct model *m, struct model_stats *st)
 		st->pageblocks_by_mt[pb->flags & PB_MIGRATE_MASK]++;
 		if (pb->nr_free_pages == PAGEBLOCK_NR_PAGES)
 			st->contig_2m_free++;
-		if (pb->nr_free_pages + pb->nr_movable_pages == PAGEBLOCK_NR_PAGES)
-			st->contig_2m_possible++;
+		if (pb->nr_free_pages + pb->nr_movable_pages != PAGEBLOCK_NR_PAGES)
+			continue;
+		if (m->policy == MODEL_POLICY_SPB) {
+			uint64_t pfn = m->base_pfn + (b << PAGEBLOCK_ORDER);
+			const struct zone *z = &m->zones[pb->zone];
+			const struct superpageblock *sb =
+				&z->superpageblocks[(pfn - z->superpageblock_base_pfn) >>
+						    SUPERPAGEBLOCK_ORDER];
+			if (sb->contig_allocated || spb_get_category(sb) == SB_TAINTED)
+				continue;
+		}
+		st->contig_2m_possible++;
 	}
 	for (uint64_t r = m->base_pfn; r < m->end_pfn; r += SUPERPAGEBLOCK_NR_PAGES) {
 		uint8_t cls, full;
@@ -144,8 +156,23 @@ void model_stats(const struct model *m, struct model_stats *st)
 		} else {
 			st->clean_regions++;
 		}
-		if (contig && cls != REGION_TAINTED)
+		if (contig && cls != REGION_TAINTED && m->policy == MODEL_POLICY_MAINLINE)
 			st->contig_1g_possible++;
+	}
+	for (unsigned i = 0; i < m->nr_zones && m->policy == MODEL_POLICY_SPB; i++) {
+		const struct zone *z = &m->zones[i];
+		for (uint32_t s = 0; s < z->nr_superpageblocks; s++) {
+			const struct superpageblock *sb = &z->superpageblocks[s];
+			uint8_t cls, full;
+			uint64_t free_pbs;
+			bool contig;
+			if (sb->total_pageblocks != SUPERPAGEBLOCK_NR_PAGEBLOCKS ||
+			    sb->contig_allocated || spb_get_category(sb) == SB_TAINTED)
+				continue;
+			if (region_class(m, sb->start_pfn, &cls, &full, &free_pbs, &contig) &&
+			    contig)
+				st->contig_1g_possible++;
+		}
 	}
 	fragmentation_indices(largest, st);
 	memcpy(st->events, m->events, sizeof(st->events));
