@@ -442,6 +442,90 @@ static void test_stats(void)
 	       "indices\n");
 }
 
+/* Two nodes: preferred-node placement, __GFP_THISNODE, per-node shrink work. */
+static void test_two_nodes(void)
+{
+	struct model_config c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	c.policy = MODEL_POLICY_SPB;
+	model_params_default(&c.params);
+	c.nr_zones = 3;
+	c.zones[0] = (struct model_zone_config){
+		.nid = 0, .type = ZONE_DMA32, .start_pfn = 4096, .spanned_pages = 8192
+	};
+	c.zones[1] = (struct model_zone_config){
+		.nid = 0, .type = ZONE_NORMAL, .start_pfn = NORMAL0, .spanned_pages = GiB_PAGES
+	};
+	c.zones[2] = (struct model_zone_config){ .nid = 1,
+						 .type = ZONE_NORMAL,
+						 .start_pfn = 2 * GiB_PAGES,
+						 .spanned_pages = GiB_PAGES };
+	struct model *m = model_create(&c, &err);
+	CHECK(m != NULL);
+	struct model_alloc_req q = { .order = 0,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
+				     .nid = 1,
+				     .movable = true };
+	uint64_t pfn;
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
+	CHECK(pfn >= 2 * GiB_PAGES);
+	q.nid = 0;
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
+	CHECK(pfn >= NORMAL0 && pfn < 2 * GiB_PAGES);
+	/* Node 1 full: a THISNODE request fails, a plain one falls back to node 0. */
+	struct model_alloc_req big = { .order = MAX_PAGE_ORDER,
+				       .migratetype = MIGRATE_MOVABLE,
+				       .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
+				       .nid = 1,
+				       .movable = true };
+	while (model_alloc(m, &big, &pfn) == MODEL_OK && pfn >= 2 * GiB_PAGES)
+		;
+	CHECK(pfn < 2 * GiB_PAGES); /* the last one came from node 0 */
+	big.gfp |= MODEL_GFP_THISNODE;
+	big.order = 0;
+	unsigned left = 0;
+	while (model_alloc(m, &big, &pfn) == MODEL_OK) {
+		CHECK(pfn >= 2 * GiB_PAGES);
+		left++;
+	}
+	CHECK_EQ(left, 1023); /* what the first order-0 allocation split off */
+	check_model(m, "two nodes");
+	model_destroy(m);
+	printf("two nodes: the preferred node first, THISNODE stays there\n");
+}
+
+/* A defrag pass that frees nothing starts the 5 s cooldown. */
+static void test_defrag_cooldown(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 2, workers_on);
+	model_set_migrate_callback(m, on_migrate, NULL);
+	CHECK_EQ(model_alloc_at(m, NORMAL0, 0, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	for (uint64_t pb = NORMAL0; pb < NORMAL0 + GiB_PAGES; pb += PAGEBLOCK_NR_PAGES) {
+		CHECK_EQ(model_alloc_at(m, pb + 64, 0, MIGRATE_MOVABLE, true), MODEL_OK);
+		CHECK_EQ(model_alloc_at(m, pb + 128, 0, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	}
+	/* Every pageblock keeps an unmovable page: evacuating the movable one frees none. */
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_QUEUED), 1);
+	model_advance(m, 1000000);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_RAN), 1);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_NO_PROGRESS), 1);
+	CHECK_EQ(normal_spb(m, 0).nr_free, 0);
+	/* The movable pages have gone; new ones come back and the SPB is re-filed... */
+	for (uint64_t pb = NORMAL0; pb < NORMAL0 + 8 * PAGEBLOCK_NR_PAGES; pb += PAGEBLOCK_NR_PAGES)
+		CHECK_EQ(model_alloc_at(m, pb + 200, 0, MIGRATE_MOVABLE, true), MODEL_OK);
+	model_advance(m, 2000000000ull); /* 2 s: still cooling down */
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_QUEUED), 1);
+	model_advance(m, 7000000000ull); /* past 5 s: the next update queues it again */
+	CHECK_EQ(model_alloc_at(m, NORMAL0 + 300, 0, MIGRATE_MOVABLE, true), MODEL_OK);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_QUEUED), 2);
+	check_model(m, "cooldown");
+	model_destroy(m);
+	printf("defrag: no progress starts a 5 s cooldown\n");
+}
+
 static void test_pcp_refill(void)
 {
 	struct model *m = make(MODEL_POLICY_SPB, 2, NULL);
@@ -500,6 +584,8 @@ int main(void)
 	test_demand_evacuation();
 	test_pcp_refill();
 	test_stats();
+	test_two_nodes();
+	test_defrag_cooldown();
 	printf("model passes: all scenarios behave as the series describes\n");
 	return 0;
 }
