@@ -7,6 +7,7 @@
  * seeking; batch and single-event reads agreeing; the index's counts; writer refusals.
  */
 #include "test_util.h"
+#include "trace_format.h"
 
 #include <unistd.h>
 
@@ -135,9 +136,30 @@ static void refusals(const char *path)
 	trace_writer_free(w);
 }
 
+/* The writer divides timestamps by the resolution with a multiply: exact for every n and d. */
+static void divider(void)
+{
+	static const uint32_t ds[] = { 1,	    2,		 3,	     7,	      10,
+				       1000,	    1024,	 4096,	     1000000, 999999937,
+				       2147483648u, 2147483649u, 4294967295u };
+	for (size_t k = 0; k < sizeof(ds) / sizeof(ds[0]); k++) {
+		struct fgt_divider dv;
+		fgt_divider_init(&dv, ds[k]);
+		for (int i = 0; i < 200000; i++) {
+			uint64_t n = i < 8    ? (uint64_t)i
+				     : i < 16 ? UINT64_MAX - (uint64_t)(i - 8)
+					      : trnd();
+			if (i % 3 == 0)
+				n >>= trnd() % 64;
+			CHECK(fgt_divide(&dv, n) == n / ds[k], "%" PRIu64 " / %u", n, ds[k]);
+		}
+	}
+}
+
 int main(void)
 {
 	char path[] = "/tmp/fgt-roundtrip-XXXXXX";
+	divider();
 	int fd = mkstemp(path);
 	close(fd);
 	for (size_t i = 0; i < sizeof(blob); i++)

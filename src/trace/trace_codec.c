@@ -8,7 +8,9 @@
  *     migratetype;
  *   - per call site: the cache it allocated from, its gfp, bytes_req, bytes_alloc and node;
  *   - per (cache, cpu), (kmalloc size, cpu) or (kfree site, cpu): the previous object address
- *     allocated and freed there, because consecutive objects of one slab are close together.
+ *     allocated and freed there, because consecutive objects of one slab are close together;
+ *   - a free of an object allocated earlier in the same chunk names it by how many slab
+ *     allocations ago that was (a back-reference), which is usually shorter than an address.
  * The common case is therefore a run of zero varints, which zstd reduces to almost nothing.
  *
  * Invariants: the encoder and decoder update contexts in exactly the same order; contexts
@@ -21,6 +23,7 @@
  */
 #include "trace_format.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +127,8 @@ void fgt_codec_free(struct fgt_codec *c)
 	free(c->cpus);
 	free(c->sites);
 	free(c->objs);
+	free(c->allocs);
+	free(c->addrs);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -133,6 +138,8 @@ void fgt_codec_begin_chunk(struct fgt_codec *c)
 	c->prev_ts_units = 0;
 	c->prev_cpu = 0;
 	c->objs_used = 0;
+	c->nallocs = 0;
+	c->reserve_left = 0; /* the writer may have replaced the column buffers */
 }
 
 /*
@@ -206,6 +213,43 @@ static struct fgt_obj_ctx *obj_ctx(struct fgt_codec *c, uint64_t key)
 	c->objs_used++;
 	c->objs[s] = (struct fgt_obj_ctx){ .key = key, .gen = c->gen };
 	return &c->objs[s];
+}
+
+/* The chunk's allocation history: both sides append every slab allocation's address. */
+static int history_append(struct fgt_codec *c, uint64_t addr)
+{
+	if (c->nallocs == c->allocs_cap &&
+	    fgt_grow((void **)&c->allocs, &c->allocs_cap, c->nallocs + 1, sizeof(*c->allocs)))
+		return TRACE_ENOMEM;
+	c->allocs[c->nallocs++] = addr;
+	return 0;
+}
+
+/*
+ * Encoder: a direct-mapped cache from object address to its history index. A collision
+ * forgets the older object, whose free then falls back to an address delta: the cache trades
+ * a few back-references for staying in L2 at tens of millions of events per second.
+ */
+#define ADDR_CACHE_SIZE (1u << 14)
+
+static struct fgt_addr_slot *addr_cache_slot(struct fgt_codec *c, uint64_t addr)
+{
+	return &c->addrs[((addr >> 3) * 0x9E3779B97F4A7C15ull) >> (64 - 14)];
+}
+
+/* Encoder: remember that the object at addr is history entry nallocs - 1. */
+static int addr_remember(struct fgt_codec *c, uint64_t addr)
+{
+	if (!c->addrs) {
+		c->addrs = calloc(ADDR_CACHE_SIZE, sizeof(*c->addrs));
+		if (!c->addrs)
+			return TRACE_ENOMEM;
+		c->addrs_cap = ADDR_CACHE_SIZE;
+	}
+	*addr_cache_slot(c, addr) = (struct fgt_addr_slot){ .addr = addr,
+							    .gen = c->gen,
+							    .index1 = (uint32_t)c->nallocs };
+	return 0;
 }
 
 static uint64_t slab_alloc_key(const struct trace_slab *s, uint16_t cpu)
@@ -293,7 +337,20 @@ static int encode_slab(struct fgt_codec *c, struct fgt_buf *cols, const struct t
 	if (!o)
 		return TRACE_ENOMEM;
 	uint64_t *prev = alloc ? &o->alloc_addr : &o->free_addr;
-	PUT(FGT_COL_ADDR, zigzag_encode((int64_t)(s->addr - *prev)));
+	if (alloc) {
+		PUT(FGT_COL_ADDR, zigzag_encode((int64_t)(s->addr - *prev)));
+		if (history_append(c, s->addr) || addr_remember(c, s->addr))
+			return TRACE_ENOMEM;
+	} else {
+		struct fgt_addr_slot *a = c->addrs ? addr_cache_slot(c, s->addr) : NULL;
+		if (a && a->gen == c->gen && a->addr == s->addr && a->index1) {
+			cols[FGT_COL_HEAD].data[cols[FGT_COL_HEAD].len - 1] |= FGT_HEAD_BACKREF;
+			PUT(FGT_COL_ADDR, c->nallocs - (a->index1 - 1));
+			a->index1 = 0;
+		} else {
+			PUT(FGT_COL_ADDR, zigzag_encode((int64_t)(s->addr - *prev)));
+		}
+	}
 	*prev = s->addr;
 	return 0;
 }
@@ -346,15 +403,24 @@ static int encode_other(struct fgt_buf *cols, struct fgt_cpu_ctx *cc, const stru
 	return 0;
 }
 
-int fgt_encode_event(struct fgt_codec *c, struct fgt_buf cols[FGT_NR_COLUMNS],
-		     const struct trace_event *ev)
-{
-	/* Worst case per column for one event: seven varints (shrink start's MISC). */
-	for (int i = 0; i < FGT_COL_BLOB; i++)
-		if (fgt_buf_reserve(&cols[i], 8 * VARINT_MAX))
-			return TRACE_ENOMEM;
+/* Columns are reserved for a batch of events at a time; one event writes at most this much. */
+#define RESERVE_EVENTS	   64
+#define EVENT_COLUMN_BYTES (8 * VARINT_MAX) /* seven varints: shrink start's MISC */
 
-	struct fgt_cpu_ctx *cc = cpu_ctx(c, ev->cpu);
+int fgt_encode_event(struct fgt_codec *c, struct fgt_buf cols[FGT_NR_COLUMNS],
+		     const struct trace_event *ev, uint64_t units)
+{
+	if (!c->reserve_left) {
+		for (int i = 0; i < FGT_COL_BLOB; i++)
+			if (fgt_buf_reserve(&cols[i], RESERVE_EVENTS * EVENT_COLUMN_BYTES))
+				return TRACE_ENOMEM;
+		c->reserve_left = RESERVE_EVENTS;
+	}
+	c->reserve_left--;
+
+	struct fgt_cpu_ctx *cc = ev->cpu < c->ncpus && c->cpus[ev->cpu].gen == c->gen
+					 ? &c->cpus[ev->cpu]
+					 : cpu_ctx(c, ev->cpu);
 	if (!cc)
 		return TRACE_ENOMEM;
 	uint8_t head = (uint8_t)ev->type;
@@ -369,7 +435,6 @@ int fgt_encode_event(struct fgt_codec *c, struct fgt_buf cols[FGT_NR_COLUMNS],
 		cc->pid = ev->pid;
 	}
 	cols[FGT_COL_HEAD].data[cols[FGT_COL_HEAD].len++] = head;
-	uint64_t units = ev->ts / c->time_resolution_ns;
 	PUT(FGT_COL_TS, units - c->prev_ts_units);
 	c->prev_ts_units = units;
 
@@ -469,7 +534,7 @@ static void decode_page(struct varint_cursor *cur, struct fgt_cpu_ctx *cc, struc
 }
 
 static int decode_slab(struct fgt_codec *c, struct varint_cursor *cur, struct trace_event *ev,
-		       const char **what)
+		       bool backref, const char **what)
 {
 	struct trace_slab *s = &ev->slab;
 	int alloc = ev->type == TRACE_SLAB_ALLOC || ev->type == TRACE_KMALLOC;
@@ -511,7 +576,20 @@ static int decode_slab(struct fgt_codec *c, struct varint_cursor *cur, struct tr
 	if (!o)
 		return TRACE_ENOMEM;
 	uint64_t *prev = alloc ? &o->alloc_addr : &o->free_addr;
-	s->addr = *prev + (uint64_t)zigzag_decode(GET(FGT_COL_ADDR));
+	uint64_t v = GET(FGT_COL_ADDR);
+	if (alloc) {
+		s->addr = *prev + (uint64_t)zigzag_decode(v);
+		if (history_append(c, s->addr))
+			return TRACE_ENOMEM;
+	} else if (backref) {
+		if (!v || v > c->nallocs) {
+			*what = "object back-reference out of range";
+			return TRACE_EFORMAT;
+		}
+		s->addr = c->allocs[c->nallocs - v];
+	} else {
+		s->addr = *prev + (uint64_t)zigzag_decode(v);
+	}
 	*prev = s->addr;
 	return 0;
 }
@@ -589,6 +667,10 @@ int fgt_decode_events(struct fgt_codec *c, struct varint_cursor cur[FGT_NR_COLUM
 			*what = "unknown record type";
 			return TRACE_EFORMAT;
 		}
+		if ((h & FGT_HEAD_BACKREF) && type != TRACE_SLAB_FREE && type != TRACE_KFREE) {
+			*what = "back-reference on a record that is not a slab free";
+			return TRACE_EFORMAT;
+		}
 		*ev = (struct trace_event){ .type = (uint16_t)type };
 		if (h & FGT_HEAD_CPU_CHANGED) {
 			uint64_t cpu = GET(FGT_COL_CPU);
@@ -599,7 +681,9 @@ int fgt_decode_events(struct fgt_codec *c, struct varint_cursor cur[FGT_NR_COLUM
 			c->prev_cpu = (uint32_t)cpu;
 		}
 		ev->cpu = (uint16_t)c->prev_cpu;
-		struct fgt_cpu_ctx *cc = cpu_ctx(c, ev->cpu);
+		struct fgt_cpu_ctx *cc = ev->cpu < c->ncpus && c->cpus[ev->cpu].gen == c->gen
+						 ? &c->cpus[ev->cpu]
+						 : cpu_ctx(c, ev->cpu);
 		if (!cc)
 			return TRACE_ENOMEM;
 		if (h & FGT_HEAD_PID_CHANGED) {
@@ -624,7 +708,7 @@ int fgt_decode_events(struct fgt_codec *c, struct varint_cursor cur[FGT_NR_COLUM
 		case TRACE_SLAB_FREE:
 		case TRACE_KMALLOC:
 		case TRACE_KFREE:
-			rc = decode_slab(c, cur, ev, what);
+			rc = decode_slab(c, cur, ev, h & FGT_HEAD_BACKREF, what);
 			break;
 		default:
 			rc = decode_other(cur, cc, ev, what);

@@ -87,7 +87,8 @@ enum fgt_column {
 #define FGT_HEAD_TYPE_MASK   0x0f
 #define FGT_HEAD_CPU_CHANGED 0x10
 #define FGT_HEAD_PID_CHANGED 0x20
-#define FGT_HEAD_RESERVED    0xc0
+#define FGT_HEAD_BACKREF     0x40 /* slab frees: ADDR is a back-reference into the chunk */
+#define FGT_HEAD_RESERVED    0x80
 
 /* A growable byte buffer: one column, or a section being assembled. */
 struct fgt_buf {
@@ -107,9 +108,36 @@ struct fgt_cpu_ctx;
 struct fgt_site_ctx;
 struct fgt_obj_ctx;
 
+/*
+ * Division by the time resolution without a divide instruction (Granlund and Montgomery,
+ * "Division by invariant integers using multiplication", figure 4.1): exact for every 64-bit
+ * dividend and every divisor from 1 to 2^32.
+ */
+struct fgt_divider {
+	uint64_t magic;
+	unsigned shift1, shift2;
+};
+
+static inline void fgt_divider_init(struct fgt_divider *dv, uint32_t d)
+{
+	unsigned l = 0;
+	while ((1ull << l) < d)
+		l++;
+	dv->magic = (uint64_t)((((unsigned __int128)((1ull << l) - d)) << 64) / d) + 1;
+	dv->shift1 = l < 1 ? l : 1;
+	dv->shift2 = l > 0 ? l - 1 : 0;
+}
+
+static inline uint64_t fgt_divide(const struct fgt_divider *dv, uint64_t n)
+{
+	uint64_t t1 = (uint64_t)(((unsigned __int128)dv->magic * n) >> 64);
+	return (t1 + ((n - t1) >> dv->shift1)) >> dv->shift2;
+}
+
 struct fgt_codec {
 	uint32_t gen; /* bumped per chunk; contexts of older generations read as zero */
 	uint32_t time_resolution_ns;
+	uint32_t reserve_left; /* events that fit the columns' last reservation */
 	uint64_t prev_ts_units;
 	uint32_t prev_cpu;
 	struct fgt_cpu_ctx *cpus;
@@ -118,15 +146,30 @@ struct fgt_codec {
 	size_t nsites;
 	struct fgt_obj_ctx *objs; /* open addressing, power-of-two size */
 	size_t objs_cap, objs_used;
+	/* slab objects allocated in this chunk, in order: frees refer back into it */
+	uint64_t *allocs;
+	size_t nallocs, allocs_cap;
+	/* encoder only: object address -> index in allocs + 1 (0: none), direct mapped */
+	struct fgt_addr_slot *addrs;
+	size_t addrs_cap;
+};
+
+struct fgt_addr_slot {
+	uint64_t addr;
+	uint32_t gen;
+	uint32_t index1; /* index in allocs + 1; 0 once freed */
 };
 
 int fgt_codec_init(struct fgt_codec *c, uint32_t time_resolution_ns);
 void fgt_codec_free(struct fgt_codec *c);
 void fgt_codec_begin_chunk(struct fgt_codec *c);
 
-/* Encode one event into cols (which it grows). Returns 0 or TRACE_ENOMEM. */
+/*
+ * Encode one event into cols (which it grows); units is ev->ts in time-resolution units.
+ * Returns 0 or TRACE_ENOMEM.
+ */
 int fgt_encode_event(struct fgt_codec *c, struct fgt_buf cols[FGT_NR_COLUMNS],
-		     const struct trace_event *ev);
+		     const struct trace_event *ev, uint64_t units);
 
 /*
  * Decode n events from cursors. Returns 0, or TRACE_EFORMAT with *what set to a short reason;

@@ -41,6 +41,7 @@ struct trace_writer {
 	char err[512];
 
 	uint32_t time_resolution_ns;
+	struct fgt_divider resolution;
 	uint32_t chunk_limit;
 	ZSTD_CCtx *cctx;
 	struct fgt_codec codec;
@@ -235,6 +236,7 @@ int trace_writer_open(const char *path, const struct trace_header *hdr,
 	if (!w->path)
 		return writer_fail(w, TRACE_ENOMEM, "out of memory");
 	w->time_resolution_ns = hdr->time_resolution_ns ? hdr->time_resolution_ns : 1;
+	fgt_divider_init(&w->resolution, w->time_resolution_ns);
 	w->chunk_limit = opts && opts->chunk_events ? opts->chunk_events : DEFAULT_CHUNK_EVENTS;
 	if (w->chunk_limit > FGT_CHUNK_EVENTS_MAX)
 		w->chunk_limit = FGT_CHUNK_EVENTS_MAX;
@@ -383,7 +385,7 @@ int trace_writer_add(struct trace_writer *w, const struct trace_event *ev)
 {
 	if (w->rc)
 		return w->rc;
-	uint64_t units = ev->ts / w->time_resolution_ns;
+	uint64_t units = fgt_divide(&w->resolution, ev->ts);
 	if (units < w->last_ts_units)
 		return writer_fail(w, TRACE_EORDER,
 				   "event %llu goes back in time (ts %llu after %llu)",
@@ -392,7 +394,7 @@ int trace_writer_add(struct trace_writer *w, const struct trace_event *ev)
 	int rc = validate_event(w, ev);
 	if (rc || (rc = note_event(w, ev)))
 		return rc;
-	if (fgt_encode_event(&w->codec, w->cols, ev))
+	if (fgt_encode_event(&w->codec, w->cols, ev, units))
 		return writer_fail(w, TRACE_ENOMEM, "out of memory");
 	w->last_ts_units = units;
 	uint64_t ts = units * w->time_resolution_ns;
