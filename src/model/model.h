@@ -124,6 +124,11 @@ struct model_params {
 	bool highorder_optional_gate;	      /* ALLOC_HIGHORDER_OPTIONAL refusal in __rmqueue */
 	bool nowarn_lower_order;	      /* v2 35/40 relax-ladder step */
 	bool defrag_mode;		      /* /proc/sys/vm/defrag_mode */
+	/* The SPB slab-shrink patch, trigger group by trigger group. */
+	bool trigger_demand;	 /* shrink beside evacuation: pre-Pass-3 walk, clean-SPB claim */
+	bool trigger_supply;	 /* shrink at the end of every spb_evacuate_for_order */
+	bool trigger_proactive;	 /* spb_react_to_tainted_alloc: shrink + defrag at high water */
+	bool last_chance_defrag; /* the defrag kick over all tainted SPBs before Pass 3 */
 	/* Workers (deferred evacuation, per-SPB defrag). */
 	bool evacuation, defrag;
 	unsigned evac_requests;	      /* NR_SPB_EVAC_REQUESTS, 64 */
@@ -247,6 +252,14 @@ typedef void (*model_migrate_fn)(void *ctx, uint64_t old_pfn, uint64_t new_pfn, 
 typedef uint64_t (*model_shrink_fn)(void *ctx, int nid, int priority);
 
 void model_params_default(struct model_params *params);
+/*
+ * Named variants (docs/variants.md): "mainline", "spb" (the series without the slab-shrink
+ * patch), "spb+demand", "spb+demand+supply", "spb+proactive", "spb+all" (the patch).
+ * Fills policy and params with defaults plus the variant's switches; returns MODEL_EINVAL for
+ * an unknown name.
+ */
+int model_preset(const char *name, enum model_policy *policy, struct model_params *params);
+extern const char *const model_preset_names[];
 /* A single-node host: DMA (16 MiB), DMA32 (to 4 GiB) and Normal for the rest. */
 void model_config_simple(struct model_config *config, enum model_policy policy, uint64_t mem_bytes);
 struct model *model_create(const struct model_config *config, int *error);

@@ -236,9 +236,11 @@ uint64_t spb_rmqueue_claim(struct model *m, struct zone *z, unsigned order, int 
 			if (pfn == MODEL_NO_PFN)
 				continue;
 			if (cat_search[c] != SB_SEARCH_PREFERRED && start_mt != MIGRATE_MOVABLE) {
-				count_vm_event(m, MODEL_EV_TRIGGER_DEMAND_CLAIM);
 				queue_spb_evacuate(m, z, order, start_mt);
-				queue_spb_slab_shrink(m, z);
+				if (m->p.trigger_demand) {
+					count_vm_event(m, MODEL_EV_TRIGGER_DEMAND_CLAIM);
+					queue_spb_slab_shrink(m, z);
+				}
 			}
 			pfn = try_to_claim_block(m, z, pfn, (unsigned)co, order, start_mt,
 						 fallback_mt, false);

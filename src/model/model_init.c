@@ -44,6 +44,10 @@ void model_params_default(struct model_params *p)
 	p->nowarn_lower_order = true;
 	p->evacuation = true;
 	p->defrag = true;
+	p->trigger_demand = true;
+	p->trigger_supply = true;
+	p->trigger_proactive = true;
+	p->last_chance_defrag = true;
 	p->evac_requests = 64;
 	p->evac_throttle_ns = 10000000ull;
 	p->evac_max_candidates = 16;

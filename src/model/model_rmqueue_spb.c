@@ -270,20 +270,26 @@ static uint64_t rmqueue_pass2d(struct model *m, struct zone *z, unsigned order, 
 	return rmqueue_borrow(m, z, order, mt, MIGRATE_MOVABLE);
 }
 
-/* Before Pass 3: demand triggers, then the last-chance defrag kick over every tainted SPB. */
+/*
+ * Before Pass 3: deferred evacuation, the demand trigger's slab shrink beside it, then the
+ * last-chance defrag kick over every tainted SPB (the last two are the slab-shrink patch's).
+ */
 static void rmqueue_before_pass3(struct model *m, struct zone *z, unsigned order, int mt,
 				 const struct spb_tainted_walk *walk)
 {
 	struct superpageblock *sb;
 
 	if (walk && walk->saw_below_reserve) {
-		count_vm_event(m, MODEL_EV_TRIGGER_DEMAND_PRE_PASS3);
 		queue_spb_evacuate(m, z, order, mt);
-		queue_spb_slab_shrink(m, z);
+		if (m->p.trigger_demand) {
+			count_vm_event(m, MODEL_EV_TRIGGER_DEMAND_PRE_PASS3);
+			queue_spb_slab_shrink(m, z);
+		}
 	}
-	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++)
-		for_each_spb_on_list(z, cat_list(SB_TAINTED, full), sb)
-			spb_maybe_start_defrag(m, z, sb);
+	if (m->p.last_chance_defrag)
+		for (int full = SB_FULL; full < NR_SB_FULLNESS; full++)
+			for_each_spb_on_list(z, cat_list(SB_TAINTED, full), sb)
+				spb_maybe_start_defrag(m, z, sb);
 	count_vm_event(m, MODEL_EV_SPB_ALLOC_FALL_THROUGH);
 }
 

@@ -124,10 +124,10 @@ void spb_maybe_start_defrag(struct model *m, struct zone *z, struct superpageblo
 					   .spb = spb_index(z, sb) });
 }
 
-/* spb_react_to_tainted_alloc(): the proactive high-water trigger. */
+/* spb_react_to_tainted_alloc(): the proactive high-water trigger (the slab-shrink patch's). */
 void spb_react_to_tainted_alloc(struct model *m, struct zone *z, struct superpageblock *sb)
 {
-	if (spb_get_category(sb) != SB_TAINTED)
+	if (!m->p.trigger_proactive || spb_get_category(sb) != SB_TAINTED)
 		return;
 	if (!(sb->nr_free_pages < (uint64_t)spb_tainted_reserve(m, sb) * PAGEBLOCK_NR_PAGES))
 		return;
@@ -259,8 +259,10 @@ bool spb_evacuate_for_order(struct model *m, struct zone *z, unsigned order, int
 		evacuated += evacuate_pb_range(m, z, &z->superpageblocks[candidates[i]],
 					       m->p.evac_max_pb_per_sb);
 	m->events[MODEL_EV_SPB_EVAC_PAGEBLOCKS] += evacuated;
-	count_vm_event(m, MODEL_EV_TRIGGER_SUPPLY);
-	queue_spb_slab_shrink(m, z);
+	if (m->p.trigger_supply) {
+		count_vm_event(m, MODEL_EV_TRIGGER_SUPPLY);
+		queue_spb_slab_shrink(m, z);
+	}
 	return evacuated > 0;
 }
 

@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slab.c - the slab model's caches, slabs and objects (mm/slub.c at the level that matters for
+ * fragmentation: allocate_slab, get_partial_node, __slab_free, discard_slab, kmalloc_slab).
+ *
+ * A cache has, per node, a partial list of slabs with free objects: allocation fills the slab at
+ * its head (SLUB's per-CPU slabs are folded into it), a slab that fills leaves the list, a full
+ * slab that gets a free object goes back at the tail (DEACTIVATE_TO_TAIL), and an empty slab
+ * goes back to the page model at once. Objects are named by the caller's key (the trace's
+ * object address) through an open-addressing map. Shrinkers live in slab_shrink.c.
+ *
+ * Invariants (slab_model_check): a slab's inuse equals the objects pointing at it; a slab is on
+ * its cache's partial list exactly when 0 < inuse < capacity; every live object is in the map
+ * and, for a shrinkable cache, on its LRU. Expected workload: millions of objects, every slab
+ * event of a trace, per variant.
+ */
+#include "slab_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void slab_params_default(struct slab_params *p)
+{
+	p->freeable_min_age_ns = 10ull * 1000000000ull;
+	p->freeable_ppm = 1000000;
+	p->seeks = 2;
+	p->batch = 128;
+	p->vfs_cache_pressure = 100;
+}
+
+/* ---- the key -> object map: linear probing, deletion by backward shift ---- */
+
+static inline size_t key_slot(const struct key_map *km, uint64_t key)
+{
+	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (km->cap - 1);
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t key_find(const struct key_map *km, uint64_t key)
+{
+	size_t s = key_slot(km, key);
+	while (km->slots[s].value && km->slots[s].key != key)
+		s = (s + 1) & (km->cap - 1);
+	return s;
+}
+
+static int key_grow(struct key_map *km)
+{
+	struct key_slot *old = km->slots;
+	size_t old_cap = km->cap;
+
+	km->cap = old_cap ? old_cap * 2 : 1024;
+	km->slots = calloc(km->cap, sizeof(*km->slots));
+	if (!km->slots) {
+		km->slots = old;
+		km->cap = old_cap;
+		return MODEL_ENOSPACE;
+	}
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i].value)
+			km->slots[key_find(km, old[i].key)] = old[i];
+	free(old);
+	return MODEL_OK;
+}
+
+uint32_t key_map_get(const struct key_map *km, uint64_t key)
+{
+	return km->cap ? km->slots[key_find(km, key)].value : 0;
+}
+
+int key_map_put(struct key_map *km, uint64_t key, uint32_t value)
+{
+	if ((km->used + 1) * 4 > km->cap * 3 && key_grow(km))
+		return MODEL_ENOSPACE;
+	size_t s = key_find(km, key);
+	if (!km->slots[s].value)
+		km->used++;
+	km->slots[s] = (struct key_slot){ key, value };
+	return MODEL_OK;
+}
+
+void key_map_del(struct key_map *km, uint64_t key)
+{
+	if (!km->cap)
+		return;
+	size_t s = key_find(km, key), next;
+	if (!km->slots[s].value)
+		return;
+	km->used--;
+	for (;;) {
+		km->slots[s].value = 0;
+		for (next = (s + 1) & (km->cap - 1);; next = (next + 1) & (km->cap - 1)) {
+			if (!km->slots[next].value)
+				return;
+			size_t home = key_slot(km, km->slots[next].key);
+			/* can the entry at next move back to s? only if home is not in (s, next] */
+			if (s <= next ? (home <= s || home > next) : (home <= s && home > next))
+				break;
+		}
+		km->slots[s] = km->slots[next];
+		s = next;
+	}
+}
+
+/* ---- objects and slabs ---- */
+
+static uint32_t obj_new(struct slab_model *sm)
+{
+	if (sm->obj_free != SLAB_NIL) {
+		uint32_t i = sm->obj_free;
+		sm->obj_free = sm->objs[i].lru_next;
+		return i;
+	}
+	if (sm->nobjs == sm->objs_cap) {
+		size_t cap = sm->objs_cap ? sm->objs_cap * 2 : 4096;
+		struct slab_obj *o = realloc(sm->objs, cap * sizeof(*o));
+		if (!o || cap > SLAB_NIL)
+			return SLAB_NIL;
+		sm->objs = o;
+		sm->objs_cap = cap;
+	}
+	return (uint32_t)sm->nobjs++;
+}
+
+static void obj_release(struct slab_model *sm, uint32_t i)
+{
+	sm->objs[i].slab = SLAB_NIL;
+	sm->objs[i].lru_next = sm->obj_free;
+	sm->obj_free = i;
+}
+
+static uint32_t slab_new(struct slab_model *sm)
+{
+	if (sm->slab_free != SLAB_NIL) {
+		uint32_t i = sm->slab_free;
+		sm->slab_free = sm->slabs[i].next;
+		return i;
+	}
+	if (sm->nslabs == sm->slabs_cap) {
+		size_t cap = sm->slabs_cap ? sm->slabs_cap * 2 : 1024;
+		struct slab *s = realloc(sm->slabs, cap * sizeof(*s));
+		if (!s)
+			return SLAB_NIL;
+		sm->slabs = s;
+		sm->slabs_cap = cap;
+	}
+	return (uint32_t)sm->nslabs++;
+}
+
+static void partial_del(struct slab_model *sm, struct slab_cache *c, uint32_t i)
+{
+	struct slab *s = &sm->slabs[i];
+	struct slab_list *l = &c->partial[s->nid];
+
+	if (s->prev != SLAB_NIL)
+		sm->slabs[s->prev].next = s->next;
+	else
+		l->head = s->next;
+	if (s->next != SLAB_NIL)
+		sm->slabs[s->next].prev = s->prev;
+	else
+		l->tail = s->prev;
+	s->prev = s->next = SLAB_NIL;
+	s->on_partial = false;
+	l->count--;
+}
+
+static void partial_add(struct slab_model *sm, struct slab_cache *c, uint32_t i, bool tail)
+{
+	struct slab *s = &sm->slabs[i];
+	struct slab_list *l = &c->partial[s->nid];
+
+	if (tail) {
+		s->prev = l->tail;
+		s->next = SLAB_NIL;
+		if (l->tail != SLAB_NIL)
+			sm->slabs[l->tail].next = i;
+		else
+			l->head = i;
+		l->tail = i;
+	} else {
+		s->prev = SLAB_NIL;
+		s->next = l->head;
+		if (l->head != SLAB_NIL)
+			sm->slabs[l->head].prev = i;
+		else
+			l->tail = i;
+		l->head = i;
+	}
+	s->on_partial = true;
+	l->count++;
+}
+
+static unsigned get_order(uint32_t size)
+{
+	unsigned o = 0;
+	while ((4096u << o) < size)
+		o++;
+	return o;
+}
+
+/*
+ * allocate_slab(): the cache's preferred order first, asking for it with NORETRY|NOWARN and,
+ * when the caller may reclaim and a smaller order would do, without any reclaim; then the
+ * minimum order with the caller's own flags.
+ */
+static uint32_t allocate_slab(struct slab_model *sm, struct slab_cache *c, uint32_t gfp, int nid,
+			      int cpu)
+{
+	uint32_t flags = gfp | (c->reclaimable ? MODEL_GFP_RECLAIMABLE : 0) |
+			 (c->order ? MODEL_GFP_COMP : 0);
+	uint32_t alloc_gfp = (flags | MODEL_GFP_NOWARN | MODEL_GFP_NORETRY) & ~MODEL_GFP_NOFAIL;
+	struct model_alloc_req q = { .order = c->order,
+				     .migratetype = c->reclaimable ? MIGRATE_RECLAIMABLE
+								   : MIGRATE_UNMOVABLE,
+				     .nid = nid,
+				     .cpu = cpu };
+	uint64_t pfn;
+	unsigned capacity = c->objects_per_slab;
+
+	if ((alloc_gfp & MODEL_GFP_DIRECT_RECLAIM) && c->order > c->min_order)
+		alloc_gfp = (alloc_gfp | MODEL_GFP_NOMEMALLOC) & ~MODEL_GFP_RECLAIM;
+	q.gfp = alloc_gfp;
+	if (model_alloc(sm->m, &q, &pfn) != MODEL_OK) {
+		if (c->order == c->min_order)
+			return SLAB_NIL;
+		q.order = c->min_order;
+		q.gfp = flags;
+		if (model_alloc(sm->m, &q, &pfn) != MODEL_OK)
+			return SLAB_NIL;
+		capacity = c->min_objects;
+		sm->st.fallback_order_slabs++;
+	}
+	uint32_t i = slab_new(sm);
+	if (i == SLAB_NIL) {
+		model_free(sm->m, pfn, q.order);
+		return SLAB_NIL;
+	}
+	sm->slabs[i] = (struct slab){ .pfn = pfn,
+				      .cache = (uint16_t)(c - sm->caches),
+				      .nid = (uint8_t)nid,
+				      .order = (uint8_t)q.order,
+				      .capacity = (uint16_t)capacity,
+				      .prev = SLAB_NIL,
+				      .next = SLAB_NIL };
+	c->nr_slabs++;
+	sm->st.slabs++;
+	sm->st.slab_pages += 1u << q.order;
+	sm->st.slab_pages_allocated += 1u << q.order;
+	if (c->reclaimable)
+		sm->st.slab_pages_reclaimable += 1u << q.order;
+	else
+		sm->st.slab_pages_unmovable += 1u << q.order;
+	return i;
+}
+
+/* discard_slab(): the last object went, the pages go back to the page model. */
+static void discard_slab(struct slab_model *sm, struct slab_cache *c, uint32_t i)
+{
+	struct slab *s = &sm->slabs[i];
+	unsigned pages = 1u << s->order;
+
+	if (s->on_partial)
+		partial_del(sm, c, i);
+	model_free(sm->m, s->pfn, s->order);
+	c->nr_slabs--;
+	sm->st.slabs--;
+	sm->st.slab_pages -= pages;
+	sm->st.slab_pages_freed += pages;
+	if (c->reclaimable)
+		sm->st.slab_pages_reclaimable -= pages;
+	else
+		sm->st.slab_pages_unmovable -= pages;
+	s->next = sm->slab_free;
+	s->inuse = 0;
+	s->capacity = 0;
+	sm->slab_free = i;
+}
+
+/* Take an object out of its slab (a free, or a shrinker's reclaim). */
+void slab_release_object(struct slab_model *sm, uint32_t oi)
+{
+	struct slab_obj *o = &sm->objs[oi];
+	uint32_t si = o->slab;
+	struct slab *s = &sm->slabs[si];
+	struct slab_cache *c = &sm->caches[s->cache];
+
+	if (c->shrinkable)
+		lru_del(sm, c, oi);
+	key_map_del(&sm->live, o->key);
+	obj_release(sm, oi);
+	c->nr_objects--;
+	sm->st.objects--;
+	if (--s->inuse == 0)
+		discard_slab(sm, c, si);
+	else if (!s->on_partial)
+		partial_add(sm, c, si, true);
+}
+
+/* ---- caches ---- */
+
+struct slab_model *slab_model_create(struct model *m, const struct slab_params *p)
+{
+	struct slab_model *sm = calloc(1, sizeof(*sm));
+
+	if (!sm)
+		return NULL;
+	sm->m = m;
+	if (p)
+		sm->p = *p;
+	else
+		slab_params_default(&sm->p);
+	if (!sm->p.seeks)
+		sm->p.seeks = 2;
+	if (!sm->p.batch)
+		sm->p.batch = 128;
+	sm->obj_free = sm->slab_free = SLAB_NIL;
+	for (int i = 0; i < SLAB_KMALLOC_CLASSES * 2; i++)
+		sm->kmalloc[i] = -1;
+	model_set_shrink_callback(m, slab_shrink_callback, sm);
+	return sm;
+}
+
+void slab_model_destroy(struct slab_model *sm)
+{
+	if (!sm)
+		return;
+	model_set_shrink_callback(sm->m, NULL, NULL);
+	free(sm->caches);
+	free(sm->slabs);
+	free(sm->objs);
+	free(sm->live.slots);
+	free(sm->reclaimed.slots);
+	free(sm);
+}
+
+int slab_cache_create(struct slab_model *sm, const struct slab_cache_config *cfg)
+{
+	if (!cfg->name || !cfg->object_size || cfg->object_size > (4096u << MAX_PAGE_ORDER) ||
+	    cfg->order > MAX_PAGE_ORDER || sm->ncaches >= SLAB_MAX_CACHES)
+		return MODEL_EINVAL;
+	if (sm->ncaches == sm->caches_cap) {
+		size_t cap = sm->caches_cap ? sm->caches_cap * 2 : 64;
+		struct slab_cache *c = realloc(sm->caches, cap * sizeof(*c));
+		if (!c)
+			return MODEL_ENOSPACE;
+		sm->caches = c;
+		sm->caches_cap = cap;
+	}
+	struct slab_cache *c = &sm->caches[sm->ncaches];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", cfg->name);
+	c->object_size = cfg->object_size;
+	c->order = cfg->order;
+	c->objects_per_slab = cfg->objects_per_slab ? cfg->objects_per_slab
+						    : (4096u << cfg->order) / cfg->object_size;
+	if (!c->objects_per_slab || c->objects_per_slab > UINT16_MAX)
+		return MODEL_EINVAL;
+	c->min_order = get_order(cfg->object_size);
+	if (c->min_order > c->order)
+		c->min_order = c->order;
+	c->min_objects = (4096u << c->min_order) / cfg->object_size;
+	if (c->min_order == c->order)
+		c->min_objects = c->objects_per_slab;
+	c->reclaimable = cfg->reclaimable;
+	c->shrinkable = cfg->shrinkable;
+	for (int n = 0; n < MODEL_MAX_NODES; n++) {
+		c->partial[n] = (struct slab_list){ SLAB_NIL, SLAB_NIL, 0 };
+		c->lru[n] = (struct slab_list){ SLAB_NIL, SLAB_NIL, 0 };
+	}
+	sm->st.caches++;
+	return (int)sm->ncaches++;
+}
+
+int slab_cache_lookup(const struct slab_model *sm, const char *name)
+{
+	for (size_t i = 0; i < sm->ncaches; i++)
+		if (!strcmp(sm->caches[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* kmalloc size classes (kmalloc_info[]) and SLUB's usual geometry for them. */
+static const uint32_t kmalloc_sizes[SLAB_KMALLOC_CLASSES] = { 8,   16,	32,   64,   96,	  128, 192,
+							      256, 512, 1024, 2048, 4096, 8192 };
+
+/* kmalloc_slab(): the normal or reclaimable class cache for a size, created on first use. */
+int slab_kmalloc_cache(struct slab_model *sm, uint64_t size, uint32_t gfp)
+{
+	int k = 0, rcl = (gfp & MODEL_GFP_RECLAIMABLE) ? 1 : 0;
+
+	while (k < SLAB_KMALLOC_CLASSES && kmalloc_sizes[k] < size)
+		k++;
+	if (k == SLAB_KMALLOC_CLASSES)
+		return -1;
+	int *slot = &sm->kmalloc[rcl * SLAB_KMALLOC_CLASSES + k];
+	if (*slot < 0) {
+		uint32_t sz = kmalloc_sizes[k];
+		char name[32];
+		snprintf(name, sizeof(name), "kmalloc-%s%u%s", rcl ? "rcl-" : "",
+			 sz >= 1024 ? sz / 1024 : sz, sz >= 1024 ? "k" : "");
+		struct slab_cache_config cfg = { .name = name,
+						 .object_size = sz,
+						 .order = sz >= 1024  ? 3
+							  : sz >= 512 ? 2
+							  : sz >= 256 ? 1
+								      : 0,
+						 .reclaimable = rcl };
+		*slot = slab_cache_create(sm, &cfg);
+	}
+	return *slot;
+}
+
+/* ---- the trace's operations ---- */
+
+int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp, int nid, int cpu,
+		   uint64_t now_ns)
+{
+	if (cache < 0 || (size_t)cache >= sm->ncaches)
+		return MODEL_EINVAL;
+	if (nid < 0 || nid >= MODEL_MAX_NODES)
+		nid = 0;
+	if (key_map_get(&sm->live, key))
+		return MODEL_ESTATE;
+	key_map_del(&sm->reclaimed, key); /* the trace reuses an address the model reclaimed */
+
+	struct slab_cache *c = &sm->caches[cache];
+	uint32_t si = c->partial[nid].head;
+	if (si == SLAB_NIL) {
+		si = allocate_slab(sm, c, gfp, nid, cpu);
+		if (si == SLAB_NIL) {
+			sm->st.alloc_failed++;
+			return MODEL_ENOMEM;
+		}
+		partial_add(sm, c, si, false);
+	}
+	uint32_t oi = obj_new(sm);
+	if (oi == SLAB_NIL || key_map_put(&sm->live, key, oi + 1)) {
+		sm->st.alloc_failed++;
+		return MODEL_ENOSPACE;
+	}
+	struct slab *s = &sm->slabs[si];
+	sm->objs[oi] = (struct slab_obj){ .key = key,
+					  .slab = si,
+					  .born_ns = now_ns,
+					  .lru_prev = SLAB_NIL,
+					  .lru_next = SLAB_NIL };
+	if (++s->inuse == s->capacity)
+		partial_del(sm, c, si);
+	if (c->shrinkable)
+		lru_add_tail(sm, c, oi);
+	c->nr_objects++;
+	sm->st.objects++;
+	sm->st.allocs++;
+	return MODEL_OK;
+}
+
+int slab_obj_free(struct slab_model *sm, uint64_t key)
+{
+	uint32_t v = key_map_get(&sm->live, key);
+
+	if (!v) {
+		if (key_map_get(&sm->reclaimed, key)) {
+			key_map_del(&sm->reclaimed, key);
+			sm->st.frees_after_reclaim++;
+		} else {
+			sm->st.unknown_frees++;
+		}
+		return MODEL_ESTATE;
+	}
+	slab_release_object(sm, v - 1);
+	sm->st.frees++;
+	return MODEL_OK;
+}
+
+void slab_model_stats(const struct slab_model *sm, struct slab_stats *st)
+{
+	*st = sm->st;
+}
+
+const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
+{
+	uint32_t *count = calloc(sm->nslabs + 1, sizeof(*count));
+	uint64_t live = 0;
+	const char *bad = NULL;
+
+	if (!count)
+		return "out of memory";
+	for (size_t i = 0; i < sm->nobjs; i++) {
+		const struct slab_obj *o = &sm->objs[i];
+		if (o->slab == SLAB_NIL)
+			continue;
+		live++;
+		count[o->slab]++;
+		if (key_map_get(&sm->live, o->key) != i + 1) {
+			snprintf(buf, len, "object %zu (key %#llx) missing from the map", i,
+				 (unsigned long long)o->key);
+			bad = buf;
+			goto out;
+		}
+	}
+	if (live != sm->st.objects || live != sm->live.used) {
+		snprintf(buf, len, "%llu live objects, stats say %llu, map holds %zu",
+			 (unsigned long long)live, (unsigned long long)sm->st.objects,
+			 sm->live.used);
+		bad = buf;
+		goto out;
+	}
+	for (size_t i = 0; i < sm->nslabs; i++) {
+		const struct slab *s = &sm->slabs[i];
+		if (!s->capacity)
+			continue; /* on the free list */
+		bool partial = s->inuse > 0 && s->inuse < s->capacity;
+		if (count[i] != s->inuse || !s->inuse || s->on_partial != partial) {
+			snprintf(buf, len,
+				 "slab %zu: inuse %u, objects %u, capacity %u, on partial %d", i,
+				 s->inuse, count[i], s->capacity, s->on_partial);
+			bad = buf;
+			goto out;
+		}
+	}
+	for (size_t ci = 0; ci < sm->ncaches && !bad; ci++)
+		bad = slab_check_lists(sm, &sm->caches[ci], buf, len);
+out:
+	free(count);
+	return bad;
+}

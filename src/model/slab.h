@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slab.h - the slab model: caches, slabs, objects and shrinkers on top of the page model.
+ *
+ * What matters for fragmentation is where slab pages come from and when they go back: each
+ * cache keeps a per-node partial list of slabs; an object goes into the slab at its head or
+ * into a new slab taken from the page model with the cache's migratetype (RECLAIMABLE for
+ * reclaim_account caches, UNMOVABLE otherwise, SLUB's high order first with NORETRY|NOWARN,
+ * then its minimum order), and a slab goes back to the page model when its last object is
+ * freed. kmalloc has its size classes, with the reclaimable kmalloc-rcl caches for
+ * __GFP_RECLAIMABLE. Objects are named by the caller's key (the trace's object address).
+ *
+ * Shrinkers: every shrinkable cache (dentry and inode caches by default) has a shrinker with an
+ * LRU of its objects, oldest first. shrink_slab(nid, priority) runs the kernel's do_shrink_slab
+ * arithmetic on each: freeable >> priority, times 4 / seeks, deferred work carried over,
+ * scans in batches of 128. A trace cannot say which objects are in use, so freeability is an
+ * assumption, counted and documented: an object can be reclaimed once it is min_age old, and
+ * then only the share freeable_ppm of such objects (the rest count as referenced and rotate).
+ * A free in the trace of an object the model already reclaimed is counted and ignored.
+ *
+ * No I/O. Memory: about 40 bytes per live object and 32 per slab.
+ */
+#ifndef FRAGTRACE_SLAB_H
+#define FRAGTRACE_SLAB_H
+
+#include "model.h"
+
+struct slab_model;
+
+struct slab_params {
+	uint64_t freeable_min_age_ns; /* objects younger than this are never reclaimed */
+	uint32_t freeable_ppm;	      /* share of old-enough objects a shrinker may free */
+	unsigned seeks;		      /* DEFAULT_SEEKS, 2 */
+	unsigned batch;		      /* SHRINK_BATCH, 128 */
+	uint32_t vfs_cache_pressure;  /* /proc/sys/vm/vfs_cache_pressure, 100 */
+};
+
+struct slab_cache_config {
+	const char *name;
+	uint32_t object_size;	   /* bytes per object, including metadata (slabinfo objsize) */
+	uint32_t objects_per_slab; /* at the preferred order (slabinfo objperslab) */
+	unsigned order;		   /* preferred slab order (slabinfo pagesperslab, log2) */
+	bool reclaimable;	   /* SLAB_RECLAIM_ACCOUNT: pages are MIGRATE_RECLAIMABLE */
+	bool shrinkable;	   /* has a shrinker over its objects */
+};
+
+struct slab_stats {
+	uint64_t caches, slabs, slab_pages, objects;
+	uint64_t slab_pages_reclaimable, slab_pages_unmovable;
+	uint64_t allocs, frees, alloc_failed; /* the trace's operations applied */
+	uint64_t unknown_frees;		      /* frees of objects the model never saw */
+	uint64_t frees_after_reclaim;	      /* trace frees of objects a shrinker took */
+	uint64_t shrink_calls, shrink_scanned, shrink_freed; /* shrink_slab totals */
+	uint64_t slab_pages_allocated, slab_pages_freed;
+	uint64_t fallback_order_slabs; /* slabs that fell back to the minimum order */
+};
+
+void slab_params_default(struct slab_params *p);
+/* The slab model allocates its pages from m and registers itself as m's shrinker. */
+struct slab_model *slab_model_create(struct model *m, const struct slab_params *p);
+void slab_model_destroy(struct slab_model *sm);
+
+/* Returns the cache id, or a negative MODEL_E* code. */
+int slab_cache_create(struct slab_model *sm, const struct slab_cache_config *c);
+int slab_cache_lookup(const struct slab_model *sm, const char *name);
+/* The kmalloc cache for a size and gfp (kmalloc_slab()); -1 above the largest class. */
+int slab_kmalloc_cache(struct slab_model *sm, uint64_t size, uint32_t gfp);
+
+/*
+ * kmem_cache_alloc: one object of cache for key, on node nid at time now_ns. Returns MODEL_OK,
+ * MODEL_ENOMEM when no slab page could be had, MODEL_ESTATE when key is already live.
+ */
+int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp, int nid, int cpu,
+		   uint64_t now_ns);
+/* kmem_cache_free / kfree: MODEL_ESTATE (counted) when the model does not hold key. */
+int slab_obj_free(struct slab_model *sm, uint64_t key);
+
+/* shrink_slab() over every shrinker of node nid; returns the objects freed. */
+uint64_t shrink_slab(struct slab_model *sm, int nid, int priority);
+
+void slab_model_stats(const struct slab_model *sm, struct slab_stats *st);
+/* Tests: recount slabs and objects and compare. NULL when consistent. */
+const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len);
+
+#endif

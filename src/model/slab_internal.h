@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slab_internal.h - the slab model's state (see slab.h for what it models).
+ *
+ * Objects and slabs live in arrays indexed by u32, linked into per-(cache, node) lists: the
+ * partial list of slabs, and for shrinkable caches the LRU of objects, oldest at the head.
+ * Two key maps (object key -> index + 1): the live objects, and the keys a shrinker reclaimed
+ * that the trace has not freed yet.
+ */
+#ifndef FRAGTRACE_SLAB_INTERNAL_H
+#define FRAGTRACE_SLAB_INTERNAL_H
+
+#include "model_internal.h"
+#include "slab.h"
+
+#define SLAB_NIL	     UINT32_MAX
+#define SLAB_MAX_CACHES	     65535
+#define SLAB_KMALLOC_CLASSES 13
+
+struct key_slot {
+	uint64_t key;
+	uint32_t value; /* 0: empty */
+};
+
+struct key_map {
+	struct key_slot *slots;
+	size_t cap, used;
+};
+
+struct slab_obj {
+	uint64_t key;
+	uint64_t born_ns;
+	uint32_t slab; /* SLAB_NIL: a free entry */
+	uint32_t lru_prev, lru_next;
+};
+
+struct slab {
+	uint64_t pfn;
+	uint16_t cache;
+	uint8_t nid, order;
+	uint16_t inuse, capacity; /* capacity 0: a free entry */
+	bool on_partial;
+	uint32_t prev, next; /* partial list */
+};
+
+struct slab_list {
+	uint32_t head, tail;
+	uint64_t count;
+};
+
+struct slab_cache {
+	char name[40];
+	uint32_t object_size, objects_per_slab, min_objects;
+	unsigned order, min_order;
+	bool reclaimable, shrinkable;
+	uint64_t nr_slabs, nr_objects;
+	struct slab_list partial[MODEL_MAX_NODES];
+	struct slab_list lru[MODEL_MAX_NODES]; /* shrinkable: objects, oldest first */
+	uint64_t nr_deferred[MODEL_MAX_NODES]; /* the shrinker's deferred scan count */
+};
+
+struct slab_model {
+	struct model *m;
+	struct slab_params p;
+	struct slab_cache *caches;
+	size_t ncaches, caches_cap;
+	struct slab *slabs;
+	size_t nslabs, slabs_cap;
+	uint32_t slab_free;
+	struct slab_obj *objs;
+	size_t nobjs, objs_cap;
+	uint32_t obj_free;
+	struct key_map live, reclaimed;
+	int kmalloc[2 * SLAB_KMALLOC_CLASSES];
+	struct slab_stats st;
+};
+
+uint32_t key_map_get(const struct key_map *km, uint64_t key);
+int key_map_put(struct key_map *km, uint64_t key, uint32_t value);
+void key_map_del(struct key_map *km, uint64_t key);
+
+void slab_release_object(struct slab_model *sm, uint32_t oi);
+void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi);
+void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi);
+uint64_t slab_shrink_callback(void *ctx, int nid, int priority);
+const char *slab_check_lists(const struct slab_model *sm, const struct slab_cache *c, char *buf,
+			     size_t len);
+
+#endif
