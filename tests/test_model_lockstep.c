@@ -21,15 +21,6 @@ struct live {
 	unsigned order;
 };
 
-static uint64_t rng_state;
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
 /* The phase's mix: how much is movable, how big allocations are. */
 static unsigned phase_movable = 55, phase_big = 15, phase_unmovable = 66;
 
@@ -112,7 +103,7 @@ static void run(const char *name, struct model_config *c, long ops, uint64_t see
 	CHECK(m != NULL);
 	r = ref_create(c);
 	live = malloc(cap * sizeof(*live));
-	rng_state = seed;
+	test_rng_state = seed;
 	struct model_stats st;
 	model_stats(m, &st);
 	present = st.present_pages;

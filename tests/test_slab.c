@@ -94,6 +94,11 @@ static void test_slabs_fill_and_empty(void)
 	CHECK_EQ(slab_kmalloc_cache(sm, 8192, MODEL_GFP_KERNEL),
 		 slab_cache_lookup(sm, "kmalloc-8k"));
 	CHECK_EQ(slab_kmalloc_cache(sm, 8193, MODEL_GFP_KERNEL), -1);
+	CHECK(slab_shrinkable_by_default("dentry"));
+	CHECK(slab_shrinkable_by_default("ext4_inode_cache"));
+	CHECK(slab_shrinkable_by_default("btrfs_inode"));
+	CHECK(!slab_shrinkable_by_default("kmalloc-64"));
+	CHECK(!slab_shrinkable_by_default("inode_cachep_x"));
 	slab_model_destroy(sm);
 	model_destroy(m);
 	printf("slabs: fill, spill into a new slab, go back when empty; kmalloc classes\n");

@@ -131,14 +131,15 @@ struct model_params {
 	bool last_chance_defrag; /* the defrag kick over all tainted SPBs before Pass 3 */
 	/* Workers (deferred evacuation, per-SPB defrag). */
 	bool evacuation, defrag;
-	unsigned evac_requests;	      /* NR_SPB_EVAC_REQUESTS, 64 */
-	uint64_t evac_throttle_ns;    /* HZ/100: 10 ms per (zone, migratetype) */
-	unsigned evac_max_candidates; /* SPB_EVACUATE_MAX_CANDIDATES, 16 */
-	unsigned evac_max_pb_per_sb;  /* SPB_EVACUATE_MAX_PB_PER_SB, 8 */
-	uint64_t defrag_cooldown_ns;  /* SPB_DEFRAG_NOOP_COOLDOWN_SECS, 5 s */
-	uint64_t worker_latency_ns;   /* irq_work -> workqueue delay, default 100 us */
-	uint32_t migrate_fail_ppm;    /* chance a movable allocation is pinned, per million */
-	uint64_t seed;		      /* for migrate_fail_ppm */
+	unsigned evac_requests;		  /* NR_SPB_EVAC_REQUESTS, 64 */
+	uint64_t evac_throttle_ns;	  /* HZ/100: 10 ms per (zone, migratetype) */
+	unsigned evac_max_candidates;	  /* SPB_EVACUATE_MAX_CANDIDATES, 16 */
+	unsigned evac_max_pb_per_sb;	  /* SPB_EVACUATE_MAX_PB_PER_SB, 8 */
+	uint64_t defrag_cooldown_ns;	  /* SPB_DEFRAG_NOOP_COOLDOWN_SECS, 5 s */
+	uint64_t slab_shrink_target_objs; /* SPB_SLAB_SHRINK_TARGET_OBJS, pageblock_nr_pages * 4 */
+	uint64_t worker_latency_ns;	  /* irq_work -> workqueue delay, default 100 us */
+	uint32_t migrate_fail_ppm;	  /* chance a movable allocation is pinned, per million */
+	uint64_t seed;			  /* for migrate_fail_ppm */
 };
 
 struct model_config {

@@ -53,6 +53,7 @@ void model_params_default(struct model_params *p)
 	p->evac_max_candidates = 16;
 	p->evac_max_pb_per_sb = 8;
 	p->defrag_cooldown_ns = 5000000000ull;
+	p->slab_shrink_target_objs = PAGEBLOCK_NR_PAGES * 4;
 	p->worker_latency_ns = 100000ull;
 	p->seed = 1;
 }

@@ -335,7 +335,7 @@ static void spb_slab_shrink_work(struct model *m, int nid)
 
 	m->shrink_pending[nid] = false;
 	count_vm_event(m, MODEL_EV_SPB_SLAB_SHRINK_RAN);
-	for (int prio = 12; freed < PAGEBLOCK_NR_PAGES * 4 && prio >= 0; prio--) {
+	for (int prio = 12; freed < m->p.slab_shrink_target_objs && prio >= 0; prio--) {
 		uint64_t delta = m->shrink_fn ? m->shrink_fn(m->shrink_ctx, nid, prio) : 0;
 		if (!delta)
 			break;

@@ -373,6 +373,16 @@ int slab_cache_create(struct slab_model *sm, const struct slab_cache_config *cfg
 	return (int)sm->ncaches++;
 }
 
+bool slab_shrinkable_by_default(const char *name)
+{
+	size_t n = strlen(name);
+	if (!strcmp(name, "dentry"))
+		return true;
+	if (n >= 5 && !strcmp(name + n - 5, "inode"))
+		return true;
+	return n >= 11 && !strcmp(name + n - 11, "inode_cache");
+}
+
 int slab_cache_lookup(const struct slab_model *sm, const char *name)
 {
 	for (size_t i = 0; i < sm->ncaches; i++)

@@ -63,6 +63,9 @@ void slab_model_destroy(struct slab_model *sm);
 /* Returns the cache id, or a negative MODEL_E* code. */
 int slab_cache_create(struct slab_model *sm, const struct slab_cache_config *c);
 int slab_cache_lookup(const struct slab_model *sm, const char *name);
+/* The default shrinker list: the dentry cache and every inode cache (name ending in "inode" or
+ * "inode_cache"). Replay takes another list when told. */
+bool slab_shrinkable_by_default(const char *name);
 /* The kmalloc cache for a size and gfp (kmalloc_slab()); -1 above the largest class. */
 int slab_kmalloc_cache(struct slab_model *sm, uint64_t size, uint32_t gfp);
 
