@@ -24,6 +24,8 @@ struct cli_command {
 
 extern const struct cli_command cmd_info;
 extern const struct cli_command cmd_dump;
+extern const struct cli_command cmd_record;
+extern const struct cli_command cmd_recover;
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -16,14 +16,17 @@
 
 static void dump_usage(FILE *out)
 {
-	fprintf(out, "usage: fragtrace dump [--start T] [--end T] [--events LIST] FILE\n\n"
-		     "Print a trace's events, one a line, like 'trace-cmd report'.\n\n"
-		     "  -s, --start T      first timestamp to print, in seconds as printed\n"
-		     "  -e, --end T        last timestamp to print, in seconds\n"
-		     "  -E, --events LIST  comma-separated events: 'mm_page_alloc', 'kmem:kfree',\n"
-		     "                     a whole system ('kmem', 'vmscan'), 'lost' or a generic\n"
-		     "                     event's name\n"
-		     "  -h, --help         show this help\n");
+	fprintf(out,
+		"usage: fragtrace dump [--start T] [--end T] [--events LIST] FILE\n"
+		"       fragtrace dump --snapshot NAME FILE\n\n"
+		"Print a trace's events, one a line, like 'trace-cmd report'.\n\n"
+		"  -s, --start T      first timestamp to print, in seconds as printed\n"
+		"  -e, --end T        last timestamp to print, in seconds\n"
+		"  -E, --events LIST  comma-separated events: 'mm_page_alloc', 'kmem:kfree',\n"
+		"                     a whole system ('kmem', 'vmscan'), 'lost' or a generic\n"
+		"                     event's name\n"
+		"  -S, --snapshot NAME print a stored snapshot ('start/zoneinfo', ...) as it is\n"
+		"  -h, --help         show this help\n");
 }
 
 struct dump_filter {
@@ -176,19 +179,48 @@ static void print_event(struct trace_reader *r, const struct trace_event *ev)
 	putchar('\n');
 }
 
+/* --snapshot NAME: the metadata blob as it was stored. */
+static int dump_snapshot(struct trace_reader *r, const char *path, const char *name)
+{
+	for (size_t i = 0; i < trace_reader_meta_count(r); i++) {
+		if (strcmp(trace_reader_meta(r, i)->name, name))
+			continue;
+		void *data;
+		size_t len;
+		if (trace_reader_meta_load(r, i, &data, &len)) {
+			cli_error("%s", trace_reader_error(r));
+			return EXIT_RUNTIME;
+		}
+		int bad = fwrite(data, 1, len, stdout) != len || fflush(stdout);
+		free(data);
+		if (bad) {
+			cli_error("dump: writing output failed");
+			return EXIT_RUNTIME;
+		}
+		return EXIT_OK;
+	}
+	cli_error("%s: no snapshot named '%s' (see 'fragtrace info')", path, name);
+	return EXIT_RUNTIME;
+}
+
 static int dump_run(int argc, char **argv)
 {
 	static const struct option opts[] = { { "start", required_argument, NULL, 's' },
 					      { "end", required_argument, NULL, 'e' },
 					      { "events", required_argument, NULL, 'E' },
+					      { "snapshot", required_argument, NULL, 'S' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	uint64_t start = 0, end = UINT64_MAX;
 	struct dump_filter f = { 0 };
+	const char *snapshot = NULL;
 	int c, rc = EXIT_OK;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:e:E:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:e:E:S:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'S':
+			snapshot = optarg;
+			break;
 		case 's':
 		case 'e':
 			if (cli_parse_seconds(optarg, c == 's' ? &start : &end)) {
@@ -217,6 +249,11 @@ static int dump_run(int argc, char **argv)
 	struct trace_reader *r = cli_open_trace(path);
 	if (!r)
 		return EXIT_RUNTIME;
+	if (snapshot) {
+		rc = dump_snapshot(r, path, snapshot);
+		trace_reader_close(r);
+		return rc;
+	}
 	int n = start ? trace_reader_seek(r, start) : 0;
 	const struct trace_event *evs;
 	while (n >= 0 && (n = trace_reader_next_batch(r, &evs)) > 0) {

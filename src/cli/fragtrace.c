@@ -11,8 +11,10 @@
 #include <string.h>
 
 static const struct cli_command *const commands[] = {
+	&cmd_record,
 	&cmd_info,
 	&cmd_dump,
+	&cmd_recover,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

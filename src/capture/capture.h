@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * capture.h - `fragtrace record`: page-allocator and slab events from a live kernel into a
+ * .fgt trace, through a private ftrace instance (libtracefs) and the kernel's event formats
+ * (libtraceevent).
+ */
+#ifndef FRAGTRACE_CAPTURE_H
+#define FRAGTRACE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CAPTURE_MAX_EVENTS 64
+
+struct capture_options {
+	const char *output;			/* the .fgt path */
+	const char *events[CAPTURE_MAX_EVENTS]; /* "system:event"; NULL ends */
+	unsigned buffer_kb;			/* per CPU; 0: the default (32768) */
+	double duration_s;			/* 0: until a signal */
+	uint64_t max_size_bytes;		/* 0: no limit */
+	bool raw_addresses;			/* keep kernel virtual addresses */
+	bool quiet;				/* no status line */
+	bool no_snapshots;			/* skip /proc snapshots and the page map (tests) */
+	int compression_level;			/* 0: the writer's default */
+	const char *const *command;		/* run this and record while it runs; NULL: none */
+	const char *tool_version;		/* written into the header */
+};
+
+struct capture_result {
+	uint64_t events, bytes, lost_events, lost_markers;
+	uint64_t overrun, dropped; /* per-CPU counters' growth during the run */
+	double duration_s, cpu_s;
+	uint64_t events_by_type[16];
+	int command_status; /* the command's exit status, when there was one */
+	bool direct_map_known;
+	double pagemap_s; /* time to build the start page map */
+	uint64_t pagemap_pages;
+};
+
+/* The default event list (issue: what it records), NULL-terminated. */
+extern const char *const capture_default_events[];
+
+/*
+ * Record. Returns 0 on success, 1 on a runtime error (printed as one line naming what failed);
+ * the trace written so far is finalised on every path that can run code.
+ */
+int capture_record(const struct capture_options *opts, struct capture_result *res);
+
+#endif

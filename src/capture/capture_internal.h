@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * capture_internal.h - what the capture files share: event descriptors resolved against the
+ * running kernel's formats, the address translator and symbolizer, snapshots.
+ */
+#ifndef FRAGTRACE_CAPTURE_INTERNAL_H
+#define FRAGTRACE_CAPTURE_INTERNAL_H
+
+#include "capture.h"
+#include "trace.h"
+
+#include <event-parse.h>
+#include <tracefs.h>
+
+/* One field of a raw record: where it is and how wide. size 0: the kernel lacks it. */
+struct raw_field {
+	int offset, size;
+	bool is_signed, data_loc, pointer;
+};
+
+enum { MAX_FIELDS = 10 };
+
+struct capture_event {
+	char system[32], name[64];
+	uint16_t type;	  /* enum trace_record_type; TRACE_GENERIC for extras */
+	int id;		  /* the kernel's event id */
+	uint32_t name_id; /* interned "system:event" for generic records */
+	struct raw_field f[MAX_FIELDS];
+	struct raw_field generic_fields[32]; /* pointer fields to blank in generic records */
+	int n_generic_fields;
+	int payload_size; /* bytes of fields after the common header */
+	uint64_t count;
+};
+
+/* Kernel text symbols from /proc/kallsyms, and slab-object address translation. */
+struct symbolizer;
+struct symbolizer *symbolizer_open(void);
+void symbolizer_close(struct symbolizer *s);
+/* "symbol+0xoff" for a kernel text address; NULL when unknown. The string lives in s. */
+const char *symbolizer_lookup(struct symbolizer *s, uint64_t addr, char *buf, size_t len);
+
+struct addr_map {
+	bool raw;	 /* keep virtual addresses */
+	bool base_known; /* direct_map_base is right */
+	uint64_t direct_map_base;
+	uint64_t max_phys;
+	uint64_t hash_key; /* per-run secret for addresses outside the direct map */
+	uint64_t outside;  /* addresses that were not in the direct map */
+};
+uint64_t addr_translate(struct addr_map *am, uint64_t va);
+/*
+ * Find the direct map's base by watching the kernel allocate a slab page and then an object in
+ * it, checked against /proc/kpageflags. Runs a short private recording; 0 when found.
+ */
+int addr_calibrate(struct tracefs_instance *inst, struct tep_handle *tep, struct addr_map *am,
+		   char *why, size_t why_len);
+
+/* Events. */
+int capture_events_resolve(struct tep_handle *tep, const char *const *names,
+			   struct capture_event **events, int *n, char *err, size_t errlen);
+struct capture_converter;
+struct capture_converter *converter_create(struct capture_event *events, int n,
+					   struct trace_writer *w, struct symbolizer *sym,
+					   struct addr_map *am, bool raw_addresses);
+void converter_free(struct capture_converter *c);
+/* One raw record (data after the ring-buffer header) to an event; false to skip it. */
+bool converter_convert(struct capture_converter *c, const uint8_t *data, unsigned size,
+		       struct trace_event *ev, uint8_t *blob, unsigned blob_cap);
+
+/* Snapshots of the host's memory state, stored as metadata named "<when>/<what>". */
+int snapshot_take(struct trace_writer *w, const char *when, bool pagemap, double *pagemap_s,
+		  uint64_t *pagemap_pages, char *err, size_t errlen);
+int snapshot_cpu_stats(struct tracefs_instance *inst, int ncpus, uint64_t *overrun,
+		       uint64_t *dropped, char **text);
+
+#endif

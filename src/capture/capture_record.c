@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * capture_record.c - the recording: a private ftrace instance, per-CPU readers, events in
+ * global time order into a .fgt file, snapshots and loss accounting, and a clean exit on every
+ * path.
+ *
+ * The instance is "fragtrace-<pid>", created for the run and removed on every exit path: normal
+ * end, errors, SIGINT/SIGTERM/SIGHUP (first: stop, drain, finalise; second: finalise without
+ * draining), and fatal signals (the handler removes the instance directory, then re-raises).
+ * Instances left by a recorder killed with SIGKILL are removed by the next run (their pid is
+ * gone); nobody else's instance and nothing of the top-level instance is touched, and no
+ * function-tracer file is opened. The recorder's own events are excluded through the instance's
+ * set_event_notrace_pid when the kernel has it.
+ *
+ * Reading: one thread polls every CPU's ring buffer (trace_pipe_raw, non-blocking) in rounds.
+ * Events of a round are queued per CPU; an event is written once its timestamp is older than
+ * the start of the previous round, because anything that old has been read from every CPU (the
+ * trace clock is "mono", which orders events across CPUs). Memory is bounded by what one round
+ * reads. A sub-buffer's missed-events count becomes a lost marker at its place in the stream;
+ * each CPU's overrun and dropped counters are stored at the start and the end.
+ */
+#include "capture_internal.h"
+#include "crc32c.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <kbuffer.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_BUFFER_KB 32768
+#define BLOB_MAX	  4096
+
+static volatile sig_atomic_t stop_requests;
+static volatile sig_atomic_t child_exited;
+static char instance_dir[4096]; /* for the fatal-signal handler's rmdir */
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requests++;
+}
+
+static void on_child(int sig)
+{
+	(void)sig;
+	child_exited = 1;
+}
+
+/* A crash must not leave the instance behind: rmdir is async-signal-safe. */
+static void on_fatal_signal(int sig)
+{
+	if (instance_dir[0])
+		rmdir(instance_dir);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Instances of earlier recorders whose process is gone (a SIGKILL leaves one behind). */
+static void remove_stale_instances(const char *tracing_dir)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/instances", tracing_dir);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char *end;
+		if (strncmp(de->d_name, "fragtrace-", 10))
+			continue;
+		long pid = strtol(de->d_name + 10, &end, 10);
+		if (*end || pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		struct tracefs_instance *old = tracefs_instance_alloc(NULL, de->d_name);
+		if (old) {
+			tracefs_instance_destroy(old);
+			tracefs_instance_free(old);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/* ---- per-CPU queues and the merge ---- */
+
+struct cpu_queue {
+	struct trace_event *ev;
+	uint8_t **blobs; /* generic records' payload copies, parallel to ev */
+	size_t head, n, cap;
+};
+
+static int queue_push(struct cpu_queue *q, const struct trace_event *ev)
+{
+	if (q->head + q->n == q->cap) {
+		if (q->head) {
+			memmove(q->ev, q->ev + q->head, q->n * sizeof(*q->ev));
+			memmove(q->blobs, q->blobs + q->head, q->n * sizeof(*q->blobs));
+			q->head = 0;
+		} else {
+			size_t cap = q->cap ? q->cap * 2 : 65536;
+			struct trace_event *ne = realloc(q->ev, cap * sizeof(*ne));
+			if (!ne)
+				return -1;
+			q->ev = ne;
+			uint8_t **nb = realloc(q->blobs, cap * sizeof(*nb));
+			if (!nb)
+				return -1;
+			q->blobs = nb;
+			q->cap = cap;
+		}
+	}
+	size_t i = q->head + q->n++;
+	q->ev[i] = *ev;
+	q->blobs[i] = NULL;
+	if (ev->type == TRACE_GENERIC && ev->generic.size) {
+		q->blobs[i] = malloc(ev->generic.size);
+		if (!q->blobs[i])
+			return -1;
+		memcpy(q->blobs[i], ev->generic.data, ev->generic.size);
+		q->ev[i].generic.data = q->blobs[i];
+	}
+	return 0;
+}
+
+struct recorder {
+	const struct capture_options *opts;
+	struct capture_result *res;
+	struct tracefs_instance *inst;
+	struct tep_handle *tep;
+	struct trace_writer *w;
+	struct capture_event *events;
+	int nevents, ncpus;
+	struct capture_converter *conv;
+	struct symbolizer *sym;
+	struct addr_map am;
+	struct tracefs_cpu **tcpu;
+	void *subbuf;
+	int subbuf_size;
+	struct kbuffer *kb;
+	struct cpu_queue *queues;
+	uint64_t last_written_ts, clamped;
+	uint8_t blob[BLOB_MAX];
+	char err[512];
+};
+
+/* Write every queued event older than watermark, in time order. */
+static int emit_until(struct recorder *r, uint64_t watermark)
+{
+	for (;;) {
+		int best = -1;
+		uint64_t best_ts = UINT64_MAX;
+		for (int c = 0; c < r->ncpus; c++) {
+			struct cpu_queue *q = &r->queues[c];
+			if (q->n && q->ev[q->head].ts < best_ts) {
+				best_ts = q->ev[q->head].ts;
+				best = c;
+			}
+		}
+		if (best < 0 || best_ts >= watermark)
+			return 0;
+		struct cpu_queue *q = &r->queues[best];
+		struct trace_event *ev = &q->ev[q->head];
+		if (ev->ts < r->last_written_ts) { /* read late across a round boundary */
+			ev->ts = r->last_written_ts;
+			r->clamped++;
+		}
+		if (trace_writer_add(r->w, ev)) {
+			snprintf(r->err, sizeof(r->err), "%s", trace_writer_error(r->w));
+			return -1;
+		}
+		r->last_written_ts = ev->ts;
+		if (ev->type < 16)
+			r->res->events_by_type[ev->type]++;
+		if (ev->type == TRACE_LOST) {
+			r->res->lost_markers++;
+			if (ev->lost.count != TRACE_LOST_UNKNOWN)
+				r->res->lost_events += ev->lost.count;
+		}
+		free(q->blobs[q->head]);
+		q->head++;
+		q->n--;
+		if (!q->n)
+			q->head = 0;
+	}
+}
+
+/* One sub-buffer of one CPU into its queue. */
+static int decode_subbuffer(struct recorder *r, int cpu)
+{
+	unsigned long long ts;
+	struct cpu_queue *q = &r->queues[cpu];
+
+	if (kbuffer_load_subbuffer(r->kb, r->subbuf) < 0)
+		return 0;
+	int missed = kbuffer_missed_events(r->kb);
+	if (missed) {
+		struct trace_event lost = { .ts = kbuffer_subbuf_timestamp(r->kb, r->subbuf),
+					    .type = TRACE_LOST,
+					    .cpu = (uint16_t)cpu,
+					    .lost.count = missed > 0 ? (uint64_t)missed
+								     : TRACE_LOST_UNKNOWN };
+		if (queue_push(q, &lost))
+			return -1;
+	}
+	for (void *data = kbuffer_read_event(r->kb, &ts); data;
+	     data = kbuffer_next_event(r->kb, &ts)) {
+		struct trace_event ev = { .ts = ts, .cpu = (uint16_t)cpu };
+		int size = kbuffer_event_size(r->kb);
+		if (size <= 0 || !converter_convert(r->conv, data, (unsigned)size, &ev, r->blob,
+						    sizeof(r->blob)))
+			continue;
+		if (queue_push(q, &ev))
+			return -1;
+	}
+	return 0;
+}
+
+/* Read whatever every CPU has; with flush, also the sub-buffers the kernel is still filling. */
+static int read_round(struct recorder *r, bool flush, bool *got)
+{
+	*got = false;
+	for (int cpu = 0; cpu < r->ncpus; cpu++) {
+		if (!r->tcpu[cpu])
+			continue;
+		for (int k = 0; k < 4096; k++) {
+			/* read(), not splice: it returns the sub-buffer being filled too */
+			int n = tracefs_cpu_read(r->tcpu[cpu], r->subbuf, true);
+			if (n <= 0 && flush)
+				n = tracefs_cpu_flush(r->tcpu[cpu], r->subbuf);
+			if (n <= 0)
+				break;
+			*got = true;
+			if (decode_subbuffer(r, cpu)) {
+				snprintf(r->err, sizeof(r->err), "out of memory");
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static char *event_formats(const struct recorder *r, size_t *len)
+{
+	size_t cap = 0, n = 0;
+	char *all = NULL;
+	for (int i = 0; i < r->nevents; i++) {
+		char file[200];
+		snprintf(file, sizeof(file), "events/%s/%s/format", r->events[i].system,
+			 r->events[i].name);
+		int sz = 0;
+		char *s = tracefs_instance_file_read(NULL, file, &sz);
+		if (!s)
+			continue;
+		char head[64];
+		int hl = snprintf(head, sizeof(head), "system: %.40s\n", r->events[i].system);
+		if (n + (size_t)hl + (size_t)sz + 2 > cap) {
+			cap = (n + (size_t)hl + (size_t)sz + 2) * 2;
+			char *na = realloc(all, cap);
+			if (!na) {
+				free(s);
+				break;
+			}
+			all = na;
+		}
+		memcpy(all + n, head, (size_t)hl);
+		n += (size_t)hl;
+		memcpy(all + n, s, (size_t)sz);
+		n += (size_t)sz;
+		all[n++] = '\n';
+		free(s);
+	}
+	*len = n;
+	return all;
+}
+
+static unsigned pageblock_order(void)
+{
+	FILE *f = fopen("/proc/pagetypeinfo", "r");
+	char line[256];
+	unsigned order = 9;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Page block order: %u", &order) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return order;
+}
+
+static uint64_t max_phys_bytes(void)
+{
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	char line[256];
+	unsigned long long start = 0, v, max = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " start_pfn: %llu", &v) == 1)
+			start = v;
+		else if (sscanf(line, " spanned %llu", &v) == 1 && start + v > max)
+			max = start + v;
+	}
+	if (f)
+		fclose(f);
+	return max ? max << 12 : 1ull << 46;
+}
+
+static int open_writer(struct recorder *r)
+{
+	struct trace_header h = { .page_size = (uint32_t)sysconf(_SC_PAGESIZE),
+				  .pageblock_order = pageblock_order(),
+				  .cpu_count = (uint32_t)r->ncpus,
+				  .time_resolution_ns = 1000,
+				  .raw_addresses = r->opts->raw_addresses };
+	struct utsname u;
+	struct timespec rt, mt;
+	struct trace_writer_options wo = { .compression_level = r->opts->compression_level };
+
+	if (!uname(&u)) {
+		snprintf(h.kernel_release, sizeof(h.kernel_release), "%.127s", u.release);
+		snprintf(h.arch, sizeof(h.arch), "%.31s", u.machine);
+	}
+	snprintf(h.trace_clock, sizeof(h.trace_clock), "mono");
+	snprintf(h.tool_version, sizeof(h.tool_version), "fragtrace %.20s",
+		 r->opts->tool_version ? r->opts->tool_version : "");
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	h.clock_offset_ns = ((int64_t)rt.tv_sec - (int64_t)mt.tv_sec) * 1000000000ll +
+			    (rt.tv_nsec - mt.tv_nsec);
+	char *formats = event_formats(r, &h.event_formats_len);
+	h.event_formats = formats;
+	int rc = trace_writer_open(r->opts->output, &h, &wo, &r->w);
+	free(formats);
+	if (rc) {
+		snprintf(r->err, sizeof(r->err), "%s", trace_writer_error(r->w));
+		return -1;
+	}
+	return 0;
+}
+
+static int add_text_meta(struct recorder *r, const char *name, const char *text)
+{
+	if (trace_writer_add_meta(r->w, name, text ? text : "", text ? strlen(text) : 0)) {
+		snprintf(r->err, sizeof(r->err), "%s", trace_writer_error(r->w));
+		return -1;
+	}
+	return 0;
+}
+
+static void status_line(struct recorder *r, uint64_t start, bool final)
+{
+	double secs = (double)(mono_ns() - start) / 1e9;
+	uint64_t events = trace_writer_events(r->w);
+	fprintf(stderr, "\r  %6.1f s  %8.0f k events/s  %8.2f MB written  %llu lost%s", secs,
+		secs > 0 ? (double)events / secs / 1000 : 0, (double)trace_writer_bytes(r->w) / 1e6,
+		(unsigned long long)r->res->lost_events, final ? "\n" : "   ");
+}
+
+static pid_t start_command(const char *const *argv)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "fragtrace record: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+static int setup(struct recorder *r)
+{
+	const struct capture_options *o = r->opts;
+	const char *dir;
+	char name[64];
+
+	if (geteuid() != 0) {
+		snprintf(r->err, sizeof(r->err),
+			 "recording needs root (tracefs and /proc/kpageflags)");
+		return -1;
+	}
+	if (tracefs_tracing_dir_is_mounted(true, &dir) < 0) {
+		snprintf(r->err, sizeof(r->err), "cannot mount tracefs");
+		return -1;
+	}
+	remove_stale_instances(dir);
+	snprintf(name, sizeof(name), "fragtrace-%d", (int)getpid());
+	r->inst = tracefs_instance_create(name);
+	if (!r->inst) {
+		snprintf(r->err, sizeof(r->err), "cannot create the ftrace instance %s: %s", name,
+			 strerror(errno));
+		return -1;
+	}
+	char *d = tracefs_instance_get_dir(r->inst);
+	if (d) {
+		snprintf(instance_dir, sizeof(instance_dir), "%s", d);
+		free(d);
+	}
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		signal(fatal[i], on_fatal_signal);
+
+	const char *systems[] = { "kmem", "vmscan", NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+	size_t ns = 2;
+	for (int i = 0; o->events[i] && ns < 8; i++) {
+		const char *colon = strchr(o->events[i], ':');
+		if (!colon)
+			continue;
+		char *sys = strndup(o->events[i], (size_t)(colon - o->events[i]));
+		bool have = false;
+		for (size_t k = 0; k < ns; k++)
+			have |= !strcmp(systems[k], sys);
+		if (!have)
+			systems[ns++] = sys;
+		else
+			free(sys);
+	}
+	r->tep = tracefs_local_events_system(NULL, systems);
+	for (size_t k = 2; k < ns; k++)
+		free((char *)systems[k]);
+	if (!r->tep) {
+		snprintf(r->err, sizeof(r->err), "cannot read the kernel's event formats");
+		return -1;
+	}
+	tep_set_long_size(r->tep, 8);
+	tep_set_page_size(r->tep, (int)sysconf(_SC_PAGESIZE));
+	if (capture_events_resolve(r->tep, o->events, &r->events, &r->nevents, r->err,
+				   sizeof(r->err)))
+		return -1;
+	if (!r->nevents) {
+		snprintf(r->err, sizeof(r->err),
+			 "none of the requested events exists on this kernel");
+		return -1;
+	}
+
+	r->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	r->am.raw = o->raw_addresses;
+	r->am.max_phys = max_phys_bytes();
+	if (getrandom(&r->am.hash_key, sizeof(r->am.hash_key), 0) != sizeof(r->am.hash_key))
+		r->am.hash_key = mono_ns() * 0x9E3779B97F4A7C15ull;
+	if (tracefs_instance_set_buffer_size(
+		    r->inst, o->buffer_kb ? o->buffer_kb : DEFAULT_BUFFER_KB, -1) < 0) {
+		snprintf(r->err, sizeof(r->err), "cannot set the buffer size to %u KiB per CPU",
+			 o->buffer_kb ? o->buffer_kb : DEFAULT_BUFFER_KB);
+		return -1;
+	}
+	if (tracefs_instance_file_write(r->inst, "trace_clock", "mono") < 0)
+		tracefs_instance_file_write(r->inst, "trace_clock", "global");
+	char why[256] = "";
+	if (!o->raw_addresses && addr_calibrate(r->inst, r->tep, &r->am, why, sizeof(why)))
+		fprintf(stderr,
+			"fragtrace record: warning: cannot locate the direct map (%s); slab "
+			"object addresses are stored as keyed hashes\n",
+			why);
+	r->res->direct_map_known = r->am.base_known;
+	tracefs_instance_file_clear(r->inst, "trace");
+	if (tracefs_file_exists(r->inst, "set_event_notrace_pid")) {
+		char pid[32];
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		tracefs_instance_file_write(r->inst, "set_event_notrace_pid", pid);
+	}
+	for (int i = 0; i < r->nevents; i++)
+		if (tracefs_event_enable(r->inst, r->events[i].system, r->events[i].name) < 0) {
+			snprintf(r->err, sizeof(r->err), "cannot enable %s:%s", r->events[i].system,
+				 r->events[i].name);
+			return -1;
+		}
+	r->sym = symbolizer_open();
+	if (open_writer(r))
+		return -1;
+	r->conv = converter_create(r->events, r->nevents, r->w, r->sym, &r->am, o->raw_addresses);
+	r->tcpu = calloc((size_t)r->ncpus, sizeof(*r->tcpu));
+	r->queues = calloc((size_t)r->ncpus, sizeof(*r->queues));
+	r->kb = kbuffer_alloc(KBUFFER_LSIZE_8, KBUFFER_ENDIAN_LITTLE);
+	if (!r->conv || !r->tcpu || !r->queues || !r->kb) {
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		return -1;
+	}
+	for (int cpu = 0; cpu < r->ncpus; cpu++) {
+		r->tcpu[cpu] = tracefs_cpu_open(r->inst, cpu, true);
+		if (r->tcpu[cpu] && tracefs_cpu_read_size(r->tcpu[cpu]) > r->subbuf_size)
+			r->subbuf_size = tracefs_cpu_read_size(r->tcpu[cpu]);
+	}
+	r->subbuf = malloc((size_t)(r->subbuf_size > 0 ? r->subbuf_size : 4096));
+	if (!r->subbuf) {
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int write_options_meta(struct recorder *r)
+{
+	char text[4096];
+	int n = snprintf(text, sizeof(text), "events:");
+	for (int i = 0; i < r->nevents && n < (int)sizeof(text) - 100; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, " %s:%s", r->events[i].system,
+			      r->events[i].name);
+	snprintf(text + n, sizeof(text) - (size_t)n,
+		 "\nbuffer_kb_per_cpu: %u\nclock: mono\naddresses: %s\n",
+		 r->opts->buffer_kb ? r->opts->buffer_kb : DEFAULT_BUFFER_KB,
+		 r->opts->raw_addresses ? "raw"
+		 : r->am.base_known	? "physical"
+					: "hashed");
+	return add_text_meta(r, "capture/options", text);
+}
+
+static int record_loop(struct recorder *r, pid_t child)
+{
+	const struct capture_options *o = r->opts;
+	uint64_t start = mono_ns(), prev_round = 0, last_status = start;
+	bool tty = !o->quiet && isatty(2), got;
+
+	for (;;) {
+		uint64_t round = mono_ns();
+		if (read_round(r, false, &got) || emit_until(r, prev_round))
+			return -1;
+		prev_round = round;
+		if (stop_requests || (child > 0 && child_exited))
+			break;
+		if (o->duration_s > 0 && (double)(round - start) / 1e9 >= o->duration_s)
+			break;
+		if (o->max_size_bytes && trace_writer_bytes(r->w) >= o->max_size_bytes)
+			break;
+		if (tty && round - last_status >= 1000000000ull) {
+			status_line(r, start, false);
+			last_status = round;
+		}
+		if (!got)
+			usleep(10000);
+	}
+	tracefs_trace_off(r->inst);
+	/* Drain and finalise; a second Ctrl-C skips the drain. */
+	if (stop_requests < 2)
+		for (int k = 0; k < 64 && stop_requests < 2; k++) {
+			if (read_round(r, true, &got))
+				return -1;
+			if (!got)
+				break;
+		}
+	if (emit_until(r, UINT64_MAX))
+		return -1;
+	if (tty)
+		status_line(r, start, true);
+	r->res->duration_s = (double)(mono_ns() - start) / 1e9;
+	return 0;
+}
+
+static void teardown(struct recorder *r)
+{
+	for (int cpu = 0; r->tcpu && cpu < r->ncpus; cpu++)
+		if (r->tcpu[cpu])
+			tracefs_cpu_close(r->tcpu[cpu]);
+	free(r->tcpu);
+	if (r->inst) {
+		tracefs_trace_off(r->inst);
+		tracefs_instance_destroy(r->inst);
+		tracefs_instance_free(r->inst);
+		instance_dir[0] = 0;
+	}
+	for (int cpu = 0; r->queues && cpu < r->ncpus; cpu++) {
+		struct cpu_queue *q = &r->queues[cpu];
+		for (size_t i = q->head; i < q->head + q->n; i++)
+			free(q->blobs[i]);
+		free(q->ev);
+		free(q->blobs);
+	}
+	free(r->queues);
+	free(r->subbuf);
+	if (r->kb)
+		kbuffer_free(r->kb);
+	converter_free(r->conv);
+	symbolizer_close(r->sym);
+	free(r->events);
+	if (r->tep)
+		tep_free(r->tep);
+}
+
+int capture_record(const struct capture_options *opts, struct capture_result *res)
+{
+	struct recorder *r = calloc(1, sizeof(*r));
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	pid_t child = -1;
+	int rc = 1;
+	double cpu0 = cpu_seconds();
+
+	if (!r) {
+		fprintf(stderr, "fragtrace record: out of memory\n");
+		return 1;
+	}
+	memset(res, 0, sizeof(*res));
+	r->opts = opts;
+	r->res = res;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (setup(r))
+		goto out;
+	if (write_options_meta(r))
+		goto out;
+	if (!opts->no_snapshots && snapshot_take(r->w, "start", true, &res->pagemap_s,
+						 &res->pagemap_pages, r->err, sizeof(r->err)))
+		goto out;
+	char *stats = NULL;
+	uint64_t overrun0, dropped0, overrun1, dropped1;
+	snapshot_cpu_stats(r->inst, r->ncpus, &overrun0, &dropped0, &stats);
+	int mrc = add_text_meta(r, "start/cpu_stats", stats);
+	free(stats);
+	if (mrc || tracefs_trace_on(r->inst) < 0) {
+		if (!mrc)
+			snprintf(r->err, sizeof(r->err), "cannot turn tracing on");
+		goto out;
+	}
+	if (opts->command) {
+		signal(SIGCHLD, on_child);
+		child = start_command(opts->command);
+		if (child < 0) {
+			snprintf(r->err, sizeof(r->err), "cannot start %s: %s", opts->command[0],
+				 strerror(errno));
+			goto out;
+		}
+	}
+	if (record_loop(r, child))
+		goto out;
+	snapshot_cpu_stats(r->inst, r->ncpus, &overrun1, &dropped1, &stats);
+	mrc = add_text_meta(r, "end/cpu_stats", stats);
+	free(stats);
+	if (mrc)
+		goto out;
+	res->overrun = overrun1 - overrun0;
+	res->dropped = dropped1 - dropped0;
+	if (!opts->no_snapshots && stop_requests < 2 &&
+	    snapshot_take(r->w, "end", true, NULL, NULL, r->err, sizeof(r->err)))
+		goto out;
+	if (trace_writer_close(r->w)) {
+		snprintf(r->err, sizeof(r->err), "%s", trace_writer_error(r->w));
+		goto out;
+	}
+	res->events = trace_writer_events(r->w);
+	res->bytes = trace_writer_bytes(r->w);
+	rc = 0;
+out:
+	if (rc && r->w)
+		trace_writer_close(r->w); /* keep what was written readable */
+	if (child > 0) {
+		int status = 0;
+		if (rc || !child_exited)
+			kill(child, SIGTERM);
+		if (waitpid(child, &status, 0) == child)
+			res->command_status =
+				WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+	if (rc)
+		fprintf(stderr, "fragtrace record: %s\n", r->err[0] ? r->err : "failed");
+	if (r->clamped && !opts->quiet)
+		fprintf(stderr,
+			"fragtrace record: note: %llu events were read after later ones "
+			"and stamped with the time of the event before them\n",
+			(unsigned long long)r->clamped);
+	trace_writer_free(r->w);
+	teardown(r);
+	res->cpu_s = cpu_seconds() - cpu0;
+	free(r);
+	return rc;
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * capture_snapshot.c - the host's memory state at the start and the end of a recording,
+ * stored as metadata blobs named "<when>/<what>": zoneinfo, pagetypeinfo, buddyinfo, slabinfo,
+ * meminfo, vmstat, the slab caches' attributes, THP settings, uname, and a page map.
+ *
+ * The page map has one 4-bit class per pfn (two per byte, low nibble first) behind a text
+ * line "fragtrace-pagemap 1 <pfns>\n", built from /proc/kpageflags. A free block shows
+ * KPF_BUDDY on its first page only, so the pages after a buddy head that carry no flag at all,
+ * up to the largest aligned block that fits (at most 1024 pages), count as free too; this can
+ * mistake an unflagged allocated page right after a free block for free (documented).
+ */
+#include "capture_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+enum page_class {
+	PC_NONE,     /* no page, hole */
+	PC_FREE,     /* free in the buddy allocator */
+	PC_SLAB,     /* slab */
+	PC_ANON,     /* on an LRU, anonymous */
+	PC_FILE,     /* on an LRU, page cache */
+	PC_PGTABLE,  /* page table */
+	PC_RESERVED, /* reserved */
+	PC_TAIL,     /* a compound page's tail: its head says what it is */
+	PC_OTHER,    /* allocated, kind unknown */
+	PC_OFFLINE,  /* offline, hwpoison */
+	PC_UNEVICTABLE,
+};
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int buf_put(struct buf *b, const void *data, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 65536;
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		char *np = realloc(b->p, cap);
+		if (!np)
+			return -1;
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+	b->p[b->len] = 0;
+	return 0;
+}
+
+static int read_file(const char *path, struct buf *b)
+{
+	int fd = open(path, O_RDONLY);
+	char tmp[65536];
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+		if (buf_put(b, tmp, (size_t)n)) {
+			close(fd);
+			return -1;
+		}
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+static int add_file(struct trace_writer *w, const char *when, const char *what, const char *path)
+{
+	struct buf b = { 0 };
+	char name[96];
+	int rc = 0;
+
+	if (read_file(path, &b) == 0) {
+		snprintf(name, sizeof(name), "%s/%s", when, what);
+		rc = trace_writer_add_meta(w, name, b.p ? b.p : "", b.len);
+	}
+	free(b.p);
+	return rc;
+}
+
+/* /sys/kernel/slab/<cache>/{object_size,objs_per_slab,order,reclaim_account}, one line each. */
+static int add_slab_attrs(struct trace_writer *w, const char *when)
+{
+	DIR *d = opendir("/sys/kernel/slab");
+	struct dirent *de;
+	struct buf b = { 0 };
+	char name[96];
+	int rc = 0;
+	static const char *const attrs[] = { "object_size", "objs_per_slab", "order",
+					     "reclaim_account", "slab_size" };
+
+	if (!d)
+		return 0;
+	buf_put(&b, "# cache object_size objs_per_slab order reclaim_account slab_size\n", 66);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char line[512];
+		int len = snprintf(line, sizeof(line), "%s", de->d_name);
+		for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+			char path[384];
+			struct buf v = { 0 };
+			snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", de->d_name,
+				 attrs[i]);
+			long val = -1;
+			if (read_file(path, &v) == 0 && v.p)
+				val = strtol(v.p, NULL, 10);
+			free(v.p);
+			len += snprintf(line + len, sizeof(line) - (size_t)len, " %ld", val);
+		}
+		line[len++] = '\n';
+		buf_put(&b, line, (size_t)len);
+	}
+	closedir(d);
+	snprintf(name, sizeof(name), "%s/slab_attributes", when);
+	rc = trace_writer_add_meta(w, name, b.p ? b.p : "", b.len);
+	free(b.p);
+	return rc;
+}
+
+static enum page_class classify(uint64_t f)
+{
+#define KPF(n) (1ull << (n))
+	if (f & KPF(20)) /* NOPAGE */
+		return PC_NONE;
+	if (f & (KPF(23) | KPF(19))) /* OFFLINE, HWPOISON */
+		return PC_OFFLINE;
+	if (f & KPF(10)) /* BUDDY */
+		return PC_FREE;
+	if (f & KPF(16)) /* COMPOUND_TAIL */
+		return PC_TAIL;
+	if (f & KPF(7)) /* SLAB */
+		return PC_SLAB;
+	if (f & KPF(26)) /* PGTABLE */
+		return PC_PGTABLE;
+	if (f & KPF(18)) /* UNEVICTABLE */
+		return PC_UNEVICTABLE;
+	if (f & KPF(5)) /* LRU */
+		return (f & KPF(12)) ? PC_ANON : PC_FILE;
+	if (f & KPF(12)) /* ANON, not on an LRU yet */
+		return PC_ANON;
+	if (f & KPF(32)) /* RESERVED (kpageflags' extended bits) */
+		return PC_RESERVED;
+	return PC_OTHER;
+#undef KPF
+}
+
+/* The largest pfn any zone spans, from /proc/zoneinfo. */
+static uint64_t max_pfn_from_zoneinfo(void)
+{
+	struct buf b = { 0 };
+	uint64_t max = 0, start = 0;
+
+	if (read_file("/proc/zoneinfo", &b) || !b.p)
+		return 0;
+	for (char *l = strtok(b.p, "\n"); l; l = strtok(NULL, "\n")) {
+		unsigned long long v;
+		if (sscanf(l, " start_pfn: %llu", &v) == 1)
+			start = v;
+		else if (sscanf(l, " spanned %llu", &v) == 1 && start + v > max)
+			max = start + v;
+	}
+	free(b.p);
+	return max;
+}
+
+static int add_pagemap(struct trace_writer *w, const char *when, double *secs, uint64_t *pages)
+{
+	struct timespec t0, t1;
+	uint64_t max_pfn = max_pfn_from_zoneinfo();
+	int fd = open("/proc/kpageflags", O_RDONLY);
+	int rc = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (fd < 0 || !max_pfn) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	char head[64];
+	int hlen = snprintf(head, sizeof(head), "fragtrace-pagemap 1 %llu\n",
+			    (unsigned long long)max_pfn);
+	size_t bytes = (size_t)hlen + (size_t)(max_pfn + 1) / 2;
+	uint8_t *map = calloc(1, bytes);
+	enum { CHUNK = 65536 };
+	uint64_t *flags = malloc(CHUNK * sizeof(uint64_t));
+	if (!map || !flags) {
+		rc = TRACE_ENOMEM;
+		goto out;
+	}
+	memcpy(map, head, (size_t)hlen);
+	uint8_t *cls = map + hlen;
+	uint64_t free_until = 0;
+	for (uint64_t pfn = 0; pfn < max_pfn; pfn += CHUNK) {
+		size_t n = max_pfn - pfn < CHUNK ? (size_t)(max_pfn - pfn) : CHUNK;
+		ssize_t got = pread(fd, flags, n * 8, (off_t)(pfn * 8));
+		if (got <= 0)
+			break;
+		n = (size_t)got / 8;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t p = pfn + i;
+			enum page_class c = classify(flags[i]);
+			if (c == PC_FREE) {
+				/* the largest aligned block at p whose other pages carry no flags */
+				unsigned o = 0;
+				while (o < 10 && !(p & (1ull << o)) && p + (2ull << o) <= max_pfn)
+					o++;
+				free_until = p + (1ull << o);
+			} else if (p < free_until && flags[i] == 0) {
+				c = PC_FREE;
+			} else {
+				free_until = 0;
+			}
+			cls[p / 2] |= (uint8_t)(c << ((p & 1) * 4));
+		}
+	}
+	char name[64];
+	snprintf(name, sizeof(name), "%s/pagemap", when);
+	rc = trace_writer_add_meta(w, name, map, bytes);
+	if (pages)
+		*pages = max_pfn;
+out:
+	free(map);
+	free(flags);
+	close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (secs)
+		*secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return rc;
+}
+
+int snapshot_take(struct trace_writer *w, const char *when, bool pagemap, double *pagemap_s,
+		  uint64_t *pagemap_pages, char *err, size_t errlen)
+{
+	static const char *const files[][2] = {
+		{ "zoneinfo", "/proc/zoneinfo" },
+		{ "pagetypeinfo", "/proc/pagetypeinfo" },
+		{ "buddyinfo", "/proc/buddyinfo" },
+		{ "slabinfo", "/proc/slabinfo" },
+		{ "meminfo", "/proc/meminfo" },
+		{ "vmstat", "/proc/vmstat" },
+		{ "thp_enabled", "/sys/kernel/mm/transparent_hugepage/enabled" },
+		{ "thp_defrag", "/sys/kernel/mm/transparent_hugepage/defrag" },
+		{ "thp_khugepaged_defrag",
+		  "/sys/kernel/mm/transparent_hugepage/khugepaged/defrag" },
+		{ "defrag_mode", "/proc/sys/vm/defrag_mode" },
+		{ "min_free_kbytes", "/proc/sys/vm/min_free_kbytes" },
+		{ "watermark_boost_factor", "/proc/sys/vm/watermark_boost_factor" },
+		{ "watermark_scale_factor", "/proc/sys/vm/watermark_scale_factor" },
+		{ "vfs_cache_pressure", "/proc/sys/vm/vfs_cache_pressure" },
+	};
+	struct utsname u;
+	char name[64], text[1024];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (add_file(w, when, files[i][0], files[i][1]))
+			goto fail;
+	if (add_slab_attrs(w, when))
+		goto fail;
+	if (!uname(&u)) {
+		int n = snprintf(text, sizeof(text), "%s %s %s %s %s\n", u.sysname, u.nodename,
+				 u.release, u.version, u.machine);
+		snprintf(name, sizeof(name), "%s/uname", when);
+		if (trace_writer_add_meta(w, name, text, (size_t)n))
+			goto fail;
+	}
+	if (pagemap && add_pagemap(w, when, pagemap_s, pagemap_pages))
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s", trace_writer_error(w));
+	return -1;
+}
+
+/* per_cpu/cpuN/stats of the instance: totals of overrun and dropped events, and the text. */
+int snapshot_cpu_stats(struct tracefs_instance *inst, int ncpus, uint64_t *overrun,
+		       uint64_t *dropped, char **text)
+{
+	struct buf all = { 0 };
+	*overrun = *dropped = 0;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		char file[64];
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", cpu);
+		char *s = tracefs_instance_file_read(inst, file, NULL);
+		if (!s)
+			continue;
+		char head[32];
+		int n = snprintf(head, sizeof(head), "cpu%d:\n", cpu);
+		buf_put(&all, head, (size_t)n);
+		buf_put(&all, s, strlen(s));
+		for (char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			unsigned long long v;
+			if (sscanf(l, "overrun: %llu", &v) == 1)
+				*overrun += v;
+			else if (sscanf(l, "dropped events: %llu", &v) == 1)
+				*dropped += v;
+		}
+		free(s);
+	}
+	*text = all.p;
+	return 0;
+}

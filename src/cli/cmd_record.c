@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_record.c - `fragtrace record`: options, then src/capture does the work, then a perf-style
+ * summary. With a command after "--", record while it runs and exit with its exit code.
+ */
+#include "capture.h"
+#include "cli.h"
+#include "version.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void record_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: fragtrace record [-o FILE] [-e EVENTS] [-b KB_PER_CPU] [--duration "
+		"SECONDS]\n"
+		"                        [--max-size MB] [--raw-addresses] [-q] [-- COMMAND "
+		"ARGS...]\n\n"
+		"Record page-allocator and slab events from the running kernel into a trace.\n\n"
+		"  -o, --output FILE      where to write (default: fragtrace.fgt)\n"
+		"  -e, --event LIST       comma-separated SYSTEM:EVENT to add to the defaults, or\n"
+		"                         -SYSTEM:EVENT to remove one; repeatable\n"
+		"  -b, --buffer KB        ring buffer per CPU in KiB (default 32768)\n"
+		"  -d, --duration SECONDS stop after this long (default: until Ctrl-C or the "
+		"command ends)\n"
+		"  -m, --max-size MB      stop when the file reaches this size\n"
+		"      --raw-addresses    keep kernel virtual addresses (slab objects, call "
+		"sites)\n"
+		"      --no-snapshots     skip the /proc snapshots and the page map\n"
+		"  -q, --quiet            no status line\n\n"
+		"Default events:");
+	for (int i = 0; capture_default_events[i]; i++)
+		fprintf(out, "%s%s", i % 4 ? " " : "\n  ", capture_default_events[i]);
+	fprintf(out, "\n\nNeeds root. Ctrl-C stops, drains and finalises; a second Ctrl-C finishes "
+		     "without draining.\n");
+}
+
+static int add_events(struct capture_options *o, int *n, const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+	if (!copy)
+		return -1;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		bool remove = tok[0] == '-';
+		const char *name = remove ? tok + 1 : tok;
+		if (!strchr(name, ':')) {
+			cli_error("record: event '%s': expected SYSTEM:EVENT", name);
+			free(copy);
+			return -1;
+		}
+		int found = -1;
+		for (int i = 0; i < *n; i++)
+			if (!strcmp(o->events[i], name))
+				found = i;
+		if (remove && found >= 0) {
+			free((char *)o->events[found]);
+			o->events[found] = o->events[--*n];
+			o->events[*n] = NULL;
+		} else if (!remove && found < 0) {
+			if (*n >= CAPTURE_MAX_EVENTS - 1) {
+				cli_error("record: too many events");
+				free(copy);
+				return -1;
+			}
+			o->events[(*n)++] = strdup(name);
+		}
+	}
+	free(copy);
+	return 0;
+}
+
+static void summary(const char *path, const struct capture_result *r)
+{
+	char ev[32], by[32], lost[32];
+	printf("[ fragtrace record: wrote %s to %s: %s events, %.2f bytes/event ]\n",
+	       cli_bytes(by, sizeof(by), r->bytes), path, cli_thousands(ev, sizeof(ev), r->events),
+	       r->events ? (double)r->bytes / (double)r->events : 0.0);
+	printf("[ fragtrace record: %.1f s, %.0f events/s, recorder CPU %.2f s, %s events lost "
+	       "in %llu markers, ring-buffer overruns %llu ]\n",
+	       r->duration_s, r->duration_s > 0 ? (double)r->events / r->duration_s : 0.0, r->cpu_s,
+	       cli_thousands(lost, sizeof(lost), r->lost_events),
+	       (unsigned long long)r->lost_markers, (unsigned long long)r->overrun);
+	if (r->lost_events || r->lost_markers || r->overrun || r->dropped)
+		cli_warning(
+			"record: the kernel dropped events; use a bigger buffer (-b, now per CPU) "
+			"or fewer events (-e -SYSTEM:EVENT)");
+}
+
+static int record_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "event", required_argument, NULL, 'e' },
+		{ "buffer", required_argument, NULL, 'b' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "max-size", required_argument, NULL, 'm' },
+		{ "raw-addresses", no_argument, NULL, 'R' },
+		{ "no-snapshots", no_argument, NULL, 'N' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct capture_options o = { .output = "fragtrace.fgt", .tool_version = FRAGTRACE_VERSION };
+	struct capture_result res;
+	int n = 0, c, rc = EXIT_USAGE;
+	char *end;
+
+	for (; capture_default_events[n]; n++)
+		o.events[n] = strdup(capture_default_events[n]);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+o:e:b:d:m:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'e':
+			if (add_events(&o, &n, optarg))
+				goto out;
+			break;
+		case 'b': {
+			unsigned long kb = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || kb < 4 || kb > (1ul << 22)) {
+				cli_error("record: -b wants KiB per CPU between 4 and 4194304");
+				goto out;
+			}
+			o.buffer_kb = (unsigned)kb;
+			break;
+		}
+		case 'd': {
+			uint64_t ns;
+			if (cli_parse_seconds(optarg, &ns)) {
+				cli_error("record: --duration wants seconds, got '%s'", optarg);
+				goto out;
+			}
+			o.duration_s = (double)ns / 1e9;
+			break;
+		}
+		case 'm': {
+			double mb = strtod(optarg, &end);
+			if (end == optarg || *end || !(mb > 0)) {
+				cli_error("record: --max-size wants megabytes, got '%s'", optarg);
+				goto out;
+			}
+			o.max_size_bytes = (uint64_t)(mb * 1e6);
+			break;
+		}
+		case 'R':
+			o.raw_addresses = true;
+			break;
+		case 'N':
+			o.no_snapshots = true;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'h':
+			record_usage(stdout);
+			rc = EXIT_OK;
+			goto out;
+		default:
+			record_usage(stderr);
+			goto out;
+		}
+	}
+	if (optind < argc && !strcmp(argv[optind - 1], "--"))
+		o.command = (const char *const *)(argv + optind);
+	else if (optind < argc) {
+		cli_error("record: unexpected argument '%s' (a command goes after '--')",
+			  argv[optind]);
+		goto out;
+	}
+	if (!n) {
+		cli_error("record: no events left to record");
+		goto out;
+	}
+	rc = capture_record(&o, &res) ? EXIT_RUNTIME : EXIT_OK;
+	if (rc == EXIT_OK && !o.quiet)
+		summary(o.output, &res);
+	if (rc == EXIT_OK && o.command)
+		rc = res.command_status;
+out:
+	for (int i = 0; i < n; i++)
+		free((char *)o.events[i]);
+	return rc;
+}
+
+const struct cli_command cmd_record = { "record", "record kmem events from the running kernel",
+					record_run, record_usage };
