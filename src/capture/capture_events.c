@@ -163,6 +163,7 @@ struct capture_converter {
 	int max_id;
 	struct trace_writer *w;
 	struct symbolizer *sym;
+	struct tep_handle *tep;
 	struct addr_map *am;
 	bool raw;
 	/* interned call sites and cache names */
@@ -205,6 +206,11 @@ struct capture_converter *converter_create(struct capture_event *events, int n,
 		}
 	}
 	return c;
+}
+
+void converter_set_tep(struct capture_converter *c, struct tep_handle *tep)
+{
+	c->tep = tep;
 }
 
 void converter_free(struct capture_converter *c)
@@ -273,6 +279,14 @@ static uint32_t intern_symbol(struct capture_converter *c, uint64_t addr)
 		id = trace_writer_intern(c->w, buf);
 	} else if (symbolizer_lookup(c->sym, addr, buf, sizeof(buf))) {
 		id = trace_writer_intern(c->w, buf);
+	} else if (c->tep) {
+		const char *name;
+		unsigned long long start;
+		unsigned long size;
+		if (!tep_find_function_info(c->tep, addr, &name, &start, &size) && name) {
+			snprintf(buf, sizeof(buf), "%s+%#llx", name, addr - start);
+			id = trace_writer_intern(c->w, buf);
+		}
 	}
 	if (!c->cache[s].key)
 		c->cache[s].key = addr, c->cache[s].id = id;

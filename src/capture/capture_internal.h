@@ -63,6 +63,8 @@ struct capture_converter *converter_create(struct capture_event *events, int n,
 					   struct trace_writer *w, struct symbolizer *sym,
 					   struct addr_map *am, bool raw_addresses);
 void converter_free(struct capture_converter *c);
+/* Symbolize with the kallsyms a trace file carries (imports) when /proc/kallsyms has nothing. */
+void converter_set_tep(struct capture_converter *c, struct tep_handle *tep);
 /* One raw record (data after the ring-buffer header) to an event; false to skip it. */
 bool converter_convert(struct capture_converter *c, const uint8_t *data, unsigned size,
 		       struct trace_event *ev, uint8_t *blob, unsigned blob_cap);

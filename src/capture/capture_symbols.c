@@ -128,7 +128,8 @@ uint64_t addr_translate(struct addr_map *am, uint64_t va)
 	if (am->base_known && va >= am->direct_map_base && va - am->direct_map_base < am->max_phys)
 		return va - am->direct_map_base;
 	am->outside++;
-	return mix64(va ^ am->hash_key) | (1ull << 63); /* physical addresses never set bit 63 */
+	/* bit 62 set, bit 63 clear: never a physical address, never a kernel address's look */
+	return (mix64(va ^ am->hash_key) & ((1ull << 62) - 1)) | (1ull << 62);
 }
 
 /* ---- calibration ---- */

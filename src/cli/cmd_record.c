@@ -82,6 +82,14 @@ static void summary(const char *path, const struct capture_result *r)
 	       r->duration_s, r->duration_s > 0 ? (double)r->events / r->duration_s : 0.0, r->cpu_s,
 	       cli_thousands(lost, sizeof(lost), r->lost_events),
 	       (unsigned long long)r->lost_markers, (unsigned long long)r->overrun);
+	if (r->pagemap_pages)
+		printf("[ fragtrace record: page map of %.1f GiB (%llu pfns) built in %.2f s, "
+		       "direct "
+		       "map %s ]\n",
+		       (double)r->pagemap_pages / 262144.0, (unsigned long long)r->pagemap_pages,
+		       r->pagemap_s,
+		       r->direct_map_known ? "located: physical addresses"
+					   : "not located: hashed addresses");
 	if (r->lost_events || r->lost_markers || r->overrun || r->dropped)
 		cli_warning(
 			"record: the kernel dropped events; use a bigger buffer (-b, now per CPU) "
