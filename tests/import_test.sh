@@ -29,6 +29,21 @@ done
 if "$F" dump "$W/imp.fgt" | grep -qE '0xffff[0-9a-f]{10,}'; then
 	fail "kernel virtual addresses survived the import"
 fi
+# The same recording as text, through `trace-cmd report`
+"$F" import --text -o "$W/text.fgt" "$W/report.txt" > /dev/null || fail "import --text"
+"$F" info --json "$W/text.fgt" > "$W/text.json" || fail "info on the text import"
+for ev in mm_page_alloc mm_page_free kmem_cache_alloc kmem_cache_free kmalloc kfree; do
+	want=$(grep -o "\"[a-z]*:$ev\":[0-9]*" "$W/info.json" | head -1 | cut -d: -f3)
+	got=$(grep -o "\"[a-z]*:$ev\":[0-9]*" "$W/text.json" | head -1 | cut -d: -f3)
+	[ "${got:-0}" = "${want:-0}" ] && echo "ok: text $ev $want" || fail "text $ev: ${got:-0}, binary ${want:-0}"
+done
+"$F" dump "$W/imp.fgt" --events mm_page_alloc | awk '{ print $6 }' | head -200 > "$W/gfp.bin"
+"$F" dump "$W/text.fgt" --events mm_page_alloc | awk '{ print $6 }' | head -200 > "$W/gfp.text"
+cmp -s "$W/gfp.bin" "$W/gfp.text" && echo "ok: text gfp flags turn back into the same bits" ||
+	fail "text gfp flags differ: $(diff "$W/gfp.bin" "$W/gfp.text" | head -3)"
+if "$F" dump "$W/text.fgt" | grep -qE '0xffff[0-9a-f]{10,}'; then
+	fail "kernel virtual addresses survived the text import"
+fi
 [ $fails = 0 ] && echo "import_test: all checks pass" && exit 0
 echo "import_test: $fails failures"
 exit 1

@@ -17,4 +17,8 @@ struct import_result {
 int capture_import_tracecmd(const char *in, const char *out, bool raw_addresses,
 			    struct import_result *res, char *err, size_t errlen);
 
+/* Text from trace_pipe or `trace-cmd report` ("-" for stdin). 0, or -1 with err set. */
+int capture_import_text(const char *in, const char *out, bool raw_addresses,
+			struct import_result *res, char *err, size_t errlen);
+
 #endif

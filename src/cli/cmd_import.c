@@ -10,29 +10,30 @@
 
 static void import_usage(FILE *out)
 {
-	fprintf(out, "usage: fragtrace import [--raw-addresses] -o FILE TRACE.dat\n\n"
-		     "Convert a trace-cmd recording (trace.dat) into a fragtrace trace. Events\n"
-		     "fragtrace does not model are kept as generic records. Slab object addresses\n"
-		     "become keyed hashes (a trace.dat has no page map to place them) unless\n"
-		     "--raw-addresses.\n");
+	fprintf(out,
+		"usage: fragtrace import [--raw-addresses] -o FILE TRACE.dat\n"
+		"       fragtrace import --text [--raw-addresses] -o FILE TEXT|-\n\n"
+		"Convert a trace-cmd recording (trace.dat), or events as text (trace_pipe,\n"
+		"'trace-cmd report'), into a fragtrace trace. Events fragtrace does not model\n"
+		"are kept as generic records. Slab object addresses become keyed hashes (the\n"
+		"input has no page map to place them) unless --raw-addresses.\n");
 }
 
 static int import_run(int argc, char **argv)
 {
 	const char *out = NULL, *in = NULL;
-	bool raw = false;
+	bool raw = false, text = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			out = argv[++i];
 		else if (!strcmp(argv[i], "--raw-addresses"))
 			raw = true;
-		else if (!strcmp(argv[i], "--text")) {
-			cli_error("import: --text is not supported yet; convert with trace-cmd "
-				  "record "
-				  "instead");
-			return EXIT_USAGE;
-		} else if (argv[i][0] == '-' || in) {
+		else if (!strcmp(argv[i], "--text"))
+			text = true;
+		else if (!strcmp(argv[i], "-") && !in)
+			in = argv[i];
+		else if (argv[i][0] == '-' || in) {
 			import_usage(stderr);
 			return EXIT_USAGE;
 		} else
@@ -44,7 +45,8 @@ static int import_run(int argc, char **argv)
 	}
 	struct import_result res;
 	char err[512], n[32], b[32];
-	if (capture_import_tracecmd(in, out, raw, &res, err, sizeof(err))) {
+	if ((text ? capture_import_text : capture_import_tracecmd)(in, out, raw, &res, err,
+								   sizeof(err))) {
 		cli_error("%s", err);
 		return EXIT_RUNTIME;
 	}
