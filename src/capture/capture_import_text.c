@@ -14,7 +14,7 @@
  * --raw-addresses; pointers the kernel printed hashed (%p) are kept as the identities they are.
  */
 #include "capture_import.h"
-#include "trace.h"
+#include "capture_internal.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -103,15 +103,6 @@ static uint64_t parse_gfp(struct text_state *st, const char *v)
 	return bits;
 }
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 31;
-	x *= 0x7fb5d329728ea185ull;
-	x ^= x >> 27;
-	x *= 0x81dadef4bc2dd44dull;
-	return x ^ (x >> 33);
-}
-
 static uint64_t parse_ptr(struct text_state *st, const char *v)
 {
 	if (!v || !strcmp(v, "(nil)"))
@@ -119,7 +110,7 @@ static uint64_t parse_ptr(struct text_state *st, const char *v)
 	uint64_t p = strtoull(v, NULL, 16);
 	if (st->raw || p < (1ull << 47))
 		return p; /* raw by request, or already hashed by the kernel's %p */
-	return (mix(p ^ st->key) & ((1ull << 62) - 1)) | (1ull << 62);
+	return addr_hash(st->key, p);
 }
 
 static uint64_t num(const char *v)

@@ -48,6 +48,8 @@ struct addr_map {
 	uint64_t outside;  /* addresses that were not in the direct map */
 };
 uint64_t addr_translate(struct addr_map *am, uint64_t va);
+/* The keyed hash that stands in for an address that cannot be translated. */
+uint64_t addr_hash(uint64_t key, uint64_t va);
 /*
  * Find the direct map's base by watching the kernel allocate a slab page and then an object in
  * it, checked against /proc/kpageflags. Runs a short private recording; 0 when found.

@@ -121,6 +121,12 @@ static uint64_t mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+uint64_t addr_hash(uint64_t key, uint64_t va)
+{
+	/* bit 62 set, bit 63 clear: never a physical address, never a kernel address's look */
+	return (mix64(va ^ key) & ((1ull << 62) - 1)) | (1ull << 62);
+}
+
 uint64_t addr_translate(struct addr_map *am, uint64_t va)
 {
 	if (am->raw || va < 4096)
@@ -128,8 +134,7 @@ uint64_t addr_translate(struct addr_map *am, uint64_t va)
 	if (am->base_known && va >= am->direct_map_base && va - am->direct_map_base < am->max_phys)
 		return va - am->direct_map_base;
 	am->outside++;
-	/* bit 62 set, bit 63 clear: never a physical address, never a kernel address's look */
-	return (mix64(va ^ am->hash_key) & ((1ull << 62) - 1)) | (1ull << 62);
+	return addr_hash(am->hash_key, va);
 }
 
 /* ---- calibration ---- */
