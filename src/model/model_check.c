@@ -53,13 +53,13 @@ static bool check_zone_pages(struct model *m, struct zone *z, struct pb_tally *t
 		struct pageblock *pb = pfn_pageblock(m, p);
 		if (pb->reserved) {
 			for (uint64_t q = p; q < p + PAGEBLOCK_NR_PAGES; q++)
-				if (*pfn_word(m, q) & ~PW_LINK_MASK)
+				if (pw_get(m, q) & ~PW_LINK_MASK)
 					return fail(c, "hole page %#llx has state %#x",
-						    (unsigned long long)q, *pfn_word(m, q));
+						    (unsigned long long)q, pw_get(m, q));
 			p += PAGEBLOCK_NR_PAGES;
 			continue;
 		}
-		uint32_t w = *pfn_word(m, p);
+		uint32_t w = pw_get(m, p);
 		unsigned order = pw_order(w), kind = pw_kind(w);
 		if (kind == PK_TAIL)
 			return fail(c, "pfn %#llx: a head walk reached a tail",
@@ -69,7 +69,7 @@ static bool check_zone_pages(struct model *m, struct zone *z, struct pb_tally *t
 			return fail(c, "pfn %#llx: bad block order %u", (unsigned long long)p,
 				    order);
 		for (uint64_t q = p + 1; q < p + (1ull << order); q++)
-			if (pw_kind(*pfn_word(m, q)) != PK_TAIL)
+			if (pw_kind(pw_get(m, q)) != PK_TAIL)
 				return fail(c, "pfn %#llx: stale head inside the block at %#llx",
 					    (unsigned long long)q, (unsigned long long)p);
 		uint64_t idx = (p - m->base_pfn) >> PAGEBLOCK_ORDER;
@@ -91,8 +91,8 @@ static bool check_zone_pages(struct model *m, struct zone *z, struct pb_tally *t
 		if (kind == PK_FREE) {
 			uint64_t b = p ^ (1ull << order);
 			if (order < MAX_PAGE_ORDER && b >= z->zone_start_pfn &&
-			    b < z->zone_end_pfn && pw_kind(*pfn_word(m, b)) == PK_FREE &&
-			    pw_order(*pfn_word(m, b)) == order &&
+			    b < z->zone_end_pfn && pw_kind(pw_get(m, b)) == PK_FREE &&
+			    pw_order(pw_get(m, b)) == order &&
 			    (order < PAGEBLOCK_ORDER ||
 			     get_pageblock_migratetype(m, p) == get_pageblock_migratetype(m, b)))
 				return fail(c,
@@ -131,13 +131,13 @@ static bool check_spb_lists(struct model *m, struct zone *z, struct superpageblo
 			uint32_t prev = PW_NIL, i = cold->free_head[o][t];
 			while (i != PW_NIL) {
 				uint64_t p = sb->start_pfn + i;
-				uint32_t w = *pfn_word(m, p);
+				uint32_t w = pw_get(m, p);
 				if (pw_kind(w) != PK_FREE || pw_order(w) != o || pw_mt(w) != t)
 					return fail(c,
 						    "spb %u: pfn %#llx on list (%u,%d) is not such "
 						    "a free block",
 						    sbi, (unsigned long long)p, o, t);
-				if (pw_link(*pfn_word(m, p ^ 1)) != prev)
+				if (pw_link(pw_get(m, p ^ 1)) != prev)
 					return fail(c, "spb %u: pfn %#llx has a wrong prev link",
 						    sbi, (unsigned long long)p);
 				if (++n > expect[o][t])

@@ -23,17 +23,15 @@ static inline uint32_t spb_page_index(const struct superpageblock *sb, uint64_t 
 /* A free head's `next` lives in its own word, its `prev` in the word of its pair partner. */
 static inline void set_next(struct model *m, struct superpageblock *sb, uint32_t idx, uint32_t v)
 {
-	uint32_t *w = pfn_word(m, sb->start_pfn + idx);
-	*w = (*w & ~PW_LINK_MASK) | v;
+	pw_set_link(m, sb->start_pfn + idx, v);
 }
 static inline void set_prev(struct model *m, struct superpageblock *sb, uint32_t idx, uint32_t v)
 {
-	uint32_t *w = pfn_word(m, sb->start_pfn + (idx ^ 1));
-	*w = (*w & ~PW_LINK_MASK) | v;
+	pw_set_link(m, sb->start_pfn + (idx ^ 1), v);
 }
 static inline uint32_t get_prev(struct model *m, struct superpageblock *sb, uint32_t idx)
 {
-	return pw_link(*pfn_word(m, sb->start_pfn + (idx ^ 1)));
+	return pw_link(pw_get(m, sb->start_pfn + (idx ^ 1)));
 }
 
 /* Per-pageblock free-page counts, the fast form of prep_move_freepages_block's walk. */
@@ -58,11 +56,10 @@ void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned or
 	struct superpageblock *sb = pfn_to_superpageblock(z, pfn);
 	struct superpageblock_cold *cold = spb_cold(z, sb);
 	uint32_t idx = spb_page_index(sb, pfn);
-	uint32_t *w = pfn_word(m, pfn);
 	uint32_t head = cold->free_head[order][mt];
 
 	if (!tail || head == PW_NIL) {
-		*w = pw_make(PK_FREE, order, mt, head);
+		pw_set(m, pfn, pw_make(PK_FREE, order, mt, head));
 		set_prev(m, sb, idx, PW_NIL);
 		if (head != PW_NIL)
 			set_prev(m, sb, head, idx);
@@ -71,7 +68,7 @@ void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned or
 		cold->free_head[order][mt] = idx;
 	} else {
 		uint32_t old_tail = cold->free_tail[order][mt];
-		*w = pw_make(PK_FREE, order, mt, PW_NIL);
+		pw_set(m, pfn, pw_make(PK_FREE, order, mt, PW_NIL));
 		set_prev(m, sb, idx, old_tail);
 		set_next(m, sb, old_tail, idx);
 		cold->free_tail[order][mt] = idx;
@@ -93,10 +90,10 @@ void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
 	struct superpageblock *sb = pfn_to_superpageblock(z, pfn);
 	struct superpageblock_cold *cold = spb_cold(z, sb);
 	uint32_t idx = spb_page_index(sb, pfn);
-	uint32_t *w = pfn_word(m, pfn);
-	unsigned order = pw_order(*w);
-	int mt = pw_mt(*w);
-	uint32_t next = pw_link(*w);
+	uint32_t w = pw_get(m, pfn);
+	unsigned order = pw_order(w);
+	int mt = pw_mt(w);
+	uint32_t next = pw_link(w);
 	uint32_t prev = get_prev(m, sb, idx);
 
 	if (prev != PW_NIL)
@@ -112,7 +109,7 @@ void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
 		if (m->policy == MODEL_POLICY_MAINLINE)
 			mainline_mru_del(z, sb, order, mt);
 	}
-	*w = pw_make(PK_TAIL, 0, 0, pw_link(*w));
+	pw_set_meta(m, pfn, pw_make(PK_TAIL, 0, 0, 0)); /* the unlinking may have moved its link */
 	if (!--cold->nr_free_blocks[order])
 		sb->order_mask &= (uint16_t) ~(1u << order);
 	sb->nr_free_pages -= 1u << order;
@@ -159,15 +156,14 @@ static void account_allocated(struct model *m, uint64_t pfn, unsigned order, int
 /* The block now heads an allocation. Keeps the link bits: they may hold a free buddy's prev. */
 void mark_allocated(struct model *m, uint64_t pfn, unsigned order, int mt, bool movable)
 {
-	uint32_t *w = pfn_word(m, pfn);
-	*w = pw_make(PK_ALLOC, order, mt, pw_link(*w)) | (movable ? PW_MOVABLE : 0);
+	pw_set_meta(m, pfn, pw_make(PK_ALLOC, order, mt, 0) | (movable ? PW_MOVABLE : 0));
 	account_allocated(m, pfn, order, mt, movable, 1);
 }
 
 /* The allocation at pfn is about to be freed: undo mark_allocated's counts. */
 void unmark_allocated(struct model *m, uint64_t pfn)
 {
-	uint32_t w = *pfn_word(m, pfn);
+	uint32_t w = pw_get(m, pfn);
 	account_allocated(m, pfn, pw_order(w), pw_mt(w), (w & PW_MOVABLE) != 0, -1);
 }
 
@@ -232,7 +228,7 @@ static bool find_buddy(struct model *m, struct zone *z, uint64_t pfn, unsigned o
 	uint64_t b = pfn ^ (1ull << order);
 	if (b < z->zone_start_pfn || b >= z->zone_end_pfn)
 		return false;
-	uint32_t w = *pfn_word(m, b);
+	uint32_t w = pw_get(m, b);
 	if (pw_kind(w) != PK_FREE || pw_order(w) != order)
 		return false;
 	*buddy_pfn = b;
@@ -276,10 +272,8 @@ static void __free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsig
 		del_page_from_free_list(m, z, buddy_pfn);
 		if (buddy_mt != mt)
 			change_pageblock_range(m, buddy_pfn, order, mt);
-		if (buddy_pfn < pfn) { /* the freed head is absorbed: it is a tail now */
-			uint32_t *w = pfn_word(m, pfn);
-			*w = pw_make(PK_TAIL, 0, 0, pw_link(*w));
-		}
+		if (buddy_pfn < pfn) /* the freed head is absorbed: it is a tail now */
+			pw_set_meta(m, pfn, pw_make(PK_TAIL, 0, 0, 0));
 		pfn &= buddy_pfn;
 		order++;
 		if (order == PAGEBLOCK_ORDER)
@@ -311,7 +305,7 @@ unsigned move_freepages_block(struct model *m, struct zone *z, uint64_t pb_pfn, 
 {
 	unsigned moved = 0;
 	for (uint64_t p = pb_pfn; p < pb_pfn + PAGEBLOCK_NR_PAGES;) {
-		uint32_t w = *pfn_word(m, p);
+		uint32_t w = pw_get(m, p);
 		unsigned order = pw_order(w);
 		if (pw_kind(w) == PK_FREE) {
 			if (pw_mt(w) == old_mt) {
@@ -339,7 +333,7 @@ int find_free_block_containing(struct model *m, uint64_t pfn, uint64_t *head)
 		uint64_t h = pfn & ~((1ull << o) - 1);
 		if (h < m->base_pfn)
 			break;
-		uint32_t w = *pfn_word(m, h);
+		uint32_t w = pw_get(m, h);
 		if (pw_kind(w) == PK_FREE && pw_order(w) >= o) {
 			if (h + (1ull << pw_order(w)) > pfn) {
 				*head = h;

@@ -329,7 +329,7 @@ struct model *model_create(const struct model_config *c, int *error)
 			m->node_has_dma32[zc->nid] = true;
 	}
 	uint64_t pages = m->end_pfn - m->base_pfn;
-	m->page_bytes = pages * sizeof(*m->page);
+	m->page_bytes = (pages * PW_BITS + 7) / 8 + 8; /* + 8: the last word's 64-bit access */
 	m->page = big_zalloc(m->page_bytes);
 	m->pb = calloc(pages >> PAGEBLOCK_ORDER, sizeof(*m->pb));
 	size_t total_spbs = 0;
@@ -349,8 +349,7 @@ struct model *model_create(const struct model_config *c, int *error)
 			*error = MODEL_ENOSPACE;
 		return NULL;
 	}
-	m->memory_bytes = sizeof(*m) + pages * sizeof(*m->page) +
-			  (pages >> PAGEBLOCK_ORDER) * sizeof(*m->pb) +
+	m->memory_bytes = sizeof(*m) + m->page_bytes + (pages >> PAGEBLOCK_ORDER) * sizeof(*m->pb) +
 			  m->work_cap * sizeof(*m->work) + m->nr_cpus * sizeof(*m->warm_hints);
 	m->booting = true;
 	for (uint64_t b = 0; b < pages >> PAGEBLOCK_ORDER; b++) {

@@ -3,7 +3,7 @@
  * model_internal.h - the model's state: pages, pageblocks, superpageblocks, zones.
  *
  * Memory layout (the budget is 4 bytes per modelled 4 KiB page):
- *  - one 32-bit word per page (model->page), holding what the kernel keeps in struct page for
+ *  - one 29-bit word per page (model->page, packed), holding what the kernel keeps in struct page for
  *    the buddy allocator: whether the page heads a free block (PageBuddy + buddy_order + the
  *    free list it is on), heads an allocated block (its order, the request's migratetype and
  *    whether it can move), lies inside a block (a tail), or is absent (a hole);
@@ -24,6 +24,8 @@
 #define FRAGTRACE_MODEL_INTERNAL_H
 
 #include "model.h"
+
+#include <string.h>
 
 /* ---- page words ---- */
 #define PW_LINK_MASK   0x7FFFFu /* 19 bits */
@@ -172,7 +174,7 @@ struct model {
 	struct model_params p;
 	enum model_policy policy;
 	uint64_t base_pfn, end_pfn;
-	uint32_t *page;
+	uint8_t *page; /* packed 29-bit page words */
 	size_t page_bytes;
 	struct pageblock *pb;
 	unsigned nr_zones;
@@ -203,9 +205,41 @@ struct model {
 };
 
 /* ---- lookups ---- */
-static inline uint32_t *pfn_word(struct model *m, uint64_t pfn)
+/*
+ * Page words are 29 bits wide, packed: word i starts at bit 29 * i of model->page, so a read or
+ * write is one unaligned 64-bit load (and store) plus a shift. 29 bits hold everything a page
+ * needs (see above), and packing keeps the model under 4 bytes per page with its pageblock and
+ * SPB state included.
+ */
+#define PW_BITS 29
+#define PW_MASK ((1ull << PW_BITS) - 1)
+
+static inline uint32_t pw_get(const struct model *m, uint64_t pfn)
 {
-	return &m->page[pfn - m->base_pfn];
+	uint64_t bit = (pfn - m->base_pfn) * PW_BITS, v;
+	memcpy(&v, m->page + (bit >> 3), sizeof(v));
+	return (uint32_t)((v >> (bit & 7)) & PW_MASK);
+}
+
+static inline void pw_set(struct model *m, uint64_t pfn, uint32_t w)
+{
+	uint64_t bit = (pfn - m->base_pfn) * PW_BITS, v;
+	uint8_t *p = m->page + (bit >> 3);
+	memcpy(&v, p, sizeof(v));
+	v = (v & ~(PW_MASK << (bit & 7))) | ((uint64_t)w << (bit & 7));
+	memcpy(p, &v, sizeof(v));
+}
+
+/* Rewrite only the link field of a page's word. */
+static inline void pw_set_link(struct model *m, uint64_t pfn, uint32_t link)
+{
+	pw_set(m, pfn, (pw_get(m, pfn) & ~PW_LINK_MASK) | link);
+}
+
+/* Rewrite the word's kind, order and type, keeping its link (it may hold a buddy's prev). */
+static inline void pw_set_meta(struct model *m, uint64_t pfn, uint32_t meta)
+{
+	pw_set(m, pfn, meta | pw_link(pw_get(m, pfn)));
 }
 static inline struct pageblock *pfn_pageblock(struct model *m, uint64_t pfn)
 {

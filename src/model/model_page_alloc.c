@@ -373,7 +373,7 @@ static int check_allocated(struct model *m, uint64_t pfn, unsigned order)
 {
 	if (order > MAX_PAGE_ORDER || !pfn_in_model(m, pfn) || (pfn & ((1ull << order) - 1)))
 		return MODEL_EINVAL;
-	uint32_t w = *pfn_word(m, pfn);
+	uint32_t w = pw_get(m, pfn);
 	if (pw_kind(w) != PK_ALLOC || pw_order(w) != order)
 		return MODEL_ESTATE;
 	return MODEL_OK;
@@ -399,12 +399,10 @@ int model_split(struct model *m, uint64_t pfn, unsigned order)
 
 	if (rc)
 		return rc;
-	uint32_t head = *pfn_word(m, pfn);
+	uint32_t head = pw_get(m, pfn);
 	uint32_t meta = (head & ~PW_LINK_MASK & ~((uint32_t)15 << PW_ORDER_SHIFT));
-	for (uint64_t p = pfn; p < pfn + (1ull << order); p++) {
-		uint32_t *w = pfn_word(m, p);
-		*w = meta | pw_link(*w);
-	}
+	for (uint64_t p = pfn; p < pfn + (1ull << order); p++)
+		pw_set_meta(m, p, meta);
 	return MODEL_OK;
 }
 
@@ -424,7 +422,7 @@ int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int mt, bool m
 	rc = find_free_block_containing(m, pfn, &head);
 	if (rc)
 		return rc;
-	unsigned high = pw_order(*pfn_word(m, head));
+	unsigned high = pw_order(pw_get(m, head));
 	if (high < order || (pfn & ~((1ull << high) - 1)) != head)
 		return MODEL_ESTATE;
 	struct zone *z = page_zone(m, pfn);

@@ -139,7 +139,7 @@ void spb_react_to_tainted_alloc(struct model *m, struct zone *z, struct superpag
 /* Move one movable allocation elsewhere (migrate_pages with alloc_migration_target). */
 static bool migrate_one(struct model *m, uint64_t pfn)
 {
-	uint32_t w = *pfn_word(m, pfn);
+	uint32_t w = pw_get(m, pfn);
 	struct model_alloc_req req = {
 		.order = pw_order(w),
 		.migratetype = pw_mt(w) < MIGRATE_PCPTYPES ? pw_mt(w) : MIGRATE_MOVABLE,
@@ -179,7 +179,7 @@ static bool evacuate_pageblock(struct model *m, struct zone *z, uint64_t pb_pfn)
 	struct pageblock *pb = pfn_pageblock(m, pb_pfn);
 
 	for (uint64_t p = pb_pfn; p < pb_pfn + PAGEBLOCK_NR_PAGES;) {
-		uint32_t w = *pfn_word(m, p);
+		uint32_t w = pw_get(m, p);
 		if (pw_kind(w) == PK_TAIL) {
 			p++;
 			continue;
