@@ -50,4 +50,19 @@ static inline void check_model(const struct model *m, const char *where)
 	}
 }
 
+#define GiB_PAGES (1ull << 18)
+#define NORMAL0	  GiB_PAGES /* the test hosts' Normal zone starts at 1 GiB */
+
+/* A small DMA32 zone (so Normal requests carry ALLOC_NOFRAGMENT) and n GiB of Normal at 1 GiB. */
+static inline void test_host_zones(struct model_config *c, unsigned normal_gib)
+{
+	c->nr_zones = 2;
+	c->zones[0] = (struct model_zone_config){ .type = ZONE_DMA32,
+						  .start_pfn = 4096,
+						  .spanned_pages = 8192 };
+	c->zones[1] = (struct model_zone_config){ .type = ZONE_NORMAL,
+						  .start_pfn = NORMAL0,
+						  .spanned_pages = normal_gib * GiB_PAGES };
+}
+
 #endif

@@ -12,9 +12,6 @@
 
 #include <string.h>
 
-#define GiB_PAGES (1ull << 18)
-#define NORMAL0	  GiB_PAGES /* the Normal zone starts at 1 GiB */
-
 /* A small DMA32 zone (so Normal requests carry ALLOC_NOFRAGMENT) and n GiB of Normal. */
 static struct model *make(enum model_policy policy, unsigned normal_gib,
 			  void (*tweak)(struct model_params *))
@@ -29,13 +26,7 @@ static struct model *make(enum model_policy policy, unsigned normal_gib,
 	c.params.defrag = false;
 	if (tweak)
 		tweak(&c.params);
-	c.nr_zones = 2;
-	c.zones[0] = (struct model_zone_config){ .type = ZONE_DMA32,
-						 .start_pfn = 4096,
-						 .spanned_pages = 8192 };
-	c.zones[1] = (struct model_zone_config){ .type = ZONE_NORMAL,
-						 .start_pfn = NORMAL0,
-						 .spanned_pages = normal_gib * GiB_PAGES };
+	test_host_zones(&c, normal_gib);
 	struct model *m = model_create(&c, &err);
 	CHECK(m != NULL);
 	check_model(m, "create");

@@ -12,9 +12,7 @@
 
 #include <string.h>
 
-#define GiB_PAGES (1ull << 18)
-#define NORMAL0	  GiB_PAGES
-#define SEC	  1000000000ull
+#define SEC 1000000000ull
 
 static void check_slab(const struct slab_model *sm, const char *where)
 {
@@ -33,13 +31,7 @@ static struct model *make(const char *variant, unsigned normal_gib)
 
 	memset(&c, 0, sizeof(c));
 	CHECK_EQ(model_preset(variant, &c.policy, &c.params), MODEL_OK);
-	c.nr_zones = 2;
-	c.zones[0] = (struct model_zone_config){ .type = ZONE_DMA32,
-						 .start_pfn = 4096,
-						 .spanned_pages = 8192 };
-	c.zones[1] = (struct model_zone_config){ .type = ZONE_NORMAL,
-						 .start_pfn = NORMAL0,
-						 .spanned_pages = normal_gib * GiB_PAGES };
+	test_host_zones(&c, normal_gib);
 	struct model *m = model_create(&c, &err);
 	CHECK(m != NULL);
 	return m;
