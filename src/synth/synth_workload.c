@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * synth_workload.c - deterministic synthetic workloads as traces (`fragtrace synth`).
+ *
+ * A synthetic host is simulated, not sampled: a mainline page-allocator model decides every
+ * pfn, so the trace is consistent the way a real one is (every free names a page that was
+ * allocated, slab objects lie inside the slab pages allocated for them, PCP refills and drains
+ * carry the pfns the per-CPU lists hold). The events follow the kernel's shapes: order-0 pages
+ * come from per-CPU lists refilled from the buddy allocator 31 pages at a time
+ * (mm_page_alloc_zone_locked with percpu_refill) and drained back over a high mark
+ * (mm_page_pcpu_drain); slab caches allocate slab pages with their migratetype and free them
+ * when empty. Every choice comes from one seeded generator, so a seed gives the same file.
+ *
+ * Workloads (rates per second of trace time, M = the host's pages; movable loads reach their
+ * share of memory within 15-25 s whatever --mem is; docs/synth.md explains what each stresses):
+ *   slab-growth     the slab-shrink patch's scenario: 2,000 files a second, each a dentry
+ *                   (192 B) and an ext4 inode (1,080 B), a fifth deleted again, while the page
+ *                   cache reads 3% of M a second and is reclaimed oldest first above 60% of M;
+ *                   slab grows without end
+ *   pagecache-churn file reads of 5% of M a second, reclaimed oldest first above 70% of M,
+ *                   with kmalloc churn (2,000 a second, 20,000 live)
+ *   anon-thp        anonymous memory: THPs for 3% of M and 4 KiB pages for 0.5% of M a
+ *                   second, freed in random order above 60% of M
+ *   mixed           a fleet-like mix: files (700/s, half deleted), page cache (1% of M/s up to
+ *                   35%), anonymous (THPs 1%, pages 0.2% of M/s up to 20%), kmalloc (3,000/s)
+ *                   and page-table pages (300/s, 4,096 live)
+ */
+#include "synth_workload.h"
+#include "model.h"
+#include "trace.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const synth_workload_names[] = { "slab-growth", "pagecache-churn", "anon-thp", "mixed",
+					     NULL };
+
+/* The 6.x gfp bits a trace of this project's kernel carries (see docs/capture.md). */
+#define G(n)		  (1ull << (n))
+#define K_GFP_KERNEL	  (G(10) | G(11) | G(6) | G(7))
+#define K_GFP_HIGHUSER_MV (K_GFP_KERNEL | G(20) | G(1) | G(3))
+#define K_GFP_THP	  ((K_GFP_HIGHUSER_MV | G(18) | G(19) | G(13)) & ~(G(10) | G(11)))
+#define K_GFP_RECLAIMABLE G(4)
+#define K_GFP_COMP	  G(18)
+
+#define PCP_BATCH 31
+#define PCP_HIGH  186
+
+struct cache {
+	const char *name, *site_alloc, *site_free;
+	uint32_t size, objs, order;
+	int mt;
+	uint32_t name_id, alloc_id, free_id;
+};
+
+struct slab {
+	uint64_t pfn;
+	uint32_t cache, inuse;
+	uint32_t *free_slots; /* stack of free slot numbers */
+	uint32_t nfree;
+};
+
+struct obj {
+	uint64_t addr;
+	uint32_t slab, slot;
+};
+
+struct vec {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static void vpush(struct vec *a, uint64_t x)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 1024;
+		a->v = realloc(a->v, a->cap * sizeof(*a->v));
+		if (!a->v)
+			abort();
+	}
+	a->v[a->n++] = x;
+}
+
+struct gen {
+	const struct synth_workload_params *p;
+	struct synth_workload_stats *st;
+	struct trace_writer *w;
+	struct model *m;
+	uint64_t rng, now, tick;
+	unsigned cpu;
+	struct vec pcp[64]; /* per-CPU lists of order-0 pfns */
+	struct cache caches[4];
+	struct slab *slabs;
+	size_t nslabs, slabs_cap;
+	struct vec *partial; /* per cache: slab indices with free slots */
+	struct obj *objs;    /* live objects, indexed by handle */
+	size_t nobjs, objs_cap;
+	struct vec files; /* (dentry handle << 32) | inode handle */
+	struct vec cache_pages, anon_pages, thp, kmallocs, kernel_pages;
+	size_t cache_head; /* cache_pages is a FIFO: oldest at cache_head */
+	uint64_t movable_live;
+	int rc;
+	char *err;
+	size_t errlen;
+};
+
+static uint64_t rnd(struct gen *g)
+{
+	g->rng ^= g->rng << 13;
+	g->rng ^= g->rng >> 7;
+	g->rng ^= g->rng << 17;
+	return g->rng;
+}
+
+/* A count for this millisecond from a rate per second, with the fraction carried randomly. */
+static unsigned per_ms(struct gen *g, double rate)
+{
+	double x = rate / 1000.0;
+	unsigned n = (unsigned)x;
+	if ((double)(rnd(g) % 1000000) / 1e6 < x - n)
+		n++;
+	return n;
+}
+
+static void emit(struct gen *g, struct trace_event *ev)
+{
+	if (g->rc)
+		return;
+	ev->ts = g->now + (g->tick < 999 ? g->tick++ : 999); /* ordered within the millisecond */
+	ev->cpu = (uint16_t)g->cpu;
+	ev->pid = 1000 + (int32_t)g->cpu;
+	if (trace_writer_add(g->w, ev)) {
+		snprintf(g->err, g->errlen, "%s", trace_writer_error(g->w));
+		g->rc = -1;
+		return;
+	}
+	g->st->events++;
+}
+
+static uint64_t buddy_alloc(struct gen *g, unsigned order, int mt, bool percpu_refill)
+{
+	struct model_alloc_req q = { .order = order,
+				     .migratetype = mt,
+				     .gfp = mt == MIGRATE_MOVABLE ? MODEL_GFP_HIGHUSER_MOVABLE
+								  : MODEL_GFP_KERNEL,
+				     .movable = mt == MIGRATE_MOVABLE };
+	uint64_t pfn;
+	if (model_alloc(g->m, &q, &pfn) != MODEL_OK)
+		return MODEL_NO_PFN;
+	struct trace_event ev = { .type = TRACE_PAGE_ALLOC_ZONE_LOCKED,
+				  .page = { .pfn = pfn,
+					    .order = order,
+					    .migratetype = mt,
+					    .percpu_refill = percpu_refill } };
+	emit(g, &ev);
+	return pfn;
+}
+
+/* An allocation as the trace shows it: order 0 through the CPU's list, larger from the buddy. */
+static uint64_t alloc_pages(struct gen *g, unsigned order, int mt, uint64_t gfp)
+{
+	uint64_t pfn;
+	if (order == 0) {
+		struct vec *pcp = &g->pcp[g->cpu];
+		if (!pcp->n)
+			for (int i = 0; i < PCP_BATCH; i++) {
+				uint64_t p = buddy_alloc(g, 0, mt, true);
+				if (p == MODEL_NO_PFN)
+					break;
+				vpush(pcp, p);
+			}
+		if (!pcp->n)
+			return MODEL_NO_PFN;
+		pfn = pcp->v[--pcp->n];
+	} else {
+		pfn = buddy_alloc(g, order, mt, false);
+		if (pfn == MODEL_NO_PFN)
+			return pfn;
+	}
+	struct trace_event ev = {
+		.type = TRACE_PAGE_ALLOC,
+		.page = { .pfn = pfn, .order = order, .migratetype = mt, .gfp = gfp }
+	};
+	emit(g, &ev);
+	g->st->page_allocs_by_order[order]++;
+	g->st->page_allocs_by_mt[mt < 3 ? mt : 0]++;
+	return pfn;
+}
+
+static void free_pages(struct gen *g, uint64_t pfn, unsigned order, bool batched)
+{
+	struct trace_event ev = { .type = batched ? TRACE_PAGE_FREE_BATCHED : TRACE_PAGE_FREE,
+				  .page = { .pfn = pfn, .order = order } };
+	emit(g, &ev);
+	if (order) {
+		model_free(g->m, pfn, order);
+		return;
+	}
+	struct vec *pcp = &g->pcp[g->cpu];
+	vpush(pcp, pfn);
+	if (pcp->n > PCP_HIGH)
+		for (int i = 0; i < PCP_BATCH; i++) {
+			uint64_t p = pcp->v[0];
+			memmove(pcp->v, pcp->v + 1, (pcp->n - 1) * sizeof(*pcp->v));
+			pcp->n--;
+			struct trace_event d = { .type = TRACE_PAGE_PCPU_DRAIN,
+						 .page = {
+							 .pfn = p, .order = 0, .migratetype = 1 } };
+			emit(g, &d);
+			model_free(g->m, p, 0);
+		}
+}
+
+/* ---- slab ---- */
+
+static uint32_t obj_new(struct gen *g)
+{
+	if (g->nobjs == g->objs_cap) {
+		g->objs_cap = g->objs_cap ? g->objs_cap * 2 : 65536;
+		g->objs = realloc(g->objs, g->objs_cap * sizeof(*g->objs));
+		if (!g->objs)
+			abort();
+	}
+	return (uint32_t)g->nobjs++;
+}
+
+static int64_t slab_alloc(struct gen *g, unsigned c)
+{
+	struct cache *ca = &g->caches[c];
+	struct vec *part = &g->partial[c];
+	if (!part->n) {
+		uint64_t gfp = K_GFP_KERNEL |
+			       (ca->mt == MIGRATE_RECLAIMABLE ? K_GFP_RECLAIMABLE : 0) |
+			       (ca->order ? K_GFP_COMP : 0);
+		uint64_t pfn = alloc_pages(g, ca->order, ca->mt, gfp);
+		if (pfn == MODEL_NO_PFN)
+			return -1;
+		if (g->nslabs == g->slabs_cap) {
+			g->slabs_cap = g->slabs_cap ? g->slabs_cap * 2 : 4096;
+			g->slabs = realloc(g->slabs, g->slabs_cap * sizeof(*g->slabs));
+			if (!g->slabs)
+				abort();
+		}
+		struct slab *s = &g->slabs[g->nslabs];
+		*s = (struct slab){ .pfn = pfn, .cache = c, .nfree = ca->objs };
+		s->free_slots = malloc(ca->objs * sizeof(uint32_t));
+		for (uint32_t i = 0; i < ca->objs; i++) /* SLAB_FREELIST_RANDOM's shuffle */
+			s->free_slots[i] = i;
+		for (uint32_t i = ca->objs - 1; i > 0; i--) {
+			uint32_t j = (uint32_t)(rnd(g) % (i + 1)), t = s->free_slots[i];
+			s->free_slots[i] = s->free_slots[j];
+			s->free_slots[j] = t;
+		}
+		vpush(part, g->nslabs++);
+		g->st->slab_pages_live += 1u << ca->order;
+	}
+	uint32_t si = (uint32_t)part->v[part->n - 1];
+	struct slab *s = &g->slabs[si];
+	uint32_t slot = s->free_slots[--s->nfree];
+	if (!s->nfree)
+		part->n--;
+	s->inuse++;
+	uint32_t h = obj_new(g);
+	g->objs[h] = (struct obj){ .addr = (s->pfn << 12) + (uint64_t)slot * ca->size,
+				   .slab = si,
+				   .slot = slot };
+	bool kmalloc = c >= 2;
+	struct trace_event ev = { .type = kmalloc ? TRACE_KMALLOC : TRACE_SLAB_ALLOC,
+				  .slab = { .addr = g->objs[h].addr,
+					    .cache = kmalloc ? TRACE_NO_STRING : ca->name_id,
+					    .call_site = ca->alloc_id,
+					    .bytes_req = ca->size - 8,
+					    .bytes_alloc = ca->size,
+					    .gfp = K_GFP_KERNEL | (ca->mt == MIGRATE_RECLAIMABLE
+									   ? K_GFP_RECLAIMABLE
+									   : 0),
+					    .node = -1 } };
+	emit(g, &ev);
+	g->st->slab_objects_live++;
+	return h;
+}
+
+static void slab_free(struct gen *g, uint32_t h)
+{
+	struct obj *o = &g->objs[h];
+	struct slab *s = &g->slabs[o->slab];
+	struct cache *ca = &g->caches[s->cache];
+	bool kmalloc = s->cache >= 2;
+	struct trace_event ev = { .type = kmalloc ? TRACE_KFREE : TRACE_SLAB_FREE,
+				  .slab = { .addr = o->addr,
+					    .cache = kmalloc ? TRACE_NO_STRING : ca->name_id,
+					    .call_site = ca->free_id } };
+	emit(g, &ev);
+	g->st->slab_objects_live--;
+	if (!s->nfree)
+		vpush(&g->partial[s->cache], o->slab);
+	s->free_slots[s->nfree++] = o->slot;
+	if (--s->inuse == 0) {
+		struct vec *part = &g->partial[s->cache];
+		for (size_t i = 0; i < part->n; i++)
+			if (part->v[i] == o->slab) {
+				part->v[i] = part->v[--part->n];
+				break;
+			}
+		free_pages(g, s->pfn, ca->order, false);
+		g->st->slab_pages_live -= 1u << ca->order;
+		free(s->free_slots);
+		s->free_slots = NULL;
+	}
+}
+
+/* ---- workload pieces, each run once per millisecond ---- */
+
+static void files(struct gen *g, double create_rate, double delete_share)
+{
+	unsigned n = per_ms(g, create_rate);
+	for (unsigned i = 0; i < n; i++) {
+		int64_t d = slab_alloc(g, 0), in = slab_alloc(g, 1);
+		if (d < 0 || in < 0)
+			return;
+		vpush(&g->files, (uint64_t)d << 32 | (uint64_t)in);
+		g->st->files_created++;
+	}
+	unsigned del = per_ms(g, create_rate * delete_share);
+	for (unsigned i = 0; i < del && g->files.n; i++) {
+		size_t k = rnd(g) % g->files.n;
+		uint64_t f = g->files.v[k];
+		g->files.v[k] = g->files.v[--g->files.n];
+		slab_free(g, (uint32_t)(f >> 32));
+		slab_free(g, (uint32_t)f);
+		g->st->files_deleted++;
+	}
+}
+
+/* Page-cache pages: read in at a rate, reclaimed oldest first above a share of memory. */
+static void page_cache(struct gen *g, double rate, double share)
+{
+	unsigned n = per_ms(g, rate);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pfn = alloc_pages(g, 0, MIGRATE_MOVABLE, K_GFP_HIGHUSER_MV);
+		if (pfn == MODEL_NO_PFN)
+			break;
+		vpush(&g->cache_pages, pfn);
+		g->movable_live++;
+	}
+	uint64_t limit = (uint64_t)((double)(g->p->mem_bytes >> 12) * share);
+	unsigned cpu = g->cpu;
+	g->cpu = g->p->cpus - 1; /* reclaim runs on its own CPU, as kswapd does */
+	while (g->movable_live > limit && g->cache_head < g->cache_pages.n) {
+		free_pages(g, g->cache_pages.v[g->cache_head++], 0, true);
+		g->movable_live--;
+	}
+	g->cpu = cpu;
+	if (g->cache_head > 65536 && g->cache_head * 2 > g->cache_pages.n) {
+		memmove(g->cache_pages.v, g->cache_pages.v + g->cache_head,
+			(g->cache_pages.n - g->cache_head) * sizeof(uint64_t));
+		g->cache_pages.n -= g->cache_head;
+		g->cache_head = 0;
+	}
+}
+
+/* Anonymous memory: THPs and small pages, freed at random above a share of memory. */
+static void anon(struct gen *g, double thp_rate, double page_rate, double share)
+{
+	unsigned n = per_ms(g, thp_rate);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pfn = alloc_pages(g, 9, MIGRATE_MOVABLE, K_GFP_THP);
+		if (pfn == MODEL_NO_PFN)
+			break;
+		vpush(&g->thp, pfn);
+		g->movable_live += 512;
+	}
+	n = per_ms(g, page_rate);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pfn = alloc_pages(g, 0, MIGRATE_MOVABLE, K_GFP_HIGHUSER_MV);
+		if (pfn == MODEL_NO_PFN)
+			break;
+		vpush(&g->anon_pages, pfn);
+		g->movable_live++;
+	}
+	uint64_t limit = (uint64_t)((double)(g->p->mem_bytes >> 12) * share);
+	unsigned cpu = g->cpu;
+	g->cpu = g->p->cpus - 1; /* the exiting tasks run on the last CPU */
+	while (g->movable_live > limit && (g->thp.n || g->anon_pages.n)) {
+		bool big = g->thp.n && (!g->anon_pages.n || rnd(g) % 4 == 0);
+		struct vec *v = big ? &g->thp : &g->anon_pages;
+		size_t k = rnd(g) % v->n;
+		uint64_t pfn = v->v[k];
+		v->v[k] = v->v[--v->n];
+		free_pages(g, pfn, big ? 9 : 0, false);
+		g->movable_live -= big ? 512 : 1;
+	}
+	g->cpu = cpu;
+}
+
+/* Unmovable kernel churn: kmalloc objects and page-table pages with short lives. */
+static void kernel(struct gen *g, double kmalloc_rate, double pgtable_rate)
+{
+	unsigned n = per_ms(g, kmalloc_rate);
+	for (unsigned i = 0; i < n; i++) {
+		int64_t h = slab_alloc(g, 2 + (unsigned)(rnd(g) % 2));
+		if (h >= 0)
+			vpush(&g->kmallocs, (uint64_t)h);
+	}
+	while (g->kmallocs.n > 20000) {
+		size_t k = rnd(g) % g->kmallocs.n;
+		slab_free(g, (uint32_t)g->kmallocs.v[k]);
+		g->kmallocs.v[k] = g->kmallocs.v[--g->kmallocs.n];
+	}
+	n = per_ms(g, pgtable_rate);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pfn = alloc_pages(g, 0, MIGRATE_UNMOVABLE, K_GFP_KERNEL);
+		if (pfn != MODEL_NO_PFN)
+			vpush(&g->kernel_pages, pfn);
+	}
+	while (g->kernel_pages.n > 4096) {
+		size_t k = rnd(g) % g->kernel_pages.n;
+		free_pages(g, g->kernel_pages.v[k], 0, false);
+		g->kernel_pages.v[k] = g->kernel_pages.v[--g->kernel_pages.n];
+	}
+}
+
+static void step(struct gen *g, int w)
+{
+	double pages = (double)(g->p->mem_bytes >> 12);
+
+	switch (w) {
+	case 0: /* slab-growth */
+		files(g, 2000, 0.2);
+		page_cache(g, pages * 0.03, 0.6);
+		break;
+	case 1: /* pagecache-churn */
+		page_cache(g, pages * 0.05, 0.7);
+		kernel(g, 2000, 0);
+		break;
+	case 2: /* anon-thp */
+		anon(g, pages * 0.03 / 512, pages * 0.005, 0.6);
+		break;
+	default: /* mixed */
+		files(g, 700, 0.5);
+		page_cache(g, pages * 0.01, 0.35);
+		anon(g, pages * 0.01 / 512, pages * 0.002, 0.2);
+		kernel(g, 3000, 300);
+		break;
+	}
+}
+
+/* The synthetic start snapshot: what capture would store, for the geometry replay needs. */
+static int snapshots(struct gen *g, const struct model_config *c)
+{
+	char text[4096];
+	int n = 0;
+	static const char *const zname[] = { "DMA", "DMA32", "Normal", "Movable" };
+	for (unsigned i = 0; i < c->nr_zones; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "Node %d, zone %8s\n  pages free     %llu\n        spanned  %llu\n"
+			      "        present  %llu\n        managed  %llu\n  start_pfn:          "
+			      " %llu\n",
+			      c->zones[i].nid, zname[c->zones[i].type],
+			      (unsigned long long)c->zones[i].spanned_pages,
+			      (unsigned long long)c->zones[i].spanned_pages,
+			      (unsigned long long)c->zones[i].spanned_pages,
+			      (unsigned long long)c->zones[i].spanned_pages,
+			      (unsigned long long)c->zones[i].start_pfn);
+	if (trace_writer_add_meta(g->w, "start/zoneinfo", text, (size_t)n))
+		return -1;
+	n = snprintf(text, sizeof(text),
+		     "# cache object_size objs_per_slab order reclaim_account slab_size\n");
+	for (int i = 0; i < 4; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "%s %u %u %u %d %u\n",
+			      g->caches[i].name, g->caches[i].size, g->caches[i].objs,
+			      g->caches[i].order, g->caches[i].mt == MIGRATE_RECLAIMABLE,
+			      g->caches[i].size);
+	if (trace_writer_add_meta(g->w, "start/slab_attributes", text, (size_t)n))
+		return -1;
+	n = snprintf(text, sizeof(text),
+		     "synthetic: fragtrace synth\nworkload: %s\nmem_bytes: %llu\nduration_s: %g\n"
+		     "seed: %llu\ncpus: %u\naddresses: physical\n",
+		     g->p->workload, (unsigned long long)g->p->mem_bytes, g->p->duration_s,
+		     (unsigned long long)g->p->seed, g->p->cpus);
+	if (trace_writer_add_meta(g->w, "capture/options", text, (size_t)n))
+		return -1;
+	/* a page map of an idle host: every present page free */
+	uint64_t pfns = 0;
+	for (unsigned i = 0; i < c->nr_zones; i++)
+		if (c->zones[i].start_pfn + c->zones[i].spanned_pages > pfns)
+			pfns = c->zones[i].start_pfn + c->zones[i].spanned_pages;
+	char head[64];
+	int hl = snprintf(head, sizeof(head), "fragtrace-pagemap 1 %llu\n",
+			  (unsigned long long)pfns);
+	size_t bytes = (size_t)hl + (size_t)(pfns + 1) / 2;
+	uint8_t *map = calloc(1, bytes);
+	if (!map)
+		return -1;
+	memcpy(map, head, (size_t)hl);
+	for (unsigned i = 0; i < c->nr_zones; i++)
+		for (uint64_t p = c->zones[i].start_pfn;
+		     p < c->zones[i].start_pfn + c->zones[i].spanned_pages; p++)
+			map[hl + p / 2] |= (uint8_t)(1 << ((p & 1) * 4));
+	int rc = trace_writer_add_meta(g->w, "start/pagemap", map, bytes);
+	free(map);
+	return rc;
+}
+
+int synth_workload_write(const struct synth_workload_params *pin, const char *path,
+			 struct synth_workload_stats *st, char *err, size_t errlen)
+{
+	struct synth_workload_params p = *pin;
+	struct gen g = { .p = &p, .st = st, .err = err, .errlen = errlen };
+	struct model_config c;
+	int w = -1, merr;
+
+	memset(st, 0, sizeof(*st));
+	for (int i = 0; synth_workload_names[i]; i++)
+		if (p.workload && !strcmp(p.workload, synth_workload_names[i]))
+			w = i;
+	if (w < 0) {
+		snprintf(err, errlen,
+			 "unknown workload '%s' (slab-growth, pagecache-churn, anon-thp, "
+			 "mixed)",
+			 p.workload ? p.workload : "");
+		return -1;
+	}
+	if (!p.mem_bytes)
+		p.mem_bytes = 16ull << 30;
+	if (p.duration_s <= 0)
+		p.duration_s = 60;
+	if (!p.cpus || p.cpus > 64)
+		p.cpus = 2;
+	g.rng = p.seed ? p.seed * 0x9E3779B97F4A7C15ull : 0x2545F4914F6CDD1Dull;
+	model_config_simple(&c, MODEL_POLICY_MAINLINE, p.mem_bytes);
+	c.params.evacuation = c.params.defrag = false;
+	g.m = model_create(&c, &merr);
+	struct trace_header h = { .page_size = 4096,
+				  .pageblock_order = 9,
+				  .cpu_count = p.cpus,
+				  .time_resolution_ns = 1000 };
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "synthetic");
+	snprintf(h.arch, sizeof(h.arch), "x86_64");
+	snprintf(h.trace_clock, sizeof(h.trace_clock), "synthetic");
+	snprintf(h.tool_version, sizeof(h.tool_version), "fragtrace synth");
+	if (!g.m || trace_writer_open(path, &h, NULL, &g.w)) {
+		snprintf(err, errlen, "%s", g.m ? trace_writer_error(g.w) : model_strerror(merr));
+		trace_writer_free(g.w);
+		model_destroy(g.m);
+		return -1;
+	}
+	struct cache caches[4] = {
+		{ "dentry", "d_alloc+0x2b", "__dentry_kill+0x12e", 192, 21, 0,
+		  MIGRATE_RECLAIMABLE },
+		{ "ext4_inode_cache", "ext4_alloc_inode+0x1a", "ext4_free_in_core_inode+0x25", 1080,
+		  30, 3, MIGRATE_RECLAIMABLE },
+		{ "kmalloc-256", "__kmalloc_noprof+0x1b9", "kfree+0x7c", 256, 32, 1,
+		  MIGRATE_UNMOVABLE },
+		{ "kmalloc-1k", "__kmalloc_noprof+0x1b9", "kfree+0x7c", 1024, 32, 3,
+		  MIGRATE_UNMOVABLE },
+	};
+	memcpy(g.caches, caches, sizeof(caches));
+	for (int i = 0; i < 4; i++) {
+		g.caches[i].name_id = trace_writer_intern(g.w, g.caches[i].name);
+		g.caches[i].alloc_id = trace_writer_intern(g.w, g.caches[i].site_alloc);
+		g.caches[i].free_id = trace_writer_intern(g.w, g.caches[i].site_free);
+	}
+	g.partial = calloc(4, sizeof(*g.partial));
+	if (!g.partial || snapshots(&g, &c)) {
+		snprintf(err, errlen, "%s", trace_writer_error(g.w));
+		g.rc = -1;
+	}
+	uint64_t steps = (uint64_t)(p.duration_s * 1000);
+	for (uint64_t s = 0; s < steps && !g.rc; s++) {
+		g.now = 1000000000ull + s * 1000000ull;
+		g.tick = 0;
+		/* most work on CPU 0, as on the baseline host (84/16); reclaim on the last CPU */
+		g.cpu = rnd(&g) % 100 < 84
+				? 0
+				: (unsigned)(1 + rnd(&g) % (p.cpus > 1 ? p.cpus - 1 : 1)) % p.cpus;
+		step(&g, w);
+	}
+	if (!g.rc && trace_writer_close(g.w)) {
+		snprintf(err, errlen, "%s", trace_writer_error(g.w));
+		g.rc = -1;
+	}
+	st->bytes = trace_writer_bytes(g.w);
+	st->movable_pages_live = g.movable_live;
+	st->thp_live = g.thp.n;
+	trace_writer_free(g.w);
+	model_destroy(g.m);
+	for (size_t i = 0; i < g.nslabs; i++)
+		free(g.slabs[i].free_slots);
+	free(g.slabs);
+	free(g.objs);
+	for (int i = 0; i < 4 && g.partial; i++)
+		free(g.partial[i].v);
+	free(g.partial);
+	for (int i = 0; i < 64; i++)
+		free(g.pcp[i].v);
+	free(g.files.v);
+	free(g.cache_pages.v);
+	free(g.anon_pages.v);
+	free(g.thp.v);
+	free(g.kmallocs.v);
+	free(g.kernel_pages.v);
+	return g.rc;
+}
