@@ -30,4 +30,11 @@ sync; echo 3 > /proc/sys/vm/drop_caches
 	tar cf - /usr/share/doc 2> /dev/null | cat > /dev/null
 	cat /usr/lib/x86_64-linux-gnu/*.so* > /dev/null 2>&1
 	for r in 1 2; do head -c 300M /dev/zero | sort > /dev/null; done" || true
+sync; echo 3 > /proc/sys/vm/drop_caches
+# metadata-walk: a cold metadata walk of /usr (dentry and inode caches grow) beside 512 MiB
+# streamed through a pipe (pipe buffers allocated and freed).
+"$F" record -q --max-size 7.5 -o "$OUT/metadata-walk.fgt" -- sh -c "
+	find /usr -xdev > /dev/null 2>&1 &
+	head -c 512M /dev/zero | tail -c 1 > /dev/null
+	wait" || true
 ls -l "$OUT"/*.fgt
