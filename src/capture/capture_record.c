@@ -162,50 +162,82 @@ struct recorder {
 	int subbuf_size;
 	struct kbuffer *kb;
 	struct cpu_queue *queues;
+	int *heap; /* emit_until's min-heap of CPU numbers */
 	uint64_t last_written_ts, clamped;
 	uint8_t blob[BLOB_MAX];
 	char err[512];
 };
 
-/* Write every queued event older than watermark, in time order. */
-static int emit_until(struct recorder *r, uint64_t watermark)
+static inline uint64_t head_ts(const struct recorder *r, int cpu)
+{
+	const struct cpu_queue *q = &r->queues[cpu];
+	return q->ev[q->head].ts;
+}
+
+/* Restore the min-heap of CPUs (by their oldest queued event) below position i. */
+static void sift_down(const struct recorder *r, int *heap, int n, int i)
 {
 	for (;;) {
-		int best = -1;
-		uint64_t best_ts = UINT64_MAX;
-		for (int c = 0; c < r->ncpus; c++) {
-			struct cpu_queue *q = &r->queues[c];
-			if (q->n && q->ev[q->head].ts < best_ts) {
-				best_ts = q->ev[q->head].ts;
-				best = c;
-			}
-		}
-		if (best < 0 || best_ts >= watermark)
-			return 0;
-		struct cpu_queue *q = &r->queues[best];
-		struct trace_event *ev = &q->ev[q->head];
-		if (ev->ts < r->last_written_ts) { /* read late across a round boundary */
-			ev->ts = r->last_written_ts;
-			r->clamped++;
-		}
-		if (trace_writer_add(r->w, ev)) {
-			snprintf(r->err, sizeof(r->err), "%s", trace_writer_error(r->w));
+		int l = 2 * i + 1, m = i;
+		if (l < n && head_ts(r, heap[l]) < head_ts(r, heap[m]))
+			m = l;
+		if (l + 1 < n && head_ts(r, heap[l + 1]) < head_ts(r, heap[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		int t = heap[i];
+		heap[i] = heap[m];
+		heap[m] = t;
+		i = m;
+	}
+}
+
+static int write_event(struct recorder *r, struct trace_event *ev)
+{
+	if (ev->ts < r->last_written_ts) { /* read late across a round boundary */
+		ev->ts = r->last_written_ts;
+		r->clamped++;
+	}
+	if (trace_writer_add(r->w, ev)) {
+		snprintf(r->err, sizeof(r->err), "%s", trace_writer_error(r->w));
+		return -1;
+	}
+	r->last_written_ts = ev->ts;
+	if (ev->type < 16)
+		r->res->events_by_type[ev->type]++;
+	if (ev->type == TRACE_LOST) {
+		r->res->lost_markers++;
+		if (ev->lost.count != TRACE_LOST_UNKNOWN)
+			r->res->lost_events += ev->lost.count;
+	}
+	return 0;
+}
+
+/*
+ * Write every queued event older than watermark, in time order: a k-way merge of the per-CPU
+ * queues through a min-heap, so hosts with hundreds of CPUs pay log(CPUs) per event.
+ */
+static int emit_until(struct recorder *r, uint64_t watermark)
+{
+	int n = 0;
+	for (int c = 0; c < r->ncpus; c++)
+		if (r->queues[c].n)
+			r->heap[n++] = c;
+	for (int i = n / 2 - 1; i >= 0; i--)
+		sift_down(r, r->heap, n, i);
+	while (n && head_ts(r, r->heap[0]) < watermark) {
+		struct cpu_queue *q = &r->queues[r->heap[0]];
+		if (write_event(r, &q->ev[q->head]))
 			return -1;
-		}
-		r->last_written_ts = ev->ts;
-		if (ev->type < 16)
-			r->res->events_by_type[ev->type]++;
-		if (ev->type == TRACE_LOST) {
-			r->res->lost_markers++;
-			if (ev->lost.count != TRACE_LOST_UNKNOWN)
-				r->res->lost_events += ev->lost.count;
-		}
 		free(q->blobs[q->head]);
 		q->head++;
-		q->n--;
-		if (!q->n)
+		if (!--q->n) {
 			q->head = 0;
+			r->heap[0] = r->heap[--n];
+		}
+		sift_down(r, r->heap, n, 0);
 	}
+	return 0;
 }
 
 /* One sub-buffer of one CPU into its queue. */
@@ -493,8 +525,9 @@ static int setup(struct recorder *r)
 	r->conv = converter_create(r->events, r->nevents, r->w, r->sym, &r->am, o->raw_addresses);
 	r->tcpu = calloc((size_t)r->ncpus, sizeof(*r->tcpu));
 	r->queues = calloc((size_t)r->ncpus, sizeof(*r->queues));
+	r->heap = calloc((size_t)r->ncpus, sizeof(*r->heap));
 	r->kb = kbuffer_alloc(KBUFFER_LSIZE_8, KBUFFER_ENDIAN_LITTLE);
-	if (!r->conv || !r->tcpu || !r->queues || !r->kb) {
+	if (!r->conv || !r->tcpu || !r->queues || !r->heap || !r->kb) {
 		snprintf(r->err, sizeof(r->err), "out of memory");
 		return -1;
 	}
@@ -588,6 +621,7 @@ static void teardown(struct recorder *r)
 		free(q->blobs);
 	}
 	free(r->queues);
+	free(r->heap);
 	free(r->subbuf);
 	if (r->kb)
 		kbuffer_free(r->kb);
