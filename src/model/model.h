@@ -285,6 +285,11 @@ int model_free(struct model *m, uint64_t pfn, unsigned order);
 int model_split(struct model *m, uint64_t pfn, unsigned order);
 /* Take a specific free block (observe mode, warm start): like __isolate_free_page + split. */
 int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int migratetype, bool movable);
+/* Replay's queries and adjustments (model_page_alloc.c). */
+int model_page_allocated(const struct model *m, uint64_t pfn, unsigned *order);
+bool model_pfn_is_free(struct model *m, uint64_t pfn);
+int model_set_movable(struct model *m, uint64_t pfn, bool movable);
+int model_set_pageblock_migratetype(struct model *m, uint64_t pfn, int mt);
 /* Run deferred work due at or before @now_ns and set the model's clock. */
 void model_advance(struct model *m, uint64_t now_ns);
 
@@ -293,6 +298,12 @@ uint64_t model_event(const struct model *m, enum model_vm_event event);
 const char *model_event_name(enum model_vm_event event);
 /* One class per 1 GiB region, in pfn order; returns the number of regions (<= max). */
 size_t model_region_classes(const struct model *m, uint8_t *classes, uint8_t *fullness, size_t max);
+struct model_region {
+	uint64_t start_pfn, free_pages;
+	uint8_t class, fullness; /* enum model_region_class; used pageblocks * 4 / 512 */
+	uint32_t free_pageblocks;
+};
+size_t model_regions(const struct model *m, struct model_region *out, size_t max);
 /* One SPB's struct superpageblock counters and list place (SPB policy). */
 struct model_spb_info {
 	uint64_t start_pfn;

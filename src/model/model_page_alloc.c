@@ -443,3 +443,68 @@ int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int mt, bool m
 	m->events[MODEL_EV_PGALLOC] += 1u << order;
 	return MODEL_OK;
 }
+
+/*
+ * The allocation at pfn: 1 with its order in *order when pfn heads an allocated block, 0 when
+ * it is free or inside a block, MODEL_EINVAL outside the model. Replay asks this before freeing
+ * memory the host allocated before the trace began.
+ */
+int model_page_allocated(const struct model *m, uint64_t pfn, unsigned *order)
+{
+	if (!pfn_in_model(m, pfn))
+		return MODEL_EINVAL;
+	uint32_t w = pw_get(m, pfn);
+	if (pw_kind(w) != PK_ALLOC)
+		return 0;
+	if (order)
+		*order = pw_order(w);
+	return 1;
+}
+
+/*
+ * __SetPageMovable / folio_add_lru: the allocation at pfn becomes migratable (or stops being).
+ * Replay uses it when a page that sat on a per-CPU list goes to a movable user.
+ */
+int model_set_movable(struct model *m, uint64_t pfn, bool movable)
+{
+	unsigned order;
+	int rc = model_page_allocated(m, pfn, &order);
+
+	if (rc <= 0)
+		return rc ? rc : MODEL_ESTATE;
+	uint32_t w = pw_get(m, pfn);
+	if (((w & PW_MOVABLE) != 0) == movable)
+		return MODEL_OK;
+	unmark_allocated(m, pfn);
+	mark_allocated(m, pfn, order, pw_mt(w), movable);
+	return MODEL_OK;
+}
+
+/*
+ * set_pageblock_migratetype() with move_freepages_block(), for warm starts: tag the pageblock
+ * at pfn and move its free pages to the new type's lists. Refused (MODEL_ESTATE) when the
+ * pageblock lies inside a free block larger than a pageblock.
+ */
+int model_set_pageblock_migratetype(struct model *m, uint64_t pfn, int mt)
+{
+	uint64_t head, pb_pfn = pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+
+	if (!pfn_in_model(m, pfn) || mt < 0 || mt >= MIGRATE_TYPES || mt == MIGRATE_ISOLATE)
+		return MODEL_EINVAL;
+	if (!find_free_block_containing(m, pb_pfn, &head) &&
+	    pw_order(pw_get(m, head)) > PAGEBLOCK_ORDER)
+		return MODEL_ESTATE;
+	int old = get_pageblock_migratetype(m, pb_pfn);
+	if (old == mt)
+		return MODEL_OK;
+	move_freepages_block(m, page_zone(m, pb_pfn), pb_pfn, old, mt);
+	set_pageblock_migratetype(m, pb_pfn, mt);
+	return MODEL_OK;
+}
+
+/* Whether pfn is free in the buddy allocator (inside a free block); false outside the model. */
+bool model_pfn_is_free(struct model *m, uint64_t pfn)
+{
+	uint64_t head;
+	return pfn_in_model(m, pfn) && find_free_block_containing(m, pfn, &head) == 0;
+}

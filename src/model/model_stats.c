@@ -216,3 +216,26 @@ int model_spb_info(const struct model *m, unsigned zone, unsigned spb, struct mo
 		}
 	return MODEL_OK;
 }
+
+/* model_region_classes() with each region's first pfn and free pages. */
+size_t model_regions(const struct model *m, struct model_region *out, size_t max)
+{
+	size_t n = 0;
+	for (uint64_t r = m->base_pfn; r < m->end_pfn && n < max; r += SUPERPAGEBLOCK_NR_PAGES) {
+		uint8_t cls, full;
+		uint64_t free_pbs, free_pages = 0;
+		bool contig;
+		if (!region_class(m, r, &cls, &full, &free_pbs, &contig))
+			continue;
+		const struct pageblock *pb = &m->pb[(r - m->base_pfn) >> PAGEBLOCK_ORDER];
+		for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++)
+			if (!pb[i].reserved && pb[i].zone != 0xff)
+				free_pages += pb[i].nr_free_pages;
+		out[n++] = (struct model_region){ .start_pfn = r,
+						  .class = cls,
+						  .fullness = full,
+						  .free_pageblocks = (uint32_t)free_pbs,
+						  .free_pages = free_pages };
+	}
+	return n;
+}

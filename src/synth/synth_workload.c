@@ -191,9 +191,14 @@ static uint64_t alloc_pages(struct gen *g, unsigned order, int mt, uint64_t gfp)
 
 static void free_pages(struct gen *g, uint64_t pfn, unsigned order, bool batched)
 {
-	struct trace_event ev = { .type = batched ? TRACE_PAGE_FREE_BATCHED : TRACE_PAGE_FREE,
-				  .page = { .pfn = pfn, .order = order } };
+	/* as the kernel does: free_pages_prepare() traces every free; free_unref_folios()
+	 * adds mm_page_free_batched for the same page */
+	struct trace_event ev = { .type = TRACE_PAGE_FREE, .page = { .pfn = pfn, .order = order } };
 	emit(g, &ev);
+	if (batched) {
+		ev.type = TRACE_PAGE_FREE_BATCHED;
+		emit(g, &ev);
+	}
 	if (order) {
 		model_free(g->m, pfn, order);
 		return;

@@ -1,0 +1,210 @@
+-- fragtrace results schema: the one source of truth. Compiled into the binary; `fragtrace replay`
+-- creates or checks it in every database it writes. Every replay is one row in `runs`; every
+-- policy variant of a run is one row in `variants`; everything else hangs off those two.
+--
+-- Conventions: times on the trace clock are in seconds since the first event of the trace (model
+-- time; with --loop, pass k starts where pass k-1 ended). "Tainted" is the common yardstick of
+-- docs/replay.md: a 1 GiB-aligned region holding at least one pageblock with non-movable
+-- (unmovable, reclaimable or highatomic) allocations, so mainline and SPB variants compare on one
+-- scale. A run whose `complete` is 0 was interrupted: it has no variants or samples.
+--
+-- Versioned with PRAGMA user_version; a database with a newer version is refused.
+PRAGMA user_version = 1;
+
+-- One row per trace file replayed (a trace replayed twice has two rows, one per run).
+CREATE TABLE IF NOT EXISTS traces (
+  id            INTEGER PRIMARY KEY,
+  path          TEXT NOT NULL,     -- the path as given on the command line
+  file_bytes    INTEGER NOT NULL,  -- size of the file
+  kernel        TEXT,              -- uname -r of the traced host
+  arch          TEXT,              -- machine architecture
+  cpus          INTEGER,           -- CPUs of the traced host
+  events        INTEGER NOT NULL,  -- events in the file (all types)
+  duration_s    REAL NOT NULL,     -- trace time from first to last event
+  first_ts_ns   INTEGER,           -- trace clock of the first event
+  lost_events   INTEGER NOT NULL,  -- events the kernel reported lost (known counts summed)
+  lost_markers  INTEGER NOT NULL,  -- lost markers, including those of unknown count
+  complete_file INTEGER NOT NULL,  -- 0 when the file was truncated (read to its last good chunk)
+  addresses     TEXT,              -- slab addresses: physical, hashed or raw
+  host_pages    INTEGER            -- present pages of the traced host (zoneinfo)
+);
+
+-- One row per `fragtrace replay` of one trace.
+CREATE TABLE IF NOT EXISTS runs (
+  id            INTEGER PRIMARY KEY,
+  trace_id      INTEGER NOT NULL REFERENCES traces(id),
+  started_at    TEXT NOT NULL,     -- wall clock, ISO 8601 UTC
+  finished_at   TEXT,              -- NULL while running or when interrupted
+  complete      INTEGER NOT NULL,  -- 1 when every variant ran to the end
+  status        TEXT NOT NULL,     -- 'complete', 'interrupted' or 'failed: <reason>'
+  tool_version  TEXT NOT NULL,     -- fragtrace version
+  start_mode    TEXT NOT NULL,     -- 'warm' (from the start snapshot) or 'cold' (empty host)
+  loops         INTEGER NOT NULL,  -- --loop: passes over the trace
+  sample_ms     INTEGER NOT NULL,  -- --sample-ms: sampling period in trace time
+  threads       INTEGER NOT NULL,  -- worker threads used (results do not depend on it)
+  command       TEXT,              -- the command line
+  wall_seconds  REAL               -- elapsed time of the replay
+);
+
+-- One row per policy variant of a run.
+CREATE TABLE IF NOT EXISTS variants (
+  id            INTEGER PRIMARY KEY,
+  run_id        INTEGER NOT NULL REFERENCES runs(id),
+  position      INTEGER NOT NULL,  -- order on the command line (0 = the baseline of comparisons)
+  name          TEXT NOT NULL,     -- the variant as given: preset plus ':key=value,...'
+  preset        TEXT NOT NULL,     -- mainline, spb, spb+demand, ..., observe
+  policy        TEXT NOT NULL,     -- 'mainline', 'spb' or 'observe'
+  events        INTEGER NOT NULL,  -- trace events fed to this variant (all passes)
+  seconds       REAL NOT NULL,     -- CPU time spent in this variant's model
+  events_per_second REAL,          -- events / seconds
+  spbs          INTEGER NOT NULL,  -- 1 GiB regions modelled (tainted + clean + empty)
+  final_tainted INTEGER NOT NULL,  -- tainted regions at the end
+  max_tainted   INTEGER NOT NULL,  -- highest tainted count of any sample
+  min_tainted   INTEGER NOT NULL,  -- lowest tainted count of any sample
+  final_clean   INTEGER NOT NULL,  -- regions with only movable pageblocks in use
+  final_empty   INTEGER NOT NULL,  -- regions with every pageblock free
+  final_contig_1g INTEGER NOT NULL,-- regions a 1 GiB allocation could take at the end
+  final_contig_2m INTEGER NOT NULL,-- pageblocks a 2 MiB allocation could take at the end
+  final_free_pages INTEGER NOT NULL,
+  final_slab_pages INTEGER NOT NULL,
+  shrink_queued INTEGER NOT NULL,  -- SPB slab-shrink work items queued (all triggers)
+  shrink_ran    INTEGER NOT NULL,  -- of which ran
+  shrink_freed  INTEGER NOT NULL,  -- slab objects freed by SPB-triggered shrinks
+  model_bytes   INTEGER NOT NULL,  -- model memory (page and pageblock tables, SPBs)
+  agreement     REAL               -- observe only: share of pages whose free/allocated state
+                                   -- matches the end snapshot's page map; NULL otherwise
+);
+
+-- Every parameter of every variant (model_params, slab_params, replay switches), as text.
+CREATE TABLE IF NOT EXISTS variant_params (
+  variant_id    INTEGER NOT NULL REFERENCES variants(id),
+  key           TEXT NOT NULL,
+  value         TEXT NOT NULL,
+  is_default    INTEGER NOT NULL,  -- 1 when the preset's value was not overridden
+  PRIMARY KEY (variant_id, key)
+);
+
+-- The time series: one row per variant per --sample-ms of trace time, plus one at the end.
+CREATE TABLE IF NOT EXISTS samples (
+  variant_id    INTEGER NOT NULL REFERENCES variants(id),
+  seq           INTEGER NOT NULL,  -- 0, 1, 2, ... in time order
+  t_s           REAL NOT NULL,     -- model time, seconds since the start of pass 0
+  pass          INTEGER NOT NULL,  -- which pass over the trace (--loop)
+  tainted       INTEGER NOT NULL,  -- 1 GiB regions with a non-movable pageblock in use
+  clean         INTEGER NOT NULL,  -- regions in use with movable pageblocks only
+  empty         INTEGER NOT NULL,  -- regions wholly free
+  spb_tainted_full INTEGER, spb_tainted_75 INTEGER, spb_tainted_50 INTEGER,
+  spb_tainted_25 INTEGER, spb_tainted_almost_empty INTEGER,
+                                   -- SPB policy: tainted SPBs by fullness list (NULL for mainline)
+  spb_clean_full INTEGER, spb_clean_75 INTEGER, spb_clean_50 INTEGER,
+  spb_clean_25 INTEGER, spb_clean_almost_empty INTEGER,
+                                   -- SPB policy: clean SPBs by fullness list
+  spb_empty     INTEGER,           -- SPB policy: SPBs on the empty list
+  free_pages    INTEGER NOT NULL,
+  free_pageblocks_in_tainted INTEGER NOT NULL, -- wholly free pageblocks inside tainted regions
+  contig_1g     INTEGER NOT NULL,  -- 1 GiB blocks allocatable now (regions wholly free or movable)
+  contig_2m     INTEGER NOT NULL,  -- 2 MiB blocks allocatable now (free or movable-only pageblocks)
+  contig_2m_free INTEGER NOT NULL, -- pageblocks wholly free now
+  pb_unmovable  INTEGER NOT NULL,  -- pageblocks per migratetype tag
+  pb_movable    INTEGER NOT NULL,
+  pb_reclaimable INTEGER NOT NULL,
+  pb_highatomic INTEGER NOT NULL,
+  slab_pages    INTEGER NOT NULL,  -- pages held by the variant's slab model
+  slab_objects  INTEGER NOT NULL,  -- live slab objects in the slab model
+  PRIMARY KEY (variant_id, seq)
+);
+
+-- Fragmentation indices per sample and order (/sys/kernel/debug/extfrag/{unusable,extfrag}_index).
+CREATE TABLE IF NOT EXISTS sample_frag (
+  variant_id    INTEGER NOT NULL REFERENCES variants(id),
+  seq           INTEGER NOT NULL,
+  page_order    INTEGER NOT NULL,
+  unusable_index REAL NOT NULL,    -- 0..1
+  extfrag_index REAL NOT NULL,     -- 0..1, or -1 when an allocation of this order would succeed
+  PRIMARY KEY (variant_id, seq, page_order)
+);
+
+-- vm event counters per sample (cumulative, kernel names where the kernel has one; only
+-- non-zero values are stored).
+CREATE TABLE IF NOT EXISTS sample_counters (
+  variant_id    INTEGER NOT NULL REFERENCES variants(id),
+  seq           INTEGER NOT NULL,
+  name          TEXT NOT NULL,
+  value         INTEGER NOT NULL,
+  PRIMARY KEY (variant_id, seq, name)
+);
+
+-- Final counters of every variant: the model's vm events and the slab model's statistics.
+CREATE TABLE IF NOT EXISTS counters (
+  variant_id    INTEGER NOT NULL REFERENCES variants(id),
+  name          TEXT NOT NULL,
+  value         INTEGER NOT NULL,
+  PRIMARY KEY (variant_id, name)
+);
+
+-- Where each variant's tainted count settled (docs/replay.md, "Equilibrium").
+CREATE TABLE IF NOT EXISTS equilibrium (
+  variant_id    INTEGER PRIMARY KEY REFERENCES variants(id),
+  reached       INTEGER NOT NULL,  -- 1 when the tail window is flat
+  value         REAL,              -- mean tainted count over the tail window (NULL if not reached)
+  spread        INTEGER,           -- max - min over the tail window
+  slope_per_s   REAL,              -- least-squares slope of the tail window, regions per second
+  settle_s      REAL,              -- model time from which every sample stays within tolerance
+  window_s      REAL NOT NULL,     -- length of the tail window
+  tolerance     REAL NOT NULL,     -- the band, in regions
+  samples       INTEGER NOT NULL,  -- samples in the series
+  reason        TEXT NOT NULL      -- 'settled', 'too short', 'still moving', 'spread too wide'
+);
+
+-- What the replay could not apply faithfully, per variant (identity and data-loss accounting).
+CREATE TABLE IF NOT EXISTS data_loss (
+  variant_id    INTEGER PRIMARY KEY REFERENCES variants(id),
+  lost_events   INTEGER NOT NULL,  -- events the kernel dropped (from the trace)
+  lost_markers  INTEGER NOT NULL,
+  page_allocs   INTEGER NOT NULL,  -- page allocations replayed
+  page_alloc_failed INTEGER NOT NULL, -- allocations the variant could not serve
+  page_frees    INTEGER NOT NULL,  -- page frees replayed
+  unknown_page_frees INTEGER NOT NULL, -- frees of pages the variant never saw allocated
+                                   -- (allocated before the trace on a cold start, or lost)
+  warm_page_frees INTEGER NOT NULL,-- frees of pages that were allocated in the start snapshot
+  orphaned_allocations INTEGER NOT NULL, -- allocations whose trace pfn was reused before a free
+  slab_page_events INTEGER NOT NULL, -- trace page events recognised as slab pages (not replayed)
+  slab_allocs   INTEGER NOT NULL,
+  slab_frees    INTEGER NOT NULL,
+  unknown_slab_frees INTEGER NOT NULL, -- frees of objects allocated before the trace (or lost)
+  frees_after_reclaim INTEGER NOT NULL, -- trace frees of objects the variant's shrinker had freed
+  slab_alloc_failed INTEGER NOT NULL,
+  pcp_drain_misses INTEGER NOT NULL, -- pcpu_drain events with nothing on the variant's list
+  affected_share REAL NOT NULL     -- (unknown frees + failures + misses) / events fed
+);
+
+-- The SPB map at the end: one row per 1 GiB region per variant.
+CREATE TABLE IF NOT EXISTS spb_final (
+  variant_id    INTEGER NOT NULL REFERENCES variants(id),
+  region        INTEGER NOT NULL,  -- index in pfn order
+  start_pfn     INTEGER NOT NULL,
+  class         TEXT NOT NULL,     -- 'empty', 'clean', 'tainted' or 'isolated'
+  fullness      INTEGER NOT NULL,  -- 0 full, 1 >=75%, 2 >=50%, 3 >=25%, 4 almost empty (used share)
+  nr_free       INTEGER,           -- SPB policy: wholly free pageblocks
+  nr_unmovable  INTEGER,           -- pageblocks holding unmovable allocations
+  nr_reclaimable INTEGER,          -- pageblocks holding reclaimable allocations
+  nr_movable    INTEGER,           -- pageblocks holding movable allocations
+  free_pages    INTEGER,
+  PRIMARY KEY (variant_id, region)
+);
+
+CREATE INDEX IF NOT EXISTS runs_by_trace ON runs(trace_id);
+CREATE INDEX IF NOT EXISTS variants_by_run ON variants(run_id);
+
+-- Views: the questions people ask most (docs/queries.md).
+
+-- Per trace and variant of every complete run: the comparison table `fragtrace replay` prints.
+CREATE VIEW IF NOT EXISTS variant_comparison AS
+SELECT r.id AS run_id, t.path AS trace, v.position, v.name AS variant,
+       e.value AS equilibrium_tainted, v.final_tainted, v.max_tainted, v.spbs,
+       v.final_tainted - (SELECT b.final_tainted FROM variants b
+                          WHERE b.run_id = v.run_id AND b.position = 0) AS diff_from_first,
+       v.final_contig_1g, v.shrink_queued, v.shrink_ran, v.events_per_second
+FROM variants v JOIN runs r ON r.id = v.run_id JOIN traces t ON t.id = r.trace_id
+LEFT JOIN equilibrium e ON e.variant_id = v.id
+WHERE r.complete = 1;

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_replay.c - `fragtrace replay TRACE... [--variant SPEC]... [--db FILE] ...`: run policy
+ * variants over traces, print the comparison table per trace and store everything in SQLite.
+ *
+ * Also `fragtrace check TRACE`: observe mode alone, printing how much of the host's end state
+ * the trace explains (the trace's completeness figure).
+ */
+#include "cli.h"
+#include "replay.h"
+#include "results_db.h"
+#include "version.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_VARIANTS 64
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void replay_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: fragtrace replay [OPTIONS] TRACE...\n\n"
+		"Replay traces under allocator policy variants and store the results in SQLite.\n"
+		"Without --variant the presets run: mainline, spb, spb+demand, spb+demand+supply,\n"
+		"spb+proactive, spb+all.\n\n"
+		"  -V, --variant SPEC   PRESET[:key=value,...], repeatable; 'observe' applies the\n"
+		"                       trace's own pfns (docs/variants.md lists the keys)\n"
+		"  -d, --db FILE        results database (default fragtrace.db); --db '' writes none\n"
+		"  -s, --sample-ms N    sample every N ms of trace time (default 100)\n"
+		"      --start MODE     warm (from the start snapshot, default) or cold (empty host)\n"
+		"  -l, --loop N         replay each trace N times in a row (default 1)\n"
+		"  -t, --threads N      worker threads (default: online CPUs); results do not change\n"
+		"  -j, --json           print a JSON array of per-variant results instead of tables\n"
+		"  -q, --quiet          no progress bar\n"
+		"  -h, --help           show this help\n\n"
+		"Exit status: 0 success, 1 a trace or the database failed, 2 bad usage.\n");
+}
+
+static void check_usage(FILE *out)
+{
+	fprintf(out, "usage: fragtrace check [--json] TRACE\n\n"
+		     "Rebuild what the traced host did from the trace's own pfns (observe mode) and\n"
+		     "compare with the end snapshot's page map: the share of pages whose free or\n"
+		     "allocated state agrees is the trace's completeness.\n\n"
+		     "  -j, --json   print one JSON object\n"
+		     "  -h, --help   show this help\n");
+}
+
+struct progress {
+	bool on;
+	const char *trace;
+	double start;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void show_progress(void *ctx, uint64_t done, uint64_t total, unsigned pass, unsigned loops)
+{
+	struct progress *p = ctx;
+	if (!p->on || !total)
+		return;
+	double el = now_s() - p->start, frac = (double)done / (double)total;
+	double rate = el > 0 ? (double)done / el : 0;
+	double eta = rate > 0 ? (double)(total - (done < total ? done : total)) / rate : 0;
+	char bar[31];
+	int fill = (int)(frac * 30);
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < fill ? '=' : i == fill ? '>' : ' ';
+	bar[30] = 0;
+	fprintf(stderr, "\r%s [%s] %3.0f%%  %.1fM events  %.1f M ev/s  pass %u/%u  ETA %.0fs ",
+		p->trace, bar, frac * 100, (double)done / 1e6, rate / 1e6, pass + 1, loops, eta);
+	if (done >= total)
+		fputc('\n', stderr);
+}
+
+static void fmt_eq(char *buf, size_t len, const struct replay_equilibrium *eq)
+{
+	if (eq->reached)
+		snprintf(buf, len, "%.1f ±%u", eq->value, eq->spread);
+	else
+		snprintf(buf, len, "- (%s)", eq->reason);
+}
+
+static void print_table(const struct replay_result *r, const struct replay_options *o)
+{
+	const struct replay_trace_info *t = &r->trace;
+	char ev[32];
+	printf("\n%s: %.1f s of trace, %s events, %s host, %s start, %u pass%s, %u thread%s\n",
+	       t->path, t->duration_s, cli_thousands(ev, sizeof(ev), t->events),
+	       t->host_pages ? "" : "?", o->start == REPLAY_COLD ? "cold" : "warm", o->loops,
+	       o->loops == 1 ? "" : "es", r->threads, r->threads == 1 ? "" : "s");
+	if (t->host_pages)
+		printf("  host: %.1f GiB present, %u CPUs, %s; slab addresses %s\n",
+		       (double)t->host_pages * 4096 / (1u << 30), t->cpus, t->kernel, t->addresses);
+	if (t->lost_events || t->lost_markers)
+		printf("  WARNING: the kernel lost %llu events (%llu markers): results near the gaps "
+		       "are approximate\n",
+		       (unsigned long long)t->lost_events, (unsigned long long)t->lost_markers);
+	if (t->warning[0])
+		printf("  WARNING: %s\n", t->warning);
+	printf("\n  %-22s %14s %6s %5s %5s %6s %7s %11s %10s\n", "variant", "equilibrium", "final",
+	       "max", "diff", "SPBs", "1G-free", "shrink q/r", "M ev/s");
+	for (size_t i = 0; i < r->nr_variants; i++) {
+		const struct replay_variant_result *v = &r->variants[i];
+		char eq[48], sh[32], diff[16];
+		fmt_eq(eq, sizeof(eq), &v->eq);
+		snprintf(sh, sizeof(sh), "%llu/%llu",
+			 (unsigned long long)v->final.events[MODEL_EV_SPB_SLAB_SHRINK_QUEUED],
+			 (unsigned long long)v->final.events[MODEL_EV_SPB_SLAB_SHRINK_RAN]);
+		snprintf(diff, sizeof(diff), "%+d",
+			 (int)v->final.tainted_regions - (int)r->variants[0].final.tainted_regions);
+		printf("  %-22s %14s %6u %5llu %5s %6u %7llu %11s %10.2f\n", v->spec.name, eq,
+		       v->final.tainted_regions, (unsigned long long)v->max_tainted,
+		       i ? diff : "-",
+		       v->final.tainted_regions + v->final.clean_regions + v->final.empty_regions,
+		       (unsigned long long)v->final.contig_1g_possible, sh,
+		       v->seconds > 0 ? (double)v->events / v->seconds / 1e6 : 0.0);
+		if (v->agreement >= 0)
+			printf("  %-22s agreement with the end page map: %.4f (%llu of %llu pages)\n",
+			       "", v->agreement, (unsigned long long)v->agreement_pages,
+			       (unsigned long long)v->agreement_total);
+	}
+	const struct replay_loss *l = &r->variants[r->nr_variants - 1].loss;
+	printf("\n  not replayed faithfully (last variant): %llu unknown page frees, %llu unknown "
+	       "slab frees, %llu failed allocations, %llu drain misses of %llu events\n",
+	       (unsigned long long)l->unknown_page_frees, (unsigned long long)l->unknown_slab_frees,
+	       (unsigned long long)(l->page_alloc_failed + l->slab_alloc_failed),
+	       (unsigned long long)l->pcp_drain_misses,
+	       (unsigned long long)r->variants[r->nr_variants - 1].events);
+	printf("  replay took %.2f s (%.1fx real time)\n", r->wall_seconds,
+	       r->wall_seconds > 0 ? t->duration_s * o->loops / r->wall_seconds : 0.0);
+}
+
+static void print_json_rows(FILE *o, const struct replay_result *r, bool *first)
+{
+	for (size_t i = 0; i < r->nr_variants; i++) {
+		const struct replay_variant_result *v = &r->variants[i];
+		fputs(*first ? "\n  {" : ",\n  {", o);
+		*first = false;
+		fputs("\"trace\":", o);
+		cli_json_string(o, r->trace.path);
+		fputs(",\"variant\":", o);
+		cli_json_string(o, v->spec.name);
+		fprintf(o, ",\"final_tainted\":%u,\"max_tainted\":%llu,\"equilibrium_tainted\":",
+			v->final.tainted_regions, (unsigned long long)v->max_tainted);
+		if (v->eq.reached)
+			fprintf(o, "%.3f", v->eq.value);
+		else
+			fputs("null", o);
+		fputs(",\"equilibrium_reason\":", o);
+		cli_json_string(o, v->eq.reason);
+		fprintf(o,
+			",\"spbs\":%u,\"events\":%llu,\"events_per_second\":%.0f,"
+			"\"contig_1g_final\":%llu,\"shrink_queued\":%llu,\"shrink_ran\":%llu,"
+			"\"unknown_page_frees\":%llu,\"unknown_slab_frees\":%llu",
+			v->final.tainted_regions + v->final.clean_regions + v->final.empty_regions,
+			(unsigned long long)v->events,
+			v->seconds > 0 ? (double)v->events / v->seconds : 0.0,
+			(unsigned long long)v->final.contig_1g_possible,
+			(unsigned long long)v->final.events[MODEL_EV_SPB_SLAB_SHRINK_QUEUED],
+			(unsigned long long)v->final.events[MODEL_EV_SPB_SLAB_SHRINK_RAN],
+			(unsigned long long)v->loss.unknown_page_frees,
+			(unsigned long long)v->loss.unknown_slab_frees);
+		if (v->agreement >= 0)
+			fprintf(o, ",\"agreement\":%.6f", v->agreement);
+		fputc('}', o);
+	}
+}
+
+static char *join_args(int argc, char **argv)
+{
+	size_t len = 16;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *s = malloc(len);
+	if (!s)
+		return NULL;
+	strcpy(s, "fragtrace");
+	for (int i = 0; i < argc; i++) {
+		strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static int parse_uint(const char *s, unsigned *out, unsigned min)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (end == s || *end || v < min || v > 1000000)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int run_replay(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "variant", required_argument, NULL, 'V' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "sample-ms", required_argument, NULL, 's' },
+		{ "start", required_argument, NULL, 'S' },
+		{ "loop", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "check-model", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct replay_variant_spec specs[MAX_VARIANTS];
+	struct replay_options o = { .start = REPLAY_WARM, .loops = 1, .sample_ns = 100000000 };
+	const char *db_path = "fragtrace.db";
+	bool json = false, quiet = false;
+	size_t nv = 0;
+	unsigned ms = 100;
+	char err[1024];
+	int c;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	o.threads = cpus > 0 ? (unsigned)cpus : 1;
+	char *command = join_args(argc, argv);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "V:d:s:l:t:jqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'V':
+			if (nv == MAX_VARIANTS) {
+				cli_error("at most %d variants", MAX_VARIANTS);
+				goto usage;
+			}
+			if (replay_variant_parse(optarg, &specs[nv], err, sizeof(err))) {
+				cli_error("%s", err);
+				goto usage;
+			}
+			nv++;
+			break;
+		case 'd':
+			db_path = optarg;
+			break;
+		case 's':
+			if (parse_uint(optarg, &ms, 1)) {
+				cli_error("--sample-ms takes a whole number of milliseconds >= 1");
+				goto usage;
+			}
+			o.sample_ns = (uint64_t)ms * 1000000;
+			break;
+		case 'S':
+			if (!strcmp(optarg, "warm"))
+				o.start = REPLAY_WARM;
+			else if (!strcmp(optarg, "cold"))
+				o.start = REPLAY_COLD;
+			else {
+				cli_error("--start takes warm or cold");
+				goto usage;
+			}
+			break;
+		case 'l':
+			if (parse_uint(optarg, &o.loops, 1)) {
+				cli_error("--loop takes a number >= 1");
+				goto usage;
+			}
+			break;
+		case 't':
+			if (parse_uint(optarg, &o.threads, 1)) {
+				cli_error("--threads takes a number >= 1");
+				goto usage;
+			}
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'C':
+			o.check_model = true;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind >= argc) {
+		cli_error("no trace given");
+		goto usage;
+	}
+	if (!nv)
+		for (; model_preset_names[nv]; nv++)
+			replay_variant_parse(model_preset_names[nv], &specs[nv], err, sizeof(err));
+
+	struct sqlite3 *db = NULL;
+	if (db_path[0] && results_db_open(db_path, &db, err, sizeof(err))) {
+		cli_error("%s", err);
+		free(command);
+		return EXIT_RUNTIME;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	o.stop = &stop_requested;
+	struct progress prog = { .on = !quiet && !json && isatty(2) };
+	o.progress = show_progress;
+	o.progress_ctx = &prog;
+
+	int status = EXIT_OK;
+	bool first = true;
+	if (json)
+		fputc('[', stdout);
+	for (int i = optind; i < argc && !stop_requested; i++) {
+		struct replay_result *r;
+		char started[32];
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		struct results_run_info info = { .command = command,
+						 .tool_version = FRAGTRACE_VERSION,
+						 .start = o.start,
+						 .loops = o.loops,
+						 .threads = o.threads,
+						 .sample_ns = o.sample_ns,
+						 .started_at = started };
+		prog.trace = argv[i];
+		prog.start = now_s();
+		if (replay_trace(argv[i], &o, specs, nv, &r, err, sizeof(err))) {
+			cli_error("%s", err);
+			if (db) {
+				char status_text[1100];
+				snprintf(status_text, sizeof(status_text), "failed: %s", err);
+				results_db_write_incomplete(db, argv[i], &info, status_text, err,
+							    sizeof(err));
+			}
+			status = EXIT_RUNTIME;
+			continue;
+		}
+		if (r->interrupted) {
+			int64_t id = db ? results_db_write_incomplete(db, argv[i], &info,
+								      "interrupted", err,
+								      sizeof(err))
+					: 0;
+			cli_error("%s: interrupted%s", argv[i],
+				  id > 0 ? "; the run is marked incomplete in the database" : "");
+			replay_result_free(r);
+			status = EXIT_RUNTIME;
+			break;
+		}
+		int64_t run_id = 0;
+		if (db) {
+			run_id = results_db_write_run(db, r, &info, err, sizeof(err));
+			if (run_id < 0) {
+				cli_error("%s", err);
+				status = EXIT_RUNTIME;
+			}
+		}
+		if (json)
+			print_json_rows(stdout, r, &first);
+		else {
+			print_table(r, &o);
+			if (run_id > 0)
+				printf("  results: %s, run %lld\n", db_path, (long long)run_id);
+		}
+		replay_result_free(r);
+	}
+	if (json)
+		fputs("\n]\n", stdout);
+	if (db)
+		results_db_close(db);
+	free(command);
+	return status;
+usage:
+	free(command);
+	fprintf(stderr, "See 'fragtrace replay --help'.\n");
+	return EXIT_USAGE;
+}
+
+static int run_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct replay_variant_spec spec;
+	struct replay_options o = { .start = REPLAY_WARM, .loops = 1, .threads = 1,
+				    .sample_ns = 100000000 };
+	struct replay_result *r;
+	char err[1024];
+	bool json = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else {
+			fprintf(stderr, "See 'fragtrace check --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		cli_error("check takes one trace");
+		fprintf(stderr, "See 'fragtrace check --help'.\n");
+		return EXIT_USAGE;
+	}
+	replay_variant_parse("observe", &spec, err, sizeof(err));
+	if (replay_trace(argv[optind], &o, &spec, 1, &r, err, sizeof(err))) {
+		cli_error("%s", err);
+		return EXIT_RUNTIME;
+	}
+	const struct replay_variant_result *v = &r->variants[0];
+	int status = EXIT_OK;
+	if (v->agreement < 0) {
+		cli_error("%s: no end/pagemap snapshot to compare with (recorded with "
+			  "--no-snapshots, or the recorder was killed)",
+			  argv[optind]);
+		status = EXIT_RUNTIME;
+	} else if (json) {
+		fputs("{\"trace\":", stdout);
+		cli_json_string(stdout, argv[optind]);
+		fprintf(stdout,
+			",\"agreement\":%.6f,\"pages_agreeing\":%llu,\"pages\":%llu,"
+			"\"lost_events\":%llu,\"unknown_frees\":%llu,\"events\":%llu}\n",
+			v->agreement, (unsigned long long)v->agreement_pages,
+			(unsigned long long)v->agreement_total,
+			(unsigned long long)r->trace.lost_events,
+			(unsigned long long)v->loss.unknown_page_frees,
+			(unsigned long long)r->trace.events);
+	} else {
+		printf("%s: completeness %.4f: %llu of %llu present pages agree with the end "
+		       "snapshot\n",
+		       argv[optind], v->agreement, (unsigned long long)v->agreement_pages,
+		       (unsigned long long)v->agreement_total);
+		printf("  lost events %llu, frees of pages not seen allocated %llu, allocations of "
+		       "pages not free %llu\n",
+		       (unsigned long long)r->trace.lost_events,
+		       (unsigned long long)v->loss.unknown_page_frees,
+		       (unsigned long long)v->loss.page_alloc_failed);
+	}
+	replay_result_free(r);
+	return status;
+}
+
+const struct cli_command cmd_replay = {
+	.name = "replay",
+	.summary = "replay traces under policy variants into a SQLite results file",
+	.run = run_replay,
+	.usage = replay_usage,
+};
+
+const struct cli_command cmd_check = {
+	.name = "check",
+	.summary = "how completely a trace explains the host's end state (observe mode)",
+	.run = run_check,
+	.usage = check_usage,
+};

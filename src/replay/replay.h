@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * replay.h - drive many policy variants of the allocator model from one trace, in one pass.
+ *
+ * The trace is decoded once; each event becomes a replay operation (an allocation or free named
+ * by the trace's pfn or object address, a per-CPU list refill or drain, a lost-event gap) that
+ * every variant applies to its own model. Variants are independent and each runs in event
+ * order on one thread, so results do not depend on the thread count. The engine samples every
+ * variant every sample period of trace time, finds where its tainted count settles, and hands
+ * back everything for the results database (src/report/results_db.h). docs/replay.md describes
+ * the mapping, the start states, --loop and the equilibrium method.
+ */
+#ifndef FRAGTRACE_REPLAY_H
+#define FRAGTRACE_REPLAY_H
+
+#include "model.h"
+#include "slab.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum replay_start { REPLAY_WARM, REPLAY_COLD };
+
+/* One variant to run: a preset plus overrides. */
+struct replay_variant_spec {
+	char name[256];	  /* as given: "spb+all:freeable_ppm=500000" */
+	char preset[64];  /* "spb+all" */
+	bool observe;	  /* apply the trace's own pfns (policy is then irrelevant) */
+	bool pcp;	  /* follow per-CPU list refills and drains (default on) */
+	enum model_policy policy;
+	struct model_params params;
+	struct slab_params slab;
+	uint64_t overridden; /* bit i: parameter i of replay_param_count() was set by the user */
+};
+
+/* "NAME[:key=value,...]" into spec; 0, or -1 with a one-line message in err. */
+int replay_variant_parse(const char *text, struct replay_variant_spec *spec, char *err,
+			 size_t errlen);
+/* The parameters a variant takes, by index: name and current value as text. */
+size_t replay_param_count(void);
+const char *replay_param_name(size_t i);
+void replay_param_value(const struct replay_variant_spec *spec, size_t i, char *buf, size_t len);
+
+struct replay_options {
+	enum replay_start start;
+	unsigned loops;	    /* passes over the trace, >= 1 */
+	unsigned threads;   /* worker threads, >= 1 */
+	uint64_t sample_ns; /* sampling period in trace time */
+	bool check_model;   /* tests: run the invariant checkers at every sample */
+	/* Progress: called from the decoding thread about every 200 ms, and once at the end. */
+	void (*progress)(void *ctx, uint64_t events_done, uint64_t events_total, unsigned pass,
+			 unsigned loops);
+	void *progress_ctx;
+	volatile sig_atomic_t *stop; /* set (by a signal handler) to stop early; may be NULL */
+};
+
+/* One sample of one variant. */
+struct replay_sample {
+	uint64_t t_ns;
+	unsigned pass;
+	struct model_stats stats;
+	uint64_t slab_pages, slab_objects;
+};
+
+struct replay_equilibrium {
+	bool reached;
+	double value, slope_per_s, settle_s, window_s, tolerance;
+	unsigned spread;
+	size_t samples;
+	const char *reason;
+};
+
+/* What could not be replayed faithfully (schema.sql, table data_loss). */
+struct replay_loss {
+	uint64_t page_allocs, page_alloc_failed, page_frees, unknown_page_frees, warm_page_frees;
+	uint64_t orphaned_allocations, slab_page_events, slab_allocs, slab_frees;
+	uint64_t unknown_slab_frees, frees_after_reclaim, slab_alloc_failed, pcp_drain_misses;
+};
+
+struct replay_region {
+	struct model_region region;
+	bool has_spb; /* SPB policy: the counters below are the SPB's */
+	unsigned nr_free, nr_unmovable, nr_reclaimable, nr_movable;
+};
+
+struct replay_variant_result {
+	struct replay_variant_spec spec;
+	uint64_t events;
+	double seconds; /* thread CPU time in this variant */
+	struct replay_sample *samples;
+	size_t nr_samples;
+	struct replay_equilibrium eq;
+	struct replay_loss loss;
+	struct model_stats final;
+	struct slab_stats slab;
+	struct replay_region *regions;
+	size_t nr_regions;
+	size_t model_bytes;
+	uint64_t max_tainted, min_tainted;
+	double agreement; /* observe: share of present pages matching the end page map; -1 otherwise */
+	uint64_t agreement_pages, agreement_total;
+};
+
+struct replay_trace_info {
+	char path[4096];
+	uint64_t file_bytes, events, lost_events, lost_markers, first_ts;
+	double duration_s;
+	bool complete_file;
+	char kernel[128], arch[32], addresses[32];
+	unsigned cpus;
+	uint64_t host_pages;
+	char warning[512]; /* the reader's warning for a truncated file, or "" */
+};
+
+struct replay_result {
+	struct replay_trace_info trace;
+	struct replay_variant_result *variants;
+	size_t nr_variants;
+	bool interrupted;
+	double wall_seconds;
+	unsigned threads;
+};
+
+/*
+ * Replay path under every variant. Returns 0 with *out filled (free with replay_result_free), or
+ * -1 with a one-line message naming the file (and the position for corrupt data) in err.
+ */
+int replay_trace(const char *path, const struct replay_options *opts,
+		 const struct replay_variant_spec *variants, size_t nr_variants,
+		 struct replay_result **out, char *err, size_t errlen);
+void replay_result_free(struct replay_result *r);
+
+/* The equilibrium of a tainted-count series (exposed for tests). */
+void replay_equilibrium_find(const struct replay_sample *samples, size_t n, uint64_t sample_ns,
+			     struct replay_equilibrium *eq);
+
+#endif

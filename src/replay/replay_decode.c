@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * replay_decode.c - trace events into replay operations, once for every variant.
+ *
+ * What is the same for every variant is done here: the time base (model time is trace time
+ * since the first event, pass k shifted by k trace spans), gfp translation (replay_gfp.c),
+ * naming slab caches by index, and recognising slab pages. A slab page shows twice in a trace:
+ * as a page allocation and, later, as the physical address of the objects inside it. Each
+ * variant's slab model takes its own slab pages from its own allocator, so the trace's slab
+ * page allocations must not be replayed as plain pages: a pre-pass marks every page allocation
+ * that a slab object (kmem_cache_alloc, or kmalloc up to the largest kmalloc class) lands in
+ * while it is live, and the main pass turns those allocations, and the frees of those pages,
+ * into OP_SLAB_PAGE. kmalloc above 8 KiB is served by the page allocator (kmalloc_large): its
+ * page events are replayed as pages and its kmalloc/kfree events dropped. Without physical
+ * addresses (a hashed or raw trace) nothing can be recognised, so slab events are dropped and
+ * every page event is replayed as a page (the results say so).
+ *
+ * mm_page_free_batched repeats, for a page freed through free_unref_folios(), the mm_page_free
+ * that free_pages_prepare() already traced, so it is not an operation.
+ *
+ * PCP refills: rmqueue_bulk's zone-locked events (percpu_refill=1) of one CPU, same order and
+ * type, are grouped into one OP_PCP_REFILL emitted before that CPU's next other event. Every
+ * zone-locked event is also passed on alone (OP_ZONE_LOCKED) for observe mode.
+ */
+#include "replay_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KMALLOC_MAX_CACHE_SIZE 8192
+#define MAX_DECODE_CPUS	       4096
+
+struct pending_refill {
+	uint64_t ts;
+	uint32_t count, gfp;
+	uint8_t order;
+	int8_t mt;
+	bool active;
+};
+
+struct decoder {
+	struct trace_reader *r;
+	const struct host_desc *h;
+	struct gfp_table gfp;
+	bool slab_on;
+	uint64_t first_ts, span_ns, offset_ns;
+	/* pre-pass result: bit i set when page allocation i of a pass backs a slab */
+	uint64_t *slab_page_bits;
+	uint64_t nr_page_allocs, page_alloc_ordinal;
+	struct u64_map skipped; /* live slab pages not replayed: trace pfn -> order */
+	struct u64_map large;	/* live kmalloc_large objects */
+	uint32_t *cache_of_string; /* string id -> cache index + 1 */
+	size_t cache_of_string_cap;
+	struct decode_caches caches;
+	struct pending_refill *refill;
+	unsigned nr_cpus;
+	const struct trace_event *batch;
+	int batch_n, batch_i;
+	uint64_t events_done;
+};
+
+int decoder_create(struct trace_reader *r, const struct host_desc *h, struct decoder **out,
+		   char *err, size_t errlen)
+{
+	struct decoder *d = calloc(1, sizeof(*d));
+	const struct trace_header *hdr = trace_reader_header(r);
+	const struct trace_summary *s = trace_reader_summary(r);
+
+	if (!d)
+		goto nomem;
+	d->r = r;
+	d->h = h;
+	gfp_table_build(&d->gfp, hdr->event_formats, hdr->event_formats_len);
+	d->slab_on = h->physical_addresses;
+	d->first_ts = s->first_ts;
+	d->span_ns = (s->last_ts - s->first_ts) + 1000000;
+	d->nr_cpus = hdr->cpu_count ? hdr->cpu_count : 1;
+	if (d->nr_cpus > MAX_DECODE_CPUS)
+		d->nr_cpus = MAX_DECODE_CPUS;
+	d->refill = calloc(d->nr_cpus, sizeof(*d->refill));
+	if (!d->refill || u64_map_init(&d->skipped, 1024) || u64_map_init(&d->large, 256))
+		goto nomem;
+	*out = d;
+	return 0;
+nomem:
+	decoder_destroy(d);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+void decoder_destroy(struct decoder *d)
+{
+	if (!d)
+		return;
+	free(d->slab_page_bits);
+	if (d->skipped.keys)
+		u64_map_free(&d->skipped);
+	if (d->large.keys)
+		u64_map_free(&d->large);
+	free(d->cache_of_string);
+	free(d->caches.names);
+	free(d->caches.size);
+	free(d->refill);
+	free(d);
+}
+
+const struct decode_caches *decoder_caches(const struct decoder *d)
+{
+	return &d->caches;
+}
+uint64_t decoder_events_done(const struct decoder *d)
+{
+	return d->events_done;
+}
+uint64_t decoder_pass_span_ns(const struct decoder *d)
+{
+	return d->span_ns;
+}
+
+static int set_bit_grow(struct decoder *d, uint64_t i)
+{
+	uint64_t words = (d->nr_page_allocs + 63) / 64;
+	if (i / 64 >= words) {
+		uint64_t nw = words ? words * 2 : 1024;
+		while (nw <= i / 64)
+			nw *= 2;
+		uint64_t *n = realloc(d->slab_page_bits, nw * 8);
+		if (!n)
+			return -1;
+		memset(n + words, 0, (nw - words) * 8);
+		d->slab_page_bits = n;
+		d->nr_page_allocs = nw * 64;
+	}
+	d->slab_page_bits[i / 64] |= 1ull << (i % 64);
+	return 0;
+}
+
+static bool slab_sized(const struct trace_event *ev)
+{
+	return ev->type == TRACE_SLAB_ALLOC || ev->slab.bytes_alloc <= KMALLOC_MAX_CACHE_SIZE;
+}
+
+int decoder_prepass(struct decoder *d, char *err, size_t errlen)
+{
+	struct u64_map live; /* trace pfn -> ordinal << 8 | order */
+	const struct trace_event *evs;
+	uint64_t ordinal = 0, last_marked_pfn = UINT64_MAX;
+	int n;
+
+	if (!d->slab_on)
+		return 0;
+	if (u64_map_init(&live, 1 << 16))
+		goto nomem;
+	while ((n = trace_reader_next_batch(d->r, &evs)) > 0) {
+		for (int i = 0; i < n; i++) {
+			const struct trace_event *ev = &evs[i];
+			uint64_t v;
+			switch (ev->type) {
+			case TRACE_PAGE_ALLOC:
+				if (ev->page.pfn == UINT64_MAX)
+					break;
+				if (u64_map_put(&live, ev->page.pfn, ordinal << 8 | ev->page.order))
+					goto nomem;
+				ordinal++;
+				break;
+			case TRACE_PAGE_FREE:
+				u64_map_del(&live, ev->page.pfn);
+				if (ev->page.pfn == last_marked_pfn)
+					last_marked_pfn = UINT64_MAX;
+				break;
+			case TRACE_SLAB_ALLOC:
+			case TRACE_KMALLOC: {
+				if (!slab_sized(ev))
+					break;
+				uint64_t pfn = ev->slab.addr >> PAGE_SHIFT_4K;
+				if (pfn == last_marked_pfn)
+					break;
+				for (unsigned o = 0; o <= 3; o++) {
+					uint64_t base = pfn & ~((1ull << o) - 1);
+					if (u64_map_get(&live, base, &v) && (v & 0xff) >= o) {
+						if (set_bit_grow(d, v >> 8))
+							goto nomem;
+						last_marked_pfn = pfn;
+						break;
+					}
+				}
+				break;
+			}
+			default:
+				break;
+			}
+		}
+	}
+	u64_map_free(&live);
+	if (n < 0) {
+		snprintf(err, errlen, "%s", trace_reader_error(d->r));
+		return -1;
+	}
+	return 0;
+nomem:
+	if (live.keys)
+		u64_map_free(&live);
+	snprintf(err, errlen, "out of memory in the slab-page pre-pass");
+	return -1;
+}
+
+int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errlen)
+{
+	if (trace_reader_seek(d->r, 0) < 0) {
+		snprintf(err, errlen, "%s", trace_reader_error(d->r));
+		return -1;
+	}
+	d->offset_ns = (uint64_t)pass * d->span_ns + 1000;
+	d->page_alloc_ordinal = 0;
+	d->batch_n = d->batch_i = 0;
+	memset(d->refill, 0, d->nr_cpus * sizeof(*d->refill));
+	return 0;
+}
+
+static bool is_slab_page_alloc(const struct decoder *d, uint64_t ordinal)
+{
+	return ordinal < d->nr_page_allocs &&
+	       (d->slab_page_bits[ordinal / 64] >> (ordinal % 64)) & 1;
+}
+
+/* The cache index for a cache name string id, allocated on first sight. */
+static int cache_index(struct decoder *d, const struct trace_event *ev, uint32_t *idx)
+{
+	uint32_t id = ev->slab.cache;
+	if (id >= d->cache_of_string_cap) {
+		size_t cap = d->cache_of_string_cap ? d->cache_of_string_cap : 256;
+		while (cap <= id)
+			cap *= 2;
+		uint32_t *n = realloc(d->cache_of_string, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		memset(n + d->cache_of_string_cap, 0, (cap - d->cache_of_string_cap) * sizeof(*n));
+		d->cache_of_string = n;
+		d->cache_of_string_cap = cap;
+	}
+	if (d->cache_of_string[id]) {
+		*idx = d->cache_of_string[id] - 1;
+		return 0;
+	}
+	const char *name = trace_reader_string(d->r, id);
+	struct decode_caches *c = &d->caches;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		char(*names)[64] = realloc(c->names, cap * sizeof(*names));
+		if (!names)
+			return -1;
+		c->names = names;
+		uint32_t *size = realloc(c->size, cap * sizeof(*size));
+		if (!size)
+			return -1;
+		c->size = size;
+		c->cap = cap;
+	}
+	snprintf(c->names[c->n], 64, "%s", name ? name : "unknown");
+	c->size[c->n] = (uint32_t)(ev->slab.bytes_alloc ? ev->slab.bytes_alloc : 64);
+	d->cache_of_string[id] = (uint32_t)++c->n;
+	*idx = (uint32_t)(c->n - 1);
+	return 0;
+}
+
+static bool pcp_allowed_order(unsigned order)
+{
+	return order <= PAGE_ALLOC_COSTLY_ORDER || order == PAGEBLOCK_ORDER;
+}
+
+static void flush_refill(struct decoder *d, unsigned cpu, struct replay_op *ops, size_t *n)
+{
+	struct pending_refill *p = &d->refill[cpu];
+	if (!p->active)
+		return;
+	ops[(*n)++] = (struct replay_op){ .ts = p->ts, .kind = OP_PCP_REFILL, .cpu = (uint16_t)cpu,
+					  .order = p->order, .mt = p->mt, .aux = p->count,
+					  .gfp = p->gfp, .nid = -1, .flags = OPF_PCP_ORDER };
+	p->active = false;
+}
+
+/* One event into at most 3 ops. Returns 0, or -1 out of memory. */
+static int decode_one(struct decoder *d, const struct trace_event *ev, struct replay_op *ops,
+		      size_t *n)
+{
+	unsigned cpu = ev->cpu < d->nr_cpus ? ev->cpu : d->nr_cpus - 1;
+	struct replay_op op = { .ts = ev->ts - d->first_ts + d->offset_ns,
+				.cpu = (uint16_t)cpu,
+				.nid = -1 };
+	bool refill = ev->type == TRACE_PAGE_ALLOC_ZONE_LOCKED && ev->page.percpu_refill;
+	struct pending_refill *p = &d->refill[cpu];
+
+	if (ev->ts < d->first_ts)
+		op.ts = d->offset_ns;
+	if (p->active && (!refill || p->order != ev->page.order || p->mt != ev->page.migratetype))
+		flush_refill(d, cpu, ops, n);
+	switch (ev->type) {
+	case TRACE_PAGE_ALLOC:
+		if (ev->page.pfn == UINT64_MAX)
+			return 0; /* failed in the host too */
+		op.key = ev->page.pfn;
+		op.order = (uint8_t)ev->page.order;
+		op.mt = (int8_t)ev->page.migratetype;
+		op.gfp = gfp_translate(&d->gfp, ev->page.gfp);
+		op.flags = pcp_allowed_order(op.order) ? OPF_PCP_ORDER : 0;
+		op.kind = OP_PAGE_ALLOC;
+		if (is_slab_page_alloc(d, d->page_alloc_ordinal++)) {
+			op.kind = OP_SLAB_PAGE;
+			op.aux = OP_PAGE_ALLOC;
+			if (u64_map_put(&d->skipped, op.key, op.order))
+				return -1;
+		}
+		break;
+	case TRACE_PAGE_FREE:
+		op.key = ev->page.pfn;
+		op.order = (uint8_t)ev->page.order;
+		op.flags = pcp_allowed_order(op.order) ? OPF_PCP_ORDER : 0;
+		op.kind = OP_PAGE_FREE;
+		if (u64_map_del(&d->skipped, op.key)) {
+			op.kind = OP_SLAB_PAGE;
+			op.aux = OP_PAGE_FREE;
+		}
+		break;
+	case TRACE_PAGE_ALLOC_ZONE_LOCKED:
+		op.key = ev->page.pfn;
+		op.order = (uint8_t)ev->page.order;
+		op.mt = (int8_t)ev->page.migratetype;
+		op.kind = OP_ZONE_LOCKED;
+		op.aux = ev->page.percpu_refill;
+		if (refill) {
+			if (!p->active)
+				*p = (struct pending_refill){ .ts = op.ts,
+							      .order = op.order,
+							      .mt = op.mt,
+							      .active = true };
+			p->count++;
+		}
+		break;
+	case TRACE_PAGE_PCPU_DRAIN:
+		op.key = ev->page.pfn;
+		op.order = (uint8_t)ev->page.order;
+		op.mt = (int8_t)ev->page.migratetype;
+		op.kind = OP_PCP_DRAIN;
+		break;
+	case TRACE_SLAB_ALLOC:
+	case TRACE_KMALLOC:
+		if (!d->slab_on)
+			return 0;
+		op.key = ev->slab.addr;
+		op.gfp = gfp_translate(&d->gfp, ev->slab.gfp);
+		op.nid = (int16_t)(ev->slab.node < 0 ? -1 : ev->slab.node);
+		if (ev->type == TRACE_SLAB_ALLOC) {
+			op.kind = OP_SLAB_ALLOC;
+			if (cache_index(d, ev, &op.aux))
+				return -1;
+		} else if (ev->slab.bytes_alloc > KMALLOC_MAX_CACHE_SIZE) {
+			return u64_map_put(&d->large, op.key, 1);
+		} else {
+			op.kind = OP_KMALLOC;
+			op.aux = (uint32_t)ev->slab.bytes_alloc;
+		}
+		break;
+	case TRACE_SLAB_FREE:
+	case TRACE_KFREE:
+		if (!d->slab_on || u64_map_del(&d->large, ev->slab.addr))
+			return 0;
+		op.key = ev->slab.addr;
+		op.kind = OP_SLAB_FREE;
+		break;
+	case TRACE_LOST:
+		op.kind = OP_LOST;
+		op.aux = ev->lost.count > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->lost.count;
+		break;
+	default:
+		return 0;
+	}
+	ops[(*n)++] = op;
+	return 0;
+}
+
+long decoder_fill(struct decoder *d, struct replay_op *ops, size_t max, char *err, size_t errlen)
+{
+	size_t n = 0;
+
+	while (n + 3 <= max) {
+		if (d->batch_i == d->batch_n) {
+			d->batch_n = trace_reader_next_batch(d->r, &d->batch);
+			d->batch_i = 0;
+			if (d->batch_n < 0) {
+				snprintf(err, errlen, "%s", trace_reader_error(d->r));
+				return -1;
+			}
+			if (d->batch_n == 0) {
+				for (unsigned c = 0; c < d->nr_cpus && n < max; c++)
+					flush_refill(d, c, ops, &n);
+				return (long)n;
+			}
+		}
+		if (decode_one(d, &d->batch[d->batch_i++], ops, &n)) {
+			snprintf(err, errlen, "out of memory decoding events");
+			return -1;
+		}
+		d->events_done++;
+	}
+	return (long)n;
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * replay_engine.c - one trace, N variants, one decode: the replay loop and its threads.
+ *
+ * The decoding thread turns events into operations in blocks of REPLAY_BLOCK_OPS, double
+ * buffered: while the workers apply block k to their variants, it decodes block k+1. Variant
+ * i belongs to worker i % threads for the whole run and sees every block in order, so each
+ * variant's result is the same whatever the thread count. With one thread there are no
+ * workers: the same loop runs inline. Passes (--loop) rewind the decoder; a block never spans
+ * two passes. Invariants: a block is read by workers only between the two barriers that
+ * bracket it; the decoder writes only the other block.
+ */
+#include "replay_internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define REPLAY_BLOCK_OPS 16384
+
+struct engine {
+	struct variant_state *vs;
+	size_t nv;
+	unsigned threads;
+	const struct decode_caches *dc;
+	pthread_barrier_t start, done;
+	/* the block being applied */
+	const struct replay_op *cur;
+	size_t cur_n;
+	unsigned cur_pass;
+	bool finished;
+};
+
+static double thread_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double wall_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void apply_block(struct engine *e, unsigned worker)
+{
+	for (size_t i = worker; i < e->nv; i += e->threads) {
+		struct variant_state *v = &e->vs[i];
+		double t0 = thread_seconds();
+		v->pass = e->cur_pass;
+		if (v->res->spec.observe)
+			variant_observe_apply(v, e->cur, e->cur_n);
+		else
+			variant_apply(v, e->cur, e->cur_n, e->dc);
+		v->res->seconds += thread_seconds() - t0;
+	}
+}
+
+struct worker_arg {
+	struct engine *e;
+	unsigned id;
+};
+
+static void *worker_main(void *p)
+{
+	struct worker_arg *a = p;
+	for (;;) {
+		pthread_barrier_wait(&a->e->start);
+		if (a->e->finished)
+			return NULL;
+		apply_block(a->e, a->id);
+		pthread_barrier_wait(&a->e->done);
+	}
+}
+
+static void fill_trace_info(struct replay_trace_info *ti, const char *path, struct trace_reader *r,
+			    const struct host_desc *h)
+{
+	const struct trace_header *hdr = trace_reader_header(r);
+	const struct trace_summary *s = trace_reader_summary(r);
+	struct stat st;
+
+	snprintf(ti->path, sizeof(ti->path), "%s", path);
+	ti->file_bytes = stat(path, &st) ? s->file_bytes : (uint64_t)st.st_size;
+	ti->events = s->events;
+	ti->lost_events = s->lost_events;
+	ti->lost_markers = s->lost_markers;
+	ti->first_ts = s->first_ts;
+	ti->duration_s = s->events ? (double)(s->last_ts - s->first_ts) / 1e9 : 0;
+	ti->complete_file = s->complete;
+	snprintf(ti->kernel, sizeof(ti->kernel), "%s", hdr->kernel_release);
+	snprintf(ti->arch, sizeof(ti->arch), "%s", hdr->arch);
+	snprintf(ti->addresses, sizeof(ti->addresses), "%s", h->addresses);
+	ti->cpus = hdr->cpu_count;
+	ti->host_pages = h->present_pages;
+	const char *w = trace_reader_warning(r);
+	snprintf(ti->warning, sizeof(ti->warning), "%s", w ? w : "");
+}
+
+struct run {
+	struct trace_reader *r;
+	struct host_desc host;
+	struct decoder *dec;
+	struct replay_op *blocks[2];
+	struct engine e;
+	pthread_t *tids;
+	struct worker_arg *args;
+	unsigned started;
+};
+
+static void run_cleanup(struct run *run)
+{
+	if (run->started) {
+		run->e.finished = true;
+		pthread_barrier_wait(&run->e.start);
+		for (unsigned i = 0; i < run->started; i++)
+			pthread_join(run->tids[i], NULL);
+		pthread_barrier_destroy(&run->e.start);
+		pthread_barrier_destroy(&run->e.done);
+	}
+	free(run->tids);
+	free(run->args);
+	for (size_t i = 0; i < run->e.nv; i++)
+		if (run->e.vs[i].model)
+			variant_destroy(&run->e.vs[i]);
+	free(run->e.vs);
+	free(run->blocks[0]);
+	free(run->blocks[1]);
+	decoder_destroy(run->dec);
+	host_desc_free(&run->host);
+	if (run->r)
+		trace_reader_close(run->r);
+}
+
+static int start_workers(struct run *run, char *err, size_t errlen)
+{
+	unsigned t = run->e.threads;
+	run->tids = calloc(t, sizeof(*run->tids));
+	run->args = calloc(t, sizeof(*run->args));
+	if (!run->tids || !run->args) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pthread_barrier_init(&run->e.start, NULL, t + 1);
+	pthread_barrier_init(&run->e.done, NULL, t + 1);
+	for (unsigned i = 0; i < t; i++) {
+		run->args[i] = (struct worker_arg){ &run->e, i };
+		if (pthread_create(&run->tids[i], NULL, worker_main, &run->args[i])) {
+			/* run with fewer workers is not possible: variants are bound to ids */
+			snprintf(err, errlen, "cannot start worker thread %u", i);
+			run->e.finished = true;
+			return -1;
+		}
+		run->started++;
+	}
+	return 0;
+}
+
+/* Decode and apply every pass. Returns 0, 1 when stopped, -1 on error. */
+static int replay_passes(struct run *run, const struct replay_options *o, char *err,
+			 size_t errlen)
+{
+	uint64_t total = trace_reader_summary(run->r)->events * o->loops;
+	double last_progress = 0;
+	int k = 0;
+
+	for (unsigned pass = 0; pass < o->loops; pass++) {
+		if (decoder_begin_pass(run->dec, pass, err, errlen))
+			return -1;
+		long n = decoder_fill(run->dec, run->blocks[k], REPLAY_BLOCK_OPS, err, errlen);
+		while (n > 0) {
+			run->e.cur = run->blocks[k];
+			run->e.cur_n = (size_t)n;
+			run->e.cur_pass = pass;
+			if (run->e.threads > 1)
+				pthread_barrier_wait(&run->e.start);
+			else
+				apply_block(&run->e, 0);
+			k ^= 1;
+			n = decoder_fill(run->dec, run->blocks[k], REPLAY_BLOCK_OPS, err, errlen);
+			if (run->e.threads > 1)
+				pthread_barrier_wait(&run->e.done);
+			if (n < 0)
+				return -1;
+			if (o->progress && wall_seconds() - last_progress > 0.2) {
+				last_progress = wall_seconds();
+				o->progress(o->progress_ctx, decoder_events_done(run->dec), total,
+					    pass, o->loops);
+			}
+			if (o->stop && *o->stop)
+				return 1;
+		}
+		if (n < 0)
+			return -1;
+	}
+	if (o->progress)
+		o->progress(o->progress_ctx, decoder_events_done(run->dec), total, o->loops - 1,
+			    o->loops);
+	return 0;
+}
+
+int replay_trace(const char *path, const struct replay_options *opts,
+		 const struct replay_variant_spec *variants, size_t nv, struct replay_result **out,
+		 char *err, size_t errlen)
+{
+	struct run run;
+	struct replay_result *res = calloc(1, sizeof(*res));
+	double t0 = wall_seconds();
+	int rc;
+
+	memset(&run, 0, sizeof(run));
+	*out = NULL;
+	if (!res || !nv)
+		goto nomem;
+	rc = trace_reader_open(path, &run.r);
+	if (rc) {
+		snprintf(err, errlen, "%s", run.r ? trace_reader_error(run.r) : path);
+		goto fail;
+	}
+	if (host_desc_load(run.r, path, &run.host, err, errlen))
+		goto fail;
+	fill_trace_info(&res->trace, path, run.r, &run.host);
+	if (decoder_create(run.r, &run.host, &run.dec, err, errlen) ||
+	    decoder_prepass(run.dec, err, errlen))
+		goto fail;
+	res->variants = calloc(nv, sizeof(*res->variants));
+	run.e.vs = calloc(nv, sizeof(*run.e.vs));
+	run.blocks[0] = malloc(REPLAY_BLOCK_OPS * sizeof(struct replay_op));
+	run.blocks[1] = malloc(REPLAY_BLOCK_OPS * sizeof(struct replay_op));
+	if (!res->variants || !run.e.vs || !run.blocks[0] || !run.blocks[1])
+		goto nomem;
+	res->nr_variants = nv;
+	run.e.nv = nv;
+	run.e.dc = decoder_caches(run.dec);
+	run.e.threads = opts->threads < 1 ? 1 : opts->threads > nv ? (unsigned)nv : opts->threads;
+	res->threads = run.e.threads;
+	unsigned cpus = trace_reader_header(run.r)->cpu_count;
+	for (size_t i = 0; i < nv; i++) {
+		res->variants[i].spec = variants[i];
+		if (variant_init(&run.e.vs[i], &res->variants[i], &run.host, opts, cpus, err,
+				 errlen))
+			goto fail;
+		run.e.vs[i].next_sample_ns = 1000; /* a first sample at the start state */
+	}
+	if (run.e.threads > 1 && start_workers(&run, err, errlen))
+		goto fail;
+	rc = replay_passes(&run, opts, err, errlen);
+	if (rc < 0)
+		goto fail;
+	res->interrupted = rc == 1;
+	for (size_t i = 0; i < nv; i++) {
+		struct variant_state *v = &run.e.vs[i];
+		variant_finish(v, v->last_ts + 1);
+		if (v->res->spec.observe)
+			variant_observe_agreement(v);
+		replay_equilibrium_find(v->res->samples, v->res->nr_samples, opts->sample_ns,
+					&v->res->eq);
+		if (v->check_failure) {
+			snprintf(err, errlen, "%s: variant %s: model check failed: %s", path,
+				 v->res->spec.name, v->check_failure);
+			goto fail;
+		}
+	}
+	res->wall_seconds = wall_seconds() - t0;
+	run_cleanup(&run);
+	*out = res;
+	return 0;
+nomem:
+	snprintf(err, errlen, "%s: out of memory", path);
+fail:
+	run_cleanup(&run);
+	replay_result_free(res);
+	return -1;
+}
+
+void replay_result_free(struct replay_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nr_variants; i++) {
+		free(r->variants[i].samples);
+		free(r->variants[i].regions);
+	}
+	free(r->variants);
+	free(r);
+}

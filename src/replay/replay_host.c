@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * replay_host.c - the traced host as the model needs it, read from the trace's snapshots, and
+ * the warm start built from them.
+ *
+ * Geometry: zones (node, type, start_pfn, spanned, min and low watermarks) from start/zoneinfo;
+ * holes from the start page map (pageblocks with no present page). Slab caches (object size,
+ * objects per slab, order, reclaim_account) from start/slab_attributes. The start and end page
+ * maps (4-bit classes per pfn, docs/capture.md) and pagetypeinfo's pageblock counts per type.
+ *
+ * Warm start (docs/replay.md): every page the start map shows allocated is taken at its own pfn
+ * with model_alloc_at as an order-0 allocation whose type follows its class (anonymous, page
+ * cache and unevictable pages movable; page tables unmovable; slab and unknown kernel pages
+ * the type of their pageblock), after tagging pageblocks: the pageblocks holding the most
+ * slab, page-table and unknown pages get pagetypeinfo's number of Unmovable, then Reclaimable
+ * tags, the rest stay Movable. An unknown page in a Movable pageblock (often a page on a
+ * per-CPU list) is typed Movable but pinned. Reserved and offline pages
+ * inside present pageblocks are pinned in both start modes: the allocator never owned them.
+ */
+#include "replay_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int load_meta(struct trace_reader *r, const char *name, char **data, size_t *len)
+{
+	for (size_t i = 0; i < trace_reader_meta_count(r); i++) {
+		if (strcmp(trace_reader_meta(r, i)->name, name))
+			continue;
+		void *d;
+		if (trace_reader_meta_load(r, i, &d, len))
+			return -1;
+		char *s = realloc(d, *len + 1); /* NUL-terminate text snapshots */
+		if (!s) {
+			free(d);
+			return -1;
+		}
+		s[*len] = 0;
+		*data = s;
+		return 1;
+	}
+	return 0;
+}
+
+static int zone_type_of(const char *name)
+{
+	static const char *const names[] = { "DMA", "DMA32", "Normal", "Movable" };
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
+}
+
+/* start/zoneinfo: "Node N, zone NAME" blocks with min, low, spanned, present and start_pfn. */
+static int parse_zoneinfo(struct host_desc *h, char *text)
+{
+	struct model_config *c = &h->config;
+	struct model_zone_config cur;
+	int have = 0, type = -1;
+	uint64_t present = 0;
+
+	memset(c, 0, sizeof(*c));
+	for (char *line = strtok(text, "\n");; line = strtok(NULL, "\n")) {
+		int nid;
+		char name[32];
+		unsigned long long v;
+		if (!line || sscanf(line, "Node %d, zone %31s", &nid, name) == 2) {
+			if (have && type >= 0 && cur.spanned_pages && present &&
+			    c->nr_zones < MODEL_MAX_ZONES) {
+				c->zones[c->nr_zones++] = cur;
+				h->present_pages += present;
+			}
+			if (!line)
+				break;
+			memset(&cur, 0, sizeof(cur));
+			cur.nid = nid;
+			type = zone_type_of(name);
+			cur.type = type >= 0 ? (enum model_zone_type)type : ZONE_NORMAL;
+			present = 0;
+			have = 1;
+			continue;
+		}
+		if (sscanf(line, " min %llu", &v) == 1)
+			cur.wmark_min = v;
+		else if (sscanf(line, " low %llu", &v) == 1)
+			cur.wmark_low = v;
+		else if (sscanf(line, " spanned %llu", &v) == 1)
+			cur.spanned_pages = v;
+		else if (sscanf(line, " present %llu", &v) == 1)
+			present = v;
+		else if (sscanf(line, " start_pfn: %llu", &v) == 1)
+			cur.start_pfn = v;
+	}
+	return c->nr_zones ? 0 : -1;
+}
+
+/* pagetypeinfo's "Number of blocks type" table: its header names the columns. */
+static void parse_pagetypeinfo(struct host_desc *h, char *text)
+{
+	static const char *const types[] = { "Unmovable", "Movable",	"Reclaimable",
+					     "HighAtomic", "CMA",	"Isolate" };
+	int column_type[8];
+	int ncol = 0;
+	char *hdr = strstr(text, "Number of blocks type");
+	if (!hdr)
+		return;
+	char *save, *line = strtok_r(hdr, "\n", &save);
+	char *tok, *s2;
+	line += strlen("Number of blocks type");
+	for (tok = strtok_r(line, " ", &s2); tok && ncol < 8; tok = strtok_r(NULL, " ", &s2)) {
+		column_type[ncol] = -1;
+		for (int t = 0; t < 6; t++)
+			if (!strcmp(tok, types[t]))
+				column_type[ncol] = t;
+		ncol++;
+	}
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		int nid, off;
+		char name[32];
+		if (sscanf(line, "Node %d, zone %31s%n", &nid, name, &off) != 2)
+			continue;
+		for (unsigned z = 0; z < h->config.nr_zones; z++) {
+			const struct model_zone_config *zc = &h->config.zones[z];
+			if (zc->nid != nid || (int)zc->type != zone_type_of(name))
+				continue;
+			char *p = line + off;
+			for (int col = 0; col < ncol; col++) {
+				char *end;
+				unsigned long v = strtoul(p, &end, 10);
+				if (end == p)
+					break;
+				p = end;
+				if (column_type[col] >= 0)
+					h->pb_counts[z][column_type[col]] = (uint32_t)v;
+			}
+			h->have_pb_counts = true;
+		}
+	}
+}
+
+static int parse_slab_attributes(struct host_desc *h, char *text)
+{
+	size_t cap = 0;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		struct host_cache c;
+		unsigned os, ops, order, ss;
+		int rcl;
+		if (line[0] == '#' ||
+		    sscanf(line, "%63s %u %u %u %d %u", c.name, &os, &ops, &order, &rcl, &ss) != 6)
+			continue;
+		if (!os || !ops || order > MAX_PAGE_ORDER)
+			continue;
+		c.object_size = os;
+		c.objs_per_slab = ops;
+		c.order = order;
+		c.reclaimable = rcl != 0;
+		if (h->nr_caches == cap) {
+			cap = cap ? cap * 2 : 256;
+			struct host_cache *n = realloc(h->caches, cap * sizeof(*n));
+			if (!n)
+				return -1;
+			h->caches = n;
+		}
+		h->caches[h->nr_caches++] = c;
+	}
+	return 0;
+}
+
+/* "fragtrace-pagemap 1 <pfns>\n" then the nibbles. */
+static int parse_pagemap(char *data, size_t len, uint8_t **map, uint64_t *pfns)
+{
+	unsigned long long n;
+	int off;
+	if (sscanf(data, "fragtrace-pagemap 1 %llu\n%n", &n, &off) != 1 || off <= 0)
+		return -1;
+	if ((size_t)off + (n + 1) / 2 > len)
+		return -1;
+	*map = malloc((n + 1) / 2 + 1);
+	if (!*map)
+		return -1;
+	memcpy(*map, data + off, (n + 1) / 2);
+	*pfns = n;
+	return 0;
+}
+
+/* Holes: pageblocks of a zone with no present page in the start map. */
+static int find_holes(struct host_desc *h)
+{
+	size_t cap = 0;
+	struct model_config *c = &h->config;
+	if (!h->start_map)
+		return 0;
+	for (unsigned z = 0; z < c->nr_zones; z++) {
+		uint64_t start = c->zones[z].start_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+		uint64_t end = c->zones[z].start_pfn + c->zones[z].spanned_pages;
+		for (uint64_t pb = start; pb < end; pb += PAGEBLOCK_NR_PAGES) {
+			bool present = false;
+			for (uint64_t p = pb; p < pb + PAGEBLOCK_NR_PAGES && !present; p++) {
+				unsigned k = page_class(h->start_map, h->start_map_pfns, p);
+				present = k != PC_HOLE && k != PC_RESERVED && k != PC_OFFLINE;
+			}
+			if (present)
+				continue;
+			if (c->nr_holes && h->holes[c->nr_holes - 1].start_pfn +
+							   h->holes[c->nr_holes - 1].nr_pages ==
+						   pb) {
+				h->holes[c->nr_holes - 1].nr_pages += PAGEBLOCK_NR_PAGES;
+				continue;
+			}
+			if (c->nr_holes == cap) {
+				cap = cap ? cap * 2 : 64;
+				struct model_hole *n = realloc(h->holes, cap * sizeof(*n));
+				if (!n)
+					return -1;
+				h->holes = n;
+			}
+			h->holes[c->nr_holes++] =
+				(struct model_hole){ .start_pfn = pb, .nr_pages = PAGEBLOCK_NR_PAGES };
+		}
+	}
+	c->holes = h->holes;
+	return 0;
+}
+
+int host_desc_load(struct trace_reader *r, const char *path, struct host_desc *h, char *err,
+		   size_t errlen)
+{
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	rc = load_meta(r, "start/zoneinfo", &text, &len);
+	if (rc <= 0 || parse_zoneinfo(h, text)) {
+		snprintf(err, errlen,
+			 "%s: %s", path,
+			 rc < 0 ? trace_reader_error(r)
+				: "no usable start/zoneinfo snapshot: the host's memory layout is "
+				  "unknown (recorded with --no-snapshots?)");
+		free(text);
+		return -1;
+	}
+	free(text);
+	text = NULL;
+	if (load_meta(r, "start/pagetypeinfo", &text, &len) > 0)
+		parse_pagetypeinfo(h, text);
+	free(text);
+	text = NULL;
+	if (load_meta(r, "start/slab_attributes", &text, &len) > 0 &&
+	    parse_slab_attributes(h, text))
+		goto nomem;
+	free(text);
+	text = NULL;
+	if (load_meta(r, "start/pagemap", &text, &len) > 0 &&
+	    parse_pagemap(text, len, &h->start_map, &h->start_map_pfns)) {
+		snprintf(err, errlen, "%s: start/pagemap snapshot is malformed", path);
+		free(text);
+		host_desc_free(h);
+		return -1;
+	}
+	free(text);
+	text = NULL;
+	if (load_meta(r, "end/pagemap", &text, &len) > 0 &&
+	    parse_pagemap(text, len, &h->end_map, &h->end_map_pfns)) {
+		snprintf(err, errlen, "%s: end/pagemap snapshot is malformed", path);
+		free(text);
+		host_desc_free(h);
+		return -1;
+	}
+	free(text);
+	text = NULL;
+	strcpy(h->addresses, trace_reader_header(r)->raw_addresses ? "raw" : "unknown");
+	if (load_meta(r, "capture/options", &text, &len) > 0) {
+		const char *a = strstr(text, "addresses: ");
+		if (a)
+			sscanf(a + 11, "%31s", h->addresses);
+	}
+	free(text);
+	text = NULL;
+	h->physical_addresses = !strcmp(h->addresses, "physical");
+	if (find_holes(h))
+		goto nomem;
+	return 0;
+nomem:
+	free(text);
+	host_desc_free(h);
+	snprintf(err, errlen, "%s: out of memory reading snapshots", path);
+	return -1;
+}
+
+void host_desc_free(struct host_desc *h)
+{
+	free(h->holes);
+	free(h->start_map);
+	free(h->end_map);
+	free(h->caches);
+	memset(h, 0, sizeof(*h));
+}
+
+static bool pinned_class(unsigned k)
+{
+	return k == PC_RESERVED || k == PC_OFFLINE || k == PC_HOLE;
+}
+
+int host_pin_reserved(const struct host_desc *h, struct model *m)
+{
+	if (!h->start_map)
+		return 0;
+	for (unsigned z = 0; z < h->config.nr_zones; z++) {
+		const struct model_zone_config *zc = &h->config.zones[z];
+		for (uint64_t p = zc->start_pfn; p < zc->start_pfn + zc->spanned_pages; p++) {
+			if (!pinned_class(page_class(h->start_map, h->start_map_pfns, p)))
+				continue;
+			/* holes' pageblocks are not in the model; others are pinned movable */
+			int rc = model_alloc_at(m, p, 0, MIGRATE_MOVABLE, false);
+			if (rc && rc != MODEL_EINVAL && rc != MODEL_ESTATE)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static bool nonmovable_class(unsigned k)
+{
+	return k == PC_SLAB || k == PC_PAGETABLE || k == PC_UNKNOWN;
+}
+
+struct pb_score {
+	uint64_t pfn;
+	uint32_t nonmovable, slab;
+};
+
+static int by_score(const void *a, const void *b)
+{
+	const struct pb_score *x = a, *y = b;
+	if (x->nonmovable != y->nonmovable)
+		return x->nonmovable < y->nonmovable ? 1 : -1;
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+/* Tag the pageblocks of zone z: pagetypeinfo's counts go to the most non-movable ones. */
+static int tag_pageblocks(const struct host_desc *h, struct model *m, unsigned z, uint64_t base,
+			  uint8_t *tags)
+{
+	const struct model_zone_config *zc = &h->config.zones[z];
+	uint64_t start = zc->start_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+	uint64_t end = zc->start_pfn + zc->spanned_pages;
+	size_t n = 0, cap = (size_t)((end - start) / PAGEBLOCK_NR_PAGES + 1);
+	struct pb_score *s = calloc(cap, sizeof(*s));
+	if (!s)
+		return MODEL_ENOMEM;
+	for (uint64_t pb = start; pb < end && n < cap; pb += PAGEBLOCK_NR_PAGES) {
+		struct pb_score sc = { .pfn = pb };
+		for (uint64_t p = pb; p < pb + PAGEBLOCK_NR_PAGES; p++) {
+			unsigned k = page_class(h->start_map, h->start_map_pfns, p);
+			sc.nonmovable += nonmovable_class(k);
+			sc.slab += k == PC_SLAB;
+		}
+		if (sc.nonmovable)
+			s[n++] = sc;
+	}
+	memset(tags, MIGRATE_MOVABLE, (size_t)((end - base) / PAGEBLOCK_NR_PAGES + 1));
+	qsort(s, n, sizeof(*s), by_score);
+	size_t unmovable = h->have_pb_counts ? h->pb_counts[z][MIGRATE_UNMOVABLE] : n;
+	size_t reclaimable = h->have_pb_counts ? h->pb_counts[z][MIGRATE_RECLAIMABLE] : 0;
+	for (size_t i = 0; i < n && i < unmovable + reclaimable; i++) {
+		/* the most non-movable first take the Unmovable tags, the next Reclaimable */
+		int mt = i >= unmovable ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
+		tags[(s[i].pfn - base) / PAGEBLOCK_NR_PAGES] = (uint8_t)mt;
+		int rc = model_set_pageblock_migratetype(m, s[i].pfn, mt);
+		if (rc && rc != MODEL_ESTATE && rc != MODEL_EINVAL) {
+			free(s);
+			return rc;
+		}
+	}
+	free(s);
+	return 0;
+}
+
+static int class_migratetype(unsigned k, bool *movable)
+{
+	*movable = k == PC_ANON || k == PC_PAGECACHE;
+	switch (k) {
+	case PC_ANON:
+	case PC_PAGECACHE:
+	case PC_UNEVICTABLE:
+		return MIGRATE_MOVABLE;
+	default:
+		return MIGRATE_UNMOVABLE;
+	}
+}
+
+int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm)
+{
+	if (!h->start_map)
+		return 0;
+	for (unsigned z = 0; z < h->config.nr_zones; z++) {
+		const struct model_zone_config *zc = &h->config.zones[z];
+		uint64_t base = zc->start_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+		uint8_t *tags = malloc((size_t)(zc->spanned_pages / PAGEBLOCK_NR_PAGES + 2));
+		if (!tags)
+			return MODEL_ENOMEM;
+		int rc = tag_pageblocks(h, m, z, base, tags);
+		if (rc) {
+			free(tags);
+			return rc;
+		}
+		unsigned last = PC_UNKNOWN;
+		for (uint64_t p = zc->start_pfn; p < zc->start_pfn + zc->spanned_pages; p++) {
+			unsigned k = page_class(h->start_map, h->start_map_pfns, p);
+			if (k == PC_TAIL)
+				k = last; /* a compound page's tail is what its head is */
+			else
+				last = k;
+			if (k == PC_FREE || pinned_class(k))
+				continue;
+			bool movable;
+			int mt = class_migratetype(k, &movable);
+			int tag = tags[(p - base) / PAGEBLOCK_NR_PAGES];
+			if (k == PC_UNKNOWN || (k == PC_SLAB && tag != MIGRATE_MOVABLE))
+				mt = tag;
+			rc = model_alloc_at(m, p, 0, mt, movable);
+			if (rc && rc != MODEL_ESTATE && rc != MODEL_EINVAL) {
+				free(tags);
+				return rc;
+			}
+			if (!rc)
+				warm[p / 64] |= 1ull << (p % 64);
+		}
+		free(tags);
+	}
+	return 0;
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * replay_internal.h - what the replay files share: the operation stream, the identity maps,
+ * the host description taken from a trace's snapshots, and one variant's state.
+ *
+ * The decoding side (replay_decode.c) turns trace events into struct replay_op, doing once
+ * what is the same for every variant: gfp translation, cache naming, recognising the trace's
+ * slab-page allocations, grouping a PCP refill's zone-locked events. The variant side
+ * (replay_variant.c, replay_observe.c) applies ops to one model.
+ */
+#ifndef FRAGTRACE_REPLAY_INTERNAL_H
+#define FRAGTRACE_REPLAY_INTERNAL_H
+
+#include "replay.h"
+#include "trace.h"
+
+enum replay_op_kind {
+	OP_NOP,
+	OP_PAGE_ALLOC,	 /* mm_page_alloc: key = trace pfn */
+	OP_PAGE_FREE,	 /* mm_page_free / mm_page_free_batched */
+	OP_ZONE_LOCKED,	 /* mm_page_alloc_zone_locked, not a refill (observe uses it) */
+	OP_PCP_REFILL,	 /* consecutive refill zone-locked events of one CPU: aux = count */
+	OP_PCP_DRAIN,	 /* mm_page_pcpu_drain */
+	OP_SLAB_ALLOC,	 /* kmem_cache_alloc: key = object, aux = cache index */
+	OP_KMALLOC,	 /* kmalloc: key = object, aux = bytes_alloc */
+	OP_SLAB_FREE,	 /* kmem_cache_free / kfree */
+	OP_SLAB_PAGE,	 /* a page event the slab model replays itself (variants skip it) */
+	OP_LOST,	 /* the kernel lost aux events on cpu (UINT32_MAX: unknown) */
+};
+
+#define OPF_PCP_ORDER 0x01 /* the order goes through per-CPU lists (pcp_allowed_order) */
+
+struct replay_op {
+	uint64_t ts; /* model time, ns */
+	uint64_t key;
+	uint32_t gfp; /* MODEL_GFP_* */
+	uint32_t aux;
+	uint16_t cpu;
+	uint8_t kind, order;
+	int8_t mt;
+	uint8_t flags;
+	int16_t nid;
+};
+
+/* ---- replay_map.c: open-addressing u64 -> u64 map, backward-shift deletion ---- */
+struct u64_map {
+	uint64_t *keys, *vals;
+	size_t cap, used;
+};
+#define U64_MAP_EMPTY UINT64_MAX
+int u64_map_init(struct u64_map *m, size_t cap);
+void u64_map_free(struct u64_map *m);
+/* 1 and *val when present, 0 when not. */
+int u64_map_get(const struct u64_map *m, uint64_t key, uint64_t *val);
+int u64_map_put(struct u64_map *m, uint64_t key, uint64_t val); /* 0, or -1 out of memory */
+int u64_map_del(struct u64_map *m, uint64_t key);		/* 1 when it was there */
+
+/* ---- replay_gfp.c ---- */
+struct gfp_table {
+	uint32_t model_bit[64]; /* MODEL_GFP_* bit of kernel gfp bit i, 0 when none */
+	bool from_formats;	/* built from the trace's event formats, not the 6.x fallback */
+};
+void gfp_table_build(struct gfp_table *t, const char *formats, size_t len);
+static inline uint32_t gfp_translate(const struct gfp_table *t, uint64_t gfp)
+{
+	uint32_t out = 0;
+	while (gfp) {
+		unsigned b = (unsigned)__builtin_ctzll(gfp);
+		out |= t->model_bit[b];
+		gfp &= gfp - 1;
+	}
+	return out;
+}
+
+/* ---- replay_host.c: the host from the trace's snapshots ---- */
+struct host_cache {
+	char name[64];
+	uint32_t object_size, objs_per_slab, order;
+	bool reclaimable;
+};
+struct host_desc {
+	struct model_config config; /* zones and holes; policy and params set per variant */
+	struct model_hole *holes;
+	uint64_t present_pages;
+	uint8_t *start_map, *end_map; /* 4-bit page classes (docs/capture.md), or NULL */
+	uint64_t start_map_pfns, end_map_pfns;
+	uint32_t pb_counts[MODEL_MAX_ZONES][MIGRATE_TYPES]; /* pagetypeinfo's block counts */
+	bool have_pb_counts;
+	struct host_cache *caches;
+	size_t nr_caches;
+	bool physical_addresses;
+	char addresses[32];
+};
+int host_desc_load(struct trace_reader *r, const char *path, struct host_desc *h, char *err,
+		   size_t errlen);
+void host_desc_free(struct host_desc *h);
+static inline unsigned page_class(const uint8_t *map, uint64_t pfns, uint64_t pfn)
+{
+	if (!map || pfn >= pfns)
+		return 0;
+	return (map[pfn >> 1] >> ((pfn & 1) * 4)) & 15;
+}
+enum page_map_class {
+	PC_HOLE,
+	PC_FREE,
+	PC_SLAB,
+	PC_ANON,
+	PC_PAGECACHE,
+	PC_PAGETABLE,
+	PC_RESERVED,
+	PC_TAIL,
+	PC_UNKNOWN,
+	PC_OFFLINE,
+	PC_UNEVICTABLE
+};
+/* Warm start: take every page the start snapshot shows allocated, setting its bit in warm (one
+ * per pfn); 0 or a MODEL_E* code. */
+int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm);
+/* Pages reserved or offline inside present pageblocks: pinned in both start modes. */
+int host_pin_reserved(const struct host_desc *h, struct model *m);
+
+/* ---- replay_variant.c: one variant ---- */
+#define PCP_LISTS (MIGRATE_PCPTYPES * 5) /* orders 0..3 and pageblock order, per type */
+struct pcp_list {
+	uint64_t *pfns; /* ring buffer */
+	uint32_t head, count, cap;
+};
+struct variant_state {
+	struct replay_variant_result *res;
+	const struct host_desc *host;
+	struct model *model;
+	struct slab_model *slab;
+	struct u64_map fwd;	/* trace pfn -> model pfn | order << 56 | split << 62 */
+	struct u64_map rev;	/* model pfn -> trace pfn */
+	uint64_t *warm;		/* bit per pfn: allocated by the warm start, not freed since */
+	uint64_t warm_pfns;
+	struct pcp_list *pcp; /* [cpu][PCP_LISTS] */
+	struct model_block *bulk; /* scratch for PCP refills */
+	uint64_t last_ts;
+	unsigned nr_cpus;
+	int *cache_ids; /* trace cache index -> slab model id (-1: not created yet) */
+	size_t nr_cache_ids;
+	uint64_t next_sample_ns;
+	size_t samples_cap;
+	unsigned pass;
+	const struct replay_options *opts;
+	char check_buf[256];
+	const char *check_failure;
+};
+struct decode_caches; /* replay_decode.c */
+int variant_init(struct variant_state *v, struct replay_variant_result *res,
+		 const struct host_desc *h, const struct replay_options *opts, unsigned nr_cpus,
+		 char *err, size_t errlen);
+void variant_destroy(struct variant_state *v);
+void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t n,
+		   const struct decode_caches *dc);
+void variant_observe_apply(struct variant_state *v, const struct replay_op *ops, size_t n);
+/* Free every allocated block in [pfn, pfn + 2^order) the warm start made; how many pages. */
+uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned order,
+				 bool warm_only);
+void variant_observe_agreement(struct variant_state *v);
+static inline bool warm_test(const struct variant_state *v, uint64_t pfn)
+{
+	return pfn < v->warm_pfns && (v->warm[pfn / 64] >> (pfn % 64)) & 1;
+}
+static inline void warm_clear(struct variant_state *v, uint64_t pfn)
+{
+	if (pfn < v->warm_pfns)
+		v->warm[pfn / 64] &= ~(1ull << (pfn % 64));
+}
+void variant_sample(struct variant_state *v, uint64_t t_ns);
+void variant_finish(struct variant_state *v, uint64_t t_ns);
+
+/* ---- replay_decode.c ---- */
+struct decode_caches {
+	char (*names)[64];
+	uint32_t *size; /* bytes_alloc of the first allocation seen */
+	size_t n, cap;
+};
+struct decoder;
+int decoder_create(struct trace_reader *r, const struct host_desc *h, struct decoder **out,
+		   char *err, size_t errlen);
+void decoder_destroy(struct decoder *d);
+/* Run the slab-page pre-pass over the whole trace (rewinds the reader afterwards). */
+int decoder_prepass(struct decoder *d, char *err, size_t errlen);
+/* Start pass k: rewind, set the time offset. */
+int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errlen);
+/* Fill up to max ops; returns how many, 0 at the end of the pass, -1 on error (err set). */
+long decoder_fill(struct decoder *d, struct replay_op *ops, size_t max, char *err, size_t errlen);
+const struct decode_caches *decoder_caches(const struct decoder *d);
+uint64_t decoder_events_done(const struct decoder *d);
+uint64_t decoder_pass_span_ns(const struct decoder *d);
+
+#endif

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * replay_observe.c - observe mode: rebuild what the traced host itself did.
+ *
+ * Instead of letting a policy choose, the trace's own pfns are applied: a zone-locked event
+ * takes its block out of the buddy allocator (model_alloc_at), an allocation with no such
+ * event before it does the same, a free of a non-PCP order and a pcpu_drain event give their
+ * block back. A free of a PCP order only moves the page to a per-CPU list, which the buddy
+ * allocator counts as allocated, so it changes nothing until the drain. At the end the model's
+ * free/allocated state of every present page is compared with the end snapshot's page map:
+ * the share that agrees is the trace's completeness figure (`fragtrace check`). Lost events,
+ * a page map taken while the system ran, and allocations the tracepoints do not show
+ * (memblock, hotplug) are what keep it below 1.
+ */
+#include "replay_internal.h"
+
+#include <string.h>
+
+static void observe_take(struct variant_state *v, const struct replay_op *op, bool counted)
+{
+	int mt = op->mt >= 0 && op->mt < MIGRATE_TYPES ? op->mt : MIGRATE_UNMOVABLE;
+	int rc = model_alloc_at(v->model, op->key, op->order, mt, mt == MIGRATE_MOVABLE);
+	if (rc == MODEL_OK) {
+		v->res->loss.page_allocs++;
+		return;
+	}
+	if (counted)
+		v->res->loss.page_alloc_failed++;
+}
+
+static void observe_give(struct variant_state *v, const struct replay_op *op)
+{
+	v->res->loss.page_frees++;
+	if (!variant_free_warm_range(v, op->key, op->order, false))
+		v->res->loss.unknown_page_frees++;
+}
+
+void variant_observe_apply(struct variant_state *v, const struct replay_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct replay_op op = ops[i];
+		uint64_t ts = op.ts > v->last_ts ? op.ts : v->last_ts;
+		while (ts >= v->next_sample_ns) {
+			model_advance(v->model, v->next_sample_ns);
+			variant_sample(v, v->next_sample_ns);
+		}
+		v->last_ts = ts;
+		v->res->events++;
+		if (op.kind == OP_SLAB_PAGE)
+			op.kind = (uint8_t)op.aux; /* the page event behind it */
+		switch (op.kind) {
+		case OP_ZONE_LOCKED:
+			observe_take(v, &op, true);
+			break;
+		case OP_PAGE_ALLOC:
+			/* usually already taken (zone-locked, or from a per-CPU list) */
+			observe_take(v, &op, false);
+			break;
+		case OP_PAGE_FREE:
+			if (!(op.flags & OPF_PCP_ORDER))
+				observe_give(v, &op);
+			break;
+		case OP_PCP_DRAIN:
+			observe_give(v, &op);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void variant_observe_agreement(struct variant_state *v)
+{
+	const struct host_desc *h = v->host;
+	uint64_t agree = 0, total = 0;
+
+	if (!h->end_map)
+		return;
+	for (unsigned z = 0; z < h->config.nr_zones; z++) {
+		const struct model_zone_config *zc = &h->config.zones[z];
+		for (uint64_t p = zc->start_pfn; p < zc->start_pfn + zc->spanned_pages; p++) {
+			unsigned k = page_class(h->end_map, h->end_map_pfns, p);
+			if (k == PC_HOLE || k == PC_RESERVED || k == PC_OFFLINE)
+				continue;
+			bool host_free = k == PC_FREE;
+			bool model_free = model_pfn_is_free(v->model, p);
+			total++;
+			agree += host_free == model_free;
+		}
+	}
+	v->res->agreement_pages = agree;
+	v->res->agreement_total = total;
+	v->res->agreement = total ? (double)agree / (double)total : -1;
+}

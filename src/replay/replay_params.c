@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * replay_params.c - variants on the command line: "PRESET[:key=value,...]".
+ *
+ * A preset (model_preset(), docs/variants.md) or "observe", then any of the parameters below,
+ * which are every field of struct model_params and struct slab_params plus replay's own
+ * switch pcp. Booleans take 0/1/true/false/on/off, durations are in ns, shares in ppm.
+ */
+#include "replay_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum param_kind { P_BOOL, P_UNSIGNED, P_U32, P_U64 };
+enum param_home { IN_MODEL, IN_SLAB, IN_SPEC };
+
+struct param {
+	const char *name;
+	enum param_kind kind;
+	enum param_home home;
+	size_t offset;
+};
+
+#define M(field, kind) { #field, kind, IN_MODEL, offsetof(struct model_params, field) }
+#define S(field, kind) { #field, kind, IN_SLAB, offsetof(struct slab_params, field) }
+
+static const struct param params[] = {
+	M(spb_tainted_reserve_min, P_UNSIGNED),
+	M(spb_tainted_reserve_divisor, P_UNSIGNED),
+	M(spb_aggressive_threshold, P_UNSIGNED),
+	M(warm_hints, P_BOOL),
+	M(from_tainted_spb, P_BOOL),
+	M(pass_2c, P_BOOL),
+	M(pass_2d, P_BOOL),
+	M(highorder_optional_gate, P_BOOL),
+	M(nowarn_lower_order, P_BOOL),
+	M(defrag_mode, P_BOOL),
+	M(trigger_demand, P_BOOL),
+	M(trigger_supply, P_BOOL),
+	M(trigger_proactive, P_BOOL),
+	M(last_chance_defrag, P_BOOL),
+	M(evacuation, P_BOOL),
+	M(defrag, P_BOOL),
+	M(evac_requests, P_UNSIGNED),
+	M(evac_throttle_ns, P_U64),
+	M(evac_max_candidates, P_UNSIGNED),
+	M(evac_max_pb_per_sb, P_UNSIGNED),
+	M(defrag_cooldown_ns, P_U64),
+	M(slab_shrink_target_objs, P_U64),
+	M(worker_latency_ns, P_U64),
+	M(migrate_fail_ppm, P_U32),
+	M(seed, P_U64),
+	S(freeable_min_age_ns, P_U64),
+	S(freeable_ppm, P_U32),
+	S(seeks, P_UNSIGNED),
+	S(batch, P_UNSIGNED),
+	S(vfs_cache_pressure, P_U32),
+	{ "pcp", P_BOOL, IN_SPEC, offsetof(struct replay_variant_spec, pcp) },
+};
+#define NR_PARAMS (sizeof(params) / sizeof(params[0]))
+
+size_t replay_param_count(void)
+{
+	return NR_PARAMS;
+}
+
+const char *replay_param_name(size_t i)
+{
+	return i < NR_PARAMS ? params[i].name : NULL;
+}
+
+static void *param_ptr(const struct replay_variant_spec *spec, size_t i)
+{
+	const char *base = params[i].home == IN_MODEL  ? (const char *)&spec->params
+			   : params[i].home == IN_SLAB ? (const char *)&spec->slab
+						       : (const char *)spec;
+	return (void *)(base + params[i].offset);
+}
+
+void replay_param_value(const struct replay_variant_spec *spec, size_t i, char *buf, size_t len)
+{
+	const void *p = param_ptr(spec, i);
+	switch (params[i].kind) {
+	case P_BOOL:
+		snprintf(buf, len, "%d", *(const bool *)p ? 1 : 0);
+		break;
+	case P_UNSIGNED:
+		snprintf(buf, len, "%u", *(const unsigned *)p);
+		break;
+	case P_U32:
+		snprintf(buf, len, "%" PRIu32, *(const uint32_t *)p);
+		break;
+	case P_U64:
+		snprintf(buf, len, "%" PRIu64, *(const uint64_t *)p);
+		break;
+	}
+}
+
+static int set_param(struct replay_variant_spec *spec, const char *key, const char *val, char *err,
+		     size_t errlen)
+{
+	size_t i;
+	for (i = 0; i < NR_PARAMS; i++)
+		if (!strcmp(params[i].name, key))
+			break;
+	if (i == NR_PARAMS) {
+		snprintf(err, errlen, "variant %s: unknown parameter '%s' (see docs/variants.md)",
+			 spec->name, key);
+		return -1;
+	}
+	void *p = param_ptr(spec, i);
+	if (params[i].kind == P_BOOL) {
+		bool on = !strcmp(val, "1") || !strcmp(val, "true") || !strcmp(val, "on");
+		if (!on && strcmp(val, "0") && strcmp(val, "false") && strcmp(val, "off"))
+			goto bad;
+		*(bool *)p = on;
+	} else {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(val, &end, 0);
+		if (errno || end == val || *end || val[0] == '-')
+			goto bad;
+		if (params[i].kind == P_UNSIGNED || params[i].kind == P_U32) {
+			if (v > UINT32_MAX)
+				goto bad;
+			if (params[i].kind == P_UNSIGNED)
+				*(unsigned *)p = (unsigned)v;
+			else
+				*(uint32_t *)p = (uint32_t)v;
+		} else {
+			*(uint64_t *)p = v;
+		}
+	}
+	spec->overridden |= 1ull << i;
+	return 0;
+bad:
+	snprintf(err, errlen, "variant %s: bad value '%s' for %s", spec->name, val, key);
+	return -1;
+}
+
+int replay_variant_parse(const char *text, struct replay_variant_spec *spec, char *err,
+			 size_t errlen)
+{
+	char buf[256];
+	memset(spec, 0, sizeof(*spec));
+	if (strlen(text) >= sizeof(buf)) {
+		snprintf(err, errlen, "variant too long: %.40s...", text);
+		return -1;
+	}
+	snprintf(spec->name, sizeof(spec->name), "%s", text);
+	snprintf(buf, sizeof(buf), "%s", text);
+	char *colon = strchr(buf, ':');
+	if (colon)
+		*colon = 0;
+	if (strlen(buf) >= sizeof(spec->preset)) {
+		snprintf(err, errlen, "unknown variant '%.60s...'", buf);
+		return -1;
+	}
+	memcpy(spec->preset, buf, strlen(buf) + 1);
+	spec->pcp = true;
+	slab_params_default(&spec->slab);
+	if (!strcmp(buf, "observe")) {
+		spec->observe = true;
+		model_preset("mainline", &spec->policy, &spec->params);
+	} else if (model_preset(buf, &spec->policy, &spec->params) != MODEL_OK) {
+		snprintf(err, errlen,
+			 "unknown variant '%s' (presets: mainline, spb, spb+demand, "
+			 "spb+demand+supply, spb+proactive, spb+all, observe)",
+			 buf);
+		return -1;
+	}
+	if (!colon)
+		return 0;
+	char *save, *kv;
+	for (kv = strtok_r(colon + 1, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		if (!eq) {
+			snprintf(err, errlen, "variant %s: '%s' is not key=value", spec->name, kv);
+			return -1;
+		}
+		*eq = 0;
+		if (set_param(spec, kv, eq + 1, err, errlen))
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * results_db.c - write replay results into the SQLite database schema.sql describes.
+ *
+ * The schema text is compiled in (cmake/embed.cmake) and executed on every open: its CREATE
+ * ... IF NOT EXISTS statements make a new database and leave an existing one alone. A database
+ * whose user_version is newer than this build's is refused. Every run is one BEGIN IMMEDIATE
+ * transaction; with WAL and a 30 s busy timeout, concurrent replays into one file take turns.
+ * Expected size: per variant, one row per sample, 11 per sample in sample_frag, a few dozen per
+ * sample in sample_counters.
+ */
+#include "results_db.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <time.h>
+#include <stdio.h>
+#include <string.h>
+
+int results_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+	sqlite3_stmt *st;
+	int version = 0;
+
+	*out = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open database: %s", path,
+			 db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 30000);
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	} else {
+		snprintf(err, errlen, "%s: not a database: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -1;
+	}
+	if (version > RESULTS_SCHEMA_VERSION) {
+		snprintf(err, errlen,
+			 "%s: results schema version %d is newer than this fragtrace's (%d)", path,
+			 version, RESULTS_SCHEMA_VERSION);
+		sqlite3_close(db);
+		return -1;
+	}
+	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, results_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot set up the results schema: %s", path,
+			 msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		sqlite3_close(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}
+
+void results_db_close(sqlite3 *db)
+{
+	sqlite3_close(db);
+}
+
+/* A prepared statement bound from a format: i = int64, d = double, t = text, n = NULL. */
+struct writer {
+	sqlite3 *db;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static int64_t exec_insert(struct writer *w, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int64_t id = -1;
+
+	if (w->failed)
+		return -1;
+	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	va_start(ap, types);
+	for (int i = 0; types[i]; i++) {
+		switch (types[i]) {
+		case 'i':
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'd':
+			sqlite3_bind_double(st, i + 1, va_arg(ap, double));
+			break;
+		case 't':
+			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+			break;
+		default:
+			sqlite3_bind_null(st, i + 1);
+			break;
+		}
+	}
+	va_end(ap);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	id = sqlite3_last_insert_rowid(w->db);
+	return id;
+fail:
+	snprintf(w->err, w->errlen, "%s: %s", sqlite3_db_filename(w->db, "main"),
+		 sqlite3_errmsg(w->db));
+	w->failed = 1;
+	return -1;
+}
+
+/* Reusable statement for the bulk tables. */
+static sqlite3_stmt *prep(struct writer *w, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (!w->failed && sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(w->err, w->errlen, "%s: %s", sqlite3_db_filename(w->db, "main"),
+			 sqlite3_errmsg(w->db));
+		w->failed = 1;
+	}
+	return st;
+}
+
+static void step_reset(struct writer *w, sqlite3_stmt *st)
+{
+	if (w->failed)
+		return;
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		snprintf(w->err, w->errlen, "%s: %s", sqlite3_db_filename(w->db, "main"),
+			 sqlite3_errmsg(w->db));
+		w->failed = 1;
+	}
+	sqlite3_reset(st);
+}
+
+static void now_iso(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int64_t insert_trace(struct writer *w, const struct replay_trace_info *ti)
+{
+	return exec_insert(w,
+			   "INSERT INTO traces(path, file_bytes, kernel, arch, cpus, events, "
+			   "duration_s, first_ts_ns, lost_events, lost_markers, complete_file, "
+			   "addresses, host_pages) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			   "tittiidiiiiti", ti->path, (int64_t)ti->file_bytes, ti->kernel, ti->arch,
+			   (int64_t)ti->cpus, (int64_t)ti->events, ti->duration_s,
+			   (int64_t)ti->first_ts, (int64_t)ti->lost_events,
+			   (int64_t)ti->lost_markers, (int64_t)ti->complete_file, ti->addresses,
+			   (int64_t)ti->host_pages);
+}
+
+static const char *start_name(enum replay_start s)
+{
+	return s == REPLAY_COLD ? "cold" : "warm";
+}
+
+static void write_samples(struct writer *w, int64_t vid, const struct replay_variant_result *v)
+{
+	sqlite3_stmt *s = prep(w, "INSERT INTO samples VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+				  "?,?,?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *f = prep(w, "INSERT INTO sample_frag VALUES (?,?,?,?,?)");
+	sqlite3_stmt *c = prep(w, "INSERT INTO sample_counters VALUES (?,?,?,?)");
+	bool spb = v->spec.policy == MODEL_POLICY_SPB && !v->spec.observe;
+
+	for (size_t i = 0; i < v->nr_samples && !w->failed; i++) {
+		const struct replay_sample *sm = &v->samples[i];
+		const struct model_stats *st = &sm->stats;
+		int k = 1;
+		sqlite3_bind_int64(s, k++, vid);
+		sqlite3_bind_int64(s, k++, (int64_t)i);
+		sqlite3_bind_double(s, k++, (double)sm->t_ns / 1e9);
+		sqlite3_bind_int64(s, k++, sm->pass);
+		sqlite3_bind_int64(s, k++, st->tainted_regions);
+		sqlite3_bind_int64(s, k++, st->clean_regions);
+		sqlite3_bind_int64(s, k++, st->empty_regions);
+		for (int cat = SB_TAINTED; cat >= SB_CLEAN; cat--)
+			for (int fl = 0; fl < NR_SB_FULLNESS; fl++, k++)
+				if (spb)
+					sqlite3_bind_int64(s, k, st->spb_by_list[cat][fl]);
+				else
+					sqlite3_bind_null(s, k);
+		if (spb)
+			sqlite3_bind_int64(s, k++, st->spb_empty);
+		else
+			sqlite3_bind_null(s, k++);
+		sqlite3_bind_int64(s, k++, (int64_t)st->free_pages);
+		sqlite3_bind_int64(s, k++, (int64_t)st->free_pageblocks_in_tainted);
+		sqlite3_bind_int64(s, k++, (int64_t)st->contig_1g_possible);
+		sqlite3_bind_int64(s, k++, (int64_t)st->contig_2m_possible);
+		sqlite3_bind_int64(s, k++, (int64_t)st->contig_2m_free);
+		sqlite3_bind_int64(s, k++, (int64_t)st->pageblocks_by_mt[MIGRATE_UNMOVABLE]);
+		sqlite3_bind_int64(s, k++, (int64_t)st->pageblocks_by_mt[MIGRATE_MOVABLE]);
+		sqlite3_bind_int64(s, k++, (int64_t)st->pageblocks_by_mt[MIGRATE_RECLAIMABLE]);
+		sqlite3_bind_int64(s, k++, (int64_t)st->pageblocks_by_mt[MIGRATE_HIGHATOMIC]);
+		sqlite3_bind_int64(s, k++, (int64_t)sm->slab_pages);
+		sqlite3_bind_int64(s, k++, (int64_t)sm->slab_objects);
+		step_reset(w, s);
+		for (int o = 0; o < NR_PAGE_ORDERS && !w->failed; o++) {
+			sqlite3_bind_int64(f, 1, vid);
+			sqlite3_bind_int64(f, 2, (int64_t)i);
+			sqlite3_bind_int64(f, 3, o);
+			sqlite3_bind_double(f, 4, st->unusable_index[o]);
+			sqlite3_bind_double(f, 5, st->extfrag_index[o]);
+			step_reset(w, f);
+		}
+		for (int e = 0; e < MODEL_NR_VM_EVENTS && !w->failed; e++) {
+			if (!st->events[e])
+				continue;
+			sqlite3_bind_int64(c, 1, vid);
+			sqlite3_bind_int64(c, 2, (int64_t)i);
+			sqlite3_bind_text(c, 3, model_event_name((enum model_vm_event)e), -1,
+					  SQLITE_STATIC);
+			sqlite3_bind_int64(c, 4, (int64_t)st->events[e]);
+			step_reset(w, c);
+		}
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(f);
+	sqlite3_finalize(c);
+}
+
+static void write_counters(struct writer *w, int64_t vid, const struct replay_variant_result *v)
+{
+	sqlite3_stmt *c = prep(w, "INSERT INTO counters VALUES (?,?,?)");
+	const struct slab_stats *sl = &v->slab;
+	const struct {
+		const char *name;
+		uint64_t value;
+	} slab[] = {
+		{ "slab_caches", sl->caches },
+		{ "slab_slabs", sl->slabs },
+		{ "slab_pages", sl->slab_pages },
+		{ "slab_objects", sl->objects },
+		{ "slab_allocs", sl->allocs },
+		{ "slab_frees", sl->frees },
+		{ "slab_alloc_failed", sl->alloc_failed },
+		{ "slab_unknown_frees", sl->unknown_frees },
+		{ "slab_frees_after_reclaim", sl->frees_after_reclaim },
+		{ "shrink_slab_calls", sl->shrink_calls },
+		{ "shrink_slab_scanned", sl->shrink_scanned },
+		{ "shrink_slab_freed", sl->shrink_freed },
+		{ "slab_pages_allocated", sl->slab_pages_allocated },
+		{ "slab_pages_freed", sl->slab_pages_freed },
+	};
+	for (int e = 0; e < MODEL_NR_VM_EVENTS && !w->failed; e++) {
+		sqlite3_bind_int64(c, 1, vid);
+		sqlite3_bind_text(c, 2, model_event_name((enum model_vm_event)e), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(c, 3, (int64_t)v->final.events[e]);
+		step_reset(w, c);
+	}
+	for (size_t i = 0; i < sizeof(slab) / sizeof(slab[0]) && !w->failed; i++) {
+		sqlite3_bind_int64(c, 1, vid);
+		sqlite3_bind_text(c, 2, slab[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(c, 3, (int64_t)slab[i].value);
+		step_reset(w, c);
+	}
+	sqlite3_finalize(c);
+}
+
+static void write_regions(struct writer *w, int64_t vid, const struct replay_variant_result *v)
+{
+	static const char *const cls[] = { "empty", "clean", "tainted", "isolated" };
+	sqlite3_stmt *s = prep(w, "INSERT INTO spb_final VALUES (?,?,?,?,?,?,?,?,?,?)");
+	for (size_t i = 0; i < v->nr_regions && !w->failed; i++) {
+		const struct replay_region *r = &v->regions[i];
+		sqlite3_bind_int64(s, 1, vid);
+		sqlite3_bind_int64(s, 2, (int64_t)i);
+		sqlite3_bind_int64(s, 3, (int64_t)r->region.start_pfn);
+		sqlite3_bind_text(s, 4, cls[r->region.class & 3], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, r->region.fullness);
+		if (r->has_spb) {
+			sqlite3_bind_int64(s, 6, r->nr_free);
+			sqlite3_bind_int64(s, 7, r->nr_unmovable);
+			sqlite3_bind_int64(s, 8, r->nr_reclaimable);
+			sqlite3_bind_int64(s, 9, r->nr_movable);
+		} else {
+			for (int k = 6; k <= 9; k++)
+				sqlite3_bind_null(s, k);
+		}
+		sqlite3_bind_int64(s, 10, (int64_t)r->region.free_pages);
+		step_reset(w, s);
+	}
+	sqlite3_finalize(s);
+}
+
+static void write_variant(struct writer *w, int64_t run_id, size_t pos,
+			  const struct replay_variant_result *v)
+{
+	const struct model_stats *f = &v->final;
+	const struct replay_loss *l = &v->loss;
+	uint64_t fed = v->events ? v->events : 1;
+	int64_t vid = exec_insert(
+		w,
+		"INSERT INTO variants(run_id, position, name, preset, policy, events, seconds, "
+		"events_per_second, spbs, final_tainted, max_tainted, min_tainted, final_clean, "
+		"final_empty, final_contig_1g, final_contig_2m, final_free_pages, final_slab_pages, "
+		"shrink_queued, shrink_ran, shrink_freed, model_bytes, agreement) VALUES "
+		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		v->agreement >= 0 ? "iitttidd" "iiiiiiiiiiiiii" "d" : "iitttidd" "iiiiiiiiiiiiii" "n",
+		run_id, (int64_t)pos, v->spec.name, v->spec.preset,
+		v->spec.observe ? "observe" : v->spec.policy == MODEL_POLICY_SPB ? "spb" : "mainline",
+		(int64_t)v->events, v->seconds, v->seconds > 0 ? (double)v->events / v->seconds : 0.0,
+		(int64_t)(f->tainted_regions + f->clean_regions + f->empty_regions),
+		(int64_t)f->tainted_regions, (int64_t)v->max_tainted, (int64_t)v->min_tainted,
+		(int64_t)f->clean_regions, (int64_t)f->empty_regions, (int64_t)f->contig_1g_possible,
+		(int64_t)f->contig_2m_possible, (int64_t)f->free_pages, (int64_t)v->slab.slab_pages,
+		(int64_t)f->events[MODEL_EV_SPB_SLAB_SHRINK_QUEUED],
+		(int64_t)f->events[MODEL_EV_SPB_SLAB_SHRINK_RAN],
+		(int64_t)f->events[MODEL_EV_SPB_SLAB_SHRINK_FREED], (int64_t)v->model_bytes,
+		v->agreement);
+	if (vid < 0)
+		return;
+	for (size_t i = 0; i < replay_param_count(); i++) {
+		char val[64];
+		replay_param_value(&v->spec, i, val, sizeof(val));
+		exec_insert(w, "INSERT INTO variant_params VALUES (?,?,?,?)", "itti", vid,
+			    replay_param_name(i), val, (int64_t)!((v->spec.overridden >> i) & 1));
+	}
+	const struct replay_equilibrium *eq = &v->eq;
+	if (eq->reached)
+		exec_insert(w, "INSERT INTO equilibrium VALUES (?,?,?,?,?,?,?,?,?,?)", "iididdddit",
+			    vid, (int64_t)1, eq->value, (int64_t)eq->spread, eq->slope_per_s,
+			    eq->settle_s, eq->window_s, eq->tolerance, (int64_t)eq->samples,
+			    eq->reason);
+	else
+		exec_insert(w, "INSERT INTO equilibrium VALUES (?,?,?,?,?,?,?,?,?,?)", "iinidnddit",
+			    vid, (int64_t)0, (int64_t)eq->spread, eq->slope_per_s, eq->window_s,
+			    eq->tolerance, (int64_t)eq->samples, eq->reason);
+	exec_insert(w,
+		    "INSERT INTO data_loss VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    "iiiiiiiiiiiiiiiid", vid, (int64_t)0, (int64_t)0, (int64_t)l->page_allocs,
+		    (int64_t)l->page_alloc_failed, (int64_t)l->page_frees,
+		    (int64_t)l->unknown_page_frees, (int64_t)l->warm_page_frees,
+		    (int64_t)l->orphaned_allocations, (int64_t)l->slab_page_events,
+		    (int64_t)l->slab_allocs, (int64_t)l->slab_frees, (int64_t)l->unknown_slab_frees,
+		    (int64_t)l->frees_after_reclaim, (int64_t)l->slab_alloc_failed,
+		    (int64_t)l->pcp_drain_misses,
+		    (double)(l->unknown_page_frees + l->page_alloc_failed + l->unknown_slab_frees +
+			     l->slab_alloc_failed + l->pcp_drain_misses) /
+			    (double)fed);
+	write_samples(w, vid, v);
+	write_counters(w, vid, v);
+	write_regions(w, vid, v);
+}
+
+int64_t results_db_write_run(sqlite3 *db, const struct replay_result *r,
+			     const struct results_run_info *info, char *err, size_t errlen)
+{
+	struct writer w = { db, err, errlen, 0 };
+	char finished[32];
+	int64_t run_id;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		return -1;
+	}
+	now_iso(finished, sizeof(finished));
+	int64_t tid = insert_trace(&w, &r->trace);
+	run_id = exec_insert(&w,
+			     "INSERT INTO runs(trace_id, started_at, finished_at, complete, status, "
+			     "tool_version, start_mode, loops, sample_ms, threads, command, "
+			     "wall_seconds) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+			     "ittitttiiitd", tid, info->started_at, finished,
+			     (int64_t)!r->interrupted, r->interrupted ? "interrupted" : "complete",
+			     info->tool_version, start_name(info->start), (int64_t)info->loops,
+			     (int64_t)(info->sample_ns / 1000000), (int64_t)r->threads,
+			     info->command ? info->command : "", r->wall_seconds);
+	if (!r->interrupted)
+		for (size_t i = 0; i < r->nr_variants && !w.failed; i++)
+			write_variant(&w, run_id, i, &r->variants[i]);
+	if (!w.failed) {
+		/* the trace-level loss figures, on every variant's row */
+		exec_insert(&w,
+			    "UPDATE data_loss SET lost_events = ?, lost_markers = ? WHERE "
+			    "variant_id IN (SELECT id FROM variants WHERE run_id = ?)",
+			    "iii", (int64_t)r->trace.lost_events, (int64_t)r->trace.lost_markers,
+			    run_id);
+	}
+	if (w.failed || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (!w.failed)
+			snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"),
+				 sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return run_id;
+}
+
+int64_t results_db_write_incomplete(sqlite3 *db, const char *trace_path,
+				    const struct results_run_info *info, const char *status,
+				    char *err, size_t errlen)
+{
+	struct writer w = { db, err, errlen, 0 };
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		return -1;
+	}
+	int64_t tid = exec_insert(&w,
+				  "INSERT INTO traces(path, file_bytes, events, duration_s, "
+				  "lost_events, lost_markers, complete_file) VALUES (?,0,0,0,0,0,0)",
+				  "t", trace_path);
+	int64_t run_id = exec_insert(&w,
+				     "INSERT INTO runs(trace_id, started_at, complete, status, "
+				     "tool_version, start_mode, loops, sample_ms, threads, command) "
+				     "VALUES (?,?,0,?,?,?,?,?,?,?)",
+				     "ittttiiit", tid, info->started_at, status, info->tool_version,
+				     start_name(info->start), (int64_t)info->loops,
+				     (int64_t)(info->sample_ns / 1000000), (int64_t)info->threads,
+				     info->command ? info->command : "");
+	if (w.failed || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return run_id;
+}
