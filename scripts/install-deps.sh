@@ -3,7 +3,7 @@
 # As root with apt-get: installs them. Otherwise: prints the exact command and fails.
 set -e
 PKGS="cmake make pkg-config libtracefs-dev libtraceevent-dev libtracecmd-dev libzstd-dev \
-libsqlite3-dev clang libclang-rt-14-dev zstd trace-cmd bc"
+libsqlite3-dev sqlite3 python3 clang libclang-rt-14-dev zstd trace-cmd bc"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -103,9 +103,8 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 {
 	const struct replay_trace_info *t = &r->trace;
 	char ev[32];
-	printf("\n%s: %.1f s of trace, %s events, %s host, %s start, %u pass%s, %u thread%s\n",
-	       t->path, t->duration_s, cli_thousands(ev, sizeof(ev), t->events),
-	       t->host_pages ? "" : "?", o->start == REPLAY_COLD ? "cold" : "warm", o->loops,
+	printf("\n%s: %.1f s of trace, %s events, %s start, %u pass%s, %u thread%s\n", t->path,
+	       t->duration_s, cli_thousands(ev, sizeof(ev), t->events), o->start == REPLAY_COLD ? "cold" : "warm", o->loops,
 	       o->loops == 1 ? "" : "es", r->threads, r->threads == 1 ? "" : "s");
 	if (t->host_pages)
 		printf("  host: %.1f GiB present, %u CPUs, %s; slab addresses %s\n",

@@ -206,7 +206,11 @@ static bool check_spb_counters(struct model *m, struct zone *z, struct superpage
 			    sbi, sb->total_pageblocks, sb->nr_reserved, sb->nr_free,
 			    sb->nr_unmovable, sb->nr_reclaimable, sb->nr_movable, total, rsv, nfree,
 			    unmov, recl, mov);
-	if (!sb->list_stale && sb->list_id != spb_list_for(sb))
+	/* an SPB of holes only is never updated: it stays where init put it (tainted, full) */
+	if (sb->nr_reserved == sb->total_pageblocks) {
+		if (sb->list_id != SPB_LIST_CAT0 + SB_TAINTED * NR_SB_FULLNESS + SB_FULL)
+			return fail(c, "spb %u: all holes but on list %u", sbi, sb->list_id);
+	} else if (!sb->list_stale && sb->list_id != spb_list_for(sb))
 		return fail(c, "spb %u: on list %u, counters call for %u", sbi, sb->list_id,
 			    spb_list_for(sb));
 	return true;

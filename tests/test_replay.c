@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_replay.c - the replay engine's parts and whole.
+ *
+ * - The identity map against an obviously correct reference (a sorted array), in lockstep
+ *   over random inserts, overwrites and deletes, with backward-shift deletion's probe runs.
+ * - gfp translation from this machine's mm_page_alloc format (when tracefs is there) and from
+ *   the 6.x fallback.
+ * - The equilibrium method on flat, ramping, noisy and short series.
+ * - Variant parsing: presets, overrides, errors.
+ * - Whole replays of synthetic traces: the invariant checkers run at every sample; 1 and 2
+ *   threads give identical samples; warm and cold starts; --loop carries live allocations;
+ *   observe mode on a synthetic trace agrees with itself.
+ * - Bundled traces (argv[1] = traces/): warm start from a real page map, every variant
+ *   checked.
+ */
+#include "model_test.h"
+#include "replay.h"
+#include "replay_internal.h"
+#include "synth_workload.h"
+
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+static void test_map(void)
+{
+	enum { N = 4096 };
+	static uint64_t ref_val[N];
+	static bool ref_has[N];
+	struct u64_map m;
+	CHECK(u64_map_init(&m, 4) == 0);
+	for (int step = 0; step < 400000; step++) {
+		/* keys cluster so that probe runs are long and deletions shift them */
+		uint64_t k = rnd() % N;
+		uint64_t key = k * 4096; /* pfn-like keys with equal low bits */
+		switch (rnd() % 3) {
+		case 0:
+		case 1: {
+			uint64_t v = rnd() >> 1;
+			CHECK(u64_map_put(&m, key, v) == 0);
+			ref_val[k] = v;
+			ref_has[k] = true;
+			break;
+		}
+		default:
+			CHECK_EQ(u64_map_del(&m, key), ref_has[k]);
+			ref_has[k] = false;
+			break;
+		}
+		if (step % 997 == 0) {
+			size_t used = 0;
+			for (int i = 0; i < N; i++) {
+				uint64_t v;
+				int has = u64_map_get(&m, (uint64_t)i * 4096, &v);
+				CHECK_EQ(has, ref_has[i]);
+				if (has)
+					CHECK(v == ref_val[i]);
+				used += ref_has[i];
+			}
+			CHECK_EQ(m.used, used);
+		}
+	}
+	u64_map_free(&m);
+}
+
+static void test_gfp(void)
+{
+	struct gfp_table t;
+	gfp_table_build(&t, NULL, 0);
+	CHECK(!t.from_formats);
+	CHECK_EQ(gfp_translate(&t, 1ull << 3), MODEL_GFP_MOVABLE);
+	CHECK_EQ(gfp_translate(&t, (1ull << 10) | (1ull << 11) | (1ull << 6) | (1ull << 7)),
+		 MODEL_GFP_KERNEL);
+	/* an older kernel's hex entries */
+	const char *old = "name: mm_page_alloc\nID: 1\nprint fmt: \"x\", __print_flags(REC->gfp_flags, "
+			  "\"|\", {(unsigned long)0x10u, \"__GFP_MOVABLE\"}, {(unsigned long)0x20u, "
+			  "\"__GFP_RECLAIMABLE\"}, {(unsigned long)0x1u, \"__GFP_DMA\"}, {(unsigned "
+			  "long)0x2u, \"__GFP_HIGHMEM\"}, {(unsigned long)0x4u, \"__GFP_DMA32\"}, "
+			  "{(unsigned long)0x40u, \"__GFP_HIGH\"}, {(unsigned long)0x80u, "
+			  "\"__GFP_IO\"}, {(unsigned long)0x100u, \"__GFP_FS\"})\n";
+	gfp_table_build(&t, old, strlen(old));
+	CHECK(t.from_formats);
+	CHECK_EQ(gfp_translate(&t, 0x10), MODEL_GFP_MOVABLE);
+	CHECK_EQ(gfp_translate(&t, 0x20 | 0x100), MODEL_GFP_RECLAIMABLE | MODEL_GFP_FS);
+	/* this machine's own format, when there is one */
+	FILE *f = fopen("/sys/kernel/tracing/events/kmem/mm_page_alloc/format", "r");
+	if (!f) {
+		printf("gfp: no readable tracefs format here, skipping the live format check\n");
+		return;
+	}
+	static char buf[65536];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	gfp_table_build(&t, buf, n);
+	CHECK(t.from_formats);
+	/* the 6.x numbering: movable is bit 3, reclaimable 4, direct reclaim 10 */
+	CHECK_EQ(gfp_translate(&t, 1ull << 3), MODEL_GFP_MOVABLE);
+	CHECK_EQ(gfp_translate(&t, 1ull << 10), MODEL_GFP_DIRECT_RECLAIM);
+}
+
+static void series(struct replay_sample *s, size_t n, double (*f)(size_t))
+{
+	memset(s, 0, n * sizeof(*s));
+	for (size_t i = 0; i < n; i++) {
+		s[i].t_ns = (uint64_t)i * 100000000;
+		s[i].stats.tainted_regions = (uint32_t)lround(f(i));
+	}
+}
+static double flat_after_rise(size_t i)
+{
+	return i < 40 ? 10 + (double)i : 50;
+}
+static double ramp(size_t i)
+{
+	return 10 + (double)i / 2;
+}
+static double noisy(size_t i)
+{
+	return 30 + (double)(i * 7919 % 5) - 2;
+}
+
+static void test_equilibrium(void)
+{
+	static struct replay_sample s[200];
+	struct replay_equilibrium eq;
+
+	series(s, 200, flat_after_rise);
+	replay_equilibrium_find(s, 200, 100000000, &eq);
+	CHECK(eq.reached);
+	CHECK(fabs(eq.value - 50) < 1e-9);
+	CHECK_EQ(eq.spread, 0);
+	CHECK(fabs(eq.settle_s - 3.9) < 0.11); /* 49 is within the band of 50 */
+
+	series(s, 200, ramp);
+	replay_equilibrium_find(s, 200, 100000000, &eq);
+	CHECK(!eq.reached);
+	CHECK(!strcmp(eq.reason, "spread too wide") || !strcmp(eq.reason, "still moving"));
+
+	series(s, 200, noisy); /* spread 4 around 30: band 1, spread > 2 x band */
+	replay_equilibrium_find(s, 200, 100000000, &eq);
+	CHECK(!eq.reached);
+	CHECK(!strcmp(eq.reason, "spread too wide"));
+
+	series(s, 10, flat_after_rise);
+	replay_equilibrium_find(s, 10, 100000000, &eq);
+	CHECK(!eq.reached);
+	CHECK(!strcmp(eq.reason, "too short"));
+}
+
+static void test_parse(void)
+{
+	struct replay_variant_spec v;
+	char err[256];
+	CHECK(replay_variant_parse("spb+all", &v, err, sizeof(err)) == 0);
+	CHECK(v.policy == MODEL_POLICY_SPB && v.params.trigger_demand && v.pcp);
+	CHECK(replay_variant_parse("spb:trigger_supply=1,evac_requests=8,pcp=off,freeable_ppm=5",
+				   &v, err, sizeof(err)) == 0);
+	CHECK(v.params.trigger_supply && !v.params.trigger_demand);
+	CHECK_EQ(v.params.evac_requests, 8);
+	CHECK(!v.pcp);
+	CHECK_EQ(v.slab.freeable_ppm, 5);
+	CHECK(v.overridden != 0);
+	CHECK(replay_variant_parse("observe", &v, err, sizeof(err)) == 0 && v.observe);
+	CHECK(replay_variant_parse("nosuch", &v, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "unknown variant"));
+	CHECK(replay_variant_parse("spb:bogus=1", &v, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "unknown parameter"));
+	CHECK(replay_variant_parse("spb:evac_requests=-1", &v, err, sizeof(err)) < 0);
+	CHECK(replay_variant_parse("spb:warm_hints=maybe", &v, err, sizeof(err)) < 0);
+	CHECK(replay_variant_parse("spb:warm_hints", &v, err, sizeof(err)) < 0);
+}
+
+static struct replay_result *run(const char *path, const char *const *names, size_t n,
+				 enum replay_start start, unsigned threads, unsigned loops)
+{
+	struct replay_variant_spec specs[8];
+	struct replay_options o = { .start = start,
+				    .loops = loops,
+				    .threads = threads,
+				    .sample_ns = 50000000,
+				    .check_model = true };
+	struct replay_result *r;
+	char err[1024];
+	for (size_t i = 0; i < n; i++)
+		CHECK(replay_variant_parse(names[i], &specs[i], err, sizeof(err)) == 0);
+	if (replay_trace(path, &o, specs, n, &r, err, sizeof(err))) {
+		fprintf(stderr, "replay %s: %s\n", path, err);
+		exit(1);
+	}
+	return r;
+}
+
+static void same_results(const struct replay_result *a, const struct replay_result *b)
+{
+	CHECK_EQ(a->nr_variants, b->nr_variants);
+	for (size_t i = 0; i < a->nr_variants; i++) {
+		const struct replay_variant_result *x = &a->variants[i], *y = &b->variants[i];
+		CHECK_EQ(x->nr_samples, y->nr_samples);
+		for (size_t s = 0; s < x->nr_samples; s++)
+			CHECK(!memcmp(&x->samples[s].stats, &y->samples[s].stats,
+				      sizeof(x->samples[s].stats)));
+		CHECK(!memcmp(&x->loss, &y->loss, sizeof(x->loss)));
+	}
+}
+
+static void test_synthetic(void)
+{
+	static const char *const all[] = { "mainline",	    "spb",	       "spb+demand",
+					   "spb+demand+supply", "spb+proactive", "spb+all" };
+	char path[] = "/tmp/fragtrace-test-replay-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	struct synth_workload_params p = { .workload = "mixed",
+					   .mem_bytes = 4ull << 30,
+					   .duration_s = 4,
+					   .seed = 7,
+					   .cpus = 2 };
+	struct synth_workload_stats st;
+	char err[256];
+	CHECK(synth_workload_write(&p, path, &st, err, sizeof(err)) == 0);
+
+	struct replay_result *one = run(path, all, 6, REPLAY_WARM, 1, 1);
+	struct replay_result *two = run(path, all, 6, REPLAY_WARM, 2, 1);
+	same_results(one, two);
+	for (size_t i = 0; i < one->nr_variants; i++) {
+		const struct replay_variant_result *v = &one->variants[i];
+		CHECK(v->nr_samples >= 80); /* 4 s at 50 ms */
+		CHECK(v->loss.page_allocs > 0 && v->loss.slab_allocs > 0);
+		/* the synthetic trace is complete: every free names a live allocation */
+		CHECK_EQ(v->loss.unknown_page_frees, 0);
+		CHECK_EQ(v->loss.unknown_slab_frees, 0);
+		CHECK(v->loss.slab_page_events > 0); /* slab pages recognised, not replayed */
+		CHECK_EQ(v->final.tainted_regions + v->final.clean_regions +
+				 v->final.empty_regions,
+			 4);
+		CHECK(v->nr_regions == 4);
+	}
+	/* the idle synthetic host: warm and cold starts begin alike */
+	struct replay_result *cold = run(path, all, 1, REPLAY_COLD, 1, 1);
+	CHECK(!memcmp(&cold->variants[0].samples[0].stats, &one->variants[0].samples[0].stats,
+		      sizeof(struct model_stats)));
+	replay_result_free(cold);
+
+	/* --loop: pass 2 starts with pass 1's survivors; model time keeps going */
+	struct replay_result *loop = run(path, all + 1, 1, REPLAY_WARM, 1, 2);
+	const struct replay_variant_result *lv = &loop->variants[0];
+	CHECK(lv->samples[lv->nr_samples - 1].pass == 1);
+	CHECK(lv->samples[lv->nr_samples - 1].t_ns > one->variants[1].samples[0].t_ns + 4e9);
+	CHECK(lv->events == 2 * one->variants[1].events);
+	CHECK(lv->slab.objects >= one->variants[1].slab.objects);
+	replay_result_free(loop);
+
+	/* observe: applying the trace's own pfns on the synthetic host fails nowhere */
+	static const char *const obs[] = { "observe" };
+	struct replay_result *o = run(path, obs, 1, REPLAY_WARM, 1, 1);
+	CHECK_EQ(o->variants[0].loss.unknown_page_frees, 0);
+	CHECK(o->variants[0].agreement < 0); /* synthetic traces carry no end page map */
+	replay_result_free(o);
+
+	replay_result_free(one);
+	replay_result_free(two);
+	unlink(path);
+}
+
+static void test_bundled(const char *dir)
+{
+	static const char *const names[] = { "mainline", "spb+all", "observe" };
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/metadata-walk.fgt", dir);
+	if (access(path, R_OK)) {
+		printf("bundled traces not found at %s, skipping\n", dir);
+		return;
+	}
+	struct replay_result *w = run(path, names, 3, REPLAY_WARM, 2, 1);
+	struct replay_result *c = run(path, names, 3, REPLAY_COLD, 2, 1);
+	/* a real host at trace start has tainted regions; an empty one has none */
+	CHECK(w->variants[0].samples[0].stats.tainted_regions > 0);
+	CHECK_EQ(c->variants[0].samples[0].stats.tainted_regions, 0);
+	CHECK(w->variants[0].samples[0].stats.free_pages <
+	      c->variants[0].samples[0].stats.free_pages);
+	/* cold starts cannot free what was allocated before the trace */
+	CHECK(c->variants[0].loss.unknown_page_frees > w->variants[0].loss.unknown_page_frees);
+	/* observe mode explains the host's end state almost completely */
+	CHECK(w->variants[2].agreement > 0.98);
+	printf("bundled %s: warm tainted %u -> %u, cold %u -> %u, observe agreement %.4f\n",
+	       path, w->variants[0].samples[0].stats.tainted_regions,
+	       w->variants[0].final.tainted_regions, c->variants[0].samples[0].stats.tainted_regions,
+	       c->variants[0].final.tainted_regions, w->variants[2].agreement);
+	replay_result_free(w);
+	replay_result_free(c);
+}
+
+int main(int argc, char **argv)
+{
+	test_map();
+	test_gfp();
+	test_equilibrium();
+	test_parse();
+	test_synthetic();
+	if (argc > 1)
+		test_bundled(argv[1]);
+	printf("replay: all checks passed\n");
+	return 0;
+}
