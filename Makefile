@@ -1,12 +1,13 @@
-# fragtrace: the two commands. `make` builds into build/, `make test` builds the tests with
-# AddressSanitizer and UBSan (clang) into build-test/ and runs ctest, `make bench` prints the
+# fragtrace: the two commands. `make demo` builds into build/ and replays a bundled trace under
+# every policy preset into fragtrace.db; `make test` builds the tests with AddressSanitizer and
+# UBSan (clang) into build-test/ and runs ctest. `make` only builds, `make bench` prints the
 # benchmark figures. Missing Debian packages are installed first when run as root.
 BUILD      ?= build
 TEST_BUILD ?= build-test
 SANITIZE   ?= 1
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test bench clean format
+.PHONY: all deps test bench demo clean format
 
 all: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DFRAGTRACE_TESTS=OFF >/dev/null
@@ -21,6 +22,13 @@ test: deps
 		-DFRAGTRACE_FUZZ=ON >/dev/null
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The main job on a bundled trace: every policy preset, results into fragtrace.db.
+DEMO_TRACE ?= traces/files-slab.fgt
+demo: all
+	$(BUILD)/fragtrace replay --db fragtrace.db $(DEMO_TRACE)
+	@echo
+	@echo "Query the results:  sqlite3 -header -column fragtrace.db 'SELECT * FROM variant_comparison'"
 
 bench: all
 	bench/format/run.sh $(BUILD)

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 void slab_params_default(struct slab_params *p)
 {
@@ -45,13 +46,31 @@ static size_t key_find(const struct key_map *km, uint64_t key)
 	return s;
 }
 
+/*
+ * The live-object map is the slab model's one big random-access table: above 4 MiB it is
+ * 2 MiB aligned and asks for transparent huge pages, so a lookup costs one cache miss and no
+ * TLB miss (THP is often "madvise" only).
+ */
+static struct key_slot *key_slots_alloc(size_t cap)
+{
+	size_t bytes = cap * sizeof(struct key_slot);
+	void *p;
+	if (bytes < (4u << 20))
+		return calloc(cap, sizeof(struct key_slot));
+	if (posix_memalign(&p, 2u << 20, bytes))
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	memset(p, 0, bytes);
+	return p;
+}
+
 static int key_grow(struct key_map *km)
 {
 	struct key_slot *old = km->slots;
 	size_t old_cap = km->cap;
 
 	km->cap = old_cap ? old_cap * 2 : 1024;
-	km->slots = calloc(km->cap, sizeof(*km->slots));
+	km->slots = key_slots_alloc(km->cap);
 	if (!km->slots) {
 		km->slots = old;
 		km->cap = old_cap;
@@ -69,9 +88,17 @@ uint32_t key_map_get(const struct key_map *km, uint64_t key)
 	return km->cap ? km->slots[key_find(km, key)].value : 0;
 }
 
+/* Room for one more key: grow at half full, so probe runs stay short. */
+static int key_reserve(struct key_map *km)
+{
+	if ((km->used + 1) * 2 > km->cap)
+		return key_grow(km);
+	return MODEL_OK;
+}
+
 int key_map_put(struct key_map *km, uint64_t key, uint32_t value)
 {
-	if ((km->used + 1) * 4 > km->cap * 3 && key_grow(km))
+	if (key_reserve(km))
 		return MODEL_ENOSPACE;
 	size_t s = key_find(km, key);
 	if (!km->slots[s].value)
@@ -80,13 +107,11 @@ int key_map_put(struct key_map *km, uint64_t key, uint32_t value)
 	return MODEL_OK;
 }
 
-void key_map_del(struct key_map *km, uint64_t key)
+/* Empty slot s, shifting later members of its probe run back. */
+static void key_del_slot(struct key_map *km, size_t s)
 {
-	if (!km->cap)
-		return;
-	size_t s = key_find(km, key), next;
-	if (!km->slots[s].value)
-		return;
+	size_t next;
+
 	km->used--;
 	for (;;) {
 		km->slots[s].value = 0;
@@ -101,6 +126,15 @@ void key_map_del(struct key_map *km, uint64_t key)
 		km->slots[s] = km->slots[next];
 		s = next;
 	}
+}
+
+void key_map_del(struct key_map *km, uint64_t key)
+{
+	if (!km->used)
+		return;
+	size_t s = key_find(km, key);
+	if (km->slots[s].value)
+		key_del_slot(km, s);
 }
 
 /* ---- objects and slabs ---- */
@@ -431,7 +465,12 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 		return MODEL_EINVAL;
 	if (nid < 0 || nid >= MODEL_MAX_NODES)
 		nid = 0;
-	if (key_map_get(&sm->live, key))
+	if (key_reserve(&sm->live))
+		return MODEL_ENOSPACE;
+	/* one probe for the check and the insert; nothing below frees objects (shrinks run
+	 * only from model_advance), so the slot stays valid */
+	size_t slot = key_find(&sm->live, key);
+	if (sm->live.slots[slot].value)
 		return MODEL_ESTATE;
 	key_map_del(&sm->reclaimed, key); /* the trace reuses an address the model reclaimed */
 
@@ -446,10 +485,12 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 		partial_add(sm, c, si, false);
 	}
 	uint32_t oi = obj_new(sm);
-	if (oi == SLAB_NIL || key_map_put(&sm->live, key, oi + 1)) {
+	if (oi == SLAB_NIL) {
 		sm->st.alloc_failed++;
 		return MODEL_ENOSPACE;
 	}
+	sm->live.slots[slot] = (struct key_slot){ key, oi + 1 };
+	sm->live.used++;
 	struct slab *s = &sm->slabs[si];
 	sm->objs[oi] = (struct slab_obj){ .key = key,
 					  .slab = si,
@@ -535,4 +576,26 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 out:
 	free(count);
 	return bad;
+}
+
+/*
+ * Replay knows its next operations: it calls this a few operations ahead so the hash slot
+ * (stage 0) and then the object and its slab (stage 1) are in cache when the free comes.
+ */
+void slab_prefetch(const struct slab_model *sm, uint64_t key, int stage)
+{
+	if (!sm->live.cap)
+		return;
+	size_t s = key_slot(&sm->live, key);
+	if (stage == 0) {
+		__builtin_prefetch(&sm->live.slots[s]);
+		return;
+	}
+	uint32_t v = sm->live.slots[s].value;
+	if (v && sm->live.slots[s].key == key && v - 1 < sm->nobjs) {
+		const struct slab_obj *o = &sm->objs[v - 1];
+		__builtin_prefetch(o);
+		if (o->slab < sm->nslabs)
+			__builtin_prefetch(&sm->slabs[o->slab]);
+	}
 }

@@ -78,6 +78,9 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 /* kmem_cache_free / kfree: MODEL_ESTATE (counted) when the model does not hold key. */
 int slab_obj_free(struct slab_model *sm, uint64_t key);
 
+/* A hint that key will be allocated or freed soon (stage 0: its hash slot; 1: its object). */
+void slab_prefetch(const struct slab_model *sm, uint64_t key, int stage);
+
 /* shrink_slab() over every shrinker of node nid; returns the objects freed. */
 uint64_t shrink_slab(struct slab_model *sm, int nid, int priority);
 

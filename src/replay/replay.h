@@ -120,6 +120,7 @@ struct replay_result {
 	size_t nr_variants;
 	bool interrupted;
 	double wall_seconds;
+	double setup_seconds; /* reading snapshots, building models, the slab-page pre-pass */
 	unsigned threads;
 };
 

@@ -5,8 +5,9 @@
  * The decoding thread turns events into operations in blocks of REPLAY_BLOCK_OPS, double
  * buffered: while the workers apply block k to their variants, it decodes block k+1. Variant
  * i belongs to worker i % threads for the whole run and sees every block in order, so each
- * variant's result is the same whatever the thread count. With one thread there are no
- * workers: the same loop runs inline. Passes (--loop) rewind the decoder; a block never spans
+ * variant's result is the same whatever the thread count. With --threads 1 there are no
+ * workers: the same loop runs inline; with N > 1, min(N, variants) workers run beside the
+ * decoding thread. Passes (--loop) rewind the decoder; a block never spans
  * two passes. Invariants: a block is read by workers only between the two barriers that
  * bracket it; the decoder writes only the other block.
  */
@@ -23,8 +24,16 @@
 struct engine {
 	struct variant_state *vs;
 	size_t nv;
-	unsigned threads;
+	unsigned threads; /* workers, or 1 when the decoding thread applies blocks itself */
+	bool use_workers;
 	const struct decode_caches *dc;
+	/* building the variants' models, done by the workers while the decoder's pre-pass runs */
+	const struct host_desc *host;
+	const struct replay_options *opts;
+	unsigned cpus;
+	char init_err[512];
+	int init_failed;
+	pthread_mutex_t init_lock;
 	pthread_barrier_t start, done;
 	/* the block being applied */
 	const struct replay_op *cur;
@@ -66,9 +75,30 @@ struct worker_arg {
 	unsigned id;
 };
 
+/* Build worker's variants' models (warm start included): the slow part of starting up. */
+static void init_variants(struct engine *e, unsigned worker)
+{
+	for (size_t i = worker; i < e->nv; i += e->threads) {
+		char err[512];
+		struct variant_state *v = &e->vs[i];
+		struct replay_variant_result *res = v->res;
+		if (variant_init(v, res, e->host, e->opts, e->cpus, err, sizeof(err))) {
+			pthread_mutex_lock(&e->init_lock);
+			if (!e->init_failed++)
+				snprintf(e->init_err, sizeof(e->init_err), "%s", err);
+			pthread_mutex_unlock(&e->init_lock);
+			continue;
+		}
+		v->next_sample_ns = 1000; /* a first sample at the start state */
+	}
+}
+
 static void *worker_main(void *p)
 {
 	struct worker_arg *a = p;
+	pthread_setname_np(pthread_self(), "fragtrace-work");
+	init_variants(a->e, a->id);
+	pthread_barrier_wait(&a->e->done);
 	for (;;) {
 		pthread_barrier_wait(&a->e->start);
 		if (a->e->finished)
@@ -177,13 +207,13 @@ static int replay_passes(struct run *run, const struct replay_options *o, char *
 			run->e.cur = run->blocks[k];
 			run->e.cur_n = (size_t)n;
 			run->e.cur_pass = pass;
-			if (run->e.threads > 1)
+			if (run->e.use_workers)
 				pthread_barrier_wait(&run->e.start);
 			else
 				apply_block(&run->e, 0);
 			k ^= 1;
 			n = decoder_fill(run->dec, run->blocks[k], REPLAY_BLOCK_OPS, err, errlen);
-			if (run->e.threads > 1)
+			if (run->e.use_workers)
 				pthread_barrier_wait(&run->e.done);
 			if (n < 0)
 				return -1;
@@ -225,8 +255,7 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	if (host_desc_load(run.r, path, &run.host, err, errlen))
 		goto fail;
 	fill_trace_info(&res->trace, path, run.r, &run.host);
-	if (decoder_create(run.r, &run.host, &run.dec, err, errlen) ||
-	    decoder_prepass(run.dec, err, errlen))
+	if (decoder_create(run.r, &run.host, &run.dec, err, errlen))
 		goto fail;
 	res->variants = calloc(nv, sizeof(*res->variants));
 	run.e.vs = calloc(nv, sizeof(*run.e.vs));
@@ -237,18 +266,36 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	res->nr_variants = nv;
 	run.e.nv = nv;
 	run.e.dc = decoder_caches(run.dec);
+	/* with more than one thread the decoder runs beside the workers, so even one variant
+	 * gets a worker; there are never more workers than variants */
+	run.e.use_workers = opts->threads > 1;
 	run.e.threads = opts->threads < 1 ? 1 : opts->threads > nv ? (unsigned)nv : opts->threads;
-	res->threads = run.e.threads;
-	unsigned cpus = trace_reader_header(run.r)->cpu_count;
+	res->threads = run.e.use_workers ? run.e.threads + 1 : 1;
+	run.e.host = &run.host;
+	run.e.opts = opts;
+	run.e.cpus = trace_reader_header(run.r)->cpu_count;
+	pthread_mutex_init(&run.e.init_lock, NULL);
 	for (size_t i = 0; i < nv; i++) {
 		res->variants[i].spec = variants[i];
-		if (variant_init(&run.e.vs[i], &res->variants[i], &run.host, opts, cpus, err,
-				 errlen))
-			goto fail;
-		run.e.vs[i].next_sample_ns = 1000; /* a first sample at the start state */
+		run.e.vs[i].res = &res->variants[i];
 	}
-	if (run.e.threads > 1 && start_workers(&run, err, errlen))
+	/* workers build the models while this thread runs the slab-page pre-pass */
+	if (run.e.use_workers) {
+		if (start_workers(&run, err, errlen))
+			goto fail;
+	} else {
+		init_variants(&run.e, 0);
+	}
+	rc = decoder_prepass(run.dec, err, errlen);
+	if (run.e.use_workers)
+		pthread_barrier_wait(&run.e.done);
+	if (rc)
 		goto fail;
+	if (run.e.init_failed) {
+		snprintf(err, errlen, "%s: %s", path, run.e.init_err);
+		goto fail;
+	}
+	res->setup_seconds = wall_seconds() - t0;
 	rc = replay_passes(&run, opts, err, errlen);
 	if (rc < 0)
 		goto fail;

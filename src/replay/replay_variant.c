@@ -387,11 +387,24 @@ static void slab_alloc(struct variant_state *v, const struct replay_op *op, int 
 		v->res->loss.slab_alloc_failed++;
 }
 
+#define PREFETCH_FAR  16 /* ops ahead: the slab hash slot */
+#define PREFETCH_NEAR 8	 /* ops ahead: the object the slot names */
+
+static inline bool is_slab_op(const struct replay_op *op)
+{
+	return op->kind == OP_SLAB_ALLOC || op->kind == OP_KMALLOC || op->kind == OP_SLAB_FREE;
+}
+
 void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t n,
 		   const struct decode_caches *dc)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct replay_op *op = &ops[i];
+		/* the slab model's lookups miss the cache; the next ops are known, so ask early */
+		if (i + PREFETCH_FAR < n && is_slab_op(&ops[i + PREFETCH_FAR]))
+			slab_prefetch(v->slab, ops[i + PREFETCH_FAR].key, 0);
+		if (i + PREFETCH_NEAR < n && ops[i + PREFETCH_NEAR].kind == OP_SLAB_FREE)
+			slab_prefetch(v->slab, ops[i + PREFETCH_NEAR].key, 1);
 		uint64_t ts = op->ts > v->last_ts ? op->ts : v->last_ts;
 		while (ts >= v->next_sample_ns) {
 			model_advance(v->model, v->next_sample_ns);
