@@ -33,6 +33,7 @@ demo: all
 bench: all
 	bench/format/run.sh $(BUILD)
 	bench/model/run.sh $(BUILD)
+	bench/replay/run.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

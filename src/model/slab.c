@@ -312,8 +312,8 @@ static void discard_slab(struct slab_model *sm, struct slab_cache *c, uint32_t i
 	sm->slab_free = i;
 }
 
-/* Take an object out of its slab (a free, or a shrinker's reclaim). */
-void slab_release_object(struct slab_model *sm, uint32_t oi)
+/* Take an object out of its slab; its live-map slot is known (a free) or looked up. */
+static void release_object(struct slab_model *sm, uint32_t oi, size_t slot)
 {
 	struct slab_obj *o = &sm->objs[oi];
 	uint32_t si = o->slab;
@@ -322,7 +322,7 @@ void slab_release_object(struct slab_model *sm, uint32_t oi)
 
 	if (c->shrinkable)
 		lru_del(sm, c, oi);
-	key_map_del(&sm->live, o->key);
+	key_del_slot(&sm->live, slot);
 	obj_release(sm, oi);
 	c->nr_objects--;
 	sm->st.objects--;
@@ -330,6 +330,12 @@ void slab_release_object(struct slab_model *sm, uint32_t oi)
 		discard_slab(sm, c, si);
 	else if (!s->on_partial)
 		partial_add(sm, c, si, true);
+}
+
+/* Take an object out of its slab (a shrinker's reclaim). */
+void slab_release_object(struct slab_model *sm, uint32_t oi)
+{
+	release_object(sm, oi, key_find(&sm->live, sm->objs[oi].key));
 }
 
 /* ---- caches ---- */
@@ -509,7 +515,8 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 
 int slab_obj_free(struct slab_model *sm, uint64_t key)
 {
-	uint32_t v = key_map_get(&sm->live, key);
+	size_t slot = sm->live.cap ? key_find(&sm->live, key) : 0;
+	uint32_t v = sm->live.cap ? sm->live.slots[slot].value : 0;
 
 	if (!v) {
 		if (key_map_get(&sm->reclaimed, key)) {
@@ -520,7 +527,7 @@ int slab_obj_free(struct slab_model *sm, uint64_t key)
 		}
 		return MODEL_ESTATE;
 	}
-	slab_release_object(sm, v - 1);
+	release_object(sm, v - 1, slot);
 	sm->st.frees++;
 	return MODEL_OK;
 }

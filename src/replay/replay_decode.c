@@ -93,9 +93,9 @@ void decoder_destroy(struct decoder *d)
 	if (!d)
 		return;
 	free(d->slab_page_bits);
-	if (d->skipped.keys)
+	if (d->skipped.slots)
 		u64_map_free(&d->skipped);
-	if (d->large.keys)
+	if (d->large.slots)
 		u64_map_free(&d->large);
 	free(d->cache_of_string);
 	free(d->caches.names);
@@ -198,7 +198,7 @@ int decoder_prepass(struct decoder *d, char *err, size_t errlen)
 	}
 	return 0;
 nomem:
-	if (live.keys)
+	if (live.slots)
 		u64_map_free(&live);
 	snprintf(err, errlen, "out of memory in the slab-page pre-pass");
 	return -1;

@@ -43,9 +43,13 @@ struct replay_op {
 };
 
 /* ---- replay_map.c: open-addressing u64 -> u64 map, backward-shift deletion ---- */
+struct u64_slot {
+	uint64_t key, val;
+};
 struct u64_map {
-	uint64_t *keys, *vals;
+	struct u64_slot *slots;
 	size_t cap, used;
+	unsigned shift; /* 64 - log2(cap) */
 };
 #define U64_MAP_EMPTY UINT64_MAX
 int u64_map_init(struct u64_map *m, size_t cap);
@@ -54,6 +58,8 @@ void u64_map_free(struct u64_map *m);
 int u64_map_get(const struct u64_map *m, uint64_t key, uint64_t *val);
 int u64_map_put(struct u64_map *m, uint64_t key, uint64_t val); /* 0, or -1 out of memory */
 int u64_map_del(struct u64_map *m, uint64_t key);		/* 1 when it was there */
+void u64_map_prefetch(const struct u64_map *m, uint64_t key);
+bool u64_map_peek(const struct u64_map *m, uint64_t key, uint64_t *val);
 
 /* ---- replay_gfp.c ---- */
 struct gfp_table {

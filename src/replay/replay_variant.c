@@ -170,9 +170,9 @@ void variant_destroy(struct variant_state *v)
 		slab_model_destroy(v->slab);
 	if (v->model)
 		model_destroy(v->model);
-	if (v->fwd.keys)
+	if (v->fwd.slots)
 		u64_map_free(&v->fwd);
-	if (v->rev.keys)
+	if (v->rev.slots)
 		u64_map_free(&v->rev);
 	if (v->pcp)
 		for (size_t i = 0; i < (size_t)v->nr_cpus * PCP_LISTS; i++)
@@ -268,6 +268,12 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	uint64_t val;
 
 	v->res->loss.page_frees++;
+	if (warm_test(v, op->key) && !u64_map_get(&v->fwd, op->key, &val)) {
+		/* allocated before the trace began (the warm start has it) */
+		variant_free_warm_range(v, op->key, op->order, true);
+		v->res->loss.warm_page_frees++;
+		return;
+	}
 	if (!u64_map_get(&v->fwd, op->key, &val) &&
 	    !(op->order == 0 && split_containing(v, op->key) &&
 	      u64_map_get(&v->fwd, op->key, &val))) {
@@ -395,6 +401,11 @@ static inline bool is_slab_op(const struct replay_op *op)
 	return op->kind == OP_SLAB_ALLOC || op->kind == OP_KMALLOC || op->kind == OP_SLAB_FREE;
 }
 
+static inline bool is_page_op(const struct replay_op *op)
+{
+	return op->kind == OP_PAGE_ALLOC || op->kind == OP_PAGE_FREE;
+}
+
 void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t n,
 		   const struct decode_caches *dc)
 {
@@ -405,13 +416,22 @@ void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t 
 			slab_prefetch(v->slab, ops[i + PREFETCH_FAR].key, 0);
 		if (i + PREFETCH_NEAR < n && ops[i + PREFETCH_NEAR].kind == OP_SLAB_FREE)
 			slab_prefetch(v->slab, ops[i + PREFETCH_NEAR].key, 1);
+		if (i + PREFETCH_FAR < n && is_page_op(&ops[i + PREFETCH_FAR]))
+			u64_map_prefetch(&v->fwd, ops[i + PREFETCH_FAR].key);
+		if (i + PREFETCH_NEAR < n && ops[i + PREFETCH_NEAR].kind == OP_PAGE_FREE) {
+			uint64_t val;
+			if (u64_map_peek(&v->fwd, ops[i + PREFETCH_NEAR].key, &val))
+				u64_map_prefetch(&v->rev, val & FWD_PFN_MASK);
+		}
 		uint64_t ts = op->ts > v->last_ts ? op->ts : v->last_ts;
 		while (ts >= v->next_sample_ns) {
 			model_advance(v->model, v->next_sample_ns);
 			variant_sample(v, v->next_sample_ns);
 		}
-		v->last_ts = ts;
-		model_advance(v->model, ts);
+		if (ts != v->last_ts) {
+			v->last_ts = ts;
+			model_advance(v->model, ts);
+		}
 		v->res->events++;
 		switch (op->kind) {
 		case OP_PAGE_ALLOC:

@@ -1,0 +1,18 @@
+#!/bin/sh
+# bench/replay: replay speed and memory on the bundled traces (issue 6's targets).
+#   one variant on one core (--threads 1): events/s of the whole replay phase, and of the
+#     variant itself (its thread CPU time): target 20 M events/s;
+#   the six presets in one pass on two cores (--threads 2): target 5 M events/s;
+#   model memory per modelled page per variant: target at most 4 bytes;
+#   the ratio to real time (trace seconds per replay second, setup included).
+# Every figure is the best of 5 runs (this machine is shared and noisy).
+# usage: bench/replay/run.sh [BUILD_DIR]
+set -e
+build=${1:-build}
+dir=$(dirname "$0")/../../traces
+presets=mainline,spb,spb+demand,spb+demand+supply,spb+proactive,spb+all
+for t in "$dir"/files-slab.fgt "$dir"/pagecache-anon.fgt "$dir"/metadata-walk.fgt; do
+	echo "== $(basename "$t")"
+	taskset -c 0 "$build/bench_replay" --repeat 5 --threads 1 --variants spb+all "$t"
+	"$build/bench_replay" --repeat 5 --threads 2 --variants "$presets" "$t"
+done
