@@ -32,21 +32,23 @@ rows() {
 	   SELECT v.position, r.region, r.class, r.nr_unmovable FROM spb_final r JOIN variants v
 	   ON v.id = r.variant_id WHERE v.run_id = $2 ORDER BY v.position, r.region;"
 }
-"$F" replay -q --db "$W/a.db" -t 1 "$T" > "$W/out1" || fail "replay -t 1"
-"$F" replay -q --db "$W/a.db" -t 1 "$T" > /dev/null || fail "second replay -t 1"
-"$F" replay -q --db "$W/a.db" -t 2 "$T" > /dev/null || fail "replay -t 2"
+V3="-V mainline -V spb -V spb+all"
+"$F" replay -q --db "$W/a.db" -t 1 $V3 "$T" > "$W/out1" || fail "replay -t 1"
+"$F" replay -q --db "$W/a.db" -t 1 $V3 "$T" > /dev/null || fail "second replay -t 1"
+"$F" replay -q --db "$W/a.db" -t 2 $V3 "$T" > /dev/null || fail "replay -t 2"
+"$F" replay -q --db "$W/a.db" "$T" > /dev/null || fail "replay of the presets"
 rows "$W/a.db" 1 > "$W/r1"
 rows "$W/a.db" 2 > "$W/r2"
 rows "$W/a.db" 3 > "$W/r3"
 [ -s "$W/r1" ] && cmp -s "$W/r1" "$W/r2" && ok "the same rows twice" || fail "rows differ between two runs"
 cmp -s "$W/r1" "$W/r3" && ok "the same rows at 1 and 2 threads" || fail "rows differ with threads"
-[ "$(q "$W/a.db" 'SELECT count(*) FROM variants WHERE run_id = 1')" = 6 ] &&
+[ "$(q "$W/a.db" 'SELECT count(*) FROM variants WHERE run_id = 4')" = 6 ] &&
 	ok "six presets by default" || fail "not six presets"
 [ "$(q "$W/a.db" 'SELECT count(DISTINCT seq) FROM samples s JOIN variants v ON v.id = s.variant_id WHERE v.run_id = 1')" -ge 20 ] &&
 	ok "samples every 100 ms" || fail "too few samples"
 [ "$(q "$W/a.db" 'PRAGMA user_version')" = 1 ] && ok "schema versioned" || fail "user_version"
 [ "$(q "$W/a.db" 'PRAGMA journal_mode')" = wal ] && ok "WAL" || fail "not WAL"
-[ "$(q "$W/a.db" "SELECT count(*) FROM variant_params WHERE key = 'trigger_demand'")" = 18 ] &&
+[ "$(q "$W/a.db" "SELECT count(*) FROM variant_params WHERE key = 'trigger_demand'")" = 15 ] &&
 	ok "parameters stored" || fail "variant_params"
 grep -q "mainline" "$W/out1" && grep -q "spb+all" "$W/out1" && grep -q "equilibrium" "$W/out1" &&
 	ok "table printed" || fail "no table"

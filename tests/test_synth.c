@@ -62,8 +62,11 @@ static void check_trace(const char *path, struct tally *t)
 				}
 				t->order9 += p->order == 9;
 				break;
-			case TRACE_PAGE_FREE:
 			case TRACE_PAGE_FREE_BATCHED:
+				/* repeats the mm_page_free just before it, as the kernel does */
+				t->bad += st[pfn] != ST_PCP;
+				break;
+			case TRACE_PAGE_FREE:
 				for (uint64_t q = pfn; q < pfn + span; q++)
 					t->bad += st[q] != ST_ALLOC,
 						st[q] = p->order ? ST_FREE : ST_PCP;

@@ -301,6 +301,8 @@ static bool parse_line(char *line, int *pid, int *cpu, uint64_t *ts, char **even
 		char *end;
 		double secs = strtod(s, &end);
 		if (end != s && *end == ':') {
+			if (!(secs >= 0 && secs < 1.8e10)) /* NaN, negative, or past 2^64 ns */
+				return false;
 			*ts = (uint64_t)(secs * 1e9 + 0.5);
 			s = end + 1;
 			while (*s == ' ')

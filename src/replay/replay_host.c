@@ -67,6 +67,7 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 		unsigned long long v;
 		if (!line || sscanf(line, "Node %d, zone %31s", &nid, name) == 2) {
 			if (have && type >= 0 && cur.spanned_pages && present &&
+			    cur.spanned_pages <= MAX_HOST_PFNS && cur.start_pfn <= MAX_HOST_PFNS &&
 			    c->nr_zones < MODEL_MAX_ZONES) {
 				c->zones[c->nr_zones++] = cur;
 				h->present_pages += present;
@@ -172,7 +173,8 @@ static int parse_pagemap(char *data, size_t len, uint8_t **map, uint64_t *pfns)
 {
 	unsigned long long n;
 	int off;
-	if (sscanf(data, "fragtrace-pagemap 1 %llu\n%n", &n, &off) != 1 || off <= 0)
+	if (sscanf(data, "fragtrace-pagemap 1 %llu\n%n", &n, &off) != 1 || off <= 0 ||
+	    n > MAX_HOST_PFNS)
 		return -1;
 	if ((size_t)off + (n + 1) / 2 > len)
 		return -1;
@@ -223,70 +225,75 @@ static int find_holes(struct host_desc *h)
 	return 0;
 }
 
-int host_desc_load(struct trace_reader *r, const char *path, struct host_desc *h, char *err,
-		   size_t errlen)
-{
-	char *text = NULL;
-	size_t len;
-	int rc;
+static const char *const snapshot_names[NR_HOST_SNAPSHOTS] = {
+	[SNAP_ZONEINFO] = "start/zoneinfo",
+	[SNAP_PAGETYPEINFO] = "start/pagetypeinfo",
+	[SNAP_SLAB_ATTRIBUTES] = "start/slab_attributes",
+	[SNAP_START_PAGEMAP] = "start/pagemap",
+	[SNAP_END_PAGEMAP] = "end/pagemap",
+	[SNAP_OPTIONS] = "capture/options",
+};
 
+int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *path, char *err,
+		    size_t errlen)
+{
 	memset(h, 0, sizeof(*h));
-	rc = load_meta(r, "start/zoneinfo", &text, &len);
-	if (rc <= 0 || parse_zoneinfo(h, text)) {
+	if (!sn->text[SNAP_ZONEINFO] || parse_zoneinfo(h, sn->text[SNAP_ZONEINFO])) {
 		snprintf(err, errlen,
-			 "%s: %s", path,
-			 rc < 0 ? trace_reader_error(r)
-				: "no usable start/zoneinfo snapshot: the host's memory layout is "
-				  "unknown (recorded with --no-snapshots?)");
-		free(text);
+			 "%s: no usable start/zoneinfo snapshot: the host's memory layout is "
+			 "unknown (recorded with --no-snapshots?)",
+			 path);
 		return -1;
 	}
-	free(text);
-	text = NULL;
-	if (load_meta(r, "start/pagetypeinfo", &text, &len) > 0)
-		parse_pagetypeinfo(h, text);
-	free(text);
-	text = NULL;
-	if (load_meta(r, "start/slab_attributes", &text, &len) > 0 &&
-	    parse_slab_attributes(h, text))
+	if (sn->text[SNAP_PAGETYPEINFO])
+		parse_pagetypeinfo(h, sn->text[SNAP_PAGETYPEINFO]);
+	if (sn->text[SNAP_SLAB_ATTRIBUTES] && parse_slab_attributes(h, sn->text[SNAP_SLAB_ATTRIBUTES]))
 		goto nomem;
-	free(text);
-	text = NULL;
-	if (load_meta(r, "start/pagemap", &text, &len) > 0 &&
-	    parse_pagemap(text, len, &h->start_map, &h->start_map_pfns)) {
-		snprintf(err, errlen, "%s: start/pagemap snapshot is malformed", path);
-		free(text);
-		host_desc_free(h);
-		return -1;
+	for (int k = SNAP_START_PAGEMAP; k <= SNAP_END_PAGEMAP; k++) {
+		uint8_t **map = k == SNAP_START_PAGEMAP ? &h->start_map : &h->end_map;
+		uint64_t *pfns = k == SNAP_START_PAGEMAP ? &h->start_map_pfns : &h->end_map_pfns;
+		if (sn->text[k] && parse_pagemap(sn->text[k], sn->len[k], map, pfns)) {
+			snprintf(err, errlen, "%s: %s snapshot is malformed", path, snapshot_names[k]);
+			host_desc_free(h);
+			return -1;
+		}
 	}
-	free(text);
-	text = NULL;
-	if (load_meta(r, "end/pagemap", &text, &len) > 0 &&
-	    parse_pagemap(text, len, &h->end_map, &h->end_map_pfns)) {
-		snprintf(err, errlen, "%s: end/pagemap snapshot is malformed", path);
-		free(text);
-		host_desc_free(h);
-		return -1;
-	}
-	free(text);
-	text = NULL;
-	strcpy(h->addresses, trace_reader_header(r)->raw_addresses ? "raw" : "unknown");
-	if (load_meta(r, "capture/options", &text, &len) > 0) {
-		const char *a = strstr(text, "addresses: ");
+	strcpy(h->addresses, sn->raw_addresses ? "raw" : "unknown");
+	if (sn->text[SNAP_OPTIONS]) {
+		const char *a = strstr(sn->text[SNAP_OPTIONS], "addresses: ");
 		if (a)
 			sscanf(a + 11, "%31s", h->addresses);
 	}
-	free(text);
-	text = NULL;
 	h->physical_addresses = !strcmp(h->addresses, "physical");
 	if (find_holes(h))
 		goto nomem;
 	return 0;
 nomem:
-	free(text);
 	host_desc_free(h);
 	snprintf(err, errlen, "%s: out of memory reading snapshots", path);
 	return -1;
+}
+
+void host_snapshots_free(struct host_snapshots *sn)
+{
+	for (int k = 0; k < NR_HOST_SNAPSHOTS; k++)
+		free(sn->text[k]);
+	memset(sn, 0, sizeof(*sn));
+}
+
+int host_desc_load(struct trace_reader *r, const char *path, struct host_desc *h, char *err,
+		   size_t errlen)
+{
+	struct host_snapshots sn = { .raw_addresses = trace_reader_header(r)->raw_addresses != 0 };
+	for (int k = 0; k < NR_HOST_SNAPSHOTS; k++)
+		if (load_meta(r, snapshot_names[k], &sn.text[k], &sn.len[k]) < 0) {
+			snprintf(err, errlen, "%s", trace_reader_error(r));
+			host_snapshots_free(&sn);
+			return -1;
+		}
+	int rc = host_desc_parse(h, &sn, path, err, errlen);
+	host_snapshots_free(&sn);
+	return rc;
 }
 
 void host_desc_free(struct host_desc *h)

@@ -97,8 +97,29 @@ struct host_desc {
 	bool physical_addresses;
 	char addresses[32];
 };
+/* Sanity bound on pfns read from snapshots: 2^34 pages, 64 TiB. */
+#define MAX_HOST_PFNS (1ull << 34)
+enum host_snapshot {
+	SNAP_ZONEINFO,
+	SNAP_PAGETYPEINFO,
+	SNAP_SLAB_ATTRIBUTES,
+	SNAP_START_PAGEMAP,
+	SNAP_END_PAGEMAP,
+	SNAP_OPTIONS,
+	NR_HOST_SNAPSHOTS
+};
+/* The snapshot blobs, NUL-terminated (NULL when absent). */
+struct host_snapshots {
+	char *text[NR_HOST_SNAPSHOTS];
+	size_t len[NR_HOST_SNAPSHOTS];
+	bool raw_addresses;
+};
 int host_desc_load(struct trace_reader *r, const char *path, struct host_desc *h, char *err,
 		   size_t errlen);
+/* Parse snapshots (texts are modified); 0, or -1 with err naming path. */
+int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *path, char *err,
+		    size_t errlen);
+void host_snapshots_free(struct host_snapshots *sn);
 void host_desc_free(struct host_desc *h);
 static inline unsigned page_class(const uint8_t *map, uint64_t pfns, uint64_t pfn)
 {
