@@ -7,7 +7,7 @@ TEST_BUILD ?= build-test
 SANITIZE   ?= 1
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test bench demo clean format
+.PHONY: all deps test-deps test bench demo clean format
 
 all: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DFRAGTRACE_TESTS=OFF >/dev/null
@@ -16,7 +16,10 @@ all: deps
 deps:
 	@scripts/install-deps.sh
 
-test: deps
+test-deps:
+	@scripts/install-deps.sh --test
+
+test: test-deps
 	CC=$$(command -v clang || echo cc) cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug \
 		-DFRAGTRACE_SANITIZE=$(if $(filter 1,$(SANITIZE)),ON,OFF) \
 		-DFRAGTRACE_FUZZ=ON >/dev/null

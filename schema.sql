@@ -184,7 +184,7 @@ CREATE TABLE IF NOT EXISTS spb_final (
   region        INTEGER NOT NULL,  -- index in pfn order
   start_pfn     INTEGER NOT NULL,
   class         TEXT NOT NULL,     -- 'empty', 'clean', 'tainted' or 'isolated'
-  fullness      INTEGER NOT NULL,  -- 0 full, 1 >=75%, 2 >=50%, 3 >=25%, 4 almost empty (used share)
+  fullness      INTEGER NOT NULL,  -- pageblocks in use, in quarters: 0 (under 25%) .. 4 (all)
   nr_free       INTEGER,           -- SPB policy: wholly free pageblocks
   nr_unmovable  INTEGER,           -- pageblocks holding unmovable allocations
   nr_reclaimable INTEGER,          -- pageblocks holding reclaimable allocations
@@ -208,3 +208,49 @@ SELECT r.id AS run_id, t.path AS trace, v.position, v.name AS variant,
 FROM variants v JOIN runs r ON r.id = v.run_id JOIN traces t ON t.id = r.trace_id
 LEFT JOIN equilibrium e ON e.variant_id = v.id
 WHERE r.complete = 1;
+
+-- Where each variant settled, per trace: the equilibrium with its spread and when it was
+-- reached, next to the final and peak counts.
+CREATE VIEW IF NOT EXISTS equilibrium_by_variant AS
+SELECT r.id AS run_id, t.path AS trace, v.name AS variant, e.reached, e.value AS equilibrium,
+       e.spread, e.settle_s, e.window_s, e.reason, v.final_tainted, v.max_tainted, v.spbs,
+       r.start_mode, r.loops
+FROM variants v JOIN runs r ON r.id = v.run_id JOIN traces t ON t.id = r.trace_id
+JOIN equilibrium e ON e.variant_id = v.id
+WHERE r.complete = 1;
+
+-- The slab-shrink patch's triggers against the series without them (the run's 'spb' variant):
+-- shrink work queued and run, objects freed, tainted regions avoided at the end and at
+-- equilibrium, and objects freed per region avoided (NULL when none was avoided).
+CREATE VIEW IF NOT EXISTS trigger_effectiveness AS
+SELECT r.id AS run_id, t.path AS trace, v.name AS variant, b.name AS baseline,
+       v.shrink_queued, v.shrink_ran, v.shrink_freed,
+       b.final_tainted - v.final_tainted AS taint_avoided_final,
+       be.value - ve.value AS taint_avoided_equilibrium,
+       CASE WHEN b.final_tainted - v.final_tainted > 0
+            THEN 1.0 * v.shrink_freed / (b.final_tainted - v.final_tainted) END
+         AS objects_freed_per_taint_avoided,
+       CASE WHEN b.final_tainted - v.final_tainted > 0
+            THEN 1.0 * v.shrink_ran / (b.final_tainted - v.final_tainted) END
+         AS shrink_runs_per_taint_avoided
+FROM variants v JOIN runs r ON r.id = v.run_id JOIN traces t ON t.id = r.trace_id
+JOIN variants b ON b.run_id = v.run_id AND b.preset = 'spb'
+LEFT JOIN equilibrium ve ON ve.variant_id = v.id AND ve.reached = 1
+LEFT JOIN equilibrium be ON be.variant_id = b.id AND be.reached = 1
+WHERE r.complete = 1 AND v.policy = 'spb' AND v.id <> b.id;
+
+-- How much of each replay could not be applied faithfully, with the trace's own losses.
+CREATE VIEW IF NOT EXISTS data_loss_summary AS
+SELECT r.id AS run_id, t.path AS trace, v.name AS variant, t.lost_events, t.lost_markers,
+       t.complete_file, d.unknown_page_frees, d.warm_page_frees, d.orphaned_allocations,
+       d.unknown_slab_frees, d.frees_after_reclaim, d.page_alloc_failed + d.slab_alloc_failed
+         AS failed_allocations, d.pcp_drain_misses, d.affected_share, v.agreement
+FROM data_loss d JOIN variants v ON v.id = d.variant_id JOIN runs r ON r.id = v.run_id
+JOIN traces t ON t.id = r.trace_id
+WHERE r.complete = 1;
+
+-- The tainted count over time, one row per variant and sample: the series to plot or export.
+CREATE VIEW IF NOT EXISTS tainted_series AS
+SELECT v.run_id, v.name AS variant, s.seq, s.t_s, s.pass, s.tainted, s.clean, s.empty,
+       s.free_pages, s.slab_pages
+FROM samples s JOIN variants v ON v.id = s.variant_id;

@@ -30,6 +30,7 @@ extern const struct cli_command cmd_import;
 extern const struct cli_command cmd_synth;
 extern const struct cli_command cmd_replay;
 extern const struct cli_command cmd_check;
+extern const struct cli_command cmd_report;
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,134 @@
+#!/bin/bash
+# report_test.sh - `fragtrace report` on a database built from a bundled trace: the terminal
+# table, the views, CSV, the HTML report (well-formed, one series per variant in each chart, one
+# map per variant with one cell per region, rendered by headless Chromium to a PNG that is not
+# blank), the Perfetto JSON (parses, names every variant), and errors.
+# usage: report_test.sh FRAGTRACE TRACES_DIR
+set -u
+F=$1
+D=$2
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+command -v sqlite3 > /dev/null || { echo "SKIP: sqlite3 is not installed"; exit 77; }
+
+DB=$W/r.db
+"$F" replay -q --db "$DB" -V mainline -V spb -V spb+all "$D/metadata-walk.fgt" > /dev/null ||
+	fail "replay metadata-walk"
+"$F" replay -q --db "$DB" --start cold -V mainline -V spb+all "$D/pagecache-anon.fgt" > /dev/null ||
+	fail "replay pagecache-anon"
+
+"$F" report "$DB" > "$W/out" 2> "$W/err" || fail "report: $(cat "$W/err")"
+grep -q "metadata-walk.fgt (run 1" "$W/out" && grep -q "pagecache-anon.fgt (run 2" "$W/out" &&
+	[ "$(grep -c '^  spb+all ' "$W/out")" = 2 ] && ok "tables for both traces" ||
+	fail "report tables: $(cat "$W/out")"
+"$F" report --run 2 "$DB" | grep -q "metadata-walk" && fail "--run 2 printed run 1" || ok "--run selects"
+
+[ "$(sqlite3 "$DB" 'SELECT count(*) FROM variant_comparison')" = 5 ] &&
+	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM equilibrium_by_variant')" = 5 ] &&
+	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM data_loss_summary')" = 5 ] &&
+	[ "$(sqlite3 "$DB" "SELECT variant FROM trigger_effectiveness WHERE run_id = 1")" = "spb+all" ] &&
+	ok "views" || fail "views"
+
+"$F" report -q --csv "$W/csv" "$DB" || fail "csv"
+n=$(sqlite3 "$DB" 'SELECT count(*) FROM samples')
+[ "$(($(wc -l < "$W/csv/samples.csv") - 1))" = "$n" ] && head -1 "$W/csv/variants.csv" | grep -q "final_tainted" &&
+	ok "csv: $n samples" || fail "csv rows"
+
+"$F" report -q --html "$W/r.html" --perfetto "$W/r.json" "$DB" || fail "html/perfetto"
+python3 - "$W/r.html" "$DB" << 'EOF' && ok "HTML well-formed, one series per variant, maps complete" || fail "HTML structure"
+import sqlite3, sys, xml.etree.ElementTree as ET
+ns = {"h": "http://www.w3.org/1999/xhtml", "s": "http://www.w3.org/2000/svg"}
+root = ET.parse(sys.argv[1]).getroot()
+db = sqlite3.connect(sys.argv[2])
+runs = [r[0] for r in db.execute("SELECT id FROM runs WHERE complete = 1 ORDER BY id")]
+sections = root.findall(".//h:section", ns)
+assert len(sections) == len(runs), (len(sections), runs)
+for run in runs:
+    names = [r[0] for r in db.execute(
+        "SELECT name FROM variants WHERE run_id = ? ORDER BY position", (run,))]
+    for chart in ("tainted-%d" % run, "slab-%d" % run):
+        svg = root.find(".//s:svg[@id='%s']" % chart, ns)
+        assert svg is not None, chart
+        series = [p.get("data-variant") for p in svg.findall("s:polyline", ns)]
+        assert series == names, (chart, series, names)
+        for p in svg.findall("s:polyline", ns):
+            assert len(p.get("points").split()) >= 20, chart
+    for name, spbs in db.execute("SELECT name, spbs FROM variants WHERE run_id = ?", (run,)):
+        maps = [m for m in root.iter("{http://www.w3.org/2000/svg}svg")
+                if m.get("class") == "spbmap" and m.get("data-variant") == name]
+        assert maps, name
+        cells = [c for m in maps for c in m.iter("{http://www.w3.org/2000/svg}rect")]
+        assert len(cells) >= spbs, (name, len(cells), spbs)
+EOF
+python3 - "$W/r.json" "$DB" << 'EOF' && ok "Perfetto JSON parses and names every variant" || fail "Perfetto JSON"
+import json, sqlite3, sys
+trace = json.load(open(sys.argv[1]))
+events = trace["traceEvents"]
+counters = [e for e in events if e["ph"] == "C"]
+assert counters and all("ts" in e and "value" in e["args"] for e in counters)
+tracks = {e["name"] for e in counters}
+db = sqlite3.connect(sys.argv[2])
+for (name,) in db.execute("SELECT name FROM variants"):
+    assert name + ": tainted SPBs" in tracks, name
+procs = [e for e in events if e["ph"] == "M" and e["name"] == "process_name"]
+assert len(procs) == 2
+EOF
+
+# Rendered by a real browser: the PNG must not be blank.
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROME" ]; then
+	echo "SKIP: chromium is not installed (make test installs it as root: apt-get install chromium)"
+else
+	shot() {
+		(cd "$W" && timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu \
+			--hide-scrollbars --window-size=1100,1600 --screenshot="$2" "file://$1" \
+			> /dev/null 2>&1)
+	}
+	echo '<html><body></body></html>' > "$W/blank.html"
+	shot "$W/r.html" "$W/r.png"
+	shot "$W/blank.html" "$W/blank.png"
+	python3 - "$W/r.png" "$W/blank.png" << 'EOF' && ok "Chromium renders the report (non-blank PNG)" || fail "rendering"
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n"
+pos, idat, width = 8, b"", 0
+while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + n]
+    if kind == b"IHDR":
+        width, height = struct.unpack(">II", body[:8])
+    if kind == b"IDAT":
+        idat += body
+    pos += 12 + n
+raw = zlib.decompress(idat)
+assert width >= 1000 and height >= 1000, (width, height)
+# a blank page compresses to almost nothing and has a handful of byte values; a page of tables,
+# charts and maps has many, and compresses far less well than the same page left blank
+blank = open(sys.argv[2], "rb").read()
+distinct = len(set(raw))
+print("png %dx%d: %d bytes (blank page %d), %d distinct byte values"
+      % (width, height, len(data), len(blank), distinct))
+assert distinct > 50 and len(data) > 5 * len(blank)
+EOF
+fi
+
+# Errors: one line naming the file, exit 1; bad usage exit 2.
+"$F" report "$W/nonexistent.db" 2> "$W/err"
+[ $? = 1 ] && grep -q "nonexistent.db" "$W/err" && ok "missing database" || fail "missing database"
+echo "not a database" > "$W/junk.db"
+"$F" report "$W/junk.db" 2> "$W/err"
+[ $? = 1 ] && grep -q "junk.db" "$W/err" && [ "$(wc -l < "$W/err")" = 1 ] && ok "not a database" ||
+	fail "junk database: $(cat "$W/err")"
+"$F" report --run 99 "$DB" 2> "$W/err"
+[ $? = 1 ] && grep -q "no run 99" "$W/err" && ok "unknown run" || fail "unknown run"
+"$F" report --run x "$DB" 2> /dev/null
+[ $? = 2 ] && ok "bad --run is a usage error" || fail "bad --run"
+"$F" report 2> /dev/null
+[ $? = 2 ] || fail "report without a database"
+
+[ $fails = 0 ] && echo "report_test: all checks pass" && exit 0
+echo "report_test: $fails failures"
+exit 1
