@@ -61,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				char buf[256];
 				const char *bad = model_check(m, buf, sizeof(buf));
 				if (bad) {
-					fprintf(stderr, "model inconsistent after warm start: %s\n", bad);
+					fprintf(stderr, "model inconsistent after warm start: %s\n",
+						bad);
 					abort();
 				}
 				free(warm);

@@ -73,12 +73,13 @@ static void test_gfp(void)
 	CHECK_EQ(gfp_translate(&t, (1ull << 10) | (1ull << 11) | (1ull << 6) | (1ull << 7)),
 		 MODEL_GFP_KERNEL);
 	/* an older kernel's hex entries */
-	const char *old = "name: mm_page_alloc\nID: 1\nprint fmt: \"x\", __print_flags(REC->gfp_flags, "
-			  "\"|\", {(unsigned long)0x10u, \"__GFP_MOVABLE\"}, {(unsigned long)0x20u, "
-			  "\"__GFP_RECLAIMABLE\"}, {(unsigned long)0x1u, \"__GFP_DMA\"}, {(unsigned "
-			  "long)0x2u, \"__GFP_HIGHMEM\"}, {(unsigned long)0x4u, \"__GFP_DMA32\"}, "
-			  "{(unsigned long)0x40u, \"__GFP_HIGH\"}, {(unsigned long)0x80u, "
-			  "\"__GFP_IO\"}, {(unsigned long)0x100u, \"__GFP_FS\"})\n";
+	const char *old =
+		"name: mm_page_alloc\nID: 1\nprint fmt: \"x\", __print_flags(REC->gfp_flags, "
+		"\"|\", {(unsigned long)0x10u, \"__GFP_MOVABLE\"}, {(unsigned long)0x20u, "
+		"\"__GFP_RECLAIMABLE\"}, {(unsigned long)0x1u, \"__GFP_DMA\"}, {(unsigned "
+		"long)0x2u, \"__GFP_HIGHMEM\"}, {(unsigned long)0x4u, \"__GFP_DMA32\"}, "
+		"{(unsigned long)0x40u, \"__GFP_HIGH\"}, {(unsigned long)0x80u, "
+		"\"__GFP_IO\"}, {(unsigned long)0x100u, \"__GFP_FS\"})\n";
 	gfp_table_build(&t, old, strlen(old));
 	CHECK(t.from_formats);
 	CHECK_EQ(gfp_translate(&t, 0x10), MODEL_GFP_MOVABLE);
@@ -209,17 +210,15 @@ static void same_results(const struct replay_result *a, const struct replay_resu
 
 static void test_synthetic(void)
 {
-	static const char *const all[] = { "mainline",	    "spb",	       "spb+demand",
+	static const char *const all[] = { "mainline",		"spb",		 "spb+demand",
 					   "spb+demand+supply", "spb+proactive", "spb+all" };
 	char path[] = "/tmp/fragtrace-test-replay-XXXXXX";
 	int fd = mkstemp(path);
 	CHECK(fd >= 0);
 	close(fd);
-	struct synth_workload_params p = { .workload = "mixed",
-					   .mem_bytes = 2ull << 30,
-					   .duration_s = 3,
-					   .seed = 7,
-					   .cpus = 2 };
+	struct synth_workload_params p = {
+		.workload = "mixed", .mem_bytes = 2ull << 30, .duration_s = 3, .seed = 7, .cpus = 2
+	};
 	struct synth_workload_stats st;
 	char err[256];
 	CHECK(synth_workload_write(&p, path, &st, err, sizeof(err)) == 0);
@@ -235,8 +234,7 @@ static void test_synthetic(void)
 		CHECK_EQ(v->loss.unknown_page_frees, 0);
 		CHECK_EQ(v->loss.unknown_slab_frees, 0);
 		CHECK(v->loss.slab_page_events > 0); /* slab pages recognised, not replayed */
-		CHECK_EQ(v->final.tainted_regions + v->final.clean_regions +
-				 v->final.empty_regions,
+		CHECK_EQ(v->final.tainted_regions + v->final.clean_regions + v->final.empty_regions,
 			 2);
 		CHECK(v->nr_regions == 2);
 	}
@@ -288,9 +286,10 @@ static void test_bundled(const char *dir)
 	CHECK(c->variants[0].loss.unknown_page_frees > w->variants[0].loss.unknown_page_frees);
 	/* observe mode explains the host's end state almost completely */
 	CHECK(w->variants[2].agreement > 0.98);
-	printf("bundled %s: warm tainted %u -> %u, cold %u -> %u, observe agreement %.4f\n",
-	       path, w->variants[0].samples[0].stats.tainted_regions,
-	       w->variants[0].final.tainted_regions, c->variants[0].samples[0].stats.tainted_regions,
+	printf("bundled %s: warm tainted %u -> %u, cold %u -> %u, observe agreement %.4f\n", path,
+	       w->variants[0].samples[0].stats.tainted_regions,
+	       w->variants[0].final.tainted_regions,
+	       c->variants[0].samples[0].stats.tainted_regions,
 	       c->variants[0].final.tainted_regions, w->variants[2].agreement);
 	replay_result_free(w);
 	replay_result_free(c);

@@ -36,7 +36,8 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (i != argc - 1) {
-		fprintf(stderr, "usage: bench_replay [--threads N] [--repeat R] [--variants a,b] TRACE\n");
+		fprintf(stderr,
+			"usage: bench_replay [--threads N] [--repeat R] [--variants a,b] TRACE\n");
 		return 2;
 	}
 	char *names = strdup(list), *save;
@@ -45,8 +46,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s\n", err);
 			return 2;
 		}
-	struct replay_options o = { .start = REPLAY_WARM, .loops = 1, .threads = threads,
-				    .sample_ns = 100000000 };
+	struct replay_options o = {
+		.start = REPLAY_WARM, .loops = 1, .threads = threads, .sample_ns = 100000000
+	};
 	double best_replay = 1e30, best_total = 0, best_setup = 0, slowest_variant = 0;
 	uint64_t events = 0;
 	double duration = 0, bytes_per_page = 0;
@@ -70,12 +72,14 @@ int main(int argc, char **argv)
 		}
 		events = res->trace.events;
 		duration = res->trace.duration_s;
-		bytes_per_page = (double)res->variants[0].model_bytes / (double)res->trace.host_pages;
+		bytes_per_page =
+			(double)res->variants[0].model_bytes / (double)res->trace.host_pages;
 		replay_result_free(res);
 	}
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	printf("trace=%s variants=%zu threads=%u events=%llu trace_s=%.3f setup_s=%.3f replay_s=%.3f "
+	printf("trace=%s variants=%zu threads=%u events=%llu trace_s=%.3f setup_s=%.3f "
+	       "replay_s=%.3f "
 	       "eps_replay=%.0f eps_total=%.0f variant_eps_min=%.0f model_bytes_per_page=%.3f "
 	       "maxrss_kb=%ld x_realtime=%.2f\n",
 	       argv[i], nv, threads, (unsigned long long)events, duration, best_setup, best_replay,

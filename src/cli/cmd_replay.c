@@ -38,12 +38,16 @@ static void replay_usage(FILE *out)
 		"spb+proactive, spb+all.\n\n"
 		"  -V, --variant SPEC   PRESET[:key=value,...], repeatable; 'observe' applies the\n"
 		"                       trace's own pfns (docs/variants.md lists the keys)\n"
-		"  -d, --db FILE        results database (default fragtrace.db); --db '' writes none\n"
+		"  -d, --db FILE        results database (default fragtrace.db); --db '' writes "
+		"none\n"
 		"  -s, --sample-ms N    sample every N ms of trace time (default 100)\n"
-		"      --start MODE     warm (from the start snapshot, default) or cold (empty host)\n"
+		"      --start MODE     warm (from the start snapshot, default) or cold (empty "
+		"host)\n"
 		"  -l, --loop N         replay each trace N times in a row (default 1)\n"
-		"  -t, --threads N      worker threads (default: online CPUs); results do not change\n"
-		"  -j, --json           print a JSON array of per-variant results instead of tables\n"
+		"  -t, --threads N      worker threads (default: online CPUs); results do not "
+		"change\n"
+		"  -j, --json           print a JSON array of per-variant results instead of "
+		"tables\n"
 		"  -q, --quiet          no progress bar\n"
 		"  -h, --help           show this help\n\n"
 		"Exit status: 0 success, 1 a trace or the database failed, 2 bad usage.\n");
@@ -51,12 +55,13 @@ static void replay_usage(FILE *out)
 
 static void check_usage(FILE *out)
 {
-	fprintf(out, "usage: fragtrace check [--json] TRACE\n\n"
-		     "Rebuild what the traced host did from the trace's own pfns (observe mode) and\n"
-		     "compare with the end snapshot's page map: the share of pages whose free or\n"
-		     "allocated state agrees is the trace's completeness.\n\n"
-		     "  -j, --json   print one JSON object\n"
-		     "  -h, --help   show this help\n");
+	fprintf(out,
+		"usage: fragtrace check [--json] TRACE\n\n"
+		"Rebuild what the traced host did from the trace's own pfns (observe mode) and\n"
+		"compare with the end snapshot's page map: the share of pages whose free or\n"
+		"allocated state agrees is the trace's completeness.\n\n"
+		"  -j, --json   print one JSON object\n"
+		"  -h, --help   show this help\n");
 }
 
 struct progress {
@@ -104,13 +109,15 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 	const struct replay_trace_info *t = &r->trace;
 	char ev[32];
 	printf("\n%s: %.1f s of trace, %s events, %s start, %u pass%s, %u thread%s\n", t->path,
-	       t->duration_s, cli_thousands(ev, sizeof(ev), t->events), o->start == REPLAY_COLD ? "cold" : "warm", o->loops,
-	       o->loops == 1 ? "" : "es", r->threads, r->threads == 1 ? "" : "s");
+	       t->duration_s, cli_thousands(ev, sizeof(ev), t->events),
+	       o->start == REPLAY_COLD ? "cold" : "warm", o->loops, o->loops == 1 ? "" : "es",
+	       r->threads, r->threads == 1 ? "" : "s");
 	if (t->host_pages)
 		printf("  host: %.1f GiB present, %u CPUs, %s; slab addresses %s\n",
 		       (double)t->host_pages * 4096 / (1u << 30), t->cpus, t->kernel, t->addresses);
 	if (t->lost_events || t->lost_markers)
-		printf("  WARNING: the kernel lost %llu events (%llu markers): results near the gaps "
+		printf("  WARNING: the kernel lost %llu events (%llu markers): results near the "
+		       "gaps "
 		       "are approximate\n",
 		       (unsigned long long)t->lost_events, (unsigned long long)t->lost_markers);
 	if (t->warning[0])
@@ -127,13 +134,13 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 		snprintf(diff, sizeof(diff), "%+d",
 			 (int)v->final.tainted_regions - (int)r->variants[0].final.tainted_regions);
 		printf("  %-22s %14s %6u %5llu %5s %6u %7llu %11s %10.2f\n", v->spec.name, eq,
-		       v->final.tainted_regions, (unsigned long long)v->max_tainted,
-		       i ? diff : "-",
+		       v->final.tainted_regions, (unsigned long long)v->max_tainted, i ? diff : "-",
 		       v->final.tainted_regions + v->final.clean_regions + v->final.empty_regions,
 		       (unsigned long long)v->final.contig_1g_possible, sh,
 		       v->seconds > 0 ? (double)v->events / v->seconds / 1e6 : 0.0);
 		if (v->agreement >= 0)
-			printf("  %-22s agreement with the end page map: %.4f (%llu of %llu pages)\n",
+			printf("  %-22s agreement with the end page map: %.4f (%llu of %llu "
+			       "pages)\n",
 			       "", v->agreement, (unsigned long long)v->agreement_pages,
 			       (unsigned long long)v->agreement_total);
 	}
@@ -350,10 +357,10 @@ static int run_replay(int argc, char **argv)
 			continue;
 		}
 		if (r->interrupted) {
-			int64_t id = db ? results_db_write_incomplete(db, argv[i], &info,
-								      "interrupted", err,
-								      sizeof(err))
-					: 0;
+			int64_t id =
+				db ? results_db_write_incomplete(db, argv[i], &info, "interrupted",
+								 err, sizeof(err))
+				   : 0;
 			cli_error("%s: interrupted%s", argv[i],
 				  id > 0 ? "; the run is marked incomplete in the database" : "");
 			replay_result_free(r);
@@ -397,8 +404,9 @@ static int run_check(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct replay_variant_spec spec;
-	struct replay_options o = { .start = REPLAY_WARM, .loops = 1, .threads = 1,
-				    .sample_ns = 100000000 };
+	struct replay_options o = {
+		.start = REPLAY_WARM, .loops = 1, .threads = 1, .sample_ns = 100000000
+	};
 	struct replay_result *r;
 	char err[1024];
 	bool json = false;

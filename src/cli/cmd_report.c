@@ -22,7 +22,8 @@ static void report_usage(FILE *out)
 		"      --html FILE       a self-contained HTML report with charts (inline SVG)\n"
 		"      --csv DIR         CSV files of variants, samples, equilibria, data loss,\n"
 		"                        final SPB maps and counters\n"
-		"      --perfetto FILE   the time series as counter tracks (Chrome JSON trace format)\n"
+		"      --perfetto FILE   the time series as counter tracks (Chrome JSON trace "
+		"format)\n"
 		"  -q, --quiet           no tables on stdout\n"
 		"  -h, --help            show this help\n\n"
 		"The views in schema.sql answer the common questions in SQL; docs/queries.md has\n"
@@ -32,10 +33,14 @@ static void report_usage(FILE *out)
 static int run_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "run", required_argument, NULL, 'r' },   { "all", no_argument, NULL, 'a' },
-		{ "html", required_argument, NULL, 'H' },  { "csv", required_argument, NULL, 'C' },
-		{ "perfetto", required_argument, NULL, 'P' }, { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },	  { NULL, 0, NULL, 0 },
+		{ "run", required_argument, NULL, 'r' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "html", required_argument, NULL, 'H' },
+		{ "csv", required_argument, NULL, 'C' },
+		{ "perfetto", required_argument, NULL, 'P' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int64_t ids[256];
 	size_t nids = 0;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const struct cli_command *const commands[] = {
-	&cmd_record, &cmd_replay, &cmd_report, &cmd_check, &cmd_info,
+	&cmd_record, &cmd_replay,  &cmd_report, &cmd_check, &cmd_info,
 	&cmd_dump,   &cmd_recover, &cmd_import, &cmd_synth,
 };
 

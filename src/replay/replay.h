@@ -25,10 +25,10 @@ enum replay_start { REPLAY_WARM, REPLAY_COLD };
 
 /* One variant to run: a preset plus overrides. */
 struct replay_variant_spec {
-	char name[256];	  /* as given: "spb+all:freeable_ppm=500000" */
-	char preset[64];  /* "spb+all" */
-	bool observe;	  /* apply the trace's own pfns (policy is then irrelevant) */
-	bool pcp;	  /* follow per-CPU list refills and drains (default on) */
+	char name[256];	 /* as given: "spb+all:freeable_ppm=500000" */
+	char preset[64]; /* "spb+all" */
+	bool observe;	 /* apply the trace's own pfns (policy is then irrelevant) */
+	bool pcp;	 /* follow per-CPU list refills and drains (default on) */
 	enum model_policy policy;
 	struct model_params params;
 	struct slab_params slab;

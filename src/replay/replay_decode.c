@@ -47,8 +47,8 @@ struct decoder {
 	/* pre-pass result: bit i set when page allocation i of a pass backs a slab */
 	uint64_t *slab_page_bits;
 	uint64_t nr_page_allocs, page_alloc_ordinal;
-	struct u64_map skipped; /* live slab pages not replayed: trace pfn -> order */
-	struct u64_map large;	/* live kmalloc_large objects */
+	struct u64_map skipped;	   /* live slab pages not replayed: trace pfn -> order */
+	struct u64_map large;	   /* live kmalloc_large objects */
 	uint32_t *cache_of_string; /* string id -> cache index + 1 */
 	size_t cache_of_string_cap;
 	struct decode_caches caches;
@@ -273,9 +273,15 @@ static void flush_refill(struct decoder *d, unsigned cpu, struct replay_op *ops,
 	struct pending_refill *p = &d->refill[cpu];
 	if (!p->active)
 		return;
-	ops[(*n)++] = (struct replay_op){ .ts = p->ts, .kind = OP_PCP_REFILL, .cpu = (uint16_t)cpu,
-					  .order = p->order, .mt = p->mt, .aux = p->count,
-					  .gfp = p->gfp, .nid = -1, .flags = OPF_PCP_ORDER };
+	ops[(*n)++] = (struct replay_op){ .ts = p->ts,
+					  .kind = OP_PCP_REFILL,
+					  .cpu = (uint16_t)cpu,
+					  .order = p->order,
+					  .mt = p->mt,
+					  .aux = p->count,
+					  .gfp = p->gfp,
+					  .nid = -1,
+					  .flags = OPF_PCP_ORDER };
 	p->active = false;
 }
 
@@ -329,10 +335,9 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 		op.aux = ev->page.percpu_refill;
 		if (refill) {
 			if (!p->active)
-				*p = (struct pending_refill){ .ts = op.ts,
-							      .order = op.order,
-							      .mt = op.mt,
-							      .active = true };
+				*p = (struct pending_refill){
+					.ts = op.ts, .order = op.order, .mt = op.mt, .active = true
+				};
 			p->count++;
 		}
 		break;

@@ -192,8 +192,7 @@ static int start_workers(struct run *run, char *err, size_t errlen)
 }
 
 /* Decode and apply every pass. Returns 0, 1 when stopped, -1 on error. */
-static int replay_passes(struct run *run, const struct replay_options *o, char *err,
-			 size_t errlen)
+static int replay_passes(struct run *run, const struct replay_options *o, char *err, size_t errlen)
 {
 	uint64_t total = trace_reader_summary(run->r)->events * o->loops;
 	double last_progress = 0;

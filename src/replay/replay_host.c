@@ -99,8 +99,8 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 /* pagetypeinfo's "Number of blocks type" table: its header names the columns. */
 static void parse_pagetypeinfo(struct host_desc *h, char *text)
 {
-	static const char *const types[] = { "Unmovable", "Movable",	"Reclaimable",
-					     "HighAtomic", "CMA",	"Isolate" };
+	static const char *const types[] = { "Unmovable",  "Movable", "Reclaimable",
+					     "HighAtomic", "CMA",     "Isolate" };
 	int column_type[8];
 	int ncol = 0;
 	char *hdr = strstr(text, "Number of blocks type");
@@ -218,7 +218,8 @@ static int find_holes(struct host_desc *h)
 				h->holes = n;
 			}
 			h->holes[c->nr_holes++] =
-				(struct model_hole){ .start_pfn = pb, .nr_pages = PAGEBLOCK_NR_PAGES };
+				(struct model_hole){ .start_pfn = pb,
+						     .nr_pages = PAGEBLOCK_NR_PAGES };
 		}
 	}
 	c->holes = h->holes;
@@ -247,13 +248,15 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 	}
 	if (sn->text[SNAP_PAGETYPEINFO])
 		parse_pagetypeinfo(h, sn->text[SNAP_PAGETYPEINFO]);
-	if (sn->text[SNAP_SLAB_ATTRIBUTES] && parse_slab_attributes(h, sn->text[SNAP_SLAB_ATTRIBUTES]))
+	if (sn->text[SNAP_SLAB_ATTRIBUTES] &&
+	    parse_slab_attributes(h, sn->text[SNAP_SLAB_ATTRIBUTES]))
 		goto nomem;
 	for (int k = SNAP_START_PAGEMAP; k <= SNAP_END_PAGEMAP; k++) {
 		uint8_t **map = k == SNAP_START_PAGEMAP ? &h->start_map : &h->end_map;
 		uint64_t *pfns = k == SNAP_START_PAGEMAP ? &h->start_map_pfns : &h->end_map_pfns;
 		if (sn->text[k] && parse_pagemap(sn->text[k], sn->len[k], map, pfns)) {
-			snprintf(err, errlen, "%s: %s snapshot is malformed", path, snapshot_names[k]);
+			snprintf(err, errlen, "%s: %s snapshot is malformed", path,
+				 snapshot_names[k]);
 			host_desc_free(h);
 			return -1;
 		}

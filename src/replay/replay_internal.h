@@ -16,16 +16,16 @@
 
 enum replay_op_kind {
 	OP_NOP,
-	OP_PAGE_ALLOC,	 /* mm_page_alloc: key = trace pfn */
-	OP_PAGE_FREE,	 /* mm_page_free / mm_page_free_batched */
-	OP_ZONE_LOCKED,	 /* mm_page_alloc_zone_locked, not a refill (observe uses it) */
-	OP_PCP_REFILL,	 /* consecutive refill zone-locked events of one CPU: aux = count */
-	OP_PCP_DRAIN,	 /* mm_page_pcpu_drain */
-	OP_SLAB_ALLOC,	 /* kmem_cache_alloc: key = object, aux = cache index */
-	OP_KMALLOC,	 /* kmalloc: key = object, aux = bytes_alloc */
-	OP_SLAB_FREE,	 /* kmem_cache_free / kfree */
-	OP_SLAB_PAGE,	 /* a page event the slab model replays itself (variants skip it) */
-	OP_LOST,	 /* the kernel lost aux events on cpu (UINT32_MAX: unknown) */
+	OP_PAGE_ALLOC,	/* mm_page_alloc: key = trace pfn */
+	OP_PAGE_FREE,	/* mm_page_free / mm_page_free_batched */
+	OP_ZONE_LOCKED, /* mm_page_alloc_zone_locked, not a refill (observe uses it) */
+	OP_PCP_REFILL,	/* consecutive refill zone-locked events of one CPU: aux = count */
+	OP_PCP_DRAIN,	/* mm_page_pcpu_drain */
+	OP_SLAB_ALLOC,	/* kmem_cache_alloc: key = object, aux = cache index */
+	OP_KMALLOC,	/* kmalloc: key = object, aux = bytes_alloc */
+	OP_SLAB_FREE,	/* kmem_cache_free / kfree */
+	OP_SLAB_PAGE,	/* a page event the slab model replays itself (variants skip it) */
+	OP_LOST,	/* the kernel lost aux events on cpu (UINT32_MAX: unknown) */
 };
 
 #define OPF_PCP_ORDER 0x01 /* the order goes through per-CPU lists (pcp_allowed_order) */
@@ -157,11 +157,11 @@ struct variant_state {
 	const struct host_desc *host;
 	struct model *model;
 	struct slab_model *slab;
-	struct u64_map fwd;	/* trace pfn -> model pfn | order << 56 | split << 62 */
-	struct u64_map rev;	/* model pfn -> trace pfn */
-	uint64_t *warm;		/* bit per pfn: allocated by the warm start, not freed since */
+	struct u64_map fwd; /* trace pfn -> model pfn | order << 56 | split << 62 */
+	struct u64_map rev; /* model pfn -> trace pfn */
+	uint64_t *warm;	    /* bit per pfn: allocated by the warm start, not freed since */
 	uint64_t warm_pfns;
-	struct pcp_list *pcp; /* [cpu][PCP_LISTS] */
+	struct pcp_list *pcp;	  /* [cpu][PCP_LISTS] */
 	struct model_block *bulk; /* scratch for PCP refills */
 	uint64_t last_ts;
 	unsigned nr_cpus;

@@ -25,8 +25,14 @@ struct param {
 	size_t offset;
 };
 
-#define M(field, kind) { #field, kind, IN_MODEL, offsetof(struct model_params, field) }
-#define S(field, kind) { #field, kind, IN_SLAB, offsetof(struct slab_params, field) }
+#define M(field, kind)                                                                             \
+	{                                                                                          \
+#field, kind, IN_MODEL, offsetof(struct model_params, field)                       \
+	}
+#define S(field, kind)                                                                             \
+	{                                                                                          \
+#field, kind, IN_SLAB, offsetof(struct slab_params, field)                         \
+	}
 
 static const struct param params[] = {
 	M(spb_tainted_reserve_min, P_UNSIGNED),

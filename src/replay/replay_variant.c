@@ -24,11 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FWD_PFN_MASK   ((1ull << 48) - 1)
-#define FWD_ORDER(v)   ((unsigned)((v) >> 48) & 15)
-#define FWD_MT(v)      ((int)((v) >> 52) & 7)
+#define FWD_PFN_MASK	  ((1ull << 48) - 1)
+#define FWD_ORDER(v)	  ((unsigned)((v) >> 48) & 15)
+#define FWD_MT(v)	  ((int)((v) >> 52) & 7)
 #define FWD_VAL(p, o, mt) ((p) | (uint64_t)(o) << 48 | (uint64_t)(mt) << 52)
-#define PCP_HIGH_BLOCKS 4096 /* a list longer than this frees its tail (free_pcppages_bulk) */
+#define PCP_HIGH_BLOCKS	  4096 /* a list longer than this frees its tail (free_pcppages_bulk) */
 #define BULK_MAX	  1024
 
 static int pcp_index(int mt, unsigned order)
@@ -303,11 +303,9 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 
 static void pcp_refill(struct variant_state *v, const struct replay_op *op)
 {
-	struct model_alloc_req req = { .order = op->order,
-				       .migratetype = op->mt,
-				       .gfp = op->gfp,
-				       .nid = -1,
-				       .cpu = op->cpu };
+	struct model_alloc_req req = {
+		.order = op->order, .migratetype = op->mt, .gfp = op->gfp, .nid = -1, .cpu = op->cpu
+	};
 	unsigned n = 0, count = op->aux < BULK_MAX ? op->aux : BULK_MAX;
 
 	if (req.migratetype < 0 || req.migratetype >= MIGRATE_PCPTYPES)
@@ -517,7 +515,8 @@ void variant_finish(struct variant_state *v, uint64_t t_ns)
 	r->loss.unknown_slab_frees = r->slab.unknown_frees;
 	r->loss.frees_after_reclaim = r->slab.frees_after_reclaim;
 	r->model_bytes = model_memory_bytes(v->model);
-	size_t max = r->final.tainted_regions + r->final.clean_regions + r->final.empty_regions + 64;
+	size_t max =
+		r->final.tainted_regions + r->final.clean_regions + r->final.empty_regions + 64;
 	struct model_region *mr = malloc(max * sizeof(*mr));
 	r->regions = calloc(max, sizeof(*r->regions));
 	if (!mr || !r->regions) {

@@ -56,8 +56,8 @@ void report_print_table(FILE *out, const struct report_run *run);
 int report_write_csv(struct sqlite3 *db, const struct report_run *runs, size_t n, const char *dir,
 		     char *err, size_t errlen);
 /* One self-contained HTML file (inline SVG, no network). */
-int report_write_html(struct sqlite3 *db, const struct report_run *runs, size_t n,
-		      const char *path, char *err, size_t errlen);
+int report_write_html(struct sqlite3 *db, const struct report_run *runs, size_t n, const char *path,
+		      char *err, size_t errlen);
 /* Chrome/Perfetto JSON trace: the time series as counter tracks, one process per run. */
 int report_write_perfetto(struct sqlite3 *db, const struct report_run *runs, size_t n,
 			  const char *path, char *err, size_t errlen);

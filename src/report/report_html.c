@@ -17,9 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
-				       "#9467bd", "#8c564b", "#e377c2", "#17becf",
-				       "#7f7f7f", "#bcbd22" };
+static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+				       "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22" };
 #define NR_COLORS (sizeof(palette) / sizeof(palette[0]))
 
 static void esc(FILE *o, const char *s)
@@ -102,11 +101,13 @@ static void line_chart(FILE *o, sqlite3 *db, const struct report_run *r, const c
 		double px = ML + x / tmax * pw;
 		fprintf(o,
 			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.0f\" class=\"grid\"/>"
-			"<text x=\"%.1f\" y=\"%.0f\" class=\"tick\" text-anchor=\"middle\">%g</text>\n",
+			"<text x=\"%.1f\" y=\"%.0f\" class=\"tick\" "
+			"text-anchor=\"middle\">%g</text>\n",
 			px, MT, px, MT + ph, px, MT + ph + 16, x);
 	}
 	fprintf(o,
-		"<text x=\"%.0f\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">trace time (s)</text>\n"
+		"<text x=\"%.0f\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">trace time "
+		"(s)</text>\n"
 		"<text x=\"14\" y=\"%.0f\" class=\"axis\" text-anchor=\"middle\" "
 		"transform=\"rotate(-90 14 %.0f)\">",
 		ML + pw / 2, CH - 4, MT + ph / 2, MT + ph / 2);
@@ -153,8 +154,8 @@ static void spb_maps(FILE *o, sqlite3 *db, const struct report_run *r)
 		esc(o, r->variants[i].name);
 		fprintf(o, " <span class=\"count\">%lld tainted</span></div>\n",
 			(long long)r->variants[i].final_tainted);
-		fprintf(o,
-			"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"spbmap\" data-variant=\"");
+		fprintf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"spbmap\" "
+			   "data-variant=\"");
 		esc(o, r->variants[i].name);
 		fprintf(o, "\" width=\"%d\" height=\"%d\">\n", PER_ROW * CELL, rows * CELL);
 		sqlite3_reset(st);
@@ -166,7 +167,8 @@ static void spb_maps(FILE *o, sqlite3 *db, const struct report_run *r)
 			double opacity = 0.35 + 0.65 * (full > 4 ? 4 : full) / 4.0;
 			fprintf(o,
 				"<rect class=\"spb %s\" x=\"%lld\" y=\"%lld\" width=\"%d\" "
-				"height=\"%d\" fill-opacity=\"%.2f\"><title>region %lld (pfn %#llx): "
+				"height=\"%d\" fill-opacity=\"%.2f\"><title>region %lld (pfn "
+				"%#llx): "
 				"%s, %d/4 used",
 				cls ? cls : "empty", (long long)(region % PER_ROW * CELL),
 				(long long)(region / PER_ROW * CELL), CELL - 2, CELL - 2, opacity,
@@ -218,8 +220,8 @@ static void counters_table(FILE *o, sqlite3 *db, const struct report_run *r)
 			sqlite3_reset(val);
 			sqlite3_bind_int64(val, 1, r->variants[i].id);
 			sqlite3_bind_text(val, 2, name, -1, SQLITE_STATIC);
-			long long v = sqlite3_step(val) == SQLITE_ROW ? sqlite3_column_int64(val, 0)
-								      : 0;
+			long long v =
+				sqlite3_step(val) == SQLITE_ROW ? sqlite3_column_int64(val, 0) : 0;
 			fprintf(o, "<td>%lld</td>", v);
 		}
 		fputs("</tr>\n", o);
@@ -242,8 +244,8 @@ static void comparison_table(FILE *o, const struct report_run *r)
 		esc(o, v->name);
 		fputs("</td><td>", o);
 		if (v->eq_reached)
-			fprintf(o, "%.1f ± %lld (from %.1f s)", v->eq_value, (long long)v->eq_spread,
-				v->eq_settle_s);
+			fprintf(o, "%.1f ± %lld (from %.1f s)", v->eq_value,
+				(long long)v->eq_spread, v->eq_settle_s);
 		else
 			fprintf(o, "not reached: %s", v->eq_reason);
 		fprintf(o,

@@ -43,8 +43,9 @@ int report_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 		return -1;
 	}
 	if (version > RESULTS_SCHEMA_VERSION) {
-		snprintf(err, errlen, "%s: results schema version %d is newer than this fragtrace's",
-			 path, version);
+		snprintf(err, errlen,
+			 "%s: results schema version %d is newer than this fragtrace's", path,
+			 version);
 		sqlite3_close(db);
 		return -1;
 	}
@@ -68,7 +69,8 @@ static int load_variants(sqlite3 *db, struct report_run *run)
 		"e.settle_s, e.spread, e.reason, d.unknown_page_frees, d.unknown_slab_frees, "
 		"d.page_alloc_failed + d.slab_alloc_failed, d.pcp_drain_misses, d.affected_share "
 		"FROM variants v LEFT JOIN equilibrium e ON e.variant_id = v.id "
-		"LEFT JOIN data_loss d ON d.variant_id = v.id WHERE v.run_id = ? ORDER BY v.position";
+		"LEFT JOIN data_loss d ON d.variant_id = v.id WHERE v.run_id = ? ORDER BY "
+		"v.position";
 	sqlite3_stmt *st;
 	size_t cap = 0;
 
@@ -138,7 +140,8 @@ static int load_run(sqlite3 *db, int64_t id, struct report_run *run, char *err, 
 
 	memset(run, 0, sizeof(*run));
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"),
+			 sqlite3_errmsg(db));
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, id);
@@ -174,14 +177,15 @@ static int load_run(sqlite3 *db, int64_t id, struct report_run *run, char *err, 
 		return -1;
 	}
 	if (load_variants(db, run)) {
-		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"),
+			 sqlite3_errmsg(db));
 		return -1;
 	}
 	return 0;
 }
 
-int report_load_runs(sqlite3 *db, const int64_t *ids, size_t n, bool all,
-		     struct report_run **out, size_t *nr_out, char *err, size_t errlen)
+int report_load_runs(sqlite3 *db, const int64_t *ids, size_t n, bool all, struct report_run **out,
+		     size_t *nr_out, char *err, size_t errlen)
 {
 	int64_t *chosen = NULL;
 	size_t nc = 0, cap = 0;
@@ -256,8 +260,7 @@ void report_free_runs(struct report_run *runs, size_t n)
 	free(runs);
 }
 
-int report_load_series(sqlite3 *db, int64_t variant_id, const char *column,
-		       struct report_series *s)
+int report_load_series(sqlite3 *db, int64_t variant_id, const char *column, struct report_series *s)
 {
 	char sql[256];
 	sqlite3_stmt *st;

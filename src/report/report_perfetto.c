@@ -35,8 +35,8 @@ int report_write_perfetto(sqlite3 *db, const struct report_run *runs, size_t n, 
 	static const struct {
 		const char *column, *label;
 	} series[] = {
-		{ "tainted", "tainted SPBs" },	{ "clean", "clean SPBs" },
-		{ "free_pages", "free pages" }, { "slab_pages", "slab pages" },
+		{ "tainted", "tainted SPBs" },	      { "clean", "clean SPBs" },
+		{ "free_pages", "free pages" },	      { "slab_pages", "slab pages" },
 		{ "contig_1g", "1 GiB blocks free" },
 	};
 	sqlite3_stmt *st;
@@ -51,7 +51,8 @@ int report_write_perfetto(sqlite3 *db, const struct report_run *runs, size_t n, 
 			       "SELECT t_s, tainted, clean, free_pages, slab_pages, contig_1g "
 			       "FROM samples WHERE variant_id = ? ORDER BY seq",
 			       -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"),
+			 sqlite3_errmsg(db));
 		fclose(o);
 		return -1;
 	}
@@ -60,8 +61,9 @@ int report_write_perfetto(sqlite3 *db, const struct report_run *runs, size_t n, 
 		const struct report_run *r = &runs[k];
 		char name[4200];
 		snprintf(name, sizeof(name), "fragtrace run %lld: %s", (long long)r->id, r->trace);
-		fprintf(o, "%s\n{\"ph\":\"M\",\"pid\":%lld,\"name\":\"process_name\",\"args\":"
-			   "{\"name\":",
+		fprintf(o,
+			"%s\n{\"ph\":\"M\",\"pid\":%lld,\"name\":\"process_name\",\"args\":"
+			"{\"name\":",
 			first ? "" : ",", (long long)r->id);
 		json_str(o, name);
 		fputs("}}", o);
@@ -73,9 +75,11 @@ int report_write_perfetto(sqlite3 *db, const struct report_run *runs, size_t n, 
 				double us = sqlite3_column_double(st, 0) * 1e6;
 				for (int c = 0; c < 5; c++) {
 					char track[400];
-					snprintf(track, sizeof(track), "%s: %s", r->variants[i].name,
-						 series[c].label);
-					fprintf(o, ",\n{\"ph\":\"C\",\"pid\":%lld,\"ts\":%.0f,\"name\":",
+					snprintf(track, sizeof(track), "%s: %s",
+						 r->variants[i].name, series[c].label);
+					fprintf(o,
+						",\n{\"ph\":\"C\",\"pid\":%lld,\"ts\":%.0f,"
+						"\"name\":",
 						(long long)r->id, us);
 					json_str(o, track);
 					fprintf(o, ",\"args\":{\"value\":%lld}}",

@@ -33,7 +33,8 @@ void report_print_table(FILE *o, const struct report_run *r)
 		const struct report_variant *v = &r->variants[i];
 		char eq[48], sh[48], diff[24];
 		if (v->eq_reached)
-			snprintf(eq, sizeof(eq), "%.1f ±%lld", v->eq_value, (long long)v->eq_spread);
+			snprintf(eq, sizeof(eq), "%.1f ±%lld", v->eq_value,
+				 (long long)v->eq_spread);
 		else
 			snprintf(eq, sizeof(eq), "- (%s)", v->eq_reason);
 		snprintf(sh, sizeof(sh), "%lld/%lld", (long long)v->shrink_queued,
@@ -51,7 +52,8 @@ void report_print_table(FILE *o, const struct report_run *r)
 	if (r->nr_variants) {
 		const struct report_variant *v = &r->variants[r->nr_variants - 1];
 		fprintf(o,
-			"\n  data loss (%s): %lld unknown page frees, %lld unknown slab frees, %lld "
+			"\n  data loss (%s): %lld unknown page frees, %lld unknown slab frees, "
+			"%lld "
 			"failed allocations, %lld drain misses (%.2f%% of operations)\n",
 			v->name, (long long)v->unknown_page_frees, (long long)v->unknown_slab_frees,
 			(long long)v->alloc_failed, (long long)v->drain_misses,
@@ -87,7 +89,8 @@ static int csv_query(sqlite3 *db, const struct report_run *runs, size_t n, const
 		return -1;
 	}
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"),
+			 sqlite3_errmsg(db));
 		fclose(f);
 		return -1;
 	}
@@ -125,9 +128,10 @@ int report_write_csv(sqlite3 *db, const struct report_run *runs, size_t n, const
 	static const struct {
 		const char *name, *sql;
 	} files[] = {
-		{ "variants.csv", "SELECT v.run_id, t.path AS trace, v.* FROM variants v JOIN runs r "
-				  "ON r.id = v.run_id JOIN traces t ON t.id = r.trace_id "
-				  "WHERE v.run_id = ? ORDER BY v.position" },
+		{ "variants.csv",
+		  "SELECT v.run_id, t.path AS trace, v.* FROM variants v JOIN runs r "
+		  "ON r.id = v.run_id JOIN traces t ON t.id = r.trace_id "
+		  "WHERE v.run_id = ? ORDER BY v.position" },
 		{ "samples.csv", "SELECT v.run_id, v.name AS variant, s.* FROM samples s JOIN "
 				 "variants v ON v.id = s.variant_id WHERE v.run_id = ? "
 				 "ORDER BY v.position, s.seq" },
@@ -140,9 +144,10 @@ int report_write_csv(sqlite3 *db, const struct report_run *runs, size_t n, const
 		{ "spb_final.csv", "SELECT v.run_id, v.name AS variant, f.* FROM spb_final f JOIN "
 				   "variants v ON v.id = f.variant_id WHERE v.run_id = ? "
 				   "ORDER BY v.position, f.region" },
-		{ "counters.csv", "SELECT v.run_id, v.name AS variant, c.name, c.value FROM counters "
-				  "c JOIN variants v ON v.id = c.variant_id WHERE v.run_id = ? "
-				  "ORDER BY v.position, c.name" },
+		{ "counters.csv",
+		  "SELECT v.run_id, v.name AS variant, c.name, c.value FROM counters "
+		  "c JOIN variants v ON v.id = c.variant_id WHERE v.run_id = ? "
+		  "ORDER BY v.position, c.name" },
 	};
 	if (mkdir(dir, 0777) && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));

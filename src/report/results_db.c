@@ -96,7 +96,8 @@ static int64_t exec_insert(struct writer *w, const char *sql, const char *types,
 			sqlite3_bind_double(st, i + 1, va_arg(ap, double));
 			break;
 		case 't':
-			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1,
+					  SQLITE_TRANSIENT);
 			break;
 		default:
 			sqlite3_bind_null(st, i + 1);
@@ -258,7 +259,8 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 	};
 	for (int e = 0; e < MODEL_NR_VM_EVENTS && !w->failed; e++) {
 		sqlite3_bind_int64(c, 1, vid);
-		sqlite3_bind_text(c, 2, model_event_name((enum model_vm_event)e), -1, SQLITE_STATIC);
+		sqlite3_bind_text(c, 2, model_event_name((enum model_vm_event)e), -1,
+				  SQLITE_STATIC);
 		sqlite3_bind_int64(c, 3, (int64_t)v->final.events[e]);
 		step_reset(w, c);
 	}
@@ -307,17 +309,27 @@ static void write_variant(struct writer *w, int64_t run_id, size_t pos,
 		w,
 		"INSERT INTO variants(run_id, position, name, preset, policy, events, seconds, "
 		"events_per_second, spbs, final_tainted, max_tainted, min_tainted, final_clean, "
-		"final_empty, final_contig_1g, final_contig_2m, final_free_pages, final_slab_pages, "
+		"final_empty, final_contig_1g, final_contig_2m, final_free_pages, "
+		"final_slab_pages, "
 		"shrink_queued, shrink_ran, shrink_freed, model_bytes, agreement) VALUES "
 		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		v->agreement >= 0 ? "iitttidd" "iiiiiiiiiiiiii" "d" : "iitttidd" "iiiiiiiiiiiiii" "n",
+		v->agreement >= 0 ? "iitttidd"
+				    "iiiiiiiiiiiiii"
+				    "d"
+				  : "iitttidd"
+				    "iiiiiiiiiiiiii"
+				    "n",
 		run_id, (int64_t)pos, v->spec.name, v->spec.preset,
-		v->spec.observe ? "observe" : v->spec.policy == MODEL_POLICY_SPB ? "spb" : "mainline",
-		(int64_t)v->events, v->seconds, v->seconds > 0 ? (double)v->events / v->seconds : 0.0,
+		v->spec.observe			     ? "observe"
+		: v->spec.policy == MODEL_POLICY_SPB ? "spb"
+						     : "mainline",
+		(int64_t)v->events, v->seconds,
+		v->seconds > 0 ? (double)v->events / v->seconds : 0.0,
 		(int64_t)(f->tainted_regions + f->clean_regions + f->empty_regions),
 		(int64_t)f->tainted_regions, (int64_t)v->max_tainted, (int64_t)v->min_tainted,
-		(int64_t)f->clean_regions, (int64_t)f->empty_regions, (int64_t)f->contig_1g_possible,
-		(int64_t)f->contig_2m_possible, (int64_t)f->free_pages, (int64_t)v->slab.slab_pages,
+		(int64_t)f->clean_regions, (int64_t)f->empty_regions,
+		(int64_t)f->contig_1g_possible, (int64_t)f->contig_2m_possible,
+		(int64_t)f->free_pages, (int64_t)v->slab.slab_pages,
 		(int64_t)f->events[MODEL_EV_SPB_SLAB_SHRINK_QUEUED],
 		(int64_t)f->events[MODEL_EV_SPB_SLAB_SHRINK_RAN],
 		(int64_t)f->events[MODEL_EV_SPB_SLAB_SHRINK_FREED], (int64_t)v->model_bytes,
@@ -328,7 +340,7 @@ static void write_variant(struct writer *w, int64_t run_id, size_t pos,
 		char val[64];
 		replay_param_value(&v->spec, i, val, sizeof(val));
 		exec_insert(w, "INSERT INTO variant_params VALUES (?,?,?,?)", "itti", vid,
-			    replay_param_name(i), val, (int64_t)!((v->spec.overridden >> i) & 1));
+			    replay_param_name(i), val, (int64_t) !((v->spec.overridden >> i) & 1));
 	}
 	const struct replay_equilibrium *eq = &v->eq;
 	if (eq->reached)
@@ -340,8 +352,7 @@ static void write_variant(struct writer *w, int64_t run_id, size_t pos,
 		exec_insert(w, "INSERT INTO equilibrium VALUES (?,?,?,?,?,?,?,?,?,?)", "iinidnddit",
 			    vid, (int64_t)0, (int64_t)eq->spread, eq->slope_per_s, eq->window_s,
 			    eq->tolerance, (int64_t)eq->samples, eq->reason);
-	exec_insert(w,
-		    "INSERT INTO data_loss VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	exec_insert(w, "INSERT INTO data_loss VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		    "iiiiiiiiiiiiiiiid", vid, (int64_t)0, (int64_t)0, (int64_t)l->page_allocs,
 		    (int64_t)l->page_alloc_failed, (int64_t)l->page_frees,
 		    (int64_t)l->unknown_page_frees, (int64_t)l->warm_page_frees,
@@ -365,20 +376,21 @@ int64_t results_db_write_run(sqlite3 *db, const struct replay_result *r,
 	int64_t run_id;
 
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"),
+			 sqlite3_errmsg(db));
 		return -1;
 	}
 	now_iso(finished, sizeof(finished));
 	int64_t tid = insert_trace(&w, &r->trace);
-	run_id = exec_insert(&w,
-			     "INSERT INTO runs(trace_id, started_at, finished_at, complete, status, "
-			     "tool_version, start_mode, loops, sample_ms, threads, command, "
-			     "wall_seconds) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-			     "ittitttiiitd", tid, info->started_at, finished,
-			     (int64_t)!r->interrupted, r->interrupted ? "interrupted" : "complete",
-			     info->tool_version, start_name(info->start), (int64_t)info->loops,
-			     (int64_t)(info->sample_ns / 1000000), (int64_t)r->threads,
-			     info->command ? info->command : "", r->wall_seconds);
+	run_id = exec_insert(
+		&w,
+		"INSERT INTO runs(trace_id, started_at, finished_at, complete, status, "
+		"tool_version, start_mode, loops, sample_ms, threads, command, "
+		"wall_seconds) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+		"ittitttiiitd", tid, info->started_at, finished, (int64_t)!r->interrupted,
+		r->interrupted ? "interrupted" : "complete", info->tool_version,
+		start_name(info->start), (int64_t)info->loops, (int64_t)(info->sample_ns / 1000000),
+		(int64_t)r->threads, info->command ? info->command : "", r->wall_seconds);
 	if (!r->interrupted)
 		for (size_t i = 0; i < r->nr_variants && !w.failed; i++)
 			write_variant(&w, run_id, i, &r->variants[i]);
@@ -406,21 +418,23 @@ int64_t results_db_write_incomplete(sqlite3 *db, const char *trace_path,
 {
 	struct writer w = { db, err, errlen, 0 };
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"),
+			 sqlite3_errmsg(db));
 		return -1;
 	}
-	int64_t tid = exec_insert(&w,
-				  "INSERT INTO traces(path, file_bytes, events, duration_s, "
-				  "lost_events, lost_markers, complete_file) VALUES (?,0,0,0,0,0,0)",
-				  "t", trace_path);
-	int64_t run_id = exec_insert(&w,
-				     "INSERT INTO runs(trace_id, started_at, complete, status, "
-				     "tool_version, start_mode, loops, sample_ms, threads, command) "
-				     "VALUES (?,?,0,?,?,?,?,?,?,?)",
-				     "ittttiiit", tid, info->started_at, status, info->tool_version,
-				     start_name(info->start), (int64_t)info->loops,
-				     (int64_t)(info->sample_ns / 1000000), (int64_t)info->threads,
-				     info->command ? info->command : "");
+	int64_t tid =
+		exec_insert(&w,
+			    "INSERT INTO traces(path, file_bytes, events, duration_s, "
+			    "lost_events, lost_markers, complete_file) VALUES (?,0,0,0,0,0,0)",
+			    "t", trace_path);
+	int64_t run_id = exec_insert(
+		&w,
+		"INSERT INTO runs(trace_id, started_at, complete, status, "
+		"tool_version, start_mode, loops, sample_ms, threads, command) "
+		"VALUES (?,?,0,?,?,?,?,?,?,?)",
+		"ittttiiit", tid, info->started_at, status, info->tool_version,
+		start_name(info->start), (int64_t)info->loops, (int64_t)(info->sample_ns / 1000000),
+		(int64_t)info->threads, info->command ? info->command : "");
 	if (w.failed || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
