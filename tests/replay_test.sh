@@ -4,14 +4,7 @@
 # --json, truncated and corrupt traces, an interrupted replay, four concurrent replays into one
 # database, bad usage; and (as root with tracefs) observe mode on a trace recorded here.
 # usage: replay_test.sh FRAGTRACE TRACES_DIR
-set -u
-F=$1
-D=$2
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
+. "$(dirname "$0")/lib.sh"
 T=$D/metadata-walk.fgt
 q() { sqlite3 "$1" "$2"; }
 
@@ -151,6 +144,4 @@ else
 		fail "live observe agreement: $(cat "$W/live.json")"
 fi
 
-[ $fails = 0 ] && echo "replay_test: all checks pass" && exit 0
-echo "replay_test: $fails failures"
-exit 1
+finish replay_test

@@ -4,14 +4,7 @@
 # map per variant with one cell per region, rendered by headless Chromium to a PNG that is not
 # blank), the Perfetto JSON (parses, names every variant), and errors.
 # usage: report_test.sh FRAGTRACE TRACES_DIR
-set -u
-F=$1
-D=$2
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
+. "$(dirname "$0")/lib.sh"
 command -v sqlite3 > /dev/null || { echo "SKIP: sqlite3 is not installed"; exit 77; }
 
 DB=$W/r.db
@@ -129,6 +122,4 @@ echo "not a database" > "$W/junk.db"
 "$F" report 2> /dev/null
 [ $? = 2 ] || fail "report without a database"
 
-[ $fails = 0 ] && echo "report_test: all checks pass" && exit 0
-echo "report_test: $fails failures"
-exit 1
+finish report_test

@@ -18,6 +18,7 @@
 #include "replay.h"
 #include "replay_internal.h"
 #include "synth_workload.h"
+#include "test_tmp.h"
 
 #include <math.h>
 #include <string.h>
@@ -212,10 +213,8 @@ static void test_synthetic(void)
 {
 	static const char *const all[] = { "mainline",		"spb",		 "spb+demand",
 					   "spb+demand+supply", "spb+proactive", "spb+all" };
-	char path[] = "/tmp/fragtrace-test-replay-XXXXXX";
-	int fd = mkstemp(path);
-	CHECK(fd >= 0);
-	close(fd);
+	char path[64];
+	test_tmp_path(path, sizeof(path), "test-replay.fgt");
 	struct synth_workload_params p = {
 		.workload = "mixed", .mem_bytes = 2ull << 30, .duration_s = 3, .seed = 7, .cpus = 2
 	};

@@ -8,6 +8,7 @@
  * allocated twice, every slab object lies in an allocated slab page and is freed at most once.
  */
 #include "synth_workload.h"
+#include "test_tmp.h"
 #include "test_util.h"
 
 #include <unistd.h>
@@ -126,9 +127,9 @@ static int files_equal(const char *x, const char *y)
 
 int main(void)
 {
-	char path[] = "/tmp/fgt-synth-XXXXXX", path2[] = "/tmp/fgt-synth2-XXXXXX", err[256];
-	close(mkstemp(path));
-	close(mkstemp(path2));
+	char path[64], path2[64], err[256];
+	test_tmp_path(path, sizeof(path), "synth.fgt");
+	test_tmp_path(path2, sizeof(path2), "synth2.fgt");
 	const double secs = 30, pages = 262144; /* 1 GiB */
 	struct synth_workload_stats st;
 	struct tally t;

@@ -2,13 +2,7 @@
 # traces_test.sh - the bundled sample traces read completely, hold both snapshots and no kernel
 # address; `fragtrace synth` writes a readable trace from the command line and refuses bad use.
 # usage: traces_test.sh FRAGTRACE TRACES_DIR
-set -u
-F=$1
-D=$2
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 n=0
 for t in "$D"/*.fgt; do
 	n=$((n + 1))
@@ -33,6 +27,4 @@ done
 [ $? = 2 ] || fail "an unknown workload is not a usage error"
 "$F" synth --workload mixed 2> /dev/null
 [ $? = 2 ] || fail "synth without -o is not a usage error"
-[ $fails = 0 ] && echo "traces_test: all checks pass" && exit 0
-echo "traces_test: $fails failures"
-exit 1
+finish traces_test
