@@ -159,7 +159,10 @@ struct variant_state {
 	struct slab_model *slab;
 	struct u64_map fwd; /* trace pfn -> model pfn | order << 56 | split << 62 */
 	struct u64_map rev; /* model pfn -> trace pfn */
-	uint64_t *warm;	    /* bit per pfn: allocated by the warm start, not freed since */
+#define REV_QUEUE 8
+	struct u64_slot rev_queue[REV_QUEUE]; /* reverse inserts not yet in rev, oldest first */
+	unsigned rev_queued;
+	uint64_t *warm; /* bit per pfn: allocated by the warm start, not freed since */
 	uint64_t warm_pfns;
 	struct pcp_list *pcp;	  /* [cpu][PCP_LISTS] */
 	struct model_block *bulk; /* scratch for PCP refills */

@@ -95,22 +95,73 @@ static bool pcp_pop_tail(struct pcp_list *l, uint64_t *pfn)
 	return true;
 }
 
+/*
+ * The reverse map (model pfn -> trace pfn) is written at the pfn the model just chose, which no
+ * prefetch could foresee: inserts wait in a short queue, their slot prefetched, and reach the
+ * map REV_QUEUE inserts later. Every reverse lookup looks in the queue first.
+ */
+static int rev_find_queued(const struct variant_state *v, uint64_t pfn)
+{
+	for (unsigned i = 0; i < v->rev_queued; i++)
+		if (v->rev_queue[i].key == pfn)
+			return (int)i;
+	return -1;
+}
+
+static void rev_put(struct variant_state *v, uint64_t pfn, uint64_t key)
+{
+	int i = rev_find_queued(v, pfn);
+	if (i >= 0) {
+		v->rev_queue[i].val = key;
+		return;
+	}
+	if (v->rev_queued == REV_QUEUE) {
+		u64_map_put(&v->rev, v->rev_queue[0].key, v->rev_queue[0].val);
+		memmove(v->rev_queue, v->rev_queue + 1, (REV_QUEUE - 1) * sizeof(v->rev_queue[0]));
+		v->rev_queued--;
+	}
+	u64_map_prefetch(&v->rev, pfn);
+	v->rev_queue[v->rev_queued++] = (struct u64_slot){ pfn, key };
+}
+
+static bool rev_get(const struct variant_state *v, uint64_t pfn, uint64_t *key)
+{
+	int i = rev_find_queued(v, pfn);
+	if (i >= 0) {
+		*key = v->rev_queue[i].val;
+		return true;
+	}
+	return u64_map_get(&v->rev, pfn, key);
+}
+
+static void rev_del(struct variant_state *v, uint64_t pfn)
+{
+	int i = rev_find_queued(v, pfn);
+	if (i < 0) {
+		u64_map_del(&v->rev, pfn);
+		return;
+	}
+	memmove(v->rev_queue + i, v->rev_queue + i + 1,
+		(v->rev_queued - (unsigned)i - 1) * sizeof(v->rev_queue[0]));
+	v->rev_queued--;
+}
+
 /* The model moved an allocation (evacuation, defrag): follow it in the identity maps. */
 static void on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order)
 {
 	struct variant_state *v = ctx;
 	uint64_t key, val;
 
-	if (u64_map_get(&v->rev, old_pfn, &key)) {
-		u64_map_del(&v->rev, old_pfn);
+	if (rev_get(v, old_pfn, &key)) {
+		rev_del(v, old_pfn);
 		if (u64_map_get(&v->fwd, key, &val))
 			u64_map_put(&v->fwd, key, (val & ~FWD_PFN_MASK) | new_pfn);
-		u64_map_put(&v->rev, new_pfn, key);
+		rev_put(v, new_pfn, key);
 	} else if (warm_test(v, old_pfn)) {
 		/* a warm-start page: its trace name stays its old pfn */
 		warm_clear(v, old_pfn);
 		u64_map_put(&v->fwd, old_pfn, FWD_VAL(new_pfn, order, MIGRATE_MOVABLE));
-		u64_map_put(&v->rev, new_pfn, old_pfn);
+		rev_put(v, new_pfn, old_pfn);
 	}
 }
 
@@ -209,10 +260,10 @@ static void identity_add(struct variant_state *v, const struct replay_op *op, ui
 	if (u64_map_get(&v->fwd, op->key, &old)) {
 		/* the trace reuses a pfn whose free we never saw: the old allocation stays */
 		v->res->loss.orphaned_allocations++;
-		u64_map_del(&v->rev, old & FWD_PFN_MASK);
+		rev_del(v, old & FWD_PFN_MASK);
 	}
 	u64_map_put(&v->fwd, op->key, FWD_VAL(at, op->order, (unsigned)op->mt & 7));
-	u64_map_put(&v->rev, at, op->key);
+	rev_put(v, at, op->key);
 }
 
 static void page_alloc(struct variant_state *v, const struct replay_op *op)
@@ -253,10 +304,10 @@ static bool split_containing(struct variant_state *v, uint64_t pfn)
 		uint64_t at = val & FWD_PFN_MASK;
 		if (model_split(v->model, at, order) != MODEL_OK)
 			return false;
-		u64_map_del(&v->rev, at);
+		rev_del(v, at);
 		for (uint64_t i = 0; i < (1ull << order); i++) {
 			u64_map_put(&v->fwd, base + i, FWD_VAL(at + i, 0, FWD_MT(val)));
-			u64_map_put(&v->rev, at + i, base + i);
+			rev_put(v, at + i, base + i);
 		}
 		return true;
 	}
@@ -286,7 +337,7 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	uint64_t at = val & FWD_PFN_MASK;
 	unsigned order = FWD_ORDER(val);
 	u64_map_del(&v->fwd, op->key);
-	u64_map_del(&v->rev, at);
+	rev_del(v, at);
 	if (v->res->spec.pcp && (op->flags & OPF_PCP_ORDER) && order == op->order) {
 		struct pcp_list *l = pcp_of(v, op->cpu, FWD_MT(val), order);
 		uint64_t tail;
