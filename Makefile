@@ -30,8 +30,9 @@ test: test-deps
 DEMO_TRACE ?= traces/files-slab.fgt
 demo: all
 	$(BUILD)/fragtrace replay --db fragtrace.db $(DEMO_TRACE)
+	$(BUILD)/fragtrace report -q --html fragtrace-report.html fragtrace.db
 	@echo
-	@echo "Query the results:  sqlite3 -header -column fragtrace.db 'SELECT * FROM variant_comparison'"
+	@echo "Charts: fragtrace-report.html. SQL: sqlite3 fragtrace.db 'SELECT * FROM variant_comparison'"
 
 bench: all
 	bench/format/run.sh $(BUILD)
