@@ -178,6 +178,29 @@ struct variant_state {
 	const char *check_failure;
 };
 struct decode_caches; /* replay_decode.c */
+/* replay_identity.c: fwd values pack the model pfn, the order and the migratetype */
+#define FWD_PFN_MASK	  ((1ull << 48) - 1)
+#define FWD_ORDER(v)	  ((unsigned)((v) >> 48) & 15)
+#define FWD_MT(v)	  ((int)((v) >> 52) & 7)
+#define FWD_VAL(p, o, mt) ((p) | (uint64_t)(o) << 48 | (uint64_t)(mt) << 52)
+void variant_rev_put(struct variant_state *v, uint64_t pfn, uint64_t key);
+bool variant_rev_get(const struct variant_state *v, uint64_t pfn, uint64_t *key);
+void variant_rev_del(struct variant_state *v, uint64_t pfn);
+void variant_on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order);
+void variant_identity_add(struct variant_state *v, const struct replay_op *op, uint64_t at);
+bool variant_split_containing(struct variant_state *v, uint64_t pfn);
+
+/* replay_pcp.c */
+#define PCP_HIGH_BLOCKS 4096 /* a list longer than this frees its tail (free_pcppages_bulk) */
+#define BULK_MAX	1024
+struct pcp_list *variant_pcp_list(struct variant_state *v, unsigned cpu, int mt, unsigned order);
+int pcp_push_head(struct pcp_list *l, uint64_t pfn);
+int pcp_push_tail(struct pcp_list *l, uint64_t pfn);
+bool pcp_pop_head(struct pcp_list *l, uint64_t *pfn);
+bool pcp_pop_tail(struct pcp_list *l, uint64_t *pfn);
+void variant_pcp_refill(struct variant_state *v, const struct replay_op *op);
+void variant_pcp_drain(struct variant_state *v, const struct replay_op *op);
+
 int variant_init(struct variant_state *v, struct replay_variant_result *res,
 		 const struct host_desc *h, const struct replay_options *opts, unsigned nr_cpus,
 		 char *err, size_t errlen);
