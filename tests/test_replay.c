@@ -264,6 +264,128 @@ static void test_synthetic(void)
 	unlink(path);
 }
 
+/* A handcrafted trace of edge cases on a 1 GiB host. */
+struct edge_writer {
+	struct trace_writer *w;
+	uint64_t ts;
+};
+
+static void edge_page(struct edge_writer *e, unsigned type, uint64_t pfn, unsigned order, int mt,
+		      uint32_t refill)
+{
+	struct trace_event ev = { .ts = e->ts += 1000, .type = (uint16_t)type, .cpu = 0 };
+	ev.page.pfn = pfn;
+	ev.page.order = order;
+	ev.page.migratetype = mt;
+	ev.page.gfp = mt == MIGRATE_MOVABLE ? (1u << 3) | (1u << 10) : 1u << 10;
+	ev.page.percpu_refill = refill;
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+static void edge_slab(struct edge_writer *e, unsigned type, uint64_t addr, uint64_t bytes,
+		      uint32_t cache)
+{
+	struct trace_event ev = { .ts = e->ts += 1000, .type = (uint16_t)type, .cpu = 1 };
+	ev.slab.addr = addr;
+	ev.slab.bytes_req = ev.slab.bytes_alloc = bytes;
+	ev.slab.cache = cache;
+	ev.slab.node = 0;
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+static void write_edge_trace(const char *path, const char *addresses)
+{
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
+	struct edge_writer e = { .ts = 1000000 };
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "edge");
+	CHECK(trace_writer_open(path, &h, NULL, &e.w) == 0);
+	const char *zone = "Node 0, zone   Normal\n        min      100\n        low      120\n"
+			   "        spanned  262144\n        present  262144\n  start_pfn:  "
+			   "         262144\n";
+	char opts[64];
+	snprintf(opts, sizeof(opts), "addresses: %s\n", addresses);
+	CHECK(trace_writer_add_meta(e.w, "start/zoneinfo", zone, strlen(zone)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "capture/options", opts, strlen(opts)) == 0);
+	int64_t dentry = trace_writer_intern(e.w, "dentry");
+	CHECK(dentry > 0);
+	const uint64_t base = 262144;
+	/* a plain allocation and its free */
+	edge_page(&e, TRACE_PAGE_ALLOC, base + 100, 0, MIGRATE_MOVABLE, 0);
+	edge_page(&e, TRACE_PAGE_FREE, base + 100, 0, 0, 0);
+	/* a free of something never allocated in the trace (cold start: unknown) */
+	edge_page(&e, TRACE_PAGE_FREE, base + 5000, 0, 0, 0);
+	/* the kernel lost events on CPU 0 */
+	struct trace_event lost = { .ts = e.ts += 1000, .type = TRACE_LOST, .cpu = 0 };
+	lost.lost.count = 42;
+	CHECK(trace_writer_add(e.w, &lost) == 0);
+	/* pfn 200 allocated twice without a free: the first becomes an orphan */
+	edge_page(&e, TRACE_PAGE_ALLOC, base + 200, 0, MIGRATE_UNMOVABLE, 0);
+	edge_page(&e, TRACE_PAGE_ALLOC, base + 200, 0, MIGRATE_UNMOVABLE, 0);
+	/* an order-2 allocation freed page by page (split_page) */
+	edge_page(&e, TRACE_PAGE_ALLOC, base + 400, 2, MIGRATE_UNMOVABLE, 0);
+	for (unsigned i = 0; i < 4; i++)
+		edge_page(&e, TRACE_PAGE_FREE, base + 400 + i, 0, 0, 0);
+	/* a PCP refill of 4 pages, one taken, one drained */
+	for (unsigned i = 0; i < 4; i++)
+		edge_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, base + 600 + i, 0, MIGRATE_MOVABLE, 1);
+	edge_page(&e, TRACE_PAGE_ALLOC, base + 600, 0, MIGRATE_MOVABLE, 0);
+	edge_page(&e, TRACE_PAGE_PCPU_DRAIN, base + 603, 0, MIGRATE_MOVABLE, 0);
+	/* a slab page and an object inside it; kmalloc_large (its page is a plain page) */
+	edge_page(&e, TRACE_PAGE_ALLOC, base + 800, 0, MIGRATE_RECLAIMABLE, 0);
+	edge_slab(&e, TRACE_SLAB_ALLOC, (base + 800) * 4096 + 192, 192, (uint32_t)dentry);
+	edge_page(&e, TRACE_PAGE_ALLOC, base + 1024, 2, MIGRATE_UNMOVABLE, 0);
+	edge_slab(&e, TRACE_KMALLOC, (base + 1024) * 4096, 16384, 0);
+	edge_slab(&e, TRACE_KFREE, (base + 1024) * 4096, 0, 0);
+	edge_page(&e, TRACE_PAGE_FREE, base + 1024, 2, 0, 0);
+	/* an object freed that was allocated before the trace */
+	edge_slab(&e, TRACE_SLAB_FREE, (base + 900) * 4096 + 64, 0, (uint32_t)dentry);
+	edge_slab(&e, TRACE_SLAB_FREE, (base + 800) * 4096 + 192, 0, (uint32_t)dentry);
+	edge_page(&e, TRACE_PAGE_FREE, base + 800, 0, 0, 0);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+}
+
+static void test_edges(void)
+{
+	static const char *const names[] = { "spb", "observe", "spb:pcp=0" };
+	char path[64];
+	test_tmp_path(path, sizeof(path), "edge.fgt");
+	write_edge_trace(path, "physical");
+	struct replay_result *r = run(path, names, 3, REPLAY_WARM, 1, 1);
+	const struct replay_loss *l = &r->variants[0].loss;
+	CHECK_EQ(r->trace.lost_events, 42);
+	CHECK_EQ(r->trace.lost_markers, 1);
+	CHECK_EQ(l->unknown_page_frees, 1);		/* base + 5000 */
+	CHECK_EQ(l->orphaned_allocations, 1);		/* base + 200 */
+	CHECK_EQ(l->slab_page_events, 2);		/* the dentry page's alloc and free */
+	CHECK_EQ(l->slab_allocs, 1);			/* kmalloc_large is not a slab object */
+	CHECK_EQ(r->variants[0].slab.unknown_frees, 1); /* allocated before the trace */
+	CHECK_EQ(l->pcp_drain_misses, 0);
+	CHECK_EQ(l->page_alloc_failed, 0);
+	/* what is left allocated: the orphan and its successor (2), the page taken from the refill
+	 * and the two still listed (3), and on the per-CPU lists, as in the kernel, the pages freed
+	 * to them: 100 (1), the split order-2 block (4) and the kmalloc_large block (4); no slab
+	 * page (the dentry object was freed and its slab discarded) */
+	CHECK_EQ(r->variants[0].final.present_pages - r->variants[0].final.free_pages, 14);
+	/* without per-CPU lists only the orphan pair and the refill's taken page remain */
+	CHECK_EQ(r->variants[2].final.present_pages - r->variants[2].final.free_pages, 3);
+	CHECK_EQ(r->variants[2].loss.unknown_page_frees, 1);
+	/* observe applies the trace's pfns: the same pages stay allocated, at the trace's pfns */
+	CHECK(r->variants[1].final.free_pages < r->variants[1].final.present_pages);
+	replay_result_free(r);
+
+	/* hashed addresses: no slab model, slab pages replayed as pages */
+	write_edge_trace(path, "hashed");
+	r = run(path, names, 1, REPLAY_WARM, 1, 1);
+	CHECK_EQ(r->variants[0].loss.slab_page_events, 0);
+	CHECK_EQ(r->variants[0].loss.slab_allocs, 0);
+	CHECK(!strcmp(r->trace.addresses, "hashed"));
+	replay_result_free(r);
+	unlink(path);
+}
+
 static void test_bundled(const char *dir)
 {
 	static const char *const names[] = { "mainline", "spb+all", "observe" };
@@ -301,6 +423,7 @@ int main(int argc, char **argv)
 	test_equilibrium();
 	test_parse();
 	test_synthetic();
+	test_edges();
 	if (argc > 1)
 		test_bundled(argv[1]);
 	printf("replay: all checks passed\n");

@@ -129,9 +129,12 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 		v->res->loss.warm_page_frees++;
 		return;
 	}
-	if (!u64_map_get(&v->fwd, op->key, &val) &&
-	    !(op->order == 0 && variant_split_containing(v, op->key) &&
-	      u64_map_get(&v->fwd, op->key, &val))) {
+	bool found = u64_map_get(&v->fwd, op->key, &val);
+	/* an order-0 free inside (or at the head of) a larger allocation: split_page() first */
+	if (op->order == 0 && (!found || FWD_ORDER(val) > 0) &&
+	    variant_split_containing(v, op->key))
+		found = u64_map_get(&v->fwd, op->key, &val);
+	if (!found) {
 		if (variant_free_warm_range(v, op->key, op->order, true))
 			v->res->loss.warm_page_frees++;
 		else
