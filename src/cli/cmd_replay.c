@@ -217,6 +217,78 @@ static int parse_uint(const char *s, unsigned *out, unsigned min)
 	return 0;
 }
 
+/* What one `fragtrace replay` invocation shares across its traces. */
+struct replay_cli {
+	struct replay_options *o;
+	const struct replay_variant_spec *specs;
+	size_t nv;
+	struct sqlite3 *db;
+	const char *db_path, *command;
+	bool json, first;
+	struct progress *prog;
+};
+
+#define REPLAY_ONE_FAILED  1
+#define REPLAY_ONE_STOPPED 2
+
+/* Replay one trace, store and print its results: 0, or REPLAY_ONE_FAILED / _STOPPED. */
+static int replay_one(struct replay_cli *c, const char *trace)
+{
+	struct replay_result *r;
+	char started[32], err[1024];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	struct results_run_info info = { .command = c->command,
+					 .tool_version = FRAGTRACE_VERSION,
+					 .start = c->o->start,
+					 .loops = c->o->loops,
+					 .threads = c->o->threads,
+					 .sample_ns = c->o->sample_ns,
+					 .started_at = started };
+	c->prog->trace = trace;
+	c->prog->start = now_s();
+	if (replay_trace(trace, c->o, c->specs, c->nv, &r, err, sizeof(err))) {
+		cli_error("%s", err);
+		if (c->db) {
+			char status_text[1100];
+			snprintf(status_text, sizeof(status_text), "failed: %s", err);
+			results_db_write_incomplete(c->db, trace, &info, status_text, err,
+						    sizeof(err));
+		}
+		return REPLAY_ONE_FAILED;
+	}
+	if (r->interrupted) {
+		int64_t id = c->db ? results_db_write_incomplete(c->db, trace, &info, "interrupted",
+								 err, sizeof(err))
+				   : 0;
+		cli_error("%s: interrupted%s", trace,
+			  id > 0 ? "; the run is marked incomplete in the database" : "");
+		replay_result_free(r);
+		return REPLAY_ONE_STOPPED;
+	}
+	int rc = 0;
+	int64_t run_id = 0;
+	if (c->db) {
+		run_id = results_db_write_run(c->db, r, &info, err, sizeof(err));
+		if (run_id < 0) {
+			cli_error("%s", err);
+			rc = REPLAY_ONE_FAILED;
+		}
+	}
+	if (c->json) {
+		print_json_rows(stdout, r, &c->first);
+	} else {
+		print_table(r, c->o);
+		if (run_id > 0)
+			printf("  results: %s, run %lld\n", c->db_path, (long long)run_id);
+	}
+	replay_result_free(r);
+	return rc;
+}
+
 static int run_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -325,64 +397,24 @@ static int run_replay(int argc, char **argv)
 	o.progress = show_progress;
 	o.progress_ctx = &prog;
 
+	struct replay_cli cli = { .o = &o,
+				  .specs = specs,
+				  .nv = nv,
+				  .db = db,
+				  .db_path = db_path,
+				  .json = json,
+				  .first = true,
+				  .command = command,
+				  .prog = &prog };
 	int status = EXIT_OK;
-	bool first = true;
 	if (json)
 		fputc('[', stdout);
 	for (int i = optind; i < argc && !stop_requested; i++) {
-		struct replay_result *r;
-		char started[32];
-		time_t now = time(NULL);
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		struct results_run_info info = { .command = command,
-						 .tool_version = FRAGTRACE_VERSION,
-						 .start = o.start,
-						 .loops = o.loops,
-						 .threads = o.threads,
-						 .sample_ns = o.sample_ns,
-						 .started_at = started };
-		prog.trace = argv[i];
-		prog.start = now_s();
-		if (replay_trace(argv[i], &o, specs, nv, &r, err, sizeof(err))) {
-			cli_error("%s", err);
-			if (db) {
-				char status_text[1100];
-				snprintf(status_text, sizeof(status_text), "failed: %s", err);
-				results_db_write_incomplete(db, argv[i], &info, status_text, err,
-							    sizeof(err));
-			}
+		int rc = replay_one(&cli, argv[i]);
+		if (rc)
 			status = EXIT_RUNTIME;
-			continue;
-		}
-		if (r->interrupted) {
-			int64_t id =
-				db ? results_db_write_incomplete(db, argv[i], &info, "interrupted",
-								 err, sizeof(err))
-				   : 0;
-			cli_error("%s: interrupted%s", argv[i],
-				  id > 0 ? "; the run is marked incomplete in the database" : "");
-			replay_result_free(r);
-			status = EXIT_RUNTIME;
+		if (rc == REPLAY_ONE_STOPPED)
 			break;
-		}
-		int64_t run_id = 0;
-		if (db) {
-			run_id = results_db_write_run(db, r, &info, err, sizeof(err));
-			if (run_id < 0) {
-				cli_error("%s", err);
-				status = EXIT_RUNTIME;
-			}
-		}
-		if (json)
-			print_json_rows(stdout, r, &first);
-		else {
-			print_table(r, &o);
-			if (run_id > 0)
-				printf("  results: %s, run %lld\n", db_path, (long long)run_id);
-		}
-		replay_result_free(r);
 	}
 	if (json)
 		fputs("\n]\n", stdout);
