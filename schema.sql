@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS traces (
   lost_markers  INTEGER NOT NULL,  -- lost markers, including those of unknown count
   complete_file INTEGER NOT NULL,  -- 0 when the file was truncated (read to its last good chunk)
   addresses     TEXT,              -- slab addresses: physical, hashed or raw
-  host_pages    INTEGER            -- present pages of the traced host (zoneinfo)
+  host_pages    INTEGER,           -- present pages of the traced host (zoneinfo)
+  malformed_events INTEGER NOT NULL DEFAULT 0 -- page events with an impossible order, skipped
 );
 
 -- One row per `fragtrace replay` of one trace.

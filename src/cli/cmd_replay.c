@@ -122,6 +122,9 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 		       (unsigned long long)t->lost_events, (unsigned long long)t->lost_markers);
 	if (t->warning[0])
 		printf("  WARNING: %s\n", t->warning);
+	if (t->malformed_events)
+		printf("  WARNING: %llu page events with an impossible order were skipped\n",
+		       (unsigned long long)t->malformed_events);
 	printf("\n  %-22s %14s %6s %5s %5s %6s %7s %11s %10s\n", "variant", "equilibrium", "final",
 	       "max", "diff", "SPBs", "1G-free", "shrink q/r", "M ev/s");
 	for (size_t i = 0; i < r->nr_variants; i++) {

@@ -111,7 +111,8 @@ struct replay_trace_info {
 	char kernel[128], arch[32], addresses[32];
 	unsigned cpus;
 	uint64_t host_pages;
-	char warning[512]; /* the reader's warning for a truncated file, or "" */
+	char warning[512];	   /* the reader's warning for a truncated file, or "" */
+	uint64_t malformed_events; /* page events with an impossible order: not replayed */
 };
 
 struct replay_result {

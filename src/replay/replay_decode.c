@@ -57,6 +57,7 @@ struct decoder {
 	const struct trace_event *batch;
 	int batch_n, batch_i;
 	uint64_t events_done;
+	uint64_t malformed; /* page events with an impossible order (counted once per pass) */
 };
 
 int decoder_create(struct trace_reader *r, const struct host_desc *h, struct decoder **out,
@@ -112,6 +113,10 @@ uint64_t decoder_events_done(const struct decoder *d)
 {
 	return d->events_done;
 }
+uint64_t decoder_malformed(const struct decoder *d)
+{
+	return d->malformed;
+}
 uint64_t decoder_pass_span_ns(const struct decoder *d)
 {
 	return d->span_ns;
@@ -157,7 +162,7 @@ int decoder_prepass(struct decoder *d, char *err, size_t errlen)
 			uint64_t v;
 			switch (ev->type) {
 			case TRACE_PAGE_ALLOC:
-				if (ev->page.pfn == UINT64_MAX)
+				if (ev->page.pfn == UINT64_MAX || ev->page.order > MAX_PAGE_ORDER)
 					break;
 				if (u64_map_put(&live, ev->page.pfn, ordinal << 8 | ev->page.order))
 					goto nomem;
@@ -298,6 +303,11 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 
 	if (ev->ts < d->first_ts)
 		op.ts = d->offset_ns;
+	if (ev->type >= TRACE_PAGE_ALLOC && ev->type <= TRACE_PAGE_PCPU_DRAIN &&
+	    ev->page.order > MAX_PAGE_ORDER) {
+		d->malformed++; /* no kernel allocates that: counted, not replayed */
+		return 0;
+	}
 	if (p->active && (!refill || p->order != ev->page.order || p->mt != ev->page.migratetype))
 		flush_refill(d, cpu, ops, n);
 	switch (ev->type) {

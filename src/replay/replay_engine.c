@@ -299,6 +299,7 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	if (rc < 0)
 		goto fail;
 	res->interrupted = rc == 1;
+	res->trace.malformed_events = decoder_malformed(run.dec) / opts->loops;
 	for (size_t i = 0; i < nv; i++) {
 		struct variant_state *v = &run.e.vs[i];
 		variant_finish(v, v->last_ts + 1);

@@ -242,6 +242,7 @@ int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errle
 long decoder_fill(struct decoder *d, struct replay_op *ops, size_t max, char *err, size_t errlen);
 const struct decode_caches *decoder_caches(const struct decoder *d);
 uint64_t decoder_events_done(const struct decoder *d);
+uint64_t decoder_malformed(const struct decoder *d);
 uint64_t decoder_pass_span_ns(const struct decoder *d);
 
 #endif
