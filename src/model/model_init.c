@@ -305,6 +305,7 @@ struct model *model_create(const struct model_config *c, int *error)
 	m->config = *c;
 	m->config.holes = NULL;
 	m->p = c->params;
+	spb_tainted_reserve_init(m);
 	m->policy = c->policy;
 	m->rng = c->params.seed ? c->params.seed : 0x9e3779b97f4a7c15ull;
 	m->base_pfn = UINT64_MAX;

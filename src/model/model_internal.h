@@ -172,6 +172,8 @@ struct spb_warm_hint_slot {
 struct model {
 	struct model_config config;
 	struct model_params p;
+	/* spb_tainted_reserve() by total_pageblocks: the division, done once */
+	uint16_t tainted_reserve_by_total[SUPERPAGEBLOCK_NR_PAGEBLOCKS + 1];
 	enum model_policy policy;
 	uint64_t base_pfn, end_pfn;
 	uint8_t *page; /* packed 29-bit page words */
@@ -301,6 +303,7 @@ int find_free_block_containing(struct model *m, uint64_t pfn, uint64_t *head);
 /* ---- model_spb.c: superpageblock accounting and lists ---- */
 
 unsigned spb_tainted_reserve(const struct model *m, const struct superpageblock *sb);
+void spb_tainted_reserve_init(struct model *m);
 enum sb_category spb_get_category(const struct superpageblock *sb);
 enum sb_fullness sb_get_fullness(const struct superpageblock *sb, enum sb_category cat);
 enum spb_list_id spb_list_for(const struct superpageblock *sb);

@@ -14,8 +14,18 @@
 /* spb_tainted_reserve(): max(4, total_pageblocks / 32) with the kernel's defaults. */
 unsigned spb_tainted_reserve(const struct model *m, const struct superpageblock *sb)
 {
-	unsigned r = sb->total_pageblocks / m->p.spb_tainted_reserve_divisor;
-	return r > m->p.spb_tainted_reserve_min ? r : m->p.spb_tainted_reserve_min;
+	return m->tainted_reserve_by_total[sb->total_pageblocks];
+}
+
+/* max(SPB_TAINTED_RESERVE_MIN, total_pageblocks / divisor) for every possible total. */
+void spb_tainted_reserve_init(struct model *m)
+{
+	unsigned div = m->p.spb_tainted_reserve_divisor ? m->p.spb_tainted_reserve_divisor : 1;
+	for (unsigned t = 0; t <= SUPERPAGEBLOCK_NR_PAGEBLOCKS; t++) {
+		unsigned r = t / div;
+		m->tainted_reserve_by_total[t] =
+			(uint16_t)(r > m->p.spb_tainted_reserve_min ? r : m->p.spb_tainted_reserve_min);
+	}
 }
 
 /* spb_get_category() */
