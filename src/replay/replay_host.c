@@ -8,14 +8,7 @@
  * objects per slab, order, reclaim_account) from start/slab_attributes. The start and end page
  * maps (4-bit classes per pfn, docs/capture.md) and pagetypeinfo's pageblock counts per type.
  *
- * Warm start (docs/replay.md): every page the start map shows allocated is taken at its own pfn
- * with model_alloc_at as an order-0 allocation whose type follows its class (anonymous, page
- * cache and unevictable pages movable; page tables unmovable; slab and unknown kernel pages
- * the type of their pageblock), after tagging pageblocks: the pageblocks holding the most
- * slab, page-table and unknown pages get pagetypeinfo's number of Unmovable, then Reclaimable
- * tags, the rest stay Movable. An unknown page in a Movable pageblock (often a page on a
- * per-CPU list) is typed Movable but pinned. Reserved and offline pages
- * inside present pageblocks are pinned in both start modes: the allocator never owned them.
+ * The warm start built from them is replay_warm.c's.
  */
 #include "replay_internal.h"
 
@@ -268,7 +261,7 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 			sscanf(a + 11, "%31s", h->addresses);
 	}
 	h->physical_addresses = !strcmp(h->addresses, "physical");
-	if (find_holes(h))
+	if (find_holes(h) || host_warm_plan_build(h))
 		goto nomem;
 	return 0;
 nomem:
@@ -301,189 +294,10 @@ int host_desc_load(struct trace_reader *r, const char *path, struct host_desc *h
 
 void host_desc_free(struct host_desc *h)
 {
+	free(h->plan);
 	free(h->holes);
 	free(h->start_map);
 	free(h->end_map);
 	free(h->caches);
 	memset(h, 0, sizeof(*h));
-}
-
-static bool pinned_class(unsigned k)
-{
-	return k == PC_RESERVED || k == PC_OFFLINE || k == PC_HOLE;
-}
-
-int host_pin_reserved(const struct host_desc *h, struct model *m)
-{
-	if (!h->start_map)
-		return 0;
-	for (unsigned z = 0; z < h->config.nr_zones; z++) {
-		const struct model_zone_config *zc = &h->config.zones[z];
-		for (uint64_t p = zc->start_pfn; p < zc->start_pfn + zc->spanned_pages; p++) {
-			if (!pinned_class(page_class(h->start_map, h->start_map_pfns, p)))
-				continue;
-			/* holes' pageblocks are not in the model; others are pinned movable */
-			int rc = model_alloc_at(m, p, 0, MIGRATE_MOVABLE, false);
-			if (rc && rc != MODEL_EINVAL && rc != MODEL_ESTATE)
-				return rc;
-		}
-	}
-	return 0;
-}
-
-static bool nonmovable_class(unsigned k)
-{
-	return k == PC_SLAB || k == PC_PAGETABLE || k == PC_UNKNOWN;
-}
-
-struct pb_score {
-	uint64_t pfn;
-	uint32_t nonmovable, slab;
-};
-
-static int by_score(const void *a, const void *b)
-{
-	const struct pb_score *x = a, *y = b;
-	if (x->nonmovable != y->nonmovable)
-		return x->nonmovable < y->nonmovable ? 1 : -1;
-	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
-}
-
-/* Tag the pageblocks of zone z: pagetypeinfo's counts go to the most non-movable ones. */
-static int tag_pageblocks(const struct host_desc *h, struct model *m, unsigned z, uint64_t base,
-			  uint8_t *tags)
-{
-	const struct model_zone_config *zc = &h->config.zones[z];
-	uint64_t start = zc->start_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
-	uint64_t end = zc->start_pfn + zc->spanned_pages;
-	size_t n = 0, cap = (size_t)((end - start) / PAGEBLOCK_NR_PAGES + 1);
-	struct pb_score *s = calloc(cap, sizeof(*s));
-	if (!s)
-		return MODEL_ENOMEM;
-	for (uint64_t pb = start; pb < end && n < cap; pb += PAGEBLOCK_NR_PAGES) {
-		struct pb_score sc = { .pfn = pb };
-		for (uint64_t p = pb; p < pb + PAGEBLOCK_NR_PAGES; p++) {
-			unsigned k = page_class(h->start_map, h->start_map_pfns, p);
-			sc.nonmovable += nonmovable_class(k);
-			sc.slab += k == PC_SLAB;
-		}
-		if (sc.nonmovable)
-			s[n++] = sc;
-	}
-	memset(tags, MIGRATE_MOVABLE, (size_t)((end - base) / PAGEBLOCK_NR_PAGES + 1));
-	qsort(s, n, sizeof(*s), by_score);
-	size_t unmovable = h->have_pb_counts ? h->pb_counts[z][MIGRATE_UNMOVABLE] : n;
-	size_t reclaimable = h->have_pb_counts ? h->pb_counts[z][MIGRATE_RECLAIMABLE] : 0;
-	for (size_t i = 0; i < n && i < unmovable + reclaimable; i++) {
-		/* the most non-movable first take the Unmovable tags, the next Reclaimable */
-		int mt = i >= unmovable ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
-		tags[(s[i].pfn - base) / PAGEBLOCK_NR_PAGES] = (uint8_t)mt;
-		int rc = model_set_pageblock_migratetype(m, s[i].pfn, mt);
-		if (rc && rc != MODEL_ESTATE && rc != MODEL_EINVAL) {
-			free(s);
-			return rc;
-		}
-	}
-	free(s);
-	return 0;
-}
-
-static int class_migratetype(unsigned k, bool *movable)
-{
-	*movable = k == PC_ANON || k == PC_PAGECACHE;
-	switch (k) {
-	case PC_ANON:
-	case PC_PAGECACHE:
-	case PC_UNEVICTABLE:
-		return MIGRATE_MOVABLE;
-	default:
-		return MIGRATE_UNMOVABLE;
-	}
-}
-
-/* What the warm start does with each pfn of a zone: 0 nothing, else 1 + mt * 2 + movable. */
-static void warm_kinds(const struct host_desc *h, const struct model_zone_config *zc,
-		       const uint8_t *tags, uint64_t base, uint8_t *kind)
-{
-	unsigned last = PC_UNKNOWN;
-	for (uint64_t i = 0; i < zc->spanned_pages; i++) {
-		uint64_t p = zc->start_pfn + i;
-		unsigned k = page_class(h->start_map, h->start_map_pfns, p);
-		if (k == PC_TAIL)
-			k = last; /* a compound page's tail is what its head is */
-		else
-			last = k;
-		kind[i] = 0;
-		if (k == PC_FREE || pinned_class(k))
-			continue;
-		bool movable;
-		int mt = class_migratetype(k, &movable);
-		int tag = tags[(p - base) / PAGEBLOCK_NR_PAGES];
-		if (k == PC_UNKNOWN || (k == PC_SLAB && tag != MIGRATE_MOVABLE))
-			mt = tag;
-		kind[i] = (uint8_t)(1 + mt * 2 + movable);
-	}
-}
-
-/*
- * Take a run of same-kind pages in aligned power-of-two blocks (model_alloc_at, then
- * split_page), which costs one free-list operation per block instead of one per page.
- */
-static int warm_take_run(struct model *m, uint64_t p, uint64_t len, unsigned kind, uint64_t *warm)
-{
-	int mt = (int)(kind - 1) / 2;
-	bool movable = (kind - 1) & 1;
-	while (len) {
-		unsigned o = 0;
-		while (o < MAX_PAGE_ORDER && !(p & (1ull << o)) && (2ull << o) <= len)
-			o++;
-		int rc = model_alloc_at(m, p, o, mt, movable);
-		if (rc == MODEL_ESTATE && o) {
-			len = 1; /* part of it is taken already: go page by page */
-			continue;
-		}
-		if (rc && rc != MODEL_ESTATE && rc != MODEL_EINVAL)
-			return rc;
-		if (!rc) {
-			if (o)
-				model_split(m, p, o);
-			for (uint64_t q = p; q < p + (1ull << o); q++)
-				warm[q / 64] |= 1ull << (q % 64);
-		}
-		p += 1ull << o;
-		len -= 1ull << o;
-	}
-	return 0;
-}
-
-int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm)
-{
-	if (!h->start_map)
-		return 0;
-	for (unsigned z = 0; z < h->config.nr_zones; z++) {
-		const struct model_zone_config *zc = &h->config.zones[z];
-		uint64_t base = zc->start_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
-		uint8_t *tags = malloc((size_t)(zc->spanned_pages / PAGEBLOCK_NR_PAGES + 2));
-		uint8_t *kind = malloc((size_t)zc->spanned_pages + 1);
-		int rc = MODEL_ENOMEM;
-		if (!tags || !kind || (rc = tag_pageblocks(h, m, z, base, tags))) {
-			free(tags);
-			free(kind);
-			return rc;
-		}
-		warm_kinds(h, zc, tags, base, kind);
-		for (uint64_t i = 0; i < zc->spanned_pages && !rc;) {
-			uint64_t j = i + 1;
-			while (j < zc->spanned_pages && kind[j] == kind[i])
-				j++;
-			if (kind[i])
-				rc = warm_take_run(m, zc->start_pfn + i, j - i, kind[i], warm);
-			i = j;
-		}
-		free(tags);
-		free(kind);
-		if (rc)
-			return rc;
-	}
-	return 0;
 }

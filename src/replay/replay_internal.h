@@ -96,6 +96,8 @@ struct host_desc {
 	size_t nr_caches;
 	bool physical_addresses;
 	char addresses[32];
+	struct warm_step *plan; /* replay_warm.c: the start state, worked out once per trace */
+	size_t nr_plan, nr_pin_steps;
 };
 /* Sanity bound on pfns read from snapshots: 2^34 pages, 64 TiB. */
 #define MAX_HOST_PFNS (1ull << 34)
@@ -140,8 +142,18 @@ enum page_map_class {
 	PC_OFFLINE,
 	PC_UNEVICTABLE
 };
-/* Warm start: take every page the start snapshot shows allocated, setting its bit in warm (one
- * per pfn); 0 or a MODEL_E* code. */
+/* ---- replay_warm.c: the start state from the start page map ---- */
+enum warm_step_kind { WARM_PIN, WARM_TAG, WARM_TAKE };
+struct warm_step {
+	uint64_t pfn;
+	uint8_t kind;  /* enum warm_step_kind */
+	uint8_t order; /* a block of 2^order pages (WARM_PIN, WARM_TAKE) */
+	int8_t mt;     /* the pageblock's tag, or the allocation's type */
+	bool movable;  /* WARM_TAKE: the allocation can migrate */
+};
+/* Work out the plan (pins first, then per zone tags and takes); 0 or -1 out of memory. */
+int host_warm_plan_build(struct host_desc *h);
+/* Warm start: apply the tags and takes, setting a bit in warm per page taken. */
 int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm);
 /* Pages reserved or offline inside present pageblocks: pinned in both start modes. */
 int host_pin_reserved(const struct host_desc *h, struct model *m);

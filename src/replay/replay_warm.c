@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * replay_warm.c - the host's state at trace start, from the start page map, as a plan worked
+ * out once per trace and applied to every variant's model.
+ *
+ * Pins: reserved and offline pages inside present pageblocks are taken as pinned Movable
+ * allocations in both start modes (the allocator never owned them, and they do not taint).
+ * Tags: the page map has no migratetypes, so the pageblocks holding the most slab, page-table
+ * and unknown kernel pages get pagetypeinfo's number of Unmovable, then Reclaimable tags; the
+ * rest stay Movable (set_pageblock_migratetype). Takes: every allocated page is taken at its
+ * own pfn (model_alloc_at), typed by its class: anonymous and page-cache pages movable and
+ * migratable, unevictable pages movable but pinned, page tables unmovable, slab pages unmovable
+ * or their pageblock's non-movable tag, unknown kernel pages (often pages on per-CPU lists) the
+ * type of their pageblock, pinned. Runs of one kind are taken in aligned power-of-two blocks
+ * and split (split_page), so a 24 GiB map costs about one free-list operation per run, not per
+ * page; each taken page then counts as an order-0 allocation, as the page map describes it.
+ */
+#include "replay_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool pinned_class(unsigned k)
+{
+	return k == PC_RESERVED || k == PC_OFFLINE || k == PC_HOLE;
+}
+
+static bool nonmovable_class(unsigned k)
+{
+	return k == PC_SLAB || k == PC_PAGETABLE || k == PC_UNKNOWN;
+}
+
+struct plan {
+	struct warm_step *steps;
+	size_t n, cap;
+};
+
+static int plan_add(struct plan *p, struct warm_step s)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 4096;
+		struct warm_step *n = realloc(p->steps, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		p->steps = n;
+		p->cap = cap;
+	}
+	p->steps[p->n++] = s;
+	return 0;
+}
+
+/* A run [pfn, pfn + len) of one kind as aligned power-of-two blocks. */
+static int plan_run(struct plan *p, uint64_t pfn, uint64_t len, struct warm_step s)
+{
+	while (len) {
+		unsigned o = 0;
+		while (o < MAX_PAGE_ORDER && !(pfn & (1ull << o)) && (2ull << o) <= len)
+			o++;
+		s.pfn = pfn;
+		s.order = (uint8_t)o;
+		if (plan_add(p, s))
+			return -1;
+		pfn += 1ull << o;
+		len -= 1ull << o;
+	}
+	return 0;
+}
+
+static bool in_hole(const struct host_desc *h, uint64_t pfn)
+{
+	for (unsigned i = 0; i < h->config.nr_holes; i++)
+		if (pfn >= h->holes[i].start_pfn &&
+		    pfn < h->holes[i].start_pfn + h->holes[i].nr_pages)
+			return true;
+	return false;
+}
+
+/* Pinned pages of every zone, outside the holes (whose pageblocks the model does not have). */
+static int plan_pins(const struct host_desc *h, struct plan *p)
+{
+	for (unsigned z = 0; z < h->config.nr_zones; z++) {
+		const struct model_zone_config *zc = &h->config.zones[z];
+		uint64_t end = zc->start_pfn + zc->spanned_pages, run = 0, len = 0;
+		for (uint64_t pfn = zc->start_pfn; pfn <= end; pfn++) {
+			bool pin = pfn < end &&
+				   pinned_class(page_class(h->start_map, h->start_map_pfns, pfn)) &&
+				   !in_hole(h, pfn);
+			if (pin && !len)
+				run = pfn;
+			if (pin) {
+				len++;
+				continue;
+			}
+			struct warm_step s = { .kind = WARM_PIN, .mt = MIGRATE_MOVABLE };
+			if (len && plan_run(p, run, len, s))
+				return -1;
+			len = 0;
+		}
+	}
+	return 0;
+}
+
+struct pb_score {
+	uint64_t pfn;
+	uint32_t nonmovable;
+};
+
+static int by_score(const void *a, const void *b)
+{
+	const struct pb_score *x = a, *y = b;
+	if (x->nonmovable != y->nonmovable)
+		return x->nonmovable < y->nonmovable ? 1 : -1;
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+/* Zone z's pageblock tags into tags[] (index from base) and the plan. */
+static int plan_tags(const struct host_desc *h, unsigned z, uint64_t base, uint8_t *tags,
+		     struct plan *p)
+{
+	const struct model_zone_config *zc = &h->config.zones[z];
+	uint64_t end = zc->start_pfn + zc->spanned_pages;
+	size_t n = 0, cap = (size_t)((end - base) / PAGEBLOCK_NR_PAGES + 1);
+	struct pb_score *s = calloc(cap, sizeof(*s));
+	if (!s)
+		return -1;
+	for (uint64_t pb = base; pb < end && n < cap; pb += PAGEBLOCK_NR_PAGES) {
+		struct pb_score sc = { .pfn = pb };
+		for (uint64_t q = pb; q < pb + PAGEBLOCK_NR_PAGES; q++)
+			sc.nonmovable +=
+				nonmovable_class(page_class(h->start_map, h->start_map_pfns, q));
+		if (sc.nonmovable)
+			s[n++] = sc;
+	}
+	memset(tags, MIGRATE_MOVABLE, cap);
+	qsort(s, n, sizeof(*s), by_score);
+	size_t unmovable = h->have_pb_counts ? h->pb_counts[z][MIGRATE_UNMOVABLE] : n;
+	size_t reclaimable = h->have_pb_counts ? h->pb_counts[z][MIGRATE_RECLAIMABLE] : 0;
+	for (size_t i = 0; i < n && i < unmovable + reclaimable; i++) {
+		/* the most non-movable first take the Unmovable tags, the next Reclaimable */
+		int mt = i >= unmovable ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
+		tags[(s[i].pfn - base) / PAGEBLOCK_NR_PAGES] = (uint8_t)mt;
+		if (plan_add(p, (struct warm_step){
+					.pfn = s[i].pfn, .kind = WARM_TAG, .mt = (int8_t)mt })) {
+			free(s);
+			return -1;
+		}
+	}
+	free(s);
+	return 0;
+}
+
+/* What the warm start takes at pfn (kind 0: nothing), from its class and pageblock tag. */
+static struct warm_step take_of(unsigned k, int tag)
+{
+	struct warm_step s = { .kind = WARM_TAKE, .mt = MIGRATE_UNMOVABLE };
+	if (k == PC_FREE || pinned_class(k))
+		return (struct warm_step){ 0 };
+	s.movable = k == PC_ANON || k == PC_PAGECACHE;
+	if (s.movable || k == PC_UNEVICTABLE)
+		s.mt = MIGRATE_MOVABLE;
+	if (k == PC_UNKNOWN || (k == PC_SLAB && tag != MIGRATE_MOVABLE))
+		s.mt = (int8_t)tag;
+	return s;
+}
+
+static bool same_take(struct warm_step a, struct warm_step b)
+{
+	return a.kind == b.kind && a.mt == b.mt && a.movable == b.movable;
+}
+
+/* Zone z's takes: runs of pages with the same type and mobility. */
+static int plan_takes(const struct host_desc *h, unsigned z, uint64_t base, const uint8_t *tags,
+		      struct plan *p)
+{
+	const struct model_zone_config *zc = &h->config.zones[z];
+	uint64_t end = zc->start_pfn + zc->spanned_pages, run = zc->start_pfn;
+	struct warm_step cur = { 0 };
+	unsigned last = PC_UNKNOWN;
+	for (uint64_t pfn = zc->start_pfn; pfn <= end; pfn++) {
+		struct warm_step s = { 0 };
+		if (pfn < end) {
+			unsigned k = page_class(h->start_map, h->start_map_pfns, pfn);
+			if (k == PC_TAIL)
+				k = last; /* a compound page's tail is what its head is */
+			else
+				last = k;
+			s = take_of(k, tags[(pfn - base) / PAGEBLOCK_NR_PAGES]);
+		}
+		if (pfn < end && same_take(s, cur))
+			continue;
+		if (cur.kind && plan_run(p, run, pfn - run, cur))
+			return -1;
+		cur = s;
+		run = pfn;
+	}
+	return 0;
+}
+
+int host_warm_plan_build(struct host_desc *h)
+{
+	struct plan p = { 0 };
+	if (!h->start_map)
+		return 0;
+	if (plan_pins(h, &p))
+		goto nomem;
+	h->nr_pin_steps = p.n;
+	for (unsigned z = 0; z < h->config.nr_zones; z++) {
+		const struct model_zone_config *zc = &h->config.zones[z];
+		uint64_t base = zc->start_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+		uint8_t *tags = malloc((size_t)(zc->spanned_pages / PAGEBLOCK_NR_PAGES + 2));
+		if (!tags || plan_tags(h, z, base, tags, &p) || plan_takes(h, z, base, tags, &p)) {
+			free(tags);
+			goto nomem;
+		}
+		free(tags);
+	}
+	h->plan = p.steps;
+	h->nr_plan = p.n;
+	return 0;
+nomem:
+	free(p.steps);
+	return -1;
+}
+
+/* Take one block and split it into order-0 allocations; page by page if part is taken. */
+static int take_block(struct model *m, const struct warm_step *s, uint64_t *warm)
+{
+	int rc = model_alloc_at(m, s->pfn, s->order, s->mt, s->movable);
+	if (rc && s->order) {
+		struct warm_step page = *s;
+		page.order = 0;
+		for (uint64_t q = s->pfn; q < s->pfn + (1ull << s->order); q++) {
+			page.pfn = q;
+			if ((rc = take_block(m, &page, warm)))
+				return rc;
+		}
+		return 0;
+	}
+	if (rc)
+		return rc == MODEL_ESTATE || rc == MODEL_EINVAL ? 0 : rc;
+	if (s->order)
+		model_split(m, s->pfn, s->order);
+	if (warm)
+		for (uint64_t q = s->pfn; q < s->pfn + (1ull << s->order); q++)
+			warm[q / 64] |= 1ull << (q % 64);
+	return 0;
+}
+
+int host_pin_reserved(const struct host_desc *h, struct model *m)
+{
+	for (size_t i = 0; i < h->nr_pin_steps; i++) {
+		int rc = take_block(m, &h->plan[i], NULL);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm)
+{
+	for (size_t i = h->nr_pin_steps; i < h->nr_plan; i++) {
+		const struct warm_step *s = &h->plan[i];
+		int rc = s->kind == WARM_TAG ? model_set_pageblock_migratetype(m, s->pfn, s->mt)
+					     : take_block(m, s, warm);
+		if (rc && rc != MODEL_ESTATE && rc != MODEL_EINVAL)
+			return rc;
+	}
+	return 0;
+}
