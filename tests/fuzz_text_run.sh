@@ -1,5 +1,5 @@
 #!/bin/sh
-# Run the text-import fuzzer for a short, bounded time on a seed of real trace text.
+# Run a fuzzer for a short, bounded time on a seed corpus (the text import, snapshots, replay).
 # usage: fuzz_text_run.sh FUZZER SEEDS_DIR SECONDS
 set -e
 fuzzer=$1 seeds=$2 seconds=${3:-30}
