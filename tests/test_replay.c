@@ -395,6 +395,15 @@ static void test_bundled(const char *dir)
 		printf("bundled traces not found at %s, skipping\n", dir);
 		return;
 	}
+	/* a real capture carries its format files: gfp bits come from them, not the fallback */
+	struct trace_reader *tr;
+	CHECK(trace_reader_open(path, &tr) == 0);
+	struct gfp_table gt;
+	gfp_table_build(&gt, trace_reader_header(tr)->event_formats,
+			trace_reader_header(tr)->event_formats_len);
+	CHECK(gt.from_formats);
+	CHECK_EQ(gfp_translate(&gt, 1ull << 3), MODEL_GFP_MOVABLE);
+	trace_reader_close(tr);
 	sample_ns = 500000000; /* the checker walks a 24 GiB model: every 0.5 s is plenty */
 	struct replay_result *w = run(path, names, 3, REPLAY_WARM, 2, 1);
 	struct replay_result *c = run(path, names, 3, REPLAY_COLD, 2, 1);
