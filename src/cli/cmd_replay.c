@@ -49,6 +49,7 @@ static void replay_usage(FILE *out)
 		"  -j, --json           print a JSON array of per-variant results instead of "
 		"tables\n"
 		"  -q, --quiet          no progress bar\n"
+		"      --list-variants  print the presets and every parameter with its default\n"
 		"  -h, --help           show this help\n\n"
 		"Exit status: 0 success, 1 a trace or the database failed, 2 bad usage.\n");
 }
@@ -220,6 +221,36 @@ static int parse_uint(const char *s, unsigned *out, unsigned min)
 	return 0;
 }
 
+/* --list-variants: the presets and each parameter's value under each of them. */
+static void list_variants(FILE *out)
+{
+	struct replay_variant_spec specs[16];
+	char err[256], val[64];
+	size_t n = 0;
+
+	for (; model_preset_names[n] && n < 16; n++)
+		replay_variant_parse(model_preset_names[n], &specs[n], err, sizeof(err));
+	fprintf(out,
+		"Presets (docs/variants.md), and 'observe' (the trace's own pfns).\n"
+		"Set any parameter with --variant PRESET:key=value,...\n\n%-28s",
+		"parameter");
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, " %*s",
+			(int)strlen(specs[i].name) > 8 ? (int)strlen(specs[i].name) : 8,
+			specs[i].name);
+	fputc('\n', out);
+	for (size_t k = 0; k < replay_param_count(); k++) {
+		fprintf(out, "%-28s", replay_param_name(k));
+		for (size_t i = 0; i < n; i++) {
+			replay_param_value(&specs[i], k, val, sizeof(val));
+			fprintf(out, " %*s",
+				(int)strlen(specs[i].name) > 8 ? (int)strlen(specs[i].name) : 8,
+				val);
+		}
+		fputc('\n', out);
+	}
+}
+
 /* What one `fragtrace replay` invocation shares across its traces. */
 struct replay_cli {
 	struct replay_options *o;
@@ -304,6 +335,7 @@ static int run_replay(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "check-model", no_argument, NULL, 'C' },
+		{ "list-variants", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -374,6 +406,10 @@ static int run_replay(int argc, char **argv)
 		case 'C':
 			o.check_model = true;
 			break;
+		case 'L':
+			list_variants(stdout);
+			free(command);
+			return EXIT_OK;
 		default:
 			goto usage;
 		}

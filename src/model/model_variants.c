@@ -20,7 +20,10 @@ int model_preset(const char *name, enum model_policy *policy, struct model_param
 	model_params_default(p);
 	*policy = MODEL_POLICY_SPB;
 	if (!strcmp(name, "mainline")) {
+		/* upstream has no SPBs: none of the series' workers or the patch's triggers */
 		*policy = MODEL_POLICY_MAINLINE;
+		p->trigger_demand = p->trigger_supply = p->trigger_proactive =
+			p->last_chance_defrag = p->evacuation = p->defrag = false;
 		return MODEL_OK;
 	}
 	if (!strcmp(name, "spb+all"))
