@@ -104,7 +104,7 @@ blank = open(sys.argv[2], "rb").read()
 distinct = len(set(raw))
 print("png %dx%d: %d bytes (blank page %d), %d distinct byte values"
       % (width, height, len(data), len(blank), distinct))
-assert distinct > 50 and len(data) > 5 * len(blank)
+assert distinct > 50 and len(data) > 3 * len(blank)
 EOF
 fi
 
