@@ -433,7 +433,9 @@ static int setup(struct recorder *r)
 			 "recording needs root (tracefs and /proc/kpageflags)");
 		return -1;
 	}
-	if (tracefs_tracing_dir_is_mounted(true, &dir) < 0) {
+	/* tracefs_tracing_dir() finds (mounting if need be) and caches the path;
+	 * tracefs_tracing_dir_is_mounted() leaks a copy of it in libtracefs 1.6. */
+	if (!(dir = tracefs_tracing_dir())) {
 		snprintf(r->err, sizeof(r->err), "cannot mount tracefs");
 		return -1;
 	}
