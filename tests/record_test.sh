@@ -80,7 +80,7 @@ diff "$W/state.before" "$W/state.after" > /dev/null && ok "host tracing state un
 	fail "tracing state changed: $(diff "$W/state.before" "$W/state.after")"
 
 # Signals at random moments during a steady load.
-LOAD="while :; do cat /usr/lib/x86_64-linux-gnu/*.so* > /dev/null 2>&1; ls -R /usr/share > /dev/null; done"
+LOAD=": record_test_load; while :; do cat /usr/lib/x86_64-linux-gnu/*.so* > /dev/null 2>&1; ls -R /usr/share > /dev/null; done"
 for sig in INT TERM INTINT KILL; do
 	"$F" record -q -o "$W/$sig.fgt" -- sh -c "$LOAD" 2> "$W/$sig.err" &
 	pid=$!
@@ -92,7 +92,10 @@ for sig in INT TERM INTINT KILL; do
 	*) kill -$sig $pid ;;
 	esac
 	wait $pid 2> /dev/null
+	# SIGKILL orphans the workload: stop it (and what it runs) here
+	pkill -f record_test_load 2> /dev/null
 	pkill -f "cat /usr/lib/x86_64-linux-gnu" 2> /dev/null
+	pkill -f "ls -R /usr/share" 2> /dev/null
 	if [ $sig = KILL ]; then
 		"$F" info --json "$W/$sig.fgt" | grep -q '"complete":false' &&
 			ok "SIGKILL: the cut trace reads, marked incomplete" || fail "SIGKILL: cut trace unreadable"

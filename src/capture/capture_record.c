@@ -415,6 +415,9 @@ static pid_t start_command(const char *const *argv)
 	if (pid == 0) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		/* The workload must not inherit the ring-buffer readers: a workload that
+		 * outlives a killed recorder would keep its instance busy for good. */
+		close_range(3, ~0u, 0);
 		execvp(argv[0], (char *const *)argv);
 		fprintf(stderr, "fragtrace record: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
