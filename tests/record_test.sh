@@ -28,8 +28,8 @@ trap cleanup EXIT
 # fragtrace instances are left out of the comparison: a recorder removes the instances of
 # recorders that died (SIGKILL, a CI timeout), and whether one is left on this machine from
 # before is not this run's doing. That none of ours survives is checked on its own below.
-stale=$(ls $T/instances | grep '^fragtrace-' | tr '\n' ' ')
-[ -n "$stale" ] && echo "note: instances from earlier recorders, to be removed if their process is gone: $stale"
+ls $T/instances | grep '^fragtrace-' | sort > "$W/frag.before"
+[ -s "$W/frag.before" ] && echo "note: instances from earlier recorders, to be removed if their process is gone: $(tr '\n' ' ' < "$W/frag.before")"
 state > "$W/state.before"
 
 # A memory cgroup small enough that creating files makes the kernel shrink slab caches.
@@ -74,7 +74,8 @@ fi
 for s in start/pagemap end/pagemap start/zoneinfo end/slabinfo start/slab_attributes; do
 	grep -q "\"$s\"" "$W/info.json" || fail "snapshot $s missing"
 done
-ls $T/instances | grep -q fragtrace- && fail "an instance was left behind" || ok "instance removed"
+left=$(ls $T/instances | grep '^fragtrace-' | sort | comm -13 "$W/frag.before" -)
+[ -n "$left" ] && fail "an instance was left behind: $left" || ok "instance removed"
 state > "$W/state.after"
 diff "$W/state.before" "$W/state.after" > /dev/null && ok "host tracing state unchanged" ||
 	fail "tracing state changed: $(diff "$W/state.before" "$W/state.after")"
@@ -102,7 +103,8 @@ for sig in INT TERM INTINT KILL; do
 		"$F" recover "$W/$sig.fgt" > /dev/null || fail "recover after SIGKILL"
 		"$F" info --json "$W/$sig.fgt" | grep -q '"complete":true' &&
 			ok "SIGKILL: recovered trace is complete" || fail "SIGKILL: not complete after recover"
-		ls $T/instances | grep -q fragtrace- && echo "note: SIGKILL left its instance (expected)"
+		killed=$pid
+		[ -d $T/instances/fragtrace-$killed ] && echo "note: SIGKILL left its instance (expected)"
 	else
 		"$F" info --json "$W/$sig.fgt" > "$W/$sig.json" 2> "$W/$sig.info.err" &&
 			grep -q '"complete":true' "$W/$sig.json" &&
@@ -111,7 +113,7 @@ for sig in INT TERM INTINT KILL; do
 	fi
 done
 "$F" record -q -o "$W/after.fgt" -d 0.5 --no-snapshots > /dev/null || fail "record after SIGKILL"
-ls $T/instances | grep -q fragtrace- && fail "the killed recorder's instance survived the next run" ||
+[ -d $T/instances/fragtrace-$killed ] && fail "the killed recorder's instance survived the next run" ||
 	ok "the next recording removed the killed recorder's instance"
 [ $fails = 0 ] && echo "record_test: all checks pass" && exit 0
 echo "record_test: $fails failures"
