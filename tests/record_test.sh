@@ -115,6 +115,22 @@ done
 "$F" record -q -o "$W/after.fgt" -d 0.5 --no-snapshots > /dev/null || fail "record after SIGKILL"
 [ -d $T/instances/fragtrace-$killed ] && fail "the killed recorder's instance survived the next run" ||
 	ok "the next recording removed the killed recorder's instance"
+
+# No tracefs mounted: record mounts one for the run and unmounts it after (the host's state
+# includes its mounts). Only when nothing else holds this machine's tracefs mount.
+if umount $T 2> /dev/null; then
+	if grep -q " tracefs " /proc/mounts; then
+		echo "note: another tracefs mount remains; the unmount check is skipped"
+	else
+		"$F" record -q -o "$W/mount.fgt" -d 0.3 --no-snapshots > /dev/null 2> "$W/mount.err" &&
+			ok "record with no tracefs mounted" || fail "record with no tracefs: $(cat "$W/mount.err")"
+		grep -q " tracefs " /proc/mounts && fail "record left tracefs mounted" ||
+			ok "record unmounted the tracefs it mounted"
+	fi
+	grep -q " $T tracefs " /proc/mounts || mount -t tracefs nodev $T || fail "cannot remount $T"
+else
+	echo "note: tracefs at $T is busy; the mount check is skipped"
+fi
 [ $fails = 0 ] && echo "record_test: all checks pass" && exit 0
 echo "record_test: $fails failures"
 exit 1

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -79,6 +80,20 @@ static double cpu_seconds(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Whether a tracefs is mounted anywhere (libtracefs mounts one when none is). */
+static bool tracefs_mounted(void)
+{
+	FILE *f = fopen("/proc/mounts", "r");
+	char dev[256], dir[4096], type[64];
+	bool found = false;
+
+	while (f && !found && fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3)
+		found = !strcmp(type, "tracefs");
+	if (f)
+		fclose(f);
+	return found;
 }
 
 /* Instances of earlier recorders whose process is gone (a SIGKILL leaves one behind). */
@@ -164,6 +179,7 @@ struct recorder {
 	struct cpu_queue *queues;
 	int *heap; /* emit_until's min-heap of CPU numbers */
 	uint64_t last_written_ts, clamped;
+	char mounted_here[4096]; /* tracefs, when this recorder mounted it: unmounted at the end */
 	uint8_t blob[BLOB_MAX];
 	char err[512];
 };
@@ -438,10 +454,13 @@ static int setup(struct recorder *r)
 	}
 	/* tracefs_tracing_dir() finds (mounting if need be) and caches the path;
 	 * tracefs_tracing_dir_is_mounted() leaks a copy of it in libtracefs 1.6. */
+	bool was_mounted = tracefs_mounted();
 	if (!(dir = tracefs_tracing_dir())) {
 		snprintf(r->err, sizeof(r->err), "cannot mount tracefs");
 		return -1;
 	}
+	if (!was_mounted && tracefs_mounted())
+		snprintf(r->mounted_here, sizeof(r->mounted_here), "%s", dir);
 	remove_stale_instances(dir);
 	snprintf(name, sizeof(name), "fragtrace-%d", (int)getpid());
 	r->inst = tracefs_instance_create(name);
@@ -618,6 +637,11 @@ static void teardown(struct recorder *r)
 		tracefs_instance_free(r->inst);
 		instance_dir[0] = 0;
 	}
+	/* leave the host as it was: no tracefs mounted if there was none */
+	if (r->mounted_here[0] && umount(r->mounted_here))
+		fprintf(stderr,
+			"fragtrace record: warning: cannot unmount %s (mounted for this run): %s\n",
+			r->mounted_here, strerror(errno));
 	for (int cpu = 0; r->queues && cpu < r->ncpus; cpu++) {
 		struct cpu_queue *q = &r->queues[cpu];
 		for (size_t i = q->head; i < q->head + q->n; i++)

@@ -102,14 +102,14 @@ void queue_spb_evacuate(struct model *m, struct zone *z, unsigned order, int mt)
 /* spb_needs_defrag(): tainted, holding movable pageblocks, short of its reserve, no cooldown. */
 static bool spb_needs_defrag(struct model *m, const struct zone *z, const struct superpageblock *sb)
 {
+	if (spb_get_category(sb) != SB_TAINTED || !sb->nr_movable ||
+	    sb->nr_free >= spb_tainted_reserve(m, sb))
+		return false;
+	/* the cooldown lives in the cold half: looked at only when the rest says yes */
 	const struct superpageblock_cold *cold = spb_cold(z, sb);
-	if (cold->defrag_last_no_progress_ns &&
-	    m->now_ns < cold->defrag_last_no_progress_ns + m->p.defrag_cooldown_ns &&
-	    sb->nr_free_pages < cold->defrag_last_no_progress_pages + PAGEBLOCK_NR_PAGES)
-		return false;
-	if (spb_get_category(sb) != SB_TAINTED)
-		return false;
-	return sb->nr_movable > 0 && sb->nr_free < spb_tainted_reserve(m, sb);
+	return !(cold->defrag_last_no_progress_ns &&
+		 m->now_ns < cold->defrag_last_no_progress_ns + m->p.defrag_cooldown_ns &&
+		 sb->nr_free_pages < cold->defrag_last_no_progress_pages + PAGEBLOCK_NR_PAGES);
 }
 
 /* spb_maybe_start_defrag() */
