@@ -160,6 +160,14 @@ void mark_allocated(struct model *m, uint64_t pfn, unsigned order, int mt, bool 
 	account_allocated(m, pfn, order, mt, movable, 1);
 }
 
+/* The allocation at pfn gains or loses its movability (its pageblocks' movable counts follow). */
+void mark_movable(struct model *m, uint64_t pfn, bool movable)
+{
+	uint32_t w = pw_get(m, pfn);
+	pw_set(m, pfn, movable ? w | PW_MOVABLE : w & ~PW_MOVABLE);
+	account_allocated(m, pfn, pw_order(w), MIGRATE_MOVABLE, true, movable ? 1 : -1);
+}
+
 /* The allocation at pfn is about to be freed: undo mark_allocated's counts. */
 void unmark_allocated(struct model *m, uint64_t pfn)
 {

@@ -294,6 +294,7 @@ void page_del_and_expand(struct model *m, struct zone *z, uint64_t pfn, unsigned
 			 int mt);
 void mark_allocated(struct model *m, uint64_t pfn, unsigned order, int mt, bool movable);
 void unmark_allocated(struct model *m, uint64_t pfn);
+void mark_movable(struct model *m, uint64_t pfn, bool movable);
 void free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order, bool to_tail);
 unsigned move_freepages_block(struct model *m, struct zone *z, uint64_t pb_pfn, int old_mt,
 			      int new_mt);

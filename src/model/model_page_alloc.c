@@ -467,16 +467,13 @@ int model_page_allocated(const struct model *m, uint64_t pfn, unsigned *order)
  */
 int model_set_movable(struct model *m, uint64_t pfn, bool movable)
 {
-	unsigned order;
-	int rc = model_page_allocated(m, pfn, &order);
-
-	if (rc <= 0)
-		return rc ? rc : MODEL_ESTATE;
+	if (!pfn_in_model(m, pfn))
+		return MODEL_EINVAL;
 	uint32_t w = pw_get(m, pfn);
-	if (((w & PW_MOVABLE) != 0) == movable)
-		return MODEL_OK;
-	unmark_allocated(m, pfn);
-	mark_allocated(m, pfn, order, pw_mt(w), movable);
+	if (pw_kind(w) != PK_ALLOC)
+		return MODEL_ESTATE;
+	if (((w & PW_MOVABLE) != 0) != movable)
+		mark_movable(m, pfn, movable);
 	return MODEL_OK;
 }
 

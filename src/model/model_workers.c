@@ -102,8 +102,8 @@ void queue_spb_evacuate(struct model *m, struct zone *z, unsigned order, int mt)
 /* spb_needs_defrag(): tainted, holding movable pageblocks, short of its reserve, no cooldown. */
 static bool spb_needs_defrag(struct model *m, const struct zone *z, const struct superpageblock *sb)
 {
-	if (spb_get_category(sb) != SB_TAINTED || !sb->nr_movable ||
-	    sb->nr_free >= spb_tainted_reserve(m, sb))
+	if (!sb->nr_movable || sb->nr_free >= spb_tainted_reserve(m, sb) ||
+	    spb_get_category(sb) != SB_TAINTED)
 		return false;
 	/* the cooldown lives in the cold half: looked at only when the rest says yes */
 	const struct superpageblock_cold *cold = spb_cold(z, sb);
@@ -115,7 +115,7 @@ static bool spb_needs_defrag(struct model *m, const struct zone *z, const struct
 /* spb_maybe_start_defrag() */
 void spb_maybe_start_defrag(struct model *m, struct zone *z, struct superpageblock *sb)
 {
-	if (!m->p.defrag || m->booting || sb->defrag_active || !spb_needs_defrag(m, z, sb))
+	if (sb->defrag_active || !m->p.defrag || m->booting || !spb_needs_defrag(m, z, sb))
 		return;
 	sb->defrag_active = true;
 	count_vm_event(m, MODEL_EV_SPB_DEFRAG_QUEUED);

@@ -49,8 +49,8 @@ int variant_init(struct variant_state *v, struct replay_variant_result *res,
 	v->warm = calloc((size_t)(v->warm_pfns / 64 + 1), sizeof(uint64_t));
 	v->pcp = calloc((size_t)v->nr_cpus * PCP_LISTS, sizeof(*v->pcp));
 	v->bulk = malloc(BULK_MAX * sizeof(*v->bulk));
-	if (!v->warm || !v->pcp || !v->bulk || u64_map_init(&v->fwd, 4096) ||
-	    u64_map_init(&v->rev, 4096))
+	if (!v->warm || !v->pcp || !v->bulk || u64_map_init(&v->fwd, 1 << 16) ||
+	    u64_map_init(&v->rev, 1 << 16))
 		goto fail;
 	if (!res->spec.observe) {
 		v->slab = slab_model_create(v->model, &res->spec.slab);
