@@ -83,7 +83,7 @@ static double cpu_seconds(void)
 }
 
 /* Whether a tracefs is mounted anywhere (libtracefs mounts one when none is). */
-static bool tracefs_mounted(void)
+static bool any_tracefs_mounted(void)
 {
 	FILE *f = fopen("/proc/mounts", "r");
 	char dev[256], dir[4096], type[64];
@@ -454,12 +454,12 @@ static int setup(struct recorder *r)
 	}
 	/* tracefs_tracing_dir() finds (mounting if need be) and caches the path;
 	 * tracefs_tracing_dir_is_mounted() leaks a copy of it in libtracefs 1.6. */
-	bool was_mounted = tracefs_mounted();
+	bool was_mounted = any_tracefs_mounted();
 	if (!(dir = tracefs_tracing_dir())) {
 		snprintf(r->err, sizeof(r->err), "cannot mount tracefs");
 		return -1;
 	}
-	if (!was_mounted && tracefs_mounted())
+	if (!was_mounted && any_tracefs_mounted())
 		snprintf(r->mounted_here, sizeof(r->mounted_here), "%s", dir);
 	remove_stale_instances(dir);
 	snprintf(name, sizeof(name), "fragtrace-%d", (int)getpid());

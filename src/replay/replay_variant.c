@@ -21,6 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Live allocations the identity maps hold before their first growth (2 MB each): a busy
+ * host's trace has tens of thousands, and growing from small costs rehashes on the hot path. */
+#define IDENTITY_MAP_START (1u << 16)
+
 int variant_init(struct variant_state *v, struct replay_variant_result *res,
 		 const struct host_desc *h, const struct replay_options *opts, unsigned nr_cpus,
 		 char *err, size_t errlen)
@@ -49,8 +53,8 @@ int variant_init(struct variant_state *v, struct replay_variant_result *res,
 	v->warm = calloc((size_t)(v->warm_pfns / 64 + 1), sizeof(uint64_t));
 	v->pcp = calloc((size_t)v->nr_cpus * PCP_LISTS, sizeof(*v->pcp));
 	v->bulk = malloc(BULK_MAX * sizeof(*v->bulk));
-	if (!v->warm || !v->pcp || !v->bulk || u64_map_init(&v->fwd, 1 << 16) ||
-	    u64_map_init(&v->rev, 1 << 16))
+	if (!v->warm || !v->pcp || !v->bulk || u64_map_init(&v->fwd, IDENTITY_MAP_START) ||
+	    u64_map_init(&v->rev, IDENTITY_MAP_START))
 		goto fail;
 	if (!res->spec.observe) {
 		v->slab = slab_model_create(v->model, &res->spec.slab);
