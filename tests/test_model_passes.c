@@ -562,6 +562,31 @@ static void test_pcp_refill(void)
 	       "unmovable\n");
 }
 
+/* model_set_movable (__SetPageMovable / folio_add_lru): one bit and the pageblock's count. */
+static void test_set_movable(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 2, NULL);
+	uint64_t pfn = NORMAL0 + 8;
+
+	CHECK_EQ(model_alloc_at(m, pfn, 2, MIGRATE_MOVABLE, false), MODEL_OK);
+	check_model(m, "allocated unmovable-flagged");
+	CHECK_EQ(model_set_movable(m, pfn, true), MODEL_OK);
+	check_model(m, "set movable"); /* the checker recounts each pageblock's movable pages */
+	CHECK_EQ(model_set_movable(m, pfn, true), MODEL_OK);
+	check_model(m, "set movable twice");
+	CHECK_EQ(model_set_movable(m, pfn, false), MODEL_OK);
+	check_model(m, "cleared");
+	CHECK_EQ(model_set_movable(m, pfn + 4, true), MODEL_ESTATE); /* a free page */
+	CHECK_EQ(model_set_movable(m, 1ull << 40, true), MODEL_EINVAL);
+	unsigned order = 0;
+	CHECK_EQ(model_page_allocated(m, pfn, &order), 1);
+	CHECK_EQ(order, 2);
+	CHECK_EQ(model_free(m, pfn, 2), MODEL_OK);
+	check_model(m, "freed");
+	model_destroy(m);
+	printf("set_movable: flips the flag and the movable count, refuses free pages\n");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -577,6 +602,7 @@ int main(void)
 	test_stats();
 	test_two_nodes();
 	test_defrag_cooldown();
+	test_set_movable();
 	printf("model passes: all scenarios behave as the series describes\n");
 	return 0;
 }
