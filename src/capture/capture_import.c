@@ -59,6 +59,20 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 	return 0;
 }
 
+int import_writer_open(const char *out, struct trace_header *h, const char *clock,
+		       const char *source, struct trace_writer **w, char *err, size_t errlen)
+{
+	snprintf(h->trace_clock, sizeof(h->trace_clock), "%s", clock);
+	snprintf(h->tool_version, sizeof(h->tool_version), "fragtrace import (%s)", source);
+	snprintf(h->kernel_release, sizeof(h->kernel_release), "unknown (%s import)", source);
+	snprintf(h->arch, sizeof(h->arch), "unknown");
+	if (trace_writer_open(out, h, NULL, w)) {
+		snprintf(err, errlen, "%s", trace_writer_error(*w));
+		return -1;
+	}
+	return 0;
+}
+
 int capture_import_tracecmd(const char *in, const char *out, bool raw_addresses,
 			    struct import_result *res, char *err, size_t errlen)
 {
@@ -99,14 +113,8 @@ int capture_import_tracecmd(const char *in, const char *out, bool raw_addresses,
 				    .cpu_count = (uint32_t)tep_get_cpus(tep),
 				    .time_resolution_ns = 1000,
 				    .raw_addresses = raw_addresses };
-	snprintf(hdr.trace_clock, sizeof(hdr.trace_clock), "trace-cmd");
-	snprintf(hdr.tool_version, sizeof(hdr.tool_version), "fragtrace import");
-	snprintf(hdr.kernel_release, sizeof(hdr.kernel_release), "unknown (trace-cmd import)");
-	snprintf(hdr.arch, sizeof(hdr.arch), "unknown");
-	if (trace_writer_open(out, &hdr, NULL, &w)) {
-		snprintf(err, errlen, "%s", trace_writer_error(w));
+	if (import_writer_open(out, &hdr, "trace-cmd", "trace-cmd", &w, err, errlen))
 		goto out;
-	}
 	char opts[256];
 	int ol = snprintf(opts, sizeof(opts), "imported from: trace-cmd %s\naddresses: %s\n", in,
 			  raw_addresses ? "raw" : "hashed");

@@ -356,14 +356,8 @@ int capture_import_text(const char *in, const char *out, bool raw_addresses,
 	}
 	if (getrandom(&st.key, sizeof(st.key), 0) != sizeof(st.key))
 		st.key = 0x9E3779B97F4A7C15ull;
-	snprintf(h.trace_clock, sizeof(h.trace_clock), "text");
-	snprintf(h.tool_version, sizeof(h.tool_version), "fragtrace import --text");
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "unknown (text import)");
-	snprintf(h.arch, sizeof(h.arch), "unknown");
-	if (trace_writer_open(out, &h, NULL, &w)) {
-		snprintf(err, errlen, "%s", trace_writer_error(w));
+	if (import_writer_open(out, &h, "text", "text", &w, err, errlen))
 		goto out;
-	}
 	st.w = w;
 	while (fgets(line, sizeof(line), f)) {
 		int pid, cpu;

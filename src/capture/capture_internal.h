@@ -72,6 +72,11 @@ bool converter_convert(struct capture_converter *c, const uint8_t *data, unsigne
 		       struct trace_event *ev, uint8_t *blob, unsigned blob_cap);
 
 /* Snapshots of the host's memory state, stored as metadata named "<when>/<what>". */
+/* An imported trace's writer: what the source cannot tell (kernel, arch) says so, with the
+ * source named. 0, or -1 with err set. */
+int import_writer_open(const char *out, struct trace_header *h, const char *clock,
+		       const char *source, struct trace_writer **w, char *err, size_t errlen);
+
 int snapshot_take(struct trace_writer *w, const char *when, bool pagemap, double *pagemap_s,
 		  uint64_t *pagemap_pages, char *err, size_t errlen);
 int snapshot_cpu_stats(struct tracefs_instance *inst, int ncpus, uint64_t *overrun,

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <kbuffer.h>
+#include <mntent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,14 +86,14 @@ static double cpu_seconds(void)
 /* Whether a tracefs is mounted anywhere (libtracefs mounts one when none is). */
 static bool any_tracefs_mounted(void)
 {
-	FILE *f = fopen("/proc/mounts", "r");
-	char dev[256], dir[4096], type[64];
+	FILE *f = setmntent("/proc/mounts", "r");
+	const struct mntent *e;
 	bool found = false;
 
-	while (f && !found && fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3)
-		found = !strcmp(type, "tracefs");
+	while (f && !found && (e = getmntent(f)))
+		found = !strcmp(e->mnt_type, "tracefs");
 	if (f)
-		fclose(f);
+		endmntent(f);
 	return found;
 }
 

@@ -165,6 +165,7 @@ void mark_movable(struct model *m, uint64_t pfn, bool movable)
 {
 	uint32_t w = pw_get(m, pfn);
 	pw_set(m, pfn, movable ? w | PW_MOVABLE : w & ~PW_MOVABLE);
+	/* counted as a MOVABLE-typed allocation: only the movable count moves, whatever its type */
 	account_allocated(m, pfn, pw_order(w), MIGRATE_MOVABLE, true, movable ? 1 : -1);
 }
 
