@@ -10,6 +10,7 @@
  * class="series" data-variant="NAME">; every map cell a <rect class="spb CLASS">.
  */
 #include "report.h"
+#include "report_output.h"
 
 #include <errno.h>
 #include <math.h>
@@ -320,11 +321,10 @@ static const char *css =
 int report_write_html(sqlite3 *db, const struct report_run *runs, size_t n, const char *path,
 		      char *err, size_t errlen)
 {
-	FILE *o = fopen(path, "w");
-	if (!o) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	struct safe_output *so;
+	FILE *o = report_output_open(db, path, &so, err, errlen);
+	if (!o)
 		return -1;
-	}
 	fprintf(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
 		   "<head><meta charset=\"utf-8\"/><title>fragtrace report</title>\n<style>");
 	fputs(css, o);
@@ -353,9 +353,5 @@ int report_write_html(sqlite3 *db, const struct report_run *runs, size_t n, cons
 		fputs("</section>\n", o);
 	}
 	fputs("</body>\n</html>\n", o);
-	if (fclose(o)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return report_output_close(so, path, 1, err, errlen);
 }

@@ -9,6 +9,7 @@
  * first event, as the samples have them.
  */
 #include "report.h"
+#include "report_output.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -40,21 +41,19 @@ int report_write_perfetto(sqlite3 *db, const struct report_run *runs, size_t n, 
 		{ "contig_1g", "1 GiB blocks free" },
 	};
 	sqlite3_stmt *st;
-	FILE *o = fopen(path, "w");
+	struct safe_output *so;
+	FILE *o = report_output_open(db, path, &so, err, errlen);
 	bool first = true;
 
-	if (!o) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (!o)
 		return -1;
-	}
 	if (sqlite3_prepare_v2(db,
 			       "SELECT t_s, tainted, clean, free_pages, slab_pages, contig_1g "
 			       "FROM samples WHERE variant_id = ? ORDER BY seq",
 			       -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"),
 			 sqlite3_errmsg(db));
-		fclose(o);
-		return -1;
+		return report_output_close(so, path, 0, err, errlen);
 	}
 	fputs("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", o);
 	for (size_t k = 0; k < n; k++) {
@@ -90,9 +89,5 @@ int report_write_perfetto(sqlite3 *db, const struct report_run *runs, size_t n, 
 	}
 	fputs("\n]}\n", o);
 	sqlite3_finalize(st);
-	if (fclose(o)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return report_output_close(so, path, 1, err, errlen);
 }

@@ -7,6 +7,7 @@
  * a header row, fields quoted when they hold a comma, quote or newline.
  */
 #include "report.h"
+#include "report_output.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -82,17 +83,18 @@ static int csv_query(sqlite3 *db, const struct report_run *runs, size_t n, const
 {
 	char path[4096];
 	sqlite3_stmt *st;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	struct safe_output *so;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
+		snprintf(err, errlen, "%s: path too long", dir);
 		return -1;
 	}
+	FILE *f = report_output_open(db, path, &so, err, errlen);
+	if (!f)
+		return -1;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", sqlite3_db_filename(db, "main"),
 			 sqlite3_errmsg(db));
-		fclose(f);
-		return -1;
+		return report_output_close(so, path, 0, err, errlen);
 	}
 	int cols = sqlite3_column_count(st);
 	for (int c = 0; c < cols; c++) {
@@ -115,11 +117,7 @@ static int csv_query(sqlite3 *db, const struct report_run *runs, size_t n, const
 		}
 	}
 	sqlite3_finalize(st);
-	if (fclose(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return report_output_close(so, path, 1, err, errlen);
 }
 
 int report_write_csv(sqlite3 *db, const struct report_run *runs, size_t n, const char *dir,
