@@ -46,4 +46,19 @@ expect_refused "report --csv into the database's directory" "$W/csv/variants.csv
 "$F" report -q --html "$W/r.html" "$W/pristine.db" && grep -q "</html>" "$W/r.html" && ok "report --html still works" ||
 	fail "report --html to a new file"
 
+# Defect 2: import onto its own input (directly, through a hard link, from standard input).
+fresh_txt() { rm -f "$W/x.txt" && cp "$(dirname "$0")/fuzz_text_seeds/report.txt" "$W/x.txt"; }
+fresh_txt
+expect_refused "import --text -o X X" "$W/x.txt" "$F" import --text -o "$W/x.txt" "$W/x.txt"
+fresh_txt
+ln "$W/x.txt" "$W/x-link.txt"
+expect_refused "import --text through a hard link" "$W/x.txt" \
+	"$F" import --text -o "$W/x-link.txt" "$W/x.txt"
+fresh_txt
+expect_refused "import --text -o X - < X" "$W/x.txt" \
+	sh -c '"$1" import --text -o "$2" - < "$2"' sh "$F" "$W/x.txt"
+fresh_txt
+"$F" import --text -o "$W/x.fgt" "$W/x.txt" > /dev/null && [ "$(events "$W/x.fgt")" != 0 ] &&
+	ok "import --text to a new file" || fail "import --text to a new file"
+
 finish outputs

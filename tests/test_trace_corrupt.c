@@ -11,6 +11,8 @@
 #include "test_util.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static uint8_t blob[512];
@@ -50,7 +52,8 @@ static void make_trace(int finish)
 {
 	struct trace_header h;
 	struct trace_writer *w;
-	struct trace_writer_options o = { .chunk_events = 2000 };
+	/* an unfinished trace is record's case: written in place, so it stays when killed */
+	struct trace_writer_options o = { .chunk_events = 2000, .in_place = !finish };
 	test_header(&h, 1);
 	CHECK(trace_writer_open(path, &h, &o, &w) == 0, "open");
 	for (int i = 1; i <= 20; i++) {
@@ -227,14 +230,40 @@ int main(void)
 	CHECK(!trace_reader_summary(r)->complete, "marked incomplete");
 	trace_reader_close(r);
 
-	/* a full disk */
+	/* a device node is never written to, nor replaced */
 	struct trace_header h;
 	struct trace_writer *w;
 	test_header(&h, 1);
 	int rc = trace_writer_open("/dev/full", &h, NULL, &w);
-	CHECK(rc == TRACE_EIO && strstr(trace_writer_error(w), "No space left"), "full disk: %s",
-	      trace_writer_error(w));
+	CHECK(rc == TRACE_EIO && strstr(trace_writer_error(w), "not a regular file"),
+	      "device node refused: %s", trace_writer_error(w));
 	trace_writer_free(w);
+
+	/* a write that fails (file size limit) leaves the previous file, whole, under its name */
+	struct rlimit lim = { 16384, 16384 }, old;
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim.rlim_max = old.rlim_max;
+	write_file(file, file_len);
+	setrlimit(RLIMIT_FSIZE, &lim);
+	rc = trace_writer_open(path, &h, NULL, &w);
+	for (uint32_t i = 0; !rc && i < 400000; i++) {
+		struct trace_event ev = { .ts = i * 1000u + (trnd() % 1000),
+					  .type = TRACE_PAGE_ALLOC,
+					  .page.pfn = trnd() };
+		rc = trace_writer_add(w, &ev);
+	}
+	if (!rc)
+		rc = trace_writer_close(w);
+	setrlimit(RLIMIT_FSIZE, &old);
+	CHECK(rc == TRACE_EIO && strstr(trace_writer_error(w), "File too large"),
+	      "write failure reported: %s", trace_writer_error(w));
+	trace_writer_free(w);
+	size_t after_len;
+	uint8_t *after = read_whole(&after_len);
+	CHECK(after_len == file_len && !memcmp(after, file, file_len),
+	      "the previous file is intact after a failed write");
+	free(after);
 
 	unlink(path);
 	free(file);

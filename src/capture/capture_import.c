@@ -59,14 +59,16 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 	return 0;
 }
 
-int import_writer_open(const char *out, struct trace_header *h, const char *clock,
+int import_writer_open(const char *in, const char *out, struct trace_header *h, const char *clock,
 		       const char *source, struct trace_writer **w, char *err, size_t errlen)
 {
 	snprintf(h->trace_clock, sizeof(h->trace_clock), "%s", clock);
 	snprintf(h->tool_version, sizeof(h->tool_version), "fragtrace import (%s)", source);
 	snprintf(h->kernel_release, sizeof(h->kernel_release), "unknown (%s import)", source);
 	snprintf(h->arch, sizeof(h->arch), "unknown");
-	if (trace_writer_open(out, h, NULL, w)) {
+	const char *inputs[] = { strcmp(in, "-") ? in : "/dev/stdin", NULL };
+	struct trace_writer_options wo = { .inputs = inputs };
+	if (trace_writer_open(out, h, &wo, w)) {
 		snprintf(err, errlen, "%s", trace_writer_error(*w));
 		return -1;
 	}
@@ -113,7 +115,7 @@ int capture_import_tracecmd(const char *in, const char *out, bool raw_addresses,
 				    .cpu_count = (uint32_t)tep_get_cpus(tep),
 				    .time_resolution_ns = 1000,
 				    .raw_addresses = raw_addresses };
-	if (import_writer_open(out, &hdr, "trace-cmd", "trace-cmd", &w, err, errlen))
+	if (import_writer_open(in, out, &hdr, "trace-cmd", "trace-cmd", &w, err, errlen))
 		goto out;
 	char opts[256];
 	int ol = snprintf(opts, sizeof(opts), "imported from: trace-cmd %s\naddresses: %s\n", in,

@@ -356,7 +356,7 @@ int capture_import_text(const char *in, const char *out, bool raw_addresses,
 	}
 	if (getrandom(&st.key, sizeof(st.key), 0) != sizeof(st.key))
 		st.key = 0x9E3779B97F4A7C15ull;
-	if (import_writer_open(out, &h, "text", "text", &w, err, errlen))
+	if (import_writer_open(in, out, &h, "text", "text", &w, err, errlen))
 		goto out;
 	st.w = w;
 	while (fgets(line, sizeof(line), f)) {

@@ -73,8 +73,8 @@ bool converter_convert(struct capture_converter *c, const uint8_t *data, unsigne
 
 /* Snapshots of the host's memory state, stored as metadata named "<when>/<what>". */
 /* An imported trace's writer: what the source cannot tell (kernel, arch) says so, with the
- * source named. 0, or -1 with err set. */
-int import_writer_open(const char *out, struct trace_header *h, const char *clock,
+ * source named; out is never the input file in ("-": standard input). 0, or -1 with err set. */
+int import_writer_open(const char *in, const char *out, struct trace_header *h, const char *clock,
 		       const char *source, struct trace_writer **w, char *err, size_t errlen);
 
 int snapshot_take(struct trace_writer *w, const char *when, bool pagemap, double *pagemap_s,

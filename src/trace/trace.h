@@ -156,11 +156,18 @@ unsigned int trace_type_from_name(const char *system_event);
 struct trace_writer;
 
 struct trace_writer_options {
-	uint32_t chunk_events; /* events per chunk; 0 means the default (262144) */
-	int compression_level; /* zstd level; 0 means the default (6) */
+	uint32_t chunk_events;	   /* events per chunk; 0 means the default (262144) */
+	int compression_level;	   /* zstd level; 0 means the default (6) */
+	const char *const *inputs; /* NULL-terminated: files the output must never replace */
+	int in_place;		   /* write under path as events arrive (record), not at close */
 };
 
-/* Create path. On failure *out may still be set: read its error, then free it. */
+/*
+ * Create path through safe_output (src/util): the file appears under its name, whole, at
+ * trace_writer_close(); freeing the writer before that leaves any previous file as it was.
+ * With in_place the data goes to path directly, so a killed writer leaves a readable prefix.
+ * On failure *out may still be set: read its error, then free it.
+ */
 int trace_writer_open(const char *path, const struct trace_header *hdr,
 		      const struct trace_writer_options *opts, struct trace_writer **out);
 /* Intern a string (cache name, call site, event name); returns its id (>= 1) or < 0. */
@@ -173,7 +180,8 @@ int trace_writer_add_meta(struct trace_writer *w, const char *name, const void *
 int trace_writer_flush(struct trace_writer *w);
 /* Flush, write the index and trailer, fsync and close the file; w must still be freed. */
 int trace_writer_close(struct trace_writer *w);
-/* Free w. Without a successful close the file stays as written so far: readable, no index. */
+/* Free w. Without a successful close the new file is dropped (in_place: it stays as written
+ * so far, readable, no index). */
 void trace_writer_free(struct trace_writer *w);
 const char *trace_writer_error(const struct trace_writer *w);
 uint64_t trace_writer_events(const struct trace_writer *w);

@@ -15,6 +15,7 @@
  * Errors: the first failure is remembered with its message; every later call returns it.
  */
 #include "crc32c.h"
+#include "safe_output.h"
 #include "trace_format.h"
 
 #include <errno.h>
@@ -35,6 +36,7 @@ struct writer_meta {
 
 struct trace_writer {
 	char *path;
+	struct safe_output *file; /* how the file is created and put in place */
 	int fd;
 	uint64_t offset; /* bytes written so far */
 	int rc;		 /* first error, sticky */
@@ -248,9 +250,12 @@ int trace_writer_open(const char *path, const struct trace_header *hdr,
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
 	w->chunk_gen = 1;
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (w->fd < 0)
-		return writer_fail(w, TRACE_EIO, "cannot create: %s", strerror(errno));
+	char why[512];
+	if (safe_output_open(path, opts ? opts->inputs : NULL,
+			     opts && opts->in_place ? SAFE_OUTPUT_IN_PLACE : 0, &w->file, why,
+			     sizeof(why)))
+		return writer_fail(w, TRACE_EIO, "%s", why);
+	w->fd = safe_output_fd(w->file);
 	return write_header(w, hdr);
 }
 
@@ -548,8 +553,7 @@ static int build_index(struct trace_writer *w, struct fgt_buf *x)
 
 static void writer_free(struct trace_writer *w)
 {
-	if (w->fd >= 0)
-		close(w->fd);
+	safe_output_abort(w->file);
 	ZSTD_freeCCtx(w->cctx);
 	fgt_codec_free(&w->codec);
 	for (int c = 0; c < FGT_NR_COLUMNS; c++)
@@ -591,10 +595,12 @@ int trace_writer_close(struct trace_writer *w)
 		desc_fill(d, FGT_SECTION_END, 0, 0, body, sizeof(body));
 		rc = write_all(w, d, sizeof(d));
 	}
-	if (!rc && fsync(w->fd) && errno != EINVAL && errno != EROFS)
-		rc = writer_fail(w, TRACE_EIO, "fsync failed: %s", strerror(errno));
-	if (!rc && close(w->fd))
-		rc = writer_fail(w, TRACE_EIO, "close failed: %s", strerror(errno));
+	char why[512];
+	if (rc) /* a failed trace replaces nothing (in_place: it stays as written) */
+		safe_output_abort(w->file);
+	else if (safe_output_commit(w->file, why, sizeof(why)))
+		rc = writer_fail(w, TRACE_EIO, "%s", why);
+	w->file = NULL;
 	w->fd = -1;
 	if (!rc)
 		w->rc = TRACE_EINVAL; /* closed: later adds fail; the error text stays empty */
