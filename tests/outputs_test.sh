@@ -61,4 +61,55 @@ fresh_txt
 "$F" import --text -o "$W/x.fgt" "$W/x.txt" > /dev/null && [ "$(events "$W/x.fgt")" != 0 ] &&
 	ok "import --text to a new file" || fail "import --text to a new file"
 
+# Defect 4: recover never writes through a symlink, never replaces a device node, and its
+# temporary never collides with the input.
+n_s=$(events "$W/s.fgt")
+echo "unrelated" > "$W/victim"
+vsum=$(sum "$W/victim")
+cp "$W/s.fgt" "$W/rec.fgt"
+ln -s victim "$W/rec.fgt.recover"
+ln -s victim "$W/out.fgt.recover"
+"$F" recover "$W/rec.fgt" > /dev/null 2> "$W/err" && [ "$(events "$W/rec.fgt")" = "$n_s" ] &&
+	[ "$(sum "$W/victim")" = "$vsum" ] && [ -L "$W/rec.fgt.recover" ] &&
+	ok "recover FILE with a symlink at FILE.recover: victim untouched" ||
+	fail "recover FILE with a symlink planted: $(cat "$W/err")"
+"$F" recover -o "$W/out.fgt" "$W/rec.fgt" > /dev/null 2> "$W/err" &&
+	[ "$(events "$W/out.fgt")" = "$n_s" ] && [ "$(sum "$W/victim")" = "$vsum" ] &&
+	ok "recover -o OUT with a symlink at OUT.recover: victim untouched" ||
+	fail "recover -o OUT with a symlink planted: $(cat "$W/err")"
+ln -s victim "$W/link.fgt"
+expect_refused "recover -o SYMLINK" "$W/victim" "$F" recover -o "$W/link.fgt" "$W/rec.fgt"
+[ -L "$W/link.fgt" ] || fail "recover replaced the symlink"
+ln "$W/rec.fgt" "$W/rec-hard.fgt"
+expect_refused "recover -o HARDLINK-OF-INPUT" "$W/rec.fgt" \
+	"$F" recover -o "$W/rec-hard.fgt" "$W/rec.fgt"
+if [ "$(id -u)" = 0 ]; then
+	mknod "$W/full" c 1 7
+	expect_refused "recover -o a device node" "$W/victim" "$F" recover -o "$W/full" "$W/rec.fgt"
+	[ -c "$W/full" ] && ok "the device node is still a character device" ||
+		fail "recover replaced the device node"
+else
+	echo "skip: recover -o a device node needs root (mknod)"
+fi
+mkfifo "$W/fifo"
+expect_refused "recover -o a FIFO" "$W/victim" "$F" recover -o "$W/fifo" "$W/rec.fgt"
+[ -p "$W/fifo" ] || fail "recover replaced the FIFO"
+mkdir "$W/adir"
+expect_refused "recover -o a directory" "$W/victim" "$F" recover -o "$W/adir" "$W/rec.fgt"
+ls "$W" | grep -q '^\.fragtrace-' && fail "temporaries left: $(ls -a "$W")" ||
+	ok "no temporary left behind"
+
+# A 4095-character path (PATH_MAX - 1): no truncation can make the temporary the input.
+long=$W
+while [ $((4095 - ${#long})) -gt 230 ]; do
+	long=$long/$(printf 'd%.0s' $(seq 200))
+done
+mkdir -p "$long"
+long=$long/$(printf 'f%.0s' $(seq $((4095 - ${#long} - 1))))
+cp "$W/s.fgt" "$long"
+[ ${#long} = 4095 ] || fail "test setup: path of ${#long} characters"
+"$F" recover "$long" > /dev/null 2> "$W/err" && [ "$(events "$long")" = "$n_s" ] &&
+	ok "recover on a 4095-character path keeps its $n_s events" ||
+	fail "recover on a 4095-character path: $(events "$long") events: $(cut -c1-200 "$W/err")"
+
 finish outputs

@@ -71,12 +71,13 @@ static int recover_run(int argc, char **argv)
 	struct trace_reader *r = cli_open_trace(path);
 	if (!r)
 		return EXIT_RUNTIME;
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.recover", out ? out : path);
+	/* Without -o the input is replaced on purpose; with -o it must not be (safe_output). */
+	const char *inputs[] = { path, NULL };
+	struct trace_writer_options wo = { .inputs = out ? inputs : NULL };
 	struct trace_header h = *trace_reader_header(r);
 	struct trace_writer *w;
 	int rc = EXIT_RUNTIME;
-	if (trace_writer_open(tmp, &h, NULL, &w)) {
+	if (trace_writer_open(out ? out : path, &h, &wo, &w)) {
 		cli_error("%s", trace_writer_error(w));
 		trace_writer_free(w);
 		trace_reader_close(r);
@@ -120,10 +121,6 @@ static int recover_run(int argc, char **argv)
 		cli_warning("%s: stopped at damage: %s", path, trace_reader_error(r));
 	if (trace_writer_close(w))
 		goto fail;
-	if (rename(tmp, out ? out : path)) {
-		cli_error("%s: cannot replace with the recovered trace", out ? out : path);
-		goto done;
-	}
 	char buf[32];
 	printf("[ fragtrace recover: %s: %s events, index and footer rewritten ]\n",
 	       out ? out : path, cli_thousands(buf, sizeof(buf), events));
@@ -131,7 +128,6 @@ static int recover_run(int argc, char **argv)
 	goto done;
 fail:
 	cli_error("%s", trace_writer_error(w));
-	remove(tmp);
 done:
 	free(map);
 	trace_writer_free(w);
