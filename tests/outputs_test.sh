@@ -112,4 +112,29 @@ cp "$W/s.fgt" "$long"
 	ok "recover on a 4095-character path keeps its $n_s events" ||
 	fail "recover on a 4095-character path: $(events "$long") events: $(cut -c1-200 "$W/err")"
 
+# Defect 11: replay --db on an SQLite file that is not fragtrace's leaves it byte for byte.
+python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("CREATE TABLE notes(t TEXT)"); c.execute("INSERT INTO notes VALUES (1)"); c.commit()' "$W/foreign.db"
+expect_refused "replay --db on a foreign SQLite file" "$W/foreign.db" \
+	"$F" replay -q --db "$W/foreign.db" -V mainline "$W/s.fgt"
+[ ! -e "$W/foreign.db-wal" ] && [ "$(head -c 20 "$W/foreign.db" | tail -c 2 | od -An -tu1 | tr -d ' ')" = 11 ] &&
+	ok "no -wal, still a rollback-journal database" || fail "the foreign database was switched to WAL"
+"$F" replay -q --db "$W/new.db" -V mainline "$W/s.fgt" > /dev/null &&
+	"$F" replay -q --db "$W/new.db" -V mainline "$W/s.fgt" > /dev/null &&
+	[ "$("$F" report -a "$W/new.db" | grep -c 's.fgt (run')" = 2 ] &&
+	ok "a new database is created, then added to" || fail "replay into a new database"
+: > "$W/empty.db"
+"$F" replay -q --db "$W/empty.db" -V mainline "$W/s.fgt" > /dev/null && ok "an empty file becomes a database" ||
+	fail "replay into an empty file"
+
+# ... and report reads a database on a read-only mount.
+if [ "$(id -u)" = 0 ] && mkdir "$W/ro" && mount -t tmpfs -o size=16m tmpfs "$W/ro" 2> /dev/null; then
+	trap 'umount "$W/ro" 2> /dev/null; rm -rf "$W"' EXIT
+	cp "$W/pristine.db" "$W/ro/r.db" && mount -o remount,ro "$W/ro"
+	"$F" report "$W/ro/r.db" > "$W/out" 2> "$W/err" && grep -q "mainline" "$W/out" &&
+		ok "report on a read-only mount" || fail "report on a read-only mount: $(cat "$W/err")"
+	umount "$W/ro"
+else
+	echo "skip: report on a read-only mount needs root and a tmpfs mount"
+fi
+
 finish outputs

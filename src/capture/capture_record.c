@@ -384,7 +384,9 @@ static int open_writer(struct recorder *r)
 				  .raw_addresses = r->opts->raw_addresses };
 	struct utsname u;
 	struct timespec rt, mt;
-	struct trace_writer_options wo = { .compression_level = r->opts->compression_level };
+	/* in place: a killed recorder leaves a readable trace (docs/capture.md) */
+	struct trace_writer_options wo = { .compression_level = r->opts->compression_level,
+					   .in_place = 1 };
 
 	if (!uname(&u)) {
 		snprintf(h.kernel_release, sizeof(h.kernel_release), "%.127s", u.release);

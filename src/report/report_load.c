@@ -4,8 +4,9 @@
  *
  * Which runs: the ones named, or the newest complete run of each trace path. A named run that
  * does not exist or did not complete is an error, not an empty report. The database is opened
- * read-only; a file that is not a fragtrace results database (no runs table, or a newer
- * user_version) gives a one-line error naming it.
+ * read-only (immutable when the file system is read-only); a file that is not a fragtrace
+ * results database (no runs table, or a newer user_version) gives a one-line error naming it,
+ * and one that cannot be read says why.
  */
 #include "report.h"
 #include "results_db.h"
@@ -14,11 +15,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* user_version and whether a runs table exists; an SQLite error code when they cannot be read. */
+static int db_probe(sqlite3 *db, int *version, int *has_runs)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'", -1,
+				&st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*has_runs = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * A database on a read-only mount (or in a directory we may not write) cannot get the lock or
+ * the -shm file SQLite wants; opened as immutable it is read as it is, which is all report does.
+ */
+static int open_immutable(const char *path, sqlite3 **db)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(path);
+	char *uri = malloc(len * 3 + 32), *p = uri;
+	if (!uri)
+		return SQLITE_NOMEM;
+	p += sprintf(p, "file:");
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || strchr("/._-", *c)) {
+			*p++ = (char)*c;
+		} else {
+			*p++ = '%';
+			*p++ = hex[*c >> 4];
+			*p++ = hex[*c & 15];
+		}
+	}
+	strcpy(p, "?immutable=1");
+	int rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	return rc;
+}
+
 int report_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int version = -1, has_runs = 0;
+	int version = -1, has_runs = 0, rc;
 
 	*out = NULL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
@@ -28,16 +78,21 @@ int report_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 		return -1;
 	}
 	sqlite3_busy_timeout(db, 30000);
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'", -1,
-			       &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		has_runs = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (version < 0 || !has_runs) {
+	rc = db_probe(db, &version, &has_runs);
+	if (rc != SQLITE_OK && rc != SQLITE_NOTADB && rc != SQLITE_BUSY) {
+		sqlite3_close(db);
+		db = NULL;
+		if (open_immutable(path, &db) == SQLITE_OK)
+			rc = db_probe(db, &version, &has_runs);
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s: %s", path,
+			 rc == SQLITE_NOTADB ? "not a fragtrace results database" : "cannot read",
+			 db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	if (!has_runs) {
 		snprintf(err, errlen, "%s: not a fragtrace results database", path);
 		sqlite3_close(db);
 		return -1;

@@ -3,19 +3,121 @@
  * results_db.c - write replay results into the SQLite database schema.sql describes.
  *
  * The schema text is compiled in (cmake/embed.cmake) and executed on every open: its CREATE
- * ... IF NOT EXISTS statements make a new database and leave an existing one alone. A database
+ * ... IF NOT EXISTS statements leave an existing results database alone. A new database is
+ * built in memory and written whole through safe_output, so no half-made file appears under
+ * its name; an SQLite file that is neither empty nor fragtrace's is refused untouched. A database
  * whose user_version is newer than this build's is refused. Every run is one BEGIN IMMEDIATE
  * transaction; with WAL and a 30 s busy timeout, concurrent replays into one file take turns.
  * Expected size: per variant, one row per sample, 11 per sample in sample_frag, a few dozen per
  * sample in sample_counters.
  */
 #include "results_db.h"
+#include "safe_output.h"
 
+#include <errno.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <time.h>
 #include <stdio.h>
 #include <string.h>
+
+/* One number from a query, or -1 when it fails. */
+static long long query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * What path holds, looked at read-only: 0 when nothing or an empty file or database (it may
+ * become a results database), 1 for a fragtrace results database, -1 (err set) for anything
+ * else, which is refused before a byte of it changes.
+ */
+static int db_classify(const char *path, char *err, size_t errlen)
+{
+	struct stat stb;
+	sqlite3 *db = NULL;
+	long long objects, ours;
+
+	if (stat(path, &stb))
+		return errno == ENOENT
+			       ? 0
+			       : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+	if (!S_ISREG(stb.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -1;
+	}
+	if (!stb.st_size)
+		return 0;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open database: %s", path,
+			 db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 30000);
+	objects = query_int(db, "SELECT count(*) FROM sqlite_master");
+	ours = query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+			     "('traces', 'runs', 'variants')");
+	if (objects < 0)
+		snprintf(err, errlen, "%s: not an SQLite database: %s", path, sqlite3_errmsg(db));
+	else if (objects && ours != 3)
+		snprintf(
+			err, errlen,
+			"%s: an SQLite database that is not a fragtrace results database; refusing "
+			"to add to it (give a new file for --db)",
+			path);
+	sqlite3_close(db);
+	return objects < 0 || (objects && ours != 3) ? -1 : objects > 0;
+}
+
+/* A new database: the schema built in memory, written whole through safe_output. */
+static int db_create(const char *path, char *err, size_t errlen)
+{
+	sqlite3 *mem = NULL;
+	struct safe_output *so = NULL;
+	unsigned char *bytes = NULL;
+	sqlite3_int64 size = 0;
+	char why[512] = "out of memory";
+	int rc = -1;
+
+	if (sqlite3_open(":memory:", &mem) == SQLITE_OK &&
+	    sqlite3_exec(mem, results_schema_sql, NULL, NULL, NULL) == SQLITE_OK)
+		bytes = sqlite3_serialize(mem, "main", &size, 0);
+	if (bytes && !safe_output_open(path, NULL, SAFE_OUTPUT_NO_REPLACE, &so, why, sizeof(why))) {
+		const unsigned char *p = bytes;
+		sqlite3_int64 left = size;
+		while (left > 0) {
+			ssize_t n = write(safe_output_fd(so), p, (size_t)left);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			p += n;
+			left -= n;
+		}
+		if (left) {
+			snprintf(why, sizeof(why), "write failed: %s", strerror(errno));
+			safe_output_abort(so);
+		} else {
+			rc = safe_output_commit(so, why, sizeof(why));
+			if (rc == SAFE_OUTPUT_EXISTS) /* another replay made it first: use theirs */
+				rc = 0;
+		}
+	}
+	if (rc)
+		snprintf(err, errlen, "%s: cannot create database: %s", path, why);
+	sqlite3_free(bytes);
+	sqlite3_close(mem);
+	return rc;
+}
 
 int results_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
@@ -25,6 +127,10 @@ int results_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 	int version = 0;
 
 	*out = NULL;
+	if (db_classify(path, err, errlen) < 0)
+		return -1;
+	if (access(path, F_OK) && db_create(path, err, errlen))
+		return -1;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot open database: %s", path,
@@ -158,8 +264,8 @@ static int64_t insert_trace(struct writer *w, const struct replay_trace_info *ti
 			   "duration_s, first_ts_ns, lost_events, lost_markers, complete_file, "
 			   "addresses, host_pages, malformed_events) VALUES "
 			   "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			   "tittiidiiiitii", ti->path, (int64_t)ti->file_bytes, ti->kernel, ti->arch,
-			   (int64_t)ti->cpus, (int64_t)ti->events, ti->duration_s,
+			   "tittiidiiiitii", ti->path, (int64_t)ti->file_bytes, ti->kernel,
+			   ti->arch, (int64_t)ti->cpus, (int64_t)ti->events, ti->duration_s,
 			   (int64_t)ti->first_ts, (int64_t)ti->lost_events,
 			   (int64_t)ti->lost_markers, (int64_t)ti->complete_file, ti->addresses,
 			   (int64_t)ti->host_pages, (int64_t)ti->malformed_events);

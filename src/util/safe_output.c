@@ -325,23 +325,46 @@ FILE *safe_output_stream(struct safe_output *o)
 	return o->stream;
 }
 
-/* Give the unnamed file a random name in the directory; signals are blocked by the caller. */
-static int link_unnamed(struct safe_output *o)
+/* Give the unnamed file a name in the directory (link() never replaces anything). */
+static int link_fd(struct safe_output *o, const char *name)
 {
 	char proc[64];
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", o->fd);
+	int rc = linkat(AT_FDCWD, proc, o->dirfd, name, AT_SYMLINK_FOLLOW);
+	if (rc && errno == ENOENT) /* no /proc: needs CAP_DAC_READ_SEARCH */
+		rc = linkat(o->fd, "", o->dirfd, name, AT_EMPTY_PATH);
+	return rc;
+}
+
+/* Give the unnamed file a random name; signals are blocked by the caller. */
+static int link_unnamed(struct safe_output *o)
+{
 	for (int tries = 0; tries < 64; tries++) {
 		tmp_name(o->tmp);
-		int rc = linkat(AT_FDCWD, proc, o->dirfd, o->tmp, AT_SYMLINK_FOLLOW);
-		if (rc && errno == ENOENT) /* no /proc: needs CAP_DAC_READ_SEARCH */
-			rc = linkat(o->fd, "", o->dirfd, o->tmp, AT_EMPTY_PATH);
-		if (!rc)
+		if (!link_fd(o, o->tmp))
 			return 0;
 		if (errno != EEXIST)
 			break;
 	}
 	o->tmp[0] = 0;
 	return -1;
+}
+
+/* NO_REPLACE: link the file under its name only while that name is free. */
+static int link_final(struct safe_output *o, char *err, size_t errlen)
+{
+	int rc = o->unnamed ? link_fd(o, o->base) : linkat(o->dirfd, o->tmp, o->dirfd, o->base, 0);
+	if (rc) {
+		rc = errno == EEXIST ? SAFE_OUTPUT_EXISTS : -1;
+		snprintf(err, errlen, "cannot create: %s", strerror(errno));
+	}
+	if (!o->unnamed) {
+		unlinkat(o->dirfd, o->tmp, 0);
+		pending_drop(o->pending_slot);
+		o->pending_slot = -1;
+	}
+	o->tmp[0] = 0;
+	return rc;
 }
 
 static int put_in_place(struct safe_output *o, char *err, size_t errlen)
@@ -386,7 +409,8 @@ int safe_output_commit(struct safe_output *o, char *err, size_t errlen)
 			rc = -1;
 		}
 		if (!rc)
-			rc = put_in_place(o, err, errlen);
+			rc = o->flags & SAFE_OUTPUT_NO_REPLACE ? link_final(o, err, errlen)
+							       : put_in_place(o, err, errlen);
 	}
 	if (!rc && o->dir_syncable && fsync(o->dirfd) && errno != EINVAL) {
 		snprintf(err, errlen, "fsync of its directory failed: %s", strerror(errno));

@@ -26,14 +26,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define SAFE_OUTPUT_IN_PLACE 1u /* write under the final name as data arrives (record) */
+#define SAFE_OUTPUT_IN_PLACE   1u   /* write under the final name as data arrives (record) */
+#define SAFE_OUTPUT_NO_REPLACE 2u   /* commit only if the name is still free (a new database) */
+#define SAFE_OUTPUT_EXISTS     (-2) /* commit with NO_REPLACE: the name was taken meanwhile */
 
 struct safe_output;
 
 /*
  * Start writing path. inputs: NULL or a NULL-terminated list of files the command reads;
  * an output that is one of them is refused. A new file gets 0644 less the umask; a replaced
- * one keeps its permission bits. flags: 0 or SAFE_OUTPUT_IN_PLACE.
+ * one keeps its permission bits. flags: 0, SAFE_OUTPUT_IN_PLACE or SAFE_OUTPUT_NO_REPLACE.
  */
 int safe_output_open(const char *path, const char *const *inputs, unsigned int flags,
 		     struct safe_output **out, char *err, size_t errlen);
@@ -41,7 +43,8 @@ int safe_output_open(const char *path, const char *const *inputs, unsigned int f
 int safe_output_fd(const struct safe_output *o);
 /* A stdio stream on the descriptor (made once, owned by o); NULL when out of memory. */
 FILE *safe_output_stream(struct safe_output *o);
-/* Flush, fsync, put the file under its final name, fsync the directory; frees o. */
+/* Flush, fsync, put the file under its final name, fsync the directory; frees o. 0, -1, or
+ * SAFE_OUTPUT_EXISTS (NO_REPLACE, another process made the file first: it is left alone). */
 int safe_output_commit(struct safe_output *o, char *err, size_t errlen);
 /* Drop the new file (in-place mode: keep what was written) and free o; NULL is a no-op. */
 void safe_output_abort(struct safe_output *o);
