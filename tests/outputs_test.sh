@@ -137,4 +137,22 @@ else
 	echo "skip: report on a read-only mount needs root and a tmpfs mount"
 fi
 
+# SIGTERM in the middle of a long write (synth) leaves the previous file whole and no temporary.
+mkdir "$W/sig" && cp "$W/s.fgt" "$W/sig/out.fgt"
+before=$(sum "$W/sig/out.fgt")
+"$F" synth --workload mixed --mem 16G --duration 3600 -o "$W/sig/out.fgt" > /dev/null 2>&1 &
+pid=$!
+# Wait (bounded, not timed) until it holds a file in the directory open for writing.
+for _ in $(seq 2000); do
+	ls -l /proc/$pid/fd 2> /dev/null | grep -q "$W/sig/" && break
+	kill -0 $pid 2> /dev/null || break
+	sleep 0.01
+done
+kill -TERM $pid 2> /dev/null
+wait $pid
+rc=$?
+[ $rc = 143 ] && [ "$(sum "$W/sig/out.fgt")" = "$before" ] && [ "$(ls -A "$W/sig")" = out.fgt ] &&
+	ok "SIGTERM during synth: previous file intact, no temporary" ||
+	fail "SIGTERM during synth: exit $rc, $(ls -A "$W/sig" | tr '\n' ' ')"
+
 finish outputs

@@ -6,8 +6,10 @@
  * file only dispatches, and answers --help and --version.
  */
 #include "cli.h"
+#include "safe_output.h"
 #include "version.h"
 
+#include <signal.h>
 #include <string.h>
 
 static const struct cli_command *const commands[] = {
@@ -16,6 +18,18 @@ static const struct cli_command *const commands[] = {
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/*
+ * Interrupted: no temporary output may stay behind (outputs are unnamed until committed where
+ * the file system allows; elsewhere safe_output lists them). Then die of the signal as before.
+ * Commands with a graceful stop (record, replay) install their own handlers over this one.
+ */
+static void on_interrupt(int sig)
+{
+	safe_output_discard_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 static void usage(FILE *out)
 {
@@ -48,6 +62,9 @@ int main(int argc, char **argv)
 		printf("fragtrace %s\n", FRAGTRACE_VERSION);
 		return EXIT_OK;
 	}
+	signal(SIGINT, on_interrupt);
+	signal(SIGTERM, on_interrupt);
+	signal(SIGHUP, on_interrupt);
 	for (size_t i = 0; i < NR_COMMANDS; i++) {
 		if (strcmp(argv[1], commands[i]->name))
 			continue;
