@@ -155,4 +155,13 @@ rc=$?
 	ok "SIGTERM during synth: previous file intact, no temporary" ||
 	fail "SIGTERM during synth: exit $rc, $(ls -A "$W/sig" | tr '\n' ' ')"
 
+# record writes in place (docs/capture.md) but never through a symlink.
+if [ "$(id -u)" = 0 ] && [ -d /sys/kernel/tracing/events/kmem ]; then
+	ln -s victim "$W/rec-link.fgt"
+	expect_refused "record -o SYMLINK" "$W/victim" "$F" record -q -o "$W/rec-link.fgt" --duration 1
+	[ -L "$W/rec-link.fgt" ] || fail "record replaced the symlink"
+else
+	echo "skip: record -o SYMLINK needs root and tracefs"
+fi
+
 finish outputs
