@@ -4,7 +4,7 @@
 # never written through or replaced, a foreign SQLite file is not turned into a results
 # database, a read-only database is reported, and an interrupted write leaves the previous
 # file and no temporary behind.
-# usage: outputs_test.sh FRAGTRACE
+# usage: outputs_test.sh FRAGTRACE [NO_TMPFILE_PRELOAD]
 . "$(dirname "$0")/lib.sh"
 
 sum() { cksum < "$1"; }
@@ -15,8 +15,8 @@ expect_refused() {
 	before=$(sum "$file")
 	"$@" > "$W/out" 2> "$W/err"
 	local rc=$?
-	if [ $rc = 1 ] && [ "$(sum "$file")" = "$before" ] && grep -q "^fragtrace: " "$W/err"; then
-		ok "$what: refused ($(grep '^fragtrace: ' "$W/err" | head -1))"
+	if [ $rc = 1 ] && [ "$(sum "$file")" = "$before" ] && grep -q "^fragtrace[ a-z]*: " "$W/err"; then
+		ok "$what: refused ($(grep '^fragtrace[ a-z]*: ' "$W/err" | tail -1))"
 	else
 		fail "$what: exit $rc, $file $([ "$(sum "$file")" = "$before" ] && echo unchanged || echo CHANGED): $(cat "$W/err")"
 	fi
@@ -138,22 +138,41 @@ else
 fi
 
 # SIGTERM in the middle of a long write (synth) leaves the previous file whole and no temporary.
-mkdir "$W/sig" && cp "$W/s.fgt" "$W/sig/out.fgt"
-before=$(sum "$W/sig/out.fgt")
-"$F" synth --workload mixed --mem 16G --duration 3600 -o "$W/sig/out.fgt" > /dev/null 2>&1 &
-pid=$!
-# Wait (bounded, not timed) until it holds a file in the directory open for writing.
-for _ in $(seq 2000); do
-	ls -l /proc/$pid/fd 2> /dev/null | grep -q "$W/sig/" && break
-	kill -0 $pid 2> /dev/null || break
-	sleep 0.01
-done
-kill -TERM $pid 2> /dev/null
-wait $pid
-rc=$?
-[ $rc = 143 ] && [ "$(sum "$W/sig/out.fgt")" = "$before" ] && [ "$(ls -A "$W/sig")" = out.fgt ] &&
-	ok "SIGTERM during synth: previous file intact, no temporary" ||
-	fail "SIGTERM during synth: exit $rc, $(ls -A "$W/sig" | tr '\n' ' ')"
+# sigterm_test DIR [env...]: once with unnamed temporaries, once with the named fallback.
+sigterm_test() {
+	local dir=$1 what=$2 seen=$3 before pid rc
+	shift 3
+	mkdir "$dir" && cp "$W/s.fgt" "$dir/out.fgt"
+	before=$(sum "$dir/out.fgt")
+	env "$@" "$F" synth --workload mixed --mem 16G --duration 3600 -o "$dir/out.fgt" > /dev/null 2>&1 &
+	pid=$!
+	# Wait (bounded, not timed) until it holds a file in the directory open for writing.
+	for _ in $(seq 2000); do
+		ls -l /proc/$pid/fd 2> /dev/null | grep -q "$dir/$seen" && break
+		kill -0 $pid 2> /dev/null || break
+		sleep 0.01
+	done
+	ls -l /proc/$pid/fd 2> /dev/null | grep -q "$dir/$seen" ||
+		fail "SIGTERM during synth ($what): never saw $dir/$seen* open"
+	kill -TERM $pid 2> /dev/null
+	wait $pid
+	rc=$?
+	[ $rc = 143 ] && [ "$(sum "$dir/out.fgt")" = "$before" ] && [ "$(ls -A "$dir")" = out.fgt ] &&
+		ok "SIGTERM during synth ($what): previous file intact, no temporary" ||
+		fail "SIGTERM during synth ($what): exit $rc, $(ls -A "$dir" | tr '\n' ' ')"
+}
+sigterm_test "$W/sig" "unnamed temporary" "#"
+if [ -n "${2:-}" ]; then
+	nt="LD_PRELOAD=$2 ASAN_OPTIONS=verify_asan_link_order=0"
+	sigterm_test "$W/sig2" "named temporary" ".fragtrace-" $nt
+	mkdir "$W/nt" && cp "$W/s.fgt" "$W/nt/out.fgt"
+	env $nt "$F" synth --workload slab-growth --mem 256M --duration 1 -o "$W/nt/out.fgt" > /dev/null &&
+		[ "$(ls -A "$W/nt")" = out.fgt ] && [ "$(events "$W/nt/out.fgt")" != "$n_s" ] &&
+		ok "named temporary renamed into place" || fail "named temporary: $(ls -A "$W/nt")"
+	ln -s ../victim "$W/nt/link.fgt"
+	expect_refused "named temporary: recover -o SYMLINK" "$W/victim" \
+		env $nt "$F" recover -o "$W/nt/link.fgt" "$W/s.fgt"
+fi
 
 # record writes in place (docs/capture.md) but never through a symlink.
 if [ "$(id -u)" = 0 ] && [ -d /sys/kernel/tracing/events/kmem ]; then
