@@ -249,9 +249,13 @@ static int open_in_place(struct safe_output *o, char *err, size_t errlen)
 					  : strerror(errno));
 		return -1;
 	}
-	if (fstat(o->fd, &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(o->fd, &st)) {
+		snprintf(err, errlen, "cannot stat: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s",
-			 kind_of(st.st_mode) ? kind_of(st.st_mode) : "cannot stat");
+			 kind_of(st.st_mode) ? kind_of(st.st_mode) : "not a regular file");
 		return -1;
 	}
 	if (check_inputs(o, &st, err, errlen))
@@ -398,19 +402,20 @@ int safe_output_commit(struct safe_output *o, char *err, size_t errlen)
 		snprintf(err, errlen, "write failed: %s", strerror(errno ? errno : EIO));
 		rc = -1;
 	}
+	int replace = !(o->flags & SAFE_OUTPUT_IN_PLACE);
+	if (!rc && replace)
+		rc = check_target(o, err, errlen);
+	if (!rc && replace && o->keep_mode && fchmod(o->fd, o->mode)) {
+		snprintf(err, errlen, "cannot set its mode: %s", strerror(errno));
+		rc = -1;
+	}
 	if (!rc && fsync(o->fd) && errno != EINVAL) {
 		snprintf(err, errlen, "fsync failed: %s", strerror(errno));
 		rc = -1;
 	}
-	if (!rc && !(o->flags & SAFE_OUTPUT_IN_PLACE)) {
-		rc = check_target(o, err, errlen);
-		if (!rc && o->keep_mode && fchmod(o->fd, o->mode)) {
-			snprintf(err, errlen, "cannot set its mode: %s", strerror(errno));
-			rc = -1;
-		}
-		if (!rc)
-			rc = o->flags & SAFE_OUTPUT_NO_REPLACE ? link_final(o, err, errlen)
-							       : put_in_place(o, err, errlen);
+	if (!rc && replace) {
+		rc = o->flags & SAFE_OUTPUT_NO_REPLACE ? link_final(o, err, errlen)
+						       : put_in_place(o, err, errlen);
 	}
 	if (!rc && o->dir_syncable && fsync(o->dirfd) && errno != EINVAL) {
 		snprintf(err, errlen, "fsync of its directory failed: %s", strerror(errno));
