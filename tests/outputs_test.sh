@@ -45,6 +45,9 @@ expect_refused "report --csv into the database's directory" "$W/csv/variants.csv
 	"$F" report -q --csv "$W/csv" "$W/csv/variants.csv"
 "$F" report -q --html "$W/r.html" "$W/pristine.db" && grep -q "</html>" "$W/r.html" && ok "report --html still works" ||
 	fail "report --html to a new file"
+chmod 640 "$W/r.html"
+"$F" report -q --html "$W/r.html" "$W/pristine.db" && [ "$(stat -c %a "$W/r.html")" = 640 ] &&
+	ok "a replaced file keeps its mode" || fail "mode after replacing: $(stat -c %a "$W/r.html")"
 
 # Defect 2: import onto its own input (directly, through a hard link, from standard input).
 fresh_txt() { rm -f "$W/x.txt" && cp "$(dirname "$0")/fuzz_text_seeds/report.txt" "$W/x.txt"; }
