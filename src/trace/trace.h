@@ -216,16 +216,37 @@ struct trace_summary {
 	uint64_t readable_bytes; /* bytes up to the end of the last complete section */
 };
 
+/* A span of a damaged file that the reader skipped (found when the index was not used). */
+#define TRACE_DAMAGE_UNKNOWN UINT64_MAX
+struct trace_damage_info {
+	uint64_t offset;      /* byte where the damage starts */
+	uint64_t bytes;	      /* bytes skipped, up to the next valid section or the file's end */
+	uint64_t first_chunk; /* number of the first chunk it may hold */
+	uint64_t chunks;      /* chunks it held; TRACE_DAMAGE_UNKNOWN when not known */
+	uint64_t events;      /* events they held; TRACE_DAMAGE_UNKNOWN when not known */
+	const char *why;      /* what was wrong, without the path */
+};
+
 int trace_reader_open(const char *path, struct trace_reader **out);
+/*
+ * TRACE_READ_SALVAGE (for recover): ignore the index, scan every section, and deliver damage
+ * that cost events as a TRACE_LOST marker (CPU 0, its count when known) where the damaged
+ * chunks were, instead of failing there.
+ */
+#define TRACE_READ_SALVAGE 1u
+int trace_reader_open_flags(const char *path, unsigned int flags, struct trace_reader **out);
 void trace_reader_close(struct trace_reader *r);
 const char *trace_reader_error(const struct trace_reader *r);
-/* A warning about a readable but damaged file (truncation), or NULL. */
+/* A warning about a readable but damaged file (truncation, skipped damage), or NULL. */
 const char *trace_reader_warning(const struct trace_reader *r);
 
 const struct trace_header *trace_reader_header(const struct trace_reader *r);
 const struct trace_summary *trace_reader_summary(const struct trace_reader *r);
 size_t trace_reader_chunk_count(const struct trace_reader *r);
 const struct trace_chunk_info *trace_reader_chunk(const struct trace_reader *r, size_t i);
+/* The damaged spans the scan skipped, in file order. */
+size_t trace_reader_damage_count(const struct trace_reader *r);
+const struct trace_damage_info *trace_reader_damage(const struct trace_reader *r, size_t i);
 size_t trace_reader_lost_count(const struct trace_reader *r);
 const struct trace_lost_info *trace_reader_lost(const struct trace_reader *r, size_t i);
 size_t trace_reader_meta_count(const struct trace_reader *r);

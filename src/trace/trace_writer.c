@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 
 #define DEFAULT_CHUNK_EVENTS 262144
 #define DEFAULT_LEVEL	     3
+#define MESSAGE_MAX	     512 /* an error message after its "path: " prefix */
 
 struct writer_meta {
 	char *name;
@@ -38,7 +40,7 @@ struct trace_writer {
 	int fd;
 	uint64_t offset; /* bytes written so far */
 	int rc;		 /* first error, sticky */
-	char err[512];
+	char err[PATH_MAX + MESSAGE_MAX];
 
 	uint32_t time_resolution_ns;
 	struct fgt_divider resolution;
@@ -82,9 +84,12 @@ static int writer_fail(struct trace_writer *w, int rc, const char *fmt, ...)
 	if (w->rc)
 		return w->rc;
 	va_list ap;
-	int n = snprintf(w->err, sizeof(w->err), "%s: ", w->path);
+	int n = snprintf(w->err, sizeof(w->err) - MESSAGE_MAX, "%s: ", w->path);
+	size_t at = n < 0 ? 0 : (size_t)n;
+	if (at > sizeof(w->err) - MESSAGE_MAX - 1) /* a path longer than PATH_MAX: cut */
+		at = sizeof(w->err) - MESSAGE_MAX - 1;
 	va_start(ap, fmt);
-	vsnprintf(w->err + n, sizeof(w->err) - (size_t)n, fmt, ap);
+	vsnprintf(w->err + at, sizeof(w->err) - at, fmt, ap);
 	va_end(ap);
 	w->rc = rc;
 	return rc;
