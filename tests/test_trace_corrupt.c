@@ -9,7 +9,8 @@
  * flipped leaves every event readable, with a warning naming the file and the byte. The
  * salvage read (recover's) of a file with damaged chunks returns every intact chunk's events
  * exactly, with a lost marker counting each damaged chunk's events where they were. Paths
- * near PATH_MAX give whole error messages.
+ * near PATH_MAX give whole error messages. A writer killed on a quiet host has written a chunk
+ * for every TRACE_FLUSH_INTERVAL_NS of trace time.
  */
 #include "crc32c.h"
 #include "test_util.h"
@@ -373,6 +374,32 @@ int main(void)
 	CHECK(trace_reader_warning(r) && strstr(trace_reader_warning(r), "no index"),
 	      "warns about the missing index");
 	CHECK(!trace_reader_summary(r)->complete, "marked incomplete");
+	trace_reader_close(r);
+
+	/* a writer killed on a quiet host: one event every 0.5 s of trace time for 20 s */
+	struct trace_header qh;
+	struct trace_writer *qw;
+	test_header(&qh, 1);
+	CHECK(trace_writer_open(path, &qh, NULL, &qw) == 0, "open the quiet trace");
+	for (int i = 0; i < 40; i++) {
+		struct trace_event ev = { .ts = 1000000000ull + (uint64_t)i * 500000000ull,
+					  .type = TRACE_PAGE_FREE,
+					  .page = { .pfn = (uint64_t)i } };
+		CHECK(trace_writer_add(qw, &ev) == 0, "add a quiet event");
+	}
+	trace_writer_free(qw); /* killed: never closed, never flushed by hand */
+	CHECK(trace_reader_open(path, &r) == 0, "quiet trace opens: %s", trace_reader_error(r));
+	long quiet = 0;
+	const struct trace_event *qb;
+	int qn;
+	while ((qn = trace_reader_next_batch(r, &qb)) > 0)
+		quiet += qn;
+	CHECK(qn == 0 && quiet == 36, "a chunk per 2 s of trace time: %ld of 40 events readable",
+	      quiet);
+	for (size_t c = 0; c < trace_reader_chunk_count(r); c++)
+		CHECK(trace_reader_chunk(r, c)->last_ts - trace_reader_chunk(r, c)->first_ts <
+			      TRACE_FLUSH_INTERVAL_NS,
+		      "chunk %zu spans under TRACE_FLUSH_INTERVAL_NS", c);
 	trace_reader_close(r);
 
 	/* a full disk */

@@ -157,8 +157,16 @@ struct trace_writer;
 
 struct trace_writer_options {
 	uint32_t chunk_events; /* events per chunk; 0 means the default (262144) */
-	int compression_level; /* zstd level; 0 means the default (6) */
+	int compression_level; /* zstd level; 0 means the default (3) */
 };
+
+/*
+ * A chunk is written once it holds chunk_events events or once the next event is this much
+ * trace time after its first, so a writer that dies loses at most this much of a quiet trace.
+ * Event time alone cannot bound the loss when no events arrive: a writer fed live (the
+ * recorder) also calls trace_writer_flush() at least this often in wall time.
+ */
+#define TRACE_FLUSH_INTERVAL_NS (2ull * 1000 * 1000 * 1000)
 
 /* Create path. On failure *out may still be set: read its error, then free it. */
 int trace_writer_open(const char *path, const struct trace_header *hdr,
@@ -169,7 +177,10 @@ int64_t trace_writer_intern(struct trace_writer *w, const char *s);
 int trace_writer_add(struct trace_writer *w, const struct trace_event *ev);
 /* Store a named blob (a snapshot); written immediately, between chunks. */
 int trace_writer_add_meta(struct trace_writer *w, const char *name, const void *data, size_t len);
-/* Write the pending chunk to disk now (capture does this on a timer). */
+/*
+ * Write the pending chunk to disk now (nothing when it is empty). Live writers call this every
+ * TRACE_FLUSH_INTERVAL_NS of wall time so that a quiet recording reaches the disk.
+ */
 int trace_writer_flush(struct trace_writer *w);
 /* Flush, write the index and trailer, fsync and close the file; w must still be freed. */
 int trace_writer_close(struct trace_writer *w);

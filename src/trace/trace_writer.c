@@ -3,8 +3,10 @@
  * trace_writer.c - writes .fgt files: header, metadata blobs, event chunks, index, trailer.
  *
  * Events are encoded into columns as they arrive (trace_codec.c); when a chunk holds
- * chunk_events events, or on trace_writer_flush(), the columns are compressed into one zstd
- * frame and written behind its descriptor with a single write(). Nothing is rewritten in
+ * chunk_events events, when the next event comes TRACE_FLUSH_INTERVAL_NS of trace time after
+ * the chunk's first, or on trace_writer_flush() (which live writers call on a wall-clock
+ * timer), the columns are compressed into one zstd frame and written behind its descriptor
+ * with a single write(). Nothing is rewritten in
  * place, so a file cut short at any byte still holds every complete section before the cut;
  * the index and trailer written by trace_writer_close() only make reading faster.
  *
@@ -396,8 +398,13 @@ int trace_writer_add(struct trace_writer *w, const struct trace_event *ev)
 				   "event %llu goes back in time (ts %llu after %llu)",
 				   (unsigned long long)w->events, (unsigned long long)ev->ts,
 				   (unsigned long long)(w->last_ts_units * w->time_resolution_ns));
-	int rc = validate_event(w, ev);
-	if (rc || (rc = note_event(w, ev)))
+	int rc;
+	/* before the event names its strings: the flush starts a new chunk's string list */
+	if (w->chunk_events &&
+	    units * w->time_resolution_ns - w->chunk_first_ts >= TRACE_FLUSH_INTERVAL_NS &&
+	    (rc = trace_writer_flush(w)))
+		return rc;
+	if ((rc = validate_event(w, ev)) || (rc = note_event(w, ev)))
 		return rc;
 	if (fgt_encode_event(&w->codec, w->cols, ev, units))
 		return writer_fail(w, TRACE_ENOMEM, "out of memory");
