@@ -32,7 +32,7 @@
 #define HEADER_RAW_MAX	(64u << 20)
 #define INDEX_RAW_MAX	(1u << 30)
 #define STRING_ID_LIMIT (1u << 24)
-#define RESYNC_BLOCK	(64u << 10) /* bytes read at a time when looking for the next section */
+#define RESYNC_BLOCK	(16u << 10) /* bytes read at a time when looking for the next section */
 #define MESSAGE_MAX	640	    /* a message without its "path: " prefix */
 
 struct section {
@@ -687,7 +687,8 @@ static void settle_tail(struct trace_reader *r, const struct scan_state *st)
 			d->info.chunks = st->end_chunks - st->next_no;
 			d->info.events = st->end_events - st->file_events;
 			for (size_t j = k + 1; j < r->ndamage; j++)
-				r->damage[j].info.chunks = r->damage[j].info.events = 0;
+				if (r->damage[j].info.chunks == TRACE_DAMAGE_UNKNOWN)
+					r->damage[j].info.chunks = r->damage[j].info.events = 0;
 			return;
 		}
 	}
