@@ -5,14 +5,22 @@
  * Truncation at every chunk boundary, around it and at random places inside chunks; bit
  * flips anywhere; an empty file, a wrong magic, a newer format version; a writer that died
  * before its index; a full disk. A readable prefix must come back exactly; anything else must
- * be an error that names the file.
+ * be an error that names the file. Every bit of the end section and the index descriptor
+ * flipped leaves every event readable, with a warning naming the file and the byte. The
+ * salvage read (recover's) of a file with damaged chunks returns every intact chunk's events
+ * exactly, with a lost marker counting each damaged chunk's events where they were. Paths
+ * near PATH_MAX give whole error messages. A writer killed on a quiet host has written a chunk
+ * for every TRACE_FLUSH_INTERVAL_NS of trace time.
  */
 #include "crc32c.h"
 #include "test_util.h"
 
+#define FGT_END_BYTES_TEST 60 /* the end section: always the file's last 60 bytes */
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <limits.h>
 #include <unistd.h>
 
 static uint8_t blob[512];
@@ -23,6 +31,7 @@ static size_t file_len;
 static char path[] = "/tmp/fgt-corrupt-XXXXXX";
 static uint64_t *chunk_end; /* byte offset after chunk i */
 static uint64_t *chunk_events_end;
+static uint64_t chunk_size0; /* bytes of chunk 0 */
 static size_t nchunks;
 
 static void write_file(const uint8_t *data, size_t len)
@@ -154,6 +163,125 @@ static void check_flip(size_t pos, int bit)
 	trace_reader_close(r);
 }
 
+/* Flip one bit; the file must still give every event, with a warning naming file and byte. */
+static void check_flip_readable(size_t pos, int bit)
+{
+	file[pos] ^= (uint8_t)(1 << bit);
+	write_file(file, file_len);
+	file[pos] ^= (uint8_t)(1 << bit);
+	unsigned int last = bit ? 0 : TRACE_READ_SALVAGE; /* salvage too, one bit a byte */
+	for (unsigned int flags = 0; flags <= last; flags += TRACE_READ_SALVAGE) {
+		struct trace_reader *r;
+		int rc = trace_reader_open_flags(path, flags, &r);
+		CHECK(rc == 0, "flip at %zu bit %d: %s", pos, bit, trace_reader_error(r));
+		if (rc) {
+			trace_reader_close(r);
+			continue;
+		}
+		int err = 0;
+		long got = read_all(r, &err);
+		CHECK(!err && got == (long)nevs, "flip at %zu bit %d: %ld of %zu events (%s)", pos,
+		      bit, got, nevs, err ? trace_reader_error(r) : "");
+		const char *w = trace_reader_warning(r);
+		CHECK(w && strstr(w, path) && strstr(w, "byte"),
+		      "flip at %zu bit %d: warning names file and byte: %s", pos, bit,
+		      w ? w : "(none)");
+		CHECK(trace_reader_meta_count(r) == 2, "flip at %zu: both snapshots found", pos);
+		trace_reader_close(r);
+	}
+}
+
+/*
+ * Damage chunks `bad` (a bitmask) by flipping one bit in each one's descriptor or payload;
+ * the salvage read must return every other chunk's events exactly, and a lost marker with the
+ * damaged chunk's event count in its place. In_payload picks where the bit goes.
+ */
+static void check_salvage(unsigned int bad, int in_payload)
+{
+	uint8_t *d = malloc(file_len);
+	memcpy(d, file, file_len);
+	for (size_t c = 0; c < nchunks; c++) {
+		if (!(bad & 1u << c))
+			continue;
+		uint64_t start = c ? chunk_end[c - 1] : chunk_end[0] - chunk_size0;
+		d[start + (in_payload ? 8 + 68 + 200 : 20)] ^= 0x10;
+	}
+	write_file(d, file_len);
+	free(d);
+	struct trace_reader *r;
+	int rc = trace_reader_open_flags(path, TRACE_READ_SALVAGE, &r);
+	CHECK(rc == 0, "salvage %#x: %s", bad, trace_reader_error(r));
+	if (rc) {
+		trace_reader_close(r);
+		return;
+	}
+	const struct trace_event *b;
+	size_t c = 0, at = 0, markers = 0;
+	int k, ok = 1;
+	while ((k = trace_reader_next_batch(r, &b)) > 0 && ok) {
+		for (int j = 0; j < k && ok; j++) {
+			while (c < nchunks && at == chunk_events_end[c])
+				c++;
+			if (c < nchunks && (bad & 1u << c)) {
+				uint64_t n =
+					chunk_events_end[c] - (c ? chunk_events_end[c - 1] : 0);
+				ok = b[j].type == TRACE_LOST && b[j].lost.count == n;
+				CHECK(ok,
+				      "salvage %#x: chunk %zu's place holds a lost marker of %llu",
+				      bad, c, (unsigned long long)n);
+				at = chunk_events_end[c];
+				markers++;
+				continue;
+			}
+			ok = at < nevs && test_event_equal(&evs[at], &b[j], 1);
+			CHECK(ok, "salvage %#x: event %zu differs", bad, at);
+			at++;
+		}
+	}
+	CHECK(k == 0, "salvage %#x: read error %s", bad, trace_reader_error(r));
+	CHECK(!ok || at == nevs, "salvage %#x: stopped at event %zu of %zu", bad, at, nevs);
+	CHECK((size_t)__builtin_popcount(bad) == markers, "salvage %#x: %zu markers", bad, markers);
+	CHECK(trace_reader_damage_count(r) == (size_t)__builtin_popcount(bad),
+	      "salvage %#x: %zu damage records", bad, trace_reader_damage_count(r));
+	const char *w = trace_reader_warning(r);
+	CHECK(w && strstr(w, path) && strstr(w, "damaged at byte"), "salvage %#x: warning %s", bad,
+	      w ? w : "(none)");
+	trace_reader_close(r);
+
+	/* without salvage: every event before the first damaged chunk, then an error there */
+	CHECK(trace_reader_open(path, &r) == 0, "plain open of damaged chunks");
+	int err = 0;
+	long got = read_all(r, &err);
+	size_t first_bad = (size_t)__builtin_ctz(bad);
+	CHECK(err && got == (long)(first_bad ? chunk_events_end[first_bad - 1] : 0),
+	      "plain read of %#x: %ld events, error %d", bad, got, err);
+	trace_reader_close(r);
+}
+
+/* Error messages stay whole (and in bounds) for a path near PATH_MAX. */
+static void check_long_path(void)
+{
+	char *p = malloc(PATH_MAX);
+	int n = snprintf(p, PATH_MAX, "/tmp/fgt-no-such-dir");
+	while (n < PATH_MAX - 40)
+		n += snprintf(p + n, (size_t)(PATH_MAX - n), "/%s", "long-directory-name-segment");
+	struct trace_reader *r;
+	CHECK(trace_reader_open(p, &r) == TRACE_EIO, "long path: open fails");
+	const char *e = trace_reader_error(r);
+	CHECK(e && !strncmp(e, p, 100) && strstr(e, "cannot open"), "long path: %.80s...",
+	      e ? e : "");
+	trace_reader_close(r);
+	struct trace_header h;
+	struct trace_writer *w;
+	test_header(&h, 1);
+	CHECK(trace_writer_open(p, &h, NULL, &w) == TRACE_EIO, "long path: create fails");
+	e = trace_writer_error(w);
+	CHECK(e && !strncmp(e, p, 100) && strstr(e, "cannot create"), "long path: %.80s...",
+	      e ? e : "");
+	trace_writer_free(w);
+	free(p);
+}
+
 static void expect_open_error(const uint8_t *data, size_t len, int want_rc, const char *text)
 {
 	write_file(data, len);
@@ -186,6 +314,7 @@ int main(void)
 		chunk_end[c] = ci->offset + ci->size;
 		chunk_events_end[c] = ci->first_event + ci->events;
 	}
+	chunk_size0 = trace_reader_chunk(r, 0)->size;
 	trace_reader_close(r);
 	CHECK(nchunks == 10, "10 chunks, got %zu", nchunks);
 
@@ -203,6 +332,26 @@ int main(void)
 		check_flip(pos, (int)(pos % 8));
 	for (int i = 0; i < 1500; i++)
 		check_flip(trnd() % file_len, (int)(trnd() % 8));
+
+	/* the end section and the index descriptor: every bit */
+	uint64_t index_at = 0;
+	for (int i = 0; i < 8; i++)
+		index_at |= (uint64_t)file[file_len - FGT_END_BYTES_TEST + 32 + i] << (8 * i);
+	for (size_t pos = file_len - FGT_END_BYTES_TEST; pos < file_len; pos++)
+		for (int bit = 0; bit < 8; bit++)
+			check_flip_readable(pos, bit);
+	for (size_t pos = index_at; pos < index_at + 8 + 28; pos++)
+		for (int bit = 0; bit < 8; bit++)
+			check_flip_readable(pos, bit);
+
+	/* damaged chunks: salvage keeps every intact one */
+	check_salvage(1u << 0, 1);
+	check_salvage(1u << 0, 0);
+	check_salvage(1u << 4, 1);
+	check_salvage(1u << 3 | 1u << 4 | 1u << 9, 1);
+	check_salvage(1u << 2 | 1u << 7, 0);
+
+	check_long_path();
 
 	/* fixed failures */
 	expect_open_error(file, 0, TRACE_EFORMAT, "empty file");
@@ -228,6 +377,33 @@ int main(void)
 	CHECK(trace_reader_warning(r) && strstr(trace_reader_warning(r), "no index"),
 	      "warns about the missing index");
 	CHECK(!trace_reader_summary(r)->complete, "marked incomplete");
+	trace_reader_close(r);
+
+	/* a writer killed on a quiet host: one event every 0.5 s of trace time for 20 s */
+	struct trace_header qh;
+	struct trace_writer *qw;
+	test_header(&qh, 1);
+	struct trace_writer_options qo = { .in_place = 1 }; /* as record writes */
+	CHECK(trace_writer_open(path, &qh, &qo, &qw) == 0, "open the quiet trace");
+	for (int i = 0; i < 40; i++) {
+		struct trace_event ev = { .ts = 1000000000ull + (uint64_t)i * 500000000ull,
+					  .type = TRACE_PAGE_FREE,
+					  .page = { .pfn = (uint64_t)i } };
+		CHECK(trace_writer_add(qw, &ev) == 0, "add a quiet event");
+	}
+	trace_writer_free(qw); /* killed: never closed, never flushed by hand */
+	CHECK(trace_reader_open(path, &r) == 0, "quiet trace opens: %s", trace_reader_error(r));
+	long quiet = 0;
+	const struct trace_event *qb;
+	int qn;
+	while ((qn = trace_reader_next_batch(r, &qb)) > 0)
+		quiet += qn;
+	CHECK(qn == 0 && quiet == 36, "a chunk per 2 s of trace time: %ld of 40 events readable",
+	      quiet);
+	for (size_t c = 0; c < trace_reader_chunk_count(r); c++)
+		CHECK(trace_reader_chunk(r, c)->last_ts - trace_reader_chunk(r, c)->first_ts <
+			      TRACE_FLUSH_INTERVAL_NS,
+		      "chunk %zu spans under TRACE_FLUSH_INTERVAL_NS", c);
 	trace_reader_close(r);
 
 	/* a device node is never written to, nor replaced */

@@ -590,7 +590,7 @@ static int write_options_meta(struct recorder *r)
 static int record_loop(struct recorder *r, pid_t child)
 {
 	const struct capture_options *o = r->opts;
-	uint64_t start = mono_ns(), prev_round = 0, last_status = start;
+	uint64_t start = mono_ns(), prev_round = 0, last_status = start, last_flush = start;
 	bool tty = !o->quiet && isatty(2), got;
 
 	for (;;) {
@@ -604,6 +604,13 @@ static int record_loop(struct recorder *r, pid_t child)
 			break;
 		if (o->max_size_bytes && trace_writer_bytes(r->w) >= o->max_size_bytes)
 			break;
+		if (round - last_flush >= TRACE_FLUSH_INTERVAL_NS) { /* a quiet host's events */
+			if (trace_writer_flush(r->w)) {
+				snprintf(r->err, sizeof(r->err), "%s", trace_writer_error(r->w));
+				return -1;
+			}
+			last_flush = round;
+		}
 		if (tty && round - last_status >= 1000000000ull) {
 			status_line(r, start, false);
 			last_status = round;

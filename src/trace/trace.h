@@ -157,7 +157,7 @@ struct trace_writer;
 
 struct trace_writer_options {
 	uint32_t chunk_events;	   /* events per chunk; 0 means the default (262144) */
-	int compression_level;	   /* zstd level; 0 means the default (6) */
+	int compression_level;	   /* zstd level; 0 means the default (3) */
 	const char *const *inputs; /* NULL-terminated: files the output must never replace */
 	int in_place;		   /* write under path as events arrive (record), not at close */
 };
@@ -168,6 +168,14 @@ struct trace_writer_options {
  * With in_place the data goes to path directly, so a killed writer leaves a readable prefix.
  * On failure *out may still be set: read its error, then free it.
  */
+
+/*
+ * A chunk is written once it holds chunk_events events or once the next event is this much
+ * trace time after its first, so a writer that dies loses at most this much of a quiet trace.
+ * Event time alone cannot bound the loss when no events arrive: a writer fed live (the
+ * recorder) also calls trace_writer_flush() at least this often in wall time.
+ */
+#define TRACE_FLUSH_INTERVAL_NS (2ull * 1000 * 1000 * 1000)
 int trace_writer_open(const char *path, const struct trace_header *hdr,
 		      const struct trace_writer_options *opts, struct trace_writer **out);
 /* Intern a string (cache name, call site, event name); returns its id (>= 1) or < 0. */
@@ -176,7 +184,10 @@ int64_t trace_writer_intern(struct trace_writer *w, const char *s);
 int trace_writer_add(struct trace_writer *w, const struct trace_event *ev);
 /* Store a named blob (a snapshot); written immediately, between chunks. */
 int trace_writer_add_meta(struct trace_writer *w, const char *name, const void *data, size_t len);
-/* Write the pending chunk to disk now (capture does this on a timer). */
+/*
+ * Write the pending chunk to disk now (nothing when it is empty). Live writers call this every
+ * TRACE_FLUSH_INTERVAL_NS of wall time so that a quiet recording reaches the disk.
+ */
 int trace_writer_flush(struct trace_writer *w);
 /* Flush, write the index and trailer, fsync and close the file; w must still be freed. */
 int trace_writer_close(struct trace_writer *w);
@@ -224,16 +235,37 @@ struct trace_summary {
 	uint64_t readable_bytes; /* bytes up to the end of the last complete section */
 };
 
+/* A span of a damaged file that the reader skipped (found when the index was not used). */
+#define TRACE_DAMAGE_UNKNOWN UINT64_MAX
+struct trace_damage_info {
+	uint64_t offset;      /* byte where the damage starts */
+	uint64_t bytes;	      /* bytes skipped, up to the next valid section or the file's end */
+	uint64_t first_chunk; /* number of the first chunk it may hold */
+	uint64_t chunks;      /* chunks it held; TRACE_DAMAGE_UNKNOWN when not known */
+	uint64_t events;      /* events they held; TRACE_DAMAGE_UNKNOWN when not known */
+	const char *why;      /* what was wrong, without the path */
+};
+
 int trace_reader_open(const char *path, struct trace_reader **out);
+/*
+ * TRACE_READ_SALVAGE (for recover): ignore the index, scan every section, and deliver damage
+ * that cost events as a TRACE_LOST marker (CPU 0, its count when known) where the damaged
+ * chunks were, instead of failing there.
+ */
+#define TRACE_READ_SALVAGE 1u
+int trace_reader_open_flags(const char *path, unsigned int flags, struct trace_reader **out);
 void trace_reader_close(struct trace_reader *r);
 const char *trace_reader_error(const struct trace_reader *r);
-/* A warning about a readable but damaged file (truncation), or NULL. */
+/* A warning about a readable but damaged file (truncation, skipped damage), or NULL. */
 const char *trace_reader_warning(const struct trace_reader *r);
 
 const struct trace_header *trace_reader_header(const struct trace_reader *r);
 const struct trace_summary *trace_reader_summary(const struct trace_reader *r);
 size_t trace_reader_chunk_count(const struct trace_reader *r);
 const struct trace_chunk_info *trace_reader_chunk(const struct trace_reader *r, size_t i);
+/* The damaged spans the scan skipped, in file order. */
+size_t trace_reader_damage_count(const struct trace_reader *r);
+const struct trace_damage_info *trace_reader_damage(const struct trace_reader *r, size_t i);
 size_t trace_reader_lost_count(const struct trace_reader *r);
 const struct trace_lost_info *trace_reader_lost(const struct trace_reader *r, size_t i);
 size_t trace_reader_meta_count(const struct trace_reader *r);

@@ -3,9 +3,12 @@
  * trace_reader.c - reads .fgt files: validation, index, metadata, streaming event decode.
  *
  * Opening reads the header, then the trailer and the index it points to. When the trailer or
- * index is missing or unreadable (a recorder killed mid-run, a file cut short), the reader
- * walks the sections from the start instead and decodes each chunk once to rebuild the index;
- * the first incomplete section ends the readable part, and trace_reader_warning() says where.
+ * index is missing or unreadable (a recorder killed mid-run, a file cut short, a flipped bit),
+ * the reader walks the sections from the start instead and decodes each chunk once to rebuild
+ * the index. A damaged section is skipped up to the next descriptor whose checksum verifies
+ * and recorded with the chunks and events it cost; a section cut short by the end of the file
+ * ends the readable part. trace_reader_warning() says where. Reading reaches a damage record
+ * that cost events as an error, or, salvaging (recover), as a lost marker.
  *
  * Events are decoded a batch at a time (TRACE_BATCH_EVENTS) from the current chunk's columns,
  * so the working set stays in cache whatever the chunk size. Everything read from the file is
@@ -18,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +32,8 @@
 #define HEADER_RAW_MAX	(64u << 20)
 #define INDEX_RAW_MAX	(1u << 30)
 #define STRING_ID_LIMIT (1u << 24)
+#define RESYNC_BLOCK	(16u << 10) /* bytes read at a time when looking for the next section */
+#define MESSAGE_MAX	640	    /* a message without its "path: " prefix */
 
 struct section {
 	unsigned int kind;
@@ -39,19 +45,42 @@ struct section {
 	size_t body_len;
 };
 
+/* A damaged span of the file found by the scan, and what it cost. */
+struct damage {
+	struct trace_damage_info info;
+	size_t before;	 /* index of the first intact chunk after it (nchunks: none) */
+	int after_index; /* it follows a valid index: the end section */
+	char why[MESSAGE_MAX];
+};
+
+/* What the scan has seen so far. */
+struct scan_state {
+	uint64_t events;      /* intact events before the next chunk */
+	uint64_t file_events; /* where the next chunk starts in the writer's numbering */
+	uint64_t next_no;     /* the next chunk's number */
+	int saw_index, have_end;
+	uint64_t index_offset, end_events, end_chunks; /* from a valid end section */
+	char truncated[MESSAGE_MAX];		       /* why the walk stopped early, or "" */
+};
+
 struct trace_reader {
 	char *path;
 	int fd;
+	int salvage; /* TRACE_READ_SALVAGE: damaged chunks become lost markers */
 	uint64_t file_size;
-	char err[640];
-	char warn[2048];
+	char err[PATH_MAX + MESSAGE_MAX];
+	size_t err_reason; /* where the message after "path: " starts in err */
+	char warn[PATH_MAX + 2 * MESSAGE_MAX];
 
 	struct trace_header hdr;
 	char *event_formats;
 	struct trace_summary sum;
 
 	struct trace_chunk_info *chunks;
-	size_t nchunks, chunks_cap;
+	uint64_t *chunk_no; /* each chunk's number in its descriptor */
+	size_t nchunks, chunks_cap, chunk_no_cap;
+	struct damage *damage;
+	size_t ndamage, damage_cap;
 	struct trace_lost_info *lost;
 	size_t nlost, lost_cap;
 	struct trace_meta_info *metas;
@@ -60,14 +89,17 @@ struct trace_reader {
 	size_t strings_cap;
 	uint64_t *generic_counts; /* by name id */
 	size_t generic_cap;
+	uint32_t *generic_pending; /* names of the chunk being verified */
+	size_t ngeneric_pending, generic_pending_cap;
 
 	ZSTD_DCtx *dctx;
 	struct fgt_codec codec;
 	struct fgt_buf payload, raw;
 
 	/* the position */
-	size_t loaded;	   /* chunk whose columns are in raw, or SIZE_MAX */
-	size_t next_chunk; /* next chunk to load */
+	size_t loaded;	    /* chunk whose columns are in raw, or SIZE_MAX */
+	size_t next_chunk;  /* next chunk to load */
+	size_t next_damage; /* next damage record to pass */
 	uint32_t chunk_left;
 	struct varint_cursor cur[FGT_NR_COLUMNS];
 	struct trace_event batch[TRACE_BATCH_EVENTS];
@@ -77,26 +109,30 @@ struct trace_reader {
 static int reader_fail(struct trace_reader *r, int rc, const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(r->err, sizeof(r->err), "%s: ", r->path);
+	int n = snprintf(r->err, sizeof(r->err) - MESSAGE_MAX, "%s: ", r->path);
+	size_t at = n < 0 ? 0 : (size_t)n;
+	if (at > sizeof(r->err) - MESSAGE_MAX - 1) /* a path longer than PATH_MAX: cut */
+		at = sizeof(r->err) - MESSAGE_MAX - 1;
+	r->err_reason = at;
 	va_start(ap, fmt);
-	vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
+	vsnprintf(r->err + at, sizeof(r->err) - at, fmt, ap);
 	va_end(ap);
 	return rc;
 }
 
 static int chunk_fail(struct trace_reader *r, size_t i, const char *what)
 {
-	char why[sizeof(r->err)]; /* what may point into r->err */
+	char why[MESSAGE_MAX]; /* what may point into r->err */
 	snprintf(why, sizeof(why), "%s", what);
-	return reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: %s", i,
+	return reader_fail(r, TRACE_EFORMAT, "chunk %llu at byte %llu: %s",
+			   (unsigned long long)r->chunk_no[i],
 			   (unsigned long long)r->chunks[i].offset, why);
 }
 
 /* The message of the last failure without the "path: " prefix. */
 static const char *last_reason(const struct trace_reader *r)
 {
-	size_t n = strlen(r->path) + 2;
-	return strlen(r->err) >= n ? r->err + n : r->err;
+	return r->err[0] ? r->err + r->err_reason : "";
 }
 
 static int read_at(struct trace_reader *r, uint64_t off, void *buf, size_t len)
@@ -321,10 +357,12 @@ static int set_string(struct trace_reader *r, uint64_t id, const uint8_t *p, uin
 	return 0;
 }
 
-static int add_chunk(struct trace_reader *r, const struct trace_chunk_info *ci)
+static int add_chunk(struct trace_reader *r, const struct trace_chunk_info *ci, uint64_t number)
 {
-	if (fgt_grow((void **)&r->chunks, &r->chunks_cap, r->nchunks + 1, sizeof(*r->chunks)))
+	if (fgt_grow((void **)&r->chunks, &r->chunks_cap, r->nchunks + 1, sizeof(*r->chunks)) ||
+	    fgt_grow((void **)&r->chunk_no, &r->chunk_no_cap, r->nchunks + 1, sizeof(uint64_t)))
 		return reader_fail(r, TRACE_ENOMEM, "out of memory");
+	r->chunk_no[r->nchunks] = number;
 	r->chunks[r->nchunks++] = *ci;
 	return 0;
 }
@@ -394,7 +432,7 @@ static int parse_index(struct trace_reader *r, const struct section *s, uint64_t
 			c.bad = 1;
 		expect_event += ev;
 		if (!c.bad)
-			rc = add_chunk(r, &ci);
+			rc = add_chunk(r, &ci, i);
 	}
 	if (expect_event != events)
 		c.bad = 1;
@@ -447,7 +485,7 @@ static void reset_tables(struct trace_reader *r)
 {
 	for (size_t i = 0; i < r->nmetas; i++)
 		free((char *)r->metas[i].name);
-	r->nchunks = r->nlost = r->nmetas = 0;
+	r->nchunks = r->nlost = r->nmetas = r->ndamage = 0;
 	if (r->generic_counts)
 		memset(r->generic_counts, 0, r->generic_cap * sizeof(uint64_t));
 }
@@ -473,88 +511,302 @@ static int load_index(struct trace_reader *r)
 static int load_chunk(struct trace_reader *r, size_t i);
 static int decode_batch(struct trace_reader *r);
 
-/* Rebuild the index by walking sections; stops at the first incomplete one. */
+/*
+ * The offset of the first valid section after a damaged one at off (its descriptor's
+ * checksum verified), or the file size when there is none.
+ */
+static int resync(struct trace_reader *r, uint64_t off, uint64_t *next)
+{
+	uint8_t buf[RESYNC_BLOCK + 12];
+	*next = r->file_size;
+	for (uint64_t at = off + 1; at + 12 <= r->file_size; at += RESYNC_BLOCK) {
+		size_t len =
+			r->file_size - at < sizeof(buf) ? (size_t)(r->file_size - at) : sizeof(buf);
+		int rc = read_at(r, at, buf, len);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i + 12 <= len && i < RESYNC_BLOCK; i++) {
+			if ((get_le32(buf + i) & ~0xfu) != FGT_SKIPPABLE_MAGIC ||
+			    get_le32(buf + i + 8) != FGT_MAGIC)
+				continue;
+			struct section s;
+			rc = read_section(r, at + i, &s);
+			if (rc == TRACE_EIO || rc == TRACE_ENOMEM)
+				return rc;
+			if (rc == 0) {
+				*next = at + i;
+				r->err[0] = 0;
+				return 0;
+			}
+		}
+	}
+	r->err[0] = 0;
+	return 0;
+}
+
+static int add_damage(struct trace_reader *r, uint64_t off, uint64_t end, uint64_t chunk_no,
+		      const char *why)
+{
+	if (fgt_grow((void **)&r->damage, &r->damage_cap, r->ndamage + 1, sizeof(*r->damage)))
+		return reader_fail(r, TRACE_ENOMEM, "out of memory");
+	struct damage *d = &r->damage[r->ndamage++];
+	d->info = (struct trace_damage_info){ .offset = off,
+					      .bytes = end - off,
+					      .first_chunk = chunk_no,
+					      .chunks = TRACE_DAMAGE_UNKNOWN,
+					      .events = TRACE_DAMAGE_UNKNOWN };
+	d->before = r->nchunks;
+	snprintf(d->why, sizeof(d->why), "%s", why);
+	return 0;
+}
+
+/*
+ * Give the chunks and events missing between the last intact chunk and the next one to the
+ * damage found in between: all to the first such span, none to the others.
+ */
+static int settle_gap(struct trace_reader *r, uint64_t off, uint64_t chunk_no, uint64_t chunks,
+		      uint64_t events)
+{
+	int given = 0;
+	for (size_t k = r->ndamage; k-- > 0 && r->damage[k].before == r->nchunks;) {
+		if (r->damage[k].info.chunks != TRACE_DAMAGE_UNKNOWN)
+			break;
+		r->damage[k].info.chunks = 0;
+		r->damage[k].info.events = 0;
+		given = (int)k + 1;
+	}
+	if (given) {
+		r->damage[given - 1].info.chunks = chunks;
+		r->damage[given - 1].info.events = events;
+		return 0;
+	}
+	if (!chunks && !events)
+		return 0;
+	/* chunks missing without damage before them: sections cut out of the file */
+	char why[MESSAGE_MAX];
+	snprintf(why, sizeof(why), "%llu chunks are missing before chunk %llu",
+		 (unsigned long long)chunks, (unsigned long long)(chunk_no + chunks));
+	int rc = add_damage(r, off, off, chunk_no, why);
+	if (!rc) {
+		r->damage[r->ndamage - 1].info.chunks = chunks;
+		r->damage[r->ndamage - 1].info.events = events;
+	}
+	return rc;
+}
+
+/*
+ * Decode chunk i once for its type counts, lost markers and generic names. TRACE_EFORMAT
+ * when it is damaged; nothing of it is kept then.
+ */
+static int verify_chunk(struct trace_reader *r, size_t i)
+{
+	struct trace_chunk_info *ci = &r->chunks[i];
+	uint32_t counts[TRACE_NR_TYPES] = { 0 };
+	size_t nlost = r->nlost;
+	uint64_t pos = ci->first_event;
+	r->ngeneric_pending = 0;
+	int rc = load_chunk(r, i);
+	while (!rc && r->chunk_left) {
+		if ((rc = decode_batch(r)) < 0)
+			break;
+		rc = 0;
+		for (size_t k = 0; k < r->batch_len && !rc; k++, pos++) {
+			const struct trace_event *ev = &r->batch[k];
+			counts[ev->type]++;
+			if (ev->type == TRACE_LOST) {
+				struct trace_lost_info l = { ev->cpu, ev->ts, pos, ev->lost.count };
+				rc = add_lost(r, &l);
+			} else if (ev->type == TRACE_GENERIC) {
+				if (fgt_grow((void **)&r->generic_pending, &r->generic_pending_cap,
+					     r->ngeneric_pending + 1, sizeof(uint32_t)))
+					rc = reader_fail(r, TRACE_ENOMEM, "out of memory");
+				else
+					r->generic_pending[r->ngeneric_pending++] =
+						ev->generic.name;
+			}
+		}
+	}
+	if (rc) {
+		r->nlost = nlost;
+		return rc;
+	}
+	memcpy(ci->type_counts, counts, sizeof(counts));
+	for (size_t k = 0; k < r->ngeneric_pending; k++)
+		if ((rc = add_generic(r, r->generic_pending[k], 1)))
+			return rc;
+	return 0;
+}
+
+/* A chunk descriptor met by the scan: check its place in the sequence, then its contents. */
+static int scan_chunk(struct trace_reader *r, const struct section *s, struct scan_state *st)
+{
+	uint64_t no = get_le64(s->body), first = get_le64(s->body + 8);
+	if (s->body_len != 40 || no < st->next_no || first < st->file_events)
+		return add_damage(r, s->offset, s->end, st->next_no,
+				  "chunk descriptor out of sequence");
+	int rc = settle_gap(r, s->offset, st->next_no, no - st->next_no, first - st->file_events);
+	if (rc)
+		return rc;
+	struct trace_chunk_info ci = { .offset = s->offset,
+				       .size = s->end - s->offset,
+				       .first_event = st->events,
+				       .events = get_le32(s->body + 16),
+				       .first_ts = get_le64(s->body + 20),
+				       .last_ts = get_le64(s->body + 28) };
+	st->next_no = no + 1;
+	st->file_events = first + ci.events;
+	if ((rc = add_chunk(r, &ci, no)))
+		return rc;
+	rc = verify_chunk(r, r->nchunks - 1);
+	if (rc != TRACE_EFORMAT) {
+		st->events += rc ? 0 : ci.events;
+		return rc;
+	}
+	char why[MESSAGE_MAX];
+	snprintf(why, sizeof(why), "%s", last_reason(r));
+	r->err[0] = 0;
+	r->nchunks--;
+	if ((rc = add_damage(r, s->offset, s->end, no, why)))
+		return rc;
+	r->damage[r->ndamage - 1].info.chunks = 1;
+	r->damage[r->ndamage - 1].info.events = ci.events;
+	return 0;
+}
+
+/* Damage after the last intact chunk: what it cost, when the end section or index tells. */
+static void settle_tail(struct trace_reader *r, const struct scan_state *st)
+{
+	for (size_t k = 0; k < r->ndamage; k++) {
+		struct damage *d = &r->damage[k];
+		if (d->info.chunks != TRACE_DAMAGE_UNKNOWN)
+			continue;
+		if (d->after_index || (st->have_end && d->info.offset >= st->index_offset)) {
+			d->info.chunks = d->info.events = 0; /* the index or the end section */
+		} else if (st->have_end && st->end_events >= st->file_events &&
+			   st->end_chunks >= st->next_no) {
+			d->info.chunks = st->end_chunks - st->next_no;
+			d->info.events = st->end_events - st->file_events;
+			for (size_t j = k + 1; j < r->ndamage; j++)
+				if (r->damage[j].info.chunks == TRACE_DAMAGE_UNKNOWN)
+					r->damage[j].info.chunks = r->damage[j].info.events = 0;
+			return;
+		}
+	}
+}
+
+/* The one-line warning about a scanned file: where the damage is and what it cost. */
+static void scan_warning(struct trace_reader *r, const struct scan_state *st)
+{
+	uint64_t lost_chunks = 0, lost_events = 0;
+	int unknown = 0;
+	for (size_t k = 0; k < r->ndamage; k++) {
+		const struct trace_damage_info *d = &r->damage[k].info;
+		if (d->chunks == TRACE_DAMAGE_UNKNOWN || d->events == TRACE_DAMAGE_UNKNOWN) {
+			unknown = 1;
+			continue;
+		}
+		lost_chunks += d->chunks;
+		lost_events += d->events;
+	}
+	char cost[160] = "";
+	if (lost_chunks || lost_events)
+		snprintf(cost, sizeof(cost), "; %llu events in %llu chunks are unreadable%s",
+			 (unsigned long long)lost_events, (unsigned long long)lost_chunks,
+			 unknown ? ", maybe more" : "");
+	else if (unknown)
+		snprintf(cost, sizeof(cost), "; an unknown number of events are unreadable");
+	char more[64] = "";
+	if (r->ndamage > 1)
+		snprintf(more, sizeof(more), " (and %zu more damaged places)", r->ndamage - 1);
+	if (r->ndamage) {
+		const struct damage *d = &r->damage[0];
+		snprintf(r->warn, sizeof(r->warn),
+			 "%s: damaged at byte %llu (%s)%s, skipped to byte %llu; %llu events in "
+			 "%zu intact chunks are readable%s%s",
+			 r->path, (unsigned long long)d->info.offset, d->why, more,
+			 (unsigned long long)(d->info.offset + d->info.bytes),
+			 (unsigned long long)st->events, r->nchunks, cost,
+			 st->truncated[0] ? "; the file is also cut short" : "");
+	} else if (st->truncated[0]) {
+		snprintf(r->warn, sizeof(r->warn),
+			 "%s: truncated: %s; %llu events in %zu complete chunks are readable "
+			 "(up to byte %llu)",
+			 r->path, st->truncated, (unsigned long long)st->events, r->nchunks,
+			 (unsigned long long)r->sum.readable_bytes);
+	} else if (!st->saw_index) {
+		snprintf(r->warn, sizeof(r->warn),
+			 "%s: no index (the recorder did not finish); all %zu chunks were scanned",
+			 r->path, r->nchunks);
+	} else if (!r->salvage) {
+		snprintf(r->warn, sizeof(r->warn),
+			 "%s: the index disagrees with the chunks; all %zu chunks were scanned",
+			 r->path, r->nchunks);
+	}
+}
+
+/*
+ * Rebuild the index by walking the sections and decoding each chunk once. A damaged section
+ * is skipped up to the next valid one and recorded with what it cost; a section cut short by
+ * the end of the file ends the walk.
+ */
 static int scan_sections(struct trace_reader *r, uint64_t off)
 {
-	uint64_t events = 0;
-	int rc;
+	struct scan_state st = { 0 };
+	int after_index = 0, rc;
 
 	reset_tables(r);
 	while (off < r->file_size) {
 		struct section s;
 		rc = read_section(r, off, &s);
-		if (rc == TRACE_ETRUNCATED) {
-			snprintf(r->warn, sizeof(r->warn),
-				 "%s: truncated: %s; %llu events in %zu complete chunks are "
-				 "readable (up to byte %llu)",
-				 r->path, last_reason(r), (unsigned long long)events, r->nchunks,
-				 (unsigned long long)off);
-			r->err[0] = 0;
-			break;
-		}
-		if (rc)
+		if (rc == TRACE_EIO || rc == TRACE_ENOMEM)
 			return rc;
-		if (s.kind == FGT_SECTION_CHUNK) {
-			if (s.body_len != 40 || get_le64(s.body) != r->nchunks ||
-			    get_le64(s.body + 8) != events)
-				return reader_fail(r, TRACE_EFORMAT,
-						   "chunk descriptor at byte %llu "
-						   "is out of sequence",
-						   (unsigned long long)off);
-			struct trace_chunk_info ci = { .offset = off,
-						       .size = s.end - off,
-						       .first_event = events,
-						       .events = get_le32(s.body + 16),
-						       .first_ts = get_le64(s.body + 20),
-						       .last_ts = get_le64(s.body + 28) };
-			if ((rc = add_chunk(r, &ci)))
+		if (rc) {
+			int bad = rc;
+			char why[MESSAGE_MAX];
+			snprintf(why, sizeof(why), "%s", last_reason(r));
+			uint64_t next;
+			if ((rc = resync(r, off, &next)))
 				return rc;
-			events += ci.events;
+			if (next == r->file_size && bad == TRACE_ETRUNCATED) {
+				snprintf(st.truncated, sizeof(st.truncated), "%s", why);
+				break; /* cut short, not damaged */
+			}
+			if ((rc = add_damage(r, off, next, st.next_no, why)))
+				return rc;
+			r->damage[r->ndamage - 1].after_index = after_index;
+			off = next;
+			after_index = 0;
+			continue;
+		}
+		after_index = s.kind == FGT_SECTION_INDEX;
+		if (s.kind == FGT_SECTION_CHUNK) {
+			rc = scan_chunk(r, &s, &st);
 		} else if (s.kind == FGT_SECTION_META) {
 			uint16_t len = s.body_len >= 2 ? get_le16(s.body) : 0;
 			if (len == 0 || len + 2u != s.body_len)
-				return reader_fail(r, TRACE_EFORMAT,
-						   "bad metadata descriptor at "
-						   "byte %llu",
-						   (unsigned long long)off);
-			if ((rc = add_meta(r, s.body + 2, len, off, s.raw_bytes)))
-				return rc;
+				rc = add_damage(r, off, s.end, st.next_no,
+						"bad metadata descriptor");
+			else
+				rc = add_meta(r, s.body + 2, len, off, s.raw_bytes);
 		} else if (s.kind == FGT_SECTION_HEADER) {
-			return reader_fail(r, TRACE_EFORMAT, "second header at byte %llu",
-					   (unsigned long long)off);
+			rc = add_damage(r, off, s.end, st.next_no, "a second header");
+		} else if (s.kind == FGT_SECTION_INDEX) {
+			st.saw_index = 1;
+		} else if (s.kind == FGT_SECTION_END && s.body_len == 24) {
+			st.have_end = 1;
+			st.index_offset = get_le64(s.body);
+			st.end_events = get_le64(s.body + 8);
+			st.end_chunks = get_le64(s.body + 16);
 		}
+		if (rc)
+			return rc;
 		off = s.end;
 	}
 	r->sum.readable_bytes = off;
-	if (!r->warn[0])
-		snprintf(r->warn, sizeof(r->warn),
-			 "%s: no index (the recorder did not finish); "
-			 "all %zu chunks were scanned",
-			 r->path, r->nchunks);
-
-	/* Decode every chunk once for type counts, lost markers and generic names. */
-	for (size_t i = 0; i < r->nchunks; i++) {
-		if ((rc = load_chunk(r, i)))
-			return rc;
-		while (r->chunk_left) {
-			if ((rc = decode_batch(r)) < 0)
-				return rc;
-			for (size_t k = 0; k < r->batch_len; k++) {
-				const struct trace_event *ev = &r->batch[k];
-				r->chunks[i].type_counts[ev->type]++;
-				if (ev->type == TRACE_LOST) {
-					struct trace_lost_info l = { ev->cpu, ev->ts,
-								     r->chunks[i].first_event + k,
-								     ev->lost.count };
-					if ((rc = add_lost(r, &l)))
-						return rc;
-				} else if (ev->type == TRACE_GENERIC &&
-					   (rc = add_generic(r, ev->generic.name, 1))) {
-					return rc;
-				}
-			}
-		}
-	}
+	settle_tail(r, &st);
+	for (size_t k = 0; k < r->ndamage; k++)
+		r->damage[k].info.why = r->damage[k].why;
+	scan_warning(r, &st);
 	return 0;
 }
 
@@ -581,10 +833,16 @@ static void summarise(struct trace_reader *r)
 
 int trace_reader_open(const char *path, struct trace_reader **out)
 {
+	return trace_reader_open_flags(path, 0, out);
+}
+
+int trace_reader_open_flags(const char *path, unsigned int flags, struct trace_reader **out)
+{
 	struct trace_reader *r = calloc(1, sizeof(*r));
 	*out = r;
 	if (!r)
 		return TRACE_ENOMEM;
+	r->salvage = !!(flags & TRACE_READ_SALVAGE);
 	r->fd = -1;
 	r->loaded = SIZE_MAX;
 	r->path = strdup(path);
@@ -612,7 +870,7 @@ int trace_reader_open(const char *path, struct trace_reader **out)
 	if (fgt_codec_init(&r->codec, r->hdr.time_resolution_ns))
 		return reader_fail(r, TRACE_ENOMEM, "out of memory");
 
-	rc = load_index(r);
+	rc = r->salvage ? TRACE_EFORMAT : load_index(r);
 	r->sum.complete = rc == 0;
 	r->sum.readable_bytes = r->file_size;
 	if (rc == TRACE_ENOMEM)
@@ -622,7 +880,7 @@ int trace_reader_open(const char *path, struct trace_reader **out)
 		return rc;
 	summarise(r);
 	r->loaded = SIZE_MAX;
-	r->next_chunk = 0;
+	r->next_chunk = r->next_damage = 0;
 	r->chunk_left = 0;
 	r->batch_len = r->batch_pos = 0;
 	return 0;
@@ -644,6 +902,9 @@ void trace_reader_close(struct trace_reader *r)
 		free((char *)r->metas[i].name);
 	free(r->strings);
 	free(r->chunks);
+	free(r->chunk_no);
+	free(r->damage);
+	free(r->generic_pending);
 	free(r->lost);
 	free(r->metas);
 	free(r->generic_counts);
@@ -662,11 +923,15 @@ static int load_chunk(struct trace_reader *r, size_t i)
 		return chunk_fail(r, i, last_reason(r));
 	if (rc)
 		return rc;
-	if (s.kind != FGT_SECTION_CHUNK || s.body_len != 40 || get_le64(s.body) != i ||
+	if (s.kind != FGT_SECTION_CHUNK || s.body_len != 40 || get_le64(s.body) != r->chunk_no[i] ||
 	    get_le32(s.body + 16) != ci->events || s.end - s.offset != ci->size)
 		return chunk_fail(r, i, "descriptor disagrees with the index");
-	if ((rc = load_payload(r, &s, FGT_CHUNK_RAW_MAX, &r->raw, get_le32(s.body + 36), 1)))
-		return rc == TRACE_ENOMEM ? rc : chunk_fail(r, i, last_reason(r));
+	if ((rc = load_payload(r, &s, FGT_CHUNK_RAW_MAX, &r->raw, get_le32(s.body + 36), 1))) {
+		if (rc == TRACE_ENOMEM)
+			return rc;
+		const char *why = strstr(last_reason(r), ": "); /* after "chunk section at ..." */
+		return chunk_fail(r, i, why ? why + 2 : last_reason(r));
+	}
 
 	struct varint_cursor c = { r->raw.data, r->raw.data + r->raw.len, 0 };
 	if (varint_get(&c) != ci->events)
@@ -733,9 +998,48 @@ static int decode_batch(struct trace_reader *r)
 	return (int)n;
 }
 
+/*
+ * Pass damage record d on the way to the next chunk. Salvaging, damage that cost events
+ * becomes a lost marker (CPU 0: a dropped chunk spans every CPU) in r->batch; otherwise it is
+ * an error. Returns 1 with a marker, 0 to go on, < 0 on error.
+ */
+static int pass_damage(struct trace_reader *r, const struct damage *d)
+{
+	const struct trace_damage_info *di = &d->info;
+	if (di->events == 0 ||
+	    (di->events == TRACE_DAMAGE_UNKNOWN && !r->salvage && d->before == r->nchunks))
+		return 0; /* nothing lost, or an unknown tail already warned about */
+	if (!r->salvage) {
+		char cost[64] = "";
+		if (di->events != TRACE_DAMAGE_UNKNOWN)
+			snprintf(cost, sizeof(cost), "; %llu events unreadable",
+				 (unsigned long long)di->events);
+		return reader_fail(r, TRACE_EFORMAT, "chunk %llu at byte %llu: %s%s",
+				   (unsigned long long)di->first_chunk,
+				   (unsigned long long)di->offset, d->why, cost);
+	}
+	struct trace_event *ev = &r->batch[0];
+	memset(ev, 0, sizeof(*ev));
+	ev->type = TRACE_LOST;
+	if (d->before > 0)
+		ev->ts = r->chunks[d->before - 1].last_ts;
+	else if (d->before < r->nchunks)
+		ev->ts = r->chunks[d->before].first_ts;
+	ev->lost.count = di->events;
+	r->batch_len = 1;
+	r->batch_pos = 0;
+	return 1;
+}
+
 static int fill_batch(struct trace_reader *r)
 {
 	while (!r->chunk_left) {
+		while (r->next_damage < r->ndamage &&
+		       r->damage[r->next_damage].before <= r->next_chunk) {
+			int rc = pass_damage(r, &r->damage[r->next_damage++]);
+			if (rc)
+				return rc;
+		}
 		if (r->next_chunk >= r->nchunks)
 			return 0;
 		int rc = load_chunk(r, r->next_chunk);
@@ -780,6 +1084,9 @@ int trace_reader_seek(struct trace_reader *r, uint64_t t)
 			hi = mid;
 	}
 	r->next_chunk = lo;
+	r->next_damage = 0;
+	while (r->next_damage < r->ndamage && r->damage[r->next_damage].before < lo)
+		r->next_damage++;
 	r->chunk_left = 0;
 	r->batch_len = r->batch_pos = 0;
 	for (;;) {
@@ -852,6 +1159,16 @@ size_t trace_reader_chunk_count(const struct trace_reader *r)
 const struct trace_chunk_info *trace_reader_chunk(const struct trace_reader *r, size_t i)
 {
 	return i < r->nchunks ? &r->chunks[i] : NULL;
+}
+
+size_t trace_reader_damage_count(const struct trace_reader *r)
+{
+	return r->ndamage;
+}
+
+const struct trace_damage_info *trace_reader_damage(const struct trace_reader *r, size_t i)
+{
+	return i < r->ndamage ? &r->damage[i].info : NULL;
 }
 
 size_t trace_reader_lost_count(const struct trace_reader *r)

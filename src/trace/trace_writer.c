@@ -3,8 +3,10 @@
  * trace_writer.c - writes .fgt files: header, metadata blobs, event chunks, index, trailer.
  *
  * Events are encoded into columns as they arrive (trace_codec.c); when a chunk holds
- * chunk_events events, or on trace_writer_flush(), the columns are compressed into one zstd
- * frame and written behind its descriptor with a single write(). Nothing is rewritten in
+ * chunk_events events, when the next event comes TRACE_FLUSH_INTERVAL_NS of trace time after
+ * the chunk's first, or on trace_writer_flush() (which live writers call on a wall-clock
+ * timer), the columns are compressed into one zstd frame and written behind its descriptor
+ * with a single write(). Nothing is rewritten in
  * place, so a file cut short at any byte still holds every complete section before the cut;
  * the index and trailer written by trace_writer_close() only make reading faster.
  *
@@ -20,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,7 @@
 
 #define DEFAULT_CHUNK_EVENTS 262144
 #define DEFAULT_LEVEL	     3
+#define MESSAGE_MAX	     512 /* an error message after its "path: " prefix */
 
 struct writer_meta {
 	char *name;
@@ -40,7 +44,7 @@ struct trace_writer {
 	int fd;
 	uint64_t offset; /* bytes written so far */
 	int rc;		 /* first error, sticky */
-	char err[512];
+	char err[PATH_MAX + MESSAGE_MAX];
 
 	uint32_t time_resolution_ns;
 	struct fgt_divider resolution;
@@ -84,9 +88,12 @@ static int writer_fail(struct trace_writer *w, int rc, const char *fmt, ...)
 	if (w->rc)
 		return w->rc;
 	va_list ap;
-	int n = snprintf(w->err, sizeof(w->err), "%s: ", w->path);
+	int n = snprintf(w->err, sizeof(w->err) - MESSAGE_MAX, "%s: ", w->path);
+	size_t at = n < 0 ? 0 : (size_t)n;
+	if (at > sizeof(w->err) - MESSAGE_MAX - 1) /* a path longer than PATH_MAX: cut */
+		at = sizeof(w->err) - MESSAGE_MAX - 1;
 	va_start(ap, fmt);
-	vsnprintf(w->err + n, sizeof(w->err) - (size_t)n, fmt, ap);
+	vsnprintf(w->err + at, sizeof(w->err) - at, fmt, ap);
 	va_end(ap);
 	w->rc = rc;
 	return rc;
@@ -396,8 +403,13 @@ int trace_writer_add(struct trace_writer *w, const struct trace_event *ev)
 				   "event %llu goes back in time (ts %llu after %llu)",
 				   (unsigned long long)w->events, (unsigned long long)ev->ts,
 				   (unsigned long long)(w->last_ts_units * w->time_resolution_ns));
-	int rc = validate_event(w, ev);
-	if (rc || (rc = note_event(w, ev)))
+	int rc;
+	/* before the event names its strings: the flush starts a new chunk's string list */
+	if (w->chunk_events &&
+	    units * w->time_resolution_ns - w->chunk_first_ts >= TRACE_FLUSH_INTERVAL_NS &&
+	    (rc = trace_writer_flush(w)))
+		return rc;
+	if ((rc = validate_event(w, ev)) || (rc = note_event(w, ev)))
 		return rc;
 	if (fgt_encode_event(&w->codec, w->cols, ev, units))
 		return writer_fail(w, TRACE_ENOMEM, "out of memory");
