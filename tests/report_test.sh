@@ -108,6 +108,80 @@ assert distinct > 50 and len(data) > 3 * len(blank)
 EOF
 fi
 
+# Hostile strings: from a trace (header, addresses line, path) and from a database edited by hand.
+MKH=${3:-}
+if [ -z "$MKH" ]; then
+	echo "SKIP: hostile-input checks need mkhostile (the third argument)"
+else
+	HT="$W/a<script>\"'b.fgt"
+	"$F" synth -q --workload mixed --mem 512M --duration 2 -o "$W/s.fgt" > /dev/null 2>&1 ||
+		"$F" synth --workload mixed --mem 512M --duration 2 -o "$W/s.fgt" > /dev/null ||
+		fail "synth for the hostile trace"
+	"$MKH" "$W/s.fgt" "$HT" || fail "mkhostile"
+	"$F" replay -q --db "$W/h.db" -V mainline -V spb "$HT" > "$W/h.table" 2> "$W/err" ||
+		fail "replay of the hostile trace: $(cat "$W/err")"
+	cp "$DB" "$W/h2.db"
+	EV="'<script>alert(5)</script>\"><svg onload=alert(6)>]]>' || char(27) || '[31m' || char(1) || CAST(x'ff' AS TEXT)"
+	sqlite3 "$W/h2.db" "UPDATE variants SET name = name || $EV;
+		UPDATE traces SET arch = $EV, kernel = $EV, addresses = $EV, path = path || $EV;
+		UPDATE runs SET started_at = $EV, start_mode = $EV;
+		UPDATE equilibrium SET reached = 0, reason = $EV;
+		UPDATE spb_final SET class = '\"><script>x</script>' WHERE region = 0;
+		UPDATE counters SET name = '=HYPERLINK(1)' || $EV WHERE name = 'pgalloc_normal';
+		UPDATE counters SET name = '@SUM(1)' || name WHERE name = 'slab_pages_allocated';" ||
+		fail "editing the database"
+	for db in "$W/h.db" "$W/h2.db"; do
+		rm -rf "$W/hc"
+		"$F" report "$db" > "$W/h.txt" 2>&1 &&
+			"$F" report -q --html "$W/h.html" --perfetto "$W/h.json" --csv "$W/hc" "$db" ||
+			fail "report on $db"
+		python3 - "$W/h.html" "$W/h.json" "$W/hc" "$W/h.txt" << 'EOF2' && ok "$(basename "$db"): hostile strings escaped in HTML, JSON, CSV, table" || fail "hostile strings in $db's report"
+import csv, glob, json, sys, xml.etree.ElementTree as ET
+html_path, json_path, csv_dir, txt = sys.argv[1:]
+raw = open(html_path, "rb").read()
+raw.decode("utf-8")                      # strict: no invalid UTF-8 got through
+assert b"\x1b" not in raw and b"\x01" not in raw and b"\x07" not in raw
+root = ET.parse(html_path).getroot()     # well-formed XML
+tags = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "section",
+        "table", "thead", "tbody", "tr", "th", "td", "div", "span", "svg", "rect", "line",
+        "text", "polyline"}
+attrs = {"xmlns", "lang", "charset", "class", "id", "width", "height", "viewBox", "x", "y",
+         "x1", "y1", "x2", "y2", "text-anchor", "transform", "data-variant", "stroke", "points",
+         "fill-opacity", "stroke-dasharray", "title"}
+found = set()
+for el in root.iter():
+    tag = el.tag.split("}")[-1]
+    assert tag in tags, "element %r" % tag
+    for a in el.attrib:
+        assert a.split("}")[-1] in attrs and not a.lower().startswith("on"), "attribute %r" % a
+    if el.get("class"):
+        for c in el.get("class").split():
+            assert c.isidentifier() or c.replace("-", "").isalnum(), "class %r" % c
+    found.add("".join(el.itertext()))
+text = "\n".join(found)
+assert "<script>alert(" in text, "the hostile text is shown, escaped"
+assert b"&lt;script&gt;alert(" in raw
+t = json.load(open(json_path))
+jraw = open(json_path, "rb").read()
+jraw.decode("utf-8")
+assert b"<" not in jraw and b"\x1b" not in jraw, "JSON escapes < and control characters"
+names = " ".join(e["name"] for e in t["traceEvents"]) + " ".join(
+    e["args"].get("name", "") for e in t["traceEvents"] if e["ph"] == "M")
+assert "<script>" in names
+for f in glob.glob(csv_dir + "/*.csv"):
+    data = open(f, "rb").read()
+    data.decode("utf-8")
+    for row in csv.reader(open(f, newline="")):
+        for cell in row:
+            if cell[:1] in ("=", "+", "-", "@"):
+                float(cell)              # only numbers may start like a formula
+t = open(txt, "rb").read()
+assert b"\x1b" not in t and b"\x01" not in t, "terminal table escapes control characters"
+EOF2
+	done
+	grep -q $'\x1b' "$W/h.table" && fail "replay's table prints a raw escape" || ok "replay's table escapes"
+fi
+
 # Errors: one line naming the file, exit 1; bad usage exit 2.
 "$F" report "$W/nonexistent.db" 2> "$W/err"
 [ $? = 1 ] && grep -q "nonexistent.db" "$W/err" && ok "missing database" || fail "missing database"

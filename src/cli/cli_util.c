@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cli_util.c - error lines, number formatting and JSON strings for the subcommands. */
 #include "cli.h"
+#include "report_escape.h"
 #include "trace.h"
 
 #include <math.h>
@@ -60,16 +61,7 @@ const char *cli_bytes(char *buf, size_t len, uint64_t v)
 
 void cli_json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
+	report_escape_json(out, s);
 }
 
 int cli_parse_seconds(const char *s, uint64_t *ns)

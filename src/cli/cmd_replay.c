@@ -8,6 +8,7 @@
  */
 #include "cli.h"
 #include "replay.h"
+#include "report_escape.h"
 #include "results_db.h"
 #include "version.h"
 
@@ -108,21 +109,23 @@ static void fmt_eq(char *buf, size_t len, const struct replay_equilibrium *eq)
 static void print_table(const struct replay_result *r, const struct replay_options *o)
 {
 	const struct replay_trace_info *t = &r->trace;
-	char ev[32];
-	printf("\n%s: %.1f s of trace, %s events, %s start, %u pass%s, %u thread%s\n", t->path,
-	       t->duration_s, cli_thousands(ev, sizeof(ev), t->events),
-	       o->start == REPLAY_COLD ? "cold" : "warm", o->loops, o->loops == 1 ? "" : "es",
-	       r->threads, r->threads == 1 ? "" : "s");
+	char ev[32], s1[4096], s2[1024];
+	printf("\n%s: %.1f s of trace, %s events, %s start, %u pass%s, %u thread%s\n",
+	       report_escape_term_str(s1, sizeof(s1), t->path), t->duration_s,
+	       cli_thousands(ev, sizeof(ev), t->events), o->start == REPLAY_COLD ? "cold" : "warm",
+	       o->loops, o->loops == 1 ? "" : "es", r->threads, r->threads == 1 ? "" : "s");
 	if (t->host_pages)
 		printf("  host: %.1f GiB present, %u CPUs, %s; slab addresses %s\n",
-		       (double)t->host_pages * 4096 / (1u << 30), t->cpus, t->kernel, t->addresses);
+		       (double)t->host_pages * 4096 / (1u << 30), t->cpus,
+		       report_escape_term_str(s1, sizeof(s1), t->kernel),
+		       report_escape_term_str(s2, sizeof(s2), t->addresses));
 	if (t->lost_events || t->lost_markers)
 		printf("  WARNING: the kernel lost %llu events (%llu markers): results near the "
 		       "gaps "
 		       "are approximate\n",
 		       (unsigned long long)t->lost_events, (unsigned long long)t->lost_markers);
 	if (t->warning[0])
-		printf("  WARNING: %s\n", t->warning);
+		printf("  WARNING: %s\n", report_escape_term_str(s1, sizeof(s1), t->warning));
 	if (t->malformed_events)
 		printf("  WARNING: %llu page events with an impossible order were skipped\n",
 		       (unsigned long long)t->malformed_events);
@@ -137,7 +140,8 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 			 (unsigned long long)v->final.events[MODEL_EV_SPB_SLAB_SHRINK_RAN]);
 		snprintf(diff, sizeof(diff), "%+d",
 			 (int)v->final.tainted_regions - (int)r->variants[0].final.tainted_regions);
-		printf("  %-22s %14s %6u %5llu %5s %6u %7llu %11s %10.2f\n", v->spec.name, eq,
+		printf("  %-22s %14s %6u %5llu %5s %6u %7llu %11s %10.2f\n",
+		       report_escape_term_str(s1, sizeof(s1), v->spec.name), eq,
 		       v->final.tainted_regions, (unsigned long long)v->max_tainted, i ? diff : "-",
 		       v->final.tainted_regions + v->final.clean_regions + v->final.empty_regions,
 		       (unsigned long long)v->final.contig_1g_possible, sh,

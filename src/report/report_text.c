@@ -3,10 +3,12 @@
  * report_text.c - the comparison table for a terminal (or a patch cover letter) and CSV files.
  *
  * The table has the columns `fragtrace replay` prints, read back from the database, so a
- * table pasted today matches the one printed when the run finished. CSV files follow RFC 4180:
- * a header row, fields quoted when they hold a comma, quote or newline.
+ * table pasted today matches the one printed when the run finished; strings from the database
+ * are escaped for a terminal. CSV files follow RFC 4180 (report_escape_csv): a header row,
+ * fields quoted when they hold a comma, quote or newline, text never read as a formula.
  */
 #include "report.h"
+#include "report_escape.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -15,13 +17,19 @@
 
 void report_print_table(FILE *o, const struct report_run *r)
 {
+	char t1[4096], t2[256], t3[256], t4[256];
+
 	fprintf(o, "\n%s (run %lld, %s): %.1f s of trace, %lld events, %s start, %lld pass%s\n",
-		r->trace, (long long)r->id, r->started_at, r->duration_s, (long long)r->events,
-		r->start_mode, (long long)r->loops, r->loops == 1 ? "" : "es");
+		report_escape_term_str(t1, sizeof(t1), r->trace), (long long)r->id,
+		report_escape_term_str(t2, sizeof(t2), r->started_at), r->duration_s,
+		(long long)r->events, report_escape_term_str(t3, sizeof(t3), r->start_mode),
+		(long long)r->loops, r->loops == 1 ? "" : "es");
 	if (r->host_pages)
 		fprintf(o, "  host: %.1f GiB present, %lld CPUs, %s %s; slab addresses %s\n",
-			(double)r->host_pages * 4096 / (1u << 30), (long long)r->cpus, r->kernel,
-			r->arch, r->addresses);
+			(double)r->host_pages * 4096 / (1u << 30), (long long)r->cpus,
+			report_escape_term_str(t1, sizeof(t1), r->kernel),
+			report_escape_term_str(t2, sizeof(t2), r->arch),
+			report_escape_term_str(t3, sizeof(t3), r->addresses));
 	if (r->lost_events || r->lost_markers)
 		fprintf(o, "  WARNING: the kernel lost %lld events (%lld markers)\n",
 			(long long)r->lost_events, (long long)r->lost_markers);
@@ -36,12 +44,14 @@ void report_print_table(FILE *o, const struct report_run *r)
 			snprintf(eq, sizeof(eq), "%.1f ±%lld", v->eq_value,
 				 (long long)v->eq_spread);
 		else
-			snprintf(eq, sizeof(eq), "- (%s)", v->eq_reason);
+			snprintf(eq, sizeof(eq), "- (%s)",
+				 report_escape_term_str(t4, sizeof(t4), v->eq_reason));
 		snprintf(sh, sizeof(sh), "%lld/%lld", (long long)v->shrink_queued,
 			 (long long)v->shrink_ran);
 		snprintf(diff, sizeof(diff), "%+lld",
 			 (long long)(v->final_tainted - r->variants[0].final_tainted));
-		fprintf(o, "  %-22s %14s %6lld %5lld %5s %6lld %7lld %11s %10.2f\n", v->name, eq,
+		fprintf(o, "  %-22s %14s %6lld %5lld %5s %6lld %7lld %11s %10.2f\n",
+			report_escape_term_str(t1, sizeof(t1), v->name), eq,
 			(long long)v->final_tainted, (long long)v->max_tainted, i ? diff : "-",
 			(long long)v->spbs, (long long)v->final_contig_1g, sh,
 			v->events_per_second / 1e6);
@@ -55,25 +65,11 @@ void report_print_table(FILE *o, const struct report_run *r)
 			"\n  data loss (%s): %lld unknown page frees, %lld unknown slab frees, "
 			"%lld "
 			"failed allocations, %lld drain misses (%.2f%% of operations)\n",
-			v->name, (long long)v->unknown_page_frees, (long long)v->unknown_slab_frees,
+			report_escape_term_str(t1, sizeof(t1), v->name),
+			(long long)v->unknown_page_frees, (long long)v->unknown_slab_frees,
 			(long long)v->alloc_failed, (long long)v->drain_misses,
 			v->affected_share * 100);
 	}
-}
-
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
 }
 
 /* Run sql (one ? per selected run id is bound in a loop) into dir/name. */
@@ -98,7 +94,7 @@ static int csv_query(sqlite3 *db, const struct report_run *runs, size_t n, const
 	for (int c = 0; c < cols; c++) {
 		if (c)
 			fputc(',', f);
-		csv_field(f, sqlite3_column_name(st, c));
+		report_escape_csv(f, sqlite3_column_name(st, c), 0);
 	}
 	fputc('\n', f);
 	for (size_t i = 0; i < n; i++) {
@@ -109,7 +105,8 @@ static int csv_query(sqlite3 *db, const struct report_run *runs, size_t n, const
 				if (c)
 					fputc(',', f);
 				const unsigned char *t = sqlite3_column_text(st, c);
-				csv_field(f, t ? (const char *)t : "");
+				report_escape_csv(f, t ? (const char *)t : "",
+						  sqlite3_column_type(st, c) == SQLITE_TEXT);
 			}
 			fputc('\n', f);
 		}

@@ -158,8 +158,8 @@ static int64_t insert_trace(struct writer *w, const struct replay_trace_info *ti
 			   "duration_s, first_ts_ns, lost_events, lost_markers, complete_file, "
 			   "addresses, host_pages, malformed_events) VALUES "
 			   "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			   "tittiidiiiitii", ti->path, (int64_t)ti->file_bytes, ti->kernel, ti->arch,
-			   (int64_t)ti->cpus, (int64_t)ti->events, ti->duration_s,
+			   "tittiidiiiitii", ti->path, (int64_t)ti->file_bytes, ti->kernel,
+			   ti->arch, (int64_t)ti->cpus, (int64_t)ti->events, ti->duration_s,
 			   (int64_t)ti->first_ts, (int64_t)ti->lost_events,
 			   (int64_t)ti->lost_markers, (int64_t)ti->complete_file, ti->addresses,
 			   (int64_t)ti->host_pages, (int64_t)ti->malformed_events);
