@@ -107,5 +107,32 @@ echo "hello, I am not a trace" > "$dir/text.fgt"
 expect_rc 1 "info on a text file" "$ft" info "$dir/text.fgt"
 grep -q "not a fragtrace trace" "$dir/err" && ok || bad "wrong magic message"
 
+# import --text: no kernel virtual address survives by default, in any field of any event
+# (generic records' text, names, call sites, shrinkers); --raw-addresses keeps them.
+cat > "$dir/k.txt" << 'EOF'
+bash-1 [000] .... 1.000001: sched_foo: ptr=0xffff888012345678 page=ffffea0001234567 x=1 z=ffffffffc0a01234,0xffff88aabbccddee
+bash-1 [000] .... 1.000002: kmalloc: call_site=ffffffff81234567 ptr=0xffff888012345000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL node=0 accounted=false
+bash-1 [000] .... 1.000003: kmem_cache_alloc: call_site=__x+0x1/0x20 ptr=ffff888012345100 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL node=0 accounted=false name=ffff888000001111
+kswapd0-90 [001] .... 1.000004: mm_shrink_slab_start: ffffffff81aa0000 0xffff888003e7a000: nid: 0 objects to shrink 1 gfp_flags GFP_KERNEL cache items 5 delta 1 total_scan 3 priority 12
+kswapd0-90 [001] .... 1.000005: 0xffffffff81aa0000: a=ffff888000002222
+EOF
+if command -v zstd > /dev/null; then
+	kva='(^|[^0-9a-zA-Z_])(0x)?[89a-fA-F][0-9a-fA-F]{15}([^0-9a-zA-Z_]|$)'
+	expect_rc 0 "import --text with kernel addresses" "$ft" import --text -o "$dir/k.fgt" "$dir/k.txt"
+	zstd -dcq "$dir/k.fgt" 2> /dev/null | strings -n 4 > "$dir/k.strings"
+	grep -q "sched_foo" "$dir/k.strings" && ! grep -qE "$kva" "$dir/k.strings" && ok ||
+		bad "a kernel address survived import --text: $(grep -oE "$kva" "$dir/k.strings" | head -3)"
+	"$ft" dump "$dir/k.fgt" | grep -qE "$kva" && bad "dump shows a kernel address" || ok
+	expect_rc 0 "import --text --raw-addresses" "$ft" import --text --raw-addresses -o "$dir/kr.fgt" "$dir/k.txt"
+	zstd -dcq "$dir/kr.fgt" 2> /dev/null | strings -n 4 | grep -q "ffffea0001234567" && ok ||
+		bad "--raw-addresses keeps the addresses"
+fi
+# import --text of something that is not text ends with a clear error, never loops.
+expect_rc 1 "import --text /dev/zero" "$ft" import --text -o "$dir/z.fgt" /dev/zero
+grep -q "/dev/zero: line 1: a NUL byte: not a text trace" "$dir/err" && ok || bad "/dev/zero message: $(cat "$dir/err")"
+head -c 20000 /dev/zero | tr '\0' 'a' > "$dir/long.txt"
+expect_rc 1 "import --text of one endless line" "$ft" import --text -o "$dir/z.fgt" "$dir/long.txt"
+grep -q "long.txt: line 1: no newline within" "$dir/err" && ok || bad "long line message: $(cat "$dir/err")"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
