@@ -1,7 +1,8 @@
 #!/bin/sh
 # CLI tests: help, version, exit codes, info (text and JSON), dump and its filters, damaged
-# files. usage: cli_test.sh FRAGTRACE MKTRACE
-ft=$1 mktrace=$2
+# files, strict numeric options, non-regular inputs, hostile strings (with MKHOSTILE).
+# usage: cli_test.sh FRAGTRACE MKTRACE [MKHOSTILE]
+ft=$1 mktrace=$2 mkhostile=${3:-}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 pass=0 fail=0
@@ -133,6 +134,54 @@ grep -q "/dev/zero: line 1: a NUL byte: not a text trace" "$dir/err" && ok || ba
 head -c 20000 /dev/zero | tr '\0' 'a' > "$dir/long.txt"
 expect_rc 1 "import --text of one endless line" "$ft" import --text -o "$dir/z.fgt" "$dir/long.txt"
 grep -q "long.txt: line 1: no newline within" "$dir/err" && ok || bad "long line message: $(cat "$dir/err")"
+
+# Numeric options: strict parsing, range checks, exit 2 with one line naming the problem.
+for args in "--mem inf" "--mem nan" "--mem 1e400G" "--mem 63M" "--mem 2T" "--mem -1G" \
+	"--seed abc" "--seed 12x" "--seed -1" "--seed 99999999999999999999" "--cpus 0" \
+	"--cpus 65" "--cpus two" "--cpus -1" "--duration inf" "--duration 0" "--duration 1e9"; do
+	# shellcheck disable=SC2086
+	expect_rc 2 "synth $args" "$ft" synth --workload mixed $args -o "$dir/syn.fgt"
+	[ "$(wc -l < "$dir/err")" = 1 ] && grep -q "synth: --" "$dir/err" && ok ||
+		bad "synth $args: one line naming the option: $(cat "$dir/err")"
+done
+[ -e "$dir/syn.fgt" ] && bad "a rejected synth wrote its output" || ok
+expect_rc 0 "synth with good numbers" "$ft" synth --workload mixed --mem 512M --seed 7 --cpus 4 \
+	--duration 1 -o "$dir/syn.fgt"
+for args in "--run +1" "--run ' 1'" "--run 99999999999999999999"; do
+	eval "set -- $args"
+	expect_rc 2 "report $args" "$ft" report "$@" "$dir/none.db"
+done
+for args in "--threads -1" "--loop 1x" "--sample-ms ' 5'"; do
+	eval "set -- $args"
+	expect_rc 2 "replay $args" "$ft" replay --db '' "$@" "$dir/syn.fgt"
+done
+expect_rc 2 "dump --start inf" "$ft" dump --start inf "$dir/syn.fgt"
+
+# Inputs the reader must seek in: a FIFO is refused at once, never waited on.
+mkfifo "$dir/fifo"
+expect_rc 1 "info on a FIFO" timeout 20 "$ft" info "$dir/fifo"
+grep -q "fifo: not a regular file (a FIFO)" "$dir/err" && ok || bad "FIFO message: $(cat "$dir/err")"
+expect_rc 1 "dump of a directory" "$ft" dump "$dir"
+grep -q "not a regular file (a directory)" "$dir/err" && ok || bad "directory message"
+
+# Strings from a trace reach the terminal escaped: no control characters from dump or info.
+if [ -n "$mkhostile" ]; then
+	"$mkhostile" "$dir/syn.fgt" "$dir/evil.fgt" || bad "mkhostile"
+	for cmd in "info" "info --json" "dump"; do
+		# shellcheck disable=SC2086
+		expect_rc 0 "$cmd of a hostile trace" "$ft" $cmd "$dir/evil.fgt"
+		if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$dir/out"; then
+			bad "$cmd prints control characters from the trace"
+		else
+			ok
+		fi
+	done
+	grep -q 'alert(1)' "$dir/out" && grep -q '\\x1b\[31m' "$dir/out" && ok ||
+		bad "dump shows the hostile names escaped"
+	expect_rc 0 "info --json of a hostile trace" "$ft" info --json "$dir/evil.fgt"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "<script>" in d["kernel_release"]' \
+		"$dir/out" && ok || bad "info --json of a hostile trace parses"
+fi
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

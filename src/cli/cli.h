@@ -45,5 +45,11 @@ struct trace_reader;
 struct trace_reader *cli_open_trace(const char *path);
 /* Parse seconds ("12.5") into ns; returns 0 or -1. */
 int cli_parse_seconds(const char *s, uint64_t *ns);
+/*
+ * Strict number parsers for options: the whole argument, digits first (no sign, no space, no
+ * "inf" or "nan"), within [min, max]; 0 or -1. Sizes take a K, M, G or T suffix (powers of 2).
+ */
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 #endif

@@ -4,10 +4,13 @@
 #include "report_escape.h"
 #include "trace.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void cli_error(const char *fmt, ...)
 {
@@ -64,9 +67,64 @@ void cli_json_string(FILE *out, const char *s)
 	report_escape_json(out, s);
 }
 
+/* A number as a person types it: starts with a digit or a point (no sign, no space, no "inf"). */
+static int starts_numeric(const char *s)
+{
+	return isdigit((unsigned char)s[0]) || (s[0] == '.' && isdigit((unsigned char)s[1]));
+}
+
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || errno == ERANGE || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	if (!starts_numeric(s))
+		return -1;
+	double v = strtod(s, &end);
+	double mult = 1;
+	switch (*end) {
+	case 'K':
+	case 'k':
+		mult = 0x1p10;
+		break;
+	case 'M':
+	case 'm':
+		mult = 0x1p20;
+		break;
+	case 'G':
+	case 'g':
+		mult = 0x1p30;
+		break;
+	case 'T':
+	case 't':
+		mult = 0x1p40;
+		break;
+	}
+	if (mult > 1)
+		end++;
+	v *= mult;
+	if (*end || !isfinite(v) || v < (double)min || v > (double)max)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
 int cli_parse_seconds(const char *s, uint64_t *ns)
 {
 	char *end;
+	if (!starts_numeric(s))
+		return -1;
 	double d = strtod(s, &end);
 	if (end == s || *end || !isfinite(d) || d < 0 || d > 1.8e10)
 		return -1;
@@ -77,6 +135,18 @@ int cli_parse_seconds(const char *s, uint64_t *ns)
 struct trace_reader *cli_open_trace(const char *path)
 {
 	struct trace_reader *r;
+	struct stat st;
+	/* the reader seeks (index at the end): a FIFO or a terminal would block or fail later */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		cli_error("%s: not a regular file (%s); traces are read with seeks, save it to a "
+			  "file first",
+			  path,
+			  S_ISFIFO(st.st_mode)	? "a FIFO"
+			  : S_ISDIR(st.st_mode) ? "a directory"
+			  : S_ISCHR(st.st_mode) ? "a character device"
+						: "not a file");
+		return NULL;
+	}
 	if (trace_reader_open(path, &r)) {
 		cli_error("%s", trace_reader_error(r));
 		trace_reader_close(r);

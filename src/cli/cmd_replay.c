@@ -217,9 +217,8 @@ static char *join_args(int argc, char **argv)
 
 static int parse_uint(const char *s, unsigned *out, unsigned min)
 {
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (end == s || *end || v < min || v > 1000000)
+	uint64_t v;
+	if (cli_parse_u64(s, min, 1000000, &v))
 		return -1;
 	*out = (unsigned)v;
 	return 0;

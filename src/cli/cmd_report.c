@@ -53,13 +53,12 @@ static int run_report(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:aqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': {
-			char *end;
-			long long v = strtoll(optarg, &end, 10);
-			if (end == optarg || *end || v <= 0 || nids == 256) {
+			uint64_t v;
+			if (cli_parse_u64(optarg, 1, INT64_MAX, &v) || nids == 256) {
 				cli_error("--run takes a run id (a positive number)");
 				goto usage;
 			}
-			ids[nids++] = v;
+			ids[nids++] = (int64_t)v;
 			break;
 		}
 		case 'a':
