@@ -70,6 +70,38 @@ procs = [e for e in events if e["ph"] == "M" and e["name"] == "process_name"]
 assert len(procs) == 2
 EOF
 
+# Baseline and verdict read back: spb by default, --baseline, a note when the run has no spb.
+diffcol() { grep "^  $1 " "$2" | head -1 | cut -c54-58 | tr -d ' '; }
+"$F" report --run 1 "$DB" > "$W/t1"
+[ "$(diffcol spb "$W/t1")" = "-" ] && [ "$(diffcol mainline "$W/t1")" != "-" ] &&
+	[ "$(grep -c '^  verdict: ' "$W/t1")" = 1 ] && ok "report: diff against spb, one verdict" ||
+	fail "report baseline: $(cat "$W/t1")"
+"$F" report --run 1 --baseline mainline "$DB" > "$W/t1"
+[ "$(diffcol mainline "$W/t1")" = "-" ] && [ "$(diffcol spb "$W/t1")" != "-" ] &&
+	ok "report --baseline mainline" || fail "report --baseline: $(cat "$W/t1")"
+"$F" report --run 2 "$DB" | grep -q "^  note: the baseline 'spb' is not in this run; diff is against mainline" &&
+	ok "report: a note when the baseline is missing" || fail "missing-baseline note"
+grep -q '<p class="verdict">verdict: ' "$W/r.html" && ok "HTML has the verdict" || fail "HTML verdict"
+# Identical series stay visible: distinct dashes and a note naming them.
+"$F" synth --workload mixed --mem 512M --duration 2 -o "$W/syn.fgt" > /dev/null || fail "synth"
+"$F" replay -q --db "$W/o.db" -V mainline -V mainline "$W/syn.fgt" > /dev/null || fail "replay twice mainline"
+"$F" report -q --html "$W/o.html" "$W/o.db" || fail "overlap html"
+python3 - "$W/o.html" << 'EOF' && ok "overlapping lines: distinct dashes and a note" || fail "overlap"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+S = "{http://www.w3.org/2000/svg}"
+H = "{http://www.w3.org/1999/xhtml}"
+for svg in root.iter(S + "svg"):
+    if svg.get("class") != "chart":
+        continue
+    dashes = [p.get("stroke-dasharray") for p in svg.iter(S + "polyline")]
+    assert len(dashes) == 2 and len(set(dashes)) == 2, dashes
+notes = [p.text for p in root.iter(H + "p") if p.get("class") == "overlap"]
+assert len(notes) == 2 and all("lines overlap: mainline, mainline" in n for n in notes), notes
+verdict = [p.text for p in root.iter(H + "p") if p.get("class") in ("verdict", "note")]
+assert verdict and "no trigger fired and memory never ran short" in verdict[-1], verdict
+EOF
+
 # Rendered by a real browser: the PNG must not be blank.
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROME" ]; then

@@ -9,7 +9,10 @@
  * (XHTML), so a test can parse it and count the series. Every string from the database (and so
  * from a trace) goes through report_escape_html, in text and in attribute values alike; class
  * names come from a fixed list, never from the database. Every chart line is a <polyline
- * class="series" data-variant="NAME">; every map cell a <rect class="spb CLASS">.
+ * class="series" data-variant="NAME">, each with its own dash pattern, and a note under the
+ * chart names variants whose series are identical (lines on top of each other); every map cell
+ * a <rect class="spb CLASS">. The comparison table's diff is against the run's baseline, and a
+ * verdict follows it (report_verdict.c).
  */
 #include "report.h"
 #include "report_escape.h"
@@ -48,6 +51,45 @@ static double nice_step(double range, int ticks)
 #define MR 20
 #define MT 20
 #define MB 40
+
+/* Dash patterns by series index, so lines drawn on top of each other stay told apart. */
+static const char *const dashes[] = { "none", "9 4", "3 3", "12 3 3 3", "6 6", "2 6" };
+#define NR_DASHES (sizeof(dashes) / sizeof(dashes[0]))
+
+static bool same_series(const struct report_series *a, const struct report_series *b)
+{
+	return a->n == b->n && !memcmp(a->v, b->v, a->n * sizeof(*a->v)) &&
+	       !memcmp(a->t, b->t, a->n * sizeof(*a->t));
+}
+
+/*
+ * Under a chart: "lines overlap: A, B; C, D" for every group of variants with identical series
+ * (drawn on one another, told apart only by their dashes).
+ */
+static void overlap_note(FILE *o, const struct report_run *r, const struct report_series *s)
+{
+	bool any = false;
+	for (size_t i = 0; i < r->nr_variants; i++) {
+		bool first_of_group = true, grouped = false;
+		for (size_t j = 0; j < i && first_of_group; j++)
+			first_of_group = !same_series(&s[j], &s[i]);
+		if (!first_of_group)
+			continue;
+		for (size_t j = i + 1; j < r->nr_variants; j++) {
+			if (!same_series(&s[i], &s[j]))
+				continue;
+			if (!grouped) {
+				fputs(any ? "; " : "<p class=\"overlap\">lines overlap: ", o);
+				report_escape_html(o, r->variants[i].name);
+			}
+			fputs(", ", o);
+			report_escape_html(o, r->variants[j].name);
+			grouped = any = true;
+		}
+	}
+	if (any)
+		fputs(" (identical series, drawn on one another)</p>\n", o);
+}
 
 /* A line chart of one sample column, one series per variant. */
 static void line_chart(FILE *o, sqlite3 *db, const struct report_run *r, const char *column,
@@ -106,7 +148,8 @@ static void line_chart(FILE *o, sqlite3 *db, const struct report_run *r, const c
 	for (size_t i = 0; i < r->nr_variants; i++) {
 		fprintf(o, "<polyline class=\"series\" data-variant=\"");
 		report_escape_html(o, r->variants[i].name);
-		fprintf(o, "\" stroke=\"%s\" points=\"", palette[i % NR_COLORS]);
+		fprintf(o, "\" stroke=\"%s\" stroke-dasharray=\"%s\" points=\"",
+			palette[i % NR_COLORS], dashes[i % NR_DASHES]);
 		for (size_t k = 0; k < s[i].n; k++)
 			fprintf(o, "%s%.1f,%.1f", k ? " " : "", ML + s[i].t[k] / tmax * pw,
 				MT + ph - s[i].v[k] / ytop * ph);
@@ -115,13 +158,17 @@ static void line_chart(FILE *o, sqlite3 *db, const struct report_run *r, const c
 		double lx = ML + (double)(i % 3) * 280, ly = CH + 16 + 24 * (double)(i / 3);
 		fprintf(o,
 			"<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" "
-			"class=\"legend\"/><text x=\"%.0f\" y=\"%.0f\" class=\"label\">",
-			lx, ly - 4, lx + 24, ly - 4, palette[i % NR_COLORS], lx + 30, ly);
+			"stroke-dasharray=\"%s\" class=\"legend\"/><text x=\"%.0f\" y=\"%.0f\" "
+			"class=\"label\">",
+			lx, ly - 4, lx + 24, ly - 4, palette[i % NR_COLORS], dashes[i % NR_DASHES],
+			lx + 30, ly);
 		report_escape_html(o, r->variants[i].name);
 		fputs("</text>\n", o);
-		report_series_free(&s[i]);
 	}
 	fputs("</svg>\n", o);
+	overlap_note(o, r, s);
+	for (size_t i = 0; i < r->nr_variants; i++)
+		report_series_free(&s[i]);
 	free(s);
 }
 
@@ -225,6 +272,8 @@ static void counters_table(FILE *o, sqlite3 *db, const struct report_run *r)
 
 static void comparison_table(FILE *o, const struct report_run *r)
 {
+	char verdict[2048];
+	size_t base = report_run_verdict(r, verdict, sizeof(verdict));
 	fputs("<table class=\"comparison\"><thead><tr><th>variant</th><th>equilibrium</th>"
 	      "<th>final</th><th>max</th><th>diff</th><th>SPBs</th><th>1G free</th>"
 	      "<th>shrink queued/ran</th><th>objects shrunk</th><th>M events/s</th></tr></thead>"
@@ -246,12 +295,18 @@ static void comparison_table(FILE *o, const struct report_run *r)
 			"</td><td>%lld</td><td>%lld</td><td>%+lld</td><td>%lld</td><td>%lld</td>"
 			"<td>%lld/%lld</td><td>%lld</td><td>%.2f</td></tr>\n",
 			(long long)v->final_tainted, (long long)v->max_tainted,
-			(long long)(v->final_tainted - r->variants[0].final_tainted),
+			(long long)(v->final_tainted - r->variants[base].final_tainted),
 			(long long)v->spbs, (long long)v->final_contig_1g,
 			(long long)v->shrink_queued, (long long)v->shrink_ran,
 			(long long)v->shrink_freed, v->events_per_second / 1e6);
 	}
 	fputs("</tbody></table>\n", o);
+	for (char *save = NULL, *line = strtok_r(verdict, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		fprintf(o, "<p class=\"%s\">", strncmp(line, "note:", 5) ? "verdict" : "note");
+		report_escape_html(o, line);
+		fputs("</p>\n", o);
+	}
 }
 
 static void metadata(FILE *o, const struct report_run *r)
@@ -306,6 +361,7 @@ static const char *css =
 	"th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
 	"table.meta td{text-align:left}"
 	".warning{background:#fff3cd;border:1px solid #e0c060;padding:8px}"
+	".verdict{font-weight:bold}.overlap{color:#555;font-style:italic}"
 	".plot{fill:#fff;stroke:#999}.grid{stroke:#eee}.tick,.label{font-size:11px;fill:#444}"
 	".axis{font-size:12px;fill:#222}polyline.series{fill:none;stroke-width:2}"
 	"line.legend{stroke-width:3}.maps{display:flex;flex-wrap:wrap;gap:16px}"

@@ -9,14 +9,36 @@
  */
 #include "report.h"
 #include "report_escape.h"
+#include "report_verdict.h"
 
 #include <errno.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
 
+size_t report_run_verdict(const struct report_run *r, char *buf, size_t len)
+{
+	struct report_verdict_row rows[64];
+	size_t n = r->nr_variants < 64 ? r->nr_variants : 64;
+	bool found;
+	for (size_t i = 0; i < n; i++) {
+		const struct report_variant *v = &r->variants[i];
+		rows[i] = (struct report_verdict_row){ .name = v->name,
+						       .final_tainted = v->final_tainted,
+						       .eq_reached = v->eq_reached,
+						       .eq_value = v->eq_value,
+						       .eq_spread = v->eq_spread,
+						       .triggers = v->triggers,
+						       .slowpaths = v->slowpaths };
+	}
+	report_verdict_text(buf, len, rows, n, r->baseline);
+	return report_baseline(rows, n, r->baseline, &found);
+}
+
 void report_print_table(FILE *o, const struct report_run *r)
 {
+	char verdict[2048];
+	size_t base = report_run_verdict(r, verdict, sizeof(verdict));
 	char t1[4096], t2[256], t3[256], t4[256];
 
 	fprintf(o, "\n%s (run %lld, %s): %.1f s of trace, %lld events, %s start, %lld pass%s\n",
@@ -49,12 +71,12 @@ void report_print_table(FILE *o, const struct report_run *r)
 		snprintf(sh, sizeof(sh), "%lld/%lld", (long long)v->shrink_queued,
 			 (long long)v->shrink_ran);
 		snprintf(diff, sizeof(diff), "%+lld",
-			 (long long)(v->final_tainted - r->variants[0].final_tainted));
+			 (long long)(v->final_tainted - r->variants[base].final_tainted));
 		fprintf(o, "  %-22s %14s %6lld %5lld %5s %6lld %7lld %11s %10.2f\n",
 			report_escape_term_str(t1, sizeof(t1), v->name), eq,
-			(long long)v->final_tainted, (long long)v->max_tainted, i ? diff : "-",
-			(long long)v->spbs, (long long)v->final_contig_1g, sh,
-			v->events_per_second / 1e6);
+			(long long)v->final_tainted, (long long)v->max_tainted,
+			i != base ? diff : "-", (long long)v->spbs, (long long)v->final_contig_1g,
+			sh, v->events_per_second / 1e6);
 		if (v->agreement >= 0)
 			fprintf(o, "  %-22s agreement with the end page map: %.4f\n", "",
 				v->agreement);
@@ -69,6 +91,12 @@ void report_print_table(FILE *o, const struct report_run *r)
 			(long long)v->unknown_page_frees, (long long)v->unknown_slab_frees,
 			(long long)v->alloc_failed, (long long)v->drain_misses,
 			v->affected_share * 100);
+	}
+	for (char *save = NULL, *line = strtok_r(verdict, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		fputs("  ", o);
+		report_escape_term(o, line, 0);
+		fputc('\n', o);
 	}
 }
 
