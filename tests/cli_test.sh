@@ -183,5 +183,16 @@ if [ -n "$mkhostile" ]; then
 		"$dir/out" && ok || bad "info --json of a hostile trace parses"
 fi
 
+# synth shows replay's progress bar on a terminal (script gives it one), and not with -q.
+if command -v script > /dev/null; then
+	script -qec "'$ft' synth --workload mixed --mem 512M --duration 2 -o '$dir/p.fgt'" /dev/null \
+		> "$dir/pty" 2>&1
+	grep -q "p.fgt \[=*\] 100%  2.0 s of trace .* ETA" "$dir/pty" && ok ||
+		bad "synth progress bar: $(tr '\r' '\n' < "$dir/pty" | tail -2)"
+	script -qec "'$ft' synth -q --workload mixed --mem 512M --duration 2 -o '$dir/p.fgt'" /dev/null \
+		> "$dir/pty" 2>&1
+	grep -q "ETA" "$dir/pty" && bad "synth -q shows a progress bar" || ok
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cli_util.c - error lines, number formatting and JSON strings for the subcommands. */
+/*
+ * cli_util.c - error lines, number formatting, JSON strings, strict option parsing, opening
+ * traces and the progress bar, for the subcommands.
+ */
 #include "cli.h"
 #include "report_escape.h"
 #include "trace.h"
@@ -11,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 void cli_error(const char *fmt, ...)
 {
@@ -155,4 +159,40 @@ struct trace_reader *cli_open_trace(const char *path)
 	if (trace_reader_warning(r))
 		cli_warning("%s", trace_reader_warning(r));
 	return r;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_progress_start(struct cli_progress *p, const char *name)
+{
+	p->name = name;
+	p->start = now_s();
+}
+
+void cli_progress_show(void *ctx, uint64_t done, uint64_t total, unsigned pass, unsigned loops)
+{
+	struct cli_progress *p = ctx;
+	if (!p->on || !total)
+		return;
+	double el = now_s() - p->start,
+	       frac = (double)(done < total ? done : total) / (double)total;
+	double rate = el > 0 ? (double)done / el : 0;
+	double eta = rate > 0 ? (double)(total - (done < total ? done : total)) / rate : 0;
+	char bar[31];
+	int fill = (int)(frac * 30);
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < fill ? '=' : i == fill ? '>' : ' ';
+	bar[30] = 0;
+	double scale = p->scale > 0 ? p->scale : 1e-6;
+	const char *m = p->scale > 0 ? "" : "M";
+	fprintf(stderr, "\r%s [%s] %3.0f%%  %.1f%s %s  %.1f%s/s  pass %u/%u  ETA %.0fs ", p->name,
+		bar, frac * 100, (double)done * scale, m, p->unit, rate * scale, m, pass + 1, loops,
+		eta);
+	if (done >= total)
+		fputc('\n', stderr);
 }

@@ -69,38 +69,6 @@ static void check_usage(FILE *out)
 		"  -h, --help   show this help\n");
 }
 
-struct progress {
-	bool on;
-	const char *trace;
-	double start;
-};
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void show_progress(void *ctx, uint64_t done, uint64_t total, unsigned pass, unsigned loops)
-{
-	struct progress *p = ctx;
-	if (!p->on || !total)
-		return;
-	double el = now_s() - p->start, frac = (double)done / (double)total;
-	double rate = el > 0 ? (double)done / el : 0;
-	double eta = rate > 0 ? (double)(total - (done < total ? done : total)) / rate : 0;
-	char bar[31];
-	int fill = (int)(frac * 30);
-	for (int i = 0; i < 30; i++)
-		bar[i] = i < fill ? '=' : i == fill ? '>' : ' ';
-	bar[30] = 0;
-	fprintf(stderr, "\r%s [%s] %3.0f%%  %.1fM events  %.1f M ev/s  pass %u/%u  ETA %.0fs ",
-		p->trace, bar, frac * 100, (double)done / 1e6, rate / 1e6, pass + 1, loops, eta);
-	if (done >= total)
-		fputc('\n', stderr);
-}
-
 static void fmt_eq(char *buf, size_t len, const struct replay_equilibrium *eq)
 {
 	if (eq->reached)
@@ -343,7 +311,7 @@ struct replay_cli {
 	struct sqlite3 *db;
 	const char *db_path, *command, *baseline;
 	bool json, first;
-	struct progress *prog;
+	struct cli_progress *prog;
 };
 
 #define REPLAY_ONE_FAILED  1
@@ -366,8 +334,7 @@ static int replay_one(struct replay_cli *c, const char *trace)
 					 .threads = c->o->threads,
 					 .sample_ns = c->o->sample_ns,
 					 .started_at = started };
-	c->prog->trace = trace;
-	c->prog->start = now_s();
+	cli_progress_start(c->prog, trace);
 	if (replay_trace(trace, c->o, c->specs, c->nv, &r, err, sizeof(err))) {
 		cli_error("%s", err);
 		if (c->db) {
@@ -520,8 +487,8 @@ static int run_replay(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	o.stop = &stop_requested;
-	struct progress prog = { .on = !quiet && !json && isatty(2) };
-	o.progress = show_progress;
+	struct cli_progress prog = { .on = !quiet && !json && isatty(2), .unit = "events" };
+	o.progress = cli_progress_show;
 	o.progress_ctx = &prog;
 
 	struct replay_cli cli = { .o = &o,

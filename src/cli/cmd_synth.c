@@ -7,8 +7,10 @@
 #include "synth_workload.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void synth_usage(FILE *out)
 {
@@ -20,7 +22,9 @@ static void synth_usage(FILE *out)
 		"  --mem SIZE        the synthetic host's memory: 16G (default), 512M, ...\n"
 		"  --duration S      seconds of trace time (default 60)\n"
 		"  --seed N          (default 1)\n"
-		"  --cpus N          the synthetic host's CPUs, 1 to 64 (default 2)\n");
+		"  --cpus N          the synthetic host's CPUs, 1 to 64 (default 2)\n"
+		"  -q, --quiet       no progress bar (there is none unless stderr is a "
+		"terminal)\n");
 }
 
 #define MEM_MIN	     (64ull << 20)
@@ -36,15 +40,17 @@ static int synth_run(int argc, char **argv)
 					      { "seed", required_argument, NULL, 's' },
 					      { "cpus", required_argument, NULL, 'c' },
 					      { "output", required_argument, NULL, 'o' },
+					      { "quiet", no_argument, NULL, 'q' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	struct synth_workload_params p = { .seed = 1 };
 	const char *out = NULL;
+	bool quiet = false;
 	int c;
 	uint64_t ns, v;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "w:m:d:s:c:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:m:d:s:c:o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			p.workload = optarg;
@@ -86,6 +92,9 @@ static int synth_run(int argc, char **argv)
 		case 'o':
 			out = optarg;
 			break;
+		case 'q':
+			quiet = true;
+			break;
 		case 'h':
 			synth_usage(stdout);
 			return EXIT_OK;
@@ -99,7 +108,13 @@ static int synth_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct synth_workload_stats st;
+	struct cli_progress prog = { .on = !quiet && isatty(2),
+				     .unit = "s of trace",
+				     .scale = 1e-3 };
 	char err[512], n[32], b[32];
+	cli_progress_start(&prog, out);
+	p.progress = cli_progress_show;
+	p.progress_ctx = &prog;
 	if (synth_workload_write(&p, out, &st, err, sizeof(err))) {
 		cli_error("synth: %s", err);
 		return strstr(err, "unknown workload") ? EXIT_USAGE : EXIT_RUNTIME;
