@@ -187,6 +187,13 @@ void report_escape_term(FILE *out, const char *str, int keep_newlines)
 
 const char *report_escape_term_str(char *buf, size_t len, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p >= 0x20 && *p < 0x7f)
+		p++;
+	if (!*p) { /* printable ASCII, the common case (dump prints millions of names) */
+		snprintf(buf, len, "%s", s);
+		return buf;
+	}
 	FILE *m = fmemopen(buf, len, "w");
 	if (!m) {
 		snprintf(buf, len, "?");
