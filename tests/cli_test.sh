@@ -1,7 +1,8 @@
 #!/bin/sh
 # CLI tests: help, version, exit codes, info (text and JSON), dump and its filters, damaged
-# files. usage: cli_test.sh FRAGTRACE MKTRACE
-ft=$1 mktrace=$2
+# files, strict numeric options, non-regular inputs, hostile strings (with MKHOSTILE).
+# usage: cli_test.sh FRAGTRACE MKTRACE [MKHOSTILE]
+ft=$1 mktrace=$2 mkhostile=${3:-}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 pass=0 fail=0
@@ -106,6 +107,92 @@ grep -q "empty file" "$dir/err" && ok || bad "empty file message"
 echo "hello, I am not a trace" > "$dir/text.fgt"
 expect_rc 1 "info on a text file" "$ft" info "$dir/text.fgt"
 grep -q "not a fragtrace trace" "$dir/err" && ok || bad "wrong magic message"
+
+# import --text: no kernel virtual address survives by default, in any field of any event
+# (generic records' text, names, call sites, shrinkers); --raw-addresses keeps them.
+cat > "$dir/k.txt" << 'EOF'
+bash-1 [000] .... 1.000001: sched_foo: ptr=0xffff888012345678 page=ffffea0001234567 x=1 z=ffffffffc0a01234,0xffff88aabbccddee
+bash-1 [000] .... 1.000002: kmalloc: call_site=ffffffff81234567 ptr=0xffff888012345000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL node=0 accounted=false
+bash-1 [000] .... 1.000003: kmem_cache_alloc: call_site=__x+0x1/0x20 ptr=ffff888012345100 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL node=0 accounted=false name=ffff888000001111
+kswapd0-90 [001] .... 1.000004: mm_shrink_slab_start: ffffffff81aa0000 0xffff888003e7a000: nid: 0 objects to shrink 1 gfp_flags GFP_KERNEL cache items 5 delta 1 total_scan 3 priority 12
+kswapd0-90 [001] .... 1.000005: 0xffffffff81aa0000: a=ffff888000002222
+EOF
+if command -v zstd > /dev/null; then
+	kva='(^|[^0-9a-zA-Z_])(0x)?[89a-fA-F][0-9a-fA-F]{15}([^0-9a-zA-Z_]|$)'
+	expect_rc 0 "import --text with kernel addresses" "$ft" import --text -o "$dir/k.fgt" "$dir/k.txt"
+	zstd -dcq "$dir/k.fgt" 2> /dev/null | strings -n 4 > "$dir/k.strings"
+	grep -q "sched_foo" "$dir/k.strings" && ! grep -qE "$kva" "$dir/k.strings" && ok ||
+		bad "a kernel address survived import --text: $(grep -oE "$kva" "$dir/k.strings" | head -3)"
+	"$ft" dump "$dir/k.fgt" | grep -qE "$kva" && bad "dump shows a kernel address" || ok
+	expect_rc 0 "import --text --raw-addresses" "$ft" import --text --raw-addresses -o "$dir/kr.fgt" "$dir/k.txt"
+	zstd -dcq "$dir/kr.fgt" 2> /dev/null | strings -n 4 | grep -q "ffffea0001234567" && ok ||
+		bad "--raw-addresses keeps the addresses"
+fi
+# import --text of something that is not text ends with a clear error, never loops.
+expect_rc 1 "import --text /dev/zero" "$ft" import --text -o "$dir/z.fgt" /dev/zero
+grep -q "/dev/zero: line 1: a NUL byte: not a text trace" "$dir/err" && ok || bad "/dev/zero message: $(cat "$dir/err")"
+head -c 20000 /dev/zero | tr '\0' 'a' > "$dir/long.txt"
+expect_rc 1 "import --text of one endless line" "$ft" import --text -o "$dir/z.fgt" "$dir/long.txt"
+grep -q "long.txt: line 1: no newline within" "$dir/err" && ok || bad "long line message: $(cat "$dir/err")"
+
+# Numeric options: strict parsing, range checks, exit 2 with one line naming the problem.
+for args in "--mem inf" "--mem nan" "--mem 1e400G" "--mem 63M" "--mem 2T" "--mem -1G" \
+	"--seed abc" "--seed 12x" "--seed -1" "--seed 99999999999999999999" "--cpus 0" \
+	"--cpus 65" "--cpus two" "--cpus -1" "--duration inf" "--duration 0" "--duration 1e9"; do
+	# shellcheck disable=SC2086
+	expect_rc 2 "synth $args" "$ft" synth --workload mixed $args -o "$dir/syn.fgt"
+	[ "$(wc -l < "$dir/err")" = 1 ] && grep -q "synth: --" "$dir/err" && ok ||
+		bad "synth $args: one line naming the option: $(cat "$dir/err")"
+done
+[ -e "$dir/syn.fgt" ] && bad "a rejected synth wrote its output" || ok
+expect_rc 0 "synth with good numbers" "$ft" synth --workload mixed --mem 512M --seed 7 --cpus 4 \
+	--duration 1 -o "$dir/syn.fgt"
+for args in "--run +1" "--run ' 1'" "--run 99999999999999999999"; do
+	eval "set -- $args"
+	expect_rc 2 "report $args" "$ft" report "$@" "$dir/none.db"
+done
+for args in "--threads -1" "--loop 1x" "--sample-ms ' 5'"; do
+	eval "set -- $args"
+	expect_rc 2 "replay $args" "$ft" replay --db '' "$@" "$dir/syn.fgt"
+done
+expect_rc 2 "dump --start inf" "$ft" dump --start inf "$dir/syn.fgt"
+
+# Inputs the reader must seek in: a FIFO is refused at once, never waited on.
+mkfifo "$dir/fifo"
+expect_rc 1 "info on a FIFO" timeout 20 "$ft" info "$dir/fifo"
+grep -q "fifo: not a regular file (a FIFO)" "$dir/err" && ok || bad "FIFO message: $(cat "$dir/err")"
+expect_rc 1 "dump of a directory" "$ft" dump "$dir"
+grep -q "not a regular file (a directory)" "$dir/err" && ok || bad "directory message"
+
+# Strings from a trace reach the terminal escaped: no control characters from dump or info.
+if [ -n "$mkhostile" ]; then
+	"$mkhostile" "$dir/syn.fgt" "$dir/evil.fgt" || bad "mkhostile"
+	for cmd in "info" "info --json" "dump"; do
+		# shellcheck disable=SC2086
+		expect_rc 0 "$cmd of a hostile trace" "$ft" $cmd "$dir/evil.fgt"
+		if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$dir/out"; then
+			bad "$cmd prints control characters from the trace"
+		else
+			ok
+		fi
+	done
+	grep -q 'alert(1)' "$dir/out" && grep -q '\\x1b\[31m' "$dir/out" && ok ||
+		bad "dump shows the hostile names escaped"
+	expect_rc 0 "info --json of a hostile trace" "$ft" info --json "$dir/evil.fgt"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "<script>" in d["kernel_release"]' \
+		"$dir/out" && ok || bad "info --json of a hostile trace parses"
+fi
+
+# synth shows replay's progress bar on a terminal (script gives it one), and not with -q.
+if command -v script > /dev/null; then
+	script -qec "'$ft' synth --workload mixed --mem 512M --duration 2 -o '$dir/p.fgt'" /dev/null \
+		> "$dir/pty" 2>&1
+	grep -q "p.fgt \[=*\] 100%  2.0 s of trace .* ETA" "$dir/pty" && ok ||
+		bad "synth progress bar: $(tr '\r' '\n' < "$dir/pty" | tail -2)"
+	script -qec "'$ft' synth -q --workload mixed --mem 512M --duration 2 -o '$dir/p.fgt'" /dev/null \
+		> "$dir/pty" 2>&1
+	grep -q "ETA" "$dir/pty" && bad "synth -q shows a progress bar" || ok
+fi
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

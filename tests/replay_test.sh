@@ -1,7 +1,7 @@
 #!/bin/bash
 # replay_test.sh - `fragtrace replay` and `fragtrace check` from the command line, and what they
 # leave in SQLite: the same rows twice and at 1 and 2 threads, warm and cold starts, --loop,
-# --json, truncated and corrupt traces, an interrupted replay, four concurrent replays into one
+# --json, the baseline and verdict, truncated and corrupt traces, an interrupted replay, four concurrent replays into one
 # database, bad usage; and (as root with tracefs) observe mode on a trace recorded here.
 # usage: replay_test.sh FRAGTRACE TRACES_DIR
 . "$(dirname "$0")/lib.sh"
@@ -68,6 +68,33 @@ for r in rows:
         assert k in r, k
 assert rows[1]["variant"] == "spb:trigger_supply=1,freeable_ppm=900000"
 assert rows[0]["events"] > 2_000_000  # two passes
+EOF
+
+# Baseline, verdict and warnings: the diff column is against spb by default (the first variant
+# with a note when there is no spb), every table ends with one verdict line, --json carries the
+# baseline, the diff, the verdict and the trace's warnings.
+"$F" synth --workload mixed --mem 512M --duration 2 -o "$W/syn.fgt" > /dev/null || fail "synth"
+diffcol() { grep "^  $1 " "$2" | head -1 | cut -c54-58 | tr -d ' '; }
+"$F" replay -q --db '' -V mainline -V spb "$W/syn.fgt" > "$W/b"
+[ "$(diffcol spb "$W/b")" = "-" ] && [ "$(diffcol mainline "$W/b")" = "+0" ] &&
+	! grep -q "note: the baseline" "$W/b" && ok "diff is against spb by default" ||
+	fail "default baseline: $(cat "$W/b")"
+"$F" replay -q --db '' --baseline mainline -V mainline -V spb "$W/syn.fgt" > "$W/b"
+[ "$(diffcol mainline "$W/b")" = "-" ] && [ "$(diffcol spb "$W/b")" = "+0" ] &&
+	ok "--baseline mainline" || fail "--baseline: $(cat "$W/b")"
+"$F" replay -q --db '' -V mainline -V mainline "$W/syn.fgt" > "$W/b"
+grep -q "^  note: the baseline 'spb' is not in this run; diff is against mainline, the first variant" "$W/b" &&
+	[ "$(grep -c '^  verdict: ' "$W/b")" = 1 ] &&
+	grep -q "^  verdict: no difference: every variant stands at .*no trigger fired and memory never ran short" "$W/b" &&
+	ok "no spb: a note; all equal: the verdict says why" || fail "all-equal verdict: $(cat "$W/b")"
+head -c $(( $(wc -c < "$W/syn.fgt") * 3 / 4 )) "$W/syn.fgt" > "$W/syncut.fgt"
+"$F" replay -q --db '' --json -V mainline -V spb "$W/syncut.fgt" > "$W/bj" 2> /dev/null
+python3 - "$W/bj" << 'EOF' && ok "--json: baseline, diff, verdict, warnings" || fail "--json verdict/warnings: $(cat "$W/bj")"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert [r["baseline"] for r in rows] == ["spb", "spb"]
+assert all(r["verdict"].startswith("verdict: ") for r in rows)
+assert all(any("truncated" in w or "last" in w for w in r["warnings"]) for r in rows), rows[0]["warnings"]
 EOF
 
 # A truncated trace replays up to its last complete chunk, with a warning.

@@ -70,6 +70,38 @@ procs = [e for e in events if e["ph"] == "M" and e["name"] == "process_name"]
 assert len(procs) == 2
 EOF
 
+# Baseline and verdict read back: spb by default, --baseline, a note when the run has no spb.
+diffcol() { grep "^  $1 " "$2" | head -1 | cut -c54-58 | tr -d ' '; }
+"$F" report --run 1 "$DB" > "$W/t1"
+[ "$(diffcol spb "$W/t1")" = "-" ] && [ "$(diffcol mainline "$W/t1")" != "-" ] &&
+	[ "$(grep -c '^  verdict: ' "$W/t1")" = 1 ] && ok "report: diff against spb, one verdict" ||
+	fail "report baseline: $(cat "$W/t1")"
+"$F" report --run 1 --baseline mainline "$DB" > "$W/t1"
+[ "$(diffcol mainline "$W/t1")" = "-" ] && [ "$(diffcol spb "$W/t1")" != "-" ] &&
+	ok "report --baseline mainline" || fail "report --baseline: $(cat "$W/t1")"
+"$F" report --run 2 "$DB" | grep -q "^  note: the baseline 'spb' is not in this run; diff is against mainline" &&
+	ok "report: a note when the baseline is missing" || fail "missing-baseline note"
+grep -q '<p class="verdict">verdict: ' "$W/r.html" && ok "HTML has the verdict" || fail "HTML verdict"
+# Identical series stay visible: distinct dashes and a note naming them.
+"$F" synth --workload mixed --mem 512M --duration 2 -o "$W/syn.fgt" > /dev/null || fail "synth"
+"$F" replay -q --db "$W/o.db" -V mainline -V mainline "$W/syn.fgt" > /dev/null || fail "replay twice mainline"
+"$F" report -q --html "$W/o.html" "$W/o.db" || fail "overlap html"
+python3 - "$W/o.html" << 'EOF' && ok "overlapping lines: distinct dashes and a note" || fail "overlap"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+S = "{http://www.w3.org/2000/svg}"
+H = "{http://www.w3.org/1999/xhtml}"
+for svg in root.iter(S + "svg"):
+    if svg.get("class") != "chart":
+        continue
+    dashes = [p.get("stroke-dasharray") for p in svg.iter(S + "polyline")]
+    assert len(dashes) == 2 and len(set(dashes)) == 2, dashes
+notes = [p.text for p in root.iter(H + "p") if p.get("class") == "overlap"]
+assert len(notes) == 2 and all("lines overlap: mainline, mainline" in n for n in notes), notes
+verdict = [p.text for p in root.iter(H + "p") if p.get("class") in ("verdict", "note")]
+assert verdict and "no trigger fired and memory never ran short" in verdict[-1], verdict
+EOF
+
 # Rendered by a real browser: the PNG must not be blank.
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROME" ]; then
@@ -106,6 +138,80 @@ print("png %dx%d: %d bytes (blank page %d), %d distinct byte values"
       % (width, height, len(data), len(blank), distinct))
 assert distinct > 50 and len(data) > 3 * len(blank)
 EOF
+fi
+
+# Hostile strings: from a trace (header, addresses line, path) and from a database edited by hand.
+MKH=${3:-}
+if [ -z "$MKH" ]; then
+	echo "SKIP: hostile-input checks need mkhostile (the third argument)"
+else
+	HT="$W/a<script>\"'b.fgt"
+	"$F" synth -q --workload mixed --mem 512M --duration 2 -o "$W/s.fgt" > /dev/null 2>&1 ||
+		"$F" synth --workload mixed --mem 512M --duration 2 -o "$W/s.fgt" > /dev/null ||
+		fail "synth for the hostile trace"
+	"$MKH" "$W/s.fgt" "$HT" || fail "mkhostile"
+	"$F" replay -q --db "$W/h.db" -V mainline -V spb "$HT" > "$W/h.table" 2> "$W/err" ||
+		fail "replay of the hostile trace: $(cat "$W/err")"
+	cp "$DB" "$W/h2.db"
+	EV="'<script>alert(5)</script>\"><svg onload=alert(6)>]]>' || char(27) || '[31m' || char(1) || CAST(x'ff' AS TEXT)"
+	sqlite3 "$W/h2.db" "UPDATE variants SET name = name || $EV;
+		UPDATE traces SET arch = $EV, kernel = $EV, addresses = $EV, path = path || $EV;
+		UPDATE runs SET started_at = $EV, start_mode = $EV;
+		UPDATE equilibrium SET reached = 0, reason = $EV;
+		UPDATE spb_final SET class = '\"><script>x</script>' WHERE region = 0;
+		UPDATE counters SET name = '=HYPERLINK(1)' || $EV WHERE name = 'pgalloc_normal';
+		UPDATE counters SET name = '@SUM(1)' || name WHERE name = 'slab_pages_allocated';" ||
+		fail "editing the database"
+	for db in "$W/h.db" "$W/h2.db"; do
+		rm -rf "$W/hc"
+		"$F" report "$db" > "$W/h.txt" 2>&1 &&
+			"$F" report -q --html "$W/h.html" --perfetto "$W/h.json" --csv "$W/hc" "$db" ||
+			fail "report on $db"
+		python3 - "$W/h.html" "$W/h.json" "$W/hc" "$W/h.txt" << 'EOF2' && ok "$(basename "$db"): hostile strings escaped in HTML, JSON, CSV, table" || fail "hostile strings in $db's report"
+import csv, glob, json, sys, xml.etree.ElementTree as ET
+html_path, json_path, csv_dir, txt = sys.argv[1:]
+raw = open(html_path, "rb").read()
+raw.decode("utf-8")                      # strict: no invalid UTF-8 got through
+assert b"\x1b" not in raw and b"\x01" not in raw and b"\x07" not in raw
+root = ET.parse(html_path).getroot()     # well-formed XML
+tags = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "section",
+        "table", "thead", "tbody", "tr", "th", "td", "div", "span", "svg", "rect", "line",
+        "text", "polyline"}
+attrs = {"xmlns", "lang", "charset", "class", "id", "width", "height", "viewBox", "x", "y",
+         "x1", "y1", "x2", "y2", "text-anchor", "transform", "data-variant", "stroke", "points",
+         "fill-opacity", "stroke-dasharray", "title"}
+found = set()
+for el in root.iter():
+    tag = el.tag.split("}")[-1]
+    assert tag in tags, "element %r" % tag
+    for a in el.attrib:
+        assert a.split("}")[-1] in attrs and not a.lower().startswith("on"), "attribute %r" % a
+    if el.get("class"):
+        for c in el.get("class").split():
+            assert c.isidentifier() or c.replace("-", "").isalnum(), "class %r" % c
+    found.add("".join(el.itertext()))
+text = "\n".join(found)
+assert "<script>alert(" in text, "the hostile text is shown, escaped"
+assert b"&lt;script&gt;alert(" in raw
+t = json.load(open(json_path))
+jraw = open(json_path, "rb").read()
+jraw.decode("utf-8")
+assert b"<" not in jraw and b"\x1b" not in jraw, "JSON escapes < and control characters"
+names = " ".join(e["name"] for e in t["traceEvents"]) + " ".join(
+    e["args"].get("name", "") for e in t["traceEvents"] if e["ph"] == "M")
+assert "<script>" in names
+for f in glob.glob(csv_dir + "/*.csv"):
+    data = open(f, "rb").read()
+    data.decode("utf-8")
+    for row in csv.reader(open(f, newline="")):
+        for cell in row:
+            if cell[:1] in ("=", "+", "-", "@"):
+                float(cell)              # only numbers may start like a formula
+t = open(txt, "rb").read()
+assert b"\x1b" not in t and b"\x01" not in t, "terminal table escapes control characters"
+EOF2
+	done
+	grep -q $'\x1b' "$W/h.table" && fail "replay's table prints a raw escape" || ok "replay's table escapes"
 fi
 
 # Errors: one line naming the file, exit 1; bad usage exit 2.

@@ -12,6 +12,10 @@
  * project's kernels; a hex value is taken as it is); call sites printed as "sym+0xoff/0xsize"
  * keep "sym+0xoff". Pointers printed raw (0xffff...) become keyed hashes unless
  * --raw-addresses; pointers the kernel printed hashed (%p) are kept as the identities they are.
+ * Every other kernel virtual address in the kept text (generic records' fields, names) is
+ * hashed the same way (scrub), so the header's "addresses: hashed" holds for every byte.
+ * Input that is not text ends the import with an error: a NUL byte, or a line longer than
+ * LINE_MAX_BYTES.
  */
 #include "capture_import.h"
 #include "capture_internal.h"
@@ -113,6 +117,74 @@ static uint64_t parse_ptr(struct text_state *st, const char *v)
 	return addr_hash(st->key, p);
 }
 
+/*
+ * The hex number of len characters at s ("0x..." of up to 16 digits, or exactly 16 bare digits
+ * as %px and %lx print them) into *v; false when s is not one.
+ */
+static bool hex_token(const char *s, size_t len, uint64_t *v)
+{
+	size_t skip = len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 2 : 0;
+	if (skip ? len - skip > 16 : len != 16)
+		return false;
+	*v = 0;
+	for (size_t i = skip; i < len; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+		*v = *v << 4 | (uint64_t)(isdigit((unsigned char)s[i]) ? s[i] - '0'
+								       : (s[i] | 0x20) - 'a' + 10);
+	}
+	return true;
+}
+
+/* A kernel virtual address: the upper half of the address space (hashes have bit 63 clear). */
+static bool kernel_va(uint64_t v)
+{
+	return v >> 63;
+}
+
+static bool word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/*
+ * in with every kernel virtual address replaced by its keyed hash ("0x" and 16 digits), into
+ * out (cap bytes, at least twice in's length plus one). Unless --raw-addresses, every string an
+ * imported trace keeps from the text (generic records' fields, names, call sites) goes through
+ * here, so no kernel address survives in any field of any event.
+ */
+static const char *scrub(const struct text_state *st, const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	uint64_t v;
+
+	if (st->raw) {
+		snprintf(out, cap, "%s", in);
+		return out;
+	}
+	for (size_t i = 0; in[i] && o + 19 < cap;) {
+		size_t j = i;
+		if (!i || !word_char(in[i - 1]))
+			while (word_char(in[j]))
+				j++;
+		if (j > i && hex_token(in + i, j - i, &v) && kernel_va(v)) {
+			o += (size_t)snprintf(out + o, cap - o, "0x%016llx",
+					      (unsigned long long)addr_hash(st->key, v));
+			i = j;
+		} else if (j > i) {
+			if (j - i >= cap - o)
+				break; /* never a cut-off piece of an address */
+			memcpy(out + o, in + i, j - i);
+			o += j - i;
+			i = j;
+		} else {
+			out[o++] = in[i++];
+		}
+	}
+	out[o] = 0;
+	return out;
+}
+
 static uint64_t num(const char *v)
 {
 	return v ? strtoull(v, NULL, 0) : 0;
@@ -151,12 +223,13 @@ static uint32_t site(struct text_state *st, char *v)
 {
 	if (!v || !*v)
 		return TRACE_NO_STRING;
-	char *slash = strchr(v, '/');
+	char *slash = strchr(v, '/'), clean[1024];
+	uint64_t va;
 	if (slash)
 		*slash = 0;
-	if (!strncmp(v, "0x", 2) && !st->raw)
+	if (!st->raw && (!strncmp(v, "0x", 2) || (hex_token(v, strlen(v), &va) && kernel_va(va))))
 		return TRACE_NO_STRING; /* an unsymbolized kernel address */
-	return trace_writer_intern(st->w, v);
+	return trace_writer_intern(st->w, scrub(st, v, clean, sizeof(clean)));
 }
 
 /* "nid: 0 objects to shrink 12 gfp_flags GFP_KERNEL cache items 5 delta 1 total_scan 3 priority 12" */
@@ -247,11 +320,13 @@ static bool convert(struct text_state *st, const char *event, char *rest, struct
 			   : !strcmp(event, "kmalloc")	       ? TRACE_KMALLOC
 			   : !strcmp(event, "kmem_cache_free") ? TRACE_SLAB_FREE
 							       : TRACE_KFREE;
-		char *name = get(f, n, "name");
+		char *name = get(f, n, "name"), clean[1024];
 		ev->slab = (struct trace_slab){
 			.call_site = site(st, get(f, n, "call_site")),
 			.addr = parse_ptr(st, get(f, n, "ptr")),
-			.cache = name ? trace_writer_intern(st->w, name) : TRACE_NO_STRING,
+			.cache = name ? trace_writer_intern(st->w,
+							    scrub(st, name, clean, sizeof(clean)))
+				      : TRACE_NO_STRING,
 		};
 		if (ev->type == TRACE_SLAB_ALLOC || ev->type == TRACE_KMALLOC) {
 			char *acc = get(f, n, "accounted");
@@ -265,12 +340,13 @@ static bool convert(struct text_state *st, const char *event, char *rest, struct
 		}
 		return true;
 	}
-	char gname[96];
-	snprintf(gname, sizeof(gname), "text:%s", event);
-	size_t len = strlen(rest);
+	char gname[96], clean[256];
+	snprintf(gname, sizeof(gname), "text:%s", scrub(st, event, clean, sizeof(clean)));
+	scrub(st, rest, copy, sizeof(copy));
+	size_t len = strlen(copy);
 	if (len > blob_cap)
 		len = blob_cap;
-	memcpy(blob, rest, len);
+	memcpy(blob, copy, len);
 	ev->type = TRACE_GENERIC;
 	ev->generic = (struct trace_generic){ .name = trace_writer_intern(st->w, gname),
 					      .size = (uint32_t)len,
@@ -334,6 +410,30 @@ static bool parse_line(char *line, int *pid, int *cpu, uint64_t *ts, char **even
 	return false;
 }
 
+#define LINE_MAX_BYTES 8192
+
+/*
+ * One line of at most len - 1 bytes into line, NUL-terminated, newline kept: 1, 0 at the end of
+ * the input, -1 for a NUL byte (binary data, not text), -2 for a line that does not end within
+ * the bound. Both errors end the import, so /dev/zero or a binary file cannot loop forever.
+ */
+static int read_line(FILE *f, char *line, size_t len)
+{
+	size_t n = 0;
+	int c;
+	while (n + 1 < len && (c = getc_unlocked(f)) != EOF) {
+		if (!c)
+			return -1;
+		line[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	line[n] = 0;
+	if (!n)
+		return 0;
+	return line[n - 1] == '\n' || n + 1 < len ? 1 : -2;
+}
+
 int capture_import_text(const char *in, const char *out, bool raw_addresses,
 			struct import_result *res, char *err, size_t errlen)
 {
@@ -344,10 +444,10 @@ int capture_import_text(const char *in, const char *out, bool raw_addresses,
 				  .raw_addresses = raw_addresses };
 	struct trace_writer *w = NULL;
 	struct text_state st = { .raw = raw_addresses };
-	char line[8192];
+	char line[LINE_MAX_BYTES];
 	uint8_t blob[4096];
 	uint64_t lineno = 0, skipped = 0;
-	int rc = -1;
+	int rc = -1, got;
 
 	memset(res, 0, sizeof(*res));
 	if (!f) {
@@ -359,7 +459,7 @@ int capture_import_text(const char *in, const char *out, bool raw_addresses,
 	if (import_writer_open(in, out, &h, "text", "text", &w, err, errlen))
 		goto out;
 	st.w = w;
-	while (fgets(line, sizeof(line), f)) {
+	while ((got = read_line(f, line, sizeof(line))) > 0) {
 		int pid, cpu;
 		uint64_t ts;
 		char *event, *rest;
@@ -380,6 +480,13 @@ int capture_import_text(const char *in, const char *out, bool raw_addresses,
 		}
 		st.last_ts = ev.ts;
 		res->events++;
+	}
+	if (got < 0 || ferror(f)) {
+		snprintf(err, errlen, "%s: line %llu: %s", in, (unsigned long long)lineno + 1,
+			 ferror(f)   ? "read error"
+			 : got == -1 ? "a NUL byte: not a text trace"
+				     : "no newline within 8191 bytes: not a text trace");
+		goto out;
 	}
 	char opts[512];
 	int ol = snprintf(opts, sizeof(opts),

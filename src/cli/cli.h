@@ -8,6 +8,7 @@
 #ifndef FRAGTRACE_CLI_H
 #define FRAGTRACE_CLI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -45,5 +46,26 @@ struct trace_reader;
 struct trace_reader *cli_open_trace(const char *path);
 /* Parse seconds ("12.5") into ns; returns 0 or -1. */
 int cli_parse_seconds(const char *s, uint64_t *ns);
+/*
+ * Strict number parsers for options: the whole argument, digits first (no sign, no space, no
+ * "inf" or "nan"), within [min, max]; 0 or -1. Sizes take a K, M, G or T suffix (powers of 2).
+ */
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/*
+ * The progress bar of replay and synth on stderr: "NAME [=====>   ] 42%  1.2M events
+ * 3.4M/s  pass 1/1  ETA 5s". Set on (usually: not quiet, stderr a terminal) and the unit
+ * the counts are in; cli_progress_start before each job; cli_progress_show is the callback.
+ */
+struct cli_progress {
+	bool on;
+	const char *unit; /* "events", "s of trace" */
+	double scale;	  /* counts times scale are in unit; 0: millions ("1.2M events") */
+	const char *name;
+	double start;
+};
+void cli_progress_start(struct cli_progress *p, const char *name);
+void cli_progress_show(void *ctx, uint64_t done, uint64_t total, unsigned pass, unsigned loops);
 
 #endif

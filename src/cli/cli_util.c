@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cli_util.c - error lines, number formatting and JSON strings for the subcommands. */
+/*
+ * cli_util.c - error lines, number formatting, JSON strings, strict option parsing, opening
+ * traces and the progress bar, for the subcommands.
+ */
 #include "cli.h"
+#include "report_escape.h"
 #include "trace.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 void cli_error(const char *fmt, ...)
 {
@@ -60,21 +68,67 @@ const char *cli_bytes(char *buf, size_t len, uint64_t v)
 
 void cli_json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
+	report_escape_json(out, s);
+}
+
+/* A number as a person types it: starts with a digit or a point (no sign, no space, no "inf"). */
+static int starts_numeric(const char *s)
+{
+	return isdigit((unsigned char)s[0]) || (s[0] == '.' && isdigit((unsigned char)s[1]));
+}
+
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || errno == ERANGE || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	if (!starts_numeric(s))
+		return -1;
+	double v = strtod(s, &end);
+	double mult = 1;
+	switch (*end) {
+	case 'K':
+	case 'k':
+		mult = 0x1p10;
+		break;
+	case 'M':
+	case 'm':
+		mult = 0x1p20;
+		break;
+	case 'G':
+	case 'g':
+		mult = 0x1p30;
+		break;
+	case 'T':
+	case 't':
+		mult = 0x1p40;
+		break;
 	}
-	fputc('"', out);
+	if (mult > 1)
+		end++;
+	v *= mult;
+	if (*end || !isfinite(v) || v < (double)min || v > (double)max)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
 }
 
 int cli_parse_seconds(const char *s, uint64_t *ns)
 {
 	char *end;
+	if (!starts_numeric(s))
+		return -1;
 	double d = strtod(s, &end);
 	if (end == s || *end || !isfinite(d) || d < 0 || d > 1.8e10)
 		return -1;
@@ -85,6 +139,18 @@ int cli_parse_seconds(const char *s, uint64_t *ns)
 struct trace_reader *cli_open_trace(const char *path)
 {
 	struct trace_reader *r;
+	struct stat st;
+	/* the reader seeks (index at the end): a FIFO or a terminal would block or fail later */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		cli_error("%s: not a regular file (%s); traces are read with seeks, save it to a "
+			  "file first",
+			  path,
+			  S_ISFIFO(st.st_mode)	? "a FIFO"
+			  : S_ISDIR(st.st_mode) ? "a directory"
+			  : S_ISCHR(st.st_mode) ? "a character device"
+						: "not a file");
+		return NULL;
+	}
 	if (trace_reader_open(path, &r)) {
 		cli_error("%s", trace_reader_error(r));
 		trace_reader_close(r);
@@ -93,4 +159,40 @@ struct trace_reader *cli_open_trace(const char *path)
 	if (trace_reader_warning(r))
 		cli_warning("%s", trace_reader_warning(r));
 	return r;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_progress_start(struct cli_progress *p, const char *name)
+{
+	p->name = name;
+	p->start = now_s();
+}
+
+void cli_progress_show(void *ctx, uint64_t done, uint64_t total, unsigned pass, unsigned loops)
+{
+	struct cli_progress *p = ctx;
+	if (!p->on || !total)
+		return;
+	double el = now_s() - p->start,
+	       frac = (double)(done < total ? done : total) / (double)total;
+	double rate = el > 0 ? (double)done / el : 0;
+	double eta = rate > 0 ? (double)(total - (done < total ? done : total)) / rate : 0;
+	char bar[31];
+	int fill = (int)(frac * 30);
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < fill ? '=' : i == fill ? '>' : ' ';
+	bar[30] = 0;
+	double scale = p->scale > 0 ? p->scale : 1e-6;
+	const char *m = p->scale > 0 ? "" : "M";
+	fprintf(stderr, "\r%s [%s] %3.0f%%  %.1f%s %s  %.1f%s/s  pass %u/%u  ETA %.0fs ", p->name,
+		bar, frac * 100, (double)done * scale, m, p->unit, rate * scale, m, pass + 1, loops,
+		eta);
+	if (done >= total)
+		fputc('\n', stderr);
 }

@@ -4,15 +4,19 @@
  *
  * The line format follows `trace-cmd report`: who, [cpu], timestamp in seconds, the event
  * name, then its fields as name=value. --start seeks through the index, so dumping the end
- * of a long trace does not decode its beginning.
+ * of a long trace does not decode its beginning. Strings from the trace (names, call sites, a
+ * snapshot shown on a terminal) are escaped: a trace cannot send control sequences to a
+ * terminal.
  */
 #include "cli.h"
+#include "report_escape.h"
 #include "trace.h"
 
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void dump_usage(FILE *out)
 {
@@ -78,10 +82,14 @@ static int filter_keep(const struct dump_filter *f, struct trace_reader *r,
 	return 0;
 }
 
+/* The string for id (dflt when none), escaped for a terminal into one of two buffers. */
 static const char *str_or(struct trace_reader *r, uint32_t id, const char *dflt)
 {
+	static char bufs[2][1024];
+	static int next;
 	const char *s = trace_reader_string(r, id);
-	return s ? s : dflt;
+	next ^= 1;
+	return report_escape_term_str(bufs[next], sizeof(bufs[next]), s ? s : dflt);
 }
 
 static void print_fields(struct trace_reader *r, const struct trace_event *ev)
@@ -191,7 +199,19 @@ static int dump_snapshot(struct trace_reader *r, const char *path, const char *n
 			cli_error("%s", trace_reader_error(r));
 			return EXIT_RUNTIME;
 		}
-		int bad = fwrite(data, 1, len, stdout) != len || fflush(stdout);
+		int bad;
+		if (isatty(STDOUT_FILENO)) { /* a terminal gets no control characters */
+			char *text = malloc(len + 1);
+			if (text) {
+				memcpy(text, data, len);
+				text[len] = 0;
+				report_escape_term(stdout, text, 1);
+			}
+			bad = !text || fflush(stdout);
+			free(text);
+		} else {
+			bad = fwrite(data, 1, len, stdout) != len || fflush(stdout);
+		}
 		free(data);
 		if (bad) {
 			cli_error("dump: writing output failed");

@@ -4,8 +4,10 @@
  *
  * Everything shown comes from the header and the index (or, for a file without an index, from
  * the reader's scan): host, time span, per-event-type counts, lost events, snapshots, size.
+ * Strings from the trace are escaped for the terminal (text) or as JSON strings (--json).
  */
 #include "cli.h"
+#include "report_escape.h"
 #include "trace.h"
 
 #include <getopt.h>
@@ -91,20 +93,26 @@ static void print_json(struct trace_reader *r, const char *path)
 	fputs("}\n", o);
 }
 
+/* A string from the trace, escaped for a terminal; "?" when empty. */
+static const char *term(char *buf, size_t len, const char *s)
+{
+	return report_escape_term_str(buf, len, s && s[0] ? s : "?");
+}
+
 static void print_text(struct trace_reader *r, const char *path)
 {
 	const struct trace_header *h = trace_reader_header(r);
 	const struct trace_summary *s = trace_reader_summary(r);
-	char a[64], b[64];
+	char a[64], b[64], t1[4096], t2[1024];
 
-	printf("file:            %s (%s, format %u.%u%s)\n", path,
+	printf("file:            %s (%s, format %u.%u%s)\n", term(t1, sizeof(t1), path),
 	       cli_bytes(a, sizeof(a), s->file_bytes), h->format_major, h->format_minor,
 	       s->complete ? "" : ", no index");
 	printf("host:            Linux %s %s, %u CPUs, page size %u, pageblock order %u\n",
-	       h->kernel_release[0] ? h->kernel_release : "?", h->arch[0] ? h->arch : "?",
-	       h->cpu_count, h->page_size, h->pageblock_order);
+	       term(t1, sizeof(t1), h->kernel_release), term(t2, sizeof(t2), h->arch), h->cpu_count,
+	       h->page_size, h->pageblock_order);
 	printf("recorded with:   %s, trace clock %s, timestamps to %u ns%s\n",
-	       h->tool_version[0] ? h->tool_version : "?", h->trace_clock[0] ? h->trace_clock : "?",
+	       term(t1, sizeof(t1), h->tool_version), term(t2, sizeof(t2), h->trace_clock),
 	       h->time_resolution_ns, h->raw_addresses ? ", RAW kernel addresses" : "");
 	printf("time span:       %.6f s (%.6f .. %.6f)\n", span_s(s), (double)s->first_ts / 1e9,
 	       (double)s->last_ts / 1e9);
@@ -118,7 +126,8 @@ static void print_text(struct trace_reader *r, const char *path)
 	for (size_t i = 0; i < trace_reader_generic_count(r); i++) {
 		uint64_t n;
 		const char *name = trace_reader_generic_name(r, i, &n);
-		printf("  %-34s %14s\n", name, cli_thousands(a, sizeof(a), n));
+		printf("  %-34s %14s\n", term(t1, sizeof(t1), name),
+		       cli_thousands(a, sizeof(a), n));
 	}
 	printf("lost events:     %s", cli_thousands(a, sizeof(a), s->lost_events));
 	if (s->lost_markers)
@@ -138,7 +147,8 @@ static void print_text(struct trace_reader *r, const char *path)
 	printf("snapshots:       %s\n", trace_reader_meta_count(r) ? "" : "none");
 	for (size_t i = 0; i < trace_reader_meta_count(r); i++) {
 		const struct trace_meta_info *m = trace_reader_meta(r, i);
-		printf("  %-34s %14s\n", m->name, cli_bytes(a, sizeof(a), m->size));
+		printf("  %-34s %14s\n", term(t1, sizeof(t1), m->name),
+		       cli_bytes(a, sizeof(a), m->size));
 	}
 }
 

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "version.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +129,8 @@ static int record_run(int argc, char **argv)
 				goto out;
 			break;
 		case 'b': {
-			unsigned long kb = strtoul(optarg, &end, 10);
-			if (end == optarg || *end || kb < 4 || kb > (1ul << 22)) {
+			uint64_t kb;
+			if (cli_parse_u64(optarg, 4, 1ul << 22, &kb)) {
 				cli_error("record: -b wants KiB per CPU between 4 and 4194304");
 				goto out;
 			}
@@ -147,8 +148,10 @@ static int record_run(int argc, char **argv)
 		}
 		case 'm': {
 			double mb = strtod(optarg, &end);
-			if (end == optarg || *end || !(mb > 0)) {
-				cli_error("record: --max-size wants megabytes, got '%s'", optarg);
+			if (!isdigit((unsigned char)optarg[0]) || *end || !(mb > 0) || mb > 1e9) {
+				cli_error(
+					"record: --max-size wants megabytes (up to 1e9), got '%s'",
+					optarg);
 				goto out;
 			}
 			o.max_size_bytes = (uint64_t)(mb * 1e6);

@@ -8,6 +8,8 @@
  */
 #include "cli.h"
 #include "replay.h"
+#include "report_escape.h"
+#include "report_verdict.h"
 #include "results_db.h"
 #include "version.h"
 
@@ -48,6 +50,8 @@ static void replay_usage(FILE *out)
 		"change\n"
 		"  -j, --json           print a JSON array of per-variant results instead of "
 		"tables\n"
+		"      --baseline NAME  the variant the diff column is against (default spb; the\n"
+		"                       first variant when none has that name)\n"
 		"  -q, --quiet          no progress bar\n"
 		"      --list-variants  print the presets and every parameter with its default\n"
 		"  -h, --help           show this help\n\n"
@@ -65,38 +69,6 @@ static void check_usage(FILE *out)
 		"  -h, --help   show this help\n");
 }
 
-struct progress {
-	bool on;
-	const char *trace;
-	double start;
-};
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void show_progress(void *ctx, uint64_t done, uint64_t total, unsigned pass, unsigned loops)
-{
-	struct progress *p = ctx;
-	if (!p->on || !total)
-		return;
-	double el = now_s() - p->start, frac = (double)done / (double)total;
-	double rate = el > 0 ? (double)done / el : 0;
-	double eta = rate > 0 ? (double)(total - (done < total ? done : total)) / rate : 0;
-	char bar[31];
-	int fill = (int)(frac * 30);
-	for (int i = 0; i < 30; i++)
-		bar[i] = i < fill ? '=' : i == fill ? '>' : ' ';
-	bar[30] = 0;
-	fprintf(stderr, "\r%s [%s] %3.0f%%  %.1fM events  %.1f M ev/s  pass %u/%u  ETA %.0fs ",
-		p->trace, bar, frac * 100, (double)done / 1e6, rate / 1e6, pass + 1, loops, eta);
-	if (done >= total)
-		fputc('\n', stderr);
-}
-
 static void fmt_eq(char *buf, size_t len, const struct replay_equilibrium *eq)
 {
 	if (eq->reached)
@@ -105,24 +77,56 @@ static void fmt_eq(char *buf, size_t len, const struct replay_equilibrium *eq)
 		snprintf(buf, len, "- (%s)", eq->reason);
 }
 
-static void print_table(const struct replay_result *r, const struct replay_options *o)
+/* The verdict rows of a fresh result (the same figures report reads back from the database). */
+static size_t verdict_rows(const struct replay_result *r, struct report_verdict_row *rows,
+			   const char *baseline)
+{
+	bool found;
+	for (size_t i = 0; i < r->nr_variants; i++) {
+		const struct replay_variant_result *v = &r->variants[i];
+		const uint64_t *e = v->final.events;
+		rows[i] = (struct report_verdict_row){
+			.name = v->spec.name,
+			.final_tainted = v->final.tainted_regions,
+			.eq_reached = v->eq.reached,
+			.eq_value = v->eq.value,
+			.eq_spread = v->eq.spread,
+			.triggers = e[MODEL_EV_TRIGGER_DEMAND_PRE_PASS3] +
+				    e[MODEL_EV_TRIGGER_DEMAND_CLAIM] + e[MODEL_EV_TRIGGER_SUPPLY] +
+				    e[MODEL_EV_TRIGGER_PROACTIVE] +
+				    e[MODEL_EV_SPB_SLAB_SHRINK_QUEUED] +
+				    e[MODEL_EV_SPB_EVAC_QUEUED] + e[MODEL_EV_SPB_DEFRAG_QUEUED],
+			.slowpaths = e[MODEL_EV_SLOWPATH] + e[MODEL_EV_ZONE_FALLBACK] +
+				     v->loss.page_alloc_failed,
+		};
+	}
+	return report_baseline(rows, r->nr_variants, baseline, &found);
+}
+
+static void print_table(const struct replay_result *r, const struct replay_options *o,
+			const char *baseline)
 {
 	const struct replay_trace_info *t = &r->trace;
-	char ev[32];
-	printf("\n%s: %.1f s of trace, %s events, %s start, %u pass%s, %u thread%s\n", t->path,
-	       t->duration_s, cli_thousands(ev, sizeof(ev), t->events),
-	       o->start == REPLAY_COLD ? "cold" : "warm", o->loops, o->loops == 1 ? "" : "es",
-	       r->threads, r->threads == 1 ? "" : "s");
+	char ev[32], s1[4096], s2[1024], verdict[2048];
+	struct report_verdict_row rows[MAX_VARIANTS];
+	size_t base = verdict_rows(r, rows, baseline);
+	report_verdict_text(verdict, sizeof(verdict), rows, r->nr_variants, baseline);
+	printf("\n%s: %.1f s of trace, %s events, %s start, %u pass%s, %u thread%s\n",
+	       report_escape_term_str(s1, sizeof(s1), t->path), t->duration_s,
+	       cli_thousands(ev, sizeof(ev), t->events), o->start == REPLAY_COLD ? "cold" : "warm",
+	       o->loops, o->loops == 1 ? "" : "es", r->threads, r->threads == 1 ? "" : "s");
 	if (t->host_pages)
 		printf("  host: %.1f GiB present, %u CPUs, %s; slab addresses %s\n",
-		       (double)t->host_pages * 4096 / (1u << 30), t->cpus, t->kernel, t->addresses);
+		       (double)t->host_pages * 4096 / (1u << 30), t->cpus,
+		       report_escape_term_str(s1, sizeof(s1), t->kernel),
+		       report_escape_term_str(s2, sizeof(s2), t->addresses));
 	if (t->lost_events || t->lost_markers)
 		printf("  WARNING: the kernel lost %llu events (%llu markers): results near the "
 		       "gaps "
 		       "are approximate\n",
 		       (unsigned long long)t->lost_events, (unsigned long long)t->lost_markers);
 	if (t->warning[0])
-		printf("  WARNING: %s\n", t->warning);
+		printf("  WARNING: %s\n", report_escape_term_str(s1, sizeof(s1), t->warning));
 	if (t->malformed_events)
 		printf("  WARNING: %llu page events with an impossible order were skipped\n",
 		       (unsigned long long)t->malformed_events);
@@ -136,9 +140,12 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 			 (unsigned long long)v->final.events[MODEL_EV_SPB_SLAB_SHRINK_QUEUED],
 			 (unsigned long long)v->final.events[MODEL_EV_SPB_SLAB_SHRINK_RAN]);
 		snprintf(diff, sizeof(diff), "%+d",
-			 (int)v->final.tainted_regions - (int)r->variants[0].final.tainted_regions);
-		printf("  %-22s %14s %6u %5llu %5s %6u %7llu %11s %10.2f\n", v->spec.name, eq,
-		       v->final.tainted_regions, (unsigned long long)v->max_tainted, i ? diff : "-",
+			 (int)v->final.tainted_regions -
+				 (int)r->variants[base].final.tainted_regions);
+		printf("  %-22s %14s %6u %5llu %5s %6u %7llu %11s %10.2f\n",
+		       report_escape_term_str(s1, sizeof(s1), v->spec.name), eq,
+		       v->final.tainted_regions, (unsigned long long)v->max_tainted,
+		       i != base ? diff : "-",
 		       v->final.tainted_regions + v->final.clean_regions + v->final.empty_regions,
 		       (unsigned long long)v->final.contig_1g_possible, sh,
 		       v->seconds > 0 ? (double)v->events / v->seconds / 1e6 : 0.0);
@@ -155,12 +162,51 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 	       (unsigned long long)(l->page_alloc_failed + l->slab_alloc_failed),
 	       (unsigned long long)l->pcp_drain_misses,
 	       (unsigned long long)r->variants[r->nr_variants - 1].events);
+	for (char *save = NULL, *line = strtok_r(verdict, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		printf("  %s\n", report_escape_term_str(s1, sizeof(s1), line));
 	printf("  replay took %.2f s (%.1fx real time)\n", r->wall_seconds,
 	       r->wall_seconds > 0 ? t->duration_s * o->loops / r->wall_seconds : 0.0);
 }
 
-static void print_json_rows(FILE *o, const struct replay_result *r, bool *first)
+/* The trace's warnings, as a JSON array of strings (the lines the table prints as WARNING). */
+static void print_json_warnings(FILE *o, const struct replay_trace_info *t)
 {
+	char buf[256];
+	bool any = false;
+	fputs(",\"warnings\":[", o);
+	if (t->lost_events || t->lost_markers) {
+		snprintf(buf, sizeof(buf),
+			 "the kernel lost %llu events (%llu markers): results near the gaps are "
+			 "approximate",
+			 (unsigned long long)t->lost_events, (unsigned long long)t->lost_markers);
+		cli_json_string(o, buf);
+		any = true;
+	}
+	if (t->warning[0]) {
+		fputs(any ? "," : "", o);
+		cli_json_string(o, t->warning);
+		any = true;
+	}
+	if (t->malformed_events) {
+		snprintf(buf, sizeof(buf), "%llu page events with an impossible order were skipped",
+			 (unsigned long long)t->malformed_events);
+		fputs(any ? "," : "", o);
+		cli_json_string(o, buf);
+	}
+	fputc(']', o);
+}
+
+static void print_json_rows(FILE *o, const struct replay_result *r, bool *first,
+			    const char *baseline)
+{
+	struct report_verdict_row rows[MAX_VARIANTS];
+	char verdict[2048];
+	size_t base = verdict_rows(r, rows, baseline);
+	report_verdict_text(verdict, sizeof(verdict), rows, r->nr_variants, baseline);
+	size_t vl = strlen(verdict);
+	if (vl && verdict[vl - 1] == '\n')
+		verdict[vl - 1] = 0;
 	for (size_t i = 0; i < r->nr_variants; i++) {
 		const struct replay_variant_result *v = &r->variants[i];
 		fputs(*first ? "\n  {" : ",\n  {", o);
@@ -191,6 +237,13 @@ static void print_json_rows(FILE *o, const struct replay_result *r, bool *first)
 			(unsigned long long)v->loss.unknown_slab_frees);
 		if (v->agreement >= 0)
 			fprintf(o, ",\"agreement\":%.6f", v->agreement);
+		fputs(",\"baseline\":", o);
+		cli_json_string(o, r->variants[base].spec.name);
+		fprintf(o, ",\"diff\":%d,\"verdict\":",
+			(int)v->final.tainted_regions -
+				(int)r->variants[base].final.tainted_regions);
+		cli_json_string(o, verdict);
+		print_json_warnings(o, &r->trace);
 		fputc('}', o);
 	}
 }
@@ -213,9 +266,8 @@ static char *join_args(int argc, char **argv)
 
 static int parse_uint(const char *s, unsigned *out, unsigned min)
 {
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (end == s || *end || v < min || v > 1000000)
+	uint64_t v;
+	if (cli_parse_u64(s, min, 1000000, &v))
 		return -1;
 	*out = (unsigned)v;
 	return 0;
@@ -257,9 +309,9 @@ struct replay_cli {
 	const struct replay_variant_spec *specs;
 	size_t nv;
 	struct sqlite3 *db;
-	const char *db_path, *command;
+	const char *db_path, *command, *baseline;
 	bool json, first;
-	struct progress *prog;
+	struct cli_progress *prog;
 };
 
 #define REPLAY_ONE_FAILED  1
@@ -282,8 +334,7 @@ static int replay_one(struct replay_cli *c, const char *trace)
 					 .threads = c->o->threads,
 					 .sample_ns = c->o->sample_ns,
 					 .started_at = started };
-	c->prog->trace = trace;
-	c->prog->start = now_s();
+	cli_progress_start(c->prog, trace);
 	if (replay_trace(trace, c->o, c->specs, c->nv, &r, err, sizeof(err))) {
 		cli_error("%s", err);
 		if (c->db) {
@@ -313,9 +364,9 @@ static int replay_one(struct replay_cli *c, const char *trace)
 		}
 	}
 	if (c->json) {
-		print_json_rows(stdout, r, &c->first);
+		print_json_rows(stdout, r, &c->first, c->baseline);
 	} else {
-		print_table(r, c->o);
+		print_table(r, c->o, c->baseline);
 		if (run_id > 0)
 			printf("  results: %s, run %lld\n", c->db_path, (long long)run_id);
 	}
@@ -336,12 +387,13 @@ static int run_replay(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "check-model", no_argument, NULL, 'C' },
 		{ "list-variants", no_argument, NULL, 'L' },
+		{ "baseline", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct replay_variant_spec specs[MAX_VARIANTS];
 	struct replay_options o = { .start = REPLAY_WARM, .loops = 1, .sample_ns = 100000000 };
-	const char *db_path = "fragtrace.db";
+	const char *db_path = "fragtrace.db", *baseline = REPORT_DEFAULT_BASELINE;
 	bool json = false, quiet = false;
 	size_t nv = 0;
 	unsigned ms = 100;
@@ -406,6 +458,9 @@ static int run_replay(int argc, char **argv)
 		case 'C':
 			o.check_model = true;
 			break;
+		case 'B':
+			baseline = optarg;
+			break;
 		case 'L':
 			list_variants(stdout);
 			free(command);
@@ -432,8 +487,8 @@ static int run_replay(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	o.stop = &stop_requested;
-	struct progress prog = { .on = !quiet && !json && isatty(2) };
-	o.progress = show_progress;
+	struct cli_progress prog = { .on = !quiet && !json && isatty(2), .unit = "events" };
+	o.progress = cli_progress_show;
 	o.progress_ctx = &prog;
 
 	struct replay_cli cli = { .o = &o,
@@ -444,6 +499,7 @@ static int run_replay(int argc, char **argv)
 				  .json = json,
 				  .first = true,
 				  .command = command,
+				  .baseline = baseline,
 				  .prog = &prog };
 	int status = EXIT_OK;
 	if (json)

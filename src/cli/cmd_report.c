@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "report.h"
+#include "report_verdict.h"
 
 #include <getopt.h>
 #include <sqlite3.h>
@@ -24,6 +25,8 @@ static void report_usage(FILE *out)
 		"                        final SPB maps and counters\n"
 		"      --perfetto FILE   the time series as counter tracks (Chrome JSON trace "
 		"format)\n"
+		"      --baseline NAME   the variant the diff column is against (default spb;\n"
+		"                        the first variant when the run has none of that name)\n"
 		"  -q, --quiet           no tables on stdout\n"
 		"  -h, --help            show this help\n\n"
 		"The views in schema.sql answer the common questions in SQL; docs/queries.md has\n"
@@ -39,12 +42,14 @@ static int run_report(int argc, char **argv)
 		{ "csv", required_argument, NULL, 'C' },
 		{ "perfetto", required_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "baseline", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int64_t ids[256];
 	size_t nids = 0;
 	const char *html = NULL, *csv = NULL, *perfetto = NULL;
+	const char *baseline = REPORT_DEFAULT_BASELINE;
 	bool all = false, quiet = false;
 	char err[1024];
 	int c;
@@ -53,13 +58,12 @@ static int run_report(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:aqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': {
-			char *end;
-			long long v = strtoll(optarg, &end, 10);
-			if (end == optarg || *end || v <= 0 || nids == 256) {
+			uint64_t v;
+			if (cli_parse_u64(optarg, 1, INT64_MAX, &v) || nids == 256) {
 				cli_error("--run takes a run id (a positive number)");
 				goto usage;
 			}
-			ids[nids++] = v;
+			ids[nids++] = (int64_t)v;
 			break;
 		}
 		case 'a':
@@ -76,6 +80,9 @@ static int run_report(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case 'B':
+			baseline = optarg;
 			break;
 		default:
 			goto usage;
@@ -98,6 +105,8 @@ static int run_report(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	int status = EXIT_OK;
+	for (size_t i = 0; i < n; i++)
+		runs[i].baseline = baseline;
 	if (!quiet)
 		for (size_t i = 0; i < n; i++)
 			report_print_table(stdout, &runs[i]);

@@ -7,8 +7,10 @@
 #include "synth_workload.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void synth_usage(FILE *out)
 {
@@ -19,36 +21,16 @@ static void synth_usage(FILE *out)
 		"Workloads: slab-growth, pagecache-churn, anon-thp, mixed (see docs/synth.md).\n"
 		"  --mem SIZE        the synthetic host's memory: 16G (default), 512M, ...\n"
 		"  --duration S      seconds of trace time (default 60)\n"
-		"  --seed N          (default 1)\n");
+		"  --seed N          (default 1)\n"
+		"  --cpus N          the synthetic host's CPUs, 1 to 64 (default 2)\n"
+		"  -q, --quiet       no progress bar (there is none unless stderr is a "
+		"terminal)\n");
 }
 
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	uint64_t mult = 1;
-	switch (*end) {
-	case 'G':
-	case 'g':
-		mult = 1ull << 30;
-		end++;
-		break;
-	case 'M':
-	case 'm':
-		mult = 1ull << 20;
-		end++;
-		break;
-	case 'T':
-	case 't':
-		mult = 1ull << 40;
-		end++;
-		break;
-	}
-	if (end == s || *end || !(v > 0))
-		return -1;
-	*out = (uint64_t)(v * (double)mult);
-	return *out < (64ull << 20) ? -1 : 0;
-}
+#define MEM_MIN	     (64ull << 20)
+#define MEM_MAX	     (1ull << 40)
+#define DURATION_MAX 86400 /* seconds: a day of synthetic trace */
+#define CPUS_MAX     64
 
 static int synth_run(int argc, char **argv)
 {
@@ -58,40 +40,60 @@ static int synth_run(int argc, char **argv)
 					      { "seed", required_argument, NULL, 's' },
 					      { "cpus", required_argument, NULL, 'c' },
 					      { "output", required_argument, NULL, 'o' },
+					      { "quiet", no_argument, NULL, 'q' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	struct synth_workload_params p = { .seed = 1 };
 	const char *out = NULL;
+	bool quiet = false;
 	int c;
-	uint64_t ns;
+	uint64_t ns, v;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "w:m:d:s:c:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:m:d:s:c:o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			p.workload = optarg;
 			break;
 		case 'm':
-			if (parse_size(optarg, &p.mem_bytes)) {
-				cli_error("synth: --mem wants a size of at least 64M, like 16G");
+			if (cli_parse_size(optarg, MEM_MIN, MEM_MAX, &p.mem_bytes)) {
+				cli_error("synth: --mem wants a size from 64M to 1T, like 16G; got "
+					  "'%s'",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'd':
-			if (cli_parse_seconds(optarg, &ns) || !ns) {
-				cli_error("synth: --duration wants seconds");
+			if (cli_parse_seconds(optarg, &ns) || !ns ||
+			    ns > DURATION_MAX * 1000000000ull) {
+				cli_error(
+					"synth: --duration wants seconds, more than 0 and at most "
+					"%d; got '%s'",
+					DURATION_MAX, optarg);
 				return EXIT_USAGE;
 			}
 			p.duration_s = (double)ns / 1e9;
 			break;
 		case 's':
-			p.seed = strtoull(optarg, NULL, 0);
+			if (cli_parse_u64(optarg, 0, UINT64_MAX, &v)) {
+				cli_error("synth: --seed wants a whole number; got '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			p.seed = v;
 			break;
 		case 'c':
-			p.cpus = (unsigned)strtoul(optarg, NULL, 0);
+			if (cli_parse_u64(optarg, 1, CPUS_MAX, &v)) {
+				cli_error("synth: --cpus wants a number from 1 to %d; got '%s'",
+					  CPUS_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			p.cpus = (unsigned)v;
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'q':
+			quiet = true;
 			break;
 		case 'h':
 			synth_usage(stdout);
@@ -106,7 +108,13 @@ static int synth_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct synth_workload_stats st;
+	struct cli_progress prog = { .on = !quiet && isatty(2),
+				     .unit = "s of trace",
+				     .scale = 1e-3 };
 	char err[512], n[32], b[32];
+	cli_progress_start(&prog, out);
+	p.progress = cli_progress_show;
+	p.progress_ctx = &prog;
 	if (synth_workload_write(&p, out, &st, err, sizeof(err))) {
 		cli_error("synth: %s", err);
 		return strstr(err, "unknown workload") ? EXIT_USAGE : EXIT_RUNTIME;

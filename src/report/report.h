@@ -27,6 +27,7 @@ struct report_variant {
 	char eq_reason[32];
 	int64_t unknown_page_frees, unknown_slab_frees, alloc_failed, drain_misses;
 	double affected_share;
+	uint64_t triggers, slowpaths; /* see report_verdict.h */
 };
 
 struct report_run {
@@ -38,6 +39,7 @@ struct report_run {
 	double duration_s, wall_seconds;
 	struct report_variant *variants;
 	size_t nr_variants;
+	const char *baseline; /* the diff column's variant (NULL: the first); set by the caller */
 };
 
 /* Open an existing results database read-only; 0 or -1 with err naming the file. */
@@ -50,8 +52,10 @@ int report_load_runs(struct sqlite3 *db, const int64_t *ids, size_t n, bool all,
 		     struct report_run **runs, size_t *nr_runs, char *err, size_t errlen);
 void report_free_runs(struct report_run *runs, size_t n);
 
-/* The comparison table, as `fragtrace replay` prints it. */
+/* The comparison table, as `fragtrace replay` prints it, ending with the verdict. */
 void report_print_table(FILE *out, const struct report_run *run);
+/* The run's verdict text (report_verdict_text) and its baseline's index. */
+size_t report_run_verdict(const struct report_run *run, char *buf, size_t len);
 /* CSV files in dir: variants.csv, samples.csv, equilibrium.csv, data_loss.csv, spb_final.csv. */
 int report_write_csv(struct sqlite3 *db, const struct report_run *runs, size_t n, const char *dir,
 		     char *err, size_t errlen);

@@ -6,11 +6,17 @@
  * empty/clean/tainted, shaded by fullness), and the counters that are not zero.
  *
  * No scripts, no fonts, no network: inline SVG and a little CSS. The markup is well-formed XML
- * (XHTML), so a test can parse it and count the series. Every chart line is a <polyline
- * class="series" data-variant="NAME">; every map cell a <rect class="spb CLASS">.
+ * (XHTML), so a test can parse it and count the series. Every string from the database (and so
+ * from a trace) goes through report_escape_html, in text and in attribute values alike; class
+ * names come from a fixed list, never from the database. Every chart line is a <polyline
+ * class="series" data-variant="NAME">, each with its own dash pattern, and a note under the
+ * chart names variants whose series are identical (lines on top of each other); every map cell
+ * a <rect class="spb CLASS">. The comparison table's diff is against the run's baseline, and a
+ * verdict follows it (report_verdict.c).
  */
 #include "report.h"
 #include "report_output.h"
+#include "report_escape.h"
 
 #include <errno.h>
 #include <math.h>
@@ -22,27 +28,14 @@ static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e
 				       "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22" };
 #define NR_COLORS (sizeof(palette) / sizeof(palette[0]))
 
-static void esc(FILE *o, const char *s)
+/* The class of a map cell: one of ours, whatever the database says. */
+static const char *spb_class(const char *cls)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", o);
-			break;
-		case '<':
-			fputs("&lt;", o);
-			break;
-		case '>':
-			fputs("&gt;", o);
-			break;
-		case '"':
-			fputs("&quot;", o);
-			break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				fputc(*s, o);
-		}
-	}
+	static const char *const known[] = { "empty", "clean", "tainted", "isolated" };
+	for (size_t i = 0; cls && i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(cls, known[i]))
+			return known[i];
+	return "unknown";
 }
 
 /* A "nice" tick step for a range: 1, 2 or 5 times a power of ten. */
@@ -59,6 +52,45 @@ static double nice_step(double range, int ticks)
 #define MR 20
 #define MT 20
 #define MB 40
+
+/* Dash patterns by series index, so lines drawn on top of each other stay told apart. */
+static const char *const dashes[] = { "none", "9 4", "3 3", "12 3 3 3", "6 6", "2 6" };
+#define NR_DASHES (sizeof(dashes) / sizeof(dashes[0]))
+
+static bool same_series(const struct report_series *a, const struct report_series *b)
+{
+	return a->n == b->n && !memcmp(a->v, b->v, a->n * sizeof(*a->v)) &&
+	       !memcmp(a->t, b->t, a->n * sizeof(*a->t));
+}
+
+/*
+ * Under a chart: "lines overlap: A, B; C, D" for every group of variants with identical series
+ * (drawn on one another, told apart only by their dashes).
+ */
+static void overlap_note(FILE *o, const struct report_run *r, const struct report_series *s)
+{
+	bool any = false;
+	for (size_t i = 0; i < r->nr_variants; i++) {
+		bool first_of_group = true, grouped = false;
+		for (size_t j = 0; j < i && first_of_group; j++)
+			first_of_group = !same_series(&s[j], &s[i]);
+		if (!first_of_group)
+			continue;
+		for (size_t j = i + 1; j < r->nr_variants; j++) {
+			if (!same_series(&s[i], &s[j]))
+				continue;
+			if (!grouped) {
+				fputs(any ? "; " : "<p class=\"overlap\">lines overlap: ", o);
+				report_escape_html(o, r->variants[i].name);
+			}
+			fputs(", ", o);
+			report_escape_html(o, r->variants[j].name);
+			grouped = any = true;
+		}
+	}
+	if (any)
+		fputs(" (identical series, drawn on one another)</p>\n", o);
+}
 
 /* A line chart of one sample column, one series per variant. */
 static void line_chart(FILE *o, sqlite3 *db, const struct report_run *r, const char *column,
@@ -112,12 +144,13 @@ static void line_chart(FILE *o, sqlite3 *db, const struct report_run *r, const c
 		"<text x=\"14\" y=\"%.0f\" class=\"axis\" text-anchor=\"middle\" "
 		"transform=\"rotate(-90 14 %.0f)\">",
 		ML + pw / 2, CH - 4, MT + ph / 2, MT + ph / 2);
-	esc(o, ylabel);
+	report_escape_html(o, ylabel);
 	fputs("</text>\n", o);
 	for (size_t i = 0; i < r->nr_variants; i++) {
 		fprintf(o, "<polyline class=\"series\" data-variant=\"");
-		esc(o, r->variants[i].name);
-		fprintf(o, "\" stroke=\"%s\" points=\"", palette[i % NR_COLORS]);
+		report_escape_html(o, r->variants[i].name);
+		fprintf(o, "\" stroke=\"%s\" stroke-dasharray=\"%s\" points=\"",
+			palette[i % NR_COLORS], dashes[i % NR_DASHES]);
 		for (size_t k = 0; k < s[i].n; k++)
 			fprintf(o, "%s%.1f,%.1f", k ? " " : "", ML + s[i].t[k] / tmax * pw,
 				MT + ph - s[i].v[k] / ytop * ph);
@@ -126,13 +159,17 @@ static void line_chart(FILE *o, sqlite3 *db, const struct report_run *r, const c
 		double lx = ML + (double)(i % 3) * 280, ly = CH + 16 + 24 * (double)(i / 3);
 		fprintf(o,
 			"<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" "
-			"class=\"legend\"/><text x=\"%.0f\" y=\"%.0f\" class=\"label\">",
-			lx, ly - 4, lx + 24, ly - 4, palette[i % NR_COLORS], lx + 30, ly);
-		esc(o, r->variants[i].name);
+			"stroke-dasharray=\"%s\" class=\"legend\"/><text x=\"%.0f\" y=\"%.0f\" "
+			"class=\"label\">",
+			lx, ly - 4, lx + 24, ly - 4, palette[i % NR_COLORS], dashes[i % NR_DASHES],
+			lx + 30, ly);
+		report_escape_html(o, r->variants[i].name);
 		fputs("</text>\n", o);
-		report_series_free(&s[i]);
 	}
 	fputs("</svg>\n", o);
+	overlap_note(o, r, s);
+	for (size_t i = 0; i < r->nr_variants; i++)
+		report_series_free(&s[i]);
 	free(s);
 }
 
@@ -152,12 +189,12 @@ static void spb_maps(FILE *o, sqlite3 *db, const struct report_run *r)
 		int64_t cells = r->variants[i].spbs;
 		int rows = (int)((cells + PER_ROW - 1) / PER_ROW);
 		fputs("<div class=\"map\"><div class=\"maplabel\">", o);
-		esc(o, r->variants[i].name);
+		report_escape_html(o, r->variants[i].name);
 		fprintf(o, " <span class=\"count\">%lld tainted</span></div>\n",
 			(long long)r->variants[i].final_tainted);
 		fprintf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"spbmap\" "
 			   "data-variant=\"");
-		esc(o, r->variants[i].name);
+		report_escape_html(o, r->variants[i].name);
 		fprintf(o, "\" width=\"%d\" height=\"%d\">\n", PER_ROW * CELL, rows * CELL);
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, r->variants[i].id);
@@ -169,12 +206,12 @@ static void spb_maps(FILE *o, sqlite3 *db, const struct report_run *r)
 			fprintf(o,
 				"<rect class=\"spb %s\" x=\"%lld\" y=\"%lld\" width=\"%d\" "
 				"height=\"%d\" fill-opacity=\"%.2f\"><title>region %lld (pfn "
-				"%#llx): "
-				"%s, %d/4 used",
-				cls ? cls : "empty", (long long)(region % PER_ROW * CELL),
+				"%#llx): ",
+				spb_class(cls), (long long)(region % PER_ROW * CELL),
 				(long long)(region / PER_ROW * CELL), CELL - 2, CELL - 2, opacity,
-				(long long)region, (unsigned long long)sqlite3_column_int64(st, 1),
-				cls ? cls : "?", full);
+				(long long)region, (unsigned long long)sqlite3_column_int64(st, 1));
+			report_escape_html(o, cls ? cls : "?");
+			fprintf(o, ", %d/4 used", full);
 			if (sqlite3_column_type(st, 4) != SQLITE_NULL)
 				fprintf(o, "; pageblocks unmovable %d, reclaimable %d, movable %d",
 					sqlite3_column_int(st, 4), sqlite3_column_int(st, 5),
@@ -207,15 +244,17 @@ static void counters_table(FILE *o, sqlite3 *db, const struct report_run *r)
 	fputs("<table class=\"counters\"><thead><tr><th>counter</th>", o);
 	for (size_t i = 0; i < r->nr_variants; i++) {
 		fputs("<th>", o);
-		esc(o, r->variants[i].name);
+		report_escape_html(o, r->variants[i].name);
 		fputs("</th>", o);
 	}
 	fputs("</tr></thead><tbody>\n", o);
 	sqlite3_bind_int64(names, 1, r->id);
 	while (sqlite3_step(names) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(names, 0);
+		if (!name)
+			continue;
 		fputs("<tr><td>", o);
-		esc(o, name);
+		report_escape_html(o, name);
 		fputs("</td>", o);
 		for (size_t i = 0; i < r->nr_variants; i++) {
 			sqlite3_reset(val);
@@ -234,6 +273,8 @@ static void counters_table(FILE *o, sqlite3 *db, const struct report_run *r)
 
 static void comparison_table(FILE *o, const struct report_run *r)
 {
+	char verdict[2048];
+	size_t base = report_run_verdict(r, verdict, sizeof(verdict));
 	fputs("<table class=\"comparison\"><thead><tr><th>variant</th><th>equilibrium</th>"
 	      "<th>final</th><th>max</th><th>diff</th><th>SPBs</th><th>1G free</th>"
 	      "<th>shrink queued/ran</th><th>objects shrunk</th><th>M events/s</th></tr></thead>"
@@ -242,41 +283,54 @@ static void comparison_table(FILE *o, const struct report_run *r)
 	for (size_t i = 0; i < r->nr_variants; i++) {
 		const struct report_variant *v = &r->variants[i];
 		fputs("<tr><td>", o);
-		esc(o, v->name);
+		report_escape_html(o, v->name);
 		fputs("</td><td>", o);
 		if (v->eq_reached)
 			fprintf(o, "%.1f ± %lld (from %.1f s)", v->eq_value,
 				(long long)v->eq_spread, v->eq_settle_s);
-		else
-			fprintf(o, "not reached: %s", v->eq_reason);
+		else {
+			fputs("not reached: ", o);
+			report_escape_html(o, v->eq_reason);
+		}
 		fprintf(o,
 			"</td><td>%lld</td><td>%lld</td><td>%+lld</td><td>%lld</td><td>%lld</td>"
 			"<td>%lld/%lld</td><td>%lld</td><td>%.2f</td></tr>\n",
 			(long long)v->final_tainted, (long long)v->max_tainted,
-			(long long)(v->final_tainted - r->variants[0].final_tainted),
+			(long long)(v->final_tainted - r->variants[base].final_tainted),
 			(long long)v->spbs, (long long)v->final_contig_1g,
 			(long long)v->shrink_queued, (long long)v->shrink_ran,
 			(long long)v->shrink_freed, v->events_per_second / 1e6);
 	}
 	fputs("</tbody></table>\n", o);
+	for (char *save = NULL, *line = strtok_r(verdict, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		fprintf(o, "<p class=\"%s\">", strncmp(line, "note:", 5) ? "verdict" : "note");
+		report_escape_html(o, line);
+		fputs("</p>\n", o);
+	}
 }
 
 static void metadata(FILE *o, const struct report_run *r)
 {
 	fputs("<table class=\"meta\"><tbody>\n<tr><th>trace</th><td>", o);
-	esc(o, r->trace);
+	report_escape_html(o, r->trace);
 	fputs("</td></tr>\n<tr><th>host</th><td>", o);
-	esc(o, r->kernel);
-	fprintf(o, " %s, %lld CPUs, %.1f GiB present</td></tr>\n", r->arch, (long long)r->cpus,
+	report_escape_html(o, r->kernel);
+	fputc(' ', o);
+	report_escape_html(o, r->arch);
+	fprintf(o, ", %lld CPUs, %.1f GiB present</td></tr>\n", (long long)r->cpus,
 		(double)r->host_pages * 4096 / (1u << 30));
 	fprintf(o,
 		"<tr><th>trace span</th><td>%.2f s, %lld events, %lld lost</td></tr>\n"
-		"<tr><th>replay</th><td>run %lld, %s start, %lld pass(es), a sample every %lld ms, "
-		"started %s, took %.2f s</td></tr>\n"
-		"<tr><th>slab addresses</th><td>%s</td></tr>\n</tbody></table>\n",
-		r->duration_s, (long long)r->events, (long long)r->lost_events, (long long)r->id,
-		r->start_mode, (long long)r->loops, (long long)r->sample_ms, r->started_at,
-		r->wall_seconds, r->addresses);
+		"<tr><th>replay</th><td>run %lld, ",
+		r->duration_s, (long long)r->events, (long long)r->lost_events, (long long)r->id);
+	report_escape_html(o, r->start_mode);
+	fprintf(o, " start, %lld pass(es), a sample every %lld ms, started ", (long long)r->loops,
+		(long long)r->sample_ms);
+	report_escape_html(o, r->started_at);
+	fprintf(o, ", took %.2f s</td></tr>\n<tr><th>slab addresses</th><td>", r->wall_seconds);
+	report_escape_html(o, r->addresses);
+	fputs("</td></tr>\n</tbody></table>\n", o);
 	double worst = 0;
 	for (size_t i = 0; i < r->nr_variants; i++)
 		if (r->variants[i].affected_share > worst)
@@ -308,6 +362,7 @@ static const char *css =
 	"th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
 	"table.meta td{text-align:left}"
 	".warning{background:#fff3cd;border:1px solid #e0c060;padding:8px}"
+	".verdict{font-weight:bold}.overlap{color:#555;font-style:italic}"
 	".plot{fill:#fff;stroke:#999}.grid{stroke:#eee}.tick,.label{font-size:11px;fill:#444}"
 	".axis{font-size:12px;fill:#222}polyline.series{fill:none;stroke-width:2}"
 	"line.legend{stroke-width:3}.maps{display:flex;flex-wrap:wrap;gap:16px}"
@@ -336,7 +391,7 @@ int report_write_html(sqlite3 *db, const struct report_run *runs, size_t n, cons
 		const struct report_run *r = &runs[k];
 		char id[64];
 		fprintf(o, "<section class=\"run\" id=\"run-%lld\">\n<h2>", (long long)r->id);
-		esc(o, r->trace);
+		report_escape_html(o, r->trace);
 		fprintf(o, " (run %lld)</h2>\n", (long long)r->id);
 		metadata(o, r);
 		comparison_table(o, r);

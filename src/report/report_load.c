@@ -122,7 +122,12 @@ static int load_variants(sqlite3 *db, struct report_run *run)
 		"v.final_free_pages, v.final_slab_pages, v.shrink_queued, v.shrink_ran, "
 		"v.shrink_freed, v.seconds, v.events_per_second, v.agreement, e.reached, e.value, "
 		"e.settle_s, e.spread, e.reason, d.unknown_page_frees, d.unknown_slab_frees, "
-		"d.page_alloc_failed + d.slab_alloc_failed, d.pcp_drain_misses, d.affected_share "
+		"d.page_alloc_failed + d.slab_alloc_failed, d.pcp_drain_misses, d.affected_share, "
+		"(SELECT coalesce(sum(c.value), 0) FROM counters c WHERE c.variant_id = v.id AND "
+		"(c.name LIKE 'TRIGGER\\_%' ESCAPE '\\' OR c.name IN ('SPB_SLAB_SHRINK_QUEUED', "
+		"'SPB_EVAC_QUEUED', 'SPB_DEFRAG_QUEUED'))), "
+		"(SELECT coalesce(sum(c.value), 0) FROM counters c WHERE c.variant_id = v.id AND "
+		"c.name IN ('SLOWPATH', 'ZONE_FALLBACK', 'ALLOC_FAIL')) "
 		"FROM variants v LEFT JOIN equilibrium e ON e.variant_id = v.id "
 		"LEFT JOIN data_loss d ON d.variant_id = v.id WHERE v.run_id = ? ORDER BY "
 		"v.position";
@@ -178,6 +183,8 @@ static int load_variants(sqlite3 *db, struct report_run *run)
 		v->alloc_failed = sqlite3_column_int64(st, c++);
 		v->drain_misses = sqlite3_column_int64(st, c++);
 		v->affected_share = sqlite3_column_double(st, c++);
+		v->triggers = (uint64_t)sqlite3_column_int64(st, c++);
+		v->slowpaths = (uint64_t)sqlite3_column_int64(st, c++);
 	}
 	sqlite3_finalize(st);
 	return 0;

@@ -10,25 +10,11 @@
  */
 #include "report.h"
 #include "report_output.h"
+#include "report_escape.h"
 
 #include <errno.h>
 #include <sqlite3.h>
 #include <string.h>
-
-static void json_str(FILE *o, const char *s)
-{
-	fputc('"', o);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(o, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(o, "\\u%04x", c);
-		else
-			fputc(c, o);
-	}
-	fputc('"', o);
-}
 
 int report_write_perfetto(sqlite3 *db, const struct report_run *runs, size_t n, const char *path,
 			  char *err, size_t errlen)
@@ -64,7 +50,7 @@ int report_write_perfetto(sqlite3 *db, const struct report_run *runs, size_t n, 
 			"%s\n{\"ph\":\"M\",\"pid\":%lld,\"name\":\"process_name\",\"args\":"
 			"{\"name\":",
 			first ? "" : ",", (long long)r->id);
-		json_str(o, name);
+		report_escape_json(o, name);
 		fputs("}}", o);
 		first = false;
 		for (size_t i = 0; i < r->nr_variants; i++) {
@@ -80,7 +66,7 @@ int report_write_perfetto(sqlite3 *db, const struct report_run *runs, size_t n, 
 						",\n{\"ph\":\"C\",\"pid\":%lld,\"ts\":%.0f,"
 						"\"name\":",
 						(long long)r->id, us);
-					json_str(o, track);
+					report_escape_json(o, track);
 					fprintf(o, ",\"args\":{\"value\":%lld}}",
 						(long long)sqlite3_column_int64(st, c + 1));
 				}

@@ -3,26 +3,56 @@
  * report_text.c - the comparison table for a terminal (or a patch cover letter) and CSV files.
  *
  * The table has the columns `fragtrace replay` prints, read back from the database, so a
- * table pasted today matches the one printed when the run finished. CSV files follow RFC 4180:
- * a header row, fields quoted when they hold a comma, quote or newline.
+ * table pasted today matches the one printed when the run finished; strings from the database
+ * are escaped for a terminal. CSV files follow RFC 4180 (report_escape_csv): a header row,
+ * fields quoted when they hold a comma, quote or newline, text never read as a formula.
  */
 #include "report.h"
 #include "report_output.h"
+#include "report_escape.h"
+#include "report_verdict.h"
 
 #include <errno.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
 
+size_t report_run_verdict(const struct report_run *r, char *buf, size_t len)
+{
+	struct report_verdict_row rows[64];
+	size_t n = r->nr_variants < 64 ? r->nr_variants : 64;
+	bool found;
+	for (size_t i = 0; i < n; i++) {
+		const struct report_variant *v = &r->variants[i];
+		rows[i] = (struct report_verdict_row){ .name = v->name,
+						       .final_tainted = v->final_tainted,
+						       .eq_reached = v->eq_reached,
+						       .eq_value = v->eq_value,
+						       .eq_spread = v->eq_spread,
+						       .triggers = v->triggers,
+						       .slowpaths = v->slowpaths };
+	}
+	report_verdict_text(buf, len, rows, n, r->baseline);
+	return report_baseline(rows, n, r->baseline, &found);
+}
+
 void report_print_table(FILE *o, const struct report_run *r)
 {
+	char verdict[2048];
+	size_t base = report_run_verdict(r, verdict, sizeof(verdict));
+	char t1[4096], t2[256], t3[256], t4[256];
+
 	fprintf(o, "\n%s (run %lld, %s): %.1f s of trace, %lld events, %s start, %lld pass%s\n",
-		r->trace, (long long)r->id, r->started_at, r->duration_s, (long long)r->events,
-		r->start_mode, (long long)r->loops, r->loops == 1 ? "" : "es");
+		report_escape_term_str(t1, sizeof(t1), r->trace), (long long)r->id,
+		report_escape_term_str(t2, sizeof(t2), r->started_at), r->duration_s,
+		(long long)r->events, report_escape_term_str(t3, sizeof(t3), r->start_mode),
+		(long long)r->loops, r->loops == 1 ? "" : "es");
 	if (r->host_pages)
 		fprintf(o, "  host: %.1f GiB present, %lld CPUs, %s %s; slab addresses %s\n",
-			(double)r->host_pages * 4096 / (1u << 30), (long long)r->cpus, r->kernel,
-			r->arch, r->addresses);
+			(double)r->host_pages * 4096 / (1u << 30), (long long)r->cpus,
+			report_escape_term_str(t1, sizeof(t1), r->kernel),
+			report_escape_term_str(t2, sizeof(t2), r->arch),
+			report_escape_term_str(t3, sizeof(t3), r->addresses));
 	if (r->lost_events || r->lost_markers)
 		fprintf(o, "  WARNING: the kernel lost %lld events (%lld markers)\n",
 			(long long)r->lost_events, (long long)r->lost_markers);
@@ -37,15 +67,17 @@ void report_print_table(FILE *o, const struct report_run *r)
 			snprintf(eq, sizeof(eq), "%.1f ±%lld", v->eq_value,
 				 (long long)v->eq_spread);
 		else
-			snprintf(eq, sizeof(eq), "- (%s)", v->eq_reason);
+			snprintf(eq, sizeof(eq), "- (%s)",
+				 report_escape_term_str(t4, sizeof(t4), v->eq_reason));
 		snprintf(sh, sizeof(sh), "%lld/%lld", (long long)v->shrink_queued,
 			 (long long)v->shrink_ran);
 		snprintf(diff, sizeof(diff), "%+lld",
-			 (long long)(v->final_tainted - r->variants[0].final_tainted));
-		fprintf(o, "  %-22s %14s %6lld %5lld %5s %6lld %7lld %11s %10.2f\n", v->name, eq,
-			(long long)v->final_tainted, (long long)v->max_tainted, i ? diff : "-",
-			(long long)v->spbs, (long long)v->final_contig_1g, sh,
-			v->events_per_second / 1e6);
+			 (long long)(v->final_tainted - r->variants[base].final_tainted));
+		fprintf(o, "  %-22s %14s %6lld %5lld %5s %6lld %7lld %11s %10.2f\n",
+			report_escape_term_str(t1, sizeof(t1), v->name), eq,
+			(long long)v->final_tainted, (long long)v->max_tainted,
+			i != base ? diff : "-", (long long)v->spbs, (long long)v->final_contig_1g,
+			sh, v->events_per_second / 1e6);
 		if (v->agreement >= 0)
 			fprintf(o, "  %-22s agreement with the end page map: %.4f\n", "",
 				v->agreement);
@@ -56,25 +88,17 @@ void report_print_table(FILE *o, const struct report_run *r)
 			"\n  data loss (%s): %lld unknown page frees, %lld unknown slab frees, "
 			"%lld "
 			"failed allocations, %lld drain misses (%.2f%% of operations)\n",
-			v->name, (long long)v->unknown_page_frees, (long long)v->unknown_slab_frees,
+			report_escape_term_str(t1, sizeof(t1), v->name),
+			(long long)v->unknown_page_frees, (long long)v->unknown_slab_frees,
 			(long long)v->alloc_failed, (long long)v->drain_misses,
 			v->affected_share * 100);
 	}
-}
-
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, f);
-		return;
+	for (char *save = NULL, *line = strtok_r(verdict, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		fputs("  ", o);
+		report_escape_term(o, line, 0);
+		fputc('\n', o);
 	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
 }
 
 /* Run sql (one ? per selected run id is bound in a loop) into dir/name. */
@@ -100,7 +124,7 @@ static int csv_query(sqlite3 *db, const struct report_run *runs, size_t n, const
 	for (int c = 0; c < cols; c++) {
 		if (c)
 			fputc(',', f);
-		csv_field(f, sqlite3_column_name(st, c));
+		report_escape_csv(f, sqlite3_column_name(st, c), 0);
 	}
 	fputc('\n', f);
 	for (size_t i = 0; i < n; i++) {
@@ -111,7 +135,8 @@ static int csv_query(sqlite3 *db, const struct report_run *runs, size_t n, const
 				if (c)
 					fputc(',', f);
 				const unsigned char *t = sqlite3_column_text(st, c);
-				csv_field(f, t ? (const char *)t : "");
+				report_escape_csv(f, t ? (const char *)t : "",
+						  sqlite3_column_type(st, c) == SQLITE_TEXT);
 			}
 			fputc('\n', f);
 		}

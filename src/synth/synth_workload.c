@@ -582,6 +582,8 @@ int synth_workload_write(const struct synth_workload_params *pin, const char *pa
 				? 0
 				: (unsigned)(1 + rnd(&g) % (p.cpus > 1 ? p.cpus - 1 : 1)) % p.cpus;
 		step(&g, w);
+		if (p.progress && ((s + 1) % 1000 == 0 || s + 1 == steps))
+			p.progress(p.progress_ctx, s + 1, steps, 0, 1);
 	}
 	if (!g.rc && trace_writer_close(g.w)) {
 		snprintf(err, errlen, "%s", trace_writer_error(g.w));

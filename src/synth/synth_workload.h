@@ -14,6 +14,9 @@ struct synth_workload_params {
 	double duration_s;    /* default 60 */
 	uint64_t seed;	      /* default 1 */
 	unsigned cpus;	      /* default 2 */
+	/* Called every second of trace time with milliseconds done and total; may be NULL. */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total, unsigned pass, unsigned loops);
+	void *progress_ctx;
 };
 
 /* What the generator did, for the summary and for tests to check against the trace. */
