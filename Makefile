@@ -27,6 +27,7 @@ test-deps:
 
 test: test-deps
 	CC=$$(command -v clang || echo cc) cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+		-DFRAGTRACE_WERROR=ON \
 		-DFRAGTRACE_SANITIZE=$(if $(filter 1,$(SANITIZE)),ON,OFF) \
 		-DFRAGTRACE_FUZZ=ON >/dev/null
 	cmake --build $(TEST_BUILD) -j $(JOBS)
