@@ -24,6 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The API stays visible; the library's other symbols become local (cmake/private_library.cmake) */
+#pragma GCC visibility push(default)
+
 /* Geometry, fixed at x86-64 values: 4 KiB pages, 2 MiB pageblocks, 1 GiB superpageblocks. */
 #define PAGE_SHIFT_4K		     12
 #define PAGEBLOCK_ORDER		     9
@@ -321,5 +324,7 @@ uint64_t model_now(const struct model *m);
 
 /* Tests: recompute every counter and list from the pages and compare. NULL when consistent. */
 const char *model_check(const struct model *m, char *buf, size_t len);
+
+#pragma GCC visibility pop
 
 #endif

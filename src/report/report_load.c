@@ -8,7 +8,7 @@
  * user_version) gives a one-line error naming it.
  */
 #include "report.h"
-#include "results_db.h"
+#include "results_schema.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
