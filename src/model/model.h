@@ -14,8 +14,9 @@
  * are the model's own bit values (MODEL_GFP_*), because the kernel's __GFP bit numbers change
  * between releases; replay translates a trace's flags through the event format's flag table.
  *
- * The model does no I/O and allocates memory only in model_create(). Time is whatever the caller
- * says it is (model_advance): deferred work runs at that time plus a latency.
+ * The model does no I/O. The page model allocates its memory in model_create() (model_check()
+ * takes temporary tallies); the slab model (slab.h) grows its tables as objects arrive. Time is
+ * whatever the caller says it is (model_advance): deferred work runs at that time plus a latency.
  */
 #ifndef FRAGTRACE_MODEL_H
 #define FRAGTRACE_MODEL_H

@@ -157,7 +157,7 @@ struct trace_writer;
 
 struct trace_writer_options {
 	uint32_t chunk_events; /* events per chunk; 0 means the default (262144) */
-	int compression_level; /* zstd level; 0 means the default (6) */
+	int compression_level; /* zstd level; 0 means the default (3) */
 };
 
 /* Create path. On failure *out may still be set: read its error, then free it. */
