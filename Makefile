@@ -1,17 +1,23 @@
 # fragtrace: the two commands. `make demo` builds into build/ and replays a bundled trace under
 # every policy preset into fragtrace.db; `make test` builds the tests with AddressSanitizer and
 # UBSan (clang) into build-test/ and runs ctest. `make` only builds, `make bench` prints the
-# benchmark figures. Missing Debian packages are installed first when run as root.
+# benchmark figures, `make install` installs the optimised build under PREFIX (default /usr/local;
+# DESTDIR=... for a staging root). Missing Debian packages are installed first when run as root.
 BUILD      ?= build
 TEST_BUILD ?= build-test
 SANITIZE   ?= 1
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX     ?= /usr/local
 
-.PHONY: all deps test-deps test bench demo clean format
+.PHONY: all deps test-deps test bench demo clean format install
 
 all: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DFRAGTRACE_TESTS=OFF >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
+
+# bin/fragtrace, share/fragtrace/schema.sql, share/man/man1/fragtrace*.1 under DESTDIR/PREFIX.
+install: all
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 deps:
 	@scripts/install-deps.sh
@@ -21,6 +27,7 @@ test-deps:
 
 test: test-deps
 	CC=$$(command -v clang || echo cc) cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+		-DFRAGTRACE_WERROR=ON \
 		-DFRAGTRACE_SANITIZE=$(if $(filter 1,$(SANITIZE)),ON,OFF) \
 		-DFRAGTRACE_FUZZ=ON >/dev/null
 	cmake --build $(TEST_BUILD) -j $(JOBS)

@@ -7,6 +7,7 @@
 #define FRAGTRACE_MODEL_TEST_H
 
 #include "model.h"
+#include "test_rng.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -29,16 +30,6 @@
 			exit(1);                                                                   \
 		}                                                                                  \
 	} while (0)
-
-/* xorshift64: the tests' deterministic random numbers. */
-static uint64_t test_rng_state = 88172645463325252ull;
-static inline uint64_t rnd(void)
-{
-	test_rng_state ^= test_rng_state << 13;
-	test_rng_state ^= test_rng_state >> 7;
-	test_rng_state ^= test_rng_state << 17;
-	return test_rng_state;
-}
 
 static inline void check_model(const struct model *m, const char *where)
 {

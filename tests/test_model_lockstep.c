@@ -85,6 +85,9 @@ static void compare_spbs(struct model *m, struct ref_model *r, long op)
 		}
 }
 
+/* Every run's event counts, summed: the runs together must reach every pass they are built for. */
+static uint64_t events_seen[MODEL_NR_VM_EVENTS];
+
 static void run(const char *name, struct model_config *c, long ops, uint64_t seed, int check_every)
 {
 	char buf[512];
@@ -173,6 +176,9 @@ static void run(const char *name, struct model_config *c, long ops, uint64_t see
 				    st.events[MODEL_EV_RELAX_DROP_NOFRAGMENT]),
 	       fails);
 	CHECK(st.events[MODEL_EV_PASS_1] > 0);
+	CHECK(st.events[MODEL_EV_PASS_2] > 0);
+	for (int i = 0; i < MODEL_NR_VM_EVENTS; i++)
+		events_seen[i] += st.events[i];
 	free(live);
 	ref_destroy(r);
 	model_destroy(m);
@@ -221,6 +227,11 @@ int main(int argc, char **argv)
 	/* Ten SPBs: above SPB_AGGRESSIVE_THRESHOLD, and a wide enough field for the walks. */
 	model_config_simple(&c, MODEL_POLICY_SPB, 9ull << 30);
 	run("nine GiB", &c, ops, 4, 0);
+	CHECK(events_seen[MODEL_EV_PASS_2C] > 0);
+	CHECK(events_seen[MODEL_EV_PASS_3] > 0);
+	CHECK(events_seen[MODEL_EV_PASS_4] > 0);
+	CHECK(events_seen[MODEL_EV_RMQUEUE_CLAIM] > 0);
+	CHECK(events_seen[MODEL_EV_SPB_HIGHORDER_REFUSED] > 0);
 	printf("lockstep: all variants agree\n");
 	return 0;
 }

@@ -9,6 +9,7 @@
  */
 #include "model_test.h"
 #include "slab.h"
+#include "slab_internal.h" /* shrink_slab */
 
 #include <string.h>
 

@@ -73,7 +73,7 @@ static void make_trace(int finish)
 	trace_writer_add_meta(w, "start/x", blob, 100);
 	uint64_t ts = 1000;
 	for (size_t i = 0; i < nevs; i++) {
-		ts += trnd() % 2000;
+		ts += rnd() % 2000;
 		test_random_event(&evs[i], ts, 20, blob);
 		CHECK(trace_writer_add(w, &evs[i]) == 0, "add");
 	}
@@ -298,7 +298,7 @@ int main(void)
 	int fd = mkstemp(path);
 	close(fd);
 	for (size_t i = 0; i < sizeof(blob); i++)
-		blob[i] = (uint8_t)trnd();
+		blob[i] = (uint8_t)rnd();
 	nevs = 20000;
 	evs = calloc(nevs, sizeof(*evs));
 	make_trace(1);
@@ -323,7 +323,7 @@ int main(void)
 		for (int d = -9; d <= 9; d++)
 			check_truncated((size_t)((int64_t)chunk_end[c] + d));
 	for (int i = 0; i < 300; i++)
-		check_truncated(trnd() % file_len);
+		check_truncated(rnd() % file_len);
 	for (size_t len = file_len - 80; len <= file_len; len++)
 		check_truncated(len); /* inside the index and the trailer */
 
@@ -331,7 +331,7 @@ int main(void)
 	for (size_t pos = 0; pos < 400; pos++)
 		check_flip(pos, (int)(pos % 8));
 	for (int i = 0; i < 1500; i++)
-		check_flip(trnd() % file_len, (int)(trnd() % 8));
+		check_flip(rnd() % file_len, (int)(rnd() % 8));
 
 	/* the end section and the index descriptor: every bit */
 	uint64_t index_at = 0;

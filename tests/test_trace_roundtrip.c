@@ -31,7 +31,7 @@ static void roundtrip(const char *path, size_t n, uint32_t res, uint32_t chunk_e
 	struct trace_event *evs = calloc(n, sizeof(*evs));
 	uint64_t ts = 0, counts[TRACE_NR_TYPES] = { 0 }, lost = 0;
 	for (size_t i = 0; i < n; i++) {
-		ts += trnd() % 64 == 0 ? trnd() % 100000000 : trnd() % 3000;
+		ts += rnd() % 64 == 0 ? rnd() % 100000000 : rnd() % 3000;
 		if (i == n - 1)
 			ts = UINT64_MAX - 5; /* the largest timestamps survive */
 		test_random_event(&evs[i], ts, nstrings, blob);
@@ -88,7 +88,7 @@ static void roundtrip(const char *path, size_t n, uint32_t res, uint32_t chunk_e
 
 	/* seeks, then single-event reads */
 	for (int round = 0; round < 50; round++) {
-		size_t want = trnd() % n;
+		size_t want = rnd() % n;
 		uint64_t t = evs[want].ts / res * res;
 		size_t first = want;
 		while (first > 0 && evs[first - 1].ts / res * res >= t)
@@ -148,9 +148,9 @@ static void divider(void)
 		for (int i = 0; i < 200000; i++) {
 			uint64_t n = i < 8    ? (uint64_t)i
 				     : i < 16 ? UINT64_MAX - (uint64_t)(i - 8)
-					      : trnd();
+					      : rnd();
 			if (i % 3 == 0)
-				n >>= trnd() % 64;
+				n >>= rnd() % 64;
 			CHECK(fgt_divide(&dv, n) == n / ds[k], "%" PRIu64 " / %u", n, ds[k]);
 		}
 	}
@@ -163,7 +163,7 @@ int main(void)
 	int fd = mkstemp(path);
 	close(fd);
 	for (size_t i = 0; i < sizeof(blob); i++)
-		blob[i] = (uint8_t)trnd();
+		blob[i] = (uint8_t)rnd();
 	roundtrip(path, 1200000, 1, 65536);
 	roundtrip(path, 300000, 1000, 4096);
 	roundtrip(path, 1, 1, 0);

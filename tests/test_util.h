@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * test_util.h - what the C tests share: CHECK macros, a random event generator that reaches
- * every record type and the extreme values of every field, and event comparison.
+ * test_util.h - what the C tests share: CHECK macros, a random event generator (drawing from
+ * test_rng.h) that reaches every record type and the extreme values of every field, and event
+ * comparison.
  */
 #ifndef FRAGTRACE_TEST_UTIL_H
 #define FRAGTRACE_TEST_UTIL_H
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_rng.h"
 #include "trace.h"
 
 static int test_failures;
@@ -27,36 +29,26 @@ static int test_failures;
 		}                                                                                  \
 	} while (0)
 
-static uint64_t test_rng = 88172645463325252ull;
-
-static inline uint64_t trnd(void)
-{
-	test_rng ^= test_rng << 13;
-	test_rng ^= test_rng >> 7;
-	test_rng ^= test_rng << 17;
-	return test_rng;
-}
-
 /* A value that is often small, sometimes extreme. */
 static inline uint64_t tval(void)
 {
-	switch (trnd() % 8) {
+	switch (rnd() % 8) {
 	case 0:
 		return 0;
 	case 1:
 		return UINT64_MAX;
 	case 2:
-		return trnd();
+		return rnd();
 	case 3:
-		return (uint64_t)1 << (trnd() % 64);
+		return (uint64_t)1 << (rnd() % 64);
 	default:
-		return trnd() % 1000;
+		return rnd() % 1000;
 	}
 }
 
 static inline int32_t tval32(void)
 {
-	switch (trnd() % 6) {
+	switch (rnd() % 6) {
 	case 0:
 		return INT32_MIN;
 	case 1:
@@ -64,7 +56,7 @@ static inline int32_t tval32(void)
 	case 2:
 		return -1;
 	default:
-		return (int32_t)(trnd() % 12);
+		return (int32_t)(rnd() % 12);
 	}
 }
 
@@ -77,10 +69,10 @@ static inline void test_random_event(struct trace_event *ev, uint64_t ts, uint32
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->ts = ts;
-	ev->type = (uint16_t)(1 + trnd() % (TRACE_NR_TYPES - 1));
-	ev->cpu = trnd() % 16 == 0 ? (uint16_t)trnd() : (uint16_t)(trnd() % 3);
-	ev->pid = trnd() % 4 == 0 ? tval32() : 100 + (int32_t)(trnd() % 3);
-	uint32_t s1 = (uint32_t)(trnd() % (nstrings + 1)), s2 = (uint32_t)(trnd() % (nstrings + 1));
+	ev->type = (uint16_t)(1 + rnd() % (TRACE_NR_TYPES - 1));
+	ev->cpu = rnd() % 16 == 0 ? (uint16_t)rnd() : (uint16_t)(rnd() % 3);
+	ev->pid = rnd() % 4 == 0 ? tval32() : 100 + (int32_t)(rnd() % 3);
+	uint32_t s1 = (uint32_t)(rnd() % (nstrings + 1)), s2 = (uint32_t)(rnd() % (nstrings + 1));
 	switch (ev->type) {
 	case TRACE_PAGE_ALLOC:
 	case TRACE_PAGE_ALLOC_ZONE_LOCKED:
@@ -88,14 +80,14 @@ static inline void test_random_event(struct trace_event *ev, uint64_t ts, uint32
 		ev->page.migratetype = tval32();
 		/* fall through */
 	case TRACE_PAGE_FREE:
-		ev->page.order = trnd() % 5 == 0 ? (uint32_t)tval() : (uint32_t)(trnd() % 11);
+		ev->page.order = rnd() % 5 == 0 ? (uint32_t)tval() : (uint32_t)(rnd() % 11);
 		/* fall through */
 	case TRACE_PAGE_FREE_BATCHED:
 		ev->page.pfn = tval();
 		if (ev->type == TRACE_PAGE_ALLOC)
 			ev->page.gfp = tval();
 		if (ev->type == TRACE_PAGE_ALLOC_ZONE_LOCKED)
-			ev->page.percpu_refill = trnd() & 1;
+			ev->page.percpu_refill = rnd() & 1;
 		break;
 	case TRACE_PAGE_ALLOC_EXTFRAG:
 		ev->extfrag = (struct trace_extfrag){ tval(),	tval32(), tval32(),
@@ -107,7 +99,7 @@ static inline void test_random_event(struct trace_event *ev, uint64_t ts, uint32
 		ev->slab.bytes_alloc = tval();
 		ev->slab.gfp = tval();
 		ev->slab.node = tval32();
-		ev->slab.accounted = trnd() & 1;
+		ev->slab.accounted = rnd() & 1;
 		/* fall through */
 	case TRACE_SLAB_FREE:
 	case TRACE_KFREE:
@@ -131,11 +123,11 @@ static inline void test_random_event(struct trace_event *ev, uint64_t ts, uint32
 		};
 		break;
 	case TRACE_LOST:
-		ev->lost.count = trnd() % 3 == 0 ? TRACE_LOST_UNKNOWN : tval();
+		ev->lost.count = rnd() % 3 == 0 ? TRACE_LOST_UNKNOWN : tval();
 		break;
 	case TRACE_GENERIC:
 		ev->generic.name = s1 ? s1 : 1;
-		ev->generic.size = (uint32_t)(trnd() % 4 == 0 ? 0 : trnd() % 300);
+		ev->generic.size = (uint32_t)(rnd() % 4 == 0 ? 0 : rnd() % 300);
 		ev->generic.data = blob;
 		break;
 	}

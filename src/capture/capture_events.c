@@ -321,8 +321,6 @@ bool converter_convert(struct capture_converter *c, const uint8_t *data, unsigne
 						.order = (uint32_t)get_u(data, size, &f[1]),
 						.gfp = get_u(data, size, &f[2]),
 						.migratetype = (int32_t)get_u(data, size, &f[3]) };
-		if (f[0].size == 8 && ev->page.pfn == UINT64_MAX)
-			ev->page.pfn = UINT64_MAX; /* a failed allocation stays one */
 		break;
 	case TRACE_PAGE_ALLOC_ZONE_LOCKED:
 		ev->page =

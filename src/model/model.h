@@ -14,8 +14,9 @@
  * are the model's own bit values (MODEL_GFP_*), because the kernel's __GFP bit numbers change
  * between releases; replay translates a trace's flags through the event format's flag table.
  *
- * The model does no I/O and allocates memory only in model_create(). Time is whatever the caller
- * says it is (model_advance): deferred work runs at that time plus a latency.
+ * The model does no I/O. The page model allocates its memory in model_create() (model_check()
+ * takes temporary tallies); the slab model (slab.h) grows its tables as objects arrive. Time is
+ * whatever the caller says it is (model_advance): deferred work runs at that time plus a latency.
  */
 #ifndef FRAGTRACE_MODEL_H
 #define FRAGTRACE_MODEL_H
@@ -23,6 +24,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The API stays visible; the library's other symbols become local (cmake/private_library.cmake) */
+#pragma GCC visibility push(default)
 
 /* Geometry, fixed at x86-64 values: 4 KiB pages, 2 MiB pageblocks, 1 GiB superpageblocks. */
 #define PAGE_SHIFT_4K		     12
@@ -321,5 +325,7 @@ uint64_t model_now(const struct model *m);
 
 /* Tests: recompute every counter and list from the pages and compare. NULL when consistent. */
 const char *model_check(const struct model *m, char *buf, size_t len);
+
+#pragma GCC visibility pop
 
 #endif

@@ -25,6 +25,9 @@
 
 #include "model.h"
 
+/* The API stays visible; the library's other symbols become local (cmake/private_library.cmake) */
+#pragma GCC visibility push(default)
+
 struct slab_model;
 
 struct slab_params {
@@ -81,11 +84,10 @@ int slab_obj_free(struct slab_model *sm, uint64_t key);
 /* A hint that key will be allocated or freed soon (stage 0: its hash slot; 1: its object). */
 void slab_prefetch(const struct slab_model *sm, uint64_t key, int stage);
 
-/* shrink_slab() over every shrinker of node nid; returns the objects freed. */
-uint64_t shrink_slab(struct slab_model *sm, int nid, int priority);
-
 void slab_model_stats(const struct slab_model *sm, struct slab_stats *st);
 /* Tests: recount slabs and objects and compare. NULL when consistent. */
 const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len);
+
+#pragma GCC visibility pop
 
 #endif

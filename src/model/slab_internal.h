@@ -83,6 +83,8 @@ void slab_release_object(struct slab_model *sm, uint32_t oi);
 void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi);
 void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi);
 uint64_t slab_shrink_callback(void *ctx, int nid, int priority);
+/* shrink_slab() over every shrinker of node nid; returns the objects freed. */
+uint64_t shrink_slab(struct slab_model *sm, int nid, int priority);
 const char *slab_check_lists(const struct slab_model *sm, const struct slab_cache *c, char *buf,
 			     size_t len);
 

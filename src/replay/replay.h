@@ -21,6 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The API stays visible; the library's other symbols become local (cmake/private_library.cmake) */
+#pragma GCC visibility push(default)
+
 enum replay_start { REPLAY_WARM, REPLAY_COLD };
 
 /* One variant to run: a preset plus overrides. */
@@ -137,5 +140,7 @@ void replay_result_free(struct replay_result *r);
 /* The equilibrium of a tainted-count series (exposed for tests). */
 void replay_equilibrium_find(const struct replay_sample *samples, size_t n, uint64_t sample_ns,
 			     struct replay_equilibrium *eq);
+
+#pragma GCC visibility pop
 
 #endif

@@ -9,7 +9,7 @@
  * and one that cannot be read says why.
  */
 #include "report.h"
-#include "results_db.h"
+#include "results_schema.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>

@@ -10,11 +10,9 @@
 #define FRAGTRACE_RESULTS_DB_H
 
 #include "replay.h"
+#include "results_schema.h"
 
 struct sqlite3;
-
-#define RESULTS_SCHEMA_VERSION 1
-extern const char results_schema_sql[];
 
 /* Open or create path and bring its schema up; 0, or -1 with a message naming the file. */
 int results_db_open(const char *path, struct sqlite3 **db, char *err, size_t errlen);

@@ -163,19 +163,19 @@ struct trace_writer_options {
 };
 
 /*
- * Create path through safe_output (src/util): the file appears under its name, whole, at
- * trace_writer_close(); freeing the writer before that leaves any previous file as it was.
- * With in_place the data goes to path directly, so a killed writer leaves a readable prefix.
- * On failure *out may still be set: read its error, then free it.
- */
-
-/*
  * A chunk is written once it holds chunk_events events or once the next event is this much
  * trace time after its first, so a writer that dies loses at most this much of a quiet trace.
  * Event time alone cannot bound the loss when no events arrive: a writer fed live (the
  * recorder) also calls trace_writer_flush() at least this often in wall time.
  */
 #define TRACE_FLUSH_INTERVAL_NS (2ull * 1000 * 1000 * 1000)
+
+/*
+ * Create path through safe_output (src/util): the file appears under its name, whole, at
+ * trace_writer_close(); freeing the writer before that leaves any previous file as it was.
+ * With in_place the data goes to path directly, so a killed writer leaves a readable prefix.
+ * On failure *out may still be set: read its error, then free it.
+ */
 int trace_writer_open(const char *path, const struct trace_header *hdr,
 		      const struct trace_writer_options *opts, struct trace_writer **out);
 /* Intern a string (cache name, call site, event name); returns its id (>= 1) or < 0. */
