@@ -6,9 +6,9 @@
  *
  * The instance is "fragtrace-<pid>", created for the run and removed on every exit path: normal
  * end, errors, SIGINT/SIGTERM/SIGHUP (first: stop, drain, finalise; second: finalise without
- * draining), and fatal signals (the handler removes the instance directory, then re-raises).
- * Instances left by a recorder killed with SIGKILL are removed by the next run (their pid is
- * gone); nobody else's instance and nothing of the top-level instance is touched, and no
+ * draining), and fatal signals (the handler closes every descriptor, then removes the instance
+ * directory and re-raises). Instances left by a recorder killed with SIGKILL are removed by
+ * capture_remove_stale (`record --cleanup`) and by the next run (their pid is gone); nobody else's instance and nothing of the top-level instance is touched, and no
  * function-tracer file is opened. The recorder's own events are excluded through the instance's
  * set_event_notrace_pid when the kernel has it.
  *
@@ -59,11 +59,18 @@ static void on_child(int sig)
 	child_exited = 1;
 }
 
-/* A crash must not leave the instance behind: rmdir is async-signal-safe. */
+/*
+ * A crash must not leave the instance behind. The kernel refuses to remove an instance while
+ * any of its files is open (EBUSY), so every descriptor goes first: the ring-buffer readers and
+ * the trace file (whose written bytes are already the kernel's). close_range and rmdir are
+ * async-signal-safe.
+ */
 static void on_fatal_signal(int sig)
 {
-	if (instance_dir[0])
+	if (instance_dir[0]) {
+		close_range(3, ~0u, 0);
 		rmdir(instance_dir);
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -98,9 +105,14 @@ static bool any_tracefs_mounted(void)
 }
 
 /* Instances of earlier recorders whose process is gone (a SIGKILL leaves one behind). */
-static void remove_stale_instances(const char *tracing_dir)
+static int remove_stale_instances(const char *tracing_dir, char *removed, size_t len)
 {
 	char path[4096];
+	int count = 0;
+	size_t used = 0;
+
+	if (len)
+		removed[0] = 0;
 	snprintf(path, sizeof(path), "%s/instances", tracing_dir);
 	DIR *d = opendir(path);
 	struct dirent *de;
@@ -113,12 +125,37 @@ static void remove_stale_instances(const char *tracing_dir)
 			continue;
 		struct tracefs_instance *old = tracefs_instance_alloc(NULL, de->d_name);
 		if (old) {
-			tracefs_instance_destroy(old);
+			if (!tracefs_instance_destroy(old)) {
+				count++;
+				if (used < len)
+					used += (size_t)snprintf(removed + used, len - used, "%s%s",
+								 used ? " " : "", de->d_name);
+			}
 			tracefs_instance_free(old);
 		}
 	}
 	if (d)
 		closedir(d);
+	return count;
+}
+
+int capture_remove_stale(char *removed, size_t len, char *err, size_t errlen)
+{
+	const char *dir;
+
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "removing instances needs root");
+		return -1;
+	}
+	bool was_mounted = any_tracefs_mounted();
+	if (!(dir = tracefs_tracing_dir())) {
+		snprintf(err, errlen, "cannot find tracefs");
+		return -1;
+	}
+	int n = remove_stale_instances(dir, removed, len);
+	if (!was_mounted && any_tracefs_mounted())
+		umount(dir);
+	return n;
 }
 
 /* ---- per-CPU queues and the merge ---- */
@@ -462,7 +499,8 @@ static int setup(struct recorder *r)
 	}
 	if (!was_mounted && any_tracefs_mounted())
 		snprintf(r->mounted_here, sizeof(r->mounted_here), "%s", dir);
-	remove_stale_instances(dir);
+	r->res->stale_removed =
+		remove_stale_instances(dir, r->res->stale_names, sizeof(r->res->stale_names));
 	snprintf(name, sizeof(name), "fragtrace-%d", (int)getpid());
 	r->inst = tracefs_instance_create(name);
 	if (!r->inst) {
