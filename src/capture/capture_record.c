@@ -15,7 +15,8 @@
  * Reading: one thread polls every CPU's ring buffer (trace_pipe_raw, non-blocking) in rounds.
  * Events of a round are queued per CPU; an event is written once its timestamp is older than
  * the start of the previous round, because anything that old has been read from every CPU (the
- * trace clock is "mono", which orders events across CPUs). Memory is bounded by what one round
+ * trace clock is "mono", which orders events across CPUs), and older than the last event read
+ * from any CPU that a round left unfinished (a round reads at most 4096 sub-buffers of a CPU). Memory is bounded by what one round
  * reads. A sub-buffer's missed-events count becomes a lost marker at its place in the stream;
  * each CPU's overrun and dropped counters are stored at the start and the end.
  */
@@ -216,6 +217,8 @@ struct recorder {
 	struct kbuffer *kb;
 	struct cpu_queue *queues;
 	int *heap; /* emit_until's min-heap of CPU numbers */
+	/* Per CPU: every event of that CPU older than this has been read. */
+	uint64_t *complete_ts;
 	uint64_t last_written_ts, clamped;
 	char mounted_here[4096]; /* tracefs, when this recorder mounted it: unmounted at the end */
 	uint8_t blob[BLOB_MAX];
@@ -325,14 +328,23 @@ static int decode_subbuffer(struct recorder *r, int cpu)
 	return 0;
 }
 
-/* Read whatever every CPU has; with flush, also the sub-buffers the kernel is still filling. */
-static int read_round(struct recorder *r, bool flush, bool *got)
+/*
+ * Read whatever every CPU has; with flush, also the sub-buffers the kernel is still filling.
+ * A CPU read until empty is complete up to prev_round (the start of the previous round; one
+ * round of slack for events committed while being read). A CPU left with data after the
+ * per-round cap is complete only up to the last event read from it: emitting past that would
+ * write its older unread events after later ones.
+ */
+static int read_round(struct recorder *r, bool flush, uint64_t prev_round, bool *got)
 {
 	*got = false;
 	for (int cpu = 0; cpu < r->ncpus; cpu++) {
-		if (!r->tcpu[cpu])
+		if (!r->tcpu[cpu]) {
+			r->complete_ts[cpu] = prev_round;
 			continue;
-		for (int k = 0; k < 4096; k++) {
+		}
+		int k;
+		for (k = 0; k < 4096; k++) {
 			/* read(), not splice: it returns the sub-buffer being filled too */
 			int n = tracefs_cpu_read(r->tcpu[cpu], r->subbuf, true);
 			if (n <= 0 && flush)
@@ -345,8 +357,23 @@ static int read_round(struct recorder *r, bool flush, bool *got)
 				return -1;
 			}
 		}
+		const struct cpu_queue *q = &r->queues[cpu];
+		if (k < 4096)
+			r->complete_ts[cpu] = prev_round;
+		else if (q->n)
+			r->complete_ts[cpu] = q->ev[q->head + q->n - 1].ts;
 	}
 	return 0;
+}
+
+/* The time before which every CPU's events have all been read. */
+static uint64_t complete_until(const struct recorder *r)
+{
+	uint64_t t = UINT64_MAX;
+	for (int cpu = 0; cpu < r->ncpus; cpu++)
+		if (r->complete_ts[cpu] < t)
+			t = r->complete_ts[cpu];
+	return t;
 }
 
 static char *event_formats(const struct recorder *r, size_t *len)
@@ -589,8 +616,9 @@ static int setup(struct recorder *r)
 	r->tcpu = calloc((size_t)r->ncpus, sizeof(*r->tcpu));
 	r->queues = calloc((size_t)r->ncpus, sizeof(*r->queues));
 	r->heap = calloc((size_t)r->ncpus, sizeof(*r->heap));
+	r->complete_ts = calloc((size_t)r->ncpus, sizeof(*r->complete_ts));
 	r->kb = kbuffer_alloc(KBUFFER_LSIZE_8, KBUFFER_ENDIAN_LITTLE);
-	if (!r->conv || !r->tcpu || !r->queues || !r->heap || !r->kb) {
+	if (!r->conv || !r->tcpu || !r->queues || !r->heap || !r->complete_ts || !r->kb) {
 		snprintf(r->err, sizeof(r->err), "out of memory");
 		return -1;
 	}
@@ -631,7 +659,7 @@ static int record_loop(struct recorder *r, pid_t child)
 
 	for (;;) {
 		uint64_t round = mono_ns();
-		if (read_round(r, false, &got) || emit_until(r, prev_round))
+		if (read_round(r, false, prev_round, &got) || emit_until(r, complete_until(r)))
 			return -1;
 		prev_round = round;
 		if (stop_requests || (child > 0 && child_exited))
@@ -651,7 +679,7 @@ static int record_loop(struct recorder *r, pid_t child)
 	/* Drain and finalise; a second Ctrl-C skips the drain. */
 	if (stop_requests < 2)
 		for (int k = 0; k < 64 && stop_requests < 2; k++) {
-			if (read_round(r, true, &got))
+			if (read_round(r, true, UINT64_MAX, &got))
 				return -1;
 			if (!got)
 				break;
@@ -690,6 +718,7 @@ static void teardown(struct recorder *r)
 	}
 	free(r->queues);
 	free(r->heap);
+	free(r->complete_ts);
 	free(r->subbuf);
 	if (r->kb)
 		kbuffer_free(r->kb);
