@@ -5,7 +5,7 @@
 # "read events" less lost markers, no kernel address in it, both snapshots, the instance gone,
 # the host's own tracing state unchanged. Then SIGINT, SIGTERM, a double SIGINT and SIGKILL at
 # random moments: a valid trace each time, and after SIGKILL a recoverable one whose instance
-# the next recording removes.
+# `record --cleanup` removes; SIGSEGV and SIGABRT leave no instance behind.
 # usage: record_test.sh FRAGTRACE
 set -u
 F=$1
@@ -74,7 +74,9 @@ fi
 for s in start/pagemap end/pagemap start/zoneinfo end/slabinfo start/slab_attributes; do
 	grep -q "\"$s\"" "$W/info.json" || fail "snapshot $s missing"
 done
-left=$(ls $T/instances | grep '^fragtrace-' | sort | comm -13 "$W/frag.before" -)
+# other recorders running on this machine meanwhile are alive: only a dead recorder's counts
+left=$(ls $T/instances | grep '^fragtrace-' | sort | comm -13 "$W/frag.before" - |
+	while read -r i; do kill -0 "${i#fragtrace-}" 2> /dev/null || echo "$i"; done)
 [ -n "$left" ] && fail "an instance was left behind: $left" || ok "instance removed"
 state > "$W/state.after"
 diff "$W/state.before" "$W/state.after" > /dev/null && ok "host tracing state unchanged" ||
@@ -112,9 +114,28 @@ for sig in INT TERM INTINT KILL; do
 			fail "SIG$sig: trace not valid: $(cat "$W/$sig.err" "$W/$sig.json")"
 	fi
 done
+out=$("$F" record --cleanup) || fail "record --cleanup exited $?"
+[ -d $T/instances/fragtrace-$killed ] && fail "record --cleanup left the killed recorder's instance" ||
+	ok "record --cleanup removed the killed recorder's instance ($out)"
+case "$out" in *fragtrace-$killed*) ok "--cleanup names what it removed" ;;
+*) [ -n "$(grep -x "fragtrace-$killed" "$W/frag.before")" ] || echo "note: --cleanup said: $out" ;; esac
 "$F" record -q -o "$W/after.fgt" -d 0.5 --no-snapshots > /dev/null || fail "record after SIGKILL"
-[ -d $T/instances/fragtrace-$killed ] && fail "the killed recorder's instance survived the next run" ||
-	ok "the next recording removed the killed recorder's instance"
+
+# A crash (SIGSEGV, SIGABRT) removes the instance although the ring-buffer files are open.
+for sig in SEGV ABRT; do
+	"$F" record -q --no-snapshots -o "$W/$sig.fgt" -- sh -c ": record_test_crash; sleep 30" 2> /dev/null &
+	pid=$!
+	for i in $(seq 1 300); do [ -s "$W/$sig.fgt" ] && break; sleep 0.1; done
+	sleep 0.5
+	kill -$sig $pid
+	wait $pid 2> /dev/null
+	pkill -f record_test_crash 2> /dev/null
+	[ -d $T/instances/fragtrace-$pid ] && fail "SIG$sig left instance fragtrace-$pid" ||
+		ok "SIG$sig: the crashed recorder's instance is gone"
+done
+state > "$W/state.crash"
+diff "$W/state.before" "$W/state.crash" > /dev/null && ok "host tracing state unchanged after the crashes" ||
+	fail "tracing state changed: $(diff "$W/state.before" "$W/state.crash")"
 
 # No tracefs mounted: record mounts one for the run and unmounts it after (the host's state
 # includes its mounts). Only when nothing else holds this machine's tracefs mount.

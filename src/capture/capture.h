@@ -36,6 +36,8 @@ struct capture_result {
 	bool direct_map_known;
 	double pagemap_s; /* time to build the start page map */
 	uint64_t pagemap_pages;
+	int stale_removed;     /* instances of dead recorders removed at start */
+	char stale_names[512]; /* their names, space-separated (cut short if many) */
 };
 
 /* The default event list (issue: what it records), NULL-terminated. */
@@ -46,5 +48,11 @@ extern const char *const capture_default_events[];
  * the trace written so far is finalised on every path that can run code.
  */
 int capture_record(const struct capture_options *opts, struct capture_result *res);
+
+/*
+ * Remove the "fragtrace-<pid>" instances whose recorder is gone (SIGKILL leaves one behind,
+ * still tracing). Returns how many, their names space-separated in removed; -1 with err set.
+ */
+int capture_remove_stale(char *removed, size_t len, char *err, size_t errlen);
 
 #endif

@@ -6,16 +6,17 @@
  *
  * The instance is "fragtrace-<pid>", created for the run and removed on every exit path: normal
  * end, errors, SIGINT/SIGTERM/SIGHUP (first: stop, drain, finalise; second: finalise without
- * draining), and fatal signals (the handler removes the instance directory, then re-raises).
- * Instances left by a recorder killed with SIGKILL are removed by the next run (their pid is
- * gone); nobody else's instance and nothing of the top-level instance is touched, and no
+ * draining), and fatal signals (the handler closes every descriptor, then removes the instance
+ * directory and re-raises). Instances left by a recorder killed with SIGKILL are removed by
+ * capture_remove_stale (`record --cleanup`) and by the next run (their pid is gone); nobody else's instance and nothing of the top-level instance is touched, and no
  * function-tracer file is opened. The recorder's own events are excluded through the instance's
  * set_event_notrace_pid when the kernel has it.
  *
  * Reading: one thread polls every CPU's ring buffer (trace_pipe_raw, non-blocking) in rounds.
  * Events of a round are queued per CPU; an event is written once its timestamp is older than
  * the start of the previous round, because anything that old has been read from every CPU (the
- * trace clock is "mono", which orders events across CPUs). Memory is bounded by what one round
+ * trace clock is "mono", which orders events across CPUs), and older than the last event read
+ * from any CPU that a round left unfinished (a round reads at most 4096 sub-buffers of a CPU). Memory is bounded by what one round
  * reads. A sub-buffer's missed-events count becomes a lost marker at its place in the stream;
  * each CPU's overrun and dropped counters are stored at the start and the end.
  */
@@ -59,11 +60,18 @@ static void on_child(int sig)
 	child_exited = 1;
 }
 
-/* A crash must not leave the instance behind: rmdir is async-signal-safe. */
+/*
+ * A crash must not leave the instance behind. The kernel refuses to remove an instance while
+ * any of its files is open (EBUSY), so every descriptor goes first: the ring-buffer readers and
+ * the trace file (whose written bytes are already the kernel's). close_range and rmdir are
+ * async-signal-safe.
+ */
 static void on_fatal_signal(int sig)
 {
-	if (instance_dir[0])
+	if (instance_dir[0]) {
+		close_range(3, ~0u, 0);
 		rmdir(instance_dir);
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -98,9 +106,14 @@ static bool any_tracefs_mounted(void)
 }
 
 /* Instances of earlier recorders whose process is gone (a SIGKILL leaves one behind). */
-static void remove_stale_instances(const char *tracing_dir)
+static int remove_stale_instances(const char *tracing_dir, char *removed, size_t len)
 {
 	char path[4096];
+	int count = 0;
+	size_t used = 0;
+
+	if (len)
+		removed[0] = 0;
 	snprintf(path, sizeof(path), "%s/instances", tracing_dir);
 	DIR *d = opendir(path);
 	struct dirent *de;
@@ -113,12 +126,37 @@ static void remove_stale_instances(const char *tracing_dir)
 			continue;
 		struct tracefs_instance *old = tracefs_instance_alloc(NULL, de->d_name);
 		if (old) {
-			tracefs_instance_destroy(old);
+			if (!tracefs_instance_destroy(old)) {
+				count++;
+				if (used < len)
+					used += (size_t)snprintf(removed + used, len - used, "%s%s",
+								 used ? " " : "", de->d_name);
+			}
 			tracefs_instance_free(old);
 		}
 	}
 	if (d)
 		closedir(d);
+	return count;
+}
+
+int capture_remove_stale(char *removed, size_t len, char *err, size_t errlen)
+{
+	const char *dir;
+
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "removing instances needs root");
+		return -1;
+	}
+	bool was_mounted = any_tracefs_mounted();
+	if (!(dir = tracefs_tracing_dir())) {
+		snprintf(err, errlen, "cannot find tracefs");
+		return -1;
+	}
+	int n = remove_stale_instances(dir, removed, len);
+	if (!was_mounted && any_tracefs_mounted())
+		umount(dir);
+	return n;
 }
 
 /* ---- per-CPU queues and the merge ---- */
@@ -179,6 +217,8 @@ struct recorder {
 	struct kbuffer *kb;
 	struct cpu_queue *queues;
 	int *heap; /* emit_until's min-heap of CPU numbers */
+	/* Per CPU: every event of that CPU older than this has been read. */
+	uint64_t *complete_ts;
 	uint64_t last_written_ts, clamped;
 	char mounted_here[4096]; /* tracefs, when this recorder mounted it: unmounted at the end */
 	uint8_t blob[BLOB_MAX];
@@ -288,14 +328,23 @@ static int decode_subbuffer(struct recorder *r, int cpu)
 	return 0;
 }
 
-/* Read whatever every CPU has; with flush, also the sub-buffers the kernel is still filling. */
-static int read_round(struct recorder *r, bool flush, bool *got)
+/*
+ * Read whatever every CPU has; with flush, also the sub-buffers the kernel is still filling.
+ * A CPU read until empty is complete up to prev_round (the start of the previous round; one
+ * round of slack for events committed while being read). A CPU left with data after the
+ * per-round cap is complete only up to the last event read from it: emitting past that would
+ * write its older unread events after later ones.
+ */
+static int read_round(struct recorder *r, bool flush, uint64_t prev_round, bool *got)
 {
 	*got = false;
 	for (int cpu = 0; cpu < r->ncpus; cpu++) {
-		if (!r->tcpu[cpu])
+		if (!r->tcpu[cpu]) {
+			r->complete_ts[cpu] = prev_round;
 			continue;
-		for (int k = 0; k < 4096; k++) {
+		}
+		int k;
+		for (k = 0; k < 4096; k++) {
 			/* read(), not splice: it returns the sub-buffer being filled too */
 			int n = tracefs_cpu_read(r->tcpu[cpu], r->subbuf, true);
 			if (n <= 0 && flush)
@@ -308,8 +357,23 @@ static int read_round(struct recorder *r, bool flush, bool *got)
 				return -1;
 			}
 		}
+		const struct cpu_queue *q = &r->queues[cpu];
+		if (k < 4096)
+			r->complete_ts[cpu] = prev_round;
+		else if (q->n)
+			r->complete_ts[cpu] = q->ev[q->head + q->n - 1].ts;
 	}
 	return 0;
+}
+
+/* The time before which every CPU's events have all been read. */
+static uint64_t complete_until(const struct recorder *r)
+{
+	uint64_t t = UINT64_MAX;
+	for (int cpu = 0; cpu < r->ncpus; cpu++)
+		if (r->complete_ts[cpu] < t)
+			t = r->complete_ts[cpu];
+	return t;
 }
 
 static char *event_formats(const struct recorder *r, size_t *len)
@@ -464,7 +528,8 @@ static int setup(struct recorder *r)
 	}
 	if (!was_mounted && any_tracefs_mounted())
 		snprintf(r->mounted_here, sizeof(r->mounted_here), "%s", dir);
-	remove_stale_instances(dir);
+	r->res->stale_removed =
+		remove_stale_instances(dir, r->res->stale_names, sizeof(r->res->stale_names));
 	snprintf(name, sizeof(name), "fragtrace-%d", (int)getpid());
 	r->inst = tracefs_instance_create(name);
 	if (!r->inst) {
@@ -553,8 +618,9 @@ static int setup(struct recorder *r)
 	r->tcpu = calloc((size_t)r->ncpus, sizeof(*r->tcpu));
 	r->queues = calloc((size_t)r->ncpus, sizeof(*r->queues));
 	r->heap = calloc((size_t)r->ncpus, sizeof(*r->heap));
+	r->complete_ts = calloc((size_t)r->ncpus, sizeof(*r->complete_ts));
 	r->kb = kbuffer_alloc(KBUFFER_LSIZE_8, KBUFFER_ENDIAN_LITTLE);
-	if (!r->conv || !r->tcpu || !r->queues || !r->heap || !r->kb) {
+	if (!r->conv || !r->tcpu || !r->queues || !r->heap || !r->complete_ts || !r->kb) {
 		snprintf(r->err, sizeof(r->err), "out of memory");
 		return -1;
 	}
@@ -595,7 +661,7 @@ static int record_loop(struct recorder *r, pid_t child)
 
 	for (;;) {
 		uint64_t round = mono_ns();
-		if (read_round(r, false, &got) || emit_until(r, prev_round))
+		if (read_round(r, false, prev_round, &got) || emit_until(r, complete_until(r)))
 			return -1;
 		prev_round = round;
 		if (stop_requests || (child > 0 && child_exited))
@@ -622,7 +688,7 @@ static int record_loop(struct recorder *r, pid_t child)
 	/* Drain and finalise; a second Ctrl-C skips the drain. */
 	if (stop_requests < 2)
 		for (int k = 0; k < 64 && stop_requests < 2; k++) {
-			if (read_round(r, true, &got))
+			if (read_round(r, true, UINT64_MAX, &got))
 				return -1;
 			if (!got)
 				break;
@@ -661,6 +727,7 @@ static void teardown(struct recorder *r)
 	}
 	free(r->queues);
 	free(r->heap);
+	free(r->complete_ts);
 	free(r->subbuf);
 	if (r->kb)
 		kbuffer_free(r->kb);

@@ -18,7 +18,8 @@ static void record_usage(FILE *out)
 		"usage: fragtrace record [-o FILE] [-e EVENTS] [-b KB_PER_CPU] [--duration "
 		"SECONDS]\n"
 		"                        [--max-size MB] [--raw-addresses] [-q] [-- COMMAND "
-		"ARGS...]\n\n"
+		"ARGS...]\n"
+		"       fragtrace record --cleanup\n\n"
 		"Record page-allocator and slab events from the running kernel into a trace.\n\n"
 		"  -o, --output FILE      where to write (default: fragtrace.fgt)\n"
 		"  -e, --event LIST       comma-separated SYSTEM:EVENT to add to the defaults, or\n"
@@ -30,7 +31,10 @@ static void record_usage(FILE *out)
 		"      --raw-addresses    keep kernel virtual addresses (slab objects, call "
 		"sites)\n"
 		"      --no-snapshots     skip the /proc snapshots and the page map\n"
-		"  -q, --quiet            no status line\n\n"
+		"  -q, --quiet            no status line\n"
+		"      --cleanup          only remove the instances of recorders that died "
+		"(killed\n"
+		"                         with SIGKILL; every recording does this first too)\n\n"
 		"Default events:");
 	for (int i = 0; capture_default_events[i]; i++)
 		fprintf(out, "%s%s", i % 4 ? " " : "\n  ", capture_default_events[i]);
@@ -108,12 +112,14 @@ static int record_run(int argc, char **argv)
 		{ "raw-addresses", no_argument, NULL, 'R' },
 		{ "no-snapshots", no_argument, NULL, 'N' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "cleanup", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct capture_options o = { .output = "fragtrace.fgt", .tool_version = FRAGTRACE_VERSION };
-	struct capture_result res;
+	struct capture_result res = { 0 };
 	int n = 0, c, rc = EXIT_USAGE;
+	bool cleanup = false;
 	char *end;
 
 	for (; capture_default_events[n]; n++)
@@ -166,6 +172,9 @@ static int record_run(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
+		case 'C':
+			cleanup = true;
+			break;
 		case 'h':
 			record_usage(stdout);
 			rc = EXIT_OK;
@@ -182,11 +191,27 @@ static int record_run(int argc, char **argv)
 			  argv[optind]);
 		goto out;
 	}
+	if (cleanup) {
+		char names[512], err[256];
+		int removed = capture_remove_stale(names, sizeof(names), err, sizeof(err));
+		if (removed < 0) {
+			cli_error("record: --cleanup: %s", err);
+			rc = EXIT_RUNTIME;
+		} else {
+			printf("removed %d stale fragtrace instance%s%s%s\n", removed,
+			       removed == 1 ? "" : "s", removed ? ": " : "", removed ? names : "");
+			rc = EXIT_OK;
+		}
+		goto out;
+	}
 	if (!n) {
 		cli_error("record: no events left to record");
 		goto out;
 	}
 	rc = capture_record(&o, &res) ? EXIT_RUNTIME : EXIT_OK;
+	if (res.stale_removed)
+		cli_warning("record: removed %d instance%s of recorders that died: %s",
+			    res.stale_removed, res.stale_removed == 1 ? "" : "s", res.stale_names);
 	if (rc == EXIT_OK && !o.quiet)
 		summary(o.output, &res);
 	if (rc == EXIT_OK && o.command)
