@@ -404,6 +404,56 @@ static void test_demand_evacuation(void)
 	       "next\n");
 }
 
+/*
+ * Memory exhausted: DMA32 and the Normal SPB full, its first half unmovable, its second half
+ * movable order-9 allocations that no free block could receive. A failing GFP_KERNEL order-0
+ * request runs spb_evacuate_for_order once per zone (direct compaction does nothing for order 0),
+ * which attempts 8 pageblocks of the SPB (SPB_EVACUATE_MAX_PB_PER_SB counts attempts, not
+ * successes); their failed migrations skip-mark them and the next call passes over them
+ * (isolation_suitable). A third identical failure in an unchanged model adds exactly the
+ * counters the second did (the failed-request memo).
+ */
+static void test_exhausted_evacuation_bounded(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 1, evacuation_only);
+	struct model_alloc_req q = { .order = 0,
+				     .migratetype = MIGRATE_UNMOVABLE,
+				     .gfp = MODEL_GFP_KERNEL };
+	struct model_stats s1, s2, s3;
+	uint64_t pfn;
+
+	for (uint64_t p = 4096; p < 4096 + 8192; p += PAGEBLOCK_NR_PAGES)
+		CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++)
+		CHECK_EQ(model_alloc_at(m, NORMAL0 + (uint64_t)i * PAGEBLOCK_NR_PAGES,
+					PAGEBLOCK_ORDER,
+					i < 256 ? MIGRATE_UNMOVABLE : MIGRATE_MOVABLE, i >= 256),
+			 MODEL_OK);
+	check_model(m, "exhausted");
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM);
+	model_stats(m, &s1);
+	CHECK_EQ(s1.events[MODEL_EV_SPB_EVAC_RAN], 2); /* one per zone of the zonelist */
+	CHECK_EQ(s1.events[MODEL_EV_SPB_EVAC_PAGEBLOCKS], 8);
+	CHECK_EQ(s1.events[MODEL_EV_PGMIGRATE_FAIL], 8 * PAGEBLOCK_NR_PAGES);
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM);
+	model_stats(m, &s2);
+	CHECK_EQ(s2.events[MODEL_EV_SPB_EVAC_RAN], 4);
+	CHECK_EQ(s2.events[MODEL_EV_SPB_EVAC_PAGEBLOCKS], 16);
+	CHECK_EQ(s2.events[MODEL_EV_PGMIGRATE_FAIL], 8 * PAGEBLOCK_NR_PAGES);
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM);
+	model_stats(m, &s3);
+	for (unsigned ev = 0; ev < MODEL_NR_VM_EVENTS; ev++)
+		CHECK_EQ(s3.events[ev] - s2.events[ev], s2.events[ev] - s1.events[ev]);
+	check_model(m, "failed three times");
+	CHECK_EQ(model_free(m, NORMAL0, PAGEBLOCK_ORDER), MODEL_OK);
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
+	check_model(m, "served");
+	model_destroy(m);
+	printf("exhaustion: evacuation attempts 8 pageblocks per SPB, passes over skip-marked "
+	       "ones, "
+	       "and a repeated failure costs what the first did\n");
+}
+
 static void test_stats(void)
 {
 	struct model *m = make(MODEL_POLICY_SPB, 2, NULL);
@@ -598,6 +648,7 @@ int main(void)
 	test_workers();
 	test_slab_shrink_single_flight();
 	test_demand_evacuation();
+	test_exhausted_evacuation_bounded();
 	test_pcp_refill();
 	test_stats();
 	test_two_nodes();

@@ -21,6 +21,7 @@
 #include "test_tmp.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -207,6 +208,53 @@ static void same_results(const struct replay_result *a, const struct replay_resu
 				      sizeof(x->samples[s].stats)));
 		CHECK(!memcmp(&x->loss, &y->loss, sizeof(x->loss)));
 	}
+}
+
+/*
+ * pcp_rmqueue_smallest(): an order-0 request with an empty order-0 list splits the order-9
+ * block on the same CPU's list of its type, and the remaining 511 pages serve the next
+ * requests without a buddy allocation (the series' PCP refills hand out whole pageblocks;
+ * before this they stayed on the order-9 list, stranded).
+ */
+static void test_pcp_split(void)
+{
+	struct model_config c;
+	struct variant_state v;
+	struct model_alloc_req q = { .order = PAGEBLOCK_ORDER,
+				     .migratetype = MIGRATE_UNMOVABLE,
+				     .gfp = MODEL_GFP_KERNEL };
+	uint64_t block, pfn;
+	int err;
+
+	memset(&v, 0, sizeof(v));
+	memset(&c, 0, sizeof(c));
+	model_config_simple(&c, MODEL_POLICY_SPB, 2ull << 30);
+	v.model = model_create(&c, &err);
+	CHECK(v.model != NULL);
+	v.nr_cpus = 2;
+	v.pcp = calloc(v.nr_cpus * PCP_LISTS, sizeof(*v.pcp));
+	CHECK(v.pcp != NULL);
+	CHECK_EQ(model_alloc(v.model, &q, &block), MODEL_OK);
+	CHECK_EQ(pcp_push_tail(variant_pcp_list(&v, 1, MIGRATE_UNMOVABLE, PAGEBLOCK_ORDER), block),
+		 0);
+	CHECK(!pcp_rmqueue_smallest(&v, 0, MIGRATE_UNMOVABLE, 0, &pfn));   /* another CPU's */
+	CHECK(!pcp_rmqueue_smallest(&v, 1, MIGRATE_RECLAIMABLE, 0, &pfn)); /* another type's */
+	uint64_t pgalloc = model_event(v.model, MODEL_EV_PGALLOC);
+	for (unsigned i = 0; i < PAGEBLOCK_NR_PAGES; i++) {
+		CHECK(pcp_rmqueue_smallest(&v, 1, MIGRATE_UNMOVABLE, 0, &pfn));
+		CHECK_EQ(pfn, block + i);
+		CHECK_EQ(model_page_allocated(v.model, pfn, NULL), 1);
+	}
+	CHECK(!pcp_rmqueue_smallest(&v, 1, MIGRATE_UNMOVABLE, 0, &pfn));
+	CHECK_EQ(model_event(v.model, MODEL_EV_PGALLOC), pgalloc);
+	for (unsigned i = 0; i < PAGEBLOCK_NR_PAGES; i++)
+		CHECK_EQ(model_free(v.model, block + i, 0), MODEL_OK);
+	check_model(v.model, "pcp split");
+	for (unsigned i = 0; i < v.nr_cpus * PCP_LISTS; i++)
+		free(v.pcp[i].pfns);
+	free(v.pcp);
+	model_destroy(v.model);
+	printf("pcp: an order-0 request splits the CPU's order-9 block of its type\n");
 }
 
 static void test_synthetic(void)
@@ -431,6 +479,7 @@ int main(int argc, char **argv)
 	test_gfp();
 	test_equilibrium();
 	test_parse();
+	test_pcp_split();
 	test_synthetic();
 	test_edges();
 	if (argc > 1)

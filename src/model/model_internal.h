@@ -163,6 +163,22 @@ struct model_work {
 
 #define MODEL_MAX_NODES 64
 
+/*
+ * A request that failed (model_page_alloc.c): what it asked, the allocator state it failed in
+ * (model->gen, the clock when a throttle or cooldown read it) and the counters it added. The
+ * same request in the same state fails the same way, so it is answered from here.
+ */
+#define ALLOC_MEMO_SLOTS 4
+struct alloc_memo {
+	bool valid, timed;
+	uint8_t order, mt;
+	bool movable;
+	int16_t nid, cpu, cpu_after;
+	uint32_t gfp, bulk;
+	uint64_t gen, now_ns, rng;
+	uint64_t delta[MODEL_NR_VM_EVENTS];
+};
+
 /* [S-F] struct spb_warm_hint_slot: per CPU, per zone type, order and type. */
 struct spb_warm_hint_slot {
 	uint8_t zone; /* index into model->zones, 0xff: empty */
@@ -198,6 +214,13 @@ struct model {
 	bool booting; /* model_create: workers are not set up yet */
 	unsigned nr_cpus;
 	int current_cpu; /* the CPU of the allocation in progress */
+	/* state generation: bumped by every change a request could see (page words, pageblock
+	 * bits, queued or finished work); time_used: a throttle or cooldown read the clock */
+	uint64_t gen;
+	bool time_used;
+	unsigned calm; /* requests served since the last failure (memo bookkeeping) */
+	unsigned memo_next;
+	struct alloc_memo memo[ALLOC_MEMO_SLOTS];
 	struct spb_warm_hint_slot (*warm_hints)[MAX_NR_ZONES][NR_PAGE_ORDERS][MIGRATE_PCPTYPES];
 	model_migrate_fn migrate_fn;
 	void *migrate_ctx;
@@ -230,6 +253,7 @@ static inline void pw_set(struct model *m, uint64_t pfn, uint32_t w)
 	memcpy(&v, p, sizeof(v));
 	v = (v & ~(PW_MASK << (bit & 7))) | ((uint64_t)w << (bit & 7));
 	memcpy(p, &v, sizeof(v));
+	m->gen++;
 }
 
 /* Rewrite only the link field of a page's word. */
@@ -273,6 +297,13 @@ static inline void set_pageblock_migratetype(struct model *m, uint64_t pfn, int 
 {
 	struct pageblock *pb = pfn_pageblock(m, pfn);
 	pb->flags = (uint8_t)((pb->flags & ~PB_MIGRATE_MASK) | mt);
+	m->gen++;
+}
+/* A throttle or cooldown is reading the clock: a failed request's outcome depends on it. */
+static inline uint64_t model_clock(struct model *m)
+{
+	m->time_used = true;
+	return m->now_ns;
 }
 static inline void count_vm_event(struct model *m, enum model_vm_event ev)
 {

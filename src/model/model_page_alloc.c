@@ -282,8 +282,9 @@ static uint64_t alloc_pages_slowpath(struct model *m, const struct alloc_context
 	if (pfn != MODEL_NO_PFN || !(ac->req->gfp & MODEL_GFP_DIRECT_RECLAIM))
 		return pfn;
 	if (m->policy == MODEL_POLICY_SPB && nonmovable) {
-		/* __alloc_pages_direct_compact(), then the pre-last-resort evacuation */
-		pfn = spb_evacuate_and_retry(m, ac, alloc_flags);
+		/* __alloc_pages_direct_compact() (nothing for order 0), then the pre-last-resort
+		 * evacuation */
+		pfn = ac->req->order ? spb_evacuate_and_retry(m, ac, alloc_flags) : MODEL_NO_PFN;
 		if (pfn == MODEL_NO_PFN && (alloc_flags & ALLOC_NOFRAGMENT))
 			pfn = spb_evacuate_and_retry(m, ac, alloc_flags);
 		if (pfn != MODEL_NO_PFN)
@@ -297,9 +298,66 @@ static uint64_t alloc_pages_slowpath(struct model *m, const struct alloc_context
 	return pfn;
 }
 
+/*
+ * The failed-request memo. Under exhaustion the same request fails again and again, each time
+ * walking every list and running the slowpath's evacuation over pageblocks whose migrations
+ * cannot find a target. A failure changes nothing but counters (anything else bumps
+ * model->gen), so the same request in the same state (gen, CPU, rng, and the clock when a
+ * throttle or cooldown read it) fails the same way: its counters are added again and the
+ * work is skipped. Results are those of doing the work. Requests are recorded only after a
+ * recent failure (calm counts served requests since), so the quiet path pays one compare.
+ */
+#define MEMO_CALM_LIMIT 4096
+
+static bool memo_key_matches(const struct model *m, const struct alloc_memo *e,
+			     const struct model_alloc_req *req, uint32_t bulk)
+{
+	return e->valid && e->gen == m->gen && e->order == req->order &&
+	       e->mt == (uint8_t)req->migratetype && e->gfp == req->gfp && e->nid == req->nid &&
+	       e->cpu == req->cpu && e->movable == req->movable && e->bulk == bulk &&
+	       e->rng == m->rng && (!e->timed || e->now_ns == m->now_ns);
+}
+
+static bool memo_replay(struct model *m, const struct model_alloc_req *req, uint32_t bulk)
+{
+	for (unsigned i = 0; i < ALLOC_MEMO_SLOTS; i++) {
+		const struct alloc_memo *e = &m->memo[i];
+		if (!memo_key_matches(m, e, req, bulk))
+			continue;
+		for (unsigned ev = 0; ev < MODEL_NR_VM_EVENTS; ev++)
+			m->events[ev] += e->delta[ev];
+		m->current_cpu = e->cpu_after;
+		m->time_used |= e->timed;
+		return true;
+	}
+	return false;
+}
+
+static void memo_record(struct model *m, const struct model_alloc_req *req, uint32_t bulk,
+			uint64_t gen, uint64_t rng, const uint64_t *before)
+{
+	struct alloc_memo *e = &m->memo[m->memo_next++ % ALLOC_MEMO_SLOTS];
+
+	*e = (struct alloc_memo){ .valid = true,
+				  .timed = m->time_used,
+				  .order = (uint8_t)req->order,
+				  .mt = (uint8_t)req->migratetype,
+				  .movable = req->movable,
+				  .nid = (int16_t)req->nid,
+				  .cpu = (int16_t)req->cpu,
+				  .cpu_after = (int16_t)m->current_cpu,
+				  .gfp = req->gfp,
+				  .bulk = bulk,
+				  .gen = gen,
+				  .now_ns = m->now_ns,
+				  .rng = rng };
+	for (unsigned ev = 0; ev < MODEL_NR_VM_EVENTS; ev++)
+		e->delta[ev] = m->events[ev] - before[ev];
+}
+
 /* __alloc_pages(): the fast path with ALLOC_WMARK_LOW, then the slowpath. */
-static int alloc_pages(struct model *m, const struct model_alloc_req *req, struct model_bulk *bulk,
-		       uint64_t *pfn_out)
+static int __alloc_pages(struct model *m, const struct model_alloc_req *req,
+			 struct model_bulk *bulk, uint64_t *pfn_out)
 {
 	struct alloc_context ac = { .req = req, .bulk = bulk };
 	uint64_t pfn;
@@ -326,6 +384,33 @@ static int alloc_pages(struct model *m, const struct model_alloc_req *req, struc
 	}
 	*pfn_out = pfn;
 	return MODEL_OK;
+}
+
+/* __alloc_pages() through the failed-request memo. */
+static int alloc_pages(struct model *m, const struct model_alloc_req *req, struct model_bulk *bulk,
+		       uint64_t *pfn_out)
+{
+	uint64_t before[MODEL_NR_VM_EVENTS], gen = m->gen, rng = m->rng;
+	uint32_t nbulk = bulk ? bulk->count << 16 | (bulk->max & 0xffff) : 0;
+	bool record = m->calm < MEMO_CALM_LIMIT, outer_time_used = m->time_used;
+	int rc;
+
+	if (record) {
+		if (memo_replay(m, req, nbulk))
+			return MODEL_ENOMEM;
+		memcpy(before, m->events, sizeof(before));
+	}
+	m->time_used = false; /* this request's own reads of the clock (it may be nested) */
+	rc = __alloc_pages(m, req, bulk, pfn_out);
+	if (rc != MODEL_ENOMEM) {
+		m->calm += m->calm < MEMO_CALM_LIMIT;
+	} else {
+		if (record && m->gen == gen)
+			memo_record(m, req, nbulk, gen, rng, before);
+		m->calm = 0;
+	}
+	m->time_used |= outer_time_used;
+	return rc;
 }
 
 int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)

@@ -24,7 +24,8 @@ void spb_tainted_reserve_init(struct model *m)
 	for (unsigned t = 0; t <= SUPERPAGEBLOCK_NR_PAGEBLOCKS; t++) {
 		unsigned r = t / div;
 		m->tainted_reserve_by_total[t] =
-			(uint16_t)(r > m->p.spb_tainted_reserve_min ? r : m->p.spb_tainted_reserve_min);
+			(uint16_t)(r > m->p.spb_tainted_reserve_min ? r
+								    : m->p.spb_tainted_reserve_min);
 	}
 }
 
@@ -152,6 +153,7 @@ void __spb_set_has_type(struct model *m, uint64_t pfn, int mt)
 		return;
 	struct superpageblock *sb = pfn_to_superpageblock(page_zone(m, pfn), pfn);
 	pb->flags |= bit;
+	m->gen++;
 	(*spb_has_counter(sb, bit))++;
 	sb->list_stale = true;
 }
@@ -167,6 +169,7 @@ void __spb_clear_has_type(struct model *m, uint64_t pfn, int mt)
 		return;
 	struct superpageblock *sb = pfn_to_superpageblock(page_zone(m, pfn), pfn);
 	pb->flags &= (uint8_t)~bit;
+	m->gen++;
 	counter = spb_has_counter(sb, bit);
 	if (*counter)
 		(*counter)--;

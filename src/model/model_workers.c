@@ -32,6 +32,7 @@ static void queue_work(struct model *m, struct model_work w)
 	if (m->work_count == m->work_cap)
 		return; /* cannot happen: capacity covers every single-flight item */
 	w.due_ns = m->now_ns + m->p.worker_latency_ns;
+	m->gen++;
 	m->work[(m->work_head + m->work_count) % m->work_cap] = w;
 	m->work_count++;
 }
@@ -71,7 +72,7 @@ void queue_spb_evacuate(struct model *m, struct zone *z, unsigned order, int mt)
 	if (!m->p.evacuation || order >= NR_PAGE_ORDERS || mt >= MIGRATE_PCPTYPES)
 		return;
 	if (z->spb_evac_last_valid[mt] &&
-	    m->now_ns < z->spb_evac_last_ns[mt] + m->p.evac_throttle_ns) {
+	    model_clock(m) < z->spb_evac_last_ns[mt] + m->p.evac_throttle_ns) {
 		count_vm_event(m, MODEL_EV_SPB_EVAC_THROTTLED);
 		return;
 	}
@@ -108,7 +109,7 @@ static bool spb_needs_defrag(struct model *m, const struct zone *z, const struct
 	/* the cooldown lives in the cold half: looked at only when the rest says yes */
 	const struct superpageblock_cold *cold = spb_cold(z, sb);
 	return !(cold->defrag_last_no_progress_ns &&
-		 m->now_ns < cold->defrag_last_no_progress_ns + m->p.defrag_cooldown_ns &&
+		 model_clock(m) < cold->defrag_last_no_progress_ns + m->p.defrag_cooldown_ns &&
 		 sb->nr_free_pages < cold->defrag_last_no_progress_pages + PAGEBLOCK_NR_PAGES);
 }
 
@@ -178,7 +179,11 @@ static bool evacuate_pageblock(struct model *m, struct zone *z, uint64_t pb_pfn)
 	bool moved = false, failed = false;
 	struct pageblock *pb = pfn_pageblock(m, pb_pfn);
 
-	for (uint64_t p = pb_pfn; p < pb_pfn + PAGEBLOCK_NR_PAGES;) {
+	/* isolation_suitable(): isolate_migratepages_block() passes over a skip-marked pageblock */
+	if (pb->flags & PB_COMPACT_SKIP)
+		return false;
+	/* nothing movable in it: the isolation scan would find nothing (only the rescan runs) */
+	for (uint64_t p = pb_pfn; pb->nr_movable_pages && p < pb_pfn + PAGEBLOCK_NR_PAGES;) {
 		uint32_t w = pw_get(m, p);
 		if (pw_kind(w) == PK_TAIL) {
 			p++;
@@ -194,8 +199,10 @@ static bool evacuate_pageblock(struct model *m, struct zone *z, uint64_t pb_pfn)
 		else
 			failed = true;
 	}
-	if (failed)
+	if (failed && !(pb->flags & PB_COMPACT_SKIP)) {
 		pb->flags |= PB_COMPACT_SKIP;
+		m->gen++;
+	}
 	if (!pb->nr_movable_pages && (pb->flags & PB_HAS_MOVABLE) &&
 	    ((pb->flags & PB_MIGRATE_MASK) != MIGRATE_MOVABLE || !pb->nr_free_pages)) {
 		__spb_clear_has_type(m, pb_pfn, MIGRATE_MOVABLE);
@@ -211,7 +218,11 @@ static inline bool pageblock_evacuable(const struct pageblock *pb)
 	       mt != MIGRATE_HIGHATOMIC;
 }
 
-/* evacuate_pb_range(): up to max pageblocks with movable content, in pfn order. */
+/*
+ * evacuate_pb_range(): up to max pageblocks with movable content, in pfn order. As in the
+ * kernel, max bounds the pageblocks attempted, not those that gave something up: a pageblock
+ * whose migration fails still counts, so one call costs at most max pageblock scans.
+ */
 static unsigned evacuate_pb_range(struct model *m, struct zone *z, struct superpageblock *sb,
 				  unsigned max)
 {
@@ -225,8 +236,8 @@ static unsigned evacuate_pb_range(struct model *m, struct zone *z, struct superp
 		struct pageblock *pb = pfn_pageblock(m, p);
 		if (pb->reserved || !pageblock_evacuable(pb))
 			continue;
-		if (evacuate_pageblock(m, z, p))
-			done++;
+		evacuate_pageblock(m, z, p);
+		done++;
 	}
 	return done;
 }
@@ -348,6 +359,7 @@ static void run_work(struct model *m, const struct model_work *w)
 {
 	struct zone *z = &m->zones[w->zone];
 
+	m->gen++;
 	switch (w->kind) {
 	case WORK_EVACUATE:
 		spb_evacuate_for_order(m, z, w->order, w->mt);

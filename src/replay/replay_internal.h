@@ -209,6 +209,8 @@ struct pcp_list *variant_pcp_list(struct variant_state *v, unsigned cpu, int mt,
 int pcp_push_head(struct pcp_list *l, uint64_t pfn);
 int pcp_push_tail(struct pcp_list *l, uint64_t pfn);
 bool pcp_pop_head(struct pcp_list *l, uint64_t *pfn);
+bool pcp_rmqueue_smallest(struct variant_state *v, unsigned cpu, int mt, unsigned order,
+			  uint64_t *pfn);
 bool pcp_pop_tail(struct pcp_list *l, uint64_t *pfn);
 void variant_pcp_refill(struct variant_state *v, const struct replay_op *op);
 void variant_pcp_drain(struct variant_state *v, const struct replay_op *op);

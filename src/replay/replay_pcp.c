@@ -77,6 +77,37 @@ bool pcp_pop_tail(struct pcp_list *l, uint64_t *pfn)
 	return true;
 }
 
+/*
+ * pcp_rmqueue_smallest() for an order-0 request: the order-0 list's head, else the smallest
+ * block on this CPU's higher-order lists of the type (orders 1-3 and the pageblock order,
+ * pcp_allowed_order), split: its first page serves the request and the rest go to the head of
+ * the order-0 list. The kernel leaves the remainder as buddies on the lower-order lists; here
+ * they become order-0 pages (split_page), so only order-0 requests reuse them.
+ */
+bool pcp_rmqueue_smallest(struct variant_state *v, unsigned cpu, int mt, unsigned order,
+			  uint64_t *pfn)
+{
+	static const unsigned higher[] = { 1, 2, 3, PAGEBLOCK_ORDER };
+	struct pcp_list *l0 = variant_pcp_list(v, cpu, mt, order);
+
+	if (pcp_pop_head(l0, pfn))
+		return true;
+	if (order)
+		return false;
+	for (unsigned i = 0; i < sizeof(higher) / sizeof(higher[0]); i++) {
+		uint64_t head;
+		if (!pcp_pop_head(variant_pcp_list(v, cpu, mt, higher[i]), &head))
+			continue;
+		model_split(v->model, head, higher[i]);
+		for (uint64_t p = head + (1ull << higher[i]) - 1; p > head; p--)
+			if (pcp_push_head(l0, p))
+				model_free(v->model, p, 0);
+		*pfn = head;
+		return true;
+	}
+	return false;
+}
+
 void variant_pcp_refill(struct variant_state *v, const struct replay_op *op)
 {
 	struct model_alloc_req req = {

@@ -112,7 +112,7 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 	if (req.migratetype < 0 || req.migratetype >= MIGRATE_PCPTYPES)
 		req.migratetype = MIGRATE_UNMOVABLE;
 	if (v->res->spec.pcp && (op->flags & OPF_PCP_ORDER) &&
-	    pcp_pop_head(variant_pcp_list(v, op->cpu, req.migratetype, op->order), &at)) {
+	    pcp_rmqueue_smallest(v, op->cpu, req.migratetype, op->order, &at)) {
 		if (req.movable)
 			model_set_movable(v->model, at, true);
 	} else if (model_alloc(v->model, &req, &at) != MODEL_OK) {
