@@ -58,6 +58,8 @@ struct decoder {
 	int batch_n, batch_i;
 	uint64_t events_done;
 	uint64_t malformed; /* page events with an impossible order (counted once per pass) */
+	unsigned pass;
+	struct replay_host_figures fig; /* the host's own allocations, counted in pass 0 */
 };
 
 int decoder_create(struct trace_reader *r, const struct host_desc *h, struct decoder **out,
@@ -120,6 +122,13 @@ uint64_t decoder_malformed(const struct decoder *d)
 uint64_t decoder_pass_span_ns(const struct decoder *d)
 {
 	return d->span_ns;
+}
+void decoder_host_figures(const struct decoder *d, struct replay_host_figures *fig)
+{
+	fig->failed_allocs = d->fig.failed_allocs;
+	fig->served_allocs = d->fig.served_allocs;
+	fig->pages_allocated = d->fig.pages_allocated;
+	fig->pages_freed = d->fig.pages_freed;
 }
 
 static int set_bit_grow(struct decoder *d, uint64_t i)
@@ -216,6 +225,7 @@ int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errle
 		return -1;
 	}
 	d->offset_ns = (uint64_t)pass * d->span_ns + 1000;
+	d->pass = pass;
 	d->page_alloc_ordinal = 0;
 	d->batch_n = d->batch_i = 0;
 	memset(d->refill, 0, d->nr_cpus * sizeof(*d->refill));
@@ -310,6 +320,16 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 	}
 	if (p->active && (!refill || p->order != ev->page.order || p->mt != ev->page.migratetype))
 		flush_refill(d, cpu, ops, n);
+	if (d->pass == 0 && ev->type == TRACE_PAGE_ALLOC) {
+		if (ev->page.pfn == UINT64_MAX) {
+			d->fig.failed_allocs++;
+		} else {
+			d->fig.served_allocs++;
+			d->fig.pages_allocated += 1ull << ev->page.order;
+		}
+	} else if (d->pass == 0 && ev->type == TRACE_PAGE_FREE) {
+		d->fig.pages_freed += 1ull << ev->page.order;
+	}
 	switch (ev->type) {
 	case TRACE_PAGE_ALLOC:
 		if (ev->page.pfn == UINT64_MAX)

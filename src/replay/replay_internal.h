@@ -96,6 +96,7 @@ struct host_desc {
 	size_t nr_caches;
 	bool physical_addresses;
 	char addresses[32];
+	struct replay_host_figures fig; /* end snapshots and vmstat deltas (validation) */
 	struct warm_step *plan; /* replay_warm.c: the start state, worked out once per trace */
 	size_t nr_plan, nr_pin_steps;
 };
@@ -108,6 +109,10 @@ enum host_snapshot {
 	SNAP_START_PAGEMAP,
 	SNAP_END_PAGEMAP,
 	SNAP_OPTIONS,
+	SNAP_END_PAGETYPEINFO,
+	SNAP_END_BUDDYINFO,
+	SNAP_START_VMSTAT,
+	SNAP_END_VMSTAT,
 	NR_HOST_SNAPSHOTS
 };
 /* The snapshot blobs, NUL-terminated (NULL when absent). */
@@ -179,6 +184,7 @@ struct variant_state {
 	struct pcp_list *pcp;	  /* [cpu][PCP_LISTS] */
 	struct model_block *bulk; /* scratch for PCP refills */
 	uint64_t last_ts;
+	uint8_t *seen; /* observe: per pfn, what the trace said last (replay_observe.c) */
 	unsigned nr_cpus;
 	int *cache_ids; /* trace cache index -> slab model id (-1: not created yet) */
 	size_t nr_cache_ids;
@@ -256,5 +262,7 @@ const struct decode_caches *decoder_caches(const struct decoder *d);
 uint64_t decoder_events_done(const struct decoder *d);
 uint64_t decoder_malformed(const struct decoder *d);
 uint64_t decoder_pass_span_ns(const struct decoder *d);
+/* The host's allocation counts of pass 0 into fig (failed, served, pages in and out). */
+void decoder_host_figures(const struct decoder *d, struct replay_host_figures *fig);
 
 #endif

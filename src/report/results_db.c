@@ -158,8 +158,8 @@ static int64_t insert_trace(struct writer *w, const struct replay_trace_info *ti
 			   "duration_s, first_ts_ns, lost_events, lost_markers, complete_file, "
 			   "addresses, host_pages, malformed_events) VALUES "
 			   "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			   "tittiidiiiitii", ti->path, (int64_t)ti->file_bytes, ti->kernel, ti->arch,
-			   (int64_t)ti->cpus, (int64_t)ti->events, ti->duration_s,
+			   "tittiidiiiitii", ti->path, (int64_t)ti->file_bytes, ti->kernel,
+			   ti->arch, (int64_t)ti->cpus, (int64_t)ti->events, ti->duration_s,
 			   (int64_t)ti->first_ts, (int64_t)ti->lost_events,
 			   (int64_t)ti->lost_markers, (int64_t)ti->complete_file, ti->addresses,
 			   (int64_t)ti->host_pages, (int64_t)ti->malformed_events);
@@ -369,6 +369,17 @@ static void write_variant(struct writer *w, int64_t run_id, size_t pos,
 	write_regions(w, vid, v);
 }
 
+static void write_validation(struct writer *w, int64_t run_id, const struct replay_validation *v)
+{
+	static const char *const verdicts[] = { "info", "pass", "fail" };
+	for (size_t i = 0; i < v->n; i++) {
+		const struct replay_check_row *r = &v->rows[i];
+		exec_insert(w, "INSERT INTO validation VALUES (?,?,?,?,?,?,?,?,?)", "iitddddtt",
+			    run_id, (int64_t)i, r->name, r->host, r->model, r->lo, r->hi,
+			    verdicts[r->verdict], r->what);
+	}
+}
+
 int64_t results_db_write_run(sqlite3 *db, const struct replay_result *r,
 			     const struct results_run_info *info, char *err, size_t errlen)
 {
@@ -402,6 +413,8 @@ int64_t results_db_write_run(sqlite3 *db, const struct replay_result *r,
 			    "variant_id IN (SELECT id FROM variants WHERE run_id = ?)",
 			    "iii", (int64_t)r->trace.lost_events, (int64_t)r->trace.lost_markers,
 			    run_id);
+		if (r->have_validation)
+			write_validation(&w, run_id, &r->validation);
 	}
 	if (w.failed || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		if (!w.failed)
