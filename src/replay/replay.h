@@ -88,7 +88,10 @@ struct replay_observe_causes {
 	uint64_t free_after_free;     /* freed, freed again: the host took it without an event */
 	uint64_t free_free_at_start;  /* free in the start page map, never allocated in the trace */
 	uint64_t free_order_mismatch; /* allocated, but not as the block the free names */
-	uint64_t alloc_after_alloc;   /* allocated, taken again: a free without an event */
+	uint64_t split_before_free;   /* a free inside a larger block: split_page() first */
+	uint64_t
+		outside_start_map; /* a page event beyond the start page map (a hole to the model) */
+	uint64_t alloc_after_alloc;	   /* allocated, taken again: a free without an event */
 	uint64_t alloc_after_pcp_free;	   /* freed to a per-CPU list, taken from the buddy */
 	uint64_t alloc_allocated_at_start; /* allocated at the start, never freed in the trace */
 	uint64_t end_model_free_host_used; /* end: the model holds free, the host's map in use */

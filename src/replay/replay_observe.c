@@ -15,7 +15,8 @@
  * Every event that does not fit is counted by cause (struct replay_observe_causes): a byte
  * per pfn remembers what the trace said last about the page (nothing, allocated, freed to the
  * buddy allocator, freed to a per-CPU list), so a free of a page already free, or a take of a
- * page already taken, tells which event the host did not trace.
+ * page already taken, tells which event the host did not trace. A free of part of a larger
+ * allocated block splits that block first (split_page()), counted as split_before_free.
  */
 #include "replay_internal.h"
 
@@ -53,7 +54,9 @@ static void observe_take(struct variant_state *v, const struct replay_op *op, bo
 	if (!counted)
 		return;
 	v->res->loss.page_alloc_failed++;
-	if (was == SEEN_ALLOC)
+	if (page_class(v->host->start_map, v->host->start_map_pfns, op->key) == PC_HOLE)
+		v->res->causes.outside_start_map++;
+	else if (was == SEEN_ALLOC)
 		v->res->causes.alloc_after_alloc++;
 	else if (was == SEEN_PCP)
 		v->res->causes.alloc_after_pcp_free++;
@@ -61,16 +64,38 @@ static void observe_take(struct variant_state *v, const struct replay_op *op, bo
 		v->res->causes.alloc_allocated_at_start++;
 }
 
+/*
+ * A free of a block smaller than the allocated block holding it: the host split that block
+ * (split_page(), or a high-order non-compound allocation freed page by page), which no event
+ * shows. Split the model's block into order-0 allocations first; counted.
+ */
+static void observe_split_containing(struct variant_state *v, uint64_t pfn, unsigned order)
+{
+	for (unsigned k = order; k <= MAX_PAGE_ORDER; k++) {
+		uint64_t base = pfn & ~((1ull << k) - 1);
+		unsigned o;
+		if (model_page_allocated(v->model, base, &o) != 1)
+			continue;
+		if (o > order && base + (1ull << o) > pfn &&
+		    model_split(v->model, base, o) == MODEL_OK)
+			v->res->causes.split_before_free++;
+		return;
+	}
+}
+
 static void observe_give(struct variant_state *v, const struct replay_op *op)
 {
 	uint8_t was = seen_get(v, op->key);
 
 	v->res->loss.page_frees++;
+	observe_split_containing(v, op->key, op->order);
 	seen_set(v, op->key, op->order, SEEN_FREE);
 	if (variant_free_warm_range(v, op->key, op->order, false))
 		return;
 	v->res->loss.unknown_page_frees++;
-	if (was == SEEN_FREE)
+	if (page_class(v->host->start_map, v->host->start_map_pfns, op->key) == PC_HOLE)
+		v->res->causes.outside_start_map++;
+	else if (was == SEEN_FREE)
 		v->res->causes.free_after_free++;
 	else if (was == SEEN_NONE &&
 		 page_class(v->host->start_map, v->host->start_map_pfns, op->key) == PC_FREE)

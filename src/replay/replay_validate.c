@@ -113,6 +113,10 @@ static void untraced_rows(struct replay_validation *out, const struct replay_hos
 	    (double)c->free_free_at_start);
 	row(out, "observe_free_order_mismatch", "observe: free not matching the block held", NAN,
 	    (double)c->free_order_mismatch);
+	row(out, "observe_outside_start_map", "observe: page event in a hole of the start map", NAN,
+	    (double)c->outside_start_map);
+	row(out, "observe_split_before_free", "observe: free inside a larger block, split first",
+	    NAN, (double)c->split_before_free);
 	row(out, "observe_alloc_after_alloc", "observe: page taken twice (freed untraced)", NAN,
 	    (double)c->alloc_after_alloc);
 	row(out, "observe_alloc_after_pcp_free", "observe: PCP page taken from the buddy", NAN,
