@@ -94,6 +94,8 @@ struct replay_observe_causes {
 	uint64_t alloc_after_alloc;	   /* allocated, taken again: a free without an event */
 	uint64_t alloc_after_pcp_free;	   /* freed to a per-CPU list, taken from the buddy */
 	uint64_t alloc_allocated_at_start; /* allocated at the start, never freed in the trace */
+	uint64_t compaction_taken; /* pages compaction's free scanner took (trace records) */
+	uint64_t compaction_short; /* pages it took that the model did not hold free */
 	uint64_t end_model_free_host_used; /* end: the model holds free, the host's map in use */
 	uint64_t end_model_used_host_free; /* end: the model holds in use, the host's map free */
 };
@@ -166,7 +168,7 @@ struct replay_check_row {
 	enum replay_verdict verdict;
 	const char *what; /* one line: what the figure is */
 };
-#define REPLAY_MAX_CHECKS 48
+#define REPLAY_MAX_CHECKS 64
 struct replay_validation {
 	size_t n;
 	struct replay_check_row rows[REPLAY_MAX_CHECKS];

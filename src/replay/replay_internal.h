@@ -16,19 +16,21 @@
 
 enum replay_op_kind {
 	OP_NOP,
-	OP_PAGE_ALLOC,	/* mm_page_alloc: key = trace pfn */
-	OP_PAGE_FREE,	/* mm_page_free / mm_page_free_batched */
-	OP_ZONE_LOCKED, /* mm_page_alloc_zone_locked, not a refill (observe uses it) */
-	OP_PCP_REFILL,	/* consecutive refill zone-locked events of one CPU: aux = count */
-	OP_PCP_DRAIN,	/* mm_page_pcpu_drain */
-	OP_SLAB_ALLOC,	/* kmem_cache_alloc: key = object, aux = cache index */
-	OP_KMALLOC,	/* kmalloc: key = object, aux = bytes_alloc */
-	OP_SLAB_FREE,	/* kmem_cache_free / kfree */
-	OP_SLAB_PAGE,	/* a page event the slab model replays itself (variants skip it) */
-	OP_LOST,	/* the kernel lost aux events on cpu (UINT32_MAX: unknown) */
+	OP_PAGE_ALLOC,	 /* mm_page_alloc: key = trace pfn */
+	OP_PAGE_FREE,	 /* mm_page_free / mm_page_free_batched */
+	OP_ZONE_LOCKED,	 /* mm_page_alloc_zone_locked, not a refill (observe uses it) */
+	OP_PCP_REFILL,	 /* consecutive refill zone-locked events of one CPU: aux = count */
+	OP_PCP_DRAIN,	 /* mm_page_pcpu_drain */
+	OP_SLAB_ALLOC,	 /* kmem_cache_alloc: key = object, aux = cache index */
+	OP_KMALLOC,	 /* kmalloc: key = object, aux = bytes_alloc */
+	OP_SLAB_FREE,	 /* kmem_cache_free / kfree */
+	OP_SLAB_PAGE,	 /* a page event the slab model replays itself (variants skip it) */
+	OP_LOST,	 /* the kernel lost aux events on cpu (UINT32_MAX: unknown) */
+	OP_COMPACT_TAKE, /* compaction's free scanner took aux pages in [key, key + gfp) */
 };
 
 #define OPF_PCP_ORDER 0x01 /* the order goes through per-CPU lists (pcp_allowed_order) */
+#define OPF_FAST      0x02 /* OP_COMPACT_TAKE from fast_isolate_freepages (from the top) */
 
 struct replay_op {
 	uint64_t ts; /* model time, ns */

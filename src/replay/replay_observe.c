@@ -104,6 +104,29 @@ static void observe_give(struct variant_state *v, const struct replay_op *op)
 		v->res->causes.free_order_mismatch++;
 }
 
+/*
+ * Compaction's free scanner took op->aux pages of [key, key + gfp) off the free lists
+ * (isolate_freepages_block scans upward and takes whole free blocks; fast_isolate_freepages
+ * takes from the top of its range). Take the model's free pages in the same order.
+ */
+static void observe_compact_take(struct variant_state *v, const struct replay_op *op)
+{
+	uint64_t want = op->aux, got = 0, n = op->gfp;
+	bool down = op->flags & OPF_FAST;
+
+	for (uint64_t i = 0; i < n && got < want; i++) {
+		uint64_t p = down ? op->key + n - 1 - i : op->key + i;
+		if (p >= v->warm_pfns || !model_pfn_is_free(v->model, p))
+			continue;
+		if (model_alloc_at(v->model, p, 0, MIGRATE_MOVABLE, true) == MODEL_OK) {
+			seen_set(v, p, 0, SEEN_ALLOC);
+			got++;
+		}
+	}
+	v->res->causes.compaction_taken += got;
+	v->res->causes.compaction_short += want - got;
+}
+
 void variant_observe_apply(struct variant_state *v, const struct replay_op *ops, size_t n)
 {
 	if (!v->seen)
@@ -135,6 +158,9 @@ void variant_observe_apply(struct variant_state *v, const struct replay_op *ops,
 			break;
 		case OP_PCP_DRAIN:
 			observe_give(v, &op);
+			break;
+		case OP_COMPACT_TAKE:
+			observe_compact_take(v, &op);
 			break;
 		default:
 			break;

@@ -123,6 +123,10 @@ static void untraced_rows(struct replay_validation *out, const struct replay_hos
 	    (double)c->alloc_after_pcp_free);
 	row(out, "observe_alloc_allocated_at_start", "observe: take of a page in use at start", NAN,
 	    (double)c->alloc_allocated_at_start);
+	row(out, "observe_compaction_taken", "observe: pages compaction's free scanner took", NAN,
+	    (double)c->compaction_taken);
+	row(out, "observe_compaction_short", "observe: of those, pages the model held in use", NAN,
+	    (double)c->compaction_short);
 	row(out, "observe_end_free_host_used", "end: observe free, host's page map in use", NAN,
 	    (double)c->end_model_free_host_used);
 	row(out, "observe_end_used_host_free", "end: observe in use, host's page map free", NAN,
