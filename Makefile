@@ -34,7 +34,7 @@ test: test-deps
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # The main job on a bundled trace: every policy preset, results into fragtrace.db.
-DEMO_TRACE ?= traces/files-slab.fgt
+DEMO_TRACE ?= traces/pressure-reclaim.fgt
 demo: all
 	$(BUILD)/fragtrace replay --db fragtrace.db $(DEMO_TRACE)
 	$(BUILD)/fragtrace report -q --html fragtrace-report.html fragtrace.db

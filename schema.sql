@@ -199,6 +199,27 @@ CREATE INDEX IF NOT EXISTS variants_by_run ON variants(run_id);
 
 -- Views: the questions people ask most (docs/queries.md).
 
+-- Validation of the mainline variant against the host that recorded the trace (written when
+-- a run has a 'mainline' and an 'observe' variant, e.g. by `fragtrace check`): one row per
+-- figure. host: the host's own value (the trace's mm_page_alloc_extfrag and pfn -1 counts,
+-- end/pagetypeinfo, end/buddyinfo, observe's tainted count, vmstat deltas end - start);
+-- model: the mainline variant's (or observe's, for the observe_* rows; for the vmstat_pgalloc
+-- and vmstat_pgfree rows the pages the trace's own events show). lower/upper: the bound the
+-- model must meet (docs/replay.md, "Validation"), NULL for rows that explain and do not judge.
+-- verdict: 'pass', 'fail' or 'info'. NULL host or model: no such figure.
+CREATE TABLE IF NOT EXISTS validation (
+  run_id        INTEGER NOT NULL REFERENCES runs(id),
+  seq           INTEGER NOT NULL,  -- row order as printed
+  name          TEXT NOT NULL,     -- agreement, page_alloc_failures, fallbacks, pageblocks_*, ...
+  host          REAL,
+  model         REAL,
+  lower         REAL,
+  upper         REAL,
+  verdict       TEXT NOT NULL,
+  what          TEXT NOT NULL,     -- one line: what the figure is
+  PRIMARY KEY (run_id, seq)
+);
+
 -- Per trace and variant of every complete run: the comparison table `fragtrace replay` prints.
 CREATE VIEW IF NOT EXISTS variant_comparison AS
 SELECT r.id AS run_id, t.path AS trace, v.position, v.name AS variant,

@@ -76,6 +76,9 @@ const char *const capture_default_events[] = {
 	"kmem:kfree",
 	"vmscan:mm_shrink_slab_start",
 	"vmscan:mm_shrink_slab_end",
+	/* compaction's free scanner takes free pages with no kmem event (replay_decode.c) */
+	"compaction:mm_compaction_isolate_freepages",
+	"compaction:mm_compaction_fast_isolate_freepages",
 	NULL,
 };
 

@@ -77,6 +77,8 @@ bool converter_convert(struct capture_converter *c, const uint8_t *data, unsigne
 int import_writer_open(const char *in, const char *out, struct trace_header *h, const char *clock,
 		       const char *source, struct trace_writer **w, char *err, size_t errlen);
 
+/* One past the largest pfn any zone spans (/proc/zoneinfo), 0 when unreadable. */
+uint64_t capture_max_pfn(void);
 int snapshot_take(struct trace_writer *w, const char *when, bool pagemap, double *pagemap_s,
 		  uint64_t *pagemap_pages, char *err, size_t errlen);
 int snapshot_cpu_stats(struct tracefs_instance *inst, int ncpus, uint64_t *overrun,

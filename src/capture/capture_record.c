@@ -425,17 +425,7 @@ static unsigned pageblock_order(void)
 
 static uint64_t max_phys_bytes(void)
 {
-	FILE *f = fopen("/proc/zoneinfo", "r");
-	char line[256];
-	unsigned long long start = 0, v, max = 0;
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " start_pfn: %llu", &v) == 1)
-			start = v;
-		else if (sscanf(line, " spanned %llu", &v) == 1 && start + v > max)
-			max = start + v;
-	}
-	if (f)
-		fclose(f);
+	uint64_t max = capture_max_pfn();
 	return max ? max << 12 : 1ull << 46;
 }
 

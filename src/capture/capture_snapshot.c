@@ -157,20 +157,23 @@ static enum page_class classify(uint64_t f)
 #undef KPF
 }
 
-/* The largest pfn any zone spans, from /proc/zoneinfo. */
-static uint64_t max_pfn_from_zoneinfo(void)
+/*
+ * One past the largest pfn any zone spans, from /proc/zoneinfo. A zone's "spanned" line comes
+ * before its "start_pfn:" line, so the end is taken when start_pfn is read.
+ */
+uint64_t capture_max_pfn(void)
 {
 	struct buf b = { 0 };
-	uint64_t max = 0, start = 0;
+	uint64_t max = 0, spanned = 0;
 
 	if (read_file("/proc/zoneinfo", &b) || !b.p)
 		return 0;
 	for (char *l = strtok(b.p, "\n"); l; l = strtok(NULL, "\n")) {
 		unsigned long long v;
-		if (sscanf(l, " start_pfn: %llu", &v) == 1)
-			start = v;
-		else if (sscanf(l, " spanned %llu", &v) == 1 && start + v > max)
-			max = start + v;
+		if (sscanf(l, " spanned %llu", &v) == 1)
+			spanned = v;
+		else if (sscanf(l, " start_pfn: %llu", &v) == 1 && v + spanned > max)
+			max = v + spanned;
 	}
 	free(b.p);
 	return max;
@@ -179,7 +182,7 @@ static uint64_t max_pfn_from_zoneinfo(void)
 static int add_pagemap(struct trace_writer *w, const char *when, double *secs, uint64_t *pages)
 {
 	struct timespec t0, t1;
-	uint64_t max_pfn = max_pfn_from_zoneinfo();
+	uint64_t max_pfn = capture_max_pfn();
 	int fd = open("/proc/kpageflags", O_RDONLY);
 	int rc = 0;
 

@@ -3,8 +3,7 @@
  * cmd_replay.c - `fragtrace replay TRACE... [--variant SPEC]... [--db FILE] ...`: run policy
  * variants over traces, print the comparison table per trace and store everything in SQLite.
  *
- * Also `fragtrace check TRACE`: observe mode alone, printing how much of the host's end state
- * the trace explains (the trace's completeness figure).
+ * `fragtrace check` (the mainline variant validated against the host) is cmd_check.c.
  */
 #include "cli.h"
 #include "replay.h"
@@ -56,17 +55,6 @@ static void replay_usage(FILE *out)
 		"      --list-variants  print the presets and every parameter with its default\n"
 		"  -h, --help           show this help\n\n"
 		"Exit status: 0 success, 1 a trace or the database failed, 2 bad usage.\n");
-}
-
-static void check_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: fragtrace check [--json] TRACE\n\n"
-		"Rebuild what the traced host did from the trace's own pfns (observe mode) and\n"
-		"compare with the end snapshot's page map: the share of pages whose free or\n"
-		"allocated state agrees is the trace's completeness.\n\n"
-		"  -j, --json   print one JSON object\n"
-		"  -h, --help   show this help\n");
 }
 
 static void fmt_eq(char *buf, size_t len, const struct replay_equilibrium *eq)
@@ -523,84 +511,9 @@ usage:
 	return EXIT_USAGE;
 }
 
-static int run_check(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct replay_variant_spec spec;
-	struct replay_options o = {
-		.start = REPLAY_WARM, .loops = 1, .threads = 1, .sample_ns = 100000000
-	};
-	struct replay_result *r;
-	char err[1024];
-	bool json = false;
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else {
-			fprintf(stderr, "See 'fragtrace check --help'.\n");
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		cli_error("check takes one trace");
-		fprintf(stderr, "See 'fragtrace check --help'.\n");
-		return EXIT_USAGE;
-	}
-	replay_variant_parse("observe", &spec, err, sizeof(err));
-	if (replay_trace(argv[optind], &o, &spec, 1, &r, err, sizeof(err))) {
-		cli_error("%s", err);
-		return EXIT_RUNTIME;
-	}
-	const struct replay_variant_result *v = &r->variants[0];
-	int status = EXIT_OK;
-	if (v->agreement < 0) {
-		cli_error("%s: no end/pagemap snapshot to compare with (recorded with "
-			  "--no-snapshots, or the recorder was killed)",
-			  argv[optind]);
-		status = EXIT_RUNTIME;
-	} else if (json) {
-		fputs("{\"trace\":", stdout);
-		cli_json_string(stdout, argv[optind]);
-		fprintf(stdout,
-			",\"agreement\":%.6f,\"pages_agreeing\":%llu,\"pages\":%llu,"
-			"\"lost_events\":%llu,\"unknown_frees\":%llu,\"events\":%llu}\n",
-			v->agreement, (unsigned long long)v->agreement_pages,
-			(unsigned long long)v->agreement_total,
-			(unsigned long long)r->trace.lost_events,
-			(unsigned long long)v->loss.unknown_page_frees,
-			(unsigned long long)r->trace.events);
-	} else {
-		printf("%s: completeness %.4f: %llu of %llu present pages agree with the end "
-		       "snapshot\n",
-		       argv[optind], v->agreement, (unsigned long long)v->agreement_pages,
-		       (unsigned long long)v->agreement_total);
-		printf("  lost events %llu, frees of pages not seen allocated %llu, allocations of "
-		       "pages not free %llu\n",
-		       (unsigned long long)r->trace.lost_events,
-		       (unsigned long long)v->loss.unknown_page_frees,
-		       (unsigned long long)v->loss.page_alloc_failed);
-	}
-	replay_result_free(r);
-	return status;
-}
-
 const struct cli_command cmd_replay = {
 	.name = "replay",
 	.summary = "replay traces under policy variants into a SQLite results file",
 	.run = run_replay,
 	.usage = replay_usage,
-};
-
-const struct cli_command cmd_check = {
-	.name = "check",
-	.summary = "how completely a trace explains the host's end state (observe mode)",
-	.run = run_check,
-	.usage = check_usage,
 };

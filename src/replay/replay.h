@@ -82,6 +82,27 @@ struct replay_loss {
 	uint64_t unknown_slab_frees, frees_after_reclaim, slab_alloc_failed, pcp_drain_misses;
 };
 
+/*
+ * observe mode, by cause: why a trace event did not fit the rebuilt host (docs/replay.md,
+ * "Why replay drifted under pressure"). A free of a page the rebuilt host holds free, and an
+ * allocation of a page it holds allocated, are split by what the trace said last about the page.
+ */
+struct replay_observe_causes {
+	uint64_t free_after_free;     /* freed, freed again: the host took it without an event */
+	uint64_t free_free_at_start;  /* free in the start page map, never allocated in the trace */
+	uint64_t free_order_mismatch; /* allocated, but not as the block the free names */
+	uint64_t split_before_free;   /* a free inside a larger block: split_page() first */
+	uint64_t
+		outside_start_map; /* a page event beyond the start page map (a hole to the model) */
+	uint64_t alloc_after_alloc;	   /* allocated, taken again: a free without an event */
+	uint64_t alloc_after_pcp_free;	   /* freed to a per-CPU list, taken from the buddy */
+	uint64_t alloc_allocated_at_start; /* allocated at the start, never freed in the trace */
+	uint64_t compaction_taken; /* pages compaction's free scanner took (trace records) */
+	uint64_t compaction_short; /* pages it took that the model did not hold free */
+	uint64_t end_model_free_host_used; /* end: the model holds free, the host's map in use */
+	uint64_t end_model_used_host_free; /* end: the model holds in use, the host's map free */
+};
+
 struct replay_region {
 	struct model_region region;
 	bool has_spb; /* SPB policy: the counters below are the SPB's */
@@ -104,7 +125,26 @@ struct replay_variant_result {
 	uint64_t max_tainted, min_tainted;
 	double agreement; /* observe: share of present pages matching the end page map; -1 otherwise */
 	uint64_t agreement_pages, agreement_total;
+	struct replay_observe_causes causes; /* observe only */
 };
+
+/*
+ * The host's own figures from the trace and its snapshots, which the mainline variant is
+ * validated against (replay_validate.c). Vmstat deltas are end - start of counters that show
+ * pages moving without a kmem tracepoint (compaction, migration, THP splits, balloons).
+ */
+#define REPLAY_VMSTAT_KEYS 12
+struct replay_host_figures {
+	uint64_t extfrag_events;	       /* mm_page_alloc_extfrag in the trace */
+	uint64_t failed_allocs;		       /* mm_page_alloc with pfn -1: the host failed too */
+	uint64_t served_allocs;		       /* mm_page_alloc with a pfn */
+	uint64_t pages_allocated, pages_freed; /* sum of 2^order over mm_page_alloc / _free */
+	bool have_end_pageblocks, have_end_buddy, have_vmstat;
+	uint64_t end_pageblocks[MIGRATE_TYPES];	  /* end/pagetypeinfo, all zones */
+	uint64_t end_free_blocks[NR_PAGE_ORDERS]; /* end/buddyinfo, all zones */
+	int64_t vmstat_delta[REPLAY_VMSTAT_KEYS]; /* by replay_vmstat_key(i) */
+};
+const char *replay_vmstat_key(unsigned i);
 
 struct replay_trace_info {
 	char path[4096];
@@ -116,6 +156,25 @@ struct replay_trace_info {
 	uint64_t host_pages;
 	char warning[512];	   /* the reader's warning for a truncated file, or "" */
 	uint64_t malformed_events; /* page events with an impossible order: not replayed */
+	struct replay_host_figures host;
+};
+
+/*
+ * Validation of the mainline variant against the host (replay_validate.c, schema.sql table
+ * validation): one row per figure, the host's value, the model's, the bound and the verdict.
+ */
+enum replay_verdict { VERDICT_INFO, VERDICT_PASS, VERDICT_FAIL };
+struct replay_check_row {
+	char name[48];
+	double host, model;
+	double lo, hi; /* model must be within [lo, hi] (VERDICT_INFO: no bound) */
+	enum replay_verdict verdict;
+	const char *what; /* one line: what the figure is */
+};
+#define REPLAY_MAX_CHECKS 64
+struct replay_validation {
+	size_t n;
+	struct replay_check_row rows[REPLAY_MAX_CHECKS];
 };
 
 struct replay_result {
@@ -126,6 +185,8 @@ struct replay_result {
 	double wall_seconds;
 	double setup_seconds; /* reading snapshots, building models, the slab-page pre-pass */
 	unsigned threads;
+	bool have_validation; /* a mainline and an observe variant ran: validation is filled */
+	struct replay_validation validation;
 };
 
 /*
@@ -136,6 +197,8 @@ int replay_trace(const char *path, const struct replay_options *opts,
 		 const struct replay_variant_spec *variants, size_t nr_variants,
 		 struct replay_result **out, char *err, size_t errlen);
 void replay_result_free(struct replay_result *r);
+/* Fill v from a result holding a mainline variant and an observe variant; false otherwise. */
+bool replay_validate(const struct replay_result *r, struct replay_validation *v);
 
 /* The equilibrium of a tainted-count series (exposed for tests). */
 void replay_equilibrium_find(const struct replay_sample *samples, size_t n, uint64_t sample_ns,

@@ -18,6 +18,14 @@
  * mm_page_free_batched repeats, for a page freed through free_unref_folios(), the mm_page_free
  * that free_pages_prepare() already traced, so it is not an operation.
  *
+ * Compaction's free scanner takes free pages out of the buddy allocator with no kmem event
+ * (isolate_freepages_block, fast_isolate_freepages); the pages it migrates into are freed
+ * later by mm_page_free like any other. When the trace has compaction:mm_compaction_isolate_
+ * freepages or mm_compaction_fast_isolate_freepages (generic records: range and pages taken,
+ * field offsets from the trace's own format files), each becomes an OP_COMPACT_TAKE, which
+ * observe mode applies (replay_observe.c) and the policy variants ignore: their own
+ * compaction is their own.
+ *
  * PCP refills: rmqueue_bulk's zone-locked events (percpu_refill=1) of one CPU, same order and
  * type, are grouped into one OP_PCP_REFILL emitted before that CPU's next other event. Every
  * zone-locked event is also passed on alone (OP_ZONE_LOCKED) for observe mode.
@@ -58,7 +66,49 @@ struct decoder {
 	int batch_n, batch_i;
 	uint64_t events_done;
 	uint64_t malformed; /* page events with an impossible order (counted once per pass) */
+	unsigned pass;
+	int comp_off[3];       /* start_pfn, end_pfn, nr_taken offsets in a generic record, or -1 */
+	uint8_t *generic_kind; /* per generic name id: 0 unseen, 1 isolate, 2 fast, 3 other */
+	size_t generic_kind_cap;
+	struct replay_host_figures fig; /* the host's own allocations, counted in pass 0 */
 };
+
+/*
+ * The offset of field in event's format (after the 8-byte common header, as generic records
+ * keep it), or -1. formats is the kernel's format files concatenated ("name: EVENT" ...
+ * "field:TYPE NAME;\toffset:N;").
+ */
+static int format_field_offset(const char *formats, size_t len, const char *event,
+			       const char *field)
+{
+	char want[96], fwant[96];
+	snprintf(want, sizeof(want), "name: %s\n", event);
+	snprintf(fwant, sizeof(fwant), " %s;", field);
+	size_t wl = strlen(want), fl = strlen(fwant);
+	for (size_t i = 0; formats && i + wl <= len; i++) {
+		if (memcmp(formats + i, want, wl))
+			continue;
+		for (size_t k = i + wl; k + fl < len; k++) {
+			if (!memcmp(formats + k, "name: ", 6))
+				return -1;
+			if (memcmp(formats + k, fwant, fl))
+				continue;
+			const char *o = formats + k + fl;
+			const char *end = formats + len;
+			while (o < end && *o != 'o')
+				o++;
+			int off = -1;
+			if (end - o > 7 && !memcmp(o, "offset:", 7)) {
+				off = 0;
+				for (o += 7; o < end && *o >= '0' && *o <= '9'; o++)
+					off = off * 10 + (*o - '0');
+			}
+			return off >= 8 ? off - 8 : -1;
+		}
+		return -1;
+	}
+	return -1;
+}
 
 int decoder_create(struct trace_reader *r, const struct host_desc *h, struct decoder **out,
 		   char *err, size_t errlen)
@@ -73,6 +123,11 @@ int decoder_create(struct trace_reader *r, const struct host_desc *h, struct dec
 	d->h = h;
 	gfp_table_build(&d->gfp, hdr->event_formats, hdr->event_formats_len);
 	d->slab_on = h->physical_addresses;
+	static const char *const comp_fields[3] = { "start_pfn", "end_pfn", "nr_taken" };
+	for (int i = 0; i < 3; i++)
+		d->comp_off[i] =
+			format_field_offset(hdr->event_formats, hdr->event_formats_len,
+					    "mm_compaction_isolate_freepages", comp_fields[i]);
 	d->first_ts = s->first_ts;
 	d->span_ns = (s->last_ts - s->first_ts) + 1000000;
 	d->nr_cpus = hdr->cpu_count ? hdr->cpu_count : 1;
@@ -99,6 +154,7 @@ void decoder_destroy(struct decoder *d)
 	if (d->large.slots)
 		u64_map_free(&d->large);
 	free(d->cache_of_string);
+	free(d->generic_kind);
 	free(d->caches.names);
 	free(d->caches.size);
 	free(d->refill);
@@ -120,6 +176,13 @@ uint64_t decoder_malformed(const struct decoder *d)
 uint64_t decoder_pass_span_ns(const struct decoder *d)
 {
 	return d->span_ns;
+}
+void decoder_host_figures(const struct decoder *d, struct replay_host_figures *fig)
+{
+	fig->failed_allocs = d->fig.failed_allocs;
+	fig->served_allocs = d->fig.served_allocs;
+	fig->pages_allocated = d->fig.pages_allocated;
+	fig->pages_freed = d->fig.pages_freed;
 }
 
 static int set_bit_grow(struct decoder *d, uint64_t i)
@@ -216,6 +279,7 @@ int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errle
 		return -1;
 	}
 	d->offset_ns = (uint64_t)pass * d->span_ns + 1000;
+	d->pass = pass;
 	d->page_alloc_ordinal = 0;
 	d->batch_n = d->batch_i = 0;
 	memset(d->refill, 0, d->nr_cpus * sizeof(*d->refill));
@@ -290,6 +354,61 @@ static void flush_refill(struct decoder *d, unsigned cpu, struct replay_op *ops,
 	p->active = false;
 }
 
+/* What a generic record's name is to replay: 1 isolate, 2 fast isolate, 3 other; 0 no memory. */
+static int generic_kind(struct decoder *d, uint32_t id)
+{
+	if (id >= d->generic_kind_cap) {
+		size_t cap = d->generic_kind_cap ? d->generic_kind_cap : 64;
+		while (cap <= id)
+			cap *= 2;
+		uint8_t *n = realloc(d->generic_kind, cap);
+		if (!n)
+			return 0;
+		memset(n + d->generic_kind_cap, 0, cap - d->generic_kind_cap);
+		d->generic_kind = n;
+		d->generic_kind_cap = cap;
+	}
+	if (!d->generic_kind[id]) {
+		const char *name = trace_reader_string(d->r, id);
+		d->generic_kind[id] = 3;
+		if (name && !strcmp(name, "compaction:mm_compaction_isolate_freepages"))
+			d->generic_kind[id] = 1;
+		else if (name && !strcmp(name, "compaction:mm_compaction_fast_isolate_freepages"))
+			d->generic_kind[id] = 2;
+	}
+	return d->generic_kind[id];
+}
+
+static uint64_t generic_u64(const struct trace_generic *g, int off)
+{
+	uint64_t v = 0;
+	if (off >= 0 && (uint64_t)off + 8 <= g->size)
+		memcpy(&v, g->data + off, 8);
+	return v;
+}
+
+/* A compaction free-scanner record into OP_COMPACT_TAKE; 0 when it is not one (or empty). */
+static int decode_compaction(struct decoder *d, const struct trace_event *ev, struct replay_op *op)
+{
+	int kind = generic_kind(d, ev->generic.name);
+	if (kind == 0)
+		return -1;
+	if ((kind != 1 && kind != 2) || d->comp_off[0] < 0 || d->comp_off[1] < 0 ||
+	    d->comp_off[2] < 0)
+		return 0;
+	uint64_t start = generic_u64(&ev->generic, d->comp_off[0]);
+	uint64_t end = generic_u64(&ev->generic, d->comp_off[1]);
+	uint64_t taken = generic_u64(&ev->generic, d->comp_off[2]);
+	if (!taken || end <= start || end - start > UINT32_MAX || taken > UINT32_MAX)
+		return 0;
+	op->kind = OP_COMPACT_TAKE;
+	op->key = start;
+	op->gfp = (uint32_t)(end - start);
+	op->aux = (uint32_t)taken;
+	op->flags = kind == 2 ? OPF_FAST : 0;
+	return 1;
+}
+
 /* One event into at most 3 ops. Returns 0, or -1 out of memory. */
 static int decode_one(struct decoder *d, const struct trace_event *ev, struct replay_op *ops,
 		      size_t *n)
@@ -310,6 +429,16 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 	}
 	if (p->active && (!refill || p->order != ev->page.order || p->mt != ev->page.migratetype))
 		flush_refill(d, cpu, ops, n);
+	if (d->pass == 0 && ev->type == TRACE_PAGE_ALLOC) {
+		if (ev->page.pfn == UINT64_MAX) {
+			d->fig.failed_allocs++;
+		} else {
+			d->fig.served_allocs++;
+			d->fig.pages_allocated += 1ull << ev->page.order;
+		}
+	} else if (d->pass == 0 && ev->type == TRACE_PAGE_FREE) {
+		d->fig.pages_freed += 1ull << ev->page.order;
+	}
 	switch (ev->type) {
 	case TRACE_PAGE_ALLOC:
 		if (ev->page.pfn == UINT64_MAX)
@@ -382,6 +511,12 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 		op.key = ev->slab.addr;
 		op.kind = OP_SLAB_FREE;
 		break;
+	case TRACE_GENERIC: {
+		int rc = decode_compaction(d, ev, &op);
+		if (rc <= 0)
+			return rc;
+		break;
+	}
 	case TRACE_LOST:
 		op.kind = OP_LOST;
 		op.aux = ev->lost.count > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->lost.count;

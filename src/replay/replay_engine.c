@@ -128,6 +128,8 @@ static void fill_trace_info(struct replay_trace_info *ti, const char *path, stru
 	snprintf(ti->addresses, sizeof(ti->addresses), "%s", h->addresses);
 	ti->cpus = hdr->cpu_count;
 	ti->host_pages = h->present_pages;
+	ti->host = h->fig;
+	ti->host.extfrag_events = s->type_counts[TRACE_PAGE_ALLOC_EXTFRAG];
 	const char *w = trace_reader_warning(r);
 	snprintf(ti->warning, sizeof(ti->warning), "%s", w ? w : "");
 }
@@ -300,6 +302,7 @@ int replay_trace(const char *path, const struct replay_options *opts,
 		goto fail;
 	res->interrupted = rc == 1;
 	res->trace.malformed_events = decoder_malformed(run.dec) / opts->loops;
+	decoder_host_figures(run.dec, &res->trace.host);
 	for (size_t i = 0; i < nv; i++) {
 		struct variant_state *v = &run.e.vs[i];
 		variant_finish(v, v->last_ts + 1);
@@ -313,6 +316,7 @@ int replay_trace(const char *path, const struct replay_options *opts,
 			goto fail;
 		}
 	}
+	res->have_validation = !res->interrupted && replay_validate(res, &res->validation);
 	res->wall_seconds = wall_seconds() - t0;
 	run_cleanup(&run);
 	*out = res;

@@ -89,8 +89,12 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 	return c->nr_zones ? 0 : -1;
 }
 
-/* pagetypeinfo's "Number of blocks type" table: its header names the columns. */
-static void parse_pagetypeinfo(struct host_desc *h, char *text)
+/*
+ * pagetypeinfo's "Number of blocks type" table: its header names the columns. Per zone into
+ * pb (indexed like h->config.zones), and summed over zones into sum when not NULL.
+ */
+static void parse_pagetypeinfo(struct host_desc *h, char *text, uint32_t (*pb)[MIGRATE_TYPES],
+			       uint64_t *sum, bool *have)
 {
 	static const char *const types[] = { "Unmovable",  "Movable", "Reclaimable",
 					     "HighAtomic", "CMA",     "Isolate" };
@@ -125,12 +129,81 @@ static void parse_pagetypeinfo(struct host_desc *h, char *text)
 				if (end == p)
 					break;
 				p = end;
-				if (column_type[col] >= 0)
-					h->pb_counts[z][column_type[col]] = (uint32_t)v;
+				if (column_type[col] < 0)
+					continue;
+				if (pb)
+					pb[z][column_type[col]] = (uint32_t)v;
+				if (sum)
+					sum[column_type[col]] += v;
 			}
-			h->have_pb_counts = true;
+			*have = true;
 		}
 	}
+}
+
+/* buddyinfo: "Node N, zone NAME c0 c1 ... c10", free blocks per order, summed over zones. */
+static void parse_buddyinfo(struct host_desc *h, char *text)
+{
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		int nid, off;
+		char name[32];
+		if (sscanf(line, "Node %d, zone %31s%n", &nid, name, &off) != 2)
+			continue;
+		char *p = line + off;
+		for (unsigned o = 0; o < NR_PAGE_ORDERS; o++) {
+			char *end;
+			unsigned long long v = strtoull(p, &end, 10);
+			if (end == p)
+				break;
+			p = end;
+			h->fig.end_free_blocks[o] += v;
+		}
+		h->fig.have_end_buddy = true;
+	}
+}
+
+/* Counters whose movement no kmem tracepoint shows; deltas end - start (docs/replay.md). */
+static const char *const vmstat_keys[REPLAY_VMSTAT_KEYS] = {
+	"pgalloc",	  "pgfree",	    "pgmigrate_success", "compact_isolated",
+	"compact_stall",  "thp_split_page", "balloon_inflate",	 "balloon_deflate",
+	"pgsteal_kswapd", "pgsteal_direct", "slabs_scanned",	 "nr_free_pages",
+};
+
+const char *replay_vmstat_key(unsigned i)
+{
+	return i < REPLAY_VMSTAT_KEYS ? vmstat_keys[i] : NULL;
+}
+
+/* Sum of the vmstat lines for each key ("pgalloc" sums pgalloc_dma, pgalloc_normal, ...). */
+static void vmstat_sum(const char *text, int64_t *out)
+{
+	const char *p = text;
+	while (p && *p) {
+		char key[64];
+		long long v;
+		if (sscanf(p, "%63s %lld", key, &v) == 2)
+			for (unsigned i = 0; i < REPLAY_VMSTAT_KEYS; i++) {
+				size_t n = strlen(vmstat_keys[i]);
+				if (!strncmp(key, vmstat_keys[i], n) &&
+				    (key[n] == 0 || (i < 2 && key[n] == '_')))
+					out[i] += v;
+			}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+}
+
+static void parse_vmstat(struct host_desc *h, const char *start, const char *end)
+{
+	int64_t a[REPLAY_VMSTAT_KEYS] = { 0 }, b[REPLAY_VMSTAT_KEYS] = { 0 };
+	if (!start || !end)
+		return;
+	vmstat_sum(start, a);
+	vmstat_sum(end, b);
+	for (unsigned i = 0; i < REPLAY_VMSTAT_KEYS; i++)
+		h->fig.vmstat_delta[i] = b[i] - a[i];
+	h->fig.have_vmstat = true;
 }
 
 static int parse_slab_attributes(struct host_desc *h, char *text)
@@ -226,6 +299,10 @@ static const char *const snapshot_names[NR_HOST_SNAPSHOTS] = {
 	[SNAP_START_PAGEMAP] = "start/pagemap",
 	[SNAP_END_PAGEMAP] = "end/pagemap",
 	[SNAP_OPTIONS] = "capture/options",
+	[SNAP_END_PAGETYPEINFO] = "end/pagetypeinfo",
+	[SNAP_END_BUDDYINFO] = "end/buddyinfo",
+	[SNAP_START_VMSTAT] = "start/vmstat",
+	[SNAP_END_VMSTAT] = "end/vmstat",
 };
 
 int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *path, char *err,
@@ -240,7 +317,14 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 		return -1;
 	}
 	if (sn->text[SNAP_PAGETYPEINFO])
-		parse_pagetypeinfo(h, sn->text[SNAP_PAGETYPEINFO]);
+		parse_pagetypeinfo(h, sn->text[SNAP_PAGETYPEINFO], h->pb_counts, NULL,
+				   &h->have_pb_counts);
+	if (sn->text[SNAP_END_PAGETYPEINFO])
+		parse_pagetypeinfo(h, sn->text[SNAP_END_PAGETYPEINFO], NULL, h->fig.end_pageblocks,
+				   &h->fig.have_end_pageblocks);
+	if (sn->text[SNAP_END_BUDDYINFO])
+		parse_buddyinfo(h, sn->text[SNAP_END_BUDDYINFO]);
+	parse_vmstat(h, sn->text[SNAP_START_VMSTAT], sn->text[SNAP_END_VMSTAT]);
 	if (sn->text[SNAP_SLAB_ATTRIBUTES] &&
 	    parse_slab_attributes(h, sn->text[SNAP_SLAB_ATTRIBUTES]))
 		goto nomem;

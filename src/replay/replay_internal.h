@@ -16,19 +16,21 @@
 
 enum replay_op_kind {
 	OP_NOP,
-	OP_PAGE_ALLOC,	/* mm_page_alloc: key = trace pfn */
-	OP_PAGE_FREE,	/* mm_page_free / mm_page_free_batched */
-	OP_ZONE_LOCKED, /* mm_page_alloc_zone_locked, not a refill (observe uses it) */
-	OP_PCP_REFILL,	/* consecutive refill zone-locked events of one CPU: aux = count */
-	OP_PCP_DRAIN,	/* mm_page_pcpu_drain */
-	OP_SLAB_ALLOC,	/* kmem_cache_alloc: key = object, aux = cache index */
-	OP_KMALLOC,	/* kmalloc: key = object, aux = bytes_alloc */
-	OP_SLAB_FREE,	/* kmem_cache_free / kfree */
-	OP_SLAB_PAGE,	/* a page event the slab model replays itself (variants skip it) */
-	OP_LOST,	/* the kernel lost aux events on cpu (UINT32_MAX: unknown) */
+	OP_PAGE_ALLOC,	 /* mm_page_alloc: key = trace pfn */
+	OP_PAGE_FREE,	 /* mm_page_free / mm_page_free_batched */
+	OP_ZONE_LOCKED,	 /* mm_page_alloc_zone_locked, not a refill (observe uses it) */
+	OP_PCP_REFILL,	 /* consecutive refill zone-locked events of one CPU: aux = count */
+	OP_PCP_DRAIN,	 /* mm_page_pcpu_drain */
+	OP_SLAB_ALLOC,	 /* kmem_cache_alloc: key = object, aux = cache index */
+	OP_KMALLOC,	 /* kmalloc: key = object, aux = bytes_alloc */
+	OP_SLAB_FREE,	 /* kmem_cache_free / kfree */
+	OP_SLAB_PAGE,	 /* a page event the slab model replays itself (variants skip it) */
+	OP_LOST,	 /* the kernel lost aux events on cpu (UINT32_MAX: unknown) */
+	OP_COMPACT_TAKE, /* compaction's free scanner took aux pages in [key, key + gfp) */
 };
 
 #define OPF_PCP_ORDER 0x01 /* the order goes through per-CPU lists (pcp_allowed_order) */
+#define OPF_FAST      0x02 /* OP_COMPACT_TAKE from fast_isolate_freepages (from the top) */
 
 struct replay_op {
 	uint64_t ts; /* model time, ns */
@@ -96,6 +98,7 @@ struct host_desc {
 	size_t nr_caches;
 	bool physical_addresses;
 	char addresses[32];
+	struct replay_host_figures fig; /* end snapshots and vmstat deltas (validation) */
 	struct warm_step *plan; /* replay_warm.c: the start state, worked out once per trace */
 	size_t nr_plan, nr_pin_steps;
 };
@@ -108,6 +111,10 @@ enum host_snapshot {
 	SNAP_START_PAGEMAP,
 	SNAP_END_PAGEMAP,
 	SNAP_OPTIONS,
+	SNAP_END_PAGETYPEINFO,
+	SNAP_END_BUDDYINFO,
+	SNAP_START_VMSTAT,
+	SNAP_END_VMSTAT,
 	NR_HOST_SNAPSHOTS
 };
 /* The snapshot blobs, NUL-terminated (NULL when absent). */
@@ -179,6 +186,7 @@ struct variant_state {
 	struct pcp_list *pcp;	  /* [cpu][PCP_LISTS] */
 	struct model_block *bulk; /* scratch for PCP refills */
 	uint64_t last_ts;
+	uint8_t *seen; /* observe: per pfn, what the trace said last (replay_observe.c) */
 	unsigned nr_cpus;
 	int *cache_ids; /* trace cache index -> slab model id (-1: not created yet) */
 	size_t nr_cache_ids;
@@ -258,5 +266,7 @@ const struct decode_caches *decoder_caches(const struct decoder *d);
 uint64_t decoder_events_done(const struct decoder *d);
 uint64_t decoder_malformed(const struct decoder *d);
 uint64_t decoder_pass_span_ns(const struct decoder *d);
+/* The host's allocation counts of pass 0 into fig (failed, served, pages in and out). */
+void decoder_host_figures(const struct decoder *d, struct replay_host_figures *fig);
 
 #endif

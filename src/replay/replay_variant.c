@@ -91,6 +91,7 @@ void variant_destroy(struct variant_state *v)
 	free(v->pcp);
 	free(v->bulk);
 	free(v->warm);
+	free(v->seen);
 	free(v->cache_ids);
 	memset(v, 0, sizeof(*v));
 }

@@ -256,14 +256,24 @@ int host_pin_reserved(const struct host_desc *h, struct model *m)
 	return 0;
 }
 
+/*
+ * The takes first, then the tags: on an empty model every pageblock lies inside a free block
+ * of MAX_PAGE_ORDER, which spans two pageblocks, and model_set_pageblock_migratetype refuses
+ * a pageblock inside a free block larger than a pageblock (MODEL_ESTATE), so tags applied
+ * before the takes were all dropped and every variant started with no Unmovable or
+ * Reclaimable pageblock.
+ */
 int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm)
 {
-	for (size_t i = h->nr_pin_steps; i < h->nr_plan; i++) {
-		const struct warm_step *s = &h->plan[i];
-		int rc = s->kind == WARM_TAG ? model_set_pageblock_migratetype(m, s->pfn, s->mt)
-					     : take_block(m, s, warm);
-		if (rc && rc != MODEL_ESTATE && rc != MODEL_EINVAL)
-			return rc;
-	}
+	for (int tags = 0; tags < 2; tags++)
+		for (size_t i = h->nr_pin_steps; i < h->nr_plan; i++) {
+			const struct warm_step *s = &h->plan[i];
+			if ((s->kind == WARM_TAG) != tags)
+				continue;
+			int rc = tags ? model_set_pageblock_migratetype(m, s->pfn, s->mt)
+				      : take_block(m, s, warm);
+			if (rc && rc != MODEL_ESTATE && rc != MODEL_EINVAL)
+				return rc;
+		}
 	return 0;
 }

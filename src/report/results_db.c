@@ -475,6 +475,17 @@ static void write_variant(struct writer *w, int64_t run_id, size_t pos,
 	write_regions(w, vid, v);
 }
 
+static void write_validation(struct writer *w, int64_t run_id, const struct replay_validation *v)
+{
+	static const char *const verdicts[] = { "info", "pass", "fail" };
+	for (size_t i = 0; i < v->n; i++) {
+		const struct replay_check_row *r = &v->rows[i];
+		exec_insert(w, "INSERT INTO validation VALUES (?,?,?,?,?,?,?,?,?)", "iitddddtt",
+			    run_id, (int64_t)i, r->name, r->host, r->model, r->lo, r->hi,
+			    verdicts[r->verdict], r->what);
+	}
+}
+
 int64_t results_db_write_run(sqlite3 *db, const struct replay_result *r,
 			     const struct results_run_info *info, char *err, size_t errlen)
 {
@@ -508,6 +519,8 @@ int64_t results_db_write_run(sqlite3 *db, const struct replay_result *r,
 			    "variant_id IN (SELECT id FROM variants WHERE run_id = ?)",
 			    "iii", (int64_t)r->trace.lost_events, (int64_t)r->trace.lost_markers,
 			    run_id);
+		if (r->have_validation)
+			write_validation(&w, run_id, &r->validation);
 	}
 	if (w.failed || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		if (!w.failed)
