@@ -16,7 +16,9 @@ static void synth_usage(FILE *out)
 		"usage: fragtrace synth --workload NAME [--mem SIZE] [--duration SECONDS]\n"
 		"                       [--seed N] [--cpus N] -o FILE\n\n"
 		"Write a deterministic synthetic trace: the same seed gives the same file.\n\n"
-		"Workloads: slab-growth, pagecache-churn, anon-thp, mixed (see docs/synth.md).\n"
+		"Workloads: slab-growth, pagecache-churn, anon-thp, mixed (see docs/synth.md);\n"
+		"the series' reports: syzkaller, devvm-slab, tainted-claim, recl-burst\n"
+		"(docs/validation.md; their --mem and --duration default to the report's host).\n"
 		"  --mem SIZE        the synthetic host's memory: 16G (default), 512M, ...\n"
 		"  --duration S      seconds of trace time (default 60)\n"
 		"  --seed N          (default 1)\n");

@@ -183,6 +183,7 @@ struct model_alloc_req {
 	X(RMQUEUE_CLAIM)                                                                           \
 	X(RMQUEUE_STEAL)                                                                           \
 	X(EXTFRAG_FALLBACK)                                                                        \
+	X(TRY_TO_CLAIM_BLOCK)                                                                      \
 	X(CLAIM_REFUSED_ISOLATE)                                                                   \
 	X(CLAIM_REFUSED_CMA)                                                                       \
 	X(CLAIM_REFUSED_ZONE_BOUNDARY)                                                             \
