@@ -16,8 +16,8 @@ REV398='spb+demand:slab_shrink_throttle_ns=100000000,pass_2d=0'
 # one variant's figure from the database: column of `variants` by variant name
 fig() { sqlite3 "$W/v.db" "SELECT $2 FROM variants WHERE name = '$1' ORDER BY id DESC LIMIT 1"; }
 
-# ---- v1 32/45: 12 GiB devvm, 42 s (6 s of boot, 36 s of slab growth) ----
-"$F" synth --workload devvm-slab --mem 12G --duration 42 -o "$W/devvm.fgt" >/dev/null ||
+# ---- v1 32/45: 16 GiB devvm, 42 s (6 s of boot, 36 s of slab growth) ----
+"$F" synth --workload devvm-slab --mem 16G --duration 42 -o "$W/devvm.fgt" >/dev/null ||
 	fail "synth devvm-slab"
 "$F" replay -q --db "$W/v.db" -V "$REV398" -V spb+all "$W/devvm.fgt" >"$W/devvm.out" 2>&1 ||
 	fail "replay devvm-slab: $(cat "$W/devvm.out")"
@@ -37,6 +37,11 @@ echo "devvm-slab: revision 398: tainted $rev_boot -> $rev_end, $rev_ran shrinks;
 [ "${rev_ran:-999}" -lt 100 ] && [ "${all_ran:-0}" -gt $((10 * ${rev_ran:-999})) ] &&
 	ok "32/45: few shrinks under the throttle ($rev_ran), many with the proactive trigger ($all_ran)" ||
 	fail "32/45: shrinks $rev_ran under the throttle, $all_ran with the proactive trigger"
+throttled=$(sqlite3 "$W/v.db" "SELECT c.value FROM counters c JOIN variants v ON v.id = c.variant_id
+	WHERE v.name = '$REV398' AND c.name = 'SPB_SLAB_SHRINK_THROTTLED' ORDER BY v.id DESC LIMIT 1")
+[ "${throttled:-0}" -gt 0 ] &&
+	ok "32/45: the 100 ms throttle dropped $throttled triggers" ||
+	fail "32/45: the throttle dropped no trigger"
 [ "${all_end:-99}" -lt "${rev_end:-0}" ] &&
 	ok "32/45: the proactive trigger ends with fewer tainted SPBs ($all_end < $rev_end)" ||
 	fail "32/45: the proactive trigger ends with $all_end tainted, the revision with $rev_end"
