@@ -162,7 +162,7 @@ int main(void)
 			near("THPs per second", (double)t.order9 / secs, pages * 0.03 / 512, 0.2);
 			near("4 KiB pages per second", (double)t.order0_movable / secs,
 			     pages * 0.005, 0.05);
-		} else {
+		} else if (!strcmp(p.workload, "mixed")) {
 			near("kmallocs per second", (double)t.kmallocs / secs, 3000, 0.05);
 		}
 	}

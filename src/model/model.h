@@ -133,6 +133,9 @@ struct model_params {
 	bool trigger_supply;	 /* shrink at the end of every spb_evacuate_for_order */
 	bool trigger_proactive;	 /* spb_react_to_tainted_alloc: shrink + defrag at high water */
 	bool last_chance_defrag; /* the defrag kick over all tainted SPBs before Pass 3 */
+	/* v1 before 32/45: queue_spb_slab_shrink at most once per this many ns per node (100 ms
+	 * there); 0, the posted patch: no time throttle, single-flight only */
+	uint64_t slab_shrink_throttle_ns;
 	/* Workers (deferred evacuation, per-SPB defrag). */
 	bool evacuation, defrag;
 	unsigned evac_requests;		  /* NR_SPB_EVAC_REQUESTS, 64 */
@@ -184,6 +187,7 @@ struct model_alloc_req {
 	X(RMQUEUE_CLAIM)                                                                           \
 	X(RMQUEUE_STEAL)                                                                           \
 	X(EXTFRAG_FALLBACK)                                                                        \
+	X(TRY_TO_CLAIM_BLOCK)                                                                      \
 	X(CLAIM_REFUSED_ISOLATE)                                                                   \
 	X(CLAIM_REFUSED_CMA)                                                                       \
 	X(CLAIM_REFUSED_ZONE_BOUNDARY)                                                             \
@@ -201,6 +205,7 @@ struct model_alloc_req {
 	X(TRIGGER_SUPPLY)                                                                          \
 	X(TRIGGER_PROACTIVE)                                                                       \
 	X(SPB_SLAB_SHRINK_QUEUED)                                                                  \
+	X(SPB_SLAB_SHRINK_THROTTLED)                                                               \
 	X(SPB_SLAB_SHRINK_RAN)                                                                     \
 	X(SPB_SLAB_SHRINK_FREED)                                                                   \
 	X(SPB_EVAC_QUEUED)                                                                         \

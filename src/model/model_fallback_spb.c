@@ -95,6 +95,7 @@ uint64_t try_to_claim_block(struct model *m, struct zone *z, uint64_t pfn, unsig
 	unsigned free_pages, movable_pages, alike;
 	enum spb_alloc_outcome ignored;
 
+	count_vm_event(m, MODEL_EV_TRY_TO_CLAIM_BLOCK); /* calls, as v1 25/45 counts them */
 	if (pb_mt == MIGRATE_ISOLATE) {
 		count_vm_event(m, MODEL_EV_CLAIM_REFUSED_ISOLATE);
 		return MODEL_NO_PFN;

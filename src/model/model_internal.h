@@ -199,6 +199,9 @@ struct model {
 	struct zone zones[MODEL_MAX_ZONES];
 	int nr_nodes;
 	bool shrink_pending[MODEL_MAX_NODES]; /* the per-node shrink work is queued */
+	/* v1 before 32/45: when each node last queued a shrink (slab_shrink_throttle_ns) */
+	uint64_t shrink_last_ns[MODEL_MAX_NODES];
+	bool shrink_last_valid[MODEL_MAX_NODES];
 	bool node_has_dma32[MODEL_MAX_NODES];
 	/* zonelists[nid][highest zone type]: zone indices in fallback order */
 	uint8_t zonelist[MODEL_MAX_NODES][MAX_NR_ZONES][MODEL_MAX_ZONES];

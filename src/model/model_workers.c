@@ -42,6 +42,14 @@ void queue_spb_slab_shrink(struct model *m, struct zone *z)
 {
 	if (m->shrink_pending[z->nid])
 		return;
+	/* v1 before 32/45: the 100 ms throttle, at most 10 shrinks a second per node */
+	if (m->p.slab_shrink_throttle_ns && m->shrink_last_valid[z->nid] &&
+	    m->now_ns < m->shrink_last_ns[z->nid] + m->p.slab_shrink_throttle_ns) {
+		count_vm_event(m, MODEL_EV_SPB_SLAB_SHRINK_THROTTLED);
+		return;
+	}
+	m->shrink_last_ns[z->nid] = m->now_ns;
+	m->shrink_last_valid[z->nid] = true;
 	m->shrink_pending[z->nid] = true;
 	count_vm_event(m, MODEL_EV_SPB_SLAB_SHRINK_QUEUED);
 	queue_work(m, (struct model_work){ .kind = WORK_SLAB_SHRINK, .nid = z->nid });

@@ -49,6 +49,7 @@ static const struct param params[] = {
 	M(trigger_supply, P_BOOL),
 	M(trigger_proactive, P_BOOL),
 	M(last_chance_defrag, P_BOOL),
+	M(slab_shrink_throttle_ns, P_U64),
 	M(evacuation, P_BOOL),
 	M(defrag, P_BOOL),
 	M(evac_requests, P_UNSIGNED),

@@ -34,8 +34,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const synth_workload_names[] = { "slab-growth", "pagecache-churn", "anon-thp", "mixed",
-					     NULL };
+const char *const synth_workload_names[] = { "slab-growth",   "pagecache-churn", "anon-thp",
+					     "mixed",	      "syzkaller",	 "devvm-slab",
+					     "tainted-claim", "recl-burst",	 NULL };
+
+/* The report workloads (docs/validation.md): their host size and length at full scale. */
+enum { W_SYZKALLER = 4, W_DEVVM_SLAB, W_TAINTED_CLAIM, W_RECL_BURST, NR_WORKLOADS };
+static const struct {
+	uint64_t mem_gib;
+	double duration_s;
+} report_defaults[NR_WORKLOADS] = {
+	[W_SYZKALLER] = { 241, 300 },	  /* 238 Normal-zone SPBs, as the v1 cover letter's host */
+	[W_DEVVM_SLAB] = { 247, 420 },	  /* v1 32/45: 10 minutes up, then 6 minutes of growth */
+	[W_TAINTED_CLAIM] = { 247, 300 }, /* v1 25/45 names no host: the same devvm */
+	[W_RECL_BURST] = { 247, 300 },	  /* v1 31/45 names btrfs_inode: the btrfs devvm */
+};
 
 /* The 6.x gfp bits a trace of this project's kernel carries (see docs/capture.md). */
 #define G(n)		  (1ull << (n))
@@ -52,8 +65,10 @@ struct cache {
 	const char *name, *site_alloc, *site_free;
 	uint32_t size, objs, order;
 	int mt;
+	bool kmalloc;
 	uint32_t name_id, alloc_id, free_id;
 };
+enum { C_DENTRY, C_EXT4_INODE, C_KMALLOC_256, C_KMALLOC_1K, C_BTRFS_INODE, NR_CACHES };
 
 struct slab {
 	uint64_t pfn;
@@ -91,16 +106,19 @@ struct gen {
 	uint64_t rng, now, tick;
 	unsigned cpu;
 	struct vec pcp[64]; /* per-CPU lists of order-0 pfns */
-	struct cache caches[4];
+	struct cache caches[NR_CACHES];
 	struct slab *slabs;
 	size_t nslabs, slabs_cap;
 	struct vec *partial; /* per cache: slab indices with free slots */
 	struct obj *objs;    /* live objects, indexed by handle */
 	size_t nobjs, objs_cap;
 	struct vec files; /* (dentry handle << 32) | inode handle */
-	struct vec cache_pages, anon_pages, thp, kmallocs, kernel_pages;
+	struct vec cache_pages, anon_pages, thp, kmallocs, kernel_pages, sparse_pages;
 	size_t cache_head; /* cache_pages is a FIFO: oldest at cache_head */
 	uint64_t movable_live;
+	uint64_t buddy_used; /* pages out of the buddy allocator (PCP lists included) */
+	double frac;	     /* share of the trace's duration gone */
+	double scale;	     /* the host's size against the report's (report workloads) */
 	int rc;
 	char *err;
 	size_t errlen;
@@ -149,6 +167,7 @@ static uint64_t buddy_alloc(struct gen *g, unsigned order, int mt, bool percpu_r
 	uint64_t pfn;
 	if (model_alloc(g->m, &q, &pfn) != MODEL_OK)
 		return MODEL_NO_PFN;
+	g->buddy_used += 1ull << order;
 	struct trace_event ev = { .type = TRACE_PAGE_ALLOC_ZONE_LOCKED,
 				  .page = { .pfn = pfn,
 					    .order = order,
@@ -201,6 +220,7 @@ static void free_pages(struct gen *g, uint64_t pfn, unsigned order, bool batched
 	}
 	if (order) {
 		model_free(g->m, pfn, order);
+		g->buddy_used -= 1ull << order;
 		return;
 	}
 	struct vec *pcp = &g->pcp[g->cpu];
@@ -215,6 +235,7 @@ static void free_pages(struct gen *g, uint64_t pfn, unsigned order, bool batched
 							 .pfn = p, .order = 0, .migratetype = 1 } };
 			emit(g, &d);
 			model_free(g->m, p, 0);
+			g->buddy_used--;
 		}
 }
 
@@ -271,7 +292,7 @@ static int64_t slab_alloc(struct gen *g, unsigned c)
 	g->objs[h] = (struct obj){ .addr = (s->pfn << 12) + (uint64_t)slot * ca->size,
 				   .slab = si,
 				   .slot = slot };
-	bool kmalloc = c >= 2;
+	bool kmalloc = ca->kmalloc;
 	struct trace_event ev = { .type = kmalloc ? TRACE_KMALLOC : TRACE_SLAB_ALLOC,
 				  .slab = { .addr = g->objs[h].addr,
 					    .cache = kmalloc ? TRACE_NO_STRING : ca->name_id,
@@ -292,7 +313,7 @@ static void slab_free(struct gen *g, uint32_t h)
 	struct obj *o = &g->objs[h];
 	struct slab *s = &g->slabs[o->slab];
 	struct cache *ca = &g->caches[s->cache];
-	bool kmalloc = s->cache >= 2;
+	bool kmalloc = ca->kmalloc;
 	struct trace_event ev = { .type = kmalloc ? TRACE_KFREE : TRACE_SLAB_FREE,
 				  .slab = { .addr = o->addr,
 					    .cache = kmalloc ? TRACE_NO_STRING : ca->name_id,
@@ -318,11 +339,11 @@ static void slab_free(struct gen *g, uint32_t h)
 
 /* ---- workload pieces, each run once per millisecond ---- */
 
-static void files(struct gen *g, double create_rate, double delete_share)
+static void files_in(struct gen *g, double create_rate, double delete_share, unsigned inode_cache)
 {
 	unsigned n = per_ms(g, create_rate);
 	for (unsigned i = 0; i < n; i++) {
-		int64_t d = slab_alloc(g, 0), in = slab_alloc(g, 1);
+		int64_t d = slab_alloc(g, C_DENTRY), in = slab_alloc(g, inode_cache);
 		if (d < 0 || in < 0)
 			return;
 		vpush(&g->files, (uint64_t)d << 32 | (uint64_t)in);
@@ -337,6 +358,11 @@ static void files(struct gen *g, double create_rate, double delete_share)
 		slab_free(g, (uint32_t)f);
 		g->st->files_deleted++;
 	}
+}
+
+static void files(struct gen *g, double create_rate, double delete_share)
+{
+	files_in(g, create_rate, delete_share, C_EXT4_INODE);
 }
 
 /* Page-cache pages: read in at a rate, reclaimed oldest first above a share of memory. */
@@ -427,6 +453,127 @@ static void kernel(struct gen *g, double kmalloc_rate, double pgtable_rate)
 	}
 }
 
+/*
+ * kswapd: when free memory falls under low_share of the host, reclaim page cache oldest first
+ * until it is back above high_share (on the last CPU, as kswapd runs there).
+ */
+static void kswapd(struct gen *g, double low_share, double high_share)
+{
+	uint64_t pages = g->p->mem_bytes >> 12;
+	if (g->buddy_used + (uint64_t)((double)pages * low_share) < pages)
+		return;
+	uint64_t target = pages - (uint64_t)((double)pages * high_share);
+	unsigned cpu = g->cpu;
+	g->cpu = g->p->cpus - 1;
+	while (g->buddy_used > target && g->cache_head < g->cache_pages.n) {
+		free_pages(g, g->cache_pages.v[g->cache_head++], 0, true);
+		g->movable_live--;
+	}
+	g->cpu = cpu;
+}
+
+/*
+ * Sparse unmovable churn (vmalloc backing pages, raw kernel pages, page tables): order-0
+ * UNMOVABLE pages at a rate, freed at random while more than `live` are held, so the
+ * pageblocks they live in stay partly used and partly free.
+ */
+static void sparse(struct gen *g, double rate, uint64_t live)
+{
+	unsigned n = per_ms(g, rate);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pfn = alloc_pages(g, 0, MIGRATE_UNMOVABLE, K_GFP_KERNEL);
+		if (pfn != MODEL_NO_PFN)
+			vpush(&g->sparse_pages, pfn);
+	}
+	while (g->sparse_pages.n > live) {
+		size_t k = rnd(g) % g->sparse_pages.n;
+		free_pages(g, g->sparse_pages.v[k], 0, false);
+		g->sparse_pages.v[k] = g->sparse_pages.v[--g->sparse_pages.n];
+	}
+}
+
+/*
+ * Slab pages per file: a dentry (1/21 page) and a btrfs inode (1/3 page: order-0 slabs here,
+ * where the kernel uses order 3, so that the model's order-3 slowpath does not dominate).
+ */
+#define BTRFS_FILE_PAGES (1.0 / 21 + 1.0 / 3)
+
+/*
+ * The four report workloads (docs/validation.md), per millisecond. P is the host's pages, D
+ * the duration, t the share of it gone; every amount is a share of P, so a smaller --mem is
+ * the same workload scaled down, and a shorter --duration the same workload faster.
+ */
+static void step_report(struct gen *g, int w)
+{
+	double P = (double)(g->p->mem_bytes >> 12), D = g->p->duration_s, t = g->frac;
+
+	switch (w) {
+	case W_SYZKALLER:
+		/* v1 cover letter: syzkaller VMs (anonymous memory, mostly THPs) and crash
+		 * analysis use all memory; VMs restart, files come and go, kernel churn */
+		if (t < 0.2) {
+			anon(g, 0.5 * P / 512 / (0.2 * D), 0.05 * P / (0.2 * D), 0.85);
+			page_cache(g, 0.30 * P / (0.2 * D), 1.0);
+		} else {
+			anon(g, 0.004 * P / 512, 0.0003 * P, 0.85);
+			page_cache(g, 0.0005 * P, 1.0);
+		}
+		files(g, 0.01 * P / BTRFS_FILE_PAGES / D / 0.5, 0.5);
+		kernel(g, 5000 * g->scale, 0);
+		sparse(g, 1500 * g->scale, (uint64_t)(0.003 * P));
+		kswapd(g, 0.04, 0.06);
+		break;
+	case W_DEVVM_SLAB:
+		/* v1 32/45: 10 minutes after boot slab is 1.7 GB of 247; over the next
+		 * 6 minutes (the last 6/7 of the trace) it grows to 11.7 GB */
+		if (t < 1.0 / 7) {
+			page_cache(g, 0.6 * P / (D / 7), 1.0);
+			anon(g, 0.06 * P / 512 / (D / 7), 0.02 * P / (D / 7), 1.0);
+			files_in(g, 1.7 / 247 * P / BTRFS_FILE_PAGES / (D / 7) / 0.8, 0.2,
+				 C_BTRFS_INODE);
+		} else {
+			page_cache(g, 0.0005 * P, 1.0);
+			files_in(g, 10.0 / 247 * P / BTRFS_FILE_PAGES / (D * 6 / 7) / 0.8, 0.2,
+				 C_BTRFS_INODE);
+		}
+		kernel(g, 2000 * g->scale, 0);
+		sparse(g, 200 * g->scale, (uint64_t)(0.001 * P));
+		kswapd(g, 0.04, 0.06);
+		break;
+	case W_TAINTED_CLAIM:
+		/* v1 25/45: memory full of movable pages with scattered holes (4 KiB anonymous
+		 * pages freed at random) while unmovable kernel memory keeps growing */
+		if (t < 0.2) {
+			anon(g, 0.45 * P / 512 / (0.2 * D), 0.3 * P / (0.2 * D), 0.87);
+			page_cache(g, 0.05 * P / (0.2 * D), 1.0);
+		} else {
+			anon(g, 0, 0.001 * P, 0.87);
+		}
+		kernel(g, 3000 * g->scale, 0);
+		sparse(g, (0.015 + 0.015 * t) * P / D + 0.0002 * P,
+		       (uint64_t)((0.015 + 0.015 * t) * P));
+		kswapd(g, 0.04, 0.06);
+		break;
+	default: /* W_RECL_BURST */
+		/* v1 31/45: sparse unmovable churn leaves tainted SPBs a third free on their
+		 * UNMOVABLE lists, btrfs inodes fill RECLAIMABLE pageblocks densely, and every
+		 * D/10 a one-second burst of btrfs inodes asks for more RECLAIMABLE memory */
+		if (t < 0.2) {
+			sparse(g, 0.04 * P / (0.2 * D), (uint64_t)(0.027 * P));
+			files_in(g, 0.01 * P / BTRFS_FILE_PAGES / (0.2 * D), 0, C_BTRFS_INODE);
+			page_cache(g, 0.8 * P / (0.2 * D), 1.0);
+		} else {
+			double since = (t - 0.2) * D, period = D / 10;
+			if (since - period * (double)(uint64_t)(since / period) < 1.0)
+				files_in(g, 0.002 * P / BTRFS_FILE_PAGES, 0, C_BTRFS_INODE);
+			sparse(g, 0.0002 * P, (uint64_t)(0.027 * P));
+			page_cache(g, 0.0003 * P, 1.0);
+		}
+		kswapd(g, 0.04, 0.06);
+		break;
+	}
+}
+
 static void step(struct gen *g, int w)
 {
 	double pages = (double)(g->p->mem_bytes >> 12);
@@ -443,11 +590,14 @@ static void step(struct gen *g, int w)
 	case 2: /* anon-thp */
 		anon(g, pages * 0.03 / 512, pages * 0.005, 0.6);
 		break;
-	default: /* mixed */
+	case 3: /* mixed */
 		files(g, 700, 0.5);
 		page_cache(g, pages * 0.01, 0.35);
 		anon(g, pages * 0.01 / 512, pages * 0.002, 0.2);
 		kernel(g, 3000, 300);
+		break;
+	default:
+		step_report(g, w);
 		break;
 	}
 }
@@ -473,7 +623,7 @@ static int snapshots(struct gen *g, const struct model_config *c)
 		return -1;
 	n = snprintf(text, sizeof(text),
 		     "# cache object_size objs_per_slab order reclaim_account slab_size\n");
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NR_CACHES; i++)
 		n += snprintf(text + n, sizeof(text) - (size_t)n, "%s %u %u %u %d %u\n",
 			      g->caches[i].name, g->caches[i].size, g->caches[i].objs,
 			      g->caches[i].order, g->caches[i].mt == MIGRATE_RECLAIMABLE,
@@ -524,14 +674,16 @@ int synth_workload_write(const struct synth_workload_params *pin, const char *pa
 	if (w < 0) {
 		snprintf(err, errlen,
 			 "unknown workload '%s' (slab-growth, pagecache-churn, anon-thp, "
-			 "mixed)",
+			 "mixed, syzkaller, devvm-slab, tainted-claim, recl-burst)",
 			 p.workload ? p.workload : "");
 		return -1;
 	}
 	if (!p.mem_bytes)
-		p.mem_bytes = 16ull << 30;
+		p.mem_bytes = w >= W_SYZKALLER ? report_defaults[w].mem_gib << 30 : 16ull << 30;
 	if (p.duration_s <= 0)
-		p.duration_s = 60;
+		p.duration_s = w >= W_SYZKALLER ? report_defaults[w].duration_s : 60;
+	if (w >= W_SYZKALLER)
+		g.scale = (double)p.mem_bytes / (double)(report_defaults[w].mem_gib << 30);
 	if (!p.cpus || p.cpus > 64)
 		p.cpus = 2;
 	g.rng = p.seed ? p.seed * 0x9E3779B97F4A7C15ull : 0x2545F4914F6CDD1Dull;
@@ -552,23 +704,27 @@ int synth_workload_write(const struct synth_workload_params *pin, const char *pa
 		model_destroy(g.m);
 		return -1;
 	}
-	struct cache caches[4] = {
-		{ "dentry", "d_alloc+0x2b", "__dentry_kill+0x12e", 192, 21, 0,
-		  MIGRATE_RECLAIMABLE },
-		{ "ext4_inode_cache", "ext4_alloc_inode+0x1a", "ext4_free_in_core_inode+0x25", 1080,
-		  30, 3, MIGRATE_RECLAIMABLE },
-		{ "kmalloc-256", "__kmalloc_noprof+0x1b9", "kfree+0x7c", 256, 32, 1,
-		  MIGRATE_UNMOVABLE },
-		{ "kmalloc-1k", "__kmalloc_noprof+0x1b9", "kfree+0x7c", 1024, 32, 3,
-		  MIGRATE_UNMOVABLE },
+	struct cache caches[NR_CACHES] = {
+		[C_DENTRY] = { "dentry", "d_alloc+0x2b", "__dentry_kill+0x12e", 192, 21, 0,
+			       MIGRATE_RECLAIMABLE, false },
+		[C_EXT4_INODE] = { "ext4_inode_cache", "ext4_alloc_inode+0x1a",
+				   "ext4_free_in_core_inode+0x25", 1080, 30, 3, MIGRATE_RECLAIMABLE,
+				   false },
+		[C_KMALLOC_256] = { "kmalloc-256", "__kmalloc_noprof+0x1b9", "kfree+0x7c", 256, 32,
+				    1, MIGRATE_UNMOVABLE, true },
+		[C_KMALLOC_1K] = { "kmalloc-1k", "__kmalloc_noprof+0x1b9", "kfree+0x7c", 1024, 32,
+				   3, MIGRATE_UNMOVABLE, true },
+		[C_BTRFS_INODE] = { "btrfs_inode", "btrfs_alloc_inode+0x29",
+				    "btrfs_free_inode+0x1f", 1184, 3, 0, MIGRATE_RECLAIMABLE,
+				    false },
 	};
 	memcpy(g.caches, caches, sizeof(caches));
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < NR_CACHES; i++) {
 		g.caches[i].name_id = trace_writer_intern(g.w, g.caches[i].name);
 		g.caches[i].alloc_id = trace_writer_intern(g.w, g.caches[i].site_alloc);
 		g.caches[i].free_id = trace_writer_intern(g.w, g.caches[i].site_free);
 	}
-	g.partial = calloc(4, sizeof(*g.partial));
+	g.partial = calloc(NR_CACHES, sizeof(*g.partial));
 	if (!g.partial || snapshots(&g, &c)) {
 		snprintf(err, errlen, "%s", trace_writer_error(g.w));
 		g.rc = -1;
@@ -576,6 +732,7 @@ int synth_workload_write(const struct synth_workload_params *pin, const char *pa
 	uint64_t steps = (uint64_t)(p.duration_s * 1000);
 	for (uint64_t s = 0; s < steps && !g.rc; s++) {
 		g.now = 1000000000ull + s * 1000000ull;
+		g.frac = (double)s / (double)steps;
 		g.tick = 0;
 		/* most work on CPU 0, as on the baseline host (84/16); reclaim on the last CPU */
 		g.cpu = rnd(&g) % 100 < 84
@@ -598,7 +755,7 @@ int synth_workload_write(const struct synth_workload_params *pin, const char *pa
 		free(g.slabs[i].free_slots);
 	free(g.slabs);
 	free(g.objs);
-	for (int i = 0; i < 4 && g.partial; i++)
+	for (int i = 0; i < NR_CACHES && g.partial; i++)
 		free(g.partial[i].v);
 	free(g.partial);
 	for (int i = 0; i < 64; i++)
@@ -609,5 +766,6 @@ int synth_workload_write(const struct synth_workload_params *pin, const char *pa
 	free(g.thp.v);
 	free(g.kmallocs.v);
 	free(g.kernel_pages.v);
+	free(g.sparse_pages.v);
 	return g.rc;
 }

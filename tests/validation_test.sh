@@ -1,0 +1,72 @@
+#!/bin/bash
+# validation_test.sh - the series' own reports, small scale (docs/validation.md): each check
+# asserts the direction the report found, on the report's synthetic workload scaled down.
+#
+#   v1 cover letter (syzkaller): with every page in use, the series keeps few SPBs tainted, and
+#     far fewer than mainline taints regions.
+#   v1 32/45 (devvm-slab): under the revision with the 100 ms throttle and the demand triggers
+#     only, slab growth taints several SPBs while few shrinks run; the posted patch (proactive
+#     trigger) runs many more shrinks and ends with fewer tainted SPBs.
+#
+# Usage: validation_test.sh FRAGTRACE [devvm|syzkaller]   (one row, or both)
+. "$(dirname "$0")/lib.sh"
+ROW=${2:-all}
+
+REV398='spb+demand:slab_shrink_throttle_ns=100000000,pass_2d=0'
+
+# one variant's figure from the database: column of `variants` by variant name
+fig() { sqlite3 "$W/v.db" "SELECT $2 FROM variants WHERE name = '$1' ORDER BY id DESC LIMIT 1"; }
+
+if [ "$ROW" != syzkaller ]; then
+# ---- v1 32/45: 16 GiB devvm, 42 s (6 s of boot, 36 s of slab growth) ----
+"$F" synth --workload devvm-slab --mem 16G --duration 42 -o "$W/devvm.fgt" >/dev/null ||
+	fail "synth devvm-slab"
+"$F" replay -q --db "$W/v.db" -V "$REV398" -V spb+all "$W/devvm.fgt" >"$W/devvm.out" 2>&1 ||
+	fail "replay devvm-slab: $(cat "$W/devvm.out")"
+rev_end=$(fig "$REV398" final_tainted)
+rev_ran=$(fig "$REV398" shrink_ran)
+all_end=$(fig spb+all final_tainted)
+all_ran=$(fig spb+all shrink_ran)
+# tainted at the end of the boot phase (6 s), from the variant's samples
+rev_boot=$(sqlite3 "$W/v.db" "SELECT s.tainted FROM samples s JOIN variants v ON v.id = s.variant_id
+	WHERE v.name = '$REV398' AND s.t_s <= 6.0 ORDER BY s.seq DESC LIMIT 1")
+echo "devvm-slab: revision 398: tainted $rev_boot -> $rev_end, $rev_ran shrinks;" \
+	"posted patch: tainted $all_end, $all_ran shrinks"
+[ -n "$rev_end" ] && [ -n "$all_end" ] && [ -n "$rev_boot" ] || fail "devvm-slab: no figures"
+[ "${rev_end:-0}" -ge $((${rev_boot:-0} + 2)) ] &&
+	ok "32/45: under the throttle, slab growth taints several SPBs ($rev_boot -> $rev_end)" ||
+	fail "32/45: slab growth tainted only $rev_boot -> $rev_end under the throttle"
+[ "${rev_ran:-999}" -lt 100 ] && [ "${all_ran:-0}" -gt $((10 * ${rev_ran:-999})) ] &&
+	ok "32/45: few shrinks under the throttle ($rev_ran), many with the proactive trigger ($all_ran)" ||
+	fail "32/45: shrinks $rev_ran under the throttle, $all_ran with the proactive trigger"
+throttled=$(sqlite3 "$W/v.db" "SELECT c.value FROM counters c JOIN variants v ON v.id = c.variant_id
+	WHERE v.name = '$REV398' AND c.name = 'SPB_SLAB_SHRINK_THROTTLED' ORDER BY v.id DESC LIMIT 1")
+[ "${throttled:-0}" -gt 0 ] &&
+	ok "32/45: the 100 ms throttle dropped $throttled triggers" ||
+	fail "32/45: the throttle dropped no trigger"
+[ "${all_end:-99}" -lt "${rev_end:-0}" ] &&
+	ok "32/45: the proactive trigger ends with fewer tainted SPBs ($all_end < $rev_end)" ||
+	fail "32/45: the proactive trigger ends with $all_end tainted, the revision with $rev_end"
+
+fi
+
+if [ "$ROW" != devvm ]; then
+# ---- v1 cover letter: 12 GiB syzkaller host, 20 s ----
+"$F" synth --workload syzkaller --mem 12G --duration 20 -o "$W/syz.fgt" >/dev/null ||
+	fail "synth syzkaller"
+"$F" replay -q --db "$W/v.db" -V spb+all -V mainline "$W/syz.fgt" >"$W/syz.out" 2>&1 ||
+	fail "replay syzkaller: $(cat "$W/syz.out")"
+spb_end=$(fig spb+all final_tainted)
+spbs=$(fig spb+all spbs)
+ml_end=$(fig mainline final_tainted)
+echo "syzkaller: spb+all tainted $spb_end of $spbs; mainline $ml_end"
+[ -n "$spb_end" ] && [ -n "$ml_end" ] || fail "syzkaller: no figures"
+[ $((${spb_end:-99} * 5)) -le "${spbs:-0}" ] &&
+	ok "cover letter: with all memory in use, at most a fifth of the SPBs are tainted" ||
+	fail "cover letter: $spb_end of $spbs SPBs tainted"
+[ $((${spb_end:-99} * 3)) -le "${ml_end:-0}" ] &&
+	ok "cover letter: mainline taints at least three times as many regions ($ml_end)" ||
+	fail "cover letter: mainline taints $ml_end, the series $spb_end"
+fi
+
+finish "validation ($ROW)"
