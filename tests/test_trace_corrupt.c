@@ -424,9 +424,9 @@ int main(void)
 	setrlimit(RLIMIT_FSIZE, &lim);
 	rc = trace_writer_open(path, &h, NULL, &w);
 	for (uint32_t i = 0; !rc && i < 400000; i++) {
-		struct trace_event ev = { .ts = i * 1000u + (trnd() % 1000),
+		struct trace_event ev = { .ts = i * 1000u + (rnd() % 1000),
 					  .type = TRACE_PAGE_ALLOC,
-					  .page.pfn = trnd() };
+					  .page.pfn = rnd() };
 		rc = trace_writer_add(w, &ev);
 	}
 	if (!rc)
