@@ -55,7 +55,7 @@ static int is_control(uint32_t c)
 	return c < 0x20 || (c >= 0x7f && c <= 0x9f);
 }
 
-/* The visible form of a control character: \xNN for C0 and DEL, \uXXXX for C1. */
+/* The visible form of a control character: \xNN for C0 and DEL, \u plus four hex digits for C1. */
 static void visible_control(FILE *out, uint32_t c)
 {
 	if (c < 0x80)

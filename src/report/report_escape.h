@@ -22,7 +22,7 @@
 void report_escape_html(FILE *out, const char *s);
 /*
  * A JSON string literal, quotes included: " and \ escaped, every control character, DEL, < > &
- * and U+2028/U+2029 as \uXXXX (safe inside a <script> block too), invalid UTF-8 as \ufffd.
+ * and U+2028/U+2029 as \u plus four hex digits (safe inside a <script> block too), invalid UTF-8 as \ufffd.
  */
 void report_escape_json(FILE *out, const char *s);
 /*
@@ -33,7 +33,7 @@ void report_escape_json(FILE *out, const char *s);
 void report_escape_csv(FILE *out, const char *s, int text);
 /*
  * Text for a terminal: control characters (C0, DEL, C1) and invalid UTF-8 bytes as "\xNN",
- * C1 and bidirectional-override characters as "\uXXXX", so a trace cannot move the cursor,
+ * C1 and bidirectional-override characters as "\u plus four hex digits", so a trace cannot move the cursor,
  * retitle the window or reorder what is shown. keep_newlines lets tab and newline through
  * (multi-line snapshots).
  */
