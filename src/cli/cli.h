@@ -32,6 +32,8 @@ extern const struct cli_command cmd_synth;
 extern const struct cli_command cmd_replay;
 extern const struct cli_command cmd_check;
 extern const struct cli_command cmd_report;
+extern const struct cli_command cmd_merge;
+extern const struct cli_command cmd_fleet;
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

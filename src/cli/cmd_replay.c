@@ -10,6 +10,7 @@
 #include "report_escape.h"
 #include "report_verdict.h"
 #include "results_db.h"
+#include "shard.h"
 #include "version.h"
 
 #include <getopt.h>
@@ -51,6 +52,10 @@ static void replay_usage(FILE *out)
 		"tables\n"
 		"      --baseline NAME  the variant the diff column is against (default spb; the\n"
 		"                       first variant when none has that name)\n"
+		"      --shard I/N      replay only job I's share (0 <= I < N) of the trace x\n"
+		"                       variant units (docs/fleet.md)\n"
+		"      --units LIST     replay only the units in LIST (0,3,7-9; unit t*V+v is\n"
+		"                       trace t under variant v, from 0)\n"
 		"  -q, --quiet          no progress bar\n"
 		"      --list-variants  print the presets and every parameter with its default\n"
 		"  -h, --help           show this help\n\n"
@@ -296,6 +301,7 @@ struct replay_cli {
 	struct replay_options *o;
 	const struct replay_variant_spec *specs;
 	size_t nv;
+	const size_t *positions; /* each spec's position in the whole list (--shard, --units) */
 	struct sqlite3 *db;
 	const char *db_path, *command, *baseline;
 	bool json, first;
@@ -321,7 +327,8 @@ static int replay_one(struct replay_cli *c, const char *trace)
 					 .loops = c->o->loops,
 					 .threads = c->o->threads,
 					 .sample_ns = c->o->sample_ns,
-					 .started_at = started };
+					 .started_at = started,
+					 .positions = c->positions };
 	cli_progress_start(c->prog, trace);
 	if (replay_trace(trace, c->o, c->specs, c->nv, &r, err, sizeof(err))) {
 		cli_error("%s", err);
@@ -376,10 +383,14 @@ static int run_replay(int argc, char **argv)
 		{ "check-model", no_argument, NULL, 'C' },
 		{ "list-variants", no_argument, NULL, 'L' },
 		{ "baseline", required_argument, NULL, 'B' },
+		{ "shard", required_argument, NULL, 'X' },
+		{ "units", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct replay_variant_spec specs[MAX_VARIANTS];
+	static struct replay_variant_spec specs[MAX_VARIANTS], subset[MAX_VARIANTS];
+	size_t positions[MAX_VARIANTS];
+	struct shard shard = { 0 };
 	struct replay_options o = { .start = REPLAY_WARM, .loops = 1, .sample_ns = 100000000 };
 	const char *db_path = "fragtrace.db", *baseline = REPORT_DEFAULT_BASELINE;
 	bool json = false, quiet = false;
@@ -449,6 +460,15 @@ static int run_replay(int argc, char **argv)
 		case 'B':
 			baseline = optarg;
 			break;
+		case 'X':
+			if (shard_parse(optarg, &shard, err, sizeof(err))) {
+				cli_error("%s", err);
+				goto usage;
+			}
+			break;
+		case 'U':
+			shard.units = optarg;
+			break;
 		case 'L':
 			list_variants(stdout);
 			free(command);
@@ -464,6 +484,11 @@ static int run_replay(int argc, char **argv)
 	if (!nv)
 		for (; model_preset_names[nv]; nv++)
 			replay_variant_parse(model_preset_names[nv], &specs[nv], err, sizeof(err));
+	if (shard.units &&
+	    shard_check_units(shard.units, (size_t)(argc - optind) * nv, err, sizeof(err))) {
+		cli_error("%s", err);
+		goto usage;
+	}
 
 	struct sqlite3 *db = NULL;
 	if (db_path[0] && results_db_open(db_path, &db, err, sizeof(err))) {
@@ -493,6 +518,18 @@ static int run_replay(int argc, char **argv)
 	if (json)
 		fputc('[', stdout);
 	for (int i = optind; i < argc && !stop_requested; i++) {
+		/* this job's units of trace i (all of them without --shard or --units) */
+		size_t n = 0;
+		for (size_t v = 0; v < nv; v++)
+			if (shard_selects(&shard, (size_t)(i - optind) * nv + v)) {
+				subset[n] = specs[v];
+				positions[n++] = v;
+			}
+		if (!n)
+			continue;
+		cli.specs = subset;
+		cli.nv = n;
+		cli.positions = positions;
 		int rc = replay_one(&cli, argv[i]);
 		if (rc)
 			status = EXIT_RUNTIME;

@@ -511,7 +511,8 @@ int64_t results_db_write_run(sqlite3 *db, const struct replay_result *r,
 		(int64_t)r->threads, info->command ? info->command : "", r->wall_seconds);
 	if (!r->interrupted)
 		for (size_t i = 0; i < r->nr_variants && !w.failed; i++)
-			write_variant(&w, run_id, i, &r->variants[i]);
+			write_variant(&w, run_id, info->positions ? info->positions[i] : i,
+				      &r->variants[i]);
 	if (!w.failed) {
 		/* the trace-level loss figures, on every variant's row */
 		exec_insert(&w,

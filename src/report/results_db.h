@@ -24,7 +24,9 @@ struct results_run_info {
 	enum replay_start start;
 	unsigned loops, threads;
 	uint64_t sample_ns;
-	const char *started_at; /* ISO 8601 */
+	const char *started_at;	 /* ISO 8601 */
+	const size_t *positions; /* NULL, or each variant's position in the whole variant list
+				  * (replay --shard runs a subset; see docs/fleet.md) */
 };
 
 /* Write a whole run; returns the run id (> 0), or -1 with err set. */
