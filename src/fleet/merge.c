@@ -138,7 +138,7 @@ static int db_check(const char *path, bool empty_ok, char *err, size_t errlen)
 		goto out;
 	}
 	sqlite3_busy_timeout(db, 30000);
-	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check(1)", -1, &ck, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check(2)", -1, &ck, NULL) != SQLITE_OK ||
 	    sqlite3_step(ck) != SQLITE_ROW) {
 		int code = sqlite3_errcode(db);
 		snprintf(err, errlen, "%s: %s: %s", path,
@@ -146,13 +146,17 @@ static int db_check(const char *path, bool empty_ok, char *err, size_t errlen)
 			 one_line(db));
 		goto out;
 	}
-	const char *verdict = (const char *)sqlite3_column_text(ck, 0);
-	if (!verdict || strcmp(verdict, "ok")) {
-		char first[200];
-		snprintf(first, sizeof(first), "%s", verdict ? verdict : "no verdict");
-		first[strcspn(first, "\r\n")] = 0;
+	char verdict[200];
+	const char *first = (const char *)sqlite3_column_text(ck, 0), *next;
+	snprintf(verdict, sizeof(verdict), "%s", first ? first : "no verdict");
+	/* a damaged file's report opens with a "*** in database main ***" line: skip it */
+	if (!strncmp(verdict, "***", 3) && sqlite3_step(ck) == SQLITE_ROW)
+		if ((next = (const char *)sqlite3_column_text(ck, 0)))
+			snprintf(verdict, sizeof(verdict), "%s", next);
+	verdict[strcspn(verdict, "\r\n")] = 0;
+	if (strcmp(verdict, "ok")) {
 		snprintf(err, errlen, "%s: damaged database (SQLite integrity check: %s)", path,
-			 first);
+			 verdict);
 		goto out;
 	}
 	if (query_int(db, "PRAGMA user_version", &version) ||
