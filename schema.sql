@@ -276,3 +276,47 @@ CREATE VIEW IF NOT EXISTS tainted_series AS
 SELECT v.run_id, v.name AS variant, s.seq, s.t_s, s.pass, s.tainted, s.clean, s.empty,
        s.free_pages, s.slab_pages
 FROM samples s JOIN variants v ON v.id = s.variant_id;
+
+-- Fleet views (docs/fleet.md): many hosts' traces, usually merged from fleet jobs by
+-- `fragtrace merge`. A host is a trace path; for each host and variant name the newest complete
+-- replay counts (a rerun replaces an earlier one). equilibrium is NULL where it was not reached.
+CREATE VIEW IF NOT EXISTS fleet_units AS
+SELECT t.path AS host, v.name AS variant, v.position, v.id AS variant_id, r.id AS run_id,
+       e.value AS equilibrium, v.final_tainted, v.max_tainted, v.spbs
+FROM variants v JOIN runs r ON r.id = v.run_id JOIN traces t ON t.id = r.trace_id
+LEFT JOIN equilibrium e ON e.variant_id = v.id AND e.reached = 1
+WHERE r.complete = 1
+  AND v.id = (SELECT max(v2.id) FROM variants v2 JOIN runs r2 ON r2.id = v2.run_id
+              JOIN traces t2 ON t2.id = r2.trace_id
+              WHERE t2.path = t.path AND v2.name = v.name AND r2.complete = 1);
+
+-- Per variant, the distribution of its equilibrium across hosts: hosts replayed, hosts where it
+-- settled, and over those the median, 90th percentile (nearest rank) and maximum tainted count,
+-- with the mean and the worst final count for context.
+CREATE VIEW IF NOT EXISTS fleet_equilibrium AS
+WITH ranked AS (
+  SELECT variant, equilibrium,
+         row_number() OVER (PARTITION BY variant ORDER BY equilibrium) AS rk,
+         count(*) OVER (PARTITION BY variant) AS n
+  FROM fleet_units WHERE equilibrium IS NOT NULL)
+SELECT u.variant, min(u.position) AS position, count(*) AS hosts,
+       count(u.equilibrium) AS settled_hosts,
+       (SELECT equilibrium FROM ranked k WHERE k.variant = u.variant AND k.rk = (k.n + 1) / 2)
+         AS median_equilibrium,
+       (SELECT equilibrium FROM ranked k WHERE k.variant = u.variant
+          AND k.rk = (9 * k.n + 9) / 10) AS p90_equilibrium,
+       max(u.equilibrium) AS max_equilibrium, avg(u.equilibrium) AS mean_equilibrium,
+       max(u.final_tainted) AS max_final_tainted
+FROM fleet_units u GROUP BY u.variant ORDER BY min(u.position), u.variant;
+
+-- Per host, how far its variants' equilibria are apart (settled variants only), widest first:
+-- the hosts where the choice of policy matters most, with the best and the worst variant.
+CREATE VIEW IF NOT EXISTS fleet_disagreement AS
+SELECT a.host, count(*) AS variants, min(a.equilibrium) AS lowest,
+       max(a.equilibrium) AS highest, max(a.equilibrium) - min(a.equilibrium) AS spread,
+       (SELECT b.variant FROM fleet_units b WHERE b.host = a.host AND b.equilibrium IS NOT NULL
+        ORDER BY b.equilibrium, b.position LIMIT 1) AS best_variant,
+       (SELECT b.variant FROM fleet_units b WHERE b.host = a.host AND b.equilibrium IS NOT NULL
+        ORDER BY b.equilibrium DESC, b.position LIMIT 1) AS worst_variant
+FROM fleet_units a WHERE a.equilibrium IS NOT NULL
+GROUP BY a.host ORDER BY spread DESC, a.host;

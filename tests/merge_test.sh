@@ -133,6 +133,54 @@ grep -q "is the input" "$W/err" && ok "output that is an input (symlink) refused
 [ "$(sha256sum < "$W/keep.db")" = "$before" ] && ok "output unchanged after the refusals" || fail "output changed"
 "$F" merge "$W/only.db" 2> /dev/null; [ $? = 2 ] && ok "no input: usage error" || fail "no input: exit"
 
+# fleet views and report: 10 hosts x 2 variants with known equilibria, hostile names
+"$F" merge "$W/fleet.db" "$W/s0.db" > /dev/null # the schema, views included
+python3 - "$W/fleet.db" << 'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for t in ("equilibrium", "samples", "sample_frag", "sample_counters", "counters", "data_loss",
+          "spb_final", "variant_params", "variants", "runs", "traces"):
+    db.execute("DELETE FROM " + t)
+for i in range(10):
+    host = "hosts/h%d.fgt" % i if i < 9 else "hosts/<b>evil&\"'.fgt"
+    db.execute("INSERT INTO traces(id, path, file_bytes, events, duration_s, lost_events, "
+               "lost_markers, complete_file) VALUES (?, ?, 1, 1, 1, 0, 0, 1)", (i + 1, host))
+    db.execute("INSERT INTO runs(id, trace_id, started_at, complete, status, tool_version, "
+               "start_mode, loops, sample_ms, threads) VALUES (?, ?, 'x', 1, 'complete', 'v', "
+               "'warm', 1, 100, 1)", (i + 1, i + 1))
+    for v, (name, eq) in enumerate((("A", i + 1), ("<i>B</i>", 3))):
+        vid = i * 2 + v + 1
+        db.execute("INSERT INTO variants(id, run_id, position, name, preset, policy, events, "
+                   "seconds, spbs, final_tainted, max_tainted, min_tainted, final_clean, "
+                   "final_empty, final_contig_1g, final_contig_2m, final_free_pages, "
+                   "final_slab_pages, shrink_queued, shrink_ran, shrink_freed, model_bytes) "
+                   "VALUES (?, ?, ?, ?, 'spb', 'spb', 1, 1, 16, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0, "
+                   "0, 0, 0)", (vid, i + 1, v, name, eq, eq))
+        db.execute("INSERT INTO equilibrium VALUES (?, 1, ?, 0, 0, 0, 1, 1, 10, 'settled')",
+                   (vid, eq))
+db.commit()
+EOF
+[ "$(sqlite3 "$W/fleet.db" "SELECT hosts, settled_hosts, median_equilibrium, p90_equilibrium, max_equilibrium FROM fleet_equilibrium WHERE variant = 'A'")" = "10|10|5.0|9.0|10.0" ] &&
+	ok "fleet_equilibrium: median 5, p90 9, max 10 of 1..10" ||
+	fail "fleet_equilibrium: $(sqlite3 "$W/fleet.db" 'SELECT * FROM fleet_equilibrium')"
+[ "$(sqlite3 "$W/fleet.db" "SELECT best_variant, worst_variant, spread FROM fleet_disagreement LIMIT 1")" = "<i>B</i>|A|7.0" ] &&
+	ok "fleet_disagreement: widest host first" || fail "fleet_disagreement: $(sqlite3 "$W/fleet.db" 'SELECT * FROM fleet_disagreement')"
+"$F" report --fleet --html "$W/fleet.html" "$W/fleet.db" > "$W/out" || fail "report --fleet"
+grep -q "^  A  *10  *10  *5.0  *9.0  *10.0" "$W/out" && ok "fleet text table" || fail "fleet text: $(cat "$W/out")"
+python3 - "$W/fleet.html" << 'EOF' && ok "fleet page: well-formed, one chart, 2 series of 10 hosts, names escaped" || fail "fleet page"
+import sys, xml.etree.ElementTree as ET
+S = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+assert not [e for e in root.iter() if e.tag.endswith("}b") or e.tag.endswith("}i")]
+charts = list(root.iter(S + "svg"))
+assert len(charts) == 1, len(charts)
+series = [g for g in charts[0].iter(S + "g") if g.get("class") == "series"]
+assert [g.get("data-variant") for g in series] == ["A", "<i>B</i>"], series
+assert all(len(g.findall(S + "circle")) == 10 for g in series)
+labels = [t.text for t in charts[0].iter(S + "text") if t.get("class") == "label"]
+assert "<b>evil&\"'.fgt" in labels, labels
+EOF
+
 # seeded random damage: every outcome is a clean merge or one error line with the output kept
 python3 - "$W/s1.db" "$W/fz" << 'EOF'
 import random, sys

@@ -16,6 +16,7 @@
 #include "safe_output.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -173,8 +174,11 @@ static int merge_script(FILE *f, const void *ctx)
 	return rc;
 }
 
-/* Run argv, its stdout into out (trailing newline dropped); the exit status, or -1. */
-static int run_capture(char *const argv[], char *out, size_t outlen)
+/*
+ * Run argv, its stdout into out (trailing newline dropped), its stderr dropped when quiet (sacct
+ * complains where accounting is off); the exit status, or -1.
+ */
+static int run_capture(char *const argv[], char *out, size_t outlen, bool quiet)
 {
 	int fds[2];
 	if (pipe(fds))
@@ -187,6 +191,11 @@ static int run_capture(char *const argv[], char *out, size_t outlen)
 	}
 	if (!pid) {
 		dup2(fds[1], 1);
+		if (quiet) {
+			int null = open("/dev/null", O_WRONLY);
+			if (null >= 0)
+				dup2(null, 2);
+		}
 		close(fds[0]);
 		close(fds[1]);
 		execvp(argv[0], argv);
@@ -237,7 +246,7 @@ static int sbatch(const struct fleet_plan *p, const char *extra, const char *log
 		snprintf(id, idlen, "JOBID");
 		return 0;
 	}
-	int rc = run_capture(argv, id, idlen);
+	int rc = run_capture(argv, id, idlen, false);
 	if (rc) {
 		cli_error("sbatch %s failed (exit %d)%s", script, rc,
 			  rc == 127 ? ": is Slurm installed (Debian: slurm-wlm)?" : "");
@@ -417,14 +426,16 @@ static void tally_state(struct tally *t, const char *state)
  * The state of job id (its array tasks, or the merge job) from sacct; where accounting is off,
  * from squeue (a job squeue no longer lists has ended: its state is then unknown here).
  */
-static int job_states(const char *id, bool array, struct tally *t, char *one, size_t onelen)
+static int job_states(const char *id, bool array, struct tally *t, char *one, size_t onelen,
+		      bool *acct)
 {
 	static char out[1 << 20];
 	char *sacct[] = { "sacct", "-n", "-P", "-X", "-j", (char *)id, "-o", "JobID,State", NULL };
 	char *squeue[] = { "squeue", "-h", "-r", "-j", (char *)id, "-o", "%i %T", NULL };
-	int rc = run_capture(sacct, out, sizeof(out));
+	int rc = run_capture(sacct, out, sizeof(out), true);
 	bool from_sacct = rc == 0 && out[0];
-	if (!from_sacct && run_capture(squeue, out, sizeof(out)) != 0)
+	*acct = from_sacct;
+	if (!from_sacct && run_capture(squeue, out, sizeof(out), false) != 0)
 		return -1;
 	memset(t, 0, sizeof(*t));
 	snprintf(one, onelen, "%s", from_sacct ? "unknown" : "ended (not in squeue)");
@@ -487,8 +498,9 @@ static int fleet_status(int argc, char **argv)
 		done += !stat(path, &st);
 	}
 	struct tally t, m;
-	if (job_states(array_id, true, &t, one, sizeof(one)) ||
-	    job_states(merge_id, false, &m, mstate, sizeof(mstate))) {
+	bool acct, macct;
+	if (job_states(array_id, true, &t, one, sizeof(one), &acct) ||
+	    job_states(merge_id, false, &m, mstate, sizeof(mstate), &macct)) {
 		cli_error("neither sacct nor squeue answered for job %s", array_id);
 		return EXIT_RUNTIME;
 	}
@@ -496,6 +508,9 @@ static int fleet_status(int argc, char **argv)
 	       "%s; %zu of %zu task databases in %s/jobs\n",
 	       array_id, units, t.pending, t.running, t.completed, t.failed,
 	       t.other ? " (and others)" : "", done, units, dir);
+	if (!acct)
+		printf("  (Slurm accounting is off: tasks that ended are not listed; the task "
+		       "databases show which succeeded)\n");
 	snprintf(path, sizeof(path), "%s/fleet.db", dir);
 	struct stat st;
 	printf("merge job %s: %s; %s %s\n", merge_id, mstate, path,

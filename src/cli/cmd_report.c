@@ -27,6 +27,9 @@ static void report_usage(FILE *out)
 		"format)\n"
 		"      --baseline NAME   the variant the diff column is against (default spb;\n"
 		"                        the first variant when the run has none of that name)\n"
+		"      --fleet           the fleet view instead (docs/fleet.md): each variant's\n"
+		"                        equilibrium across hosts, the hosts where variants\n"
+		"                        disagree most; --html then writes the fleet page\n"
 		"  -q, --quiet           no tables on stdout\n"
 		"  -h, --help            show this help\n\n"
 		"The views in schema.sql answer the common questions in SQL; docs/queries.md has\n"
@@ -43,6 +46,7 @@ static int run_report(int argc, char **argv)
 		{ "perfetto", required_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "baseline", required_argument, NULL, 'B' },
+		{ "fleet", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -50,7 +54,7 @@ static int run_report(int argc, char **argv)
 	size_t nids = 0;
 	const char *html = NULL, *csv = NULL, *perfetto = NULL;
 	const char *baseline = REPORT_DEFAULT_BASELINE;
-	bool all = false, quiet = false;
+	bool all = false, quiet = false, fleet = false;
 	char err[1024];
 	int c;
 
@@ -84,9 +88,16 @@ static int run_report(int argc, char **argv)
 		case 'B':
 			baseline = optarg;
 			break;
+		case 'F':
+			fleet = true;
+			break;
 		default:
 			goto usage;
 		}
+	}
+	if (fleet && (csv || perfetto || nids || all)) {
+		cli_error("--fleet covers every host: no --run, --all, --csv or --perfetto with it");
+		goto usage;
 	}
 	if (optind != argc - 1) {
 		cli_error(optind >= argc ? "no database given" : "one database at a time");
@@ -98,6 +109,14 @@ static int run_report(int argc, char **argv)
 	if (report_db_open(argv[optind], &db, err, sizeof(err))) {
 		cli_error("%s", err);
 		return EXIT_RUNTIME;
+	}
+	if (fleet) {
+		int rc = (!quiet && report_fleet_text(stdout, db, err, sizeof(err))) ||
+			 (html && report_fleet_html(db, html, err, sizeof(err)));
+		if (rc)
+			cli_error("%s", err);
+		sqlite3_close(db);
+		return rc ? EXIT_RUNTIME : EXIT_OK;
 	}
 	if (report_load_runs(db, ids, nids, all, &runs, &n, err, sizeof(err))) {
 		cli_error("%s", err);

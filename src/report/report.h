@@ -66,6 +66,14 @@ int report_write_html(struct sqlite3 *db, const struct report_run *runs, size_t 
 int report_write_perfetto(struct sqlite3 *db, const struct report_run *runs, size_t n,
 			  const char *path, char *err, size_t errlen);
 
+/*
+ * The fleet views (schema.sql's fleet_*): per variant the equilibrium across hosts, and the
+ * hosts where the variants disagree most; as text tables, or one HTML page with a chart across
+ * hosts (report_fleet.c). 0 or -1 with err naming the file.
+ */
+int report_fleet_text(FILE *out, struct sqlite3 *db, char *err, size_t errlen);
+int report_fleet_html(struct sqlite3 *db, const char *path, char *err, size_t errlen);
+
 /* A time series of one variant: t (s) and one column of samples. */
 struct report_series {
 	double *t, *v;
