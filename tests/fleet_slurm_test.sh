@@ -7,16 +7,21 @@
 # the merged database equals a local `fragtrace replay` of the same units row for row (timing
 # aside), that `fleet status` reports every task completed, and that every daemon is stopped by
 # its pid at the end. Skips (exit 77, saying why) without root or Slurm; never passes untested.
+# With FLEET_BENCH=1 (bench/fleet/run.sh) it takes every bundled trace, runs the local replay
+# first and alone, and prints both wall times.
 # usage: fleet_slurm_test.sh FRAGTRACE TRACES_DIR
 . "$(dirname "$0")/lib.sh"
 CANON="$(dirname "$0")/db_canon.py"
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "not root: slurmctld and slurmd run as root here"
-for t in munged slurmctld slurmd sbatch squeue python3; do
+for t in munged slurmctld slurmd sbatch squeue sinfo python3 sqlite3 bc; do
 	command -v $t > /dev/null || skip "$t is not installed (Debian: slurm-wlm, munge)"
 done
 D=$(cd "$D" && pwd) # the fleet's jobs name traces by absolute path: so does the local replay
 TRACES="$D/pagecache-anon.fgt $D/metadata-walk.fgt"
+BENCH=${FLEET_BENCH:-0}
+[ "$BENCH" = 1 ] && TRACES=$(ls "$D"/*.fgt)
+NT=$(echo $TRACES | wc -w)
 
 S=$W/slurm
 mkdir -p "$S/state" "$S/spool" "$S/log" "$S/munge" && chmod 700 "$S" "$S/munge"
@@ -100,34 +105,46 @@ done
 ok "single-node Slurm up (ctld port $CPORT, slurmd port $DPORT)"
 
 FL=$W/fleet
+now() { date +%s.%N; }
+if [ "$BENCH" = 1 ]; then
+	t0=$(now)
+	# shellcheck disable=SC2086
+	"$F" replay -q --db "$W/local.db" $TRACES > /dev/null || fail "local replay"
+	local_s=$(echo "$(now) - $t0" | bc)
+fi
+t0=$(now)
 # shellcheck disable=SC2086
 "$F" fleet submit --slurm --dir "$FL" --sbatch=--time=10 $TRACES > "$W/submit" 2> "$W/err" ||
 	fail "fleet submit: $(cat "$W/err")"
-grep -q "12 tasks: 2 traces x 6 variants" "$W/submit" && ok "submitted: $(cat "$W/submit")" ||
+grep -q "$((NT * 6)) tasks: $NT traces x 6 variants" "$W/submit" && ok "submitted: $(cat "$W/submit")" ||
 	fail "submit said: $(cat "$W/submit")"
 read -r _ merge_id < <(sed -n 2p "$FL/fleet.jobs")
 
 # local replay of the same units meanwhile (the merge needs the cluster, not this)
 # shellcheck disable=SC2086
-"$F" replay -q --threads 1 --db "$W/local.db" $TRACES > /dev/null || fail "local replay"
+[ "$BENCH" = 1 ] || "$F" replay -q --threads 1 --db "$W/local.db" $TRACES > /dev/null ||
+	fail "local replay"
 
 # wait for the merge job to leave the queue (bounded: a hung cluster fails, not hangs)
-for _ in $(seq 600); do
+for _ in $(seq $([ "$BENCH" = 1 ] && echo 7200 || echo 600)); do
 	[ -z "$(squeue -h -j "$merge_id" 2> /dev/null)" ] && break
 	sleep 0.5
 done
+slurm_s=$(echo "$(now) - $t0" | bc)
+[ "$BENCH" = 1 ] && printf 'fleet bench: %d traces x 6 presets on %d CPUs: local replay %.1f s, Slurm (submit to merged) %.1f s, ratio %.2f\n' \
+	"$NT" "$CPUS" "$local_s" "$slurm_s" "$(echo "$slurm_s / $local_s" | bc -l)"
 "$F" fleet status --dir "$FL" > "$W/status" 2>&1
-grep -q "12 of 12 task databases" "$W/status" && grep -q "fleet.db present" "$W/status" &&
+grep -q "$((NT * 6)) of $((NT * 6)) task databases" "$W/status" && grep -q "fleet.db present" "$W/status" &&
 	ok "fleet status: $(tr '\n' ' ' < "$W/status")" || fail "fleet status: $(cat "$W/status")"
 [ -s "$FL/fleet.db" ] || fail "no merged database; merge log: $(cat "$FL"/logs/merge-* 2> /dev/null | tail -3)"
 
 python3 "$CANON" "$W/local.db" > "$W/local.txt" && python3 "$CANON" "$FL/fleet.db" > "$W/fleet.txt" &&
-	[ "$(grep -c '^variants ' "$W/fleet.txt")" = 12 ] && cmp -s "$W/local.txt" "$W/fleet.txt" &&
+	[ "$(grep -c '^variants ' "$W/fleet.txt")" = $((NT * 6)) ] && cmp -s "$W/local.txt" "$W/fleet.txt" &&
 	ok "merged fleet database = local replay, row for row ($(wc -l < "$W/fleet.txt") rows)" ||
 	fail "fleet differs from local: $(diff "$W/local.txt" "$W/fleet.txt" | head -5)"
-[ "$(sqlite3 "$FL/fleet.db" 'SELECT count(*) FROM runs')" = 12 ] &&
-	[ "$(sqlite3 "$FL/fleet.db" 'SELECT count(*) FROM traces')" = 2 ] &&
-	ok "12 job runs over 2 deduplicated traces" || fail "runs/traces in fleet.db"
+[ "$(sqlite3 "$FL/fleet.db" 'SELECT count(*) FROM runs')" = $((NT * 6)) ] &&
+	[ "$(sqlite3 "$FL/fleet.db" 'SELECT count(*) FROM traces')" = "$NT" ] &&
+	ok "$((NT * 6)) job runs over $NT deduplicated traces" || fail "runs/traces in fleet.db"
 
 "$F" report "$FL/fleet.db" --fleet > "$W/report" 2>&1 && grep -q "Fleet" "$W/report" &&
 	ok "fleet report reads the merged database" || fail "fleet report: $(head -5 "$W/report")"

@@ -181,6 +181,39 @@ labels = [t.text for t in charts[0].iter(S + "text") if t.get("class") == "label
 assert "<b>evil&\"'.fgt" in labels, labels
 EOF
 
+# fleet submit/status against stand-in sbatch, sacct and squeue (the real cluster: fleet_slurm)
+mkdir -p "$W/bin"
+cat > "$W/bin/sbatch" << 'EOF'
+#!/bin/sh
+echo "$*" >> "$(dirname "$0")/sbatch.log"
+n=$(wc -l < "$(dirname "$0")/sbatch.log"); echo "$((100 + n));cluster"
+EOF
+cat > "$W/bin/sacct" << 'EOF'
+#!/bin/sh
+case " $* " in
+*" -j 101 "*) printf '101_0|COMPLETED\n101_1|FAILED\n101_[2-5]|PENDING\n' ;;
+*) printf '102|PENDING\n' ;;
+esac
+EOF
+chmod +x "$W/bin/sbatch" "$W/bin/sacct"
+PATH="$W/bin:$PATH" "$F" fleet submit --slurm --dir "$W/fl" -V mainline -V spb -V spb+all \
+	--sbatch=--time=5 "$W/a.fgt" "$W/b.fgt" > "$W/out" 2> "$W/err" || fail "fleet submit: $(cat "$W/err")"
+grep -q "array job 101 (6 tasks: 2 traces x 3 variants), merge job 102" "$W/out" &&
+	grep -q -- "--time=5 $W/fl/replay.sh" "$W/bin/sbatch.log" &&
+	grep -q -- "--dependency=afterok:101 $W/fl/merge.sh" "$W/bin/sbatch.log" &&
+	grep -q -- '--shard "$i/6"' "$W/fl/replay.sh" && grep -q "array=0-5" "$W/fl/replay.sh" &&
+	ok "fleet submit: array of 6 and a dependent merge" || fail "fleet submit: $(cat "$W/out" "$W/bin/sbatch.log")"
+PATH="$W/bin:$PATH" "$F" fleet status --dir "$W/fl" > "$W/out" 2>&1
+[ $? = 1 ] && grep -q "6 tasks: 4 pending, 0 running, 1 completed, 1 failed" "$W/out" &&
+	grep -q "merge job 102: PENDING" "$W/out" && ok "fleet status counts the array's states, exit 1 on a failure" ||
+	fail "fleet status: $(cat "$W/out")"
+PATH="$W/bin:$PATH" "$F" fleet submit --slurm --dir "$W/fl" "$W/a.fgt" 2> "$W/err"
+[ $? = 1 ] && grep -q "already holds a submitted fleet" "$W/err" && ok "a second fleet into one directory refused" ||
+	fail "second submit: $(cat "$W/err")"
+"$F" fleet submit --dir "$W/fl2" "$W/a.fgt" 2> /dev/null; [ $? = 2 ] && ok "submit without --slurm: usage" || fail "no --slurm"
+"$F" fleet status --dir "$W/none" 2> "$W/err"; [ $? = 1 ] && grep -q "fleet.jobs" "$W/err" &&
+	ok "status without a fleet: one error" || fail "status without fleet: $(cat "$W/err")"
+
 # seeded random damage: every outcome is a clean merge or one error line with the output kept
 python3 - "$W/s1.db" "$W/fz" << 'EOF'
 import random, sys

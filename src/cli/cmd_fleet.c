@@ -368,6 +368,13 @@ static int fleet_submit(int argc, char **argv)
 	if (make_dir(dir, NULL) || !realpath(dir, p.dir) || make_dir(p.dir, "jobs") ||
 	    make_dir(p.dir, "logs"))
 		goto out;
+	/* the merge job takes every jobs/task-*.db: a second fleet in DIR would mix with the first */
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/fleet.jobs", p.dir);
+	if (!dry && !stat(path, &st)) {
+		cli_error("%s already holds a submitted fleet (%s); give another --dir", dir, path);
+		goto out;
+	}
 	snprintf(path, sizeof(path), "%s/replay.sh", p.dir);
 	if (write_file(path, replay_script, &p))
 		goto out;
