@@ -177,7 +177,7 @@ static void fleet_chart(FILE *o, sqlite3 *db, const struct fleet_axis *a)
 	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_double(st, 0) > ymax)
 		ymax = sqlite3_column_double(st, 0);
 	sqlite3_finalize(st);
-	ymax = ceil(ymax * 1.1);
+	ymax = 4 * ceil(ymax * 1.1 / 4); /* whole numbers on the four grid lines */
 	double pw = FW - FL - FR, ph = FH - FT - FB;
 	double dx = a->nhosts ? pw / (double)a->nhosts : pw;
 	fprintf(o,
