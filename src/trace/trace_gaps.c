@@ -200,6 +200,11 @@ int trace_gaps_loss(const char *start_stats, const char *end_stats,
 	size_t n = 0;
 	int nomem = 0;
 
+	g->cpus = NULL;
+	g->nr_cpus = 0;
+	g->lost = g->markers = g->unknown_markers = g->marker_events = g->kernel_events = 0;
+	g->unread = 0;
+	g->at_least = g->have_kernel = false;
 	g->note[0] = 0;
 	for (size_t i = 0; i < nr_lost; i++) {
 		struct trace_loss_cpu *c = loss_cpu(&tab, &n, lost[i].cpu);

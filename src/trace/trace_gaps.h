@@ -69,7 +69,7 @@ struct trace_gaps {
 int trace_gaps_read(struct trace_reader *r, struct trace_gaps *g);
 /*
  * The loss part from its inputs (NUL-terminated snapshot texts, NULL when absent): fills the
- * lost-event fields of g. Returns 0, or TRACE_ENOMEM.
+ * lost-event fields of g (whatever they held before). Returns 0, or TRACE_ENOMEM.
  */
 int trace_gaps_loss(const char *start_stats, const char *end_stats,
 		    const struct trace_lost_info *lost, size_t nr_lost, struct trace_gaps *g);
