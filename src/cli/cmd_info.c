@@ -39,7 +39,7 @@ static double bytes_per_event(const struct trace_summary *s)
 
 static void json_gaps(FILE *o, const struct trace_gaps *g)
 {
-	fputs(",\"lost\":{\"events\":", o);
+	fputs(",\"lost\":{\"total\":", o);
 	fprintf(o,
 		"%llu,\"at_least\":%s,\"marker_events\":%llu,\"markers\":%llu,"
 		"\"unknown_markers\":%llu,\"kernel_events\":",
@@ -56,7 +56,7 @@ static void json_gaps(FILE *o, const struct trace_gaps *g)
 	for (size_t i = 0; i < g->nr_cpus; i++) {
 		const struct trace_loss_cpu *c = &g->cpus[i];
 		fprintf(o,
-			"%s{\"cpu\":%u,\"events\":%llu,\"at_least\":%s,\"source\":\"%s\","
+			"%s{\"cpu\":%u,\"lost\":%llu,\"at_least\":%s,\"source\":\"%s\","
 			"\"markers\":%llu,\"unknown_markers\":%llu,\"marker_events\":%llu,"
 			"\"kernel_events\":",
 			i ? "," : "", c->cpu, (unsigned long long)c->lost,
