@@ -22,12 +22,39 @@ CREATE TABLE IF NOT EXISTS traces (
   events        INTEGER NOT NULL,  -- events in the file (all types)
   duration_s    REAL NOT NULL,     -- trace time from first to last event
   first_ts_ns   INTEGER,           -- trace clock of the first event
-  lost_events   INTEGER NOT NULL,  -- events the kernel reported lost (known counts summed)
+  lost_events   INTEGER NOT NULL,  -- events the kernel lost: per CPU the larger of the lost
+                                   -- markers' count and the kernel's ring-buffer counters
+                                   -- (end - start of overrun, commit overrun, dropped events),
+                                   -- summed; never lower than the kernel's count
   lost_markers  INTEGER NOT NULL,  -- lost markers, including those of unknown count
   complete_file INTEGER NOT NULL,  -- 0 when the file was truncated (read to its last good chunk)
-  addresses     TEXT,              -- slab addresses: physical, hashed or raw
+  addresses     TEXT,              -- slab addresses: physical, hashed, raw or unknown
   host_pages    INTEGER,           -- present pages of the traced host (zoneinfo)
-  malformed_events INTEGER NOT NULL DEFAULT 0 -- page events with an impossible order, skipped
+  malformed_events INTEGER NOT NULL DEFAULT 0, -- page events with an impossible order, skipped
+  lost_at_least INTEGER NOT NULL DEFAULT 0, -- 1: lost_events is a lower bound (markers of
+                                   -- unknown size that the kernel's counters do not size)
+  lost_unknown_markers INTEGER NOT NULL DEFAULT 0, -- of lost_markers, those of unknown count
+  lost_marker_events INTEGER,      -- the markers' known counts summed
+  lost_kernel_events INTEGER,      -- the kernel's counters, end - start, summed over CPUs;
+                                   -- NULL when the trace has none (older recordings, imports)
+  lost_note     TEXT,              -- why the kernel's counters were not (all) used, or NULL
+  slab_events_dropped INTEGER NOT NULL DEFAULT 0 -- slab events replay could not use: the
+                                   -- addresses are not physical (hashed, raw or unknown)
+);
+
+-- Lost events per CPU of a trace (every CPU with a lost marker or kernel counters).
+CREATE TABLE IF NOT EXISTS trace_lost_cpu (
+  trace_id      INTEGER NOT NULL REFERENCES traces(id),
+  cpu           INTEGER NOT NULL,
+  lost          INTEGER NOT NULL,  -- max(markers' count, kernel's count)
+  at_least      INTEGER NOT NULL,  -- 1: a lower bound
+  source        TEXT NOT NULL,     -- 'markers', 'kernel counters', 'markers = kernel counters'
+                                   -- or 'none'
+  markers       INTEGER NOT NULL,
+  unknown_markers INTEGER NOT NULL,
+  marker_events INTEGER NOT NULL,  -- known counts summed
+  kernel_events INTEGER,           -- NULL: no usable counters for this CPU
+  PRIMARY KEY (trace_id, cpu)
 );
 
 -- One row per `fragtrace replay` of one trace.
@@ -160,7 +187,7 @@ CREATE TABLE IF NOT EXISTS equilibrium (
 -- What the replay could not apply faithfully, per variant (identity and data-loss accounting).
 CREATE TABLE IF NOT EXISTS data_loss (
   variant_id    INTEGER PRIMARY KEY REFERENCES variants(id),
-  lost_events   INTEGER NOT NULL,  -- events the kernel dropped (from the trace)
+  lost_events   INTEGER NOT NULL,  -- events the kernel dropped (traces.lost_events)
   lost_markers  INTEGER NOT NULL,
   page_allocs   INTEGER NOT NULL,  -- page allocations replayed
   page_alloc_failed INTEGER NOT NULL, -- allocations the variant could not serve
@@ -261,10 +288,13 @@ LEFT JOIN equilibrium ve ON ve.variant_id = v.id AND ve.reached = 1
 LEFT JOIN equilibrium be ON be.variant_id = b.id AND be.reached = 1
 WHERE r.complete = 1 AND v.policy = 'spb' AND v.id <> b.id;
 
--- How much of each replay could not be applied faithfully, with the trace's own losses.
+-- How much of each replay could not be applied faithfully, with the trace's own losses:
+-- lost_events (a lower bound when lost_at_least), the kernel's own count beside it, and the
+-- slab events the addresses mode made unusable.
 CREATE VIEW IF NOT EXISTS data_loss_summary AS
-SELECT r.id AS run_id, t.path AS trace, v.name AS variant, t.lost_events, t.lost_markers,
-       t.complete_file, d.unknown_page_frees, d.warm_page_frees, d.orphaned_allocations,
+SELECT r.id AS run_id, t.path AS trace, v.name AS variant, t.lost_events, t.lost_at_least,
+       t.lost_kernel_events, t.lost_markers, t.complete_file, t.addresses,
+       t.slab_events_dropped, d.unknown_page_frees, d.warm_page_frees, d.orphaned_allocations,
        d.unknown_slab_frees, d.frees_after_reclaim, d.page_alloc_failed + d.slab_alloc_failed
          AS failed_allocations, d.pcp_drain_misses, d.affected_share, v.agreement
 FROM data_loss d JOIN variants v ON v.id = d.variant_id JOIN runs r ON r.id = v.run_id

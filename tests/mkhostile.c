@@ -10,7 +10,7 @@
  * terminal escape sequences, other control characters and invalid UTF-8. Everything else
  * (events, timestamps, other snapshots) is copied as it is, so the result still replays.
  */
-#include "trace.h"
+#include "trace_copy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,35 +18,6 @@
 
 /* What every hostile string carries: markup, an escape sequence, a bell, invalid UTF-8. */
 #define HOSTILE "<script>alert(1)</script>\"><svg onload=alert(2)>]]>\x1b[31m\x07\xff\xc3("
-
-struct copy {
-	struct trace_reader *r;
-	struct trace_writer *w;
-	uint32_t *ids; /* reader id -> writer id, 0 when not interned yet */
-	size_t nids;
-};
-
-static uint32_t remap(struct copy *c, uint32_t id)
-{
-	if (id == TRACE_NO_STRING)
-		return id;
-	if (id >= c->nids) {
-		size_t n = id * 2 + 16;
-		uint32_t *m = realloc(c->ids, n * sizeof(*m));
-		if (!m)
-			exit(1);
-		memset(m + c->nids, 0, (n - c->nids) * sizeof(*m));
-		c->ids = m;
-		c->nids = n;
-	}
-	if (!c->ids[id]) {
-		const char *s = trace_reader_string(c->r, id);
-		char buf[1024];
-		snprintf(buf, sizeof(buf), "%s" HOSTILE, s ? s : "?");
-		c->ids[id] = (uint32_t)trace_writer_intern(c->w, buf);
-	}
-	return c->ids[id];
-}
 
 /* The capture/options text with its addresses line made hostile (no spaces: it is one word). */
 static char *hostile_options(const char *text, size_t len, size_t *out_len)
@@ -72,7 +43,7 @@ static char *hostile_options(const char *text, size_t len, size_t *out_len)
 
 int main(int argc, char **argv)
 {
-	struct copy c = { 0 };
+	struct copy c = { .suffix = HOSTILE };
 	if (argc != 3) {
 		fprintf(stderr, "usage: mkhostile IN OUT\n");
 		return 2;
@@ -109,24 +80,7 @@ int main(int argc, char **argv)
 	struct trace_event ev;
 	int rc, extra = 1;
 	while ((rc = trace_reader_next(c.r, &ev)) > 0) {
-		switch (ev.type) {
-		case TRACE_SLAB_ALLOC:
-		case TRACE_KMALLOC:
-		case TRACE_SLAB_FREE:
-		case TRACE_KFREE:
-			ev.slab.cache = remap(&c, ev.slab.cache);
-			ev.slab.call_site = remap(&c, ev.slab.call_site);
-			break;
-		case TRACE_SHRINK_START:
-			ev.shrink_start.shrinker = remap(&c, ev.shrink_start.shrinker);
-			break;
-		case TRACE_SHRINK_END:
-			ev.shrink_end.shrinker = remap(&c, ev.shrink_end.shrinker);
-			break;
-		case TRACE_GENERIC:
-			ev.generic.name = remap(&c, ev.generic.name);
-			break;
-		}
+		copy_event_strings(&c, &ev);
 		if (trace_writer_add(c.w, &ev))
 			break;
 		if (extra) {
@@ -138,13 +92,5 @@ int main(int argc, char **argv)
 			extra = 0;
 		}
 	}
-	if (rc < 0)
-		fprintf(stderr, "mkhostile: %s\n", trace_reader_error(c.r));
-	int wrc = trace_writer_close(c.w);
-	if (wrc)
-		fprintf(stderr, "mkhostile: %s\n", trace_writer_error(c.w));
-	trace_writer_free(c.w);
-	trace_reader_close(c.r);
-	free(c.ids);
-	return rc < 0 || wrc ? 1 : 0;
+	return copy_finish(&c, "mkhostile", rc);
 }

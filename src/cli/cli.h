@@ -43,6 +43,8 @@ const char *cli_thousands(char *buf, size_t len, uint64_t v);
 const char *cli_bytes(char *buf, size_t len, uint64_t v);
 /* Print s as a JSON string literal. */
 void cli_json_string(FILE *out, const char *s);
+/* Print v as a JSON number, or null when !have. */
+void cli_json_u64(FILE *out, bool have, uint64_t v);
 struct trace_reader;
 /* Open a trace; print its error (and return NULL) or its warning. */
 struct trace_reader *cli_open_trace(const char *path);

@@ -71,6 +71,14 @@ void cli_json_string(FILE *out, const char *s)
 	report_escape_json(out, s);
 }
 
+void cli_json_u64(FILE *out, bool have, uint64_t v)
+{
+	if (have)
+		fprintf(out, "%llu", (unsigned long long)v);
+	else
+		fputs("null", out);
+}
+
 /* A number as a person types it: starts with a digit or a point (no sign, no space, no "inf"). */
 static int starts_numeric(const char *s)
 {

@@ -13,7 +13,9 @@
  */
 #include "cli.h"
 #include "replay.h"
+#include "report_escape.h"
 #include "results_db.h"
+#include "trace_gaps.h"
 #include "version.h"
 
 #include <getopt.h>
@@ -67,6 +69,33 @@ static void print_rows(const struct replay_validation *val)
 	}
 }
 
+/* The trace's lost events (total, then per CPU with its source) and its addresses mode. */
+static void print_gaps(const struct replay_trace_info *t)
+{
+	char a[32], b[32], m[256];
+	printf("  lost events %s%s in %llu places, from %s", t->lost_at_least ? "at least " : "",
+	       cli_thousands(a, sizeof(a), t->lost_events), (unsigned long long)t->lost_markers,
+	       t->have_kernel_counters ? "markers and the kernel's ring-buffer counters"
+				       : "markers only");
+	if (t->have_kernel_counters)
+		printf(" (kernel's count %s)", cli_thousands(b, sizeof(b), t->lost_kernel_events));
+	printf("\n");
+	for (size_t i = 0; i < t->nr_lost_cpus; i++) {
+		const struct replay_lost_cpu *c = &t->lost_cpus[i];
+		if (c->lost || c->markers)
+			printf("    CPU %u: %s%s from %s\n", c->cpu, c->at_least ? "at least " : "",
+			       cli_thousands(a, sizeof(a), c->lost), c->source);
+	}
+	if (t->lost_note[0])
+		printf("    note: %s\n", t->lost_note);
+	const char *why = trace_gaps_addresses_note(t->addresses);
+	printf("  slab addresses %s", report_escape_term_str(m, sizeof(m), t->addresses));
+	if (why)
+		printf(": %s events dropped; %s",
+		       cli_thousands(a, sizeof(a), t->slab_events_dropped), why);
+	printf("\n");
+}
+
 static void print_json(const char *path, const struct replay_result *r)
 {
 	const struct replay_variant_result *obs = NULL;
@@ -77,9 +106,17 @@ static void print_json(const char *path, const struct replay_result *r)
 	cli_json_string(stdout, path);
 	fprintf(stdout,
 		",\"agreement\":%.6f,\"pages_agreeing\":%llu,\"pages\":%llu,"
-		"\"lost_events\":%llu,\"unknown_frees\":%llu,\"events\":%llu,\"validation\":[",
+		"\"lost_events\":%llu,\"lost_at_least\":%s,\"lost_kernel_events\":",
 		obs->agreement, (unsigned long long)obs->agreement_pages,
 		(unsigned long long)obs->agreement_total, (unsigned long long)r->trace.lost_events,
+		r->trace.lost_at_least ? "true" : "false");
+	cli_json_u64(stdout, r->trace.have_kernel_counters, r->trace.lost_kernel_events);
+	fputs(",\"addresses\":", stdout);
+	cli_json_string(stdout, r->trace.addresses);
+	fprintf(stdout,
+		",\"slab_events_dropped\":%llu,\"unknown_frees\":%llu,\"events\":%llu,"
+		"\"validation\":[",
+		(unsigned long long)r->trace.slab_events_dropped,
 		(unsigned long long)obs->loss.unknown_page_frees,
 		(unsigned long long)r->trace.events);
 	for (size_t i = 0; i < r->validation.n; i++) {
@@ -184,9 +221,9 @@ static int run_check(int argc, char **argv)
 		       "snapshot\n",
 		       path, v->agreement, (unsigned long long)v->agreement_pages,
 		       (unsigned long long)v->agreement_total);
-		printf("  lost events %llu, frees of pages not seen allocated %llu, allocations of "
-		       "pages not free %llu\n",
-		       (unsigned long long)r->trace.lost_events,
+		print_gaps(&r->trace);
+		printf("  frees of pages not seen allocated %llu, allocations of pages not free "
+		       "%llu\n",
 		       (unsigned long long)v->loss.unknown_page_frees,
 		       (unsigned long long)v->loss.page_alloc_failed);
 		print_rows(&r->validation);

@@ -4,11 +4,15 @@
  *
  * Everything shown comes from the header and the index (or, for a file without an index, from
  * the reader's scan): host, time span, per-event-type counts, lost events, snapshots, size.
+ * Lost events are the figures of trace_gaps.c (per CPU, the larger of the markers' count and
+ * the kernel's ring-buffer counters, with the source of each), as check and replay show them,
+ * and so is the slab addresses mode with what it costs replay.
  * Strings from the trace are escaped for the terminal (text) or as JSON strings (--json).
  */
 #include "cli.h"
 #include "report_escape.h"
 #include "trace.h"
+#include "trace_gaps.h"
 
 #include <getopt.h>
 #include <string.h>
@@ -16,7 +20,8 @@
 static void info_usage(FILE *out)
 {
 	fprintf(out, "usage: fragtrace info [--json] FILE\n\n"
-		     "Show a trace's host, time span, event counts per type, lost events,\n"
+		     "Show a trace's host, time span, event counts per type, lost events (per\n"
+		     "CPU, never fewer than the kernel's own counters say), slab addresses mode,\n"
 		     "snapshots and size.\n\n"
 		     "  -j, --json   print one JSON object instead of text\n"
 		     "  -h, --help   show this help\n");
@@ -32,7 +37,41 @@ static double bytes_per_event(const struct trace_summary *s)
 	return s->events ? (double)s->file_bytes / (double)s->events : 0.0;
 }
 
-static void print_json(struct trace_reader *r, const char *path)
+static void json_gaps(FILE *o, const struct trace_gaps *g)
+{
+	fputs(",\"lost\":{\"total\":", o);
+	fprintf(o,
+		"%llu,\"at_least\":%s,\"marker_events\":%llu,\"markers\":%llu,"
+		"\"unknown_markers\":%llu,\"kernel_events\":",
+		(unsigned long long)g->lost, g->at_least ? "true" : "false",
+		(unsigned long long)g->marker_events, (unsigned long long)g->markers,
+		(unsigned long long)g->unknown_markers);
+	cli_json_u64(o, g->have_kernel, g->kernel_events);
+	fprintf(o, ",\"unread_at_stop\":%llu,\"note\":", (unsigned long long)g->unread);
+	if (g->note[0])
+		cli_json_string(o, g->note);
+	else
+		fputs("null", o);
+	fputs(",\"cpus\":[", o);
+	for (size_t i = 0; i < g->nr_cpus; i++) {
+		const struct trace_loss_cpu *c = &g->cpus[i];
+		fprintf(o,
+			"%s{\"cpu\":%u,\"lost\":%llu,\"at_least\":%s,\"source\":\"%s\","
+			"\"markers\":%llu,\"unknown_markers\":%llu,\"marker_events\":%llu,"
+			"\"kernel_events\":",
+			i ? "," : "", c->cpu, (unsigned long long)c->lost,
+			c->at_least ? "true" : "false", trace_loss_source_name(c->source),
+			(unsigned long long)c->markers, (unsigned long long)c->unknown_markers,
+			(unsigned long long)c->marker_events);
+		cli_json_u64(o, c->have_kernel, c->kernel_events);
+		fputc('}', o);
+	}
+	fputs("]},\"addresses\":", o);
+	cli_json_string(o, g->addresses);
+	fprintf(o, ",\"slab_events_dropped\":%llu", (unsigned long long)g->slab_events_dropped);
+}
+
+static void print_json(struct trace_reader *r, const char *path, const struct trace_gaps *g)
 {
 	const struct trace_header *h = trace_reader_header(r);
 	const struct trace_summary *s = trace_reader_summary(r);
@@ -72,8 +111,9 @@ static void print_json(struct trace_reader *r, const char *path)
 	for (size_t i = 0; i < trace_reader_lost_count(r); i++)
 		unknown += trace_reader_lost(r, i)->count == TRACE_LOST_UNKNOWN;
 	fprintf(o, "},\"lost_events\":%llu,\"lost_markers\":%llu,\"lost_unknown_markers\":%llu",
-		(unsigned long long)s->lost_events, (unsigned long long)s->lost_markers,
+		(unsigned long long)g->lost, (unsigned long long)s->lost_markers,
 		(unsigned long long)unknown);
+	json_gaps(o, g);
 	fprintf(o, ",\"first_ts_ns\":%llu,\"last_ts_ns\":%llu,\"duration_s\":%.6f",
 		(unsigned long long)s->first_ts, (unsigned long long)s->last_ts, span_s(s));
 	fprintf(o, ",\"file_bytes\":%llu,\"bytes_per_event\":%.4f,\"chunks\":%zu,\"complete\":%s",
@@ -99,7 +139,33 @@ static const char *term(char *buf, size_t len, const char *s)
 	return report_escape_term_str(buf, len, s && s[0] ? s : "?");
 }
 
-static void print_text(struct trace_reader *r, const char *path)
+/* Lost events per CPU with the source of each figure. */
+static void text_loss(const struct trace_gaps *g)
+{
+	char a[64], b[64], c[64], k[64];
+	bool head = false;
+	for (size_t i = 0; i < g->nr_cpus; i++) {
+		const struct trace_loss_cpu *l = &g->cpus[i];
+		if (!l->lost && !l->markers)
+			continue;
+		if (!head)
+			printf("  %-5s %20s  %-26s %13s %8s %8s %13s\n", "CPU", "lost", "from",
+			       "marker events", "markers", "unknown", "kernel count");
+		head = true;
+		snprintf(a, sizeof(a), "%s%s", l->at_least ? "at least " : "",
+			 cli_thousands(b, sizeof(b), l->lost));
+		printf("  %-5u %20s  %-26s %13s %8llu %8llu %13s\n", l->cpu, a,
+		       trace_loss_source_name(l->source),
+		       cli_thousands(b, sizeof(b), l->marker_events),
+		       (unsigned long long)l->markers, (unsigned long long)l->unknown_markers,
+		       l->have_kernel ? cli_thousands(c, sizeof(c), l->kernel_events) : "-");
+	}
+	if (g->unread)
+		printf("  %s events were left unread in the kernel's buffers at the stop\n",
+		       cli_thousands(k, sizeof(k), g->unread));
+}
+
+static void print_text(struct trace_reader *r, const char *path, const struct trace_gaps *g)
 {
 	const struct trace_header *h = trace_reader_header(r);
 	const struct trace_summary *s = trace_reader_summary(r);
@@ -129,10 +195,13 @@ static void print_text(struct trace_reader *r, const char *path)
 		printf("  %-34s %14s\n", term(t1, sizeof(t1), name),
 		       cli_thousands(a, sizeof(a), n));
 	}
-	printf("lost events:     %s", cli_thousands(a, sizeof(a), s->lost_events));
+	printf("lost events:     %s%s", g->at_least ? "at least " : "",
+	       cli_thousands(a, sizeof(a), g->lost));
 	if (s->lost_markers)
 		printf(" in %s places", cli_thousands(b, sizeof(b), s->lost_markers));
-	printf("\n");
+	printf(" (%s)\n",
+	       g->have_kernel ? "markers and the kernel's ring-buffer counters" : "markers only");
+	text_loss(g);
 	for (size_t i = 0; i < trace_reader_lost_count(r) && i < 10; i++) {
 		const struct trace_lost_info *l = trace_reader_lost(r, i);
 		if (l->count == TRACE_LOST_UNKNOWN)
@@ -144,6 +213,13 @@ static void print_text(struct trace_reader *r, const char *path)
 	}
 	if (trace_reader_lost_count(r) > 10)
 		printf("  ... %zu more\n", trace_reader_lost_count(r) - 10);
+	if (g->note[0])
+		printf("  note: %s\n", g->note);
+	const char *why = trace_gaps_addresses_note(g->addresses);
+	printf("slab addresses:  %s\n", term(t1, sizeof(t1), g->addresses));
+	if (why)
+		printf("  %s events not replayable: %s\n",
+		       cli_thousands(a, sizeof(a), g->slab_events_dropped), why);
 	printf("snapshots:       %s\n", trace_reader_meta_count(r) ? "" : "none");
 	for (size_t i = 0; i < trace_reader_meta_count(r); i++) {
 		const struct trace_meta_info *m = trace_reader_meta(r, i);
@@ -177,16 +253,23 @@ static int info_run(int argc, char **argv)
 	struct trace_reader *r = cli_open_trace(path);
 	if (!r)
 		return EXIT_RUNTIME;
-	const struct trace_summary *s = trace_reader_summary(r);
+	struct trace_gaps g;
+	int rc = trace_gaps_read(r, &g);
+	if (rc) {
+		cli_error("%s", rc == TRACE_ENOMEM ? "out of memory" : trace_reader_error(r));
+		trace_reader_close(r);
+		return EXIT_RUNTIME;
+	}
 	if (json)
-		print_json(r, path);
+		print_json(r, path, &g);
 	else
-		print_text(r, path);
-	if (s->lost_markers)
-		cli_warning("%s: the kernel dropped events in %llu places; replay results after "
+		print_text(r, path, &g);
+	if (g.lost)
+		cli_warning("%s: the kernel dropped events (%s%llu lost); replay results after "
 			    "those points are less certain (record with a bigger -b or fewer "
 			    "events)",
-			    path, (unsigned long long)s->lost_markers);
+			    path, g.at_least ? "at least " : "", (unsigned long long)g.lost);
+	trace_gaps_free(&g);
 	trace_reader_close(r);
 	return EXIT_OK;
 }

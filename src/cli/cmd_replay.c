@@ -11,6 +11,7 @@
 #include "report_verdict.h"
 #include "results_db.h"
 #include "shard.h"
+#include "trace_gaps.h"
 #include "version.h"
 
 #include <getopt.h>
@@ -96,6 +97,23 @@ static size_t verdict_rows(const struct replay_result *r, struct report_verdict_
 	return report_baseline(rows, r->nr_variants, baseline, &found);
 }
 
+/* The lost-events warning (trace_gaps.h's figures), or 0 when nothing was lost. */
+static int loss_warning(char *buf, size_t len, const struct replay_trace_info *t)
+{
+	char k[64] = "";
+	if (!t->lost_events && !t->lost_markers)
+		return 0;
+	if (t->have_kernel_counters)
+		snprintf(k, sizeof(k), "; the kernel's counters say %llu",
+			 (unsigned long long)t->lost_kernel_events);
+	snprintf(buf, len,
+		 "the kernel lost %s%llu events (%llu markers%s): results near the gaps are "
+		 "approximate",
+		 t->lost_at_least ? "at least " : "", (unsigned long long)t->lost_events,
+		 (unsigned long long)t->lost_markers, k);
+	return 1;
+}
+
 static void print_table(const struct replay_result *r, const struct replay_options *o,
 			const char *baseline)
 {
@@ -113,11 +131,15 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 		       (double)t->host_pages * 4096 / (1u << 30), t->cpus,
 		       report_escape_term_str(s1, sizeof(s1), t->kernel),
 		       report_escape_term_str(s2, sizeof(s2), t->addresses));
-	if (t->lost_events || t->lost_markers)
-		printf("  WARNING: the kernel lost %llu events (%llu markers): results near the "
-		       "gaps "
-		       "are approximate\n",
-		       (unsigned long long)t->lost_events, (unsigned long long)t->lost_markers);
+	char gap[512];
+	if (loss_warning(gap, sizeof(gap), t))
+		printf("  WARNING: %s\n", gap);
+	if (t->lost_note[0])
+		printf("  note: %s\n", t->lost_note);
+	if (t->slab_events_dropped)
+		printf("  WARNING: %llu slab events dropped: %s\n",
+		       (unsigned long long)t->slab_events_dropped,
+		       trace_gaps_addresses_note(t->addresses));
 	if (t->warning[0])
 		printf("  WARNING: %s\n", report_escape_term_str(s1, sizeof(s1), t->warning));
 	if (t->malformed_events)
@@ -162,30 +184,36 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 	       r->wall_seconds > 0 ? t->duration_s * o->loops / r->wall_seconds : 0.0);
 }
 
+/* One string of a JSON array, with a comma before all but the first. */
+static void json_item(FILE *o, bool *any, const char *text)
+{
+	fputs(*any ? "," : "", o);
+	cli_json_string(o, text);
+	*any = true;
+}
+
 /* The trace's warnings, as a JSON array of strings (the lines the table prints as WARNING). */
 static void print_json_warnings(FILE *o, const struct replay_trace_info *t)
 {
-	char buf[256];
+	char buf[512];
 	bool any = false;
 	fputs(",\"warnings\":[", o);
-	if (t->lost_events || t->lost_markers) {
-		snprintf(buf, sizeof(buf),
-			 "the kernel lost %llu events (%llu markers): results near the gaps are "
-			 "approximate",
-			 (unsigned long long)t->lost_events, (unsigned long long)t->lost_markers);
-		cli_json_string(o, buf);
-		any = true;
+	if (loss_warning(buf, sizeof(buf), t))
+		json_item(o, &any, buf);
+	if (t->lost_note[0])
+		json_item(o, &any, t->lost_note);
+	if (t->slab_events_dropped) {
+		snprintf(buf, sizeof(buf), "%llu slab events dropped: %s",
+			 (unsigned long long)t->slab_events_dropped,
+			 trace_gaps_addresses_note(t->addresses));
+		json_item(o, &any, buf);
 	}
-	if (t->warning[0]) {
-		fputs(any ? "," : "", o);
-		cli_json_string(o, t->warning);
-		any = true;
-	}
+	if (t->warning[0])
+		json_item(o, &any, t->warning);
 	if (t->malformed_events) {
 		snprintf(buf, sizeof(buf), "%llu page events with an impossible order were skipped",
 			 (unsigned long long)t->malformed_events);
-		fputs(any ? "," : "", o);
-		cli_json_string(o, buf);
+		json_item(o, &any, buf);
 	}
 	fputc(']', o);
 }

@@ -146,9 +146,28 @@ struct replay_host_figures {
 };
 const char *replay_vmstat_key(unsigned i);
 
+/* Lost events of one CPU (trace_gaps.h, struct trace_loss_cpu; schema.sql, trace_lost_cpu). */
+struct replay_lost_cpu {
+	unsigned cpu;
+	uint64_t lost, markers, unknown_markers, marker_events, kernel_events;
+	bool have_kernel, at_least;
+	const char *source; /* "markers", "kernel counters", ... */
+};
+
 struct replay_trace_info {
 	char path[4096];
+	/*
+	 * lost_events: per CPU the larger of the markers' count and the kernel's ring-buffer
+	 * counters, summed (never lower than the kernel's count); a lower bound when
+	 * lost_at_least. lost_kernel_events is meaningful only with have_kernel_counters.
+	 */
 	uint64_t file_bytes, events, lost_events, lost_markers, first_ts;
+	uint64_t lost_unknown_markers, lost_marker_events, lost_kernel_events;
+	bool lost_at_least, have_kernel_counters;
+	char lost_note[256]; /* why the kernel's counters were not (all) used, or "" */
+	struct replay_lost_cpu *lost_cpus;
+	size_t nr_lost_cpus;
+	uint64_t slab_events_dropped; /* slab events not replayed: addresses not physical */
 	double duration_s;
 	bool complete_file;
 	char kernel[128], arch[32], addresses[32];

@@ -12,6 +12,7 @@
  * bracket it; the decoder writes only the other block.
  */
 #include "replay_internal.h"
+#include "trace_gaps.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -108,8 +109,46 @@ static void *worker_main(void *p)
 	}
 }
 
-static void fill_trace_info(struct replay_trace_info *ti, const char *path, struct trace_reader *r,
-			    const struct host_desc *h)
+/* Lost events and the slab events the addresses mode drops, as info and check show them. */
+static int fill_loss(struct replay_trace_info *ti, struct trace_reader *r)
+{
+	struct trace_gaps g;
+	int rc = trace_gaps_read(r, &g);
+	if (rc)
+		return rc;
+	ti->lost_events = g.lost;
+	ti->lost_unknown_markers = g.unknown_markers;
+	ti->lost_marker_events = g.marker_events;
+	ti->lost_kernel_events = g.kernel_events;
+	ti->lost_at_least = g.at_least;
+	ti->have_kernel_counters = g.have_kernel;
+	snprintf(ti->lost_note, sizeof(ti->lost_note), "%s", g.note);
+	ti->slab_events_dropped = g.slab_events_dropped;
+	ti->lost_cpus = g.nr_cpus ? calloc(g.nr_cpus, sizeof(*ti->lost_cpus)) : NULL;
+	if (g.nr_cpus && !ti->lost_cpus) {
+		trace_gaps_free(&g);
+		return TRACE_ENOMEM;
+	}
+	ti->nr_lost_cpus = g.nr_cpus;
+	for (size_t i = 0; i < g.nr_cpus; i++) {
+		const struct trace_loss_cpu *c = &g.cpus[i];
+		ti->lost_cpus[i] =
+			(struct replay_lost_cpu){ .cpu = c->cpu,
+						  .lost = c->lost,
+						  .markers = c->markers,
+						  .unknown_markers = c->unknown_markers,
+						  .marker_events = c->marker_events,
+						  .kernel_events = c->kernel_events,
+						  .have_kernel = c->have_kernel,
+						  .at_least = c->at_least,
+						  .source = trace_loss_source_name(c->source) };
+	}
+	trace_gaps_free(&g);
+	return 0;
+}
+
+static int fill_trace_info(struct replay_trace_info *ti, const char *path, struct trace_reader *r,
+			   const struct host_desc *h)
 {
 	const struct trace_header *hdr = trace_reader_header(r);
 	const struct trace_summary *s = trace_reader_summary(r);
@@ -118,7 +157,6 @@ static void fill_trace_info(struct replay_trace_info *ti, const char *path, stru
 	snprintf(ti->path, sizeof(ti->path), "%s", path);
 	ti->file_bytes = stat(path, &st) ? s->file_bytes : (uint64_t)st.st_size;
 	ti->events = s->events;
-	ti->lost_events = s->lost_events;
 	ti->lost_markers = s->lost_markers;
 	ti->first_ts = s->first_ts;
 	ti->duration_s = s->events ? (double)(s->last_ts - s->first_ts) / 1e9 : 0;
@@ -132,6 +170,7 @@ static void fill_trace_info(struct replay_trace_info *ti, const char *path, stru
 	ti->host.extfrag_events = s->type_counts[TRACE_PAGE_ALLOC_EXTFRAG];
 	const char *w = trace_reader_warning(r);
 	snprintf(ti->warning, sizeof(ti->warning), "%s", w ? w : "");
+	return fill_loss(ti, r);
 }
 
 struct run {
@@ -255,7 +294,13 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	}
 	if (host_desc_load(run.r, path, &run.host, err, errlen))
 		goto fail;
-	fill_trace_info(&res->trace, path, run.r, &run.host);
+	rc = fill_trace_info(&res->trace, path, run.r, &run.host);
+	if (rc == TRACE_ENOMEM)
+		goto nomem;
+	if (rc) {
+		snprintf(err, errlen, "%s", trace_reader_error(run.r));
+		goto fail;
+	}
 	if (decoder_create(run.r, &run.host, &run.dec, err, errlen))
 		goto fail;
 	res->variants = calloc(nv, sizeof(*res->variants));
@@ -338,5 +383,6 @@ void replay_result_free(struct replay_result *r)
 		free(r->variants[i].regions);
 	}
 	free(r->variants);
+	free(r->trace.lost_cpus);
 	free(r);
 }

@@ -11,6 +11,7 @@
  * The warm start built from them is replay_warm.c's.
  */
 #include "replay_internal.h"
+#include "trace_gaps.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,12 +339,8 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 			return -1;
 		}
 	}
-	strcpy(h->addresses, sn->raw_addresses ? "raw" : "unknown");
-	if (sn->text[SNAP_OPTIONS]) {
-		const char *a = strstr(sn->text[SNAP_OPTIONS], "addresses: ");
-		if (a)
-			sscanf(a + 11, "%31s", h->addresses);
-	}
+	trace_gaps_addresses(sn->text[SNAP_OPTIONS], sn->raw_addresses, h->addresses,
+			     sizeof(h->addresses));
 	h->physical_addresses = !strcmp(h->addresses, "physical");
 	if (find_holes(h) || host_warm_plan_build(h))
 		goto nomem;

@@ -12,7 +12,10 @@
  * fallbacks within 20% of the host's extfrag events; pageblocks per migratetype within 10%
  * (at least one block) of end/pagetypeinfo; tainted regions within one of observe's. Free
  * blocks by order, the vmstat deltas of paths no kmem event shows and observe's per-cause
- * counts are reported beside them with no bound (VERDICT_INFO): they explain, not judge.
+ * counts are reported beside them with no bound (VERDICT_INFO): they explain, not judge, and
+ * so are the trace's own gaps: its lost events (per CPU the larger of the markers' count and
+ * the kernel's counters, trace_gaps.h), the kernel's count alone, and the slab events replay
+ * dropped because the addresses are not physical.
  * Pure computation on a finished result: no I/O.
  */
 #include "replay.h"
@@ -133,6 +136,22 @@ static void untraced_rows(struct replay_validation *out, const struct replay_hos
 	    (double)c->end_model_used_host_free);
 }
 
+/* What the recording itself missed: every row is the host's, none is judged. */
+static void gap_rows(struct replay_validation *out, const struct replay_trace_info *t)
+{
+	row(out, "lost_events",
+	    t->lost_at_least ? "events the kernel lost: at least this many (markers of unknown "
+			       "size the kernel's counters do not size)"
+			     : "events the kernel lost (per CPU: markers or its own counters)",
+	    (double)t->lost_events, NAN);
+	row(out, "lost_events_kernel_counters",
+	    "the kernel's ring-buffer counters, end - start (none: the trace has none)",
+	    t->have_kernel_counters ? (double)t->lost_kernel_events : NAN, NAN);
+	row(out, "slab_events_dropped",
+	    "slab events replay dropped: addresses not physical (traces.addresses)",
+	    (double)t->slab_events_dropped, NAN);
+}
+
 bool replay_validate(const struct replay_result *r, struct replay_validation *out)
 {
 	const struct replay_variant_result *m = find(r, false), *obs = find(r, true);
@@ -165,5 +184,6 @@ bool replay_validate(const struct replay_result *r, struct replay_validation *ou
 	if (h->have_end_buddy)
 		free_rows(out, h, m);
 	untraced_rows(out, h, obs);
+	gap_rows(out, &r->trace);
 	return true;
 }

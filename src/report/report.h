@@ -35,6 +35,9 @@ struct report_run {
 	char trace[4096], kernel[128], arch[32], start_mode[8], started_at[32], status[64];
 	char addresses[32];
 	int64_t events, lost_events, lost_markers, cpus, host_pages, loops, sample_ms;
+	bool lost_at_least;   /* lost_events is a lower bound */
+	int64_t lost_kernel;  /* the kernel's counters' count; -1: the trace has none */
+	int64_t slab_dropped; /* slab events replay dropped: addresses not physical */
 	bool complete_file;
 	double duration_s, wall_seconds;
 	struct report_variant *variants;

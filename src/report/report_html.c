@@ -321,25 +321,41 @@ static void metadata(FILE *o, const struct report_run *r)
 	fprintf(o, ", %lld CPUs, %.1f GiB present</td></tr>\n", (long long)r->cpus,
 		(double)r->host_pages * 4096 / (1u << 30));
 	fprintf(o,
-		"<tr><th>trace span</th><td>%.2f s, %lld events, %lld lost</td></tr>\n"
+		"<tr><th>trace span</th><td>%.2f s, %lld events, %s%lld lost</td></tr>\n"
 		"<tr><th>replay</th><td>run %lld, ",
-		r->duration_s, (long long)r->events, (long long)r->lost_events, (long long)r->id);
+		r->duration_s, (long long)r->events, r->lost_at_least ? "at least " : "",
+		(long long)r->lost_events, (long long)r->id);
 	report_escape_html(o, r->start_mode);
 	fprintf(o, " start, %lld pass(es), a sample every %lld ms, started ", (long long)r->loops,
 		(long long)r->sample_ms);
 	report_escape_html(o, r->started_at);
 	fprintf(o, ", took %.2f s</td></tr>\n<tr><th>slab addresses</th><td>", r->wall_seconds);
 	report_escape_html(o, r->addresses);
+	if (r->slab_dropped)
+		fprintf(o, ": %lld slab events dropped, slab pages replayed as plain pages",
+			(long long)r->slab_dropped);
 	fputs("</td></tr>\n</tbody></table>\n", o);
 	double worst = 0;
 	for (size_t i = 0; i < r->nr_variants; i++)
 		if (r->variants[i].affected_share > worst)
 			worst = r->variants[i].affected_share;
-	if (r->lost_events || r->lost_markers || !r->complete_file || worst > 0.01) {
+	if (r->lost_events || r->lost_markers || !r->complete_file || worst > 0.01 ||
+	    r->slab_dropped) {
 		fputs("<p class=\"warning\">Data loss: ", o);
-		if (r->lost_events || r->lost_markers)
-			fprintf(o, "the kernel lost %lld events (%lld markers). ",
-				(long long)r->lost_events, (long long)r->lost_markers);
+		if (r->lost_events || r->lost_markers) {
+			fprintf(o, "the kernel lost %s%lld events (%lld markers",
+				r->lost_at_least ? "at least " : "", (long long)r->lost_events,
+				(long long)r->lost_markers);
+			if (r->lost_kernel >= 0)
+				fprintf(o, "; the kernel's counters say %lld",
+					(long long)r->lost_kernel);
+			fputs("). ", o);
+		}
+		if (r->slab_dropped)
+			fprintf(o,
+				"Slab addresses are not physical: %lld slab events were dropped "
+				"and slab pages replayed as plain pages. ",
+				(long long)r->slab_dropped);
 		if (!r->complete_file)
 			fputs("The trace file was truncated and replayed to its last complete "
 			      "chunk. ",

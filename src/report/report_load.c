@@ -192,13 +192,29 @@ static int load_variants(sqlite3 *db, struct report_run *run)
 
 static int load_run(sqlite3 *db, int64_t id, struct report_run *run, char *err, size_t errlen)
 {
-	static const char *sql =
+	/* a database written before the sized loss figures has neither (results_db.c) */
+	static const char *sql_new =
 		"SELECT r.id, t.path, t.kernel, t.arch, r.start_mode, r.started_at, r.status, "
 		"t.addresses, t.events, t.lost_events, t.lost_markers, t.cpus, t.host_pages, "
-		"r.loops, r.sample_ms, t.complete_file, t.duration_s, r.wall_seconds, r.complete "
+		"r.loops, r.sample_ms, t.complete_file, t.duration_s, r.wall_seconds, r.complete, "
+		"t.lost_at_least, coalesce(t.lost_kernel_events, -1), t.slab_events_dropped "
 		"FROM runs r JOIN traces t ON t.id = r.trace_id WHERE r.id = ?";
+	static const char *sql_old =
+		"SELECT r.id, t.path, t.kernel, t.arch, r.start_mode, r.started_at, r.status, "
+		"t.addresses, t.events, t.lost_events, t.lost_markers, t.cpus, t.host_pages, "
+		"r.loops, r.sample_ms, t.complete_file, t.duration_s, r.wall_seconds, r.complete, "
+		"0, -1, 0 FROM runs r JOIN traces t ON t.id = r.trace_id WHERE r.id = ?";
+	const char *sql = sql_old;
 	sqlite3_stmt *st;
 	int c = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT count(*) FROM pragma_table_info('traces') WHERE name = "
+			       "'lost_at_least'",
+			       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1)
+		sql = sql_new;
+	sqlite3_finalize(st);
 
 	memset(run, 0, sizeof(*run));
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -232,6 +248,9 @@ static int load_run(sqlite3 *db, int64_t id, struct report_run *run, char *err, 
 	run->duration_s = sqlite3_column_double(st, c++);
 	run->wall_seconds = sqlite3_column_double(st, c++);
 	int complete = sqlite3_column_int(st, c++);
+	run->lost_at_least = sqlite3_column_int(st, c++) != 0;
+	run->lost_kernel = sqlite3_column_int64(st, c++);
+	run->slab_dropped = sqlite3_column_int64(st, c++);
 	sqlite3_finalize(st);
 	if (!complete) {
 		snprintf(err, errlen, "%s: run %lld did not complete (%s)",

@@ -53,9 +53,20 @@ void report_print_table(FILE *o, const struct report_run *r)
 			report_escape_term_str(t1, sizeof(t1), r->kernel),
 			report_escape_term_str(t2, sizeof(t2), r->arch),
 			report_escape_term_str(t3, sizeof(t3), r->addresses));
-	if (r->lost_events || r->lost_markers)
-		fprintf(o, "  WARNING: the kernel lost %lld events (%lld markers)\n",
-			(long long)r->lost_events, (long long)r->lost_markers);
+	if (r->lost_events || r->lost_markers) {
+		fprintf(o, "  WARNING: the kernel lost %s%lld events (%lld markers",
+			r->lost_at_least ? "at least " : "", (long long)r->lost_events,
+			(long long)r->lost_markers);
+		if (r->lost_kernel >= 0)
+			fprintf(o, "; the kernel's counters say %lld", (long long)r->lost_kernel);
+		fputs(")\n", o);
+	}
+	if (r->slab_dropped)
+		fprintf(o,
+			"  WARNING: slab addresses %s: %lld slab events dropped, slab pages "
+			"replayed as plain pages\n",
+			report_escape_term_str(t3, sizeof(t3), r->addresses),
+			(long long)r->slab_dropped);
 	if (!r->complete_file)
 		fprintf(o, "  WARNING: the trace file was truncated; replayed to its last chunk\n");
 	fprintf(o, "\n  %-22s %14s %6s %5s %5s %6s %7s %11s %10s\n", "variant", "equilibrium",

@@ -119,6 +119,43 @@ static int db_create(const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * A database written before traces carried the sized loss figures: add those columns (NULL or
+ * 0 in old rows) and drop the view that shows them, which the schema then recreates. The
+ * version stays: older builds write by column name and ignore what they do not know.
+ */
+static int schema_upgrade(sqlite3 *db, char **msg)
+{
+	static const char *const add[][2] = {
+		{ "lost_at_least", "INTEGER NOT NULL DEFAULT 0" },
+		{ "lost_unknown_markers", "INTEGER NOT NULL DEFAULT 0" },
+		{ "lost_marker_events", "INTEGER" },
+		{ "lost_kernel_events", "INTEGER" },
+		{ "lost_note", "TEXT" },
+		{ "slab_events_dropped", "INTEGER NOT NULL DEFAULT 0" },
+	};
+	int added = 0;
+	if (query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
+			  "'traces'") != 1)
+		return SQLITE_OK;
+	for (size_t i = 0; i < sizeof(add) / sizeof(add[0]); i++) {
+		char sql[200];
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM pragma_table_info('traces') WHERE name = '%s'",
+			 add[i][0]);
+		if (query_int(db, sql) != 0)
+			continue;
+		snprintf(sql, sizeof(sql), "ALTER TABLE traces ADD COLUMN %s %s", add[i][0],
+			 add[i][1]);
+		int rc = sqlite3_exec(db, sql, NULL, NULL, msg);
+		if (rc != SQLITE_OK)
+			return rc;
+		added++;
+	}
+	return added ? sqlite3_exec(db, "DROP VIEW IF EXISTS data_loss_summary", NULL, NULL, msg)
+		     : SQLITE_OK;
+}
+
 int results_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
@@ -157,6 +194,7 @@ int results_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 	}
 	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+	    schema_upgrade(db, &msg) != SQLITE_OK ||
 	    sqlite3_exec(db, results_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot set up the results schema: %s", path,
@@ -257,18 +295,46 @@ static void now_iso(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The trace's lost events per CPU (schema.sql, trace_lost_cpu). */
+static void insert_lost_cpus(struct writer *w, int64_t tid, const struct replay_trace_info *ti)
+{
+	for (size_t i = 0; i < ti->nr_lost_cpus && !w->failed; i++) {
+		const struct replay_lost_cpu *c = &ti->lost_cpus[i];
+		/* 'n' takes no argument: kernel_events comes last */
+		exec_insert(w, "INSERT INTO trace_lost_cpu VALUES (?,?,?,?,?,?,?,?,?)",
+			    c->have_kernel ? "iiiitiiii" : "iiiitiiin", tid, (int64_t)c->cpu,
+			    (int64_t)c->lost, (int64_t)c->at_least, c->source, (int64_t)c->markers,
+			    (int64_t)c->unknown_markers, (int64_t)c->marker_events,
+			    (int64_t)c->kernel_events);
+	}
+}
+
 static int64_t insert_trace(struct writer *w, const struct replay_trace_info *ti)
 {
-	return exec_insert(w,
-			   "INSERT INTO traces(path, file_bytes, kernel, arch, cpus, events, "
-			   "duration_s, first_ts_ns, lost_events, lost_markers, complete_file, "
-			   "addresses, host_pages, malformed_events) VALUES "
-			   "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			   "tittiidiiiitii", ti->path, (int64_t)ti->file_bytes, ti->kernel,
-			   ti->arch, (int64_t)ti->cpus, (int64_t)ti->events, ti->duration_s,
-			   (int64_t)ti->first_ts, (int64_t)ti->lost_events,
-			   (int64_t)ti->lost_markers, (int64_t)ti->complete_file, ti->addresses,
-			   (int64_t)ti->host_pages, (int64_t)ti->malformed_events);
+	int64_t tid = exec_insert(
+		w,
+		"INSERT INTO traces(path, file_bytes, kernel, arch, cpus, events, "
+		"duration_s, first_ts_ns, lost_events, lost_markers, complete_file, "
+		"addresses, host_pages, malformed_events, lost_at_least, lost_unknown_markers, "
+		"lost_marker_events, slab_events_dropped) VALUES "
+		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		"tittiidiiiitiiiiii", ti->path, (int64_t)ti->file_bytes, ti->kernel, ti->arch,
+		(int64_t)ti->cpus, (int64_t)ti->events, ti->duration_s, (int64_t)ti->first_ts,
+		(int64_t)ti->lost_events, (int64_t)ti->lost_markers, (int64_t)ti->complete_file,
+		ti->addresses, (int64_t)ti->host_pages, (int64_t)ti->malformed_events,
+		(int64_t)ti->lost_at_least, (int64_t)ti->lost_unknown_markers,
+		(int64_t)ti->lost_marker_events, (int64_t)ti->slab_events_dropped);
+	if (tid < 0)
+		return tid;
+	/* NULL unless the trace has them */
+	if (ti->have_kernel_counters)
+		exec_insert(w, "UPDATE traces SET lost_kernel_events = ? WHERE id = ?", "ii",
+			    (int64_t)ti->lost_kernel_events, tid);
+	if (ti->lost_note[0])
+		exec_insert(w, "UPDATE traces SET lost_note = ? WHERE id = ?", "ti", ti->lost_note,
+			    tid);
+	insert_lost_cpus(w, tid, ti);
+	return tid;
 }
 
 static const char *start_name(enum replay_start s)
