@@ -27,7 +27,11 @@ CREATE TABLE IF NOT EXISTS traces (
   complete_file INTEGER NOT NULL,  -- 0 when the file was truncated (read to its last good chunk)
   addresses     TEXT,              -- slab addresses: physical, hashed or raw
   host_pages    INTEGER,           -- present pages of the traced host (zoneinfo)
-  malformed_events INTEGER NOT NULL DEFAULT 0 -- page events with an impossible order, skipped
+  malformed_events INTEGER NOT NULL DEFAULT 0, -- page events with an impossible order, skipped
+  layout        TEXT NOT NULL DEFAULT 'captured' -- the memory layout replayed on: 'captured'
+                                   -- (the trace's start/zoneinfo), or 'supplied: --mem SIZE,NODES'
+                                   -- / 'supplied: --layout FILE' (docs/replay.md); host_pages is
+                                   -- then the supplied layout's
 );
 
 -- One row per `fragtrace replay` of one trace.

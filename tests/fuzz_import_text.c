@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 	struct import_result res;
 	char err[256];
-	capture_import_text(in, out, false, &res, err, sizeof(err));
+	struct import_options o = { .text_format = IMPORT_TEXT_AUTO };
+	capture_import_text(in, out, &o, &res, err, sizeof(err));
 	unlink(in);
 	unlink(out);
 	return 0;

@@ -119,6 +119,23 @@ static int db_create(const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * Columns schema.sql gained after a database was made: CREATE TABLE IF NOT EXISTS leaves an
+ * older table as it is, so each is added with its default (old rows: captured layouts).
+ */
+static int add_missing_columns(sqlite3 *db, char **msg)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT layout FROM traces LIMIT 0", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_finalize(st);
+		return SQLITE_OK;
+	}
+	return sqlite3_exec(db,
+			    "ALTER TABLE traces ADD COLUMN layout TEXT NOT NULL DEFAULT 'captured'",
+			    NULL, NULL, msg);
+}
+
 int results_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
@@ -158,6 +175,7 @@ int results_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(db, results_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    add_missing_columns(db, &msg) != SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot set up the results schema: %s", path,
 			 msg ? msg : sqlite3_errmsg(db));
@@ -262,13 +280,14 @@ static int64_t insert_trace(struct writer *w, const struct replay_trace_info *ti
 	return exec_insert(w,
 			   "INSERT INTO traces(path, file_bytes, kernel, arch, cpus, events, "
 			   "duration_s, first_ts_ns, lost_events, lost_markers, complete_file, "
-			   "addresses, host_pages, malformed_events) VALUES "
-			   "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			   "tittiidiiiitii", ti->path, (int64_t)ti->file_bytes, ti->kernel,
+			   "addresses, host_pages, malformed_events, layout) VALUES "
+			   "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			   "tittiidiiiitiit", ti->path, (int64_t)ti->file_bytes, ti->kernel,
 			   ti->arch, (int64_t)ti->cpus, (int64_t)ti->events, ti->duration_s,
 			   (int64_t)ti->first_ts, (int64_t)ti->lost_events,
 			   (int64_t)ti->lost_markers, (int64_t)ti->complete_file, ti->addresses,
-			   (int64_t)ti->host_pages, (int64_t)ti->malformed_events);
+			   (int64_t)ti->host_pages, (int64_t)ti->malformed_events,
+			   ti->layout[0] ? ti->layout : "captured");
 }
 
 static const char *start_name(enum replay_start s)
