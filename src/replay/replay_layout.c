@@ -39,15 +39,16 @@ struct zone_text {
 	uint64_t start, spanned, present;
 };
 
-/* The pfn of memory page k (from 0) of an x86_64 host: pfn 0 and the PCI hole skipped. */
+/* The pfn of memory page k (from 0) of an x86_64 host: the PCI hole skipped. */
 static uint64_t mem_pfn(uint64_t k)
 {
-	return k + 1 < DMA32_MEMEND ? k + 1 : k + 1 + (DMA32_END - DMA32_MEMEND);
+	return k < DMA32_MEMEND ? k : k + (DMA32_END - DMA32_MEMEND);
 }
 
 /*
  * The zones of an x86_64 host with pages of memory on nodes nodes (each node a contiguous run
- * of memory, in 128 MiB sections; the last node takes the remainder). A DMA32 zone reaching
+ * of memory, in 128 MiB sections; the last node takes the remainder; pfn 0 is memory no zone
+ * holds, as on real hosts). A DMA32 zone reaching
  * the PCI hole spans it (spanned > present), as on real hosts.
  */
 static unsigned mem_zones(uint64_t pages, unsigned nodes, struct zone_text *z, unsigned max)
