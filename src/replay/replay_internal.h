@@ -155,6 +155,9 @@ enum page_map_class {
 /* The host from o's layout and the trace's slab attributes; pfns checked. 0, or -1 with err. */
 int host_layout_load(struct trace_reader *r, const char *path, const struct replay_options *o,
 		     struct host_desc *h, char *err, size_t errlen);
+/* sn's zoneinfo from the text zoneinfo (copied), parsed, holes at the zones' tops; 0 or -1. */
+int host_layout_parse(struct host_desc *h, struct host_snapshots *sn, const char *zoneinfo,
+		      const char *what, char *err, size_t errlen);
 /* "captured" or "supplied: ..." for the results. */
 void replay_layout_describe(const struct replay_options *o, char *buf, size_t len);
 /* ---- replay_warm.c: the start state from the start page map ---- */

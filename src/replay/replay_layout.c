@@ -250,6 +250,32 @@ static int check_pfns(struct trace_reader *r, const struct host_desc *h, const c
 	return 0;
 }
 
+int host_layout_parse(struct host_desc *h, struct host_snapshots *sn, const char *zoneinfo,
+		      const char *what, char *err, size_t errlen)
+{
+	free(sn->text[SNAP_ZONEINFO]);
+	sn->text[SNAP_ZONEINFO] = strdup(zoneinfo); /* host_desc_parse cuts it up */
+	sn->len[SNAP_ZONEINFO] = strlen(zoneinfo);
+	if (!sn->text[SNAP_ZONEINFO]) {
+		snprintf(err, errlen, "%s: out of memory", what);
+		return -1;
+	}
+	if (host_desc_parse(h, sn, what, err, errlen)) {
+		snprintf(
+			err, errlen,
+			"%s: no zone in it (a /proc/zoneinfo has \"Node N, zone NAME\" blocks with "
+			"spanned, present and start_pfn)",
+			what);
+		return -1;
+	}
+	if (zone_holes(h, zoneinfo)) {
+		snprintf(err, errlen, "%s: out of memory", what);
+		host_desc_free(h);
+		return -1;
+	}
+	return 0;
+}
+
 void replay_layout_describe(const struct replay_options *o, char *buf, size_t len)
 {
 	if (o->layout)
@@ -276,31 +302,15 @@ int host_layout_load(struct trace_reader *r, const char *path, const struct repl
 			snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	sn.text[SNAP_ZONEINFO] = strdup(zoneinfo);
-	sn.len[SNAP_ZONEINFO] = strlen(zoneinfo);
-	if (!sn.text[SNAP_ZONEINFO] ||
-	    host_meta_load(r, "start/slab_attributes", &sn.text[SNAP_SLAB_ATTRIBUTES],
+	if (host_meta_load(r, "start/slab_attributes", &sn.text[SNAP_SLAB_ATTRIBUTES],
 			   &sn.len[SNAP_SLAB_ATTRIBUTES]) < 0 ||
 	    host_meta_load(r, "capture/options", &sn.text[SNAP_OPTIONS], &sn.len[SNAP_OPTIONS]) <
 		    0) {
-		snprintf(err, errlen, "%s: %s", path,
-			 sn.text[SNAP_ZONEINFO] ? trace_reader_error(r) : "out of memory");
+		snprintf(err, errlen, "%s: %s", path, trace_reader_error(r));
 		goto out;
 	}
-	if (host_desc_parse(h, &sn, path, err, errlen)) {
-		if (o->layout)
-			snprintf(err, errlen,
-				 "--layout %s: no zone in it (a /proc/zoneinfo has "
-				 "\"Node N, zone NAME\" blocks with spanned, present "
-				 "and start_pfn)",
-				 o->layout);
+	if (host_layout_parse(h, &sn, zoneinfo, what + 10, err, errlen))
 		goto out;
-	}
-	if (zone_holes(h, zoneinfo)) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		host_desc_free(h);
-		goto out;
-	}
 	if (check_pfns(r, h, path, what + 10, err, errlen)) {
 		host_desc_free(h);
 		goto out;
