@@ -2,7 +2,7 @@
 # foreign_test.sh FRAGTRACE offline|live - captures made by other tools, and traces without
 # snapshots (issue 15).
 #   offline: import --text / --perf of small texts written here: the host flags and their
-#     strict parsing, perf syntax and lost lines, replay with --mem and --layout (the result
+#     strict parsing, the progress bar, perf syntax and lost lines, replay with --mem and --layout (the result
 #     table and the database say the layout was supplied), the first pfn outside the layout
 #     as an error, bad --mem / --layout values, an older database gaining traces.layout.
 #   live (root, tracefs, trace-cmd and/or perf): a short real workload captured by trace-cmd
@@ -62,6 +62,18 @@ offline() {
 		fail "import --text host flags: $(cat "$W/pipe.json")"
 	"$F" info "$W/pipe.fgt" | grep -q "Linux 6.1.0-test x86_64, 4 CPUs, page size 4096" &&
 		ok "info shows the release, CPUs and page size" || fail "info: $("$F" info "$W/pipe.fgt" | head -3)"
+
+	# the replay's progress bar, on a terminal only, and not with -q (issue 17)
+	if command -v script >/dev/null; then
+		script -qc "'$F' import -o '$W/tty.fgt' '$W/pipe.txt'" /dev/null >"$W/tty.out" 2>&1
+		grep -q "pipe.txt \[==============================\] 100%" "$W/tty.out" &&
+			ok "import shows the progress bar on a terminal" || fail "no progress bar: $(cat -A "$W/tty.out" | head -3)"
+		script -qc "'$F' import -q -o '$W/tty2.fgt' '$W/pipe.txt'" /dev/null >"$W/tty2.out" 2>&1
+		grep -q "\[====" "$W/tty2.out" && fail "import -q still shows a bar" || ok "import -q: no bar"
+		grep -q "\[====" "$W/imp.out" && fail "a bar when stderr is not a terminal" || ok "no bar off a terminal"
+	else
+		echo "SKIP (part): no script(1) to give import a terminal"
+	fi
 
 	# strict numbers: exit 2, one line, nothing written
 	for bad in "--page-size 4095" "--page-size 4k" "--page-size 0" "--page-size 2097152" \
