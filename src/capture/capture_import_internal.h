@@ -32,7 +32,7 @@ struct perf_line {
 	int pid, cpu;
 	uint64_t ts;
 	char *system, *event, *rest; /* pointers into the line, NUL-terminated */
-	uint64_t lost;		     /* PERF_RECORD_LOST* lines: how many; event is NULL */
+	uint64_t lost; /* PERF_RECORD_LOST* lines: how many (TRACE_LOST_UNKNOWN); event NULL */
 };
 /* Split line in place; false for lines that are not events (headers, blank lines). */
 bool perf_parse_line(char *line, struct perf_line *pl);

@@ -7,7 +7,8 @@
  * An event line is "COMM PID [CPU] SECONDS: SYSTEM:EVENT: FIELDS" (COMM may hold spaces; PID is
  * the last word before the '['), and its FIELDS are the kernel's print format, as in
  * trace_pipe, so capture_import_text.c converts them. "PERF_RECORD_LOST lost N" (and
- * PERF_RECORD_LOST_SAMPLES) lines in place of an event are lost events on that CPU. The
+ * PERF_RECORD_LOST_SAMPLES) lines in place of an event are lost events on that CPU (an unknown
+ * number when the line gives none). The
  * header's "# key : value" lines give the host: os release, arch, nrcpus avail; total memory
  * and the memory nodes' block ranges (-I) are kept as text in capture/options.
  */
@@ -55,10 +56,17 @@ bool perf_parse_line(char *line, struct perf_line *pl)
 	char *nl = strpbrk(s, "\r\n");
 	if (nl)
 		*nl = 0;
-	if (!strncmp(s, "PERF_RECORD_LOST", 16)) {
-		const char *l = strstr(s, "lost ");
-		unsigned long long n = l ? strtoull(l + 5, NULL, 10) : 0;
-		pl->lost = n ? n : 1;
+	if (!strncmp(s, "PERF_RECORD_LOST", 16)) { /* "... lost 12", "... lost: 12" */
+		const char *l = strstr(s + 16, "lost");
+		char *after = NULL;
+		unsigned long long n = 0;
+		if (l) {
+			l += 4;
+			while (*l == ':' || *l == ' ')
+				l++;
+			n = strtoull(l, &after, 10);
+		}
+		pl->lost = l && after != l && n ? n : TRACE_LOST_UNKNOWN;
 		return true;
 	}
 	/* "SYSTEM:EVENT:" then the fields */

@@ -453,16 +453,16 @@ struct text_import {
 static void header_line(struct text_import *ti, const char *line)
 {
 	unsigned cpus;
-	if (ti->format == IMPORT_TEXT_PERF) {
+	if (ti->format == IMPORT_TEXT_PERF)
 		perf_parse_header(line, &ti->h, ti->notes, sizeof(ti->notes));
-		if (!ti->h.trace_clock[0]) /* perf record's default: perf_clock, the local clock */
-			snprintf(ti->h.trace_clock, sizeof(ti->h.trace_clock), "perf");
-	} else if (sscanf(line, "cpus=%u", &cpus) == 1 && cpus && cpus <= 65536)
+	else if (sscanf(line, "cpus=%u", &cpus) == 1 && cpus && cpus <= 65536)
 		ti->h.cpu_count = cpus;
 }
 
 static int open_output(struct text_import *ti, struct text_state *st, char *err, size_t errlen)
 {
+	if (ti->format == IMPORT_TEXT_PERF) /* perf record's default: perf_clock, the local one */
+		snprintf(ti->h.trace_clock, sizeof(ti->h.trace_clock), "perf");
 	if (import_writer_open(ti->in, ti->out, &ti->h, ti->o,
 			       ti->format == IMPORT_TEXT_PERF ? "perf script" : "text", ti->res,
 			       &st->w, err, errlen))
@@ -565,7 +565,8 @@ int capture_import_text(const char *in, const char *out, const struct import_opt
 		ev.ts = ev.ts < st.last_ts ? st.last_ts : ev.ts;
 		if (kind == 2) {
 			res->lost_markers++;
-			res->lost_events += ev.lost.count;
+			if (ev.lost.count != TRACE_LOST_UNKNOWN)
+				res->lost_events += ev.lost.count;
 		} else if (!convert(&st, event, gname, rest, &ev, blob, sizeof(blob))) {
 			continue;
 		}
