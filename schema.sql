@@ -38,8 +38,12 @@ CREATE TABLE IF NOT EXISTS traces (
   lost_kernel_events INTEGER,      -- the kernel's counters, end - start, summed over CPUs;
                                    -- NULL when the trace has none (older recordings, imports)
   lost_note     TEXT,              -- why the kernel's counters were not (all) used, or NULL
-  slab_events_dropped INTEGER NOT NULL DEFAULT 0 -- slab events replay could not use: the
+  slab_events_dropped INTEGER NOT NULL DEFAULT 0, -- slab events replay could not use: the
                                    -- addresses are not physical (hashed, raw or unknown)
+  layout        TEXT NOT NULL DEFAULT 'captured' -- the memory layout replayed on: 'captured'
+                                   -- (the trace's start/zoneinfo), or 'supplied: --mem SIZE,NODES'
+                                   -- / 'supplied: --layout FILE' (docs/replay.md); host_pages is
+                                   -- then the supplied layout's
 );
 
 -- Lost events per CPU of a trace (every CPU with a lost marker or kernel counters).

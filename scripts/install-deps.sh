@@ -6,10 +6,10 @@ set -e
 PKGS="cmake make pkg-config libtracefs-dev libtraceevent-dev libtracecmd-dev libzstd-dev \
 libsqlite3-dev"
 # the tests: clang for ASan/UBSan and libFuzzer, the sqlite3 shell and python3 to check results,
-# trace-cmd and zstd for the import and format tests, chromium to render the HTML report,
-# slurm-wlm and munge for the single-node Slurm cluster of the fleet test
+# trace-cmd, linux-perf and zstd for the import and format tests, chromium to render the HTML
+# report, slurm-wlm and munge for the single-node Slurm cluster of the fleet test
 [ "${1:-}" = --test ] && PKGS="$PKGS sqlite3 python3 clang libclang-rt-14-dev zstd trace-cmd bc \
-chromium slurm-wlm munge"
+chromium linux-perf slurm-wlm munge"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

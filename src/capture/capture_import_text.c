@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * capture_import_text.c - `fragtrace import --text`: events printed as text (trace_pipe, or
- * `trace-cmd report`) into the .fgt format.
+ * capture_import_text.c - `fragtrace import --text` / `--perf`: events printed as text
+ * (trace_pipe, `trace-cmd report`, or `perf script`, capture_import_perf.c) into the .fgt
+ * format. Which of the two syntaxes a file uses is seen from its first event line (or perf's
+ * header) unless the command line says. The header lines before the first event give the host
+ * where they can ("cpus=2"; perf's "# os release : ..."), and the command line's --release,
+ * --page-size, --cpus, ... complete or override them: the output's header is written when
+ * the first event arrives. Progress is reported in bytes of input.
  *
  * A line is "TASK-PID [CPU] [FLAGS] SECONDS: EVENT: FIELDS"; lines that are not events
  * (headers, "cpus=2") are skipped and counted. Fields are read by name (key=value), and the
@@ -17,14 +22,14 @@
  * Input that is not text ends the import with an error: a NUL byte, or a line longer than
  * LINE_MAX_BYTES.
  */
-#include "capture_import.h"
-#include "capture_internal.h"
+#include "capture_import_internal.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 struct gfp_name {
 	const char *name;
@@ -239,8 +244,8 @@ static int64_t after(const char *s, const char *word)
 	return p ? strtoll(p + strlen(word), NULL, 10) : 0;
 }
 
-static bool convert(struct text_state *st, const char *event, char *rest, struct trace_event *ev,
-		    uint8_t *blob, unsigned blob_cap)
+static bool convert(struct text_state *st, const char *event, const char *generic_name, char *rest,
+		    struct trace_event *ev, uint8_t *blob, unsigned blob_cap)
 {
 	struct field f[24];
 	char copy[4096];
@@ -340,8 +345,8 @@ static bool convert(struct text_state *st, const char *event, char *rest, struct
 		}
 		return true;
 	}
-	char gname[96], clean[256];
-	snprintf(gname, sizeof(gname), "text:%s", scrub(st, event, clean, sizeof(clean)));
+	char gname[160], clean[512];
+	snprintf(gname, sizeof(gname), "%s", scrub(st, generic_name, clean, sizeof(clean)));
 	scrub(st, rest, copy, sizeof(copy));
 	size_t len = strlen(copy);
 	if (len > blob_cap)
@@ -434,19 +439,103 @@ static int read_line(FILE *f, char *line, size_t len)
 	return line[n - 1] == '\n' || n + 1 < len ? 1 : -2;
 }
 
-int capture_import_text(const char *in, const char *out, bool raw_addresses,
+/* What one text import holds between lines. */
+struct text_import {
+	const char *in, *out;
+	const struct import_options *o;
+	struct import_result *res;
+	enum import_text_format format;
+	struct trace_header h; /* from header lines until the first event opens the writer */
+	char notes[2048];      /* header lines worth keeping (perf's memory figures) */
+};
+
+/* The header lines before the first event: trace-cmd report's "cpus=N", perf's "# key : v". */
+static void header_line(struct text_import *ti, const char *line)
+{
+	unsigned cpus;
+	if (ti->format == IMPORT_TEXT_PERF)
+		perf_parse_header(line, &ti->h, ti->notes, sizeof(ti->notes));
+	else if (sscanf(line, "cpus=%u", &cpus) == 1 && cpus && cpus <= 65536)
+		ti->h.cpu_count = cpus;
+}
+
+static int open_output(struct text_import *ti, struct text_state *st, char *err, size_t errlen)
+{
+	if (ti->format == IMPORT_TEXT_PERF) /* perf record's default: perf_clock, the local one */
+		snprintf(ti->h.trace_clock, sizeof(ti->h.trace_clock), "perf");
+	if (import_writer_open(ti->in, ti->out, &ti->h, ti->o,
+			       ti->format == IMPORT_TEXT_PERF ? "perf script" : "text", ti->res,
+			       &st->w, err, errlen))
+		return -1;
+	return 0;
+}
+
+/* One event line, split by the input's syntax: 1 an event, 2 a lost marker, 0 not an event. */
+static int split_line(struct text_import *ti, char *line, struct trace_event *ev, char **event,
+		      char **rest, char *gname, size_t gcap)
+{
+	int pid, cpu;
+	uint64_t ts;
+	if (ti->format == IMPORT_TEXT_PERF) {
+		struct perf_line pl;
+		if (!perf_parse_line(line, &pl))
+			return 0;
+		*ev = (struct trace_event){ .ts = pl.ts, .cpu = (uint16_t)pl.cpu, .pid = pl.pid };
+		if (pl.lost) {
+			ev->type = TRACE_LOST;
+			ev->lost.count = pl.lost;
+			return 2;
+		}
+		*event = pl.event;
+		*rest = pl.rest;
+		snprintf(gname, gcap, "%s:%s", pl.system, pl.event);
+		return 1;
+	}
+	if (!parse_line(line, &pid, &cpu, &ts, event, rest))
+		return 0;
+	*ev = (struct trace_event){ .ts = ts, .cpu = (uint16_t)cpu, .pid = pid };
+	snprintf(gname, gcap, "text:%s", *event);
+	return 1;
+}
+
+/* AUTO: the first line that is an event (or perf's header) decides. */
+static void detect(struct text_import *ti, const char *line)
+{
+	char copy[LINE_MAX_BYTES];
+	int pid, cpu;
+	uint64_t ts;
+	char *event, *rest;
+	if (perf_looks_like(line)) {
+		ti->format = IMPORT_TEXT_PERF;
+		return;
+	}
+	snprintf(copy, sizeof(copy), "%s", line);
+	if (parse_line(copy, &pid, &cpu, &ts, &event, &rest))
+		ti->format = IMPORT_TEXT_FTRACE;
+}
+
+static uint64_t input_size(FILE *f)
+{
+	struct stat sb;
+	return !fstat(fileno(f), &sb) && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+}
+
+int capture_import_text(const char *in, const char *out, const struct import_options *o,
 			struct import_result *res, char *err, size_t errlen)
 {
 	FILE *f = strcmp(in, "-") ? fopen(in, "r") : stdin;
-	struct trace_header h = { .page_size = 4096,
-				  .pageblock_order = 9,
-				  .time_resolution_ns = 1000,
-				  .raw_addresses = raw_addresses };
-	struct trace_writer *w = NULL;
-	struct text_state st = { .raw = raw_addresses };
-	char line[LINE_MAX_BYTES];
+	struct text_import ti = { .in = in,
+				  .out = out,
+				  .o = o,
+				  .res = res,
+				  .format = o->text_format,
+				  .h = { .pageblock_order = 9,
+					 .time_resolution_ns = 1000,
+					 .raw_addresses = o->raw_addresses } };
+	struct text_state st = { .raw = o->raw_addresses };
+	char line[LINE_MAX_BYTES], gname[160];
 	uint8_t blob[4096];
-	uint64_t lineno = 0, skipped = 0;
+	uint64_t lineno = 0, skipped = 0, done = 0, total;
 	int rc = -1, got;
 
 	memset(res, 0, sizeof(*res));
@@ -454,32 +543,41 @@ int capture_import_text(const char *in, const char *out, bool raw_addresses,
 		snprintf(err, errlen, "%s: cannot open", in);
 		return -1;
 	}
+	total = input_size(f);
 	if (getrandom(&st.key, sizeof(st.key), 0) != sizeof(st.key))
 		st.key = 0x9E3779B97F4A7C15ull;
-	if (import_writer_open(in, out, &h, "text", "text", &w, err, errlen))
-		goto out;
-	st.w = w;
 	while ((got = read_line(f, line, sizeof(line))) > 0) {
-		int pid, cpu;
-		uint64_t ts;
-		char *event, *rest;
+		struct trace_event ev;
+		char *event = NULL, *rest = NULL;
 		lineno++;
-		if (!parse_line(line, &pid, &cpu, &ts, &event, &rest)) {
+		done += strlen(line);
+		if (ti.format == IMPORT_TEXT_AUTO)
+			detect(&ti, line);
+		int kind = split_line(&ti, line, &ev, &event, &rest, gname, sizeof(gname));
+		if (!kind) {
+			if (!st.w)
+				header_line(&ti, line);
 			skipped++;
 			continue;
 		}
-		struct trace_event ev = { .ts = ts < st.last_ts ? st.last_ts : ts,
-					  .cpu = (uint16_t)cpu,
-					  .pid = pid };
-		if (!convert(&st, event, rest, &ev, blob, sizeof(blob)))
+		if (!st.w && open_output(&ti, &st, err, errlen))
+			goto out;
+		ev.ts = ev.ts < st.last_ts ? st.last_ts : ev.ts;
+		if (kind == 2) {
+			res->lost_markers++;
+			if (ev.lost.count != TRACE_LOST_UNKNOWN)
+				res->lost_events += ev.lost.count;
+		} else if (!convert(&st, event, gname, rest, &ev, blob, sizeof(blob))) {
 			continue;
-		if (trace_writer_add(w, &ev)) {
+		}
+		if (trace_writer_add(st.w, &ev)) {
 			snprintf(err, errlen, "%s: line %llu: %s", in, (unsigned long long)lineno,
-				 trace_writer_error(w));
+				 trace_writer_error(st.w));
 			goto out;
 		}
 		st.last_ts = ev.ts;
-		res->events++;
+		if (kind == 1 && !(++res->events & 0xffff) && o->progress)
+			o->progress(o->progress_ctx, done, total, 0, 1);
 	}
 	if (got < 0 || ferror(f)) {
 		snprintf(err, errlen, "%s: line %llu: %s", in, (unsigned long long)lineno + 1,
@@ -488,21 +586,35 @@ int capture_import_text(const char *in, const char *out, bool raw_addresses,
 				     : "no newline within 8191 bytes: not a text trace");
 		goto out;
 	}
-	char opts[512];
-	int ol = snprintf(opts, sizeof(opts),
-			  "imported from: text %s\naddresses: %s\nlines not events: %llu\n"
-			  "gfp names not understood: %llu\n",
-			  in, raw_addresses ? "raw" : "hashed", (unsigned long long)skipped,
-			  (unsigned long long)st.unknown_gfp);
-	if (trace_writer_add_meta(w, "capture/options", opts, (size_t)ol) ||
-	    trace_writer_close(w)) {
-		snprintf(err, errlen, "%s", trace_writer_error(w));
+	if (ti.format == IMPORT_TEXT_AUTO) {
+		snprintf(err, errlen,
+			 "%s: not a trace-cmd file, and no line is an event as trace_pipe, "
+			 "'trace-cmd report' or 'perf script' print them",
+			 in);
 		goto out;
 	}
-	res->bytes = trace_writer_bytes(w);
+	if (!st.w && open_output(&ti, &st, err, errlen))
+		goto out;
+	char opts[4096];
+	int ol = snprintf(opts, sizeof(opts),
+			  "imported from: %s %s\naddresses: %s\nlines not events: %llu\n"
+			  "gfp names not understood: %llu\n%s",
+			  ti.format == IMPORT_TEXT_PERF ? "perf script" : "text", in,
+			  o->raw_addresses ? "raw" : "hashed", (unsigned long long)skipped,
+			  (unsigned long long)st.unknown_gfp, ti.notes);
+	if (ol >= (int)sizeof(opts))
+		ol = (int)sizeof(opts) - 1;
+	if (trace_writer_add_meta(st.w, "capture/options", opts, (size_t)ol) ||
+	    trace_writer_close(st.w)) {
+		snprintf(err, errlen, "%s", trace_writer_error(st.w));
+		goto out;
+	}
+	res->bytes = trace_writer_bytes(st.w);
+	if (o->progress)
+		o->progress(o->progress_ctx, total ? total : done, total ? total : done, 0, 1);
 	rc = 0;
 out:
-	trace_writer_free(w);
+	trace_writer_free(st.w);
 	if (f != stdin)
 		fclose(f);
 	return rc;

@@ -72,11 +72,6 @@ bool converter_convert(struct capture_converter *c, const uint8_t *data, unsigne
 		       struct trace_event *ev, uint8_t *blob, unsigned blob_cap);
 
 /* Snapshots of the host's memory state, stored as metadata named "<when>/<what>". */
-/* An imported trace's writer: what the source cannot tell (kernel, arch) says so, with the
- * source named; out is never the input file in ("-": standard input). 0, or -1 with err set. */
-int import_writer_open(const char *in, const char *out, struct trace_header *h, const char *clock,
-		       const char *source, struct trace_writer **w, char *err, size_t errlen);
-
 /* One past the largest pfn any zone spans (/proc/zoneinfo), 0 when unreadable. */
 uint64_t capture_max_pfn(void);
 int snapshot_take(struct trace_writer *w, const char *when, bool pagemap, double *pagemap_s,

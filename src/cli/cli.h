@@ -28,6 +28,7 @@ extern const struct cli_command cmd_dump;
 extern const struct cli_command cmd_record;
 extern const struct cli_command cmd_recover;
 extern const struct cli_command cmd_import;
+extern const struct cli_command cmd_snapshot;
 extern const struct cli_command cmd_synth;
 extern const struct cli_command cmd_replay;
 extern const struct cli_command cmd_check;

@@ -46,6 +46,11 @@ static void replay_usage(FILE *out)
 		"  -s, --sample-ms N    sample every N ms of trace time (default 100)\n"
 		"      --start MODE     warm (from the start snapshot, default) or cold (empty "
 		"host)\n"
+		"      --layout FILE    the host's memory layout from a saved /proc/zoneinfo, for\n"
+		"                       traces without snapshots (imports); starts cold\n"
+		"      --mem SIZE[,N]   the layout of an x86_64 host with SIZE of memory (K, M, "
+		"G,\n"
+		"                       T) on N nodes (default 1); starts cold\n"
 		"  -l, --loop N         replay each trace N times in a row (default 1)\n"
 		"  -t, --threads N      worker threads (default: online CPUs); results do not "
 		"change\n"
@@ -140,6 +145,9 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 		printf("  WARNING: %llu slab events dropped: %s\n",
 		       (unsigned long long)t->slab_events_dropped,
 		       trace_gaps_addresses_note(t->addresses));
+	if (strcmp(t->layout, "captured"))
+		printf("  memory layout %s, not captured\n",
+		       report_escape_term_str(s1, sizeof(s1), t->layout));
 	if (t->warning[0])
 		printf("  WARNING: %s\n", report_escape_term_str(s1, sizeof(s1), t->warning));
 	if (t->malformed_events)
@@ -294,6 +302,25 @@ static int parse_uint(const char *s, unsigned *out, unsigned min)
 	return 0;
 }
 
+/* --mem SIZE[,NODES] into o; 0, or -1 for a bad value. */
+static int replay_cli_parse_mem(const char *arg, struct replay_options *o)
+{
+	char size[64];
+	const char *comma = strchr(arg, ',');
+	uint64_t nodes = 1;
+	size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+	if (len >= sizeof(size))
+		return -1;
+	memcpy(size, arg, len);
+	size[len] = 0;
+	if (cli_parse_size(size, 256ull << 20, 64ull << 40, &o->mem_bytes) ||
+	    (comma && cli_parse_u64(comma + 1, 1, 16, &nodes)) ||
+	    (nodes > 1 && o->mem_bytes / nodes < (1ull << 30)))
+		return -1;
+	o->mem_nodes = (unsigned)nodes;
+	return 0;
+}
+
 /* --list-variants: the presets and each parameter's value under each of them. */
 static void list_variants(FILE *out)
 {
@@ -413,6 +440,8 @@ static int run_replay(int argc, char **argv)
 		{ "baseline", required_argument, NULL, 'B' },
 		{ "shard", required_argument, NULL, 'X' },
 		{ "units", required_argument, NULL, 'U' },
+		{ "layout", required_argument, NULL, 'Y' },
+		{ "mem", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -421,7 +450,7 @@ static int run_replay(int argc, char **argv)
 	struct shard shard = { 0 };
 	struct replay_options o = { .start = REPLAY_WARM, .loops = 1, .sample_ns = 100000000 };
 	const char *db_path = "fragtrace.db", *baseline = REPORT_DEFAULT_BASELINE;
-	bool json = false, quiet = false;
+	bool json = false, quiet = false, start_given = false;
 	size_t nv = 0;
 	unsigned ms = 100;
 	char err[1024];
@@ -461,6 +490,18 @@ static int run_replay(int argc, char **argv)
 				o.start = REPLAY_COLD;
 			else {
 				cli_error("--start takes warm or cold");
+				goto usage;
+			}
+			start_given = true;
+			break;
+		case 'Y':
+			o.layout = optarg;
+			break;
+		case 'M':
+			if (replay_cli_parse_mem(optarg, &o)) {
+				cli_error("--mem takes SIZE[,NODES]: 256M to 64T, 1 to 16 nodes of "
+					  "at "
+					  "least 1G each");
 				goto usage;
 			}
 			break;
@@ -509,6 +550,17 @@ static int run_replay(int argc, char **argv)
 		cli_error("no trace given");
 		goto usage;
 	}
+	if (o.layout && o.mem_bytes) {
+		cli_error("give one of --layout and --mem");
+		goto usage;
+	}
+	if ((o.layout || o.mem_bytes) && start_given && o.start == REPLAY_WARM) {
+		cli_error("--start warm needs the trace's own page map; a supplied layout starts "
+			  "cold");
+		goto usage;
+	}
+	if (o.layout || o.mem_bytes)
+		o.start = REPLAY_COLD;
 	if (!nv)
 		for (; model_preset_names[nv]; nv++)
 			replay_variant_parse(model_preset_names[nv], &specs[nv], err, sizeof(err));

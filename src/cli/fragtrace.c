@@ -13,8 +13,8 @@
 #include <string.h>
 
 static const struct cli_command *const commands[] = {
-	&cmd_record,  &cmd_replay, &cmd_report, &cmd_check, &cmd_info,	&cmd_dump,
-	&cmd_recover, &cmd_import, &cmd_synth,	&cmd_merge, &cmd_fleet,
+	&cmd_record,  &cmd_replay, &cmd_report,	  &cmd_check, &cmd_info,  &cmd_dump,
+	&cmd_recover, &cmd_import, &cmd_snapshot, &cmd_synth, &cmd_merge, &cmd_fleet,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

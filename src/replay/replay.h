@@ -57,6 +57,11 @@ struct replay_options {
 			 unsigned loops);
 	void *progress_ctx;
 	volatile sig_atomic_t *stop; /* set (by a signal handler) to stop early; may be NULL */
+	/* A supplied memory layout instead of the trace's start/zoneinfo (replay_layout.c):
+	 * a saved /proc/zoneinfo, or an x86_64 host of mem_bytes on mem_nodes nodes. */
+	const char *layout;
+	uint64_t mem_bytes;
+	unsigned mem_nodes;
 };
 
 /* One sample of one variant. */
@@ -174,6 +179,7 @@ struct replay_trace_info {
 	unsigned cpus;
 	uint64_t host_pages;
 	char warning[512];	   /* the reader's warning for a truncated file, or "" */
+	char layout[320];	   /* "captured", or "supplied: --mem 32G,1" / "--layout FILE" */
 	uint64_t malformed_events; /* page events with an impossible order: not replayed */
 	struct replay_host_figures host;
 };

@@ -292,7 +292,9 @@ int replay_trace(const char *path, const struct replay_options *opts,
 		snprintf(err, errlen, "%s", run.r ? trace_reader_error(run.r) : path);
 		goto fail;
 	}
-	if (host_desc_load(run.r, path, &run.host, err, errlen))
+	if (opts->layout || opts->mem_bytes
+		    ? host_layout_load(run.r, path, opts, &run.host, err, errlen)
+		    : host_desc_load(run.r, path, &run.host, err, errlen))
 		goto fail;
 	rc = fill_trace_info(&res->trace, path, run.r, &run.host);
 	if (rc == TRACE_ENOMEM)
@@ -301,6 +303,7 @@ int replay_trace(const char *path, const struct replay_options *opts,
 		snprintf(err, errlen, "%s", trace_reader_error(run.r));
 		goto fail;
 	}
+	replay_layout_describe(opts, res->trace.layout, sizeof(res->trace.layout));
 	if (decoder_create(run.r, &run.host, &run.dec, err, errlen))
 		goto fail;
 	res->variants = calloc(nv, sizeof(*res->variants));

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int load_meta(struct trace_reader *r, const char *name, char **data, size_t *len)
+int host_meta_load(struct trace_reader *r, const char *name, char **data, size_t *len)
 {
 	for (size_t i = 0; i < trace_reader_meta_count(r); i++) {
 		if (strcmp(trace_reader_meta(r, i)->name, name))
@@ -313,7 +313,8 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 	if (!sn->text[SNAP_ZONEINFO] || parse_zoneinfo(h, sn->text[SNAP_ZONEINFO])) {
 		snprintf(err, errlen,
 			 "%s: no usable start/zoneinfo snapshot: the host's memory layout is "
-			 "unknown (recorded with --no-snapshots?)",
+			 "unknown (an import, or --no-snapshots?): give it with --mem SIZE or "
+			 "--layout ZONEINFO",
 			 path);
 		return -1;
 	}
@@ -363,7 +364,7 @@ int host_desc_load(struct trace_reader *r, const char *path, struct host_desc *h
 {
 	struct host_snapshots sn = { .raw_addresses = trace_reader_header(r)->raw_addresses != 0 };
 	for (int k = 0; k < NR_HOST_SNAPSHOTS; k++)
-		if (load_meta(r, snapshot_names[k], &sn.text[k], &sn.len[k]) < 0) {
+		if (host_meta_load(r, snapshot_names[k], &sn.text[k], &sn.len[k]) < 0) {
 			snprintf(err, errlen, "%s", trace_reader_error(r));
 			host_snapshots_free(&sn);
 			return -1;

@@ -129,6 +129,8 @@ int host_desc_load(struct trace_reader *r, const char *path, struct host_desc *h
 int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *path, char *err,
 		    size_t errlen);
 void host_snapshots_free(struct host_snapshots *sn);
+/* The blob named name, NUL-terminated, into *data: 1, 0 when the trace has none, -1 on error. */
+int host_meta_load(struct trace_reader *r, const char *name, char **data, size_t *len);
 void host_desc_free(struct host_desc *h);
 static inline unsigned page_class(const uint8_t *map, uint64_t pfns, uint64_t pfn)
 {
@@ -149,6 +151,15 @@ enum page_map_class {
 	PC_OFFLINE,
 	PC_UNEVICTABLE
 };
+/* ---- replay_layout.c: a supplied layout (--layout, --mem) for traces without snapshots ---- */
+/* The host from o's layout and the trace's slab attributes; pfns checked. 0, or -1 with err. */
+int host_layout_load(struct trace_reader *r, const char *path, const struct replay_options *o,
+		     struct host_desc *h, char *err, size_t errlen);
+/* sn's zoneinfo from the text zoneinfo (copied), parsed, holes at the zones' tops; 0 or -1. */
+int host_layout_parse(struct host_desc *h, struct host_snapshots *sn, const char *zoneinfo,
+		      const char *what, char *err, size_t errlen);
+/* "captured" or "supplied: ..." for the results. */
+void replay_layout_describe(const struct replay_options *o, char *buf, size_t len);
 /* ---- replay_warm.c: the start state from the start page map ---- */
 enum warm_step_kind { WARM_PIN, WARM_TAG, WARM_TAKE };
 struct warm_step {

@@ -133,6 +133,7 @@ static int schema_upgrade(sqlite3 *db, char **msg)
 		{ "lost_kernel_events", "INTEGER" },
 		{ "lost_note", "TEXT" },
 		{ "slab_events_dropped", "INTEGER NOT NULL DEFAULT 0" },
+		{ "layout", "TEXT NOT NULL DEFAULT 'captured'" },
 	};
 	int added = 0;
 	if (query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
@@ -316,14 +317,15 @@ static int64_t insert_trace(struct writer *w, const struct replay_trace_info *ti
 		"INSERT INTO traces(path, file_bytes, kernel, arch, cpus, events, "
 		"duration_s, first_ts_ns, lost_events, lost_markers, complete_file, "
 		"addresses, host_pages, malformed_events, lost_at_least, lost_unknown_markers, "
-		"lost_marker_events, slab_events_dropped) VALUES "
-		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		"tittiidiiiitiiiiii", ti->path, (int64_t)ti->file_bytes, ti->kernel, ti->arch,
+		"lost_marker_events, slab_events_dropped, layout) VALUES "
+		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		"tittiidiiiitiiiiiit", ti->path, (int64_t)ti->file_bytes, ti->kernel, ti->arch,
 		(int64_t)ti->cpus, (int64_t)ti->events, ti->duration_s, (int64_t)ti->first_ts,
 		(int64_t)ti->lost_events, (int64_t)ti->lost_markers, (int64_t)ti->complete_file,
 		ti->addresses, (int64_t)ti->host_pages, (int64_t)ti->malformed_events,
 		(int64_t)ti->lost_at_least, (int64_t)ti->lost_unknown_markers,
-		(int64_t)ti->lost_marker_events, (int64_t)ti->slab_events_dropped);
+		(int64_t)ti->lost_marker_events, (int64_t)ti->slab_events_dropped,
+		ti->layout[0] ? ti->layout : "captured");
 	if (tid < 0)
 		return tid;
 	/* NULL unless the trace has them */
