@@ -179,7 +179,7 @@ EOF
 		fail "--layout non-zoneinfo: $(cat "$W/bad.err")"
 
 	# a database made before traces.layout gains it; old rows read as captured
-	sed -e '/^  layout  /d' -e 's/DEFAULT 0, -- page events/DEFAULT 0 -- page events/' \
+	sed -e '/^  layout  /,/^);/{/^);/!d}' -e 's/^\(  slab_events_dropped .*DEFAULT 0\),/\1/' \
 		"$HERE/../schema.sql" | sqlite3 "$W/old.db" 2>"$W/old.err" ||
 		fail "making an old database: $(cat "$W/old.err")"
 	sqlite3 "$W/old.db" "INSERT INTO traces(path, file_bytes, events, duration_s, lost_events, lost_markers, complete_file) VALUES ('old', 0, 0, 0, 0, 0, 1)"
