@@ -409,9 +409,10 @@ static void test_demand_evacuation(void)
  * movable order-9 allocations that no free block could receive. A failing GFP_KERNEL order-0
  * request runs spb_evacuate_for_order once per zone (direct compaction does nothing for order 0),
  * which attempts 8 pageblocks of the SPB (SPB_EVACUATE_MAX_PB_PER_SB counts attempts, not
- * successes); their failed migrations skip-mark them and the next call passes over them
- * (isolation_suitable). A third identical failure in an unchanged model adds exactly the
- * counters the second did (the failed-request memo).
+ * successes). Their migrations find no target, which does not skip-mark them (the kernel sets
+ * the bit only when a scan isolates nothing), so nothing changed: the next identical failure
+ * attempts the same pageblocks again and adds exactly the counters the first did (the
+ * failed-request memo answers it).
  */
 static void test_exhausted_evacuation_bounded(void)
 {
@@ -439,7 +440,8 @@ static void test_exhausted_evacuation_bounded(void)
 	model_stats(m, &s2);
 	CHECK_EQ(s2.events[MODEL_EV_SPB_EVAC_RAN], 4);
 	CHECK_EQ(s2.events[MODEL_EV_SPB_EVAC_PAGEBLOCKS], 16);
-	CHECK_EQ(s2.events[MODEL_EV_PGMIGRATE_FAIL], 8 * PAGEBLOCK_NR_PAGES);
+	/* was 8 * 512 while a failed migration set the skip bit: the same 8 are retried */
+	CHECK_EQ(s2.events[MODEL_EV_PGMIGRATE_FAIL], 16 * PAGEBLOCK_NR_PAGES);
 	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM);
 	model_stats(m, &s3);
 	for (unsigned ev = 0; ev < MODEL_NR_VM_EVENTS; ev++)
@@ -449,9 +451,53 @@ static void test_exhausted_evacuation_bounded(void)
 	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
 	check_model(m, "served");
 	model_destroy(m);
-	printf("exhaustion: evacuation attempts 8 pageblocks per SPB, passes over skip-marked "
-	       "ones, "
-	       "and a repeated failure costs what the first did\n");
+	printf("exhaustion: evacuation attempts 8 pageblocks per SPB, a failed migration does not "
+	       "skip-mark them, and a repeated failure costs what the first did\n");
+}
+
+/*
+ * The compaction skip bit (isolate_migratepages_block): set when a scan from a pageblock's
+ * start isolates nothing. Pageblock 511 of the nearly full tainted SPB gets a movable order-5
+ * allocation beside its unmovable pages; the first evacuation moves it out and the closing
+ * rescan isolates nothing, so 511 is skip-marked. A new movable allocation there is not
+ * touched by the next evacuation (it attempts the pageblock and passes over it), until the
+ * defrag worker's walk clears the SPB's skip bits.
+ */
+static void test_evacuation_skip_bit(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 2, evacuation_only);
+	struct model_alloc_req q = { .order = PAGEBLOCK_ORDER,
+				     .migratetype = MIGRATE_UNMOVABLE,
+				     .gfp = MODEL_GFP_NOWAIT };
+	uint64_t pb511 = NORMAL0 + 511 * PAGEBLOCK_NR_PAGES, pfn;
+
+	model_set_migrate_callback(m, on_migrate, NULL);
+	build_nearly_full_tainted(m);
+	CHECK_EQ(model_alloc_at(m, pb511 + 416, 5, MIGRATE_MOVABLE, true), MODEL_OK);
+	moves = 0;
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM); /* refused, queues evacuation */
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_QUEUED), 1);
+	model_advance(m, 200000);
+	check_model(m, "first evacuation");
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_PAGEBLOCKS), 2); /* 510 and 511 */
+	CHECK_EQ(moves, 2);
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK); /* Pass 2 takes the freed 510 */
+	CHECK_EQ(pfn, NORMAL0 + 510 * PAGEBLOCK_NR_PAGES);
+
+	/* movable content arrives again in the skip-marked pageblock 511 */
+	CHECK_EQ(model_alloc_at(m, pb511 + 416, 5, MIGRATE_MOVABLE, true), MODEL_OK);
+	model_advance(m, 20000000); /* past the 10 ms throttle */
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_QUEUED), 2);
+	model_advance(m, 20200000);
+	check_model(m, "second evacuation");
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_RAN), 2);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_PAGEBLOCKS), 3); /* attempted, counted */
+	CHECK_EQ(moves, 2);					   /* but passed over */
+	CHECK_EQ(normal_spb(m, 0).nr_movable, 1);
+	model_destroy(m);
+	printf("skip bit: set when a scan isolates nothing (after a full evacuation), honoured by "
+	       "the next one\n");
 }
 
 static void test_stats(void)
@@ -649,6 +695,7 @@ int main(void)
 	test_slab_shrink_single_flight();
 	test_demand_evacuation();
 	test_exhausted_evacuation_bounded();
+	test_evacuation_skip_bit();
 	test_pcp_refill();
 	test_stats();
 	test_two_nodes();

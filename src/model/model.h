@@ -258,6 +258,12 @@ struct model;
 
 /* Called for every migrated allocation, before the old pfn is freed. */
 typedef void (*model_migrate_fn)(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order);
+/*
+ * The clean-page-cache hook (reclaim_clean_pages_from_list during evacuation): returns true
+ * when the allocation at pfn is clean page cache the caller has dropped and forgotten; the
+ * model then frees it instead of migrating it.
+ */
+typedef bool (*model_reclaim_clean_fn)(void *ctx, uint64_t pfn, unsigned order);
 /* The slab-shrink hook: shrink_slab(nid, priority) for one node; returns objects freed. */
 typedef uint64_t (*model_shrink_fn)(void *ctx, int nid, int priority);
 
@@ -278,6 +284,7 @@ const char *model_strerror(int error);
 
 void model_set_migrate_callback(struct model *m, model_migrate_fn fn, void *ctx);
 void model_set_shrink_callback(struct model *m, model_shrink_fn fn, void *ctx);
+void model_set_reclaim_clean_callback(struct model *m, model_reclaim_clean_fn fn, void *ctx);
 
 /* The allocator entry point (__alloc_pages): fast path, relax ladder, slowpath. */
 int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pfn);

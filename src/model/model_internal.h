@@ -229,6 +229,8 @@ struct model {
 	void *migrate_ctx;
 	model_shrink_fn shrink_fn;
 	void *shrink_ctx;
+	model_reclaim_clean_fn reclaim_clean_fn;
+	void *reclaim_clean_ctx;
 	size_t memory_bytes;
 };
 
