@@ -12,9 +12,13 @@
 
 #include <string.h>
 
-/* A small DMA32 zone (so Normal requests carry ALLOC_NOFRAGMENT) and n GiB of Normal. */
-static struct model *make(enum model_policy policy, unsigned normal_gib,
-			  void (*tweak)(struct model_params *))
+/*
+ * A small DMA32 zone (so Normal requests carry ALLOC_NOFRAGMENT) and n GiB of Normal; tweak
+ * changes the parameters, zone_tweak the zones.
+ */
+static struct model *make_zones(enum model_policy policy, unsigned normal_gib,
+				void (*tweak)(struct model_params *),
+				void (*zone_tweak)(struct model_config *))
 {
 	struct model_config c;
 	int err;
@@ -27,10 +31,18 @@ static struct model *make(enum model_policy policy, unsigned normal_gib,
 	if (tweak)
 		tweak(&c.params);
 	test_host_zones(&c, normal_gib);
+	if (zone_tweak)
+		zone_tweak(&c);
 	struct model *m = model_create(&c, &err);
 	CHECK(m != NULL);
 	check_model(m, "create");
 	return m;
+}
+
+static struct model *make(enum model_policy policy, unsigned normal_gib,
+			  void (*tweak)(struct model_params *))
+{
+	return make_zones(policy, normal_gib, tweak, NULL);
 }
 
 static uint64_t alloc_ok(struct model *m, unsigned order, int mt, uint32_t gfp)
@@ -613,6 +625,90 @@ static void test_defrag_cooldown(void)
 	printf("defrag: no progress starts a 5 s cooldown\n");
 }
 
+/*
+ * The HIGHATOMIC reserve (rmqueue_buddy, reserve_highatomic_pageblock,
+ * unreserve_highatomic_pageblock). DMA32 and the Normal SPB are full but for pageblock 511's
+ * 96 free pages; a low watermark above all memory sends every request to the slowpath, whose
+ * minimum is 0. Tagged UNMOVABLE, 511 offers nothing __rmqueue_smallest(HIGHATOMIC) can claim,
+ * so a GFP_ATOMIC order-1 request is served by __rmqueue and 511 is reserved: relabelled
+ * HIGHATOMIC with its free pages. A GFP_ATOMIC order-0 request (ALLOC_NON_BLOCK) finds nothing
+ * elsewhere and falls back to the reserve; a GFP_KERNEL one fails everywhere, and the reserve is
+ * given back to it. Tagged MOVABLE (its free pages MOVABLE fragments of a tainted SPB), 511 is
+ * claimed by the HIGHATOMIC try itself (Pass 2b relabels it), which reserves nothing: the
+ * series' tainted-pageblock claim.
+ */
+static void wmark_low_everything(struct model_config *c)
+{
+	for (unsigned z = 0; z < c->nr_zones; z++)
+		c->zones[z].wmark_low = 1ull << 40;
+}
+
+static void no_highatomic(struct model_params *p)
+{
+	p->highatomic = false;
+}
+
+static struct model *make_highatomic(bool highatomic, int pb511_mt)
+{
+	struct model *m = make_zones(MODEL_POLICY_SPB, 1, highatomic ? NULL : no_highatomic,
+				     wmark_low_everything);
+
+	for (uint64_t p = 4096; p < 4096 + 8192; p += PAGEBLOCK_NR_PAGES)
+		CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	build_nearly_full_tainted(m);
+	CHECK_EQ(model_set_pageblock_migratetype(m, NORMAL0 + 511 * PAGEBLOCK_NR_PAGES, pb511_mt),
+		 MODEL_OK);
+	check_model(m, "highatomic setup");
+	return m;
+}
+
+static uint64_t highatomic_pageblocks(struct model *m)
+{
+	struct model_stats st;
+	model_stats(m, &st);
+	return st.pageblocks_by_mt[MIGRATE_HIGHATOMIC];
+}
+
+static void test_highatomic(void)
+{
+	uint64_t pb511 = NORMAL0 + 511 * PAGEBLOCK_NR_PAGES, pfn;
+	struct model *m = make_highatomic(true, MIGRATE_UNMOVABLE);
+
+	pfn = alloc_ok(m, 1, MIGRATE_UNMOVABLE, MODEL_GFP_ATOMIC);
+	CHECK(pfn >= pb511 && pfn < pb511 + PAGEBLOCK_NR_PAGES);
+	CHECK_EQ(model_event(m, MODEL_EV_HIGHATOMIC_RESERVE), 1);
+	CHECK_EQ(highatomic_pageblocks(m), 1);
+	check_model(m, "reserved");
+	pfn = alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_ATOMIC); /* from the reserve */
+	CHECK(pfn >= pb511 && pfn < pb511 + PAGEBLOCK_NR_PAGES);
+	CHECK_EQ(model_event(m, MODEL_EV_HIGHATOMIC_UNRESERVE), 0);
+	check_model(m, "non-block fallback");
+	pfn = alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL); /* once it is given back */
+	CHECK(pfn >= pb511 && pfn < pb511 + PAGEBLOCK_NR_PAGES);
+	CHECK_EQ(model_event(m, MODEL_EV_HIGHATOMIC_UNRESERVE), 1);
+	CHECK_EQ(highatomic_pageblocks(m), 0);
+	check_model(m, "unreserved");
+	model_destroy(m);
+
+	m = make_highatomic(true, MIGRATE_MOVABLE);
+	pfn = alloc_ok(m, 1, MIGRATE_UNMOVABLE, MODEL_GFP_ATOMIC);
+	CHECK(pfn >= pb511 && pfn < pb511 + PAGEBLOCK_NR_PAGES);
+	CHECK_EQ(model_event(m, MODEL_EV_PASS_2B), 1);
+	CHECK_EQ(highatomic_pageblocks(m), 1);
+	CHECK_EQ(model_event(m, MODEL_EV_HIGHATOMIC_RESERVE), 0);
+	check_model(m, "claimed");
+	model_destroy(m);
+
+	/* highatomic=0, the model before: __rmqueue only, nothing relabelled */
+	m = make_highatomic(false, MIGRATE_MOVABLE);
+	alloc_ok(m, 1, MIGRATE_UNMOVABLE, MODEL_GFP_ATOMIC);
+	CHECK_EQ(highatomic_pageblocks(m), 0);
+	model_destroy(m);
+	printf("highatomic: reserved after a high-order atomic allocation, used by a non-blocking "
+	       "one, given back to a failing GFP_KERNEL one; the HIGHATOMIC try claims tainted "
+	       "pageblocks\n");
+}
+
 static void test_pcp_refill(void)
 {
 	struct model *m = make(MODEL_POLICY_SPB, 2, NULL);
@@ -696,6 +792,7 @@ int main(void)
 	test_demand_evacuation();
 	test_exhausted_evacuation_bounded();
 	test_evacuation_skip_bit();
+	test_highatomic();
 	test_pcp_refill();
 	test_stats();
 	test_two_nodes();

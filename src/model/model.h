@@ -128,6 +128,7 @@ struct model_params {
 	bool highorder_optional_gate;	      /* ALLOC_HIGHORDER_OPTIONAL refusal in __rmqueue */
 	bool nowarn_lower_order;	      /* v2 35/40 relax-ladder step */
 	bool defrag_mode;		      /* /proc/sys/vm/defrag_mode */
+	bool highatomic; /* the HIGHATOMIC reserve: rmqueue_buddy's tries, (un)reserving */
 	/* The SPB slab-shrink patch, trigger group by trigger group. */
 	bool trigger_demand;	 /* shrink beside evacuation: pre-Pass-3 walk, clean-SPB claim */
 	bool trigger_supply;	 /* shrink at the end of every spb_evacuate_for_order */
@@ -220,7 +221,9 @@ struct model_alloc_req {
 	X(SPB_DEFRAG_NO_PROGRESS)                                                                  \
 	X(SPB_DEFRAG_PAGEBLOCKS)                                                                   \
 	X(PGMIGRATE_SUCCESS)                                                                       \
-	X(PGMIGRATE_FAIL)
+	X(PGMIGRATE_FAIL)                                                                          \
+	X(HIGHATOMIC_RESERVE)                                                                      \
+	X(HIGHATOMIC_UNRESERVE)
 
 enum model_vm_event {
 #define X(name) MODEL_EV_##name,
