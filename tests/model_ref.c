@@ -9,8 +9,9 @@
  * bits each time it is needed. It is slow (linear in list lengths and SPB sizes) and only for
  * tests, which drive it in lockstep with the fast model and compare every result.
  *
- * Scope: the allocation passes, claim, steal, the refusal gate, the relax ladder and the
- * slowpath without evacuation; one node. Workers are not part of it (lockstep runs turn them
+ * Scope: the allocation passes, claim, steal, the refusal gate, the relax ladder, the
+ * HIGHATOMIC reserve (rmqueue_buddy's tries, reserving after a high-order atomic allocation,
+ * unreserving before the slowpath gives up) and the slowpath without evacuation; one node. Workers are not part of it (lockstep runs turn them
  * off in the fast model).
  */
 #include "model_ref.h"
@@ -63,6 +64,8 @@ struct rzone {
 	unsigned nspb;
 	struct rspb *spb;
 	struct vec lists[13];
+	uint64_t reserved_ha; /* nr_reserved_highatomic */
+	uint64_t wmin, wlow;  /* watermarks, in pages */
 };
 
 struct ref_model {
@@ -81,6 +84,10 @@ struct ref_model {
 #define NOFRAG_REF		     1u
 #define TAINTED_OK_REF		     2u
 #define ALLOC_HIGHORDER_OPTIONAL_REF 4u
+#define HIGHATOMIC_REF		     8u
+#define NON_BLOCK_REF		     16u
+#define WMARK_LOW_REF		     32u /* the fast path's mark; the slowpath's is min */
+#define MIN_RESERVE_REF		     64u /* __GFP_HIGH: half the mark */
 
 #define PBI(r, pfn) (((pfn) - (r)->base) >> PB)
 #define PGI(r, pfn) ((pfn) - (r)->base)
@@ -631,6 +638,81 @@ static uint64_t rmqueue(struct ref_model *r, struct rzone *z, int order, int mt,
 	return UINT64_MAX;
 }
 
+/* ---- the HIGHATOMIC reserve ---- */
+/* Every free block inside the pageblock that is on list `from` goes to the tail of `to`. */
+static void move_pb_lists(struct ref_model *r, uint64_t pb, int from, int to)
+{
+	for (uint64_t p = pb; p < pb + PBN; p++)
+		if (r->kind[PGI(r, p)] == FREE && r->mt[PGI(r, p)] == from) {
+			int o = r->order[PGI(r, p)];
+			list_del(r, p);
+			list_add(r, p, o, to, true);
+		}
+}
+
+static void reserve_ha(struct ref_model *r, struct rzone *z, uint64_t pfn, int order)
+{
+	uint64_t present = 0, max;
+	for (uint64_t p = z->start; p < z->end; p += PBN)
+		present += r->pb_reserved[PBI(r, p)] ? 0 : PBN;
+	if (present / 100 < PBN)
+		return;
+	max = (present / 100 + PBN - 1) / PBN * PBN;
+	int mt = r->pb_mt[PBI(r, pfn)];
+	if (z->reserved_ha >= max || mt > MIGRATE_RECLAIMABLE)
+		return;
+	if (order < PB) {
+		uint64_t pb = pfn / PBN * PBN;
+		move_pb_lists(r, pb, mt, MIGRATE_HIGHATOMIC);
+		r->pb_mt[PBI(r, pb)] = MIGRATE_HIGHATOMIC;
+		z->reserved_ha += PBN;
+	} else {
+		for (uint64_t p = pfn; p < pfn + (1ull << order); p += PBN)
+			r->pb_mt[PBI(r, p)] = MIGRATE_HIGHATOMIC;
+		z->reserved_ha += 1ull << order;
+	}
+}
+
+/* One reserved block of the zone back to mt (force: even the last pageblock). */
+static bool unreserve_ha(struct ref_model *r, struct rzone *z, int mt)
+{
+	for (int o = 0; o <= 10; o++)
+		for (unsigned i = 0; i < z->nspb; i++) {
+			uint64_t pfn = first(&z->spb[i], o, MIGRATE_HIGHATOMIC);
+			if (pfn == UINT64_MAX)
+				continue;
+			uint64_t size = o > PB ? 1ull << o : PBN;
+			z->reserved_ha -= size < z->reserved_ha ? size : z->reserved_ha;
+			if (o < PB) {
+				move_pb_lists(r, pfn / PBN * PBN, MIGRATE_HIGHATOMIC, mt);
+				r->pb_mt[PBI(r, pfn)] = (uint8_t)mt;
+			} else {
+				list_del(r, pfn);
+				list_add(r, pfn, o, mt, true);
+				for (uint64_t p = pfn; p < pfn + (1ull << o); p += PBN)
+					r->pb_mt[PBI(r, p)] = (uint8_t)mt;
+			}
+			return true;
+		}
+	return false;
+}
+
+static uint64_t rmqueue_buddy(struct ref_model *r, struct rzone *z, int order, int mt,
+			      unsigned flags)
+{
+	bool ha = r->p.highatomic && (flags & HIGHATOMIC_REF);
+	uint64_t pfn = ha ? smallest(r, z, order, MIGRATE_HIGHATOMIC, NULL) : UINT64_MAX;
+
+	if (pfn == UINT64_MAX) {
+		pfn = rmqueue(r, z, order, mt, flags);
+		if (pfn == UINT64_MAX && r->p.highatomic && (flags & NON_BLOCK_REF))
+			pfn = smallest(r, z, order, MIGRATE_HIGHATOMIC, NULL);
+	}
+	if (pfn != UINT64_MAX && ha)
+		reserve_ha(r, z, pfn, order);
+	return pfn;
+}
+
 /* ---- the allocator entry ---- */
 static bool can_serve_smaller(struct ref_model *r, struct rzone *z, int order, int mt)
 {
@@ -667,9 +749,12 @@ static uint64_t gpff(struct ref_model *r, const struct model_alloc_req *q, int t
 						for (int mt = 0; mt < 6; mt++)
 							big |= z->spb[s].list[o][mt].n > 0;
 				}
-				if (nfree < (1ull << q->order) || !big)
+				uint64_t mark = (flags & WMARK_LOW_REF) ? z->wlow : z->wmin;
+				if (flags & MIN_RESERVE_REF)
+					mark -= mark / 2;
+				if (nfree < mark + (1ull << q->order) || !big)
 					continue;
-				uint64_t pfn = rmqueue(r, z, q->order, q->migratetype, flags);
+				uint64_t pfn = rmqueue_buddy(r, z, q->order, q->migratetype, flags);
 				if (pfn != UINT64_MAX)
 					return pfn;
 			}
@@ -710,7 +795,7 @@ int ref_alloc(struct ref_model *r, const struct model_alloc_req *q, uint64_t *ou
 			pref_type = r->zones[i].type;
 	unsigned nofrag =
 		r->p.defrag_mode || (pref_type == ZONE_NORMAL && r->has_dma32) ? NOFRAG_REF : 0;
-	uint64_t pfn = gpff(r, q, top, nofrag);
+	uint64_t pfn = gpff(r, q, top, nofrag | WMARK_LOW_REF);
 	if (pfn == UINT64_MAX) {
 		/* slowpath flags */
 		unsigned f = nofrag;
@@ -718,7 +803,26 @@ int ref_alloc(struct ref_model *r, const struct model_alloc_req *q, uint64_t *ou
 		if (((g & MODEL_GFP_NORETRY) && !(g & MODEL_GFP_RETRY_MAYFAIL)) ||
 		    !(g & (MODEL_GFP_DIRECT_RECLAIM | MODEL_GFP_NOMEMALLOC | MODEL_GFP_NOFAIL)))
 			f |= ALLOC_HIGHORDER_OPTIONAL_REF;
+		if (g & MODEL_GFP_HIGH)
+			f |= MIN_RESERVE_REF;
+		if (!(g & (MODEL_GFP_DIRECT_RECLAIM | MODEL_GFP_NOMEMALLOC)))
+			f |= NON_BLOCK_REF |
+			     (q->order && (g & MODEL_GFP_HIGH) ? HIGHATOMIC_REF : 0);
 		pfn = gpff(r, q, top, f);
+		/* no reclaim progress: should_reclaim_retry gives reserved blocks back one by one */
+		bool retry = (g & MODEL_GFP_DIRECT_RECLAIM) && !(g & MODEL_GFP_NORETRY) &&
+			     (q->order <= 3 || (g & MODEL_GFP_RETRY_MAYFAIL)) && r->p.highatomic;
+		while (pfn == UINT64_MAX && retry) {
+			bool back = false;
+			for (int t = top; t >= 0 && !back; t--)
+				for (unsigned i = 0; i < r->nzones && !back; i++)
+					if (r->zones[i].type == t)
+						back = unreserve_ha(r, &r->zones[i],
+								    q->migratetype);
+			if (!back)
+				break;
+			pfn = gpff(r, q, top, f);
+		}
 		if (pfn == UINT64_MAX && (g & MODEL_GFP_DIRECT_RECLAIM) && (f & NOFRAG_REF))
 			pfn = gpff(r, q, top, f & ~(unsigned)(NOFRAG_REF | TAINTED_OK_REF));
 	}
@@ -758,6 +862,8 @@ struct ref_model *ref_create(const struct model_config *c)
 		z->end = (c->zones[i].start_pfn + c->zones[i].spanned_pages + PBN - 1) &
 			 ~(uint64_t)(PBN - 1);
 		z->type = c->zones[i].type;
+		z->wmin = c->zones[i].wmark_min;
+		z->wlow = c->zones[i].wmark_low;
 		z->base = z->start & ~(SPB_PAGES - 1);
 		z->nspb =
 			(unsigned)((((z->end + SPB_PAGES - 1) & ~(SPB_PAGES - 1)) - z->base) >> 18);

@@ -161,7 +161,8 @@ static void run(const char *name, struct model_config *c, long ops, uint64_t see
 	model_stats(m, &st);
 	printf("%s: %ld ops agree; %llu pass-1, %llu pass-2, %llu 2b, %llu 2c, %llu 2d, %llu "
 	       "pass-3, "
-	       "%llu pass-4, %llu claims, %llu steals, %llu refused, %llu relaxed, %ld failed\n",
+	       "%llu pass-4, %llu claims, %llu steals, %llu refused, %llu relaxed, %llu highatomic "
+	       "reserved, %llu unreserved, %ld failed\n",
 	       name, ops, (unsigned long long)st.events[MODEL_EV_PASS_1],
 	       (unsigned long long)st.events[MODEL_EV_PASS_2],
 	       (unsigned long long)st.events[MODEL_EV_PASS_2B],
@@ -174,7 +175,8 @@ static void run(const char *name, struct model_config *c, long ops, uint64_t see
 	       (unsigned long long)st.events[MODEL_EV_SPB_HIGHORDER_REFUSED],
 	       (unsigned long long)(st.events[MODEL_EV_RELAX_ADD_TAINTED_OK] +
 				    st.events[MODEL_EV_RELAX_DROP_NOFRAGMENT]),
-	       fails);
+	       (unsigned long long)st.events[MODEL_EV_HIGHATOMIC_RESERVE],
+	       (unsigned long long)st.events[MODEL_EV_HIGHATOMIC_UNRESERVE], fails);
 	CHECK(st.events[MODEL_EV_PASS_1] > 0);
 	CHECK(st.events[MODEL_EV_PASS_2] > 0);
 	for (int i = 0; i < MODEL_NR_VM_EVENTS; i++)
@@ -224,6 +226,14 @@ int main(int argc, char **argv)
 	c.params.pass_2d = false;
 	c.params.highorder_optional_gate = false;
 	run("v1 passes only", &c, ops, 3, 50);
+	/* High watermarks (40% and 50%): requests reach the slowpath while pages are free, and
+	 * atomic ones try the HIGHATOMIC lists there (test_model_passes: "highatomic"). */
+	small_geometry(&c, false);
+	for (unsigned z = 0; z < c.nr_zones; z++) {
+		c.zones[z].wmark_min = c.zones[z].spanned_pages * 2 / 5;
+		c.zones[z].wmark_low = c.zones[z].spanned_pages / 2;
+	}
+	run("watermarks", &c, ops, 6, 50);
 	/* Ten SPBs: above SPB_AGGRESSIVE_THRESHOLD, and a wide enough field for the walks. */
 	model_config_simple(&c, MODEL_POLICY_SPB, 9ull << 30);
 	run("nine GiB", &c, ops, 4, 0);

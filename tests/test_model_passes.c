@@ -12,9 +12,13 @@
 
 #include <string.h>
 
-/* A small DMA32 zone (so Normal requests carry ALLOC_NOFRAGMENT) and n GiB of Normal. */
-static struct model *make(enum model_policy policy, unsigned normal_gib,
-			  void (*tweak)(struct model_params *))
+/*
+ * A small DMA32 zone (so Normal requests carry ALLOC_NOFRAGMENT) and n GiB of Normal; tweak
+ * changes the parameters, zone_tweak the zones.
+ */
+static struct model *make_zones(enum model_policy policy, unsigned normal_gib,
+				void (*tweak)(struct model_params *),
+				void (*zone_tweak)(struct model_config *))
 {
 	struct model_config c;
 	int err;
@@ -27,10 +31,18 @@ static struct model *make(enum model_policy policy, unsigned normal_gib,
 	if (tweak)
 		tweak(&c.params);
 	test_host_zones(&c, normal_gib);
+	if (zone_tweak)
+		zone_tweak(&c);
 	struct model *m = model_create(&c, &err);
 	CHECK(m != NULL);
 	check_model(m, "create");
 	return m;
+}
+
+static struct model *make(enum model_policy policy, unsigned normal_gib,
+			  void (*tweak)(struct model_params *))
+{
+	return make_zones(policy, normal_gib, tweak, NULL);
 }
 
 static uint64_t alloc_ok(struct model *m, unsigned order, int mt, uint32_t gfp)
@@ -409,9 +421,10 @@ static void test_demand_evacuation(void)
  * movable order-9 allocations that no free block could receive. A failing GFP_KERNEL order-0
  * request runs spb_evacuate_for_order once per zone (direct compaction does nothing for order 0),
  * which attempts 8 pageblocks of the SPB (SPB_EVACUATE_MAX_PB_PER_SB counts attempts, not
- * successes); their failed migrations skip-mark them and the next call passes over them
- * (isolation_suitable). A third identical failure in an unchanged model adds exactly the
- * counters the second did (the failed-request memo).
+ * successes). Their migrations find no target, which does not skip-mark them (the kernel sets
+ * the bit only when a scan isolates nothing), so nothing changed: the next identical failure
+ * attempts the same pageblocks again and adds exactly the counters the first did (the
+ * failed-request memo answers it).
  */
 static void test_exhausted_evacuation_bounded(void)
 {
@@ -439,7 +452,8 @@ static void test_exhausted_evacuation_bounded(void)
 	model_stats(m, &s2);
 	CHECK_EQ(s2.events[MODEL_EV_SPB_EVAC_RAN], 4);
 	CHECK_EQ(s2.events[MODEL_EV_SPB_EVAC_PAGEBLOCKS], 16);
-	CHECK_EQ(s2.events[MODEL_EV_PGMIGRATE_FAIL], 8 * PAGEBLOCK_NR_PAGES);
+	/* was 8 * 512 while a failed migration set the skip bit: the same 8 are retried */
+	CHECK_EQ(s2.events[MODEL_EV_PGMIGRATE_FAIL], 16 * PAGEBLOCK_NR_PAGES);
 	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM);
 	model_stats(m, &s3);
 	for (unsigned ev = 0; ev < MODEL_NR_VM_EVENTS; ev++)
@@ -449,9 +463,53 @@ static void test_exhausted_evacuation_bounded(void)
 	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
 	check_model(m, "served");
 	model_destroy(m);
-	printf("exhaustion: evacuation attempts 8 pageblocks per SPB, passes over skip-marked "
-	       "ones, "
-	       "and a repeated failure costs what the first did\n");
+	printf("exhaustion: evacuation attempts 8 pageblocks per SPB, a failed migration does not "
+	       "skip-mark them, and a repeated failure costs what the first did\n");
+}
+
+/*
+ * The compaction skip bit (isolate_migratepages_block): set when a scan from a pageblock's
+ * start isolates nothing. Pageblock 511 of the nearly full tainted SPB gets a movable order-5
+ * allocation beside its unmovable pages; the first evacuation moves it out and the closing
+ * rescan isolates nothing, so 511 is skip-marked. A new movable allocation there is not
+ * touched by the next evacuation (it attempts the pageblock and passes over it), until the
+ * defrag worker's walk clears the SPB's skip bits.
+ */
+static void test_evacuation_skip_bit(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 2, evacuation_only);
+	struct model_alloc_req q = { .order = PAGEBLOCK_ORDER,
+				     .migratetype = MIGRATE_UNMOVABLE,
+				     .gfp = MODEL_GFP_NOWAIT };
+	uint64_t pb511 = NORMAL0 + 511 * PAGEBLOCK_NR_PAGES, pfn;
+
+	model_set_migrate_callback(m, on_migrate, NULL);
+	build_nearly_full_tainted(m);
+	CHECK_EQ(model_alloc_at(m, pb511 + 416, 5, MIGRATE_MOVABLE, true), MODEL_OK);
+	moves = 0;
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM); /* refused, queues evacuation */
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_QUEUED), 1);
+	model_advance(m, 200000);
+	check_model(m, "first evacuation");
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_PAGEBLOCKS), 2); /* 510 and 511 */
+	CHECK_EQ(moves, 2);
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK); /* Pass 2 takes the freed 510 */
+	CHECK_EQ(pfn, NORMAL0 + 510 * PAGEBLOCK_NR_PAGES);
+
+	/* movable content arrives again in the skip-marked pageblock 511 */
+	CHECK_EQ(model_alloc_at(m, pb511 + 416, 5, MIGRATE_MOVABLE, true), MODEL_OK);
+	model_advance(m, 20000000); /* past the 10 ms throttle */
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_QUEUED), 2);
+	model_advance(m, 20200000);
+	check_model(m, "second evacuation");
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_RAN), 2);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_PAGEBLOCKS), 3); /* attempted, counted */
+	CHECK_EQ(moves, 2);					   /* but passed over */
+	CHECK_EQ(normal_spb(m, 0).nr_movable, 1);
+	model_destroy(m);
+	printf("skip bit: set when a scan isolates nothing (after a full evacuation), honoured by "
+	       "the next one\n");
 }
 
 static void test_stats(void)
@@ -567,6 +625,90 @@ static void test_defrag_cooldown(void)
 	printf("defrag: no progress starts a 5 s cooldown\n");
 }
 
+/*
+ * The HIGHATOMIC reserve (rmqueue_buddy, reserve_highatomic_pageblock,
+ * unreserve_highatomic_pageblock). DMA32 and the Normal SPB are full but for pageblock 511's
+ * 96 free pages; a low watermark above all memory sends every request to the slowpath, whose
+ * minimum is 0. Tagged UNMOVABLE, 511 offers nothing __rmqueue_smallest(HIGHATOMIC) can claim,
+ * so a GFP_ATOMIC order-1 request is served by __rmqueue and 511 is reserved: relabelled
+ * HIGHATOMIC with its free pages. A GFP_ATOMIC order-0 request (ALLOC_NON_BLOCK) finds nothing
+ * elsewhere and falls back to the reserve; a GFP_KERNEL one fails everywhere, and the reserve is
+ * given back to it. Tagged MOVABLE (its free pages MOVABLE fragments of a tainted SPB), 511 is
+ * claimed by the HIGHATOMIC try itself (Pass 2b relabels it), which reserves nothing: the
+ * series' tainted-pageblock claim.
+ */
+static void wmark_low_everything(struct model_config *c)
+{
+	for (unsigned z = 0; z < c->nr_zones; z++)
+		c->zones[z].wmark_low = 1ull << 40;
+}
+
+static void no_highatomic(struct model_params *p)
+{
+	p->highatomic = false;
+}
+
+static struct model *make_highatomic(bool highatomic, int pb511_mt)
+{
+	struct model *m = make_zones(MODEL_POLICY_SPB, 1, highatomic ? NULL : no_highatomic,
+				     wmark_low_everything);
+
+	for (uint64_t p = 4096; p < 4096 + 8192; p += PAGEBLOCK_NR_PAGES)
+		CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	build_nearly_full_tainted(m);
+	CHECK_EQ(model_set_pageblock_migratetype(m, NORMAL0 + 511 * PAGEBLOCK_NR_PAGES, pb511_mt),
+		 MODEL_OK);
+	check_model(m, "highatomic setup");
+	return m;
+}
+
+static uint64_t highatomic_pageblocks(struct model *m)
+{
+	struct model_stats st;
+	model_stats(m, &st);
+	return st.pageblocks_by_mt[MIGRATE_HIGHATOMIC];
+}
+
+static void test_highatomic(void)
+{
+	uint64_t pb511 = NORMAL0 + 511 * PAGEBLOCK_NR_PAGES, pfn;
+	struct model *m = make_highatomic(true, MIGRATE_UNMOVABLE);
+
+	pfn = alloc_ok(m, 1, MIGRATE_UNMOVABLE, MODEL_GFP_ATOMIC);
+	CHECK(pfn >= pb511 && pfn < pb511 + PAGEBLOCK_NR_PAGES);
+	CHECK_EQ(model_event(m, MODEL_EV_HIGHATOMIC_RESERVE), 1);
+	CHECK_EQ(highatomic_pageblocks(m), 1);
+	check_model(m, "reserved");
+	pfn = alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_ATOMIC); /* from the reserve */
+	CHECK(pfn >= pb511 && pfn < pb511 + PAGEBLOCK_NR_PAGES);
+	CHECK_EQ(model_event(m, MODEL_EV_HIGHATOMIC_UNRESERVE), 0);
+	check_model(m, "non-block fallback");
+	pfn = alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL); /* once it is given back */
+	CHECK(pfn >= pb511 && pfn < pb511 + PAGEBLOCK_NR_PAGES);
+	CHECK_EQ(model_event(m, MODEL_EV_HIGHATOMIC_UNRESERVE), 1);
+	CHECK_EQ(highatomic_pageblocks(m), 0);
+	check_model(m, "unreserved");
+	model_destroy(m);
+
+	m = make_highatomic(true, MIGRATE_MOVABLE);
+	pfn = alloc_ok(m, 1, MIGRATE_UNMOVABLE, MODEL_GFP_ATOMIC);
+	CHECK(pfn >= pb511 && pfn < pb511 + PAGEBLOCK_NR_PAGES);
+	CHECK_EQ(model_event(m, MODEL_EV_PASS_2B), 1);
+	CHECK_EQ(highatomic_pageblocks(m), 1);
+	CHECK_EQ(model_event(m, MODEL_EV_HIGHATOMIC_RESERVE), 0);
+	check_model(m, "claimed");
+	model_destroy(m);
+
+	/* highatomic=0, the model before: __rmqueue only, nothing relabelled */
+	m = make_highatomic(false, MIGRATE_MOVABLE);
+	alloc_ok(m, 1, MIGRATE_UNMOVABLE, MODEL_GFP_ATOMIC);
+	CHECK_EQ(highatomic_pageblocks(m), 0);
+	model_destroy(m);
+	printf("highatomic: reserved after a high-order atomic allocation, used by a non-blocking "
+	       "one, given back to a failing GFP_KERNEL one; the HIGHATOMIC try claims tainted "
+	       "pageblocks\n");
+}
+
 static void test_pcp_refill(void)
 {
 	struct model *m = make(MODEL_POLICY_SPB, 2, NULL);
@@ -649,6 +791,8 @@ int main(void)
 	test_slab_shrink_single_flight();
 	test_demand_evacuation();
 	test_exhausted_evacuation_bounded();
+	test_evacuation_skip_bit();
+	test_highatomic();
 	test_pcp_refill();
 	test_stats();
 	test_two_nodes();

@@ -11,7 +11,8 @@ dir=$(dirname "$0")/../../traces
 command -v valgrind > /dev/null || { echo "instructions.sh: needs valgrind (apt-get install valgrind)"; exit 1; }
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-for t in "$dir"/files-slab.fgt "$dir"/pagecache-anon.fgt "$dir"/metadata-walk.fgt; do
+for t in "$dir"/files-slab.fgt "$dir"/pagecache-anon.fgt "$dir"/metadata-walk.fgt \
+	"$dir"/pressure-reclaim.fgt "$dir"/pressure-pagecache.fgt; do
 	valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=apply_block \
 		"$build/bench_replay" --repeat 1 --threads 1 --variants "$variant" "$t" > "$out.txt" 2>&1
 	ir=$(sed -n 's/^summary: //p' "$out")

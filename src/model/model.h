@@ -128,6 +128,7 @@ struct model_params {
 	bool highorder_optional_gate;	      /* ALLOC_HIGHORDER_OPTIONAL refusal in __rmqueue */
 	bool nowarn_lower_order;	      /* v2 35/40 relax-ladder step */
 	bool defrag_mode;		      /* /proc/sys/vm/defrag_mode */
+	bool highatomic; /* the HIGHATOMIC reserve: rmqueue_buddy's tries, (un)reserving */
 	/* The SPB slab-shrink patch, trigger group by trigger group. */
 	bool trigger_demand;	 /* shrink beside evacuation: pre-Pass-3 walk, clean-SPB claim */
 	bool trigger_supply;	 /* shrink at the end of every spb_evacuate_for_order */
@@ -220,7 +221,9 @@ struct model_alloc_req {
 	X(SPB_DEFRAG_NO_PROGRESS)                                                                  \
 	X(SPB_DEFRAG_PAGEBLOCKS)                                                                   \
 	X(PGMIGRATE_SUCCESS)                                                                       \
-	X(PGMIGRATE_FAIL)
+	X(PGMIGRATE_FAIL)                                                                          \
+	X(HIGHATOMIC_RESERVE)                                                                      \
+	X(HIGHATOMIC_UNRESERVE)
 
 enum model_vm_event {
 #define X(name) MODEL_EV_##name,
@@ -258,6 +261,12 @@ struct model;
 
 /* Called for every migrated allocation, before the old pfn is freed. */
 typedef void (*model_migrate_fn)(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order);
+/*
+ * The clean-page-cache hook (reclaim_clean_pages_from_list during evacuation): returns true
+ * when the allocation at pfn is clean page cache the caller has dropped and forgotten; the
+ * model then frees it instead of migrating it.
+ */
+typedef bool (*model_reclaim_clean_fn)(void *ctx, uint64_t pfn, unsigned order);
 /* The slab-shrink hook: shrink_slab(nid, priority) for one node; returns objects freed. */
 typedef uint64_t (*model_shrink_fn)(void *ctx, int nid, int priority);
 
@@ -278,6 +287,7 @@ const char *model_strerror(int error);
 
 void model_set_migrate_callback(struct model *m, model_migrate_fn fn, void *ctx);
 void model_set_shrink_callback(struct model *m, model_shrink_fn fn, void *ctx);
+void model_set_reclaim_clean_callback(struct model *m, model_reclaim_clean_fn fn, void *ctx);
 
 /* The allocator entry point (__alloc_pages): fast path, relax ladder, slowpath. */
 int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pfn);

@@ -42,6 +42,7 @@ void model_params_default(struct model_params *p)
 	p->pass_2d = true;
 	p->highorder_optional_gate = true;
 	p->nowarn_lower_order = true;
+	p->highatomic = true;
 	p->evacuation = true;
 	p->defrag = true;
 	p->trigger_demand = true;

@@ -134,6 +134,7 @@ struct zone {
 	uint64_t present_pages;
 	uint64_t wmark_min, wmark_low;
 	uint64_t nr_free_pages;			 /* NR_FREE_PAGES */
+	uint64_t nr_reserved_highatomic;	 /* model_highatomic.c */
 	uint64_t nr_free_blocks[NR_PAGE_ORDERS]; /* shadow of free_area[o].nr_free */
 	uint64_t superpageblock_base_pfn;
 	uint32_t nr_superpageblocks;
@@ -229,6 +230,8 @@ struct model {
 	void *migrate_ctx;
 	model_shrink_fn shrink_fn;
 	void *shrink_ctx;
+	model_reclaim_clean_fn reclaim_clean_fn;
+	void *reclaim_clean_ctx;
 	size_t memory_bytes;
 };
 
@@ -357,6 +360,11 @@ static inline uint32_t spb_index(const struct zone *z, const struct superpageblo
 #define for_each_spb_on_list(z, id, sb)                                                            \
 	for (uint32_t _i = (z)->spb_lists[id].head;                                                \
 	     _i != SPB_NIL && ((sb) = &(z)->superpageblocks[_i], 1); _i = (sb)->next)
+
+/* ---- model_highatomic.c: the HIGHATOMIC reserve ---- */
+void reserve_highatomic_pageblock(struct model *m, struct zone *z, uint64_t pfn, unsigned order);
+bool unreserve_highatomic_pageblock(struct model *m, int nid, enum model_zone_type highest, int mt,
+				    bool force);
 
 /* ---- model_rmqueue_spb.c / model_fallback_spb.c / model_mainline.c ---- */
 struct spb_tainted_walk {

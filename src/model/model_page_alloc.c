@@ -44,9 +44,8 @@ static unsigned gfp_to_alloc_flags(uint32_t gfp, unsigned order)
 
 	if (gfp & MODEL_GFP_HIGH)
 		alloc_flags |= ALLOC_MIN_RESERVE;
-	if (!(gfp & MODEL_GFP_DIRECT_RECLAIM)) {
-		if (!(gfp & MODEL_GFP_NOMEMALLOC))
-			alloc_flags |= ALLOC_NON_BLOCK;
+	if (!(gfp & MODEL_GFP_DIRECT_RECLAIM) && !(gfp & MODEL_GFP_NOMEMALLOC)) {
+		alloc_flags |= ALLOC_NON_BLOCK;
 		if (order > 0 && (alloc_flags & ALLOC_MIN_RESERVE))
 			alloc_flags |= ALLOC_HIGHATOMIC;
 	}
@@ -164,13 +163,44 @@ uint64_t mainline_rmqueue(struct model *m, struct zone *z, unsigned order, int m
 	return MODEL_NO_PFN;
 }
 
-/* rmqueue_buddy(): HIGHATOMIC reserves are not modelled, so this is __rmqueue(). */
+/* __rmqueue_smallest(MIGRATE_HIGHATOMIC): in the series, Passes 1 to 2d with that type. */
+static uint64_t rmqueue_smallest_highatomic(struct model *m, struct zone *z, unsigned order)
+{
+	enum spb_alloc_outcome outcome;
+	uint64_t pfn;
+
+	if (m->policy != MODEL_POLICY_SPB)
+		return mainline_rmqueue_smallest(m, z, order, MIGRATE_HIGHATOMIC);
+	pfn = spb_rmqueue_smallest(m, z, order, MIGRATE_HIGHATOMIC, NULL, &outcome);
+	count_outcome(m, outcome);
+	return pfn;
+}
+
+/*
+ * rmqueue_buddy(): ALLOC_HIGHATOMIC requests try the HIGHATOMIC lists first and may reserve
+ * the pageblock after; ALLOC_NON_BLOCK ones fall back to them when __rmqueue fails.
+ */
 uint64_t rmqueue_buddy(struct model *m, struct zone *z, unsigned order, int mt,
 		       unsigned alloc_flags, enum rmqueue_mode *mode)
 {
-	if (m->policy == MODEL_POLICY_SPB)
-		return spb_rmqueue(m, z, order, mt, alloc_flags, mode);
-	return mainline_rmqueue(m, z, order, mt, alloc_flags, mode);
+	bool highatomic = m->p.highatomic && (alloc_flags & ALLOC_HIGHATOMIC);
+	uint64_t pfn = MODEL_NO_PFN;
+
+	if (highatomic)
+		pfn = rmqueue_smallest_highatomic(m, z, order);
+	if (pfn == MODEL_NO_PFN) {
+		if (m->policy == MODEL_POLICY_SPB)
+			pfn = spb_rmqueue(m, z, order, mt, alloc_flags, mode);
+		else
+			pfn = mainline_rmqueue(m, z, order, mt, alloc_flags, mode);
+		if (pfn == MODEL_NO_PFN && m->p.highatomic && (alloc_flags & ALLOC_NON_BLOCK))
+			pfn = rmqueue_smallest_highatomic(m, z, order);
+		if (pfn == MODEL_NO_PFN)
+			return pfn;
+	}
+	if (highatomic)
+		reserve_highatomic_pageblock(m, z, pfn, order);
+	return pfn;
 }
 
 struct alloc_context {
@@ -285,8 +315,21 @@ static uint64_t alloc_pages_slowpath(struct model *m, const struct alloc_context
 		/* __alloc_pages_direct_compact() (nothing for order 0), then the pre-last-resort
 		 * evacuation */
 		pfn = ac->req->order ? spb_evacuate_and_retry(m, ac, alloc_flags) : MODEL_NO_PFN;
-		if (pfn == MODEL_NO_PFN && (alloc_flags & ALLOC_NOFRAGMENT))
-			pfn = spb_evacuate_and_retry(m, ac, alloc_flags);
+		if (pfn != MODEL_NO_PFN)
+			return pfn;
+	}
+	/* should_reclaim_retry() without reclaim progress (not reached by NORETRY requests nor
+	 * by costly ones without RETRY_MAYFAIL): each reserved block back, then a retry */
+	while (!(ac->req->gfp & MODEL_GFP_NORETRY) &&
+	       (ac->req->order <= PAGE_ALLOC_COSTLY_ORDER ||
+		(ac->req->gfp & MODEL_GFP_RETRY_MAYFAIL)) &&
+	       unreserve_highatomic_pageblock(m, ac->nid, ac->highest, mt, true)) {
+		pfn = get_page_from_freelist(m, ac, alloc_flags);
+		if (pfn != MODEL_NO_PFN)
+			return pfn;
+	}
+	if (m->policy == MODEL_POLICY_SPB && nonmovable && (alloc_flags & ALLOC_NOFRAGMENT)) {
+		pfn = spb_evacuate_and_retry(m, ac, alloc_flags);
 		if (pfn != MODEL_NO_PFN)
 			return pfn;
 	}

@@ -12,10 +12,15 @@
  * finishes; evacuation at most once per (zone, migratetype, order) in flight, at most once per
  * 10 ms per (zone, migratetype), from a pool of 64 requests.
  *
- * Migration: each movable allocation in a pageblock being evacuated is re-allocated through
- * model_alloc (so it lands where the policy puts movable memory), reported to the migrate
- * callback, and freed; a seeded migrate_fail_ppm makes a page pinned, which stops the
- * pageblock as the first migrate_pages() failure does.
+ * Migration (evacuate_pageblock, the series' loop over isolate_migratepages_range and
+ * migrate_pages): the pageblock's movable allocations are isolated in batches of at least
+ * COMPACT_CLUSTER_MAX pages; a batch is first offered to the clean-page-cache hook
+ * (reclaim_clean_pages_from_list: what the caller drops is freed, not migrated), then each
+ * allocation is re-allocated through model_alloc (so it lands where the policy puts movable
+ * memory), reported to the migrate callback and freed. No target stops at once (-ENOMEM);
+ * a pinned page (seeded migrate_fail_ppm) fails alone and stops the loop after its batch.
+ * The compaction skip bit is set when a scan from the pageblock's start isolates nothing:
+ * before anything moved, or in the closing rescan once everything has.
  */
 #include "model_internal.h"
 
@@ -145,8 +150,10 @@ void spb_react_to_tainted_alloc(struct model *m, struct zone *z, struct superpag
 	spb_maybe_start_defrag(m, z, sb);
 }
 
+enum migrate_result { MIGRATE_OK, MIGRATE_PINNED, MIGRATE_NO_TARGET };
+
 /* Move one movable allocation elsewhere (migrate_pages with alloc_migration_target). */
-static bool migrate_one(struct model *m, uint64_t pfn)
+static enum migrate_result migrate_one(struct model *m, uint64_t pfn)
 {
 	uint32_t w = pw_get(m, pfn);
 	struct model_alloc_req req = {
@@ -158,65 +165,132 @@ static bool migrate_one(struct model *m, uint64_t pfn)
 	};
 	uint64_t target;
 
-	if (m->p.migrate_fail_ppm && rng_next(m) % 1000000 < m->p.migrate_fail_ppm)
-		goto fail;
+	if (m->p.migrate_fail_ppm && rng_next(m) % 1000000 < m->p.migrate_fail_ppm) {
+		m->events[MODEL_EV_PGMIGRATE_FAIL] += 1u << req.order;
+		return MIGRATE_PINNED;
+	}
 	if (req.migratetype != MIGRATE_MOVABLE)
 		req.gfp = MODEL_GFP_KERNEL;
-	if (model_alloc(m, &req, &target) != MODEL_OK)
-		goto fail;
+	if (model_alloc(m, &req, &target) != MODEL_OK) {
+		m->events[MODEL_EV_PGMIGRATE_FAIL] += 1u << req.order;
+		return MIGRATE_NO_TARGET;
+	}
 	if (m->migrate_fn)
 		m->migrate_fn(m->migrate_ctx, pfn, target, req.order);
 	model_free(m, pfn, req.order);
 	m->events[MODEL_EV_PGMIGRATE_SUCCESS] += 1u << req.order;
-	return true;
-fail:
-	m->events[MODEL_EV_PGMIGRATE_FAIL] += 1u << pw_order(w);
-	return false;
+	return MIGRATE_OK;
+}
+
+/* model_set_reclaim_clean_callback(): who tells clean page cache apart (replay). */
+void model_set_reclaim_clean_callback(struct model *m, model_reclaim_clean_fn fn, void *ctx)
+{
+	m->reclaim_clean_fn = fn;
+	m->reclaim_clean_ctx = ctx;
 }
 
 /*
- * evacuate_pageblock(): migrate every movable allocation out of one pageblock, stopping at
- * the first failure, then let the rescan clear PB_has_movable when nothing movable is left
- * (superpageblock_clear_has_movable: not while MOVABLE fragments of it are free). Returns
- * whether anything moved; a failure sets the pageblock's compaction skip bit.
+ * reclaim_clean_pages_from_list(): the isolated batch's clean page-cache folios are dropped
+ * instead of migrated. The caller's hook says which allocation is clean page cache and
+ * forgets it; the model frees it. Dropped entries become MODEL_NO_PFN. Without a hook every
+ * allocation migrates. Returns the pages dropped.
  */
-static bool evacuate_pageblock(struct model *m, struct zone *z, uint64_t pb_pfn)
+static unsigned reclaim_clean_pages_from_list(struct model *m, uint64_t *batch, unsigned n)
 {
-	uint64_t heads[PAGEBLOCK_NR_PAGES];
-	unsigned n = 0;
-	bool moved = false, failed = false;
-	struct pageblock *pb = pfn_pageblock(m, pb_pfn);
+	unsigned reclaimed = 0;
 
-	/* isolation_suitable(): isolate_migratepages_block() passes over a skip-marked pageblock */
-	if (pb->flags & PB_COMPACT_SKIP)
-		return false;
-	/* nothing movable in it: the isolation scan would find nothing (only the rescan runs) */
-	for (uint64_t p = pb_pfn; pb->nr_movable_pages && p < pb_pfn + PAGEBLOCK_NR_PAGES;) {
-		uint32_t w = pw_get(m, p);
+	for (unsigned i = 0; m->reclaim_clean_fn && i < n; i++) {
+		unsigned order = pw_order(pw_get(m, batch[i]));
+		if (!m->reclaim_clean_fn(m->reclaim_clean_ctx, batch[i], order))
+			continue;
+		model_free(m, batch[i], order);
+		reclaimed += 1u << order;
+		batch[i] = MODEL_NO_PFN;
+	}
+	return reclaimed;
+}
+
+/*
+ * isolate_migratepages_block() over [*p, end): the next batch of movable allocations, until
+ * it holds COMPACT_CLUSTER_MAX pages or the pageblock ends. Returns the batch's length.
+ */
+#define COMPACT_CLUSTER_MAX 32
+static unsigned isolate_batch(struct model *m, uint64_t *p, uint64_t end, uint64_t *batch)
+{
+	unsigned n = 0, pages = 0;
+
+	while (*p < end && pages < COMPACT_CLUSTER_MAX) {
+		uint32_t w = pw_get(m, *p);
 		if (pw_kind(w) == PK_TAIL) {
-			p++;
+			(*p)++;
 			continue;
 		}
-		if (pw_kind(w) == PK_ALLOC && (w & PW_MOVABLE))
-			heads[n++] = p;
-		p += 1ull << pw_order(w);
+		if (pw_kind(w) == PK_ALLOC && (w & PW_MOVABLE)) {
+			batch[n++] = *p;
+			pages += 1u << pw_order(w);
+		}
+		*p += 1ull << pw_order(w);
 	}
-	for (unsigned i = 0; i < n && !failed; i++) {
-		if (migrate_one(m, heads[i]))
-			moved = true;
-		else
-			failed = true;
+	return n;
+}
+
+/* migrate_pages() over one batch: a missing target ends it, a pinned page only fails. */
+static bool migrate_batch(struct model *m, const uint64_t *batch, unsigned n)
+{
+	bool ok = true;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (batch[i] == MODEL_NO_PFN)
+			continue;
+		enum migrate_result r = migrate_one(m, batch[i]);
+		if (r == MIGRATE_NO_TARGET)
+			return false;
+		ok &= r == MIGRATE_OK;
 	}
-	if (failed && !(pb->flags & PB_COMPACT_SKIP)) {
+	return ok;
+}
+
+static void set_pageblock_skip(struct model *m, struct pageblock *pb)
+{
+	if (!(pb->flags & PB_COMPACT_SKIP)) {
 		pb->flags |= PB_COMPACT_SKIP;
 		m->gen++;
 	}
+}
+
+/*
+ * evacuate_pageblock(): isolate and migrate the pageblock's movable allocations batch by
+ * batch, stopping after the first batch that failed, then rescan from its start. A scan from
+ * the start that isolates nothing sets the compaction skip bit (isolate_migratepages_block:
+ * !nr_isolated at the block's end), so the bit is set when nothing movable was there or
+ * everything moved out, never because a migration failed; the rescan clears PB_has_movable
+ * when nothing movable is left (superpageblock_clear_has_movable: not while MOVABLE
+ * fragments of it are free). Returns whether any page left the pageblock.
+ */
+static bool evacuate_pageblock(struct model *m, struct zone *z, uint64_t pb_pfn)
+{
+	uint64_t batch[COMPACT_CLUSTER_MAX], p = pb_pfn, end = pb_pfn + PAGEBLOCK_NR_PAGES;
+	struct pageblock *pb = pfn_pageblock(m, pb_pfn);
+	uint64_t migrated_before = m->events[MODEL_EV_PGMIGRATE_SUCCESS];
+	unsigned n, reclaimed = 0;
+
+	/* isolation_suitable(): the scan from the block's start passes over a skip-marked one */
+	if (pb->flags & PB_COMPACT_SKIP)
+		return false;
+	/* nothing movable in it: the isolation scan would find nothing */
+	while (pb->nr_movable_pages && (n = isolate_batch(m, &p, end, batch)) > 0) {
+		reclaimed += reclaim_clean_pages_from_list(m, batch, n);
+		if (!migrate_batch(m, batch, n))
+			break;
+	}
+	if (!pb->nr_movable_pages)
+		set_pageblock_skip(m, pb);
 	if (!pb->nr_movable_pages && (pb->flags & PB_HAS_MOVABLE) &&
 	    ((pb->flags & PB_MIGRATE_MASK) != MIGRATE_MOVABLE || !pb->nr_free_pages)) {
 		__spb_clear_has_type(m, pb_pfn, MIGRATE_MOVABLE);
 		spb_update_list(m, z, pfn_to_superpageblock(z, pb_pfn));
 	}
-	return moved;
+	return reclaimed || m->events[MODEL_EV_PGMIGRATE_SUCCESS] != migrated_before;
 }
 
 static inline bool pageblock_evacuable(const struct pageblock *pb)

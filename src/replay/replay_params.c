@@ -45,6 +45,7 @@ static const struct param params[] = {
 	M(highorder_optional_gate, P_BOOL),
 	M(nowarn_lower_order, P_BOOL),
 	M(defrag_mode, P_BOOL),
+	M(highatomic, P_BOOL),
 	M(trigger_demand, P_BOOL),
 	M(trigger_supply, P_BOOL),
 	M(trigger_proactive, P_BOOL),
