@@ -38,6 +38,17 @@ struct capture_result {
 	uint64_t pagemap_pages;
 	int stale_removed;     /* instances of dead recorders removed at start */
 	char stale_names[512]; /* their names, space-separated (cut short if many) */
+	/* Keeping up (docs/capture.md): */
+	uint64_t late_events;	   /* arrived after a later event was written: lost markers */
+	uint64_t late_max_ns;	   /* the latest of them, behind the event written before it */
+	uint64_t late_by_type[16]; /* which events they were */
+	uint64_t cpu_backwards;	   /* events older than the one before them on their CPU */
+	uint64_t order_slack_ns;   /* the emission hold-back at the end (it grows on late events) */
+	uint64_t reader_gap_max_ns; /* longest time between two reads of the ring buffers */
+	uint64_t emit_max_ns;	    /* longest merge + compression + write of one round */
+	uint64_t major_faults, minor_faults; /* the recorder's own, during the recording */
+	bool mlocked;			     /* its memory was locked */
+	char sched[32]; /* the scheduling it got: "SCHED_FIFO 1", "nice -10" or "normal" */
 };
 
 /* The default event list (issue: what it records), NULL-terminated. */
