@@ -9,16 +9,18 @@
  * draining), and fatal signals (the handler closes every descriptor, then removes the instance
  * directory and re-raises). Instances left by a recorder killed with SIGKILL are removed by
  * capture_remove_stale (`record --cleanup`) and by the next run (their pid is gone); nobody else's instance and nothing of the top-level instance is touched, and no
- * function-tracer file is opened. The recorder's own events are excluded through the instance's
- * set_event_notrace_pid when the kernel has it.
+ * function-tracer file is opened. Every task of the recorder is kept out of the instance
+ * (set_event_notrace_pid, every tid, event-fork off so the workload stays traced).
  *
- * Reading: one thread polls every CPU's ring buffer (trace_pipe_raw, non-blocking) in rounds.
- * Events of a round are queued per CPU; an event is written once its timestamp is older than
- * the start of the previous round, because anything that old has been read from every CPU (the
- * trace clock is "mono", which orders events across CPUs), and older than the last event read
- * from any CPU that a round left unfinished (a round reads at most 4096 sub-buffers of a CPU). Memory is bounded by what one round
- * reads. A sub-buffer's missed-events count becomes a lost marker at its place in the stream;
- * each CPU's overrun and dropped counters are stored at the start and the end.
+ * Reading: one thread polls every CPU's ring buffer (trace_pipe_raw, non-blocking) in rounds
+ * and queues the events per CPU in the merge (capture_merge.c). A CPU read until empty has
+ * given every event older than the start of the previous round; a CPU a round left unfinished
+ * (at most 4096 sub-buffers a round) only up to the last event read from it. The merge writes
+ * events older than the least of these less its hold-back, at most EMIT_PER_ROUND a round, so
+ * reading comes first. A sub-buffer's missed-events count becomes a lost marker at its place
+ * in the stream; each CPU's overrun and dropped counters are stored at the start and the end,
+ * and how the recorder kept up as capture/keepup. Memory: what the hold-back and a backlog
+ * (BACKLOG_MAX) hold, locked as it is touched.
  */
 #include "capture_internal.h"
 #include "crc32c.h"
@@ -29,6 +31,7 @@
 #include <kbuffer.h>
 #include <mntent.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,21 +57,7 @@
 #define BACKLOG_MAX    (1u << 21) /* queued events beyond which a round emits all it can */
 #define CHUNK_EVENTS   65536
 
-static volatile sig_atomic_t stop_requests;
-static volatile sig_atomic_t child_exited;
-static char instance_dir[4096]; /* for the fatal-signal handler's rmdir */
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	stop_requests++;
-}
-
-static void on_child(int sig)
-{
-	(void)sig;
-	child_exited = 1;
-}
+static char instance_dir[4096]; /* for capture_fatal_cleanup's rmdir */
 
 /*
  * A crash must not leave the instance behind. The kernel refuses to remove an instance while
@@ -76,14 +65,12 @@ static void on_child(int sig)
  * the trace file (whose written bytes are already the kernel's). close_range and rmdir are
  * async-signal-safe.
  */
-static void on_fatal_signal(int sig)
+void capture_fatal_cleanup(void)
 {
 	if (instance_dir[0]) {
 		close_range(3, ~0u, 0);
 		rmdir(instance_dir);
 	}
-	signal(sig, SIG_DFL);
-	raise(sig);
 }
 
 static uint64_t mono_ns(void)
@@ -189,10 +176,50 @@ struct recorder {
 	uint64_t *complete_ts;
 	bool excluded;		 /* the recorder's own tasks are kept out of the instance */
 	int nice0;		 /* the caller's nice value, for keepup_teardown and the workload */
+	bool child_reaped;	 /* the workload has exited and its status is in res */
 	char mounted_here[4096]; /* tracefs, when this recorder mounted it: unmounted at the end */
 	uint8_t blob[BLOB_MAX];
 	char err[512];
 };
+
+/* The caller's stop requests: 0 none, 1 stop and drain, 2 or more finish without draining. */
+static int stops(const struct recorder *r)
+{
+	return r->opts->stop ? (int)*r->opts->stop : 0;
+}
+
+static int exit_code(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Whether the workload has exited (reaped here, its status kept); no SIGCHLD handler needed. */
+static bool child_done(struct recorder *r, pid_t child)
+{
+	int status;
+	if (child <= 0 || r->child_reaped)
+		return r->child_reaped;
+	if (waitpid(child, &status, WNOHANG) != child)
+		return false;
+	r->res->command_status = exit_code(status);
+	r->child_reaped = true;
+	return true;
+}
+
+/* A warning for the caller to print, appended to res->warnings ("; " between). */
+static void add_warning(struct recorder *r, const char *fmt, ...)
+{
+	char *w = r->res->warnings;
+	size_t used = strlen(w);
+	va_list ap;
+
+	if (used && used + 2 < sizeof(r->res->warnings))
+		used += (size_t)snprintf(w + used, sizeof(r->res->warnings) - used, "; ");
+	va_start(ap, fmt);
+	if (used < sizeof(r->res->warnings))
+		vsnprintf(w + used, sizeof(r->res->warnings) - used, fmt, ap);
+	va_end(ap);
+}
 
 /* The writer's error as the recorder's; -1. */
 static int writer_failed(struct recorder *r)
@@ -473,9 +500,6 @@ static int setup(struct recorder *r)
 		snprintf(instance_dir, sizeof(instance_dir), "%s", d);
 		free(d);
 	}
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		signal(fatal[i], on_fatal_signal);
 
 	const char *systems[] = { "kmem", "vmscan", NULL, NULL, NULL, NULL, NULL, NULL, NULL };
 	size_t ns = 2;
@@ -525,10 +549,10 @@ static int setup(struct recorder *r)
 		tracefs_instance_file_write(r->inst, "trace_clock", "global");
 	char why[256] = "";
 	if (!o->raw_addresses && addr_calibrate(r->inst, r->tep, &r->am, why, sizeof(why)))
-		fprintf(stderr,
-			"fragtrace record: warning: cannot locate the direct map (%s); slab "
-			"object addresses are stored as keyed hashes\n",
-			why);
+		add_warning(r,
+			    "cannot locate the direct map (%s); slab object addresses are "
+			    "stored as keyed hashes",
+			    why);
 	r->res->direct_map_known = r->am.base_known;
 	tracefs_instance_file_clear(r->inst, "trace");
 	if (exclude_own_tasks(r))
@@ -668,7 +692,7 @@ static int record_loop(struct recorder *r, pid_t child)
 		if (mono_ns() - t_emit > r->res->emit_max_ns)
 			r->res->emit_max_ns = mono_ns() - t_emit;
 		prev_round = round;
-		if (stop_requests || (child > 0 && child_exited))
+		if (stops(r) || child_done(r, child))
 			break;
 		if (o->duration_s > 0 && (double)(round - start) / 1e9 >= o->duration_s)
 			break;
@@ -693,8 +717,8 @@ static int record_loop(struct recorder *r, pid_t child)
 	}
 	tracefs_trace_off(r->inst);
 	/* Drain and finalise; a second Ctrl-C skips the drain. */
-	if (stop_requests < 2)
-		for (int k = 0; k < 64 && stop_requests < 2; k++) {
+	if (stops(r) < 2)
+		for (int k = 0; k < 64 && stops(r) < 2; k++) {
 			if (read_round(r, true, UINT64_MAX, &got))
 				return -1;
 			if (!got)
@@ -726,9 +750,8 @@ static void teardown(struct recorder *r)
 	}
 	/* leave the host as it was: no tracefs mounted if there was none */
 	if (r->mounted_here[0] && umount(r->mounted_here))
-		fprintf(stderr,
-			"fragtrace record: warning: cannot unmount %s (mounted for this run): %s\n",
-			r->mounted_here, strerror(errno));
+		add_warning(r, "cannot unmount %s (mounted for this run): %s", r->mounted_here,
+			    strerror(errno));
 	merge_free(r->merge);
 	free(r->complete_ts);
 	free(r->subbuf);
@@ -744,22 +767,17 @@ static void teardown(struct recorder *r)
 int capture_record(const struct capture_options *opts, struct capture_result *res)
 {
 	struct recorder *r = calloc(1, sizeof(*r));
-	struct sigaction sa = { .sa_handler = on_stop_signal };
 	pid_t child = -1;
 	int rc = 1;
 	double cpu0 = cpu_seconds();
 
+	memset(res, 0, sizeof(*res));
 	if (!r) {
-		fprintf(stderr, "fragtrace record: out of memory\n");
+		snprintf(res->error, sizeof(res->error), "out of memory");
 		return 1;
 	}
-	memset(res, 0, sizeof(*res));
 	r->opts = opts;
 	r->res = res;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	if (setup(r))
 		goto out;
 	if (write_options_meta(r))
@@ -779,7 +797,6 @@ int capture_record(const struct capture_options *opts, struct capture_result *re
 		goto out;
 	}
 	if (opts->command) {
-		signal(SIGCHLD, on_child);
 		child = start_command(opts->command, r->nice0);
 		if (child < 0) {
 			snprintf(r->err, sizeof(r->err), "cannot start %s: %s", opts->command[0],
@@ -798,7 +815,7 @@ int capture_record(const struct capture_options *opts, struct capture_result *re
 		goto out;
 	res->overrun = overrun1 - overrun0;
 	res->dropped = dropped1 - dropped0;
-	if (!opts->no_snapshots && stop_requests < 2 &&
+	if (!opts->no_snapshots && stops(r) < 2 &&
 	    snapshot_take(r->w, "end", true, NULL, NULL, r->err, sizeof(r->err)))
 		goto out;
 	if (trace_writer_close(r->w)) {
@@ -811,16 +828,14 @@ int capture_record(const struct capture_options *opts, struct capture_result *re
 out:
 	if (rc && r->w)
 		trace_writer_close(r->w); /* keep what was written readable */
-	if (child > 0) {
+	if (child > 0 && !r->child_reaped) {
 		int status = 0;
-		if (rc || !child_exited)
-			kill(child, SIGTERM);
+		kill(child, SIGTERM);
 		if (waitpid(child, &status, 0) == child)
-			res->command_status =
-				WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			res->command_status = exit_code(status);
 	}
 	if (rc)
-		fprintf(stderr, "fragtrace record: %s\n", r->err[0] ? r->err : "failed");
+		snprintf(res->error, sizeof(res->error), "%s", r->err[0] ? r->err : "failed");
 	trace_writer_free(r->w);
 	teardown(r);
 	keepup_teardown(r);
