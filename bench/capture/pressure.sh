@@ -17,15 +17,18 @@ set -u
 BUILD=${1:-build}
 HERE=$(cd "$(dirname "$0")" && pwd)
 SHARED=${FRAGTRACE_SHARED:-$HERE/../../../shared}
+[ -d "$SHARED/bench" ] || SHARED=/work/shared # a worktree under /work/wt/NAME
 TCW=$SHARED/bench/tc-wrap.sh
 F=$(cd "$BUILD" && pwd)/fragtrace
 P=$HERE/../pressure/run.sh
 LOCK=${PRESSURE_LOCK:-/work/wt/pressure.lock}
 KB=${BENCH_BUFFER_KB:-8192}
-export PRESSURE_BURNERS=2 PRESSURE_SECONDS=${PRESSURE_SECONDS:-45}
+# 1792: the balloon gives memory back 256 MiB below its target, so MemAvailable stays >= 1.5 GiB
+export PRESSURE_BURNERS=2 PRESSURE_SECONDS=${PRESSURE_SECONDS:-45} PRESSURE_FREE_MIB=${PRESSURE_FREE_MIB:-1792}
 export PRESSURE_FILES=${PRESSURE_FILES:-60000} PRESSURE_CACHE_MIB=${PRESSURE_CACHE_MIB:-2048}
 EVENTS="kmem:mm_page_alloc kmem:mm_page_alloc_zone_locked kmem:mm_page_free kmem:mm_page_free_batched kmem:mm_page_pcpu_drain kmem:mm_page_alloc_extfrag kmem:kmem_cache_alloc kmem:kmem_cache_free kmem:kmalloc kmem:kfree vmscan:mm_shrink_slab_start vmscan:mm_shrink_slab_end"
 [ "$(id -u)" = 0 ] || { echo "bench/capture/pressure: needs root"; exit 1; }
+[ -f "$TCW" ] || { echo "bench/capture/pressure: no $TCW (set FRAGTRACE_SHARED)"; exit 1; }
 command -v trace-cmd > /dev/null || { echo "bench/capture/pressure: trace-cmd is not installed"; exit 1; }
 W=$(mktemp -d /tmp/capture-pressure.XXXXXX)
 trap 'rm -rf "$W"' EXIT
