@@ -7,6 +7,7 @@
 #ifndef FRAGTRACE_CAPTURE_H
 #define FRAGTRACE_CAPTURE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +26,9 @@ struct capture_options {
 	int compression_level;			/* 0: the writer's default */
 	const char *const *command;		/* run this and record while it runs; NULL: none */
 	const char *tool_version;		/* written into the header */
+	/* The caller's stop requests, from its signal handlers: 1 stops, drains and finalises; 2
+	 * or more finalise without draining. NULL: only the duration, size or command stop it. */
+	volatile sig_atomic_t *stop;
 };
 
 struct capture_result {
@@ -38,16 +42,39 @@ struct capture_result {
 	uint64_t pagemap_pages;
 	int stale_removed;     /* instances of dead recorders removed at start */
 	char stale_names[512]; /* their names, space-separated (cut short if many) */
+	/* Keeping up (docs/capture.md): */
+	uint64_t late_events;	   /* arrived after a later event was written: lost markers */
+	uint64_t late_max_ns;	   /* the latest of them, behind the event written before it */
+	uint64_t late_by_type[16]; /* which events they were */
+	uint64_t cpu_backwards;	   /* events older than the one before them on their CPU */
+	uint64_t order_slack_ns;   /* the emission hold-back at the end (it grows on late events) */
+	uint64_t reader_gap_max_ns; /* longest time between two reads of the ring buffers */
+	uint64_t emit_max_ns;	    /* longest merge + compression + write of one round */
+	uint64_t major_faults, minor_faults; /* the recorder's own, during the recording */
+	bool mlocked;			     /* its memory was locked */
+	char sched[32];	    /* the scheduling it got: "SCHED_FIFO 1", "nice -10" or "normal" */
+	char error[512];    /* why capture_record failed, one line */
+	char warnings[512]; /* what the caller should warn about, "; " between; may be empty */
 };
 
 /* The default event list (issue: what it records), NULL-terminated. */
 extern const char *const capture_default_events[];
 
 /*
- * Record. Returns 0 on success, 1 on a runtime error (printed as one line naming what failed);
- * the trace written so far is finalised on every path that can run code.
+ * Record. Returns 0 on success, 1 on a runtime error (res->error names what failed); the trace
+ * written so far is finalised on every path that can run code. It installs no signal handler
+ * and prints nothing but the status line (on a terminal, unless quiet): the caller owns the
+ * signals (opts->stop) and prints res->error and res->warnings. The workload (opts->command)
+ * is reaped by polling, so the caller's SIGCHLD disposition is left alone.
  */
 int capture_record(const struct capture_options *opts, struct capture_result *res);
+
+/*
+ * For the caller's fatal-signal handler (SIGSEGV, SIGABRT, ...): close every descriptor and
+ * remove the instance of the recording in progress, so that a crash leaves nothing behind;
+ * async-signal-safe, and nothing when no recording is in progress. The handler then re-raises.
+ */
+void capture_fatal_cleanup(void);
 
 /*
  * Remove the "fragtrace-<pid>" instances whose recorder is gone (SIGKILL leaves one behind,

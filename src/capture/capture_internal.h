@@ -71,6 +71,27 @@ void converter_set_tep(struct capture_converter *c, struct tep_handle *tep);
 bool converter_convert(struct capture_converter *c, const uint8_t *data, unsigned size,
 		       struct trace_event *ev, uint8_t *blob, unsigned blob_cap);
 
+/*
+ * The per-CPU queues and their merge in time order into the writer (capture_merge.c). The
+ * caller emits up to a watermark it knows every CPU has been read to, less merge_slack: the
+ * hold-back for events the kernel stamped before it committed them (an interrupt nested in
+ * the reserve-commit window, a stopped vCPU). Starts at MERGE_SLACK_NS; a late event (see
+ * capture_merge.c) doubles it past its lateness, up to MERGE_SLACK_MAX_NS.
+ */
+#define MERGE_SLACK_NS	   (50ull * 1000 * 1000)
+#define MERGE_SLACK_MAX_NS (1000ull * 1000 * 1000)
+struct capture_merge;
+struct capture_merge *merge_create(int ncpus, struct trace_writer *w, struct capture_result *res);
+void merge_free(struct capture_merge *m);
+/* Queue one event of cpu (a generic record's payload is copied); -1 when out of memory. */
+int merge_push(struct capture_merge *m, int cpu, const struct trace_event *ev);
+/* Write queued events older than watermark, at most limit, in time order; more: some older
+ * than watermark are left. -1 when the writer failed (trace_writer_error, or out of memory). */
+int merge_emit(struct capture_merge *m, uint64_t watermark, uint64_t limit, bool *more);
+uint64_t merge_last_queued(const struct capture_merge *m, int cpu); /* newest ts of cpu */
+uint64_t merge_queued(const struct capture_merge *m);		    /* events not yet written */
+uint64_t merge_slack(const struct capture_merge *m);
+
 /* Snapshots of the host's memory state, stored as metadata named "<when>/<what>". */
 /* One past the largest pfn any zone spans (/proc/zoneinfo), 0 when unreadable. */
 uint64_t capture_max_pfn(void);

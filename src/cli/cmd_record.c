@@ -9,8 +9,39 @@
 
 #include <ctype.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+
+static volatile sig_atomic_t stop_requests;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requests++;
+}
+
+/* A crash removes the recording's instance (capture_fatal_cleanup), then dies of the signal. */
+static void on_fatal_signal(int sig)
+{
+	capture_fatal_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* SIGINT/SIGTERM/SIGHUP stop the recording (a second one skips the drain); crashes clean up. */
+static void record_signals(void)
+{
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		signal(fatal[i], on_fatal_signal);
+}
 
 static void record_usage(FILE *out)
 {
@@ -95,6 +126,10 @@ static void summary(const char *path, const struct capture_result *r)
 		       r->pagemap_s,
 		       r->direct_map_known ? "located: physical addresses"
 					   : "not located: hashed addresses");
+	printf("[ fragtrace record: longest gap between reads %.0f ms, %s, memory %s, %llu late "
+	       "events ]\n",
+	       (double)r->reader_gap_max_ns / 1e6, r->sched, r->mlocked ? "locked" : "not locked",
+	       (unsigned long long)r->late_events);
 	if (r->lost_events || r->lost_markers || r->overrun || r->dropped)
 		cli_warning(
 			"record: the kernel dropped events; use a bigger buffer (-b, now per CPU) "
@@ -208,7 +243,13 @@ static int record_run(int argc, char **argv)
 		cli_error("record: no events left to record");
 		goto out;
 	}
+	o.stop = &stop_requests;
+	record_signals();
 	rc = capture_record(&o, &res) ? EXIT_RUNTIME : EXIT_OK;
+	if (rc != EXIT_OK)
+		cli_error("record: %s", res.error);
+	if (res.warnings[0])
+		cli_warning("record: %s", res.warnings);
 	if (res.stale_removed)
 		cli_warning("record: removed %d instance%s of recorders that died: %s",
 			    res.stale_removed, res.stale_removed == 1 ? "" : "s", res.stale_names);
