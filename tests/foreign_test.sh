@@ -227,10 +227,13 @@ live() {
 		fail "snapshot: $("$F" info "$W/host.snap" | tail -5)"
 
 	if [ -n "$have_tc" ]; then
+		# trace-cmd -b leaves the top buffer's size changed: put it back after
+		bufkb=$(sed 's/[^0-9].*//' /sys/kernel/tracing/buffer_size_kb)
 		(cd "$W" && "$HERE/tc_wrap.sh" record -q -b 8192 -e kmem:mm_page_alloc -e kmem:mm_page_free \
 			-e kmem:mm_page_free_batched -e kmem:kmem_cache_alloc -e kmem:kmem_cache_free \
 			-e kmem:kmalloc -e kmem:kfree -o "$W/tc.dat" sh -c "$WORKLOAD" >"$W/tc.out" 2>&1) ||
 			fail "trace-cmd record: $(tail -3 "$W/tc.out")"
+		[ -n "$bufkb" ] && echo "$bufkb" >/sys/kernel/tracing/buffer_size_kb
 		"$F" import -o "$W/tc.fgt" "$W/tc.dat" >"$W/tci.out" 2>&1 || fail "import trace.dat: $(cat "$W/tci.out")"
 		check_host trace-cmd "$W/tc.fgt"
 		[ "$(json_field "$W/trace-cmd.json" trace_clock)" = "$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/tracing/trace_clock)" ] &&
