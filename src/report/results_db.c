@@ -127,6 +127,7 @@ static int db_create(const char *path, char *err, size_t errlen)
 static int schema_upgrade(sqlite3 *db, char **msg)
 {
 	static const char *const add[][2] = {
+		{ "malformed_events", "INTEGER NOT NULL DEFAULT 0" },
 		{ "lost_at_least", "INTEGER NOT NULL DEFAULT 0" },
 		{ "lost_unknown_markers", "INTEGER NOT NULL DEFAULT 0" },
 		{ "lost_marker_events", "INTEGER" },
