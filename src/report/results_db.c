@@ -120,8 +120,9 @@ static int db_create(const char *path, char *err, size_t errlen)
 }
 
 /*
- * A database written before traces carried the sized loss figures: add those columns (NULL or
- * 0 in old rows) and drop the view that shows them, which the schema then recreates. The
+ * A database written before traces gained columns (malformed events, the sized loss figures,
+ * the layout): add them (NULL or their default in old rows) and drop the view that shows them,
+ * which the schema then recreates. The
  * version stays: older builds write by column name and ignore what they do not know.
  */
 static int schema_upgrade(sqlite3 *db, char **msg)
