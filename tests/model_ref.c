@@ -10,7 +10,7 @@
  * tests, which drive it in lockstep with the fast model and compare every result.
  *
  * Scope: the allocation passes, claim, steal, the refusal gate, the relax ladder and the
- * slowpath without evacuation; one node. Workers are not part of it (lockstep runs turn them
+ * slowpath without evacuation or reclaim (its NORETRY and costly exits included); one node. Workers are not part of it (lockstep runs turn them
  * off in the fast model).
  */
 #include "model_ref.h"
@@ -719,7 +719,13 @@ int ref_alloc(struct ref_model *r, const struct model_alloc_req *q, uint64_t *ou
 		    !(g & (MODEL_GFP_DIRECT_RECLAIM | MODEL_GFP_NOMEMALLOC | MODEL_GFP_NOFAIL)))
 			f |= ALLOC_HIGHORDER_OPTIONAL_REF;
 		pfn = gpff(r, q, top, f);
-		if (pfn == UINT64_MAX && (g & MODEL_GFP_DIRECT_RECLAIM) && (f & NOFRAG_REF))
+		/* nothing to reclaim; __GFP_NORETRY, and costly orders without
+		 * __GFP_RETRY_MAYFAIL, give up before NOFRAGMENT is dropped */
+		bool gives_up =
+			(g & MODEL_GFP_NORETRY) ||
+			(q->order > 3 && (!(g & MODEL_GFP_IO) || !(g & MODEL_GFP_RETRY_MAYFAIL)));
+		if (pfn == UINT64_MAX && (g & MODEL_GFP_DIRECT_RECLAIM) && (f & NOFRAG_REF) &&
+		    !gives_up)
 			pfn = gpff(r, q, top, f & ~(unsigned)(NOFRAG_REF | TAINTED_OK_REF));
 	}
 	if (pfn == UINT64_MAX)

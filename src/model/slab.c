@@ -473,8 +473,8 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 		nid = 0;
 	if (key_reserve(&sm->live))
 		return MODEL_ENOSPACE;
-	/* one probe for the check and the insert; nothing below frees objects (shrinks run
-	 * only from model_advance), so the slot stays valid */
+	/* one probe for the check and the insert; only a new slab's direct reclaim can free
+	 * objects (shrink_slab), and the slot is looked up again after it */
 	size_t slot = key_find(&sm->live, key);
 	if (sm->live.slots[slot].value)
 		return MODEL_ESTATE;
@@ -489,6 +489,7 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 			return MODEL_ENOMEM;
 		}
 		partial_add(sm, c, si, false);
+		slot = key_find(&sm->live, key);
 	}
 	uint32_t oi = obj_new(sm);
 	if (oi == SLAB_NIL) {
