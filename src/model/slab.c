@@ -257,14 +257,16 @@ static uint32_t allocate_slab(struct slab_model *sm, struct slab_cache *c, uint3
 		alloc_gfp = (alloc_gfp | MODEL_GFP_NOMEMALLOC) & ~MODEL_GFP_RECLAIM;
 	q.gfp = alloc_gfp;
 	if (model_alloc(sm->m, &q, &pfn) != MODEL_OK) {
-		if (c->order == c->min_order)
-			return SLAB_NIL;
+		/* the minimum order with the caller's own flags, also when it is the same order:
+		 * the first try's __GFP_NORETRY ends the slowpath early */
 		q.order = c->min_order;
 		q.gfp = flags;
 		if (model_alloc(sm->m, &q, &pfn) != MODEL_OK)
 			return SLAB_NIL;
-		capacity = c->min_objects;
-		sm->st.fallback_order_slabs++;
+		if (c->order != c->min_order) {
+			capacity = c->min_objects;
+			sm->st.fallback_order_slabs++;
+		}
 	}
 	uint32_t i = slab_new(sm);
 	if (i == SLAB_NIL) {
