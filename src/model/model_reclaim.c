@@ -86,6 +86,8 @@ static uint64_t __perform_reclaim(struct model *m, const struct alloc_context *a
 	uint64_t progress;
 
 	count_vm_event(m, MODEL_EV_ALLOCSTALL);
+	if (m->shrink_fn)
+		(void)model_clock(m); /* what the shrinkers may free depends on objects' ages */
 	m->pf_memalloc = true;
 	progress = try_to_free_pages(m, ac);
 	m->pf_memalloc = false;
