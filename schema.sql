@@ -166,7 +166,9 @@ CREATE TABLE IF NOT EXISTS sample_counters (
   PRIMARY KEY (variant_id, seq, name)
 );
 
--- Final counters of every variant: the model's vm events and the slab model's statistics.
+-- Final counters of every variant: the model's vm events, the slab model's statistics, and
+-- replay's host_served_policy_failed (page allocations the host served that the variant failed)
+-- and page_frees_after_reclaim (trace frees of pages the variant's direct reclaim had dropped).
 CREATE TABLE IF NOT EXISTS counters (
   variant_id    INTEGER NOT NULL REFERENCES variants(id),
   name          TEXT NOT NULL,

@@ -11,7 +11,8 @@
  *
  * Scope: the allocation passes, claim, steal, the refusal gate, the relax ladder, the
  * HIGHATOMIC reserve (rmqueue_buddy's tries, reserving after a high-order atomic allocation,
- * unreserving before the slowpath gives up) and the slowpath without evacuation; one node. Workers are not part of it (lockstep runs turn them
+ * unreserving before the slowpath gives up) and the slowpath without evacuation or reclaim (its
+ * NORETRY and costly exits included); one node. Workers are not part of it (lockstep runs turn them
  * off in the fast model).
  */
 #include "model_ref.h"
@@ -809,9 +810,13 @@ int ref_alloc(struct ref_model *r, const struct model_alloc_req *q, uint64_t *ou
 			f |= NON_BLOCK_REF |
 			     (q->order && (g & MODEL_GFP_HIGH) ? HIGHATOMIC_REF : 0);
 		pfn = gpff(r, q, top, f);
+		/* nothing to reclaim; __GFP_NORETRY, and costly orders without
+		 * __GFP_RETRY_MAYFAIL, give up before NOFRAGMENT is dropped */
+		bool gives_up =
+			(g & MODEL_GFP_NORETRY) ||
+			(q->order > 3 && (!(g & MODEL_GFP_IO) || !(g & MODEL_GFP_RETRY_MAYFAIL)));
 		/* no reclaim progress: should_reclaim_retry gives reserved blocks back one by one */
-		bool retry = (g & MODEL_GFP_DIRECT_RECLAIM) && !(g & MODEL_GFP_NORETRY) &&
-			     (q->order <= 3 || (g & MODEL_GFP_RETRY_MAYFAIL)) && r->p.highatomic;
+		bool retry = (g & MODEL_GFP_DIRECT_RECLAIM) && !gives_up && r->p.highatomic;
 		while (pfn == UINT64_MAX && retry) {
 			bool back = false;
 			for (int t = top; t >= 0 && !back; t--)
@@ -823,7 +828,8 @@ int ref_alloc(struct ref_model *r, const struct model_alloc_req *q, uint64_t *ou
 				break;
 			pfn = gpff(r, q, top, f);
 		}
-		if (pfn == UINT64_MAX && (g & MODEL_GFP_DIRECT_RECLAIM) && (f & NOFRAG_REF))
+		if (pfn == UINT64_MAX && (g & MODEL_GFP_DIRECT_RECLAIM) && (f & NOFRAG_REF) &&
+		    !gives_up)
 			pfn = gpff(r, q, top, f & ~(unsigned)(NOFRAG_REF | TAINTED_OK_REF));
 	}
 	if (pfn == UINT64_MAX)

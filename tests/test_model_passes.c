@@ -137,8 +137,10 @@ static void test_pass_2b_from_tainted_spb(void)
 static void build_unmovable_sieve(struct model *m)
 {
 	static uint64_t blocks[SUPERPAGEBLOCK_NR_PAGEBLOCKS];
+	/* __GFP_RETRY_MAYFAIL: a costly order without it gives up before tainting a clean SPB */
 	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++) {
-		blocks[i] = alloc_ok(m, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL);
+		blocks[i] = alloc_ok(m, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE,
+				     MODEL_GFP_KERNEL | MODEL_GFP_RETRY_MAYFAIL);
 		CHECK(blocks[i] >= NORMAL0 && blocks[i] < NORMAL0 + GiB_PAGES);
 	}
 	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++) {
@@ -215,7 +217,9 @@ static void test_free_relabels_pageblock(void)
 	struct model *m = make(MODEL_POLICY_SPB, 1, NULL);
 	struct model_stats st;
 
-	uint64_t pfn = alloc_ok(m, MAX_PAGE_ORDER, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL);
+	/* costly unmovable orders need __GFP_RETRY_MAYFAIL to taint a clean SPB (slowpath) */
+	uint64_t pfn = alloc_ok(m, MAX_PAGE_ORDER, MIGRATE_UNMOVABLE,
+				MODEL_GFP_KERNEL | MODEL_GFP_RETRY_MAYFAIL);
 	check_model(m, "alloc");
 	CHECK_EQ(normal_spb(m, 0).category, SB_TAINTED);
 	CHECK_EQ(normal_spb(m, 0).nr_unmovable, 2);
@@ -236,7 +240,8 @@ static void test_free_relabels_pageblock(void)
 	 * through mark_pageblock_free for the second one, so the SPB stays tainted with no
 	 * non-movable page in it (the content-based yardstick says clean).
 	 */
-	pfn = alloc_ok(m, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL);
+	pfn = alloc_ok(m, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE,
+		       MODEL_GFP_KERNEL | MODEL_GFP_RETRY_MAYFAIL);
 	CHECK_EQ(normal_spb(m, 0).nr_unmovable, 2);
 	CHECK_EQ(model_free(m, pfn, PAGEBLOCK_ORDER), MODEL_OK);
 	check_model(m, "sticky");

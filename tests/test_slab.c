@@ -286,7 +286,8 @@ static void trigger_scenario(const char *variant, uint64_t counts[4])
 	q.gfp = MODEL_GFP_NOWAIT;
 	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM); /* refused */
 	model_advance(m, SEC);				  /* evacuation, then the shrink */
-	q.gfp = MODEL_GFP_KERNEL;
+	/* __GFP_RETRY_MAYFAIL: without it a costly order gives up before taking a clean SPB */
+	q.gfp = MODEL_GFP_KERNEL | MODEL_GFP_RETRY_MAYFAIL;
 	for (int i = 0; i < 3; i++)
 		CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
 	model_advance(m, 2 * SEC);
@@ -362,9 +363,10 @@ static void last_chance(const char *variant, uint64_t *queued_before, uint64_t *
 {
 	struct model *m =
 		make(variant, 3); /* the defrag's migrations fill region 1; 2 stays empty */
+	/* __GFP_RETRY_MAYFAIL: a costly order reaches the fall-through only with it */
 	struct model_alloc_req q = { .order = PAGEBLOCK_ORDER,
 				     .migratetype = MIGRATE_UNMOVABLE,
-				     .gfp = MODEL_GFP_KERNEL };
+				     .gfp = MODEL_GFP_KERNEL | MODEL_GFP_RETRY_MAYFAIL };
 	uint64_t pfn;
 
 	for (uint64_t pb = NORMAL0; pb < NORMAL0 + GiB_PAGES; pb += PAGEBLOCK_NR_PAGES) {

@@ -75,6 +75,8 @@ enum {
 	MODEL_GFP_HARDWALL = 1u << 17,
 	MODEL_GFP_THISNODE = 1u << 18,
 	MODEL_GFP_ACCOUNT = 1u << 19,
+	MODEL_GFP_ZERO = 1u << 20,  /* replay's page-cache classification only */
+	MODEL_GFP_WRITE = 1u << 21, /* replay's page-cache classification only */
 };
 #define MODEL_GFP_RECLAIM (MODEL_GFP_DIRECT_RECLAIM | MODEL_GFP_KSWAPD_RECLAIM)
 #define MODEL_GFP_KERNEL  (MODEL_GFP_RECLAIM | MODEL_GFP_IO | MODEL_GFP_FS)
@@ -147,7 +149,11 @@ struct model_params {
 	uint64_t slab_shrink_target_objs; /* SPB_SLAB_SHRINK_TARGET_OBJS, pageblock_nr_pages * 4 */
 	uint64_t worker_latency_ns;	  /* irq_work -> workqueue delay, default 100 us */
 	uint32_t migrate_fail_ppm;	  /* chance a movable allocation is pinned, per million */
-	uint64_t seed;			  /* for migrate_fail_ppm */
+	/* The slowpath (model_reclaim.c): direct reclaim through the reclaim hooks, and
+	 * should_reclaim_retry()'s bound, MAX_RECLAIM_RETRIES (16) */
+	bool direct_reclaim;
+	unsigned max_reclaim_retries;
+	uint64_t seed; /* for migrate_fail_ppm */
 };
 
 struct model_config {
@@ -201,6 +207,15 @@ struct model_alloc_req {
 	X(RELAX_DROP_NOFRAGMENT)                                                                   \
 	X(SLOWPATH)                                                                                \
 	X(SLOWPATH_DROP_NOFRAGMENT)                                                                \
+	X(SLOWPATH_NORETRY_NOPAGE)                                                                 \
+	X(SLOWPATH_COSTLY_NOPAGE)                                                                  \
+	X(SLOWPATH_EVACUATE)                                                                       \
+	X(ALLOCSTALL)                                                                              \
+	X(PGSTEAL_DIRECT)                                                                          \
+	X(DIRECT_RECLAIM_SLAB_PAGES)                                                               \
+	X(DRAIN_ALL_PAGES)                                                                         \
+	X(RECLAIM_RETRY)                                                                           \
+	X(RECLAIM_RETRY_EXHAUSTED)                                                                 \
 	X(TRIGGER_DEMAND_PRE_PASS3)                                                                \
 	X(TRIGGER_DEMAND_CLAIM)                                                                    \
 	X(TRIGGER_SUPPLY)                                                                          \
@@ -269,6 +284,21 @@ typedef void (*model_migrate_fn)(void *ctx, uint64_t old_pfn, uint64_t new_pfn, 
 typedef bool (*model_reclaim_clean_fn)(void *ctx, uint64_t pfn, unsigned order);
 /* The slab-shrink hook: shrink_slab(nid, priority) for one node; returns objects freed. */
 typedef uint64_t (*model_shrink_fn)(void *ctx, int nid, int priority);
+/*
+ * Direct reclaim's view of the caller's reclaimable memory (model_reclaim.c). The model keeps
+ * no LRU of its own: the caller knows which allocations are clean page cache.
+ *  shrink_lru:  free up to nr clean page-cache pages of node nid, least recently allocated
+ *               first (model_free), and return how many pages went;
+ *  lru_pages:   how many such pages node nid still holds (zone_reclaimable_pages());
+ *  drain_pages: give every per-CPU list's pages back to the buddy lists (drain_all_pages()).
+ * Any hook may be NULL.
+ */
+struct model_reclaim_ops {
+	uint64_t (*shrink_lru)(void *ctx, int nid, uint64_t nr);
+	uint64_t (*lru_pages)(void *ctx, int nid);
+	void (*drain_pages)(void *ctx);
+	void *ctx;
+};
 
 void model_params_default(struct model_params *params);
 /*
@@ -288,6 +318,7 @@ const char *model_strerror(int error);
 void model_set_migrate_callback(struct model *m, model_migrate_fn fn, void *ctx);
 void model_set_shrink_callback(struct model *m, model_shrink_fn fn, void *ctx);
 void model_set_reclaim_clean_callback(struct model *m, model_reclaim_clean_fn fn, void *ctx);
+void model_set_reclaim_ops(struct model *m, const struct model_reclaim_ops *ops);
 
 /* The allocator entry point (__alloc_pages): fast path, relax ladder, slowpath. */
 int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pfn);

@@ -57,6 +57,8 @@ void model_params_default(struct model_params *p)
 	p->slab_shrink_target_objs = PAGEBLOCK_NR_PAGES * 4;
 	p->worker_latency_ns = 100000ull;
 	p->seed = 1;
+	p->direct_reclaim = true;
+	p->max_reclaim_retries = 16;
 }
 
 void model_config_simple(struct model_config *c, enum model_policy policy, uint64_t mem_bytes)

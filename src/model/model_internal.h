@@ -232,6 +232,8 @@ struct model {
 	void *shrink_ctx;
 	model_reclaim_clean_fn reclaim_clean_fn;
 	void *reclaim_clean_ctx;
+	struct model_reclaim_ops reclaim; /* direct reclaim's hooks (model_reclaim.c) */
+	bool pf_memalloc; /* PF_MEMALLOC: in direct reclaim or compaction, no reclaim recursion */
 	size_t memory_bytes;
 };
 
@@ -426,6 +428,31 @@ uint64_t rmqueue_buddy(struct model *m, struct zone *z, unsigned order, int mt,
 		       unsigned alloc_flags, enum rmqueue_mode *mode);
 uint64_t rmqueue_bulk(struct model *m, struct zone *z, unsigned order, int mt, unsigned alloc_flags,
 		      struct model_bulk *bulk);
+/* struct alloc_context (mm/internal.h), the part the model needs */
+struct alloc_context {
+	const struct model_alloc_req *req;
+	int nid;
+	enum model_zone_type highest;
+	struct zone *preferred;
+	struct model_bulk *bulk; /* a PCP refill: rmqueue_bulk instead of rmqueue_buddy */
+};
+uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
+				unsigned alloc_flags);
+bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
+			 uint64_t free_pages);
+#define for_each_zone_zonelist(m, ac, i, z)                                                        \
+	for (unsigned i = 0; i < (m)->zonelist_len[(ac)->nid][(ac)->highest] &&                    \
+			     ((z) = &(m)->zones[(m)->zonelist[(ac)->nid][(ac)->highest][i]], 1);   \
+	     i++)
+
+/* ---- model_reclaim.c: direct reclaim and its retry bound ---- */
+#define SWAP_CLUSTER_MAX 32
+#define DEF_PRIORITY	 12
+uint64_t __alloc_pages_direct_reclaim(struct model *m, const struct alloc_context *ac,
+				      unsigned alloc_flags, uint64_t *did_some_progress);
+bool should_reclaim_retry(struct model *m, const struct alloc_context *ac, unsigned alloc_flags,
+			  bool did_some_progress, unsigned *no_progress_loops);
+
 /* alloc_flags (mm/internal.h values where it matters for reading traces of them) */
 #define ALLOC_WMARK_MIN		 0x00
 #define ALLOC_WMARK_LOW		 0x01

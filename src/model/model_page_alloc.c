@@ -7,10 +7,12 @@
  * alloc_flags are derived from gfp flags the way the kernel derives them:
  * alloc_flags_nofragment() (unchanged upstream: NOFRAGMENT for ZONE_NORMAL when the node has
  * DMA32, or under defrag_mode) and gfp_to_alloc_flags() (plus the series'
- * ALLOC_HIGHORDER_OPTIONAL). The model cannot reclaim memory (the trace's own frees are the
- * reclaim), so the slowpath's reclaim steps are skipped and its compaction steps are the
- * series' synchronous evacuation. PCP lists belong to replay: a model_alloc is one buddy
- * allocation (what mm_page_alloc_zone_locked records).
+ * ALLOC_HIGHORDER_OPTIONAL). The slowpath follows the series' __alloc_pages_slowpath():
+ * NOFRAGMENT kept through direct reclaim (model_reclaim.c, from the caller's own page cache and
+ * shrink_slab) and compaction (the series' synchronous evacuation), the NORETRY and costly
+ * exits, should_reclaim_retry(), and only then evacuation and dropping NOFRAGMENT. PCP lists
+ * belong to replay: a model_alloc is one buddy allocation (what mm_page_alloc_zone_locked
+ * records).
  */
 #include "model_internal.h"
 
@@ -57,18 +59,24 @@ static unsigned gfp_to_alloc_flags(uint32_t gfp, unsigned order)
 }
 
 /* __zone_watermark_ok(), simplified: free pages above the mark, and a big enough block. */
-static bool zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags)
+bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
+			 uint64_t free_pages)
 {
 	uint64_t mark = (alloc_flags & ALLOC_WMARK_LOW) ? z->wmark_low : z->wmark_min;
 
 	if (alloc_flags & ALLOC_MIN_RESERVE)
 		mark -= mark / 2;
-	if (z->nr_free_pages < mark + (1ull << order))
+	if (free_pages < mark + (1ull << order))
 		return false;
 	for (unsigned o = order; o <= MAX_PAGE_ORDER; o++)
 		if (z->nr_free_blocks[o])
 			return true;
 	return false;
+}
+
+static bool zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags)
+{
+	return __zone_watermark_ok(z, order, alloc_flags, z->nr_free_pages);
 }
 
 static void count_outcome(struct model *m, enum spb_alloc_outcome outcome)
@@ -203,14 +211,6 @@ uint64_t rmqueue_buddy(struct model *m, struct zone *z, unsigned order, int mt,
 	return pfn;
 }
 
-struct alloc_context {
-	const struct model_alloc_req *req;
-	int nid;
-	enum model_zone_type highest;
-	struct zone *preferred;
-	struct model_bulk *bulk; /* a PCP refill: rmqueue_bulk instead of rmqueue_buddy */
-};
-
 /*
  * The series' relax ladder at the end of get_page_from_freelist(), for NOFRAGMENT callers
  * that cannot reclaim directly. Returns true to retry with *alloc_flags relaxed.
@@ -241,8 +241,8 @@ static bool spb_relax_nofragment(struct model *m, const struct alloc_context *ac
 }
 
 /* get_page_from_freelist(): the zonelist scan, then the NOFRAGMENT relaxation. */
-static uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
-				       unsigned alloc_flags)
+uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
+				unsigned alloc_flags)
 {
 	const struct model_alloc_req *req = ac->req;
 	unsigned n = m->zonelist_len[ac->nid][ac->highest];
@@ -253,7 +253,8 @@ static uint64_t get_page_from_freelist(struct model *m, const struct alloc_conte
 			struct zone *z = &m->zones[m->zonelist[ac->nid][ac->highest][i]];
 			if ((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac->nid)
 				continue;
-			if (!zone_watermark_ok(z, req->order, alloc_flags))
+			if (!(alloc_flags & ALLOC_NO_WATERMARKS) &&
+			    !zone_watermark_ok(z, req->order, alloc_flags))
 				continue;
 			enum rmqueue_mode mode = RMQUEUE_NORMAL;
 			uint64_t pfn;
@@ -279,66 +280,208 @@ static uint64_t get_page_from_freelist(struct model *m, const struct alloc_conte
 	}
 }
 
-/* The series' synchronous evacuation over the zonelist, then one more try. */
-static uint64_t spb_evacuate_and_retry(struct model *m, const struct alloc_context *ac,
-				       unsigned alloc_flags)
-{
-	unsigned n = m->zonelist_len[ac->nid][ac->highest];
-	bool evacuated = false;
+/*
+ * The slowpath's state across its retries: __alloc_pages_slowpath()'s locals that outlive one
+ * pass of its retry loop.
+ */
+struct slowpath {
+	unsigned alloc_flags;
+	unsigned no_progress_loops;
+	uint64_t did_some_progress;
+	bool compact_first;
+};
 
-	for (unsigned i = 0; i < n; i++) {
-		struct zone *z = &m->zones[m->zonelist[ac->nid][ac->highest][i]];
-		evacuated |= spb_evacuate_for_order(m, z, ac->req->order, ac->req->migratetype);
+/*
+ * spb_evacuate_for_order() over the zonelist, then get_page_from_freelist() after each zone
+ * that evacuated something: the series' step in __alloc_pages_direct_compact() and its last
+ * step before dropping ALLOC_NOFRAGMENT. Runs under PF_MEMALLOC, as compaction does, so the
+ * migration targets it allocates never reclaim the pages being moved.
+ */
+static uint64_t spb_evacuate_zonelist(struct model *m, const struct alloc_context *ac,
+				      unsigned alloc_flags)
+{
+	bool saved = m->pf_memalloc;
+	struct zone *z;
+
+	count_vm_event(m, MODEL_EV_SLOWPATH_EVACUATE);
+	for_each_zone_zonelist(m, ac, i, z)
+	{
+		m->pf_memalloc = true;
+		bool evacuated = spb_evacuate_for_order(m, z, ac->req->order, ac->req->migratetype);
+		m->pf_memalloc = saved;
+		if (evacuated) {
+			uint64_t pfn = get_page_from_freelist(m, ac, alloc_flags);
+			if (pfn != MODEL_NO_PFN)
+				return pfn;
+		}
 	}
-	return evacuated ? get_page_from_freelist(m, ac, alloc_flags) : MODEL_NO_PFN;
+	return MODEL_NO_PFN;
+}
+
+static bool spb_nonmovable(const struct model *m, const struct alloc_context *ac)
+{
+	int mt = ac->req->migratetype;
+	return m->policy == MODEL_POLICY_SPB &&
+	       (mt == MIGRATE_UNMOVABLE || mt == MIGRATE_RECLAIMABLE);
 }
 
 /*
- * __alloc_pages_slowpath(), less what needs real memory pressure: no reclaim, no OOM. The
- * series' steps remain: synchronous evacuation for UNMOVABLE and RECLAIMABLE requests (in
- * direct compaction and again before the last resort), then dropping ALLOC_NOFRAGMENT.
+ * __alloc_pages_direct_compact(): nothing for order 0; the series' targeted evacuation for
+ * UNMOVABLE and RECLAIMABLE requests (spb_try_alloc_contig for movable requests of a pageblock
+ * and more, and try_to_compact_pages() itself, are not modelled: docs/model.md).
+ */
+static uint64_t __alloc_pages_direct_compact(struct model *m, const struct alloc_context *ac,
+					     unsigned alloc_flags)
+{
+	if (!ac->req->order || !spb_nonmovable(m, ac))
+		return MODEL_NO_PFN;
+	return spb_evacuate_zonelist(m, ac, alloc_flags);
+}
+
+/*
+ * The slowpath's exits to nopage before its retries: __GFP_NORETRY after one round of
+ * reclaim and compaction, and costly orders unless __GFP_RETRY_MAYFAIL and compaction is
+ * allowed (gfp_compaction_allowed(): __GFP_IO).
+ */
+static bool slowpath_gives_up(struct model *m, const struct alloc_context *ac)
+{
+	uint32_t gfp = ac->req->gfp;
+
+	if (gfp & MODEL_GFP_NORETRY) {
+		count_vm_event(m, MODEL_EV_SLOWPATH_NORETRY_NOPAGE);
+		return true;
+	}
+	if (ac->req->order > PAGE_ALLOC_COSTLY_ORDER &&
+	    (!(gfp & MODEL_GFP_IO) || !(gfp & MODEL_GFP_RETRY_MAYFAIL))) {
+		count_vm_event(m, MODEL_EV_SLOWPATH_COSTLY_NOPAGE);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The tail of __alloc_pages_slowpath() once reclaim has no retries left: the series'
+ * spb_evacuate_for_order() for UNMOVABLE and RECLAIMABLE requests still under NOFRAGMENT,
+ * then, still failing, drop ALLOC_NOFRAGMENT and go round again (*pfn MODEL_NO_PFN, true).
+ * False: nothing is left but the OOM killer, which the model does not have.
+ */
+static bool slowpath_last_resort(struct model *m, const struct alloc_context *ac,
+				 struct slowpath *sp, uint64_t *pfn)
+{
+	*pfn = MODEL_NO_PFN;
+	if (!(sp->alloc_flags & ALLOC_NOFRAGMENT))
+		return false;
+	if (spb_nonmovable(m, ac)) {
+		*pfn = spb_evacuate_zonelist(m, ac, sp->alloc_flags);
+		if (*pfn != MODEL_NO_PFN)
+			return true;
+	}
+	count_vm_event(m, MODEL_EV_SLOWPATH_DROP_NOFRAGMENT);
+	sp->alloc_flags &= ~(unsigned)(ALLOC_NOFRAGMENT | ALLOC_NOFRAG_TAINTED_OK);
+	return true;
+}
+
+/*
+ * A retry that changed nothing (no reclaim progress, model->gen unchanged) repeats exactly
+ * until should_reclaim_retry() runs out: add its counters once per remaining retry and jump
+ * there. Results are those of running them.
+ */
+static void skip_identical_retries(struct model *m, struct slowpath *sp, const uint64_t *before)
+{
+	unsigned left = m->p.max_reclaim_retries - sp->no_progress_loops;
+
+	for (unsigned ev = 0; ev < MODEL_NR_VM_EVENTS; ev++)
+		m->events[ev] += (m->events[ev] - before[ev]) * left;
+	sp->no_progress_loops = m->p.max_reclaim_retries;
+}
+
+/*
+ * One pass of __alloc_pages_slowpath()'s retry loop up to should_reclaim_retry(): the freelist
+ * with the slowpath's flags, direct reclaim (not on a compact-first pass), direct compaction,
+ * the compact-first turn, the NORETRY and costly exits. Returns 1 to go round again, 0 when
+ * *pfn is the answer, -1 to fall through to should_reclaim_retry(), -2 (no reclaim here)
+ * straight to the last resort.
+ */
+static int slowpath_pass(struct model *m, const struct alloc_context *ac, struct slowpath *sp,
+			 uint64_t *pfn)
+{
+	uint32_t gfp = ac->req->gfp;
+
+	*pfn = get_page_from_freelist(m, ac, sp->alloc_flags);
+	if (*pfn != MODEL_NO_PFN || !(gfp & MODEL_GFP_DIRECT_RECLAIM))
+		return 0;
+	/* PF_MEMALLOC (reclaim or compaction is running): the reserves without NOFRAGMENT, no
+	 * recursion (__gfp_pfmemalloc_flags) */
+	if (m->pf_memalloc) {
+		if (!(gfp & MODEL_GFP_NOMEMALLOC))
+			*pfn = get_page_from_freelist(
+				m, ac,
+				(sp->alloc_flags | ALLOC_NO_WATERMARKS) &
+					~(unsigned)(ALLOC_NOFRAGMENT | ALLOC_NOFRAG_TAINTED_OK));
+		return 0;
+	}
+	/* deferred work does not reclaim (docs/model.md), nor anyone with direct_reclaim off */
+	if (m->running_work || !m->p.direct_reclaim)
+		return -2;
+	if (!sp->compact_first) {
+		*pfn = __alloc_pages_direct_reclaim(m, ac, sp->alloc_flags, &sp->did_some_progress);
+		if (*pfn != MODEL_NO_PFN)
+			return 0;
+	}
+	*pfn = __alloc_pages_direct_compact(m, ac, sp->alloc_flags);
+	if (*pfn != MODEL_NO_PFN)
+		return 0;
+	if (sp->compact_first) {
+		if ((gfp & MODEL_GFP_NORETRY) && (gfp & MODEL_GFP_THISNODE))
+			return 0;
+		sp->compact_first = false;
+		return 1;
+	}
+	if (slowpath_gives_up(m, ac))
+		return 0;
+	return -1;
+}
+
+/*
+ * __alloc_pages_slowpath() (mm/page_alloc.c of the series): the slowpath keeps
+ * ALLOC_NOFRAGMENT (alloc_flags_nofragment() re-added) through direct reclaim and compaction,
+ * exits to nopage for __GFP_NORETRY and costly orders, retries while should_reclaim_retry()
+ * allows, and only then evacuates (spb_evacuate_for_order) and drops NOFRAGMENT. No OOM
+ * killer: what is still failing then fails.
  */
 static uint64_t alloc_pages_slowpath(struct model *m, const struct alloc_context *ac)
 {
-	int mt = ac->req->migratetype;
-	bool nonmovable = mt == MIGRATE_UNMOVABLE || mt == MIGRATE_RECLAIMABLE;
-	unsigned alloc_flags = gfp_to_alloc_flags(ac->req->gfp, ac->req->order);
-	uint64_t pfn;
+	unsigned order = ac->req->order;
+	struct slowpath sp = { .alloc_flags = gfp_to_alloc_flags(ac->req->gfp, order) };
+	uint64_t before[MODEL_NR_VM_EVENTS], pfn;
 
 	count_vm_event(m, MODEL_EV_SLOWPATH);
+	/* compact first for costly orders and non-movable high orders (can_compact) */
+	sp.compact_first = (ac->req->gfp & MODEL_GFP_IO) &&
+			   (order > PAGE_ALLOC_COSTLY_ORDER ||
+			    (order > 0 && ac->req->migratetype != MIGRATE_MOVABLE));
 	if (m->policy == MODEL_POLICY_SPB || m->p.defrag_mode)
-		alloc_flags |= alloc_flags_nofragment(m, ac->preferred);
-	pfn = get_page_from_freelist(m, ac, alloc_flags);
-	if (pfn != MODEL_NO_PFN || !(ac->req->gfp & MODEL_GFP_DIRECT_RECLAIM))
-		return pfn;
-	if (m->policy == MODEL_POLICY_SPB && nonmovable) {
-		/* __alloc_pages_direct_compact() (nothing for order 0), then the pre-last-resort
-		 * evacuation */
-		pfn = ac->req->order ? spb_evacuate_and_retry(m, ac, alloc_flags) : MODEL_NO_PFN;
+		sp.alloc_flags |= alloc_flags_nofragment(m, ac->preferred);
+	for (;;) {
+		uint64_t gen = m->gen;
+		memcpy(before, m->events, sizeof(before));
+		int next = slowpath_pass(m, ac, &sp, &pfn);
+		if (next == 0)
+			return pfn;
+		if (next == 1)
+			continue;
+		if (next == -1 &&
+		    should_reclaim_retry(m, ac, sp.alloc_flags, sp.did_some_progress > 0,
+					 &sp.no_progress_loops)) {
+			if (!sp.did_some_progress && m->gen == gen)
+				skip_identical_retries(m, &sp, before);
+			continue;
+		}
+		if (!slowpath_last_resort(m, ac, &sp, &pfn))
+			return MODEL_NO_PFN;
 		if (pfn != MODEL_NO_PFN)
 			return pfn;
 	}
-	/* should_reclaim_retry() without reclaim progress (not reached by NORETRY requests nor
-	 * by costly ones without RETRY_MAYFAIL): each reserved block back, then a retry */
-	while (!(ac->req->gfp & MODEL_GFP_NORETRY) &&
-	       (ac->req->order <= PAGE_ALLOC_COSTLY_ORDER ||
-		(ac->req->gfp & MODEL_GFP_RETRY_MAYFAIL)) &&
-	       unreserve_highatomic_pageblock(m, ac->nid, ac->highest, mt, true)) {
-		pfn = get_page_from_freelist(m, ac, alloc_flags);
-		if (pfn != MODEL_NO_PFN)
-			return pfn;
-	}
-	if (m->policy == MODEL_POLICY_SPB && nonmovable && (alloc_flags & ALLOC_NOFRAGMENT)) {
-		pfn = spb_evacuate_and_retry(m, ac, alloc_flags);
-		if (pfn != MODEL_NO_PFN)
-			return pfn;
-	}
-	if (alloc_flags & ALLOC_NOFRAGMENT) {
-		count_vm_event(m, MODEL_EV_SLOWPATH_DROP_NOFRAGMENT);
-		alloc_flags &= ~(unsigned)(ALLOC_NOFRAGMENT | ALLOC_NOFRAG_TAINTED_OK);
-		pfn = get_page_from_freelist(m, ac, alloc_flags);
-	}
-	return pfn;
 }
 
 /*

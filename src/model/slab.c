@@ -257,14 +257,16 @@ static uint32_t allocate_slab(struct slab_model *sm, struct slab_cache *c, uint3
 		alloc_gfp = (alloc_gfp | MODEL_GFP_NOMEMALLOC) & ~MODEL_GFP_RECLAIM;
 	q.gfp = alloc_gfp;
 	if (model_alloc(sm->m, &q, &pfn) != MODEL_OK) {
-		if (c->order == c->min_order)
-			return SLAB_NIL;
+		/* the minimum order with the caller's own flags, also when it is the same order:
+		 * the first try's __GFP_NORETRY ends the slowpath early */
 		q.order = c->min_order;
 		q.gfp = flags;
 		if (model_alloc(sm->m, &q, &pfn) != MODEL_OK)
 			return SLAB_NIL;
-		capacity = c->min_objects;
-		sm->st.fallback_order_slabs++;
+		if (c->order != c->min_order) {
+			capacity = c->min_objects;
+			sm->st.fallback_order_slabs++;
+		}
 	}
 	uint32_t i = slab_new(sm);
 	if (i == SLAB_NIL) {
@@ -473,8 +475,8 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 		nid = 0;
 	if (key_reserve(&sm->live))
 		return MODEL_ENOSPACE;
-	/* one probe for the check and the insert; nothing below frees objects (shrinks run
-	 * only from model_advance), so the slot stays valid */
+	/* one probe for the check and the insert; only a new slab's direct reclaim can free
+	 * objects (shrink_slab), and the slot is looked up again after it */
 	size_t slot = key_find(&sm->live, key);
 	if (sm->live.slots[slot].value)
 		return MODEL_ESTATE;
@@ -489,6 +491,7 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 			return MODEL_ENOMEM;
 		}
 		partial_add(sm, c, si, false);
+		slot = key_find(&sm->live, key);
 	}
 	uint32_t oi = obj_new(sm);
 	if (oi == SLAB_NIL) {

@@ -6,7 +6,8 @@
  * pfn back, so a migration the model reports (evacuation, defrag) can be followed. Inserts into
  * rev wait in a short prefetched queue (the pfn the model chose could not be prefetched
  * earlier). Pages the warm start allocated carry their own pfn and no entry, marked by a bit
- * per pfn until they are freed or moved. Invariant: a model pfn is in rev (or its queue) exactly
+ * per pfn until they are freed or moved. A page-cache entry also carries FWD_PAGECACHE and its
+ * LRU stamp (replay_reclaim.c); pages reclaimed have no entry, only a bit. Invariant: a model pfn is in rev (or its queue) exactly
  * when some fwd entry points at it.
  */
 #include "replay_internal.h"
@@ -76,10 +77,16 @@ void variant_on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned 
 			u64_map_put(&v->fwd, key, (val & ~FWD_PFN_MASK) | new_pfn);
 		variant_rev_put(v, new_pfn, key);
 	} else if (warm_test(v, old_pfn)) {
-		/* a warm-start page: its trace name stays its old pfn */
+		/* a warm-start page: its trace name stays its old pfn (page cache stays page
+		 * cache, now as the LRU's newest) */
 		warm_clear(v, old_pfn);
 		u64_map_put(&v->fwd, old_pfn, FWD_VAL(new_pfn, order, MIGRATE_MOVABLE));
 		variant_rev_put(v, new_pfn, old_pfn);
+		if (v->lru.reclaimed && page_class(v->host->start_map, v->host->start_map_pfns,
+						   old_pfn) == PC_PAGECACHE) {
+			variant_lru_warm_gone(v, old_pfn, order);
+			variant_lru_add(v, old_pfn);
+		}
 	}
 }
 
@@ -91,6 +98,8 @@ uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned
 		unsigned o;
 		if ((!warm_only || warm_test(v, p)) && model_page_allocated(v->model, p, &o) == 1 &&
 		    model_free(v->model, p, o) == MODEL_OK) {
+			if (v->lru.reclaimed && warm_test(v, p))
+				variant_lru_warm_gone(v, p, o);
 			warm_clear(v, p);
 			freed += 1ull << o;
 			p += 1ull << o;
@@ -109,6 +118,7 @@ void variant_identity_add(struct variant_state *v, const struct replay_op *op, u
 		/* the trace reuses a pfn whose free we never saw: the old allocation stays */
 		v->res->loss.orphaned_allocations++;
 		variant_rev_del(v, old & FWD_PFN_MASK);
+		variant_lru_forget(v, old);
 	}
 	u64_map_put(&v->fwd, op->key, FWD_VAL(at, op->order, (unsigned)op->mt & 7));
 	variant_rev_put(v, at, op->key);
@@ -126,6 +136,7 @@ bool variant_split_containing(struct variant_state *v, uint64_t pfn)
 		if (model_split(v->model, at, order) != MODEL_OK)
 			return false;
 		variant_rev_del(v, at);
+		variant_lru_forget(v, val); /* the pieces are not on the LRU */
 		for (uint64_t i = 0; i < (1ull << order); i++) {
 			u64_map_put(&v->fwd, base + i, FWD_VAL(at + i, 0, FWD_MT(val)));
 			variant_rev_put(v, at + i, base + i);

@@ -176,6 +176,19 @@ int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm);
 /* Pages reserved or offline inside present pageblocks: pinned in both start modes. */
 int host_pin_reserved(const struct host_desc *h, struct model *m);
 
+/* ---- replay_reclaim.c: the variant's page cache for direct reclaim ---- */
+struct lru_entry {
+	uint64_t key, seq;
+};
+struct page_cache_lru {
+	struct lru_entry *ring; /* allocation order, oldest at head */
+	size_t head, count, cap;
+	uint64_t seq;
+	uint64_t live, live_entries;	 /* page-cache pages and ring entries still valid */
+	uint64_t warm_cursor, warm_left; /* warm page cache: scan position, pages not yet freed */
+	uint64_t *reclaimed;		 /* bit per trace pfn: reclaimed, its trace free not seen */
+};
+
 /* ---- replay_variant.c: one variant ---- */
 #define PCP_LISTS (MIGRATE_PCPTYPES * 5) /* orders 0..3 and pageblock order, per type */
 struct pcp_list {
@@ -205,6 +218,7 @@ struct variant_state {
 	size_t samples_cap;
 	unsigned pass;
 	const struct replay_options *opts;
+	struct page_cache_lru lru;
 	char check_buf[256];
 	const char *check_failure;
 };
@@ -214,6 +228,7 @@ struct decode_caches; /* replay_decode.c */
 #define FWD_ORDER(v)	  ((unsigned)((v) >> 48) & 15)
 #define FWD_MT(v)	  ((int)((v) >> 52) & 7)
 #define FWD_VAL(p, o, mt) ((p) | (uint64_t)(o) << 48 | (uint64_t)(mt) << 52)
+#define FWD_PAGECACHE	  (1ull << 55) /* page cache (replay_reclaim.c); bits 56-63 its stamp */
 void variant_rev_put(struct variant_state *v, uint64_t pfn, uint64_t key);
 bool variant_rev_get(const struct variant_state *v, uint64_t pfn, uint64_t *key);
 void variant_rev_del(struct variant_state *v, uint64_t pfn);
@@ -254,6 +269,13 @@ static inline void warm_clear(struct variant_state *v, uint64_t pfn)
 	if (pfn < v->warm_pfns)
 		v->warm[pfn / 64] &= ~(1ull << (pfn % 64));
 }
+bool replay_is_page_cache(const struct replay_op *op);
+int variant_lru_init(struct variant_state *v);
+void variant_lru_destroy(struct variant_state *v);
+void variant_lru_add(struct variant_state *v, uint64_t key);
+void variant_lru_forget(struct variant_state *v, uint64_t val);
+void variant_lru_warm_gone(struct variant_state *v, uint64_t pfn, unsigned order);
+bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn, unsigned order);
 void variant_sample(struct variant_state *v, uint64_t t_ns);
 void variant_finish(struct variant_state *v, uint64_t t_ns);
 

@@ -61,6 +61,8 @@ static const struct param params[] = {
 	M(slab_shrink_target_objs, P_U64),
 	M(worker_latency_ns, P_U64),
 	M(migrate_fail_ppm, P_U32),
+	M(direct_reclaim, P_BOOL),
+	M(max_reclaim_retries, P_UNSIGNED),
 	M(seed, P_U64),
 	S(freeable_min_age_ns, P_U64),
 	S(freeable_ppm, P_U32),

@@ -64,6 +64,8 @@ int variant_init(struct variant_state *v, struct replay_variant_result *res,
 	rc = host_pin_reserved(h, v->model);
 	if (!rc && opts->start == REPLAY_WARM)
 		rc = host_warm_start(h, v->model, v->warm);
+	if (!rc && !res->spec.observe)
+		rc = variant_lru_init(v);
 	if (rc)
 		goto fail;
 	res->agreement = -1;
@@ -90,6 +92,7 @@ void variant_destroy(struct variant_state *v)
 			free(v->pcp[i].pfns);
 	free(v->pcp);
 	free(v->bulk);
+	variant_lru_destroy(v);
 	free(v->warm);
 	free(v->seen);
 	free(v->cache_ids);
@@ -107,6 +110,8 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 	uint64_t at;
 
 	v->res->loss.page_allocs++;
+	/* the trace's free of a page this variant reclaimed was lost: it is the host's again */
+	variant_reclaimed_take(v, op->key, op->order);
 	/* the host took this page from a per-CPU list it held at trace start: it was free */
 	if (warm_test(v, op->key) && variant_free_warm_range(v, op->key, op->order, true))
 		v->res->loss.warm_page_frees++;
@@ -121,6 +126,8 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 		return;
 	}
 	variant_identity_add(v, op, at);
+	if (replay_is_page_cache(op))
+		variant_lru_add(v, op->key);
 }
 
 static void page_free(struct variant_state *v, const struct replay_op *op)
@@ -128,6 +135,11 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	uint64_t val;
 
 	v->res->loss.page_frees++;
+	if (variant_reclaimed_take(v, op->key, op->order)) {
+		/* this variant's direct reclaim dropped the page before the host did */
+		v->res->loss.page_frees_after_reclaim++;
+		return;
+	}
 	if (warm_test(v, op->key) && !u64_map_get(&v->fwd, op->key, &val)) {
 		/* allocated before the trace began (the warm start has it) */
 		variant_free_warm_range(v, op->key, op->order, true);
@@ -150,6 +162,7 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	unsigned order = FWD_ORDER(val);
 	u64_map_del(&v->fwd, op->key);
 	variant_rev_del(v, at);
+	variant_lru_forget(v, val);
 	if (v->res->spec.pcp && (op->flags & OPF_PCP_ORDER) && order == op->order) {
 		struct pcp_list *l = variant_pcp_list(v, op->cpu, FWD_MT(val), order);
 		uint64_t tail;

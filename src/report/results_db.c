@@ -433,6 +433,10 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		{ "shrink_slab_freed", sl->shrink_freed },
 		{ "slab_pages_allocated", sl->slab_pages_allocated },
 		{ "slab_pages_freed", sl->slab_pages_freed },
+		/* replay's: page allocations the host served that this variant failed, and trace
+		 * frees of pages this variant's direct reclaim had already dropped */
+		{ "host_served_policy_failed", v->loss.page_alloc_failed },
+		{ "page_frees_after_reclaim", v->loss.page_frees_after_reclaim },
 	};
 	for (int e = 0; e < MODEL_NR_VM_EVENTS && !w->failed; e++) {
 		sqlite3_bind_int64(c, 1, vid);

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * model_reclaim.c - direct reclaim as the slowpath sees it: __perform_reclaim() through
+ * try_to_free_pages() and shrink_node() (mm/vmscan.c), __alloc_pages_direct_reclaim() with its
+ * drain_all_pages() retry, and should_reclaim_retry()'s bound (mm/page_alloc.c).
+ *
+ * What is reclaimed is the caller's: the model keeps no LRU, so struct model_reclaim_ops hands
+ * it the clean page cache (least recently allocated first) and the per-CPU lists, and the slab
+ * model's shrink_slab() stands behind model->shrink_fn. Every page reclaim frees goes back
+ * through model_free, so progress is the rise in free pages across the zones.
+ *
+ * Invariants: reclaim never recurses (model->pf_memalloc, PF_MEMALLOC in the kernel) and never
+ * runs from deferred work (a page being migrated must not be reclaimed under the migration).
+ * Expected workload: nothing while allocations succeed; under pressure one call per failed
+ * fast-path-and-freelist attempt, each freeing SWAP_CLUSTER_MAX pages or a high order's worth.
+ */
+#include "model_internal.h"
+
+static uint64_t model_free_pages(const struct model *m)
+{
+	uint64_t free = 0;
+	for (unsigned i = 0; i < m->nr_zones; i++)
+		free += m->zones[i].nr_free_pages;
+	return free;
+}
+
+/*
+ * shrink_node() for one node at one priority: shrink_lruvec() takes up to nr_to_reclaim of the
+ * LRU's lru_pages >> priority pages (all of them at priority 0); every page the caller's LRU
+ * holds is clean and unreferenced, so each one scanned is reclaimed. Then shrink_slab()
+ * node-wide at the same priority.
+ */
+static void shrink_node(struct model *m, int nid, int priority, uint64_t nr_to_reclaim,
+			uint64_t *nr_reclaimed)
+{
+	const struct model_reclaim_ops *ops = &m->reclaim;
+
+	if (ops->shrink_lru && *nr_reclaimed < nr_to_reclaim) {
+		uint64_t lru = ops->lru_pages ? ops->lru_pages(ops->ctx, nid) : 0;
+		uint64_t scan = priority ? lru >> priority : lru;
+		uint64_t want = nr_to_reclaim - *nr_reclaimed;
+		if (scan) {
+			uint64_t got = ops->shrink_lru(ops->ctx, nid, scan < want ? scan : want);
+			m->events[MODEL_EV_PGSTEAL_DIRECT] += got;
+			*nr_reclaimed += got;
+		}
+	}
+	if (m->shrink_fn) {
+		uint64_t before = model_free_pages(m);
+		m->shrink_fn(m->shrink_ctx, nid, priority);
+		uint64_t freed = model_free_pages(m) - before;
+		m->events[MODEL_EV_DIRECT_RECLAIM_SLAB_PAGES] += freed;
+		*nr_reclaimed += freed;
+	}
+}
+
+/*
+ * try_to_free_pages() -> do_try_to_free_pages(): nr_to_reclaim is SWAP_CLUSTER_MAX (or the
+ * request's size when larger), priority falls from DEF_PRIORITY until that much is reclaimed.
+ * The zonelist's nodes are those of the preferred node (the model's nodes are its zonelists').
+ */
+static uint64_t try_to_free_pages(struct model *m, const struct alloc_context *ac)
+{
+	uint64_t nr_to_reclaim = SWAP_CLUSTER_MAX, nr_reclaimed = 0;
+
+	if ((1ull << ac->req->order) > nr_to_reclaim)
+		nr_to_reclaim = 1ull << ac->req->order;
+	for (int priority = DEF_PRIORITY; priority >= 0 && nr_reclaimed < nr_to_reclaim;
+	     priority--) {
+		int last_nid = -1;
+		struct zone *z;
+		for_each_zone_zonelist(m, ac, i, z)
+		{
+			if (z->nid == last_nid)
+				continue;
+			last_nid = z->nid;
+			shrink_node(m, z->nid, priority, nr_to_reclaim, &nr_reclaimed);
+		}
+	}
+	return nr_reclaimed;
+}
+
+/* __perform_reclaim(): synchronous reclaim under PF_MEMALLOC. */
+static uint64_t __perform_reclaim(struct model *m, const struct alloc_context *ac)
+{
+	uint64_t progress;
+
+	count_vm_event(m, MODEL_EV_ALLOCSTALL);
+	if (m->shrink_fn)
+		(void)model_clock(m); /* what the shrinkers may free depends on objects' ages */
+	m->pf_memalloc = true;
+	progress = try_to_free_pages(m, ac);
+	m->pf_memalloc = false;
+	return progress;
+}
+
+/* drain_all_pages(): the per-CPU lists give their pages back. */
+static void drain_all_pages(struct model *m)
+{
+	if (!m->reclaim.drain_pages)
+		return;
+	count_vm_event(m, MODEL_EV_DRAIN_ALL_PAGES);
+	m->reclaim.drain_pages(m->reclaim.ctx);
+}
+
+/*
+ * __alloc_pages_direct_reclaim(): reclaim, then one get_page_from_freelist(), then drain the
+ * per-CPU lists and try once more (HIGHATOMIC reserves are not modelled, so there is nothing
+ * to unreserve). No progress: no attempt.
+ */
+uint64_t __alloc_pages_direct_reclaim(struct model *m, const struct alloc_context *ac,
+				      unsigned alloc_flags, uint64_t *did_some_progress)
+{
+	uint64_t pfn;
+
+	*did_some_progress = __perform_reclaim(m, ac);
+	if (!*did_some_progress)
+		return MODEL_NO_PFN;
+	pfn = get_page_from_freelist(m, ac, alloc_flags);
+	if (pfn == MODEL_NO_PFN) {
+		drain_all_pages(m);
+		pfn = get_page_from_freelist(m, ac, alloc_flags);
+	}
+	return pfn;
+}
+
+/*
+ * should_reclaim_retry(): a costly order, or no progress, counts a no-progress loop; more than
+ * max_reclaim_retries of them in a row end the retries, once no HIGHATOMIC reserve is left to
+ * give back (unreserve_highatomic_pageblock). Otherwise retry while some zone would
+ * meet its min watermark if every reclaimable page were freed (reclaimable: the node's LRU
+ * pages, counted against each of its zones; free: the zone's).
+ */
+bool should_reclaim_retry(struct model *m, const struct alloc_context *ac, unsigned alloc_flags,
+			  bool did_some_progress, unsigned *no_progress_loops)
+{
+	unsigned order = ac->req->order;
+	struct zone *z;
+
+	if (did_some_progress && order <= PAGE_ALLOC_COSTLY_ORDER)
+		*no_progress_loops = 0;
+	else
+		(*no_progress_loops)++;
+	if (*no_progress_loops > m->p.max_reclaim_retries) {
+		/* before failing, each reserved HIGHATOMIC pageblock back, one per retry */
+		if (m->p.highatomic && unreserve_highatomic_pageblock(m, ac->nid, ac->highest,
+								      ac->req->migratetype, true))
+			return true;
+		count_vm_event(m, MODEL_EV_RECLAIM_RETRY_EXHAUSTED);
+		return false;
+	}
+	for_each_zone_zonelist(m, ac, i, z)
+	{
+		uint64_t reclaimable =
+			m->reclaim.lru_pages ? m->reclaim.lru_pages(m->reclaim.ctx, z->nid) : 0;
+		if (__zone_watermark_ok(z, order, alloc_flags & ~(unsigned)ALLOC_WMARK_LOW,
+					reclaimable + z->nr_free_pages)) {
+			count_vm_event(m, MODEL_EV_RECLAIM_RETRY);
+			return true;
+		}
+	}
+	return false;
+}
+
+void model_set_reclaim_ops(struct model *m, const struct model_reclaim_ops *ops)
+{
+	if (ops)
+		m->reclaim = *ops;
+	else
+		memset(&m->reclaim, 0, sizeof(m->reclaim));
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * replay_reclaim.c - what one variant's direct reclaim may take (struct model_reclaim_ops):
+ * its clean page cache, least recently allocated first, and its per-CPU lists.
+ *
+ * Which allocations are page cache: pages of the start page map's page-cache class that the
+ * warm start took (oldest of all; the map has no ages, so they go in pfn order), and
+ * allocations during the trace whose gfp flags say page cache (replay_is_page_cache(), measured
+ * on the bundled traces: docs/model.md). A live page-cache allocation carries FWD_PAGECACHE and
+ * an 8-bit stamp in its fwd value; the LRU is a ring of (trace pfn, sequence) in allocation
+ * order, an entry counting only while its allocation still carries its stamp, so frees and
+ * splits cost nothing here and stale entries are dropped when the ring is full.
+ *
+ * A reclaimed allocation is freed in the model and forgotten by the identity maps; its trace
+ * pfns are marked in a bitmap, so the trace's own later free of them (the host reclaimed them
+ * later, or never) is counted (page_frees_after_reclaim) and otherwise ignored.
+ *
+ * Invariant: live_entries counts the ring entries that are still valid; lru_pages is the
+ * pages they name plus the warm page cache not yet freed. Expected workload: one bit test per
+ * page operation, one ring push per page-cache allocation; reclaim is O(pages reclaimed)
+ * amortised.
+ */
+#include "replay_internal.h"
+
+#include <stdlib.h>
+
+#define FWD_STAMP(v) ((unsigned)((v) >> 56))
+
+/*
+ * Page cache by gfp, for movable allocations: anonymous faults carry __GFP_ZERO (or are THP /
+ * mTHP without direct reclaim, or with __GFP_NOMEMALLOC); page-cache writes carry __GFP_WRITE,
+ * readahead __GFP_NORETRY (readahead_gfp_mask), block-device buffers no __GFP_HIGHMEM. A plain
+ * GFP_HIGHUSER_MOVABLE (a read fault without readahead, or an anonymous COW copy) counts as
+ * anonymous.
+ */
+bool replay_is_page_cache(const struct replay_op *op)
+{
+	uint32_t g = op->gfp;
+
+	if (op->mt != MIGRATE_MOVABLE || (g & MODEL_GFP_ZERO) || !(g & MODEL_GFP_DIRECT_RECLAIM) ||
+	    (g & MODEL_GFP_NOMEMALLOC))
+		return false;
+	return (g & (MODEL_GFP_WRITE | MODEL_GFP_NORETRY)) || !(g & MODEL_GFP_HIGHMEM);
+}
+
+static void reclaimed_set(struct variant_state *v, uint64_t pfn, unsigned order)
+{
+	for (uint64_t p = pfn; p < pfn + (1ull << order) && p < v->warm_pfns; p++)
+		v->lru.reclaimed[p / 64] |= 1ull << (p % 64);
+}
+
+/* A trace free or allocation of pages the variant reclaimed: forget them; true when it was. */
+bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn, unsigned order)
+{
+	if (pfn >= v->warm_pfns || !((v->lru.reclaimed[pfn / 64] >> (pfn % 64)) & 1))
+		return false;
+	for (uint64_t p = pfn; p < pfn + (1ull << order) && p < v->warm_pfns; p++)
+		v->lru.reclaimed[p / 64] &= ~(1ull << (p % 64));
+	return true;
+}
+
+/* A fwd value is leaving the maps (freed, split, replaced): its page cache is no more. */
+void variant_lru_forget(struct variant_state *v, uint64_t val)
+{
+	if (!(val & FWD_PAGECACHE))
+		return;
+	v->lru.live -= 1ull << FWD_ORDER(val);
+	v->lru.live_entries--;
+}
+
+static bool entry_valid(const struct variant_state *v, const struct lru_entry *e, uint64_t *val)
+{
+	return u64_map_get(&v->fwd, e->key, val) && (*val & FWD_PAGECACHE) &&
+	       FWD_STAMP(*val) == (e->seq & 0xff);
+}
+
+/* The ring is full: drop its stale entries, or grow it when most are live. */
+static int lru_make_room(struct variant_state *v)
+{
+	struct page_cache_lru *l = &v->lru;
+	uint64_t val;
+
+	if (l->cap && l->live_entries < l->count / 2) {
+		size_t n = 0;
+		for (size_t i = 0; i < l->count; i++) {
+			struct lru_entry e = l->ring[(l->head + i) & (l->cap - 1)];
+			if (entry_valid(v, &e, &val))
+				l->ring[(l->head + n++) & (l->cap - 1)] = e;
+		}
+		l->count = n;
+		return 0;
+	}
+	size_t cap = l->cap ? l->cap * 2 : 4096;
+	struct lru_entry *ring = malloc(cap * sizeof(*ring));
+	if (!ring)
+		return -1;
+	for (size_t i = 0; i < l->count; i++)
+		ring[i] = l->ring[(l->head + i) & (l->cap - 1)];
+	free(l->ring);
+	l->ring = ring;
+	l->cap = cap;
+	l->head = 0;
+	return 0;
+}
+
+/* A page-cache allocation joins the LRU's tail (its fwd entry exists). */
+void variant_lru_add(struct variant_state *v, uint64_t key)
+{
+	struct page_cache_lru *l = &v->lru;
+	uint64_t val;
+
+	if (!u64_map_get(&v->fwd, key, &val) || (val & FWD_PAGECACHE))
+		return;
+	if (l->count == l->cap && lru_make_room(v))
+		return;
+	uint64_t seq = l->seq++;
+	val = (val & ~(0xffull << 56)) | FWD_PAGECACHE | (seq & 0xff) << 56;
+	u64_map_put(&v->fwd, key, val);
+	l->ring[(l->head + l->count++) & (l->cap - 1)] = (struct lru_entry){ key, seq };
+	l->live += 1ull << FWD_ORDER(val);
+	l->live_entries++;
+}
+
+/* Warm-start page cache, in pfn order from the cursor: reclaim up to nr pages. */
+static uint64_t shrink_warm(struct variant_state *v, uint64_t nr)
+{
+	struct page_cache_lru *l = &v->lru;
+	const struct host_desc *h = v->host;
+	uint64_t got = 0;
+
+	while (got < nr && l->warm_left && l->warm_cursor < v->warm_pfns) {
+		uint64_t p = l->warm_cursor;
+		if (!v->warm[p / 64]) {
+			l->warm_cursor = (p | 63) + 1;
+			continue;
+		}
+		l->warm_cursor++;
+		unsigned o;
+		if (!warm_test(v, p) ||
+		    page_class(h->start_map, h->start_map_pfns, p) != PC_PAGECACHE ||
+		    model_page_allocated(v->model, p, &o) != 1 || model_free(v->model, p, o))
+			continue;
+		for (uint64_t q = p; q < p + (1ull << o); q++)
+			warm_clear(v, q);
+		reclaimed_set(v, p, o);
+		got += 1ull << o;
+		l->warm_left -= l->warm_left < (1ull << o) ? l->warm_left : 1ull << o;
+	}
+	return got;
+}
+
+/* shrink_lru hook: the warm page cache first, then the trace's, oldest first. */
+static uint64_t lru_shrink(void *ctx, int nid, uint64_t nr)
+{
+	struct variant_state *v = ctx;
+	struct page_cache_lru *l = &v->lru;
+	uint64_t got = shrink_warm(v, nr), val;
+	unsigned o;
+
+	(void)nid;
+	while (got < nr && l->count) {
+		struct lru_entry e = l->ring[l->head];
+		l->head = (l->head + 1) & (l->cap - 1);
+		l->count--;
+		if (!entry_valid(v, &e, &val))
+			continue;
+		uint64_t at = val & FWD_PFN_MASK;
+		unsigned order = FWD_ORDER(val);
+		if (model_page_allocated(v->model, at, &o) != 1 || o != order ||
+		    model_free(v->model, at, order))
+			continue;
+		u64_map_del(&v->fwd, e.key);
+		variant_rev_del(v, at);
+		variant_lru_forget(v, val);
+		reclaimed_set(v, e.key, order);
+		got += 1ull << order;
+	}
+	return got;
+}
+
+static uint64_t lru_pages(void *ctx, int nid)
+{
+	struct variant_state *v = ctx;
+	(void)nid;
+	return v->lru.live + v->lru.warm_left;
+}
+
+/* drain_all_pages hook: every per-CPU list of every CPU back to the buddy lists. */
+static void lru_drain_pcp(void *ctx)
+{
+	struct variant_state *v = ctx;
+	uint64_t pfn;
+	unsigned o;
+
+	for (size_t i = 0; v->pcp && i < (size_t)v->nr_cpus * PCP_LISTS; i++)
+		while (pcp_pop_tail(&v->pcp[i], &pfn))
+			if (model_page_allocated(v->model, pfn, &o) == 1)
+				model_free(v->model, pfn, o);
+}
+
+/* After the start state: count the warm page cache and hand the model the hooks. */
+int variant_lru_init(struct variant_state *v)
+{
+	const struct host_desc *h = v->host;
+	struct model_reclaim_ops ops = { .shrink_lru = lru_shrink,
+					 .lru_pages = lru_pages,
+					 .drain_pages = lru_drain_pcp,
+					 .ctx = v };
+
+	v->lru.reclaimed = calloc((size_t)(v->warm_pfns / 64 + 1), sizeof(uint64_t));
+	if (!v->lru.reclaimed)
+		return MODEL_ENOMEM;
+	for (uint64_t p = 0; h->start_map && p < v->warm_pfns; p++) {
+		if (!v->warm[p / 64]) {
+			p |= 63;
+			continue;
+		}
+		if (warm_test(v, p) &&
+		    page_class(h->start_map, h->start_map_pfns, p) == PC_PAGECACHE)
+			v->lru.warm_left++;
+	}
+	model_set_reclaim_ops(v->model, &ops);
+	return MODEL_OK;
+}
+
+/* A warm page leaves the warm start's care (freed by the trace, or migrated). */
+void variant_lru_warm_gone(struct variant_state *v, uint64_t pfn, unsigned order)
+{
+	const struct host_desc *h = v->host;
+
+	for (uint64_t p = pfn; p < pfn + (1ull << order) && v->lru.warm_left; p++)
+		if (page_class(h->start_map, h->start_map_pfns, p) == PC_PAGECACHE)
+			v->lru.warm_left--;
+}
+
+void variant_lru_destroy(struct variant_state *v)
+{
+	free(v->lru.ring);
+	free(v->lru.reclaimed);
+}
