@@ -227,6 +227,39 @@ CREATE TABLE IF NOT EXISTS spb_final (
   PRIMARY KEY (variant_id, region)
 );
 
+-- How each variant's model was started (docs/replay.md, "Start states"): the run's --start
+-- or the variant's start= key, resolved ('auto' is warm for mainline, placed for SPB variants).
+CREATE TABLE IF NOT EXISTS variant_start (
+  variant_id    INTEGER PRIMARY KEY REFERENCES variants(id),
+  mode          TEXT NOT NULL,     -- 'warm' (the host's placement), 'placed' (the variant's
+                                   -- policy placed the start page map's memory) or 'cold'
+  tainted       INTEGER NOT NULL,  -- tainted regions at the start state (the first sample)
+  placed_pages  INTEGER NOT NULL,  -- placed: start pages the policy placed
+  copied_pages  INTEGER NOT NULL,  -- placed: start pages taken at the host's pfn instead (the
+                                   -- policy could not serve them)
+  unplaced_pages INTEGER NOT NULL  -- placed: start pages neither could take (their frees count
+                                   -- as unknown)
+);
+
+-- The host's own shrinker runs in the trace (vmscan:mm_shrink_slab_start/end), per shrinker, and
+-- the freeable share replay derived from them for the model's dentry and inode caches
+-- (docs/replay.md, "Shrinker calibration"). One row per shrinker per run.
+CREATE TABLE IF NOT EXISTS shrink_calibration (
+  run_id        INTEGER NOT NULL REFERENCES runs(id),
+  shrinker      TEXT NOT NULL,     -- its scan function: 'super_cache_scan', 'ext4_es_scan', ...
+  runs          INTEGER NOT NULL,  -- do_shrink_slab calls in the trace
+  rounds        INTEGER NOT NULL,  -- shrink_slab rounds they formed
+  scanned       INTEGER NOT NULL,  -- objects scanned (total_scan at start - at end)
+  freed         INTEGER NOT NULL,  -- objects freed (the end event's return value)
+  mean_unused   REAL NOT NULL,     -- mean per round of the summed cache items (count_objects)
+                                   -- with vfs_cache_pressure taken out
+  host_objects  REAL,              -- slabinfo objects of the model caches it covers (NULL: none)
+  freeable_ppm  INTEGER,           -- mean per round of unused / objects, in ppm (NULL: none)
+  applied       INTEGER NOT NULL,  -- 1: variants without freeable_ppm= or shrink_calibration=0
+                                   -- use it for the caches it covers
+  PRIMARY KEY (run_id, shrinker)
+);
+
 CREATE INDEX IF NOT EXISTS runs_by_trace ON runs(trace_id);
 CREATE INDEX IF NOT EXISTS variants_by_run ON variants(run_id);
 

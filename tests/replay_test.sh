@@ -55,6 +55,18 @@ warm_first=$(q "$W/b.db" "SELECT tainted FROM samples WHERE variant_id = 2 AND s
 	fail "start states: cold $cold_first warm $warm_first"
 [ "$(q "$W/b.db" "SELECT start_mode FROM runs ORDER BY id")" = "cold
 warm" ] && ok "start mode stored" || fail "start_mode"
+# The default start: the host's placement for mainline, the SPB policy's own for spb.
+"$F" replay -q --db "$W/b.db" -V mainline -V spb -V spb:start=cold "$T" > "$W/auto" || fail "auto start"
+[ "$(q "$W/b.db" "SELECT start_mode FROM runs WHERE id = 3")" = auto ] &&
+	[ "$(q "$W/b.db" "SELECT group_concat(mode, ' ') FROM (SELECT s.mode FROM variant_start s
+	JOIN variants v ON s.variant_id = v.id WHERE v.run_id = 3 ORDER BY v.position)")" = \
+	"warm placed cold" ] &&
+	[ "$(q "$W/b.db" "SELECT placed_pages > 0 FROM variant_start WHERE variant_id = 4")" = 1 ] &&
+	grep -q "placed start: " "$W/auto" && ok "auto start: warm for mainline, placed for spb" ||
+	fail "auto start modes"
+"$F" replay -q --db '' --start copied -V spb "$T" > /dev/null && ! "$F" replay -q --db '' \
+	--start sideways "$T" 2> "$W/err" > /dev/null && grep -q "start" "$W/err" &&
+	ok "--start copied accepted, a bad mode refused" || fail "--start parsing"
 
 # --loop and --json.
 "$F" replay -q --db '' --json --loop 2 -V spb -V 'spb:trigger_supply=1,freeable_ppm=900000' "$T" > "$W/j"

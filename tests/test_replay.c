@@ -10,7 +10,9 @@
  * - Variant parsing: presets, overrides, errors.
  * - Whole replays of synthetic traces: the invariant checkers run at every sample; 1 and 2
  *   threads give identical samples; warm and cold starts; --loop carries live allocations;
- *   observe mode on a synthetic trace agrees with itself.
+ *   observe mode on a synthetic trace agrees with itself; the placed start packs a host's
+ *   scattered slab pages through the SPB policy and keeps their trace names; the shrinker
+ *   calibration from a trace's mm_shrink_slab events and slabinfo.
  * - Bundled traces (argv[1] = traces/): warm start from a real page map, every variant
  *   checked.
  */
@@ -434,6 +436,163 @@ static void test_edges(void)
 	unlink(path);
 }
 
+/*
+ * The placed start (issue 14, item 5): a 4 GiB host whose start page map holds 8 slab pages at
+ * the bottom of each of its four 1 GiB regions and 2000 anonymous pages in each. Copied, every
+ * region starts tainted; placed through the SPB policy, the slab pages share one region. The
+ * trace then frees a start slab page and a start anonymous page by their host pfns: the placed
+ * start frees the pages the policy chose for them (no unknown frees).
+ */
+#define PLACED_BASE 262144ull
+#define PLACED_SPB  262144ull
+static void write_placed_trace(const char *path)
+{
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
+	struct edge_writer e = { .ts = 1000000 };
+	uint64_t pfns = PLACED_BASE + 4 * PLACED_SPB;
+	char hdr[64];
+	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)pfns);
+	size_t len = (size_t)hl + (size_t)(pfns + 1) / 2;
+	uint8_t *map = calloc(1, len);
+	CHECK(map != NULL);
+	memcpy(map, hdr, (size_t)hl);
+	for (uint64_t p = PLACED_BASE; p < pfns; p++) {
+		uint64_t off = (p - PLACED_BASE) % PLACED_SPB;
+		unsigned k = off < 8 ? PC_SLAB : off < 2008 ? PC_ANON : PC_FREE;
+		map[hl + p / 2] |= (uint8_t)(k << ((p & 1) * 4));
+	}
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "placed");
+	CHECK(trace_writer_open(path, &h, NULL, &e.w) == 0);
+	const char *zone = "Node 0, zone   Normal\n        min      100\n        low      120\n"
+			   "        spanned  1048576\n        present  1048576\n  start_pfn:  "
+			   "         262144\n";
+	CHECK(trace_writer_add_meta(e.w, "start/zoneinfo", zone, strlen(zone)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "start/pagemap", map, len) == 0);
+	free(map);
+	edge_page(&e, TRACE_PAGE_FREE, PLACED_BASE + 2 * PLACED_SPB + 3, 0, 0, 0);
+	edge_page(&e, TRACE_PAGE_FREE, PLACED_BASE + 3 * PLACED_SPB + 100, 0, 0, 0);
+	edge_page(&e, TRACE_PAGE_ALLOC, PLACED_BASE + 3 * PLACED_SPB + 100, 0, MIGRATE_MOVABLE, 0);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+}
+
+static void test_placed_start(void)
+{
+	static const char *const names[] = { "spb", "mainline", "spb:start=warm", "spb:pcp=0" };
+	char path[64];
+	test_tmp_path(path, sizeof(path), "placed.fgt");
+	write_placed_trace(path);
+	/* the run's default (auto): placed for the SPB policy, the host's placement for mainline */
+	struct replay_result *r = run(path, names, 4, REPLAY_START_AUTO, 1, 1);
+	const struct replay_variant_result *spb = &r->variants[0], *ml = &r->variants[1];
+	const struct replay_variant_result *copied = &r->variants[2];
+	CHECK_EQ(spb->start, REPLAY_PLACED);
+	CHECK_EQ(ml->start, REPLAY_WARM);
+	CHECK_EQ(copied->start, REPLAY_WARM);
+	CHECK_EQ(spb->start_placed, 4 * 2008);
+	CHECK_EQ(spb->start_copied + spb->start_unplaced, 0);
+	CHECK_EQ(copied->samples[0].stats.tainted_regions, 4);
+	CHECK_EQ(ml->samples[0].stats.tainted_regions, 4);
+	CHECK_EQ(spb->samples[0].stats.tainted_regions, 1);
+	for (unsigned i = 0; i < 4; i++) {
+		const struct replay_variant_result *v = &r->variants[i];
+		CHECK_EQ(v->loss.unknown_page_frees, 0);
+		CHECK_EQ(v->loss.warm_page_frees, 2);
+	}
+	/* identity: the two frees released start pages, the allocation took one page */
+	CHECK_EQ(r->variants[3].final.present_pages - r->variants[3].final.free_pages,
+		 4 * 2008 - 2 + 1);
+	replay_result_free(r);
+	/* --start placed applies to mainline too; observe keeps the host's pfns */
+	static const char *const ml_obs[] = { "mainline", "observe" };
+	r = run(path, ml_obs, 2, REPLAY_PLACED, 1, 1);
+	CHECK_EQ(r->variants[0].start, REPLAY_PLACED);
+	CHECK_EQ(r->variants[0].samples[0].stats.tainted_regions, 1);
+	CHECK_EQ(r->variants[1].start, REPLAY_WARM);
+	replay_result_free(r);
+	unlink(path);
+}
+
+/*
+ * Shrinker calibration (issue 14, item 6): the host's superblock shrinker reports 100 unused
+ * dentries and inodes (two superblocks, 120 + 80 cache items at vfs_cache_pressure 200) of the
+ * 1000 slabinfo counts: the dentry and inode caches get a freeable share of 10%.
+ */
+static void shrink_event(struct edge_writer *e, uint32_t name, int prio, int64_t items,
+			 int64_t scan, int32_t freed)
+{
+	struct trace_event ev = { .ts = e->ts += 1000, .type = TRACE_SHRINK_START, .pid = 7 };
+	ev.shrink_start = (struct trace_shrink_start){
+		.shrinker = name, .priority = prio, .cache_items = items, .total_scan = scan
+	};
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+	ev = (struct trace_event){ .ts = e->ts += 1000, .type = TRACE_SHRINK_END, .pid = 7 };
+	ev.shrink_end = (struct trace_shrink_end){ .shrinker = name, .retval = freed };
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+static void test_shrink_calibration(void)
+{
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
+	struct edge_writer e = { .ts = 1000000 };
+	char path[64];
+	test_tmp_path(path, sizeof(path), "shrink.fgt");
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "shrink");
+	CHECK(trace_writer_open(path, &h, NULL, &e.w) == 0);
+	const char *zone = "Node 0, zone   Normal\n        min      100\n        low      120\n"
+			   "        spanned  262144\n        present  262144\n  start_pfn:  "
+			   "         262144\n";
+	const char *slabinfo = "slabinfo - version: 2.1\n# name <active_objs> <num_objs> ...\n"
+			       "dentry 900 1000 192 21 1 : tunables 0 0 0 : slabdata 48 48 0\n"
+			       "ext4_inode_cache 100 140 1128 14 4 : tunables 0 0 0 : slabdata "
+			       "10 10 0\nkmalloc-64 5000 5000 64 64 1 : tunables 0 0 0 : "
+			       "slabdata 79 79 0\n";
+	const char *opts = "addresses: physical\n";
+	CHECK(trace_writer_add_meta(e.w, "start/zoneinfo", zone, strlen(zone)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "capture/options", opts, strlen(opts)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "start/slabinfo", slabinfo, strlen(slabinfo)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "end/slabinfo", slabinfo, strlen(slabinfo)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "start/vfs_cache_pressure", "200\n", 4) == 0);
+	int64_t sb = trace_writer_intern(e.w, "super_cache_scan+0x0/0x1b0");
+	int64_t es = trace_writer_intern(e.w, "ext4_es_scan+0x0/0x1c0");
+	CHECK(sb > 0 && es > 0);
+	for (int prio = 12; prio >= 0; prio--) {
+		shrink_event(&e, (uint32_t)sb, prio, 120, 64, 6);
+		shrink_event(&e, (uint32_t)es, prio, 500, 0, 0);
+		shrink_event(&e, (uint32_t)sb, prio, 80, 0, 0);
+	}
+	edge_page(&e, TRACE_PAGE_ALLOC, 262144 + 10, 0, MIGRATE_MOVABLE, 0);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+
+	static const char *const names[] = { "spb" };
+	struct replay_result *r = run(path, names, 1, REPLAY_WARM, 1, 1);
+	const struct replay_shrink_calibration *c = &r->calib;
+	CHECK_EQ(c->n, 2);
+	const struct replay_shrinker_calib *s = &c->s[0], *x = &c->s[1];
+	CHECK(!strcmp(s->shrinker, "super_cache_scan"));
+	CHECK(!strcmp(x->shrinker, "ext4_es_scan"));
+	CHECK_EQ(s->runs, 26);
+	CHECK_EQ(s->rounds, 13);
+	CHECK_EQ(s->scanned, 13 * 64);
+	CHECK_EQ(s->freed, 13 * 6);
+	CHECK(s->applied && !x->applied);
+	CHECK_EQ(s->freeable_ppm, 100000);
+	CHECK(fabs(s->mean_items - 100) < 1e-9);
+	CHECK(fabs(s->host_objects - 1000) < 1e-9);
+	uint32_t ppm = 0;
+	CHECK(shrink_calib_for_cache(c, "dentry", &ppm) && ppm == 100000);
+	CHECK(shrink_calib_for_cache(c, "ext4_inode_cache", &ppm));
+	CHECK(!shrink_calib_for_cache(c, "kmalloc-64", &ppm));
+	replay_result_free(r);
+	unlink(path);
+	printf("shrink calibration: 100 unused of 1000: a freeable share of 10%%\n");
+}
+
 static void test_bundled(const char *dir)
 {
 	static const char *const names[] = { "mainline", "spb+all", "observe" };
@@ -482,6 +641,8 @@ int main(int argc, char **argv)
 	test_pcp_split();
 	test_synthetic();
 	test_edges();
+	test_placed_start();
+	test_shrink_calibration();
 	if (argc > 1)
 		test_bundled(argv[1]);
 	printf("replay: all checks passed\n");

@@ -210,6 +210,37 @@ static void test_shrink_arithmetic(void)
 	CHECK_EQ(shrink_slab(sm, 0, 0), 0);
 	slab_model_destroy(sm);
 	model_destroy(m);
+
+	/* A cache calibrated to a 10% freeable share (replay's shrinker calibration): shrinking
+	 * to exhaustion frees about a tenth of its objects, where the default frees them all. */
+	struct slab_cache_config cal = dentry;
+	cal.has_freeable_ppm = true;
+	cal.freeable_ppm = 100000;
+	p.freeable_ppm = 1000000;
+	m = make("spb+all", 1);
+	sm = slab_model_create(m, &p);
+	d = slab_cache_create(sm, &cal);
+	int all = slab_cache_create(sm, &(struct slab_cache_config){ .name = "inode_cache",
+								     .object_size = 600,
+								     .order = 3,
+								     .shrinkable = true });
+	CHECK(d >= 0 && all >= 0);
+	for (uint64_t k = 0; k < 20000; k++) {
+		CHECK_EQ(slab_obj_alloc(sm, d, k * 256, MODEL_GFP_KERNEL, 0, 0, 0), MODEL_OK);
+		CHECK_EQ(
+			slab_obj_alloc(sm, all, (1ull << 40) + k * 1024, MODEL_GFP_KERNEL, 0, 0, 0),
+			MODEL_OK);
+	}
+	model_advance(m, 100 * SEC);
+	for (int round = 0; round < 64; round++)
+		shrink_slab(sm, 0, 0);
+	slab_model_stats(sm, &st);
+	/* all 20000 of the uncalibrated cache, about 2000 of the calibrated one */
+	CHECK(st.shrink_freed >= 20000 + 1800 && st.shrink_freed <= 20000 + 2200);
+	CHECK(st.objects >= 17800 && st.objects <= 18200);
+	check_slab(sm, "calibrated");
+	slab_model_destroy(sm);
+	model_destroy(m);
 	printf("shrink_slab: do_shrink_slab's arithmetic, deferral and freeability\n");
 }
 

@@ -44,8 +44,11 @@ static void replay_usage(FILE *out)
 		"  -d, --db FILE        results database (default fragtrace.db); --db '' writes "
 		"none\n"
 		"  -s, --sample-ms N    sample every N ms of trace time (default 100)\n"
-		"      --start MODE     warm (from the start snapshot, default) or cold (empty "
-		"host)\n"
+		"      --start MODE     auto (default: warm for mainline, placed for SPB "
+		"variants),\n"
+		"                       warm (the host's placement from the start snapshot), "
+		"placed\n"
+		"                       (its live memory placed by each variant's policy), cold\n"
 		"      --layout FILE    the host's memory layout from a saved /proc/zoneinfo, for\n"
 		"                       traces without snapshots (imports); starts cold\n"
 		"      --mem SIZE[,N]   the layout of an x86_64 host with SIZE of memory (K, M, "
@@ -129,8 +132,8 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 	report_verdict_text(verdict, sizeof(verdict), rows, r->nr_variants, baseline);
 	printf("\n%s: %.1f s of trace, %s events, %s start, %u pass%s, %u thread%s\n",
 	       report_escape_term_str(s1, sizeof(s1), t->path), t->duration_s,
-	       cli_thousands(ev, sizeof(ev), t->events), o->start == REPLAY_COLD ? "cold" : "warm",
-	       o->loops, o->loops == 1 ? "" : "es", r->threads, r->threads == 1 ? "" : "s");
+	       cli_thousands(ev, sizeof(ev), t->events), replay_start_name(o->start), o->loops,
+	       o->loops == 1 ? "" : "es", r->threads, r->threads == 1 ? "" : "s");
 	if (t->host_pages)
 		printf("  host: %.1f GiB present, %u CPUs, %s; slab addresses %s\n",
 		       (double)t->host_pages * 4096 / (1u << 30), t->cpus,
@@ -153,6 +156,17 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 	if (t->malformed_events)
 		printf("  WARNING: %llu page events with an impossible order were skipped\n",
 		       (unsigned long long)t->malformed_events);
+	for (size_t i = 0; i < r->calib.n; i++) {
+		const struct replay_shrinker_calib *c = &r->calib.s[i];
+		if (c->applied)
+			printf("  shrinker calibration: %s: %.1f%% of the dentry and inode objects "
+			       "unused (%.0f of %.0f, mean of %llu rounds; the host scanned %llu, "
+			       "freed %llu): the model's freeable share\n",
+			       report_escape_term_str(s1, sizeof(s1), c->shrinker),
+			       c->freeable_ppm / 1e4, c->mean_items, c->host_objects,
+			       (unsigned long long)c->rounds, (unsigned long long)c->scanned,
+			       (unsigned long long)c->freed);
+	}
 	printf("\n  %-22s %14s %6s %5s %5s %6s %7s %11s %10s\n", "variant", "equilibrium", "final",
 	       "max", "diff", "SPBs", "1G-free", "shrink q/r", "M ev/s");
 	for (size_t i = 0; i < r->nr_variants; i++) {
@@ -172,6 +186,13 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 		       v->final.tainted_regions + v->final.clean_regions + v->final.empty_regions,
 		       (unsigned long long)v->final.contig_1g_possible, sh,
 		       v->seconds > 0 ? (double)v->events / v->seconds / 1e6 : 0.0);
+		if (v->start == REPLAY_PLACED)
+			printf("  %-22s placed start: %u tainted at the start; %llu pages placed, "
+			       "%llu at the host's pfn, %llu not placed\n",
+			       "", v->nr_samples ? v->samples[0].stats.tainted_regions : 0,
+			       (unsigned long long)v->start_placed,
+			       (unsigned long long)v->start_copied,
+			       (unsigned long long)v->start_unplaced);
 		if (v->agreement >= 0)
 			printf("  %-22s agreement with the end page map: %.4f (%llu of %llu "
 			       "pages)\n",
@@ -448,7 +469,9 @@ static int run_replay(int argc, char **argv)
 	static struct replay_variant_spec specs[MAX_VARIANTS], subset[MAX_VARIANTS];
 	size_t positions[MAX_VARIANTS];
 	struct shard shard = { 0 };
-	struct replay_options o = { .start = REPLAY_WARM, .loops = 1, .sample_ns = 100000000 };
+	struct replay_options o = { .start = REPLAY_START_AUTO,
+				    .loops = 1,
+				    .sample_ns = 100000000 };
 	const char *db_path = "fragtrace.db", *baseline = REPORT_DEFAULT_BASELINE;
 	bool json = false, quiet = false, start_given = false;
 	size_t nv = 0;
@@ -484,12 +507,8 @@ static int run_replay(int argc, char **argv)
 			o.sample_ns = (uint64_t)ms * 1000000;
 			break;
 		case 'S':
-			if (!strcmp(optarg, "warm"))
-				o.start = REPLAY_WARM;
-			else if (!strcmp(optarg, "cold"))
-				o.start = REPLAY_COLD;
-			else {
-				cli_error("--start takes warm or cold");
+			if (replay_start_parse(optarg, &o.start)) {
+				cli_error("--start takes auto, warm (or copied), placed or cold");
 				goto usage;
 			}
 			start_given = true;
@@ -554,9 +573,11 @@ static int run_replay(int argc, char **argv)
 		cli_error("give one of --layout and --mem");
 		goto usage;
 	}
-	if ((o.layout || o.mem_bytes) && start_given && o.start == REPLAY_WARM) {
-		cli_error("--start warm needs the trace's own page map; a supplied layout starts "
-			  "cold");
+	if ((o.layout || o.mem_bytes) && start_given &&
+	    (o.start == REPLAY_WARM || o.start == REPLAY_PLACED)) {
+		cli_error("--start %s needs the trace's own page map; a supplied layout starts "
+			  "cold",
+			  o.start == REPLAY_WARM ? "warm" : "placed");
 		goto usage;
 	}
 	if (o.layout || o.mem_bytes)

@@ -407,6 +407,7 @@ int slab_cache_create(struct slab_model *sm, const struct slab_cache_config *cfg
 		c->min_objects = c->objects_per_slab;
 	c->reclaimable = cfg->reclaimable;
 	c->shrinkable = cfg->shrinkable;
+	c->freeable_ppm = cfg->has_freeable_ppm ? cfg->freeable_ppm : sm->p.freeable_ppm;
 	for (int n = 0; n < MODEL_MAX_NODES; n++) {
 		c->partial[n] = (struct slab_list){ SLAB_NIL, SLAB_NIL, 0 };
 		c->lru[n] = (struct slab_list){ SLAB_NIL, SLAB_NIL, 0 };

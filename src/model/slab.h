@@ -15,7 +15,8 @@
  * arithmetic on each: freeable >> priority, times 4 / seeks, deferred work carried over,
  * scans in batches of 128. A trace cannot say which objects are in use, so freeability is an
  * assumption, counted and documented: an object can be reclaimed once it is min_age old, and
- * then only the share freeable_ppm of such objects (the rest count as referenced and rotate).
+ * then only the share freeable_ppm of such objects (the rest count as referenced and rotate);
+ * a cache can carry its own share (replay calibrates it from the host's shrinker runs).
  * A free in the trace of an object the model already reclaimed is counted and ignored.
  *
  * No I/O. Memory: about 40 bytes per live object and 32 per slab.
@@ -45,6 +46,10 @@ struct slab_cache_config {
 	unsigned order;		   /* preferred slab order (slabinfo pagesperslab, log2) */
 	bool reclaimable;	   /* SLAB_RECLAIM_ACCOUNT: pages are MIGRATE_RECLAIMABLE */
 	bool shrinkable;	   /* has a shrinker over its objects */
+	/* the share of its old-enough objects its shrinker may free, when calibrated from the
+	 * host's own shrinker runs (replay); otherwise slab_params.freeable_ppm */
+	bool has_freeable_ppm;
+	uint32_t freeable_ppm;
 };
 
 struct slab_stats {

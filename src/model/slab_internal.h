@@ -53,6 +53,7 @@ struct slab_cache {
 	uint32_t object_size, objects_per_slab, min_objects;
 	unsigned order, min_order;
 	bool reclaimable, shrinkable;
+	uint32_t freeable_ppm; /* its shrinker's freeable share (the config's, or the model's) */
 	uint64_t nr_slabs, nr_objects;
 	struct slab_list partial[MODEL_MAX_NODES];
 	struct slab_list lru[MODEL_MAX_NODES]; /* shrinkable: objects, oldest first */

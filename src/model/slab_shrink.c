@@ -10,7 +10,8 @@
  * of freeable; what was not scanned is deferred, up to twice freeable.
  *
  * The scan walks the LRU from its oldest object. An object is reclaimed when it is at least
- * freeable_min_age old and falls in the freeable_ppm share (a hash of its key decides, so the
+ * freeable_min_age old and falls in its cache's freeable share (slab_params.freeable_ppm, or
+ * the cache's own share calibrated by replay; a hash of its key decides, so the
  * choice is deterministic); otherwise it counts as referenced and rotates to the tail, as
  * dentries with DCACHE_REFERENCED do. One shrinker per cache (the kernel's per-superblock
  * shrinker splits a scan between its dentry and inode LRUs; see docs/model.md).
@@ -51,13 +52,19 @@ void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 	l->count--;
 }
 
-/* The freeability assumption: old enough, and in the freeable share. */
-static bool object_freeable(const struct slab_model *sm, const struct slab_obj *o, uint64_t now)
+/*
+ * The freeability assumption: old enough, and in the cache's freeable share. The kernel's
+ * list_lru holds only unused objects (dentries with no reference, inodes with no user); the
+ * model's LRU holds every object, so the share stands for the unused part, which replay
+ * calibrates per cache from the host's own count_objects (mm_shrink_slab_start's cache items).
+ */
+static bool object_freeable(const struct slab_model *sm, const struct slab_cache *c,
+			    const struct slab_obj *o, uint64_t now)
 {
 	if (now < o->born_ns + sm->p.freeable_min_age_ns)
 		return false;
 	uint64_t h = (o->key ^ (o->key >> 29)) * 0xBF58476D1CE4E5B9ull;
-	return (h >> 32) % 1000000 < sm->p.freeable_ppm;
+	return (h >> 32) % 1000000 < c->freeable_ppm;
 }
 
 /* scan_objects: look at nr_to_scan objects from the LRU's head; returns how many were freed. */
@@ -70,7 +77,7 @@ static uint64_t scan_objects(struct slab_model *sm, struct slab_cache *c, int ni
 	for (uint64_t i = 0; i < nr_to_scan && l->head != SLAB_NIL; i++) {
 		uint32_t oi = l->head;
 		struct slab_obj *o = &sm->objs[oi];
-		if (object_freeable(sm, o, now)) {
+		if (object_freeable(sm, c, o, now)) {
 			uint64_t key = o->key;
 			slab_release_object(sm, oi);
 			key_map_put(&sm->reclaimed, key, 1);

@@ -24,14 +24,25 @@
 /* The API stays visible; the library's other symbols become local (cmake/private_library.cmake) */
 #pragma GCC visibility push(default)
 
-enum replay_start { REPLAY_WARM, REPLAY_COLD };
+/*
+ * Start states (docs/replay.md): WARM copies the host's placement from the start page map;
+ * PLACED allocates the same live memory through the variant's own policy (identity kept, pfns
+ * the policy's); COLD starts empty. AUTO, the run's default, is WARM for mainline and observe
+ * and PLACED for the SPB variants; a variant's own start= key overrides the run's mode.
+ */
+enum replay_start { REPLAY_WARM, REPLAY_COLD, REPLAY_PLACED, REPLAY_START_AUTO };
+const char *replay_start_name(enum replay_start s);
+/* "warm" (or "copied"), "placed", "cold", "auto": 0, or -1 for another word. */
+int replay_start_parse(const char *word, enum replay_start *s);
 
 /* One variant to run: a preset plus overrides. */
 struct replay_variant_spec {
-	char name[256];	 /* as given: "spb+all:freeable_ppm=500000" */
-	char preset[64]; /* "spb+all" */
-	bool observe;	 /* apply the trace's own pfns (policy is then irrelevant) */
-	bool pcp;	 /* follow per-CPU list refills and drains (default on) */
+	char name[256];		 /* as given: "spb+all:freeable_ppm=500000" */
+	char preset[64];	 /* "spb+all" */
+	bool observe;		 /* apply the trace's own pfns (policy is then irrelevant) */
+	bool pcp;		 /* follow per-CPU list refills and drains (default on) */
+	enum replay_start start; /* start=: REPLAY_START_AUTO follows the run's --start */
+	bool shrink_calibration; /* caches take the freeable share of the host's shrinker runs */
 	enum model_policy policy;
 	struct model_params params;
 	struct slab_params slab;
@@ -45,6 +56,7 @@ int replay_variant_parse(const char *text, struct replay_variant_spec *spec, cha
 size_t replay_param_count(void);
 const char *replay_param_name(size_t i);
 void replay_param_value(const struct replay_variant_spec *spec, size_t i, char *buf, size_t len);
+bool replay_param_overridden(const struct replay_variant_spec *spec, const char *name);
 
 struct replay_options {
 	enum replay_start start;
@@ -130,6 +142,10 @@ struct replay_variant_result {
 	size_t nr_regions;
 	size_t model_bytes;
 	uint64_t max_tainted, min_tainted;
+	enum replay_start start; /* the start state this variant was built from */
+	/* PLACED: pages the policy placed, pages taken at the host's pfn because it could not,
+	 * pages neither could take (their frees then count as unknown) */
+	uint64_t start_placed, start_copied, start_unplaced;
 	double agreement; /* observe: share of present pages matching the end page map; -1 otherwise */
 	uint64_t agreement_pages, agreement_total;
 	struct replay_observe_causes causes; /* observe only */
@@ -204,6 +220,28 @@ struct replay_validation {
 	struct replay_check_row rows[REPLAY_MAX_CHECKS];
 };
 
+/*
+ * The host's own shrinker runs (vmscan:mm_shrink_slab_start/end), per shrinker, and the
+ * freeable share replay derived from them (replay_shrink_calib.c, docs/replay.md, schema.sql
+ * table shrink_calibration).
+ */
+#define REPLAY_MAX_SHRINKERS 16
+struct replay_shrinker_calib {
+	char shrinker[64];	 /* its scan function: "super_cache_scan" */
+	uint64_t runs, rounds;	 /* do_shrink_slab calls; shrink_slab rounds they formed */
+	uint64_t scanned, freed; /* objects scanned (total_scan at start - at end) and freed */
+	double mean_items;	 /* mean over rounds of the round's summed count_objects, with
+				  * vfs_cache_pressure taken out: the host's unused objects */
+	double host_objects;	 /* objects of the model caches it covers (slabinfo); 0: none */
+	uint32_t freeable_ppm;	 /* mean over rounds of unused / objects, at most 1e6 */
+	bool applied;		 /* the model's caches it covers take freeable_ppm */
+};
+struct replay_shrink_calibration {
+	size_t n;
+	uint64_t dropped_runs; /* runs of shrinkers beyond REPLAY_MAX_SHRINKERS */
+	struct replay_shrinker_calib s[REPLAY_MAX_SHRINKERS];
+};
+
 struct replay_result {
 	struct replay_trace_info trace;
 	struct replay_variant_result *variants;
@@ -212,6 +250,7 @@ struct replay_result {
 	double wall_seconds;
 	double setup_seconds; /* reading snapshots, building models, the slab-page pre-pass */
 	unsigned threads;
+	struct replay_shrink_calibration calib;
 	bool have_validation; /* a mainline and an observe variant ran: validation is filled */
 	struct replay_validation validation;
 };

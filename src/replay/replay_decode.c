@@ -210,20 +210,25 @@ static bool slab_sized(const struct trace_event *ev)
 
 int decoder_prepass(struct decoder *d, char *err, size_t errlen)
 {
-	struct u64_map live; /* trace pfn -> ordinal << 8 | order */
+	struct u64_map live = { 0 }; /* trace pfn -> ordinal << 8 | order */
 	const struct trace_event *evs;
 	uint64_t ordinal = 0, last_marked_pfn = UINT64_MAX;
 	int n;
 
 	if (!d->slab_on)
 		return 0;
-	if (u64_map_init(&live, 1 << 16))
+	struct shrink_calib *cal = shrink_calib_create(d->h, d->first_ts, d->span_ns);
+	if (!cal || u64_map_init(&live, 1 << 16))
 		goto nomem;
 	while ((n = trace_reader_next_batch(d->r, &evs)) > 0) {
 		for (int i = 0; i < n; i++) {
 			const struct trace_event *ev = &evs[i];
 			uint64_t v;
 			switch (ev->type) {
+			case TRACE_SHRINK_START:
+			case TRACE_SHRINK_END:
+				shrink_calib_feed(cal, d->r, ev);
+				break;
 			case TRACE_PAGE_ALLOC:
 				if (ev->page.pfn == UINT64_MAX || ev->page.order > MAX_PAGE_ORDER)
 					break;
@@ -260,12 +265,15 @@ int decoder_prepass(struct decoder *d, char *err, size_t errlen)
 		}
 	}
 	u64_map_free(&live);
+	shrink_calib_finish(cal, &d->caches.calib);
+	shrink_calib_destroy(cal);
 	if (n < 0) {
 		snprintf(err, errlen, "%s", trace_reader_error(d->r));
 		return -1;
 	}
 	return 0;
 nomem:
+	shrink_calib_destroy(cal);
 	if (live.slots)
 		u64_map_free(&live);
 	snprintf(err, errlen, "out of memory in the slab-page pre-pass");

@@ -340,6 +340,7 @@ int replay_trace(const char *path, const struct replay_options *opts,
 		pthread_barrier_wait(&run.e.done);
 	if (rc)
 		goto fail;
+	res->calib = run.e.dc->calib;
 	if (run.e.init_failed) {
 		snprintf(err, errlen, "%s: %s", path, run.e.init_err);
 		goto fail;

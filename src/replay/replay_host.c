@@ -5,8 +5,9 @@
  *
  * Geometry: zones (node, type, start_pfn, spanned, min and low watermarks) from start/zoneinfo;
  * holes from the start page map (pageblocks with no present page). Slab caches (object size,
- * objects per slab, order, reclaim_account) from start/slab_attributes. The start and end page
- * maps (4-bit classes per pfn, docs/capture.md) and pagetypeinfo's pageblock counts per type.
+ * objects per slab, order, reclaim_account) from start/slab_attributes; the shrinkable caches'
+ * objects from start and end slabinfo and vfs_cache_pressure (the shrinker calibration's
+ * denominators, replay_shrink_calib.c). The start and end page maps (4-bit classes per pfn, docs/capture.md) and pagetypeinfo's pageblock counts per type.
  *
  * The warm start built from them is replay_warm.c's.
  */
@@ -235,6 +236,26 @@ static int parse_slab_attributes(struct host_desc *h, char *text)
 	return 0;
 }
 
+/*
+ * /proc/slabinfo: "name active_objs num_objs ...": the active objects of the caches the model
+ * gives a shrinker (slab_shrinkable_by_default), which the shrinker calibration divides by.
+ */
+static uint64_t slabinfo_shrinkable(const char *text)
+{
+	uint64_t sum = 0;
+	for (const char *p = text; p && *p;) {
+		char name[64];
+		unsigned long long active;
+		if (*p != '#' && sscanf(p, "%63s %llu", name, &active) == 2 &&
+		    slab_shrinkable_by_default(name))
+			sum += active;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return sum;
+}
+
 /* "fragtrace-pagemap 1 <pfns>\n" then the nibbles. */
 static int parse_pagemap(char *data, size_t len, uint8_t **map, uint64_t *pfns)
 {
@@ -304,6 +325,9 @@ static const char *const snapshot_names[NR_HOST_SNAPSHOTS] = {
 	[SNAP_END_BUDDYINFO] = "end/buddyinfo",
 	[SNAP_START_VMSTAT] = "start/vmstat",
 	[SNAP_END_VMSTAT] = "end/vmstat",
+	[SNAP_START_SLABINFO] = "start/slabinfo",
+	[SNAP_END_SLABINFO] = "end/slabinfo",
+	[SNAP_VFS_CACHE_PRESSURE] = "start/vfs_cache_pressure",
 };
 
 int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *path, char *err,
@@ -327,6 +351,16 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 	if (sn->text[SNAP_END_BUDDYINFO])
 		parse_buddyinfo(h, sn->text[SNAP_END_BUDDYINFO]);
 	parse_vmstat(h, sn->text[SNAP_START_VMSTAT], sn->text[SNAP_END_VMSTAT]);
+	for (int k = 0; k < 2; k++)
+		if (sn->text[SNAP_START_SLABINFO + k])
+			h->shrinkable_objects[k] =
+				slabinfo_shrinkable(sn->text[SNAP_START_SLABINFO + k]);
+	h->vfs_cache_pressure = 100;
+	if (sn->text[SNAP_VFS_CACHE_PRESSURE]) {
+		unsigned v;
+		if (sscanf(sn->text[SNAP_VFS_CACHE_PRESSURE], "%u", &v) == 1 && v)
+			h->vfs_cache_pressure = v;
+	}
 	if (sn->text[SNAP_SLAB_ATTRIBUTES] &&
 	    parse_slab_attributes(h, sn->text[SNAP_SLAB_ATTRIBUTES]))
 		goto nomem;

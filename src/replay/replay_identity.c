@@ -5,9 +5,11 @@
  * fwd maps a live allocation's trace pfn to its model pfn, order and type; rev maps the model
  * pfn back, so a migration the model reports (evacuation, defrag) can be followed. Inserts into
  * rev wait in a short prefetched queue (the pfn the model chose could not be prefetched
- * earlier). Pages the warm start allocated carry their own pfn and no entry, marked by a bit
- * per pfn until they are freed or moved. A page-cache entry also carries FWD_PAGECACHE and its
- * LRU stamp (replay_reclaim.c); pages reclaimed have no entry, only a bit. Invariant: a model pfn is in rev (or its queue) exactly
+ * earlier). Pages the start state allocated have no entry: a bit per trace pfn marks them
+ * until they are freed or moved; the warm start took them at their own pfn, the placed start
+ * where the policy chose (start_at and start_name translate). A page-cache entry also carries
+ * FWD_PAGECACHE and its LRU stamp (replay_reclaim.c); pages reclaimed have no entry, only a
+ * bit. Invariant: a model pfn is in rev (or its queue) exactly
  * when some fwd entry points at it.
  */
 #include "replay_internal.h"
@@ -76,16 +78,23 @@ void variant_on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned 
 		if (u64_map_get(&v->fwd, key, &val))
 			u64_map_put(&v->fwd, key, (val & ~FWD_PFN_MASK) | new_pfn);
 		variant_rev_put(v, new_pfn, key);
-	} else if (warm_test(v, old_pfn)) {
-		/* a warm-start page: its trace name stays its old pfn (page cache stays page
-		 * cache, now as the LRU's newest) */
-		warm_clear(v, old_pfn);
-		u64_map_put(&v->fwd, old_pfn, FWD_VAL(new_pfn, order, MIGRATE_MOVABLE));
-		variant_rev_put(v, new_pfn, old_pfn);
-		if (v->lru.reclaimed && page_class(v->host->start_map, v->host->start_map_pfns,
-						   old_pfn) == PC_PAGECACHE) {
-			variant_lru_warm_gone(v, old_pfn, order);
-			variant_lru_add(v, old_pfn);
+	} else {
+		/* a start page: its trace name is its own pfn, or the placed start's name for it
+		 * (page cache stays page cache, now as the LRU's newest) */
+		uint64_t name = old_pfn;
+		if (v->start_name)
+			name = old_pfn < v->warm_pfns ? v->start_name[old_pfn] : START_NONE;
+		if (name == START_NONE || !warm_test(v, name))
+			return;
+		warm_clear(v, name);
+		if (v->start_name)
+			v->start_name[old_pfn] = START_NONE;
+		u64_map_put(&v->fwd, name, FWD_VAL(new_pfn, order, MIGRATE_MOVABLE));
+		variant_rev_put(v, new_pfn, name);
+		if (v->lru.reclaimed &&
+		    page_class(v->host->start_map, v->host->start_map_pfns, name) == PC_PAGECACHE) {
+			variant_lru_warm_gone(v, name, order);
+			variant_lru_add(v, name);
 		}
 	}
 }
@@ -96,11 +105,15 @@ uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned
 	uint64_t freed = 0;
 	for (uint64_t p = pfn; p < pfn + (1ull << order);) {
 		unsigned o;
-		if ((!warm_only || warm_test(v, p)) && model_page_allocated(v->model, p, &o) == 1 &&
-		    model_free(v->model, p, o) == MODEL_OK) {
+		uint64_t at = start_model_pfn(v, p);
+		if ((!warm_only || warm_test(v, p)) &&
+		    model_page_allocated(v->model, at, &o) == 1 &&
+		    model_free(v->model, at, o) == MODEL_OK) {
 			if (v->lru.reclaimed && warm_test(v, p))
 				variant_lru_warm_gone(v, p, o);
 			warm_clear(v, p);
+			if (v->start_name)
+				v->start_name[at] = START_NONE;
 			freed += 1ull << o;
 			p += 1ull << o;
 		} else {

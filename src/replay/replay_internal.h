@@ -99,7 +99,10 @@ struct host_desc {
 	bool physical_addresses;
 	char addresses[32];
 	struct replay_host_figures fig; /* end snapshots and vmstat deltas (validation) */
-	struct warm_step *plan; /* replay_warm.c: the start state, worked out once per trace */
+	/* active objects of the model's shrinkable caches in start and end slabinfo (0: none) */
+	uint64_t shrinkable_objects[2];
+	uint32_t vfs_cache_pressure; /* start/vfs_cache_pressure, 100 when absent */
+	struct warm_step *plan;	     /* replay_warm.c: the start state, worked out once per trace */
 	size_t nr_plan, nr_pin_steps;
 };
 /* Sanity bound on pfns read from snapshots: 2^34 pages, 64 TiB. */
@@ -115,6 +118,9 @@ enum host_snapshot {
 	SNAP_END_BUDDYINFO,
 	SNAP_START_VMSTAT,
 	SNAP_END_VMSTAT,
+	SNAP_START_SLABINFO,
+	SNAP_END_SLABINFO,
+	SNAP_VFS_CACHE_PRESSURE,
 	NR_HOST_SNAPSHOTS
 };
 /* The snapshot blobs, NUL-terminated (NULL when absent). */
@@ -205,8 +211,11 @@ struct variant_state {
 #define REV_QUEUE 8
 	struct u64_slot rev_queue[REV_QUEUE]; /* reverse inserts not yet in rev, oldest first */
 	unsigned rev_queued;
-	uint64_t *warm; /* bit per pfn: allocated by the warm start, not freed since */
+	uint64_t *warm; /* bit per trace pfn: allocated at the start, not freed since */
 	uint64_t warm_pfns;
+	/* placed start: trace pfn -> model pfn of a start page and back (START_NONE: none);
+	 * NULL under the warm start, where both are the identity */
+	uint32_t *start_at, *start_name;
 	struct pcp_list *pcp;	  /* [cpu][PCP_LISTS] */
 	struct model_block *bulk; /* scratch for PCP refills */
 	uint64_t last_ts;
@@ -260,6 +269,16 @@ void variant_observe_apply(struct variant_state *v, const struct replay_op *ops,
 uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned order,
 				 bool warm_only);
 void variant_observe_agreement(struct variant_state *v);
+#define START_NONE UINT32_MAX
+/* Placed start (replay_warm.c): the start map's live memory through v's own policy. */
+int host_place_start(const struct host_desc *h, struct model *m, struct variant_state *v);
+/* The model pfn of the start page the trace names pfn (the identity under the warm start). */
+static inline uint64_t start_model_pfn(const struct variant_state *v, uint64_t pfn)
+{
+	if (!v->start_at)
+		return pfn;
+	return pfn < v->warm_pfns && v->start_at[pfn] != START_NONE ? v->start_at[pfn] : UINT64_MAX;
+}
 static inline bool warm_test(const struct variant_state *v, uint64_t pfn)
 {
 	return pfn < v->warm_pfns && (v->warm[pfn / 64] >> (pfn % 64)) & 1;
@@ -279,17 +298,33 @@ bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn, unsigned orde
 void variant_sample(struct variant_state *v, uint64_t t_ns);
 void variant_finish(struct variant_state *v, uint64_t t_ns);
 
+/* ---- replay_shrink_calib.c: the host's shrinker runs ---- */
+struct shrink_calib;
+struct shrink_calib *shrink_calib_create(const struct host_desc *h, uint64_t first_ts,
+					 uint64_t span_ns);
+void shrink_calib_destroy(struct shrink_calib *c);
+/* Feed one mm_shrink_slab_start or _end event (others are ignored). */
+void shrink_calib_feed(struct shrink_calib *c, struct trace_reader *r,
+		       const struct trace_event *ev);
+/* Close the rounds still open and work out the shares into out. */
+void shrink_calib_finish(struct shrink_calib *c, struct replay_shrink_calibration *out);
+/* The calibrated freeable share of a model cache into cfg (false: none covers it). */
+bool shrink_calib_for_cache(const struct replay_shrink_calibration *cal, const char *cache,
+			    uint32_t *ppm);
+
 /* ---- replay_decode.c ---- */
 struct decode_caches {
 	char (*names)[64];
-	uint32_t *size; /* bytes_alloc of the first allocation seen */
+	uint32_t *size;				/* bytes_alloc of the first allocation seen */
+	struct replay_shrink_calibration calib; /* from the pre-pass (replay_shrink_calib.c) */
 	size_t n, cap;
 };
 struct decoder;
 int decoder_create(struct trace_reader *r, const struct host_desc *h, struct decoder **out,
 		   char *err, size_t errlen);
 void decoder_destroy(struct decoder *d);
-/* Run the slab-page pre-pass over the whole trace (rewinds the reader afterwards). */
+/* Run the slab-page pre-pass over the whole trace, which also calibrates the shrinkers
+ * (decode_caches.calib); rewinds the reader afterwards. */
 int decoder_prepass(struct decoder *d, char *err, size_t errlen);
 /* Start pass k: rewind, set the time offset. */
 int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errlen);

@@ -4,7 +4,8 @@
  *
  * A preset (model_preset(), docs/variants.md) or "observe", then any of the parameters below,
  * which are every field of struct model_params and struct slab_params plus replay's own
- * switch pcp. Booleans take 0/1/true/false/on/off, durations are in ns, shares in ppm.
+ * switches pcp, shrink_calibration and start. Booleans take 0/1/true/false/on/off, durations are in ns, shares in
+ * ppm; start takes a start mode (warm, placed, cold, auto).
  */
 #include "replay_internal.h"
 
@@ -15,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum param_kind { P_BOOL, P_UNSIGNED, P_U32, P_U64 };
+enum param_kind { P_BOOL, P_UNSIGNED, P_U32, P_U64, P_START };
 enum param_home { IN_MODEL, IN_SLAB, IN_SPEC };
 
 struct param {
@@ -70,8 +71,45 @@ static const struct param params[] = {
 	S(batch, P_UNSIGNED),
 	S(vfs_cache_pressure, P_U32),
 	{ "pcp", P_BOOL, IN_SPEC, offsetof(struct replay_variant_spec, pcp) },
+	{ "shrink_calibration", P_BOOL, IN_SPEC,
+	  offsetof(struct replay_variant_spec, shrink_calibration) },
+	{ "start", P_START, IN_SPEC, offsetof(struct replay_variant_spec, start) },
 };
 #define NR_PARAMS (sizeof(params) / sizeof(params[0]))
+
+static const char *const start_names[] = {
+	[REPLAY_WARM] = "warm",
+	[REPLAY_COLD] = "cold",
+	[REPLAY_PLACED] = "placed",
+	[REPLAY_START_AUTO] = "auto",
+};
+
+const char *replay_start_name(enum replay_start s)
+{
+	return (unsigned)s <= REPLAY_START_AUTO ? start_names[s] : "?";
+}
+
+int replay_start_parse(const char *word, enum replay_start *s)
+{
+	for (unsigned i = 0; i <= REPLAY_START_AUTO; i++)
+		if (!strcmp(word, start_names[i])) {
+			*s = (enum replay_start)i;
+			return 0;
+		}
+	if (!strcmp(word, "copied")) {
+		*s = REPLAY_WARM;
+		return 0;
+	}
+	return -1;
+}
+
+bool replay_param_overridden(const struct replay_variant_spec *spec, const char *name)
+{
+	for (size_t i = 0; i < NR_PARAMS; i++)
+		if (!strcmp(params[i].name, name))
+			return (spec->overridden >> i) & 1;
+	return false;
+}
 
 size_t replay_param_count(void)
 {
@@ -107,6 +145,9 @@ void replay_param_value(const struct replay_variant_spec *spec, size_t i, char *
 	case P_U64:
 		snprintf(buf, len, "%" PRIu64, *(const uint64_t *)p);
 		break;
+	case P_START:
+		snprintf(buf, len, "%s", replay_start_name(*(const enum replay_start *)p));
+		break;
 	}
 }
 
@@ -128,6 +169,9 @@ static int set_param(struct replay_variant_spec *spec, const char *key, const ch
 		if (!on && strcmp(val, "0") && strcmp(val, "false") && strcmp(val, "off"))
 			goto bad;
 		*(bool *)p = on;
+	} else if (params[i].kind == P_START) {
+		if (replay_start_parse(val, (enum replay_start *)p))
+			goto bad;
 	} else {
 		char *end;
 		errno = 0;
@@ -172,6 +216,8 @@ int replay_variant_parse(const char *text, struct replay_variant_spec *spec, cha
 	}
 	memcpy(spec->preset, buf, strlen(buf) + 1);
 	spec->pcp = true;
+	spec->start = REPLAY_START_AUTO;
+	spec->shrink_calibration = true;
 	slab_params_default(&spec->slab);
 	if (!strcmp(buf, "observe")) {
 		spec->observe = true;

@@ -136,10 +136,13 @@ static uint64_t shrink_warm(struct variant_state *v, uint64_t nr)
 		}
 		l->warm_cursor++;
 		unsigned o;
+		uint64_t at = start_model_pfn(v, p); /* the placed start put it elsewhere */
 		if (!warm_test(v, p) ||
 		    page_class(h->start_map, h->start_map_pfns, p) != PC_PAGECACHE ||
-		    model_page_allocated(v->model, p, &o) != 1 || model_free(v->model, p, o))
+		    model_page_allocated(v->model, at, &o) != 1 || model_free(v->model, at, o))
 			continue;
+		if (v->start_name)
+			v->start_name[at] = START_NONE;
 		for (uint64_t q = p; q < p + (1ull << o); q++)
 			warm_clear(v, q);
 		reclaimed_set(v, p, o);

@@ -25,6 +25,33 @@
  * host's trace has tens of thousands, and growing from small costs rehashes on the hot path. */
 #define IDENTITY_MAP_START (1u << 16)
 
+/* The variant's own start= key, else the run's --start; auto: warm for mainline and observe
+ * (the host's own placement is mainline's), placed for the SPB policy (docs/replay.md). */
+static enum replay_start variant_start_mode(const struct replay_variant_spec *spec,
+					    enum replay_start run)
+{
+	enum replay_start s = spec->start != REPLAY_START_AUTO ? spec->start : run;
+	if (spec->observe)
+		return s == REPLAY_COLD ? REPLAY_COLD : REPLAY_WARM;
+	if (s == REPLAY_START_AUTO)
+		return spec->policy == MODEL_POLICY_MAINLINE ? REPLAY_WARM : REPLAY_PLACED;
+	return s;
+}
+
+static int variant_alloc_start_maps(struct variant_state *v)
+{
+	size_t n = (size_t)v->warm_pfns + 1;
+	if (v->warm_pfns >= START_NONE)
+		return -1;
+	v->start_at = malloc(n * sizeof(*v->start_at));
+	v->start_name = malloc(n * sizeof(*v->start_name));
+	if (!v->start_at || !v->start_name)
+		return -1;
+	memset(v->start_at, 0xff, n * sizeof(*v->start_at));
+	memset(v->start_name, 0xff, n * sizeof(*v->start_name));
+	return 0;
+}
+
 int variant_init(struct variant_state *v, struct replay_variant_result *res,
 		 const struct host_desc *h, const struct replay_options *opts, unsigned nr_cpus,
 		 char *err, size_t errlen)
@@ -61,9 +88,16 @@ int variant_init(struct variant_state *v, struct replay_variant_result *res,
 		if (!v->slab)
 			goto fail;
 	}
+	/* a supplied layout (--layout, --mem) has no start page map to start from */
+	res->start = opts->layout || opts->mem_bytes ? REPLAY_COLD
+						     : variant_start_mode(&res->spec, opts->start);
+	if (res->start == REPLAY_PLACED && variant_alloc_start_maps(v))
+		goto fail;
 	rc = host_pin_reserved(h, v->model);
-	if (!rc && opts->start == REPLAY_WARM)
+	if (!rc && res->start == REPLAY_WARM)
 		rc = host_warm_start(h, v->model, v->warm);
+	if (!rc && res->start == REPLAY_PLACED)
+		rc = host_place_start(h, v->model, v);
 	if (!rc && !res->spec.observe)
 		rc = variant_lru_init(v);
 	if (rc)
@@ -94,6 +128,8 @@ void variant_destroy(struct variant_state *v)
 	free(v->bulk);
 	variant_lru_destroy(v);
 	free(v->warm);
+	free(v->start_at);
+	free(v->start_name);
 	free(v->seen);
 	free(v->cache_ids);
 	memset(v, 0, sizeof(*v));
@@ -202,6 +238,10 @@ static int cache_config_for(struct variant_state *v, const struct decode_caches 
 			cfg.objects_per_slab = 1;
 	}
 	cfg.shrinkable = slab_shrinkable_by_default(name);
+	/* the host's own shrinker runs say what share is unused (replay_shrink_calib.c) */
+	if (v->res->spec.shrink_calibration &&
+	    !replay_param_overridden(&v->res->spec, "freeable_ppm"))
+		cfg.has_freeable_ppm = shrink_calib_for_cache(&dc->calib, name, &cfg.freeable_ppm);
 	return slab_cache_create(v->slab, &cfg);
 }
 

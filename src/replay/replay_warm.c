@@ -277,3 +277,131 @@ int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm)
 		}
 	return 0;
 }
+
+/*
+ * The placed start (docs/replay.md, "Start states"): the start page map's live memory
+ * allocated through the variant's own policy, as order-0 pages in PCP-refill batches
+ * (rmqueue_bulk), because that is how the kernel hands out the pages these are (page cache,
+ * anonymous memory, slab and page tables arrive page by page through the per-CPU lists). Each
+ * trace pfn keeps its name and gets the model pfn the policy chose (start_at, and start_name
+ * back), as an allocation during the trace would.
+ *
+ * Order: the host's pfn order, kinds interleaved as they lie in the page map (a batch ends
+ * where the kind changes). The page map records no ages, so any other order invents a history;
+ * placing all non-movable memory first (a boot-time history) was measured and rejected: it
+ * packs the start into one tainted region with no headroom, after which the SPB variants
+ * failed 13-45 times as many of the host's allocations (docs/variants.md, "Start state").
+ */
+#define PLACE_BATCH 512 /* pages per refill: one pageblock */
+
+struct placer {
+	const struct host_desc *h;
+	struct model *m;
+	struct replay_variant_result *res;
+	uint64_t *warm;
+	uint32_t *start_at, *start_name;
+	struct model_block *blocks;
+	unsigned max_blocks;
+	uint64_t pending[PLACE_BATCH];
+	unsigned n;
+	struct warm_step kind;
+	int nid;
+};
+
+static uint32_t place_gfp(const struct warm_step *s)
+{
+	/* no direct reclaim: placing the start state must not reclaim the start state */
+	uint32_t gfp = s->mt == MIGRATE_MOVABLE ? MODEL_GFP_HIGHUSER_MOVABLE : MODEL_GFP_KERNEL;
+	if (s->mt == MIGRATE_RECLAIMABLE)
+		gfp |= MODEL_GFP_RECLAIMABLE;
+	return (gfp & ~(uint32_t)MODEL_GFP_DIRECT_RECLAIM) | MODEL_GFP_NOWARN;
+}
+
+static void place_one(struct placer *p, uint64_t trace_pfn, uint64_t at)
+{
+	p->start_at[trace_pfn] = (uint32_t)at;
+	p->start_name[at] = (uint32_t)trace_pfn;
+	p->warm[trace_pfn / 64] |= 1ull << (trace_pfn % 64);
+}
+
+/* Place the pending pages: refills from the policy, then the host's own pfn when it fails. */
+static void place_flush(struct placer *p)
+{
+	struct model_alloc_req req = { .order = 0,
+				       .migratetype = p->kind.mt,
+				       .gfp = place_gfp(&p->kind),
+				       .nid = p->nid,
+				       .movable = p->kind.movable };
+	unsigned got = 0;
+
+	while (got < p->n) {
+		unsigned nb = 0;
+		if (model_alloc_bulk(p->m, &req, p->n - got, p->blocks, p->max_blocks, &nb) || !nb)
+			break;
+		for (unsigned b = 0; b < nb; b++) {
+			uint64_t pfn = p->blocks[b].pfn;
+			unsigned o = p->blocks[b].order;
+			if (o)
+				model_split(p->m, pfn, o);
+			for (uint64_t k = 0; k < (1ull << o); k++) {
+				if (got < p->n)
+					place_one(p, p->pending[got++], pfn + k);
+				else
+					model_free(p->m, pfn + k, 0); /* more than asked for */
+			}
+		}
+	}
+	p->res->start_placed += got;
+	for (; got < p->n; got++) {
+		uint64_t q = p->pending[got];
+		if (model_alloc_at(p->m, q, 0, p->kind.mt, p->kind.movable) == MODEL_OK) {
+			place_one(p, q, q);
+			p->res->start_copied++;
+		} else {
+			p->res->start_unplaced++;
+		}
+	}
+	p->n = 0;
+}
+
+static int zone_nid(const struct host_desc *h, uint64_t pfn)
+{
+	for (unsigned z = 0; z < h->config.nr_zones; z++) {
+		const struct model_zone_config *zc = &h->config.zones[z];
+		if (pfn >= zc->start_pfn && pfn < zc->start_pfn + zc->spanned_pages)
+			return zc->nid;
+	}
+	return -1;
+}
+
+int host_place_start(const struct host_desc *h, struct model *m, struct variant_state *v)
+{
+	struct placer p = { .h = h,
+			    .m = m,
+			    .res = v->res,
+			    .warm = v->warm,
+			    .start_at = v->start_at,
+			    .start_name = v->start_name,
+			    .blocks = v->bulk,
+			    .max_blocks = BULK_MAX };
+
+	for (size_t i = h->nr_pin_steps; i < h->nr_plan; i++) {
+		const struct warm_step *s = &h->plan[i];
+		if (s->kind != WARM_TAKE)
+			continue;
+		int nid = zone_nid(h, s->pfn);
+		if (p.n && (!same_take(*s, p.kind) || nid != p.nid))
+			place_flush(&p);
+		p.kind = *s;
+		p.nid = nid;
+		for (uint64_t q = s->pfn; q < s->pfn + (1ull << s->order) && q < v->warm_pfns;
+		     q++) {
+			p.pending[p.n++] = q;
+			if (p.n == PLACE_BATCH)
+				place_flush(&p);
+		}
+	}
+	if (p.n)
+		place_flush(&p);
+	return 0;
+}

@@ -343,7 +343,7 @@ static int64_t insert_trace(struct writer *w, const struct replay_trace_info *ti
 
 static const char *start_name(enum replay_start s)
 {
-	return s == REPLAY_COLD ? "cold" : "warm";
+	return replay_start_name(s);
 }
 
 static void write_samples(struct writer *w, int64_t vid, const struct replay_variant_result *v)
@@ -544,6 +544,10 @@ static void write_variant(struct writer *w, int64_t run_id, size_t pos,
 		    (double)(l->unknown_page_frees + l->page_alloc_failed + l->unknown_slab_frees +
 			     l->slab_alloc_failed + l->pcp_drain_misses) /
 			    (double)fed);
+	exec_insert(w, "INSERT INTO variant_start VALUES (?,?,?,?,?,?)", "itiiii", vid,
+		    start_name(v->start),
+		    (int64_t)(v->nr_samples ? v->samples[0].stats.tainted_regions : 0),
+		    (int64_t)v->start_placed, (int64_t)v->start_copied, (int64_t)v->start_unplaced);
 	write_samples(w, vid, v);
 	write_counters(w, vid, v);
 	write_regions(w, vid, v);
@@ -557,6 +561,27 @@ static void write_validation(struct writer *w, int64_t run_id, const struct repl
 		exec_insert(w, "INSERT INTO validation VALUES (?,?,?,?,?,?,?,?,?)", "iitddddtt",
 			    run_id, (int64_t)i, r->name, r->host, r->model, r->lo, r->hi,
 			    verdicts[r->verdict], r->what);
+	}
+}
+
+static void write_calibration(struct writer *w, int64_t run_id,
+			      const struct replay_shrink_calibration *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct replay_shrinker_calib *s = &c->s[i];
+		if (s->applied)
+			exec_insert(w,
+				    "INSERT INTO shrink_calibration VALUES (?,?,?,?,?,?,?,?,?,?)",
+				    "itiiiiddii", run_id, s->shrinker, (int64_t)s->runs,
+				    (int64_t)s->rounds, (int64_t)s->scanned, (int64_t)s->freed,
+				    s->mean_items, s->host_objects, (int64_t)s->freeable_ppm,
+				    (int64_t)1);
+		else
+			exec_insert(w,
+				    "INSERT INTO shrink_calibration VALUES (?,?,?,?,?,?,?,?,?,?)",
+				    "itiiiidnni", run_id, s->shrinker, (int64_t)s->runs,
+				    (int64_t)s->rounds, (int64_t)s->scanned, (int64_t)s->freed,
+				    s->mean_items, (int64_t)0);
 	}
 }
 
@@ -596,6 +621,7 @@ int64_t results_db_write_run(sqlite3 *db, const struct replay_result *r,
 			    run_id);
 		if (r->have_validation)
 			write_validation(&w, run_id, &r->validation);
+		write_calibration(&w, run_id, &r->calib);
 	}
 	if (w.failed || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		if (!w.failed)
