@@ -43,7 +43,7 @@ static uint32_t remap(struct copy *c, uint32_t id)
 		const char *s = trace_reader_string(c->r, id);
 		char buf[1024];
 		snprintf(buf, sizeof(buf), "%s" HOSTILE, s ? s : "?");
-		c->ids[id] = (uint32_t)trace_writer_intern(c->w, buf);
+		c->ids[id] = trace_writer_string(c->w, buf);
 	}
 	return c->ids[id];
 }
@@ -131,7 +131,7 @@ int main(int argc, char **argv)
 			break;
 		if (extra) {
 			struct trace_event g = { .ts = ev.ts, .type = TRACE_GENERIC, .cpu = 0 };
-			g.generic.name = (uint32_t)trace_writer_intern(c.w, "evil:" HOSTILE);
+			g.generic.name = trace_writer_string(c.w, "evil:" HOSTILE);
 			g.generic.size = sizeof(raw);
 			g.generic.data = raw;
 			trace_writer_add(c.w, &g);

@@ -339,7 +339,7 @@ int main(void)
 
 	/* the end section and the index descriptor: every bit */
 	uint64_t index_at = 0;
-	for (int i = 0; i < 8; i++)
+	for (size_t i = 0; i < 8; i++)
 		index_at |= (uint64_t)file[file_len - FGT_END_BYTES_TEST + 32 + i] << (8 * i);
 	for (size_t pos = file_len - FGT_END_BYTES_TEST; pos < file_len; pos++)
 		for (int bit = 0; bit < 8; bit++)
@@ -366,7 +366,7 @@ int main(void)
 	memcpy(bad, "garbage that is not a trace at all, not even close", 50);
 	expect_open_error(bad, 50, TRACE_EFORMAT, "not a fragtrace trace");
 	memcpy(bad, file, file_len);
-	uint32_t dlen = bad[4] | bad[5] << 8;
+	uint32_t dlen = (uint32_t)bad[4] | (uint32_t)bad[5] << 8;
 	bad[8 + 24] = 2; /* header major version 2, checksum fixed up */
 	uint32_t crc = crc32c(0, bad + 8, dlen - 4);
 	memcpy(bad + 8 + dlen - 4, &crc, 4);
@@ -390,7 +390,7 @@ int main(void)
 	struct trace_writer_options qo = { .in_place = 1 }; /* as record writes */
 	CHECK(trace_writer_open(path, &qh, &qo, &qw) == 0, "open the quiet trace");
 	for (int i = 0; i < 40; i++) {
-		struct trace_event ev = { .ts = 1000000000ull + (uint64_t)i * 500000000ull,
+		struct trace_event ev = { .ts = 1000000000ull + (uint64_t)i * UINT64_C(500000000),
 					  .type = TRACE_PAGE_FREE,
 					  .page = { .pfn = (uint64_t)i } };
 		CHECK(trace_writer_add(qw, &ev) == 0, "add a quiet event");
