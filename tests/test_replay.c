@@ -230,10 +230,10 @@ static void test_pcp_split(void)
 	memset(&c, 0, sizeof(c));
 	model_config_simple(&c, MODEL_POLICY_SPB, 2ull << 30);
 	v.model = model_create(&c, &err);
-	CHECK(v.model != NULL);
+	CHECK_FATAL(v.model != NULL);
 	v.nr_cpus = 2;
 	v.pcp = calloc(v.nr_cpus * PCP_LISTS, sizeof(*v.pcp));
-	CHECK(v.pcp != NULL);
+	CHECK_FATAL(v.pcp != NULL);
 	CHECK_EQ(model_alloc(v.model, &q, &block), MODEL_OK);
 	CHECK_EQ(pcp_push_tail(variant_pcp_list(&v, 1, MIGRATE_UNMOVABLE, PAGEBLOCK_ORDER), block),
 		 0);
@@ -295,7 +295,8 @@ static void test_synthetic(void)
 	struct replay_result *loop = run(path, all + 1, 1, REPLAY_WARM, 1, 2);
 	const struct replay_variant_result *lv = &loop->variants[0];
 	CHECK(lv->samples[lv->nr_samples - 1].pass == 1);
-	CHECK(lv->samples[lv->nr_samples - 1].t_ns > one->variants[1].samples[0].t_ns + 3e9);
+	CHECK(lv->samples[lv->nr_samples - 1].t_ns >
+	      one->variants[1].samples[0].t_ns + 3000000000u);
 	CHECK(lv->events == 2 * one->variants[1].events);
 	CHECK(lv->slab.objects >= one->variants[1].slab.objects);
 	replay_result_free(loop);
@@ -485,5 +486,5 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		test_bundled(argv[1]);
 	printf("replay: all checks passed\n");
-	return 0;
+	return test_summary("test_replay");
 }
