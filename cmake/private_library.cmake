@@ -36,3 +36,17 @@ function(fragtrace_private_library name objlib)
     target_link_libraries(${name} PUBLIC ${deps})
   endif()
 endfunction()
+
+# fragtrace_public_headers(TARGET SRCDIR HEADER...): TARGET's own sources find every header of
+# SRCDIR (PRIVATE), while whatever links TARGET sees only the HEADERs listed: they are linked
+# into a directory of their own under the build tree (include/TARGET/), which is TARGET's only
+# public include directory. So a module's *_internal.h cannot be included from another library
+# by accident; a test that needs internals names SRCDIR itself (target_include_directories).
+function(fragtrace_public_headers target srcdir)
+  set(dir ${CMAKE_BINARY_DIR}/include/${target})
+  file(MAKE_DIRECTORY ${dir})
+  foreach(h ${ARGN})
+    file(CREATE_LINK ${CMAKE_SOURCE_DIR}/${srcdir}/${h} ${dir}/${h} SYMBOLIC)
+  endforeach()
+  target_include_directories(${target} PRIVATE ${srcdir} INTERFACE ${dir})
+endfunction()

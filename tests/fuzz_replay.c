@@ -55,7 +55,7 @@ static int write_trace(const char *path, const uint8_t *data, size_t size)
 	memset(map + hl, 0, (BASE + PAGES) / 2);
 	for (uint32_t p = BASE; p < BASE + PAGES; p++) {
 		unsigned cls = (p / 97) % 11;
-		map[hl + p / 2] |= (uint8_t)((cls ? cls : 1) << ((p & 1) * 4));
+		map[(size_t)hl + p / 2] |= (uint8_t)((cls ? cls : 1) << ((p & 1) * 4));
 	}
 	trace_writer_add_meta(w, "start/pagemap", map, (size_t)hl + (BASE + PAGES) / 2);
 	int64_t cache = trace_writer_intern(w, "dentry");

@@ -3,15 +3,10 @@
 # that the per-event counts of `fragtrace info` equal those of `trace-cmd report`, that lost
 # events are accounted for, and that no kernel virtual address survives the import.
 # usage: import_test.sh FRAGTRACE
-set -u
-F=$1
+. "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 if [ "$(id -u)" != 0 ]; then echo "SKIP: import_test needs root to record with trace-cmd"; exit 77; fi
 command -v trace-cmd > /dev/null || { echo "SKIP: trace-cmd is not installed"; exit 77; }
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 EV="-e kmem:mm_page_alloc -e kmem:mm_page_free -e kmem:kmem_cache_alloc -e kmem:kmem_cache_free -e kmem:kmalloc -e kmem:kfree -e sched:sched_process_exec"
 ( cd "$W" && "$HERE/tc_wrap.sh" record -q -b 16384 $EV -o "$W/tc.dat" \
 	sh -c "mkdir -p $W/d; for i in \$(seq 1 2000); do echo x > $W/d/f\$i; done; rm -rf $W/d; ls -R /usr/share > /dev/null" \
@@ -44,6 +39,4 @@ cmp -s "$W/gfp.bin" "$W/gfp.text" && echo "ok: text gfp flags turn back into the
 if "$F" dump "$W/text.fgt" | grep -qE '0xffff[0-9a-f]{10,}'; then
 	fail "kernel virtual addresses survived the text import"
 fi
-[ $fails = 0 ] && echo "import_test: all checks pass" && exit 0
-echo "import_test: $fails failures"
-exit 1
+finish import_test

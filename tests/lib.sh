@@ -7,9 +7,14 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
+passes=0
+# ok [WHAT]: a check passed (printed when WHAT is given)
+ok() {
+	passes=$((passes + 1))
+	[ $# = 0 ] || echo "ok: $*"
+}
 finish() {
-	[ $fails = 0 ] && echo "$1: all checks pass" && exit 0
+	[ $fails = 0 ] && echo "$1: all $passes checks pass" && exit 0
 	echo "$1: $fails failures"
 	exit 1
 }

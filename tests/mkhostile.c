@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 			break;
 		if (extra) {
 			struct trace_event g = { .ts = ev.ts, .type = TRACE_GENERIC, .cpu = 0 };
-			g.generic.name = (uint32_t)trace_writer_intern(c.w, "evil:" HOSTILE);
+			g.generic.name = trace_writer_string(c.w, "evil:" HOSTILE);
 			g.generic.size = sizeof(raw);
 			g.generic.data = raw;
 			trace_writer_add(c.w, &g);

@@ -13,7 +13,7 @@
 
 static uint32_t intern(void *ctx, const char *s)
 {
-	return (uint32_t)trace_writer_intern(ctx, s);
+	return trace_writer_string(ctx, s);
 }
 
 int main(int argc, char **argv)
@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 	trace_writer_add_meta(w, "start/meminfo", meminfo, sizeof(meminfo) - 1);
 	struct synth_stream_params p = { .seed = 1, .intern = intern, .intern_ctx = w };
 	struct synth_stream *s = synth_stream_create(&p);
-	uint32_t generic = (uint32_t)trace_writer_intern(w, "compaction:mm_compaction_begin");
+	uint32_t generic = trace_writer_string(w, "compaction:mm_compaction_begin");
 	struct trace_event ev;
 	for (size_t i = 0; i < n; i++) {
 		synth_stream_next(s, &ev, 1);

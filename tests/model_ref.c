@@ -746,7 +746,7 @@ static uint64_t gpff(struct ref_model *r, const struct model_alloc_req *q, int t
 				bool big = false;
 				for (unsigned s = 0; s < z->nspb; s++) {
 					nfree += free_pages_of(&z->spb[s]);
-					for (int o = q->order; o <= 10; o++)
+					for (int o = (int)q->order; o <= 10; o++)
 						for (int mt = 0; mt < 6; mt++)
 							big |= z->spb[s].list[o][mt].n > 0;
 				}
@@ -755,7 +755,8 @@ static uint64_t gpff(struct ref_model *r, const struct model_alloc_req *q, int t
 					mark -= mark / 2;
 				if (nfree < mark + (1ull << q->order) || !big)
 					continue;
-				uint64_t pfn = rmqueue_buddy(r, z, q->order, q->migratetype, flags);
+				uint64_t pfn =
+					rmqueue_buddy(r, z, (int)q->order, q->migratetype, flags);
 				if (pfn != UINT64_MAX)
 					return pfn;
 			}
@@ -770,7 +771,7 @@ static uint64_t gpff(struct ref_model *r, const struct model_alloc_req *q, int t
 				pref = &r->zones[i];
 		if (r->p.nowarn_lower_order && q->order > 0 && (q->gfp & MODEL_GFP_NOWARN) &&
 		    !(q->gfp & MODEL_GFP_NOFAIL) &&
-		    can_serve_smaller(r, pref, q->order, q->migratetype))
+		    can_serve_smaller(r, pref, (int)q->order, q->migratetype))
 			return UINT64_MAX;
 		if (!(flags & TAINTED_OK_REF))
 			flags |= TAINTED_OK_REF;
@@ -867,7 +868,7 @@ struct ref_model *ref_create(const struct model_config *c)
 		z->start = c->zones[i].start_pfn & ~(uint64_t)(PBN - 1);
 		z->end = (c->zones[i].start_pfn + c->zones[i].spanned_pages + PBN - 1) &
 			 ~(uint64_t)(PBN - 1);
-		z->type = c->zones[i].type;
+		z->type = (int)c->zones[i].type; /* an int: the walks count down to -1 */
 		z->wmin = c->zones[i].wmark_min;
 		z->wlow = c->zones[i].wmark_low;
 		z->base = z->start & ~(SPB_PAGES - 1);

@@ -1,35 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * model_test.h - what the model tests share: CHECK macros that stop at the first failure and
- * a helper that runs the invariant checker and fails with its message.
+ * model_test.h - what the model tests share: check.h's CHECK, the test hosts' zones, and a
+ * helper that runs the invariant checker and stops the test with its message.
  */
 #ifndef FRAGTRACE_MODEL_TEST_H
 #define FRAGTRACE_MODEL_TEST_H
 
 #include "model.h"
+#include "check.h"
 #include "test_rng.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);   \
-			exit(1);                                                                   \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long _a = (long long)(a), _b = (long long)(b);                                \
-		if (_a != _b) {                                                                    \
-			fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__,      \
-				__LINE__, #a, _a, #b, _b);                                         \
-			exit(1);                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static inline void check_model(const struct model *m, const char *where)
 {

@@ -103,7 +103,7 @@ static void run(const char *name, struct model_config *c, long ops, uint64_t see
 	c->params.defrag = false;
 	c->nr_cpus = 3;
 	m = model_create(c, &err);
-	CHECK(m != NULL);
+	CHECK_FATAL(m != NULL);
 	r = ref_create(c);
 	live = malloc(cap * sizeof(*live));
 	test_rng_state = seed;
@@ -242,6 +242,7 @@ int main(int argc, char **argv)
 	CHECK(events_seen[MODEL_EV_PASS_4] > 0);
 	CHECK(events_seen[MODEL_EV_RMQUEUE_CLAIM] > 0);
 	CHECK(events_seen[MODEL_EV_SPB_HIGHORDER_REFUSED] > 0);
-	printf("lockstep: all variants agree\n");
-	return 0;
+	if (!test_failures)
+		printf("lockstep: all variants agree\n");
+	return test_summary("test_model_lockstep");
 }

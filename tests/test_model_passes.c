@@ -34,7 +34,7 @@ static struct model *make_zones(enum model_policy policy, unsigned normal_gib,
 	if (zone_tweak)
 		zone_tweak(&c);
 	struct model *m = model_create(&c, &err);
-	CHECK(m != NULL);
+	CHECK_FATAL(m != NULL);
 	check_model(m, "create");
 	return m;
 }
@@ -567,7 +567,7 @@ static void test_two_nodes(void)
 						 .start_pfn = 2 * GiB_PAGES,
 						 .spanned_pages = GiB_PAGES };
 	struct model *m = model_create(&c, &err);
-	CHECK(m != NULL);
+	CHECK_FATAL(m != NULL);
 	struct model_alloc_req q = { .order = 0,
 				     .migratetype = MIGRATE_MOVABLE,
 				     .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
@@ -804,5 +804,5 @@ int main(void)
 	test_defrag_cooldown();
 	test_set_movable();
 	printf("model passes: all scenarios behave as the series describes\n");
-	return 0;
+	return test_summary("test_model_passes");
 }

@@ -232,10 +232,10 @@ static void test_pcp_split(void)
 	memset(&c, 0, sizeof(c));
 	model_config_simple(&c, MODEL_POLICY_SPB, 2ull << 30);
 	v.model = model_create(&c, &err);
-	CHECK(v.model != NULL);
+	CHECK_FATAL(v.model != NULL);
 	v.nr_cpus = 2;
 	v.pcp = calloc(v.nr_cpus * PCP_LISTS, sizeof(*v.pcp));
-	CHECK(v.pcp != NULL);
+	CHECK_FATAL(v.pcp != NULL);
 	CHECK_EQ(model_alloc(v.model, &q, &block), MODEL_OK);
 	CHECK_EQ(pcp_push_tail(variant_pcp_list(&v, 1, MIGRATE_UNMOVABLE, PAGEBLOCK_ORDER), block),
 		 0);
@@ -297,7 +297,8 @@ static void test_synthetic(void)
 	struct replay_result *loop = run(path, all + 1, 1, REPLAY_WARM, 1, 2);
 	const struct replay_variant_result *lv = &loop->variants[0];
 	CHECK(lv->samples[lv->nr_samples - 1].pass == 1);
-	CHECK(lv->samples[lv->nr_samples - 1].t_ns > one->variants[1].samples[0].t_ns + 3e9);
+	CHECK(lv->samples[lv->nr_samples - 1].t_ns >
+	      one->variants[1].samples[0].t_ns + 3000000000u);
 	CHECK(lv->events == 2 * one->variants[1].events);
 	CHECK(lv->slab.objects >= one->variants[1].slab.objects);
 	replay_result_free(loop);
@@ -461,7 +462,7 @@ static void write_placed_trace(const char *path)
 	for (uint64_t p = PLACED_BASE; p < pfns; p++) {
 		uint64_t off = (p - PLACED_BASE) % PLACED_SPB;
 		unsigned k = off < 8 ? PC_SLAB : off < 2008 ? PC_ANON : PC_FREE;
-		map[hl + p / 2] |= (uint8_t)(k << ((p & 1) * 4));
+		map[(uint64_t)hl + p / 2] |= (uint8_t)(k << ((p & 1) * 4));
 	}
 	snprintf(h.kernel_release, sizeof(h.kernel_release), "placed");
 	CHECK(trace_writer_open(path, &h, NULL, &e.w) == 0);
@@ -646,5 +647,5 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		test_bundled(argv[1]);
 	printf("replay: all checks passed\n");
-	return 0;
+	return test_summary("test_replay");
 }

@@ -34,7 +34,7 @@ static struct model *make(const char *variant, unsigned normal_gib)
 	CHECK_EQ(model_preset(variant, &c.policy, &c.params), MODEL_OK);
 	test_host_zones(&c, normal_gib);
 	struct model *m = model_create(&c, &err);
-	CHECK(m != NULL);
+	CHECK_FATAL(m != NULL);
 	return m;
 }
 
@@ -438,5 +438,5 @@ int main(void)
 	test_worker_stops_on_no_progress();
 	test_last_chance_walk();
 	printf("slab: all checks pass\n");
-	return 0;
+	return test_summary("test_slab");
 }

@@ -18,7 +18,7 @@
 
 #include <string.h>
 
-#define SEC	  1000000000ull
+#define SEC	  UINT64_C(1000000000)
 #define STEP_NS	  (SEC / 2)
 #define STEPS	  480
 #define PAGES_2MB 512
@@ -38,7 +38,7 @@ static void ring_push(struct ring *r, struct block b)
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 1024;
 		struct block *nb = malloc(cap * sizeof(*nb));
-		CHECK(nb != NULL);
+		CHECK_FATAL(nb != NULL);
 		for (size_t i = 0; i < r->n; i++)
 			nb[i] = r->b[(r->head + i) % r->cap];
 		free(r->b);
@@ -87,7 +87,7 @@ static void run(const char *variant, bool direct_reclaim, struct outcome *out)
 	CHECK_EQ(model_preset(variant, &c.policy, &c.params), MODEL_OK);
 	c.params.direct_reclaim = direct_reclaim;
 	struct model *m = model_create(&c, &err);
-	CHECK(m != NULL);
+	CHECK_FATAL(m != NULL);
 	struct slab_model *sm = slab_model_create(m, NULL);
 	struct slab_cache_config dentry = { .name = "dentry",
 					    .object_size = 256,
@@ -117,7 +117,7 @@ static void run(const char *variant, bool direct_reclaim, struct outcome *out)
 			if (nlive + 2 > live_cap) {
 				live_cap = live_cap ? live_cap * 2 : 65536;
 				live = realloc(live, live_cap * sizeof(*live));
-				CHECK(live != NULL);
+				CHECK_FATAL(live != NULL);
 			}
 			if (slab_obj_alloc(sm, cd, key, MODEL_GFP_KERNEL, 0, i & 1, now) ==
 			    MODEL_OK)
@@ -228,5 +228,5 @@ int main(void)
 	       none_reclaim.tainted_end, all.tainted_end);
 	printf("slab growth: without the release valve more SPBs end tainted than with the "
 	       "patch\n");
-	return 0;
+	return test_summary("test_slab_growth");
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * test_util.h - what the C tests share: CHECK macros, a random event generator (drawing from
- * test_rng.h) that reaches every record type and the extreme values of every field, and event
- * comparison.
+ * test_util.h - what the trace tests share: check.h's CHECK, a random event generator (drawing
+ * from test_rng.h) that reaches every record type and the extreme values of every field, and
+ * event comparison.
  */
 #ifndef FRAGTRACE_TEST_UTIL_H
 #define FRAGTRACE_TEST_UTIL_H
@@ -12,22 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "test_rng.h"
 #include "trace.h"
-
-static int test_failures;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond);   \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			test_failures++;                                                           \
-			if (test_failures > 20)                                                    \
-				exit(1);                                                           \
-		}                                                                                  \
-	} while (0)
 
 /* A value that is often small, sometimes extreme. */
 static inline uint64_t tval(void)
@@ -203,16 +190,6 @@ static inline void test_header(struct trace_header *h, uint32_t res)
 	h->clock_offset_ns = -123456789;
 	h->event_formats = "name: mm_page_alloc\nID: 1\n";
 	h->event_formats_len = strlen(h->event_formats);
-}
-
-static inline int test_summary(const char *name)
-{
-	if (test_failures) {
-		printf("%s: FAILED (%d checks)\n", name, test_failures);
-		return 1;
-	}
-	printf("%s: ok\n", name);
-	return 0;
 }
 
 #endif

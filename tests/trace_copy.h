@@ -37,7 +37,7 @@ static inline uint32_t copy_string(struct copy *c, uint32_t id)
 		const char *s = trace_reader_string(c->r, id);
 		char buf[1024];
 		snprintf(buf, sizeof(buf), "%s%s", s ? s : "?", c->suffix ? c->suffix : "");
-		c->ids[id] = (uint32_t)trace_writer_intern(c->w, buf);
+		c->ids[id] = trace_writer_string(c->w, buf);
 	}
 	return c->ids[id];
 }

@@ -38,7 +38,7 @@ static double cpu_now(void)
 
 static uint32_t intern(void *ctx, const char *s)
 {
-	return (uint32_t)trace_writer_intern(ctx, s);
+	return trace_writer_string(ctx, s);
 }
 
 /* Payload bytes of each event in the 6.18 ring buffer (format files), before the name string. */

@@ -205,7 +205,7 @@ struct capture_converter *converter_create(struct capture_event *events, int n,
 		if (events[i].type == TRACE_GENERIC) {
 			char full[100];
 			snprintf(full, sizeof(full), "%s:%s", events[i].system, events[i].name);
-			events[i].name_id = trace_writer_intern(w, full);
+			events[i].name_id = trace_writer_string(w, full);
 		}
 	}
 	return c;
@@ -279,16 +279,16 @@ static uint32_t intern_symbol(struct capture_converter *c, uint64_t addr)
 	uint32_t id = TRACE_NO_STRING;
 	if (c->raw) {
 		snprintf(buf, sizeof(buf), "%#llx", (unsigned long long)addr);
-		id = trace_writer_intern(c->w, buf);
+		id = trace_writer_string(c->w, buf);
 	} else if (symbolizer_lookup(c->sym, addr, buf, sizeof(buf))) {
-		id = trace_writer_intern(c->w, buf);
+		id = trace_writer_string(c->w, buf);
 	} else if (c->tep) {
 		const char *name;
 		unsigned long long start;
 		unsigned long size;
 		if (!tep_find_function_info(c->tep, addr, &name, &start, &size) && name) {
 			snprintf(buf, sizeof(buf), "%s+%#llx", name, addr - start);
-			id = trace_writer_intern(c->w, buf);
+			id = trace_writer_string(c->w, buf);
 		}
 	}
 	if (!c->cache[s].key)
@@ -298,7 +298,7 @@ static uint32_t intern_symbol(struct capture_converter *c, uint64_t addr)
 
 static uint32_t intern_name(struct capture_converter *c, const char *name)
 {
-	return name ? trace_writer_intern(c->w, name) : TRACE_NO_STRING;
+	return name ? trace_writer_string(c->w, name) : TRACE_NO_STRING;
 }
 
 bool converter_convert(struct capture_converter *c, const uint8_t *data, unsigned size,

@@ -234,7 +234,7 @@ static uint32_t site(struct text_state *st, char *v)
 		*slash = 0;
 	if (!st->raw && (!strncmp(v, "0x", 2) || (hex_token(v, strlen(v), &va) && kernel_va(va))))
 		return TRACE_NO_STRING; /* an unsymbolized kernel address */
-	return trace_writer_intern(st->w, scrub(st, v, clean, sizeof(clean)));
+	return trace_writer_string(st->w, scrub(st, v, clean, sizeof(clean)));
 }
 
 /* "nid: 0 objects to shrink 12 gfp_flags GFP_KERNEL cache items 5 delta 1 total_scan 3 priority 12" */
@@ -329,7 +329,7 @@ static bool convert(struct text_state *st, const char *event, const char *generi
 		ev->slab = (struct trace_slab){
 			.call_site = site(st, get(f, n, "call_site")),
 			.addr = parse_ptr(st, get(f, n, "ptr")),
-			.cache = name ? trace_writer_intern(st->w,
+			.cache = name ? trace_writer_string(st->w,
 							    scrub(st, name, clean, sizeof(clean)))
 				      : TRACE_NO_STRING,
 		};
@@ -353,7 +353,7 @@ static bool convert(struct text_state *st, const char *event, const char *generi
 		len = blob_cap;
 	memcpy(blob, copy, len);
 	ev->type = TRACE_GENERIC;
-	ev->generic = (struct trace_generic){ .name = trace_writer_intern(st->w, gname),
+	ev->generic = (struct trace_generic){ .name = trace_writer_string(st->w, gname),
 					      .size = (uint32_t)len,
 					      .data = blob };
 	return true;

@@ -208,6 +208,8 @@ static bool child_done(struct recorder *r, pid_t child)
 
 /* A warning for the caller to print, appended to res->warnings ("; " between). */
 static void add_warning(struct recorder *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void add_warning(struct recorder *r, const char *fmt, ...)
 {
 	char *w = r->res->warnings;
 	size_t used = strlen(w);

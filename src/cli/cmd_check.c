@@ -57,7 +57,7 @@ static void print_rows(const struct replay_validation *val)
 	       "bound", "");
 	for (size_t i = 0; i < val->n; i++) {
 		const struct replay_check_row *r = &val->rows[i];
-		char h[32], m[32], lo[32], hi[32], b[64] = "";
+		char h[32], m[32], lo[32], hi[32], b[2 * sizeof(lo) + 4] = "";
 		fmt_value(h, sizeof(h), r->host);
 		fmt_value(m, sizeof(m), r->model);
 		if (r->verdict != VERDICT_INFO) {

@@ -267,6 +267,7 @@ struct model_stats {
 	double unusable_index[NR_PAGE_ORDERS];
 	double extfrag_index[NR_PAGE_ORDERS]; /* -1000 where the kernel prints -1.000 */
 	uint64_t events[MODEL_NR_VM_EVENTS];
+	uint64_t warnings; /* MODEL_WARN_ON trust checks that fired (debug builds; 0 in release) */
 };
 
 /* Region classes for model_region_classes(). */

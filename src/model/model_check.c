@@ -26,7 +26,7 @@ struct check {
 	bool failed;
 };
 
-static bool fail(struct check *c, const char *fmt, ...)
+static __attribute__((format(printf, 2, 3))) bool fail(struct check *c, const char *fmt, ...)
 {
 	va_list ap;
 	if (c->failed)

@@ -158,8 +158,8 @@ static uint64_t sb_find_fallback_cat(struct model *m, struct zone *z, enum sb_ca
 	struct superpageblock *sb;
 
 	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++) {
-		enum spb_list_id id =
-			(enum spb_list_id)(SPB_LIST_CAT0 + cat * NR_SB_FULLNESS + full);
+		enum spb_list_id id = (enum spb_list_id)(SPB_LIST_CAT0 + cat * NR_SB_FULLNESS +
+							 (unsigned int)full);
 		for_each_spb_on_list(z, id, sb)
 		{
 			m->events[MODEL_EV_SPB_WALK_VISITS]++;

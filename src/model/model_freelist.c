@@ -112,6 +112,7 @@ void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
 	pw_set_meta(m, pfn, pw_make(PK_TAIL, 0, 0, 0)); /* the unlinking may have moved its link */
 	if (!--cold->nr_free_blocks[order])
 		sb->order_mask &= (uint16_t) ~(1u << order);
+	MODEL_WARN_ON(m, z->nr_free_pages < 1u << order || !z->nr_free_blocks[order]);
 	sb->nr_free_pages -= 1u << order;
 	z->nr_free_blocks[order]--;
 	z->nr_free_pages -= 1u << order;
@@ -173,6 +174,7 @@ void mark_movable(struct model *m, uint64_t pfn, bool movable)
 void unmark_allocated(struct model *m, uint64_t pfn)
 {
 	uint32_t w = pw_get(m, pfn);
+	MODEL_WARN_ON(m, pw_kind(w) != PK_ALLOC); /* a pfn the model did not hand out */
 	account_allocated(m, pfn, pw_order(w), pw_mt(w), (w & PW_MOVABLE) != 0, -1);
 }
 

@@ -27,6 +27,18 @@
 
 #include <string.h>
 
+/*
+ * MODEL_WARN_ON(m, cond): the kernel's WARN_ON at a point where the model trusts what replay
+ * hands it (an order in range, a pfn it handed out, a counter that cannot go below zero). In
+ * debug and test builds (no NDEBUG) a true cond is counted in m->warnings, which model_stats()
+ * reports; release builds compile it away. The model goes on as before either way.
+ */
+#ifndef NDEBUG
+#define MODEL_WARN_ON(m, cond) ((void)((cond) && ++(m)->warnings))
+#else
+#define MODEL_WARN_ON(m, cond) ((void)sizeof(cond))
+#endif
+
 /* ---- page words ---- */
 #define PW_LINK_MASK   0x7FFFFu /* 19 bits */
 #define PW_NIL	       PW_LINK_MASK
@@ -209,6 +221,7 @@ struct model {
 	uint8_t zonelist_len[MODEL_MAX_NODES][MAX_NR_ZONES];
 	uint64_t now_ns;
 	uint64_t events[MODEL_NR_VM_EVENTS];
+	uint64_t warnings; /* MODEL_WARN_ON checks that fired */
 	uint64_t rng;
 	/* deferred work, FIFO (every item has the same latency, so FIFO is due-time order) */
 	struct model_work *work;

@@ -548,6 +548,7 @@ static int __alloc_pages(struct model *m, const struct model_alloc_req *req,
 	struct alloc_context ac = { .req = req, .bulk = bulk };
 	uint64_t pfn;
 
+	MODEL_WARN_ON(m, req->order > MAX_PAGE_ORDER);
 	if (req->order > MAX_PAGE_ORDER || req->migratetype < 0 ||
 	    req->migratetype >= MIGRATE_PCPTYPES)
 		return MODEL_EINVAL;
@@ -642,6 +643,7 @@ int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigne
 /* Checks that pfn heads an allocated block of this order. */
 static int check_allocated(struct model *m, uint64_t pfn, unsigned order)
 {
+	MODEL_WARN_ON(m, order > MAX_PAGE_ORDER);
 	if (order > MAX_PAGE_ORDER || !pfn_in_model(m, pfn) || (pfn & ((1ull << order) - 1)))
 		return MODEL_EINVAL;
 	uint32_t w = pw_get(m, pfn);

@@ -31,7 +31,7 @@ static const enum sb_category cat_order[2][2] = {
 
 static inline enum spb_list_id cat_list(enum sb_category cat, int full)
 {
-	return (enum spb_list_id)(SPB_LIST_CAT0 + cat * NR_SB_FULLNESS + full);
+	return (enum spb_list_id)(SPB_LIST_CAT0 + cat * NR_SB_FULLNESS + (unsigned int)full);
 }
 
 /* The lowest order in [lo, hi] whose free_list[mt] is not empty, or -1. */

@@ -104,6 +104,7 @@ void model_stats(const struct model *m, struct model_stats *st)
 	const struct zone *largest = &m->zones[0];
 
 	memset(st, 0, sizeof(*st));
+	st->warnings = m->warnings;
 	for (unsigned i = 0; i < m->nr_zones; i++) {
 		const struct zone *z = &m->zones[i];
 		st->present_pages += z->present_pages;

@@ -89,7 +89,7 @@ void queue_spb_evacuate(struct model *m, struct zone *z, unsigned order, int mt)
 		count_vm_event(m, MODEL_EV_SPB_EVAC_THROTTLED);
 		return;
 	}
-	bit = 1ull << (mt * NR_PAGE_ORDERS + order);
+	bit = 1ull << ((unsigned int)mt * NR_PAGE_ORDERS + order);
 	if (z->spb_evac_in_flight & bit) {
 		count_vm_event(m, MODEL_EV_SPB_EVAC_IN_FLIGHT);
 		return;

@@ -244,7 +244,8 @@ static uint32_t allocate_slab(struct slab_model *sm, struct slab_cache *c, uint3
 {
 	uint32_t flags = gfp | (c->reclaimable ? MODEL_GFP_RECLAIMABLE : 0) |
 			 (c->order ? MODEL_GFP_COMP : 0);
-	uint32_t alloc_gfp = (flags | MODEL_GFP_NOWARN | MODEL_GFP_NORETRY) & ~MODEL_GFP_NOFAIL;
+	uint32_t alloc_gfp =
+		(flags | MODEL_GFP_NOWARN | MODEL_GFP_NORETRY) & ~(uint32_t)MODEL_GFP_NOFAIL;
 	struct model_alloc_req q = { .order = c->order,
 				     .migratetype = c->reclaimable ? MIGRATE_RECLAIMABLE
 								   : MIGRATE_UNMOVABLE,
@@ -254,7 +255,7 @@ static uint32_t allocate_slab(struct slab_model *sm, struct slab_cache *c, uint3
 	unsigned capacity = c->objects_per_slab;
 
 	if ((alloc_gfp & MODEL_GFP_DIRECT_RECLAIM) && c->order > c->min_order)
-		alloc_gfp = (alloc_gfp | MODEL_GFP_NOMEMALLOC) & ~MODEL_GFP_RECLAIM;
+		alloc_gfp = (alloc_gfp | MODEL_GFP_NOMEMALLOC) & ~(uint32_t)MODEL_GFP_RECLAIM;
 	q.gfp = alloc_gfp;
 	if (model_alloc(sm->m, &q, &pfn) != MODEL_OK) {
 		/* the minimum order with the caller's own flags, also when it is the same order:

@@ -264,7 +264,7 @@ static int parse_pagemap(char *data, size_t len, uint8_t **map, uint64_t *pfns)
 	if (sscanf(data, "fragtrace-pagemap 1 %llu\n%n", &n, &off) != 1 || off <= 0 ||
 	    n > MAX_HOST_PFNS)
 		return -1;
-	if ((size_t)off + (n + 1) / 2 > len)
+	if ((unsigned long long)off + (n + 1) / 2 > len)
 		return -1;
 	*map = malloc((n + 1) / 2 + 1);
 	if (!*map)

@@ -21,7 +21,7 @@ static int pcp_index(int mt, unsigned order)
 
 struct pcp_list *variant_pcp_list(struct variant_state *v, unsigned cpu, int mt, unsigned order)
 {
-	return &v->pcp[(cpu % v->nr_cpus) * PCP_LISTS + pcp_index(mt, order)];
+	return &v->pcp[(cpu % v->nr_cpus) * PCP_LISTS + (unsigned int)pcp_index(mt, order)];
 }
 
 static int pcp_grow(struct pcp_list *l)

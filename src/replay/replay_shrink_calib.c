@@ -107,8 +107,8 @@ static int shrinker_index(struct shrink_calib *c, struct trace_reader *r, uint32
 static double host_objects_at(const struct shrink_calib *c, uint64_t ts)
 {
 	double a = (double)c->h->shrinkable_objects[0], b = (double)c->h->shrinkable_objects[1];
-	if (!a || !b || !c->span_ns)
-		return a ? a : b;
+	if (a == 0 || b == 0 || !c->span_ns)
+		return a != 0 ? a : b;
 	double f = ts > c->first_ts ? (double)(ts - c->first_ts) / (double)c->span_ns : 0;
 	return a + (b - a) * (f > 1 ? 1 : f);
 }

@@ -653,7 +653,7 @@ static int snapshots(struct gen *g, const struct model_config *c)
 	for (unsigned i = 0; i < c->nr_zones; i++)
 		for (uint64_t p = c->zones[i].start_pfn;
 		     p < c->zones[i].start_pfn + c->zones[i].spanned_pages; p++)
-			map[hl + p / 2] |= (uint8_t)(1 << ((p & 1) * 4));
+			map[(size_t)hl + p / 2] |= (uint8_t)(1 << ((p & 1) * 4));
 	int rc = trace_writer_add_meta(g->w, "start/pagemap", map, bytes);
 	free(map);
 	return rc;
@@ -720,9 +720,9 @@ int synth_workload_write(const struct synth_workload_params *pin, const char *pa
 	};
 	memcpy(g.caches, caches, sizeof(caches));
 	for (int i = 0; i < NR_CACHES; i++) {
-		g.caches[i].name_id = trace_writer_intern(g.w, g.caches[i].name);
-		g.caches[i].alloc_id = trace_writer_intern(g.w, g.caches[i].site_alloc);
-		g.caches[i].free_id = trace_writer_intern(g.w, g.caches[i].site_free);
+		g.caches[i].name_id = trace_writer_string(g.w, g.caches[i].name);
+		g.caches[i].alloc_id = trace_writer_string(g.w, g.caches[i].site_alloc);
+		g.caches[i].free_id = trace_writer_string(g.w, g.caches[i].site_free);
 	}
 	g.partial = calloc(NR_CACHES, sizeof(*g.partial));
 	if (!g.partial || snapshots(&g, &c)) {

@@ -180,6 +180,11 @@ int trace_writer_open(const char *path, const struct trace_header *hdr,
 		      const struct trace_writer_options *opts, struct trace_writer **out);
 /* Intern a string (cache name, call site, event name); returns its id (>= 1) or < 0. */
 int64_t trace_writer_intern(struct trace_writer *w, const char *s);
+/*
+ * The same as an event field's id: TRACE_NO_STRING when the writer has failed, whose error stays
+ * set, so the next trace_writer_add() or trace_writer_close() returns it.
+ */
+uint32_t trace_writer_string(struct trace_writer *w, const char *s);
 /* Append one event; timestamps must not decrease (after truncation to the resolution). */
 int trace_writer_add(struct trace_writer *w, const struct trace_event *ev);
 /* Store a named blob (a snapshot); written immediately, between chunks. */

@@ -106,7 +106,8 @@ struct trace_reader {
 	size_t batch_len, batch_pos;
 };
 
-static int reader_fail(struct trace_reader *r, int rc, const char *fmt, ...)
+static __attribute__((format(printf, 3, 4))) int reader_fail(struct trace_reader *r, int rc,
+							     const char *fmt, ...)
 {
 	va_list ap;
 	int n = snprintf(r->err, sizeof(r->err) - MESSAGE_MAX, "%s: ", r->path);

@@ -83,7 +83,8 @@ struct trace_writer {
 	uint64_t last_ts_units;
 };
 
-static int writer_fail(struct trace_writer *w, int rc, const char *fmt, ...)
+static __attribute__((format(printf, 3, 4))) int writer_fail(struct trace_writer *w, int rc,
+							     const char *fmt, ...)
 {
 	if (w->rc)
 		return w->rc;
@@ -318,6 +319,12 @@ int64_t trace_writer_intern(struct trace_writer *w, const char *s)
 		i = (i + 1) & (w->hash_cap - 1);
 	w->hash[i] = (uint32_t)id;
 	return (int64_t)id;
+}
+
+uint32_t trace_writer_string(struct trace_writer *w, const char *s)
+{
+	int64_t id = trace_writer_intern(w, s);
+	return id > 0 && id <= UINT32_MAX ? (uint32_t)id : TRACE_NO_STRING;
 }
 
 /* Note that the pending chunk names string id (0 names nothing). */
