@@ -58,7 +58,7 @@ check_trace() {
 # pages than the host's did and pressure-reclaim falls back 0.57x the host's count (64 of 113;
 # 151 without the drains): the lower bound there is 0.55*h until the lists are sized per policy.
 check_trace pressure-pagecache.fgt 0.998 "0.8*h" "1.6*h" "2.6*h"
-check_trace pressure-reclaim.fgt 0.997 "0.55*h" "1.4*h" "2.7*h""
+check_trace pressure-reclaim.fgt 0.997 "0.55*h" "1.4*h" "2.7*h"
 
 # the demo trace (`make demo`): the patch's variant and mainline differ
 "$F" replay -q --db "$W/d.db" -t 2 -V mainline -V spb+all "$D/pressure-reclaim.fgt" > /dev/null ||
