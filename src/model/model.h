@@ -216,6 +216,7 @@ struct model_alloc_req {
 	X(DRAIN_ALL_PAGES)                                                                         \
 	X(RECLAIM_RETRY)                                                                           \
 	X(RECLAIM_RETRY_EXHAUSTED)                                                                 \
+	X(EVACUATE_RECLAIM_CLEAN)                                                                  \
 	X(TRIGGER_DEMAND_PRE_PASS3)                                                                \
 	X(TRIGGER_DEMAND_CLAIM)                                                                    \
 	X(TRIGGER_SUPPLY)                                                                          \

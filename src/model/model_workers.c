@@ -204,6 +204,7 @@ static unsigned reclaim_clean_pages_from_list(struct model *m, uint64_t *batch, 
 		if (!m->reclaim_clean_fn(m->reclaim_clean_ctx, batch[i], order))
 			continue;
 		model_free(m, batch[i], order);
+		m->events[MODEL_EV_EVACUATE_RECLAIM_CLEAN] += 1u << order;
 		reclaimed += 1u << order;
 		batch[i] = MODEL_NO_PFN;
 	}

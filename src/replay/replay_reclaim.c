@@ -11,6 +11,9 @@
  * order, an entry counting only while its allocation still carries its stamp, so frees and
  * splits cost nothing here and stale entries are dropped when the ring is full.
  *
+ * Evacuation asks the same question through its clean-page-cache hook
+ * (reclaim_clean_pages_from_list drops page cache instead of migrating it).
+ *
  * A reclaimed allocation is freed in the model and forgotten by the identity maps; its trace
  * pfns are marked in a bitmap, so the trace's own later free of them (the host reclaimed them
  * later, or never) is counted (page_frees_after_reclaim) and otherwise ignored.
@@ -201,6 +204,44 @@ static void lru_drain_pcp(void *ctx)
 				model_free(v->model, pfn, o);
 }
 
+/*
+ * Evacuation's clean-page-cache hook (reclaim_clean_pages_from_list): an allocation this
+ * variant knows as page cache is forgotten and reported dropped, and the model frees it
+ * instead of migrating it. Page cache of the trace is known by its fwd entry, page cache of
+ * the start state by the start map's class (under its trace name, the placed start's too).
+ */
+static bool lru_reclaim_clean(void *ctx, uint64_t pfn, unsigned order)
+{
+	struct variant_state *v = ctx;
+	const struct host_desc *h = v->host;
+	uint64_t key, val, name = pfn;
+
+	if (variant_rev_get(v, pfn, &key)) {
+		if (!u64_map_get(&v->fwd, key, &val) || !(val & FWD_PAGECACHE) ||
+		    FWD_ORDER(val) != order || (val & FWD_PFN_MASK) != pfn)
+			return false;
+		u64_map_del(&v->fwd, key);
+		variant_rev_del(v, pfn);
+		variant_lru_forget(v, val);
+		reclaimed_set(v, key, order);
+		return true;
+	}
+	if (v->start_name)
+		name = pfn < v->warm_pfns ? v->start_name[pfn] : START_NONE;
+	if (name == START_NONE || !warm_test(v, name))
+		return false;
+	for (uint64_t q = name; q < name + (1ull << order); q++)
+		if (page_class(h->start_map, h->start_map_pfns, q) != PC_PAGECACHE)
+			return false;
+	variant_lru_warm_gone(v, name, order);
+	for (uint64_t q = name; q < name + (1ull << order); q++)
+		warm_clear(v, q);
+	if (v->start_name)
+		v->start_name[pfn] = START_NONE;
+	reclaimed_set(v, name, order);
+	return true;
+}
+
 /* After the start state: count the warm page cache and hand the model the hooks. */
 int variant_lru_init(struct variant_state *v)
 {
@@ -223,6 +264,7 @@ int variant_lru_init(struct variant_state *v)
 			v->lru.warm_left++;
 	}
 	model_set_reclaim_ops(v->model, &ops);
+	model_set_reclaim_clean_callback(v->model, lru_reclaim_clean, v);
 	return MODEL_OK;
 }
 
