@@ -102,6 +102,7 @@ grep -q "WARNING: slab addresses hashed: $slab slab events dropped" "$W/report" 
 sqlite3 "$W/r.db" "DROP VIEW data_loss_summary; DROP TABLE trace_lost_cpu; DELETE FROM data_loss;
 	DELETE FROM validation; DELETE FROM variant_params; DELETE FROM equilibrium; DELETE FROM samples;
 	DELETE FROM sample_frag; DELETE FROM sample_counters; DELETE FROM counters; DELETE FROM spb_final;
+	DELETE FROM variant_start; DELETE FROM shrink_calibration;
 	DELETE FROM variants; DELETE FROM runs; DROP TABLE traces;
 	CREATE TABLE traces (id INTEGER PRIMARY KEY, path TEXT NOT NULL, file_bytes INTEGER NOT NULL,
 	  kernel TEXT, arch TEXT, cpus INTEGER, events INTEGER NOT NULL, duration_s REAL NOT NULL,

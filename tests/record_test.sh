@@ -9,17 +9,12 @@
 # random moments: a valid trace each time, and after SIGKILL a recoverable one whose instance
 # `record --cleanup` removes; SIGSEGV and SIGABRT leave no instance behind.
 # usage: record_test.sh FRAGTRACE
-set -u
-F=$1
+. "$(dirname "$0")/lib.sh"
 T=/sys/kernel/tracing
 if [ "$(id -u)" != 0 ]; then echo "SKIP: record_test needs root (live tracefs)"; exit 77; fi
 if [ ! -d $T/instances ] && ! mount -t tracefs nodev $T 2>/dev/null; then
 	echo "SKIP: no tracefs at $T"; exit 77
 fi
-W=$(mktemp -d)
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 state() { for f in tracing_on buffer_size_kb current_tracer trace_clock set_event; do
 	echo "$f: $(cat $T/$f 2>/dev/null)"; done; ls $T/instances | grep -v '^fragtrace-'; }
 cleanup() {
@@ -133,7 +128,7 @@ diff "$W/state.before" "$W/state.after" > /dev/null && ok "host tracing state un
 	fail "tracing state changed: $(diff "$W/state.before" "$W/state.after")"
 
 # Signals at random moments during a steady load.
-LOAD=": record_test_load; while :; do cat /usr/lib/x86_64-linux-gnu/*.so* > /dev/null 2>&1; ls -R /usr/share > /dev/null; done"
+LOAD=": record_test_load_$$; while :; do cat /usr/lib/x86_64-linux-gnu/*.so* > /dev/null 2>&1; ls -R /usr/share > /dev/null; done"
 for sig in INT TERM INTINT KILL; do
 	"$F" record -q -o "$W/$sig.fgt" -- sh -c "$LOAD" 2> "$W/$sig.err" &
 	pid=$!
@@ -145,10 +140,10 @@ for sig in INT TERM INTINT KILL; do
 	*) kill -$sig $pid ;;
 	esac
 	wait $pid 2> /dev/null
-	# SIGKILL orphans the workload: stop it (and what it runs) here
-	pkill -f record_test_load 2> /dev/null
-	pkill -f "cat /usr/lib/x86_64-linux-gnu" 2> /dev/null
-	pkill -f "ls -R /usr/share" 2> /dev/null
+	# SIGKILL orphans the workload: stop this run's loop and what it runs, nobody else's
+	for p in $(pgrep -f "record_test_load_$$"); do
+		kill -STOP "$p"; pkill -P "$p"; kill -KILL "$p"
+	done 2> /dev/null
 	if [ $sig = KILL ]; then
 		"$F" info --json "$W/$sig.fgt" | grep -q '"complete":false' &&
 			ok "SIGKILL: the cut trace reads, marked incomplete" || fail "SIGKILL: cut trace unreadable"
@@ -173,13 +168,13 @@ case "$out" in *fragtrace-$killed*) ok "--cleanup names what it removed" ;;
 
 # A crash (SIGSEGV, SIGABRT) removes the instance although the ring-buffer files are open.
 for sig in SEGV ABRT; do
-	"$F" record -q --no-snapshots -o "$W/$sig.fgt" -- sh -c ": record_test_crash; sleep 30" 2> /dev/null &
+	"$F" record -q --no-snapshots -o "$W/$sig.fgt" -- sh -c ": record_test_crash_$$; sleep 30" 2> /dev/null &
 	pid=$!
 	for i in $(seq 1 300); do [ -s "$W/$sig.fgt" ] && break; sleep 0.1; done
 	sleep 0.5
 	kill -$sig $pid
 	wait $pid 2> /dev/null
-	pkill -f record_test_crash 2> /dev/null
+	pkill -f "record_test_crash_$$" 2> /dev/null
 	[ -d $T/instances/fragtrace-$pid ] && fail "SIG$sig left instance fragtrace-$pid" ||
 		ok "SIG$sig: the crashed recorder's instance is gone"
 done
@@ -202,6 +197,4 @@ if umount $T 2> /dev/null; then
 else
 	echo "note: tracefs at $T is busy; the mount check is skipped"
 fi
-[ $fails = 0 ] && echo "record_test: all checks pass" && exit 0
-echo "record_test: $fails failures"
-exit 1
+finish record_test
