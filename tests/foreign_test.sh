@@ -8,7 +8,7 @@
 #   live (root, tracefs, trace-cmd and/or perf): a short real workload captured by trace-cmd
 #     (through tc_wrap.sh) and by perf record -e 'kmem:*', each imported: info shows the
 #     host's release, page size and CPUs; replays under the six presets with --mem and with
-#     --layout; fragtrace snapshot + import --snapshots replays from a warm start.
+#     --layout; fragtrace snapshot + import --snapshots replays from the snapshot (spb: a placed start).
 . "$(dirname "$0")/lib.sh"
 MODE=${2:-offline}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -243,9 +243,10 @@ live() {
 		"$F" import --snapshots "$W/host.snap" -o "$W/tcs.fgt" "$W/tc.dat" >"$W/tcs.out" 2>&1 ||
 			fail "import --snapshots: $(cat "$W/tcs.out")"
 		if "$F" replay -q --db "$W/tcs.db" -V spb "$W/tcs.fgt" >"$W/tcs.rep" 2>&1; then
-			grep -q "warm start" "$W/tcs.rep" &&
+			grep -qE "(warm|auto) start" "$W/tcs.rep" &&
+				[ "$(sqlite3 "$W/tcs.db" "SELECT mode FROM variant_start")" = placed ] &&
 				[ "$(sqlite3 "$W/tcs.db" "SELECT layout FROM traces")" = captured ] &&
-				ok "import --snapshots: warm start on the captured layout" ||
+				ok "import --snapshots: started from the snapshot (placed) on the captured layout" ||
 				fail "import --snapshots replay: $(head -4 "$W/tcs.rep")"
 		else
 			fail "replay of import --snapshots: $(cat "$W/tcs.rep")"

@@ -165,6 +165,12 @@ out=$("$F" record --cleanup) || fail "record --cleanup exited $?"
 case "$out" in *fragtrace-$killed*) ok "--cleanup names what it removed" ;;
 *) [ -n "$(grep -x "fragtrace-$killed" "$W/frag.before")" ] || echo "note: --cleanup said: $out" ;; esac
 "$F" record -q -o "$W/after.fgt" -d 0.5 --no-snapshots > /dev/null || fail "record after SIGKILL"
+# The command's exit code, unless a limit ended the command first (then the recording succeeded).
+"$F" record -q -o "$W/limit.fgt" -d 0.5 --no-snapshots -- sleep 30 > /dev/null &&
+	ok "--duration ends the command first: exit 0" || fail "--duration ending the command: exit $?"
+"$F" record -q -o "$W/exit3.fgt" --no-snapshots -- sh -c "exit 3" > /dev/null
+rc=$?
+[ $rc = 3 ] && ok "the command's own exit code (3)" || fail "command exit 3 gave $rc"
 
 # A crash (SIGSEGV, SIGABRT) removes the instance although the ring-buffer files are open.
 for sig in SEGV ABRT; do

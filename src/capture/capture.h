@@ -36,7 +36,8 @@ struct capture_result {
 	uint64_t overrun, dropped; /* per-CPU counters' growth during the run */
 	double duration_s, cpu_s;
 	uint64_t events_by_type[16];
-	int command_status; /* the command's exit status, when there was one */
+	int command_status;   /* the command's exit status, when there was one */
+	bool command_stopped; /* the recorder ended the command (a limit or a stop request) */
 	bool direct_map_known;
 	double pagemap_s; /* time to build the start page map */
 	uint64_t pagemap_pages;

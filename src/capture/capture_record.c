@@ -833,6 +833,7 @@ out:
 	if (child > 0 && !r->child_reaped) {
 		int status = 0;
 		kill(child, SIGTERM);
+		res->command_stopped = true;
 		if (waitpid(child, &status, 0) == child)
 			res->command_status = exit_code(status);
 	}

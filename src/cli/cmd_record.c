@@ -255,7 +255,8 @@ static int record_run(int argc, char **argv)
 			    res.stale_removed, res.stale_removed == 1 ? "" : "s", res.stale_names);
 	if (rc == EXIT_OK && !o.quiet)
 		summary(o.output, &res);
-	if (rc == EXIT_OK && o.command)
+	/* the command's own exit, not the SIGTERM that ended it at a limit or a stop request */
+	if (rc == EXIT_OK && o.command && !res.command_stopped)
 		rc = res.command_status;
 out:
 	for (int i = 0; i < n; i++)
