@@ -506,9 +506,18 @@ static int copy_table(struct merge_ctx *c, struct table *t)
 		}
 		if (copy) {
 			if (sqlite3_step(ins) != SQLITE_DONE) {
-				snprintf(c->err, c->errlen,
-					 "%s: table %s: cannot add a row of %s: %s", c->out_path,
-					 t->name, c->in_path, one_line(c->out));
+				/* a constraint the row breaks is the input's fault; the rest the
+				 * output's (disk full, I/O) */
+				if ((sqlite3_errcode(c->out) & 0xff) == SQLITE_CONSTRAINT)
+					snprintf(c->err, c->errlen,
+						 "%s: table %s: a row %s cannot take: %s",
+						 c->in_path, t->name, c->out_path,
+						 one_line(c->out));
+				else
+					snprintf(c->err, c->errlen,
+						 "%s: table %s: cannot add a row of %s: %s",
+						 c->out_path, t->name, c->in_path,
+						 one_line(c->out));
 				goto out;
 			}
 			sqlite3_reset(ins);
