@@ -5,10 +5,8 @@
  * (cold, with the holes the layout gives) and checked with the model's invariant checker: a
  * bad layout must give an error or a consistent model.
  */
-#include "replay_internal.h"
+#include "fuzz_host.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,26 +23,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = 0;
 	if (host_layout_parse(&h, &sn, text, "fuzz", err, sizeof(err)) == 0) {
-		uint64_t end = 0;
-		for (unsigned z = 0; z < h.config.nr_zones; z++)
-			if (h.config.zones[z].start_pfn + h.config.zones[z].spanned_pages > end)
-				end = h.config.zones[z].start_pfn + h.config.zones[z].spanned_pages;
-		if (end <= (1u << 20)) {
-			int rc;
-			struct model_config c = h.config;
-			c.policy = MODEL_POLICY_SPB;
-			model_params_default(&c.params);
-			struct model *m = model_create(&c, &rc);
-			if (m) {
-				char buf[256];
-				const char *bad = model_check(m, buf, sizeof(buf));
-				if (bad) {
-					fprintf(stderr, "model inconsistent from a layout: %s\n",
-						bad);
-					abort();
-				}
-				model_destroy(m);
-			}
+		uint64_t end;
+		struct model *m = fuzz_host_model(&h, &end);
+		if (m) {
+			fuzz_host_check(m, "from a layout");
+			model_destroy(m);
 		}
 		host_desc_free(&h);
 	}

@@ -6,10 +6,8 @@
  * most 4 GiB, is then built into a model and warm-started from the page map, with the model's
  * invariant checker run at the end: bad snapshots must give an error or a consistent model.
  */
-#include "replay_internal.h"
+#include "fuzz_host.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,30 +42,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct host_desc h;
 	char err[256];
 	if (host_desc_parse(&h, &sn, "fuzz", err, sizeof(err)) == 0) {
-		uint64_t end = 0;
-		for (unsigned z = 0; z < h.config.nr_zones; z++)
-			if (h.config.zones[z].start_pfn + h.config.zones[z].spanned_pages > end)
-				end = h.config.zones[z].start_pfn + h.config.zones[z].spanned_pages;
-		if (end <= (1u << 20)) {
-			int rc;
-			struct model_config c = h.config;
-			c.policy = MODEL_POLICY_SPB;
-			model_params_default(&c.params);
-			struct model *m = model_create(&c, &rc);
-			if (m) {
-				uint64_t *warm = calloc(end / 64 + 1, sizeof(uint64_t));
-				if (warm && !host_pin_reserved(&h, m))
-					host_warm_start(&h, m, warm);
-				char buf[256];
-				const char *bad = model_check(m, buf, sizeof(buf));
-				if (bad) {
-					fprintf(stderr, "model inconsistent after warm start: %s\n",
-						bad);
-					abort();
-				}
-				free(warm);
-				model_destroy(m);
-			}
+		uint64_t end;
+		struct model *m = fuzz_host_model(&h, &end);
+		if (m) {
+			uint64_t *warm = calloc(end / 64 + 1, sizeof(uint64_t));
+			if (warm && !host_pin_reserved(&h, m))
+				host_warm_start(&h, m, warm);
+			fuzz_host_check(m, "after warm start");
+			free(warm);
+			model_destroy(m);
 		}
 		host_desc_free(&h);
 	}
