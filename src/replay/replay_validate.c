@@ -21,6 +21,8 @@
 #include "replay.h"
 
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,6 +96,43 @@ static void free_rows(struct replay_validation *out, const struct replay_host_fi
 	}
 }
 
+/* Observe's counts of what the trace did not show, one information row each (host: none). */
+struct observe_cause_row {
+	const char *name, *what;
+	size_t offset; /* of the uint64_t in struct replay_observe_causes */
+};
+#define CAUSE(field, name, what)                                                                   \
+	{                                                                                          \
+		name, what, offsetof(struct replay_observe_causes, field)                          \
+	}
+static const struct observe_cause_row observe_causes[] = {
+	CAUSE(free_after_free, "observe_free_after_free",
+	      "observe: page freed twice (taken untraced)"),
+	CAUSE(free_free_at_start, "observe_free_free_at_start",
+	      "observe: free of a page free at the start"),
+	CAUSE(free_order_mismatch, "observe_free_order_mismatch",
+	      "observe: free not matching the block held"),
+	CAUSE(outside_start_map, "observe_outside_start_map",
+	      "observe: page event in a hole of the start map"),
+	CAUSE(split_before_free, "observe_split_before_free",
+	      "observe: free inside a larger block, split first"),
+	CAUSE(alloc_after_alloc, "observe_alloc_after_alloc",
+	      "observe: page taken twice (freed untraced)"),
+	CAUSE(alloc_after_pcp_free, "observe_alloc_after_pcp_free",
+	      "observe: PCP page taken from the buddy"),
+	CAUSE(alloc_allocated_at_start, "observe_alloc_allocated_at_start",
+	      "observe: take of a page in use at start"),
+	CAUSE(compaction_taken, "observe_compaction_taken",
+	      "observe: pages compaction's free scanner took"),
+	CAUSE(compaction_short, "observe_compaction_short",
+	      "observe: of those, pages the model held in use"),
+	CAUSE(end_model_free_host_used, "observe_end_free_host_used",
+	      "end: observe free, host's page map in use"),
+	CAUSE(end_model_used_host_free, "observe_end_used_host_free",
+	      "end: observe in use, host's page map free"),
+};
+#undef CAUSE
+
 static void untraced_rows(struct replay_validation *out, const struct replay_host_figures *h,
 			  const struct replay_variant_result *obs)
 {
@@ -110,30 +149,12 @@ static void untraced_rows(struct replay_validation *out, const struct replay_hos
 			    (double)h->vmstat_delta[i], NAN);
 		}
 	}
-	row(out, "observe_free_after_free", "observe: page freed twice (taken untraced)", NAN,
-	    (double)c->free_after_free);
-	row(out, "observe_free_free_at_start", "observe: free of a page free at the start", NAN,
-	    (double)c->free_free_at_start);
-	row(out, "observe_free_order_mismatch", "observe: free not matching the block held", NAN,
-	    (double)c->free_order_mismatch);
-	row(out, "observe_outside_start_map", "observe: page event in a hole of the start map", NAN,
-	    (double)c->outside_start_map);
-	row(out, "observe_split_before_free", "observe: free inside a larger block, split first",
-	    NAN, (double)c->split_before_free);
-	row(out, "observe_alloc_after_alloc", "observe: page taken twice (freed untraced)", NAN,
-	    (double)c->alloc_after_alloc);
-	row(out, "observe_alloc_after_pcp_free", "observe: PCP page taken from the buddy", NAN,
-	    (double)c->alloc_after_pcp_free);
-	row(out, "observe_alloc_allocated_at_start", "observe: take of a page in use at start", NAN,
-	    (double)c->alloc_allocated_at_start);
-	row(out, "observe_compaction_taken", "observe: pages compaction's free scanner took", NAN,
-	    (double)c->compaction_taken);
-	row(out, "observe_compaction_short", "observe: of those, pages the model held in use", NAN,
-	    (double)c->compaction_short);
-	row(out, "observe_end_free_host_used", "end: observe free, host's page map in use", NAN,
-	    (double)c->end_model_free_host_used);
-	row(out, "observe_end_used_host_free", "end: observe in use, host's page map free", NAN,
-	    (double)c->end_model_used_host_free);
+	for (size_t i = 0; i < sizeof(observe_causes) / sizeof(observe_causes[0]); i++) {
+		const struct observe_cause_row *o = &observe_causes[i];
+		uint64_t n;
+		memcpy(&n, (const char *)c + o->offset, sizeof(n));
+		row(out, o->name, o->what, NAN, (double)n);
+	}
 }
 
 /* What the recording itself missed: every row is the host's, none is judged. */
