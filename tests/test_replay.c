@@ -437,6 +437,24 @@ static void test_edges(void)
 	unlink(path);
 }
 
+/* A trace of one Normal zone of `pages` from pfn 262144 with a start page map. */
+static void open_map_trace(struct edge_writer *e, const char *path, const char *release,
+			   unsigned pages, const uint8_t *map, size_t len)
+{
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
+	char zone[256];
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "%s", release);
+	CHECK(trace_writer_open(path, &h, NULL, &e->w) == 0);
+	snprintf(zone, sizeof(zone),
+		 "Node 0, zone   Normal\n        min      100\n        low      120\n"
+		 "        spanned  %u\n        present  %u\n  start_pfn:           262144\n",
+		 pages, pages);
+	CHECK(trace_writer_add_meta(e->w, "start/zoneinfo", zone, strlen(zone)) == 0);
+	CHECK(trace_writer_add_meta(e->w, "start/pagemap", map, len) == 0);
+}
+
 /*
  * The placed start (issue 14, item 5): a 4 GiB host whose start page map holds 8 slab pages at
  * the bottom of each of its four 1 GiB regions and 2000 anonymous pages in each. Copied, every
@@ -448,9 +466,6 @@ static void test_edges(void)
 #define PLACED_SPB  262144ull
 static void write_placed_trace(const char *path)
 {
-	struct trace_header h = {
-		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
-	};
 	struct edge_writer e = { .ts = 1000000 };
 	uint64_t pfns = PLACED_BASE + 4 * PLACED_SPB;
 	char hdr[64];
@@ -464,13 +479,7 @@ static void write_placed_trace(const char *path)
 		unsigned k = off < 8 ? PC_SLAB : off < 2008 ? PC_ANON : PC_FREE;
 		map[(uint64_t)hl + p / 2] |= (uint8_t)(k << ((p & 1) * 4));
 	}
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "placed");
-	CHECK(trace_writer_open(path, &h, NULL, &e.w) == 0);
-	const char *zone = "Node 0, zone   Normal\n        min      100\n        low      120\n"
-			   "        spanned  1048576\n        present  1048576\n  start_pfn:  "
-			   "         262144\n";
-	CHECK(trace_writer_add_meta(e.w, "start/zoneinfo", zone, strlen(zone)) == 0);
-	CHECK(trace_writer_add_meta(e.w, "start/pagemap", map, len) == 0);
+	open_map_trace(&e, path, "placed", 1048576, map, len);
 	free(map);
 	edge_page(&e, TRACE_PAGE_FREE, PLACED_BASE + 2 * PLACED_SPB + 3, 0, 0, 0);
 	edge_page(&e, TRACE_PAGE_FREE, PLACED_BASE + 3 * PLACED_SPB + 100, 0, 0, 0);
@@ -633,6 +642,116 @@ static void test_bundled(const char *dir)
 	replay_result_free(c);
 }
 
+/*
+ * The end page map read while tracing goes on (issue 13): a host of four ranges of 8192 pfns
+ * whose end map was read range by range (end/pagemap_times), with a page held by the recorder
+ * itself (end/recorder_pfns). P0 is taken before its range is read and freed after: the map
+ * shows it in use. P1 is taken after its range was read: the map shows it free. R is in use in
+ * the map with no event (the recorder's). Compared range by range at its read time, and R set
+ * apart, everything agrees; the same trace without the two snapshots gives the old end-of-stream
+ * comparison: P0 and R free to observe but in use, P1 the reverse.
+ */
+#define END_BASE 262144ull
+static void write_end_map_trace(const char *path, bool timed)
+{
+	struct edge_writer e = { .ts = 1000000 };
+	const uint64_t pfns = END_BASE + 4 * 8192, p0 = END_BASE + 5, p1 = END_BASE + 8192 + 7,
+		       p2 = END_BASE + 2 * 8192 + 9, rec = END_BASE + 3 * 8192 + 11;
+	char hdr[64];
+	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)pfns);
+	size_t len = (size_t)hl + (size_t)(pfns + 1) / 2;
+	uint8_t *start = calloc(1, len), *end = calloc(1, len);
+	CHECK(start && end);
+	memcpy(start, hdr, (size_t)hl);
+	memcpy(end, hdr, (size_t)hl);
+	for (uint64_t p = END_BASE; p < pfns; p++) {
+		bool used = p == p0 || p == p2 || p == rec;
+		start[(uint64_t)hl + p / 2] |= (uint8_t)(PC_FREE << ((p & 1) * 4));
+		end[(uint64_t)hl + p / 2] |= (uint8_t)((used ? PC_ANON : PC_FREE) << ((p & 1) * 4));
+	}
+	open_map_trace(&e, path, "endmap", 32768, start, len);
+	edge_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, p0, 0, MIGRATE_MOVABLE, 0); /* 1.001 ms */
+	edge_page(&e, TRACE_PAGE_ALLOC, p0, 0, MIGRATE_MOVABLE, 0);
+	/* the map reads range 0 at 1.0025 ms, range 1 at 1.0035 ms */
+	e.ts = 1004000;
+	edge_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, p1, 0, MIGRATE_MOVABLE, 0); /* 1.005 ms */
+	edge_page(&e, TRACE_PAGE_ALLOC, p1, 0, MIGRATE_MOVABLE, 0);
+	edge_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, p2, 0, MIGRATE_MOVABLE, 0); /* 1.007 ms */
+	edge_page(&e, TRACE_PAGE_ALLOC, p2, 0, MIGRATE_MOVABLE, 0);
+	/* range 2 at 1.0085 ms, range 3 at 1.0095 ms */
+	e.ts = 1010000;
+	edge_page(&e, TRACE_PAGE_FREE, p0, 0, 0, 0); /* 1.011 ms: order 0 is a PCP order */
+	edge_page(&e, TRACE_PAGE_PCPU_DRAIN, p0, 0, MIGRATE_MOVABLE, 0);
+	CHECK(trace_writer_add_meta(e.w, "end/pagemap", end, len) == 0);
+	if (timed) {
+		/* the map's ranges start at pfn 0: 32 below the zone, then its four */
+		char times[2048];
+		int tl = snprintf(times, sizeof(times), "fragtrace-pagemap-times 1 8192\n");
+		for (int i = 0; i <= 32; i++)
+			tl += snprintf(times + tl, sizeof(times) - (size_t)tl, "1002000 1003000\n");
+		snprintf(times + tl, sizeof(times) - (size_t)tl,
+			 "1003000 1004000\n1008000 1009000\n1009000 1010000\n");
+		char rec_text[96];
+		snprintf(rec_text, sizeof(rec_text),
+			 "fragtrace-recorder-pfns 1 mapped=1 file=0\n%llu m\n",
+			 (unsigned long long)rec);
+		CHECK(trace_writer_add_meta(e.w, "end/pagemap_times", times, strlen(times)) == 0);
+		CHECK(trace_writer_add_meta(e.w, "end/recorder_pfns", rec_text, strlen(rec_text)) ==
+		      0);
+	}
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+	free(start);
+	free(end);
+}
+
+static bool has_row(const struct replay_validation *v, const char *name)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->rows[i].name, name))
+			return true;
+	return false;
+}
+
+static void test_end_map_timed(void)
+{
+	static const char *const names[] = { "mainline", "observe" };
+	struct replay_validation val;
+	char path[64];
+	test_tmp_path(path, sizeof(path), "endmap.fgt");
+	write_end_map_trace(path, true);
+	struct replay_result *r = run(path, names, 2, REPLAY_WARM, 1, 1);
+	const struct replay_observe_causes *c = &r->variants[1].causes;
+	CHECK_EQ(c->end_model_free_host_used, 0);
+	CHECK_EQ(c->end_model_used_host_free, 0);
+	CHECK_EQ(c->end_recorder_pages, 1);
+	CHECK_EQ(c->end_map_timed, 4 * 8192); /* every range: events came after each read */
+	CHECK_EQ(r->variants[1].agreement_pages, r->variants[1].agreement_total);
+	CHECK_EQ(r->variants[1].agreement_total, 4 * 8192 - 1);
+	CHECK(replay_validate(r, &val));
+	CHECK(has_row(&val, "observe_end_recorder_pages") &&
+	      has_row(&val, "observe_end_map_timed"));
+	replay_result_free(r);
+	/* a --loop 2 run compares in its last pass the same way */
+	r = run(path, names, 2, REPLAY_WARM, 1, 2);
+	CHECK_EQ(r->variants[1].causes.end_model_free_host_used, 0);
+	CHECK_EQ(r->variants[1].causes.end_recorder_pages, 1);
+	replay_result_free(r);
+	/* without the snapshots (older traces): compared at the end of the stream, as before */
+	write_end_map_trace(path, false);
+	r = run(path, names, 2, REPLAY_WARM, 1, 1);
+	c = &r->variants[1].causes;
+	CHECK_EQ(c->end_model_free_host_used, 2);
+	CHECK_EQ(c->end_model_used_host_free, 1);
+	CHECK_EQ(c->end_recorder_pages + c->end_map_timed, 0);
+	CHECK_EQ(r->variants[1].agreement_total, 4 * 8192);
+	CHECK(replay_validate(r, &val));
+	CHECK(!has_row(&val, "observe_end_recorder_pages") &&
+	      !has_row(&val, "observe_end_map_timed"));
+	replay_result_free(r);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	test_map();
@@ -644,6 +763,7 @@ int main(int argc, char **argv)
 	test_edges();
 	test_placed_start();
 	test_shrink_calibration();
+	test_end_map_timed();
 	if (argc > 1)
 		test_bundled(argv[1]);
 	printf("replay: all checks passed\n");

@@ -97,6 +97,18 @@ uint64_t merge_slack(const struct capture_merge *m);
 uint64_t capture_max_pfn(void);
 int snapshot_take(struct trace_writer *w, const char *when, bool pagemap, double *pagemap_s,
 		  uint64_t *pagemap_pages, char *err, size_t errlen);
+/* The page map alone: "<when>/pagemap", and with a walk "<when>/pagemap_times" (docs/trace-format.md). */
+#define WALK_RANGE 8192 /* pfns read at once; the unit of pagemap_times */
+struct snapshot_walk {
+	int (*step)(void *ctx); /* after each range (may be NULL); non-zero stops the walk */
+	void *ctx;
+};
+int snapshot_pagemap(struct trace_writer *w, const char *when, const struct snapshot_walk *walk,
+		     double *pagemap_s, uint64_t *pagemap_pages, char *err, size_t errlen);
+/* "<when>/recorder_pfns": the pages this process holds (mapped, and the page cache of output). */
+int snapshot_recorder_pfns(struct trace_writer *w, const char *when, const char *output,
+			   uint64_t rss_start_kb, char *err, size_t errlen);
+uint64_t snapshot_own_rss_kb(void);
 int snapshot_cpu_stats(struct tracefs_instance *inst, int ncpus, uint64_t *overrun,
 		       uint64_t *dropped, char **text);
 

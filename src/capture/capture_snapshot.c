@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +42,13 @@ struct buf {
 	char *p;
 	size_t len, cap;
 };
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static int buf_put(struct buf *b, const void *data, size_t len)
 {
@@ -179,12 +188,19 @@ uint64_t capture_max_pfn(void)
 	return max;
 }
 
-static int add_pagemap(struct trace_writer *w, const char *when, double *secs, uint64_t *pages)
+/*
+ * The page map of the host now; with a walk, also when each range of WALK_RANGE pfns was read
+ * ("<when>/pagemap_times", CLOCK_MONOTONIC, the trace clock), calling walk->step after each
+ * range (the recorder reads its ring buffers there, tracing still on).
+ */
+static int add_pagemap(struct trace_writer *w, const char *when, const struct snapshot_walk *walk,
+		       double *secs, uint64_t *pages, int *step_failed)
 {
 	struct timespec t0, t1;
 	uint64_t max_pfn = capture_max_pfn();
 	int fd = open("/proc/kpageflags", O_RDONLY);
 	int rc = 0;
+	struct buf times = { 0 };
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (fd < 0 || !max_pfn) {
@@ -197,8 +213,7 @@ static int add_pagemap(struct trace_writer *w, const char *when, double *secs, u
 			    (unsigned long long)max_pfn);
 	size_t bytes = (size_t)hlen + (size_t)(max_pfn + 1) / 2;
 	uint8_t *map = calloc(1, bytes);
-	enum { CHUNK = 65536 };
-	uint64_t *flags = malloc(CHUNK * sizeof(uint64_t));
+	uint64_t *flags = malloc(WALK_RANGE * sizeof(uint64_t));
 	if (!map || !flags) {
 		rc = TRACE_ENOMEM;
 		goto out;
@@ -206,11 +221,26 @@ static int add_pagemap(struct trace_writer *w, const char *when, double *secs, u
 	memcpy(map, head, (size_t)hlen);
 	uint8_t *cls = map + hlen;
 	uint64_t free_until = 0;
-	for (uint64_t pfn = 0; pfn < max_pfn; pfn += CHUNK) {
-		size_t n = max_pfn - pfn < CHUNK ? (size_t)(max_pfn - pfn) : CHUNK;
+	char line[64];
+	int ll = snprintf(line, sizeof(line), "fragtrace-pagemap-times 1 %u\n", WALK_RANGE);
+	if (walk && buf_put(&times, line, (size_t)ll)) {
+		rc = TRACE_ENOMEM;
+		goto out;
+	}
+	for (uint64_t pfn = 0; pfn < max_pfn; pfn += WALK_RANGE) {
+		size_t n = max_pfn - pfn < WALK_RANGE ? (size_t)(max_pfn - pfn) : WALK_RANGE;
+		uint64_t before = mono_now();
 		ssize_t got = pread(fd, flags, n * 8, (off_t)(pfn * 8));
 		if (got <= 0)
 			break;
+		if (walk) {
+			ll = snprintf(line, sizeof(line), "%llu %llu\n", (unsigned long long)before,
+				      (unsigned long long)mono_now());
+			if (buf_put(&times, line, (size_t)ll)) {
+				rc = TRACE_ENOMEM;
+				goto out;
+			}
+		}
 		n = (size_t)got / 8;
 		for (size_t i = 0; i < n; i++) {
 			uint64_t p = pfn + i;
@@ -228,20 +258,41 @@ static int add_pagemap(struct trace_writer *w, const char *when, double *secs, u
 			}
 			cls[p / 2] |= (uint8_t)(c << ((p & 1) * 4));
 		}
+		if (walk && walk->step && walk->step(walk->ctx)) {
+			*step_failed = 1;
+			rc = -1;
+			goto out;
+		}
 	}
 	char name[64];
 	snprintf(name, sizeof(name), "%s/pagemap", when);
 	rc = trace_writer_add_meta(w, name, map, bytes);
+	if (!rc && walk) {
+		snprintf(name, sizeof(name), "%s/pagemap_times", when);
+		rc = trace_writer_add_meta(w, name, times.p, times.len);
+	}
 	if (pages)
 		*pages = max_pfn;
 out:
 	free(map);
 	free(flags);
+	free(times.p);
 	close(fd);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (secs)
 		*secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	return rc;
+}
+
+int snapshot_pagemap(struct trace_writer *w, const char *when, const struct snapshot_walk *walk,
+		     double *pagemap_s, uint64_t *pagemap_pages, char *err, size_t errlen)
+{
+	int step_failed = 0;
+	if (!add_pagemap(w, when, walk, pagemap_s, pagemap_pages, &step_failed))
+		return 0;
+	if (!step_failed) /* a failed step left its own error */
+		snprintf(err, errlen, "%s", trace_writer_error(w));
+	return -1;
 }
 
 int snapshot_take(struct trace_writer *w, const char *when, bool pagemap, double *pagemap_s,
@@ -279,12 +330,134 @@ int snapshot_take(struct trace_writer *w, const char *when, bool pagemap, double
 		if (trace_writer_add_meta(w, name, text, (size_t)n))
 			goto fail;
 	}
-	if (pagemap && add_pagemap(w, when, pagemap_s, pagemap_pages))
-		goto fail;
+	if (pagemap)
+		return snapshot_pagemap(w, when, NULL, pagemap_s, pagemap_pages, err, errlen);
 	return 0;
 fail:
 	snprintf(err, errlen, "%s", trace_writer_error(w));
 	return -1;
+}
+
+/* The resident set of this process, kB (VmRSS of /proc/self/status), 0 when unreadable. */
+uint64_t snapshot_own_rss_kb(void)
+{
+	struct buf b = { 0 };
+	unsigned long long kb = 0;
+	const char *l;
+
+	if (!read_file("/proc/self/status", &b) && b.p && (l = strstr(b.p, "VmRSS:")))
+		sscanf(l, "VmRSS: %llu", &kb);
+	free(b.p);
+	return kb;
+}
+
+/* Each present page of [start, end) of this process's address space as "pfn kind" lines. */
+static int own_range_pfns(int pagemap, uint64_t start, uint64_t end, char kind, struct buf *out,
+			  uint64_t *count)
+{
+	uint64_t ent[512];
+	char line[40];
+
+	for (uint64_t va = start; va < end; va += sizeof(ent) / 8 * 4096) {
+		size_t n = (end - va) / 4096 < 512 ? (size_t)((end - va) / 4096) : 512;
+		ssize_t got = pread(pagemap, ent, n * 8, (off_t)(va / 4096 * 8));
+		if (got <= 0)
+			return 0; /* [vsyscall] and the like: not readable, not ours */
+		for (size_t i = 0; i < (size_t)got / 8; i++) {
+			uint64_t pfn = ent[i] & ((1ull << 55) - 1);
+			if (!(ent[i] >> 63) || !pfn) /* not present, or pfns hidden (no root) */
+				continue;
+			int len = snprintf(line, sizeof(line), "%llu %c\n", (unsigned long long)pfn,
+					   kind);
+			if (buf_put(out, line, (size_t)len))
+				return -1;
+			(*count)++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The page cache of the trace file this process wrote: its pages were allocated by the
+ * recorder, so no event shows them. Only pages already resident (mincore) are touched, so the
+ * walk faults nothing in from disk.
+ */
+static int output_file_pfns(int pagemap, const char *output, struct buf *out, uint64_t *count)
+{
+	struct stat st;
+	int fd = output ? open(output, O_RDONLY | O_NOFOLLOW) : -1;
+	int rc = 0;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+		close(fd);
+		return 0;
+	}
+	size_t len = (size_t)st.st_size, pages = (len + 4095) / 4096;
+	uint8_t *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	unsigned char *vec = malloc(pages);
+	close(fd);
+	if (map != MAP_FAILED && vec && !mincore(map, len, vec)) {
+		for (size_t i = 0; i < pages && !rc; i++) {
+			if (!(vec[i] & 1))
+				continue;
+			*(volatile uint8_t *)(map + i * 4096); /* maps the resident page */
+			uint64_t va = (uint64_t)(uintptr_t)(map + i * 4096);
+			rc = own_range_pfns(pagemap, va, va + 4096, 'f', out, count);
+		}
+	}
+	if (map != MAP_FAILED)
+		munmap(map, len);
+	free(vec);
+	return rc;
+}
+
+int snapshot_recorder_pfns(struct trace_writer *w, const char *when, const char *output,
+			   uint64_t rss_start_kb, char *err, size_t errlen)
+{
+	struct buf body = { 0 }, maps = { 0 };
+	uint64_t mapped = 0, file = 0;
+	int pagemap = open("/proc/self/pagemap", O_RDONLY), rc = 0;
+	char name[64], head[160];
+
+	if (pagemap < 0 || read_file("/proc/self/maps", &maps) || !maps.p) {
+		if (pagemap >= 0)
+			close(pagemap);
+		free(maps.p);
+		return 0; /* nothing to say: the blob is left out */
+	}
+	for (char *l = strtok(maps.p, "\n"); l && !rc; l = strtok(NULL, "\n")) {
+		unsigned long long a, b;
+		if (sscanf(l, "%llx-%llx", &a, &b) == 2)
+			rc = own_range_pfns(pagemap, a, b, 'm', &body, &mapped);
+	}
+	free(maps.p);
+	if (!rc)
+		rc = output_file_pfns(pagemap, output, &body, &file);
+	close(pagemap);
+	int hl = snprintf(head, sizeof(head),
+			  "fragtrace-recorder-pfns 1 mapped=%llu file=%llu rss_start_kb=%llu "
+			  "rss_end_kb=%llu\n",
+			  (unsigned long long)mapped, (unsigned long long)file,
+			  (unsigned long long)rss_start_kb,
+			  (unsigned long long)snapshot_own_rss_kb());
+	struct buf all = { 0 };
+	if (!rc &&
+	    (buf_put(&all, head, (size_t)hl) || (body.len && buf_put(&all, body.p, body.len))))
+		rc = -1;
+	free(body.p);
+	if (rc) {
+		free(all.p);
+		snprintf(err, errlen, "out of memory listing the recorder's pages");
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%s/recorder_pfns", when);
+	rc = trace_writer_add_meta(w, name, all.p, all.len);
+	free(all.p);
+	if (rc)
+		snprintf(err, errlen, "%s", trace_writer_error(w));
+	return rc ? -1 : 0;
 }
 
 /* per_cpu/cpuN/stats of the instance: totals of overrun and dropped events, and the text. */

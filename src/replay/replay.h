@@ -120,6 +120,9 @@ struct replay_observe_causes {
 	uint64_t compaction_short; /* pages it took that the model did not hold free */
 	uint64_t end_model_free_host_used; /* end: the model holds free, the host's map in use */
 	uint64_t end_model_used_host_free; /* end: the model holds in use, the host's map free */
+	uint64_t
+		end_recorder_pages; /* end: free to the model, held by the recorder (not compared) */
+	uint64_t end_map_timed;	    /* end: pages compared at the time the page map read them */
 };
 
 struct replay_region {
@@ -163,6 +166,9 @@ struct replay_host_figures {
 	uint64_t served_allocs;		       /* mm_page_alloc with a pfn */
 	uint64_t pages_allocated, pages_freed; /* sum of 2^order over mm_page_alloc / _free */
 	bool have_end_pageblocks, have_end_buddy, have_vmstat;
+	/* the trace has end/pagemap_times, end/recorder_pfns (their observe rows are shown) */
+	bool have_end_map_times, have_recorder_pfns;
+	uint64_t recorder_pfns; /* pages end/recorder_pfns lists inside the end map */
 	uint64_t end_pageblocks[MIGRATE_TYPES];	  /* end/pagetypeinfo, all zones */
 	uint64_t end_free_blocks[NR_PAGE_ORDERS]; /* end/buddyinfo, all zones */
 	int64_t vmstat_delta[REPLAY_VMSTAT_KEYS]; /* by replay_vmstat_key(i) */

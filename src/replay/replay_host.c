@@ -328,6 +328,8 @@ static const char *const snapshot_names[NR_HOST_SNAPSHOTS] = {
 	[SNAP_START_SLABINFO] = "start/slabinfo",
 	[SNAP_END_SLABINFO] = "end/slabinfo",
 	[SNAP_VFS_CACHE_PRESSURE] = "start/vfs_cache_pressure",
+	[SNAP_END_PAGEMAP_TIMES] = "end/pagemap_times",
+	[SNAP_END_RECORDER_PFNS] = "end/recorder_pfns",
 };
 
 int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *path, char *err,
@@ -374,6 +376,13 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 			return -1;
 		}
 	}
+	if (h->end_map && observe_parse_end_snapshots(h, sn->text[SNAP_END_PAGEMAP_TIMES],
+						      sn->text[SNAP_END_RECORDER_PFNS])) {
+		snprintf(err, errlen, "%s: end/pagemap_times or end/recorder_pfns is malformed",
+			 path);
+		host_desc_free(h);
+		return -1;
+	}
 	trace_gaps_addresses(sn->text[SNAP_OPTIONS], sn->raw_addresses, h->addresses,
 			     sizeof(h->addresses));
 	h->physical_addresses = !strcmp(h->addresses, "physical");
@@ -405,6 +414,9 @@ int host_desc_load(struct trace_reader *r, const char *path, struct host_desc *h
 		}
 	int rc = host_desc_parse(h, &sn, path, err, errlen);
 	host_snapshots_free(&sn);
+	const struct trace_summary *s = trace_reader_summary(r);
+	h->trace_first_ts = s->first_ts; /* as the decoder puts events on replay's clock */
+	h->trace_span_ns = (s->last_ts - s->first_ts) + 1000000;
 	return rc;
 }
 
@@ -414,6 +426,8 @@ void host_desc_free(struct host_desc *h)
 	free(h->holes);
 	free(h->start_map);
 	free(h->end_map);
+	free(h->end_map_times);
+	free(h->recorder_bits);
 	free(h->caches);
 	memset(h, 0, sizeof(*h));
 }

@@ -92,6 +92,14 @@ struct host_desc {
 	uint64_t present_pages;
 	uint8_t *start_map, *end_map; /* 4-bit page classes (docs/capture.md), or NULL */
 	uint64_t start_map_pfns, end_map_pfns;
+	/* replay_observe.c, from end/pagemap_times and end/recorder_pfns (NULL when absent):
+	 * when each range of end_map_range pfns of the end map was read (trace clock, ns, the
+	 * middle of the read), and a bit per pfn the recorder itself held at the end */
+	uint64_t *end_map_times;
+	size_t nr_end_map_times;
+	uint64_t end_map_range;
+	uint64_t *recorder_bits;
+	uint64_t trace_first_ts, trace_span_ns; /* to put those times on replay's clock */
 	uint32_t pb_counts[MODEL_MAX_ZONES][MIGRATE_TYPES]; /* pagetypeinfo's block counts */
 	bool have_pb_counts;
 	struct host_cache *caches;
@@ -121,6 +129,8 @@ enum host_snapshot {
 	SNAP_START_SLABINFO,
 	SNAP_END_SLABINFO,
 	SNAP_VFS_CACHE_PRESSURE,
+	SNAP_END_PAGEMAP_TIMES,
+	SNAP_END_RECORDER_PFNS,
 	NR_HOST_SNAPSHOTS
 };
 /* The snapshot blobs, NUL-terminated (NULL when absent). */
@@ -219,7 +229,9 @@ struct variant_state {
 	struct pcp_list *pcp;	  /* [cpu][PCP_LISTS] */
 	struct model_block *bulk; /* scratch for PCP refills */
 	uint64_t last_ts;
-	uint8_t *seen; /* observe: per pfn, what the trace said last (replay_observe.c) */
+	uint8_t *seen;	 /* observe: per pfn, what the trace said last (replay_observe.c) */
+	size_t map_next; /* observe: end map ranges compared so far (end/pagemap_times) */
+	uint64_t map_agree, map_total;
 	unsigned nr_cpus;
 	int *cache_ids; /* trace cache index -> slab model id (-1: not created yet) */
 	size_t nr_cache_ids;
@@ -269,6 +281,8 @@ void variant_observe_apply(struct variant_state *v, const struct replay_op *ops,
 uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned order,
 				 bool warm_only);
 void variant_observe_agreement(struct variant_state *v);
+/* end/pagemap_times and end/recorder_pfns into h (either text may be NULL); -1 malformed. */
+int observe_parse_end_snapshots(struct host_desc *h, const char *times, const char *recorder);
 #define START_NONE UINT32_MAX
 /* Placed start (replay_warm.c): the start map's live memory through v's own policy. */
 int host_place_start(const struct host_desc *h, struct model *m, struct variant_state *v);

@@ -127,6 +127,72 @@ static void observe_compact_take(struct variant_state *v, const struct replay_op
 	v->res->causes.compaction_short += want - got;
 }
 
+/*
+ * One pfn of the end map against the rebuilt host. A page free to the model that the recorder
+ * itself held (end/recorder_pfns: its memory and its trace file's page cache, allocated by
+ * tasks the trace excludes) is counted apart and not compared.
+ */
+static void compare_pfn(struct variant_state *v, uint64_t p)
+{
+	const struct host_desc *h = v->host;
+	unsigned k = page_class(h->end_map, h->end_map_pfns, p);
+	if (k == PC_HOLE || k == PC_RESERVED || k == PC_OFFLINE)
+		return;
+	bool host_free = k == PC_FREE;
+	bool model_free = model_pfn_is_free(v->model, p);
+	if (model_free && !host_free && h->recorder_bits && p < h->end_map_pfns &&
+	    (h->recorder_bits[p / 64] >> (p % 64) & 1)) {
+		v->res->causes.end_recorder_pages++;
+		return;
+	}
+	v->map_total++;
+	v->map_agree += host_free == model_free;
+	if (model_free && !host_free)
+		v->res->causes.end_model_free_host_used++;
+	else if (host_free && !model_free)
+		v->res->causes.end_model_used_host_free++;
+}
+
+/* The pfns of [lo, hi) that lie in a zone; returns how many. */
+static uint64_t compare_range(struct variant_state *v, uint64_t lo, uint64_t hi)
+{
+	const struct host_desc *h = v->host;
+	uint64_t n = 0;
+	for (unsigned z = 0; z < h->config.nr_zones; z++) {
+		const struct model_zone_config *zc = &h->config.zones[z];
+		uint64_t a = zc->start_pfn > lo ? zc->start_pfn : lo;
+		uint64_t b = zc->start_pfn + zc->spanned_pages < hi
+				     ? zc->start_pfn + zc->spanned_pages
+				     : hi;
+		for (uint64_t p = a; p < b; p++)
+			compare_pfn(v, p);
+		n += b > a ? b - a : 0;
+	}
+	return n;
+}
+
+/*
+ * The end map was read range by range while tracing went on (end/pagemap_times): compare each
+ * range as the rebuilt host stood when the host's range was read, i.e. before the first event
+ * after that time. Only in the last pass over the trace (--loop), on replay's clock.
+ */
+static void observe_compare_due(struct variant_state *v, uint64_t ts)
+{
+	const struct host_desc *h = v->host;
+	if (!h->end_map || !h->nr_end_map_times || v->pass + 1 < v->opts->loops)
+		return;
+	uint64_t base = (uint64_t)v->pass * h->trace_span_ns + 1000;
+	while (v->map_next < h->nr_end_map_times) {
+		uint64_t t = h->end_map_times[v->map_next];
+		t = (t > h->trace_first_ts ? t - h->trace_first_ts : 0) + base;
+		if (ts <= t)
+			return;
+		uint64_t lo = v->map_next * h->end_map_range;
+		v->res->causes.end_map_timed += compare_range(v, lo, lo + h->end_map_range);
+		v->map_next++;
+	}
+}
+
 void variant_observe_apply(struct variant_state *v, const struct replay_op *ops, size_t n)
 {
 	if (!v->seen)
@@ -134,6 +200,7 @@ void variant_observe_apply(struct variant_state *v, const struct replay_op *ops,
 	for (size_t i = 0; i < n; i++) {
 		struct replay_op op = ops[i];
 		uint64_t ts = op.ts > v->last_ts ? op.ts : v->last_ts;
+		observe_compare_due(v, ts);
 		while (ts >= v->next_sample_ns) {
 			model_advance(v->model, v->next_sample_ns);
 			variant_sample(v, v->next_sample_ns);
@@ -171,27 +238,74 @@ void variant_observe_apply(struct variant_state *v, const struct replay_op *ops,
 void variant_observe_agreement(struct variant_state *v)
 {
 	const struct host_desc *h = v->host;
-	uint64_t agree = 0, total = 0;
 
 	if (!h->end_map)
 		return;
-	for (unsigned z = 0; z < h->config.nr_zones; z++) {
-		const struct model_zone_config *zc = &h->config.zones[z];
-		for (uint64_t p = zc->start_pfn; p < zc->start_pfn + zc->spanned_pages; p++) {
-			unsigned k = page_class(h->end_map, h->end_map_pfns, p);
-			if (k == PC_HOLE || k == PC_RESERVED || k == PC_OFFLINE)
-				continue;
-			bool host_free = k == PC_FREE;
-			bool model_free = model_pfn_is_free(v->model, p);
-			total++;
-			agree += host_free == model_free;
-			if (model_free && !host_free)
-				v->res->causes.end_model_free_host_used++;
-			else if (host_free && !model_free)
-				v->res->causes.end_model_used_host_free++;
+	/* what the stream's events did not reach: compared at the end */
+	uint64_t lo = h->nr_end_map_times ? v->map_next * h->end_map_range : 0;
+	compare_range(v, lo, UINT64_MAX);
+	v->res->agreement_pages = v->map_agree;
+	v->res->agreement_total = v->map_total;
+	v->res->agreement = v->map_total ? (double)v->map_agree / (double)v->map_total : -1;
+}
+
+static int parse_times(struct host_desc *h, const char *text)
+{
+	unsigned long long range, a, b;
+	int off;
+	size_t cap = 0;
+
+	if (sscanf(text, "fragtrace-pagemap-times 1 %llu\n%n", &range, &off) != 1 || off <= 0 ||
+	    !range || range > MAX_HOST_PFNS)
+		return -1;
+	for (const char *l = text + off; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
+		if (sscanf(l, "%llu %llu", &a, &b) != 2 || b < a)
+			return -1;
+		if (h->nr_end_map_times == cap) {
+			cap = cap ? cap * 2 : 1024;
+			if (cap * range > 2 * MAX_HOST_PFNS)
+				return -1;
+			uint64_t *n = realloc(h->end_map_times, cap * sizeof(*n));
+			if (!n)
+				return -1;
+			h->end_map_times = n;
+		}
+		uint64_t mid = a + (b - a) / 2;
+		if (h->nr_end_map_times && mid < h->end_map_times[h->nr_end_map_times - 1])
+			return -1; /* read in pfn order: times only grow */
+		h->end_map_times[h->nr_end_map_times++] = mid;
+	}
+	h->end_map_range = range;
+	h->fig.have_end_map_times = true;
+	return 0;
+}
+
+static int parse_recorder(struct host_desc *h, const char *text)
+{
+	unsigned long long pfn;
+	char kind;
+	const char *l = strchr(text, '\n');
+
+	if (strncmp(text, "fragtrace-recorder-pfns 1", 25) || !l)
+		return -1;
+	h->recorder_bits = calloc((h->end_map_pfns + 63) / 64 + 1, sizeof(uint64_t));
+	if (!h->recorder_bits)
+		return -1;
+	for (l++; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
+		if (sscanf(l, "%llu %c", &pfn, &kind) != 2)
+			return -1;
+		if (pfn < h->end_map_pfns && !(h->recorder_bits[pfn / 64] >> (pfn % 64) & 1)) {
+			h->recorder_bits[pfn / 64] |= 1ull << (pfn % 64);
+			h->fig.recorder_pfns++;
 		}
 	}
-	v->res->agreement_pages = agree;
-	v->res->agreement_total = total;
-	v->res->agreement = total ? (double)agree / (double)total : -1;
+	h->fig.have_recorder_pfns = true;
+	return 0;
+}
+
+int observe_parse_end_snapshots(struct host_desc *h, const char *times, const char *recorder)
+{
+	if ((times && parse_times(h, times)) || (recorder && parse_recorder(h, recorder)))
+		return -1;
+	return 0;
 }

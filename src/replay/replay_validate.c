@@ -100,10 +100,17 @@ static void free_rows(struct replay_validation *out, const struct replay_host_fi
 struct observe_cause_row {
 	const char *name, *what;
 	size_t offset; /* of the uint64_t in struct replay_observe_causes */
+	size_t needs;  /* 0, or the offset of the bool in struct replay_host_figures it needs */
 };
 #define CAUSE(field, name, what)                                                                   \
 	{                                                                                          \
-		name, what, offsetof(struct replay_observe_causes, field)                          \
+		name, what, offsetof(struct replay_observe_causes, field), 0                       \
+	}
+/* A row only traces with the snapshot behind it show (older traces print as they did). */
+#define CAUSE_IF(have, field, name, what)                                                          \
+	{                                                                                          \
+		name, what, offsetof(struct replay_observe_causes, field),                         \
+			offsetof(struct replay_host_figures, have)                                 \
 	}
 static const struct observe_cause_row observe_causes[] = {
 	CAUSE(free_after_free, "observe_free_after_free",
@@ -130,8 +137,13 @@ static const struct observe_cause_row observe_causes[] = {
 	      "end: observe free, host's page map in use"),
 	CAUSE(end_model_used_host_free, "observe_end_used_host_free",
 	      "end: observe in use, host's page map free"),
+	CAUSE_IF(have_recorder_pfns, end_recorder_pages, "observe_end_recorder_pages",
+		 "end: observe free, held by the recorder (not compared)"),
+	CAUSE_IF(have_end_map_times, end_map_timed, "observe_end_map_timed",
+		 "end: pages compared when the page map read them"),
 };
 #undef CAUSE
+#undef CAUSE_IF
 
 static void untraced_rows(struct replay_validation *out, const struct replay_host_figures *h,
 			  const struct replay_variant_result *obs)
@@ -151,7 +163,12 @@ static void untraced_rows(struct replay_validation *out, const struct replay_hos
 	}
 	for (size_t i = 0; i < sizeof(observe_causes) / sizeof(observe_causes[0]); i++) {
 		const struct observe_cause_row *o = &observe_causes[i];
+		bool have = true;
 		uint64_t n;
+		if (o->needs)
+			memcpy(&have, (const char *)h + o->needs, sizeof(have));
+		if (!have)
+			continue;
 		memcpy(&n, (const char *)c + o->offset, sizeof(n));
 		row(out, o->name, o->what, NAN, (double)n);
 	}
