@@ -645,7 +645,8 @@ static void test_bundled(const char *dir)
 /*
  * The end page map read while tracing goes on (issue 13): a host of four ranges of 8192 pfns
  * whose end map was read range by range (end/pagemap_times), with a page held by the recorder
- * itself (end/recorder_pfns). P0 is taken before its range is read and freed after: the map
+ * itself (end/recorder_pfns), and a start map read while tracing (start/pagemap_times) that
+ * already shows P4's take. P0 is taken before its range is read and freed after: the map
  * shows it in use. P1 is taken after its range was read: the map shows it free. R is in use in
  * the map with no event (the recorder's). Compared range by range at its read time, and R set
  * apart, everything agrees; the same trace without the two snapshots gives the old end-of-stream
@@ -656,7 +657,8 @@ static void write_end_map_trace(const char *path, bool timed)
 {
 	struct edge_writer e = { .ts = 1000000 };
 	const uint64_t pfns = END_BASE + 4 * 8192, p0 = END_BASE + 5, p1 = END_BASE + 8192 + 7,
-		       p2 = END_BASE + 2 * 8192 + 9, rec = END_BASE + 3 * 8192 + 11;
+		       p2 = END_BASE + 2 * 8192 + 9, rec = END_BASE + 3 * 8192 + 11,
+		       p4 = END_BASE + 3 * 8192 + 100;
 	char hdr[64];
 	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)pfns);
 	size_t len = (size_t)hl + (size_t)(pfns + 1) / 2;
@@ -665,14 +667,17 @@ static void write_end_map_trace(const char *path, bool timed)
 	memcpy(start, hdr, (size_t)hl);
 	memcpy(end, hdr, (size_t)hl);
 	for (uint64_t p = END_BASE; p < pfns; p++) {
-		bool used = p == p0 || p == p2 || p == rec;
-		start[(uint64_t)hl + p / 2] |= (uint8_t)(PC_FREE << ((p & 1) * 4));
+		bool used = p == p0 || p == p2 || p == rec || p == p4;
+		start[(uint64_t)hl + p / 2] |=
+			(uint8_t)((p == p4 ? PC_ANON : PC_FREE) << ((p & 1) * 4));
 		end[(uint64_t)hl + p / 2] |= (uint8_t)((used ? PC_ANON : PC_FREE) << ((p & 1) * 4));
 	}
 	open_map_trace(&e, path, "endmap", 32768, start, len);
 	edge_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, p0, 0, MIGRATE_MOVABLE, 0); /* 1.001 ms */
 	edge_page(&e, TRACE_PAGE_ALLOC, p0, 0, MIGRATE_MOVABLE, 0);
-	/* the map reads range 0 at 1.0025 ms, range 1 at 1.0035 ms */
+	/* 1.003 ms: the start map, reading range 35 at 1.0095 ms, shows P4 taken already */
+	edge_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, p4, 0, MIGRATE_MOVABLE, 0);
+	/* the end map reads range 0 at 1.0025 ms, range 1 at 1.0035 ms */
 	e.ts = 1004000;
 	edge_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, p1, 0, MIGRATE_MOVABLE, 0); /* 1.005 ms */
 	edge_page(&e, TRACE_PAGE_ALLOC, p1, 0, MIGRATE_MOVABLE, 0);
@@ -696,6 +701,11 @@ static void write_end_map_trace(const char *path, bool timed)
 			 "fragtrace-recorder-pfns 1 mapped=1 file=0\n%llu m\n",
 			 (unsigned long long)rec);
 		CHECK(trace_writer_add_meta(e.w, "end/pagemap_times", times, strlen(times)) == 0);
+		tl = snprintf(times, sizeof(times), "fragtrace-pagemap-times 1 8192\n");
+		for (int i = 0; i < 35; i++)
+			tl += snprintf(times + tl, sizeof(times) - (size_t)tl, "1000000 1000000\n");
+		snprintf(times + tl, sizeof(times) - (size_t)tl, "1009000 1010000\n");
+		CHECK(trace_writer_add_meta(e.w, "start/pagemap_times", times, strlen(times)) == 0);
 		CHECK(trace_writer_add_meta(e.w, "end/recorder_pfns", rec_text, strlen(rec_text)) ==
 		      0);
 	}
@@ -728,6 +738,9 @@ static void test_end_map_timed(void)
 	CHECK_EQ(c->end_map_timed, 4 * 8192); /* every range: events came after each read */
 	CHECK_EQ(r->variants[1].agreement_pages, r->variants[1].agreement_total);
 	CHECK_EQ(r->variants[1].agreement_total, 4 * 8192 - 1);
+	CHECK_EQ(r->trace.host.start_map_events, 1); /* P4's take: in the start map already */
+	CHECK_EQ(c->alloc_allocated_at_start, 0);
+	CHECK_EQ(r->variants[1].loss.page_alloc_failed, 0);
 	CHECK(replay_validate(r, &val));
 	CHECK(has_row(&val, "observe_end_recorder_pages") &&
 	      has_row(&val, "observe_end_map_timed"));
@@ -744,6 +757,8 @@ static void test_end_map_timed(void)
 	CHECK_EQ(c->end_model_free_host_used, 2);
 	CHECK_EQ(c->end_model_used_host_free, 1);
 	CHECK_EQ(c->end_recorder_pages + c->end_map_timed, 0);
+	CHECK_EQ(c->alloc_allocated_at_start, 1); /* P4's take replayed on a page in use */
+	CHECK_EQ(r->trace.host.start_map_events, 0);
 	CHECK_EQ(r->variants[1].agreement_total, 4 * 8192);
 	CHECK(replay_validate(r, &val));
 	CHECK(!has_row(&val, "observe_end_recorder_pages") &&

@@ -102,6 +102,7 @@ int snapshot_take(struct trace_writer *w, const char *when, bool pagemap, double
 struct snapshot_walk {
 	int (*step)(void *ctx); /* after each range (may be NULL); non-zero stops the walk */
 	void *ctx;
+	void **keep; /* when set, the map's buffer is handed over here instead of freed */
 };
 int snapshot_pagemap(struct trace_writer *w, const char *when, const struct snapshot_walk *walk,
 		     double *pagemap_s, uint64_t *pagemap_pages, char *err, size_t errlen);

@@ -174,11 +174,14 @@ struct recorder {
 	struct capture_merge *merge;
 	/* Per CPU: every event of that CPU older than this has been read. */
 	uint64_t *complete_ts;
-	bool excluded;		 /* the recorder's own tasks are kept out of the instance */
-	int nice0;		 /* the caller's nice value, for keepup_teardown and the workload */
-	bool child_reaped;	 /* the workload has exited and its status is in res */
-	uint64_t walk_prev;	 /* end page map walk: the start of its previous read round */
-	uint64_t rss_start_kb;	 /* this process's resident set at the start snapshot */
+	bool excluded;	       /* the recorder's own tasks are kept out of the instance */
+	int nice0;	       /* the caller's nice value, for keepup_teardown and the workload */
+	bool child_reaped;     /* the workload has exited and its status is in res */
+	uint64_t walk_prev;    /* end page map walk: the start of its previous read round */
+	uint64_t rss_start_kb; /* this process's resident set at the start snapshot */
+	/* The page maps' buffers, kept to the end: freed earlier, their pages would leave the
+	 * host with no event between a page map that showed them in use and the end. */
+	void *map_buf[2];
 	char mounted_here[4096]; /* tracefs, when this recorder mounted it: unmounted at the end */
 	uint8_t blob[BLOB_MAX];
 	char err[512];
@@ -672,7 +675,7 @@ static void keepup_teardown(const struct recorder *r)
 		setpriority(PRIO_PROCESS, 0, r->nice0);
 }
 
-/* One read of the ring buffers between two ranges of the end page map walk. */
+/* One read of the ring buffers between two ranges of a page map walk (tracing on). */
 static int walk_step(void *ctx)
 {
 	struct recorder *r = ctx;
@@ -698,7 +701,7 @@ static int walk_step(void *ctx)
  */
 static int end_snapshot(struct recorder *r)
 {
-	struct snapshot_walk walk = { .step = walk_step, .ctx = r };
+	struct snapshot_walk walk = { .step = walk_step, .ctx = r, .keep = &r->map_buf[1] };
 
 	if (r->opts->no_snapshots || stops(r) >= 2)
 		return 0;
@@ -833,13 +836,9 @@ int capture_record(const struct capture_options *opts, struct capture_result *re
 	 * host a walk at normal priority took 6.3 s where it takes 0.7 s at SCHED_FIFO.
 	 */
 	keepup_setup(r);
-	struct snapshot_walk timed = { 0 }; /* start/pagemap_times: when each range was read */
 	if (!opts->no_snapshots &&
-	    (snapshot_take(r->w, "start", false, NULL, NULL, r->err, sizeof(r->err)) ||
-	     snapshot_pagemap(r->w, "start", &timed, &res->pagemap_s, &res->pagemap_pages, r->err,
-			      sizeof(r->err))))
+	    snapshot_take(r->w, "start", false, NULL, NULL, r->err, sizeof(r->err)))
 		goto out;
-	r->rss_start_kb = snapshot_own_rss_kb();
 	char *stats = NULL;
 	uint64_t overrun0, dropped0, overrun1, dropped1;
 	snapshot_cpu_stats(r->inst, r->ncpus, &overrun0, &dropped0, &stats);
@@ -850,6 +849,18 @@ int capture_record(const struct capture_options *opts, struct capture_result *re
 			snprintf(r->err, sizeof(r->err), "cannot turn tracing on");
 		goto out;
 	}
+	/*
+	 * The start page map is read while tracing already runs, range by range with the ring
+	 * buffers read between (start/pagemap_times): replay takes an event on a page whose range
+	 * was read after it as already in the map, every later one as news. Before this, what
+	 * the host did between reading a range and turning tracing on had no event.
+	 */
+	struct snapshot_walk timed = { .step = walk_step, .ctx = r, .keep = &r->map_buf[0] };
+	r->walk_prev = 0;
+	if (!opts->no_snapshots && snapshot_pagemap(r->w, "start", &timed, &res->pagemap_s,
+						    &res->pagemap_pages, r->err, sizeof(r->err)))
+		goto out;
+	r->rss_start_kb = snapshot_own_rss_kb();
 	if (opts->command) {
 		child = start_command(opts->command, r->nice0);
 		if (child < 0) {
@@ -889,6 +900,8 @@ out:
 	if (rc)
 		snprintf(res->error, sizeof(res->error), "%s", r->err[0] ? r->err : "failed");
 	trace_writer_free(r->w);
+	free(r->map_buf[0]);
+	free(r->map_buf[1]);
 	teardown(r);
 	keepup_teardown(r);
 	res->cpu_s = cpu_seconds() - cpu0;

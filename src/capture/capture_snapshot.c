@@ -273,6 +273,10 @@ static int add_pagemap(struct trace_writer *w, const char *when, const struct sn
 	}
 	if (pages)
 		*pages = max_pfn;
+	if (walk && walk->keep) {
+		*walk->keep = map;
+		map = NULL;
+	}
 out:
 	free(map);
 	free(flags);

@@ -167,8 +167,9 @@ struct replay_host_figures {
 	uint64_t pages_allocated, pages_freed; /* sum of 2^order over mm_page_alloc / _free */
 	bool have_end_pageblocks, have_end_buddy, have_vmstat;
 	/* the trace has end/pagemap_times, end/recorder_pfns (their observe rows are shown) */
-	bool have_end_map_times, have_recorder_pfns;
-	uint64_t recorder_pfns; /* pages end/recorder_pfns lists inside the end map */
+	bool have_end_map_times, have_recorder_pfns, have_start_map_times;
+	uint64_t start_map_events; /* page events older than the start map's read of their page */
+	uint64_t recorder_pfns;	   /* pages end/recorder_pfns lists inside the end map */
 	uint64_t end_pageblocks[MIGRATE_TYPES];	  /* end/pagetypeinfo, all zones */
 	uint64_t end_free_blocks[NR_PAGE_ORDERS]; /* end/buddyinfo, all zones */
 	int64_t vmstat_delta[REPLAY_VMSTAT_KEYS]; /* by replay_vmstat_key(i) */

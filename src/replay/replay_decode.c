@@ -183,6 +183,7 @@ void decoder_host_figures(const struct decoder *d, struct replay_host_figures *f
 	fig->served_allocs = d->fig.served_allocs;
 	fig->pages_allocated = d->fig.pages_allocated;
 	fig->pages_freed = d->fig.pages_freed;
+	fig->start_map_events = d->fig.start_map_events;
 }
 
 static int set_bit_grow(struct decoder *d, uint64_t i)
@@ -446,6 +447,15 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 		}
 	} else if (d->pass == 0 && ev->type == TRACE_PAGE_FREE) {
 		d->fig.pages_freed += 1ull << ev->page.order;
+	}
+	if (ev->type >= TRACE_PAGE_ALLOC && ev->type <= TRACE_PAGE_PCPU_DRAIN &&
+	    ev->page.pfn != UINT64_MAX && observe_in_start_map(d->h, ev->page.pfn, ev->ts)) {
+		/* the start page map, read while tracing, already shows it: counted, skipped */
+		if (ev->type == TRACE_PAGE_ALLOC)
+			d->page_alloc_ordinal++;
+		if (d->pass == 0)
+			d->fig.start_map_events++;
+		return 0;
 	}
 	switch (ev->type) {
 	case TRACE_PAGE_ALLOC:

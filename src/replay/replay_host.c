@@ -330,6 +330,7 @@ static const char *const snapshot_names[NR_HOST_SNAPSHOTS] = {
 	[SNAP_VFS_CACHE_PRESSURE] = "start/vfs_cache_pressure",
 	[SNAP_END_PAGEMAP_TIMES] = "end/pagemap_times",
 	[SNAP_END_RECORDER_PFNS] = "end/recorder_pfns",
+	[SNAP_START_PAGEMAP_TIMES] = "start/pagemap_times",
 };
 
 int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *path, char *err,
@@ -376,9 +377,12 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 			return -1;
 		}
 	}
-	if (h->end_map && observe_parse_end_snapshots(h, sn->text[SNAP_END_PAGEMAP_TIMES],
-						      sn->text[SNAP_END_RECORDER_PFNS])) {
-		snprintf(err, errlen, "%s: end/pagemap_times or end/recorder_pfns is malformed",
+	if (observe_parse_map_snapshots(h, h->start_map ? sn->text[SNAP_START_PAGEMAP_TIMES] : NULL,
+					h->end_map ? sn->text[SNAP_END_PAGEMAP_TIMES] : NULL,
+					h->end_map ? sn->text[SNAP_END_RECORDER_PFNS] : NULL)) {
+		snprintf(err, errlen,
+			 "%s: start/pagemap_times, end/pagemap_times or end/recorder_pfns is "
+			 "malformed",
 			 path);
 		host_desc_free(h);
 		return -1;
@@ -427,6 +431,7 @@ void host_desc_free(struct host_desc *h)
 	free(h->start_map);
 	free(h->end_map);
 	free(h->end_map_times);
+	free(h->start_map_times);
 	free(h->recorder_bits);
 	free(h->caches);
 	memset(h, 0, sizeof(*h));

@@ -98,6 +98,11 @@ struct host_desc {
 	uint64_t *end_map_times;
 	size_t nr_end_map_times;
 	uint64_t end_map_range;
+	/* the same for the start map, read while tracing (start/pagemap_times): a page event
+	 * older than its range's read is already in the map (replay_decode.c skips it) */
+	uint64_t *start_map_times;
+	size_t nr_start_map_times;
+	uint64_t start_map_range;
 	uint64_t *recorder_bits;
 	uint64_t trace_first_ts, trace_span_ns; /* to put those times on replay's clock */
 	uint32_t pb_counts[MODEL_MAX_ZONES][MIGRATE_TYPES]; /* pagetypeinfo's block counts */
@@ -131,6 +136,7 @@ enum host_snapshot {
 	SNAP_VFS_CACHE_PRESSURE,
 	SNAP_END_PAGEMAP_TIMES,
 	SNAP_END_RECORDER_PFNS,
+	SNAP_START_PAGEMAP_TIMES,
 	NR_HOST_SNAPSHOTS
 };
 /* The snapshot blobs, NUL-terminated (NULL when absent). */
@@ -281,8 +287,11 @@ void variant_observe_apply(struct variant_state *v, const struct replay_op *ops,
 uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned order,
 				 bool warm_only);
 void variant_observe_agreement(struct variant_state *v);
-/* end/pagemap_times and end/recorder_pfns into h (either text may be NULL); -1 malformed. */
-int observe_parse_end_snapshots(struct host_desc *h, const char *times, const char *recorder);
+/* {start,end}/pagemap_times and end/recorder_pfns into h (any may be NULL); -1 malformed. */
+int observe_parse_map_snapshots(struct host_desc *h, const char *start_times, const char *end_times,
+				const char *recorder);
+/* Whether the start page map was read after this page event on its pfn (trace clock ns). */
+bool observe_in_start_map(const struct host_desc *h, uint64_t pfn, uint64_t ts);
 #define START_NONE UINT32_MAX
 /* Placed start (replay_warm.c): the start map's live memory through v's own policy. */
 int host_place_start(const struct host_desc *h, struct model *m, struct variant_state *v);

@@ -249,7 +249,7 @@ void variant_observe_agreement(struct variant_state *v)
 	v->res->agreement = v->map_total ? (double)v->map_agree / (double)v->map_total : -1;
 }
 
-static int parse_times(struct host_desc *h, const char *text)
+static int parse_times(const char *text, uint64_t **times, size_t *nr, uint64_t *range_out)
 {
 	unsigned long long range, a, b;
 	int off;
@@ -261,22 +261,21 @@ static int parse_times(struct host_desc *h, const char *text)
 	for (const char *l = text + off; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
 		if (sscanf(l, "%llu %llu", &a, &b) != 2 || b < a)
 			return -1;
-		if (h->nr_end_map_times == cap) {
+		if (*nr == cap) {
 			cap = cap ? cap * 2 : 1024;
 			if (cap * range > 2 * MAX_HOST_PFNS)
 				return -1;
-			uint64_t *n = realloc(h->end_map_times, cap * sizeof(*n));
+			uint64_t *n = realloc(*times, cap * sizeof(*n));
 			if (!n)
 				return -1;
-			h->end_map_times = n;
+			*times = n;
 		}
 		uint64_t mid = a + (b - a) / 2;
-		if (h->nr_end_map_times && mid < h->end_map_times[h->nr_end_map_times - 1])
+		if (*nr && mid < (*times)[*nr - 1])
 			return -1; /* read in pfn order: times only grow */
-		h->end_map_times[h->nr_end_map_times++] = mid;
+		(*times)[(*nr)++] = mid;
 	}
-	h->end_map_range = range;
-	h->fig.have_end_map_times = true;
+	*range_out = range;
 	return 0;
 }
 
@@ -303,9 +302,24 @@ static int parse_recorder(struct host_desc *h, const char *text)
 	return 0;
 }
 
-int observe_parse_end_snapshots(struct host_desc *h, const char *times, const char *recorder)
+int observe_parse_map_snapshots(struct host_desc *h, const char *start_times, const char *end_times,
+				const char *recorder)
 {
-	if ((times && parse_times(h, times)) || (recorder && parse_recorder(h, recorder)))
+	if (start_times && parse_times(start_times, &h->start_map_times, &h->nr_start_map_times,
+				       &h->start_map_range))
 		return -1;
+	if (end_times &&
+	    parse_times(end_times, &h->end_map_times, &h->nr_end_map_times, &h->end_map_range))
+		return -1;
+	if (recorder && parse_recorder(h, recorder))
+		return -1;
+	h->fig.have_start_map_times = start_times != NULL;
+	h->fig.have_end_map_times = end_times != NULL;
 	return 0;
+}
+
+bool observe_in_start_map(const struct host_desc *h, uint64_t pfn, uint64_t ts)
+{
+	uint64_t i = h->start_map_range ? pfn / h->start_map_range : 0;
+	return h->nr_start_map_times && i < h->nr_start_map_times && ts < h->start_map_times[i];
 }

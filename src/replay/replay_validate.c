@@ -185,6 +185,11 @@ static void gap_rows(struct replay_validation *out, const struct replay_trace_in
 	row(out, "lost_events_kernel_counters",
 	    "the kernel's ring-buffer counters, end - start (none: the trace has none)",
 	    t->have_kernel_counters ? (double)t->lost_kernel_events : NAN, NAN);
+	if (t->host.have_start_map_times)
+		row(out, "start_map_events",
+		    "page events older than the start page map's read of their page: in the map, "
+		    "not replayed",
+		    (double)t->host.start_map_events, NAN);
 	row(out, "slab_events_dropped",
 	    "slab events replay dropped: addresses not physical (traces.addresses)",
 	    (double)t->slab_events_dropped, NAN);
