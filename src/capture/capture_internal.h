@@ -106,9 +106,20 @@ struct snapshot_walk {
 };
 int snapshot_pagemap(struct trace_writer *w, const char *when, const struct snapshot_walk *walk,
 		     double *pagemap_s, uint64_t *pagemap_pages, char *err, size_t errlen);
-/* "<when>/recorder_pfns": the pages this process holds (mapped, and the page cache of output). */
-int snapshot_recorder_pfns(struct trace_writer *w, const char *when, const char *output,
+/*
+ * The pages this process holds, gathered in looks (before: right before the end page map
+ * walk, kind 'b'; else after it, kind 'm', with output's resident page cache, kind 'f'), then
+ * stored as "<when>/recorder_pfns" (docs/trace-format.md). -1 out of memory.
+ */
+struct own_pages {
+	void *body; /* the "pfn kind" lines so far */
+	uint64_t mapped, file, before;
+	bool looked; /* /proc/self/pagemap could be read */
+};
+int snapshot_own_pages(struct own_pages *o, bool before, const char *output);
+int snapshot_recorder_pfns(struct trace_writer *w, const char *when, struct own_pages *o,
 			   uint64_t rss_start_kb, char *err, size_t errlen);
+void snapshot_own_pages_free(struct own_pages *o);
 uint64_t snapshot_own_rss_kb(void);
 int snapshot_cpu_stats(struct tracefs_instance *inst, int ncpus, uint64_t *overrun,
 		       uint64_t *dropped, char **text);

@@ -21,6 +21,11 @@
  * in the stream; each CPU's overrun and dropped counters are stored at the start and the end,
  * and how the recorder kept up as capture/keepup. Memory: what the hold-back and a backlog
  * (BACKLOG_MAX) hold, locked as it is touched.
+ *
+ * Snapshots: the text ones and the counters first, then tracing starts and the start page map
+ * is walked with the ring buffers read between its ranges; at the end the end page map, the
+ * recorder's own pages and the text snapshots are read before tracing stops, so no page the
+ * host allocates or frees before a page map reads it is missing from the stream.
  */
 #include "capture_internal.h"
 #include "crc32c.h"
@@ -702,16 +707,29 @@ static int walk_step(void *ctx)
 static int end_snapshot(struct recorder *r)
 {
 	struct snapshot_walk walk = { .step = walk_step, .ctx = r, .keep = &r->map_buf[1] };
+	struct own_pages own = { 0 };
+	int rc = -1;
 
 	if (r->opts->no_snapshots || stops(r) >= 2)
 		return 0;
 	r->walk_prev = 0;
-	if (snapshot_pagemap(r->w, "end", &walk, NULL, NULL, r->err, sizeof(r->err)) ||
-	    snapshot_recorder_pfns(r->w, "end", r->opts->output, r->rss_start_kb, r->err,
-				   sizeof(r->err)) ||
-	    snapshot_take(r->w, "end", false, NULL, NULL, r->err, sizeof(r->err)))
-		return -1;
-	return 0;
+	/* its pages before and after the walk: what it frees meanwhile is listed too */
+	if (snapshot_own_pages(&own, true, NULL)) {
+		snprintf(r->err, sizeof(r->err), "out of memory listing the recorder's pages");
+		goto out;
+	}
+	if (snapshot_pagemap(r->w, "end", &walk, NULL, NULL, r->err, sizeof(r->err)))
+		goto out;
+	if (snapshot_own_pages(&own, false, r->opts->output)) {
+		snprintf(r->err, sizeof(r->err), "out of memory listing the recorder's pages");
+		goto out;
+	}
+	if (!snapshot_recorder_pfns(r->w, "end", &own, r->rss_start_kb, r->err, sizeof(r->err)) &&
+	    !snapshot_take(r->w, "end", false, NULL, NULL, r->err, sizeof(r->err)))
+		rc = 0;
+out:
+	snapshot_own_pages_free(&own);
+	return rc;
 }
 
 static int record_loop(struct recorder *r, pid_t child)

@@ -8,7 +8,11 @@
  * line "fragtrace-pagemap 1 <pfns>\n", built from /proc/kpageflags. A free block shows
  * KPF_BUDDY on its first page only, so the pages after a buddy head that carry no flag at all,
  * up to the largest aligned block that fits (at most 1024 pages), count as free too; this can
- * mistake an unflagged allocated page right after a free block for free (documented).
+ * mistake an unflagged allocated page right after a free block for free (documented). The
+ * recorder walks it while tracing, in ranges of WALK_RANGE pfns whose read times it stores
+ * ("<when>/pagemap_times"), and lists its own pages at the end ("end/recorder_pfns": mapped
+ * pages from /proc/self/pagemap, and its trace file's resident page cache), which no event
+ * shows since its tasks are excluded from the trace (docs/capture.md).
  */
 #include "capture_internal.h"
 
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -382,6 +387,52 @@ static int own_range_pfns(int pagemap, uint64_t start, uint64_t end, char kind, 
 }
 
 /*
+ * The kernel's PAGEMAP_SCAN ioctl on /proc/PID/pagemap (Linux 6.7, include/uapi/linux/fs.h),
+ * declared here since older C library headers lack it: it returns the present regions of a
+ * range without a pagemap entry per absent page, which matters for sanitizer builds whose
+ * shadow mappings span terabytes.
+ */
+struct scan_region {
+	uint64_t start, end, categories;
+};
+struct scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages, category_inverted,
+		category_mask, category_anyof_mask, return_mask;
+};
+#define PAGEMAP_SCAN_IOCTL _IOWR('f', 16, struct scan_arg)
+#define SCAN_PAGE_PRESENT  (1ull << 3)
+#define LINEAR_WALK_MAX	   (64ull << 30) /* without the ioctl, larger mappings are skipped */
+
+/* The present pages of a mapping [start, end). */
+static int own_mapping_pfns(int pagemap, uint64_t start, uint64_t end, char kind, struct buf *out,
+			    uint64_t *count)
+{
+	struct scan_region reg[64];
+	struct scan_arg arg = { .size = sizeof(arg),
+				.start = start,
+				.end = end,
+				.vec = (uint64_t)(uintptr_t)reg,
+				.vec_len = 64,
+				.category_mask = SCAN_PAGE_PRESENT,
+				.return_mask = SCAN_PAGE_PRESENT };
+
+	while (arg.start < end) {
+		long n = ioctl(pagemap, PAGEMAP_SCAN_IOCTL, &arg);
+		if (n < 0) /* an older kernel: entry by entry */
+			return end - arg.start > LINEAR_WALK_MAX
+				       ? 0
+				       : own_range_pfns(pagemap, arg.start, end, kind, out, count);
+		for (long i = 0; i < n; i++)
+			if (own_range_pfns(pagemap, reg[i].start, reg[i].end, kind, out, count))
+				return -1;
+		if (arg.walk_end <= arg.start)
+			break;
+		arg.start = arg.walk_end;
+	}
+	return 0;
+}
+
+/*
  * The page cache of the trace file this process wrote: its pages were allocated by the
  * recorder, so no event shows them. Only pages already resident (mincore) are touched, so the
  * walk faults nothing in from disk.
@@ -417,41 +468,58 @@ static int output_file_pfns(int pagemap, const char *output, struct buf *out, ui
 	return rc;
 }
 
-int snapshot_recorder_pfns(struct trace_writer *w, const char *when, const char *output,
-			   uint64_t rss_start_kb, char *err, size_t errlen)
+int snapshot_own_pages(struct own_pages *o, bool before, const char *output)
 {
-	struct buf body = { 0 }, maps = { 0 };
-	uint64_t mapped = 0, file = 0;
+	struct buf maps = { 0 };
 	int pagemap = open("/proc/self/pagemap", O_RDONLY), rc = 0;
-	char name[64], head[160];
 
+	if (!o->body && !(o->body = calloc(1, sizeof(struct buf))))
+		return -1;
 	if (pagemap < 0 || read_file("/proc/self/maps", &maps) || !maps.p) {
 		if (pagemap >= 0)
 			close(pagemap);
 		free(maps.p);
-		return 0; /* nothing to say: the blob is left out */
+		return 0; /* nothing to say: the pages are not listed */
 	}
+	o->looked = true;
 	for (char *l = strtok(maps.p, "\n"); l && !rc; l = strtok(NULL, "\n")) {
 		unsigned long long a, b;
 		if (sscanf(l, "%llx-%llx", &a, &b) == 2)
-			rc = own_range_pfns(pagemap, a, b, 'm', &body, &mapped);
+			rc = own_mapping_pfns(pagemap, a, b, before ? 'b' : 'm', o->body,
+					      before ? &o->before : &o->mapped);
 	}
 	free(maps.p);
-	if (!rc)
-		rc = output_file_pfns(pagemap, output, &body, &file);
+	if (!rc && output)
+		rc = output_file_pfns(pagemap, output, o->body, &o->file);
 	close(pagemap);
-	int hl = snprintf(head, sizeof(head),
-			  "fragtrace-recorder-pfns 1 mapped=%llu file=%llu rss_start_kb=%llu "
-			  "rss_end_kb=%llu\n",
-			  (unsigned long long)mapped, (unsigned long long)file,
-			  (unsigned long long)rss_start_kb,
-			  (unsigned long long)snapshot_own_rss_kb());
+	return rc;
+}
+
+void snapshot_own_pages_free(struct own_pages *o)
+{
+	if (o->body)
+		free(((struct buf *)o->body)->p);
+	free(o->body);
+	memset(o, 0, sizeof(*o));
+}
+
+int snapshot_recorder_pfns(struct trace_writer *w, const char *when, struct own_pages *o,
+			   uint64_t rss_start_kb, char *err, size_t errlen)
+{
+	const struct buf *body = o->body;
 	struct buf all = { 0 };
-	if (!rc &&
-	    (buf_put(&all, head, (size_t)hl) || (body.len && buf_put(&all, body.p, body.len))))
-		rc = -1;
-	free(body.p);
-	if (rc) {
+	char name[64], head[200];
+	int rc = 0;
+
+	if (!o->looked)
+		return 0; /* /proc/self/pagemap unreadable: the blob is left out */
+	int hl = snprintf(head, sizeof(head),
+			  "fragtrace-recorder-pfns 1 mapped=%llu file=%llu before=%llu "
+			  "rss_start_kb=%llu rss_end_kb=%llu\n",
+			  (unsigned long long)o->mapped, (unsigned long long)o->file,
+			  (unsigned long long)o->before, (unsigned long long)rss_start_kb,
+			  (unsigned long long)snapshot_own_rss_kb());
+	if (buf_put(&all, head, (size_t)hl) || (body->len && buf_put(&all, body->p, body->len))) {
 		free(all.p);
 		snprintf(err, errlen, "out of memory listing the recorder's pages");
 		return -1;
