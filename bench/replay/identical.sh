@@ -1,11 +1,12 @@
 #!/bin/sh
 # bench/replay/identical.sh: a speed change must not move a result. Replays every bundled trace
-# under the six presets with two fragtrace binaries (the one before a change and the one after)
-# and compares their results databases: `sqlite3 .dump` of each, with the columns that hold
+# under the six presets with two fragtrace binaries (the one before a change and the one after),
+# once at the default start (placed for the SPB presets) and once with --start warm (as
+# bench/replay does), and compares their results databases: `sqlite3 .dump` of each, with the columns that hold
 # timings or the run's own circumstances (runs.started_at, finished_at, tool_version, threads,
 # command, wall_seconds; variants.seconds, events_per_second) set to NULL first. Prints the
 # diff and exits 1 when anything else differs, 0 when every table is byte-identical.
-# Expected workload: about a minute of CPU per binary on the five bundled traces.
+# Expected workload: about two minutes of CPU per binary on the five bundled traces.
 # usage: bench/replay/identical.sh OLD_FRAGTRACE NEW_FRAGTRACE [TRACE...]
 set -e
 [ $# -ge 2 ] || { echo "usage: $0 OLD_FRAGTRACE NEW_FRAGTRACE [TRACE...]" >&2; exit 2; }
@@ -33,16 +34,18 @@ dump() {
 
 status=0
 for t in "$@"; do
-	dump "$old" old "$t"
-	dump "$new" new "$t"
-	rows=$(grep -c '^INSERT' "$tmp/new.sql" || true)
-	if diff "$tmp/old.sql" "$tmp/new.sql" > "$tmp/diff"; then
-		echo "$(basename "$t"): identical ($rows rows)"
-	else
-		echo "$(basename "$t"): DIFFERENT"
-		head -20 "$tmp/diff"
-		status=1
-	fi
-	rm -f "$tmp"/old.db "$tmp"/new.db
+	for start in auto warm; do
+		dump "$old" old --start "$start" "$t"
+		dump "$new" new --start "$start" "$t"
+		rows=$(grep -c '^INSERT' "$tmp/new.sql" || true)
+		if diff "$tmp/old.sql" "$tmp/new.sql" > "$tmp/diff"; then
+			echo "$(basename "$t") --start $start: identical ($rows rows)"
+		else
+			echo "$(basename "$t") --start $start: DIFFERENT"
+			head -20 "$tmp/diff"
+			status=1
+		fi
+		rm -f "$tmp"/old.db "$tmp"/new.db
+	done
 done
 exit $status
