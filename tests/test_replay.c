@@ -68,6 +68,53 @@ static void test_map(void)
 	u64_map_free(&m);
 }
 
+/*
+ * The identity maps' pfn_map against a reference: keys inside the flat range and beyond it (a
+ * trace naming pfns the layout lacks), and the one value the flat array cannot hold
+ * (UINT64_MAX), which spills a key of the range into the hash map and back.
+ */
+static void test_pfn_map(void)
+{
+	enum { RANGE = 1000, N = 1500 };
+	static uint64_t ref_val[N];
+	static bool ref_has[N];
+	struct pfn_map m;
+	CHECK(pfn_map_init(&m, RANGE) == 0);
+	for (int step = 0; step < 300000; step++) {
+		uint64_t k = rnd() % N;
+		uint64_t key = k < RANGE ? k : k * 4096; /* beyond the range, far beyond */
+		switch (rnd() % 4) {
+		case 0:
+		case 1: {
+			uint64_t v = rnd() % 64 == 0 ? UINT64_MAX : rnd() >> (rnd() % 2 ? 1 : 40);
+			pfn_map_put(&m, key, v);
+			ref_val[k] = v;
+			ref_has[k] = true;
+			break;
+		}
+		case 2:
+			CHECK_EQ(pfn_map_del(&m, key), ref_has[k]);
+			ref_has[k] = false;
+			break;
+		default: {
+			uint64_t v = 0;
+			bool has = pfn_map_get(&m, key, &v);
+			CHECK_EQ(has, ref_has[k]);
+			if (has)
+				CHECK(v == ref_val[k]);
+			break;
+		}
+		}
+	}
+	for (uint64_t k = 0; k < N; k++) {
+		uint64_t v = 0;
+		CHECK_EQ(pfn_map_get(&m, k < RANGE ? k : k * 4096, &v), ref_has[k]);
+		if (ref_has[k])
+			CHECK(v == ref_val[k]);
+	}
+	pfn_map_free(&m);
+}
+
 static void test_gfp(void)
 {
 	struct gfp_table t;
@@ -770,6 +817,7 @@ static void test_end_map_timed(void)
 int main(int argc, char **argv)
 {
 	test_map();
+	test_pfn_map();
 	test_gfp();
 	test_equilibrium();
 	test_parse();

@@ -3,11 +3,13 @@
  * replay_engine.c - one trace, N variants, one decode: the replay loop and its threads.
  *
  * The decoding thread turns events into operations in blocks of REPLAY_BLOCK_OPS, double
- * buffered: while the workers apply block k to their variants, it decodes block k+1. Variant
- * i belongs to worker i % threads for the whole run and sees every block in order, so each
- * variant's result is the same whatever the thread count. With --threads 1 there are no
- * workers: the same loop runs inline; with N > 1, min(N, variants) workers run beside the
- * decoding thread. Passes (--loop) rewind the decoder; a block never spans
+ * buffered: while the workers apply block k to their variants, it decodes block k+1. Every
+ * variant sees every block in order, one worker at a time, so each variant's result is the
+ * same whatever the thread count. Within a block the workers take variants from a shared
+ * cursor, the variant that has cost the most CPU so far first (longest processing time
+ * first), so the cores stay busy when variants differ in cost; variant i's model is built by
+ * worker i % threads. With --threads 1 there are no workers: the same loop runs inline; with
+ * N > 1, min(N, variants) workers run beside the decoding thread. Passes (--loop) rewind the decoder; a block never spans
  * two passes. Invariants: a block is read by workers only between the two barriers that
  * bracket it; the decoder writes only the other block.
  */
@@ -15,6 +17,7 @@
 #include "trace_gaps.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,6 +44,9 @@ struct engine {
 	size_t cur_n;
 	unsigned cur_pass;
 	bool finished;
+	/* this block's variants, costliest first, and the next one to take */
+	size_t *order;
+	atomic_size_t next;
 };
 
 static double thread_seconds(void)
@@ -57,10 +63,25 @@ static double wall_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void apply_block(struct engine *e, unsigned worker)
+/* The order the next block's variants are taken in: most CPU so far first (insertion sort). */
+static void schedule_block(struct engine *e)
 {
-	for (size_t i = worker; i < e->nv; i += e->threads) {
-		struct variant_state *v = &e->vs[i];
+	for (size_t i = 1; i < e->nv; i++) {
+		size_t x = e->order[i], j = i;
+		for (; j > 0 && e->vs[e->order[j - 1]].res->seconds < e->vs[x].res->seconds; j--)
+			e->order[j] = e->order[j - 1];
+		e->order[j] = x;
+	}
+	atomic_store(&e->next, 0);
+}
+
+static void apply_block(struct engine *e)
+{
+	for (;;) {
+		size_t i = atomic_fetch_add(&e->next, 1);
+		if (i >= e->nv)
+			return;
+		struct variant_state *v = &e->vs[e->order[i]];
 		double t0 = thread_seconds();
 		v->pass = e->cur_pass;
 		if (v->res->spec.observe)
@@ -104,7 +125,7 @@ static void *worker_main(void *p)
 		pthread_barrier_wait(&a->e->start);
 		if (a->e->finished)
 			return NULL;
-		apply_block(a->e, a->id);
+		apply_block(a->e);
 		pthread_barrier_wait(&a->e->done);
 	}
 }
@@ -200,6 +221,7 @@ static void run_cleanup(struct run *run)
 		if (run->e.vs[i].model)
 			variant_destroy(&run->e.vs[i]);
 	free(run->e.vs);
+	free(run->e.order);
 	free(run->blocks[0]);
 	free(run->blocks[1]);
 	decoder_destroy(run->dec);
@@ -247,10 +269,11 @@ static int replay_passes(struct run *run, const struct replay_options *o, char *
 			run->e.cur = run->blocks[k];
 			run->e.cur_n = (size_t)n;
 			run->e.cur_pass = pass;
+			schedule_block(&run->e);
 			if (run->e.use_workers)
 				pthread_barrier_wait(&run->e.start);
 			else
-				apply_block(&run->e, 0);
+				apply_block(&run->e);
 			k ^= 1;
 			n = decoder_fill(run->dec, run->blocks[k], REPLAY_BLOCK_OPS, err, errlen);
 			if (run->e.use_workers)
@@ -308,9 +331,10 @@ int replay_trace(const char *path, const struct replay_options *opts,
 		goto fail;
 	res->variants = calloc(nv, sizeof(*res->variants));
 	run.e.vs = calloc(nv, sizeof(*run.e.vs));
+	run.e.order = calloc(nv, sizeof(*run.e.order));
 	run.blocks[0] = malloc(REPLAY_BLOCK_OPS * sizeof(struct replay_op));
 	run.blocks[1] = malloc(REPLAY_BLOCK_OPS * sizeof(struct replay_op));
-	if (!res->variants || !run.e.vs || !run.blocks[0] || !run.blocks[1])
+	if (!res->variants || !run.e.vs || !run.e.order || !run.blocks[0] || !run.blocks[1])
 		goto nomem;
 	res->nr_variants = nv;
 	run.e.nv = nv;
@@ -327,6 +351,7 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	for (size_t i = 0; i < nv; i++) {
 		res->variants[i].spec = variants[i];
 		run.e.vs[i].res = &res->variants[i];
+		run.e.order[i] = i;
 	}
 	/* workers build the models while this thread runs the slab-page pre-pass */
 	if (run.e.use_workers) {

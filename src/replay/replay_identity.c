@@ -3,69 +3,15 @@
  * replay_identity.c - which model allocation a trace pfn names, in one variant.
  *
  * fwd maps a live allocation's trace pfn to its model pfn, order and type; rev maps the model
- * pfn back, so a migration the model reports (evacuation, defrag) can be followed. Inserts into
- * rev wait in a short prefetched queue (the pfn the model chose could not be prefetched
- * earlier). Pages the start state allocated have no entry: a bit per trace pfn marks them
- * until they are freed or moved; the warm start took them at their own pfn, the placed start
- * where the policy chose (start_at and start_name translate). A page-cache entry also carries
- * FWD_PAGECACHE and its LRU stamp (replay_reclaim.c); pages reclaimed have no entry, only a
- * bit. Invariant: a model pfn is in rev (or its queue) exactly
- * when some fwd entry points at it.
+ * pfn back, so a migration the model reports (evacuation, defrag) can be followed. Both are
+ * flat arrays over the layout's pfns (pfn_map: one load per lookup). Pages the start state
+ * allocated have no entry: a bit per trace pfn marks them until they are freed or moved; the
+ * warm start took them at their own pfn, the placed start where the policy chose (start_at and
+ * start_name translate). A page-cache entry also carries FWD_PAGECACHE and its LRU stamp
+ * (replay_reclaim.c); pages reclaimed have no entry, only a bit. Invariant: a model pfn is in
+ * rev exactly when some fwd entry points at it.
  */
 #include "replay_internal.h"
-
-#include <string.h>
-
-/*
- * The reverse map (model pfn -> trace pfn) is written at the pfn the model just chose, which no
- * prefetch could foresee: inserts wait in a short queue, their slot prefetched, and reach the
- * map REV_QUEUE inserts later. Every reverse lookup looks in the queue first.
- */
-static int rev_find_queued(const struct variant_state *v, uint64_t pfn)
-{
-	for (unsigned i = 0; i < v->rev_queued; i++)
-		if (v->rev_queue[i].key == pfn)
-			return (int)i;
-	return -1;
-}
-
-void variant_rev_put(struct variant_state *v, uint64_t pfn, uint64_t key)
-{
-	int i = rev_find_queued(v, pfn);
-	if (i >= 0) {
-		v->rev_queue[i].val = key;
-		return;
-	}
-	if (v->rev_queued == REV_QUEUE) {
-		u64_map_put(&v->rev, v->rev_queue[0].key, v->rev_queue[0].val);
-		memmove(v->rev_queue, v->rev_queue + 1, (REV_QUEUE - 1) * sizeof(v->rev_queue[0]));
-		v->rev_queued--;
-	}
-	u64_map_prefetch(&v->rev, pfn);
-	v->rev_queue[v->rev_queued++] = (struct u64_slot){ pfn, key };
-}
-
-bool variant_rev_get(const struct variant_state *v, uint64_t pfn, uint64_t *key)
-{
-	int i = rev_find_queued(v, pfn);
-	if (i >= 0) {
-		*key = v->rev_queue[i].val;
-		return true;
-	}
-	return u64_map_get(&v->rev, pfn, key);
-}
-
-void variant_rev_del(struct variant_state *v, uint64_t pfn)
-{
-	int i = rev_find_queued(v, pfn);
-	if (i < 0) {
-		u64_map_del(&v->rev, pfn);
-		return;
-	}
-	memmove(v->rev_queue + i, v->rev_queue + i + 1,
-		(v->rev_queued - (unsigned)i - 1) * sizeof(v->rev_queue[0]));
-	v->rev_queued--;
-}
 
 /* The model moved an allocation (evacuation, defrag): follow it in the identity maps. */
 void variant_on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order)
@@ -75,8 +21,8 @@ void variant_on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned 
 
 	if (variant_rev_get(v, old_pfn, &key)) {
 		variant_rev_del(v, old_pfn);
-		if (u64_map_get(&v->fwd, key, &val))
-			u64_map_put(&v->fwd, key, (val & ~FWD_PFN_MASK) | new_pfn);
+		if (pfn_map_get(&v->fwd, key, &val))
+			pfn_map_put(&v->fwd, key, (val & ~FWD_PFN_MASK) | new_pfn);
 		variant_rev_put(v, new_pfn, key);
 	} else {
 		/* a start page: its trace name is its own pfn, or the placed start's name for it
@@ -89,7 +35,7 @@ void variant_on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned 
 		warm_clear(v, name);
 		if (v->start_name)
 			v->start_name[old_pfn] = START_NONE;
-		u64_map_put(&v->fwd, name, FWD_VAL(new_pfn, order, MIGRATE_MOVABLE));
+		pfn_map_put(&v->fwd, name, FWD_VAL(new_pfn, order, MIGRATE_MOVABLE));
 		variant_rev_put(v, new_pfn, name);
 		if (v->lru.reclaimed &&
 		    page_class(v->host->start_map, v->host->start_map_pfns, name) == PC_PAGECACHE) {
@@ -127,13 +73,13 @@ uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned
 void variant_identity_add(struct variant_state *v, const struct replay_op *op, uint64_t at)
 {
 	uint64_t old;
-	if (u64_map_get(&v->fwd, op->key, &old)) {
+	if (pfn_map_get(&v->fwd, op->key, &old)) {
 		/* the trace reuses a pfn whose free we never saw: the old allocation stays */
 		v->res->loss.orphaned_allocations++;
 		variant_rev_del(v, old & FWD_PFN_MASK);
 		variant_lru_forget(v, old);
 	}
-	u64_map_put(&v->fwd, op->key, FWD_VAL(at, op->order, (unsigned)op->mt & 7));
+	pfn_map_put(&v->fwd, op->key, FWD_VAL(at, op->order, (unsigned)op->mt & 7));
 	variant_rev_put(v, at, op->key);
 }
 
@@ -142,7 +88,7 @@ bool variant_split_containing(struct variant_state *v, uint64_t pfn)
 {
 	for (unsigned k = 1; k <= MAX_PAGE_ORDER; k++) {
 		uint64_t base = pfn & ~((1ull << k) - 1), val;
-		if (!u64_map_get(&v->fwd, base, &val) || FWD_ORDER(val) < k)
+		if (!pfn_map_get(&v->fwd, base, &val) || FWD_ORDER(val) < k)
 			continue;
 		unsigned order = FWD_ORDER(val);
 		uint64_t at = val & FWD_PFN_MASK;
@@ -151,7 +97,7 @@ bool variant_split_containing(struct variant_state *v, uint64_t pfn)
 		variant_rev_del(v, at);
 		variant_lru_forget(v, val); /* the pieces are not on the LRU */
 		for (uint64_t i = 0; i < (1ull << order); i++) {
-			u64_map_put(&v->fwd, base + i, FWD_VAL(at + i, 0, FWD_MT(val)));
+			pfn_map_put(&v->fwd, base + i, FWD_VAL(at + i, 0, FWD_MT(val)));
 			variant_rev_put(v, at + i, base + i);
 		}
 		return true;

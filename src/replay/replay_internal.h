@@ -63,6 +63,56 @@ int u64_map_del(struct u64_map *m, uint64_t key);		/* 1 when it was there */
 void u64_map_prefetch(const struct u64_map *m, uint64_t key);
 bool u64_map_peek(const struct u64_map *m, uint64_t key, uint64_t *val);
 
+/*
+ * pfn_map (replay_map.c): u64 -> u64 for keys that are pfns of a known range [0, n): a flat
+ * array holding value + 1 (0: absent), so a lookup is one load; keys out of the range (a trace
+ * naming pfns the layout does not have) and the value UINT64_MAX go to a u64_map beside it
+ * (spilled counts its keys inside the range). A key is never in both. The array is calloc'd:
+ * its pages cost memory only once some pfn in them was used.
+ */
+struct pfn_map {
+	uint64_t *flat;
+	uint64_t n, spilled;
+	struct u64_map spill;
+};
+int pfn_map_init(struct pfn_map *m, uint64_t n);
+void pfn_map_free(struct pfn_map *m);
+void pfn_map_spill_put(struct pfn_map *m, uint64_t key, uint64_t val);
+bool pfn_map_spill_del(struct pfn_map *m, uint64_t key);
+static inline bool pfn_map_get(const struct pfn_map *m, uint64_t key, uint64_t *val)
+{
+	if (key < m->n) {
+		if (m->flat[key]) {
+			*val = m->flat[key] - 1;
+			return true;
+		}
+		if (!m->spilled)
+			return false;
+	}
+	return m->spill.used && u64_map_get(&m->spill, key, val);
+}
+static inline void pfn_map_put(struct pfn_map *m, uint64_t key, uint64_t val)
+{
+	if (key < m->n && val != UINT64_MAX && !m->spilled)
+		m->flat[key] = val + 1;
+	else
+		pfn_map_spill_put(m, key, val);
+}
+/* true when key was there */
+static inline bool pfn_map_del(struct pfn_map *m, uint64_t key)
+{
+	if (key < m->n && m->flat[key]) {
+		m->flat[key] = 0;
+		return true;
+	}
+	return pfn_map_spill_del(m, key);
+}
+static inline void pfn_map_prefetch(const struct pfn_map *m, uint64_t key)
+{
+	if (key < m->n)
+		__builtin_prefetch(&m->flat[key]);
+}
+
 /* ---- replay_gfp.c ---- */
 struct gfp_table {
 	uint32_t model_bit[64]; /* MODEL_GFP_* bit of kernel gfp bit i, 0 when none */
@@ -222,12 +272,9 @@ struct variant_state {
 	const struct host_desc *host;
 	struct model *model;
 	struct slab_model *slab;
-	struct u64_map fwd; /* trace pfn -> model pfn | order << 56 | split << 62 */
-	struct u64_map rev; /* model pfn -> trace pfn */
-#define REV_QUEUE 8
-	struct u64_slot rev_queue[REV_QUEUE]; /* reverse inserts not yet in rev, oldest first */
-	unsigned rev_queued;
-	uint64_t *warm; /* bit per trace pfn: allocated at the start, not freed since */
+	struct pfn_map fwd; /* trace pfn -> FWD_VAL: model pfn, order, type, page-cache stamp */
+	struct pfn_map rev; /* model pfn -> trace pfn */
+	uint64_t *warm;	    /* bit per trace pfn: allocated at the start, not freed since */
 	uint64_t warm_pfns;
 	/* placed start: trace pfn -> model pfn of a start page and back (START_NONE: none);
 	 * NULL under the warm start, where both are the identity */
@@ -256,9 +303,18 @@ struct decode_caches; /* replay_decode.c */
 #define FWD_MT(v)	  ((int)((v) >> 52) & 7)
 #define FWD_VAL(p, o, mt) ((p) | (uint64_t)(o) << 48 | (uint64_t)(mt) << 52)
 #define FWD_PAGECACHE	  (1ull << 55) /* page cache (replay_reclaim.c); bits 56-63 its stamp */
-void variant_rev_put(struct variant_state *v, uint64_t pfn, uint64_t key);
-bool variant_rev_get(const struct variant_state *v, uint64_t pfn, uint64_t *key);
-void variant_rev_del(struct variant_state *v, uint64_t pfn);
+static inline void variant_rev_put(struct variant_state *v, uint64_t pfn, uint64_t key)
+{
+	pfn_map_put(&v->rev, pfn, key);
+}
+static inline bool variant_rev_get(const struct variant_state *v, uint64_t pfn, uint64_t *key)
+{
+	return pfn_map_get(&v->rev, pfn, key);
+}
+static inline void variant_rev_del(struct variant_state *v, uint64_t pfn)
+{
+	pfn_map_del(&v->rev, pfn);
+}
 void variant_on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order);
 void variant_identity_add(struct variant_state *v, const struct replay_op *op, uint64_t at);
 bool variant_split_containing(struct variant_state *v, uint64_t pfn);

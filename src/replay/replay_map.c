@@ -6,7 +6,8 @@
  * insert/delete pairs over a long replay never degrades), Fibonacci hashing, keys and values
  * side by side so a lookup touches one cache line. The capacity is a power of two, the load
  * factor at most 1/2; UINT64_MAX is the empty key and cannot be stored. Expected workload:
- * one lookup and one insert or delete per replayed page event, per variant, at random pfns.
+ * the decoder's bookkeeping, and what the identity maps' flat arrays cannot hold (pfn_map,
+ * below: one array load per replayed page event, per variant, at random pfns).
  */
 #include "replay_internal.h"
 
@@ -115,4 +116,52 @@ int u64_map_del(struct u64_map *m, uint64_t key)
 	m->slots[i].key = U64_MAP_EMPTY;
 	m->used--;
 	return 1;
+}
+
+int pfn_map_init(struct pfn_map *m, uint64_t n)
+{
+	memset(m, 0, sizeof(*m));
+	m->flat = calloc((size_t)n + 1, sizeof(*m->flat));
+	if (!m->flat || u64_map_init(&m->spill, 64)) {
+		pfn_map_free(m);
+		return -1;
+	}
+	m->n = n;
+	return 0;
+}
+
+void pfn_map_free(struct pfn_map *m)
+{
+	free(m->flat);
+	if (m->spill.slots)
+		u64_map_free(&m->spill);
+	memset(m, 0, sizeof(*m));
+}
+
+/* What the flat array cannot hold, and any put while keys of the range are spilled. */
+void pfn_map_spill_put(struct pfn_map *m, uint64_t key, uint64_t val)
+{
+	if (key < m->n && val != UINT64_MAX) {
+		if (m->spilled && u64_map_del(&m->spill, key))
+			m->spilled--;
+		m->flat[key] = val + 1;
+		return;
+	}
+	if (key < m->n) {
+		m->flat[key] = 0;
+		if (!u64_map_get(&m->spill, key, NULL))
+			m->spilled++;
+	}
+	u64_map_put(&m->spill, key, val);
+}
+
+bool pfn_map_spill_del(struct pfn_map *m, uint64_t key)
+{
+	if (key < m->n && !m->spilled)
+		return false;
+	if (!m->spill.used || !u64_map_del(&m->spill, key))
+		return false;
+	if (key < m->n)
+		m->spilled--;
+	return true;
 }

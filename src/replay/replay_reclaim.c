@@ -73,7 +73,7 @@ void variant_lru_forget(struct variant_state *v, uint64_t val)
 
 static bool entry_valid(const struct variant_state *v, const struct lru_entry *e, uint64_t *val)
 {
-	return u64_map_get(&v->fwd, e->key, val) && (*val & FWD_PAGECACHE) &&
+	return pfn_map_get(&v->fwd, e->key, val) && (*val & FWD_PAGECACHE) &&
 	       FWD_STAMP(*val) == (e->seq & 0xff);
 }
 
@@ -112,13 +112,13 @@ void variant_lru_add(struct variant_state *v, uint64_t key)
 	struct page_cache_lru *l = &v->lru;
 	uint64_t val;
 
-	if (!u64_map_get(&v->fwd, key, &val) || (val & FWD_PAGECACHE))
+	if (!pfn_map_get(&v->fwd, key, &val) || (val & FWD_PAGECACHE))
 		return;
 	if (l->count == l->cap && lru_make_room(v))
 		return;
 	uint64_t seq = l->seq++;
 	val = (val & ~(0xffull << 56)) | FWD_PAGECACHE | (seq & 0xff) << 56;
-	u64_map_put(&v->fwd, key, val);
+	pfn_map_put(&v->fwd, key, val);
 	l->ring[(l->head + l->count++) & (l->cap - 1)] = (struct lru_entry){ key, seq };
 	l->live += 1ull << FWD_ORDER(val);
 	l->live_entries++;
@@ -175,7 +175,7 @@ static uint64_t lru_shrink(void *ctx, int nid, uint64_t nr)
 		if (model_page_allocated(v->model, at, &o) != 1 || o != order ||
 		    model_free(v->model, at, order))
 			continue;
-		u64_map_del(&v->fwd, e.key);
+		pfn_map_del(&v->fwd, e.key);
 		variant_rev_del(v, at);
 		variant_lru_forget(v, val);
 		reclaimed_set(v, e.key, order);
@@ -217,10 +217,10 @@ static bool lru_reclaim_clean(void *ctx, uint64_t pfn, unsigned order)
 	uint64_t key, val, name = pfn;
 
 	if (variant_rev_get(v, pfn, &key)) {
-		if (!u64_map_get(&v->fwd, key, &val) || !(val & FWD_PAGECACHE) ||
+		if (!pfn_map_get(&v->fwd, key, &val) || !(val & FWD_PAGECACHE) ||
 		    FWD_ORDER(val) != order || (val & FWD_PFN_MASK) != pfn)
 			return false;
-		u64_map_del(&v->fwd, key);
+		pfn_map_del(&v->fwd, key);
 		variant_rev_del(v, pfn);
 		variant_lru_forget(v, val);
 		reclaimed_set(v, key, order);

@@ -12,18 +12,14 @@
  * the list's head. Pages on a list are allocated in the model and cannot migrate, as in the
  * kernel.
  *
- * Expected workload: a few million operations per second per variant; one hash lookup and one
- * model call per page operation, one slab-model call per object operation, no allocation
+ * Expected workload: a few million operations per second per variant; one identity-map load and
+ * one model call per page operation, one slab-model call per object operation, no allocation
  * except when a map or list grows.
  */
 #include "replay_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Live allocations the identity maps hold before their first growth (2 MB each): a busy
- * host's trace has tens of thousands, and growing from small costs rehashes on the hot path. */
-#define IDENTITY_MAP_START (1u << 16)
 
 /* The variant's own start= key, else the run's --start; auto: warm for mainline and observe
  * (the host's own placement is mainline's), placed for the SPB policy (docs/replay.md). */
@@ -80,8 +76,8 @@ int variant_init(struct variant_state *v, struct replay_variant_result *res,
 	v->warm = calloc((size_t)(v->warm_pfns / 64 + 1), sizeof(uint64_t));
 	v->pcp = calloc((size_t)v->nr_cpus * PCP_LISTS, sizeof(*v->pcp));
 	v->bulk = malloc(BULK_MAX * sizeof(*v->bulk));
-	if (!v->warm || !v->pcp || !v->bulk || u64_map_init(&v->fwd, IDENTITY_MAP_START) ||
-	    u64_map_init(&v->rev, IDENTITY_MAP_START))
+	if (!v->warm || !v->pcp || !v->bulk || pfn_map_init(&v->fwd, v->warm_pfns) ||
+	    pfn_map_init(&v->rev, v->warm_pfns))
 		goto fail;
 	if (!res->spec.observe) {
 		v->slab = slab_model_create(v->model, &res->spec.slab);
@@ -117,10 +113,8 @@ void variant_destroy(struct variant_state *v)
 		slab_model_destroy(v->slab);
 	if (v->model)
 		model_destroy(v->model);
-	if (v->fwd.slots)
-		u64_map_free(&v->fwd);
-	if (v->rev.slots)
-		u64_map_free(&v->rev);
+	pfn_map_free(&v->fwd);
+	pfn_map_free(&v->rev);
 	if (v->pcp)
 		for (size_t i = 0; i < (size_t)v->nr_cpus * PCP_LISTS; i++)
 			free(v->pcp[i].pfns);
@@ -176,17 +170,17 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 		v->res->loss.page_frees_after_reclaim++;
 		return;
 	}
-	if (warm_test(v, op->key) && !u64_map_get(&v->fwd, op->key, &val)) {
+	if (warm_test(v, op->key) && !pfn_map_get(&v->fwd, op->key, &val)) {
 		/* allocated before the trace began (the warm start has it) */
 		variant_free_warm_range(v, op->key, op->order, true);
 		v->res->loss.warm_page_frees++;
 		return;
 	}
-	bool found = u64_map_get(&v->fwd, op->key, &val);
+	bool found = pfn_map_get(&v->fwd, op->key, &val);
 	/* an order-0 free inside (or at the head of) a larger allocation: split_page() first */
 	if (op->order == 0 && (!found || FWD_ORDER(val) > 0) &&
 	    variant_split_containing(v, op->key))
-		found = u64_map_get(&v->fwd, op->key, &val);
+		found = pfn_map_get(&v->fwd, op->key, &val);
 	if (!found) {
 		if (variant_free_warm_range(v, op->key, op->order, true))
 			v->res->loss.warm_page_frees++;
@@ -196,7 +190,7 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	}
 	uint64_t at = val & FWD_PFN_MASK;
 	unsigned order = FWD_ORDER(val);
-	u64_map_del(&v->fwd, op->key);
+	pfn_map_del(&v->fwd, op->key);
 	variant_rev_del(v, at);
 	variant_lru_forget(v, val);
 	if (v->res->spec.pcp && (op->flags & OPF_PCP_ORDER) && order == op->order) {
@@ -304,11 +298,11 @@ void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t 
 		if (i + PREFETCH_NEAR < n && ops[i + PREFETCH_NEAR].kind == OP_SLAB_FREE)
 			slab_prefetch(v->slab, ops[i + PREFETCH_NEAR].key, 1);
 		if (i + PREFETCH_FAR < n && is_page_op(&ops[i + PREFETCH_FAR]))
-			u64_map_prefetch(&v->fwd, ops[i + PREFETCH_FAR].key);
+			pfn_map_prefetch(&v->fwd, ops[i + PREFETCH_FAR].key);
 		if (i + PREFETCH_NEAR < n && ops[i + PREFETCH_NEAR].kind == OP_PAGE_FREE) {
 			uint64_t val;
-			if (u64_map_peek(&v->fwd, ops[i + PREFETCH_NEAR].key, &val))
-				u64_map_prefetch(&v->rev, val & FWD_PFN_MASK);
+			if (pfn_map_get(&v->fwd, ops[i + PREFETCH_NEAR].key, &val))
+				pfn_map_prefetch(&v->rev, val & FWD_PFN_MASK);
 		}
 		uint64_t ts = op->ts > v->last_ts ? op->ts : v->last_ts;
 		while (ts >= v->next_sample_ns) {
