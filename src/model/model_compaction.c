@@ -13,8 +13,8 @@
  *    pageblock of the page being migrated (the migration scanner's block, low_pfn);
  *  - suitable_migration_target(): a MOVABLE (or CMA) pageblock whose first page does not head
  *    a free block of pageblock order or more (compaction does not break up what it is making);
- *  - isolate_freepages_block(): the lowest free block of the needed order or more in the block,
- *    split, the first 2^order pages taken (compaction_alloc() takes the head of the smallest
+ *  - isolate_freepages_block(): the next free block of the needed order or more in the block,
+ *    upward from where the last take left off, split, the first 2^order pages taken (compaction_alloc() takes the head of the smallest
  *    isolated block; the rest of the block stays on the free lists here instead of on
  *    cc->freepages, which release_free_list() gives back at the end of the run anyway).
  *
@@ -50,12 +50,12 @@ static bool suitable_migration_target(struct model *m, uint64_t pb_pfn)
 	return is_migrate_movable(get_pageblock_migratetype(m, pb_pfn));
 }
 
-/* isolate_freepages_block(): the lowest free block of at least @order in the pageblock. */
-static uint64_t isolate_freepages_block(struct model *m, uint64_t pb_pfn, unsigned order)
+/* isolate_freepages_block(): the first free block of at least @order in [pfn, block end). */
+static uint64_t isolate_freepages_block(struct model *m, uint64_t pfn, unsigned order)
 {
-	uint64_t end = pb_pfn + PAGEBLOCK_NR_PAGES;
+	uint64_t end = (pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1;
 
-	for (uint64_t p = pb_pfn; p < end;) {
+	for (uint64_t p = pfn; p < end;) {
 		uint32_t w = pw_get(m, p);
 		unsigned k = pw_kind(w);
 		if (k == PK_FREE && pw_order(w) >= order)
@@ -65,16 +65,20 @@ static uint64_t isolate_freepages_block(struct model *m, uint64_t pb_pfn, unsign
 	return MODEL_NO_PFN;
 }
 
-/* isolate_freepages(): the scan downward from the cached position, above low_pfn. */
+/*
+ * isolate_freepages(): the scan downward from the cached position (inside its pageblock from
+ * where the last take left off, as isolate_start_pfn does), above low_pfn.
+ */
 static uint64_t isolate_freepages(struct model *m, struct zone *z, uint64_t low_pfn, unsigned order)
 {
-	uint64_t pb = z->compact_cached_free_pfn;
+	uint64_t start = z->compact_cached_free_pfn;
+	uint64_t pb = start & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
 
-	for (; pb >= low_pfn && pb >= z->zone_start_pfn; pb -= PAGEBLOCK_NR_PAGES) {
+	for (; pb >= low_pfn && pb >= z->zone_start_pfn; pb -= PAGEBLOCK_NR_PAGES, start = pb) {
 		if (suitable_migration_target(m, pb)) {
-			uint64_t pfn = isolate_freepages_block(m, pb, order);
+			uint64_t pfn = isolate_freepages_block(m, start, order);
 			if (pfn != MODEL_NO_PFN) {
-				z->compact_cached_free_pfn = pb;
+				z->compact_cached_free_pfn = pfn;
 				return pfn;
 			}
 		}
@@ -88,8 +92,8 @@ static uint64_t isolate_freepages(struct model *m, struct zone *z, uint64_t low_
 /*
  * compaction_alloc(): a destination for the movable allocation of 2^order pages at src_pfn,
  * taken off the free lists (allocated, movable) into *dst. MODEL_ENOMEM when the free scanner
- * meets the migration scanner twice (once from the cached position, once from the top) without
- * a suitable free block; MODEL_EINVAL for a pfn outside the model or a bad order.
+ * meets the migration scanner without a suitable free block from the cached position and then
+ * from the top; MODEL_EINVAL for a pfn outside the model or a bad order.
  */
 int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, uint64_t *dst)
 {
@@ -101,6 +105,7 @@ int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, ui
 		reset_cached_positions(z);
 
 	for (int pass = 0; pass < 2; pass++) {
+		uint64_t from = z->compact_cached_free_pfn;
 		uint64_t pfn = isolate_freepages(m, z, low_pfn, order);
 		if (pfn != MODEL_NO_PFN &&
 		    model_alloc_at(m, pfn, order, MIGRATE_MOVABLE, true) == MODEL_OK) {
@@ -109,6 +114,8 @@ int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, ui
 			return MODEL_OK;
 		}
 		reset_cached_positions(z); /* the scanners met */
+		if (from >= z->compact_cached_free_pfn)
+			break; /* that scan started at the top: a second would see the same */
 	}
 	m->events[MODEL_EV_PGMIGRATE_FAIL] += 1u << order;
 	return MODEL_ENOMEM;

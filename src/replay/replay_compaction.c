@@ -40,7 +40,14 @@ struct bound_dest {
 
 struct take_slot {
 	uint64_t pb, left; /* host pageblock, pages its free scanner took not yet bound */
+	uint64_t ts;	   /* when (model time) */
 };
+
+/* Capacity older than this is stale: its run ended without using it (compaction runs last
+ * milliseconds; the host's release_free_list() frees, when seen, take it back sooner). */
+#define CAPACITY_NS 1000000000ull
+/* A release free looks for its pageblock among the newest slots only: its run's own. */
+#define RELEASE_SEARCH 256
 
 struct compaction_bind {
 	struct u64_map by_pb; /* host pageblock -> first entry + 1 (0: taken from, none bound) */
@@ -82,7 +89,7 @@ void variant_compaction_destroy(struct variant_state *v)
 	v->cbind = NULL;
 }
 
-static int fifo_push(struct compaction_bind *b, uint64_t pb, uint64_t pages)
+static int fifo_push(struct compaction_bind *b, uint64_t pb, uint64_t pages, uint64_t ts)
 {
 	if (b->fifo_count == b->fifo_cap) {
 		size_t cap = b->fifo_cap ? b->fifo_cap * 2 : 64;
@@ -96,7 +103,8 @@ static int fifo_push(struct compaction_bind *b, uint64_t pb, uint64_t pages)
 		b->fifo_cap = cap;
 		b->fifo_head = 0;
 	}
-	b->fifo[(b->fifo_head + b->fifo_count++) % b->fifo_cap] = (struct take_slot){ pb, pages };
+	b->fifo[(b->fifo_head + b->fifo_count++) % b->fifo_cap] =
+		(struct take_slot){ pb, pages, ts };
 	return 0;
 }
 
@@ -114,7 +122,7 @@ void variant_compaction_take(struct variant_state *v, const struct replay_op *op
 	uint64_t pb = op->key >> PAGEBLOCK_ORDER;
 	if (!u64_map_get(&b->by_pb, pb, &val) && u64_map_put(&b->by_pb, pb, 0))
 		return;
-	if (fifo_push(b, pb, op->aux + b->pending_fast) == 0)
+	if (fifo_push(b, pb, op->aux + b->pending_fast, op->ts) == 0)
 		b->pending_fast = 0;
 }
 
@@ -140,7 +148,8 @@ static uint32_t entry_new(struct compaction_bind *b)
 static uint64_t bind_pageblock(struct variant_state *v, unsigned order)
 {
 	struct compaction_bind *b = v->cbind;
-	while (b->fifo_count && !b->fifo[b->fifo_head].left) {
+	while (b->fifo_count && (!b->fifo[b->fifo_head].left ||
+				 b->fifo[b->fifo_head].ts + CAPACITY_NS < v->last_ts)) {
 		b->fifo_head = (b->fifo_head + 1) % b->fifo_cap;
 		b->fifo_count--;
 	}
@@ -219,7 +228,7 @@ bool variant_compaction_dest(struct variant_state *v, const struct replay_op *op
 	if (op->flags & OPF_COMPACT_RELEASE) {
 		/* release_free_list(): pages the variant never took; their capacity is gone */
 		uint64_t n = 1ull << op->order;
-		for (size_t i = 0; i < b->fifo_count; i++) {
+		for (size_t i = b->fifo_count; i-- > 0 && b->fifo_count - i <= RELEASE_SEARCH;) {
 			struct take_slot *s = &b->fifo[(b->fifo_head + i) % b->fifo_cap];
 			if (s->pb == pb) {
 				s->left = s->left > n ? s->left - n : 0;
