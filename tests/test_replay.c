@@ -503,6 +503,32 @@ static void open_map_trace(struct edge_writer *e, const char *path, const char *
 }
 
 /*
+ * Open a trace of a one-zone host of @pages pages from pfn 262144 whose start page map gives
+ * every pfn the class @cls says, with start/zoneinfo and start/pagemap written.
+ */
+static void open_mapped_trace(struct edge_writer *e, const char *path, struct trace_header *h,
+			      uint64_t pages, unsigned (*cls)(uint64_t pfn))
+{
+	uint64_t pfns = 262144 + pages;
+	char hdr[64], zone[256];
+	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)pfns);
+	size_t len = (size_t)hl + (size_t)(pfns + 1) / 2;
+	uint8_t *map = calloc(1, len);
+	CHECK_FATAL(map != NULL);
+	memcpy(map, hdr, (size_t)hl);
+	for (uint64_t p = 262144; p < pfns; p++)
+		map[(uint64_t)hl + p / 2] |= (uint8_t)(cls(p) << ((p & 1) * 4));
+	snprintf(zone, sizeof(zone),
+		 "Node 0, zone   Normal\n        min      100\n        low      120\n"
+		 "        spanned  %llu\n        present  %llu\n  start_pfn:           262144\n",
+		 (unsigned long long)pages, (unsigned long long)pages);
+	CHECK(trace_writer_open(path, h, NULL, &e->w) == 0);
+	CHECK(trace_writer_add_meta(e->w, "start/zoneinfo", zone, strlen(zone)) == 0);
+	CHECK(trace_writer_add_meta(e->w, "start/pagemap", map, len) == 0);
+	free(map);
+}
+
+/*
  * The placed start (issue 14, item 5): a 4 GiB host whose start page map holds 8 slab pages at
  * the bottom of each of its four 1 GiB regions and 2000 anonymous pages in each. Copied, every
  * region starts tainted; placed through the SPB policy, the slab pages share one region. The
@@ -511,6 +537,12 @@ static void open_map_trace(struct edge_writer *e, const char *path, const char *
  */
 #define PLACED_BASE 262144ull
 #define PLACED_SPB  262144ull
+static unsigned placed_class(uint64_t p)
+{
+	uint64_t off = (p - PLACED_BASE) % PLACED_SPB;
+	return off < 8 ? PC_SLAB : off < 2008 ? PC_ANON : PC_FREE;
+}
+
 static void write_placed_trace(const char *path)
 {
 	struct edge_writer e = { .ts = 1000000 };
@@ -522,8 +554,7 @@ static void write_placed_trace(const char *path)
 	CHECK(map != NULL);
 	memcpy(map, hdr, (size_t)hl);
 	for (uint64_t p = PLACED_BASE; p < pfns; p++) {
-		uint64_t off = (p - PLACED_BASE) % PLACED_SPB;
-		unsigned k = off < 8 ? PC_SLAB : off < 2008 ? PC_ANON : PC_FREE;
+		unsigned k = placed_class(p);
 		map[(uint64_t)hl + p / 2] |= (uint8_t)(k << ((p & 1) * 4));
 	}
 	open_map_trace(&e, path, "placed", 1048576, map, len);
@@ -648,6 +679,114 @@ static void test_shrink_calibration(void)
 	replay_result_free(r);
 	unlink(path);
 	printf("shrink calibration: 100 unused of 1000: a freeable share of 10%%\n");
+}
+
+/*
+ * The host's compaction in a policy variant (replay_compaction.c): kcompactd (pid 36) takes 41
+ * free pages of the top pageblock (half used), migrates 32 start pages and a trace allocation into them and
+ * frees the sources, fails to migrate an unmovable page it frees too, gives 8 unused pages
+ * back, and 100 ms later another task frees 16 of the destinations by their host pfns. The host
+ * keeps the migrated memory allocated throughout: so must the variant, at destinations its own
+ * free scanner took from the top of the zone. Before, every source free freed memory and the
+ * destinations' frees were unknown.
+ */
+#define COMPACT_BASE 262144ull
+#define COMPACT_TOP  (COMPACT_BASE + 262144 - PAGEBLOCK_NR_PAGES)
+static void compaction_page(struct edge_writer *e, unsigned type, uint64_t pfn, int mt, int pid)
+{
+	struct trace_event ev = { .ts = e->ts += 1000, .type = (uint16_t)type, .pid = pid };
+	ev.page.pfn = pfn;
+	ev.page.migratetype = mt;
+	ev.page.gfp = mt == MIGRATE_MOVABLE ? (1u << 3) | (1u << 10) : 1u << 10;
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+static void compaction_record(struct edge_writer *e, uint32_t name, uint64_t a, uint64_t b,
+			      uint64_t c, uint64_t d)
+{
+	uint64_t raw[4] = { a, b, c, d };
+	struct trace_event ev = { .ts = e->ts += 1000, .type = TRACE_GENERIC, .pid = 36 };
+	ev.generic = (struct trace_generic){ name, sizeof(raw), (const uint8_t *)raw };
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+/* 32 anonymous pages low in the zone, the top pageblock's upper half anonymous */
+static unsigned compaction_class(uint64_t p)
+{
+	bool anon = (p >= COMPACT_BASE + 1000 && p < COMPACT_BASE + 1032) || p >= COMPACT_TOP + 256;
+	return anon ? PC_ANON : PC_FREE;
+}
+
+static void write_compaction_trace(const char *path)
+{
+	static const char formats[] =
+		"name: mm_compaction_isolate_freepages\nID: 1\nformat:\n"
+		"\tfield:unsigned long start_pfn;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long end_pfn;\toffset:16;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_scanned;\toffset:24;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_taken;\toffset:32;\tsize:8;\tsigned:0;\n\n";
+	struct trace_header h = { .page_size = 4096,
+				  .pageblock_order = 9,
+				  .cpu_count = 2,
+				  .time_resolution_ns = 1000,
+				  .event_formats = formats,
+				  .event_formats_len = sizeof(formats) - 1 };
+	struct edge_writer e = { .ts = 1000000 };
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "compaction");
+	open_mapped_trace(&e, path, &h, 262144, compaction_class);
+	int64_t iso = trace_writer_intern(e.w, "compaction:mm_compaction_isolate_freepages");
+	int64_t mig = trace_writer_intern(e.w, "compaction:mm_compaction_migratepages");
+	CHECK(iso > 0 && mig > 0);
+	compaction_page(&e, TRACE_PAGE_ALLOC, COMPACT_BASE + 2000, MIGRATE_MOVABLE, 100);
+	compaction_page(&e, TRACE_PAGE_ALLOC, COMPACT_BASE + 2001, MIGRATE_UNMOVABLE, 100);
+	compaction_record(&e, (uint32_t)iso, COMPACT_TOP, COMPACT_TOP + 512, 512, 41);
+	for (uint64_t p = COMPACT_BASE + 1000; p < COMPACT_BASE + 1032; p++)
+		compaction_page(&e, TRACE_PAGE_FREE, p, 0, 36);
+	compaction_page(&e, TRACE_PAGE_FREE, COMPACT_BASE + 2000, 0, 36);
+	compaction_page(&e, TRACE_PAGE_FREE, COMPACT_BASE + 2001, 0, 36);
+	compaction_record(&e, (uint32_t)mig, 33, 0, 0, 0);
+	for (uint64_t p = COMPACT_TOP + 100; p < COMPACT_TOP + 108; p++)
+		compaction_page(&e, TRACE_PAGE_FREE, p, 0, 36); /* release_free_list() */
+	e.ts += 100000000;
+	for (uint64_t p = COMPACT_TOP; p < COMPACT_TOP + 16; p++)
+		compaction_page(&e, TRACE_PAGE_FREE, p, 0, 200);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+}
+
+static void test_compaction(void)
+{
+	static const char *const names[] = { "mainline:pcp=0", "mainline:pcp=0,compaction=0",
+					     "spb:pcp=0" };
+	char path[64];
+	test_tmp_path(path, sizeof(path), "compaction.fgt");
+	write_compaction_trace(path);
+	struct replay_result *r = run(path, names, 3, REPLAY_WARM, 1, 1);
+	for (unsigned i = 0; i < 3; i++) {
+		const struct replay_variant_result *v = &r->variants[i];
+		const struct replay_compaction *c = &v->compaction;
+		uint64_t used = v->final.present_pages - v->final.free_pages;
+		if (i == 1) {
+			/* not replayed: the sources' frees freed the memory the host kept */
+			CHECK_EQ(used, 256);
+			CHECK_EQ(v->loss.unknown_page_frees, 24);
+			CHECK_EQ(c->sources, 0);
+			continue;
+		}
+		/* the host's: 288 start pages + 2 allocated - 34 freed + 33 migrated - 16 freed */
+		CHECK_EQ(used, 273);
+		CHECK_EQ(c->sources, 33);
+		CHECK_EQ(c->sources_unmovable, 1);
+		CHECK_EQ(c->no_target, 0);
+		CHECK_EQ(c->releases, 8);
+		CHECK_EQ(c->dest_frees, 16);
+		CHECK_EQ(c->without_capacity, 0);
+		CHECK_EQ(c->live_at_end, 17);
+		CHECK_EQ(v->loss.unknown_page_frees, 0);
+	}
+	replay_result_free(r);
+	unlink(path);
+	printf("compaction: the host's migrations keep their memory in the variants\n");
 }
 
 static void test_bundled(const char *dir)
@@ -827,6 +966,7 @@ int main(int argc, char **argv)
 	test_placed_start();
 	test_shrink_calibration();
 	test_end_map_timed();
+	test_compaction();
 	if (argc > 1)
 		test_bundled(argv[1]);
 	printf("replay: all checks passed\n");

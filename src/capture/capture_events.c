@@ -76,9 +76,14 @@ const char *const capture_default_events[] = {
 	"kmem:kfree",
 	"vmscan:mm_shrink_slab_start",
 	"vmscan:mm_shrink_slab_end",
-	/* compaction's free scanner takes free pages with no kmem event (replay_decode.c) */
+	/* compaction's free scanner takes free pages with no kmem event, and its runs' bounds
+	 * and migration-scanner ranges tell its sources' frees apart (replay_decode.c) */
 	"compaction:mm_compaction_isolate_freepages",
 	"compaction:mm_compaction_fast_isolate_freepages",
+	"compaction:mm_compaction_isolate_migratepages",
+	"compaction:mm_compaction_migratepages",
+	"compaction:mm_compaction_begin",
+	"compaction:mm_compaction_end",
 	NULL,
 };
 

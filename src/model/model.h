@@ -337,6 +337,12 @@ int model_free(struct model *m, uint64_t pfn, unsigned order);
 int model_split(struct model *m, uint64_t pfn, unsigned order);
 /* Take a specific free block (observe mode, warm start): like __isolate_free_page + split. */
 int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int migratetype, bool movable);
+/*
+ * compaction_alloc() (model_compaction.c): a destination for a movable block of 2^order pages
+ * at src_pfn, chosen as compaction's free scanner chooses (downward from the top of the zone,
+ * MOVABLE pageblocks above the source's), taken off the free lists into *dst.
+ */
+int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, uint64_t *dst);
 /* Replay's queries and adjustments (model_page_alloc.c). */
 int model_page_allocated(const struct model *m, uint64_t pfn, unsigned *order);
 bool model_pfn_is_free(struct model *m, uint64_t pfn);

@@ -161,6 +161,7 @@ struct zone {
 	uint64_t spb_evac_in_flight; /* bit mt * NR_PAGE_ORDERS + order */
 	uint64_t spb_evac_last_ns[MIGRATE_PCPTYPES];
 	bool spb_evac_last_valid[MIGRATE_PCPTYPES];
+	uint64_t compact_cached_free_pfn; /* model_compaction.c's free scanner; 0: the top */
 };
 
 /* Deferred work: what the kernel queues through irq_work onto the kevacuate workqueue. */

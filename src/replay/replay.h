@@ -43,6 +43,7 @@ struct replay_variant_spec {
 	bool pcp;		 /* follow per-CPU list refills and drains (default on) */
 	enum replay_start start; /* start=: REPLAY_START_AUTO follows the run's --start */
 	bool shrink_calibration; /* caches take the freeable share of the host's shrinker runs */
+	bool compaction;	 /* replay the host's compaction migrations (replay_compaction.c) */
 	enum model_policy policy;
 	struct model_params params;
 	struct slab_params slab;
@@ -125,6 +126,24 @@ struct replay_observe_causes {
 	uint64_t end_map_timed;	    /* end: pages compared at the time the page map read them */
 };
 
+/*
+ * The host's compaction migrations replayed in a policy variant (replay_compaction.c): a source
+ * the host migrated keeps its memory in the variant at a destination the model's free scanner
+ * chose, bound to the host's later free of a page in a pageblock its free scanner took from.
+ */
+struct replay_compaction {
+	uint64_t sources;	    /* flagged source frees of movable pages: migrated */
+	uint64_t sources_unmovable; /* flagged frees of pages the variant holds unmovable */
+	uint64_t sources_unknown;   /* flagged frees of pages the variant does not hold */
+	uint64_t no_target;	    /* the model's free scanner found no destination */
+	uint64_t dest_frees;	    /* host frees that freed a bound destination */
+	uint64_t dest_order_miss;   /* bound destinations there, none of the free's order */
+	uint64_t dest_unbound;	    /* frees in the host's taken pageblocks, none bound there */
+	uint64_t releases;	    /* the host's free scanner's unused pages given back */
+	uint64_t without_capacity;  /* destinations bound past the pages the host took */
+	uint64_t live_at_end;	    /* destinations still held at the end */
+};
+
 struct replay_region {
 	struct model_region region;
 	bool has_spb; /* SPB policy: the counters below are the SPB's */
@@ -152,6 +171,7 @@ struct replay_variant_result {
 	double agreement; /* observe: share of present pages matching the end page map; -1 otherwise */
 	uint64_t agreement_pages, agreement_total;
 	struct replay_observe_causes causes; /* observe only */
+	struct replay_compaction compaction; /* policy variants */
 };
 
 /*

@@ -23,8 +23,18 @@
  * later by mm_page_free like any other. When the trace has compaction:mm_compaction_isolate_
  * freepages or mm_compaction_fast_isolate_freepages (generic records: range and pages taken,
  * field offsets from the trace's own format files), each becomes an OP_COMPACT_TAKE, which
- * observe mode applies (replay_observe.c) and the policy variants ignore: their own
- * compaction is their own.
+ * observe mode applies (replay_observe.c) and the policy variants use to bind the host's
+ * destinations (replay_compaction.c).
+ *
+ * The host's migration sources are freed by the compacting task itself (migrate_pages() drops
+ * the source folio), and the free scanner's unused pages are freed by it at the end of the run
+ * (release_free_list()). Per task a compaction run is followed: it starts at its first
+ * compaction record and ends at mm_compaction_end, or, in traces without it, 20 ms after the
+ * task's last compaction record. A page free by that task meanwhile is flagged
+ * OPF_COMPACT_RELEASE when it lies in a pageblock the run's free scanner took pages from, else
+ * OPF_COMPACT_SRC (only inside the mm_compaction_isolate_migratepages ranges since the last
+ * mm_compaction_migratepages, when the trace has those). A variant migrates a flagged source
+ * only when it holds it movable (softirq frees of kernel memory in the task's context are not).
  *
  * PCP refills: rmqueue_bulk's zone-locked events (percpu_refill=1) of one CPU, same order and
  * type, are grouped into one OP_PCP_REFILL emitted before that CPU's next other event. Every
@@ -37,6 +47,30 @@
 
 #define KMALLOC_MAX_CACHE_SIZE 8192
 #define MAX_DECODE_CPUS	       4096
+#define COMPACT_RUNS	       8	 /* tasks compacting at once that are followed */
+#define COMPACT_RUN_GAP_NS     20000000u /* a run without mm_compaction_end ends this late */
+
+/* What a generic record's name is to replay (generic_kind). */
+enum generic_kind {
+	GK_UNSEEN,
+	GK_ISOLATE_FREE,
+	GK_FAST_ISOLATE_FREE,
+	GK_OTHER,
+	GK_BEGIN,
+	GK_END,
+	GK_ISOLATE_MIGRATE,
+	GK_MIGRATEPAGES,
+};
+
+/* One task's compaction run, as far as its records show it. */
+struct compact_run {
+	int32_t pid;
+	bool active, ended;
+	uint64_t last_ts;
+	uint64_t mig_start, mig_end; /* isolate_migratepages ranges since the last migratepages */
+	uint64_t *pbs;		     /* pageblocks the run's free scanner took pages from */
+	size_t nr_pbs, cap_pbs;
+};
 
 struct pending_refill {
 	uint64_t ts;
@@ -68,7 +102,8 @@ struct decoder {
 	uint64_t malformed; /* page events with an impossible order (counted once per pass) */
 	unsigned pass;
 	int comp_off[3];       /* start_pfn, end_pfn, nr_taken offsets in a generic record, or -1 */
-	uint8_t *generic_kind; /* per generic name id: 0 unseen, 1 isolate, 2 fast, 3 other */
+	uint8_t *generic_kind; /* per generic name id: enum generic_kind */
+	struct compact_run runs[COMPACT_RUNS];
 	size_t generic_kind_cap;
 	struct replay_host_figures fig; /* the host's own allocations, counted in pass 0 */
 };
@@ -155,6 +190,8 @@ void decoder_destroy(struct decoder *d)
 		u64_map_free(&d->large);
 	free(d->cache_of_string);
 	free(d->generic_kind);
+	for (int i = 0; i < COMPACT_RUNS; i++)
+		free(d->runs[i].pbs);
 	free(d->caches.names);
 	free(d->caches.size);
 	free(d->refill);
@@ -292,6 +329,8 @@ int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errle
 	d->page_alloc_ordinal = 0;
 	d->batch_n = d->batch_i = 0;
 	memset(d->refill, 0, d->nr_cpus * sizeof(*d->refill));
+	for (int i = 0; i < COMPACT_RUNS; i++)
+		d->runs[i].active = false;
 	return 0;
 }
 
@@ -363,27 +402,37 @@ static void flush_refill(struct decoder *d, unsigned cpu, struct replay_op *ops,
 	p->active = false;
 }
 
-/* What a generic record's name is to replay: 1 isolate, 2 fast isolate, 3 other; 0 no memory. */
+/* What a generic record's name is to replay (enum generic_kind); GK_UNSEEN: no memory. */
 static int generic_kind(struct decoder *d, uint32_t id)
 {
+	static const struct {
+		const char *name;
+		uint8_t kind;
+	} known[] = {
+		{ "compaction:mm_compaction_isolate_freepages", GK_ISOLATE_FREE },
+		{ "compaction:mm_compaction_fast_isolate_freepages", GK_FAST_ISOLATE_FREE },
+		{ "compaction:mm_compaction_begin", GK_BEGIN },
+		{ "compaction:mm_compaction_end", GK_END },
+		{ "compaction:mm_compaction_isolate_migratepages", GK_ISOLATE_MIGRATE },
+		{ "compaction:mm_compaction_migratepages", GK_MIGRATEPAGES },
+	};
 	if (id >= d->generic_kind_cap) {
 		size_t cap = d->generic_kind_cap ? d->generic_kind_cap : 64;
 		while (cap <= id)
 			cap *= 2;
 		uint8_t *n = realloc(d->generic_kind, cap);
 		if (!n)
-			return 0;
+			return GK_UNSEEN;
 		memset(n + d->generic_kind_cap, 0, cap - d->generic_kind_cap);
 		d->generic_kind = n;
 		d->generic_kind_cap = cap;
 	}
 	if (!d->generic_kind[id]) {
 		const char *name = trace_reader_string(d->r, id);
-		d->generic_kind[id] = 3;
-		if (name && !strcmp(name, "compaction:mm_compaction_isolate_freepages"))
-			d->generic_kind[id] = 1;
-		else if (name && !strcmp(name, "compaction:mm_compaction_fast_isolate_freepages"))
-			d->generic_kind[id] = 2;
+		d->generic_kind[id] = GK_OTHER;
+		for (size_t i = 0; name && i < sizeof(known) / sizeof(known[0]); i++)
+			if (!strcmp(name, known[i].name))
+				d->generic_kind[id] = known[i].kind;
 	}
 	return d->generic_kind[id];
 }
@@ -396,26 +445,113 @@ static uint64_t generic_u64(const struct trace_generic *g, int off)
 	return v;
 }
 
-/* A compaction free-scanner record into OP_COMPACT_TAKE; 0 when it is not one (or empty). */
+/* The run of task pid (a free slot, or the least recently active one, when it has none). */
+static struct compact_run *compact_run_of(struct decoder *d, int32_t pid, bool create)
+{
+	struct compact_run *oldest = &d->runs[0];
+	for (int i = 0; i < COMPACT_RUNS; i++) {
+		struct compact_run *r = &d->runs[i];
+		if (r->active && r->pid == pid)
+			return r;
+		if (!r->active || (oldest->active && r->last_ts < oldest->last_ts))
+			oldest = r;
+	}
+	if (!create)
+		return NULL;
+	*oldest = (struct compact_run){
+		.pid = pid, .active = true, .pbs = oldest->pbs, .cap_pbs = oldest->cap_pbs
+	};
+	return oldest;
+}
+
+static bool compact_run_live(const struct compact_run *r, uint64_t ts)
+{
+	return r && r->active && !r->ended && ts - r->last_ts <= COMPACT_RUN_GAP_NS;
+}
+
+static int compact_run_add_pb(struct compact_run *r, uint64_t pb)
+{
+	for (size_t i = r->nr_pbs; i-- > 0;)
+		if (r->pbs[i] == pb)
+			return 0;
+	if (r->nr_pbs == r->cap_pbs) {
+		size_t cap = r->cap_pbs ? r->cap_pbs * 2 : 64;
+		uint64_t *n = realloc(r->pbs, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		r->pbs = n;
+		r->cap_pbs = cap;
+	}
+	r->pbs[r->nr_pbs++] = pb;
+	return 0;
+}
+
+/*
+ * A compaction record: follow the task's run; a free-scanner record with pages taken becomes
+ * OP_COMPACT_TAKE (returns 1), anything else no op (0); -1 out of memory.
+ */
 static int decode_compaction(struct decoder *d, const struct trace_event *ev, struct replay_op *op)
 {
 	int kind = generic_kind(d, ev->generic.name);
-	if (kind == 0)
+	if (kind == GK_UNSEEN)
 		return -1;
-	if ((kind != 1 && kind != 2) || d->comp_off[0] < 0 || d->comp_off[1] < 0 ||
-	    d->comp_off[2] < 0)
+	if (kind == GK_OTHER || d->comp_off[0] < 0 || d->comp_off[1] < 0 || d->comp_off[2] < 0)
 		return 0;
+	struct compact_run *r = compact_run_of(d, ev->pid, true);
+	if (kind == GK_BEGIN || r->ended || !r->last_ts ||
+	    ev->ts - r->last_ts > COMPACT_RUN_GAP_NS) {
+		r->ended = false;
+		r->nr_pbs = 0;
+		r->mig_start = r->mig_end = 0;
+	}
+	r->last_ts = ev->ts;
 	uint64_t start = generic_u64(&ev->generic, d->comp_off[0]);
 	uint64_t end = generic_u64(&ev->generic, d->comp_off[1]);
 	uint64_t taken = generic_u64(&ev->generic, d->comp_off[2]);
+	switch (kind) {
+	case GK_END:
+		r->ended = true;
+		return 0;
+	case GK_MIGRATEPAGES:
+		r->mig_start = r->mig_end = 0;
+		return 0;
+	case GK_ISOLATE_MIGRATE:
+		if (end > start && (!r->mig_end || start < r->mig_start))
+			r->mig_start = start;
+		if (end > r->mig_end)
+			r->mig_end = end;
+		return 0;
+	case GK_ISOLATE_FREE:
+	case GK_FAST_ISOLATE_FREE:
+		break;
+	default:
+		return 0;
+	}
 	if (!taken || end <= start || end - start > UINT32_MAX || taken > UINT32_MAX)
 		return 0;
+	if (kind == GK_ISOLATE_FREE && compact_run_add_pb(r, start >> PAGEBLOCK_ORDER))
+		return -1;
 	op->kind = OP_COMPACT_TAKE;
 	op->key = start;
 	op->gfp = (uint32_t)(end - start);
 	op->aux = (uint32_t)taken;
-	op->flags = kind == 2 ? OPF_FAST : 0;
+	op->flags = kind == GK_FAST_ISOLATE_FREE ? OPF_FAST : 0;
 	return 1;
+}
+
+/* A page free by a task in a compaction run: its source, or its free scanner's page back. */
+static uint8_t compaction_free_flags(struct decoder *d, const struct trace_event *ev)
+{
+	struct compact_run *r = compact_run_of(d, ev->pid, false);
+	if (!compact_run_live(r, ev->ts))
+		return 0;
+	uint64_t pb = ev->page.pfn >> PAGEBLOCK_ORDER;
+	for (size_t i = 0; i < r->nr_pbs; i++)
+		if (r->pbs[i] == pb)
+			return OPF_COMPACT_RELEASE;
+	if (r->mig_end && (ev->page.pfn < r->mig_start || ev->page.pfn >= r->mig_end))
+		return 0;
+	return OPF_COMPACT_SRC;
 }
 
 /* One event into at most 3 ops. Returns 0, or -1 out of memory. */
@@ -478,6 +614,7 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 		op.key = ev->page.pfn;
 		op.order = (uint8_t)ev->page.order;
 		op.flags = pcp_allowed_order(op.order) ? OPF_PCP_ORDER : 0;
+		op.flags |= compaction_free_flags(d, ev);
 		op.kind = OP_PAGE_FREE;
 		if (u64_map_del(&d->skipped, op.key)) {
 			op.kind = OP_SLAB_PAGE;

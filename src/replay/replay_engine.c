@@ -380,6 +380,7 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	for (size_t i = 0; i < nv; i++) {
 		struct variant_state *v = &run.e.vs[i];
 		variant_finish(v, v->last_ts + 1);
+		variant_compaction_finish(v);
 		if (v->res->spec.observe)
 			variant_observe_agreement(v);
 		replay_equilibrium_find(v->res->samples, v->res->nr_samples, opts->sample_ns,

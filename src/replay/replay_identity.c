@@ -24,7 +24,7 @@ void variant_on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned 
 		if (pfn_map_get(&v->fwd, key, &val))
 			pfn_map_put(&v->fwd, key, (val & ~FWD_PFN_MASK) | new_pfn);
 		variant_rev_put(v, new_pfn, key);
-	} else {
+	} else if (!variant_compaction_moved(v, old_pfn, new_pfn)) {
 		/* a start page: its trace name is its own pfn, or the placed start's name for it
 		 * (page cache stays page cache, now as the LRU's newest) */
 		uint64_t name = old_pfn;

@@ -29,8 +29,11 @@ enum replay_op_kind {
 	OP_COMPACT_TAKE, /* compaction's free scanner took aux pages in [key, key + gfp) */
 };
 
-#define OPF_PCP_ORDER 0x01 /* the order goes through per-CPU lists (pcp_allowed_order) */
-#define OPF_FAST      0x02 /* OP_COMPACT_TAKE from fast_isolate_freepages (from the top) */
+#define OPF_PCP_ORDER	0x01 /* the order goes through per-CPU lists (pcp_allowed_order) */
+#define OPF_FAST	0x02 /* OP_COMPACT_TAKE from fast_isolate_freepages (from the top) */
+#define OPF_COMPACT_SRC 0x04 /* OP_PAGE_FREE by a compacting task: a migration source */
+#define OPF_COMPACT_RELEASE                                                                        \
+	0x08 /* OP_PAGE_FREE by a compacting task of a page its free scanner took */
 
 struct replay_op {
 	uint64_t ts; /* model time, ns */
@@ -293,6 +296,7 @@ struct variant_state {
 	unsigned pass;
 	const struct replay_options *opts;
 	struct page_cache_lru lru;
+	struct compaction_bind *cbind; /* replay_compaction.c; NULL for observe */
 	char check_buf[256];
 	const char *check_failure;
 };
@@ -318,6 +322,22 @@ static inline void variant_rev_del(struct variant_state *v, uint64_t pfn)
 void variant_on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order);
 void variant_identity_add(struct variant_state *v, const struct replay_op *op, uint64_t at);
 bool variant_split_containing(struct variant_state *v, uint64_t pfn);
+
+/* replay_compaction.c: the host's compaction migrations in a policy variant */
+struct compaction_bind;
+int variant_compaction_init(struct variant_state *v);
+void variant_compaction_destroy(struct variant_state *v);
+void variant_compaction_take(struct variant_state *v, const struct replay_op *op);
+/* A flagged source free of the allocation at model pfn at: migrate it first. */
+void variant_compaction_source(struct variant_state *v, const struct replay_op *op, uint64_t at,
+			       unsigned order, bool movable);
+/* A free whose trace pfn names nothing: true when it is a destination the variant bound (*at
+ * and *order set: the caller frees it) or the host's free scanner's page given back (*at is
+ * MODEL_NO_PFN: nothing to free); false: unknown. */
+bool variant_compaction_dest(struct variant_state *v, const struct replay_op *op, uint64_t *at,
+			     unsigned *order);
+bool variant_compaction_moved(struct variant_state *v, uint64_t old_pfn, uint64_t new_pfn);
+void variant_compaction_finish(struct variant_state *v);
 
 /* replay_pcp.c */
 #define PCP_HIGH_BLOCKS 4096 /* a list longer than this frees its tail (free_pcppages_bulk) */

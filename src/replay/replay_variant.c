@@ -96,6 +96,8 @@ int variant_init(struct variant_state *v, struct replay_variant_result *res,
 		rc = host_place_start(h, v->model, v);
 	if (!rc && !res->spec.observe)
 		rc = variant_lru_init(v);
+	if (!rc && !res->spec.observe && res->spec.compaction && variant_compaction_init(v))
+		rc = MODEL_ENOMEM;
 	if (rc)
 		goto fail;
 	res->agreement = -1;
@@ -121,6 +123,7 @@ void variant_destroy(struct variant_state *v)
 	free(v->pcp);
 	free(v->bulk);
 	variant_lru_destroy(v);
+	variant_compaction_destroy(v);
 	free(v->warm);
 	free(v->start_at);
 	free(v->start_name);
@@ -160,6 +163,46 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 		variant_lru_add(v, op->key);
 }
 
+/* The trace freed the block the variant holds at model pfn at: to a per-CPU list or the model. */
+static void free_held_block(struct variant_state *v, const struct replay_op *op, uint64_t at,
+			    unsigned order, int mt)
+{
+	if (v->res->spec.pcp && (op->flags & OPF_PCP_ORDER) && order == op->order) {
+		struct pcp_list *l = variant_pcp_list(v, op->cpu, mt, order);
+		uint64_t tail;
+		model_set_movable(v->model, at, false);
+		if (!pcp_push_head(l, at)) {
+			if (l->count > PCP_HIGH_BLOCKS && pcp_pop_tail(l, &tail))
+				model_free(v->model, tail, order);
+			return;
+		}
+	}
+	if (model_free(v->model, at, order) != MODEL_OK)
+		v->res->loss.unknown_page_frees++;
+}
+
+/*
+ * Start pages the host migrated (a flagged free; the warm start took a folio as order-0
+ * pages): their memory moves first (replay_compaction.c). A folio is as movable as its head.
+ */
+static void warm_compaction_source(struct variant_state *v, const struct replay_op *op)
+{
+	unsigned cls = PC_TAIL, o;
+	/* a tail at the start (a folio split since) is as movable as the folio's head was */
+	for (uint64_t h = op->key; cls == PC_TAIL && op->key - h <= (1u << MAX_PAGE_ORDER); h--) {
+		cls = page_class(v->host->start_map, v->host->start_map_pfns, h);
+		if (!h)
+			break;
+	}
+	bool movable = cls == PC_ANON || cls == PC_PAGECACHE;
+	for (uint64_t p = op->key; p < op->key + (1ull << op->order); p++) {
+		uint64_t at = start_model_pfn(v, p);
+		if (warm_test(v, p) && at != UINT64_MAX &&
+		    model_page_allocated(v->model, at, &o) == 1)
+			variant_compaction_source(v, op, at, o, movable);
+	}
+}
+
 static void page_free(struct variant_state *v, const struct replay_op *op)
 {
 	uint64_t val;
@@ -172,6 +215,8 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	}
 	if (warm_test(v, op->key) && !pfn_map_get(&v->fwd, op->key, &val)) {
 		/* allocated before the trace began (the warm start has it) */
+		if (op->flags & OPF_COMPACT_SRC)
+			warm_compaction_source(v, op);
 		variant_free_warm_range(v, op->key, op->order, true);
 		v->res->loss.warm_page_frees++;
 		return;
@@ -182,29 +227,32 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	    variant_split_containing(v, op->key))
 		found = pfn_map_get(&v->fwd, op->key, &val);
 	if (!found) {
-		if (variant_free_warm_range(v, op->key, op->order, true))
+		uint64_t at;
+		unsigned order;
+		if (variant_free_warm_range(v, op->key, op->order, true)) {
 			v->res->loss.warm_page_frees++;
-		else
+		} else if (variant_compaction_dest(v, op, &at, &order)) {
+			/* a destination of the host's compaction (or its scanner's page back) */
+			if (at == MODEL_NO_PFN)
+				return;
+			if (op->flags & OPF_COMPACT_SRC)
+				variant_compaction_source(v, op, at, order, true);
+			free_held_block(v, op, at, order, MIGRATE_MOVABLE);
+		} else {
+			if (op->flags & OPF_COMPACT_SRC)
+				v->res->compaction.sources_unknown++;
 			v->res->loss.unknown_page_frees++;
+		}
 		return;
 	}
 	uint64_t at = val & FWD_PFN_MASK;
 	unsigned order = FWD_ORDER(val);
+	if (op->flags & OPF_COMPACT_SRC)
+		variant_compaction_source(v, op, at, order, FWD_MT(val) == MIGRATE_MOVABLE);
 	pfn_map_del(&v->fwd, op->key);
 	variant_rev_del(v, at);
 	variant_lru_forget(v, val);
-	if (v->res->spec.pcp && (op->flags & OPF_PCP_ORDER) && order == op->order) {
-		struct pcp_list *l = variant_pcp_list(v, op->cpu, FWD_MT(val), order);
-		uint64_t tail;
-		model_set_movable(v->model, at, false);
-		if (!pcp_push_head(l, at)) {
-			if (l->count > PCP_HIGH_BLOCKS && pcp_pop_tail(l, &tail))
-				model_free(v->model, tail, order);
-			return;
-		}
-	}
-	if (model_free(v->model, at, order) != MODEL_OK)
-		v->res->loss.unknown_page_frees++;
+	free_held_block(v, op, at, order, FWD_MT(val));
 }
 
 static int cache_config_for(struct variant_state *v, const struct decode_caches *dc, uint32_t idx)
@@ -341,6 +389,9 @@ void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t 
 			break;
 		case OP_SLAB_PAGE:
 			v->res->loss.slab_page_events++;
+			break;
+		case OP_COMPACT_TAKE:
+			variant_compaction_take(v, op);
 			break;
 		default:
 			break;

@@ -437,6 +437,17 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		 * frees of pages this variant's direct reclaim had already dropped */
 		{ "host_served_policy_failed", v->loss.page_alloc_failed },
 		{ "page_frees_after_reclaim", v->loss.page_frees_after_reclaim },
+		/* the host's compaction migrations replayed (replay_compaction.c) */
+		{ "compaction_sources", v->compaction.sources },
+		{ "compaction_sources_unmovable", v->compaction.sources_unmovable },
+		{ "compaction_sources_unknown", v->compaction.sources_unknown },
+		{ "compaction_no_target", v->compaction.no_target },
+		{ "compaction_dest_frees", v->compaction.dest_frees },
+		{ "compaction_dest_order_miss", v->compaction.dest_order_miss },
+		{ "compaction_dest_unbound", v->compaction.dest_unbound },
+		{ "compaction_releases", v->compaction.releases },
+		{ "compaction_without_capacity", v->compaction.without_capacity },
+		{ "compaction_live_at_end", v->compaction.live_at_end },
 	};
 	for (int e = 0; e < MODEL_NR_VM_EVENTS && !w->failed; e++) {
 		sqlite3_bind_int64(c, 1, vid);

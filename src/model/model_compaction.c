@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * model_compaction.c - compaction's free scanner: where a page the host migrated lands.
+ *
+ * Replay sees the host's compaction only from its edges: the migration source freed
+ * (mm_page_free) and, much later, the destination freed under a pfn no kmem event allocated.
+ * So that a variant keeps the migrated memory allocated meanwhile, it takes a destination the
+ * way mm/compaction.c's free scanner does and holds it (replay_compaction.c binds it to the
+ * host's later free):
+ *
+ *  - isolate_freepages(): pageblock by pageblock downward from the zone's cached free-scanner
+ *    position (compact_cached_free_pfn, the top of the zone at first), never into or below the
+ *    pageblock of the page being migrated (the migration scanner's block, low_pfn);
+ *  - suitable_migration_target(): a MOVABLE (or CMA) pageblock whose first page does not head
+ *    a free block of pageblock order or more (compaction does not break up what it is making);
+ *  - isolate_freepages_block(): the next free block of the needed order or more in the block,
+ *    upward from where the last take left off, split, the first 2^order pages taken (compaction_alloc() takes the head of the smallest
+ *    isolated block; the rest of the block stays on the free lists here instead of on
+ *    cc->freepages, which release_free_list() gives back at the end of the run anyway).
+ *
+ * The cached position moves down past every pageblock scanned without success
+ * (update_pageblock_skip) and returns to the top when the scanners meet
+ * (reset_cached_positions). Skip bits, the fast free-list search and the async stride are not
+ * modelled: the scan sees every pageblock. The SPB policy uses the same scanner (no SPB-aware
+ * mm/compaction.c is known, spb-allocator.md 3.12); model_alloc_at keeps its counters.
+ *
+ * Expected workload: one call per migrated page, tens of thousands per pressure trace; a call
+ * costs the pageblocks scanned since the last success (amortised over the zone) plus one
+ * pageblock's page words.
+ */
+#include "model_internal.h"
+
+/* reset_cached_positions(): the free scanner restarts at the zone's last pageblock. */
+static void reset_cached_positions(struct zone *z)
+{
+	z->compact_cached_free_pfn = (z->zone_end_pfn - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+}
+
+/* suitable_migration_target() for kcompactd's order (pageblock order). */
+static bool suitable_migration_target(struct model *m, uint64_t pb_pfn)
+{
+	struct pageblock *pb = pfn_pageblock(m, pb_pfn);
+	uint32_t w;
+
+	if (pb->reserved || pb->zone == 0xff || !pb->nr_free_pages)
+		return false;
+	w = pw_get(m, pb_pfn);
+	if (pw_kind(w) == PK_FREE && pw_order(w) >= PAGEBLOCK_ORDER)
+		return false;
+	return is_migrate_movable(get_pageblock_migratetype(m, pb_pfn));
+}
+
+/* isolate_freepages_block(): the first free block of at least @order in [pfn, block end). */
+static uint64_t isolate_freepages_block(struct model *m, uint64_t pfn, unsigned order)
+{
+	uint64_t end = (pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1;
+
+	for (uint64_t p = pfn; p < end;) {
+		uint32_t w = pw_get(m, p);
+		unsigned k = pw_kind(w);
+		if (k == PK_FREE && pw_order(w) >= order)
+			return p;
+		p += k == PK_TAIL ? 1 : 1ull << pw_order(w);
+	}
+	return MODEL_NO_PFN;
+}
+
+/*
+ * isolate_freepages(): the scan downward from the cached position (inside its pageblock from
+ * where the last take left off, as isolate_start_pfn does), above low_pfn.
+ */
+static uint64_t isolate_freepages(struct model *m, struct zone *z, uint64_t low_pfn, unsigned order)
+{
+	uint64_t start = z->compact_cached_free_pfn;
+	uint64_t pb = start & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+
+	for (; pb >= low_pfn && pb >= z->zone_start_pfn; pb -= PAGEBLOCK_NR_PAGES, start = pb) {
+		if (suitable_migration_target(m, pb)) {
+			uint64_t pfn = isolate_freepages_block(m, start, order);
+			if (pfn != MODEL_NO_PFN) {
+				z->compact_cached_free_pfn = pfn;
+				return pfn;
+			}
+		}
+		z->compact_cached_free_pfn = pb - PAGEBLOCK_NR_PAGES; /* update_pageblock_skip */
+		if (pb < PAGEBLOCK_NR_PAGES)
+			break;
+	}
+	return MODEL_NO_PFN;
+}
+
+/*
+ * compaction_alloc(): a destination for the movable allocation of 2^order pages at src_pfn,
+ * taken off the free lists (allocated, movable) into *dst. MODEL_ENOMEM when the free scanner
+ * meets the migration scanner without a suitable free block from the cached position and then
+ * from the top; MODEL_EINVAL for a pfn outside the model or a bad order.
+ */
+int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, uint64_t *dst)
+{
+	if (!pfn_in_model(m, src_pfn) || order >= PAGEBLOCK_ORDER)
+		return MODEL_EINVAL;
+	struct zone *z = page_zone(m, src_pfn);
+	uint64_t low_pfn = (src_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1; /* pageblock_end_pfn */
+	if (!z->compact_cached_free_pfn || z->compact_cached_free_pfn >= z->zone_end_pfn)
+		reset_cached_positions(z);
+
+	for (int pass = 0; pass < 2; pass++) {
+		uint64_t from = z->compact_cached_free_pfn;
+		uint64_t pfn = isolate_freepages(m, z, low_pfn, order);
+		if (pfn != MODEL_NO_PFN &&
+		    model_alloc_at(m, pfn, order, MIGRATE_MOVABLE, true) == MODEL_OK) {
+			m->events[MODEL_EV_PGMIGRATE_SUCCESS] += 1u << order;
+			*dst = pfn;
+			return MODEL_OK;
+		}
+		reset_cached_positions(z); /* the scanners met */
+		if (from >= z->compact_cached_free_pfn)
+			break; /* that scan started at the top: a second would see the same */
+	}
+	m->events[MODEL_EV_PGMIGRATE_FAIL] += 1u << order;
+	return MODEL_ENOMEM;
+}
