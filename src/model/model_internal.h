@@ -169,6 +169,7 @@ struct zone {
  * model time (model_workers.c).
  */
 enum work_kind { WORK_EVACUATE, WORK_DEFRAG, WORK_SLAB_SHRINK };
+#define COMPACT_CLUSTER_MAX 32 /* pages isolate_migratepages_range() isolates at a time */
 #define WORK_MAX_CANDIDATES 64
 struct model_work {
 	uint64_t due_ns;  /* queued + worker_latency_ns: the earliest start */
@@ -177,6 +178,8 @@ struct model_work {
 	uint64_t freed;	  /* shrink: objects freed so far */
 	struct evac_pb {  /* evacuate, defrag: the pageblock being evacuated, batch by batch */
 		uint64_t pfn, pos;
+		uint64_t batch[COMPACT_CLUSTER_MAX]; /* isolated, migrating */
+		uint8_t n;
 		bool active, progress;
 	} pb;
 	uint32_t cpu; /* the CPU whose kworker runs it (the queueing CPU) */
@@ -251,8 +254,7 @@ struct model {
 	uint64_t *cpu_free_ns; /* per CPU: when its kworker finished its last item */
 	uint8_t *cpu_mark;     /* per CPU: scratch for the next-step search */
 	uint32_t work_cpu;     /* the CPU of the step being run */
-	uint64_t pb_scans;     /* pageblocks evacuate_pageblock() scanned (step costs) */
-	uint64_t shrink_rounds, shrink_scanned; /* worker shrink rounds, objects the hook scanned */
+	uint64_t step_ns;      /* what the work step being run has cost so far */
 	unsigned evac_requests_used;
 	bool running_work;
 	bool booting; /* model_create: workers are not set up yet */

@@ -202,6 +202,13 @@ void spb_react_to_tainted_alloc(struct model *m, struct zone *z, struct superpag
 
 enum migrate_result { MIGRATE_OK, MIGRATE_PINNED, MIGRATE_NO_TARGET };
 
+/* A worker step's cost in model time (nothing with worker_time off). */
+static void charge(struct model *m, uint64_t ns)
+{
+	if (m->p.worker_time)
+		m->step_ns += ns;
+}
+
 /* Move one movable allocation elsewhere (migrate_pages with alloc_migration_target). */
 static enum migrate_result migrate_one(struct model *m, uint64_t pfn)
 {
@@ -215,6 +222,9 @@ static enum migrate_result migrate_one(struct model *m, uint64_t pfn)
 	};
 	uint64_t target;
 
+	/* freed while isolated (a worker's batch migrates after its time): nothing to move */
+	if (pw_kind(w) != PK_ALLOC || !(w & PW_MOVABLE))
+		return MIGRATE_OK;
 	if (m->p.migrate_fail_ppm && rng_next(m) % 1000000 < m->p.migrate_fail_ppm) {
 		m->events[MODEL_EV_PGMIGRATE_FAIL] += 1u << req.order;
 		return MIGRATE_PINNED;
@@ -258,6 +268,7 @@ static unsigned reclaim_clean_pages_from_list(struct model *m, uint64_t *batch, 
 		reclaimed += 1u << order;
 		batch[i] = MODEL_NO_PFN;
 	}
+	charge(m, reclaimed * m->p.reclaim_clean_page_ns);
 	return reclaimed;
 }
 
@@ -265,7 +276,6 @@ static unsigned reclaim_clean_pages_from_list(struct model *m, uint64_t *batch, 
  * isolate_migratepages_block() over [*p, end): the next batch of movable allocations, until
  * it holds COMPACT_CLUSTER_MAX pages or the pageblock ends. Returns the batch's length.
  */
-#define COMPACT_CLUSTER_MAX 32
 static unsigned isolate_batch(struct model *m, uint64_t *p, uint64_t end, uint64_t *batch)
 {
 	unsigned n = 0, pages = 0;
@@ -316,34 +326,49 @@ static void set_pageblock_skip(struct model *m, struct pageblock *pb)
  * !nr_isolated at the block's end), so the bit is set when nothing movable was there or
  * everything moved out, never because a migration failed; the rescan clears PB_has_movable
  * when nothing movable is left (superpageblock_clear_has_movable: not while MOVABLE
- * fragments of it are free). Returns whether any page left the pageblock. Split in three so
- * that a worker runs it one batch per step: begin (false: skip-marked, nothing to do), batch
- * (false: the loop is over), end.
+ * fragments of it are free). Returns whether any page left the pageblock. Split so that a
+ * worker runs it step by step: begin (false: skip-marked, nothing to do), then isolate a batch
+ * (false: nothing left) and migrate it (false: a failure stops the loop) in turn, then end.
  */
 static bool evacuate_pageblock_begin(struct model *m, struct evac_pb *e, uint64_t pb_pfn)
 {
 	/* isolation_suitable(): the scan from the block's start passes over a skip-marked one */
 	if (pfn_pageblock(m, pb_pfn)->flags & PB_COMPACT_SKIP)
 		return false;
-	m->pb_scans++;
-	*e = (struct evac_pb){ .pfn = pb_pfn, .pos = pb_pfn, .active = true };
+	charge(m, m->p.evacuate_pageblock_ns);
+	e->pfn = e->pos = pb_pfn;
+	e->n = 0;
+	e->active = true;
+	e->progress = false;
 	return true;
 }
 
-/* One pass of evacuate_pageblock()'s loop: isolate a batch, drop clean page cache, migrate. */
-static bool evacuate_pageblock_batch(struct model *m, struct evac_pb *e)
+/*
+ * The first half of one pass of evacuate_pageblock()'s loop: isolate a batch and drop its clean
+ * page cache; the migration of the rest is charged here, as it lands when it is over. Returns
+ * false when there is nothing left to isolate.
+ */
+static bool evacuate_pageblock_isolate(struct model *m, struct evac_pb *e)
 {
-	uint64_t batch[COMPACT_CLUSTER_MAX], migrated = m->events[MODEL_EV_PGMIGRATE_SUCCESS];
-	unsigned n;
-	bool ok;
-
 	/* nothing movable in it: the isolation scan would find nothing */
 	if (!pfn_pageblock(m, e->pfn)->nr_movable_pages ||
-	    !(n = isolate_batch(m, &e->pos, e->pfn + PAGEBLOCK_NR_PAGES, batch)))
+	    !(e->n = (uint8_t)isolate_batch(m, &e->pos, e->pfn + PAGEBLOCK_NR_PAGES, e->batch)))
 		return false;
-	if (reclaim_clean_pages_from_list(m, batch, n))
+	if (reclaim_clean_pages_from_list(m, e->batch, e->n))
 		e->progress = true;
-	ok = migrate_batch(m, batch, n);
+	for (unsigned i = 0; i < e->n; i++)
+		if (e->batch[i] != MODEL_NO_PFN)
+			charge(m, (m->p.migrate_page_ns << pw_order(pw_get(m, e->batch[i]))));
+	return true;
+}
+
+/* The second half: migrate the isolated batch; false when the loop stops (a failure). */
+static bool evacuate_pageblock_migrate(struct model *m, struct evac_pb *e)
+{
+	uint64_t migrated = m->events[MODEL_EV_PGMIGRATE_SUCCESS];
+	bool ok = migrate_batch(m, e->batch, e->n);
+
+	e->n = 0;
 	if (m->events[MODEL_EV_PGMIGRATE_SUCCESS] != migrated)
 		e->progress = true;
 	return ok;
@@ -371,7 +396,7 @@ static bool evacuate_pageblock(struct model *m, struct zone *z, uint64_t pb_pfn)
 
 	if (!evacuate_pageblock_begin(m, &e, pb_pfn))
 		return false;
-	while (evacuate_pageblock_batch(m, &e))
+	while (evacuate_pageblock_isolate(m, &e) && evacuate_pageblock_migrate(m, &e))
 		;
 	return evacuate_pageblock_end(m, z, &e);
 }
@@ -475,13 +500,13 @@ static uint64_t spb_range_end(const struct zone *z, const struct superpageblock 
 }
 
 /*
- * The worker's pageblock in progress, one batch: returns true when it has more batches to
- * run; when it is over, its closing rescan has run and e->progress says whether it gave
- * something up.
+ * One step of the worker's pageblock in progress: migrate the batch isolated a step ago (its
+ * time has passed), or isolate the next one. Returns true while the pageblock has more; when it
+ * is over, its closing rescan has run and e->progress says whether it gave something up.
  */
-static bool work_pageblock_batch(struct model *m, struct zone *z, struct evac_pb *e)
+static bool work_pageblock_step(struct model *m, struct zone *z, struct evac_pb *e)
 {
-	if (evacuate_pageblock_batch(m, e))
+	if (e->n ? evacuate_pageblock_migrate(m, e) : evacuate_pageblock_isolate(m, e))
 		return true;
 	evacuate_pageblock_end(m, z, e);
 	return false;
@@ -508,7 +533,7 @@ static bool spb_evac_work_step(struct model *m, struct model_work *w)
 			w->cursor = spb_range_start(z, &z->superpageblocks[w->cand[0]]);
 	}
 	if (w->pb.active) {
-		work_pageblock_batch(m, z, &w->pb);
+		work_pageblock_step(m, z, &w->pb);
 		return false;
 	}
 	while (run && w->cand_idx < w->nr_cand) {
@@ -522,7 +547,7 @@ static bool spb_evac_work_step(struct model *m, struct model_work *w)
 			w->pb_done++;
 			w->attempted++;
 			if (evacuate_pageblock_begin(m, &w->pb, p))
-				work_pageblock_batch(m, z, &w->pb);
+				work_pageblock_step(m, z, &w->pb);
 			return false;
 		}
 		if (++w->cand_idx < w->nr_cand)
@@ -562,7 +587,7 @@ static bool spb_defrag_pageblock(struct model *m, struct zone *z, uint64_t p, st
 /* The defrag walk's pageblock in progress, one batch; counts it if it gave something up. */
 static void spb_defrag_batch(struct model *m, struct zone *z, struct evac_pb *e)
 {
-	if (!work_pageblock_batch(m, z, e) && e->progress)
+	if (!work_pageblock_step(m, z, e) && e->progress)
 		m->events[MODEL_EV_SPB_DEFRAG_PAGEBLOCKS]++;
 }
 
@@ -647,7 +672,7 @@ static bool spb_slab_shrink_work_step(struct model *m, struct model_work *w)
 	}
 	if (!w->shrink_done && w->freed < m->p.slab_shrink_target_objs && w->prio >= 0) {
 		uint64_t delta = m->shrink_fn ? m->shrink_fn(m->shrink_ctx, w->nid, w->prio) : 0;
-		m->shrink_rounds++;
+		charge(m, m->p.shrink_round_ns);
 		if (!delta)
 			w->shrink_done = true;
 		w->freed += delta;
@@ -661,39 +686,7 @@ static bool spb_slab_shrink_work_step(struct model *m, struct model_work *w)
 /* model_shrink_scanned(): the shrink hook's report of the objects it scanned. */
 void model_shrink_scanned(struct model *m, uint64_t objects)
 {
-	m->shrink_scanned += objects;
-}
-
-/* What a step did, in the units its cost is counted in. */
-struct work_units {
-	uint64_t migrated, dropped, pb_scans, rounds, scanned;
-};
-
-static struct work_units work_units(const struct model *m)
-{
-	return (struct work_units){
-		.migrated =
-			m->events[MODEL_EV_PGMIGRATE_SUCCESS] + m->events[MODEL_EV_PGMIGRATE_FAIL],
-		.dropped = m->events[MODEL_EV_EVACUATE_RECLAIM_CLEAN],
-		.pb_scans = m->pb_scans,
-		.rounds = m->shrink_rounds,
-		.scanned = m->shrink_scanned,
-	};
-}
-
-/* How long the kworker was busy with what it did since @before. */
-static uint64_t work_cost(const struct model *m, const struct work_units *before)
-{
-	struct work_units now = work_units(m);
-	const struct model_params *p = &m->p;
-
-	if (!p->worker_time)
-		return 0;
-	return (now.migrated - before->migrated) * p->migrate_page_ns +
-	       (now.dropped - before->dropped) * p->reclaim_clean_page_ns +
-	       (now.pb_scans - before->pb_scans) * p->evacuate_pageblock_ns +
-	       (now.rounds - before->rounds) * p->shrink_round_ns +
-	       (now.scanned - before->scanned) * p->shrink_object_ns;
+	charge(m, objects * m->p.shrink_object_ns);
 }
 
 static const enum model_vm_event busy_event[] = {
@@ -706,11 +699,11 @@ static const enum model_vm_event busy_event[] = {
 static void run_work_step(struct model *m, size_t i, uint64_t t)
 {
 	struct model_work *w = &m->work[i];
-	struct work_units before = work_units(m);
 	bool over = false;
 	uint64_t cost;
 
 	m->gen++;
+	m->step_ns = 0;
 	m->work_cpu = w->cpu;
 	switch (w->kind) {
 	case WORK_EVACUATE:
@@ -726,7 +719,7 @@ static void run_work_step(struct model *m, size_t i, uint64_t t)
 	/* the step may have queued work: the array may have grown, not moved items */
 	w = &m->work[i];
 	w->started = true;
-	cost = work_cost(m, &before);
+	cost = m->step_ns;
 	m->events[busy_event[w->kind]] += cost;
 	w->next_ns = t + cost;
 	if (!over)
