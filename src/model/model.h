@@ -16,7 +16,8 @@
  *
  * The model does no I/O. The page model allocates its memory in model_create() (model_check()
  * takes temporary tallies); the slab model (slab.h) grows its tables as objects arrive. Time is
- * whatever the caller says it is (model_advance): deferred work runs at that time plus a latency.
+ * whatever the caller says it is (model_advance): deferred work starts at that time plus a latency
+ * and its steps take model time by the work they do.
  */
 #ifndef FRAGTRACE_MODEL_H
 #define FRAGTRACE_MODEL_H
