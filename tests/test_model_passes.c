@@ -571,6 +571,61 @@ static void test_worker_time_shrink(void)
 	       "are absorbed\n");
 }
 
+static void slow_defrag(struct model_params *p)
+{
+	workers_on(p);
+	p->migrate_page_ns = 100000; /* 114 us a pageblock holding one movable page */
+}
+
+static void two_cpus(struct model_config *c)
+{
+	c->nr_cpus = 2;
+}
+
+/* Region r of Normal tainted, one movable page in every pageblock: its defrag is queued. */
+static void build_defrag_candidate(struct model *m, unsigned r)
+{
+	uint64_t base = NORMAL0 + (uint64_t)r * GiB_PAGES;
+	CHECK_EQ(model_alloc_at(m, base, 0, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	for (uint64_t pb = base; pb < base + GiB_PAGES; pb += PAGEBLOCK_NR_PAGES)
+		CHECK_EQ(model_alloc_at(m, pb + 64, 0, MIGRATE_MOVABLE, true), MODEL_OK);
+}
+
+/*
+ * kevacuate is a per-CPU workqueue with max_active 1: two SPBs' defrag works queued from one
+ * CPU run one after the other, from two CPUs side by side. Each run frees 16 pageblocks at
+ * 114 us each (1.9 ms).
+ */
+static void test_worker_time_pools(void)
+{
+	for (unsigned cpu1 = 0; cpu1 < 2; cpu1++) {
+		struct model *m = make_zones(MODEL_POLICY_SPB, 3, slow_defrag, two_cpus);
+		struct model_alloc_req q = { .order = 0,
+					     .migratetype = MIGRATE_MOVABLE,
+					     .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
+					     .cpu = (int)cpu1,
+					     .movable = true };
+		uint64_t pfn;
+		build_defrag_candidate(m, 0);
+		CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK); /* the next trigger's CPU */
+		CHECK(pfn < NORMAL0 + 2 * GiB_PAGES);	      /* in the clean region 1 */
+		build_defrag_candidate(m, 2);
+		CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_QUEUED), 2);
+		model_advance(m, 1000000);
+		check_model(m, "pools, 1 ms");
+		CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_RAN), cpu1 ? 2 : 1);
+		model_advance(m, 3000000);
+		CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_RAN), 2);
+		model_advance(m, 10000000);
+		check_model(m, "pools, 10 ms");
+		CHECK(normal_spb(m, 0).nr_free >= 16);
+		CHECK(normal_spb(m, 2).nr_free >= 16);
+		model_destroy(m);
+	}
+	printf("worker time: defrag works queued from one CPU run in turn, from two side by "
+	       "side\n");
+}
+
 static void test_exhausted_evacuation_bounded(void)
 {
 	struct model *m = make(MODEL_POLICY_SPB, 1, evacuation_only);
@@ -937,6 +992,7 @@ int main(void)
 	test_demand_evacuation();
 	test_worker_time_evacuation();
 	test_worker_time_shrink();
+	test_worker_time_pools();
 	test_exhausted_evacuation_bounded();
 	test_evacuation_skip_bit();
 	test_highatomic();
