@@ -352,7 +352,8 @@ struct model *model_create(const struct model_config *c, int *error)
 	m->warm_hints = malloc(m->nr_cpus * sizeof(*m->warm_hints));
 	if (m->warm_hints)
 		memset(m->warm_hints, 0xff, m->nr_cpus * sizeof(*m->warm_hints));
-	m->work_cap = m->p.evac_requests + total_spbs + (size_t)m->nr_nodes + 16;
+	/* every single-flight item: a request each, an SPB each, two shrinks a node (one running) */
+	m->work_cap = m->p.evac_requests + total_spbs + 2 * (size_t)m->nr_nodes + 16;
 	m->work = calloc(m->work_cap, sizeof(*m->work));
 	m->work_next_ns = UINT64_MAX;
 	m->cpu_free_ns = calloc(m->nr_cpus, sizeof(*m->cpu_free_ns));
