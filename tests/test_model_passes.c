@@ -320,6 +320,10 @@ static void test_workers(void)
 	model_advance(m, 1000000);
 	check_model(m, "defrag ran");
 	CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_RAN), 1);
+	/* still running at 1 ms (27 us a pageblock): its own list updates are absorbed */
+	CHECK(model_event(m, MODEL_EV_SPB_DEFRAG_ABSORBED) > 0);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_QUEUED), 1);
+	CHECK(model_event(m, MODEL_EV_WORK_DEFRAG_BUSY_NS) > 0);
 	CHECK(moves >= 16);
 	CHECK(moved_to >= NORMAL0 + GiB_PAGES); /* moved into the clean SPB */
 	CHECK(moved_from < NORMAL0 + GiB_PAGES);
@@ -373,6 +377,8 @@ static void test_slab_shrink_single_flight(void)
 	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_RAN), 0);
 	model_advance(m, 100000);
 	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_RAN), 1);
+	CHECK_EQ(shrink_calls, 1); /* a round a step, 12.6 us each */
+	model_advance(m, 1000000);
 	CHECK_EQ(shrink_calls, 7); /* 300 objects a round until 4 * 512 */
 	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_FREED), 2100);
 	alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL);
@@ -403,6 +409,9 @@ static void test_demand_evacuation(void)
 	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_QUEUED), 1);
 	CHECK(model_event(m, MODEL_EV_SPB_EVAC_THROTTLED) > 0);
 	model_advance(m, 200000);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_RAN), 1);
+	CHECK_EQ(moves, 0); /* isolated, migrating: 512 pages take 6.7 ms */
+	model_advance(m, 10000000);
 	check_model(m, "evacuated");
 	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_RAN), 1);
 	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_PAGEBLOCKS), 1);
@@ -431,6 +440,192 @@ static void test_demand_evacuation(void)
  * attempts the same pageblocks again and adds exactly the counters the first did (the
  * failed-request memo answers it).
  */
+static void slow_migration(struct model_params *p)
+{
+	p->evacuation = true;
+	p->migrate_page_ns = 100000; /* 51 ms a pageblock */
+}
+
+static void slow_migration_instant(struct model_params *p)
+{
+	slow_migration(p);
+	p->worker_time = false;
+}
+
+/*
+ * Region 0: pageblocks 0-499 and 510 unmovable, 500-509 each one movable order-9
+ * allocation, 511 with 96 free pages. An order-9 unmovable NOWAIT request is refused and
+ * queues evacuation.
+ */
+static void build_tainted_ten_movable(struct model *m)
+{
+	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS - 1; i++) {
+		bool mov = i >= 500 && i < 510;
+		CHECK_EQ(model_alloc_at(m, NORMAL0 + (uint64_t)i * PAGEBLOCK_NR_PAGES,
+					PAGEBLOCK_ORDER, mov ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE,
+					mov),
+			 MODEL_OK);
+	}
+	uint64_t pb511 = NORMAL0 + 511 * PAGEBLOCK_NR_PAGES;
+	CHECK_EQ(model_alloc_at(m, pb511, 8, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	CHECK_EQ(model_alloc_at(m, pb511 + 256, 7, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	CHECK_EQ(model_alloc_at(m, pb511 + 384, 5, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	check_model(m, "ten movable");
+}
+
+/*
+ * Workers take time (issue 14 item 3). An evacuation of 8 pageblocks at 100 us a page runs
+ * for 410 ms: a pageblock's pages are free only once its migration is over, a second refused
+ * request 11 ms later (past the 10 ms throttle) finds the run in flight and is absorbed, and
+ * the kworker's busy time is the run's cost. With worker_time off (the model before) the run
+ * is over when it starts and the second request is served from the evacuated pageblocks.
+ */
+static void test_worker_time_evacuation(void)
+{
+	struct model_alloc_req q = { .order = PAGEBLOCK_ORDER,
+				     .migratetype = MIGRATE_UNMOVABLE,
+				     .gfp = MODEL_GFP_NOWAIT };
+	const uint64_t pb_ns = 14000 + 512 * 100000ull;
+	uint64_t pfn;
+
+	for (int timed = 1; timed >= 0; timed--) {
+		struct model *m =
+			make(MODEL_POLICY_SPB, 2, timed ? slow_migration : slow_migration_instant);
+		model_set_migrate_callback(m, on_migrate, NULL);
+		build_tainted_ten_movable(m);
+		moves = 0;
+		CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM);
+		CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_QUEUED), 1);
+		model_advance(m, 1000000);
+		check_model(m, "1 ms");
+		CHECK_EQ(model_event(m, MODEL_EV_WORK_EVAC_RUNS), 1);
+		CHECK_EQ(moves, timed ? 0 : 8);
+		CHECK_EQ(normal_spb(m, 0).nr_free, timed ? 0 : 8);
+		model_advance(m, 11000000);
+		if (timed) {
+			CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM);
+			CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_QUEUED), 1);
+			CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_IN_FLIGHT), 1); /* absorbed */
+			model_advance(m, 100000 + pb_ns - 1000);
+			CHECK_EQ(moves, 0);
+			model_advance(m, 100000 + pb_ns);
+			CHECK_EQ(moves, 1); /* the first pageblock's migration is over */
+			CHECK_EQ(normal_spb(m, 0).nr_free, 1);
+			CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_PAGEBLOCKS), 0);
+			model_advance(m, 100000 + 8 * pb_ns);
+			check_model(m, "evacuated");
+			CHECK_EQ(moves, 8);
+			CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_PAGEBLOCKS), 8);
+			CHECK_EQ(model_event(m, MODEL_EV_WORK_EVAC_BUSY_NS), 8 * pb_ns);
+		} else {
+			CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
+			CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_IN_FLIGHT), 0);
+			CHECK_EQ(model_event(m, MODEL_EV_WORK_EVAC_BUSY_NS), 0);
+		}
+		CHECK_EQ(model_event(m, MODEL_EV_WORK_EVAC_RUNS), 1);
+		model_destroy(m);
+	}
+	printf("worker time: an 8-pageblock evacuation frees each pageblock when its migration is "
+	       "over (51 ms each) and absorbs a second trigger; instant, it served it\n");
+}
+
+static void slow_shrink(struct model_params *p)
+{
+	p->shrink_round_ns = 1000000; /* 1 ms a round: 7 ms a run */
+}
+
+/*
+ * The shrink work's pending bit clears when the run starts (queue_work): a trigger during the
+ * run queues one more run behind it, the triggers after that are absorbed, and the second run
+ * starts when the first is over.
+ */
+static void test_worker_time_shrink(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 2, slow_shrink);
+	model_set_shrink_callback(m, fake_shrink, NULL);
+	build_nearly_full_tainted(m);
+	shrink_calls = 0;
+
+	alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL); /* proactive: queued */
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_QUEUED), 1);
+	model_advance(m, 200000);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_RAN), 1);
+	CHECK_EQ(shrink_calls, 1);
+	alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL); /* during the run: queued again */
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_QUEUED), 2);
+	uint64_t absorbed = model_event(m, MODEL_EV_SPB_SLAB_SHRINK_ABSORBED);
+	alloc_ok(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL); /* pending: absorbed */
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_QUEUED), 2);
+	CHECK(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_ABSORBED) > absorbed);
+	model_advance(m, 7000000);
+	CHECK_EQ(shrink_calls, 7);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_RAN), 1); /* the second waits */
+	model_advance(m, 7200000);
+	CHECK_EQ(model_event(m, MODEL_EV_SPB_SLAB_SHRINK_RAN), 2);
+	model_advance(m, 20000000);
+	CHECK_EQ(shrink_calls, 14);
+	CHECK_EQ(model_event(m, MODEL_EV_WORK_SHRINK_BUSY_NS), 14 * 1000000ull);
+	check_model(m, "shrink");
+	model_destroy(m);
+	printf("worker time: a shrink trigger during a run queues one more behind it, later ones "
+	       "are absorbed\n");
+}
+
+static void slow_defrag(struct model_params *p)
+{
+	workers_on(p);
+	p->migrate_page_ns = 100000; /* 114 us a pageblock holding one movable page */
+}
+
+static void two_cpus(struct model_config *c)
+{
+	c->nr_cpus = 2;
+}
+
+/* Region r of Normal tainted, one movable page in every pageblock: its defrag is queued. */
+static void build_defrag_candidate(struct model *m, unsigned r)
+{
+	uint64_t base = NORMAL0 + (uint64_t)r * GiB_PAGES;
+	CHECK_EQ(model_alloc_at(m, base, 0, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	for (uint64_t pb = base; pb < base + GiB_PAGES; pb += PAGEBLOCK_NR_PAGES)
+		CHECK_EQ(model_alloc_at(m, pb + 64, 0, MIGRATE_MOVABLE, true), MODEL_OK);
+}
+
+/*
+ * kevacuate is a per-CPU workqueue with max_active 1: two SPBs' defrag works queued from one
+ * CPU run one after the other, from two CPUs side by side. Each run frees 16 pageblocks at
+ * 114 us each (1.9 ms).
+ */
+static void test_worker_time_pools(void)
+{
+	for (unsigned cpu1 = 0; cpu1 < 2; cpu1++) {
+		struct model *m = make_zones(MODEL_POLICY_SPB, 3, slow_defrag, two_cpus);
+		struct model_alloc_req q = { .order = 0,
+					     .migratetype = MIGRATE_MOVABLE,
+					     .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
+					     .cpu = (int)cpu1,
+					     .movable = true };
+		uint64_t pfn;
+		build_defrag_candidate(m, 0);
+		CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK); /* the next trigger's CPU */
+		CHECK(pfn < NORMAL0 + 2 * GiB_PAGES);	      /* in the clean region 1 */
+		build_defrag_candidate(m, 2);
+		CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_QUEUED), 2);
+		model_advance(m, 1000000);
+		check_model(m, "pools, 1 ms");
+		CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_RAN), cpu1 ? 2 : 1);
+		model_advance(m, 3000000);
+		CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_RAN), 2);
+		model_advance(m, 10000000);
+		check_model(m, "pools, 10 ms");
+		CHECK(normal_spb(m, 0).nr_free >= 16);
+		CHECK(normal_spb(m, 2).nr_free >= 16);
+		model_destroy(m);
+	}
+	printf("worker time: defrag works queued from one CPU run in turn, from two side by "
+	       "side\n");
+}
+
 static void test_exhausted_evacuation_bounded(void)
 {
 	struct model *m = make(MODEL_POLICY_SPB, 1, evacuation_only);
@@ -494,7 +689,7 @@ static void test_evacuation_skip_bit(void)
 	moves = 0;
 	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_ENOMEM); /* refused, queues evacuation */
 	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_QUEUED), 1);
-	model_advance(m, 200000);
+	model_advance(m, 10000000);
 	check_model(m, "first evacuation");
 	CHECK_EQ(model_event(m, MODEL_EV_SPB_EVAC_PAGEBLOCKS), 2); /* 510 and 511 */
 	CHECK_EQ(moves, 2);
@@ -613,7 +808,7 @@ static void test_defrag_cooldown(void)
 	}
 	/* Every pageblock keeps an unmovable page: evacuating the movable one frees none. */
 	CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_QUEUED), 1);
-	model_advance(m, 1000000);
+	model_advance(m, 100000000); /* 512 pageblocks, 27 us each */
 	CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_RAN), 1);
 	CHECK_EQ(model_event(m, MODEL_EV_SPB_DEFRAG_NO_PROGRESS), 1);
 	CHECK_EQ(normal_spb(m, 0).nr_free, 0);
@@ -795,6 +990,9 @@ int main(void)
 	test_workers();
 	test_slab_shrink_single_flight();
 	test_demand_evacuation();
+	test_worker_time_evacuation();
+	test_worker_time_shrink();
+	test_worker_time_pools();
 	test_exhausted_evacuation_bounded();
 	test_evacuation_skip_bit();
 	test_highatomic();

@@ -16,7 +16,8 @@
  *
  * The model does no I/O. The page model allocates its memory in model_create() (model_check()
  * takes temporary tallies); the slab model (slab.h) grows its tables as objects arrive. Time is
- * whatever the caller says it is (model_advance): deferred work runs at that time plus a latency.
+ * whatever the caller says it is (model_advance): deferred work starts at that time plus a latency
+ * and its steps take model time by the work they do.
  */
 #ifndef FRAGTRACE_MODEL_H
 #define FRAGTRACE_MODEL_H
@@ -148,7 +149,15 @@ struct model_params {
 	uint64_t defrag_cooldown_ns;	  /* SPB_DEFRAG_NOOP_COOLDOWN_SECS, 5 s */
 	uint64_t slab_shrink_target_objs; /* SPB_SLAB_SHRINK_TARGET_OBJS, pageblock_nr_pages * 4 */
 	uint64_t worker_latency_ns;	  /* irq_work -> workqueue delay, default 100 us */
-	uint32_t migrate_fail_ppm;	  /* chance a movable allocation is pinned, per million */
+	/* How long a worker run takes (model_workers.c, docs/model.md "Workers take time"):
+	 * worker_time off runs every work item in no time, as the model did before */
+	bool worker_time;
+	uint64_t migrate_page_ns;	/* migrate_pages(), per page tried: 13 us */
+	uint64_t reclaim_clean_page_ns; /* reclaim_clean_pages_from_list(), per page: 1.4 us */
+	uint64_t evacuate_pageblock_ns; /* isolation scan and rescan of one pageblock: 14 us */
+	uint64_t shrink_object_ns;	/* a shrinker's scan_objects, per object scanned: 2.6 us */
+	uint64_t shrink_round_ns;	/* one shrink_slab() round over every shrinker: 12.6 us */
+	uint32_t migrate_fail_ppm;	/* chance a movable allocation is pinned, per million */
 	/* The slowpath (model_reclaim.c): direct reclaim through the reclaim hooks, and
 	 * should_reclaim_retry()'s bound, MAX_RECLAIM_RETRIES (16) */
 	bool direct_reclaim;
@@ -236,6 +245,12 @@ struct model_alloc_req {
 	X(SPB_DEFRAG_RAN)                                                                          \
 	X(SPB_DEFRAG_NO_PROGRESS)                                                                  \
 	X(SPB_DEFRAG_PAGEBLOCKS)                                                                   \
+	X(SPB_DEFRAG_ABSORBED)                                                                     \
+	X(SPB_SLAB_SHRINK_ABSORBED)                                                                \
+	X(WORK_EVAC_RUNS)                                                                          \
+	X(WORK_EVAC_BUSY_NS)                                                                       \
+	X(WORK_DEFRAG_BUSY_NS)                                                                     \
+	X(WORK_SHRINK_BUSY_NS)                                                                     \
 	X(PGMIGRATE_SUCCESS)                                                                       \
 	X(PGMIGRATE_FAIL)                                                                          \
 	X(HIGHATOMIC_RESERVE)                                                                      \
@@ -319,6 +334,8 @@ const char *model_strerror(int error);
 
 void model_set_migrate_callback(struct model *m, model_migrate_fn fn, void *ctx);
 void model_set_shrink_callback(struct model *m, model_shrink_fn fn, void *ctx);
+/* The shrink hook reports the objects its shrinkers scanned: what a worker's shrink run costs. */
+void model_shrink_scanned(struct model *m, uint64_t objects);
 void model_set_reclaim_clean_callback(struct model *m, model_reclaim_clean_fn fn, void *ctx);
 void model_set_reclaim_ops(struct model *m, const struct model_reclaim_ops *ops);
 

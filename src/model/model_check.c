@@ -10,8 +10,8 @@
  * zone and SPB free page and block counts; SPB has-bit, free, reserved counters; all_free only
  * on wholly free pageblocks; non-movable content only in pageblocks with a non-movable has-bit;
  * every SPB on the list its counters call for (unless a has-bit changed without a list update,
- * as Passes 2c/2d do) and every list holding exactly its SPBs; the mainline region lists.
- * Cost: O(pages). Returns NULL when all is well, else a description in buf.
+ * as Passes 2c/2d do) and every list holding exactly its SPBs; the mainline region lists; the
+ * deferred work's single-flight gates against its queue. Cost: O(pages). Returns NULL when all is well, else a description in buf.
  */
 #include "model_internal.h"
 
@@ -41,6 +41,63 @@ static __attribute__((format(printf, 2, 3))) bool fail(struct check *c, const ch
 struct pb_tally {
 	uint32_t free, movable, nonmovable;
 };
+
+/*
+ * The workers' gates match their queue: one evacuation request and in-flight bit per queued
+ * evacuation, defrag_active exactly on SPBs with a queued or running defrag, a node's shrink
+ * pending exactly while a shrink for it waits to start (and at most one more running), and per
+ * CPU only the oldest item running.
+ */
+static bool check_work(const struct model *m, struct check *c)
+{
+	unsigned evac = 0, defrag = 0, active = 0, in_flight = 0;
+
+	for (size_t i = 0; i < m->work_count; i++) {
+		const struct model_work *w = &m->work[i];
+		if (w->kind == WORK_EVACUATE) {
+			evac++;
+			if (!(m->zones[w->zone].spb_evac_in_flight &
+			      (1ull << (w->mt * NR_PAGE_ORDERS + w->order))))
+				return fail(c, "work %zu: evacuation without its in-flight bit", i);
+		} else if (w->kind == WORK_DEFRAG) {
+			defrag++;
+			if (!m->zones[w->zone].superpageblocks[w->spb].defrag_active)
+				return fail(c, "work %zu: defrag of SPB %u not marked active", i,
+					    w->spb);
+		}
+		for (size_t j = 0; j < i; j++) {
+			const struct model_work *o = &m->work[j];
+			if (o->cpu == w->cpu && w->started)
+				return fail(c, "work %zu runs on CPU %u behind work %zu", i, w->cpu,
+					    j);
+			if (o->kind == WORK_SLAB_SHRINK && w->kind == WORK_SLAB_SHRINK &&
+			    o->nid == w->nid && o->started == w->started)
+				return fail(c, "two %s shrinks of node %d",
+					    w->started ? "running" : "pending", w->nid);
+		}
+	}
+	for (unsigned zi = 0; zi < m->nr_zones; zi++) {
+		const struct zone *z = &m->zones[zi];
+		in_flight += (unsigned)__builtin_popcountll(z->spb_evac_in_flight);
+		for (uint32_t i = 0; i < z->nr_superpageblocks; i++)
+			active += z->superpageblocks[i].defrag_active;
+	}
+	if (evac != m->evac_requests_used || evac != in_flight)
+		return fail(c, "%u evacuations queued, %u requests used, %u in-flight bits", evac,
+			    m->evac_requests_used, in_flight);
+	if (defrag != active)
+		return fail(c, "%u defrag works queued, %u SPBs marked active", defrag, active);
+	for (int nid = 0; nid < m->nr_nodes; nid++) {
+		bool pending = false;
+		for (size_t i = 0; i < m->work_count; i++)
+			pending |= m->work[i].kind == WORK_SLAB_SHRINK && m->work[i].nid == nid &&
+				   !m->work[i].started;
+		if (pending != m->shrink_pending[nid])
+			return fail(c, "node %d: shrink pending %d, queue says %d", nid,
+				    m->shrink_pending[nid], pending);
+	}
+	return true;
+}
 
 /* Walk one zone's pages by heads, tallying per pageblock and per (order, type). */
 static bool check_zone_pages(struct model *m, struct zone *z, struct pb_tally *tally,
@@ -315,5 +372,7 @@ const char *model_check(const struct model *cm, char *buf, size_t len)
 		}
 	}
 	free(tally);
+	if (!c.failed)
+		check_work(m, &c);
 	return c.failed ? buf : NULL;
 }

@@ -56,6 +56,13 @@ void model_params_default(struct model_params *p)
 	p->defrag_cooldown_ns = 5000000000ull;
 	p->slab_shrink_target_objs = PAGEBLOCK_NR_PAGES * 4;
 	p->worker_latency_ns = 100000ull;
+	/* worker run costs, measured on this project's host (docs/model.md, "Workers take time") */
+	p->worker_time = true;
+	p->migrate_page_ns = 13000;
+	p->reclaim_clean_page_ns = 1400;
+	p->evacuate_pageblock_ns = 14000;
+	p->shrink_object_ns = 2600;
+	p->shrink_round_ns = 12600;
 	p->seed = 1;
 	p->direct_reclaim = true;
 	p->max_reclaim_retries = 16;
@@ -345,16 +352,21 @@ struct model *model_create(const struct model_config *c, int *error)
 	m->warm_hints = malloc(m->nr_cpus * sizeof(*m->warm_hints));
 	if (m->warm_hints)
 		memset(m->warm_hints, 0xff, m->nr_cpus * sizeof(*m->warm_hints));
-	m->work_cap = m->p.evac_requests + total_spbs + (size_t)m->nr_nodes + 16;
+	/* every single-flight item: a request each, an SPB each, two shrinks a node (one running) */
+	m->work_cap = m->p.evac_requests + total_spbs + 2 * (size_t)m->nr_nodes + 16;
 	m->work = calloc(m->work_cap, sizeof(*m->work));
-	if (!m->page || !m->pb || !m->work || !m->warm_hints) {
+	m->work_next_ns = UINT64_MAX;
+	m->cpu_free_ns = calloc(m->nr_cpus, sizeof(*m->cpu_free_ns));
+	m->cpu_mark = calloc(m->nr_cpus, sizeof(*m->cpu_mark));
+	if (!m->page || !m->pb || !m->work || !m->warm_hints || !m->cpu_free_ns || !m->cpu_mark) {
 		model_destroy(m);
 		if (error)
 			*error = MODEL_ENOSPACE;
 		return NULL;
 	}
 	m->memory_bytes = sizeof(*m) + m->page_bytes + (pages >> PAGEBLOCK_ORDER) * sizeof(*m->pb) +
-			  m->work_cap * sizeof(*m->work) + m->nr_cpus * sizeof(*m->warm_hints);
+			  m->work_cap * sizeof(*m->work) + m->nr_cpus * sizeof(*m->warm_hints) +
+			  m->nr_cpus * (sizeof(*m->cpu_free_ns) + sizeof(*m->cpu_mark));
 	m->booting = true;
 	for (uint64_t b = 0; b < pages >> PAGEBLOCK_ORDER; b++) {
 		m->pb[b].zone = 0xff;
@@ -400,6 +412,8 @@ void model_destroy(struct model *m)
 		munmap(m->page, m->page_bytes);
 	free(m->pb);
 	free(m->work);
+	free(m->cpu_free_ns);
+	free(m->cpu_mark);
 	free(m->warm_hints);
 	free(m);
 }

@@ -164,15 +164,39 @@ struct zone {
 	uint64_t compact_cached_free_pfn; /* model_compaction.c's free scanner; 0: the top */
 };
 
-/* Deferred work: what the kernel queues through irq_work onto the kevacuate workqueue. */
+/*
+ * Deferred work: what the kernel queues through irq_work onto the kevacuate workqueue, with
+ * its progress: a run goes step by step (one pageblock, one shrink round), each step taking
+ * model time (model_workers.c).
+ */
 enum work_kind { WORK_EVACUATE, WORK_DEFRAG, WORK_SLAB_SHRINK };
+#define COMPACT_CLUSTER_MAX 32 /* pages isolate_migratepages_range() isolates at a time */
+#define WORK_MAX_CANDIDATES 64
 struct model_work {
-	uint64_t due_ns;
+	uint64_t due_ns;  /* queued + worker_latency_ns: the earliest start */
+	uint64_t next_ns; /* started: when the next step runs */
+	uint64_t cursor;  /* evacuate, defrag: the next pageblock's pfn */
+	uint64_t freed;	  /* shrink: objects freed so far */
+	struct evac_pb {  /* evacuate, defrag: the pageblock being evacuated, batch by batch */
+		uint64_t pfn, pos;
+		uint64_t batch[COMPACT_CLUSTER_MAX]; /* isolated, migrating */
+		uint8_t n;
+		bool active, progress;
+	} pb;
+	uint32_t cpu; /* the CPU whose kworker runs it (the queueing CPU) */
 	uint8_t kind;
 	uint8_t zone;
 	uint8_t order, mt;
+	bool started;
+	bool shrink_done; /* shrink: a round freed nothing */
+	uint8_t phase;	  /* defrag: 0 from the cursor to the end, 1 from the start to it */
+	int8_t prio;	  /* shrink: the next round's priority */
 	uint32_t spb;
 	int nid;
+	uint64_t wrap_end;	 /* defrag: the cursor it started from (phase 1 stops there) */
+	uint32_t nr_free_before; /* defrag: the SPB's free pageblocks when it started */
+	uint32_t nr_cand, cand_idx, pb_done, attempted; /* evacuate */
+	uint32_t cand[WORK_MAX_CANDIDATES];		/* evacuate: candidate SPB indices */
 };
 
 #define MODEL_MAX_NODES 64
@@ -224,9 +248,14 @@ struct model {
 	uint64_t events[MODEL_NR_VM_EVENTS];
 	uint64_t warnings; /* MODEL_WARN_ON checks that fired */
 	uint64_t rng;
-	/* deferred work, FIFO (every item has the same latency, so FIFO is due-time order) */
+	/* deferred work in queueing order; per CPU, one item runs at a time (max_active 1) */
 	struct model_work *work;
-	size_t work_cap, work_head, work_count;
+	size_t work_cap, work_count;
+	uint64_t work_next_ns; /* no step is due before this */
+	uint64_t *cpu_free_ns; /* per CPU: when its kworker finished its last item */
+	uint8_t *cpu_mark;     /* per CPU: scratch for the next-step search */
+	uint32_t work_cpu;     /* the CPU of the step being run */
+	uint64_t step_ns;      /* what the work step being run has cost so far */
 	unsigned evac_requests_used;
 	bool running_work;
 	bool booting; /* model_create: workers are not set up yet */

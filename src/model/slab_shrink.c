@@ -135,10 +135,17 @@ uint64_t shrink_slab(struct slab_model *sm, int nid, int priority)
 	return freed;
 }
 
-/* The page model's hook: its slab-shrink worker calls this. */
+/*
+ * The page model's hook: its slab-shrink worker and direct reclaim call this. The objects
+ * scanned are reported back: they are what a worker's shrink run costs in model time.
+ */
 uint64_t slab_shrink_callback(void *ctx, int nid, int priority)
 {
-	return shrink_slab(ctx, nid, priority);
+	struct slab_model *sm = ctx;
+	uint64_t scanned = sm->st.shrink_scanned, freed = shrink_slab(sm, nid, priority);
+
+	model_shrink_scanned(sm->m, sm->st.shrink_scanned - scanned);
+	return freed;
 }
 
 /* A cache's partial lists and LRUs, walked both ways against their counts. */
