@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_slab.c - the slab model and the slab-shrink triggers: slabs fill and empty, pages come
- * from the page model with the cache's migratetype, SLUB's order fallback, kmalloc classes,
+ * from the page model with the cache's migratetype, or from the caller's page source and back
+ * to it (replay's per-CPU lists), SLUB's order fallback, kmalloc classes,
  * do_shrink_slab's arithmetic against an independent recomputation, the freeability
  * assumption, frees of reclaimed objects; then every trigger group at its site and nowhere
  * else, the high-water gate at its boundary, bursts queueing one run, the worker's two stop

@@ -13,7 +13,9 @@
  * into OP_SLAB_PAGE. kmalloc above 8 KiB is served by the page allocator (kmalloc_large): its
  * page events are replayed as pages and its kmalloc/kfree events dropped. Without physical
  * addresses (a hashed or raw trace) nothing can be recognised, so slab events are dropped and
- * every page event is replayed as a page (the results say so).
+ * every page event is replayed as a page (the results say so). The same pre-pass notes each
+ * pageblock's type at trace start for the warm start's tags (replay_pbtypes.c), whatever the
+ * addresses.
  *
  * mm_page_free_batched repeats, for a page freed through free_unref_folios(), the mm_page_free
  * that free_pages_prepare() already traced, so it is not an operation.
