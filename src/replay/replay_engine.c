@@ -28,7 +28,7 @@ struct engine {
 	unsigned threads; /* workers, or 1 when the decoding thread applies blocks itself */
 	bool use_workers;
 	const struct decode_caches *dc;
-	/* building the variants' models, done by the workers while the decoder's pre-pass runs */
+	/* building the variants' models, done by the workers after the decoder's pre-pass */
 	const struct host_desc *host;
 	const struct replay_options *opts;
 	unsigned cpus;
