@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_slab.c - the slab model and the slab-shrink triggers: slabs fill and empty, pages come
- * from the page model with the cache's migratetype, SLUB's order fallback, kmalloc classes,
+ * from the page model with the cache's migratetype, or from the caller's page source and back
+ * to it (replay's per-CPU lists), SLUB's order fallback, kmalloc classes,
  * do_shrink_slab's arithmetic against an independent recomputation, the freeability
  * assumption, frees of reclaimed objects; then every trigger group at its site and nowhere
  * else, the high-water gate at its boundary, bursts queueing one run, the worker's two stop
@@ -95,6 +96,92 @@ static void test_slabs_fill_and_empty(void)
 	slab_model_destroy(sm);
 	model_destroy(m);
 	printf("slabs: fill, spill into a new slab, go back when empty; kmalloc classes\n");
+}
+
+/* A caller's page source: a pool of pages it holds (as replay's per-CPU lists), else the model. */
+struct pool {
+	struct model *m;
+	uint64_t pfns[8];
+	unsigned n, taken, given, last_cpu;
+	int last_mt;
+};
+
+static int pool_alloc(void *ctx, const struct model_alloc_req *q, uint64_t *pfn)
+{
+	struct pool *p = ctx;
+	if (q->order || !p->n)
+		return model_alloc(p->m, q, pfn);
+	*pfn = p->pfns[--p->n];
+	p->taken++;
+	return MODEL_OK;
+}
+
+static void pool_free(void *ctx, uint64_t pfn, unsigned order, int mt, int cpu)
+{
+	struct pool *p = ctx;
+	p->last_mt = mt;
+	p->last_cpu = (unsigned)cpu;
+	if (order || p->n == 8) {
+		model_free(p->m, pfn, order);
+		return;
+	}
+	p->pfns[p->n++] = pfn;
+	p->given++;
+}
+
+/*
+ * Slab pages through the caller's page source (replay's per-CPU lists, which the host's own
+ * refills fill): a new slab takes the source's page, an empty slab gives its page back to it
+ * with the cache's migratetype and the CPU that took it, and the model's buddy allocator is not
+ * touched while the source has pages. Without this replay's slab model took every slab page a
+ * second time from the buddy allocator, beside the pages the host's refills had put on the lists.
+ */
+static void test_page_ops(void)
+{
+	struct model *m = make("mainline", 1);
+	struct slab_model *sm = slab_model_create(m, NULL);
+	struct pool p = { .m = m, .last_mt = -1 };
+	struct model_alloc_req q = {
+		.order = 0, .migratetype = MIGRATE_RECLAIMABLE, .gfp = MODEL_GFP_KERNEL, .cpu = 1
+	};
+	struct model_stats before, after;
+	struct slab_stats st;
+	int d = slab_cache_create(sm, &dentry);
+
+	for (; p.n < 2; p.n++)
+		CHECK_EQ(model_alloc(m, &q, &p.pfns[p.n]), MODEL_OK);
+	slab_set_page_ops(sm, &(struct slab_page_ops){ pool_alloc, pool_free, &p });
+	model_stats(m, &before);
+	for (uint64_t k = 0; k < 42; k++) /* two slabs of 21 */
+		CHECK_EQ(slab_obj_alloc(sm, d, 0x2000 + k * 8, MODEL_GFP_KERNEL, 0, 1, 0),
+			 MODEL_OK);
+	model_stats(m, &after);
+	CHECK_EQ(p.taken, 2);
+	CHECK_EQ(p.n, 0);
+	CHECK_EQ(after.free_pages, before.free_pages);
+	check_slab(sm, "page ops: filled");
+	for (uint64_t k = 0; k < 21; k++)
+		CHECK_EQ(slab_obj_free(sm, 0x2000 + k * 8), MODEL_OK);
+	CHECK_EQ(p.given, 1);
+	CHECK_EQ(p.last_mt, MIGRATE_RECLAIMABLE);
+	CHECK_EQ(p.last_cpu, 1);
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.slabs, 1);
+	CHECK_EQ(st.slab_pages_freed, 1);
+	check_slab(sm, "page ops: one emptied");
+	/* back to the page model's own allocator */
+	slab_set_page_ops(sm, NULL);
+	for (uint64_t k = 21; k < 42; k++)
+		CHECK_EQ(slab_obj_free(sm, 0x2000 + k * 8), MODEL_OK);
+	CHECK_EQ(p.given, 1);
+	while (p.n)
+		CHECK_EQ(model_free(m, p.pfns[--p.n], 0), MODEL_OK);
+	model_stats(m, &after);
+	CHECK_EQ(after.free_pages, after.present_pages);
+	check_model(m, "page ops");
+	slab_model_destroy(sm);
+	model_destroy(m);
+	printf("slab pages: taken from and given back to the caller's page source\n");
 }
 
 /* With only single free pages left, an order-3 slab falls back to SLUB's minimum order. */
@@ -431,6 +518,7 @@ int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	test_slabs_fill_and_empty();
+	test_page_ops();
 	test_order_fallback();
 	test_shrink_arithmetic();
 	test_high_water_boundary();

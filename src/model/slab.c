@@ -257,12 +257,12 @@ static uint32_t allocate_slab(struct slab_model *sm, struct slab_cache *c, uint3
 	if ((alloc_gfp & MODEL_GFP_DIRECT_RECLAIM) && c->order > c->min_order)
 		alloc_gfp = (alloc_gfp | MODEL_GFP_NOMEMALLOC) & ~(uint32_t)MODEL_GFP_RECLAIM;
 	q.gfp = alloc_gfp;
-	if (model_alloc(sm->m, &q, &pfn) != MODEL_OK) {
+	if (sm->page_ops.alloc(sm->page_ops.ctx, &q, &pfn) != MODEL_OK) {
 		/* the minimum order with the caller's own flags, also when it is the same order:
 		 * the first try's __GFP_NORETRY ends the slowpath early */
 		q.order = c->min_order;
 		q.gfp = flags;
-		if (model_alloc(sm->m, &q, &pfn) != MODEL_OK)
+		if (sm->page_ops.alloc(sm->page_ops.ctx, &q, &pfn) != MODEL_OK)
 			return SLAB_NIL;
 		if (c->order != c->min_order) {
 			capacity = c->min_objects;
@@ -271,7 +271,7 @@ static uint32_t allocate_slab(struct slab_model *sm, struct slab_cache *c, uint3
 	}
 	uint32_t i = slab_new(sm);
 	if (i == SLAB_NIL) {
-		model_free(sm->m, pfn, q.order);
+		sm->page_ops.free(sm->page_ops.ctx, pfn, q.order, q.migratetype, cpu);
 		return SLAB_NIL;
 	}
 	sm->slabs[i] = (struct slab){ .pfn = pfn,
@@ -279,6 +279,7 @@ static uint32_t allocate_slab(struct slab_model *sm, struct slab_cache *c, uint3
 				      .nid = (uint8_t)nid,
 				      .order = (uint8_t)q.order,
 				      .capacity = (uint16_t)capacity,
+				      .cpu = (uint16_t)(cpu < 0 ? 0 : cpu),
 				      .prev = SLAB_NIL,
 				      .next = SLAB_NIL };
 	c->nr_slabs++;
@@ -292,7 +293,7 @@ static uint32_t allocate_slab(struct slab_model *sm, struct slab_cache *c, uint3
 	return i;
 }
 
-/* discard_slab(): the last object went, the pages go back to the page model. */
+/* discard_slab(): the last object went, the pages go back (free_slab, __free_pages). */
 static void discard_slab(struct slab_model *sm, struct slab_cache *c, uint32_t i)
 {
 	struct slab *s = &sm->slabs[i];
@@ -300,7 +301,8 @@ static void discard_slab(struct slab_model *sm, struct slab_cache *c, uint32_t i
 
 	if (s->on_partial)
 		partial_del(sm, c, i);
-	model_free(sm->m, s->pfn, s->order);
+	sm->page_ops.free(sm->page_ops.ctx, s->pfn, s->order,
+			  c->reclaimable ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE, s->cpu);
 	c->nr_slabs--;
 	sm->st.slabs--;
 	sm->st.slab_pages -= pages;
@@ -343,6 +345,26 @@ void slab_release_object(struct slab_model *sm, uint32_t oi)
 
 /* ---- caches ---- */
 
+static int page_model_alloc(void *ctx, const struct model_alloc_req *q, uint64_t *pfn)
+{
+	return model_alloc(ctx, q, pfn);
+}
+
+static void page_model_free(void *ctx, uint64_t pfn, unsigned order, int migratetype, int cpu)
+{
+	(void)migratetype;
+	(void)cpu;
+	model_free(ctx, pfn, order);
+}
+
+void slab_set_page_ops(struct slab_model *sm, const struct slab_page_ops *ops)
+{
+	if (ops)
+		sm->page_ops = *ops;
+	else
+		sm->page_ops = (struct slab_page_ops){ page_model_alloc, page_model_free, sm->m };
+}
+
 struct slab_model *slab_model_create(struct model *m, const struct slab_params *p)
 {
 	struct slab_model *sm = calloc(1, sizeof(*sm));
@@ -358,6 +380,7 @@ struct slab_model *slab_model_create(struct model *m, const struct slab_params *
 		sm->p.seeks = 2;
 	if (!sm->p.batch)
 		sm->p.batch = 128;
+	slab_set_page_ops(sm, NULL);
 	sm->obj_free = sm->slab_free = SLAB_NIL;
 	for (int i = 0; i < SLAB_KMALLOC_CLASSES * 2; i++)
 		sm->kmalloc[i] = -1;

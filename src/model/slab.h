@@ -63,10 +63,24 @@ struct slab_stats {
 	uint64_t fallback_order_slabs; /* slabs that fell back to the minimum order */
 };
 
+/*
+ * Where slab pages come from and go to. By default the page model itself (model_alloc,
+ * model_free); a caller that keeps per-CPU page lists (replay) passes its own, so slab pages
+ * are taken from and freed to those lists as the kernel's are (rmqueue_pcplist,
+ * free_unref_page). alloc returns MODEL_OK with *pfn set, or a MODEL_E* code.
+ */
+struct slab_page_ops {
+	int (*alloc)(void *ctx, const struct model_alloc_req *q, uint64_t *pfn);
+	void (*free)(void *ctx, uint64_t pfn, unsigned order, int migratetype, int cpu);
+	void *ctx;
+};
+
 void slab_params_default(struct slab_params *p);
 /* The slab model allocates its pages from m and registers itself as m's shrinker. */
 struct slab_model *slab_model_create(struct model *m, const struct slab_params *p);
 void slab_model_destroy(struct slab_model *sm);
+/* Take slab pages through ops (NULL: the page model's own allocator again). */
+void slab_set_page_ops(struct slab_model *sm, const struct slab_page_ops *ops);
 
 /* Returns the cache id, or a negative MODEL_E* code. */
 int slab_cache_create(struct slab_model *sm, const struct slab_cache_config *c);

@@ -39,6 +39,7 @@ struct slab {
 	uint16_t cache;
 	uint8_t nid, order;
 	uint16_t inuse, capacity; /* capacity 0: a free entry */
+	uint16_t cpu;		  /* the CPU whose allocation took its pages */
 	bool on_partial;
 	uint32_t prev, next; /* partial list */
 };
@@ -63,6 +64,7 @@ struct slab_cache {
 struct slab_model {
 	struct model *m;
 	struct slab_params p;
+	struct slab_page_ops page_ops; /* model_alloc/model_free unless the caller set its own */
 	struct slab_cache *caches;
 	size_t ncaches, caches_cap;
 	struct slab *slabs;

@@ -13,7 +13,9 @@
  * into OP_SLAB_PAGE. kmalloc above 8 KiB is served by the page allocator (kmalloc_large): its
  * page events are replayed as pages and its kmalloc/kfree events dropped. Without physical
  * addresses (a hashed or raw trace) nothing can be recognised, so slab events are dropped and
- * every page event is replayed as a page (the results say so).
+ * every page event is replayed as a page (the results say so). The same pre-pass notes each
+ * pageblock's type at trace start for the warm start's tags (replay_pbtypes.c), whatever the
+ * addresses.
  *
  * mm_page_free_batched repeats, for a page freed through free_unref_folios(), the mm_page_free
  * that free_pages_prepare() already traced, so it is not an operation.
@@ -246,22 +248,46 @@ static bool slab_sized(const struct trace_event *ev)
 	return ev->type == TRACE_SLAB_ALLOC || ev->slab.bytes_alloc <= KMALLOC_MAX_CACHE_SIZE;
 }
 
-int decoder_prepass(struct decoder *d, char *err, size_t errlen)
+/* A slab object lands in a live page: mark that page allocation as a slab page. */
+static int mark_slab_page(struct decoder *d, const struct u64_map *live, uint64_t *last_marked_pfn,
+			  const struct trace_event *ev)
+{
+	uint64_t pfn = ev->slab.addr >> PAGE_SHIFT_4K, v;
+
+	if (!slab_sized(ev) || pfn == *last_marked_pfn)
+		return 0;
+	for (unsigned o = 0; o <= 3; o++) {
+		uint64_t base = pfn & ~((1ull << o) - 1);
+		if (u64_map_get(live, base, &v) && (v & 0xff) >= o) {
+			*last_marked_pfn = pfn;
+			return set_bit_grow(d, v >> 8);
+		}
+	}
+	return 0;
+}
+
+int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t errlen)
 {
 	struct u64_map live = { 0 }; /* trace pfn -> ordinal << 8 | order */
+	struct shrink_calib *cal = NULL;
 	const struct trace_event *evs;
 	uint64_t ordinal = 0, last_marked_pfn = UINT64_MAX;
 	int n;
 
-	if (!d->slab_on)
+	if (!d->slab_on && !seen)
 		return 0;
-	struct shrink_calib *cal = shrink_calib_create(d->h, d->first_ts, d->span_ns);
-	if (!cal || u64_map_init(&live, 1 << 16))
-		goto nomem;
+	if (d->slab_on) {
+		cal = shrink_calib_create(d->h, d->first_ts, d->span_ns);
+		if (!cal || u64_map_init(&live, 1 << 16))
+			goto nomem;
+	}
 	while ((n = trace_reader_next_batch(d->r, &evs)) > 0) {
 		for (int i = 0; i < n; i++) {
 			const struct trace_event *ev = &evs[i];
-			uint64_t v;
+			if (seen)
+				pb_types_feed(seen, ev);
+			if (!d->slab_on)
+				continue;
 			switch (ev->type) {
 			case TRACE_SHRINK_START:
 			case TRACE_SHRINK_END:
@@ -280,31 +306,21 @@ int decoder_prepass(struct decoder *d, char *err, size_t errlen)
 					last_marked_pfn = UINT64_MAX;
 				break;
 			case TRACE_SLAB_ALLOC:
-			case TRACE_KMALLOC: {
-				if (!slab_sized(ev))
-					break;
-				uint64_t pfn = ev->slab.addr >> PAGE_SHIFT_4K;
-				if (pfn == last_marked_pfn)
-					break;
-				for (unsigned o = 0; o <= 3; o++) {
-					uint64_t base = pfn & ~((1ull << o) - 1);
-					if (u64_map_get(&live, base, &v) && (v & 0xff) >= o) {
-						if (set_bit_grow(d, v >> 8))
-							goto nomem;
-						last_marked_pfn = pfn;
-						break;
-					}
-				}
+			case TRACE_KMALLOC:
+				if (mark_slab_page(d, &live, &last_marked_pfn, ev))
+					goto nomem;
 				break;
-			}
 			default:
 				break;
 			}
 		}
 	}
-	u64_map_free(&live);
-	shrink_calib_finish(cal, &d->caches.calib);
-	shrink_calib_destroy(cal);
+	if (live.slots)
+		u64_map_free(&live);
+	if (cal) {
+		shrink_calib_finish(cal, &d->caches.calib);
+		shrink_calib_destroy(cal);
+	}
 	if (n < 0) {
 		snprintf(err, errlen, "%s", trace_reader_error(d->r));
 		return -1;

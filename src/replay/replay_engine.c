@@ -31,7 +31,7 @@ struct engine {
 	unsigned threads; /* workers, or 1 when the decoding thread applies blocks itself */
 	bool use_workers;
 	const struct decode_caches *dc;
-	/* building the variants' models, done by the workers while the decoder's pre-pass runs */
+	/* building the variants' models, done by the workers after the decoder's pre-pass */
 	const struct host_desc *host;
 	const struct replay_options *opts;
 	unsigned cpus;
@@ -254,6 +254,35 @@ static int start_workers(struct run *run, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The slab-page pre-pass, which also sees each pageblock's type at trace start
+ * (replay_pbtypes.c); the warm start's plan is then worked out again with those types.
+ */
+static int prepass(struct run *run, char *err, size_t errlen)
+{
+	struct pb_types seen;
+	uint64_t max_pfn = 0;
+	int rc;
+
+	for (unsigned z = 0; z < run->host.config.nr_zones; z++) {
+		const struct model_zone_config *zc = &run->host.config.zones[z];
+		if (zc->start_pfn + zc->spanned_pages > max_pfn)
+			max_pfn = zc->start_pfn + zc->spanned_pages;
+	}
+	if (pb_types_init(&seen, max_pfn, trace_reader_header(run->r)->cpu_count))
+		goto nomem;
+	rc = decoder_prepass(run->dec, &seen, err, errlen);
+	if (!rc && host_warm_plan_build(&run->host, &seen)) {
+		pb_types_free(&seen);
+		goto nomem;
+	}
+	pb_types_free(&seen);
+	return rc;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
 /* Decode and apply every pass. Returns 0, 1 when stopped, -1 on error. */
 static int replay_passes(struct run *run, const struct replay_options *o, char *err, size_t errlen)
 {
@@ -353,18 +382,16 @@ int replay_trace(const char *path, const struct replay_options *opts,
 		run.e.vs[i].res = &res->variants[i];
 		run.e.order[i] = i;
 	}
-	/* workers build the models while this thread runs the slab-page pre-pass */
+	/* the pre-pass first: the warm start's pageblock tags follow the types it saw */
+	if (prepass(&run, err, errlen))
+		goto fail;
 	if (run.e.use_workers) {
 		if (start_workers(&run, err, errlen))
 			goto fail;
+		pthread_barrier_wait(&run.e.done);
 	} else {
 		init_variants(&run.e, 0);
 	}
-	rc = decoder_prepass(run.dec, err, errlen);
-	if (run.e.use_workers)
-		pthread_barrier_wait(&run.e.done);
-	if (rc)
-		goto fail;
 	res->calib = run.e.dc->calib;
 	if (run.e.init_failed) {
 		snprintf(err, errlen, "%s: %s", path, run.e.init_err);

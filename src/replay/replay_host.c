@@ -390,7 +390,7 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 	trace_gaps_addresses(sn->text[SNAP_OPTIONS], sn->raw_addresses, h->addresses,
 			     sizeof(h->addresses));
 	h->physical_addresses = !strcmp(h->addresses, "physical");
-	if (find_holes(h) || host_warm_plan_build(h))
+	if (find_holes(h) || host_warm_plan_build(h, NULL))
 		goto nomem;
 	return 0;
 nomem:

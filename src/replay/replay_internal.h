@@ -244,8 +244,26 @@ struct warm_step {
 	int8_t mt;     /* the pageblock's tag, or the allocation's type */
 	bool movable;  /* WARM_TAKE: the allocation can migrate */
 };
-/* Work out the plan (pins first, then per zone tags and takes); 0 or -1 out of memory. */
-int host_warm_plan_build(struct host_desc *h);
+/* ---- replay_pbtypes.c: each pageblock's type at trace start, as the trace shows it ---- */
+#define PB_TYPE_UNSEEN 0xff
+struct pb_types {
+	uint8_t *types;	    /* per pageblock: the migratetype, or PB_TYPE_UNSEEN */
+	uint64_t n;	    /* pageblocks from pfn 0 */
+	uint64_t *last_set; /* per CPU: the pageblock its last page event set, or UINT64_MAX */
+	unsigned nr_cpus;
+};
+int pb_types_init(struct pb_types *t, uint64_t max_pfn, unsigned nr_cpus);
+void pb_types_free(struct pb_types *t);
+/* One event of the pre-pass (page, zone-locked and extfrag events; others are ignored). */
+void pb_types_feed(struct pb_types *t, const struct trace_event *ev);
+/* The type pfn's pageblock had when the trace first showed it, or -1. */
+int pb_types_get(const struct pb_types *t, uint64_t pfn);
+
+/*
+ * Work out the plan (pins first, then per zone tags and takes); 0 or -1 out of memory. seen
+ * (NULL: none) gives the pageblocks' types as the trace shows them: they take the tags first.
+ */
+int host_warm_plan_build(struct host_desc *h, const struct pb_types *seen);
 /* Warm start: apply the tags and takes, setting a bit in warm per page taken. */
 int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm);
 /* Pages reserved or offline inside present pageblocks: pinned in both start modes. */
@@ -423,8 +441,9 @@ int decoder_create(struct trace_reader *r, const struct host_desc *h, struct dec
 		   char *err, size_t errlen);
 void decoder_destroy(struct decoder *d);
 /* Run the slab-page pre-pass over the whole trace, which also calibrates the shrinkers
- * (decode_caches.calib); rewinds the reader afterwards. */
-int decoder_prepass(struct decoder *d, char *err, size_t errlen);
+ * (decode_caches.calib) and, when seen is not NULL, records the pageblocks' types at trace
+ * start into it (replay_pbtypes.c); rewinds the reader afterwards. */
+int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t errlen);
 /* Start pass k: rewind, set the time offset. */
 int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errlen);
 /* Fill up to max ops; returns how many, 0 at the end of the pass, -1 on error (err set). */

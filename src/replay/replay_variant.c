@@ -34,6 +34,45 @@ static enum replay_start variant_start_mode(const struct replay_variant_spec *sp
 	return s;
 }
 
+/*
+ * Slab pages through the variant's per-CPU lists, as SLUB's come through the kernel's
+ * (allocate_slab -> rmqueue_pcplist; __free_slab -> free_unref_page): the host's refills of
+ * the lists (replayed as OP_PCP_REFILL) were for its slab pages too, so a slab model that took
+ * its pages from the buddy allocator left those refilled pages on the lists and took as many
+ * again. An empty list, or an order the lists do not hold, goes to the buddy allocator.
+ */
+static bool pcp_order(unsigned order)
+{
+	return order <= PAGE_ALLOC_COSTLY_ORDER || order == PAGEBLOCK_ORDER;
+}
+
+static int slab_page_alloc(void *ctx, const struct model_alloc_req *q, uint64_t *pfn)
+{
+	struct variant_state *v = ctx;
+	int mt = q->migratetype;
+
+	if (pcp_order(q->order) && mt >= 0 && mt < MIGRATE_PCPTYPES && q->cpu >= 0 &&
+	    pcp_rmqueue_smallest(v, (unsigned)q->cpu, mt, q->order, pfn))
+		return MODEL_OK;
+	return model_alloc(v->model, q, pfn);
+}
+
+static void slab_page_free(void *ctx, uint64_t pfn, unsigned order, int mt, int cpu)
+{
+	struct variant_state *v = ctx;
+	uint64_t tail;
+
+	if (pcp_order(order) && mt >= 0 && mt < MIGRATE_PCPTYPES && cpu >= 0) {
+		struct pcp_list *l = variant_pcp_list(v, (unsigned)cpu, mt, order);
+		if (!pcp_push_head(l, pfn)) {
+			if (l->count > PCP_HIGH_BLOCKS && pcp_pop_tail(l, &tail))
+				model_free(v->model, tail, order);
+			return;
+		}
+	}
+	model_free(v->model, pfn, order);
+}
+
 static int variant_alloc_start_maps(struct variant_state *v)
 {
 	size_t n = (size_t)v->warm_pfns + 1;
@@ -83,6 +122,9 @@ int variant_init(struct variant_state *v, struct replay_variant_result *res,
 		v->slab = slab_model_create(v->model, &res->spec.slab);
 		if (!v->slab)
 			goto fail;
+		if (res->spec.pcp)
+			slab_set_page_ops(v->slab, &(struct slab_page_ops){ slab_page_alloc,
+									    slab_page_free, v });
 	}
 	/* a supplied layout (--layout, --mem) has no start page map to start from */
 	res->start = opts->layout || opts->mem_bytes ? REPLAY_COLD

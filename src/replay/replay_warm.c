@@ -5,9 +5,10 @@
  *
  * Pins: reserved and offline pages inside present pageblocks are taken as pinned Movable
  * allocations in both start modes (the allocator never owned them, and they do not taint).
- * Tags: the page map has no migratetypes, so the pageblocks holding the most slab, page-table
- * and unknown kernel pages get pagetypeinfo's number of Unmovable, then Reclaimable tags; the
- * rest stay Movable (set_pageblock_migratetype). Takes: every allocated page is taken at its
+ * Tags: the page map has no migratetypes; pagetypeinfo's number of Unmovable and Reclaimable
+ * tags go first to the pageblocks the trace shows of that type (replay_pbtypes.c), then to the
+ * pageblocks holding the most slab, page-table and unknown kernel pages among those it does not
+ * show; the rest stay Movable (set_pageblock_migratetype). Takes: every allocated page is taken at its
  * own pfn (model_alloc_at), typed by its class: anonymous and page-cache pages movable and
  * migratable, unevictable pages movable but pinned, page tables unmovable, slab pages unmovable
  * or their pageblock's non-movable tag, unknown kernel pages (often pages on per-CPU lists) the
@@ -113,13 +114,36 @@ static int by_score(const void *a, const void *b)
 	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
 }
 
+/*
+ * The tag pageblock sc may take, or -1. Pageblocks whose type the trace shows (seen) take their
+ * own type's tags first, in score order; the tags left go by score to the pageblocks it does not
+ * show, Unmovable first; a pageblock the trace shows Movable takes none.
+ */
+static int tag_for(const struct pb_types *seen, const struct pb_score *sc, bool shown_only,
+		   size_t *left)
+{
+	int mt = seen ? pb_types_get(seen, sc->pfn) : -1;
+
+	if (shown_only) {
+		if (mt != MIGRATE_UNMOVABLE && mt != MIGRATE_RECLAIMABLE)
+			return -1;
+		return left[mt] ? mt : -1;
+	}
+	if (mt >= 0)
+		return -1;
+	if (left[MIGRATE_UNMOVABLE])
+		return MIGRATE_UNMOVABLE;
+	return left[MIGRATE_RECLAIMABLE] ? MIGRATE_RECLAIMABLE : -1;
+}
+
 /* Zone z's pageblock tags into tags[] (index from base) and the plan. */
-static int plan_tags(const struct host_desc *h, unsigned z, uint64_t base, uint8_t *tags,
-		     struct plan *p)
+static int plan_tags(const struct host_desc *h, const struct pb_types *seen, unsigned z,
+		     uint64_t base, uint8_t *tags, struct plan *p)
 {
 	const struct model_zone_config *zc = &h->config.zones[z];
 	uint64_t end = zc->start_pfn + zc->spanned_pages;
 	size_t n = 0, cap = (size_t)((end - base) / PAGEBLOCK_NR_PAGES + 1);
+	size_t left[MIGRATE_PCPTYPES] = { 0 };
 	struct pb_score *s = calloc(cap, sizeof(*s));
 	if (!s)
 		return -1;
@@ -128,23 +152,30 @@ static int plan_tags(const struct host_desc *h, unsigned z, uint64_t base, uint8
 		for (uint64_t q = pb; q < pb + PAGEBLOCK_NR_PAGES; q++)
 			sc.nonmovable +=
 				nonmovable_class(page_class(h->start_map, h->start_map_pfns, q));
-		if (sc.nonmovable)
+		if (sc.nonmovable || (seen && pb_types_get(seen, pb) >= 0))
 			s[n++] = sc;
 	}
 	memset(tags, MIGRATE_MOVABLE, cap);
 	qsort(s, n, sizeof(*s), by_score);
-	size_t unmovable = h->have_pb_counts ? h->pb_counts[z][MIGRATE_UNMOVABLE] : n;
-	size_t reclaimable = h->have_pb_counts ? h->pb_counts[z][MIGRATE_RECLAIMABLE] : 0;
-	for (size_t i = 0; i < n && i < unmovable + reclaimable; i++) {
-		/* the most non-movable first take the Unmovable tags, the next Reclaimable */
-		int mt = i >= unmovable ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
-		tags[(s[i].pfn - base) / PAGEBLOCK_NR_PAGES] = (uint8_t)mt;
-		if (plan_add(p, (struct warm_step){
-					.pfn = s[i].pfn, .kind = WARM_TAG, .mt = (int8_t)mt })) {
-			free(s);
-			return -1;
+	left[MIGRATE_UNMOVABLE] = h->have_pb_counts ? h->pb_counts[z][MIGRATE_UNMOVABLE] : n;
+	left[MIGRATE_RECLAIMABLE] = h->have_pb_counts ? h->pb_counts[z][MIGRATE_RECLAIMABLE] : 0;
+	/* the most non-movable first take the Unmovable tags, the next Reclaimable */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			size_t t = (size_t)((s[i].pfn - base) / PAGEBLOCK_NR_PAGES);
+			int mt = tags[t] == MIGRATE_MOVABLE ? tag_for(seen, &s[i], pass == 0, left)
+							    : -1;
+			if (mt < 0)
+				continue;
+			left[mt]--;
+			tags[t] = (uint8_t)mt;
+			if (plan_add(p, (struct warm_step){ .pfn = s[i].pfn,
+							    .kind = WARM_TAG,
+							    .mt = (int8_t)mt })) {
+				free(s);
+				return -1;
+			}
 		}
-	}
 	free(s);
 	return 0;
 }
@@ -196,9 +227,12 @@ static int plan_takes(const struct host_desc *h, unsigned z, uint64_t base, cons
 	return 0;
 }
 
-int host_warm_plan_build(struct host_desc *h)
+int host_warm_plan_build(struct host_desc *h, const struct pb_types *seen)
 {
 	struct plan p = { 0 };
+	free(h->plan); /* built again once the pre-pass has seen the pageblocks' types */
+	h->plan = NULL;
+	h->nr_plan = h->nr_pin_steps = 0;
 	if (!h->start_map)
 		return 0;
 	if (plan_pins(h, &p))
@@ -208,7 +242,8 @@ int host_warm_plan_build(struct host_desc *h)
 		const struct model_zone_config *zc = &h->config.zones[z];
 		uint64_t base = zc->start_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
 		uint8_t *tags = malloc((size_t)(zc->spanned_pages / PAGEBLOCK_NR_PAGES + 2));
-		if (!tags || plan_tags(h, z, base, tags, &p) || plan_takes(h, z, base, tags, &p)) {
+		if (!tags || plan_tags(h, seen, z, base, tags, &p) ||
+		    plan_takes(h, z, base, tags, &p)) {
 			free(tags);
 			goto nomem;
 		}
