@@ -168,7 +168,8 @@ CREATE TABLE IF NOT EXISTS sample_counters (
 
 -- Final counters of every variant: the model's vm events, the slab model's statistics, and
 -- replay's host_served_policy_failed (page allocations the host served that the variant failed)
--- and page_frees_after_reclaim (trace frees of pages the variant's direct reclaim had dropped).
+-- and page_frees_after_reclaim (trace frees of pages the variant's direct reclaim had dropped),
+-- and pcp_pages_unmovable, _reclaimable, _movable (pages on its per-CPU lists at the end).
 CREATE TABLE IF NOT EXISTS counters (
   variant_id    INTEGER NOT NULL REFERENCES variants(id),
   name          TEXT NOT NULL,

@@ -7,10 +7,11 @@
  * it lives (replay_identity.c keeps the names). A free whose trace pfn names no live allocation
  * and no page of the warm start is counted as unknown.
  *
- * Per-CPU lists (the pcp switch, on by default; replay_pcp.c): an allocation of a PCP order takes
- * the list's head, or goes to the model when the list is empty; a free of a PCP order goes to
- * the list's head. Pages on a list are allocated in the model and cannot migrate, as in the
- * kernel.
+ * Per-CPU lists (the pcp switch, on by default; replay_pcp.c): an allocation of a PCP order goes
+ * through rmqueue_pcplist (the lists, refilled by the variant's own rules when empty), a free
+ * of a PCP order through free_frozen_page_commit. Under pcp_trace the lists follow the host's
+ * refill and drain events instead, and an allocation that finds its list empty goes to the
+ * model. Pages on a list are allocated in the model and cannot migrate, as in the kernel.
  *
  * Expected workload: a few million operations per second per variant; one hash lookup and one
  * model call per page operation, one slab-model call per object operation, no allocation
@@ -100,6 +101,8 @@ int variant_init(struct variant_state *v, struct replay_variant_result *res,
 		rc = host_place_start(h, v->model, v);
 	if (!rc && !res->spec.observe)
 		rc = variant_lru_init(v);
+	if (!rc && !res->spec.observe && res->spec.pcp && !res->spec.pcp_trace)
+		rc = variant_pcp_init(v);
 	if (rc)
 		goto fail;
 	res->agreement = -1;
@@ -125,6 +128,7 @@ void variant_destroy(struct variant_state *v)
 		for (size_t i = 0; i < (size_t)v->nr_cpus * PCP_LISTS; i++)
 			free(v->pcp[i].pfns);
 	free(v->pcp);
+	free(v->pcps);
 	free(v->bulk);
 	variant_lru_destroy(v);
 	free(v->warm);
@@ -153,8 +157,16 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 		v->res->loss.warm_page_frees++;
 	if (req.migratetype < 0 || req.migratetype >= MIGRATE_PCPTYPES)
 		req.migratetype = MIGRATE_UNMOVABLE;
-	if (v->res->spec.pcp && (op->flags & OPF_PCP_ORDER) &&
-	    pcp_rmqueue_smallest(v, op->cpu, req.migratetype, op->order, &at)) {
+	if (v->pcps && (op->flags & OPF_PCP_ORDER)) {
+		/* rmqueue(): a PCP order through the variant's own per-CPU lists */
+		if (rmqueue_pcplist(v, &req, &at) != MODEL_OK) {
+			v->res->loss.page_alloc_failed++;
+			return;
+		}
+		if (req.movable)
+			model_set_movable(v->model, at, true);
+	} else if (v->res->spec.pcp && (op->flags & OPF_PCP_ORDER) &&
+		   pcp_rmqueue_smallest(v, op->cpu, req.migratetype, op->order, &at)) {
 		if (req.movable)
 			model_set_movable(v->model, at, true);
 	} else if (model_alloc(v->model, &req, &at) != MODEL_OK) {
@@ -199,6 +211,11 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	u64_map_del(&v->fwd, op->key);
 	variant_rev_del(v, at);
 	variant_lru_forget(v, val);
+	if (v->pcps && (op->flags & OPF_PCP_ORDER) && order == op->order) {
+		model_set_movable(v->model, at, false);
+		free_frozen_page_commit(v, op->cpu, FWD_MT(val), order, at);
+		return;
+	}
 	if (v->res->spec.pcp && (op->flags & OPF_PCP_ORDER) && order == op->order) {
 		struct pcp_list *l = variant_pcp_list(v, op->cpu, FWD_MT(val), order);
 		uint64_t tail;
@@ -318,6 +335,8 @@ void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t 
 		if (ts != v->last_ts) {
 			v->last_ts = ts;
 			model_advance(v->model, ts);
+			if (v->pcps)
+				variant_pcp_decay(v, ts);
 		}
 		v->res->events++;
 		switch (op->kind) {
@@ -327,12 +346,12 @@ void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t 
 		case OP_PAGE_FREE:
 			page_free(v, op);
 			break;
-		case OP_PCP_REFILL:
-			if (v->res->spec.pcp)
+		case OP_PCP_REFILL: /* the host's; under the kernel's rules the variant refills */
+			if (v->res->spec.pcp && !v->pcps)
 				variant_pcp_refill(v, op);
 			break;
 		case OP_PCP_DRAIN:
-			if (v->res->spec.pcp)
+			if (v->res->spec.pcp && !v->pcps)
 				variant_pcp_drain(v, op);
 			break;
 		case OP_SLAB_ALLOC:

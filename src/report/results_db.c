@@ -437,6 +437,10 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		 * frees of pages this variant's direct reclaim had already dropped */
 		{ "host_served_policy_failed", v->loss.page_alloc_failed },
 		{ "page_frees_after_reclaim", v->loss.page_frees_after_reclaim },
+		/* pages the variant's per-CPU lists hold at the end, per type (replay_pcp.c) */
+		{ "pcp_pages_unmovable", v->pcp_pages[MIGRATE_UNMOVABLE] },
+		{ "pcp_pages_reclaimable", v->pcp_pages[MIGRATE_RECLAIMABLE] },
+		{ "pcp_pages_movable", v->pcp_pages[MIGRATE_MOVABLE] },
 	};
 	for (int e = 0; e < MODEL_NR_VM_EVENTS && !w->failed; e++) {
 		sqlite3_bind_int64(c, 1, vid);
