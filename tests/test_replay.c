@@ -367,6 +367,23 @@ static void test_pcp_high(void)
 		}
 		CHECK(model_nr_free_pages(v->model) >= free_before + N - 1000);
 		CHECK_EQ((uint64_t)s->count, variant_pcp_pages(v, MIGRATE_MOVABLE));
+		/* ZONE_BELOW_HIGH: set, a refill leaves pcp->high alone; a free past high on a
+		 * zone above its high watermark clears it */
+		variant_pcp_watermark(v, 0);
+		CHECK(!v->pcp_below_high);
+		v->pcp_below_high = true;
+		int high_before = s->high = s->high_min;
+		uint64_t one;
+		while (s->count)
+			CHECK_EQ(rmqueue_pcplist(v, &q, &one), MODEL_OK);
+		CHECK_EQ(rmqueue_pcplist(v, &q, &one), MODEL_OK); /* a refill */
+		CHECK_EQ(s->high, high_before);
+		free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, one);
+		while (v->pcp_below_high && s->count < 4 * s->high_max) {
+			CHECK_EQ(rmqueue_pcplist(v, &q, &one), MODEL_OK);
+			free_frozen_page_commit(v, 1, MIGRATE_MOVABLE, 0, one);
+		}
+		CHECK(!v->pcp_below_high);
 		/* decay: once a second of trace time, down to high_min */
 		s->high = s->high_max;
 		for (uint64_t t = 1; t <= 60; t++)

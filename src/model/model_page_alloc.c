@@ -674,6 +674,24 @@ uint64_t model_nr_free_pages(const struct model *m)
 	return free;
 }
 
+bool model_high_wmark_ok(const struct model *m, unsigned order)
+{
+	const struct zone *big = NULL;
+
+	for (unsigned i = 0; i < m->nr_zones; i++)
+		if (!big || m->zones[i].present_pages > big->present_pages)
+			big = &m->zones[i];
+	if (!big)
+		return true;
+	uint64_t high = 2 * big->wmark_low - big->wmark_min;
+	if (big->nr_free_pages < high + (1ull << order))
+		return false;
+	for (unsigned o = order; o <= MAX_PAGE_ORDER; o++)
+		if (big->nr_free_blocks[o])
+			return true;
+	return false;
+}
+
 /* split_page(): every page of the block becomes its own order-0 allocation. */
 int model_split(struct model *m, uint64_t pfn, unsigned order)
 {

@@ -49,7 +49,7 @@ static int zone_type_of(const char *name)
 
 /* One zone's per-CPU pagesets as zoneinfo lists them (struct per_cpu_pages: high, batch). */
 struct zone_pagesets {
-	uint64_t managed, high_wmark;
+	uint64_t managed;
 	uint32_t batch, cpus, high[HOST_PCP_CPUS];
 };
 
@@ -57,7 +57,6 @@ struct zone_pagesets {
 static void keep_pagesets(struct host_desc *h, const struct model_zone_config *z,
 			  const struct zone_pagesets *ps)
 {
-	h->pcp_high_wmark += ps->high_wmark;
 	if (ps->managed <= h->pcp_managed)
 		return;
 	h->pcp_managed = ps->managed;
@@ -68,7 +67,7 @@ static void keep_pagesets(struct host_desc *h, const struct model_zone_config *z
 }
 
 /* start/zoneinfo: "Node N, zone NAME" blocks with min, low, spanned, present and start_pfn,
- * and the high watermark, managed pages and pagesets for the per-CPU lists. */
+ * and the managed pages and pagesets for the per-CPU lists. */
 static int parse_zoneinfo(struct host_desc *h, char *text)
 {
 	struct model_config *c = &h->config;
@@ -106,8 +105,6 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 			cur.wmark_min = v;
 		else if (sscanf(line, " low %llu", &v) == 1)
 			cur.wmark_low = v;
-		else if (sscanf(line, " high %llu", &v) == 1)
-			ps.high_wmark = v;
 		else if (sscanf(line, " managed %llu", &v) == 1)
 			ps.managed = v;
 		else if (sscanf(line, " cpu: %llu", &v) == 1)

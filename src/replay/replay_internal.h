@@ -106,7 +106,7 @@ struct host_desc {
 	 * low watermark and managed pages zone_highsize() takes high_min and high_max from;
 	 * pcp_cpus: CPUs listed (0: no pagesets in the snapshot), pcp_high: their pcp->high */
 	uint32_t pcp_batch, pcp_cpus;
-	uint64_t pcp_low, pcp_managed, pcp_high_wmark;
+	uint64_t pcp_low, pcp_managed;
 #define HOST_PCP_CPUS 256
 	uint32_t pcp_high[HOST_PCP_CPUS];
 	struct warm_step *plan; /* replay_warm.c: the start state, worked out once per trace */
@@ -235,7 +235,7 @@ struct variant_state {
 	struct pcp_state
 		*pcps;	       /* [cpu]; NULL when the trace's refills and drains drive the lists */
 	uint64_t pcp_decay_ns; /* next decay_pcp_high() (vmstat_update, once a second) */
-	uint64_t pcp_high_wmark;  /* the zones' high watermarks summed (ZONE_BELOW_HIGH) */
+	bool pcp_below_high;   /* ZONE_BELOW_HIGH, latched as the kernel latches it */
 	struct model_block *bulk; /* scratch for PCP refills */
 	uint64_t last_ts;
 	uint8_t *seen; /* observe: per pfn, what the trace said last (replay_observe.c) */
@@ -284,6 +284,7 @@ void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsi
 			     uint64_t pfn);
 void variant_pcp_decay(struct variant_state *v, uint64_t now_ns);
 void variant_pcp_drain_all(struct variant_state *v);
+void variant_pcp_watermark(struct variant_state *v, unsigned order);
 uint64_t variant_pcp_pages(const struct variant_state *v, int mt);
 
 int variant_init(struct variant_state *v, struct replay_variant_result *res,

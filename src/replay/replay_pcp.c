@@ -273,18 +273,26 @@ int variant_pcp_init(struct variant_state *v)
 				  ? (int)h->pcp_high[i]
 				  : high_min;
 	}
-	v->pcp_high_wmark = h->pcp_high_wmark;
-	if (!v->pcp_high_wmark)
-		for (unsigned z = 0; z < c->nr_zones; z++)
-			v->pcp_high_wmark += 2 * c->zones[z].wmark_low - c->zones[z].wmark_min;
+	v->pcp_below_high = false;
 	v->pcp_decay_ns = 0;
 	return MODEL_OK;
 }
 
-/* ZONE_BELOW_HIGH: free memory under the high watermark (summed over zones here). */
+/* ZONE_BELOW_HIGH of the zone the lists stand for (set by allocations, cleared by frees). */
 static bool zone_below_high(const struct variant_state *v)
 {
-	return model_nr_free_pages(v->model) < v->pcp_high_wmark;
+	return v->pcp_below_high;
+}
+
+/*
+ * get_page_from_freelist(): an allocation of any order that finds the zone below its high
+ * watermark for that order sets ZONE_BELOW_HIGH (under fragmentation a high-order request
+ * does so with plenty of free pages).
+ */
+void variant_pcp_watermark(struct variant_state *v, unsigned order)
+{
+	if (!v->pcp_below_high && !model_high_wmark_ok(v->model, order))
+		v->pcp_below_high = true;
 }
 
 /* nr_pcp_alloc(): the refill batch, doubled per refill without a free (alloc_factor). */
@@ -437,6 +445,9 @@ void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsi
 		free_pcppages_bulk(v, cpu, n, pcp_drain_start(v, pcp_index(mt, order)));
 		to_free -= n;
 	}
+	/* the zone back above its high watermark: ZONE_BELOW_HIGH cleared */
+	if (v->pcp_below_high && model_high_wmark_ok(v->model, 0))
+		v->pcp_below_high = false;
 }
 
 /* decay_pcp_high(): pcp->high falls by an eighth towards high_min; the excess is drained. */
