@@ -170,7 +170,8 @@ CREATE TABLE IF NOT EXISTS sample_counters (
 -- replay's host_served_policy_failed (page allocations the host served that the variant failed)
 -- and page_frees_after_reclaim (trace frees of pages the variant's direct reclaim had dropped),
 -- and compaction_* (the host's compaction migrations replayed: docs/replay.md, "Compaction in the
--- policy variants"; 0 for observe and under compaction=0).
+-- policy variants"; 0 for observe and under compaction=0),
+-- and pcp_pages_unmovable, _reclaimable, _movable (pages on its per-CPU lists at the end).
 CREATE TABLE IF NOT EXISTS counters (
   variant_id    INTEGER NOT NULL REFERENCES variants(id),
   name          TEXT NOT NULL,

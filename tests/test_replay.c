@@ -13,6 +13,8 @@
  *   observe mode on a synthetic trace agrees with itself; the placed start packs a host's
  *   scattered slab pages through the SPB policy and keeps their trace names; the shrinker
  *   calibration from a trace's mm_shrink_slab events and slabinfo.
+ * - Per-CPU lists: pcp_rmqueue_smallest's split, the kernel's pcp->high, its decay and
+ *   nr_pcp_alloc's refills; on a bundled trace, no non-movable pages stranded on the lists.
  * - Bundled traces (argv[1] = traces/): warm start from a real page map, every variant
  *   checked.
  */
@@ -259,51 +261,210 @@ static void same_results(const struct replay_result *a, const struct replay_resu
 	}
 }
 
+/* A variant's model and per-CPU lists, without a trace (the PCP tests). */
+struct pcp_fixture {
+	struct variant_state v;
+	struct replay_variant_result res;
+	struct host_desc host;
+};
+
+static void pcp_fixture_init(struct pcp_fixture *f, enum model_policy policy, bool kernel_rules)
+{
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	model_config_simple(&f->host.config, policy, 2ull << 30);
+	f->res.spec.policy = policy;
+	f->res.spec.pcp = true;
+	f->v.res = &f->res;
+	f->v.host = &f->host;
+	f->v.model = model_create(&f->host.config, &err);
+	CHECK_FATAL(f->v.model != NULL);
+	f->v.nr_cpus = 2;
+	f->v.pcp = calloc(f->v.nr_cpus * PCP_LISTS, sizeof(*f->v.pcp));
+	f->v.bulk = malloc(BULK_MAX * sizeof(*f->v.bulk));
+	CHECK_FATAL(f->v.pcp != NULL && f->v.bulk != NULL);
+	if (kernel_rules)
+		CHECK_FATAL(variant_pcp_init(&f->v) == MODEL_OK);
+}
+
+static void pcp_fixture_destroy(struct pcp_fixture *f, const char *what)
+{
+	variant_pcp_drain_all(&f->v);
+	check_model(f->v.model, what);
+	for (unsigned i = 0; i < f->v.nr_cpus * PCP_LISTS; i++)
+		free(f->v.pcp[i].pfns);
+	free(f->v.pcp);
+	free(f->v.pcps);
+	free(f->v.bulk);
+	model_destroy(f->v.model);
+}
+
 /*
  * pcp_rmqueue_smallest(): an order-0 request with an empty order-0 list splits the order-9
  * block on the same CPU's list of its type, and the remaining 511 pages serve the next
  * requests without a buddy allocation (the series' PCP refills hand out whole pageblocks;
- * before this they stayed on the order-9 list, stranded).
+ * before this they stayed on the order-9 list, stranded). The kernel's rules split as
+ * expand() does (buddy halves on the lower-order lists), so an order-3 request splits too;
+ * mainline's __rmqueue_pcplist reads only the request's own list.
  */
 static void test_pcp_split(void)
 {
-	struct model_config c;
-	struct variant_state v;
 	struct model_alloc_req q = { .order = PAGEBLOCK_ORDER,
 				     .migratetype = MIGRATE_UNMOVABLE,
 				     .gfp = MODEL_GFP_KERNEL };
-	uint64_t block, pfn;
-	int err;
+	for (int rules = 0; rules < 2; rules++) {
+		struct pcp_fixture f;
+		struct variant_state *v = &f.v;
+		uint64_t block, pfn;
 
-	memset(&v, 0, sizeof(v));
-	memset(&c, 0, sizeof(c));
-	model_config_simple(&c, MODEL_POLICY_SPB, 2ull << 30);
-	v.model = model_create(&c, &err);
-	CHECK_FATAL(v.model != NULL);
-	v.nr_cpus = 2;
-	v.pcp = calloc(v.nr_cpus * PCP_LISTS, sizeof(*v.pcp));
-	CHECK_FATAL(v.pcp != NULL);
-	CHECK_EQ(model_alloc(v.model, &q, &block), MODEL_OK);
-	CHECK_EQ(pcp_push_tail(variant_pcp_list(&v, 1, MIGRATE_UNMOVABLE, PAGEBLOCK_ORDER), block),
-		 0);
-	CHECK(!pcp_rmqueue_smallest(&v, 0, MIGRATE_UNMOVABLE, 0, &pfn));   /* another CPU's */
-	CHECK(!pcp_rmqueue_smallest(&v, 1, MIGRATE_RECLAIMABLE, 0, &pfn)); /* another type's */
-	uint64_t pgalloc = model_event(v.model, MODEL_EV_PGALLOC);
-	for (unsigned i = 0; i < PAGEBLOCK_NR_PAGES; i++) {
-		CHECK(pcp_rmqueue_smallest(&v, 1, MIGRATE_UNMOVABLE, 0, &pfn));
-		CHECK_EQ(pfn, block + i);
-		CHECK_EQ(model_page_allocated(v.model, pfn, NULL), 1);
+		pcp_fixture_init(&f, MODEL_POLICY_SPB, rules);
+		CHECK_EQ(model_alloc(v->model, &q, &block), MODEL_OK);
+		CHECK_EQ(pcp_push_tail(variant_pcp_list(v, 1, MIGRATE_UNMOVABLE, PAGEBLOCK_ORDER),
+				       block),
+			 0);
+		if (v->pcps)
+			v->pcps[1].count += PAGEBLOCK_NR_PAGES;
+		CHECK(!pcp_rmqueue_smallest(v, 0, MIGRATE_UNMOVABLE, 0, &pfn)); /* another CPU's */
+		CHECK(!pcp_rmqueue_smallest(v, 1, MIGRATE_RECLAIMABLE, 0, &pfn)); /* type */
+		uint64_t pgalloc = model_event(v->model, MODEL_EV_PGALLOC);
+		for (unsigned i = 0; i < PAGEBLOCK_NR_PAGES; i++) {
+			CHECK(pcp_rmqueue_smallest(v, 1, MIGRATE_UNMOVABLE, 0, &pfn));
+			CHECK_EQ(pfn, block + i);
+			CHECK_EQ(model_page_allocated(v->model, pfn, NULL), 1);
+		}
+		CHECK(!pcp_rmqueue_smallest(v, 1, MIGRATE_UNMOVABLE, 0, &pfn));
+		CHECK_EQ(model_event(v->model, MODEL_EV_PGALLOC), pgalloc);
+		if (v->pcps)
+			CHECK_EQ(v->pcps[1].count, 0);
+		for (unsigned i = 0; i < PAGEBLOCK_NR_PAGES; i++)
+			CHECK_EQ(model_free(v->model, block + i, 0), MODEL_OK);
+		pcp_fixture_destroy(&f, "pcp split");
 	}
-	CHECK(!pcp_rmqueue_smallest(&v, 1, MIGRATE_UNMOVABLE, 0, &pfn));
-	CHECK_EQ(model_event(v.model, MODEL_EV_PGALLOC), pgalloc);
-	for (unsigned i = 0; i < PAGEBLOCK_NR_PAGES; i++)
-		CHECK_EQ(model_free(v.model, block + i, 0), MODEL_OK);
-	check_model(v.model, "pcp split");
-	for (unsigned i = 0; i < v.nr_cpus * PCP_LISTS; i++)
-		free(v.pcp[i].pfns);
-	free(v.pcp);
-	model_destroy(v.model);
+	/* kernel rules: order 3 splits an order-9 block under the series, not under mainline */
+	for (int spb = 0; spb < 2; spb++) {
+		struct pcp_fixture f;
+		uint64_t block, pfn;
+		unsigned o;
+
+		pcp_fixture_init(&f, spb ? MODEL_POLICY_SPB : MODEL_POLICY_MAINLINE, true);
+		CHECK_EQ(model_alloc(f.v.model, &q, &block), MODEL_OK);
+		CHECK_EQ(
+			pcp_push_tail(variant_pcp_list(&f.v, 0, MIGRATE_UNMOVABLE, PAGEBLOCK_ORDER),
+				      block),
+			0);
+		f.v.pcps[0].count += PAGEBLOCK_NR_PAGES;
+		CHECK_EQ(pcp_rmqueue_smallest(&f.v, 0, MIGRATE_UNMOVABLE, 3, &pfn), spb);
+		if (spb) {
+			CHECK_EQ(pfn, block);
+			CHECK_EQ(model_page_allocated(f.v.model, block, &o), 1);
+			CHECK_EQ(o, 3);
+			CHECK_EQ(model_page_allocated(f.v.model, block + 256, &o), 1);
+			CHECK_EQ(o, 8); /* the top buddy half on the order-8 list */
+			CHECK_EQ(f.v.pcps[0].count, PAGEBLOCK_NR_PAGES - 8);
+			CHECK_EQ(model_free(f.v.model, block, 3), MODEL_OK);
+		}
+		pcp_fixture_destroy(&f, "pcp split order 3");
+	}
 	printf("pcp: an order-0 request splits the CPU's order-9 block of its type\n");
+}
+
+/*
+ * free_frozen_page_commit() -> nr_pcp_high() / nr_pcp_free(): frees past pcp->high give pages
+ * back to the buddy allocator (before, replay's lists kept up to PCP_HIGH_BLOCKS blocks per
+ * list, so drain_all_pages returned far more than the host's lists hold); decay_pcp_high()
+ * brings an idle CPU's high and its list down to high_min. rmqueue_pcplist() refills with
+ * nr_pcp_alloc()'s batch, doubling per refill without a free (alloc_factor).
+ */
+static void test_pcp_high(void)
+{
+	struct model_alloc_req q = { .order = 0,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_KERNEL | MODEL_GFP_MOVABLE,
+				     .cpu = 0 };
+	enum { N = 3000 };
+	static uint64_t pfns[N];
+
+	for (int spb = 0; spb < 2; spb++) {
+		struct pcp_fixture f;
+		struct variant_state *v = &f.v;
+		struct pcp_state *s;
+
+		pcp_fixture_init(&f, spb ? MODEL_POLICY_SPB : MODEL_POLICY_MAINLINE, true);
+		s = &v->pcps[0];
+		CHECK_EQ(s->batch, 63); /* zone_batchsize() of a 2 GiB zone */
+		CHECK(s->high_min >= 4 * s->batch && s->high_max > s->high_min);
+		/* refills: 63, then doubling; every page served from the lists */
+		int last = 0, refills = 0;
+		for (unsigned i = 0; i < N; i++) {
+			CHECK_EQ(rmqueue_pcplist(v, &q, &pfns[i]), MODEL_OK);
+			CHECK_EQ(model_page_allocated(v->model, pfns[i], NULL), 1);
+			if (s->count > last)
+				refills++;
+			last = s->count;
+		}
+		CHECK(refills >= 3 && refills < 12);
+		CHECK(s->alloc_factor >= 3);
+		/* frees: pcp->count never passes high, and what it passed went back */
+		uint64_t free_before = model_nr_free_pages(v->model);
+		s->high = s->high_max = 1000;
+		for (unsigned i = 0; i < N; i++) {
+			free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, pfns[i]);
+			CHECK(s->count <= s->high_max);
+		}
+		CHECK(model_nr_free_pages(v->model) >= free_before + N - 1000);
+		CHECK_EQ((uint64_t)s->count, variant_pcp_pages(v, MIGRATE_MOVABLE));
+		/* ZONE_BELOW_HIGH: set, a refill leaves pcp->high alone; a free past high on a
+		 * zone above its high watermark clears it */
+		variant_pcp_watermark(v, 0);
+		CHECK(!v->pcp_below_high);
+		v->pcp_below_high = true;
+		int high_before = s->high = s->high_min;
+		uint64_t one;
+		while (s->count)
+			CHECK_EQ(rmqueue_pcplist(v, &q, &one), MODEL_OK);
+		CHECK_EQ(rmqueue_pcplist(v, &q, &one), MODEL_OK); /* a refill */
+		CHECK_EQ(s->high, high_before);
+		free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, one);
+		while (v->pcp_below_high && s->count < 4 * s->high_max) {
+			CHECK_EQ(rmqueue_pcplist(v, &q, &one), MODEL_OK);
+			free_frozen_page_commit(v, 1, MIGRATE_MOVABLE, 0, one);
+		}
+		CHECK(!v->pcp_below_high);
+		/* decay: once a second of trace time, down to high_min */
+		s->high = s->high_max;
+		for (uint64_t t = 1; t <= 60; t++)
+			variant_pcp_decay(v, t * 1000000000ull);
+		CHECK_EQ(s->high, s->high_min);
+		CHECK(s->count <= s->high_min);
+		pcp_fixture_destroy(&f, "pcp high");
+	}
+	printf("pcp: frees past pcp->high drain, decay_pcp_high brings high to high_min\n");
+}
+
+/*
+ * The series' refills hand out whole pageblocks and Phase 2 fragments; followed from the
+ * host's refill and drain events (pcp_trace), the non-movable pages on the lists grew with
+ * every pass (on files-slab 34k after one pass, 106k after four; metadata-walk 15k after two).
+ * Under the kernel's rules they stay within pcp->high.
+ */
+static void test_pcp_stranded(const char *dir)
+{
+	static const char *const names[] = { "spb", "spb:pcp_trace=1" };
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/metadata-walk.fgt", dir);
+	sample_ns = 1000000000;
+	struct replay_result *r = run(path, names, 2, REPLAY_WARM, 2, 2);
+	uint64_t own = r->variants[0].pcp_pages[MIGRATE_UNMOVABLE] +
+		       r->variants[0].pcp_pages[MIGRATE_RECLAIMABLE];
+	uint64_t trace = r->variants[1].pcp_pages[MIGRATE_UNMOVABLE] +
+			 r->variants[1].pcp_pages[MIGRATE_RECLAIMABLE];
+	CHECK(own < 2048);
+	CHECK(trace > 4 * own);
+	printf("pcp: non-movable pages on the lists after 2 passes: %llu (kernel rules), %llu "
+	       "(the trace's refills)\n",
+	       (unsigned long long)own, (unsigned long long)trace);
+	replay_result_free(r);
 }
 
 static void test_synthetic(void)
@@ -447,7 +608,8 @@ static void write_edge_trace(const char *path, const char *addresses)
 
 static void test_edges(void)
 {
-	static const char *const names[] = { "spb", "observe", "spb:pcp=0" };
+	/* the per-CPU lists as the trace's refill and drain events drive them (pcp_trace) */
+	static const char *const names[] = { "spb:pcp_trace=1", "observe", "spb:pcp=0" };
 	char path[64];
 	test_tmp_path(path, sizeof(path), "edge.fgt");
 	write_edge_trace(path, "physical");
@@ -961,14 +1123,17 @@ int main(int argc, char **argv)
 	test_equilibrium();
 	test_parse();
 	test_pcp_split();
+	test_pcp_high();
 	test_synthetic();
 	test_edges();
 	test_placed_start();
 	test_shrink_calibration();
 	test_end_map_timed();
 	test_compaction();
-	if (argc > 1)
+	if (argc > 1) {
 		test_bundled(argv[1]);
+		test_pcp_stranded(argv[1]);
+	}
 	printf("replay: all checks passed\n");
 	return test_summary("test_replay");
 }

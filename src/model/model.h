@@ -352,6 +352,10 @@ int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigne
 int model_free(struct model *m, uint64_t pfn, unsigned order);
 /* split_page(): an allocated block of @order becomes 2^order order-0 allocations. */
 int model_split(struct model *m, uint64_t pfn, unsigned order);
+/* pcp_rmqueue_smallest()'s split of a block a per-CPU list holds (allocated in the model): the
+ * block of order high at pfn becomes one of order low at pfn and its buddies of orders low to
+ * high - 1 at pfn + 2^low, pfn + 2^(low+1), ..., each allocated with the block's type. */
+int model_pcp_split(struct model *m, uint64_t pfn, unsigned high, unsigned low);
 /* Take a specific free block (observe mode, warm start): like __isolate_free_page + split. */
 int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int migratetype, bool movable);
 /*
@@ -393,6 +397,11 @@ unsigned model_zone_nr_spbs(const struct model *m, unsigned zone);
 int model_spb_info(const struct model *m, unsigned zone, unsigned spb, struct model_spb_info *info);
 size_t model_memory_bytes(const struct model *m);
 uint64_t model_now(const struct model *m);
+/* NR_FREE_PAGES over every zone (what ZONE_BELOW_HIGH's watermark test reads), O(zones). */
+uint64_t model_nr_free_pages(const struct model *m);
+/* ZONE_BELOW_HIGH's test in get_page_from_freelist: the zone with the most present pages meets
+ * its high watermark (low + (low - min)) for a request of this order. */
+bool model_high_wmark_ok(const struct model *m, unsigned order);
 
 /* Tests: recompute every counter and list from the pages and compare. NULL when consistent. */
 const char *model_check(const struct model *m, char *buf, size_t len);

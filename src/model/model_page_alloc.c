@@ -665,6 +665,33 @@ int model_free(struct model *m, uint64_t pfn, unsigned order)
 	return MODEL_OK;
 }
 
+uint64_t model_nr_free_pages(const struct model *m)
+{
+	uint64_t free = 0;
+
+	for (unsigned i = 0; i < m->nr_zones; i++)
+		free += m->zones[i].nr_free_pages;
+	return free;
+}
+
+bool model_high_wmark_ok(const struct model *m, unsigned order)
+{
+	const struct zone *big = NULL;
+
+	for (unsigned i = 0; i < m->nr_zones; i++)
+		if (!big || m->zones[i].present_pages > big->present_pages)
+			big = &m->zones[i];
+	if (!big)
+		return true;
+	uint64_t high = 2 * big->wmark_low - big->wmark_min;
+	if (big->nr_free_pages < high + (1ull << order))
+		return false;
+	for (unsigned o = order; o <= MAX_PAGE_ORDER; o++)
+		if (big->nr_free_blocks[o])
+			return true;
+	return false;
+}
+
 /* split_page(): every page of the block becomes its own order-0 allocation. */
 int model_split(struct model *m, uint64_t pfn, unsigned order)
 {
@@ -676,6 +703,22 @@ int model_split(struct model *m, uint64_t pfn, unsigned order)
 	uint32_t meta = (head & ~PW_LINK_MASK & ~((uint32_t)15 << PW_ORDER_SHIFT));
 	for (uint64_t p = pfn; p < pfn + (1ull << order); p++)
 		pw_set_meta(m, p, meta);
+	return MODEL_OK;
+}
+
+/* pcp_rmqueue_smallest(): the split the kernel does on the PCP lists, as expand() halves. */
+int model_pcp_split(struct model *m, uint64_t pfn, unsigned high, unsigned low)
+{
+	int rc = check_allocated(m, pfn, high);
+
+	if (rc)
+		return rc;
+	if (low > high)
+		return MODEL_EINVAL;
+	uint32_t meta = pw_get(m, pfn) & ~PW_LINK_MASK & ~((uint32_t)15 << PW_ORDER_SHIFT);
+	pw_set_meta(m, pfn, meta | (uint32_t)low << PW_ORDER_SHIFT);
+	for (unsigned o = low; o < high; o++)
+		pw_set_meta(m, pfn + (1ull << o), meta | (uint32_t)o << PW_ORDER_SHIFT);
 	return MODEL_OK;
 }
 

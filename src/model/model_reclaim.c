@@ -16,14 +16,6 @@
  */
 #include "model_internal.h"
 
-static uint64_t model_free_pages(const struct model *m)
-{
-	uint64_t free = 0;
-	for (unsigned i = 0; i < m->nr_zones; i++)
-		free += m->zones[i].nr_free_pages;
-	return free;
-}
-
 /*
  * shrink_node() for one node at one priority: shrink_lruvec() takes up to nr_to_reclaim of the
  * LRU's lru_pages >> priority pages (all of them at priority 0); every page the caller's LRU
@@ -46,9 +38,9 @@ static void shrink_node(struct model *m, int nid, int priority, uint64_t nr_to_r
 		}
 	}
 	if (m->shrink_fn) {
-		uint64_t before = model_free_pages(m);
+		uint64_t before = model_nr_free_pages(m);
 		m->shrink_fn(m->shrink_ctx, nid, priority);
-		uint64_t freed = model_free_pages(m) - before;
+		uint64_t freed = model_nr_free_pages(m) - before;
 		m->events[MODEL_EV_DIRECT_RECLAIM_SLAB_PAGES] += freed;
 		*nr_reclaimed += freed;
 	}

@@ -37,10 +37,11 @@ int replay_start_parse(const char *word, enum replay_start *s);
 
 /* One variant to run: a preset plus overrides. */
 struct replay_variant_spec {
-	char name[256];		 /* as given: "spb+all:freeable_ppm=500000" */
-	char preset[64];	 /* "spb+all" */
-	bool observe;		 /* apply the trace's own pfns (policy is then irrelevant) */
-	bool pcp;		 /* follow per-CPU list refills and drains (default on) */
+	char name[256];	 /* as given: "spb+all:freeable_ppm=500000" */
+	char preset[64]; /* "spb+all" */
+	bool observe;	 /* apply the trace's own pfns (policy is then irrelevant) */
+	bool pcp;	 /* per-CPU lists (default on) */
+	bool pcp_trace;	 /* pcp: follow the host's refills and drains, not the kernel's rules */
 	enum replay_start start; /* start=: REPLAY_START_AUTO follows the run's --start */
 	bool shrink_calibration; /* caches take the freeable share of the host's shrinker runs */
 	bool compaction;	 /* replay the host's compaction migrations (replay_compaction.c) */
@@ -164,7 +165,8 @@ struct replay_variant_result {
 	size_t nr_regions;
 	size_t model_bytes;
 	uint64_t max_tainted, min_tainted;
-	enum replay_start start; /* the start state this variant was built from */
+	uint64_t pcp_pages[MIGRATE_PCPTYPES]; /* pages on the per-CPU lists at the end, per type */
+	enum replay_start start;	      /* the start state this variant was built from */
 	/* PLACED: pages the policy placed, pages taken at the host's pfn because it could not,
 	 * pages neither could take (their frees then count as unknown) */
 	uint64_t start_placed, start_copied, start_unplaced;

@@ -47,15 +47,37 @@ static int zone_type_of(const char *name)
 	return -1;
 }
 
-/* start/zoneinfo: "Node N, zone NAME" blocks with min, low, spanned, present and start_pfn. */
+/* One zone's per-CPU pagesets as zoneinfo lists them (struct per_cpu_pages: high, batch). */
+struct zone_pagesets {
+	uint64_t managed;
+	uint32_t batch, cpus, high[HOST_PCP_CPUS];
+};
+
+/* The zone with the most managed pages gives the per-CPU lists their sizing (replay_pcp.c). */
+static void keep_pagesets(struct host_desc *h, const struct model_zone_config *z,
+			  const struct zone_pagesets *ps)
+{
+	if (ps->managed <= h->pcp_managed)
+		return;
+	h->pcp_managed = ps->managed;
+	h->pcp_low = z->wmark_low;
+	h->pcp_batch = ps->batch;
+	h->pcp_cpus = ps->cpus;
+	memcpy(h->pcp_high, ps->high, sizeof(h->pcp_high));
+}
+
+/* start/zoneinfo: "Node N, zone NAME" blocks with min, low, spanned, present and start_pfn,
+ * and the managed pages and pagesets for the per-CPU lists. */
 static int parse_zoneinfo(struct host_desc *h, char *text)
 {
 	struct model_config *c = &h->config;
 	struct model_zone_config cur;
+	struct zone_pagesets ps;
 	int have = 0, type = -1;
 	uint64_t present = 0;
 
 	memset(c, 0, sizeof(*c));
+	memset(&ps, 0, sizeof(ps));
 	for (char *line = strtok(text, "\n");; line = strtok(NULL, "\n")) {
 		int nid;
 		char name[32];
@@ -66,10 +88,12 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 			    c->nr_zones < MODEL_MAX_ZONES) {
 				c->zones[c->nr_zones++] = cur;
 				h->present_pages += present;
+				keep_pagesets(h, &cur, &ps);
 			}
 			if (!line)
 				break;
 			memset(&cur, 0, sizeof(cur));
+			memset(&ps, 0, sizeof(ps));
 			cur.nid = nid;
 			type = zone_type_of(name);
 			cur.type = type >= 0 ? (enum model_zone_type)type : ZONE_NORMAL;
@@ -81,6 +105,14 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 			cur.wmark_min = v;
 		else if (sscanf(line, " low %llu", &v) == 1)
 			cur.wmark_low = v;
+		else if (sscanf(line, " managed %llu", &v) == 1)
+			ps.managed = v;
+		else if (sscanf(line, " cpu: %llu", &v) == 1)
+			ps.cpus += ps.cpus < HOST_PCP_CPUS;
+		else if (sscanf(line, " high: %llu", &v) == 1 && ps.cpus && v <= INT32_MAX)
+			ps.high[ps.cpus - 1] = (uint32_t)v;
+		else if (sscanf(line, " batch: %llu", &v) == 1 && ps.cpus && v <= INT32_MAX)
+			ps.batch = (uint32_t)v;
 		else if (sscanf(line, " spanned %llu", &v) == 1)
 			cur.spanned_pages = v;
 		else if (sscanf(line, " present %llu", &v) == 1)

@@ -168,7 +168,14 @@ struct host_desc {
 	/* active objects of the model's shrinkable caches in start and end slabinfo (0: none) */
 	uint64_t shrinkable_objects[2];
 	uint32_t vfs_cache_pressure; /* start/vfs_cache_pressure, 100 when absent */
-	struct warm_step *plan;	     /* replay_warm.c: the start state, worked out once per trace */
+	/* start/zoneinfo "pagesets" of the zone with the most managed pages: pcp->batch, and the
+	 * low watermark and managed pages zone_highsize() takes high_min and high_max from;
+	 * pcp_cpus: CPUs listed (0: no pagesets in the snapshot), pcp_high: their pcp->high */
+	uint32_t pcp_batch, pcp_cpus;
+	uint64_t pcp_low, pcp_managed;
+#define HOST_PCP_CPUS 256
+	uint32_t pcp_high[HOST_PCP_CPUS];
+	struct warm_step *plan; /* replay_warm.c: the start state, worked out once per trace */
 	size_t nr_plan, nr_pin_steps;
 };
 /* Sanity bound on pfns read from snapshots: 2^34 pages, 64 TiB. */
@@ -283,10 +290,18 @@ struct page_cache_lru {
 };
 
 /* ---- replay_variant.c: one variant ---- */
-#define PCP_LISTS (MIGRATE_PCPTYPES * 5) /* orders 0..3 and pageblock order, per type */
+/* Lists per CPU: every order up to the pageblock order (PCPBuddy's, which the SPB series keeps;
+ * mainline uses orders 0-3 and the pageblock order of them), per PCP type; kernel index order. */
+#define PCP_ORDERS (PAGEBLOCK_ORDER + 1)
+#define PCP_LISTS  (MIGRATE_PCPTYPES * PCP_ORDERS)
 struct pcp_list {
 	uint64_t *pfns; /* ring buffer */
 	uint32_t head, count, cap;
+};
+/* struct per_cpu_pages' sizing state (the kernel's rules, replay_pcp.c); count in pages */
+struct pcp_state {
+	int count, high, high_min, high_max, batch, free_count;
+	unsigned alloc_factor, flags;
 };
 struct variant_state {
 	struct replay_variant_result *res;
@@ -300,7 +315,11 @@ struct variant_state {
 	/* placed start: trace pfn -> model pfn of a start page and back (START_NONE: none);
 	 * NULL under the warm start, where both are the identity */
 	uint32_t *start_at, *start_name;
-	struct pcp_list *pcp;	  /* [cpu][PCP_LISTS] */
+	struct pcp_list *pcp; /* [cpu][PCP_LISTS] */
+	struct pcp_state
+		*pcps;	       /* [cpu]; NULL when the trace's refills and drains drive the lists */
+	uint64_t pcp_decay_ns; /* next decay_pcp_high() (vmstat_update, once a second) */
+	bool pcp_below_high;   /* ZONE_BELOW_HIGH, latched as the kernel latches it */
 	struct model_block *bulk; /* scratch for PCP refills */
 	uint64_t last_ts;
 	uint8_t *seen;	 /* observe: per pfn, what the trace said last (replay_observe.c) */
@@ -358,8 +377,9 @@ bool variant_compaction_moved(struct variant_state *v, uint64_t old_pfn, uint64_
 void variant_compaction_finish(struct variant_state *v);
 
 /* replay_pcp.c */
-#define PCP_HIGH_BLOCKS 4096 /* a list longer than this frees its tail (free_pcppages_bulk) */
-#define BULK_MAX	1024
+#define PCP_HIGH_BLOCKS	    4096 /* pcp_trace: a list longer than this frees its tail */
+#define BULK_MAX	    1024
+#define PCP_BATCH_SCALE_MAX 5 /* CONFIG_PCP_BATCH_SCALE_MAX's default */
 struct pcp_list *variant_pcp_list(struct variant_state *v, unsigned cpu, int mt, unsigned order);
 int pcp_push_head(struct pcp_list *l, uint64_t pfn);
 int pcp_push_tail(struct pcp_list *l, uint64_t pfn);
@@ -369,6 +389,15 @@ bool pcp_rmqueue_smallest(struct variant_state *v, unsigned cpu, int mt, unsigne
 bool pcp_pop_tail(struct pcp_list *l, uint64_t *pfn);
 void variant_pcp_refill(struct variant_state *v, const struct replay_op *op);
 void variant_pcp_drain(struct variant_state *v, const struct replay_op *op);
+/* The kernel's own rules (pcps != NULL): set up from the host's pagesets, allocate, free, decay */
+int variant_pcp_init(struct variant_state *v);
+int rmqueue_pcplist(struct variant_state *v, const struct model_alloc_req *req, uint64_t *pfn);
+void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsigned order,
+			     uint64_t pfn);
+void variant_pcp_decay(struct variant_state *v, uint64_t now_ns);
+void variant_pcp_drain_all(struct variant_state *v);
+void variant_pcp_watermark(struct variant_state *v, unsigned order);
+uint64_t variant_pcp_pages(const struct variant_state *v, int mt);
 
 int variant_init(struct variant_state *v, struct replay_variant_result *res,
 		 const struct host_desc *h, const struct replay_options *opts, unsigned nr_cpus,

@@ -4,7 +4,8 @@
  *
  * A preset (model_preset(), docs/variants.md) or "observe", then any of the parameters below,
  * which are every field of struct model_params and struct slab_params plus replay's own
- * switches pcp, compaction, shrink_calibration and start. Booleans take 0/1/true/false/on/off, durations are in ns, shares in
+ * switches pcp, pcp_trace, compaction, shrink_calibration and start. Booleans take
+ * 0/1/true/false/on/off, durations are in ns, shares in
  * ppm; start takes a start mode (warm, placed, cold, auto).
  */
 #include "replay_internal.h"
@@ -78,6 +79,7 @@ static const struct param params[] = {
 	S(vfs_cache_pressure, P_U32),
 	{ "pcp", P_BOOL, IN_SPEC, offsetof(struct replay_variant_spec, pcp) },
 	{ "compaction", P_BOOL, IN_SPEC, offsetof(struct replay_variant_spec, compaction) },
+	{ "pcp_trace", P_BOOL, IN_SPEC, offsetof(struct replay_variant_spec, pcp_trace) },
 	{ "shrink_calibration", P_BOOL, IN_SPEC,
 	  offsetof(struct replay_variant_spec, shrink_calibration) },
 	{ "start", P_START, IN_SPEC, offsetof(struct replay_variant_spec, start) },

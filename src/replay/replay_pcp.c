@@ -2,21 +2,42 @@
 /*
  * replay_pcp.c - a variant's per-CPU page lists (struct per_cpu_pages), as replay follows them.
  *
- * One list per CPU, migratetype (the three PCP types) and PCP order (0-3 and the pageblock
- * order), a ring buffer of model pfns: allocations take the head, frees go to the head, refills
- * (rmqueue_bulk) append to the tail and drains (free_pcppages_bulk) take the tail, as in
- * mm/page_alloc.c. Pages on a list are allocated in the model and pinned. A list longer than
- * PCP_HIGH_BLOCKS frees its tail, in case the trace's own drains never come.
+ * One list per CPU, migratetype (the three PCP types) and order up to the pageblock order, in
+ * the kernel's pindex order (order * MIGRATE_PCPTYPES + type), a ring buffer of model pfns:
+ * allocations take the head, frees go to the head, refills (rmqueue_bulk) append to the tail
+ * and drains (free_pcppages_bulk) take the tail, as in mm/page_alloc.c. Pages on a list are
+ * allocated in the model and pinned.
+ *
+ * Two ways to drive them. By default each variant follows its own kernel's rules: an
+ * allocation of a PCP order that finds its lists empty refills them with nr_pcp_alloc()'s
+ * batch (rmqueue_pcplist), a free past nr_pcp_high() frees nr_pcp_free() pages
+ * (free_frozen_page_commit), decay_pcp_high() runs once a second, and the sizing (batch,
+ * high_min, high_max) is the host's, from the start snapshot's pagesets. The SPB series takes
+ * from the smallest list of the type at or above the request's order and splits
+ * (pcp_rmqueue_smallest, PCPBuddy); mainline takes only the request's own order. With the
+ * pcp_trace switch the lists follow the host's refill and drain events instead, and a list
+ * longer than PCP_HIGH_BLOCKS frees its tail, in case the trace's own drains never come.
+ *
+ * Invariant (kernel rules): pcps[cpu].count is the pages on that CPU's lists.
+ * Expected workload: O(1) per allocation and free; a refill or drain costs its batch.
  */
 #include "replay_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#define PCPF_PREV_FREE_HIGH_ORDER 0x01
+
 static int pcp_index(int mt, unsigned order)
 {
-	unsigned o = order <= PAGE_ALLOC_COSTLY_ORDER ? order : 4;
-	return (mt < 0 || mt >= MIGRATE_PCPTYPES ? MIGRATE_MOVABLE : mt) * 5 + (int)o;
+	if (mt < 0 || mt >= MIGRATE_PCPTYPES)
+		mt = MIGRATE_MOVABLE;
+	return (int)(order < PCP_ORDERS ? order : PAGEBLOCK_ORDER) * MIGRATE_PCPTYPES + mt;
+}
+
+static int pindex_to_order(int pindex)
+{
+	return pindex / MIGRATE_PCPTYPES;
 }
 
 struct pcp_list *variant_pcp_list(struct variant_state *v, unsigned cpu, int mt, unsigned order)
@@ -77,35 +98,80 @@ bool pcp_pop_tail(struct pcp_list *l, uint64_t *pfn)
 	return true;
 }
 
+/* The pages count of the CPU's lists moves with every enqueue and dequeue (kernel rules). */
+static void pcp_count(struct variant_state *v, unsigned cpu, unsigned order, int sign)
+{
+	if (v->pcps)
+		v->pcps[cpu % v->nr_cpus].count += sign * (1 << order);
+}
+
+/* pcp_enqueue(): to the list's head; a page that finds no room is freed at once. */
+static void pcp_enqueue(struct variant_state *v, unsigned cpu, int mt, unsigned order, uint64_t pfn,
+			bool tail)
+{
+	struct pcp_list *l = variant_pcp_list(v, cpu, mt, order);
+
+	if (tail ? pcp_push_tail(l, pfn) : pcp_push_head(l, pfn)) {
+		model_free(v->model, pfn, order);
+		return;
+	}
+	pcp_count(v, cpu, order, 1);
+}
+
 /*
- * pcp_rmqueue_smallest() for an order-0 request: the order-0 list's head, else the smallest
- * block on this CPU's higher-order lists of the type (orders 1-3 and the pageblock order,
- * pcp_allowed_order), split: its first page serves the request and the rest go to the head of
- * the order-0 list. The kernel leaves the remainder as buddies on the lower-order lists; here
- * they become order-0 pages (split_page), so only order-0 requests reuse them.
+ * pcp_rmqueue_smallest(): the head of the request's list. The SPB series (PCPBuddy) goes on to
+ * the smallest block on this CPU's higher-order lists of the type, up to the pageblock order,
+ * and splits it: the first part serves the request and each buddy half goes to the head of
+ * its order's list (model_pcp_split). Mainline's __rmqueue_pcplist reads the request's list
+ * only. Under pcp_trace an order-0 request of either policy splits, as replay always did.
  */
 bool pcp_rmqueue_smallest(struct variant_state *v, unsigned cpu, int mt, unsigned order,
 			  uint64_t *pfn)
 {
-	static const unsigned higher[] = { 1, 2, 3, PAGEBLOCK_ORDER };
-	struct pcp_list *l0 = variant_pcp_list(v, cpu, mt, order);
+	bool spb = v->res->spec.policy == MODEL_POLICY_SPB;
+	unsigned top = spb || (!v->pcps && !order) ? PAGEBLOCK_ORDER : order;
 
-	if (pcp_pop_head(l0, pfn))
-		return true;
-	if (order)
-		return false;
-	for (unsigned i = 0; i < sizeof(higher) / sizeof(higher[0]); i++) {
+	for (unsigned high = order; high <= top; high++) {
 		uint64_t head;
-		if (!pcp_pop_head(variant_pcp_list(v, cpu, mt, higher[i]), &head))
+		if (!pcp_pop_head(variant_pcp_list(v, cpu, mt, high), &head))
 			continue;
-		model_split(v->model, head, higher[i]);
-		for (uint64_t p = head + (1ull << higher[i]) - 1; p > head; p--)
-			if (pcp_push_head(l0, p))
-				model_free(v->model, p, 0);
+		pcp_count(v, cpu, high, -1);
+		if (high == order) {
+			*pfn = head;
+			return true;
+		}
+		if (!v->pcps) {
+			/* pcp_trace: the rest as order-0 pages (split_page), as replay always did */
+			model_split(v->model, head, high);
+			for (uint64_t p = head + (1ull << high) - 1; p > head; p--)
+				pcp_enqueue(v, cpu, mt, 0, p, false);
+			*pfn = head;
+			return true;
+		}
+		model_pcp_split(v->model, head, high, order);
+		for (unsigned o = high; o-- > order;)
+			pcp_enqueue(v, cpu, mt, o, head + (1ull << o), false);
 		*pfn = head;
 		return true;
 	}
 	return false;
+}
+
+/* One rmqueue_bulk() into this CPU's lists: every block to the tail of its order's list. */
+static unsigned pcp_rmqueue_bulk(struct variant_state *v, const struct model_alloc_req *req,
+				 unsigned cpu, unsigned count)
+{
+	struct model_alloc_req q = *req;
+	unsigned n = 0;
+
+	q.movable = false; /* on a list, the pages are pinned */
+	if (count > BULK_MAX)
+		count = BULK_MAX;
+	if (model_alloc_bulk(v->model, &q, count, v->bulk, BULK_MAX, &n) != MODEL_OK)
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		pcp_enqueue(v, cpu, req->migratetype, v->bulk[i].order, v->bulk[i].pfn, true);
+	return n;
 }
 
 void variant_pcp_refill(struct variant_state *v, const struct replay_op *op)
@@ -113,15 +179,10 @@ void variant_pcp_refill(struct variant_state *v, const struct replay_op *op)
 	struct model_alloc_req req = {
 		.order = op->order, .migratetype = op->mt, .gfp = op->gfp, .nid = -1, .cpu = op->cpu
 	};
-	unsigned n = 0, count = op->aux < BULK_MAX ? op->aux : BULK_MAX;
 
 	if (req.migratetype < 0 || req.migratetype >= MIGRATE_PCPTYPES)
 		return;
-	model_alloc_bulk(v->model, &req, count, v->bulk, BULK_MAX, &n);
-	for (unsigned i = 0; i < n; i++)
-		if (pcp_push_tail(variant_pcp_list(v, op->cpu, op->mt, v->bulk[i].order),
-				  v->bulk[i].pfn))
-			model_free(v->model, v->bulk[i].pfn, v->bulk[i].order);
+	pcp_rmqueue_bulk(v, &req, op->cpu, op->aux);
 }
 
 void variant_pcp_drain(struct variant_state *v, const struct replay_op *op)
@@ -134,4 +195,310 @@ void variant_pcp_drain(struct variant_state *v, const struct replay_op *op)
 		}
 	}
 	v->res->loss.pcp_drain_misses++;
+}
+
+/* ---- the kernel's rules ---- */
+
+static int clamp_int(int x, int lo, int hi)
+{
+	return x < lo ? lo : x > hi ? hi : x;
+}
+
+static int max_int(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+static int min_int(int a, int b)
+{
+	return a < b ? a : b;
+}
+
+/* zone_batchsize(): about a quarter of 1 MB, made 2^n - 1; for a zone without pagesets. */
+static int zone_batchsize(uint64_t managed)
+{
+	uint64_t batch = managed >> 10 < 256 ? managed >> 10 : 256;
+	unsigned p = 1;
+
+	batch /= 4;
+	if (batch < 1)
+		batch = 1;
+	batch += batch / 2;
+	while ((uint64_t)p * 2 <= batch)
+		p *= 2;
+	return p > 1 ? (int)p - 1 : 1;
+}
+
+/* zone_highsize(): total pages split over the node's CPUs, at least four batches. */
+static int zone_highsize(uint64_t total, unsigned cpus, int batch)
+{
+	uint64_t high = total / (cpus ? cpus : 1);
+
+	if (high > INT32_MAX / 2)
+		high = INT32_MAX / 2;
+	return max_int((int)high, batch * 4);
+}
+
+/*
+ * zone_set_pageset_high_and_batch() for the zone with the most managed pages: high_min from
+ * the low watermark, high_max from an eighth of managed memory
+ * (MIN_PERCPU_PAGELIST_HIGH_FRACTION), each over the CPUs; pcp->high starts at the snapshot's.
+ */
+int variant_pcp_init(struct variant_state *v)
+{
+	const struct host_desc *h = v->host;
+	const struct model_config *c = &h->config;
+	uint64_t managed = h->pcp_managed, low = h->pcp_low;
+	unsigned cpus = h->pcp_cpus ? h->pcp_cpus : v->nr_cpus;
+
+	if (!managed)
+		for (unsigned z = 0; z < c->nr_zones; z++)
+			if (c->zones[z].spanned_pages > managed) {
+				managed = c->zones[z].spanned_pages;
+				low = c->zones[z].wmark_low;
+			}
+	int batch = h->pcp_batch ? (int)h->pcp_batch : zone_batchsize(managed);
+	int high_min = zone_highsize(low, cpus, batch);
+	int high_max = max_int(zone_highsize(managed / 8, cpus, batch), high_min);
+
+	v->pcps = calloc(v->nr_cpus, sizeof(*v->pcps));
+	if (!v->pcps)
+		return MODEL_ENOMEM;
+	for (unsigned i = 0; i < v->nr_cpus; i++) {
+		struct pcp_state *s = &v->pcps[i];
+		s->batch = batch;
+		s->high_min = high_min;
+		s->high_max = high_max;
+		s->high = i < h->pcp_cpus && i < HOST_PCP_CPUS && h->pcp_high[i]
+				  ? (int)h->pcp_high[i]
+				  : high_min;
+	}
+	v->pcp_below_high = false;
+	v->pcp_decay_ns = 0;
+	return MODEL_OK;
+}
+
+/* ZONE_BELOW_HIGH of the zone the lists stand for (set by allocations, cleared by frees). */
+static bool zone_below_high(const struct variant_state *v)
+{
+	return v->pcp_below_high;
+}
+
+/*
+ * get_page_from_freelist(): an allocation of any order that finds the zone below its high
+ * watermark for that order sets ZONE_BELOW_HIGH (under fragmentation a high-order request
+ * does so with plenty of free pages).
+ */
+void variant_pcp_watermark(struct variant_state *v, unsigned order)
+{
+	if (!v->pcp_below_high && !model_high_wmark_ok(v->model, order))
+		v->pcp_below_high = true;
+}
+
+/* nr_pcp_alloc(): the refill batch, doubled per refill without a free (alloc_factor). */
+static int nr_pcp_alloc(struct variant_state *v, struct pcp_state *s, unsigned order)
+{
+	int base_batch = s->batch, batch, high;
+
+	high = s->high = clamp_int(s->high, s->high_min, s->high_max);
+	if (high < base_batch)
+		return 1;
+	batch = order ? base_batch : base_batch << s->alloc_factor;
+	if (s->high_min != s->high_max && !zone_below_high(v))
+		high = s->high = min_int(high + batch, s->high_max);
+	if (!order) {
+		int max_nr_alloc = max_int(high - s->count - base_batch, base_batch);
+		if (batch <= max_nr_alloc && s->alloc_factor < PCP_BATCH_SCALE_MAX)
+			s->alloc_factor++;
+		batch = min_int(batch, max_nr_alloc);
+	}
+	if (batch > 1)
+		batch = max_int(batch >> order, 2);
+	return batch;
+}
+
+/*
+ * rmqueue_pcplist() -> __rmqueue_pcplist(): the lists first, else one refill of nr_pcp_alloc()
+ * blocks and the lists again. MODEL_OK with *pfn, MODEL_ENOMEM when the refill found nothing
+ * (it went through the slowpath already, as the caller's single allocation would).
+ */
+int rmqueue_pcplist(struct variant_state *v, const struct model_alloc_req *req, uint64_t *pfn)
+{
+	unsigned cpu = (unsigned)req->cpu % v->nr_cpus;
+	struct pcp_state *s = &v->pcps[cpu];
+
+	s->free_count >>= 1;
+	if (pcp_rmqueue_smallest(v, cpu, req->migratetype, req->order, pfn))
+		return MODEL_OK;
+	if (!pcp_rmqueue_bulk(v, req, cpu, (unsigned)nr_pcp_alloc(v, s, req->order)))
+		return MODEL_ENOMEM;
+	return pcp_rmqueue_smallest(v, cpu, req->migratetype, req->order, pfn) ? MODEL_OK
+									       : MODEL_ENOMEM;
+}
+
+/*
+ * free_pcppages_bulk(): count pages from the lists' tails, round-robin from pindex, each list
+ * until it is empty or the count is met. The series starts at the pageblock-order lists; its
+ * PCPBuddy merge pass (buddies on one CPU's lists merging before the drain) is not modelled.
+ */
+static void free_pcppages_bulk(struct variant_state *v, unsigned cpu, int count, int pindex)
+{
+	struct pcp_state *s = &v->pcps[cpu];
+	struct pcp_list *lists = &v->pcp[cpu * PCP_LISTS];
+
+	count = min_int(s->count, count);
+	pindex--;
+	while (count > 0) {
+		struct pcp_list *l;
+		int tries = 0;
+		do {
+			if (++pindex > PCP_LISTS - 1)
+				pindex = 0;
+			l = &lists[pindex];
+		} while (!l->count && ++tries < PCP_LISTS);
+		if (!l->count) {
+			s->count = 0; /* nothing left: the count was off */
+			return;
+		}
+		unsigned order = (unsigned)pindex_to_order(pindex);
+		uint64_t pfn;
+		while (count > 0 && pcp_pop_tail(l, &pfn)) {
+			s->count -= 1 << order;
+			count -= 1 << order;
+			model_free(v->model, pfn, order);
+		}
+	}
+}
+
+/* Where free_pcppages_bulk() starts: the series at the pageblock order, mainline at pindex. */
+static int pcp_drain_start(const struct variant_state *v, int pindex)
+{
+	return v->res->spec.policy == MODEL_POLICY_SPB ? pcp_index(0, PAGEBLOCK_ORDER) : pindex;
+}
+
+/* nr_pcp_high(): the list's high mark now, adjusting pcp->high (ZONE_RECLAIM_ACTIVE aside). */
+static int nr_pcp_high(struct variant_state *v, struct pcp_state *s, bool free_high)
+{
+	int batch = s->batch, high = s->high = clamp_int(s->high, s->high_min, s->high_max);
+
+	if (!high)
+		return 0;
+	if (free_high) {
+		s->high = max_int(high - (batch << PCP_BATCH_SCALE_MAX), s->high_min);
+		return 0;
+	}
+	if (s->high_min == s->high_max)
+		return high;
+	if (zone_below_high(v)) {
+		s->high = max_int(high - max_int(s->free_count, batch), s->high_min);
+		high = max_int(s->count, s->high_min);
+	} else if (s->count >= high) {
+		int need_high = s->free_count + batch;
+		if (s->high < need_high)
+			s->high = clamp_int(need_high, s->high_min, s->high_max);
+	}
+	return high;
+}
+
+/* nr_pcp_free(): how many pages one free past high gives back. */
+static int nr_pcp_free(const struct pcp_state *s, int high, bool free_high)
+{
+	int batch = s->batch;
+
+	if (free_high)
+		return min_int(s->count, batch << PCP_BATCH_SCALE_MAX);
+	if (high < batch)
+		return 1;
+	return clamp_int(s->free_count, batch, max_int(high - batch, batch));
+}
+
+/*
+ * free_frozen_page_commit(): the page to the head of its list; past nr_pcp_high(), give back
+ * nr_pcp_free() pages a batch at a time. Orders 1-3 freed in a row without allocations
+ * (free_high) drain harder. PCPF_FREE_HIGH_BATCH (a host's cache size) is taken as unset.
+ */
+void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsigned order,
+			     uint64_t pfn)
+{
+	struct pcp_state *s = &v->pcps[cpu % v->nr_cpus];
+	int batch = s->batch, high, to_free;
+	bool free_high = false;
+
+	cpu %= v->nr_cpus;
+	s->alloc_factor >>= 1;
+	pcp_enqueue(v, cpu, mt, order, pfn, false);
+	if (order && order <= PAGE_ALLOC_COSTLY_ORDER) {
+		free_high = s->free_count >= batch + s->high_min / 2 &&
+			    (s->flags & PCPF_PREV_FREE_HIGH_ORDER);
+		s->flags |= PCPF_PREV_FREE_HIGH_ORDER;
+	} else {
+		s->flags &= ~(unsigned)PCPF_PREV_FREE_HIGH_ORDER;
+	}
+	if (s->free_count < (batch << PCP_BATCH_SCALE_MAX))
+		s->free_count += 1 << order;
+	high = nr_pcp_high(v, s, free_high);
+	if (s->count < high)
+		return;
+	to_free = nr_pcp_free(s, high, free_high);
+	while (to_free > 0 && s->count > 0) {
+		int n = min_int(to_free, batch);
+		free_pcppages_bulk(v, cpu, n, pcp_drain_start(v, pcp_index(mt, order)));
+		to_free -= n;
+	}
+	/* the zone back above its high watermark: ZONE_BELOW_HIGH cleared */
+	if (v->pcp_below_high && model_high_wmark_ok(v->model, 0))
+		v->pcp_below_high = false;
+}
+
+/* decay_pcp_high(): pcp->high falls by an eighth towards high_min; the excess is drained. */
+static void decay_pcp_high(struct variant_state *v, unsigned cpu)
+{
+	struct pcp_state *s = &v->pcps[cpu];
+	int batch = s->batch;
+
+	if (s->high > s->high_min) {
+		int h = max_int(s->count - (batch << PCP_BATCH_SCALE_MAX),
+				s->high - (s->high >> 3));
+		s->high = max_int(h, s->high_min);
+	}
+	for (int to_drain = s->count - s->high; to_drain > 0; to_drain -= batch)
+		free_pcppages_bulk(v, cpu, min_int(to_drain, batch), pcp_drain_start(v, 0));
+}
+
+/* vmstat_update(): decay_pcp_high() on every CPU once a second of trace time. */
+void variant_pcp_decay(struct variant_state *v, uint64_t now_ns)
+{
+	if (now_ns < v->pcp_decay_ns)
+		return;
+	if (v->pcp_decay_ns)
+		for (unsigned cpu = 0; cpu < v->nr_cpus; cpu++)
+			decay_pcp_high(v, cpu);
+	v->pcp_decay_ns = now_ns + 1000000000ull;
+}
+
+/* drain_all_pages(): every list of every CPU back to the buddy allocator. */
+void variant_pcp_drain_all(struct variant_state *v)
+{
+	uint64_t pfn;
+	unsigned o;
+
+	for (size_t i = 0; v->pcp && i < (size_t)v->nr_cpus * PCP_LISTS; i++)
+		while (pcp_pop_tail(&v->pcp[i], &pfn))
+			if (model_page_allocated(v->model, pfn, &o) == 1)
+				model_free(v->model, pfn, o);
+	for (unsigned cpu = 0; v->pcps && cpu < v->nr_cpus; cpu++)
+		v->pcps[cpu].count = 0;
+}
+
+/* Pages the lists of every CPU hold for one PCP type. */
+uint64_t variant_pcp_pages(const struct variant_state *v, int mt)
+{
+	uint64_t pages = 0;
+
+	for (unsigned cpu = 0; v->pcp && cpu < v->nr_cpus; cpu++)
+		for (unsigned o = 0; o < PCP_ORDERS; o++)
+			pages +=
+				(uint64_t)v->pcp[cpu * PCP_LISTS + (unsigned)pcp_index(mt, o)].count
+				<< o;
+	return pages;
 }

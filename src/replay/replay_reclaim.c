@@ -194,14 +194,7 @@ static uint64_t lru_pages(void *ctx, int nid)
 /* drain_all_pages hook: every per-CPU list of every CPU back to the buddy lists. */
 static void lru_drain_pcp(void *ctx)
 {
-	struct variant_state *v = ctx;
-	uint64_t pfn;
-	unsigned o;
-
-	for (size_t i = 0; v->pcp && i < (size_t)v->nr_cpus * PCP_LISTS; i++)
-		while (pcp_pop_tail(&v->pcp[i], &pfn))
-			if (model_page_allocated(v->model, pfn, &o) == 1)
-				model_free(v->model, pfn, o);
+	variant_pcp_drain_all(ctx);
 }
 
 /*

@@ -60,6 +60,8 @@ void variant_finish(struct variant_state *v, uint64_t t_ns)
 	r->loss.unknown_slab_frees = r->slab.unknown_frees;
 	r->loss.frees_after_reclaim = r->slab.frees_after_reclaim;
 	r->model_bytes = model_memory_bytes(v->model);
+	for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+		r->pcp_pages[mt] = variant_pcp_pages(v, mt);
 	size_t max =
 		r->final.tainted_regions + r->final.clean_regions + r->final.empty_regions + 64;
 	struct model_region *mr = malloc(max * sizeof(*mr));

@@ -7,10 +7,11 @@
  * it lives (replay_identity.c keeps the names). A free whose trace pfn names no live allocation
  * and no page of the warm start is counted as unknown.
  *
- * Per-CPU lists (the pcp switch, on by default; replay_pcp.c): an allocation of a PCP order takes
- * the list's head, or goes to the model when the list is empty; a free of a PCP order goes to
- * the list's head. Pages on a list are allocated in the model and cannot migrate, as in the
- * kernel.
+ * Per-CPU lists (the pcp switch, on by default; replay_pcp.c): an allocation of a PCP order goes
+ * through rmqueue_pcplist (the lists, refilled by the variant's own rules when empty), a free
+ * of a PCP order through free_frozen_page_commit. Under pcp_trace the lists follow the host's
+ * refill and drain events instead, and an allocation that finds its list empty goes to the
+ * model. Pages on a list are allocated in the model and cannot migrate, as in the kernel.
  *
  * Expected workload: a few million operations per second per variant; one identity-map load and
  * one model call per page operation, one slab-model call per object operation, no allocation
@@ -140,6 +141,8 @@ int variant_init(struct variant_state *v, struct replay_variant_result *res,
 		rc = variant_lru_init(v);
 	if (!rc && !res->spec.observe && res->spec.compaction && variant_compaction_init(v))
 		rc = MODEL_ENOMEM;
+	if (!rc && !res->spec.observe && res->spec.pcp && !res->spec.pcp_trace)
+		rc = variant_pcp_init(v);
 	if (rc)
 		goto fail;
 	res->agreement = -1;
@@ -163,6 +166,7 @@ void variant_destroy(struct variant_state *v)
 		for (size_t i = 0; i < (size_t)v->nr_cpus * PCP_LISTS; i++)
 			free(v->pcp[i].pfns);
 	free(v->pcp);
+	free(v->pcps);
 	free(v->bulk);
 	variant_lru_destroy(v);
 	variant_compaction_destroy(v);
@@ -192,8 +196,18 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 		v->res->loss.warm_page_frees++;
 	if (req.migratetype < 0 || req.migratetype >= MIGRATE_PCPTYPES)
 		req.migratetype = MIGRATE_UNMOVABLE;
-	if (v->res->spec.pcp && (op->flags & OPF_PCP_ORDER) &&
-	    pcp_rmqueue_smallest(v, op->cpu, req.migratetype, op->order, &at)) {
+	if (v->pcps)
+		variant_pcp_watermark(v, op->order);
+	if (v->pcps && (op->flags & OPF_PCP_ORDER)) {
+		/* rmqueue(): a PCP order through the variant's own per-CPU lists */
+		if (rmqueue_pcplist(v, &req, &at) != MODEL_OK) {
+			v->res->loss.page_alloc_failed++;
+			return;
+		}
+		if (req.movable)
+			model_set_movable(v->model, at, true);
+	} else if (v->res->spec.pcp && (op->flags & OPF_PCP_ORDER) &&
+		   pcp_rmqueue_smallest(v, op->cpu, req.migratetype, op->order, &at)) {
 		if (req.movable)
 			model_set_movable(v->model, at, true);
 	} else if (model_alloc(v->model, &req, &at) != MODEL_OK) {
@@ -209,6 +223,11 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 static void free_held_block(struct variant_state *v, const struct replay_op *op, uint64_t at,
 			    unsigned order, int mt)
 {
+	if (v->pcps && (op->flags & OPF_PCP_ORDER) && order == op->order) {
+		model_set_movable(v->model, at, false);
+		free_frozen_page_commit(v, op->cpu, mt, order, at);
+		return;
+	}
 	if (v->res->spec.pcp && (op->flags & OPF_PCP_ORDER) && order == op->order) {
 		struct pcp_list *l = variant_pcp_list(v, op->cpu, mt, order);
 		uint64_t tail;
@@ -402,6 +421,8 @@ void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t 
 		if (ts != v->last_ts) {
 			v->last_ts = ts;
 			model_advance(v->model, ts);
+			if (v->pcps)
+				variant_pcp_decay(v, ts);
 		}
 		v->res->events++;
 		switch (op->kind) {
@@ -411,12 +432,12 @@ void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t 
 		case OP_PAGE_FREE:
 			page_free(v, op);
 			break;
-		case OP_PCP_REFILL:
-			if (v->res->spec.pcp)
+		case OP_PCP_REFILL: /* the host's; under the kernel's rules the variant refills */
+			if (v->res->spec.pcp && !v->pcps)
 				variant_pcp_refill(v, op);
 			break;
 		case OP_PCP_DRAIN:
-			if (v->res->spec.pcp)
+			if (v->res->spec.pcp && !v->pcps)
 				variant_pcp_drain(v, op);
 			break;
 		case OP_SLAB_ALLOC:

@@ -448,6 +448,10 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		{ "compaction_releases", v->compaction.releases },
 		{ "compaction_without_capacity", v->compaction.without_capacity },
 		{ "compaction_live_at_end", v->compaction.live_at_end },
+		/* pages the variant's per-CPU lists hold at the end, per type (replay_pcp.c) */
+		{ "pcp_pages_unmovable", v->pcp_pages[MIGRATE_UNMOVABLE] },
+		{ "pcp_pages_reclaimable", v->pcp_pages[MIGRATE_RECLAIMABLE] },
+		{ "pcp_pages_movable", v->pcp_pages[MIGRATE_MOVABLE] },
 	};
 	for (int e = 0; e < MODEL_NR_VM_EVENTS && !w->failed; e++) {
 		sqlite3_bind_int64(c, 1, vid);
