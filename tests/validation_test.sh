@@ -7,8 +7,13 @@
 #   v1 32/45 (devvm-slab): under the revision with the 100 ms throttle and the demand triggers
 #     only, slab growth taints several SPBs while few shrinks run; the posted patch (proactive
 #     trigger) runs many more shrinks, keeps less slab and ends with fewer tainted SPBs.
+#   v1 25/45 (tainted-claim): without from_tainted_spb, nearly every try_to_claim_block call in
+#     the tainted SPBs is refused by the 50% rule; with it, nearly every call succeeds.
+#   v1 31/45 (recl-burst): without Pass 2c, the RECLAIMABLE bursts taint a fresh SPB although the
+#     tainted ones hold sparse free UNMOVABLE pages; with Pass 2c they borrow those and taint none.
+#   Rows 25/45 and 31/45 run with pcp=0 and defrag=0 (docs/validation.md says why).
 #
-# Usage: validation_test.sh FRAGTRACE [devvm|syzkaller]   (one row, or both)
+# Usage: validation_test.sh FRAGTRACE [devvm|syzkaller|claim|recl]   (one row, or all)
 . "$(dirname "$0")/lib.sh"
 ROW=${2:-all}
 
@@ -17,7 +22,22 @@ REV398='spb+demand:slab_shrink_throttle_ns=100000000,pass_2d=0'
 # one variant's figure from the database: column of `variants` by variant name
 fig() { sqlite3 "$W/v.db" "SELECT $2 FROM variants WHERE name = '$1' ORDER BY id DESC LIMIT 1"; }
 
-if [ "$ROW" != syzkaller ]; then
+# a counter of one variant (0 when absent)
+ctr() {
+	sqlite3 "$W/v.db" "SELECT COALESCE(SUM(c.value), 0) FROM counters c JOIN variants v
+		ON v.id = c.variant_id WHERE v.name = '$1' AND c.name LIKE '$2'"
+}
+
+# pair WORKLOAD V1 V2: the workload on 16 GiB for 10 s, replayed under the two variants
+pair() {
+	"$F" synth --workload "$1" --mem 16G --duration 10 -o "$W/$1.fgt" >/dev/null ||
+		fail "synth $1"
+	"$F" replay -q --db "$W/v.db" -V "$2" -V "$3" "$W/$1.fgt" >"$W/$1.out" 2>&1 ||
+		fail "replay $1: $(cat "$W/$1.out")"
+}
+
+
+if [ "$ROW" = all ] || [ "$ROW" = devvm ]; then
 # ---- v1 32/45: 16 GiB devvm, 84 s (6 s of boot, 78 s of slab growth) ----
 "$F" synth --workload devvm-slab --mem 16G --duration 84 -o "$W/devvm.fgt" >/dev/null ||
 	fail "synth devvm-slab"
@@ -51,7 +71,7 @@ all_slab=$(fig spb+all final_slab_pages)
 
 fi
 
-if [ "$ROW" != devvm ]; then
+if [ "$ROW" = all ] || [ "$ROW" = syzkaller ]; then
 # ---- v1 cover letter: 12 GiB syzkaller host, 20 s ----
 "$F" synth --workload syzkaller --mem 12G --duration 20 -o "$W/syz.fgt" >/dev/null ||
 	fail "synth syzkaller"
@@ -68,6 +88,50 @@ echo "syzkaller: spb+all tainted $spb_end of $spbs; mainline $ml_end"
 [ $((${spb_end:-99} * 3)) -le "${ml_end:-0}" ] &&
 	ok "cover letter: mainline taints at least three times as many regions ($ml_end)" ||
 	fail "cover letter: mainline taints $ml_end, the series $spb_end"
+fi
+
+if [ "$ROW" = all ] || [ "$ROW" = claim ]; then
+# ---- v1 25/45: 16 GiB, 10 s; before from_tainted_spb, then with it ----
+NOFTS='spb:from_tainted_spb=0,pass_2c=0,pass_2d=0,defrag=0,pcp=0'
+FTS='spb:pass_2c=0,pass_2d=0,defrag=0,pcp=0'
+pair tainted-claim "$NOFTS" "$FTS"
+n_calls=$(ctr "$NOFTS" TRY_TO_CLAIM_BLOCK)
+n_refused=$(ctr "$NOFTS" 'CLAIM_REFUSED_%')
+f_calls=$(ctr "$FTS" TRY_TO_CLAIM_BLOCK)
+f_refused=$(ctr "$FTS" 'CLAIM_REFUSED_%')
+echo "tainted-claim: without from_tainted_spb $n_refused of $n_calls calls refused;" \
+	"with it $f_refused of $f_calls"
+[ "${n_calls:-0}" -ge 1000 ] && [ $((${n_refused:-0} * 100)) -ge $((${n_calls:-0} * 99)) ] &&
+	ok "25/45: without from_tainted_spb, try_to_claim_block fails nearly every call" ||
+	fail "25/45: without from_tainted_spb, $n_refused of $n_calls calls refused"
+[ "${f_calls:-0}" -ge 100 ] && [ $((${f_refused:-0} * 10)) -le "${f_calls:-0}" ] &&
+	ok "25/45: with from_tainted_spb, at most a tenth of the calls fail" ||
+	fail "25/45: with from_tainted_spb, $f_refused of $f_calls calls refused"
+fi
+
+if [ "$ROW" = all ] || [ "$ROW" = recl ]; then
+# ---- v1 31/45: 16 GiB, 10 s; before Pass 2c, then with it ----
+NO2C='spb:pass_2c=0,pass_2d=0,defrag=0,pcp=0'
+WITH2C='spb:pass_2d=0,defrag=0,pcp=0'
+pair recl-burst "$NO2C" "$WITH2C"
+# tainted before the first burst (2 s in) and at the end
+before() {
+	sqlite3 "$W/v.db" "SELECT s.tainted FROM samples s JOIN variants v ON v.id = s.variant_id
+		WHERE v.name = '$1' AND s.t_s <= 1.95 ORDER BY s.seq DESC LIMIT 1"
+}
+no_b=$(before "$NO2C")
+no_e=$(fig "$NO2C" final_tainted)
+w_b=$(before "$WITH2C")
+w_e=$(fig "$WITH2C" final_tainted)
+borrowed=$(ctr "$WITH2C" PASS_2C)
+echo "recl-burst: without Pass 2c tainted $no_b -> $no_e; with it $w_b -> $w_e ($borrowed borrows)"
+[ -n "$no_b" ] && [ -n "$no_e" ] && [ -n "$w_b" ] && [ -n "$w_e" ] || fail "recl-burst: no figures"
+[ "${no_e:-0}" -gt "${no_b:-0}" ] &&
+	ok "31/45: without Pass 2c, the bursts taint a fresh SPB ($no_b -> $no_e)" ||
+	fail "31/45: without Pass 2c, tainted $no_b -> $no_e"
+[ "${w_e:-99}" -eq "${w_b:-0}" ] && [ "${borrowed:-0}" -gt 0 ] &&
+	ok "31/45: with Pass 2c, the bursts borrow sparse UNMOVABLE pages and taint none" ||
+	fail "31/45: with Pass 2c, tainted $w_b -> $w_e, $borrowed borrows"
 fi
 
 finish "validation ($ROW)"

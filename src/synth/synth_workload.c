@@ -105,7 +105,7 @@ struct gen {
 	struct model *m;
 	uint64_t rng, now, tick;
 	unsigned cpu;
-	struct vec pcp[64]; /* per-CPU lists of order-0 pfns */
+	struct vec pcp[64][3]; /* per-CPU lists of order-0 pfns, one per PCP migratetype */
 	struct cache caches[NR_CACHES];
 	struct slab *slabs;
 	size_t nslabs, slabs_cap;
@@ -182,7 +182,7 @@ static uint64_t alloc_pages(struct gen *g, unsigned order, int mt, uint64_t gfp)
 {
 	uint64_t pfn;
 	if (order == 0) {
-		struct vec *pcp = &g->pcp[g->cpu];
+		struct vec *pcp = &g->pcp[g->cpu][mt < 3 ? mt : 0];
 		if (!pcp->n)
 			for (int i = 0; i < PCP_BATCH; i++) {
 				uint64_t p = buddy_alloc(g, 0, mt, true);
@@ -208,7 +208,7 @@ static uint64_t alloc_pages(struct gen *g, unsigned order, int mt, uint64_t gfp)
 	return pfn;
 }
 
-static void free_pages(struct gen *g, uint64_t pfn, unsigned order, bool batched)
+static void free_pages(struct gen *g, uint64_t pfn, unsigned order, int mt, bool batched)
 {
 	/* as the kernel does: free_pages_prepare() traces every free; free_unref_folios()
 	 * adds mm_page_free_batched for the same page */
@@ -223,16 +223,18 @@ static void free_pages(struct gen *g, uint64_t pfn, unsigned order, bool batched
 		g->buddy_used -= 1ull << order;
 		return;
 	}
-	struct vec *pcp = &g->pcp[g->cpu];
+	/* the page goes back to its type's list, and a drain names that type */
+	struct vec *pcp = &g->pcp[g->cpu][mt < 3 ? mt : 0];
 	vpush(pcp, pfn);
 	if (pcp->n > PCP_HIGH)
 		for (int i = 0; i < PCP_BATCH; i++) {
 			uint64_t p = pcp->v[0];
 			memmove(pcp->v, pcp->v + 1, (pcp->n - 1) * sizeof(*pcp->v));
 			pcp->n--;
-			struct trace_event d = { .type = TRACE_PAGE_PCPU_DRAIN,
-						 .page = {
-							 .pfn = p, .order = 0, .migratetype = 1 } };
+			struct trace_event d = {
+				.type = TRACE_PAGE_PCPU_DRAIN,
+				.page = { .pfn = p, .order = 0, .migratetype = mt }
+			};
 			emit(g, &d);
 			model_free(g->m, p, 0);
 			g->buddy_used--;
@@ -330,7 +332,7 @@ static void slab_free(struct gen *g, uint32_t h)
 				part->v[i] = part->v[--part->n];
 				break;
 			}
-		free_pages(g, s->pfn, ca->order, false);
+		free_pages(g, s->pfn, ca->order, ca->mt, false);
 		g->st->slab_pages_live -= 1u << ca->order;
 		free(s->free_slots);
 		s->free_slots = NULL;
@@ -380,7 +382,7 @@ static void page_cache(struct gen *g, double rate, double share)
 	unsigned cpu = g->cpu;
 	g->cpu = g->p->cpus - 1; /* reclaim runs on its own CPU, as kswapd does */
 	while (g->movable_live > limit && g->cache_head < g->cache_pages.n) {
-		free_pages(g, g->cache_pages.v[g->cache_head++], 0, true);
+		free_pages(g, g->cache_pages.v[g->cache_head++], 0, MIGRATE_MOVABLE, true);
 		g->movable_live--;
 	}
 	g->cpu = cpu;
@@ -392,8 +394,13 @@ static void page_cache(struct gen *g, double rate, double share)
 	}
 }
 
-/* Anonymous memory: THPs and small pages, freed at random above a share of memory. */
-static void anon(struct gen *g, double thp_rate, double page_rate, double share)
+/*
+ * Anonymous memory: THPs and small pages, freed at random above a share of memory; with
+ * free_thp false only the small pages are freed (THPs stay in place, so the holes stay single
+ * pages and no pageblock empties).
+ */
+static void anon_churn(struct gen *g, double thp_rate, double page_rate, double share,
+		       bool free_thp)
 {
 	unsigned n = per_ms(g, thp_rate);
 	for (unsigned i = 0; i < n; i++) {
@@ -412,18 +419,25 @@ static void anon(struct gen *g, double thp_rate, double page_rate, double share)
 		g->movable_live++;
 	}
 	uint64_t limit = (uint64_t)((double)(g->p->mem_bytes >> 12) * share);
+	size_t thps = free_thp ? g->thp.n : 0;
 	unsigned cpu = g->cpu;
 	g->cpu = g->p->cpus - 1; /* the exiting tasks run on the last CPU */
-	while (g->movable_live > limit && (g->thp.n || g->anon_pages.n)) {
-		bool big = g->thp.n && (!g->anon_pages.n || rnd(g) % 4 == 0);
+	while (g->movable_live > limit && (thps || g->anon_pages.n)) {
+		bool big = thps && (!g->anon_pages.n || rnd(g) % 4 == 0);
 		struct vec *v = big ? &g->thp : &g->anon_pages;
 		size_t k = rnd(g) % v->n;
 		uint64_t pfn = v->v[k];
 		v->v[k] = v->v[--v->n];
-		free_pages(g, pfn, big ? 9 : 0, false);
+		free_pages(g, pfn, big ? 9 : 0, MIGRATE_MOVABLE, false);
 		g->movable_live -= big ? 512 : 1;
+		thps = free_thp ? g->thp.n : 0;
 	}
 	g->cpu = cpu;
+}
+
+static void anon(struct gen *g, double thp_rate, double page_rate, double share)
+{
+	anon_churn(g, thp_rate, page_rate, share, true);
 }
 
 /* Unmovable kernel churn: kmalloc objects and page-table pages with short lives. */
@@ -448,7 +462,7 @@ static void kernel(struct gen *g, double kmalloc_rate, double pgtable_rate)
 	}
 	while (g->kernel_pages.n > 4096) {
 		size_t k = rnd(g) % g->kernel_pages.n;
-		free_pages(g, g->kernel_pages.v[k], 0, false);
+		free_pages(g, g->kernel_pages.v[k], 0, MIGRATE_UNMOVABLE, false);
 		g->kernel_pages.v[k] = g->kernel_pages.v[--g->kernel_pages.n];
 	}
 }
@@ -466,7 +480,7 @@ static void kswapd(struct gen *g, double low_share, double high_share)
 	unsigned cpu = g->cpu;
 	g->cpu = g->p->cpus - 1;
 	while (g->buddy_used > target && g->cache_head < g->cache_pages.n) {
-		free_pages(g, g->cache_pages.v[g->cache_head++], 0, true);
+		free_pages(g, g->cache_pages.v[g->cache_head++], 0, MIGRATE_MOVABLE, true);
 		g->movable_live--;
 	}
 	g->cpu = cpu;
@@ -487,7 +501,7 @@ static void sparse(struct gen *g, double rate, uint64_t live)
 	}
 	while (g->sparse_pages.n > live) {
 		size_t k = rnd(g) % g->sparse_pages.n;
-		free_pages(g, g->sparse_pages.v[k], 0, false);
+		free_pages(g, g->sparse_pages.v[k], 0, MIGRATE_UNMOVABLE, false);
 		g->sparse_pages.v[k] = g->sparse_pages.v[--g->sparse_pages.n];
 	}
 }
@@ -497,6 +511,43 @@ static void sparse(struct gen *g, double rate, uint64_t live)
  * where the kernel uses order 3, so that the model's order-3 slowpath does not dominate).
  */
 #define BTRFS_FILE_PAGES (1.0 / 21 + 1.0 / 3)
+
+/* A superpageblock: 1 GiB of 4 KiB pages. */
+#define SPB_PAGES (1ull << 18)
+
+/*
+ * v1 31/45 (recl-burst). The report's tainted SPB held 87,000+ free pages, a third of its
+ * 262,144, all on the UNMOVABLE list, while its RECLAIMABLE pageblocks (btrfs_inode) were dense
+ * and it had no wholly free pageblock left. Built in SPB units so that a small host reaches the
+ * same state: btrfs inodes (1% of P, never deleted) and order-0 UNMOVABLE pages together fill
+ * K whole SPBs, K = 5% of P in SPBs (at least 1: 12 on the report's host); in the first tenth
+ * of D. In the second tenth a third of the UNMOVABLE pages are freed at random (no pageblock
+ * empties: each keeps about 340 of its 512 pages), while page cache fills the rest of memory.
+ * Then the unmovable churn goes on at that level, page cache churns under kswapd, and every
+ * D/10 a one-second burst of btrfs inodes asks for 0.2% of P of RECLAIMABLE pages, more than
+ * any tainted SPB's reserve of free pageblocks.
+ */
+static void recl_burst(struct gen *g, double P, double D, double t)
+{
+	double recl = 0.01 * P, k = (double)(uint64_t)(0.05 * P / (double)SPB_PAGES + 0.5);
+	double peak = (k < 1 ? 1 : k) * (double)SPB_PAGES * 0.99 - recl, sparse_live = peak * 2 / 3;
+
+	if (t < 0.1) {
+		files_in(g, recl / BTRFS_FILE_PAGES / (0.1 * D), 0, C_BTRFS_INODE);
+		sparse(g, peak / (0.1 * D), (uint64_t)peak);
+		page_cache(g, 0.1 * P / (0.1 * D), 1.0);
+	} else if (t < 0.2) {
+		sparse(g, 0, (uint64_t)(peak - (peak - sparse_live) * (t - 0.1) / 0.1));
+		page_cache(g, 0.8 * P / (0.1 * D), 1.0);
+	} else {
+		double since = (t - 0.2) * D, period = D / 10;
+		if (since - period * (double)(uint64_t)(since / period) < 1.0)
+			files_in(g, 0.002 * P / BTRFS_FILE_PAGES, 0, C_BTRFS_INODE);
+		sparse(g, 0.0002 * P, (uint64_t)sparse_live);
+		page_cache(g, 0.0003 * P, 1.0);
+	}
+	kswapd(g, 0.04, 0.06);
+}
 
 /*
  * The four report workloads (docs/validation.md), per millisecond. P is the host's pages, D
@@ -540,36 +591,26 @@ static void step_report(struct gen *g, int w)
 		sparse(g, 200 * g->scale, (uint64_t)(0.001 * P));
 		kswapd(g, 0.04, 0.06);
 		break;
-	case W_TAINTED_CLAIM:
+	case W_TAINTED_CLAIM: {
 		/* v1 25/45: memory full of movable pages with scattered holes (4 KiB anonymous
-		 * pages freed at random) while unmovable kernel memory keeps growing */
+		 * pages freed at random) while unmovable kernel memory keeps growing: from u0 to
+		 * twice u0, u0 = 1.5% of P but at least half an SPB (3.7 SPBs on the report's
+		 * host), so that a small host too grows its tainted SPBs past their free
+		 * pageblocks into the movable ones */
+		double u0 = 0.015 * P > SPB_PAGES / 2 ? 0.015 * P : SPB_PAGES / 2;
 		if (t < 0.2) {
-			anon(g, 0.45 * P / 512 / (0.2 * D), 0.3 * P / (0.2 * D), 0.87);
+			anon(g, 0.5 * P / 512 / (0.2 * D), 0.4 * P / (0.2 * D), 0.92);
 			page_cache(g, 0.05 * P / (0.2 * D), 1.0);
 		} else {
-			anon(g, 0, 0.001 * P, 0.87);
+			anon_churn(g, 0, 0.001 * P, 0.92, false);
 		}
 		kernel(g, 3000 * g->scale, 0);
-		sparse(g, (0.015 + 0.015 * t) * P / D + 0.0002 * P,
-		       (uint64_t)((0.015 + 0.015 * t) * P));
+		sparse(g, u0 * (1 + t) / D + 0.0002 * P, (uint64_t)(u0 * (1 + t)));
 		kswapd(g, 0.04, 0.06);
 		break;
+	}
 	default: /* W_RECL_BURST */
-		/* v1 31/45: sparse unmovable churn leaves tainted SPBs a third free on their
-		 * UNMOVABLE lists, btrfs inodes fill RECLAIMABLE pageblocks densely, and every
-		 * D/10 a one-second burst of btrfs inodes asks for more RECLAIMABLE memory */
-		if (t < 0.2) {
-			sparse(g, 0.04 * P / (0.2 * D), (uint64_t)(0.027 * P));
-			files_in(g, 0.01 * P / BTRFS_FILE_PAGES / (0.2 * D), 0, C_BTRFS_INODE);
-			page_cache(g, 0.8 * P / (0.2 * D), 1.0);
-		} else {
-			double since = (t - 0.2) * D, period = D / 10;
-			if (since - period * (double)(uint64_t)(since / period) < 1.0)
-				files_in(g, 0.002 * P / BTRFS_FILE_PAGES, 0, C_BTRFS_INODE);
-			sparse(g, 0.0002 * P, (uint64_t)(0.027 * P));
-			page_cache(g, 0.0003 * P, 1.0);
-		}
-		kswapd(g, 0.04, 0.06);
+		recl_burst(g, P, D, t);
 		break;
 	}
 }
@@ -759,7 +800,8 @@ int synth_workload_write(const struct synth_workload_params *pin, const char *pa
 		free(g.partial[i].v);
 	free(g.partial);
 	for (int i = 0; i < 64; i++)
-		free(g.pcp[i].v);
+		for (int t = 0; t < 3; t++)
+			free(g.pcp[i][t].v);
 	free(g.files.v);
 	free(g.cache_pages.v);
 	free(g.anon_pages.v);
