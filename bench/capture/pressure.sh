@@ -19,7 +19,8 @@
 # trace-cmd goes through ../shared/bench/tc-wrap.sh (this kernel locks the function-tracer files)
 # and leaves its buffer size in the top-level instance: the value found is written back.
 # usage: bench/capture/pressure.sh [BUILD_DIR]   (root; BENCH_BUFFER_KB, default 1024;
-#        BENCH_CONFIGS, default "none trace-cmd fragtrace-b fragtrace-default")
+#        BENCH_CONFIGS, default "none trace-cmd fragtrace-b fragtrace-default"; BENCH_KEEP=1 keeps
+#        the traces and logs)
 set -u
 BUILD=${1:-build}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -43,7 +44,7 @@ F_SAME="-compaction:mm_compaction_isolate_freepages,-compaction:mm_compaction_fa
 command -v trace-cmd > /dev/null || { echo "bench/capture/pressure: trace-cmd is not installed"; exit 1; }
 W=$(mktemp -d /tmp/capture-pressure.XXXXXX)
 TOP_KB=$(cat /sys/kernel/tracing/buffer_size_kb 2> /dev/null | sed 's/ .*//')
-trap 'rm -rf "$W"' EXIT
+trap '[ -n "${BENCH_KEEP:-}" ] && echo "kept $W" || rm -rf "$W"' EXIT
 TC_EV=""
 for e in $EVENTS; do TC_EV="$TC_EV -e $e"; done
 
