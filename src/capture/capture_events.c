@@ -180,6 +180,20 @@ struct capture_converter {
 		uint32_t id;
 	} * cache;
 	size_t cache_cap;
+	/* interned slab cache names by their bytes (NAME_SLOTS, direct-mapped) */
+	struct name_slot *names;
+};
+
+/*
+ * A slab cache name the converter has interned, with its bytes (the terminating NUL included),
+ * so that the next event naming it costs one compare instead of the writer's string hash.
+ */
+#define NAME_SLOTS 256
+#define NAME_BYTES 48
+struct name_slot {
+	uint32_t id;
+	uint32_t len;
+	char bytes[NAME_BYTES];
 };
 
 struct capture_converter *converter_create(struct capture_event *events, int n,
@@ -201,7 +215,8 @@ struct capture_converter *converter_create(struct capture_event *events, int n,
 	c->by_id = calloc((size_t)c->max_id + 1, sizeof(*c->by_id));
 	c->cache_cap = 1 << 16;
 	c->cache = calloc(c->cache_cap, sizeof(*c->cache));
-	if (!c->by_id || !c->cache) {
+	c->names = calloc(NAME_SLOTS, sizeof(*c->names));
+	if (!c->by_id || !c->cache || !c->names) {
 		converter_free(c);
 		return NULL;
 	}
@@ -227,6 +242,7 @@ void converter_free(struct capture_converter *c)
 		return;
 	free(c->by_id);
 	free(c->cache);
+	free(c->names);
 	free(c);
 }
 
@@ -255,15 +271,20 @@ static uint64_t get_u(const uint8_t *data, unsigned size, const struct raw_field
 	}
 }
 
-/* A __data_loc string: offset in the low 16 bits, length in the high 16. */
-static const char *get_str(const uint8_t *data, unsigned size, const struct raw_field *f)
+/*
+ * A __data_loc string: offset in the low 16 bits, length (with the NUL) in the high 16; *len
+ * is that length.
+ */
+static const char *get_str(const uint8_t *data, unsigned size, const struct raw_field *f,
+			   unsigned *len)
 {
 	if (!f->size || !f->data_loc || (unsigned)(f->offset + 4) > size)
 		return NULL;
 	uint32_t loc;
 	memcpy(&loc, data + f->offset, 4);
-	unsigned off = loc & 0xffff, len = loc >> 16;
-	if (!len || off + len > size || data[off + len - 1] != 0)
+	unsigned off = loc & 0xffff;
+	*len = loc >> 16;
+	if (!*len || off + *len > size || data[off + *len - 1] != 0)
 		return NULL;
 	return (const char *)data + off;
 }
@@ -301,9 +322,31 @@ static uint32_t intern_symbol(struct capture_converter *c, uint64_t addr)
 	return id;
 }
 
-static uint32_t intern_name(struct capture_converter *c, const char *name)
+/*
+ * Interned slab cache name (len bytes with its NUL): its slot is chosen by its length and its
+ * first and last 8 bytes, and a hit compares every byte, so a name always gets its own id.
+ */
+static uint32_t intern_name(struct capture_converter *c, const char *name, unsigned len)
 {
-	return name ? trace_writer_string(c->w, name) : TRACE_NO_STRING;
+	uint64_t head = 0, tail = 0;
+
+	if (!name)
+		return TRACE_NO_STRING;
+	if (len > NAME_BYTES)
+		return trace_writer_string(c->w, name);
+	memcpy(&head, name, len < 8 ? len : 8);
+	memcpy(&tail, name + (len < 8 ? 0 : len - 8), len < 8 ? len : 8);
+	uint64_t h = (head ^ (tail * 0x9E3779B97F4A7C15ull) ^ len) * 0xFF51AFD7ED558CCDull;
+	struct name_slot *slot = &c->names[h >> 56]; /* NAME_SLOTS = 2^8 */
+	if (slot->len == len && !memcmp(slot->bytes, name, len))
+		return slot->id;
+	uint32_t id = trace_writer_string(c->w, name);
+	if (id != TRACE_NO_STRING) {
+		slot->id = id;
+		slot->len = len;
+		memcpy(slot->bytes, name, len);
+	}
+	return id;
 }
 
 bool converter_convert(struct capture_converter *c, const uint8_t *data, unsigned size,
@@ -361,12 +404,14 @@ bool converter_convert(struct capture_converter *c, const uint8_t *data, unsigne
 	case TRACE_SLAB_FREE:
 	case TRACE_KFREE: {
 		bool alloc = ce->type == TRACE_SLAB_ALLOC || ce->type == TRACE_KMALLOC;
+		unsigned len = 0;
+		const char *name = ce->type == TRACE_SLAB_ALLOC || ce->type == TRACE_SLAB_FREE
+					   ? get_str(data, size, &f[2], &len)
+					   : NULL;
 		ev->slab = (struct trace_slab){
 			.call_site = intern_symbol(c, get_u(data, size, &f[0])),
 			.addr = addr_translate(c->am, get_u(data, size, &f[1])),
-			.cache = ce->type == TRACE_SLAB_ALLOC || ce->type == TRACE_SLAB_FREE
-					 ? intern_name(c, get_str(data, size, &f[2]))
-					 : TRACE_NO_STRING,
+			.cache = intern_name(c, name, len),
 		};
 		if (alloc) {
 			ev->slab.bytes_req = get_u(data, size, &f[3]);
