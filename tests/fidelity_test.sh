@@ -52,13 +52,12 @@ check_trace() {
 # pageblocks within 10%. The bounds below are the best measured where those are not met
 # (docs/replay.md, "Validation", says why): the replay is deterministic, so they are exact.
 # Reclaimable pageblocks: the warm start tags the pageblocks the trace shows of each type
-# (replay_pbtypes.c) and slab pages come through the per-CPU lists the host's refills fill, so
-# mainline holds 1.46x (pagecache) and 1.16x (reclaim) the host's Reclaimable pageblocks, where
-# it held 2.4x before; what is left is movable fallbacks the host made into Reclaimable
-# pageblocks and the model does not (its free memory ends above the host's). Fallbacks: those
-# movable fallbacks are most of the host's extfrag events; the model's reclaimable ones, which
-# the double-taken slab pages had inflated, now match the host's (5 of 7 on pagecache), so the
-# total is 0.16x and 0.34x the host's.
+# (replay_pbtypes.c) and slab pages come through the variant's per-CPU lists, which follow the
+# kernel's rules (nr_pcp_alloc, pcp->high), so mainline holds 1.5x (pagecache) and 1.12x
+# (reclaim) the host's Reclaimable pageblocks, where it held 2.4x before. With the host's
+# compaction migrations replayed, mainline's free pages end within 2,600 of the host's on both
+# traces. Fallbacks: the host's extfrag events are mostly movable fallbacks, which mainline
+# makes far fewer of (6 of 32, 33 of 113): docs/replay.md, "Validation", says what is known.
 if [ "$ONLY" = all ] || [ "$ONLY" = pagecache ]; then
 	check_trace pressure-pagecache.fgt 0.998 "0.15*h" "1.6*h" "1.5*h"
 fi
@@ -73,7 +72,7 @@ if [ "$ONLY" = all ] || [ "$ONLY" = quiet ]; then
 	passes tainted_regions
 fi
 [ "$ONLY" = all ] || [ "$ONLY" = reclaim ] || finish fidelity_test
-check_trace pressure-reclaim.fgt 0.997 "0.3*h" "1.4*h" "1.2*h"
+check_trace pressure-reclaim.fgt 0.997 "0.25*h" "1.4*h" "1.2*h"
 check_run=$(sqlite3 "$W/v.db" "SELECT max(run_id) FROM variants")
 
 # the demo trace (`make demo`): the patch's variant and mainline differ. check has just replayed

@@ -52,8 +52,12 @@ static int slab_page_alloc(void *ctx, const struct model_alloc_req *q, uint64_t 
 	struct variant_state *v = ctx;
 	int mt = q->migratetype;
 
-	if (pcp_order(q->order) && mt >= 0 && mt < MIGRATE_PCPTYPES && q->cpu >= 0 &&
-	    pcp_rmqueue_smallest(v, (unsigned)q->cpu, mt, q->order, pfn))
+	if (!pcp_order(q->order) || mt < 0 || mt >= MIGRATE_PCPTYPES || q->cpu < 0)
+		return model_alloc(v->model, q, pfn);
+	/* the kernel's list rules: rmqueue_pcplist() refills and bounds the lists itself */
+	if (v->pcps)
+		return rmqueue_pcplist(v, q, pfn);
+	if (pcp_rmqueue_smallest(v, (unsigned)q->cpu, mt, q->order, pfn))
 		return MODEL_OK;
 	return model_alloc(v->model, q, pfn);
 }
@@ -63,6 +67,11 @@ static void slab_page_free(void *ctx, uint64_t pfn, unsigned order, int mt, int 
 	struct variant_state *v = ctx;
 	uint64_t tail;
 
+	if (pcp_order(order) && mt >= 0 && mt < MIGRATE_PCPTYPES && cpu >= 0 && v->pcps) {
+		/* free_frozen_page_commit() keeps the list under pcp->high */
+		free_frozen_page_commit(v, (unsigned)cpu, mt, order, pfn);
+		return;
+	}
 	if (pcp_order(order) && mt >= 0 && mt < MIGRATE_PCPTYPES && cpu >= 0) {
 		struct pcp_list *l = variant_pcp_list(v, (unsigned)cpu, mt, order);
 		if (!pcp_push_head(l, pfn)) {
