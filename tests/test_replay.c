@@ -919,11 +919,20 @@ static void write_compaction_trace(const char *path)
 static void test_compaction(void)
 {
 	static const char *const names[] = { "mainline:pcp=0", "mainline:pcp=0,compaction=0",
-					     "spb:pcp=0" };
+					     "spb:pcp=0", "observe" };
 	char path[64];
 	test_tmp_path(path, sizeof(path), "compaction.fgt");
 	write_compaction_trace(path);
-	struct replay_result *r = run(path, names, 3, REPLAY_WARM, 1, 1);
+	struct replay_result *r = run(path, names, 4, REPLAY_WARM, 1, 1);
+	/*
+	 * observe took the scanner's 41 pages from the bottom of the range; the host's
+	 * release_free_list() frees 8 pages it took higher up: observe swaps 8 of its own for them
+	 * (compaction_rebound) instead of counting 8 frees of free pages.
+	 */
+	const struct replay_observe_causes *oc = &r->variants[3].causes;
+	CHECK_EQ(oc->compaction_taken, 41);
+	CHECK_EQ(oc->compaction_rebound, 8);
+	CHECK_EQ(oc->free_after_free, 0);
 	for (unsigned i = 0; i < 3; i++) {
 		const struct replay_variant_result *v = &r->variants[i];
 		const struct replay_compaction *c = &v->compaction;

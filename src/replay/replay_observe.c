@@ -23,7 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum seen_state { SEEN_NONE, SEEN_ALLOC, SEEN_FREE, SEEN_PCP };
+/* SEEN_COMPACT: taken for compaction's free scanner by observe_compact_take(), not yet matched */
+enum seen_state { SEEN_NONE, SEEN_ALLOC, SEEN_FREE, SEEN_PCP, SEEN_COMPACT };
 
 static void seen_set(struct variant_state *v, uint64_t pfn, unsigned order, uint8_t state)
 {
@@ -56,7 +57,7 @@ static void observe_take(struct variant_state *v, const struct replay_op *op, bo
 	v->res->loss.page_alloc_failed++;
 	if (page_class(v->host->start_map, v->host->start_map_pfns, op->key) == PC_HOLE)
 		v->res->causes.outside_start_map++;
-	else if (was == SEEN_ALLOC)
+	else if (was == SEEN_ALLOC || was == SEEN_COMPACT)
 		v->res->causes.alloc_after_alloc++;
 	else if (was == SEEN_PCP)
 		v->res->causes.alloc_after_pcp_free++;
@@ -83,12 +84,51 @@ static void observe_split_containing(struct variant_state *v, uint64_t pfn, unsi
 	}
 }
 
+/*
+ * A free scanner's take names a range and a count, not pfns, so observe_compact_take() may hold
+ * other pages of the range than the host took. When the host frees a block observe holds free,
+ * inside a pageblock where observe still holds unmatched scanner pages, the host took that
+ * block, not those pages: take the block and give as many scanner pages of the pageblock back
+ * (counted as compaction_rebound), so the free that follows finds it allocated.
+ */
+static void observe_rebind_compact(struct variant_state *v, const struct replay_op *op)
+{
+	uint64_t n = 1ull << op->order, found = 0;
+	uint64_t pb = op->key & ~((1ull << PAGEBLOCK_ORDER) - 1);
+	uint64_t end = pb + (1ull << PAGEBLOCK_ORDER), scan;
+
+	if (!v->seen || end > v->warm_pfns || op->key + n > end)
+		return;
+	for (uint64_t p = op->key; p < op->key + n; p++)
+		if (!model_pfn_is_free(v->model, p))
+			return;
+	for (scan = pb; scan < end && found < n; scan++)
+		if (v->seen[scan] == SEEN_COMPACT && (scan < op->key || scan >= op->key + n))
+			found++;
+	if (found < n)
+		return;
+	if (model_alloc_at(v->model, op->key, op->order, MIGRATE_MOVABLE, true) != MODEL_OK)
+		return;
+	/* give back the pages taken last (the scanner's upward order), the least likely matched */
+	found = 0;
+	for (scan = end; scan > pb && found < n; scan--) {
+		uint64_t q = scan - 1;
+		if (v->seen[q] != SEEN_COMPACT || (q >= op->key && q < op->key + n))
+			continue;
+		if (model_free(v->model, q, 0) == MODEL_OK)
+			v->seen[q] = SEEN_FREE;
+		found++;
+	}
+	v->res->causes.compaction_rebound += n;
+}
+
 static void observe_give(struct variant_state *v, const struct replay_op *op)
 {
 	uint8_t was = seen_get(v, op->key);
 
 	v->res->loss.page_frees++;
 	observe_split_containing(v, op->key, op->order);
+	observe_rebind_compact(v, op);
 	seen_set(v, op->key, op->order, SEEN_FREE);
 	if (variant_free_warm_range(v, op->key, op->order, false))
 		return;
@@ -119,7 +159,7 @@ static void observe_compact_take(struct variant_state *v, const struct replay_op
 		if (p >= v->warm_pfns || !model_pfn_is_free(v->model, p))
 			continue;
 		if (model_alloc_at(v->model, p, 0, MIGRATE_MOVABLE, true) == MODEL_OK) {
-			seen_set(v, p, 0, SEEN_ALLOC);
+			seen_set(v, p, 0, SEEN_COMPACT);
 			got++;
 		}
 	}
@@ -218,10 +258,13 @@ void variant_observe_apply(struct variant_state *v, const struct replay_op *ops,
 			observe_take(v, &op, false);
 			break;
 		case OP_PAGE_FREE:
-			if (!(op.flags & OPF_PCP_ORDER))
+			if (!(op.flags & OPF_PCP_ORDER)) {
 				observe_give(v, &op);
-			else
+			} else {
+				/* to a per-CPU list: a scanner page of the host's, too */
+				observe_rebind_compact(v, &op);
 				seen_set(v, op.key, op.order, SEEN_PCP);
+			}
 			break;
 		case OP_PCP_DRAIN:
 			observe_give(v, &op);

@@ -133,6 +133,8 @@ static const struct observe_cause_row observe_causes[] = {
 	      "observe: pages compaction's free scanner took"),
 	CAUSE(compaction_short, "observe_compaction_short",
 	      "observe: of those, pages the model held in use"),
+	CAUSE(compaction_rebound, "observe_compaction_rebound",
+	      "observe: scanner pages swapped for the host's"),
 	CAUSE(end_model_free_host_used, "observe_end_free_host_used",
 	      "end: observe free, host's page map in use"),
 	CAUSE(end_model_used_host_free, "observe_end_used_host_free",
