@@ -571,6 +571,34 @@ static uint8_t compaction_free_flags(struct decoder *d, const struct trace_event
 }
 
 /* One event into at most 3 ops. Returns 0, or -1 out of memory. */
+/* The host's own figures of the trace (first pass only): allocations served and failed, pages. */
+static void count_host_figures(struct decoder *d, const struct trace_event *ev)
+{
+	if (ev->type == TRACE_PAGE_ALLOC) {
+		if (ev->page.pfn == UINT64_MAX) {
+			d->fig.failed_allocs++;
+		} else {
+			d->fig.served_allocs++;
+			d->fig.pages_allocated += 1ull << ev->page.order;
+		}
+	} else if (ev->type == TRACE_PAGE_FREE) {
+		d->fig.pages_freed += 1ull << ev->page.order;
+	}
+}
+
+/* A page event the start page map, read while tracing, already shows: counted, skipped. */
+static bool before_start_map(struct decoder *d, const struct trace_event *ev)
+{
+	if (ev->type < TRACE_PAGE_ALLOC || ev->type > TRACE_PAGE_PCPU_DRAIN ||
+	    ev->page.pfn == UINT64_MAX || !observe_in_start_map(d->h, ev->page.pfn, ev->ts))
+		return false;
+	if (ev->type == TRACE_PAGE_ALLOC)
+		d->page_alloc_ordinal++;
+	if (d->pass == 0)
+		d->fig.start_map_events++;
+	return true;
+}
+
 static int decode_one(struct decoder *d, const struct trace_event *ev, struct replay_op *ops,
 		      size_t *n)
 {
@@ -590,25 +618,10 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 	}
 	if (p->active && (!refill || p->order != ev->page.order || p->mt != ev->page.migratetype))
 		flush_refill(d, cpu, ops, n);
-	if (d->pass == 0 && ev->type == TRACE_PAGE_ALLOC) {
-		if (ev->page.pfn == UINT64_MAX) {
-			d->fig.failed_allocs++;
-		} else {
-			d->fig.served_allocs++;
-			d->fig.pages_allocated += 1ull << ev->page.order;
-		}
-	} else if (d->pass == 0 && ev->type == TRACE_PAGE_FREE) {
-		d->fig.pages_freed += 1ull << ev->page.order;
-	}
-	if (ev->type >= TRACE_PAGE_ALLOC && ev->type <= TRACE_PAGE_PCPU_DRAIN &&
-	    ev->page.pfn != UINT64_MAX && observe_in_start_map(d->h, ev->page.pfn, ev->ts)) {
-		/* the start page map, read while tracing, already shows it: counted, skipped */
-		if (ev->type == TRACE_PAGE_ALLOC)
-			d->page_alloc_ordinal++;
-		if (d->pass == 0)
-			d->fig.start_map_events++;
+	if (d->pass == 0)
+		count_host_figures(d, ev);
+	if (before_start_map(d, ev))
 		return 0;
-	}
 	switch (ev->type) {
 	case TRACE_PAGE_ALLOC:
 		if (ev->page.pfn == UINT64_MAX)
