@@ -111,6 +111,17 @@ static int write_file(const char *path, int (*body)(FILE *, const void *), const
 	return 0;
 }
 
+/* Each item shell-quoted, each after sep. */
+static int put_quoted_list(FILE *f, const char *sep, const char *const *items, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		fputs(sep, f);
+		rc |= put_quoted(f, items[i]);
+	}
+	return rc;
+}
+
 struct fleet_plan {
 	char dir[PATH_MAX], self[PATH_MAX];
 	char **traces; /* absolute paths */
@@ -140,18 +151,9 @@ static int replay_script(FILE *f, const void *ctx)
 		" replay -q --threads \"${SLURM_CPUS_PER_TASK:-1}\" --shard \"$i/%zu\" "
 		"--db \"$tmp\"",
 		p->units);
-	for (size_t i = 0; i < p->nvariants; i++) {
-		fputs(" --variant ", f);
-		rc |= put_quoted(f, p->variants[i]);
-	}
-	for (size_t i = 0; i < p->nreplay_opts; i++) {
-		fputc(' ', f);
-		rc |= put_quoted(f, p->replay_opts[i]);
-	}
-	for (size_t i = 0; i < p->ntraces; i++) {
-		fputs(" \\\n\t", f);
-		rc |= put_quoted(f, p->traces[i]);
-	}
+	rc |= put_quoted_list(f, " --variant ", p->variants, p->nvariants);
+	rc |= put_quoted_list(f, " ", p->replay_opts, p->nreplay_opts);
+	rc |= put_quoted_list(f, " \\\n\t", (const char *const *)p->traces, p->ntraces);
 	fputs(" >\"$dir/logs/replay-$i.txt\"\n"
 	      "cp \"$tmp\" \"$dir/jobs/.task-$i.db.part\"\n"
 	      "mv \"$dir/jobs/.task-$i.db.part\" \"$dir/jobs/task-$i.db\"\n"
