@@ -58,6 +58,18 @@ static unsigned gfp_to_alloc_flags(uint32_t gfp, unsigned order)
 	return alloc_flags;
 }
 
+/* The test of __zone_watermark_ok() against a given mark: free pages above it, a big block. */
+static bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark,
+				 uint64_t free_pages)
+{
+	if (free_pages < mark + (1ull << order))
+		return false;
+	for (unsigned o = order; o <= MAX_PAGE_ORDER; o++)
+		if (z->nr_free_blocks[o])
+			return true;
+	return false;
+}
+
 /* __zone_watermark_ok(), simplified: free pages above the mark, and a big enough block. */
 bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
 			 uint64_t free_pages)
@@ -66,12 +78,7 @@ bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_fl
 
 	if (alloc_flags & ALLOC_MIN_RESERVE)
 		mark -= mark / 2;
-	if (free_pages < mark + (1ull << order))
-		return false;
-	for (unsigned o = order; o <= MAX_PAGE_ORDER; o++)
-		if (z->nr_free_blocks[o])
-			return true;
-	return false;
+	return zone_free_above_mark(z, order, mark, free_pages);
 }
 
 static bool zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags)
@@ -674,6 +681,10 @@ uint64_t model_nr_free_pages(const struct model *m)
 	return free;
 }
 
+/*
+ * get_page_from_freelist()'s ZONE_BELOW_HIGH test: zone_watermark_fast() against
+ * high_wmark_pages() (2 * low - min here), on the largest zone.
+ */
 bool model_high_wmark_ok(const struct model *m, unsigned order)
 {
 	const struct zone *big = NULL;
@@ -683,13 +694,8 @@ bool model_high_wmark_ok(const struct model *m, unsigned order)
 			big = &m->zones[i];
 	if (!big)
 		return true;
-	uint64_t high = 2 * big->wmark_low - big->wmark_min;
-	if (big->nr_free_pages < high + (1ull << order))
-		return false;
-	for (unsigned o = order; o <= MAX_PAGE_ORDER; o++)
-		if (big->nr_free_blocks[o])
-			return true;
-	return false;
+	return zone_free_above_mark(big, order, 2 * big->wmark_low - big->wmark_min,
+				    big->nr_free_pages);
 }
 
 /* split_page(): every page of the block becomes its own order-0 allocation. */

@@ -404,8 +404,20 @@ static bool evacuate_pageblock(struct model *m, struct zone *z, uint64_t pb_pfn)
 static inline bool pageblock_evacuable(const struct pageblock *pb)
 {
 	int mt = pb->flags & PB_MIGRATE_MASK;
-	return (pb->flags & PB_HAS_MOVABLE) && mt != MIGRATE_ISOLATE && mt != MIGRATE_CMA &&
-	       mt != MIGRATE_HIGHATOMIC;
+	return !pb->reserved && (pb->flags & PB_HAS_MOVABLE) && mt != MIGRATE_ISOLATE &&
+	       mt != MIGRATE_CMA && mt != MIGRATE_HIGHATOMIC;
+}
+
+/* The pfns of the SPB inside the zone. */
+static uint64_t spb_range_start(const struct zone *z, const struct superpageblock *sb)
+{
+	return sb->start_pfn > z->zone_start_pfn ? sb->start_pfn : z->zone_start_pfn;
+}
+
+static uint64_t spb_range_end(const struct zone *z, const struct superpageblock *sb)
+{
+	uint64_t end = sb->start_pfn + SUPERPAGEBLOCK_NR_PAGES;
+	return end > z->zone_end_pfn ? z->zone_end_pfn : end;
 }
 
 /*
@@ -416,15 +428,12 @@ static inline bool pageblock_evacuable(const struct pageblock *pb)
 static unsigned evacuate_pb_range(struct model *m, struct zone *z, struct superpageblock *sb,
 				  unsigned max)
 {
-	uint64_t start = sb->start_pfn > z->zone_start_pfn ? sb->start_pfn : z->zone_start_pfn;
-	uint64_t end = sb->start_pfn + SUPERPAGEBLOCK_NR_PAGES;
+	uint64_t end = spb_range_end(z, sb);
 	unsigned done = 0;
 
-	if (end > z->zone_end_pfn)
-		end = z->zone_end_pfn;
-	for (uint64_t p = start; p < end && done < max; p += PAGEBLOCK_NR_PAGES) {
+	for (uint64_t p = spb_range_start(z, sb); p < end && done < max; p += PAGEBLOCK_NR_PAGES) {
 		struct pageblock *pb = pfn_pageblock(m, p);
-		if (pb->reserved || !pageblock_evacuable(pb))
+		if (!pageblock_evacuable(pb))
 			continue;
 		evacuate_pageblock(m, z, p);
 		done++;
@@ -488,17 +497,6 @@ bool spb_evacuate_for_order(struct model *m, struct zone *z, unsigned order, int
 	return evacuated > 0;
 }
 
-static uint64_t spb_range_start(const struct zone *z, const struct superpageblock *sb)
-{
-	return sb->start_pfn > z->zone_start_pfn ? sb->start_pfn : z->zone_start_pfn;
-}
-
-static uint64_t spb_range_end(const struct zone *z, const struct superpageblock *sb)
-{
-	uint64_t end = sb->start_pfn + SUPERPAGEBLOCK_NR_PAGES;
-	return end > z->zone_end_pfn ? z->zone_end_pfn : end;
-}
-
 /*
  * One step of the worker's pageblock in progress: migrate the batch isolated a step ago (its
  * time has passed), or isolate the next one. Returns true while the pageblock has more; when it
@@ -542,7 +540,7 @@ static bool spb_evac_work_step(struct model *m, struct model_work *w)
 			uint64_t p = w->cursor;
 			struct pageblock *pb = pfn_pageblock(m, p);
 			w->cursor += PAGEBLOCK_NR_PAGES;
-			if (pb->reserved || !pageblock_evacuable(pb))
+			if (!pageblock_evacuable(pb))
 				continue;
 			w->pb_done++;
 			w->attempted++;
@@ -716,8 +714,6 @@ static void run_work_step(struct model *m, size_t i, uint64_t t)
 		over = spb_slab_shrink_work_step(m, w);
 		break;
 	}
-	/* the step may have queued work: the array may have grown, not moved items */
-	w = &m->work[i];
 	w->started = true;
 	cost = m->step_ns;
 	m->events[busy_event[w->kind]] += cost;

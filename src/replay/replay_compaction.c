@@ -199,11 +199,9 @@ static void unbind(struct compaction_bind *b, uint32_t e)
 	b->live--;
 }
 
-void variant_compaction_source(struct variant_state *v, const struct replay_op *op, uint64_t at,
-			       unsigned order, bool movable)
+void variant_compaction_source(struct variant_state *v, uint64_t at, unsigned order, bool movable)
 {
 	uint64_t dst;
-	(void)op;
 	if (!v->cbind)
 		return;
 	if (!movable) {

@@ -396,11 +396,6 @@ static int cache_index(struct decoder *d, const struct trace_event *ev, uint32_t
 	return 0;
 }
 
-static bool pcp_allowed_order(unsigned order)
-{
-	return order <= PAGE_ALLOC_COSTLY_ORDER || order == PAGEBLOCK_ORDER;
-}
-
 static void flush_refill(struct decoder *d, unsigned cpu, struct replay_op *ops, size_t *n)
 {
 	struct pending_refill *p = &d->refill[cpu];

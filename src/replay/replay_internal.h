@@ -29,7 +29,13 @@ enum replay_op_kind {
 	OP_COMPACT_TAKE, /* compaction's free scanner took aux pages in [key, key + gfp) */
 };
 
-#define OPF_PCP_ORDER	0x01 /* the order goes through per-CPU lists (pcp_allowed_order) */
+#define OPF_PCP_ORDER 0x01 /* the order goes through per-CPU lists (pcp_allowed_order) */
+
+/* pcp_allowed_order(): the orders the per-CPU lists hold */
+static inline bool pcp_allowed_order(unsigned order)
+{
+	return order <= PAGE_ALLOC_COSTLY_ORDER || order == PAGEBLOCK_ORDER;
+}
 #define OPF_FAST	0x02 /* OP_COMPACT_TAKE from fast_isolate_freepages (from the top) */
 #define OPF_COMPACT_SRC 0x04 /* OP_PAGE_FREE by a compacting task: a migration source */
 #define OPF_COMPACT_RELEASE                                                                        \
@@ -64,7 +70,6 @@ int u64_map_get(const struct u64_map *m, uint64_t key, uint64_t *val);
 int u64_map_put(struct u64_map *m, uint64_t key, uint64_t val); /* 0, or -1 out of memory */
 int u64_map_del(struct u64_map *m, uint64_t key);		/* 1 when it was there */
 void u64_map_prefetch(const struct u64_map *m, uint64_t key);
-bool u64_map_peek(const struct u64_map *m, uint64_t key, uint64_t *val);
 
 /*
  * pfn_map (replay_map.c): u64 -> u64 for keys that are pfns of a known range [0, n): a flat
@@ -366,8 +371,7 @@ int variant_compaction_init(struct variant_state *v);
 void variant_compaction_destroy(struct variant_state *v);
 void variant_compaction_take(struct variant_state *v, const struct replay_op *op);
 /* A flagged source free of the allocation at model pfn at: migrate it first. */
-void variant_compaction_source(struct variant_state *v, const struct replay_op *op, uint64_t at,
-			       unsigned order, bool movable);
+void variant_compaction_source(struct variant_state *v, uint64_t at, unsigned order, bool movable);
 /* A free whose trace pfn names nothing: true when it is a destination the variant bound (*at
  * and *order set: the caller frees it) or the host's free scanner's page given back (*at is
  * MODEL_NO_PFN: nothing to free); false: unknown. */
@@ -392,6 +396,7 @@ void variant_pcp_drain(struct variant_state *v, const struct replay_op *op);
 /* The kernel's own rules (pcps != NULL): set up from the host's pagesets, allocate, free, decay */
 int variant_pcp_init(struct variant_state *v);
 int rmqueue_pcplist(struct variant_state *v, const struct model_alloc_req *req, uint64_t *pfn);
+bool variant_pcp_free(struct variant_state *v, unsigned cpu, int mt, unsigned order, uint64_t pfn);
 void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsigned order,
 			     uint64_t pfn);
 void variant_pcp_decay(struct variant_state *v, uint64_t now_ns);

@@ -47,16 +47,6 @@ void u64_map_prefetch(const struct u64_map *m, uint64_t key)
 	__builtin_prefetch(&m->slots[slot_of(m, key)]);
 }
 
-/* The value at key's home slot if it is there (no probing): for two-stage prefetching. */
-bool u64_map_peek(const struct u64_map *m, uint64_t key, uint64_t *val)
-{
-	const struct u64_slot *s = &m->slots[slot_of(m, key)];
-	if (s->key != key)
-		return false;
-	*val = s->val;
-	return true;
-}
-
 int u64_map_get(const struct u64_map *m, uint64_t key, uint64_t *val)
 {
 	for (size_t i = slot_of(m, key);; i = (i + 1) & (m->cap - 1)) {

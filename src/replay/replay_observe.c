@@ -97,7 +97,8 @@ static void observe_rebind_compact(struct variant_state *v, const struct replay_
 	uint64_t pb = op->key & ~((1ull << PAGEBLOCK_ORDER) - 1);
 	uint64_t end = pb + (1ull << PAGEBLOCK_ORDER), scan;
 
-	if (!v->seen || end > v->warm_pfns || op->key + n > end)
+	/* no scanner take yet: no page in SEEN_COMPACT (the common case, checked first) */
+	if (!v->res->causes.compaction_taken || !v->seen || end > v->warm_pfns || op->key + n > end)
 		return;
 	for (uint64_t p = op->key; p < op->key + n; p++)
 		if (!model_pfn_is_free(v->model, p))

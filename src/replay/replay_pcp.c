@@ -450,6 +450,28 @@ void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsi
 		v->pcp_below_high = false;
 }
 
+/*
+ * A freed block to the variant's per-CPU list: free_frozen_page_commit() under the kernel's
+ * rules; under pcp_trace the head of its list, the tail going back to the buddy allocator past
+ * PCP_HIGH_BLOCKS. False when the list cannot take it (the caller frees it to the buddy).
+ */
+bool variant_pcp_free(struct variant_state *v, unsigned cpu, int mt, unsigned order, uint64_t pfn)
+{
+	struct pcp_list *l;
+	uint64_t tail;
+
+	if (v->pcps) {
+		free_frozen_page_commit(v, cpu, mt, order, pfn);
+		return true;
+	}
+	l = variant_pcp_list(v, cpu, mt, order);
+	if (pcp_push_head(l, pfn))
+		return false;
+	if (l->count > PCP_HIGH_BLOCKS && pcp_pop_tail(l, &tail))
+		model_free(v->model, tail, order);
+	return true;
+}
+
 /* decay_pcp_high(): pcp->high falls by an eighth towards high_min; the excess is drained. */
 static void decay_pcp_high(struct variant_state *v, unsigned cpu)
 {

@@ -42,17 +42,12 @@ static enum replay_start variant_start_mode(const struct replay_variant_spec *sp
  * its pages from the buddy allocator left those refilled pages on the lists and took as many
  * again. An empty list, or an order the lists do not hold, goes to the buddy allocator.
  */
-static bool pcp_order(unsigned order)
-{
-	return order <= PAGE_ALLOC_COSTLY_ORDER || order == PAGEBLOCK_ORDER;
-}
-
 static int slab_page_alloc(void *ctx, const struct model_alloc_req *q, uint64_t *pfn)
 {
 	struct variant_state *v = ctx;
 	int mt = q->migratetype;
 
-	if (!pcp_order(q->order) || mt < 0 || mt >= MIGRATE_PCPTYPES || q->cpu < 0)
+	if (!pcp_allowed_order(q->order) || mt < 0 || mt >= MIGRATE_PCPTYPES || q->cpu < 0)
 		return model_alloc(v->model, q, pfn);
 	/* the kernel's list rules: rmqueue_pcplist() refills and bounds the lists itself */
 	if (v->pcps)
@@ -65,21 +60,10 @@ static int slab_page_alloc(void *ctx, const struct model_alloc_req *q, uint64_t 
 static void slab_page_free(void *ctx, uint64_t pfn, unsigned order, int mt, int cpu)
 {
 	struct variant_state *v = ctx;
-	uint64_t tail;
 
-	if (pcp_order(order) && mt >= 0 && mt < MIGRATE_PCPTYPES && cpu >= 0 && v->pcps) {
-		/* free_frozen_page_commit() keeps the list under pcp->high */
-		free_frozen_page_commit(v, (unsigned)cpu, mt, order, pfn);
+	if (pcp_allowed_order(order) && mt >= 0 && mt < MIGRATE_PCPTYPES && cpu >= 0 &&
+	    variant_pcp_free(v, (unsigned)cpu, mt, order, pfn))
 		return;
-	}
-	if (pcp_order(order) && mt >= 0 && mt < MIGRATE_PCPTYPES && cpu >= 0) {
-		struct pcp_list *l = variant_pcp_list(v, (unsigned)cpu, mt, order);
-		if (!pcp_push_head(l, pfn)) {
-			if (l->count > PCP_HIGH_BLOCKS && pcp_pop_tail(l, &tail))
-				model_free(v->model, tail, order);
-			return;
-		}
-	}
 	model_free(v->model, pfn, order);
 }
 
@@ -232,20 +216,10 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 static void free_held_block(struct variant_state *v, const struct replay_op *op, uint64_t at,
 			    unsigned order, int mt)
 {
-	if (v->pcps && (op->flags & OPF_PCP_ORDER) && order == op->order) {
-		model_set_movable(v->model, at, false);
-		free_frozen_page_commit(v, op->cpu, mt, order, at);
-		return;
-	}
 	if (v->res->spec.pcp && (op->flags & OPF_PCP_ORDER) && order == op->order) {
-		struct pcp_list *l = variant_pcp_list(v, op->cpu, mt, order);
-		uint64_t tail;
 		model_set_movable(v->model, at, false);
-		if (!pcp_push_head(l, at)) {
-			if (l->count > PCP_HIGH_BLOCKS && pcp_pop_tail(l, &tail))
-				model_free(v->model, tail, order);
+		if (variant_pcp_free(v, op->cpu, mt, order, at))
 			return;
-		}
 	}
 	if (model_free(v->model, at, order) != MODEL_OK)
 		v->res->loss.unknown_page_frees++;
@@ -269,7 +243,7 @@ static void warm_compaction_source(struct variant_state *v, const struct replay_
 		uint64_t at = start_model_pfn(v, p);
 		if (warm_test(v, p) && at != UINT64_MAX &&
 		    model_page_allocated(v->model, at, &o) == 1)
-			variant_compaction_source(v, op, at, o, movable);
+			variant_compaction_source(v, at, o, movable);
 	}
 }
 
@@ -283,7 +257,8 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 		v->res->loss.page_frees_after_reclaim++;
 		return;
 	}
-	if (warm_test(v, op->key) && !pfn_map_get(&v->fwd, op->key, &val)) {
+	bool found = pfn_map_get(&v->fwd, op->key, &val);
+	if (!found && warm_test(v, op->key)) {
 		/* allocated before the trace began (the warm start has it) */
 		if (op->flags & OPF_COMPACT_SRC)
 			warm_compaction_source(v, op);
@@ -291,7 +266,6 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 		v->res->loss.warm_page_frees++;
 		return;
 	}
-	bool found = pfn_map_get(&v->fwd, op->key, &val);
 	/* an order-0 free inside (or at the head of) a larger allocation: split_page() first */
 	if (op->order == 0 && (!found || FWD_ORDER(val) > 0) &&
 	    variant_split_containing(v, op->key))
@@ -306,7 +280,7 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 			if (at == MODEL_NO_PFN)
 				return;
 			if (op->flags & OPF_COMPACT_SRC)
-				variant_compaction_source(v, op, at, order, true);
+				variant_compaction_source(v, at, order, true);
 			free_held_block(v, op, at, order, MIGRATE_MOVABLE);
 		} else {
 			if (op->flags & OPF_COMPACT_SRC)
@@ -318,7 +292,7 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	uint64_t at = val & FWD_PFN_MASK;
 	unsigned order = FWD_ORDER(val);
 	if (op->flags & OPF_COMPACT_SRC)
-		variant_compaction_source(v, op, at, order, FWD_MT(val) == MIGRATE_MOVABLE);
+		variant_compaction_source(v, at, order, FWD_MT(val) == MIGRATE_MOVABLE);
 	pfn_map_del(&v->fwd, op->key);
 	variant_rev_del(v, at);
 	variant_lru_forget(v, val);
