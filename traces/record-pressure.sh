@@ -7,10 +7,11 @@
 # first victim (oom_score_adj 1000) and is removed on every exit.
 # usage: traces/record-pressure.sh FRAGTRACE OUT.fgt BIG_MB NR_FILES [record options...]
 # The workload prints each phase's start (CLOCK_MONOTONIC, the trace clock) on stderr.
-# PREFILL_MB=N in the environment writes N MiB of page cache (a file, synced) after the balloon and
+# Environment: PREFILL_MB=N writes N MiB of page cache (a file, synced) after the balloon and
 # before recording, so the traced window starts under pressure instead of spending most of the
-# --max-size budget filling free memory. READ_BACK=0 in the environment skips reading the big file back (a shorter trace: that pass
-# re-reads BIG_MB through the page cache under reclaim); MAX_MB (default 7.5) is --max-size.
+# --max-size budget filling free memory; READ_BACK=0 skips reading the big file back; MAX_MB
+# (default 7.5) is --max-size, reached before the workload ends when the host is busy (the
+# trace then stops there, complete, with its end snapshot).
 set -eu
 F=$1 OUT=$2 BIG=$3 NF=$4 RB=${READ_BACK:-1} MAX=${MAX_MB:-7.5} PRE=${PREFILL_MB:-0}
 shift 4
