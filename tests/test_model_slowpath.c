@@ -226,7 +226,8 @@ static void on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned o
 	mv->last_order = order;
 }
 
-static struct model *make_compact(enum model_policy policy, bool compaction)
+static struct model *make_compact_zone(enum model_policy policy, bool compaction,
+				       unsigned normal_gib, bool servable)
 {
 	struct model_config c;
 	int err;
@@ -237,10 +238,27 @@ static struct model *make_compact(enum model_policy policy, bool compaction)
 	c.params.evacuation = false;
 	c.params.defrag = false;
 	c.params.direct_compaction = compaction;
-	test_host_zones(&c, 1);
+	c.params.spb_compact_servable = servable;
+	test_host_zones(&c, normal_gib);
 	struct model *m = model_create(&c, &err);
 	CHECK(m != NULL);
 	return m;
+}
+
+static struct model *make_compact(enum model_policy policy, bool compaction)
+{
+	return make_compact_zone(policy, compaction, 1, false);
+}
+
+/* Every page of the region at @start an order-0 movable allocation, then every odd one freed. */
+static void fragment_region(struct model *m, uint64_t start, bool pinned)
+{
+	for (uint64_t p = start; p < start + GiB_PAGES; p++) {
+		bool movable = !(pinned && !(p & (PAGEBLOCK_NR_PAGES - 1)));
+		CHECK_EQ(model_alloc_at(m, p, 0, MIGRATE_MOVABLE, movable), MODEL_OK);
+	}
+	for (uint64_t p = start + 1; p < start + GiB_PAGES; p += 2)
+		CHECK_EQ(model_free(m, p, 0), MODEL_OK);
 }
 
 /*
@@ -252,12 +270,7 @@ static void build_fragmented(struct model *m, bool pinned)
 {
 	for (uint64_t p = 4096; p < 4096 + 8192; p += PAGEBLOCK_NR_PAGES)
 		CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false), MODEL_OK);
-	for (uint64_t p = NORMAL0; p < NORMAL0 + GiB_PAGES; p++) {
-		bool movable = !(pinned && !(p & (PAGEBLOCK_NR_PAGES - 1)));
-		CHECK_EQ(model_alloc_at(m, p, 0, MIGRATE_MOVABLE, movable), MODEL_OK);
-	}
-	for (uint64_t p = NORMAL0 + 1; p < NORMAL0 + GiB_PAGES; p += 2)
-		CHECK_EQ(model_free(m, p, 0), MODEL_OK);
+	fragment_region(m, NORMAL0, pinned);
 	check_model(m, "fragmented");
 }
 
@@ -333,6 +346,54 @@ static void test_direct_compaction_skips_pinned(void)
 	       "page it cannot move\n");
 }
 
+/*
+ * (f) SPB: the zone's only free pageblocks are a tainted region's reserve, which Pass 4 keeps
+ * from movable requests, and the clean region is fragmented. As posted, compaction finds the
+ * watermark met (the zone-wide free lists hold those pageblocks) and does nothing, so the
+ * request fails; the spb_compact_servable what-if compacts the clean region instead.
+ */
+static void test_spb_reserve_hides_from_compaction(void)
+{
+	const uint32_t thp = MODEL_GFP_TRANSHUGE | MODEL_GFP_NORETRY;
+	uint64_t pfn;
+
+	for (int servable = 0; servable < 2; servable++) {
+		struct model *m = make_compact_zone(MODEL_POLICY_SPB, true, 2, servable);
+		for (uint64_t p = 4096; p < 4096 + 8192; p += PAGEBLOCK_NR_PAGES)
+			CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false),
+				 MODEL_OK);
+		/* Normal's first region: one unmovable pageblock, 16 free (its reserve), the rest
+		 * movable pageblock-sized allocations; its second region fragmented */
+		CHECK_EQ(model_alloc_at(m, NORMAL0, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false),
+			 MODEL_OK);
+		for (uint64_t p = NORMAL0 + PAGEBLOCK_NR_PAGES;
+		     p < NORMAL0 + GiB_PAGES - 16 * PAGEBLOCK_NR_PAGES; p += PAGEBLOCK_NR_PAGES)
+			CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, true),
+				 MODEL_OK);
+		fragment_region(m, NORMAL0 + GiB_PAGES, false);
+		check_model(m, "reserve");
+		unsigned tainted = tainted_regions(m);
+		int rc = try_alloc(m, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, thp, &pfn);
+		check_model(m, "after");
+		CHECK_EQ(tainted_regions(m), tainted);
+		if (!servable) {
+			CHECK_EQ(rc, MODEL_ENOMEM);
+			CHECK(model_event(m, MODEL_EV_COMPACTSTALL) >= 1);
+			CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_RUNS), 0);
+			CHECK_EQ(model_event(m, MODEL_EV_COMPACTFAIL),
+				 model_event(m, MODEL_EV_COMPACTSTALL));
+		} else {
+			CHECK_EQ(rc, MODEL_OK);
+			CHECK_EQ(pfn, NORMAL0 + GiB_PAGES);
+			CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_CAPTURED), 1);
+		}
+		model_destroy(m);
+	}
+	printf("slowpath: SPB as posted, a tainted region's reserve makes compaction think the "
+	       "watermark is met and the THP request fails; spb_compact_servable compacts the "
+	       "clean region and serves it\n");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -341,6 +402,7 @@ int main(void)
 	test_reclaim_retries_bounded();
 	test_direct_compaction_serves_costly();
 	test_direct_compaction_skips_pinned();
+	test_spb_reserve_hides_from_compaction();
 	printf("model slowpath: all scenarios behave as the series' slowpath\n");
 	return 0;
 }

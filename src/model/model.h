@@ -164,6 +164,9 @@ struct model_params {
 	unsigned max_reclaim_retries;
 	/* __alloc_pages_direct_compact()'s try_to_compact_pages() (model_direct_compact.c) */
 	bool direct_compaction;
+	/* what-if, not the series: compaction's "a suitable block is free already" tests leave
+	 * out, for movable requests, tainted SPBs at or below their reserve (Pass 4's refusal) */
+	bool spb_compact_servable;
 	uint64_t seed; /* for migrate_fail_ppm */
 };
 

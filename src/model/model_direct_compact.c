@@ -31,6 +31,10 @@
  * defer_compaction() after failed sync runs; the priority (COMPACT_PRIO_ASYNC first and for
  * costly __GFP_NORETRY requests, SYNC_LIGHT afterwards) is the caller's.
  *
+ * The spb_compact_servable what-if (off: the series as posted) makes the two "enough
+ * already" tests (the watermark in compaction_suit_allocation_order, the suitable free page
+ * in __compact_finished) count only free blocks the SPB policy would serve the request.
+ *
  * Not modelled: the fast free-list searches, the async stride, lock contention and
  * need_resched (an async run here ends only as a sync one does), pinned pages
  * (migrate_fail_ppm is the workers'), MIGRATE_SYNC_FULL and should_compact_retry().
@@ -162,13 +166,40 @@ static bool compaction_suitable(const struct zone *z, unsigned order, uint64_t m
 	return true;
 }
 
+/*
+ * A free block in @sb the policy would serve the request from. The series as posted counts
+ * every one (the zone-wide free_area); the spb_compact_servable what-if leaves out, for a
+ * movable request, a tainted superpageblock at or below its reserve, which Pass 4 refuses.
+ */
+static bool spb_servable(const struct model *m, const struct superpageblock *sb, int mt)
+{
+	if (m->policy != MODEL_POLICY_SPB || !m->p.spb_compact_servable || mt != MIGRATE_MOVABLE ||
+	    spb_get_category(sb) != SB_TAINTED)
+		return true;
+	return sb->nr_free > spb_tainted_reserve(m, sb);
+}
+
+/* Some servable superpageblock holds a free block of @order or more. */
+static bool servable_block_free(const struct model *m, const struct zone *z, unsigned order, int mt)
+{
+	uint16_t at_least = (uint16_t) ~((1u << order) - 1);
+
+	for (uint32_t i = 0; i < z->nr_superpageblocks; i++)
+		if ((z->superpageblocks[i].order_mask & at_least) &&
+		    spb_servable(m, &z->superpageblocks[i], mt))
+			return true;
+	return false;
+}
+
 /* compaction_suit_allocation_order(): SUCCESS (no need), SKIPPED or CONTINUE. */
-static enum compact_result compaction_suit_allocation_order(const struct zone *z,
+static enum compact_result compaction_suit_allocation_order(const struct model *m,
+							    const struct zone *z,
 							    const struct compact_control *cc)
 {
 	uint64_t mark = (cc->alloc_flags & ALLOC_WMARK_LOW) ? z->wmark_low : z->wmark_min;
 
-	if (__zone_watermark_ok(z, cc->order, cc->alloc_flags, z->nr_free_pages))
+	if (__zone_watermark_ok(z, cc->order, cc->alloc_flags, z->nr_free_pages) &&
+	    servable_block_free(m, z, cc->order, cc->migratetype))
 		return COMPACT_SUCCESS;
 	return compaction_suitable(z, cc->order, mark) ? COMPACT_CONTINUE : COMPACT_SKIPPED;
 }
@@ -185,14 +216,14 @@ static bool compact_scanners_met(const struct compact_control *cc)
  * request's order or more on the request's list, or on a list it may claim from
  * (find_suitable_fallback with claimable).
  */
-static bool compact_suitable_page_free(const struct compact_control *cc)
+static bool compact_suitable_page_free(const struct model *m, const struct compact_control *cc)
 {
 	const struct zone *z = cc->zone;
 	uint16_t at_least = (uint16_t) ~((1u << cc->order) - 1);
 
 	for (uint32_t i = 0; i < z->nr_superpageblocks; i++) {
 		const struct superpageblock *sb = &z->superpageblocks[i];
-		if (!(sb->order_mask & at_least))
+		if (!(sb->order_mask & at_least) || !spb_servable(m, sb, cc->migratetype))
 			continue;
 		if (sb->free_mask[cc->migratetype] & at_least)
 			return true;
@@ -221,8 +252,7 @@ static enum compact_result compact_finished(struct model *m, struct compact_cont
 		return COMPACT_SUCCESS;
 	if (cc->migrate_pfn & (PAGEBLOCK_NR_PAGES - 1))
 		return COMPACT_CONTINUE; /* always finish a pageblock */
-	(void)m;
-	return compact_suitable_page_free(cc) ? COMPACT_SUCCESS : COMPACT_CONTINUE;
+	return compact_suitable_page_free(m, cc) ? COMPACT_SUCCESS : COMPACT_CONTINUE;
 }
 
 /* suitable_migration_source(): async direct compaction scans the request's own pageblocks. */
@@ -389,7 +419,7 @@ static void compact_pageblock(struct model *m, struct compact_control *cc, uint6
 static enum compact_result compact_zone(struct model *m, struct compact_control *cc)
 {
 	struct zone *z = cc->zone;
-	enum compact_result ret = compaction_suit_allocation_order(z, cc);
+	enum compact_result ret = compaction_suit_allocation_order(m, z, cc);
 
 	if (ret != COMPACT_CONTINUE)
 		return ret;

@@ -72,6 +72,7 @@ static const struct param params[] = {
 	M(direct_reclaim, P_BOOL),
 	M(max_reclaim_retries, P_UNSIGNED),
 	M(direct_compaction, P_BOOL),
+	M(spb_compact_servable, P_BOOL),
 	M(seed, P_U64),
 	S(freeable_min_age_ns, P_U64),
 	S(freeable_ppm, P_U32),
