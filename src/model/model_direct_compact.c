@@ -388,13 +388,14 @@ static bool compact_migrate_one(struct model *m, struct compact_control *cc, uin
 /*
  * isolate_migratepages_block() and migrate_pages() over one pageblock: its movable
  * allocations in pfn order (async: not those in a stuck block), until a capture or the free
- * scanner runs dry. A pageblock that gave up nothing gets its skip bit.
+ * scanner runs dry. A pageblock where nothing was isolated gets its skip bit (a migration
+ * that found no destination was isolated: no bit).
  */
 static void compact_pageblock(struct model *m, struct compact_control *cc, uint64_t pb_pfn)
 {
 	uint64_t stuck[PAGEBLOCK_NR_PAGES / 64];
 	unsigned shift = cc->order < PAGEBLOCK_ORDER ? cc->order : PAGEBLOCK_ORDER;
-	uint64_t before = cc->nr_migrated;
+	bool isolated = false;
 
 	if (cc->async)
 		mark_stuck_blocks(m, cc, pb_pfn, stuck);
@@ -404,12 +405,13 @@ static void compact_pageblock(struct model *m, struct compact_control *cc, uint6
 		uint64_t len = k == PK_TAIL ? 1 : 1ull << pw_order(w);
 		if (k == PK_ALLOC && (w & PW_MOVABLE) && pw_order(w) < PAGEBLOCK_ORDER &&
 		    !(cc->async && (stuck[b / 64] >> (b % 64) & 1))) {
+			isolated = true;
 			if (!compact_migrate_one(m, cc, p))
 				break;
 		}
 		p += len;
 	}
-	if (cc->nr_migrated == before && cc->page == MODEL_NO_PFN) {
+	if (!isolated) {
 		pfn_pageblock(m, pb_pfn)->flags |= PB_COMPACT_SKIP;
 		cc->changed = true;
 	}
