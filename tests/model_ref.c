@@ -11,8 +11,9 @@
  *
  * Scope: the allocation passes, claim, steal, the refusal gate, the relax ladder, the
  * HIGHATOMIC reserve (rmqueue_buddy's tries, reserving after a high-order atomic allocation,
- * unreserving before the slowpath gives up) and the slowpath without evacuation or reclaim (its
- * NORETRY and costly exits included); one node. Workers are not part of it (lockstep runs turn them
+ * unreserving before the slowpath gives up) and the slowpath without evacuation, reclaim or
+ * direct compaction (its NORETRY and costly exits included; lockstep runs turn direct
+ * compaction off, test_model_slowpath covers it); one node. Workers are not part of it (lockstep runs turn them
  * off in the fast model).
  */
 #include "model_ref.h"

@@ -101,6 +101,7 @@ static void run(const char *name, struct model_config *c, long ops, uint64_t see
 
 	c->params.evacuation = false;
 	c->params.defrag = false;
+	c->params.direct_compaction = false; /* the reference has no compaction (model_ref.c) */
 	c->nr_cpus = 3;
 	m = model_create(c, &err);
 	CHECK_FATAL(m != NULL);

@@ -162,6 +162,11 @@ struct model_params {
 	 * should_reclaim_retry()'s bound, MAX_RECLAIM_RETRIES (16) */
 	bool direct_reclaim;
 	unsigned max_reclaim_retries;
+	/* __alloc_pages_direct_compact()'s try_to_compact_pages() (model_direct_compact.c) */
+	bool direct_compaction;
+	/* what-if, not the series: compaction's "a suitable block is free already" tests leave
+	 * out, for movable requests, tainted SPBs at or below their reserve (Pass 4's refusal) */
+	bool spb_compact_servable;
 	uint64_t seed; /* for migrate_fail_ppm */
 };
 
@@ -225,6 +230,14 @@ struct model_alloc_req {
 	X(DRAIN_ALL_PAGES)                                                                         \
 	X(RECLAIM_RETRY)                                                                           \
 	X(RECLAIM_RETRY_EXHAUSTED)                                                                 \
+	X(COMPACTSTALL)                                                                            \
+	X(COMPACTSUCCESS)                                                                          \
+	X(COMPACTFAIL)                                                                             \
+	X(DIRECT_COMPACT_RUNS)                                                                     \
+	X(DIRECT_COMPACT_SKIPPED)                                                                  \
+	X(DIRECT_COMPACT_DEFERRED)                                                                 \
+	X(DIRECT_COMPACT_MIGRATED)                                                                 \
+	X(DIRECT_COMPACT_CAPTURED)                                                                 \
 	X(EVACUATE_RECLAIM_CLEAN)                                                                  \
 	X(TRIGGER_DEMAND_PRE_PASS3)                                                                \
 	X(TRIGGER_DEMAND_CLAIM)                                                                    \

@@ -66,6 +66,7 @@ void model_params_default(struct model_params *p)
 	p->seed = 1;
 	p->direct_reclaim = true;
 	p->max_reclaim_retries = 16;
+	p->direct_compaction = true;
 }
 
 void model_config_simple(struct model_config *c, enum model_policy policy, uint64_t mem_bytes)

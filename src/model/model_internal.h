@@ -162,6 +162,13 @@ struct zone {
 	uint64_t spb_evac_last_ns[MIGRATE_PCPTYPES];
 	bool spb_evac_last_valid[MIGRATE_PCPTYPES];
 	uint64_t compact_cached_free_pfn; /* model_compaction.c's free scanner; 0: the top */
+	/* direct compaction (model_direct_compact.c): the migration scanner's cached positions
+	 * (async, sync) and the deferral state of compaction_deferred() */
+	uint64_t compact_cached_migrate_pfn[2];
+	uint32_t compact_considered;
+	uint8_t compact_defer_shift;
+	uint8_t compact_order_failed;
+	bool compact_blockskip_flush;
 };
 
 /*
@@ -483,6 +490,34 @@ uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
 				unsigned alloc_flags);
 bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
 			 uint64_t free_pages);
+bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark, uint64_t free_pages);
+/* The free block at pfn of 2^order pages off the free lists, not yet marked allocated. */
+int take_free_block(struct model *m, uint64_t pfn, unsigned order, int mt);
+
+/* ---- model_compaction.c, model_direct_compact.c: compaction ---- */
+/* enum compact_priority and enum compact_result (include/linux/compaction.h) */
+#define COMPACT_PRIO_SYNC_FULL	0
+#define COMPACT_PRIO_SYNC_LIGHT 1
+#define COMPACT_PRIO_ASYNC	2
+#define DEF_COMPACT_PRIORITY	COMPACT_PRIO_SYNC_LIGHT
+#define INIT_COMPACT_PRIORITY	COMPACT_PRIO_ASYNC
+enum compact_result {
+	COMPACT_NOT_SUITABLE_ZONE,
+	COMPACT_SKIPPED,
+	COMPACT_DEFERRED,
+	COMPACT_NO_SUITABLE_PAGE,
+	COMPACT_CONTINUE,
+	COMPACT_COMPLETE,
+	COMPACT_PARTIAL_SKIPPED,
+	COMPACT_CONTENDED,
+	COMPACT_SUCCESS,
+};
+void reset_cached_positions(struct zone *z);
+int compaction_alloc(struct model *m, struct zone *z, uint64_t src_pfn, unsigned order,
+		     uint64_t *dst);
+enum compact_result try_to_compact_pages(struct model *m, const struct alloc_context *ac,
+					 unsigned alloc_flags, int prio, uint64_t *capture);
+void compaction_defer_reset(struct model *m, struct zone *z, unsigned order, bool alloc_success);
 #define for_each_zone_zonelist(m, ac, i, z)                                                        \
 	for (unsigned i = 0; i < (m)->zonelist_len[(ac)->nid][(ac)->highest] &&                    \
 			     ((z) = &(m)->zones[(m)->zonelist[(ac)->nid][(ac)->highest][i]], 1);   \

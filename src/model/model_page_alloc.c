@@ -59,8 +59,7 @@ static unsigned gfp_to_alloc_flags(uint32_t gfp, unsigned order)
 }
 
 /* The test of __zone_watermark_ok() against a given mark: free pages above it, a big block. */
-static bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark,
-				 uint64_t free_pages)
+bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark, uint64_t free_pages)
 {
 	if (free_pages < mark + (1ull << order))
 		return false;
@@ -296,6 +295,8 @@ struct slowpath {
 	unsigned no_progress_loops;
 	uint64_t did_some_progress;
 	bool compact_first;
+	int compact_priority;		    /* DEF_COMPACT_PRIORITY, async for costly NORETRY */
+	enum compact_result compact_result; /* the last direct compaction's */
 };
 
 /*
@@ -333,16 +334,62 @@ static bool spb_nonmovable(const struct model *m, const struct alloc_context *ac
 }
 
 /*
+ * try_to_compact_pages() under PF_MEMALLOC (memalloc_noreclaim_save), then the page it
+ * captured or, failing that, get_page_from_freelist(); the outcome resets or keeps the
+ * zone's deferral and counts COMPACTSUCCESS or COMPACTFAIL (model_direct_compact.c).
+ */
+static uint64_t direct_compact(struct model *m, const struct alloc_context *ac,
+			       unsigned alloc_flags, int prio, enum compact_result *result)
+{
+	bool saved = m->pf_memalloc;
+	uint64_t pfn;
+
+	m->pf_memalloc = true;
+	*result = try_to_compact_pages(m, ac, alloc_flags, prio, &pfn);
+	m->pf_memalloc = saved;
+	if (*result == COMPACT_SKIPPED)
+		return MODEL_NO_PFN;
+	count_vm_event(m, MODEL_EV_COMPACTSTALL);
+	if (pfn == MODEL_NO_PFN)
+		pfn = get_page_from_freelist(m, ac, alloc_flags & ~(unsigned)ALLOC_NO_WATERMARKS);
+	if (pfn == MODEL_NO_PFN) {
+		count_vm_event(m, MODEL_EV_COMPACTFAIL);
+		return MODEL_NO_PFN;
+	}
+	struct zone *z = page_zone(m, pfn);
+	if (z->compact_blockskip_flush) {
+		z->compact_blockskip_flush = false;
+		m->gen++;
+	}
+	compaction_defer_reset(m, z, ac->req->order, true);
+	count_vm_event(m, MODEL_EV_COMPACTSUCCESS);
+	return pfn;
+}
+
+/*
  * __alloc_pages_direct_compact(): nothing for order 0; the series' targeted evacuation for
- * UNMOVABLE and RECLAIMABLE requests (spb_try_alloc_contig for movable requests of a pageblock
- * and more, and try_to_compact_pages() itself, are not modelled: docs/model.md).
+ * UNMOVABLE and RECLAIMABLE requests, then try_to_compact_pages() unless direct_compaction
+ * is off (spb_try_alloc_contig for movable requests of a pageblock and more is not
+ * modelled: docs/model.md). *result stays COMPACT_CONTINUE when no compaction ran, so the
+ * caller's exits on SKIPPED and DEFERRED do not fire.
  */
 static uint64_t __alloc_pages_direct_compact(struct model *m, const struct alloc_context *ac,
-					     unsigned alloc_flags)
+					     unsigned alloc_flags, int prio,
+					     enum compact_result *result)
 {
-	if (!ac->req->order || !spb_nonmovable(m, ac))
+	uint64_t pfn;
+
+	*result = COMPACT_CONTINUE;
+	if (!ac->req->order)
 		return MODEL_NO_PFN;
-	return spb_evacuate_zonelist(m, ac, alloc_flags);
+	if (spb_nonmovable(m, ac)) {
+		pfn = spb_evacuate_zonelist(m, ac, alloc_flags);
+		if (pfn != MODEL_NO_PFN)
+			return pfn;
+	}
+	if (!m->p.direct_compaction)
+		return MODEL_NO_PFN;
+	return direct_compact(m, ac, alloc_flags, prio, result);
 }
 
 /*
@@ -403,6 +450,29 @@ static void skip_identical_retries(struct model *m, struct slowpath *sp, const u
 }
 
 /*
+ * After the compact-first attempt: costly __GFP_NORETRY requests go to nopage when
+ * compaction was skipped or deferred, and otherwise keep async compaction; then the retry
+ * loop. Returns as slowpath_pass() does.
+ */
+static int compact_first_done(struct model *m, const struct alloc_context *ac, struct slowpath *sp)
+{
+	uint32_t gfp = ac->req->gfp;
+
+	if ((gfp & MODEL_GFP_NORETRY) && (gfp & MODEL_GFP_THISNODE))
+		return 0;
+	if (ac->req->order > PAGE_ALLOC_COSTLY_ORDER && (gfp & MODEL_GFP_NORETRY)) {
+		if (sp->compact_result == COMPACT_SKIPPED ||
+		    sp->compact_result == COMPACT_DEFERRED) {
+			count_vm_event(m, MODEL_EV_SLOWPATH_NORETRY_NOPAGE);
+			return 0;
+		}
+		sp->compact_priority = INIT_COMPACT_PRIORITY;
+	}
+	sp->compact_first = false;
+	return 1;
+}
+
+/*
  * One pass of __alloc_pages_slowpath()'s retry loop up to should_reclaim_retry(): the freelist
  * with the slowpath's flags, direct reclaim (not on a compact-first pass), direct compaction,
  * the compact-first turn, the NORETRY and costly exits. Returns 1 to go round again, 0 when
@@ -435,15 +505,14 @@ static int slowpath_pass(struct model *m, const struct alloc_context *ac, struct
 		if (*pfn != MODEL_NO_PFN)
 			return 0;
 	}
-	*pfn = __alloc_pages_direct_compact(m, ac, sp->alloc_flags);
+	*pfn = __alloc_pages_direct_compact(m, ac, sp->alloc_flags,
+					    sp->compact_first ? INIT_COMPACT_PRIORITY
+							      : sp->compact_priority,
+					    &sp->compact_result);
 	if (*pfn != MODEL_NO_PFN)
 		return 0;
-	if (sp->compact_first) {
-		if ((gfp & MODEL_GFP_NORETRY) && (gfp & MODEL_GFP_THISNODE))
-			return 0;
-		sp->compact_first = false;
-		return 1;
-	}
+	if (sp->compact_first)
+		return compact_first_done(m, ac, sp);
 	if (slowpath_gives_up(m, ac))
 		return 0;
 	return -1;
@@ -459,7 +528,8 @@ static int slowpath_pass(struct model *m, const struct alloc_context *ac, struct
 static uint64_t alloc_pages_slowpath(struct model *m, const struct alloc_context *ac)
 {
 	unsigned order = ac->req->order;
-	struct slowpath sp = { .alloc_flags = gfp_to_alloc_flags(ac->req->gfp, order) };
+	struct slowpath sp = { .alloc_flags = gfp_to_alloc_flags(ac->req->gfp, order),
+			       .compact_priority = DEF_COMPACT_PRIORITY };
 	uint64_t before[MODEL_NR_VM_EVENTS], pfn;
 
 	count_vm_event(m, MODEL_EV_SLOWPATH);
@@ -733,15 +803,16 @@ int model_pcp_split(struct model *m, uint64_t pfn, unsigned high, unsigned low)
  * block containing it, give the pieces around it back to their pageblocks' lists, and account
  * the allocation as page_del_and_expand() would, with the allocation's own type.
  */
-int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int mt, bool movable)
+/*
+ * The free block at pfn (2^order pages, order-aligned, inside a free block) off the free
+ * lists: the rest of the containing block goes back split, the SPB accounting as an
+ * allocation of type mt. Not yet marked allocated (the caller's, as after rmqueue).
+ */
+int take_free_block(struct model *m, uint64_t pfn, unsigned order, int mt)
 {
 	uint64_t head;
-	int rc;
+	int rc = find_free_block_containing(m, pfn, &head);
 
-	if (order > MAX_PAGE_ORDER || !pfn_in_model(m, pfn) || (pfn & ((1ull << order) - 1)) ||
-	    mt < 0 || mt >= MIGRATE_TYPES)
-		return MODEL_EINVAL;
-	rc = find_free_block_containing(m, pfn, &head);
 	if (rc)
 		return rc;
 	unsigned high = pw_order(pw_get(m, head));
@@ -761,6 +832,19 @@ int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int mt, bool m
 		spb_mark_range_used(m, pfn, order, mt);
 		spb_update_list(m, z, pfn_to_superpageblock(z, pfn));
 	}
+	return MODEL_OK;
+}
+
+int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int mt, bool movable)
+{
+	int rc;
+
+	if (order > MAX_PAGE_ORDER || !pfn_in_model(m, pfn) || (pfn & ((1ull << order) - 1)) ||
+	    mt < 0 || mt >= MIGRATE_TYPES)
+		return MODEL_EINVAL;
+	rc = take_free_block(m, pfn, order, mt);
+	if (rc)
+		return rc;
 	mark_allocated(m, pfn, order, mt, movable);
 	m->events[MODEL_EV_PGALLOC] += 1u << order;
 	return MODEL_OK;

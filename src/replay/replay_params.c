@@ -71,6 +71,8 @@ static const struct param params[] = {
 	M(migrate_fail_ppm, P_U32),
 	M(direct_reclaim, P_BOOL),
 	M(max_reclaim_retries, P_UNSIGNED),
+	M(direct_compaction, P_BOOL),
+	M(spb_compact_servable, P_BOOL),
 	M(seed, P_U64),
 	S(freeable_min_age_ns, P_U64),
 	S(freeable_ppm, P_U32),
