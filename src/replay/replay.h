@@ -130,6 +130,8 @@ struct replay_observe_causes {
 	uint64_t
 		end_recorder_pages; /* end: free to the model, held by the recorder (not compared) */
 	uint64_t end_map_timed;	    /* end: pages compared at the time the page map read them */
+	uint64_t end_pcp_free_tail; /* end: on a per-CPU list to the trace, a guessed free tail to
+				     * the map (PC_FREE_TAIL): not compared */
 };
 
 /*

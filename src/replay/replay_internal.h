@@ -223,11 +223,18 @@ void host_snapshots_free(struct host_snapshots *sn);
 /* The blob named name, NUL-terminated, into *data: 1, 0 when the trace has none, -1 on error. */
 int host_meta_load(struct trace_reader *r, const char *name, char **data, size_t *len);
 void host_desc_free(struct host_desc *h);
-static inline unsigned page_class(const uint8_t *map, uint64_t pfns, uint64_t pfn)
+/* A page map's class of pfn as the recorder wrote it (PC_FREE_TAIL included). */
+static inline unsigned page_class_raw(const uint8_t *map, uint64_t pfns, uint64_t pfn)
 {
 	if (!map || pfn >= pfns)
 		return 0;
 	return (map[pfn >> 1] >> ((pfn & 1) * 4)) & 15;
+}
+/* A page map's class of pfn; a guessed free tail page (PC_FREE_TAIL) counts as PC_FREE. */
+static inline unsigned page_class(const uint8_t *map, uint64_t pfns, uint64_t pfn)
+{
+	unsigned c = page_class_raw(map, pfns, pfn);
+	return c == 11 ? 1 : c; /* PC_FREE_TAIL: PC_FREE */
 }
 enum page_map_class {
 	PC_HOLE,
@@ -240,7 +247,9 @@ enum page_map_class {
 	PC_TAIL,
 	PC_UNKNOWN,
 	PC_OFFLINE,
-	PC_UNEVICTABLE
+	PC_UNEVICTABLE,
+	/* no flags, after a buddy head (capture_snapshot.c): free, or a page on a per-CPU list */
+	PC_FREE_TAIL
 };
 /* ---- replay_layout.c: a supplied layout (--layout, --mem) for traces without snapshots ---- */
 /* The host from o's layout and the trace's slab attributes; pfns checked. 0, or -1 with err. */

@@ -256,7 +256,9 @@ static void observe_compact_take(struct variant_state *v, const struct replay_op
 /*
  * One pfn of the end map against the rebuilt host. A page free to the model that the recorder
  * itself held (end/recorder_pfns: its memory and its trace file's page cache, allocated by
- * tasks the trace excludes) is counted apart and not compared.
+ * tasks the trace excludes) is counted apart and not compared, and so is a page the trace left
+ * on a per-CPU list that the map calls free only because it has no flags and follows a buddy
+ * head (PC_FREE_TAIL: /proc/kpageflags cannot tell the two apart; end_pcp_free_tail).
  */
 static void compare_pfn(struct variant_state *v, uint64_t p)
 {
@@ -266,6 +268,11 @@ static void compare_pfn(struct variant_state *v, uint64_t p)
 		return;
 	bool host_free = k == PC_FREE;
 	bool model_free = model_pfn_is_free(v->model, p);
+	if (host_free && !model_free && seen_get(v, p) == SEEN_PCP &&
+	    page_class_raw(h->end_map, h->end_map_pfns, p) == PC_FREE_TAIL) {
+		v->res->causes.end_pcp_free_tail++;
+		return;
+	}
 	if (model_free && !host_free && h->recorder_bits && p < h->end_map_pfns &&
 	    (h->recorder_bits[p / 64] >> (p % 64) & 1)) {
 		v->res->causes.end_recorder_pages++;

@@ -151,6 +151,8 @@ static const struct observe_cause_row observe_causes[] = {
 		 "end: observe free, held by the recorder (not compared)"),
 	CAUSE_IF(have_end_map_times, end_map_timed, "observe_end_map_timed",
 		 "end: pages compared when the page map read them"),
+	CAUSE(end_pcp_free_tail, "observe_end_pcp_free_tail",
+	      "end: per-CPU list page the map guessed free (not compared)"),
 };
 #undef CAUSE
 #undef CAUSE_IF
