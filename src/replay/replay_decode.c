@@ -38,6 +38,10 @@
  * mm_compaction_migratepages, when the trace has those). A variant migrates a flagged source
  * only when it holds it movable (softirq frees of kernel memory in the task's context are not).
  *
+ * For observe mode only: pagemap:mm_lru_insertion becomes OP_LRU_ADD (the folio's pfn), and
+ * mm_page_alloc_extfrag OP_FALLBACK_TAKE (a steal or whole-block claim traces nothing else);
+ * the fast scanner's takes carry OPF_LRU_TRACED when the trace has the LRU insertions.
+ *
  * PCP refills: rmqueue_bulk's zone-locked events (percpu_refill=1) of one CPU, same order and
  * type, are grouped into one OP_PCP_REFILL emitted before that CPU's next other event. Every
  * zone-locked event is also passed on alone (OP_ZONE_LOCKED) for observe mode.

@@ -10,7 +10,11 @@
  * free/allocated state of every present page is compared with the end snapshot's page map:
  * the share that agrees is the trace's completeness figure (`fragtrace check`). Lost events,
  * a page map taken while the system ran, and pages that enter or leave the buddy allocator
- * without a kmem event (compaction's free scanner, memblock, hotplug) keep it below 1.
+ * without a kmem event (compaction's free scanner, memblock, hotplug) keep it below 1. Three
+ * records stand in for missing kmem events: compaction's free-scanner records (the block
+ * scanner's pages are taken at once, the fast scanner's block when an LRU insertion or a free
+ * shows where it was), pagemap:mm_lru_insertion (a page the host holds), and
+ * mm_page_alloc_extfrag (a fallback that traces nothing else since Linux 6.15).
  *
  * Every event that does not fit is counted by cause (struct replay_observe_causes): a byte
  * per pfn remembers what the trace said last about the page (nothing, allocated, freed to the
