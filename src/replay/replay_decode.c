@@ -110,6 +110,7 @@ struct decoder {
 	unsigned pass;
 	int comp_off[3];       /* start_pfn, end_pfn, nr_taken offsets in a generic record, or -1 */
 	int lru_pfn_off;       /* mm_lru_insertion's pfn offset, or -1 */
+	bool extfrag_alone;    /* Linux >= 6.15 (or unknown): a steal traces only its extfrag */
 	uint8_t *generic_kind; /* per generic name id: enum generic_kind */
 	struct compact_run runs[COMPACT_RUNS];
 	size_t generic_kind_cap;
@@ -173,6 +174,10 @@ int decoder_create(struct trace_reader *r, const struct host_desc *h, struct dec
 					    "mm_compaction_isolate_freepages", comp_fields[i]);
 	d->lru_pfn_off = format_field_offset(hdr->event_formats, hdr->event_formats_len,
 					     "mm_lru_insertion", "pfn");
+	/* before 6.15, __rmqueue_fallback()'s page went on to a zone-locked event as well */
+	unsigned kmaj = 0, kmin = 0;
+	d->extfrag_alone = sscanf(hdr->kernel_release, "%u.%u", &kmaj, &kmin) != 2 || kmaj > 6 ||
+			   (kmaj == 6 && kmin >= 15);
 	d->first_ts = s->first_ts;
 	d->span_ns = (s->last_ts - s->first_ts) + 1000000;
 	d->nr_cpus = hdr->cpu_count ? hdr->cpu_count : 1;
@@ -711,8 +716,8 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 	case TRACE_PAGE_ALLOC_EXTFRAG:
 		/* __rmqueue_claim() of a whole block and __rmqueue_steal() trace no zone-locked
 		 * event: this is the allocation's only record (observe takes it) */
-		if (ev->extfrag.pfn == UINT64_MAX || ev->extfrag.alloc_order < 0 ||
-		    ev->extfrag.alloc_order > MAX_PAGE_ORDER ||
+		if (!d->extfrag_alone || ev->extfrag.pfn == UINT64_MAX ||
+		    ev->extfrag.alloc_order < 0 || ev->extfrag.alloc_order > MAX_PAGE_ORDER ||
 		    observe_in_start_map(d->h, ev->extfrag.pfn, ev->ts))
 			return 0;
 		op.kind = OP_FALLBACK_TAKE;
