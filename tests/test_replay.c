@@ -960,6 +960,116 @@ static void test_compaction(void)
 	printf("compaction: the host's migrations keep their memory in the variants\n");
 }
 
+/*
+ * fast_isolate_freepages() takes one free block whose place only the free lists' order decides:
+ * the record says 16 pages of [COMPACT_BASE, COMPACT_TOP + 512). The host took the 16 pages at
+ * COMPACT_TOP + 64, migrated 8 folios into them (their LRU insertions name them) and gave the
+ * other 8 back (release_free_list(): an order-3 free, then its drain). With the LRU insertions
+ * observe places the block where they point and agrees with the end map; before, it took the
+ * 16 highest free pages of the range, swapped 8 of them for the release and ended with 8 pages
+ * held that the host had free and 8 free that it held. A steal from a foreign free list
+ * (__rmqueue_steal()) traces only mm_page_alloc_extfrag: observe takes the page on it, so its
+ * drain is not a free of a free page. A page left on a per-CPU list that the end map calls
+ * free only by the recorder's guess (PC_FREE_TAIL) is set apart, not a disagreement.
+ */
+static unsigned fast_end_class(uint64_t p)
+{
+	if (p == COMPACT_BASE + 1000)
+		return PC_FREE_TAIL; /* on a per-CPU list, flagless after a buddy head */
+	return p >= COMPACT_TOP + 64 && p < COMPACT_TOP + 72 ? PC_ANON : compaction_class(p);
+}
+
+static void fast_page(struct edge_writer *e, unsigned type, uint64_t pfn, unsigned order)
+{
+	struct trace_event ev = { .ts = e->ts += 1000, .type = (uint16_t)type, .pid = 36 };
+	ev.page.pfn = pfn;
+	ev.page.order = order;
+	ev.page.migratetype = MIGRATE_MOVABLE;
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+static void write_fast_compaction_trace(const char *path)
+{
+	static const char formats[] =
+		"name: mm_compaction_fast_isolate_freepages\nID: 2\nformat:\n"
+		"\tfield:unsigned long start_pfn;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long end_pfn;\toffset:16;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_scanned;\toffset:24;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_taken;\toffset:32;\tsize:8;\tsigned:0;\n\n"
+		"name: mm_compaction_isolate_freepages\nID: 1\nformat:\n"
+		"\tfield:unsigned long start_pfn;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long end_pfn;\toffset:16;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_scanned;\toffset:24;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_taken;\toffset:32;\tsize:8;\tsigned:0;\n\n"
+		"name: mm_lru_insertion\nID: 3\nformat:\n"
+		"\tfield:struct folio * folio;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long pfn;\toffset:16;\tsize:8;\tsigned:0;\n\n";
+	struct trace_header h = { .page_size = 4096,
+				  .pageblock_order = 9,
+				  .cpu_count = 2,
+				  .time_resolution_ns = 1000,
+				  .event_formats = formats,
+				  .event_formats_len = sizeof(formats) - 1 };
+	struct edge_writer e = { .ts = 1000000 };
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "fast-compaction");
+	open_mapped_trace(&e, path, &h, 262144, compaction_class);
+	int64_t fast = trace_writer_intern(e.w, "compaction:mm_compaction_fast_isolate_freepages");
+	int64_t lru = trace_writer_intern(e.w, "pagemap:mm_lru_insertion");
+	CHECK(fast > 0 && lru > 0);
+	compaction_record(&e, (uint32_t)fast, COMPACT_BASE, COMPACT_TOP + 512, 40, 16);
+	for (uint64_t p = COMPACT_TOP + 64; p < COMPACT_TOP + 72; p++)
+		compaction_record(&e, (uint32_t)lru, 0, p, 0, 0);
+	fast_page(&e, TRACE_PAGE_FREE, COMPACT_TOP + 72, 3);
+	fast_page(&e, TRACE_PAGE_PCPU_DRAIN, COMPACT_TOP + 72, 3);
+	/* a refill's steal from a foreign free list: its extfrag record only, then its drain */
+	struct trace_event x = { .ts = e.ts += 1000, .type = TRACE_PAGE_ALLOC_EXTFRAG, .pid = 36 };
+	x.extfrag = (struct trace_extfrag){ .pfn = COMPACT_BASE + 5000,
+					    .alloc_order = 0,
+					    .fallback_order = 2,
+					    .alloc_migratetype = MIGRATE_UNMOVABLE,
+					    .fallback_migratetype = MIGRATE_MOVABLE };
+	CHECK(trace_writer_add(e.w, &x) == 0);
+	fast_page(&e, TRACE_PAGE_PCPU_DRAIN, COMPACT_BASE + 5000, 0);
+	fast_page(&e, TRACE_PAGE_FREE, COMPACT_BASE + 1000, 0); /* stays on its per-CPU list */
+
+	uint64_t pfns = 262144 + 262144;
+	char hdr[64];
+	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)pfns);
+	size_t len = (size_t)hl + (size_t)(pfns + 1) / 2;
+	uint8_t *map = calloc(1, len);
+	CHECK_FATAL(map != NULL);
+	memcpy(map, hdr, (size_t)hl);
+	for (uint64_t p = 262144; p < pfns; p++)
+		map[(uint64_t)hl + p / 2] |= (uint8_t)(fast_end_class(p) << ((p & 1) * 4));
+	CHECK(trace_writer_add_meta(e.w, "end/pagemap", map, len) == 0);
+	free(map);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+}
+
+static void test_fast_compaction(void)
+{
+	static const char *const names[] = { "observe" };
+	char path[64];
+	test_tmp_path(path, sizeof(path), "fast-compaction.fgt");
+	write_fast_compaction_trace(path);
+	struct replay_result *r = run(path, names, 1, REPLAY_WARM, 1, 1);
+	const struct replay_variant_result *v = &r->variants[0];
+	const struct replay_observe_causes *oc = &v->causes;
+	CHECK_EQ(oc->compaction_fast_bound, 16);
+	CHECK_EQ(oc->compaction_fast_unbound, 0);
+	CHECK_EQ(oc->lru_free_taken, 0);
+	CHECK_EQ(oc->fallback_taken, 1);
+	CHECK_EQ(oc->free_after_free, 0);
+	CHECK_EQ(oc->end_model_free_host_used, 0);
+	CHECK_EQ(oc->end_model_used_host_free, 0);
+	CHECK_EQ(oc->end_pcp_free_tail, 1);
+	CHECK(v->agreement == 1.0);
+	replay_result_free(r);
+	unlink(path);
+	printf("fast compaction: the LRU insertions place the fast scanner's block\n");
+}
+
 static void test_bundled(const char *dir)
 {
 	static const char *const names[] = { "mainline", "spb+all", "observe" };
@@ -1139,6 +1249,7 @@ int main(int argc, char **argv)
 	test_shrink_calibration();
 	test_end_map_timed();
 	test_compaction();
+	test_fast_compaction();
 	if (argc > 1) {
 		test_bundled(argv[1]);
 		test_pcp_stranded(argv[1]);

@@ -118,14 +118,20 @@ struct replay_observe_causes {
 	uint64_t alloc_after_alloc;	   /* allocated, taken again: a free without an event */
 	uint64_t alloc_after_pcp_free;	   /* freed to a per-CPU list, taken from the buddy */
 	uint64_t alloc_allocated_at_start; /* allocated at the start, never freed in the trace */
-	uint64_t compaction_taken;   /* pages compaction's free scanner took (trace records) */
-	uint64_t compaction_short;   /* pages it took that the model did not hold free */
-	uint64_t compaction_rebound; /* scanner pages given back for a block the host took */
+	uint64_t compaction_taken;	  /* pages compaction's free scanner took (trace records) */
+	uint64_t compaction_short;	  /* pages it took that the model did not hold free */
+	uint64_t compaction_rebound;	  /* scanner pages given back for a block the host took */
+	uint64_t compaction_fast_bound;	  /* fast takes' pages placed by a later free of them */
+	uint64_t compaction_fast_unbound; /* fast takes' pages never placed (left free) */
+	uint64_t lru_free_taken;	  /* LRU insertions of pages observe held free: taken */
+	uint64_t fallback_taken; /* pages of fallbacks with only an extfrag record: taken */
 	uint64_t end_model_free_host_used; /* end: the model holds free, the host's map in use */
 	uint64_t end_model_used_host_free; /* end: the model holds in use, the host's map free */
 	uint64_t
 		end_recorder_pages; /* end: free to the model, held by the recorder (not compared) */
 	uint64_t end_map_timed;	    /* end: pages compared at the time the page map read them */
+	uint64_t end_pcp_free_tail; /* end: on a per-CPU list to the trace, a guessed free tail to
+				     * the map (PC_FREE_TAIL): not compared */
 };
 
 /*

@@ -38,6 +38,10 @@
  * mm_compaction_migratepages, when the trace has those). A variant migrates a flagged source
  * only when it holds it movable (softirq frees of kernel memory in the task's context are not).
  *
+ * For observe mode only: pagemap:mm_lru_insertion becomes OP_LRU_ADD (the folio's pfn), and
+ * mm_page_alloc_extfrag OP_FALLBACK_TAKE (a steal or whole-block claim traces nothing else);
+ * the fast scanner's takes carry OPF_LRU_TRACED when the trace has the LRU insertions.
+ *
  * PCP refills: rmqueue_bulk's zone-locked events (percpu_refill=1) of one CPU, same order and
  * type, are grouped into one OP_PCP_REFILL emitted before that CPU's next other event. Every
  * zone-locked event is also passed on alone (OP_ZONE_LOCKED) for observe mode.
@@ -62,6 +66,7 @@ enum generic_kind {
 	GK_END,
 	GK_ISOLATE_MIGRATE,
 	GK_MIGRATEPAGES,
+	GK_LRU_INSERT,
 };
 
 /* One task's compaction run, as far as its records show it. */
@@ -104,6 +109,8 @@ struct decoder {
 	uint64_t malformed; /* page events with an impossible order (counted once per pass) */
 	unsigned pass;
 	int comp_off[3];       /* start_pfn, end_pfn, nr_taken offsets in a generic record, or -1 */
+	int lru_pfn_off;       /* mm_lru_insertion's pfn offset, or -1 */
+	bool extfrag_alone;    /* Linux >= 6.15 (or unknown): a steal traces only its extfrag */
 	uint8_t *generic_kind; /* per generic name id: enum generic_kind */
 	struct compact_run runs[COMPACT_RUNS];
 	size_t generic_kind_cap;
@@ -165,6 +172,12 @@ int decoder_create(struct trace_reader *r, const struct host_desc *h, struct dec
 		d->comp_off[i] =
 			format_field_offset(hdr->event_formats, hdr->event_formats_len,
 					    "mm_compaction_isolate_freepages", comp_fields[i]);
+	d->lru_pfn_off = format_field_offset(hdr->event_formats, hdr->event_formats_len,
+					     "mm_lru_insertion", "pfn");
+	/* before 6.15, __rmqueue_fallback()'s page went on to a zone-locked event as well */
+	unsigned kmaj = 0, kmin = 0;
+	d->extfrag_alone = sscanf(hdr->kernel_release, "%u.%u", &kmaj, &kmin) != 2 || kmaj > 6 ||
+			   (kmaj == 6 && kmin >= 15);
 	d->first_ts = s->first_ts;
 	d->span_ns = (s->last_ts - s->first_ts) + 1000000;
 	d->nr_cpus = hdr->cpu_count ? hdr->cpu_count : 1;
@@ -426,6 +439,7 @@ static int generic_kind(struct decoder *d, uint32_t id)
 		{ "compaction:mm_compaction_end", GK_END },
 		{ "compaction:mm_compaction_isolate_migratepages", GK_ISOLATE_MIGRATE },
 		{ "compaction:mm_compaction_migratepages", GK_MIGRATEPAGES },
+		{ "pagemap:mm_lru_insertion", GK_LRU_INSERT },
 	};
 	if (id >= d->generic_kind_cap) {
 		size_t cap = d->generic_kind_cap ? d->generic_kind_cap : 64;
@@ -506,6 +520,13 @@ static int decode_compaction(struct decoder *d, const struct trace_event *ev, st
 	int kind = generic_kind(d, ev->generic.name);
 	if (kind == GK_UNSEEN)
 		return -1;
+	if (kind == GK_LRU_INSERT) {
+		if (d->lru_pfn_off < 0)
+			return 0;
+		op->kind = OP_LRU_ADD;
+		op->key = generic_u64(&ev->generic, d->lru_pfn_off);
+		return 1;
+	}
 	if (kind == GK_OTHER || d->comp_off[0] < 0 || d->comp_off[1] < 0 || d->comp_off[2] < 0)
 		return 0;
 	struct compact_run *r = compact_run_of(d, ev->pid, true);
@@ -547,6 +568,8 @@ static int decode_compaction(struct decoder *d, const struct trace_event *ev, st
 	op->gfp = (uint32_t)(end - start);
 	op->aux = (uint32_t)taken;
 	op->flags = kind == GK_FAST_ISOLATE_FREE ? OPF_FAST : 0;
+	if (d->lru_pfn_off >= 0)
+		op->flags |= OPF_LRU_TRACED;
 	return 1;
 }
 
@@ -689,6 +712,18 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 			return 0;
 		op.key = ev->slab.addr;
 		op.kind = OP_SLAB_FREE;
+		break;
+	case TRACE_PAGE_ALLOC_EXTFRAG:
+		/* __rmqueue_claim() of a whole block and __rmqueue_steal() trace no zone-locked
+		 * event: this is the allocation's only record (observe takes it) */
+		if (!d->extfrag_alone || ev->extfrag.pfn == UINT64_MAX ||
+		    ev->extfrag.alloc_order < 0 || ev->extfrag.alloc_order > MAX_PAGE_ORDER ||
+		    observe_in_start_map(d->h, ev->extfrag.pfn, ev->ts))
+			return 0;
+		op.kind = OP_FALLBACK_TAKE;
+		op.key = ev->extfrag.pfn;
+		op.order = (uint8_t)ev->extfrag.alloc_order;
+		op.mt = (int8_t)ev->extfrag.alloc_migratetype;
 		break;
 	case TRACE_GENERIC: {
 		int rc = decode_compaction(d, ev, &op);

@@ -16,17 +16,19 @@
 
 enum replay_op_kind {
 	OP_NOP,
-	OP_PAGE_ALLOC,	 /* mm_page_alloc: key = trace pfn */
-	OP_PAGE_FREE,	 /* mm_page_free / mm_page_free_batched */
-	OP_ZONE_LOCKED,	 /* mm_page_alloc_zone_locked, not a refill (observe uses it) */
-	OP_PCP_REFILL,	 /* consecutive refill zone-locked events of one CPU: aux = count */
-	OP_PCP_DRAIN,	 /* mm_page_pcpu_drain */
-	OP_SLAB_ALLOC,	 /* kmem_cache_alloc: key = object, aux = cache index */
-	OP_KMALLOC,	 /* kmalloc: key = object, aux = bytes_alloc */
-	OP_SLAB_FREE,	 /* kmem_cache_free / kfree */
-	OP_SLAB_PAGE,	 /* a page event the slab model replays itself (variants skip it) */
-	OP_LOST,	 /* the kernel lost aux events on cpu (UINT32_MAX: unknown) */
-	OP_COMPACT_TAKE, /* compaction's free scanner took aux pages in [key, key + gfp) */
+	OP_PAGE_ALLOC,	  /* mm_page_alloc: key = trace pfn */
+	OP_PAGE_FREE,	  /* mm_page_free / mm_page_free_batched */
+	OP_ZONE_LOCKED,	  /* mm_page_alloc_zone_locked, not a refill (observe uses it) */
+	OP_PCP_REFILL,	  /* consecutive refill zone-locked events of one CPU: aux = count */
+	OP_PCP_DRAIN,	  /* mm_page_pcpu_drain */
+	OP_SLAB_ALLOC,	  /* kmem_cache_alloc: key = object, aux = cache index */
+	OP_KMALLOC,	  /* kmalloc: key = object, aux = bytes_alloc */
+	OP_SLAB_FREE,	  /* kmem_cache_free / kfree */
+	OP_SLAB_PAGE,	  /* a page event the slab model replays itself (variants skip it) */
+	OP_LOST,	  /* the kernel lost aux events on cpu (UINT32_MAX: unknown) */
+	OP_COMPACT_TAKE,  /* compaction's free scanner took aux pages in [key, key + gfp) */
+	OP_LRU_ADD,	  /* pagemap:mm_lru_insertion: the folio at key went onto an LRU list */
+	OP_FALLBACK_TAKE, /* mm_page_alloc_extfrag: a fallback took the block at key (observe) */
 };
 
 #define OPF_PCP_ORDER 0x01 /* the order goes through per-CPU lists (pcp_allowed_order) */
@@ -40,6 +42,8 @@ static inline bool pcp_allowed_order(unsigned order)
 #define OPF_COMPACT_SRC 0x04 /* OP_PAGE_FREE by a compacting task: a migration source */
 #define OPF_COMPACT_RELEASE                                                                        \
 	0x08 /* OP_PAGE_FREE by a compacting task of a page its free scanner took */
+#define OPF_LRU_TRACED                                                                             \
+	0x10 /* OP_COMPACT_TAKE in a trace with pagemap:mm_lru_insertion (observe places later) */
 
 struct replay_op {
 	uint64_t ts; /* model time, ns */
@@ -219,11 +223,18 @@ void host_snapshots_free(struct host_snapshots *sn);
 /* The blob named name, NUL-terminated, into *data: 1, 0 when the trace has none, -1 on error. */
 int host_meta_load(struct trace_reader *r, const char *name, char **data, size_t *len);
 void host_desc_free(struct host_desc *h);
-static inline unsigned page_class(const uint8_t *map, uint64_t pfns, uint64_t pfn)
+/* A page map's class of pfn as the recorder wrote it (PC_FREE_TAIL included). */
+static inline unsigned page_class_raw(const uint8_t *map, uint64_t pfns, uint64_t pfn)
 {
 	if (!map || pfn >= pfns)
 		return 0;
 	return (map[pfn >> 1] >> ((pfn & 1) * 4)) & 15;
+}
+/* A page map's class of pfn; a guessed free tail page (PC_FREE_TAIL) counts as PC_FREE. */
+static inline unsigned page_class(const uint8_t *map, uint64_t pfns, uint64_t pfn)
+{
+	unsigned c = page_class_raw(map, pfns, pfn);
+	return c == 11 ? 1 : c; /* PC_FREE_TAIL: PC_FREE */
 }
 enum page_map_class {
 	PC_HOLE,
@@ -236,7 +247,9 @@ enum page_map_class {
 	PC_TAIL,
 	PC_UNKNOWN,
 	PC_OFFLINE,
-	PC_UNEVICTABLE
+	PC_UNEVICTABLE,
+	/* no flags, after a buddy head (capture_snapshot.c): free, or a page on a per-CPU list */
+	PC_FREE_TAIL
 };
 /* ---- replay_layout.c: a supplied layout (--layout, --mem) for traces without snapshots ---- */
 /* The host from o's layout and the trace's slab attributes; pfns checked. 0, or -1 with err. */
@@ -308,6 +321,12 @@ struct pcp_state {
 	int count, high, high_min, high_max, batch, free_count;
 	unsigned alloc_factor, flags;
 };
+/* observe: a fast_isolate_freepages() take of one free block, not yet placed (replay_observe.c) */
+struct observe_fast_take {
+	uint64_t lo, hi; /* the record's range [min_pfn, free_pfn) */
+	uint8_t order;	 /* the block's order: the record's nr_taken is 1 << order */
+};
+#define OBSERVE_FAST_PENDING 256 /* fast takes awaiting their block; older ones count unbound */
 struct variant_state {
 	struct replay_variant_result *res;
 	const struct host_desc *host;
@@ -327,7 +346,9 @@ struct variant_state {
 	bool pcp_below_high;   /* ZONE_BELOW_HIGH, latched as the kernel latches it */
 	struct model_block *bulk; /* scratch for PCP refills */
 	uint64_t last_ts;
-	uint8_t *seen;	 /* observe: per pfn, what the trace said last (replay_observe.c) */
+	uint8_t *seen; /* observe: per pfn, what the trace said last (replay_observe.c) */
+	struct observe_fast_take *fast; /* observe: fast free-scanner takes not bound yet */
+	size_t nr_fast;
 	size_t map_next; /* observe: end map ranges compared so far (end/pagemap_times) */
 	uint64_t map_agree, map_total;
 	unsigned nr_cpus;

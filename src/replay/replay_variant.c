@@ -167,6 +167,7 @@ void variant_destroy(struct variant_state *v)
 	free(v->start_at);
 	free(v->start_name);
 	free(v->seen);
+	free(v->fast);
 	free(v->cache_ids);
 	memset(v, 0, sizeof(*v));
 }
