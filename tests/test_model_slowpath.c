@@ -203,12 +203,59 @@ static void test_reclaim_retries_bounded(void)
 	       "max_reclaim_retries retries (3, 16) before the last resort\n");
 }
 
+/*
+ * lowmem_reserve: a request that may use Normal keeps out of DMA32's last lowmem_reserve[Normal]
+ * pages (zoneinfo's "protection"), which a GFP_DMA32 request may still take.
+ */
+static void test_lowmem_reserve(void)
+{
+	struct model_config c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	c.policy = MODEL_POLICY_MAINLINE;
+	model_params_default(&c.params);
+	c.nr_zones = 2;
+	c.zones[0] = (struct model_zone_config){ .type = ZONE_DMA32,
+						 .start_pfn = 4096,
+						 .spanned_pages = 8192,
+						 .lowmem_reserve = { 0, 0, 3000, 3000 } };
+	c.zones[1] = (struct model_zone_config){ .type = ZONE_NORMAL,
+						 .start_pfn = NORMAL0,
+						 .spanned_pages = GiB_PAGES };
+	struct model *m = model_create(&c, &err);
+	CHECK_FATAL(m != NULL);
+	struct model_alloc_req q = { .order = MAX_PAGE_ORDER,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
+				     .movable = true };
+	uint64_t pfn, in_dma32 = 0;
+	while (model_alloc(m, &q, &pfn) == MODEL_OK)
+		in_dma32 += pfn < NORMAL0;
+	q.order = 0;
+	while (model_alloc(m, &q, &pfn) == MODEL_OK)
+		in_dma32 += pfn < NORMAL0;
+	/* DMA32's 8192 pages: above the reserve, free pages > 3000 + 2^order */
+	CHECK_EQ(model_nr_free_pages(m), 3000);
+	CHECK(in_dma32 > 0);
+	q.gfp = MODEL_GFP_KERNEL | MODEL_GFP_DMA32;
+	q.migratetype = MIGRATE_UNMOVABLE;
+	q.movable = false;
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
+	CHECK(pfn < NORMAL0);
+	check_model(m, "lowmem_reserve");
+	model_destroy(m);
+	printf("lowmem_reserve: Normal requests leave DMA32's protection (3000 pages) to DMA32 "
+	       "requests\n");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	test_reclaim_keeps_nofragment();
 	test_noretry_and_costly_exit();
 	test_reclaim_retries_bounded();
+	test_lowmem_reserve();
 	printf("model slowpath: all scenarios behave as the series' slowpath\n");
 	return 0;
 }
