@@ -53,13 +53,15 @@ check_trace() {
 # (docs/replay.md, "Validation", says why): the replay is deterministic, so they are exact.
 # Reclaimable pageblocks: the warm start tags the pageblocks the trace shows of each type
 # (replay_pbtypes.c) and slab pages come through the variant's per-CPU lists, which follow the
-# kernel's rules (nr_pcp_alloc, pcp->high), so mainline holds 1.5x (pagecache) and 1.12x
-# (reclaim) the host's Reclaimable pageblocks, where it held 2.4x before. With the host's
-# compaction migrations replayed, mainline's free pages end within 2,600 of the host's on both
-# traces. Fallbacks: the host's extfrag events are mostly movable fallbacks, which mainline
-# makes far fewer of (6 of 32, 33 of 113): docs/replay.md, "Validation", says what is known.
+# kernel's rules (nr_pcp_alloc, pcp->high); with the zones' lowmem_reserve (zoneinfo's
+# "protection") in the watermark check, mainline holds 1.24x (pagecache) and 1.19x (reclaim)
+# the host's Reclaimable pageblocks, where it held 2.4x before these fixes. Fallbacks: with
+# lowmem_reserve, Normal requests no longer drain DMA32 below its protection, so mainline falls
+# back where the host did: 27 of 32 on pressure-pagecache (the criterion; 6 before), 38 of 113
+# on pressure-reclaim (33 before; the host's order-5 steals there find movable blocks in
+# mainline's Normal zone: docs/replay.md, "Validation", gives the measurement).
 if [ "$ONLY" = all ] || [ "$ONLY" = pagecache ]; then
-	check_trace pressure-pagecache.fgt 0.998 "0.15*h" "1.6*h" "1.5*h"
+	check_trace pressure-pagecache.fgt 0.998 "0.8*h" "1.2*h" "1.25*h"
 fi
 # a quiet trace (no pressure, no host fallback): the pageblock rows hold and mainline makes no
 # fallback (before the two fixes: 37 fallbacks and 185 Reclaimable pageblocks against 163)
@@ -72,7 +74,7 @@ if [ "$ONLY" = all ] || [ "$ONLY" = quiet ]; then
 	passes tainted_regions
 fi
 [ "$ONLY" = all ] || [ "$ONLY" = reclaim ] || finish fidelity_test
-check_trace pressure-reclaim.fgt 0.997 "0.25*h" "1.4*h" "1.2*h"
+check_trace pressure-reclaim.fgt 0.997 "0.3*h" "1.2*h" "1.2*h"
 check_run=$(sqlite3 "$W/v.db" "SELECT max(run_id) FROM variants")
 
 # the demo trace (`make demo`): the patch's variant and mainline differ. check has just replayed
