@@ -7,7 +7,8 @@
  * compaction (try_to_compact_pages) serves a costly movable request from memory that is free
  * enough in total but fragmented by movable pages, under both policies, and leaves alone the
  * pageblocks it could not clear. The page cache is this file's own LRU behind struct
- * model_reclaim_ops. The invariant checker runs after every step.
+ * model_reclaim_ops. lowmem_reserve keeps Normal requests out of DMA32's protection. The
+ * invariant checker runs after every step.
  */
 #include "model.h"
 #include "model_test.h"
@@ -394,12 +395,59 @@ static void test_spb_reserve_hides_from_compaction(void)
 	       "clean region and serves it\n");
 }
 
+/*
+ * lowmem_reserve: a request that may use Normal keeps out of DMA32's last lowmem_reserve[Normal]
+ * pages (zoneinfo's "protection"), which a GFP_DMA32 request may still take.
+ */
+static void test_lowmem_reserve(void)
+{
+	struct model_config c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	c.policy = MODEL_POLICY_MAINLINE;
+	model_params_default(&c.params);
+	c.nr_zones = 2;
+	c.zones[0] = (struct model_zone_config){ .type = ZONE_DMA32,
+						 .start_pfn = 4096,
+						 .spanned_pages = 8192,
+						 .lowmem_reserve = { 0, 0, 3000, 3000 } };
+	c.zones[1] = (struct model_zone_config){ .type = ZONE_NORMAL,
+						 .start_pfn = NORMAL0,
+						 .spanned_pages = GiB_PAGES };
+	struct model *m = model_create(&c, &err);
+	CHECK_FATAL(m != NULL);
+	struct model_alloc_req q = { .order = MAX_PAGE_ORDER,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
+				     .movable = true };
+	uint64_t pfn, in_dma32 = 0;
+	while (model_alloc(m, &q, &pfn) == MODEL_OK)
+		in_dma32 += pfn < NORMAL0;
+	q.order = 0;
+	while (model_alloc(m, &q, &pfn) == MODEL_OK)
+		in_dma32 += pfn < NORMAL0;
+	/* DMA32's 8192 pages: above the reserve, free pages > 3000 + 2^order */
+	CHECK_EQ(model_nr_free_pages(m), 3000);
+	CHECK(in_dma32 > 0);
+	q.gfp = MODEL_GFP_KERNEL | MODEL_GFP_DMA32;
+	q.migratetype = MIGRATE_UNMOVABLE;
+	q.movable = false;
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
+	CHECK(pfn < NORMAL0);
+	check_model(m, "lowmem_reserve");
+	model_destroy(m);
+	printf("lowmem_reserve: Normal requests leave DMA32's protection (3000 pages) to DMA32 "
+	       "requests\n");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	test_reclaim_keeps_nofragment();
 	test_noretry_and_costly_exit();
 	test_reclaim_retries_bounded();
+	test_lowmem_reserve();
 	test_direct_compaction_serves_costly();
 	test_direct_compaction_skips_pinned();
 	test_spb_reserve_hides_from_compaction();

@@ -324,7 +324,7 @@ static void test_pcp_split(void)
 				       block),
 			 0);
 		if (v->pcps)
-			v->pcps[1].count += PAGEBLOCK_NR_PAGES;
+			v->pcps[1].count += (int)PAGEBLOCK_NR_PAGES;
 		CHECK(!pcp_rmqueue_smallest(v, 0, MIGRATE_UNMOVABLE, 0, &pfn)); /* another CPU's */
 		CHECK(!pcp_rmqueue_smallest(v, 1, MIGRATE_RECLAIMABLE, 0, &pfn)); /* type */
 		uint64_t pgalloc = model_event(v->model, MODEL_EV_PGALLOC);
@@ -353,7 +353,7 @@ static void test_pcp_split(void)
 			pcp_push_tail(variant_pcp_list(&f.v, 0, MIGRATE_UNMOVABLE, PAGEBLOCK_ORDER),
 				      block),
 			0);
-		f.v.pcps[0].count += PAGEBLOCK_NR_PAGES;
+		f.v.pcps[0].count += (int)PAGEBLOCK_NR_PAGES;
 		CHECK_EQ(pcp_rmqueue_smallest(&f.v, 0, MIGRATE_UNMOVABLE, 3, &pfn), spb);
 		if (spb) {
 			CHECK_EQ(pfn, block);

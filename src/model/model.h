@@ -110,6 +110,9 @@ struct model_zone_config {
 	uint64_t start_pfn;	       /* zone_start_pfn; rounded down to a pageblock */
 	uint64_t spanned_pages;	       /* rounded up to a pageblock */
 	uint64_t wmark_min, wmark_low; /* in pages; 0 turns the check into "any free page" */
+	/* lowmem_reserve[i], zoneinfo's "protection": pages the watermark check keeps back from
+	 * an allocation whose highest usable zone is i (0 for this zone and those below it) */
+	uint64_t lowmem_reserve[MAX_NR_ZONES];
 };
 
 /* A range of absent pfns inside a zone (firmware, holes): its pageblocks count as reserved. */

@@ -57,13 +57,14 @@ struct compact_control {
 	unsigned order;
 	int migratetype;
 	unsigned alloc_flags;
-	bool async;	      /* MIGRATE_ASYNC, else MIGRATE_SYNC_LIGHT */
-	bool whole_zone;      /* started at the zone's first pageblock */
-	bool capture;	      /* capture_control present (not for PCP refills) */
-	uint64_t migrate_pfn; /* the migration scanner */
-	uint64_t page;	      /* the captured block, MODEL_NO_PFN */
-	uint64_t nr_migrated; /* pages */
-	bool changed;	      /* the zone's compaction state moved: model->gen */
+	enum model_zone_type highest_zoneidx; /* the request's (lowmem_reserve) */
+	bool async;			      /* MIGRATE_ASYNC, else MIGRATE_SYNC_LIGHT */
+	bool whole_zone;		      /* started at the zone's first pageblock */
+	bool capture;			      /* capture_control present (not for PCP refills) */
+	uint64_t migrate_pfn;		      /* the migration scanner */
+	uint64_t page;			      /* the captured block, MODEL_NO_PFN */
+	uint64_t nr_migrated;		      /* pages */
+	bool changed;			      /* the zone's compaction state moved: model->gen */
 };
 
 /* defer_compaction(): skip the next 1 << compact_defer_shift attempts at this order or more. */
@@ -73,7 +74,7 @@ static void defer_compaction(struct model *m, struct zone *z, unsigned order)
 	if (z->compact_defer_shift < COMPACT_MAX_DEFER_SHIFT)
 		z->compact_defer_shift++;
 	if (order < z->compact_order_failed)
-		z->compact_order_failed = order;
+		z->compact_order_failed = (uint8_t)order;
 	m->gen++;
 }
 
@@ -103,7 +104,7 @@ void compaction_defer_reset(struct model *m, struct zone *z, unsigned order, boo
 		m->gen++;
 	}
 	if (order >= z->compact_order_failed) {
-		z->compact_order_failed = order + 1;
+		z->compact_order_failed = (uint8_t)(order + 1);
 		m->gen++;
 	}
 }
@@ -151,9 +152,11 @@ static int fragmentation_index(const struct zone *z, unsigned order)
  * request), plus low - min for costly orders; a costly order only when the failure is due to
  * fragmentation (fragmentation_index above sysctl_extfrag_threshold).
  */
-static bool compaction_suitable(const struct zone *z, unsigned order, uint64_t mark)
+static bool compaction_suitable(const struct zone *z, unsigned order,
+				enum model_zone_type highest_zoneidx, uint64_t mark)
 {
 	mark += 2ull << order; /* compact_gap() */
+	mark += z->lowmem_reserve[highest_zoneidx];
 	if (order > PAGE_ALLOC_COSTLY_ORDER)
 		mark += z->wmark_low - z->wmark_min;
 	if (!zone_free_above_mark(z, 0, mark, z->nr_free_pages))
@@ -198,10 +201,12 @@ static enum compact_result compaction_suit_allocation_order(const struct model *
 {
 	uint64_t mark = (cc->alloc_flags & ALLOC_WMARK_LOW) ? z->wmark_low : z->wmark_min;
 
-	if (__zone_watermark_ok(z, cc->order, cc->alloc_flags, z->nr_free_pages) &&
+	if (__zone_watermark_ok(z, cc->order, cc->alloc_flags, cc->highest_zoneidx,
+				z->nr_free_pages) &&
 	    servable_block_free(m, z, cc->order, cc->migratetype))
 		return COMPACT_SUCCESS;
-	return compaction_suitable(z, cc->order, mark) ? COMPACT_CONTINUE : COMPACT_SKIPPED;
+	return compaction_suitable(z, cc->order, cc->highest_zoneidx, mark) ? COMPACT_CONTINUE
+									    : COMPACT_SKIPPED;
 }
 
 /* compact_scanners_met(): the free scanner's pageblock at or below the migration scanner's. */
@@ -465,6 +470,7 @@ static enum compact_result compact_zone_order(struct model *m, struct zone *z,
 		.order = ac->req->order,
 		.migratetype = ac->req->migratetype,
 		.alloc_flags = alloc_flags,
+		.highest_zoneidx = ac->highest,
 		.async = prio == COMPACT_PRIO_ASYNC,
 		.capture = !ac->bulk,
 		.page = MODEL_NO_PFN,

@@ -331,6 +331,7 @@ struct model *model_create(const struct model_config *c, int *error)
 		z->zone_end_pfn = align_up(zc->start_pfn + zc->spanned_pages, PAGEBLOCK_NR_PAGES);
 		z->wmark_min = zc->wmark_min;
 		z->wmark_low = zc->wmark_low;
+		memcpy(z->lowmem_reserve, zc->lowmem_reserve, sizeof(z->lowmem_reserve));
 		if (align_down(z->zone_start_pfn, SUPERPAGEBLOCK_NR_PAGES) < m->base_pfn)
 			m->base_pfn = align_down(z->zone_start_pfn, SUPERPAGEBLOCK_NR_PAGES);
 		if (align_up(z->zone_end_pfn, SUPERPAGEBLOCK_NR_PAGES) > m->end_pfn)

@@ -145,6 +145,7 @@ struct zone {
 	uint64_t zone_start_pfn, zone_end_pfn;
 	uint64_t present_pages;
 	uint64_t wmark_min, wmark_low;
+	uint64_t lowmem_reserve[MAX_NR_ZONES];	 /* by the request's highest zone index */
 	uint64_t nr_free_pages;			 /* NR_FREE_PAGES */
 	uint64_t nr_reserved_highatomic;	 /* model_highatomic.c */
 	uint64_t nr_free_blocks[NR_PAGE_ORDERS]; /* shadow of free_area[o].nr_free */
@@ -489,7 +490,7 @@ struct alloc_context {
 uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
 				unsigned alloc_flags);
 bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
-			 uint64_t free_pages);
+			 enum model_zone_type highest_zoneidx, uint64_t free_pages);
 bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark, uint64_t free_pages);
 /* The free block at pfn of 2^order pages off the free lists, not yet marked allocated. */
 int take_free_block(struct model *m, uint64_t pfn, unsigned order, int mt);

@@ -69,20 +69,26 @@ bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark, u
 	return false;
 }
 
-/* __zone_watermark_ok(), simplified: free pages above the mark, and a big enough block. */
+/*
+ * __zone_watermark_ok(), simplified: free pages above the mark plus the zone's lowmem_reserve
+ * for the request's highest zone (a Normal request keeps out of most of DMA32), and a big
+ * enough block.
+ */
 bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
-			 uint64_t free_pages)
+			 enum model_zone_type highest_zoneidx, uint64_t free_pages)
 {
 	uint64_t mark = (alloc_flags & ALLOC_WMARK_LOW) ? z->wmark_low : z->wmark_min;
 
 	if (alloc_flags & ALLOC_MIN_RESERVE)
 		mark -= mark / 2;
-	return zone_free_above_mark(z, order, mark, free_pages);
+	return zone_free_above_mark(z, order, mark + z->lowmem_reserve[highest_zoneidx],
+				    free_pages);
 }
 
-static bool zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags)
+static bool zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
+			      enum model_zone_type highest_zoneidx)
 {
-	return __zone_watermark_ok(z, order, alloc_flags, z->nr_free_pages);
+	return __zone_watermark_ok(z, order, alloc_flags, highest_zoneidx, z->nr_free_pages);
 }
 
 static void count_outcome(struct model *m, enum spb_alloc_outcome outcome)
@@ -260,7 +266,7 @@ uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
 			if ((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac->nid)
 				continue;
 			if (!(alloc_flags & ALLOC_NO_WATERMARKS) &&
-			    !zone_watermark_ok(z, req->order, alloc_flags))
+			    !zone_watermark_ok(z, req->order, alloc_flags, ac->highest))
 				continue;
 			enum rmqueue_mode mode = RMQUEUE_NORMAL;
 			uint64_t pfn;
