@@ -622,7 +622,7 @@ static void recl_burst(struct gen *g, double P, double D, double t)
  * v1 32/45 (devvm-slab): 10 minutes after boot slab is 1.7 GB of 247; over the next 6 minutes
  * (the last 6/7 of the trace) it grows by 10 GB to 11.7 GB: dentries and btrfs inodes of files
  * looked up and left (a fifth deleted again), DEVVM_UNUSED of them unused, while page cache
- * reads half of P more, so that memory is full and kswapd runs from about the middle on. The
+ * reads 30% of P more, so that memory is full and kswapd runs from about the middle on. The
  * growth is
  * 10/247 of P but at least DEVVM_MIN_GROWTH SPBs, so that a small host too grows its slab past
  * what one tainted SPB holds (the report's growth tainted 12 more SPBs).
@@ -638,7 +638,7 @@ static void devvm_slab(struct gen *g, double P, double D, double t)
 		anon(g, 0.06 * P / 512 / (D / 7), 0.02 * P / (D / 7), 1.0);
 		files_in(g, 1.7 / 247 * P / BTRFS_FILE_PAGES / (D / 7) / 0.8, 0.2, C_BTRFS_INODE);
 	} else {
-		page_cache(g, 0.5 * P / (D * 6 / 7), 1.0);
+		page_cache(g, 0.3 * P / (D * 6 / 7), 1.0);
 		files_in(g, growth / BTRFS_FILE_PAGES / (D * 6 / 7) / 0.8, 0.2, C_BTRFS_INODE);
 	}
 	kernel(g, 2000 * g->scale, 0);
