@@ -624,15 +624,20 @@ static void recl_burst(struct gen *g, double P, double D, double t)
  * looked up and left (a fifth deleted again), DEVVM_UNUSED of them unused, while page cache
  * reads 30% of P more, so that memory is full and kswapd runs from about the middle on. The
  * growth is
- * 10/247 of P but at least DEVVM_MIN_GROWTH SPBs, so that a small host too grows its slab past
- * what one tainted SPB holds (the report's growth tainted 12 more SPBs).
+ * 10/247 of P but at least DEVVM_MIN_GROWTH SPBs (and at most a fifth of P for that floor), so
+ * that a small host too grows its slab past what one tainted SPB holds (the report's growth
+ * tainted 12 more SPBs).
  */
 static void devvm_slab(struct gen *g, double P, double D, double t)
 {
 	double growth = 10.0 / 247 * P;
 
-	if (growth < DEVVM_MIN_GROWTH * (double)SPB_PAGES)
-		growth = DEVVM_MIN_GROWTH * (double)SPB_PAGES;
+	double floor = DEVVM_MIN_GROWTH * (double)SPB_PAGES;
+
+	if (floor > 0.2 * P) /* a host under 15 GiB: a fifth of it */
+		floor = 0.2 * P;
+	if (growth < floor)
+		growth = floor;
 	if (t < 1.0 / 7) {
 		page_cache(g, 0.6 * P / (D / 7), 1.0);
 		anon(g, 0.06 * P / 512 / (D / 7), 0.02 * P / (D / 7), 1.0);
