@@ -844,6 +844,58 @@ static void test_shrink_calibration(void)
 }
 
 /*
+ * A synthetic host's slabinfo (fragtrace synth): the start snapshot is there with no dentries
+ * or inodes, the end one has 1000. One round of 50 unused objects halfway through the trace
+ * is divided by the interpolated 500: a share of 10% (with the start taken as missing it would
+ * be 50 of 1000, 5%).
+ */
+static void test_shrink_calibration_from_empty_start(void)
+{
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
+	struct edge_writer e = { .ts = 1000000 };
+	char path[64];
+	test_tmp_path(path, sizeof(path), "shrink0.fgt");
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "shrink");
+	CHECK(trace_writer_open(path, &h, NULL, &e.w) == 0);
+	const char *zone = "Node 0, zone   Normal\n        min      100\n        low      120\n"
+			   "        spanned  262144\n        present  262144\n  start_pfn:  "
+			   "         262144\n";
+	const char *start = "slabinfo - version: 2.1\n"
+			    "dentry 0 0 192 21 1 : tunables 0 0 0 : slabdata 0 0 0\n";
+	const char *end = "slabinfo - version: 2.1\n"
+			  "dentry 1000 1008 192 21 1 : tunables 0 0 0 : slabdata 48 48 0\n";
+	const char *opts = "addresses: physical\n";
+	CHECK(trace_writer_add_meta(e.w, "start/zoneinfo", zone, strlen(zone)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "capture/options", opts, strlen(opts)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "start/slabinfo", start, strlen(start)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "end/slabinfo", end, strlen(end)) == 0);
+	int64_t sb = trace_writer_intern(e.w, "super_cache_scan+0x0/0x1b0");
+	CHECK(sb > 0);
+	/* the trace spans 199 ms, replay's span 200 ms; the round starts at 100 ms */
+	edge_page(&e, TRACE_PAGE_ALLOC, 262144 + 10, 0, MIGRATE_MOVABLE, 0);
+	uint64_t first = e.ts;
+	e.ts = first + 100000000 - 1000;
+	shrink_event(&e, (uint32_t)sb, 12, 50, 0, 0);
+	e.ts = first + 199000000 - 1000;
+	edge_page(&e, TRACE_PAGE_ALLOC, 262144 + 11, 0, MIGRATE_MOVABLE, 0);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+
+	static const char *const names[] = { "spb" };
+	struct replay_result *r = run(path, names, 1, REPLAY_WARM, 1, 1);
+	const struct replay_shrink_calibration *c = &r->calib;
+	CHECK_EQ(c->n, 1);
+	CHECK_EQ(c->s[0].rounds, 1);
+	CHECK(c->s[0].applied);
+	CHECK_EQ(c->s[0].freeable_ppm, 100000);
+	replay_result_free(r);
+	unlink(path);
+	printf("shrink calibration from an empty start slabinfo: 50 unused of 500: 10%%\n");
+}
+
+/*
  * The host's compaction in a policy variant (replay_compaction.c): kcompactd (pid 36) takes 41
  * free pages of the top pageblock (half used), migrates 32 start pages and a trace allocation into them and
  * frees the sources, fails to migrate an unmovable page it frees too, gives 8 unused pages
@@ -1247,6 +1299,7 @@ int main(int argc, char **argv)
 	test_edges();
 	test_placed_start();
 	test_shrink_calibration();
+	test_shrink_calibration_from_empty_start();
 	test_end_map_timed();
 	test_compaction();
 	test_fast_compaction();

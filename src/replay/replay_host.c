@@ -407,9 +407,11 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 		parse_buddyinfo(h, sn->text[SNAP_END_BUDDYINFO]);
 	parse_vmstat(h, sn->text[SNAP_START_VMSTAT], sn->text[SNAP_END_VMSTAT]);
 	for (int k = 0; k < 2; k++)
-		if (sn->text[SNAP_START_SLABINFO + k])
+		if (sn->text[SNAP_START_SLABINFO + k]) {
 			h->shrinkable_objects[k] =
 				slabinfo_shrinkable(sn->text[SNAP_START_SLABINFO + k]);
+			h->have_slabinfo[k] = true;
+		}
 	h->vfs_cache_pressure = 100;
 	if (sn->text[SNAP_VFS_CACHE_PRESSURE]) {
 		unsigned v;

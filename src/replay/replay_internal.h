@@ -174,8 +174,10 @@ struct host_desc {
 	bool physical_addresses;
 	char addresses[32];
 	struct replay_host_figures fig; /* end snapshots and vmstat deltas (validation) */
-	/* active objects of the model's shrinkable caches in start and end slabinfo (0: none) */
+	/* active objects of the model's shrinkable caches in start and end slabinfo, and whether
+	 * each snapshot was there (a synthetic host starts with none: 0 objects, present) */
 	uint64_t shrinkable_objects[2];
+	bool have_slabinfo[2];
 	uint32_t vfs_cache_pressure; /* start/vfs_cache_pressure, 100 when absent */
 	/* start/zoneinfo "pagesets" of the zone with the most managed pages: pcp->batch, and the
 	 * low watermark and managed pages zone_highsize() takes high_min and high_max from;
