@@ -848,6 +848,9 @@ int synth_workload_write(const struct synth_workload_params *pin, const char *pa
 	g.rng = p.seed ? p.seed * 0x9E3779B97F4A7C15ull : 0x2545F4914F6CDD1Dull;
 	model_config_simple(&c, MODEL_POLICY_MAINLINE, p.mem_bytes);
 	c.params.evacuation = c.params.defrag = false;
+	/* the generator writes no migration events: the model that places its pages must not move
+	 * them (direct compaction would, leaving the trace's pfns stale) */
+	c.params.direct_compaction = false;
 	g.m = model_create(&c, &merr);
 	struct trace_header h = { .page_size = 4096,
 				  .pageblock_order = 9,
