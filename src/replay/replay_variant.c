@@ -172,7 +172,7 @@ void variant_destroy(struct variant_state *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* A page allocation the host served that this variant failed, counted by order and NORETRY. */
+/* A page allocation the host served that this variant failed: by order, NORETRY, movable. */
 static void page_alloc_failed(struct variant_state *v, const struct replay_op *op)
 {
 	v->res->loss.page_alloc_failed++;
@@ -180,6 +180,8 @@ static void page_alloc_failed(struct variant_state *v, const struct replay_op *o
 		v->res->loss.page_alloc_failed_order[op->order]++;
 	if (op->gfp & MODEL_GFP_NORETRY)
 		v->res->loss.page_alloc_failed_noretry++;
+	if (op->mt == MIGRATE_MOVABLE)
+		v->res->loss.page_alloc_failed_movable++;
 }
 
 static void page_alloc(struct variant_state *v, const struct replay_op *op)
