@@ -375,9 +375,10 @@ static uint64_t direct_compact(struct model *m, const struct alloc_context *ac,
 /*
  * __alloc_pages_direct_compact(): nothing for order 0; the series' targeted evacuation for
  * UNMOVABLE and RECLAIMABLE requests, then try_to_compact_pages() unless direct_compaction
- * is off (spb_try_alloc_contig for movable requests of a pageblock and more is not
- * modelled: docs/model.md). *result stays COMPACT_CONTINUE when no compaction ran, so the
- * caller's exits on SKIPPED and DEFERRED do not fire.
+ * is off. The series' spb_try_alloc_contig() for movable requests of a pageblock and more,
+ * tried first, is not modelled: its __alloc_contig_verify_gfp_mask() refuses __GFP_NORETRY
+ * (docs/model.md). *result stays COMPACT_CONTINUE when no compaction ran, so mainline's
+ * exits on SKIPPED and DEFERRED do not fire.
  */
 static uint64_t __alloc_pages_direct_compact(struct model *m, const struct alloc_context *ac,
 					     unsigned alloc_flags, int prio,
