@@ -6,7 +6,9 @@
  * fail instead of dropping NOFRAGMENT; should_reclaim_retry() bounds the retries; direct
  * compaction (try_to_compact_pages) serves a costly movable request from memory that is free
  * enough in total but fragmented by movable pages, under both policies, and leaves alone the
- * pageblocks it could not clear. The page cache is this file's own LRU behind struct
+ * pageblocks it could not clear; after a skipped compact-first compaction the SPB slowpath goes
+ * round once more with direct reclaim, as the series' tree does, where mainline (the traced
+ * 6.18 kernel) gives up. The page cache is this file's own LRU behind struct
  * model_reclaim_ops. lowmem_reserve keeps Normal requests out of DMA32's protection. The
  * invariant checker runs after every step.
  */
