@@ -6,7 +6,9 @@
  * fail instead of dropping NOFRAGMENT; should_reclaim_retry() bounds the retries; direct
  * compaction (try_to_compact_pages) serves a costly movable request from memory that is free
  * enough in total but fragmented by movable pages, under both policies, and leaves alone the
- * pageblocks it could not clear. The page cache is this file's own LRU behind struct
+ * pageblocks it could not clear; after a skipped compact-first compaction the SPB slowpath goes
+ * round once more with direct reclaim, as the series' tree does, where mainline (the traced
+ * 6.18 kernel) gives up. The page cache is this file's own LRU behind struct
  * model_reclaim_ops. lowmem_reserve keeps Normal requests out of DMA32's protection. The
  * invariant checker runs after every step.
  */
@@ -396,6 +398,72 @@ static void test_spb_reserve_hides_from_compaction(void)
 }
 
 /*
+ * (g) The compact-first turn of a costly __GFP_NORETRY request. The zone's free memory is all
+ * in order-8 halves of pageblocks whose other half cannot move, so the failure is for want of
+ * memory, not fragmentation (fragmentation_index 484, at most sysctl_extfrag_threshold):
+ * compaction is skipped. The series' tree ([S-F] __alloc_pages_slowpath) then goes round once
+ * more with direct reclaim, which frees a page-cache pageblock of the clean region and serves
+ * the THP; mainline keeps the traced kernel's exit to nopage on a skipped compaction.
+ */
+static void test_noretry_compact_first_turn(void)
+{
+	const uint32_t thp = MODEL_GFP_TRANSHUGE | MODEL_GFP_NORETRY;
+	const uint64_t clean = NORMAL0 + GiB_PAGES;
+	static struct test_lru l;
+	uint64_t pfn;
+
+	for (int policy = 0; policy < 2; policy++) {
+		enum model_policy pol = policy ? MODEL_POLICY_SPB : MODEL_POLICY_MAINLINE;
+		struct model *m = make_compact_zone(pol, true, 2, false);
+		memset(&l, 0, sizeof(l));
+		set_lru(m, &l);
+		for (uint64_t p = 4096; p < 4096 + 8192; p += PAGEBLOCK_NR_PAGES)
+			CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false),
+				 MODEL_OK);
+		/* Normal's first region tainted and full, nothing in it can move */
+		CHECK_EQ(model_alloc_at(m, NORMAL0, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false),
+			 MODEL_OK);
+		for (uint64_t p = NORMAL0 + PAGEBLOCK_NR_PAGES; p < clean; p += PAGEBLOCK_NR_PAGES)
+			CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, false),
+				 MODEL_OK);
+		/* the second: 64 pageblocks half pinned, half free; the rest page cache */
+		for (uint64_t i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++) {
+			uint64_t p = clean + i * PAGEBLOCK_NR_PAGES;
+			if (i < 64) {
+				CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER - 1, MIGRATE_MOVABLE,
+							false),
+					 MODEL_OK);
+				continue;
+			}
+			CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, false),
+				 MODEL_OK);
+			l.pfn[l.n] = p;
+			l.order[l.n++] = PAGEBLOCK_ORDER;
+		}
+		check_model(m, "half free");
+		unsigned tainted = tainted_regions(m);
+		int rc = try_alloc(m, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, thp, &pfn);
+		check_model(m, "after");
+		CHECK_EQ(tainted_regions(m), tainted);
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_SKIPPED) >= 1, 1);
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_RUNS), 0);
+		if (pol == MODEL_POLICY_SPB) {
+			CHECK_EQ(rc, MODEL_OK);
+			CHECK_EQ(pfn, clean + 64 * PAGEBLOCK_NR_PAGES);
+			CHECK_EQ(model_event(m, MODEL_EV_ALLOCSTALL), 1);
+			CHECK_EQ(model_event(m, MODEL_EV_SLOWPATH_NORETRY_NOPAGE), 0);
+		} else {
+			CHECK_EQ(rc, MODEL_ENOMEM);
+			CHECK_EQ(model_event(m, MODEL_EV_ALLOCSTALL), 0);
+			CHECK_EQ(model_event(m, MODEL_EV_SLOWPATH_NORETRY_NOPAGE), 1);
+		}
+		model_destroy(m);
+	}
+	printf("slowpath: after a skipped compact-first compaction the series reclaims and serves "
+	       "a NORETRY THP; mainline (6.18) gives up\n");
+}
+
+/*
  * lowmem_reserve: a request that may use Normal keeps out of DMA32's last lowmem_reserve[Normal]
  * pages (zoneinfo's "protection"), which a GFP_DMA32 request may still take.
  */
@@ -451,6 +519,7 @@ int main(void)
 	test_direct_compaction_serves_costly();
 	test_direct_compaction_skips_pinned();
 	test_spb_reserve_hides_from_compaction();
+	test_noretry_compact_first_turn();
 	printf("model slowpath: all scenarios behave as the series' slowpath\n");
 	return 0;
 }

@@ -301,7 +301,7 @@ struct slowpath {
 	unsigned no_progress_loops;
 	uint64_t did_some_progress;
 	bool compact_first;
-	int compact_priority;		    /* DEF_COMPACT_PRIORITY, async for costly NORETRY */
+	int compact_priority;		    /* DEF_COMPACT_PRIORITY, async for NORETRY (SPB) */
 	enum compact_result compact_result; /* the last direct compaction's */
 };
 
@@ -375,9 +375,10 @@ static uint64_t direct_compact(struct model *m, const struct alloc_context *ac,
 /*
  * __alloc_pages_direct_compact(): nothing for order 0; the series' targeted evacuation for
  * UNMOVABLE and RECLAIMABLE requests, then try_to_compact_pages() unless direct_compaction
- * is off (spb_try_alloc_contig for movable requests of a pageblock and more is not
- * modelled: docs/model.md). *result stays COMPACT_CONTINUE when no compaction ran, so the
- * caller's exits on SKIPPED and DEFERRED do not fire.
+ * is off. The series' spb_try_alloc_contig() for movable requests of a pageblock and more,
+ * tried first, is not modelled: its __alloc_contig_verify_gfp_mask() refuses __GFP_NORETRY
+ * (docs/model.md). *result stays COMPACT_CONTINUE when no compaction ran, so mainline's
+ * exits on SKIPPED and DEFERRED do not fire.
  */
 static uint64_t __alloc_pages_direct_compact(struct model *m, const struct alloc_context *ac,
 					     unsigned alloc_flags, int prio,
@@ -456,9 +457,13 @@ static void skip_identical_retries(struct model *m, struct slowpath *sp, const u
 }
 
 /*
- * After the compact-first attempt: costly __GFP_NORETRY requests go to nopage when
- * compaction was skipped or deferred, and otherwise keep async compaction; then the retry
- * loop. Returns as slowpath_pass() does.
+ * After the compact-first attempt, __GFP_NORETRY | __GFP_THISNODE requests go to nopage; the
+ * rest go round the retry loop once more, this time with direct reclaim. The series' tree
+ * ([S-F] __alloc_pages_slowpath) has no other exit here: a __GFP_NORETRY request keeps async
+ * compaction (INIT_COMPACT_PRIORITY), any other goes back to DEF_COMPACT_PRIORITY. Mainline
+ * keeps the traced kernel's (6.18) exit instead: a costly __GFP_NORETRY request whose
+ * compaction was skipped or deferred goes to nopage without reclaiming. Returns as
+ * slowpath_pass() does.
  */
 static int compact_first_done(struct model *m, const struct alloc_context *ac, struct slowpath *sp)
 {
@@ -466,7 +471,10 @@ static int compact_first_done(struct model *m, const struct alloc_context *ac, s
 
 	if ((gfp & MODEL_GFP_NORETRY) && (gfp & MODEL_GFP_THISNODE))
 		return 0;
-	if (ac->req->order > PAGE_ALLOC_COSTLY_ORDER && (gfp & MODEL_GFP_NORETRY)) {
+	if (m->policy == MODEL_POLICY_SPB) {
+		sp->compact_priority =
+			(gfp & MODEL_GFP_NORETRY) ? INIT_COMPACT_PRIORITY : DEF_COMPACT_PRIORITY;
+	} else if (ac->req->order > PAGE_ALLOC_COSTLY_ORDER && (gfp & MODEL_GFP_NORETRY)) {
 		if (sp->compact_result == COMPACT_SKIPPED ||
 		    sp->compact_result == COMPACT_DEFERRED) {
 			count_vm_event(m, MODEL_EV_SLOWPATH_NORETRY_NOPAGE);

@@ -101,6 +101,9 @@ struct replay_loss {
 	uint64_t unknown_slab_frees, frees_after_reclaim, slab_alloc_failed, pcp_drain_misses;
 	/* trace frees of pages the variant's direct reclaim had dropped (replay_reclaim.c) */
 	uint64_t page_frees_after_reclaim;
+	/* page_alloc_failed by order, those whose gfp has __GFP_NORETRY, and movable ones */
+	uint64_t page_alloc_failed_order[MAX_PAGE_ORDER + 1], page_alloc_failed_noretry;
+	uint64_t page_alloc_failed_movable;
 };
 
 /*

@@ -172,6 +172,18 @@ void variant_destroy(struct variant_state *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* A page allocation the host served that this variant failed: by order, NORETRY, movable. */
+static void page_alloc_failed(struct variant_state *v, const struct replay_op *op)
+{
+	v->res->loss.page_alloc_failed++;
+	if (op->order <= MAX_PAGE_ORDER)
+		v->res->loss.page_alloc_failed_order[op->order]++;
+	if (op->gfp & MODEL_GFP_NORETRY)
+		v->res->loss.page_alloc_failed_noretry++;
+	if (op->mt == MIGRATE_MOVABLE)
+		v->res->loss.page_alloc_failed_movable++;
+}
+
 static void page_alloc(struct variant_state *v, const struct replay_op *op)
 {
 	struct model_alloc_req req = { .order = op->order,
@@ -195,7 +207,7 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 	if (v->pcps && (op->flags & OPF_PCP_ORDER)) {
 		/* rmqueue(): a PCP order through the variant's own per-CPU lists */
 		if (rmqueue_pcplist(v, &req, &at) != MODEL_OK) {
-			v->res->loss.page_alloc_failed++;
+			page_alloc_failed(v, op);
 			return;
 		}
 		if (req.movable)
@@ -205,7 +217,7 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 		if (req.movable)
 			model_set_movable(v->model, at, true);
 	} else if (model_alloc(v->model, &req, &at) != MODEL_OK) {
-		v->res->loss.page_alloc_failed++;
+		page_alloc_failed(v, op);
 		return;
 	}
 	variant_identity_add(v, op, at);
