@@ -292,10 +292,7 @@ static void pcp_fixture_destroy(struct pcp_fixture *f, const char *what)
 {
 	variant_pcp_drain_all(&f->v);
 	check_model(f->v.model, what);
-	for (unsigned i = 0; i < f->v.nr_cpus * PCP_LISTS; i++)
-		free(f->v.pcp[i].pfns);
-	free(f->v.pcp);
-	free(f->v.pcps);
+	variant_pcp_free_lists(&f->v);
 	free(f->v.bulk);
 	model_destroy(f->v.model);
 }
@@ -370,6 +367,46 @@ static void test_pcp_split(void)
 }
 
 /*
+ * The lists are per zone and CPU, as the kernel's zone->per_cpu_pageset: a freed page goes to
+ * its own zone's list, and a request takes from the list of the first zone of its zonelist that
+ * passes the watermark check, so a DMA page freed to CPU 0 serves a GFP_DMA request but not a
+ * DMA32 one (before, one set of lists per CPU handed it to any request).
+ */
+static void test_pcp_zones(void)
+{
+	struct model_alloc_req q = { .order = 0,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_KERNEL | MODEL_GFP_MOVABLE,
+				     .cpu = 0 };
+	struct model_alloc_req dma = q;
+	struct pcp_fixture f;
+	struct variant_state *v = &f.v;
+	uint64_t low, pfn;
+
+	dma.gfp |= MODEL_GFP_DMA;
+	pcp_fixture_init(&f, MODEL_POLICY_MAINLINE, true);
+	unsigned dma32 = model_nr_zones(v->model) - 1;
+	CHECK_EQ(model_alloc(v->model, &dma, &low), MODEL_OK);
+	CHECK_EQ(model_pfn_zone(v->model, low), 0u);
+	free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, low);
+	CHECK_EQ(v->pcps[0].count, 1); /* DMA's list of CPU 0 */
+	CHECK_EQ(v->pcps[dma32 * v->nr_cpus].count, 0);
+	CHECK_EQ(rmqueue_pcplist(v, &q, &pfn), MODEL_OK);
+	CHECK_EQ(model_pfn_zone(v->model, pfn), dma32); /* a refill of DMA32's list */
+	CHECK(pfn != low);
+	CHECK_EQ(v->pcps[0].count, 1);
+	CHECK(v->pcps[dma32 * v->nr_cpus].count > 0);
+	free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, pfn);
+	CHECK_EQ(rmqueue_pcplist(v, &dma, &pfn), MODEL_OK);
+	CHECK_EQ(pfn, low); /* the GFP_DMA request reaches DMA's list */
+	CHECK_EQ(v->pcps[0].count, 0);
+	CHECK_EQ(model_free(v->model, low, 0), MODEL_OK);
+	pcp_fixture_destroy(&f, "pcp zones");
+	printf("pcp: per-zone lists; a page serves only requests its zone's watermark check lets "
+	       "in\n");
+}
+
+/*
  * free_frozen_page_commit() -> nr_pcp_high() / nr_pcp_free(): frees past pcp->high give pages
  * back to the buddy allocator (before, replay's lists kept up to PCP_HIGH_BLOCKS blocks per
  * list, so drain_all_pages returned far more than the host's lists hold); decay_pcp_high()
@@ -391,8 +428,12 @@ static void test_pcp_high(void)
 		struct pcp_state *s;
 
 		pcp_fixture_init(&f, spb ? MODEL_POLICY_SPB : MODEL_POLICY_MAINLINE, true);
-		s = &v->pcps[0];
-		CHECK_EQ(s->batch, 63); /* zone_batchsize() of a 2 GiB zone */
+		/* the lists are per zone and CPU: DMA32's of CPU 0 serve these requests */
+		unsigned zone = model_nr_zones(v->model) - 1;
+		s = &v->pcps[zone * v->nr_cpus];
+		CHECK_EQ(s->zone, zone);
+		CHECK_EQ(v->pcps[0].batch, 1); /* zone_batchsize() of the 16 MiB DMA zone */
+		CHECK_EQ(s->batch, 63);	       /* zone_batchsize() of a 2 GiB zone */
 		CHECK(s->high_min >= 4 * s->batch && s->high_max > s->high_min);
 		/* refills: 63, then doubling; every page served from the lists */
 		int last = 0, refills = 0;
@@ -417,8 +458,8 @@ static void test_pcp_high(void)
 		/* ZONE_BELOW_HIGH: set, a refill leaves pcp->high alone; a free past high on a
 		 * zone above its high watermark clears it */
 		variant_pcp_watermark(v, 0);
-		CHECK(!v->pcp_below_high);
-		v->pcp_below_high = true;
+		CHECK(!v->pcp_below_high[zone]);
+		v->pcp_below_high[zone] = true;
 		int high_before = s->high = s->high_min;
 		uint64_t one;
 		while (s->count)
@@ -426,11 +467,11 @@ static void test_pcp_high(void)
 		CHECK_EQ(rmqueue_pcplist(v, &q, &one), MODEL_OK); /* a refill */
 		CHECK_EQ(s->high, high_before);
 		free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, one);
-		while (v->pcp_below_high && s->count < 4 * s->high_max) {
+		while (v->pcp_below_high[zone] && s->count < 4 * s->high_max) {
 			CHECK_EQ(rmqueue_pcplist(v, &q, &one), MODEL_OK);
 			free_frozen_page_commit(v, 1, MIGRATE_MOVABLE, 0, one);
 		}
-		CHECK(!v->pcp_below_high);
+		CHECK(!v->pcp_below_high[zone]);
 		/* decay: once a second of trace time, down to high_min */
 		s->high = s->high_max;
 		for (uint64_t t = 1; t <= 60; t++)
@@ -1294,6 +1335,7 @@ int main(int argc, char **argv)
 	test_equilibrium();
 	test_parse();
 	test_pcp_split();
+	test_pcp_zones();
 	test_pcp_high();
 	test_synthetic();
 	test_edges();

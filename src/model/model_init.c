@@ -142,6 +142,12 @@ void model_set_migrate_callback(struct model *m, model_migrate_fn fn, void *ctx)
 	m->migrate_ctx = ctx;
 }
 
+void model_set_pcp_callback(struct model *m, model_pcp_fn fn, void *ctx)
+{
+	m->pcp_fn = fn;
+	m->pcp_ctx = ctx;
+}
+
 void model_set_shrink_callback(struct model *m, model_shrink_fn fn, void *ctx)
 {
 	m->shrink_fn = fn;

@@ -279,6 +279,8 @@ struct model {
 	struct spb_warm_hint_slot (*warm_hints)[MAX_NR_ZONES][NR_PAGE_ORDERS][MIGRATE_PCPTYPES];
 	model_migrate_fn migrate_fn;
 	void *migrate_ctx;
+	model_pcp_fn pcp_fn; /* the caller's per-zone per-CPU lists (model_set_pcp_callback) */
+	void *pcp_ctx;
 	model_shrink_fn shrink_fn;
 	void *shrink_ctx;
 	model_reclaim_clean_fn reclaim_clean_fn;
@@ -486,6 +488,7 @@ struct alloc_context {
 	enum model_zone_type highest;
 	struct zone *preferred;
 	struct model_bulk *bulk; /* a PCP refill: rmqueue_bulk instead of rmqueue_buddy */
+	bool pcp;		 /* rmqueue_pcplist of each zone: the caller's lists (pcp_fn) */
 };
 uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
 				unsigned alloc_flags);

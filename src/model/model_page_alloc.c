@@ -270,7 +270,10 @@ uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
 				continue;
 			enum rmqueue_mode mode = RMQUEUE_NORMAL;
 			uint64_t pfn;
-			if (ac->bulk)
+			if (ac->pcp)
+				pfn = m->pcp_fn(m->pcp_ctx, m->zonelist[ac->nid][ac->highest][i],
+						req, alloc_flags);
+			else if (ac->bulk)
 				pfn = rmqueue_bulk(m, z, req->order, req->migratetype, alloc_flags,
 						   ac->bulk);
 			else
@@ -634,9 +637,9 @@ static void memo_record(struct model *m, const struct model_alloc_req *req, uint
 
 /* __alloc_pages(): the fast path with ALLOC_WMARK_LOW, then the slowpath. */
 static int __alloc_pages(struct model *m, const struct model_alloc_req *req,
-			 struct model_bulk *bulk, uint64_t *pfn_out)
+			 struct model_bulk *bulk, bool pcp, uint64_t *pfn_out)
 {
-	struct alloc_context ac = { .req = req, .bulk = bulk };
+	struct alloc_context ac = { .req = req, .bulk = bulk, .pcp = pcp && m->pcp_fn };
 	uint64_t pfn;
 
 	MODEL_WARN_ON(m, req->order > MAX_PAGE_ORDER);
@@ -666,10 +669,10 @@ static int __alloc_pages(struct model *m, const struct model_alloc_req *req,
 
 /* __alloc_pages() through the failed-request memo. */
 static int alloc_pages(struct model *m, const struct model_alloc_req *req, struct model_bulk *bulk,
-		       uint64_t *pfn_out)
+		       bool pcp, uint64_t *pfn_out)
 {
 	uint64_t before[MODEL_NR_VM_EVENTS], gen = m->gen, rng = m->rng;
-	uint32_t nbulk = bulk ? bulk->count << 16 | (bulk->max & 0xffff) : 0;
+	uint32_t nbulk = bulk ? bulk->count << 16 | (bulk->max & 0xffff) : pcp ? UINT32_MAX : 0;
 	bool record = m->calm < MEMO_CALM_LIMIT, outer_time_used = m->time_used;
 	int rc;
 
@@ -679,7 +682,7 @@ static int alloc_pages(struct model *m, const struct model_alloc_req *req, struc
 		memcpy(before, m->events, sizeof(before));
 	}
 	m->time_used = false; /* this request's own reads of the clock (it may be nested) */
-	rc = __alloc_pages(m, req, bulk, pfn_out);
+	rc = __alloc_pages(m, req, bulk, pcp, pfn_out);
 	if (rc != MODEL_ENOMEM) {
 		m->calm += m->calm < MEMO_CALM_LIMIT;
 	} else {
@@ -694,7 +697,7 @@ static int alloc_pages(struct model *m, const struct model_alloc_req *req, struc
 int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)
 {
 	uint64_t pfn;
-	int rc = alloc_pages(m, req, NULL, &pfn);
+	int rc = alloc_pages(m, req, NULL, false, &pfn);
 
 	if (rc)
 		return rc;
@@ -720,7 +723,7 @@ int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigne
 	*nr_blocks = 0;
 	if (!count || !max_blocks)
 		return MODEL_EINVAL;
-	rc = alloc_pages(m, req, &bulk, &first);
+	rc = alloc_pages(m, req, &bulk, false, &first);
 	if (rc)
 		return rc;
 	for (unsigned i = 0; i < bulk.n; i++) {
@@ -729,6 +732,52 @@ int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigne
 	}
 	*nr_blocks = bulk.n;
 	return MODEL_OK;
+}
+
+/*
+ * __alloc_pages() of a per-CPU-list order: get_page_from_freelist() reaches each zone's lists
+ * through the caller's hook after that zone's watermark check (rmqueue() -> rmqueue_pcplist()),
+ * so a list's pages serve only requests that may use their zone. The hook's page is allocated.
+ */
+int model_alloc_pcp(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)
+{
+	if (!m->pcp_fn)
+		return MODEL_EINVAL;
+	return alloc_pages(m, req, NULL, true, pfn_out);
+}
+
+/* rmqueue_bulk() into one zone's per-CPU list: the hook's refill, from that zone alone. */
+int model_pcp_refill(struct model *m, unsigned zone, const struct model_alloc_req *req,
+		     unsigned alloc_flags, unsigned count, struct model_block *blocks,
+		     unsigned max_blocks, unsigned *nr_blocks)
+{
+	struct model_bulk bulk = { .count = count, .blocks = blocks, .max = max_blocks };
+
+	*nr_blocks = 0;
+	if (zone >= m->nr_zones || !count || !max_blocks)
+		return MODEL_EINVAL;
+	if (rmqueue_bulk(m, &m->zones[zone], req->order, req->migratetype, alloc_flags, &bulk) ==
+	    MODEL_NO_PFN)
+		return MODEL_ENOMEM;
+	for (unsigned i = 0; i < bulk.n; i++) {
+		mark_allocated(m, blocks[i].pfn, blocks[i].order, req->migratetype, req->movable);
+		m->events[MODEL_EV_PGALLOC] += 1u << blocks[i].order;
+	}
+	*nr_blocks = bulk.n;
+	return MODEL_OK;
+}
+
+unsigned model_pfn_zone(struct model *m, uint64_t pfn)
+{
+	return (unsigned)(page_zone(m, pfn) - m->zones);
+}
+
+bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order)
+{
+	if (zone >= m->nr_zones)
+		return true;
+	const struct zone *z = &m->zones[zone];
+	return zone_free_above_mark(z, order, 2 * z->wmark_low - z->wmark_min, z->nr_free_pages);
 }
 
 /* Checks that pfn heads an allocated block of this order. */

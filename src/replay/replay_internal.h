@@ -322,6 +322,7 @@ struct pcp_list {
 struct pcp_state {
 	int count, high, high_min, high_max, batch, free_count;
 	unsigned alloc_factor, flags;
+	unsigned zone; /* the model zone whose per_cpu_pageset this is */
 };
 /* observe: a fast_isolate_freepages() take of one free block, not yet placed (replay_observe.c) */
 struct observe_fast_take {
@@ -345,8 +346,10 @@ struct variant_state {
 	struct pcp_state
 		*pcps;	       /* [cpu]; NULL when the trace's refills and drains drive the lists */
 	uint64_t pcp_decay_ns; /* next decay_pcp_high() (vmstat_update, once a second) */
-	bool pcp_below_high;   /* ZONE_BELOW_HIGH, latched as the kernel latches it */
-	struct model_block *bulk; /* scratch for PCP refills */
+	bool pcp_below_high
+		[MODEL_MAX_ZONES]; /* ZONE_BELOW_HIGH per zone, latched as the kernel's */
+	unsigned nr_pcp_sets;	   /* kernel rules: zones x CPUs list sets; pcp_trace: the CPUs */
+	struct model_block *bulk;  /* scratch for PCP refills */
 	uint64_t last_ts;
 	uint8_t *seen; /* observe: per pfn, what the trace said last (replay_observe.c) */
 	struct observe_fast_take *fast; /* observe: fast free-scanner takes not bound yet */
@@ -419,6 +422,9 @@ void variant_pcp_drain(struct variant_state *v, const struct replay_op *op);
 /* The kernel's own rules (pcps != NULL): set up from the host's pagesets, allocate, free, decay */
 int variant_pcp_init(struct variant_state *v);
 int rmqueue_pcplist(struct variant_state *v, const struct model_alloc_req *req, uint64_t *pfn);
+uint64_t variant_pcp_rmqueue(void *ctx, unsigned zone, const struct model_alloc_req *req,
+			     unsigned alloc_flags);
+void variant_pcp_free_lists(struct variant_state *v);
 bool variant_pcp_free(struct variant_state *v, unsigned cpu, int mt, unsigned order, uint64_t pfn);
 void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsigned order,
 			     uint64_t pfn);

@@ -155,11 +155,7 @@ void variant_destroy(struct variant_state *v)
 		model_destroy(v->model);
 	pfn_map_free(&v->fwd);
 	pfn_map_free(&v->rev);
-	if (v->pcp)
-		for (size_t i = 0; i < (size_t)v->nr_cpus * PCP_LISTS; i++)
-			free(v->pcp[i].pfns);
-	free(v->pcp);
-	free(v->pcps);
+	variant_pcp_free_lists(v);
 	free(v->bulk);
 	variant_lru_destroy(v);
 	variant_compaction_destroy(v);
