@@ -1288,11 +1288,12 @@ static void test_end_map_timed(void)
 }
 
 /*
- * The caller's fallback (replay_fallback.c): a 2048-page host with an unmovable start page at
- * the bottom of each pageblock has no free order-9 block, only order-8 ones. The trace's
- * order-9 movable __GFP_NORETRY allocation (readahead's folio) fails at order 9 and is served
- * by two order-8 pieces; an order-0 free of a tail splits one piece, the folio's free frees
- * every piece. Without the fallback it fails and its frees are unknown.
+ * The caller's fallback (replay_fallback.c): a 2048-page host with an unmovable start page in
+ * the first half of each pageblock has no free order-9 block, only order-8 ones. The trace's
+ * order-9 movable __GFP_NORETRY allocation (a page-cache write folio) fails at order 9 and is
+ * served by order-8 pieces (__filemap_get_folio's order - 1); an order-0 free of a tail splits
+ * one piece, the folio's free frees every piece. Without the fallback (the default) it fails
+ * and its frees are unknown.
  */
 #define FALLBACK_BASE 262144ull /* (the SPB policy has no room to run on 8 MiB) */
 static unsigned fallback_class(uint64_t p)
@@ -1306,14 +1307,15 @@ static void fallback_page(struct edge_writer *e, unsigned type, uint64_t pfn, un
 	ev.page.pfn = pfn;
 	ev.page.order = order;
 	ev.page.migratetype = MIGRATE_MOVABLE;
-	/* __GFP_MOVABLE | __GFP_DIRECT_RECLAIM | __GFP_NORETRY (the 6.x bit numbers) */
-	ev.page.gfp = 1u << 3 | 1u << 10 | 1u << 16;
+	/* __GFP_MOVABLE | __GFP_DIRECT_RECLAIM | __GFP_WRITE | __GFP_NORETRY (6.x bit numbers):
+	 * a page-cache write folio, whose caller tries every smaller order */
+	ev.page.gfp = 1u << 3 | 1u << 10 | 1u << 12 | 1u << 16;
 	CHECK(trace_writer_add(e->w, &ev) == 0);
 }
 
 static void test_caller_fallback(void)
 {
-	static const char *const names[] = { "mainline:pcp=0", "mainline:pcp=0,caller_fallback=0" };
+	static const char *const names[] = { "mainline:pcp=0,caller_fallback=1", "mainline:pcp=0" };
 	struct trace_header h = {
 		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
 	};

@@ -11,8 +11,10 @@
  * served the caller with smaller folios, and holds that memory.
  *
  * Replay does the same (switch caller_fallback, on by default): a THP first attempt is retried
- * at its order without __GFP_THISNODE|__GFP_NORETRY, then every request at order - 1, order - 2,
- * ... 0 (__GFP_NORETRY dropped at order 0, the min order), greedily: the trace range
+ * at its order without __GFP_THISNODE|__GFP_NORETRY; then a write folio (__GFP_WRITE) or a THP
+ * tries order - 1, order - 2, ... 0 (__GFP_NORETRY dropped at order 0, the min order), and any
+ * other request (readahead's) order 0 with __GFP_NORETRY as do_page_cache_ra(), greedily: the
+ * trace range
  * [pfn, pfn + 2^order) is covered by pieces, each of the largest order that still succeeds, each
  * an identity-map entry of its own under the trace pfn it starts at. Should order 0 fail too,
  * the pieces are freed and the allocation counts as failed (host_served_policy_failed).
@@ -155,10 +157,14 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 		}
 		piece.gfp = req.gfp | MODEL_GFP_NORETRY; /* the smaller orders: no THISNODE */
 	}
-	unsigned k = op->order - 1;
+	/* readahead (neither a THP nor a write) goes straight to order 0, still NORETRY;
+	 * the write path and the fault path try every order, the last without NORETRY */
+	bool readahead = (op->gfp & thp_first) != thp_first && !(op->gfp & MODEL_GFP_WRITE);
+	uint32_t last_gfp = readahead ? piece.gfp : piece.gfp & ~MODEL_GFP_NORETRY;
+	unsigned k = readahead ? 0 : op->order - 1;
 	for (uint64_t p = op->key; p < end;) {
 		req.order = k;
-		req.gfp = k ? piece.gfp : piece.gfp & ~MODEL_GFP_NORETRY;
+		req.gfp = k ? piece.gfp : last_gfp;
 		if (!fallback_alloc(v, &req, &at)) {
 			if (k--)
 				continue;

@@ -230,7 +230,8 @@ int replay_variant_parse(const char *text, struct replay_variant_spec *spec, cha
 	memcpy(spec->preset, buf, strlen(buf) + 1);
 	spec->pcp = true;
 	spec->compaction = true;
-	spec->caller_fallback = true;
+	spec->caller_fallback =
+		false; /* on, mainline collapses on pressure-reclaim: docs/replay.md */
 	spec->start = REPLAY_START_AUTO;
 	spec->shrink_calibration = true;
 	slab_params_default(&spec->slab);
