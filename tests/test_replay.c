@@ -12,7 +12,8 @@
  *   threads give identical samples; warm and cold starts; --loop carries live allocations;
  *   observe mode on a synthetic trace agrees with itself; the placed start packs a host's
  *   scattered slab pages through the SPB policy and keeps their trace names; the shrinker
- *   calibration from a trace's mm_shrink_slab events and slabinfo.
+ *   calibration from a trace's mm_shrink_slab events and slabinfo; the caller's fallback
+ *   serves a failed order-9 __GFP_NORETRY folio with order-8 pieces, and its free frees them.
  * - Per-CPU lists: pcp_rmqueue_smallest's split, the kernel's pcp->high, its decay and
  *   nr_pcp_alloc's refills; on a bundled trace, no non-movable pages stranded on the lists.
  * - Bundled traces (argv[1] = traces/): warm start from a real page map, every variant
@@ -1327,6 +1328,79 @@ static void test_end_map_timed(void)
 	unlink(path);
 }
 
+/*
+ * The caller's fallback (replay_fallback.c): a 2048-page host with an unmovable start page in
+ * the first half of each pageblock has no free order-9 block, only order-8 ones. The trace's
+ * order-9 movable __GFP_NORETRY allocation (a page-cache write folio) fails at order 9 and is
+ * served by order-8 pieces (__filemap_get_folio's order - 1); an order-0 free of a tail splits
+ * one piece, the folio's free frees every piece. Without the fallback (the default) it fails
+ * and its frees are unknown.
+ */
+#define FALLBACK_BASE 262144ull /* (the SPB policy has no room to run on 8 MiB) */
+static unsigned fallback_class(uint64_t p)
+{
+	return (p - FALLBACK_BASE) % 512 == 100 ? PC_SLAB : PC_FREE;
+}
+
+static void fallback_page(struct edge_writer *e, unsigned type, uint64_t pfn, unsigned order)
+{
+	struct trace_event ev = { .ts = e->ts += 1000, .type = (uint16_t)type, .cpu = 0 };
+	ev.page.pfn = pfn;
+	ev.page.order = order;
+	ev.page.migratetype = MIGRATE_MOVABLE;
+	/* __GFP_MOVABLE | __GFP_DIRECT_RECLAIM | __GFP_WRITE | __GFP_NORETRY (6.x bit numbers):
+	 * a page-cache write folio, whose caller tries every smaller order */
+	ev.page.gfp = 1u << 3 | 1u << 10 | 1u << 12 | 1u << 16;
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+static void test_caller_fallback(void)
+{
+	static const char *const names[] = { "mainline:pcp=0,caller_fallback=1", "mainline:pcp=0" };
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
+	struct edge_writer e = { .ts = 1000000 };
+	char path[64];
+
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "fallback");
+	test_tmp_path(path, sizeof(path), "fallback.fgt");
+	open_mapped_trace(&e, path, &h, 2048, fallback_class);
+	/* an order-0 page first, allocated and freed */
+	edge_page(&e, TRACE_PAGE_ALLOC, FALLBACK_BASE + 2000, 0, MIGRATE_MOVABLE, 0);
+	edge_page(&e, TRACE_PAGE_FREE, FALLBACK_BASE + 2000, 0, MIGRATE_MOVABLE, 0);
+	fallback_page(&e, TRACE_PAGE_ALLOC, FALLBACK_BASE + 1024, 9);
+	fallback_page(&e, TRACE_PAGE_FREE, FALLBACK_BASE + 1024 + 300, 0);
+	fallback_page(&e, TRACE_PAGE_FREE, FALLBACK_BASE + 1024, 9);
+	/* and again, held to the end */
+	fallback_page(&e, TRACE_PAGE_ALLOC, FALLBACK_BASE + 1024, 9);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+
+	struct replay_result *r = run(path, names, 2, REPLAY_WARM, 1, 1);
+	{
+		const struct replay_variant_result *v = &r->variants[0];
+		CHECK_EQ(v->loss.page_alloc_failed, 0);
+		CHECK_EQ(v->loss.caller_fallback_served, 2);
+		CHECK_EQ(v->loss.caller_fallback_pages, 1024);
+		CHECK_EQ(v->loss.caller_fallback_thp_retry, 0);
+		CHECK_EQ(v->loss.unknown_page_frees, 0);
+		CHECK_EQ(v->loss.orphaned_allocations, 0);
+		/* the start's 4 slab pages and the second folio: the first was freed in full */
+		CHECK_EQ(v->final.present_pages - v->final.free_pages, 4 + 512);
+		CHECK_EQ(v->final.free_blocks[9], 0);
+	}
+	const struct replay_variant_result *off = &r->variants[1];
+	/* the first folio fails and its frees are unknown (its failed direct reclaim and
+	 * compaction may free an order-9 block for the second) */
+	CHECK(off->loss.page_alloc_failed >= 1);
+	CHECK_EQ(off->loss.page_alloc_failed, off->loss.page_alloc_failed_noretry);
+	CHECK_EQ(off->loss.caller_fallback_served, 0);
+	CHECK(off->loss.unknown_page_frees >= 1);
+	replay_result_free(r);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	test_map();
@@ -1345,6 +1419,7 @@ int main(int argc, char **argv)
 	test_end_map_timed();
 	test_compaction();
 	test_fast_compaction();
+	test_caller_fallback();
 	if (argc > 1) {
 		test_bundled(argv[1]);
 		test_pcp_stranded(argv[1]);

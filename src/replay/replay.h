@@ -45,6 +45,7 @@ struct replay_variant_spec {
 	enum replay_start start; /* start=: REPLAY_START_AUTO follows the run's --start */
 	bool shrink_calibration; /* caches take the freeable share of the host's shrinker runs */
 	bool compaction;	 /* replay the host's compaction migrations (replay_compaction.c) */
+	bool caller_fallback; /* a failed movable NORETRY folio: the caller's smaller orders (off) */
 	enum model_policy policy;
 	struct model_params params;
 	struct slab_params slab;
@@ -104,6 +105,10 @@ struct replay_loss {
 	/* page_alloc_failed by order, those whose gfp has __GFP_NORETRY, and movable ones */
 	uint64_t page_alloc_failed_order[MAX_PAGE_ORDER + 1], page_alloc_failed_noretry;
 	uint64_t page_alloc_failed_movable;
+	/* caller_fallback: host allocations this variant failed at the host's order and served
+	 * as the kernel's caller would (replay_fallback.c): in all, the pages so served, and
+	 * those a THP's retry without __GFP_THISNODE|__GFP_NORETRY served at its own order */
+	uint64_t caller_fallback_served, caller_fallback_pages, caller_fallback_thp_retry;
 };
 
 /*

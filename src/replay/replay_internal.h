@@ -338,6 +338,7 @@ struct variant_state {
 	struct pfn_map fwd; /* trace pfn -> FWD_VAL: model pfn, order, type, page-cache stamp */
 	struct pfn_map rev; /* model pfn -> trace pfn */
 	uint64_t *warm;	    /* bit per trace pfn: allocated at the start, not freed since */
+	uint64_t *fallback; /* bit per trace pfn: a piece of a caller_fallback starts here */
 	uint64_t warm_pfns;
 	/* placed start: trace pfn -> model pfn of a start page and back (START_NONE: none);
 	 * NULL under the warm start, where both are the identity */
@@ -469,6 +470,10 @@ static inline void warm_clear(struct variant_state *v, uint64_t pfn)
 		v->warm[pfn / 64] &= ~(1ull << (pfn % 64));
 }
 bool replay_is_page_cache(const struct replay_op *op);
+/* replay_fallback.c */
+bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op);
+bool variant_fallback_free(struct variant_state *v, const struct replay_op *op);
+void variant_fallback_forget(struct variant_state *v, uint64_t pfn);
 int variant_lru_init(struct variant_state *v);
 void variant_lru_destroy(struct variant_state *v);
 void variant_lru_add(struct variant_state *v, uint64_t key);

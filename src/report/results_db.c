@@ -436,6 +436,11 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		/* replay's: page allocations the host served that this variant failed, and trace
 		 * frees of pages this variant's direct reclaim had already dropped */
 		{ "host_served_policy_failed", v->loss.page_alloc_failed },
+		/* ... after the kernel's callers fell back to smaller orders (replay_fallback.c),
+		 * which served these */
+		{ "caller_fallback_served", v->loss.caller_fallback_served },
+		{ "caller_fallback_pages", v->loss.caller_fallback_pages },
+		{ "caller_fallback_thp_retry", v->loss.caller_fallback_thp_retry },
 		{ "page_frees_after_reclaim", v->loss.page_frees_after_reclaim },
 		/* the host's compaction migrations replayed (replay_compaction.c) */
 		{ "compaction_sources", v->compaction.sources },
