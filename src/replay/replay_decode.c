@@ -48,16 +48,19 @@
  * the event is the same as a free to the list. The lock does not disable interrupts, so an
  * interrupt (and the softirq work run at its exit: RCU callbacks freeing page tables and their
  * mmu_gather batches) that frees pages while the task it interrupted holds its list lock fails
- * every trylock; its frees carry the interrupted task's pid. The trace shows three such
- * windows, as a run of frees of one pid on one CPU between two page events of that pid there:
- * after rmqueue_bulk()'s refill zone-locked events and before the task's mm_page_alloc (the
- * lock is dropped before it is traced), and inside free_unref_folios()' second loop, which
- * holds the lock from folio to folio: after an mm_page_free_batched, or the mm_page_pcpu_drain
- * of the bulk free it made, and before the next mm_page_free_batched. The pre-pass finds those
+ * every trylock; its frees carry the interrupted task's pid. The trace shows two such windows,
+ * as a run of frees of one pid on one CPU between two page events of that pid there: after
+ * rmqueue_bulk()'s refill zone-locked events and before the task's mm_page_alloc (the lock is
+ * dropped before it is traced), and inside free_unref_folios()' second loop, which holds the
+ * lock from folio to folio: after the mm_page_pcpu_drain of a bulk free it made and before its
+ * next mm_page_free_batched. A marked free whose pfn then gets an mm_page_free_batched was a
+ * folio batch's first loop, traced before the lock is taken: unmarked. The pre-pass finds the
  * runs (it needs the event after the run) and marks their frees by page-free ordinal; the main
  * pass flags them OPF_PCP_LOCKED (observe frees them to the buddy allocator; docs/replay.md,
- * issue 12). Holds the trace cannot show (an allocation from the list without a refill, a
- * remote CPU's drain_pages_zone()) are not flagged.
+ * issue 12). Holds the trace cannot tell apart are not flagged: an allocation from the list
+ * without a refill (its window looks like an interrupt during prep_new_page(), after the
+ * unlock), between two batched frees (the loop drops the lock at a zone change), a remote
+ * CPU's drain_pages_zone().
  *
  * PCP refills: rmqueue_bulk's zone-locked events (percpu_refill=1) of one CPU, same order and
  * type, are grouped into one OP_PCP_REFILL emitted before that CPU's next other event. Every
