@@ -110,7 +110,7 @@ struct pending_refill {
 /* The pre-pass's view of a CPU's list lock (see the header): the run of frees being looked at */
 struct pcp_lock_window {
 	int32_t pid;
-	uint8_t opener;	 /* the pid's page event before the run: 'R', 'D', 'B', or 0 */
+	uint8_t opener;	 /* the pid's page event before the run: 'R', 'D', or 0 */
 	uint64_t *frees; /* page-free ordinals of the run */
 	uint64_t *pfns;	 /* and their pfns */
 	size_t nr, cap;
@@ -367,7 +367,7 @@ static uint8_t lock_event_kind(const struct trace_event *ev)
  * The pre-pass's half of the lock windows (see the header): page event ev (free ordinal
  * free_ord when it is a free) on its CPU. A run of per-CPU-order frees of the window's pid
  * grows; any other page event ends it, and marks it when it is that pid's closing event
- * (R..A, D..B, B..B).
+ * (R..A, D..B).
  */
 static int pcp_lock_scan(struct decoder *d, const struct trace_event *ev, uint64_t free_ord)
 {
@@ -411,7 +411,7 @@ static int pcp_lock_scan(struct decoder *d, const struct trace_event *ev, uint64
 	}
 	w->nr = 0;
 	w->pid = ev->pid;
-	w->opener = kind == 'R' || kind == 'D' || kind == 'B' ? kind : 0;
+	w->opener = kind == 'R' || kind == 'D' ? kind : 0;
 	return 0;
 }
 
