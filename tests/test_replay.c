@@ -1164,6 +1164,99 @@ static void test_fast_compaction(void)
 	printf("fast compaction: the LRU insertions place the fast scanner's block\n");
 }
 
+/*
+ * Frees made while their CPU's per-CPU list lock was held (docs/replay.md, issue 12): the
+ * kernel's pcp_spin_trylock() fails and free_one_page() puts the page in the buddy allocator,
+ * though its mm_page_free looks like a free to the list. Task 50 refills its list (a zone-locked
+ * refill event) and, before its mm_page_alloc, a free in its name (an interrupt's) frees a start
+ * page: flagged. The same with the free in another pid's name: not flagged (it stays on the
+ * list and is drained). Task 60 frees a folio batch: between a drain made in its second loop and
+ * the next folio's batched event a free in its name is flagged; the next batch's first-loop free
+ * that follows a drain is not, since its own batched event follows. The end map has the flagged
+ * pages free: observe agrees with it only by freeing them to the buddy allocator.
+ */
+#define LOCKED_BASE 262144ull
+static unsigned locked_start_class(uint64_t p)
+{
+	return p >= LOCKED_BASE + 1000 && p < LOCKED_BASE + 1032 ? PC_ANON : PC_FREE;
+}
+
+static unsigned locked_end_class(uint64_t p)
+{
+	if (p == LOCKED_BASE + 5000 || p == LOCKED_BASE + 5001)
+		return PC_ANON;
+	/* 1005 and 1006 on a per-CPU list; 1007 and up never freed */
+	return p >= LOCKED_BASE + 1005 && p < LOCKED_BASE + 1032 ? PC_ANON : PC_FREE;
+}
+
+static void locked_page(struct edge_writer *e, unsigned type, uint64_t pfn, int pid)
+{
+	struct trace_event ev = { .ts = e->ts += 1000, .type = (uint16_t)type, .pid = pid };
+	ev.page.pfn = pfn;
+	ev.page.migratetype = MIGRATE_MOVABLE;
+	ev.page.gfp = (1u << 3) | (1u << 10);
+	ev.page.percpu_refill = type == TRACE_PAGE_ALLOC_ZONE_LOCKED;
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+static void test_pcp_locked_frees(void)
+{
+	static const char *const names[] = { "observe" };
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
+	struct edge_writer e = { .ts = 1000000 };
+	char path[64];
+	test_tmp_path(path, sizeof(path), "pcp-locked.fgt");
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "pcp-locked");
+	open_mapped_trace(&e, path, &h, 262144, locked_start_class);
+	locked_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, LOCKED_BASE + 5000, 50);
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1000, 50); /* flagged */
+	locked_page(&e, TRACE_PAGE_ALLOC, LOCKED_BASE + 5000, 50);
+	locked_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, LOCKED_BASE + 5001, 50);
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1001, 51); /* another pid: to the list */
+	locked_page(&e, TRACE_PAGE_ALLOC, LOCKED_BASE + 5001, 50);
+	locked_page(&e, TRACE_PAGE_PCPU_DRAIN, LOCKED_BASE + 1001, 50);
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1003, 60); /* a folio batch's first loop */
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1004, 60);
+	locked_page(&e, TRACE_PAGE_FREE_BATCHED, LOCKED_BASE + 1003, 60); /* its second loop */
+	locked_page(&e, TRACE_PAGE_PCPU_DRAIN, LOCKED_BASE + 1003, 60);
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1002, 60); /* flagged */
+	locked_page(&e, TRACE_PAGE_FREE_BATCHED, LOCKED_BASE + 1004, 60);
+	locked_page(&e, TRACE_PAGE_PCPU_DRAIN, LOCKED_BASE + 1004, 60);
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1005, 60); /* the next batch's first loop */
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1006, 60);
+	locked_page(&e, TRACE_PAGE_FREE_BATCHED, LOCKED_BASE + 1005, 60);
+	locked_page(&e, TRACE_PAGE_FREE_BATCHED, LOCKED_BASE + 1006, 60);
+
+	uint64_t pfns = 262144 + 262144;
+	char hdr[64];
+	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)pfns);
+	size_t len = (size_t)hl + (size_t)(pfns + 1) / 2;
+	uint8_t *map = calloc(1, len);
+	CHECK_FATAL(map != NULL);
+	memcpy(map, hdr, (size_t)hl);
+	for (uint64_t p = 262144; p < pfns; p++)
+		map[(uint64_t)hl + p / 2] |= (uint8_t)(locked_end_class(p) << ((p & 1) * 4));
+	CHECK(trace_writer_add_meta(e.w, "end/pagemap", map, len) == 0);
+	free(map);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+
+	struct replay_result *r = run(path, names, 1, REPLAY_WARM, 1, 1);
+	const struct replay_variant_result *v = &r->variants[0];
+	const struct replay_observe_causes *oc = &v->causes;
+	CHECK_EQ(oc->pcp_locked_free, 2);
+	CHECK_EQ(oc->free_after_free, 0);
+	CHECK_EQ(oc->alloc_after_pcp_free, 0);
+	CHECK_EQ(oc->end_model_used_host_free, 0);
+	CHECK_EQ(oc->end_model_free_host_used, 0);
+	CHECK(v->agreement == 1.0);
+	replay_result_free(r);
+	unlink(path);
+	printf("pcp-locked frees: frees inside a held list lock go to the buddy allocator\n");
+}
+
 static void test_bundled(const char *dir)
 {
 	static const char *const names[] = { "mainline", "spb+all", "observe" };
@@ -1420,6 +1513,7 @@ int main(int argc, char **argv)
 	test_compaction();
 	test_fast_compaction();
 	test_caller_fallback();
+	test_pcp_locked_frees();
 	if (argc > 1) {
 		test_bundled(argv[1]);
 		test_pcp_stranded(argv[1]);

@@ -123,8 +123,9 @@ struct replay_observe_causes {
 	uint64_t split_before_free;   /* a free inside a larger block: split_page() first */
 	uint64_t
 		outside_start_map; /* a page event beyond the start page map (a hole to the model) */
-	uint64_t alloc_after_alloc;	   /* allocated, taken again: a free without an event */
-	uint64_t alloc_after_pcp_free;	   /* freed to a per-CPU list, taken from the buddy */
+	uint64_t alloc_after_alloc;    /* allocated, taken again: a free without an event */
+	uint64_t alloc_after_pcp_free; /* freed to a per-CPU list, taken from the buddy */
+	uint64_t pcp_locked_free; /* pages freed while the CPU's list lock was held: to the buddy */
 	uint64_t alloc_allocated_at_start; /* allocated at the start, never freed in the trace */
 	uint64_t compaction_taken;	  /* pages compaction's free scanner took (trace records) */
 	uint64_t compaction_short;	  /* pages it took that the model did not hold free */

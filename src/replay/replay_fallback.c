@@ -160,7 +160,7 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 	/* readahead (neither a THP nor a write) goes straight to order 0, still NORETRY;
 	 * the write path and the fault path try every order, the last without NORETRY */
 	bool readahead = (op->gfp & thp_first) != thp_first && !(op->gfp & MODEL_GFP_WRITE);
-	uint32_t last_gfp = readahead ? piece.gfp : piece.gfp & ~MODEL_GFP_NORETRY;
+	uint32_t last_gfp = readahead ? piece.gfp : piece.gfp & ~(uint32_t)MODEL_GFP_NORETRY;
 	unsigned k = readahead ? 0 : op->order - 1;
 	for (uint64_t p = op->key; p < end;) {
 		req.order = k;
@@ -172,7 +172,7 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 			return false;
 		}
 		piece.key = p;
-		piece.order = k;
+		piece.order = (uint8_t)k;
 		variant_identity_add(v, &piece, at);
 		fallback_set(v, p);
 		if (replay_is_page_cache(op))

@@ -44,6 +44,8 @@ static inline bool pcp_allowed_order(unsigned order)
 	0x08 /* OP_PAGE_FREE by a compacting task of a page its free scanner took */
 #define OPF_LRU_TRACED                                                                             \
 	0x10 /* OP_COMPACT_TAKE in a trace with pagemap:mm_lru_insertion (observe places later) */
+#define OPF_PCP_LOCKED                                                                             \
+	0x20 /* OP_PAGE_FREE while the CPU's per-CPU list lock was held: to the buddy allocator */
 
 struct replay_op {
 	uint64_t ts; /* model time, ns */

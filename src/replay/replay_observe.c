@@ -6,7 +6,9 @@
  * takes its block out of the buddy allocator (model_alloc_at), an allocation with no such
  * event before it does the same, a free of a non-PCP order and a pcpu_drain event give their
  * block back. A free of a PCP order only moves the page to a per-CPU list, which the buddy
- * allocator counts as allocated, so it changes nothing until the drain. At the end the model's
+ * allocator counts as allocated, so it changes nothing until the drain, unless the decoder
+ * flagged it as made while the CPU's list lock was held (OPF_PCP_LOCKED: the kernel's trylock
+ * failed and free_one_page() freed it to the buddy allocator; counted). At the end the model's
  * free/allocated state of every present page is compared with the end snapshot's page map:
  * the share that agrees is the trace's completeness figure (`fragtrace check`). Lost events,
  * a page map taken while the system ran, and pages that enter or leave the buddy allocator
@@ -356,6 +358,10 @@ void variant_observe_apply(struct variant_state *v, const struct replay_op *ops,
 			break;
 		case OP_PAGE_FREE:
 			if (!(op.flags & OPF_PCP_ORDER)) {
+				observe_give(v, &op);
+			} else if (op.flags & OPF_PCP_LOCKED) {
+				/* pcp_spin_trylock() failed: free_one_page() (replay_decode.c) */
+				v->res->causes.pcp_locked_free += 1ull << op.order;
 				observe_give(v, &op);
 			} else {
 				/* to a per-CPU list: a scanner page of the host's, too */

@@ -127,6 +127,8 @@ static const struct observe_cause_row observe_causes[] = {
 	      "observe: page taken twice (freed untraced)"),
 	CAUSE(alloc_after_pcp_free, "observe_alloc_after_pcp_free",
 	      "observe: PCP page taken from the buddy"),
+	CAUSE(pcp_locked_free, "observe_pcp_locked_free",
+	      "observe: freed while the CPU's list lock was held: to the buddy"),
 	CAUSE(alloc_allocated_at_start, "observe_alloc_allocated_at_start",
 	      "observe: take of a page in use at start"),
 	CAUSE(compaction_taken, "observe_compaction_taken",
