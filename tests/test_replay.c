@@ -732,6 +732,22 @@ static void open_mapped_trace(struct edge_writer *e, const char *path, struct tr
 	free(map);
 }
 
+/* open_mapped_trace() for a 2-CPU test host: event formats (NULL for none), release name. */
+static void open_test_trace(struct edge_writer *e, const char *path, const char *formats,
+			    size_t formats_len, const char *release, uint64_t pages,
+			    unsigned (*cls)(uint64_t pfn))
+{
+	struct trace_header h = { .page_size = 4096,
+				  .pageblock_order = 9,
+				  .cpu_count = 2,
+				  .time_resolution_ns = 1000,
+				  .event_formats = formats,
+				  .event_formats_len = formats_len };
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "%s", release);
+	e->ts = 1000000;
+	open_mapped_trace(e, path, &h, pages, cls);
+}
+
 /*
  * The placed start (issue 14, item 5): a 4 GiB host whose start page map holds 8 slab pages at
  * the bottom of each of its four 1 GiB regions and 2000 anonymous pages in each. Copied, every
@@ -981,15 +997,9 @@ static void write_compaction_trace(const char *path)
 		"\tfield:unsigned long end_pfn;\toffset:16;\tsize:8;\tsigned:0;\n"
 		"\tfield:unsigned long nr_scanned;\toffset:24;\tsize:8;\tsigned:0;\n"
 		"\tfield:unsigned long nr_taken;\toffset:32;\tsize:8;\tsigned:0;\n\n";
-	struct trace_header h = { .page_size = 4096,
-				  .pageblock_order = 9,
-				  .cpu_count = 2,
-				  .time_resolution_ns = 1000,
-				  .event_formats = formats,
-				  .event_formats_len = sizeof(formats) - 1 };
-	struct edge_writer e = { .ts = 1000000 };
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "compaction");
-	open_mapped_trace(&e, path, &h, 262144, compaction_class);
+	struct edge_writer e;
+	open_test_trace(&e, path, formats, sizeof(formats) - 1, "compaction", 262144,
+			compaction_class);
 	int64_t iso = trace_writer_intern(e.w, "compaction:mm_compaction_isolate_freepages");
 	int64_t mig = trace_writer_intern(e.w, "compaction:mm_compaction_migratepages");
 	CHECK(iso > 0 && mig > 0);
@@ -1098,15 +1108,9 @@ static void write_fast_compaction_trace(const char *path)
 		"name: mm_lru_insertion\nID: 3\nformat:\n"
 		"\tfield:struct folio * folio;\toffset:8;\tsize:8;\tsigned:0;\n"
 		"\tfield:unsigned long pfn;\toffset:16;\tsize:8;\tsigned:0;\n\n";
-	struct trace_header h = { .page_size = 4096,
-				  .pageblock_order = 9,
-				  .cpu_count = 2,
-				  .time_resolution_ns = 1000,
-				  .event_formats = formats,
-				  .event_formats_len = sizeof(formats) - 1 };
-	struct edge_writer e = { .ts = 1000000 };
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "fast-compaction");
-	open_mapped_trace(&e, path, &h, 262144, compaction_class);
+	struct edge_writer e;
+	open_test_trace(&e, path, formats, sizeof(formats) - 1, "fast-compaction", 262144,
+			compaction_class);
 	int64_t fast = trace_writer_intern(e.w, "compaction:mm_compaction_fast_isolate_freepages");
 	int64_t lru = trace_writer_intern(e.w, "pagemap:mm_lru_insertion");
 	CHECK(fast > 0 && lru > 0);
