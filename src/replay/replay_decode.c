@@ -401,9 +401,11 @@ static int pcp_lock_scan(struct decoder *d, const struct trace_event *ev, uint64
 	    ((w->opener == 'R' && kind == 'A') || (w->opener == 'D' && kind == 'B')))
 		for (size_t i = 0; i < w->nr; i++)
 			if (set_locked_bit(d, w->frees[i]) ||
-			    u64_map_put(&d->pcp_locked_pfns, w->pfns[i], w->frees[i]))
+			    (w->pfns[i] != U64_MAP_EMPTY && /* a corrupt pfn: the map's sentinel */
+			     u64_map_put(&d->pcp_locked_pfns, w->pfns[i], w->frees[i])))
 				return -1;
-	if (kind == 'B' && u64_map_get(&d->pcp_locked_pfns, ev->page.pfn, &ord)) {
+	if (kind == 'B' && ev->page.pfn != U64_MAP_EMPTY &&
+	    u64_map_get(&d->pcp_locked_pfns, ev->page.pfn, &ord) && ord < d->nr_pcp_locked_bits) {
 		/* the marked free was a folio batch's first loop (the next batch's, or this
 		 * one's): its batched event is traced under the lock, so it went to the list */
 		d->pcp_locked_bits[ord / 64] &= ~(1ull << (ord % 64));
