@@ -480,6 +480,10 @@ static enum compact_result compact_zone_order(struct model *m, struct zone *z,
 	if (cc.changed || cc.nr_migrated)
 		m->gen++;
 	*capture = cc.page;
+	/* a captured page is a success whatever compact_zone() returned (the kernel's
+	 * compact_zone_order()): the zone walk stops and the page reaches the caller */
+	if (cc.page != MODEL_NO_PFN)
+		ret = COMPACT_SUCCESS;
 	return ret;
 }
 
