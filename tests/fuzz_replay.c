@@ -104,9 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct replay_variant_spec specs[2];
 	char err[512];
-	/* direct_compaction=0 until tests/repro/spb-compact-pcp.fgt (SPB + per-CPU lists + direct
-	 * compaction breaks the model's invariants) is fixed: tests/repro/README.md */
-	replay_variant_parse("spb+all:direct_compaction=0", &specs[0], err, sizeof(err));
+	replay_variant_parse("spb+all", &specs[0], err, sizeof(err));
 	replay_variant_parse("observe", &specs[1], err, sizeof(err));
 	struct replay_options o = { .start = data[0] & 1 ? REPLAY_COLD : REPLAY_WARM,
 				    .loops = 1 + (data[0] >> 1 & 1),

@@ -743,7 +743,14 @@ int model_alloc_pcp(struct model *m, const struct model_alloc_req *req, uint64_t
 {
 	if (!m->pcp_fn)
 		return MODEL_EINVAL;
-	return alloc_pages(m, req, NULL, true, pfn_out);
+	int rc = alloc_pages(m, req, NULL, true, pfn_out);
+	/* a block direct compaction captured came off the buddy lists, not through the hook:
+	 * prep_new_page() it here (__alloc_pages_direct_compact) */
+	if (rc == MODEL_OK && pw_kind(pw_get(m, *pfn_out)) != PK_ALLOC) {
+		mark_allocated(m, *pfn_out, req->order, req->migratetype, req->movable);
+		m->events[MODEL_EV_PGALLOC] += 1u << req->order;
+	}
+	return rc;
 }
 
 /* rmqueue_bulk() into one zone's per-CPU list: the hook's refill, from that zone alone. */
