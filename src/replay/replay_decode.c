@@ -758,6 +758,25 @@ static bool before_start_map(struct decoder *d, const struct trace_event *ev)
 	return true;
 }
 
+/*
+ * An extfrag record as an allocation (OP_FALLBACK_TAKE): from Linux 6.15 __rmqueue_claim() of a
+ * whole block and __rmqueue_steal() trace no zone-locked event, so this is the allocation's only
+ * record (observe takes it). False: not one (older kernel, bad fields, before the start map).
+ */
+static bool decode_extfrag_take(const struct decoder *d, const struct trace_event *ev,
+				struct replay_op *op)
+{
+	if (!d->extfrag_alone || ev->extfrag.pfn == UINT64_MAX || ev->extfrag.alloc_order < 0 ||
+	    ev->extfrag.alloc_order > MAX_PAGE_ORDER ||
+	    observe_in_start_map(d->h, ev->extfrag.pfn, ev->ts))
+		return false;
+	op->kind = OP_FALLBACK_TAKE;
+	op->key = ev->extfrag.pfn;
+	op->order = (uint8_t)ev->extfrag.alloc_order;
+	op->mt = (int8_t)ev->extfrag.alloc_migratetype;
+	return true;
+}
+
 static int decode_one(struct decoder *d, const struct trace_event *ev, struct replay_op *ops,
 		      size_t *n)
 {
@@ -859,16 +878,8 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 		op.kind = OP_SLAB_FREE;
 		break;
 	case TRACE_PAGE_ALLOC_EXTFRAG:
-		/* __rmqueue_claim() of a whole block and __rmqueue_steal() trace no zone-locked
-		 * event: this is the allocation's only record (observe takes it) */
-		if (!d->extfrag_alone || ev->extfrag.pfn == UINT64_MAX ||
-		    ev->extfrag.alloc_order < 0 || ev->extfrag.alloc_order > MAX_PAGE_ORDER ||
-		    observe_in_start_map(d->h, ev->extfrag.pfn, ev->ts))
+		if (!decode_extfrag_take(d, ev, &op))
 			return 0;
-		op.kind = OP_FALLBACK_TAKE;
-		op.key = ev->extfrag.pfn;
-		op.order = (uint8_t)ev->extfrag.alloc_order;
-		op.mt = (int8_t)ev->extfrag.alloc_migratetype;
 		break;
 	case TRACE_GENERIC: {
 		int rc = decode_compaction(d, ev, &op);
