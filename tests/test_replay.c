@@ -594,21 +594,29 @@ static void edge_slab(struct edge_writer *e, unsigned type, uint64_t addr, uint6
 	CHECK(trace_writer_add(e->w, &ev) == 0);
 }
 
-static void write_edge_trace(const char *path, const char *addresses)
+/* A 2-CPU test host of one 1 GiB Normal zone (start/zoneinfo), slab addresses as given. */
+static void open_zone_trace(struct edge_writer *e, const char *path, const char *release,
+			    const char *addresses)
 {
 	struct trace_header h = {
 		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
 	};
-	struct edge_writer e = { .ts = 1000000 };
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "edge");
-	CHECK(trace_writer_open(path, &h, NULL, &e.w) == 0);
 	const char *zone = "Node 0, zone   Normal\n        min      100\n        low      120\n"
 			   "        spanned  262144\n        present  262144\n  start_pfn:  "
 			   "         262144\n";
 	char opts[64];
+	e->ts = 1000000;
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "%s", release);
 	snprintf(opts, sizeof(opts), "addresses: %s\n", addresses);
-	CHECK(trace_writer_add_meta(e.w, "start/zoneinfo", zone, strlen(zone)) == 0);
-	CHECK(trace_writer_add_meta(e.w, "capture/options", opts, strlen(opts)) == 0);
+	CHECK(trace_writer_open(path, &h, NULL, &e->w) == 0);
+	CHECK(trace_writer_add_meta(e->w, "start/zoneinfo", zone, strlen(zone)) == 0);
+	CHECK(trace_writer_add_meta(e->w, "capture/options", opts, strlen(opts)) == 0);
+}
+
+static void write_edge_trace(const char *path, const char *addresses)
+{
+	struct edge_writer e;
+	open_zone_trace(&e, path, "edge", addresses);
 	int64_t dentry = trace_writer_intern(e.w, "dentry");
 	CHECK(dentry > 0);
 	const uint64_t base = 262144;
@@ -843,25 +851,15 @@ static void shrink_event(struct edge_writer *e, uint32_t name, int prio, int64_t
 
 static void test_shrink_calibration(void)
 {
-	struct trace_header h = {
-		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
-	};
-	struct edge_writer e = { .ts = 1000000 };
+	struct edge_writer e;
 	char path[64];
 	test_tmp_path(path, sizeof(path), "shrink.fgt");
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "shrink");
-	CHECK(trace_writer_open(path, &h, NULL, &e.w) == 0);
-	const char *zone = "Node 0, zone   Normal\n        min      100\n        low      120\n"
-			   "        spanned  262144\n        present  262144\n  start_pfn:  "
-			   "         262144\n";
+	open_zone_trace(&e, path, "shrink", "physical");
 	const char *slabinfo = "slabinfo - version: 2.1\n# name <active_objs> <num_objs> ...\n"
 			       "dentry 900 1000 192 21 1 : tunables 0 0 0 : slabdata 48 48 0\n"
 			       "ext4_inode_cache 100 140 1128 14 4 : tunables 0 0 0 : slabdata "
 			       "10 10 0\nkmalloc-64 5000 5000 64 64 1 : tunables 0 0 0 : "
 			       "slabdata 79 79 0\n";
-	const char *opts = "addresses: physical\n";
-	CHECK(trace_writer_add_meta(e.w, "start/zoneinfo", zone, strlen(zone)) == 0);
-	CHECK(trace_writer_add_meta(e.w, "capture/options", opts, strlen(opts)) == 0);
 	CHECK(trace_writer_add_meta(e.w, "start/slabinfo", slabinfo, strlen(slabinfo)) == 0);
 	CHECK(trace_writer_add_meta(e.w, "end/slabinfo", slabinfo, strlen(slabinfo)) == 0);
 	CHECK(trace_writer_add_meta(e.w, "start/vfs_cache_pressure", "200\n", 4) == 0);
@@ -909,24 +907,14 @@ static void test_shrink_calibration(void)
  */
 static void test_shrink_calibration_from_empty_start(void)
 {
-	struct trace_header h = {
-		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
-	};
-	struct edge_writer e = { .ts = 1000000 };
+	struct edge_writer e;
 	char path[64];
 	test_tmp_path(path, sizeof(path), "shrink0.fgt");
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "shrink");
-	CHECK(trace_writer_open(path, &h, NULL, &e.w) == 0);
-	const char *zone = "Node 0, zone   Normal\n        min      100\n        low      120\n"
-			   "        spanned  262144\n        present  262144\n  start_pfn:  "
-			   "         262144\n";
+	open_zone_trace(&e, path, "shrink", "physical");
 	const char *start = "slabinfo - version: 2.1\n"
 			    "dentry 0 0 192 21 1 : tunables 0 0 0 : slabdata 0 0 0\n";
 	const char *end = "slabinfo - version: 2.1\n"
 			  "dentry 1000 1008 192 21 1 : tunables 0 0 0 : slabdata 48 48 0\n";
-	const char *opts = "addresses: physical\n";
-	CHECK(trace_writer_add_meta(e.w, "start/zoneinfo", zone, strlen(zone)) == 0);
-	CHECK(trace_writer_add_meta(e.w, "capture/options", opts, strlen(opts)) == 0);
 	CHECK(trace_writer_add_meta(e.w, "start/slabinfo", start, strlen(start)) == 0);
 	CHECK(trace_writer_add_meta(e.w, "end/slabinfo", end, strlen(end)) == 0);
 	int64_t sb = trace_writer_intern(e.w, "super_cache_scan+0x0/0x1b0");
