@@ -168,6 +168,14 @@ case "$out" in *fragtrace-$killed*) ok "--cleanup names what it removed" ;;
 # The command's exit code, unless a limit ended the command first (then the recording succeeded).
 "$F" record -q -o "$W/limit.fgt" -d 0.5 --no-snapshots -- sleep 30 > /dev/null &&
 	ok "--duration ends the command first: exit 0" || fail "--duration ending the command: exit $?"
+# A command that ignores SIGTERM is killed after the grace period, not waited for forever.
+timeout 120 "$F" record -q -o "$W/noterm.fgt" -d 0.5 --no-snapshots -- \
+	sh -c 'trap "" TERM; while :; do sleep 0.1; done' > /dev/null 2> "$W/noterm.err"
+rc=$?
+[ $rc = 0 ] && grep -q "did not exit .* after SIGTERM: killed" "$W/noterm.err" &&
+	"$F" info --json "$W/noterm.fgt" | grep -q '"complete":true' &&
+	ok "a command ignoring SIGTERM is killed at the end, the trace complete" ||
+	fail "command ignoring SIGTERM: exit $rc, $(cat "$W/noterm.err")"
 "$F" record -q -o "$W/exit3.fgt" --no-snapshots -- sh -c "exit 3" > /dev/null
 rc=$?
 [ $rc = 3 ] && ok "the command's own exit code (3)" || fail "command exit 3 gave $rc"

@@ -430,12 +430,28 @@ static void status_line(struct recorder *r, uint64_t start, bool final)
 		(unsigned long long)r->res->lost_events, final ? "\n" : "   ");
 }
 
+/*
+ * Fork and exec the workload. The stop signals are blocked across fork() and set to their
+ * defaults in the child before they are unblocked: otherwise a SIGTERM sent by end_command()
+ * before the child had reset its dispositions ran the recorder's stop handler in the child,
+ * which then exec'd the workload and ignored the stop for good (record_test's double-SIGINT
+ * hang on loaded machines).
+ */
 static pid_t start_command(const char *const *argv, int nice0)
 {
+	sigset_t stop, old;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &old);
 	pid_t pid = fork();
 	if (pid == 0) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		setpriority(PRIO_PROCESS, 0, nice0); /* not the recorder's nice -10 fallback */
 		/* The workload must not inherit the ring-buffer readers: a workload that
 		 * outlives a killed recorder would keep its instance busy for good. */
@@ -444,7 +460,38 @@ static pid_t start_command(const char *const *argv, int nice0)
 		fprintf(stderr, "fragtrace record: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid;
+}
+
+/*
+ * Stop a workload that is still running when the recording ends: SIGTERM, as perf record
+ * does, then SIGKILL if it has not exited within END_COMMAND_GRACE_MS (a workload that
+ * ignores SIGTERM must not keep the recorder, and the trace's finalisation, waiting).
+ */
+#define END_COMMAND_GRACE_MS 5000
+static void end_command(struct recorder *r, pid_t child)
+{
+	int status = 0;
+
+	kill(child, SIGTERM);
+	r->res->command_stopped = true;
+	for (int waited_ms = 0;; waited_ms += 10) {
+		pid_t got = waitpid(child, &status, WNOHANG);
+		if (got == child) {
+			r->res->command_status = exit_code(status);
+			return;
+		}
+		if (got < 0 && errno != EINTR)
+			return;
+		if (waited_ms == END_COMMAND_GRACE_MS) {
+			add_warning(r, "the command did not exit %d s after SIGTERM: killed",
+				    END_COMMAND_GRACE_MS / 1000);
+			kill(child, SIGKILL);
+		}
+		struct timespec tick = { 0, 10 * 1000 * 1000 };
+		nanosleep(&tick, NULL);
+	}
 }
 
 /*
@@ -914,13 +961,8 @@ int capture_record(const struct capture_options *opts, struct capture_result *re
 out:
 	if (rc && r->w)
 		trace_writer_close(r->w); /* keep what was written readable */
-	if (child > 0 && !r->child_reaped) {
-		int status = 0;
-		kill(child, SIGTERM);
-		res->command_stopped = true;
-		if (waitpid(child, &status, 0) == child)
-			res->command_status = exit_code(status);
-	}
+	if (child > 0 && !r->child_reaped)
+		end_command(r, child);
 	if (rc)
 		snprintf(res->error, sizeof(res->error), "%s", r->err[0] ? r->err : "failed");
 	trace_writer_free(r->w);
