@@ -57,7 +57,9 @@ check_trace() {
 # pressure-pagecache: everything meets its criterion (agreement 0.9997, fallbacks 86 against the
 # host's 94 with per-zone per-CPU lists, 88 before, 7 before the zones' lowmem_reserve;
 # Reclaimable 44 against 46) but tainted, 12 against 14 (two clean regions the host's
-# reclaimable fallbacks claimed a pageblock in).
+# reclaimable fallbacks claimed a pageblock in: start THPs its per-CPU lists drained where
+# mainline, which frees start pages past its lists, merged others; docs/replay.md, "Results on
+# the bundled traces", tainted_regions).
 # pressure-reclaim: agreement 0.9996, fallbacks 49 against 43 (1.14x; 59 before the per-zone
 # per-CPU lists), Unmovable 133 against 121 (1.10x; 137), Movable and tainted (12 = 12) meet
 # the criteria; Reclaimable 59 against 45 (1.31x; 61) does not.
