@@ -393,6 +393,9 @@ void slab_model_destroy(struct slab_model *sm)
 	if (!sm)
 		return;
 	model_set_shrink_callback(sm->m, NULL, NULL);
+	for (size_t i = 0; i < sm->ncaches; i++)
+		for (int n = 0; n < MODEL_MAX_NODES; n++)
+			lru_destroy(&sm->caches[i].lru[n]);
 	free(sm->caches);
 	free(sm->slabs);
 	free(sm->objs);
@@ -434,7 +437,7 @@ int slab_cache_create(struct slab_model *sm, const struct slab_cache_config *cfg
 	c->freeable_ppm = cfg->has_freeable_ppm ? cfg->freeable_ppm : sm->p.freeable_ppm;
 	for (int n = 0; n < MODEL_MAX_NODES; n++) {
 		c->partial[n] = (struct slab_list){ SLAB_NIL, SLAB_NIL, 0 };
-		c->lru[n] = (struct slab_list){ SLAB_NIL, SLAB_NIL, 0 };
+		lru_init(&c->lru[n]);
 	}
 	sm->st.caches++;
 	return (int)sm->ncaches++;

@@ -49,6 +49,24 @@ struct slab_list {
 	uint64_t count;
 };
 
+/*
+ * A shrinkable cache's LRU on one node: objects linked oldest first. Two aids let a shrinker's
+ * pass that can free nothing end at once with the same result as walking it (slab_shrink.c):
+ * next_freeable_ns, a lower bound on the time any object on it becomes freeable (exact after
+ * a full lap, lowered by every object added, left alone when one goes); and `order`, the
+ * objects in list order from order[order_head] round the cycle, valid until an object is added
+ * or taken off (rotating objects to the tail keeps it), so a rotation by k costs O(1).
+ */
+struct slab_lru {
+	uint32_t head, tail;
+	uint64_t count;
+	uint64_t next_freeable_ns;
+	uint32_t *order;
+	uint64_t order_cap, order_head;
+	uint64_t order_work; /* objects moved keeping the order since a rotation used it */
+	bool order_valid;
+};
+
 struct slab_cache {
 	char name[40];
 	uint32_t object_size, objects_per_slab, min_objects;
@@ -57,7 +75,7 @@ struct slab_cache {
 	uint32_t freeable_ppm; /* its shrinker's freeable share (the config's, or the model's) */
 	uint64_t nr_slabs, nr_objects;
 	struct slab_list partial[MODEL_MAX_NODES];
-	struct slab_list lru[MODEL_MAX_NODES]; /* shrinkable: objects, oldest first */
+	struct slab_lru lru[MODEL_MAX_NODES];  /* shrinkable: objects, oldest first */
 	uint64_t nr_deferred[MODEL_MAX_NODES]; /* the shrinker's deferred scan count */
 };
 
@@ -85,6 +103,8 @@ void key_map_del(struct key_map *km, uint64_t key);
 void slab_release_object(struct slab_model *sm, uint32_t oi);
 void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi);
 void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi);
+void lru_init(struct slab_lru *l);
+void lru_destroy(struct slab_lru *l);
 uint64_t slab_shrink_callback(void *ctx, int nid, int priority);
 /* shrink_slab() over every shrinker of node nid; returns the objects freed. */
 uint64_t shrink_slab(struct slab_model *sm, int nid, int priority);

@@ -19,11 +19,95 @@
 #include "slab_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lru_init(struct slab_lru *l)
+{
+	*l = (struct slab_lru){ .head = SLAB_NIL,
+				.tail = SLAB_NIL,
+				.next_freeable_ns = UINT64_MAX };
+}
+
+void lru_destroy(struct slab_lru *l)
+{
+	free(l->order);
+	l->order = NULL;
+}
+
+/* In the cache's freeable share: a hash of the key decides, so the choice is deterministic. */
+static bool object_in_share(const struct slab_cache *c, const struct slab_obj *o)
+{
+	uint64_t h = (o->key ^ (o->key >> 29)) * 0xBF58476D1CE4E5B9ull;
+	return (h >> 32) % 1000000 < c->freeable_ppm;
+}
+
+/* When an object in the share becomes freeable (wrapping as the age test does). */
+static uint64_t object_freeable_from(const struct slab_model *sm, const struct slab_obj *o)
+{
+	return o->born_ns + sm->p.freeable_min_age_ns;
+}
+
+/*
+ * Keeping the order costs up to its length per change; once that has cost more than a few
+ * walks of the list since a rotation last used it, it is dropped (the next rotation writes
+ * it afresh), so a cache changing often between rare passes pays no more than the walk.
+ */
+static void lru_order_work(struct slab_lru *l, uint64_t objects)
+{
+	l->order_work += objects;
+	if (l->order_work > 4 * l->count + 256)
+		l->order_valid = false;
+}
+
+/*
+ * The order keeps up with an object added at the tail: it goes in just before the head, so
+ * the objects from the head on move up one (a memmove, cheap beside a walk of the list).
+ */
+static void lru_order_insert_tail(struct slab_lru *l, uint32_t oi)
+{
+	uint64_t n = l->count - 1; /* the objects the order held */
+
+	if (l->order_cap < l->count) {
+		uint64_t cap = l->count + l->count / 2 + 64;
+		uint32_t *order = realloc(l->order, cap * sizeof(*order));
+		if (!order) {
+			l->order_valid = false;
+			return;
+		}
+		l->order = order;
+		l->order_cap = cap;
+	}
+	memmove(l->order + l->order_head + 1, l->order + l->order_head,
+		(n - l->order_head) * sizeof(*l->order));
+	l->order[l->order_head] = oi;
+	l->order_head = n ? l->order_head + 1 : 0;
+	lru_order_work(l, n - l->order_head);
+}
+
+/* The order keeps up with an object taken off: found by a scan of the array, closed up. */
+static void lru_order_delete(struct slab_lru *l, uint32_t oi)
+{
+	uint64_t n = l->count + 1, j = 0; /* the objects the order held */
+
+	while (j < n && l->order[j] != oi)
+		j++;
+	if (j == n) {
+		l->order_valid = false;
+		return;
+	}
+	memmove(l->order + j, l->order + j + 1, (n - j - 1) * sizeof(*l->order));
+	if (j < l->order_head)
+		l->order_head--;
+	if (l->order_head >= l->count)
+		l->order_head = 0;
+	lru_order_work(l, n);
+}
 
 void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 {
 	struct slab_obj *o = &sm->objs[oi];
-	struct slab_list *l = &c->lru[sm->slabs[o->slab].nid];
+	struct slab_lru *l = &c->lru[sm->slabs[o->slab].nid];
 
 	o->lru_prev = l->tail;
 	o->lru_next = SLAB_NIL;
@@ -33,12 +117,16 @@ void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 		l->head = oi;
 	l->tail = oi;
 	l->count++;
+	if (l->order_valid)
+		lru_order_insert_tail(l, oi);
+	if (object_in_share(c, o) && object_freeable_from(sm, o) < l->next_freeable_ns)
+		l->next_freeable_ns = object_freeable_from(sm, o);
 }
 
 void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 {
 	struct slab_obj *o = &sm->objs[oi];
-	struct slab_list *l = &c->lru[sm->slabs[o->slab].nid];
+	struct slab_lru *l = &c->lru[sm->slabs[o->slab].nid];
 
 	if (o->lru_prev != SLAB_NIL)
 		sm->objs[o->lru_prev].lru_next = o->lru_next;
@@ -50,6 +138,54 @@ void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 		l->tail = o->lru_prev;
 	o->lru_prev = o->lru_next = SLAB_NIL;
 	l->count--;
+	if (l->order_valid)
+		lru_order_delete(l, oi);
+}
+
+/*
+ * Cut the LRU's cycle k objects further on (0 < k < count): its first k objects go to the
+ * tail in their order, as k rotations of the head to the tail would leave them. With a valid
+ * order this is O(1); without one the head walks k steps.
+ */
+static void lru_rotate(struct slab_model *sm, struct slab_lru *l, uint64_t k)
+{
+	uint32_t head, tail;
+
+	if (l->order_valid) {
+		uint64_t i = (l->order_head + k) % l->count;
+		head = l->order[i];
+		tail = l->order[i ? i - 1 : l->count - 1];
+		l->order_head = i;
+	} else {
+		tail = l->head;
+		for (uint64_t i = 1; i < k; i++)
+			tail = sm->objs[tail].lru_next;
+		head = sm->objs[tail].lru_next;
+	}
+	sm->objs[l->tail].lru_next = l->head;
+	sm->objs[l->head].lru_prev = l->tail;
+	sm->objs[tail].lru_next = SLAB_NIL;
+	sm->objs[head].lru_prev = SLAB_NIL;
+	l->head = head;
+	l->tail = tail;
+}
+
+/* The LRU's order, written afresh from a walk (the first rotation after it changed). */
+static void lru_write_order(struct slab_model *sm, struct slab_lru *l)
+{
+	if (l->order_cap < l->count) {
+		uint64_t cap = l->count + l->count / 2 + 64;
+		uint32_t *order = realloc(l->order, cap * sizeof(*order));
+		if (!order)
+			return; /* rotations walk instead */
+		l->order = order;
+		l->order_cap = cap;
+	}
+	uint64_t k = 0;
+	for (uint32_t i = l->head; i != SLAB_NIL; i = sm->objs[i].lru_next)
+		l->order[k++] = i;
+	l->order_head = 0;
+	l->order_valid = true;
 }
 
 /*
@@ -61,19 +197,52 @@ void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 static bool object_freeable(const struct slab_model *sm, const struct slab_cache *c,
 			    const struct slab_obj *o, uint64_t now)
 {
-	if (now < o->born_ns + sm->p.freeable_min_age_ns)
+	if (now < object_freeable_from(sm, o))
 		return false;
-	uint64_t h = (o->key ^ (o->key >> 29)) * 0xBF58476D1CE4E5B9ull;
-	return (h >> 32) % 1000000 < c->freeable_ppm;
+	return object_in_share(c, o);
 }
 
-/* scan_objects: look at nr_to_scan objects from the LRU's head; returns how many were freed. */
-static uint64_t scan_objects(struct slab_model *sm, struct slab_cache *c, int nid,
-			     uint64_t nr_to_scan)
+/*
+ * What a pass learns of the LRU: the objects it kept, and the soonest any becomes freeable;
+ * and the objects it rotated without looking, applied as one rotation before it looks again.
+ */
+struct lru_pass {
+	uint64_t kept;
+	uint64_t next_freeable_ns;
+	uint64_t unseen;
+};
+
+/* The rotations the pass owes: a lap leaves the cycle as it was, so modulo the length. */
+static void lru_pass_rotate(struct slab_model *sm, struct slab_lru *l, struct lru_pass *pass)
 {
-	struct slab_list *l = &c->lru[nid];
+	uint64_t k = l->count ? pass->unseen % l->count : 0;
+
+	pass->unseen = 0;
+	if (!k)
+		return;
+	if (!l->order_valid)
+		lru_write_order(sm, l);
+	l->order_work = 0;
+	lru_rotate(sm, l, k);
+}
+
+/*
+ * scan_objects: look at nr_to_scan objects from the LRU's head; returns how many were freed.
+ * A freeable object is freed; any other rotates to the tail. When no object on the LRU can be
+ * freeable yet (now before next_freeable_ns), nothing is looked at: the objects are owed to
+ * the pass as rotations, with the same result.
+ */
+static uint64_t scan_objects(struct slab_model *sm, struct slab_cache *c, int nid,
+			     uint64_t nr_to_scan, struct lru_pass *pass)
+{
+	struct slab_lru *l = &c->lru[nid];
 	uint64_t now = model_now(sm->m), freed = 0;
 
+	if (now < l->next_freeable_ns) {
+		pass->unseen += nr_to_scan;
+		return 0;
+	}
+	lru_pass_rotate(sm, l, pass);
 	for (uint64_t i = 0; i < nr_to_scan && l->head != SLAB_NIL; i++) {
 		uint32_t oi = l->head;
 		struct slab_obj *o = &sm->objs[oi];
@@ -83,8 +252,12 @@ static uint64_t scan_objects(struct slab_model *sm, struct slab_cache *c, int ni
 			key_map_put(&sm->reclaimed, key, 1);
 			freed++;
 		} else {
-			lru_del(sm, c, oi);
-			lru_add_tail(sm, c, oi);
+			if (object_in_share(c, o) &&
+			    object_freeable_from(sm, o) < pass->next_freeable_ns)
+				pass->next_freeable_ns = object_freeable_from(sm, o);
+			pass->kept++;
+			if (l->count > 1)
+				lru_rotate(sm, l, 1);
 		}
 	}
 	return freed;
@@ -95,6 +268,7 @@ static uint64_t do_shrink_slab(struct slab_model *sm, struct slab_cache *c, int 
 {
 	uint64_t freeable = c->lru[nid].count * sm->p.vfs_cache_pressure / 100;
 	uint64_t nr, delta, total_scan, scanned = 0, freed = 0, next_deferred;
+	struct lru_pass pass = { 0, UINT64_MAX, 0 };
 
 	if (!freeable)
 		return 0;
@@ -106,13 +280,17 @@ static uint64_t do_shrink_slab(struct slab_model *sm, struct slab_cache *c, int 
 		total_scan = 2 * freeable;
 	while ((total_scan >= sm->p.batch || total_scan >= freeable) && c->lru[nid].count) {
 		uint64_t nr_to_scan = total_scan < sm->p.batch ? total_scan : sm->p.batch;
-		freed += scan_objects(sm, c, nid, nr_to_scan);
+		freed += scan_objects(sm, c, nid, nr_to_scan, &pass);
 		sm->st.shrink_scanned += nr_to_scan;
 		total_scan -= nr_to_scan;
 		scanned += nr_to_scan;
 		if (!nr_to_scan)
 			break;
 	}
+	lru_pass_rotate(sm, &c->lru[nid], &pass);
+	/* every object left was looked at: the soonest one becomes freeable is known exactly */
+	if (pass.kept >= c->lru[nid].count)
+		c->lru[nid].next_freeable_ns = pass.next_freeable_ns;
 	next_deferred = nr + delta > scanned ? nr + delta - scanned : 0;
 	if (next_deferred > 2 * freeable)
 		next_deferred = 2 * freeable;
@@ -175,10 +353,23 @@ const char *slab_check_lists(const struct slab_model *sm, const struct slab_cach
 		}
 		k = 0;
 		prev = SLAB_NIL;
-		for (uint32_t i = c->lru[n].head; i != SLAB_NIL; i = sm->objs[i].lru_next) {
+		const struct slab_lru *l = &c->lru[n];
+		for (uint32_t i = l->head; i != SLAB_NIL; i = sm->objs[i].lru_next) {
 			const struct slab_obj *o = &sm->objs[i];
-			if (o->lru_prev != prev || o->slab == SLAB_NIL || ++k > c->lru[n].count) {
+			if (o->lru_prev != prev || o->slab == SLAB_NIL || ++k > l->count) {
 				snprintf(buf, len, "%s: LRU of node %d corrupt at object %u",
+					 c->name, n, i);
+				return buf;
+			}
+			if (l->order_valid && l->order[(l->order_head + k - 1) % l->count] != i) {
+				snprintf(buf, len, "%s: LRU of node %d: order stale at object %u",
+					 c->name, n, i);
+				return buf;
+			}
+			if (object_in_share(c, o) &&
+			    object_freeable_from(sm, o) < l->next_freeable_ns) {
+				snprintf(buf, len,
+					 "%s: LRU of node %d: object %u freeable before the bound",
 					 c->name, n, i);
 				return buf;
 			}
