@@ -4,7 +4,8 @@
  * from the page model with the cache's migratetype, or from the caller's page source and back
  * to it (replay's per-CPU lists), SLUB's order fallback, kmalloc classes,
  * do_shrink_slab's arithmetic against an independent recomputation, the freeability
- * assumption, frees of reclaimed objects; then every trigger group at its site and nowhere
+ * assumption, frees of reclaimed objects, the LRU's order through shrinks against a
+ * reference walk; then every trigger group at its site and nowhere
  * else, the high-water gate at its boundary, bursts queueing one run, the worker's two stop
  * conditions and the last-chance walk. Both checkers run after every step.
  */
@@ -332,6 +333,127 @@ static void test_shrink_arithmetic(void)
 }
 
 /*
+ * The LRU against an independent reference: an array of keys oldest first, scanned object by
+ * object as do_shrink_slab describes (freeable: old enough and in the hashed share, else
+ * rotated to the tail). A random mix of allocations, frees, time steps and shrinks at every
+ * priority, with long stretches where nothing is freeable, so the shrinker's O(1) rotations
+ * and its kept order are taken through adds and removals; after every step the model's LRU
+ * must hold the reference's keys in the reference's order.
+ */
+struct ref_lru {
+	uint64_t key[4096], born[4096];
+	size_t n;
+	uint64_t deferred;
+};
+
+static bool ref_in_share(uint64_t key, uint32_t ppm)
+{
+	uint64_t h = (key ^ (key >> 29)) * 0xBF58476D1CE4E5B9ull;
+	return (h >> 32) % 1000000 < ppm;
+}
+
+static void ref_del(struct ref_lru *r, size_t i)
+{
+	memmove(&r->key[i], &r->key[i + 1], (r->n - i - 1) * sizeof(r->key[0]));
+	memmove(&r->born[i], &r->born[i + 1], (r->n - i - 1) * sizeof(r->born[0]));
+	r->n--;
+}
+
+static uint64_t ref_shrink(struct ref_lru *r, int prio, uint64_t now, uint64_t min_age,
+			   uint32_t ppm)
+{
+	uint64_t freeable = r->n, nr = r->deferred, delta, total, scanned = 0, freed = 0, next;
+
+	if (!freeable)
+		return 0;
+	r->deferred = 0;
+	delta = (freeable >> prio) * 4 / 2;
+	total = (nr >> prio) + delta;
+	if (total > 2 * freeable)
+		total = 2 * freeable;
+	while ((total >= 128 || total >= freeable) && r->n) {
+		uint64_t batch = total < 128 ? total : 128;
+		for (uint64_t i = 0; i < batch && r->n; i++) {
+			uint64_t key = r->key[0], born = r->born[0];
+			ref_del(r, 0);
+			if (now >= born + min_age && ref_in_share(key, ppm)) {
+				freed++;
+			} else {
+				r->key[r->n] = key;
+				r->born[r->n++] = born;
+			}
+		}
+		total -= batch;
+		scanned += batch;
+		if (!batch)
+			break;
+	}
+	next = nr + delta > scanned ? nr + delta - scanned : 0;
+	r->deferred = next > 2 * freeable ? 2 * freeable : next;
+	return freed;
+}
+
+static void test_lru_against_reference(void)
+{
+	struct model *m = make("spb+all", 1);
+	struct slab_params p;
+	slab_params_default(&p);
+	p.freeable_min_age_ns = 5 * SEC;
+	p.freeable_ppm = 50000; /* one object in 20: most passes free nothing */
+	struct slab_model *sm = slab_model_create(m, &p);
+	int d = slab_cache_create(sm, &dentry);
+	static struct ref_lru r;
+	uint64_t seed = 12345, next_key = 1, freed_model = 0, freed_ref = 0;
+	unsigned shrinks = 0;
+
+	for (int step = 0; step < 20000; step++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		unsigned op = (unsigned)(seed >> 33) % 100;
+		uint64_t now = model_now(m);
+		if (op < 40 && r.n < 4000) {
+			uint64_t key = next_key++ * 64;
+			CHECK_EQ(slab_obj_alloc(sm, d, key, MODEL_GFP_KERNEL, 0, 0, now), MODEL_OK);
+			r.key[r.n] = key;
+			r.born[r.n++] = now;
+		} else if (op < 55 && r.n) {
+			size_t i = (size_t)(seed >> 40) % r.n;
+			CHECK_EQ(slab_obj_free(sm, r.key[i]), MODEL_OK);
+			ref_del(&r, i);
+		} else if (op < 60) {
+			model_advance(m, now + (seed >> 20) % (2 * SEC));
+		} else {
+			int prio = (int)((seed >> 50) % 13);
+			uint64_t want =
+				ref_shrink(&r, prio, now, p.freeable_min_age_ns, p.freeable_ppm);
+			uint64_t got = shrink_slab(sm, 0, prio);
+			CHECK_EQ(got, want);
+			freed_model += got;
+			freed_ref += want;
+			shrinks++;
+		}
+		const struct slab_lru *l = &sm->caches[d].lru[0];
+		size_t k = 0;
+		bool same = l->count == r.n;
+		for (uint32_t i = l->head; same && i != SLAB_NIL; i = sm->objs[i].lru_next)
+			same = k < r.n && sm->objs[i].key == r.key[k++];
+		if (!same) {
+			fprintf(stderr, "LRU differs from the reference at step %d\n", step);
+			CHECK(same);
+			break;
+		}
+		if (step % 64 == 0)
+			check_slab(sm, "lru reference");
+	}
+	CHECK(freed_model > 0);
+	CHECK_EQ(freed_model, freed_ref);
+	check_slab(sm, "lru reference end");
+	slab_model_destroy(sm);
+	model_destroy(m);
+	printf("LRU: %u shrinks, %llu freed, the same order as the reference walk\n", shrinks,
+	       (unsigned long long)freed_model);
+}
+
+/*
  * Region 0 taken by unmovable allocations except `free_pbs` whole pageblocks at its end and one
  * page of the pageblock before them; with `movable_pb`, the pageblock before that one holds a
  * movable order-9 allocation instead.
@@ -521,6 +643,7 @@ int main(void)
 	test_page_ops();
 	test_order_fallback();
 	test_shrink_arithmetic();
+	test_lru_against_reference();
 	test_high_water_boundary();
 	test_triggers_at_their_sites();
 	test_worker_stops_on_no_progress();
