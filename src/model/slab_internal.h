@@ -62,6 +62,7 @@ struct slab_lru {
 	uint64_t count;
 	uint64_t next_freeable_ns;
 	uint32_t *order;
+	uint64_t *order_from; /* beside each, when it becomes freeable (never: UINT64_MAX) */
 	uint64_t order_cap, order_head;
 	uint64_t order_work; /* objects moved keeping the order since a rotation used it */
 	bool order_valid;

@@ -32,7 +32,9 @@ void lru_init(struct slab_lru *l)
 void lru_destroy(struct slab_lru *l)
 {
 	free(l->order);
+	free(l->order_from);
 	l->order = NULL;
+	l->order_from = NULL;
 }
 
 /* In the cache's freeable share: a hash of the key decides, so the choice is deterministic. */
@@ -48,41 +50,67 @@ static uint64_t object_freeable_from(const struct slab_model *sm, const struct s
 	return o->born_ns + sm->p.freeable_min_age_ns;
 }
 
+/* The time an object on the LRU becomes freeable, never for one outside the share. */
+static uint64_t object_lru_from(const struct slab_model *sm, const struct slab_cache *c,
+				const struct slab_obj *o)
+{
+	return object_in_share(c, o) ? object_freeable_from(sm, o) : UINT64_MAX;
+}
+
 /*
- * Keeping the order costs up to its length per change; once that has cost more than a few
- * walks of the list since a rotation last used it, it is dropped (the next rotation writes
- * it afresh), so a cache changing often between rare passes pays no more than the walk.
+ * Keeping the order costs up to its length per change, a memmove far cheaper per object than
+ * a walk of the list; once it has cost more than a few dozen walks since a pass last used it,
+ * it is dropped (the next pass writes it afresh), so a cache changing often between rare
+ * passes pays no more than the walks.
  */
 static void lru_order_work(struct slab_lru *l, uint64_t objects)
 {
 	l->order_work += objects;
-	if (l->order_work > 4 * l->count + 256)
+	if (l->order_work > 32 * l->count + 4096)
 		l->order_valid = false;
 }
 
-/*
- * The order keeps up with an object added at the tail: it goes in just before the head, so
- * the objects from the head on move up one (a memmove, cheap beside a walk of the list).
- */
-static void lru_order_insert_tail(struct slab_lru *l, uint32_t oi)
+/* Room in the order for count objects; false (the order dropped) when there is none. */
+static bool lru_order_room(struct slab_lru *l)
 {
-	uint64_t n = l->count - 1; /* the objects the order held */
-
-	if (l->order_cap < l->count) {
-		uint64_t cap = l->count + l->count / 2 + 64;
-		uint32_t *order = realloc(l->order, cap * sizeof(*order));
-		if (!order) {
-			l->order_valid = false;
-			return;
-		}
+	if (l->order_cap >= l->count)
+		return true;
+	uint64_t cap = l->count + l->count / 2 + 64;
+	uint32_t *order = realloc(l->order, cap * sizeof(*order));
+	if (order)
 		l->order = order;
-		l->order_cap = cap;
+	uint64_t *from = order ? realloc(l->order_from, cap * sizeof(*from)) : NULL;
+	if (from)
+		l->order_from = from;
+	if (!order || !from) {
+		l->order_valid = false;
+		return false;
 	}
-	memmove(l->order + l->order_head + 1, l->order + l->order_head,
-		(n - l->order_head) * sizeof(*l->order));
-	l->order[l->order_head] = oi;
-	l->order_head = n ? l->order_head + 1 : 0;
-	lru_order_work(l, n - l->order_head);
+	l->order_cap = cap;
+	return true;
+}
+
+/*
+ * The order keeps up with an object added at the tail: it goes in just before the head (at
+ * the end when the head is first, else the objects from the head on move up one).
+ */
+static void lru_order_insert_tail(struct slab_lru *l, uint32_t oi, uint64_t from)
+{
+	uint64_t n = l->count - 1, h = l->order_head; /* the objects the order held */
+
+	if (!lru_order_room(l))
+		return;
+	if (h == 0) {
+		l->order[n] = oi;
+		l->order_from[n] = from;
+		return;
+	}
+	memmove(l->order + h + 1, l->order + h, (n - h) * sizeof(*l->order));
+	memmove(l->order_from + h + 1, l->order_from + h, (n - h) * sizeof(*l->order_from));
+	l->order[h] = oi;
+	l->order_from[h] = from;
+	l->order_head = h + 1;
+	lru_order_work(l, n - h);
 }
 
 /* The order keeps up with an object taken off: found by a scan of the array, closed up. */
@@ -97,6 +125,7 @@ static void lru_order_delete(struct slab_lru *l, uint32_t oi)
 		return;
 	}
 	memmove(l->order + j, l->order + j + 1, (n - j - 1) * sizeof(*l->order));
+	memmove(l->order_from + j, l->order_from + j + 1, (n - j - 1) * sizeof(*l->order_from));
 	if (j < l->order_head)
 		l->order_head--;
 	if (l->order_head >= l->count)
@@ -108,6 +137,7 @@ void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 {
 	struct slab_obj *o = &sm->objs[oi];
 	struct slab_lru *l = &c->lru[sm->slabs[o->slab].nid];
+	uint64_t from = object_lru_from(sm, c, o);
 
 	o->lru_prev = l->tail;
 	o->lru_next = SLAB_NIL;
@@ -118,9 +148,9 @@ void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 	l->tail = oi;
 	l->count++;
 	if (l->order_valid)
-		lru_order_insert_tail(l, oi);
-	if (object_in_share(c, o) && object_freeable_from(sm, o) < l->next_freeable_ns)
-		l->next_freeable_ns = object_freeable_from(sm, o);
+		lru_order_insert_tail(l, oi, from);
+	if (from < l->next_freeable_ns)
+		l->next_freeable_ns = from;
 }
 
 void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
@@ -144,8 +174,8 @@ void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 
 /*
  * Cut the LRU's cycle k objects further on (0 < k < count): its first k objects go to the
- * tail in their order, as k rotations of the head to the tail would leave them. With a valid
- * order this is O(1); without one the head walks k steps.
+ * tail in their order, as k rotations of the head to the tail would leave them: O(1) with
+ * the order.
  */
 static void lru_rotate(struct slab_model *sm, struct slab_lru *l, uint64_t k)
 {
@@ -156,7 +186,7 @@ static void lru_rotate(struct slab_model *sm, struct slab_lru *l, uint64_t k)
 		head = l->order[i];
 		tail = l->order[i ? i - 1 : l->count - 1];
 		l->order_head = i;
-	} else {
+	} else { /* no memory for the order: walk */
 		tail = l->head;
 		for (uint64_t i = 1; i < k; i++)
 			tail = sm->objs[tail].lru_next;
@@ -170,22 +200,20 @@ static void lru_rotate(struct slab_model *sm, struct slab_lru *l, uint64_t k)
 	l->tail = tail;
 }
 
-/* The LRU's order, written afresh from a walk (the first rotation after it changed). */
-static void lru_write_order(struct slab_model *sm, struct slab_lru *l)
+/* The LRU's order, written afresh from a walk (the first pass after it was dropped). */
+static bool lru_write_order(struct slab_model *sm, const struct slab_cache *c, struct slab_lru *l)
 {
-	if (l->order_cap < l->count) {
-		uint64_t cap = l->count + l->count / 2 + 64;
-		uint32_t *order = realloc(l->order, cap * sizeof(*order));
-		if (!order)
-			return; /* rotations walk instead */
-		l->order = order;
-		l->order_cap = cap;
-	}
+	if (!lru_order_room(l))
+		return false;
 	uint64_t k = 0;
-	for (uint32_t i = l->head; i != SLAB_NIL; i = sm->objs[i].lru_next)
-		l->order[k++] = i;
+	for (uint32_t i = l->head; i != SLAB_NIL; i = sm->objs[i].lru_next, k++) {
+		l->order[k] = i;
+		l->order_from[k] = object_lru_from(sm, c, &sm->objs[i]);
+	}
 	l->order_head = 0;
+	l->order_work = 0;
 	l->order_valid = true;
+	return true;
 }
 
 /*
@@ -213,7 +241,8 @@ struct lru_pass {
 };
 
 /* The rotations the pass owes: a lap leaves the cycle as it was, so modulo the length. */
-static void lru_pass_rotate(struct slab_model *sm, struct slab_lru *l, struct lru_pass *pass)
+static void lru_pass_rotate(struct slab_model *sm, const struct slab_cache *c, struct slab_lru *l,
+			    struct lru_pass *pass)
 {
 	uint64_t k = l->count ? pass->unseen % l->count : 0;
 
@@ -221,28 +250,37 @@ static void lru_pass_rotate(struct slab_model *sm, struct slab_lru *l, struct lr
 	if (!k)
 		return;
 	if (!l->order_valid)
-		lru_write_order(sm, l);
+		lru_write_order(sm, c, l);
 	l->order_work = 0;
 	lru_rotate(sm, l, k);
 }
 
 /*
- * scan_objects: look at nr_to_scan objects from the LRU's head; returns how many were freed.
- * A freeable object is freed; any other rotates to the tail. When no object on the LRU can be
- * freeable yet (now before next_freeable_ns), nothing is looked at: the objects are owed to
- * the pass as rotations, with the same result.
+ * Of the next lim objects from the head, the first freeable at now (lim when none), from the
+ * order's times; the soonest the ones before it become freeable is kept in *soonest.
  */
-static uint64_t scan_objects(struct slab_model *sm, struct slab_cache *c, int nid,
-			     uint64_t nr_to_scan, struct lru_pass *pass)
+static uint64_t lru_find_freeable(const struct slab_lru *l, uint64_t lim, uint64_t now,
+				  uint64_t *soonest)
 {
-	struct slab_lru *l = &c->lru[nid];
-	uint64_t now = model_now(sm->m), freed = 0;
+	uint64_t h = l->order_head, n = l->count, min = *soonest, i;
 
-	if (now < l->next_freeable_ns) {
-		pass->unseen += nr_to_scan;
-		return 0;
+	for (i = 0; i < lim; i++) {
+		uint64_t f = l->order_from[h + i < n ? h + i : h + i - n];
+		if (f <= now && f != UINT64_MAX)
+			break;
+		if (f < min)
+			min = f;
 	}
-	lru_pass_rotate(sm, l, pass);
+	*soonest = min;
+	return i;
+}
+
+/* scan_objects without the order (no memory for it): the walk, object by object. */
+static uint64_t scan_objects_walk(struct slab_model *sm, struct slab_cache *c, struct slab_lru *l,
+				  uint64_t nr_to_scan, uint64_t now, struct lru_pass *pass)
+{
+	uint64_t freed = 0;
+
 	for (uint64_t i = 0; i < nr_to_scan && l->head != SLAB_NIL; i++) {
 		uint32_t oi = l->head;
 		struct slab_obj *o = &sm->objs[oi];
@@ -263,6 +301,48 @@ static uint64_t scan_objects(struct slab_model *sm, struct slab_cache *c, int ni
 	return freed;
 }
 
+/*
+ * scan_objects: look at nr_to_scan objects from the LRU's head; returns how many were freed.
+ * A freeable object is freed; any other rotates to the tail. When no object on the LRU can be
+ * freeable yet (now before next_freeable_ns), nothing is looked at: the objects are owed to
+ * the pass as rotations, with the same result. Otherwise the order's times find the next
+ * freeable object, and the ones before it are owed as rotations.
+ */
+static uint64_t scan_objects(struct slab_model *sm, struct slab_cache *c, int nid,
+			     uint64_t nr_to_scan, struct lru_pass *pass)
+{
+	struct slab_lru *l = &c->lru[nid];
+	uint64_t now = model_now(sm->m), freed = 0, left = nr_to_scan;
+
+	if (now < l->next_freeable_ns) {
+		pass->unseen += nr_to_scan;
+		return 0;
+	}
+	lru_pass_rotate(sm, c, l, pass);
+	if (!l->order_valid && !lru_write_order(sm, c, l))
+		return scan_objects_walk(sm, c, l, nr_to_scan, now, pass);
+	while (left && l->count) {
+		uint64_t lim = left < l->count ? left : l->count;
+		uint64_t p = lru_find_freeable(l, lim, now, &pass->next_freeable_ns);
+		pass->kept += p;
+		if (p == lim) {
+			pass->unseen += left;
+			break;
+		}
+		pass->unseen += p;
+		lru_pass_rotate(sm, c, l, pass);
+		uint32_t oi = l->head;
+		uint64_t key = sm->objs[oi].key;
+		slab_release_object(sm, oi);
+		key_map_put(&sm->reclaimed, key, 1);
+		freed++;
+		left -= p + 1;
+		if (!l->order_valid && l->count && !lru_write_order(sm, c, l))
+			return freed + scan_objects_walk(sm, c, l, left, now, pass);
+	}
+	return freed;
+}
+
 /* do_shrink_slab() for one cache's shrinker on one node. */
 static uint64_t do_shrink_slab(struct slab_model *sm, struct slab_cache *c, int nid, int priority)
 {
@@ -278,6 +358,14 @@ static uint64_t do_shrink_slab(struct slab_model *sm, struct slab_cache *c, int 
 	total_scan = (nr >> priority) + delta;
 	if (total_scan > 2 * freeable)
 		total_scan = 2 * freeable;
+	if (model_now(sm->m) < c->lru[nid].next_freeable_ns) {
+		/* nothing can be freed: the batches below in closed form, one rotation */
+		uint64_t full = total_scan / sm->p.batch * sm->p.batch;
+		scanned = full + (total_scan - full >= freeable ? total_scan - full : 0);
+		sm->st.shrink_scanned += scanned;
+		pass.unseen = scanned;
+		total_scan = 0;
+	}
 	while ((total_scan >= sm->p.batch || total_scan >= freeable) && c->lru[nid].count) {
 		uint64_t nr_to_scan = total_scan < sm->p.batch ? total_scan : sm->p.batch;
 		freed += scan_objects(sm, c, nid, nr_to_scan, &pass);
@@ -287,7 +375,7 @@ static uint64_t do_shrink_slab(struct slab_model *sm, struct slab_cache *c, int 
 		if (!nr_to_scan)
 			break;
 	}
-	lru_pass_rotate(sm, &c->lru[nid], &pass);
+	lru_pass_rotate(sm, c, &c->lru[nid], &pass);
 	/* every object left was looked at: the soonest one becomes freeable is known exactly */
 	if (pass.kept >= c->lru[nid].count)
 		c->lru[nid].next_freeable_ns = pass.next_freeable_ns;
@@ -361,7 +449,9 @@ const char *slab_check_lists(const struct slab_model *sm, const struct slab_cach
 					 c->name, n, i);
 				return buf;
 			}
-			if (l->order_valid && l->order[(l->order_head + k - 1) % l->count] != i) {
+			uint64_t at = l->order_valid ? (l->order_head + k - 1) % l->count : 0;
+			if (l->order_valid &&
+			    (l->order[at] != i || l->order_from[at] != object_lru_from(sm, c, o))) {
 				snprintf(buf, len, "%s: LRU of node %d: order stale at object %u",
 					 c->name, n, i);
 				return buf;
