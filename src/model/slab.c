@@ -397,6 +397,7 @@ void slab_model_destroy(struct slab_model *sm)
 		for (int n = 0; n < MODEL_MAX_NODES; n++)
 			lru_destroy(&sm->caches[i].lru[n]);
 	free(sm->caches);
+	free(sm->shrinkers);
 	free(sm->slabs);
 	free(sm->objs);
 	free(sm->live.slots);
@@ -432,6 +433,14 @@ int slab_cache_create(struct slab_model *sm, const struct slab_cache_config *cfg
 	c->min_objects = (4096u << c->min_order) / cfg->object_size;
 	if (c->min_order == c->order)
 		c->min_objects = c->objects_per_slab;
+	if (cfg->shrinkable && sm->nshrinkers == sm->shrinkers_cap) {
+		size_t cap = sm->shrinkers_cap ? sm->shrinkers_cap * 2 : 16;
+		uint32_t *s = realloc(sm->shrinkers, cap * sizeof(*s));
+		if (!s)
+			return MODEL_ENOSPACE;
+		sm->shrinkers = s;
+		sm->shrinkers_cap = cap;
+	}
 	c->reclaimable = cfg->reclaimable;
 	c->shrinkable = cfg->shrinkable;
 	c->freeable_ppm = cfg->has_freeable_ppm ? cfg->freeable_ppm : sm->p.freeable_ppm;
@@ -439,6 +448,8 @@ int slab_cache_create(struct slab_model *sm, const struct slab_cache_config *cfg
 		c->partial[n] = (struct slab_list){ SLAB_NIL, SLAB_NIL, 0 };
 		lru_init(&c->lru[n]);
 	}
+	if (c->shrinkable)
+		sm->shrinkers[sm->nshrinkers++] = (uint32_t)sm->ncaches;
 	sm->st.caches++;
 	return (int)sm->ncaches++;
 }

@@ -93,6 +93,8 @@ struct slab_model {
 	size_t nobjs, objs_cap;
 	uint32_t obj_free;
 	struct key_map live, reclaimed;
+	uint32_t *shrinkers; /* the shrinkable caches' indexes, in order (shrink_slab's walk) */
+	size_t nshrinkers, shrinkers_cap;
 	int kmalloc[2 * SLAB_KMALLOC_CLASSES];
 	struct slab_stats st;
 };

@@ -394,9 +394,8 @@ uint64_t shrink_slab(struct slab_model *sm, int nid, int priority)
 	if (nid < 0 || nid >= MODEL_MAX_NODES)
 		return 0;
 	sm->st.shrink_calls++;
-	for (size_t i = 0; i < sm->ncaches; i++)
-		if (sm->caches[i].shrinkable)
-			freed += do_shrink_slab(sm, &sm->caches[i], nid, priority);
+	for (size_t i = 0; i < sm->nshrinkers; i++)
+		freed += do_shrink_slab(sm, &sm->caches[sm->shrinkers[i]], nid, priority);
 	sm->st.shrink_freed += freed;
 	return freed;
 }
