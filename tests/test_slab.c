@@ -434,8 +434,8 @@ static void test_lru_against_reference(void)
 		const struct slab_lru *l = &sm->caches[d].lru[0];
 		size_t k = 0;
 		bool same = l->count == r.n;
-		for (uint32_t i = l->head; same && i != SLAB_NIL; i = sm->objs[i].lru_next)
-			same = k < r.n && sm->objs[i].key == r.key[k++];
+		for (uint32_t i = l->head; same && k < l->count; i = sm->objs[i].lru_next)
+			same = sm->objs[i].key == r.key[k++];
 		if (!same) {
 			fprintf(stderr, "LRU differs from the reference at step %d\n", step);
 			CHECK(same);

@@ -50,7 +50,8 @@ struct slab_list {
 };
 
 /*
- * A shrinkable cache's LRU on one node: objects linked oldest first. Two aids let a shrinker's
+ * A shrinkable cache's LRU on one node: objects linked in a cycle, head the oldest and tail
+ * (the head's prev) the newest, so rotating the head to the tail moves no link. Two aids let a shrinker's
  * pass that can free nothing end at once with the same result as walking it (slab_shrink.c):
  * next_freeable_ns, a lower bound on the time any object on it becomes freeable (exact after
  * a full lap, lowered by every object added, left alone when one goes); and `order`, the

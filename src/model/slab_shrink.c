@@ -139,12 +139,15 @@ void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 	struct slab_lru *l = &c->lru[sm->slabs[o->slab].nid];
 	uint64_t from = object_lru_from(sm, c, o);
 
-	o->lru_prev = l->tail;
-	o->lru_next = SLAB_NIL;
-	if (l->tail != SLAB_NIL)
-		sm->objs[l->tail].lru_next = oi;
-	else
+	if (l->head == SLAB_NIL) {
+		o->lru_prev = o->lru_next = oi;
 		l->head = oi;
+	} else {
+		o->lru_prev = l->tail;
+		o->lru_next = l->head;
+		sm->objs[l->tail].lru_next = oi;
+		sm->objs[l->head].lru_prev = oi;
+	}
 	l->tail = oi;
 	l->count++;
 	if (l->order_valid)
@@ -158,14 +161,16 @@ void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 	struct slab_obj *o = &sm->objs[oi];
 	struct slab_lru *l = &c->lru[sm->slabs[o->slab].nid];
 
-	if (o->lru_prev != SLAB_NIL)
+	if (l->count == 1) {
+		l->head = l->tail = SLAB_NIL;
+	} else {
 		sm->objs[o->lru_prev].lru_next = o->lru_next;
-	else
-		l->head = o->lru_next;
-	if (o->lru_next != SLAB_NIL)
 		sm->objs[o->lru_next].lru_prev = o->lru_prev;
-	else
-		l->tail = o->lru_prev;
+		if (l->head == oi)
+			l->head = o->lru_next;
+		if (l->tail == oi)
+			l->tail = o->lru_prev;
+	}
 	o->lru_prev = o->lru_next = SLAB_NIL;
 	l->count--;
 	if (l->order_valid)
@@ -173,31 +178,24 @@ void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 }
 
 /*
- * Cut the LRU's cycle k objects further on (0 < k < count): its first k objects go to the
- * tail in their order, as k rotations of the head to the tail would leave them: O(1) with
- * the order.
+ * Move the LRU's head k objects on (0 < k < count): its first k objects go to the tail in
+ * their order, as k rotations of the head to the tail would leave them. The list is a cycle,
+ * so no link changes: O(1) with the order, a walk of k steps without it.
  */
 static void lru_rotate(struct slab_model *sm, struct slab_lru *l, uint64_t k)
 {
-	uint32_t head, tail;
-
 	if (l->order_valid) {
 		uint64_t i = (l->order_head + k) % l->count;
-		head = l->order[i];
-		tail = l->order[i ? i - 1 : l->count - 1];
+		l->head = l->order[i];
+		l->tail = l->order[i ? i - 1 : l->count - 1];
 		l->order_head = i;
-	} else { /* no memory for the order: walk */
-		tail = l->head;
-		for (uint64_t i = 1; i < k; i++)
-			tail = sm->objs[tail].lru_next;
-		head = sm->objs[tail].lru_next;
+		return;
 	}
-	sm->objs[l->tail].lru_next = l->head;
-	sm->objs[l->head].lru_prev = l->tail;
-	sm->objs[tail].lru_next = SLAB_NIL;
-	sm->objs[head].lru_prev = SLAB_NIL;
-	l->head = head;
+	uint32_t tail = l->head; /* no memory for the order: walk */
+	for (uint64_t i = 1; i < k; i++)
+		tail = sm->objs[tail].lru_next;
 	l->tail = tail;
+	l->head = sm->objs[tail].lru_next;
 }
 
 /* The LRU's order, written afresh from a walk (the first pass after it was dropped). */
@@ -206,7 +204,7 @@ static bool lru_write_order(struct slab_model *sm, const struct slab_cache *c, s
 	if (!lru_order_room(l))
 		return false;
 	uint64_t k = 0;
-	for (uint32_t i = l->head; i != SLAB_NIL; i = sm->objs[i].lru_next, k++) {
+	for (uint32_t i = l->head; k < l->count; i = sm->objs[i].lru_next, k++) {
 		l->order[k] = i;
 		l->order_from[k] = object_lru_from(sm, c, &sm->objs[i]);
 	}
@@ -439,16 +437,17 @@ const char *slab_check_lists(const struct slab_model *sm, const struct slab_cach
 			return buf;
 		}
 		k = 0;
-		prev = SLAB_NIL;
 		const struct slab_lru *l = &c->lru[n];
-		for (uint32_t i = l->head; i != SLAB_NIL; i = sm->objs[i].lru_next) {
-			const struct slab_obj *o = &sm->objs[i];
-			if (o->lru_prev != prev || o->slab == SLAB_NIL || ++k > l->count) {
+		uint32_t i = l->head;
+		prev = l->tail;
+		for (k = 0; k < l->count; k++, prev = i, i = sm->objs[i].lru_next) {
+			const struct slab_obj *o = i < sm->nobjs ? &sm->objs[i] : NULL;
+			if (!o || o->lru_prev != prev || o->slab == SLAB_NIL) {
 				snprintf(buf, len, "%s: LRU of node %d corrupt at object %u",
 					 c->name, n, i);
 				return buf;
 			}
-			uint64_t at = l->order_valid ? (l->order_head + k - 1) % l->count : 0;
+			uint64_t at = l->order_valid ? (l->order_head + k) % l->count : 0;
 			if (l->order_valid &&
 			    (l->order[at] != i || l->order_from[at] != object_lru_from(sm, c, o))) {
 				snprintf(buf, len, "%s: LRU of node %d: order stale at object %u",
@@ -462,11 +461,11 @@ const char *slab_check_lists(const struct slab_model *sm, const struct slab_cach
 					 c->name, n, i);
 				return buf;
 			}
-			prev = i;
 		}
-		if (k != c->lru[n].count || prev != c->lru[n].tail) {
-			snprintf(buf, len, "%s: LRU of node %d: count %llu, walked %llu", c->name,
-				 n, (unsigned long long)c->lru[n].count, (unsigned long long)k);
+		if (l->count ? i != l->head || prev != l->tail
+			     : l->head != SLAB_NIL || l->tail != SLAB_NIL) {
+			snprintf(buf, len, "%s: LRU of node %d: the cycle of %llu does not close",
+				 c->name, n, (unsigned long long)l->count);
 			return buf;
 		}
 		lru_total += k;
