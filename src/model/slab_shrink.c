@@ -15,6 +15,13 @@
  * choice is deterministic); otherwise it counts as referenced and rotates to the tail, as
  * dentries with DCACHE_REFERENCED do. One shrinker per cache (the kernel's per-superblock
  * shrinker splits a scan between its dentry and inode LRUs; see docs/model.md).
+ *
+ * The walk's result is kept, its cost is not: each LRU is a cycle, so a rotation only moves
+ * its head; a pass before the LRU's next_freeable_ns cannot free and moves the head once by
+ * its scan count modulo the length; the order kept as an array (with each object's freeable
+ * time) makes that move O(1) and lets a pass that may free find the next freeable object
+ * without visiting the objects. Expected workload: under pressure, millions of passes over
+ * LRUs of thousands of objects with nothing freeable (the warm start of the pressure traces).
  */
 #include "slab_internal.h"
 
