@@ -167,7 +167,9 @@ CREATE TABLE IF NOT EXISTS sample_counters (
 );
 
 -- Final counters of every variant: the model's vm events, the slab model's statistics, and
--- replay's host_served_policy_failed (page allocations the host served that the variant failed)
+-- replay's host_served_policy_failed (page allocations the host served that the variant failed;
+-- under caller_fallback=1 only those its caller's fallback to smaller orders could not serve
+-- either), caller_fallback_served / _pages / _thp_retry (what that fallback served: docs/replay.md)
 -- and page_frees_after_reclaim (trace frees of pages the variant's direct reclaim had dropped),
 -- and compaction_* (the host's compaction migrations replayed: docs/replay.md, "Compaction in the
 -- policy variants"; 0 for observe and under compaction=0),

@@ -30,7 +30,8 @@ passes() {
 	[ "${r##* }" = pass ] && ok "$T: $1 meets its criterion ($r)" || fail "$T: $1 misses its criterion ($r)"
 }
 
-# check_trace TRACE AGREEMENT_MIN FALLBACKS_LO FALLBACKS_HI RECLAIMABLE_HI
+# check_trace TRACE AGREEMENT_MIN FALLBACKS_LO FALLBACKS_HI RECLAIMABLE_HI TAINTED_LO TAINTED_HI
+#             [UNMOVABLE_HI (default the criterion, 1.1*h)]
 check_trace() {
 	T=$1
 	"$F" check --db "$W/v.db" "$D/$T" > "$W/out" 2> "$W/err" || { fail "$T: check: $(cat "$W/err")"; return; }
@@ -42,24 +43,26 @@ check_trace() {
 	passes page_alloc_failures
 	passes slab_alloc_failures
 	within fallbacks "$3" "$4"
-	passes pageblocks_unmovable
+	within pageblocks_unmovable "0.9*h" "${8:-1.1*h}"
 	passes pageblocks_movable
 	within pageblocks_reclaimable "0.9*h" "$5"
-	passes tainted_regions
+	within tainted_regions "$6" "$7"
 }
 
-# Criteria: agreement >= 0.999, fallbacks within 20% of the host's extfrag count, Reclaimable
-# pageblocks within 10%. The bounds below are the best measured where those are not met
-# (docs/replay.md, "Validation", says why): the replay is deterministic, so they are exact.
-# Reclaimable pageblocks: the warm start tags the pageblocks the trace shows of each type
-# (replay_pbtypes.c) and slab pages come through the variant's per-CPU lists, which follow the
-# kernel's rules (nr_pcp_alloc, pcp->high), so mainline holds 1.5x (pagecache) and 1.12x
-# (reclaim) the host's Reclaimable pageblocks, where it held 2.4x before. With the host's
-# compaction migrations replayed, mainline's free pages end within 2,600 of the host's on both
-# traces. Fallbacks: the host's extfrag events are mostly movable fallbacks, which mainline
-# makes far fewer of (6 of 32, 33 of 113): docs/replay.md, "Validation", says what is known.
+# Criteria: agreement >= 0.999, fallbacks within 20% of the host's extfrag count, pageblocks of
+# each type within 10%, tainted regions within 1 of the host's (observe's). The traces were
+# recorded again on 2026-12-01 with the current recorder (traces/README.md); the bounds below
+# are the criteria where this tree meets them and otherwise the best measured (docs/replay.md,
+# "Results on the bundled traces"): the replay is deterministic, so they are exact.
+# pressure-pagecache: everything meets its criterion (agreement 0.9997, fallbacks 86 against the
+# host's 94 with per-zone per-CPU lists, 88 before, 7 before the zones' lowmem_reserve;
+# Reclaimable 44 against 46) but tainted, 12 against 14 (two clean regions the host's
+# reclaimable fallbacks claimed a pageblock in).
+# pressure-reclaim: agreement 0.9996, fallbacks 49 against 43 (1.14x; 59 before the per-zone
+# per-CPU lists), Unmovable 133 against 121 (1.10x; 137), Movable and tainted (12 = 12) meet
+# the criteria; Reclaimable 59 against 45 (1.31x; 61) does not.
 if [ "$ONLY" = all ] || [ "$ONLY" = pagecache ]; then
-	check_trace pressure-pagecache.fgt 0.998 "0.15*h" "1.6*h" "1.5*h"
+	check_trace pressure-pagecache.fgt 0.999 "0.8*h" "1.2*h" "1.1*h" "h-2" "h+1"
 fi
 # a quiet trace (no pressure, no host fallback): the pageblock rows hold and mainline makes no
 # fallback (before the two fixes: 37 fallbacks and 185 Reclaimable pageblocks against 163)
@@ -72,7 +75,7 @@ if [ "$ONLY" = all ] || [ "$ONLY" = quiet ]; then
 	passes tainted_regions
 fi
 [ "$ONLY" = all ] || [ "$ONLY" = reclaim ] || finish fidelity_test
-check_trace pressure-reclaim.fgt 0.997 "0.25*h" "1.4*h" "1.2*h"
+check_trace pressure-reclaim.fgt 0.999 "0.8*h" "1.2*h" "1.32*h" "h-1" "h+1"
 check_run=$(sqlite3 "$W/v.db" "SELECT max(run_id) FROM variants")
 
 # the demo trace (`make demo`): the patch's variant and mainline differ. check has just replayed

@@ -11,8 +11,9 @@
  *
  * Scope: the allocation passes, claim, steal, the refusal gate, the relax ladder, the
  * HIGHATOMIC reserve (rmqueue_buddy's tries, reserving after a high-order atomic allocation,
- * unreserving before the slowpath gives up) and the slowpath without evacuation or reclaim (its
- * NORETRY and costly exits included); one node. Workers are not part of it (lockstep runs turn them
+ * unreserving before the slowpath gives up) and the slowpath without evacuation, reclaim or
+ * direct compaction (its NORETRY and costly exits included; lockstep runs turn direct
+ * compaction off, test_model_slowpath covers it); one node. Workers are not part of it (lockstep runs turn them
  * off in the fast model).
  */
 #include "model_ref.h"
@@ -65,8 +66,9 @@ struct rzone {
 	unsigned nspb;
 	struct rspb *spb;
 	struct vec lists[13];
-	uint64_t reserved_ha; /* nr_reserved_highatomic */
-	uint64_t wmin, wlow;  /* watermarks, in pages */
+	uint64_t reserved_ha;	       /* nr_reserved_highatomic */
+	uint64_t wmin, wlow;	       /* watermarks, in pages */
+	uint64_t lowmem[MAX_NR_ZONES]; /* lowmem_reserve by the request's highest zone */
 };
 
 struct ref_model {
@@ -753,7 +755,7 @@ static uint64_t gpff(struct ref_model *r, const struct model_alloc_req *q, int t
 				uint64_t mark = (flags & WMARK_LOW_REF) ? z->wlow : z->wmin;
 				if (flags & MIN_RESERVE_REF)
 					mark -= mark / 2;
-				if (nfree < mark + (1ull << q->order) || !big)
+				if (nfree < mark + z->lowmem[top] + (1ull << q->order) || !big)
 					continue;
 				uint64_t pfn =
 					rmqueue_buddy(r, z, (int)q->order, q->migratetype, flags);
@@ -871,6 +873,7 @@ struct ref_model *ref_create(const struct model_config *c)
 		z->type = (int)c->zones[i].type; /* an int: the walks count down to -1 */
 		z->wmin = c->zones[i].wmark_min;
 		z->wlow = c->zones[i].wmark_low;
+		memcpy(z->lowmem, c->zones[i].lowmem_reserve, sizeof(z->lowmem));
 		z->base = z->start & ~(SPB_PAGES - 1);
 		z->nspb =
 			(unsigned)((((z->end + SPB_PAGES - 1) & ~(SPB_PAGES - 1)) - z->base) >> 18);

@@ -101,6 +101,7 @@ static void run(const char *name, struct model_config *c, long ops, uint64_t see
 
 	c->params.evacuation = false;
 	c->params.defrag = false;
+	c->params.direct_compaction = false; /* the reference has no compaction (model_ref.c) */
 	c->nr_cpus = 3;
 	m = model_create(c, &err);
 	CHECK_FATAL(m != NULL);
@@ -227,12 +228,15 @@ int main(int argc, char **argv)
 	c.params.highorder_optional_gate = false;
 	run("v1 passes only", &c, ops, 3, 50);
 	/* High watermarks (40% and 50%): requests reach the slowpath while pages are free, and
-	 * atomic ones try the HIGHATOMIC lists there (test_model_passes: "highatomic"). */
+	 * atomic ones try the HIGHATOMIC lists there (test_model_passes: "highatomic"). DMA32
+	 * keeps a further quarter from requests that may use Normal (lowmem_reserve). */
 	small_geometry(&c, false);
 	for (unsigned z = 0; z < c.nr_zones; z++) {
 		c.zones[z].wmark_min = c.zones[z].spanned_pages * 2 / 5;
 		c.zones[z].wmark_low = c.zones[z].spanned_pages / 2;
 	}
+	c.zones[0].lowmem_reserve[ZONE_NORMAL] = c.zones[0].spanned_pages / 4;
+	c.zones[0].lowmem_reserve[ZONE_MOVABLE] = c.zones[0].spanned_pages / 4;
 	run("watermarks", &c, ops, 6, 50);
 	/* Ten SPBs: above SPB_AGGRESSIVE_THRESHOLD, and a wide enough field for the walks. */
 	model_config_simple(&c, MODEL_POLICY_SPB, 9ull << 30);

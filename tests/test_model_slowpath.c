@@ -3,9 +3,14 @@
  * test_model_slowpath.c - the series' __alloc_pages_slowpath() on hand-built states where
  * memory runs short: a request under ALLOC_NOFRAGMENT that direct reclaim can serve from page
  * cache inside the tainted region must not taint a clean one; __GFP_NORETRY and costly orders
- * fail instead of dropping NOFRAGMENT; should_reclaim_retry() bounds the retries. The page
- * cache is this file's own LRU behind struct model_reclaim_ops. The invariant checker runs
- * after every step.
+ * fail instead of dropping NOFRAGMENT; should_reclaim_retry() bounds the retries; direct
+ * compaction (try_to_compact_pages) serves a costly movable request from memory that is free
+ * enough in total but fragmented by movable pages, under both policies, and leaves alone the
+ * pageblocks it could not clear; after a skipped compact-first compaction the SPB slowpath goes
+ * round once more with direct reclaim, as the series' tree does, where mainline (the traced
+ * 6.18 kernel) gives up. The page cache is this file's own LRU behind struct
+ * model_reclaim_ops. lowmem_reserve keeps Normal requests out of DMA32's protection. The
+ * invariant checker runs after every step.
  */
 #include "model.h"
 #include "model_test.h"
@@ -203,12 +208,318 @@ static void test_reclaim_retries_bounded(void)
 	       "max_reclaim_retries retries (3, 16) before the last resort\n");
 }
 
+/* The migrate callback: each move lands on an allocated block above its source. */
+struct moves {
+	struct model *m;
+	uint64_t pages, last_new;
+	unsigned last_order;
+};
+
+static void on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order)
+{
+	struct moves *mv = ctx;
+	unsigned o = 99;
+
+	CHECK_EQ(model_page_allocated(mv->m, new_pfn, &o), 1);
+	CHECK_EQ(o, order);
+	CHECK_EQ(model_page_allocated(mv->m, old_pfn, &o), 1); /* freed after the callback */
+	CHECK(new_pfn > old_pfn); /* the free scanner works down from the top */
+	mv->pages += 1ull << order;
+	mv->last_new = new_pfn;
+	mv->last_order = order;
+}
+
+static struct model *make_compact_zone(enum model_policy policy, bool compaction,
+				       unsigned normal_gib, bool servable)
+{
+	struct model_config c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	c.policy = policy;
+	model_params_default(&c.params);
+	c.params.evacuation = false;
+	c.params.defrag = false;
+	c.params.direct_compaction = compaction;
+	c.params.spb_compact_servable = servable;
+	test_host_zones(&c, normal_gib);
+	struct model *m = model_create(&c, &err);
+	CHECK(m != NULL);
+	return m;
+}
+
+static struct model *make_compact(enum model_policy policy, bool compaction)
+{
+	return make_compact_zone(policy, compaction, 1, false);
+}
+
+/* Every page of the region at @start an order-0 movable allocation, then every odd one freed. */
+static void fragment_region(struct model *m, uint64_t start, bool pinned)
+{
+	for (uint64_t p = start; p < start + GiB_PAGES; p++) {
+		bool movable = !(pinned && !(p & (PAGEBLOCK_NR_PAGES - 1)));
+		CHECK_EQ(model_alloc_at(m, p, 0, MIGRATE_MOVABLE, movable), MODEL_OK);
+	}
+	for (uint64_t p = start + 1; p < start + GiB_PAGES; p += 2)
+		CHECK_EQ(model_free(m, p, 0), MODEL_OK);
+}
+
+/*
+ * DMA32 wholly unmovable; Normal (1 GiB) every page an order-0 movable allocation, then every
+ * odd pfn freed: half of Normal is free, none of it above order 0. With @pinned, the first
+ * page of every Normal pageblock cannot move (allocated, not migratable).
+ */
+static void build_fragmented(struct model *m, bool pinned)
+{
+	for (uint64_t p = 4096; p < 4096 + 8192; p += PAGEBLOCK_NR_PAGES)
+		CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	fragment_region(m, NORMAL0, pinned);
+	check_model(m, "fragmented");
+}
+
+/* (d) A THP-like request: fails without direct compaction, is captured with it. */
+static void test_direct_compaction_serves_costly(void)
+{
+	const uint32_t thp = MODEL_GFP_TRANSHUGE | MODEL_GFP_NORETRY;
+	uint64_t pfn;
+
+	for (int policy = 0; policy < 2; policy++) {
+		enum model_policy pol = policy ? MODEL_POLICY_SPB : MODEL_POLICY_MAINLINE;
+		struct model *m = make_compact(pol, false);
+		build_fragmented(m, false);
+		CHECK_EQ(try_alloc(m, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, thp, &pfn), MODEL_ENOMEM);
+		CHECK_EQ(model_event(m, MODEL_EV_COMPACTSTALL), 0);
+		check_model(m, "compaction off");
+		model_destroy(m);
+
+		static struct moves mv;
+		m = make_compact(pol, true);
+		memset(&mv, 0, sizeof(mv));
+		mv.m = m;
+		model_set_migrate_callback(m, on_migrate, &mv);
+		build_fragmented(m, false);
+		unsigned tainted = tainted_regions(m);
+		CHECK_EQ(try_alloc(m, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, thp, &pfn), MODEL_OK);
+		check_model(m, "compacted");
+		/* the migration scanner starts at the bottom: the first pageblock comes free */
+		CHECK_EQ(pfn, NORMAL0);
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_RUNS), 1);
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_CAPTURED), 1);
+		CHECK_EQ(model_event(m, MODEL_EV_COMPACTSUCCESS), 1);
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_MIGRATED), PAGEBLOCK_NR_PAGES / 2);
+		CHECK_EQ(mv.pages, PAGEBLOCK_NR_PAGES / 2);
+		CHECK_EQ(model_event(m, MODEL_EV_ALLOC_FAIL), 0);
+		CHECK_EQ(tainted_regions(m), tainted);
+		/* a migrated allocation is freed under its new pfn */
+		CHECK_EQ(model_free(m, mv.last_new, mv.last_order), MODEL_OK);
+		CHECK_EQ(model_free(m, pfn, PAGEBLOCK_ORDER), MODEL_OK);
+		check_model(m, "freed");
+		model_destroy(m);
+	}
+	printf("slowpath: direct compaction migrates %u pages and captures an order-%u block "
+	       "that fails without it (mainline and SPB)\n",
+	       PAGEBLOCK_NR_PAGES / 2, PAGEBLOCK_ORDER);
+}
+
+/*
+ * (e) Async compaction leaves alone pageblocks it could not clear (skip_on_failure): with one
+ * pinned page in every pageblock nothing moves, and the NORETRY request fails after two runs.
+ */
+static void test_direct_compaction_skips_pinned(void)
+{
+	uint64_t pfn;
+
+	for (int policy = 0; policy < 2; policy++) {
+		struct model *m =
+			make_compact(policy ? MODEL_POLICY_SPB : MODEL_POLICY_MAINLINE, true);
+		build_fragmented(m, true);
+		CHECK_EQ(try_alloc(m, PAGEBLOCK_ORDER, MIGRATE_MOVABLE,
+				   MODEL_GFP_TRANSHUGE | MODEL_GFP_NORETRY, &pfn),
+			 MODEL_ENOMEM);
+		check_model(m, "pinned");
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_RUNS), 2);
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_MIGRATED), 0);
+		CHECK_EQ(model_event(m, MODEL_EV_COMPACTFAIL), 2);
+		CHECK_EQ(model_event(m, MODEL_EV_SLOWPATH_NORETRY_NOPAGE), 1);
+		/* async failures do not defer */
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_DEFERRED), 0);
+		model_destroy(m);
+	}
+	printf("slowpath: async direct compaction moves nothing out of pageblocks holding a "
+	       "page it cannot move\n");
+}
+
+/*
+ * (f) SPB: the zone's only free pageblocks are a tainted region's reserve, which Pass 4 keeps
+ * from movable requests, and the clean region is fragmented. As posted, compaction finds the
+ * watermark met (the zone-wide free lists hold those pageblocks) and does nothing, so the
+ * request fails; the spb_compact_servable what-if compacts the clean region instead.
+ */
+static void test_spb_reserve_hides_from_compaction(void)
+{
+	const uint32_t thp = MODEL_GFP_TRANSHUGE | MODEL_GFP_NORETRY;
+	uint64_t pfn;
+
+	for (int servable = 0; servable < 2; servable++) {
+		struct model *m = make_compact_zone(MODEL_POLICY_SPB, true, 2, servable);
+		for (uint64_t p = 4096; p < 4096 + 8192; p += PAGEBLOCK_NR_PAGES)
+			CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false),
+				 MODEL_OK);
+		/* Normal's first region: one unmovable pageblock, 16 free (its reserve), the rest
+		 * movable pageblock-sized allocations; its second region fragmented */
+		CHECK_EQ(model_alloc_at(m, NORMAL0, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false),
+			 MODEL_OK);
+		for (uint64_t p = NORMAL0 + PAGEBLOCK_NR_PAGES;
+		     p < NORMAL0 + GiB_PAGES - 16 * PAGEBLOCK_NR_PAGES; p += PAGEBLOCK_NR_PAGES)
+			CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, true),
+				 MODEL_OK);
+		fragment_region(m, NORMAL0 + GiB_PAGES, false);
+		check_model(m, "reserve");
+		unsigned tainted = tainted_regions(m);
+		int rc = try_alloc(m, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, thp, &pfn);
+		check_model(m, "after");
+		CHECK_EQ(tainted_regions(m), tainted);
+		if (!servable) {
+			CHECK_EQ(rc, MODEL_ENOMEM);
+			CHECK(model_event(m, MODEL_EV_COMPACTSTALL) >= 1);
+			CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_RUNS), 0);
+			CHECK_EQ(model_event(m, MODEL_EV_COMPACTFAIL),
+				 model_event(m, MODEL_EV_COMPACTSTALL));
+		} else {
+			CHECK_EQ(rc, MODEL_OK);
+			CHECK_EQ(pfn, NORMAL0 + GiB_PAGES);
+			CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_CAPTURED), 1);
+		}
+		model_destroy(m);
+	}
+	printf("slowpath: SPB as posted, a tainted region's reserve makes compaction think the "
+	       "watermark is met and the THP request fails; spb_compact_servable compacts the "
+	       "clean region and serves it\n");
+}
+
+/*
+ * (g) The compact-first turn of a costly __GFP_NORETRY request. The zone's free memory is all
+ * in order-8 halves of pageblocks whose other half cannot move, so the failure is for want of
+ * memory, not fragmentation (fragmentation_index 484, at most sysctl_extfrag_threshold):
+ * compaction is skipped. The series' tree ([S-F] __alloc_pages_slowpath) then goes round once
+ * more with direct reclaim, which frees a page-cache pageblock of the clean region and serves
+ * the THP; mainline keeps the traced kernel's exit to nopage on a skipped compaction.
+ */
+static void test_noretry_compact_first_turn(void)
+{
+	const uint32_t thp = MODEL_GFP_TRANSHUGE | MODEL_GFP_NORETRY;
+	const uint64_t clean = NORMAL0 + GiB_PAGES;
+	static struct test_lru l;
+	uint64_t pfn;
+
+	for (int policy = 0; policy < 2; policy++) {
+		enum model_policy pol = policy ? MODEL_POLICY_SPB : MODEL_POLICY_MAINLINE;
+		struct model *m = make_compact_zone(pol, true, 2, false);
+		memset(&l, 0, sizeof(l));
+		set_lru(m, &l);
+		for (uint64_t p = 4096; p < 4096 + 8192; p += PAGEBLOCK_NR_PAGES)
+			CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false),
+				 MODEL_OK);
+		/* Normal's first region tainted and full, nothing in it can move */
+		CHECK_EQ(model_alloc_at(m, NORMAL0, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false),
+			 MODEL_OK);
+		for (uint64_t p = NORMAL0 + PAGEBLOCK_NR_PAGES; p < clean; p += PAGEBLOCK_NR_PAGES)
+			CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, false),
+				 MODEL_OK);
+		/* the second: 64 pageblocks half pinned, half free; the rest page cache */
+		for (uint64_t i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++) {
+			uint64_t p = clean + i * PAGEBLOCK_NR_PAGES;
+			if (i < 64) {
+				CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER - 1, MIGRATE_MOVABLE,
+							false),
+					 MODEL_OK);
+				continue;
+			}
+			CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, false),
+				 MODEL_OK);
+			l.pfn[l.n] = p;
+			l.order[l.n++] = PAGEBLOCK_ORDER;
+		}
+		check_model(m, "half free");
+		unsigned tainted = tainted_regions(m);
+		int rc = try_alloc(m, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, thp, &pfn);
+		check_model(m, "after");
+		CHECK_EQ(tainted_regions(m), tainted);
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_SKIPPED) >= 1, 1);
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_RUNS), 0);
+		if (pol == MODEL_POLICY_SPB) {
+			CHECK_EQ(rc, MODEL_OK);
+			CHECK_EQ(pfn, clean + 64 * PAGEBLOCK_NR_PAGES);
+			CHECK_EQ(model_event(m, MODEL_EV_ALLOCSTALL), 1);
+			CHECK_EQ(model_event(m, MODEL_EV_SLOWPATH_NORETRY_NOPAGE), 0);
+		} else {
+			CHECK_EQ(rc, MODEL_ENOMEM);
+			CHECK_EQ(model_event(m, MODEL_EV_ALLOCSTALL), 0);
+			CHECK_EQ(model_event(m, MODEL_EV_SLOWPATH_NORETRY_NOPAGE), 1);
+		}
+		model_destroy(m);
+	}
+	printf("slowpath: after a skipped compact-first compaction the series reclaims and serves "
+	       "a NORETRY THP; mainline (6.18) gives up\n");
+}
+
+/*
+ * lowmem_reserve: a request that may use Normal keeps out of DMA32's last lowmem_reserve[Normal]
+ * pages (zoneinfo's "protection"), which a GFP_DMA32 request may still take.
+ */
+static void test_lowmem_reserve(void)
+{
+	struct model_config c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	c.policy = MODEL_POLICY_MAINLINE;
+	model_params_default(&c.params);
+	c.nr_zones = 2;
+	c.zones[0] = (struct model_zone_config){ .type = ZONE_DMA32,
+						 .start_pfn = 4096,
+						 .spanned_pages = 8192,
+						 .lowmem_reserve = { 0, 0, 3000, 3000 } };
+	c.zones[1] = (struct model_zone_config){ .type = ZONE_NORMAL,
+						 .start_pfn = NORMAL0,
+						 .spanned_pages = GiB_PAGES };
+	struct model *m = model_create(&c, &err);
+	CHECK_FATAL(m != NULL);
+	struct model_alloc_req q = { .order = MAX_PAGE_ORDER,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
+				     .movable = true };
+	uint64_t pfn, in_dma32 = 0;
+	while (model_alloc(m, &q, &pfn) == MODEL_OK)
+		in_dma32 += pfn < NORMAL0;
+	q.order = 0;
+	while (model_alloc(m, &q, &pfn) == MODEL_OK)
+		in_dma32 += pfn < NORMAL0;
+	/* DMA32's 8192 pages: above the reserve, free pages > 3000 + 2^order */
+	CHECK_EQ(model_nr_free_pages(m), 3000);
+	CHECK(in_dma32 > 0);
+	q.gfp = MODEL_GFP_KERNEL | MODEL_GFP_DMA32;
+	q.migratetype = MIGRATE_UNMOVABLE;
+	q.movable = false;
+	CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
+	CHECK(pfn < NORMAL0);
+	check_model(m, "lowmem_reserve");
+	model_destroy(m);
+	printf("lowmem_reserve: Normal requests leave DMA32's protection (3000 pages) to DMA32 "
+	       "requests\n");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	test_reclaim_keeps_nofragment();
 	test_noretry_and_costly_exit();
 	test_reclaim_retries_bounded();
+	test_lowmem_reserve();
+	test_direct_compaction_serves_costly();
+	test_direct_compaction_skips_pinned();
+	test_spb_reserve_hides_from_compaction();
+	test_noretry_compact_first_turn();
 	printf("model slowpath: all scenarios behave as the series' slowpath\n");
 	return 0;
 }

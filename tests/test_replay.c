@@ -12,7 +12,8 @@
  *   threads give identical samples; warm and cold starts; --loop carries live allocations;
  *   observe mode on a synthetic trace agrees with itself; the placed start packs a host's
  *   scattered slab pages through the SPB policy and keeps their trace names; the shrinker
- *   calibration from a trace's mm_shrink_slab events and slabinfo.
+ *   calibration from a trace's mm_shrink_slab events and slabinfo; the caller's fallback
+ *   serves a failed order-9 __GFP_NORETRY folio with order-8 pieces, and its free frees them.
  * - Per-CPU lists: pcp_rmqueue_smallest's split, the kernel's pcp->high, its decay and
  *   nr_pcp_alloc's refills; on a bundled trace, no non-movable pages stranded on the lists.
  * - Bundled traces (argv[1] = traces/): warm start from a real page map, every variant
@@ -292,10 +293,7 @@ static void pcp_fixture_destroy(struct pcp_fixture *f, const char *what)
 {
 	variant_pcp_drain_all(&f->v);
 	check_model(f->v.model, what);
-	for (unsigned i = 0; i < f->v.nr_cpus * PCP_LISTS; i++)
-		free(f->v.pcp[i].pfns);
-	free(f->v.pcp);
-	free(f->v.pcps);
+	variant_pcp_free_lists(&f->v);
 	free(f->v.bulk);
 	model_destroy(f->v.model);
 }
@@ -324,7 +322,7 @@ static void test_pcp_split(void)
 				       block),
 			 0);
 		if (v->pcps)
-			v->pcps[1].count += PAGEBLOCK_NR_PAGES;
+			v->pcps[1].count += (int)PAGEBLOCK_NR_PAGES;
 		CHECK(!pcp_rmqueue_smallest(v, 0, MIGRATE_UNMOVABLE, 0, &pfn)); /* another CPU's */
 		CHECK(!pcp_rmqueue_smallest(v, 1, MIGRATE_RECLAIMABLE, 0, &pfn)); /* type */
 		uint64_t pgalloc = model_event(v->model, MODEL_EV_PGALLOC);
@@ -353,7 +351,7 @@ static void test_pcp_split(void)
 			pcp_push_tail(variant_pcp_list(&f.v, 0, MIGRATE_UNMOVABLE, PAGEBLOCK_ORDER),
 				      block),
 			0);
-		f.v.pcps[0].count += PAGEBLOCK_NR_PAGES;
+		f.v.pcps[0].count += (int)PAGEBLOCK_NR_PAGES;
 		CHECK_EQ(pcp_rmqueue_smallest(&f.v, 0, MIGRATE_UNMOVABLE, 3, &pfn), spb);
 		if (spb) {
 			CHECK_EQ(pfn, block);
@@ -367,6 +365,46 @@ static void test_pcp_split(void)
 		pcp_fixture_destroy(&f, "pcp split order 3");
 	}
 	printf("pcp: an order-0 request splits the CPU's order-9 block of its type\n");
+}
+
+/*
+ * The lists are per zone and CPU, as the kernel's zone->per_cpu_pageset: a freed page goes to
+ * its own zone's list, and a request takes from the list of the first zone of its zonelist that
+ * passes the watermark check, so a DMA page freed to CPU 0 serves a GFP_DMA request but not a
+ * DMA32 one (before, one set of lists per CPU handed it to any request).
+ */
+static void test_pcp_zones(void)
+{
+	struct model_alloc_req q = { .order = 0,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_KERNEL | MODEL_GFP_MOVABLE,
+				     .cpu = 0 };
+	struct model_alloc_req dma = q;
+	struct pcp_fixture f;
+	struct variant_state *v = &f.v;
+	uint64_t low, pfn;
+
+	dma.gfp |= MODEL_GFP_DMA;
+	pcp_fixture_init(&f, MODEL_POLICY_MAINLINE, true);
+	unsigned dma32 = model_nr_zones(v->model) - 1;
+	CHECK_EQ(model_alloc(v->model, &dma, &low), MODEL_OK);
+	CHECK_EQ(model_pfn_zone(v->model, low), 0u);
+	free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, low);
+	CHECK_EQ(v->pcps[0].count, 1); /* DMA's list of CPU 0 */
+	CHECK_EQ(v->pcps[dma32 * v->nr_cpus].count, 0);
+	CHECK_EQ(rmqueue_pcplist(v, &q, &pfn), MODEL_OK);
+	CHECK_EQ(model_pfn_zone(v->model, pfn), dma32); /* a refill of DMA32's list */
+	CHECK(pfn != low);
+	CHECK_EQ(v->pcps[0].count, 1);
+	CHECK(v->pcps[dma32 * v->nr_cpus].count > 0);
+	free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, pfn);
+	CHECK_EQ(rmqueue_pcplist(v, &dma, &pfn), MODEL_OK);
+	CHECK_EQ(pfn, low); /* the GFP_DMA request reaches DMA's list */
+	CHECK_EQ(v->pcps[0].count, 0);
+	CHECK_EQ(model_free(v->model, low, 0), MODEL_OK);
+	pcp_fixture_destroy(&f, "pcp zones");
+	printf("pcp: per-zone lists; a page serves only requests its zone's watermark check lets "
+	       "in\n");
 }
 
 /*
@@ -391,8 +429,12 @@ static void test_pcp_high(void)
 		struct pcp_state *s;
 
 		pcp_fixture_init(&f, spb ? MODEL_POLICY_SPB : MODEL_POLICY_MAINLINE, true);
-		s = &v->pcps[0];
-		CHECK_EQ(s->batch, 63); /* zone_batchsize() of a 2 GiB zone */
+		/* the lists are per zone and CPU: DMA32's of CPU 0 serve these requests */
+		unsigned zone = model_nr_zones(v->model) - 1;
+		s = &v->pcps[zone * v->nr_cpus];
+		CHECK_EQ(s->zone, zone);
+		CHECK_EQ(v->pcps[0].batch, 1); /* zone_batchsize() of the 16 MiB DMA zone */
+		CHECK_EQ(s->batch, 63);	       /* zone_batchsize() of a 2 GiB zone */
 		CHECK(s->high_min >= 4 * s->batch && s->high_max > s->high_min);
 		/* refills: 63, then doubling; every page served from the lists */
 		int last = 0, refills = 0;
@@ -417,8 +459,8 @@ static void test_pcp_high(void)
 		/* ZONE_BELOW_HIGH: set, a refill leaves pcp->high alone; a free past high on a
 		 * zone above its high watermark clears it */
 		variant_pcp_watermark(v, 0);
-		CHECK(!v->pcp_below_high);
-		v->pcp_below_high = true;
+		CHECK(!v->pcp_below_high[zone]);
+		v->pcp_below_high[zone] = true;
 		int high_before = s->high = s->high_min;
 		uint64_t one;
 		while (s->count)
@@ -426,11 +468,11 @@ static void test_pcp_high(void)
 		CHECK_EQ(rmqueue_pcplist(v, &q, &one), MODEL_OK); /* a refill */
 		CHECK_EQ(s->high, high_before);
 		free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, one);
-		while (v->pcp_below_high && s->count < 4 * s->high_max) {
+		while (v->pcp_below_high[zone] && s->count < 4 * s->high_max) {
 			CHECK_EQ(rmqueue_pcplist(v, &q, &one), MODEL_OK);
 			free_frozen_page_commit(v, 1, MIGRATE_MOVABLE, 0, one);
 		}
-		CHECK(!v->pcp_below_high);
+		CHECK(!v->pcp_below_high[zone]);
 		/* decay: once a second of trace time, down to high_min */
 		s->high = s->high_max;
 		for (uint64_t t = 1; t <= 60; t++)
@@ -552,21 +594,29 @@ static void edge_slab(struct edge_writer *e, unsigned type, uint64_t addr, uint6
 	CHECK(trace_writer_add(e->w, &ev) == 0);
 }
 
-static void write_edge_trace(const char *path, const char *addresses)
+/* A 2-CPU test host of one 1 GiB Normal zone (start/zoneinfo), slab addresses as given. */
+static void open_zone_trace(struct edge_writer *e, const char *path, const char *release,
+			    const char *addresses)
 {
 	struct trace_header h = {
 		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
 	};
-	struct edge_writer e = { .ts = 1000000 };
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "edge");
-	CHECK(trace_writer_open(path, &h, NULL, &e.w) == 0);
 	const char *zone = "Node 0, zone   Normal\n        min      100\n        low      120\n"
 			   "        spanned  262144\n        present  262144\n  start_pfn:  "
 			   "         262144\n";
 	char opts[64];
+	e->ts = 1000000;
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "%s", release);
 	snprintf(opts, sizeof(opts), "addresses: %s\n", addresses);
-	CHECK(trace_writer_add_meta(e.w, "start/zoneinfo", zone, strlen(zone)) == 0);
-	CHECK(trace_writer_add_meta(e.w, "capture/options", opts, strlen(opts)) == 0);
+	CHECK(trace_writer_open(path, &h, NULL, &e->w) == 0);
+	CHECK(trace_writer_add_meta(e->w, "start/zoneinfo", zone, strlen(zone)) == 0);
+	CHECK(trace_writer_add_meta(e->w, "capture/options", opts, strlen(opts)) == 0);
+}
+
+static void write_edge_trace(const char *path, const char *addresses)
+{
+	struct edge_writer e;
+	open_zone_trace(&e, path, "edge", addresses);
 	int64_t dentry = trace_writer_intern(e.w, "dentry");
 	CHECK(dentry > 0);
 	const uint64_t base = 262144;
@@ -690,6 +740,22 @@ static void open_mapped_trace(struct edge_writer *e, const char *path, struct tr
 	free(map);
 }
 
+/* open_mapped_trace() for a 2-CPU test host: event formats (NULL for none), release name. */
+static void open_test_trace(struct edge_writer *e, const char *path, const char *formats,
+			    size_t formats_len, const char *release, uint64_t pages,
+			    unsigned (*cls)(uint64_t pfn))
+{
+	struct trace_header h = { .page_size = 4096,
+				  .pageblock_order = 9,
+				  .cpu_count = 2,
+				  .time_resolution_ns = 1000,
+				  .event_formats = formats,
+				  .event_formats_len = formats_len };
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "%s", release);
+	e->ts = 1000000;
+	open_mapped_trace(e, path, &h, pages, cls);
+}
+
 /*
  * The placed start (issue 14, item 5): a 4 GiB host whose start page map holds 8 slab pages at
  * the bottom of each of its four 1 GiB regions and 2000 anonymous pages in each. Copied, every
@@ -785,25 +851,15 @@ static void shrink_event(struct edge_writer *e, uint32_t name, int prio, int64_t
 
 static void test_shrink_calibration(void)
 {
-	struct trace_header h = {
-		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
-	};
-	struct edge_writer e = { .ts = 1000000 };
+	struct edge_writer e;
 	char path[64];
 	test_tmp_path(path, sizeof(path), "shrink.fgt");
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "shrink");
-	CHECK(trace_writer_open(path, &h, NULL, &e.w) == 0);
-	const char *zone = "Node 0, zone   Normal\n        min      100\n        low      120\n"
-			   "        spanned  262144\n        present  262144\n  start_pfn:  "
-			   "         262144\n";
+	open_zone_trace(&e, path, "shrink", "physical");
 	const char *slabinfo = "slabinfo - version: 2.1\n# name <active_objs> <num_objs> ...\n"
 			       "dentry 900 1000 192 21 1 : tunables 0 0 0 : slabdata 48 48 0\n"
 			       "ext4_inode_cache 100 140 1128 14 4 : tunables 0 0 0 : slabdata "
 			       "10 10 0\nkmalloc-64 5000 5000 64 64 1 : tunables 0 0 0 : "
 			       "slabdata 79 79 0\n";
-	const char *opts = "addresses: physical\n";
-	CHECK(trace_writer_add_meta(e.w, "start/zoneinfo", zone, strlen(zone)) == 0);
-	CHECK(trace_writer_add_meta(e.w, "capture/options", opts, strlen(opts)) == 0);
 	CHECK(trace_writer_add_meta(e.w, "start/slabinfo", slabinfo, strlen(slabinfo)) == 0);
 	CHECK(trace_writer_add_meta(e.w, "end/slabinfo", slabinfo, strlen(slabinfo)) == 0);
 	CHECK(trace_writer_add_meta(e.w, "start/vfs_cache_pressure", "200\n", 4) == 0);
@@ -841,6 +897,48 @@ static void test_shrink_calibration(void)
 	replay_result_free(r);
 	unlink(path);
 	printf("shrink calibration: 100 unused of 1000: a freeable share of 10%%\n");
+}
+
+/*
+ * A synthetic host's slabinfo (fragtrace synth): the start snapshot is there with no dentries
+ * or inodes, the end one has 1000. One round of 50 unused objects halfway through the trace
+ * is divided by the interpolated 500: a share of 10% (with the start taken as missing it would
+ * be 50 of 1000, 5%).
+ */
+static void test_shrink_calibration_from_empty_start(void)
+{
+	struct edge_writer e;
+	char path[64];
+	test_tmp_path(path, sizeof(path), "shrink0.fgt");
+	open_zone_trace(&e, path, "shrink", "physical");
+	const char *start = "slabinfo - version: 2.1\n"
+			    "dentry 0 0 192 21 1 : tunables 0 0 0 : slabdata 0 0 0\n";
+	const char *end = "slabinfo - version: 2.1\n"
+			  "dentry 1000 1008 192 21 1 : tunables 0 0 0 : slabdata 48 48 0\n";
+	CHECK(trace_writer_add_meta(e.w, "start/slabinfo", start, strlen(start)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "end/slabinfo", end, strlen(end)) == 0);
+	int64_t sb = trace_writer_intern(e.w, "super_cache_scan+0x0/0x1b0");
+	CHECK(sb > 0);
+	/* the trace spans 199 ms, replay's span 200 ms; the round starts at 100 ms */
+	edge_page(&e, TRACE_PAGE_ALLOC, 262144 + 10, 0, MIGRATE_MOVABLE, 0);
+	uint64_t first = e.ts;
+	e.ts = first + 100000000 - 1000;
+	shrink_event(&e, (uint32_t)sb, 12, 50, 0, 0);
+	e.ts = first + 199000000 - 1000;
+	edge_page(&e, TRACE_PAGE_ALLOC, 262144 + 11, 0, MIGRATE_MOVABLE, 0);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+
+	static const char *const names[] = { "spb" };
+	struct replay_result *r = run(path, names, 1, REPLAY_WARM, 1, 1);
+	const struct replay_shrink_calibration *c = &r->calib;
+	CHECK_EQ(c->n, 1);
+	CHECK_EQ(c->s[0].rounds, 1);
+	CHECK(c->s[0].applied);
+	CHECK_EQ(c->s[0].freeable_ppm, 100000);
+	replay_result_free(r);
+	unlink(path);
+	printf("shrink calibration from an empty start slabinfo: 50 unused of 500: 10%%\n");
 }
 
 /*
@@ -887,15 +985,9 @@ static void write_compaction_trace(const char *path)
 		"\tfield:unsigned long end_pfn;\toffset:16;\tsize:8;\tsigned:0;\n"
 		"\tfield:unsigned long nr_scanned;\toffset:24;\tsize:8;\tsigned:0;\n"
 		"\tfield:unsigned long nr_taken;\toffset:32;\tsize:8;\tsigned:0;\n\n";
-	struct trace_header h = { .page_size = 4096,
-				  .pageblock_order = 9,
-				  .cpu_count = 2,
-				  .time_resolution_ns = 1000,
-				  .event_formats = formats,
-				  .event_formats_len = sizeof(formats) - 1 };
-	struct edge_writer e = { .ts = 1000000 };
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "compaction");
-	open_mapped_trace(&e, path, &h, 262144, compaction_class);
+	struct edge_writer e;
+	open_test_trace(&e, path, formats, sizeof(formats) - 1, "compaction", 262144,
+			compaction_class);
 	int64_t iso = trace_writer_intern(e.w, "compaction:mm_compaction_isolate_freepages");
 	int64_t mig = trace_writer_intern(e.w, "compaction:mm_compaction_migratepages");
 	CHECK(iso > 0 && mig > 0);
@@ -958,6 +1050,203 @@ static void test_compaction(void)
 	replay_result_free(r);
 	unlink(path);
 	printf("compaction: the host's migrations keep their memory in the variants\n");
+}
+
+/*
+ * fast_isolate_freepages() takes one free block whose place only the free lists' order decides:
+ * the record says 16 pages of [COMPACT_BASE, COMPACT_TOP + 512). The host took the 16 pages at
+ * COMPACT_TOP + 64, migrated 8 folios into them (their LRU insertions name them) and gave the
+ * other 8 back (release_free_list(): an order-3 free, then its drain). With the LRU insertions
+ * observe places the block where they point and agrees with the end map; before, it took the
+ * 16 highest free pages of the range, swapped 8 of them for the release and ended with 8 pages
+ * held that the host had free and 8 free that it held. A steal from a foreign free list
+ * (__rmqueue_steal()) traces only mm_page_alloc_extfrag: observe takes the page on it, so its
+ * drain is not a free of a free page. A page left on a per-CPU list that the end map calls
+ * free only by the recorder's guess (PC_FREE_TAIL) is set apart, not a disagreement.
+ */
+static unsigned fast_end_class(uint64_t p)
+{
+	if (p == COMPACT_BASE + 1000)
+		return PC_FREE_TAIL; /* on a per-CPU list, flagless after a buddy head */
+	return p >= COMPACT_TOP + 64 && p < COMPACT_TOP + 72 ? PC_ANON : compaction_class(p);
+}
+
+static void fast_page(struct edge_writer *e, unsigned type, uint64_t pfn, unsigned order)
+{
+	struct trace_event ev = { .ts = e->ts += 1000, .type = (uint16_t)type, .pid = 36 };
+	ev.page.pfn = pfn;
+	ev.page.order = order;
+	ev.page.migratetype = MIGRATE_MOVABLE;
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+static void write_fast_compaction_trace(const char *path)
+{
+	static const char formats[] =
+		"name: mm_compaction_fast_isolate_freepages\nID: 2\nformat:\n"
+		"\tfield:unsigned long start_pfn;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long end_pfn;\toffset:16;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_scanned;\toffset:24;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_taken;\toffset:32;\tsize:8;\tsigned:0;\n\n"
+		"name: mm_compaction_isolate_freepages\nID: 1\nformat:\n"
+		"\tfield:unsigned long start_pfn;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long end_pfn;\toffset:16;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_scanned;\toffset:24;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_taken;\toffset:32;\tsize:8;\tsigned:0;\n\n"
+		"name: mm_lru_insertion\nID: 3\nformat:\n"
+		"\tfield:struct folio * folio;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long pfn;\toffset:16;\tsize:8;\tsigned:0;\n\n";
+	struct edge_writer e;
+	open_test_trace(&e, path, formats, sizeof(formats) - 1, "fast-compaction", 262144,
+			compaction_class);
+	int64_t fast = trace_writer_intern(e.w, "compaction:mm_compaction_fast_isolate_freepages");
+	int64_t lru = trace_writer_intern(e.w, "pagemap:mm_lru_insertion");
+	CHECK(fast > 0 && lru > 0);
+	compaction_record(&e, (uint32_t)fast, COMPACT_BASE, COMPACT_TOP + 512, 40, 16);
+	for (uint64_t p = COMPACT_TOP + 64; p < COMPACT_TOP + 72; p++)
+		compaction_record(&e, (uint32_t)lru, 0, p, 0, 0);
+	fast_page(&e, TRACE_PAGE_FREE, COMPACT_TOP + 72, 3);
+	fast_page(&e, TRACE_PAGE_PCPU_DRAIN, COMPACT_TOP + 72, 3);
+	/* a refill's steal from a foreign free list: its extfrag record only, then its drain */
+	struct trace_event x = { .ts = e.ts += 1000, .type = TRACE_PAGE_ALLOC_EXTFRAG, .pid = 36 };
+	x.extfrag = (struct trace_extfrag){ .pfn = COMPACT_BASE + 5000,
+					    .alloc_order = 0,
+					    .fallback_order = 2,
+					    .alloc_migratetype = MIGRATE_UNMOVABLE,
+					    .fallback_migratetype = MIGRATE_MOVABLE };
+	CHECK(trace_writer_add(e.w, &x) == 0);
+	fast_page(&e, TRACE_PAGE_PCPU_DRAIN, COMPACT_BASE + 5000, 0);
+	fast_page(&e, TRACE_PAGE_FREE, COMPACT_BASE + 1000, 0); /* stays on its per-CPU list */
+
+	uint64_t pfns = 262144 + 262144;
+	char hdr[64];
+	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)pfns);
+	size_t len = (size_t)hl + (size_t)(pfns + 1) / 2;
+	uint8_t *map = calloc(1, len);
+	CHECK_FATAL(map != NULL);
+	memcpy(map, hdr, (size_t)hl);
+	for (uint64_t p = 262144; p < pfns; p++)
+		map[(uint64_t)hl + p / 2] |= (uint8_t)(fast_end_class(p) << ((p & 1) * 4));
+	CHECK(trace_writer_add_meta(e.w, "end/pagemap", map, len) == 0);
+	free(map);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+}
+
+static void test_fast_compaction(void)
+{
+	static const char *const names[] = { "observe" };
+	char path[64];
+	test_tmp_path(path, sizeof(path), "fast-compaction.fgt");
+	write_fast_compaction_trace(path);
+	struct replay_result *r = run(path, names, 1, REPLAY_WARM, 1, 1);
+	const struct replay_variant_result *v = &r->variants[0];
+	const struct replay_observe_causes *oc = &v->causes;
+	CHECK_EQ(oc->compaction_fast_bound, 16);
+	CHECK_EQ(oc->compaction_fast_unbound, 0);
+	CHECK_EQ(oc->lru_free_taken, 0);
+	CHECK_EQ(oc->fallback_taken, 1);
+	CHECK_EQ(oc->free_after_free, 0);
+	CHECK_EQ(oc->end_model_free_host_used, 0);
+	CHECK_EQ(oc->end_model_used_host_free, 0);
+	CHECK_EQ(oc->end_pcp_free_tail, 1);
+	CHECK(v->agreement == 1.0);
+	replay_result_free(r);
+	unlink(path);
+	printf("fast compaction: the LRU insertions place the fast scanner's block\n");
+}
+
+/*
+ * Frees made while their CPU's per-CPU list lock was held (docs/replay.md, issue 12): the
+ * kernel's pcp_spin_trylock() fails and free_one_page() puts the page in the buddy allocator,
+ * though its mm_page_free looks like a free to the list. Task 50 refills its list (a zone-locked
+ * refill event) and, before its mm_page_alloc, a free in its name (an interrupt's) frees a start
+ * page: flagged. The same with the free in another pid's name: not flagged (it stays on the
+ * list and is drained). Task 60 frees a folio batch: between a drain made in its second loop and
+ * the next folio's batched event a free in its name is flagged; the next batch's first-loop free
+ * that follows a drain is not, since its own batched event follows. The end map has the flagged
+ * pages free: observe agrees with it only by freeing them to the buddy allocator.
+ */
+#define LOCKED_BASE 262144ull
+static unsigned locked_start_class(uint64_t p)
+{
+	return p >= LOCKED_BASE + 1000 && p < LOCKED_BASE + 1032 ? PC_ANON : PC_FREE;
+}
+
+static unsigned locked_end_class(uint64_t p)
+{
+	if (p == LOCKED_BASE + 5000 || p == LOCKED_BASE + 5001)
+		return PC_ANON;
+	/* 1005 and 1006 on a per-CPU list; 1007 and up never freed */
+	return p >= LOCKED_BASE + 1005 && p < LOCKED_BASE + 1032 ? PC_ANON : PC_FREE;
+}
+
+static void locked_page(struct edge_writer *e, unsigned type, uint64_t pfn, int pid)
+{
+	struct trace_event ev = { .ts = e->ts += 1000, .type = (uint16_t)type, .pid = pid };
+	ev.page.pfn = pfn;
+	ev.page.migratetype = MIGRATE_MOVABLE;
+	ev.page.gfp = (1u << 3) | (1u << 10);
+	ev.page.percpu_refill = type == TRACE_PAGE_ALLOC_ZONE_LOCKED;
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+static void test_pcp_locked_frees(void)
+{
+	static const char *const names[] = { "observe" };
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
+	struct edge_writer e = { .ts = 1000000 };
+	char path[64];
+	test_tmp_path(path, sizeof(path), "pcp-locked.fgt");
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "pcp-locked");
+	open_mapped_trace(&e, path, &h, 262144, locked_start_class);
+	locked_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, LOCKED_BASE + 5000, 50);
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1000, 50); /* flagged */
+	locked_page(&e, TRACE_PAGE_ALLOC, LOCKED_BASE + 5000, 50);
+	locked_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, LOCKED_BASE + 5001, 50);
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1001, 51); /* another pid: to the list */
+	locked_page(&e, TRACE_PAGE_ALLOC, LOCKED_BASE + 5001, 50);
+	locked_page(&e, TRACE_PAGE_PCPU_DRAIN, LOCKED_BASE + 1001, 50);
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1003, 60); /* a folio batch's first loop */
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1004, 60);
+	locked_page(&e, TRACE_PAGE_FREE_BATCHED, LOCKED_BASE + 1003, 60); /* its second loop */
+	locked_page(&e, TRACE_PAGE_PCPU_DRAIN, LOCKED_BASE + 1003, 60);
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1002, 60); /* flagged */
+	locked_page(&e, TRACE_PAGE_FREE_BATCHED, LOCKED_BASE + 1004, 60);
+	locked_page(&e, TRACE_PAGE_PCPU_DRAIN, LOCKED_BASE + 1004, 60);
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1005, 60); /* the next batch's first loop */
+	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1006, 60);
+	locked_page(&e, TRACE_PAGE_FREE_BATCHED, LOCKED_BASE + 1005, 60);
+	locked_page(&e, TRACE_PAGE_FREE_BATCHED, LOCKED_BASE + 1006, 60);
+
+	uint64_t pfns = 262144 + 262144;
+	char hdr[64];
+	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)pfns);
+	size_t len = (size_t)hl + (size_t)(pfns + 1) / 2;
+	uint8_t *map = calloc(1, len);
+	CHECK_FATAL(map != NULL);
+	memcpy(map, hdr, (size_t)hl);
+	for (uint64_t p = 262144; p < pfns; p++)
+		map[(uint64_t)hl + p / 2] |= (uint8_t)(locked_end_class(p) << ((p & 1) * 4));
+	CHECK(trace_writer_add_meta(e.w, "end/pagemap", map, len) == 0);
+	free(map);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+
+	struct replay_result *r = run(path, names, 1, REPLAY_WARM, 1, 1);
+	const struct replay_variant_result *v = &r->variants[0];
+	const struct replay_observe_causes *oc = &v->causes;
+	CHECK_EQ(oc->pcp_locked_free, 2);
+	CHECK_EQ(oc->free_after_free, 0);
+	CHECK_EQ(oc->alloc_after_pcp_free, 0);
+	CHECK_EQ(oc->end_model_used_host_free, 0);
+	CHECK_EQ(oc->end_model_free_host_used, 0);
+	CHECK(v->agreement == 1.0);
+	replay_result_free(r);
+	unlink(path);
+	printf("pcp-locked frees: frees inside a held list lock go to the buddy allocator\n");
 }
 
 static void test_bundled(const char *dir)
@@ -1124,6 +1413,79 @@ static void test_end_map_timed(void)
 	unlink(path);
 }
 
+/*
+ * The caller's fallback (replay_fallback.c): a 2048-page host with an unmovable start page in
+ * the first half of each pageblock has no free order-9 block, only order-8 ones. The trace's
+ * order-9 movable __GFP_NORETRY allocation (a page-cache write folio) fails at order 9 and is
+ * served by order-8 pieces (__filemap_get_folio's order - 1); an order-0 free of a tail splits
+ * one piece, the folio's free frees every piece. Without the fallback (the default) it fails
+ * and its frees are unknown.
+ */
+#define FALLBACK_BASE 262144ull /* (the SPB policy has no room to run on 8 MiB) */
+static unsigned fallback_class(uint64_t p)
+{
+	return (p - FALLBACK_BASE) % 512 == 100 ? PC_SLAB : PC_FREE;
+}
+
+static void fallback_page(struct edge_writer *e, unsigned type, uint64_t pfn, unsigned order)
+{
+	struct trace_event ev = { .ts = e->ts += 1000, .type = (uint16_t)type, .cpu = 0 };
+	ev.page.pfn = pfn;
+	ev.page.order = order;
+	ev.page.migratetype = MIGRATE_MOVABLE;
+	/* __GFP_MOVABLE | __GFP_DIRECT_RECLAIM | __GFP_WRITE | __GFP_NORETRY (6.x bit numbers):
+	 * a page-cache write folio, whose caller tries every smaller order */
+	ev.page.gfp = 1u << 3 | 1u << 10 | 1u << 12 | 1u << 16;
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+static void test_caller_fallback(void)
+{
+	static const char *const names[] = { "mainline:pcp=0,caller_fallback=1", "mainline:pcp=0" };
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
+	struct edge_writer e = { .ts = 1000000 };
+	char path[64];
+
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "fallback");
+	test_tmp_path(path, sizeof(path), "fallback.fgt");
+	open_mapped_trace(&e, path, &h, 2048, fallback_class);
+	/* an order-0 page first, allocated and freed */
+	edge_page(&e, TRACE_PAGE_ALLOC, FALLBACK_BASE + 2000, 0, MIGRATE_MOVABLE, 0);
+	edge_page(&e, TRACE_PAGE_FREE, FALLBACK_BASE + 2000, 0, MIGRATE_MOVABLE, 0);
+	fallback_page(&e, TRACE_PAGE_ALLOC, FALLBACK_BASE + 1024, 9);
+	fallback_page(&e, TRACE_PAGE_FREE, FALLBACK_BASE + 1024 + 300, 0);
+	fallback_page(&e, TRACE_PAGE_FREE, FALLBACK_BASE + 1024, 9);
+	/* and again, held to the end */
+	fallback_page(&e, TRACE_PAGE_ALLOC, FALLBACK_BASE + 1024, 9);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+
+	struct replay_result *r = run(path, names, 2, REPLAY_WARM, 1, 1);
+	{
+		const struct replay_variant_result *v = &r->variants[0];
+		CHECK_EQ(v->loss.page_alloc_failed, 0);
+		CHECK_EQ(v->loss.caller_fallback_served, 2);
+		CHECK_EQ(v->loss.caller_fallback_pages, 1024);
+		CHECK_EQ(v->loss.caller_fallback_thp_retry, 0);
+		CHECK_EQ(v->loss.unknown_page_frees, 0);
+		CHECK_EQ(v->loss.orphaned_allocations, 0);
+		/* the start's 4 slab pages and the second folio: the first was freed in full */
+		CHECK_EQ(v->final.present_pages - v->final.free_pages, 4 + 512);
+		CHECK_EQ(v->final.free_blocks[9], 0);
+	}
+	const struct replay_variant_result *off = &r->variants[1];
+	/* the first folio fails and its frees are unknown (its failed direct reclaim and
+	 * compaction may free an order-9 block for the second) */
+	CHECK(off->loss.page_alloc_failed >= 1);
+	CHECK_EQ(off->loss.page_alloc_failed, off->loss.page_alloc_failed_noretry);
+	CHECK_EQ(off->loss.caller_fallback_served, 0);
+	CHECK(off->loss.unknown_page_frees >= 1);
+	replay_result_free(r);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	test_map();
@@ -1132,13 +1494,18 @@ int main(int argc, char **argv)
 	test_equilibrium();
 	test_parse();
 	test_pcp_split();
+	test_pcp_zones();
 	test_pcp_high();
 	test_synthetic();
 	test_edges();
 	test_placed_start();
 	test_shrink_calibration();
+	test_shrink_calibration_from_empty_start();
 	test_end_map_timed();
 	test_compaction();
+	test_fast_compaction();
+	test_caller_fallback();
+	test_pcp_locked_frees();
 	if (argc > 1) {
 		test_bundled(argv[1]);
 		test_pcp_stranded(argv[1]);

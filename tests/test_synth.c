@@ -11,6 +11,7 @@
 #include "test_tmp.h"
 #include "test_util.h"
 
+#include <stdbool.h>
 #include <unistd.h>
 
 enum { ST_FREE, ST_PCP, ST_ALLOC };
@@ -19,7 +20,20 @@ struct tally {
 	uint64_t events, by_type[TRACE_NR_TYPES], order9, order0_movable, dentry_allocs,
 		dentry_frees, kmallocs, reclaimable_slab_pages, bad;
 	double span_s;
+	/* kswapd's shrink_slab passes: start and end events, and the mean of cache_items over
+	 * the live dentries and inodes at the time (the workload's unused share) */
+	uint64_t shrink_starts, shrink_ends, shrink_over;
+	double unused_share_sum;
 };
+
+/* A cache the superblock shrinker covers: dentry and the inode caches. */
+static bool sb_cache(struct trace_reader *r, uint32_t id)
+{
+	const char *s = trace_reader_string(r, id);
+	size_t n = s ? strlen(s) : 0;
+	return n && (!strcmp(s, "dentry") || (n >= 5 && !strcmp(s + n - 5, "inode")) ||
+		     (n >= 11 && !strcmp(s + n - 11, "inode_cache")));
+}
 
 static void check_trace(const char *path, struct tally *t)
 {
@@ -31,6 +45,7 @@ static void check_trace(const char *path, struct tally *t)
 	int n;
 	uint64_t first = 0, last = 0;
 	uint32_t dentry = 0;
+	int64_t sb_live = 0; /* live dentries and inodes: the superblock shrinker's objects */
 	memset(t, 0, sizeof(*t));
 	while ((n = trace_reader_next_batch(r, &b)) > 0)
 		for (int i = 0; i < n; i++) {
@@ -86,12 +101,26 @@ static void check_trace(const char *path, struct tally *t)
 				else if (e->slab.cache &&
 					 !strcmp(trace_reader_string(r, e->slab.cache), "dentry"))
 					t->dentry_allocs++, dentry = e->slab.cache;
+				sb_live += e->slab.cache && sb_cache(r, e->slab.cache);
 				break;
 			case TRACE_SLAB_FREE:
 			case TRACE_KFREE:
 				t->bad += !obj[e->slab.addr >> 6];
 				obj[e->slab.addr >> 6] = 0;
 				t->dentry_frees += e->slab.cache && e->slab.cache == dentry;
+				sb_live -= e->slab.cache && sb_cache(r, e->slab.cache);
+				break;
+			case TRACE_SHRINK_START:
+				t->shrink_starts++;
+				t->bad += strncmp(trace_reader_string(r, e->shrink_start.shrinker),
+						  "super_cache_scan+", 17) != 0;
+				t->shrink_over += e->shrink_start.cache_items > sb_live;
+				if (sb_live > 0)
+					t->unused_share_sum += (double)e->shrink_start.cache_items /
+							       (double)sb_live;
+				break;
+			case TRACE_SHRINK_END:
+				t->shrink_ends++;
 				break;
 			}
 		}
@@ -164,6 +193,20 @@ int main(void)
 			     pages * 0.005, 0.05);
 		} else if (!strcmp(p.workload, "mixed")) {
 			near("kmallocs per second", (double)t.kmallocs / secs, 3000, 0.05);
+		} else if (!strcmp(p.workload, "devvm-slab") || !strcmp(p.workload, "recl-burst")) {
+			/* kswapd's passes carry the workload's unused share of the dentries and
+			 * inodes, which replay calibrates its shrinkers from */
+			CHECK(t.shrink_starts > 0 && t.shrink_starts == t.shrink_ends &&
+				      t.shrink_starts == st.shrink_rounds,
+			      "%s: %llu shrink_slab passes, %llu ends, %llu written", p.workload,
+			      (unsigned long long)t.shrink_starts,
+			      (unsigned long long)t.shrink_ends,
+			      (unsigned long long)st.shrink_rounds);
+			CHECK(t.shrink_over == 0, "%s: no pass counts more unused than live",
+			      p.workload);
+			near("unused share in the shrinker passes",
+			     t.unused_share_sum / (double)(t.shrink_starts ? t.shrink_starts : 1),
+			     strcmp(p.workload, "devvm-slab") ? 0.02 : 0.5, 0.05);
 		}
 	}
 	/* the same seed gives the same bytes; another seed another trace */

@@ -6,8 +6,14 @@
 # `flock /work/wt/pressure.lock` on a shared machine. Bounded: the balloon is the OOM killer's
 # first victim (oom_score_adj 1000) and is removed on every exit.
 # usage: traces/record-pressure.sh FRAGTRACE OUT.fgt BIG_MB NR_FILES [record options...]
+# The workload prints each phase's start (CLOCK_MONOTONIC, the trace clock) on stderr.
+# Environment: PREFILL_MB=N writes N MiB of page cache (a file, synced) after the balloon and
+# before recording, so the traced window starts under pressure instead of spending most of the
+# --max-size budget filling free memory; READ_BACK=0 skips reading the big file back; MAX_MB
+# (default 7.5) is --max-size, reached before the workload ends when the host is busy (the
+# trace then stops there, complete, with its end snapshot).
 set -eu
-F=$1 OUT=$2 BIG=$3 NF=$4
+F=$1 OUT=$2 BIG=$3 NF=$4 RB=${READ_BACK:-1} MAX=${MAX_MB:-7.5} PRE=${PREFILL_MB:-0}
 shift 4
 W=$(mktemp -d)
 BP=
@@ -32,22 +38,34 @@ signal.pause()' > "$W/balloon" &
 BP=$!
 while ! grep -q ready "$W/balloon"; do sleep 0.5; kill -0 $BP; done
 grep MemFree /proc/meminfo
+if [ "$PRE" -gt 0 ]; then
+	dd if=/dev/zero of="$W/prefill" bs=1M count="$PRE" status=none conv=fsync
+	grep MemFree /proc/meminfo
+fi
 
-"$F" record -q --max-size 7.5 -o "$OUT" "$@" -- timeout 120 python3 -c '
-import os, sys
-root, big_mb, nfiles = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+"$F" record -q --max-size "$MAX" -o "$OUT" "$@" -- timeout 120 python3 -c '
+import os, sys, time
+def phase(name): print("phase %s %.3f" % (name, time.monotonic()), file=sys.stderr, flush=True)
+root, big_mb, nfiles, read_back = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 big = os.path.join(root, "big")
+phase("write")
 with open(big, "wb") as f:
     for i in range(big_mb): f.write(b"y" * (1 << 20))
 dirs = [os.path.join(root, "d%d" % i) for i in range(64)]
+phase("create")
 for d in dirs: os.makedirs(d)
 for i in range(nfiles):
     with open(os.path.join(dirs[i % 64], "f%d" % i), "wb") as f: f.write(b"x" * 512)
+phase("walk")
 for r in range(2):
     for d in dirs:
         for e in os.scandir(d): e.stat()
-with open(big, "rb") as f:
-    while f.read(1 << 20): pass
+phase("read" if read_back else "delete")
+if read_back:
+    with open(big, "rb") as f:
+        while f.read(1 << 20): pass
+    phase("delete")
 for i in range(nfiles): os.unlink(os.path.join(dirs[i % 64], "f%d" % i))
-os.unlink(big)' "$W" "$BIG" "$NF"
+os.unlink(big)
+phase("done")' "$W" "$BIG" "$NF" "$RB"
 ls -l "$OUT"

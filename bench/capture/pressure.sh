@@ -37,8 +37,11 @@ export PRESSURE_BURNERS=2 PRESSURE_ROUNDS=${PRESSURE_ROUNDS:-1} PRESSURE_SECONDS
 export PRESSURE_FREE_MIB=${PRESSURE_FREE_MIB:-1792}
 export PRESSURE_FILES=${PRESSURE_FILES:-40000} PRESSURE_CACHE_MIB=${PRESSURE_CACHE_MIB:-1024}
 EVENTS="kmem:mm_page_alloc kmem:mm_page_alloc_zone_locked kmem:mm_page_free kmem:mm_page_free_batched kmem:mm_page_pcpu_drain kmem:mm_page_alloc_extfrag kmem:kmem_cache_alloc kmem:kmem_cache_free kmem:kmalloc kmem:kfree vmscan:mm_shrink_slab_start vmscan:mm_shrink_slab_end"
-# fragtrace's defaults add two compaction events; -b runs record trace-cmd's twelve
+# fragtrace's defaults add six compaction events and the LRU insertions; -b runs record
+# trace-cmd's twelve
 F_SAME="-compaction:mm_compaction_isolate_freepages,-compaction:mm_compaction_fast_isolate_freepages"
+F_SAME="$F_SAME,-compaction:mm_compaction_isolate_migratepages,-compaction:mm_compaction_migratepages"
+F_SAME="$F_SAME,-compaction:mm_compaction_begin,-compaction:mm_compaction_end,-pagemap:mm_lru_insertion"
 [ "$(id -u)" = 0 ] || { echo "bench/capture/pressure: needs root"; exit 1; }
 [ -f "$TCW" ] || { echo "bench/capture/pressure: no $TCW (set FRAGTRACE_SHARED)"; exit 1; }
 command -v trace-cmd > /dev/null || { echo "bench/capture/pressure: trace-cmd is not installed"; exit 1; }

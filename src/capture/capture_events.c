@@ -84,6 +84,9 @@ const char *const capture_default_events[] = {
 	"compaction:mm_compaction_migratepages",
 	"compaction:mm_compaction_begin",
 	"compaction:mm_compaction_end",
+	/* names the folio compaction migrated into a page its fast scanner took (the take's
+	 * record names half the zone), and any LRU page taken without a kmem event */
+	"pagemap:mm_lru_insertion",
 	NULL,
 };
 

@@ -7,8 +7,9 @@
  * The page map has one 4-bit class per pfn (two per byte, low nibble first) behind a text
  * line "fragtrace-pagemap 1 <pfns>\n", built from /proc/kpageflags. A free block shows
  * KPF_BUDDY on its first page only, so the pages after a buddy head that carry no flag at all,
- * up to the largest aligned block that fits (at most 1024 pages), count as free too; this can
- * mistake an unflagged allocated page right after a free block for free (documented). The
+ * up to the largest aligned block that fits (at most 1024 pages), count as free too, in a class
+ * of their own (PC_FREE_TAIL): this can mistake an unflagged allocated page right after a free
+ * block, such as a page on a per-CPU list, for free (documented). The
  * recorder walks it while tracing, in ranges of WALK_RANGE pfns whose read times it stores
  * ("<when>/pagemap_times"), and lists its own pages at the end ("end/recorder_pfns": mapped
  * pages from /proc/self/pagemap, and its trace file's resident page cache), which no event
@@ -41,6 +42,8 @@ enum page_class {
 	PC_OTHER,    /* allocated, kind unknown */
 	PC_OFFLINE,  /* offline, hwpoison */
 	PC_UNEVICTABLE,
+	PC_FREE_TAIL, /* no flags, after a buddy head: counted free, but a per-CPU list's page
+		       * looks the same (replay tells them apart where the trace can) */
 };
 
 struct buf {
@@ -257,7 +260,7 @@ static int add_pagemap(struct trace_writer *w, const char *when, const struct sn
 					o++;
 				free_until = p + (1ull << o);
 			} else if (p < free_until && flags[i] == 0) {
-				c = PC_FREE;
+				c = PC_FREE_TAIL;
 			} else {
 				free_until = 0;
 			}

@@ -110,6 +110,9 @@ struct model_zone_config {
 	uint64_t start_pfn;	       /* zone_start_pfn; rounded down to a pageblock */
 	uint64_t spanned_pages;	       /* rounded up to a pageblock */
 	uint64_t wmark_min, wmark_low; /* in pages; 0 turns the check into "any free page" */
+	/* lowmem_reserve[i], zoneinfo's "protection": pages the watermark check keeps back from
+	 * an allocation whose highest usable zone is i (0 for this zone and those below it) */
+	uint64_t lowmem_reserve[MAX_NR_ZONES];
 };
 
 /* A range of absent pfns inside a zone (firmware, holes): its pageblocks count as reserved. */
@@ -162,6 +165,11 @@ struct model_params {
 	 * should_reclaim_retry()'s bound, MAX_RECLAIM_RETRIES (16) */
 	bool direct_reclaim;
 	unsigned max_reclaim_retries;
+	/* __alloc_pages_direct_compact()'s try_to_compact_pages() (model_direct_compact.c) */
+	bool direct_compaction;
+	/* what-if, not the series: compaction's "a suitable block is free already" tests leave
+	 * out, for movable requests, tainted SPBs at or below their reserve (Pass 4's refusal) */
+	bool spb_compact_servable;
 	uint64_t seed; /* for migrate_fail_ppm */
 };
 
@@ -225,6 +233,14 @@ struct model_alloc_req {
 	X(DRAIN_ALL_PAGES)                                                                         \
 	X(RECLAIM_RETRY)                                                                           \
 	X(RECLAIM_RETRY_EXHAUSTED)                                                                 \
+	X(COMPACTSTALL)                                                                            \
+	X(COMPACTSUCCESS)                                                                          \
+	X(COMPACTFAIL)                                                                             \
+	X(DIRECT_COMPACT_RUNS)                                                                     \
+	X(DIRECT_COMPACT_SKIPPED)                                                                  \
+	X(DIRECT_COMPACT_DEFERRED)                                                                 \
+	X(DIRECT_COMPACT_MIGRATED)                                                                 \
+	X(DIRECT_COMPACT_CAPTURED)                                                                 \
 	X(EVACUATE_RECLAIM_CLEAN)                                                                  \
 	X(TRIGGER_DEMAND_PRE_PASS3)                                                                \
 	X(TRIGGER_DEMAND_CLAIM)                                                                    \
@@ -348,6 +364,27 @@ struct model_block {
 };
 int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigned count,
 		     struct model_block *blocks, unsigned max_blocks, unsigned *nr_blocks);
+/*
+ * The caller's per-CPU lists, one set per zone and CPU (zone->per_cpu_pageset): with a hook
+ * set, model_alloc_pcp() walks the zonelist as get_page_from_freelist() does and, in each zone
+ * that passes the watermark check, calls the hook (rmqueue_pcplist() of that zone) instead of
+ * taking a page from the buddy lists. The hook returns a block allocated in the model (its
+ * list's head, refilled from that zone alone with model_pcp_refill() when empty) or
+ * MODEL_NO_PFN, and the walk goes on to the next zone as the kernel's does.
+ */
+typedef uint64_t (*model_pcp_fn)(void *ctx, unsigned zone, const struct model_alloc_req *req,
+				 unsigned alloc_flags);
+void model_set_pcp_callback(struct model *m, model_pcp_fn fn, void *ctx);
+/* __alloc_pages() of a per-CPU-list order through the hook; the page is allocated already. */
+int model_alloc_pcp(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out);
+/* rmqueue_bulk() in one zone (the hook's refill): count blocks, each allocated in the model. */
+int model_pcp_refill(struct model *m, unsigned zone, const struct model_alloc_req *req,
+		     unsigned alloc_flags, unsigned count, struct model_block *blocks,
+		     unsigned max_blocks, unsigned *nr_blocks);
+/* The index (into the model's zones) of the zone holding pfn. */
+unsigned model_pfn_zone(struct model *m, uint64_t pfn);
+/* That zone's free pages above its high watermark (for ZONE_BELOW_HIGH). */
+bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order);
 /* __free_pages / free_one_page of a block the model handed out. */
 int model_free(struct model *m, uint64_t pfn, unsigned order);
 /* split_page(): an allocated block of @order becomes 2^order order-0 allocations. */

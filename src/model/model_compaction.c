@@ -23,6 +23,8 @@
  * (reset_cached_positions). Skip bits, the fast free-list search and the async stride are not
  * modelled: the scan sees every pageblock. The SPB policy uses the same scanner (no SPB-aware
  * mm/compaction.c is known, spb-allocator.md 3.12); model_alloc_at keeps its counters.
+ * The model's own direct compaction (model_direct_compact.c) takes its destinations here
+ * too, through compaction_alloc(), which does not restart from the top within a run.
  *
  * Expected workload: one call per migrated page, tens of thousands per pressure trace; a call
  * costs the pageblocks scanned since the last success (amortised over the zone) plus one
@@ -30,10 +32,14 @@
  */
 #include "model_internal.h"
 
-/* reset_cached_positions(): the free scanner restarts at the zone's last pageblock. */
-static void reset_cached_positions(struct zone *z)
+/*
+ * reset_cached_positions(): the free scanner restarts at the zone's last pageblock, the
+ * migration scanner (model_direct_compact.c) at its first.
+ */
+void reset_cached_positions(struct zone *z)
 {
 	z->compact_cached_free_pfn = (z->zone_end_pfn - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+	z->compact_cached_migrate_pfn[0] = z->compact_cached_migrate_pfn[1] = z->zone_start_pfn;
 }
 
 /* suitable_migration_target() for kcompactd's order (pageblock order). */
@@ -89,11 +95,40 @@ static uint64_t isolate_freepages(struct model *m, struct zone *z, uint64_t low_
 	return MODEL_NO_PFN;
 }
 
+/* The destination at pfn taken (allocated, movable) and counted as a page migrated. */
+static int take_target(struct model *m, uint64_t pfn, unsigned order, uint64_t *dst)
+{
+	if (pfn == MODEL_NO_PFN || model_alloc_at(m, pfn, order, MIGRATE_MOVABLE, true) != MODEL_OK)
+		return MODEL_ENOMEM;
+	m->events[MODEL_EV_PGMIGRATE_SUCCESS] += 1u << order;
+	*dst = pfn;
+	return MODEL_OK;
+}
+
 /*
- * compaction_alloc(): a destination for the movable allocation of 2^order pages at src_pfn,
- * taken off the free lists (allocated, movable) into *dst. MODEL_ENOMEM when the free scanner
- * meets the migration scanner without a suitable free block from the cached position and then
- * from the top; MODEL_EINVAL for a pfn outside the model or a bad order.
+ * compaction_alloc() inside one direct compaction run (model_direct_compact.c): the free
+ * scanner from its cached position down to the pageblock above src_pfn, no restart from the
+ * top (the scanners met: the run is over). MODEL_ENOMEM when nothing was found.
+ */
+int compaction_alloc(struct model *m, struct zone *z, uint64_t src_pfn, unsigned order,
+		     uint64_t *dst)
+{
+	uint64_t low_pfn = (src_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1; /* pageblock_end_pfn */
+
+	if (order >= PAGEBLOCK_ORDER)
+		return MODEL_EINVAL;
+	if (take_target(m, isolate_freepages(m, z, low_pfn, order), order, dst) == MODEL_OK)
+		return MODEL_OK;
+	m->events[MODEL_EV_PGMIGRATE_FAIL] += 1u << order;
+	return MODEL_ENOMEM;
+}
+
+/*
+ * compaction_alloc() for a migration the host made: a destination for the movable
+ * allocation of 2^order pages at src_pfn, taken off the free lists (allocated, movable) into
+ * *dst. MODEL_ENOMEM when the free scanner meets the migration scanner without a suitable
+ * free block from the cached position and then from the top; MODEL_EINVAL for a pfn outside
+ * the model or a bad order.
  */
 int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, uint64_t *dst)
 {
@@ -106,13 +141,8 @@ int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, ui
 
 	for (int pass = 0; pass < 2; pass++) {
 		uint64_t from = z->compact_cached_free_pfn;
-		uint64_t pfn = isolate_freepages(m, z, low_pfn, order);
-		if (pfn != MODEL_NO_PFN &&
-		    model_alloc_at(m, pfn, order, MIGRATE_MOVABLE, true) == MODEL_OK) {
-			m->events[MODEL_EV_PGMIGRATE_SUCCESS] += 1u << order;
-			*dst = pfn;
+		if (take_target(m, isolate_freepages(m, z, low_pfn, order), order, dst) == MODEL_OK)
 			return MODEL_OK;
-		}
 		reset_cached_positions(z); /* the scanners met */
 		if (from >= z->compact_cached_free_pfn)
 			break; /* that scan started at the top: a second would see the same */

@@ -66,6 +66,7 @@ void model_params_default(struct model_params *p)
 	p->seed = 1;
 	p->direct_reclaim = true;
 	p->max_reclaim_retries = 16;
+	p->direct_compaction = true;
 }
 
 void model_config_simple(struct model_config *c, enum model_policy policy, uint64_t mem_bytes)
@@ -139,6 +140,12 @@ void model_set_migrate_callback(struct model *m, model_migrate_fn fn, void *ctx)
 {
 	m->migrate_fn = fn;
 	m->migrate_ctx = ctx;
+}
+
+void model_set_pcp_callback(struct model *m, model_pcp_fn fn, void *ctx)
+{
+	m->pcp_fn = fn;
+	m->pcp_ctx = ctx;
 }
 
 void model_set_shrink_callback(struct model *m, model_shrink_fn fn, void *ctx)
@@ -330,6 +337,7 @@ struct model *model_create(const struct model_config *c, int *error)
 		z->zone_end_pfn = align_up(zc->start_pfn + zc->spanned_pages, PAGEBLOCK_NR_PAGES);
 		z->wmark_min = zc->wmark_min;
 		z->wmark_low = zc->wmark_low;
+		memcpy(z->lowmem_reserve, zc->lowmem_reserve, sizeof(z->lowmem_reserve));
 		if (align_down(z->zone_start_pfn, SUPERPAGEBLOCK_NR_PAGES) < m->base_pfn)
 			m->base_pfn = align_down(z->zone_start_pfn, SUPERPAGEBLOCK_NR_PAGES);
 		if (align_up(z->zone_end_pfn, SUPERPAGEBLOCK_NR_PAGES) > m->end_pfn)

@@ -145,6 +145,7 @@ struct zone {
 	uint64_t zone_start_pfn, zone_end_pfn;
 	uint64_t present_pages;
 	uint64_t wmark_min, wmark_low;
+	uint64_t lowmem_reserve[MAX_NR_ZONES];	 /* by the request's highest zone index */
 	uint64_t nr_free_pages;			 /* NR_FREE_PAGES */
 	uint64_t nr_reserved_highatomic;	 /* model_highatomic.c */
 	uint64_t nr_free_blocks[NR_PAGE_ORDERS]; /* shadow of free_area[o].nr_free */
@@ -162,6 +163,13 @@ struct zone {
 	uint64_t spb_evac_last_ns[MIGRATE_PCPTYPES];
 	bool spb_evac_last_valid[MIGRATE_PCPTYPES];
 	uint64_t compact_cached_free_pfn; /* model_compaction.c's free scanner; 0: the top */
+	/* direct compaction (model_direct_compact.c): the migration scanner's cached positions
+	 * (async, sync) and the deferral state of compaction_deferred() */
+	uint64_t compact_cached_migrate_pfn[2];
+	uint32_t compact_considered;
+	uint8_t compact_defer_shift;
+	uint8_t compact_order_failed;
+	bool compact_blockskip_flush;
 };
 
 /*
@@ -271,6 +279,8 @@ struct model {
 	struct spb_warm_hint_slot (*warm_hints)[MAX_NR_ZONES][NR_PAGE_ORDERS][MIGRATE_PCPTYPES];
 	model_migrate_fn migrate_fn;
 	void *migrate_ctx;
+	model_pcp_fn pcp_fn; /* the caller's per-zone per-CPU lists (model_set_pcp_callback) */
+	void *pcp_ctx;
 	model_shrink_fn shrink_fn;
 	void *shrink_ctx;
 	model_reclaim_clean_fn reclaim_clean_fn;
@@ -478,11 +488,40 @@ struct alloc_context {
 	enum model_zone_type highest;
 	struct zone *preferred;
 	struct model_bulk *bulk; /* a PCP refill: rmqueue_bulk instead of rmqueue_buddy */
+	bool pcp;		 /* rmqueue_pcplist of each zone: the caller's lists (pcp_fn) */
 };
 uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
 				unsigned alloc_flags);
 bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
-			 uint64_t free_pages);
+			 enum model_zone_type highest_zoneidx, uint64_t free_pages);
+bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark, uint64_t free_pages);
+/* The free block at pfn of 2^order pages off the free lists, not yet marked allocated. */
+int take_free_block(struct model *m, uint64_t pfn, unsigned order, int mt);
+
+/* ---- model_compaction.c, model_direct_compact.c: compaction ---- */
+/* enum compact_priority and enum compact_result (include/linux/compaction.h) */
+#define COMPACT_PRIO_SYNC_FULL	0
+#define COMPACT_PRIO_SYNC_LIGHT 1
+#define COMPACT_PRIO_ASYNC	2
+#define DEF_COMPACT_PRIORITY	COMPACT_PRIO_SYNC_LIGHT
+#define INIT_COMPACT_PRIORITY	COMPACT_PRIO_ASYNC
+enum compact_result {
+	COMPACT_NOT_SUITABLE_ZONE,
+	COMPACT_SKIPPED,
+	COMPACT_DEFERRED,
+	COMPACT_NO_SUITABLE_PAGE,
+	COMPACT_CONTINUE,
+	COMPACT_COMPLETE,
+	COMPACT_PARTIAL_SKIPPED,
+	COMPACT_CONTENDED,
+	COMPACT_SUCCESS,
+};
+void reset_cached_positions(struct zone *z);
+int compaction_alloc(struct model *m, struct zone *z, uint64_t src_pfn, unsigned order,
+		     uint64_t *dst);
+enum compact_result try_to_compact_pages(struct model *m, const struct alloc_context *ac,
+					 unsigned alloc_flags, int prio, uint64_t *capture);
+void compaction_defer_reset(struct model *m, struct zone *z, unsigned order, bool alloc_success);
 #define for_each_zone_zonelist(m, ac, i, z)                                                        \
 	for (unsigned i = 0; i < (m)->zonelist_len[(ac)->nid][(ac)->highest] &&                    \
 			     ((z) = &(m)->zones[(m)->zonelist[(ac)->nid][(ac)->highest][i]], 1);   \

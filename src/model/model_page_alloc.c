@@ -59,8 +59,7 @@ static unsigned gfp_to_alloc_flags(uint32_t gfp, unsigned order)
 }
 
 /* The test of __zone_watermark_ok() against a given mark: free pages above it, a big block. */
-static bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark,
-				 uint64_t free_pages)
+bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark, uint64_t free_pages)
 {
 	if (free_pages < mark + (1ull << order))
 		return false;
@@ -70,20 +69,26 @@ static bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t 
 	return false;
 }
 
-/* __zone_watermark_ok(), simplified: free pages above the mark, and a big enough block. */
+/*
+ * __zone_watermark_ok(), simplified: free pages above the mark plus the zone's lowmem_reserve
+ * for the request's highest zone (a Normal request keeps out of most of DMA32), and a big
+ * enough block.
+ */
 bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
-			 uint64_t free_pages)
+			 enum model_zone_type highest_zoneidx, uint64_t free_pages)
 {
 	uint64_t mark = (alloc_flags & ALLOC_WMARK_LOW) ? z->wmark_low : z->wmark_min;
 
 	if (alloc_flags & ALLOC_MIN_RESERVE)
 		mark -= mark / 2;
-	return zone_free_above_mark(z, order, mark, free_pages);
+	return zone_free_above_mark(z, order, mark + z->lowmem_reserve[highest_zoneidx],
+				    free_pages);
 }
 
-static bool zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags)
+static bool zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
+			      enum model_zone_type highest_zoneidx)
 {
-	return __zone_watermark_ok(z, order, alloc_flags, z->nr_free_pages);
+	return __zone_watermark_ok(z, order, alloc_flags, highest_zoneidx, z->nr_free_pages);
 }
 
 static void count_outcome(struct model *m, enum spb_alloc_outcome outcome)
@@ -261,11 +266,14 @@ uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
 			if ((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac->nid)
 				continue;
 			if (!(alloc_flags & ALLOC_NO_WATERMARKS) &&
-			    !zone_watermark_ok(z, req->order, alloc_flags))
+			    !zone_watermark_ok(z, req->order, alloc_flags, ac->highest))
 				continue;
 			enum rmqueue_mode mode = RMQUEUE_NORMAL;
 			uint64_t pfn;
-			if (ac->bulk)
+			if (ac->pcp)
+				pfn = m->pcp_fn(m->pcp_ctx, m->zonelist[ac->nid][ac->highest][i],
+						req, alloc_flags);
+			else if (ac->bulk)
 				pfn = rmqueue_bulk(m, z, req->order, req->migratetype, alloc_flags,
 						   ac->bulk);
 			else
@@ -296,6 +304,8 @@ struct slowpath {
 	unsigned no_progress_loops;
 	uint64_t did_some_progress;
 	bool compact_first;
+	int compact_priority;		    /* DEF_COMPACT_PRIORITY, async for NORETRY (SPB) */
+	enum compact_result compact_result; /* the last direct compaction's */
 };
 
 /*
@@ -333,16 +343,63 @@ static bool spb_nonmovable(const struct model *m, const struct alloc_context *ac
 }
 
 /*
+ * try_to_compact_pages() under PF_MEMALLOC (memalloc_noreclaim_save), then the page it
+ * captured or, failing that, get_page_from_freelist(); the outcome resets or keeps the
+ * zone's deferral and counts COMPACTSUCCESS or COMPACTFAIL (model_direct_compact.c).
+ */
+static uint64_t direct_compact(struct model *m, const struct alloc_context *ac,
+			       unsigned alloc_flags, int prio, enum compact_result *result)
+{
+	bool saved = m->pf_memalloc;
+	uint64_t pfn;
+
+	m->pf_memalloc = true;
+	*result = try_to_compact_pages(m, ac, alloc_flags, prio, &pfn);
+	m->pf_memalloc = saved;
+	if (*result == COMPACT_SKIPPED)
+		return MODEL_NO_PFN;
+	count_vm_event(m, MODEL_EV_COMPACTSTALL);
+	if (pfn == MODEL_NO_PFN)
+		pfn = get_page_from_freelist(m, ac, alloc_flags & ~(unsigned)ALLOC_NO_WATERMARKS);
+	if (pfn == MODEL_NO_PFN) {
+		count_vm_event(m, MODEL_EV_COMPACTFAIL);
+		return MODEL_NO_PFN;
+	}
+	struct zone *z = page_zone(m, pfn);
+	if (z->compact_blockskip_flush) {
+		z->compact_blockskip_flush = false;
+		m->gen++;
+	}
+	compaction_defer_reset(m, z, ac->req->order, true);
+	count_vm_event(m, MODEL_EV_COMPACTSUCCESS);
+	return pfn;
+}
+
+/*
  * __alloc_pages_direct_compact(): nothing for order 0; the series' targeted evacuation for
- * UNMOVABLE and RECLAIMABLE requests (spb_try_alloc_contig for movable requests of a pageblock
- * and more, and try_to_compact_pages() itself, are not modelled: docs/model.md).
+ * UNMOVABLE and RECLAIMABLE requests, then try_to_compact_pages() unless direct_compaction
+ * is off. The series' spb_try_alloc_contig() for movable requests of a pageblock and more,
+ * tried first, is not modelled: its __alloc_contig_verify_gfp_mask() refuses __GFP_NORETRY
+ * (docs/model.md). *result stays COMPACT_CONTINUE when no compaction ran, so mainline's
+ * exits on SKIPPED and DEFERRED do not fire.
  */
 static uint64_t __alloc_pages_direct_compact(struct model *m, const struct alloc_context *ac,
-					     unsigned alloc_flags)
+					     unsigned alloc_flags, int prio,
+					     enum compact_result *result)
 {
-	if (!ac->req->order || !spb_nonmovable(m, ac))
+	uint64_t pfn;
+
+	*result = COMPACT_CONTINUE;
+	if (!ac->req->order)
 		return MODEL_NO_PFN;
-	return spb_evacuate_zonelist(m, ac, alloc_flags);
+	if (spb_nonmovable(m, ac)) {
+		pfn = spb_evacuate_zonelist(m, ac, alloc_flags);
+		if (pfn != MODEL_NO_PFN)
+			return pfn;
+	}
+	if (!m->p.direct_compaction)
+		return MODEL_NO_PFN;
+	return direct_compact(m, ac, alloc_flags, prio, result);
 }
 
 /*
@@ -403,6 +460,36 @@ static void skip_identical_retries(struct model *m, struct slowpath *sp, const u
 }
 
 /*
+ * After the compact-first attempt, __GFP_NORETRY | __GFP_THISNODE requests go to nopage; the
+ * rest go round the retry loop once more, this time with direct reclaim. The series' tree
+ * ([S-F] __alloc_pages_slowpath) has no other exit here: a __GFP_NORETRY request keeps async
+ * compaction (INIT_COMPACT_PRIORITY), any other goes back to DEF_COMPACT_PRIORITY. Mainline
+ * keeps the traced kernel's (6.18) exit instead: a costly __GFP_NORETRY request whose
+ * compaction was skipped or deferred goes to nopage without reclaiming. Returns as
+ * slowpath_pass() does.
+ */
+static int compact_first_done(struct model *m, const struct alloc_context *ac, struct slowpath *sp)
+{
+	uint32_t gfp = ac->req->gfp;
+
+	if ((gfp & MODEL_GFP_NORETRY) && (gfp & MODEL_GFP_THISNODE))
+		return 0;
+	if (m->policy == MODEL_POLICY_SPB) {
+		sp->compact_priority =
+			(gfp & MODEL_GFP_NORETRY) ? INIT_COMPACT_PRIORITY : DEF_COMPACT_PRIORITY;
+	} else if (ac->req->order > PAGE_ALLOC_COSTLY_ORDER && (gfp & MODEL_GFP_NORETRY)) {
+		if (sp->compact_result == COMPACT_SKIPPED ||
+		    sp->compact_result == COMPACT_DEFERRED) {
+			count_vm_event(m, MODEL_EV_SLOWPATH_NORETRY_NOPAGE);
+			return 0;
+		}
+		sp->compact_priority = INIT_COMPACT_PRIORITY;
+	}
+	sp->compact_first = false;
+	return 1;
+}
+
+/*
  * One pass of __alloc_pages_slowpath()'s retry loop up to should_reclaim_retry(): the freelist
  * with the slowpath's flags, direct reclaim (not on a compact-first pass), direct compaction,
  * the compact-first turn, the NORETRY and costly exits. Returns 1 to go round again, 0 when
@@ -435,15 +522,14 @@ static int slowpath_pass(struct model *m, const struct alloc_context *ac, struct
 		if (*pfn != MODEL_NO_PFN)
 			return 0;
 	}
-	*pfn = __alloc_pages_direct_compact(m, ac, sp->alloc_flags);
+	*pfn = __alloc_pages_direct_compact(m, ac, sp->alloc_flags,
+					    sp->compact_first ? INIT_COMPACT_PRIORITY
+							      : sp->compact_priority,
+					    &sp->compact_result);
 	if (*pfn != MODEL_NO_PFN)
 		return 0;
-	if (sp->compact_first) {
-		if ((gfp & MODEL_GFP_NORETRY) && (gfp & MODEL_GFP_THISNODE))
-			return 0;
-		sp->compact_first = false;
-		return 1;
-	}
+	if (sp->compact_first)
+		return compact_first_done(m, ac, sp);
 	if (slowpath_gives_up(m, ac))
 		return 0;
 	return -1;
@@ -459,7 +545,8 @@ static int slowpath_pass(struct model *m, const struct alloc_context *ac, struct
 static uint64_t alloc_pages_slowpath(struct model *m, const struct alloc_context *ac)
 {
 	unsigned order = ac->req->order;
-	struct slowpath sp = { .alloc_flags = gfp_to_alloc_flags(ac->req->gfp, order) };
+	struct slowpath sp = { .alloc_flags = gfp_to_alloc_flags(ac->req->gfp, order),
+			       .compact_priority = DEF_COMPACT_PRIORITY };
 	uint64_t before[MODEL_NR_VM_EVENTS], pfn;
 
 	count_vm_event(m, MODEL_EV_SLOWPATH);
@@ -550,9 +637,9 @@ static void memo_record(struct model *m, const struct model_alloc_req *req, uint
 
 /* __alloc_pages(): the fast path with ALLOC_WMARK_LOW, then the slowpath. */
 static int __alloc_pages(struct model *m, const struct model_alloc_req *req,
-			 struct model_bulk *bulk, uint64_t *pfn_out)
+			 struct model_bulk *bulk, bool pcp, uint64_t *pfn_out)
 {
-	struct alloc_context ac = { .req = req, .bulk = bulk };
+	struct alloc_context ac = { .req = req, .bulk = bulk, .pcp = pcp && m->pcp_fn };
 	uint64_t pfn;
 
 	MODEL_WARN_ON(m, req->order > MAX_PAGE_ORDER);
@@ -582,10 +669,10 @@ static int __alloc_pages(struct model *m, const struct model_alloc_req *req,
 
 /* __alloc_pages() through the failed-request memo. */
 static int alloc_pages(struct model *m, const struct model_alloc_req *req, struct model_bulk *bulk,
-		       uint64_t *pfn_out)
+		       bool pcp, uint64_t *pfn_out)
 {
 	uint64_t before[MODEL_NR_VM_EVENTS], gen = m->gen, rng = m->rng;
-	uint32_t nbulk = bulk ? bulk->count << 16 | (bulk->max & 0xffff) : 0;
+	uint32_t nbulk = bulk ? bulk->count << 16 | (bulk->max & 0xffff) : pcp ? UINT32_MAX : 0;
 	bool record = m->calm < MEMO_CALM_LIMIT, outer_time_used = m->time_used;
 	int rc;
 
@@ -595,7 +682,7 @@ static int alloc_pages(struct model *m, const struct model_alloc_req *req, struc
 		memcpy(before, m->events, sizeof(before));
 	}
 	m->time_used = false; /* this request's own reads of the clock (it may be nested) */
-	rc = __alloc_pages(m, req, bulk, pfn_out);
+	rc = __alloc_pages(m, req, bulk, pcp, pfn_out);
 	if (rc != MODEL_ENOMEM) {
 		m->calm += m->calm < MEMO_CALM_LIMIT;
 	} else {
@@ -610,7 +697,7 @@ static int alloc_pages(struct model *m, const struct model_alloc_req *req, struc
 int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)
 {
 	uint64_t pfn;
-	int rc = alloc_pages(m, req, NULL, &pfn);
+	int rc = alloc_pages(m, req, NULL, false, &pfn);
 
 	if (rc)
 		return rc;
@@ -636,7 +723,7 @@ int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigne
 	*nr_blocks = 0;
 	if (!count || !max_blocks)
 		return MODEL_EINVAL;
-	rc = alloc_pages(m, req, &bulk, &first);
+	rc = alloc_pages(m, req, &bulk, false, &first);
 	if (rc)
 		return rc;
 	for (unsigned i = 0; i < bulk.n; i++) {
@@ -645,6 +732,59 @@ int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigne
 	}
 	*nr_blocks = bulk.n;
 	return MODEL_OK;
+}
+
+/*
+ * __alloc_pages() of a per-CPU-list order: get_page_from_freelist() reaches each zone's lists
+ * through the caller's hook after that zone's watermark check (rmqueue() -> rmqueue_pcplist()),
+ * so a list's pages serve only requests that may use their zone. The hook's page is allocated.
+ */
+int model_alloc_pcp(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)
+{
+	if (!m->pcp_fn)
+		return MODEL_EINVAL;
+	int rc = alloc_pages(m, req, NULL, true, pfn_out);
+	/* a block direct compaction captured came off the buddy lists, not through the hook:
+	 * prep_new_page() it here (__alloc_pages_direct_compact) */
+	if (rc == MODEL_OK && pw_kind(pw_get(m, *pfn_out)) != PK_ALLOC) {
+		mark_allocated(m, *pfn_out, req->order, req->migratetype, req->movable);
+		m->events[MODEL_EV_PGALLOC] += 1u << req->order;
+	}
+	return rc;
+}
+
+/* rmqueue_bulk() into one zone's per-CPU list: the hook's refill, from that zone alone. */
+int model_pcp_refill(struct model *m, unsigned zone, const struct model_alloc_req *req,
+		     unsigned alloc_flags, unsigned count, struct model_block *blocks,
+		     unsigned max_blocks, unsigned *nr_blocks)
+{
+	struct model_bulk bulk = { .count = count, .blocks = blocks, .max = max_blocks };
+
+	*nr_blocks = 0;
+	if (zone >= m->nr_zones || !count || !max_blocks)
+		return MODEL_EINVAL;
+	if (rmqueue_bulk(m, &m->zones[zone], req->order, req->migratetype, alloc_flags, &bulk) ==
+	    MODEL_NO_PFN)
+		return MODEL_ENOMEM;
+	for (unsigned i = 0; i < bulk.n; i++) {
+		mark_allocated(m, blocks[i].pfn, blocks[i].order, req->migratetype, req->movable);
+		m->events[MODEL_EV_PGALLOC] += 1u << blocks[i].order;
+	}
+	*nr_blocks = bulk.n;
+	return MODEL_OK;
+}
+
+unsigned model_pfn_zone(struct model *m, uint64_t pfn)
+{
+	return (unsigned)(page_zone(m, pfn) - m->zones);
+}
+
+bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order)
+{
+	if (zone >= m->nr_zones)
+		return true;
+	const struct zone *z = &m->zones[zone];
+	return zone_free_above_mark(z, order, 2 * z->wmark_low - z->wmark_min, z->nr_free_pages);
 }
 
 /* Checks that pfn heads an allocated block of this order. */
@@ -733,15 +873,16 @@ int model_pcp_split(struct model *m, uint64_t pfn, unsigned high, unsigned low)
  * block containing it, give the pieces around it back to their pageblocks' lists, and account
  * the allocation as page_del_and_expand() would, with the allocation's own type.
  */
-int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int mt, bool movable)
+/*
+ * The free block at pfn (2^order pages, order-aligned, inside a free block) off the free
+ * lists: the rest of the containing block goes back split, the SPB accounting as an
+ * allocation of type mt. Not yet marked allocated (the caller's, as after rmqueue).
+ */
+int take_free_block(struct model *m, uint64_t pfn, unsigned order, int mt)
 {
 	uint64_t head;
-	int rc;
+	int rc = find_free_block_containing(m, pfn, &head);
 
-	if (order > MAX_PAGE_ORDER || !pfn_in_model(m, pfn) || (pfn & ((1ull << order) - 1)) ||
-	    mt < 0 || mt >= MIGRATE_TYPES)
-		return MODEL_EINVAL;
-	rc = find_free_block_containing(m, pfn, &head);
 	if (rc)
 		return rc;
 	unsigned high = pw_order(pw_get(m, head));
@@ -761,6 +902,19 @@ int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int mt, bool m
 		spb_mark_range_used(m, pfn, order, mt);
 		spb_update_list(m, z, pfn_to_superpageblock(z, pfn));
 	}
+	return MODEL_OK;
+}
+
+int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int mt, bool movable)
+{
+	int rc;
+
+	if (order > MAX_PAGE_ORDER || !pfn_in_model(m, pfn) || (pfn & ((1ull << order) - 1)) ||
+	    mt < 0 || mt >= MIGRATE_TYPES)
+		return MODEL_EINVAL;
+	rc = take_free_block(m, pfn, order, mt);
+	if (rc)
+		return rc;
 	mark_allocated(m, pfn, order, mt, movable);
 	m->events[MODEL_EV_PGALLOC] += 1u << order;
 	return MODEL_OK;

@@ -146,7 +146,7 @@ bool should_reclaim_retry(struct model *m, const struct alloc_context *ac, unsig
 		uint64_t reclaimable =
 			m->reclaim.lru_pages ? m->reclaim.lru_pages(m->reclaim.ctx, z->nid) : 0;
 		if (__zone_watermark_ok(z, order, alloc_flags & ~(unsigned)ALLOC_WMARK_LOW,
-					reclaimable + z->nr_free_pages)) {
+					ac->highest, reclaimable + z->nr_free_pages)) {
 			count_vm_event(m, MODEL_EV_RECLAIM_RETRY);
 			return true;
 		}

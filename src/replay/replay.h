@@ -45,6 +45,7 @@ struct replay_variant_spec {
 	enum replay_start start; /* start=: REPLAY_START_AUTO follows the run's --start */
 	bool shrink_calibration; /* caches take the freeable share of the host's shrinker runs */
 	bool compaction;	 /* replay the host's compaction migrations (replay_compaction.c) */
+	bool caller_fallback; /* a failed movable NORETRY folio: the caller's smaller orders (off) */
 	enum model_policy policy;
 	struct model_params params;
 	struct slab_params slab;
@@ -101,6 +102,13 @@ struct replay_loss {
 	uint64_t unknown_slab_frees, frees_after_reclaim, slab_alloc_failed, pcp_drain_misses;
 	/* trace frees of pages the variant's direct reclaim had dropped (replay_reclaim.c) */
 	uint64_t page_frees_after_reclaim;
+	/* page_alloc_failed by order, those whose gfp has __GFP_NORETRY, and movable ones */
+	uint64_t page_alloc_failed_order[MAX_PAGE_ORDER + 1], page_alloc_failed_noretry;
+	uint64_t page_alloc_failed_movable;
+	/* caller_fallback: host allocations this variant failed at the host's order and served
+	 * as the kernel's caller would (replay_fallback.c): in all, the pages so served, and
+	 * those a THP's retry without __GFP_THISNODE|__GFP_NORETRY served at its own order */
+	uint64_t caller_fallback_served, caller_fallback_pages, caller_fallback_thp_retry;
 };
 
 /*
@@ -115,17 +123,24 @@ struct replay_observe_causes {
 	uint64_t split_before_free;   /* a free inside a larger block: split_page() first */
 	uint64_t
 		outside_start_map; /* a page event beyond the start page map (a hole to the model) */
-	uint64_t alloc_after_alloc;	   /* allocated, taken again: a free without an event */
-	uint64_t alloc_after_pcp_free;	   /* freed to a per-CPU list, taken from the buddy */
+	uint64_t alloc_after_alloc;    /* allocated, taken again: a free without an event */
+	uint64_t alloc_after_pcp_free; /* freed to a per-CPU list, taken from the buddy */
+	uint64_t pcp_locked_free; /* pages freed while the CPU's list lock was held: to the buddy */
 	uint64_t alloc_allocated_at_start; /* allocated at the start, never freed in the trace */
-	uint64_t compaction_taken;   /* pages compaction's free scanner took (trace records) */
-	uint64_t compaction_short;   /* pages it took that the model did not hold free */
-	uint64_t compaction_rebound; /* scanner pages given back for a block the host took */
+	uint64_t compaction_taken;	  /* pages compaction's free scanner took (trace records) */
+	uint64_t compaction_short;	  /* pages it took that the model did not hold free */
+	uint64_t compaction_rebound;	  /* scanner pages given back for a block the host took */
+	uint64_t compaction_fast_bound;	  /* fast takes' pages placed by a later free of them */
+	uint64_t compaction_fast_unbound; /* fast takes' pages never placed (left free) */
+	uint64_t lru_free_taken;	  /* LRU insertions of pages observe held free: taken */
+	uint64_t fallback_taken; /* pages of fallbacks with only an extfrag record: taken */
 	uint64_t end_model_free_host_used; /* end: the model holds free, the host's map in use */
 	uint64_t end_model_used_host_free; /* end: the model holds in use, the host's map free */
 	uint64_t
 		end_recorder_pages; /* end: free to the model, held by the recorder (not compared) */
 	uint64_t end_map_timed;	    /* end: pages compared at the time the page map read them */
+	uint64_t end_pcp_free_tail; /* end: on a per-CPU list to the trace, a guessed free tail to
+				     * the map (PC_FREE_TAIL): not compared */
 };
 
 /*

@@ -38,6 +38,30 @@
  * mm_compaction_migratepages, when the trace has those). A variant migrates a flagged source
  * only when it holds it movable (softirq frees of kernel memory in the task's context are not).
  *
+ * For observe mode only: pagemap:mm_lru_insertion becomes OP_LRU_ADD (the folio's pfn), and
+ * mm_page_alloc_extfrag OP_FALLBACK_TAKE (a steal or whole-block claim traces nothing else);
+ * the fast scanner's takes carry OPF_LRU_TRACED when the trace has the LRU insertions.
+ *
+ * Frees while a CPU's per-CPU list lock is held: a page free of a per-CPU order takes its CPU's
+ * list lock with pcp_spin_trylock() (__free_frozen_pages(), free_unref_folios()) and, when that
+ * fails, frees the page to the buddy allocator with free_one_page() after its mm_page_free, so
+ * the event is the same as a free to the list. The lock does not disable interrupts, so an
+ * interrupt (and the softirq work run at its exit: RCU callbacks freeing page tables and their
+ * mmu_gather batches) that frees pages while the task it interrupted holds its list lock fails
+ * every trylock; its frees carry the interrupted task's pid. The trace shows two such windows,
+ * as a run of frees of one pid on one CPU between two page events of that pid there: after
+ * rmqueue_bulk()'s refill zone-locked events and before the task's mm_page_alloc (the lock is
+ * dropped before it is traced), and inside free_unref_folios()' second loop, which holds the
+ * lock from folio to folio: after the mm_page_pcpu_drain of a bulk free it made and before its
+ * next mm_page_free_batched. A marked free whose pfn then gets an mm_page_free_batched was a
+ * folio batch's first loop, traced before the lock is taken: unmarked. The pre-pass finds the
+ * runs (it needs the event after the run) and marks their frees by page-free ordinal; the main
+ * pass flags them OPF_PCP_LOCKED (observe frees them to the buddy allocator; docs/replay.md,
+ * issue 12). Holds the trace cannot tell apart are not flagged: an allocation from the list
+ * without a refill (its window looks like an interrupt during prep_new_page(), after the
+ * unlock), between two batched frees (the loop drops the lock at a zone change), a remote
+ * CPU's drain_pages_zone().
+ *
  * PCP refills: rmqueue_bulk's zone-locked events (percpu_refill=1) of one CPU, same order and
  * type, are grouped into one OP_PCP_REFILL emitted before that CPU's next other event. Every
  * zone-locked event is also passed on alone (OP_ZONE_LOCKED) for observe mode.
@@ -62,6 +86,7 @@ enum generic_kind {
 	GK_END,
 	GK_ISOLATE_MIGRATE,
 	GK_MIGRATEPAGES,
+	GK_LRU_INSERT,
 };
 
 /* One task's compaction run, as far as its records show it. */
@@ -82,6 +107,15 @@ struct pending_refill {
 	bool active;
 };
 
+/* The pre-pass's view of a CPU's list lock (see the header): the run of frees being looked at */
+struct pcp_lock_window {
+	int32_t pid;
+	uint8_t opener;	 /* the pid's page event before the run: 'R', 'D', or 0 */
+	uint64_t *frees; /* page-free ordinals of the run */
+	uint64_t *pfns;	 /* and their pfns */
+	size_t nr, cap;
+};
+
 struct decoder {
 	struct trace_reader *r;
 	const struct host_desc *h;
@@ -97,6 +131,10 @@ struct decoder {
 	size_t cache_of_string_cap;
 	struct decode_caches caches;
 	struct pending_refill *refill;
+	struct pcp_lock_window *pcp_lock; /* per CPU, pre-pass only */
+	uint64_t *pcp_locked_bits;	  /* bit i: page free i was made with the list lock held */
+	uint64_t nr_pcp_locked_bits, page_free_ordinal;
+	struct u64_map pcp_locked_pfns; /* pre-pass: marked free's pfn -> its ordinal */
 	unsigned nr_cpus;
 	const struct trace_event *batch;
 	int batch_n, batch_i;
@@ -104,6 +142,8 @@ struct decoder {
 	uint64_t malformed; /* page events with an impossible order (counted once per pass) */
 	unsigned pass;
 	int comp_off[3];       /* start_pfn, end_pfn, nr_taken offsets in a generic record, or -1 */
+	int lru_pfn_off;       /* mm_lru_insertion's pfn offset, or -1 */
+	bool extfrag_alone;    /* Linux >= 6.15 (or unknown): a steal traces only its extfrag */
 	uint8_t *generic_kind; /* per generic name id: enum generic_kind */
 	struct compact_run runs[COMPACT_RUNS];
 	size_t generic_kind_cap;
@@ -165,13 +205,21 @@ int decoder_create(struct trace_reader *r, const struct host_desc *h, struct dec
 		d->comp_off[i] =
 			format_field_offset(hdr->event_formats, hdr->event_formats_len,
 					    "mm_compaction_isolate_freepages", comp_fields[i]);
+	d->lru_pfn_off = format_field_offset(hdr->event_formats, hdr->event_formats_len,
+					     "mm_lru_insertion", "pfn");
+	/* before 6.15, __rmqueue_fallback()'s page went on to a zone-locked event as well */
+	unsigned kmaj = 0, kmin = 0;
+	d->extfrag_alone = sscanf(hdr->kernel_release, "%u.%u", &kmaj, &kmin) != 2 || kmaj > 6 ||
+			   (kmaj == 6 && kmin >= 15);
 	d->first_ts = s->first_ts;
 	d->span_ns = (s->last_ts - s->first_ts) + 1000000;
 	d->nr_cpus = hdr->cpu_count ? hdr->cpu_count : 1;
 	if (d->nr_cpus > MAX_DECODE_CPUS)
 		d->nr_cpus = MAX_DECODE_CPUS;
 	d->refill = calloc(d->nr_cpus, sizeof(*d->refill));
-	if (!d->refill || u64_map_init(&d->skipped, 1024) || u64_map_init(&d->large, 256))
+	d->pcp_lock = calloc(d->nr_cpus, sizeof(*d->pcp_lock));
+	if (!d->refill || !d->pcp_lock || u64_map_init(&d->pcp_locked_pfns, 1024) ||
+	    u64_map_init(&d->skipped, 1024) || u64_map_init(&d->large, 256))
 		goto nomem;
 	*out = d;
 	return 0;
@@ -190,6 +238,8 @@ void decoder_destroy(struct decoder *d)
 		u64_map_free(&d->skipped);
 	if (d->large.slots)
 		u64_map_free(&d->large);
+	if (d->pcp_locked_pfns.slots)
+		u64_map_free(&d->pcp_locked_pfns);
 	free(d->cache_of_string);
 	free(d->generic_kind);
 	for (int i = 0; i < COMPACT_RUNS; i++)
@@ -197,6 +247,12 @@ void decoder_destroy(struct decoder *d)
 	free(d->caches.names);
 	free(d->caches.size);
 	free(d->refill);
+	for (unsigned c = 0; d->pcp_lock && c < d->nr_cpus; c++) {
+		free(d->pcp_lock[c].frees);
+		free(d->pcp_lock[c].pfns);
+	}
+	free(d->pcp_lock);
+	free(d->pcp_locked_bits);
 	free(d);
 }
 
@@ -266,16 +322,109 @@ static int mark_slab_page(struct decoder *d, const struct u64_map *live, uint64_
 	return 0;
 }
 
+static int set_locked_bit(struct decoder *d, uint64_t i)
+{
+	uint64_t words = d->nr_pcp_locked_bits / 64;
+	if (i / 64 >= words) {
+		uint64_t nw = words ? words * 2 : 1024;
+		while (nw <= i / 64)
+			nw *= 2;
+		uint64_t *n = realloc(d->pcp_locked_bits, nw * 8);
+		if (!n)
+			return -1;
+		memset(n + words, 0, (nw - words) * 8);
+		d->pcp_locked_bits = n;
+		d->nr_pcp_locked_bits = nw * 64;
+	}
+	d->pcp_locked_bits[i / 64] |= 1ull << (i % 64);
+	return 0;
+}
+
+static bool pcp_locked_free(const struct decoder *d, uint64_t ordinal)
+{
+	return ordinal < d->nr_pcp_locked_bits &&
+	       (d->pcp_locked_bits[ordinal / 64] >> (ordinal % 64)) & 1;
+}
+
+/* What a page event is to the lock windows: 'R' refill, 'D' drain, 'B' batched free, 'A'. */
+static uint8_t lock_event_kind(const struct trace_event *ev)
+{
+	switch (ev->type) {
+	case TRACE_PAGE_ALLOC:
+		return 'A';
+	case TRACE_PAGE_ALLOC_ZONE_LOCKED:
+		return ev->page.percpu_refill ? 'R' : 'Z';
+	case TRACE_PAGE_FREE_BATCHED:
+		return 'B';
+	case TRACE_PAGE_PCPU_DRAIN:
+		return 'D';
+	default:
+		return 'F';
+	}
+}
+
+/*
+ * The pre-pass's half of the lock windows (see the header): page event ev (free ordinal
+ * free_ord when it is a free) on its CPU. A run of per-CPU-order frees of the window's pid
+ * grows; any other page event ends it, and marks it when it is that pid's closing event
+ * (R..A, D..B).
+ */
+static int pcp_lock_scan(struct decoder *d, const struct trace_event *ev, uint64_t free_ord)
+{
+	unsigned cpu = ev->cpu < d->nr_cpus ? ev->cpu : d->nr_cpus - 1;
+	struct pcp_lock_window *w = &d->pcp_lock[cpu];
+	uint8_t kind = lock_event_kind(ev);
+	uint64_t ord;
+
+	if (ev->type < TRACE_PAGE_ALLOC || ev->type > TRACE_PAGE_PCPU_DRAIN)
+		return 0; /* extfrag (a refill's fallback) and slab events leave it as it is */
+	if (kind == 'F')
+		u64_map_del(&d->pcp_locked_pfns, ev->page.pfn); /* an older free's mark, if any */
+	if (kind == 'F' && w->opener && ev->pid == w->pid && ev->page.pfn != UINT64_MAX &&
+	    ev->page.order <= MAX_PAGE_ORDER && pcp_allowed_order(ev->page.order)) {
+		if (w->nr == w->cap) {
+			size_t cap = w->cap ? w->cap * 2 : 64;
+			uint64_t *n = realloc(w->frees, cap * sizeof(*n));
+			uint64_t *m = n ? realloc(w->pfns, cap * sizeof(*m)) : NULL;
+			if (n)
+				w->frees = n;
+			if (!m)
+				return -1;
+			w->pfns = m;
+			w->cap = cap;
+		}
+		w->pfns[w->nr] = ev->page.pfn;
+		w->frees[w->nr++] = free_ord;
+		return 0;
+	}
+	if (w->nr && ev->pid == w->pid &&
+	    ((w->opener == 'R' && kind == 'A') || (w->opener == 'D' && kind == 'B')))
+		for (size_t i = 0; i < w->nr; i++)
+			if (set_locked_bit(d, w->frees[i]) ||
+			    (w->pfns[i] != U64_MAP_EMPTY && /* a corrupt pfn: the map's sentinel */
+			     u64_map_put(&d->pcp_locked_pfns, w->pfns[i], w->frees[i])))
+				return -1;
+	if (kind == 'B' && ev->page.pfn != U64_MAP_EMPTY &&
+	    u64_map_get(&d->pcp_locked_pfns, ev->page.pfn, &ord) && ord < d->nr_pcp_locked_bits) {
+		/* the marked free was a folio batch's first loop (the next batch's, or this
+		 * one's): its batched event is traced under the lock, so it went to the list */
+		d->pcp_locked_bits[ord / 64] &= ~(1ull << (ord % 64));
+		u64_map_del(&d->pcp_locked_pfns, ev->page.pfn);
+	}
+	w->nr = 0;
+	w->pid = ev->pid;
+	w->opener = kind == 'R' || kind == 'D' ? kind : 0;
+	return 0;
+}
+
 int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t errlen)
 {
 	struct u64_map live = { 0 }; /* trace pfn -> ordinal << 8 | order */
 	struct shrink_calib *cal = NULL;
 	const struct trace_event *evs;
-	uint64_t ordinal = 0, last_marked_pfn = UINT64_MAX;
+	uint64_t ordinal = 0, last_marked_pfn = UINT64_MAX, free_ord = 0;
 	int n;
 
-	if (!d->slab_on && !seen)
-		return 0;
 	if (d->slab_on) {
 		cal = shrink_calib_create(d->h, d->first_ts, d->span_ns);
 		if (!cal || u64_map_init(&live, 1 << 16))
@@ -286,6 +435,10 @@ int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t 
 			const struct trace_event *ev = &evs[i];
 			if (seen)
 				pb_types_feed(seen, ev);
+			if (pcp_lock_scan(d, ev, free_ord))
+				goto nomem;
+			if (ev->type == TRACE_PAGE_FREE)
+				free_ord++;
 			if (!d->slab_on)
 				continue;
 			switch (ev->type) {
@@ -345,6 +498,7 @@ int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errle
 	d->page_alloc_ordinal = 0;
 	d->batch_n = d->batch_i = 0;
 	memset(d->refill, 0, d->nr_cpus * sizeof(*d->refill));
+	d->page_free_ordinal = 0;
 	for (int i = 0; i < COMPACT_RUNS; i++)
 		d->runs[i].active = false;
 	return 0;
@@ -426,6 +580,7 @@ static int generic_kind(struct decoder *d, uint32_t id)
 		{ "compaction:mm_compaction_end", GK_END },
 		{ "compaction:mm_compaction_isolate_migratepages", GK_ISOLATE_MIGRATE },
 		{ "compaction:mm_compaction_migratepages", GK_MIGRATEPAGES },
+		{ "pagemap:mm_lru_insertion", GK_LRU_INSERT },
 	};
 	if (id >= d->generic_kind_cap) {
 		size_t cap = d->generic_kind_cap ? d->generic_kind_cap : 64;
@@ -506,6 +661,13 @@ static int decode_compaction(struct decoder *d, const struct trace_event *ev, st
 	int kind = generic_kind(d, ev->generic.name);
 	if (kind == GK_UNSEEN)
 		return -1;
+	if (kind == GK_LRU_INSERT) {
+		if (d->lru_pfn_off < 0)
+			return 0;
+		op->kind = OP_LRU_ADD;
+		op->key = generic_u64(&ev->generic, d->lru_pfn_off);
+		return 1;
+	}
 	if (kind == GK_OTHER || d->comp_off[0] < 0 || d->comp_off[1] < 0 || d->comp_off[2] < 0)
 		return 0;
 	struct compact_run *r = compact_run_of(d, ev->pid, true);
@@ -547,6 +709,8 @@ static int decode_compaction(struct decoder *d, const struct trace_event *ev, st
 	op->gfp = (uint32_t)(end - start);
 	op->aux = (uint32_t)taken;
 	op->flags = kind == GK_FAST_ISOLATE_FREE ? OPF_FAST : 0;
+	if (d->lru_pfn_off >= 0)
+		op->flags |= OPF_LRU_TRACED;
 	return 1;
 }
 
@@ -594,6 +758,25 @@ static bool before_start_map(struct decoder *d, const struct trace_event *ev)
 	return true;
 }
 
+/*
+ * An extfrag record as an allocation (OP_FALLBACK_TAKE): from Linux 6.15 __rmqueue_claim() of a
+ * whole block and __rmqueue_steal() trace no zone-locked event, so this is the allocation's only
+ * record (observe takes it). False: not one (older kernel, bad fields, before the start map).
+ */
+static bool decode_extfrag_take(const struct decoder *d, const struct trace_event *ev,
+				struct replay_op *op)
+{
+	if (!d->extfrag_alone || ev->extfrag.pfn == UINT64_MAX || ev->extfrag.alloc_order < 0 ||
+	    ev->extfrag.alloc_order > MAX_PAGE_ORDER ||
+	    observe_in_start_map(d->h, ev->extfrag.pfn, ev->ts))
+		return false;
+	op->kind = OP_FALLBACK_TAKE;
+	op->key = ev->extfrag.pfn;
+	op->order = (uint8_t)ev->extfrag.alloc_order;
+	op->mt = (int8_t)ev->extfrag.alloc_migratetype;
+	return true;
+}
+
 static int decode_one(struct decoder *d, const struct trace_event *ev, struct replay_op *ops,
 		      size_t *n)
 {
@@ -603,6 +786,8 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 				.nid = -1 };
 	bool refill = ev->type == TRACE_PAGE_ALLOC_ZONE_LOCKED && ev->page.percpu_refill;
 	struct pending_refill *p = &d->refill[cpu];
+	/* counted before any early return: the pre-pass counts every free */
+	bool pcp_locked = ev->type == TRACE_PAGE_FREE && pcp_locked_free(d, d->page_free_ordinal++);
 
 	if (ev->ts < d->first_ts)
 		op.ts = d->offset_ns;
@@ -639,6 +824,8 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 		op.order = (uint8_t)ev->page.order;
 		op.flags = pcp_allowed_order(op.order) ? OPF_PCP_ORDER : 0;
 		op.flags |= compaction_free_flags(d, ev);
+		if (pcp_locked)
+			op.flags |= OPF_PCP_LOCKED;
 		op.kind = OP_PAGE_FREE;
 		if (u64_map_del(&d->skipped, op.key)) {
 			op.kind = OP_SLAB_PAGE;
@@ -689,6 +876,10 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 			return 0;
 		op.key = ev->slab.addr;
 		op.kind = OP_SLAB_FREE;
+		break;
+	case TRACE_PAGE_ALLOC_EXTFRAG:
+		if (!decode_extfrag_take(d, ev, &op))
+			return 0;
 		break;
 	case TRACE_GENERIC: {
 		int rc = decode_compaction(d, ev, &op);

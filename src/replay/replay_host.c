@@ -66,6 +66,24 @@ static void keep_pagesets(struct host_desc *h, const struct model_zone_config *z
 	memcpy(h->pcp_high, ps->high, sizeof(h->pcp_high));
 }
 
+/*
+ * zoneinfo's "protection: (a, b, ...)": the zone's lowmem_reserve per highest zone index, in
+ * the kernel's zone order (DMA, DMA32, Normal, Movable, Device; the model has the first four).
+ */
+static void parse_protection(struct model_zone_config *z, const char *p)
+{
+	for (unsigned i = 0; i < MAX_NR_ZONES; i++) {
+		char *end;
+		unsigned long long v = strtoull(p, &end, 10);
+		if (end == p)
+			return;
+		z->lowmem_reserve[i] = v;
+		p = end;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+}
+
 /* start/zoneinfo: "Node N, zone NAME" blocks with min, low, spanned, present and start_pfn,
  * and the managed pages and pagesets for the per-CPU lists. */
 static int parse_zoneinfo(struct host_desc *h, char *text)
@@ -105,6 +123,8 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 			cur.wmark_min = v;
 		else if (sscanf(line, " low %llu", &v) == 1)
 			cur.wmark_low = v;
+		else if (strstr(line, "protection: ("))
+			parse_protection(&cur, strstr(line, "protection: (") + 13);
 		else if (sscanf(line, " managed %llu", &v) == 1)
 			ps.managed = v;
 		else if (sscanf(line, " cpu: %llu", &v) == 1)
@@ -387,9 +407,11 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 		parse_buddyinfo(h, sn->text[SNAP_END_BUDDYINFO]);
 	parse_vmstat(h, sn->text[SNAP_START_VMSTAT], sn->text[SNAP_END_VMSTAT]);
 	for (int k = 0; k < 2; k++)
-		if (sn->text[SNAP_START_SLABINFO + k])
+		if (sn->text[SNAP_START_SLABINFO + k]) {
 			h->shrinkable_objects[k] =
 				slabinfo_shrinkable(sn->text[SNAP_START_SLABINFO + k]);
+			h->have_slabinfo[k] = true;
+		}
 	h->vfs_cache_pressure = 100;
 	if (sn->text[SNAP_VFS_CACHE_PRESSURE]) {
 		unsigned v;

@@ -16,17 +16,19 @@
 
 enum replay_op_kind {
 	OP_NOP,
-	OP_PAGE_ALLOC,	 /* mm_page_alloc: key = trace pfn */
-	OP_PAGE_FREE,	 /* mm_page_free / mm_page_free_batched */
-	OP_ZONE_LOCKED,	 /* mm_page_alloc_zone_locked, not a refill (observe uses it) */
-	OP_PCP_REFILL,	 /* consecutive refill zone-locked events of one CPU: aux = count */
-	OP_PCP_DRAIN,	 /* mm_page_pcpu_drain */
-	OP_SLAB_ALLOC,	 /* kmem_cache_alloc: key = object, aux = cache index */
-	OP_KMALLOC,	 /* kmalloc: key = object, aux = bytes_alloc */
-	OP_SLAB_FREE,	 /* kmem_cache_free / kfree */
-	OP_SLAB_PAGE,	 /* a page event the slab model replays itself (variants skip it) */
-	OP_LOST,	 /* the kernel lost aux events on cpu (UINT32_MAX: unknown) */
-	OP_COMPACT_TAKE, /* compaction's free scanner took aux pages in [key, key + gfp) */
+	OP_PAGE_ALLOC,	  /* mm_page_alloc: key = trace pfn */
+	OP_PAGE_FREE,	  /* mm_page_free / mm_page_free_batched */
+	OP_ZONE_LOCKED,	  /* mm_page_alloc_zone_locked, not a refill (observe uses it) */
+	OP_PCP_REFILL,	  /* consecutive refill zone-locked events of one CPU: aux = count */
+	OP_PCP_DRAIN,	  /* mm_page_pcpu_drain */
+	OP_SLAB_ALLOC,	  /* kmem_cache_alloc: key = object, aux = cache index */
+	OP_KMALLOC,	  /* kmalloc: key = object, aux = bytes_alloc */
+	OP_SLAB_FREE,	  /* kmem_cache_free / kfree */
+	OP_SLAB_PAGE,	  /* a page event the slab model replays itself (variants skip it) */
+	OP_LOST,	  /* the kernel lost aux events on cpu (UINT32_MAX: unknown) */
+	OP_COMPACT_TAKE,  /* compaction's free scanner took aux pages in [key, key + gfp) */
+	OP_LRU_ADD,	  /* pagemap:mm_lru_insertion: the folio at key went onto an LRU list */
+	OP_FALLBACK_TAKE, /* mm_page_alloc_extfrag: a fallback took the block at key (observe) */
 };
 
 #define OPF_PCP_ORDER 0x01 /* the order goes through per-CPU lists (pcp_allowed_order) */
@@ -40,6 +42,10 @@ static inline bool pcp_allowed_order(unsigned order)
 #define OPF_COMPACT_SRC 0x04 /* OP_PAGE_FREE by a compacting task: a migration source */
 #define OPF_COMPACT_RELEASE                                                                        \
 	0x08 /* OP_PAGE_FREE by a compacting task of a page its free scanner took */
+#define OPF_LRU_TRACED                                                                             \
+	0x10 /* OP_COMPACT_TAKE in a trace with pagemap:mm_lru_insertion (observe places later) */
+#define OPF_PCP_LOCKED                                                                             \
+	0x20 /* OP_PAGE_FREE while the CPU's per-CPU list lock was held: to the buddy allocator */
 
 struct replay_op {
 	uint64_t ts; /* model time, ns */
@@ -170,8 +176,10 @@ struct host_desc {
 	bool physical_addresses;
 	char addresses[32];
 	struct replay_host_figures fig; /* end snapshots and vmstat deltas (validation) */
-	/* active objects of the model's shrinkable caches in start and end slabinfo (0: none) */
+	/* active objects of the model's shrinkable caches in start and end slabinfo, and whether
+	 * each snapshot was there (a synthetic host starts with none: 0 objects, present) */
 	uint64_t shrinkable_objects[2];
+	bool have_slabinfo[2];
 	uint32_t vfs_cache_pressure; /* start/vfs_cache_pressure, 100 when absent */
 	/* start/zoneinfo "pagesets" of the zone with the most managed pages: pcp->batch, and the
 	 * low watermark and managed pages zone_highsize() takes high_min and high_max from;
@@ -219,11 +227,18 @@ void host_snapshots_free(struct host_snapshots *sn);
 /* The blob named name, NUL-terminated, into *data: 1, 0 when the trace has none, -1 on error. */
 int host_meta_load(struct trace_reader *r, const char *name, char **data, size_t *len);
 void host_desc_free(struct host_desc *h);
-static inline unsigned page_class(const uint8_t *map, uint64_t pfns, uint64_t pfn)
+/* A page map's class of pfn as the recorder wrote it (PC_FREE_TAIL included). */
+static inline unsigned page_class_raw(const uint8_t *map, uint64_t pfns, uint64_t pfn)
 {
 	if (!map || pfn >= pfns)
 		return 0;
 	return (map[pfn >> 1] >> ((pfn & 1) * 4)) & 15;
+}
+/* A page map's class of pfn; a guessed free tail page (PC_FREE_TAIL) counts as PC_FREE. */
+static inline unsigned page_class(const uint8_t *map, uint64_t pfns, uint64_t pfn)
+{
+	unsigned c = page_class_raw(map, pfns, pfn);
+	return c == 11 ? 1 : c; /* PC_FREE_TAIL: PC_FREE */
 }
 enum page_map_class {
 	PC_HOLE,
@@ -236,7 +251,9 @@ enum page_map_class {
 	PC_TAIL,
 	PC_UNKNOWN,
 	PC_OFFLINE,
-	PC_UNEVICTABLE
+	PC_UNEVICTABLE,
+	/* no flags, after a buddy head (capture_snapshot.c): free, or a page on a per-CPU list */
+	PC_FREE_TAIL
 };
 /* ---- replay_layout.c: a supplied layout (--layout, --mem) for traces without snapshots ---- */
 /* The host from o's layout and the trace's slab attributes; pfns checked. 0, or -1 with err. */
@@ -307,7 +324,14 @@ struct pcp_list {
 struct pcp_state {
 	int count, high, high_min, high_max, batch, free_count;
 	unsigned alloc_factor, flags;
+	unsigned zone; /* the model zone whose per_cpu_pageset this is */
 };
+/* observe: a fast_isolate_freepages() take of one free block, not yet placed (replay_observe.c) */
+struct observe_fast_take {
+	uint64_t lo, hi; /* the record's range [min_pfn, free_pfn) */
+	uint8_t order;	 /* the block's order: the record's nr_taken is 1 << order */
+};
+#define OBSERVE_FAST_PENDING 256 /* fast takes awaiting their block; older ones count unbound */
 struct variant_state {
 	struct replay_variant_result *res;
 	const struct host_desc *host;
@@ -316,6 +340,7 @@ struct variant_state {
 	struct pfn_map fwd; /* trace pfn -> FWD_VAL: model pfn, order, type, page-cache stamp */
 	struct pfn_map rev; /* model pfn -> trace pfn */
 	uint64_t *warm;	    /* bit per trace pfn: allocated at the start, not freed since */
+	uint64_t *fallback; /* bit per trace pfn: a piece of a caller_fallback starts here */
 	uint64_t warm_pfns;
 	/* placed start: trace pfn -> model pfn of a start page and back (START_NONE: none);
 	 * NULL under the warm start, where both are the identity */
@@ -324,10 +349,14 @@ struct variant_state {
 	struct pcp_state
 		*pcps;	       /* [cpu]; NULL when the trace's refills and drains drive the lists */
 	uint64_t pcp_decay_ns; /* next decay_pcp_high() (vmstat_update, once a second) */
-	bool pcp_below_high;   /* ZONE_BELOW_HIGH, latched as the kernel latches it */
-	struct model_block *bulk; /* scratch for PCP refills */
+	bool pcp_below_high
+		[MODEL_MAX_ZONES]; /* ZONE_BELOW_HIGH per zone, latched as the kernel's */
+	unsigned nr_pcp_sets;	   /* kernel rules: zones x CPUs list sets; pcp_trace: the CPUs */
+	struct model_block *bulk;  /* scratch for PCP refills */
 	uint64_t last_ts;
-	uint8_t *seen;	 /* observe: per pfn, what the trace said last (replay_observe.c) */
+	uint8_t *seen; /* observe: per pfn, what the trace said last (replay_observe.c) */
+	struct observe_fast_take *fast; /* observe: fast free-scanner takes not bound yet */
+	size_t nr_fast;
 	size_t map_next; /* observe: end map ranges compared so far (end/pagemap_times) */
 	uint64_t map_agree, map_total;
 	unsigned nr_cpus;
@@ -396,6 +425,9 @@ void variant_pcp_drain(struct variant_state *v, const struct replay_op *op);
 /* The kernel's own rules (pcps != NULL): set up from the host's pagesets, allocate, free, decay */
 int variant_pcp_init(struct variant_state *v);
 int rmqueue_pcplist(struct variant_state *v, const struct model_alloc_req *req, uint64_t *pfn);
+uint64_t variant_pcp_rmqueue(void *ctx, unsigned zone, const struct model_alloc_req *req,
+			     unsigned alloc_flags);
+void variant_pcp_free_lists(struct variant_state *v);
 bool variant_pcp_free(struct variant_state *v, unsigned cpu, int mt, unsigned order, uint64_t pfn);
 void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsigned order,
 			     uint64_t pfn);
@@ -440,6 +472,10 @@ static inline void warm_clear(struct variant_state *v, uint64_t pfn)
 		v->warm[pfn / 64] &= ~(1ull << (pfn % 64));
 }
 bool replay_is_page_cache(const struct replay_op *op);
+/* replay_fallback.c */
+bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op);
+bool variant_fallback_free(struct variant_state *v, const struct replay_op *op);
+void variant_fallback_forget(struct variant_state *v, uint64_t pfn);
 int variant_lru_init(struct variant_state *v);
 void variant_lru_destroy(struct variant_state *v);
 void variant_lru_add(struct variant_state *v, uint64_t key);

@@ -6,11 +6,17 @@
  * takes its block out of the buddy allocator (model_alloc_at), an allocation with no such
  * event before it does the same, a free of a non-PCP order and a pcpu_drain event give their
  * block back. A free of a PCP order only moves the page to a per-CPU list, which the buddy
- * allocator counts as allocated, so it changes nothing until the drain. At the end the model's
+ * allocator counts as allocated, so it changes nothing until the drain, unless the decoder
+ * flagged it as made while the CPU's list lock was held (OPF_PCP_LOCKED: the kernel's trylock
+ * failed and free_one_page() freed it to the buddy allocator; counted). At the end the model's
  * free/allocated state of every present page is compared with the end snapshot's page map:
  * the share that agrees is the trace's completeness figure (`fragtrace check`). Lost events,
  * a page map taken while the system ran, and pages that enter or leave the buddy allocator
- * without a kmem event (compaction's free scanner, memblock, hotplug) keep it below 1.
+ * without a kmem event (compaction's free scanner, memblock, hotplug) keep it below 1. Three
+ * records stand in for missing kmem events: compaction's free-scanner records (the block
+ * scanner's pages are taken at once, the fast scanner's block when an LRU insertion or a free
+ * shows where it was), pagemap:mm_lru_insertion (a page the host holds), and
+ * mm_page_alloc_extfrag (a fallback that traces nothing else since Linux 6.15).
  *
  * Every event that does not fit is counted by cause (struct replay_observe_causes): a byte
  * per pfn remembers what the trace said last about the page (nothing, allocated, freed to the
@@ -123,13 +129,15 @@ static void observe_rebind_compact(struct variant_state *v, const struct replay_
 	v->res->causes.compaction_rebound += n;
 }
 
+static void observe_free_of_free(struct variant_state *v, const struct replay_op *op);
+
 static void observe_give(struct variant_state *v, const struct replay_op *op)
 {
 	uint8_t was = seen_get(v, op->key);
 
 	v->res->loss.page_frees++;
 	observe_split_containing(v, op->key, op->order);
-	observe_rebind_compact(v, op);
+	observe_free_of_free(v, op);
 	seen_set(v, op->key, op->order, SEEN_FREE);
 	if (variant_free_warm_range(v, op->key, op->order, false))
 		return;
@@ -146,6 +154,80 @@ static void observe_give(struct variant_state *v, const struct replay_op *op)
 }
 
 /*
+ * fast_isolate_freepages() takes one free block of a movable free list, of order
+ * log2(nr_taken), anywhere in [min_pfn, free_pfn) (the record's range, half the zone): which
+ * block depends on the free lists' order, which the trace does not show. Observe holds it as
+ * pending (v->fast) and places it when the host frees a page of it that observe holds free (a
+ * migrated folio, or release_free_list() giving back the unused rest): the aligned block of
+ * that order around the page, if the model holds it free. Newest take first; counted
+ * (compaction_fast_bound); takes never placed are counted at the end (compaction_fast_unbound).
+ */
+static void observe_fast_pending(struct variant_state *v, const struct replay_op *op,
+				 unsigned order)
+{
+	if (!v->fast)
+		v->fast = calloc(OBSERVE_FAST_PENDING, sizeof(*v->fast));
+	if (!v->fast) {
+		v->res->causes.compaction_fast_unbound += 1ull << order;
+		return;
+	}
+	if (v->nr_fast == OBSERVE_FAST_PENDING) {
+		v->res->causes.compaction_fast_unbound += 1ull << v->fast[0].order;
+		memmove(v->fast, v->fast + 1, (v->nr_fast - 1) * sizeof(*v->fast));
+		v->nr_fast--;
+	}
+	v->fast[v->nr_fast++] = (struct observe_fast_take){ .lo = op->key,
+							    .hi = op->key + op->gfp,
+							    .order = (uint8_t)order };
+}
+
+static void observe_bind_fast(struct variant_state *v, uint64_t pfn, unsigned order)
+{
+	for (size_t i = v->nr_fast; i-- > 0;) {
+		const struct observe_fast_take *t = &v->fast[i];
+		if (pfn < t->lo || pfn >= t->hi || order > t->order)
+			continue;
+		uint64_t base = pfn & ~((1ull << t->order) - 1);
+		if (model_alloc_at(v->model, base, t->order, MIGRATE_MOVABLE, true) != MODEL_OK)
+			continue;
+		seen_set(v, base, t->order, SEEN_ALLOC);
+		v->res->causes.compaction_fast_bound += 1ull << t->order;
+		memmove(v->fast + i, v->fast + i + 1, (v->nr_fast - i - 1) * sizeof(*v->fast));
+		v->nr_fast--;
+		return;
+	}
+}
+
+/* A host free of a page observe holds free: a pending fast take's block, or a scanner take's. */
+static void observe_free_of_free(struct variant_state *v, const struct replay_op *op)
+{
+	if (v->nr_fast && model_pfn_is_free(v->model, op->key))
+		observe_bind_fast(v, op->key, op->order);
+	observe_rebind_compact(v, op);
+}
+
+/*
+ * pagemap:mm_lru_insertion: the folio at op->key is on an LRU list, so the host holds it. When
+ * observe holds it free, the host took it without a kmem event: a folio compaction migrated
+ * into a page its fast scanner took (the pending take's block is placed there), or else
+ * counted and taken as one page (the insertion does not name the folio's order).
+ */
+static void observe_lru_add(struct variant_state *v, const struct replay_op *op)
+{
+	if (op->key >= v->warm_pfns || !model_pfn_is_free(v->model, op->key))
+		return;
+	size_t before = v->nr_fast;
+	if (before)
+		observe_bind_fast(v, op->key, 0);
+	if (v->nr_fast < before)
+		return;
+	if (model_alloc_at(v->model, op->key, 0, MIGRATE_MOVABLE, true) == MODEL_OK) {
+		seen_set(v, op->key, 0, SEEN_ALLOC);
+		v->res->causes.lru_free_taken++;
+	}
+}
+
+/*
  * Compaction's free scanner took op->aux pages of [key, key + gfp) off the free lists
  * (isolate_freepages_block scans upward and takes whole free blocks; fast_isolate_freepages
  * takes from the top of its range). Take the model's free pages in the same order.
@@ -154,6 +236,15 @@ static void observe_compact_take(struct variant_state *v, const struct replay_op
 {
 	uint64_t want = op->aux, got = 0, n = op->gfp;
 	bool down = op->flags & OPF_FAST;
+
+	if (down && (op->flags & OPF_LRU_TRACED) && !(want & (want - 1)) &&
+	    want <= 1ull << MAX_PAGE_ORDER) {
+		unsigned order = 0;
+		while ((1ull << order) < want)
+			order++;
+		observe_fast_pending(v, op, order);
+		return;
+	}
 
 	for (uint64_t i = 0; i < n && got < want; i++) {
 		uint64_t p = down ? op->key + n - 1 - i : op->key + i;
@@ -171,7 +262,9 @@ static void observe_compact_take(struct variant_state *v, const struct replay_op
 /*
  * One pfn of the end map against the rebuilt host. A page free to the model that the recorder
  * itself held (end/recorder_pfns: its memory and its trace file's page cache, allocated by
- * tasks the trace excludes) is counted apart and not compared.
+ * tasks the trace excludes) is counted apart and not compared, and so is a page the trace left
+ * on a per-CPU list that the map calls free only because it has no flags and follows a buddy
+ * head (PC_FREE_TAIL: /proc/kpageflags cannot tell the two apart; end_pcp_free_tail).
  */
 static void compare_pfn(struct variant_state *v, uint64_t p)
 {
@@ -181,6 +274,11 @@ static void compare_pfn(struct variant_state *v, uint64_t p)
 		return;
 	bool host_free = k == PC_FREE;
 	bool model_free = model_pfn_is_free(v->model, p);
+	if (host_free && !model_free && seen_get(v, p) == SEEN_PCP &&
+	    page_class_raw(h->end_map, h->end_map_pfns, p) == PC_FREE_TAIL) {
+		v->res->causes.end_pcp_free_tail++;
+		return;
+	}
 	if (model_free && !host_free && h->recorder_bits && p < h->end_map_pfns &&
 	    (h->recorder_bits[p / 64] >> (p % 64) & 1)) {
 		v->res->causes.end_recorder_pages++;
@@ -261,9 +359,13 @@ void variant_observe_apply(struct variant_state *v, const struct replay_op *ops,
 		case OP_PAGE_FREE:
 			if (!(op.flags & OPF_PCP_ORDER)) {
 				observe_give(v, &op);
+			} else if (op.flags & OPF_PCP_LOCKED) {
+				/* pcp_spin_trylock() failed: free_one_page() (replay_decode.c) */
+				v->res->causes.pcp_locked_free += 1ull << op.order;
+				observe_give(v, &op);
 			} else {
 				/* to a per-CPU list: a scanner page of the host's, too */
-				observe_rebind_compact(v, &op);
+				observe_free_of_free(v, &op);
 				seen_set(v, op.key, op.order, SEEN_PCP);
 			}
 			break;
@@ -272,6 +374,17 @@ void variant_observe_apply(struct variant_state *v, const struct replay_op *ops,
 			break;
 		case OP_COMPACT_TAKE:
 			observe_compact_take(v, &op);
+			break;
+		case OP_LRU_ADD:
+			observe_lru_add(v, &op);
+			break;
+		case OP_FALLBACK_TAKE:
+			/* after a zone-locked event of the same block (a claim by the 50% rule
+			 * goes through __rmqueue_smallest()) it is held already: not counted */
+			if (op.key < v->warm_pfns && model_pfn_is_free(v->model, op.key)) {
+				observe_take(v, &op, false);
+				v->res->causes.fallback_taken += 1ull << op.order;
+			}
 			break;
 		default:
 			break;
@@ -285,6 +398,9 @@ void variant_observe_agreement(struct variant_state *v)
 
 	if (!h->end_map)
 		return;
+	for (size_t i = 0; i < v->nr_fast; i++)
+		v->res->causes.compaction_fast_unbound += 1ull << v->fast[i].order;
+	v->nr_fast = 0;
 	/* what the stream's events did not reach: compared at the end */
 	uint64_t lo = h->nr_end_map_times ? v->map_next * h->end_map_range : 0;
 	compare_range(v, lo, UINT64_MAX);

@@ -4,7 +4,7 @@
  *
  * A preset (model_preset(), docs/variants.md) or "observe", then any of the parameters below,
  * which are every field of struct model_params and struct slab_params plus replay's own
- * switches pcp, pcp_trace, compaction, shrink_calibration and start. Booleans take
+ * switches pcp, pcp_trace, compaction, caller_fallback, shrink_calibration and start. Booleans take
  * 0/1/true/false/on/off, durations are in ns, shares in
  * ppm; start takes a start mode (warm, placed, cold, auto).
  */
@@ -71,6 +71,8 @@ static const struct param params[] = {
 	M(migrate_fail_ppm, P_U32),
 	M(direct_reclaim, P_BOOL),
 	M(max_reclaim_retries, P_UNSIGNED),
+	M(direct_compaction, P_BOOL),
+	M(spb_compact_servable, P_BOOL),
 	M(seed, P_U64),
 	S(freeable_min_age_ns, P_U64),
 	S(freeable_ppm, P_U32),
@@ -79,6 +81,8 @@ static const struct param params[] = {
 	S(vfs_cache_pressure, P_U32),
 	{ "pcp", P_BOOL, IN_SPEC, offsetof(struct replay_variant_spec, pcp) },
 	{ "compaction", P_BOOL, IN_SPEC, offsetof(struct replay_variant_spec, compaction) },
+	{ "caller_fallback", P_BOOL, IN_SPEC,
+	  offsetof(struct replay_variant_spec, caller_fallback) },
 	{ "pcp_trace", P_BOOL, IN_SPEC, offsetof(struct replay_variant_spec, pcp_trace) },
 	{ "shrink_calibration", P_BOOL, IN_SPEC,
 	  offsetof(struct replay_variant_spec, shrink_calibration) },
@@ -226,6 +230,8 @@ int replay_variant_parse(const char *text, struct replay_variant_spec *spec, cha
 	memcpy(spec->preset, buf, strlen(buf) + 1);
 	spec->pcp = true;
 	spec->compaction = true;
+	spec->caller_fallback =
+		false; /* on, mainline collapses on pressure-reclaim: docs/replay.md */
 	spec->start = REPLAY_START_AUTO;
 	spec->shrink_calibration = true;
 	slab_params_default(&spec->slab);

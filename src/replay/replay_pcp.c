@@ -40,9 +40,21 @@ static int pindex_to_order(int pindex)
 	return pindex / MIGRATE_PCPTYPES;
 }
 
+/* A CPU's list of the first set (zone 0's under the kernel's rules; the only one under pcp_trace). */
 struct pcp_list *variant_pcp_list(struct variant_state *v, unsigned cpu, int mt, unsigned order)
 {
 	return &v->pcp[(cpu % v->nr_cpus) * PCP_LISTS + (unsigned int)pcp_index(mt, order)];
+}
+
+/* The list set of (zone, CPU): the kernel's zone->per_cpu_pageset of that CPU. */
+static unsigned pcp_set(const struct variant_state *v, unsigned zone, unsigned cpu)
+{
+	return zone * v->nr_cpus + cpu % v->nr_cpus;
+}
+
+static struct pcp_list *pcp_set_list(struct variant_state *v, unsigned set, int mt, unsigned order)
+{
+	return &v->pcp[set * PCP_LISTS + (unsigned int)pcp_index(mt, order)];
 }
 
 static int pcp_grow(struct pcp_list *l)
@@ -99,23 +111,23 @@ bool pcp_pop_tail(struct pcp_list *l, uint64_t *pfn)
 }
 
 /* The pages count of the CPU's lists moves with every enqueue and dequeue (kernel rules). */
-static void pcp_count(struct variant_state *v, unsigned cpu, unsigned order, int sign)
+static void pcp_count(struct variant_state *v, unsigned set, unsigned order, int sign)
 {
 	if (v->pcps)
-		v->pcps[cpu % v->nr_cpus].count += sign * (1 << order);
+		v->pcps[set].count += sign * (1 << order);
 }
 
 /* pcp_enqueue(): to the list's head; a page that finds no room is freed at once. */
-static void pcp_enqueue(struct variant_state *v, unsigned cpu, int mt, unsigned order, uint64_t pfn,
+static void pcp_enqueue(struct variant_state *v, unsigned set, int mt, unsigned order, uint64_t pfn,
 			bool tail)
 {
-	struct pcp_list *l = variant_pcp_list(v, cpu, mt, order);
+	struct pcp_list *l = pcp_set_list(v, set, mt, order);
 
 	if (tail ? pcp_push_tail(l, pfn) : pcp_push_head(l, pfn)) {
 		model_free(v->model, pfn, order);
 		return;
 	}
-	pcp_count(v, cpu, order, 1);
+	pcp_count(v, set, order, 1);
 }
 
 /*
@@ -125,15 +137,15 @@ static void pcp_enqueue(struct variant_state *v, unsigned cpu, int mt, unsigned 
  * its order's list (model_pcp_split). Mainline's __rmqueue_pcplist reads the request's list
  * only. Under pcp_trace an order-0 request of either policy splits, as replay always did.
  */
-bool pcp_rmqueue_smallest(struct variant_state *v, unsigned cpu, int mt, unsigned order,
-			  uint64_t *pfn)
+static bool pcp_set_rmqueue_smallest(struct variant_state *v, unsigned cpu, int mt, unsigned order,
+				     uint64_t *pfn)
 {
 	bool spb = v->res->spec.policy == MODEL_POLICY_SPB;
 	unsigned top = spb || (!v->pcps && !order) ? PAGEBLOCK_ORDER : order;
 
 	for (unsigned high = order; high <= top; high++) {
 		uint64_t head;
-		if (!pcp_pop_head(variant_pcp_list(v, cpu, mt, high), &head))
+		if (!pcp_pop_head(pcp_set_list(v, cpu, mt, high), &head))
 			continue;
 		pcp_count(v, cpu, high, -1);
 		if (high == order) {
@@ -157,6 +169,13 @@ bool pcp_rmqueue_smallest(struct variant_state *v, unsigned cpu, int mt, unsigne
 	return false;
 }
 
+/* pcp_rmqueue_smallest() on a CPU's first list set (pcp_trace, or a single-zone model). */
+bool pcp_rmqueue_smallest(struct variant_state *v, unsigned cpu, int mt, unsigned order,
+			  uint64_t *pfn)
+{
+	return pcp_set_rmqueue_smallest(v, cpu % v->nr_cpus, mt, order, pfn);
+}
+
 /* One rmqueue_bulk() into this CPU's lists: every block to the tail of its order's list. */
 static unsigned pcp_rmqueue_bulk(struct variant_state *v, const struct model_alloc_req *req,
 				 unsigned cpu, unsigned count)
@@ -165,6 +184,7 @@ static unsigned pcp_rmqueue_bulk(struct variant_state *v, const struct model_all
 	unsigned n = 0;
 
 	q.movable = false; /* on a list, the pages are pinned */
+	cpu %= v->nr_cpus;
 	if (count > BULK_MAX)
 		count = BULK_MAX;
 	if (model_alloc_bulk(v->model, &q, count, v->bulk, BULK_MAX, &n) != MODEL_OK)
@@ -240,59 +260,80 @@ static int zone_highsize(uint64_t total, unsigned cpus, int batch)
 }
 
 /*
- * zone_set_pageset_high_and_batch() for the zone with the most managed pages: high_min from
- * the low watermark, high_max from an eighth of managed memory
- * (MIN_PERCPU_PAGELIST_HIGH_FRACTION), each over the CPUs; pcp->high starts at the snapshot's.
+ * zone_set_pageset_high_and_batch() for every zone: high_min from the zone's low watermark,
+ * high_max from an eighth of its pages (MIN_PERCPU_PAGELIST_HIGH_FRACTION), each over the
+ * CPUs; the zone with the most managed pages takes the snapshot's pagesets (batch, and each
+ * CPU's starting pcp->high), the others zone_batchsize() of their size. The lists become one
+ * set per zone and CPU, and the model reaches them through its zonelist walk.
  */
 int variant_pcp_init(struct variant_state *v)
 {
 	const struct host_desc *h = v->host;
 	const struct model_config *c = &h->config;
-	uint64_t managed = h->pcp_managed, low = h->pcp_low;
 	unsigned cpus = h->pcp_cpus ? h->pcp_cpus : v->nr_cpus;
+	unsigned nr_zones = model_nr_zones(v->model), big = 0;
+	size_t nr_lists;
 
-	if (!managed)
-		for (unsigned z = 0; z < c->nr_zones; z++)
-			if (c->zones[z].spanned_pages > managed) {
-				managed = c->zones[z].spanned_pages;
-				low = c->zones[z].wmark_low;
-			}
-	int batch = h->pcp_batch ? (int)h->pcp_batch : zone_batchsize(managed);
-	int high_min = zone_highsize(low, cpus, batch);
-	int high_max = max_int(zone_highsize(managed / 8, cpus, batch), high_min);
-
-	v->pcps = calloc(v->nr_cpus, sizeof(*v->pcps));
-	if (!v->pcps)
+	for (unsigned z = 1; z < c->nr_zones && z < nr_zones; z++)
+		if (c->zones[z].spanned_pages > c->zones[big].spanned_pages)
+			big = z;
+	if (!nr_zones || nr_zones > MODEL_MAX_ZONES)
+		return MODEL_EINVAL;
+	for (size_t i = 0; v->pcp && i < (size_t)v->nr_cpus * PCP_LISTS; i++)
+		free(v->pcp[i].pfns);
+	free(v->pcp);
+	v->nr_pcp_sets = nr_zones * v->nr_cpus;
+	nr_lists = (size_t)v->nr_pcp_sets * PCP_LISTS;
+	v->pcp = calloc(nr_lists, sizeof(*v->pcp));
+	v->pcps = calloc(v->nr_pcp_sets, sizeof(*v->pcps));
+	if (!v->pcp || !v->pcps)
 		return MODEL_ENOMEM;
-	for (unsigned i = 0; i < v->nr_cpus; i++) {
-		struct pcp_state *s = &v->pcps[i];
-		s->batch = batch;
-		s->high_min = high_min;
-		s->high_max = high_max;
-		s->high = i < h->pcp_cpus && i < HOST_PCP_CPUS && h->pcp_high[i]
-				  ? (int)h->pcp_high[i]
-				  : high_min;
+	for (unsigned z = 0; z < nr_zones; z++) {
+		uint64_t managed = z < c->nr_zones ? c->zones[z].spanned_pages : 0;
+		uint64_t low = z < c->nr_zones ? c->zones[z].wmark_low : 0;
+		bool snap = z == big && h->pcp_managed;
+		if (snap) {
+			managed = h->pcp_managed;
+			low = h->pcp_low;
+		}
+		int batch = snap && h->pcp_batch ? (int)h->pcp_batch : zone_batchsize(managed);
+		int high_min = zone_highsize(low, cpus, batch);
+		int high_max = max_int(zone_highsize(managed / 8, cpus, batch), high_min);
+		for (unsigned i = 0; i < v->nr_cpus; i++) {
+			struct pcp_state *s = &v->pcps[pcp_set(v, z, i)];
+			s->zone = z;
+			s->batch = batch;
+			s->high_min = high_min;
+			s->high_max = high_max;
+			s->high = snap && i < h->pcp_cpus && i < HOST_PCP_CPUS && h->pcp_high[i]
+					  ? (int)h->pcp_high[i]
+					  : high_min;
+		}
+		v->pcp_below_high[z] = false;
 	}
-	v->pcp_below_high = false;
 	v->pcp_decay_ns = 0;
+	model_set_pcp_callback(v->model, variant_pcp_rmqueue, v);
 	return MODEL_OK;
 }
 
-/* ZONE_BELOW_HIGH of the zone the lists stand for (set by allocations, cleared by frees). */
-static bool zone_below_high(const struct variant_state *v)
+/* ZONE_BELOW_HIGH of the zone a list set stands for (set by allocations, cleared by frees). */
+static bool zone_below_high(const struct variant_state *v, const struct pcp_state *s)
 {
-	return v->pcp_below_high;
+	return v->pcp_below_high[s->zone];
 }
 
 /*
- * get_page_from_freelist(): an allocation of any order that finds the zone below its high
- * watermark for that order sets ZONE_BELOW_HIGH (under fragmentation a high-order request
- * does so with plenty of free pages).
+ * get_page_from_freelist(): an allocation of any order that finds a zone of its zonelist below
+ * the zone's high watermark for that order sets ZONE_BELOW_HIGH (under fragmentation a
+ * high-order request does so with plenty of free pages). Every zone is taken as on the walk.
  */
 void variant_pcp_watermark(struct variant_state *v, unsigned order)
 {
-	if (!v->pcp_below_high && !model_high_wmark_ok(v->model, order))
-		v->pcp_below_high = true;
+	unsigned nr_zones = model_nr_zones(v->model);
+
+	for (unsigned z = 0; z < nr_zones && z < MODEL_MAX_ZONES; z++)
+		if (!v->pcp_below_high[z] && !model_zone_high_wmark_ok(v->model, z, order))
+			v->pcp_below_high[z] = true;
 }
 
 /* nr_pcp_alloc(): the refill batch, doubled per refill without a free (alloc_factor). */
@@ -304,7 +345,7 @@ static int nr_pcp_alloc(struct variant_state *v, struct pcp_state *s, unsigned o
 	if (high < base_batch)
 		return 1;
 	batch = order ? base_batch : base_batch << s->alloc_factor;
-	if (s->high_min != s->high_max && !zone_below_high(v))
+	if (s->high_min != s->high_max && !zone_below_high(v, s))
 		high = s->high = min_int(high + batch, s->high_max);
 	if (!order) {
 		int max_nr_alloc = max_int(high - s->count - base_batch, base_batch);
@@ -318,22 +359,44 @@ static int nr_pcp_alloc(struct variant_state *v, struct pcp_state *s, unsigned o
 }
 
 /*
- * rmqueue_pcplist() -> __rmqueue_pcplist(): the lists first, else one refill of nr_pcp_alloc()
- * blocks and the lists again. MODEL_OK with *pfn, MODEL_ENOMEM when the refill found nothing
- * (it went through the slowpath already, as the caller's single allocation would).
+ * rmqueue_pcplist() of one zone -> __rmqueue_pcplist(): that zone's list first, else one
+ * rmqueue_bulk() of nr_pcp_alloc() blocks from that zone alone, and the list again. The
+ * model calls it from its zonelist walk (model_set_pcp_callback), after the zone's watermark
+ * check; MODEL_NO_PFN sends the walk on to the next zone.
+ */
+uint64_t variant_pcp_rmqueue(void *ctx, unsigned zone, const struct model_alloc_req *req,
+			     unsigned alloc_flags)
+{
+	struct variant_state *v = ctx;
+	unsigned set = pcp_set(v, zone, (unsigned)(req->cpu < 0 ? 0 : req->cpu));
+	struct pcp_state *s = &v->pcps[set];
+	struct model_alloc_req q = *req;
+	unsigned n = 0;
+	uint64_t pfn;
+
+	s->free_count >>= 1;
+	if (pcp_set_rmqueue_smallest(v, set, req->migratetype, req->order, &pfn))
+		return pfn;
+	q.movable = false; /* on a list, the pages are pinned */
+	unsigned count = (unsigned)nr_pcp_alloc(v, s, req->order);
+	if (count > BULK_MAX)
+		count = BULK_MAX;
+	if (model_pcp_refill(v->model, zone, &q, alloc_flags, count, v->bulk, BULK_MAX, &n) !=
+	    MODEL_OK)
+		return MODEL_NO_PFN;
+	for (unsigned i = 0; i < n; i++)
+		pcp_enqueue(v, set, req->migratetype, v->bulk[i].order, v->bulk[i].pfn, true);
+	return pcp_set_rmqueue_smallest(v, set, req->migratetype, req->order, &pfn) ? pfn
+										    : MODEL_NO_PFN;
+}
+
+/*
+ * rmqueue() of a per-CPU-list order: the model's zonelist walk, reaching each zone's list
+ * after that zone's watermark check (variant_pcp_rmqueue), the slowpath when none serves.
  */
 int rmqueue_pcplist(struct variant_state *v, const struct model_alloc_req *req, uint64_t *pfn)
 {
-	unsigned cpu = (unsigned)req->cpu % v->nr_cpus;
-	struct pcp_state *s = &v->pcps[cpu];
-
-	s->free_count >>= 1;
-	if (pcp_rmqueue_smallest(v, cpu, req->migratetype, req->order, pfn))
-		return MODEL_OK;
-	if (!pcp_rmqueue_bulk(v, req, cpu, (unsigned)nr_pcp_alloc(v, s, req->order)))
-		return MODEL_ENOMEM;
-	return pcp_rmqueue_smallest(v, cpu, req->migratetype, req->order, pfn) ? MODEL_OK
-									       : MODEL_ENOMEM;
+	return model_alloc_pcp(v->model, req, pfn);
 }
 
 /*
@@ -341,10 +404,10 @@ int rmqueue_pcplist(struct variant_state *v, const struct model_alloc_req *req, 
  * until it is empty or the count is met. The series starts at the pageblock-order lists; its
  * PCPBuddy merge pass (buddies on one CPU's lists merging before the drain) is not modelled.
  */
-static void free_pcppages_bulk(struct variant_state *v, unsigned cpu, int count, int pindex)
+static void free_pcppages_bulk(struct variant_state *v, unsigned set, int count, int pindex)
 {
-	struct pcp_state *s = &v->pcps[cpu];
-	struct pcp_list *lists = &v->pcp[cpu * PCP_LISTS];
+	struct pcp_state *s = &v->pcps[set];
+	struct pcp_list *lists = &v->pcp[set * PCP_LISTS];
 
 	count = min_int(s->count, count);
 	pindex--;
@@ -389,7 +452,7 @@ static int nr_pcp_high(struct variant_state *v, struct pcp_state *s, bool free_h
 	}
 	if (s->high_min == s->high_max)
 		return high;
-	if (zone_below_high(v)) {
+	if (zone_below_high(v, s)) {
 		s->high = max_int(high - max_int(s->free_count, batch), s->high_min);
 		high = max_int(s->count, s->high_min);
 	} else if (s->count >= high) {
@@ -413,20 +476,22 @@ static int nr_pcp_free(const struct pcp_state *s, int high, bool free_high)
 }
 
 /*
- * free_frozen_page_commit(): the page to the head of its list; past nr_pcp_high(), give back
- * nr_pcp_free() pages a batch at a time. Orders 1-3 freed in a row without allocations
- * (free_high) drain harder. PCPF_FREE_HIGH_BATCH (a host's cache size) is taken as unset.
+ * free_frozen_page_commit(): the page to the head of its list, in the set of its own zone;
+ * past nr_pcp_high(), give back nr_pcp_free() pages a batch at a time. Orders 1-3 freed in a
+ * row without allocations (free_high) drain harder. PCPF_FREE_HIGH_BATCH (a host's cache size)
+ * is taken as unset.
  */
 void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsigned order,
 			     uint64_t pfn)
 {
-	struct pcp_state *s = &v->pcps[cpu % v->nr_cpus];
+	unsigned zone = model_pfn_zone(v->model, pfn);
+	unsigned set = pcp_set(v, zone, cpu);
+	struct pcp_state *s = &v->pcps[set];
 	int batch = s->batch, high, to_free;
 	bool free_high = false;
 
-	cpu %= v->nr_cpus;
 	s->alloc_factor >>= 1;
-	pcp_enqueue(v, cpu, mt, order, pfn, false);
+	pcp_enqueue(v, set, mt, order, pfn, false);
 	if (order && order <= PAGE_ALLOC_COSTLY_ORDER) {
 		free_high = s->free_count >= batch + s->high_min / 2 &&
 			    (s->flags & PCPF_PREV_FREE_HIGH_ORDER);
@@ -442,12 +507,12 @@ void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsi
 	to_free = nr_pcp_free(s, high, free_high);
 	while (to_free > 0 && s->count > 0) {
 		int n = min_int(to_free, batch);
-		free_pcppages_bulk(v, cpu, n, pcp_drain_start(v, pcp_index(mt, order)));
+		free_pcppages_bulk(v, set, n, pcp_drain_start(v, pcp_index(mt, order)));
 		to_free -= n;
 	}
 	/* the zone back above its high watermark: ZONE_BELOW_HIGH cleared */
-	if (v->pcp_below_high && model_high_wmark_ok(v->model, 0))
-		v->pcp_below_high = false;
+	if (v->pcp_below_high[zone] && model_zone_high_wmark_ok(v->model, zone, 0))
+		v->pcp_below_high[zone] = false;
 }
 
 /*
@@ -473,9 +538,9 @@ bool variant_pcp_free(struct variant_state *v, unsigned cpu, int mt, unsigned or
 }
 
 /* decay_pcp_high(): pcp->high falls by an eighth towards high_min; the excess is drained. */
-static void decay_pcp_high(struct variant_state *v, unsigned cpu)
+static void decay_pcp_high(struct variant_state *v, unsigned set)
 {
-	struct pcp_state *s = &v->pcps[cpu];
+	struct pcp_state *s = &v->pcps[set];
 	int batch = s->batch;
 
 	if (s->high > s->high_min) {
@@ -484,18 +549,24 @@ static void decay_pcp_high(struct variant_state *v, unsigned cpu)
 		s->high = max_int(h, s->high_min);
 	}
 	for (int to_drain = s->count - s->high; to_drain > 0; to_drain -= batch)
-		free_pcppages_bulk(v, cpu, min_int(to_drain, batch), pcp_drain_start(v, 0));
+		free_pcppages_bulk(v, set, min_int(to_drain, batch), pcp_drain_start(v, 0));
 }
 
-/* vmstat_update(): decay_pcp_high() on every CPU once a second of trace time. */
+/* vmstat_update(): decay_pcp_high() on every CPU of every zone once a second of trace time. */
 void variant_pcp_decay(struct variant_state *v, uint64_t now_ns)
 {
 	if (now_ns < v->pcp_decay_ns)
 		return;
 	if (v->pcp_decay_ns)
-		for (unsigned cpu = 0; cpu < v->nr_cpus; cpu++)
-			decay_pcp_high(v, cpu);
+		for (unsigned set = 0; set < v->nr_pcp_sets; set++)
+			decay_pcp_high(v, set);
 	v->pcp_decay_ns = now_ns + 1000000000ull;
+}
+
+/* The list sets there are: zones x CPUs under the kernel's rules, the CPUs under pcp_trace. */
+static unsigned pcp_nr_sets(const struct variant_state *v)
+{
+	return v->pcps ? v->nr_pcp_sets : v->nr_cpus;
 }
 
 /* drain_all_pages(): every list of every CPU back to the buddy allocator. */
@@ -504,12 +575,12 @@ void variant_pcp_drain_all(struct variant_state *v)
 	uint64_t pfn;
 	unsigned o;
 
-	for (size_t i = 0; v->pcp && i < (size_t)v->nr_cpus * PCP_LISTS; i++)
+	for (size_t i = 0; v->pcp && i < (size_t)pcp_nr_sets(v) * PCP_LISTS; i++)
 		while (pcp_pop_tail(&v->pcp[i], &pfn))
 			if (model_page_allocated(v->model, pfn, &o) == 1)
 				model_free(v->model, pfn, o);
-	for (unsigned cpu = 0; v->pcps && cpu < v->nr_cpus; cpu++)
-		v->pcps[cpu].count = 0;
+	for (unsigned set = 0; v->pcps && set < v->nr_pcp_sets; set++)
+		v->pcps[set].count = 0;
 }
 
 /* Pages the lists of every CPU hold for one PCP type. */
@@ -517,10 +588,21 @@ uint64_t variant_pcp_pages(const struct variant_state *v, int mt)
 {
 	uint64_t pages = 0;
 
-	for (unsigned cpu = 0; v->pcp && cpu < v->nr_cpus; cpu++)
+	for (unsigned set = 0; v->pcp && set < pcp_nr_sets(v); set++)
 		for (unsigned o = 0; o < PCP_ORDERS; o++)
 			pages +=
-				(uint64_t)v->pcp[cpu * PCP_LISTS + (unsigned)pcp_index(mt, o)].count
+				(uint64_t)v->pcp[set * PCP_LISTS + (unsigned)pcp_index(mt, o)].count
 				<< o;
 	return pages;
+}
+
+/* Every list's page arrays and the lists (variant_destroy and the tests). */
+void variant_pcp_free_lists(struct variant_state *v)
+{
+	for (size_t i = 0; v->pcp && i < (size_t)pcp_nr_sets(v) * PCP_LISTS; i++)
+		free(v->pcp[i].pfns);
+	free(v->pcp);
+	free(v->pcps);
+	v->pcp = NULL;
+	v->pcps = NULL;
 }

@@ -103,11 +103,15 @@ static int shrinker_index(struct shrink_calib *c, struct trace_reader *r, uint32
 	return (int)o->n++;
 }
 
-/* The shrinkable caches' active objects at ts, between the start and end slabinfo. */
+/*
+ * The shrinkable caches' active objects at ts, between the start and end slabinfo; with one
+ * snapshot missing, the other. A snapshot present with none (a synthetic host's start) is
+ * interpolated from.
+ */
 static double host_objects_at(const struct shrink_calib *c, uint64_t ts)
 {
 	double a = (double)c->h->shrinkable_objects[0], b = (double)c->h->shrinkable_objects[1];
-	if (a == 0 || b == 0 || !c->span_ns)
+	if (!c->h->have_slabinfo[0] || !c->h->have_slabinfo[1] || !c->span_ns)
 		return a != 0 ? a : b;
 	double f = ts > c->first_ts ? (double)(ts - c->first_ts) / (double)c->span_ns : 0;
 	return a + (b - a) * (f > 1 ? 1 : f);

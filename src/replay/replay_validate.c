@@ -127,6 +127,8 @@ static const struct observe_cause_row observe_causes[] = {
 	      "observe: page taken twice (freed untraced)"),
 	CAUSE(alloc_after_pcp_free, "observe_alloc_after_pcp_free",
 	      "observe: PCP page taken from the buddy"),
+	CAUSE(pcp_locked_free, "observe_pcp_locked_free",
+	      "observe: freed while the CPU's list lock was held: to the buddy"),
 	CAUSE(alloc_allocated_at_start, "observe_alloc_allocated_at_start",
 	      "observe: take of a page in use at start"),
 	CAUSE(compaction_taken, "observe_compaction_taken",
@@ -135,6 +137,14 @@ static const struct observe_cause_row observe_causes[] = {
 	      "observe: of those, pages the model held in use"),
 	CAUSE(compaction_rebound, "observe_compaction_rebound",
 	      "observe: scanner pages swapped for the host's"),
+	CAUSE(compaction_fast_bound, "observe_compaction_fast_bound",
+	      "observe: fast scanner pages placed by their free"),
+	CAUSE(compaction_fast_unbound, "observe_compaction_fast_unbound",
+	      "observe: fast scanner pages never placed"),
+	CAUSE(lru_free_taken, "observe_lru_free_taken",
+	      "observe: LRU insertion of a free page: taken"),
+	CAUSE(fallback_taken, "observe_fallback_taken",
+	      "observe: fallback pages with only an extfrag record"),
 	CAUSE(end_model_free_host_used, "observe_end_free_host_used",
 	      "end: observe free, host's page map in use"),
 	CAUSE(end_model_used_host_free, "observe_end_used_host_free",
@@ -143,6 +153,8 @@ static const struct observe_cause_row observe_causes[] = {
 		 "end: observe free, held by the recorder (not compared)"),
 	CAUSE_IF(have_end_map_times, end_map_timed, "observe_end_map_timed",
 		 "end: pages compared when the page map read them"),
+	CAUSE(end_pcp_free_tail, "observe_end_pcp_free_tail",
+	      "end: per-CPU list page the map guessed free (not compared)"),
 };
 #undef CAUSE
 #undef CAUSE_IF

@@ -155,20 +155,30 @@ void variant_destroy(struct variant_state *v)
 		model_destroy(v->model);
 	pfn_map_free(&v->fwd);
 	pfn_map_free(&v->rev);
-	if (v->pcp)
-		for (size_t i = 0; i < (size_t)v->nr_cpus * PCP_LISTS; i++)
-			free(v->pcp[i].pfns);
-	free(v->pcp);
-	free(v->pcps);
+	variant_pcp_free_lists(v);
 	free(v->bulk);
 	variant_lru_destroy(v);
 	variant_compaction_destroy(v);
 	free(v->warm);
+	free(v->fallback);
 	free(v->start_at);
 	free(v->start_name);
 	free(v->seen);
+	free(v->fast);
 	free(v->cache_ids);
 	memset(v, 0, sizeof(*v));
+}
+
+/* A page allocation the host served that this variant failed: by order, NORETRY, movable. */
+static void page_alloc_failed(struct variant_state *v, const struct replay_op *op)
+{
+	v->res->loss.page_alloc_failed++;
+	if (op->order <= MAX_PAGE_ORDER)
+		v->res->loss.page_alloc_failed_order[op->order]++;
+	if (op->gfp & MODEL_GFP_NORETRY)
+		v->res->loss.page_alloc_failed_noretry++;
+	if (op->mt == MIGRATE_MOVABLE)
+		v->res->loss.page_alloc_failed_movable++;
 }
 
 static void page_alloc(struct variant_state *v, const struct replay_op *op)
@@ -182,6 +192,7 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 	uint64_t at;
 
 	v->res->loss.page_allocs++;
+	variant_fallback_forget(v, op->key);
 	/* the trace's free of a page this variant reclaimed was lost: it is the host's again */
 	variant_reclaimed_take(v, op->key, op->order);
 	/* the host took this page from a per-CPU list it held at trace start: it was free */
@@ -194,7 +205,8 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 	if (v->pcps && (op->flags & OPF_PCP_ORDER)) {
 		/* rmqueue(): a PCP order through the variant's own per-CPU lists */
 		if (rmqueue_pcplist(v, &req, &at) != MODEL_OK) {
-			v->res->loss.page_alloc_failed++;
+			if (!variant_caller_fallback(v, op))
+				page_alloc_failed(v, op);
 			return;
 		}
 		if (req.movable)
@@ -204,7 +216,9 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 		if (req.movable)
 			model_set_movable(v->model, at, true);
 	} else if (model_alloc(v->model, &req, &at) != MODEL_OK) {
-		v->res->loss.page_alloc_failed++;
+		/* the caller's fallback to smaller orders (replay_fallback.c) */
+		if (!variant_caller_fallback(v, op))
+			page_alloc_failed(v, op);
 		return;
 	}
 	variant_identity_add(v, op, at);
@@ -252,6 +266,9 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	uint64_t val;
 
 	v->res->loss.page_frees++;
+	/* a folio the variant served by smaller pieces (replay_fallback.c): all of them */
+	if (variant_fallback_free(v, op))
+		return;
 	if (variant_reclaimed_take(v, op->key, op->order)) {
 		/* this variant's direct reclaim dropped the page before the host did */
 		v->res->loss.page_frees_after_reclaim++;

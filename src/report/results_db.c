@@ -436,6 +436,11 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		/* replay's: page allocations the host served that this variant failed, and trace
 		 * frees of pages this variant's direct reclaim had already dropped */
 		{ "host_served_policy_failed", v->loss.page_alloc_failed },
+		/* ... after the kernel's callers fell back to smaller orders (replay_fallback.c),
+		 * which served these */
+		{ "caller_fallback_served", v->loss.caller_fallback_served },
+		{ "caller_fallback_pages", v->loss.caller_fallback_pages },
+		{ "caller_fallback_thp_retry", v->loss.caller_fallback_thp_retry },
 		{ "page_frees_after_reclaim", v->loss.page_frees_after_reclaim },
 		/* the host's compaction migrations replayed (replay_compaction.c) */
 		{ "compaction_sources", v->compaction.sources },
@@ -464,6 +469,23 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		sqlite3_bind_int64(c, 1, vid);
 		sqlite3_bind_text(c, 2, slab[i].name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(c, 3, (int64_t)slab[i].value);
+		step_reset(w, c);
+	}
+	/* host_served_policy_failed by order (_order_N), with __GFP_NORETRY (_noretry), movable */
+	for (unsigned o = 0; o <= MAX_PAGE_ORDER + 2 && !w->failed; o++) {
+		char name[48];
+		uint64_t n = o <= MAX_PAGE_ORDER       ? v->loss.page_alloc_failed_order[o]
+			     : o == MAX_PAGE_ORDER + 1 ? v->loss.page_alloc_failed_noretry
+						       : v->loss.page_alloc_failed_movable;
+		if (o <= MAX_PAGE_ORDER)
+			snprintf(name, sizeof(name), "host_served_policy_failed_order_%u", o);
+		else if (o == MAX_PAGE_ORDER + 1)
+			snprintf(name, sizeof(name), "host_served_policy_failed_noretry");
+		else
+			snprintf(name, sizeof(name), "host_served_policy_failed_movable");
+		sqlite3_bind_int64(c, 1, vid);
+		sqlite3_bind_text(c, 2, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(c, 3, (int64_t)n);
 		step_reset(w, c);
 	}
 	sqlite3_finalize(c);

@@ -40,14 +40,26 @@ const char *const synth_workload_names[] = { "slab-growth",   "pagecache-churn",
 
 /* The report workloads (docs/validation.md): their host size and length at full scale. */
 enum { W_SYZKALLER = 4, W_DEVVM_SLAB, W_TAINTED_CLAIM, W_RECL_BURST, NR_WORKLOADS };
+#define DEVVM_UNUSED	 0.5
+#define DEVVM_MIN_GROWTH 3 /* SPBs */
+/*
+ * unused_share: the share of the live dentries and inodes that are unused (on the kernel's
+ * list_lru, what super_cache_count reports and a shrinker may free), written into kswapd's
+ * mm_shrink_slab_start events for replay's shrinker calibration.
+ */
 static const struct {
 	uint64_t mem_gib;
 	double duration_s;
+	double unused_share;
 } report_defaults[NR_WORKLOADS] = {
-	[W_SYZKALLER] = { 241, 300 },	  /* 238 Normal-zone SPBs, as the v1 cover letter's host */
-	[W_DEVVM_SLAB] = { 247, 420 },	  /* v1 32/45: 10 minutes up, then 6 minutes of growth */
-	[W_TAINTED_CLAIM] = { 247, 300 }, /* v1 25/45 names no host: the same devvm */
-	[W_RECL_BURST] = { 247, 300 },	  /* v1 31/45 names btrfs_inode: the btrfs devvm */
+	/* 238 Normal-zone SPBs, as the v1 cover letter's host; files come and go: half unused */
+	[W_SYZKALLER] = { 241, 300, 0.5 },
+	/* v1 32/45: 10 minutes up, then 6 minutes of growth; see devvm_slab() */
+	[W_DEVVM_SLAB] = { 247, 420, DEVVM_UNUSED },
+	/* v1 25/45 names no host: the same devvm (no dentries or inodes) */
+	[W_TAINTED_CLAIM] = { 247, 300, 0 },
+	/* v1 31/45 names btrfs_inode: the btrfs devvm, its inodes dense (in use) */
+	[W_RECL_BURST] = { 247, 300, 0.02 },
 };
 
 /* The 6.x gfp bits a trace of this project's kernel carries (see docs/capture.md). */
@@ -116,9 +128,14 @@ struct gen {
 	struct vec cache_pages, anon_pages, thp, kmallocs, kernel_pages, sparse_pages;
 	size_t cache_head; /* cache_pages is a FIFO: oldest at cache_head */
 	uint64_t movable_live;
-	uint64_t buddy_used; /* pages out of the buddy allocator (PCP lists included) */
-	double frac;	     /* share of the trace's duration gone */
-	double scale;	     /* the host's size against the report's (report workloads) */
+	uint64_t buddy_used;	       /* pages out of the buddy allocator (PCP lists included) */
+	double frac;		       /* share of the trace's duration gone */
+	double scale;		       /* the host's size against the report's (report workloads) */
+	uint64_t live_objs[NR_CACHES]; /* live objects per cache (slabinfo's active_objs) */
+	uint64_t live_slabs[NR_CACHES];
+	double unused_share;  /* of the dentries and inodes: on the LRU, unused */
+	uint32_t shrinker_id; /* "super_cache_scan+0x0/0x1b0" */
+	int64_t sb_deferred;  /* the superblock shrinker's nr_deferred */
 	int rc;
 	char *err;
 	size_t errlen;
@@ -283,6 +300,7 @@ static int64_t slab_alloc(struct gen *g, unsigned c)
 		}
 		vpush(part, g->nslabs++);
 		g->st->slab_pages_live += 1u << ca->order;
+		g->live_slabs[c]++;
 	}
 	uint32_t si = (uint32_t)part->v[part->n - 1];
 	struct slab *s = &g->slabs[si];
@@ -307,6 +325,7 @@ static int64_t slab_alloc(struct gen *g, unsigned c)
 					    .node = -1 } };
 	emit(g, &ev);
 	g->st->slab_objects_live++;
+	g->live_objs[c]++;
 	return h;
 }
 
@@ -322,6 +341,7 @@ static void slab_free(struct gen *g, uint32_t h)
 					    .call_site = ca->free_id } };
 	emit(g, &ev);
 	g->st->slab_objects_live--;
+	g->live_objs[s->cache]--;
 	if (!s->nfree)
 		vpush(&g->partial[s->cache], o->slab);
 	s->free_slots[s->nfree++] = o->slot;
@@ -334,6 +354,7 @@ static void slab_free(struct gen *g, uint32_t h)
 			}
 		free_pages(g, s->pfn, ca->order, ca->mt, false);
 		g->st->slab_pages_live -= 1u << ca->order;
+		g->live_slabs[s->cache]--;
 		free(s->free_slots);
 		s->free_slots = NULL;
 	}
@@ -467,9 +488,56 @@ static void kernel(struct gen *g, double kmalloc_rate, double pgtable_rate)
 	}
 }
 
+/* The live objects of the caches the superblock shrinker covers: dentries and inodes. */
+static uint64_t sb_cache_objects(const struct gen *g)
+{
+	return g->live_objs[C_DENTRY] + g->live_objs[C_EXT4_INODE] + g->live_objs[C_BTRFS_INODE];
+}
+
+/*
+ * kswapd's shrink_slab() pass over the one superblock (shrink_node at DEF_PRIORITY), as the
+ * kernel traces it: mm_shrink_slab_start with super_cache_count's figure as cache_items (the
+ * unused dentries and inodes: the workload's unused share of the live ones, times
+ * vfs_cache_pressure 100 / 100) and do_shrink_slab's delta and total_scan, then
+ * mm_shrink_slab_end. The synthetic host's reclaim takes page cache only: its unused objects
+ * are all referenced (DCACHE_REFERENCED: the scan rotates them), so it frees none, and the
+ * work it did not do is deferred. Replay calibrates its shrinkers' freeable share from
+ * cache_items over the start and end slabinfo (docs/replay.md, "Shrinker calibration").
+ */
+static void kswapd_shrink_slab(struct gen *g)
+{
+	int64_t items = (int64_t)((double)sb_cache_objects(g) * g->unused_share + 0.5);
+	int64_t delta = (items >> 12) * 4 / 2, nr = g->sb_deferred;
+	int64_t total = (nr >> 12) + delta;
+
+	if (total > 2 * items)
+		total = 2 * items;
+	struct trace_event ev = { .type = TRACE_SHRINK_START,
+				  .shrink_start = { .shrinker = g->shrinker_id,
+						    .nid = 0,
+						    .priority = 12,
+						    .gfp = K_GFP_KERNEL,
+						    .nr_objects_to_shrink = nr,
+						    .cache_items = items,
+						    .delta = delta,
+						    .total_scan = total } };
+	emit(g, &ev);
+	g->sb_deferred = nr + delta > 2 * items ? 2 * items : nr + delta;
+	struct trace_event end = { .type = TRACE_SHRINK_END,
+				   .shrink_end = { .shrinker = g->shrinker_id,
+						   .nid = 0,
+						   .retval = 0,
+						   .unused_scan = nr,
+						   .new_scan = g->sb_deferred,
+						   .total_scan = total } };
+	emit(g, &end);
+	g->st->shrink_rounds++;
+}
+
 /*
  * kswapd: when free memory falls under low_share of the host, reclaim page cache oldest first
- * until it is back above high_share (on the last CPU, as kswapd runs there).
+ * until it is back above high_share (on the last CPU, as kswapd runs there), with one
+ * shrink_slab() pass per wakeup.
  */
 static void kswapd(struct gen *g, double low_share, double high_share)
 {
@@ -479,6 +547,7 @@ static void kswapd(struct gen *g, double low_share, double high_share)
 	uint64_t target = pages - (uint64_t)((double)pages * high_share);
 	unsigned cpu = g->cpu;
 	g->cpu = g->p->cpus - 1;
+	kswapd_shrink_slab(g);
 	while (g->buddy_used > target && g->cache_head < g->cache_pages.n) {
 		free_pages(g, g->cache_pages.v[g->cache_head++], 0, MIGRATE_MOVABLE, true);
 		g->movable_live--;
@@ -550,6 +619,39 @@ static void recl_burst(struct gen *g, double P, double D, double t)
 }
 
 /*
+ * v1 32/45 (devvm-slab): 10 minutes after boot slab is 1.7 GB of 247; over the next 6 minutes
+ * (the last 6/7 of the trace) it grows by 10 GB to 11.7 GB: dentries and btrfs inodes of files
+ * looked up and left (a fifth deleted again), DEVVM_UNUSED of them unused, while page cache
+ * reads 30% of P more, so that memory is full and kswapd runs from about the middle on. The
+ * growth is
+ * 10/247 of P but at least DEVVM_MIN_GROWTH SPBs (and at most a fifth of P for that floor), so
+ * that a small host too grows its slab past what one tainted SPB holds (the report's growth
+ * tainted 12 more SPBs).
+ */
+static void devvm_slab(struct gen *g, double P, double D, double t)
+{
+	double growth = 10.0 / 247 * P;
+
+	double floor = DEVVM_MIN_GROWTH * (double)SPB_PAGES;
+
+	if (floor > 0.2 * P) /* a host under 15 GiB: a fifth of it */
+		floor = 0.2 * P;
+	if (growth < floor)
+		growth = floor;
+	if (t < 1.0 / 7) {
+		page_cache(g, 0.6 * P / (D / 7), 1.0);
+		anon(g, 0.06 * P / 512 / (D / 7), 0.02 * P / (D / 7), 1.0);
+		files_in(g, 1.7 / 247 * P / BTRFS_FILE_PAGES / (D / 7) / 0.8, 0.2, C_BTRFS_INODE);
+	} else {
+		page_cache(g, 0.3 * P / (D * 6 / 7), 1.0);
+		files_in(g, growth / BTRFS_FILE_PAGES / (D * 6 / 7) / 0.8, 0.2, C_BTRFS_INODE);
+	}
+	kernel(g, 2000 * g->scale, 0);
+	sparse(g, 200 * g->scale, (uint64_t)(0.001 * P));
+	kswapd(g, 0.04, 0.06);
+}
+
+/*
  * The four report workloads (docs/validation.md), per millisecond. P is the host's pages, D
  * the duration, t the share of it gone; every amount is a share of P, so a smaller --mem is
  * the same workload scaled down, and a shorter --duration the same workload faster.
@@ -577,19 +679,7 @@ static void step_report(struct gen *g, int w)
 	case W_DEVVM_SLAB:
 		/* v1 32/45: 10 minutes after boot slab is 1.7 GB of 247; over the next
 		 * 6 minutes (the last 6/7 of the trace) it grows to 11.7 GB */
-		if (t < 1.0 / 7) {
-			page_cache(g, 0.6 * P / (D / 7), 1.0);
-			anon(g, 0.06 * P / 512 / (D / 7), 0.02 * P / (D / 7), 1.0);
-			files_in(g, 1.7 / 247 * P / BTRFS_FILE_PAGES / (D / 7) / 0.8, 0.2,
-				 C_BTRFS_INODE);
-		} else {
-			page_cache(g, 0.0005 * P, 1.0);
-			files_in(g, 10.0 / 247 * P / BTRFS_FILE_PAGES / (D * 6 / 7) / 0.8, 0.2,
-				 C_BTRFS_INODE);
-		}
-		kernel(g, 2000 * g->scale, 0);
-		sparse(g, 200 * g->scale, (uint64_t)(0.001 * P));
-		kswapd(g, 0.04, 0.06);
+		devvm_slab(g, P, D, t);
 		break;
 	case W_TAINTED_CLAIM: {
 		/* v1 25/45: memory full of movable pages with scattered holes (4 KiB anonymous
@@ -643,6 +733,31 @@ static void step(struct gen *g, int w)
 	}
 }
 
+/*
+ * /proc/slabinfo as capture stores it (start/slabinfo, end/slabinfo): active and total objects
+ * of each cache. Replay's shrinker calibration divides the unused count by the dentries' and
+ * inodes' active objects here; the synthetic host starts with none.
+ */
+static int slabinfo(struct gen *g, const char *name)
+{
+	char text[2048];
+	int n = snprintf(text, sizeof(text),
+			 "slabinfo - version: 2.1\n# name            <active_objs> <num_objs> "
+			 "<objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> "
+			 "<sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+	for (int i = 0; i < NR_CACHES; i++) {
+		const struct cache *ca = &g->caches[i];
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "%-17s %6llu %6llu %6u %4u %4u : tunables    0    0    0 : slabdata "
+			      "%6llu %6llu      0\n",
+			      ca->name, (unsigned long long)g->live_objs[i],
+			      (unsigned long long)g->live_slabs[i] * ca->objs, ca->size, ca->objs,
+			      1u << ca->order, (unsigned long long)g->live_slabs[i],
+			      (unsigned long long)g->live_slabs[i]);
+	}
+	return trace_writer_add_meta(g->w, name, text, (size_t)n);
+}
+
 /* The synthetic start snapshot: what capture would store, for the geometry replay needs. */
 static int snapshots(struct gen *g, const struct model_config *c)
 {
@@ -670,6 +785,9 @@ static int snapshots(struct gen *g, const struct model_config *c)
 			      g->caches[i].order, g->caches[i].mt == MIGRATE_RECLAIMABLE,
 			      g->caches[i].size);
 	if (trace_writer_add_meta(g->w, "start/slab_attributes", text, (size_t)n))
+		return -1;
+	if (slabinfo(g, "start/slabinfo") ||
+	    trace_writer_add_meta(g->w, "start/vfs_cache_pressure", "100\n", 4))
 		return -1;
 	n = snprintf(text, sizeof(text),
 		     "synthetic: fragtrace synth\nworkload: %s\nmem_bytes: %llu\nduration_s: %g\n"
@@ -730,6 +848,9 @@ int synth_workload_write(const struct synth_workload_params *pin, const char *pa
 	g.rng = p.seed ? p.seed * 0x9E3779B97F4A7C15ull : 0x2545F4914F6CDD1Dull;
 	model_config_simple(&c, MODEL_POLICY_MAINLINE, p.mem_bytes);
 	c.params.evacuation = c.params.defrag = false;
+	/* the generator writes no migration events: the model that places its pages must not move
+	 * them (direct compaction would, leaving the trace's pfns stale) */
+	c.params.direct_compaction = false;
 	g.m = model_create(&c, &merr);
 	struct trace_header h = { .page_size = 4096,
 				  .pageblock_order = 9,
@@ -765,6 +886,9 @@ int synth_workload_write(const struct synth_workload_params *pin, const char *pa
 		g.caches[i].alloc_id = trace_writer_string(g.w, g.caches[i].site_alloc);
 		g.caches[i].free_id = trace_writer_string(g.w, g.caches[i].site_free);
 	}
+	g.shrinker_id = trace_writer_string(g.w, "super_cache_scan+0x0/0x1b0");
+	if (w >= W_SYZKALLER)
+		g.unused_share = report_defaults[w].unused_share;
 	g.partial = calloc(NR_CACHES, sizeof(*g.partial));
 	if (!g.partial || snapshots(&g, &c)) {
 		snprintf(err, errlen, "%s", trace_writer_error(g.w));
@@ -782,6 +906,10 @@ int synth_workload_write(const struct synth_workload_params *pin, const char *pa
 		step(&g, w);
 		if (p.progress && ((s + 1) % 1000 == 0 || s + 1 == steps))
 			p.progress(p.progress_ctx, s + 1, steps, 0, 1);
+	}
+	if (!g.rc && slabinfo(&g, "end/slabinfo")) {
+		snprintf(err, errlen, "%s", trace_writer_error(g.w));
+		g.rc = -1;
 	}
 	if (!g.rc && trace_writer_close(g.w)) {
 		snprintf(err, errlen, "%s", trace_writer_error(g.w));

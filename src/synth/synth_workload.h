@@ -27,6 +27,7 @@ struct synth_workload_stats {
 	uint64_t movable_pages_live, thp_live;	     /* at the end */
 	uint64_t page_allocs_by_order[11];
 	uint64_t page_allocs_by_mt[3];
+	uint64_t shrink_rounds; /* kswapd's shrink_slab passes written (report workloads) */
 };
 
 extern const char *const synth_workload_names[];

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * replay_fallback.c - the kernel's callers of a failed movable folio allocation, replayed.
+ *
+ * A movable allocation of order > 0 with __GFP_NORETRY is a caller that can do with less:
+ * page_cache_ra_order() falls back to order-0 readahead (do_page_cache_ra), __filemap_get_folio()
+ * with FGP_CREAT tries order - 1 down to its min order (still __GFP_NORETRY above it), the
+ * anonymous fault path (alloc_anon_folio, the THP fault) smaller mTHP orders and then order 0,
+ * and alloc_pages_mpol() retries a THP's __GFP_THISNODE|__GFP_NORETRY first attempt without
+ * those two flags. The host served the folio at its order; a variant that fails it would have
+ * served the caller with smaller folios, and holds that memory.
+ *
+ * Replay does the same (switch caller_fallback, on by default): a THP first attempt is retried
+ * at its order without __GFP_THISNODE|__GFP_NORETRY; then a write folio (__GFP_WRITE) or a THP
+ * tries order - 1, order - 2, ... 0 (__GFP_NORETRY dropped at order 0, the min order), and any
+ * other request (readahead's) order 0 with __GFP_NORETRY as do_page_cache_ra(), greedily: the
+ * trace range
+ * [pfn, pfn + 2^order) is covered by pieces, each of the largest order that still succeeds, each
+ * an identity-map entry of its own under the trace pfn it starts at. Should order 0 fail too,
+ * the pieces are freed and the allocation counts as failed (host_served_policy_failed).
+ *
+ * Invariants: a piece is naturally aligned inside the trace range, so a split (order-0 free of
+ * a tail) and a migration follow it as any allocation; a bit per trace pfn (fallback) marks
+ * where a piece starts, and a free of order > 0 at a marked pfn frees every piece (and every
+ * reclaimed page) of its range, so the host's free of the folio, or of part of it at a piece
+ * boundary, frees all the memory the variant took for it.
+ *
+ * Expected workload: rare (a few hundred fallbacks in a pressure trace), up to 2^order model
+ * allocations each.
+ */
+#include "replay_internal.h"
+
+#include <stdlib.h>
+
+static bool fallback_test(const struct variant_state *v, uint64_t pfn)
+{
+	return v->fallback && pfn < v->warm_pfns && (v->fallback[pfn / 64] >> (pfn % 64)) & 1;
+}
+
+static void fallback_set(struct variant_state *v, uint64_t pfn)
+{
+	v->fallback[pfn / 64] |= 1ull << (pfn % 64);
+}
+
+/* The trace allocates pfn anew: no piece starts there any more. */
+void variant_fallback_forget(struct variant_state *v, uint64_t pfn)
+{
+	if (fallback_test(v, pfn))
+		v->fallback[pfn / 64] &= ~(1ull << (pfn % 64));
+}
+
+/* One live allocation of the identity maps, at trace pfn key, given back to the model. */
+static void fallback_free_piece(struct variant_state *v, const struct replay_op *op, uint64_t key,
+				uint64_t val)
+{
+	uint64_t at = val & FWD_PFN_MASK;
+	unsigned order = FWD_ORDER(val);
+
+	if (op->flags & OPF_COMPACT_SRC)
+		variant_compaction_source(v, at, order, FWD_MT(val) == MIGRATE_MOVABLE);
+	pfn_map_del(&v->fwd, key);
+	variant_rev_del(v, at);
+	variant_lru_forget(v, val);
+	if (model_free(v->model, at, order) != MODEL_OK)
+		v->res->loss.unknown_page_frees++;
+}
+
+/*
+ * The trace frees [pfn, pfn + 2^order) where a fallback piece starts: free every piece in the
+ * range, and take back every page of it the variant reclaimed. False: not such a free.
+ */
+bool variant_fallback_free(struct variant_state *v, const struct replay_op *op)
+{
+	uint64_t end = op->key + (1ull << op->order), val;
+	bool reclaimed = false;
+
+	if (!op->order || !fallback_test(v, op->key) || end > v->warm_pfns)
+		return false;
+	for (uint64_t p = op->key; p < end;) {
+		variant_fallback_forget(v, p);
+		if (variant_reclaimed_take(v, p, 0)) {
+			reclaimed = true;
+			p++;
+		} else if (pfn_map_get(&v->fwd, p, &val)) {
+			fallback_free_piece(v, op, p, val);
+			p += 1ull << FWD_ORDER(val);
+		} else {
+			p++;
+		}
+	}
+	if (reclaimed)
+		v->res->loss.page_frees_after_reclaim++;
+	return true;
+}
+
+static bool fallback_alloc(struct variant_state *v, struct model_alloc_req *req, uint64_t *at)
+{
+	if (model_alloc(v->model, req, at) != MODEL_OK)
+		return false;
+	if (req->movable)
+		model_set_movable(v->model, *at, true);
+	return true;
+}
+
+/* Undo a fallback that order 0 could not finish: the pieces in [key, end) go back. */
+static void fallback_undo(struct variant_state *v, const struct replay_op *op, uint64_t end)
+{
+	uint64_t val;
+	for (uint64_t p = op->key; p < end;) {
+		variant_fallback_forget(v, p);
+		if (pfn_map_get(&v->fwd, p, &val)) {
+			pfn_map_del(&v->fwd, p);
+			variant_rev_del(v, val & FWD_PFN_MASK);
+			variant_lru_forget(v, val);
+			model_free(v->model, val & FWD_PFN_MASK, FWD_ORDER(val));
+			p += 1ull << FWD_ORDER(val);
+		} else {
+			p++;
+		}
+	}
+}
+
+/*
+ * The variant failed op, which the host served: serve it as the kernel's caller would.
+ * True when served (the identity maps hold it, as one block or as pieces).
+ */
+bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op)
+{
+	const uint32_t thp_first = MODEL_GFP_THISNODE | MODEL_GFP_NORETRY;
+	uint64_t end = op->key + (1ull << op->order), at;
+	struct model_alloc_req req = { .migratetype = MIGRATE_MOVABLE,
+				       .gfp = op->gfp,
+				       .nid = op->nid,
+				       .cpu = op->cpu,
+				       .movable = true };
+	struct replay_op piece = *op;
+
+	if (!v->res->spec.caller_fallback || !op->order || op->mt != MIGRATE_MOVABLE ||
+	    !(op->gfp & MODEL_GFP_NORETRY) || op->key & ((1ull << op->order) - 1) ||
+	    end > v->warm_pfns)
+		return false;
+	if (!v->fallback) {
+		v->fallback = calloc((size_t)(v->warm_pfns / 64 + 1), sizeof(uint64_t));
+		if (!v->fallback)
+			return false;
+	}
+	if ((op->gfp & thp_first) == thp_first) {
+		/* alloc_pages_mpol(): the THP again, on any node and with retries */
+		req.order = op->order;
+		req.gfp = op->gfp & ~thp_first;
+		if (fallback_alloc(v, &req, &at)) {
+			variant_identity_add(v, op, at);
+			v->res->loss.caller_fallback_served++;
+			v->res->loss.caller_fallback_thp_retry++;
+			v->res->loss.caller_fallback_pages += 1ull << op->order;
+			return true;
+		}
+		piece.gfp = req.gfp | MODEL_GFP_NORETRY; /* the smaller orders: no THISNODE */
+	}
+	/* readahead (neither a THP nor a write) goes straight to order 0, still NORETRY;
+	 * the write path and the fault path try every order, the last without NORETRY */
+	bool readahead = (op->gfp & thp_first) != thp_first && !(op->gfp & MODEL_GFP_WRITE);
+	uint32_t last_gfp = readahead ? piece.gfp : piece.gfp & ~(uint32_t)MODEL_GFP_NORETRY;
+	unsigned k = readahead ? 0 : op->order - 1;
+	for (uint64_t p = op->key; p < end;) {
+		req.order = k;
+		req.gfp = k ? piece.gfp : last_gfp;
+		if (!fallback_alloc(v, &req, &at)) {
+			if (k--)
+				continue;
+			fallback_undo(v, op, p);
+			return false;
+		}
+		piece.key = p;
+		piece.order = (uint8_t)k;
+		variant_identity_add(v, &piece, at);
+		fallback_set(v, p);
+		if (replay_is_page_cache(op))
+			variant_lru_add(v, p);
+		p += 1ull << k;
+	}
+	v->res->loss.caller_fallback_served++;
+	v->res->loss.caller_fallback_pages += 1ull << op->order;
+	return true;
+}
