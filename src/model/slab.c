@@ -544,7 +544,8 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 					  .slab = si,
 					  .born_ns = now_ns,
 					  .lru_prev = SLAB_NIL,
-					  .lru_next = SLAB_NIL };
+					  .lru_next = SLAB_NIL,
+					  .lru_chunk = SLAB_NIL };
 	if (++s->inuse == s->capacity)
 		partial_del(sm, c, si);
 	if (c->shrinkable)

@@ -32,6 +32,7 @@ struct slab_obj {
 	uint64_t born_ns;
 	uint32_t slab; /* SLAB_NIL: a free entry */
 	uint32_t lru_prev, lru_next;
+	uint32_t lru_chunk; /* on an LRU with its order: the chunk holding it */
 };
 
 struct slab {
@@ -50,22 +51,37 @@ struct slab_list {
 };
 
 /*
+ * A piece of an LRU's order: up to LRU_CHUNK objects in list order, each with the time it
+ * becomes freeable (never: UINT64_MAX), and the least of those times. The chunks are linked
+ * in a cycle in list order.
+ */
+#define LRU_CHUNK 128
+struct lru_chunk {
+	uint32_t n, prev, next; /* a free chunk: next links the free ones */
+	uint64_t min_from;
+	uint32_t obj[LRU_CHUNK];
+	uint64_t from[LRU_CHUNK];
+};
+
+/*
  * A shrinkable cache's LRU on one node: objects linked in a cycle, head the oldest and tail
- * (the head's prev) the newest, so rotating the head to the tail moves no link. Two aids let a shrinker's
- * pass that can free nothing end at once with the same result as walking it (slab_shrink.c):
- * next_freeable_ns, a lower bound on the time any object on it becomes freeable (exact after
- * a full lap, lowered by every object added, left alone when one goes); and `order`, the
- * objects in list order from order[order_head] round the cycle, valid until an object is added
- * or taken off (rotating objects to the tail keeps it), so a rotation by k costs O(1).
+ * (the head's prev) the newest, so rotating the head to the tail moves no link. Two aids let
+ * a shrinker's pass end with the same result as walking it without visiting every object
+ * (slab_shrink.c): next_freeable_ns, a lower bound on the time any object on it becomes
+ * freeable (exact after a full lap, lowered by every object added, left alone when one
+ * goes); and the order, the objects in list order in a cycle of chunks, the head at
+ * (cur_chunk, cur_off). An add or a removal changes one chunk (O(LRU_CHUNK)); a rotation by
+ * k moves the cursor over whole chunks; a search for the next freeable object skips the
+ * chunks whose least time is later. order_valid is false only when memory for a chunk could
+ * not be had (the next pass writes the order afresh, or walks the list).
  */
 struct slab_lru {
 	uint32_t head, tail;
 	uint64_t count;
 	uint64_t next_freeable_ns;
-	uint32_t *order;
-	uint64_t *order_from; /* beside each, when it becomes freeable (never: UINT64_MAX) */
-	uint64_t order_cap, order_head;
-	uint64_t order_work; /* objects moved keeping the order since a rotation used it */
+	struct lru_chunk *chunks;
+	uint32_t nchunks, chunks_cap, chunk_free;
+	uint32_t cur_chunk, cur_off; /* the head's place in the order */
 	bool order_valid;
 };
 

@@ -18,9 +18,10 @@
  *
  * The walk's result is kept, its cost is not: each LRU is a cycle, so a rotation only moves
  * its head; a pass before the LRU's next_freeable_ns cannot free and moves the head once by
- * its scan count modulo the length; the order kept as an array (with each object's freeable
- * time) makes that move O(1) and lets a pass that may free find the next freeable object
- * without visiting the objects. Expected workload: under pressure, millions of passes over
+ * its scan count modulo the length; the order kept in chunks of up to LRU_CHUNK objects (with
+ * each object's freeable time and each chunk's least) makes that move a walk over chunks, an
+ * add or a removal O(LRU_CHUNK), and lets a pass that may free find the next freeable object
+ * skipping the chunks with none. Expected workload: under pressure, millions of passes over
  * LRUs of thousands of objects with nothing freeable (the warm start of the pressure traces).
  */
 #include "slab_internal.h"
@@ -33,15 +34,17 @@ void lru_init(struct slab_lru *l)
 {
 	*l = (struct slab_lru){ .head = SLAB_NIL,
 				.tail = SLAB_NIL,
-				.next_freeable_ns = UINT64_MAX };
+				.next_freeable_ns = UINT64_MAX,
+				.chunk_free = SLAB_NIL,
+				.cur_chunk = SLAB_NIL,
+				.order_valid = true };
 }
 
 void lru_destroy(struct slab_lru *l)
 {
-	free(l->order);
-	free(l->order_from);
-	l->order = NULL;
-	l->order_from = NULL;
+	free(l->chunks);
+	l->chunks = NULL;
+	l->nchunks = l->chunks_cap = 0;
 }
 
 /* In the cache's freeable share: a hash of the key decides, so the choice is deterministic. */
@@ -64,80 +67,195 @@ static uint64_t object_lru_from(const struct slab_model *sm, const struct slab_c
 	return object_in_share(c, o) ? object_freeable_from(sm, o) : UINT64_MAX;
 }
 
-/*
- * Keeping the order costs up to its length per change, a memmove far cheaper per object than
- * a walk of the list; once it has cost more than a few dozen walks since a pass last used it,
- * it is dropped (the next pass writes it afresh), so a cache changing often between rare
- * passes pays no more than the walks.
- */
-static void lru_order_work(struct slab_lru *l, uint64_t objects)
+/* The order forgotten (no memory for a chunk): the next pass writes it afresh. */
+static void lru_order_drop(struct slab_lru *l)
 {
-	l->order_work += objects;
-	if (l->order_work > 32 * l->count + 4096)
-		l->order_valid = false;
+	l->nchunks = 0;
+	l->chunk_free = SLAB_NIL;
+	l->cur_chunk = SLAB_NIL;
+	l->cur_off = 0;
+	l->order_valid = false;
 }
 
-/* Room in the order for count objects; false (the order dropped) when there is none. */
-static bool lru_order_room(struct slab_lru *l)
+/* An empty chunk, SLAB_NIL when there is no memory for one (chunks may move). */
+static uint32_t lru_chunk_new(struct slab_lru *l)
 {
-	if (l->order_cap >= l->count)
-		return true;
-	uint64_t cap = l->count + l->count / 2 + 64;
-	uint32_t *order = realloc(l->order, cap * sizeof(*order));
-	if (order)
-		l->order = order;
-	uint64_t *from = order ? realloc(l->order_from, cap * sizeof(*from)) : NULL;
-	if (from)
-		l->order_from = from;
-	if (!order || !from) {
-		l->order_valid = false;
-		return false;
+	uint32_t ci = l->chunk_free;
+
+	if (ci != SLAB_NIL) {
+		l->chunk_free = l->chunks[ci].next;
+	} else {
+		if (l->nchunks == l->chunks_cap) {
+			uint32_t cap = l->chunks_cap ? l->chunks_cap * 2 : 4;
+			struct lru_chunk *ch = realloc(l->chunks, (size_t)cap * sizeof(*ch));
+			if (!ch)
+				return SLAB_NIL;
+			l->chunks = ch;
+			l->chunks_cap = cap;
+		}
+		ci = l->nchunks++;
 	}
-	l->order_cap = cap;
-	return true;
+	l->chunks[ci].n = 0;
+	l->chunks[ci].min_from = UINT64_MAX;
+	return ci;
+}
+
+static void lru_chunk_unlink(struct slab_lru *l, uint32_t ci)
+{
+	struct lru_chunk *ch = &l->chunks[ci];
+
+	l->chunks[ch->prev].next = ch->next;
+	l->chunks[ch->next].prev = ch->prev;
+	ch->next = l->chunk_free;
+	l->chunk_free = ci;
+}
+
+static void lru_chunk_link_after(struct slab_lru *l, uint32_t ci, uint32_t at)
+{
+	struct lru_chunk *ch = &l->chunks[ci];
+
+	ch->prev = at;
+	ch->next = l->chunks[at].next;
+	l->chunks[ch->next].prev = ci;
+	l->chunks[at].next = ci;
+}
+
+static void lru_chunk_min(struct lru_chunk *ch)
+{
+	uint64_t min = UINT64_MAX;
+
+	for (uint32_t j = 0; j < ch->n; j++)
+		if (ch->from[j] < min)
+			min = ch->from[j];
+	ch->min_from = min;
+}
+
+/* Put object oi at place `at` of chunk ci (room known). */
+static void lru_chunk_put(struct slab_model *sm, struct slab_lru *l, uint32_t ci, uint32_t at,
+			  uint32_t oi, uint64_t from)
+{
+	struct lru_chunk *ch = &l->chunks[ci];
+
+	memmove(&ch->obj[at + 1], &ch->obj[at], (ch->n - at) * sizeof(ch->obj[0]));
+	memmove(&ch->from[at + 1], &ch->from[at], (ch->n - at) * sizeof(ch->from[0]));
+	ch->obj[at] = oi;
+	ch->from[at] = from;
+	ch->n++;
+	if (from < ch->min_from)
+		ch->min_from = from;
+	sm->objs[oi].lru_chunk = ci;
 }
 
 /*
- * The order keeps up with an object added at the tail: it goes in just before the head (at
- * the end when the head is first, else the objects from the head on move up one).
+ * The order keeps up with an object added at the tail: it goes in just before the head, at
+ * the end of the chunk before when the head opens its chunk, else into the head's chunk (split
+ * at the head when full, the head then opening the new chunk).
  */
-static void lru_order_insert_tail(struct slab_lru *l, uint32_t oi, uint64_t from)
+static void lru_order_insert_tail(struct slab_model *sm, struct slab_lru *l, uint32_t oi,
+				  uint64_t from)
 {
-	uint64_t n = l->count - 1, h = l->order_head; /* the objects the order held */
+	uint32_t hc = l->cur_chunk, ci;
 
-	if (!lru_order_room(l))
-		return;
-	if (h == 0) {
-		l->order[n] = oi;
-		l->order_from[n] = from;
+	if (hc == SLAB_NIL) {
+		if ((ci = lru_chunk_new(l)) == SLAB_NIL)
+			return lru_order_drop(l);
+		l->chunks[ci].prev = l->chunks[ci].next = ci;
+		lru_chunk_put(sm, l, ci, 0, oi, from);
+		l->cur_chunk = ci;
+		l->cur_off = 0;
 		return;
 	}
-	memmove(l->order + h + 1, l->order + h, (n - h) * sizeof(*l->order));
-	memmove(l->order_from + h + 1, l->order_from + h, (n - h) * sizeof(*l->order_from));
-	l->order[h] = oi;
-	l->order_from[h] = from;
-	l->order_head = h + 1;
-	lru_order_work(l, n - h);
+	if (l->cur_off == 0) {
+		uint32_t pc = l->chunks[hc].prev;
+		if (l->chunks[pc].n < LRU_CHUNK)
+			return lru_chunk_put(sm, l, pc, l->chunks[pc].n, oi, from);
+		if ((ci = lru_chunk_new(l)) == SLAB_NIL)
+			return lru_order_drop(l);
+		lru_chunk_link_after(l, ci, pc);
+		return lru_chunk_put(sm, l, ci, 0, oi, from);
+	}
+	if (l->chunks[hc].n < LRU_CHUNK) {
+		lru_chunk_put(sm, l, hc, l->cur_off, oi, from);
+		l->cur_off++;
+		return;
+	}
+	if ((ci = lru_chunk_new(l)) == SLAB_NIL)
+		return lru_order_drop(l);
+	struct lru_chunk *h = &l->chunks[hc], *nc = &l->chunks[ci];
+	uint32_t moved = h->n - l->cur_off;
+	memcpy(nc->obj, &h->obj[l->cur_off], moved * sizeof(nc->obj[0]));
+	memcpy(nc->from, &h->from[l->cur_off], moved * sizeof(nc->from[0]));
+	nc->n = moved;
+	h->n = l->cur_off;
+	for (uint32_t j = 0; j < moved; j++)
+		sm->objs[nc->obj[j]].lru_chunk = ci;
+	lru_chunk_min(h);
+	lru_chunk_min(nc);
+	lru_chunk_link_after(l, ci, hc);
+	lru_chunk_put(sm, l, hc, h->n, oi, from);
+	l->cur_chunk = ci;
+	l->cur_off = 0;
 }
 
-/* The order keeps up with an object taken off: found by a scan of the array, closed up. */
-static void lru_order_delete(struct slab_lru *l, uint32_t oi)
+/* A small chunk takes in the next one when both fit, so chunks stay about a quarter full. */
+static void lru_chunk_merge_next(struct slab_model *sm, struct slab_lru *l, uint32_t ci)
 {
-	uint64_t n = l->count + 1, j = 0; /* the objects the order held */
+	struct lru_chunk *ch = &l->chunks[ci];
+	uint32_t ni = ch->next;
+	struct lru_chunk *nx = &l->chunks[ni];
 
-	while (j < n && l->order[j] != oi)
+	if (ni == ci || ch->n >= LRU_CHUNK / 4 || ch->n + nx->n > LRU_CHUNK)
+		return;
+	memcpy(&ch->obj[ch->n], nx->obj, nx->n * sizeof(ch->obj[0]));
+	memcpy(&ch->from[ch->n], nx->from, nx->n * sizeof(ch->from[0]));
+	for (uint32_t j = 0; j < nx->n; j++)
+		sm->objs[nx->obj[j]].lru_chunk = ci;
+	if (l->cur_chunk == ni) {
+		l->cur_chunk = ci;
+		l->cur_off += ch->n;
+	}
+	ch->n += nx->n;
+	if (nx->min_from < ch->min_from)
+		ch->min_from = nx->min_from;
+	lru_chunk_unlink(l, ni);
+}
+
+/* The order keeps up with an object taken off: out of its chunk, the head kept on its object. */
+static void lru_order_delete(struct slab_model *sm, struct slab_lru *l, uint32_t oi)
+{
+	uint32_t ci = sm->objs[oi].lru_chunk, j = 0;
+	struct lru_chunk *ch = &l->chunks[ci];
+
+	while (j < ch->n && ch->obj[j] != oi)
 		j++;
-	if (j == n) {
-		l->order_valid = false;
-		return;
+	if (j == ch->n)
+		return lru_order_drop(l);
+	uint64_t from = ch->from[j];
+	memmove(&ch->obj[j], &ch->obj[j + 1], (ch->n - j - 1) * sizeof(ch->obj[0]));
+	memmove(&ch->from[j], &ch->from[j + 1], (ch->n - j - 1) * sizeof(ch->from[0]));
+	ch->n--;
+	if (from == ch->min_from)
+		lru_chunk_min(ch);
+	if (ci == l->cur_chunk && j < l->cur_off)
+		l->cur_off--;
+	if (!ch->n) {
+		if (ch->next == ci) {
+			lru_chunk_unlink(l, ci);
+			l->cur_chunk = SLAB_NIL;
+			l->cur_off = 0;
+			return;
+		}
+		if (l->cur_chunk == ci) {
+			l->cur_chunk = ch->next;
+			l->cur_off = 0;
+		}
+		return lru_chunk_unlink(l, ci);
 	}
-	memmove(l->order + j, l->order + j + 1, (n - j - 1) * sizeof(*l->order));
-	memmove(l->order_from + j, l->order_from + j + 1, (n - j - 1) * sizeof(*l->order_from));
-	if (j < l->order_head)
-		l->order_head--;
-	if (l->order_head >= l->count)
-		l->order_head = 0;
-	lru_order_work(l, n);
+	if (ci == l->cur_chunk && l->cur_off == ch->n) {
+		l->cur_chunk = ch->next;
+		l->cur_off = 0;
+	}
+	lru_chunk_merge_next(sm, l, ci);
 }
 
 void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
@@ -158,7 +276,7 @@ void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 	l->tail = oi;
 	l->count++;
 	if (l->order_valid)
-		lru_order_insert_tail(l, oi, from);
+		lru_order_insert_tail(sm, l, oi, from);
 	if (from < l->next_freeable_ns)
 		l->next_freeable_ns = from;
 }
@@ -181,21 +299,45 @@ void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 	o->lru_prev = o->lru_next = SLAB_NIL;
 	l->count--;
 	if (l->order_valid)
-		lru_order_delete(l, oi);
+		lru_order_delete(sm, l, oi);
 }
 
 /*
  * Move the LRU's head k objects on (0 < k < count): its first k objects go to the tail in
  * their order, as k rotations of the head to the tail would leave them. The list is a cycle,
- * so no link changes: O(1) with the order, a walk of k steps without it.
+ * so no link changes: with the order, the cursor moves over whole chunks (backwards when
+ * shorter); without it, a walk of k steps.
  */
 static void lru_rotate(struct slab_model *sm, struct slab_lru *l, uint64_t k)
 {
 	if (l->order_valid) {
-		uint64_t i = (l->order_head + k) % l->count;
-		l->head = l->order[i];
-		l->tail = l->order[i ? i - 1 : l->count - 1];
-		l->order_head = i;
+		uint32_t ci = l->cur_chunk;
+		uint64_t off = l->cur_off;
+		if (k <= l->count / 2) {
+			off += k;
+			while (off >= l->chunks[ci].n) {
+				off -= l->chunks[ci].n;
+				ci = l->chunks[ci].next;
+			}
+		} else {
+			uint64_t back = l->count - k;
+			while (back > off) {
+				back -= off;
+				ci = l->chunks[ci].prev;
+				off = l->chunks[ci].n;
+			}
+			off -= back;
+		}
+		const struct lru_chunk *ch = &l->chunks[ci];
+		l->cur_chunk = ci;
+		l->cur_off = (uint32_t)off;
+		l->head = ch->obj[off];
+		if (off) {
+			l->tail = ch->obj[off - 1];
+		} else {
+			const struct lru_chunk *pc = &l->chunks[ch->prev];
+			l->tail = pc->obj[pc->n - 1];
+		}
 		return;
 	}
 	uint32_t tail = l->head; /* no memory for the order: walk */
@@ -208,17 +350,13 @@ static void lru_rotate(struct slab_model *sm, struct slab_lru *l, uint64_t k)
 /* The LRU's order, written afresh from a walk (the first pass after it was dropped). */
 static bool lru_write_order(struct slab_model *sm, const struct slab_cache *c, struct slab_lru *l)
 {
-	if (!lru_order_room(l))
-		return false;
 	uint64_t k = 0;
-	for (uint32_t i = l->head; k < l->count; i = sm->objs[i].lru_next, k++) {
-		l->order[k] = i;
-		l->order_from[k] = object_lru_from(sm, c, &sm->objs[i]);
-	}
-	l->order_head = 0;
-	l->order_work = 0;
+
+	lru_order_drop(l);
 	l->order_valid = true;
-	return true;
+	for (uint32_t i = l->head; k < l->count && l->order_valid; i = sm->objs[i].lru_next, k++)
+		lru_order_insert_tail(sm, l, i, object_lru_from(sm, c, &sm->objs[i]));
+	return l->order_valid;
 }
 
 /*
@@ -256,25 +394,42 @@ static void lru_pass_rotate(struct slab_model *sm, const struct slab_cache *c, s
 		return;
 	if (!l->order_valid)
 		lru_write_order(sm, c, l);
-	l->order_work = 0;
 	lru_rotate(sm, l, k);
 }
 
 /*
  * Of the next lim objects from the head, the first freeable at now (lim when none), from the
- * order's times; the soonest the ones before it become freeable is kept in *soonest.
+ * order's times, skipping the chunks with none; the soonest the ones before it become
+ * freeable is kept in *soonest.
  */
 static uint64_t lru_find_freeable(const struct slab_lru *l, uint64_t lim, uint64_t now,
 				  uint64_t *soonest)
 {
-	uint64_t h = l->order_head, n = l->count, min = *soonest, i;
+	uint64_t i = 0, min = *soonest;
+	uint32_t ci = l->cur_chunk, off = l->cur_off;
 
-	for (i = 0; i < lim; i++) {
-		uint64_t f = l->order_from[h + i < n ? h + i : h + i - n];
-		if (f <= now && f != UINT64_MAX)
-			break;
-		if (f < min)
-			min = f;
+	while (i < lim) {
+		const struct lru_chunk *ch = &l->chunks[ci];
+		uint64_t take = ch->n - off;
+		if (take > lim - i)
+			take = lim - i;
+		if (!off && take == ch->n && !(ch->min_from <= now && ch->min_from != UINT64_MAX)) {
+			if (ch->min_from < min)
+				min = ch->min_from;
+			i += take;
+		} else {
+			for (uint32_t j = off; j < off + take; j++, i++) {
+				uint64_t f = ch->from[j];
+				if (f <= now && f != UINT64_MAX) {
+					*soonest = min;
+					return i;
+				}
+				if (f < min)
+					min = f;
+			}
+		}
+		ci = ch->next;
+		off = 0;
 	}
 	*soonest = min;
 	return i;
@@ -418,6 +573,46 @@ uint64_t slab_shrink_callback(void *ctx, int nid, int priority)
 	return freed;
 }
 
+/* The order's chunks: a closed cycle holding count objects, each chunk's least time exact. */
+static bool lru_check_chunks(const struct slab_lru *l, char *buf, size_t len, const char *name,
+			     int nid)
+{
+	uint64_t total = 0, steps = 0;
+	uint32_t ci = l->cur_chunk;
+
+	if (ci == SLAB_NIL) {
+		if (!l->count)
+			return false;
+		snprintf(buf, len, "%s: LRU of node %d: %llu objects, no order", name, nid,
+			 (unsigned long long)l->count);
+		return true;
+	}
+	if (l->cur_off >= l->chunks[ci].n) {
+		snprintf(buf, len, "%s: LRU of node %d: the head past its chunk", name, nid);
+		return true;
+	}
+	do {
+		const struct lru_chunk *ch = &l->chunks[ci];
+		uint64_t min = UINT64_MAX;
+		for (uint32_t j = 0; j < ch->n; j++)
+			min = ch->from[j] < min ? ch->from[j] : min;
+		if (!ch->n || ch->n > LRU_CHUNK || min != ch->min_from ||
+		    l->chunks[ch->next].prev != ci || ++steps > l->nchunks) {
+			snprintf(buf, len, "%s: LRU of node %d: order chunk %u corrupt", name, nid,
+				 ci);
+			return true;
+		}
+		total += ch->n;
+		ci = ch->next;
+	} while (ci != l->cur_chunk);
+	if (total != l->count) {
+		snprintf(buf, len, "%s: LRU of node %d: order holds %llu of %llu", name, nid,
+			 (unsigned long long)total, (unsigned long long)l->count);
+		return true;
+	}
+	return false;
+}
+
 /* A cache's partial lists and LRUs, walked both ways against their counts. */
 const char *slab_check_lists(const struct slab_model *sm, const struct slab_cache *c, char *buf,
 			     size_t len)
@@ -445,7 +640,9 @@ const char *slab_check_lists(const struct slab_model *sm, const struct slab_cach
 		}
 		k = 0;
 		const struct slab_lru *l = &c->lru[n];
-		uint32_t i = l->head;
+		if (l->order_valid && lru_check_chunks(l, buf, len, c->name, n))
+			return buf;
+		uint32_t i = l->head, oc = l->cur_chunk, ooff = l->cur_off;
 		prev = l->tail;
 		for (k = 0; k < l->count; k++, prev = i, i = sm->objs[i].lru_next) {
 			const struct slab_obj *o = i < sm->nobjs ? &sm->objs[i] : NULL;
@@ -454,12 +651,16 @@ const char *slab_check_lists(const struct slab_model *sm, const struct slab_cach
 					 c->name, n, i);
 				return buf;
 			}
-			uint64_t at = l->order_valid ? (l->order_head + k) % l->count : 0;
 			if (l->order_valid &&
-			    (l->order[at] != i || l->order_from[at] != object_lru_from(sm, c, o))) {
+			    (oc == SLAB_NIL || l->chunks[oc].obj[ooff] != i || o->lru_chunk != oc ||
+			     l->chunks[oc].from[ooff] != object_lru_from(sm, c, o))) {
 				snprintf(buf, len, "%s: LRU of node %d: order stale at object %u",
 					 c->name, n, i);
 				return buf;
+			}
+			if (l->order_valid && ++ooff == l->chunks[oc].n) {
+				oc = l->chunks[oc].next;
+				ooff = 0;
 			}
 			if (object_in_share(c, o) &&
 			    object_freeable_from(sm, o) < l->next_freeable_ns) {
