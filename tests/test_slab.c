@@ -216,6 +216,13 @@ static void test_order_fallback(void)
 	printf("slab order: NORETRY at the cache's order, then the minimum order\n");
 }
 
+/* The model's unused share: the same hash as slab_obj_unused, written independently. */
+static bool ref_in_share(uint64_t key, uint32_t ppm)
+{
+	uint64_t h = (key ^ (key >> 29)) * 0xBF58476D1CE4E5B9ull;
+	return (h >> 32) % 1000000 < ppm;
+}
+
 /* do_shrink_slab, recomputed independently: what one call at a priority should free. */
 struct expect {
 	uint64_t deferred;
@@ -329,13 +336,37 @@ static void test_shrink_arithmetic(void)
 	check_slab(sm, "calibrated");
 	slab_model_destroy(sm);
 	model_destroy(m);
+
+	/* Only the unused objects are on the LRU, as on the kernel's list_lru: count_objects is
+	 * their number, so one shrink at priority 0 scans about twice them (delta = freeable *
+	 * 4 / seeks), not twice the cache, and frees them all. */
+	m = make("spb+all", 1);
+	sm = slab_model_create(m, &p);
+	d = slab_cache_create(sm, &cal);
+	uint64_t unused = 0;
+	for (uint64_t k = 0; k < 20000; k++) {
+		CHECK_EQ(slab_obj_alloc(sm, d, k * 256, MODEL_GFP_KERNEL, 0, 0, 0), MODEL_OK);
+		unused += ref_in_share(k * 256, cal.freeable_ppm);
+	}
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.lru_objects, unused);
+	CHECK(unused > 1800 && unused < 2200);
+	model_advance(m, 100 * SEC);
+	CHECK_EQ(shrink_slab(sm, 0, 0), unused);
+	slab_model_stats(sm, &st);
+	CHECK(st.shrink_scanned >= unused && st.shrink_scanned <= 2 * unused);
+	CHECK_EQ(st.lru_objects, 0);
+	CHECK_EQ(st.objects, 20000 - unused);
+	check_slab(sm, "only the unused on the LRU");
+	slab_model_destroy(sm);
+	model_destroy(m);
 	printf("shrink_slab: do_shrink_slab's arithmetic, deferral and freeability\n");
 }
 
 /*
- * The LRU against an independent reference: an array of keys oldest first, scanned object by
- * object as do_shrink_slab describes (freeable: old enough and in the hashed share, else
- * rotated to the tail). A random mix of allocations, frees, time steps and shrinks at every
+ * The LRU against an independent reference: an array of the unused keys (those in the hashed
+ * share; the used ones are never on the LRU) oldest first, scanned object by object as
+ * do_shrink_slab describes (freeable: old enough, else rotated to the tail). A random mix of allocations, frees, time steps and shrinks at every
  * priority, with long stretches where nothing is freeable, so the shrinker's O(1) rotations
  * and its kept order are taken through adds and removals; after every step the model's LRU
  * must hold the reference's keys in the reference's order.
@@ -345,12 +376,6 @@ struct ref_lru {
 	size_t n;
 	uint64_t deferred;
 };
-
-static bool ref_in_share(uint64_t key, uint32_t ppm)
-{
-	uint64_t h = (key ^ (key >> 29)) * 0xBF58476D1CE4E5B9ull;
-	return (h >> 32) % 1000000 < ppm;
-}
 
 static void ref_del(struct ref_lru *r, size_t i)
 {
@@ -399,10 +424,12 @@ static void test_lru_against_reference(void)
 	struct slab_params p;
 	slab_params_default(&p);
 	p.freeable_min_age_ns = 5 * SEC;
-	p.freeable_ppm = 50000; /* one object in 20: most passes free nothing */
+	p.freeable_ppm = 200000; /* one object in 5 unused: many passes free nothing */
 	struct slab_model *sm = slab_model_create(m, &p);
 	int d = slab_cache_create(sm, &dentry);
 	static struct ref_lru r;
+	static uint64_t live[4096]; /* the live keys, used or not */
+	size_t nlive = 0;
 	uint64_t seed = 12345, next_key = 1, freed_model = 0, freed_ref = 0;
 	unsigned shrinks = 0;
 
@@ -410,15 +437,27 @@ static void test_lru_against_reference(void)
 		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
 		unsigned op = (unsigned)(seed >> 33) % 100;
 		uint64_t now = model_now(m);
-		if (op < 40 && r.n < 4000) {
+		if (op < 40 && nlive < 4000) {
 			uint64_t key = next_key++ * 64;
 			CHECK_EQ(slab_obj_alloc(sm, d, key, MODEL_GFP_KERNEL, 0, 0, now), MODEL_OK);
-			r.key[r.n] = key;
-			r.born[r.n++] = now;
-		} else if (op < 55 && r.n) {
-			size_t i = (size_t)(seed >> 40) % r.n;
-			CHECK_EQ(slab_obj_free(sm, r.key[i]), MODEL_OK);
-			ref_del(&r, i);
+			live[nlive++] = key;
+			if (ref_in_share(key, p.freeable_ppm)) { /* unused: on the LRU */
+				r.key[r.n] = key;
+				r.born[r.n++] = now;
+			}
+		} else if (op < 55 && nlive) {
+			size_t i = (size_t)(seed >> 40) % nlive;
+			uint64_t key = live[i];
+			live[i] = live[--nlive];
+			bool held = !ref_in_share(key, p.freeable_ppm); /* used: never reclaimed */
+			for (size_t j = 0; j < r.n && !held; j++) {
+				if (r.key[j] == key) {
+					ref_del(&r, j);
+					held = true;
+				}
+			}
+			/* not held: a shrinker took it (the free is counted and ignored) */
+			CHECK_EQ(slab_obj_free(sm, key), held ? MODEL_OK : MODEL_ESTATE);
 		} else if (op < 60) {
 			model_advance(m, now + (seed >> 20) % (2 * SEC));
 		} else {

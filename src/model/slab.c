@@ -11,7 +11,7 @@
  *
  * Invariants (slab_model_check): a slab's inuse equals the objects pointing at it; a slab is on
  * its cache's partial list exactly when 0 < inuse < capacity; every live object is in the map
- * and, for a shrinkable cache, on its LRU. Expected workload: millions of objects, every slab
+ * and, for a shrinkable cache, on its LRU exactly when unused (slab_obj_unused). Expected workload: millions of objects, every slab
  * event of a trace, per variant.
  */
 #include "slab_internal.h"
@@ -594,6 +594,14 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 			continue;
 		live++;
 		count[o->slab]++;
+		const struct slab_cache *c = &sm->caches[sm->slabs[o->slab].cache];
+		bool on_lru = o->lru_next != SLAB_NIL;
+		if (on_lru != (c->shrinkable && slab_obj_unused(c, o))) {
+			snprintf(buf, len, "object %zu of %s: on the LRU %d, unused %d", i, c->name,
+				 on_lru, slab_obj_unused(c, o));
+			bad = buf;
+			goto out;
+		}
 		if (key_map_get(&sm->live, o->key) != i + 1) {
 			snprintf(buf, len, "object %zu (key %#llx) missing from the map", i,
 				 (unsigned long long)o->key);
@@ -621,8 +629,14 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 			goto out;
 		}
 	}
+	uint64_t on_lrus = 0;
 	for (size_t ci = 0; ci < sm->ncaches && !bad; ci++)
-		bad = slab_check_lists(sm, &sm->caches[ci], buf, len);
+		bad = slab_check_lists(sm, &sm->caches[ci], buf, len, &on_lrus);
+	if (!bad && on_lrus != sm->st.lru_objects) {
+		snprintf(buf, len, "%llu objects on LRUs, stats say %llu",
+			 (unsigned long long)on_lrus, (unsigned long long)sm->st.lru_objects);
+		bad = buf;
+	}
 out:
 	free(count);
 	return bad;

@@ -128,7 +128,10 @@ void lru_destroy(struct slab_lru *l);
 uint64_t slab_shrink_callback(void *ctx, int nid, int priority);
 /* shrink_slab() over every shrinker of node nid; returns the objects freed. */
 uint64_t shrink_slab(struct slab_model *sm, int nid, int priority);
+/* The cache's lists walked; the objects on its LRUs added to *on_lrus. NULL when consistent. */
 const char *slab_check_lists(const struct slab_model *sm, const struct slab_cache *c, char *buf,
-			     size_t len);
+			     size_t len, uint64_t *on_lrus);
+/* Unused (on its cache's LRU when the cache is shrinkable): in the calibrated unused share. */
+bool slab_obj_unused(const struct slab_cache *c, const struct slab_obj *o);
 
 #endif

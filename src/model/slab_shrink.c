@@ -4,15 +4,18 @@
  * do_shrink_slab() (mm/shrinker.c), and the scan that stands in for the caches' own
  * scan_objects (dentry and inode LRU walks).
  *
+ * The LRU holds only the unused objects (slab_obj_unused: the cache's calibrated share, picked
+ * by a hash of the key), as the kernel's list_lru holds only unreferenced dentries and inodes:
+ * a used object is never on it, so count_objects is the LRU's length and the scan visits only
+ * candidates.
+ *
  * do_shrink_slab: freeable = the LRU's length scaled by vfs_cache_pressure; delta =
  * (freeable >> priority) * 4 / seeks; total_scan = delta plus the deferred work >> priority,
  * at most twice freeable; scans in batches of `batch` while total_scan reaches a batch or all
  * of freeable; what was not scanned is deferred, up to twice freeable.
  *
  * The scan walks the LRU from its oldest object. An object is reclaimed when it is at least
- * freeable_min_age old and falls in its cache's freeable share (slab_params.freeable_ppm, or
- * the cache's own share calibrated by replay; a hash of its key decides, so the
- * choice is deterministic); otherwise it counts as referenced and rotates to the tail, as
+ * freeable_min_age old; otherwise it counts as referenced and rotates to the tail, as
  * dentries with DCACHE_REFERENCED do. One shrinker per cache (the kernel's per-superblock
  * shrinker splits a scan between its dentry and inode LRUs; see docs/model.md).
  *
@@ -47,8 +50,12 @@ void lru_destroy(struct slab_lru *l)
 	l->nchunks = l->chunks_cap = 0;
 }
 
-/* In the cache's freeable share: a hash of the key decides, so the choice is deterministic. */
-static bool object_in_share(const struct slab_cache *c, const struct slab_obj *o)
+/*
+ * Unused: in the cache's calibrated unused share (its freeable_ppm), as a dentry with no
+ * reference or an inode with no user is; a hash of the key decides, so the choice is
+ * deterministic. Only unused objects are on the LRU, as on the kernel's list_lru.
+ */
+bool slab_obj_unused(const struct slab_cache *c, const struct slab_obj *o)
 {
 	uint64_t h = (o->key ^ (o->key >> 29)) * 0xBF58476D1CE4E5B9ull;
 	return (h >> 32) % 1000000 < c->freeable_ppm;
@@ -60,11 +67,11 @@ static uint64_t object_freeable_from(const struct slab_model *sm, const struct s
 	return o->born_ns + sm->p.freeable_min_age_ns;
 }
 
-/* The time an object on the LRU becomes freeable, never for one outside the share. */
+/* The time an object becomes freeable, never for a used one (kept for the checks). */
 static uint64_t object_lru_from(const struct slab_model *sm, const struct slab_cache *c,
 				const struct slab_obj *o)
 {
-	return object_in_share(c, o) ? object_freeable_from(sm, o) : UINT64_MAX;
+	return slab_obj_unused(c, o) ? object_freeable_from(sm, o) : UINT64_MAX;
 }
 
 /* The order forgotten (no memory for a chunk): the next pass writes it afresh. */
@@ -258,11 +265,15 @@ static void lru_order_delete(struct slab_model *sm, struct slab_lru *l, uint32_t
 	lru_chunk_merge_next(sm, l, ci);
 }
 
+/* list_lru_add: an unused object goes on its node's LRU at the tail; a used one stays off. */
 void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 {
 	struct slab_obj *o = &sm->objs[oi];
 	struct slab_lru *l = &c->lru[sm->slabs[o->slab].nid];
-	uint64_t from = object_lru_from(sm, c, o);
+
+	if (!slab_obj_unused(c, o))
+		return;
+	uint64_t from = object_freeable_from(sm, o);
 
 	if (l->head == SLAB_NIL) {
 		o->lru_prev = o->lru_next = oi;
@@ -275,16 +286,21 @@ void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 	}
 	l->tail = oi;
 	l->count++;
+	sm->st.lru_objects++;
 	if (l->order_valid)
 		lru_order_insert_tail(sm, l, oi, from);
 	if (from < l->next_freeable_ns)
 		l->next_freeable_ns = from;
 }
 
+/* list_lru_del: an object off its LRU, if on one. */
 void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 {
 	struct slab_obj *o = &sm->objs[oi];
 	struct slab_lru *l = &c->lru[sm->slabs[o->slab].nid];
+
+	if (o->lru_next == SLAB_NIL)
+		return;
 
 	if (l->count == 1) {
 		l->head = l->tail = SLAB_NIL;
@@ -298,6 +314,7 @@ void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 	}
 	o->lru_prev = o->lru_next = SLAB_NIL;
 	l->count--;
+	sm->st.lru_objects--;
 	if (l->order_valid)
 		lru_order_delete(sm, l, oi);
 }
@@ -370,7 +387,7 @@ static bool object_freeable(const struct slab_model *sm, const struct slab_cache
 {
 	if (now < object_freeable_from(sm, o))
 		return false;
-	return object_in_share(c, o);
+	return slab_obj_unused(c, o);
 }
 
 /*
@@ -450,7 +467,7 @@ static uint64_t scan_objects_walk(struct slab_model *sm, struct slab_cache *c, s
 			key_map_put(&sm->reclaimed, key, 1);
 			freed++;
 		} else {
-			if (object_in_share(c, o) &&
+			if (slab_obj_unused(c, o) &&
 			    object_freeable_from(sm, o) < pass->next_freeable_ns)
 				pass->next_freeable_ns = object_freeable_from(sm, o);
 			pass->kept++;
@@ -615,7 +632,7 @@ static bool lru_check_chunks(const struct slab_lru *l, char *buf, size_t len, co
 
 /* A cache's partial lists and LRUs, walked both ways against their counts. */
 const char *slab_check_lists(const struct slab_model *sm, const struct slab_cache *c, char *buf,
-			     size_t len)
+			     size_t len, uint64_t *on_lrus)
 {
 	uint64_t lru_total = 0;
 
@@ -662,8 +679,12 @@ const char *slab_check_lists(const struct slab_model *sm, const struct slab_cach
 				oc = l->chunks[oc].next;
 				ooff = 0;
 			}
-			if (object_in_share(c, o) &&
-			    object_freeable_from(sm, o) < l->next_freeable_ns) {
+			if (!slab_obj_unused(c, o)) {
+				snprintf(buf, len, "%s: LRU of node %d: object %u in use", c->name,
+					 n, i);
+				return buf;
+			}
+			if (object_freeable_from(sm, o) < l->next_freeable_ns) {
 				snprintf(buf, len,
 					 "%s: LRU of node %d: object %u freeable before the bound",
 					 c->name, n, i);
@@ -678,7 +699,8 @@ const char *slab_check_lists(const struct slab_model *sm, const struct slab_cach
 		}
 		lru_total += k;
 	}
-	if (c->shrinkable && lru_total != c->nr_objects) {
+	*on_lrus += lru_total;
+	if (c->shrinkable ? lru_total > c->nr_objects : lru_total != 0) {
 		snprintf(buf, len, "%s: %llu objects, %llu on LRUs", c->name,
 			 (unsigned long long)c->nr_objects, (unsigned long long)lru_total);
 		return buf;
