@@ -418,18 +418,19 @@ static uint64_t ref_shrink(struct ref_lru *r, int prio, uint64_t now, uint64_t m
 	return freed;
 }
 
-static void test_lru_against_reference(void)
+static void test_lru_against_reference(uint32_t ppm)
 {
 	struct model *m = make("spb+all", 1);
 	struct slab_params p;
 	slab_params_default(&p);
 	p.freeable_min_age_ns = 5 * SEC;
-	p.freeable_ppm = 200000; /* one object in 5 unused: many passes free nothing */
+	p.freeable_ppm = ppm;
 	struct slab_model *sm = slab_model_create(m, &p);
 	int d = slab_cache_create(sm, &dentry);
 	static struct ref_lru r;
 	static uint64_t live[4096]; /* the live keys, used or not */
-	size_t nlive = 0;
+	size_t nlive = 0, max_n = 0;
+	memset(&r, 0, sizeof(r));
 	uint64_t seed = 12345, next_key = 1, freed_model = 0, freed_ref = 0;
 	unsigned shrinks = 0;
 
@@ -437,7 +438,10 @@ static void test_lru_against_reference(void)
 		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
 		unsigned op = (unsigned)(seed >> 33) % 100;
 		uint64_t now = model_now(m);
-		if (op < 40 && nlive < 4000) {
+		/* phases of growth and of draining (the order's chunks merge as they empty) */
+		bool drain = (step / 2500) % 2;
+		unsigned allocs = drain ? 10 : 60, frees = drain ? 70 : 75, steps = frees + 5;
+		if (op < allocs && nlive < 4000) {
 			uint64_t key = next_key++ * 64;
 			CHECK_EQ(slab_obj_alloc(sm, d, key, MODEL_GFP_KERNEL, 0, 0, now), MODEL_OK);
 			live[nlive++] = key;
@@ -445,7 +449,7 @@ static void test_lru_against_reference(void)
 				r.key[r.n] = key;
 				r.born[r.n++] = now;
 			}
-		} else if (op < 55 && nlive) {
+		} else if (op >= allocs && op < frees && nlive) {
 			size_t i = (size_t)(seed >> 40) % nlive;
 			uint64_t key = live[i];
 			live[i] = live[--nlive];
@@ -458,10 +462,12 @@ static void test_lru_against_reference(void)
 			}
 			/* not held: a shrinker took it (the free is counted and ignored) */
 			CHECK_EQ(slab_obj_free(sm, key), held ? MODEL_OK : MODEL_ESTATE);
-		} else if (op < 60) {
+		} else if (op >= allocs && op < steps) {
 			model_advance(m, now + (seed >> 20) % (2 * SEC));
 		} else {
 			int prio = (int)((seed >> 50) % 13);
+			if (!drain && prio < 6)
+				prio += 6; /* while growing, light passes: LRUs of thousands */
 			uint64_t want =
 				ref_shrink(&r, prio, now, p.freeable_min_age_ns, p.freeable_ppm);
 			uint64_t got = shrink_slab(sm, 0, prio);
@@ -480,6 +486,7 @@ static void test_lru_against_reference(void)
 			CHECK(same);
 			break;
 		}
+		max_n = r.n > max_n ? r.n : max_n;
 		if (step % 64 == 0)
 			check_slab(sm, "lru reference");
 	}
@@ -488,8 +495,10 @@ static void test_lru_against_reference(void)
 	check_slab(sm, "lru reference end");
 	slab_model_destroy(sm);
 	model_destroy(m);
-	printf("LRU: %u shrinks, %llu freed, the same order as the reference walk\n", shrinks,
-	       (unsigned long long)freed_model);
+	CHECK(max_n > (ppm == 1000000 ? 4 : 1) * LRU_CHUNK); /* several chunks */
+	printf("LRU (%u ppm unused): %u shrinks, %llu freed, up to %zu objects, the same order as "
+	       "the reference walk\n",
+	       ppm, shrinks, (unsigned long long)freed_model, max_n);
 }
 
 /*
@@ -682,7 +691,10 @@ int main(void)
 	test_page_ops();
 	test_order_fallback();
 	test_shrink_arithmetic();
-	test_lru_against_reference();
+	/* one object in 5 unused: many passes free nothing; all unused: LRUs of up to 4000
+	 * objects, the order's chunks split and merged through the frees */
+	test_lru_against_reference(200000);
+	test_lru_against_reference(1000000);
 	test_high_water_boundary();
 	test_triggers_at_their_sites();
 	test_worker_stops_on_no_progress();
