@@ -71,7 +71,8 @@ struct lru_chunk {
  * freeable (exact after a full lap, lowered by every object added, left alone when one
  * goes); and the order, the objects in list order in a cycle of chunks, the head at
  * (cur_chunk, cur_off). An add or a removal changes one chunk (O(LRU_CHUNK)); a rotation by
- * k moves the cursor over whole chunks; a search for the next freeable object skips the
+ * k is a binary search over where the chunks start (written afresh by the first rotation after
+ * a chunk changed, a walk over the chunks); a search for the next freeable object skips the
  * chunks whose least time is later. order_valid is false only when memory for a chunk could
  * not be had (the next pass writes the order afresh, or walks the list).
  */
@@ -83,6 +84,12 @@ struct slab_lru {
 	uint32_t nchunks, chunks_cap, chunk_free;
 	uint32_t cur_chunk, cur_off; /* the head's place in the order */
 	bool order_valid;
+	/* the chunks in cycle order from one of them, with where each starts: a rotation's
+	 * binary search, valid until a chunk changes (rewritten by the next rotation) */
+	uint32_t *pos_chunk;
+	uint64_t *pos_start;
+	uint32_t pos_n, pos_cap, pos_cur; /* pos_cur: the cursor's chunk in it */
+	bool pos_valid;
 };
 
 struct slab_cache {

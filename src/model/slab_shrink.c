@@ -22,8 +22,8 @@
  * The walk's result is kept, its cost is not: each LRU is a cycle, so a rotation only moves
  * its head; a pass before the LRU's next_freeable_ns cannot free and moves the head once by
  * its scan count modulo the length; the order kept in chunks of up to LRU_CHUNK objects (with
- * each object's freeable time and each chunk's least) makes that move a walk over chunks, an
- * add or a removal O(LRU_CHUNK), and lets a pass that may free find the next freeable object
+ * each object's freeable time and each chunk's least) makes that move a binary search over
+ * the chunks' starts (kept until a chunk changes), an add or a removal O(LRU_CHUNK), and lets a pass that may free find the next freeable object
  * skipping the chunks with none. Expected workload: under pressure, millions of passes over
  * LRUs of thousands of objects with nothing freeable (the warm start of the pressure traces).
  */
@@ -46,6 +46,12 @@ void lru_init(struct slab_lru *l)
 void lru_destroy(struct slab_lru *l)
 {
 	free(l->chunks);
+	free(l->pos_chunk);
+	free(l->pos_start);
+	l->pos_chunk = NULL;
+	l->pos_start = NULL;
+	l->pos_cap = 0;
+	l->pos_valid = false;
 	l->chunks = NULL;
 	l->nchunks = l->chunks_cap = 0;
 }
@@ -77,6 +83,7 @@ static uint64_t object_lru_from(const struct slab_model *sm, const struct slab_c
 /* The order forgotten (no memory for a chunk): the next pass writes it afresh. */
 static void lru_order_drop(struct slab_lru *l)
 {
+	l->pos_valid = false;
 	l->nchunks = 0;
 	l->chunk_free = SLAB_NIL;
 	l->cur_chunk = SLAB_NIL;
@@ -163,6 +170,7 @@ static void lru_order_insert_tail(struct slab_model *sm, struct slab_lru *l, uin
 {
 	uint32_t hc = l->cur_chunk, ci;
 
+	l->pos_valid = false;
 	if (hc == SLAB_NIL) {
 		if ((ci = lru_chunk_new(l)) == SLAB_NIL)
 			return lru_order_drop(l);
@@ -233,6 +241,7 @@ static void lru_order_delete(struct slab_model *sm, struct slab_lru *l, uint32_t
 	uint32_t ci = sm->objs[oi].lru_chunk, j = 0;
 	struct lru_chunk *ch = &l->chunks[ci];
 
+	l->pos_valid = false;
 	while (j < ch->n && ch->obj[j] != oi)
 		j++;
 	if (j == ch->n)
@@ -319,18 +328,61 @@ void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 		lru_order_delete(sm, l, oi);
 }
 
+/* Where each chunk starts, from the cursor's chunk on; false when there is no memory for it. */
+static bool lru_write_pos(struct slab_lru *l)
+{
+	if (l->pos_cap < l->nchunks) {
+		uint32_t cap = l->chunks_cap;
+		uint32_t *pc = realloc(l->pos_chunk, (size_t)cap * sizeof(*pc));
+		if (pc)
+			l->pos_chunk = pc;
+		uint64_t *ps = pc ? realloc(l->pos_start, (size_t)cap * sizeof(*ps)) : NULL;
+		if (!ps)
+			return false;
+		l->pos_start = ps;
+		l->pos_cap = cap;
+	}
+	uint32_t ci = l->cur_chunk, n = 0;
+	uint64_t at = 0;
+	do {
+		l->pos_chunk[n] = ci;
+		l->pos_start[n++] = at;
+		at += l->chunks[ci].n;
+		ci = l->chunks[ci].next;
+	} while (ci != l->cur_chunk);
+	l->pos_n = n;
+	l->pos_cur = 0;
+	l->pos_valid = true;
+	return true;
+}
+
 /*
  * Move the LRU's head k objects on (0 < k < count): its first k objects go to the tail in
  * their order, as k rotations of the head to the tail would leave them. The list is a cycle,
- * so no link changes: with the order, the cursor moves over whole chunks (backwards when
- * shorter); without it, a walk of k steps.
+ * so no link changes: with the order, the cursor's new chunk is found by a binary search over
+ * where the chunks start (or, without memory for that, by moving over whole chunks, backwards
+ * when shorter); without the order, a walk of k steps.
  */
 static void lru_rotate(struct slab_model *sm, struct slab_lru *l, uint64_t k)
 {
 	if (l->order_valid) {
 		uint32_t ci = l->cur_chunk;
 		uint64_t off = l->cur_off;
-		if (k <= l->count / 2) {
+		if (l->pos_valid || lru_write_pos(l)) {
+			uint64_t q = (l->pos_start[l->pos_cur] + off + k) % l->count;
+			uint32_t lo = 0,
+				 hi = l->pos_n - 1; /* the last chunk starting at or before q */
+			while (lo < hi) {
+				uint32_t mid = lo + (hi - lo + 1) / 2;
+				if (l->pos_start[mid] <= q)
+					lo = mid;
+				else
+					hi = mid - 1;
+			}
+			l->pos_cur = lo;
+			ci = l->pos_chunk[lo];
+			off = q - l->pos_start[lo];
+		} else if (k <= l->count / 2) {
 			off += k;
 			while (off >= l->chunks[ci].n) {
 				off -= l->chunks[ci].n;
