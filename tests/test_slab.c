@@ -4,7 +4,8 @@
  * from the page model with the cache's migratetype, or from the caller's page source and back
  * to it (replay's per-CPU lists), SLUB's order fallback, kmalloc classes,
  * do_shrink_slab's arithmetic against an independent recomputation, the freeability
- * assumption, frees of reclaimed objects; then every trigger group at its site and nowhere
+ * assumption, frees of reclaimed objects, the LRU's order through shrinks against a
+ * reference walk; then every trigger group at its site and nowhere
  * else, the high-water gate at its boundary, bursts queueing one run, the worker's two stop
  * conditions and the last-chance walk. Both checkers run after every step.
  */
@@ -215,6 +216,13 @@ static void test_order_fallback(void)
 	printf("slab order: NORETRY at the cache's order, then the minimum order\n");
 }
 
+/* The model's unused share: the same hash as slab_obj_unused, written independently. */
+static bool ref_in_share(uint64_t key, uint32_t ppm)
+{
+	uint64_t h = (key ^ (key >> 29)) * 0xBF58476D1CE4E5B9ull;
+	return (h >> 32) % 1000000 < ppm;
+}
+
 /* do_shrink_slab, recomputed independently: what one call at a priority should free. */
 struct expect {
 	uint64_t deferred;
@@ -328,7 +336,169 @@ static void test_shrink_arithmetic(void)
 	check_slab(sm, "calibrated");
 	slab_model_destroy(sm);
 	model_destroy(m);
+
+	/* Only the unused objects are on the LRU, as on the kernel's list_lru: count_objects is
+	 * their number, so one shrink at priority 0 scans about twice them (delta = freeable *
+	 * 4 / seeks), not twice the cache, and frees them all. */
+	m = make("spb+all", 1);
+	sm = slab_model_create(m, &p);
+	d = slab_cache_create(sm, &cal);
+	uint64_t unused = 0;
+	for (uint64_t k = 0; k < 20000; k++) {
+		CHECK_EQ(slab_obj_alloc(sm, d, k * 256, MODEL_GFP_KERNEL, 0, 0, 0), MODEL_OK);
+		unused += ref_in_share(k * 256, cal.freeable_ppm);
+	}
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.lru_objects, unused);
+	CHECK(unused > 1800 && unused < 2200);
+	model_advance(m, 100 * SEC);
+	CHECK_EQ(shrink_slab(sm, 0, 0), unused);
+	slab_model_stats(sm, &st);
+	CHECK(st.shrink_scanned >= unused && st.shrink_scanned <= 2 * unused);
+	CHECK_EQ(st.lru_objects, 0);
+	CHECK_EQ(st.objects, 20000 - unused);
+	check_slab(sm, "only the unused on the LRU");
+	slab_model_destroy(sm);
+	model_destroy(m);
 	printf("shrink_slab: do_shrink_slab's arithmetic, deferral and freeability\n");
+}
+
+/*
+ * The LRU against an independent reference: an array of the unused keys (those in the hashed
+ * share; the used ones are never on the LRU) oldest first, scanned object by object as
+ * do_shrink_slab describes (freeable: old enough, else rotated to the tail). A random mix of allocations, frees, time steps and shrinks at every
+ * priority, with long stretches where nothing is freeable, so the shrinker's O(1) rotations
+ * and its kept order are taken through adds and removals; after every step the model's LRU
+ * must hold the reference's keys in the reference's order.
+ */
+struct ref_lru {
+	uint64_t key[4096], born[4096];
+	size_t n;
+	uint64_t deferred;
+};
+
+static void ref_del(struct ref_lru *r, size_t i)
+{
+	memmove(&r->key[i], &r->key[i + 1], (r->n - i - 1) * sizeof(r->key[0]));
+	memmove(&r->born[i], &r->born[i + 1], (r->n - i - 1) * sizeof(r->born[0]));
+	r->n--;
+}
+
+static uint64_t ref_shrink(struct ref_lru *r, int prio, uint64_t now, uint64_t min_age,
+			   uint32_t ppm)
+{
+	uint64_t freeable = r->n, nr = r->deferred, delta, total, scanned = 0, freed = 0, next;
+
+	if (!freeable)
+		return 0;
+	r->deferred = 0;
+	delta = (freeable >> prio) * 4 / 2;
+	total = (nr >> prio) + delta;
+	if (total > 2 * freeable)
+		total = 2 * freeable;
+	while ((total >= 128 || total >= freeable) && r->n) {
+		uint64_t batch = total < 128 ? total : 128;
+		for (uint64_t i = 0; i < batch && r->n; i++) {
+			uint64_t key = r->key[0], born = r->born[0];
+			ref_del(r, 0);
+			if (now >= born + min_age && ref_in_share(key, ppm)) {
+				freed++;
+			} else {
+				r->key[r->n] = key;
+				r->born[r->n++] = born;
+			}
+		}
+		total -= batch;
+		scanned += batch;
+		if (!batch)
+			break;
+	}
+	next = nr + delta > scanned ? nr + delta - scanned : 0;
+	r->deferred = next > 2 * freeable ? 2 * freeable : next;
+	return freed;
+}
+
+static void test_lru_against_reference(uint32_t ppm)
+{
+	struct model *m = make("spb+all", 1);
+	struct slab_params p;
+	slab_params_default(&p);
+	p.freeable_min_age_ns = 5 * SEC;
+	p.freeable_ppm = ppm;
+	struct slab_model *sm = slab_model_create(m, &p);
+	int d = slab_cache_create(sm, &dentry);
+	static struct ref_lru r;
+	static uint64_t live[4096]; /* the live keys, used or not */
+	size_t nlive = 0, max_n = 0;
+	memset(&r, 0, sizeof(r));
+	uint64_t seed = 12345, next_key = 1, freed_model = 0, freed_ref = 0;
+	unsigned shrinks = 0;
+
+	for (int step = 0; step < 20000; step++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		unsigned op = (unsigned)(seed >> 33) % 100;
+		uint64_t now = model_now(m);
+		/* phases of growth and of draining (the order's chunks merge as they empty) */
+		bool drain = (step / 2500) % 2;
+		unsigned allocs = drain ? 10 : 60, frees = drain ? 70 : 75, steps = frees + 5;
+		if (op < allocs && nlive < 4000) {
+			uint64_t key = next_key++ * 64;
+			CHECK_EQ(slab_obj_alloc(sm, d, key, MODEL_GFP_KERNEL, 0, 0, now), MODEL_OK);
+			live[nlive++] = key;
+			if (ref_in_share(key, p.freeable_ppm)) { /* unused: on the LRU */
+				r.key[r.n] = key;
+				r.born[r.n++] = now;
+			}
+		} else if (op >= allocs && op < frees && nlive) {
+			size_t i = (size_t)(seed >> 40) % nlive;
+			uint64_t key = live[i];
+			live[i] = live[--nlive];
+			bool held = !ref_in_share(key, p.freeable_ppm); /* used: never reclaimed */
+			for (size_t j = 0; j < r.n && !held; j++) {
+				if (r.key[j] == key) {
+					ref_del(&r, j);
+					held = true;
+				}
+			}
+			/* not held: a shrinker took it (the free is counted and ignored) */
+			CHECK_EQ(slab_obj_free(sm, key), held ? MODEL_OK : MODEL_ESTATE);
+		} else if (op >= allocs && op < steps) {
+			model_advance(m, now + (seed >> 20) % (2 * SEC));
+		} else {
+			int prio = (int)((seed >> 50) % 13);
+			if (!drain && prio < 6)
+				prio += 6; /* while growing, light passes: LRUs of thousands */
+			uint64_t want =
+				ref_shrink(&r, prio, now, p.freeable_min_age_ns, p.freeable_ppm);
+			uint64_t got = shrink_slab(sm, 0, prio);
+			CHECK_EQ(got, want);
+			freed_model += got;
+			freed_ref += want;
+			shrinks++;
+		}
+		const struct slab_lru *l = &sm->caches[d].lru[0];
+		size_t k = 0;
+		bool same = l->count == r.n;
+		for (uint32_t i = l->head; same && k < l->count; i = sm->objs[i].lru_next)
+			same = sm->objs[i].key == r.key[k++];
+		if (!same) {
+			fprintf(stderr, "LRU differs from the reference at step %d\n", step);
+			CHECK(same);
+			break;
+		}
+		max_n = r.n > max_n ? r.n : max_n;
+		if (step % 64 == 0)
+			check_slab(sm, "lru reference");
+	}
+	CHECK(freed_model > 0);
+	CHECK_EQ(freed_model, freed_ref);
+	check_slab(sm, "lru reference end");
+	slab_model_destroy(sm);
+	model_destroy(m);
+	CHECK(max_n > (ppm == 1000000 ? 4 : 1) * LRU_CHUNK); /* several chunks */
+	printf("LRU (%u ppm unused): %u shrinks, %llu freed, up to %zu objects, the same order as "
+	       "the reference walk\n",
+	       ppm, shrinks, (unsigned long long)freed_model, max_n);
 }
 
 /*
@@ -521,6 +691,10 @@ int main(void)
 	test_page_ops();
 	test_order_fallback();
 	test_shrink_arithmetic();
+	/* one object in 5 unused: many passes free nothing; all unused: LRUs of up to 4000
+	 * objects, the order's chunks split and merged through the frees */
+	test_lru_against_reference(200000);
+	test_lru_against_reference(1000000);
 	test_high_water_boundary();
 	test_triggers_at_their_sites();
 	test_worker_stops_on_no_progress();

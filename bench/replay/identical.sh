@@ -7,9 +7,10 @@
 # command, wall_seconds; variants.seconds, events_per_second) set to NULL first. Prints the
 # diff and exits 1 when anything else differs, 0 when every table is byte-identical.
 # Expected workload: about two minutes of CPU per binary on the five bundled traces.
-# IDENTICAL_STARTS (default "auto warm") picks the start modes: since the session-7 merge the
-# warm start of the SPB presets on pressure-pagecache spends over 30 minutes in shrink_slab's
-# LRU rotation (docs/replay.md), so `IDENTICAL_STARTS=auto` is the quick check.
+# IDENTICAL_STARTS (default "auto warm") picks the start modes: a binary built between the
+# session-7 merge and the shrinker fix of session 8 spends over 30 minutes in shrink_slab's
+# LRU rotation on the warm start of the pressure traces (docs/replay.md), so against such a
+# binary `IDENTICAL_STARTS=auto` (or warm on the three quiet traces) is the feasible check.
 # usage: bench/replay/identical.sh OLD_FRAGTRACE NEW_FRAGTRACE [TRACE...]
 set -e
 [ $# -ge 2 ] || { echo "usage: $0 OLD_FRAGTRACE NEW_FRAGTRACE [TRACE...]" >&2; exit 2; }

@@ -11,7 +11,7 @@
  *
  * Invariants (slab_model_check): a slab's inuse equals the objects pointing at it; a slab is on
  * its cache's partial list exactly when 0 < inuse < capacity; every live object is in the map
- * and, for a shrinkable cache, on its LRU. Expected workload: millions of objects, every slab
+ * and, for a shrinkable cache, on its LRU exactly when unused (slab_obj_unused). Expected workload: millions of objects, every slab
  * event of a trace, per variant.
  */
 #include "slab_internal.h"
@@ -393,7 +393,11 @@ void slab_model_destroy(struct slab_model *sm)
 	if (!sm)
 		return;
 	model_set_shrink_callback(sm->m, NULL, NULL);
+	for (size_t i = 0; i < sm->ncaches; i++)
+		for (int n = 0; n < MODEL_MAX_NODES; n++)
+			lru_destroy(&sm->caches[i].lru[n]);
 	free(sm->caches);
+	free(sm->shrinkers);
 	free(sm->slabs);
 	free(sm->objs);
 	free(sm->live.slots);
@@ -429,13 +433,23 @@ int slab_cache_create(struct slab_model *sm, const struct slab_cache_config *cfg
 	c->min_objects = (4096u << c->min_order) / cfg->object_size;
 	if (c->min_order == c->order)
 		c->min_objects = c->objects_per_slab;
+	if (cfg->shrinkable && sm->nshrinkers == sm->shrinkers_cap) {
+		size_t cap = sm->shrinkers_cap ? sm->shrinkers_cap * 2 : 16;
+		uint32_t *s = realloc(sm->shrinkers, cap * sizeof(*s));
+		if (!s)
+			return MODEL_ENOSPACE;
+		sm->shrinkers = s;
+		sm->shrinkers_cap = cap;
+	}
 	c->reclaimable = cfg->reclaimable;
 	c->shrinkable = cfg->shrinkable;
 	c->freeable_ppm = cfg->has_freeable_ppm ? cfg->freeable_ppm : sm->p.freeable_ppm;
 	for (int n = 0; n < MODEL_MAX_NODES; n++) {
 		c->partial[n] = (struct slab_list){ SLAB_NIL, SLAB_NIL, 0 };
-		c->lru[n] = (struct slab_list){ SLAB_NIL, SLAB_NIL, 0 };
+		lru_init(&c->lru[n]);
 	}
+	if (c->shrinkable)
+		sm->shrinkers[sm->nshrinkers++] = (uint32_t)sm->ncaches;
 	sm->st.caches++;
 	return (int)sm->ncaches++;
 }
@@ -530,7 +544,8 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 					  .slab = si,
 					  .born_ns = now_ns,
 					  .lru_prev = SLAB_NIL,
-					  .lru_next = SLAB_NIL };
+					  .lru_next = SLAB_NIL,
+					  .lru_chunk = SLAB_NIL };
 	if (++s->inuse == s->capacity)
 		partial_del(sm, c, si);
 	if (c->shrinkable)
@@ -579,6 +594,14 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 			continue;
 		live++;
 		count[o->slab]++;
+		const struct slab_cache *c = &sm->caches[sm->slabs[o->slab].cache];
+		bool on_lru = o->lru_next != SLAB_NIL;
+		if (on_lru != (c->shrinkable && slab_obj_unused(c, o))) {
+			snprintf(buf, len, "object %zu of %s: on the LRU %d, unused %d", i, c->name,
+				 on_lru, slab_obj_unused(c, o));
+			bad = buf;
+			goto out;
+		}
 		if (key_map_get(&sm->live, o->key) != i + 1) {
 			snprintf(buf, len, "object %zu (key %#llx) missing from the map", i,
 				 (unsigned long long)o->key);
@@ -606,8 +629,14 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 			goto out;
 		}
 	}
+	uint64_t on_lrus = 0;
 	for (size_t ci = 0; ci < sm->ncaches && !bad; ci++)
-		bad = slab_check_lists(sm, &sm->caches[ci], buf, len);
+		bad = slab_check_lists(sm, &sm->caches[ci], buf, len, &on_lrus);
+	if (!bad && on_lrus != sm->st.lru_objects) {
+		snprintf(buf, len, "%llu objects on LRUs, stats say %llu",
+			 (unsigned long long)on_lrus, (unsigned long long)sm->st.lru_objects);
+		bad = buf;
+	}
 out:
 	free(count);
 	return bad;

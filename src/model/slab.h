@@ -11,12 +11,14 @@
  * __GFP_RECLAIMABLE. Objects are named by the caller's key (the trace's object address).
  *
  * Shrinkers: every shrinkable cache (dentry and inode caches by default) has a shrinker with an
- * LRU of its objects, oldest first. shrink_slab(nid, priority) runs the kernel's do_shrink_slab
- * arithmetic on each: freeable >> priority, times 4 / seeks, deferred work carried over,
- * scans in batches of 128. A trace cannot say which objects are in use, so freeability is an
- * assumption, counted and documented: an object can be reclaimed once it is min_age old, and
- * then only the share freeable_ppm of such objects (the rest count as referenced and rotate);
- * a cache can carry its own share (replay calibrates it from the host's shrinker runs).
+ * LRU of its unused objects, oldest first, as the kernel's list_lru. shrink_slab(nid, priority)
+ * runs the kernel's do_shrink_slab arithmetic on each: count_objects (the LRU's length) >>
+ * priority, times 4 / seeks, deferred work carried over, scans in batches of 128. A trace
+ * cannot say which objects are in use, so that is an assumption, counted and documented: the
+ * share freeable_ppm of a cache's objects (picked by a hash of the key) is unused and on the
+ * LRU for its whole life, the rest in use and never on it; an unused object can be reclaimed
+ * once it is min_age old (a younger one counts as referenced and rotates). A cache can carry
+ * its own share (replay calibrates it from the host's shrinker runs).
  * A free in the trace of an object the model already reclaimed is counted and ignored.
  *
  * No I/O. Memory: about 40 bytes per live object and 32 per slab.
@@ -33,7 +35,7 @@ struct slab_model;
 
 struct slab_params {
 	uint64_t freeable_min_age_ns; /* objects younger than this are never reclaimed */
-	uint32_t freeable_ppm;	      /* share of old-enough objects a shrinker may free */
+	uint32_t freeable_ppm;	      /* share of objects unused (on the LRU) */
 	unsigned seeks;		      /* DEFAULT_SEEKS, 2 */
 	unsigned batch;		      /* SHRINK_BATCH, 128 */
 	uint32_t vfs_cache_pressure;  /* /proc/sys/vm/vfs_cache_pressure, 100 */
@@ -46,7 +48,7 @@ struct slab_cache_config {
 	unsigned order;		   /* preferred slab order (slabinfo pagesperslab, log2) */
 	bool reclaimable;	   /* SLAB_RECLAIM_ACCOUNT: pages are MIGRATE_RECLAIMABLE */
 	bool shrinkable;	   /* has a shrinker over its objects */
-	/* the share of its old-enough objects its shrinker may free, when calibrated from the
+	/* the share of its objects unused (on its shrinker's LRU), when calibrated from the
 	 * host's own shrinker runs (replay); otherwise slab_params.freeable_ppm */
 	bool has_freeable_ppm;
 	uint32_t freeable_ppm;
@@ -59,6 +61,7 @@ struct slab_stats {
 	uint64_t unknown_frees;		      /* frees of objects the model never saw */
 	uint64_t frees_after_reclaim;	      /* trace frees of objects a shrinker took */
 	uint64_t shrink_calls, shrink_scanned, shrink_freed; /* shrink_slab totals */
+	uint64_t lru_objects; /* on the shrinkers' LRUs now: the unused objects */
 	uint64_t slab_pages_allocated, slab_pages_freed;
 	uint64_t fallback_order_slabs; /* slabs that fell back to the minimum order */
 };

@@ -32,6 +32,7 @@ struct slab_obj {
 	uint64_t born_ns;
 	uint32_t slab; /* SLAB_NIL: a free entry */
 	uint32_t lru_prev, lru_next;
+	uint32_t lru_chunk; /* on an LRU with its order: the chunk holding it */
 };
 
 struct slab {
@@ -49,6 +50,48 @@ struct slab_list {
 	uint64_t count;
 };
 
+/*
+ * A piece of an LRU's order: up to LRU_CHUNK objects in list order, each with the time it
+ * becomes freeable (never: UINT64_MAX), and the least of those times. The chunks are linked
+ * in a cycle in list order.
+ */
+#define LRU_CHUNK 128
+struct lru_chunk {
+	uint32_t n, prev, next; /* a free chunk: next links the free ones */
+	uint64_t min_from;
+	uint32_t obj[LRU_CHUNK];
+	uint64_t from[LRU_CHUNK];
+};
+
+/*
+ * A shrinkable cache's LRU on one node: objects linked in a cycle, head the oldest and tail
+ * (the head's prev) the newest, so rotating the head to the tail moves no link. Two aids let
+ * a shrinker's pass end with the same result as walking it without visiting every object
+ * (slab_shrink.c): next_freeable_ns, a lower bound on the time any object on it becomes
+ * freeable (exact after a full lap, lowered by every object added, left alone when one
+ * goes); and the order, the objects in list order in a cycle of chunks, the head at
+ * (cur_chunk, cur_off). An add or a removal changes one chunk (O(LRU_CHUNK)); a rotation by
+ * k is a binary search over where the chunks start (written afresh by the first rotation after
+ * a chunk changed, a walk over the chunks); a search for the next freeable object skips the
+ * chunks whose least time is later. order_valid is false only when memory for a chunk could
+ * not be had (the next pass writes the order afresh, or walks the list).
+ */
+struct slab_lru {
+	uint32_t head, tail;
+	uint64_t count;
+	uint64_t next_freeable_ns;
+	struct lru_chunk *chunks;
+	uint32_t nchunks, chunks_cap, chunk_free;
+	uint32_t cur_chunk, cur_off; /* the head's place in the order */
+	bool order_valid;
+	/* the chunks in cycle order from one of them, with where each starts: a rotation's
+	 * binary search, valid until a chunk changes (rewritten by the next rotation) */
+	uint32_t *pos_chunk;
+	uint64_t *pos_start;
+	uint32_t pos_n, pos_cap, pos_cur; /* pos_cur: the cursor's chunk in it */
+	bool pos_valid;
+};
+
 struct slab_cache {
 	char name[40];
 	uint32_t object_size, objects_per_slab, min_objects;
@@ -57,7 +100,7 @@ struct slab_cache {
 	uint32_t freeable_ppm; /* its shrinker's freeable share (the config's, or the model's) */
 	uint64_t nr_slabs, nr_objects;
 	struct slab_list partial[MODEL_MAX_NODES];
-	struct slab_list lru[MODEL_MAX_NODES]; /* shrinkable: objects, oldest first */
+	struct slab_lru lru[MODEL_MAX_NODES];  /* shrinkable: objects, oldest first */
 	uint64_t nr_deferred[MODEL_MAX_NODES]; /* the shrinker's deferred scan count */
 };
 
@@ -74,6 +117,8 @@ struct slab_model {
 	size_t nobjs, objs_cap;
 	uint32_t obj_free;
 	struct key_map live, reclaimed;
+	uint32_t *shrinkers; /* the shrinkable caches' indexes, in order (shrink_slab's walk) */
+	size_t nshrinkers, shrinkers_cap;
 	int kmalloc[2 * SLAB_KMALLOC_CLASSES];
 	struct slab_stats st;
 };
@@ -85,10 +130,15 @@ void key_map_del(struct key_map *km, uint64_t key);
 void slab_release_object(struct slab_model *sm, uint32_t oi);
 void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi);
 void lru_del(struct slab_model *sm, struct slab_cache *c, uint32_t oi);
+void lru_init(struct slab_lru *l);
+void lru_destroy(struct slab_lru *l);
 uint64_t slab_shrink_callback(void *ctx, int nid, int priority);
 /* shrink_slab() over every shrinker of node nid; returns the objects freed. */
 uint64_t shrink_slab(struct slab_model *sm, int nid, int priority);
+/* The cache's lists walked; the objects on its LRUs added to *on_lrus. NULL when consistent. */
 const char *slab_check_lists(const struct slab_model *sm, const struct slab_cache *c, char *buf,
-			     size_t len);
+			     size_t len, uint64_t *on_lrus);
+/* Unused (on its cache's LRU when the cache is shrinkable): in the calibrated unused share. */
+bool slab_obj_unused(const struct slab_cache *c, const struct slab_obj *o);
 
 #endif

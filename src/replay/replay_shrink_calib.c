@@ -6,8 +6,8 @@
  * The kernel's list_lru holds only a cache's unused objects; count_objects returns their
  * number (super_cache_count: unused dentries and inodes of one superblock, scaled by
  * vfs_cache_pressure), and mm_shrink_slab_start records it as cache_items. The model's LRU
- * holds every object of the cache, so the share of them a shrinker may free is the host's
- * unused objects over its objects: per shrinker_round, the sum of cache_items over the
+ * holds the share of the cache's objects it takes as unused, which is the host's unused
+ * objects over its objects: per shrinker_round, the sum of cache_items over the
  * shrinker's instances (one per superblock and memory cgroup), with vfs_cache_pressure taken
  * out, over the active objects of the caches it covers in slabinfo (interpolated in time
  * between the start and end snapshots); the share is the mean over rounds.

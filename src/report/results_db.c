@@ -431,6 +431,7 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		{ "shrink_slab_calls", sl->shrink_calls },
 		{ "shrink_slab_scanned", sl->shrink_scanned },
 		{ "shrink_slab_freed", sl->shrink_freed },
+		{ "slab_lru_objects", sl->lru_objects },
 		{ "slab_pages_allocated", sl->slab_pages_allocated },
 		{ "slab_pages_freed", sl->slab_pages_freed },
 		/* replay's: page allocations the host served that this variant failed, and trace
