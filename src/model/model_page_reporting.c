@@ -41,11 +41,18 @@ void page_reporting_notify_free(struct model *m, unsigned order)
 	m->reporting_due_ns = m->now_ns + PAGE_REPORTING_DELAY_NS; /* __page_reporting_request */
 }
 
+/* The zone's free pages less its HIGHATOMIC reserve (zone_watermark_ok() without reserves). */
+static uint64_t usable_free(const struct zone *z)
+{
+	return z->nr_free_pages > z->nr_reserved_highatomic
+		       ? z->nr_free_pages - z->nr_reserved_highatomic
+		       : 0;
+}
+
 /* __isolate_free_page() and __putback_isolated_page() of one reported block. */
 static bool page_reporting_isolate(struct model *m, struct zone *z, uint64_t pfn, unsigned order)
 {
-	if (!zone_free_above_mark(z, 0, z->wmark_min + (1ull << order),
-				  z->nr_free_pages - z->nr_reserved_highatomic))
+	if (!zone_free_above_mark(z, 0, z->wmark_min + (1ull << order), usable_free(z)))
 		return false;
 	del_page_from_free_list(m, z, pfn);
 	change_pageblock_range(m, pfn, order, MIGRATE_MOVABLE);
@@ -60,7 +67,7 @@ static void page_reporting_process_zone(struct model *m, struct zone *z)
 	static const int walked[] = { MIGRATE_UNMOVABLE, MIGRATE_RECLAIMABLE };
 	uint64_t mark = z->wmark_low + ((uint64_t)PAGE_REPORTING_CAPACITY << PAGE_REPORTING_ORDER);
 
-	if (!zone_free_above_mark(z, 0, mark, z->nr_free_pages - z->nr_reserved_highatomic))
+	if (!zone_free_above_mark(z, 0, mark, usable_free(z)))
 		return;
 	for (unsigned order = PAGE_REPORTING_ORDER; order <= MAX_PAGE_ORDER; order++) {
 		for (unsigned i = 0; i < sizeof(walked) / sizeof(walked[0]); i++) {
