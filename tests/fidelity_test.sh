@@ -54,15 +54,16 @@ check_trace() {
 # recorded again on 2026-12-01 with the current recorder (traces/README.md); the bounds below
 # are the criteria where this tree meets them and otherwise the best measured (docs/replay.md,
 # "Results on the bundled traces"): the replay is deterministic, so they are exact.
-# pressure-pagecache: everything meets its criterion (agreement 0.9997, fallbacks 86 against the
-# host's 94 with per-zone per-CPU lists, 88 before, 7 before the zones' lowmem_reserve;
-# Reclaimable 44 against 46) but tainted, 12 against 14 (two clean regions the host's
-# reclaimable fallbacks claimed a pageblock in: start THPs its per-CPU lists drained where
-# mainline, which frees start pages past its lists, merged others; docs/replay.md, "Results on
-# the bundled traces", tainted_regions).
-# pressure-reclaim: agreement 0.9996, fallbacks 49 against 43 (1.14x; 59 before the per-zone
-# per-CPU lists), Unmovable 133 against 121 (1.10x; 137), Movable and tainted (12 = 12) meet
-# the criteria; Reclaimable 59 against 45 (1.31x; 61) does not.
+# pressure-pagecache: everything meets its criterion (agreement 0.9997, fallbacks 87 against the
+# host's 94 with free page reporting, 86 before it, 88 before per-zone per-CPU lists, 7 before
+# the zones' lowmem_reserve; Reclaimable 43 against 46) but tainted, 12 against 14 (two clean
+# regions the host's reclaimable fallbacks claimed a pageblock in: start THPs its per-CPU lists
+# drained where mainline, which frees start pages past its lists, merged others; docs/replay.md,
+# "Results on the bundled traces", tainted_regions).
+# pressure-reclaim: agreement 0.9996, fallbacks 50 against 43 (1.16x; 49 before free page
+# reporting, 59 before the per-zone per-CPU lists), Unmovable 125 against 121 (1.03x; 133 before
+# reporting), Movable and tainted (12 = 12) meet the criteria; Reclaimable 59 against 45 (1.31x;
+# 61) does not (docs/replay.md: the host's per-CPU lists' warm pages, its HIGHATOMIC reserve).
 if [ "$ONLY" = all ] || [ "$ONLY" = pagecache ]; then
 	check_trace pressure-pagecache.fgt 0.999 "0.8*h" "1.2*h" "1.1*h" "h-2" "h+1"
 fi

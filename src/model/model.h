@@ -134,7 +134,8 @@ struct model_params {
 	bool highorder_optional_gate;	      /* ALLOC_HIGHORDER_OPTIONAL refusal in __rmqueue */
 	bool nowarn_lower_order;	      /* v2 35/40 relax-ladder step */
 	bool defrag_mode;		      /* /proc/sys/vm/defrag_mode */
-	bool highatomic; /* the HIGHATOMIC reserve: rmqueue_buddy's tries, (un)reserving */
+	bool highatomic;     /* the HIGHATOMIC reserve: rmqueue_buddy's tries, (un)reserving */
+	bool page_reporting; /* free page reporting (virtio-balloon), mainline only */
 	/* The SPB slab-shrink patch, trigger group by trigger group. */
 	bool trigger_demand;	 /* shrink beside evacuation: pre-Pass-3 walk, clean-SPB claim */
 	bool trigger_supply;	 /* shrink at the end of every spb_evacuate_for_order */
@@ -270,7 +271,9 @@ struct model_alloc_req {
 	X(PGMIGRATE_SUCCESS)                                                                       \
 	X(PGMIGRATE_FAIL)                                                                          \
 	X(HIGHATOMIC_RESERVE)                                                                      \
-	X(HIGHATOMIC_UNRESERVE)
+	X(HIGHATOMIC_UNRESERVE)                                                                    \
+	X(PAGE_REPORTING_PASS)                                                                     \
+	X(PAGE_REPORTING_RELABEL)
 
 enum model_vm_event {
 #define X(name) MODEL_EV_##name,

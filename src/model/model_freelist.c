@@ -291,6 +291,7 @@ static void __free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsig
 			mt = mark_pageblock_free(m, pfn, mt);
 	}
 	add_to_free_list(m, z, pfn, order, mt, fpi_to_tail || buddy_merge_likely(m, z, pfn, order));
+	page_reporting_notify_free(m, order);
 }
 
 /*

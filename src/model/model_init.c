@@ -43,6 +43,7 @@ void model_params_default(struct model_params *p)
 	p->highorder_optional_gate = true;
 	p->nowarn_lower_order = true;
 	p->highatomic = true;
+	p->page_reporting = true;
 	p->evacuation = true;
 	p->defrag = true;
 	p->trigger_demand = true;

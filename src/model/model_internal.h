@@ -259,11 +259,12 @@ struct model {
 	/* deferred work in queueing order; per CPU, one item runs at a time (max_active 1) */
 	struct model_work *work;
 	size_t work_cap, work_count;
-	uint64_t work_next_ns; /* no step is due before this */
-	uint64_t *cpu_free_ns; /* per CPU: when its kworker finished its last item */
-	uint8_t *cpu_mark;     /* per CPU: scratch for the next-step search */
-	uint32_t work_cpu;     /* the CPU of the step being run */
-	uint64_t step_ns;      /* what the work step being run has cost so far */
+	uint64_t work_next_ns;	   /* no step is due before this */
+	uint64_t reporting_due_ns; /* model_page_reporting.c: the pass's due time, 0 idle */
+	uint64_t *cpu_free_ns;	   /* per CPU: when its kworker finished its last item */
+	uint8_t *cpu_mark;	   /* per CPU: scratch for the next-step search */
+	uint32_t work_cpu;	   /* the CPU of the step being run */
+	uint64_t step_ns;	   /* what the work step being run has cost so far */
 	unsigned evac_requests_used;
 	bool running_work;
 	bool booting; /* model_create: workers are not set up yet */
@@ -416,6 +417,10 @@ static inline uint32_t spb_index(const struct zone *z, const struct superpageblo
 	for (uint32_t _i = (z)->spb_lists[id].head;                                                \
 	     _i != SPB_NIL && ((sb) = &(z)->superpageblocks[_i], 1); _i = (sb)->next)
 
+/* ---- model_page_reporting.c: free page reporting ---- */
+void page_reporting_notify_free(struct model *m, unsigned order);
+void page_reporting_run(struct model *m, uint64_t now_ns);
+
 /* ---- model_highatomic.c: the HIGHATOMIC reserve ---- */
 void reserve_highatomic_pageblock(struct model *m, struct zone *z, uint64_t pfn, unsigned order);
 bool unreserve_highatomic_pageblock(struct model *m, int nid, enum model_zone_type highest, int mt,
@@ -451,6 +456,7 @@ bool spb_tainted_can_serve_smaller(struct model *m, struct zone *z, unsigned ord
 bool should_try_claim_block(unsigned order, int start_mt);
 extern const int fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1];
 uint64_t mainline_rmqueue_smallest(struct model *m, struct zone *z, unsigned order, int mt);
+uint64_t mainline_free_list_first(const struct zone *z, unsigned order, int mt);
 uint64_t mainline_rmqueue_claim(struct model *m, struct zone *z, unsigned order, int start_mt,
 				unsigned alloc_flags);
 uint64_t mainline_rmqueue_steal(struct model *m, struct zone *z, unsigned order, int start_mt);

@@ -87,6 +87,12 @@ static uint64_t zone_free_list_first(const struct zone *z, unsigned order, int m
 	return get_page_from_free_area(z, &z->superpageblocks[r], order, mt);
 }
 
+/* The head of the zone-wide free_list[mt] at this order (page_reporting_cycle's walk). */
+uint64_t mainline_free_list_first(const struct zone *z, unsigned order, int mt)
+{
+	return zone_free_list_first(z, order, mt);
+}
+
 /* __rmqueue_smallest() upstream: the smallest order with a page of this type. */
 uint64_t mainline_rmqueue_smallest(struct model *m, struct zone *z, unsigned order, int mt)
 {

@@ -760,6 +760,12 @@ void model_advance(struct model *m, uint64_t now_ns)
 	size_t i;
 	uint64_t t;
 
+	if (m->reporting_due_ns && target >= m->reporting_due_ns && !m->running_work) {
+		if (m->reporting_due_ns > m->now_ns)
+			m->now_ns = m->reporting_due_ns;
+		page_reporting_run(m, m->now_ns);
+	}
+
 	if (m->running_work || target < m->work_next_ns) {
 		m->now_ns = target;
 		return;

@@ -48,6 +48,7 @@ static const struct param params[] = {
 	M(nowarn_lower_order, P_BOOL),
 	M(defrag_mode, P_BOOL),
 	M(highatomic, P_BOOL),
+	M(page_reporting, P_BOOL),
 	M(trigger_demand, P_BOOL),
 	M(trigger_supply, P_BOOL),
 	M(trigger_proactive, P_BOOL),
@@ -238,6 +239,9 @@ int replay_variant_parse(const char *text, struct replay_variant_spec *spec, cha
 	if (!strcmp(buf, "observe")) {
 		spec->observe = true;
 		model_preset("mainline", &spec->policy, &spec->params);
+		/* observe follows none of the host's relabels (claims included): its pageblock
+		 * types, and the tainted regions taken from them, stay the warm start's */
+		spec->params.page_reporting = false;
 	} else if (model_preset(buf, &spec->policy, &spec->params) != MODEL_OK) {
 		snprintf(err, errlen,
 			 "unknown variant '%s' (presets: mainline, spb, spb+demand, "

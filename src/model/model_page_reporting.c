@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * model_page_reporting.c - free page reporting (mm/page_reporting.c), as a virtio-balloon
+ * device with VIRTIO_BALLOON_F_REPORTING drives it, for the mainline policy.
+ *
+ * The hosts the bundled traces come from run it (page_reporting_order 9). It matters to the
+ * pageblock types: page_reporting_cycle() takes each unreported free block of
+ * page_reporting_order or more off its list with __isolate_free_page(), which makes the
+ * pageblocks of a block of at least pageblock_order - 1 pages MOVABLE (the mergeable types:
+ * Unmovable, Movable, Reclaimable; not HighAtomic), reports it, and gives it back to the
+ * MOVABLE list's tail (__putback_isolated_page). So a Reclaimable or Unmovable pageblock that
+ * became wholly free turns Movable within a few seconds, with no mm_page_alloc_extfrag event.
+ *
+ * Modelled: __free_one_page() ending at page_reporting_order or above requests a pass
+ * (page_reporting_notify_free); the pass runs PAGE_REPORTING_DELAY (2 s) after the request
+ * that found reporting idle (page_reporting_process). Per zone, page_reporting_process_zone()
+ * skips the zone unless its free pages are above the low watermark plus
+ * PAGE_REPORTING_CAPACITY pages of page_reporting_order; per block, __isolate_free_page()
+ * refuses below the min watermark plus the block. Only the Unmovable and Reclaimable lists
+ * are walked: a Movable block keeps its type, and its trip to the tail and back keeps the
+ * list's order (the pass walks the list in order and puts each block at the tail), so the
+ * model leaves those lists alone; the PageReported bit, which only makes later passes skip
+ * a block, is not kept, and the per-list budget (nr_free / 512 reports of 32 blocks) is
+ * never reached by these lists.
+ *
+ * Expected workload: one pass per 2 s of model time at most, each walking a handful of
+ * blocks.
+ */
+#include "model_internal.h"
+
+#define PAGE_REPORTING_DELAY_NS (2ull * 1000 * 1000 * 1000)
+#define PAGE_REPORTING_CAPACITY 32
+#define PAGE_REPORTING_ORDER	PAGEBLOCK_ORDER
+
+/* page_reporting_notify_free(): a free ended in a block of page_reporting_order or more. */
+void page_reporting_notify_free(struct model *m, unsigned order)
+{
+	if (!m->p.page_reporting || m->policy != MODEL_POLICY_MAINLINE ||
+	    order < PAGE_REPORTING_ORDER || m->reporting_due_ns)
+		return;
+	m->reporting_due_ns = m->now_ns + PAGE_REPORTING_DELAY_NS; /* __page_reporting_request */
+}
+
+/* The zone's free pages less its HIGHATOMIC reserve (zone_watermark_ok() without reserves). */
+static uint64_t usable_free(const struct zone *z)
+{
+	return z->nr_free_pages > z->nr_reserved_highatomic
+		       ? z->nr_free_pages - z->nr_reserved_highatomic
+		       : 0;
+}
+
+/* __isolate_free_page() and __putback_isolated_page() of one reported block. */
+static bool page_reporting_isolate(struct model *m, struct zone *z, uint64_t pfn, unsigned order)
+{
+	if (!zone_free_above_mark(z, 0, z->wmark_min + (1ull << order), usable_free(z)))
+		return false;
+	del_page_from_free_list(m, z, pfn);
+	change_pageblock_range(m, pfn, order, MIGRATE_MOVABLE);
+	add_to_free_list(m, z, pfn, order, MIGRATE_MOVABLE, true);
+	count_vm_event(m, MODEL_EV_PAGE_REPORTING_RELABEL);
+	return true;
+}
+
+/* page_reporting_process_zone() */
+static void page_reporting_process_zone(struct model *m, struct zone *z)
+{
+	static const int walked[] = { MIGRATE_UNMOVABLE, MIGRATE_RECLAIMABLE };
+	uint64_t mark = z->wmark_low + ((uint64_t)PAGE_REPORTING_CAPACITY << PAGE_REPORTING_ORDER);
+
+	if (!zone_free_above_mark(z, 0, mark, usable_free(z)))
+		return;
+	for (unsigned order = PAGE_REPORTING_ORDER; order <= MAX_PAGE_ORDER; order++) {
+		for (unsigned i = 0; i < sizeof(walked) / sizeof(walked[0]); i++) {
+			uint64_t pfn;
+			while ((pfn = mainline_free_list_first(z, order, walked[i])) !=
+			       MODEL_NO_PFN)
+				if (!page_reporting_isolate(m, z, pfn, order))
+					return;
+		}
+	}
+}
+
+/* page_reporting_process(): the delayed work, when it is due. */
+void page_reporting_run(struct model *m, uint64_t now_ns)
+{
+	if (!m->reporting_due_ns || now_ns < m->reporting_due_ns)
+		return;
+	m->reporting_due_ns = 0;
+	count_vm_event(m, MODEL_EV_PAGE_REPORTING_PASS);
+	for (unsigned i = 0; i < m->nr_zones; i++)
+		page_reporting_process_zone(m, &m->zones[i]);
+}
