@@ -1486,6 +1486,55 @@ static void test_caller_fallback(void)
 	unlink(path);
 }
 
+/*
+ * A host free of a folio whose first pages the variant's direct reclaim took (replay_reclaim.c):
+ * a 2048-page host full but for 64 free pages (min watermark 100), with 256 pages of start
+ * page cache at its base. The trace's order-0 allocation enters direct reclaim, which takes the
+ * warm page cache page by page from the base, up to the watermark, not the whole 128-page
+ * folio the host then frees at the base. That free frees the rest of the folio too: the
+ * variant ends with the folio's 128 pages free and none held, as the kernel frees whole
+ * folios. Before, the free was ignored as one of a reclaimed page and the rest stayed held
+ * until the host allocated its pfns again (337,180 pages on pressure-reclaim with
+ * caller_fallback=1).
+ */
+#define RECLAIM_REST_BASE 262144ull
+static unsigned reclaim_rest_class(uint64_t p)
+{
+	uint64_t off = p - RECLAIM_REST_BASE;
+	return off < 256 ? PC_PAGECACHE : off >= 1984 ? PC_FREE : PC_ANON;
+}
+
+static void test_reclaim_rest(void)
+{
+	static const char *const names[] = { "mainline:pcp=0" };
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
+	struct edge_writer e = { .ts = 1000000 };
+	char path[64];
+
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "reclaim-rest");
+	test_tmp_path(path, sizeof(path), "reclaim-rest.fgt");
+	open_mapped_trace(&e, path, &h, 2048, reclaim_rest_class);
+	edge_page(&e, TRACE_PAGE_ALLOC, RECLAIM_REST_BASE + 1984, 0, MIGRATE_MOVABLE, 0);
+	edge_page(&e, TRACE_PAGE_FREE, RECLAIM_REST_BASE, 7, MIGRATE_MOVABLE, 0);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+
+	struct replay_result *r = run(path, names, 1, REPLAY_WARM, 1, 1);
+	const struct replay_variant_result *v = &r->variants[0];
+	uint64_t stolen = v->final.events[MODEL_EV_PGSTEAL_DIRECT];
+	CHECK_EQ(v->loss.page_alloc_failed, 0);
+	CHECK_EQ(v->loss.page_frees_after_reclaim, 1);
+	CHECK(stolen > 0 && stolen < 128);
+	CHECK_EQ(v->loss.reclaim_rest_pages, 128 - stolen);
+	CHECK_EQ(v->loss.unknown_page_frees, 0);
+	/* 64 free at the start, the folio's 128 back, the allocation's page taken */
+	CHECK_EQ(v->final.free_pages, 64 + 128 - 1);
+	replay_result_free(r);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	test_map();
@@ -1505,6 +1554,7 @@ int main(int argc, char **argv)
 	test_compaction();
 	test_fast_compaction();
 	test_caller_fallback();
+	test_reclaim_rest();
 	test_pcp_locked_frees();
 	if (argc > 1) {
 		test_bundled(argv[1]);

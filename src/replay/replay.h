@@ -100,8 +100,9 @@ struct replay_loss {
 	uint64_t page_allocs, page_alloc_failed, page_frees, unknown_page_frees, warm_page_frees;
 	uint64_t orphaned_allocations, slab_page_events, slab_allocs, slab_frees;
 	uint64_t unknown_slab_frees, frees_after_reclaim, slab_alloc_failed, pcp_drain_misses;
-	/* trace frees of pages the variant's direct reclaim had dropped (replay_reclaim.c) */
-	uint64_t page_frees_after_reclaim;
+	/* trace frees of pages the variant's direct reclaim had dropped (replay_reclaim.c), and
+	 * the pages of such frees' ranges the reclaim had not reached, freed with them */
+	uint64_t page_frees_after_reclaim, reclaim_rest_pages;
 	/* page_alloc_failed by order, those whose gfp has __GFP_NORETRY, and movable ones */
 	uint64_t page_alloc_failed_order[MAX_PAGE_ORDER + 1], page_alloc_failed_noretry;
 	uint64_t page_alloc_failed_movable;

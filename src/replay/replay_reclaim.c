@@ -16,7 +16,10 @@
  *
  * A reclaimed allocation is freed in the model and forgotten by the identity maps; its trace
  * pfns are marked in a bitmap, so the trace's own later free of them (the host reclaimed them
- * later, or never) is counted (page_frees_after_reclaim) and otherwise ignored.
+ * later, or never) is counted (page_frees_after_reclaim) and otherwise ignored. Reclaim takes
+ * the warm page cache page by page (the start map has no folios), so the host's free of a
+ * folio whose first pages the variant reclaimed still frees the pages reclaim had not reached
+ * (reclaim_rest_pages), as the kernel frees the whole folio.
  *
  * Invariant: live_entries counts the ring entries that are still valid; lru_pages is the
  * pages they name plus the warm page cache not yet freed. Expected workload: one bit test per
@@ -52,14 +55,18 @@ static void reclaimed_set(struct variant_state *v, uint64_t pfn, unsigned order)
 		v->lru.reclaimed[p / 64] |= 1ull << (p % 64);
 }
 
-/* A trace free or allocation of pages the variant reclaimed: forget them; true when it was. */
+/*
+ * A trace free or allocation of [pfn, pfn + 2^order): the host's again, so no page of it
+ * stays marked reclaimed; true when the variant had reclaimed the page at pfn.
+ */
 bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn, unsigned order)
 {
-	if (pfn >= v->warm_pfns || !((v->lru.reclaimed[pfn / 64] >> (pfn % 64)) & 1))
+	if (pfn >= v->warm_pfns)
 		return false;
+	bool head = (v->lru.reclaimed[pfn / 64] >> (pfn % 64)) & 1;
 	for (uint64_t p = pfn; p < pfn + (1ull << order) && p < v->warm_pfns; p++)
 		v->lru.reclaimed[p / 64] &= ~(1ull << (p % 64));
-	return true;
+	return head;
 }
 
 /* A fwd value is leaving the maps (freed, split, replaced): its page cache is no more. */

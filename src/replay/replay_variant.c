@@ -270,8 +270,12 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	if (variant_fallback_free(v, op))
 		return;
 	if (variant_reclaimed_take(v, op->key, op->order)) {
-		/* this variant's direct reclaim dropped the page before the host did */
+		/* this variant's direct reclaim dropped the page before the host did; the rest of
+		 * the host's folio, which it took page by page, goes now (replay_reclaim.c) */
 		v->res->loss.page_frees_after_reclaim++;
+		if (op->order)
+			v->res->loss.reclaim_rest_pages +=
+				variant_free_warm_range(v, op->key, op->order, true);
 		return;
 	}
 	bool found = pfn_map_get(&v->fwd, op->key, &val);
