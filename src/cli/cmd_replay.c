@@ -139,19 +139,11 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 		       (double)t->host_pages * 4096 / (1u << 30), t->cpus,
 		       report_escape_term_str(s1, sizeof(s1), t->kernel),
 		       report_escape_term_str(s2, sizeof(s2), t->addresses));
-	const struct replay_host_figures *hf = &t->host;
-	if (!hf->have_page_reporting)
-		printf("  free page reporting: not in the trace: mainline assumes on, order 9 "
-		       "(virtio-balloon, pageblock_order)\n");
-	else if (hf->page_reporting_on)
-		printf("  free page reporting: on, order %u (start/page_reporting_order)\n",
-		       hf->page_reporting_order);
-	else
-		printf("  free page reporting: off (start/page_reporting_order: %s)\n",
-		       report_escape_term_str(s1, sizeof(s1), hf->page_reporting_text));
-	if (hf->shuffle_on)
-		printf("  WARNING: the host shuffles its free lists (page_alloc.shuffle Y); the "
-		       "model does not\n");
+	char note[160], shuffle[160];
+	cli_host_settings(&t->host, note, sizeof(note), shuffle, sizeof(shuffle));
+	printf("  %s\n", note);
+	if (shuffle[0])
+		printf("  WARNING: %s\n", shuffle);
 	char gap[512];
 	if (loss_warning(gap, sizeof(gap), t))
 		printf("  WARNING: %s\n", gap);
@@ -252,6 +244,10 @@ static void print_json_warnings(FILE *o, const struct replay_trace_info *t)
 	}
 	if (t->warning[0])
 		json_item(o, &any, t->warning);
+	char note[160], shuffle[160];
+	cli_host_settings(&t->host, note, sizeof(note), shuffle, sizeof(shuffle));
+	if (shuffle[0])
+		json_item(o, &any, shuffle);
 	if (t->malformed_events) {
 		snprintf(buf, sizeof(buf), "%llu page events with an impossible order were skipped",
 			 (unsigned long long)t->malformed_events);
