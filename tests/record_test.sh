@@ -84,6 +84,16 @@ fi
 for s in start/pagemap end/pagemap start/zoneinfo end/slabinfo start/slab_attributes; do
 	grep -q "\"$s\"" "$W/info.json" || fail "snapshot $s missing"
 done
+# the host's module parameters, or "not loaded" when the kernel lacks the file
+params_ok=1
+for p in page_reporting/parameters/page_reporting_order:page_reporting_order \
+	page_alloc/parameters/shuffle:page_alloc_shuffle; do
+	file=/sys/module/${p%%:*}
+	want=$(cat "$file" 2> /dev/null || echo "not loaded")
+	got=$("$F" dump --snapshot "start/${p#*:}" "$W/live.fgt")
+	[ "$got" = "$want" ] || { fail "start/${p#*:} is '$got', $file reads '$want'"; params_ok=0; }
+done
+[ $params_ok = 0 ] || ok "start/page_reporting_order and start/page_alloc_shuffle as the host's files say"
 # Per CPU, from the events themselves; and no event of any of the recorder's tasks, while the
 # workload's own shell is there (the recorder's child must stay traced). A short recording
 # (its page map, snapshots and compression included), so that dumping it stays quick on a busy

@@ -7,6 +7,8 @@
  * __isolate_free_page() makes both pageblocks MOVABLE, with no fallback counted. Not before the
  * delay, not with page_reporting off, and not in a zone whose free pages are below its low
  * watermark plus PAGE_REPORTING_CAPACITY blocks of page_reporting_order (a small DMA32 zone).
+ * With page_reporting_order 8, a free ending in a half pageblock requests a pass, which
+ * reports it (move_freepages_block() and the relabel); at order 9 the same free does not.
  * The invariant checker runs after every step.
  */
 #include "model.h"
@@ -16,7 +18,7 @@
 
 #define SEC 1000000000ull
 
-static struct model *create(bool reporting)
+static struct model *create_order(bool reporting, unsigned order)
 {
 	struct model_config c;
 	int err;
@@ -25,10 +27,16 @@ static struct model *create(bool reporting)
 	c.policy = MODEL_POLICY_MAINLINE;
 	model_params_default(&c.params);
 	c.params.page_reporting = reporting;
+	c.params.page_reporting_order = order;
 	test_host_zones(&c, 1);
 	struct model *m = model_create(&c, &err);
 	CHECK_FATAL(m != NULL);
 	return m;
+}
+
+static struct model *create(bool reporting)
+{
+	return create_order(reporting, 9);
 }
 
 static uint64_t unmovable_pageblocks(const struct model *m)
@@ -100,11 +108,43 @@ static void test_reporting_zone_gate(void)
 	printf("page_reporting: a zone below low + 32 blocks of order 9 is not reported\n");
 }
 
+/*
+ * page_reporting_order 8: an order-8 free block, half a pageblock whose other half is
+ * allocated, requests a pass and is reported, relabelling its pageblock; the order-9
+ * remainder of the claim goes too. At order 9 that free requests nothing.
+ */
+static void test_reporting_order(void)
+{
+	for (unsigned order = 8; order <= 9; order++) {
+		struct model *m = create_order(true, order);
+		struct model_alloc_req q = { .order = 0,
+					     .migratetype = MIGRATE_UNMOVABLE,
+					     .gfp = MODEL_GFP_KERNEL };
+		uint64_t pfn, half;
+
+		model_advance(m, 5 * SEC); /* the first pass, of model_create's frees */
+		CHECK_EQ(model_alloc(m, &q, &pfn), MODEL_OK);
+		CHECK_EQ(unmovable_pageblocks(m), 2);
+		q.order = 8;
+		CHECK_EQ(model_alloc(m, &q, &half), MODEL_OK);
+		CHECK_EQ(half, pfn + 256);
+		CHECK_EQ(model_free(m, pfn, 0), MODEL_OK); /* merges up to order 8 */
+		model_advance(m, 10 * SEC);
+		CHECK_EQ(model_event(m, MODEL_EV_PAGE_REPORTING_PASS), order == 8 ? 2 : 1);
+		CHECK_EQ(unmovable_pageblocks(m), order == 8 ? 0 : 2);
+		CHECK_EQ(model_event(m, MODEL_EV_PAGE_REPORTING_RELABEL), order == 8 ? 2 : 0);
+		check_model(m, "reporting order");
+		model_destroy(m);
+	}
+	printf("page_reporting_order=8: a free half pageblock is reported; at 9 it is not\n");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	test_reporting_relabels_free_block();
 	test_reporting_off();
 	test_reporting_zone_gate();
+	test_reporting_order();
 	return test_summary("model page reporting");
 }

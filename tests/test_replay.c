@@ -900,6 +900,77 @@ static void test_shrink_calibration(void)
 }
 
 /*
+ * The host's free page reporting from start/page_reporting_order (replay_host.c): a trace whose
+ * host has no page_reporting module replays mainline with reporting off (no pass, though the
+ * cold start's frees ask for one and the trace spans 3 s), unless -V says on; an order of 8
+ * is taken as the model's order; a trace without the snapshot keeps the default, on at 9.
+ * start/page_alloc_shuffle Y is flagged for the warning.
+ */
+static struct replay_result *reporting_run(const char *path, const char *order, const char *shuffle)
+{
+	static const char *const names[] = { "mainline", "mainline:page_reporting=1",
+					     "mainline:page_reporting_order=10" };
+	struct edge_writer e;
+	open_zone_trace(&e, path, "reporting", "physical");
+	if (order)
+		CHECK(trace_writer_add_meta(e.w, "start/page_reporting_order", order,
+					    strlen(order)) == 0);
+	if (shuffle)
+		CHECK(trace_writer_add_meta(e.w, "start/page_alloc_shuffle", shuffle,
+					    strlen(shuffle)) == 0);
+	edge_page(&e, TRACE_PAGE_ALLOC, 262144 + 10, 0, MIGRATE_MOVABLE, 0);
+	e.ts += 3000000000ull;
+	edge_page(&e, TRACE_PAGE_FREE, 262144 + 10, 0, 0, 0);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+	return run(path, names, 3, REPLAY_COLD, 1, 1);
+}
+
+static void test_page_reporting_from_trace(void)
+{
+	char path[64];
+	test_tmp_path(path, sizeof(path), "reporting.fgt");
+
+	struct replay_result *r = reporting_run(path, "not loaded\n", "N\n");
+	const struct replay_host_figures *f = &r->trace.host;
+	CHECK(f->have_page_reporting && !f->page_reporting_on);
+	CHECK(!strcmp(f->page_reporting_text, "not loaded"));
+	CHECK(f->have_shuffle && !f->shuffle_on);
+	CHECK(!r->variants[0].spec.params.page_reporting);
+	CHECK_EQ(r->variants[0].final.events[MODEL_EV_PAGE_REPORTING_PASS], 0);
+	CHECK(r->variants[1].spec.params.page_reporting); /* -V wins */
+	CHECK(r->variants[1].final.events[MODEL_EV_PAGE_REPORTING_PASS] >= 1);
+	CHECK(!r->variants[2].spec.params.page_reporting);
+	replay_result_free(r);
+
+	/* registered by no driver: the parameter still reads -1 */
+	r = reporting_run(path, "4294967295\n", NULL);
+	CHECK(r->trace.host.have_page_reporting && !r->trace.host.page_reporting_on);
+	CHECK(!r->trace.host.have_shuffle);
+	CHECK(!r->variants[0].spec.params.page_reporting);
+	replay_result_free(r);
+
+	r = reporting_run(path, "8\n", "Y\n");
+	f = &r->trace.host;
+	CHECK(f->page_reporting_on && f->page_reporting_order == 8 && f->shuffle_on);
+	CHECK(r->variants[0].spec.params.page_reporting);
+	CHECK_EQ(r->variants[0].spec.params.page_reporting_order, 8);
+	CHECK(r->variants[0].final.events[MODEL_EV_PAGE_REPORTING_PASS] >= 1);
+	CHECK_EQ(r->variants[2].spec.params.page_reporting_order, 10); /* -V wins */
+	replay_result_free(r);
+
+	r = reporting_run(path, NULL, NULL);
+	CHECK(!r->trace.host.have_page_reporting);
+	CHECK(r->variants[0].spec.params.page_reporting);
+	CHECK_EQ(r->variants[0].spec.params.page_reporting_order, 9);
+	CHECK(r->variants[0].final.events[MODEL_EV_PAGE_REPORTING_PASS] >= 1);
+	replay_result_free(r);
+	unlink(path);
+	printf("page reporting: off for a host without the module, order 8 taken, "
+	       "on at 9 without the snapshot, -V wins\n");
+}
+
+/*
  * A synthetic host's slabinfo (fragtrace synth): the start snapshot is there with no dentries
  * or inodes, the end one has 1000. One round of 50 unused objects halfway through the trace
  * is divided by the interpolated 500: a share of 10% (with the start taken as missing it would
@@ -1550,6 +1621,7 @@ int main(int argc, char **argv)
 	test_placed_start();
 	test_shrink_calibration();
 	test_shrink_calibration_from_empty_start();
+	test_page_reporting_from_trace();
 	test_end_map_timed();
 	test_compaction();
 	test_fast_compaction();

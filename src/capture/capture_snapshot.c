@@ -2,7 +2,9 @@
 /*
  * capture_snapshot.c - the host's memory state at the start and the end of a recording,
  * stored as metadata blobs named "<when>/<what>": zoneinfo, pagetypeinfo, buddyinfo, slabinfo,
- * meminfo, vmstat, the slab caches' attributes, THP settings, uname, and a page map.
+ * meminfo, vmstat, the slab caches' attributes, THP settings, the page_reporting and
+ * page_alloc module parameters (free page reporting's order, page shuffling), uname, and a
+ * page map.
  *
  * The page map has one 4-bit class per pfn (two per byte, low nibble first) behind a text
  * line "fragtrace-pagemap 1 <pfns>\n", built from /proc/kpageflags. A free block shows
@@ -327,12 +329,25 @@ int snapshot_take(struct trace_writer *w, const char *when, bool pagemap, double
 		{ "watermark_scale_factor", "/proc/sys/vm/watermark_scale_factor" },
 		{ "vfs_cache_pressure", "/proc/sys/vm/vfs_cache_pressure" },
 	};
+	/* module parameters: "not loaded" when the file is not there (built without it) */
+	static const char *const module_params[][2] = {
+		{ "page_reporting_order",
+		  "/sys/module/page_reporting/parameters/page_reporting_order" },
+		{ "page_alloc_shuffle", "/sys/module/page_alloc/parameters/shuffle" },
+	};
 	struct utsname u;
 	char name[64], text[1024];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (add_file(w, when, files[i][0], files[i][1]))
 			goto fail;
+	for (size_t i = 0; i < sizeof(module_params) / sizeof(module_params[0]); i++) {
+		snprintf(name, sizeof(name), "%s/%s", when, module_params[i][0]);
+		if (access(module_params[i][1], F_OK) == 0
+			    ? add_file(w, when, module_params[i][0], module_params[i][1])
+			    : trace_writer_add_meta(w, name, "not loaded\n", 11))
+			goto fail;
+	}
 	if (add_slab_attrs(w, when))
 		goto fail;
 	if (!uname(&u)) {

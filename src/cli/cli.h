@@ -46,6 +46,14 @@ const char *cli_bytes(char *buf, size_t len, uint64_t v);
 void cli_json_string(FILE *out, const char *s);
 /* Print v as a JSON number, or null when !have. */
 void cli_json_u64(FILE *out, bool have, uint64_t v);
+struct replay_host_figures;
+/*
+ * The host settings replay took from the trace (docs/replay.md, "Host settings taken from the
+ * trace"): the free page reporting line into note, the page shuffling warning into warn (""
+ * when the host does not shuffle).
+ */
+void cli_host_settings(const struct replay_host_figures *hf, char *note, size_t nlen, char *warn,
+		       size_t wlen);
 struct trace_reader;
 /* Open a trace; print its error (and return NULL) or its warning. */
 struct trace_reader *cli_open_trace(const char *path);

@@ -4,6 +4,7 @@
  * traces and the progress bar, for the subcommands.
  */
 #include "cli.h"
+#include "replay.h"
 #include "report_escape.h"
 #include "trace.h"
 
@@ -203,4 +204,25 @@ void cli_progress_show(void *ctx, uint64_t done, uint64_t total, unsigned pass, 
 		eta);
 	if (done >= total)
 		fputc('\n', stderr);
+}
+
+void cli_host_settings(const struct replay_host_figures *hf, char *note, size_t nlen, char *warn,
+		       size_t wlen)
+{
+	char s[64];
+	if (!hf->have_page_reporting)
+		snprintf(note, nlen,
+			 "free page reporting: not in the trace: mainline assumes on, "
+			 "order 9 (virtio-balloon, pageblock_order)");
+	else if (hf->page_reporting_on)
+		snprintf(note, nlen,
+			 "free page reporting: on, order %u (start/page_reporting_order)",
+			 hf->page_reporting_order);
+	else
+		snprintf(note, nlen, "free page reporting: off (start/page_reporting_order: %s)",
+			 report_escape_term_str(s, sizeof(s), hf->page_reporting_text));
+	snprintf(warn, wlen, "%s",
+		 hf->shuffle_on ? "the host shuffles its free lists (page_alloc.shuffle Y); the "
+				  "model does not"
+				: "");
 }

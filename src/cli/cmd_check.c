@@ -222,6 +222,11 @@ static int run_check(int argc, char **argv)
 		       path, v->agreement, (unsigned long long)v->agreement_pages,
 		       (unsigned long long)v->agreement_total);
 		print_gaps(&r->trace);
+		char note[160], shuffle[160];
+		cli_host_settings(&r->trace.host, note, sizeof(note), shuffle, sizeof(shuffle));
+		printf("  %s\n", note);
+		if (shuffle[0])
+			printf("  WARNING: %s\n", shuffle);
 		printf("  frees of pages not seen allocated %llu, allocations of pages not free "
 		       "%llu\n",
 		       (unsigned long long)v->loss.unknown_page_frees,

@@ -139,6 +139,11 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 		       (double)t->host_pages * 4096 / (1u << 30), t->cpus,
 		       report_escape_term_str(s1, sizeof(s1), t->kernel),
 		       report_escape_term_str(s2, sizeof(s2), t->addresses));
+	char note[160], shuffle[160];
+	cli_host_settings(&t->host, note, sizeof(note), shuffle, sizeof(shuffle));
+	printf("  %s\n", note);
+	if (shuffle[0])
+		printf("  WARNING: %s\n", shuffle);
 	char gap[512];
 	if (loss_warning(gap, sizeof(gap), t))
 		printf("  WARNING: %s\n", gap);
@@ -239,6 +244,10 @@ static void print_json_warnings(FILE *o, const struct replay_trace_info *t)
 	}
 	if (t->warning[0])
 		json_item(o, &any, t->warning);
+	char note[160], shuffle[160];
+	cli_host_settings(&t->host, note, sizeof(note), shuffle, sizeof(shuffle));
+	if (shuffle[0])
+		json_item(o, &any, shuffle);
 	if (t->malformed_events) {
 		snprintf(buf, sizeof(buf), "%llu page events with an impossible order were skipped",
 			 (unsigned long long)t->malformed_events);

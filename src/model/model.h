@@ -136,6 +136,7 @@ struct model_params {
 	bool defrag_mode;		      /* /proc/sys/vm/defrag_mode */
 	bool highatomic;     /* the HIGHATOMIC reserve: rmqueue_buddy's tries, (un)reserving */
 	bool page_reporting; /* free page reporting (virtio-balloon), mainline only */
+	unsigned page_reporting_order; /* page_reporting_order, pageblock_order (9) */
 	/* The SPB slab-shrink patch, trigger group by trigger group. */
 	bool trigger_demand;	 /* shrink beside evacuation: pre-Pass-3 walk, clean-SPB claim */
 	bool trigger_supply;	 /* shrink at the end of every spb_evacuate_for_order */

@@ -44,6 +44,7 @@ void model_params_default(struct model_params *p)
 	p->nowarn_lower_order = true;
 	p->highatomic = true;
 	p->page_reporting = true;
+	p->page_reporting_order = PAGEBLOCK_ORDER;
 	p->evacuation = true;
 	p->defrag = true;
 	p->trigger_demand = true;

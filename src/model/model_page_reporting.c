@@ -23,6 +23,14 @@
  * a block, is not kept, and the per-list budget (nr_free / 512 reports of 32 blocks) is
  * never reached by these lists.
  *
+ * The order is a param (page_reporting_order, pageblock_order by default, what
+ * page_reporting_register() picks when neither the driver nor the command line gives a valid
+ * one); replay takes it from the trace's start/page_reporting_order (docs/replay.md). A block
+ * of pageblock_order - 1 takes its pageblock's other free blocks along to MOVABLE
+ * (move_freepages_block). Blocks below pageblock_order - 1 keep their pageblock's type in __isolate_free_page() and go back
+ * to the same list's tail, which, as for Movable, keeps the list's order: the walk starts at
+ * the larger of the two orders. An order above MAX_PAGE_ORDER reports nothing.
+ *
  * Expected workload: one pass per 2 s of model time at most, each walking a handful of
  * blocks.
  */
@@ -30,13 +38,12 @@
 
 #define PAGE_REPORTING_DELAY_NS (2ull * 1000 * 1000 * 1000)
 #define PAGE_REPORTING_CAPACITY 32
-#define PAGE_REPORTING_ORDER	PAGEBLOCK_ORDER
 
 /* page_reporting_notify_free(): a free ended in a block of page_reporting_order or more. */
 void page_reporting_notify_free(struct model *m, unsigned order)
 {
 	if (!m->p.page_reporting || m->policy != MODEL_POLICY_MAINLINE ||
-	    order < PAGE_REPORTING_ORDER || m->reporting_due_ns)
+	    order < m->p.page_reporting_order || m->reporting_due_ns)
 		return;
 	m->reporting_due_ns = m->now_ns + PAGE_REPORTING_DELAY_NS; /* __page_reporting_request */
 }
@@ -54,6 +61,9 @@ static bool page_reporting_isolate(struct model *m, struct zone *z, uint64_t pfn
 {
 	if (!zone_free_above_mark(z, 0, z->wmark_min + (1ull << order), usable_free(z)))
 		return false;
+	if (order < PAGEBLOCK_ORDER) /* half a pageblock: move_freepages_block() takes the rest */
+		move_freepages_block(m, z, pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1),
+				     get_pageblock_migratetype(m, pfn), MIGRATE_MOVABLE);
 	del_page_from_free_list(m, z, pfn);
 	change_pageblock_range(m, pfn, order, MIGRATE_MOVABLE);
 	add_to_free_list(m, z, pfn, order, MIGRATE_MOVABLE, true);
@@ -65,11 +75,17 @@ static bool page_reporting_isolate(struct model *m, struct zone *z, uint64_t pfn
 static void page_reporting_process_zone(struct model *m, struct zone *z)
 {
 	static const int walked[] = { MIGRATE_UNMOVABLE, MIGRATE_RECLAIMABLE };
-	uint64_t mark = z->wmark_low + ((uint64_t)PAGE_REPORTING_CAPACITY << PAGE_REPORTING_ORDER);
+	unsigned reporting_order = m->p.page_reporting_order;
 
+	if (reporting_order > MAX_PAGE_ORDER)
+		return;
+	uint64_t mark = z->wmark_low + ((uint64_t)PAGE_REPORTING_CAPACITY << reporting_order);
 	if (!zone_free_above_mark(z, 0, mark, usable_free(z)))
 		return;
-	for (unsigned order = PAGE_REPORTING_ORDER; order <= MAX_PAGE_ORDER; order++) {
+	/* a block under pageblock_order - 1 keeps its type and its list's order: skipped */
+	unsigned first =
+		reporting_order > PAGEBLOCK_ORDER - 1 ? reporting_order : PAGEBLOCK_ORDER - 1;
+	for (unsigned order = first; order <= MAX_PAGE_ORDER; order++) {
 		for (unsigned i = 0; i < sizeof(walked) / sizeof(walked[0]); i++) {
 			uint64_t pfn;
 			while ((pfn = mainline_free_list_first(z, order, walked[i])) !=

@@ -212,6 +212,15 @@ struct replay_host_figures {
 	uint64_t end_pageblocks[MIGRATE_TYPES];	  /* end/pagetypeinfo, all zones */
 	uint64_t end_free_blocks[NR_PAGE_ORDERS]; /* end/buddyinfo, all zones */
 	int64_t vmstat_delta[REPLAY_VMSTAT_KEYS]; /* by replay_vmstat_key(i) */
+	/*
+	 * start/page_reporting_order (have_page_reporting: the trace has it): reporting on when
+	 * the module is there with an order of at most MAX_PAGE_ORDER, the mainline variants'
+	 * page_reporting and page_reporting_order defaults; start/page_alloc_shuffle
+	 * (have_shuffle): the host shuffled its free lists, which the model does not
+	 */
+	bool have_page_reporting, page_reporting_on, have_shuffle, shuffle_on;
+	unsigned page_reporting_order;
+	char page_reporting_text[24]; /* the snapshot's first line, for the header line */
 };
 const char *replay_vmstat_key(unsigned i);
 

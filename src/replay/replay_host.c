@@ -383,7 +383,39 @@ static const char *const snapshot_names[NR_HOST_SNAPSHOTS] = {
 	[SNAP_END_PAGEMAP_TIMES] = "end/pagemap_times",
 	[SNAP_END_RECORDER_PFNS] = "end/recorder_pfns",
 	[SNAP_START_PAGEMAP_TIMES] = "start/pagemap_times",
+	[SNAP_PAGE_REPORTING_ORDER] = "start/page_reporting_order",
+	[SNAP_PAGE_ALLOC_SHUFFLE] = "start/page_alloc_shuffle",
 };
+
+/*
+ * The host's free page reporting and page shuffling, from the page_reporting and page_alloc
+ * module parameters (docs/capture.md): reporting is on when the module is there with an order
+ * a driver can have set (at most MAX_PAGE_ORDER; 4294967295 before any registered).
+ */
+static void parse_module_params(struct replay_host_figures *f, const char *order,
+				const char *shuffle)
+{
+	if (order) {
+		unsigned long long v;
+		char *end;
+		size_t n = strcspn(order, "\n");
+		snprintf(f->page_reporting_text, sizeof(f->page_reporting_text), "%.*s",
+			 (int)(n < sizeof(f->page_reporting_text)
+				       ? n
+				       : sizeof(f->page_reporting_text) - 1),
+			 order);
+		f->have_page_reporting = true;
+		v = strtoull(order, &end, 10);
+		if (end != order && (*end == '\n' || !*end) && v <= MAX_PAGE_ORDER) {
+			f->page_reporting_on = true;
+			f->page_reporting_order = (unsigned)v;
+		}
+	}
+	if (shuffle) {
+		f->have_shuffle = true;
+		f->shuffle_on = shuffle[0] == 'Y' || shuffle[0] == 'y' || shuffle[0] == '1';
+	}
+}
 
 int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *path, char *err,
 		    size_t errlen)
@@ -412,6 +444,8 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 				slabinfo_shrinkable(sn->text[SNAP_START_SLABINFO + k]);
 			h->have_slabinfo[k] = true;
 		}
+	parse_module_params(&h->fig, sn->text[SNAP_PAGE_REPORTING_ORDER],
+			    sn->text[SNAP_PAGE_ALLOC_SHUFFLE]);
 	h->vfs_cache_pressure = 100;
 	if (sn->text[SNAP_VFS_CACHE_PRESSURE]) {
 		unsigned v;

@@ -49,6 +49,7 @@ static const struct param params[] = {
 	M(defrag_mode, P_BOOL),
 	M(highatomic, P_BOOL),
 	M(page_reporting, P_BOOL),
+	M(page_reporting_order, P_UNSIGNED),
 	M(trigger_demand, P_BOOL),
 	M(trigger_supply, P_BOOL),
 	M(trigger_proactive, P_BOOL),

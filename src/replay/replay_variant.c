@@ -93,6 +93,14 @@ int variant_init(struct variant_state *v, struct replay_variant_result *res,
 	v->host = h;
 	v->opts = opts;
 	v->nr_cpus = nr_cpus ? nr_cpus : 1;
+	/* the host's free page reporting, where the trace says (docs/replay.md); -V wins */
+	if (!res->spec.observe && h->fig.have_page_reporting) {
+		if (!replay_param_overridden(&res->spec, "page_reporting"))
+			res->spec.params.page_reporting = h->fig.page_reporting_on;
+		if (h->fig.page_reporting_on &&
+		    !replay_param_overridden(&res->spec, "page_reporting_order"))
+			res->spec.params.page_reporting_order = h->fig.page_reporting_order;
+	}
 	c.policy = res->spec.policy;
 	c.params = res->spec.params;
 	c.nr_cpus = v->nr_cpus;
