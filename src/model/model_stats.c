@@ -122,18 +122,20 @@ static bool region_spb_allows_2m(const struct model *m, unsigned zi, uint64_t re
 }
 
 /*
- * One region in one pass over its pageblocks: region_class()'s result and, for the pageblocks
- * below nr_pb, the per-pageblock counts (pageblocks_by_mt, contig_2m_free, contig_2m_possible).
- * Returns false when nothing in the region is present, like region_class().
+ * One region in one pass over its pageblocks: region_class()'s result and the per-pageblock
+ * counts (pageblocks_by_mt, contig_2m_free, contig_2m_possible), kept in locals and added to st
+ * once. Returns false when nothing in the region is present, like region_class(). The model's
+ * span is whole regions (base_pfn and end_pfn are 1 GiB aligned), so every pageblock the
+ * per-pageblock counts cover lies in exactly one region.
  */
-static bool region_scan(const struct model *m, uint64_t region_pfn, unsigned limit,
-			struct model_stats *st, uint8_t *cls, uint64_t *free_pbs, bool *contig)
+static bool region_scan(const struct model *m, uint64_t region_pfn, struct model_stats *st,
+			uint8_t *cls, uint64_t *free_pbs, bool *contig)
 {
 	const struct pageblock *pb = &m->pb[(region_pfn - m->base_pfn) >> PAGEBLOCK_ORDER];
 	unsigned present = 0, wholly_free = 0, nonmovable = 0, not_movable_only = 0;
 	unsigned zone0 = pb[0].zone;
-	uint8_t allows_2m[MODEL_MAX_ZONES];
-	uint8_t known_2m[MODEL_MAX_ZONES] = { 0 };
+	unsigned by_mt[PB_MIGRATE_MASK + 1] = { 0 };
+	unsigned movable_only_in_zone[MODEL_MAX_ZONES] = { 0 };
 
 	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++) {
 		const struct pageblock *p = &pb[i];
@@ -142,26 +144,22 @@ static bool region_scan(const struct model *m, uint64_t region_pfn, unsigned lim
 			continue;
 		}
 		unsigned free = p->nr_free_pages;
-		bool all_free = free == PAGEBLOCK_NR_PAGES;
 		bool movable_only = free + p->nr_movable_pages == PAGEBLOCK_NR_PAGES;
 		present++;
-		wholly_free += all_free;
+		wholly_free += free == PAGEBLOCK_NR_PAGES;
 		nonmovable |= p->nr_nonmovable_pages;
 		not_movable_only += (p->zone != zone0) | !movable_only;
-		if (i >= limit)
-			continue;
-		st->pageblocks_by_mt[p->flags & PB_MIGRATE_MASK]++;
-		st->contig_2m_free += all_free;
-		if (!movable_only)
-			continue;
-		if (!known_2m[p->zone]) {
-			allows_2m[p->zone] = region_spb_allows_2m(m, p->zone, region_pfn);
-			known_2m[p->zone] = 1;
-		}
-		st->contig_2m_possible += allows_2m[p->zone];
+		by_mt[p->flags & PB_MIGRATE_MASK]++;
+		movable_only_in_zone[p->zone] += movable_only;
 	}
 	if (!present)
 		return false;
+	for (unsigned mt = 0; mt < MIGRATE_TYPES; mt++)
+		st->pageblocks_by_mt[mt] += by_mt[mt];
+	st->contig_2m_free += wholly_free;
+	for (unsigned zi = 0; zi < m->nr_zones; zi++)
+		if (movable_only_in_zone[zi] && region_spb_allows_2m(m, zi, region_pfn))
+			st->contig_2m_possible += movable_only_in_zone[zi];
 	*cls = nonmovable ? REGION_TAINTED : wholly_free == present ? REGION_EMPTY : REGION_CLEAN;
 	*free_pbs = wholly_free;
 	*contig = !not_movable_only;
@@ -171,7 +169,6 @@ static bool region_scan(const struct model *m, uint64_t region_pfn, unsigned lim
 void model_stats(const struct model *m, struct model_stats *st)
 {
 	const struct zone *largest = &m->zones[0];
-	uint64_t nr_pb = (m->end_pfn - m->base_pfn) >> PAGEBLOCK_ORDER;
 	/* regions that could be allocated contiguously, for the SPB pass below */
 	uint64_t contig_regions[64] = { 0 };
 	uint64_t nr_regions = (m->end_pfn - m->base_pfn) / SUPERPAGEBLOCK_NR_PAGES;
@@ -198,14 +195,10 @@ void model_stats(const struct model *m, struct model_stats *st)
 	}
 	for (uint64_t ri = 0; ri < nr_regions; ri++) {
 		uint64_t r = m->base_pfn + ri * SUPERPAGEBLOCK_NR_PAGES;
-		uint64_t first = ri * SUPERPAGEBLOCK_NR_PAGEBLOCKS;
-		unsigned limit = nr_pb - first < SUPERPAGEBLOCK_NR_PAGEBLOCKS
-					 ? (unsigned)(nr_pb - first)
-					 : SUPERPAGEBLOCK_NR_PAGEBLOCKS;
 		uint8_t cls;
 		uint64_t free_pbs;
 		bool contig;
-		if (!region_scan(m, r, limit, st, &cls, &free_pbs, &contig))
+		if (!region_scan(m, r, st, &cls, &free_pbs, &contig))
 			continue;
 		if (cls == REGION_TAINTED) {
 			st->tainted_regions++;
