@@ -2,7 +2,7 @@
 /*
  * bench_replay.c - replay speed and memory, for bench/replay/run.sh.
  *
- * usage: bench_replay [--threads N] [--repeat R] [--variants a,b,c] TRACE
+ * usage: bench_replay [--threads N] [--repeat R] [--variants a,b,c] [--start WORD] TRACE
  * Replays TRACE R times (best run reported, to see past a noisy machine) and prints one line:
  * trace events, trace seconds, setup seconds (snapshots, models, pre-pass), replay seconds
  * (decode and apply), events/s over the replay phase and over everything, the slowest
@@ -26,6 +26,7 @@ int main(int argc, char **argv)
 	struct replay_variant_spec specs[16];
 	size_t nv = 0;
 	char err[1024];
+	enum replay_start start = REPLAY_WARM;
 	int i;
 
 	for (i = 1; i < argc - 1; i++) {
@@ -35,12 +36,17 @@ int main(int argc, char **argv)
 			repeat = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--variants"))
 			list = argv[++i];
-		else
+		else if (!strcmp(argv[i], "--start") && i + 1 < argc - 1) {
+			if (replay_start_parse(argv[++i], &start)) {
+				fprintf(stderr, "bench_replay: unknown start %s\n", argv[i]);
+				return 2;
+			}
+		} else
 			break;
 	}
 	if (i != argc - 1) {
-		fprintf(stderr,
-			"usage: bench_replay [--threads N] [--repeat R] [--variants a,b] TRACE\n");
+		fprintf(stderr, "usage: bench_replay [--threads N] [--repeat R] [--variants a,b] "
+				"[--start WORD] TRACE\n");
 		return 2;
 	}
 	char *names = strdup(list), *save;
@@ -50,7 +56,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	struct replay_options o = {
-		.start = REPLAY_WARM, .loops = 1, .threads = threads, .sample_ns = 100000000
+		.start = start, .loops = 1, .threads = threads, .sample_ns = 100000000
 	};
 	double best_replay = 1e30, best_total = 0, best_setup = 0, slowest_variant = 0;
 	double best_cpu = 1e30;

@@ -110,8 +110,11 @@ void spb_update_list(struct model *m, struct zone *z, struct superpageblock *sb)
 {
 	enum spb_list_id id = spb_list_for(sb);
 
-	spb_list_del(z, sb);
-	spb_list_add_tail(z, sb, id);
+	/* already the tail of its list: re-appending it would change nothing */
+	if (sb->list_id != id || z->spb_lists[id].tail != spb_index(z, sb)) {
+		spb_list_del(z, sb);
+		spb_list_add_tail(z, sb, id);
+	}
 	sb->list_stale = false;
 	if (id >= SPB_LIST_CAT0)
 		spb_maybe_start_defrag(m, z, sb);

@@ -11,7 +11,8 @@
  * "could be allocated contiguously" when every allocated page in it can be migrated; under the
  * SPB policy only the series' candidates count (sb_collect_contig_candidates: empty and clean
  * SPBs, whole ones for 1 GiB; tainted SPBs never). The indices are computed for the largest
- * zone. Cost: one pass over the pageblocks.
+ * zone. Cost: one pass over the pageblocks (the per-pageblock counts and the region classes
+ * together; the SPB pass reuses the regions' contiguity, up to 4096 regions).
  */
 #include "model_internal.h"
 
@@ -99,9 +100,78 @@ size_t model_region_classes(const struct model *m, uint8_t *classes, uint8_t *fu
 	return n;
 }
 
+/*
+ * Whether a pageblock of zone zi in the region at region_pfn counts for contig_2m_possible: under
+ * the SPB policy only outside isolated and tainted SPBs (the region is 1 GiB aligned, like the
+ * zone's SPBs, so one SPB of the zone covers it).
+ */
+static bool region_spb_allows_2m(const struct model *m, unsigned zi, uint64_t region_pfn)
+{
+	const struct zone *z = &m->zones[zi];
+	uint64_t idx;
+
+	if (m->policy != MODEL_POLICY_SPB)
+		return true;
+	if (region_pfn < z->superpageblock_base_pfn)
+		return false;
+	idx = (region_pfn - z->superpageblock_base_pfn) >> SUPERPAGEBLOCK_ORDER;
+	if (idx >= z->nr_superpageblocks)
+		return false;
+	const struct superpageblock *sb = &z->superpageblocks[idx];
+	return !sb->contig_allocated && spb_get_category(sb) != SB_TAINTED;
+}
+
+/*
+ * One region in one pass over its pageblocks: region_class()'s result and the per-pageblock
+ * counts (pageblocks_by_mt, contig_2m_free, contig_2m_possible), kept in locals and added to st
+ * once. Returns false when nothing in the region is present, like region_class(). The model's
+ * span is whole regions (base_pfn and end_pfn are 1 GiB aligned), so every pageblock the
+ * per-pageblock counts cover lies in exactly one region.
+ */
+static bool region_scan(const struct model *m, uint64_t region_pfn, struct model_stats *st,
+			uint8_t *cls, uint64_t *free_pbs, bool *contig)
+{
+	const struct pageblock *pb = &m->pb[(region_pfn - m->base_pfn) >> PAGEBLOCK_ORDER];
+	unsigned present = 0, wholly_free = 0, nonmovable = 0, not_movable_only = 0;
+	unsigned zone0 = pb[0].zone;
+	unsigned by_mt[PB_MIGRATE_MASK + 1] = { 0 };
+	unsigned movable_only_in_zone[MODEL_MAX_ZONES] = { 0 };
+
+	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++) {
+		const struct pageblock *p = &pb[i];
+		if (p->reserved || p->zone == 0xff) {
+			not_movable_only++;
+			continue;
+		}
+		unsigned free = p->nr_free_pages;
+		bool movable_only = free + p->nr_movable_pages == PAGEBLOCK_NR_PAGES;
+		present++;
+		wholly_free += free == PAGEBLOCK_NR_PAGES;
+		nonmovable |= p->nr_nonmovable_pages;
+		not_movable_only += (p->zone != zone0) | !movable_only;
+		by_mt[p->flags & PB_MIGRATE_MASK]++;
+		movable_only_in_zone[p->zone] += movable_only;
+	}
+	if (!present)
+		return false;
+	for (unsigned mt = 0; mt < MIGRATE_TYPES; mt++)
+		st->pageblocks_by_mt[mt] += by_mt[mt];
+	st->contig_2m_free += wholly_free;
+	for (unsigned zi = 0; zi < m->nr_zones; zi++)
+		if (movable_only_in_zone[zi] && region_spb_allows_2m(m, zi, region_pfn))
+			st->contig_2m_possible += movable_only_in_zone[zi];
+	*cls = nonmovable ? REGION_TAINTED : wholly_free == present ? REGION_EMPTY : REGION_CLEAN;
+	*free_pbs = wholly_free;
+	*contig = !not_movable_only;
+	return true;
+}
+
 void model_stats(const struct model *m, struct model_stats *st)
 {
 	const struct zone *largest = &m->zones[0];
+	/* regions that could be allocated contiguously, for the SPB pass below */
+	uint64_t contig_regions[64] = { 0 };
+	uint64_t nr_regions = (m->end_pfn - m->base_pfn) / SUPERPAGEBLOCK_NR_PAGES;
 
 	memset(st, 0, sizeof(*st));
 	st->warnings = m->warnings;
@@ -123,31 +193,12 @@ void model_stats(const struct model *m, struct model_stats *st)
 				st->spb_by_list[c][f] +=
 					z->spb_lists[SPB_LIST_CAT0 + c * NR_SB_FULLNESS + f].count;
 	}
-	for (uint64_t b = 0; b < (m->end_pfn - m->base_pfn) >> PAGEBLOCK_ORDER; b++) {
-		const struct pageblock *pb = &m->pb[b];
-		if (pb->reserved || pb->zone == 0xff)
-			continue;
-		st->pageblocks_by_mt[pb->flags & PB_MIGRATE_MASK]++;
-		if (pb->nr_free_pages == PAGEBLOCK_NR_PAGES)
-			st->contig_2m_free++;
-		if (pb->nr_free_pages + pb->nr_movable_pages != PAGEBLOCK_NR_PAGES)
-			continue;
-		if (m->policy == MODEL_POLICY_SPB) {
-			uint64_t pfn = m->base_pfn + (b << PAGEBLOCK_ORDER);
-			const struct zone *z = &m->zones[pb->zone];
-			const struct superpageblock *sb =
-				&z->superpageblocks[(pfn - z->superpageblock_base_pfn) >>
-						    SUPERPAGEBLOCK_ORDER];
-			if (sb->contig_allocated || spb_get_category(sb) == SB_TAINTED)
-				continue;
-		}
-		st->contig_2m_possible++;
-	}
-	for (uint64_t r = m->base_pfn; r < m->end_pfn; r += SUPERPAGEBLOCK_NR_PAGES) {
-		uint8_t cls, full;
+	for (uint64_t ri = 0; ri < nr_regions; ri++) {
+		uint64_t r = m->base_pfn + ri * SUPERPAGEBLOCK_NR_PAGES;
+		uint8_t cls;
 		uint64_t free_pbs;
 		bool contig;
-		if (!region_class(m, r, &cls, &full, &free_pbs, &contig))
+		if (!region_scan(m, r, st, &cls, &free_pbs, &contig))
 			continue;
 		if (cls == REGION_TAINTED) {
 			st->tainted_regions++;
@@ -159,20 +210,25 @@ void model_stats(const struct model *m, struct model_stats *st)
 		}
 		if (contig && cls != REGION_TAINTED && m->policy == MODEL_POLICY_MAINLINE)
 			st->contig_1g_possible++;
+		if (contig && ri < 64 * 64)
+			contig_regions[ri / 64] |= 1ull << (ri % 64);
 	}
 	for (unsigned i = 0; i < m->nr_zones && m->policy == MODEL_POLICY_SPB; i++) {
 		const struct zone *z = &m->zones[i];
 		for (uint32_t s = 0; s < z->nr_superpageblocks; s++) {
 			const struct superpageblock *sb = &z->superpageblocks[s];
 			uint8_t cls, full;
-			uint64_t free_pbs;
+			uint64_t free_pbs,
+				ri = (sb->start_pfn - m->base_pfn) / SUPERPAGEBLOCK_NR_PAGES;
 			bool contig;
 			if (sb->total_pageblocks != SUPERPAGEBLOCK_NR_PAGEBLOCKS ||
 			    sb->contig_allocated || spb_get_category(sb) == SB_TAINTED)
 				continue;
-			if (region_class(m, sb->start_pfn, &cls, &full, &free_pbs, &contig) &&
-			    contig)
-				st->contig_1g_possible++;
+			if (ri < 64 * 64)
+				contig = contig_regions[ri / 64] >> (ri % 64) & 1;
+			else if (!region_class(m, sb->start_pfn, &cls, &full, &free_pbs, &contig))
+				contig = false;
+			st->contig_1g_possible += contig;
 		}
 	}
 	fragmentation_indices(largest, st);
