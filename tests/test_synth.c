@@ -126,6 +126,26 @@ static void check_trace(const char *path, struct tally *t)
 		}
 	CHECK(n == 0, "read %s: %s", path, trace_reader_error(r));
 	t->span_s = (double)(last - first) / 1e9;
+	/* a synthetic host says it has no free page reporting and no shuffling, so that replay
+	 * does not assume the bundled hosts' virtio-balloon */
+	int reporting_said = 0, shuffle_said = 0;
+	for (size_t i = 0; i < trace_reader_meta_count(r); i++) {
+		const char *name = trace_reader_meta(r, i)->name;
+		bool reporting = !strcmp(name, "start/page_reporting_order");
+		if (!reporting && strcmp(name, "start/page_alloc_shuffle"))
+			continue;
+		void *data;
+		size_t len;
+		CHECK(trace_reader_meta_load(r, i, &data, &len) == 0, "load %s", name);
+		const char *want = reporting ? "not loaded\n" : "N\n";
+		CHECK(len == strlen(want) && !memcmp(data, want, len), "%s: %.*s", name, (int)len,
+		      (const char *)data);
+		free(data);
+		reporting_said += reporting;
+		shuffle_said += !reporting;
+	}
+	CHECK(reporting_said == 1 && shuffle_said == 1, "%s: page reporting and shuffle stated",
+	      path);
 	free(st);
 	free(obj);
 	trace_reader_close(r);

@@ -789,6 +789,11 @@ static int snapshots(struct gen *g, const struct model_config *c)
 	if (slabinfo(g, "start/slabinfo") ||
 	    trace_writer_add_meta(g->w, "start/vfs_cache_pressure", "100\n", 4))
 		return -1;
+	/* A synthetic host has no balloon reporting free pages and does not shuffle its free
+	 * lists: said, so that replay does not assume the bundled hosts' virtio-balloon. */
+	if (trace_writer_add_meta(g->w, "start/page_reporting_order", "not loaded\n", 11) ||
+	    trace_writer_add_meta(g->w, "start/page_alloc_shuffle", "N\n", 2))
+		return -1;
 	n = snprintf(text, sizeof(text),
 		     "synthetic: fragtrace synth\nworkload: %s\nmem_bytes: %llu\nduration_s: %g\n"
 		     "seed: %llu\ncpus: %u\naddresses: physical\n",
