@@ -408,6 +408,38 @@ static void test_pcp_zones(void)
 }
 
 /*
+ * free_frozen_pages(): a freed page goes to the per-CPU list of its pageblock's type
+ * (get_pfnblock_migratetype), whatever type it was allocated with, so the next request of the
+ * pageblock's type reuses it. Before, the list was the allocation's type: an Unmovable page
+ * stolen from a Movable pageblock went back to the Unmovable list and served Unmovable
+ * requests again, and free_pcppages_bulk's drain was the only way back to its block's type.
+ */
+static void test_pcp_free_pageblock_type(void)
+{
+	struct model_alloc_req q = { .order = 0,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_KERNEL | MODEL_GFP_MOVABLE,
+				     .cpu = 0 };
+	struct pcp_fixture f;
+	struct variant_state *v = &f.v;
+	uint64_t pfn, again;
+
+	pcp_fixture_init(&f, MODEL_POLICY_MAINLINE, true);
+	CHECK_EQ(model_alloc(v->model, &q, &pfn), MODEL_OK);
+	CHECK_EQ(model_pfnblock_migratetype(v->model, pfn), MIGRATE_MOVABLE);
+	/* freed as if an Unmovable allocation had stolen it from the Movable pageblock */
+	CHECK(variant_pcp_free(v, 0, MIGRATE_UNMOVABLE, 0, pfn));
+	CHECK_EQ(variant_pcp_pages(v, MIGRATE_MOVABLE), 1u);
+	CHECK_EQ(variant_pcp_pages(v, MIGRATE_UNMOVABLE), 0u);
+	CHECK_EQ(rmqueue_pcplist(v, &q, &again), MODEL_OK);
+	CHECK_EQ(again, pfn); /* the Movable request takes it from the list's head */
+	CHECK_EQ(model_free(v->model, again, 0), MODEL_OK);
+	CHECK_EQ(model_pfnblock_migratetype(v->model, 1ull << 40), -1);
+	pcp_fixture_destroy(&f, "pcp free pageblock type");
+	printf("pcp: a freed page goes to the list of its pageblock's type\n");
+}
+
+/*
  * free_frozen_page_commit() -> nr_pcp_high() / nr_pcp_free(): frees past pcp->high give pages
  * back to the buddy allocator (before, replay's lists kept up to PCP_HIGH_BLOCKS blocks per
  * list, so drain_all_pages returned far more than the host's lists hold); decay_pcp_high()
@@ -1615,6 +1647,7 @@ int main(int argc, char **argv)
 	test_parse();
 	test_pcp_split();
 	test_pcp_zones();
+	test_pcp_free_pageblock_type();
 	test_pcp_high();
 	test_synthetic();
 	test_edges();

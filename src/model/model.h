@@ -407,6 +407,8 @@ int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int migratetyp
 int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, uint64_t *dst);
 /* Replay's queries and adjustments (model_page_alloc.c). */
 int model_page_allocated(const struct model *m, uint64_t pfn, unsigned *order);
+/* get_pfnblock_migratetype(): the type of the pageblock holding pfn, -1 outside the model. */
+int model_pfnblock_migratetype(struct model *m, uint64_t pfn);
 bool model_pfn_is_free(struct model *m, uint64_t pfn);
 int model_set_movable(struct model *m, uint64_t pfn, bool movable);
 int model_set_pageblock_migratetype(struct model *m, uint64_t pfn, int mt);

@@ -937,6 +937,14 @@ int model_page_allocated(const struct model *m, uint64_t pfn, unsigned *order)
 	return 1;
 }
 
+/* get_pfnblock_migratetype(): the type of the pageblock holding pfn; -1 outside the model. */
+int model_pfnblock_migratetype(struct model *m, uint64_t pfn)
+{
+	if (!pfn_in_model(m, pfn))
+		return -1;
+	return get_pageblock_migratetype(m, pfn);
+}
+
 /*
  * __SetPageMovable / folio_add_lru: the allocation at pfn becomes migratable (or stops being).
  * Replay uses it when a page that sat on a per-CPU list goes to a movable user.

@@ -516,9 +516,25 @@ void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsi
 }
 
 /*
- * A freed block to the variant's per-CPU list: free_frozen_page_commit() under the kernel's
- * rules; under pcp_trace the head of its list, the tail going back to the buddy allocator past
- * PCP_HIGH_BLOCKS. False when the list cannot take it (the caller frees it to the buddy).
+ * free_frozen_pages()'s list: the type of the block's pageblock (get_pfnblock_migratetype), not
+ * the type the page was allocated with; HighAtomic and CMA pageblocks' pages go to the Movable
+ * list. -1 for an isolated pageblock, whose pages go straight to the buddy allocator.
+ */
+static int pcp_free_migratetype(struct variant_state *v, uint64_t pfn)
+{
+	int mt = model_pfnblock_migratetype(v->model, pfn);
+
+	if (mt < 0 || mt == MIGRATE_ISOLATE)
+		return -1;
+	return mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE;
+}
+
+/*
+ * A freed block to the variant's per-CPU list: under the kernel's rules
+ * free_frozen_page_commit() on the list of its pageblock's type (@mt, the allocation's type,
+ * is not used: pcp_free_migratetype); under pcp_trace the head of the list of @mt, the tail
+ * going back to the buddy allocator past PCP_HIGH_BLOCKS. False when the list cannot take it
+ * (the caller frees it to the buddy).
  */
 bool variant_pcp_free(struct variant_state *v, unsigned cpu, int mt, unsigned order, uint64_t pfn)
 {
@@ -526,6 +542,9 @@ bool variant_pcp_free(struct variant_state *v, unsigned cpu, int mt, unsigned or
 	uint64_t tail;
 
 	if (v->pcps) {
+		mt = pcp_free_migratetype(v, pfn);
+		if (mt < 0)
+			return false;
 		free_frozen_page_commit(v, cpu, mt, order, pfn);
 		return true;
 	}
