@@ -440,6 +440,56 @@ static void test_pcp_free_pageblock_type(void)
 }
 
 /*
+ * get_page_from_freelist() sets ZONE_BELOW_HIGH when zone_watermark_fast(zone, order,
+ * high_wmark_pages(zone), ac->highest_zoneidx, ...) fails: the high mark plus the zone's
+ * lowmem_reserve for the request's highest zone. A zone with free pages above its bare high
+ * mark but below mark + reserve is below high for requests that may use higher zones, not for
+ * those that stop at it; free_frozen_page_commit() clears the flag only with the reserve for
+ * ZONE_MOVABLE free as well. Before, replay compared the bare high mark and never flagged it.
+ */
+static void test_pcp_below_high_reserve(void)
+{
+	struct model_alloc_req q = { .order = 0,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_KERNEL | MODEL_GFP_MOVABLE,
+				     .cpu = 0 };
+	struct pcp_fixture f;
+	struct variant_state *v = &f.v;
+	uint64_t pfn;
+	int err;
+
+	pcp_fixture_init(&f, MODEL_POLICY_MAINLINE, true);
+	model_destroy(v->model);
+	/* DMA: high mark 30 pages, far below its free pages, but a reserve of 2^20 pages against
+	 * requests that may use DMA32 or above */
+	struct model_zone_config *dma = &f.host.config.zones[0];
+	CHECK_EQ(dma->type, ZONE_DMA);
+	dma->wmark_min = 10;
+	dma->wmark_low = 20;
+	for (int t = ZONE_DMA32; t < MAX_NR_ZONES; t++)
+		dma->lowmem_reserve[t] = 1u << 20;
+	v->model = model_create(&f.host.config, &err);
+	CHECK_FATAL(v->model != NULL);
+	variant_pcp_watermark(v, 0, MODEL_GFP_KERNEL | MODEL_GFP_DMA);
+	CHECK(!v->pcp_below_high[0]); /* a GFP_DMA request: no reserve applies */
+	variant_pcp_watermark(v, 0, q.gfp);
+	CHECK(v->pcp_below_high[0]); /* a movable request: below high + reserve */
+	/* a free to DMA's list does not clear it: the reserve for ZONE_MOVABLE is not free */
+	CHECK_EQ(model_alloc(v->model,
+			     &(struct model_alloc_req){ .order = 0,
+							.migratetype = MIGRATE_MOVABLE,
+							.gfp = MODEL_GFP_KERNEL | MODEL_GFP_DMA,
+							.cpu = 0 },
+			     &pfn),
+		 MODEL_OK);
+	CHECK_EQ(model_pfn_zone(v->model, pfn), 0u);
+	free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, pfn);
+	CHECK(v->pcp_below_high[0]);
+	pcp_fixture_destroy(&f, "pcp below high reserve");
+	printf("pcp: ZONE_BELOW_HIGH counts the zone's lowmem_reserve for the request's zones\n");
+}
+
+/*
  * free_frozen_page_commit() -> nr_pcp_high() / nr_pcp_free(): frees past pcp->high give pages
  * back to the buddy allocator (before, replay's lists kept up to PCP_HIGH_BLOCKS blocks per
  * list, so drain_all_pages returned far more than the host's lists hold); decay_pcp_high()
@@ -490,7 +540,7 @@ static void test_pcp_high(void)
 		CHECK_EQ((uint64_t)s->count, variant_pcp_pages(v, MIGRATE_MOVABLE));
 		/* ZONE_BELOW_HIGH: set, a refill leaves pcp->high alone; a free past high on a
 		 * zone above its high watermark clears it */
-		variant_pcp_watermark(v, 0);
+		variant_pcp_watermark(v, 0, q.gfp);
 		CHECK(!v->pcp_below_high[zone]);
 		v->pcp_below_high[zone] = true;
 		int high_before = s->high = s->high_min;
@@ -1648,6 +1698,7 @@ int main(int argc, char **argv)
 	test_pcp_split();
 	test_pcp_zones();
 	test_pcp_free_pageblock_type();
+	test_pcp_below_high_reserve();
 	test_pcp_high();
 	test_synthetic();
 	test_edges();

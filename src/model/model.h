@@ -387,8 +387,12 @@ int model_pcp_refill(struct model *m, unsigned zone, const struct model_alloc_re
 		     unsigned max_blocks, unsigned *nr_blocks);
 /* The index (into the model's zones) of the zone holding pfn. */
 unsigned model_pfn_zone(struct model *m, uint64_t pfn);
-/* That zone's free pages above its high watermark (for ZONE_BELOW_HIGH). */
-bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order);
+/*
+ * That zone's free pages above its high watermark plus its lowmem_reserve for the highest zone
+ * @gfp may use (zone_watermark_fast(zone, order, high_wmark_pages(zone), highest_zoneidx), for
+ * ZONE_BELOW_HIGH); true for a zone above that highest zone, which the walk never visits.
+ */
+bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order, uint32_t gfp);
 /* __free_pages / free_one_page of a block the model handed out. */
 int model_free(struct model *m, uint64_t pfn, unsigned order);
 /* split_page(): an allocated block of @order becomes 2^order order-0 allocations. */

@@ -779,12 +779,16 @@ unsigned model_pfn_zone(struct model *m, uint64_t pfn)
 	return (unsigned)(page_zone(m, pfn) - m->zones);
 }
 
-bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order)
+bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order, uint32_t gfp)
 {
-	if (zone >= m->nr_zones)
+	enum model_zone_type highest = gfp_zone(gfp);
+
+	if (zone >= m->nr_zones || m->zones[zone].type > highest)
 		return true;
 	const struct zone *z = &m->zones[zone];
-	return zone_free_above_mark(z, order, 2 * z->wmark_low - z->wmark_min, z->nr_free_pages);
+	return zone_free_above_mark(z, order,
+				    2 * z->wmark_low - z->wmark_min + z->lowmem_reserve[highest],
+				    z->nr_free_pages);
 }
 
 /* Checks that pfn heads an allocated block of this order. */

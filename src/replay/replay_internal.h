@@ -435,7 +435,7 @@ void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsi
 			     uint64_t pfn);
 void variant_pcp_decay(struct variant_state *v, uint64_t now_ns);
 void variant_pcp_drain_all(struct variant_state *v);
-void variant_pcp_watermark(struct variant_state *v, unsigned order);
+void variant_pcp_watermark(struct variant_state *v, unsigned order, uint32_t gfp);
 uint64_t variant_pcp_pages(const struct variant_state *v, int mt);
 
 int variant_init(struct variant_state *v, struct replay_variant_result *res,

@@ -324,15 +324,18 @@ static bool zone_below_high(const struct variant_state *v, const struct pcp_stat
 
 /*
  * get_page_from_freelist(): an allocation of any order that finds a zone of its zonelist below
- * the zone's high watermark for that order sets ZONE_BELOW_HIGH (under fragmentation a
- * high-order request does so with plenty of free pages). Every zone is taken as on the walk.
+ * the zone's high watermark for that order, with the zone's lowmem_reserve for the request's
+ * highest zone (zone_watermark_fast(..., ac->highest_zoneidx, ...)), sets ZONE_BELOW_HIGH
+ * (under fragmentation a high-order request does so with plenty of free pages; a Normal
+ * request that reaches DMA32 finds it below high unless DMA32 has its reserve for Normal free
+ * as well). Every zone up to the request's highest is taken as on the walk.
  */
-void variant_pcp_watermark(struct variant_state *v, unsigned order)
+void variant_pcp_watermark(struct variant_state *v, unsigned order, uint32_t gfp)
 {
 	unsigned nr_zones = model_nr_zones(v->model);
 
 	for (unsigned z = 0; z < nr_zones && z < MODEL_MAX_ZONES; z++)
-		if (!v->pcp_below_high[z] && !model_zone_high_wmark_ok(v->model, z, order))
+		if (!v->pcp_below_high[z] && !model_zone_high_wmark_ok(v->model, z, order, gfp))
 			v->pcp_below_high[z] = true;
 }
 
@@ -510,8 +513,9 @@ void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsi
 		free_pcppages_bulk(v, set, n, pcp_drain_start(v, pcp_index(mt, order)));
 		to_free -= n;
 	}
-	/* the zone back above its high watermark: ZONE_BELOW_HIGH cleared */
-	if (v->pcp_below_high[zone] && model_zone_high_wmark_ok(v->model, zone, 0))
+	/* the zone back above its high watermark (and its reserve for ZONE_MOVABLE requests) */
+	if (v->pcp_below_high[zone] &&
+	    model_zone_high_wmark_ok(v->model, zone, 0, MODEL_GFP_HIGHMEM | MODEL_GFP_MOVABLE))
 		v->pcp_below_high[zone] = false;
 }
 

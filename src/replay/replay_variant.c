@@ -209,7 +209,7 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 	if (req.migratetype < 0 || req.migratetype >= MIGRATE_PCPTYPES)
 		req.migratetype = MIGRATE_UNMOVABLE;
 	if (v->pcps)
-		variant_pcp_watermark(v, op->order);
+		variant_pcp_watermark(v, op->order, req.gfp);
 	if (v->pcps && (op->flags & OPF_PCP_ORDER)) {
 		/* rmqueue(): a PCP order through the variant's own per-CPU lists */
 		if (rmqueue_pcplist(v, &req, &at) != MODEL_OK) {
