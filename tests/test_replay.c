@@ -269,6 +269,13 @@ struct pcp_fixture {
 	struct host_desc host;
 };
 
+/* The per-CPU list tests' request: one movable page, GFP_KERNEL, on CPU 0. */
+static const struct model_alloc_req movable_page_on_cpu0 = { .order = 0,
+							     .migratetype = MIGRATE_MOVABLE,
+							     .gfp = MODEL_GFP_KERNEL |
+								    MODEL_GFP_MOVABLE,
+							     .cpu = 0 };
+
 static void pcp_fixture_init(struct pcp_fixture *f, enum model_policy policy, bool kernel_rules)
 {
 	int err;
@@ -375,10 +382,7 @@ static void test_pcp_split(void)
  */
 static void test_pcp_zones(void)
 {
-	struct model_alloc_req q = { .order = 0,
-				     .migratetype = MIGRATE_MOVABLE,
-				     .gfp = MODEL_GFP_KERNEL | MODEL_GFP_MOVABLE,
-				     .cpu = 0 };
+	struct model_alloc_req q = movable_page_on_cpu0;
 	struct model_alloc_req dma = q;
 	struct pcp_fixture f;
 	struct variant_state *v = &f.v;
@@ -416,10 +420,7 @@ static void test_pcp_zones(void)
  */
 static void test_pcp_free_pageblock_type(void)
 {
-	struct model_alloc_req q = { .order = 0,
-				     .migratetype = MIGRATE_MOVABLE,
-				     .gfp = MODEL_GFP_KERNEL | MODEL_GFP_MOVABLE,
-				     .cpu = 0 };
+	struct model_alloc_req q = movable_page_on_cpu0;
 	struct pcp_fixture f;
 	struct variant_state *v = &f.v;
 	uint64_t pfn, again;
@@ -449,10 +450,7 @@ static void test_pcp_free_pageblock_type(void)
  */
 static void test_pcp_below_high_reserve(void)
 {
-	struct model_alloc_req q = { .order = 0,
-				     .migratetype = MIGRATE_MOVABLE,
-				     .gfp = MODEL_GFP_KERNEL | MODEL_GFP_MOVABLE,
-				     .cpu = 0 };
+	struct model_alloc_req q = movable_page_on_cpu0;
 	struct pcp_fixture f;
 	struct variant_state *v = &f.v;
 	uint64_t pfn;
@@ -498,10 +496,7 @@ static void test_pcp_below_high_reserve(void)
  */
 static void test_pcp_high(void)
 {
-	struct model_alloc_req q = { .order = 0,
-				     .migratetype = MIGRATE_MOVABLE,
-				     .gfp = MODEL_GFP_KERNEL | MODEL_GFP_MOVABLE,
-				     .cpu = 0 };
+	struct model_alloc_req q = movable_page_on_cpu0;
 	enum { N = 3000 };
 	static uint64_t pfns[N];
 
@@ -1347,14 +1342,10 @@ static void locked_page(struct edge_writer *e, unsigned type, uint64_t pfn, int 
 static void test_pcp_locked_frees(void)
 {
 	static const char *const names[] = { "observe" };
-	struct trace_header h = {
-		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
-	};
-	struct edge_writer e = { .ts = 1000000 };
+	struct edge_writer e = { 0 };
 	char path[64];
 	test_tmp_path(path, sizeof(path), "pcp-locked.fgt");
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "pcp-locked");
-	open_mapped_trace(&e, path, &h, 262144, locked_start_class);
+	open_test_trace(&e, path, NULL, 0, "pcp-locked", 262144, locked_start_class);
 	locked_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, LOCKED_BASE + 5000, 50);
 	locked_page(&e, TRACE_PAGE_FREE, LOCKED_BASE + 1000, 50); /* flagged */
 	locked_page(&e, TRACE_PAGE_ALLOC, LOCKED_BASE + 5000, 50);
@@ -1595,15 +1586,11 @@ static void fallback_page(struct edge_writer *e, unsigned type, uint64_t pfn, un
 static void test_caller_fallback(void)
 {
 	static const char *const names[] = { "mainline:pcp=0,caller_fallback=1", "mainline:pcp=0" };
-	struct trace_header h = {
-		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
-	};
-	struct edge_writer e = { .ts = 1000000 };
+	struct edge_writer e = { 0 };
 	char path[64];
 
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "fallback");
 	test_tmp_path(path, sizeof(path), "fallback.fgt");
-	open_mapped_trace(&e, path, &h, 2048, fallback_class);
+	open_test_trace(&e, path, NULL, 0, "fallback", 2048, fallback_class);
 	/* an order-0 page first, allocated and freed */
 	edge_page(&e, TRACE_PAGE_ALLOC, FALLBACK_BASE + 2000, 0, MIGRATE_MOVABLE, 0);
 	edge_page(&e, TRACE_PAGE_FREE, FALLBACK_BASE + 2000, 0, MIGRATE_MOVABLE, 0);
@@ -1660,15 +1647,11 @@ static unsigned reclaim_rest_class(uint64_t p)
 static void test_reclaim_rest(void)
 {
 	static const char *const names[] = { "mainline:pcp=0" };
-	struct trace_header h = {
-		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
-	};
-	struct edge_writer e = { .ts = 1000000 };
+	struct edge_writer e = { 0 };
 	char path[64];
 
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "reclaim-rest");
 	test_tmp_path(path, sizeof(path), "reclaim-rest.fgt");
-	open_mapped_trace(&e, path, &h, 2048, reclaim_rest_class);
+	open_test_trace(&e, path, NULL, 0, "reclaim-rest", 2048, reclaim_rest_class);
 	edge_page(&e, TRACE_PAGE_ALLOC, RECLAIM_REST_BASE + 1984, 0, MIGRATE_MOVABLE, 0);
 	edge_page(&e, TRACE_PAGE_FREE, RECLAIM_REST_BASE, 7, MIGRATE_MOVABLE, 0);
 	CHECK(trace_writer_close(e.w) == 0);
