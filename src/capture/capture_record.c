@@ -472,23 +472,16 @@ static pid_t start_command(const char *const *argv, int nice0)
 #define END_COMMAND_GRACE_MS 5000
 static void end_command(struct recorder *r, pid_t child)
 {
-	int status = 0;
-
 	kill(child, SIGTERM);
 	r->res->command_stopped = true;
-	for (int waited_ms = 0;; waited_ms += 10) {
-		pid_t got = waitpid(child, &status, WNOHANG);
-		if (got == child) {
-			r->res->command_status = exit_code(status);
-			return;
-		}
-		if (got < 0 && errno != EINTR)
-			return;
+	for (int waited_ms = 0; !child_done(r, child); waited_ms += 10) {
 		if (waited_ms == END_COMMAND_GRACE_MS) {
 			add_warning(r, "the command did not exit %d s after SIGTERM: killed",
 				    END_COMMAND_GRACE_MS / 1000);
 			kill(child, SIGKILL);
 		}
+		if (waited_ms == 2 * END_COMMAND_GRACE_MS)
+			return; /* not reapable (not our child any more): give up */
 		struct timespec tick = { 0, 10 * 1000 * 1000 };
 		nanosleep(&tick, NULL);
 	}

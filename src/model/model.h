@@ -446,9 +446,6 @@ size_t model_memory_bytes(const struct model *m);
 uint64_t model_now(const struct model *m);
 /* NR_FREE_PAGES over every zone (what ZONE_BELOW_HIGH's watermark test reads), O(zones). */
 uint64_t model_nr_free_pages(const struct model *m);
-/* ZONE_BELOW_HIGH's test in get_page_from_freelist: the zone with the most present pages meets
- * its high watermark (low + (low - min)) for a request of this order. */
-bool model_high_wmark_ok(const struct model *m, unsigned order);
 
 /* Tests: recompute every counter and list from the pages and compare. NULL when consistent. */
 const char *model_check(const struct model *m, char *buf, size_t len);

@@ -829,19 +829,6 @@ uint64_t model_nr_free_pages(const struct model *m)
  * get_page_from_freelist()'s ZONE_BELOW_HIGH test: zone_watermark_fast() against
  * high_wmark_pages() (2 * low - min here), on the largest zone.
  */
-bool model_high_wmark_ok(const struct model *m, unsigned order)
-{
-	const struct zone *big = NULL;
-
-	for (unsigned i = 0; i < m->nr_zones; i++)
-		if (!big || m->zones[i].present_pages > big->present_pages)
-			big = &m->zones[i];
-	if (!big)
-		return true;
-	return zone_free_above_mark(big, order, 2 * big->wmark_low - big->wmark_min,
-				    big->nr_free_pages);
-}
-
 /* split_page(): every page of the block becomes its own order-0 allocation. */
 int model_split(struct model *m, uint64_t pfn, unsigned order)
 {

@@ -328,7 +328,9 @@ static bool zone_below_high(const struct variant_state *v, const struct pcp_stat
  * highest zone (zone_watermark_fast(..., ac->highest_zoneidx, ...)), sets ZONE_BELOW_HIGH
  * (under fragmentation a high-order request does so with plenty of free pages; a Normal
  * request that reaches DMA32 finds it below high unless DMA32 has its reserve for Normal free
- * as well). Every zone up to the request's highest is taken as on the walk.
+ * as well). Every zone up to the request's highest is tested, where the kernel's walk stops at
+ * the first zone that serves the request: testing only the zones the walk reaches changed no
+ * result on the bundled pressure traces (measured, session 9).
  */
 void variant_pcp_watermark(struct variant_state *v, unsigned order, uint32_t gfp)
 {

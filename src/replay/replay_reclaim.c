@@ -22,8 +22,8 @@
  * (reclaim_rest_pages), as the kernel frees the whole folio.
  *
  * Invariant: live_entries counts the ring entries that are still valid; lru_pages is the
- * pages they name plus the warm page cache not yet freed. Expected workload: one bit test per
- * page operation, one ring push per page-cache allocation; reclaim is O(pages reclaimed)
+ * pages they name plus the warm page cache not yet freed. Expected workload: a word or a few of
+ * the reclaimed bitmap per page operation, one ring push per page-cache allocation; reclaim is O(pages reclaimed)
  * amortised.
  */
 #include "replay_internal.h"
@@ -49,10 +49,28 @@ bool replay_is_page_cache(const struct replay_op *op)
 	return (g & (MODEL_GFP_WRITE | MODEL_GFP_NORETRY)) || !(g & MODEL_GFP_HIGHMEM);
 }
 
+/* Set or clear the reclaimed marks of [pfn, pfn + 2^order) below warm_pfns, a word at a time. */
+static void reclaimed_mark(struct variant_state *v, uint64_t pfn, unsigned order, bool set)
+{
+	uint64_t end = pfn + (1ull << order);
+
+	if (end > v->warm_pfns)
+		end = v->warm_pfns;
+	while (pfn < end) {
+		unsigned bit = (unsigned)(pfn % 64);
+		uint64_t n = end - pfn < 64 - bit ? end - pfn : 64 - bit;
+		uint64_t mask = (n == 64 ? ~0ull : (1ull << n) - 1) << bit;
+		if (set)
+			v->lru.reclaimed[pfn / 64] |= mask;
+		else
+			v->lru.reclaimed[pfn / 64] &= ~mask;
+		pfn += n;
+	}
+}
+
 static void reclaimed_set(struct variant_state *v, uint64_t pfn, unsigned order)
 {
-	for (uint64_t p = pfn; p < pfn + (1ull << order) && p < v->warm_pfns; p++)
-		v->lru.reclaimed[p / 64] |= 1ull << (p % 64);
+	reclaimed_mark(v, pfn, order, true);
 }
 
 /*
@@ -64,8 +82,7 @@ bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn, unsigned orde
 	if (pfn >= v->warm_pfns)
 		return false;
 	bool head = (v->lru.reclaimed[pfn / 64] >> (pfn % 64)) & 1;
-	for (uint64_t p = pfn; p < pfn + (1ull << order) && p < v->warm_pfns; p++)
-		v->lru.reclaimed[p / 64] &= ~(1ull << (p % 64));
+	reclaimed_mark(v, pfn, order, false);
 	return head;
 }
 
