@@ -753,30 +753,56 @@ static bool next_work_step(struct model *m, size_t *idx, uint64_t *t)
 	return found;
 }
 
-/* Advance model time, running every work step due on the way at its own time. */
+/*
+ * Whether a work step is due by target: *i and *t name the first, and work_next_ns is brought
+ * up to date (the first step's time, or UINT64_MAX with no work) when it is not.
+ */
+static bool work_step_due(struct model *m, uint64_t target, size_t *i, uint64_t *t)
+{
+	if (target < m->work_next_ns)
+		return false;
+	if (!next_work_step(m, i, t)) {
+		m->work_next_ns = UINT64_MAX;
+		return false;
+	}
+	if (*t > target) {
+		m->work_next_ns = *t;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Advance model time, running every work step due on the way at its own time, and free page
+ * reporting's delayed pass (page_reporting_process()) in time order with them.
+ */
 void model_advance(struct model *m, uint64_t now_ns)
 {
 	uint64_t target = now_ns > m->now_ns ? now_ns : m->now_ns;
 	size_t i;
-	uint64_t t;
+	uint64_t t = 0;
 
-	if (m->reporting_due_ns && target >= m->reporting_due_ns && !m->running_work) {
-		if (m->reporting_due_ns > m->now_ns)
-			m->now_ns = m->reporting_due_ns;
-		page_reporting_run(m, m->now_ns);
-	}
-
-	if (m->running_work || target < m->work_next_ns) {
+	if (m->running_work ||
+	    (target < m->work_next_ns && !(m->reporting_due_ns && target >= m->reporting_due_ns))) {
 		m->now_ns = target;
 		return;
 	}
 	m->running_work = true;
-	while (next_work_step(m, &i, &t) && t <= target) {
+	for (;;) {
+		bool work = work_step_due(m, target, &i, &t);
+		uint64_t report = m->reporting_due_ns;
+		if (report && report <= target && (!work || report <= t)) {
+			if (report > m->now_ns)
+				m->now_ns = report;
+			page_reporting_run(m, m->now_ns);
+			continue;
+		}
+		if (!work)
+			break;
 		if (t > m->now_ns)
 			m->now_ns = t;
 		run_work_step(m, i, m->now_ns);
 	}
-	m->work_next_ns = m->work_count ? t : UINT64_MAX;
 	m->now_ns = target;
 	m->running_work = false;
 }
