@@ -140,16 +140,22 @@ static uint64_t shrink_warm(struct variant_state *v, uint64_t nr)
 
 	while (got < nr && l->warm_left && l->warm_cursor < v->warm_pfns) {
 		uint64_t p = l->warm_cursor;
-		if (!v->warm[p / 64]) {
+		uint64_t bits = v->warm[p / 64] >> (p % 64);
+		if (!bits) {
 			l->warm_cursor = (p | 63) + 1;
 			continue;
 		}
-		l->warm_cursor++;
+		p += (uint64_t)__builtin_ctzll(bits); /* the pages between are not warm: skipped */
+		if (p >= v->warm_pfns) {
+			l->warm_cursor = v->warm_pfns;
+			continue;
+		}
+		l->warm_cursor = p + 1;
 		unsigned o;
+		if (page_class(h->start_map, h->start_map_pfns, p) != PC_PAGECACHE)
+			continue;
 		uint64_t at = start_model_pfn(v, p); /* the placed start put it elsewhere */
-		if (!warm_test(v, p) ||
-		    page_class(h->start_map, h->start_map_pfns, p) != PC_PAGECACHE ||
-		    model_page_allocated(v->model, at, &o) != 1 || model_free(v->model, at, o))
+		if (model_page_allocated(v->model, at, &o) != 1 || model_free(v->model, at, o))
 			continue;
 		if (v->start_name)
 			v->start_name[at] = START_NONE;
