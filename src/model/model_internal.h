@@ -348,6 +348,8 @@ static inline struct pageblock *pfn_pageblock(struct model *m, uint64_t pfn)
 {
 	return &m->pb[(pfn - m->base_pfn) >> PAGEBLOCK_ORDER];
 }
+/* model_stats.c: the memo of the region at region_pfn from its pageblocks (not stale). */
+void region_memo_fill(const struct model *m, uint64_t region_pfn, struct region_scan_memo *memo);
 /* A count model_stats reads changed in the pageblock at pfn: its region's memo is stale. */
 static inline void pageblock_counts_changed(struct model *m, uint64_t pfn)
 {

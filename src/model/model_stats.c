@@ -127,8 +127,7 @@ static bool region_spb_allows_2m(const struct model *m, unsigned zi, uint64_t re
  * is whole regions (base_pfn and end_pfn are 1 GiB aligned), so every pageblock the
  * per-pageblock counts cover lies in exactly one region.
  */
-static void region_memo_fill(const struct model *m, uint64_t region_pfn,
-			     struct region_scan_memo *memo)
+void region_memo_fill(const struct model *m, uint64_t region_pfn, struct region_scan_memo *memo)
 {
 	const struct pageblock *pb = &m->pb[(region_pfn - m->base_pfn) >> PAGEBLOCK_ORDER];
 	unsigned present = 0, wholly_free = 0, nonmovable = 0, not_movable_only = 0;
