@@ -11,7 +11,8 @@
  * on wholly free pageblocks; non-movable content only in pageblocks with a non-movable has-bit;
  * every SPB on the list its counters call for (unless a has-bit changed without a list update,
  * as Passes 2c/2d do) and every list holding exactly its SPBs; the mainline region lists; the
- * deferred work's single-flight gates against its queue. Cost: O(pages). Returns NULL when all is well, else a description in buf.
+ * deferred work's single-flight gates against its queue; every model_stats memo not marked
+ * stale equal to its region's pageblocks. Cost: O(pages). Returns NULL when all is well, else a description in buf.
  */
 #include "model_internal.h"
 
@@ -48,6 +49,26 @@ struct pb_tally {
  * pending exactly while a shrink for it waits to start (and at most one more running), and per
  * CPU only the oldest item running.
  */
+/* A region's memo that is not stale must say what its pageblocks say now. */
+static bool check_region_memos(const struct model *m, struct check *c)
+{
+	uint64_t nr_regions = (m->end_pfn - m->base_pfn) >> SUPERPAGEBLOCK_ORDER;
+
+	for (uint64_t r = 0; r < nr_regions; r++) {
+		struct region_scan_memo fresh;
+		uint64_t region_pfn = m->base_pfn + (r << SUPERPAGEBLOCK_ORDER);
+		if (m->region_memo[r].stale)
+			continue;
+		region_memo_fill(m, region_pfn, &fresh);
+		if (memcmp(&fresh, &m->region_memo[r], sizeof(fresh)))
+			return fail(c,
+				    "region %#llx: model_stats' memo is not stale but differs "
+				    "from its pageblocks",
+				    (unsigned long long)region_pfn);
+	}
+	return true;
+}
+
 static bool check_work(const struct model *m, struct check *c)
 {
 	unsigned evac = 0, defrag = 0, active = 0, in_flight = 0;
@@ -374,5 +395,7 @@ const char *model_check(const struct model *cm, char *buf, size_t len)
 	free(tally);
 	if (!c.failed)
 		check_work(m, &c);
+	if (!c.failed)
+		check_region_memos(m, &c);
 	return c.failed ? buf : NULL;
 }

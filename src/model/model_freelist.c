@@ -37,6 +37,7 @@ static inline uint32_t get_prev(struct model *m, struct superpageblock *sb, uint
 /* Per-pageblock free-page counts, the fast form of prep_move_freepages_block's walk. */
 static void account_pageblock_free(struct model *m, uint64_t pfn, unsigned order, int sign)
 {
+	pageblock_counts_changed(m, pfn); /* a block never spans two regions */
 	if (order >= PAGEBLOCK_ORDER) {
 		unsigned n = 1u << (order - PAGEBLOCK_ORDER);
 		struct pageblock *pb = pfn_pageblock(m, pfn);
@@ -145,6 +146,7 @@ static void account_allocated(struct model *m, uint64_t pfn, unsigned order, int
 	int pages = order >= PAGEBLOCK_ORDER ? (int)PAGEBLOCK_NR_PAGES : 1 << order;
 	bool nonmovable = mt != MIGRATE_MOVABLE && mt != MIGRATE_CMA;
 
+	pageblock_counts_changed(m, pfn);
 	for (unsigned i = 0; i < n; i++) {
 		if (movable)
 			pb[i].nr_movable_pages = (uint16_t)(pb[i].nr_movable_pages + sign * pages);

@@ -353,6 +353,7 @@ struct model *model_create(const struct model_config *c, int *error)
 	m->page_bytes = (pages * PW_BITS + 7) / 8 + 8; /* + 8: the last word's 64-bit access */
 	m->page = big_zalloc(m->page_bytes);
 	m->pb = calloc(pages >> PAGEBLOCK_ORDER, sizeof(*m->pb));
+	m->region_memo = calloc(pages >> SUPERPAGEBLOCK_ORDER, sizeof(*m->region_memo));
 	size_t total_spbs = 0;
 	for (unsigned i = 0; i < m->nr_zones; i++)
 		total_spbs += (align_up(m->zones[i].zone_end_pfn, SUPERPAGEBLOCK_NR_PAGES) -
@@ -368,16 +369,20 @@ struct model *model_create(const struct model_config *c, int *error)
 	m->work_next_ns = UINT64_MAX;
 	m->cpu_free_ns = calloc(m->nr_cpus, sizeof(*m->cpu_free_ns));
 	m->cpu_mark = calloc(m->nr_cpus, sizeof(*m->cpu_mark));
-	if (!m->page || !m->pb || !m->work || !m->warm_hints || !m->cpu_free_ns || !m->cpu_mark) {
+	if (!m->page || !m->pb || !m->region_memo || !m->work || !m->warm_hints ||
+	    !m->cpu_free_ns || !m->cpu_mark) {
 		model_destroy(m);
 		if (error)
 			*error = MODEL_ENOSPACE;
 		return NULL;
 	}
 	m->memory_bytes = sizeof(*m) + m->page_bytes + (pages >> PAGEBLOCK_ORDER) * sizeof(*m->pb) +
+			  (pages >> SUPERPAGEBLOCK_ORDER) * sizeof(*m->region_memo) +
 			  m->work_cap * sizeof(*m->work) + m->nr_cpus * sizeof(*m->warm_hints) +
 			  m->nr_cpus * (sizeof(*m->cpu_free_ns) + sizeof(*m->cpu_mark));
 	m->booting = true;
+	for (uint64_t r = 0; r < pages >> SUPERPAGEBLOCK_ORDER; r++)
+		m->region_memo[r].stale = true;
 	for (uint64_t b = 0; b < pages >> PAGEBLOCK_ORDER; b++) {
 		m->pb[b].zone = 0xff;
 		m->pb[b].reserved = 1;
@@ -421,6 +426,7 @@ void model_destroy(struct model *m)
 	if (m->page)
 		munmap(m->page, m->page_bytes);
 	free(m->pb);
+	free(m->region_memo);
 	free(m->work);
 	free(m->cpu_free_ns);
 	free(m->cpu_mark);

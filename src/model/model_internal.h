@@ -89,6 +89,20 @@ struct pageblock {
 	uint16_t nr_nonmovable_pages; /* allocated pages of a non-movable migratetype */
 };
 
+/*
+ * model_stats.c's memo of one 1 GiB region's pageblock counts (region_scan), kept between
+ * samples: `stale` is set by every change to a pageblock count the scan reads (free, movable
+ * and non-movable pages, the migratetype: pageblock_counts_changed), so a sample scans only the
+ * regions changed since the last one. Every region starts stale.
+ */
+struct region_scan_memo {
+	bool stale;
+	bool nonmovable; /* some pageblock holds an allocated non-movable page */
+	uint16_t present, wholly_free, not_movable_only;
+	uint16_t by_mt[PB_MIGRATE_MASK + 1];
+	uint16_t movable_only_in_zone[MODEL_MAX_ZONES];
+};
+
 /* ---- superpageblocks ---- */
 enum spb_list_id {
 	SPB_LIST_NONE,
@@ -241,6 +255,7 @@ struct model {
 	uint8_t *page; /* packed 29-bit page words */
 	size_t page_bytes;
 	struct pageblock *pb;
+	struct region_scan_memo *region_memo; /* one per region of [base_pfn, end_pfn) */
 	unsigned nr_zones;
 	struct zone zones[MODEL_MAX_ZONES];
 	int nr_nodes;
@@ -333,6 +348,13 @@ static inline struct pageblock *pfn_pageblock(struct model *m, uint64_t pfn)
 {
 	return &m->pb[(pfn - m->base_pfn) >> PAGEBLOCK_ORDER];
 }
+/* model_stats.c: the memo of the region at region_pfn from its pageblocks (not stale). */
+void region_memo_fill(const struct model *m, uint64_t region_pfn, struct region_scan_memo *memo);
+/* A count model_stats reads changed in the pageblock at pfn: its region's memo is stale. */
+static inline void pageblock_counts_changed(struct model *m, uint64_t pfn)
+{
+	m->region_memo[(pfn - m->base_pfn) >> SUPERPAGEBLOCK_ORDER].stale = true;
+}
 static inline bool pfn_in_model(const struct model *m, uint64_t pfn)
 {
 	return pfn >= m->base_pfn && pfn < m->end_pfn;
@@ -359,6 +381,7 @@ static inline void set_pageblock_migratetype(struct model *m, uint64_t pfn, int 
 {
 	struct pageblock *pb = pfn_pageblock(m, pfn);
 	pb->flags = (uint8_t)((pb->flags & ~PB_MIGRATE_MASK) | mt);
+	pageblock_counts_changed(m, pfn);
 	m->gen++;
 }
 /* A throttle or cooldown is reading the clock: a failed request's outcome depends on it. */

@@ -11,8 +11,9 @@
  * "could be allocated contiguously" when every allocated page in it can be migrated; under the
  * SPB policy only the series' candidates count (sb_collect_contig_candidates: empty and clean
  * SPBs, whole ones for 1 GiB; tainted SPBs never). The indices are computed for the largest
- * zone. Cost: one pass over the pageblocks (the per-pageblock counts and the region classes
- * together; the SPB pass reuses the regions' contiguity, up to 4096 regions).
+ * zone. Cost: one pass over the pageblocks of each region changed since the last sample (the
+ * per-pageblock counts and the region classes together, kept in the region's memo; the SPB pass
+ * reuses the regions' contiguity, up to 4096 regions).
  */
 #include "model_internal.h"
 
@@ -122,21 +123,17 @@ static bool region_spb_allows_2m(const struct model *m, unsigned zi, uint64_t re
 }
 
 /*
- * One region in one pass over its pageblocks: region_class()'s result and the per-pageblock
- * counts (pageblocks_by_mt, contig_2m_free, contig_2m_possible), kept in locals and added to st
- * once. Returns false when nothing in the region is present, like region_class(). The model's
- * span is whole regions (base_pfn and end_pfn are 1 GiB aligned), so every pageblock the
+ * One region's pageblock counts in one pass over its pageblocks, into its memo. The model's span
+ * is whole regions (base_pfn and end_pfn are 1 GiB aligned), so every pageblock the
  * per-pageblock counts cover lies in exactly one region.
  */
-static bool region_scan(const struct model *m, uint64_t region_pfn, struct model_stats *st,
-			uint8_t *cls, uint64_t *free_pbs, bool *contig)
+void region_memo_fill(const struct model *m, uint64_t region_pfn, struct region_scan_memo *memo)
 {
 	const struct pageblock *pb = &m->pb[(region_pfn - m->base_pfn) >> PAGEBLOCK_ORDER];
 	unsigned present = 0, wholly_free = 0, nonmovable = 0, not_movable_only = 0;
 	unsigned zone0 = pb[0].zone;
-	unsigned by_mt[PB_MIGRATE_MASK + 1] = { 0 };
-	unsigned movable_only_in_zone[MODEL_MAX_ZONES] = { 0 };
 
+	*memo = (struct region_scan_memo){ 0 };
 	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++) {
 		const struct pageblock *p = &pb[i];
 		if (p->reserved || p->zone == 0xff) {
@@ -149,20 +146,42 @@ static bool region_scan(const struct model *m, uint64_t region_pfn, struct model
 		wholly_free += free == PAGEBLOCK_NR_PAGES;
 		nonmovable |= p->nr_nonmovable_pages;
 		not_movable_only += (p->zone != zone0) | !movable_only;
-		by_mt[p->flags & PB_MIGRATE_MASK]++;
-		movable_only_in_zone[p->zone] += movable_only;
+		memo->by_mt[p->flags & PB_MIGRATE_MASK]++;
+		memo->movable_only_in_zone[p->zone] += movable_only;
 	}
-	if (!present)
+	memo->present = (uint16_t)present;
+	memo->wholly_free = (uint16_t)wholly_free;
+	memo->not_movable_only = (uint16_t)not_movable_only;
+	memo->nonmovable = nonmovable != 0;
+}
+
+/*
+ * One region: region_class()'s result and the per-pageblock counts (pageblocks_by_mt,
+ * contig_2m_free, contig_2m_possible) added to st, from the region's memo, filled again only
+ * when a pageblock count in the region changed since (pageblock_counts_changed). Returns false
+ * when nothing in the region is present, like region_class().
+ */
+static bool region_scan(const struct model *m, uint64_t region_pfn, struct model_stats *st,
+			uint8_t *cls, uint64_t *free_pbs, bool *contig)
+{
+	struct region_scan_memo *memo =
+		&m->region_memo[(region_pfn - m->base_pfn) >> SUPERPAGEBLOCK_ORDER];
+
+	if (memo->stale)
+		region_memo_fill(m, region_pfn, memo); /* clears stale */
+	if (!memo->present)
 		return false;
 	for (unsigned mt = 0; mt < MIGRATE_TYPES; mt++)
-		st->pageblocks_by_mt[mt] += by_mt[mt];
-	st->contig_2m_free += wholly_free;
+		st->pageblocks_by_mt[mt] += memo->by_mt[mt];
+	st->contig_2m_free += memo->wholly_free;
 	for (unsigned zi = 0; zi < m->nr_zones; zi++)
-		if (movable_only_in_zone[zi] && region_spb_allows_2m(m, zi, region_pfn))
-			st->contig_2m_possible += movable_only_in_zone[zi];
-	*cls = nonmovable ? REGION_TAINTED : wholly_free == present ? REGION_EMPTY : REGION_CLEAN;
-	*free_pbs = wholly_free;
-	*contig = !not_movable_only;
+		if (memo->movable_only_in_zone[zi] && region_spb_allows_2m(m, zi, region_pfn))
+			st->contig_2m_possible += memo->movable_only_in_zone[zi];
+	*cls = memo->nonmovable			    ? REGION_TAINTED
+	       : memo->wholly_free == memo->present ? REGION_EMPTY
+						    : REGION_CLEAN;
+	*free_pbs = memo->wholly_free;
+	*contig = !memo->not_movable_only;
 	return true;
 }
 

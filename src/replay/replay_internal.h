@@ -311,6 +311,7 @@ struct page_cache_lru {
 	uint64_t live, live_entries;	 /* page-cache pages and ring entries still valid */
 	uint64_t warm_cursor, warm_left; /* warm page cache: scan position, pages not yet freed */
 	uint64_t *reclaimed;		 /* bit per trace pfn: reclaimed, its trace free not seen */
+	uint64_t *start_pagecache; /* bit per trace pfn: the start map's class is page cache */
 };
 
 /* ---- replay_variant.c: one variant ---- */

@@ -152,21 +152,25 @@ void variant_lru_add(struct variant_state *v, uint64_t key)
 static uint64_t shrink_warm(struct variant_state *v, uint64_t nr)
 {
 	struct page_cache_lru *l = &v->lru;
-	const struct host_desc *h = v->host;
 	uint64_t got = 0;
 
 	while (got < nr && l->warm_left && l->warm_cursor < v->warm_pfns) {
 		uint64_t p = l->warm_cursor;
-		if (!v->warm[p / 64]) {
+		uint64_t bits = (v->warm[p / 64] & l->start_pagecache[p / 64]) >> (p % 64);
+		if (!bits) {
 			l->warm_cursor = (p | 63) + 1;
 			continue;
 		}
-		l->warm_cursor++;
+		/* the pages between are not warm page cache: skipped */
+		p += (uint64_t)__builtin_ctzll(bits);
+		if (p >= v->warm_pfns) {
+			l->warm_cursor = v->warm_pfns;
+			continue;
+		}
+		l->warm_cursor = p + 1;
 		unsigned o;
 		uint64_t at = start_model_pfn(v, p); /* the placed start put it elsewhere */
-		if (!warm_test(v, p) ||
-		    page_class(h->start_map, h->start_map_pfns, p) != PC_PAGECACHE ||
-		    model_page_allocated(v->model, at, &o) != 1 || model_free(v->model, at, o))
+		if (model_page_allocated(v->model, at, &o) != 1 || model_free(v->model, at, o))
 			continue;
 		if (v->start_name)
 			v->start_name[at] = START_NONE;
@@ -269,15 +273,14 @@ int variant_lru_init(struct variant_state *v)
 					 .ctx = v };
 
 	v->lru.reclaimed = calloc((size_t)(v->warm_pfns / 64 + 1), sizeof(uint64_t));
-	if (!v->lru.reclaimed)
+	v->lru.start_pagecache = calloc((size_t)(v->warm_pfns / 64 + 1), sizeof(uint64_t));
+	if (!v->lru.reclaimed || !v->lru.start_pagecache)
 		return MODEL_ENOMEM;
 	for (uint64_t p = 0; h->start_map && p < v->warm_pfns; p++) {
-		if (!v->warm[p / 64]) {
-			p |= 63;
+		if (page_class(h->start_map, h->start_map_pfns, p) != PC_PAGECACHE)
 			continue;
-		}
-		if (warm_test(v, p) &&
-		    page_class(h->start_map, h->start_map_pfns, p) == PC_PAGECACHE)
+		v->lru.start_pagecache[p / 64] |= 1ull << (p % 64);
+		if (warm_test(v, p))
 			v->lru.warm_left++;
 	}
 	model_set_reclaim_ops(v->model, &ops);
@@ -299,4 +302,5 @@ void variant_lru_destroy(struct variant_state *v)
 {
 	free(v->lru.ring);
 	free(v->lru.reclaimed);
+	free(v->lru.start_pagecache);
 }
