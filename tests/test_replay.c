@@ -795,18 +795,36 @@ static void open_map_trace(struct edge_writer *e, const char *path, const char *
  * Open a trace of a one-zone host of @pages pages from pfn 262144 whose start page map gives
  * every pfn the class @cls says, with start/zoneinfo and start/pagemap written.
  */
+/* A page map ("fragtrace-pagemap 1") of pfns 0 .. end, pfns from base on classed by cls. */
+static uint8_t *page_map_build(uint64_t base, uint64_t end, unsigned (*cls)(uint64_t pfn),
+			       size_t *len)
+{
+	char hdr[64];
+	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)end);
+	*len = (size_t)hl + (size_t)(end + 1) / 2;
+	uint8_t *map = calloc(1, *len);
+	CHECK_FATAL(map != NULL);
+	memcpy(map, hdr, (size_t)hl);
+	for (uint64_t p = base; p < end; p++)
+		map[(uint64_t)hl + p / 2] |= (uint8_t)(cls(p) << ((p & 1) * 4));
+	return map;
+}
+
+/* The trace's end/pagemap of the 262144-page test host starting at pfn 262144. */
+static void add_end_page_map(struct edge_writer *e, unsigned (*cls)(uint64_t pfn))
+{
+	size_t len;
+	uint8_t *map = page_map_build(262144, 262144 + 262144, cls, &len);
+	CHECK(trace_writer_add_meta(e->w, "end/pagemap", map, len) == 0);
+	free(map);
+}
+
 static void open_mapped_trace(struct edge_writer *e, const char *path, struct trace_header *h,
 			      uint64_t pages, unsigned (*cls)(uint64_t pfn))
 {
-	uint64_t pfns = 262144 + pages;
-	char hdr[64], zone[256];
-	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)pfns);
-	size_t len = (size_t)hl + (size_t)(pfns + 1) / 2;
-	uint8_t *map = calloc(1, len);
-	CHECK_FATAL(map != NULL);
-	memcpy(map, hdr, (size_t)hl);
-	for (uint64_t p = 262144; p < pfns; p++)
-		map[(uint64_t)hl + p / 2] |= (uint8_t)(cls(p) << ((p & 1) * 4));
+	char zone[256];
+	size_t len;
+	uint8_t *map = page_map_build(262144, 262144 + pages, cls, &len);
 	snprintf(zone, sizeof(zone),
 		 "Node 0, zone   Normal\n        min      100\n        low      120\n"
 		 "        spanned  %llu\n        present  %llu\n  start_pfn:           262144\n",
@@ -851,17 +869,9 @@ static unsigned placed_class(uint64_t p)
 static void write_placed_trace(const char *path)
 {
 	struct edge_writer e = { .ts = 1000000 };
-	uint64_t pfns = PLACED_BASE + 4 * PLACED_SPB;
-	char hdr[64];
-	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)pfns);
-	size_t len = (size_t)hl + (size_t)(pfns + 1) / 2;
-	uint8_t *map = calloc(1, len);
-	CHECK(map != NULL);
-	memcpy(map, hdr, (size_t)hl);
-	for (uint64_t p = PLACED_BASE; p < pfns; p++) {
-		unsigned k = placed_class(p);
-		map[(uint64_t)hl + p / 2] |= (uint8_t)(k << ((p & 1) * 4));
-	}
+	size_t len;
+	uint8_t *map =
+		page_map_build(PLACED_BASE, PLACED_BASE + 4 * PLACED_SPB, placed_class, &len);
 	open_map_trace(&e, path, "placed", 1048576, map, len);
 	free(map);
 	edge_page(&e, TRACE_PAGE_FREE, PLACED_BASE + 2 * PLACED_SPB + 3, 0, 0, 0);
@@ -1266,17 +1276,7 @@ static void write_fast_compaction_trace(const char *path)
 	fast_page(&e, TRACE_PAGE_PCPU_DRAIN, COMPACT_BASE + 5000, 0);
 	fast_page(&e, TRACE_PAGE_FREE, COMPACT_BASE + 1000, 0); /* stays on its per-CPU list */
 
-	uint64_t pfns = 262144 + 262144;
-	char hdr[64];
-	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)pfns);
-	size_t len = (size_t)hl + (size_t)(pfns + 1) / 2;
-	uint8_t *map = calloc(1, len);
-	CHECK_FATAL(map != NULL);
-	memcpy(map, hdr, (size_t)hl);
-	for (uint64_t p = 262144; p < pfns; p++)
-		map[(uint64_t)hl + p / 2] |= (uint8_t)(fast_end_class(p) << ((p & 1) * 4));
-	CHECK(trace_writer_add_meta(e.w, "end/pagemap", map, len) == 0);
-	free(map);
+	add_end_page_map(&e, fast_end_class);
 	CHECK(trace_writer_close(e.w) == 0);
 	trace_writer_free(e.w);
 }
@@ -1365,17 +1365,7 @@ static void test_pcp_locked_frees(void)
 	locked_page(&e, TRACE_PAGE_FREE_BATCHED, LOCKED_BASE + 1005, 60);
 	locked_page(&e, TRACE_PAGE_FREE_BATCHED, LOCKED_BASE + 1006, 60);
 
-	uint64_t pfns = 262144 + 262144;
-	char hdr[64];
-	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)pfns);
-	size_t len = (size_t)hl + (size_t)(pfns + 1) / 2;
-	uint8_t *map = calloc(1, len);
-	CHECK_FATAL(map != NULL);
-	memcpy(map, hdr, (size_t)hl);
-	for (uint64_t p = 262144; p < pfns; p++)
-		map[(uint64_t)hl + p / 2] |= (uint8_t)(locked_end_class(p) << ((p & 1) * 4));
-	CHECK(trace_writer_add_meta(e.w, "end/pagemap", map, len) == 0);
-	free(map);
+	add_end_page_map(&e, locked_end_class);
 	CHECK(trace_writer_close(e.w) == 0);
 	trace_writer_free(e.w);
 
