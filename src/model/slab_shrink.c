@@ -73,13 +73,6 @@ static uint64_t object_freeable_from(const struct slab_model *sm, const struct s
 	return o->born_ns + sm->p.freeable_min_age_ns;
 }
 
-/* The time an object becomes freeable, never for a used one (kept for the checks). */
-static uint64_t object_lru_from(const struct slab_model *sm, const struct slab_cache *c,
-				const struct slab_obj *o)
-{
-	return slab_obj_unused(c, o) ? object_freeable_from(sm, o) : UINT64_MAX;
-}
-
 /* The order forgotten (no memory for a chunk): the next pass writes it afresh. */
 static void lru_order_drop(struct slab_lru *l)
 {
@@ -417,29 +410,15 @@ static void lru_rotate(struct slab_model *sm, struct slab_lru *l, uint64_t k)
 }
 
 /* The LRU's order, written afresh from a walk (the first pass after it was dropped). */
-static bool lru_write_order(struct slab_model *sm, const struct slab_cache *c, struct slab_lru *l)
+static bool lru_write_order(struct slab_model *sm, struct slab_lru *l)
 {
 	uint64_t k = 0;
 
 	lru_order_drop(l);
 	l->order_valid = true;
 	for (uint32_t i = l->head; k < l->count && l->order_valid; i = sm->objs[i].lru_next, k++)
-		lru_order_insert_tail(sm, l, i, object_lru_from(sm, c, &sm->objs[i]));
+		lru_order_insert_tail(sm, l, i, object_freeable_from(sm, &sm->objs[i]));
 	return l->order_valid;
-}
-
-/*
- * The freeability assumption: old enough, and in the cache's freeable share. The kernel's
- * list_lru holds only unused objects (dentries with no reference, inodes with no user); the
- * model's LRU holds every object, so the share stands for the unused part, which replay
- * calibrates per cache from the host's own count_objects (mm_shrink_slab_start's cache items).
- */
-static bool object_freeable(const struct slab_model *sm, const struct slab_cache *c,
-			    const struct slab_obj *o, uint64_t now)
-{
-	if (now < object_freeable_from(sm, o))
-		return false;
-	return slab_obj_unused(c, o);
 }
 
 /*
@@ -453,8 +432,7 @@ struct lru_pass {
 };
 
 /* The rotations the pass owes: a lap leaves the cycle as it was, so modulo the length. */
-static void lru_pass_rotate(struct slab_model *sm, const struct slab_cache *c, struct slab_lru *l,
-			    struct lru_pass *pass)
+static void lru_pass_rotate(struct slab_model *sm, struct slab_lru *l, struct lru_pass *pass)
 {
 	uint64_t k = l->count ? pass->unseen % l->count : 0;
 
@@ -462,7 +440,7 @@ static void lru_pass_rotate(struct slab_model *sm, const struct slab_cache *c, s
 	if (!k)
 		return;
 	if (!l->order_valid)
-		lru_write_order(sm, c, l);
+		lru_write_order(sm, l);
 	lru_rotate(sm, l, k);
 }
 
@@ -505,22 +483,21 @@ static uint64_t lru_find_freeable(const struct slab_lru *l, uint64_t lim, uint64
 }
 
 /* scan_objects without the order (no memory for it): the walk, object by object. */
-static uint64_t scan_objects_walk(struct slab_model *sm, struct slab_cache *c, struct slab_lru *l,
-				  uint64_t nr_to_scan, uint64_t now, struct lru_pass *pass)
+static uint64_t scan_objects_walk(struct slab_model *sm, struct slab_lru *l, uint64_t nr_to_scan,
+				  uint64_t now, struct lru_pass *pass)
 {
 	uint64_t freed = 0;
 
 	for (uint64_t i = 0; i < nr_to_scan && l->head != SLAB_NIL; i++) {
 		uint32_t oi = l->head;
 		struct slab_obj *o = &sm->objs[oi];
-		if (object_freeable(sm, c, o, now)) {
+		if (now >= object_freeable_from(sm, o)) { /* on the LRU: unused, so old enough */
 			uint64_t key = o->key;
 			slab_release_object(sm, oi);
 			key_map_put(&sm->reclaimed, key, 1);
 			freed++;
 		} else {
-			if (slab_obj_unused(c, o) &&
-			    object_freeable_from(sm, o) < pass->next_freeable_ns)
+			if (object_freeable_from(sm, o) < pass->next_freeable_ns)
 				pass->next_freeable_ns = object_freeable_from(sm, o);
 			pass->kept++;
 			if (l->count > 1)
@@ -532,10 +509,9 @@ static uint64_t scan_objects_walk(struct slab_model *sm, struct slab_cache *c, s
 
 /*
  * scan_objects: look at nr_to_scan objects from the LRU's head; returns how many were freed.
- * A freeable object is freed; any other rotates to the tail. When no object on the LRU can be
- * freeable yet (now before next_freeable_ns), nothing is looked at: the objects are owed to
- * the pass as rotations, with the same result. Otherwise the order's times find the next
- * freeable object, and the ones before it are owed as rotations.
+ * A freeable object is freed; any other rotates to the tail. The order's times find the next
+ * freeable object, and the ones before it are owed as rotations (do_shrink_slab() owes a
+ * whole pass so when no object on the LRU can be freeable yet).
  */
 static uint64_t scan_objects(struct slab_model *sm, struct slab_cache *c, int nid,
 			     uint64_t nr_to_scan, struct lru_pass *pass)
@@ -543,13 +519,9 @@ static uint64_t scan_objects(struct slab_model *sm, struct slab_cache *c, int ni
 	struct slab_lru *l = &c->lru[nid];
 	uint64_t now = model_now(sm->m), freed = 0, left = nr_to_scan;
 
-	if (now < l->next_freeable_ns) {
-		pass->unseen += nr_to_scan;
-		return 0;
-	}
-	lru_pass_rotate(sm, c, l, pass);
-	if (!l->order_valid && !lru_write_order(sm, c, l))
-		return scan_objects_walk(sm, c, l, nr_to_scan, now, pass);
+	lru_pass_rotate(sm, l, pass);
+	if (!l->order_valid && !lru_write_order(sm, l))
+		return scan_objects_walk(sm, l, nr_to_scan, now, pass);
 	while (left && l->count) {
 		uint64_t lim = left < l->count ? left : l->count;
 		uint64_t p = lru_find_freeable(l, lim, now, &pass->next_freeable_ns);
@@ -559,15 +531,15 @@ static uint64_t scan_objects(struct slab_model *sm, struct slab_cache *c, int ni
 			break;
 		}
 		pass->unseen += p;
-		lru_pass_rotate(sm, c, l, pass);
+		lru_pass_rotate(sm, l, pass);
 		uint32_t oi = l->head;
 		uint64_t key = sm->objs[oi].key;
 		slab_release_object(sm, oi);
 		key_map_put(&sm->reclaimed, key, 1);
 		freed++;
 		left -= p + 1;
-		if (!l->order_valid && l->count && !lru_write_order(sm, c, l))
-			return freed + scan_objects_walk(sm, c, l, left, now, pass);
+		if (!l->order_valid && l->count && !lru_write_order(sm, l))
+			return freed + scan_objects_walk(sm, l, left, now, pass);
 	}
 	return freed;
 }
@@ -604,7 +576,7 @@ static uint64_t do_shrink_slab(struct slab_model *sm, struct slab_cache *c, int 
 		if (!nr_to_scan)
 			break;
 	}
-	lru_pass_rotate(sm, c, &c->lru[nid], &pass);
+	lru_pass_rotate(sm, &c->lru[nid], &pass);
 	/* every object left was looked at: the soonest one becomes freeable is known exactly */
 	if (pass.kept >= c->lru[nid].count)
 		c->lru[nid].next_freeable_ns = pass.next_freeable_ns;
@@ -722,7 +694,7 @@ const char *slab_check_lists(const struct slab_model *sm, const struct slab_cach
 			}
 			if (l->order_valid &&
 			    (oc == SLAB_NIL || l->chunks[oc].obj[ooff] != i || o->lru_chunk != oc ||
-			     l->chunks[oc].from[ooff] != object_lru_from(sm, c, o))) {
+			     l->chunks[oc].from[ooff] != object_freeable_from(sm, o))) {
 				snprintf(buf, len, "%s: LRU of node %d: order stale at object %u",
 					 c->name, n, i);
 				return buf;
