@@ -151,6 +151,19 @@ wait
 [ "$(q "$W/p.db" 'SELECT count(*) FROM runs WHERE complete = 1')" = 4 ] &&
 	[ "$(q "$W/p.db" 'SELECT count(*) FROM variants')" = 8 ] && ok "four concurrent replays land" ||
 	fail "concurrent replays: $(cat "$W"/perr*)"
+# The same into a rollback-mode database (as older builds left them): the concurrent switches to
+# WAL can deadlock, which SQLite reports without waiting; each replay tries again.
+cp "$W/p.db" "$W/r.db" && q "$W/r.db" "PRAGMA wal_checkpoint; PRAGMA journal_mode=DELETE" > /dev/null
+rm -f "$W/r.db-wal" "$W/r.db-shm"
+[ "$(q "$W/r.db" 'PRAGMA journal_mode')" = delete ] || fail "rollback-mode copy"
+for i in 1 2 3 4 5 6; do
+	"$F" replay -q --db "$W/r.db" -t 1 -V spb "$T" > /dev/null 2> "$W/rerr$i" &
+done
+wait
+[ "$(q "$W/r.db" 'SELECT count(*) FROM runs WHERE complete = 1')" = 10 ] &&
+	[ "$(q "$W/r.db" 'PRAGMA journal_mode')" = wal ] &&
+	ok "six concurrent replays into a rollback-mode database land, now in WAL mode" ||
+	fail "concurrent replays, rollback mode: $(cat "$W"/rerr*)"
 
 # Bad usage.
 "$F" replay --db '' -V nosuch "$T" 2> /dev/null

@@ -91,6 +91,8 @@ static int db_create(const char *path, char *err, size_t errlen)
 	if (sqlite3_open(":memory:", &mem) == SQLITE_OK &&
 	    sqlite3_exec(mem, results_schema_sql, NULL, NULL, NULL) == SQLITE_OK)
 		bytes = sqlite3_serialize(mem, "main", &size, 0);
+	if (bytes && size >= 100) /* born in WAL mode: file format versions 2 (see set_wal) */
+		bytes[18] = bytes[19] = 2;
 	if (bytes && !safe_output_open(path, NULL, SAFE_OUTPUT_NO_REPLACE, &so, why, sizeof(why))) {
 		const unsigned char *p = bytes;
 		sqlite3_int64 left = size;
@@ -159,6 +161,49 @@ static int schema_upgrade(sqlite3 *db, char **msg)
 		     : SQLITE_OK;
 }
 
+static int is_busy(int rc)
+{
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
+
+static int schema_setup_once(sqlite3 *db, char **msg)
+{
+	int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, msg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, msg);
+	if (rc == SQLITE_OK)
+		rc = schema_upgrade(db, msg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, results_schema_sql, NULL, NULL, msg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, msg);
+	if (rc != SQLITE_OK && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/*
+ * WAL mode and the schema, in one transaction. SQLite answers SQLITE_BUSY without calling the busy
+ * handler where waiting could deadlock: two connections switching a rollback-mode database (one an
+ * older build made) to WAL at once, or one opening the WAL while the last one out deletes it. So
+ * the whole step is tried again, for up to the 30 s the busy timeout allows. A database
+ * db_create() made is born in WAL mode, where the first statement changes nothing.
+ */
+static int schema_setup(sqlite3 *db, char **msg)
+{
+	int rc = SQLITE_BUSY;
+
+	for (int waited_ms = 0; waited_ms < 30000; waited_ms += 20) {
+		rc = schema_setup_once(db, msg);
+		if (!is_busy(rc))
+			break;
+		sqlite3_free(*msg);
+		*msg = NULL;
+		sqlite3_sleep(20);
+	}
+	return rc;
+}
+
 int results_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
@@ -180,8 +225,15 @@ int results_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 	}
 	sqlite3_busy_timeout(db, 30000);
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			version = sqlite3_column_int(st, 0);
+		for (int waited_ms = 0; waited_ms < 30000; waited_ms += 20) {
+			int rc = sqlite3_step(st);
+			if (rc == SQLITE_ROW)
+				version = sqlite3_column_int(st, 0);
+			if (!is_busy(rc))
+				break;
+			sqlite3_reset(st);
+			sqlite3_sleep(20);
+		}
 		sqlite3_finalize(st);
 	} else {
 		snprintf(err, errlen, "%s: not a database: %s", path, sqlite3_errmsg(db));
@@ -195,11 +247,7 @@ int results_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 		sqlite3_close(db);
 		return -1;
 	}
-	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
-	    schema_upgrade(db, &msg) != SQLITE_OK ||
-	    sqlite3_exec(db, results_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+	if (schema_setup(db, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot set up the results schema: %s", path,
 			 msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);
