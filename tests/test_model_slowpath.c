@@ -464,6 +464,51 @@ static void test_noretry_compact_first_turn(void)
 }
 
 /*
+ * (h) skip_isolation_on_order(): direct compaction for order 8 does not isolate a folio of
+ * order 8 or more (no free block could take it, or the request would not be compacting).
+ * Normal's first pageblock: an order-8 movable folio in its lower half, order-0 movable pages
+ * with every odd one free in its upper half; the rest of Normal fragmented the same way. The
+ * run passes over the folio and captures the upper half; were it to try the folio, the free
+ * scanner would find no order-8 block, run down to the migration scanner and end the run.
+ */
+static void test_direct_compaction_skips_large_folios(void)
+{
+	const uint32_t gfp = MODEL_GFP_HIGHUSER_MOVABLE | MODEL_GFP_NORETRY | MODEL_GFP_COMP;
+	const uint64_t half = NORMAL0 + PAGEBLOCK_NR_PAGES / 2;
+	uint64_t pfn;
+
+	for (int policy = 0; policy < 2; policy++) {
+		struct model *m =
+			make_compact(policy ? MODEL_POLICY_SPB : MODEL_POLICY_MAINLINE, true);
+		for (uint64_t p = 4096; p < 4096 + 8192; p += PAGEBLOCK_NR_PAGES)
+			CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false),
+				 MODEL_OK);
+		CHECK_EQ(model_alloc_at(m, NORMAL0, PAGEBLOCK_ORDER - 1, MIGRATE_MOVABLE, true),
+			 MODEL_OK);
+		for (uint64_t p = half; p < NORMAL0 + GiB_PAGES; p++)
+			CHECK_EQ(model_alloc_at(m, p, 0, MIGRATE_MOVABLE, true), MODEL_OK);
+		for (uint64_t p = half + 1; p < NORMAL0 + GiB_PAGES; p += 2)
+			CHECK_EQ(model_free(m, p, 0), MODEL_OK);
+		check_model(m, "large folio first");
+		CHECK_EQ(try_alloc(m, PAGEBLOCK_ORDER - 1, MIGRATE_MOVABLE, gfp, &pfn), MODEL_OK);
+		check_model(m, "compacted past the folio");
+		CHECK_EQ(pfn, half);
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_RUNS), 1);
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_CAPTURED), 1);
+		CHECK_EQ(model_event(m, MODEL_EV_PGMIGRATE_FAIL), 0);
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_MIGRATED), PAGEBLOCK_NR_PAGES / 4);
+		/* the folio stayed where it was */
+		unsigned order = 0;
+		CHECK_EQ(model_page_allocated(m, NORMAL0, &order), 1);
+		CHECK_EQ(order, PAGEBLOCK_ORDER - 1);
+		model_destroy(m);
+	}
+	printf("slowpath: direct compaction for order %u passes over a folio of that order and "
+	       "captures the block beside it\n",
+	       PAGEBLOCK_ORDER - 1);
+}
+
+/*
  * lowmem_reserve: a request that may use Normal keeps out of DMA32's last lowmem_reserve[Normal]
  * pages (zoneinfo's "protection"), which a GFP_DMA32 request may still take.
  */
@@ -520,6 +565,7 @@ int main(void)
 	test_direct_compaction_skips_pinned();
 	test_spb_reserve_hides_from_compaction();
 	test_noretry_compact_first_turn();
+	test_direct_compaction_skips_large_folios();
 	printf("model slowpath: all scenarios behave as the series' slowpath\n");
 	return 0;
 }

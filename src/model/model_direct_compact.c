@@ -16,7 +16,9 @@
  *  - async direct compaction migrates nothing out of a block of the request's order that
  *    holds an allocation it cannot move (isolate_migratepages_block's skip_on_failure):
  *    that block could not come free;
- *  - each movable allocation goes to a destination the free scanner takes
+ *  - a movable allocation of the request's order or more, or of pageblock order, is not
+ *    isolated (skip_isolation_on_order: no free block could take it);
+ *  - each other movable allocation goes to a destination the free scanner takes
  *    (model_compaction.c, compaction_alloc), is reported to the migrate callback (replay
  *    keeps the trace's name for it) and its source is freed; a source whose freeing makes a
  *    free block of the requested order is captured there (compaction_capture): the
@@ -391,6 +393,16 @@ static bool compact_migrate_one(struct model *m, struct compact_control *cc, uin
 }
 
 /*
+ * skip_isolation_on_order(): a folio of the request's order or more is not isolated (were a
+ * free block of that order to be had for it, the request would not be compacting), nor one
+ * of pageblock order or more (compaction makes nothing larger than a pageblock).
+ */
+static bool skip_isolation_on_order(const struct compact_control *cc, unsigned order)
+{
+	return order >= cc->order || order >= PAGEBLOCK_ORDER;
+}
+
+/*
  * isolate_migratepages_block() and migrate_pages() over one pageblock: its movable
  * allocations in pfn order (async: not those in a stuck block), until a capture or the free
  * scanner runs dry. A pageblock where nothing was isolated gets its skip bit (a migration
@@ -408,7 +420,8 @@ static void compact_pageblock(struct model *m, struct compact_control *cc, uint6
 		uint32_t w = pw_get(m, p);
 		unsigned k = pw_kind(w), b = (unsigned)((p - pb_pfn) >> shift);
 		uint64_t len = k == PK_TAIL ? 1 : 1ull << pw_order(w);
-		if (k == PK_ALLOC && (w & PW_MOVABLE) && pw_order(w) < PAGEBLOCK_ORDER &&
+		if (k == PK_ALLOC && (w & PW_MOVABLE) &&
+		    !skip_isolation_on_order(cc, pw_order(w)) &&
 		    !(cc->async && (stuck[b / 64] >> (b % 64) & 1))) {
 			isolated = true;
 			if (!compact_migrate_one(m, cc, p))
