@@ -1552,8 +1552,12 @@ static void test_end_map_timed(void)
  * the first half of each pageblock has no free order-9 block, only order-8 ones. The trace's
  * order-9 movable __GFP_NORETRY allocation (a page-cache write folio) fails at order 9 and is
  * served by order-8 pieces (__filemap_get_folio's order - 1); an order-0 free of a tail splits
- * one piece, the folio's free frees every piece. Without the fallback (the default) it fails
- * and its frees are unknown.
+ * one piece, the folio's free frees every piece. A THP that alloc_pages_mpol() retried without
+ * __GFP_NORETRY (GFP_TRANSHUGE) fails the same way and is served by order-8 pieces too, as
+ * do_huge_pmd_anonymous_page()'s VM_FAULT_FALLBACK serves the fault with smaller folios (its
+ * direct reclaim first takes the second folio, page cache, which leaves two order-8 blocks in
+ * different pageblocks). Without the fallback (the default) the first folio fails and its
+ * frees are unknown.
  */
 #define FALLBACK_BASE 262144ull /* (the SPB policy has no room to run on 8 MiB) */
 static unsigned fallback_class(uint64_t p)
@@ -1589,6 +1593,15 @@ static void test_caller_fallback(void)
 	fallback_page(&e, TRACE_PAGE_FREE, FALLBACK_BASE + 1024, 9);
 	/* and again, held to the end */
 	fallback_page(&e, TRACE_PAGE_ALLOC, FALLBACK_BASE + 1024, 9);
+	/* a THP retry: GFP_TRANSHUGE (__GFP_HIGHMEM | __GFP_MOVABLE | __GFP_IO | __GFP_FS |
+	 * __GFP_DIRECT_RECLAIM | __GFP_NOWARN | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_HARDWALL),
+	 * no __GFP_NORETRY, held to the end */
+	struct trace_event thp = { .ts = e.ts += 1000, .type = TRACE_PAGE_ALLOC, .cpu = 0 };
+	thp.page.pfn = FALLBACK_BASE;
+	thp.page.order = 9;
+	thp.page.migratetype = MIGRATE_MOVABLE;
+	thp.page.gfp = 0x1c24ca;
+	CHECK(trace_writer_add(e.w, &thp) == 0);
 	CHECK(trace_writer_close(e.w) == 0);
 	trace_writer_free(e.w);
 
@@ -1596,13 +1609,15 @@ static void test_caller_fallback(void)
 	{
 		const struct replay_variant_result *v = &r->variants[0];
 		CHECK_EQ(v->loss.page_alloc_failed, 0);
-		CHECK_EQ(v->loss.caller_fallback_served, 2);
-		CHECK_EQ(v->loss.caller_fallback_pages, 1024);
+		CHECK_EQ(v->loss.caller_fallback_served, 3);
+		CHECK_EQ(v->loss.caller_fallback_pages, 1536);
 		CHECK_EQ(v->loss.caller_fallback_thp_retry, 0);
 		CHECK_EQ(v->loss.unknown_page_frees, 0);
 		CHECK_EQ(v->loss.orphaned_allocations, 0);
-		/* the start's 4 slab pages and the second folio: the first was freed in full */
+		/* the start's 4 slab pages and the THP: the first folio was freed in full, the
+		 * THP's direct reclaim took the second (page cache) before its pieces */
 		CHECK_EQ(v->final.present_pages - v->final.free_pages, 4 + 512);
+		CHECK_EQ(v->final.events[MODEL_EV_PGSTEAL_DIRECT], 512);
 		CHECK_EQ(v->final.free_blocks[9], 0);
 	}
 	const struct replay_variant_result *off = &r->variants[1];

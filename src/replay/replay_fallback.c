@@ -7,11 +7,15 @@
  * with FGP_CREAT tries order - 1 down to its min order (still __GFP_NORETRY above it), the
  * anonymous fault path (alloc_anon_folio, the THP fault) smaller mTHP orders and then order 0,
  * and alloc_pages_mpol() retries a THP's __GFP_THISNODE|__GFP_NORETRY first attempt without
- * those two flags. The host served the folio at its order; a variant that fails it would have
- * served the caller with smaller folios, and holds that memory.
+ * those two flags; when that retry fails too, do_huge_pmd_anonymous_page() returns
+ * VM_FAULT_FALLBACK and the fault is served by smaller folios (a THP: order HPAGE_PMD_ORDER,
+ * movable, __GFP_COMP | __GFP_NOMEMALLOC, as GFP_TRANSHUGE has them). The host served the folio
+ * at its order; a variant that fails it would have served the caller with smaller folios, and
+ * holds that memory.
  *
- * Replay does the same (switch caller_fallback, on by default): a THP first attempt is retried
+ * Replay does the same (switch caller_fallback, off by default): a THP first attempt is retried
  * at its order without __GFP_THISNODE|__GFP_NORETRY; then a write folio (__GFP_WRITE) or a THP
+ * (a first attempt or the retry itself, which has no __GFP_NORETRY)
  * tries order - 1, order - 2, ... 0 (__GFP_NORETRY dropped at order 0, the min order), and any
  * other request (readahead's) order 0 with __GFP_NORETRY as do_page_cache_ra(), greedily: the
  * trace range
@@ -120,6 +124,13 @@ static void fallback_undo(struct variant_state *v, const struct replay_op *op, u
 	}
 }
 
+/* A THP (GFP_TRANSHUGE or _LIGHT at HPAGE_PMD_ORDER): its fault falls back to smaller folios. */
+static bool fallback_is_thp(const struct replay_op *op)
+{
+	const uint32_t thp = MODEL_GFP_COMP | MODEL_GFP_NOMEMALLOC;
+	return op->order == PAGEBLOCK_ORDER && (op->gfp & thp) == thp;
+}
+
 /*
  * The variant failed op, which the host served: serve it as the kernel's caller would.
  * True when served (the identity maps hold it, as one block or as pieces).
@@ -136,8 +147,8 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 	struct replay_op piece = *op;
 
 	if (!v->res->spec.caller_fallback || !op->order || op->mt != MIGRATE_MOVABLE ||
-	    !(op->gfp & MODEL_GFP_NORETRY) || op->key & ((1ull << op->order) - 1) ||
-	    end > v->warm_pfns)
+	    !((op->gfp & MODEL_GFP_NORETRY) || fallback_is_thp(op)) ||
+	    op->key & ((1ull << op->order) - 1) || end > v->warm_pfns)
 		return false;
 	if (!v->fallback) {
 		v->fallback = calloc((size_t)(v->warm_pfns / 64 + 1), sizeof(uint64_t));
@@ -156,10 +167,13 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 			return true;
 		}
 		piece.gfp = req.gfp | MODEL_GFP_NORETRY; /* the smaller orders: no THISNODE */
+	} else if (!(op->gfp & MODEL_GFP_NORETRY)) {
+		piece.gfp = op->gfp | MODEL_GFP_NORETRY; /* the THP retry failed: as above */
 	}
 	/* readahead (neither a THP nor a write) goes straight to order 0, still NORETRY;
 	 * the write path and the fault path try every order, the last without NORETRY */
-	bool readahead = (op->gfp & thp_first) != thp_first && !(op->gfp & MODEL_GFP_WRITE);
+	bool readahead = (op->gfp & thp_first) != thp_first && !(op->gfp & MODEL_GFP_WRITE) &&
+			 !fallback_is_thp(op);
 	uint32_t last_gfp = readahead ? piece.gfp : piece.gfp & ~(uint32_t)MODEL_GFP_NORETRY;
 	unsigned k = readahead ? 0 : op->order - 1;
 	for (uint64_t p = op->key; p < end;) {
