@@ -70,15 +70,16 @@ static void test_slabs_fill_and_empty(void)
 	check_model(m, "filled");
 	for (uint64_t k = 0; k < 21; k++)
 		CHECK_EQ(slab_obj_free(sm, 0x1000 + k * 8), MODEL_OK);
+	/* emptied, but kept: the node's partial list holds fewer than min_partial slabs */
 	slab_model_stats(sm, &st);
-	CHECK_EQ(st.slabs, 1);
-	CHECK_EQ(st.slab_pages_freed, 1);
+	CHECK_EQ(st.slabs, 2);
+	CHECK_EQ(st.slab_pages_freed, 0);
 	CHECK_EQ(slab_obj_free(sm, 0x1000), MODEL_ESTATE);
 	slab_model_stats(sm, &st);
 	CHECK_EQ(st.unknown_frees, 1);
 	CHECK_EQ(slab_obj_free(sm, 0x1000 + 21 * 8), MODEL_OK);
 	model_stats(m, &ms);
-	CHECK_EQ(ms.free_pages, ms.present_pages);
+	CHECK_EQ(ms.free_pages, ms.present_pages - 2);
 	check_slab(sm, "emptied");
 	check_model(m, "emptied");
 
@@ -96,7 +97,8 @@ static void test_slabs_fill_and_empty(void)
 	CHECK(!slab_shrinkable_by_default("inode_cachep_x"));
 	slab_model_destroy(sm);
 	model_destroy(m);
-	printf("slabs: fill, spill into a new slab, go back when empty; kmalloc classes\n");
+	printf("slabs: fill, spill into a new slab, stay when empty (min_partial); kmalloc "
+	       "classes\n");
 }
 
 /* A caller's page source: a pool of pages it holds (as replay's per-CPU lists), else the model. */
@@ -149,40 +151,90 @@ static void test_page_ops(void)
 	struct slab_stats st;
 	int d = slab_cache_create(sm, &dentry);
 
-	for (; p.n < 2; p.n++)
+	for (; p.n < 7; p.n++)
 		CHECK_EQ(model_alloc(m, &q, &p.pfns[p.n]), MODEL_OK);
 	slab_set_page_ops(sm, &(struct slab_page_ops){ pool_alloc, pool_free, &p });
 	model_stats(m, &before);
-	for (uint64_t k = 0; k < 42; k++) /* two slabs of 21 */
+	for (uint64_t k = 0; k < 7 * 21; k++) /* seven slabs of 21 */
 		CHECK_EQ(slab_obj_alloc(sm, d, 0x2000 + k * 8, MODEL_GFP_KERNEL, 0, 1, 0),
 			 MODEL_OK);
 	model_stats(m, &after);
-	CHECK_EQ(p.taken, 2);
+	CHECK_EQ(p.taken, 7);
 	CHECK_EQ(p.n, 0);
 	CHECK_EQ(after.free_pages, before.free_pages);
 	check_slab(sm, "page ops: filled");
-	for (uint64_t k = 0; k < 21; k++)
+	/* the first five emptied stay (min_partial), the sixth goes back to the source */
+	for (uint64_t k = 0; k < 6 * 21; k++)
 		CHECK_EQ(slab_obj_free(sm, 0x2000 + k * 8), MODEL_OK);
 	CHECK_EQ(p.given, 1);
 	CHECK_EQ(p.last_mt, MIGRATE_RECLAIMABLE);
 	CHECK_EQ(p.last_cpu, 1);
 	slab_model_stats(sm, &st);
-	CHECK_EQ(st.slabs, 1);
+	CHECK_EQ(st.slabs, 6);
 	CHECK_EQ(st.slab_pages_freed, 1);
-	check_slab(sm, "page ops: one emptied");
+	check_slab(sm, "page ops: six emptied");
 	/* back to the page model's own allocator */
 	slab_set_page_ops(sm, NULL);
-	for (uint64_t k = 21; k < 42; k++)
+	for (uint64_t k = 6 * 21; k < 7 * 21; k++)
 		CHECK_EQ(slab_obj_free(sm, 0x2000 + k * 8), MODEL_OK);
 	CHECK_EQ(p.given, 1);
 	while (p.n)
 		CHECK_EQ(model_free(m, p.pfns[--p.n], 0), MODEL_OK);
 	model_stats(m, &after);
-	CHECK_EQ(after.free_pages, after.present_pages);
+	CHECK_EQ(after.free_pages, after.present_pages - 5);
 	check_model(m, "page ops");
 	slab_model_destroy(sm);
 	model_destroy(m);
 	printf("slab pages: taken from and given back to the caller's page source\n");
+}
+
+/*
+ * __slab_free(): a slab that empties stays on its node's partial list while that list holds
+ * fewer than the cache's min_partial slabs (set_min_partial: ilog2 of the object size over two,
+ * within 5..10), and the next allocations fill it without taking a page. Before, every emptied
+ * slab went back to the page source at once, so a cache churning objects (buffer_head on
+ * pressure-reclaim) took and gave back a page per emptied slab, a third more reclaimable page
+ * allocations than the host made, and its per-CPU refills fell back (docs/replay.md).
+ */
+static void test_min_partial(void)
+{
+	struct model *m = make("mainline", 1);
+	struct slab_model *sm = slab_model_create(m, NULL);
+	static const struct slab_cache_config big = {
+		.name = "big", .object_size = 4096, .objects_per_slab = 1, .order = 0
+	};
+	struct slab_stats st;
+	int d = slab_cache_create(sm, &dentry), b = slab_cache_create(sm, &big);
+
+	for (uint64_t k = 0; k < 7 * 21; k++)
+		CHECK_EQ(slab_obj_alloc(sm, d, 0x4000 + k * 8, MODEL_GFP_KERNEL, 0, 0, 0),
+			 MODEL_OK);
+	for (uint64_t k = 0; k < 7 * 21; k++)
+		CHECK_EQ(slab_obj_free(sm, 0x4000 + k * 8), MODEL_OK);
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.slabs, 5); /* 192-byte objects: min_partial 5 */
+	CHECK_EQ(st.slab_pages_freed, 2);
+	check_slab(sm, "min_partial: emptied");
+	for (uint64_t k = 0; k < 5 * 21; k++)
+		CHECK_EQ(slab_obj_alloc(sm, d, 0x8000 + k * 8, MODEL_GFP_KERNEL, 0, 0, 0),
+			 MODEL_OK);
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.slab_pages_allocated, 7); /* the kept slabs took the objects */
+	CHECK_EQ(st.slabs, 5);
+	check_slab(sm, "min_partial: refilled");
+	/* 4096-byte objects: ilog2 12 over two is 6; single-object slabs empty from full */
+	for (uint64_t k = 0; k < 8; k++)
+		CHECK_EQ(slab_obj_alloc(sm, b, 0x100000 + k * 4096, MODEL_GFP_KERNEL, 0, 0, 0),
+			 MODEL_OK);
+	for (uint64_t k = 0; k < 8; k++)
+		CHECK_EQ(slab_obj_free(sm, 0x100000 + k * 4096), MODEL_OK);
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.slabs, 5 + 6);
+	CHECK_EQ(st.slab_pages_freed, 2 + 2);
+	check_slab(sm, "min_partial: single-object slabs");
+	slab_model_destroy(sm);
+	model_destroy(m);
+	printf("slab: an emptied slab stays while its partial list is below min_partial\n");
 }
 
 /* With only single free pages left, an order-3 slab falls back to SLUB's minimum order. */
@@ -689,6 +741,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	test_slabs_fill_and_empty();
 	test_page_ops();
+	test_min_partial();
 	test_order_fallback();
 	test_shrink_arithmetic();
 	/* one object in 5 unused: many passes free nothing; all unused: LRUs of up to 4000

@@ -5,12 +5,14 @@
  *
  * A cache has, per node, a partial list of slabs with free objects: allocation fills the slab at
  * its head (SLUB's per-CPU slabs are folded into it), a slab that fills leaves the list, a full
- * slab that gets a free object goes back at the tail (DEACTIVATE_TO_TAIL), and an empty slab
- * goes back to the page model at once. Objects are named by the caller's key (the trace's
- * object address) through an open-addressing map. Shrinkers live in slab_shrink.c.
+ * slab that gets a free object goes back at the tail (DEACTIVATE_TO_TAIL), and a slab that
+ * empties stays on the list while the list holds fewer than the cache's min_partial slabs and
+ * goes back to the page model otherwise (__slab_free). Objects are named by the caller's key
+ * (the trace's object address) through an open-addressing map. Shrinkers live in slab_shrink.c.
  *
  * Invariants (slab_model_check): a slab's inuse equals the objects pointing at it; a slab is on
- * its cache's partial list exactly when 0 < inuse < capacity; every live object is in the map
+ * its cache's partial list exactly when inuse < capacity (an empty slab only while kept for
+ * min_partial); every live object is in the map
  * and, for a shrinkable cache, on its LRU exactly when unused (slab_obj_unused). Expected workload: millions of objects, every slab
  * event of a trace, per variant.
  */
@@ -317,6 +319,17 @@ static void discard_slab(struct slab_model *sm, struct slab_cache *c, uint32_t i
 	sm->slab_free = i;
 }
 
+/*
+ * __slab_free(): a slab whose last object went is discarded when its node's partial list holds
+ * min_partial slabs or more (this one counted when on it), and otherwise kept there, empty, for
+ * the next allocations, so that a cache churning objects does not give its pages back and take
+ * them again with every emptied slab.
+ */
+static bool slab_empty_discard(const struct slab_cache *c, const struct slab *s)
+{
+	return c->partial[s->nid].count >= c->min_partial + (s->on_partial ? 1u : 0u);
+}
+
 /* Take an object out of its slab; its live-map slot is known (a free) or looked up. */
 static void release_object(struct slab_model *sm, uint32_t oi, size_t slot)
 {
@@ -331,7 +344,7 @@ static void release_object(struct slab_model *sm, uint32_t oi, size_t slot)
 	obj_release(sm, oi);
 	c->nr_objects--;
 	sm->st.objects--;
-	if (--s->inuse == 0)
+	if (--s->inuse == 0 && slab_empty_discard(c, s))
 		discard_slab(sm, c, si);
 	else if (!s->on_partial)
 		partial_add(sm, c, si, true);
@@ -405,6 +418,16 @@ void slab_model_destroy(struct slab_model *sm)
 	free(sm);
 }
 
+/* set_min_partial(s, ilog2(s->size) / 2) of kmem_cache_open(): within MIN_PARTIAL..MAX_PARTIAL. */
+static unsigned set_min_partial(uint32_t size)
+{
+	unsigned min = (31u - (unsigned)__builtin_clz(size ? size : 1)) / 2;
+
+	return min < SLAB_MIN_PARTIAL	? SLAB_MIN_PARTIAL
+	       : min > SLAB_MAX_PARTIAL ? SLAB_MAX_PARTIAL
+					: min;
+}
+
 int slab_cache_create(struct slab_model *sm, const struct slab_cache_config *cfg)
 {
 	if (!cfg->name || !cfg->object_size || cfg->object_size > (4096u << MAX_PAGE_ORDER) ||
@@ -441,6 +464,7 @@ int slab_cache_create(struct slab_model *sm, const struct slab_cache_config *cfg
 		sm->shrinkers = s;
 		sm->shrinkers_cap = cap;
 	}
+	c->min_partial = set_min_partial(cfg->object_size);
 	c->reclaimable = cfg->reclaimable;
 	c->shrinkable = cfg->shrinkable;
 	c->freeable_ppm = cfg->has_freeable_ppm ? cfg->freeable_ppm : sm->p.freeable_ppm;
@@ -620,8 +644,8 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 		const struct slab *s = &sm->slabs[i];
 		if (!s->capacity)
 			continue; /* on the free list */
-		bool partial = s->inuse > 0 && s->inuse < s->capacity;
-		if (count[i] != s->inuse || !s->inuse || s->on_partial != partial) {
+		bool partial = s->inuse < s->capacity;
+		if (count[i] != s->inuse || s->on_partial != partial) {
 			snprintf(buf, len,
 				 "slab %zu: inuse %u, objects %u, capacity %u, on partial %d", i,
 				 s->inuse, count[i], s->capacity, s->on_partial);

@@ -92,10 +92,15 @@ struct slab_lru {
 	bool pos_valid;
 };
 
+/* mm/slub.c: the bounds of a cache's min_partial (empty slabs a node keeps) */
+#define SLAB_MIN_PARTIAL 5
+#define SLAB_MAX_PARTIAL 10
+
 struct slab_cache {
 	char name[40];
 	uint32_t object_size, objects_per_slab, min_objects;
 	unsigned order, min_order;
+	unsigned min_partial; /* empty slabs a node's partial list keeps (set_min_partial) */
 	bool reclaimable, shrinkable;
 	uint32_t freeable_ppm; /* its shrinker's freeable share (the config's, or the model's) */
 	uint64_t nr_slabs, nr_objects;
