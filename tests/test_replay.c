@@ -1633,6 +1633,48 @@ static void test_caller_fallback(void)
 }
 
 /*
+ * The host's per-CPU lists at the start (replay_variant.c, start_pcp_drain): 32 pages the start
+ * page map shows allocated (pages on a host's list look so) that the host then drains with
+ * mm_page_pcpu_drain, 16 of them, and never allocates. The variant frees those 16 at the drain
+ * (before, they stayed held to the end); the other 16 and the start's slab pages stay held.
+ */
+#define PCPSTART_BASE 262144ull
+static unsigned pcpstart_class(uint64_t p)
+{
+	uint64_t off = (p - PCPSTART_BASE) % 512;
+	return off == 100					    ? PC_SLAB
+	       : off >= 200 && off < 232 && p - PCPSTART_BASE < 512 ? PC_ANON
+								    : PC_FREE;
+}
+
+static void test_start_pcp_drain(void)
+{
+	static const char *const names[] = { "mainline", "mainline:pcp=0", "observe" };
+	struct edge_writer e = { 0 };
+	char path[64];
+
+	test_tmp_path(path, sizeof(path), "pcpstart.fgt");
+	open_test_trace(&e, path, NULL, 0, "pcpstart", 2048, pcpstart_class);
+	for (uint64_t p = 200; p < 216; p++)
+		edge_page(&e, TRACE_PAGE_PCPU_DRAIN, PCPSTART_BASE + p, 0, MIGRATE_MOVABLE, 0);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+
+	struct replay_result *r = run(path, names, 3, REPLAY_WARM, 1, 1);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct replay_variant_result *v = &r->variants[i];
+		CHECK_EQ(v->loss.start_pcp_drain_pages, 16);
+		CHECK_EQ(v->loss.unknown_page_frees, 0);
+		/* the 4 slab pages and the 16 pages still on the host's lists */
+		CHECK_EQ(v->final.present_pages - v->final.free_pages, 4 + 16);
+	}
+	/* observe gives the drained pages back too */
+	CHECK_EQ(r->variants[2].final.present_pages - r->variants[2].final.free_pages, 4 + 16);
+	replay_result_free(r);
+	unlink(path);
+}
+
+/*
  * A host free of a folio whose first pages the variant's direct reclaim took (replay_reclaim.c):
  * a 2048-page host full but for 64 free pages (min watermark 100), with 256 pages of start
  * page cache at its base. The trace's order-0 allocation enters direct reclaim, which takes the
@@ -1699,6 +1741,7 @@ int main(int argc, char **argv)
 	test_compaction();
 	test_fast_compaction();
 	test_caller_fallback();
+	test_start_pcp_drain();
 	test_reclaim_rest();
 	test_pcp_locked_frees();
 	if (argc > 1) {

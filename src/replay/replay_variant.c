@@ -234,6 +234,21 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 		variant_lru_add(v, op->key);
 }
 
+/*
+ * The host drained a page from a per-CPU list (mm_page_pcpu_drain) that the variant still holds
+ * from the warm start: a page on one of the host's lists when the trace began (the start page
+ * map shows it allocated, zoneinfo's pagesets count it), which the variant's own lists never
+ * held. free_pcppages_bulk() gave it to the buddy allocator now, so the variant frees it too;
+ * before, it stayed held until the trace allocated its pfn again. The variant's own lists
+ * follow the kernel's rules and ignore the host's drains otherwise.
+ */
+static void start_pcp_drain(struct variant_state *v, const struct replay_op *op)
+{
+	if (op->key < v->warm_pfns && warm_test(v, op->key))
+		v->res->loss.start_pcp_drain_pages +=
+			variant_free_warm_range(v, op->key, op->order, true);
+}
+
 /* The trace freed the block the variant holds at model pfn at: to a per-CPU list or the model. */
 static void free_held_block(struct variant_state *v, const struct replay_op *op, uint64_t at,
 			    unsigned order, int mt)
@@ -451,6 +466,8 @@ void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t 
 		case OP_PCP_DRAIN:
 			if (v->res->spec.pcp && !v->pcps)
 				variant_pcp_drain(v, op);
+			else
+				start_pcp_drain(v, op);
 			break;
 		case OP_SLAB_ALLOC:
 			slab_alloc(v, op, cache_id(v, dc, op->aux));
