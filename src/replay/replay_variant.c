@@ -360,7 +360,8 @@ static int cache_config_for(struct variant_state *v, const struct decode_caches 
 	return slab_cache_create(v->slab, &cfg);
 }
 
-static int cache_id(struct variant_state *v, const struct decode_caches *dc, uint32_t idx)
+static int __attribute__((noinline))
+cache_id_new(struct variant_state *v, const struct decode_caches *dc, uint32_t idx)
 {
 	if (idx >= v->nr_cache_ids) {
 		size_t n = v->nr_cache_ids ? v->nr_cache_ids : 64;
@@ -377,6 +378,14 @@ static int cache_id(struct variant_state *v, const struct decode_caches *dc, uin
 	if (v->cache_ids[idx] == -2)
 		v->cache_ids[idx] = cache_config_for(v, dc, idx);
 	return v->cache_ids[idx];
+}
+
+/* The slab model's id of trace cache idx, created on first use (cache_id_new, out of line). */
+static inline int cache_id(struct variant_state *v, const struct decode_caches *dc, uint32_t idx)
+{
+	if (idx < v->nr_cache_ids && v->cache_ids[idx] != -2)
+		return v->cache_ids[idx];
+	return cache_id_new(v, dc, idx);
 }
 
 static void slab_alloc(struct variant_state *v, const struct replay_op *op, int cache)
