@@ -147,6 +147,14 @@ static void account_allocated(struct model *m, uint64_t pfn, unsigned order, int
 	bool nonmovable = mt != MIGRATE_MOVABLE && mt != MIGRATE_CMA;
 
 	pageblock_counts_changed(m, pfn);
+	if (n == 1) { /* the common case: inside one pageblock */
+		if (movable)
+			pb->nr_movable_pages = (uint16_t)(pb->nr_movable_pages + sign * pages);
+		if (nonmovable)
+			pb->nr_nonmovable_pages =
+				(uint16_t)(pb->nr_nonmovable_pages + sign * pages);
+		return;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		if (movable)
 			pb[i].nr_movable_pages = (uint16_t)(pb[i].nr_movable_pages + sign * pages);
@@ -163,10 +171,12 @@ void mark_allocated(struct model *m, uint64_t pfn, unsigned order, int mt, bool 
 	account_allocated(m, pfn, order, mt, movable, 1);
 }
 
-/* The allocation at pfn gains or loses its movability (its pageblocks' movable counts follow). */
-void mark_movable(struct model *m, uint64_t pfn, bool movable)
+/*
+ * The allocation at pfn, whose word is w, gains or loses its movability (its pageblocks'
+ * movable counts follow).
+ */
+void mark_movable(struct model *m, uint64_t pfn, uint32_t w, bool movable)
 {
-	uint32_t w = pw_get(m, pfn);
 	pw_set(m, pfn, movable ? w | PW_MOVABLE : w & ~PW_MOVABLE);
 	/* counted as a MOVABLE-typed allocation: only the movable count moves, whatever its type */
 	account_allocated(m, pfn, pw_order(w), MIGRATE_MOVABLE, true, movable ? 1 : -1);

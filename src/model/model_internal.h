@@ -410,7 +410,7 @@ void page_del_and_expand(struct model *m, struct zone *z, uint64_t pfn, unsigned
 			 int mt);
 void mark_allocated(struct model *m, uint64_t pfn, unsigned order, int mt, bool movable);
 void unmark_allocated(struct model *m, uint64_t pfn);
-void mark_movable(struct model *m, uint64_t pfn, bool movable);
+void mark_movable(struct model *m, uint64_t pfn, uint32_t w, bool movable);
 void free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order, bool to_tail);
 unsigned move_freepages_block(struct model *m, struct zone *z, uint64_t pb_pfn, int old_mt,
 			      int new_mt);
@@ -441,7 +441,14 @@ static inline uint32_t spb_index(const struct zone *z, const struct superpageblo
 	     _i != SPB_NIL && ((sb) = &(z)->superpageblocks[_i], 1); _i = (sb)->next)
 
 /* ---- model_page_reporting.c: free page reporting ---- */
-void page_reporting_notify_free(struct model *m, unsigned order);
+void __page_reporting_notify(struct model *m);
+/* page_reporting_notify_free(): a free ended in a block of page_reporting_order or more. Inline,
+ * as the kernel's (mm/page_reporting.h): every free asks, and it is nearly always off. */
+static inline void page_reporting_notify_free(struct model *m, unsigned order)
+{
+	if (m->p.page_reporting && order >= m->p.page_reporting_order)
+		__page_reporting_notify(m);
+}
 void page_reporting_run(struct model *m, uint64_t now_ns);
 
 /* ---- model_highatomic.c: the HIGHATOMIC reserve ---- */

@@ -948,7 +948,7 @@ int model_set_movable(struct model *m, uint64_t pfn, bool movable)
 	if (pw_kind(w) != PK_ALLOC)
 		return MODEL_ESTATE;
 	if (((w & PW_MOVABLE) != 0) != movable)
-		mark_movable(m, pfn, movable);
+		mark_movable(m, pfn, w, movable);
 	return MODEL_OK;
 }
 

@@ -39,11 +39,10 @@
 #define PAGE_REPORTING_DELAY_NS (2ull * 1000 * 1000 * 1000)
 #define PAGE_REPORTING_CAPACITY 32
 
-/* page_reporting_notify_free(): a free ended in a block of page_reporting_order or more. */
-void page_reporting_notify_free(struct model *m, unsigned order)
+/* __page_reporting_notify(): page_reporting_notify_free() (model_internal.h) found it enabled. */
+void __page_reporting_notify(struct model *m)
 {
-	if (!m->p.page_reporting || m->policy != MODEL_POLICY_MAINLINE ||
-	    order < m->p.page_reporting_order || m->reporting_due_ns)
+	if (m->policy != MODEL_POLICY_MAINLINE || m->reporting_due_ns)
 		return;
 	m->reporting_due_ns = m->now_ns + PAGE_REPORTING_DELAY_NS; /* __page_reporting_request */
 }

@@ -50,28 +50,47 @@ static size_t key_find(const struct key_map *km, uint64_t key)
 
 /*
  * The live-object map is the slab model's one big random-access table: above 4 MiB it is
- * 2 MiB aligned and asks for transparent huge pages, so a lookup costs one cache miss and no
- * TLB miss (THP is often "madvise" only).
+ * mapped afresh, 2 MiB aligned, and asks for transparent huge pages, so a lookup costs one cache
+ * miss and no TLB miss (THP is often "madvise" only). Fresh anonymous memory is zero, so a big
+ * table is never written before use (the kernel zeroes each page when first touched).
  */
+#define KEY_SLOTS_MAPPED (4u << 20)
+#define KEY_SLOTS_ALIGN	 (2u << 20)
+
 static struct key_slot *key_slots_alloc(size_t cap)
 {
 	size_t bytes = cap * sizeof(struct key_slot);
-	void *p;
-	if (bytes < (4u << 20))
+	if (bytes < KEY_SLOTS_MAPPED)
 		return calloc(cap, sizeof(struct key_slot));
-	if (posix_memalign(&p, 2u << 20, bytes))
+	uint8_t *p = mmap(NULL, bytes + KEY_SLOTS_ALIGN, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
 		return NULL;
-	madvise(p, bytes, MADV_HUGEPAGE);
-	memset(p, 0, bytes);
-	return p;
+	size_t lead = (KEY_SLOTS_ALIGN - (uintptr_t)p % KEY_SLOTS_ALIGN) % KEY_SLOTS_ALIGN;
+	if (lead)
+		munmap(p, lead);
+	if (KEY_SLOTS_ALIGN - lead)
+		munmap(p + lead + bytes, KEY_SLOTS_ALIGN - lead);
+	madvise(p + lead, bytes, MADV_HUGEPAGE);
+	return (struct key_slot *)(p + lead);
 }
 
-static int key_grow(struct key_map *km)
+static void key_slots_free(struct key_slot *slots, size_t cap)
+{
+	size_t bytes = cap * sizeof(struct key_slot);
+	if (bytes < KEY_SLOTS_MAPPED)
+		free(slots);
+	else
+		munmap(slots, bytes);
+}
+
+/* Rehash into a table of new_cap slots (a power of two, more than twice the keys). */
+static int key_resize(struct key_map *km, size_t new_cap)
 {
 	struct key_slot *old = km->slots;
 	size_t old_cap = km->cap;
 
-	km->cap = old_cap ? old_cap * 2 : 1024;
+	km->cap = new_cap;
 	km->slots = key_slots_alloc(km->cap);
 	if (!km->slots) {
 		km->slots = old;
@@ -81,8 +100,31 @@ static int key_grow(struct key_map *km)
 	for (size_t i = 0; i < old_cap; i++)
 		if (old[i].value)
 			km->slots[key_find(km, old[i].key)] = old[i];
-	free(old);
+	if (old)
+		key_slots_free(old, old_cap);
 	return MODEL_OK;
+}
+
+static int key_grow(struct key_map *km)
+{
+	return key_resize(km, km->cap ? km->cap * 2 : 1024);
+}
+
+/* Room for n keys without growing (at most half full); a hint, so a failure is not an error. */
+static void key_map_presize(struct key_map *km, uint64_t n)
+{
+	size_t cap = km->cap ? km->cap : 1024;
+	while (cap < (1ull << 40) && (n + 1) * 2 > cap)
+		cap *= 2;
+	if (cap > km->cap && (km->used + 1) * 2 <= cap)
+		key_resize(km, cap);
+}
+
+void key_map_free(struct key_map *km)
+{
+	if (km->slots)
+		key_slots_free(km->slots, km->cap);
+	*km = (struct key_map){ 0 };
 }
 
 uint32_t key_map_get(const struct key_map *km, uint64_t key)
@@ -378,6 +420,12 @@ void slab_set_page_ops(struct slab_model *sm, const struct slab_page_ops *ops)
 		sm->page_ops = (struct slab_page_ops){ page_model_alloc, page_model_free, sm->m };
 }
 
+/* Room in the live-object map for n objects at once, so it does not rehash as it fills. */
+void slab_model_reserve(struct slab_model *sm, uint64_t n)
+{
+	key_map_presize(&sm->live, n);
+}
+
 struct slab_model *slab_model_create(struct model *m, const struct slab_params *p)
 {
 	struct slab_model *sm = calloc(1, sizeof(*sm));
@@ -413,8 +461,8 @@ void slab_model_destroy(struct slab_model *sm)
 	free(sm->shrinkers);
 	free(sm->slabs);
 	free(sm->objs);
-	free(sm->live.slots);
-	free(sm->reclaimed.slots);
+	key_map_free(&sm->live);
+	key_map_free(&sm->reclaimed);
 	free(sm);
 }
 
@@ -667,20 +715,24 @@ out:
 }
 
 /*
- * Replay knows its next operations: it calls this a few operations ahead so the hash slot
- * (stage 0) and then the object and its slab (stage 1) are in cache when the free comes.
+ * Replay knows its next operations: it calls these a few operations ahead so the hash slot
+ * (slab_prefetch_slot) and then the object and its slab (slab_prefetch_object) are in cache when
+ * the operation comes. Both only read.
  */
-void slab_prefetch(const struct slab_model *sm, uint64_t key, int stage)
+void slab_prefetch_slot(const struct slab_model *sm, uint64_t key)
+{
+	if (sm->live.cap)
+		__builtin_prefetch(&sm->live.slots[key_slot(&sm->live, key)]);
+}
+
+void slab_prefetch_object(const struct slab_model *sm, uint64_t key)
 {
 	if (!sm->live.cap)
 		return;
-	size_t s = key_slot(&sm->live, key);
-	if (stage == 0) {
-		__builtin_prefetch(&sm->live.slots[s]);
-		return;
-	}
-	uint32_t v = sm->live.slots[s].value;
-	if (v && sm->live.slots[s].key == key && v - 1 < sm->nobjs) {
+	const struct key_slot *ks = &sm->live.slots[key_slot(&sm->live, key)];
+	uint32_t v = ks->value;
+
+	if (v && ks->key == key && v - 1 < sm->nobjs) {
 		const struct slab_obj *o = &sm->objs[v - 1];
 		__builtin_prefetch(o);
 		if (o->slab < sm->nslabs)

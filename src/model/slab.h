@@ -84,6 +84,8 @@ struct slab_model *slab_model_create(struct model *m, const struct slab_params *
 void slab_model_destroy(struct slab_model *sm);
 /* Take slab pages through ops (NULL: the page model's own allocator again). */
 void slab_set_page_ops(struct slab_model *sm, const struct slab_page_ops *ops);
+/* Size the map of live objects for n of them (a hint: it still grows past n when needed). */
+void slab_model_reserve(struct slab_model *sm, uint64_t n);
 
 /* Returns the cache id, or a negative MODEL_E* code. */
 int slab_cache_create(struct slab_model *sm, const struct slab_cache_config *c);
@@ -103,8 +105,10 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 /* kmem_cache_free / kfree: MODEL_ESTATE (counted) when the model does not hold key. */
 int slab_obj_free(struct slab_model *sm, uint64_t key);
 
-/* A hint that key will be allocated or freed soon (stage 0: its hash slot; 1: its object). */
-void slab_prefetch(const struct slab_model *sm, uint64_t key, int stage);
+/* Hints that key will be allocated or freed soon: its hash slot (a few operations ahead), then
+ * its object and slab (nearer). */
+void slab_prefetch_slot(const struct slab_model *sm, uint64_t key);
+void slab_prefetch_object(const struct slab_model *sm, uint64_t key);
 
 void slab_model_stats(const struct slab_model *sm, struct slab_stats *st);
 /* Tests: recount slabs and objects and compare. NULL when consistent. */

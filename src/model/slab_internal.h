@@ -131,6 +131,7 @@ struct slab_model {
 uint32_t key_map_get(const struct key_map *km, uint64_t key);
 int key_map_put(struct key_map *km, uint64_t key, uint32_t value);
 void key_map_del(struct key_map *km, uint64_t key);
+void key_map_free(struct key_map *km);
 
 void slab_release_object(struct slab_model *sm, uint32_t oi);
 void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi);

@@ -423,6 +423,8 @@ int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t 
 	struct shrink_calib *cal = NULL;
 	const struct trace_event *evs;
 	uint64_t ordinal = 0, last_marked_pfn = UINT64_MAX, free_ord = 0;
+	/* slab allocations less frees so far, and the least it has been */
+	int64_t net_objects = 0, low_objects = 0;
 	int n;
 
 	if (d->slab_on) {
@@ -439,6 +441,18 @@ int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t 
 				goto nomem;
 			if (ev->type == TRACE_PAGE_FREE)
 				free_ord++;
+			/* the most objects live at once, for sizing the slab models' maps: the
+			 * largest rise of allocations less frees (frees of objects older than
+			 * the trace make the count fall below its start) */
+			if (ev->type == TRACE_SLAB_ALLOC || ev->type == TRACE_KMALLOC) {
+				if ((uint64_t)(++net_objects - low_objects) >
+				    d->caches.peak_live_objects)
+					d->caches.peak_live_objects =
+						(uint64_t)(net_objects - low_objects);
+			} else if (ev->type == TRACE_SLAB_FREE || ev->type == TRACE_KFREE) {
+				if (--net_objects < low_objects)
+					low_objects = net_objects;
+			}
 			if (!d->slab_on)
 				continue;
 			switch (ev->type) {

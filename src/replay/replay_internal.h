@@ -363,7 +363,8 @@ struct variant_state {
 	size_t map_next; /* observe: end map ranges compared so far (end/pagemap_times) */
 	uint64_t map_agree, map_total;
 	unsigned nr_cpus;
-	int *cache_ids; /* trace cache index -> slab model id (-1: not created yet) */
+	bool slab_sized; /* the slab model's map sized from the pre-pass (first variant_apply) */
+	int *cache_ids;	 /* trace cache index -> slab model id (-1: not created yet) */
 	size_t nr_cache_ids;
 	uint64_t next_sample_ns;
 	size_t samples_cap;
@@ -507,6 +508,8 @@ struct decode_caches {
 	char (*names)[64];
 	uint32_t *size;				/* bytes_alloc of the first allocation seen */
 	struct replay_shrink_calibration calib; /* from the pre-pass (replay_shrink_calib.c) */
+	uint64_t
+		peak_live_objects; /* the pre-pass's estimate of the most slab objects live at once */
 	size_t n, cap;
 };
 struct decoder;

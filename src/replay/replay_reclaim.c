@@ -81,7 +81,11 @@ bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn, unsigned orde
 {
 	if (pfn >= v->warm_pfns)
 		return false;
-	bool head = (v->lru.reclaimed[pfn / 64] >> (pfn % 64)) & 1;
+	uint64_t word = v->lru.reclaimed[pfn / 64];
+	bool head = (word >> (pfn % 64)) & 1;
+	/* the common case: a block inside one word with no page marked */
+	if (!word && pfn % 64 + (1ull << order) <= 64)
+		return false;
 	reclaimed_mark(v, pfn, order, false);
 	return head;
 }

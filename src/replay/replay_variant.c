@@ -375,7 +375,8 @@ static int cache_config_for(struct variant_state *v, const struct decode_caches 
 	return slab_cache_create(v->slab, &cfg);
 }
 
-static int cache_id(struct variant_state *v, const struct decode_caches *dc, uint32_t idx)
+static int __attribute__((noinline))
+cache_id_new(struct variant_state *v, const struct decode_caches *dc, uint32_t idx)
 {
 	if (idx >= v->nr_cache_ids) {
 		size_t n = v->nr_cache_ids ? v->nr_cache_ids : 64;
@@ -392,6 +393,14 @@ static int cache_id(struct variant_state *v, const struct decode_caches *dc, uin
 	if (v->cache_ids[idx] == -2)
 		v->cache_ids[idx] = cache_config_for(v, dc, idx);
 	return v->cache_ids[idx];
+}
+
+/* The slab model's id of trace cache idx, created on first use (cache_id_new, out of line). */
+static inline int cache_id(struct variant_state *v, const struct decode_caches *dc, uint32_t idx)
+{
+	if (idx < v->nr_cache_ids && v->cache_ids[idx] != -2)
+		return v->cache_ids[idx];
+	return cache_id_new(v, dc, idx);
 }
 
 static void slab_alloc(struct variant_state *v, const struct replay_op *op, int cache)
@@ -413,80 +422,115 @@ static void slab_alloc(struct variant_state *v, const struct replay_op *op, int 
 #define PREFETCH_FAR  16 /* ops ahead: the slab hash slot */
 #define PREFETCH_NEAR 8	 /* ops ahead: the object the slot names */
 
-static inline bool is_slab_op(const struct replay_op *op)
+/* The cache lines the operation PREFETCH_FAR ahead will want first: its slab slot or pfn entry. */
+static inline void prefetch_far(const struct variant_state *v, const struct replay_op *op)
 {
-	return op->kind == OP_SLAB_ALLOC || op->kind == OP_KMALLOC || op->kind == OP_SLAB_FREE;
+	switch (op->kind) {
+	case OP_SLAB_ALLOC:
+	case OP_KMALLOC:
+	case OP_SLAB_FREE:
+		slab_prefetch_slot(v->slab, op->key);
+		break;
+	case OP_PAGE_ALLOC:
+	case OP_PAGE_FREE:
+		pfn_map_prefetch(&v->fwd, op->key);
+		break;
+	default:
+		break;
+	}
 }
 
-static inline bool is_page_op(const struct replay_op *op)
+/* ... and PREFETCH_NEAR ahead, for a free: what the slot or entry (now cached) points at. */
+static inline void prefetch_near(const struct variant_state *v, const struct replay_op *op)
 {
-	return op->kind == OP_PAGE_ALLOC || op->kind == OP_PAGE_FREE;
+	uint64_t val;
+
+	if (op->kind == OP_SLAB_FREE)
+		slab_prefetch_object(v->slab, op->key);
+	else if (op->kind == OP_PAGE_FREE && pfn_map_get(&v->fwd, op->key, &val))
+		pfn_map_prefetch(&v->rev, val & FWD_PFN_MASK);
 }
 
+/* One operation: the clock and its samples first, then the operation itself. */
+static inline void apply_op(struct variant_state *v, const struct replay_op *op,
+			    const struct decode_caches *dc)
+{
+	uint64_t ts = op->ts > v->last_ts ? op->ts : v->last_ts;
+	while (ts >= v->next_sample_ns) {
+		model_advance(v->model, v->next_sample_ns);
+		variant_sample(v, v->next_sample_ns);
+	}
+	if (ts != v->last_ts) {
+		v->last_ts = ts;
+		model_advance(v->model, ts);
+		if (v->pcps)
+			variant_pcp_decay(v, ts);
+	}
+	switch (op->kind) {
+	case OP_PAGE_ALLOC:
+		page_alloc(v, op);
+		break;
+	case OP_PAGE_FREE:
+		page_free(v, op);
+		break;
+	case OP_PCP_REFILL: /* the host's; under the kernel's rules the variant refills */
+		if (v->res->spec.pcp && !v->pcps)
+			variant_pcp_refill(v, op);
+		break;
+	case OP_PCP_DRAIN:
+		if (v->res->spec.pcp && !v->pcps)
+			variant_pcp_drain(v, op);
+		else
+			start_pcp_drain(v, op);
+		break;
+	case OP_SLAB_ALLOC:
+		slab_alloc(v, op, cache_id(v, dc, op->aux));
+		break;
+	case OP_KMALLOC:
+		slab_alloc(v, op, slab_kmalloc_cache(v->slab, op->aux, op->gfp));
+		break;
+	case OP_SLAB_FREE:
+		v->res->loss.slab_frees++;
+		slab_obj_free(v->slab, op->key);
+		break;
+	case OP_SLAB_PAGE:
+		v->res->loss.slab_page_events++;
+		break;
+	case OP_COMPACT_TAKE:
+		variant_compaction_take(v, op);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * The block's operations in order. The slab model's lookups and the identity maps miss the
+ * cache; the next operations are known, so their lines are asked for early. The loop is cut
+ * where those look-aheads run off the block's end, so the body tests no bounds.
+ */
 void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t n,
 		   const struct decode_caches *dc)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct replay_op *op = &ops[i];
-		/* the slab model's lookups miss the cache; the next ops are known, so ask early */
-		if (i + PREFETCH_FAR < n && is_slab_op(&ops[i + PREFETCH_FAR]))
-			slab_prefetch(v->slab, ops[i + PREFETCH_FAR].key, 0);
-		if (i + PREFETCH_NEAR < n && ops[i + PREFETCH_NEAR].kind == OP_SLAB_FREE)
-			slab_prefetch(v->slab, ops[i + PREFETCH_NEAR].key, 1);
-		if (i + PREFETCH_FAR < n && is_page_op(&ops[i + PREFETCH_FAR]))
-			pfn_map_prefetch(&v->fwd, ops[i + PREFETCH_FAR].key);
-		if (i + PREFETCH_NEAR < n && ops[i + PREFETCH_NEAR].kind == OP_PAGE_FREE) {
-			uint64_t val;
-			if (pfn_map_get(&v->fwd, ops[i + PREFETCH_NEAR].key, &val))
-				pfn_map_prefetch(&v->rev, val & FWD_PFN_MASK);
+	size_t i = 0;
+
+	if (!v->slab_sized && v->slab) {
+		/* one map of the size the trace needs, not a rehash at every doubling */
+		slab_model_reserve(v->slab, dc->peak_live_objects);
+		v->slab_sized = true;
+	}
+	if (v->slab) {
+		for (; i + PREFETCH_FAR < n; i++) {
+			prefetch_far(v, &ops[i + PREFETCH_FAR]);
+			prefetch_near(v, &ops[i + PREFETCH_NEAR]);
+			apply_op(v, &ops[i], dc);
 		}
-		uint64_t ts = op->ts > v->last_ts ? op->ts : v->last_ts;
-		while (ts >= v->next_sample_ns) {
-			model_advance(v->model, v->next_sample_ns);
-			variant_sample(v, v->next_sample_ns);
-		}
-		if (ts != v->last_ts) {
-			v->last_ts = ts;
-			model_advance(v->model, ts);
-			if (v->pcps)
-				variant_pcp_decay(v, ts);
-		}
-		v->res->events++;
-		switch (op->kind) {
-		case OP_PAGE_ALLOC:
-			page_alloc(v, op);
-			break;
-		case OP_PAGE_FREE:
-			page_free(v, op);
-			break;
-		case OP_PCP_REFILL: /* the host's; under the kernel's rules the variant refills */
-			if (v->res->spec.pcp && !v->pcps)
-				variant_pcp_refill(v, op);
-			break;
-		case OP_PCP_DRAIN:
-			if (v->res->spec.pcp && !v->pcps)
-				variant_pcp_drain(v, op);
-			else
-				start_pcp_drain(v, op);
-			break;
-		case OP_SLAB_ALLOC:
-			slab_alloc(v, op, cache_id(v, dc, op->aux));
-			break;
-		case OP_KMALLOC:
-			slab_alloc(v, op, slab_kmalloc_cache(v->slab, op->aux, op->gfp));
-			break;
-		case OP_SLAB_FREE:
-			v->res->loss.slab_frees++;
-			slab_obj_free(v->slab, op->key);
-			break;
-		case OP_SLAB_PAGE:
-			v->res->loss.slab_page_events++;
-			break;
-		case OP_COMPACT_TAKE:
-			variant_compaction_take(v, op);
-			break;
-		default:
-			break;
+		for (; i + PREFETCH_NEAR < n; i++) {
+			prefetch_near(v, &ops[i + PREFETCH_NEAR]);
+			apply_op(v, &ops[i], dc);
 		}
 	}
+	for (; i < n; i++)
+		apply_op(v, &ops[i], dc);
+	v->res->events += n; /* nothing reads it while the block runs */
 }
