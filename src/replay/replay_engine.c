@@ -32,7 +32,7 @@
 #include <time.h>
 
 #define REPLAY_BLOCK_OPS 16384
-#define REPLAY_RING	 4 /* blocks decoded ahead of the slowest variant, at most */
+#define REPLAY_RING	 8 /* blocks decoded ahead of the slowest variant, at most */
 
 /* One decoded block in the ring. */
 struct ring_slot {
