@@ -4,8 +4,10 @@
  *
  * usage: bench_replay [--threads N] [--repeat R] [--variants a,b,c] [--start WORD] TRACE
  * Replays TRACE R times (best run reported, to see past a noisy machine) and prints one line:
- * trace events, trace seconds, setup seconds (snapshots, models, pre-pass), replay seconds
- * (decode and apply), events/s over the replay phase and over everything, the slowest
+ * trace events, trace seconds, setup seconds (snapshots, models, pre-pass) and its phases
+ * (load_s: snapshots and header; prepass_s: the slab-page pre-pass and the start plan, beside
+ * the workers building the empty models; build_s: the rest, the start states on the workers),
+ * replay seconds (decode and apply), events/s over the replay phase and over everything, the slowest
  * variant's own rate (its thread CPU time), model bytes per present page per variant, and the
  * process's peak RSS. eps_cpu is what the load of a shared machine cannot move: trace events
  * per second of the variants' CPU time shared over the threads that apply them (the sum of
@@ -59,6 +61,7 @@ int main(int argc, char **argv)
 		.start = start, .loops = 1, .threads = threads, .sample_ns = 100000000
 	};
 	double best_replay = 1e30, best_total = 0, best_setup = 0, slowest_variant = 0;
+	double best_load = 0, best_prepass = 0, best_build = 0;
 	double best_cpu = 1e30;
 	uint64_t events = 0;
 	double duration = 0, bytes_per_page = 0;
@@ -78,6 +81,9 @@ int main(int argc, char **argv)
 			best_replay = replay;
 			best_total = res->wall_seconds;
 			best_setup = res->setup_seconds;
+			best_load = res->load_seconds;
+			best_prepass = res->prepass_seconds;
+			best_build = res->build_seconds;
 			slowest_variant = 1e30;
 			for (size_t v = 0; v < res->nr_variants; v++) {
 				double rate = (double)res->trace.events / res->variants[v].seconds;
@@ -94,12 +100,13 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("trace=%s variants=%zu threads=%u events=%llu trace_s=%.3f setup_s=%.3f "
-	       "replay_s=%.3f "
+	       "load_s=%.3f prepass_s=%.3f build_s=%.3f replay_s=%.3f "
 	       "eps_replay=%.0f eps_total=%.0f variant_eps_min=%.0f model_bytes_per_page=%.3f "
 	       "maxrss_kb=%ld x_realtime=%.2f eps_cpu=%.0f\n",
-	       argv[i], nv, threads, (unsigned long long)events, duration, best_setup, best_replay,
-	       (double)events / best_replay, (double)events / best_total, slowest_variant,
-	       bytes_per_page, ru.ru_maxrss, duration / best_total, (double)events / best_cpu);
+	       argv[i], nv, threads, (unsigned long long)events, duration, best_setup, best_load,
+	       best_prepass, best_build, best_replay, (double)events / best_replay,
+	       (double)events / best_total, slowest_variant, bytes_per_page, ru.ru_maxrss,
+	       duration / best_total, (double)events / best_cpu);
 	free(names);
 	return 0;
 }

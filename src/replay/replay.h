@@ -306,6 +306,9 @@ struct replay_result {
 	bool interrupted;
 	double wall_seconds;
 	double setup_seconds; /* reading snapshots, building models, the slab-page pre-pass */
+	/* setup_seconds in its phases (wall): reading the snapshots and the trace's header; the
+	 * slab-page pre-pass with the start plan; building the variants' models */
+	double load_seconds, prepass_seconds, build_seconds;
 	unsigned threads;
 	struct replay_shrink_calibration calib;
 	bool have_validation; /* a mainline and an observe variant ran: validation is filled */

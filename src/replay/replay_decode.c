@@ -417,6 +417,29 @@ static int pcp_lock_scan(struct decoder *d, const struct trace_event *ev, uint64
 	return 0;
 }
 
+/*
+ * Room for every cache the replay can meet (one per cache-name string id up to max_id), so
+ * cache_index() never moves names and size while a worker reads them: the decoding thread
+ * decodes ahead of the workers (replay_engine.c's ring).
+ */
+static int reserve_caches(struct decoder *d, uint32_t max_id)
+{
+	struct decode_caches *c = &d->caches;
+	size_t cap = (size_t)max_id + 1;
+	if (cap <= c->cap)
+		return 0;
+	char(*names)[64] = realloc(c->names, cap * sizeof(*names));
+	if (!names)
+		return -1;
+	c->names = names;
+	uint32_t *size = realloc(c->size, cap * sizeof(*size));
+	if (!size)
+		return -1;
+	c->size = size;
+	c->cap = cap;
+	return 0;
+}
+
 int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t errlen)
 {
 	struct u64_map live = { 0 }; /* trace pfn -> ordinal << 8 | order */
@@ -425,6 +448,7 @@ int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t 
 	uint64_t ordinal = 0, last_marked_pfn = UINT64_MAX, free_ord = 0;
 	/* slab allocations less frees so far, and the least it has been */
 	int64_t net_objects = 0, low_objects = 0;
+	uint32_t max_cache_id = 0;
 	int n;
 
 	if (d->slab_on) {
@@ -474,6 +498,8 @@ int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t 
 				break;
 			case TRACE_SLAB_ALLOC:
 			case TRACE_KMALLOC:
+				if (ev->type == TRACE_SLAB_ALLOC && ev->slab.cache > max_cache_id)
+					max_cache_id = ev->slab.cache;
 				if (mark_slab_page(d, &live, &last_marked_pfn, ev))
 					goto nomem;
 				break;
@@ -482,6 +508,8 @@ int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t 
 			}
 		}
 	}
+	if (d->slab_on && reserve_caches(d, max_cache_id))
+		goto nomem;
 	if (live.slots)
 		u64_map_free(&live);
 	if (cal) {

@@ -2,16 +2,24 @@
 /*
  * replay_engine.c - one trace, N variants, one decode: the replay loop and its threads.
  *
- * The decoding thread turns events into operations in blocks of REPLAY_BLOCK_OPS, double
- * buffered: while the workers apply block k to their variants, it decodes block k+1. Every
- * variant sees every block in order, one worker at a time, so each variant's result is the
- * same whatever the thread count. Within a block the workers take variants from a shared
- * cursor, the variant that has cost the most CPU so far first (longest processing time
- * first), so the cores stay busy when variants differ in cost; variant i's model is built by
- * worker i % threads. With --threads 1 there are no workers: the same loop runs inline; with
- * N > 1, min(N, variants) workers run beside the decoding thread. Passes (--loop) rewind the decoder; a block never spans
- * two passes. Invariants: a block is read by workers only between the two barriers that
- * bracket it; the decoder writes only the other block.
+ * The decoding thread turns events into operations in blocks of REPLAY_BLOCK_OPS, into a ring
+ * of REPLAY_RING blocks: it decodes ahead while the workers apply the blocks already decoded.
+ * Every variant sees every block in order, one worker at a time, so each variant's result is
+ * the same whatever the thread count. The variants advance independently (no barrier per
+ * block): a worker takes any variant that is not being applied and has a decoded block left,
+ * the one furthest behind first (it holds the oldest ring slot), then the one that has cost
+ * the most CPU so far (longest processing time first), so the cores stay busy when variants
+ * differ in cost from block to block and when the decoding thread is late. The models are built
+ * the same way, each worker taking the next variant not yet built. With --threads 1 there are
+ * no workers: each block is applied inline to every variant in turn; with N > 1, min(N,
+ * variants) workers run beside the decoding thread. Passes (--loop) rewind the decoder; a block
+ * never spans two passes. Invariants: a slot is written by the decoder only when every variant
+ * has applied the block it held (its pending count is 0), and read by a worker only for a
+ * variant whose next block it is; a variant is applied by one worker at a time (busy). All of
+ * the ring's bookkeeping is under the engine's lock.
+ *
+ * Expected workload: a few hundred blocks per trace, so a lock round per variant and block
+ * (about six thousand on the bundled pressure traces) costs nothing next to the apply.
  */
 #include "replay_internal.h"
 #include "trace_gaps.h"
@@ -24,6 +32,15 @@
 #include <time.h>
 
 #define REPLAY_BLOCK_OPS 16384
+#define REPLAY_RING	 8 /* blocks decoded ahead of the slowest variant, at most */
+
+/* One decoded block in the ring. */
+struct ring_slot {
+	struct replay_op *ops;
+	size_t n;
+	unsigned pass;
+	size_t pending; /* variants yet to apply it; 0: free for the decoder */
+};
 
 struct engine {
 	struct variant_state *vs;
@@ -38,15 +55,20 @@ struct engine {
 	char init_err[512];
 	int init_failed;
 	pthread_mutex_t init_lock;
-	pthread_barrier_t start, done;
-	/* the block being applied */
-	const struct replay_op *cur;
-	size_t cur_n;
-	unsigned cur_pass;
-	bool finished;
-	/* this block's variants, costliest first, and the next one to take */
-	size_t *order;
-	atomic_size_t next;
+	atomic_size_t create_next, start_next; /* the next variant to build, to start */
+	/* the workers and the decoding thread: after the pre-pass (and the plan), after the
+	 * variants' start states */
+	pthread_barrier_t planned, built;
+	bool plan_failed; /* the pre-pass failed: no start states (set before planned) */
+	/* the ring, and where each variant is in it; under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t work; /* a block was decoded, or the run ends */
+	pthread_cond_t room; /* a variant finished a block */
+	struct ring_slot ring[REPLAY_RING];
+	uint64_t decoded; /* blocks decoded so far; block b is in ring[b % REPLAY_RING] */
+	uint64_t *next;	  /* per variant: the next block it applies */
+	bool *busy;	  /* per variant: a worker is applying it */
+	bool finished;	  /* no block will be decoded any more */
 };
 
 static double thread_seconds(void)
@@ -63,33 +85,104 @@ static double wall_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The order the next block's variants are taken in: most CPU so far first (insertion sort). */
-static void schedule_block(struct engine *e)
+/* Apply one block to one variant, timing it on the variant's account. */
+static void apply_block(struct engine *e, struct variant_state *v, const struct ring_slot *b)
 {
-	for (size_t i = 1; i < e->nv; i++) {
-		size_t x = e->order[i], j = i;
-		for (; j > 0 && e->vs[e->order[j - 1]].res->seconds < e->vs[x].res->seconds; j--)
-			e->order[j] = e->order[j - 1];
-		e->order[j] = x;
-	}
-	atomic_store(&e->next, 0);
+	double t0 = thread_seconds();
+	v->pass = b->pass;
+	if (v->res->spec.observe)
+		variant_observe_apply(v, b->ops, b->n);
+	else
+		variant_apply(v, b->ops, b->n, e->dc);
+	v->res->seconds += thread_seconds() - t0;
 }
 
-static void apply_block(struct engine *e)
+/*
+ * The variant a worker should apply next, or nv when none can be: not busy, with a decoded
+ * block left; the furthest behind first, then the costliest so far. Under e->lock.
+ */
+static size_t pick_variant(const struct engine *e)
 {
-	for (;;) {
-		size_t i = atomic_fetch_add(&e->next, 1);
-		if (i >= e->nv)
-			return;
-		struct variant_state *v = &e->vs[e->order[i]];
-		double t0 = thread_seconds();
-		v->pass = e->cur_pass;
-		if (v->res->spec.observe)
-			variant_observe_apply(v, e->cur, e->cur_n);
-		else
-			variant_apply(v, e->cur, e->cur_n, e->dc);
-		v->res->seconds += thread_seconds() - t0;
+	size_t best = e->nv;
+	for (size_t i = 0; i < e->nv; i++) {
+		if (e->busy[i] || e->next[i] >= e->decoded)
+			continue;
+		if (best == e->nv || e->next[i] < e->next[best] ||
+		    (e->next[i] == e->next[best] &&
+		     e->vs[i].res->seconds > e->vs[best].res->seconds))
+			best = i;
 	}
+	return best;
+}
+
+/* A worker: apply decoded blocks to free variants until the decoding has ended and no
+ * variant has a block left. */
+static void apply_blocks(struct engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	for (;;) {
+		size_t i = pick_variant(e);
+		if (i == e->nv) {
+			if (e->finished)
+				break;
+			pthread_cond_wait(&e->work, &e->lock);
+			continue;
+		}
+		struct ring_slot *b = &e->ring[e->next[i] % REPLAY_RING];
+		e->busy[i] = true;
+		pthread_mutex_unlock(&e->lock);
+		apply_block(e, &e->vs[i], b);
+		pthread_mutex_lock(&e->lock);
+		e->busy[i] = false;
+		e->next[i]++;
+		if (!--b->pending)
+			pthread_cond_signal(&e->room);
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* No block will be decoded any more: wake the workers, wait until every variant has applied
+ * every block decoded (so all stop at the same place). */
+static void end_decoding(struct engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->finished = true;
+	pthread_cond_broadcast(&e->work);
+	for (unsigned k = 0; k < REPLAY_RING; k++)
+		while (e->ring[k].pending)
+			pthread_cond_wait(&e->room, &e->lock);
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* The ring slot the next block is decoded into, once every variant is done with it. */
+static struct ring_slot *ring_next_free(struct engine *e)
+{
+	struct ring_slot *b = &e->ring[e->decoded % REPLAY_RING];
+	if (!e->use_workers)
+		return b;
+	pthread_mutex_lock(&e->lock);
+	while (b->pending)
+		pthread_cond_wait(&e->room, &e->lock);
+	pthread_mutex_unlock(&e->lock);
+	return b;
+}
+
+/* Hand a decoded block to the variants: to the workers, or inline to each in turn. */
+static void ring_publish(struct engine *e, struct ring_slot *b, size_t n, unsigned pass)
+{
+	b->n = n;
+	b->pass = pass;
+	if (!e->use_workers) {
+		for (size_t i = 0; i < e->nv; i++)
+			apply_block(e, &e->vs[i], b);
+		e->decoded++;
+		return;
+	}
+	pthread_mutex_lock(&e->lock);
+	b->pending = e->nv;
+	e->decoded++;
+	pthread_cond_broadcast(&e->work);
+	pthread_mutex_unlock(&e->lock);
 }
 
 struct worker_arg {
@@ -97,18 +190,44 @@ struct worker_arg {
 	unsigned id;
 };
 
-/* Build worker's variants' models (warm start included): the slow part of starting up. */
-static void init_variants(struct engine *e, unsigned worker)
+static void init_failed(struct engine *e, const char *err)
 {
-	for (size_t i = worker; i < e->nv; i += e->threads) {
+	pthread_mutex_lock(&e->init_lock);
+	if (!e->init_failed++)
+		snprintf(e->init_err, sizeof(e->init_err), "%s", err);
+	pthread_mutex_unlock(&e->init_lock);
+}
+
+/* Build the variants' empty models, beside the pre-pass: each worker takes the next variant
+ * not yet built. */
+static void create_variants(struct engine *e)
+{
+	for (;;) {
+		size_t i = atomic_fetch_add(&e->create_next, 1);
+		if (i >= e->nv)
+			return;
 		char err[512];
 		struct variant_state *v = &e->vs[i];
-		struct replay_variant_result *res = v->res;
-		if (variant_init(v, res, e->host, e->opts, e->cpus, err, sizeof(err))) {
-			pthread_mutex_lock(&e->init_lock);
-			if (!e->init_failed++)
-				snprintf(e->init_err, sizeof(e->init_err), "%s", err);
-			pthread_mutex_unlock(&e->init_lock);
+		if (variant_create(v, v->res, e->host, e->opts, e->cpus, err, sizeof(err)))
+			init_failed(e, err);
+	}
+}
+
+/* Give the models their start states (warm or placed), the slow part of starting up, once the
+ * pre-pass has made the plan: each worker takes the next variant, so a worker with the cheaper
+ * starts builds more. */
+static void start_variants(struct engine *e)
+{
+	for (;;) {
+		size_t i = atomic_fetch_add(&e->start_next, 1);
+		if (i >= e->nv)
+			return;
+		char err[512];
+		struct variant_state *v = &e->vs[i];
+		if (!v->model) /* its create failed */
+			continue;
+		if (variant_start(v, err, sizeof(err))) {
+			init_failed(e, err);
 			continue;
 		}
 		v->next_sample_ns = 1000; /* a first sample at the start state */
@@ -119,15 +238,13 @@ static void *worker_main(void *p)
 {
 	struct worker_arg *a = p;
 	pthread_setname_np(pthread_self(), "fragtrace-work");
-	init_variants(a->e, a->id);
-	pthread_barrier_wait(&a->e->done);
-	for (;;) {
-		pthread_barrier_wait(&a->e->start);
-		if (a->e->finished)
-			return NULL;
-		apply_block(a->e);
-		pthread_barrier_wait(&a->e->done);
-	}
+	create_variants(a->e);
+	pthread_barrier_wait(&a->e->planned);
+	if (!a->e->plan_failed)
+		start_variants(a->e);
+	pthread_barrier_wait(&a->e->built);
+	apply_blocks(a->e);
+	return NULL;
 }
 
 /* Lost events and the slab events the addresses mode drops, as info and check show them. */
@@ -198,7 +315,6 @@ struct run {
 	struct trace_reader *r;
 	struct host_desc host;
 	struct decoder *dec;
-	struct replay_op *blocks[2];
 	struct engine e;
 	pthread_t *tids;
 	struct worker_arg *args;
@@ -208,22 +324,25 @@ struct run {
 static void run_cleanup(struct run *run)
 {
 	if (run->started) {
-		run->e.finished = true;
-		pthread_barrier_wait(&run->e.start);
+		end_decoding(&run->e);
 		for (unsigned i = 0; i < run->started; i++)
 			pthread_join(run->tids[i], NULL);
-		pthread_barrier_destroy(&run->e.start);
-		pthread_barrier_destroy(&run->e.done);
+		pthread_barrier_destroy(&run->e.planned);
+		pthread_barrier_destroy(&run->e.built);
 	}
+	pthread_mutex_destroy(&run->e.lock);
+	pthread_cond_destroy(&run->e.work);
+	pthread_cond_destroy(&run->e.room);
 	free(run->tids);
 	free(run->args);
 	for (size_t i = 0; i < run->e.nv; i++)
 		if (run->e.vs[i].model)
 			variant_destroy(&run->e.vs[i]);
 	free(run->e.vs);
-	free(run->e.order);
-	free(run->blocks[0]);
-	free(run->blocks[1]);
+	free(run->e.next);
+	free(run->e.busy);
+	for (unsigned k = 0; k < REPLAY_RING; k++)
+		free(run->e.ring[k].ops);
 	decoder_destroy(run->dec);
 	host_desc_free(&run->host);
 	if (run->r)
@@ -239,14 +358,12 @@ static int start_workers(struct run *run, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	pthread_barrier_init(&run->e.start, NULL, t + 1);
-	pthread_barrier_init(&run->e.done, NULL, t + 1);
+	pthread_barrier_init(&run->e.planned, NULL, t + 1);
+	pthread_barrier_init(&run->e.built, NULL, t + 1);
 	for (unsigned i = 0; i < t; i++) {
 		run->args[i] = (struct worker_arg){ &run->e, i };
 		if (pthread_create(&run->tids[i], NULL, worker_main, &run->args[i])) {
-			/* run with fewer workers is not possible: variants are bound to ids */
 			snprintf(err, errlen, "cannot start worker thread %u", i);
-			run->e.finished = true;
 			return -1;
 		}
 		run->started++;
@@ -288,42 +405,39 @@ static int replay_passes(struct run *run, const struct replay_options *o, char *
 {
 	uint64_t total = trace_reader_summary(run->r)->events * o->loops;
 	double last_progress = 0;
-	int k = 0;
+	int rc = 0;
 
-	for (unsigned pass = 0; pass < o->loops; pass++) {
-		if (decoder_begin_pass(run->dec, pass, err, errlen))
-			return -1;
-		long n = decoder_fill(run->dec, run->blocks[k], REPLAY_BLOCK_OPS, err, errlen);
-		while (n > 0) {
-			run->e.cur = run->blocks[k];
-			run->e.cur_n = (size_t)n;
-			run->e.cur_pass = pass;
-			schedule_block(&run->e);
-			if (run->e.use_workers)
-				pthread_barrier_wait(&run->e.start);
-			else
-				apply_block(&run->e);
-			k ^= 1;
-			n = decoder_fill(run->dec, run->blocks[k], REPLAY_BLOCK_OPS, err, errlen);
-			if (run->e.use_workers)
-				pthread_barrier_wait(&run->e.done);
-			if (n < 0)
-				return -1;
+	for (unsigned pass = 0; pass < o->loops && !rc; pass++) {
+		if (decoder_begin_pass(run->dec, pass, err, errlen)) {
+			rc = -1;
+			break;
+		}
+		for (;;) {
+			struct ring_slot *b = ring_next_free(&run->e);
+			long n = decoder_fill(run->dec, b->ops, REPLAY_BLOCK_OPS, err, errlen);
+			if (n <= 0) {
+				rc = n < 0 ? -1 : 0;
+				break;
+			}
+			ring_publish(&run->e, b, (size_t)n, pass);
 			if (o->progress && wall_seconds() - last_progress > 0.2) {
 				last_progress = wall_seconds();
 				o->progress(o->progress_ctx, decoder_events_done(run->dec), total,
 					    pass, o->loops);
 			}
-			if (o->stop && *o->stop)
-				return 1;
+			if (o->stop && *o->stop) {
+				rc = 1;
+				break;
+			}
 		}
-		if (n < 0)
-			return -1;
 	}
-	if (o->progress)
+	/* every variant applies every block decoded, also when stopped or failed */
+	if (run->e.use_workers)
+		end_decoding(&run->e);
+	if (!rc && o->progress)
 		o->progress(o->progress_ctx, decoder_events_done(run->dec), total, o->loops - 1,
 			    o->loops);
-	return 0;
+	return rc;
 }
 
 int replay_trace(const char *path, const struct replay_options *opts,
@@ -336,6 +450,9 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	int rc;
 
 	memset(&run, 0, sizeof(run));
+	pthread_mutex_init(&run.e.lock, NULL);
+	pthread_cond_init(&run.e.work, NULL);
+	pthread_cond_init(&run.e.room, NULL);
 	*out = NULL;
 	if (!res || !nv)
 		goto nomem;
@@ -360,11 +477,13 @@ int replay_trace(const char *path, const struct replay_options *opts,
 		goto fail;
 	res->variants = calloc(nv, sizeof(*res->variants));
 	run.e.vs = calloc(nv, sizeof(*run.e.vs));
-	run.e.order = calloc(nv, sizeof(*run.e.order));
-	run.blocks[0] = malloc(REPLAY_BLOCK_OPS * sizeof(struct replay_op));
-	run.blocks[1] = malloc(REPLAY_BLOCK_OPS * sizeof(struct replay_op));
-	if (!res->variants || !run.e.vs || !run.e.order || !run.blocks[0] || !run.blocks[1])
+	run.e.next = calloc(nv, sizeof(*run.e.next));
+	run.e.busy = calloc(nv, sizeof(*run.e.busy));
+	if (!res->variants || !run.e.vs || !run.e.next || !run.e.busy)
 		goto nomem;
+	for (unsigned k = 0; k < REPLAY_RING; k++)
+		if (!(run.e.ring[k].ops = malloc(REPLAY_BLOCK_OPS * sizeof(struct replay_op))))
+			goto nomem;
 	res->nr_variants = nv;
 	run.e.nv = nv;
 	run.e.dc = decoder_caches(run.dec);
@@ -380,24 +499,32 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	for (size_t i = 0; i < nv; i++) {
 		res->variants[i].spec = variants[i];
 		run.e.vs[i].res = &res->variants[i];
-		run.e.order[i] = i;
 	}
-	/* the pre-pass first: the warm start's pageblock tags follow the types it saw */
-	if (prepass(&run, err, errlen))
+	res->load_seconds = wall_seconds() - t0;
+	/* the workers build the empty models while this thread runs the pre-pass; the start
+	 * states wait for it: the warm start's pageblock tags follow the types it saw */
+	if (run.e.use_workers && start_workers(&run, err, errlen))
 		goto fail;
+	if (!run.e.use_workers)
+		create_variants(&run.e);
+	rc = prepass(&run, err, errlen);
+	res->prepass_seconds = wall_seconds() - t0 - res->load_seconds;
 	if (run.e.use_workers) {
-		if (start_workers(&run, err, errlen))
-			goto fail;
-		pthread_barrier_wait(&run.e.done);
-	} else {
-		init_variants(&run.e, 0);
+		run.e.plan_failed = rc != 0;
+		pthread_barrier_wait(&run.e.planned);
+		pthread_barrier_wait(&run.e.built);
+	} else if (!rc) {
+		start_variants(&run.e);
 	}
+	if (rc)
+		goto fail;
 	res->calib = run.e.dc->calib;
 	if (run.e.init_failed) {
 		snprintf(err, errlen, "%s: %s", path, run.e.init_err);
 		goto fail;
 	}
 	res->setup_seconds = wall_seconds() - t0;
+	res->build_seconds = res->setup_seconds - res->load_seconds - res->prepass_seconds;
 	rc = replay_passes(&run, opts, err, errlen);
 	if (rc < 0)
 		goto fail;

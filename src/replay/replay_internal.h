@@ -440,9 +440,13 @@ void variant_pcp_drain_all(struct variant_state *v);
 void variant_pcp_watermark(struct variant_state *v, unsigned order, uint32_t gfp);
 uint64_t variant_pcp_pages(const struct variant_state *v, int mt);
 
-int variant_init(struct variant_state *v, struct replay_variant_result *res,
-		 const struct host_desc *h, const struct replay_options *opts, unsigned nr_cpus,
-		 char *err, size_t errlen);
+/* A variant is built in two steps: variant_create (its empty model, maps and slab model; needs
+ * only the host's layout, so it may run beside the pre-pass), then variant_start (the start
+ * state, from the host's start plan, which the pre-pass decides). On failure either destroys v. */
+int variant_create(struct variant_state *v, struct replay_variant_result *res,
+		   const struct host_desc *h, const struct replay_options *opts, unsigned nr_cpus,
+		   char *err, size_t errlen);
+int variant_start(struct variant_state *v, char *err, size_t errlen);
 void variant_destroy(struct variant_state *v);
 void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t n,
 		   const struct decode_caches *dc);

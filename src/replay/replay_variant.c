@@ -81,9 +81,9 @@ static int variant_alloc_start_maps(struct variant_state *v)
 	return 0;
 }
 
-int variant_init(struct variant_state *v, struct replay_variant_result *res,
-		 const struct host_desc *h, const struct replay_options *opts, unsigned nr_cpus,
-		 char *err, size_t errlen)
+int variant_create(struct variant_state *v, struct replay_variant_result *res,
+		   const struct host_desc *h, const struct replay_options *opts, unsigned nr_cpus,
+		   char *err, size_t errlen)
 {
 	struct model_config c = h->config;
 	int rc = MODEL_ENOMEM;
@@ -128,6 +128,21 @@ int variant_init(struct variant_state *v, struct replay_variant_result *res,
 			slab_set_page_ops(v->slab, &(struct slab_page_ops){ slab_page_alloc,
 									    slab_page_free, v });
 	}
+	return 0;
+fail:
+	snprintf(err, errlen, "variant %s: cannot build the model: %s", res->spec.name,
+		 model_strerror(rc));
+	variant_destroy(v);
+	return -1;
+}
+
+int variant_start(struct variant_state *v, char *err, size_t errlen)
+{
+	struct replay_variant_result *res = v->res;
+	const struct host_desc *h = v->host;
+	const struct replay_options *opts = v->opts;
+	int rc = MODEL_ENOMEM;
+
 	/* a supplied layout (--layout, --mem) has no start page map to start from */
 	res->start = opts->layout || opts->mem_bytes ? REPLAY_COLD
 						     : variant_start_mode(&res->spec, opts->start);
