@@ -8,9 +8,12 @@
  * slab that gets a free object goes back at the tail (DEACTIVATE_TO_TAIL), and a slab that
  * empties stays on the list while the list holds fewer than the cache's min_partial slabs and
  * goes back to the page model otherwise (__slab_free). Objects are named by the caller's key
- * (the trace's object address) through an open-addressing map. Shrinkers live in slab_shrink.c.
+ * (the trace's object address) through an open-addressing map. A slab allocated before the
+ * trace is adopted at the first free of one of its objects, full, its objects from before the
+ * trace counted but not named (slab_obj_free_start). Shrinkers live in slab_shrink.c.
  *
- * Invariants (slab_model_check): a slab's inuse equals the objects pointing at it; a slab is on
+ * Invariants (slab_model_check): a slab's inuse equals the objects pointing at it plus its
+ * unnamed ones (an adopted start slab's); a slab is on
  * its cache's partial list exactly when inuse < capacity (an empty slab only while kept for
  * min_partial); every live object is in the map
  * and, for a shrinkable cache, on its LRU exactly when unused (slab_obj_unused). Expected workload: millions of objects, every slab

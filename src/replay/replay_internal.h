@@ -23,7 +23,7 @@ enum replay_op_kind {
 	OP_PCP_DRAIN,	  /* mm_page_pcpu_drain */
 	OP_SLAB_ALLOC,	  /* kmem_cache_alloc: key = object, aux = cache index */
 	OP_KMALLOC,	  /* kmalloc: key = object, aux = bytes_alloc */
-	OP_SLAB_FREE,	  /* kmem_cache_free / kfree */
+	OP_SLAB_FREE,	  /* kmem_cache_free / kfree: aux = cache index + 1 / 0 */
 	OP_SLAB_PAGE,	  /* a page event the slab model replays itself (variants skip it) */
 	OP_LOST,	  /* the kernel lost aux events on cpu (UINT32_MAX: unknown) */
 	OP_COMPACT_TAKE,  /* compaction's free scanner took aux pages in [key, key + gfp) */
