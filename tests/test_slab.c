@@ -313,6 +313,7 @@ static void test_start_slab_adopted(void)
 	CHECK(slab_start_page_freed(sm, p0 + 4));
 	CHECK(!slab_start_page_freed(sm, p0 + 4));
 	CHECK(slab_start_page_freed(sm, p0));
+	CHECK(!slab_start_page_freed(sm, p0));
 	CHECK(!slab_start_page_freed(sm, p0 + 6));
 	slab_model_stats(sm, &st);
 	CHECK_EQ(st.start_slab_pages_freed, 2);

@@ -709,6 +709,8 @@ bool slab_start_page_freed(struct slab_model *sm, uint64_t pfn)
 		key_map_del(&sm->start_slabs, pfn);
 		return true;
 	}
+	/* the page's start is settled: the slab is an ordinary one of the model's from now on */
+	key_map_del(&sm->start_slabs, pfn);
 	s = &sm->slabs[i - 1];
 	if (!s->unnamed)
 		return true;

@@ -121,8 +121,8 @@ int slab_obj_free_start(struct slab_model *sm, uint64_t key, int cache, uint64_t
 /*
  * The trace freed page pfn (the caller's name for it) and it is an adopted start slab's: the
  * slab's objects from before the trace not freed yet were free slots at the start, and go.
- * The page stays the slab model's (freed when its slab is discarded; a slab discarded
- * already is forgotten now). False: not one.
+ * The page stays the slab model's (freed when its slab is discarded), an ordinary slab from
+ * then on; a slab discarded already is forgotten. False: not one (or not any more).
  */
 bool slab_start_page_freed(struct slab_model *sm, uint64_t pfn);
 
