@@ -237,6 +237,107 @@ static void test_min_partial(void)
 	printf("slab: an emptied slab stays while its partial list is below min_partial\n");
 }
 
+/*
+ * Slabs allocated before the trace (slab_obj_free_start): the first free of an object in a page
+ * the caller holds as a start slab page adopts it, full, and puts it on the partial list as
+ * __slab_free() does a full slab's first free; the next allocation takes the freed slot
+ * (get_partial_node) and no new page; emptied, it goes by min_partial like any slab, its page
+ * back to the page model. Without the caller's word (may_adopt false) the free is unknown.
+ */
+static void test_start_slab_adopted(void)
+{
+	struct model *m = make("mainline", 1);
+	struct slab_model *sm = slab_model_create(m, NULL);
+	static const struct slab_cache_config bh = { .name = "buffer_head",
+						     .object_size = 104,
+						     .objects_per_slab = 39,
+						     .reclaimable = true };
+	const uint64_t p0 = NORMAL0 + 100;
+	struct slab_stats st;
+	bool adopted = true;
+	unsigned o;
+	int c = slab_cache_create(sm, &bh);
+
+	CHECK(c >= 0);
+	for (uint64_t i = 0; i < 6; i++) /* the warm start's pages */
+		CHECK_EQ(model_alloc_at(m, p0 + i, 0, MIGRATE_RECLAIMABLE, false), MODEL_OK);
+	CHECK_EQ(slab_obj_free_start(sm, (p0 << 12) + 104, c, p0, 0, 0, false, &adopted),
+		 MODEL_ESTATE);
+	CHECK(!adopted);
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.unknown_frees, 1);
+	CHECK_EQ(st.start_slabs, 0);
+	CHECK_EQ(slab_obj_free_start(sm, (p0 << 12) + 104, c, p0, 0, 1, true, &adopted), MODEL_OK);
+	CHECK(adopted);
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.start_slabs, 1);
+	CHECK_EQ(st.start_slab_frees, 1);
+	CHECK_EQ(st.slab_pages, 1);
+	check_slab(sm, "start slab: adopted");
+	/* the freed slot takes the next object; the one after needs a page */
+	CHECK_EQ(slab_obj_alloc(sm, c, 0x900000, MODEL_GFP_KERNEL, 0, 1, 0), MODEL_OK);
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.slab_pages_allocated, 0);
+	CHECK_EQ(slab_obj_alloc(sm, c, 0x900100, MODEL_GFP_KERNEL, 0, 1, 0), MODEL_OK);
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.slab_pages_allocated, 1);
+	CHECK_EQ(slab_obj_free(sm, 0x900000), MODEL_OK);
+	CHECK_EQ(slab_obj_free(sm, 0x900100), MODEL_OK);
+	check_slab(sm, "start slab: refilled");
+	/* empty the six start slabs: with the new one kept empty, min_partial 5 keeps four */
+	for (uint64_t i = 0; i < 6; i++) {
+		for (uint64_t k = 0; k < 39; k++) {
+			if (i == 0 && k == 1)
+				continue;
+			uint64_t key = ((p0 + i) << 12) + k * 104;
+			CHECK_EQ(slab_obj_free_start(sm, key, c, p0 + i, 0, 1, true, &adopted),
+				 MODEL_OK);
+			CHECK(adopted == (i > 0 && k == 0));
+		}
+		check_slab(sm, "start slab: emptied");
+	}
+	/* a second free of a start object: none left unnamed in the slab, unknown */
+	CHECK_EQ(slab_obj_free_start(sm, (p0 << 12) + 104, c, p0, 0, 1, true, &adopted),
+		 MODEL_ESTATE);
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.start_slabs, 6);
+	CHECK_EQ(st.start_slab_frees, 6 * 39);
+	CHECK_EQ(st.unknown_frees, 2);
+	CHECK_EQ(st.slabs, 5);
+	CHECK_EQ(st.slab_pages_freed, 2);
+	CHECK_EQ(model_page_allocated(m, p0, &o), 1);
+	CHECK_EQ(model_page_allocated(m, p0 + 4, &o), 0);
+	CHECK_EQ(model_page_allocated(m, p0 + 5, &o), 0);
+	check_slab(sm, "start slab: discarded");
+	/* the host frees the pages: a discarded slab's is forgotten, a kept one stays the model's */
+	CHECK(slab_start_page_freed(sm, p0 + 4));
+	CHECK(!slab_start_page_freed(sm, p0 + 4));
+	CHECK(slab_start_page_freed(sm, p0));
+	CHECK(!slab_start_page_freed(sm, p0));
+	CHECK(!slab_start_page_freed(sm, p0 + 6));
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.start_slab_pages_freed, 2);
+	CHECK_EQ(st.start_slab_pages_gone, 1);
+	CHECK_EQ(st.start_slab_free_slots, 0);
+	CHECK_EQ(model_page_allocated(m, p0, &o), 1);
+	/* a start slab not full at the start: the host's free of its page says the objects the
+	 * trace did not free were free slots; the slab empties and goes by min_partial */
+	CHECK_EQ(model_alloc_at(m, p0 + 6, 0, MIGRATE_RECLAIMABLE, false), MODEL_OK);
+	CHECK_EQ(slab_obj_free_start(sm, (p0 + 6) << 12, c, p0 + 6, 0, 1, true, &adopted),
+		 MODEL_OK);
+	CHECK(adopted);
+	CHECK(slab_start_page_freed(sm, p0 + 6));
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.start_slab_free_slots, 38);
+	CHECK_EQ(st.slab_pages_freed, 3); /* five slabs on the list: discarded */
+	CHECK_EQ(model_page_allocated(m, p0 + 6, &o), 0);
+	check_slab(sm, "start slab: host freed its page");
+	check_model(m, "start slab");
+	slab_model_destroy(sm);
+	model_destroy(m);
+	printf("slab: a start slab is adopted at its first free and its slots refilled\n");
+}
+
 /* With only single free pages left, an order-3 slab falls back to SLUB's minimum order. */
 static void test_order_fallback(void)
 {
@@ -742,6 +843,7 @@ int main(void)
 	test_slabs_fill_and_empty();
 	test_page_ops();
 	test_min_partial();
+	test_start_slab_adopted();
 	test_order_fallback();
 	test_shrink_arithmetic();
 	/* one object in 5 unused: many passes free nothing; all unused: LRUs of up to 4000

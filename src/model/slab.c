@@ -8,9 +8,12 @@
  * slab that gets a free object goes back at the tail (DEACTIVATE_TO_TAIL), and a slab that
  * empties stays on the list while the list holds fewer than the cache's min_partial slabs and
  * goes back to the page model otherwise (__slab_free). Objects are named by the caller's key
- * (the trace's object address) through an open-addressing map. Shrinkers live in slab_shrink.c.
+ * (the trace's object address) through an open-addressing map. A slab allocated before the
+ * trace is adopted at the first free of one of its objects, full, its objects from before the
+ * trace counted but not named (slab_obj_free_start). Shrinkers live in slab_shrink.c.
  *
- * Invariants (slab_model_check): a slab's inuse equals the objects pointing at it; a slab is on
+ * Invariants (slab_model_check): a slab's inuse equals the objects pointing at it plus its
+ * unnamed ones (an adopted start slab's); a slab is on
  * its cache's partial list exactly when inuse < capacity (an empty slab only while kept for
  * min_partial); every live object is in the map
  * and, for a shrinkable cache, on its LRU exactly when unused (slab_obj_unused). Expected workload: millions of objects, every slab
@@ -345,6 +348,10 @@ static void discard_slab(struct slab_model *sm, struct slab_cache *c, uint32_t i
 
 	if (s->on_partial)
 		partial_del(sm, c, i);
+	/* an adopted start slab: its page is remembered until the host frees it too */
+	if (key_map_get(&sm->start_slabs, s->pfn) == i + 1 &&
+	    key_map_put(&sm->start_slabs, s->pfn, START_SLAB_GONE))
+		key_map_del(&sm->start_slabs, s->pfn);
 	sm->page_ops.free(sm->page_ops.ctx, s->pfn, s->order,
 			  c->reclaimable ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE, s->cpu);
 	c->nr_slabs--;
@@ -357,6 +364,7 @@ static void discard_slab(struct slab_model *sm, struct slab_cache *c, uint32_t i
 		sm->st.slab_pages_unmovable -= pages;
 	s->next = sm->slab_free;
 	s->inuse = 0;
+	s->unnamed = 0;
 	s->capacity = 0;
 	sm->slab_free = i;
 }
@@ -370,6 +378,17 @@ static void discard_slab(struct slab_model *sm, struct slab_cache *c, uint32_t i
 static bool slab_empty_discard(const struct slab_cache *c, const struct slab *s)
 {
 	return c->partial[s->nid].count >= c->min_partial + (s->on_partial ? 1u : 0u);
+}
+
+/* __slab_free()'s list moves for one object fewer in slab si. */
+static void slab_inuse_dec(struct slab_model *sm, struct slab_cache *c, uint32_t si)
+{
+	struct slab *s = &sm->slabs[si];
+
+	if (--s->inuse == 0 && slab_empty_discard(c, s))
+		discard_slab(sm, c, si);
+	else if (!s->on_partial)
+		partial_add(sm, c, si, true);
 }
 
 /* Take an object out of its slab; its live-map slot is known (a free) or looked up. */
@@ -386,10 +405,7 @@ static void release_object(struct slab_model *sm, uint32_t oi, size_t slot)
 	obj_release(sm, oi);
 	c->nr_objects--;
 	sm->st.objects--;
-	if (--s->inuse == 0 && slab_empty_discard(c, s))
-		discard_slab(sm, c, si);
-	else if (!s->on_partial)
-		partial_add(sm, c, si, true);
+	slab_inuse_dec(sm, c, si);
 }
 
 /* Take an object out of its slab (a shrinker's reclaim). */
@@ -463,6 +479,7 @@ void slab_model_destroy(struct slab_model *sm)
 	free(sm->objs);
 	key_map_free(&sm->live);
 	key_map_free(&sm->reclaimed);
+	key_map_free(&sm->start_slabs);
 	free(sm);
 }
 
@@ -647,6 +664,111 @@ int slab_obj_free(struct slab_model *sm, uint64_t key)
 	return MODEL_OK;
 }
 
+/*
+ * A slab allocated before the trace: the model knows none of its objects. The first trace free
+ * of one of them in a page the caller holds as an order-0 slab page of the cache adopts the
+ * page as a slab of that cache, full at the trace's start (start slabinfo shows the caches that
+ * churn nearly full), its objects counted in unnamed but not named; that free and the later ones
+ * of unnamed objects in the page take from unnamed, and __slab_free's list moves apply: the first
+ * free puts the full slab on the partial list's tail, so new objects fill the freed slots as
+ * the host's did, and an emptied slab goes by the min_partial rule.
+ */
+static uint32_t adopt_start_slab(struct slab_model *sm, int cache, uint64_t pfn, int nid, int cpu)
+{
+	struct slab_cache *c = &sm->caches[cache];
+	uint32_t i;
+
+	if (c->order || c->objects_per_slab < 2 || nid < 0 || nid >= MODEL_MAX_NODES)
+		return SLAB_NIL;
+	i = slab_new(sm);
+	if (i == SLAB_NIL)
+		return SLAB_NIL;
+	if (key_map_put(&sm->start_slabs, pfn, i + 1)) {
+		sm->slabs[i].next = sm->slab_free;
+		sm->slab_free = i;
+		return SLAB_NIL;
+	}
+	sm->slabs[i] = (struct slab){ .pfn = pfn,
+				      .cache = (uint16_t)cache,
+				      .nid = (uint8_t)nid,
+				      .cpu = (uint16_t)(cpu < 0 ? 0 : cpu),
+				      .capacity = (uint16_t)c->objects_per_slab,
+				      .inuse = (uint16_t)c->objects_per_slab,
+				      .unnamed = (uint16_t)c->objects_per_slab,
+				      .prev = SLAB_NIL,
+				      .next = SLAB_NIL };
+	c->nr_slabs++;
+	sm->st.slabs++;
+	sm->st.slab_pages++;
+	sm->st.start_slabs++;
+	if (c->reclaimable)
+		sm->st.slab_pages_reclaimable++;
+	else
+		sm->st.slab_pages_unmovable++;
+	return i;
+}
+
+int slab_obj_free_start(struct slab_model *sm, uint64_t key, int cache, uint64_t pfn, int nid,
+			int cpu, bool may_adopt, bool *adopted)
+{
+	uint32_t i;
+
+	*adopted = false;
+	if ((sm->live.cap && sm->live.slots[key_find(&sm->live, key)].value) ||
+	    key_map_get(&sm->reclaimed, key) || cache < 0 || (size_t)cache >= sm->ncaches)
+		return slab_obj_free(sm, key);
+	i = key_map_get(&sm->start_slabs, pfn);
+	if (i == START_SLAB_GONE) {
+		i = SLAB_NIL;
+	} else if (i) {
+		i--;
+	} else if (may_adopt) {
+		i = adopt_start_slab(sm, cache, pfn, nid, cpu);
+		*adopted = i != SLAB_NIL;
+	} else {
+		i = SLAB_NIL;
+	}
+	if (i == SLAB_NIL || !sm->slabs[i].unnamed || sm->slabs[i].cache != cache)
+		return slab_obj_free(sm, key);
+	sm->slabs[i].unnamed--;
+	sm->st.start_slab_frees++;
+	slab_inuse_dec(sm, &sm->caches[cache], i);
+	return MODEL_OK;
+}
+
+/*
+ * The host freed the page of an adopted start slab: SLUB gives a slab's page back only when its
+ * last object is gone, so the objects still counted from before the trace were free slots at
+ * the start, not objects (the slab was not full). They go (inuse less by them), with
+ * __slab_free()'s list moves; the slab itself is this model's and keeps the objects the model
+ * put in it.
+ */
+bool slab_start_page_freed(struct slab_model *sm, uint64_t pfn)
+{
+	uint32_t i = key_map_get(&sm->start_slabs, pfn);
+	struct slab *s;
+
+	if (!i)
+		return false;
+	sm->st.start_slab_pages_freed++;
+	if (i == START_SLAB_GONE) {
+		/* the model emptied and discarded the slab first */
+		sm->st.start_slab_pages_gone++;
+		key_map_del(&sm->start_slabs, pfn);
+		return true;
+	}
+	/* the page's start is settled: the slab is an ordinary one of the model's from now on */
+	key_map_del(&sm->start_slabs, pfn);
+	s = &sm->slabs[i - 1];
+	if (!s->unnamed)
+		return true;
+	sm->st.start_slab_free_slots += s->unnamed;
+	s->inuse = (uint16_t)(s->inuse - s->unnamed + 1);
+	s->unnamed = 0;
+	slab_inuse_dec(sm, &sm->caches[s->cache], i - 1);
+	return true;
+}
+
 void slab_model_stats(const struct slab_model *sm, struct slab_stats *st)
 {
 	*st = sm->st;
@@ -693,7 +815,7 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 		if (!s->capacity)
 			continue; /* on the free list */
 		bool partial = s->inuse < s->capacity;
-		if (count[i] != s->inuse || s->on_partial != partial) {
+		if (count[i] + s->unnamed != s->inuse || s->on_partial != partial) {
 			snprintf(buf, len,
 				 "slab %zu: inuse %u, objects %u, capacity %u, on partial %d", i,
 				 s->inuse, count[i], s->capacity, s->on_partial);

@@ -64,6 +64,13 @@ struct slab_stats {
 	uint64_t lru_objects; /* on the shrinkers' LRUs now: the unused objects */
 	uint64_t slab_pages_allocated, slab_pages_freed;
 	uint64_t fallback_order_slabs; /* slabs that fell back to the minimum order */
+	/* slabs allocated before the trace, adopted at the first free of one of their objects
+	 * (slab_obj_free_start), and the frees of their unnamed objects so taken */
+	uint64_t start_slabs, start_slab_frees;
+	/* the host's frees of adopted start slabs' pages, and the objects from before the trace
+	 * those slabs still counted, which were free slots at the start (slab_start_page_freed) */
+	uint64_t start_slab_pages_freed, start_slab_free_slots;
+	uint64_t start_slab_pages_gone; /* of those frees, slabs the model had discarded first */
 };
 
 /*
@@ -104,6 +111,22 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 		   uint64_t now_ns);
 /* kmem_cache_free / kfree: MODEL_ESTATE (counted) when the model does not hold key. */
 int slab_obj_free(struct slab_model *sm, uint64_t key);
+/*
+ * kmem_cache_free of key, an object of cache in page pfn, which may be a slab allocated before
+ * the trace: as slab_obj_free for an object the model holds; otherwise, when pfn is a start
+ * slab already adopted, or may_adopt says the caller holds pfn as an order-0 slab page from
+ * before the trace, the free is that slab's (MODEL_OK, *adopted set when the page was adopted
+ * now: it is the slab model's from then on, freed through the page ops when the slab goes).
+ */
+int slab_obj_free_start(struct slab_model *sm, uint64_t key, int cache, uint64_t pfn, int nid,
+			int cpu, bool may_adopt, bool *adopted);
+/*
+ * The trace freed page pfn (the caller's name for it) and it is an adopted start slab's: the
+ * slab's objects from before the trace not freed yet were free slots at the start, and go.
+ * The page stays the slab model's (freed when its slab is discarded), an ordinary slab from
+ * then on; a slab discarded already is forgotten. False: not one (or not any more).
+ */
+bool slab_start_page_freed(struct slab_model *sm, uint64_t pfn);
 
 /* Hints that key will be allocated or freed soon: its hash slot (a few operations ahead), then
  * its object and slab (nearer). */

@@ -16,6 +16,7 @@
 #define SLAB_NIL	     UINT32_MAX
 #define SLAB_MAX_CACHES	     65535
 #define SLAB_KMALLOC_CLASSES 13
+#define START_SLAB_GONE	     UINT32_MAX
 
 struct key_slot {
 	uint64_t key;
@@ -41,6 +42,7 @@ struct slab {
 	uint8_t nid, order;
 	uint16_t inuse, capacity; /* capacity 0: a free entry */
 	uint16_t cpu;		  /* the CPU whose allocation took its pages */
+	uint16_t unnamed;	  /* a start slab's objects from before the trace, not named */
 	bool on_partial;
 	uint32_t prev, next; /* partial list */
 };
@@ -122,6 +124,9 @@ struct slab_model {
 	size_t nobjs, objs_cap;
 	uint32_t obj_free;
 	struct key_map live, reclaimed;
+	/* pfn -> adopted start slab's index + 1; START_SLAB_GONE once the model discarded it,
+	 * until the host frees the page too */
+	struct key_map start_slabs;
 	uint32_t *shrinkers; /* the shrinkable caches' indexes, in order (shrink_slab's walk) */
 	size_t nshrinkers, shrinkers_cap;
 	int kmalloc[2 * SLAB_KMALLOC_CLASSES];

@@ -918,6 +918,12 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 			return 0;
 		op.key = ev->slab.addr;
 		op.kind = OP_SLAB_FREE;
+		/* kmem_cache_free names its cache: aux is its index + 1 (0: kfree, none) */
+		if (ev->type == TRACE_SLAB_FREE && ev->slab.cache != TRACE_NO_STRING) {
+			if (cache_index(d, ev, &op.aux))
+				return -1;
+			op.aux++;
+		}
 		break;
 	case TRACE_PAGE_ALLOC_EXTFRAG:
 		if (!decode_extfrag_take(d, ev, &op))

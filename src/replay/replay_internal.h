@@ -23,7 +23,7 @@ enum replay_op_kind {
 	OP_PCP_DRAIN,	  /* mm_page_pcpu_drain */
 	OP_SLAB_ALLOC,	  /* kmem_cache_alloc: key = object, aux = cache index */
 	OP_KMALLOC,	  /* kmalloc: key = object, aux = bytes_alloc */
-	OP_SLAB_FREE,	  /* kmem_cache_free / kfree */
+	OP_SLAB_FREE,	  /* kmem_cache_free / kfree: aux = cache index + 1 / 0 */
 	OP_SLAB_PAGE,	  /* a page event the slab model replays itself (variants skip it) */
 	OP_LOST,	  /* the kernel lost aux events on cpu (UINT32_MAX: unknown) */
 	OP_COMPACT_TAKE,  /* compaction's free scanner took aux pages in [key, key + gfp) */
@@ -460,6 +460,8 @@ int observe_parse_map_snapshots(struct host_desc *h, const char *start_times, co
 				const char *recorder);
 /* Whether the start page map was read after this page event on its pfn (trace clock ns). */
 bool observe_in_start_map(const struct host_desc *h, uint64_t pfn, uint64_t ts);
+/* The node of the host zone that spans pfn, -1 outside every zone (replay_warm.c). */
+int host_pfn_nid(const struct host_desc *h, uint64_t pfn);
 #define START_NONE UINT32_MAX
 /* Placed start (replay_warm.c): the start map's live memory through v's own policy. */
 int host_place_start(const struct host_desc *h, struct model *m, struct variant_state *v);

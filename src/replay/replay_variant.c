@@ -317,6 +317,10 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 		return;
 	}
 	bool found = pfn_map_get(&v->fwd, op->key, &val);
+	/* a start slab the slab model adopted (slab_free, below): its page is the model's */
+	if (!found && op->order == 0 && op->key < v->warm_pfns && v->slab &&
+	    slab_start_page_freed(v->slab, start_model_pfn(v, op->key)))
+		return;
 	if (!found && warm_test(v, op->key)) {
 		/* allocated before the trace began (the warm start has it) */
 		if (op->flags & OPF_COMPACT_SRC)
@@ -434,6 +438,38 @@ static void slab_alloc(struct variant_state *v, const struct replay_op *op, int 
 		v->res->loss.slab_alloc_failed++;
 }
 
+/*
+ * kmem_cache_free: an object the slab model never saw whose page the warm start holds as an
+ * order-0 slab page (the start map's class) lies in a slab allocated before the trace; the
+ * slab model adopts that page as a slab of the named cache at the first such free, and the
+ * page leaves the warm start's hold (slab_obj_free_start). Other frees as slab_obj_free.
+ */
+static void slab_free(struct variant_state *v, const struct replay_op *op,
+		      const struct decode_caches *dc)
+{
+	uint64_t pfn = op->key >> PAGE_SHIFT_4K, at = start_model_pfn(v, pfn);
+	int cache = op->aux ? cache_id(v, dc, op->aux - 1) : -1;
+	bool may_adopt = false, adopted;
+	unsigned o;
+
+	v->res->loss.slab_frees++;
+	if (cache < 0 || at == UINT64_MAX || !v->host->start_map) {
+		slab_obj_free(v->slab, op->key);
+		return;
+	}
+	if (warm_test(v, pfn) &&
+	    page_class(v->host->start_map, v->host->start_map_pfns, pfn) == PC_SLAB &&
+	    model_page_allocated(v->model, at, &o) == 1 && !o)
+		may_adopt = true;
+	slab_obj_free_start(v->slab, op->key, cache, at, host_pfn_nid(v->host, pfn), op->cpu,
+			    may_adopt, &adopted);
+	if (adopted) {
+		warm_clear(v, pfn);
+		if (v->start_name)
+			v->start_name[at] = START_NONE;
+	}
+}
+
 #define PREFETCH_FAR  16 /* ops ahead: the slab hash slot */
 #define PREFETCH_NEAR 8	 /* ops ahead: the object the slot names */
 
@@ -505,8 +541,7 @@ static inline void apply_op(struct variant_state *v, const struct replay_op *op,
 		slab_alloc(v, op, slab_kmalloc_cache(v->slab, op->aux, op->gfp));
 		break;
 	case OP_SLAB_FREE:
-		v->res->loss.slab_frees++;
-		slab_obj_free(v->slab, op->key);
+		slab_free(v, op, dc);
 		break;
 	case OP_SLAB_PAGE:
 		v->res->loss.slab_page_events++;

@@ -399,7 +399,7 @@ static void place_flush(struct placer *p)
 	p->n = 0;
 }
 
-static int zone_nid(const struct host_desc *h, uint64_t pfn)
+int host_pfn_nid(const struct host_desc *h, uint64_t pfn)
 {
 	for (unsigned z = 0; z < h->config.nr_zones; z++) {
 		const struct model_zone_config *zc = &h->config.zones[z];
@@ -424,7 +424,7 @@ int host_place_start(const struct host_desc *h, struct model *m, struct variant_
 		const struct warm_step *s = &h->plan[i];
 		if (s->kind != WARM_TAKE)
 			continue;
-		int nid = zone_nid(h, s->pfn);
+		int nid = host_pfn_nid(h, s->pfn);
 		if (p.n && (!same_take(*s, p.kind) || nid != p.nid))
 			place_flush(&p);
 		p.kind = *s;

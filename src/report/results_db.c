@@ -482,6 +482,13 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		{ "slab_lru_objects", sl->lru_objects },
 		{ "slab_pages_allocated", sl->slab_pages_allocated },
 		{ "slab_pages_freed", sl->slab_pages_freed },
+		/* slabs from before the trace the slab model adopted, and their objects' frees */
+		{ "slab_start_slabs", sl->start_slabs },
+		{ "slab_start_slab_frees", sl->start_slab_frees },
+		/* the host's frees of those slabs' pages, and their start slots found free */
+		{ "slab_start_slab_pages_freed", sl->start_slab_pages_freed },
+		{ "slab_start_slab_free_slots", sl->start_slab_free_slots },
+		{ "slab_start_slab_pages_gone", sl->start_slab_pages_gone },
 		/* replay's: page allocations the host served that this variant failed, and trace
 		 * frees of pages this variant's direct reclaim had already dropped */
 		{ "host_served_policy_failed", v->loss.page_alloc_failed },
