@@ -573,18 +573,8 @@ static int cache_index(struct decoder *d, const struct trace_event *ev, uint32_t
 	}
 	const char *name = trace_reader_string(d->r, id);
 	struct decode_caches *c = &d->caches;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		char(*names)[64] = realloc(c->names, cap * sizeof(*names));
-		if (!names)
-			return -1;
-		c->names = names;
-		uint32_t *size = realloc(c->size, cap * sizeof(*size));
-		if (!size)
-			return -1;
-		c->size = size;
-		c->cap = cap;
-	}
+	if (c->n == c->cap && reserve_caches(d, c->cap ? (uint32_t)(c->cap * 2 - 1) : 63))
+		return -1;
 	snprintf(c->names[c->n], 64, "%s", name ? name : "unknown");
 	c->size[c->n] = (uint32_t)(ev->slab.bytes_alloc ? ev->slab.bytes_alloc : 64);
 	d->cache_of_string[id] = (uint32_t)++c->n;

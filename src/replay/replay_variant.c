@@ -81,6 +81,15 @@ static int variant_alloc_start_maps(struct variant_state *v)
 	return 0;
 }
 
+/* The one error path of variant_create() and variant_start(): say why, free what was built. */
+static int variant_build_failed(struct variant_state *v, int rc, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "variant %s: cannot build the model: %s", v->res->spec.name,
+		 model_strerror(rc));
+	variant_destroy(v);
+	return -1;
+}
+
 int variant_create(struct variant_state *v, struct replay_variant_result *res,
 		   const struct host_desc *h, const struct replay_options *opts, unsigned nr_cpus,
 		   char *err, size_t errlen)
@@ -130,10 +139,7 @@ int variant_create(struct variant_state *v, struct replay_variant_result *res,
 	}
 	return 0;
 fail:
-	snprintf(err, errlen, "variant %s: cannot build the model: %s", res->spec.name,
-		 model_strerror(rc));
-	variant_destroy(v);
-	return -1;
+	return variant_build_failed(v, rc, err, errlen);
 }
 
 int variant_start(struct variant_state *v, char *err, size_t errlen)
@@ -164,10 +170,7 @@ int variant_start(struct variant_state *v, char *err, size_t errlen)
 	res->agreement = -1;
 	return 0;
 fail:
-	snprintf(err, errlen, "variant %s: cannot build the model: %s", res->spec.name,
-		 model_strerror(rc));
-	variant_destroy(v);
-	return -1;
+	return variant_build_failed(v, rc, err, errlen);
 }
 
 void variant_destroy(struct variant_state *v)
