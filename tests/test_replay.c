@@ -1633,6 +1633,42 @@ static void test_caller_fallback(void)
 }
 
 /*
+ * The order the caller's fallback asks for each piece (replay_fallback_piece_order): every piece
+ * is a __filemap_get_folio() call of its own, which starts at the largest order the piece's
+ * offset is aligned to, so a piece after small ones tries the larger orders again (before, the
+ * fallback kept the last order that succeeded for every later piece). Readahead asks order 0.
+ */
+static void test_fallback_piece_order(void)
+{
+	const struct replay_op op = { .key = 0x101c00, .order = 8, .mt = MIGRATE_MOVABLE };
+
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key, false), 7);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 32, false), 5);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 64, false), 6);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 128, false), 7);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 192, false), 6);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 255, false), 0);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key, true), 0);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 128, true), 0);
+
+	/* the loop's shape: orders above 5 fail in the first half of the range and succeed in
+	 * the second; the pieces are 5, 5, 5, 5 and then one of order 7 (the old greedy loop
+	 * took eight of order 5) */
+	unsigned pieces = 0, order_at_128 = 99;
+	for (uint64_t p = op.key, end = op.key + 256; p < end; pieces++) {
+		unsigned k = replay_fallback_piece_order(&op, p, false);
+		unsigned limit = p < op.key + 128 ? 5 : 8;
+		while (k > limit)
+			k--;
+		if (p == op.key + 128)
+			order_at_128 = k;
+		p += 1ull << k;
+	}
+	CHECK_EQ(pieces, 5);
+	CHECK_EQ(order_at_128, 7);
+}
+
+/*
  * The host's per-CPU lists at the start (replay_variant.c, start_pcp_drain): 32 pages the start
  * page map shows allocated (pages on a host's list look so) that the host then drains with
  * mm_page_pcpu_drain, 16 of them, and never allocates. The variant frees those 16 at the drain
@@ -1741,6 +1777,7 @@ int main(int argc, char **argv)
 	test_compaction();
 	test_fast_compaction();
 	test_caller_fallback();
+	test_fallback_piece_order();
 	test_start_pcp_drain();
 	test_reclaim_rest();
 	test_pcp_locked_frees();

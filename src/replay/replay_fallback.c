@@ -17,11 +17,14 @@
  * at its order without __GFP_THISNODE|__GFP_NORETRY; then a write folio (__GFP_WRITE) or a THP
  * (a first attempt or the retry itself, which has no __GFP_NORETRY)
  * tries order - 1, order - 2, ... 0 (__GFP_NORETRY dropped at order 0, the min order), and any
- * other request (readahead's) order 0 with __GFP_NORETRY as do_page_cache_ra(), greedily: the
- * trace range
- * [pfn, pfn + 2^order) is covered by pieces, each of the largest order that still succeeds, each
- * an identity-map entry of its own under the trace pfn it starts at. Should order 0 fail too,
- * the pieces are freed and the allocation counts as failed (host_served_policy_failed).
+ * other request (readahead's) order 0 with __GFP_NORETRY as do_page_cache_ra(): the trace range
+ * [pfn, pfn + 2^order) is covered by pieces, each an identity-map entry of its own under the
+ * trace pfn it starts at. Each piece is a call of its own, as the write loop's next
+ * write_begin() (or the next fault) is: it starts at the largest order its offset in the range
+ * is aligned to (__filemap_get_folio()'s "if (index & ((1UL << order) - 1)) order =
+ * __ffs(index)"; the first piece at order - 1) and goes down by one until one succeeds, so a
+ * piece after a small one tries the larger orders again. Should order 0 fail too, the pieces are
+ * freed and the allocation counts as failed (host_served_policy_failed).
  *
  * Invariants: a piece is naturally aligned inside the trace range, so a split (order-0 free of
  * a tail) and a migration follow it as any allocation; a bit per trace pfn (fallback) marks
@@ -132,6 +135,21 @@ static bool fallback_is_thp(const struct replay_op *op)
 }
 
 /*
+ * The order the caller first asks for the piece at trace pfn p of op's range (one
+ * __filemap_get_folio() call: the largest order p's offset is aligned to, op's own order less
+ * one for the first piece, which op's failure already tried; readahead's do_page_cache_ra():
+ * order 0).
+ */
+unsigned replay_fallback_piece_order(const struct replay_op *op, uint64_t p, bool readahead)
+{
+	if (readahead || !op->order)
+		return 0;
+	if (p == op->key)
+		return op->order - 1u;
+	return (unsigned)__builtin_ctzll(p - op->key);
+}
+
+/*
  * The variant failed op, which the host served: serve it as the kernel's caller would.
  * True when served (the identity maps hold it, as one block or as pieces).
  */
@@ -175,7 +193,7 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 	bool readahead = (op->gfp & thp_first) != thp_first && !(op->gfp & MODEL_GFP_WRITE) &&
 			 !fallback_is_thp(op);
 	uint32_t last_gfp = readahead ? piece.gfp : piece.gfp & ~(uint32_t)MODEL_GFP_NORETRY;
-	unsigned k = readahead ? 0 : op->order - 1;
+	unsigned k = replay_fallback_piece_order(op, op->key, readahead);
 	for (uint64_t p = op->key; p < end;) {
 		req.order = k;
 		req.gfp = k ? piece.gfp : last_gfp;
@@ -192,6 +210,8 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 		if (replay_is_page_cache(op))
 			variant_lru_add(v, p);
 		p += 1ull << k;
+		if (p < end)
+			k = replay_fallback_piece_order(op, p, readahead);
 	}
 	v->res->loss.caller_fallback_served++;
 	v->res->loss.caller_fallback_pages += 1ull << op->order;
