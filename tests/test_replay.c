@@ -562,6 +562,59 @@ static void test_pcp_high(void)
 }
 
 /*
+ * free_frozen_page_commit() past high: 6.18 gives nr_pcp_free() pages back in one
+ * free_pcppages_bulk() call, which takes whole blocks from the tail of the freed page's list
+ * until that count is spent, so THPs on a list go back nr_pcp_free() / 512 (rounded up) at a
+ * time: the host's mm_page_pcpu_drain records on pressure-pagecache show five per drain as a
+ * run of THP frees passes high. Before, replay made calls of batch (63) pages, each taking a
+ * whole THP, until nr_pcp_free() was spent: it emptied the list (the series' tree's form,
+ * which the SPB policy keeps).
+ */
+static void test_pcp_one_call_drain(void)
+{
+	struct model_alloc_req thp = movable_page_on_cpu0;
+	enum { NR = 5 };
+
+	thp.order = PAGEBLOCK_ORDER;
+	for (int spb = 0; spb < 2; spb++) {
+		struct pcp_fixture f;
+		struct variant_state *v = &f.v;
+		uint64_t pfns[NR];
+
+		pcp_fixture_init(&f, spb ? MODEL_POLICY_SPB : MODEL_POLICY_MAINLINE, true);
+		unsigned zone = model_nr_zones(v->model) - 1;
+		struct pcp_state *s = &v->pcps[zone * v->nr_cpus];
+		for (int i = 0; i < NR; i++) {
+			CHECK_EQ(model_alloc(v->model, &thp, &pfns[i]), MODEL_OK);
+			CHECK_EQ(model_pfn_zone(v->model, pfns[i]), zone);
+		}
+		/* the fifth THP reaches high; free_count stops at 2048 (batch << 5 = 2016 passed) */
+		s->high = s->high_min = s->high_max = NR * (int)PAGEBLOCK_NR_PAGES;
+		s->free_count = 0;
+		uint64_t free_before = model_nr_free_pages(v->model);
+		for (int i = 0; i < NR; i++)
+			free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, PAGEBLOCK_ORDER, pfns[i]);
+		CHECK_EQ(s->free_count, 4 * (int)PAGEBLOCK_NR_PAGES);
+		if (!spb) {
+			/* nr_pcp_free() = 2048: the four oldest THPs, the newest stays */
+			CHECK_EQ(s->count, (int)PAGEBLOCK_NR_PAGES);
+			CHECK_EQ(model_nr_free_pages(v->model),
+				 free_before + (NR - 1) * PAGEBLOCK_NR_PAGES);
+			for (int i = 0; i < NR - 1; i++)
+				CHECK_EQ(model_page_allocated(v->model, pfns[i], NULL), 0);
+			CHECK_EQ(model_page_allocated(v->model, pfns[NR - 1], NULL), 1);
+		} else {
+			/* batch-sized calls, one THP each, until 2048 pages' worth: all five */
+			CHECK_EQ(s->count, 0);
+			CHECK_EQ(model_nr_free_pages(v->model),
+				 free_before + NR * PAGEBLOCK_NR_PAGES);
+		}
+		pcp_fixture_destroy(&f, "pcp one-call drain");
+	}
+	printf("pcp: a drain past high is one free_pcppages_bulk() call of nr_pcp_free() pages\n");
+}
+
+/*
  * The series' refills hand out whole pageblocks and Phase 2 fragments; followed from the
  * host's refill and drain events (pcp_trace), the non-movable pages on the lists grew with
  * every pass (on files-slab 34k after one pass, 106k after four; metadata-walk 15k after two).
@@ -1766,6 +1819,7 @@ int main(int argc, char **argv)
 	test_pcp_zones();
 	test_pcp_free_pageblock_type();
 	test_pcp_below_high_reserve();
+	test_pcp_one_call_drain();
 	test_pcp_high();
 	test_synthetic();
 	test_edges();

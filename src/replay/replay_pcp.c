@@ -482,9 +482,14 @@ static int nr_pcp_free(const struct pcp_state *s, int high, bool free_high)
 
 /*
  * free_frozen_page_commit(): the page to the head of its list, in the set of its own zone;
- * past nr_pcp_high(), give back nr_pcp_free() pages a batch at a time. Orders 1-3 freed in a
- * row without allocations (free_high) drain harder. PCPF_FREE_HIGH_BATCH (a host's cache size)
- * is taken as unset.
+ * past nr_pcp_high(), give back nr_pcp_free() pages. Mainline (6.18) does so in one
+ * free_pcppages_bulk() call, which takes whole blocks from the tail of the freed page's list
+ * until the count is spent: with THPs there, nr_pcp_free() / 512 of them, rounded up (the
+ * host's mm_page_pcpu_drain records show five THPs per drain as its THP frees pass high). The
+ * series' tree (the SPB policy) makes calls of at most batch pages until nr_pcp_free() is
+ * spent, and each call takes a whole THP, so there a drain can empty a THP list. Orders 1-3
+ * freed in a row without allocations (free_high) drain harder. PCPF_FREE_HIGH_BATCH (a host's
+ * cache size) is taken as unset.
  */
 void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsigned order,
 			     uint64_t pfn)
@@ -510,10 +515,16 @@ void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsi
 	if (s->count < high)
 		return;
 	to_free = nr_pcp_free(s, high, free_high);
-	while (to_free > 0 && s->count > 0) {
-		int n = min_int(to_free, batch);
-		free_pcppages_bulk(v, set, n, pcp_drain_start(v, pcp_index(mt, order)));
-		to_free -= n;
+	if (v->res->spec.policy != MODEL_POLICY_SPB) {
+		/* 6.18: one free_pcppages_bulk() call of nr_pcp_free() pages */
+		free_pcppages_bulk(v, set, to_free, pcp_drain_start(v, pcp_index(mt, order)));
+	} else {
+		/* the series' tree: calls of at most batch pages until to_free is spent */
+		while (to_free > 0 && s->count > 0) {
+			int n = min_int(to_free, batch);
+			free_pcppages_bulk(v, set, n, pcp_drain_start(v, pcp_index(mt, order)));
+			to_free -= n;
+		}
 	}
 	/* the zone back above its high watermark (and its reserve for ZONE_MOVABLE requests) */
 	if (v->pcp_below_high[zone] &&
