@@ -371,9 +371,12 @@ static void discard_slab(struct slab_model *sm, struct slab_cache *c, uint32_t i
 
 /*
  * __slab_free(): a slab whose last object went is discarded when its node's partial list holds
- * min_partial slabs or more (this one counted when on it), and otherwise kept there, empty, for
- * the next allocations, so that a cache churning objects does not give its pages back and take
- * them again with every emptied slab.
+ * min_partial slabs or more besides it, and otherwise kept there, empty, for the next
+ * allocations, so that a cache churning objects does not give its pages back and take them
+ * again with every emptied slab. "Besides it" is __put_partials()'s test (an emptied slab
+ * leaving a CPU's partial list is not on the node's list yet); __slab_free()'s own test, for a
+ * slab already on the node's list, counts that slab too, so there the kernel keeps one empty
+ * slab fewer than this model does (docs/model.md).
  */
 static bool slab_empty_discard(const struct slab_cache *c, const struct slab *s)
 {
@@ -684,7 +687,8 @@ static uint32_t adopt_start_slab(struct slab_model *sm, int cache, uint64_t pfn,
 	if (i == SLAB_NIL)
 		return SLAB_NIL;
 	if (key_map_put(&sm->start_slabs, pfn, i + 1)) {
-		sm->slabs[i].next = sm->slab_free;
+		/* back on the free entries as slab_release() leaves one: no capacity, unused */
+		sm->slabs[i] = (struct slab){ .prev = SLAB_NIL, .next = sm->slab_free };
 		sm->slab_free = i;
 		return SLAB_NIL;
 	}

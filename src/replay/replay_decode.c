@@ -496,6 +496,14 @@ int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t 
 				if (ev->page.pfn == last_marked_pfn)
 					last_marked_pfn = UINT64_MAX;
 				break;
+			case TRACE_SLAB_FREE:
+				/* decode_one() indexes the cache a free names too: a cache seen
+				 * only in frees (objects from before the trace) needs its slot
+				 * before the workers read the table */
+				if (ev->slab.cache != TRACE_NO_STRING &&
+				    ev->slab.cache > max_cache_id)
+					max_cache_id = ev->slab.cache;
+				break;
 			case TRACE_SLAB_ALLOC:
 			case TRACE_KMALLOC:
 				if (ev->type == TRACE_SLAB_ALLOC && ev->slab.cache > max_cache_id)

@@ -161,6 +161,14 @@ static int schema_upgrade(sqlite3 *db, char **msg)
 		     : SQLITE_OK;
 }
 
+/* Milliseconds of CLOCK_MONOTONIC: the retries' deadline counts the busy handler's waits too. */
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static int is_busy(int rc)
 {
 	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
@@ -193,7 +201,7 @@ static int schema_setup(sqlite3 *db, char **msg)
 {
 	int rc = SQLITE_BUSY;
 
-	for (int waited_ms = 0; waited_ms < 30000; waited_ms += 20) {
+	for (uint64_t deadline = monotonic_ms() + 30000; monotonic_ms() < deadline;) {
 		rc = schema_setup_once(db, msg);
 		if (!is_busy(rc))
 			break;
@@ -225,7 +233,7 @@ int results_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 	}
 	sqlite3_busy_timeout(db, 30000);
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
-		for (int waited_ms = 0; waited_ms < 30000; waited_ms += 20) {
+		for (uint64_t deadline = monotonic_ms() + 30000; monotonic_ms() < deadline;) {
 			int rc = sqlite3_step(st);
 			if (rc == SQLITE_ROW)
 				version = sqlite3_column_int(st, 0);
