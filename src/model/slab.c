@@ -712,14 +712,19 @@ static uint32_t adopt_start_slab(struct slab_model *sm, int cache, uint64_t pfn,
 	return i;
 }
 
+bool slab_obj_known(const struct slab_model *sm, uint64_t key)
+{
+	return (sm->live.cap && sm->live.slots[key_find(&sm->live, key)].value) ||
+	       key_map_get(&sm->reclaimed, key);
+}
+
 int slab_obj_free_start(struct slab_model *sm, uint64_t key, int cache, uint64_t pfn, int nid,
 			int cpu, bool may_adopt, bool *adopted)
 {
 	uint32_t i;
 
 	*adopted = false;
-	if ((sm->live.cap && sm->live.slots[key_find(&sm->live, key)].value) ||
-	    key_map_get(&sm->reclaimed, key) || cache < 0 || (size_t)cache >= sm->ncaches)
+	if (slab_obj_known(sm, key) || cache < 0 || (size_t)cache >= sm->ncaches)
 		return slab_obj_free(sm, key);
 	i = key_map_get(&sm->start_slabs, pfn);
 	if (i == START_SLAB_GONE) {

@@ -120,6 +120,8 @@ int slab_obj_free(struct slab_model *sm, uint64_t key);
  */
 int slab_obj_free_start(struct slab_model *sm, uint64_t key, int cache, uint64_t pfn, int nid,
 			int cpu, bool may_adopt, bool *adopted);
+/* Whether key is an object the model holds or a shrinker took: its free is slab_obj_free's. */
+bool slab_obj_known(const struct slab_model *sm, uint64_t key);
 /*
  * The trace freed page pfn (the caller's name for it) and it is an adopted start slab's: the
  * slab's objects from before the trace not freed yet were free slots at the start, and go.

@@ -450,13 +450,16 @@ static void slab_alloc(struct variant_state *v, const struct replay_op *op, int 
 static void slab_free(struct variant_state *v, const struct replay_op *op,
 		      const struct decode_caches *dc)
 {
-	uint64_t pfn = op->key >> PAGE_SHIFT_4K, at = start_model_pfn(v, pfn);
-	int cache = op->aux ? cache_id(v, dc, op->aux - 1) : -1;
+	uint64_t pfn = op->key >> PAGE_SHIFT_4K, at;
 	bool may_adopt = false, adopted;
 	unsigned o;
+	int cache;
 
 	v->res->loss.slab_frees++;
-	if (cache < 0 || at == UINT64_MAX || !v->host->start_map) {
+	/* an object the model holds (nearly every free), a kfree: no start slab to look for */
+	if (!op->aux || !v->host->start_map || slab_obj_known(v->slab, op->key) ||
+	    (at = start_model_pfn(v, pfn)) == UINT64_MAX ||
+	    (cache = cache_id(v, dc, op->aux - 1)) < 0) {
 		slab_obj_free(v->slab, op->key);
 		return;
 	}
