@@ -16,7 +16,9 @@
  * never spans two passes. Invariants: a slot is written by the decoder only when every variant
  * has applied the block it held (its pending count is 0), and read by a worker only for a
  * variant whose next block it is; a variant is applied by one worker at a time (busy). All of
- * the ring's bookkeeping is under the engine's lock.
+ * the ring's bookkeeping is under the engine's lock. The workers wait until all have started
+ * (workers_go): a thread or barrier that cannot be had stops the ones started, and the run
+ * fails with one message and nothing left set up.
  *
  * Expected workload: a few hundred blocks per trace, so a lock round per variant and block
  * (about six thousand on the bundled pressure traces) costs nothing next to the apply.
@@ -60,6 +62,9 @@ struct engine {
 	 * variants' start states */
 	pthread_barrier_t planned, built;
 	bool plan_failed; /* the pre-pass failed: no start states (set before planned) */
+	/* the workers wait for every one of them to start: 0 until then, 1 go, -1 stop (a worker
+	 * or the barriers could not be had); under lock, announced on work */
+	int workers_go;
 	/* the ring, and where each variant is in it; under lock */
 	pthread_mutex_t lock;
 	pthread_cond_t work; /* a block was decoded, or the run ends */
@@ -234,10 +239,31 @@ static void start_variants(struct engine *e)
 	}
 }
 
+/* Wait until every worker has started (true) or the start failed (false: return at once). */
+static bool workers_wait_go(struct engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	while (!e->workers_go)
+		pthread_cond_wait(&e->work, &e->lock);
+	bool go = e->workers_go > 0;
+	pthread_mutex_unlock(&e->lock);
+	return go;
+}
+
+static void workers_set_go(struct engine *e, bool go)
+{
+	pthread_mutex_lock(&e->lock);
+	e->workers_go = go ? 1 : -1;
+	pthread_cond_broadcast(&e->work);
+	pthread_mutex_unlock(&e->lock);
+}
+
 static void *worker_main(void *p)
 {
 	struct worker_arg *a = p;
 	pthread_setname_np(pthread_self(), "fragtrace-work");
+	if (!workers_wait_go(a->e))
+		return NULL;
 	create_variants(a->e);
 	pthread_barrier_wait(&a->e->planned);
 	if (!a->e->plan_failed)
@@ -319,7 +345,30 @@ struct run {
 	pthread_t *tids;
 	struct worker_arg *args;
 	unsigned started;
+	bool sync_ready; /* the engine's locks and conditions are initialised */
+	bool barriers;	 /* planned and built are initialised */
 };
+
+/* The engine's locks and conditions; on failure none is left initialised. Returns 0 or an
+ * errno value. */
+static int engine_sync_init(struct engine *e)
+{
+	int rc = pthread_mutex_init(&e->lock, NULL);
+	if (rc)
+		return rc;
+	if ((rc = pthread_mutex_init(&e->init_lock, NULL)))
+		goto lock;
+	if ((rc = pthread_cond_init(&e->work, NULL)))
+		goto init_lock;
+	if (!(rc = pthread_cond_init(&e->room, NULL)))
+		return 0;
+	pthread_cond_destroy(&e->work);
+init_lock:
+	pthread_mutex_destroy(&e->init_lock);
+lock:
+	pthread_mutex_destroy(&e->lock);
+	return rc;
+}
 
 static void run_cleanup(struct run *run)
 {
@@ -327,12 +376,17 @@ static void run_cleanup(struct run *run)
 		end_decoding(&run->e);
 		for (unsigned i = 0; i < run->started; i++)
 			pthread_join(run->tids[i], NULL);
+	}
+	if (run->barriers) {
 		pthread_barrier_destroy(&run->e.planned);
 		pthread_barrier_destroy(&run->e.built);
 	}
-	pthread_mutex_destroy(&run->e.lock);
-	pthread_cond_destroy(&run->e.work);
-	pthread_cond_destroy(&run->e.room);
+	if (run->sync_ready) {
+		pthread_mutex_destroy(&run->e.lock);
+		pthread_mutex_destroy(&run->e.init_lock);
+		pthread_cond_destroy(&run->e.work);
+		pthread_cond_destroy(&run->e.room);
+	}
 	free(run->tids);
 	free(run->args);
 	for (size_t i = 0; i < run->e.nv; i++)
@@ -349,26 +403,42 @@ static void run_cleanup(struct run *run)
 		trace_reader_close(run->r);
 }
 
+/*
+ * Start the workers; they begin only once all have started and the barriers (sized for all of
+ * them) are there. When a thread or a barrier cannot be had, the workers started are told to
+ * stop (run_cleanup joins them) and the one error is in err.
+ */
 static int start_workers(struct run *run, char *err, size_t errlen)
 {
 	unsigned t = run->e.threads;
+	int rc = 0;
 	run->tids = calloc(t, sizeof(*run->tids));
 	run->args = calloc(t, sizeof(*run->args));
 	if (!run->tids || !run->args) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	pthread_barrier_init(&run->e.planned, NULL, t + 1);
-	pthread_barrier_init(&run->e.built, NULL, t + 1);
 	for (unsigned i = 0; i < t; i++) {
 		run->args[i] = (struct worker_arg){ &run->e, i };
-		if (pthread_create(&run->tids[i], NULL, worker_main, &run->args[i])) {
-			snprintf(err, errlen, "cannot start worker thread %u", i);
-			return -1;
+		rc = pthread_create(&run->tids[i], NULL, worker_main, &run->args[i]);
+		if (rc) {
+			snprintf(err, errlen, "cannot start worker thread %u of %u: %s", i + 1, t,
+				 strerror(rc));
+			break;
 		}
 		run->started++;
 	}
-	return 0;
+	if (!rc && (rc = pthread_barrier_init(&run->e.planned, NULL, t + 1)) == 0) {
+		rc = pthread_barrier_init(&run->e.built, NULL, t + 1);
+		if (rc)
+			pthread_barrier_destroy(&run->e.planned);
+	}
+	if (rc && run->started == t)
+		snprintf(err, errlen, "cannot set up the worker threads' barriers: %s",
+			 strerror(rc));
+	run->barriers = !rc;
+	workers_set_go(&run->e, !rc);
+	return rc ? -1 : 0;
 }
 
 /*
@@ -450,12 +520,16 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	int rc;
 
 	memset(&run, 0, sizeof(run));
-	pthread_mutex_init(&run.e.lock, NULL);
-	pthread_cond_init(&run.e.work, NULL);
-	pthread_cond_init(&run.e.room, NULL);
 	*out = NULL;
 	if (!res || !nv)
 		goto nomem;
+	rc = engine_sync_init(&run.e);
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot set up the replay's locks: %s", path,
+			 strerror(rc));
+		goto fail;
+	}
+	run.sync_ready = true;
 	rc = trace_reader_open(path, &run.r);
 	if (rc) {
 		snprintf(err, errlen, "%s", run.r ? trace_reader_error(run.r) : path);
@@ -495,7 +569,6 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	run.e.host = &run.host;
 	run.e.opts = opts;
 	run.e.cpus = trace_reader_header(run.r)->cpu_count;
-	pthread_mutex_init(&run.e.init_lock, NULL);
 	for (size_t i = 0; i < nv; i++) {
 		res->variants[i].spec = variants[i];
 		run.e.vs[i].res = &res->variants[i];
