@@ -166,7 +166,11 @@ CREATE TABLE IF NOT EXISTS sample_counters (
   PRIMARY KEY (variant_id, seq, name)
 );
 
--- Final counters of every variant: the model's vm events, the slab model's statistics, and
+-- Final counters of every variant: the model's vm events, the slab model's statistics
+-- (slab_pages_allocated / _freed: the model's own slabs' pages taken from and given back to the
+-- page source; slabs from before the trace adopted at a free, one page each, are
+-- slab_start_slabs and, once the model discards them, slab_start_slab_pages_discarded; so
+-- slab_pages = allocated - freed + slab_start_slabs - slab_start_slab_pages_discarded), and
 -- replay's host_served_policy_failed (page allocations the host served that the variant failed;
 -- under caller_fallback=1 only those its caller's fallback to smaller orders could not serve
 -- either), caller_fallback_served / _pages / _thp_retry (what that fallback served: docs/replay.md)

@@ -273,6 +273,7 @@ static void test_start_slab_adopted(void)
 	CHECK_EQ(st.start_slabs, 1);
 	CHECK_EQ(st.start_slab_frees, 1);
 	CHECK_EQ(st.slab_pages, 1);
+	CHECK_EQ(st.slab_pages_allocated, 0); /* adopted, not taken from the page source */
 	check_slab(sm, "start slab: adopted");
 	/* the freed slot takes the next object; the one after needs a page */
 	CHECK_EQ(slab_obj_alloc(sm, c, 0x900000, MODEL_GFP_KERNEL, 0, 1, 0), MODEL_OK);
@@ -304,7 +305,11 @@ static void test_start_slab_adopted(void)
 	CHECK_EQ(st.start_slab_frees, 6 * 39);
 	CHECK_EQ(st.unknown_frees, 2);
 	CHECK_EQ(st.slabs, 5);
-	CHECK_EQ(st.slab_pages_freed, 2);
+	/* the two discarded were adopted start slabs: not the model's own pages given back */
+	CHECK_EQ(st.slab_pages_freed, 0);
+	CHECK_EQ(st.start_slab_pages_discarded, 2);
+	CHECK_EQ(st.slab_pages, st.slab_pages_allocated - st.slab_pages_freed + st.start_slabs -
+					st.start_slab_pages_discarded);
 	CHECK_EQ(model_page_allocated(m, p0, &o), 1);
 	CHECK_EQ(model_page_allocated(m, p0 + 4, &o), 0);
 	CHECK_EQ(model_page_allocated(m, p0 + 5, &o), 0);
@@ -329,7 +334,10 @@ static void test_start_slab_adopted(void)
 	CHECK(slab_start_page_freed(sm, p0 + 6));
 	slab_model_stats(sm, &st);
 	CHECK_EQ(st.start_slab_free_slots, 38);
-	CHECK_EQ(st.slab_pages_freed, 3); /* five slabs on the list: discarded */
+	CHECK_EQ(st.slab_pages_freed, 0);
+	CHECK_EQ(st.start_slab_pages_discarded, 3); /* five slabs on the list: discarded */
+	CHECK_EQ(st.slab_pages, st.slab_pages_allocated - st.slab_pages_freed + st.start_slabs -
+					st.start_slab_pages_discarded);
 	CHECK_EQ(model_page_allocated(m, p0 + 6, &o), 0);
 	check_slab(sm, "start slab: host freed its page");
 	check_model(m, "start slab");

@@ -16,7 +16,9 @@
  * unnamed ones (an adopted start slab's); a slab is on
  * its cache's partial list exactly when inuse < capacity (an empty slab only while kept for
  * min_partial); every live object is in the map
- * and, for a shrinkable cache, on its LRU exactly when unused (slab_obj_unused). Expected workload: millions of objects, every slab
+ * and, for a shrinkable cache, on its LRU exactly when unused (slab_obj_unused); the slabs'
+ * pages are slab_pages, the own slabs' pages taken less given back plus the adopted start
+ * slabs' pages less those discarded. Expected workload: millions of objects, every slab
  * event of a trace, per variant.
  */
 #include "slab_internal.h"
@@ -357,7 +359,10 @@ static void discard_slab(struct slab_model *sm, struct slab_cache *c, uint32_t i
 	c->nr_slabs--;
 	sm->st.slabs--;
 	sm->st.slab_pages -= pages;
-	sm->st.slab_pages_freed += pages;
+	if (s->adopted)
+		sm->st.start_slab_pages_discarded += pages;
+	else
+		sm->st.slab_pages_freed += pages;
 	if (c->reclaimable)
 		sm->st.slab_pages_reclaimable -= pages;
 	else
@@ -699,6 +704,7 @@ static uint32_t adopt_start_slab(struct slab_model *sm, int cache, uint64_t pfn,
 				      .capacity = (uint16_t)c->objects_per_slab,
 				      .inuse = (uint16_t)c->objects_per_slab,
 				      .unnamed = (uint16_t)c->objects_per_slab,
+				      .adopted = true,
 				      .prev = SLAB_NIL,
 				      .next = SLAB_NIL };
 	c->nr_slabs++;
@@ -819,10 +825,13 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 		bad = buf;
 		goto out;
 	}
+	uint64_t pages = 0, adopted = 0;
 	for (size_t i = 0; i < sm->nslabs; i++) {
 		const struct slab *s = &sm->slabs[i];
 		if (!s->capacity)
 			continue; /* on the free list */
+		pages += 1u << s->order;
+		adopted += s->adopted;
 		bool partial = s->inuse < s->capacity;
 		if (count[i] + s->unnamed != s->inuse || s->on_partial != partial) {
 			snprintf(buf, len,
@@ -831,6 +840,24 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 			bad = buf;
 			goto out;
 		}
+	}
+	/* the page counters: the model's own slabs' pages taken less given back, and the start
+	 * slabs adopted less discarded (one page each) */
+	if (pages != sm->st.slab_pages ||
+	    sm->st.slab_pages != sm->st.slab_pages_allocated - sm->st.slab_pages_freed +
+					 sm->st.start_slabs - sm->st.start_slab_pages_discarded ||
+	    adopted != sm->st.start_slabs - sm->st.start_slab_pages_discarded) {
+		snprintf(buf, len,
+			 "%llu slab pages (%llu adopted slabs), stats say %llu: allocated %llu, "
+			 "freed %llu, start slabs %llu, discarded %llu",
+			 (unsigned long long)pages, (unsigned long long)adopted,
+			 (unsigned long long)sm->st.slab_pages,
+			 (unsigned long long)sm->st.slab_pages_allocated,
+			 (unsigned long long)sm->st.slab_pages_freed,
+			 (unsigned long long)sm->st.start_slabs,
+			 (unsigned long long)sm->st.start_slab_pages_discarded);
+		bad = buf;
+		goto out;
 	}
 	uint64_t on_lrus = 0;
 	for (size_t ci = 0; ci < sm->ncaches && !bad; ci++)

@@ -62,11 +62,18 @@ struct slab_stats {
 	uint64_t frees_after_reclaim;	      /* trace frees of objects a shrinker took */
 	uint64_t shrink_calls, shrink_scanned, shrink_freed; /* shrink_slab totals */
 	uint64_t lru_objects; /* on the shrinkers' LRUs now: the unused objects */
+	/* pages of the model's own slabs taken from and given back to the page source; an adopted
+	 * start slab's page is in neither (start_slabs, start_slab_pages_discarded), so
+	 * slab_pages = slab_pages_allocated - slab_pages_freed + start_slabs -
+	 * start_slab_pages_discarded (slab_model_check) */
 	uint64_t slab_pages_allocated, slab_pages_freed;
 	uint64_t fallback_order_slabs; /* slabs that fell back to the minimum order */
 	/* slabs allocated before the trace, adopted at the first free of one of their objects
 	 * (slab_obj_free_start), and the frees of their unnamed objects so taken */
 	uint64_t start_slabs, start_slab_frees;
+	/* adopted start slabs' pages (one each) the model gave back to the page source when it
+	 * discarded the emptied slab (discard_slab) */
+	uint64_t start_slab_pages_discarded;
 	/* the host's frees of adopted start slabs' pages, and the objects from before the trace
 	 * those slabs still counted, which were free slots at the start (slab_start_page_freed) */
 	uint64_t start_slab_pages_freed, start_slab_free_slots;

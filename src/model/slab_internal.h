@@ -44,6 +44,7 @@ struct slab {
 	uint16_t cpu;		  /* the CPU whose allocation took its pages */
 	uint16_t unnamed;	  /* a start slab's objects from before the trace, not named */
 	bool on_partial;
+	bool adopted;	     /* a start slab's page: adopted, not taken from the page source */
 	uint32_t prev, next; /* partial list */
 };
 

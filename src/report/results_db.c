@@ -493,6 +493,9 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		/* slabs from before the trace the slab model adopted, and their objects' frees */
 		{ "slab_start_slabs", sl->start_slabs },
 		{ "slab_start_slab_frees", sl->start_slab_frees },
+		/* their pages the slab model gave back on discarding them (not in
+		 * slab_pages_freed, as their adoption is not in slab_pages_allocated) */
+		{ "slab_start_slab_pages_discarded", sl->start_slab_pages_discarded },
 		/* the host's frees of those slabs' pages, and their start slots found free */
 		{ "slab_start_slab_pages_freed", sl->start_slab_pages_freed },
 		{ "slab_start_slab_free_slots", sl->start_slab_free_slots },
