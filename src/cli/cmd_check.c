@@ -231,6 +231,9 @@ static int run_check(int argc, char **argv)
 		       "%llu\n",
 		       (unsigned long long)v->loss.unknown_page_frees,
 		       (unsigned long long)v->loss.page_alloc_failed);
+		if (v->loss.slab_cache_size_guessed)
+			printf("  slab caches of unknown object size (64 bytes assumed): %llu\n",
+			       (unsigned long long)v->loss.slab_cache_size_guessed);
 		print_rows(&r->validation);
 	}
 	if (status == EXIT_OK && db_path && *db_path && store(db_path, path, r, &o))

@@ -211,6 +211,9 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 	       (unsigned long long)(l->page_alloc_failed + l->slab_alloc_failed),
 	       (unsigned long long)l->pcp_drain_misses,
 	       (unsigned long long)r->variants[r->nr_variants - 1].events);
+	if (l->slab_cache_size_guessed)
+		printf("  slab caches of unknown object size (64 bytes assumed): %llu\n",
+		       (unsigned long long)l->slab_cache_size_guessed);
 	for (char *save = NULL, *line = strtok_r(verdict, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
 		printf("  %s\n", report_escape_term_str(s1, sizeof(s1), line));

@@ -112,6 +112,9 @@ struct replay_loss {
 	 * as the kernel's caller would (replay_fallback.c): in all, the pages so served, and
 	 * those a THP's retry without __GFP_THISNODE|__GFP_NORETRY served at its own order */
 	uint64_t caller_fallback_served, caller_fallback_pages, caller_fallback_thp_retry;
+	/* slab caches the slab model built with a guessed object size (64 bytes): in neither the
+	 * start snapshots (slab_attributes, slabinfo) nor any allocation of the trace */
+	uint64_t slab_cache_size_guessed;
 };
 
 /*

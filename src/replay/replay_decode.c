@@ -129,6 +129,10 @@ struct decoder {
 	struct u64_map large;	   /* live kmalloc_large objects */
 	uint32_t *cache_of_string; /* string id -> cache index + 1 */
 	size_t cache_of_string_cap;
+	/* pre-pass: cache-name string id -> bytes_alloc of its first kmem_cache_alloc (0: none),
+	 * the object size of a cache first seen at a free */
+	uint32_t *alloc_size_of_string;
+	size_t alloc_size_of_string_cap;
 	struct decode_caches caches;
 	struct pending_refill *refill;
 	struct pcp_lock_window *pcp_lock; /* per CPU, pre-pass only */
@@ -241,6 +245,7 @@ void decoder_destroy(struct decoder *d)
 	if (d->pcp_locked_pfns.slots)
 		u64_map_free(&d->pcp_locked_pfns);
 	free(d->cache_of_string);
+	free(d->alloc_size_of_string);
 	free(d->generic_kind);
 	for (int i = 0; i < COMPACT_RUNS; i++)
 		free(d->runs[i].pbs);
@@ -440,6 +445,29 @@ static int reserve_caches(struct decoder *d, uint32_t max_id)
 	return 0;
 }
 
+/* Pre-pass: the object size of cache name id, from its first allocation with one. */
+static int note_alloc_size(struct decoder *d, const struct trace_event *ev)
+{
+	uint32_t id = ev->slab.cache;
+	if (id == TRACE_NO_STRING || !ev->slab.bytes_alloc || ev->slab.bytes_alloc > UINT32_MAX)
+		return 0;
+	if (id >= d->alloc_size_of_string_cap) {
+		size_t cap = d->alloc_size_of_string_cap ? d->alloc_size_of_string_cap : 256;
+		while (cap <= id)
+			cap *= 2;
+		uint32_t *n = realloc(d->alloc_size_of_string, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		memset(n + d->alloc_size_of_string_cap, 0,
+		       (cap - d->alloc_size_of_string_cap) * sizeof(*n));
+		d->alloc_size_of_string = n;
+		d->alloc_size_of_string_cap = cap;
+	}
+	if (!d->alloc_size_of_string[id])
+		d->alloc_size_of_string[id] = (uint32_t)ev->slab.bytes_alloc;
+	return 0;
+}
+
 int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t errlen)
 {
 	struct u64_map live = { 0 }; /* trace pfn -> ordinal << 8 | order */
@@ -508,6 +536,8 @@ int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t 
 			case TRACE_KMALLOC:
 				if (ev->type == TRACE_SLAB_ALLOC && ev->slab.cache > max_cache_id)
 					max_cache_id = ev->slab.cache;
+				if (ev->type == TRACE_SLAB_ALLOC && note_alloc_size(d, ev))
+					goto nomem;
 				if (mark_slab_page(d, &live, &last_marked_pfn, ev))
 					goto nomem;
 				break;
@@ -560,7 +590,12 @@ static bool is_slab_page_alloc(const struct decoder *d, uint64_t ordinal)
 	       (d->slab_page_bits[ordinal / 64] >> (ordinal % 64)) & 1;
 }
 
-/* The cache index for a cache name string id, allocated on first sight. */
+/*
+ * The cache index for a cache name string id, allocated on first sight, with its object size:
+ * an allocation's bytes_alloc, or for a cache first seen at a free that of its first
+ * allocation in the trace (the pre-pass's), else 0: unknown here (cache_config_for() looks in
+ * the host's snapshots, and counts the caches whose size it must guess).
+ */
 static int cache_index(struct decoder *d, const struct trace_event *ev, uint32_t *idx)
 {
 	uint32_t id = ev->slab.cache;
@@ -584,7 +619,10 @@ static int cache_index(struct decoder *d, const struct trace_event *ev, uint32_t
 	if (c->n == c->cap && reserve_caches(d, c->cap ? (uint32_t)(c->cap * 2 - 1) : 63))
 		return -1;
 	snprintf(c->names[c->n], 64, "%s", name ? name : "unknown");
-	c->size[c->n] = (uint32_t)(ev->slab.bytes_alloc ? ev->slab.bytes_alloc : 64);
+	if (ev->type == TRACE_SLAB_ALLOC && ev->slab.bytes_alloc)
+		c->size[c->n] = (uint32_t)ev->slab.bytes_alloc;
+	else
+		c->size[c->n] = id < d->alloc_size_of_string_cap ? d->alloc_size_of_string[id] : 0;
 	d->cache_of_string[id] = (uint32_t)++c->n;
 	*idx = (uint32_t)(c->n - 1);
 	return 0;

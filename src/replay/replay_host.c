@@ -5,7 +5,9 @@
  *
  * Geometry: zones (node, type, start_pfn, spanned, min and low watermarks) from start/zoneinfo;
  * holes from the start page map (pageblocks with no present page). Slab caches (object size,
- * objects per slab, order, reclaim_account) from start/slab_attributes; the shrinkable caches'
+ * objects per slab, order, reclaim_account) from start/slab_attributes, and for a cache it
+ * lacks (or a trace without it) from start/slabinfo (objsize, objperslab, pagesperslab; not
+ * reclaim_account, which slabinfo does not show: taken as unset); the shrinkable caches'
  * objects from start and end slabinfo and vfs_cache_pressure (the shrinker calibration's
  * denominators, replay_shrink_calib.c). The start and end page maps (4-bit classes per pfn, docs/capture.md) and pagetypeinfo's pageblock counts per type.
  *
@@ -289,6 +291,50 @@ static int parse_slab_attributes(struct host_desc *h, char *text)
 }
 
 /*
+ * /proc/slabinfo 2.1: "name active_objs num_objs objsize objperslab pagesperslab : ...": the
+ * geometry of each cache start/slab_attributes did not give (slabinfo's objsize is the
+ * cache's size with metadata, as slab_attributes' slab_size and kmem_cache_alloc's
+ * bytes_alloc). The text is left as it was.
+ */
+static int parse_slabinfo_caches(struct host_desc *h, const char *text)
+{
+	size_t cap = h->nr_caches;
+	for (const char *p = text; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		char line[256]; /* the fields wanted come first: a longer line is cut */
+		struct host_cache c = { 0 };
+		unsigned active, num, os, ops, pages;
+		snprintf(line, sizeof(line), "%.*s",
+			 (int)(len < sizeof(line) ? len : sizeof(line) - 1), p);
+		if (sscanf(line, "%63s %u %u %u %u %u", c.name, &active, &num, &os, &ops, &pages) ==
+			    6 &&
+		    c.name[0] != '#' && os && ops && pages && !(pages & (pages - 1)) &&
+		    pages <= 1u << MAX_PAGE_ORDER && (uint64_t)ops * os <= (uint64_t)pages * 4096) {
+			size_t i;
+			for (i = 0; i < h->nr_caches; i++)
+				if (!strcmp(h->caches[i].name, c.name))
+					break;
+			if (i == h->nr_caches) {
+				c.object_size = os;
+				c.objs_per_slab = ops;
+				c.order = (uint32_t)__builtin_ctz(pages);
+				if (h->nr_caches == cap) {
+					cap = cap ? cap * 2 : 256;
+					struct host_cache *n = realloc(h->caches, cap * sizeof(*n));
+					if (!n)
+						return -1;
+					h->caches = n;
+				}
+				h->caches[h->nr_caches++] = c;
+			}
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	return 0;
+}
+
+/*
  * /proc/slabinfo: "name active_objs num_objs ...": the active objects of the caches the model
  * gives a shrinker (slab_shrinkable_by_default), which the shrinker calibration divides by.
  */
@@ -454,6 +500,9 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 	}
 	if (sn->text[SNAP_SLAB_ATTRIBUTES] &&
 	    parse_slab_attributes(h, sn->text[SNAP_SLAB_ATTRIBUTES]))
+		goto nomem;
+	if (sn->text[SNAP_START_SLABINFO] &&
+	    parse_slabinfo_caches(h, sn->text[SNAP_START_SLABINFO]))
 		goto nomem;
 	for (int k = SNAP_START_PAGEMAP; k <= SNAP_END_PAGEMAP; k++) {
 		uint8_t **map = k == SNAP_START_PAGEMAP ? &h->start_map : &h->end_map;

@@ -513,7 +513,7 @@ bool shrink_calib_for_cache(const struct replay_shrink_calibration *cal, const c
 /* ---- replay_decode.c ---- */
 struct decode_caches {
 	char (*names)[64];
-	uint32_t *size;				/* bytes_alloc of the first allocation seen */
+	uint32_t *size; /* bytes_alloc of the cache's first allocation in the trace; 0 none */
 	struct replay_shrink_calibration calib; /* from the pre-pass (replay_shrink_calib.c) */
 	uint64_t
 		peak_live_objects; /* the pre-pass's estimate of the most slab objects live at once */

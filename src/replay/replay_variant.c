@@ -381,8 +381,14 @@ static int cache_config_for(struct variant_state *v, const struct decode_caches 
 		cfg.order = h->caches[i].order;
 		cfg.reclaimable = h->caches[i].reclaimable;
 	} else {
-		/* not in the snapshot: SLUB's usual geometry for the size seen */
-		cfg.object_size = dc->size[idx] ? dc->size[idx] : 64;
+		/* not in the snapshots: SLUB's usual geometry for the size the trace's allocations
+		 * give; a cache named only by frees, with no allocation in the trace, has no size
+		 * anywhere: 64 bytes, counted */
+		cfg.object_size = dc->size[idx];
+		if (!cfg.object_size) {
+			cfg.object_size = 64;
+			v->res->loss.slab_cache_size_guessed++;
+		}
 		while (cfg.order < 3 && (4096u << cfg.order) / cfg.object_size < 8)
 			cfg.order++;
 		cfg.objects_per_slab = (4096u << cfg.order) / cfg.object_size;

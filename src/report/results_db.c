@@ -500,6 +500,8 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		{ "slab_start_slab_pages_freed", sl->start_slab_pages_freed },
 		{ "slab_start_slab_free_slots", sl->start_slab_free_slots },
 		{ "slab_start_slab_pages_gone", sl->start_slab_pages_gone },
+		/* slab caches built with a guessed object size (none known: docs/replay.md) */
+		{ "slab_cache_size_guessed", v->loss.slab_cache_size_guessed },
 		/* replay's: page allocations the host served that this variant failed, and trace
 		 * frees of pages this variant's direct reclaim had already dropped */
 		{ "host_served_policy_failed", v->loss.page_alloc_failed },
