@@ -566,6 +566,5 @@ int main(void)
 	test_spb_reserve_hides_from_compaction();
 	test_noretry_compact_first_turn();
 	test_direct_compaction_skips_large_folios();
-	printf("model slowpath: all scenarios behave as the series' slowpath\n");
-	return 0;
+	return test_summary("test_model_slowpath");
 }
