@@ -615,6 +615,64 @@ static void test_pcp_one_call_drain(void)
 }
 
 /*
+ * ZONE_RECLAIM_ACTIVE (nr_pcp_high()): while the host's kswapd runs on the node (an OP_KSWAPD,
+ * its GFP_KERNEL shrink_slab event, held KSWAPD_RUN_GAP_NS), a list keeps at most four batches
+ * and a free past that gives pages back; without it the same frees stay on the list. On
+ * pressure-reclaim the host's lists held 0.7-1.1k pages in DMA32 at 1.1-1.8 s, mainline's
+ * without this 1.1-3.4k (docs/replay.md).
+ */
+static void test_pcp_reclaim_active(void)
+{
+	struct model_alloc_req q = movable_page_on_cpu0;
+	enum { N = 600 };
+	static uint64_t pfns[N];
+
+	for (int active = 0; active < 2; active++) {
+		struct pcp_fixture f;
+		struct variant_state *v = &f.v;
+
+		pcp_fixture_init(&f, MODEL_POLICY_MAINLINE, true);
+		unsigned zone = model_nr_zones(v->model) - 1;
+		struct pcp_state *s = &v->pcps[zone * v->nr_cpus];
+		for (unsigned i = 0; i < N; i++)
+			CHECK_EQ(model_alloc(v->model, &q, &pfns[i]), MODEL_OK);
+		v->last_ts = 5000000000ull;
+		if (active) {
+			struct replay_op op = { .ts = v->last_ts, .kind = OP_KSWAPD, .nid = 0 };
+			variant_kswapd_event(v, &op);
+			CHECK_EQ(f.res.loss.kswapd_events, 1);
+		}
+		s->high = s->high_min = 2000;
+		s->high_max = 4000;
+		uint64_t free_before = model_nr_free_pages(v->model);
+		for (unsigned i = 0; i < N; i++) {
+			free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, pfns[i]);
+			if (active)
+				CHECK(s->count < 4 * s->batch);
+		}
+		if (active) {
+			CHECK(model_nr_free_pages(v->model) > free_before + N - 4 * s->batch);
+			CHECK(f.res.loss.pcp_reclaim_active_frees > 0);
+		} else {
+			CHECK_EQ(s->count, N);
+			CHECK_EQ(model_nr_free_pages(v->model), free_before);
+			CHECK_EQ(f.res.loss.pcp_reclaim_active_frees, 0);
+		}
+		/* the run ends KSWAPD_RUN_GAP_NS after its last event: the cap no longer holds */
+		if (active) {
+			v->last_ts += KSWAPD_RUN_GAP_NS;
+			uint64_t pfn;
+			CHECK_EQ(model_alloc(v->model, &q, &pfn), MODEL_OK);
+			int before = s->count;
+			free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, pfn);
+			CHECK_EQ(s->count, before + 1);
+		}
+		pcp_fixture_destroy(&f, "pcp reclaim active");
+	}
+	printf("pcp: while kswapd runs a list keeps at most four batches (ZONE_RECLAIM_ACTIVE)\n");
+}
+
+/*
  * The series' refills hand out whole pageblocks and Phase 2 fragments; followed from the
  * host's refill and drain events (pcp_trace), the non-movable pages on the lists grew with
  * every pass (on files-slab 34k after one pass, 106k after four; metadata-walk 15k after two).
@@ -1820,6 +1878,7 @@ int main(int argc, char **argv)
 	test_pcp_free_pageblock_type();
 	test_pcp_below_high_reserve();
 	test_pcp_one_call_drain();
+	test_pcp_reclaim_active();
 	test_pcp_high();
 	test_synthetic();
 	test_edges();
