@@ -1665,8 +1665,9 @@ static void test_end_map_timed(void)
  * order-9 movable __GFP_NORETRY allocation (a page-cache write folio) fails at order 9 and is
  * served by order-8 pieces (__filemap_get_folio's order - 1); an order-0 free of a tail splits
  * one piece, the folio's free frees every piece. A THP that alloc_pages_mpol() retried without
- * __GFP_NORETRY (GFP_TRANSHUGE) fails the same way and is served by order-8 pieces too, as
- * do_huge_pmd_anonymous_page()'s VM_FAULT_FALLBACK serves the fault with smaller folios (its
+ * __GFP_NORETRY (GFP_TRANSHUGE) fails the same way and is served by order-0 pages, as
+ * do_huge_pmd_anonymous_page()'s VM_FAULT_FALLBACK serves the fault with order-0 folios when no
+ * smaller mTHP size is enabled (the default) (its
  * direct reclaim first takes the second folio, page cache, which leaves two order-8 blocks in
  * different pageblocks). Without the fallback (the default) the first folio fails and its
  * frees are unknown.
@@ -1753,21 +1754,21 @@ static void test_fallback_piece_order(void)
 {
 	const struct replay_op op = { .key = 0x101c00, .order = 8, .mt = MIGRATE_MOVABLE };
 
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key, false), 7);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 32, false), 5);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 64, false), 6);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 128, false), 7);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 192, false), 6);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 255, false), 0);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key, true), 0);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 128, true), 0);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key, FALLBACK_WRITE), 7);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 32, FALLBACK_WRITE), 5);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 64, FALLBACK_WRITE), 6);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 128, FALLBACK_WRITE), 7);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 192, FALLBACK_WRITE), 6);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 255, FALLBACK_WRITE), 0);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key, FALLBACK_READAHEAD), 0);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 128, FALLBACK_THP), 0);
 
 	/* the loop's shape: orders above 5 fail in the first half of the range and succeed in
 	 * the second; the pieces are 5, 5, 5, 5 and then one of order 7 (the old greedy loop
 	 * took eight of order 5) */
 	unsigned pieces = 0, order_at_128 = 99;
 	for (uint64_t p = op.key, end = op.key + 256; p < end; pieces++) {
-		unsigned k = replay_fallback_piece_order(&op, p, false);
+		unsigned k = replay_fallback_piece_order(&op, p, FALLBACK_WRITE);
 		unsigned limit = p < op.key + 128 ? 5 : 8;
 		while (k > limit)
 			k--;
@@ -1777,6 +1778,19 @@ static void test_fallback_piece_order(void)
 	}
 	CHECK_EQ(pieces, 5);
 	CHECK_EQ(order_at_128, 7);
+
+	/* who falls back: a write folio order by order; a THP (GFP_TRANSHUGE, or its
+	 * __GFP_THISNODE | __GFP_NORETRY first attempt) and readahead straight to order 0 */
+	struct replay_op w = op, thp = { .key = 0x101c00, .order = 9, .mt = MIGRATE_MOVABLE };
+	w.gfp = MODEL_GFP_HIGHUSER_MOVABLE | MODEL_GFP_WRITE | MODEL_GFP_NORETRY;
+	CHECK_EQ(replay_fallback_caller(&w), FALLBACK_WRITE);
+	thp.gfp = MODEL_GFP_TRANSHUGE;
+	CHECK_EQ(replay_fallback_caller(&thp), FALLBACK_THP);
+	thp.gfp = MODEL_GFP_TRANSHUGE | MODEL_GFP_THISNODE | MODEL_GFP_NORETRY;
+	CHECK_EQ(replay_fallback_caller(&thp), FALLBACK_THP);
+	CHECK_EQ(replay_fallback_piece_order(&thp, thp.key, FALLBACK_THP), 0);
+	w.gfp = MODEL_GFP_HIGHUSER_MOVABLE | MODEL_GFP_NORETRY;
+	CHECK_EQ(replay_fallback_caller(&w), FALLBACK_READAHEAD);
 }
 
 /*

@@ -499,7 +499,12 @@ bool replay_is_page_cache(const struct replay_op *op);
 /* replay_fallback.c */
 bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op);
 bool variant_fallback_free(struct variant_state *v, const struct replay_op *op);
-unsigned replay_fallback_piece_order(const struct replay_op *op, uint64_t p, bool readahead);
+/* who falls back: a THP's fault (order-0 faults), a page-cache write (every smaller order),
+ * readahead (order 0) */
+enum fallback_caller { FALLBACK_READAHEAD, FALLBACK_WRITE, FALLBACK_THP };
+enum fallback_caller replay_fallback_caller(const struct replay_op *op);
+unsigned replay_fallback_piece_order(const struct replay_op *op, uint64_t p,
+				     enum fallback_caller caller);
 void variant_fallback_forget(struct variant_state *v, uint64_t pfn);
 int variant_lru_init(struct variant_state *v);
 void variant_lru_destroy(struct variant_state *v);
