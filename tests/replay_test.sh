@@ -180,6 +180,12 @@ wait
 python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['agreement']; assert a > 0.98, a" \
 	"$W/c.json" && ok "check: bundled trace agreement $(cat "$W/c.json" | sed 's/.*"agreement":\([0-9.]*\).*/\1/')" ||
 	fail "check agreement"
+# --variant: a mainline variant with other parameters is validated; another preset is refused
+"$F" check --json -V mainline:caller_fallback=1 "$T" > "$W/c1.json" &&
+	grep -q '"name":"fallbacks"' "$W/c1.json" && ok "check --variant mainline:caller_fallback=1" ||
+	fail "check --variant mainline:caller_fallback=1"
+"$F" check -V spb "$T" > /dev/null 2>&1
+[ $? = 2 ] && ok "check --variant spb is a usage error" || fail "check --variant spb accepted"
 
 # Observe mode on a trace recorded here and now (root with tracefs).
 if [ "$(id -u)" != 0 ] || ! [ -d /sys/kernel/tracing/events/kmem ] && ! [ -d /sys/kernel/debug/tracing/events/kmem ]; then

@@ -615,6 +615,64 @@ static void test_pcp_one_call_drain(void)
 }
 
 /*
+ * ZONE_RECLAIM_ACTIVE (nr_pcp_high()): while the host's kswapd runs on the node (an OP_KSWAPD,
+ * its GFP_KERNEL shrink_slab event, held KSWAPD_RUN_GAP_NS), a list keeps at most four batches
+ * and a free past that gives pages back; without it the same frees stay on the list. On
+ * pressure-reclaim the host's lists held 0.7-1.1k pages in DMA32 at 1.1-1.8 s, mainline's
+ * without this 1.1-3.4k (docs/replay.md).
+ */
+static void test_pcp_reclaim_active(void)
+{
+	struct model_alloc_req q = movable_page_on_cpu0;
+	enum { N = 600 };
+	static uint64_t pfns[N];
+
+	for (int active = 0; active < 2; active++) {
+		struct pcp_fixture f;
+		struct variant_state *v = &f.v;
+
+		pcp_fixture_init(&f, MODEL_POLICY_MAINLINE, true);
+		unsigned zone = model_nr_zones(v->model) - 1;
+		struct pcp_state *s = &v->pcps[zone * v->nr_cpus];
+		for (unsigned i = 0; i < N; i++)
+			CHECK_EQ(model_alloc(v->model, &q, &pfns[i]), MODEL_OK);
+		v->last_ts = 5000000000ull;
+		if (active) {
+			struct replay_op op = { .ts = v->last_ts, .kind = OP_KSWAPD, .nid = 0 };
+			variant_kswapd_event(v, &op);
+			CHECK_EQ(f.res.loss.kswapd_events, 1);
+		}
+		s->high = s->high_min = 2000;
+		s->high_max = 4000;
+		uint64_t free_before = model_nr_free_pages(v->model);
+		for (unsigned i = 0; i < N; i++) {
+			free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, pfns[i]);
+			if (active)
+				CHECK(s->count < 4 * s->batch);
+		}
+		if (active) {
+			CHECK(model_nr_free_pages(v->model) > free_before + N - 4 * s->batch);
+			CHECK(f.res.loss.pcp_reclaim_active_frees > 0);
+		} else {
+			CHECK_EQ(s->count, N);
+			CHECK_EQ(model_nr_free_pages(v->model), free_before);
+			CHECK_EQ(f.res.loss.pcp_reclaim_active_frees, 0);
+		}
+		/* the run ends KSWAPD_RUN_GAP_NS after its last event: the cap no longer holds */
+		if (active) {
+			v->last_ts += KSWAPD_RUN_GAP_NS;
+			uint64_t pfn;
+			CHECK_EQ(model_alloc(v->model, &q, &pfn), MODEL_OK);
+			int before = s->count;
+			free_frozen_page_commit(v, 0, MIGRATE_MOVABLE, 0, pfn);
+			CHECK_EQ(s->count, before + 1);
+		}
+		pcp_fixture_destroy(&f, "pcp reclaim active");
+	}
+	printf("pcp: while kswapd runs a list keeps at most four batches (ZONE_RECLAIM_ACTIVE)\n");
+}
+
+/*
  * The series' refills hand out whole pageblocks and Phase 2 fragments; followed from the
  * host's refill and drain events (pcp_trace), the non-movable pages on the lists grew with
  * every pass (on files-slab 34k after one pass, 106k after four; metadata-walk 15k after two).
@@ -1607,8 +1665,9 @@ static void test_end_map_timed(void)
  * order-9 movable __GFP_NORETRY allocation (a page-cache write folio) fails at order 9 and is
  * served by order-8 pieces (__filemap_get_folio's order - 1); an order-0 free of a tail splits
  * one piece, the folio's free frees every piece. A THP that alloc_pages_mpol() retried without
- * __GFP_NORETRY (GFP_TRANSHUGE) fails the same way and is served by order-8 pieces too, as
- * do_huge_pmd_anonymous_page()'s VM_FAULT_FALLBACK serves the fault with smaller folios (its
+ * __GFP_NORETRY (GFP_TRANSHUGE) fails the same way and is served by order-0 pages, as
+ * do_huge_pmd_anonymous_page()'s VM_FAULT_FALLBACK serves the fault with order-0 folios when no
+ * smaller mTHP size is enabled (the default) (its
  * direct reclaim first takes the second folio, page cache, which leaves two order-8 blocks in
  * different pageblocks). Without the fallback (the default) the first folio fails and its
  * frees are unknown.
@@ -1695,21 +1754,21 @@ static void test_fallback_piece_order(void)
 {
 	const struct replay_op op = { .key = 0x101c00, .order = 8, .mt = MIGRATE_MOVABLE };
 
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key, false), 7);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 32, false), 5);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 64, false), 6);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 128, false), 7);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 192, false), 6);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 255, false), 0);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key, true), 0);
-	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 128, true), 0);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key, FALLBACK_WRITE), 7);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 32, FALLBACK_WRITE), 5);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 64, FALLBACK_WRITE), 6);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 128, FALLBACK_WRITE), 7);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 192, FALLBACK_WRITE), 6);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 255, FALLBACK_WRITE), 0);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key, FALLBACK_READAHEAD), 0);
+	CHECK_EQ(replay_fallback_piece_order(&op, op.key + 128, FALLBACK_THP), 0);
 
 	/* the loop's shape: orders above 5 fail in the first half of the range and succeed in
 	 * the second; the pieces are 5, 5, 5, 5 and then one of order 7 (the old greedy loop
 	 * took eight of order 5) */
 	unsigned pieces = 0, order_at_128 = 99;
 	for (uint64_t p = op.key, end = op.key + 256; p < end; pieces++) {
-		unsigned k = replay_fallback_piece_order(&op, p, false);
+		unsigned k = replay_fallback_piece_order(&op, p, FALLBACK_WRITE);
 		unsigned limit = p < op.key + 128 ? 5 : 8;
 		while (k > limit)
 			k--;
@@ -1719,6 +1778,19 @@ static void test_fallback_piece_order(void)
 	}
 	CHECK_EQ(pieces, 5);
 	CHECK_EQ(order_at_128, 7);
+
+	/* who falls back: a write folio order by order; a THP (GFP_TRANSHUGE, or its
+	 * __GFP_THISNODE | __GFP_NORETRY first attempt) and readahead straight to order 0 */
+	struct replay_op w = op, thp = { .key = 0x101c00, .order = 9, .mt = MIGRATE_MOVABLE };
+	w.gfp = MODEL_GFP_HIGHUSER_MOVABLE | MODEL_GFP_WRITE | MODEL_GFP_NORETRY;
+	CHECK_EQ(replay_fallback_caller(&w), FALLBACK_WRITE);
+	thp.gfp = MODEL_GFP_TRANSHUGE;
+	CHECK_EQ(replay_fallback_caller(&thp), FALLBACK_THP);
+	thp.gfp = MODEL_GFP_TRANSHUGE | MODEL_GFP_THISNODE | MODEL_GFP_NORETRY;
+	CHECK_EQ(replay_fallback_caller(&thp), FALLBACK_THP);
+	CHECK_EQ(replay_fallback_piece_order(&thp, thp.key, FALLBACK_THP), 0);
+	w.gfp = MODEL_GFP_HIGHUSER_MOVABLE | MODEL_GFP_NORETRY;
+	CHECK_EQ(replay_fallback_caller(&w), FALLBACK_READAHEAD);
 }
 
 /*
@@ -1820,6 +1892,7 @@ int main(int argc, char **argv)
 	test_pcp_free_pageblock_type();
 	test_pcp_below_high_reserve();
 	test_pcp_one_call_drain();
+	test_pcp_reclaim_active();
 	test_pcp_high();
 	test_synthetic();
 	test_edges();

@@ -7,7 +7,8 @@
  * map; its agreement with the end page map is the trace's completeness) and `mainline` (the
  * model of the kernel the host ran, placing every allocation itself). replay_validate.c then
  * compares mainline with the host's own figures, one row per figure with its bound and verdict;
- * the rows are printed and, with --db, stored in the validation table (schema.sql). The exit
+ * the rows are printed and, with --db, stored in the validation table (schema.sql). --variant
+ * validates a mainline variant with other parameters (mainline:caller_fallback=0). The exit
  * status says whether the trace could be checked, not whether the bounds held: 0 checked,
  * 1 unreadable trace or no end page map, 2 bad usage.
  */
@@ -27,7 +28,7 @@
 static void check_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: fragtrace check [--json] [--db FILE] TRACE\n\n"
+		"usage: fragtrace check [--json] [--db FILE] [--variant SPEC] TRACE\n\n"
 		"Rebuild what the traced host did from the trace's own pfns (observe mode) and\n"
 		"compare with the end snapshot's page map: the share of pages whose free or\n"
 		"allocated state agrees is the trace's completeness. Then validate the mainline\n"
@@ -37,6 +38,9 @@ static void check_usage(FILE *out)
 		"tainted regions against observe's (docs/replay.md, \"Validation\").\n\n"
 		"  -j, --json     print one JSON object\n"
 		"  -d, --db FILE  also store the run and its validation rows in FILE\n"
+		"  -V, --variant SPEC\n"
+		"                 the mainline variant validated, mainline[:key=value,...]\n"
+		"                 (default mainline; docs/variants.md lists the keys)\n"
 		"  -h, --help     show this help\n");
 }
 
@@ -171,6 +175,7 @@ static int run_check(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "variant", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -179,17 +184,19 @@ static int run_check(int argc, char **argv)
 		.start = REPLAY_WARM, .loops = 1, .threads = 2, .sample_ns = 100000000
 	};
 	struct replay_result *r;
-	const char *db_path = NULL;
-	char err[1024];
+	const char *db_path = NULL, *mainline = "mainline";
+	char err[1024] = "";
 	bool json = false;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jd:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jd:V:h", longopts, NULL)) != -1) {
 		if (c == 'j') {
 			json = true;
 		} else if (c == 'd') {
 			db_path = optarg;
+		} else if (c == 'V') {
+			mainline = optarg;
 		} else {
 			fprintf(stderr, "See 'fragtrace check --help'.\n");
 			return EXIT_USAGE;
@@ -202,7 +209,12 @@ static int run_check(int argc, char **argv)
 	}
 	const char *path = argv[optind];
 	replay_variant_parse("observe", &spec[0], err, sizeof(err));
-	replay_variant_parse("mainline", &spec[1], err, sizeof(err));
+	if (replay_variant_parse(mainline, &spec[1], err, sizeof(err)) ||
+	    strcmp(spec[1].preset, "mainline") || spec[1].observe) {
+		cli_error("--variant %s: %s", mainline,
+			  err[0] ? err : "check validates a mainline variant");
+		return EXIT_USAGE;
+	}
 	if (replay_trace(path, &o, spec, 2, &r, err, sizeof(err))) {
 		cli_error("%s", err);
 		return EXIT_RUNTIME;

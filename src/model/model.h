@@ -440,6 +440,8 @@ struct model_spb_info {
 	enum sb_category category;
 };
 unsigned model_nr_zones(const struct model *m);
+/* The node of zone (an index into the model's zones); -1 when there is no such zone. */
+int model_zone_nid(const struct model *m, unsigned zone);
 unsigned model_zone_nr_spbs(const struct model *m, unsigned zone);
 int model_spb_info(const struct model *m, unsigned zone, unsigned spb, struct model_spb_info *info);
 size_t model_memory_bytes(const struct model *m);

@@ -259,6 +259,11 @@ unsigned model_nr_zones(const struct model *m)
 	return m->nr_zones;
 }
 
+int model_zone_nid(const struct model *m, unsigned zone)
+{
+	return zone < m->nr_zones ? m->zones[zone].nid : -1;
+}
+
 unsigned model_zone_nr_spbs(const struct model *m, unsigned zone)
 {
 	return zone < m->nr_zones ? m->zones[zone].nr_superpageblocks : 0;

@@ -965,6 +965,14 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 		if (!decode_extfrag_take(d, ev, &op))
 			return 0;
 		break;
+	case TRACE_SHRINK_START:
+		/* kswapd's scan_control asks with GFP_KERNEL (balance_pgdat()); a direct
+		 * reclaimer's carries its allocation's flags */
+		if (gfp_translate(&d->gfp, ev->shrink_start.gfp) != MODEL_GFP_KERNEL)
+			return 0;
+		op.kind = OP_KSWAPD;
+		op.nid = (int16_t)(ev->shrink_start.nid < 0 ? -1 : ev->shrink_start.nid);
+		break;
 	case TRACE_GENERIC: {
 		int rc = decode_compaction(d, ev, &op);
 		if (rc <= 0)

@@ -14,10 +14,14 @@
  * holds that memory.
  *
  * Replay does the same (switch caller_fallback, off by default): a THP first attempt is retried
- * at its order without __GFP_THISNODE|__GFP_NORETRY; then a write folio (__GFP_WRITE) or a THP
- * (a first attempt or the retry itself, which has no __GFP_NORETRY)
- * tries order - 1, order - 2, ... 0 (__GFP_NORETRY dropped at order 0, the min order), and any
- * other request (readahead's) order 0 with __GFP_NORETRY as do_page_cache_ra(): the trace range
+ * at its order without __GFP_THISNODE|__GFP_NORETRY; then a write folio (__GFP_WRITE) tries
+ * order - 1, order - 2, ... 0 (__GFP_NORETRY dropped at order 0, the min order); a THP (a first
+ * attempt or the retry itself, which has no __GFP_NORETRY) falls back to order-0 faults, one a
+ * page, without __GFP_NORETRY: alloc_anon_folio() (and shmem's fault) tries only the mTHP
+ * orders enabled in /sys/kernel/mm/transparent_hugepage/hugepages-<size>/enabled, which by
+ * default is none below the PMD order ("inherit" for hugepages-2048kB only), and the trace's
+ * snapshots record no per-size setting (docs/replay.md); any other request (readahead's) order
+ * 0 with __GFP_NORETRY as do_page_cache_ra(): the trace range
  * [pfn, pfn + 2^order) is covered by pieces, each an identity-map entry of its own under the
  * trace pfn it starts at. Each piece is a call of its own, as the write loop's next
  * write_begin() (or the next fault) is: it starts at the largest order its offset in the range
@@ -135,14 +139,29 @@ static bool fallback_is_thp(const struct replay_op *op)
 }
 
 /*
- * The order the caller first asks for the piece at trace pfn p of op's range (one
- * __filemap_get_folio() call: the largest order p's offset is aligned to, op's own order less
- * one for the first piece, which op's failure already tried; readahead's do_page_cache_ra():
- * order 0).
+ * What kind of caller a failed movable folio's is: a THP's fault (GFP_TRANSHUGE's
+ * __GFP_COMP | __GFP_NOMEMALLOC at the PMD order, or its __GFP_THISNODE | __GFP_NORETRY first
+ * attempt), a page-cache write (__GFP_WRITE: __filemap_get_folio()), or readahead (the rest).
  */
-unsigned replay_fallback_piece_order(const struct replay_op *op, uint64_t p, bool readahead)
+enum fallback_caller replay_fallback_caller(const struct replay_op *op)
 {
-	if (readahead || !op->order)
+	const uint32_t thp_first = MODEL_GFP_THISNODE | MODEL_GFP_NORETRY;
+
+	if ((op->gfp & thp_first) == thp_first || fallback_is_thp(op))
+		return FALLBACK_THP;
+	return (op->gfp & MODEL_GFP_WRITE) ? FALLBACK_WRITE : FALLBACK_READAHEAD;
+}
+
+/*
+ * The order the caller first asks for the piece at trace pfn p of op's range: a write's
+ * __filemap_get_folio() call, the largest order p's offset is aligned to (op's own order less
+ * one for the first piece, which op's failure already tried); readahead's do_page_cache_ra()
+ * and a THP's order-0 faults (no smaller mTHP order enabled): order 0.
+ */
+unsigned replay_fallback_piece_order(const struct replay_op *op, uint64_t p,
+				     enum fallback_caller caller)
+{
+	if (caller != FALLBACK_WRITE || !op->order)
 		return 0;
 	if (p == op->key)
 		return op->order - 1u;
@@ -188,12 +207,14 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 	} else if (!(op->gfp & MODEL_GFP_NORETRY)) {
 		piece.gfp = op->gfp | MODEL_GFP_NORETRY; /* the THP retry failed: as above */
 	}
-	/* readahead (neither a THP nor a write) goes straight to order 0, still NORETRY;
-	 * the write path and the fault path try every order, the last without NORETRY */
-	bool readahead = (op->gfp & thp_first) != thp_first && !(op->gfp & MODEL_GFP_WRITE) &&
-			 !fallback_is_thp(op);
-	uint32_t last_gfp = readahead ? piece.gfp : piece.gfp & ~(uint32_t)MODEL_GFP_NORETRY;
-	unsigned k = replay_fallback_piece_order(op, op->key, readahead);
+	/* readahead goes straight to order 0, still NORETRY; the write path tries every order,
+	 * the last without NORETRY; the THP fault order 0 without NORETRY */
+	enum fallback_caller caller = replay_fallback_caller(op);
+	uint32_t last_gfp =
+		caller == FALLBACK_READAHEAD ? piece.gfp : piece.gfp & ~(uint32_t)MODEL_GFP_NORETRY;
+	if (caller == FALLBACK_THP) /* do_anonymous_page()'s order-0 folio: GFP_HIGHUSER_MOVABLE */
+		last_gfp &= ~(uint32_t)(MODEL_GFP_COMP | MODEL_GFP_NOMEMALLOC);
+	unsigned k = replay_fallback_piece_order(op, op->key, caller);
 	for (uint64_t p = op->key; p < end;) {
 		req.order = k;
 		req.gfp = k ? piece.gfp : last_gfp;
@@ -211,7 +232,7 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 			variant_lru_add(v, p);
 		p += 1ull << k;
 		if (p < end)
-			k = replay_fallback_piece_order(op, p, readahead);
+			k = replay_fallback_piece_order(op, p, caller);
 	}
 	v->res->loss.caller_fallback_served++;
 	v->res->loss.caller_fallback_pages += 1ull << op->order;

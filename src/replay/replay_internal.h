@@ -29,7 +29,17 @@ enum replay_op_kind {
 	OP_COMPACT_TAKE,  /* compaction's free scanner took aux pages in [key, key + gfp) */
 	OP_LRU_ADD,	  /* pagemap:mm_lru_insertion: the folio at key went onto an LRU list */
 	OP_FALLBACK_TAKE, /* mm_page_alloc_extfrag: a fallback took the block at key (observe) */
+	OP_KSWAPD, /* kswapd's mm_shrink_slab_start (GFP_KERNEL): node nid's balance_pgdat() */
 };
+
+/*
+ * ZONE_RECLAIM_ACTIVE: set on node nid's zones at each kswapd event (OP_KSWAPD) and held this
+ * long after the last one. One balance_pgdat() run shows as a burst of shrink_slab events, its
+ * passes (DEF_PRIORITY, then lower) within a millisecond of each other; measured on the bundled
+ * pressure traces, 99% of the gaps inside a run are under 0.6 ms and 90% of the gaps between
+ * runs (kswapd napping, woken again) over 4.7 ms (docs/replay.md, "Per-CPU lists").
+ */
+#define KSWAPD_RUN_GAP_NS 2000000ull
 
 #define OPF_PCP_ORDER 0x01 /* the order goes through per-CPU lists (pcp_allowed_order) */
 
@@ -354,8 +364,10 @@ struct variant_state {
 	uint64_t pcp_decay_ns; /* next decay_pcp_high() (vmstat_update, once a second) */
 	bool pcp_below_high
 		[MODEL_MAX_ZONES]; /* ZONE_BELOW_HIGH per zone, latched as the kernel's */
-	unsigned nr_pcp_sets;	   /* kernel rules: zones x CPUs list sets; pcp_trace: the CPUs */
-	struct model_block *bulk;  /* scratch for PCP refills */
+	/* ZONE_RECLAIM_ACTIVE per zone: set while model time is before this (OP_KSWAPD) */
+	uint64_t reclaim_active_until[MODEL_MAX_ZONES];
+	unsigned nr_pcp_sets;	  /* kernel rules: zones x CPUs list sets; pcp_trace: the CPUs */
+	struct model_block *bulk; /* scratch for PCP refills */
 	uint64_t last_ts;
 	uint8_t *seen; /* observe: per pfn, what the trace said last (replay_observe.c) */
 	struct observe_fast_take *fast; /* observe: fast free-scanner takes not bound yet */
@@ -426,6 +438,8 @@ bool pcp_rmqueue_smallest(struct variant_state *v, unsigned cpu, int mt, unsigne
 bool pcp_pop_tail(struct pcp_list *l, uint64_t *pfn);
 void variant_pcp_refill(struct variant_state *v, const struct replay_op *op);
 void variant_pcp_drain(struct variant_state *v, const struct replay_op *op);
+/* The host's kswapd ran on op->nid: ZONE_RECLAIM_ACTIVE on its zones (KSWAPD_RUN_GAP_NS). */
+void variant_kswapd_event(struct variant_state *v, const struct replay_op *op);
 /* The kernel's own rules (pcps != NULL): set up from the host's pagesets, allocate, free, decay */
 int variant_pcp_init(struct variant_state *v);
 int rmqueue_pcplist(struct variant_state *v, const struct model_alloc_req *req, uint64_t *pfn);
@@ -485,7 +499,12 @@ bool replay_is_page_cache(const struct replay_op *op);
 /* replay_fallback.c */
 bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op);
 bool variant_fallback_free(struct variant_state *v, const struct replay_op *op);
-unsigned replay_fallback_piece_order(const struct replay_op *op, uint64_t p, bool readahead);
+/* who falls back: a THP's fault (order-0 faults), a page-cache write (every smaller order),
+ * readahead (order 0) */
+enum fallback_caller { FALLBACK_READAHEAD, FALLBACK_WRITE, FALLBACK_THP };
+enum fallback_caller replay_fallback_caller(const struct replay_op *op);
+unsigned replay_fallback_piece_order(const struct replay_op *op, uint64_t p,
+				     enum fallback_caller caller);
 void variant_fallback_forget(struct variant_state *v, uint64_t pfn);
 int variant_lru_init(struct variant_state *v);
 void variant_lru_destroy(struct variant_state *v);

@@ -444,7 +444,34 @@ static int pcp_drain_start(const struct variant_state *v, int pindex)
 	return v->res->spec.policy == MODEL_POLICY_SPB ? pcp_index(0, PAGEBLOCK_ORDER) : pindex;
 }
 
-/* nr_pcp_high(): the list's high mark now, adjusting pcp->high (ZONE_RECLAIM_ACTIVE aside). */
+/*
+ * The host's kswapd is in balance_pgdat() on op->nid (one of its shrink_slab events): the
+ * kernel sets ZONE_RECLAIM_ACTIVE on the node's zones for the run (set_reclaim_active()) and
+ * clears it when the run ends; replay holds it KSWAPD_RUN_GAP_NS past the run's last event.
+ * The model runs no kswapd of its own (the host's reclaim is in the trace's frees), so every
+ * variant takes the host's runs.
+ */
+void variant_kswapd_event(struct variant_state *v, const struct replay_op *op)
+{
+	unsigned nr_zones = model_nr_zones(v->model);
+
+	v->res->loss.kswapd_events++;
+	for (unsigned z = 0; z < nr_zones && z < MODEL_MAX_ZONES; z++)
+		if (op->nid < 0 || model_zone_nid(v->model, z) == op->nid)
+			v->reclaim_active_until[z] = v->last_ts + KSWAPD_RUN_GAP_NS;
+}
+
+/* ZONE_RECLAIM_ACTIVE of the zone a list set stands for. */
+static bool zone_reclaim_active(const struct variant_state *v, const struct pcp_state *s)
+{
+	return v->last_ts < v->reclaim_active_until[s->zone];
+}
+
+/*
+ * nr_pcp_high(): the list's high mark now, adjusting pcp->high. While kswapd reclaims
+ * (ZONE_RECLAIM_ACTIVE) a list keeps at most four batches, and pcp->high falls by the pages
+ * freed in a row.
+ */
 static int nr_pcp_high(struct variant_state *v, struct pcp_state *s, bool free_high)
 {
 	int batch = s->batch, high = s->high = clamp_int(s->high, s->high_min, s->high_max);
@@ -454,6 +481,10 @@ static int nr_pcp_high(struct variant_state *v, struct pcp_state *s, bool free_h
 	if (free_high) {
 		s->high = max_int(high - (batch << PCP_BATCH_SCALE_MAX), s->high_min);
 		return 0;
+	}
+	if (zone_reclaim_active(v, s)) {
+		s->high = max_int(high - max_int(s->free_count, batch), s->high_min);
+		return min_int(batch << 2, s->high);
 	}
 	if (s->high_min == s->high_max)
 		return high;
@@ -514,6 +545,8 @@ void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsi
 	high = nr_pcp_high(v, s, free_high);
 	if (s->count < high)
 		return;
+	if (!free_high && zone_reclaim_active(v, s) && high < s->high)
+		v->res->loss.pcp_reclaim_active_frees++;
 	to_free = nr_pcp_free(s, high, free_high);
 	if (v->res->spec.policy != MODEL_POLICY_SPB) {
 		/* 6.18: one free_pcppages_bulk() call of nr_pcp_free() pages */

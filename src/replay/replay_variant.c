@@ -561,6 +561,9 @@ static inline void apply_op(struct variant_state *v, const struct replay_op *op,
 	case OP_COMPACT_TAKE:
 		variant_compaction_take(v, op);
 		break;
+	case OP_KSWAPD:
+		variant_kswapd_event(v, op);
+		break;
 	default:
 		break;
 	}

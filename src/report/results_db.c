@@ -513,6 +513,9 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		{ "page_frees_after_reclaim", v->loss.page_frees_after_reclaim },
 		/* warm-start pages the host drained from its per-CPU lists (replay_variant.c) */
 		{ "start_pcp_drain_pages", v->loss.start_pcp_drain_pages },
+		/* the host's kswapd runs (ZONE_RECLAIM_ACTIVE) and the per-CPU frees they capped */
+		{ "kswapd_events", v->loss.kswapd_events },
+		{ "pcp_reclaim_active_frees", v->loss.pcp_reclaim_active_frees },
 		/* ... and the pages of those frees that the reclaim had not reached */
 		{ "reclaim_rest_pages", v->loss.reclaim_rest_pages },
 		/* the host's compaction migrations replayed (replay_compaction.c) */
