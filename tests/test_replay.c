@@ -651,7 +651,7 @@ static void test_pcp_reclaim_active(void)
 				CHECK(s->count < 4 * s->batch);
 		}
 		if (active) {
-			CHECK(model_nr_free_pages(v->model) > free_before + N - 4 * s->batch);
+			CHECK(model_nr_free_pages(v->model) > free_before + N - 4 * (uint64_t)s->batch);
 			CHECK(f.res.loss.pcp_reclaim_active_frees > 0);
 		} else {
 			CHECK_EQ(s->count, N);
