@@ -100,6 +100,8 @@ struct replay_loss {
 	uint64_t page_allocs, page_alloc_failed, page_frees, unknown_page_frees, warm_page_frees;
 	/* pages of the host's per-CPU lists at the start, freed at the host's drain of them */
 	uint64_t start_pcp_drain_pages;
+	/* THPs allocated before the trace that its frees put on the variant's per-CPU lists */
+	uint64_t start_thp_pcp_frees;
 	uint64_t orphaned_allocations, slab_page_events, slab_allocs, slab_frees;
 	uint64_t unknown_slab_frees, frees_after_reclaim, slab_alloc_failed, pcp_drain_misses;
 	/* trace frees of pages the variant's direct reclaim had dropped (replay_reclaim.c), and

@@ -508,6 +508,8 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		{ "page_frees_after_reclaim", v->loss.page_frees_after_reclaim },
 		/* warm-start pages the host drained from its per-CPU lists (replay_variant.c) */
 		{ "start_pcp_drain_pages", v->loss.start_pcp_drain_pages },
+		/* start THPs whose free went to the variant's per-CPU list (replay_variant.c) */
+		{ "start_thp_pcp_frees", v->loss.start_thp_pcp_frees },
 		/* ... and the pages of those frees that the reclaim had not reached */
 		{ "reclaim_rest_pages", v->loss.reclaim_rest_pages },
 		/* the host's compaction migrations replayed (replay_compaction.c) */
