@@ -979,6 +979,43 @@ static void test_set_movable(void)
 	printf("set_movable: flips the flag and the movable count, refuses free pages\n");
 }
 
+/*
+ * model_prep_compound (prep_compound_page): a THP the warm start took as 512 order-0 pages is one
+ * order-9 allocation again, freed whole; refused when a page of the range is free or of another
+ * type.
+ */
+static void test_prep_compound(void)
+{
+	for (int policy = 0; policy < 2; policy++) {
+		struct model *m = make(policy ? MODEL_POLICY_SPB : MODEL_POLICY_MAINLINE, 1, NULL);
+		uint64_t pfn = NORMAL0 + PAGEBLOCK_NR_PAGES, free_before = model_nr_free_pages(m);
+		unsigned order = 99;
+
+		CHECK_EQ(model_alloc_at(m, pfn, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, true), MODEL_OK);
+		CHECK_EQ(model_split(m, pfn, PAGEBLOCK_ORDER), MODEL_OK);
+		CHECK_EQ(model_prep_compound(m, pfn + 1, PAGEBLOCK_ORDER), MODEL_EINVAL);
+		CHECK_EQ(model_set_movable(m, pfn + 7, false), MODEL_OK); /* another kind of page */
+		CHECK_EQ(model_prep_compound(m, pfn, PAGEBLOCK_ORDER), MODEL_ESTATE);
+		CHECK_EQ(model_set_movable(m, pfn + 7, true), MODEL_OK);
+		CHECK_EQ(model_prep_compound(m, pfn, PAGEBLOCK_ORDER), MODEL_OK);
+		check_model(m, "prep_compound");
+		CHECK_EQ(model_page_allocated(m, pfn, &order), 1);
+		CHECK_EQ(order, PAGEBLOCK_ORDER);
+		CHECK_EQ(model_free(m, pfn, PAGEBLOCK_ORDER), MODEL_OK);
+		check_model(m, "prep_compound freed");
+		CHECK_EQ(model_nr_free_pages(m), free_before);
+		/* a free page inside the range */
+		CHECK_EQ(model_alloc_at(m, pfn, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, true), MODEL_OK);
+		CHECK_EQ(model_split(m, pfn, PAGEBLOCK_ORDER), MODEL_OK);
+		CHECK_EQ(model_free(m, pfn + 300, 0), MODEL_OK);
+		CHECK_EQ(model_prep_compound(m, pfn, PAGEBLOCK_ORDER), MODEL_ESTATE);
+		check_model(m, "prep_compound refused");
+		model_destroy(m);
+	}
+	printf("prep_compound: 512 order-0 pages of one kind become one order-9 block, freed "
+	       "whole\n");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -1001,6 +1038,7 @@ int main(void)
 	test_two_nodes();
 	test_defrag_cooldown();
 	test_set_movable();
+	test_prep_compound();
 	printf("model passes: all scenarios behave as the series describes\n");
 	return test_summary("test_model_passes");
 }

@@ -1836,6 +1836,65 @@ static void test_start_pcp_drain(void)
 }
 
 /*
+ * A THP allocated before the trace, freed whole (replay_variant.c, free_start_thp): the kernel
+ * puts an order-9 free on the CPU's per-CPU list (pcp_allowed_order), where it stays below
+ * pcp->high. A 1 GiB host whose low watermark (4096) gives the lists a high_min of 2048 pages,
+ * with one start THP at pfn base + 512. Before, replay freed the warm start's 512 order-0 pages
+ * to the buddy lists one by one, where they merged back at once; on pressure-pagecache that
+ * merged two start THPs into the order-10 block mainline's first Normal reclaimable claim took
+ * (docs/replay.md, tainted_regions).
+ */
+#define THPSTART_BASE 262144ull
+static unsigned thpstart_class(uint64_t p)
+{
+	return p >= THPSTART_BASE + 512 && p < THPSTART_BASE + 1024 ? PC_ANON : PC_FREE;
+}
+
+static void test_start_thp_pcp_free(void)
+{
+	static const char *const names[] = { "mainline", "mainline:pcp=0" };
+	const uint64_t pages = 262144;
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
+	struct edge_writer e = { .ts = 1000000 };
+	char path[64], zone[256];
+	size_t len;
+
+	test_tmp_path(path, sizeof(path), "thpstart.fgt");
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "thpstart");
+	uint8_t *map = page_map_build(THPSTART_BASE, THPSTART_BASE + pages, thpstart_class, &len);
+	snprintf(zone, sizeof(zone),
+		 "Node 0, zone   Normal\n        min      100\n        low      4096\n"
+		 "        spanned  %llu\n        present  %llu\n  start_pfn:           262144\n",
+		 (unsigned long long)pages, (unsigned long long)pages);
+	CHECK(trace_writer_open(path, &h, NULL, &e.w) == 0);
+	CHECK(trace_writer_add_meta(e.w, "start/zoneinfo", zone, strlen(zone)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "start/pagemap", map, len) == 0);
+	free(map);
+	edge_page(&e, TRACE_PAGE_FREE, THPSTART_BASE + 512, PAGEBLOCK_ORDER, 0, 0);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+
+	struct replay_result *r = run(path, names, 2, REPLAY_WARM, 1, 1);
+	const struct replay_variant_result *pcp = &r->variants[0], *nopcp = &r->variants[1];
+	/* mainline: the THP is on CPU 0's Movable list, whole, and still counts as allocated */
+	CHECK_EQ(pcp->loss.start_thp_pcp_frees, 1);
+	CHECK_EQ(pcp->loss.warm_page_frees, 1);
+	CHECK_EQ(pcp->loss.unknown_page_frees, 0);
+	CHECK_EQ(pcp->pcp_pages[MIGRATE_MOVABLE], PAGEBLOCK_NR_PAGES);
+	CHECK_EQ(pcp->final.present_pages - pcp->final.free_pages, PAGEBLOCK_NR_PAGES);
+	/* without per-CPU lists the free goes to the buddy allocator, as before */
+	CHECK_EQ(nopcp->loss.start_thp_pcp_frees, 0);
+	CHECK_EQ(nopcp->loss.warm_page_frees, 1);
+	CHECK_EQ(nopcp->final.present_pages - nopcp->final.free_pages, 0);
+	printf("start THP free: on the per-CPU list (%llu pages), not merged in the buddy lists\n",
+	       (unsigned long long)pcp->pcp_pages[MIGRATE_MOVABLE]);
+	replay_result_free(r);
+	unlink(path);
+}
+
+/*
  * A host free of a folio whose first pages the variant's direct reclaim took (replay_reclaim.c):
  * a 2048-page host full but for 64 free pages (min watermark 100), with 256 pages of start
  * page cache at its base. The trace's order-0 allocation enters direct reclaim, which takes the
@@ -1906,6 +1965,7 @@ int main(int argc, char **argv)
 	test_caller_fallback();
 	test_fallback_piece_order();
 	test_start_pcp_drain();
+	test_start_thp_pcp_free();
 	test_reclaim_rest();
 	test_pcp_locked_frees();
 	if (argc > 1) {

@@ -397,6 +397,9 @@ bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned ord
 int model_free(struct model *m, uint64_t pfn, unsigned order);
 /* split_page(): an allocated block of @order becomes 2^order order-0 allocations. */
 int model_split(struct model *m, uint64_t pfn, unsigned order);
+/* prep_compound_page(): 2^order order-0 allocations of one type at pfn become one block of
+ * @order (model_split()'s inverse: a start folio the warm start took page by page). */
+int model_prep_compound(struct model *m, uint64_t pfn, unsigned order);
 /* pcp_rmqueue_smallest()'s split of a block a per-CPU list holds (allocated in the model): the
  * block of order high at pfn becomes one of order low at pfn and its buddies of orders low to
  * high - 1 at pfn + 2^low, pfn + 2^(low+1), ..., each allocated with the block's type. */

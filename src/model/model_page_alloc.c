@@ -843,6 +843,30 @@ int model_split(struct model *m, uint64_t pfn, unsigned order)
 	return MODEL_OK;
 }
 
+/*
+ * prep_compound_page(): 2^order order-0 allocations at pfn of one type (a folio the warm start
+ * took page by page, as the start page map shows it) become one allocated block of @order, the
+ * inverse of model_split(). The pages' counts in their pageblocks do not change.
+ */
+int model_prep_compound(struct model *m, uint64_t pfn, unsigned order)
+{
+	int rc = check_allocated(m, pfn, 0);
+
+	if (rc)
+		return rc;
+	if (order > MAX_PAGE_ORDER || (pfn & ((1ull << order) - 1)) ||
+	    !pfn_in_model(m, pfn + (1ull << order) - 1))
+		return MODEL_EINVAL;
+	uint32_t meta = pw_get(m, pfn) & ~PW_LINK_MASK;
+	for (uint64_t p = pfn + 1; p < pfn + (1ull << order); p++)
+		if ((pw_get(m, p) & ~PW_LINK_MASK) != meta)
+			return MODEL_ESTATE;
+	for (uint64_t p = pfn + 1; p < pfn + (1ull << order); p++)
+		pw_set_meta(m, p, pw_make(PK_TAIL, 0, 0, 0));
+	pw_set_meta(m, pfn, meta | (uint32_t)order << PW_ORDER_SHIFT);
+	return MODEL_OK;
+}
+
 /* pcp_rmqueue_smallest(): the split the kernel does on the PCP lists, as expand() halves. */
 int model_pcp_split(struct model *m, uint64_t pfn, unsigned high, unsigned low)
 {

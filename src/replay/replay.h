@@ -103,6 +103,8 @@ struct replay_loss {
 	/* the host's kswapd events seen (OP_KSWAPD), and frees past a per-CPU list's
 	 * ZONE_RECLAIM_ACTIVE cap (nr_pcp_high(): four batches while kswapd runs) */
 	uint64_t kswapd_events, pcp_reclaim_active_frees;
+	/* THPs allocated before the trace that its frees put on the variant's per-CPU lists */
+	uint64_t start_thp_pcp_frees;
 	uint64_t orphaned_allocations, slab_page_events, slab_allocs, slab_frees;
 	uint64_t unknown_slab_frees, frees_after_reclaim, slab_alloc_failed, pcp_drain_misses;
 	/* trace frees of pages the variant's direct reclaim had dropped (replay_reclaim.c), and

@@ -281,6 +281,41 @@ static void free_held_block(struct variant_state *v, const struct replay_op *op,
 }
 
 /*
+ * A start THP freed whole (mm_page_free of order 9 at a pfn the warm start holds): the kernel's
+ * free_frozen_pages() / free_unref_folios() put it on the freeing CPU's per-CPU list, the
+ * pageblock order being pcp_allowed_order(), and only a drain past pcp->high gives it to the
+ * buddy allocator (free_frozen_page_commit). The warm start took the folio as 512 order-0
+ * pages (the page map has no folios), so it is made one block again (prep_compound_page) and
+ * freed as the variant frees any THP. Order-0 and orders 1-3 start pages still go straight to
+ * the buddy lists (docs/replay.md, "Frees of memory allocated before the trace", says why).
+ * False when the variant has no per-CPU lists or the folio is not held whole and aligned.
+ */
+static bool free_start_thp(struct variant_state *v, const struct replay_op *op)
+{
+	const uint64_t n = PAGEBLOCK_NR_PAGES;
+	uint64_t at = start_model_pfn(v, op->key);
+
+	if (op->order != PAGEBLOCK_ORDER || !v->res->spec.pcp || !(op->flags & OPF_PCP_ORDER) ||
+	    at == UINT64_MAX || (at & (n - 1)) || op->key + n > v->warm_pfns)
+		return false;
+	for (uint64_t i = 0; i < n; i++)
+		if (!warm_test(v, op->key + i) || start_model_pfn(v, op->key + i) != at + i)
+			return false;
+	if (model_prep_compound(v->model, at, PAGEBLOCK_ORDER) != MODEL_OK)
+		return false;
+	for (uint64_t i = 0; i < n; i++) {
+		if (v->lru.reclaimed)
+			variant_lru_warm_gone(v, op->key + i, 0);
+		warm_clear(v, op->key + i);
+		if (v->start_name)
+			v->start_name[at + i] = START_NONE;
+	}
+	v->res->loss.start_thp_pcp_frees++;
+	free_held_block(v, op, at, PAGEBLOCK_ORDER, MIGRATE_MOVABLE);
+	return true;
+}
+
+/*
  * Start pages the host migrated (a flagged free; the warm start took a folio as order-0
  * pages): their memory moves first (replay_compaction.c). A folio is as movable as its head.
  */
@@ -328,7 +363,8 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 		/* allocated before the trace began (the warm start has it) */
 		if (op->flags & OPF_COMPACT_SRC)
 			warm_compaction_source(v, op);
-		variant_free_warm_range(v, op->key, op->order, true);
+		if ((op->flags & OPF_COMPACT_SRC) || !free_start_thp(v, op))
+			variant_free_warm_range(v, op->key, op->order, true);
 		v->res->loss.warm_page_frees++;
 		return;
 	}

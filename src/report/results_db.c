@@ -516,6 +516,8 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		/* the host's kswapd runs (ZONE_RECLAIM_ACTIVE) and the per-CPU frees they capped */
 		{ "kswapd_events", v->loss.kswapd_events },
 		{ "pcp_reclaim_active_frees", v->loss.pcp_reclaim_active_frees },
+		/* start THPs whose free went to the variant's per-CPU list (replay_variant.c) */
+		{ "start_thp_pcp_frees", v->loss.start_thp_pcp_frees },
 		/* ... and the pages of those frees that the reclaim had not reached */
 		{ "reclaim_rest_pages", v->loss.reclaim_rest_pages },
 		/* the host's compaction migrations replayed (replay_compaction.c) */
