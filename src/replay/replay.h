@@ -45,7 +45,7 @@ struct replay_variant_spec {
 	enum replay_start start; /* start=: REPLAY_START_AUTO follows the run's --start */
 	bool shrink_calibration; /* caches take the freeable share of the host's shrinker runs */
 	bool compaction;	 /* replay the host's compaction migrations (replay_compaction.c) */
-	bool caller_fallback; /* a failed movable NORETRY folio: the caller's smaller orders (off) */
+	bool caller_fallback; /* a failed movable NORETRY folio: the caller's smaller orders (on but for mainline) */
 	enum model_policy policy;
 	struct model_params params;
 	struct slab_params slab;

@@ -232,8 +232,6 @@ int replay_variant_parse(const char *text, struct replay_variant_spec *spec, cha
 	memcpy(spec->preset, buf, strlen(buf) + 1);
 	spec->pcp = true;
 	spec->compaction = true;
-	spec->caller_fallback =
-		false; /* on, mainline collapses on pressure-reclaim: docs/replay.md */
 	spec->start = REPLAY_START_AUTO;
 	spec->shrink_calibration = true;
 	slab_params_default(&spec->slab);
@@ -250,6 +248,10 @@ int replay_variant_parse(const char *text, struct replay_variant_spec *spec, cha
 			 buf);
 		return -1;
 	}
+	/* the callers' fallback: on for a policy that is not the host's own, whose refusals the
+	 * trace's callers never saw; off for mainline, whose callers' own fallbacks are the
+	 * trace's events (docs/replay.md, "The caller's fallback") */
+	spec->caller_fallback = spec->policy != MODEL_POLICY_MAINLINE;
 	if (!colon)
 		return 0;
 	char *save, *kv;
