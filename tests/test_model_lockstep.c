@@ -6,7 +6,13 @@
  * list and place on that list. The invariant checker runs every few operations too.
  *
  * Workloads grow and shrink memory use between 20% and 97% so that passes, claims, steals,
- * the refusal gate and the relax ladder all run; the test prints how often each did.
+ * the refusal gate and the relax ladder all run; the test prints how often each did. The
+ * HIGHATOMIC reserve's reserve and unreserve counts must agree after every operation, and
+ * every pageblock's migratetype at each invariant check. The "highatomic" configurations
+ * (run_highatomic) make the reserve work under both policies and check that it did.
+ *
+ * Usage: test_model_lockstep [operations [name]]: name runs only the configurations whose
+ * name contains it, e.g. "highatomic".
  */
 #include "model.h"
 #include "model_ref.h"
