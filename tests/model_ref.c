@@ -80,7 +80,9 @@ struct ref_model {
 	struct rzone zones[MODEL_MAX_ZONES];
 	bool has_dma32;
 	int cpu, ncpus;
-	int (*slot)[4][11][3][2]; /* per CPU and zone type: {zone, spb}, zone -1 for none */
+	int (*slot)[4][11][3][2];	 /* per CPU and zone type: {zone, spb}, zone -1 for none */
+	struct ref_highatomic_counts ha; /* what the HIGHATOMIC reserve did */
+	bool pass1_hit;			 /* Pass 1 found a block on the type's own lists */
 };
 
 /* alloc_flags bits of the reference's own */
@@ -412,6 +414,7 @@ static uint64_t pass1_try(struct ref_model *r, struct rspb *s, int order, int mt
 		return UINT64_MAX;
 	uint64_t pfn = first(s, found, mt);
 	del_and_expand(r, pfn, order, found, mt);
+	r->pass1_hit = true;
 	return pfn;
 }
 
@@ -674,6 +677,7 @@ static void reserve_ha(struct ref_model *r, struct rzone *z, uint64_t pfn, int o
 			r->pb_mt[PBI(r, p)] = MIGRATE_HIGHATOMIC;
 		z->reserved_ha += 1ull << order;
 	}
+	r->ha.reserved++;
 }
 
 /* One reserved block of the zone back to mt (force: even the last pageblock). */
@@ -695,6 +699,7 @@ static bool unreserve_ha(struct ref_model *r, struct rzone *z, int mt)
 				for (uint64_t p = pfn; p < pfn + (1ull << o); p += PBN)
 					r->pb_mt[PBI(r, p)] = (uint8_t)mt;
 			}
+			r->ha.unreserved++;
 			return true;
 		}
 	return false;
@@ -704,12 +709,19 @@ static uint64_t rmqueue_buddy(struct ref_model *r, struct rzone *z, int order, i
 			      unsigned flags)
 {
 	bool ha = r->p.highatomic && (flags & HIGHATOMIC_REF);
-	uint64_t pfn = ha ? smallest(r, z, order, MIGRATE_HIGHATOMIC, NULL) : UINT64_MAX;
+	uint64_t pfn = UINT64_MAX;
 
+	r->pass1_hit = false;
+	if (ha)
+		pfn = smallest(r, z, order, MIGRATE_HIGHATOMIC, NULL);
+	r->ha.served_first += r->pass1_hit;
 	if (pfn == UINT64_MAX) {
 		pfn = rmqueue(r, z, order, mt, flags);
-		if (pfn == UINT64_MAX && r->p.highatomic && (flags & NON_BLOCK_REF))
+		if (pfn == UINT64_MAX && r->p.highatomic && (flags & NON_BLOCK_REF)) {
+			r->pass1_hit = false;
 			pfn = smallest(r, z, order, MIGRATE_HIGHATOMIC, NULL);
+			r->ha.served_last += r->pass1_hit;
+		}
 	}
 	if (pfn != UINT64_MAX && ha)
 		reserve_ha(r, z, pfn, order);
@@ -736,26 +748,30 @@ static bool can_serve_smaller(struct ref_model *r, struct rzone *z, int order, i
 	return false;
 }
 
+/* Free pages above the flags' mark and the lowmem reserve for top, and a big enough block. */
+static bool watermark_ok(struct rzone *z, int order, int top, unsigned flags)
+{
+	uint64_t nfree = 0;
+	bool big = false;
+	for (unsigned s = 0; s < z->nspb; s++) {
+		nfree += free_pages_of(&z->spb[s]);
+		for (int o = order; o <= 10; o++)
+			for (int mt = 0; mt < 6; mt++)
+				big |= z->spb[s].list[o][mt].n > 0;
+	}
+	uint64_t mark = (flags & WMARK_LOW_REF) ? z->wlow : z->wmin;
+	if (flags & MIN_RESERVE_REF)
+		mark -= mark / 2;
+	return nfree >= mark + z->lowmem[top] + (1ull << order) && big;
+}
+
 static uint64_t gpff(struct ref_model *r, const struct model_alloc_req *q, int top, unsigned flags)
 {
 	for (;;) {
 		for (int t = top; t >= 0; t--)
 			for (unsigned i = 0; i < r->nzones; i++) {
 				struct rzone *z = &r->zones[i];
-				if (z->type != t)
-					continue;
-				uint64_t nfree = 0;
-				bool big = false;
-				for (unsigned s = 0; s < z->nspb; s++) {
-					nfree += free_pages_of(&z->spb[s]);
-					for (int o = (int)q->order; o <= 10; o++)
-						for (int mt = 0; mt < 6; mt++)
-							big |= z->spb[s].list[o][mt].n > 0;
-				}
-				uint64_t mark = (flags & WMARK_LOW_REF) ? z->wlow : z->wmin;
-				if (flags & MIN_RESERVE_REF)
-					mark -= mark / 2;
-				if (nfree < mark + z->lowmem[top] + (1ull << q->order) || !big)
+				if (z->type != t || !watermark_ok(z, (int)q->order, top, flags))
 					continue;
 				uint64_t pfn =
 					rmqueue_buddy(r, z, (int)q->order, q->migratetype, flags);
@@ -818,7 +834,9 @@ int ref_alloc(struct ref_model *r, const struct model_alloc_req *q, uint64_t *ou
 		bool gives_up =
 			(g & MODEL_GFP_NORETRY) ||
 			(q->order > 3 && (!(g & MODEL_GFP_IO) || !(g & MODEL_GFP_RETRY_MAYFAIL)));
-		/* no reclaim progress: should_reclaim_retry gives reserved blocks back one by one */
+		/* No reclaim progress: whenever should_reclaim_retry would give up (its retries
+		 * used up, or no zone meeting its min watermark) it gives a reserved block back
+		 * instead and retries, one block per call */
 		bool retry = (g & MODEL_GFP_DIRECT_RECLAIM) && !gives_up && r->p.highatomic;
 		while (pfn == UINT64_MAX && retry) {
 			bool back = false;
@@ -982,4 +1000,14 @@ void ref_spb_state(const struct ref_model *cr, unsigned zone, unsigned spb,
 	for (size_t k = 0; k < z->lists[s->list_id].n; k++)
 		if (z->lists[s->list_id].v[k] == spb)
 			st->list_pos = (int)k;
+}
+
+int ref_pfnblock_migratetype(const struct ref_model *r, uint64_t pfn)
+{
+	return r->pb_mt[PBI(r, pfn)];
+}
+
+void ref_highatomic(const struct ref_model *r, struct ref_highatomic_counts *out)
+{
+	*out = r->ha;
 }

@@ -16,6 +16,15 @@ struct ref_spb_state {
 	int list_pos; /* position within that list, from the head */
 };
 
+/* The HIGHATOMIC reserve's work, counted by the reference. */
+struct ref_highatomic_counts {
+	uint64_t reserved, unreserved; /* reserve_highatomic_pageblock / unreserve_... that acted */
+	/* requests rmqueue_buddy's __rmqueue_smallest(MIGRATE_HIGHATOMIC) tries served from a free
+	 * HIGHATOMIC block (Pass 1), not by claiming one: the first try (ALLOC_HIGHATOMIC) and the
+	 * last, after __rmqueue failed (ALLOC_NON_BLOCK) */
+	uint64_t served_first, served_last;
+};
+
 struct ref_model *ref_create(const struct model_config *config);
 void ref_destroy(struct ref_model *r);
 int ref_alloc(struct ref_model *r, const struct model_alloc_req *req, uint64_t *pfn);
@@ -23,5 +32,8 @@ int ref_free(struct ref_model *r, uint64_t pfn, unsigned order);
 unsigned ref_nr_spbs(const struct ref_model *r, unsigned zone);
 void ref_spb_state(const struct ref_model *r, unsigned zone, unsigned spb,
 		   struct ref_spb_state *st);
+
+int ref_pfnblock_migratetype(const struct ref_model *r, uint64_t pfn);
+void ref_highatomic(const struct ref_model *r, struct ref_highatomic_counts *out);
 
 #endif

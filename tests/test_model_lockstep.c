@@ -6,7 +6,13 @@
  * list and place on that list. The invariant checker runs every few operations too.
  *
  * Workloads grow and shrink memory use between 20% and 97% so that passes, claims, steals,
- * the refusal gate and the relax ladder all run; the test prints how often each did.
+ * the refusal gate and the relax ladder all run; the test prints how often each did. The
+ * HIGHATOMIC reserve's reserve and unreserve counts must agree after every operation, and
+ * every pageblock's migratetype at each invariant check. The "highatomic" configurations
+ * (run_highatomic) make the reserve work under both policies and check that it did.
+ *
+ * Usage: test_model_lockstep [operations [name]]: name runs only the configurations whose
+ * name contains it, e.g. "highatomic".
  */
 #include "model.h"
 #include "model_ref.h"
@@ -23,11 +29,25 @@ struct live {
 
 /* The phase's mix: how much is movable, how big allocations are. */
 static unsigned phase_movable = 55, phase_big = 15, phase_unmovable = 66;
+/*
+ * The run's: the share of high-order GFP_ATOMIC requests (ALLOC_HIGHATOMIC in the slowpath)
+ * on top of the mix, and the range of memory use the phases aim at, in percent.
+ */
+static unsigned atomic_share, target_lo = 20, target_span = 78, phase_ops = 4000, alloc_below = 75;
 
 static void random_request(struct model_alloc_req *q)
 {
 	unsigned r = (unsigned)(rnd() % 100);
 	memset(q, 0, sizeof(*q));
+	if (atomic_share && (unsigned)(rnd() % 100) < atomic_share) {
+		q->order = (unsigned)(1 + rnd() % 3);
+		q->migratetype = rnd() % 4 ? MIGRATE_UNMOVABLE : MIGRATE_RECLAIMABLE;
+		q->gfp = MODEL_GFP_ATOMIC;
+		if (q->migratetype == MIGRATE_RECLAIMABLE)
+			q->gfp |= MODEL_GFP_RECLAIMABLE;
+		q->cpu = (int)(rnd() % 3);
+		return;
+	}
 	q->order = r >= phase_big ? (rnd() % 4 ? 0 : (unsigned)(1 + rnd() % 3))
 				  : (rnd() % 3 ? 9 : (unsigned)(rnd() % 11));
 	r = (unsigned)(rnd() % 100);
@@ -85,18 +105,75 @@ static void compare_spbs(struct model *m, struct ref_model *r, long op)
 		}
 }
 
+/* Every pageblock's migratetype: HIGHATOMIC relabelling shows here first. */
+static void compare_pageblocks(struct model *m, struct ref_model *r, const struct model_config *c,
+			       long op)
+{
+	for (unsigned z = 0; z < c->nr_zones; z++) {
+		uint64_t end = c->zones[z].start_pfn + c->zones[z].spanned_pages;
+		for (uint64_t pfn = c->zones[z].start_pfn & ~511ull; pfn < end; pfn += 512) {
+			bool hole = false; /* no pages: the type is nobody's */
+			for (unsigned h = 0; h < c->nr_holes; h++)
+				hole |= pfn < c->holes[h].start_pfn + c->holes[h].nr_pages &&
+					c->holes[h].start_pfn < pfn + 512;
+			if (hole)
+				continue;
+			int a = model_pfnblock_migratetype(m, pfn),
+			    b = ref_pfnblock_migratetype(r, pfn);
+			if (a != b) {
+				fprintf(stderr,
+					"op %ld: pageblock %#llx: fast type %d, reference %d\n", op,
+					(unsigned long long)pfn, a, b);
+				exit(1);
+			}
+		}
+	}
+}
+
+/* The HIGHATOMIC reserve's work, as the reference counted it and as the model did. */
+static void compare_highatomic(struct model *m, struct ref_model *r, long op)
+{
+	struct ref_highatomic_counts h;
+	ref_highatomic(r, &h);
+	if (model_event(m, MODEL_EV_HIGHATOMIC_RESERVE) != h.reserved ||
+	    model_event(m, MODEL_EV_HIGHATOMIC_UNRESERVE) != h.unreserved) {
+		fprintf(stderr,
+			"op %ld: highatomic reserved/unreserved: fast %llu/%llu, reference "
+			"%llu/%llu\n",
+			op, (unsigned long long)model_event(m, MODEL_EV_HIGHATOMIC_RESERVE),
+			(unsigned long long)model_event(m, MODEL_EV_HIGHATOMIC_UNRESERVE),
+			(unsigned long long)h.reserved, (unsigned long long)h.unreserved);
+		exit(1);
+	}
+}
+
 /* Every run's event counts, summed: the runs together must reach every pass they are built for. */
 static uint64_t events_seen[MODEL_NR_VM_EVENTS];
 
-static void run(const char *name, struct model_config *c, long ops, uint64_t seed, int check_every)
+/*
+ * What a run saw of the HIGHATOMIC reserve: the model's reserve and unreserve events, and the
+ * allocations served from a free HIGHATOMIC block (the reference's count of rmqueue_buddy's
+ * tries that found one; for mainline, which has no reference, the model's own: a page in a
+ * HIGHATOMIC pageblock that no reserve relabelled, as only the tries take those lists there).
+ */
+struct highatomic_seen {
+	uint64_t reserved, unreserved, served_first, served_last, served;
+};
+
+/*
+ * One configuration in lockstep with the reference (mainline, which the reference does not
+ * model: the model alone, with the same workload and checks).
+ */
+static void run(const char *name, struct model_config *c, long ops, uint64_t seed, int check_every,
+		struct highatomic_seen *seen)
 {
 	char buf[512];
 	int err;
 	struct model *m;
-	struct ref_model *r;
+	struct ref_model *r = NULL;
 	struct live *live;
 	size_t nlive = 0, cap = 1 << 20;
-	uint64_t present, used = 0;
+	uint64_t present, used = 0, served = 0;
 	long fails = 0;
 
 	c->params.evacuation = false;
@@ -105,30 +182,37 @@ static void run(const char *name, struct model_config *c, long ops, uint64_t see
 	c->nr_cpus = 3;
 	m = model_create(c, &err);
 	CHECK_FATAL(m != NULL);
-	r = ref_create(c);
+	if (c->policy == MODEL_POLICY_SPB)
+		r = ref_create(c);
 	live = malloc(cap * sizeof(*live));
 	test_rng_state = seed;
 	struct model_stats st;
 	model_stats(m, &st);
 	present = st.present_pages;
-	compare_spbs(m, r, -1);
+	if (r) {
+		compare_spbs(m, r, -1);
+		compare_pageblocks(m, r, c, -1);
+	}
 
 	double target = 0.5;
 	for (long op = 0; op < ops; op++) {
-		if (op % 4000 == 0) {
-			target = 0.2 + (double)(rnd() % 78) / 100.0;
+		if (op % phase_ops == 0) {
+			target = (double)(target_lo + rnd() % target_span) / 100.0;
 			phase_movable = rnd() % 3 ? (unsigned)(10 + rnd() % 85) : 0;
 			phase_unmovable = (unsigned)(rnd() % 101);
 			phase_big = (unsigned)(rnd() % 30);
 		}
-		bool do_alloc =
-			nlive == 0 || ((double)used / (double)present < target ? rnd() % 100 < 75
-									       : rnd() % 100 < 25);
+		bool do_alloc = nlive == 0 ||
+				((double)used / (double)present < target ? rnd() % 100 < alloc_below
+									 : rnd() % 100 < 25);
 		if (do_alloc && nlive < cap) {
 			struct model_alloc_req q;
-			uint64_t a = 0, b = 0;
+			uint64_t a = 0, b = 0,
+				 reserved = model_event(m, MODEL_EV_HIGHATOMIC_RESERVE);
 			random_request(&q);
-			int ra = model_alloc(m, &q, &a), rb = ref_alloc(r, &q, &b);
+			int ra = model_alloc(m, &q, &a), rb = r ? ref_alloc(r, &q, &b) : ra;
+			if (!r)
+				b = a;
 			if (ra != rb || (ra == MODEL_OK && a != b)) {
 				fprintf(stderr,
 					"%s op %ld: alloc order %u mt %d gfp %#x: fast %d %#llx, "
@@ -140,31 +224,40 @@ static void run(const char *name, struct model_config *c, long ops, uint64_t see
 			if (ra == MODEL_OK) {
 				live[nlive++] = (struct live){ a, q.order };
 				used += 1ull << q.order;
+				served += model_pfnblock_migratetype(m, a) == MIGRATE_HIGHATOMIC &&
+					  model_event(m, MODEL_EV_HIGHATOMIC_RESERVE) == reserved;
 			} else {
 				fails++;
 			}
 		} else if (nlive) {
 			size_t k = rnd() % nlive;
 			CHECK_EQ(model_free(m, live[k].pfn, live[k].order), MODEL_OK);
-			CHECK_EQ(ref_free(r, live[k].pfn, live[k].order), MODEL_OK);
+			if (r)
+				CHECK_EQ(ref_free(r, live[k].pfn, live[k].order), MODEL_OK);
 			used -= 1ull << live[k].order;
 			live[k] = live[--nlive];
 		}
-		compare_spbs(m, r, op);
+		if (r) {
+			compare_spbs(m, r, op);
+			compare_highatomic(m, r, op);
+		}
 		if (check_every && op % check_every == 0) {
 			const char *e = model_check(m, buf, sizeof(buf));
 			if (e) {
 				fprintf(stderr, "%s op %ld: %s\n", name, op, e);
 				exit(1);
 			}
+			if (r)
+				compare_pageblocks(m, r, c, op);
 		}
 	}
 	model_stats(m, &st);
-	printf("%s: %ld ops agree; %llu pass-1, %llu pass-2, %llu 2b, %llu 2c, %llu 2d, %llu "
+	printf("%s: %ld ops %s; %llu pass-1, %llu pass-2, %llu 2b, %llu 2c, %llu 2d, %llu "
 	       "pass-3, "
 	       "%llu pass-4, %llu claims, %llu steals, %llu refused, %llu relaxed, %llu highatomic "
 	       "reserved, %llu unreserved, %ld failed\n",
-	       name, ops, (unsigned long long)st.events[MODEL_EV_PASS_1],
+	       name, ops, r ? "agree" : "checked (no reference)",
+	       (unsigned long long)st.events[MODEL_EV_PASS_1],
 	       (unsigned long long)st.events[MODEL_EV_PASS_2],
 	       (unsigned long long)st.events[MODEL_EV_PASS_2B],
 	       (unsigned long long)st.events[MODEL_EV_PASS_2C],
@@ -178,12 +271,29 @@ static void run(const char *name, struct model_config *c, long ops, uint64_t see
 				    st.events[MODEL_EV_RELAX_DROP_NOFRAGMENT]),
 	       (unsigned long long)st.events[MODEL_EV_HIGHATOMIC_RESERVE],
 	       (unsigned long long)st.events[MODEL_EV_HIGHATOMIC_UNRESERVE], fails);
-	CHECK(st.events[MODEL_EV_PASS_1] > 0);
-	CHECK(st.events[MODEL_EV_PASS_2] > 0);
+	if (seen) {
+		*seen = (struct highatomic_seen){ .reserved =
+							  st.events[MODEL_EV_HIGHATOMIC_RESERVE],
+						  .unreserved =
+							  st.events[MODEL_EV_HIGHATOMIC_UNRESERVE],
+						  .served = served };
+		if (r) {
+			struct ref_highatomic_counts h;
+			ref_highatomic(r, &h);
+			seen->served_first = h.served_first;
+			seen->served_last = h.served_last;
+		}
+		printf("%s: served from a HIGHATOMIC block: %llu (first try %llu, last try %llu)\n",
+		       name, (unsigned long long)served, (unsigned long long)seen->served_first,
+		       (unsigned long long)seen->served_last);
+	}
+	CHECK(st.events[MODEL_EV_PASS_1] > 0 || c->policy != MODEL_POLICY_SPB);
+	CHECK(st.events[MODEL_EV_PASS_2] > 0 || c->policy != MODEL_POLICY_SPB);
 	for (int i = 0; i < MODEL_NR_VM_EVENTS; i++)
 		events_seen[i] += st.events[i];
 	free(live);
-	ref_destroy(r);
+	if (r)
+		ref_destroy(r);
 	model_destroy(m);
 }
 
@@ -208,44 +318,118 @@ static void small_geometry(struct model_config *c, bool with_hole)
 	}
 }
 
+/* High watermarks (40% and 50%) and a DMA32 lowmem_reserve of a quarter. */
+static void watermarks(struct model_config *c)
+{
+	for (unsigned z = 0; z < c->nr_zones; z++) {
+		c->zones[z].wmark_min = c->zones[z].spanned_pages * 2 / 5;
+		c->zones[z].wmark_low = c->zones[z].spanned_pages / 2;
+	}
+	c->zones[0].lowmem_reserve[ZONE_NORMAL] = c->zones[0].spanned_pages / 4;
+	c->zones[0].lowmem_reserve[ZONE_MOVABLE] = c->zones[0].spanned_pages / 4;
+}
+
+/*
+ * The HIGHATOMIC reserve under both policies: the watermark geometry (the slowpath runs with
+ * pages free), a quarter of the requests high-order GFP_ATOMIC ones, and memory use between
+ * 60% and 99%. ALLOC_HIGHATOMIC requests that __rmqueue serves reserve their pageblock,
+ * later ones (and GFP_NOWAIT ones, last) are served from it, and GFP_KERNEL requests failing
+ * the min watermark give every reserved block back before they fail. The invariant checker
+ * runs after every operation, and the coverage is asserted, so it cannot silently vanish.
+ */
+static void run_highatomic(enum model_policy policy, long ops)
+{
+	struct model_config c;
+	struct highatomic_seen seen;
+	bool spb = policy == MODEL_POLICY_SPB;
+
+	/* DMA32 as small_geometry's; Normal 128 pageblocks over two SPBs: 1% is two pageblocks */
+	small_geometry(&c, false);
+	c.policy = policy;
+	c.zones[1].start_pfn = (1ull << 18) - 8 * 512;
+	c.zones[1].spanned_pages = 128 * 512;
+	for (unsigned z = 0; z < c.nr_zones; z++)
+		c.zones[z].wmark_low = c.zones[z].spanned_pages / 10;
+	atomic_share = 25;
+	target_lo = 90;
+	target_span = 20;
+	phase_ops = 3000;
+	alloc_below = 90;
+	run(spb ? "highatomic" : "highatomic, mainline (no reference)", &c, ops, 7, 1, &seen);
+	atomic_share = 0;
+	target_lo = 20;
+	target_span = 78;
+	phase_ops = 4000;
+	alloc_below = 75;
+	CHECK(seen.reserved > 0);
+	CHECK(seen.unreserved > 0);
+	CHECK(seen.served > 0);
+	if (spb) {
+		CHECK(seen.served_first > 0);
+		CHECK(seen.served_last > 0);
+	}
+}
+
+/*
+ * argv[1]: operations per configuration (60000); argv[2]: run only the configurations whose
+ * name contains it (e.g. "highatomic"), skipping the checks over all of them.
+ */
 int main(int argc, char **argv)
 {
 	long ops = argc > 1 ? atol(argv[1]) : 60000;
+	const char *only = argc > 2 ? argv[2] : NULL;
 	struct model_config c;
 
-	small_geometry(&c, false);
-	run("three regions", &c, ops, 1, 50);
-	small_geometry(&c, true);
-	run("with a hole", &c, ops, 2, 50);
-	small_geometry(&c, false);
-	c.params.warm_hints = false;
-	run("[S-A]: no warm hints", &c, ops, 5, 50);
-	small_geometry(&c, false);
-	c.params.warm_hints = false;
-	c.params.from_tainted_spb = false;
-	c.params.pass_2c = false;
-	c.params.pass_2d = false;
-	c.params.highorder_optional_gate = false;
-	run("v1 passes only", &c, ops, 3, 50);
-	/* High watermarks (40% and 50%): requests reach the slowpath while pages are free, and
-	 * atomic ones try the HIGHATOMIC lists there (test_model_passes: "highatomic"). DMA32
-	 * keeps a further quarter from requests that may use Normal (lowmem_reserve). */
-	small_geometry(&c, false);
-	for (unsigned z = 0; z < c.nr_zones; z++) {
-		c.zones[z].wmark_min = c.zones[z].spanned_pages * 2 / 5;
-		c.zones[z].wmark_low = c.zones[z].spanned_pages / 2;
+#define WANT(name) (!only || strstr(name, only))
+	if (WANT("three regions")) {
+		small_geometry(&c, false);
+		run("three regions", &c, ops, 1, 50, NULL);
 	}
-	c.zones[0].lowmem_reserve[ZONE_NORMAL] = c.zones[0].spanned_pages / 4;
-	c.zones[0].lowmem_reserve[ZONE_MOVABLE] = c.zones[0].spanned_pages / 4;
-	run("watermarks", &c, ops, 6, 50);
+	if (WANT("with a hole")) {
+		small_geometry(&c, true);
+		run("with a hole", &c, ops, 2, 50, NULL);
+	}
+	if (WANT("[S-A]: no warm hints")) {
+		small_geometry(&c, false);
+		c.params.warm_hints = false;
+		run("[S-A]: no warm hints", &c, ops, 5, 50, NULL);
+	}
+	if (WANT("v1 passes only")) {
+		small_geometry(&c, false);
+		c.params.warm_hints = false;
+		c.params.from_tainted_spb = false;
+		c.params.pass_2c = false;
+		c.params.pass_2d = false;
+		c.params.highorder_optional_gate = false;
+		run("v1 passes only", &c, ops, 3, 50, NULL);
+	}
+	/* High watermarks: requests reach the slowpath while pages are free, and atomic ones try
+	 * the HIGHATOMIC lists there (test_model_passes: "highatomic"). DMA32 keeps a further
+	 * quarter from requests that may use Normal (lowmem_reserve). */
+	if (WANT("watermarks")) {
+		small_geometry(&c, false);
+		watermarks(&c);
+		run("watermarks", &c, ops, 6, 50, NULL);
+	}
 	/* Ten SPBs: above SPB_AGGRESSIVE_THRESHOLD, and a wide enough field for the walks. */
-	model_config_simple(&c, MODEL_POLICY_SPB, 9ull << 30);
-	run("nine GiB", &c, ops, 4, 0);
-	CHECK(events_seen[MODEL_EV_PASS_2C] > 0);
-	CHECK(events_seen[MODEL_EV_PASS_3] > 0);
-	CHECK(events_seen[MODEL_EV_PASS_4] > 0);
-	CHECK(events_seen[MODEL_EV_RMQUEUE_CLAIM] > 0);
-	CHECK(events_seen[MODEL_EV_SPB_HIGHORDER_REFUSED] > 0);
+	if (WANT("nine GiB")) {
+		model_config_simple(&c, MODEL_POLICY_SPB, 9ull << 30);
+		run("nine GiB", &c, ops, 4, 0, NULL);
+	}
+	/* checked after every operation: a third of the operations, but at least the 20000 the
+	 * coverage checks were measured with */
+	if (WANT("highatomic"))
+		run_highatomic(MODEL_POLICY_SPB, ops / 3 > 20000 ? ops / 3 : 20000);
+	if (WANT("highatomic, mainline"))
+		run_highatomic(MODEL_POLICY_MAINLINE, ops / 3 > 20000 ? ops / 3 : 20000);
+#undef WANT
+	if (!only) {
+		CHECK(events_seen[MODEL_EV_PASS_2C] > 0);
+		CHECK(events_seen[MODEL_EV_PASS_3] > 0);
+		CHECK(events_seen[MODEL_EV_PASS_4] > 0);
+		CHECK(events_seen[MODEL_EV_RMQUEUE_CLAIM] > 0);
+		CHECK(events_seen[MODEL_EV_SPB_HIGHORDER_REFUSED] > 0);
+	}
 	if (!test_failures)
 		printf("lockstep: all variants agree\n");
 	return test_summary("test_model_lockstep");

@@ -1212,6 +1212,77 @@ static void test_shrink_calibration_from_empty_start(void)
 }
 
 /*
+ * The calibrated share reaches the variant's slab model (replay_variant.c, slab_cache_create's
+ * freeable_ppm): a trace allocates 2000 dentries (100 slab pages of 20) and its host's
+ * superblock shrinker reports `unused` of the 1000 objects slabinfo counts. Only the unused
+ * share goes on the dentry cache's LRU (slab_obj_unused), so the LRU holds about that share of
+ * the 2000: with the calibration (spb), all of them without it (shrink_calibration=0, the
+ * default 100%), half with freeable_ppm=500000 (an override wins over the calibration).
+ * Computing the share without applying it leaves every dentry on the LRU in all three.
+ */
+static uint64_t lru_after_calibration(const char *path, int64_t unused, uint64_t lru[3])
+{
+	struct edge_writer e;
+	open_zone_trace(&e, path, "shrink-apply", "physical");
+	const char *slabinfo = "slabinfo - version: 2.1\n"
+			       "dentry 1000 1008 192 21 1 : tunables 0 0 0 : slabdata 48 48 0\n";
+	CHECK(trace_writer_add_meta(e.w, "start/slabinfo", slabinfo, strlen(slabinfo)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "end/slabinfo", slabinfo, strlen(slabinfo)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "start/vfs_cache_pressure", "100\n", 4) == 0);
+	int64_t sb = trace_writer_intern(e.w, "super_cache_scan+0x0/0x1b0");
+	int64_t dentry = trace_writer_intern(e.w, "dentry");
+	CHECK(sb > 0 && dentry > 0);
+	for (int prio = 12; prio >= 10; prio--)
+		shrink_event(&e, (uint32_t)sb, prio, unused, 0, 0);
+	const uint64_t base = 262144 + 1000;
+	for (uint64_t p = 0; p < 100; p++) {
+		edge_page(&e, TRACE_PAGE_ALLOC, base + p, 0, MIGRATE_RECLAIMABLE, 0);
+		for (uint64_t k = 0; k < 20; k++)
+			edge_slab(&e, TRACE_SLAB_ALLOC, (base + p) * 4096 + k * 192, 192,
+				  (uint32_t)dentry);
+	}
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+
+	static const char *const names[] = { "spb", "spb:shrink_calibration=0",
+					     "spb:freeable_ppm=500000" };
+	struct replay_result *r = run(path, names, 3, REPLAY_WARM, 1, 1);
+	CHECK_EQ(r->calib.n, 1);
+	CHECK(r->calib.s[0].applied);
+	uint32_t ppm = r->calib.s[0].freeable_ppm;
+	for (int v = 0; v < 3; v++) {
+		CHECK_EQ(r->variants[v].slab.allocs, 2000);
+		CHECK_EQ(r->variants[v].slab.objects, 2000);
+		CHECK_EQ(r->variants[v].slab.shrink_freed, 0);
+		lru[v] = r->variants[v].slab.lru_objects;
+	}
+	replay_result_free(r);
+	unlink(path);
+	return ppm;
+}
+
+static void test_shrink_calibration_applied(void)
+{
+	char path[64];
+	uint64_t a[3], b[3];
+	test_tmp_path(path, sizeof(path), "shrinkapply.fgt");
+	CHECK_EQ(lru_after_calibration(path, 100, a), 100000);
+	CHECK_EQ(lru_after_calibration(path, 600, b), 600000);
+	/* the share picked per object by a hash: within 5% of the 2000 */
+	CHECK(a[0] >= 100 && a[0] <= 300);
+	CHECK(b[0] >= 1100 && b[0] <= 1300);
+	CHECK(a[0] < b[0]);
+	CHECK_EQ(a[1], 2000);
+	CHECK_EQ(b[1], 2000);
+	CHECK(a[2] >= 900 && a[2] <= 1100);
+	CHECK_EQ(a[2], b[2]); /* the override: the same objects whatever the host said */
+	printf("shrink calibration applied: of 2000 dentries on the LRU %llu at 10%%, %llu at "
+	       "60%%, %llu uncalibrated, %llu at freeable_ppm=500000\n",
+	       (unsigned long long)a[0], (unsigned long long)b[0], (unsigned long long)a[1],
+	       (unsigned long long)a[2]);
+}
+
+/*
  * The host's compaction in a policy variant (replay_compaction.c): kcompactd (pid 36) takes 41
  * free pages of the top pageblock (half used), migrates 32 start pages and a trace allocation into them and
  * frees the sources, fails to migrate an unmovable page it frees too, gives 8 unused pages
@@ -1958,6 +2029,7 @@ int main(int argc, char **argv)
 	test_placed_start();
 	test_shrink_calibration();
 	test_shrink_calibration_from_empty_start();
+	test_shrink_calibration_applied();
 	test_page_reporting_from_trace();
 	test_end_map_timed();
 	test_compaction();

@@ -97,8 +97,9 @@ static void drain_all_pages(struct model *m)
 
 /*
  * __alloc_pages_direct_reclaim(): reclaim, then one get_page_from_freelist(), then drain the
- * per-CPU lists and try once more (HIGHATOMIC reserves are not modelled, so there is nothing
- * to unreserve). No progress: no attempt.
+ * per-CPU lists and try once more. No progress: no attempt. The kernel also gives a HIGHATOMIC
+ * block back before the drain (unreserve_highatomic_pageblock, not forced: only from a zone
+ * holding more than one reserved pageblock); the model does not yet.
  */
 uint64_t __alloc_pages_direct_reclaim(struct model *m, const struct alloc_context *ac,
 				      unsigned alloc_flags, uint64_t *did_some_progress)
@@ -118,10 +119,11 @@ uint64_t __alloc_pages_direct_reclaim(struct model *m, const struct alloc_contex
 
 /*
  * should_reclaim_retry(): a costly order, or no progress, counts a no-progress loop; more than
- * max_reclaim_retries of them in a row end the retries, once no HIGHATOMIC reserve is left to
- * give back (unreserve_highatomic_pageblock). Otherwise retry while some zone would
+ * max_reclaim_retries of them in a row end the retries. Otherwise retry while some zone would
  * meet its min watermark if every reclaimable page were freed (reclaimable: the node's LRU
- * pages, counted against each of its zones; free: the zone's).
+ * pages, counted against each of its zones; free: the zone's). Whenever it would give up,
+ * either way, it gives one HIGHATOMIC reserved block back instead and retries
+ * (unreserve_highatomic_pageblock, forced: "before OOM, exhaust highatomic_reserve").
  */
 bool should_reclaim_retry(struct model *m, const struct alloc_context *ac, unsigned alloc_flags,
 			  bool did_some_progress, unsigned *no_progress_loops)
@@ -133,24 +135,25 @@ bool should_reclaim_retry(struct model *m, const struct alloc_context *ac, unsig
 		*no_progress_loops = 0;
 	else
 		(*no_progress_loops)++;
-	if (*no_progress_loops > m->p.max_reclaim_retries) {
-		/* before failing, each reserved HIGHATOMIC pageblock back, one per retry */
-		if (m->p.highatomic && unreserve_highatomic_pageblock(m, ac->nid, ac->highest,
-								      ac->req->migratetype, true))
-			return true;
-		count_vm_event(m, MODEL_EV_RECLAIM_RETRY_EXHAUSTED);
-		return false;
-	}
-	for_each_zone_zonelist(m, ac, i, z)
-	{
-		uint64_t reclaimable =
-			m->reclaim.lru_pages ? m->reclaim.lru_pages(m->reclaim.ctx, z->nid) : 0;
-		if (__zone_watermark_ok(z, order, alloc_flags & ~(unsigned)ALLOC_WMARK_LOW,
-					ac->highest, reclaimable + z->nr_free_pages)) {
-			count_vm_event(m, MODEL_EV_RECLAIM_RETRY);
-			return true;
+	if (*no_progress_loops <= m->p.max_reclaim_retries) {
+		for_each_zone_zonelist(m, ac, i, z)
+		{
+			uint64_t reclaimable =
+				m->reclaim.lru_pages ? m->reclaim.lru_pages(m->reclaim.ctx, z->nid)
+						     : 0;
+			if (__zone_watermark_ok(z, order, alloc_flags & ~(unsigned)ALLOC_WMARK_LOW,
+						ac->highest, reclaimable + z->nr_free_pages)) {
+				count_vm_event(m, MODEL_EV_RECLAIM_RETRY);
+				return true;
+			}
 		}
 	}
+	/* before failing, each reserved HIGHATOMIC pageblock back, one per retry */
+	if (m->p.highatomic &&
+	    unreserve_highatomic_pageblock(m, ac->nid, ac->highest, ac->req->migratetype, true))
+		return true;
+	if (*no_progress_loops > m->p.max_reclaim_retries)
+		count_vm_event(m, MODEL_EV_RECLAIM_RETRY_EXHAUSTED);
 	return false;
 }
 
