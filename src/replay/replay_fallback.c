@@ -13,7 +13,8 @@
  * at its order; a variant that fails it would have served the caller with smaller folios, and
  * holds that memory.
  *
- * Replay does the same (switch caller_fallback, off by default): a THP first attempt is retried
+ * Replay does the same (switch caller_fallback, on by default but for mainline, whose callers'
+ * fallbacks are the trace's own events): a THP first attempt is retried
  * at its order without __GFP_THISNODE|__GFP_NORETRY; then a write folio (__GFP_WRITE) tries
  * order - 1, order - 2, ... 0 (__GFP_NORETRY dropped at order 0, the min order); a THP (a first
  * attempt or the retry itself, which has no __GFP_NORETRY) falls back to order-0 faults, one a
