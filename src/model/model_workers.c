@@ -188,12 +188,34 @@ void spb_maybe_start_defrag(struct model *m, struct zone *z, struct superpageblo
 		   trigger_cpu(m));
 }
 
+/*
+ * Not a kernel function: whether spb_maybe_start_defrag() would do anything (queue work, or
+ * count an absorbed request) for some SPB of z's tainted lists, as the last-chance kick walks
+ * them; reads the clock where spb_needs_defrag() does. For a shared model (model_share.c).
+ */
+bool spb_any_needs_defrag(struct model *m, const struct zone *z)
+{
+	struct superpageblock *sb;
+
+	if (!m->p.defrag || m->booting)
+		return false;
+	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++)
+		for_each_spb_on_list(z, tainted_list(full),
+				     sb) if (spb_needs_defrag(m, z, sb)) return true;
+	return false;
+}
+
 /* spb_react_to_tainted_alloc(): the proactive high-water trigger (the slab-shrink patch's). */
 void spb_react_to_tainted_alloc(struct model *m, struct zone *z, struct superpageblock *sb)
 {
-	if (!m->p.trigger_proactive || spb_get_category(sb) != SB_TAINTED)
+	if (!m->p.trigger_proactive && !share_knob_differs(m, MODEL_KNOB_TRIGGER_PROACTIVE))
+		return;
+	if (spb_get_category(sb) != SB_TAINTED)
 		return;
 	if (!(sb->nr_free_pages < (uint64_t)spb_tainted_reserve(m, sb) * PAGEBLOCK_NR_PAGES))
+		return;
+	share_knob_decides(m, MODEL_KNOB_TRIGGER_PROACTIVE);
+	if (!m->p.trigger_proactive)
 		return;
 	count_vm_event(m, MODEL_EV_TRIGGER_PROACTIVE);
 	queue_spb_slab_shrink(m, z);
@@ -468,6 +490,7 @@ static unsigned evac_max_candidates(const struct model *m)
 static void spb_evacuate_done(struct model *m, struct zone *z, unsigned attempted)
 {
 	m->events[MODEL_EV_SPB_EVAC_PAGEBLOCKS] += attempted;
+	share_knob_decides(m, MODEL_KNOB_TRIGGER_SUPPLY);
 	if (m->p.trigger_supply) {
 		count_vm_event(m, MODEL_EV_TRIGGER_SUPPLY);
 		queue_spb_slab_shrink(m, z);
