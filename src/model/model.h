@@ -473,10 +473,16 @@ bool model_knob_get(const struct model_params *p, enum model_knob k);
 void model_knob_set(struct model_params *p, enum model_knob k, bool on);
 /* Whether two variants' params differ in nothing but the knobs (they may share a model). */
 bool model_params_shareable(const struct model_params *a, const struct model_params *b);
-/* Set the members before the first request (after model_create). */
-void model_set_share(struct model *m, const struct model_share *share);
+/* Set the members before the first request (after model_create): MODEL_OK or MODEL_ENOMEM. */
+int model_set_share(struct model *m, const struct model_share *share);
 /* The members this model still runs as (the model's own params always among them). */
 uint64_t model_share_members(const struct model *m);
+/*
+ * Where a knob changes nothing but a counter, the members that differ stay and the difference
+ * is kept apart: the last-chance kick on tainted SPBs whose defrag work is queued or running
+ * only counts SPB_DEFRAG_ABSORBED. A member's SPB_DEFRAG_ABSORBED is the model's plus this.
+ */
+int64_t model_share_absorbed(const struct model *m, unsigned member);
 
 /* Tests: recompute every counter and list from the pages and compare. NULL when consistent. */
 const char *model_check(const struct model *m, char *buf, size_t len);

@@ -434,5 +434,6 @@ void model_destroy(struct model *m)
 	free(m->cpu_free_ns);
 	free(m->cpu_mark);
 	free(m->warm_hints);
+	free(m->share_absorbed);
 	free(m);
 }

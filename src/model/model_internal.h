@@ -308,6 +308,10 @@ struct model {
 	 * model's own value (every member but those would behave the same at the knob's points) */
 	uint64_t share_members;
 	uint64_t share_same[MODEL_NR_KNOBS];
+	/* per member, its SPB_DEFRAG_ABSORBED less the model's (NULL: not shared); share_kept
+	 * counts the differences so kept, which keep a request out of the failed-request memo */
+	int64_t *share_absorbed;
+	uint64_t share_kept;
 };
 
 /*
@@ -324,6 +328,9 @@ static inline bool share_knob_differs(const struct model *m, enum model_knob k)
 {
 	return m->share_members & ~m->share_same[k];
 }
+/* model_share.c: knob k would have counted n more (or, on in the model, fewer)
+ * SPB_DEFRAG_ABSORBED in the members that differ; nothing else changes */
+void share_knob_absorbed(struct model *m, enum model_knob k, uint64_t n);
 
 /* ---- lookups ---- */
 /*
@@ -520,7 +527,7 @@ void queue_spb_slab_shrink(struct model *m, struct zone *z);
 void queue_spb_evacuate(struct model *m, struct zone *z, unsigned order, int mt);
 void spb_maybe_start_defrag(struct model *m, struct zone *z, struct superpageblock *sb);
 void spb_react_to_tainted_alloc(struct model *m, struct zone *z, struct superpageblock *sb);
-bool spb_any_needs_defrag(struct model *m, const struct zone *z);
+void spb_last_chance_share(struct model *m, struct zone *z);
 bool spb_evacuate_for_order(struct model *m, struct zone *z, unsigned order, int mt);
 
 /* ---- model_page_alloc.c and model_rmqueue_bulk.c ---- */

@@ -287,9 +287,9 @@ static void rmqueue_before_pass3(struct model *m, struct zone *z, unsigned order
 			queue_spb_slab_shrink(m, z);
 		}
 	}
-	/* a member without the kick (or with it) acts otherwise only if some SPB would defrag */
-	if (share_knob_differs(m, MODEL_KNOB_LAST_CHANCE_DEFRAG) && spb_any_needs_defrag(m, z))
-		share_knob_decides(m, MODEL_KNOB_LAST_CHANCE_DEFRAG);
+	/* what the kick does in the members that have it otherwise than the model */
+	if (share_knob_differs(m, MODEL_KNOB_LAST_CHANCE_DEFRAG))
+		spb_last_chance_share(m, z);
 	if (m->p.last_chance_defrag)
 		for (int full = SB_FULL; full < NR_SB_FULLNESS; full++)
 			for_each_spb_on_list(z, cat_list(SB_TAINTED, full), sb)

@@ -9,13 +9,19 @@
  * the model is deterministic, so a member whose knobs equal the model's at every point where a
  * knob is read (the five sites, share_knob_decides() in model_internal.h) runs exactly as this
  * model does. Each site removes the members that would act otherwise there; the model's own
- * params always stay. Invariant: share_members is the set of members whose standalone run
- * this model is, so far. Expected workload: the sites are on the slowpath and the fallback
- * paths; each costs one AND, and the proactive and last-chance sites a test when some member
- * differs.
+ * params always stay. One outcome changes nothing but a counter: the last-chance kick on SPBs
+ * whose defrag work is queued or running counts SPB_DEFRAG_ABSORBED and does nothing else, so
+ * there the members that differ stay and the count is kept apart per member (share_absorbed).
+ * A request that kept such a count is not memoized (model_page_alloc.c's failed-request memo
+ * would replay the model's counters, not the members'), which changes no result of the model.
+ * Invariant: share_members is the set of members whose standalone run this model is, so far,
+ * with SPB_DEFRAG_ABSORBED plus share_absorbed[member]. Expected workload: the sites are on
+ * the slowpath and the fallback paths; each costs one AND, and the proactive and last-chance
+ * sites a walk of the tainted SPBs when some member differs.
  */
 #include "model_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 bool model_knob_get(const struct model_params *p, enum model_knob k)
@@ -71,15 +77,38 @@ bool model_params_shareable(const struct model_params *a, const struct model_par
 	return !memcmp(&x, &y, sizeof(x));
 }
 
-void model_set_share(struct model *m, const struct model_share *share)
+int model_set_share(struct model *m, const struct model_share *share)
 {
+	if (!m->share_absorbed)
+		m->share_absorbed = calloc(64, sizeof(*m->share_absorbed));
+	if (!m->share_absorbed)
+		return MODEL_ENOMEM;
 	m->share_members = share->members;
 	for (unsigned k = 0; k < MODEL_NR_KNOBS; k++)
 		m->share_same[k] = model_knob_get(&m->p, (enum model_knob)k) ? share->knob_set[k]
 									     : ~share->knob_set[k];
+	return MODEL_OK;
 }
 
 uint64_t model_share_members(const struct model *m)
 {
 	return m->share_members;
+}
+
+void share_knob_absorbed(struct model *m, enum model_knob k, uint64_t n)
+{
+	uint64_t differ = m->share_members & ~m->share_same[k];
+	bool on = model_knob_get(&m->p, k);
+
+	while (differ) {
+		unsigned j = (unsigned)__builtin_ctzll(differ);
+		differ &= differ - 1;
+		m->share_absorbed[j] += on ? -(int64_t)n : (int64_t)n;
+	}
+	m->share_kept++;
+}
+
+int64_t model_share_absorbed(const struct model *m, unsigned member)
+{
+	return m->share_absorbed && member < 64 ? m->share_absorbed[member] : 0;
 }

@@ -189,20 +189,33 @@ void spb_maybe_start_defrag(struct model *m, struct zone *z, struct superpageblo
 }
 
 /*
- * Not a kernel function: whether spb_maybe_start_defrag() would do anything (queue work, or
- * count an absorbed request) for some SPB of z's tainted lists, as the last-chance kick walks
- * them; reads the clock where spb_needs_defrag() does. For a shared model (model_share.c).
+ * Not a kernel function: the last-chance kick (rmqueue_before_pass3's spb_maybe_start_defrag()
+ * over z's tainted lists) in the members of a shared model whose switch differs from the
+ * model's (model_share.c). An SPB that needs defrag with no work of its own would be queued:
+ * those members act otherwise and leave. Else each one that needs defrag only counts an
+ * absorbed request, which is kept apart per member. Reads the clock where spb_needs_defrag()
+ * does.
  */
-bool spb_any_needs_defrag(struct model *m, const struct zone *z)
+void spb_last_chance_share(struct model *m, struct zone *z)
 {
 	struct superpageblock *sb;
+	uint64_t absorbed = 0;
 
 	if (!m->p.defrag || m->booting)
-		return false;
+		return;
 	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++)
-		for_each_spb_on_list(z, tainted_list(full),
-				     sb) if (spb_needs_defrag(m, z, sb)) return true;
-	return false;
+		for_each_spb_on_list(z, tainted_list(full), sb)
+		{
+			if (!spb_needs_defrag(m, z, sb))
+				continue;
+			if (!sb->defrag_active) {
+				share_knob_decides(m, MODEL_KNOB_LAST_CHANCE_DEFRAG);
+				return;
+			}
+			absorbed++;
+		}
+	if (absorbed)
+		share_knob_absorbed(m, MODEL_KNOB_LAST_CHANCE_DEFRAG, absorbed);
 }
 
 /* spb_react_to_tainted_alloc(): the proactive high-water trigger (the slab-shrink patch's). */

@@ -209,10 +209,13 @@ static void create_variants(struct engine *e)
 			return;
 		char err[512];
 		struct variant_state *v = &e->vs[i];
-		if (variant_create(v, v->res, e->host, e->opts, e->cpus, err, sizeof(err)))
+		if (variant_create(v, v->res, e->host, e->opts, e->cpus, err, sizeof(err))) {
 			init_failed(e, err);
-		else if (e->groups[i].n > 1)
-			model_set_share(v->model, &e->groups[i].share);
+		} else if (e->groups[i].n > 1) {
+			v->share_n = e->groups[i].n;
+			if (model_set_share(v->model, &e->groups[i].share) != MODEL_OK)
+				init_failed(e, "out of memory");
+		}
 	}
 }
 
@@ -486,8 +489,9 @@ static int finish_round(struct run *run, struct replay_result *res, unsigned rou
 			return -1;
 		}
 		size_t before = run->nsplit;
-		if (share_deal_results(res, &run->groups[i], model_share_members(v->model), round,
-				       &run->host, run->split, &run->nsplit)) {
+		if (share_deal_results(res, &run->groups[i], model_share_members(v->model),
+				       v->share_absorbed, round, &run->host, run->split,
+				       &run->nsplit)) {
 			snprintf(err, errlen, "%s: out of memory", path);
 			return -1;
 		}

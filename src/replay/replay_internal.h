@@ -372,6 +372,10 @@ struct variant_state {
 	const struct replay_options *opts;
 	struct page_cache_lru lru;
 	struct compaction_bind *cbind; /* replay_compaction.c; NULL for observe */
+	/* a model shared by share_n variants (replay_share.c): per sample, per member, its
+	 * SPB_DEFRAG_ABSORBED less the model's (model_share_absorbed) */
+	unsigned share_n;
+	int64_t *share_absorbed;
 	char check_buf[256];
 	const char *check_failure;
 };
@@ -513,11 +517,13 @@ size_t share_plan(const struct replay_variant_spec *specs, const size_t *idx, si
 		  struct share_group *groups);
 /*
  * After a round: the members the model still runs as (left, bits of g) get its result, the
- * leader's slot, with their own specs (variant_spec_for_host) and an equal part of its CPU
- * time; the others' indices are appended to split[*nsplit]. 0, or -1 out of memory.
+ * leader's slot, with their own specs (variant_spec_for_host), their SPB_DEFRAG_ABSORBED kept
+ * apart (absorbed: per sample, g->n members; NULL: none) and an equal part of its CPU time;
+ * the others' indices are appended to split[*nsplit]. 0, or -1 out of memory.
  */
 int share_deal_results(struct replay_result *res, const struct share_group *g, uint64_t left,
-		       unsigned round, const struct host_desc *h, size_t *split, size_t *nsplit);
+		       const int64_t *absorbed, unsigned round, const struct host_desc *h,
+		       size_t *split, size_t *nsplit);
 
 /* ---- replay_shrink_calib.c: the host's shrinker runs ---- */
 struct shrink_calib;

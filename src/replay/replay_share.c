@@ -103,7 +103,8 @@ static void *memdup(const void *p, size_t n)
 }
 
 int share_deal_results(struct replay_result *res, const struct share_group *g, uint64_t left,
-		       unsigned round, const struct host_desc *h, size_t *split, size_t *nsplit)
+		       const int64_t *absorbed, unsigned round, const struct host_desc *h,
+		       size_t *split, size_t *nsplit)
 {
 	struct replay_variant_result *lead = &res->variants[g->member[0]];
 	unsigned k = (unsigned)__builtin_popcountll(left);
@@ -125,6 +126,13 @@ int share_deal_results(struct replay_result *res, const struct share_group *g, u
 		v->regions = memdup(lead->regions, lead->nr_regions * sizeof(*lead->regions));
 		if ((lead->nr_samples && !v->samples) || (lead->nr_regions && !v->regions))
 			return -1;
+		/* its own count of absorbed defrag requests (model_share_absorbed) */
+		for (size_t s = 0; absorbed && s < v->nr_samples; s++)
+			v->samples[s].stats.events[MODEL_EV_SPB_DEFRAG_ABSORBED] +=
+				(uint64_t)absorbed[s * g->n + j];
+		if (absorbed && v->nr_samples)
+			v->final.events[MODEL_EV_SPB_DEFRAG_ABSORBED] +=
+				(uint64_t)absorbed[(v->nr_samples - 1) * g->n + j];
 	}
 	return 0;
 }

@@ -197,6 +197,7 @@ void variant_destroy(struct variant_state *v)
 	free(v->seen);
 	free(v->fast);
 	free(v->cache_ids);
+	free(v->share_absorbed);
 	memset(v, 0, sizeof(*v));
 }
 
