@@ -18,6 +18,13 @@
  * variant whose next block it is; a variant is applied by one worker at a time (busy). All of
  * the ring's bookkeeping is under the engine's lock.
  *
+ * Variants that differ only in the trigger switches run as one model (replay_share.c): the
+ * engine runs one model per group, in rounds; a round replays the whole trace (every pass) for
+ * its groups, and the variants split off a shared model in it form the next round's groups,
+ * replayed from the start with the decoder rewound to the state the pre-pass left. The pre-pass
+ * and the start plan are made once, in the first round; --no-share is one round, one model per
+ * variant.
+ *
  * Expected workload: a few hundred blocks per trace, so a lock round per variant and block
  * (about six thousand on the bundled pressure traces) costs nothing next to the apply.
  */
