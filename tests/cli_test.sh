@@ -152,6 +152,19 @@ for args in "--threads -1" "--loop 1x" "--sample-ms ' 5'"; do
 	expect_rc 2 "replay $args" "$F" replay --db '' "$@" "$W/syn.fgt"
 done
 expect_rc 2 "dump --start inf" "$F" dump --start inf "$W/syn.fgt"
+# Sharing a model among the presets (the default) and --no-share give the same results; the
+# table says how many models ran.
+expect_rc 0 "replay, models shared" "$F" replay -q --db '' "$W/syn.fgt"
+grep -qE "^  models: [1-6] for 6 variants; [0-9]+ split off" "$W/out" && ok ||
+	fail "replay's models line: $(grep models "$W/out")"
+expect_rc 0 "replay -j, models shared" "$F" replay -q -j --db '' "$W/syn.fgt"
+mv "$W/out" "$W/shared.json"
+expect_rc 0 "replay -j --no-share" "$F" replay -q -j --no-share --db '' "$W/syn.fgt"
+python3 -c 'import json,sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for r in a + b: r.pop("events_per_second")
+assert len(a) == 6 and a == b' "$W/shared.json" "$W/out" && ok ||
+	fail "replay -j with and without --no-share differ"
 
 # Inputs the reader must seek in: a FIFO is refused at once, never waited on.
 mkfifo "$W/fifo"

@@ -1566,6 +1566,131 @@ static void test_pcp_locked_frees(void)
 	printf("pcp-locked frees: frees inside a held list lock go to the buddy allocator\n");
 }
 
+/* Replay the presets with and without sharing a model (replay_share.c); no checker. */
+static struct replay_result *run_share(const char *path, const char *const *names, size_t n,
+				       bool no_share)
+{
+	struct replay_variant_spec specs[8];
+	struct replay_options o = { .start = REPLAY_START_AUTO,
+				    .loops = 1,
+				    .threads = 2,
+				    .sample_ns = 100000000,
+				    .no_share = no_share };
+	struct replay_result *r;
+	char err[1024];
+	for (size_t i = 0; i < n; i++)
+		CHECK(replay_variant_parse(names[i], &specs[i], err, sizeof(err)) == 0);
+	if (replay_trace(path, &o, specs, n, &r, err, sizeof(err))) {
+		fprintf(stderr, "replay %s: %s\n", path, err);
+		exit(1);
+	}
+	return r;
+}
+
+#define SAME(field) CHECK(!memcmp(&x->field, &y->field, sizeof(x->field)))
+/* Everything of two results but the CPU time and how it was shared. */
+static void same_dump(const struct replay_result *a, const struct replay_result *b)
+{
+	CHECK_EQ(a->nr_variants, b->nr_variants);
+	CHECK(!memcmp(&a->trace.host, &b->trace.host, sizeof(a->trace.host)));
+	CHECK_EQ(a->trace.malformed_events, b->trace.malformed_events);
+	CHECK_EQ(a->have_validation, b->have_validation);
+	for (size_t i = 0; i < a->nr_variants; i++) {
+		const struct replay_variant_result *x = &a->variants[i], *y = &b->variants[i];
+		SAME(spec);
+		CHECK_EQ(x->events, y->events);
+		CHECK_EQ(x->nr_samples, y->nr_samples);
+		for (size_t s = 0; s < x->nr_samples && s < y->nr_samples; s++) {
+			CHECK_EQ(x->samples[s].t_ns, y->samples[s].t_ns);
+			CHECK_EQ(x->samples[s].pass, y->samples[s].pass);
+			SAME(samples[s].stats);
+			CHECK_EQ(x->samples[s].slab_pages, y->samples[s].slab_pages);
+			CHECK_EQ(x->samples[s].slab_objects, y->samples[s].slab_objects);
+		}
+		CHECK_EQ(x->eq.reached, y->eq.reached);
+		CHECK(x->eq.value == y->eq.value && x->eq.slope_per_s == y->eq.slope_per_s);
+		CHECK(x->eq.settle_s == y->eq.settle_s && x->eq.spread == y->eq.spread);
+		CHECK(x->eq.reason == y->eq.reason && x->eq.samples == y->eq.samples);
+		SAME(loss);
+		SAME(final);
+		SAME(slab);
+		CHECK_EQ(x->nr_regions, y->nr_regions);
+		for (size_t r = 0; r < x->nr_regions && r < y->nr_regions; r++) {
+			CHECK_EQ(x->regions[r].region.start_pfn, y->regions[r].region.start_pfn);
+			CHECK_EQ(x->regions[r].region.free_pages, y->regions[r].region.free_pages);
+			CHECK_EQ(x->regions[r].region.class, y->regions[r].region.class);
+			CHECK_EQ(x->regions[r].region.fullness, y->regions[r].region.fullness);
+			CHECK_EQ(x->regions[r].nr_free, y->regions[r].nr_free);
+			CHECK_EQ(x->regions[r].nr_movable, y->regions[r].nr_movable);
+			CHECK_EQ(x->regions[r].nr_unmovable, y->regions[r].nr_unmovable);
+		}
+		CHECK_EQ(x->model_bytes, y->model_bytes);
+		CHECK_EQ(x->max_tainted, y->max_tainted);
+		CHECK_EQ(x->min_tainted, y->min_tainted);
+		SAME(pcp_pages);
+		CHECK_EQ(x->start, y->start);
+		CHECK_EQ(x->start_placed, y->start_placed);
+		CHECK_EQ(x->start_copied, y->start_copied);
+		CHECK_EQ(x->start_unplaced, y->start_unplaced);
+		CHECK(x->agreement == y->agreement);
+		SAME(causes);
+		SAME(compaction);
+	}
+}
+#undef SAME
+
+/*
+ * Sharing a model changes no result: the six presets with and without it, on a synthetic
+ * trace whose triggers fire (the presets split off and replay again, recursively) and, when
+ * dir is given, on a bundled trace where they do not (one SPB model serves several presets).
+ */
+static void test_share(const char *dir)
+{
+	static const char *const all[] = { "mainline",		"spb",		 "spb+demand",
+					   "spb+demand+supply", "spb+proactive", "spb+all" };
+	char path[4096];
+	test_tmp_path(path, sizeof(path), "test-share.fgt");
+	struct synth_workload_params p = { .workload = "syzkaller",
+					   .mem_bytes = 2ull << 30,
+					   .duration_s = 2,
+					   .seed = 1,
+					   .cpus = 2 };
+	struct synth_workload_stats st;
+	char err[256];
+	CHECK(synth_workload_write(&p, path, &st, err, sizeof(err)) == 0);
+	struct replay_result *on = run_share(path, all, 6, false),
+			     *off = run_share(path, all, 6, true);
+	same_dump(on, off);
+	CHECK_EQ(off->models, 6);
+	CHECK_EQ(off->rounds, 1);
+	CHECK_EQ(off->splits, 0);
+	/* the triggers fire: some presets split off and ran again, in more than one round */
+	CHECK(on->splits > 0 && on->rounds > 2);
+	CHECK(on->models < 6 && on->models > 2);
+	for (size_t i = 0; i < 6; i++)
+		CHECK(on->variants[i].shared_by >= 1 && off->variants[i].shared_by == 1);
+	printf("share: synthetic syzkaller: %u models in %u rounds, %u splits; results as "
+	       "alone\n",
+	       on->models, on->rounds, on->splits);
+	replay_result_free(on);
+	replay_result_free(off);
+	unlink(path);
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/pagecache-anon.fgt", dir);
+	on = run_share(path, all, 6, false);
+	off = run_share(path, all, 6, true);
+	same_dump(on, off);
+	/* no trigger acts here: spb, spb+demand, spb+demand+supply ran as one model */
+	CHECK(on->models <= 4);
+	CHECK_EQ(on->variants[2].shared_by, on->variants[1].shared_by);
+	CHECK(on->variants[1].shared_by >= 3);
+	printf("share: %s: %u models in %u rounds for 6 presets; results as alone\n", path,
+	       on->models, on->rounds);
+	replay_result_free(on);
+	replay_result_free(off);
+}
+
 static void test_bundled(const char *dir)
 {
 	static const char *const names[] = { "mainline", "spb+all", "observe" };
@@ -2040,6 +2165,7 @@ int main(int argc, char **argv)
 	test_start_thp_pcp_free();
 	test_reclaim_rest();
 	test_pcp_locked_frees();
+	test_share(argc > 1 ? argv[1] : NULL);
 	if (argc > 1) {
 		test_bundled(argv[1]);
 		test_pcp_stranded(argv[1]);

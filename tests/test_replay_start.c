@@ -114,12 +114,18 @@ static const char *const variant_names[] = { "mainline", "spb", "spb+all" };
 #define NV (sizeof(variant_names) / sizeof(variant_names[0]))
 
 /* Replay path with threads, armed to fail the n-th call c (n 0: none); counts reset. */
+static bool share; /* let spb and spb+all share a model (rounds), or not */
+
 static int replay_armed(const char *path, unsigned threads, enum call c, unsigned n,
 			struct replay_result **r, char *err, size_t errlen)
 {
 	struct replay_variant_spec specs[NV];
 	struct replay_options o = {
-		.start = REPLAY_WARM, .loops = 1, .threads = threads, .sample_ns = 100000000
+		.start = REPLAY_WARM,
+		.loops = 1,
+		.threads = threads,
+		.sample_ns = 100000000,
+		.no_share = !share /* unshared: a model per variant, one round, three workers */
 	};
 	for (size_t i = 0; i < NV; i++)
 		CHECK_FATAL(replay_variant_parse(variant_names[i], &specs[i], err, errlen) == 0);
@@ -198,6 +204,17 @@ int main(void)
 		test_failure(path, MUTEX_INIT, k, "cannot");
 	for (unsigned k = 1; k <= conds; k++)
 		test_failure(path, COND_INIT, k, "cannot");
+
+	/* shared: spb and spb+all split on this trace, so a second round starts workers again;
+	 * its first worker failing stops the run as cleanly */
+	share = true;
+	CHECK_FATAL(replay_armed(path, 3, CREATE, 0, &three, err, sizeof(err)) == 0, "%s", err);
+	check_balanced("3 threads, shared");
+	CHECK_EQ(three->rounds, 2);
+	replay_result_free(three);
+	/* round 1: mainline, and spb with spb+all (two workers); round 2: spb+all (one) */
+	CHECK_EQ(calls[CREATE], 3);
+	test_failure(path, CREATE, 3, "cannot start worker thread 1 of 1");
 	unlink(path);
 	return test_summary("replay_start");
 }

@@ -2,7 +2,8 @@
 /*
  * bench_replay.c - replay speed and memory, for bench/replay/run.sh.
  *
- * usage: bench_replay [--threads N] [--repeat R] [--variants a,b,c] [--start WORD] TRACE
+ * usage: bench_replay [--threads N] [--repeat R] [--variants a,b,c] [--start WORD] [--no-share]
+ *        TRACE
  * Replays TRACE R times (best run reported, to see past a noisy machine) and prints one line:
  * trace events, trace seconds, setup seconds (snapshots, models, pre-pass) and its phases
  * (load_s: snapshots and header; prepass_s: the slab-page pre-pass and the start plan, beside
@@ -13,6 +14,10 @@
  * per second of the variants' CPU time shared over the threads that apply them (the sum of
  * the variants' thread CPU seconds divided by min(threads, variants)), the replay phase's
  * rate on otherwise idle cores with the variants evenly spread and decoding beside them.
+ * Variants that differ only in the trigger switches share a model until they diverge (a shared
+ * model's CPU time is dealt to its variants in equal parts, so the sum is the CPU spent);
+ * --no-share gives each its own. models= and rounds= say how many models ran in how many
+ * replays of the trace.
  */
 #include "replay.h"
 
@@ -29,6 +34,7 @@ int main(int argc, char **argv)
 	size_t nv = 0;
 	char err[1024];
 	enum replay_start start = REPLAY_WARM;
+	bool no_share = false;
 	int i;
 
 	for (i = 1; i < argc - 1; i++) {
@@ -38,6 +44,8 @@ int main(int argc, char **argv)
 			repeat = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--variants"))
 			list = argv[++i];
+		else if (!strcmp(argv[i], "--no-share"))
+			no_share = true;
 		else if (!strcmp(argv[i], "--start") && i + 1 < argc - 1) {
 			if (replay_start_parse(argv[++i], &start)) {
 				fprintf(stderr, "bench_replay: unknown start %s\n", argv[i]);
@@ -48,7 +56,7 @@ int main(int argc, char **argv)
 	}
 	if (i != argc - 1) {
 		fprintf(stderr, "usage: bench_replay [--threads N] [--repeat R] [--variants a,b] "
-				"[--start WORD] TRACE\n");
+				"[--start WORD] [--no-share] TRACE\n");
 		return 2;
 	}
 	char *names = strdup(list), *save;
@@ -57,13 +65,16 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s\n", err);
 			return 2;
 		}
-	struct replay_options o = {
-		.start = start, .loops = 1, .threads = threads, .sample_ns = 100000000
-	};
+	struct replay_options o = { .start = start,
+				    .loops = 1,
+				    .threads = threads,
+				    .sample_ns = 100000000,
+				    .no_share = no_share };
 	double best_replay = 1e30, best_total = 0, best_setup = 0, slowest_variant = 0;
 	double best_load = 0, best_prepass = 0, best_build = 0;
 	double best_cpu = 1e30;
 	uint64_t events = 0;
+	unsigned models = 0, rounds = 0;
 	double duration = 0, bytes_per_page = 0;
 	for (unsigned r = 0; r < repeat; r++) {
 		struct replay_result *res;
@@ -92,6 +103,8 @@ int main(int argc, char **argv)
 			}
 		}
 		events = res->trace.events;
+		models = res->models;
+		rounds = res->rounds;
 		duration = res->trace.duration_s;
 		bytes_per_page =
 			(double)res->variants[0].model_bytes / (double)res->trace.host_pages;
@@ -102,11 +115,11 @@ int main(int argc, char **argv)
 	printf("trace=%s variants=%zu threads=%u events=%llu trace_s=%.3f setup_s=%.3f "
 	       "load_s=%.3f prepass_s=%.3f build_s=%.3f replay_s=%.3f "
 	       "eps_replay=%.0f eps_total=%.0f variant_eps_min=%.0f model_bytes_per_page=%.3f "
-	       "maxrss_kb=%ld x_realtime=%.2f eps_cpu=%.0f\n",
+	       "maxrss_kb=%ld x_realtime=%.2f eps_cpu=%.0f models=%u rounds=%u\n",
 	       argv[i], nv, threads, (unsigned long long)events, duration, best_setup, best_load,
 	       best_prepass, best_build, best_replay, (double)events / best_replay,
 	       (double)events / best_total, slowest_variant, bytes_per_page, ru.ru_maxrss,
-	       duration / best_total, (double)events / best_cpu);
+	       duration / best_total, (double)events / best_cpu, models, rounds);
 	free(names);
 	return 0;
 }

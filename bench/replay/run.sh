@@ -10,7 +10,9 @@
 # Every figure is the best of 5 runs (this machine is shared and noisy).
 # START (default warm) is bench_replay's --start (`START=auto` for the pressure traces: their warm
 # start is docs/replay.md's known slow case); TRACES (default the five bundled) the traces.
-# usage: [START=auto] [TRACES="a.fgt b.fgt"] bench/replay/run.sh [BUILD_DIR]
+# NO_SHARE=1 gives every preset a model of its own (bench_replay --no-share; by default the
+# presets that differ only in the trigger switches share one until they diverge).
+# usage: [START=auto] [TRACES="a.fgt b.fgt"] [NO_SHARE=1] bench/replay/run.sh [BUILD_DIR]
 set -e
 build=${1:-build}
 dir=$(dirname "$0")/../../traces
@@ -22,5 +24,5 @@ for t in $traces; do
 	taskset -c 0 "$build/bench_replay" --repeat 5 --threads 1 --variants spb+all \
 		--start "${START:-warm}" "$t"
 	"$build/bench_replay" --repeat 5 --threads 2 --variants "$presets" \
-		--start "${START:-warm}" "$t"
+		--start "${START:-warm}" ${NO_SHARE:+--no-share} "$t"
 done

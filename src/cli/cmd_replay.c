@@ -65,6 +65,11 @@ static void replay_usage(FILE *out)
 		"                       variant units (docs/fleet.md)\n"
 		"      --units LIST     replay only the units in LIST (0,3,7-9; unit t*V+v is\n"
 		"                       trace t under variant v, from 0)\n"
+		"      --no-share       a model for every variant (by default variants that "
+		"differ\n"
+		"                       only in the trigger switches share one until they "
+		"diverge;\n"
+		"                       results do not change)\n"
 		"  -q, --quiet          no progress bar\n"
 		"      --list-variants  print the presets and every parameter with its default\n"
 		"  -h, --help           show this help\n\n"
@@ -219,6 +224,10 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 		printf("  %s\n", report_escape_term_str(s1, sizeof(s1), line));
 	printf("  replay took %.2f s (%.1fx real time)\n", r->wall_seconds,
 	       r->wall_seconds > 0 ? t->duration_s * o->loops / r->wall_seconds : 0.0);
+	printf("  models: %u for %zu variants%s; %u split off a shared model and replayed again "
+	       "(%u round%s)\n",
+	       r->models, r->nr_variants, o->no_share ? " (--no-share)" : "", r->splits, r->rounds,
+	       r->rounds == 1 ? "" : "s");
 }
 
 /* One string of a JSON array, with a comma before all but the first. */
@@ -475,6 +484,7 @@ static int run_replay(int argc, char **argv)
 		{ "units", required_argument, NULL, 'U' },
 		{ "layout", required_argument, NULL, 'Y' },
 		{ "mem", required_argument, NULL, 'M' },
+		{ "no-share", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -556,6 +566,9 @@ static int run_replay(int argc, char **argv)
 			break;
 		case 'C':
 			o.check_model = true;
+			break;
+		case 'N':
+			o.no_share = true;
 			break;
 		case 'B':
 			baseline = optarg;

@@ -452,6 +452,43 @@ uint64_t model_now(const struct model *m);
 /* NR_FREE_PAGES over every zone (what ZONE_BELOW_HIGH's watermark test reads), O(zones). */
 uint64_t model_nr_free_pages(const struct model *m);
 
+/*
+ * One model for several variants (model_share.c, docs/replay.md "Speed and memory"): variants
+ * whose params differ only in the knobs below run as one model, with the params of one of
+ * them, while no knob has made them behave differently. Members are numbered 0..63 by the
+ * caller; knob_set[k] holds the members that have knob k on. Each point where a knob decides
+ * what the model does (and only there) removes from members those whose knob differs from
+ * the model's own params, so the members left are always those whose standalone run this model
+ * still is; the caller replays the others again from the start. Without model_set_share the
+ * model is its own only member.
+ */
+enum model_knob {
+	MODEL_KNOB_TRIGGER_DEMAND,
+	MODEL_KNOB_TRIGGER_SUPPLY,
+	MODEL_KNOB_TRIGGER_PROACTIVE,
+	MODEL_KNOB_LAST_CHANCE_DEFRAG,
+	MODEL_NR_KNOBS
+};
+struct model_share {
+	uint64_t members;		   /* bit i: member i (still) runs as this model */
+	uint64_t knob_set[MODEL_NR_KNOBS]; /* bit i: member i has the knob on */
+};
+/* The knob's value in params. */
+bool model_knob_get(const struct model_params *p, enum model_knob k);
+void model_knob_set(struct model_params *p, enum model_knob k, bool on);
+/* Whether two variants' params differ in nothing but the knobs (they may share a model). */
+bool model_params_shareable(const struct model_params *a, const struct model_params *b);
+/* Set the members before the first request (after model_create): MODEL_OK or MODEL_ENOMEM. */
+int model_set_share(struct model *m, const struct model_share *share);
+/* The members this model still runs as (the model's own params always among them). */
+uint64_t model_share_members(const struct model *m);
+/*
+ * Where a knob changes nothing but a counter, the members that differ stay and the difference
+ * is kept apart: the last-chance kick on tainted SPBs whose defrag work is queued or running
+ * only counts SPB_DEFRAG_ABSORBED. A member's SPB_DEFRAG_ABSORBED is the model's plus this.
+ */
+int64_t model_share_absorbed(const struct model *m, unsigned member);
+
 /* Tests: recompute every counter and list from the pages and compare. NULL when consistent. */
 const char *model_check(const struct model *m, char *buf, size_t len);
 

@@ -238,6 +238,7 @@ uint64_t spb_rmqueue_claim(struct model *m, struct zone *z, unsigned order, int 
 				continue;
 			if (cat_search[c] != SB_SEARCH_PREFERRED && start_mt != MIGRATE_MOVABLE) {
 				queue_spb_evacuate(m, z, order, start_mt);
+				share_knob_decides(m, MODEL_KNOB_TRIGGER_DEMAND);
 				if (m->p.trigger_demand) {
 					count_vm_event(m, MODEL_EV_TRIGGER_DEMAND_CLAIM);
 					queue_spb_slab_shrink(m, z);

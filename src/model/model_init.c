@@ -324,6 +324,9 @@ struct model *model_create(const struct model_config *c, int *error)
 	m->config = *c;
 	m->config.holes = NULL;
 	m->p = c->params;
+	/* its own only member until model_set_share() (model_share.c) */
+	m->share_members = 1;
+	memset(m->share_same, 0xff, sizeof(m->share_same));
 	spb_tainted_reserve_init(m);
 	m->policy = c->policy;
 	m->rng = c->params.seed ? c->params.seed : 0x9e3779b97f4a7c15ull;
@@ -431,5 +434,6 @@ void model_destroy(struct model *m)
 	free(m->cpu_free_ns);
 	free(m->cpu_mark);
 	free(m->warm_hints);
+	free(m->share_absorbed);
 	free(m);
 }

@@ -304,7 +304,33 @@ struct model {
 	struct model_reclaim_ops reclaim; /* direct reclaim's hooks (model_reclaim.c) */
 	bool pf_memalloc; /* PF_MEMALLOC: in direct reclaim or compaction, no reclaim recursion */
 	size_t memory_bytes;
+	/* model_share.c: the members this model runs as, and per knob those whose knob has the
+	 * model's own value (every member but those would behave the same at the knob's points) */
+	uint64_t share_members;
+	uint64_t share_same[MODEL_NR_KNOBS];
+	/* per member, its SPB_DEFRAG_ABSORBED less the model's (NULL: not shared); share_kept
+	 * counts the differences so kept, which keep a request out of the failed-request memo */
+	int64_t *share_absorbed;
+	uint64_t share_kept;
 };
+
+/*
+ * A point where knob k decides what the model does: the members whose knob differs from the
+ * model's own leave it (model_share.c). Called only where the knob's outcome changes what
+ * happens, once the rest of the condition has been evaluated.
+ */
+static inline void share_knob_decides(struct model *m, enum model_knob k)
+{
+	m->share_members &= m->share_same[k];
+}
+/* Whether some member has knob k set otherwise than the model: its points must be looked at. */
+static inline bool share_knob_differs(const struct model *m, enum model_knob k)
+{
+	return m->share_members & ~m->share_same[k];
+}
+/* model_share.c: knob k would have counted n more (or, on in the model, fewer)
+ * SPB_DEFRAG_ABSORBED in the members that differ; nothing else changes */
+void share_knob_absorbed(struct model *m, enum model_knob k, uint64_t n);
 
 /* ---- lookups ---- */
 /*
@@ -501,6 +527,7 @@ void queue_spb_slab_shrink(struct model *m, struct zone *z);
 void queue_spb_evacuate(struct model *m, struct zone *z, unsigned order, int mt);
 void spb_maybe_start_defrag(struct model *m, struct zone *z, struct superpageblock *sb);
 void spb_react_to_tainted_alloc(struct model *m, struct zone *z, struct superpageblock *sb);
+void spb_last_chance_share(struct model *m, struct zone *z);
 bool spb_evacuate_for_order(struct model *m, struct zone *z, unsigned order, int mt);
 
 /* ---- model_page_alloc.c and model_rmqueue_bulk.c ---- */

@@ -674,6 +674,7 @@ static int alloc_pages(struct model *m, const struct model_alloc_req *req, struc
 	uint64_t before[MODEL_NR_VM_EVENTS], gen = m->gen, rng = m->rng;
 	uint32_t nbulk = bulk ? bulk->count << 16 | (bulk->max & 0xffff) : pcp ? UINT32_MAX : 0;
 	bool record = m->calm < MEMO_CALM_LIMIT, outer_time_used = m->time_used;
+	uint64_t kept = m->share_kept;
 	int rc;
 
 	if (record) {
@@ -686,7 +687,9 @@ static int alloc_pages(struct model *m, const struct model_alloc_req *req, struc
 	if (rc != MODEL_ENOMEM) {
 		m->calm += m->calm < MEMO_CALM_LIMIT;
 	} else {
-		if (record && m->gen == gen)
+		/* a shared model's member counters kept apart (model_share.c) are not in
+		 * the memo: such a request runs again */
+		if (record && m->gen == gen && m->share_kept == kept)
 			memo_record(m, req, nbulk, gen, rng, before);
 		m->calm = 0;
 	}

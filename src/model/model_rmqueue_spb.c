@@ -281,11 +281,15 @@ static void rmqueue_before_pass3(struct model *m, struct zone *z, unsigned order
 
 	if (walk && walk->saw_below_reserve) {
 		queue_spb_evacuate(m, z, order, mt);
+		share_knob_decides(m, MODEL_KNOB_TRIGGER_DEMAND);
 		if (m->p.trigger_demand) {
 			count_vm_event(m, MODEL_EV_TRIGGER_DEMAND_PRE_PASS3);
 			queue_spb_slab_shrink(m, z);
 		}
 	}
+	/* what the kick does in the members that have it otherwise than the model */
+	if (share_knob_differs(m, MODEL_KNOB_LAST_CHANCE_DEFRAG))
+		spb_last_chance_share(m, z);
 	if (m->p.last_chance_defrag)
 		for (int full = SB_FULL; full < NR_SB_FULLNESS; full++)
 			for_each_spb_on_list(z, cat_list(SB_TAINTED, full), sb)

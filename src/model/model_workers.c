@@ -188,12 +188,47 @@ void spb_maybe_start_defrag(struct model *m, struct zone *z, struct superpageblo
 		   trigger_cpu(m));
 }
 
+/*
+ * Not a kernel function: the last-chance kick (rmqueue_before_pass3's spb_maybe_start_defrag()
+ * over z's tainted lists) in the members of a shared model whose switch differs from the
+ * model's (model_share.c). An SPB that needs defrag with no work of its own would be queued:
+ * those members act otherwise and leave. Else each one that needs defrag only counts an
+ * absorbed request, which is kept apart per member. Reads the clock where spb_needs_defrag()
+ * does.
+ */
+void spb_last_chance_share(struct model *m, struct zone *z)
+{
+	struct superpageblock *sb;
+	uint64_t absorbed = 0;
+
+	if (!m->p.defrag || m->booting)
+		return;
+	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++)
+		for_each_spb_on_list(z, tainted_list(full), sb)
+		{
+			if (!spb_needs_defrag(m, z, sb))
+				continue;
+			if (!sb->defrag_active) {
+				share_knob_decides(m, MODEL_KNOB_LAST_CHANCE_DEFRAG);
+				return;
+			}
+			absorbed++;
+		}
+	if (absorbed)
+		share_knob_absorbed(m, MODEL_KNOB_LAST_CHANCE_DEFRAG, absorbed);
+}
+
 /* spb_react_to_tainted_alloc(): the proactive high-water trigger (the slab-shrink patch's). */
 void spb_react_to_tainted_alloc(struct model *m, struct zone *z, struct superpageblock *sb)
 {
-	if (!m->p.trigger_proactive || spb_get_category(sb) != SB_TAINTED)
+	if (!m->p.trigger_proactive && !share_knob_differs(m, MODEL_KNOB_TRIGGER_PROACTIVE))
+		return;
+	if (spb_get_category(sb) != SB_TAINTED)
 		return;
 	if (!(sb->nr_free_pages < (uint64_t)spb_tainted_reserve(m, sb) * PAGEBLOCK_NR_PAGES))
+		return;
+	share_knob_decides(m, MODEL_KNOB_TRIGGER_PROACTIVE);
+	if (!m->p.trigger_proactive)
 		return;
 	count_vm_event(m, MODEL_EV_TRIGGER_PROACTIVE);
 	queue_spb_slab_shrink(m, z);
@@ -468,6 +503,7 @@ static unsigned evac_max_candidates(const struct model *m)
 static void spb_evacuate_done(struct model *m, struct zone *z, unsigned attempted)
 {
 	m->events[MODEL_EV_SPB_EVAC_PAGEBLOCKS] += attempted;
+	share_knob_decides(m, MODEL_KNOB_TRIGGER_SUPPLY);
 	if (m->p.trigger_supply) {
 		count_vm_event(m, MODEL_EV_TRIGGER_SUPPLY);
 		queue_spb_slab_shrink(m, z);

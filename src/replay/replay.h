@@ -77,6 +77,11 @@ struct replay_options {
 	const char *layout;
 	uint64_t mem_bytes;
 	unsigned mem_nodes;
+	/* Run every variant on a model of its own (--no-share). By default variants that differ
+	 * only in the four trigger switches (model.h, enum model_knob) run as one model until a
+	 * switch makes them act differently; those split off are replayed again from the start
+	 * (docs/replay.md, "Speed and memory"). Results are the same either way. */
+	bool no_share;
 };
 
 /* One sample of one variant. */
@@ -201,6 +206,10 @@ struct replay_variant_result {
 	uint64_t agreement_pages, agreement_total;
 	struct replay_observe_causes causes; /* observe only */
 	struct replay_compaction compaction; /* policy variants */
+	/* the model that produced this result ran for shared_by variants (1: this one alone; its
+	 * CPU time, seconds, is shared equally among them) in round (0: the first replay; k: the
+	 * k-th replay again of variants split off a shared model) */
+	unsigned shared_by, round;
 };
 
 /*
@@ -318,6 +327,10 @@ struct replay_result {
 	 * slab-page pre-pass with the start plan; building the variants' models */
 	double load_seconds, prepass_seconds, build_seconds;
 	unsigned threads;
+	/* Sharing (replay_options.no_share): models built, rounds (replays of the trace: 1 when
+	 * no variant split off a shared model), and splits (variants split off a model they shared,
+	 * each replayed again in a later round) */
+	unsigned models, rounds, splits;
 	struct replay_shrink_calibration calib;
 	bool have_validation; /* a mainline and an observe variant ran: validation is filled */
 	struct replay_validation validation;

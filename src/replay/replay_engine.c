@@ -20,6 +20,13 @@
  * (workers_go): a thread or barrier that cannot be had stops the ones started, and the run
  * fails with one message and nothing left set up.
  *
+ * Variants that differ only in the trigger switches run as one model (replay_share.c): the
+ * engine runs one model per group, in rounds; a round replays the whole trace (every pass) for
+ * its groups, and the variants split off a shared model in it form the next round's groups,
+ * replayed from the start with the decoder rewound to the state the pre-pass left. The pre-pass
+ * and the start plan are made once, in the first round; --no-share is one round, one model per
+ * variant.
+ *
  * Expected workload: a few hundred blocks per trace, so a lock round per variant and block
  * (about six thousand on the bundled pressure traces) costs nothing next to the apply.
  */
@@ -46,7 +53,8 @@ struct ring_slot {
 
 struct engine {
 	struct variant_state *vs;
-	size_t nv;
+	const struct share_group *groups; /* per model: the variants it runs as (replay_share.c) */
+	size_t nv;			  /* models this round */
 	unsigned threads; /* workers, or 1 when the decoding thread applies blocks itself */
 	bool use_workers;
 	const struct decode_caches *dc;
@@ -213,8 +221,13 @@ static void create_variants(struct engine *e)
 			return;
 		char err[512];
 		struct variant_state *v = &e->vs[i];
-		if (variant_create(v, v->res, e->host, e->opts, e->cpus, err, sizeof(err)))
+		if (variant_create(v, v->res, e->host, e->opts, e->cpus, err, sizeof(err))) {
 			init_failed(e, err);
+		} else if (e->groups[i].n > 1) {
+			v->share_n = e->groups[i].n;
+			if (model_set_share(v->model, &e->groups[i].share) != MODEL_OK)
+				init_failed(e, "out of memory");
+		}
 	}
 }
 
@@ -345,8 +358,13 @@ struct run {
 	pthread_t *tids;
 	struct worker_arg *args;
 	unsigned started;
-	bool sync_ready; /* the engine's locks and conditions are initialised */
-	bool barriers;	 /* planned and built are initialised */
+	bool sync_ready;      /* the engine's locks and conditions are initialised */
+	bool barriers;	      /* planned and built are initialised */
+	uint64_t events_base; /* the decoder's events done before this round (progress) */
+	/* this round's groups, and the variants split off them for the next (replay_share.c) */
+	struct share_group *groups;
+	size_t *split;
+	size_t nsplit;
 };
 
 /* The engine's locks and conditions; on failure none is left initialised. Returns 0 or an
@@ -370,31 +388,47 @@ lock:
 	return rc;
 }
 
-static void run_cleanup(struct run *run)
+/* The end of a round: the workers joined, the round's models gone. */
+static void round_cleanup(struct run *run)
 {
 	if (run->started) {
 		end_decoding(&run->e);
 		for (unsigned i = 0; i < run->started; i++)
 			pthread_join(run->tids[i], NULL);
+		run->started = 0;
 	}
 	if (run->barriers) {
 		pthread_barrier_destroy(&run->e.planned);
 		pthread_barrier_destroy(&run->e.built);
-	}
-	if (run->sync_ready) {
-		pthread_mutex_destroy(&run->e.lock);
-		pthread_mutex_destroy(&run->e.init_lock);
-		pthread_cond_destroy(&run->e.work);
-		pthread_cond_destroy(&run->e.room);
+		run->barriers = false;
 	}
 	free(run->tids);
 	free(run->args);
+	run->tids = NULL;
+	run->args = NULL;
 	for (size_t i = 0; i < run->e.nv; i++)
 		if (run->e.vs[i].model)
 			variant_destroy(&run->e.vs[i]);
 	free(run->e.vs);
 	free(run->e.next);
 	free(run->e.busy);
+	run->e.vs = NULL;
+	run->e.next = NULL;
+	run->e.busy = NULL;
+	run->e.nv = 0;
+}
+
+static void run_cleanup(struct run *run)
+{
+	round_cleanup(run);
+	if (run->sync_ready) {
+		pthread_mutex_destroy(&run->e.lock);
+		pthread_mutex_destroy(&run->e.init_lock);
+		pthread_cond_destroy(&run->e.work);
+		pthread_cond_destroy(&run->e.room);
+	}
+	free(run->groups);
+	free(run->split);
 	for (unsigned k = 0; k < REPLAY_RING; k++)
 		free(run->e.ring[k].ops);
 	decoder_destroy(run->dec);
@@ -492,7 +526,8 @@ static int replay_passes(struct run *run, const struct replay_options *o, char *
 			ring_publish(&run->e, b, (size_t)n, pass);
 			if (o->progress && wall_seconds() - last_progress > 0.2) {
 				last_progress = wall_seconds();
-				o->progress(o->progress_ctx, decoder_events_done(run->dec), total,
+				o->progress(o->progress_ctx,
+					    decoder_events_done(run->dec) - run->events_base, total,
 					    pass, o->loops);
 			}
 			if (o->stop && *o->stop) {
@@ -505,9 +540,132 @@ static int replay_passes(struct run *run, const struct replay_options *o, char *
 	if (run->e.use_workers)
 		end_decoding(&run->e);
 	if (!rc && o->progress)
-		o->progress(o->progress_ctx, decoder_events_done(run->dec), total, o->loops - 1,
-			    o->loops);
+		o->progress(o->progress_ctx, decoder_events_done(run->dec) - run->events_base,
+			    total, o->loops - 1, o->loops);
 	return rc;
+}
+
+/*
+ * The groups' models after their passes: sampled to the end, checked, and their results dealt
+ * to the members they still run as; the members split off go to run->split (replay_share.c).
+ */
+static int finish_round(struct run *run, struct replay_result *res, unsigned round,
+			const char *path, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < run->e.nv; i++) {
+		struct variant_state *v = &run->e.vs[i];
+		variant_finish(v, v->last_ts + 1);
+		variant_compaction_finish(v);
+		if (v->res->spec.observe)
+			variant_observe_agreement(v);
+		replay_equilibrium_find(v->res->samples, v->res->nr_samples, run->e.opts->sample_ns,
+					&v->res->eq);
+		if (v->check_failure) {
+			snprintf(err, errlen, "%s: variant %s: model check failed: %s", path,
+				 v->res->spec.name, v->check_failure);
+			return -1;
+		}
+		size_t before = run->nsplit;
+		if (share_deal_results(res, &run->groups[i], model_share_members(v->model),
+				       v->share_absorbed, round, &run->host, run->split,
+				       &run->nsplit)) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			return -1;
+		}
+		res->splits += (unsigned)(run->nsplit - before);
+	}
+	return 0;
+}
+
+/*
+ * One round: the models of run->groups built (the first round beside the pre-pass), every
+ * pass applied, the results dealt. Returns 0, or -1 with err set.
+ */
+static int replay_round(struct run *run, struct replay_result *res,
+			const struct replay_options *opts, unsigned round, size_t ng, double t0,
+			char *err, size_t errlen)
+{
+	struct engine *e = &run->e;
+	int rc;
+
+	e->vs = calloc(ng, sizeof(*e->vs));
+	e->next = calloc(ng, sizeof(*e->next));
+	e->busy = calloc(ng, sizeof(*e->busy));
+	if (!e->vs || !e->next || !e->busy) {
+		snprintf(err, errlen, "%s: out of memory", res->trace.path);
+		return -1;
+	}
+	e->nv = ng;
+	e->groups = run->groups;
+	e->decoded = 0;
+	e->finished = false;
+	e->workers_go = 0; /* start_workers opens the gate again */
+	e->plan_failed = false;
+	atomic_store(&e->create_next, 0);
+	atomic_store(&e->start_next, 0);
+	run->events_base = decoder_events_done(run->dec);
+	/* with more than one thread the decoder runs beside the workers, so even one variant
+	 * gets a worker; there are never more workers than models */
+	e->use_workers = opts->threads > 1;
+	e->threads = opts->threads < 1 ? 1 : opts->threads > ng ? (unsigned)ng : opts->threads;
+	if (!round)
+		res->threads = e->use_workers ? e->threads + 1 : 1;
+	for (size_t i = 0; i < ng; i++)
+		e->vs[i].res = &res->variants[run->groups[i].member[0]];
+	res->models += (unsigned)ng;
+	res->rounds = round + 1;
+	/* the workers build the empty models while this thread runs the pre-pass; the start
+	 * states wait for it: the warm start's pageblock tags follow the types it saw */
+	if (e->use_workers && start_workers(run, err, errlen))
+		return -1;
+	if (!e->use_workers)
+		create_variants(e);
+	if (!round) {
+		rc = prepass(run, err, errlen);
+		res->prepass_seconds = wall_seconds() - t0 - res->load_seconds;
+	} else {
+		rc = decoder_rewind(run->dec, err, errlen);
+	}
+	if (e->use_workers) {
+		e->plan_failed = rc != 0;
+		pthread_barrier_wait(&e->planned);
+		pthread_barrier_wait(&e->built);
+	} else if (!rc) {
+		start_variants(e);
+	}
+	if (rc)
+		return -1;
+	res->calib = e->dc->calib;
+	if (e->init_failed) {
+		snprintf(err, errlen, "%s: %s", res->trace.path, e->init_err);
+		return -1;
+	}
+	if (!round) {
+		res->setup_seconds = wall_seconds() - t0;
+		res->build_seconds = res->setup_seconds - res->load_seconds - res->prepass_seconds;
+	}
+	rc = replay_passes(run, opts, err, errlen);
+	if (rc < 0)
+		return -1;
+	res->interrupted |= rc == 1;
+	if (!round) {
+		res->trace.malformed_events = decoder_malformed(run->dec) / opts->loops;
+		decoder_host_figures(run->dec, &res->trace.host);
+	}
+	run->nsplit = 0;
+	if (finish_round(run, res, round, res->trace.path, err, errlen))
+		return -1;
+	round_cleanup(run);
+	return 0;
+}
+
+/* A variant a stopped run never replayed (split off, not run again): an empty result. */
+static void result_not_run(struct replay_variant_result *v, const struct replay_options *opts,
+			   const struct host_desc *h)
+{
+	variant_spec_for_host(&v->spec, h);
+	v->agreement = -1;
+	replay_equilibrium_find(NULL, 0, opts->sample_ns, &v->eq);
 }
 
 int replay_trace(const char *path, const struct replay_options *opts,
@@ -517,6 +675,7 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	struct run run;
 	struct replay_result *res = calloc(1, sizeof(*res));
 	double t0 = wall_seconds();
+	size_t ng;
 	int rc;
 
 	memset(&run, 0, sizeof(run));
@@ -550,73 +709,35 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	if (decoder_create(run.r, &run.host, &run.dec, err, errlen))
 		goto fail;
 	res->variants = calloc(nv, sizeof(*res->variants));
-	run.e.vs = calloc(nv, sizeof(*run.e.vs));
-	run.e.next = calloc(nv, sizeof(*run.e.next));
-	run.e.busy = calloc(nv, sizeof(*run.e.busy));
-	if (!res->variants || !run.e.vs || !run.e.next || !run.e.busy)
+	run.groups = calloc(nv, sizeof(*run.groups));
+	run.split = calloc(nv, sizeof(*run.split));
+	if (!res->variants || !run.groups || !run.split)
 		goto nomem;
 	for (unsigned k = 0; k < REPLAY_RING; k++)
 		if (!(run.e.ring[k].ops = malloc(REPLAY_BLOCK_OPS * sizeof(struct replay_op))))
 			goto nomem;
 	res->nr_variants = nv;
-	run.e.nv = nv;
 	run.e.dc = decoder_caches(run.dec);
-	/* with more than one thread the decoder runs beside the workers, so even one variant
-	 * gets a worker; there are never more workers than variants */
-	run.e.use_workers = opts->threads > 1;
-	run.e.threads = opts->threads < 1 ? 1 : opts->threads > nv ? (unsigned)nv : opts->threads;
-	res->threads = run.e.use_workers ? run.e.threads + 1 : 1;
 	run.e.host = &run.host;
 	run.e.opts = opts;
 	run.e.cpus = trace_reader_header(run.r)->cpu_count;
 	for (size_t i = 0; i < nv; i++) {
 		res->variants[i].spec = variants[i];
-		run.e.vs[i].res = &res->variants[i];
+		run.split[i] = i;
 	}
+	/* the variants that may share a model, grouped (replay_share.c) */
+	ng = share_plan(variants, run.split, nv, !opts->no_share, run.groups);
 	res->load_seconds = wall_seconds() - t0;
-	/* the workers build the empty models while this thread runs the pre-pass; the start
-	 * states wait for it: the warm start's pageblock tags follow the types it saw */
-	if (run.e.use_workers && start_workers(&run, err, errlen))
-		goto fail;
-	if (!run.e.use_workers)
-		create_variants(&run.e);
-	rc = prepass(&run, err, errlen);
-	res->prepass_seconds = wall_seconds() - t0 - res->load_seconds;
-	if (run.e.use_workers) {
-		run.e.plan_failed = rc != 0;
-		pthread_barrier_wait(&run.e.planned);
-		pthread_barrier_wait(&run.e.built);
-	} else if (!rc) {
-		start_variants(&run.e);
-	}
-	if (rc)
-		goto fail;
-	res->calib = run.e.dc->calib;
-	if (run.e.init_failed) {
-		snprintf(err, errlen, "%s: %s", path, run.e.init_err);
-		goto fail;
-	}
-	res->setup_seconds = wall_seconds() - t0;
-	res->build_seconds = res->setup_seconds - res->load_seconds - res->prepass_seconds;
-	rc = replay_passes(&run, opts, err, errlen);
-	if (rc < 0)
-		goto fail;
-	res->interrupted = rc == 1;
-	res->trace.malformed_events = decoder_malformed(run.dec) / opts->loops;
-	decoder_host_figures(run.dec, &res->trace.host);
-	for (size_t i = 0; i < nv; i++) {
-		struct variant_state *v = &run.e.vs[i];
-		variant_finish(v, v->last_ts + 1);
-		variant_compaction_finish(v);
-		if (v->res->spec.observe)
-			variant_observe_agreement(v);
-		replay_equilibrium_find(v->res->samples, v->res->nr_samples, opts->sample_ns,
-					&v->res->eq);
-		if (v->check_failure) {
-			snprintf(err, errlen, "%s: variant %s: model check failed: %s", path,
-				 v->res->spec.name, v->check_failure);
+	/* the rounds: those split off a shared model replay again, from the start */
+	for (unsigned round = 0; ng; round++) {
+		if (replay_round(&run, res, opts, round, ng, t0, err, errlen))
 			goto fail;
+		if (res->interrupted) {
+			for (size_t i = 0; i < run.nsplit; i++)
+				result_not_run(&res->variants[run.split[i]], opts, &run.host);
+			break;
 		}
+		ng = share_plan(variants, run.split, run.nsplit, !opts->no_share, run.groups);
 	}
 	res->have_validation = !res->interrupted && replay_validate(res, &res->validation);
 	res->wall_seconds = wall_seconds() - t0;

@@ -384,6 +384,10 @@ struct variant_state {
 	const struct replay_options *opts;
 	struct page_cache_lru lru;
 	struct compaction_bind *cbind; /* replay_compaction.c; NULL for observe */
+	/* a model shared by share_n variants (replay_share.c): per sample, per member, its
+	 * SPB_DEFRAG_ABSORBED less the model's (model_share_absorbed) */
+	unsigned share_n;
+	int64_t *share_absorbed;
 	char check_buf[256];
 	const char *check_failure;
 };
@@ -461,6 +465,8 @@ int variant_create(struct variant_state *v, struct replay_variant_result *res,
 		   const struct host_desc *h, const struct replay_options *opts, unsigned nr_cpus,
 		   char *err, size_t errlen);
 int variant_start(struct variant_state *v, char *err, size_t errlen);
+/* The host's settings a spec follows unless overridden (page reporting), applied to spec. */
+void variant_spec_for_host(struct replay_variant_spec *spec, const struct host_desc *h);
 void variant_destroy(struct variant_state *v);
 void variant_apply(struct variant_state *v, const struct replay_op *ops, size_t n,
 		   const struct decode_caches *dc);
@@ -515,6 +521,29 @@ bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn, unsigned orde
 void variant_sample(struct variant_state *v, uint64_t t_ns);
 void variant_finish(struct variant_state *v, uint64_t t_ns);
 
+/* ---- replay_share.c: variants that have not diverged, as one model ---- */
+#define SHARE_MAX_MEMBERS 64
+struct share_group {
+	size_t member[SHARE_MAX_MEMBERS]; /* variant indices; member[0] leads: its params run */
+	unsigned n;
+	struct model_share share; /* bit j: member[j] */
+};
+/* Whether two variants may run as one model: the same in everything but the knobs. */
+bool share_compatible(const struct replay_variant_spec *a, const struct replay_variant_spec *b);
+/* Group the variants idx[0..n) in order, each with the first compatible group (one each when
+ * share is false); groups holds n. Returns the number of groups. */
+size_t share_plan(const struct replay_variant_spec *specs, const size_t *idx, size_t n, bool share,
+		  struct share_group *groups);
+/*
+ * After a round: the members the model still runs as (left, bits of g) get its result, the
+ * leader's slot, with their own specs (variant_spec_for_host), their SPB_DEFRAG_ABSORBED kept
+ * apart (absorbed: per sample, g->n members; NULL: none) and an equal part of its CPU time;
+ * the others' indices are appended to split[*nsplit]. 0, or -1 out of memory.
+ */
+int share_deal_results(struct replay_result *res, const struct share_group *g, uint64_t left,
+		       const int64_t *absorbed, unsigned round, const struct host_desc *h,
+		       size_t *split, size_t *nsplit);
+
 /* ---- replay_shrink_calib.c: the host's shrinker runs ---- */
 struct shrink_calib;
 struct shrink_calib *shrink_calib_create(const struct host_desc *h, uint64_t first_ts,
@@ -548,6 +577,9 @@ void decoder_destroy(struct decoder *d);
 int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t errlen);
 /* Start pass k: rewind, set the time offset. */
 int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errlen);
+/* Before a later round (replay_engine.c): forget what the last pass left live (slab pages not
+ * replayed, kmalloc_large objects), as the pre-pass left it. 0, or -1 out of memory. */
+int decoder_rewind(struct decoder *d, char *err, size_t errlen);
 /* Fill up to max ops; returns how many, 0 at the end of the pass, -1 on error (err set). */
 long decoder_fill(struct decoder *d, struct replay_op *ops, size_t max, char *err, size_t errlen);
 const struct decode_caches *decoder_caches(const struct decoder *d);

@@ -16,13 +16,23 @@ void variant_sample(struct variant_state *v, uint64_t t_ns)
 	if (r->nr_samples == v->samples_cap) {
 		size_t cap = v->samples_cap ? v->samples_cap * 2 : 256;
 		struct replay_sample *s = realloc(r->samples, cap * sizeof(*s));
-		if (!s) {
+		if (s)
+			r->samples = s;
+		int64_t *a = s && v->share_n > 1
+				     ? realloc(v->share_absorbed, cap * v->share_n * sizeof(*a))
+				     : NULL;
+		if (a)
+			v->share_absorbed = a;
+		if (!s || (v->share_n > 1 && !a)) {
 			v->next_sample_ns += v->opts->sample_ns; /* drop the sample, keep going */
 			return;
 		}
-		r->samples = s;
 		v->samples_cap = cap;
 	}
+	/* a shared model's members' own SPB_DEFRAG_ABSORBED at this sample (replay_share.c) */
+	for (unsigned j = 0; v->share_n > 1 && j < v->share_n; j++)
+		v->share_absorbed[r->nr_samples * v->share_n + j] =
+			model_share_absorbed(v->model, j);
 	struct replay_sample *s = &r->samples[r->nr_samples++];
 	memset(s, 0, sizeof(*s));
 	s->t_ns = t_ns;

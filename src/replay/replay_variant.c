@@ -90,6 +90,18 @@ static int variant_build_failed(struct variant_state *v, int rc, char *err, size
 	return -1;
 }
 
+void variant_spec_for_host(struct replay_variant_spec *spec, const struct host_desc *h)
+{
+	/* the host's free page reporting, where the trace says (docs/replay.md); -V wins */
+	if (!spec->observe && h->fig.have_page_reporting) {
+		if (!replay_param_overridden(spec, "page_reporting"))
+			spec->params.page_reporting = h->fig.page_reporting_on;
+		if (h->fig.page_reporting_on &&
+		    !replay_param_overridden(spec, "page_reporting_order"))
+			spec->params.page_reporting_order = h->fig.page_reporting_order;
+	}
+}
+
 int variant_create(struct variant_state *v, struct replay_variant_result *res,
 		   const struct host_desc *h, const struct replay_options *opts, unsigned nr_cpus,
 		   char *err, size_t errlen)
@@ -102,14 +114,7 @@ int variant_create(struct variant_state *v, struct replay_variant_result *res,
 	v->host = h;
 	v->opts = opts;
 	v->nr_cpus = nr_cpus ? nr_cpus : 1;
-	/* the host's free page reporting, where the trace says (docs/replay.md); -V wins */
-	if (!res->spec.observe && h->fig.have_page_reporting) {
-		if (!replay_param_overridden(&res->spec, "page_reporting"))
-			res->spec.params.page_reporting = h->fig.page_reporting_on;
-		if (h->fig.page_reporting_on &&
-		    !replay_param_overridden(&res->spec, "page_reporting_order"))
-			res->spec.params.page_reporting_order = h->fig.page_reporting_order;
-	}
+	variant_spec_for_host(&res->spec, h);
 	c.policy = res->spec.policy;
 	c.params = res->spec.params;
 	c.nr_cpus = v->nr_cpus;
@@ -192,6 +197,7 @@ void variant_destroy(struct variant_state *v)
 	free(v->seen);
 	free(v->fast);
 	free(v->cache_ids);
+	free(v->share_absorbed);
 	memset(v, 0, sizeof(*v));
 }
 
