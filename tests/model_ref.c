@@ -11,10 +11,13 @@
  *
  * Scope: the allocation passes, claim, steal, the refusal gate, the relax ladder, the
  * HIGHATOMIC reserve (rmqueue_buddy's tries, reserving after a high-order atomic allocation,
- * unreserving before the slowpath gives up) and the slowpath without evacuation, reclaim or
- * direct compaction (its NORETRY and costly exits included; lockstep runs turn direct
- * compaction off, test_model_slowpath covers it); one node. Workers are not part of it (lockstep runs turn them
- * off in the fast model).
+ * unreserving before the slowpath gives up), the watermark test (__GFP_HIGH and GFP_ATOMIC's
+ * lower marks, free HIGHATOMIC pages not counted without reserve rights) and the slowpath
+ * without evacuation, reclaim or direct compaction (its NORETRY and costly exits included;
+ * lockstep runs turn direct compaction off, test_model_slowpath covers it, and give the model
+ * nothing to reclaim, so the unreserve after a direct reclaim that made progress never runs
+ * there: test_model_slowpath covers that too); one node. Workers are not part of it
+ * (lockstep runs turn them off in the fast model).
  */
 #include "model_ref.h"
 
@@ -92,7 +95,7 @@ struct ref_model {
 #define HIGHATOMIC_REF		     8u
 #define NON_BLOCK_REF		     16u
 #define WMARK_LOW_REF		     32u /* the fast path's mark; the slowpath's is min */
-#define MIN_RESERVE_REF		     64u /* __GFP_HIGH: half the mark */
+#define MIN_RESERVE_REF		     64u /* __GFP_HIGH: half the mark (3/8 with NON_BLOCK) */
 
 #define PBI(r, pfn) (((pfn) - (r)->base) >> PB)
 #define PGI(r, pfn) ((pfn) - (r)->base)
@@ -748,20 +751,32 @@ static bool can_serve_smaller(struct ref_model *r, struct rzone *z, int order, i
 	return false;
 }
 
-/* Free pages above the flags' mark and the lowmem reserve for top, and a big enough block. */
+/*
+ * Free pages above the flags' mark and the lowmem reserve for top, and a big enough block. A
+ * request without reserve rights (non-blocking, __GFP_HIGH, high-order atomic) does not count
+ * the pages on HIGHATOMIC lists. __GFP_HIGH halves the mark; non-blocking __GFP_HIGH takes a
+ * quarter off the rest.
+ */
 static bool watermark_ok(struct rzone *z, int order, int top, unsigned flags)
 {
-	uint64_t nfree = 0;
+	uint64_t nfree = 0, nha = 0;
 	bool big = false;
 	for (unsigned s = 0; s < z->nspb; s++) {
 		nfree += free_pages_of(&z->spb[s]);
+		for (int o = 0; o <= 10; o++)
+			nha += (uint64_t)z->spb[s].list[o][MIGRATE_HIGHATOMIC].n << o;
 		for (int o = order; o <= 10; o++)
 			for (int mt = 0; mt < 6; mt++)
 				big |= z->spb[s].list[o][mt].n > 0;
 	}
+	if (!(flags & (MIN_RESERVE_REF | NON_BLOCK_REF | HIGHATOMIC_REF)))
+		nfree = nfree > nha ? nfree - nha : 0;
 	uint64_t mark = (flags & WMARK_LOW_REF) ? z->wlow : z->wmin;
-	if (flags & MIN_RESERVE_REF)
+	if (flags & MIN_RESERVE_REF) {
 		mark -= mark / 2;
+		if (flags & NON_BLOCK_REF)
+			mark -= mark / 4;
+	}
 	return nfree >= mark + z->lowmem[top] + (1ull << order) && big;
 }
 

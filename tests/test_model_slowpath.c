@@ -554,6 +554,143 @@ static void test_lowmem_reserve(void)
 	       "requests\n");
 }
 
+/*
+ * The watermark test's reserves (__zone_watermark_ok). One Normal GiB under mainline (no
+ * NOFRAGMENT), min watermark @wmin, a low watermark above all memory so every request reaches
+ * the slowpath, everything allocated but the first @free pages.
+ */
+static struct model *make_wmark(uint64_t wmin, unsigned free)
+{
+	struct model_config c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	c.policy = MODEL_POLICY_MAINLINE;
+	model_params_default(&c.params);
+	c.nr_zones = 1;
+	c.zones[0] = (struct model_zone_config){ .type = ZONE_NORMAL,
+						 .start_pfn = NORMAL0,
+						 .spanned_pages = GiB_PAGES,
+						 .wmark_min = wmin,
+						 .wmark_low = 1ull << 40 };
+	struct model *m = model_create(&c, &err);
+	CHECK_FATAL(m != NULL);
+	for (uint64_t p = NORMAL0 + PAGEBLOCK_NR_PAGES; p < NORMAL0 + GiB_PAGES;
+	     p += PAGEBLOCK_NR_PAGES)
+		CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	for (uint64_t p = NORMAL0 + free; p < NORMAL0 + PAGEBLOCK_NR_PAGES; p++)
+		CHECK_EQ(model_alloc_at(m, p, 0, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	CHECK_EQ(model_nr_free_pages(m), free);
+	check_model(m, "watermark setup");
+	return m;
+}
+
+/*
+ * min 1024, 450 free: __GFP_HIGH alone (ALLOC_MIN_RESERVE) needs more than 512, non-blocking
+ * alone (GFP_NOWAIT, ALLOC_NON_BLOCK) more than 1024; GFP_ATOMIC (both) takes a quarter off
+ * the halved mark, so it allocates down to 384 free pages: 66 pages.
+ */
+static void test_atomic_watermark(void)
+{
+	struct model *m = make_wmark(1024, 450);
+	uint64_t pfn;
+	unsigned served = 0;
+
+	CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_NOWAIT, &pfn), MODEL_ENOMEM);
+	CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_HIGH | MODEL_GFP_NOMEMALLOC, &pfn),
+		 MODEL_ENOMEM);
+	CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL | MODEL_GFP_HIGH, &pfn),
+		 MODEL_ENOMEM);
+	CHECK_EQ(model_nr_free_pages(m), 450);
+	while (try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_ATOMIC, &pfn) == MODEL_OK &&
+	       served < 450)
+		served++;
+	CHECK_EQ(served, 66);
+	CHECK_EQ(model_nr_free_pages(m), 384);
+	check_model(m, "atomic watermark");
+	model_destroy(m);
+	printf("atomic watermark: GFP_ATOMIC goes to 3/8 of min, __GFP_HIGH alone to 1/2, "
+	       "GFP_NOWAIT keeps min\n");
+}
+
+/*
+ * min 256, 200 free pages and a free HIGHATOMIC pageblock (512): a request without reserve
+ * rights (non-blocking under __GFP_NOMEMALLOC) does not count the reserve's free pages and
+ * fails; GFP_NOWAIT (ALLOC_NON_BLOCK, a reserve right, mark unchanged) counts them and is
+ * served outside the reserve.
+ */
+static void test_highatomic_free_not_counted(void)
+{
+	struct model *m = make_wmark(256, 200);
+	uint64_t pb1 = NORMAL0 + PAGEBLOCK_NR_PAGES, pfn;
+
+	CHECK_EQ(model_free(m, pb1, PAGEBLOCK_ORDER), MODEL_OK);
+	CHECK_EQ(model_set_pageblock_migratetype(m, pb1, MIGRATE_HIGHATOMIC), MODEL_OK);
+	check_model(m, "free highatomic pageblock"); /* nr_free_highatomic recounted */
+	CHECK_EQ(model_nr_free_pages(m), 712);
+	CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KSWAPD_RECLAIM | MODEL_GFP_NOMEMALLOC,
+			   &pfn),
+		 MODEL_ENOMEM);
+	CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_NOWAIT, &pfn), MODEL_OK);
+	CHECK(pfn < pb1);
+	check_model(m, "highatomic not counted");
+	model_destroy(m);
+	printf("watermark: free HIGHATOMIC pages count only for requests with reserve rights\n");
+}
+
+/*
+ * __alloc_pages_direct_reclaim() gives a HIGHATOMIC block back when reclaim made progress but
+ * the allocation still failed. Min 500; two pageblocks reserved by GFP_ATOMIC order-9
+ * allocations, then freed but one page each (1022 free HIGHATOMIC pages, not counted for
+ * GFP_KERNEL); the page cache is 16 blocks of 32 pages. One round of reclaim frees 32 pages,
+ * too few; the unreserve (not forced: the zone holds two reserved pageblocks) gives 511 back
+ * and the retry is served from them: one stall, one unreserve, one drain. Without it, reclaim
+ * would go round 16 times.
+ */
+static void test_direct_reclaim_unreserves(void)
+{
+	struct model *m = make_wmark(500, 0);
+	uint64_t pb[2] = { NORMAL0 + PAGEBLOCK_NR_PAGES, NORMAL0 + 2 * PAGEBLOCK_NR_PAGES };
+	uint64_t cache = NORMAL0 + 3 * PAGEBLOCK_NR_PAGES, pfn;
+	struct test_lru l;
+	struct model_stats st;
+
+	memset(&l, 0, sizeof(l));
+	for (unsigned i = 0; i < 3; i++)
+		CHECK_EQ(model_free(m, NORMAL0 + (i + 1) * PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER),
+			 MODEL_OK);
+	for (unsigned i = 0; i < 16; i++) {
+		CHECK_EQ(model_alloc_at(m, cache + 32 * i, 5, MIGRATE_MOVABLE, true), MODEL_OK);
+		l.pfn[l.n] = cache + 32 * i;
+		l.order[l.n++] = 5;
+	}
+	set_lru(m, &l);
+	for (unsigned i = 0; i < 2; i++) {
+		CHECK_EQ(try_alloc(m, PAGEBLOCK_ORDER, MIGRATE_UNMOVABLE, MODEL_GFP_ATOMIC, &pfn),
+			 MODEL_OK);
+		CHECK(pfn == pb[0] || pfn == pb[1]);
+		CHECK_EQ(model_split(m, pfn, PAGEBLOCK_ORDER), MODEL_OK);
+		for (uint64_t p = pfn + 1; p < pfn + PAGEBLOCK_NR_PAGES; p++)
+			CHECK_EQ(model_free(m, p, 0), MODEL_OK);
+	}
+	CHECK_EQ(model_event(m, MODEL_EV_HIGHATOMIC_RESERVE), 2);
+	CHECK_EQ(model_nr_free_pages(m), 1022);
+	check_model(m, "two reserved pageblocks");
+	CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL, &pfn), MODEL_OK);
+	CHECK((pfn >= pb[0] && pfn < pb[0] + PAGEBLOCK_NR_PAGES) ||
+	      (pfn >= pb[1] && pfn < pb[1] + PAGEBLOCK_NR_PAGES));
+	CHECK_EQ(model_event(m, MODEL_EV_ALLOCSTALL), 1);
+	CHECK_EQ(model_event(m, MODEL_EV_HIGHATOMIC_UNRESERVE), 1);
+	CHECK_EQ(l.drains, 1);
+	CHECK_EQ(l.head, 1);
+	model_stats(m, &st);
+	CHECK_EQ(st.pageblocks_by_mt[MIGRATE_HIGHATOMIC], 1);
+	check_model(m, "unreserved after reclaim");
+	model_destroy(m);
+	printf("direct reclaim: progress but no page gives a HIGHATOMIC block back (not forced) "
+	       "before the drain and the retry\n");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -561,6 +698,9 @@ int main(void)
 	test_noretry_and_costly_exit();
 	test_reclaim_retries_bounded();
 	test_lowmem_reserve();
+	test_atomic_watermark();
+	test_highatomic_free_not_counted();
+	test_direct_reclaim_unreserves();
 	test_direct_compaction_serves_costly();
 	test_direct_compaction_skips_pinned();
 	test_spb_reserve_hides_from_compaction();

@@ -125,7 +125,7 @@ static bool check_zone_pages(struct model *m, struct zone *z, struct pb_tally *t
 			     uint64_t (*list_blocks)[NR_PAGE_ORDERS][MIGRATE_TYPES],
 			     struct check *c)
 {
-	uint64_t zone_free = 0, zone_blocks[NR_PAGE_ORDERS] = { 0 };
+	uint64_t zone_free = 0, zone_highatomic = 0, zone_blocks[NR_PAGE_ORDERS] = { 0 };
 
 	for (uint64_t p = z->zone_start_pfn; p < z->zone_end_pfn;) {
 		struct pageblock *pb = pfn_pageblock(m, p);
@@ -179,6 +179,8 @@ static bool check_zone_pages(struct model *m, struct zone *z, struct pb_tally *t
 			struct superpageblock *sb = pfn_to_superpageblock(z, p);
 			list_blocks[sb - z->superpageblocks][order][pw_mt(w)]++;
 			zone_free += 1ull << order;
+			if (pw_mt(w) == MIGRATE_HIGHATOMIC)
+				zone_highatomic += 1ull << order;
 			zone_blocks[order]++;
 		}
 		p += 1ull << order;
@@ -186,6 +188,10 @@ static bool check_zone_pages(struct model *m, struct zone *z, struct pb_tally *t
 	if (zone_free != z->nr_free_pages)
 		return fail(c, "zone %u: nr_free_pages %llu, pages say %llu", z->idx,
 			    (unsigned long long)z->nr_free_pages, (unsigned long long)zone_free);
+	if (zone_highatomic != z->nr_free_highatomic)
+		return fail(c, "zone %u: nr_free_highatomic %llu, pages say %llu", z->idx,
+			    (unsigned long long)z->nr_free_highatomic,
+			    (unsigned long long)zone_highatomic);
 	for (unsigned o = 0; o <= MAX_PAGE_ORDER; o++)
 		if (zone_blocks[o] != z->nr_free_blocks[o])
 			return fail(c, "zone %u: order %u has %llu free blocks, pages say %llu",

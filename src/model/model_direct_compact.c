@@ -161,7 +161,8 @@ static bool compaction_suitable(const struct zone *z, unsigned order,
 	mark += z->lowmem_reserve[highest_zoneidx];
 	if (order > PAGE_ALLOC_COSTLY_ORDER)
 		mark += z->wmark_low - z->wmark_min;
-	if (!zone_free_above_mark(z, 0, mark, z->nr_free_pages))
+	/* __zone_watermark_ok(ALLOC_CMA): no reserve rights, the free HIGHATOMIC pages do not count */
+	if (!zone_free_above_mark(z, 0, mark, zone_usable_free_pages(z)))
 		return false;
 	if (order > PAGE_ALLOC_COSTLY_ORDER) {
 		int fragindex = fragmentation_index(z, order);

@@ -82,6 +82,8 @@ void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned or
 	sb->nr_free_pages += 1u << order;
 	z->nr_free_blocks[order]++;
 	z->nr_free_pages += 1u << order;
+	if (mt == MIGRATE_HIGHATOMIC) /* account_freepages() */
+		z->nr_free_highatomic += 1u << order;
 	account_pageblock_free(m, pfn, order, 1);
 }
 
@@ -117,6 +119,8 @@ void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
 	sb->nr_free_pages -= 1u << order;
 	z->nr_free_blocks[order]--;
 	z->nr_free_pages -= 1u << order;
+	if (mt == MIGRATE_HIGHATOMIC)
+		z->nr_free_highatomic -= 1u << order;
 	account_pageblock_free(m, pfn, order, -1);
 }
 

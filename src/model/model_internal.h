@@ -159,9 +159,10 @@ struct zone {
 	uint64_t zone_start_pfn, zone_end_pfn;
 	uint64_t present_pages;
 	uint64_t wmark_min, wmark_low;
-	uint64_t lowmem_reserve[MAX_NR_ZONES];	 /* by the request's highest zone index */
-	uint64_t nr_free_pages;			 /* NR_FREE_PAGES */
-	uint64_t nr_reserved_highatomic;	 /* model_highatomic.c */
+	uint64_t lowmem_reserve[MAX_NR_ZONES]; /* by the request's highest zone index */
+	uint64_t nr_free_pages;		       /* NR_FREE_PAGES */
+	uint64_t nr_reserved_highatomic;       /* model_highatomic.c */
+	uint64_t nr_free_highatomic; /* free pages on HIGHATOMIC lists (model_freelist.c) */
 	uint64_t nr_free_blocks[NR_PAGE_ORDERS]; /* shadow of free_area[o].nr_free */
 	uint64_t superpageblock_base_pfn;
 	uint32_t nr_superpageblocks;
@@ -558,6 +559,7 @@ uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
 bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
 			 enum model_zone_type highest_zoneidx, uint64_t free_pages);
 bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark, uint64_t free_pages);
+uint64_t zone_usable_free_pages(const struct zone *z);
 /* The free block at pfn of 2^order pages off the free lists, not yet marked allocated. */
 int take_free_block(struct model *m, uint64_t pfn, unsigned order, int mt);
 
@@ -602,11 +604,14 @@ bool should_reclaim_retry(struct model *m, const struct alloc_context *ac, unsig
 #define ALLOC_WMARK_MIN		 0x00
 #define ALLOC_WMARK_LOW		 0x01
 #define ALLOC_NO_WATERMARKS	 0x04
+#define ALLOC_OOM		 0x08 /* an OOM victim's: never set, the model has no OOM killer */
 #define ALLOC_HIGHATOMIC	 0x200
 #define ALLOC_NOFRAGMENT	 0x100
 #define ALLOC_NOFRAG_TAINTED_OK	 0x1000
 #define ALLOC_HIGHORDER_OPTIONAL 0x2000
 #define ALLOC_MIN_RESERVE	 0x10
 #define ALLOC_NON_BLOCK		 0x20
+/* the flags with rights to the reserves below the min watermark */
+#define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
 
 #endif

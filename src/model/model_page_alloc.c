@@ -70,19 +70,50 @@ bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark, u
 }
 
 /*
- * __zone_watermark_ok(), simplified: free pages above the mark plus the zone's lowmem_reserve
- * for the request's highest zone (a Normal request keeps out of most of DMA32), and a big
- * enough block.
+ * __zone_watermark_unusable_free(): the free HIGHATOMIC pages, for a request without rights to
+ * the reserves (ALLOC_RESERVES: any of NON_BLOCK, MIN_RESERVE, HIGHATOMIC, OOM). The kernel's
+ * (1 << order) - 1 is zone_free_above_mark()'s order term; its free CMA term has no
+ * counterpart (the model hands out no CMA pageblocks).
+ */
+static uint64_t __zone_watermark_unusable_free(const struct zone *z, unsigned alloc_flags)
+{
+	return (alloc_flags & ALLOC_RESERVES) ? 0 : z->nr_free_highatomic;
+}
+
+/* The zone's free pages a request without reserve rights may count (ALLOC_WMARK_* only). */
+uint64_t zone_usable_free_pages(const struct zone *z)
+{
+	uint64_t unusable = __zone_watermark_unusable_free(z, 0);
+
+	return z->nr_free_pages > unusable ? z->nr_free_pages - unusable : 0;
+}
+
+/*
+ * __zone_watermark_ok(): free pages less the unusable ones above the mark plus the zone's
+ * lowmem_reserve for the request's highest zone (a Normal request keeps out of most of
+ * DMA32), and a big enough block. The reserves lower the mark: __GFP_HIGH
+ * (ALLOC_MIN_RESERVE) by half, and non-blocking __GFP_HIGH (GFP_ATOMIC, ALLOC_NON_BLOCK too)
+ * by a quarter of what is left; an OOM victim (ALLOC_OOM, never set here) by half again.
+ * ALLOC_NON_BLOCK or ALLOC_HIGHATOMIC alone keep the mark but count the free HIGHATOMIC pages.
  */
 bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
 			 enum model_zone_type highest_zoneidx, uint64_t free_pages)
 {
-	uint64_t mark = (alloc_flags & ALLOC_WMARK_LOW) ? z->wmark_low : z->wmark_min;
+	uint64_t min = (alloc_flags & ALLOC_WMARK_LOW) ? z->wmark_low : z->wmark_min;
+	uint64_t unusable = __zone_watermark_unusable_free(z, alloc_flags);
 
-	if (alloc_flags & ALLOC_MIN_RESERVE)
-		mark -= mark / 2;
-	return zone_free_above_mark(z, order, mark + z->lowmem_reserve[highest_zoneidx],
-				    free_pages);
+	if (alloc_flags & ALLOC_MIN_RESERVE) {
+		min -= min / 2;
+		if (alloc_flags & ALLOC_NON_BLOCK)
+			min -= min / 4;
+	}
+	if (alloc_flags & ALLOC_OOM)
+		min -= min / 2;
+	/* the kernel's free_pages may go negative: then no mark is met */
+	if (free_pages < unusable)
+		return false;
+	return zone_free_above_mark(z, order, min + z->lowmem_reserve[highest_zoneidx],
+				    free_pages - unusable);
 }
 
 static bool zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
@@ -789,9 +820,10 @@ bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned ord
 	if (zone >= m->nr_zones || m->zones[zone].type > highest)
 		return true;
 	const struct zone *z = &m->zones[zone];
+	/* the fast path's flags: no reserve rights, the free HIGHATOMIC pages do not count */
 	return zone_free_above_mark(z, order,
 				    2 * z->wmark_low - z->wmark_min + z->lowmem_reserve[highest],
-				    z->nr_free_pages);
+				    zone_usable_free_pages(z));
 }
 
 /* Checks that pfn heads an allocated block of this order. */

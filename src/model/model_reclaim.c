@@ -2,7 +2,7 @@
 /*
  * model_reclaim.c - direct reclaim as the slowpath sees it: __perform_reclaim() through
  * try_to_free_pages() and shrink_node() (mm/vmscan.c), __alloc_pages_direct_reclaim() with its
- * drain_all_pages() retry, and should_reclaim_retry()'s bound (mm/page_alloc.c).
+ * unreserve and drain_all_pages() retry, and should_reclaim_retry()'s bound (mm/page_alloc.c).
  *
  * What is reclaimed is the caller's: the model keeps no LRU, so struct model_reclaim_ops hands
  * it the clean page cache (least recently allocated first) and the per-CPU lists, and the slab
@@ -96,10 +96,10 @@ static void drain_all_pages(struct model *m)
 }
 
 /*
- * __alloc_pages_direct_reclaim(): reclaim, then one get_page_from_freelist(), then drain the
- * per-CPU lists and try once more. No progress: no attempt. The kernel also gives a HIGHATOMIC
- * block back before the drain (unreserve_highatomic_pageblock, not forced: only from a zone
- * holding more than one reserved pageblock); the model does not yet.
+ * __alloc_pages_direct_reclaim(): reclaim, then one get_page_from_freelist(); failing that,
+ * give one HIGHATOMIC reserved block back (unreserve_highatomic_pageblock, not forced: only
+ * from a zone holding more than one reserved pageblock), drain the per-CPU lists (replay's,
+ * through its hook) and try once more. No progress: no attempt.
  */
 uint64_t __alloc_pages_direct_reclaim(struct model *m, const struct alloc_context *ac,
 				      unsigned alloc_flags, uint64_t *did_some_progress)
@@ -111,6 +111,8 @@ uint64_t __alloc_pages_direct_reclaim(struct model *m, const struct alloc_contex
 		return MODEL_NO_PFN;
 	pfn = get_page_from_freelist(m, ac, alloc_flags);
 	if (pfn == MODEL_NO_PFN) {
+		unreserve_highatomic_pageblock(m, ac->nid, ac->highest, ac->req->migratetype,
+					       false);
 		drain_all_pages(m);
 		pfn = get_page_from_freelist(m, ac, alloc_flags);
 	}
