@@ -229,24 +229,31 @@ static void test_parse(void)
 
 static uint64_t sample_ns = 100000000;
 
+/* Replay path under the named variants with options o; a failure ends the test. */
+static struct replay_result *run_with(const char *path, const char *const *names, size_t n,
+				      const struct replay_options *o)
+{
+	struct replay_variant_spec specs[8];
+	struct replay_result *r;
+	char err[1024];
+	for (size_t i = 0; i < n; i++)
+		CHECK(replay_variant_parse(names[i], &specs[i], err, sizeof(err)) == 0);
+	if (replay_trace(path, o, specs, n, &r, err, sizeof(err))) {
+		fprintf(stderr, "replay %s: %s\n", path, err);
+		exit(1);
+	}
+	return r;
+}
+
 static struct replay_result *run(const char *path, const char *const *names, size_t n,
 				 enum replay_start start, unsigned threads, unsigned loops)
 {
-	struct replay_variant_spec specs[8];
 	struct replay_options o = { .start = start,
 				    .loops = loops,
 				    .threads = threads,
 				    .sample_ns = sample_ns,
 				    .check_model = true };
-	struct replay_result *r;
-	char err[1024];
-	for (size_t i = 0; i < n; i++)
-		CHECK(replay_variant_parse(names[i], &specs[i], err, sizeof(err)) == 0);
-	if (replay_trace(path, &o, specs, n, &r, err, sizeof(err))) {
-		fprintf(stderr, "replay %s: %s\n", path, err);
-		exit(1);
-	}
-	return r;
+	return run_with(path, names, n, &o);
 }
 
 static void same_results(const struct replay_result *a, const struct replay_result *b)
@@ -651,7 +658,8 @@ static void test_pcp_reclaim_active(void)
 				CHECK(s->count < 4 * s->batch);
 		}
 		if (active) {
-			CHECK(model_nr_free_pages(v->model) > free_before + N - 4 * (uint64_t)s->batch);
+			CHECK(model_nr_free_pages(v->model) >
+			      free_before + N - 4 * (uint64_t)s->batch);
 			CHECK(f.res.loss.pcp_reclaim_active_frees > 0);
 		} else {
 			CHECK_EQ(s->count, N);
@@ -1570,21 +1578,12 @@ static void test_pcp_locked_frees(void)
 static struct replay_result *run_share(const char *path, const char *const *names, size_t n,
 				       bool no_share)
 {
-	struct replay_variant_spec specs[8];
 	struct replay_options o = { .start = REPLAY_START_AUTO,
 				    .loops = 1,
 				    .threads = 2,
 				    .sample_ns = 100000000,
 				    .no_share = no_share };
-	struct replay_result *r;
-	char err[1024];
-	for (size_t i = 0; i < n; i++)
-		CHECK(replay_variant_parse(names[i], &specs[i], err, sizeof(err)) == 0);
-	if (replay_trace(path, &o, specs, n, &r, err, sizeof(err))) {
-		fprintf(stderr, "replay %s: %s\n", path, err);
-		exit(1);
-	}
-	return r;
+	return run_with(path, names, n, &o);
 }
 
 #define SAME(field) CHECK(!memcmp(&x->field, &y->field, sizeof(x->field)))

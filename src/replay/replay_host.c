@@ -262,6 +262,21 @@ static void parse_vmstat(struct host_desc *h, const char *start, const char *end
 	h->fig.have_vmstat = true;
 }
 
+/* Append c to h's caches, growing the array (capacity *cap) as needed: 0, or -1 out of memory. */
+static int host_cache_append(struct host_desc *h, size_t *cap, const struct host_cache *c)
+{
+	if (h->nr_caches == *cap) {
+		size_t grown = *cap ? *cap * 2 : 256;
+		struct host_cache *n = realloc(h->caches, grown * sizeof(*n));
+		if (!n)
+			return -1;
+		h->caches = n;
+		*cap = grown;
+	}
+	h->caches[h->nr_caches++] = *c;
+	return 0;
+}
+
 static int parse_slab_attributes(struct host_desc *h, char *text)
 {
 	size_t cap = 0;
@@ -278,14 +293,8 @@ static int parse_slab_attributes(struct host_desc *h, char *text)
 		c.objs_per_slab = ops;
 		c.order = order;
 		c.reclaimable = rcl != 0;
-		if (h->nr_caches == cap) {
-			cap = cap ? cap * 2 : 256;
-			struct host_cache *n = realloc(h->caches, cap * sizeof(*n));
-			if (!n)
-				return -1;
-			h->caches = n;
-		}
-		h->caches[h->nr_caches++] = c;
+		if (host_cache_append(h, &cap, &c))
+			return -1;
 	}
 	return 0;
 }
@@ -319,14 +328,8 @@ static int parse_slabinfo_caches(struct host_desc *h, const char *text)
 				c.object_size = os;
 				c.objs_per_slab = ops;
 				c.order = (uint32_t)__builtin_ctz(pages);
-				if (h->nr_caches == cap) {
-					cap = cap ? cap * 2 : 256;
-					struct host_cache *n = realloc(h->caches, cap * sizeof(*n));
-					if (!n)
-						return -1;
-					h->caches = n;
-				}
-				h->caches[h->nr_caches++] = c;
+				if (host_cache_append(h, &cap, &c))
+					return -1;
 			}
 		}
 		p = eol ? eol + 1 : NULL;
