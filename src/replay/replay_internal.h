@@ -515,8 +515,7 @@ struct decode_caches {
 	char (*names)[64];
 	uint32_t *size;				/* bytes_alloc of the first allocation seen */
 	struct replay_shrink_calibration calib; /* from the pre-pass (replay_shrink_calib.c) */
-	uint64_t
-		peak_live_objects; /* the pre-pass's estimate of the most slab objects live at once */
+	uint64_t peak_live_objects; /* the pre-pass's count of the most slab objects live at once */
 	size_t n, cap;
 };
 struct decoder;
