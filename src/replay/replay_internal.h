@@ -127,6 +127,54 @@ static inline void pfn_map_prefetch(const struct pfn_map *m, uint64_t key)
 		__builtin_prefetch(&m->flat[key]);
 }
 
+/*
+ * pfn_map32 (replay_map.c): the same for values that fit 32 bits, at 4 bytes a key (the
+ * identity maps' rev: model pfn -> trace pfn). A value of UINT32_MAX or more goes to the spill
+ * map as a key out of the range does.
+ */
+struct pfn_map32 {
+	uint32_t *flat;
+	uint64_t n, spilled;
+	struct u64_map spill;
+};
+int pfn_map32_init(struct pfn_map32 *m, uint64_t n);
+void pfn_map32_free(struct pfn_map32 *m);
+void pfn_map32_spill_put(struct pfn_map32 *m, uint64_t key, uint64_t val);
+bool pfn_map32_spill_del(struct pfn_map32 *m, uint64_t key);
+static inline bool pfn_map32_get(const struct pfn_map32 *m, uint64_t key, uint64_t *val)
+{
+	if (key < m->n) {
+		if (m->flat[key]) {
+			*val = (uint64_t)m->flat[key] - 1;
+			return true;
+		}
+		if (!m->spilled)
+			return false;
+	}
+	return m->spill.used && u64_map_get(&m->spill, key, val);
+}
+static inline void pfn_map32_put(struct pfn_map32 *m, uint64_t key, uint64_t val)
+{
+	if (key < m->n && val < UINT32_MAX && !m->spilled)
+		m->flat[key] = (uint32_t)(val + 1);
+	else
+		pfn_map32_spill_put(m, key, val);
+}
+/* true when key was there */
+static inline bool pfn_map32_del(struct pfn_map32 *m, uint64_t key)
+{
+	if (key < m->n && m->flat[key]) {
+		m->flat[key] = 0;
+		return true;
+	}
+	return pfn_map32_spill_del(m, key);
+}
+static inline void pfn_map32_prefetch(const struct pfn_map32 *m, uint64_t key)
+{
+	if (key < m->n)
+		__builtin_prefetch(&m->flat[key]);
+}
+
 /* ---- replay_gfp.c ---- */
 struct gfp_table {
 	uint32_t model_bit[64]; /* MODEL_GFP_* bit of kernel gfp bit i, 0 when none */
@@ -340,10 +388,10 @@ struct variant_state {
 	const struct host_desc *host;
 	struct model *model;
 	struct slab_model *slab;
-	struct pfn_map fwd; /* trace pfn -> FWD_VAL: model pfn, order, type, page-cache stamp */
-	struct pfn_map rev; /* model pfn -> trace pfn */
-	uint64_t *warm;	    /* bit per trace pfn: allocated at the start, not freed since */
-	uint64_t *fallback; /* bit per trace pfn: a piece of a caller_fallback starts here */
+	struct pfn_map fwd;   /* trace pfn -> FWD_VAL: model pfn, order, type, page-cache stamp */
+	struct pfn_map32 rev; /* model pfn -> trace pfn */
+	uint64_t *warm;	      /* bit per trace pfn: allocated at the start, not freed since */
+	uint64_t *fallback;   /* bit per trace pfn: a piece of a caller_fallback starts here */
 	uint64_t warm_pfns;
 	/* placed start: trace pfn -> model pfn of a start page and back (START_NONE: none);
 	 * NULL under the warm start, where both are the identity */
@@ -384,15 +432,15 @@ struct decode_caches; /* replay_decode.c */
 #define FWD_PAGECACHE	  (1ull << 55) /* page cache (replay_reclaim.c); bits 56-63 its stamp */
 static inline void variant_rev_put(struct variant_state *v, uint64_t pfn, uint64_t key)
 {
-	pfn_map_put(&v->rev, pfn, key);
+	pfn_map32_put(&v->rev, pfn, key);
 }
 static inline bool variant_rev_get(const struct variant_state *v, uint64_t pfn, uint64_t *key)
 {
-	return pfn_map_get(&v->rev, pfn, key);
+	return pfn_map32_get(&v->rev, pfn, key);
 }
 static inline void variant_rev_del(struct variant_state *v, uint64_t pfn)
 {
-	pfn_map_del(&v->rev, pfn);
+	pfn_map32_del(&v->rev, pfn);
 }
 void variant_on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order);
 void variant_identity_add(struct variant_state *v, const struct replay_op *op, uint64_t at);

@@ -127,7 +127,7 @@ int variant_create(struct variant_state *v, struct replay_variant_result *res,
 	v->pcp = calloc((size_t)v->nr_cpus * PCP_LISTS, sizeof(*v->pcp));
 	v->bulk = malloc(BULK_MAX * sizeof(*v->bulk));
 	if (!v->warm || !v->pcp || !v->bulk || pfn_map_init(&v->fwd, v->warm_pfns) ||
-	    pfn_map_init(&v->rev, v->warm_pfns))
+	    pfn_map32_init(&v->rev, v->warm_pfns))
 		goto fail;
 	if (!res->spec.observe) {
 		v->slab = slab_model_create(v->model, &res->spec.slab);
@@ -180,7 +180,7 @@ void variant_destroy(struct variant_state *v)
 	if (v->model)
 		model_destroy(v->model);
 	pfn_map_free(&v->fwd);
-	pfn_map_free(&v->rev);
+	pfn_map32_free(&v->rev);
 	variant_pcp_free_lists(v);
 	free(v->bulk);
 	variant_lru_destroy(v);
@@ -505,7 +505,7 @@ static inline void prefetch_near(const struct variant_state *v, const struct rep
 	if (op->kind == OP_SLAB_FREE)
 		slab_prefetch_object(v->slab, op->key);
 	else if (op->kind == OP_PAGE_FREE && pfn_map_get(&v->fwd, op->key, &val))
-		pfn_map_prefetch(&v->rev, val & FWD_PFN_MASK);
+		pfn_map32_prefetch(&v->rev, val & FWD_PFN_MASK);
 }
 
 /* One operation: the clock and its samples first, then the operation itself. */
