@@ -81,8 +81,9 @@ void u64_map_prefetch(const struct u64_map *m, uint64_t key);
  * pfn_map (replay_map.c): u64 -> u64 for keys that are pfns of a known range [0, n): a flat
  * array holding value + 1 (0: absent), so a lookup is one load; keys out of the range (a trace
  * naming pfns the layout does not have) and the value UINT64_MAX go to a u64_map beside it
- * (spilled counts its keys inside the range). A key is never in both. The array is calloc'd:
- * its pages cost memory only once some pfn in them was used.
+ * (spilled counts its keys inside the range). A key is never in both. The array is a fresh
+ * mapping with transparent huge pages asked for: its pages cost memory only once some pfn in
+ * them was used (2 MiB at a time where THP is on, 4 KiB where it is off).
  */
 struct pfn_map {
 	uint64_t *flat;
