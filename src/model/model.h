@@ -414,6 +414,8 @@ int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int migratetyp
 int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, uint64_t *dst);
 /* Replay's queries and adjustments (model_page_alloc.c). */
 int model_page_allocated(const struct model *m, uint64_t pfn, unsigned *order);
+/* Ask for the cache lines a call about the page at pfn reads first (a look-ahead's hint). */
+void model_prefetch_page(const struct model *m, uint64_t pfn);
 /* get_pfnblock_migratetype(): the type of the pageblock holding pfn, -1 outside the model. */
 int model_pfnblock_migratetype(struct model *m, uint64_t pfn);
 bool model_pfn_is_free(struct model *m, uint64_t pfn);

@@ -987,6 +987,18 @@ int model_page_allocated(const struct model *m, uint64_t pfn, unsigned *order)
 	return 1;
 }
 
+/*
+ * Ask for the cache lines a call about the page at pfn reads first: its page word and its
+ * pageblock. For a caller that knows the pfn some operations early (replay's look-ahead).
+ */
+void model_prefetch_page(const struct model *m, uint64_t pfn)
+{
+	if (!pfn_in_model(m, pfn))
+		return;
+	__builtin_prefetch(m->page + (((pfn - m->base_pfn) * PW_BITS) >> 3));
+	__builtin_prefetch(&m->pb[(pfn - m->base_pfn) >> PAGEBLOCK_ORDER]);
+}
+
 /* get_pfnblock_migratetype(): the type of the pageblock holding pfn; -1 outside the model. */
 int model_pfnblock_migratetype(struct model *m, uint64_t pfn)
 {

@@ -188,6 +188,19 @@ void key_map_del(struct key_map *km, uint64_t key)
 
 /* ---- objects and slabs ---- */
 
+/* Room for cap objects in the object array (realloc keeps the indexes). */
+static int objs_resize(struct slab_model *sm, size_t cap)
+{
+	if (cap > SLAB_NIL)
+		return -1;
+	struct slab_obj *o = realloc(sm->objs, cap * sizeof(*o));
+	if (!o)
+		return -1;
+	sm->objs = o;
+	sm->objs_cap = cap;
+	return 0;
+}
+
 static uint32_t obj_new(struct slab_model *sm)
 {
 	if (sm->obj_free != SLAB_NIL) {
@@ -195,14 +208,8 @@ static uint32_t obj_new(struct slab_model *sm)
 		sm->obj_free = sm->objs[i].lru_next;
 		return i;
 	}
-	if (sm->nobjs == sm->objs_cap) {
-		size_t cap = sm->objs_cap ? sm->objs_cap * 2 : 4096;
-		struct slab_obj *o = realloc(sm->objs, cap * sizeof(*o));
-		if (!o || cap > SLAB_NIL)
-			return SLAB_NIL;
-		sm->objs = o;
-		sm->objs_cap = cap;
-	}
+	if (sm->nobjs == sm->objs_cap && objs_resize(sm, sm->objs_cap ? sm->objs_cap * 2 : 4096))
+		return SLAB_NIL;
 	return (uint32_t)sm->nobjs++;
 }
 
@@ -444,10 +451,16 @@ void slab_set_page_ops(struct slab_model *sm, const struct slab_page_ops *ops)
 		sm->page_ops = (struct slab_page_ops){ page_model_alloc, page_model_free, sm->m };
 }
 
-/* Room in the live-object map for n objects at once, so it does not rehash as it fills. */
+/*
+ * Room in the live-object map and the object array for n objects at once, so neither is
+ * rehashed or copied as it fills (a hint: a failure leaves them to grow as before).
+ */
 void slab_model_reserve(struct slab_model *sm, uint64_t n)
 {
+	uint64_t objs = n + n / 16; /* n may be a little short (the pre-pass counts by hash) */
 	key_map_presize(&sm->live, n);
+	if (objs > sm->objs_cap && objs <= SLAB_NIL)
+		objs_resize(sm, (size_t)objs);
 }
 
 struct slab_model *slab_model_create(struct model *m, const struct slab_params *p)

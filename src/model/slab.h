@@ -98,7 +98,8 @@ struct slab_model *slab_model_create(struct model *m, const struct slab_params *
 void slab_model_destroy(struct slab_model *sm);
 /* Take slab pages through ops (NULL: the page model's own allocator again). */
 void slab_set_page_ops(struct slab_model *sm, const struct slab_page_ops *ops);
-/* Size the map of live objects for n of them (a hint: it still grows past n when needed). */
+/* Size the map of live objects and the object array for n objects (a hint: both still grow
+ * past n when needed). */
 void slab_model_reserve(struct slab_model *sm, uint64_t n);
 
 /* Returns the cache id, or a negative MODEL_E* code. */

@@ -468,20 +468,63 @@ static int note_alloc_size(struct decoder *d, const struct trace_event *ev)
 	return 0;
 }
 
+/*
+ * The most slab objects live at once, for sizing the slab models' maps and object arrays: the
+ * objects the trace allocated (as decode_one replays them: not kmallocs above the largest
+ * kmalloc cache) and has not freed yet. A free counts only when its address was allocated in
+ * the trace: frees of objects from before the trace interleave with new allocations, and a
+ * plain count of allocations less frees fell short by them (the maps then doubled during the
+ * replay). The addresses are kept as bits of a hashed bitmap (LIVE_BITS, a set that fits the
+ * cache, not a map of every object): two addresses on one bit make the count a little high
+ * or low, by a share about the bitmap's fill (a few percent), which a sizing hint can bear.
+ */
+#define LIVE_BITS_ORDER 24
+static void count_live_object(struct decoder *d, uint64_t *bits, uint64_t *live,
+			      const struct trace_event *ev)
+{
+	bool alloc;
+
+	switch (ev->type) {
+	case TRACE_SLAB_ALLOC:
+	case TRACE_KMALLOC:
+		if (!slab_sized(ev))
+			return;
+		alloc = true;
+		break;
+	case TRACE_SLAB_FREE:
+	case TRACE_KFREE:
+		alloc = false;
+		break;
+	default:
+		return;
+	}
+	uint64_t h = (ev->slab.addr * 0x9e3779b97f4a7c15ull) >> (64 - LIVE_BITS_ORDER);
+	uint64_t *w = &bits[h / 64], bit = 1ull << (h % 64);
+	if (alloc && !(*w & bit)) {
+		*w |= bit;
+		if (++*live > d->caches.peak_live_objects)
+			d->caches.peak_live_objects = *live;
+	} else if (!alloc && (*w & bit)) {
+		*w &= ~bit;
+		--*live;
+	}
+}
+
 int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t errlen)
 {
 	struct u64_map live = { 0 }; /* trace pfn -> ordinal << 8 | order */
+	/* the slab objects the trace allocated and has not freed yet (count_live_object) */
+	uint64_t *object_bits = NULL, live_objects = 0;
 	struct shrink_calib *cal = NULL;
 	const struct trace_event *evs;
 	uint64_t ordinal = 0, last_marked_pfn = UINT64_MAX, free_ord = 0;
-	/* slab allocations less frees so far, and the least it has been */
-	int64_t net_objects = 0, low_objects = 0;
 	uint32_t max_cache_id = 0;
 	int n;
 
 	if (d->slab_on) {
 		cal = shrink_calib_create(d->h, d->first_ts, d->span_ns);
-		if (!cal || u64_map_init(&live, 1 << 16))
+		object_bits = calloc((1u << LIVE_BITS_ORDER) / 64, sizeof(*object_bits));
+		if (!cal || !object_bits || u64_map_init(&live, 1 << 16))
 			goto nomem;
 	}
 	while ((n = trace_reader_next_batch(d->r, &evs)) > 0) {
@@ -493,20 +536,9 @@ int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t 
 				goto nomem;
 			if (ev->type == TRACE_PAGE_FREE)
 				free_ord++;
-			/* the most objects live at once, for sizing the slab models' maps: the
-			 * largest rise of allocations less frees (frees of objects older than
-			 * the trace make the count fall below its start) */
-			if (ev->type == TRACE_SLAB_ALLOC || ev->type == TRACE_KMALLOC) {
-				if ((uint64_t)(++net_objects - low_objects) >
-				    d->caches.peak_live_objects)
-					d->caches.peak_live_objects =
-						(uint64_t)(net_objects - low_objects);
-			} else if (ev->type == TRACE_SLAB_FREE || ev->type == TRACE_KFREE) {
-				if (--net_objects < low_objects)
-					low_objects = net_objects;
-			}
 			if (!d->slab_on)
 				continue;
+			count_live_object(d, object_bits, &live_objects, ev);
 			switch (ev->type) {
 			case TRACE_SHRINK_START:
 			case TRACE_SHRINK_END:
@@ -550,6 +582,7 @@ int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t 
 		goto nomem;
 	if (live.slots)
 		u64_map_free(&live);
+	free(object_bits);
 	if (cal) {
 		shrink_calib_finish(cal, &d->caches.calib);
 		shrink_calib_destroy(cal);
@@ -563,6 +596,7 @@ nomem:
 	shrink_calib_destroy(cal);
 	if (live.slots)
 		u64_map_free(&live);
+	free(object_bits);
 	snprintf(err, errlen, "out of memory in the slab-page pre-pass");
 	return -1;
 }

@@ -91,8 +91,9 @@ void u64_map_prefetch(const struct u64_map *m, uint64_t key);
  * pfn_map (replay_map.c): u64 -> u64 for keys that are pfns of a known range [0, n): a flat
  * array holding value + 1 (0: absent), so a lookup is one load; keys out of the range (a trace
  * naming pfns the layout does not have) and the value UINT64_MAX go to a u64_map beside it
- * (spilled counts its keys inside the range). A key is never in both. The array is calloc'd:
- * its pages cost memory only once some pfn in them was used.
+ * (spilled counts its keys inside the range). A key is never in both. The array is a fresh
+ * mapping with transparent huge pages asked for: its pages cost memory only once some pfn in
+ * them was used (2 MiB at a time where THP is on, 4 KiB where it is off).
  */
 struct pfn_map {
 	uint64_t *flat;
@@ -132,6 +133,54 @@ static inline bool pfn_map_del(struct pfn_map *m, uint64_t key)
 	return pfn_map_spill_del(m, key);
 }
 static inline void pfn_map_prefetch(const struct pfn_map *m, uint64_t key)
+{
+	if (key < m->n)
+		__builtin_prefetch(&m->flat[key]);
+}
+
+/*
+ * pfn_map32 (replay_map.c): the same for values that fit 32 bits, at 4 bytes a key (the
+ * identity maps' rev: model pfn -> trace pfn). A value of UINT32_MAX or more goes to the spill
+ * map as a key out of the range does.
+ */
+struct pfn_map32 {
+	uint32_t *flat;
+	uint64_t n, spilled;
+	struct u64_map spill;
+};
+int pfn_map32_init(struct pfn_map32 *m, uint64_t n);
+void pfn_map32_free(struct pfn_map32 *m);
+void pfn_map32_spill_put(struct pfn_map32 *m, uint64_t key, uint64_t val);
+bool pfn_map32_spill_del(struct pfn_map32 *m, uint64_t key);
+static inline bool pfn_map32_get(const struct pfn_map32 *m, uint64_t key, uint64_t *val)
+{
+	if (key < m->n) {
+		if (m->flat[key]) {
+			*val = (uint64_t)m->flat[key] - 1;
+			return true;
+		}
+		if (!m->spilled)
+			return false;
+	}
+	return m->spill.used && u64_map_get(&m->spill, key, val);
+}
+static inline void pfn_map32_put(struct pfn_map32 *m, uint64_t key, uint64_t val)
+{
+	if (key < m->n && val < UINT32_MAX && !m->spilled)
+		m->flat[key] = (uint32_t)(val + 1);
+	else
+		pfn_map32_spill_put(m, key, val);
+}
+/* true when key was there */
+static inline bool pfn_map32_del(struct pfn_map32 *m, uint64_t key)
+{
+	if (key < m->n && m->flat[key]) {
+		m->flat[key] = 0;
+		return true;
+	}
+	return pfn_map32_spill_del(m, key);
+}
+static inline void pfn_map32_prefetch(const struct pfn_map32 *m, uint64_t key)
 {
 	if (key < m->n)
 		__builtin_prefetch(&m->flat[key]);
@@ -350,10 +399,10 @@ struct variant_state {
 	const struct host_desc *host;
 	struct model *model;
 	struct slab_model *slab;
-	struct pfn_map fwd; /* trace pfn -> FWD_VAL: model pfn, order, type, page-cache stamp */
-	struct pfn_map rev; /* model pfn -> trace pfn */
-	uint64_t *warm;	    /* bit per trace pfn: allocated at the start, not freed since */
-	uint64_t *fallback; /* bit per trace pfn: a piece of a caller_fallback starts here */
+	struct pfn_map fwd;   /* trace pfn -> FWD_VAL: model pfn, order, type, page-cache stamp */
+	struct pfn_map32 rev; /* model pfn -> trace pfn */
+	uint64_t *warm;	      /* bit per trace pfn: allocated at the start, not freed since */
+	uint64_t *fallback;   /* bit per trace pfn: a piece of a caller_fallback starts here */
 	uint64_t warm_pfns;
 	/* placed start: trace pfn -> model pfn of a start page and back (START_NONE: none);
 	 * NULL under the warm start, where both are the identity */
@@ -400,15 +449,15 @@ struct decode_caches; /* replay_decode.c */
 #define FWD_PAGECACHE	  (1ull << 55) /* page cache (replay_reclaim.c); bits 56-63 its stamp */
 static inline void variant_rev_put(struct variant_state *v, uint64_t pfn, uint64_t key)
 {
-	pfn_map_put(&v->rev, pfn, key);
+	pfn_map32_put(&v->rev, pfn, key);
 }
 static inline bool variant_rev_get(const struct variant_state *v, uint64_t pfn, uint64_t *key)
 {
-	return pfn_map_get(&v->rev, pfn, key);
+	return pfn_map32_get(&v->rev, pfn, key);
 }
 static inline void variant_rev_del(struct variant_state *v, uint64_t pfn)
 {
-	pfn_map_del(&v->rev, pfn);
+	pfn_map32_del(&v->rev, pfn);
 }
 void variant_on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order);
 void variant_identity_add(struct variant_state *v, const struct replay_op *op, uint64_t at);
@@ -563,8 +612,7 @@ struct decode_caches {
 	char (*names)[64];
 	uint32_t *size; /* bytes_alloc of the cache's first allocation in the trace; 0 none */
 	struct replay_shrink_calibration calib; /* from the pre-pass (replay_shrink_calib.c) */
-	uint64_t
-		peak_live_objects; /* the pre-pass's estimate of the most slab objects live at once */
+	uint64_t peak_live_objects; /* the pre-pass's count of the most slab objects live at once */
 	size_t n, cap;
 };
 struct decoder;

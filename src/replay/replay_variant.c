@@ -132,7 +132,7 @@ int variant_create(struct variant_state *v, struct replay_variant_result *res,
 	v->pcp = calloc((size_t)v->nr_cpus * PCP_LISTS, sizeof(*v->pcp));
 	v->bulk = malloc(BULK_MAX * sizeof(*v->bulk));
 	if (!v->warm || !v->pcp || !v->bulk || pfn_map_init(&v->fwd, v->warm_pfns) ||
-	    pfn_map_init(&v->rev, v->warm_pfns))
+	    pfn_map32_init(&v->rev, v->warm_pfns))
 		goto fail;
 	if (!res->spec.observe) {
 		v->slab = slab_model_create(v->model, &res->spec.slab);
@@ -185,7 +185,7 @@ void variant_destroy(struct variant_state *v)
 	if (v->model)
 		model_destroy(v->model);
 	pfn_map_free(&v->fwd);
-	pfn_map_free(&v->rev);
+	pfn_map32_free(&v->rev);
 	variant_pcp_free_lists(v);
 	free(v->bulk);
 	variant_lru_destroy(v);
@@ -527,7 +527,11 @@ static void slab_free(struct variant_state *v, const struct replay_op *op,
 #define PREFETCH_FAR  16 /* ops ahead: the slab hash slot */
 #define PREFETCH_NEAR 8	 /* ops ahead: the object the slot names */
 
-/* The cache lines the operation PREFETCH_FAR ahead will want first: its slab slot or pfn entry. */
+/*
+ * The cache lines the operation PREFETCH_FAR ahead will want first: its slab slot, or for a page
+ * its pfn entry and the words of the per-trace-pfn bitmaps page_alloc() and page_free() test
+ * (warm start, reclaimed) and, for a free under the placed start, its start map entry.
+ */
 static inline void prefetch_far(const struct variant_state *v, const struct replay_op *op)
 {
 	switch (op->kind) {
@@ -539,21 +543,37 @@ static inline void prefetch_far(const struct variant_state *v, const struct repl
 	case OP_PAGE_ALLOC:
 	case OP_PAGE_FREE:
 		pfn_map_prefetch(&v->fwd, op->key);
+		if (op->key < v->warm_pfns) {
+			__builtin_prefetch(&v->warm[op->key / 64]);
+			if (v->lru.reclaimed)
+				__builtin_prefetch(&v->lru.reclaimed[op->key / 64]);
+			if (op->kind == OP_PAGE_FREE && v->start_at)
+				__builtin_prefetch(&v->start_at[op->key]);
+		}
 		break;
 	default:
 		break;
 	}
 }
 
-/* ... and PREFETCH_NEAR ahead, for a free: what the slot or entry (now cached) points at. */
+/*
+ * ... and PREFETCH_NEAR ahead, for a free: what the slot or entry (now cached) points at; for a
+ * page, the model's page word and pageblock of the allocation (or of the start page) too.
+ */
 static inline void prefetch_near(const struct variant_state *v, const struct replay_op *op)
 {
 	uint64_t val;
 
-	if (op->kind == OP_SLAB_FREE)
+	if (op->kind == OP_SLAB_FREE) {
 		slab_prefetch_object(v->slab, op->key);
-	else if (op->kind == OP_PAGE_FREE && pfn_map_get(&v->fwd, op->key, &val))
-		pfn_map_prefetch(&v->rev, val & FWD_PFN_MASK);
+	} else if (op->kind == OP_PAGE_FREE) {
+		if (pfn_map_get(&v->fwd, op->key, &val)) {
+			pfn_map32_prefetch(&v->rev, val & FWD_PFN_MASK);
+			model_prefetch_page(v->model, val & FWD_PFN_MASK);
+		} else if (warm_test(v, op->key)) {
+			model_prefetch_page(v->model, start_model_pfn(v, op->key));
+		}
+	}
 }
 
 /* One operation: the clock and its samples first, then the operation itself. */
