@@ -256,6 +256,67 @@ static void test_last_chance(void)
 	model_destroy(m);
 }
 
+/*
+ * The same kick inside the slowpath's retry loop: an order-1 GFP_KERNEL request with nothing to
+ * reclaim goes round should_reclaim_retry()'s retries, each pass falling through to Pass 3 and
+ * the kick. A retry that changes nothing is not re-run but its counters multiplied
+ * (skip_identical_retries), which must not happen to a pass that kept a member's absorbed
+ * count apart: the member's count equals a standalone model's (review of session 11: it was
+ * short by the skipped retries).
+ */
+static void test_last_chance_retries(void)
+{
+	struct model_params p;
+	model_params_default(&p);
+	p.evacuation = false;
+	p.trigger_proactive = false;
+	p.direct_compaction = false;
+	struct model_params q = p;
+	q.last_chance_defrag = false;
+	struct model *m = make(&p), *alone = make(&q);
+	struct model_share s = { .members = 0x3 };
+	for (unsigned k = 0; k < MODEL_NR_KNOBS; k++)
+		if (model_knob_get(&p, (enum model_knob)k))
+			s.knob_set[k] = 0x3;
+	s.knob_set[MODEL_KNOB_LAST_CHANCE_DEFRAG] &= ~2ull;
+	CHECK_EQ(model_set_share(m, &s), MODEL_OK);
+	struct model *both[2] = { m, alone };
+	for (int i = 0; i < 2; i++) {
+		struct model *x = both[i];
+		/* DMA32 full; region 0 tainted, needing defrag, then full; region 1 clean with
+		 * a movable page in every pageblock: no free pageblock anywhere */
+		for (uint64_t pfn = 4096; pfn < 4096 + 8192; pfn += PAGEBLOCK_NR_PAGES)
+			CHECK_EQ(model_alloc_at(x, pfn, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, true),
+				 MODEL_OK);
+		build_needs_defrag(x);
+		for (uint64_t pfn = NORMAL0; pfn < NORMAL0 + GiB_PAGES; pfn++)
+			if (model_pfn_is_free(x, pfn))
+				model_alloc_at(x, pfn, 0, MIGRATE_MOVABLE, true);
+		for (uint64_t pb = NORMAL0 + GiB_PAGES; pb < NORMAL0 + 2 * GiB_PAGES;
+		     pb += PAGEBLOCK_NR_PAGES)
+			CHECK_EQ(model_alloc_at(x, pb + 64, 0, MIGRATE_MOVABLE, true), MODEL_OK);
+	}
+	struct model_alloc_req r = { .order = 1,
+				     .migratetype = MIGRATE_UNMOVABLE,
+				     .gfp = MODEL_GFP_KERNEL };
+	uint64_t pfn, pfn_alone;
+	int rc = model_alloc(m, &r, &pfn);
+	CHECK_EQ(model_alloc(alone, &r, &pfn_alone), rc);
+	if (rc == MODEL_OK)
+		CHECK_EQ(pfn, pfn_alone);
+	check_model(m, "last chance, retries");
+	CHECK(model_event(m, MODEL_EV_RECLAIM_RETRY) > 1);
+	CHECK_EQ(model_share_members(m), 0x3);
+	CHECK_EQ((int64_t)model_event(m, MODEL_EV_SPB_DEFRAG_ABSORBED) + model_share_absorbed(m, 1),
+		 (int64_t)model_event(alone, MODEL_EV_SPB_DEFRAG_ABSORBED));
+	for (unsigned ev = 0; ev < MODEL_NR_VM_EVENTS; ev++)
+		if (ev != MODEL_EV_SPB_DEFRAG_ABSORBED)
+			CHECK_EQ(model_event(m, (enum model_vm_event)ev),
+				 model_event(alone, (enum model_vm_event)ev));
+	model_destroy(alone);
+	model_destroy(m);
+}
+
 /* Params that differ in anything but the switches do not share. */
 static void test_shareable(void)
 {
@@ -279,6 +340,7 @@ int main(void)
 	test_members_without();
 	test_members_with();
 	test_last_chance();
+	test_last_chance_retries();
 	printf("model share: every trigger point drops exactly the members that act otherwise\n");
 	return test_summary("test_model_share");
 }

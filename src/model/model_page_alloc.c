@@ -588,7 +588,7 @@ static uint64_t alloc_pages_slowpath(struct model *m, const struct alloc_context
 	if (m->policy == MODEL_POLICY_SPB || m->p.defrag_mode)
 		sp.alloc_flags |= alloc_flags_nofragment(m, ac->preferred);
 	for (;;) {
-		uint64_t gen = m->gen;
+		uint64_t gen = m->gen, kept = m->share_kept;
 		memcpy(before, m->events, sizeof(before));
 		int next = slowpath_pass(m, ac, &sp, &pfn);
 		if (next == 0)
@@ -598,7 +598,9 @@ static uint64_t alloc_pages_slowpath(struct model *m, const struct alloc_context
 		if (next == -1 &&
 		    should_reclaim_retry(m, ac, sp.alloc_flags, sp.did_some_progress > 0,
 					 &sp.no_progress_loops)) {
-			if (!sp.did_some_progress && m->gen == gen)
+			/* a pass that kept a member's absorbed count apart is run again,
+			 * not multiplied: the members' counts are not in before */
+			if (!sp.did_some_progress && m->gen == gen && m->share_kept == kept)
 				skip_identical_retries(m, &sp, before);
 			continue;
 		}
