@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* Fibonacci hashing: the top bits of the product, which every key bit reaches. */
 static inline size_t slot_of(const struct u64_map *m, uint64_t key)
@@ -120,24 +121,32 @@ int u64_map_del(struct u64_map *m, uint64_t key)
  */
 #define FLAT_ALIGN (2u << 20)
 
+/* The length a flat array of bytes is mapped with: whole pages, so munmap can take its tail. */
+static size_t flat_length(size_t bytes)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	return (bytes + page - 1) / page * page;
+}
+
 static void *flat_alloc(size_t bytes)
 {
-	uint8_t *p = mmap(NULL, bytes + FLAT_ALIGN, PROT_READ | PROT_WRITE,
+	size_t len = flat_length(bytes);
+	uint8_t *p = mmap(NULL, len + FLAT_ALIGN, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	size_t lead = (FLAT_ALIGN - (uintptr_t)p % FLAT_ALIGN) % FLAT_ALIGN;
 	if (lead)
 		munmap(p, lead);
-	munmap(p + lead + bytes, FLAT_ALIGN - lead);
-	madvise(p + lead, bytes, MADV_HUGEPAGE);
+	munmap(p + lead + len, FLAT_ALIGN - lead);
+	madvise(p + lead, len, MADV_HUGEPAGE);
 	return p + lead;
 }
 
 static void flat_free(void *p, size_t bytes)
 {
 	if (p)
-		munmap(p, bytes);
+		munmap(p, flat_length(bytes));
 }
 
 int pfn_map_init(struct pfn_map *m, uint64_t n)
