@@ -2019,6 +2019,14 @@ static void test_fallback_piece_order(void)
 	thp.gfp = MODEL_GFP_TRANSHUGE | MODEL_GFP_THISNODE | MODEL_GFP_NORETRY;
 	CHECK_EQ(replay_fallback_caller(&thp), FALLBACK_THP);
 	CHECK_EQ(replay_fallback_piece_order(&thp, thp.key, FALLBACK_THP), 0);
+	/* the order-0 pieces' gfp: a THP's fault page can reclaim whatever the THP's gfp was */
+	uint32_t light = MODEL_GFP_TRANSHUGE_LIGHT | MODEL_GFP_NORETRY | MODEL_GFP_ACCOUNT;
+	CHECK_EQ(replay_fallback_last_gfp(FALLBACK_THP, light),
+		 MODEL_GFP_HIGHUSER_MOVABLE | MODEL_GFP_ZERO | MODEL_GFP_ACCOUNT);
+	CHECK(replay_fallback_last_gfp(FALLBACK_THP, light) & MODEL_GFP_DIRECT_RECLAIM);
+	CHECK_EQ(replay_fallback_last_gfp(FALLBACK_WRITE, w.gfp),
+		 w.gfp & ~(uint32_t)MODEL_GFP_NORETRY);
+	CHECK_EQ(replay_fallback_last_gfp(FALLBACK_READAHEAD, w.gfp), w.gfp);
 	w.gfp = MODEL_GFP_HIGHUSER_MOVABLE | MODEL_GFP_NORETRY;
 	CHECK_EQ(replay_fallback_caller(&w), FALLBACK_READAHEAD);
 }

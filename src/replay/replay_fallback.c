@@ -173,6 +173,23 @@ unsigned replay_fallback_piece_order(const struct replay_op *op, uint64_t p,
  * The variant failed op, which the host served: serve it as the kernel's caller would.
  * True when served (the identity maps hold it, as one block or as pieces).
  */
+/*
+ * The gfp of a fallback's order-0 pieces: readahead's stays NORETRY; the write path's last try
+ * drops NORETRY; a THP's fault takes do_anonymous_page()'s order-0 folio
+ * (vma_alloc_zeroed_movable_folio(): GFP_HIGHUSER_MOVABLE | __GFP_ZERO, accounted as the THP
+ * was) whatever the THP's gfp was: a GFP_TRANSHUGE_LIGHT THP could not reclaim, its fault's
+ * page can.
+ */
+uint32_t replay_fallback_last_gfp(enum fallback_caller caller, uint32_t piece_gfp)
+{
+	if (caller == FALLBACK_READAHEAD)
+		return piece_gfp;
+	if (caller == FALLBACK_THP)
+		return MODEL_GFP_HIGHUSER_MOVABLE | MODEL_GFP_ZERO |
+		       (piece_gfp & MODEL_GFP_ACCOUNT);
+	return piece_gfp & ~(uint32_t)MODEL_GFP_NORETRY;
+}
+
 bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op)
 {
 	const uint32_t thp_first = MODEL_GFP_THISNODE | MODEL_GFP_NORETRY;
@@ -211,10 +228,7 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 	/* readahead goes straight to order 0, still NORETRY; the write path tries every order,
 	 * the last without NORETRY; the THP fault order 0 without NORETRY */
 	enum fallback_caller caller = replay_fallback_caller(op);
-	uint32_t last_gfp =
-		caller == FALLBACK_READAHEAD ? piece.gfp : piece.gfp & ~(uint32_t)MODEL_GFP_NORETRY;
-	if (caller == FALLBACK_THP) /* do_anonymous_page()'s order-0 folio: GFP_HIGHUSER_MOVABLE */
-		last_gfp &= ~(uint32_t)(MODEL_GFP_COMP | MODEL_GFP_NOMEMALLOC);
+	uint32_t last_gfp = replay_fallback_last_gfp(caller, piece.gfp);
 	unsigned k = replay_fallback_piece_order(op, op->key, caller);
 	for (uint64_t p = op->key; p < end;) {
 		req.order = k;

@@ -560,6 +560,8 @@ enum fallback_caller { FALLBACK_READAHEAD, FALLBACK_WRITE, FALLBACK_THP };
 enum fallback_caller replay_fallback_caller(const struct replay_op *op);
 unsigned replay_fallback_piece_order(const struct replay_op *op, uint64_t p,
 				     enum fallback_caller caller);
+/* the gfp of a fallback's order-0 pieces, given the larger pieces' */
+uint32_t replay_fallback_last_gfp(enum fallback_caller caller, uint32_t piece_gfp);
 void variant_fallback_forget(struct variant_state *v, uint64_t pfn);
 int variant_lru_init(struct variant_state *v);
 void variant_lru_destroy(struct variant_state *v);
