@@ -13,7 +13,8 @@
  * whose defrag work is queued or running counts SPB_DEFRAG_ABSORBED and does nothing else, so
  * there the members that differ stay and the count is kept apart per member (share_absorbed).
  * A request that kept such a count is not memoized (model_page_alloc.c's failed-request memo
- * would replay the model's counters, not the members'), which changes no result of the model.
+ * would replay the model's counters, not the members'), nor is a slowpath retry that kept one
+ * multiplied by skip_identical_retries() (run again instead); neither changes a result.
  * Invariant: share_members is the set of members whose standalone run this model is, so far,
  * with SPB_DEFRAG_ABSORBED plus share_absorbed[member]. Expected workload: the sites are on
  * the slowpath and the fallback paths; each costs one AND, and the proactive and last-chance
