@@ -72,9 +72,9 @@ static void test_map(void)
 }
 
 /*
- * The identity maps' pfn_map against a reference: keys inside the flat range and beyond it (a
- * trace naming pfns the layout lacks), and the one value the flat array cannot hold
- * (UINT64_MAX), which spills a key of the range into the hash map and back.
+ * The identity maps' pfn_map and pfn_map32 against a reference: keys inside the flat range and
+ * beyond it (a trace naming pfns the layout lacks), and values the flat array cannot hold
+ * (UINT64_MAX; for pfn_map32 any of 32 bits or more), which spill a key of the range and back.
  */
 static void test_pfn_map(void)
 {
@@ -82,7 +82,9 @@ static void test_pfn_map(void)
 	static uint64_t ref_val[N];
 	static bool ref_has[N];
 	struct pfn_map m;
+	struct pfn_map32 m32; /* the same operations: values of 32 bits or more spill there */
 	CHECK(pfn_map_init(&m, RANGE) == 0);
+	CHECK(pfn_map32_init(&m32, RANGE) == 0);
 	for (int step = 0; step < 300000; step++) {
 		uint64_t k = rnd() % N;
 		uint64_t key = k < RANGE ? k : k * 4096; /* beyond the range, far beyond */
@@ -91,31 +93,36 @@ static void test_pfn_map(void)
 		case 1: {
 			uint64_t v = rnd() % 64 == 0 ? UINT64_MAX : rnd() >> (rnd() % 2 ? 1 : 40);
 			pfn_map_put(&m, key, v);
+			pfn_map32_put(&m32, key, v);
 			ref_val[k] = v;
 			ref_has[k] = true;
 			break;
 		}
 		case 2:
 			CHECK_EQ(pfn_map_del(&m, key), ref_has[k]);
+			CHECK_EQ(pfn_map32_del(&m32, key), ref_has[k]);
 			ref_has[k] = false;
 			break;
 		default: {
-			uint64_t v = 0;
+			uint64_t v = 0, v32 = 0;
 			bool has = pfn_map_get(&m, key, &v);
 			CHECK_EQ(has, ref_has[k]);
+			CHECK_EQ(pfn_map32_get(&m32, key, &v32), ref_has[k]);
 			if (has)
-				CHECK(v == ref_val[k]);
+				CHECK(v == ref_val[k] && v32 == ref_val[k]);
 			break;
 		}
 		}
 	}
 	for (uint64_t k = 0; k < N; k++) {
-		uint64_t v = 0;
+		uint64_t v = 0, v32 = 0;
 		CHECK_EQ(pfn_map_get(&m, k < RANGE ? k : k * 4096, &v), ref_has[k]);
+		CHECK_EQ(pfn_map32_get(&m32, k < RANGE ? k : k * 4096, &v32), ref_has[k]);
 		if (ref_has[k])
-			CHECK(v == ref_val[k]);
+			CHECK(v == ref_val[k] && v32 == ref_val[k]);
 	}
 	pfn_map_free(&m);
+	pfn_map32_free(&m32);
 }
 
 /* Lines of /proc/self/maps: the process's mappings. */

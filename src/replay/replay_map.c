@@ -149,6 +149,47 @@ static void flat_free(void *p, size_t bytes)
 		munmap(p, flat_length(bytes));
 }
 
+/*
+ * What pfn_map and pfn_map32 share: the flat array of n + 1 values of elem bytes, and the spill
+ * map with its count of keys of the range it holds (spilled).
+ */
+static void flat_map_free(void *flat, size_t elem, uint64_t n, struct u64_map *spill)
+{
+	flat_free(flat, ((size_t)n + 1) * elem);
+	if (spill->slots)
+		u64_map_free(spill);
+}
+
+/*
+ * A put past the fast path: true when the value belongs in the flat array (key in the range,
+ * the value fits), the spill's copy of key then dropped; false when it went to the spill map
+ * (the caller clears the flat slot of a key in the range).
+ */
+static bool spill_put(uint64_t n, uint64_t *spilled, struct u64_map *spill, uint64_t key,
+		      uint64_t val, bool fits)
+{
+	if (key < n && fits) {
+		if (*spilled && u64_map_del(spill, key))
+			(*spilled)--;
+		return true;
+	}
+	if (key < n && !u64_map_get(spill, key, NULL))
+		(*spilled)++;
+	u64_map_put(spill, key, val);
+	return false;
+}
+
+static bool spill_del(uint64_t n, uint64_t *spilled, struct u64_map *spill, uint64_t key)
+{
+	if (key < n && !*spilled)
+		return false;
+	if (!spill->used || !u64_map_del(spill, key))
+		return false;
+	if (key < n)
+		(*spilled)--;
+	return true;
+}
+
 int pfn_map_init(struct pfn_map *m, uint64_t n)
 {
 	memset(m, 0, sizeof(*m));
@@ -163,38 +204,22 @@ int pfn_map_init(struct pfn_map *m, uint64_t n)
 
 void pfn_map_free(struct pfn_map *m)
 {
-	flat_free(m->flat, ((size_t)m->n + 1) * sizeof(*m->flat));
-	if (m->spill.slots)
-		u64_map_free(&m->spill);
+	flat_map_free(m->flat, sizeof(*m->flat), m->n, &m->spill);
 	memset(m, 0, sizeof(*m));
 }
 
 /* What the flat array cannot hold, and any put while keys of the range are spilled. */
 void pfn_map_spill_put(struct pfn_map *m, uint64_t key, uint64_t val)
 {
-	if (key < m->n && val != UINT64_MAX) {
-		if (m->spilled && u64_map_del(&m->spill, key))
-			m->spilled--;
+	if (spill_put(m->n, &m->spilled, &m->spill, key, val, val != UINT64_MAX))
 		m->flat[key] = val + 1;
-		return;
-	}
-	if (key < m->n) {
+	else if (key < m->n)
 		m->flat[key] = 0;
-		if (!u64_map_get(&m->spill, key, NULL))
-			m->spilled++;
-	}
-	u64_map_put(&m->spill, key, val);
 }
 
 bool pfn_map_spill_del(struct pfn_map *m, uint64_t key)
 {
-	if (key < m->n && !m->spilled)
-		return false;
-	if (!m->spill.used || !u64_map_del(&m->spill, key))
-		return false;
-	if (key < m->n)
-		m->spilled--;
-	return true;
+	return spill_del(m->n, &m->spilled, &m->spill, key);
 }
 
 int pfn_map32_init(struct pfn_map32 *m, uint64_t n)
@@ -211,36 +236,20 @@ int pfn_map32_init(struct pfn_map32 *m, uint64_t n)
 
 void pfn_map32_free(struct pfn_map32 *m)
 {
-	flat_free(m->flat, ((size_t)m->n + 1) * sizeof(*m->flat));
-	if (m->spill.slots)
-		u64_map_free(&m->spill);
+	flat_map_free(m->flat, sizeof(*m->flat), m->n, &m->spill);
 	memset(m, 0, sizeof(*m));
 }
 
 /* As pfn_map_spill_put, with a value of 32 bits or more spilled too. */
 void pfn_map32_spill_put(struct pfn_map32 *m, uint64_t key, uint64_t val)
 {
-	if (key < m->n && val < UINT32_MAX) {
-		if (m->spilled && u64_map_del(&m->spill, key))
-			m->spilled--;
+	if (spill_put(m->n, &m->spilled, &m->spill, key, val, val < UINT32_MAX))
 		m->flat[key] = (uint32_t)(val + 1);
-		return;
-	}
-	if (key < m->n) {
+	else if (key < m->n)
 		m->flat[key] = 0;
-		if (!u64_map_get(&m->spill, key, NULL))
-			m->spilled++;
-	}
-	u64_map_put(&m->spill, key, val);
 }
 
 bool pfn_map32_spill_del(struct pfn_map32 *m, uint64_t key)
 {
-	if (key < m->n && !m->spilled)
-		return false;
-	if (!m->spill.used || !u64_map_del(&m->spill, key))
-		return false;
-	if (key < m->n)
-		m->spilled--;
-	return true;
+	return spill_del(m->n, &m->spilled, &m->spill, key);
 }
