@@ -203,6 +203,22 @@ static void build_needs_defrag(struct model *m)
 }
 
 /*
+ * Member j of shared model m ran as the standalone model alone: every counter equal, the
+ * absorbed count with the member's kept part added; both models destroyed.
+ */
+static void check_member_is_alone(struct model *m, struct model *alone, unsigned j)
+{
+	CHECK_EQ((int64_t)model_event(m, MODEL_EV_SPB_DEFRAG_ABSORBED) + model_share_absorbed(m, j),
+		 (int64_t)model_event(alone, MODEL_EV_SPB_DEFRAG_ABSORBED));
+	for (unsigned ev = 0; ev < MODEL_NR_VM_EVENTS; ev++)
+		if (ev != MODEL_EV_SPB_DEFRAG_ABSORBED)
+			CHECK_EQ(model_event(m, (enum model_vm_event)ev),
+				 model_event(alone, (enum model_vm_event)ev));
+	model_destroy(alone);
+	model_destroy(m);
+}
+
+/*
  * The last-chance kick: defrag on, a tainted SPB that needs defrag, its work queued. Order-9
  * unmovable requests fall through to Pass 3, where the kick only counts an absorbed request:
  * the member without the kick stays, its SPB_DEFRAG_ABSORBED kept apart, equal to a standalone
@@ -244,16 +260,9 @@ static void test_last_chance(void)
 	CHECK_EQ(model_share_members(m), 0x7);
 	int64_t kept = model_share_absorbed(m, 1);
 	CHECK(kept < 0); /* the kick counted absorbed requests the member does not make */
-	CHECK_EQ((int64_t)model_event(m, MODEL_EV_SPB_DEFRAG_ABSORBED) + kept,
-		 (int64_t)model_event(alone, MODEL_EV_SPB_DEFRAG_ABSORBED));
 	CHECK_EQ(model_share_absorbed(m, 0), 0);
 	CHECK_EQ(model_share_absorbed(m, 2), 0);
-	for (unsigned ev = 0; ev < MODEL_NR_VM_EVENTS; ev++)
-		if (ev != MODEL_EV_SPB_DEFRAG_ABSORBED)
-			CHECK_EQ(model_event(m, (enum model_vm_event)ev),
-				 model_event(alone, (enum model_vm_event)ev));
-	model_destroy(alone);
-	model_destroy(m);
+	check_member_is_alone(m, alone, 1);
 }
 
 /*
@@ -307,14 +316,7 @@ static void test_last_chance_retries(void)
 	check_model(m, "last chance, retries");
 	CHECK(model_event(m, MODEL_EV_RECLAIM_RETRY) > 1);
 	CHECK_EQ(model_share_members(m), 0x3);
-	CHECK_EQ((int64_t)model_event(m, MODEL_EV_SPB_DEFRAG_ABSORBED) + model_share_absorbed(m, 1),
-		 (int64_t)model_event(alone, MODEL_EV_SPB_DEFRAG_ABSORBED));
-	for (unsigned ev = 0; ev < MODEL_NR_VM_EVENTS; ev++)
-		if (ev != MODEL_EV_SPB_DEFRAG_ABSORBED)
-			CHECK_EQ(model_event(m, (enum model_vm_event)ev),
-				 model_event(alone, (enum model_vm_event)ev));
-	model_destroy(alone);
-	model_destroy(m);
+	check_member_is_alone(m, alone, 1);
 }
 
 /* Params that differ in anything but the switches do not share. */
