@@ -87,8 +87,10 @@ CREATE TABLE IF NOT EXISTS variants (
   preset        TEXT NOT NULL,     -- mainline, spb, spb+demand, ..., observe
   policy        TEXT NOT NULL,     -- 'mainline', 'spb' or 'observe'
   events        INTEGER NOT NULL,  -- trace events fed to this variant (all passes)
-  seconds       REAL NOT NULL,     -- CPU time spent in this variant's model
-  events_per_second REAL,          -- events / seconds
+  seconds       REAL NOT NULL,     -- CPU time spent in this variant's model (a model shared
+                                   -- by several variants: its CPU time dealt equally to them)
+  events_per_second REAL,          -- events per second of CPU of the model that replayed it
+                                   -- (shared: its events over the whole model's CPU time)
   spbs          INTEGER NOT NULL,  -- 1 GiB regions modelled (tainted + clean + empty)
   final_tainted INTEGER NOT NULL,  -- tainted regions at the end
   max_tainted   INTEGER NOT NULL,  -- highest tainted count of any sample

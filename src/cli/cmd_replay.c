@@ -195,7 +195,7 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 		       i != base ? diff : "-",
 		       v->final.tainted_regions + v->final.clean_regions + v->final.empty_regions,
 		       (unsigned long long)v->final.contig_1g_possible, sh,
-		       v->seconds > 0 ? (double)v->events / v->seconds / 1e6 : 0.0);
+		       replay_variant_rate(v) / 1e6);
 		if (v->start == REPLAY_PLACED)
 			printf("  %-22s placed start: %u tainted at the start; %llu pages placed, "
 			       "%llu at the host's pfn, %llu not placed\n",
@@ -299,8 +299,7 @@ static void print_json_rows(FILE *o, const struct replay_result *r, bool *first,
 			"\"contig_1g_final\":%llu,\"shrink_queued\":%llu,\"shrink_ran\":%llu,"
 			"\"unknown_page_frees\":%llu,\"unknown_slab_frees\":%llu",
 			v->final.tainted_regions + v->final.clean_regions + v->final.empty_regions,
-			(unsigned long long)v->events,
-			v->seconds > 0 ? (double)v->events / v->seconds : 0.0,
+			(unsigned long long)v->events, replay_variant_rate(v),
 			(unsigned long long)v->final.contig_1g_possible,
 			(unsigned long long)v->final.events[MODEL_EV_SPB_SLAB_SHRINK_QUEUED],
 			(unsigned long long)v->final.events[MODEL_EV_SPB_SLAB_SHRINK_RAN],

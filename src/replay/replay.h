@@ -212,6 +212,14 @@ struct replay_variant_result {
 	unsigned shared_by, round;
 };
 
+/* Events per second of CPU of the model that replayed v (shared or not): its events over the
+ * whole model's CPU time, not over v's equal share of it. */
+static inline double replay_variant_rate(const struct replay_variant_result *v)
+{
+	double cpu = v->seconds * (v->shared_by > 1 ? v->shared_by : 1);
+	return cpu > 0 ? (double)v->events / cpu : 0.0;
+}
+
 /*
  * The host's own figures from the trace and its snapshots, which the mainline variant is
  * validated against (replay_validate.c). Vmstat deltas are end - start of counters that show

@@ -619,8 +619,7 @@ static void write_variant(struct writer *w, int64_t run_id, size_t pos,
 		v->spec.observe			     ? "observe"
 		: v->spec.policy == MODEL_POLICY_SPB ? "spb"
 						     : "mainline",
-		(int64_t)v->events, v->seconds,
-		v->seconds > 0 ? (double)v->events / v->seconds : 0.0,
+		(int64_t)v->events, v->seconds, replay_variant_rate(v),
 		(int64_t)(f->tainted_regions + f->clean_regions + f->empty_regions),
 		(int64_t)f->tainted_regions, (int64_t)v->max_tainted, (int64_t)v->min_tainted,
 		(int64_t)f->clean_regions, (int64_t)f->empty_regions,
