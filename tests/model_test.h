@@ -27,6 +27,22 @@ static inline void check_model(const struct model *m, const char *where)
 #define GiB_PAGES (1ull << 18)
 #define NORMAL0	  GiB_PAGES /* the test hosts' Normal zone starts at 1 GiB */
 
+/*
+ * Region 0 nearly full: 510 unmovable pageblocks, one pageblock holding a movable order-9
+ * allocation, one with 416 unmovable pages and 96 free ones (no free pageblock).
+ */
+static inline void test_build_nearly_full_tainted(struct model *m)
+{
+	for (uint64_t p = NORMAL0; p < NORMAL0 + 510 * PAGEBLOCK_NR_PAGES;
+	     p += 1u << MAX_PAGE_ORDER)
+		CHECK_EQ(model_alloc_at(m, p, MAX_PAGE_ORDER, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	uint64_t pb510 = NORMAL0 + 510 * PAGEBLOCK_NR_PAGES, pb511 = pb510 + PAGEBLOCK_NR_PAGES;
+	CHECK_EQ(model_alloc_at(m, pb510, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, true), MODEL_OK);
+	CHECK_EQ(model_alloc_at(m, pb511, 8, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	CHECK_EQ(model_alloc_at(m, pb511 + 256, 7, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	CHECK_EQ(model_alloc_at(m, pb511 + 384, 5, MIGRATE_UNMOVABLE, false), MODEL_OK);
+}
+
 /* A small DMA32 zone (so Normal requests carry ALLOC_NOFRAGMENT) and n GiB of Normal at 1 GiB. */
 static inline void test_host_zones(struct model_config *c, unsigned normal_gib)
 {

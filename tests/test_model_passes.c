@@ -344,14 +344,7 @@ static void evacuation_only(struct model_params *p)
  */
 static void build_nearly_full_tainted(struct model *m)
 {
-	for (uint64_t p = NORMAL0; p < NORMAL0 + 510 * PAGEBLOCK_NR_PAGES;
-	     p += 1u << MAX_PAGE_ORDER)
-		CHECK_EQ(model_alloc_at(m, p, MAX_PAGE_ORDER, MIGRATE_UNMOVABLE, false), MODEL_OK);
-	uint64_t pb510 = NORMAL0 + 510 * PAGEBLOCK_NR_PAGES, pb511 = pb510 + PAGEBLOCK_NR_PAGES;
-	CHECK_EQ(model_alloc_at(m, pb510, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, true), MODEL_OK);
-	CHECK_EQ(model_alloc_at(m, pb511, 8, MIGRATE_UNMOVABLE, false), MODEL_OK);
-	CHECK_EQ(model_alloc_at(m, pb511 + 256, 7, MIGRATE_UNMOVABLE, false), MODEL_OK);
-	CHECK_EQ(model_alloc_at(m, pb511 + 384, 5, MIGRATE_UNMOVABLE, false), MODEL_OK);
+	test_build_nearly_full_tainted(m);
 	check_model(m, "nearly full");
 	CHECK_EQ(normal_spb(m, 0).nr_free_pages, 96);
 	CHECK_EQ(normal_spb(m, 0).nr_free, 0);

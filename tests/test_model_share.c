@@ -52,19 +52,6 @@ static struct model *make(const struct model_params *p)
 	return m;
 }
 
-/* Region 0 nearly full (test_model_passes.c): 96 free unmovable pages, no free pageblock. */
-static void build_nearly_full_tainted(struct model *m)
-{
-	for (uint64_t p = NORMAL0; p < NORMAL0 + 510 * PAGEBLOCK_NR_PAGES;
-	     p += 1u << MAX_PAGE_ORDER)
-		CHECK_EQ(model_alloc_at(m, p, MAX_PAGE_ORDER, MIGRATE_UNMOVABLE, false), MODEL_OK);
-	uint64_t pb510 = NORMAL0 + 510 * PAGEBLOCK_NR_PAGES, pb511 = pb510 + PAGEBLOCK_NR_PAGES;
-	CHECK_EQ(model_alloc_at(m, pb510, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, true), MODEL_OK);
-	CHECK_EQ(model_alloc_at(m, pb511, 8, MIGRATE_UNMOVABLE, false), MODEL_OK);
-	CHECK_EQ(model_alloc_at(m, pb511 + 256, 7, MIGRATE_UNMOVABLE, false), MODEL_OK);
-	CHECK_EQ(model_alloc_at(m, pb511 + 384, 5, MIGRATE_UNMOVABLE, false), MODEL_OK);
-}
-
 /* The steps: the nearly full tainted SPB, then requests that reach every trigger point. */
 #define NR_STEPS 8
 static void step(struct model *m, unsigned i)
@@ -79,7 +66,7 @@ static void step(struct model *m, unsigned i)
 
 	switch (i) {
 	case 0:
-		build_nearly_full_tainted(m);
+		test_build_nearly_full_tainted(m);
 		break;
 	case 1: /* Pass 2b claims pb 511; below high water: the proactive trigger */
 	case 2:

@@ -451,6 +451,12 @@ void spb_tainted_reserve_init(struct model *m);
 enum sb_category spb_get_category(const struct superpageblock *sb);
 enum sb_fullness sb_get_fullness(const struct superpageblock *sb, enum sb_category cat);
 enum spb_list_id spb_list_for(const struct superpageblock *sb);
+/* The list of SPBs of category cat and fullness full (the allocator's passes and the workers
+ * walk the same lists: the shared model's last-chance test relies on it, model_share.c). */
+static inline enum spb_list_id spb_cat_list(enum sb_category cat, int full)
+{
+	return (enum spb_list_id)(SPB_LIST_CAT0 + cat * NR_SB_FULLNESS + (unsigned int)full);
+}
 void spb_update_list(struct model *m, struct zone *z, struct superpageblock *sb);
 void spb_list_del(struct zone *z, struct superpageblock *sb);
 void spb_list_add_tail(struct zone *z, struct superpageblock *sb, enum spb_list_id id);

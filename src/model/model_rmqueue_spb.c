@@ -29,11 +29,6 @@ static const enum sb_category cat_order[2][2] = {
 	[1] = { SB_CLEAN, SB_TAINTED }, /* movable */
 };
 
-static inline enum spb_list_id cat_list(enum sb_category cat, int full)
-{
-	return (enum spb_list_id)(SPB_LIST_CAT0 + cat * NR_SB_FULLNESS + (unsigned int)full);
-}
-
 /* The lowest order in [lo, hi] whose free_list[mt] is not empty, or -1. */
 static inline int lowest_order_with_free(const struct superpageblock *sb, int mt, unsigned lo,
 					 unsigned hi)
@@ -132,7 +127,7 @@ static uint64_t rmqueue_pass1(struct model *m, struct zone *z, unsigned order, i
 	struct superpageblock *sb;
 
 	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++) {
-		for_each_spb_on_list(z, cat_list(cat, full), sb)
+		for_each_spb_on_list(z, spb_cat_list(cat, full), sb)
 		{
 			m->events[MODEL_EV_SPB_WALK_VISITS]++;
 			if (walk && cat == SB_TAINTED) {
@@ -169,7 +164,7 @@ static uint64_t rmqueue_pass2(struct model *m, struct zone *z, unsigned order, i
 	struct superpageblock *sb;
 
 	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++) {
-		for_each_spb_on_list(z, cat_list(SB_TAINTED, full), sb)
+		for_each_spb_on_list(z, spb_cat_list(SB_TAINTED, full), sb)
 		{
 			m->events[MODEL_EV_SPB_WALK_VISITS]++;
 			if (!sb->nr_free)
@@ -195,7 +190,7 @@ static uint64_t rmqueue_pass2b(struct model *m, struct zone *z, unsigned order, 
 	if (order >= PAGEBLOCK_ORDER)
 		return MODEL_NO_PFN;
 	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++) {
-		for_each_spb_on_list(z, cat_list(SB_TAINTED, full), sb)
+		for_each_spb_on_list(z, spb_cat_list(SB_TAINTED, full), sb)
 		{
 			m->events[MODEL_EV_SPB_WALK_VISITS]++;
 			if (!sb->nr_free_pages)
@@ -229,7 +224,7 @@ static uint64_t rmqueue_borrow(struct model *m, struct zone *z, unsigned order, 
 	if (order >= PAGEBLOCK_ORDER)
 		return MODEL_NO_PFN;
 	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++) {
-		for_each_spb_on_list(z, cat_list(SB_TAINTED, full), sb)
+		for_each_spb_on_list(z, spb_cat_list(SB_TAINTED, full), sb)
 		{
 			m->events[MODEL_EV_SPB_WALK_VISITS]++;
 			if (!sb->nr_free_pages)
@@ -292,7 +287,7 @@ static void rmqueue_before_pass3(struct model *m, struct zone *z, unsigned order
 		spb_last_chance_share(m, z);
 	if (m->p.last_chance_defrag)
 		for (int full = SB_FULL; full < NR_SB_FULLNESS; full++)
-			for_each_spb_on_list(z, cat_list(SB_TAINTED, full), sb)
+			for_each_spb_on_list(z, spb_cat_list(SB_TAINTED, full), sb)
 				spb_maybe_start_defrag(m, z, sb);
 	count_vm_event(m, MODEL_EV_SPB_ALLOC_FALL_THROUGH);
 }
@@ -321,7 +316,7 @@ static uint64_t rmqueue_pass4(struct model *m, struct zone *z, unsigned order, i
 	struct superpageblock *sb;
 
 	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++) {
-		for_each_spb_on_list(z, cat_list(cat_order[1][1], full), sb)
+		for_each_spb_on_list(z, spb_cat_list(cat_order[1][1], full), sb)
 		{
 			m->events[MODEL_EV_SPB_WALK_VISITS]++;
 			if (!sb->nr_free_pages || sb->nr_free <= spb_tainted_reserve(m, sb))

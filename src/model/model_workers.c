@@ -100,18 +100,13 @@ void queue_spb_slab_shrink(struct model *m, struct zone *z)
 		   shrink_work_cpu(m, z->nid));
 }
 
-static inline enum spb_list_id tainted_list(int full)
-{
-	return (enum spb_list_id)(SPB_LIST_CAT0 + SB_TAINTED * NR_SB_FULLNESS + full);
-}
-
 /* tainted_pool_has_free(): some tainted SPB has a free block of exactly (order, mt). */
 static bool tainted_pool_has_free(struct zone *z, unsigned order, int mt)
 {
 	struct superpageblock *sb;
 
 	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++)
-		for_each_spb_on_list(z, tainted_list(full),
+		for_each_spb_on_list(z, spb_cat_list(SB_TAINTED, full),
 				     sb) if ((sb->order_mask & (1u << order)) &&
 					     (sb->free_mask[mt] & (1u << order))) return true;
 	return false;
@@ -204,7 +199,7 @@ void spb_last_chance_share(struct model *m, struct zone *z)
 	if (!m->p.defrag || m->booting)
 		return;
 	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++)
-		for_each_spb_on_list(z, tainted_list(full), sb)
+		for_each_spb_on_list(z, spb_cat_list(SB_TAINTED, full), sb)
 		{
 			if (!spb_needs_defrag(m, z, sb))
 				continue;
@@ -483,7 +478,7 @@ static unsigned sb_collect_evacuate_candidates(struct zone *z, uint32_t *candida
 	unsigned n = 0;
 
 	for (int full = SB_FULL; full < NR_SB_FULLNESS && n < max; full++)
-		for_each_spb_on_list(z, tainted_list(full), sb)
+		for_each_spb_on_list(z, spb_cat_list(SB_TAINTED, full), sb)
 		{
 			if (n == max)
 				break;
