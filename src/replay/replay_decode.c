@@ -187,43 +187,6 @@ struct decoder {
 	uint64_t kswapd_unknown_nid; /* wakes or sleeps of a node out of range (pass 0) */
 };
 
-/*
- * The offset of field in event's format (after the 8-byte common header, as generic records
- * keep it), or -1. formats is the kernel's format files concatenated ("name: EVENT" ...
- * "field:TYPE NAME;\toffset:N;").
- */
-static int format_field_offset(const char *formats, size_t len, const char *event,
-			       const char *field)
-{
-	char want[96], fwant[96];
-	snprintf(want, sizeof(want), "name: %s\n", event);
-	snprintf(fwant, sizeof(fwant), " %s;", field);
-	size_t wl = strlen(want), fl = strlen(fwant);
-	for (size_t i = 0; formats && i + wl <= len; i++) {
-		if (memcmp(formats + i, want, wl))
-			continue;
-		for (size_t k = i + wl; k + fl < len; k++) {
-			if (!memcmp(formats + k, "name: ", 6))
-				return -1;
-			if (memcmp(formats + k, fwant, fl))
-				continue;
-			const char *o = formats + k + fl;
-			const char *end = formats + len;
-			while (o < end && *o != 'o')
-				o++;
-			int off = -1;
-			if (end - o > 7 && !memcmp(o, "offset:", 7)) {
-				off = 0;
-				for (o += 7; o < end && *o >= '0' && *o <= '9'; o++)
-					off = off * 10 + (*o - '0');
-			}
-			return off >= 8 ? off - 8 : -1;
-		}
-		return -1;
-	}
-	return -1;
-}
-
 int decoder_create(struct trace_reader *r, const struct host_desc *h, struct decoder **out,
 		   char *err, size_t errlen)
 {
@@ -239,17 +202,17 @@ int decoder_create(struct trace_reader *r, const struct host_desc *h, struct dec
 	d->slab_on = h->physical_addresses;
 	static const char *const comp_fields[3] = { "start_pfn", "end_pfn", "nr_taken" };
 	for (int i = 0; i < 3; i++)
-		d->comp_off[i] =
-			format_field_offset(hdr->event_formats, hdr->event_formats_len,
-					    "mm_compaction_isolate_freepages", comp_fields[i]);
-	d->lru_pfn_off = format_field_offset(hdr->event_formats, hdr->event_formats_len,
-					     "mm_lru_insertion", "pfn");
-	d->kswapd_wake_off[0] = format_field_offset(hdr->event_formats, hdr->event_formats_len,
-						    "mm_vmscan_kswapd_wake", "nid");
-	d->kswapd_wake_off[1] = format_field_offset(hdr->event_formats, hdr->event_formats_len,
-						    "mm_vmscan_kswapd_wake", "zid");
-	d->kswapd_sleep_off = format_field_offset(hdr->event_formats, hdr->event_formats_len,
-						  "mm_vmscan_kswapd_sleep", "nid");
+		d->comp_off[i] = trace_format_field_offset(
+			hdr->event_formats, hdr->event_formats_len,
+			"mm_compaction_isolate_freepages", comp_fields[i]);
+	d->lru_pfn_off = trace_format_field_offset(hdr->event_formats, hdr->event_formats_len,
+						   "mm_lru_insertion", "pfn");
+	d->kswapd_wake_off[0] = trace_format_field_offset(
+		hdr->event_formats, hdr->event_formats_len, "mm_vmscan_kswapd_wake", "nid");
+	d->kswapd_wake_off[1] = trace_format_field_offset(
+		hdr->event_formats, hdr->event_formats_len, "mm_vmscan_kswapd_wake", "zid");
+	d->kswapd_sleep_off = trace_format_field_offset(hdr->event_formats, hdr->event_formats_len,
+							"mm_vmscan_kswapd_sleep", "nid");
 	d->kswapd_traced = d->kswapd_wake_off[0] >= 0 && d->kswapd_wake_off[1] >= 0 &&
 			   d->kswapd_sleep_off >= 0;
 	d->kswapd_nodes = calloc(KSWAPD_NODES, sizeof(*d->kswapd_nodes));
