@@ -121,12 +121,17 @@ static void print_json(const char *path, const struct replay_result *r)
 	cli_json_u64(stdout, r->trace.have_kernel_counters, r->trace.lost_kernel_events);
 	fputs(",\"addresses\":", stdout);
 	cli_json_string(stdout, r->trace.addresses);
+	const struct replay_loss *ml = &r->variants[obs == &r->variants[0] ? 1 : 0].loss;
 	fprintf(stdout,
 		",\"slab_events_dropped\":%llu,\"unknown_frees\":%llu,\"events\":%llu,"
-		"\"validation\":[",
+		"\"kswapd_windows_traced\":%s,\"kswapd_wakes\":%llu,"
+		"\"kswapd_reclaim_active_us\":%llu,\"kswapd_events\":%llu,\"validation\":[",
 		(unsigned long long)r->trace.slab_events_dropped,
 		(unsigned long long)obs->loss.unknown_page_frees,
-		(unsigned long long)r->trace.events);
+		(unsigned long long)r->trace.events, r->trace.kswapd_traced ? "true" : "false",
+		(unsigned long long)ml->kswapd_wakes,
+		(unsigned long long)(ml->kswapd_reclaim_active_ns / 1000),
+		(unsigned long long)ml->kswapd_events);
 	for (size_t i = 0; i < r->validation.n; i++) {
 		static const char *const verdicts[] = { "info", "pass", "fail" };
 		const struct replay_check_row *row = &r->validation.rows[i];
