@@ -179,7 +179,11 @@ CREATE TABLE IF NOT EXISTS sample_counters (
 -- and page_frees_after_reclaim (trace frees of pages the variant's direct reclaim had dropped),
 -- and compaction_* (the host's compaction migrations replayed: docs/replay.md, "Compaction in the
 -- policy variants"; 0 for observe and under compaction=0),
--- and pcp_pages_unmovable, _reclaimable, _movable (pages on its per-CPU lists at the end).
+-- and pcp_pages_unmovable, _reclaimable, _movable (pages on its per-CPU lists at the end),
+-- and kswapd's ZONE_RECLAIM_ACTIVE windows (docs/replay.md, "The reclaim-active window"):
+-- kswapd_windows_traced 1 when they came from its mm_vmscan_kswapd_wake events (kswapd_wakes
+-- runs, kswapd_reclaim_active_us their summed length), 0 from the GFP_KERNEL shrink_slab
+-- heuristic (kswapd_events); pcp_reclaim_active_frees the per-CPU frees they capped.
 CREATE TABLE IF NOT EXISTS counters (
   variant_id    INTEGER NOT NULL REFERENCES variants(id),
   name          TEXT NOT NULL,

@@ -52,6 +52,13 @@ for ev in mm_page_alloc mm_page_alloc_zone_locked mm_page_free mm_page_free_batc
 	mm_shrink_slab_start mm_shrink_slab_end; do
 	grep -q "\"[a-z]*:$ev\":[1-9]" "$W/info.json" || fail "no $ev events"
 done
+# kswapd's wake and sleep are recorded (the memcg's direct reclaim seldom wakes it) and replay
+# takes its reclaim windows from them, one run per wake, not from GFP_KERNEL shrink_slab events
+wakes=$(grep -o '"vmscan:mm_vmscan_kswapd_wake":[0-9]*' "$W/info.json" | cut -d: -f3)
+"$F" check "$W/live.fgt" > "$W/check.txt" 2>&1
+grep -q "kswapd windows: its wake events, ${wakes:-0} runs" "$W/check.txt" &&
+	ok "replay's kswapd windows come from the ${wakes:-0} wake events" ||
+	fail "kswapd windows not from the wake events: $(grep 'kswapd windows' "$W/check.txt")"
 grep -q '"kmem:mm_page_alloc_extfrag":[1-9]' "$W/info.json" && ok "extfrag events too" ||
 	echo "note: no mm_page_alloc_extfrag in this run (it needs a fallback to happen)"
 events=$(sed -n 's/.*"events":\([0-9]*\).*/\1/p' "$W/info.json" | head -1)

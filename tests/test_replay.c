@@ -1444,6 +1444,139 @@ static void test_compaction(void)
 }
 
 /*
+ * kswapd's reclaim windows from its own events: each mm_vmscan_kswapd_wake opens a
+ * balance_pgdat() run that ends at the last event kswapd's task traced before its node's next
+ * wake or sleep (replay_decode.c). The trace: kswapd (pid 45) wakes for zid 2 at W1, its
+ * shrink_slab at +1 us, another task's free at +2 us, kswapd's free at +3 us (the run's end), a
+ * direct reclaimer's GFP_KERNEL shrink_slab at +4 us; it sleeps at +100 ms and frees once more
+ * after it (not a run); it wakes for zid 1 at W2, frees at +5 us and wakes again at +10 us
+ * without sleeping (a run left unbalanced), its shrink_slab at +12 us ending the trace's last
+ * run. Runs 3 + 5 + 2 us. The heuristic instead takes each GFP_KERNEL shrink_slab, the direct
+ * reclaimer's too. Fails without the wake events' decoding (no kswapd_wakes).
+ */
+#define KSWAPD_GFP_KERNEL ((1u << 6) | (1u << 7) | (1u << 10) | (1u << 11))
+static void kswapd_record(struct edge_writer *e, uint32_t name, int32_t nid, int32_t zid)
+{
+	int32_t raw[3] = { nid, zid, 0 };
+	struct trace_event ev = { .ts = e->ts, .type = TRACE_GENERIC, .pid = 45 };
+	ev.generic =
+		(struct trace_generic){ name, zid < 0 ? 4 : sizeof(raw), (const uint8_t *)raw };
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+static void kswapd_shrink(struct edge_writer *e, int pid)
+{
+	struct trace_event ev = { .ts = e->ts, .type = TRACE_SHRINK_START, .pid = pid };
+	ev.shrink_start = (struct trace_shrink_start){ .gfp = KSWAPD_GFP_KERNEL, .nid = 0 };
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+static void kswapd_page(struct edge_writer *e, unsigned type, uint64_t pfn, int pid)
+{
+	struct trace_event ev = { .ts = e->ts, .type = (uint16_t)type, .pid = pid };
+	ev.page.pfn = pfn;
+	ev.page.migratetype = MIGRATE_MOVABLE;
+	ev.page.gfp = (1u << 3) | (1u << 10);
+	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+static void write_kswapd_trace(const char *path, bool with_formats)
+{
+	static const char formats[] = "name: mm_vmscan_kswapd_wake\nID: 1\nformat:\n"
+				      "\tfield:int nid;\toffset:8;\tsize:4;\tsigned:1;\n"
+				      "\tfield:int zid;\toffset:12;\tsize:4;\tsigned:1;\n"
+				      "\tfield:int order;\toffset:16;\tsize:4;\tsigned:1;\n\n"
+				      "name: mm_vmscan_kswapd_sleep\nID: 2\nformat:\n"
+				      "\tfield:int nid;\toffset:8;\tsize:4;\tsigned:1;\n\n";
+	struct edge_writer e;
+	open_test_trace(&e, path, with_formats ? formats : NULL,
+			with_formats ? sizeof(formats) - 1 : 0, "kswapd", 262144, compaction_class);
+	int64_t wake = trace_writer_intern(e.w, "vmscan:mm_vmscan_kswapd_wake");
+	int64_t sleep = trace_writer_intern(e.w, "vmscan:mm_vmscan_kswapd_sleep");
+	CHECK(wake > 0 && sleep > 0);
+	for (uint64_t p = 0; p < 4; p++, e.ts += 1000)
+		kswapd_page(&e, TRACE_PAGE_ALLOC, COMPACT_BASE + 3000 + p, 300);
+	e.ts = 10000000; /* W1 */
+	kswapd_record(&e, (uint32_t)wake, 0, 2);
+	e.ts += 1000;
+	kswapd_shrink(&e, 45);
+	e.ts += 1000;
+	kswapd_page(&e, TRACE_PAGE_FREE, COMPACT_BASE + 3000, 300);
+	e.ts += 1000;
+	kswapd_page(&e, TRACE_PAGE_FREE, COMPACT_BASE + 3001, 45);
+	e.ts += 1000;
+	kswapd_shrink(&e, 500);
+	e.ts = 110000000;
+	kswapd_record(&e, (uint32_t)sleep, 0, -1);
+	e.ts += 1000;
+	kswapd_page(&e, TRACE_PAGE_FREE, COMPACT_BASE + 3002, 45);
+	e.ts = 300000000; /* W2 */
+	kswapd_record(&e, (uint32_t)wake, 0, 1);
+	e.ts += 5000;
+	kswapd_page(&e, TRACE_PAGE_FREE, COMPACT_BASE + 3003, 45);
+	e.ts += 5000;
+	kswapd_record(&e, (uint32_t)wake, 0, 1);
+	e.ts += 2000;
+	kswapd_shrink(&e, 45);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+}
+
+static void test_kswapd_windows(void)
+{
+	static const char *const names[] = { "mainline", "spb" };
+	char path[64];
+	test_tmp_path(path, sizeof(path), "kswapd.fgt");
+	for (int mode = 0; mode < 3; mode++) {
+		/* 0: the wake events; 1: the same trace, --kswapd-heuristic; 2: no formats */
+		write_kswapd_trace(path, mode != 2);
+		struct replay_options o = { .start = REPLAY_WARM,
+					    .loops = 1,
+					    .threads = 1,
+					    .sample_ns = sample_ns,
+					    .check_model = true,
+					    .kswapd_heuristic = mode == 1 };
+		struct replay_result *r = run_with(path, names, 2, &o);
+		CHECK_EQ(r->trace.kswapd_traced, mode == 0);
+		for (unsigned i = 0; i < 2; i++) {
+			const struct replay_loss *l = &r->variants[i].loss;
+			if (mode == 0) {
+				CHECK_EQ(l->kswapd_wakes, 3);
+				CHECK_EQ(l->kswapd_reclaim_active_ns, 10000);
+				CHECK_EQ(l->kswapd_events, 0);
+			} else {
+				CHECK_EQ(l->kswapd_wakes, 0);
+				CHECK_EQ(l->kswapd_reclaim_active_ns, 0);
+				CHECK_EQ(l->kswapd_events, 3);
+			}
+		}
+		replay_result_free(r);
+	}
+	unlink(path);
+
+	/* the run's window on the zones: up to the wake's zid, until its end, then clear */
+	struct pcp_fixture f;
+	struct variant_state *v = &f.v;
+	pcp_fixture_init(&f, MODEL_POLICY_MAINLINE, true);
+	unsigned nz = model_nr_zones(v->model);
+	CHECK(nz >= 2);
+	v->last_ts = 5000000000ull;
+	struct replay_op op = {
+		.ts = v->last_ts, .kind = OP_KSWAPD_RUN, .nid = 0, .aux = ZONE_DMA32, .key = 3000000
+	};
+	variant_kswapd_run(v, &op);
+	CHECK_EQ(f.res.loss.kswapd_wakes, 1);
+	CHECK_EQ(f.res.loss.kswapd_reclaim_active_ns, 3000000);
+	for (unsigned z = 0; z < nz; z++) {
+		bool want = f.host.config.zones[z].type <= ZONE_DMA32;
+		CHECK_EQ(v->reclaim_active_until[z] > v->last_ts + 3000000, want);
+		CHECK_EQ(v->reclaim_active_until[z] > v->last_ts + 3000001, false);
+	}
+	pcp_fixture_destroy(&f, "kswapd run");
+	printf("kswapd: ZONE_RECLAIM_ACTIVE from its wake to its run's last event, zones to zid\n");
+}
+
+/*
  * fast_isolate_freepages() takes one free block whose place only the free lists' order decides:
  * the record says 16 pages of [COMPACT_BASE, COMPACT_TOP + 512). The host took the 16 pages at
  * COMPACT_TOP + 64, migrated 8 folios into them (their LRU insertions name them) and gave the
@@ -2208,6 +2341,7 @@ int main(int argc, char **argv)
 	test_page_reporting_from_trace();
 	test_end_map_timed();
 	test_compaction();
+	test_kswapd_windows();
 	test_fast_compaction();
 	test_caller_fallback();
 	test_fallback_piece_order();

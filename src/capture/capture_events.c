@@ -76,6 +76,11 @@ const char *const capture_default_events[] = {
 	"kmem:kfree",
 	"vmscan:mm_shrink_slab_start",
 	"vmscan:mm_shrink_slab_end",
+	/* kswapd's reclaim windows (ZONE_RECLAIM_ACTIVE on the node's zones, which caps the
+	 * per-CPU lists): a wake just before each balance_pgdat() run, a sleep after the last
+	 * (generic records; replay_decode.c bounds each run by its task's own events) */
+	"vmscan:mm_vmscan_kswapd_wake",
+	"vmscan:mm_vmscan_kswapd_sleep",
 	/* compaction's free scanner takes free pages with no kmem event, and its runs' bounds
 	 * and migration-scanner ranges tell its sources' frees apart (replay_decode.c) */
 	"compaction:mm_compaction_isolate_freepages",

@@ -28,7 +28,8 @@
 static void check_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: fragtrace check [--json] [--db FILE] [--variant SPEC] TRACE\n\n"
+		"usage: fragtrace check [--json] [--db FILE] [--variant SPEC] [--kswapd-heuristic] "
+		"TRACE\n\n"
 		"Rebuild what the traced host did from the trace's own pfns (observe mode) and\n"
 		"compare with the end snapshot's page map: the share of pages whose free or\n"
 		"allocated state agrees is the trace's completeness. Then validate the mainline\n"
@@ -41,6 +42,9 @@ static void check_usage(FILE *out)
 		"  -V, --variant SPEC\n"
 		"                 the mainline variant validated, mainline[:key=value,...]\n"
 		"                 (default mainline; docs/variants.md lists the keys)\n"
+		"      --kswapd-heuristic\n"
+		"                 take kswapd's reclaim windows from its GFP_KERNEL shrink_slab\n"
+		"                 events even when the trace has its wake events (docs/replay.md)\n"
 		"  -h, --help     show this help\n");
 }
 
@@ -117,12 +121,17 @@ static void print_json(const char *path, const struct replay_result *r)
 	cli_json_u64(stdout, r->trace.have_kernel_counters, r->trace.lost_kernel_events);
 	fputs(",\"addresses\":", stdout);
 	cli_json_string(stdout, r->trace.addresses);
+	const struct replay_loss *ml = &r->variants[obs == &r->variants[0] ? 1 : 0].loss;
 	fprintf(stdout,
 		",\"slab_events_dropped\":%llu,\"unknown_frees\":%llu,\"events\":%llu,"
-		"\"validation\":[",
+		"\"kswapd_windows_traced\":%s,\"kswapd_wakes\":%llu,"
+		"\"kswapd_reclaim_active_us\":%llu,\"kswapd_events\":%llu,\"validation\":[",
 		(unsigned long long)r->trace.slab_events_dropped,
 		(unsigned long long)obs->loss.unknown_page_frees,
-		(unsigned long long)r->trace.events);
+		(unsigned long long)r->trace.events, r->trace.kswapd_traced ? "true" : "false",
+		(unsigned long long)ml->kswapd_wakes,
+		(unsigned long long)(ml->kswapd_reclaim_active_ns / 1000),
+		(unsigned long long)ml->kswapd_events);
 	for (size_t i = 0; i < r->validation.n; i++) {
 		static const char *const verdicts[] = { "info", "pass", "fail" };
 		const struct replay_check_row *row = &r->validation.rows[i];
@@ -176,6 +185,7 @@ static int run_check(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "variant", required_argument, NULL, 'V' },
+		{ "kswapd-heuristic", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -197,6 +207,8 @@ static int run_check(int argc, char **argv)
 			db_path = optarg;
 		} else if (c == 'V') {
 			mainline = optarg;
+		} else if (c == 'K') {
+			o.kswapd_heuristic = true;
 		} else {
 			fprintf(stderr, "See 'fragtrace check --help'.\n");
 			return EXIT_USAGE;
@@ -243,6 +255,23 @@ static int run_check(int argc, char **argv)
 		       "%llu\n",
 		       (unsigned long long)v->loss.unknown_page_frees,
 		       (unsigned long long)v->loss.page_alloc_failed);
+		const struct replay_loss *ml = &r->variants[1].loss;
+		if (r->trace.kswapd_traced)
+			printf("  kswapd windows: its wake events, %llu runs, %.1f ms "
+			       "reclaim-active\n",
+			       (unsigned long long)ml->kswapd_wakes,
+			       (double)ml->kswapd_reclaim_active_ns / 1e6);
+		else
+			printf("  kswapd windows: GFP_KERNEL shrink_slab heuristic, %llu events "
+			       "(%s)\n",
+			       (unsigned long long)ml->kswapd_events,
+			       o.kswapd_heuristic ? "--kswapd-heuristic"
+						  : "no mm_vmscan_kswapd_wake in the trace");
+		if (r->trace.kswapd_unknown_nid)
+			printf("  WARNING: %llu kswapd wake or sleep events of a node beyond %d: "
+			       "no "
+			       "window\n",
+			       (unsigned long long)r->trace.kswapd_unknown_nid, 64);
 		if (v->loss.slab_cache_size_guessed)
 			printf("  slab caches of unknown object size (64 bytes assumed): %llu\n",
 			       (unsigned long long)v->loss.slab_cache_size_guessed);

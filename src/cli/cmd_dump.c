@@ -92,6 +92,50 @@ static const char *str_or(struct trace_reader *r, uint32_t id, const char *dflt)
 	return report_escape_term_str(bufs[next], sizeof(bufs[next]), s ? s : dflt);
 }
 
+/* A 32-bit field of a generic record at off (-1 when the record is too short or off < 0). */
+static bool generic_i32(const struct trace_generic *g, int off, int32_t *v)
+{
+	if (off < 0 || (uint64_t)off + 4 > g->size)
+		return false;
+	memcpy(v, g->data + off, 4);
+	return true;
+}
+
+/*
+ * kswapd's wake and sleep (generic records replay reads, replay_decode.c) by their fields, at
+ * the offsets of the trace's own format files: true when printed.
+ */
+static bool print_kswapd(struct trace_reader *r, const struct trace_event *ev)
+{
+	static struct trace_reader *cached;
+	static int wake_nid, wake_zid, wake_order, sleep_nid;
+	const struct trace_header *h = trace_reader_header(r);
+	const char *name = trace_reader_string(r, ev->generic.name);
+	int32_t a, b, c;
+
+	if (!name || strncmp(name, "vmscan:mm_vmscan_kswapd_", 24))
+		return false;
+	if (cached != r) {
+		const char *f = h->event_formats;
+		size_t n = h->event_formats_len;
+		wake_nid = trace_format_field_offset(f, n, "mm_vmscan_kswapd_wake", "nid");
+		wake_zid = trace_format_field_offset(f, n, "mm_vmscan_kswapd_wake", "zid");
+		wake_order = trace_format_field_offset(f, n, "mm_vmscan_kswapd_wake", "order");
+		sleep_nid = trace_format_field_offset(f, n, "mm_vmscan_kswapd_sleep", "nid");
+		cached = r;
+	}
+	if (!strcmp(name + 24, "wake") && generic_i32(&ev->generic, wake_nid, &a) &&
+	    generic_i32(&ev->generic, wake_zid, &b) && generic_i32(&ev->generic, wake_order, &c)) {
+		printf("nid=%d zid=%d order=%d", a, b, c);
+		return true;
+	}
+	if (!strcmp(name + 24, "sleep") && generic_i32(&ev->generic, sleep_nid, &a)) {
+		printf("nid=%d", a);
+		return true;
+	}
+	return false;
+}
+
 static void print_fields(struct trace_reader *r, const struct trace_event *ev)
 {
 	const struct trace_page *p = &ev->page;
@@ -165,6 +209,8 @@ static void print_fields(struct trace_reader *r, const struct trace_event *ev)
 			printf("[LOST %" PRIu64 " EVENTS]", ev->lost.count);
 		break;
 	case TRACE_GENERIC:
+		if (print_kswapd(r, ev))
+			break;
 		printf("%u bytes:", ev->generic.size);
 		for (uint32_t i = 0; i < ev->generic.size && i < 64; i++)
 			printf(" %02x", ev->generic.data[i]);

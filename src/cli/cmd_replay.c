@@ -70,6 +70,10 @@ static void replay_usage(FILE *out)
 		"                       only in the trigger switches share one until they "
 		"diverge;\n"
 		"                       results do not change)\n"
+		"      --kswapd-heuristic\n"
+		"                       kswapd's reclaim windows from its GFP_KERNEL "
+		"shrink_slab\n"
+		"                       events even when the trace has its wake events\n"
 		"  -q, --quiet          no progress bar\n"
 		"      --list-variants  print the presets and every parameter with its default\n"
 		"  -h, --help           show this help\n\n"
@@ -484,6 +488,7 @@ static int run_replay(int argc, char **argv)
 		{ "layout", required_argument, NULL, 'Y' },
 		{ "mem", required_argument, NULL, 'M' },
 		{ "no-share", no_argument, NULL, 'N' },
+		{ "kswapd-heuristic", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -568,6 +573,9 @@ static int run_replay(int argc, char **argv)
 			break;
 		case 'N':
 			o.no_share = true;
+			break;
+		case 'K':
+			o.kswapd_heuristic = true;
 			break;
 		case 'B':
 			baseline = optarg;

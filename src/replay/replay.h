@@ -82,6 +82,9 @@ struct replay_options {
 	 * switch makes them act differently; those split off are replayed again from the start
 	 * (docs/replay.md, "Speed and memory"). Results are the same either way. */
 	bool no_share;
+	/* Ignore the trace's kswapd wake and sleep events and take kswapd's reclaim windows from
+	 * its GFP_KERNEL shrink_slab events, as for traces without them (--kswapd-heuristic). */
+	bool kswapd_heuristic;
 };
 
 /* One sample of one variant. */
@@ -108,6 +111,9 @@ struct replay_loss {
 	/* the host's kswapd events seen (OP_KSWAPD), and frees past a per-CPU list's
 	 * ZONE_RECLAIM_ACTIVE cap (nr_pcp_high(): four batches while kswapd runs) */
 	uint64_t kswapd_events, pcp_reclaim_active_frees;
+	/* traces with kswapd's wake events instead (OP_KSWAPD_RUN): its wakes and the summed
+	 * length of their balance_pgdat() runs (replay_decode.c) */
+	uint64_t kswapd_wakes, kswapd_reclaim_active_ns;
 	/* THPs allocated before the trace that its frees put on the variant's per-CPU lists */
 	uint64_t start_thp_pcp_frees;
 	uint64_t orphaned_allocations, slab_page_events, slab_allocs, slab_frees;
@@ -282,6 +288,10 @@ struct replay_trace_info {
 	char layout[320];	   /* "captured", or "supplied: --mem 32G,1" / "--layout FILE" */
 	uint64_t malformed_events; /* page events with an impossible order: not replayed */
 	struct replay_host_figures host;
+	/* where kswapd's ZONE_RECLAIM_ACTIVE windows came from: its wake events (true), or the
+	 * GFP_KERNEL shrink_slab heuristic; wakes or sleeps of a node out of range (no window) */
+	bool kswapd_traced;
+	uint64_t kswapd_unknown_nid;
 };
 
 /*

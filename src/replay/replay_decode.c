@@ -62,6 +62,18 @@
  * unlock), between two batched frees (the loop drops the lock at a zone change), a remote
  * CPU's drain_pages_zone().
  *
+ * kswapd's reclaim windows (ZONE_RECLAIM_ACTIVE, docs/replay.md "The reclaim-active window"):
+ * kswapd traces vmscan:mm_vmscan_kswapd_wake just before each balance_pgdat() run, which sets
+ * ZONE_RECLAIM_ACTIVE first and clears it last, and traces mm_vmscan_kswapd_sleep only after
+ * the run and a nap of up to HZ/10 (kswapd_try_to_sleep()); a run that leaves the node
+ * unbalanced goes straight to the next wake. So a run ends before the node's next wake or
+ * sleep, and not before the last event kswapd's own task traced in it (its shrink_slab
+ * records, the frees of the pages it reclaimed): the pre-pass measures each wake's run as the
+ * time from the wake to that last event, and the main pass turns the wake into an
+ * OP_KSWAPD_RUN carrying it (key: ns, aux: the wake's highest zone index). Traces without the
+ * wake event (older recordings) keep the heuristic: each GFP_KERNEL mm_shrink_slab_start is an
+ * OP_KSWAPD, which holds the flag KSWAPD_RUN_GAP_NS.
+ *
  * PCP refills: rmqueue_bulk's zone-locked events (percpu_refill=1) of one CPU, same order and
  * type, are grouped into one OP_PCP_REFILL emitted before that CPU's next other event. Every
  * zone-locked event is also passed on alone (OP_ZONE_LOCKED) for observe mode.
@@ -87,6 +99,18 @@ enum generic_kind {
 	GK_ISOLATE_MIGRATE,
 	GK_MIGRATEPAGES,
 	GK_LRU_INSERT,
+	GK_KSWAPD_WAKE,
+	GK_KSWAPD_SLEEP,
+};
+
+#define KSWAPD_NODES 64 /* nodes whose kswapd runs are followed (others: no window) */
+
+/* The pre-pass's view of one node's kswapd: the run since its last wake, if still open. */
+struct kswapd_node {
+	int32_t pid;	  /* kswapd's task: the wake's pid */
+	bool open;	  /* between a wake and the node's next wake or sleep */
+	uint64_t wake_ts; /* trace time of that wake */
+	size_t run;	  /* its index in decoder.kswapd_run_ns */
 };
 
 /* One task's compaction run, as far as its records show it. */
@@ -152,44 +176,16 @@ struct decoder {
 	struct compact_run runs[COMPACT_RUNS];
 	size_t generic_kind_cap;
 	struct replay_host_figures fig; /* the host's own allocations, counted in pass 0 */
+	/* kswapd: wake's nid and zid, sleep's nid offsets in their generic records, or -1 */
+	int kswapd_wake_off[2], kswapd_sleep_off;
+	bool kswapd_traced; /* the trace recorded mm_vmscan_kswapd_wake (and not forced off) */
+	struct kswapd_node *kswapd_nodes; /* [KSWAPD_NODES], pre-pass only */
+	unsigned kswapd_open;		  /* pre-pass: nodes with an open run */
+	uint64_t *kswapd_run_ns;	  /* per wake of the trace: its run's length (pre-pass) */
+	size_t nr_kswapd_runs, cap_kswapd_runs;
+	size_t kswapd_wake_ordinal;  /* main pass: the next wake's index */
+	uint64_t kswapd_unknown_nid; /* wakes or sleeps of a node out of range (pass 0) */
 };
-
-/*
- * The offset of field in event's format (after the 8-byte common header, as generic records
- * keep it), or -1. formats is the kernel's format files concatenated ("name: EVENT" ...
- * "field:TYPE NAME;\toffset:N;").
- */
-static int format_field_offset(const char *formats, size_t len, const char *event,
-			       const char *field)
-{
-	char want[96], fwant[96];
-	snprintf(want, sizeof(want), "name: %s\n", event);
-	snprintf(fwant, sizeof(fwant), " %s;", field);
-	size_t wl = strlen(want), fl = strlen(fwant);
-	for (size_t i = 0; formats && i + wl <= len; i++) {
-		if (memcmp(formats + i, want, wl))
-			continue;
-		for (size_t k = i + wl; k + fl < len; k++) {
-			if (!memcmp(formats + k, "name: ", 6))
-				return -1;
-			if (memcmp(formats + k, fwant, fl))
-				continue;
-			const char *o = formats + k + fl;
-			const char *end = formats + len;
-			while (o < end && *o != 'o')
-				o++;
-			int off = -1;
-			if (end - o > 7 && !memcmp(o, "offset:", 7)) {
-				off = 0;
-				for (o += 7; o < end && *o >= '0' && *o <= '9'; o++)
-					off = off * 10 + (*o - '0');
-			}
-			return off >= 8 ? off - 8 : -1;
-		}
-		return -1;
-	}
-	return -1;
-}
 
 int decoder_create(struct trace_reader *r, const struct host_desc *h, struct decoder **out,
 		   char *err, size_t errlen)
@@ -206,11 +202,22 @@ int decoder_create(struct trace_reader *r, const struct host_desc *h, struct dec
 	d->slab_on = h->physical_addresses;
 	static const char *const comp_fields[3] = { "start_pfn", "end_pfn", "nr_taken" };
 	for (int i = 0; i < 3; i++)
-		d->comp_off[i] =
-			format_field_offset(hdr->event_formats, hdr->event_formats_len,
-					    "mm_compaction_isolate_freepages", comp_fields[i]);
-	d->lru_pfn_off = format_field_offset(hdr->event_formats, hdr->event_formats_len,
-					     "mm_lru_insertion", "pfn");
+		d->comp_off[i] = trace_format_field_offset(
+			hdr->event_formats, hdr->event_formats_len,
+			"mm_compaction_isolate_freepages", comp_fields[i]);
+	d->lru_pfn_off = trace_format_field_offset(hdr->event_formats, hdr->event_formats_len,
+						   "mm_lru_insertion", "pfn");
+	d->kswapd_wake_off[0] = trace_format_field_offset(
+		hdr->event_formats, hdr->event_formats_len, "mm_vmscan_kswapd_wake", "nid");
+	d->kswapd_wake_off[1] = trace_format_field_offset(
+		hdr->event_formats, hdr->event_formats_len, "mm_vmscan_kswapd_wake", "zid");
+	d->kswapd_sleep_off = trace_format_field_offset(hdr->event_formats, hdr->event_formats_len,
+							"mm_vmscan_kswapd_sleep", "nid");
+	d->kswapd_traced = d->kswapd_wake_off[0] >= 0 && d->kswapd_wake_off[1] >= 0 &&
+			   d->kswapd_sleep_off >= 0;
+	d->kswapd_nodes = calloc(KSWAPD_NODES, sizeof(*d->kswapd_nodes));
+	if (!d->kswapd_nodes)
+		goto nomem;
 	/* before 6.15, __rmqueue_fallback()'s page went on to a zone-locked event as well */
 	unsigned kmaj = 0, kmin = 0;
 	d->extfrag_alone = sscanf(hdr->kernel_release, "%u.%u", &kmaj, &kmin) != 2 || kmaj > 6 ||
@@ -258,6 +265,8 @@ void decoder_destroy(struct decoder *d)
 	}
 	free(d->pcp_lock);
 	free(d->pcp_locked_bits);
+	free(d->kswapd_nodes);
+	free(d->kswapd_run_ns);
 	free(d);
 }
 
@@ -276,6 +285,18 @@ uint64_t decoder_malformed(const struct decoder *d)
 uint64_t decoder_pass_span_ns(const struct decoder *d)
 {
 	return d->span_ns;
+}
+void decoder_kswapd_heuristic(struct decoder *d)
+{
+	d->kswapd_traced = false;
+}
+bool decoder_kswapd_traced(const struct decoder *d)
+{
+	return d->kswapd_traced;
+}
+uint64_t decoder_kswapd_unknown_nid(const struct decoder *d)
+{
+	return d->kswapd_unknown_nid;
 }
 void decoder_host_figures(const struct decoder *d, struct replay_host_figures *fig)
 {
@@ -510,6 +531,8 @@ static void count_live_object(struct decoder *d, uint64_t *bits, uint64_t *live,
 	}
 }
 
+static int kswapd_scan(struct decoder *d, const struct trace_event *ev);
+
 int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t errlen)
 {
 	struct u64_map live = { 0 }; /* trace pfn -> ordinal << 8 | order */
@@ -532,7 +555,7 @@ int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t 
 			const struct trace_event *ev = &evs[i];
 			if (seen)
 				pb_types_feed(seen, ev);
-			if (pcp_lock_scan(d, ev, free_ord))
+			if (pcp_lock_scan(d, ev, free_ord) || kswapd_scan(d, ev))
 				goto nomem;
 			if (ev->type == TRACE_PAGE_FREE)
 				free_ord++;
@@ -613,6 +636,7 @@ int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errle
 	d->batch_n = d->batch_i = 0;
 	memset(d->refill, 0, d->nr_cpus * sizeof(*d->refill));
 	d->page_free_ordinal = 0;
+	d->kswapd_wake_ordinal = 0;
 	for (int i = 0; i < COMPACT_RUNS; i++)
 		d->runs[i].active = false;
 	return 0;
@@ -704,6 +728,8 @@ static int generic_kind(struct decoder *d, uint32_t id)
 		{ "compaction:mm_compaction_isolate_migratepages", GK_ISOLATE_MIGRATE },
 		{ "compaction:mm_compaction_migratepages", GK_MIGRATEPAGES },
 		{ "pagemap:mm_lru_insertion", GK_LRU_INSERT },
+		{ "vmscan:mm_vmscan_kswapd_wake", GK_KSWAPD_WAKE },
+		{ "vmscan:mm_vmscan_kswapd_sleep", GK_KSWAPD_SLEEP },
 	};
 	if (id >= d->generic_kind_cap) {
 		size_t cap = d->generic_kind_cap ? d->generic_kind_cap : 64;
@@ -732,6 +758,90 @@ static uint64_t generic_u64(const struct trace_generic *g, int off)
 	if (off >= 0 && (uint64_t)off + 8 <= g->size)
 		memcpy(&v, g->data + off, 8);
 	return v;
+}
+
+static int32_t generic_i32(const struct trace_generic *g, int off)
+{
+	int32_t v = -1;
+	if (off >= 0 && (uint64_t)off + 4 <= g->size)
+		memcpy(&v, g->data + off, 4);
+	return v;
+}
+
+/* The node of a kswapd wake or sleep record, or -1 when it is out of the range followed. */
+static int kswapd_nid(const struct decoder *d, const struct trace_event *ev, int kind)
+{
+	int32_t nid = generic_i32(&ev->generic, kind == GK_KSWAPD_WAKE ? d->kswapd_wake_off[0]
+								       : d->kswapd_sleep_off);
+	return nid >= 0 && nid < KSWAPD_NODES ? nid : -1;
+}
+
+/* Pre-pass: a wake opens a run of its node, numbered in trace order (a new run closes the
+ * last); the node's next wake or sleep closes it; any event of the waking task (kswapd)
+ * while the run is open stretches the run to it (see the header). 0, or -1 out of memory. */
+static int kswapd_scan(struct decoder *d, const struct trace_event *ev)
+{
+	if (!d->kswapd_traced)
+		return 0;
+	if (ev->type == TRACE_GENERIC) {
+		int kind = generic_kind(d, ev->generic.name);
+		if (kind == GK_UNSEEN)
+			return -1;
+		if (kind == GK_KSWAPD_WAKE || kind == GK_KSWAPD_SLEEP) {
+			int nid = kswapd_nid(d, ev, kind);
+			if (nid < 0) {
+				d->kswapd_unknown_nid++;
+				return 0;
+			}
+			struct kswapd_node *k = &d->kswapd_nodes[nid];
+			if (k->open)
+				d->kswapd_open--;
+			k->open = false;
+			if (kind == GK_KSWAPD_SLEEP)
+				return 0;
+			if (d->nr_kswapd_runs == d->cap_kswapd_runs) {
+				size_t cap = d->cap_kswapd_runs ? d->cap_kswapd_runs * 2 : 256;
+				uint64_t *n = realloc(d->kswapd_run_ns, cap * sizeof(*n));
+				if (!n)
+					return -1;
+				d->kswapd_run_ns = n;
+				d->cap_kswapd_runs = cap;
+			}
+			d->kswapd_run_ns[d->nr_kswapd_runs] = 0;
+			*k = (struct kswapd_node){ .pid = ev->pid,
+						   .open = true,
+						   .wake_ts = ev->ts,
+						   .run = d->nr_kswapd_runs++ };
+			d->kswapd_open++;
+			return 0;
+		}
+	}
+	for (unsigned i = 0, seen = 0; seen < d->kswapd_open && i < KSWAPD_NODES; i++) {
+		struct kswapd_node *k = &d->kswapd_nodes[i];
+		if (!k->open)
+			continue;
+		seen++;
+		if (k->pid == ev->pid && ev->ts >= k->wake_ts)
+			d->kswapd_run_ns[k->run] = ev->ts - k->wake_ts;
+	}
+	return 0;
+}
+
+/* Main pass: a kswapd wake as OP_KSWAPD_RUN with the length the pre-pass found (1), or none. */
+static int decode_kswapd(struct decoder *d, const struct trace_event *ev, int kind,
+			 struct replay_op *op)
+{
+	if (!d->kswapd_traced || kind != GK_KSWAPD_WAKE)
+		return 0;
+	int nid = kswapd_nid(d, ev, kind);
+	if (nid < 0 || d->kswapd_wake_ordinal >= d->nr_kswapd_runs)
+		return 0;
+	int32_t zid = generic_i32(&ev->generic, d->kswapd_wake_off[1]);
+	op->kind = OP_KSWAPD_RUN;
+	op->nid = (int16_t)nid;
+	op->aux = zid < 0 ? 0 : (uint32_t)zid;
+	op->key = d->kswapd_run_ns[d->kswapd_wake_ordinal++];
+	return 1;
 }
 
 /* The run of task pid (a free slot, or the least recently active one, when it has none). */
@@ -784,6 +894,8 @@ static int decode_compaction(struct decoder *d, const struct trace_event *ev, st
 	int kind = generic_kind(d, ev->generic.name);
 	if (kind == GK_UNSEEN)
 		return -1;
+	if (kind == GK_KSWAPD_WAKE || kind == GK_KSWAPD_SLEEP)
+		return decode_kswapd(d, ev, kind, op);
 	if (kind == GK_LRU_INSERT) {
 		if (d->lru_pfn_off < 0)
 			return 0;
@@ -1011,8 +1123,11 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 			return 0;
 		break;
 	case TRACE_SHRINK_START:
-		/* kswapd's scan_control asks with GFP_KERNEL (balance_pgdat()); a direct
-		 * reclaimer's carries its allocation's flags */
+		/* traces without kswapd's wake events: kswapd's scan_control asks with
+		 * GFP_KERNEL (balance_pgdat()); a direct reclaimer's carries its allocation's
+		 * flags, unless it asked with GFP_KERNEL too (the heuristic's blind spot) */
+		if (d->kswapd_traced)
+			return 0;
 		if (gfp_translate(&d->gfp, ev->shrink_start.gfp) != MODEL_GFP_KERNEL)
 			return 0;
 		op.kind = OP_KSWAPD;

@@ -651,6 +651,8 @@ static int replay_round(struct run *run, struct replay_result *res,
 	if (!round) {
 		res->trace.malformed_events = decoder_malformed(run->dec) / opts->loops;
 		decoder_host_figures(run->dec, &res->trace.host);
+		res->trace.kswapd_traced = decoder_kswapd_traced(run->dec);
+		res->trace.kswapd_unknown_nid = decoder_kswapd_unknown_nid(run->dec);
 	}
 	run->nsplit = 0;
 	if (finish_round(run, res, round, res->trace.path, err, errlen))
@@ -708,6 +710,8 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	replay_layout_describe(opts, res->trace.layout, sizeof(res->trace.layout));
 	if (decoder_create(run.r, &run.host, &run.dec, err, errlen))
 		goto fail;
+	if (opts->kswapd_heuristic)
+		decoder_kswapd_heuristic(run.dec);
 	res->variants = calloc(nv, sizeof(*res->variants));
 	run.groups = calloc(nv, sizeof(*run.groups));
 	run.split = calloc(nv, sizeof(*run.split));

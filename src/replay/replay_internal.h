@@ -30,6 +30,9 @@ enum replay_op_kind {
 	OP_LRU_ADD,	  /* pagemap:mm_lru_insertion: the folio at key went onto an LRU list */
 	OP_FALLBACK_TAKE, /* mm_page_alloc_extfrag: a fallback took the block at key (observe) */
 	OP_KSWAPD, /* kswapd's mm_shrink_slab_start (GFP_KERNEL): node nid's balance_pgdat() */
+	/* mm_vmscan_kswapd_wake: node nid's balance_pgdat() runs key ns from here, for the zones
+	 * up to index aux (the wake's highest_zoneidx); replay_decode.c */
+	OP_KSWAPD_RUN,
 };
 
 /*
@@ -413,7 +416,8 @@ struct variant_state {
 	uint64_t pcp_decay_ns; /* next decay_pcp_high() (vmstat_update, once a second) */
 	bool pcp_below_high
 		[MODEL_MAX_ZONES]; /* ZONE_BELOW_HIGH per zone, latched as the kernel's */
-	/* ZONE_RECLAIM_ACTIVE per zone: set while model time is before this (OP_KSWAPD) */
+	/* ZONE_RECLAIM_ACTIVE per zone: set while model time is before this (OP_KSWAPD,
+	 * OP_KSWAPD_RUN) */
 	uint64_t reclaim_active_until[MODEL_MAX_ZONES];
 	unsigned nr_pcp_sets;	  /* kernel rules: zones x CPUs list sets; pcp_trace: the CPUs */
 	struct model_block *bulk; /* scratch for PCP refills */
@@ -493,6 +497,9 @@ void variant_pcp_refill(struct variant_state *v, const struct replay_op *op);
 void variant_pcp_drain(struct variant_state *v, const struct replay_op *op);
 /* The host's kswapd ran on op->nid: ZONE_RECLAIM_ACTIVE on its zones (KSWAPD_RUN_GAP_NS). */
 void variant_kswapd_event(struct variant_state *v, const struct replay_op *op);
+/* The host's kswapd ran balance_pgdat() on op->nid for op->key ns (OP_KSWAPD_RUN): the flag
+ * on its zones up to index op->aux for that long. */
+void variant_kswapd_run(struct variant_state *v, const struct replay_op *op);
 /* The kernel's own rules (pcps != NULL): set up from the host's pagesets, allocate, free, decay */
 int variant_pcp_init(struct variant_state *v);
 int rmqueue_pcplist(struct variant_state *v, const struct model_alloc_req *req, uint64_t *pfn);
@@ -636,6 +643,12 @@ const struct decode_caches *decoder_caches(const struct decoder *d);
 uint64_t decoder_events_done(const struct decoder *d);
 uint64_t decoder_malformed(const struct decoder *d);
 uint64_t decoder_pass_span_ns(const struct decoder *d);
+/* Ignore the trace's kswapd wake and sleep events: the shrink_slab heuristic (OP_KSWAPD). */
+void decoder_kswapd_heuristic(struct decoder *d);
+/* The kswapd windows come from its wake events (OP_KSWAPD_RUN), not the heuristic. */
+bool decoder_kswapd_traced(const struct decoder *d);
+/* kswapd wakes or sleeps naming a node beyond those followed (pre-pass; no window). */
+uint64_t decoder_kswapd_unknown_nid(const struct decoder *d);
 /* The host's allocation counts of pass 0 into fig (failed, served, pages in and out). */
 void decoder_host_figures(const struct decoder *d, struct replay_host_figures *fig);
 

@@ -461,6 +461,30 @@ void variant_kswapd_event(struct variant_state *v, const struct replay_op *op)
 			v->reclaim_active_until[z] = v->last_ts + KSWAPD_RUN_GAP_NS;
 }
 
+/*
+ * The host's kswapd woke on op->nid (its mm_vmscan_kswapd_wake) and ran balance_pgdat() for
+ * op->key ns (the pre-pass's bound, replay_decode.c): update_reclaim_active() sets
+ * ZONE_RECLAIM_ACTIVE on the node's managed zones up to the wake's highest_zoneidx (op->aux)
+ * when the run starts and clears it when it ends. Every variant takes the host's runs.
+ */
+void variant_kswapd_run(struct variant_state *v, const struct replay_op *op)
+{
+	unsigned nr_zones = model_nr_zones(v->model);
+	uint64_t until = v->last_ts + op->key + 1; /* the run's last event still sees it set */
+
+	v->res->loss.kswapd_wakes++;
+	v->res->loss.kswapd_reclaim_active_ns += op->key;
+	for (unsigned z = 0; z < nr_zones && z < MODEL_MAX_ZONES; z++) {
+		if (model_zone_nid(v->model, z) != op->nid)
+			continue;
+		if (v->host && z < v->host->config.nr_zones &&
+		    (unsigned)v->host->config.zones[z].type > op->aux)
+			continue;
+		if (v->reclaim_active_until[z] < until)
+			v->reclaim_active_until[z] = until;
+	}
+}
+
 /* ZONE_RECLAIM_ACTIVE of the zone a list set stands for. */
 static bool zone_reclaim_active(const struct variant_state *v, const struct pcp_state *s)
 {

@@ -626,6 +626,9 @@ static inline void apply_op(struct variant_state *v, const struct replay_op *op,
 	case OP_KSWAPD:
 		variant_kswapd_event(v, op);
 		break;
+	case OP_KSWAPD_RUN:
+		variant_kswapd_run(v, op);
+		break;
 	default:
 		break;
 	}

@@ -467,7 +467,8 @@ static void write_samples(struct writer *w, int64_t vid, const struct replay_var
 	sqlite3_finalize(c);
 }
 
-static void write_counters(struct writer *w, int64_t vid, const struct replay_variant_result *v)
+static void write_counters(struct writer *w, int64_t vid, const struct replay_variant_result *v,
+			   bool kswapd_traced)
 {
 	sqlite3_stmt *c = prep(w, "INSERT INTO counters VALUES (?,?,?)");
 	const struct slab_stats *sl = &v->slab;
@@ -516,6 +517,11 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		/* the host's kswapd runs (ZONE_RECLAIM_ACTIVE) and the per-CPU frees they capped */
 		{ "kswapd_events", v->loss.kswapd_events },
 		{ "pcp_reclaim_active_frees", v->loss.pcp_reclaim_active_frees },
+		/* where those runs came from: 1 kswapd's wake events (its wakes and their runs'
+		 * summed length in us), 0 the GFP_KERNEL shrink_slab heuristic (kswapd_events) */
+		{ "kswapd_windows_traced", kswapd_traced },
+		{ "kswapd_wakes", v->loss.kswapd_wakes },
+		{ "kswapd_reclaim_active_us", v->loss.kswapd_reclaim_active_ns / 1000 },
 		/* start THPs whose free went to the variant's per-CPU list (replay_variant.c) */
 		{ "start_thp_pcp_frees", v->loss.start_thp_pcp_frees },
 		/* ... and the pages of those frees that the reclaim had not reached */
@@ -596,7 +602,7 @@ static void write_regions(struct writer *w, int64_t vid, const struct replay_var
 }
 
 static void write_variant(struct writer *w, int64_t run_id, size_t pos,
-			  const struct replay_variant_result *v)
+			  const struct replay_variant_result *v, bool kswapd_traced)
 {
 	const struct model_stats *f = &v->final;
 	const struct replay_loss *l = &v->loss;
@@ -663,7 +669,7 @@ static void write_variant(struct writer *w, int64_t run_id, size_t pos,
 		    (int64_t)(v->nr_samples ? v->samples[0].stats.tainted_regions : 0),
 		    (int64_t)v->start_placed, (int64_t)v->start_copied, (int64_t)v->start_unplaced);
 	write_samples(w, vid, v);
-	write_counters(w, vid, v);
+	write_counters(w, vid, v, kswapd_traced);
 	write_regions(w, vid, v);
 }
 
@@ -725,7 +731,7 @@ int64_t results_db_write_run(sqlite3 *db, const struct replay_result *r,
 	if (!r->interrupted)
 		for (size_t i = 0; i < r->nr_variants && !w.failed; i++)
 			write_variant(&w, run_id, info->positions ? info->positions[i] : i,
-				      &r->variants[i]);
+				      &r->variants[i], r->trace.kswapd_traced);
 	if (!w.failed) {
 		/* the trace-level loss figures, on every variant's row */
 		exec_insert(&w,

@@ -150,6 +150,10 @@ enum {
 const char *trace_type_name(unsigned int type);
 /* Record type for a tracepoint name, or 0 when it has none (a generic record). */
 unsigned int trace_type_from_name(const char *system_event);
+/* The offset of a field of event ("mm_vmscan_kswapd_wake") in its generic records' bytes
+ * (after the 8-byte common header), from the header's event_formats; -1 when absent. */
+int trace_format_field_offset(const char *formats, size_t len, const char *event,
+			      const char *field);
 
 /* ---- Writer ------------------------------------------------------------------------------- */
 

@@ -7,6 +7,7 @@
  */
 #include "trace.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const trace_type_names[TRACE_NR_TYPES] = {
@@ -39,4 +40,40 @@ unsigned int trace_type_from_name(const char *system_event)
 		if (!strcmp(trace_type_names[t], system_event))
 			return t;
 	return 0;
+}
+
+/*
+ * The offset of field in event's format (after the 8-byte common header, as generic records
+ * keep it), or -1. formats is the kernel's format files concatenated ("name: EVENT" ...
+ * "field:TYPE NAME;\toffset:N;").
+ */
+int trace_format_field_offset(const char *formats, size_t len, const char *event, const char *field)
+{
+	char want[96], fwant[96];
+	snprintf(want, sizeof(want), "name: %s\n", event);
+	snprintf(fwant, sizeof(fwant), " %s;", field);
+	size_t wl = strlen(want), fl = strlen(fwant);
+	for (size_t i = 0; formats && i + wl <= len; i++) {
+		if (memcmp(formats + i, want, wl))
+			continue;
+		for (size_t k = i + wl; k + fl < len; k++) {
+			if (!memcmp(formats + k, "name: ", 6))
+				return -1;
+			if (memcmp(formats + k, fwant, fl))
+				continue;
+			const char *o = formats + k + fl;
+			const char *end = formats + len;
+			while (o < end && *o != 'o')
+				o++;
+			int off = -1;
+			if (end - o > 7 && !memcmp(o, "offset:", 7)) {
+				off = 0;
+				for (o += 7; o < end && *o >= '0' && *o <= '9'; o++)
+					off = off * 10 + (*o - '0');
+			}
+			return off >= 8 ? off - 8 : -1;
+		}
+		return -1;
+	}
+	return -1;
 }
