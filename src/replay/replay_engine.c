@@ -87,9 +87,11 @@ struct engine {
 	size_t nm, max_models; /* models so far (under lock), room for */
 	struct stream *streams;
 	size_t ns; /* streams so far (under lock) */
-	/* members split off a shared model, not yet given a stream (under lock), and the stream
-	 * each left */
-	size_t *split, *split_from;
+	/* members split off a shared model, not yet given a stream (under lock), in the order
+	 * they split, and the model each left and the block it left in: those that left one
+	 * model in one block get a stream (so the grouping does not depend on timing) */
+	size_t *split, *split_model;
+	uint64_t *split_block;
 	size_t nsplit;
 	unsigned threads; /* workers, or 1 when the decoding thread applies blocks itself */
 	bool use_workers;
@@ -158,7 +160,8 @@ static void note_split(struct engine *e, size_t m)
 	while (gone) {
 		unsigned j = (unsigned)__builtin_ctzll(gone);
 		gone &= gone - 1;
-		e->split_from[e->nsplit] = e->stream_of[m];
+		e->split_model[e->nsplit] = m;
+		e->split_block[e->nsplit] = e->next[m];
 		e->split[e->nsplit++] = g->member[j];
 	}
 }
@@ -428,9 +431,9 @@ struct run {
 	bool barriers;	 /* planned and built are initialised */
 	const struct replay_variant_spec *specs; /* the variants asked for */
 	size_t nv;
-	/* scratch, nv each: the split members taken for a stream, the streams they left; the
-	 * members share_deal_results finds split */
-	size_t *fresh, *fresh_from, *dealt;
+	/* scratch, nv each: the split members taken for a stream; the members
+	 * share_deal_results finds split */
+	size_t *fresh, *dealt;
 	uint64_t events_done; /* events decoded by the streams already freed (progress) */
 };
 
@@ -519,9 +522,9 @@ static void run_cleanup(struct run *run)
 	free(e->busy);
 	free(e->members);
 	free(e->split);
-	free(e->split_from);
+	free(e->split_model);
+	free(e->split_block);
 	free(run->fresh);
-	free(run->fresh_from);
 	free(run->dealt);
 	if (run->sync_ready) {
 		pthread_mutex_destroy(&e->lock);
@@ -681,22 +684,19 @@ static uint64_t stream_ahead(const struct engine *e, const struct stream *st)
 }
 
 /*
- * A stream for the n members in run->fresh (split off the streams in run->fresh_from), which
- * replays the trace from its start with a decoder of its own, in the state the pre-pass left
- * (decoder_clone), while the others go on. early: a stream they left had blocks still to
- * apply. The workers build its models (inline: here). Returns 0, or -1 with err set.
+ * A stream for the n members in run->fresh (split off one model of stream parent in one
+ * block), which replays the trace from its start with a decoder of its own, in the state the
+ * pre-pass left (decoder_clone), while the others go on. early: the parent had blocks still
+ * to apply. The workers build its models (inline: here). Returns 0, or -1 with err set.
  */
-static int stream_start(struct run *run, struct replay_result *res, size_t n, bool early, char *err,
-			size_t errlen)
+static int stream_start(struct run *run, struct replay_result *res, size_t n, size_t parent,
+			bool early, char *err, size_t errlen)
 {
 	struct engine *e = &run->e;
 	struct stream *st = &e->streams[e->ns]; /* written only by this thread */
 	const char *path = res->trace.path;
-	unsigned round = 0;
+	unsigned round = e->streams[parent].round + 1;
 
-	for (size_t k = 0; k < n; k++)
-		if (e->streams[run->fresh_from[k]].round + 1 > round)
-			round = e->streams[run->fresh_from[k]].round + 1;
 	if (e->ns == e->max_models) {
 		snprintf(err, errlen, "%s: internal error: more split-off streams than variants",
 			 path);
@@ -847,15 +847,22 @@ static int run_streams(struct run *run, struct replay_result *res, char *err, si
 					e->state[i] = MODEL_FAILED;
 		}
 		if (e->nsplit && !rc) {
-			size_t n = e->nsplit;
-			bool early = false;
-			memcpy(run->fresh, e->split, n * sizeof(*e->split));
-			memcpy(run->fresh_from, e->split_from, n * sizeof(*e->split_from));
-			e->nsplit = 0;
-			for (size_t k = 0; k < n; k++)
-				early |= !stream_through(e, &e->streams[run->fresh_from[k]]);
+			/* the members the first model on the list dropped in that block */
+			size_t n = 0, m = e->split_model[0], left = 0;
+			for (size_t k = 0; k < e->nsplit; k++) {
+				if (e->split_model[k] == m &&
+				    e->split_block[k] == e->split_block[0]) {
+					run->fresh[n++] = e->split[k];
+					continue;
+				}
+				e->split[left] = e->split[k];
+				e->split_model[left] = e->split_model[k];
+				e->split_block[left++] = e->split_block[k];
+			}
+			e->nsplit = left;
+			bool early = !stream_through(e, &e->streams[e->stream_of[m]]);
 			pthread_mutex_unlock(&e->lock);
-			if (stream_start(run, res, n, early, err, errlen))
+			if (stream_start(run, res, n, e->stream_of[m], early, err, errlen))
 				rc = -1;
 			pthread_mutex_lock(&e->lock);
 			continue;
@@ -1034,13 +1041,13 @@ int replay_trace(const char *path, const struct replay_options *opts,
 	e->members = calloc(nv, sizeof(*e->members));
 	e->streams = calloc(nv, sizeof(*e->streams));
 	e->split = calloc(nv, sizeof(*e->split));
-	e->split_from = calloc(nv, sizeof(*e->split_from));
+	e->split_model = calloc(nv, sizeof(*e->split_model));
+	e->split_block = calloc(nv, sizeof(*e->split_block));
 	run.fresh = calloc(nv, sizeof(*run.fresh));
-	run.fresh_from = calloc(nv, sizeof(*run.fresh_from));
 	run.dealt = calloc(nv, sizeof(*run.dealt));
 	if (!res->variants || !e->vs || !e->stream_of || !e->state || !e->next || !e->busy ||
-	    !e->members || !e->streams || !e->split || !e->split_from || !run.fresh ||
-	    !run.fresh_from || !run.dealt ||
+	    !e->members || !e->streams || !e->split || !e->split_model || !e->split_block ||
+	    !run.fresh || !run.dealt ||
 	    !(e->streams[0].groups = calloc(nv, sizeof(struct share_group))))
 		goto nomem;
 	res->nr_variants = nv;
