@@ -20,15 +20,24 @@
  * (workers_go): a thread or barrier that cannot be had stops the ones started, and the run
  * fails with one message and nothing left set up.
  *
- * Variants that differ only in the trigger switches run as one model (replay_share.c): the
- * engine runs one model per group, in rounds; a round replays the whole trace (every pass) for
- * its groups, and the variants split off a shared model in it form the next round's groups,
- * replayed from the start with the decoder rewound to the state the pre-pass left. The pre-pass
- * and the start plan are made once, in the first round; --no-share is one round, one model per
- * variant.
+ * Variants that differ only in the trigger switches run as one model (replay_share.c). The
+ * members a shared model drops are replayed again from the trace's start, at once, beside the
+ * rest of the run: a worker notes them after the block where they left (note_split), and the
+ * decoding thread starts a stream for them (the members one model dropped in one block), with
+ * a reader and decoder of its own in the state the pre-pass left (decoder_clone) and a ring of
+ * its own; the workers build its models. The decoding thread decodes for every stream (the one
+ * with a free slot and the fewest blocks waiting first), the same workers apply every
+ * stream's blocks, so --threads N stays N workers and the decoding thread; a stream whose
+ * models are through is finished (results dealt) and freed. A stream started for members that
+ * left a round-k model is of round k + 1 (replay_result.rounds). The pre-pass and the start
+ * plan are made once, for the first stream; --no-share is one stream, one model per variant.
+ * Invariants: a model's leader leads no other model, so there are at most as many models (and
+ * streams) as variants; a slot of a stream's ring is written only when every model of that
+ * stream has applied the block it held.
  *
- * Expected workload: a few hundred blocks per trace, so a lock round per variant and block
- * (about six thousand on the bundled pressure traces) costs nothing next to the apply.
+ * Expected workload: a few hundred blocks per trace and stream, so a lock round per model and
+ * block (about six thousand on the bundled pressure traces) costs nothing next to the apply;
+ * a handful of streams.
  */
 #include "replay_internal.h"
 #include "trace_gaps.h"
@@ -467,10 +476,10 @@ static void stream_free(struct run *run, struct stream *st)
 	}
 	free(st->groups);
 	st->groups = NULL;
-	if (st->dec && st->dec != run->dec) {
+	if (st->dec)
 		run->events_done += decoder_events_done(st->dec);
+	if (st->dec && st->dec != run->dec)
 		decoder_destroy(st->dec);
-	}
 	if (st->r && st->r != run->r)
 		trace_reader_close(st->r);
 	st->dec = NULL;
