@@ -814,17 +814,23 @@ static int finish_stream(struct run *run, struct replay_result *res, struct stre
 	return 0;
 }
 
-/* Report progress: the events every stream decoded, of the events every stream will. */
-static void show_progress(struct run *run, uint64_t per_stream)
+/*
+ * Report progress: the events every stream decoded, of the events every stream started so far
+ * will; one bar for the whole run (a split-off stream adds to both). Short of the end (final
+ * false) the bar stays below 100%, which ends it, since a stream may still split off.
+ */
+static void show_progress(struct run *run, uint64_t per_stream, bool final)
 {
 	const struct replay_options *o = run->e.opts;
 	uint64_t done = run->events_done;
 	for (size_t s = 0; s < run->e.ns; s++)
 		if (run->e.streams[s].dec)
 			done += decoder_events_done(run->e.streams[s].dec);
+	uint64_t total = per_stream * run->e.ns;
 	unsigned pass = run->e.streams[0].pass;
-	o->progress(o->progress_ctx, done, per_stream * run->e.ns,
-		    pass < o->loops ? pass : o->loops - 1, o->loops);
+	if (!final && done >= total)
+		done = total ? total - 1 : 0;
+	o->progress(o->progress_ctx, done, total, pass < o->loops ? pass : o->loops - 1, o->loops);
 }
 
 /*
@@ -909,7 +915,7 @@ static int run_streams(struct run *run, struct replay_result *res, char *err, si
 		int k = stream_decode(e, &e->streams[pick], err, errlen);
 		if (o->progress && wall_seconds() - last_progress > 0.2) {
 			last_progress = wall_seconds();
-			show_progress(run, per_stream);
+			show_progress(run, per_stream, false);
 		}
 		pthread_mutex_lock(&e->lock);
 		if (k == 0)
@@ -923,7 +929,7 @@ static int run_streams(struct run *run, struct replay_result *res, char *err, si
 	pthread_cond_broadcast(&e->work);
 	pthread_mutex_unlock(&e->lock);
 	if (!rc && o->progress)
-		show_progress(run, per_stream);
+		show_progress(run, per_stream, true);
 	return rc;
 }
 
