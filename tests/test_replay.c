@@ -1750,15 +1750,21 @@ static void test_pcp_locked_frees(void)
 }
 
 /* Replay the presets with and without sharing a model (replay_share.c); no checker. */
-static struct replay_result *run_share(const char *path, const char *const *names, size_t n,
-				       bool no_share)
+static struct replay_result *run_share_threads(const char *path, const char *const *names, size_t n,
+					       bool no_share, unsigned threads)
 {
 	struct replay_options o = { .start = REPLAY_START_AUTO,
 				    .loops = 1,
-				    .threads = 2,
+				    .threads = threads,
 				    .sample_ns = 100000000,
 				    .no_share = no_share };
 	return run_with(path, names, n, &o);
+}
+
+static struct replay_result *run_share(const char *path, const char *const *names, size_t n,
+				       bool no_share)
+{
+	return run_share_threads(path, names, n, no_share, 2);
 }
 
 #define SAME(field) CHECK(!memcmp(&x->field, &y->field, sizeof(x->field)))
@@ -1815,8 +1821,10 @@ static void same_dump(const struct replay_result *a, const struct replay_result 
 
 /*
  * Sharing a model changes no result: the six presets with and without it, on a synthetic
- * trace whose triggers fire (the presets split off and replay again, recursively) and, when
- * dir is given, on a bundled trace where they do not (one SPB model serves several presets).
+ * trace whose triggers fire (the presets split off and replay again, recursively, each
+ * split-off replay started at once beside the model it left: with workers and, with one
+ * thread, inline) and, when dir is given, on a bundled trace where they do not (one SPB model
+ * serves several presets).
  */
 static void test_share(const char *dir)
 {
@@ -1843,9 +1851,20 @@ static void test_share(const char *dir)
 	CHECK(on->models < 6 && on->models > 2);
 	for (size_t i = 0; i < 6; i++)
 		CHECK(on->variants[i].shared_by >= 1 && off->variants[i].shared_by == 1);
-	printf("share: synthetic syzkaller: %u models in %u rounds, %u splits; results as "
-	       "alone\n",
-	       on->models, on->rounds, on->splits);
+	/* the split-off replays started while the model they left had blocks to apply, not
+	 * after it; none without sharing */
+	CHECK(on->early_starts > 0 && on->early_starts <= on->splits);
+	CHECK_EQ(off->early_starts, 0);
+	/* one thread: the decoding thread runs the split-off replays inline, as alike */
+	struct replay_result *one = run_share_threads(path, all, 6, false, 1);
+	same_dump(one, off);
+	CHECK_EQ(one->splits, on->splits);
+	CHECK(one->early_starts > 0);
+	printf("share: synthetic syzkaller: %u models in %u rounds, %u splits (%u replays "
+	       "started at once; 1 thread: %u models, %u at once); results as alone\n",
+	       on->models, on->rounds, on->splits, on->early_starts, one->models,
+	       one->early_starts);
+	replay_result_free(one);
 	replay_result_free(on);
 	replay_result_free(off);
 	unlink(path);

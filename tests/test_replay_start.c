@@ -205,16 +205,21 @@ int main(void)
 	for (unsigned k = 1; k <= conds; k++)
 		test_failure(path, COND_INIT, k, "cannot");
 
-	/* shared: spb and spb+all split on this trace, so a second round starts workers again;
-	 * its first worker failing stops the run as cleanly */
+	/* shared: spb and spb+all split on this trace; spb+all's second replay is started at
+	 * once, with a reader and decoder of its own, by the same three workers (one per
+	 * variant) and no more threads, locks or barriers: the last worker failing stops the
+	 * run as cleanly */
 	share = true;
 	CHECK_FATAL(replay_armed(path, 3, CREATE, 0, &three, err, sizeof(err)) == 0, "%s", err);
 	check_balanced("3 threads, shared");
 	CHECK_EQ(three->rounds, 2);
+	CHECK_EQ(three->models, 3);
 	replay_result_free(three);
-	/* round 1: mainline, and spb with spb+all (two workers); round 2: spb+all (one) */
 	CHECK_EQ(calls[CREATE], 3);
-	test_failure(path, CREATE, 3, "cannot start worker thread 1 of 1");
+	CHECK_EQ(calls[BARRIER_INIT], 2);
+	CHECK_EQ(calls[MUTEX_INIT], mutexes);
+	CHECK_EQ(calls[COND_INIT], conds);
+	test_failure(path, CREATE, 3, "cannot start worker thread 3 of 3");
 	unlink(path);
 	return test_summary("replay_start");
 }

@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	double best_load = 0, best_prepass = 0, best_build = 0;
 	double best_cpu = 1e30;
 	uint64_t events = 0;
-	unsigned models = 0, rounds = 0;
+	unsigned models = 0, rounds = 0, early = 0;
 	double duration = 0, bytes_per_page = 0;
 	for (unsigned r = 0; r < repeat; r++) {
 		struct replay_result *res;
@@ -105,6 +105,7 @@ int main(int argc, char **argv)
 		events = res->trace.events;
 		models = res->models;
 		rounds = res->rounds;
+		early = res->early_starts;
 		duration = res->trace.duration_s;
 		bytes_per_page =
 			(double)res->variants[0].model_bytes / (double)res->trace.host_pages;
@@ -115,11 +116,11 @@ int main(int argc, char **argv)
 	printf("trace=%s variants=%zu threads=%u events=%llu trace_s=%.3f setup_s=%.3f "
 	       "load_s=%.3f prepass_s=%.3f build_s=%.3f replay_s=%.3f "
 	       "eps_replay=%.0f eps_total=%.0f variant_eps_min=%.0f model_bytes_per_page=%.3f "
-	       "maxrss_kb=%ld x_realtime=%.2f eps_cpu=%.0f models=%u rounds=%u\n",
+	       "maxrss_kb=%ld x_realtime=%.2f eps_cpu=%.0f models=%u rounds=%u early=%u\n",
 	       argv[i], nv, threads, (unsigned long long)events, duration, best_setup, best_load,
 	       best_prepass, best_build, best_replay, (double)events / best_replay,
 	       (double)events / best_total, slowest_variant, bytes_per_page, ru.ru_maxrss,
-	       duration / best_total, (double)events / best_cpu, models, rounds);
+	       duration / best_total, (double)events / best_cpu, models, rounds, early);
 	free(names);
 	return 0;
 }

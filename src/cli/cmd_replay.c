@@ -229,9 +229,9 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 	printf("  replay took %.2f s (%.1fx real time)\n", r->wall_seconds,
 	       r->wall_seconds > 0 ? t->duration_s * o->loops / r->wall_seconds : 0.0);
 	printf("  models: %u for %zu variants%s; %u split off a shared model and replayed again "
-	       "(%u round%s)\n",
+	       "(%u round%s; %u replay%s started at once, beside the model left)\n",
 	       r->models, r->nr_variants, o->no_share ? " (--no-share)" : "", r->splits, r->rounds,
-	       r->rounds == 1 ? "" : "s");
+	       r->rounds == 1 ? "" : "s", r->early_starts, r->early_starts == 1 ? "" : "s");
 }
 
 /* One string of a JSON array, with a comma before all but the first. */

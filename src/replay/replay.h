@@ -347,8 +347,11 @@ struct replay_result {
 	unsigned threads;
 	/* Sharing (replay_options.no_share): models built, rounds (replays of the trace: 1 when
 	 * no variant split off a shared model), and splits (variants split off a model they shared,
-	 * each replayed again in a later round) */
-	unsigned models, rounds, splits;
+	 * each replayed again in a later round); early_starts: the replays of split-off
+	 * variants started while the model they left still had blocks to apply (each starts
+	 * as soon as its members split, beside the rest of the run: replay_engine.c; a split in
+	 * the model's last block counts either way, as the threads reach it) */
+	unsigned models, rounds, splits, early_starts;
 	struct replay_shrink_calibration calib;
 	bool have_validation; /* a mainline and an observe variant ran: validation is filled */
 	struct replay_validation validation;

@@ -642,6 +642,65 @@ int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errle
 	return 0;
 }
 
+/* A copy of n words of bits, or NULL (n 0, or out of memory: *failed set). */
+static uint64_t *bits_dup(const uint64_t *bits, uint64_t nbits, bool *failed)
+{
+	size_t bytes = (size_t)(nbits / 64) * sizeof(*bits);
+	uint64_t *copy = bytes ? malloc(bytes) : NULL;
+	if (bytes && !copy)
+		*failed = true;
+	else if (bytes)
+		memcpy(copy, bits, bytes);
+	return copy;
+}
+
+int decoder_clone(const struct decoder *src, struct trace_reader *r, struct decoder **out,
+		  char *err, size_t errlen)
+{
+	struct decoder *d;
+	bool failed = false;
+
+	if (decoder_create(r, src->h, &d, err, errlen))
+		return -1;
+	d->slab_page_bits = bits_dup(src->slab_page_bits, src->nr_page_allocs, &failed);
+	d->nr_page_allocs = d->slab_page_bits ? src->nr_page_allocs : 0;
+	d->pcp_locked_bits = bits_dup(src->pcp_locked_bits, src->nr_pcp_locked_bits, &failed);
+	d->nr_pcp_locked_bits = d->pcp_locked_bits ? src->nr_pcp_locked_bits : 0;
+	if (src->alloc_size_of_string_cap) {
+		size_t bytes = src->alloc_size_of_string_cap * sizeof(*d->alloc_size_of_string);
+		d->alloc_size_of_string = malloc(bytes);
+		if (d->alloc_size_of_string) {
+			memcpy(d->alloc_size_of_string, src->alloc_size_of_string, bytes);
+			d->alloc_size_of_string_cap = src->alloc_size_of_string_cap;
+		} else {
+			failed = true;
+		}
+	}
+	/* kswapd's runs as the pre-pass measured them, and the same window source */
+	d->kswapd_traced = src->kswapd_traced;
+	if (src->nr_kswapd_runs) {
+		d->kswapd_run_ns = malloc(src->nr_kswapd_runs * sizeof(*d->kswapd_run_ns));
+		if (d->kswapd_run_ns) {
+			memcpy(d->kswapd_run_ns, src->kswapd_run_ns,
+			       src->nr_kswapd_runs * sizeof(*d->kswapd_run_ns));
+			d->nr_kswapd_runs = d->cap_kswapd_runs = src->nr_kswapd_runs;
+		} else {
+			failed = true;
+		}
+	}
+	/* the same room (cache_index never moves the table), none named yet: this decoder
+	 * names them in the order the source did, from the same events */
+	d->caches.calib = src->caches.calib;
+	d->caches.peak_live_objects = src->caches.peak_live_objects;
+	if (failed || (src->caches.cap && reserve_caches(d, (uint32_t)(src->caches.cap - 1)))) {
+		decoder_destroy(d);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
 int decoder_rewind(struct decoder *d, char *err, size_t errlen)
 {
 	u64_map_free(&d->skipped);

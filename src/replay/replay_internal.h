@@ -637,6 +637,12 @@ int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errle
 /* Before a later round (replay_engine.c): forget what the last pass left live (slab pages not
  * replayed, kmalloc_large objects), as the pre-pass left it. 0, or -1 out of memory. */
 int decoder_rewind(struct decoder *d, char *err, size_t errlen);
+/* A decoder over its own reader r (opened on the same trace) in the state src's pre-pass left:
+ * its marks, sizes, calibration and kswapd runs copied, nothing decoded yet (replay_engine.c's
+ * split-off streams). It decodes the same operations as src, with the same cache indices, and
+ * is used on another thread than src's readers of its caches. 0, or -1 with err set. */
+int decoder_clone(const struct decoder *src, struct trace_reader *r, struct decoder **out,
+		  char *err, size_t errlen);
 /* Fill up to max ops; returns how many, 0 at the end of the pass, -1 on error (err set). */
 long decoder_fill(struct decoder *d, struct replay_op *ops, size_t max, char *err, size_t errlen);
 const struct decode_caches *decoder_caches(const struct decoder *d);
