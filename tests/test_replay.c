@@ -1577,6 +1577,69 @@ static void test_kswapd_windows(void)
 }
 
 /*
+ * A split-off stream's decoder (decoder_clone(), replay_engine.c) decodes the same operations
+ * as the decoder whose pre-pass it copies, kswapd's runs included: a clone without the runs the
+ * pre-pass measured gave no OP_KSWAPD_RUN, so a member split off a shared model replayed a
+ * trace with kswapd wakes without its reclaim-active windows (and differed from --no-share).
+ * Both the traced windows and the forced heuristic are compared.
+ */
+static unsigned decode_all(struct decoder *d, struct replay_op *ops, size_t max)
+{
+	char err[256];
+	size_t n = 0;
+	CHECK(decoder_begin_pass(d, 0, err, sizeof(err)) == 0);
+	for (long got; n < max && (got = decoder_fill(d, ops + n, max - n, err, sizeof(err))) > 0;)
+		n += (size_t)got;
+	return (unsigned)n;
+}
+
+static void test_decoder_clone_kswapd(void)
+{
+	char path[64], err[256];
+	test_tmp_path(path, sizeof(path), "kswapd-clone.fgt");
+	write_kswapd_trace(path, true);
+	for (int heuristic = 0; heuristic < 2; heuristic++) {
+		struct trace_reader *r = NULL, *r2 = NULL;
+		struct host_desc h;
+		struct decoder *d = NULL, *c = NULL;
+		CHECK(trace_reader_open(path, &r) == 0);
+		CHECK(host_desc_load(r, path, &h, err, sizeof(err)) == 0);
+		CHECK(decoder_create(r, &h, &d, err, sizeof(err)) == 0);
+		if (heuristic)
+			decoder_kswapd_heuristic(d);
+		CHECK(decoder_prepass(d, NULL, err, sizeof(err)) == 0);
+		CHECK(trace_reader_open(path, &r2) == 0);
+		CHECK(decoder_clone(d, r2, &c, err, sizeof(err)) == 0);
+		CHECK_EQ(decoder_kswapd_traced(c), decoder_kswapd_traced(d));
+		enum { MAX_OPS = 4096 };
+		struct replay_op *a = calloc(MAX_OPS, sizeof(*a)), *b = calloc(MAX_OPS, sizeof(*b));
+		CHECK(a && b);
+		unsigned na = decode_all(d, a, MAX_OPS), nb = decode_all(c, b, MAX_OPS);
+		CHECK_EQ(nb, na);
+		unsigned runs = 0, heur = 0, differ = 0;
+		for (unsigned i = 0; i < na && i < nb; i++) {
+			runs += b[i].kind == OP_KSWAPD_RUN;
+			heur += b[i].kind == OP_KSWAPD;
+			differ += a[i].kind != b[i].kind || a[i].key != b[i].key ||
+				  a[i].aux != b[i].aux || a[i].ts != b[i].ts;
+		}
+		CHECK_EQ(differ, 0);
+		CHECK_EQ(runs, heuristic ? 0 : 3);
+		CHECK_EQ(heur, heuristic ? 3 : 0);
+		free(a);
+		free(b);
+		decoder_destroy(c);
+		decoder_destroy(d);
+		trace_reader_close(r2);
+		host_desc_free(&h);
+		trace_reader_close(r);
+	}
+	unlink(path);
+	printf("decoder_clone: the clone decodes the same ops, kswapd's runs and heuristic "
+	       "alike\n");
+}
+
+/*
  * fast_isolate_freepages() takes one free block whose place only the free lists' order decides:
  * the record says 16 pages of [COMPACT_BASE, COMPACT_TOP + 512). The host took the 16 pages at
  * COMPACT_TOP + 64, migrated 8 folios into them (their LRU insertions name them) and gave the
@@ -2361,6 +2424,7 @@ int main(int argc, char **argv)
 	test_end_map_timed();
 	test_compaction();
 	test_kswapd_windows();
+	test_decoder_clone_kswapd();
 	test_fast_compaction();
 	test_caller_fallback();
 	test_fallback_piece_order();
