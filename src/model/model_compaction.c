@@ -58,11 +58,16 @@ static bool suitable_migration_target(struct model *m, uint64_t pb_pfn)
 	return is_migrate_movable(get_pageblock_migratetype(m, pb_pfn));
 }
 
-/* isolate_freepages_block(): the first free block of at least @order in [pfn, block end). */
+/*
+ * isolate_freepages_block(): the first free block of at least @order in [pfn, block end). A
+ * pageblock with fewer free pages than the block needs holds none: no walk.
+ */
 static uint64_t isolate_freepages_block(struct model *m, uint64_t pfn, unsigned order)
 {
 	uint64_t end = (pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1;
 
+	if (pfn_pageblock(m, pfn)->nr_free_pages < 1u << order)
+		return MODEL_NO_PFN;
 	for (uint64_t p = pfn; p < end;) {
 		uint32_t w = pw_get(m, p);
 		unsigned k = pw_kind(w);
