@@ -59,14 +59,20 @@ static bool suitable_migration_target(struct model *m, uint64_t pb_pfn)
 }
 
 /*
- * isolate_freepages_block(): the first free block of at least @order in [pfn, block end). A
- * pageblock with fewer free pages than the block needs holds none: no walk.
+ * isolate_freepages_block(): the first free block of at least @order in [pfn, block end). No
+ * walk where the pageblock's counts rule one out: fewer free pages than the block needs, or
+ * every page free with no free block heading the pageblock (it lies inside a free block of
+ * more than pageblock order that starts below it: the walk would see only its tails).
  */
 static uint64_t isolate_freepages_block(struct model *m, uint64_t pfn, unsigned order)
 {
 	uint64_t end = (pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1;
+	uint64_t pb_pfn = pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+	unsigned nr_free = pfn_pageblock(m, pfn)->nr_free_pages;
 
-	if (pfn_pageblock(m, pfn)->nr_free_pages < 1u << order)
+	if (nr_free < 1u << order)
+		return MODEL_NO_PFN;
+	if (nr_free == PAGEBLOCK_NR_PAGES && pw_kind(pw_get(m, pb_pfn)) != PK_FREE)
 		return MODEL_NO_PFN;
 	for (uint64_t p = pfn; p < end;) {
 		uint32_t w = pw_get(m, p);
@@ -128,11 +134,17 @@ static uint64_t isolate_freepages(struct model *m, struct zone *z, uint64_t low_
 {
 	uint64_t start = z->compact_cached_free_pfn;
 	uint64_t pb = start & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+	uint64_t region_with_target = MODEL_NO_PFN; /* the region last found to have some */
 
 	for (; pb >= low_pfn && pb >= z->zone_start_pfn; pb -= PAGEBLOCK_NR_PAGES, start = pb) {
-		if (region_has_no_target(m, pb, order))
-			pb = region_scan_floor(z, pb, low_pfn);
-		else if (suitable_migration_target(m, pb)) {
+		uint64_t region = pb & ~(uint64_t)(SUPERPAGEBLOCK_NR_PAGES - 1);
+		if (region != region_with_target) {
+			if (region_has_no_target(m, pb, order))
+				pb = region_scan_floor(z, pb, low_pfn);
+			else
+				region_with_target = region;
+		}
+		if (region == region_with_target && suitable_migration_target(m, pb)) {
 			uint64_t pfn = isolate_freepages_block(m, start, order);
 			if (pfn != MODEL_NO_PFN) {
 				z->compact_cached_free_pfn = pfn;
