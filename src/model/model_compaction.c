@@ -22,9 +22,10 @@
  * (update_pageblock_skip) and returns to the top when the scanners meet
  * (reset_cached_positions). Skip bits, the fast free-list search and the async stride are not
  * modelled: the scan sees every pageblock (a 1 GiB region with no free block a target could
- * give is passed in one step, region_has_no_target: the same outcome without the per-pageblock
- * visits, which under pressure were 92% of the pageblocks scanned). The SPB policy uses the same scanner (no SPB-aware
- * mm/compaction.c is known, spb-allocator.md 3.12); model_alloc_at keeps its counters.
+ * give is passed in one step, region_has_no_target: the same outcome without the
+ * per-pageblock visits, which under pressure were 92% of the pageblocks scanned). The SPB
+ * policy uses the same scanner (no SPB-aware mm/compaction.c is known, spb-allocator.md
+ * 3.12); model_alloc_at keeps its counters.
  * The model's own direct compaction (model_direct_compact.c) takes its destinations here
  * too, through compaction_alloc(), which does not restart from the top within a run.
  *
