@@ -973,6 +973,50 @@ static void test_set_movable(void)
 }
 
 /*
+ * The free scanner (model_compaction_alloc) from the top of a 3 GiB zone: past a region with no
+ * free page (taken in one step), past a pageblock that is the upper half of a free order-10
+ * block (all free, no head: nothing to take) and its lower half (one free block of more than
+ * pageblock order: not a target), to the one free page of its region; then down into the
+ * lowest region, to the lowest free block of the pageblock a split left there.
+ */
+static void fill_blocks(struct model *m, uint64_t from, uint64_t to, uint64_t keep1, uint64_t keep2)
+{
+	for (uint64_t p = from; p < to; p += 1u << MAX_PAGE_ORDER)
+		if (p != keep1 && p != keep2)
+			CHECK_EQ(model_alloc_at(m, p, MAX_PAGE_ORDER, MIGRATE_MOVABLE, true),
+				 MODEL_OK);
+}
+
+static void test_free_scanner_regions(void)
+{
+	struct model *m = make(MODEL_POLICY_SPB, 3, NULL);
+	uint64_t r2 = NORMAL0 + GiB_PAGES, r3 = r2 + GiB_PAGES, dst;
+	uint64_t y = r2 + 100 * PAGEBLOCK_NR_PAGES, z = r2 + 200 * PAGEBLOCK_NR_PAGES;
+	uint64_t split = NORMAL0 + 5 * PAGEBLOCK_NR_PAGES;
+
+	printf("free scanner across regions\n");
+	fill_blocks(m, r3, r3 + GiB_PAGES, MODEL_NO_PFN, MODEL_NO_PFN);
+	/* region 2: all taken but the order-10 block at z and the last page of pageblock y */
+	fill_blocks(m, r2, r3, z, y);
+	CHECK_EQ(model_alloc_at(m, y + PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, true),
+		 MODEL_OK);
+	for (unsigned o = PAGEBLOCK_ORDER - 1, off = 0; off < PAGEBLOCK_NR_PAGES - 1;
+	     off += 1u << o, o = o ? o - 1 : 0)
+		CHECK_EQ(model_alloc_at(m, y + off, o, MIGRATE_MOVABLE, true), MODEL_OK);
+	CHECK_EQ(model_alloc_at(m, split, 0, MIGRATE_MOVABLE, true), MODEL_OK);
+	check_model(m, "free scanner set-up");
+
+	CHECK_EQ(model_compaction_alloc(m, NORMAL0, 0, &dst), MODEL_OK);
+	CHECK_EQ(dst, y + PAGEBLOCK_NR_PAGES - 1);
+	CHECK_EQ(model_compaction_alloc(m, NORMAL0, 0, &dst), MODEL_OK);
+	CHECK_EQ(dst, split + 1);
+	CHECK_EQ(model_compaction_alloc(m, NORMAL0, 1, &dst), MODEL_OK);
+	CHECK_EQ(dst, split + 2);
+	check_model(m, "free scanner");
+	model_destroy(m);
+}
+
+/*
  * model_prep_compound (prep_compound_page): a THP the warm start took as 512 order-0 pages is one
  * order-9 allocation again, freed whole; refused when a page of the range is free or of another
  * type.
@@ -1032,6 +1076,7 @@ int main(void)
 	test_defrag_cooldown();
 	test_set_movable();
 	test_prep_compound();
+	test_free_scanner_regions();
 	printf("model passes: all scenarios behave as the series describes\n");
 	return test_summary("test_model_passes");
 }

@@ -327,14 +327,18 @@ static uint64_t isolate_migratepages(struct model *m, struct compact_control *cc
 /*
  * skip_on_failure: async direct compaction leaves alone a block of the request's order that
  * holds an allocation it cannot move. Marks such blocks of the pageblock in @stuck (bit per
- * block, up to 512 of them).
+ * block, up to 512 of them). A pageblock whose pages are all free or movable has none: no
+ * walk.
  */
 static void mark_stuck_blocks(struct model *m, const struct compact_control *cc, uint64_t pb_pfn,
 			      uint64_t *stuck)
 {
 	unsigned shift = cc->order < PAGEBLOCK_ORDER ? cc->order : PAGEBLOCK_ORDER;
+	const struct pageblock *pb = pfn_pageblock(m, pb_pfn);
 
 	memset(stuck, 0, PAGEBLOCK_NR_PAGES / 64 * sizeof(*stuck));
+	if (pb->nr_free_pages + pb->nr_movable_pages == PAGEBLOCK_NR_PAGES)
+		return;
 	for (uint64_t p = pb_pfn; p < pb_pfn + PAGEBLOCK_NR_PAGES;) {
 		uint32_t w = pw_get(m, p);
 		unsigned k = pw_kind(w);
