@@ -711,7 +711,8 @@ static int stream_start(struct run *run, struct replay_result *res, size_t n, si
 			 path);
 		return -1;
 	}
-	if (trace_reader_open(path, &st->r)) {
+	/* the file the run opened, not whatever its path names now */
+	if (trace_reader_reopen(run->r, &st->r)) {
 		snprintf(err, errlen, "%s", st->r ? trace_reader_error(st->r) : path);
 		return -1;
 	}

@@ -263,6 +263,12 @@ int trace_reader_open(const char *path, struct trace_reader **out);
  */
 #define TRACE_READ_SALVAGE 1u
 int trace_reader_open_flags(const char *path, unsigned int flags, struct trace_reader **out);
+/*
+ * A second reader of the file src has open, from its start: src's descriptor duplicated, not
+ * its path opened again, so it reads the file src read even if the path has since been
+ * removed or names another file (pread() only: the two readers share no file position).
+ */
+int trace_reader_reopen(const struct trace_reader *src, struct trace_reader **out);
 void trace_reader_close(struct trace_reader *r);
 const char *trace_reader_error(const struct trace_reader *r);
 /* A warning about a readable but damaged file (truncation, skipped damage), or NULL. */

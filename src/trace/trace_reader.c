@@ -837,20 +837,25 @@ int trace_reader_open(const char *path, struct trace_reader **out)
 	return trace_reader_open_flags(path, 0, out);
 }
 
-int trace_reader_open_flags(const char *path, unsigned int flags, struct trace_reader **out)
+/* The reader of the file open on fd (-1: open path), which it owns from here on. */
+static int reader_open_fd(const char *path, int fd, unsigned int flags, struct trace_reader **out)
 {
 	struct trace_reader *r = calloc(1, sizeof(*r));
 	*out = r;
-	if (!r)
+	if (!r) {
+		if (fd >= 0)
+			close(fd);
 		return TRACE_ENOMEM;
+	}
 	r->salvage = !!(flags & TRACE_READ_SALVAGE);
-	r->fd = -1;
+	r->fd = fd;
 	r->loaded = SIZE_MAX;
 	r->path = strdup(path);
 	r->dctx = ZSTD_createDCtx();
 	if (!r->path || !r->dctx)
 		return reader_fail(r, TRACE_ENOMEM, "out of memory");
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0)
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (r->fd < 0 || fstat(r->fd, &st))
 		return reader_fail(r, TRACE_EIO, "cannot open: %s", strerror(errno));
@@ -885,6 +890,31 @@ int trace_reader_open_flags(const char *path, unsigned int flags, struct trace_r
 	r->chunk_left = 0;
 	r->batch_len = r->batch_pos = 0;
 	return 0;
+}
+
+int trace_reader_open_flags(const char *path, unsigned int flags, struct trace_reader **out)
+{
+	return reader_open_fd(path, -1, flags, out);
+}
+
+int trace_reader_reopen(const struct trace_reader *src, struct trace_reader **out)
+{
+	int fd = fcntl(src->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		struct trace_reader *r = calloc(1, sizeof(*r));
+		*out = r;
+		if (!r)
+			return TRACE_ENOMEM;
+		r->fd = -1;
+		r->path = strdup(src->path);
+		if (!r->path) {
+			free(r);
+			*out = NULL;
+			return TRACE_ENOMEM;
+		}
+		return reader_fail(r, TRACE_EIO, "cannot open again: %s", strerror(errno));
+	}
+	return reader_open_fd(src->path, fd, src->salvage ? TRACE_READ_SALVAGE : 0, out);
 }
 
 void trace_reader_close(struct trace_reader *r)
