@@ -1480,7 +1480,7 @@ static void kswapd_page(struct edge_writer *e, unsigned type, uint64_t pfn, int 
 	CHECK(trace_writer_add(e->w, &ev) == 0);
 }
 
-static void write_kswapd_trace(const char *path, bool with_formats)
+static void write_kswapd_trace(const char *path, bool with_formats, bool with_sleep_format)
 {
 	static const char formats[] = "name: mm_vmscan_kswapd_wake\nID: 1\nformat:\n"
 				      "\tfield:int nid;\toffset:8;\tsize:4;\tsigned:1;\n"
@@ -1489,8 +1489,13 @@ static void write_kswapd_trace(const char *path, bool with_formats)
 				      "name: mm_vmscan_kswapd_sleep\nID: 2\nformat:\n"
 				      "\tfield:int nid;\toffset:8;\tsize:4;\tsigned:1;\n\n";
 	struct edge_writer e;
-	open_test_trace(&e, path, with_formats ? formats : NULL,
-			with_formats ? sizeof(formats) - 1 : 0, "kswapd", 262144, compaction_class);
+	size_t formats_len =
+		!with_formats ? 0
+		: with_sleep_format
+			? sizeof(formats) - 1
+			: (size_t)(strstr(formats, "name: mm_vmscan_kswapd_sleep") - formats);
+	open_test_trace(&e, path, with_formats ? formats : NULL, formats_len, "kswapd", 262144,
+			compaction_class);
 	int64_t wake = trace_writer_intern(e.w, "vmscan:mm_vmscan_kswapd_wake");
 	int64_t sleep = trace_writer_intern(e.w, "vmscan:mm_vmscan_kswapd_sleep");
 	CHECK(wake > 0 && sleep > 0);
@@ -1527,9 +1532,11 @@ static void test_kswapd_windows(void)
 	static const char *const names[] = { "mainline", "spb" };
 	char path[64];
 	test_tmp_path(path, sizeof(path), "kswapd.fgt");
-	for (int mode = 0; mode < 3; mode++) {
-		/* 0: the wake events; 1: the same trace, --kswapd-heuristic; 2: no formats */
-		write_kswapd_trace(path, mode != 2);
+	for (int mode = 0; mode < 4; mode++) {
+		/* 0: the wake events; 1: the same trace, --kswapd-heuristic; 2: no formats; 3: the
+		 * wake's format only (recorded without the sleep event): the wakes still bound the
+		 * runs, and kswapd's free after its unseen sleep stretches the first to 100 ms */
+		write_kswapd_trace(path, mode != 2, mode != 3);
 		struct replay_options o = { .start = REPLAY_WARM,
 					    .loops = 1,
 					    .threads = 1,
@@ -1537,12 +1544,12 @@ static void test_kswapd_windows(void)
 					    .check_model = true,
 					    .kswapd_heuristic = mode == 1 };
 		struct replay_result *r = run_with(path, names, 2, &o);
-		CHECK_EQ(r->trace.kswapd_traced, mode == 0);
+		CHECK_EQ(r->trace.kswapd_traced, mode == 0 || mode == 3);
 		for (unsigned i = 0; i < 2; i++) {
 			const struct replay_loss *l = &r->variants[i].loss;
-			if (mode == 0) {
+			if (mode == 0 || mode == 3) {
 				CHECK_EQ(l->kswapd_wakes, 3);
-				CHECK_EQ(l->kswapd_reclaim_active_ns, 10000);
+				CHECK_EQ(l->kswapd_reclaim_active_ns, mode ? 100008000 : 10000);
 				CHECK_EQ(l->kswapd_events, 0);
 			} else {
 				CHECK_EQ(l->kswapd_wakes, 0);
@@ -1597,7 +1604,7 @@ static void test_decoder_clone_kswapd(void)
 {
 	char path[64], err[256];
 	test_tmp_path(path, sizeof(path), "kswapd-clone.fgt");
-	write_kswapd_trace(path, true);
+	write_kswapd_trace(path, true, true);
 	for (int heuristic = 0; heuristic < 2; heuristic++) {
 		struct trace_reader *r = NULL, *r2 = NULL;
 		struct host_desc h;

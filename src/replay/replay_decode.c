@@ -213,8 +213,9 @@ int decoder_create(struct trace_reader *r, const struct host_desc *h, struct dec
 		hdr->event_formats, hdr->event_formats_len, "mm_vmscan_kswapd_wake", "zid");
 	d->kswapd_sleep_off = trace_format_field_offset(hdr->event_formats, hdr->event_formats_len,
 							"mm_vmscan_kswapd_sleep", "nid");
-	d->kswapd_traced = d->kswapd_wake_off[0] >= 0 && d->kswapd_wake_off[1] >= 0 &&
-			   d->kswapd_sleep_off >= 0;
+	/* the wakes bound the runs; the sleeps are optional (kswapd traces nothing while it
+	 * sleeps, so the node's next wake closes a run as well) */
+	d->kswapd_traced = d->kswapd_wake_off[0] >= 0 && d->kswapd_wake_off[1] >= 0;
 	d->kswapd_nodes = calloc(KSWAPD_NODES, sizeof(*d->kswapd_nodes));
 	if (!d->kswapd_nodes)
 		goto nomem;
