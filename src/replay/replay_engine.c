@@ -816,6 +816,17 @@ static int finish_stream(struct run *run, struct replay_result *res, struct stre
 }
 
 /*
+ * Whether the decoding thread serves stream a before b: fewer blocks waiting, then (inline,
+ * where none wait: --threads 1) fewer decoded, so a split-off stream is decoded beside the
+ * one it left instead of after it. Under e->lock.
+ */
+static bool stream_before(const struct engine *e, const struct stream *a, const struct stream *b)
+{
+	uint64_t wa = stream_ahead(e, a), wb = stream_ahead(e, b);
+	return wa < wb || (wa == wb && a->decoded < b->decoded);
+}
+
+/*
  * Report progress: the events every stream decoded, of the events every stream started so far
  * will; one bar for the whole run (a split-off stream adds to both). Short of the end (final
  * false) the bar stays below 100%, which ends it, since a stream may still split off.
@@ -836,9 +847,9 @@ static void show_progress(struct run *run, uint64_t per_stream, bool final)
 
 /*
  * The replay once the first streams' models are built: the decoding thread decodes, for the
- * stream with a free slot that has the fewest blocks waiting, the next block; starts a stream
- * as soon as members split off a shared model; finishes each stream once its models are
- * through. Stopped or failed, no stream decodes more and every model applies what was decoded.
+ * stream with a free slot that has the fewest blocks waiting (stream_before()), the next
+ * block; starts a stream as soon as members split off a shared model; finishes each stream
+ * once its models are through. Stopped or failed, no stream decodes more and every model applies what was decoded.
  * Returns 0, 1 when stopped, -1 on error (err set).
  */
 static int run_streams(struct run *run, struct replay_result *res, char *err, size_t errlen)
@@ -894,8 +905,7 @@ static int run_streams(struct run *run, struct replay_result *res, char *err, si
 				break;
 			if (st->finished || st->ring[st->decoded % REPLAY_RING].pending)
 				continue;
-			if (pick == e->ns ||
-			    stream_ahead(e, st) < stream_ahead(e, &e->streams[pick]))
+			if (pick == e->ns || stream_before(e, st, &e->streams[pick]))
 				pick = s;
 		}
 		if (s < e->ns) {
