@@ -1579,8 +1579,27 @@ static void test_kswapd_windows(void)
 		CHECK_EQ(v->reclaim_active_until[z] > v->last_ts + 3000000, want);
 		CHECK_EQ(v->reclaim_active_until[z] > v->last_ts + 3000001, false);
 	}
+	/* zid is the kernel's zone index, zoneinfo's order in the node: a kernel without
+	 * ZONE_DMA numbers DMA32 0, so its wake for zid 0 flags DMA32 (by type, 1 > 0, it did
+	 * not); a wake whose zid could not be read (UINT32_MAX) flags every zone */
+	f.host.have_zone_kernel_idx = true;
+	for (unsigned z = 0; z < nz; z++) {
+		unsigned type = f.host.config.zones[z].type;
+		f.host.zone_kernel_idx[z] = (uint8_t)(type ? type - 1 : 0);
+		v->reclaim_active_until[z] = 0;
+	}
+	op.aux = 0;
+	variant_kswapd_run(v, &op);
+	for (unsigned z = 0; z < nz; z++)
+		CHECK_EQ(v->reclaim_active_until[z] > v->last_ts,
+			 f.host.config.zones[z].type <= ZONE_DMA32);
+	op.aux = UINT32_MAX;
+	variant_kswapd_run(v, &op);
+	for (unsigned z = 0; z < nz; z++)
+		CHECK(v->reclaim_active_until[z] > v->last_ts);
 	pcp_fixture_destroy(&f, "kswapd run");
-	printf("kswapd: ZONE_RECLAIM_ACTIVE from its wake to its run's last event, zones to zid\n");
+	printf("kswapd: ZONE_RECLAIM_ACTIVE from its wake to its run's last event, zones to zid "
+	       "(the kernel's index)\n");
 }
 
 /*

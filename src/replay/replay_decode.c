@@ -899,7 +899,7 @@ static int decode_kswapd(struct decoder *d, const struct trace_event *ev, int ki
 	int32_t zid = generic_i32(&ev->generic, d->kswapd_wake_off[1]);
 	op->kind = OP_KSWAPD_RUN;
 	op->nid = (int16_t)nid;
-	op->aux = zid < 0 ? 0 : (uint32_t)zid;
+	op->aux = zid < 0 ? UINT32_MAX : (uint32_t)zid; /* unknown: every zone */
 	op->key = d->kswapd_run_ns[d->kswapd_wake_ordinal++];
 	return 1;
 }

@@ -94,6 +94,7 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 	struct model_zone_config cur;
 	struct zone_pagesets ps;
 	int have = 0, type = -1;
+	int node = -1, node_zone = 0, kernel_idx = 0; /* the zone's index in its node */
 	uint64_t present = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -106,6 +107,7 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 			if (have && type >= 0 && cur.spanned_pages && present &&
 			    cur.spanned_pages <= MAX_HOST_PFNS && cur.start_pfn <= MAX_HOST_PFNS &&
 			    c->nr_zones < MODEL_MAX_ZONES) {
+				h->zone_kernel_idx[c->nr_zones] = (uint8_t)kernel_idx;
 				c->zones[c->nr_zones++] = cur;
 				h->present_pages += present;
 				keep_pagesets(h, &cur, &ps);
@@ -115,6 +117,11 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 			memset(&cur, 0, sizeof(cur));
 			memset(&ps, 0, sizeof(ps));
 			cur.nid = nid;
+			/* zoneinfo lists every zone of a node, populated or not, in the order of
+			 * the kernel's enum zone_type, which leaves out zones its config lacks */
+			node_zone = nid == node ? node_zone + 1 : 0;
+			node = nid;
+			kernel_idx = node_zone;
 			type = zone_type_of(name);
 			cur.type = type >= 0 ? (enum model_zone_type)type : ZONE_NORMAL;
 			present = 0;
@@ -142,6 +149,7 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 		else if (sscanf(line, " start_pfn: %llu", &v) == 1)
 			cur.start_pfn = v;
 	}
+	h->have_zone_kernel_idx = c->nr_zones > 0;
 	return c->nr_zones ? 0 : -1;
 }
 

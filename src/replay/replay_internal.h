@@ -231,6 +231,11 @@ struct host_desc {
 	uint64_t start_map_range;
 	uint64_t *recorder_bits;
 	uint64_t trace_first_ts, trace_span_ns; /* to put those times on replay's clock */
+	/* each zone's index in its node as start/zoneinfo lists them: the kernel's zone index
+	 * (kswapd's zid), which a config without ZONE_DMA numbers from DMA32; have_zone_kernel_idx
+	 * false (no zoneinfo: a synthetic host) takes the zone's type */
+	uint8_t zone_kernel_idx[MODEL_MAX_ZONES];
+	bool have_zone_kernel_idx;
 	uint32_t pb_counts[MODEL_MAX_ZONES][MIGRATE_TYPES]; /* pagetypeinfo's block counts */
 	bool have_pb_counts;
 	struct host_cache *caches;
@@ -498,7 +503,8 @@ void variant_pcp_drain(struct variant_state *v, const struct replay_op *op);
 /* The host's kswapd ran on op->nid: ZONE_RECLAIM_ACTIVE on its zones (KSWAPD_RUN_GAP_NS). */
 void variant_kswapd_event(struct variant_state *v, const struct replay_op *op);
 /* The host's kswapd ran balance_pgdat() on op->nid for op->key ns (OP_KSWAPD_RUN): the flag
- * on its zones up to index op->aux for that long. */
+ * on its zones of kernel index up to op->aux (host_desc.zone_kernel_idx; UINT32_MAX: the wake
+ * named none, all of them) for that long. */
 void variant_kswapd_run(struct variant_state *v, const struct replay_op *op);
 /* The kernel's own rules (pcps != NULL): set up from the host's pagesets, allocate, free, decay */
 int variant_pcp_init(struct variant_state *v);

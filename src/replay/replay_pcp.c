@@ -467,6 +467,12 @@ void variant_kswapd_event(struct variant_state *v, const struct replay_op *op)
  * ZONE_RECLAIM_ACTIVE on the node's managed zones up to the wake's highest_zoneidx (op->aux)
  * when the run starts and clears it when it ends. Every variant takes the host's runs.
  */
+/* The kernel's index of the host's zone z (kswapd's zid): zoneinfo's order, else its type. */
+static unsigned host_zone_idx(const struct host_desc *h, unsigned z)
+{
+	return h->have_zone_kernel_idx ? h->zone_kernel_idx[z] : (unsigned)h->config.zones[z].type;
+}
+
 void variant_kswapd_run(struct variant_state *v, const struct replay_op *op)
 {
 	unsigned nr_zones = model_nr_zones(v->model);
@@ -477,8 +483,7 @@ void variant_kswapd_run(struct variant_state *v, const struct replay_op *op)
 	for (unsigned z = 0; z < nr_zones && z < MODEL_MAX_ZONES; z++) {
 		if (model_zone_nid(v->model, z) != op->nid)
 			continue;
-		if (v->host && z < v->host->config.nr_zones &&
-		    (unsigned)v->host->config.zones[z].type > op->aux)
+		if (v->host && z < v->host->config.nr_zones && host_zone_idx(v->host, z) > op->aux)
 			continue;
 		if (v->reclaim_active_until[z] < until)
 			v->reclaim_active_until[z] = until;
