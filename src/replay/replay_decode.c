@@ -702,17 +702,6 @@ int decoder_clone(const struct decoder *src, struct trace_reader *r, struct deco
 	return 0;
 }
 
-int decoder_rewind(struct decoder *d, char *err, size_t errlen)
-{
-	u64_map_free(&d->skipped);
-	u64_map_free(&d->large);
-	if (u64_map_init(&d->skipped, 1024) || u64_map_init(&d->large, 256)) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
 static bool is_slab_page_alloc(const struct decoder *d, uint64_t ordinal)
 {
 	return ordinal < d->nr_page_allocs &&

@@ -640,9 +640,6 @@ void decoder_destroy(struct decoder *d);
 int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t errlen);
 /* Start pass k: rewind, set the time offset. */
 int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errlen);
-/* Before a later round (replay_engine.c): forget what the last pass left live (slab pages not
- * replayed, kmalloc_large objects), as the pre-pass left it. 0, or -1 out of memory. */
-int decoder_rewind(struct decoder *d, char *err, size_t errlen);
 /* A decoder over its own reader r (opened on the same trace) in the state src's pre-pass left:
  * its marks, sizes, calibration and kswapd runs copied, nothing decoded yet (replay_engine.c's
  * split-off streams). It decodes the same operations as src, with the same cache indices, and
