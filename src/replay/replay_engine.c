@@ -846,6 +846,57 @@ static void show_progress(struct run *run, uint64_t per_stream, bool final)
 }
 
 /*
+ * Start a stream for the members the first model on the split list dropped in that block (the
+ * rest stay listed). Called and returns with e->lock held; drops it meanwhile. 0, or -1 (err).
+ */
+static int start_split_stream(struct run *run, struct replay_result *res, char *err, size_t errlen)
+{
+	struct engine *e = &run->e;
+	size_t n = 0, m = e->split_model[0], left = 0;
+
+	for (size_t k = 0; k < e->nsplit; k++) {
+		if (e->split_model[k] == m && e->split_block[k] == e->split_block[0]) {
+			run->fresh[n++] = e->split[k];
+			continue;
+		}
+		e->split[left] = e->split[k];
+		e->split_model[left] = e->split_model[k];
+		e->split_block[left++] = e->split_block[k];
+	}
+	e->nsplit = left;
+	bool early = !stream_through(e, &e->streams[e->stream_of[m]]);
+	pthread_mutex_unlock(&e->lock);
+	int rc = stream_start(run, res, n, e->stream_of[m], early, err, errlen);
+	pthread_mutex_lock(&e->lock);
+	return rc;
+}
+
+/*
+ * The decoding thread's next duty, under e->lock: the index of a stream whose models are all
+ * through (to finish), or e->ns with *pick the stream to decode a block for (e->ns: none has
+ * a free slot), or e->ns + 1 when every stream is done.
+ */
+static size_t next_stream(const struct engine *e, size_t *pick)
+{
+	bool all_done = true;
+
+	*pick = e->ns;
+	for (size_t s = 0; s < e->ns; s++) {
+		const struct stream *st = &e->streams[s];
+		if (st->done)
+			continue;
+		all_done = false;
+		if (stream_through(e, st))
+			return s;
+		if (st->finished || st->ring[st->decoded % REPLAY_RING].pending)
+			continue;
+		if (*pick == e->ns || stream_before(e, st, &e->streams[*pick]))
+			*pick = s;
+	}
+	return all_done ? e->ns + 1 : e->ns;
+}
+
+/*
  * The replay once the first streams' models are built: the decoding thread decodes, for the
  * stream with a free slot that has the fewest blocks waiting (stream_before()), the next
  * block; starts a stream as soon as members split off a shared model; finishes each stream
@@ -874,40 +925,12 @@ static int run_streams(struct run *run, struct replay_result *res, char *err, si
 					e->state[i] = MODEL_FAILED;
 		}
 		if (e->nsplit && !rc) {
-			/* the members the first model on the list dropped in that block */
-			size_t n = 0, m = e->split_model[0], left = 0;
-			for (size_t k = 0; k < e->nsplit; k++) {
-				if (e->split_model[k] == m &&
-				    e->split_block[k] == e->split_block[0]) {
-					run->fresh[n++] = e->split[k];
-					continue;
-				}
-				e->split[left] = e->split[k];
-				e->split_model[left] = e->split_model[k];
-				e->split_block[left++] = e->split_block[k];
-			}
-			e->nsplit = left;
-			bool early = !stream_through(e, &e->streams[e->stream_of[m]]);
-			pthread_mutex_unlock(&e->lock);
-			if (stream_start(run, res, n, e->stream_of[m], early, err, errlen))
+			if (start_split_stream(run, res, err, errlen))
 				rc = -1;
-			pthread_mutex_lock(&e->lock);
 			continue;
 		}
-		size_t s, pick = e->ns;
-		bool all_done = true;
-		for (s = 0; s < e->ns; s++) {
-			struct stream *st = &e->streams[s];
-			if (st->done)
-				continue;
-			all_done = false;
-			if (stream_through(e, st))
-				break;
-			if (st->finished || st->ring[st->decoded % REPLAY_RING].pending)
-				continue;
-			if (pick == e->ns || stream_before(e, st, &e->streams[pick]))
-				pick = s;
-		}
+		size_t pick, s = next_stream(e, &pick);
+		bool all_done = s == e->ns + 1;
 		if (s < e->ns) {
 			pthread_mutex_unlock(&e->lock);
 			if (rc >= 0 && finish_stream(run, res, &e->streams[s], err, errlen))
