@@ -67,8 +67,16 @@ static void record_usage(FILE *out)
 		"(killed\n"
 		"                         with SIGKILL; every recording does this first too)\n\n"
 		"Default events:");
-	for (int i = 0; capture_default_events[i]; i++)
-		fprintf(out, "%s%s", i % 4 ? " " : "\n  ", capture_default_events[i]);
+	size_t column = 80; /* a new line before the first */
+	for (int i = 0; capture_default_events[i]; i++) {
+		size_t len = strlen(capture_default_events[i]);
+		if (column + 1 + len > 96) {
+			fprintf(out, "\n ");
+			column = 1;
+		}
+		fprintf(out, " %s", capture_default_events[i]);
+		column += 1 + len;
+	}
 	fprintf(out, "\n\nNeeds root. Ctrl-C stops, drains and finalises; a second Ctrl-C finishes "
 		     "without draining.\n");
 }
