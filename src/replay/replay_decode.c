@@ -825,6 +825,20 @@ static int kswapd_nid(const struct decoder *d, const struct trace_event *ev, int
 	return nid >= 0 && nid < KSWAPD_NODES ? nid : -1;
 }
 
+/* Room for element n of a growing array of *cap (doubled; initial at first): 0, or -1. */
+static int u64_array_reserve(uint64_t **a, size_t n, size_t *cap, size_t initial)
+{
+	if (n < *cap)
+		return 0;
+	size_t grown = *cap ? *cap * 2 : initial;
+	uint64_t *p = realloc(*a, grown * sizeof(*p));
+	if (!p)
+		return -1;
+	*a = p;
+	*cap = grown;
+	return 0;
+}
+
 /* Pre-pass: a wake opens a run of its node, numbered in trace order (a new run closes the
  * last); the node's next wake or sleep closes it; any event of the waking task (kswapd)
  * while the run is open stretches the run to it (see the header). 0, or -1 out of memory. */
@@ -848,14 +862,9 @@ static int kswapd_scan(struct decoder *d, const struct trace_event *ev)
 			k->open = false;
 			if (kind == GK_KSWAPD_SLEEP)
 				return 0;
-			if (d->nr_kswapd_runs == d->cap_kswapd_runs) {
-				size_t cap = d->cap_kswapd_runs ? d->cap_kswapd_runs * 2 : 256;
-				uint64_t *n = realloc(d->kswapd_run_ns, cap * sizeof(*n));
-				if (!n)
-					return -1;
-				d->kswapd_run_ns = n;
-				d->cap_kswapd_runs = cap;
-			}
+			if (u64_array_reserve(&d->kswapd_run_ns, d->nr_kswapd_runs,
+					      &d->cap_kswapd_runs, 256))
+				return -1;
 			d->kswapd_run_ns[d->nr_kswapd_runs] = 0;
 			*k = (struct kswapd_node){ .pid = ev->pid,
 						   .open = true,
@@ -922,14 +931,8 @@ static int compact_run_add_pb(struct compact_run *r, uint64_t pb)
 	for (size_t i = r->nr_pbs; i-- > 0;)
 		if (r->pbs[i] == pb)
 			return 0;
-	if (r->nr_pbs == r->cap_pbs) {
-		size_t cap = r->cap_pbs ? r->cap_pbs * 2 : 64;
-		uint64_t *n = realloc(r->pbs, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		r->pbs = n;
-		r->cap_pbs = cap;
-	}
+	if (u64_array_reserve(&r->pbs, r->nr_pbs, &r->cap_pbs, 64))
+		return -1;
 	r->pbs[r->nr_pbs++] = pb;
 	return 0;
 }
