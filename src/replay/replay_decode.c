@@ -467,24 +467,31 @@ static int reserve_caches(struct decoder *d, uint32_t max_id)
 	return 0;
 }
 
+/* Room for index id in a table by string id (doubled from 256; new entries 0): 0, or -1. */
+static int u32_table_reserve(uint32_t **table, size_t *cap, uint32_t id)
+{
+	if (id < *cap)
+		return 0;
+	size_t grown = *cap ? *cap : 256;
+	while (grown <= id)
+		grown *= 2;
+	uint32_t *n = realloc(*table, grown * sizeof(*n));
+	if (!n)
+		return -1;
+	memset(n + *cap, 0, (grown - *cap) * sizeof(*n));
+	*table = n;
+	*cap = grown;
+	return 0;
+}
+
 /* Pre-pass: the object size of cache name id, from its first allocation with one. */
 static int note_alloc_size(struct decoder *d, const struct trace_event *ev)
 {
 	uint32_t id = ev->slab.cache;
 	if (id == TRACE_NO_STRING || !ev->slab.bytes_alloc || ev->slab.bytes_alloc > UINT32_MAX)
 		return 0;
-	if (id >= d->alloc_size_of_string_cap) {
-		size_t cap = d->alloc_size_of_string_cap ? d->alloc_size_of_string_cap : 256;
-		while (cap <= id)
-			cap *= 2;
-		uint32_t *n = realloc(d->alloc_size_of_string, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		memset(n + d->alloc_size_of_string_cap, 0,
-		       (cap - d->alloc_size_of_string_cap) * sizeof(*n));
-		d->alloc_size_of_string = n;
-		d->alloc_size_of_string_cap = cap;
-	}
+	if (u32_table_reserve(&d->alloc_size_of_string, &d->alloc_size_of_string_cap, id))
+		return -1;
 	if (!d->alloc_size_of_string[id])
 		d->alloc_size_of_string[id] = (uint32_t)ev->slab.bytes_alloc;
 	return 0;
@@ -717,17 +724,8 @@ static bool is_slab_page_alloc(const struct decoder *d, uint64_t ordinal)
 static int cache_index(struct decoder *d, const struct trace_event *ev, uint32_t *idx)
 {
 	uint32_t id = ev->slab.cache;
-	if (id >= d->cache_of_string_cap) {
-		size_t cap = d->cache_of_string_cap ? d->cache_of_string_cap : 256;
-		while (cap <= id)
-			cap *= 2;
-		uint32_t *n = realloc(d->cache_of_string, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		memset(n + d->cache_of_string_cap, 0, (cap - d->cache_of_string_cap) * sizeof(*n));
-		d->cache_of_string = n;
-		d->cache_of_string_cap = cap;
-	}
+	if (u32_table_reserve(&d->cache_of_string, &d->cache_of_string_cap, id))
+		return -1;
 	if (d->cache_of_string[id]) {
 		*idx = d->cache_of_string[id] - 1;
 		return 0;
