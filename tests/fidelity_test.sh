@@ -64,8 +64,7 @@ check_trace() {
 # 45 against 46 (44 before start THPs went through the lists, 46 before start slabs were adopted))
 # but tainted, 12 against 14 (two clean regions the host's reclaimable fallbacks claimed a
 # pageblock in: start THPs its per-CPU lists drained where mainline, whose lists the order-0
-# start frees bypass, drained others; docs/replay.md, "Results on the bundled traces",
-# tainted_regions).
+# start frees bypass, drained others; docs/replay-history.md, tainted_regions).
 # pressure-reclaim: every row meets its criterion: agreement 0.9996, fallbacks 38 against 43,
 # Unmovable 126 against 121, Reclaimable 45 against 45, tainted 12 = 12, failures 4, with
 # ZONE_RECLAIM_ACTIVE from the host's kswapd runs (before: 43, 123, 49, failures 49; with
@@ -78,7 +77,7 @@ check_trace() {
 # adopted the slabs allocated before the trace (at the first free of one of their objects, so
 # new buffer_heads fill their freed slots as the host's did) fallbacks were 53 (1.23x) and
 # Reclaimable 50 (1.11x); min_partial alone 45 and 57, the start per-CPU drains alone 47 and
-# 52, before both 62 and 57 (docs/replay.md, "Slab churn and the fallbacks").
+# 52, before both 62 and 57 (docs/replay-history.md, "Slab churn and the fallbacks").
 if [ "$ONLY" = all ] || [ "$ONLY" = pagecache ]; then
 	check_trace pressure-pagecache.fgt 0.999 "0.8*h" "1.2*h" "1.1*h" "h-2" "h+1"
 fi

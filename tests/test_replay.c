@@ -668,7 +668,7 @@ static void test_pcp_one_call_drain(void)
  * its GFP_KERNEL shrink_slab event, held KSWAPD_RUN_GAP_NS), a list keeps at most four batches
  * and a free past that gives pages back; without it the same frees stay on the list. On
  * pressure-reclaim the host's lists held 0.7-1.1k pages in DMA32 at 1.1-1.8 s, mainline's
- * without this 1.1-3.4k (docs/replay.md).
+ * without this 1.1-3.4k (docs/replay-history.md, "The first departure found").
  */
 static void test_pcp_reclaim_active(void)
 {
@@ -1760,7 +1760,7 @@ static void test_fast_compaction(void)
 }
 
 /*
- * Frees made while their CPU's per-CPU list lock was held (docs/replay.md, issue 12): the
+ * Frees made while their CPU's per-CPU list lock was held (docs/replay-history.md, issue 12): the
  * kernel's pcp_spin_trylock() fails and free_one_page() puts the page in the buddy allocator,
  * though its mm_page_free looks like a free to the list. Task 50 refills its list (a zone-locked
  * refill event) and, before its mm_page_alloc, a free in its name (an interrupt's) frees a start
@@ -2328,7 +2328,7 @@ static void test_start_pcp_drain(void)
  * with one start THP at pfn base + 512. Before, replay freed the warm start's 512 order-0 pages
  * to the buddy lists one by one, where they merged back at once; on pressure-pagecache that
  * merged two start THPs into the order-10 block mainline's first Normal reclaimable claim took
- * (docs/replay.md, tainted_regions).
+ * (docs/replay-history.md, tainted_regions).
  */
 #define THPSTART_BASE 262144ull
 static unsigned thpstart_class(uint64_t p)

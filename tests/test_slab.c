@@ -194,7 +194,8 @@ static void test_page_ops(void)
  * within 5..10), and the next allocations fill it without taking a page. Before, every emptied
  * slab went back to the page source at once, so a cache churning objects (buffer_head on
  * pressure-reclaim) took and gave back a page per emptied slab, a third more reclaimable page
- * allocations than the host made, and its per-CPU refills fell back (docs/replay.md).
+ * allocations than the host made, and its per-CPU refills fell back (docs/replay-history.md,
+ * "Slab churn and the fallbacks").
  */
 static void test_min_partial(void)
 {

@@ -5,7 +5,7 @@
 # machine, beside run.sh's events/s (which it does not replace).
 # START (default warm) is bench_replay's --start: since the session-7 merge the warm start of the
 # SPB presets on the pressure traces spends most of its time in shrink_slab's LRU rotation
-# (docs/replay.md, "A known slow case"), so `START=auto` is the way to count them.
+# (docs/replay.md, "Speed and memory": the warm-start slow case), so `START=auto` is the way to count them.
 # TRACES (default the five bundled traces) names the traces to count.
 # usage: [START=auto] [TRACES="a.fgt b.fgt"] bench/replay/instructions.sh [BUILD_DIR] [VARIANT]
 set -e

@@ -9,7 +9,7 @@
 #   the ratio to real time (trace seconds per replay second, setup included).
 # Every figure is the best of 5 runs (this machine is shared and noisy).
 # START (default warm) is bench_replay's --start (`START=auto` for the pressure traces: their warm
-# start is docs/replay.md's known slow case); TRACES (default the five bundled) the traces.
+# start is docs/replay.md's warm-start slow case, "Speed and memory"); TRACES (default the five bundled) the traces.
 # NO_SHARE=1 gives every preset a model of its own (bench_replay --no-share; by default the
 # presets that differ only in the trigger switches share one until they diverge).
 # usage: [START=auto] [TRACES="a.fgt b.fgt"] [NO_SHARE=1] bench/replay/run.sh [BUILD_DIR]

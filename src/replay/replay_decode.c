@@ -57,10 +57,10 @@
  * folio batch's first loop, traced before the lock is taken: unmarked. The pre-pass finds the
  * runs (it needs the event after the run) and marks their frees by page-free ordinal; the main
  * pass flags them OPF_PCP_LOCKED (observe frees them to the buddy allocator; docs/replay.md,
- * issue 12). Holds the trace cannot tell apart are not flagged: an allocation from the list
- * without a refill (its window looks like an interrupt during prep_new_page(), after the
- * unlock), between two batched frees (the loop drops the lock at a zone change), a remote
- * CPU's drain_pages_zone().
+ * "Observe mode"; the proof, issue 12's, in docs/replay-history.md). Holds the trace cannot
+ * tell apart are not flagged: an allocation from the list without a refill (its window looks
+ * like an interrupt during prep_new_page(), after the unlock), between two batched frees (the
+ * loop drops the lock at a zone change), a remote CPU's drain_pages_zone().
  *
  * kswapd's reclaim windows (ZONE_RECLAIM_ACTIVE, docs/replay.md "The reclaim-active window"):
  * kswapd traces vmscan:mm_vmscan_kswapd_wake just before each balance_pgdat() run, which sets

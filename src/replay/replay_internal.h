@@ -40,7 +40,8 @@ enum replay_op_kind {
  * long after the last one. One balance_pgdat() run shows as a burst of shrink_slab events, its
  * passes (DEF_PRIORITY, then lower) within a millisecond of each other; measured on the bundled
  * pressure traces, 99% of the gaps inside a run are under 0.6 ms and 90% of the gaps between
- * runs (kswapd napping, woken again) over 4.7 ms (docs/replay.md, "Per-CPU lists").
+ * runs (kswapd napping, woken again) over 4.7 ms (docs/replay-history.md, "The first departure
+ * found").
  */
 #define KSWAPD_RUN_GAP_NS 2000000ull
 

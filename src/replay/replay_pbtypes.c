@@ -7,7 +7,7 @@
  * Reclaimable pageblocks are often nearly empty (slab pages freed by reclaim leave their
  * pageblock tagged), and a warm start that tags the pageblocks holding the most kernel pages
  * instead starts with full Reclaimable pageblocks, so the model claims several times as many new
- * ones as the host did (docs/replay.md, "pageblocks_reclaimable").
+ * ones as the host did (docs/replay-history.md, "pageblocks_reclaimable").
  *
  * The trace says which they were: the buddy allocator hands out a page of the requested type
  * from that type's free list, which holds only pages of pageblocks of that type, and every page
