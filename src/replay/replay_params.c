@@ -83,6 +83,10 @@ static const struct param params[] = {
 	S(vfs_cache_pressure, P_U32),
 	{ "pcp", P_BOOL, IN_SPEC, offsetof(struct replay_variant_spec, pcp) },
 	{ "compaction", P_BOOL, IN_SPEC, offsetof(struct replay_variant_spec, compaction) },
+	{ "compaction_host_scanner", P_BOOL, IN_SPEC,
+	  offsetof(struct replay_variant_spec, compaction_host_scanner) },
+	{ "compaction_below", P_BOOL, IN_SPEC,
+	  offsetof(struct replay_variant_spec, compaction_below) },
 	{ "caller_fallback", P_BOOL, IN_SPEC,
 	  offsetof(struct replay_variant_spec, caller_fallback) },
 	{ "pcp_trace", P_BOOL, IN_SPEC, offsetof(struct replay_variant_spec, pcp_trace) },
@@ -232,6 +236,7 @@ int replay_variant_parse(const char *text, struct replay_variant_spec *spec, cha
 	memcpy(spec->preset, buf, strlen(buf) + 1);
 	spec->pcp = true;
 	spec->compaction = true;
+	spec->compaction_host_scanner = true;
 	spec->start = REPLAY_START_AUTO;
 	spec->shrink_calibration = true;
 	slab_params_default(&spec->slab);
