@@ -236,7 +236,6 @@ int replay_variant_parse(const char *text, struct replay_variant_spec *spec, cha
 	memcpy(spec->preset, buf, strlen(buf) + 1);
 	spec->pcp = true;
 	spec->compaction = true;
-	spec->compaction_host_scanner = true;
 	spec->start = REPLAY_START_AUTO;
 	spec->shrink_calibration = true;
 	slab_params_default(&spec->slab);
