@@ -1017,6 +1017,40 @@ static void test_free_scanner_regions(void)
 }
 
 /*
+ * A replayed migration whose model page lies above the host's (model_compaction_no_target,
+ * model_compaction_alloc_above): the 1 GiB zone is all allocated but one page of a low
+ * pageblock. Above the model's source nothing is free (none_above); above the host's source,
+ * lower, that page is (source_high), and the scanner bounded by the host's source takes it.
+ */
+static void test_free_scanner_host_bound(void)
+{
+	struct model *m = make(MODEL_POLICY_MAINLINE, 1, NULL);
+	uint64_t low = NORMAL0 + 20 * PAGEBLOCK_NR_PAGES, keep = NORMAL0 + 20 * PAGEBLOCK_NR_PAGES;
+	uint64_t src = NORMAL0 + 100 * PAGEBLOCK_NR_PAGES, host = NORMAL0 + 2 * PAGEBLOCK_NR_PAGES;
+	uint64_t dst;
+
+	printf("free scanner bounded by the host's source\n");
+	keep &= ~((1ull << MAX_PAGE_ORDER) - 1);
+	fill_blocks(m, NORMAL0, NORMAL0 + GiB_PAGES, keep, MODEL_NO_PFN);
+	CHECK_EQ(model_alloc_at(m, keep + PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER, MIGRATE_MOVABLE,
+				true),
+		 MODEL_OK);
+	for (unsigned o = PAGEBLOCK_ORDER - 1, off = 0; off < PAGEBLOCK_NR_PAGES - 1;
+	     off += 1u << o, o = o ? o - 1 : 0)
+		CHECK_EQ(model_alloc_at(m, low + off, o, MIGRATE_MOVABLE, true), MODEL_OK);
+	check_model(m, "host bound set-up");
+
+	CHECK_EQ(model_compaction_alloc(m, src, 0, &dst), MODEL_ENOMEM);
+	CHECK_EQ(model_compaction_no_target(m, src, MODEL_NO_PFN, 0), MODEL_NT_NONE_ABOVE);
+	CHECK_EQ(model_compaction_no_target(m, src, host, 0), MODEL_NT_SOURCE_HIGH);
+	CHECK_EQ(model_compaction_alloc_above(m, src, host, 0, &dst), MODEL_OK);
+	CHECK_EQ(dst, low + PAGEBLOCK_NR_PAGES - 1);
+	CHECK_EQ(model_compaction_alloc_above(m, src, host, 0, &dst), MODEL_ENOMEM);
+	check_model(m, "host bound");
+	model_destroy(m);
+}
+
+/*
  * model_prep_compound (prep_compound_page): a THP the warm start took as 512 order-0 pages is one
  * order-9 allocation again, freed whole; refused when a page of the range is free or of another
  * type.
@@ -1077,6 +1111,7 @@ int main(void)
 	test_set_movable();
 	test_prep_compound();
 	test_free_scanner_regions();
+	test_free_scanner_host_bound();
 	printf("model passes: all scenarios behave as the series describes\n");
 	return test_summary("test_model_passes");
 }

@@ -1444,6 +1444,78 @@ static void test_compaction(void)
 }
 
 /*
+ * A host migration the model's free scanner finds no destination for (replay_compaction.c,
+ * compaction_below): kcompactd migrates 32 start pages of pageblock 1. Above them the model
+ * holds only wholly free pageblocks (which suitable_migration_target() refuses) and a top
+ * pageblock in use; below, pageblock 0 is half free. By default the sources' memory is freed
+ * and each miss is counted under its reason (whole_free); compaction_below=1 takes the
+ * destinations in pageblock 0 and keeps the memory the host kept. Fails without the switch
+ * (no_target 32 there too) and without the reasons (why[] all zero).
+ */
+#define BELOW_SRC (COMPACT_BASE + 600)
+static unsigned compaction_below_class(uint64_t p)
+{
+	bool anon = (p >= BELOW_SRC && p < BELOW_SRC + 32) || p >= COMPACT_TOP ||
+		    (p >= COMPACT_BASE && p < COMPACT_BASE + 256);
+	return anon ? PC_ANON : PC_FREE;
+}
+
+static void write_compaction_below_trace(const char *path)
+{
+	static const char formats[] =
+		"name: mm_compaction_isolate_freepages\nID: 1\nformat:\n"
+		"\tfield:unsigned long start_pfn;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long end_pfn;\toffset:16;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_scanned;\toffset:24;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_taken;\toffset:32;\tsize:8;\tsigned:0;\n\n";
+	struct edge_writer e;
+	open_test_trace(&e, path, formats, sizeof(formats) - 1, "compaction", 262144,
+			compaction_below_class);
+	int64_t iso = trace_writer_intern(e.w, "compaction:mm_compaction_isolate_freepages");
+	int64_t mig = trace_writer_intern(e.w, "compaction:mm_compaction_migratepages");
+	CHECK(iso > 0 && mig > 0);
+	compaction_record(&e, (uint32_t)iso, COMPACT_TOP, COMPACT_TOP + 512, 512, 32);
+	for (uint64_t p = BELOW_SRC; p < BELOW_SRC + 32; p++)
+		compaction_page(&e, TRACE_PAGE_FREE, p, 0, 36);
+	compaction_record(&e, (uint32_t)mig, 32, 0, 0, 0);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+}
+
+static void test_compaction_below(void)
+{
+	static const char *const names[] = { "mainline:pcp=0",
+					     "mainline:pcp=0,compaction_below=1" };
+	char path[64];
+	test_tmp_path(path, sizeof(path), "compaction-below.fgt");
+	write_compaction_below_trace(path);
+	struct replay_result *r = run(path, names, 2, REPLAY_WARM, 1, 1);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct replay_variant_result *v = &r->variants[i];
+		const struct replay_compaction *c = &v->compaction;
+		uint64_t used = v->final.present_pages - v->final.free_pages;
+		CHECK_EQ(c->sources_unknown, 0);
+		if (i == 0) {
+			/* 256 + 32 + 512 start pages, the 32 sources freed with nothing held */
+			CHECK_EQ(used, 768);
+			CHECK_EQ(c->no_target, 32);
+			CHECK_EQ(c->no_target_why[MODEL_NT_WHOLE_FREE], 32);
+			CHECK_EQ(c->below_source, 0);
+			CHECK_EQ(c->sources, 0);
+			continue;
+		}
+		CHECK_EQ(used, 800); /* the host's */
+		CHECK_EQ(c->no_target, 0);
+		CHECK_EQ(c->below_source, 32);
+		CHECK_EQ(c->sources, 32);
+		CHECK_EQ(c->live_at_end, 32);
+	}
+	replay_result_free(r);
+	unlink(path);
+	printf("compaction below the source: counted by reason, held with compaction_below=1\n");
+}
+
+/*
  * kswapd's reclaim windows from its own events: each mm_vmscan_kswapd_wake opens a
  * balance_pgdat() run that ends at the last event kswapd's task traced before its node's next
  * wake or sleep (replay_decode.c). The trace: kswapd (pid 45) wakes for zid 2 at W1, its
@@ -2449,6 +2521,7 @@ int main(int argc, char **argv)
 	test_page_reporting_from_trace();
 	test_end_map_timed();
 	test_compaction();
+	test_compaction_below();
 	test_kswapd_windows();
 	test_decoder_clone_kswapd();
 	test_fast_compaction();

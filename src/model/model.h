@@ -412,6 +412,30 @@ int model_alloc_at(struct model *m, uint64_t pfn, unsigned order, int migratetyp
  * MOVABLE pageblocks above the source's), taken off the free lists into *dst.
  */
 int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, uint64_t *dst);
+/* ... with the migration scanner at migrate_pfn (in src_pfn's zone; else src_pfn): the free
+ * scanner stays above migrate_pfn's pageblock, not the source's */
+int model_compaction_alloc_above(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
+				 unsigned order, uint64_t *dst);
+/* Not the kernel's: when that found nothing, the highest block of @order below migrate_pfn's
+ * pageblock that suitable_migration_target() accepts (replay's reconciliation: the host's
+ * migration succeeded) */
+int model_compaction_alloc_below(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
+				 unsigned order, uint64_t *dst);
+/*
+ * Why model_compaction_alloc() found no destination for a source at src_pfn (a host
+ * migration replayed, host_pfn the host's source pfn or MODEL_NO_PFN): what the free
+ * scanner's range above the source held. Counted by replay, never acted on.
+ */
+enum model_no_target {
+	MODEL_NT_SOURCE_HIGH, /* a target above the host's source, none above the model's */
+	MODEL_NT_SMALL,	      /* free pages in MOVABLE pageblocks above, no block of the order */
+	MODEL_NT_WHOLE_FREE,  /* above: free MOVABLE pages only in wholly free pageblocks */
+	MODEL_NT_NOT_MOVABLE, /* above: free pages only in pageblocks not MOVABLE */
+	MODEL_NT_NONE_ABOVE,  /* no free page above the source's pageblock in its zone */
+	MODEL_NR_NO_TARGET
+};
+enum model_no_target model_compaction_no_target(struct model *m, uint64_t src_pfn,
+						uint64_t host_pfn, unsigned order);
 /* Replay's queries and adjustments (model_page_alloc.c). */
 int model_page_allocated(const struct model *m, uint64_t pfn, unsigned *order);
 /* Ask for the cache lines a call about the page at pfn reads first (a look-ahead's hint). */

@@ -190,16 +190,20 @@ int compaction_alloc(struct model *m, struct zone *z, uint64_t src_pfn, unsigned
 /*
  * compaction_alloc() for a migration the host made: a destination for the movable
  * allocation of 2^order pages at src_pfn, taken off the free lists (allocated, movable) into
- * *dst. MODEL_ENOMEM when the free scanner meets the migration scanner without a suitable
- * free block from the cached position and then from the top; MODEL_EINVAL for a pfn outside
- * the model or a bad order.
+ * *dst. The migration scanner is at migrate_pfn (the host's source, in src_pfn's zone; else
+ * src_pfn): the free scanner stays above its pageblock. MODEL_ENOMEM when the free scanner
+ * meets the migration scanner without a suitable free block from the cached position and
+ * then from the top; MODEL_EINVAL for a pfn outside the model or a bad order.
  */
-int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, uint64_t *dst)
+int model_compaction_alloc_above(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
+				 unsigned order, uint64_t *dst)
 {
 	if (!pfn_in_model(m, src_pfn) || order >= PAGEBLOCK_ORDER)
 		return MODEL_EINVAL;
 	struct zone *z = page_zone(m, src_pfn);
-	uint64_t low_pfn = (src_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1; /* pageblock_end_pfn */
+	if (!pfn_in_model(m, migrate_pfn) || page_zone(m, migrate_pfn) != z)
+		migrate_pfn = src_pfn;
+	uint64_t low_pfn = (migrate_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1; /* pageblock_end_pfn */
 	if (!z->compact_cached_free_pfn || z->compact_cached_free_pfn >= z->zone_end_pfn)
 		reset_cached_positions(z);
 
@@ -213,4 +217,104 @@ int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, ui
 	}
 	m->events[MODEL_EV_PGMIGRATE_FAIL] += 1u << order;
 	return MODEL_ENOMEM;
+}
+
+/* compaction_alloc() for a migration the host made, the migration scanner at the source. */
+int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, uint64_t *dst)
+{
+	return model_compaction_alloc_above(m, src_pfn, src_pfn, order, dst);
+}
+
+/*
+ * Not a kernel function: replay's reconciliation for a migration the host made where the
+ * model's free scanner found nothing above the migration scanner. The host's migration did
+ * succeed, so the model holds the memory somewhere: the highest block of @order in a pageblock
+ * suitable_migration_target() accepts below @migrate_pfn's pageblock, in src_pfn's zone
+ * (not a wholly free pageblock: the next high-order request's). Called after
+ * model_compaction_alloc_above() failed, whose PGMIGRATE_FAIL it takes back on success.
+ * MODEL_ENOMEM when none.
+ */
+int model_compaction_alloc_below(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
+				 unsigned order, uint64_t *dst)
+{
+	if (!pfn_in_model(m, src_pfn) || order >= PAGEBLOCK_ORDER)
+		return MODEL_EINVAL;
+	struct zone *z = page_zone(m, src_pfn);
+	if (!pfn_in_model(m, migrate_pfn) || page_zone(m, migrate_pfn) != z)
+		migrate_pfn = src_pfn;
+	uint64_t pb = migrate_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1); /* not its own */
+
+	while (pb >= z->zone_start_pfn + PAGEBLOCK_NR_PAGES) {
+		pb -= PAGEBLOCK_NR_PAGES;
+		if (pb >= z->zone_end_pfn)
+			continue;
+		if ((pb & (SUPERPAGEBLOCK_NR_PAGES - 1)) ==
+			    SUPERPAGEBLOCK_NR_PAGES - PAGEBLOCK_NR_PAGES &&
+		    region_has_no_target(m, pb, order)) {
+			pb &= ~(uint64_t)(SUPERPAGEBLOCK_NR_PAGES - 1); /* the region passed */
+			continue;
+		}
+		if (!suitable_migration_target(m, pb))
+			continue;
+		uint64_t pfn = isolate_freepages_block(m, pb, order);
+		if (pfn == MODEL_NO_PFN || take_target(m, pfn, order, dst) != MODEL_OK)
+			continue;
+		/* model_compaction_alloc_above() counted it failed: it migrated */
+		m->events[MODEL_EV_PGMIGRATE_FAIL] -= 1u << order;
+		return MODEL_OK;
+	}
+	return MODEL_ENOMEM;
+}
+
+/* A pageblock above @low_pfn in @z where suitable_migration_target() and
+ * isolate_freepages_block() would give a block of @order. */
+static bool target_above(struct model *m, struct zone *z, uint64_t low_pfn, unsigned order)
+{
+	uint64_t top = (z->zone_end_pfn - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+
+	for (uint64_t pb = top; pb >= low_pfn && pb >= z->zone_start_pfn;
+	     pb -= PAGEBLOCK_NR_PAGES) {
+		if (suitable_migration_target(m, pb) &&
+		    isolate_freepages_block(m, pb, order) != MODEL_NO_PFN)
+			return true;
+		if (pb < PAGEBLOCK_NR_PAGES)
+			break;
+	}
+	return false;
+}
+
+/* Not a kernel function: model_compaction_alloc()'s failure explained (enum model_no_target). */
+enum model_no_target model_compaction_no_target(struct model *m, uint64_t src_pfn,
+						uint64_t host_pfn, unsigned order)
+{
+	struct zone *z = page_zone(m, src_pfn);
+	uint64_t low_pfn = (src_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1;
+	uint64_t top = (z->zone_end_pfn - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+	bool movable = false, whole = false, other = false;
+
+	if (host_pfn != MODEL_NO_PFN && pfn_in_model(m, host_pfn) && page_zone(m, host_pfn) == z &&
+	    host_pfn < (low_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1)) &&
+	    target_above(m, z, (host_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1, order))
+		return MODEL_NT_SOURCE_HIGH;
+	for (uint64_t pb = top; pb >= low_pfn && pb >= z->zone_start_pfn;
+	     pb -= PAGEBLOCK_NR_PAGES) {
+		struct pageblock *b = pfn_pageblock(m, pb);
+		if (!b->reserved && b->zone == z->idx && b->nr_free_pages) {
+			uint32_t w = pw_get(m, pb);
+			if (!is_migrate_movable(get_pageblock_migratetype(m, pb)))
+				other = true;
+			else if (b->nr_free_pages == PAGEBLOCK_NR_PAGES ||
+				 (pw_kind(w) == PK_FREE && pw_order(w) >= PAGEBLOCK_ORDER))
+				whole = true;
+			else
+				movable = true;
+		}
+		if (pb < PAGEBLOCK_NR_PAGES)
+			break;
+	}
+	if (movable)
+		return MODEL_NT_SMALL;
+	if (whole)
+		return MODEL_NT_WHOLE_FREE;
+	return other ? MODEL_NT_NOT_MOVABLE : MODEL_NT_NONE_ABOVE;
 }

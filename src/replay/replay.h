@@ -45,6 +45,8 @@ struct replay_variant_spec {
 	enum replay_start start; /* start=: REPLAY_START_AUTO follows the run's --start */
 	bool shrink_calibration; /* caches take the freeable share of the host's shrinker runs */
 	bool compaction;	 /* replay the host's compaction migrations (replay_compaction.c) */
+	bool compaction_host_scanner; /* their free scanner stays above the host's source */
+	bool compaction_below;	      /* none there: a target below the source (reconciled) */
 	bool caller_fallback; /* a failed movable NORETRY folio: the caller's smaller orders (on but for mainline) */
 	enum model_policy policy;
 	struct model_params params;
@@ -174,13 +176,15 @@ struct replay_compaction {
 	uint64_t sources;	    /* flagged source frees of movable pages: migrated */
 	uint64_t sources_unmovable; /* flagged frees of pages the variant holds unmovable */
 	uint64_t sources_unknown;   /* flagged frees of pages the variant does not hold */
+	uint64_t below_source;	    /* destinations taken below the source (compaction_below) */
 	uint64_t no_target;	    /* the model's free scanner found no destination */
-	uint64_t dest_frees;	    /* host frees that freed a bound destination */
-	uint64_t dest_order_miss;   /* bound destinations there, none of the free's order */
-	uint64_t dest_unbound;	    /* frees in the host's taken pageblocks, none bound there */
-	uint64_t releases;	    /* the host's free scanner's unused pages given back */
-	uint64_t without_capacity;  /* destinations bound past the pages the host took */
-	uint64_t live_at_end;	    /* destinations still held at the end */
+	uint64_t no_target_why[MODEL_NR_NO_TARGET]; /* of those, by enum model_no_target */
+	uint64_t dest_frees;			    /* host frees that freed a bound destination */
+	uint64_t dest_order_miss;  /* bound destinations there, none of the free's order */
+	uint64_t dest_unbound;	   /* frees in the host's taken pageblocks, none bound there */
+	uint64_t releases;	   /* the host's free scanner's unused pages given back */
+	uint64_t without_capacity; /* destinations bound past the pages the host took */
+	uint64_t live_at_end;	   /* destinations still held at the end */
 };
 
 struct replay_region {
@@ -306,7 +310,7 @@ struct replay_check_row {
 	enum replay_verdict verdict;
 	const char *what; /* one line: what the figure is */
 };
-#define REPLAY_MAX_CHECKS 64
+#define REPLAY_MAX_CHECKS 96
 struct replay_validation {
 	size_t n;
 	struct replay_check_row rows[REPLAY_MAX_CHECKS];

@@ -199,7 +199,8 @@ static void unbind(struct compaction_bind *b, uint32_t e)
 	b->live--;
 }
 
-void variant_compaction_source(struct variant_state *v, uint64_t at, unsigned order, bool movable)
+void variant_compaction_source(struct variant_state *v, uint64_t host_pfn, uint64_t at,
+			       unsigned order, bool movable)
 {
 	uint64_t dst;
 	if (!v->cbind)
@@ -208,11 +209,20 @@ void variant_compaction_source(struct variant_state *v, uint64_t at, unsigned or
 		v->res->compaction.sources_unmovable++;
 		return;
 	}
-	if (model_compaction_alloc(v->model, at, order, &dst) != MODEL_OK) {
+	uint64_t migrate_pfn = v->res->spec.compaction_host_scanner ? host_pfn : at;
+	if (model_compaction_alloc_above(v->model, at, migrate_pfn, order, &dst) == MODEL_OK) {
+		v->res->compaction.sources++;
+	} else if (v->res->spec.compaction_below &&
+		   model_compaction_alloc_below(v->model, at, migrate_pfn, order, &dst) ==
+			   MODEL_OK) {
+		v->res->compaction.sources++;
+		v->res->compaction.below_source++;
+	} else {
 		v->res->compaction.no_target++;
+		v->res->compaction
+			.no_target_why[model_compaction_no_target(v->model, at, host_pfn, order)]++;
 		return;
 	}
-	v->res->compaction.sources++;
 	bind_dest(v, dst, order);
 }
 

@@ -69,7 +69,7 @@ static void fallback_free_piece(struct variant_state *v, const struct replay_op 
 	unsigned order = FWD_ORDER(val);
 
 	if (op->flags & OPF_COMPACT_SRC)
-		variant_compaction_source(v, at, order, FWD_MT(val) == MIGRATE_MOVABLE);
+		variant_compaction_source(v, key, at, order, FWD_MT(val) == MIGRATE_MOVABLE);
 	pfn_map_del(&v->fwd, key);
 	variant_rev_del(v, at);
 	variant_lru_forget(v, val);

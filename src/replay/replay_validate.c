@@ -188,6 +188,36 @@ static void untraced_rows(struct replay_validation *out, const struct replay_hos
 	}
 }
 
+/*
+ * The host's compaction migrations mainline replayed (replay_compaction.c) and, for those its
+ * free scanner found no destination for, why (enum model_no_target): information rows.
+ */
+static void compaction_rows(struct replay_validation *out, const struct replay_variant_result *m)
+{
+	static const char *const why[MODEL_NR_NO_TARGET][2] = {
+		[MODEL_NT_SOURCE_HIGH] = { "compaction_no_target_source_high",
+					   "of those: a target above the host's source only" },
+		[MODEL_NT_SMALL] = { "compaction_no_target_small",
+				     "of those: movable free pages above, no block of the order" },
+		[MODEL_NT_WHOLE_FREE] = { "compaction_no_target_whole_free",
+					  "of those: above, only wholly free movable pageblocks" },
+		[MODEL_NT_NOT_MOVABLE] = { "compaction_no_target_not_movable",
+					   "of those: above, free pages only in other types" },
+		[MODEL_NT_NONE_ABOVE] = { "compaction_no_target_none_above",
+					  "of those: no free page above the source" },
+	};
+	row(out, "compaction_sources", "mainline: host migrations replayed, destination taken", NAN,
+	    (double)m->compaction.sources);
+	row(out, "compaction_below_source",
+	    "of those: below the source, none above (compaction_below)", NAN,
+	    (double)m->compaction.below_source);
+	row(out, "compaction_no_target",
+	    "mainline: host migrations its free scanner found none for", NAN,
+	    (double)m->compaction.no_target);
+	for (unsigned i = 0; i < MODEL_NR_NO_TARGET; i++)
+		row(out, why[i][0], why[i][1], NAN, (double)m->compaction.no_target_why[i]);
+}
+
 /* What the recording itself missed: every row is the host's, none is judged. */
 static void gap_rows(struct replay_validation *out, const struct replay_trace_info *t)
 {
@@ -240,6 +270,7 @@ bool replay_validate(const struct replay_result *r, struct replay_validation *ou
 	      t - 1, t + 1);
 	if (h->have_end_buddy)
 		free_rows(out, h, m);
+	compaction_rows(out, m);
 	untraced_rows(out, h, obs);
 	gap_rows(out, &r->trace);
 	return true;

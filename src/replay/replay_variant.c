@@ -339,7 +339,7 @@ static void warm_compaction_source(struct variant_state *v, const struct replay_
 		uint64_t at = start_model_pfn(v, p);
 		if (warm_test(v, p) && at != UINT64_MAX &&
 		    model_page_allocated(v->model, at, &o) == 1)
-			variant_compaction_source(v, at, o, movable);
+			variant_compaction_source(v, p, at, o, movable);
 	}
 }
 
@@ -388,7 +388,7 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 			if (at == MODEL_NO_PFN)
 				return;
 			if (op->flags & OPF_COMPACT_SRC)
-				variant_compaction_source(v, at, order, true);
+				variant_compaction_source(v, op->key, at, order, true);
 			free_held_block(v, op, at, order, MIGRATE_MOVABLE);
 		} else {
 			if (op->flags & OPF_COMPACT_SRC)
@@ -400,7 +400,7 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	uint64_t at = val & FWD_PFN_MASK;
 	unsigned order = FWD_ORDER(val);
 	if (op->flags & OPF_COMPACT_SRC)
-		variant_compaction_source(v, at, order, FWD_MT(val) == MIGRATE_MOVABLE);
+		variant_compaction_source(v, op->key, at, order, FWD_MT(val) == MIGRATE_MOVABLE);
 	pfn_map_del(&v->fwd, op->key);
 	variant_rev_del(v, at);
 	variant_lru_forget(v, val);
