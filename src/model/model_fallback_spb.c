@@ -306,9 +306,8 @@ uint64_t spb_rmqueue_claim(struct model *m, struct zone *z, unsigned order, int 
 			}
 			pfn = try_to_claim_block(m, z, pfn, (unsigned)co, order, start_mt,
 						 fallback_mt, false);
-			sum = (struct sb_fallback_summary){
-				{ false }
-			}; /* it may have moved pages */
+			/* it may have moved pages */
+			sum = (struct sb_fallback_summary){ { false } };
 			if (pfn != MODEL_NO_PFN) {
 				count_vm_event(m, MODEL_EV_EXTFRAG_FALLBACK);
 				return pfn;
