@@ -157,7 +157,7 @@ static uint64_t skip_short_pageblocks(struct model *m, const struct zone *z, uin
  * where the last take left off, as isolate_start_pfn does), above low_pfn. A region with no
  * free block a target could give is passed in one step (region_has_no_target), leaving the
  * cached position where the pageblock-by-pageblock scan would; inside a region, pageblocks
- * with too few free pages are passed in a tight loop (skip_short_pageblocks).
+ * whose own bits rule them out are passed in a tight loop (skip_short_pageblocks).
  */
 static uint64_t isolate_freepages(struct model *m, struct zone *z, uint64_t low_pfn, unsigned order)
 {
