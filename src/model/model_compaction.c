@@ -126,10 +126,38 @@ static uint64_t region_scan_floor(const struct zone *z, uint64_t pb, uint64_t lo
 }
 
 /*
+ * Not a kernel function, a shortcut with the scan's outcome: from @pb down, the first
+ * pageblock of its region (and above @low_pfn, inside the zone) that its pageblock bits do not
+ * rule out, or the lowest one the scan would visit there. Ruled out: fewer than @need free
+ * pages (isolate_freepages_block() needs a free block of @need pages), a hole, outside every
+ * zone or not of a movable type (suitable_migration_target() refuses those); the scan would
+ * only pass such a pageblock.
+ */
+static uint64_t skip_short_pageblocks(struct model *m, const struct zone *z, uint64_t pb,
+				      uint64_t low_pfn, unsigned need)
+{
+	uint64_t lo = pb & ~(uint64_t)(SUPERPAGEBLOCK_NR_PAGES - 1);
+	const struct pageblock *p = pfn_pageblock(m, pb);
+
+	if (lo < low_pfn)
+		lo = low_pfn;
+	if (lo < z->zone_start_pfn)
+		lo = z->zone_start_pfn;
+	lo = (lo + PAGEBLOCK_NR_PAGES - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+	while (pb > lo && (p->nr_free_pages < need || p->reserved || p->zone == 0xff ||
+			   !is_migrate_movable(p->flags & PB_MIGRATE_MASK))) {
+		pb -= PAGEBLOCK_NR_PAGES;
+		p--;
+	}
+	return pb;
+}
+
+/*
  * isolate_freepages(): the scan downward from the cached position (inside its pageblock from
  * where the last take left off, as isolate_start_pfn does), above low_pfn. A region with no
  * free block a target could give is passed in one step (region_has_no_target), leaving the
- * cached position where the pageblock-by-pageblock scan would.
+ * cached position where the pageblock-by-pageblock scan would; inside a region, pageblocks
+ * whose own bits rule them out are passed in a tight loop (skip_short_pageblocks).
  */
 static uint64_t isolate_freepages(struct model *m, struct zone *z, uint64_t low_pfn, unsigned order)
 {
@@ -144,6 +172,11 @@ static uint64_t isolate_freepages(struct model *m, struct zone *z, uint64_t low_
 				pb = region_scan_floor(z, pb, low_pfn);
 			else
 				region_with_target = region;
+		}
+		if (region == region_with_target) {
+			uint64_t next = skip_short_pageblocks(m, z, pb, low_pfn, 1u << order);
+			if (next != pb)
+				start = pb = next;
 		}
 		if (region == region_with_target && suitable_migration_target(m, pb)) {
 			uint64_t pfn = isolate_freepages_block(m, start, order);

@@ -325,6 +325,18 @@ static uint64_t isolate_migratepages(struct model *m, struct compact_control *cc
 }
 
 /*
+ * How far the walks below step from p, at a block of len pages that lies in a stuck block:
+ * to the end of the stuck block or of the block at p, whichever is further. Nothing in a stuck
+ * block is isolated, and a block is marked once, so the pages in between need no look (blocks
+ * are naturally aligned: none starts inside the stuck block and reaches past its end).
+ */
+static inline uint64_t stuck_block_rest(uint64_t pb_pfn, uint64_t p, uint64_t len, unsigned shift)
+{
+	uint64_t end = pb_pfn + ((((p - pb_pfn) >> shift) + 1) << shift);
+	return p + len > end ? len : end - p;
+}
+
+/*
  * skip_on_failure: async direct compaction leaves alone a block of the request's order that
  * holds an allocation it cannot move. Marks such blocks of the pageblock in @stuck (bit per
  * block, up to 512 of them). A pageblock whose pages are all free or movable has none: no
@@ -343,12 +355,14 @@ static void mark_stuck_blocks(struct model *m, const struct compact_control *cc,
 		uint32_t w = pw_get(m, p);
 		unsigned k = pw_kind(w);
 		uint64_t len = k == PK_TAIL ? 1 : 1ull << pw_order(w);
-		if (k == PK_ALLOC && !(w & PW_MOVABLE))
+		if (k == PK_ALLOC && !(w & PW_MOVABLE)) {
 			for (uint64_t q = p; q < p + len && q < pb_pfn + PAGEBLOCK_NR_PAGES;
 			     q += 1ull << shift) {
 				unsigned b = (unsigned)((q - pb_pfn) >> shift);
 				stuck[b / 64] |= 1ull << (b % 64);
 			}
+			len = stuck_block_rest(pb_pfn, p, len, shift);
+		}
 		p += len;
 	}
 }
@@ -425,9 +439,12 @@ static void compact_pageblock(struct model *m, struct compact_control *cc, uint6
 		uint32_t w = pw_get(m, p);
 		unsigned k = pw_kind(w), b = (unsigned)((p - pb_pfn) >> shift);
 		uint64_t len = k == PK_TAIL ? 1 : 1ull << pw_order(w);
+		if (cc->async && (stuck[b / 64] >> (b % 64) & 1)) {
+			p += stuck_block_rest(pb_pfn, p, len, shift);
+			continue;
+		}
 		if (k == PK_ALLOC && (w & PW_MOVABLE) &&
-		    !skip_isolation_on_order(cc, pw_order(w)) &&
-		    !(cc->async && (stuck[b / 64] >> (b % 64) & 1))) {
+		    !skip_isolation_on_order(cc, pw_order(w))) {
 			isolated = true;
 			if (!compact_migrate_one(m, cc, p))
 				break;

@@ -149,14 +149,72 @@ static uint64_t sb_find_fallback_in(const struct zone *z, struct superpageblock 
 	return MODEL_NO_PFN;
 }
 
+/*
+ * What one category's lists offer a claim or steal, summarised in one walk (the model's own
+ * shortcut; the kernel walks the lists for every order): the orders at which some SPB the walk
+ * would consider holds a free block of a fallback type, and how many SPBs the walk visits.
+ * An order outside `orders` makes sb_find_fallback_cat() visit every SPB and find nothing, so
+ * it adds `visits` to SPB_WALK_VISITS and returns at once. Valid while no page or list
+ * changes: spb_rmqueue_claim() drops it after each try_to_claim_block().
+ */
+struct sb_fallback_summary {
+	bool valid[NR_SB_CATEGORIES];
+	uint16_t orders[NR_SB_CATEGORIES];
+	uint32_t visits[NR_SB_CATEGORIES];
+};
+
+/* The free-list orders sb_find_fallback_in() could take from in one SPB. */
+static inline unsigned sb_fallback_orders(const struct superpageblock *sb, int start_mt,
+					  unsigned search_cats)
+{
+	unsigned orders = 0;
+
+	for (int i = 0; i < MIGRATE_PCPTYPES - 1; i++) {
+		int fmt = fallbacks[start_mt][i];
+		if (!(search_cats & SB_SKIP_CROSS_TYPE) || !noncompatible_cross_type(start_mt, fmt))
+			orders |= sb->free_mask[fmt];
+	}
+	return orders;
+}
+
+static void sb_fallback_summarise(struct model *m, struct zone *z, enum sb_category cat,
+				  int start_mt, unsigned search_cats,
+				  struct sb_fallback_summary *sum)
+{
+	bool movable = start_mt == MIGRATE_MOVABLE;
+	struct superpageblock *sb;
+	unsigned orders = 0;
+	uint32_t visits = 0;
+
+	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++) {
+		for_each_spb_on_list(z, spb_cat_list(cat, full), sb)
+		{
+			visits++;
+			if (movable && cat == SB_TAINTED &&
+			    sb->nr_free <= spb_tainted_reserve(m, sb))
+				continue;
+			orders |= sb_fallback_orders(sb, start_mt, search_cats);
+		}
+	}
+	sum->valid[cat] = true;
+	sum->orders[cat] = (uint16_t)orders;
+	sum->visits[cat] = visits;
+}
+
 /* One category's lists, fullest first; movable skips tainted SPBs at or below the reserve. */
 static uint64_t sb_find_fallback_cat(struct model *m, struct zone *z, enum sb_category cat,
 				     unsigned order, int start_mt, int *fallback_mt,
-				     unsigned search_cats)
+				     unsigned search_cats, struct sb_fallback_summary *sum)
 {
 	bool movable = start_mt == MIGRATE_MOVABLE;
 	struct superpageblock *sb;
 
+	if (!sum->valid[cat])
+		sb_fallback_summarise(m, z, cat, start_mt, search_cats, sum);
+	if (!(sum->orders[cat] & (1u << order))) { /* the walk would find nothing */
+		m->events[MODEL_EV_SPB_WALK_VISITS] += sum->visits[cat];
+		return MODEL_NO_PFN;
+	}
 	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++) {
 		enum spb_list_id id = (enum spb_list_id)(SPB_LIST_CAT0 + cat * NR_SB_FULLNESS +
 							 (unsigned int)full);
@@ -179,7 +237,8 @@ static uint64_t sb_find_fallback_cat(struct model *m, struct zone *z, enum sb_ca
 
 /* __rmqueue_sb_find_fallback(): preferred category, then empty SPBs, then the other one. */
 static uint64_t rmqueue_sb_find_fallback(struct model *m, struct zone *z, unsigned order,
-					 int start_mt, int *fallback_mt, unsigned search_cats)
+					 int start_mt, int *fallback_mt, unsigned search_cats,
+					 struct sb_fallback_summary *sum)
 {
 	bool movable = start_mt == MIGRATE_MOVABLE;
 	struct superpageblock *sb;
@@ -187,7 +246,7 @@ static uint64_t rmqueue_sb_find_fallback(struct model *m, struct zone *z, unsign
 
 	if (search_cats & SB_SEARCH_PREFERRED) {
 		pfn = sb_find_fallback_cat(m, z, cat_order[movable][0], order, start_mt,
-					   fallback_mt, search_cats);
+					   fallback_mt, search_cats, sum);
 		if (pfn != MODEL_NO_PFN)
 			return pfn;
 	}
@@ -202,7 +261,7 @@ static uint64_t rmqueue_sb_find_fallback(struct model *m, struct zone *z, unsign
 	}
 	if (search_cats & SB_SEARCH_FALLBACK)
 		return sb_find_fallback_cat(m, z, cat_order[movable][1], order, start_mt,
-					    fallback_mt, search_cats);
+					    fallback_mt, search_cats, sum);
 	return MODEL_NO_PFN;
 }
 
@@ -229,11 +288,12 @@ uint64_t spb_rmqueue_claim(struct model *m, struct zone *z, unsigned order, int 
 				 z->nr_superpageblocks > m->p.spb_aggressive_threshold)
 					? (int)order
 					: nofrag_min_order;
+		struct sb_fallback_summary sum = { { false } };
 		for (int co = MAX_PAGE_ORDER; co >= min_order; co--) {
 			if (!should_try_claim_block((unsigned)co, start_mt))
 				break;
 			uint64_t pfn = rmqueue_sb_find_fallback(m, z, (unsigned)co, start_mt,
-								&fallback_mt, cat_search[c]);
+								&fallback_mt, cat_search[c], &sum);
 			if (pfn == MODEL_NO_PFN)
 				continue;
 			if (cat_search[c] != SB_SEARCH_PREFERRED && start_mt != MIGRATE_MOVABLE) {
@@ -246,6 +306,8 @@ uint64_t spb_rmqueue_claim(struct model *m, struct zone *z, unsigned order, int 
 			}
 			pfn = try_to_claim_block(m, z, pfn, (unsigned)co, order, start_mt,
 						 fallback_mt, false);
+			/* it may have moved pages */
+			sum = (struct sb_fallback_summary){ { false } };
 			if (pfn != MODEL_NO_PFN) {
 				count_vm_event(m, MODEL_EV_EXTFRAG_FALLBACK);
 				return pfn;
@@ -264,10 +326,12 @@ uint64_t spb_rmqueue_steal(struct model *m, struct zone *z, unsigned order, int 
 				       : SB_SEARCH_PREFERRED | SB_SEARCH_FALLBACK;
 	int fallback_mt;
 
+	struct sb_fallback_summary sum = { { false } };
+
 	search_cats |= SB_SKIP_CROSS_TYPE;
 	for (unsigned co = order; co <= MAX_PAGE_ORDER; co++) {
-		uint64_t pfn =
-			rmqueue_sb_find_fallback(m, z, co, start_mt, &fallback_mt, search_cats);
+		uint64_t pfn = rmqueue_sb_find_fallback(m, z, co, start_mt, &fallback_mt,
+							search_cats, &sum);
 		if (pfn == MODEL_NO_PFN)
 			continue;
 		page_del_and_expand(m, z, pfn, order, co, fallback_mt);
