@@ -1361,6 +1361,24 @@ static void compaction_record(struct edge_writer *e, uint32_t name, uint64_t a, 
 	CHECK(trace_writer_add(e->w, &ev) == 0);
 }
 
+/* A "compaction" test trace with the free scanner's record format; *iso and *mig are the
+ * string ids of the free scanner's and the migration's generic records. */
+static void open_compaction_trace(struct edge_writer *e, const char *path,
+				  unsigned (*class_of)(uint64_t), int64_t *iso, int64_t *mig)
+{
+	static const char formats[] =
+		"name: mm_compaction_isolate_freepages\nID: 1\nformat:\n"
+		"\tfield:unsigned long start_pfn;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long end_pfn;\toffset:16;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_scanned;\toffset:24;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long nr_taken;\toffset:32;\tsize:8;\tsigned:0;\n\n";
+
+	open_test_trace(e, path, formats, sizeof(formats) - 1, "compaction", 262144, class_of);
+	*iso = trace_writer_intern(e->w, "compaction:mm_compaction_isolate_freepages");
+	*mig = trace_writer_intern(e->w, "compaction:mm_compaction_migratepages");
+	CHECK(*iso > 0 && *mig > 0);
+}
+
 /* 32 anonymous pages low in the zone, the top pageblock's upper half anonymous */
 static unsigned compaction_class(uint64_t p)
 {
@@ -1370,18 +1388,9 @@ static unsigned compaction_class(uint64_t p)
 
 static void write_compaction_trace(const char *path)
 {
-	static const char formats[] =
-		"name: mm_compaction_isolate_freepages\nID: 1\nformat:\n"
-		"\tfield:unsigned long start_pfn;\toffset:8;\tsize:8;\tsigned:0;\n"
-		"\tfield:unsigned long end_pfn;\toffset:16;\tsize:8;\tsigned:0;\n"
-		"\tfield:unsigned long nr_scanned;\toffset:24;\tsize:8;\tsigned:0;\n"
-		"\tfield:unsigned long nr_taken;\toffset:32;\tsize:8;\tsigned:0;\n\n";
 	struct edge_writer e;
-	open_test_trace(&e, path, formats, sizeof(formats) - 1, "compaction", 262144,
-			compaction_class);
-	int64_t iso = trace_writer_intern(e.w, "compaction:mm_compaction_isolate_freepages");
-	int64_t mig = trace_writer_intern(e.w, "compaction:mm_compaction_migratepages");
-	CHECK(iso > 0 && mig > 0);
+	int64_t iso, mig;
+	open_compaction_trace(&e, path, compaction_class, &iso, &mig);
 	compaction_page(&e, TRACE_PAGE_ALLOC, COMPACT_BASE + 2000, MIGRATE_MOVABLE, 100);
 	compaction_page(&e, TRACE_PAGE_ALLOC, COMPACT_BASE + 2001, MIGRATE_UNMOVABLE, 100);
 	compaction_record(&e, (uint32_t)iso, COMPACT_TOP, COMPACT_TOP + 512, 512, 41);
@@ -1462,18 +1471,9 @@ static unsigned compaction_below_class(uint64_t p)
 
 static void write_compaction_below_trace(const char *path)
 {
-	static const char formats[] =
-		"name: mm_compaction_isolate_freepages\nID: 1\nformat:\n"
-		"\tfield:unsigned long start_pfn;\toffset:8;\tsize:8;\tsigned:0;\n"
-		"\tfield:unsigned long end_pfn;\toffset:16;\tsize:8;\tsigned:0;\n"
-		"\tfield:unsigned long nr_scanned;\toffset:24;\tsize:8;\tsigned:0;\n"
-		"\tfield:unsigned long nr_taken;\toffset:32;\tsize:8;\tsigned:0;\n\n";
 	struct edge_writer e;
-	open_test_trace(&e, path, formats, sizeof(formats) - 1, "compaction", 262144,
-			compaction_below_class);
-	int64_t iso = trace_writer_intern(e.w, "compaction:mm_compaction_isolate_freepages");
-	int64_t mig = trace_writer_intern(e.w, "compaction:mm_compaction_migratepages");
-	CHECK(iso > 0 && mig > 0);
+	int64_t iso, mig;
+	open_compaction_trace(&e, path, compaction_below_class, &iso, &mig);
 	compaction_record(&e, (uint32_t)iso, COMPACT_TOP, COMPACT_TOP + 512, 512, 32);
 	for (uint64_t p = BELOW_SRC; p < BELOW_SRC + 32; p++)
 		compaction_page(&e, TRACE_PAGE_FREE, p, 0, 36);
