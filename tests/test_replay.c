@@ -2045,6 +2045,49 @@ static void test_share(const char *dir)
 	replay_result_free(off);
 }
 
+/*
+ * The plan keeps last_chance_defrag's variants apart from the start on a trace whose host
+ * reclaimed or compacted directly (the kick is expected to split them), and shares them
+ * otherwise: the six presets give 3 groups (mainline; the four without the kick; spb+all)
+ * against 2, and a host without vmstat or with no direct reclaim keeps them together. Fails
+ * when share_apart_knobs() ignores the counters or share_plan() the mask.
+ */
+static void test_share_apart(void)
+{
+	static const char *const all[] = { "mainline",		"spb",		 "spb+demand",
+					   "spb+demand+supply", "spb+proactive", "spb+all" };
+	struct replay_variant_spec specs[6];
+	struct share_group groups[6];
+	size_t idx[6];
+	char err[256];
+	for (size_t i = 0; i < 6; i++) {
+		CHECK(replay_variant_parse(all[i], &specs[i], err, sizeof(err)) == 0);
+		idx[i] = i;
+	}
+	struct host_desc h;
+	memset(&h, 0, sizeof(h));
+	CHECK_EQ(share_apart_knobs(&h), 0); /* no vmstat: nothing to go by */
+	h.fig.have_vmstat = true;
+	for (unsigned i = 0; i < REPLAY_VMSTAT_KEYS; i++)
+		if (strcmp(replay_vmstat_key(i), "pgsteal_kswapd") == 0)
+			h.fig.vmstat_delta[i] = 5000; /* kswapd alone: no direct reclaim */
+	CHECK_EQ(share_apart_knobs(&h), 0);
+	CHECK_EQ(share_plan(specs, idx, 6, true, share_apart_knobs(&h), groups), 2);
+	CHECK_EQ(groups[1].n, 5);
+	for (unsigned i = 0; i < REPLAY_VMSTAT_KEYS; i++)
+		if (strcmp(replay_vmstat_key(i), "compact_stall") == 0)
+			h.fig.vmstat_delta[i] = 3;
+	uint64_t apart = share_apart_knobs(&h);
+	CHECK_EQ(apart, 1ull << MODEL_KNOB_LAST_CHANCE_DEFRAG);
+	CHECK_EQ(share_plan(specs, idx, 6, true, apart, groups), 3);
+	CHECK_EQ(groups[1].n, 4);
+	CHECK_EQ(groups[2].n, 1);
+	CHECK_EQ(groups[2].member[0], 5); /* spb+all, the only preset with the kick */
+	/* --no-share: one each whatever the mask */
+	CHECK_EQ(share_plan(specs, idx, 6, false, apart, groups), 6);
+	printf("share: last_chance_defrag planned apart after direct reclaim or compaction\n");
+}
+
 static void test_bundled(const char *dir)
 {
 	static const char *const names[] = { "mainline", "spb+all", "observe" };
@@ -2532,6 +2575,7 @@ int main(int argc, char **argv)
 	test_reclaim_rest();
 	test_pcp_locked_frees();
 	test_share(argc > 1 ? argv[1] : NULL);
+	test_share_apart();
 	if (argc > 1) {
 		test_bundled(argv[1]);
 		test_pcp_stranded(argv[1]);

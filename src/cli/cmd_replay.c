@@ -232,6 +232,9 @@ static void print_table(const struct replay_result *r, const struct replay_optio
 	       "(%u round%s; %u replay%s started at once, beside the model left)\n",
 	       r->models, r->nr_variants, o->no_share ? " (--no-share)" : "", r->splits, r->rounds,
 	       r->rounds == 1 ? "" : "s", r->early_starts, r->early_starts == 1 ? "" : "s");
+	if (r->share_apart & 1ull << MODEL_KNOB_LAST_CHANCE_DEFRAG)
+		printf("  planned apart: variants with last_chance_defrag on and off (the host "
+		       "reclaimed or compacted directly, so the kick is expected to act)\n");
 }
 
 /* One string of a JSON array, with a comma before all but the first. */

@@ -356,6 +356,10 @@ struct replay_result {
 	 * as soon as its members split, beside the rest of the run: replay_engine.c; a split in
 	 * the model's last block counts either way, as the threads reach it) */
 	unsigned models, rounds, splits, early_starts;
+	/* the knobs (bits by enum model_knob) whose differing variants were planned as models
+	 * apart from the start, as this trace is expected to split them (share_apart_knobs:
+	 * the last-chance kick when the host reclaimed or compacted directly); 0 none */
+	uint64_t share_apart;
 	struct replay_shrink_calibration calib;
 	bool have_validation; /* a mainline and an observe variant ran: validation is filled */
 	struct replay_validation validation;

@@ -443,6 +443,7 @@ struct run {
 	/* scratch, nv each: the split members taken for a stream; the members
 	 * share_deal_results finds split */
 	size_t *fresh, *dealt;
+	uint64_t apart;	      /* knobs whose differing members are planned apart (share_plan) */
 	uint64_t events_done; /* events decoded by the streams already freed (progress) */
 };
 
@@ -724,7 +725,8 @@ static int stream_start(struct run *run, struct replay_result *res, size_t n, si
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	size_t ng = share_plan(run->specs, run->fresh, n, !e->opts->no_share, st->groups);
+	size_t ng =
+		share_plan(run->specs, run->fresh, n, !e->opts->no_share, run->apart, st->groups);
 	if (e->nm + ng > e->max_models) {
 		snprintf(err, errlen, "%s: internal error: more models than variants", path);
 		return -1;
@@ -1114,7 +1116,10 @@ int replay_trace(const char *path, const struct replay_options *opts,
 		run.fresh[i] = i;
 	}
 	/* the variants that may share a model, grouped (replay_share.c) */
-	size_t ng = share_plan(variants, run.fresh, nv, !opts->no_share, e->streams[0].groups);
+	run.apart = opts->no_share ? 0 : share_apart_knobs(&run.host);
+	res->share_apart = run.apart;
+	size_t ng = share_plan(variants, run.fresh, nv, !opts->no_share, run.apart,
+			       e->streams[0].groups);
 	res->load_seconds = wall_seconds() - t0;
 	if (replay_run(&run, res, opts, ng, t0, err, errlen))
 		goto fail;

@@ -596,10 +596,14 @@ struct share_group {
 };
 /* Whether two variants may run as one model: the same in everything but the knobs. */
 bool share_compatible(const struct replay_variant_spec *a, const struct replay_variant_spec *b);
-/* Group the variants idx[0..n) in order, each with the first compatible group (one each when
+/* Group the variants idx[0..n) in order, each with the first compatible group whose leader has
+ * the same value of every knob in the mask apart (bits by enum model_knob; one group each when
  * share is false); groups holds n. Returns the number of groups. */
 size_t share_plan(const struct replay_variant_spec *specs, const size_t *idx, size_t n, bool share,
-		  struct share_group *groups);
+		  uint64_t apart, struct share_group *groups);
+/* The knobs whose differing members this trace is expected to split (share_plan's apart): the
+ * last-chance defrag kick when the host reclaimed or compacted directly during the trace. */
+uint64_t share_apart_knobs(const struct host_desc *h);
 /*
  * After a round: the members the model still runs as (left, bits of g) get its result, the
  * leader's slot, with their own specs (variant_spec_for_host), their SPB_DEFRAG_ABSORBED kept

@@ -75,8 +75,44 @@ static void group_add(struct share_group *g, const struct replay_variant_spec *s
 			g->share.knob_set[k] |= 1ull << j;
 }
 
+/*
+ * The knobs whose differing members are expected to leave a shared model on this trace, so
+ * are planned apart from the start: a member that leaves is replayed again from the trace's
+ * start, which on two cores costs more wall time than its own model from the start would.
+ * The last-chance defrag kick (rmqueue_before_pass3) acts when a non-movable request falls
+ * through to empty SPBs, that is when memory runs short; a host that reclaimed or compacted
+ * directly during the trace (vmstat pgsteal_direct or compact_stall rose) ran short. On the
+ * bundled pressure traces spb+all, the only preset with the kick, left at 55% and 79% of the
+ * trace; on the quiet ones (no direct reclaim) it shares to the end or leaves in the start
+ * state. A scheduling guess only: results are the same either way.
+ */
+uint64_t share_apart_knobs(const struct host_desc *h)
+{
+	const struct replay_host_figures *f = &h->fig;
+	int64_t direct = 0;
+
+	if (!f->have_vmstat)
+		return 0;
+	for (unsigned i = 0; i < REPLAY_VMSTAT_KEYS; i++)
+		if (!strcmp(replay_vmstat_key(i), "pgsteal_direct") ||
+		    !strcmp(replay_vmstat_key(i), "compact_stall"))
+			direct += f->vmstat_delta[i] > 0 ? f->vmstat_delta[i] : 0;
+	return direct ? 1ull << MODEL_KNOB_LAST_CHANCE_DEFRAG : 0;
+}
+
+/* Whether a and b have the same value of every knob in the mask apart. */
+static bool same_apart_knobs(const struct replay_variant_spec *a,
+			     const struct replay_variant_spec *b, uint64_t apart)
+{
+	for (unsigned k = 0; k < MODEL_NR_KNOBS; k++)
+		if ((apart >> k & 1) && model_knob_get(&a->params, (enum model_knob)k) !=
+						model_knob_get(&b->params, (enum model_knob)k))
+			return false;
+	return true;
+}
+
 size_t share_plan(const struct replay_variant_spec *specs, const size_t *idx, size_t n, bool share,
-		  struct share_group *groups)
+		  uint64_t apart, struct share_group *groups)
 {
 	size_t ng = 0;
 
@@ -85,7 +121,8 @@ size_t share_plan(const struct replay_variant_spec *specs, const size_t *idx, si
 		if (share)
 			for (; g < ng; g++)
 				if (groups[g].n < SHARE_MAX_MEMBERS &&
-				    share_compatible(&specs[groups[g].member[0]], &specs[i]))
+				    share_compatible(&specs[groups[g].member[0]], &specs[i]) &&
+				    same_apart_knobs(&specs[groups[g].member[0]], &specs[i], apart))
 					break;
 		if (!share || g == ng)
 			memset(&groups[g = ng++], 0, sizeof(groups[0]));
