@@ -508,6 +508,125 @@ static void test_direct_compaction_skips_large_folios(void)
 	       PAGEBLOCK_ORDER - 1);
 }
 
+/* Where migrations land: how many in [lo, hi), how many elsewhere; @free_at freed at the first. */
+struct landing {
+	struct model *m;
+	uint64_t lo, hi, in, out, free_at;
+	unsigned free_order;
+};
+
+static void on_migrate_landing(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order)
+{
+	struct landing *l = ctx;
+
+	(void)old_pfn;
+	(void)order;
+	if (new_pfn >= l->lo && new_pfn < l->hi)
+		l->in++;
+	else
+		l->out++;
+	if (l->free_at != MODEL_NO_PFN) { /* another CPU frees it while the run goes on */
+		CHECK_EQ(model_free(l->m, l->free_at, l->free_order), MODEL_OK);
+		l->free_at = MODEL_NO_PFN;
+	}
+}
+
+/*
+ * (i) suitable_migration_target() judges a target pageblock by the compaction's order
+ * (cc->order, pageblock order without one). Normal fragmented (every odd page free) but its top
+ * pageblock T, wholly free: one order-9 block. A replayed host migration (no order known:
+ * pageblock order) refuses T and lands below it; direct compaction for an order-10 request
+ * accepts T (its head block is below order 10) and migrates all 512 pages of the first order-10
+ * block into it.
+ */
+static void test_direct_compaction_target_order_above(void)
+{
+	const uint32_t gfp = MODEL_GFP_HIGHUSER_MOVABLE | MODEL_GFP_NORETRY | MODEL_GFP_COMP;
+	const uint64_t top = NORMAL0 + GiB_PAGES - PAGEBLOCK_NR_PAGES;
+	static struct landing l;
+	uint64_t pfn, dst;
+
+	for (int host = 1; host >= 0; host--) {
+		struct model *m = make_compact(MODEL_POLICY_MAINLINE, true);
+		build_fragmented(m, false);
+		for (uint64_t p = top; p < top + PAGEBLOCK_NR_PAGES; p += 2)
+			CHECK_EQ(model_free(m, p, 0), MODEL_OK);
+		check_model(m, "top pageblock free");
+		if (host) {
+			CHECK_EQ(model_compaction_alloc(m, NORMAL0, 0, &dst), MODEL_OK);
+			CHECK_EQ(dst, top - PAGEBLOCK_NR_PAGES + 1);
+			check_model(m, "host migration");
+			model_destroy(m);
+			continue;
+		}
+		memset(&l, 0, sizeof(l));
+		l = (struct landing){
+			.m = m, .lo = top, .hi = top + PAGEBLOCK_NR_PAGES, .free_at = MODEL_NO_PFN
+		};
+		model_set_migrate_callback(m, on_migrate_landing, &l);
+		CHECK_EQ(try_alloc(m, MAX_PAGE_ORDER, MIGRATE_MOVABLE, gfp, &pfn), MODEL_OK);
+		check_model(m, "order-10 compaction");
+		CHECK_EQ(pfn, NORMAL0);
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_CAPTURED), 1);
+		CHECK_EQ(l.in, PAGEBLOCK_NR_PAGES);
+		CHECK_EQ(l.out, 0);
+		model_destroy(m);
+	}
+	printf("slowpath: direct compaction for order %u takes targets from a pageblock that is "
+	       "one free order-%u block; a replayed host migration does not\n",
+	       MAX_PAGE_ORDER, PAGEBLOCK_ORDER);
+}
+
+/*
+ * (j) The other way: direct compaction for order 3 refuses a pageblock whose first page heads
+ * a free block of order 3 or more, which pageblock order (a replayed host migration) accepts.
+ * Normal fragmented (every odd page free) but T, the top pageblock, whose first 8 pages are one
+ * order-3 allocation. The run's first migration lands in T (its first page is allocated); that
+ * allocation is then freed (as by another CPU): T's first page heads a free order-3 block, and
+ * the run's three other migrations land below T. A host migration with T's first 8 pages free
+ * takes them.
+ */
+static void test_direct_compaction_target_order_below(void)
+{
+	const uint32_t gfp = MODEL_GFP_HIGHUSER_MOVABLE | MODEL_GFP_COMP;
+	const uint64_t top = NORMAL0 + GiB_PAGES - PAGEBLOCK_NR_PAGES;
+	static struct landing l;
+	uint64_t pfn, dst;
+
+	for (int host = 1; host >= 0; host--) {
+		struct model *m = make_compact(MODEL_POLICY_MAINLINE, true);
+		build_fragmented(m, false);
+		for (uint64_t p = top; p < top + 8; p += 2) /* T's first 8 pages: one free block */
+			CHECK_EQ(model_free(m, p, 0), MODEL_OK);
+		if (host) {
+			check_model(m, "order-3 free head");
+			CHECK_EQ(model_compaction_alloc(m, NORMAL0, 0, &dst), MODEL_OK);
+			CHECK_EQ(dst, top);
+			check_model(m, "host migration");
+			model_destroy(m);
+			continue;
+		}
+		CHECK_EQ(model_alloc_at(m, top, 3, MIGRATE_MOVABLE, true), MODEL_OK);
+		check_model(m, "order-3 head");
+		memset(&l, 0, sizeof(l));
+		l = (struct landing){ .m = m,
+				      .lo = top,
+				      .hi = top + PAGEBLOCK_NR_PAGES,
+				      .free_at = top,
+				      .free_order = 3 };
+		model_set_migrate_callback(m, on_migrate_landing, &l);
+		CHECK_EQ(try_alloc(m, 3, MIGRATE_MOVABLE, gfp, &pfn), MODEL_OK);
+		check_model(m, "order-3 compaction");
+		CHECK_EQ(pfn, NORMAL0);
+		CHECK_EQ(model_event(m, MODEL_EV_DIRECT_COMPACT_CAPTURED), 1);
+		CHECK_EQ(l.in, 1);
+		CHECK_EQ(l.out, 3);
+		model_destroy(m);
+	}
+	printf("slowpath: direct compaction for order 3 refuses a pageblock whose first page heads "
+	       "a free order-3 block; a replayed host migration takes it\n");
+}
+
 /*
  * lowmem_reserve: a request that may use Normal keeps out of DMA32's last lowmem_reserve[Normal]
  * pages (zoneinfo's "protection"), which a GFP_DMA32 request may still take.
@@ -706,5 +825,7 @@ int main(void)
 	test_spb_reserve_hides_from_compaction();
 	test_noretry_compact_first_turn();
 	test_direct_compaction_skips_large_folios();
+	test_direct_compaction_target_order_above();
+	test_direct_compaction_target_order_below();
 	return test_summary("test_model_slowpath");
 }

@@ -12,7 +12,10 @@
  *    position (compact_cached_free_pfn, the top of the zone at first), never into or below the
  *    pageblock of the page being migrated (the migration scanner's block, low_pfn);
  *  - suitable_migration_target(): a MOVABLE (or CMA) pageblock whose first page does not head
- *    a free block of pageblock order or more (compaction does not break up what it is making);
+ *    a free block of the compaction's order or more (cc->order; pageblock order when it has
+ *    none): compaction does not break up what it is making. The model's own direct compaction
+ *    passes its request's order; the host's runs replayed here (model_compaction_alloc*,
+ *    model_compaction_no_target) pass none, as replay cannot tell their order;
  *  - isolate_freepages_block(): the next free block of the needed order or more in the block,
  *    upward from where the last take left off, split, the first 2^order pages taken (compaction_alloc() takes the head of the smallest
  *    isolated block; the rest of the block stays on the free lists here instead of on
@@ -45,16 +48,36 @@ void reset_cached_positions(struct zone *z)
 	z->compact_cached_migrate_pfn[0] = z->compact_cached_migrate_pfn[1] = z->zone_start_pfn;
 }
 
-/* suitable_migration_target() for kcompactd's order (pageblock order). */
-static bool suitable_migration_target(struct model *m, uint64_t pb_pfn)
+/*
+ * The order of a free block heading a pageblock from which suitable_migration_target()
+ * refuses it: the compaction's order, pageblock order for none (0; the kernel's full
+ * compaction passes -1).
+ */
+static inline unsigned target_refuse_order(unsigned cc_order)
 {
+	return cc_order > 0 ? cc_order : PAGEBLOCK_ORDER;
+}
+
+/*
+ * suitable_migration_target(): @cc_order is the compaction's order (cc->order), 0 for a run
+ * without one (the host's runs, whose order replay cannot tell), which stands for pageblock
+ * order as in the kernel: a pageblock whose first page heads a free block of that order or
+ * more is not broken up. An order below pageblock order refuses more pageblocks than
+ * pageblock order does (the shortcuts below stay exact: they rule out only pageblocks every
+ * order refuses or that hold no free block of the needed order); one above it (an order-10
+ * request) accepts a pageblock that is one free order-9 block, which region_has_no_target
+ * allows for.
+ */
+static bool suitable_migration_target(struct model *m, uint64_t pb_pfn, unsigned cc_order)
+{
+	unsigned large = target_refuse_order(cc_order);
 	struct pageblock *pb = pfn_pageblock(m, pb_pfn);
 	uint32_t w;
 
 	if (pb->reserved || pb->zone == 0xff || !pb->nr_free_pages)
 		return false;
 	w = pw_get(m, pb_pfn);
-	if (pw_kind(w) == PK_FREE && pw_order(w) >= PAGEBLOCK_ORDER)
+	if (pw_kind(w) == PK_FREE && pw_order(w) >= large)
 		return false;
 	return is_migrate_movable(get_pageblock_migratetype(m, pb_pfn));
 }
@@ -88,13 +111,22 @@ static uint64_t isolate_freepages_block(struct model *m, uint64_t pfn, unsigned 
 /*
  * Not a kernel function, a shortcut with the scan's outcome: no pageblock of the 1 GiB region
  * at @pfn can give a target of @order, as no zone's superpageblock there holds a free block of
- * order @order up to pageblock order - 1 (isolate_freepages_block() needs one of at least
- * @order, and suitable_migration_target() refuses a pageblock that is one free block).
+ * order @order up to the refused order - 1 (isolate_freepages_block() needs one of at least
+ * @order; a larger one heads its pageblock or lies past its start, and
+ * suitable_migration_target() refuses the first, isolate_freepages_block() sees only tails of
+ * the second). The refused order is taken no lower than pageblock order: under a smaller
+ * cc->order a free block between the two need not head its pageblock, which may then be
+ * accepted and give it.
  */
-static bool region_has_no_target(struct model *m, uint64_t pfn, unsigned order)
+static bool region_has_no_target(struct model *m, uint64_t pfn, unsigned order, unsigned cc_order)
 {
 	uint64_t region = pfn & ~(uint64_t)(SUPERPAGEBLOCK_NR_PAGES - 1);
-	uint16_t orders = (uint16_t)(((1u << PAGEBLOCK_ORDER) - 1) & ~((1u << order) - 1));
+	unsigned refused = target_refuse_order(cc_order);
+	uint16_t orders;
+
+	if (refused < PAGEBLOCK_ORDER)
+		refused = PAGEBLOCK_ORDER;
+	orders = (uint16_t)(((1u << refused) - 1) & ~((1u << order) - 1));
 
 	for (unsigned i = 0; i < m->nr_zones; i++) {
 		struct zone *z = &m->zones[i];
@@ -159,7 +191,8 @@ static uint64_t skip_short_pageblocks(struct model *m, const struct zone *z, uin
  * cached position where the pageblock-by-pageblock scan would; inside a region, pageblocks
  * whose own bits rule them out are passed in a tight loop (skip_short_pageblocks).
  */
-static uint64_t isolate_freepages(struct model *m, struct zone *z, uint64_t low_pfn, unsigned order)
+static uint64_t isolate_freepages(struct model *m, struct zone *z, uint64_t low_pfn, unsigned order,
+				  unsigned cc_order)
 {
 	uint64_t start = z->compact_cached_free_pfn;
 	uint64_t pb = start & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
@@ -168,7 +201,7 @@ static uint64_t isolate_freepages(struct model *m, struct zone *z, uint64_t low_
 	for (; pb >= low_pfn && pb >= z->zone_start_pfn; pb -= PAGEBLOCK_NR_PAGES, start = pb) {
 		uint64_t region = pb & ~(uint64_t)(SUPERPAGEBLOCK_NR_PAGES - 1);
 		if (region != region_with_target) {
-			if (region_has_no_target(m, pb, order))
+			if (region_has_no_target(m, pb, order, cc_order))
 				pb = region_scan_floor(z, pb, low_pfn);
 			else
 				region_with_target = region;
@@ -178,7 +211,7 @@ static uint64_t isolate_freepages(struct model *m, struct zone *z, uint64_t low_
 			if (next != pb)
 				start = pb = next;
 		}
-		if (region == region_with_target && suitable_migration_target(m, pb)) {
+		if (region == region_with_target && suitable_migration_target(m, pb, cc_order)) {
 			uint64_t pfn = isolate_freepages_block(m, start, order);
 			if (pfn != MODEL_NO_PFN) {
 				z->compact_cached_free_pfn = pfn;
@@ -205,16 +238,18 @@ static int take_target(struct model *m, uint64_t pfn, unsigned order, uint64_t *
 /*
  * compaction_alloc() inside one direct compaction run (model_direct_compact.c): the free
  * scanner from its cached position down to the pageblock above src_pfn, no restart from the
- * top (the scanners met: the run is over). MODEL_ENOMEM when nothing was found.
+ * top (the scanners met: the run is over), targets judged by the run's order @cc_order
+ * (cc->order). MODEL_ENOMEM when nothing was found.
  */
 int compaction_alloc(struct model *m, struct zone *z, uint64_t src_pfn, unsigned order,
-		     uint64_t *dst)
+		     unsigned cc_order, uint64_t *dst)
 {
 	uint64_t low_pfn = (src_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1; /* pageblock_end_pfn */
 
 	if (order >= PAGEBLOCK_ORDER)
 		return MODEL_EINVAL;
-	if (take_target(m, isolate_freepages(m, z, low_pfn, order), order, dst) == MODEL_OK)
+	if (take_target(m, isolate_freepages(m, z, low_pfn, order, cc_order), order, dst) ==
+	    MODEL_OK)
 		return MODEL_OK;
 	m->events[MODEL_EV_PGMIGRATE_FAIL] += 1u << order;
 	return MODEL_ENOMEM;
@@ -226,7 +261,8 @@ int compaction_alloc(struct model *m, struct zone *z, uint64_t src_pfn, unsigned
  * *dst. The migration scanner is at migrate_pfn (the host's source, in src_pfn's zone; else
  * src_pfn): the free scanner stays above its pageblock. MODEL_ENOMEM when the free scanner
  * meets the migration scanner without a suitable free block from the cached position and
- * then from the top; MODEL_EINVAL for a pfn outside the model or a bad order.
+ * then from the top; MODEL_EINVAL for a pfn outside the model or a bad order. Replay cannot
+ * tell the host run's order: targets are judged as for pageblock order (cc_order 0).
  */
 int model_compaction_alloc_above(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
 				 unsigned order, uint64_t *dst)
@@ -242,7 +278,8 @@ int model_compaction_alloc_above(struct model *m, uint64_t src_pfn, uint64_t mig
 
 	for (int pass = 0; pass < 2; pass++) {
 		uint64_t from = z->compact_cached_free_pfn;
-		if (take_target(m, isolate_freepages(m, z, low_pfn, order), order, dst) == MODEL_OK)
+		if (take_target(m, isolate_freepages(m, z, low_pfn, order, 0), order, dst) ==
+		    MODEL_OK)
 			return MODEL_OK;
 		reset_cached_positions(z); /* the scanners met */
 		if (from >= z->compact_cached_free_pfn)
@@ -283,11 +320,11 @@ int model_compaction_alloc_below(struct model *m, uint64_t src_pfn, uint64_t mig
 			continue;
 		if ((pb & (SUPERPAGEBLOCK_NR_PAGES - 1)) ==
 			    SUPERPAGEBLOCK_NR_PAGES - PAGEBLOCK_NR_PAGES &&
-		    region_has_no_target(m, pb, order)) {
+		    region_has_no_target(m, pb, order, 0)) {
 			pb &= ~(uint64_t)(SUPERPAGEBLOCK_NR_PAGES - 1); /* the region passed */
 			continue;
 		}
-		if (!suitable_migration_target(m, pb))
+		if (!suitable_migration_target(m, pb, 0))
 			continue;
 		uint64_t pfn = isolate_freepages_block(m, pb, order);
 		if (pfn == MODEL_NO_PFN || take_target(m, pfn, order, dst) != MODEL_OK)
@@ -299,15 +336,15 @@ int model_compaction_alloc_below(struct model *m, uint64_t src_pfn, uint64_t mig
 	return MODEL_ENOMEM;
 }
 
-/* A pageblock above @low_pfn in @z where suitable_migration_target() and
- * isolate_freepages_block() would give a block of @order. */
+/* A pageblock above @low_pfn in @z where suitable_migration_target() (for a host run: pageblock
+ * order) and isolate_freepages_block() would give a block of @order. */
 static bool target_above(struct model *m, struct zone *z, uint64_t low_pfn, unsigned order)
 {
 	uint64_t top = (z->zone_end_pfn - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
 
 	for (uint64_t pb = top; pb >= low_pfn && pb >= z->zone_start_pfn;
 	     pb -= PAGEBLOCK_NR_PAGES) {
-		if (suitable_migration_target(m, pb) &&
+		if (suitable_migration_target(m, pb, 0) &&
 		    isolate_freepages_block(m, pb, order) != MODEL_NO_PFN)
 			return true;
 		if (pb < PAGEBLOCK_NR_PAGES)

@@ -393,14 +393,15 @@ static void compaction_capture(struct model *m, struct compact_control *cc, uint
 
 /*
  * migrate_pages() with compaction_alloc() for one allocation: a destination from the free
- * scanner, the callback, the source freed. False when the free scanner found nothing.
+ * scanner (suitable_migration_target() judging by the request's order, cc->order), the
+ * callback, the source freed. False when the free scanner found nothing.
  */
 static bool compact_migrate_one(struct model *m, struct compact_control *cc, uint64_t pfn)
 {
 	unsigned order = pw_order(pw_get(m, pfn));
 	uint64_t dst;
 
-	if (compaction_alloc(m, cc->zone, pfn, order, &dst) != MODEL_OK)
+	if (compaction_alloc(m, cc->zone, pfn, order, cc->order, &dst) != MODEL_OK)
 		return false;
 	if (m->migrate_fn)
 		m->migrate_fn(m->migrate_ctx, pfn, dst, order);

@@ -589,7 +589,7 @@ enum compact_result {
 };
 void reset_cached_positions(struct zone *z);
 int compaction_alloc(struct model *m, struct zone *z, uint64_t src_pfn, unsigned order,
-		     uint64_t *dst);
+		     unsigned cc_order, uint64_t *dst);
 enum compact_result try_to_compact_pages(struct model *m, const struct alloc_context *ac,
 					 unsigned alloc_flags, int prio, uint64_t *capture);
 void compaction_defer_reset(struct model *m, struct zone *z, unsigned order, bool alloc_success);
