@@ -336,21 +336,79 @@ int model_compaction_alloc_below(struct model *m, uint64_t src_pfn, uint64_t mig
 	return MODEL_ENOMEM;
 }
 
-/* A pageblock above @low_pfn in @z where suitable_migration_target() (for a host run: pageblock
- * order) and isolate_freepages_block() would give a block of @order. */
+/*
+ * A pageblock above @low_pfn (pageblock aligned) in @z from which suitable_migration_target()
+ * (pageblock order) and isolate_freepages_block() would give a block of @order: the free
+ * scanner's outcome from the top, without its cached position. Regions with no target are
+ * passed in one step (region_has_no_target), pageblocks their bits rule out in a tight loop
+ * (skip_short_pageblocks), as isolate_freepages() does.
+ */
 static bool target_above(struct model *m, struct zone *z, uint64_t low_pfn, unsigned order)
 {
 	uint64_t top = (z->zone_end_pfn - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+	uint64_t lo = (low_pfn > z->zone_start_pfn ? low_pfn : z->zone_start_pfn) +
+		      PAGEBLOCK_NR_PAGES - 1;
 
-	for (uint64_t pb = top; pb >= low_pfn && pb >= z->zone_start_pfn;
-	     pb -= PAGEBLOCK_NR_PAGES) {
-		if (suitable_migration_target(m, pb, 0) &&
-		    isolate_freepages_block(m, pb, order) != MODEL_NO_PFN)
-			return true;
-		if (pb < PAGEBLOCK_NR_PAGES)
+	lo &= ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1); /* the lowest pageblock the scan visits */
+	for (uint64_t pb = top; pb >= lo && pb < z->zone_end_pfn;) {
+		uint64_t floor = region_scan_floor(z, pb, low_pfn);
+		if (!region_has_no_target(m, pb, order, 0))
+			for (;;) {
+				pb = skip_short_pageblocks(m, z, pb, low_pfn, 1u << order);
+				if (suitable_migration_target(m, pb, 0) &&
+				    isolate_freepages_block(m, pb, order) != MODEL_NO_PFN)
+					return true;
+				if (pb <= floor)
+					break;
+				pb -= PAGEBLOCK_NR_PAGES;
+			}
+		if (floor <= lo)
 			break;
+		pb = floor - PAGEBLOCK_NR_PAGES;
 	}
 	return false;
+}
+
+/*
+ * What the pageblocks of @z from @top down to @low_pfn hold free (the reasons of enum
+ * model_no_target): free pages in a movable pageblock that is not wholly free gives
+ * MODEL_NT_SMALL at once; else whether some movable pageblock is wholly free and some
+ * non-movable one has free pages. A region whose superpageblock in @z has no free page is
+ * passed in one step.
+ */
+static enum model_no_target free_above_kind(struct model *m, struct zone *z, uint64_t top,
+					    uint64_t low_pfn)
+{
+	bool whole = false, other = false;
+
+	for (uint64_t pb = top; pb >= low_pfn && pb >= z->zone_start_pfn;) {
+		uint64_t region = pb & ~(uint64_t)(SUPERPAGEBLOCK_NR_PAGES - 1);
+		uint64_t at = region > z->zone_start_pfn ? region : z->zone_start_pfn;
+		if (pfn_to_superpageblock(z, at)->nr_free_pages) {
+			for (uint64_t p = pb; p >= low_pfn && p >= at; p -= PAGEBLOCK_NR_PAGES) {
+				struct pageblock *b = pfn_pageblock(m, p);
+				if (!b->reserved && b->zone == z->idx && b->nr_free_pages) {
+					uint32_t w = pw_get(m, p);
+					if (!is_migrate_movable(get_pageblock_migratetype(m, p)))
+						other = true;
+					else if (b->nr_free_pages == PAGEBLOCK_NR_PAGES ||
+						 (pw_kind(w) == PK_FREE &&
+						  pw_order(w) >= PAGEBLOCK_ORDER))
+						whole = true;
+					else
+						return MODEL_NT_SMALL;
+				}
+				if (p < PAGEBLOCK_NR_PAGES)
+					break;
+			}
+		}
+		if (region < PAGEBLOCK_NR_PAGES)
+			break;
+		pb = region - PAGEBLOCK_NR_PAGES;
+	}
+	if (whole)
+		return MODEL_NT_WHOLE_FREE;
+	return other ? MODEL_NT_NOT_MOVABLE : MODEL_NT_NONE_ABOVE;
 }
 
 /* Not a kernel function: model_compaction_alloc()'s failure explained (enum model_no_target). */
@@ -360,31 +418,10 @@ enum model_no_target model_compaction_no_target(struct model *m, uint64_t src_pf
 	struct zone *z = page_zone(m, src_pfn);
 	uint64_t low_pfn = (src_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1;
 	uint64_t top = (z->zone_end_pfn - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
-	bool movable = false, whole = false, other = false;
 
 	if (host_pfn != MODEL_NO_PFN && pfn_in_model(m, host_pfn) && page_zone(m, host_pfn) == z &&
 	    host_pfn < (low_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1)) &&
 	    target_above(m, z, (host_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1, order))
 		return MODEL_NT_SOURCE_HIGH;
-	for (uint64_t pb = top; pb >= low_pfn && pb >= z->zone_start_pfn;
-	     pb -= PAGEBLOCK_NR_PAGES) {
-		struct pageblock *b = pfn_pageblock(m, pb);
-		if (!b->reserved && b->zone == z->idx && b->nr_free_pages) {
-			uint32_t w = pw_get(m, pb);
-			if (!is_migrate_movable(get_pageblock_migratetype(m, pb)))
-				other = true;
-			else if (b->nr_free_pages == PAGEBLOCK_NR_PAGES ||
-				 (pw_kind(w) == PK_FREE && pw_order(w) >= PAGEBLOCK_ORDER))
-				whole = true;
-			else
-				movable = true;
-		}
-		if (pb < PAGEBLOCK_NR_PAGES)
-			break;
-	}
-	if (movable)
-		return MODEL_NT_SMALL;
-	if (whole)
-		return MODEL_NT_WHOLE_FREE;
-	return other ? MODEL_NT_NOT_MOVABLE : MODEL_NT_NONE_ABOVE;
+	return free_above_kind(m, z, top, low_pfn);
 }
