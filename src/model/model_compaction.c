@@ -256,6 +256,22 @@ int compaction_alloc(struct model *m, struct zone *z, uint64_t src_pfn, unsigned
 }
 
 /*
+ * The zone of a migration the host made from @src_pfn, or NULL for a pfn outside the model or
+ * an order compaction_alloc() does not serve; *@migrate_pfn (the migration scanner) becomes
+ * @src_pfn unless it is in that zone.
+ */
+static struct zone *host_migration_zone(struct model *m, uint64_t src_pfn, unsigned order,
+					uint64_t *migrate_pfn)
+{
+	if (!pfn_in_model(m, src_pfn) || order >= PAGEBLOCK_ORDER)
+		return NULL;
+	struct zone *z = page_zone(m, src_pfn);
+	if (!pfn_in_model(m, *migrate_pfn) || page_zone(m, *migrate_pfn) != z)
+		*migrate_pfn = src_pfn;
+	return z;
+}
+
+/*
  * compaction_alloc() for a migration the host made: a destination for the movable
  * allocation of 2^order pages at src_pfn, taken off the free lists (allocated, movable) into
  * *dst. The migration scanner is at migrate_pfn (the host's source, in src_pfn's zone; else
@@ -267,11 +283,9 @@ int compaction_alloc(struct model *m, struct zone *z, uint64_t src_pfn, unsigned
 int model_compaction_alloc_above(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
 				 unsigned order, uint64_t *dst)
 {
-	if (!pfn_in_model(m, src_pfn) || order >= PAGEBLOCK_ORDER)
+	struct zone *z = host_migration_zone(m, src_pfn, order, &migrate_pfn);
+	if (!z)
 		return MODEL_EINVAL;
-	struct zone *z = page_zone(m, src_pfn);
-	if (!pfn_in_model(m, migrate_pfn) || page_zone(m, migrate_pfn) != z)
-		migrate_pfn = src_pfn;
 	uint64_t low_pfn = (migrate_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1; /* pageblock_end_pfn */
 	if (!z->compact_cached_free_pfn || z->compact_cached_free_pfn >= z->zone_end_pfn)
 		reset_cached_positions(z);
@@ -307,11 +321,9 @@ int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, ui
 int model_compaction_alloc_below(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
 				 unsigned order, uint64_t *dst)
 {
-	if (!pfn_in_model(m, src_pfn) || order >= PAGEBLOCK_ORDER)
+	struct zone *z = host_migration_zone(m, src_pfn, order, &migrate_pfn);
+	if (!z)
 		return MODEL_EINVAL;
-	struct zone *z = page_zone(m, src_pfn);
-	if (!pfn_in_model(m, migrate_pfn) || page_zone(m, migrate_pfn) != z)
-		migrate_pfn = src_pfn;
 	uint64_t pb = migrate_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1); /* not its own */
 
 	while (pb >= z->zone_start_pfn + PAGEBLOCK_NR_PAGES) {
