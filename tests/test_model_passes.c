@@ -1041,8 +1041,15 @@ static void test_free_scanner_host_bound(void)
 	check_model(m, "host bound set-up");
 
 	CHECK_EQ(model_compaction_alloc(m, src, 0, &dst), MODEL_ENOMEM);
-	CHECK_EQ(model_compaction_no_target(m, src, MODEL_NO_PFN, 0), MODEL_NT_NONE_ABOVE);
-	CHECK_EQ(model_compaction_no_target(m, src, host, 0), MODEL_NT_SOURCE_HIGH);
+	CHECK_EQ(model_compaction_no_target(m, src, src, MODEL_NO_PFN, 0), MODEL_NT_NONE_ABOVE);
+	CHECK_EQ(model_compaction_no_target(m, src, src, host, 0), MODEL_NT_SOURCE_HIGH);
+	/* order 9 is not served at all; a scanner at a pfn outside the model is at the source */
+	CHECK_EQ(model_compaction_no_target(m, src, src, host, PAGEBLOCK_ORDER), MODEL_NT_ORDER);
+	CHECK_EQ(model_compaction_no_target(m, src, UINT64_MAX, host, 0), MODEL_NT_SOURCE_HIGH);
+	/* the scanner at the host's source (compaction_host_scanner): what lies above it, the
+	 * free page of the low pageblock (no block of order 1 there: small; none of order 0 above
+	 * the model's source, which this scan does not look at) */
+	CHECK_EQ(model_compaction_no_target(m, src, host, host, 1), MODEL_NT_SMALL);
 	CHECK_EQ(model_compaction_alloc_above(m, src, host, 0, &dst), MODEL_OK);
 	CHECK_EQ(dst, low + PAGEBLOCK_NR_PAGES - 1);
 	CHECK_EQ(model_compaction_alloc_above(m, src, host, 0, &dst), MODEL_ENOMEM);

@@ -422,9 +422,10 @@ int model_compaction_alloc_above(struct model *m, uint64_t src_pfn, uint64_t mig
 int model_compaction_alloc_below(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
 				 unsigned order, uint64_t *dst);
 /*
- * Why model_compaction_alloc() found no destination for a source at src_pfn (a host
- * migration replayed, host_pfn the host's source pfn or MODEL_NO_PFN): what the free
- * scanner's range above the source held. Counted by replay, never acted on.
+ * Why model_compaction_alloc_above() found no destination for a source at src_pfn with the
+ * migration scanner at migrate_pfn (a host migration replayed, host_pfn the host's source pfn
+ * or MODEL_NO_PFN): what the free scanner's range above the migration scanner held. Counted
+ * by replay, never acted on.
  */
 enum model_no_target {
 	MODEL_NT_SOURCE_HIGH, /* a target above the host's source, none above the model's */
@@ -432,10 +433,12 @@ enum model_no_target {
 	MODEL_NT_WHOLE_FREE,  /* above: free MOVABLE pages only in wholly free pageblocks */
 	MODEL_NT_NOT_MOVABLE, /* above: free pages only in pageblocks not MOVABLE */
 	MODEL_NT_NONE_ABOVE,  /* no free page above the source's pageblock in its zone */
+	MODEL_NT_ORDER,	      /* pageblock order or more, or a pfn outside: not served at all */
 	MODEL_NR_NO_TARGET
 };
 enum model_no_target model_compaction_no_target(struct model *m, uint64_t src_pfn,
-						uint64_t host_pfn, unsigned order);
+						uint64_t migrate_pfn, uint64_t host_pfn,
+						unsigned order);
 /* Replay's queries and adjustments (model_page_alloc.c). */
 int model_page_allocated(const struct model *m, uint64_t pfn, unsigned *order);
 /* Ask for the cache lines a call about the page at pfn reads first (a look-ahead's hint). */

@@ -425,12 +425,16 @@ static enum model_no_target free_above_kind(struct model *m, struct zone *z, uin
 
 /* Not a kernel function: model_compaction_alloc()'s failure explained (enum model_no_target). */
 enum model_no_target model_compaction_no_target(struct model *m, uint64_t src_pfn,
-						uint64_t host_pfn, unsigned order)
+						uint64_t migrate_pfn, uint64_t host_pfn,
+						unsigned order)
 {
-	struct zone *z = page_zone(m, src_pfn);
-	uint64_t low_pfn = (src_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1;
+	struct zone *z = host_migration_zone(m, src_pfn, order, &migrate_pfn);
+	if (!z)
+		return MODEL_NT_ORDER;
+	uint64_t low_pfn = (migrate_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1;
 	uint64_t top = (z->zone_end_pfn - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
 
+	/* with the scanner at the host's source (compaction_host_scanner) this cannot be */
 	if (host_pfn != MODEL_NO_PFN && pfn_in_model(m, host_pfn) && page_zone(m, host_pfn) == z &&
 	    host_pfn < (low_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1)) &&
 	    target_above(m, z, (host_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1, order))

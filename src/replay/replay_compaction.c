@@ -219,8 +219,8 @@ void variant_compaction_source(struct variant_state *v, uint64_t host_pfn, uint6
 		v->res->compaction.below_source++;
 	} else {
 		v->res->compaction.no_target++;
-		v->res->compaction
-			.no_target_why[model_compaction_no_target(v->model, at, host_pfn, order)]++;
+		v->res->compaction.no_target_why[model_compaction_no_target(
+			v->model, at, migrate_pfn, host_pfn, order)]++;
 		return;
 	}
 	bind_dest(v, dst, order);

@@ -205,6 +205,8 @@ static void compaction_rows(struct replay_validation *out, const struct replay_v
 					   "of those: above, free pages only in other types" },
 		[MODEL_NT_NONE_ABOVE] = { "compaction_no_target_none_above",
 					  "of those: no free page above the source" },
+		[MODEL_NT_ORDER] = { "compaction_no_target_order",
+				     "of those: pageblock order or more, not served" },
 	};
 	row(out, "compaction_sources", "mainline: host migrations replayed, destination taken", NAN,
 	    (double)m->compaction.sources);
