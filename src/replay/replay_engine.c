@@ -1116,10 +1116,14 @@ int replay_trace(const char *path, const struct replay_options *opts,
 		run.fresh[i] = i;
 	}
 	/* the variants that may share a model, grouped (replay_share.c) */
+	struct share_group *groups = e->streams[0].groups;
 	run.apart = opts->no_share ? 0 : share_apart_knobs(&run.host);
+	/* kept (and reported) only where it parts some variants */
+	if (run.apart && share_plan(variants, run.fresh, nv, true, run.apart, groups) ==
+				 share_plan(variants, run.fresh, nv, true, 0, groups))
+		run.apart = 0;
 	res->share_apart = run.apart;
-	size_t ng = share_plan(variants, run.fresh, nv, !opts->no_share, run.apart,
-			       e->streams[0].groups);
+	size_t ng = share_plan(variants, run.fresh, nv, !opts->no_share, run.apart, groups);
 	res->load_seconds = wall_seconds() - t0;
 	if (replay_run(&run, res, opts, ng, t0, err, errlen))
 		goto fail;
