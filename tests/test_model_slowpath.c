@@ -531,6 +531,17 @@ static void on_migrate_landing(void *ctx, uint64_t old_pfn, uint64_t new_pfn, un
 	}
 }
 
+/* Normal fragmented (build_fragmented: every odd page free), then the pages it left allocated
+ * in [top, top + n) (every other one from top) freed as well: [top, top + n) wholly free. */
+static struct model *fragmented_but_top(uint64_t top, uint64_t n)
+{
+	struct model *m = make_compact(MODEL_POLICY_MAINLINE, true);
+	build_fragmented(m, false);
+	for (uint64_t p = top; p < top + n; p += 2)
+		CHECK_EQ(model_free(m, p, 0), MODEL_OK);
+	return m;
+}
+
 /*
  * (i) suitable_migration_target() judges a target pageblock by the compaction's order
  * (cc->order, pageblock order without one). Normal fragmented (every odd page free) but its top
@@ -547,10 +558,7 @@ static void test_direct_compaction_target_order_above(void)
 	uint64_t pfn, dst;
 
 	for (int host = 1; host >= 0; host--) {
-		struct model *m = make_compact(MODEL_POLICY_MAINLINE, true);
-		build_fragmented(m, false);
-		for (uint64_t p = top; p < top + PAGEBLOCK_NR_PAGES; p += 2)
-			CHECK_EQ(model_free(m, p, 0), MODEL_OK);
+		struct model *m = fragmented_but_top(top, PAGEBLOCK_NR_PAGES);
 		check_model(m, "top pageblock free");
 		if (host) {
 			CHECK_EQ(model_compaction_alloc(m, NORMAL0, 0, &dst), MODEL_OK);
@@ -594,10 +602,8 @@ static void test_direct_compaction_target_order_below(void)
 	uint64_t pfn, dst;
 
 	for (int host = 1; host >= 0; host--) {
-		struct model *m = make_compact(MODEL_POLICY_MAINLINE, true);
-		build_fragmented(m, false);
-		for (uint64_t p = top; p < top + 8; p += 2) /* T's first 8 pages: one free block */
-			CHECK_EQ(model_free(m, p, 0), MODEL_OK);
+		/* T's first 8 pages: one free block */
+		struct model *m = fragmented_but_top(top, 8);
 		if (host) {
 			check_model(m, "order-3 free head");
 			CHECK_EQ(model_compaction_alloc(m, NORMAL0, 0, &dst), MODEL_OK);
