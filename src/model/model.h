@@ -416,11 +416,11 @@ int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, ui
  * scanner stays above migrate_pfn's pageblock, not the source's */
 int model_compaction_alloc_above(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
 				 unsigned order, uint64_t *dst);
-/* Not the kernel's: when that found nothing, the highest block of @order below migrate_pfn's
- * pageblock that suitable_migration_target() accepts (replay's reconciliation: the host's
- * migration succeeded) */
-int model_compaction_alloc_below(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
-				 unsigned order, uint64_t *dst);
+/* Not the kernel's: that, and when it finds nothing, the highest block of @order below
+ * migrate_pfn's pageblock that suitable_migration_target() accepts, *below set (replay's
+ * reconciliation: the host's migration succeeded); PGMIGRATE_FAIL counted once, when neither */
+int model_compaction_alloc_or_below(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
+				    unsigned order, uint64_t *dst, bool *below);
 /*
  * Why model_compaction_alloc_above() found no destination for a source at src_pfn with the
  * migration scanner at migrate_pfn (a host migration replayed, host_pfn the host's source pfn

@@ -272,24 +272,15 @@ static struct zone *host_migration_zone(struct model *m, uint64_t src_pfn, unsig
 }
 
 /*
- * compaction_alloc() for a migration the host made: a destination for the movable
- * allocation of 2^order pages at src_pfn, taken off the free lists (allocated, movable) into
- * *dst. The migration scanner is at migrate_pfn (the host's source, in src_pfn's zone; else
- * src_pfn): the free scanner stays above its pageblock. MODEL_ENOMEM when the free scanner
- * meets the migration scanner without a suitable free block from the cached position and
- * then from the top; MODEL_EINVAL for a pfn outside the model or a bad order. Replay cannot
- * tell the host run's order: targets are judged as for pageblock order (cc_order 0).
+ * The free scanner of a migration the host made: downward from the cached position, then once
+ * from the top, above @low_pfn; the destination taken into *dst. MODEL_ENOMEM when the scanners
+ * met without a suitable free block (nothing counted: the callers count the failure).
  */
-int model_compaction_alloc_above(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
-				 unsigned order, uint64_t *dst)
+static int host_migration_scan(struct model *m, struct zone *z, uint64_t low_pfn, unsigned order,
+			       uint64_t *dst)
 {
-	struct zone *z = host_migration_zone(m, src_pfn, order, &migrate_pfn);
-	if (!z)
-		return MODEL_EINVAL;
-	uint64_t low_pfn = (migrate_pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1; /* pageblock_end_pfn */
 	if (!z->compact_cached_free_pfn || z->compact_cached_free_pfn >= z->zone_end_pfn)
 		reset_cached_positions(z);
-
 	for (int pass = 0; pass < 2; pass++) {
 		uint64_t from = z->compact_cached_free_pfn;
 		if (take_target(m, isolate_freepages(m, z, low_pfn, order, 0), order, dst) ==
@@ -299,33 +290,17 @@ int model_compaction_alloc_above(struct model *m, uint64_t src_pfn, uint64_t mig
 		if (from >= z->compact_cached_free_pfn)
 			break; /* that scan started at the top: a second would see the same */
 	}
-	m->events[MODEL_EV_PGMIGRATE_FAIL] += 1u << order;
 	return MODEL_ENOMEM;
 }
 
-/* compaction_alloc() for a migration the host made, the migration scanner at the source. */
-int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, uint64_t *dst)
-{
-	return model_compaction_alloc_above(m, src_pfn, src_pfn, order, dst);
-}
-
 /*
- * Not a kernel function: replay's reconciliation for a migration the host made where the
- * model's free scanner found nothing above the migration scanner. The host's migration did
- * succeed, so the model holds the memory somewhere: the highest block of @order in a pageblock
- * suitable_migration_target() accepts below @migrate_pfn's pageblock, in src_pfn's zone
- * (not a wholly free pageblock: the next high-order request's). Called after
- * model_compaction_alloc_above() failed, whose PGMIGRATE_FAIL it takes back on success.
- * MODEL_ENOMEM when none.
+ * Not a kernel function: the highest block of @order in a pageblock of @z below the one at
+ * @pb that suitable_migration_target() accepts (not a wholly free pageblock: the next
+ * high-order request's), taken into *dst; regions with no target passed in one step.
  */
-int model_compaction_alloc_below(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
-				 unsigned order, uint64_t *dst)
+static int take_highest_below(struct model *m, struct zone *z, uint64_t pb, unsigned order,
+			      uint64_t *dst)
 {
-	struct zone *z = host_migration_zone(m, src_pfn, order, &migrate_pfn);
-	if (!z)
-		return MODEL_EINVAL;
-	uint64_t pb = migrate_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1); /* not its own */
-
 	while (pb >= z->zone_start_pfn + PAGEBLOCK_NR_PAGES) {
 		pb -= PAGEBLOCK_NR_PAGES;
 		if (pb >= z->zone_end_pfn)
@@ -339,13 +314,59 @@ int model_compaction_alloc_below(struct model *m, uint64_t src_pfn, uint64_t mig
 		if (!suitable_migration_target(m, pb, 0))
 			continue;
 		uint64_t pfn = isolate_freepages_block(m, pb, order);
-		if (pfn == MODEL_NO_PFN || take_target(m, pfn, order, dst) != MODEL_OK)
-			continue;
-		/* model_compaction_alloc_above() counted it failed: it migrated */
-		m->events[MODEL_EV_PGMIGRATE_FAIL] -= 1u << order;
-		return MODEL_OK;
+		if (pfn != MODEL_NO_PFN && take_target(m, pfn, order, dst) == MODEL_OK)
+			return MODEL_OK;
 	}
 	return MODEL_ENOMEM;
+}
+
+/*
+ * compaction_alloc() for a migration the host made: a destination for the movable
+ * allocation of 2^order pages at src_pfn, taken off the free lists (allocated, movable) into
+ * *dst. The migration scanner is at migrate_pfn (the host's source, in src_pfn's zone; else
+ * src_pfn): the free scanner stays above its pageblock. With @below (not NULL: replay's
+ * compaction_below reconciliation, not the kernel's), where the free scanner finds nothing,
+ * the highest suitable block below migrate_pfn's pageblock, *below set: the host's migration
+ * did succeed, so the model holds the memory somewhere. MODEL_ENOMEM (PGMIGRATE_FAIL counted)
+ * when nothing was found; MODEL_EINVAL for a pfn outside the model or a bad order. Replay
+ * cannot tell the host run's order: targets are judged as for pageblock order (cc_order 0).
+ */
+static int host_migration_alloc(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
+				unsigned order, uint64_t *dst, bool *below)
+{
+	struct zone *z = host_migration_zone(m, src_pfn, order, &migrate_pfn);
+	uint64_t pb = migrate_pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+
+	if (below)
+		*below = false;
+	if (!z)
+		return MODEL_EINVAL;
+	if (host_migration_scan(m, z, pb + PAGEBLOCK_NR_PAGES, order, dst) == MODEL_OK)
+		return MODEL_OK;
+	if (below && take_highest_below(m, z, pb, order, dst) == MODEL_OK) {
+		*below = true;
+		return MODEL_OK;
+	}
+	m->events[MODEL_EV_PGMIGRATE_FAIL] += 1u << order;
+	return MODEL_ENOMEM;
+}
+
+int model_compaction_alloc_above(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
+				 unsigned order, uint64_t *dst)
+{
+	return host_migration_alloc(m, src_pfn, migrate_pfn, order, dst, NULL);
+}
+
+int model_compaction_alloc_or_below(struct model *m, uint64_t src_pfn, uint64_t migrate_pfn,
+				    unsigned order, uint64_t *dst, bool *below)
+{
+	return host_migration_alloc(m, src_pfn, migrate_pfn, order, dst, below);
+}
+
+/* compaction_alloc() for a migration the host made, the migration scanner at the source. */
+int model_compaction_alloc(struct model *m, uint64_t src_pfn, unsigned order, uint64_t *dst)
+{
+	return model_compaction_alloc_above(m, src_pfn, src_pfn, order, dst);
 }
 
 /*

@@ -210,19 +210,19 @@ void variant_compaction_source(struct variant_state *v, uint64_t host_pfn, uint6
 		return;
 	}
 	uint64_t migrate_pfn = v->res->spec.compaction_host_scanner ? host_pfn : at;
-	if (model_compaction_alloc_above(v->model, at, migrate_pfn, order, &dst) == MODEL_OK) {
-		v->res->compaction.sources++;
-	} else if (v->res->spec.compaction_below &&
-		   model_compaction_alloc_below(v->model, at, migrate_pfn, order, &dst) ==
-			   MODEL_OK) {
-		v->res->compaction.sources++;
-		v->res->compaction.below_source++;
-	} else {
+	bool below = false;
+	int rc = v->res->spec.compaction_below
+			 ? model_compaction_alloc_or_below(v->model, at, migrate_pfn, order, &dst,
+							   &below)
+			 : model_compaction_alloc_above(v->model, at, migrate_pfn, order, &dst);
+	if (rc != MODEL_OK) {
 		v->res->compaction.no_target++;
 		v->res->compaction.no_target_why[model_compaction_no_target(
 			v->model, at, migrate_pfn, host_pfn, order)]++;
 		return;
 	}
+	v->res->compaction.sources++;
+	v->res->compaction.below_source += below;
 	bind_dest(v, dst, order);
 }
 
