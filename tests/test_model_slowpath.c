@@ -739,6 +739,42 @@ static void test_atomic_watermark(void)
 }
 
 /*
+ * __gfp_pfmemalloc_flags(): min 1024, 450 free. __GFP_MEMALLOC ignores the watermarks even
+ * without direct reclaim (the slowpath's one immediate retry with ALLOC_NO_WATERMARKS), so it
+ * takes every free page without reclaiming; __GFP_NOMEMALLOC overrides it. Before the reserve
+ * flags were modelled __GFP_MEMALLOC was ignored and these requests failed at min.
+ */
+static void test_memalloc_reserves(void)
+{
+	struct model *m = make_wmark(1024, 450);
+	uint64_t pfn;
+	unsigned served = 0;
+
+	CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE,
+			   MODEL_GFP_NOWAIT | MODEL_GFP_MEMALLOC | MODEL_GFP_NOMEMALLOC, &pfn),
+		 MODEL_ENOMEM);
+	CHECK_EQ(model_event(m, MODEL_EV_SLOWPATH_RESERVES), 0);
+	CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_NOWAIT | MODEL_GFP_MEMALLOC, &pfn),
+		 MODEL_OK);
+	CHECK_EQ(model_event(m, MODEL_EV_SLOWPATH_RESERVES), 1);
+	CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL | MODEL_GFP_MEMALLOC, &pfn),
+		 MODEL_OK);
+	CHECK_EQ(model_event(m, MODEL_EV_ALLOCSTALL), 0);
+	served = 2;
+	while (try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL | MODEL_GFP_MEMALLOC, &pfn) ==
+		       MODEL_OK &&
+	       served < 451)
+		served++;
+	CHECK_EQ(served, 450);
+	CHECK_EQ(model_nr_free_pages(m), 0);
+	CHECK_EQ(model_event(m, MODEL_EV_SLOWPATH_RESERVES), 451);
+	check_model(m, "memalloc reserves");
+	model_destroy(m);
+	printf("memalloc reserves: __GFP_MEMALLOC takes all 450 pages below min, "
+	       "__GFP_NOMEMALLOC keeps the mark\n");
+}
+
+/*
  * min 256, 200 free pages and a free HIGHATOMIC pageblock (512): a request without reserve
  * rights (non-blocking under __GFP_NOMEMALLOC) does not count the reserve's free pages and
  * fails; GFP_NOWAIT (ALLOC_NON_BLOCK, a reserve right, mark unchanged) counts them and is
@@ -824,6 +860,7 @@ int main(void)
 	test_reclaim_retries_bounded();
 	test_lowmem_reserve();
 	test_atomic_watermark();
+	test_memalloc_reserves();
 	test_highatomic_free_not_counted();
 	test_direct_reclaim_unreserves();
 	test_direct_compaction_serves_costly();

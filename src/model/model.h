@@ -229,6 +229,7 @@ struct model_alloc_req {
 	X(SLOWPATH_NORETRY_NOPAGE)                                                                 \
 	X(SLOWPATH_COSTLY_NOPAGE)                                                                  \
 	X(SLOWPATH_EVACUATE)                                                                       \
+	X(SLOWPATH_RESERVES)                                                                       \
 	X(ALLOCSTALL)                                                                              \
 	X(PGSTEAL_DIRECT)                                                                          \
 	X(DIRECT_RECLAIM_SLAB_PAGES)                                                               \

@@ -332,6 +332,7 @@ uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
  */
 struct slowpath {
 	unsigned alloc_flags;
+	bool can_retry_reserves; /* the one immediate retry with reserve flags */
 	unsigned no_progress_loops;
 	uint64_t did_some_progress;
 	bool compact_first;
@@ -521,6 +522,21 @@ static int compact_first_done(struct model *m, const struct alloc_context *ac, s
 }
 
 /*
+ * __gfp_pfmemalloc_flags(): who may ignore the watermarks. Not __GFP_NOMEMALLOC; a
+ * __GFP_MEMALLOC request; a task in reclaim or compaction (PF_MEMALLOC, model->pf_memalloc:
+ * the model's own reclaim, compaction and evacuation). The model has no interrupt context and
+ * no OOM victims (ALLOC_OOM).
+ */
+static unsigned __gfp_pfmemalloc_flags(const struct model *m, uint32_t gfp)
+{
+	if (gfp & MODEL_GFP_NOMEMALLOC)
+		return 0;
+	if ((gfp & MODEL_GFP_MEMALLOC) || m->pf_memalloc)
+		return ALLOC_NO_WATERMARKS;
+	return 0;
+}
+
+/*
  * One pass of __alloc_pages_slowpath()'s retry loop up to should_reclaim_retry(): the freelist
  * with the slowpath's flags, direct reclaim (not on a compact-first pass), direct compaction,
  * the compact-first turn, the NORETRY and costly exits. Returns 1 to go round again, 0 when
@@ -533,18 +549,21 @@ static int slowpath_pass(struct model *m, const struct alloc_context *ac, struct
 	uint32_t gfp = ac->req->gfp;
 
 	*pfn = get_page_from_freelist(m, ac, sp->alloc_flags);
-	if (*pfn != MODEL_NO_PFN || !(gfp & MODEL_GFP_DIRECT_RECLAIM))
+	if (*pfn != MODEL_NO_PFN)
 		return 0;
-	/* PF_MEMALLOC (reclaim or compaction is running): the reserves without NOFRAGMENT, no
-	 * recursion (__gfp_pfmemalloc_flags) */
-	if (m->pf_memalloc) {
-		if (!(gfp & MODEL_GFP_NOMEMALLOC))
-			*pfn = get_page_from_freelist(
-				m, ac,
-				(sp->alloc_flags | ALLOC_NO_WATERMARKS) &
-					~(unsigned)(ALLOC_NOFRAGMENT | ALLOC_NOFRAG_TAINTED_OK));
-		return 0;
+	/* the reserves replace the slowpath's flags, NOFRAGMENT included; retried at once */
+	unsigned reserve_flags = __gfp_pfmemalloc_flags(m, gfp);
+	if (reserve_flags) {
+		sp->alloc_flags = reserve_flags;
+		if (sp->can_retry_reserves) {
+			sp->can_retry_reserves = false;
+			count_vm_event(m, MODEL_EV_SLOWPATH_RESERVES);
+			return 1;
+		}
 	}
+	/* no direct reclaim, or PF_MEMALLOC (no recursion of reclaim): nopage */
+	if (!(gfp & MODEL_GFP_DIRECT_RECLAIM) || m->pf_memalloc)
+		return 0;
 	/* deferred work does not reclaim (docs/model.md), nor anyone with direct_reclaim off */
 	if (m->running_work || !m->p.direct_reclaim)
 		return -2;
@@ -577,6 +596,7 @@ static uint64_t alloc_pages_slowpath(struct model *m, const struct alloc_context
 {
 	unsigned order = ac->req->order;
 	struct slowpath sp = { .alloc_flags = gfp_to_alloc_flags(ac->req->gfp, order),
+			       .can_retry_reserves = true,
 			       .compact_priority = DEF_COMPACT_PRIORITY };
 	uint64_t before[MODEL_NR_VM_EVENTS], pfn;
 
