@@ -124,6 +124,8 @@ static bool region_has_no_target(struct model *m, uint64_t pfn, unsigned order, 
 	unsigned refused = target_refuse_order(cc_order);
 	uint16_t orders;
 
+	if (m->p.exact_walks)
+		return false;
 	if (refused < PAGEBLOCK_ORDER)
 		refused = PAGEBLOCK_ORDER;
 	orders = (uint16_t)(((1u << refused) - 1) & ~((1u << order) - 1));
@@ -176,8 +178,9 @@ static uint64_t skip_short_pageblocks(struct model *m, const struct zone *z, uin
 	if (lo < z->zone_start_pfn)
 		lo = z->zone_start_pfn;
 	lo = (lo + PAGEBLOCK_NR_PAGES - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
-	while (pb > lo && (p->nr_free_pages < need || p->reserved || p->zone == 0xff ||
-			   !is_migrate_movable(p->flags & PB_MIGRATE_MASK))) {
+	while (!m->p.exact_walks && pb > lo &&
+	       (p->nr_free_pages < need || p->reserved || p->zone == 0xff ||
+		!is_migrate_movable(p->flags & PB_MIGRATE_MASK))) {
 		pb -= PAGEBLOCK_NR_PAGES;
 		p--;
 	}

@@ -361,7 +361,8 @@ static void mark_stuck_blocks(struct model *m, const struct compact_control *cc,
 				unsigned b = (unsigned)((q - pb_pfn) >> shift);
 				stuck[b / 64] |= 1ull << (b % 64);
 			}
-			len = stuck_block_rest(pb_pfn, p, len, shift);
+			if (!m->p.exact_walks)
+				len = stuck_block_rest(pb_pfn, p, len, shift);
 		}
 		p += len;
 	}
@@ -441,7 +442,7 @@ static void compact_pageblock(struct model *m, struct compact_control *cc, uint6
 		unsigned k = pw_kind(w), b = (unsigned)((p - pb_pfn) >> shift);
 		uint64_t len = k == PK_TAIL ? 1 : 1ull << pw_order(w);
 		if (cc->async && (stuck[b / 64] >> (b % 64) & 1)) {
-			p += stuck_block_rest(pb_pfn, p, len, shift);
+			p += m->p.exact_walks ? len : stuck_block_rest(pb_pfn, p, len, shift);
 			continue;
 		}
 		if (k == PK_ALLOC && (w & PW_MOVABLE) &&

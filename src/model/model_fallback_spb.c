@@ -209,9 +209,10 @@ static uint64_t sb_find_fallback_cat(struct model *m, struct zone *z, enum sb_ca
 	bool movable = start_mt == MIGRATE_MOVABLE;
 	struct superpageblock *sb;
 
-	if (!sum->valid[cat])
+	if (!sum->valid[cat] && !m->p.exact_walks)
 		sb_fallback_summarise(m, z, cat, start_mt, search_cats, sum);
-	if (!(sum->orders[cat] & (1u << order))) { /* the walk would find nothing */
+	if (sum->valid[cat] &&
+	    !(sum->orders[cat] & (1u << order))) { /* the walk would find nothing */
 		m->events[MODEL_EV_SPB_WALK_VISITS] += sum->visits[cat];
 		return MODEL_NO_PFN;
 	}

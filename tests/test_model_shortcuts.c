@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_model_shortcuts.c - the model's walk shortcuts against the walks they stand for. The
+ * model answers some walks without making them: the SPB fallback search's per-category summary
+ * (sb_find_fallback_cat), the free scanner's region and pageblock skips (region_has_no_target,
+ * skip_short_pageblocks, in isolate_freepages and target_above), and async direct compaction's
+ * step over a stuck block (mark_stuck_blocks, compact_pageblock). Each claims the walk's exact
+ * outcome, counters included. Here two models run the same random workload in lockstep, one
+ * with the shortcuts and one with params.exact_walks (every walk made in full), under both
+ * policies: every allocation must get the same pfn, every host migration the same destination
+ * or the same reason for none, and every counter must agree; the invariant checker runs on
+ * both along the way. The workload fills 2 GiB with movable memory (or mostly non-movable),
+ * some of it pinned, frees a twentieth, then churns with high-order movable requests (direct
+ * compaction), small requests of the other kind (fallbacks) and replayed host migrations.
+ * Mutations of skip_short_pageblocks, the stuck-block step and the summary's visit count
+ * fail it; the SPB policy claims so rarely here (1-2 claims a run: its passes serve the
+ * non-movable requests) that a summary kept past a claim goes unseen. SHORTCUTS_EVENTS=1
+ * prints each run's non-zero counters. Expected run: under a second.
+ */
+#include "model.h"
+#include "model_test.h"
+
+#include <string.h>
+
+#define ZONE_END (NORMAL0 + 2 * GiB_PAGES)
+#define MAX_LIVE (1u << 20)
+
+/* One model's live allocations: swap-removed array, indexed by pfn. */
+struct side {
+	struct model *m;
+	uint64_t *pfn;
+	uint8_t *order;
+	int32_t *at; /* at[pfn] = index + 1 */
+	unsigned n;
+	uint64_t migrated;
+};
+
+static void side_add(struct side *s, uint64_t pfn, unsigned order)
+{
+	CHECK_FATAL(s->n < MAX_LIVE && pfn < ZONE_END && !s->at[pfn]);
+	s->pfn[s->n] = pfn;
+	s->order[s->n] = (uint8_t)order;
+	s->at[pfn] = (int32_t)++s->n;
+}
+
+static void side_del(struct side *s, unsigned i)
+{
+	s->at[s->pfn[i]] = 0;
+	if (i != --s->n) {
+		s->pfn[i] = s->pfn[s->n];
+		s->order[i] = s->order[s->n];
+		s->at[s->pfn[i]] = (int32_t)i + 1;
+	}
+}
+
+/* compaction or evacuation moved an allocation: follow it */
+static void on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order)
+{
+	struct side *s = ctx;
+	int32_t i = s->at[old_pfn];
+
+	CHECK_FATAL(i > 0 && s->order[i - 1] == order);
+	s->at[old_pfn] = 0;
+	s->pfn[i - 1] = new_pfn;
+	CHECK_FATAL(!s->at[new_pfn]);
+	s->at[new_pfn] = i;
+	s->migrated += 1ull << order;
+}
+
+static void side_init(struct side *s, enum model_policy policy, bool exact)
+{
+	struct model_config c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	c.policy = policy;
+	model_params_default(&c.params);
+	c.params.exact_walks = exact;
+	test_host_zones(&c, 2);
+	memset(s, 0, sizeof(*s));
+	s->m = model_create(&c, &err);
+	CHECK_FATAL(s->m != NULL);
+	s->pfn = calloc(MAX_LIVE, sizeof(*s->pfn));
+	s->order = calloc(MAX_LIVE, sizeof(*s->order));
+	s->at = calloc(ZONE_END, sizeof(*s->at));
+	CHECK_FATAL(s->pfn && s->order && s->at);
+	model_set_migrate_callback(s->m, on_migrate, s);
+}
+
+static void side_fini(struct side *s)
+{
+	model_destroy(s->m);
+	free(s->pfn);
+	free(s->order);
+	free(s->at);
+}
+
+static void same_counters(const struct side *a, const struct side *b, const char *where)
+{
+	for (unsigned e = 0; e < MODEL_NR_VM_EVENTS; e++)
+		if (model_event(a->m, (enum model_vm_event)e) !=
+		    model_event(b->m, (enum model_vm_event)e)) {
+			fprintf(stderr, "%s: %s %llu with the shortcuts, %llu without\n", where,
+				model_event_name((enum model_vm_event)e),
+				(unsigned long long)model_event(a->m, (enum model_vm_event)e),
+				(unsigned long long)model_event(b->m, (enum model_vm_event)e));
+			CHECK(false);
+			return;
+		}
+	CHECK_EQ(model_nr_free_pages(a->m), model_nr_free_pages(b->m));
+	CHECK_EQ(a->n, b->n);
+	CHECK_EQ(a->migrated, b->migrated);
+}
+
+/*
+ * A random request: 80 in 100 small (orders 0-3), of which @nonmovable percent unmovable or
+ * reclaimable and the rest movable; 12 movable of orders 4-8 (direct compaction); 8 THP-like.
+ */
+static struct model_alloc_req random_req(unsigned nonmovable)
+{
+	struct model_alloc_req q = { .nid = -1, .migratetype = MIGRATE_MOVABLE };
+	unsigned r = (unsigned)(rnd() % 100);
+
+	q.gfp = MODEL_GFP_HIGHUSER_MOVABLE;
+	if (r < 80) {
+		q.order = (unsigned)(rnd() % 4);
+		if (rnd() % 100 < nonmovable) {
+			q.migratetype = rnd() % 3 ? MIGRATE_UNMOVABLE : MIGRATE_RECLAIMABLE;
+			q.gfp = rnd() % 4 ? MODEL_GFP_KERNEL : MODEL_GFP_ATOMIC;
+			if (q.migratetype == MIGRATE_RECLAIMABLE)
+				q.gfp |= MODEL_GFP_RECLAIMABLE;
+		}
+	} else if (r < 92) {
+		q.order = 4 + (unsigned)(rnd() % 5);
+		q.gfp |= MODEL_GFP_COMP;
+	} else {
+		q.order = PAGEBLOCK_ORDER;
+		q.gfp |= MODEL_GFP_COMP | MODEL_GFP_NORETRY;
+	}
+	q.movable = q.migratetype == MIGRATE_MOVABLE && rnd() % 16; /* 1 in 16 pinned */
+	q.cpu = (int)(rnd() % 2);
+	return q;
+}
+
+static void alloc_both(struct side *a, struct side *b, const struct model_alloc_req *q,
+		       unsigned *served)
+{
+	uint64_t pa = MODEL_NO_PFN, pb = MODEL_NO_PFN;
+	int ra = model_alloc(a->m, q, &pa), rb = model_alloc(b->m, q, &pb);
+
+	CHECK_EQ(ra, rb);
+	CHECK_EQ(pa, pb);
+	if (ra == MODEL_OK && pa == pb) {
+		side_add(a, pa, q->order);
+		side_add(b, pb, q->order);
+		(*served)++;
+	}
+}
+
+static void free_both(struct side *a, struct side *b)
+{
+	unsigned i = (unsigned)(rnd() % a->n);
+
+	CHECK_EQ(a->pfn[i], b->pfn[i]);
+	CHECK_EQ(model_free(a->m, a->pfn[i], a->order[i]), MODEL_OK);
+	CHECK_EQ(model_free(b->m, b->pfn[i], b->order[i]), MODEL_OK);
+	side_del(a, i);
+	side_del(b, i);
+}
+
+/*
+ * A replayed host migration of a random small movable allocation, the migration scanner at the
+ * source: a destination above it, or the same reason for none. Counts (served, none).
+ */
+static void host_migrate_both(struct side *a, struct side *b, unsigned *served, unsigned *none)
+{
+	unsigned i = (unsigned)(rnd() % a->n), order = a->order[i];
+	uint64_t src = a->pfn[i], da = MODEL_NO_PFN, db = MODEL_NO_PFN;
+
+	if (order >= PAGEBLOCK_ORDER)
+		return;
+	int ra = model_compaction_alloc_above(a->m, src, src, order, &da);
+	int rb = model_compaction_alloc_above(b->m, src, src, order, &db);
+	CHECK_EQ(ra, rb);
+	CHECK_EQ(da, db);
+	if (ra != MODEL_OK) {
+		CHECK_EQ(model_compaction_no_target(a->m, src, src, MODEL_NO_PFN, order),
+			 model_compaction_no_target(b->m, src, src, MODEL_NO_PFN, order));
+		(*none)++;
+		return;
+	}
+	/* the source is freed and the allocation lives on at the destination */
+	CHECK_EQ(model_free(a->m, src, order), MODEL_OK);
+	CHECK_EQ(model_free(b->m, src, order), MODEL_OK);
+	side_del(a, i);
+	side_del(b, i);
+	side_add(a, da, order);
+	side_add(b, db, order);
+	(*served)++;
+}
+
+static void run(enum model_policy policy, uint64_t seed, unsigned churn, unsigned fill_nonmovable,
+		unsigned churn_nonmovable)
+{
+	struct side a, b;
+	unsigned served = 0, failed = 0, moved = 0, none = 0;
+	uint64_t now = 0;
+	char where[64];
+
+	test_rng_state = seed;
+	side_init(&a, policy, false);
+	side_init(&b, policy, true);
+	/* fill with movable memory until the zone's free memory is under 3%, then free a
+	 * quarter of it: the non-movable requests of the churn must fall back into it */
+	while (model_nr_free_pages(a.m) > (ZONE_END - 4096) / 33) {
+		struct model_alloc_req q = random_req(fill_nonmovable);
+		unsigned before = served;
+		alloc_both(&a, &b, &q, &served);
+		if (served == before && ++failed > 200000)
+			break;
+	}
+	for (unsigned n = a.n / 20; n; n--)
+		free_both(&a, &b);
+	check_model(a.m, "fill, shortcuts");
+	check_model(b.m, "fill, exact");
+	same_counters(&a, &b, "fill");
+	failed = 0;
+	for (unsigned op = 0; op < churn; op++) {
+		unsigned r = (unsigned)(rnd() % 100), before = served;
+		if (r < 44 && a.n) {
+			free_both(&a, &b);
+		} else if (r < 48 && a.n) {
+			host_migrate_both(&a, &b, &moved, &none);
+		} else {
+			struct model_alloc_req q = random_req(churn_nonmovable);
+			alloc_both(&a, &b, &q, &served);
+			failed += served == before;
+		}
+		if (op % 256 == 0) {
+			now += 1000000; /* 1 ms: the SPB workers run */
+			model_advance(a.m, now);
+			model_advance(b.m, now);
+		}
+		if (op % 4096 == 0) {
+			snprintf(where, sizeof(where), "churn op %u", op);
+			same_counters(&a, &b, where);
+		}
+		if (op % 32768 == 0) {
+			check_model(a.m, "churn, shortcuts");
+			check_model(b.m, "churn, exact");
+		}
+	}
+	same_counters(&a, &b, "end");
+	check_model(a.m, "end, shortcuts");
+	check_model(b.m, "end, exact");
+	/* the paths the shortcuts stand in were taken */
+	CHECK(failed > 0);
+	CHECK(moved > 0);
+	CHECK(none > 0);
+	CHECK(model_event(a.m, MODEL_EV_DIRECT_COMPACT_RUNS) > 0);
+	CHECK(a.migrated > 0);
+	if (policy == MODEL_POLICY_SPB)
+		CHECK(model_event(a.m, MODEL_EV_SPB_WALK_VISITS) > 0);
+	CHECK(model_event(a.m, MODEL_EV_EXTFRAG_FALLBACK) > 0);
+	printf("%s seed %llu: %u served, %u failed, %u host migrations (%u without target), "
+	       "%llu pages migrated by the model, %llu direct compaction runs, %llu fallbacks: "
+	       "identical with and without the shortcuts\n",
+	       policy == MODEL_POLICY_SPB ? "spb" : "mainline", (unsigned long long)seed, served,
+	       failed, moved + none, none, (unsigned long long)a.migrated,
+	       (unsigned long long)model_event(a.m, MODEL_EV_DIRECT_COMPACT_RUNS),
+	       (unsigned long long)model_event(a.m, MODEL_EV_EXTFRAG_FALLBACK));
+	if (getenv("SHORTCUTS_EVENTS")) /* what the run exercised */
+		for (unsigned e = 0; e < MODEL_NR_VM_EVENTS; e++)
+			if (model_event(a.m, (enum model_vm_event)e))
+				printf("  %s %llu\n", model_event_name((enum model_vm_event)e),
+				       (unsigned long long)model_event(a.m,
+								       (enum model_vm_event)e));
+	side_fini(&a);
+	side_fini(&b);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	/* movable memory, then non-movable requests: claims and steals of movable pageblocks */
+	run(MODEL_POLICY_MAINLINE, 1, 60000, 0, 90);
+	run(MODEL_POLICY_SPB, 2, 60000, 0, 90);
+	/* non-movable memory, then movable requests: movable falls back into it */
+	run(MODEL_POLICY_MAINLINE, 3, 60000, 90, 10);
+	run(MODEL_POLICY_SPB, 4, 60000, 90, 10);
+	return test_summary("test_model_shortcuts");
+}
