@@ -101,6 +101,16 @@ for p in page_reporting/parameters/page_reporting_order:page_reporting_order \
 	[ "$got" = "$want" ] || { fail "start/${p#*:} is '$got', $file reads '$want'"; params_ok=0; }
 done
 [ $params_ok = 0 ] || ok "start/page_reporting_order and start/page_alloc_shuffle as the host's files say"
+# the per-size THP settings (kernels with mTHP, 6.8 and later), as the host's files say
+mthp=/sys/kernel/mm/transparent_hugepage/hugepages-2048kB/enabled
+if [ -r "$mthp" ]; then
+	want="hugepages-2048kB enabled: $(cat "$mthp")"
+	got=$("$F" dump --snapshot start/thp_sizes "$W/live.fgt" | grep '^hugepages-2048kB enabled:')
+	[ "$got" = "$want" ] && ok "start/thp_sizes has the per-size settings" ||
+		fail "start/thp_sizes has '$got', $mthp reads '${want#*: }'"
+else
+	echo "skip: no per-size THP settings on this kernel ($mthp)"
+fi
 # Per CPU, from the events themselves; and no event of any of the recorder's tasks, while the
 # workload's own shell is there (the recorder's child must stay traced). A short recording
 # (its page map, snapshots and compression included), so that dumping it stays quick on a busy

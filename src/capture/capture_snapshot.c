@@ -149,6 +149,50 @@ static int add_slab_attrs(struct trace_writer *w, const char *when)
 	return rc;
 }
 
+/*
+ * The per-size (mTHP) settings, one line a size in the kernel's order: "hugepages-64kB
+ * enabled: always inherit madvise [never]" and the same for shmem_enabled where the size has
+ * it. Nothing is written when the kernel has no per-size directories (before 6.8).
+ */
+static int add_mthp_settings(struct trace_writer *w, const char *when)
+{
+	static const char thp[] = "/sys/kernel/mm/transparent_hugepage";
+	static const char *const attrs[] = { "enabled", "shmem_enabled" };
+	struct dirent **names = NULL;
+	struct buf b = { 0 };
+	char name[96];
+	int n = scandir(thp, &names, NULL, versionsort), rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!strncmp(names[i]->d_name, "hugepages-", 10)) {
+			for (size_t a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
+				char path[512], line[600];
+				struct buf v = { 0 };
+				snprintf(path, sizeof(path), "%s/%s/%s", thp, names[i]->d_name,
+					 attrs[a]);
+				if (read_file(path, &v) == 0 && v.p) {
+					int len = snprintf(line, sizeof(line), "%s %s: %.*s",
+							   names[i]->d_name, attrs[a],
+							   (int)strcspn(v.p, "\n"), v.p);
+					if (len > 0 && (size_t)len < sizeof(line) - 1) {
+						line[len++] = '\n';
+						buf_put(&b, line, (size_t)len);
+					}
+				}
+				free(v.p);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	if (b.len) {
+		snprintf(name, sizeof(name), "%s/thp_sizes", when);
+		rc = trace_writer_add_meta(w, name, b.p, b.len);
+	}
+	free(b.p);
+	return rc;
+}
+
 static enum page_class classify(uint64_t f)
 {
 #define KPF(n) (1ull << (n))
@@ -348,7 +392,7 @@ int snapshot_take(struct trace_writer *w, const char *when, bool pagemap, double
 			    : trace_writer_add_meta(w, name, "not loaded\n", 11))
 			goto fail;
 	}
-	if (add_slab_attrs(w, when))
+	if (add_slab_attrs(w, when) || add_mthp_settings(w, when))
 		goto fail;
 	if (!uname(&u)) {
 		int n = snprintf(text, sizeof(text), "%s %s %s %s %s\n", u.sysname, u.nodename,
