@@ -1516,6 +1516,68 @@ static void test_compaction_below(void)
 }
 
 /*
+ * A host migration without a destination in the model, kept in place (compaction_keep): the
+ * same start as above, the host's free scanner taking 32 pages from the free half of
+ * pageblock 0 (below the sources, where the model's free scanner does not look), and another
+ * task freeing those 32 destination pages later. By default the sources are freed at the
+ * migration (used 768, as if the host had dropped the data) and the destinations' frees are
+ * unknown; with compaction_keep=1 the sources stay allocated where they are, as a folio
+ * migrate_pages() found no target for (used 800 after the migration, the host's), and the
+ * destinations' frees free them (used 768 at the end, none unknown). Fails before the switch
+ * (an unknown key) and if a kept source were freed at the migration or never.
+ */
+static void write_compaction_keep_trace(const char *path, bool dest_frees)
+{
+	struct edge_writer e;
+	int64_t iso, mig;
+	open_compaction_trace(&e, path, compaction_below_class, &iso, &mig);
+	compaction_record(&e, (uint32_t)iso, COMPACT_BASE + 256, COMPACT_BASE + 512, 256, 32);
+	for (uint64_t p = BELOW_SRC; p < BELOW_SRC + 32; p++)
+		compaction_page(&e, TRACE_PAGE_FREE, p, 0, 36);
+	compaction_record(&e, (uint32_t)mig, 32, 0, 0, 0);
+	e.ts += 100000000; /* the run is over */
+	for (uint64_t p = COMPACT_BASE + 256; dest_frees && p < COMPACT_BASE + 288; p++)
+		compaction_page(&e, TRACE_PAGE_FREE, p, 0, 99);
+	CHECK(trace_writer_close(e.w) == 0);
+	trace_writer_free(e.w);
+}
+
+static void test_compaction_keep(void)
+{
+	static const char *const names[] = { "mainline:pcp=0", "mainline:pcp=0,compaction_keep=1" };
+	char path[64];
+	test_tmp_path(path, sizeof(path), "compaction-keep.fgt");
+	for (int dest_frees = 0; dest_frees < 2; dest_frees++) {
+		write_compaction_keep_trace(path, dest_frees);
+		struct replay_result *r = run(path, names, 2, REPLAY_WARM, 1, 1);
+		for (unsigned i = 0; i < 2; i++) {
+			const struct replay_variant_result *v = &r->variants[i];
+			const struct replay_compaction *c = &v->compaction;
+			uint64_t used = v->final.present_pages - v->final.free_pages;
+			CHECK_EQ(c->sources_unknown, 0);
+			CHECK_EQ(c->no_target, 32);
+			CHECK_EQ(c->no_target_why[MODEL_NT_WHOLE_FREE], 32);
+			CHECK_EQ(c->sources, 0);
+			if (i == 0) {
+				CHECK_EQ(used, 768);
+				CHECK_EQ(c->kept, 0);
+				CHECK_EQ(c->dest_frees, 0);
+				CHECK_EQ(v->loss.unknown_page_frees, dest_frees ? 32 : 0);
+				continue;
+			}
+			CHECK_EQ(c->kept, 32);
+			CHECK_EQ(used, dest_frees ? 768 : 800);
+			CHECK_EQ(c->dest_frees, dest_frees ? 32 : 0);
+			CHECK_EQ(c->live_at_end, dest_frees ? 0 : 32);
+			CHECK_EQ(v->loss.unknown_page_frees, 0);
+		}
+		replay_result_free(r);
+	}
+	unlink(path);
+	printf("compaction without a target: the source kept in place with compaction_keep=1\n");
+}
+
+/*
  * kswapd's reclaim windows from its own events: each mm_vmscan_kswapd_wake opens a
  * balance_pgdat() run that ends at the last event kswapd's task traced before its node's next
  * wake or sleep (replay_decode.c). The trace: kswapd (pid 45) wakes for zid 2 at W1, its
@@ -2565,6 +2627,7 @@ int main(int argc, char **argv)
 	test_end_map_timed();
 	test_compaction();
 	test_compaction_below();
+	test_compaction_keep();
 	test_kswapd_windows();
 	test_decoder_clone_kswapd();
 	test_fast_compaction();

@@ -47,6 +47,7 @@ struct replay_variant_spec {
 	bool compaction;	 /* replay the host's compaction migrations (replay_compaction.c) */
 	bool compaction_host_scanner; /* their free scanner stays above the host's source */
 	bool compaction_below;	      /* none there: a target below the source (reconciled) */
+	bool compaction_keep; /* still none: the source stays allocated, bound as the host's dest */
 	bool caller_fallback; /* a failed movable NORETRY folio: the caller's smaller orders (on but for mainline) */
 	enum model_policy policy;
 	struct model_params params;
@@ -178,6 +179,7 @@ struct replay_compaction {
 	uint64_t sources_unknown;   /* flagged frees of pages the variant does not hold */
 	uint64_t below_source;	    /* destinations taken below the source (compaction_below) */
 	uint64_t no_target;	    /* the model's free scanner found no destination */
+	uint64_t kept;		    /* of those, sources kept in place (compaction_keep) */
 	uint64_t no_target_why[MODEL_NR_NO_TARGET]; /* of those, by enum model_no_target */
 	uint64_t dest_frees;			    /* host frees that freed a bound destination */
 	uint64_t dest_order_miss;  /* bound destinations there, none of the free's order */

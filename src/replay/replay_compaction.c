@@ -199,15 +199,15 @@ static void unbind(struct compaction_bind *b, uint32_t e)
 	b->live--;
 }
 
-void variant_compaction_source(struct variant_state *v, uint64_t host_pfn, uint64_t at,
+bool variant_compaction_source(struct variant_state *v, uint64_t host_pfn, uint64_t at,
 			       unsigned order, bool movable)
 {
 	uint64_t dst;
 	if (!v->cbind)
-		return;
+		return false;
 	if (!movable) {
 		v->res->compaction.sources_unmovable++;
-		return;
+		return false;
 	}
 	uint64_t migrate_pfn = v->res->spec.compaction_host_scanner ? host_pfn : at;
 	bool below = false;
@@ -219,11 +219,18 @@ void variant_compaction_source(struct variant_state *v, uint64_t host_pfn, uint6
 		v->res->compaction.no_target++;
 		v->res->compaction.no_target_why[model_compaction_no_target(
 			v->model, at, migrate_pfn, host_pfn, order)]++;
-		return;
+		if (!v->res->spec.compaction_keep)
+			return false;
+		/* migrate_pages() without a target: the folio stays where it is, in use; it is
+		 * what the host's later free of its destination names */
+		v->res->compaction.kept++;
+		bind_dest(v, at, order);
+		return true;
 	}
 	v->res->compaction.sources++;
 	v->res->compaction.below_source += below;
 	bind_dest(v, dst, order);
+	return false;
 }
 
 bool variant_compaction_dest(struct variant_state *v, const struct replay_op *op, uint64_t *at,

@@ -68,12 +68,12 @@ static void fallback_free_piece(struct variant_state *v, const struct replay_op 
 	uint64_t at = val & FWD_PFN_MASK;
 	unsigned order = FWD_ORDER(val);
 
-	if (op->flags & OPF_COMPACT_SRC)
-		variant_compaction_source(v, key, at, order, FWD_MT(val) == MIGRATE_MOVABLE);
+	bool kept = (op->flags & OPF_COMPACT_SRC) &&
+		    variant_compaction_source(v, key, at, order, FWD_MT(val) == MIGRATE_MOVABLE);
 	pfn_map_del(&v->fwd, key);
 	variant_rev_del(v, at);
 	variant_lru_forget(v, val);
-	if (model_free(v->model, at, order) != MODEL_OK)
+	if (!kept && model_free(v->model, at, order) != MODEL_OK)
 		v->res->loss.unknown_page_frees++;
 }
 

@@ -478,8 +478,10 @@ struct compaction_bind;
 int variant_compaction_init(struct variant_state *v);
 void variant_compaction_destroy(struct variant_state *v);
 void variant_compaction_take(struct variant_state *v, const struct replay_op *op);
-/* A flagged source free of the allocation at model pfn at: migrate it first. */
-void variant_compaction_source(struct variant_state *v, uint64_t host_pfn, uint64_t at,
+/* A flagged source free of the allocation at model pfn at: migrate it first. true: no
+ * destination under compaction_keep, the allocation stays (bound as the host's destination)
+ * and the caller must not free it. */
+bool variant_compaction_source(struct variant_state *v, uint64_t host_pfn, uint64_t at,
 			       unsigned order, bool movable);
 /* A free whose trace pfn names nothing: true when it is a destination the variant bound (*at
  * and *order set: the caller frees it) or the host's free scanner's page given back (*at is

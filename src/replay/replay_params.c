@@ -87,6 +87,8 @@ static const struct param params[] = {
 	  offsetof(struct replay_variant_spec, compaction_host_scanner) },
 	{ "compaction_below", P_BOOL, IN_SPEC,
 	  offsetof(struct replay_variant_spec, compaction_below) },
+	{ "compaction_keep", P_BOOL, IN_SPEC,
+	  offsetof(struct replay_variant_spec, compaction_keep) },
 	{ "caller_fallback", P_BOOL, IN_SPEC,
 	  offsetof(struct replay_variant_spec, caller_fallback) },
 	{ "pcp_trace", P_BOOL, IN_SPEC, offsetof(struct replay_variant_spec, pcp_trace) },

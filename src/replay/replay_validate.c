@@ -222,6 +222,9 @@ static void compaction_rows(struct replay_validation *out, const struct replay_v
 	    (double)m->compaction.no_target);
 	for (unsigned i = 0; i < MODEL_NR_NO_TARGET; i++)
 		row(out, why[i][0], why[i][1], NAN, (double)m->compaction.no_target_why[i]);
+	row(out, "compaction_no_target_kept",
+	    "of those: the source kept in place, in use (compaction_keep)", NAN,
+	    (double)m->compaction.kept);
 }
 
 /* What the recording itself missed: every row is the host's, none is judged. */

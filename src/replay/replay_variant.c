@@ -338,8 +338,19 @@ static void warm_compaction_source(struct variant_state *v, const struct replay_
 	for (uint64_t p = op->key; p < op->key + (1ull << op->order); p++) {
 		uint64_t at = start_model_pfn(v, p);
 		if (warm_test(v, p) && at != UINT64_MAX &&
-		    model_page_allocated(v->model, at, &o) == 1)
-			variant_compaction_source(v, p, at, o, movable);
+		    model_page_allocated(v->model, at, &o) == 1 &&
+		    variant_compaction_source(v, p, at, o, movable)) {
+			/* kept in place: no longer the start block the trace names p */
+			if (v->lru.reclaimed)
+				variant_lru_warm_gone(v, p, o);
+			for (uint64_t i = 0; i < (1ull << o); i++) {
+				if (start_model_pfn(v, p + i) != at + i)
+					continue;
+				warm_clear(v, p + i);
+				if (v->start_name)
+					v->start_name[at + i] = START_NONE;
+			}
+		}
 	}
 }
 
@@ -387,8 +398,9 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 			/* a destination of the host's compaction (or its scanner's page back) */
 			if (at == MODEL_NO_PFN)
 				return;
-			if (op->flags & OPF_COMPACT_SRC)
-				variant_compaction_source(v, op->key, at, order, true);
+			if ((op->flags & OPF_COMPACT_SRC) &&
+			    variant_compaction_source(v, op->key, at, order, true))
+				return;
 			free_held_block(v, op, at, order, MIGRATE_MOVABLE);
 		} else {
 			if (op->flags & OPF_COMPACT_SRC)
@@ -399,12 +411,14 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	}
 	uint64_t at = val & FWD_PFN_MASK;
 	unsigned order = FWD_ORDER(val);
-	if (op->flags & OPF_COMPACT_SRC)
+	bool kept =
+		(op->flags & OPF_COMPACT_SRC) &&
 		variant_compaction_source(v, op->key, at, order, FWD_MT(val) == MIGRATE_MOVABLE);
 	pfn_map_del(&v->fwd, op->key);
 	variant_rev_del(v, at);
 	variant_lru_forget(v, val);
-	free_held_block(v, op, at, order, FWD_MT(val));
+	if (!kept)
+		free_held_block(v, op, at, order, FWD_MT(val));
 }
 
 static int cache_config_for(struct variant_state *v, const struct decode_caches *dc, uint32_t idx)

@@ -543,6 +543,7 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		{ "compaction_no_target_none_above",
 		  v->compaction.no_target_why[MODEL_NT_NONE_ABOVE] },
 		{ "compaction_no_target_order", v->compaction.no_target_why[MODEL_NT_ORDER] },
+		{ "compaction_no_target_kept", v->compaction.kept },
 		{ "compaction_dest_frees", v->compaction.dest_frees },
 		{ "compaction_dest_order_miss", v->compaction.dest_order_miss },
 		{ "compaction_dest_unbound", v->compaction.dest_unbound },
