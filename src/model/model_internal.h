@@ -3,10 +3,10 @@
  * model_internal.h - the model's state: pages, pageblocks, superpageblocks, zones.
  *
  * Memory layout (about 4.2 bytes per modelled 4 KiB page):
- *  - one 32-bit word per page (model->page, 29 bits used), holding what the kernel keeps in struct page for
- *    the buddy allocator: whether the page heads a free block (PageBuddy + buddy_order + the
- *    free list it is on), heads an allocated block (its order, the request's migratetype and
- *    whether it can move), lies inside a block (a tail), or is absent (a hole);
+ *  - one 32-bit word per page (model->page, 29 bits used), holding what the kernel keeps in
+ *    struct page for the buddy allocator: whether the page heads a free block (PageBuddy +
+ *    buddy_order + the free list it is on), heads an allocated block (its order, the request's
+ *    migratetype and whether it can move), lies inside a block (a tail), or is absent (a hole);
  *  - free lists are doubly linked through those words: a free head's `next` is in its own word,
  *    its `prev` in the word of page pfn^1, which is a tail of the same block (order >= 1) or its
  *    allocated order-0 buddy (order 0; two free order-0 buddies always merge). Links are 19-bit
