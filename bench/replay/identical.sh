@@ -11,6 +11,9 @@
 # session-7 merge and the shrinker fix of session 8 spends over 30 minutes in shrink_slab's
 # LRU rotation on the warm start of the pressure traces (docs/replay.md), so against such a
 # binary `IDENTICAL_STARTS=auto` (or warm on the three quiet traces) is the feasible check.
+# IDENTICAL_MODEL_BYTES=ignore: for a change that alters the model's size on purpose, blanks
+# variants.model_bytes too and prints each variant's old and new value instead, so every other
+# column is still compared.
 # usage: bench/replay/identical.sh OLD_FRAGTRACE NEW_FRAGTRACE [TRACE...]
 set -e
 [ $# -ge 2 ] || { echo "usage: $0 OLD_FRAGTRACE NEW_FRAGTRACE [TRACE...]" >&2; exit 2; }
@@ -33,6 +36,11 @@ dump() {
 	sqlite3 "$tmp/$name.db" "UPDATE runs SET started_at = '', finished_at = NULL,
 		tool_version = '', threads = 0, command = NULL, wall_seconds = NULL;
 		UPDATE variants SET seconds = 0, events_per_second = NULL;"
+	if [ "$IDENTICAL_MODEL_BYTES" = ignore ]; then
+		sqlite3 "$tmp/$name.db" "SELECT name, model_bytes FROM variants ORDER BY id;" \
+			> "$tmp/$name.bytes"
+		sqlite3 "$tmp/$name.db" "UPDATE variants SET model_bytes = 0;"
+	fi
 	sqlite3 "$tmp/$name.db" .dump > "$tmp/$name.sql"
 }
 
@@ -44,6 +52,8 @@ for t in "$@"; do
 		rows=$(grep -c '^INSERT' "$tmp/new.sql" || true)
 		if diff "$tmp/old.sql" "$tmp/new.sql" > "$tmp/diff"; then
 			echo "$(basename "$t") --start $start: identical ($rows rows)"
+			[ "$IDENTICAL_MODEL_BYTES" != ignore ] ||
+				paste -d' ' "$tmp/old.bytes" "$tmp/new.bytes" | sed 's/^/  model_bytes old new: /'
 		else
 			echo "$(basename "$t") --start $start: DIFFERENT"
 			head -20 "$tmp/diff"

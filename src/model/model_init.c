@@ -353,7 +353,7 @@ struct model *model_create(const struct model_config *c, int *error)
 			m->node_has_dma32[zc->nid] = true;
 	}
 	uint64_t pages = m->end_pfn - m->base_pfn;
-	m->page_bytes = (pages * PW_BITS + 7) / 8 + 8; /* + 8: the last word's 64-bit access */
+	m->page_bytes = pages * sizeof(*m->page);
 	m->page = big_zalloc(m->page_bytes);
 	m->pb = calloc(pages >> PAGEBLOCK_ORDER, sizeof(*m->pb));
 	m->region_memo = calloc(pages >> SUPERPAGEBLOCK_ORDER, sizeof(*m->region_memo));

@@ -2,11 +2,11 @@
 /*
  * model_internal.h - the model's state: pages, pageblocks, superpageblocks, zones.
  *
- * Memory layout (the budget is 4 bytes per modelled 4 KiB page):
- *  - one 29-bit word per page (model->page, packed), holding what the kernel keeps in struct page for
- *    the buddy allocator: whether the page heads a free block (PageBuddy + buddy_order + the
- *    free list it is on), heads an allocated block (its order, the request's migratetype and
- *    whether it can move), lies inside a block (a tail), or is absent (a hole);
+ * Memory layout (about 4.2 bytes per modelled 4 KiB page):
+ *  - one 32-bit word per page (model->page, 29 bits used), holding what the kernel keeps in
+ *    struct page for the buddy allocator: whether the page heads a free block (PageBuddy +
+ *    buddy_order + the free list it is on), heads an allocated block (its order, the request's
+ *    migratetype and whether it can move), lies inside a block (a tail), or is absent (a hole);
  *  - free lists are doubly linked through those words: a free head's `next` is in its own word,
  *    its `prev` in the word of page pfn^1, which is a tail of the same block (order >= 1) or its
  *    allocated order-0 buddy (order 0; two free order-0 buddies always merge). Links are 19-bit
@@ -253,7 +253,7 @@ struct model {
 	uint16_t tainted_reserve_by_total[SUPERPAGEBLOCK_NR_PAGEBLOCKS + 1];
 	enum model_policy policy;
 	uint64_t base_pfn, end_pfn;
-	uint8_t *page; /* packed 29-bit page words */
+	uint32_t *page; /* one word per page, 29 bits used */
 	size_t page_bytes;
 	struct pageblock *pb;
 	struct region_scan_memo *region_memo; /* one per region of [base_pfn, end_pfn) */
@@ -335,28 +335,20 @@ void share_knob_absorbed(struct model *m, enum model_knob k, uint64_t n);
 
 /* ---- lookups ---- */
 /*
- * Page words are 29 bits wide, packed: word i starts at bit 29 * i of model->page, so a read or
- * write is one unaligned 64-bit load (and store) plus a shift. 29 bits hold everything a page
- * needs (see above), and packing keeps the model under 4 bytes per page with its pageblock and
- * SPB state included.
+ * One 32-bit word per page, of which 29 bits are used: a read or write is one aligned access
+ * at the page's index. Until session 14 the words were packed at 29 bits (3.8 bytes per page
+ * with the pageblock and SPB state, against 4.2 now), which cost a multiply, an unaligned
+ * 64-bit load and a read-modify-write store per word, and a store through a byte pointer
+ * that may alias every field of the model, so the compiler reloaded them after each write.
  */
-#define PW_BITS 29
-#define PW_MASK ((1ull << PW_BITS) - 1)
-
 static inline uint32_t pw_get(const struct model *m, uint64_t pfn)
 {
-	uint64_t bit = (pfn - m->base_pfn) * PW_BITS, v;
-	memcpy(&v, m->page + (bit >> 3), sizeof(v));
-	return (uint32_t)((v >> (bit & 7)) & PW_MASK);
+	return m->page[pfn - m->base_pfn];
 }
 
 static inline void pw_set(struct model *m, uint64_t pfn, uint32_t w)
 {
-	uint64_t bit = (pfn - m->base_pfn) * PW_BITS, v;
-	uint8_t *p = m->page + (bit >> 3);
-	memcpy(&v, p, sizeof(v));
-	v = (v & ~(PW_MASK << (bit & 7))) | ((uint64_t)w << (bit & 7));
-	memcpy(p, &v, sizeof(v));
+	m->page[pfn - m->base_pfn] = w;
 	m->gen++;
 }
 

@@ -1017,7 +1017,7 @@ void model_prefetch_page(const struct model *m, uint64_t pfn)
 {
 	if (!pfn_in_model(m, pfn))
 		return;
-	__builtin_prefetch(m->page + (((pfn - m->base_pfn) * PW_BITS) >> 3));
+	__builtin_prefetch(&m->page[pfn - m->base_pfn]);
 	__builtin_prefetch(&m->pb[(pfn - m->base_pfn) >> PAGEBLOCK_ORDER]);
 }
 

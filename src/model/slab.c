@@ -666,23 +666,41 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 	return MODEL_OK;
 }
 
-int slab_obj_free(struct slab_model *sm, uint64_t key)
+/*
+ * The free of key if the model knows it: MODEL_OK for a live object, MODEL_ESTATE (counted) for
+ * one a shrinker reclaimed, OBJ_UNKNOWN (nothing counted) otherwise. One probe of each map.
+ */
+#define OBJ_UNKNOWN 1
+static int obj_free_known(struct slab_model *sm, uint64_t key)
 {
 	size_t slot = sm->live.cap ? key_find(&sm->live, key) : 0;
 	uint32_t v = sm->live.cap ? sm->live.slots[slot].value : 0;
 
 	if (!v) {
-		if (key_map_get(&sm->reclaimed, key)) {
-			key_map_del(&sm->reclaimed, key);
-			sm->st.frees_after_reclaim++;
-		} else {
-			sm->st.unknown_frees++;
-		}
+		if (!key_map_get(&sm->reclaimed, key))
+			return OBJ_UNKNOWN;
+		key_map_del(&sm->reclaimed, key);
+		sm->st.frees_after_reclaim++;
 		return MODEL_ESTATE;
 	}
 	release_object(sm, v - 1, slot);
 	sm->st.frees++;
 	return MODEL_OK;
+}
+
+int slab_obj_free(struct slab_model *sm, uint64_t key)
+{
+	int rc = obj_free_known(sm, key);
+
+	if (rc != OBJ_UNKNOWN)
+		return rc;
+	sm->st.unknown_frees++;
+	return MODEL_ESTATE;
+}
+
+bool slab_obj_free_known(struct slab_model *sm, uint64_t key)
+{
+	return obj_free_known(sm, key) != OBJ_UNKNOWN;
 }
 
 /*

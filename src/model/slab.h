@@ -131,6 +131,11 @@ int slab_obj_free_start(struct slab_model *sm, uint64_t key, int cache, uint64_t
 /* Whether key is an object the model holds or a shrinker took: its free is slab_obj_free's. */
 bool slab_obj_known(const struct slab_model *sm, uint64_t key);
 /*
+ * slab_obj_known() and, when true, slab_obj_free() (with its counts), in one lookup of the
+ * live map: false, and nothing changed, for a key the model neither holds nor reclaimed.
+ */
+bool slab_obj_free_known(struct slab_model *sm, uint64_t key);
+/*
  * The trace freed page pfn (the caller's name for it) and it is an adopted start slab's: the
  * slab's objects from before the trace not freed yet were free slots at the start, and go.
  * The page stays the slab model's (freed when its slab is discarded), an ordinary slab from

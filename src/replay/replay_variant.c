@@ -518,9 +518,15 @@ static void slab_free(struct variant_state *v, const struct replay_op *op,
 	int cache;
 
 	v->res->loss.slab_frees++;
-	/* an object the model holds (nearly every free), a kfree: no start slab to look for */
-	if (!op->aux || !v->host->start_map || slab_obj_known(v->slab, op->key) ||
-	    (at = start_model_pfn(v, pfn)) == UINT64_MAX ||
+	/* a kfree, or no start map: no start slab to look for */
+	if (!op->aux || !v->host->start_map) {
+		slab_obj_free(v->slab, op->key);
+		return;
+	}
+	/* an object the model holds or reclaimed (nearly every free) */
+	if (slab_obj_free_known(v->slab, op->key))
+		return;
+	if ((at = start_model_pfn(v, pfn)) == UINT64_MAX ||
 	    (cache = cache_id(v, dc, op->aux - 1)) < 0) {
 		slab_obj_free(v->slab, op->key);
 		return;
