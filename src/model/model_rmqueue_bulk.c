@@ -205,12 +205,19 @@ static bool bulk_one_pass(struct model *m, struct zone *z, unsigned order, int m
 	if (n > bulk->max - bulk->n)
 		n = bulk->max - bulk->n;
 	if (sb) {
-		/* each call's side effects; the first call's marking covers the others' (one
-		 * pageblock), its spb_update_list() runs before the call's delete */
+		/*
+		 * Each call's side effects, its spb_update_list() before its delete. The first
+		 * call's marking covers the others' (one pageblock); after its list update
+		 * nothing moves the SPB or changes what spb_list_for() reads, so the later
+		 * calls' updates find it at the tail of the same list and only kick defrag.
+		 */
 		spb_mark_range_used(m, pfn, high, mt);
 		for (unsigned i = 0; i < n; i++) {
 			m->events[MODEL_EV_SPB_WALK_VISITS]++;
-			spb_update_list(m, z, sb);
+			if (!i)
+				spb_update_list(m, z, sb);
+			else if (sb->list_id >= SPB_LIST_CAT0)
+				spb_maybe_start_defrag(m, z, sb);
 			sb->nr_free_pages -= step;
 			spb_react_to_tainted_alloc(m, z, sb);
 		}
