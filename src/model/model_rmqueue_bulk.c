@@ -100,6 +100,143 @@ static void bulk_phase2(struct model *m, struct zone *z, unsigned order, int mt,
 	}
 }
 
+/*
+ * One-pass refills (not a kernel function: a shortcut for Phase 3's loop, one __rmqueue() per
+ * block). The next __rmqueue() is predicted from the state; when it would take the head of
+ * the lowest non-empty list of order c >= order and every list between order and c is empty,
+ * the calls after it keep taking that block's pieces in ascending order (each split leaves one
+ * piece on each lower list, the lowest piece first in memory), so up to 2^(c - order) blocks
+ * come from it in one pass: one delete and one add per piece left, instead of a delete and
+ * adds per block. Every per-call side effect is repeated per block in the same order: the
+ * counters, spb_update_list() and spb_react_to_tainted_alloc() with the SPB's nr_free_pages
+ * each call would see. Words of pages handed out keep stale link bits where the per-block
+ * path rewrote them; only a free head's link and the one in its pair partner's word are ever
+ * read, and the pieces left are written by add_to_free_list() as that path writes them.
+ * model_set_refill_per_page() turns the shortcut off (the differential test's reference).
+ */
+static bool refill_per_page;
+static _Thread_local uint64_t one_pass_runs, one_pass_blocks; /* for the tests */
+
+void model_set_refill_per_page(bool per_page)
+{
+	refill_per_page = per_page;
+}
+
+void model_refill_one_pass_count(uint64_t *runs, uint64_t *blocks)
+{
+	*runs = one_pass_runs;
+	*blocks = one_pass_blocks;
+}
+
+/*
+ * The SPB the next spb_rmqueue() takes its block from when its first try serves it: the CPU's
+ * warm hint (rmqueue_warm_hints), whose try_alloc_from_sb_pass1() takes a sub-pageblock
+ * block when the SPB has no free whole pageblock of mt. NULL when another route would run.
+ */
+static struct superpageblock *spb_next_block(struct model *m, struct zone *z, unsigned order,
+					     int mt, unsigned alloc_flags, enum rmqueue_mode *mode,
+					     unsigned *high)
+{
+	const struct spb_warm_hint_slot *slot;
+	struct superpageblock *sb;
+	unsigned mask;
+
+	if (!m->p.warm_hints || mt >= MIGRATE_PCPTYPES || order >= PAGEBLOCK_ORDER)
+		return NULL;
+	/* spb_rmqueue() starts in the normal mode, or resets to it for the refusal gate */
+	if (*mode != RMQUEUE_NORMAL &&
+	    !(mt != MIGRATE_MOVABLE && (alloc_flags & ALLOC_HIGHORDER_OPTIONAL)))
+		return NULL;
+	slot = &m->warm_hints[m->current_cpu][z->type][order][mt];
+	if (slot->zone != z->idx)
+		return NULL;
+	sb = &z->superpageblocks[slot->spb];
+	mask = sb->free_mask[mt] & ((2u << MAX_PAGE_ORDER) - 1);
+	if (mask >> PAGEBLOCK_ORDER) /* whole pageblocks first */
+		return NULL;
+	mask &= ~((1u << order) - 1);
+	if (!mask)
+		return NULL;
+	*mode = RMQUEUE_NORMAL;
+	*high = (unsigned)__builtin_ctz(mask);
+	return sb;
+}
+
+/* The order of mainline_rmqueue_smallest()'s block, or -1 when it would find none. */
+static int mainline_next_block(struct zone *z, unsigned order, int mt, enum rmqueue_mode mode)
+{
+	if (mode != RMQUEUE_NORMAL)
+		return -1;
+	for (unsigned co = order; co <= MAX_PAGE_ORDER; co++)
+		if (mainline_free_list_first(z, co, mt) != MODEL_NO_PFN)
+			return (int)co;
+	return -1;
+}
+
+/*
+ * Up to left blocks of order from the next __rmqueue()'s block in one pass; false (nothing
+ * done) when that call would not take the lowest-order head the shortcut predicts.
+ */
+static bool bulk_one_pass(struct model *m, struct zone *z, unsigned order, int mt,
+			  unsigned alloc_flags, enum rmqueue_mode *mode, uint64_t left,
+			  struct model_bulk *bulk)
+{
+	struct superpageblock *sb = NULL;
+	unsigned high, n, step = 1u << order;
+	uint64_t pfn;
+
+	if (refill_per_page || (m->p.highatomic && (alloc_flags & ALLOC_HIGHATOMIC)))
+		return false;
+	if (m->policy == MODEL_POLICY_SPB) {
+		sb = spb_next_block(m, z, order, mt, alloc_flags, mode, &high);
+		if (!sb)
+			return false;
+		pfn = get_page_from_free_area(z, sb, high, mt);
+	} else {
+		int co = mainline_next_block(z, order, mt, *mode);
+		if (co < 0)
+			return false;
+		high = (unsigned)co;
+		pfn = mainline_free_list_first(z, high, mt);
+	}
+	n = 1u << (high - order);
+	if (n > left)
+		n = (unsigned)left;
+	if (n > bulk->max - bulk->n)
+		n = bulk->max - bulk->n;
+	if (sb) {
+		/*
+		 * Each call's side effects, its spb_update_list() before its delete. The first
+		 * call's marking covers the others' (one pageblock); after its list update
+		 * nothing moves the SPB or changes what spb_list_for() reads, so the later
+		 * calls' updates find it at the tail of the same list and only kick defrag.
+		 */
+		spb_mark_range_used(m, pfn, high, mt);
+		for (unsigned i = 0; i < n; i++) {
+			m->events[MODEL_EV_SPB_WALK_VISITS]++;
+			if (!i)
+				spb_update_list(m, z, sb);
+			else if (sb->list_id >= SPB_LIST_CAT0)
+				spb_maybe_start_defrag(m, z, sb);
+			sb->nr_free_pages -= step;
+			spb_react_to_tainted_alloc(m, z, sb);
+		}
+		sb->nr_free_pages += n * step; /* the delete below takes them off */
+	}
+	m->events[MODEL_EV_PASS_1] += n;
+	del_page_from_free_list(m, z, pfn);
+	for (uint64_t off = (uint64_t)n << order; off < 1ull << high;) {
+		unsigned o = (unsigned)__builtin_ctzll(off);
+		add_to_free_list(m, z, pfn + off, o, mt, false);
+		off += 1ull << o;
+	}
+	for (unsigned i = 0; i < n; i++)
+		bulk_add(bulk, pfn + ((uint64_t)i << order), order);
+	one_pass_runs++;
+	one_pass_blocks += n;
+	return true;
+}
+
 /* rmqueue_bulk(): returns the first block's pfn, MODEL_NO_PFN when nothing was taken. */
 uint64_t rmqueue_bulk(struct model *m, struct zone *z, unsigned order, int mt, unsigned alloc_flags,
 		      struct model_bulk *bulk)
@@ -114,6 +251,12 @@ uint64_t rmqueue_bulk(struct model *m, struct zone *z, unsigned order, int mt, u
 			bulk_phase2(m, z, order, mt, needed, &refilled, bulk);
 	}
 	while (refilled < needed && bulk->n < bulk->max) {
+		unsigned before = bulk->n;
+		if (bulk_one_pass(m, z, order, mt, alloc_flags, &mode, (needed - refilled) >> order,
+				  bulk)) {
+			refilled += (uint64_t)(bulk->n - before) << order;
+			continue;
+		}
 		uint64_t pfn = rmqueue_buddy(m, z, order, mt, alloc_flags, &mode);
 		if (pfn == MODEL_NO_PFN)
 			break;

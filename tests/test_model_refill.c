@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_model_refill.c - the one-pass refill of rmqueue_bulk() (model_rmqueue_bulk.c) against
+ * the per-block path it shortcuts. Two models built alike run the same random workload: one
+ * takes the shortcut, the other runs with model_set_refill_per_page(true), one __rmqueue()
+ * per block. Per-CPU-list refills reach the model as replay's do (model_alloc_pcp() calls a
+ * hook that refills with model_pcp_refill() and the model's alloc_flags). Every refill must
+ * hand out the same blocks in the same order; after every operation every event counter,
+ * every SPB's counters and place on its list, and the free page count must agree; every few
+ * hundred operations every page's state, every pageblock's type and the invariant checker.
+ * Allocations take list heads, so a free list left in another order shows as a different pfn.
+ *
+ * Configurations: the spb+all preset (warm hints, the proactive trigger and defrag, which the
+ * shortcut repeats per block) and mainline, each over phases of 20% to 97% memory use so that
+ * claims, steals (a carried-over rmqueue mode) and the HIGHATOMIC reserve run between refills.
+ * Each must take the shortcut, in runs of more than one block.
+ *
+ * Usage: test_model_refill [operations]
+ */
+#include "model.h"
+#include "model_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REFILL_MAX 512
+#define LOG_MAX	   4096
+
+struct live {
+	uint64_t pfn;
+	unsigned order;
+};
+
+/*
+ * One of the two models, and what its hook handed out during the current operation. A
+ * refill's blocks (Phase 2 may adopt fragments larger than the order) all go to live.
+ */
+struct side {
+	struct model *m;
+	bool per_page;
+	unsigned count; /* the next refill's batch */
+	struct model_block log[LOG_MAX];
+	unsigned nlog, refills;
+	struct live *live; /* every allocation the test holds, freed later */
+	size_t nlive;
+	uint32_t *where; /* by pfn: 1 + the index in live, 0 when none (migrations move it) */
+};
+
+#define PFN_END (NORMAL0 + GiB_PAGES)
+
+static void live_add(struct side *s, uint64_t pfn, unsigned order)
+{
+	s->where[pfn] = (uint32_t)(s->nlive + 1);
+	s->live[s->nlive++] = (struct live){ pfn, order };
+}
+
+static void live_del(struct side *s, size_t k)
+{
+	s->where[s->live[k].pfn] = 0;
+	s->live[k] = s->live[--s->nlive];
+	if (k < s->nlive)
+		s->where[s->live[k].pfn] = (uint32_t)(k + 1);
+}
+
+/* Defrag and evacuation move movable allocations (the workers run as time advances). */
+static void migrated(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order)
+{
+	struct side *s = ctx;
+	uint32_t k = s->where[old_pfn];
+
+	(void)order;
+	if (!k)
+		return;
+	s->where[old_pfn] = 0;
+	s->where[new_pfn] = k;
+	s->live[k - 1].pfn = new_pfn;
+}
+
+static uint64_t refill_hook(void *ctx, unsigned zone, const struct model_alloc_req *req,
+			    unsigned alloc_flags)
+{
+	struct side *s = ctx;
+	struct model_block blocks[REFILL_MAX];
+	unsigned n = 0;
+
+	model_set_refill_per_page(s->per_page);
+	s->refills++;
+	if (model_pcp_refill(s->m, zone, req, alloc_flags, s->count, blocks, REFILL_MAX, &n) !=
+	    MODEL_OK)
+		return MODEL_NO_PFN;
+	for (unsigned i = 0; i < n && s->nlog < LOG_MAX; i++)
+		s->log[s->nlog++] = blocks[i];
+	for (unsigned i = 0; i < n; i++)
+		live_add(s, blocks[i].pfn, blocks[i].order);
+	return blocks[0].pfn;
+}
+
+static void compare_state(struct side *a, struct side *b, const char *name, long op, bool pages)
+{
+	for (int ev = 0; ev < MODEL_NR_VM_EVENTS; ev++) {
+		uint64_t x = model_event(a->m, (enum model_vm_event)ev),
+			 y = model_event(b->m, (enum model_vm_event)ev);
+		CHECK(x == y, "%s op %ld: event %s: one pass %llu, per block %llu", name, op,
+		      model_event_name((enum model_vm_event)ev), (unsigned long long)x,
+		      (unsigned long long)y);
+	}
+	CHECK_EQ(model_nr_free_pages(a->m), model_nr_free_pages(b->m));
+	for (unsigned z = 0; z < model_nr_zones(a->m); z++)
+		for (unsigned s = 0; s < model_zone_nr_spbs(a->m, z); s++) {
+			struct model_spb_info x, y;
+			CHECK_EQ(model_spb_info(a->m, z, s, &x), MODEL_OK);
+			CHECK_EQ(model_spb_info(b->m, z, s, &y), MODEL_OK);
+			CHECK(x.nr_free == y.nr_free && x.nr_unmovable == y.nr_unmovable &&
+				      x.nr_reclaimable == y.nr_reclaimable &&
+				      x.nr_movable == y.nr_movable &&
+				      x.nr_reserved == y.nr_reserved &&
+				      x.nr_free_pages == y.nr_free_pages &&
+				      x.list_id == y.list_id && x.list_pos == y.list_pos,
+			      "%s op %ld: zone %u spb %u differs (free pages %llu/%llu, list "
+			      "%d/%d, pos %d/%d)",
+			      name, op, z, s, (unsigned long long)x.nr_free_pages,
+			      (unsigned long long)y.nr_free_pages, x.list_id, y.list_id, x.list_pos,
+			      y.list_pos);
+		}
+	if (!pages)
+		return;
+	check_model(a->m, "one pass");
+	check_model(b->m, "per block");
+	for (uint64_t pfn = NORMAL0 - GiB_PAGES; pfn < NORMAL0 + GiB_PAGES; pfn++) {
+		unsigned ox = 0, oy = 0;
+		int x = model_page_allocated(a->m, pfn, &ox),
+		    y = model_page_allocated(b->m, pfn, &oy);
+		CHECK(x == y && ox == oy &&
+			      model_pfn_is_free(a->m, pfn) == model_pfn_is_free(b->m, pfn),
+		      "%s op %ld: pfn %#llx differs", name, op, (unsigned long long)pfn);
+		if (!(pfn & (PAGEBLOCK_NR_PAGES - 1)))
+			CHECK_EQ(model_pfnblock_migratetype(a->m, pfn),
+				 model_pfnblock_migratetype(b->m, pfn));
+	}
+}
+
+/* The op's request: mostly per-CPU-list orders, some larger, every type and a GFP mix. */
+static void random_request(struct model_alloc_req *q, unsigned movable_share)
+{
+	unsigned r = (unsigned)(rnd() % 100);
+
+	memset(q, 0, sizeof(*q));
+	q->order = r < 70 ? 0 : r < 85 ? (unsigned)(1 + rnd() % 3) : (unsigned)(rnd() % 11);
+	r = (unsigned)(rnd() % 100);
+	q->migratetype = r < movable_share				 ? MIGRATE_MOVABLE
+			 : r < movable_share + (100 - movable_share) / 2 ? MIGRATE_UNMOVABLE
+									 : MIGRATE_RECLAIMABLE;
+	q->movable = q->migratetype == MIGRATE_MOVABLE;
+	r = (unsigned)(rnd() % 100);
+	if (q->movable)
+		q->gfp = MODEL_GFP_HIGHUSER_MOVABLE;
+	else if (r < 60)
+		q->gfp = MODEL_GFP_KERNEL;
+	else if (r < 75)
+		q->gfp = MODEL_GFP_ATOMIC;
+	else if (r < 90)
+		q->gfp = MODEL_GFP_NOWAIT;
+	else
+		q->gfp = MODEL_GFP_KERNEL | MODEL_GFP_NORETRY | MODEL_GFP_NOWARN;
+	if (q->migratetype == MIGRATE_RECLAIMABLE)
+		q->gfp |= MODEL_GFP_RECLAIMABLE;
+	q->cpu = (int)(rnd() % 3);
+}
+
+static struct model *make(const char *preset)
+{
+	struct model_config c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	model_params_default(&c.params);
+	CHECK_FATAL(model_preset(preset, &c.policy, &c.params) == 0);
+	c.params.highatomic = true;
+	c.nr_cpus = 3;
+	test_host_zones(&c, 1);
+	struct model *m = model_create(&c, &err);
+	CHECK_FATAL(m != NULL);
+	return m;
+}
+
+static void run(const char *preset, long ops, uint64_t seed)
+{
+	static struct side a, b;
+	size_t cap = 1 << 20;
+	uint64_t runs0, blocks0, runs1, blocks1, refills = 0, present, used = 0, now = 0;
+	unsigned movable_share = 50;
+	double target = 0.5;
+	int failures = test_failures;
+
+	model_refill_one_pass_count(&runs0, &blocks0);
+	a = (struct side){ .m = make(preset), .per_page = false };
+	b = (struct side){ .m = make(preset), .per_page = true };
+	a.live = malloc(cap * sizeof(*a.live));
+	b.live = malloc(cap * sizeof(*b.live));
+	a.where = calloc(PFN_END, sizeof(*a.where));
+	b.where = calloc(PFN_END, sizeof(*b.where));
+	CHECK_FATAL(a.live && b.live && a.where && b.where);
+	model_set_migrate_callback(a.m, migrated, &a);
+	model_set_migrate_callback(b.m, migrated, &b);
+	model_set_pcp_callback(a.m, refill_hook, &a);
+	model_set_pcp_callback(b.m, refill_hook, &b);
+	present = model_nr_free_pages(a.m);
+	test_rng_state = seed;
+
+	for (long op = 0; op < ops; op++) {
+		if (op % 3000 == 0) {
+			target = (double)(20 + rnd() % 78) / 100.0;
+			movable_share = (unsigned)(rnd() % 101);
+		}
+		if (op % 64 == 0) {
+			now += 3000000; /* 3 ms: the workers run */
+			model_advance(a.m, now);
+			model_advance(b.m, now);
+		}
+		bool alloc =
+			!a.nlive || ((double)used / (double)present < target ? rnd() % 100 < 70
+									     : rnd() % 100 < 25);
+		if (alloc && a.nlive + REFILL_MAX + 1 < cap) {
+			struct model_alloc_req q;
+			uint64_t x = 0, y = 0;
+			random_request(&q, movable_share);
+			bool pcp = q.order <= 3 && rnd() % 4;
+			unsigned na = (unsigned)a.nlive, refills_before = a.refills;
+			a.count = b.count = 1 + (unsigned)(rnd() % (rnd() % 4 ? 64 : REFILL_MAX));
+			a.nlog = b.nlog = 0;
+			int ra = pcp ? model_alloc_pcp(a.m, &q, &x) : model_alloc(a.m, &q, &x);
+			int rb = pcp ? model_alloc_pcp(b.m, &q, &y) : model_alloc(b.m, &q, &y);
+			CHECK(ra == rb && (ra != MODEL_OK || x == y),
+			      "%s op %ld: order %u mt %d: one pass %d %#llx, per block %d %#llx",
+			      preset, op, q.order, q.migratetype, ra, (unsigned long long)x, rb,
+			      (unsigned long long)y);
+			CHECK_EQ(a.nlog, b.nlog);
+			for (unsigned i = 0; i < a.nlog && i < b.nlog; i++)
+				CHECK(a.log[i].pfn == b.log[i].pfn &&
+					      a.log[i].order == b.log[i].order,
+				      "%s op %ld: refill block %u: one pass %#llx/%u, per block "
+				      "%#llx/%u",
+				      preset, op, i, (unsigned long long)a.log[i].pfn,
+				      a.log[i].order, (unsigned long long)b.log[i].pfn,
+				      b.log[i].order);
+			refills += a.refills - refills_before;
+			for (size_t i = na; i < a.nlive; i++)
+				used += 1ull << a.live[i].order;
+			CHECK_EQ(a.nlive, b.nlive);
+			bool from_refill = false; /* else direct compaction captured it */
+			for (size_t i = na; i < a.nlive; i++)
+				from_refill |= a.live[i].pfn == x;
+			if (ra == MODEL_OK && !from_refill) {
+				live_add(&a, x, q.order);
+				live_add(&b, y, q.order);
+				used += 1ull << q.order;
+			}
+		} else if (a.nlive) {
+			size_t k = rnd() % a.nlive;
+			CHECK(a.live[k].pfn == b.live[k].pfn && a.live[k].order == b.live[k].order,
+			      "%s op %ld: held allocation %zu differs", preset, op, k);
+			CHECK_EQ(model_free(a.m, a.live[k].pfn, a.live[k].order), MODEL_OK);
+			CHECK_EQ(model_free(b.m, b.live[k].pfn, b.live[k].order), MODEL_OK);
+			used -= 1ull << a.live[k].order;
+			live_del(&a, k);
+			live_del(&b, k);
+		}
+		compare_state(&a, &b, preset, op, op % 1000 == 999);
+		if (test_failures > failures)
+			break;
+	}
+	compare_state(&a, &b, preset, ops, true);
+	model_refill_one_pass_count(&runs1, &blocks1);
+	printf("%s: %ld ops, %llu refills, one pass: %llu runs, %llu blocks; pass-1 %llu, "
+	       "claims %llu, steals %llu, highatomic reserved %llu, proactive %llu, defrag queued "
+	       "%llu absorbed %llu\n",
+	       preset, ops, (unsigned long long)refills, (unsigned long long)(runs1 - runs0),
+	       (unsigned long long)(blocks1 - blocks0),
+	       (unsigned long long)model_event(a.m, MODEL_EV_PASS_1),
+	       (unsigned long long)model_event(a.m, MODEL_EV_RMQUEUE_CLAIM),
+	       (unsigned long long)model_event(a.m, MODEL_EV_RMQUEUE_STEAL),
+	       (unsigned long long)model_event(a.m, MODEL_EV_HIGHATOMIC_RESERVE),
+	       (unsigned long long)model_event(a.m, MODEL_EV_TRIGGER_PROACTIVE),
+	       (unsigned long long)model_event(a.m, MODEL_EV_SPB_DEFRAG_QUEUED),
+	       (unsigned long long)model_event(a.m, MODEL_EV_SPB_DEFRAG_ABSORBED));
+	CHECK(refills > 0);
+	CHECK(runs1 > runs0, "%s: the one-pass refill never ran", preset);
+	CHECK(blocks1 - blocks0 > 2 * (runs1 - runs0), "%s: runs of one block only", preset);
+	CHECK(model_event(a.m, MODEL_EV_RMQUEUE_STEAL) > 0, "%s: no steal", preset);
+	model_destroy(a.m);
+	model_destroy(b.m);
+	free(a.live);
+	free(b.live);
+	free(a.where);
+	free(b.where);
+}
+
+int main(int argc, char **argv)
+{
+	long ops = argc > 1 ? atol(argv[1]) : 20000;
+
+	run("spb+all", ops, 0x5eed0001);
+	run("mainline", ops, 0x5eed0002);
+	model_set_refill_per_page(false);
+	return test_summary("model_refill");
+}
