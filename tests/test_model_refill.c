@@ -2,7 +2,7 @@
 /*
  * test_model_refill.c - the one-pass refill of rmqueue_bulk() (model_rmqueue_bulk.c) against
  * the per-block path it shortcuts. Two models built alike run the same random workload: one
- * takes the shortcut, the other runs with model_set_refill_per_page(true), one __rmqueue()
+ * takes the shortcut, the other runs with params.exact_walks, one __rmqueue()
  * per block. Per-CPU-list refills reach the model as replay's do (model_alloc_pcp() calls a
  * hook that refills with model_pcp_refill() and the model's alloc_flags). Every refill must
  * hand out the same blocks in the same order; after every operation every event counter,
@@ -84,7 +84,6 @@ static uint64_t refill_hook(void *ctx, unsigned zone, const struct model_alloc_r
 	struct model_block blocks[REFILL_MAX];
 	unsigned n = 0;
 
-	model_set_refill_per_page(s->per_page);
 	s->refills++;
 	if (model_pcp_refill(s->m, zone, req, alloc_flags, s->count, blocks, REFILL_MAX, &n) !=
 	    MODEL_OK)
@@ -168,7 +167,7 @@ static void random_request(struct model_alloc_req *q, unsigned movable_share)
 	q->cpu = (int)(rnd() % 3);
 }
 
-static struct model *make(const char *preset)
+static struct model *make(const char *preset, bool per_page)
 {
 	struct model_config c;
 	int err;
@@ -177,6 +176,7 @@ static struct model *make(const char *preset)
 	model_params_default(&c.params);
 	CHECK_FATAL(model_preset(preset, &c.policy, &c.params) == 0);
 	c.params.highatomic = true;
+	c.params.exact_walks = per_page;
 	c.nr_cpus = 3;
 	test_host_zones(&c, 1);
 	struct model *m = model_create(&c, &err);
@@ -194,8 +194,8 @@ static void run(const char *preset, long ops, uint64_t seed)
 	int failures = test_failures;
 
 	model_refill_one_pass_count(&runs0, &blocks0);
-	a = (struct side){ .m = make(preset), .per_page = false };
-	b = (struct side){ .m = make(preset), .per_page = true };
+	a = (struct side){ .m = make(preset, false), .per_page = false };
+	b = (struct side){ .m = make(preset, true), .per_page = true };
 	a.live = malloc(cap * sizeof(*a.live));
 	b.live = malloc(cap * sizeof(*b.live));
 	a.where = calloc(PFN_END, sizeof(*a.where));
@@ -302,6 +302,5 @@ int main(int argc, char **argv)
 
 	run("spb+all", ops, 0x5eed0001);
 	run("mainline", ops, 0x5eed0002);
-	model_set_refill_per_page(false);
 	return test_summary("model_refill");
 }

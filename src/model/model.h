@@ -174,8 +174,9 @@ struct model_params {
 	bool spb_compact_servable;
 	uint64_t seed; /* for migrate_fail_ppm */
 	/* tests only: the walks the model's shortcuts answer (the SPB fallback summary, the free
-	 * scanner's region and pageblock skips, the async walks' stuck-block step) are made in
-	 * full; results are the same either way (tests/test_model_shortcuts.c) */
+	 * scanner's region and pageblock skips, the async walks' stuck-block step, rmqueue_bulk's
+	 * one-pass refill) are made in full; results are the same either way
+	 * (tests/test_model_shortcuts.c, tests/test_model_refill.c) */
 	bool exact_walks;
 };
 
@@ -386,11 +387,6 @@ typedef uint64_t (*model_pcp_fn)(void *ctx, unsigned zone, const struct model_al
 void model_set_pcp_callback(struct model *m, model_pcp_fn fn, void *ctx);
 /* __alloc_pages() of a per-CPU-list order through the hook; the page is allocated already. */
 int model_alloc_pcp(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out);
-/*
- * For tests: rmqueue_bulk() takes every block through its own __rmqueue() call (the per-block
- * path) instead of the one-pass refill, in every model of the process. Results are the same.
- */
-void model_set_refill_per_page(bool per_page);
 /* For tests: the one-pass refill's runs and the blocks they took, on this thread so far. */
 void model_refill_one_pass_count(uint64_t *runs, uint64_t *blocks);
 /* rmqueue_bulk() in one zone (the hook's refill): count blocks, each allocated in the model. */

@@ -112,15 +112,9 @@ static void bulk_phase2(struct model *m, struct zone *z, unsigned order, int mt,
  * each call would see. Words of pages handed out keep stale link bits where the per-block
  * path rewrote them; only a free head's link and the one in its pair partner's word are ever
  * read, and the pieces left are written by add_to_free_list() as that path writes them.
- * model_set_refill_per_page() turns the shortcut off (the differential test's reference).
+ * params.exact_walks turns the shortcut off (the differential test's reference).
  */
-static bool refill_per_page;
 static _Thread_local uint64_t one_pass_runs, one_pass_blocks; /* for the tests */
-
-void model_set_refill_per_page(bool per_page)
-{
-	refill_per_page = per_page;
-}
 
 void model_refill_one_pass_count(uint64_t *runs, uint64_t *blocks)
 {
@@ -185,7 +179,7 @@ static bool bulk_one_pass(struct model *m, struct zone *z, unsigned order, int m
 	unsigned high, n, step = 1u << order;
 	uint64_t pfn;
 
-	if (refill_per_page || (m->p.highatomic && (alloc_flags & ALLOC_HIGHATOMIC)))
+	if (m->p.exact_walks || (m->p.highatomic && (alloc_flags & ALLOC_HIGHATOMIC)))
 		return false;
 	if (m->policy == MODEL_POLICY_SPB) {
 		sb = spb_next_block(m, z, order, mt, alloc_flags, mode, &high);
