@@ -899,16 +899,21 @@ int model_free_contig_range(struct model *m, uint64_t pfn, unsigned order)
 	if (order > PAGEBLOCK_ORDER || (pfn & (n - 1)) || !pfn_in_model(m, pfn) ||
 	    !pfn_in_model(m, pfn + n - 1))
 		return MODEL_EINVAL;
+	unsigned movable = 0, nonmovable = 0;
 	for (uint64_t p = pfn; p < pfn + n; p++) {
-		int rc = check_allocated(m, p, 0);
-		if (rc)
-			return rc;
+		uint32_t w = pw_get(m, p);
+		if (pw_kind(w) != PK_ALLOC || pw_order(w))
+			return MODEL_ESTATE;
+		movable += (w & PW_MOVABLE) != 0;
+		nonmovable += pw_mt(w) != MIGRATE_MOVABLE && pw_mt(w) != MIGRATE_CMA;
 	}
-	for (uint64_t p = pfn; p < pfn + n; p++) {
-		unmark_allocated(m, p);
-		if (p != pfn) /* inside the block: a tail, as the merges leave it */
-			pw_set_meta(m, p, pw_make(PK_TAIL, 0, 0, 0));
-	}
+	/* every page's unmark_allocated(), summed: the block is inside one pageblock */
+	struct pageblock *pb = pfn_pageblock(m, pfn);
+	pageblock_counts_changed(m, pfn);
+	pb->nr_movable_pages = (uint16_t)(pb->nr_movable_pages - movable);
+	pb->nr_nonmovable_pages = (uint16_t)(pb->nr_nonmovable_pages - nonmovable);
+	for (uint64_t p = pfn + 1; p < pfn + n; p++) /* a tail, as the merges leave it */
+		pw_set_meta(m, p, pw_make(PK_TAIL, 0, 0, 0));
 	m->events[MODEL_EV_PGFREE] += n;
 	struct zone *z = page_zone(m, pfn);
 	int mt = get_pageblock_migratetype(m, pfn);
