@@ -884,7 +884,7 @@ static void free_contig_mru(struct model *m, struct zone *z, uint64_t pfn, unsig
  * free_contig_range() of 2^order order-0 allocations at pfn, order-aligned and inside one
  * pageblock: the kernel (and model_free) frees them one __free_pages() at a time in ascending
  * order. One __free_one_page() of the whole block leaves the same lists, counters and
- * pageblock bits (docs/replay.md, "Frees of memory allocated before the trace"): the
+ * pageblock bits (docs/replay.md, "Start pages freed as blocks"): the
  * intermediate blocks merge only with each other, their buddies lying inside the range; the
  * last page's free merges them all and goes on outside the range exactly as the block does,
  * buddy_merge_likely() reading the same outside word for the final list end; at pageblock
