@@ -403,6 +403,12 @@ unsigned model_pfn_zone(struct model *m, uint64_t pfn);
 bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order, uint32_t gfp);
 /* __free_pages / free_one_page of a block the model handed out. */
 int model_free(struct model *m, uint64_t pfn, unsigned order);
+/*
+ * free_contig_range(): 2^order order-0 allocations at pfn (order-aligned, order at most
+ * pageblock_order) freed in ascending order, as 2^order model_free() calls would, in one pass.
+ * MODEL_EINVAL or MODEL_ESTATE (nothing freed) unless every page is such an allocation.
+ */
+int model_free_contig_range(struct model *m, uint64_t pfn, unsigned order);
 /* split_page(): an allocated block of @order becomes 2^order order-0 allocations. */
 int model_split(struct model *m, uint64_t pfn, unsigned order);
 /* prep_compound_page(): 2^order order-0 allocations of one type at pfn become one block of

@@ -263,7 +263,7 @@ static bool find_buddy(struct model *m, struct zone *z, uint64_t pfn, unsigned o
 }
 
 /* buddy_merge_likely(): free to the tail when the next-higher buddy is already free. */
-static bool buddy_merge_likely(struct model *m, struct zone *z, uint64_t pfn, unsigned order)
+bool buddy_merge_likely(struct model *m, struct zone *z, uint64_t pfn, unsigned order)
 {
 	uint64_t unused;
 	if (order >= MAX_PAGE_ORDER - 1)

@@ -431,6 +431,7 @@ void mark_allocated(struct model *m, uint64_t pfn, unsigned order, int mt, bool 
 void unmark_allocated(struct model *m, uint64_t pfn);
 void mark_movable(struct model *m, uint64_t pfn, uint32_t w, bool movable);
 void free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order, bool to_tail);
+bool buddy_merge_likely(struct model *m, struct zone *z, uint64_t pfn, unsigned order);
 unsigned move_freepages_block(struct model *m, struct zone *z, uint64_t pb_pfn, int old_mt,
 			      int new_mt);
 void change_pageblock_range(struct model *m, uint64_t pfn, unsigned order, int mt);

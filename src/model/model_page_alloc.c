@@ -873,6 +873,76 @@ int model_free(struct model *m, uint64_t pfn, unsigned order)
 	return MODEL_OK;
 }
 
+/*
+ * Mainline's region MRU (model_mainline.c) as the page-by-page frees of free_contig_range()
+ * leave it. Freeing 2^order pages at pfn in ascending order passes through intermediate blocks
+ * of every order j below order, all inside the range and all merged away by the last page;
+ * their list adds and deletes cancel in the region's own lists, but an add at the head moves
+ * the region to the head of the zone's (j, mt) MRU, and the delete does not move it back while
+ * the region still holds another free block of (j, mt). The first such block of each order j
+ * is the one at pfn; __free_one_page() puts it at the head, as buddy_merge_likely() finds its
+ * order-(j + 1) buddy, pfn + 2^(j + 1), still allocated, except for j = order - 1, whose
+ * buddy lies outside the range and is read now (nothing outside changes before the last
+ * page). The later ones of order j either go to the head too or to the tail (the buddy below
+ * them is free), neither moving a region already at the head.
+ */
+static void free_contig_mru(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt)
+{
+	struct superpageblock *sb = pfn_to_superpageblock(z, pfn);
+	const struct superpageblock_cold *cold = spb_cold(z, sb);
+
+	for (unsigned j = 0; j < order; j++) {
+		if (cold->free_head[j][mt] == PW_NIL)
+			continue; /* linked by the first add, unlinked by the last delete */
+		if (j == order - 1 && buddy_merge_likely(m, z, pfn, j))
+			continue; /* a tail add leaves the MRU alone */
+		mainline_mru_add(z, sb, j, mt, false);
+	}
+}
+
+/*
+ * free_contig_range() of 2^order order-0 allocations at pfn, order-aligned and inside one
+ * pageblock: the kernel (and model_free) frees them one __free_pages() at a time in ascending
+ * order. One __free_one_page() of the whole block leaves the same lists, counters and
+ * pageblock bits (docs/replay.md, "Start pages freed as blocks"): the
+ * intermediate blocks merge only with each other, their buddies lying inside the range; the
+ * last page's free merges them all and goes on outside the range exactly as the block does,
+ * buddy_merge_likely() reading the same outside word for the final list end; at pageblock
+ * order mark_pageblock_free() sees the same counts (every intermediate block deleted again);
+ * page reporting asks at the final order at the latest, at the same time. Only mainline's
+ * region MRU keeps a trace of the intermediate adds (free_contig_mru). PGFREE counts the pages.
+ */
+int model_free_contig_range(struct model *m, uint64_t pfn, unsigned order)
+{
+	const uint64_t n = 1ull << order;
+
+	if (order > PAGEBLOCK_ORDER || (pfn & (n - 1)) || !pfn_in_model(m, pfn) ||
+	    !pfn_in_model(m, pfn + n - 1))
+		return MODEL_EINVAL;
+	unsigned movable = 0, nonmovable = 0;
+	for (uint64_t p = pfn; p < pfn + n; p++) {
+		uint32_t w = pw_get(m, p);
+		if (pw_kind(w) != PK_ALLOC || pw_order(w))
+			return MODEL_ESTATE;
+		movable += (w & PW_MOVABLE) != 0;
+		nonmovable += pw_mt(w) != MIGRATE_MOVABLE && pw_mt(w) != MIGRATE_CMA;
+	}
+	/* every page's unmark_allocated(), summed: the block is inside one pageblock */
+	struct pageblock *pb = pfn_pageblock(m, pfn);
+	pageblock_counts_changed(m, pfn);
+	pb->nr_movable_pages = (uint16_t)(pb->nr_movable_pages - movable);
+	pb->nr_nonmovable_pages = (uint16_t)(pb->nr_nonmovable_pages - nonmovable);
+	for (uint64_t p = pfn + 1; p < pfn + n; p++) /* a tail, as the merges leave it */
+		pw_set_meta(m, p, pw_make(PK_TAIL, 0, 0, 0));
+	m->events[MODEL_EV_PGFREE] += n;
+	struct zone *z = page_zone(m, pfn);
+	int mt = get_pageblock_migratetype(m, pfn);
+	if (m->policy == MODEL_POLICY_MAINLINE)
+		free_contig_mru(m, z, pfn, order, mt);
+	free_one_page(m, z, pfn, order, false);
+	return MODEL_OK;
+}
+
 uint64_t model_nr_free_pages(const struct model *m)
 {
 	uint64_t free = 0;

@@ -45,13 +45,61 @@ void variant_on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned 
 	}
 }
 
+/*
+ * The order of the block of start pages at trace pfn p, before end, that can go in one
+ * model_free_contig_range(): each page warm (or warm_only unset), held as an order-0 allocation
+ * at the next model pfn, the first model pfn aligned to the block. 0 for a single page (or
+ * none): the page-by-page path then does what it always did.
+ */
+static unsigned warm_block_order(struct variant_state *v, uint64_t p, uint64_t end, bool warm_only)
+{
+	uint64_t at = start_model_pfn(v, p), n = 0, max;
+	unsigned o;
+
+	if (at == UINT64_MAX || (at & 1) || end - p < 2)
+		return 0;
+	max = 1ull << (at ? __builtin_ctzll(at) : 63);
+	if (max > PAGEBLOCK_NR_PAGES)
+		max = PAGEBLOCK_NR_PAGES;
+	while (max > end - p)
+		max >>= 1;
+	while (n < max && (!warm_only || warm_test(v, p + n)) &&
+	       start_model_pfn(v, p + n) == at + n &&
+	       model_page_allocated(v->model, at + n, &o) == 1 && o == 0)
+		n++;
+	return n < 2 ? 0 : 63 - (unsigned)__builtin_clzll(n);
+}
+
+/*
+ * Free the start pages of [pfn, pfn + 2^order) the model still holds, in ascending order: a
+ * run of order-0 pages in one model call per aligned block (model_free_contig_range, which
+ * leaves the model as the page-by-page frees would), anything else page by page.
+ */
 uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned order,
 				 bool warm_only)
 {
+	const uint64_t end = pfn + (1ull << order);
 	uint64_t freed = 0;
-	for (uint64_t p = pfn; p < pfn + (1ull << order);) {
-		unsigned o;
+
+	for (uint64_t p = pfn; p < end;) {
+		unsigned o = warm_block_order(v, p, end, warm_only);
 		uint64_t at = start_model_pfn(v, p);
+		if (o) {
+			if (model_free_contig_range(v->model, at, o) != MODEL_OK) {
+				o = 0; /* cannot happen: warm_block_order checked every page */
+			} else {
+				for (uint64_t i = 0; i < (1ull << o); i++) {
+					if (v->lru.reclaimed && warm_test(v, p + i))
+						variant_lru_warm_gone(v, p + i, 0);
+					warm_clear(v, p + i);
+					if (v->start_name)
+						v->start_name[at + i] = START_NONE;
+				}
+				freed += 1ull << o;
+				p += 1ull << o;
+				continue;
+			}
+		}
 		if ((!warm_only || warm_test(v, p)) &&
 		    model_page_allocated(v->model, at, &o) == 1 &&
 		    model_free(v->model, at, o) == MODEL_OK) {
