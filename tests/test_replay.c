@@ -809,6 +809,13 @@ struct edge_writer {
 	uint64_t ts;
 };
 
+/* The trace written: closed (flushed and indexed) and its writer freed. */
+static void edge_close(struct edge_writer *e)
+{
+	CHECK(trace_writer_close(e->w) == 0);
+	trace_writer_free(e->w);
+}
+
 static void edge_page(struct edge_writer *e, unsigned type, uint64_t pfn, unsigned order, int mt,
 		      uint32_t refill)
 {
@@ -890,8 +897,7 @@ static void write_edge_trace(const char *path, const char *addresses)
 	edge_slab(&e, TRACE_SLAB_FREE, (base + 900) * 4096 + 64, 0, (uint32_t)dentry);
 	edge_slab(&e, TRACE_SLAB_FREE, (base + 800) * 4096 + 192, 0, (uint32_t)dentry);
 	edge_page(&e, TRACE_PAGE_FREE, base + 800, 0, 0, 0);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 }
 
 static void test_edges(void)
@@ -1039,8 +1045,7 @@ static void write_placed_trace(const char *path)
 	edge_page(&e, TRACE_PAGE_FREE, PLACED_BASE + 2 * PLACED_SPB + 3, 0, 0, 0);
 	edge_page(&e, TRACE_PAGE_FREE, PLACED_BASE + 3 * PLACED_SPB + 100, 0, 0, 0);
 	edge_page(&e, TRACE_PAGE_ALLOC, PLACED_BASE + 3 * PLACED_SPB + 100, 0, MIGRATE_MOVABLE, 0);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 }
 
 static void test_placed_start(void)
@@ -1121,8 +1126,7 @@ static void test_shrink_calibration(void)
 		shrink_event(&e, (uint32_t)sb, prio, 80, 0, 0);
 	}
 	edge_page(&e, TRACE_PAGE_ALLOC, 262144 + 10, 0, MIGRATE_MOVABLE, 0);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 
 	static const char *const names[] = { "spb" };
 	struct replay_result *r = run(path, names, 1, REPLAY_WARM, 1, 1);
@@ -1170,8 +1174,7 @@ static struct replay_result *reporting_run(const char *path, const char *order, 
 	edge_page(&e, TRACE_PAGE_ALLOC, 262144 + 10, 0, MIGRATE_MOVABLE, 0);
 	e.ts += 3000000000ull;
 	edge_page(&e, TRACE_PAGE_FREE, 262144 + 10, 0, 0, 0);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 	return run(path, names, 3, REPLAY_COLD, 1, 1);
 }
 
@@ -1246,8 +1249,7 @@ static void test_shrink_calibration_from_empty_start(void)
 	shrink_event(&e, (uint32_t)sb, 12, 50, 0, 0);
 	e.ts = first + 199000000 - 1000;
 	edge_page(&e, TRACE_PAGE_ALLOC, 262144 + 11, 0, MIGRATE_MOVABLE, 0);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 
 	static const char *const names[] = { "spb" };
 	struct replay_result *r = run(path, names, 1, REPLAY_WARM, 1, 1);
@@ -1291,8 +1293,7 @@ static uint64_t lru_after_calibration(const char *path, int64_t unused, uint64_t
 			edge_slab(&e, TRACE_SLAB_ALLOC, (base + p) * 4096 + k * 192, 192,
 				  (uint32_t)dentry);
 	}
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 
 	static const char *const names[] = { "spb", "spb:shrink_calibration=0",
 					     "spb:freeable_ppm=500000" };
@@ -1404,8 +1405,7 @@ static void write_compaction_trace(const char *path)
 	e.ts += 100000000;
 	for (uint64_t p = COMPACT_TOP; p < COMPACT_TOP + 16; p++)
 		compaction_page(&e, TRACE_PAGE_FREE, p, 0, 200);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 }
 
 static void test_compaction(void)
@@ -1478,8 +1478,7 @@ static void write_compaction_below_trace(const char *path)
 	for (uint64_t p = BELOW_SRC; p < BELOW_SRC + 32; p++)
 		compaction_page(&e, TRACE_PAGE_FREE, p, 0, 36);
 	compaction_record(&e, (uint32_t)mig, 32, 0, 0, 0);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 }
 
 static void test_compaction_below(void)
@@ -1538,8 +1537,7 @@ static void write_compaction_keep_trace(const char *path, bool dest_frees)
 	e.ts += 100000000; /* the run is over */
 	for (uint64_t p = COMPACT_BASE + 256; dest_frees && p < COMPACT_BASE + 288; p++)
 		compaction_page(&e, TRACE_PAGE_FREE, p, 0, 99);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 }
 
 static void test_compaction_keep(void)
@@ -1657,8 +1655,7 @@ static void write_kswapd_trace(const char *path, bool with_formats, bool with_sl
 	kswapd_record(&e, (uint32_t)wake, 0, 1);
 	e.ts += 2000;
 	kswapd_shrink(&e, 45);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 }
 
 static void test_kswapd_windows(void)
@@ -1866,8 +1863,7 @@ static void write_fast_compaction_trace(const char *path)
 	fast_page(&e, TRACE_PAGE_FREE, COMPACT_BASE + 1000, 0); /* stays on its per-CPU list */
 
 	add_end_page_map(&e, fast_end_class);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 }
 
 static void test_fast_compaction(void)
@@ -1955,8 +1951,7 @@ static void test_pcp_locked_frees(void)
 	locked_page(&e, TRACE_PAGE_FREE_BATCHED, LOCKED_BASE + 1006, 60);
 
 	add_end_page_map(&e, locked_end_class);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 
 	struct replay_result *r = run(path, names, 1, REPLAY_WARM, 1, 1);
 	const struct replay_variant_result *v = &r->variants[0];
@@ -2256,8 +2251,7 @@ static void write_end_map_trace(const char *path, bool timed)
 		CHECK(trace_writer_add_meta(e.w, "end/recorder_pfns", rec_text, strlen(rec_text)) ==
 		      0);
 	}
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 	free(start);
 	free(end);
 }
@@ -2370,8 +2364,7 @@ static void test_caller_fallback(void)
 	thp.page.migratetype = MIGRATE_MOVABLE;
 	thp.page.gfp = 0x1c24ca;
 	CHECK(trace_writer_add(e.w, &thp) == 0);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 
 	struct replay_result *r = run(path, names, 2, REPLAY_WARM, 1, 1);
 	{
@@ -2481,8 +2474,7 @@ static void test_start_pcp_drain(void)
 	open_test_trace(&e, path, NULL, 0, "pcpstart", 2048, pcpstart_class);
 	for (uint64_t p = 200; p < 216; p++)
 		edge_page(&e, TRACE_PAGE_PCPU_DRAIN, PCPSTART_BASE + p, 0, MIGRATE_MOVABLE, 0);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 
 	struct replay_result *r = run(path, names, 3, REPLAY_WARM, 1, 1);
 	for (unsigned i = 0; i < 2; i++) {
@@ -2536,8 +2528,7 @@ static void test_start_thp_pcp_free(void)
 	CHECK(trace_writer_add_meta(e.w, "start/pagemap", map, len) == 0);
 	free(map);
 	edge_page(&e, TRACE_PAGE_FREE, THPSTART_BASE + 512, PAGEBLOCK_ORDER, 0, 0);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 
 	struct replay_result *r = run(path, names, 2, REPLAY_WARM, 1, 1);
 	const struct replay_variant_result *pcp = &r->variants[0], *nopcp = &r->variants[1];
@@ -2585,8 +2576,7 @@ static void test_reclaim_rest(void)
 	open_test_trace(&e, path, NULL, 0, "reclaim-rest", 2048, reclaim_rest_class);
 	edge_page(&e, TRACE_PAGE_ALLOC, RECLAIM_REST_BASE + 1984, 0, MIGRATE_MOVABLE, 0);
 	edge_page(&e, TRACE_PAGE_FREE, RECLAIM_REST_BASE, 7, MIGRATE_MOVABLE, 0);
-	CHECK(trace_writer_close(e.w) == 0);
-	trace_writer_free(e.w);
+	edge_close(&e);
 
 	struct replay_result *r = run(path, names, 1, REPLAY_WARM, 1, 1);
 	const struct replay_variant_result *v = &r->variants[0];
