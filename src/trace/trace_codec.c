@@ -110,10 +110,27 @@ void fgt_buf_free(struct fgt_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* Whether a head byte can start an event, filled by fgt_codec_init (enum fgt_head_class). */
+enum fgt_head_class { HEAD_OK, HEAD_UNKNOWN_TYPE, HEAD_STRAY_BACKREF };
+
+static void head_classes_init(uint8_t cls[256])
+{
+	for (unsigned int h = 0; h < 256; h++) {
+		unsigned int type = h & FGT_HEAD_TYPE_MASK;
+		if (type == 0 || type >= TRACE_NR_TYPES || (h & FGT_HEAD_RESERVED))
+			cls[h] = HEAD_UNKNOWN_TYPE;
+		else if ((h & FGT_HEAD_BACKREF) && type != TRACE_SLAB_FREE && type != TRACE_KFREE)
+			cls[h] = HEAD_STRAY_BACKREF;
+		else
+			cls[h] = HEAD_OK;
+	}
+}
+
 int fgt_codec_init(struct fgt_codec *c, uint32_t time_resolution_ns)
 {
 	memset(c, 0, sizeof(*c));
 	c->time_resolution_ns = time_resolution_ns ? time_resolution_ns : 1;
+	head_classes_init(c->head_class);
 	c->objs_cap = 1024;
 	c->objs = calloc(c->objs_cap, sizeof(*c->objs));
 	if (!c->objs)
@@ -543,7 +560,9 @@ static int decode_slab(struct fgt_codec *c, struct varint_cursor *cur, struct tr
 		*what = "call site id out of range";
 		return TRACE_EFORMAT;
 	}
-	struct fgt_site_ctx *sc = site_ctx(c, (uint32_t)site);
+	struct fgt_site_ctx *sc = site < c->nsites && c->sites[site].gen == c->gen
+					  ? &c->sites[site]
+					  : site_ctx(c, (uint32_t)site);
 	if (!sc)
 		return TRACE_ENOMEM;
 	s->call_site = (uint32_t)site;
@@ -649,25 +668,41 @@ static int decode_other(struct varint_cursor *cur, struct fgt_cpu_ctx *cc, struc
 	return 0;
 }
 
+/* The context of the CPU events are decoded for (c->prev_cpu), or NULL out of memory. */
+static struct fgt_cpu_ctx *current_cpu_ctx(struct fgt_codec *c)
+{
+	uint32_t cpu = c->prev_cpu;
+	return cpu < c->ncpus && c->cpus[cpu].gen == c->gen ? &c->cpus[cpu] : cpu_ctx(c, cpu);
+}
+
+/*
+ * The head column holds one byte per event, so its length bounds the events decodable at
+ * once: the loop runs over min(n, head bytes) events without a per-event check, and a short
+ * head column fails after them, where the per-event check would have. The CPU context is
+ * looked up again only when the CPU changes (the contexts move only when a new CPU appears).
+ */
 int fgt_decode_events(struct fgt_codec *c, struct varint_cursor cur[FGT_NR_COLUMNS],
 		      struct trace_event *out, size_t n, const char **what)
 {
 	struct varint_cursor *head = &cur[FGT_COL_HEAD];
+	const uint8_t *hp = head->p;
+	size_t avail = (size_t)(head->end - hp), m = n <= avail ? n : avail;
 	uint64_t res = c->time_resolution_ns;
+	struct fgt_cpu_ctx *cc = current_cpu_ctx(c);
 
-	for (size_t i = 0; i < n; i++) {
+	if (!cc)
+		return TRACE_ENOMEM;
+	for (size_t i = 0; i < m; i++) {
 		struct trace_event *ev = &out[i];
-		if (head->p >= head->end) {
-			*what = "event head column ends early";
-			return TRACE_EFORMAT;
-		}
-		uint8_t h = *head->p++;
+		uint8_t h = hp[i];
 		unsigned int type = h & FGT_HEAD_TYPE_MASK;
-		if (type == 0 || type >= TRACE_NR_TYPES || (h & FGT_HEAD_RESERVED)) {
+		switch (c->head_class[h]) {
+		case HEAD_OK:
+			break;
+		case HEAD_UNKNOWN_TYPE:
 			*what = "unknown record type";
 			return TRACE_EFORMAT;
-		}
-		if ((h & FGT_HEAD_BACKREF) && type != TRACE_SLAB_FREE && type != TRACE_KFREE) {
+		default:
 			*what = "back-reference on a record that is not a slab free";
 			return TRACE_EFORMAT;
 		}
@@ -679,13 +714,10 @@ int fgt_decode_events(struct fgt_codec *c, struct varint_cursor cur[FGT_NR_COLUM
 				return TRACE_EFORMAT;
 			}
 			c->prev_cpu = (uint32_t)cpu;
+			if (!(cc = current_cpu_ctx(c)))
+				return TRACE_ENOMEM;
 		}
 		ev->cpu = (uint16_t)c->prev_cpu;
-		struct fgt_cpu_ctx *cc = ev->cpu < c->ncpus && c->cpus[ev->cpu].gen == c->gen
-						 ? &c->cpus[ev->cpu]
-						 : cpu_ctx(c, ev->cpu);
-		if (!cc)
-			return TRACE_ENOMEM;
 		if (h & FGT_HEAD_PID_CHANGED) {
 			uint32_t pid;
 			get_u32(&cur[FGT_COL_PID], &pid);
@@ -716,6 +748,11 @@ int fgt_decode_events(struct fgt_codec *c, struct varint_cursor cur[FGT_NR_COLUM
 		}
 		if (rc)
 			return rc;
+	}
+	head->p = hp + m;
+	if (m < n) {
+		*what = "event head column ends early";
+		return TRACE_EFORMAT;
 	}
 	return 0;
 }
