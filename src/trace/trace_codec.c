@@ -16,7 +16,9 @@
  * Invariants: the encoder and decoder update contexts in exactly the same order; contexts
  * whose generation is older than the codec's read as all-zero, which is how a chunk starts
  * from a clean state without clearing tables. The decoder trusts nothing: every id and
- * narrowing conversion is checked and a bad value fails the chunk.
+ * narrowing conversion is checked and a bad value fails the chunk. No read passes a column's
+ * end: each varint is bounds-checked, except in a group of events whose hot columns hold room
+ * for every read the group can make (fgt_decode_events), where the check cannot fail.
  *
  * Workload: tens of millions of events per second through one core on both sides; no
  * allocation per event except when a new CPU, call site or object context first appears.
