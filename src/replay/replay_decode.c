@@ -185,6 +185,10 @@ struct decoder {
 	size_t nr_kswapd_runs, cap_kswapd_runs;
 	size_t kswapd_wake_ordinal;  /* main pass: the next wake's index */
 	uint64_t kswapd_unknown_nid; /* wakes or sleeps of a node out of range (pass 0) */
+	/* the last gfp translated for a page and a slab allocation, and its translation: a
+	 * trace repeats a few gfps, so most translations are this one (0 translates to 0) */
+	uint64_t gfp_memo_in[2];
+	uint32_t gfp_memo_out[2];
 };
 
 int decoder_create(struct trace_reader *r, const struct host_desc *h, struct decoder **out,
@@ -721,7 +725,7 @@ static bool is_slab_page_alloc(const struct decoder *d, uint64_t ordinal)
  * allocation in the trace (the pre-pass's), else 0: unknown here (cache_config_for() looks in
  * the host's snapshots, and counts the caches whose size it must guess).
  */
-static int cache_index(struct decoder *d, const struct trace_event *ev, uint32_t *idx)
+static int cache_index_new(struct decoder *d, const struct trace_event *ev, uint32_t *idx)
 {
 	uint32_t id = ev->slab.cache;
 	if (u32_table_reserve(&d->cache_of_string, &d->cache_of_string_cap, id))
@@ -742,6 +746,27 @@ static int cache_index(struct decoder *d, const struct trace_event *ev, uint32_t
 	d->cache_of_string[id] = (uint32_t)++c->n;
 	*idx = (uint32_t)(c->n - 1);
 	return 0;
+}
+
+/* cache_index_new() for a cache met before: one table look-up. */
+static inline int cache_index(struct decoder *d, const struct trace_event *ev, uint32_t *idx)
+{
+	uint32_t id = ev->slab.cache;
+	if (id < d->cache_of_string_cap && d->cache_of_string[id]) {
+		*idx = d->cache_of_string[id] - 1;
+		return 0;
+	}
+	return cache_index_new(d, ev, idx);
+}
+
+/* gfp_translate() through the one-entry memo of a page (0) or slab (1) allocation's gfp. */
+static inline uint32_t decode_gfp(struct decoder *d, int which, uint64_t gfp)
+{
+	if (gfp != d->gfp_memo_in[which]) {
+		d->gfp_memo_in[which] = gfp;
+		d->gfp_memo_out[which] = gfp_translate(&d->gfp, gfp);
+	}
+	return d->gfp_memo_out[which];
 }
 
 static void flush_refill(struct decoder *d, unsigned cpu, struct replay_op *ops, size_t *n)
@@ -1066,16 +1091,12 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 		      size_t *n)
 {
 	unsigned cpu = ev->cpu < d->nr_cpus ? ev->cpu : d->nr_cpus - 1;
-	struct replay_op op = { .ts = ev->ts - d->first_ts + d->offset_ns,
-				.cpu = (uint16_t)cpu,
-				.nid = -1 };
+	uint64_t ts = ev->ts < d->first_ts ? d->offset_ns : ev->ts - d->first_ts + d->offset_ns;
 	bool refill = ev->type == TRACE_PAGE_ALLOC_ZONE_LOCKED && ev->page.percpu_refill;
 	struct pending_refill *p = &d->refill[cpu];
 	/* counted before any early return: the pre-pass counts every free */
 	bool pcp_locked = ev->type == TRACE_PAGE_FREE && pcp_locked_free(d, d->page_free_ordinal++);
 
-	if (ev->ts < d->first_ts)
-		op.ts = d->offset_ns;
 	if (ev->type >= TRACE_PAGE_ALLOC && ev->type <= TRACE_PAGE_PCPU_DRAIN &&
 	    ev->page.order > MAX_PAGE_ORDER) {
 		d->malformed++; /* no kernel allocates that: counted, not replayed */
@@ -1087,89 +1108,93 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 		count_host_figures(d, ev);
 	if (before_start_map(d, ev))
 		return 0;
+	/* built in place: the slot is the next op's, taken (*n advanced) only when emitted */
+	struct replay_op *op = &ops[*n];
+	*op = (struct replay_op){ .ts = ts, .cpu = (uint16_t)cpu, .nid = -1 };
 	switch (ev->type) {
 	case TRACE_PAGE_ALLOC:
 		if (ev->page.pfn == UINT64_MAX)
 			return 0; /* failed in the host too */
-		op.key = ev->page.pfn;
-		op.order = (uint8_t)ev->page.order;
-		op.mt = (int8_t)ev->page.migratetype;
-		op.gfp = gfp_translate(&d->gfp, ev->page.gfp);
-		op.flags = pcp_allowed_order(op.order) ? OPF_PCP_ORDER : 0;
-		op.kind = OP_PAGE_ALLOC;
+		op->key = ev->page.pfn;
+		op->order = (uint8_t)ev->page.order;
+		op->mt = (int8_t)ev->page.migratetype;
+		op->gfp = decode_gfp(d, 0, ev->page.gfp);
+		op->flags = pcp_allowed_order(op->order) ? OPF_PCP_ORDER : 0;
+		op->kind = OP_PAGE_ALLOC;
 		if (is_slab_page_alloc(d, d->page_alloc_ordinal++)) {
-			op.kind = OP_SLAB_PAGE;
-			op.aux = OP_PAGE_ALLOC;
-			if (u64_map_put(&d->skipped, op.key, op.order))
+			op->kind = OP_SLAB_PAGE;
+			op->aux = OP_PAGE_ALLOC;
+			if (u64_map_put(&d->skipped, op->key, op->order))
 				return -1;
 		}
 		break;
 	case TRACE_PAGE_FREE:
-		op.key = ev->page.pfn;
-		op.order = (uint8_t)ev->page.order;
-		op.flags = pcp_allowed_order(op.order) ? OPF_PCP_ORDER : 0;
-		op.flags |= compaction_free_flags(d, ev);
+		op->key = ev->page.pfn;
+		op->order = (uint8_t)ev->page.order;
+		op->flags = pcp_allowed_order(op->order) ? OPF_PCP_ORDER : 0;
+		op->flags |= compaction_free_flags(d, ev);
 		if (pcp_locked)
-			op.flags |= OPF_PCP_LOCKED;
-		op.kind = OP_PAGE_FREE;
-		if (u64_map_del(&d->skipped, op.key)) {
-			op.kind = OP_SLAB_PAGE;
-			op.aux = OP_PAGE_FREE;
+			op->flags |= OPF_PCP_LOCKED;
+		op->kind = OP_PAGE_FREE;
+		if (u64_map_del(&d->skipped, op->key)) {
+			op->kind = OP_SLAB_PAGE;
+			op->aux = OP_PAGE_FREE;
 		}
 		break;
 	case TRACE_PAGE_ALLOC_ZONE_LOCKED:
-		op.key = ev->page.pfn;
-		op.order = (uint8_t)ev->page.order;
-		op.mt = (int8_t)ev->page.migratetype;
-		op.kind = OP_ZONE_LOCKED;
-		op.aux = ev->page.percpu_refill;
+		op->key = ev->page.pfn;
+		op->order = (uint8_t)ev->page.order;
+		op->mt = (int8_t)ev->page.migratetype;
+		op->kind = OP_ZONE_LOCKED;
+		op->aux = ev->page.percpu_refill;
 		if (refill) {
 			if (!p->active)
-				*p = (struct pending_refill){
-					.ts = op.ts, .order = op.order, .mt = op.mt, .active = true
-				};
+				*p = (struct pending_refill){ .ts = op->ts,
+							      .order = op->order,
+							      .mt = op->mt,
+							      .active = true };
 			p->count++;
 		}
 		break;
 	case TRACE_PAGE_PCPU_DRAIN:
-		op.key = ev->page.pfn;
-		op.order = (uint8_t)ev->page.order;
-		op.mt = (int8_t)ev->page.migratetype;
-		op.kind = OP_PCP_DRAIN;
+		op->key = ev->page.pfn;
+		op->order = (uint8_t)ev->page.order;
+		op->mt = (int8_t)ev->page.migratetype;
+		op->kind = OP_PCP_DRAIN;
 		break;
 	case TRACE_SLAB_ALLOC:
 	case TRACE_KMALLOC:
 		if (!d->slab_on)
 			return 0;
-		op.key = ev->slab.addr;
-		op.gfp = gfp_translate(&d->gfp, ev->slab.gfp);
-		op.nid = (int16_t)(ev->slab.node < 0 ? -1 : ev->slab.node);
+		op->key = ev->slab.addr;
+		op->gfp = decode_gfp(d, 1, ev->slab.gfp);
+		op->nid = (int16_t)(ev->slab.node < 0 ? -1 : ev->slab.node);
 		if (ev->type == TRACE_SLAB_ALLOC) {
-			op.kind = OP_SLAB_ALLOC;
-			if (cache_index(d, ev, &op.aux))
+			op->kind = OP_SLAB_ALLOC;
+			if (cache_index(d, ev, &op->aux))
 				return -1;
 		} else if (ev->slab.bytes_alloc > KMALLOC_MAX_CACHE_SIZE) {
-			return u64_map_put(&d->large, op.key, 1);
+			return u64_map_put(&d->large, op->key, 1);
 		} else {
-			op.kind = OP_KMALLOC;
-			op.aux = (uint32_t)ev->slab.bytes_alloc;
+			op->kind = OP_KMALLOC;
+			op->aux = (uint32_t)ev->slab.bytes_alloc;
 		}
 		break;
 	case TRACE_SLAB_FREE:
 	case TRACE_KFREE:
 		if (!d->slab_on || u64_map_del(&d->large, ev->slab.addr))
 			return 0;
-		op.key = ev->slab.addr;
-		op.kind = OP_SLAB_FREE;
+		op->key = ev->slab.addr;
+		op->kind = OP_SLAB_FREE;
 		/* kmem_cache_free names its cache: aux is its index + 1 (0: kfree, none) */
 		if (ev->type == TRACE_SLAB_FREE && ev->slab.cache != TRACE_NO_STRING) {
-			if (cache_index(d, ev, &op.aux))
+			if (cache_index(d, ev, &op->aux))
 				return -1;
-			op.aux++;
+			op->aux++;
 		}
 		break;
 	case TRACE_PAGE_ALLOC_EXTFRAG:
-		if (!decode_extfrag_take(d, ev, &op))
+		if (!decode_extfrag_take(d, ev, op))
 			return 0;
 		break;
 	case TRACE_SHRINK_START:
@@ -1180,23 +1205,23 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 			return 0;
 		if (gfp_translate(&d->gfp, ev->shrink_start.gfp) != MODEL_GFP_KERNEL)
 			return 0;
-		op.kind = OP_KSWAPD;
-		op.nid = (int16_t)(ev->shrink_start.nid < 0 ? -1 : ev->shrink_start.nid);
+		op->kind = OP_KSWAPD;
+		op->nid = (int16_t)(ev->shrink_start.nid < 0 ? -1 : ev->shrink_start.nid);
 		break;
 	case TRACE_GENERIC: {
-		int rc = decode_compaction(d, ev, &op);
+		int rc = decode_compaction(d, ev, op);
 		if (rc <= 0)
 			return rc;
 		break;
 	}
 	case TRACE_LOST:
-		op.kind = OP_LOST;
-		op.aux = ev->lost.count > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->lost.count;
+		op->kind = OP_LOST;
+		op->aux = ev->lost.count > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->lost.count;
 		break;
 	default:
 		return 0;
 	}
-	ops[(*n)++] = op;
+	(*n)++;
 	return 0;
 }
 

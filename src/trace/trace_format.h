@@ -152,6 +152,7 @@ struct fgt_codec {
 	/* encoder only: object address -> index in allocs + 1 (0: none), direct mapped */
 	struct fgt_addr_slot *addrs;
 	size_t addrs_cap;
+	uint8_t head_class[256]; /* decoder: what each head byte is (trace_codec.c) */
 };
 
 struct fgt_addr_slot {

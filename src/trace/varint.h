@@ -81,4 +81,30 @@ static inline uint64_t varint_get(struct varint_cursor *c)
 	return varint_get_slow(c);
 }
 
+/*
+ * varint_get() for a caller that has made sure the cursor holds at least VARINT_MAX bytes
+ * (trace_codec.c checks a group of events' worth of room at once): the same value, the same
+ * `bad` for a varint longer than VARINT_MAX bytes, without the per-varint bounds check.
+ */
+static inline uint64_t varint_get_roomy(struct varint_cursor *c)
+{
+	const uint8_t *p = c->p;
+	uint64_t b = *p++;
+	if (b < 0x80) {
+		c->p = p;
+		return b;
+	}
+	uint64_t v = b & 0x7f;
+	for (int shift = 7; shift < 70; shift += 7) {
+		b = *p++;
+		v |= (b & 0x7f) << shift;
+		if (b < 0x80) {
+			c->p = p;
+			return v;
+		}
+	}
+	c->bad = 1;
+	return 0;
+}
+
 #endif /* FRAGTRACE_VARINT_H */
