@@ -193,7 +193,6 @@ static void run(const char *preset, long ops, uint64_t seed)
 	double target = 0.5;
 	int failures = test_failures;
 
-	model_refill_one_pass_count(&runs0, &blocks0);
 	a = (struct side){ .m = make(preset, false), .per_page = false };
 	b = (struct side){ .m = make(preset, true), .per_page = true };
 	a.live = malloc(cap * sizeof(*a.live));
@@ -271,7 +270,8 @@ static void run(const char *preset, long ops, uint64_t seed)
 			break;
 	}
 	compare_state(&a, &b, preset, ops, true);
-	model_refill_one_pass_count(&runs1, &blocks1);
+	runs0 = blocks0 = 0;
+	model_refill_one_pass_count(a.m, &runs1, &blocks1);
 	printf("%s: %ld ops, %llu refills, one pass: %llu runs, %llu blocks; pass-1 %llu, "
 	       "claims %llu, steals %llu, highatomic reserved %llu, proactive %llu, defrag queued "
 	       "%llu absorbed %llu\n",

@@ -732,6 +732,8 @@ static void test_atomic_watermark(void)
 		served++;
 	CHECK_EQ(served, 66);
 	CHECK_EQ(model_nr_free_pages(m), 384);
+	/* no ALLOC_CPUSET (__GFP_HIGH, no direct reclaim): each failure retried at once, once */
+	CHECK_EQ(model_event(m, MODEL_EV_SLOWPATH_RESERVES), 2);
 	check_model(m, "atomic watermark");
 	model_destroy(m);
 	printf("atomic watermark: GFP_ATOMIC goes to 3/8 of min, __GFP_HIGH alone to 1/2, "

@@ -176,7 +176,8 @@ static int add_mthp_settings(struct trace_writer *w, const char *when)
 							   (int)strcspn(v.p, "\n"), v.p);
 					if (len > 0 && (size_t)len < sizeof(line) - 1) {
 						line[len++] = '\n';
-						buf_put(&b, line, (size_t)len);
+						if (buf_put(&b, line, (size_t)len))
+							rc = -1;
 					}
 				}
 				free(v.p);
@@ -185,7 +186,7 @@ static int add_mthp_settings(struct trace_writer *w, const char *when)
 		free(names[i]);
 	}
 	free(names);
-	if (b.len) {
+	if (!rc && b.len) {
 		snprintf(name, sizeof(name), "%s/thp_sizes", when);
 		rc = trace_writer_add_meta(w, name, b.p, b.len);
 	}

@@ -387,8 +387,8 @@ typedef uint64_t (*model_pcp_fn)(void *ctx, unsigned zone, const struct model_al
 void model_set_pcp_callback(struct model *m, model_pcp_fn fn, void *ctx);
 /* __alloc_pages() of a per-CPU-list order through the hook; the page is allocated already. */
 int model_alloc_pcp(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out);
-/* For tests: the one-pass refill's runs and the blocks they took, on this thread so far. */
-void model_refill_one_pass_count(uint64_t *runs, uint64_t *blocks);
+/* For tests: the one-pass refill's runs and the blocks they took in this model so far. */
+void model_refill_one_pass_count(const struct model *m, uint64_t *runs, uint64_t *blocks);
 /* rmqueue_bulk() in one zone (the hook's refill): count blocks, each allocated in the model. */
 int model_pcp_refill(struct model *m, unsigned zone, const struct model_alloc_req *req,
 		     unsigned alloc_flags, unsigned count, struct model_block *blocks,

@@ -232,6 +232,7 @@ struct model_work {
 #define ALLOC_MEMO_SLOTS 4
 struct alloc_memo {
 	bool valid, timed;
+	bool pf_memalloc, running_work; /* they decide the slowpath's course too */
 	uint8_t order, mt;
 	bool movable;
 	int16_t nid, cpu, cpu_after;
@@ -283,7 +284,8 @@ struct model {
 	uint64_t step_ns;	   /* what the work step being run has cost so far */
 	unsigned evac_requests_used;
 	bool running_work;
-	bool booting; /* model_create: workers are not set up yet */
+	uint64_t one_pass_runs, one_pass_blocks; /* rmqueue_bulk's one-pass refills, for tests */
+	bool booting;				 /* model_create: workers are not set up yet */
 	unsigned nr_cpus;
 	int current_cpu; /* the CPU of the allocation in progress */
 	/* state generation: bumped by every change a request could see (page words, pageblock
@@ -336,10 +338,9 @@ void share_knob_absorbed(struct model *m, enum model_knob k, uint64_t n);
 /* ---- lookups ---- */
 /*
  * One 32-bit word per page, of which 29 bits are used: a read or write is one aligned access
- * at the page's index. Until session 14 the words were packed at 29 bits (3.8 bytes per page
- * with the pageblock and SPB state, against 4.2 now), which cost a multiply, an unaligned
- * 64-bit load and a read-modify-write store per word, and a store through a byte pointer
- * that may alias every field of the model, so the compiler reloaded them after each write.
+ * at the page's index, through a uint32_t pointer that does not alias the model's other
+ * fields (4.2 bytes per page with the pageblock and SPB state; bench/RESULTS.md, "page
+ * words", measured the packed 29-bit form it replaced).
  */
 static inline uint32_t pw_get(const struct model *m, uint64_t pfn)
 {

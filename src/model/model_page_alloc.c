@@ -392,7 +392,7 @@ static uint64_t direct_compact(struct model *m, const struct alloc_context *ac,
 		return MODEL_NO_PFN;
 	count_vm_event(m, MODEL_EV_COMPACTSTALL);
 	if (pfn == MODEL_NO_PFN)
-		pfn = get_page_from_freelist(m, ac, alloc_flags & ~(unsigned)ALLOC_NO_WATERMARKS);
+		pfn = get_page_from_freelist(m, ac, alloc_flags);
 	if (pfn == MODEL_NO_PFN) {
 		count_vm_event(m, MODEL_EV_COMPACTFAIL);
 		return MODEL_NO_PFN;
@@ -551,15 +551,20 @@ static int slowpath_pass(struct model *m, const struct alloc_context *ac, struct
 	*pfn = get_page_from_freelist(m, ac, sp->alloc_flags);
 	if (*pfn != MODEL_NO_PFN)
 		return 0;
-	/* the reserves replace the slowpath's flags, NOFRAGMENT included; retried at once */
+	/*
+	 * The reserves replace the slowpath's flags, NOFRAGMENT included (the model has neither
+	 * ALLOC_CMA nor ALLOC_KSWAPD to keep). The first time the flags are adjusted the pass is
+	 * retried at once: for reserves, and for a request without ALLOC_CPUSET, which
+	 * gfp_to_alloc_flags() drops for a __GFP_HIGH request that cannot reclaim (GFP_ATOMIC).
+	 */
 	unsigned reserve_flags = __gfp_pfmemalloc_flags(m, gfp);
-	if (reserve_flags) {
+	bool no_cpuset = !(gfp & MODEL_GFP_DIRECT_RECLAIM) && (gfp & MODEL_GFP_HIGH);
+	if (reserve_flags)
 		sp->alloc_flags = reserve_flags;
-		if (sp->can_retry_reserves) {
-			sp->can_retry_reserves = false;
-			count_vm_event(m, MODEL_EV_SLOWPATH_RESERVES);
-			return 1;
-		}
+	if ((reserve_flags || no_cpuset) && sp->can_retry_reserves) {
+		sp->can_retry_reserves = false;
+		count_vm_event(m, MODEL_EV_SLOWPATH_RESERVES);
+		return 1;
 	}
 	/* no direct reclaim, or PF_MEMALLOC (no recursion of reclaim): nopage */
 	if (!(gfp & MODEL_GFP_DIRECT_RECLAIM) || m->pf_memalloc)
@@ -648,7 +653,8 @@ static bool memo_key_matches(const struct model *m, const struct alloc_memo *e,
 	return e->valid && e->gen == m->gen && e->order == req->order &&
 	       e->mt == (uint8_t)req->migratetype && e->gfp == req->gfp && e->nid == req->nid &&
 	       e->cpu == req->cpu && e->movable == req->movable && e->bulk == bulk &&
-	       e->rng == m->rng && (!e->timed || e->now_ns == m->now_ns);
+	       e->rng == m->rng && (!e->timed || e->now_ns == m->now_ns) &&
+	       e->pf_memalloc == m->pf_memalloc && e->running_work == m->running_work;
 }
 
 static bool memo_replay(struct model *m, const struct model_alloc_req *req, uint32_t bulk)
@@ -676,6 +682,8 @@ static void memo_record(struct model *m, const struct model_alloc_req *req, uint
 				  .order = (uint8_t)req->order,
 				  .mt = (uint8_t)req->migratetype,
 				  .movable = req->movable,
+				  .pf_memalloc = m->pf_memalloc,
+				  .running_work = m->running_work,
 				  .nid = (int16_t)req->nid,
 				  .cpu = (int16_t)req->cpu,
 				  .cpu_after = (int16_t)m->current_cpu,
@@ -919,6 +927,8 @@ int model_free_contig_range(struct model *m, uint64_t pfn, unsigned order)
 	if (order > PAGEBLOCK_ORDER || (pfn & (n - 1)) || !pfn_in_model(m, pfn) ||
 	    !pfn_in_model(m, pfn + n - 1))
 		return MODEL_EINVAL;
+	/* zones start and end on pageblock boundaries (model_init), so one pageblock is in one */
+	MODEL_WARN_ON(m, page_zone(m, pfn) != page_zone(m, pfn + n - 1));
 	unsigned movable = 0, nonmovable = 0;
 	for (uint64_t p = pfn; p < pfn + n; p++) {
 		uint32_t w = pw_get(m, p);

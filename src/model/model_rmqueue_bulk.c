@@ -114,12 +114,10 @@ static void bulk_phase2(struct model *m, struct zone *z, unsigned order, int mt,
  * read, and the pieces left are written by add_to_free_list() as that path writes them.
  * params.exact_walks turns the shortcut off (the differential test's reference).
  */
-static _Thread_local uint64_t one_pass_runs, one_pass_blocks; /* for the tests */
-
-void model_refill_one_pass_count(uint64_t *runs, uint64_t *blocks)
+void model_refill_one_pass_count(const struct model *m, uint64_t *runs, uint64_t *blocks)
 {
-	*runs = one_pass_runs;
-	*blocks = one_pass_blocks;
+	*runs = m->one_pass_runs;
+	*blocks = m->one_pass_blocks;
 }
 
 /*
@@ -226,8 +224,8 @@ static bool bulk_one_pass(struct model *m, struct zone *z, unsigned order, int m
 	}
 	for (unsigned i = 0; i < n; i++)
 		bulk_add(bulk, pfn + ((uint64_t)i << order), order);
-	one_pass_runs++;
-	one_pass_blocks += n;
+	m->one_pass_runs++;
+	m->one_pass_blocks += n;
 	return true;
 }
 

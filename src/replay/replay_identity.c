@@ -70,6 +70,16 @@ static unsigned warm_block_order(struct variant_state *v, uint64_t p, uint64_t e
 	return n < 2 ? 0 : 63 - (unsigned)__builtin_clzll(n);
 }
 
+/* The start block of 2^order pages at trace pfn p (model pfn at), freed: the start's no more. */
+static void warm_forget(struct variant_state *v, uint64_t p, uint64_t at, unsigned order)
+{
+	if (v->lru.reclaimed && warm_test(v, p))
+		variant_lru_warm_gone(v, p, order);
+	warm_clear(v, p);
+	if (v->start_name)
+		v->start_name[at] = START_NONE;
+}
+
 /*
  * Free the start pages of [pfn, pfn + 2^order) the model still holds, in ascending order: a
  * run of order-0 pages in one model call per aligned block (model_free_contig_range, which
@@ -88,13 +98,8 @@ uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned
 			if (model_free_contig_range(v->model, at, o) != MODEL_OK) {
 				o = 0; /* cannot happen: warm_block_order checked every page */
 			} else {
-				for (uint64_t i = 0; i < (1ull << o); i++) {
-					if (v->lru.reclaimed && warm_test(v, p + i))
-						variant_lru_warm_gone(v, p + i, 0);
-					warm_clear(v, p + i);
-					if (v->start_name)
-						v->start_name[at + i] = START_NONE;
-				}
+				for (uint64_t i = 0; i < (1ull << o); i++)
+					warm_forget(v, p + i, at + i, 0);
 				freed += 1ull << o;
 				p += 1ull << o;
 				continue;
@@ -103,11 +108,7 @@ uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned
 		if ((!warm_only || warm_test(v, p)) &&
 		    model_page_allocated(v->model, at, &o) == 1 &&
 		    model_free(v->model, at, o) == MODEL_OK) {
-			if (v->lru.reclaimed && warm_test(v, p))
-				variant_lru_warm_gone(v, p, o);
-			warm_clear(v, p);
-			if (v->start_name)
-				v->start_name[at] = START_NONE;
+			warm_forget(v, p, at, o);
 			freed += 1ull << o;
 			p += 1ull << o;
 		} else {
