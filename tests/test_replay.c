@@ -68,6 +68,15 @@ static void test_map(void)
 			CHECK_EQ(m.used, used);
 		}
 	}
+	/* the empty slots' mark as a key (a corrupt trace's pfn or address): never stored,
+	 * never found, never deleted, and the count stays */
+	size_t used = m.used;
+	uint64_t v = 7;
+	CHECK(u64_map_put(&m, U64_MAP_EMPTY, 1) == 0);
+	CHECK_EQ(u64_map_get(&m, U64_MAP_EMPTY, &v), 0);
+	CHECK_EQ(u64_map_del(&m, U64_MAP_EMPTY), 0);
+	CHECK_EQ(m.used, used);
+	CHECK(v == 7);
 	u64_map_free(&m);
 }
 

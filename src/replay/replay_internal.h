@@ -82,7 +82,7 @@ struct u64_map {
 	size_t cap, used;
 	unsigned shift; /* 64 - log2(cap) */
 };
-#define U64_MAP_EMPTY UINT64_MAX
+#define U64_MAP_EMPTY UINT64_MAX /* the key UINT64_MAX is never stored, found or deleted */
 int u64_map_init(struct u64_map *m, size_t cap);
 void u64_map_free(struct u64_map *m);
 /* 1 and *val when present, 0 when not. */

@@ -53,6 +53,8 @@ void u64_map_prefetch(const struct u64_map *m, uint64_t key)
 
 int u64_map_get(const struct u64_map *m, uint64_t key, uint64_t *val)
 {
+	if (key == U64_MAP_EMPTY) /* the empty slots' mark: never stored */
+		return 0;
 	for (size_t i = slot_of(m, key);; i = (i + 1) & (m->cap - 1)) {
 		if (m->slots[i].key == key) {
 			if (val)
@@ -79,6 +81,8 @@ static int grow(struct u64_map *m)
 
 int u64_map_put(struct u64_map *m, uint64_t key, uint64_t val)
 {
+	if (key == U64_MAP_EMPTY) /* a corrupt trace's: not stored, so never found */
+		return 0;
 	if ((m->used + 1) * 2 > m->cap && grow(m))
 		return -1;
 	size_t i = slot_of(m, key);
@@ -93,6 +97,8 @@ int u64_map_put(struct u64_map *m, uint64_t key, uint64_t val)
 
 int u64_map_del(struct u64_map *m, uint64_t key)
 {
+	if (key == U64_MAP_EMPTY)
+		return 0;
 	size_t mask = m->cap - 1, i = slot_of(m, key);
 	while (m->slots[i].key != key) {
 		if (m->slots[i].key == U64_MAP_EMPTY)
