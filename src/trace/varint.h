@@ -57,30 +57,6 @@ static inline uint64_t varint_get_slow(struct varint_cursor *c)
 	return 0;
 }
 
-static inline uint64_t varint_get(struct varint_cursor *c)
-{
-	const uint8_t *p = c->p;
-	if (__builtin_expect(c->end - p >= VARINT_MAX, 1)) {
-		uint64_t b = *p++;
-		if (b < 0x80) {
-			c->p = p;
-			return b;
-		}
-		uint64_t v = b & 0x7f;
-		for (int shift = 7; shift < 70; shift += 7) {
-			b = *p++;
-			v |= (b & 0x7f) << shift;
-			if (b < 0x80) {
-				c->p = p;
-				return v;
-			}
-		}
-		c->bad = 1;
-		return 0;
-	}
-	return varint_get_slow(c);
-}
-
 /*
  * varint_get() for a caller that has made sure the cursor holds at least VARINT_MAX bytes
  * (trace_codec.c checks a group of events' worth of room at once): the same value, the same
@@ -105,6 +81,14 @@ static inline uint64_t varint_get_roomy(struct varint_cursor *c)
 	}
 	c->bad = 1;
 	return 0;
+}
+
+/* A varint, or 0 with `bad` set when it runs off the end or is longer than VARINT_MAX bytes. */
+static inline uint64_t varint_get(struct varint_cursor *c)
+{
+	if (__builtin_expect(c->end - c->p >= VARINT_MAX, 1))
+		return varint_get_roomy(c);
+	return varint_get_slow(c);
 }
 
 #endif /* FRAGTRACE_VARINT_H */
