@@ -162,7 +162,7 @@ static bool check_zone_pages(struct model *m, struct zone *z, struct pb_tally *t
 			} else {
 				if (w & PW_MOVABLE)
 					tally[idx + i].movable += per;
-				if (pw_mt(w) != MIGRATE_MOVABLE && pw_mt(w) != MIGRATE_CMA)
+				if (!is_migrate_movable(pw_mt(w)))
 					tally[idx + i].nonmovable += per;
 			}
 		}

@@ -148,7 +148,7 @@ static void account_allocated(struct model *m, uint64_t pfn, unsigned order, int
 	struct pageblock *pb = pfn_pageblock(m, pfn);
 	unsigned n = order >= PAGEBLOCK_ORDER ? 1u << (order - PAGEBLOCK_ORDER) : 1;
 	int pages = order >= PAGEBLOCK_ORDER ? (int)PAGEBLOCK_NR_PAGES : 1 << order;
-	bool nonmovable = mt != MIGRATE_MOVABLE && mt != MIGRATE_CMA;
+	bool nonmovable = !is_migrate_movable(mt);
 
 	pageblock_counts_changed(m, pfn);
 	if (n == 1) { /* the common case: inside one pageblock */

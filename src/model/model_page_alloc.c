@@ -935,7 +935,7 @@ int model_free_contig_range(struct model *m, uint64_t pfn, unsigned order)
 		if (pw_kind(w) != PK_ALLOC || pw_order(w))
 			return MODEL_ESTATE;
 		movable += (w & PW_MOVABLE) != 0;
-		nonmovable += pw_mt(w) != MIGRATE_MOVABLE && pw_mt(w) != MIGRATE_CMA;
+		nonmovable += !is_migrate_movable(pw_mt(w)); /* as account_allocated() counts */
 	}
 	/* every page's unmark_allocated(), summed: the block is inside one pageblock */
 	struct pageblock *pb = pfn_pageblock(m, pfn);

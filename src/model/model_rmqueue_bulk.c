@@ -100,20 +100,7 @@ static void bulk_phase2(struct model *m, struct zone *z, unsigned order, int mt,
 	}
 }
 
-/*
- * One-pass refills (not a kernel function: a shortcut for Phase 3's loop, one __rmqueue() per
- * block). The next __rmqueue() is predicted from the state; when it would take the head of
- * the lowest non-empty list of order c >= order and every list between order and c is empty,
- * the calls after it keep taking that block's pieces in ascending order (each split leaves one
- * piece on each lower list, the lowest piece first in memory), so up to 2^(c - order) blocks
- * come from it in one pass: one delete and one add per piece left, instead of a delete and
- * adds per block. Every per-call side effect is repeated per block in the same order: the
- * counters, spb_update_list() and spb_react_to_tainted_alloc() with the SPB's nr_free_pages
- * each call would see. Words of pages handed out keep stale link bits where the per-block
- * path rewrote them; only a free head's link and the one in its pair partner's word are ever
- * read, and the pieces left are written by add_to_free_list() as that path writes them.
- * params.exact_walks turns the shortcut off (the differential test's reference).
- */
+/* For tests: the one-pass refills (bulk_one_pass) this model made, and their blocks. */
 void model_refill_one_pass_count(const struct model *m, uint64_t *runs, uint64_t *blocks)
 {
 	*runs = m->one_pass_runs;
@@ -166,8 +153,21 @@ static int mainline_next_block(struct zone *z, unsigned order, int mt, enum rmqu
 }
 
 /*
- * Up to left blocks of order from the next __rmqueue()'s block in one pass; false (nothing
- * done) when that call would not take the lowest-order head the shortcut predicts.
+ * One-pass refills (not a kernel function: a shortcut for Phase 3's loop, one __rmqueue() per
+ * block). The next __rmqueue() is predicted from the state; when it would take the head of
+ * the lowest non-empty list of order c >= order and every list between order and c is empty,
+ * the calls after it keep taking that block's pieces in ascending order (each split leaves one
+ * piece on each lower list, the lowest piece first in memory), so up to 2^(c - order) blocks
+ * come from it in one pass: one delete and one add per piece left, instead of a delete and
+ * adds per block. Every per-call side effect is repeated per block in the same order: the
+ * counters, spb_update_list() and spb_react_to_tainted_alloc() with the SPB's nr_free_pages
+ * each call would see. Words of pages handed out keep stale link bits where the per-block
+ * path rewrote them; only a free head's link and the one in its pair partner's word are ever
+ * read, and the pieces left are written by add_to_free_list() as that path writes them.
+ * params.exact_walks turns the shortcut off (the differential test's reference).
+ *
+ * bulk_one_pass(): up to left blocks of order from the next __rmqueue()'s block; false
+ * (nothing done) when that call would not take the lowest-order head the shortcut predicts.
  */
 static bool bulk_one_pass(struct model *m, struct zone *z, unsigned order, int mt,
 			  unsigned alloc_flags, enum rmqueue_mode *mode, uint64_t left,

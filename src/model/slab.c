@@ -666,11 +666,13 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 	return MODEL_OK;
 }
 
+/* obj_free_known()'s answer for a key neither map holds: apart from the MODEL_* codes. */
+enum { OBJ_UNKNOWN = 1 };
+
 /*
  * The free of key if the model knows it: MODEL_OK for a live object, MODEL_ESTATE (counted) for
  * one a shrinker reclaimed, OBJ_UNKNOWN (nothing counted) otherwise. One probe of each map.
  */
-#define OBJ_UNKNOWN 1
 static int obj_free_known(struct slab_model *sm, uint64_t key)
 {
 	size_t slot = sm->live.cap ? key_find(&sm->live, key) : 0;

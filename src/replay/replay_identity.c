@@ -94,16 +94,13 @@ uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned
 	for (uint64_t p = pfn; p < end;) {
 		unsigned o = warm_block_order(v, p, end, warm_only);
 		uint64_t at = start_model_pfn(v, p);
-		if (o) {
-			if (model_free_contig_range(v->model, at, o) != MODEL_OK) {
-				o = 0; /* cannot happen: warm_block_order checked every page */
-			} else {
-				for (uint64_t i = 0; i < (1ull << o); i++)
-					warm_forget(v, p + i, at + i, 0);
-				freed += 1ull << o;
-				p += 1ull << o;
-				continue;
-			}
+		/* warm_block_order() checked every page, so the block free cannot refuse */
+		if (o && model_free_contig_range(v->model, at, o) == MODEL_OK) {
+			for (uint64_t i = 0; i < (1ull << o); i++)
+				warm_forget(v, p + i, at + i, 0);
+			freed += 1ull << o;
+			p += 1ull << o;
+			continue;
 		}
 		if ((!warm_only || warm_test(v, p)) &&
 		    model_page_allocated(v->model, at, &o) == 1 &&
