@@ -109,7 +109,7 @@ static int add_file(struct trace_writer *w, const char *when, const char *what, 
 	return rc;
 }
 
-/* /sys/kernel/slab/<cache>/{object_size,objs_per_slab,order,reclaim_account}, one line each. */
+/* /sys/kernel/slab/<cache>/{object_size,objs_per_slab,order,reclaim_account,slab_size}, one line each. */
 static int add_slab_attrs(struct trace_writer *w, const char *when)
 {
 	DIR *d = opendir("/sys/kernel/slab");
@@ -122,8 +122,9 @@ static int add_slab_attrs(struct trace_writer *w, const char *when)
 
 	if (!d)
 		return 0;
-	buf_put(&b, "# cache object_size objs_per_slab order reclaim_account slab_size\n", 66);
-	while ((de = readdir(d))) {
+	if (buf_put(&b, "# cache object_size objs_per_slab order reclaim_account slab_size\n", 66))
+		rc = -1;
+	while (!rc && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
 		char line[512];
@@ -140,11 +141,13 @@ static int add_slab_attrs(struct trace_writer *w, const char *when)
 			len += snprintf(line + len, sizeof(line) - (size_t)len, " %ld", val);
 		}
 		line[len++] = '\n';
-		buf_put(&b, line, (size_t)len);
+		if (buf_put(&b, line, (size_t)len))
+			rc = -1; /* out of memory: no partial table is written */
 	}
 	closedir(d);
 	snprintf(name, sizeof(name), "%s/slab_attributes", when);
-	rc = trace_writer_add_meta(w, name, b.p ? b.p : "", b.len);
+	if (!rc)
+		rc = trace_writer_add_meta(w, name, b.p ? b.p : "", b.len);
 	free(b.p);
 	return rc;
 }
