@@ -272,6 +272,17 @@ static int run_check(int argc, char **argv)
 			       "no "
 			       "window\n",
 			       (unsigned long long)r->trace.kswapd_unknown_nid, 64);
+		const struct replay_timeline_info *tl = &r->trace.timeline;
+		if (!tl->samples)
+			printf("  zone samples: none in the trace (recorded with --sample-interval "
+			       "0 "
+			       "or by an older fragtrace): no drift rows\n");
+		else
+			printf("  zone samples: %zu from %.1f s to %.1f s, %llu after the last "
+			       "event (not compared), %llu malformed\n",
+			       tl->samples, (double)tl->first_ns / 1e9, (double)tl->last_ns / 1e9,
+			       (unsigned long long)r->variants[1].timeline_after_end,
+			       (unsigned long long)tl->malformed);
 		if (v->loss.slab_cache_size_guessed)
 			printf("  slab caches of unknown object size (64 bytes assumed): %llu\n",
 			       (unsigned long long)v->loss.slab_cache_size_guessed);
