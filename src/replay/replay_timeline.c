@@ -275,6 +275,8 @@ void variant_timeline_record(struct variant_state *v, uint64_t t_ns)
 	struct replay_variant_result *r = v->res;
 	uint64_t pcp[MODEL_MAX_ZONES] = { 0 };
 	bool have_pcp_sums = false;
+	/* observe and pcp=0 keep none: no per-CPU figure */
+	bool lists = v->pcp && r->spec.pcp && !r->spec.observe;
 
 	while (v->timeline_next < tl->n && sample_time(v, v->timeline_next) <= t_ns) {
 		size_t i = v->timeline_next++;
@@ -305,7 +307,7 @@ void variant_timeline_record(struct variant_state *v, uint64_t t_ns)
 			p->host_free = hf;
 			p->host_pcp = tl->pcp[i * REPLAY_TIMELINE_ZONES + zi];
 			p->model_free = (int64_t)model_zone_nr_free_pages(v->model, (unsigned)mz);
-			p->model_pcp = v->pcp ? (int64_t)pcp[mz] : -1;
+			p->model_pcp = lists ? (int64_t)pcp[mz] : -1;
 		}
 	}
 }
