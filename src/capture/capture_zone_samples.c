@@ -48,8 +48,17 @@ struct zone_sampler {
 	size_t buf_cap;
 	struct zone_read z[MAX_SAMPLE_ZONES];
 	unsigned nzones;
-	char layout[512]; /* the part's zone lines: a different one starts a new part */
-	char *part;	  /* the current part's text */
+	char layout[512]; /* the part's zones and CPUs: a change starts a new part */
+	/* the part's zones as its samples are laid out (a sample of another layout flushes the
+	 * part first): managed pages as last read, the largest vmstat threshold seen */
+	struct part_zone {
+		int nid, threshold;
+		char name[16];
+		uint64_t managed;
+		unsigned ncpus;
+	} pz[MAX_SAMPLE_ZONES];
+	unsigned part_nzones;
+	char *part; /* the current part's text */
 	size_t part_len, part_cap;
 	unsigned part_samples, part_no;
 	struct zone_sample_stats *st;
@@ -217,8 +226,27 @@ int zone_sampler_flush(struct zone_sampler *s, struct trace_writer *w, char *err
 
 	if (!s || !s->part_samples)
 		return 0;
+	/* the header, then the samples: the thresholds are the part's largest */
+	size_t hcap = 128 + (size_t)s->part_nzones * 128, n;
+	char *blob = malloc(hcap + s->part_len);
+	if (!blob) {
+		snprintf(err, errlen, "out of memory keeping zone samples");
+		return -1;
+	}
+	n = (size_t)snprintf(blob, hcap,
+			     "fragtrace-zone-samples 1 part=%u interval_ms=%u zones=%u\n",
+			     s->part_no, s->interval_ms, s->part_nzones);
+	for (unsigned i = 0; i < s->part_nzones && n < hcap; i++) {
+		const struct part_zone *z = &s->pz[i];
+		n += (size_t)snprintf(
+			blob + n, hcap - n, "zone %u %d %s managed=%llu threshold=%d cpus=%u\n", i,
+			z->nid, z->name, (unsigned long long)z->managed, z->threshold, z->ncpus);
+	}
+	memcpy(blob + n, s->part, s->part_len);
 	snprintf(name, sizeof(name), "capture/zone_samples.%u", s->part_no);
-	if (trace_writer_add_meta(w, name, s->part, s->part_len)) {
+	int rc = trace_writer_add_meta(w, name, blob, n + s->part_len);
+	free(blob);
+	if (rc) {
 		snprintf(err, errlen, "%s", trace_writer_error(w));
 		return -1;
 	}
@@ -229,7 +257,9 @@ int zone_sampler_flush(struct zone_sampler *s, struct trace_writer *w, char *err
 	return 0;
 }
 
-/* The zone lines of the current layout: the part's header after its first line. */
+/* The zones and their CPUs, which a part's sample lines are laid out by. The vmstat thresholds
+ * change whenever kswapd wakes or sleeps, managed pages with a balloon: the zone lines keep
+ * the part's largest threshold and its last managed count, and neither starts a new part. */
 static void layout_text(const struct zone_sampler *s, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -237,9 +267,7 @@ static void layout_text(const struct zone_sampler *s, char *buf, size_t len)
 	buf[0] = 0;
 	for (unsigned i = 0; i < s->nzones && n < len; i++) {
 		const struct zone_read *z = &s->z[i];
-		int k = snprintf(buf + n, len - n,
-				 "zone %u %d %s managed=%llu threshold=%d cpus=%u\n", i, z->nid,
-				 z->name, (unsigned long long)z->managed, z->threshold, z->ncpus);
+		int k = snprintf(buf + n, len - n, "%d %s %u\n", z->nid, z->name, z->ncpus);
 		if (k < 0)
 			break;
 		n += (size_t)k;
@@ -268,10 +296,17 @@ int zone_sampler_take(struct zone_sampler *s, struct trace_writer *w, char *err,
 			return -1;
 	if (!s->part_samples) {
 		snprintf(s->layout, sizeof(s->layout), "%s", layout);
-		if (part_printf(s, "fragtrace-zone-samples 1 part=%u interval_ms=%u zones=%u\n",
-				s->part_no, s->interval_ms, s->nzones) ||
-		    part_append(s, s->layout, strlen(s->layout)))
-			goto nomem;
+		memset(s->pz, 0, sizeof(s->pz));
+		s->part_nzones = s->nzones;
+	}
+	for (unsigned i = 0; i < s->nzones; i++) {
+		struct part_zone *p = &s->pz[i];
+		p->nid = s->z[i].nid;
+		snprintf(p->name, sizeof(p->name), "%s", s->z[i].name);
+		p->managed = s->z[i].managed;
+		p->ncpus = s->z[i].ncpus;
+		if (s->z[i].threshold > p->threshold)
+			p->threshold = s->z[i].threshold;
 	}
 	if (part_printf(s, "%llu %llu", (unsigned long long)before, (unsigned long long)after))
 		goto nomem;
