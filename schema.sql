@@ -318,6 +318,8 @@ CREATE TABLE IF NOT EXISTS zone_timeline (
   model_free    INTEGER NOT NULL,
   host_pcp      INTEGER NOT NULL,
   model_pcp     INTEGER,           -- NULL: the variant keeps no per-CPU lists (observe)
+  host_pcp_high INTEGER NOT NULL,  -- the zone's pagesets' high summed over CPUs (pages)
+  model_pcp_high INTEGER,          -- the same of the variant's lists (NULL: none, or pcp_trace)
   PRIMARY KEY (variant_id, seq)
 );
 

@@ -2390,8 +2390,11 @@ static void test_zone_timeline(void)
 	CHECK(k->nr_timeline == 4 && k->timeline[1].model_pcp > 0);
 	CHECK_EQ(m->timeline[1].host_free, 2040);
 	CHECK_EQ(m->timeline[1].host_pcp, 16);
-	CHECK_EQ(m->timeline[0].t_ns, 0);    /* before the first event (ts 1001000) */
-	CHECK_EQ(m->timeline[1].t_ns, 1500); /* 1002500 - 1001000 */
+	CHECK_EQ(m->timeline[1].host_pcp_high, 200);
+	CHECK_EQ(m->timeline[1].model_pcp_high, -1);
+	CHECK(k->timeline[1].model_pcp_high > 0); /* the kernel's rules size the lists */
+	CHECK_EQ(m->timeline[0].t_ns, 0);	  /* before the first event (ts 1001000) */
+	CHECK_EQ(m->timeline[1].t_ns, 1500);	  /* 1002500 - 1001000 */
 	CHECK(replay_validate(r, &val));
 	replay_result_free(r);
 	/* validated: mainline is the first mainline variant (pcp=0) */

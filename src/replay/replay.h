@@ -121,8 +121,9 @@ struct replay_timeline_point {
 	uint64_t t_ns; /* ns after the trace's first event */
 	unsigned zone; /* index into replay_timeline_info.zone */
 	/* buddy free pages (NR_FREE_PAGES) and pages on the per-CPU lists; model_pcp -1: the
-	 * variant keeps no per-CPU lists */
-	int64_t host_free, model_free, host_pcp, model_pcp;
+	 * variant keeps no per-CPU lists; pcp_high: the lists' pcp->high summed over the CPUs
+	 * (model -1: no lists, or the trace's refills drive them: no high) */
+	int64_t host_free, model_free, host_pcp, model_pcp, host_pcp_high, model_pcp_high;
 };
 
 struct replay_equilibrium {

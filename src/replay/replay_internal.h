@@ -596,6 +596,10 @@ void variant_sample(struct variant_state *v, uint64_t t_ns);
 struct host_timeline;
 /* capture/zone_samples.<part> into h->timeline (left NULL when there are none); -1 with err. */
 int host_timeline_load(struct trace_reader *r, struct host_desc *h, char *err, size_t errlen);
+/* The same from the parts' texts (the fuzzer): add each part (0, -1 malformed, -2 out of
+ * memory), then finish (zones mapped onto the model's; no sample: no timeline). */
+int host_timeline_add_part(struct host_desc *h, const char *text);
+void host_timeline_finish(struct host_desc *h);
 void host_timeline_free(struct host_timeline *tl);
 void host_timeline_info(const struct host_desc *h, struct replay_timeline_info *info);
 /* The replay time of the next host sample to compare (UINT64_MAX: none, or not this pass). */

@@ -22,8 +22,8 @@
 struct host_timeline {
 	size_t n, cap;
 	unsigned nzones;
-	uint64_t *t;	     /* [n]: the middle of each read, trace clock ns */
-	int64_t *free, *pcp; /* [n * REPLAY_TIMELINE_ZONES] */
+	uint64_t *t;		    /* [n]: the middle of each read, trace clock ns */
+	int64_t *free, *pcp, *high; /* [n * REPLAY_TIMELINE_ZONES]; high: the CPUs' pcp->high */
 	struct replay_timeline_zone zone[REPLAY_TIMELINE_ZONES];
 	int model_zone[REPLAY_TIMELINE_ZONES]; /* -1: the model has no such zone */
 	uint64_t malformed;		       /* sample lines that did not parse */
@@ -62,9 +62,12 @@ static int timeline_grow(struct host_timeline *tl)
 	if (f)
 		tl->free = f;
 	int64_t *p = f ? realloc(tl->pcp, cap * REPLAY_TIMELINE_ZONES * sizeof(*p)) : NULL;
-	if (!p)
+	if (p)
+		tl->pcp = p;
+	int64_t *h = p ? realloc(tl->high, cap * REPLAY_TIMELINE_ZONES * sizeof(*h)) : NULL;
+	if (!h)
 		return -1;
-	tl->pcp = p;
+	tl->high = h;
 	tl->cap = cap;
 	return 0;
 }
@@ -81,11 +84,12 @@ static int parse_sample(struct host_timeline *tl, const char *l, const int *loca
 		return -2;
 	int64_t *f = &tl->free[tl->n * REPLAY_TIMELINE_ZONES];
 	int64_t *p = &tl->pcp[tl->n * REPLAY_TIMELINE_ZONES];
+	int64_t *hi = &tl->high[tl->n * REPLAY_TIMELINE_ZONES];
 	for (unsigned i = 0; i < REPLAY_TIMELINE_ZONES; i++)
-		f[i] = p[i] = -1;
+		f[i] = p[i] = hi[i] = -1;
 	for (unsigned i = 0; i < nz; i++) {
 		const char *s = end;
-		long long free = strtoll(s, &end, 10), sum = 0;
+		long long free = strtoll(s, &end, 10), sum = 0, high = 0;
 		if (end == s || free < 0)
 			return -1;
 		for (unsigned c = 0; c < 2 * cpus[i]; c++) {
@@ -94,11 +98,14 @@ static int parse_sample(struct host_timeline *tl, const char *l, const int *loca
 			if (end == s)
 				return -1;
 			if (!(c & 1))
-				sum += v; /* count; the odd ones are high */
+				sum += v; /* count, then high */
+			else
+				high += v;
 		}
 		if (local[i] >= 0) {
 			f[local[i]] = free;
 			p[local[i]] = sum;
+			hi[local[i]] = high;
 		}
 	}
 	uint64_t mid = a + (b - a) / 2;
@@ -146,41 +153,23 @@ static int parse_part(struct host_timeline *tl, const char *text)
 	return 0;
 }
 
-int host_timeline_load(struct trace_reader *r, struct host_desc *h, char *err, size_t errlen)
+int host_timeline_add_part(struct host_desc *h, const char *text)
 {
-	struct host_timeline *tl = calloc(1, sizeof(*tl));
-	char name[64], *text = NULL;
-	size_t len;
-	int rc = 0;
+	if (!h->timeline && !(h->timeline = calloc(1, sizeof(*h->timeline))))
+		return -2;
+	return parse_part(h->timeline, text);
+}
 
-	if (!tl)
-		goto nomem;
-	for (unsigned part = 0; part < 1000000; part++) {
-		snprintf(name, sizeof(name), "capture/zone_samples.%u", part);
-		int got = host_meta_load(r, name, &text, &len);
-		if (got < 0) {
-			snprintf(err, errlen, "%s", trace_reader_error(r));
-			rc = -1;
-			break;
-		}
-		if (!got)
-			break;
-		int pr = parse_part(tl, text);
-		free(text);
-		text = NULL;
-		if (pr == -2)
-			goto nomem;
-		if (pr) {
-			snprintf(err, errlen, "capture/zone_samples.%u is malformed", part);
-			rc = -1;
-			break;
-		}
-	}
-	if (rc || !tl->n) {
+void host_timeline_finish(struct host_desc *h)
+{
+	struct host_timeline *tl = h->timeline;
+
+	if (tl && !tl->n) {
 		host_timeline_free(tl);
-		return rc;
+		h->timeline = NULL;
+		return;
 	}
-	for (unsigned i = 0; i < tl->nzones; i++) {
+	for (unsigned i = 0; tl && i < tl->nzones; i++) {
 		int type = zone_type_named(tl->zone[i].name);
 		tl->model_zone[i] = -1;
 		for (unsigned z = 0; type >= 0 && z < h->config.nr_zones; z++)
@@ -188,12 +177,35 @@ int host_timeline_load(struct trace_reader *r, struct host_desc *h, char *err, s
 			    (int)h->config.zones[z].type == type)
 				tl->model_zone[i] = (int)z;
 	}
-	h->timeline = tl;
+}
+
+int host_timeline_load(struct trace_reader *r, struct host_desc *h, char *err, size_t errlen)
+{
+	char name[64], *text = NULL;
+	size_t len;
+
+	for (unsigned part = 0; part < 1000000; part++) {
+		snprintf(name, sizeof(name), "capture/zone_samples.%u", part);
+		int got = host_meta_load(r, name, &text, &len);
+		if (got < 0) {
+			snprintf(err, errlen, "%s", trace_reader_error(r));
+			return -1;
+		}
+		if (!got)
+			break;
+		int rc = host_timeline_add_part(h, text);
+		free(text);
+		if (rc == -2) {
+			snprintf(err, errlen, "out of memory reading zone samples");
+			return -1;
+		}
+		if (rc) {
+			snprintf(err, errlen, "capture/zone_samples.%u is malformed", part);
+			return -1;
+		}
+	}
+	host_timeline_finish(h);
 	return 0;
-nomem:
-	host_timeline_free(tl);
-	snprintf(err, errlen, "out of memory reading zone samples");
-	return -1;
 }
 
 void host_timeline_free(struct host_timeline *tl)
@@ -203,6 +215,7 @@ void host_timeline_free(struct host_timeline *tl)
 	free(tl->t);
 	free(tl->free);
 	free(tl->pcp);
+	free(tl->high);
 	free(tl);
 }
 
@@ -246,15 +259,22 @@ uint64_t variant_timeline_next(const struct variant_state *v)
 	return sample_time(v, v->timeline_next);
 }
 
-/* Pages on the variant's per-CPU lists, per model zone. */
-static void pcp_pages_by_zone(struct variant_state *v, uint64_t *pages)
+/* Pages on the variant's per-CPU lists, per model zone, and under the kernel's rules their
+ * pcp->high summed over the CPUs. */
+static void pcp_pages_by_zone(struct variant_state *v, uint64_t *pages, uint64_t *high)
 {
 	unsigned nr_sets = v->pcps ? v->nr_pcp_sets : v->nr_cpus, order;
 
 	if (v->pcps) {
-		for (unsigned s = 0; s < nr_sets; s++)
-			if (v->pcps[s].zone < MODEL_MAX_ZONES && v->pcps[s].count > 0)
-				pages[v->pcps[s].zone] += (uint64_t)v->pcps[s].count;
+		for (unsigned s = 0; s < nr_sets; s++) {
+			unsigned z = v->pcps[s].zone;
+			if (z >= MODEL_MAX_ZONES)
+				continue;
+			if (v->pcps[s].count > 0)
+				pages[z] += (uint64_t)v->pcps[s].count;
+			if (v->pcps[s].high > 0)
+				high[z] += (uint64_t)v->pcps[s].high;
+		}
 		return;
 	}
 	/* the trace's refills drive the lists (pcp_trace): each block's zone and order */
@@ -273,7 +293,7 @@ void variant_timeline_record(struct variant_state *v, uint64_t t_ns)
 {
 	const struct host_timeline *tl = v->host->timeline;
 	struct replay_variant_result *r = v->res;
-	uint64_t pcp[MODEL_MAX_ZONES] = { 0 };
+	uint64_t pcp[MODEL_MAX_ZONES] = { 0 }, high[MODEL_MAX_ZONES] = { 0 };
 	bool have_pcp_sums = false;
 	/* observe and pcp=0 keep none: no per-CPU figure */
 	bool lists = v->pcp && r->spec.pcp && !r->spec.observe;
@@ -281,7 +301,7 @@ void variant_timeline_record(struct variant_state *v, uint64_t t_ns)
 	while (v->timeline_next < tl->n && sample_time(v, v->timeline_next) <= t_ns) {
 		size_t i = v->timeline_next++;
 		if (!have_pcp_sums)
-			pcp_pages_by_zone(v, pcp);
+			pcp_pages_by_zone(v, pcp, high);
 		have_pcp_sums = true;
 		for (unsigned zi = 0; zi < tl->nzones; zi++) {
 			int64_t hf = tl->free[i * REPLAY_TIMELINE_ZONES + zi];
@@ -308,6 +328,8 @@ void variant_timeline_record(struct variant_state *v, uint64_t t_ns)
 			p->host_pcp = tl->pcp[i * REPLAY_TIMELINE_ZONES + zi];
 			p->model_free = (int64_t)model_zone_nr_free_pages(v->model, (unsigned)mz);
 			p->model_pcp = lists ? (int64_t)pcp[mz] : -1;
+			p->host_pcp_high = tl->high[i * REPLAY_TIMELINE_ZONES + zi];
+			p->model_pcp_high = lists && v->pcps ? (int64_t)high[mz] : -1;
 		}
 	}
 }

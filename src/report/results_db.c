@@ -618,7 +618,7 @@ static void write_regions(struct writer *w, int64_t vid, const struct replay_var
 static void write_timeline(struct writer *w, int64_t vid, const struct replay_variant_result *v,
 			   const struct replay_timeline_info *ti)
 {
-	sqlite3_stmt *s = prep(w, "INSERT INTO zone_timeline VALUES (?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *s = prep(w, "INSERT INTO zone_timeline VALUES (?,?,?,?,?,?,?,?,?,?,?)");
 
 	for (size_t i = 0; i < v->nr_timeline && !w->failed; i++) {
 		const struct replay_timeline_point *p = &v->timeline[i];
@@ -634,6 +634,11 @@ static void write_timeline(struct writer *w, int64_t vid, const struct replay_va
 		sqlite3_bind_int64(s, k++, p->host_pcp);
 		if (p->model_pcp >= 0)
 			sqlite3_bind_int64(s, k++, p->model_pcp);
+		else
+			sqlite3_bind_null(s, k++);
+		sqlite3_bind_int64(s, k++, p->host_pcp_high);
+		if (p->model_pcp_high >= 0)
+			sqlite3_bind_int64(s, k++, p->model_pcp_high);
 		else
 			sqlite3_bind_null(s, k++);
 		step_reset(w, s);
