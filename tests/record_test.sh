@@ -70,7 +70,7 @@ zs=$(for p in $(seq 0 99); do "$F" dump --snapshot capture/zone_samples.$p "$W/l
 	awk -v span="$span" '
 	BEGIN { split(span, s, " "); lo = s[1] * 1e9 - 1e6; hi = s[2] * 1e9 + 1e6 }
 	/^fragtrace-zone-samples 1 / { nz = 0; next }
-	/^zone / { nz++; managed[nz] = substr($5, 9); cpus[nz] = substr($7, 6); next }
+	/^zone / { nz++; managed[nz] = substr($5, 9) + 0; cpus[nz] = substr($7, 6) + 0; next }
 	{ n++; if ($1 > $2 || $1 < prev || $1 < lo || $2 > hi) bad++; prev = $2; k = 3
 	  for (z = 1; z <= nz; z++) {
 		if ($k > managed[z]) bad++
