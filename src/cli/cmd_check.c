@@ -125,13 +125,14 @@ static void print_json(const char *path, const struct replay_result *r)
 	fprintf(stdout,
 		",\"slab_events_dropped\":%llu,\"unknown_frees\":%llu,\"events\":%llu,"
 		"\"kswapd_windows_traced\":%s,\"kswapd_wakes\":%llu,"
-		"\"kswapd_reclaim_active_us\":%llu,\"kswapd_events\":%llu,\"validation\":[",
+		"\"kswapd_reclaim_active_us\":%llu,\"kswapd_events\":%llu,\"zone_samples\":%zu,"
+		"\"validation\":[",
 		(unsigned long long)r->trace.slab_events_dropped,
 		(unsigned long long)obs->loss.unknown_page_frees,
 		(unsigned long long)r->trace.events, r->trace.kswapd_traced ? "true" : "false",
 		(unsigned long long)ml->kswapd_wakes,
 		(unsigned long long)(ml->kswapd_reclaim_active_ns / 1000),
-		(unsigned long long)ml->kswapd_events);
+		(unsigned long long)ml->kswapd_events, r->trace.timeline.samples);
 	for (size_t i = 0; i < r->validation.n; i++) {
 		static const char *const verdicts[] = { "info", "pass", "fail" };
 		const struct replay_check_row *row = &r->validation.rows[i];
