@@ -301,6 +301,28 @@ CREATE TABLE IF NOT EXISTS validation (
   PRIMARY KEY (run_id, seq)
 );
 
+-- The drift over time (traces recorded with zone samples, capture/zone_samples.<part>): per
+-- variant, one row per host zone sample and zone: the host's buddy free pages (NR_FREE_PAGES,
+-- zoneinfo's "pages free") and pages on its per-CPU lists (the zone's pagesets' count summed
+-- over CPUs), read by the recorder every --sample-interval, and the variant's at the same
+-- instant: its state before the first event at or after the middle of the read (docs/replay.md,
+-- "The drift over time"). The host's NR_FREE_PAGES lags by up to each CPU's vmstat threshold
+-- (zoneinfo's "vm stats threshold") times the CPUs. Zones the model lacks have no rows.
+CREATE TABLE IF NOT EXISTS zone_timeline (
+  variant_id    INTEGER NOT NULL REFERENCES variants(id),
+  seq           INTEGER NOT NULL,  -- 0, 1, 2, ... in sample order, zones in zoneinfo order
+  t_s           REAL NOT NULL,     -- seconds since the first event (the middle of the read)
+  node          INTEGER NOT NULL,
+  zone          TEXT NOT NULL,     -- DMA, DMA32, Normal, Movable
+  host_free     INTEGER NOT NULL,
+  model_free    INTEGER NOT NULL,
+  host_pcp      INTEGER NOT NULL,
+  model_pcp     INTEGER,           -- NULL: the variant keeps no per-CPU lists (observe)
+  host_pcp_high INTEGER NOT NULL,  -- the zone's pagesets' high summed over CPUs (pages)
+  model_pcp_high INTEGER,          -- the same of the variant's lists (NULL: none, or pcp_trace)
+  PRIMARY KEY (variant_id, seq)
+);
+
 -- Per trace and variant of every complete run: the comparison table `fragtrace replay` prints.
 CREATE VIEW IF NOT EXISTS variant_comparison AS
 SELECT r.id AS run_id, t.path AS trace, v.position, v.name AS variant,

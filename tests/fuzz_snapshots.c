@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_snapshots.c - libFuzzer target for replay's snapshot parsers: zoneinfo, pagetypeinfo,
- * slab_attributes and the page map come from trace files, which come from other hosts. The
- * input is the four blobs separated by "\n====\n". Whatever parses, and describes a host of at
- * most 4 GiB, is then built into a model and warm-started from the page map, with the model's
- * invariant checker run at the end: bad snapshots must give an error or a consistent model.
+ * slab_attributes, the page map and the zone samples (capture/zone_samples.N) come from trace
+ * files, which come from other hosts. The input is the four blobs and then any number of zone
+ * sample parts, separated by "\n====\n". Whatever parses, and describes a host of at most
+ * 4 GiB, is then built into a model and warm-started from the page map, with the model's
+ * invariant checker run at the end: bad snapshots must give an error or a consistent model;
+ * the zone sample parts are parsed into the host and mapped onto its zones.
  */
 #include "fuzz_host.h"
 
@@ -42,6 +44,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct host_desc h;
 	char err[256];
 	if (host_desc_parse(&h, &sn, "fuzz", err, sizeof(err)) == 0) {
+		/* the rest: zone sample parts, each parsed until one does not */
+		while (pos < size) {
+			const uint8_t *end = NULL;
+			for (size_t k = pos; k + 6 <= size; k++)
+				if (!memcmp(data + k, sep, 6)) {
+					end = data + k;
+					break;
+				}
+			size_t len = end ? (size_t)(end - (data + pos)) : size - pos;
+			char *t = malloc(len + 1);
+			if (!t)
+				break;
+			memcpy(t, data + pos, len);
+			t[len] = 0;
+			int rc = host_timeline_add_part(&h, t);
+			free(t);
+			pos += len + 6;
+			if (rc || !end)
+				break;
+		}
+		host_timeline_finish(&h);
 		uint64_t end;
 		struct model *m = fuzz_host_model(&h, &end);
 		if (m) {

@@ -59,6 +59,33 @@ wakes=$(grep -o '"vmscan:mm_vmscan_kswapd_wake":[0-9]*' "$W/info.json" | cut -d:
 grep -q "kswapd windows: its wake events, ${wakes:-0} runs" "$W/check.txt" &&
 	ok "replay's kswapd windows come from the ${wakes:-0} wake events" ||
 	fail "kswapd windows not from the wake events: $(grep 'kswapd windows' "$W/check.txt")"
+# Zone samples (every 500 ms by default): there, as many as capture/keepup counts, in time order
+# and inside the recording's time span, each zone's free pages and per-CPU counts within its
+# managed pages; and check compares mainline with them
+"$F" dump --snapshot capture/zone_samples.0 "$W/live.fgt" > "$W/zs.txt" 2> /dev/null ||
+	fail "no capture/zone_samples.0"
+nkeep=$("$F" dump --snapshot capture/keepup "$W/live.fgt" | awk '/^zone_samples:/ { print $2 }')
+span=$("$F" info "$W/live.fgt" | sed -n 's/^time span: .*(\([0-9.]*\) \.\. \([0-9.]*\)).*/\1 \2/p')
+zs=$(for p in $(seq 0 99); do "$F" dump --snapshot capture/zone_samples.$p "$W/live.fgt" 2> /dev/null || break; done |
+	awk -v span="$span" '
+	BEGIN { split(span, s, " "); lo = s[1] * 1e9 - 1e6; hi = s[2] * 1e9 + 1e6 }
+	/^fragtrace-zone-samples 1 / { nz = 0; next }
+	/^zone / { nz++; managed[nz] = substr($5, 9) + 0; cpus[nz] = substr($7, 6) + 0; next }
+	{ n++; if ($1 > $2 || $1 < prev || $1 < lo || $2 > hi) bad++; prev = $2; k = 3
+	  for (z = 1; z <= nz; z++) {
+		if ($k > managed[z]) bad++
+		pcp = 0; for (c = 0; c < cpus[z]; c++) pcp += $(k + 1 + 2 * c)
+		if (pcp > managed[z] || pcp < 0) bad++
+		k += 1 + 2 * cpus[z] }
+	  if (k != NF + 1) bad++ }
+	END { print n + 0, bad + 0 }')
+read -r zn zbad <<< "$zs"
+[ "${zn:-0}" -ge 2 ] && [ "$zn" = "$nkeep" ] && [ "${zbad:-1}" = 0 ] &&
+	ok "$zn zone samples, in time order inside the trace's span ($span), free and per-CPU pages within each zone's managed" ||
+	fail "zone samples: $zs (keepup $nkeep, span $span): $(head -3 "$W/zs.txt")"
+grep -q "zone samples: $zn from" "$W/check.txt" && grep -q "drift_N0_Normal_free_mean" "$W/check.txt" &&
+	ok "check compares mainline with the $zn zone samples" ||
+	fail "check without the zone samples: $(grep 'zone samples' "$W/check.txt")"
 grep -q '"kmem:mm_page_alloc_extfrag":[1-9]' "$W/info.json" && ok "extfrag events too" ||
 	echo "note: no mm_page_alloc_extfrag in this run (it needs a fallback to happen)"
 events=$(sed -n 's/.*"events":\([0-9]*\).*/\1/p' "$W/info.json" | head -1)

@@ -2318,6 +2318,112 @@ static void test_end_map_timed(void)
 }
 
 /*
+ * The drift over time (replay_timeline.c): a 2048-page host, all free, whose trace allocates
+ * four pages and frees one, with the host's zone samples (capture/zone_samples.0) before the
+ * first event, between the second and third allocation (the host 6 pages below the model),
+ * after the fourth, at the very time of the free (compared before it) and after the last event
+ * (not compared); one malformed line. mainline:pcp=0 keeps no per-CPU lists: its free pages
+ * follow the trace exactly; plain mainline's buddy and per-CPU pages together do.
+ */
+static unsigned timeline_class(uint64_t p)
+{
+	(void)p;
+	return PC_FREE;
+}
+
+static const struct replay_check_row *find_row(const struct replay_validation *v, const char *name)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->rows[i].name, name))
+			return &v->rows[i];
+	return NULL;
+}
+
+static void write_timeline_trace(const char *path, bool samples)
+{
+	struct edge_writer e = { 0 };
+	const char *text = "fragtrace-zone-samples 1 part=0 interval_ms=500 zones=1\n"
+			   "zone 0 0 Normal managed=2048 threshold=2 cpus=2\n"
+			   "1000400 1000600 2048 10 100 5 100\n"
+			   "1002500 1002500 2040 11 100 5 100\n"
+			   "not a sample\n"
+			   "1004500 1004500 2044 12 100 5 100\n"
+			   "1005000 1005000 2044 12 100 6 100\n"
+			   "9000000 9000000 2045 0 100 0 100\n";
+
+	open_test_trace(&e, path, NULL, 0, "timeline", 2048, timeline_class);
+	if (samples)
+		CHECK(trace_writer_add_meta(e.w, "capture/zone_samples.0", text, strlen(text)) ==
+		      0);
+	for (unsigned i = 0; i < 4; i++) /* ts 1001000 .. 1004000 */
+		edge_page(&e, TRACE_PAGE_ALLOC, 262144 + i, 0, MIGRATE_MOVABLE, 0);
+	edge_page(&e, TRACE_PAGE_FREE, 262144, 0, MIGRATE_MOVABLE, 0); /* ts 1005000 */
+	edge_close(&e);
+}
+
+static void test_zone_timeline(void)
+{
+	static const char *const names[] = { "observe", "mainline:pcp=0", "mainline" };
+	static const int64_t model_free[] = { 2048, 2046, 2044, 2044 };
+	struct replay_validation val;
+	char path[64];
+
+	test_tmp_path(path, sizeof(path), "timeline.fgt");
+	write_timeline_trace(path, true);
+	struct replay_result *r = run(path, names, 3, REPLAY_WARM, 1, 1);
+	const struct replay_timeline_info *ti = &r->trace.timeline;
+	CHECK_EQ(ti->samples, 5);
+	CHECK_EQ(ti->malformed, 1);
+	CHECK_EQ(ti->nzones, 1);
+	CHECK(ti->zone[0].in_model && !strcmp(ti->zone[0].name, "Normal"));
+	CHECK_EQ(ti->zone[0].managed, 2048);
+	const struct replay_variant_result *m = &r->variants[1], *k = &r->variants[2];
+	CHECK_EQ(m->nr_timeline, 4);
+	CHECK_EQ(m->timeline_after_end, 1);
+	for (size_t i = 0; i < m->nr_timeline && i < 4; i++) {
+		CHECK_EQ(m->timeline[i].model_free, model_free[i]);
+		CHECK_EQ(m->timeline[i].model_pcp, -1); /* pcp=0: no lists */
+		CHECK_EQ(r->variants[0].timeline[i].model_free, model_free[i]); /* observe */
+		/* the kernel's rules: a refill moved pages from the buddy lists to a list */
+		CHECK_EQ(k->timeline[i].model_free + k->timeline[i].model_pcp, model_free[i]);
+	}
+	CHECK(k->nr_timeline == 4 && k->timeline[1].model_pcp > 0);
+	CHECK_EQ(m->timeline[1].host_free, 2040);
+	CHECK_EQ(m->timeline[1].host_pcp, 16);
+	CHECK_EQ(m->timeline[1].host_pcp_high, 200);
+	CHECK_EQ(m->timeline[1].model_pcp_high, -1);
+	CHECK(k->timeline[1].model_pcp_high > 0); /* the kernel's rules size the lists */
+	CHECK_EQ(m->timeline[0].t_ns, 0);	  /* before the first event (ts 1001000) */
+	CHECK_EQ(m->timeline[1].t_ns, 1500);	  /* 1002500 - 1001000 */
+	CHECK(replay_validate(r, &val));
+	replay_result_free(r);
+	/* validated: mainline is the first mainline variant (pcp=0) */
+	const char *const two[] = { "mainline:pcp=0", "observe" };
+	r = run(path, two, 2, REPLAY_WARM, 1, 1);
+	CHECK(replay_validate(r, &val));
+	const struct replay_check_row *row = find_row(&val, "timeline_samples");
+	CHECK(row && row->host == 5);
+	row = find_row(&val, "drift_N0_Normal_free_mean");
+	CHECK(row && fabs(row->model - 6.0 / 4) < 1e-9);
+	row = find_row(&val, "drift_N0_Normal_free_max");
+	CHECK(row && row->host == 2040 && row->model == 2046);
+	row = find_row(&val, "drift_N0_Normal_free_max_at_s");
+	CHECK(row && fabs(row->model - 1.5e-6) < 1e-12);
+	CHECK(!has_row(&val, "drift_N0_Normal_pcp_mean")); /* no lists, no pcp rows */
+	CHECK(has_row(&val, "drift_N0_Normal_free_mean_observe"));
+	replay_result_free(r);
+	/* an older trace: no samples, no points, no rows */
+	write_timeline_trace(path, false);
+	r = run(path, two, 2, REPLAY_WARM, 1, 1);
+	CHECK_EQ(r->trace.timeline.samples, 0);
+	CHECK_EQ(r->variants[0].nr_timeline, 0);
+	CHECK(replay_validate(r, &val));
+	CHECK(!has_row(&val, "timeline_samples"));
+	replay_result_free(r);
+	unlink(path);
+}
+
+/*
  * The caller's fallback (replay_fallback.c): a 2048-page host with an unmovable start page in
  * the first half of each pageblock has no free order-9 block, only order-8 ones. The trace's
  * order-9 movable __GFP_NORETRY allocation (a page-cache write folio) fails at order 9 and is
@@ -2624,6 +2730,7 @@ int main(int argc, char **argv)
 	test_shrink_calibration_applied();
 	test_page_reporting_from_trace();
 	test_end_map_timed();
+	test_zone_timeline();
 	test_compaction();
 	test_compaction_below();
 	test_compaction_keep();

@@ -29,6 +29,15 @@ struct capture_options {
 	/* The caller's stop requests, from its signal handlers: 1 stops, drains and finalises; 2
 	 * or more finalise without draining. NULL: only the duration, size or command stop it. */
 	volatile sig_atomic_t *stop;
+	/* Zone samples (docs/capture.md): /proc/zoneinfo's free pages and per-CPU list counts
+	 * every this many ms while recording; 0: none (fragtrace record's default is 500). */
+	unsigned sample_interval_ms;
+};
+
+/* What the zone samples cost (capture/keepup). */
+struct zone_sample_stats {
+	uint64_t samples, failed;  /* reads of /proc/zoneinfo kept, and those that failed */
+	uint64_t ns_total, ns_max; /* their time, each between two clock reads */
 };
 
 struct capture_result {
@@ -53,6 +62,7 @@ struct capture_result {
 	uint64_t emit_max_ns;	    /* longest merge + compression + write of one round */
 	uint64_t major_faults, minor_faults; /* the recorder's own, during the recording */
 	bool mlocked;			     /* its memory was locked */
+	struct zone_sample_stats zone_samples;
 	char sched[32];	    /* the scheduling it got: "SCHED_FIFO 1", "nice -10" or "normal" */
 	char error[512];    /* why capture_record failed, one line */
 	char warnings[512]; /* what the caller should warn about, "; " between; may be empty */

@@ -92,6 +92,19 @@ uint64_t merge_last_queued(const struct capture_merge *m, int cpu); /* newest ts
 uint64_t merge_queued(const struct capture_merge *m);		    /* events not yet written */
 uint64_t merge_slack(const struct capture_merge *m);
 
+/*
+ * Zone samples (capture_zone_samples.c): /proc/zoneinfo's free pages and per-CPU list counts
+ * every interval while recording, as "capture/zone_samples.<part>" blobs. take reads one sample
+ * (a full part is written first); flush writes the part in progress. -1 only when out of memory
+ * or the writer failed; an unreadable zoneinfo is counted in st->failed.
+ */
+struct zone_sampler;
+struct zone_sampler *zone_sampler_open(unsigned interval_ms, struct zone_sample_stats *st);
+int zone_sampler_take(struct zone_sampler *s, struct trace_writer *w, char *err, size_t errlen);
+int zone_sampler_flush(struct zone_sampler *s, struct trace_writer *w, char *err, size_t errlen);
+unsigned zone_sampler_interval_ms(const struct zone_sampler *s);
+void zone_sampler_close(struct zone_sampler *s);
+
 /* Snapshots of the host's memory state, stored as metadata named "<when>/<what>". */
 /* One past the largest pfn any zone spans (/proc/zoneinfo), 0 when unreadable. */
 uint64_t capture_max_pfn(void);

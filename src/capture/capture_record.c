@@ -192,6 +192,7 @@ struct recorder {
 	/* The page maps' buffers, kept to the end: freed earlier, their pages would leave the
 	 * host with no event between a page map that showed them in use and the end. */
 	void *map_buf[2];
+	struct zone_sampler *zs; /* zone samples (capture_zone_samples.c); NULL: none */
 	char mounted_here[4096]; /* tracefs, when this recorder mounted it: unmounted at the end */
 	uint8_t blob[BLOB_MAX];
 	char err[512];
@@ -668,17 +669,21 @@ static int write_keepup_meta(struct recorder *r)
 {
 	const struct capture_result *c = r->res;
 	char text[1024];
-	int n = snprintf(text, sizeof(text),
-			 "late_events: %llu\nlate_max_ns: %llu\ncpu_backwards: %llu\n"
-			 "order_slack_ns: %llu\nreader_gap_max_ns: %llu\nemit_max_ns: %llu\n"
-			 "major_faults: %llu\nminor_faults: %llu\nmlocked: %s\nscheduling: %s\n"
-			 "late_by_type:",
-			 (unsigned long long)c->late_events, (unsigned long long)c->late_max_ns,
-			 (unsigned long long)c->cpu_backwards,
-			 (unsigned long long)c->order_slack_ns,
-			 (unsigned long long)c->reader_gap_max_ns,
-			 (unsigned long long)c->emit_max_ns, (unsigned long long)c->major_faults,
-			 (unsigned long long)c->minor_faults, c->mlocked ? "yes" : "no", c->sched);
+	int n = snprintf(
+		text, sizeof(text),
+		"late_events: %llu\nlate_max_ns: %llu\ncpu_backwards: %llu\n"
+		"order_slack_ns: %llu\nreader_gap_max_ns: %llu\nemit_max_ns: %llu\n"
+		"major_faults: %llu\nminor_faults: %llu\nmlocked: %s\nscheduling: %s\n"
+		"zone_samples: %llu\nzone_samples_failed: %llu\nzone_sample_ns_total: %llu\n"
+		"zone_sample_ns_max: %llu\nlate_by_type:",
+		(unsigned long long)c->late_events, (unsigned long long)c->late_max_ns,
+		(unsigned long long)c->cpu_backwards, (unsigned long long)c->order_slack_ns,
+		(unsigned long long)c->reader_gap_max_ns, (unsigned long long)c->emit_max_ns,
+		(unsigned long long)c->major_faults, (unsigned long long)c->minor_faults,
+		c->mlocked ? "yes" : "no", c->sched, (unsigned long long)c->zone_samples.samples,
+		(unsigned long long)c->zone_samples.failed,
+		(unsigned long long)c->zone_samples.ns_total,
+		(unsigned long long)c->zone_samples.ns_max);
 	for (int t = 0; t < 16 && n < (int)sizeof(text) - 32; t++)
 		n += snprintf(text + n, sizeof(text) - (size_t)n, " %llu",
 			      (unsigned long long)c->late_by_type[t]);
@@ -782,6 +787,7 @@ static int record_loop(struct recorder *r, pid_t child)
 {
 	const struct capture_options *o = r->opts;
 	uint64_t start = mono_ns(), prev_round = 0, last_status = start, last_flush = start;
+	uint64_t next_sample = 0; /* a first zone sample at once */
 	bool tty = !o->quiet && isatty(2), got, more = false;
 	struct rusage ru0, ru1;
 
@@ -801,6 +807,12 @@ static int record_loop(struct recorder *r, pid_t child)
 			return writer_failed(r);
 		if (mono_ns() - t_emit > r->res->emit_max_ns)
 			r->res->emit_max_ns = mono_ns() - t_emit;
+		/* between two reads of the ring buffers, on this thread: no thread to exclude */
+		if (r->zs && round >= next_sample) {
+			if (zone_sampler_take(r->zs, r->w, r->err, sizeof(r->err)))
+				return -1;
+			next_sample = round + (uint64_t)zone_sampler_interval_ms(r->zs) * 1000000;
+		}
 		prev_round = round;
 		if (stops(r) || child_done(r, child))
 			break;
@@ -825,6 +837,10 @@ static int record_loop(struct recorder *r, pid_t child)
 		if (!got && !more)
 			usleep(10000);
 	}
+	/* the last sample, then the part in progress: before the end snapshot's blobs */
+	if (r->zs && (zone_sampler_take(r->zs, r->w, r->err, sizeof(r->err)) ||
+		      zone_sampler_flush(r->zs, r->w, r->err, sizeof(r->err))))
+		return -1;
 	if (end_snapshot(r))
 		return -1;
 	tracefs_trace_off(r->inst);
@@ -925,6 +941,12 @@ int capture_record(const struct capture_options *opts, struct capture_result *re
 						    &res->pagemap_pages, r->err, sizeof(r->err)))
 		goto out;
 	r->rss_start_kb = snapshot_own_rss_kb();
+	if (opts->sample_interval_ms) {
+		r->zs = zone_sampler_open(opts->sample_interval_ms, &res->zone_samples);
+		if (!r->zs)
+			add_warning(r, "no zone samples: cannot open /proc/zoneinfo: %s",
+				    strerror(errno));
+	}
 	if (opts->command) {
 		child = start_command(opts->command, r->nice0);
 		if (child < 0) {
@@ -961,6 +983,7 @@ out:
 	trace_writer_free(r->w);
 	free(r->map_buf[0]);
 	free(r->map_buf[1]);
+	zone_sampler_close(r->zs);
 	teardown(r);
 	keepup_teardown(r);
 	res->cpu_s = cpu_seconds() - cpu0;

@@ -125,13 +125,14 @@ static void print_json(const char *path, const struct replay_result *r)
 	fprintf(stdout,
 		",\"slab_events_dropped\":%llu,\"unknown_frees\":%llu,\"events\":%llu,"
 		"\"kswapd_windows_traced\":%s,\"kswapd_wakes\":%llu,"
-		"\"kswapd_reclaim_active_us\":%llu,\"kswapd_events\":%llu,\"validation\":[",
+		"\"kswapd_reclaim_active_us\":%llu,\"kswapd_events\":%llu,\"zone_samples\":%zu,"
+		"\"validation\":[",
 		(unsigned long long)r->trace.slab_events_dropped,
 		(unsigned long long)obs->loss.unknown_page_frees,
 		(unsigned long long)r->trace.events, r->trace.kswapd_traced ? "true" : "false",
 		(unsigned long long)ml->kswapd_wakes,
 		(unsigned long long)(ml->kswapd_reclaim_active_ns / 1000),
-		(unsigned long long)ml->kswapd_events);
+		(unsigned long long)ml->kswapd_events, r->trace.timeline.samples);
 	for (size_t i = 0; i < r->validation.n; i++) {
 		static const char *const verdicts[] = { "info", "pass", "fail" };
 		const struct replay_check_row *row = &r->validation.rows[i];
@@ -272,6 +273,17 @@ static int run_check(int argc, char **argv)
 			       "no "
 			       "window\n",
 			       (unsigned long long)r->trace.kswapd_unknown_nid, 64);
+		const struct replay_timeline_info *tl = &r->trace.timeline;
+		if (!tl->samples)
+			printf("  zone samples: none in the trace (recorded with --sample-interval "
+			       "0 "
+			       "or by an older fragtrace): no drift rows\n");
+		else
+			printf("  zone samples: %zu from %.1f s to %.1f s, %llu after the last "
+			       "event (not compared), %llu malformed\n",
+			       tl->samples, (double)tl->first_ns / 1e9, (double)tl->last_ns / 1e9,
+			       (unsigned long long)r->variants[1].timeline_after_end,
+			       (unsigned long long)tl->malformed);
 		if (v->loss.slab_cache_size_guessed)
 			printf("  slab caches of unknown object size (64 bytes assumed): %llu\n",
 			       (unsigned long long)v->loss.slab_cache_size_guessed);

@@ -226,6 +226,14 @@ static void print_text(struct trace_reader *r, const char *path, const struct tr
 		printf("  %-34s %14s\n", term(t1, sizeof(t1), m->name),
 		       cli_bytes(a, sizeof(a), m->size));
 	}
+	/* the recorder's zone samples (docs/capture.md), counted by their parts' names */
+	size_t parts = 0;
+	for (size_t i = 0; i < trace_reader_meta_count(r); i++)
+		parts += !strncmp(trace_reader_meta(r, i)->name, "capture/zone_samples.", 21);
+	printf("zone samples:    %s", parts ? "" : "none (fragtrace check has no drift rows)\n");
+	if (parts)
+		printf("%zu part%s (fragtrace dump --snapshot capture/zone_samples.0)\n", parts,
+		       parts == 1 ? "" : "s");
 }
 
 static int info_run(int argc, char **argv)

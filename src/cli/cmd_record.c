@@ -48,8 +48,8 @@ static void record_usage(FILE *out)
 	fprintf(out,
 		"usage: fragtrace record [-o FILE] [-e EVENTS] [-b KB_PER_CPU] [--duration "
 		"SECONDS]\n"
-		"                        [--max-size MB] [--raw-addresses] [-q] [-- COMMAND "
-		"ARGS...]\n"
+		"                        [--max-size MB] [--sample-interval MS] [--raw-addresses]\n"
+		"                        [-q] [-- COMMAND ARGS...]\n"
 		"       fragtrace record --cleanup\n\n"
 		"Record page-allocator and slab events from the running kernel into a trace.\n\n"
 		"  -o, --output FILE      where to write (default: fragtrace.fgt)\n"
@@ -61,6 +61,10 @@ static void record_usage(FILE *out)
 		"  -m, --max-size MB      stop when the file reaches this size\n"
 		"      --raw-addresses    keep kernel virtual addresses (slab objects, call "
 		"sites)\n"
+		"      --sample-interval MS\n"
+		"                         read each zone's free pages and per-CPU list counts\n"
+		"                         from /proc/zoneinfo every MS ms while recording\n"
+		"                         (default 500; 0: never)\n"
 		"      --no-snapshots     skip the /proc snapshots and the page map\n"
 		"  -q, --quiet            no status line\n"
 		"      --cleanup          only remove the instances of recorders that died "
@@ -138,6 +142,15 @@ static void summary(const char *path, const struct capture_result *r)
 	       "events ]\n",
 	       (double)r->reader_gap_max_ns / 1e6, r->sched, r->mlocked ? "locked" : "not locked",
 	       (unsigned long long)r->late_events);
+	if (r->zone_samples.samples || r->zone_samples.failed)
+		printf("[ fragtrace record: %llu zone samples, %.2f ms each on average, longest "
+		       "%.2f ms, %llu failed ]\n",
+		       (unsigned long long)r->zone_samples.samples,
+		       r->zone_samples.samples ? (double)r->zone_samples.ns_total /
+							 (double)r->zone_samples.samples / 1e6
+					       : 0.0,
+		       (double)r->zone_samples.ns_max / 1e6,
+		       (unsigned long long)r->zone_samples.failed);
 	if (r->lost_events || r->lost_markers || r->overrun || r->dropped)
 		cli_warning(
 			"record: the kernel dropped events; use a bigger buffer (-b, now per CPU) "
@@ -154,12 +167,15 @@ static int record_run(int argc, char **argv)
 		{ "max-size", required_argument, NULL, 'm' },
 		{ "raw-addresses", no_argument, NULL, 'R' },
 		{ "no-snapshots", no_argument, NULL, 'N' },
+		{ "sample-interval", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "cleanup", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct capture_options o = { .output = "fragtrace.fgt", .tool_version = FRAGTRACE_VERSION };
+	struct capture_options o = { .output = "fragtrace.fgt",
+				     .tool_version = FRAGTRACE_VERSION,
+				     .sample_interval_ms = 500 };
 	struct capture_result res = { 0 };
 	int n = 0, c, rc = EXIT_USAGE;
 	bool cleanup = false;
@@ -212,6 +228,18 @@ static int record_run(int argc, char **argv)
 		case 'N':
 			o.no_snapshots = true;
 			break;
+		case 'S': {
+			uint64_t ms;
+			if (cli_parse_u64(optarg, 0, 3600000, &ms)) {
+				cli_error(
+					"record: --sample-interval wants ms between 0 and 3600000, "
+					"got '%s'",
+					optarg);
+				goto out;
+			}
+			o.sample_interval_ms = (unsigned)ms;
+			break;
+		}
 		case 'q':
 			o.quiet = true;
 			break;

@@ -494,6 +494,8 @@ size_t model_memory_bytes(const struct model *m);
 uint64_t model_now(const struct model *m);
 /* NR_FREE_PAGES over every zone (what ZONE_BELOW_HIGH's watermark test reads), O(zones). */
 uint64_t model_nr_free_pages(const struct model *m);
+/* One zone's NR_FREE_PAGES (its buddy free lists; 0 for no such zone): a read-only query. */
+uint64_t model_zone_nr_free_pages(const struct model *m, unsigned zone);
 
 /*
  * One model for several variants (model_share.c, docs/replay.md "Speed and memory"): variants

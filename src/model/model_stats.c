@@ -264,6 +264,12 @@ int model_zone_nid(const struct model *m, unsigned zone)
 	return zone < m->nr_zones ? m->zones[zone].nid : -1;
 }
 
+/* zone_page_state(zone, NR_FREE_PAGES) */
+uint64_t model_zone_nr_free_pages(const struct model *m, unsigned zone)
+{
+	return zone < m->nr_zones ? m->zones[zone].nr_free_pages : 0;
+}
+
 unsigned model_zone_nr_spbs(const struct model *m, unsigned zone)
 {
 	return zone < m->nr_zones ? m->zones[zone].nr_superpageblocks : 0;

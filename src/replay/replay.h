@@ -98,6 +98,34 @@ struct replay_sample {
 	uint64_t slab_pages, slab_objects;
 };
 
+/*
+ * The host's zone samples (capture/zone_samples.<part>, docs/trace-format.md) and a variant's
+ * state at each (replay_timeline.c): the drift of the model's free memory from the host's.
+ */
+#define REPLAY_TIMELINE_ZONES 16
+struct replay_timeline_zone {
+	int nid;
+	char name[16];	  /* "Normal" */
+	uint64_t managed; /* pages */
+	int threshold;	  /* the largest per-CPU vmstat threshold seen: NR_FREE_PAGES's slack */
+	bool in_model;	  /* the model has this zone (node and type) */
+};
+struct replay_timeline_info {
+	size_t samples;	    /* host samples in the trace (0: none) */
+	uint64_t malformed; /* sample lines that did not parse: skipped */
+	unsigned nzones;
+	struct replay_timeline_zone zone[REPLAY_TIMELINE_ZONES];
+	uint64_t first_ns, last_ns; /* the first and last sample, ns after the first event */
+};
+struct replay_timeline_point {
+	uint64_t t_ns; /* ns after the trace's first event */
+	unsigned zone; /* index into replay_timeline_info.zone */
+	/* buddy free pages (NR_FREE_PAGES) and pages on the per-CPU lists; model_pcp -1: the
+	 * variant keeps no per-CPU lists; pcp_high: the lists' pcp->high summed over the CPUs
+	 * (model -1: no lists, or the trace's refills drive them: no high) */
+	int64_t host_free, model_free, host_pcp, model_pcp, host_pcp_high, model_pcp_high;
+};
+
 struct replay_equilibrium {
 	bool reached;
 	double value, slope_per_s, settle_s, window_s, tolerance;
@@ -201,6 +229,11 @@ struct replay_variant_result {
 	double seconds; /* thread CPU time in this variant */
 	struct replay_sample *samples;
 	size_t nr_samples;
+	/* at each host zone sample, per zone (replay_timeline.c); points not kept for want of
+	 * memory, and host samples after the trace's last event (not compared) */
+	struct replay_timeline_point *timeline;
+	size_t nr_timeline;
+	uint64_t timeline_dropped, timeline_after_end;
 	struct replay_equilibrium eq;
 	struct replay_loss loss;
 	struct model_stats final;
@@ -298,6 +331,7 @@ struct replay_trace_info {
 	 * GFP_KERNEL shrink_slab heuristic; wakes or sleeps of a node out of range (no window) */
 	bool kswapd_traced;
 	uint64_t kswapd_unknown_nid;
+	struct replay_timeline_info timeline; /* the host's zone samples (samples 0: none) */
 };
 
 /*
@@ -312,7 +346,7 @@ struct replay_check_row {
 	enum replay_verdict verdict;
 	const char *what; /* one line: what the figure is */
 };
-#define REPLAY_MAX_CHECKS 96
+#define REPLAY_MAX_CHECKS 128
 struct replay_validation {
 	size_t n;
 	struct replay_check_row rows[REPLAY_MAX_CHECKS];

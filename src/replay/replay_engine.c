@@ -1035,6 +1035,7 @@ static int replay_run(struct run *run, struct replay_result *res, const struct r
 	res->interrupted = rc == 1;
 	res->trace.malformed_events = decoder_malformed(run->dec) / opts->loops;
 	decoder_host_figures(run->dec, &res->trace.host);
+	host_timeline_info(&run->host, &res->trace.timeline);
 	res->trace.kswapd_traced = decoder_kswapd_traced(run->dec);
 	res->trace.kswapd_unknown_nid = decoder_kswapd_unknown_nid(run->dec);
 	/* stopped: the members split off and not given a stream yet were never replayed */
@@ -1146,6 +1147,7 @@ void replay_result_free(struct replay_result *r)
 		return;
 	for (size_t i = 0; i < r->nr_variants; i++) {
 		free(r->variants[i].samples);
+		free(r->variants[i].timeline);
 		free(r->variants[i].regions);
 	}
 	free(r->variants);

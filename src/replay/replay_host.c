@@ -569,6 +569,10 @@ int host_desc_load(struct trace_reader *r, const char *path, struct host_desc *h
 	const struct trace_summary *s = trace_reader_summary(r);
 	h->trace_first_ts = s->first_ts; /* as the decoder puts events on replay's clock */
 	h->trace_span_ns = (s->last_ts - s->first_ts) + 1000000;
+	if (!rc && host_timeline_load(r, h, err, errlen)) {
+		host_desc_free(h);
+		return -1;
+	}
 	return rc;
 }
 
@@ -581,6 +585,7 @@ void host_desc_free(struct host_desc *h)
 	free(h->end_map_times);
 	free(h->start_map_times);
 	free(h->recorder_bits);
+	host_timeline_free(h->timeline);
 	free(h->caches);
 	memset(h, 0, sizeof(*h));
 }

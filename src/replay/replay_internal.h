@@ -256,6 +256,7 @@ struct host_desc {
 	uint64_t pcp_low, pcp_managed;
 #define HOST_PCP_CPUS 256
 	uint32_t pcp_high[HOST_PCP_CPUS];
+	struct host_timeline *timeline; /* replay_timeline.c: zone samples; NULL: none */
 	struct warm_step *plan; /* replay_warm.c: the start state, worked out once per trace */
 	size_t nr_plan, nr_pin_steps;
 };
@@ -439,6 +440,10 @@ struct variant_state {
 	size_t nr_cache_ids;
 	uint64_t next_sample_ns;
 	size_t samples_cap;
+	/* the next regular sample (next_sample_ns may be a host zone sample's time before it),
+	 * the next host zone sample and the timeline's room (replay_timeline.c) */
+	uint64_t regular_sample_ns;
+	size_t timeline_next, timeline_cap;
 	unsigned pass;
 	const struct replay_options *opts;
 	struct page_cache_lru lru;
@@ -587,6 +592,22 @@ void variant_lru_forget(struct variant_state *v, uint64_t val);
 void variant_lru_warm_gone(struct variant_state *v, uint64_t pfn, unsigned order);
 bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn, unsigned order);
 void variant_sample(struct variant_state *v, uint64_t t_ns);
+/* ---- replay_timeline.c: the host's zone samples and the variants' state at each ---- */
+struct host_timeline;
+/* capture/zone_samples.<part> into h->timeline (left NULL when there are none); -1 with err. */
+int host_timeline_load(struct trace_reader *r, struct host_desc *h, char *err, size_t errlen);
+/* The same from the parts' texts (the fuzzer): add each part (0, -1 malformed, -2 out of
+ * memory), then finish (zones mapped onto the model's; no sample: no timeline). */
+int host_timeline_add_part(struct host_desc *h, const char *text);
+void host_timeline_finish(struct host_desc *h);
+void host_timeline_free(struct host_timeline *tl);
+void host_timeline_info(const struct host_desc *h, struct replay_timeline_info *info);
+/* The replay time of the next host sample to compare (UINT64_MAX: none, or not this pass). */
+uint64_t variant_timeline_next(const struct variant_state *v);
+/* Every host sample due at or before t_ns: a point per zone with the variant's state now. */
+void variant_timeline_record(struct variant_state *v, uint64_t t_ns);
+/* At the end: the samples after the last event, counted, not compared. */
+void variant_timeline_finish(struct variant_state *v);
 void variant_finish(struct variant_state *v, uint64_t t_ns);
 
 /* ---- replay_share.c: variants that have not diverged, as one model ---- */

@@ -10,9 +10,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The next sample due: the regular one, or a host zone sample before it. */
+static void next_sample(struct variant_state *v)
+{
+	uint64_t host = variant_timeline_next(v);
+	v->next_sample_ns = host < v->regular_sample_ns ? host : v->regular_sample_ns;
+}
+
 void variant_sample(struct variant_state *v, uint64_t t_ns)
 {
 	struct replay_variant_result *r = v->res;
+
+	/* the host's zone samples due now (replay_timeline.c); only they, before the next
+	 * regular sample: the series stays that of the sample period */
+	if (variant_timeline_next(v) <= t_ns) {
+		variant_timeline_record(v, t_ns);
+		if (t_ns < v->regular_sample_ns) {
+			next_sample(v);
+			return;
+		}
+	}
 	if (r->nr_samples == v->samples_cap) {
 		size_t cap = v->samples_cap ? v->samples_cap * 2 : 256;
 		struct replay_sample *s = realloc(r->samples, cap * sizeof(*s));
@@ -24,7 +41,8 @@ void variant_sample(struct variant_state *v, uint64_t t_ns)
 		if (a)
 			v->share_absorbed = a;
 		if (!s || (v->share_n > 1 && !a)) {
-			v->next_sample_ns += v->opts->sample_ns; /* drop the sample, keep going */
+			v->regular_sample_ns = t_ns + v->opts->sample_ns; /* drop it, keep going */
+			next_sample(v);
 			return;
 		}
 		v->samples_cap = cap;
@@ -54,7 +72,8 @@ void variant_sample(struct variant_state *v, uint64_t t_ns)
 			v->check_failure =
 				slab_model_check(v->slab, v->check_buf, sizeof(v->check_buf));
 	}
-	v->next_sample_ns = t_ns + v->opts->sample_ns;
+	v->regular_sample_ns = t_ns + v->opts->sample_ns;
+	next_sample(v);
 }
 
 /* The last sample, final statistics and the SPB map. */
@@ -63,7 +82,9 @@ void variant_finish(struct variant_state *v, uint64_t t_ns)
 	struct replay_variant_result *r = v->res;
 
 	model_advance(v->model, t_ns);
+	v->regular_sample_ns = 0; /* the last sample is a regular one */
 	variant_sample(v, t_ns);
+	variant_timeline_finish(v);
 	r->final = r->samples[r->nr_samples - 1].stats;
 	if (v->slab)
 		slab_model_stats(v->slab, &r->slab);

@@ -161,7 +161,9 @@ int share_deal_results(struct replay_result *res, const struct share_group *g, u
 		variant_spec_for_host(&v->spec, h);
 		v->samples = memdup(lead->samples, lead->nr_samples * sizeof(*lead->samples));
 		v->regions = memdup(lead->regions, lead->nr_regions * sizeof(*lead->regions));
-		if ((lead->nr_samples && !v->samples) || (lead->nr_regions && !v->regions))
+		v->timeline = memdup(lead->timeline, lead->nr_timeline * sizeof(*lead->timeline));
+		if ((lead->nr_samples && !v->samples) || (lead->nr_regions && !v->regions) ||
+		    (lead->nr_timeline && !v->timeline))
 			return -1;
 		/* its own count of absorbed defrag requests (model_share_absorbed) */
 		for (size_t s = 0; absorbed && s < v->nr_samples; s++)

@@ -30,7 +30,8 @@
 static struct replay_check_row *row(struct replay_validation *v, const char *name, const char *what,
 				    double host, double model)
 {
-	/* at most 67 rows can occur: one past the room is a programming error, which the tests
+	/* at most 67 rows can occur, and 7 per zone of the timeline (8 zones at most) and one:
+	 * one past the room is a programming error, which the tests
 	 * (built with assertions) stop on; a release build leaves that row out */
 	assert(v->n < REPLAY_MAX_CHECKS);
 	if (v->n == REPLAY_MAX_CHECKS)
@@ -248,6 +249,95 @@ static void gap_rows(struct replay_validation *out, const struct replay_trace_in
 	    (double)t->slab_events_dropped, NAN);
 }
 
+/* |model - host| of one figure over a variant's timeline points of one zone. */
+struct drift {
+	size_t n;
+	double sum, max, host_at_max, model_at_max, t_at_max;
+};
+
+static void drift_add(struct drift *d, const struct replay_timeline_point *p, int64_t host,
+		      int64_t model)
+{
+	double diff = fabs((double)model - (double)host);
+	if (host < 0 || model < 0)
+		return;
+	if (!d->n || diff > d->max) {
+		d->max = diff;
+		d->host_at_max = (double)host;
+		d->model_at_max = (double)model;
+		d->t_at_max = (double)p->t_ns / 1e9;
+	}
+	d->n++;
+	d->sum += diff;
+}
+
+#define TIMELINE_ROW_ZONES 8
+/*
+ * The drift over time (replay_timeline.c): at each of the host's zone samples, per zone, the
+ * mainline variant's buddy free pages and per-CPU list pages against the host's: the mean and
+ * the largest |model - host|, the host's and the model's values at the largest and when it
+ * was; observe's mean free drift beside them. Information rows: no bound.
+ */
+static void timeline_rows(struct replay_validation *out, const struct replay_result *r,
+			  const struct replay_variant_result *m,
+			  const struct replay_variant_result *obs)
+{
+	const struct replay_timeline_info *ti = &r->trace.timeline;
+	char name[48];
+
+	if (!ti->samples)
+		return;
+	row(out, "timeline_samples", "the host's zone samples in the trace (capture/zone_samples)",
+	    (double)ti->samples, NAN);
+	for (unsigned z = 0, shown = 0; z < ti->nzones && shown < TIMELINE_ROW_ZONES; z++) {
+		const struct replay_timeline_zone *tz = &ti->zone[z];
+		struct drift f = { 0 }, p = { 0 }, of = { 0 };
+		if (!tz->in_model)
+			continue;
+		shown++;
+		for (size_t i = 0; i < m->nr_timeline; i++) {
+			const struct replay_timeline_point *pt = &m->timeline[i];
+			if (pt->zone != z)
+				continue;
+			drift_add(&f, pt, pt->host_free, pt->model_free);
+			drift_add(&p, pt, pt->host_pcp, pt->model_pcp);
+		}
+		for (size_t i = 0; obs && i < obs->nr_timeline; i++)
+			if (obs->timeline[i].zone == z)
+				drift_add(&of, &obs->timeline[i], obs->timeline[i].host_free,
+					  obs->timeline[i].model_free);
+		const struct drift *d[2] = { &f, &p };
+		static const char *const kind[2] = { "free", "pcp" };
+		static const char *const what[2][3] = {
+			{ "mean |model - host| buddy free pages over the zone samples",
+			  "buddy free pages at the sample of the largest |model - host|",
+			  "when that sample was, s after the first event" },
+			{ "mean |model - host| pages on the per-CPU lists over the zone samples",
+			  "per-CPU list pages at the sample of the largest |model - host|",
+			  "when that sample was, s after the first event" },
+		};
+		for (int k = 0; k < 2; k++) {
+			if (!d[k]->n)
+				continue;
+			snprintf(name, sizeof(name), "drift_N%d_%s_%s_mean", tz->nid, tz->name,
+				 kind[k]);
+			row(out, name, what[k][0], NAN, d[k]->sum / (double)d[k]->n);
+			snprintf(name, sizeof(name), "drift_N%d_%s_%s_max", tz->nid, tz->name,
+				 kind[k]);
+			row(out, name, what[k][1], d[k]->host_at_max, d[k]->model_at_max);
+			snprintf(name, sizeof(name), "drift_N%d_%s_%s_max_at_s", tz->nid, tz->name,
+				 kind[k]);
+			row(out, name, what[k][2], NAN, d[k]->t_at_max);
+		}
+		if (of.n) {
+			snprintf(name, sizeof(name), "drift_N%d_%s_free_mean_observe", tz->nid,
+				 tz->name);
+			row(out, name, "observe: mean |rebuilt host - host| buddy free pages", NAN,
+			    of.sum / (double)of.n);
+		}
+	}
+}
+
 bool replay_validate(const struct replay_result *r, struct replay_validation *out)
 {
 	const struct replay_variant_result *m = find(r, false), *obs = find(r, true);
@@ -282,5 +372,6 @@ bool replay_validate(const struct replay_result *r, struct replay_validation *ou
 	compaction_rows(out, m);
 	untraced_rows(out, h, obs);
 	gap_rows(out, &r->trace);
+	timeline_rows(out, r, m, obs);
 	return true;
 }

@@ -614,8 +614,41 @@ static void write_regions(struct writer *w, int64_t vid, const struct replay_var
 	sqlite3_finalize(s);
 }
 
+/* The drift timeline (replay_timeline.c): a row per host zone sample and zone. */
+static void write_timeline(struct writer *w, int64_t vid, const struct replay_variant_result *v,
+			   const struct replay_timeline_info *ti)
+{
+	sqlite3_stmt *s = prep(w, "INSERT INTO zone_timeline VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+
+	for (size_t i = 0; i < v->nr_timeline && !w->failed; i++) {
+		const struct replay_timeline_point *p = &v->timeline[i];
+		const struct replay_timeline_zone *z = &ti->zone[p->zone];
+		int k = 1;
+		sqlite3_bind_int64(s, k++, vid);
+		sqlite3_bind_int64(s, k++, (int64_t)i);
+		sqlite3_bind_double(s, k++, (double)p->t_ns / 1e9);
+		sqlite3_bind_int64(s, k++, z->nid);
+		sqlite3_bind_text(s, k++, z->name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, k++, p->host_free);
+		sqlite3_bind_int64(s, k++, p->model_free);
+		sqlite3_bind_int64(s, k++, p->host_pcp);
+		if (p->model_pcp >= 0)
+			sqlite3_bind_int64(s, k++, p->model_pcp);
+		else
+			sqlite3_bind_null(s, k++);
+		sqlite3_bind_int64(s, k++, p->host_pcp_high);
+		if (p->model_pcp_high >= 0)
+			sqlite3_bind_int64(s, k++, p->model_pcp_high);
+		else
+			sqlite3_bind_null(s, k++);
+		step_reset(w, s);
+	}
+	sqlite3_finalize(s);
+}
+
 static void write_variant(struct writer *w, int64_t run_id, size_t pos,
-			  const struct replay_variant_result *v, bool kswapd_traced)
+			  const struct replay_variant_result *v, bool kswapd_traced,
+			  const struct replay_timeline_info *ti)
 {
 	const struct model_stats *f = &v->final;
 	const struct replay_loss *l = &v->loss;
@@ -684,6 +717,7 @@ static void write_variant(struct writer *w, int64_t run_id, size_t pos,
 	write_samples(w, vid, v);
 	write_counters(w, vid, v, kswapd_traced);
 	write_regions(w, vid, v);
+	write_timeline(w, vid, v, ti);
 }
 
 static void write_validation(struct writer *w, int64_t run_id, const struct replay_validation *v)
@@ -744,7 +778,7 @@ int64_t results_db_write_run(sqlite3 *db, const struct replay_result *r,
 	if (!r->interrupted)
 		for (size_t i = 0; i < r->nr_variants && !w.failed; i++)
 			write_variant(&w, run_id, info->positions ? info->positions[i] : i,
-				      &r->variants[i], r->trace.kswapd_traced);
+				      &r->variants[i], r->trace.kswapd_traced, &r->trace.timeline);
 	if (!w.failed) {
 		/* the trace-level loss figures, on every variant's row */
 		exec_insert(&w,
