@@ -14,31 +14,46 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * The input's next part, from *pos to the next "\n====\n" (or the end), as a NUL-terminated
+ * copy of *len bytes; *pos moves past the separator, *last says there was none.
+ */
+static char *next_part(const uint8_t *data, size_t size, size_t *pos, size_t *len, bool *last)
+{
+	static const char sep[] = "\n====\n";
+	const uint8_t *end = NULL;
+	for (size_t k = *pos; k + 6 <= size; k++)
+		if (!memcmp(data + k, sep, 6)) {
+			end = data + k;
+			break;
+		}
+	*len = end ? (size_t)(end - (data + *pos)) : size - *pos;
+	char *t = malloc(*len + 1);
+	if (!t)
+		return NULL;
+	memcpy(t, data + *pos, *len);
+	t[*len] = 0;
+	*pos += *len + 6;
+	*last = !end;
+	return t;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct host_snapshots sn = { 0 };
 	static const int order[] = { SNAP_ZONEINFO, SNAP_PAGETYPEINFO, SNAP_SLAB_ATTRIBUTES,
 				     SNAP_START_PAGEMAP };
-	const char *sep = "\n====\n";
 	size_t pos = 0;
 
 	for (int i = 0; i < 4 && pos <= size; i++) {
-		const uint8_t *end = NULL;
-		for (size_t k = pos; k + 6 <= size; k++)
-			if (!memcmp(data + k, sep, 6)) {
-				end = data + k;
-				break;
-			}
-		size_t len = end ? (size_t)(end - (data + pos)) : size - pos;
-		char *t = malloc(len + 1);
+		bool last;
+		size_t len;
+		char *t = next_part(data, size, &pos, &len, &last);
 		if (!t)
 			break;
-		memcpy(t, data + pos, len);
-		t[len] = 0;
 		sn.text[order[i]] = t;
 		sn.len[order[i]] = len;
-		pos += len + 6;
-		if (!end)
+		if (last)
 			break;
 	}
 	struct host_desc h;
@@ -46,22 +61,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (host_desc_parse(&h, &sn, "fuzz", err, sizeof(err)) == 0) {
 		/* the rest: zone sample parts, each parsed until one does not */
 		while (pos < size) {
-			const uint8_t *end = NULL;
-			for (size_t k = pos; k + 6 <= size; k++)
-				if (!memcmp(data + k, sep, 6)) {
-					end = data + k;
-					break;
-				}
-			size_t len = end ? (size_t)(end - (data + pos)) : size - pos;
-			char *t = malloc(len + 1);
+			bool last;
+			size_t len;
+			char *t = next_part(data, size, &pos, &len, &last);
 			if (!t)
 				break;
-			memcpy(t, data + pos, len);
-			t[len] = 0;
 			int rc = host_timeline_add_part(&h, t);
 			free(t);
-			pos += len + 6;
-			if (rc || !end)
+			if (rc || last)
 				break;
 		}
 		host_timeline_finish(&h);
