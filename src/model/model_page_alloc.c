@@ -643,9 +643,22 @@ static uint64_t alloc_pages_slowpath(struct model *m, const struct alloc_context
  * model->gen), so the same request in the same state (gen, CPU, rng, and the clock when a
  * throttle or cooldown read it) fails the same way: its counters are added again and the
  * work is skipped. Results are those of doing the work. Requests are recorded only after a
- * recent failure (calm counts served requests since), so the quiet path pays one compare.
+ * recent failure (calm counts served requests since), and only those of the kind (order,
+ * type, gfp, list path: memo_sig) of a failure since: the others, nearly all requests under
+ * pressure, skip the copy of the counters a record needs and the memo's look-up. A kind's
+ * first failure is not recorded; its next identical request runs the work and is. The memo
+ * only decides what is recomputed, never a result.
  */
 #define MEMO_CALM_LIMIT 4096
+
+/* The request's bit in model->memo_sigs: a hash of what a memo key compares but the state. */
+static uint64_t memo_sig(const struct model_alloc_req *req, uint32_t bulk)
+{
+	uint32_t h = (req->gfp ^ bulk) * 0x9e3779b1u;
+
+	h ^= (uint32_t)req->order * 0x85ebca6bu ^ (uint32_t)req->migratetype << 29;
+	return 1ull << (h >> 26);
+}
 
 static bool memo_key_matches(const struct model *m, const struct alloc_memo *e,
 			     const struct model_alloc_req *req, uint32_t bulk)
@@ -734,7 +747,8 @@ static int alloc_pages(struct model *m, const struct model_alloc_req *req, struc
 {
 	uint64_t before[MODEL_NR_VM_EVENTS], gen = m->gen, rng = m->rng;
 	uint32_t nbulk = bulk ? bulk->count << 16 | (bulk->max & 0xffff) : pcp ? UINT32_MAX : 0;
-	bool record = m->calm < MEMO_CALM_LIMIT, outer_time_used = m->time_used;
+	uint64_t sig = m->calm < MEMO_CALM_LIMIT ? memo_sig(req, nbulk) : 0;
+	bool record = m->memo_sigs & sig, outer_time_used = m->time_used;
 	uint64_t kept = m->share_kept;
 	int rc;
 
@@ -746,13 +760,15 @@ static int alloc_pages(struct model *m, const struct model_alloc_req *req, struc
 	m->time_used = false; /* this request's own reads of the clock (it may be nested) */
 	rc = __alloc_pages(m, req, bulk, pcp, pfn_out);
 	if (rc != MODEL_ENOMEM) {
-		m->calm += m->calm < MEMO_CALM_LIMIT;
+		if (m->calm < MEMO_CALM_LIMIT && ++m->calm == MEMO_CALM_LIMIT)
+			m->memo_sigs = 0;
 	} else {
 		/* a shared model's member counters kept apart (model_share.c) are not in
 		 * the memo: such a request runs again */
 		if (record && m->gen == gen && m->share_kept == kept)
 			memo_record(m, req, nbulk, gen, rng, before);
 		m->calm = 0;
+		m->memo_sigs |= memo_sig(req, nbulk);
 	}
 	m->time_used |= outer_time_used;
 	return rc;
