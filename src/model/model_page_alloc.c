@@ -741,35 +741,56 @@ static int __alloc_pages(struct model *m, const struct model_alloc_req *req,
 	return MODEL_OK;
 }
 
-/* __alloc_pages() through the failed-request memo. */
-static int alloc_pages(struct model *m, const struct model_alloc_req *req, struct model_bulk *bulk,
-		       bool pcp, uint64_t *pfn_out)
+/* The memo's bookkeeping after a request: calm counted, a failure's kind noted. */
+static void memo_note_outcome(struct model *m, const struct model_alloc_req *req, uint32_t bulk,
+			      int rc)
 {
-	uint64_t before[MODEL_NR_VM_EVENTS], gen = m->gen, rng = m->rng;
-	uint32_t nbulk = bulk ? bulk->count << 16 | (bulk->max & 0xffff) : pcp ? UINT32_MAX : 0;
-	uint64_t sig = m->calm < MEMO_CALM_LIMIT ? memo_sig(req, nbulk) : 0;
-	bool record = m->memo_sigs & sig, outer_time_used = m->time_used;
-	uint64_t kept = m->share_kept;
-	int rc;
-
-	if (record) {
-		if (memo_replay(m, req, nbulk))
-			return MODEL_ENOMEM;
-		memcpy(before, m->events, sizeof(before));
-	}
-	m->time_used = false; /* this request's own reads of the clock (it may be nested) */
-	rc = __alloc_pages(m, req, bulk, pcp, pfn_out);
 	if (rc != MODEL_ENOMEM) {
 		if (m->calm < MEMO_CALM_LIMIT && ++m->calm == MEMO_CALM_LIMIT)
 			m->memo_sigs = 0;
 	} else {
-		/* a shared model's member counters kept apart (model_share.c) are not in
-		 * the memo: such a request runs again */
-		if (record && m->gen == gen && m->share_kept == kept)
-			memo_record(m, req, nbulk, gen, rng, before);
 		m->calm = 0;
-		m->memo_sigs |= memo_sig(req, nbulk);
+		m->memo_sigs |= memo_sig(req, bulk);
 	}
+}
+
+/* __alloc_pages() of a request the memo may answer, recorded when it fails. */
+static int __attribute__((noinline))
+alloc_pages_memo(struct model *m, const struct model_alloc_req *req, struct model_bulk *bulk,
+		 bool pcp, uint32_t nbulk, uint64_t *pfn_out)
+{
+	uint64_t before[MODEL_NR_VM_EVENTS], gen = m->gen, rng = m->rng;
+	bool outer_time_used = m->time_used;
+	uint64_t kept = m->share_kept;
+	int rc;
+
+	if (memo_replay(m, req, nbulk))
+		return MODEL_ENOMEM;
+	memcpy(before, m->events, sizeof(before));
+	m->time_used = false; /* this request's own reads of the clock (it may be nested) */
+	rc = __alloc_pages(m, req, bulk, pcp, pfn_out);
+	/* a shared model's member counters kept apart (model_share.c) are not in the memo: such
+	 * a request runs again */
+	if (rc == MODEL_ENOMEM && m->gen == gen && m->share_kept == kept)
+		memo_record(m, req, nbulk, gen, rng, before);
+	memo_note_outcome(m, req, nbulk, rc);
+	m->time_used |= outer_time_used;
+	return rc;
+}
+
+/* __alloc_pages() through the failed-request memo. */
+static int alloc_pages(struct model *m, const struct model_alloc_req *req, struct model_bulk *bulk,
+		       bool pcp, uint64_t *pfn_out)
+{
+	uint32_t nbulk = bulk ? bulk->count << 16 | (bulk->max & 0xffff) : pcp ? UINT32_MAX : 0;
+	bool outer_time_used = m->time_used;
+	int rc;
+
+	if (m->calm < MEMO_CALM_LIMIT && (m->memo_sigs & memo_sig(req, nbulk)))
+		return alloc_pages_memo(m, req, bulk, pcp, nbulk, pfn_out);
+	m->time_used = false; /* this request's own reads of the clock (it may be nested) */
+	rc = __alloc_pages(m, req, bulk, pcp, pfn_out);
+	memo_note_outcome(m, req, nbulk, rc);
 	m->time_used |= outer_time_used;
 	return rc;
 }
