@@ -63,6 +63,10 @@ bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark, u
 {
 	if (free_pages < mark + (1ull << order))
 		return false;
+	/* order 0, as the kernel's "if (!order) return true": a free page is a free block
+	 * (nr_free_pages is the sum of the zone's free blocks, model_check), no list to read */
+	if (!order)
+		return true;
 	for (unsigned o = order; o <= MAX_PAGE_ORDER; o++)
 		if (z->nr_free_blocks[o])
 			return true;
