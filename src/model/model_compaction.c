@@ -178,13 +178,14 @@ static uint64_t skip_short_pageblocks(struct model *m, const struct zone *z, uin
 	if (lo < z->zone_start_pfn)
 		lo = z->zone_start_pfn;
 	lo = (lo + PAGEBLOCK_NR_PAGES - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
-	while (!m->p.exact_walks && pb > lo &&
-	       (p->nr_free_pages < need || p->reserved || p->zone == 0xff ||
-		!is_migrate_movable(p->flags & PB_MIGRATE_MASK))) {
-		pb -= PAGEBLOCK_NR_PAGES;
+	if (m->p.exact_walks || pb <= lo)
+		return pb;
+	/* pb is pageblock aligned above lo: the pageblocks down to lo's, by pointer */
+	const struct pageblock *stop = p - ((pb - lo) >> PAGEBLOCK_ORDER);
+	while (p > stop && (p->nr_free_pages < need || p->reserved || p->zone == 0xff ||
+			    !is_migrate_movable(p->flags & PB_MIGRATE_MASK)))
 		p--;
-	}
-	return pb;
+	return pb - (uint64_t)(pfn_pageblock(m, pb) - p) * PAGEBLOCK_NR_PAGES;
 }
 
 /*
@@ -420,12 +421,19 @@ static enum model_no_target free_above_kind(struct model *m, struct zone *z, uin
 	for (uint64_t pb = top; pb >= low_pfn && pb >= z->zone_start_pfn;) {
 		uint64_t region = pb & ~(uint64_t)(SUPERPAGEBLOCK_NR_PAGES - 1);
 		uint64_t at = region > z->zone_start_pfn ? region : z->zone_start_pfn;
-		if (pfn_to_superpageblock(z, at)->nr_free_pages) {
-			for (uint64_t p = pb; p >= low_pfn && p >= at; p -= PAGEBLOCK_NR_PAGES) {
-				struct pageblock *b = pfn_pageblock(m, p);
-				if (!b->reserved && b->zone == z->idx && b->nr_free_pages) {
+		/* the pageblocks from pb down to the lowest at or above low_pfn and at */
+		uint64_t lo = (at + PAGEBLOCK_NR_PAGES - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+		if (lo < low_pfn)
+			lo = low_pfn;
+		if (pfn_to_superpageblock(z, at)->nr_free_pages && pb >= lo) {
+			const struct pageblock *first = pfn_pageblock(m, lo);
+			for (const struct pageblock *b = pfn_pageblock(m, pb);; b--) {
+				/* most pageblocks under pressure have no free page: tested first */
+				if (b->nr_free_pages && !b->reserved && b->zone == z->idx) {
+					uint64_t p =
+						lo + (uint64_t)(b - first) * PAGEBLOCK_NR_PAGES;
 					uint32_t w = pw_get(m, p);
-					if (!is_migrate_movable(get_pageblock_migratetype(m, p)))
+					if (!is_migrate_movable(b->flags & PB_MIGRATE_MASK))
 						other = true;
 					else if (b->nr_free_pages == PAGEBLOCK_NR_PAGES ||
 						 (pw_kind(w) == PK_FREE &&
@@ -434,7 +442,7 @@ static enum model_no_target free_above_kind(struct model *m, struct zone *z, uin
 					else
 						return MODEL_NT_SMALL;
 				}
-				if (p < PAGEBLOCK_NR_PAGES)
+				if (b == first)
 					break;
 			}
 		}

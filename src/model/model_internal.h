@@ -293,6 +293,7 @@ struct model {
 	uint64_t gen;
 	bool time_used;
 	unsigned calm; /* requests served since the last failure (memo bookkeeping) */
+	uint64_t memo_sigs; /* memo_sig() bits of the requests failed since calm was reached */
 	unsigned memo_next;
 	struct alloc_memo memo[ALLOC_MEMO_SLOTS];
 	struct spb_warm_hint_slot (*warm_hints)[MAX_NR_ZONES][NR_PAGE_ORDERS][MIGRATE_PCPTYPES];

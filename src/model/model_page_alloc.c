@@ -63,6 +63,10 @@ bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark, u
 {
 	if (free_pages < mark + (1ull << order))
 		return false;
+	/* order 0, as the kernel's "if (!order) return true": a free page is a free block
+	 * (nr_free_pages is the sum of the zone's free blocks, model_check), no list to read */
+	if (!order)
+		return true;
 	for (unsigned o = order; o <= MAX_PAGE_ORDER; o++)
 		if (z->nr_free_blocks[o])
 			return true;
@@ -643,9 +647,22 @@ static uint64_t alloc_pages_slowpath(struct model *m, const struct alloc_context
  * model->gen), so the same request in the same state (gen, CPU, rng, and the clock when a
  * throttle or cooldown read it) fails the same way: its counters are added again and the
  * work is skipped. Results are those of doing the work. Requests are recorded only after a
- * recent failure (calm counts served requests since), so the quiet path pays one compare.
+ * recent failure (calm counts served requests since), and only those of the kind (order,
+ * type, gfp, list path: memo_sig) of a failure since: the others, nearly all requests under
+ * pressure, skip the copy of the counters a record needs and the memo's look-up. A kind's
+ * first failure is not recorded; its next identical request runs the work and is. The memo
+ * only decides what is recomputed, never a result.
  */
 #define MEMO_CALM_LIMIT 4096
+
+/* The request's bit in model->memo_sigs: a hash of what a memo key compares but the state. */
+static uint64_t memo_sig(const struct model_alloc_req *req, uint32_t bulk)
+{
+	uint32_t h = (req->gfp ^ bulk) * 0x9e3779b1u;
+
+	h ^= (uint32_t)req->order * 0x85ebca6bu ^ (uint32_t)req->migratetype << 29;
+	return 1ull << (h >> 26);
+}
 
 static bool memo_key_matches(const struct model *m, const struct alloc_memo *e,
 			     const struct model_alloc_req *req, uint32_t bulk)
@@ -728,32 +745,56 @@ static int __alloc_pages(struct model *m, const struct model_alloc_req *req,
 	return MODEL_OK;
 }
 
+/* The memo's bookkeeping after a request: calm counted, a failure's kind noted. */
+static void memo_note_outcome(struct model *m, const struct model_alloc_req *req, uint32_t bulk,
+			      int rc)
+{
+	if (rc != MODEL_ENOMEM) {
+		if (m->calm < MEMO_CALM_LIMIT && ++m->calm == MEMO_CALM_LIMIT)
+			m->memo_sigs = 0;
+	} else {
+		m->calm = 0;
+		m->memo_sigs |= memo_sig(req, bulk);
+	}
+}
+
+/* __alloc_pages() of a request the memo may answer, recorded when it fails. */
+static int __attribute__((noinline))
+alloc_pages_memo(struct model *m, const struct model_alloc_req *req, struct model_bulk *bulk,
+		 bool pcp, uint32_t nbulk, uint64_t *pfn_out)
+{
+	uint64_t before[MODEL_NR_VM_EVENTS], gen = m->gen, rng = m->rng;
+	bool outer_time_used = m->time_used;
+	uint64_t kept = m->share_kept;
+	int rc;
+
+	if (memo_replay(m, req, nbulk))
+		return MODEL_ENOMEM;
+	memcpy(before, m->events, sizeof(before));
+	m->time_used = false; /* this request's own reads of the clock (it may be nested) */
+	rc = __alloc_pages(m, req, bulk, pcp, pfn_out);
+	/* a shared model's member counters kept apart (model_share.c) are not in the memo: such
+	 * a request runs again */
+	if (rc == MODEL_ENOMEM && m->gen == gen && m->share_kept == kept)
+		memo_record(m, req, nbulk, gen, rng, before);
+	memo_note_outcome(m, req, nbulk, rc);
+	m->time_used |= outer_time_used;
+	return rc;
+}
+
 /* __alloc_pages() through the failed-request memo. */
 static int alloc_pages(struct model *m, const struct model_alloc_req *req, struct model_bulk *bulk,
 		       bool pcp, uint64_t *pfn_out)
 {
-	uint64_t before[MODEL_NR_VM_EVENTS], gen = m->gen, rng = m->rng;
 	uint32_t nbulk = bulk ? bulk->count << 16 | (bulk->max & 0xffff) : pcp ? UINT32_MAX : 0;
-	bool record = m->calm < MEMO_CALM_LIMIT, outer_time_used = m->time_used;
-	uint64_t kept = m->share_kept;
+	bool outer_time_used = m->time_used;
 	int rc;
 
-	if (record) {
-		if (memo_replay(m, req, nbulk))
-			return MODEL_ENOMEM;
-		memcpy(before, m->events, sizeof(before));
-	}
+	if (m->calm < MEMO_CALM_LIMIT && (m->memo_sigs & memo_sig(req, nbulk)))
+		return alloc_pages_memo(m, req, bulk, pcp, nbulk, pfn_out);
 	m->time_used = false; /* this request's own reads of the clock (it may be nested) */
 	rc = __alloc_pages(m, req, bulk, pcp, pfn_out);
-	if (rc != MODEL_ENOMEM) {
-		m->calm += m->calm < MEMO_CALM_LIMIT;
-	} else {
-		/* a shared model's member counters kept apart (model_share.c) are not in
-		 * the memo: such a request runs again */
-		if (record && m->gen == gen && m->share_kept == kept)
-			memo_record(m, req, nbulk, gen, rng, before);
-		m->calm = 0;
-	}
+	memo_note_outcome(m, req, nbulk, rc);
 	m->time_used |= outer_time_used;
 	return rc;
 }

@@ -142,10 +142,13 @@ static bool pcp_set_rmqueue_smallest(struct variant_state *v, unsigned cpu, int 
 {
 	bool spb = v->res->spec.policy == MODEL_POLICY_SPB;
 	unsigned top = spb || (!v->pcps && !order) ? PAGEBLOCK_ORDER : order;
+	/* the lists of one type lie MIGRATE_PCPTYPES apart in pindex order (every order up to
+	 * top < PCP_ORDERS has its own): the next order's list is the next step */
+	struct pcp_list *first = pcp_set_list(v, cpu, mt, order);
 
 	for (unsigned high = order; high <= top; high++) {
 		uint64_t head;
-		if (!pcp_pop_head(pcp_set_list(v, cpu, mt, high), &head))
+		if (!pcp_pop_head(first + (high - order) * MIGRATE_PCPTYPES, &head))
 			continue;
 		pcp_count(v, cpu, high, -1);
 		if (high == order) {

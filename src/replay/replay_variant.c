@@ -608,7 +608,8 @@ static inline void apply_op(struct variant_state *v, const struct replay_op *op,
 	if (ts != v->last_ts) {
 		v->last_ts = ts;
 		model_advance(v->model, ts);
-		if (v->pcps)
+		/* variant_pcp_decay() does nothing before its due time: not called until then */
+		if (v->pcps && ts >= v->pcp_decay_ns)
 			variant_pcp_decay(v, ts);
 	}
 	switch (op->kind) {
