@@ -213,6 +213,8 @@ void spb_mark_range_used(struct model *m, uint64_t pfn, unsigned order, int mt)
 			pb->flags &= (uint8_t)~PB_ALL_FREE;
 			superpageblock_pb_now_used(m, p);
 		}
-		__spb_set_has_type(m, p, mt);
+		/* __spb_set_has_type() returns at once when the bit is set: asked here first */
+		if (!(pb->flags & migratetype_to_has_bit(mt)))
+			__spb_set_has_type(m, p, mt);
 	}
 }
