@@ -105,7 +105,10 @@ void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned or
 	m->gen++;
 	if (m->policy == MODEL_POLICY_MAINLINE)
 		mainline_mru_add(z, sb, order, mt, tail);
-	sb->free_mask[mt] |= (uint16_t)(1u << order);
+	if (!(sb->free_mask[mt] & (1u << order))) {
+		sb->free_mask[mt] |= (uint16_t)(1u << order);
+		spb_cat_free_changed(z, sb, order, mt, 1);
+	}
 	cold->nr_free_blocks[order]++;
 	sb->order_mask |= (uint16_t)(1u << order);
 	sb->nr_free_pages += 1u << order;
@@ -140,6 +143,7 @@ void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
 		cold->free_tail[order][mt] = prev;
 	if (cold->free_head[order][mt] == PW_NIL) {
 		sb->free_mask[mt] &= (uint16_t) ~(1u << order);
+		spb_cat_free_changed(z, sb, order, mt, -1);
 		if (m->policy == MODEL_POLICY_MAINLINE)
 			mainline_mru_del(z, sb, order, mt);
 	}
