@@ -111,6 +111,8 @@ void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned or
 	}
 	cold->nr_free_blocks[order]++;
 	sb->order_mask |= (uint16_t)(1u << order);
+	if (!sb->nr_free_pages)
+		spb_list_free_changed(z, sb, 1);
 	sb->nr_free_pages += 1u << order;
 	z->nr_free_blocks[order]++;
 	z->nr_free_pages += 1u << order;
@@ -154,6 +156,8 @@ void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
 		sb->order_mask &= (uint16_t) ~(1u << order);
 	MODEL_WARN_ON(m, z->nr_free_pages < 1u << order || !z->nr_free_blocks[order]);
 	sb->nr_free_pages -= 1u << order;
+	if (!sb->nr_free_pages)
+		spb_list_free_changed(z, sb, -1);
 	z->nr_free_blocks[order]--;
 	z->nr_free_pages -= 1u << order;
 	if (mt == MIGRATE_HIGHATOMIC)

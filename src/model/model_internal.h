@@ -116,6 +116,7 @@ enum spb_list_id {
 
 struct spb_list {
 	uint32_t head, tail, count;
+	uint32_t nr_with_free; /* SPBs on it with nr_free_pages > 0 (spb_list_free_changed) */
 };
 
 /*
@@ -461,6 +462,12 @@ static inline enum spb_list_id spb_cat_list(enum sb_category cat, int full)
 	return (enum spb_list_id)(SPB_LIST_CAT0 + cat * NR_SB_FULLNESS + (unsigned int)full);
 }
 void spb_update_list(struct model *m, struct zone *z, struct superpageblock *sb);
+/* sb's nr_free_pages turned non-zero (sign 1) or zero (-1): its list's nr_with_free. */
+static inline void spb_list_free_changed(struct zone *z, const struct superpageblock *sb, int sign)
+{
+	if (sb->list_id != SPB_LIST_NONE)
+		z->spb_lists[sb->list_id].nr_with_free += (uint32_t)sign;
+}
 /* The category of an SPB list (zone->cat_nr_spbs), -1 for the lists outside the categories. */
 static inline int spb_list_category(unsigned list_id)
 {

@@ -103,6 +103,7 @@ static void __spb_list_unlink(struct zone *z, struct superpageblock *sb)
 	else
 		l->tail = sb->prev;
 	l->count--;
+	l->nr_with_free -= sb->nr_free_pages != 0;
 	sb->prev = sb->next = SPB_NIL;
 	sb->list_id = SPB_LIST_NONE;
 }
@@ -121,6 +122,7 @@ static void __spb_list_link_tail(struct zone *z, struct superpageblock *sb, enum
 		l->head = idx;
 	l->tail = idx;
 	l->count++;
+	l->nr_with_free += sb->nr_free_pages != 0;
 	sb->list_id = (uint8_t)id;
 }
 
