@@ -173,7 +173,8 @@ struct model_params {
 	 * out, for movable requests, tainted SPBs at or below their reserve (Pass 4's refusal) */
 	bool spb_compact_servable;
 	uint64_t seed; /* for migrate_fail_ppm */
-	/* tests only: the walks the model's shortcuts answer (the SPB fallback summary, the free
+	/* tests only: the walks the model's shortcuts answer (the SPB fallback summary, Pass 1's
+	 * rest of a list without free pages, the free
 	 * scanner's region and pageblock skips, the async walks' stuck-block step, rmqueue_bulk's
 	 * one-pass refill) are made in full; results are the same either way
 	 * (tests/test_model_shortcuts.c, tests/test_model_refill.c) */

@@ -163,38 +163,87 @@ struct sb_fallback_summary {
 	uint32_t visits[NR_SB_CATEGORIES];
 };
 
-/* The free-list orders sb_find_fallback_in() could take from in one SPB. */
-static inline unsigned sb_fallback_orders(const struct superpageblock *sb, int start_mt,
-					  unsigned search_cats)
+/*
+ * The free-list types sb_find_fallback_in() could take from, as a mask of free_mask words to
+ * OR: keep[i] is all ones when fallbacks[start_mt][i] is searched, zero when skipped.
+ */
+static inline void sb_fallback_types(int start_mt, unsigned search_cats, int fmt[2],
+				     uint16_t keep[2])
 {
-	unsigned orders = 0;
-
 	for (int i = 0; i < MIGRATE_PCPTYPES - 1; i++) {
-		int fmt = fallbacks[start_mt][i];
-		if (!(search_cats & SB_SKIP_CROSS_TYPE) || !noncompatible_cross_type(start_mt, fmt))
-			orders |= sb->free_mask[fmt];
+		fmt[i] = fallbacks[start_mt][i];
+		keep[i] = (!(search_cats & SB_SKIP_CROSS_TYPE) ||
+			   !noncompatible_cross_type(start_mt, fmt[i]))
+				  ? 0xffff
+				  : 0;
 	}
-	return orders;
 }
 
+/*
+ * The walk of one category, as in __rmqueue_sb_find_fallback() but only reading each SPB's
+ * free_mask of the (at most two) fallback types, decided once before the walk.
+ */
+static void sb_fallback_walk(struct model *m, struct zone *z, enum sb_category cat,
+			     bool skip_reserved, const int fmt[2], const uint16_t keep[2],
+			     unsigned *orders, uint32_t *visits)
+{
+	struct superpageblock *sb;
+
+	*orders = 0;
+	*visits = 0;
+	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++) {
+		for_each_spb_on_list(z, spb_cat_list(cat, full), sb)
+		{
+			(*visits)++;
+			if (skip_reserved && sb->nr_free <= spb_tainted_reserve(m, sb))
+				continue;
+			*orders |= (sb->free_mask[fmt[0]] & keep[0]) |
+				   (sb->free_mask[fmt[1]] & keep[1]);
+		}
+	}
+}
+
+/*
+ * The same walk's outcome when it skips no SPB: it visits each SPB on the category's lists (the
+ * list counts) and finds the orders the zone's per-category masks hold (spb_cat_free_changed).
+ */
+static void sb_fallback_from_masks(const struct zone *z, enum sb_category cat, const int fmt[2],
+				   const uint16_t keep[2], unsigned *orders, uint32_t *visits)
+{
+	*visits = 0;
+	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++)
+		*visits += z->spb_lists[spb_cat_list(cat, full)].count;
+	*orders = (z->cat_free_mask[cat][fmt[0]] & keep[0]) |
+		  (z->cat_free_mask[cat][fmt[1]] & keep[1]);
+}
+
+/*
+ * Only a movable request's walk of the tainted lists skips SPBs (those at or below their
+ * reserve): that one is walked, every other is read from the masks. Debug and test builds
+ * (no NDEBUG) walk those too and warn (MODEL_WARN_ON) when the masks disagree.
+ */
 static void sb_fallback_summarise(struct model *m, struct zone *z, enum sb_category cat,
 				  int start_mt, unsigned search_cats,
 				  struct sb_fallback_summary *sum)
 {
-	bool movable = start_mt == MIGRATE_MOVABLE;
-	struct superpageblock *sb;
-	unsigned orders = 0;
-	uint32_t visits = 0;
+	bool skip_reserved = start_mt == MIGRATE_MOVABLE && cat == SB_TAINTED;
+	unsigned orders;
+	uint32_t visits;
+	int fmt[MIGRATE_PCPTYPES - 1];
+	uint16_t keep[MIGRATE_PCPTYPES - 1];
 
-	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++) {
-		for_each_spb_on_list(z, spb_cat_list(cat, full), sb)
-		{
-			visits++;
-			if (movable && cat == SB_TAINTED &&
-			    sb->nr_free <= spb_tainted_reserve(m, sb))
-				continue;
-			orders |= sb_fallback_orders(sb, start_mt, search_cats);
-		}
+	_Static_assert(MIGRATE_PCPTYPES - 1 == 2, "two fallback types");
+	sb_fallback_types(start_mt, search_cats, fmt, keep);
+	if (skip_reserved) {
+		sb_fallback_walk(m, z, cat, true, fmt, keep, &orders, &visits);
+	} else {
+		sb_fallback_from_masks(z, cat, fmt, keep, &orders, &visits);
+#ifndef NDEBUG
+		unsigned walked_orders;
+		uint32_t walked_visits;
+		sb_fallback_walk(m, z, cat, false, fmt, keep, &walked_orders, &walked_visits);
+		MODEL_WARN_ON(m, walked_orders != orders || walked_visits != visits);
+#endif
 	}
 	sum->valid[cat] = true;
 	sum->orders[cat] = (uint16_t)orders;

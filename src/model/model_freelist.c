@@ -15,35 +15,61 @@
  */
 #include "model_internal.h"
 
-static inline uint32_t spb_page_index(const struct superpageblock *sb, uint64_t pfn)
+/*
+ * A free list's words, the fast form of pw_get/pw_set for list links: the page words of the
+ * SPB holding pfn, indexed by page inside the SPB. SPBs start 1 GiB aligned, like base_pfn
+ * (setup_superpageblocks), so the SPB's words start at the region boundary below pfn and
+ * a page's index is the low bits of its pfn. One m->gen bump per list operation stands for
+ * the bumps of its word writes (gen is only ever compared for equality).
+ */
+static inline uint32_t *spb_words(const struct model *m, uint64_t pfn)
 {
-	return (uint32_t)(pfn - sb->start_pfn);
+	return m->page + ((pfn - m->base_pfn) & ~(uint64_t)(SUPERPAGEBLOCK_NR_PAGES - 1));
+}
+static inline uint32_t spb_page_index(uint64_t pfn)
+{
+	return (uint32_t)(pfn & (SUPERPAGEBLOCK_NR_PAGES - 1));
+}
+/* The slot of the SPB holding pfn in z->superpageblocks and z->superpageblocks_cold. */
+static inline size_t spb_slot(const struct zone *z, uint64_t pfn)
+{
+	return (size_t)((pfn - z->superpageblock_base_pfn) >> SUPERPAGEBLOCK_ORDER);
 }
 
 /* A free head's `next` lives in its own word, its `prev` in the word of its pair partner. */
-static inline void set_next(struct model *m, struct superpageblock *sb, uint32_t idx, uint32_t v)
+static inline void set_link(uint32_t *w, uint32_t idx, uint32_t v)
 {
-	pw_set_link(m, sb->start_pfn + idx, v);
+	w[idx] = (w[idx] & ~PW_LINK_MASK) | v;
 }
-static inline void set_prev(struct model *m, struct superpageblock *sb, uint32_t idx, uint32_t v)
+static inline void set_next(uint32_t *w, uint32_t idx, uint32_t v)
 {
-	pw_set_link(m, sb->start_pfn + (idx ^ 1), v);
+	set_link(w, idx, v);
 }
-static inline uint32_t get_prev(struct model *m, struct superpageblock *sb, uint32_t idx)
+static inline void set_prev(uint32_t *w, uint32_t idx, uint32_t v)
 {
-	return pw_link(pw_get(m, sb->start_pfn + (idx ^ 1)));
+	set_link(w, idx ^ 1, v);
+}
+static inline uint32_t get_prev(const uint32_t *w, uint32_t idx)
+{
+	return pw_link(w[idx ^ 1]);
+}
+
+/* Per-pageblock free-page counts of a block of 2^order pages or more, one pageblock each. */
+static void account_pageblocks_free(struct model *m, uint64_t pfn, unsigned order, int sign)
+{
+	unsigned n = 1u << (order - PAGEBLOCK_ORDER);
+	struct pageblock *pb = pfn_pageblock(m, pfn);
+	for (unsigned i = 0; i < n; i++)
+		pb[i].nr_free_pages =
+			(uint16_t)(pb[i].nr_free_pages + sign * (int)PAGEBLOCK_NR_PAGES);
 }
 
 /* Per-pageblock free-page counts, the fast form of prep_move_freepages_block's walk. */
-static void account_pageblock_free(struct model *m, uint64_t pfn, unsigned order, int sign)
+static inline void account_pageblock_free(struct model *m, uint64_t pfn, unsigned order, int sign)
 {
 	pageblock_counts_changed(m, pfn); /* a block never spans two regions */
 	if (order >= PAGEBLOCK_ORDER) {
-		unsigned n = 1u << (order - PAGEBLOCK_ORDER);
-		struct pageblock *pb = pfn_pageblock(m, pfn);
-		for (unsigned i = 0; i < n; i++)
-			pb[i].nr_free_pages =
-				(uint16_t)(pb[i].nr_free_pages + sign * (int)PAGEBLOCK_NR_PAGES);
+		account_pageblocks_free(m, pfn, order, sign);
 	} else {
 		struct pageblock *pb = pfn_pageblock(m, pfn);
 		pb->nr_free_pages = (uint16_t)(pb->nr_free_pages + sign * (int)(1u << order));
@@ -54,31 +80,39 @@ static void account_pageblock_free(struct model *m, uint64_t pfn, unsigned order
 void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
 		      bool tail)
 {
-	struct superpageblock *sb = pfn_to_superpageblock(z, pfn);
-	struct superpageblock_cold *cold = spb_cold(z, sb);
-	uint32_t idx = spb_page_index(sb, pfn);
+	size_t slot = spb_slot(z, pfn);
+	struct superpageblock *sb = &z->superpageblocks[slot];
+	struct superpageblock_cold *cold = &z->superpageblocks_cold[slot];
+	uint32_t *w = spb_words(m, pfn);
+	uint32_t idx = spb_page_index(pfn);
 	uint32_t head = cold->free_head[order][mt];
 
 	if (!tail || head == PW_NIL) {
-		pw_set(m, pfn, pw_make(PK_FREE, order, mt, head));
-		set_prev(m, sb, idx, PW_NIL);
+		w[idx] = pw_make(PK_FREE, order, mt, head);
+		set_prev(w, idx, PW_NIL);
 		if (head != PW_NIL)
-			set_prev(m, sb, head, idx);
+			set_prev(w, head, idx);
 		else
 			cold->free_tail[order][mt] = idx;
 		cold->free_head[order][mt] = idx;
 	} else {
 		uint32_t old_tail = cold->free_tail[order][mt];
-		pw_set(m, pfn, pw_make(PK_FREE, order, mt, PW_NIL));
-		set_prev(m, sb, idx, old_tail);
-		set_next(m, sb, old_tail, idx);
+		w[idx] = pw_make(PK_FREE, order, mt, PW_NIL);
+		set_prev(w, idx, old_tail);
+		set_next(w, old_tail, idx);
 		cold->free_tail[order][mt] = idx;
 	}
+	m->gen++;
 	if (m->policy == MODEL_POLICY_MAINLINE)
 		mainline_mru_add(z, sb, order, mt, tail);
-	sb->free_mask[mt] |= (uint16_t)(1u << order);
+	if (!(sb->free_mask[mt] & (1u << order))) {
+		sb->free_mask[mt] |= (uint16_t)(1u << order);
+		spb_cat_free_changed(z, sb, order, mt, 1);
+	}
 	cold->nr_free_blocks[order]++;
 	sb->order_mask |= (uint16_t)(1u << order);
+	if (!sb->nr_free_pages)
+		spb_list_free_changed(z, sb, 1);
 	sb->nr_free_pages += 1u << order;
 	z->nr_free_blocks[order]++;
 	z->nr_free_pages += 1u << order;
@@ -90,33 +124,40 @@ void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned or
 /* __del_page_from_free_list(): also clears the head (__ClearPageBuddy). */
 void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
 {
-	struct superpageblock *sb = pfn_to_superpageblock(z, pfn);
-	struct superpageblock_cold *cold = spb_cold(z, sb);
-	uint32_t idx = spb_page_index(sb, pfn);
-	uint32_t w = pw_get(m, pfn);
-	unsigned order = pw_order(w);
-	int mt = pw_mt(w);
-	uint32_t next = pw_link(w);
-	uint32_t prev = get_prev(m, sb, idx);
+	size_t slot = spb_slot(z, pfn);
+	struct superpageblock *sb = &z->superpageblocks[slot];
+	struct superpageblock_cold *cold = &z->superpageblocks_cold[slot];
+	uint32_t *w = spb_words(m, pfn);
+	uint32_t idx = spb_page_index(pfn);
+	uint32_t word = w[idx];
+	unsigned order = pw_order(word);
+	int mt = pw_mt(word);
+	uint32_t next = pw_link(word);
+	uint32_t prev = get_prev(w, idx);
 
 	if (prev != PW_NIL)
-		set_next(m, sb, prev, next);
+		set_next(w, prev, next);
 	else
 		cold->free_head[order][mt] = next;
 	if (next != PW_NIL)
-		set_prev(m, sb, next, prev);
+		set_prev(w, next, prev);
 	else
 		cold->free_tail[order][mt] = prev;
 	if (cold->free_head[order][mt] == PW_NIL) {
 		sb->free_mask[mt] &= (uint16_t) ~(1u << order);
+		spb_cat_free_changed(z, sb, order, mt, -1);
 		if (m->policy == MODEL_POLICY_MAINLINE)
 			mainline_mru_del(z, sb, order, mt);
 	}
-	pw_set_meta(m, pfn, pw_make(PK_TAIL, 0, 0, 0)); /* the unlinking may have moved its link */
+	/* the unlinking may have moved its link */
+	w[idx] = pw_make(PK_TAIL, 0, 0, 0) | pw_link(w[idx]);
+	m->gen++;
 	if (!--cold->nr_free_blocks[order])
 		sb->order_mask &= (uint16_t) ~(1u << order);
 	MODEL_WARN_ON(m, z->nr_free_pages < 1u << order || !z->nr_free_blocks[order]);
 	sb->nr_free_pages -= 1u << order;
+	if (!sb->nr_free_pages)
+		spb_list_free_changed(z, sb, -1);
 	z->nr_free_blocks[order]--;
 	z->nr_free_pages -= 1u << order;
 	if (mt == MIGRATE_HIGHATOMIC)
@@ -141,31 +182,42 @@ void expand(struct model *m, struct zone *z, uint64_t pfn, unsigned low, unsigne
 	}
 }
 
-/* Per-pageblock counts of allocated movable and non-movable pages. */
-static void account_allocated(struct model *m, uint64_t pfn, unsigned order, int mt, bool movable,
-			      int sign)
+/* account_allocated() of a block of a pageblock or more: each of its pageblocks whole. */
+static void account_allocated_pageblocks(struct model *m, uint64_t pfn, unsigned order,
+					 bool movable, bool nonmovable, int sign)
 {
 	struct pageblock *pb = pfn_pageblock(m, pfn);
-	unsigned n = order >= PAGEBLOCK_ORDER ? 1u << (order - PAGEBLOCK_ORDER) : 1;
-	int pages = order >= PAGEBLOCK_ORDER ? (int)PAGEBLOCK_NR_PAGES : 1 << order;
+	unsigned n = 1u << (order - PAGEBLOCK_ORDER);
+	int pages = sign * (int)PAGEBLOCK_NR_PAGES;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (movable)
+			pb[i].nr_movable_pages = (uint16_t)(pb[i].nr_movable_pages + pages);
+		if (nonmovable)
+			pb[i].nr_nonmovable_pages = (uint16_t)(pb[i].nr_nonmovable_pages + pages);
+	}
+}
+
+/*
+ * Per-pageblock counts of allocated movable and non-movable pages. Inline: its callers pass
+ * constants for most arguments, and the common block lies inside one pageblock.
+ */
+static inline void account_allocated(struct model *m, uint64_t pfn, unsigned order, int mt,
+				     bool movable, int sign)
+{
 	bool nonmovable = !is_migrate_movable(mt);
 
 	pageblock_counts_changed(m, pfn);
-	if (n == 1) { /* the common case: inside one pageblock */
-		if (movable)
-			pb->nr_movable_pages = (uint16_t)(pb->nr_movable_pages + sign * pages);
-		if (nonmovable)
-			pb->nr_nonmovable_pages =
-				(uint16_t)(pb->nr_nonmovable_pages + sign * pages);
+	if (order >= PAGEBLOCK_ORDER) {
+		account_allocated_pageblocks(m, pfn, order, movable, nonmovable, sign);
 		return;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		if (movable)
-			pb[i].nr_movable_pages = (uint16_t)(pb[i].nr_movable_pages + sign * pages);
-		if (nonmovable)
-			pb[i].nr_nonmovable_pages =
-				(uint16_t)(pb[i].nr_nonmovable_pages + sign * pages);
-	}
+	struct pageblock *pb = pfn_pageblock(m, pfn);
+	int pages = sign * (1 << order);
+	if (movable)
+		pb->nr_movable_pages = (uint16_t)(pb->nr_movable_pages + pages);
+	if (nonmovable)
+		pb->nr_nonmovable_pages = (uint16_t)(pb->nr_nonmovable_pages + pages);
 }
 
 /* The block now heads an allocation. Keeps the link bits: they may hold a free buddy's prev. */
@@ -249,11 +301,13 @@ static inline bool migratetype_is_mergeable(int mt)
 }
 
 /* find_buddy_page_pfn(): the buddy of the block at pfn if it is a free block of this order. */
-static bool find_buddy(struct model *m, struct zone *z, uint64_t pfn, unsigned order,
-		       uint64_t *buddy_pfn)
+static inline bool find_buddy(struct model *m, struct zone *z, uint64_t pfn, unsigned order,
+			      uint64_t *buddy_pfn)
 {
 	uint64_t b = pfn ^ (1ull << order);
-	if (b < z->zone_start_pfn || b >= z->zone_end_pfn)
+	/* zones span whole pageblocks (model_init.c aligns zone_start_pfn and zone_end_pfn): a
+	 * buddy below pageblock order lies in pfn's own pageblock, inside the zone */
+	if (order >= PAGEBLOCK_ORDER && (b < z->zone_start_pfn || b >= z->zone_end_pfn))
 		return false;
 	uint32_t w = pw_get(m, b);
 	if (pw_kind(w) != PK_FREE || pw_order(w) != order)

@@ -116,6 +116,7 @@ enum spb_list_id {
 
 struct spb_list {
 	uint32_t head, tail, count;
+	uint32_t nr_with_free; /* SPBs on it with nr_free_pages > 0 (spb_list_free_changed) */
 };
 
 /*
@@ -185,6 +186,15 @@ struct zone {
 	uint8_t compact_defer_shift;
 	uint8_t compact_order_failed;
 	bool compact_blockskip_flush;
+	/*
+	 * model_fallback_spb.c's summary of a category's lists without walking them: per category
+	 * (of the list an SPB is on, SPB_LIST_CAT0 on), type below MIGRATE_PCPTYPES and order, the
+	 * SPBs on that category's lists whose free_list[type] at that order is not empty; bit o of
+	 * cat_free_mask[cat][type]: cat_nr_spbs[cat][type][o] is not zero. Kept by the free-list
+	 * helpers (a free_mask bit turning on or off) and the SPB list moves (spb_cat_move).
+	 */
+	uint32_t cat_nr_spbs[NR_SB_CATEGORIES][MIGRATE_PCPTYPES][NR_PAGE_ORDERS];
+	uint16_t cat_free_mask[NR_SB_CATEGORIES][MIGRATE_PCPTYPES];
 };
 
 /*
@@ -453,6 +463,28 @@ static inline enum spb_list_id spb_cat_list(enum sb_category cat, int full)
 	return (enum spb_list_id)(SPB_LIST_CAT0 + cat * NR_SB_FULLNESS + (unsigned int)full);
 }
 void spb_update_list(struct model *m, struct zone *z, struct superpageblock *sb);
+/* sb's nr_free_pages turned non-zero (sign 1) or zero (-1): its list's nr_with_free. */
+static inline void spb_list_free_changed(struct zone *z, const struct superpageblock *sb, int sign)
+{
+	if (sb->list_id != SPB_LIST_NONE)
+		z->spb_lists[sb->list_id].nr_with_free += (uint32_t)sign;
+}
+/* The category of an SPB list (zone->cat_nr_spbs), -1 for the lists outside the categories. */
+static inline int spb_list_category(unsigned list_id)
+{
+	return list_id >= SPB_LIST_CAT0 ? (int)((list_id - SPB_LIST_CAT0) / NR_SB_FULLNESS) : -1;
+}
+/* sb's free_list[mt] at order became non-empty (sign 1) or empty (-1): its category's count. */
+static inline void spb_cat_free_changed(struct zone *z, const struct superpageblock *sb,
+					unsigned order, int mt, int sign)
+{
+	int cat = spb_list_category(sb->list_id);
+	if (cat < 0 || mt >= MIGRATE_PCPTYPES)
+		return;
+	uint32_t n = z->cat_nr_spbs[cat][mt][order] += (uint32_t)sign;
+	if (n == (sign > 0 ? 1u : 0u))
+		z->cat_free_mask[cat][mt] ^= (uint16_t)(1u << order);
+}
 void spb_list_del(struct zone *z, struct superpageblock *sb);
 void spb_list_add_tail(struct zone *z, struct superpageblock *sb, enum spb_list_id id);
 void __spb_set_has_type(struct model *m, uint64_t pfn, int mt);

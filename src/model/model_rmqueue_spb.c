@@ -119,6 +119,31 @@ static uint64_t rmqueue_warm_hints(struct model *m, struct zone *z, unsigned ord
 	return MODEL_NO_PFN;
 }
 
+/*
+ * The rest of a Pass 1 list once every SPB on it with free pages has been visited (nr_with_free
+ * of them): SPBs without a free page, which the walk would visit only to count them and, for
+ * the tainted walk, to note that they sit below their reserve (no free page, so no free
+ * pageblock: nr_free is 0, model_check's all_free and nr_free checks). Debug and test builds
+ * (no NDEBUG) visit them and warn (MODEL_WARN_ON) on one holding free pages; params.exact_walks
+ * visits them all in the walk itself (test_model_shortcuts).
+ */
+static void pass1_list_rest(struct model *m, struct zone *z, enum spb_list_id id, uint32_t seen,
+			    struct spb_tainted_walk *walk)
+{
+	uint32_t rest = z->spb_lists[id].count - seen;
+
+	if (!rest)
+		return;
+	m->events[MODEL_EV_SPB_WALK_VISITS] += rest;
+	if (walk)
+		walk->saw_below_reserve = true;
+#ifndef NDEBUG
+	struct superpageblock *sb;
+	uint32_t i = 0;
+	for_each_spb_on_list(z, id, sb) MODEL_WARN_ON(m, i++ >= seen && sb->nr_free_pages);
+#endif
+}
+
 /* Pass 1: the preferred category, fullest SPBs first. Feeds the tainted walk. */
 static uint64_t rmqueue_pass1(struct model *m, struct zone *z, unsigned order, int mt,
 			      struct spb_tainted_walk *walk)
@@ -126,11 +151,18 @@ static uint64_t rmqueue_pass1(struct model *m, struct zone *z, unsigned order, i
 	enum sb_category cat = cat_order[mt == MIGRATE_MOVABLE][0];
 	struct superpageblock *sb;
 
+	if (cat != SB_TAINTED)
+		walk = NULL;
 	for (int full = SB_FULL; full < NR_SB_FULLNESS; full++) {
-		for_each_spb_on_list(z, spb_cat_list(cat, full), sb)
+		enum spb_list_id id = spb_cat_list(cat, full);
+		uint32_t left = z->spb_lists[id].nr_with_free, seen = 0;
+		for_each_spb_on_list(z, id, sb)
 		{
+			if (!left && !m->p.exact_walks)
+				break; /* pass1_list_rest */
+			seen++;
 			m->events[MODEL_EV_SPB_WALK_VISITS]++;
-			if (walk && cat == SB_TAINTED) {
+			if (walk) {
 				walk->saw_free_pages |= sb->nr_free_pages > 0;
 				walk->saw_free_pb |= sb->nr_free > 0;
 				walk->saw_below_reserve |=
@@ -138,6 +170,7 @@ static uint64_t rmqueue_pass1(struct model *m, struct zone *z, unsigned order, i
 			}
 			if (!sb->nr_free_pages)
 				continue;
+			left--;
 			uint64_t pfn = try_alloc_from_sb_pass1(m, z, sb, order, mt);
 			if (pfn != MODEL_NO_PFN) {
 				if (cat == SB_TAINTED)
@@ -146,6 +179,7 @@ static uint64_t rmqueue_pass1(struct model *m, struct zone *z, unsigned order, i
 				return pfn;
 			}
 		}
+		pass1_list_rest(m, z, id, seen, walk);
 	}
 	return MODEL_NO_PFN;
 }

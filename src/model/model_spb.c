@@ -69,13 +69,31 @@ enum spb_list_id spb_list_for(const struct superpageblock *sb)
 	return (enum spb_list_id)(SPB_LIST_CAT0 + cat * NR_SB_FULLNESS + sb_get_fullness(sb, cat));
 }
 
-void spb_list_del(struct zone *z, struct superpageblock *sb)
+/*
+ * The SPB joins (sign 1) or leaves (-1) the category of list_id: every non-empty free list
+ * of a type below MIGRATE_PCPTYPES counts for it in zone->cat_nr_spbs.
+ */
+static void spb_cat_move(struct zone *z, const struct superpageblock *sb, unsigned list_id,
+			 int sign)
 {
-	struct spb_list *l;
+	int cat = spb_list_category(list_id);
 
-	if (sb->list_id == SPB_LIST_NONE)
+	if (cat < 0)
 		return;
-	l = &z->spb_lists[sb->list_id];
+	for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+		for (unsigned bits = sb->free_mask[mt]; bits; bits &= bits - 1) {
+			unsigned o = (unsigned)__builtin_ctz(bits);
+			uint32_t n = z->cat_nr_spbs[cat][mt][o] += (uint32_t)sign;
+			if (n == (sign > 0 ? 1u : 0u))
+				z->cat_free_mask[cat][mt] ^= (uint16_t)(1u << o);
+		}
+}
+
+/* Unlink the SPB from its list, its category's counts untouched. */
+static void __spb_list_unlink(struct zone *z, struct superpageblock *sb)
+{
+	struct spb_list *l = &z->spb_lists[sb->list_id];
+
 	if (sb->prev != SPB_NIL)
 		z->superpageblocks[sb->prev].next = sb->next;
 	else
@@ -85,11 +103,13 @@ void spb_list_del(struct zone *z, struct superpageblock *sb)
 	else
 		l->tail = sb->prev;
 	l->count--;
+	l->nr_with_free -= sb->nr_free_pages != 0;
 	sb->prev = sb->next = SPB_NIL;
 	sb->list_id = SPB_LIST_NONE;
 }
 
-void spb_list_add_tail(struct zone *z, struct superpageblock *sb, enum spb_list_id id)
+/* Append the SPB at the tail of list id, its category's counts untouched. */
+static void __spb_list_link_tail(struct zone *z, struct superpageblock *sb, enum spb_list_id id)
 {
 	struct spb_list *l = &z->spb_lists[id];
 	uint32_t idx = spb_index(z, sb);
@@ -102,7 +122,22 @@ void spb_list_add_tail(struct zone *z, struct superpageblock *sb, enum spb_list_
 		l->head = idx;
 	l->tail = idx;
 	l->count++;
+	l->nr_with_free += sb->nr_free_pages != 0;
 	sb->list_id = (uint8_t)id;
+}
+
+void spb_list_del(struct zone *z, struct superpageblock *sb)
+{
+	if (sb->list_id == SPB_LIST_NONE)
+		return;
+	spb_cat_move(z, sb, sb->list_id, -1);
+	__spb_list_unlink(z, sb);
+}
+
+void spb_list_add_tail(struct zone *z, struct superpageblock *sb, enum spb_list_id id)
+{
+	__spb_list_link_tail(z, sb, id);
+	spb_cat_move(z, sb, id, 1);
 }
 
 /* spb_update_list(): re-file the SPB at the tail of the list its counters call for. */
@@ -112,8 +147,15 @@ void spb_update_list(struct model *m, struct zone *z, struct superpageblock *sb)
 
 	/* already the tail of its list: re-appending it would change nothing */
 	if (sb->list_id != id || z->spb_lists[id].tail != spb_index(z, sb)) {
-		spb_list_del(z, sb);
-		spb_list_add_tail(z, sb, id);
+		if (sb->list_id != SPB_LIST_NONE &&
+		    spb_list_category(sb->list_id) == spb_list_category(id)) {
+			/* same category: its counts stay */
+			__spb_list_unlink(z, sb);
+			__spb_list_link_tail(z, sb, id);
+		} else {
+			spb_list_del(z, sb);
+			spb_list_add_tail(z, sb, id);
+		}
 	}
 	sb->list_stale = false;
 	if (id >= SPB_LIST_CAT0)
@@ -213,6 +255,8 @@ void spb_mark_range_used(struct model *m, uint64_t pfn, unsigned order, int mt)
 			pb->flags &= (uint8_t)~PB_ALL_FREE;
 			superpageblock_pb_now_used(m, p);
 		}
-		__spb_set_has_type(m, p, mt);
+		/* __spb_set_has_type() returns at once when the bit is set: asked here first */
+		if (!(pb->flags & migratetype_to_has_bit(mt)))
+			__spb_set_has_type(m, p, mt);
 	}
 }
