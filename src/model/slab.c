@@ -156,12 +156,11 @@ int key_map_put(struct key_map *km, uint64_t key, uint32_t value)
 	return MODEL_OK;
 }
 
-/* Empty slot s, shifting later members of its probe run back. */
-static void key_del_slot(struct key_map *km, size_t s)
+/* key_del_slot()'s shift: later members of s's probe run moved back over it. */
+static __attribute__((noinline)) void key_del_shift(struct key_map *km, size_t s)
 {
 	size_t next;
 
-	km->used--;
 	for (;;) {
 		km->slots[s].value = 0;
 		for (next = (s + 1) & (km->cap - 1);; next = (next + 1) & (km->cap - 1)) {
@@ -175,6 +174,19 @@ static void key_del_slot(struct key_map *km, size_t s)
 		km->slots[s] = km->slots[next];
 		s = next;
 	}
+}
+
+/*
+ * Empty slot s, shifting later members of its probe run back. The map is at most half full,
+ * so the next slot is mostly empty already and nothing moves: that case stays inline.
+ */
+static inline void key_del_slot(struct key_map *km, size_t s)
+{
+	km->used--;
+	if (!km->slots[(s + 1) & (km->cap - 1)].value)
+		km->slots[s].value = 0;
+	else
+		key_del_shift(km, s);
 }
 
 void key_map_del(struct key_map *km, uint64_t key)
@@ -201,16 +213,22 @@ static int objs_resize(struct slab_model *sm, size_t cap)
 	return 0;
 }
 
-static uint32_t obj_new(struct slab_model *sm)
+/* obj_new() past the free entries: the next entry of the array, grown when full. */
+static __attribute__((noinline)) uint32_t obj_append(struct slab_model *sm)
+{
+	if (sm->nobjs == sm->objs_cap && objs_resize(sm, sm->objs_cap ? sm->objs_cap * 2 : 4096))
+		return SLAB_NIL;
+	return (uint32_t)sm->nobjs++;
+}
+
+static inline uint32_t obj_new(struct slab_model *sm)
 {
 	if (sm->obj_free != SLAB_NIL) {
 		uint32_t i = sm->obj_free;
 		sm->obj_free = sm->objs[i].lru_next;
 		return i;
 	}
-	if (sm->nobjs == sm->objs_cap && objs_resize(sm, sm->objs_cap ? sm->objs_cap * 2 : 4096))
-		return SLAB_NIL;
-	return (uint32_t)sm->nobjs++;
+	return obj_append(sm);
 }
 
 static void obj_release(struct slab_model *sm, uint32_t i)
@@ -395,22 +413,34 @@ static bool slab_empty_discard(const struct slab_cache *c, const struct slab *s)
 	return c->partial[s->nid].count >= c->min_partial + (s->on_partial ? 1u : 0u);
 }
 
-/* __slab_free()'s list moves for one object fewer in slab si. */
-static void slab_inuse_dec(struct slab_model *sm, struct slab_cache *c, uint32_t si)
+/* __slab_free()'s list moves for slab si, just emptied or off the partial list (it was full). */
+static __attribute__((noinline)) void slab_inuse_moves(struct slab_model *sm, struct slab_cache *c,
+						       uint32_t si)
 {
 	struct slab *s = &sm->slabs[si];
 
-	if (--s->inuse == 0 && slab_empty_discard(c, s))
+	if (s->inuse == 0 && slab_empty_discard(c, s))
 		discard_slab(sm, c, si);
 	else if (!s->on_partial)
 		partial_add(sm, c, si, true);
 }
 
-/* Take an object out of its slab; its live-map slot is known (a free) or looked up. */
-static void release_object(struct slab_model *sm, uint32_t oi, size_t slot)
+/*
+ * __slab_free()'s list moves for one object fewer in slab si. A slab on its partial list that
+ * keeps an object has none to make (most frees): that test stays inline, the moves do not.
+ */
+static inline void slab_inuse_dec(struct slab_model *sm, struct slab_cache *c, uint32_t si)
 {
-	struct slab_obj *o = &sm->objs[oi];
-	uint32_t si = o->slab;
+	struct slab *s = &sm->slabs[si];
+
+	if (--s->inuse == 0 || !s->on_partial)
+		slab_inuse_moves(sm, c, si);
+}
+
+/* Take an object out of its slab; its live-map slot is known (a free) or looked up. */
+static inline void release_object(struct slab_model *sm, uint32_t oi, size_t slot)
+{
+	uint32_t si = sm->live.slots[slot].slab;
 	struct slab *s = &sm->slabs[si];
 	struct slab_cache *c = &sm->caches[s->cache];
 
@@ -615,6 +645,23 @@ int slab_kmalloc_cache(struct slab_model *sm, uint64_t size, uint32_t gfp)
 
 /* ---- the trace's operations ---- */
 
+/*
+ * ___slab_alloc()'s new_slab path: no partial slab on the node, so a new one goes at the head of
+ * its partial list (out of line: one allocation in many dozens takes it).
+ */
+static __attribute__((noinline)) uint32_t new_slab(struct slab_model *sm, struct slab_cache *c,
+						   uint32_t gfp, int nid, int cpu)
+{
+	uint32_t si = allocate_slab(sm, c, gfp, nid, cpu);
+
+	if (si == SLAB_NIL) {
+		sm->st.alloc_failed++;
+		return SLAB_NIL;
+	}
+	partial_add(sm, c, si, false);
+	return si;
+}
+
 int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp, int nid, int cpu,
 		   uint64_t now_ns)
 {
@@ -634,12 +681,9 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 	struct slab_cache *c = &sm->caches[cache];
 	uint32_t si = c->partial[nid].head;
 	if (si == SLAB_NIL) {
-		si = allocate_slab(sm, c, gfp, nid, cpu);
-		if (si == SLAB_NIL) {
-			sm->st.alloc_failed++;
+		si = new_slab(sm, c, gfp, nid, cpu);
+		if (si == SLAB_NIL)
 			return MODEL_ENOMEM;
-		}
-		partial_add(sm, c, si, false);
 		slot = key_find(&sm->live, key);
 	}
 	uint32_t oi = obj_new(sm);
@@ -647,7 +691,7 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 		sm->st.alloc_failed++;
 		return MODEL_ENOSPACE;
 	}
-	sm->live.slots[slot] = (struct key_slot){ key, oi + 1 };
+	sm->live.slots[slot] = (struct key_slot){ key, oi + 1, si };
 	sm->live.used++;
 	struct slab *s = &sm->slabs[si];
 	sm->objs[oi] = (struct slab_obj){ .key = key,
@@ -673,18 +717,22 @@ enum { OBJ_UNKNOWN = 1 };
  * The free of key if the model knows it: MODEL_OK for a live object, MODEL_ESTATE (counted) for
  * one a shrinker reclaimed, OBJ_UNKNOWN (nothing counted) otherwise. One probe of each map.
  */
+static __attribute__((noinline)) int obj_free_not_live(struct slab_model *sm, uint64_t key)
+{
+	if (!key_map_get(&sm->reclaimed, key))
+		return OBJ_UNKNOWN;
+	key_map_del(&sm->reclaimed, key);
+	sm->st.frees_after_reclaim++;
+	return MODEL_ESTATE;
+}
+
 static int obj_free_known(struct slab_model *sm, uint64_t key)
 {
 	size_t slot = sm->live.cap ? key_find(&sm->live, key) : 0;
 	uint32_t v = sm->live.cap ? sm->live.slots[slot].value : 0;
 
-	if (!v) {
-		if (!key_map_get(&sm->reclaimed, key))
-			return OBJ_UNKNOWN;
-		key_map_del(&sm->reclaimed, key);
-		sm->st.frees_after_reclaim++;
-		return MODEL_ESTATE;
-	}
+	if (!v)
+		return obj_free_not_live(sm, key);
 	release_object(sm, v - 1, slot);
 	sm->st.frees++;
 	return MODEL_OK;
@@ -850,6 +898,12 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 			bad = buf;
 			goto out;
 		}
+		if (sm->live.slots[key_find(&sm->live, o->key)].slab != o->slab) {
+			snprintf(buf, len, "object %zu: the map names slab %u, the object slab %u",
+				 i, sm->live.slots[key_find(&sm->live, o->key)].slab, o->slab);
+			bad = buf;
+			goto out;
+		}
 	}
 	if (live != sm->st.objects || live != sm->live.used) {
 		snprintf(buf, len, "%llu live objects, stats say %llu, map holds %zu",
@@ -923,10 +977,8 @@ void slab_prefetch_object(const struct slab_model *sm, uint64_t key)
 	const struct key_slot *ks = &sm->live.slots[key_slot(&sm->live, key)];
 	uint32_t v = ks->value;
 
-	if (v && ks->key == key && v - 1 < sm->nobjs) {
-		const struct slab_obj *o = &sm->objs[v - 1];
-		__builtin_prefetch(o);
-		if (o->slab < sm->nslabs)
-			__builtin_prefetch(&sm->slabs[o->slab]);
+	if (v && ks->key == key && v - 1 < sm->nobjs && ks->slab < sm->nslabs) {
+		__builtin_prefetch(&sm->objs[v - 1]);
+		__builtin_prefetch(&sm->slabs[ks->slab]);
 	}
 }

@@ -21,6 +21,7 @@
 struct key_slot {
 	uint64_t key;
 	uint32_t value; /* 0: empty */
+	uint32_t slab;	/* the live-object map: the object's slab (no other map sets it) */
 };
 
 struct key_map {
