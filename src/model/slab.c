@@ -156,12 +156,11 @@ int key_map_put(struct key_map *km, uint64_t key, uint32_t value)
 	return MODEL_OK;
 }
 
-/* Empty slot s, shifting later members of its probe run back. */
-static void key_del_slot(struct key_map *km, size_t s)
+/* key_del_slot()'s shift: later members of s's probe run moved back over it. */
+static __attribute__((noinline, cold)) void key_del_shift(struct key_map *km, size_t s)
 {
 	size_t next;
 
-	km->used--;
 	for (;;) {
 		km->slots[s].value = 0;
 		for (next = (s + 1) & (km->cap - 1);; next = (next + 1) & (km->cap - 1)) {
@@ -175,6 +174,19 @@ static void key_del_slot(struct key_map *km, size_t s)
 		km->slots[s] = km->slots[next];
 		s = next;
 	}
+}
+
+/*
+ * Empty slot s, shifting later members of its probe run back. The map is at most half full,
+ * so the next slot is mostly empty already and nothing moves: that case stays inline.
+ */
+static inline void key_del_slot(struct key_map *km, size_t s)
+{
+	km->used--;
+	if (!km->slots[(s + 1) & (km->cap - 1)].value)
+		km->slots[s].value = 0;
+	else
+		key_del_shift(km, s);
 }
 
 void key_map_del(struct key_map *km, uint64_t key)
@@ -191,7 +203,7 @@ void key_map_del(struct key_map *km, uint64_t key)
 /* Room for cap objects in the object array (realloc keeps the indexes). */
 static int objs_resize(struct slab_model *sm, size_t cap)
 {
-	if (cap > SLAB_NIL)
+	if (cap >= LIVE_NO_ENTRY) /* an entry's index + 1 stays below the mark */
 		return -1;
 	struct slab_obj *o = realloc(sm->objs, cap * sizeof(*o));
 	if (!o)
@@ -201,16 +213,22 @@ static int objs_resize(struct slab_model *sm, size_t cap)
 	return 0;
 }
 
-static uint32_t obj_new(struct slab_model *sm)
+/* obj_new() past the free entries: the next entry of the array, grown when full. */
+static __attribute__((noinline, cold)) uint32_t obj_append(struct slab_model *sm)
+{
+	if (sm->nobjs == sm->objs_cap && objs_resize(sm, sm->objs_cap ? sm->objs_cap * 2 : 4096))
+		return SLAB_NIL;
+	return (uint32_t)sm->nobjs++;
+}
+
+static inline uint32_t obj_new(struct slab_model *sm)
 {
 	if (sm->obj_free != SLAB_NIL) {
 		uint32_t i = sm->obj_free;
 		sm->obj_free = sm->objs[i].lru_next;
 		return i;
 	}
-	if (sm->nobjs == sm->objs_cap && objs_resize(sm, sm->objs_cap ? sm->objs_cap * 2 : 4096))
-		return SLAB_NIL;
-	return (uint32_t)sm->nobjs++;
+	return obj_append(sm);
 }
 
 static void obj_release(struct slab_model *sm, uint32_t i)
@@ -395,29 +413,45 @@ static bool slab_empty_discard(const struct slab_cache *c, const struct slab *s)
 	return c->partial[s->nid].count >= c->min_partial + (s->on_partial ? 1u : 0u);
 }
 
-/* __slab_free()'s list moves for one object fewer in slab si. */
-static void slab_inuse_dec(struct slab_model *sm, struct slab_cache *c, uint32_t si)
+/* __slab_free()'s list moves for slab si, just emptied or off the partial list (it was full). */
+static __attribute__((noinline, cold)) void slab_inuse_moves(struct slab_model *sm,
+							     struct slab_cache *c, uint32_t si)
 {
 	struct slab *s = &sm->slabs[si];
 
-	if (--s->inuse == 0 && slab_empty_discard(c, s))
+	if (s->inuse == 0 && slab_empty_discard(c, s))
 		discard_slab(sm, c, si);
 	else if (!s->on_partial)
 		partial_add(sm, c, si, true);
 }
 
-/* Take an object out of its slab; its live-map slot is known (a free) or looked up. */
-static void release_object(struct slab_model *sm, uint32_t oi, size_t slot)
+/*
+ * __slab_free()'s list moves for one object fewer in slab si. A slab on its partial list that
+ * keeps an object has none to make (most frees): that test stays inline, the moves do not.
+ */
+static inline void slab_inuse_dec(struct slab_model *sm, struct slab_cache *c, uint32_t si)
 {
-	struct slab_obj *o = &sm->objs[oi];
-	uint32_t si = o->slab;
+	struct slab *s = &sm->slabs[si];
+
+	if (--s->inuse == 0 || !s->on_partial)
+		slab_inuse_moves(sm, c, si);
+}
+
+/*
+ * Take an object out of its slab; its live-map slot is known (a free) or looked up, v is the
+ * slot's value (LIVE_NO_ENTRY, or its entry's index + 1: it is on its cache's LRU).
+ */
+static inline void release_object(struct slab_model *sm, uint32_t v, size_t slot)
+{
+	uint32_t si = sm->live.slots[slot].slab;
 	struct slab *s = &sm->slabs[si];
 	struct slab_cache *c = &sm->caches[s->cache];
 
-	if (c->shrinkable)
-		lru_del(sm, c, oi);
+	if (__builtin_expect(v != LIVE_NO_ENTRY, 0)) {
+		lru_del(sm, c, v - 1);
+		obj_release(sm, v - 1);
+	}
 	key_del_slot(&sm->live, slot);
-	obj_release(sm, oi);
 	c->nr_objects--;
 	sm->st.objects--;
 	slab_inuse_dec(sm, c, si);
@@ -426,7 +460,7 @@ static void release_object(struct slab_model *sm, uint32_t oi, size_t slot)
 /* Take an object out of its slab (a shrinker's reclaim). */
 void slab_release_object(struct slab_model *sm, uint32_t oi)
 {
-	release_object(sm, oi, key_find(&sm->live, sm->objs[oi].key));
+	release_object(sm, oi + 1, key_find(&sm->live, sm->objs[oi].key));
 }
 
 /* ---- caches ---- */
@@ -482,6 +516,11 @@ struct slab_model *slab_model_create(struct model *m, const struct slab_params *
 	sm->obj_free = sm->slab_free = SLAB_NIL;
 	for (int i = 0; i < SLAB_KMALLOC_CLASSES * 2; i++)
 		sm->kmalloc[i] = -1;
+	/* the live-object map always has slots, so its lookups test for none */
+	if (key_resize(&sm->live, 1024)) {
+		free(sm);
+		return NULL;
+	}
 	model_set_shrink_callback(m, slab_shrink_callback, sm);
 	return sm;
 }
@@ -615,8 +654,27 @@ int slab_kmalloc_cache(struct slab_model *sm, uint64_t size, uint32_t gfp)
 
 /* ---- the trace's operations ---- */
 
-int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp, int nid, int cpu,
-		   uint64_t now_ns)
+/*
+ * ___slab_alloc()'s new_slab path: no partial slab on the node, so a new one goes at the head of
+ * its partial list (out of line: one allocation in many dozens takes it).
+ */
+static __attribute__((noinline, cold)) uint32_t
+new_slab(struct slab_model *sm, struct slab_cache *c, uint32_t gfp, int nid, int cpu)
+{
+	uint32_t si = allocate_slab(sm, c, gfp, nid, cpu);
+
+	if (si == SLAB_NIL) {
+		sm->st.alloc_failed++;
+		return SLAB_NIL;
+	}
+	partial_add(sm, c, si, false);
+	return si;
+}
+
+/* slab_obj_alloc() in full: the allocations alloc_obj_in_place() does not take. */
+static __attribute__((noinline)) int slab_obj_alloc_full(struct slab_model *sm, int cache,
+							 uint64_t key, uint32_t gfp, int nid,
+							 int cpu, uint64_t now_ns)
 {
 	if (cache < 0 || (size_t)cache >= sm->ncaches)
 		return MODEL_EINVAL;
@@ -634,36 +692,79 @@ int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp,
 	struct slab_cache *c = &sm->caches[cache];
 	uint32_t si = c->partial[nid].head;
 	if (si == SLAB_NIL) {
-		si = allocate_slab(sm, c, gfp, nid, cpu);
-		if (si == SLAB_NIL) {
-			sm->st.alloc_failed++;
+		si = new_slab(sm, c, gfp, nid, cpu);
+		if (si == SLAB_NIL)
 			return MODEL_ENOMEM;
-		}
-		partial_add(sm, c, si, false);
 		slot = key_find(&sm->live, key);
 	}
-	uint32_t oi = obj_new(sm);
-	if (oi == SLAB_NIL) {
-		sm->st.alloc_failed++;
-		return MODEL_ENOSPACE;
+	/* only an object that goes on its cache's LRU has an entry */
+	uint32_t oi = SLAB_NIL, v = LIVE_NO_ENTRY;
+	if (__builtin_expect(c->shrinkable, 0) && slab_obj_unused(c, key)) {
+		oi = obj_new(sm);
+		if (oi == SLAB_NIL) {
+			sm->st.alloc_failed++;
+			return MODEL_ENOSPACE;
+		}
+		sm->objs[oi] = (struct slab_obj){ .key = key,
+						  .slab = si,
+						  .born_ns = now_ns,
+						  .lru_prev = SLAB_NIL,
+						  .lru_next = SLAB_NIL,
+						  .lru_chunk = SLAB_NIL };
+		v = oi + 1;
 	}
-	sm->live.slots[slot] = (struct key_slot){ key, oi + 1 };
+	sm->live.slots[slot] = (struct key_slot){ key, v, si };
 	sm->live.used++;
 	struct slab *s = &sm->slabs[si];
-	sm->objs[oi] = (struct slab_obj){ .key = key,
-					  .slab = si,
-					  .born_ns = now_ns,
-					  .lru_prev = SLAB_NIL,
-					  .lru_next = SLAB_NIL,
-					  .lru_chunk = SLAB_NIL };
-	if (++s->inuse == s->capacity)
+	if (__builtin_expect(++s->inuse == s->capacity, 0))
 		partial_del(sm, c, si);
-	if (c->shrinkable)
+	if (__builtin_expect(oi != SLAB_NIL, 0))
 		lru_add_tail(sm, c, oi);
 	c->nr_objects++;
 	sm->st.objects++;
 	sm->st.allocs++;
 	return MODEL_OK;
+}
+
+/*
+ * slab_obj_alloc() when nothing moves (most allocations): the map has room, key is not a
+ * reclaimed one, the node's partial list has a slab that this object does not fill, the object
+ * goes on no LRU (no entry) and key is not live. Then the object goes into the slab's count
+ * and the map as slab_obj_alloc_full() would put it; false, nothing changed, otherwise. Kept
+ * apart so the allocation's fast path makes no call and saves no registers.
+ */
+static inline bool alloc_obj_in_place(struct slab_model *sm, int cache, uint64_t key, int nid)
+{
+	if (nid < 0 || nid >= MODEL_MAX_NODES)
+		nid = 0; /* as slab_obj_alloc_full() takes it */
+	if (cache < 0 || (size_t)cache >= sm->ncaches || (sm->live.used + 1) * 2 > sm->live.cap ||
+	    (sm->reclaimed.used && sm->reclaimed.slots[key_find(&sm->reclaimed, key)].value))
+		return false;
+	struct slab_cache *c = &sm->caches[cache];
+	uint32_t si = c->partial[nid].head;
+	if (si == SLAB_NIL || (c->shrinkable && slab_obj_unused(c, key)))
+		return false;
+	struct slab *s = &sm->slabs[si];
+	if (s->inuse + 1 == s->capacity)
+		return false;
+	size_t slot = key_find(&sm->live, key);
+	if (sm->live.slots[slot].value)
+		return false;
+	sm->live.slots[slot] = (struct key_slot){ key, LIVE_NO_ENTRY, si };
+	sm->live.used++;
+	s->inuse++;
+	c->nr_objects++;
+	sm->st.objects++;
+	sm->st.allocs++;
+	return true;
+}
+
+int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp, int nid, int cpu,
+		   uint64_t now_ns)
+{
+	if (alloc_obj_in_place(sm, cache, key, nid))
+		return MODEL_OK;
+	return slab_obj_alloc_full(sm, cache, key, gfp, nid, cpu, now_ns);
 }
 
 /* obj_free_known()'s answer for a key neither map holds: apart from the MODEL_* codes. */
@@ -673,20 +774,55 @@ enum { OBJ_UNKNOWN = 1 };
  * The free of key if the model knows it: MODEL_OK for a live object, MODEL_ESTATE (counted) for
  * one a shrinker reclaimed, OBJ_UNKNOWN (nothing counted) otherwise. One probe of each map.
  */
+static __attribute__((noinline, cold)) int obj_free_not_live(struct slab_model *sm, uint64_t key)
+{
+	if (!key_map_get(&sm->reclaimed, key))
+		return OBJ_UNKNOWN;
+	key_map_del(&sm->reclaimed, key);
+	sm->st.frees_after_reclaim++;
+	return MODEL_ESTATE;
+}
+
+/* release_object() out of line: the frees that move something (release_object_in_place). */
+static __attribute__((noinline)) void release_object_moving(struct slab_model *sm, uint32_t v,
+							    size_t slot)
+{
+	release_object(sm, v, slot);
+}
+
+/*
+ * release_object() of the object in live-map slot slot when nothing moves (most frees): no
+ * entry (not on an LRU), the next slot empty (no probe run to shift back), and its slab on
+ * its partial list keeping an object (no list move). Then only counts change, as
+ * release_object() would change them; false, nothing changed, otherwise. Kept apart so the
+ * free's fast path makes no call and saves no registers.
+ */
+static inline bool release_object_in_place(struct slab_model *sm, size_t slot)
+{
+	struct key_slot *ks = &sm->live.slots[slot];
+	struct slab *s = &sm->slabs[ks->slab];
+
+	if (ks->value != LIVE_NO_ENTRY || s->inuse == 1 || !s->on_partial ||
+	    sm->live.slots[(slot + 1) & (sm->live.cap - 1)].value)
+		return false;
+	ks->value = 0;
+	sm->live.used--;
+	sm->caches[s->cache].nr_objects--;
+	sm->st.objects--;
+	s->inuse--;
+	return true;
+}
+
 static int obj_free_known(struct slab_model *sm, uint64_t key)
 {
-	size_t slot = sm->live.cap ? key_find(&sm->live, key) : 0;
-	uint32_t v = sm->live.cap ? sm->live.slots[slot].value : 0;
+	size_t slot = key_find(&sm->live, key);
+	uint32_t v = sm->live.slots[slot].value;
 
-	if (!v) {
-		if (!key_map_get(&sm->reclaimed, key))
-			return OBJ_UNKNOWN;
-		key_map_del(&sm->reclaimed, key);
-		sm->st.frees_after_reclaim++;
-		return MODEL_ESTATE;
-	}
-	release_object(sm, v - 1, slot);
+	if (!v)
+		return obj_free_not_live(sm, key);
 	sm->st.frees++;
+	if (!release_object_in_place(sm, slot))
+		release_object_moving(sm, v, slot);
 	return MODEL_OK;
 }
 
@@ -753,8 +889,7 @@ static uint32_t adopt_start_slab(struct slab_model *sm, int cache, uint64_t pfn,
 
 bool slab_obj_known(const struct slab_model *sm, uint64_t key)
 {
-	return (sm->live.cap && sm->live.slots[key_find(&sm->live, key)].value) ||
-	       key_map_get(&sm->reclaimed, key);
+	return sm->live.slots[key_find(&sm->live, key)].value || key_map_get(&sm->reclaimed, key);
 }
 
 int slab_obj_free_start(struct slab_model *sm, uint64_t key, int cache, uint64_t pfn, int nid,
@@ -825,22 +960,47 @@ void slab_model_stats(const struct slab_model *sm, struct slab_stats *st)
 const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 {
 	uint32_t *count = calloc(sm->nslabs + 1, sizeof(*count));
-	uint64_t live = 0;
+	uint64_t live = 0, entries = 0;
 	const char *bad = NULL;
 
 	if (!count)
 		return "out of memory";
+	/* the live objects: each in a slab that holds objects, with an entry exactly when unused
+	 * in a shrinkable cache (on its LRU) */
+	for (size_t i = 0; i < sm->live.cap; i++) {
+		const struct key_slot *ks = &sm->live.slots[i];
+		if (!ks->value)
+			continue;
+		live++;
+		if (ks->slab >= sm->nslabs || !sm->slabs[ks->slab].capacity) {
+			snprintf(buf, len, "object (key %#llx) in slab %u, not a slab",
+				 (unsigned long long)ks->key, ks->slab);
+			bad = buf;
+			goto out;
+		}
+		count[ks->slab]++;
+		const struct slab_cache *c = &sm->caches[sm->slabs[ks->slab].cache];
+		bool entry = ks->value != LIVE_NO_ENTRY;
+		if (entry != (c->shrinkable && slab_obj_unused(c, ks->key)) ||
+		    (entry &&
+		     (ks->value - 1 >= sm->nobjs || sm->objs[ks->value - 1].slab == SLAB_NIL))) {
+			snprintf(buf, len, "object (key %#llx) of %s: entry %u, unused %d",
+				 (unsigned long long)ks->key, c->name, ks->value,
+				 slab_obj_unused(c, ks->key));
+			bad = buf;
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < sm->nobjs; i++) {
 		const struct slab_obj *o = &sm->objs[i];
 		if (o->slab == SLAB_NIL)
 			continue;
-		live++;
-		count[o->slab]++;
+		entries++;
 		const struct slab_cache *c = &sm->caches[sm->slabs[o->slab].cache];
 		bool on_lru = o->lru_next != SLAB_NIL;
-		if (on_lru != (c->shrinkable && slab_obj_unused(c, o))) {
+		if (!on_lru || !c->shrinkable || !slab_obj_unused(c, o->key)) {
 			snprintf(buf, len, "object %zu of %s: on the LRU %d, unused %d", i, c->name,
-				 on_lru, slab_obj_unused(c, o));
+				 on_lru, slab_obj_unused(c, o->key));
 			bad = buf;
 			goto out;
 		}
@@ -850,11 +1010,20 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 			bad = buf;
 			goto out;
 		}
+		if (sm->live.slots[key_find(&sm->live, o->key)].slab != o->slab) {
+			snprintf(buf, len, "object %zu: the map names slab %u, the object slab %u",
+				 i, sm->live.slots[key_find(&sm->live, o->key)].slab, o->slab);
+			bad = buf;
+			goto out;
+		}
 	}
-	if (live != sm->st.objects || live != sm->live.used) {
-		snprintf(buf, len, "%llu live objects, stats say %llu, map holds %zu",
+	if (live != sm->st.objects || live != sm->live.used || entries != sm->st.lru_objects) {
+		snprintf(buf, len,
+			 "%llu live objects, stats say %llu, map holds %zu; %llu entries, %llu on "
+			 "LRUs",
 			 (unsigned long long)live, (unsigned long long)sm->st.objects,
-			 sm->live.used);
+			 sm->live.used, (unsigned long long)entries,
+			 (unsigned long long)sm->st.lru_objects);
 		bad = buf;
 		goto out;
 	}
@@ -912,21 +1081,17 @@ out:
  */
 void slab_prefetch_slot(const struct slab_model *sm, uint64_t key)
 {
-	if (sm->live.cap)
-		__builtin_prefetch(&sm->live.slots[key_slot(&sm->live, key)]);
+	__builtin_prefetch(&sm->live.slots[key_slot(&sm->live, key)]);
 }
 
 void slab_prefetch_object(const struct slab_model *sm, uint64_t key)
 {
-	if (!sm->live.cap)
-		return;
 	const struct key_slot *ks = &sm->live.slots[key_slot(&sm->live, key)];
-	uint32_t v = ks->value;
 
-	if (v && ks->key == key && v - 1 < sm->nobjs) {
-		const struct slab_obj *o = &sm->objs[v - 1];
-		__builtin_prefetch(o);
-		if (o->slab < sm->nslabs)
-			__builtin_prefetch(&sm->slabs[o->slab]);
+	if (ks->value && ks->key == key && ks->slab < sm->nslabs) {
+		__builtin_prefetch(&sm->slabs[ks->slab]);
+		/* an object with an entry (on an LRU): the entry too */
+		if (ks->value - 1 < sm->nobjs)
+			__builtin_prefetch(&sm->objs[ks->value - 1]);
 	}
 }

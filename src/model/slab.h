@@ -21,7 +21,8 @@
  * its own share (replay calibrates it from the host's shrinker runs).
  * A free in the trace of an object the model already reclaimed is counted and ignored.
  *
- * No I/O. Memory: about 40 bytes per live object and 32 per slab.
+ * No I/O. Memory: a 16-byte map slot per live object (the map at most half full), 32 bytes
+ * more for an object on an LRU, and 32 per slab.
  */
 #ifndef FRAGTRACE_SLAB_H
 #define FRAGTRACE_SLAB_H

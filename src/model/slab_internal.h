@@ -2,10 +2,12 @@
 /*
  * slab_internal.h - the slab model's state (see slab.h for what it models).
  *
- * Objects and slabs live in arrays indexed by u32, linked into per-(cache, node) lists: the
- * partial list of slabs, and for shrinkable caches the LRU of objects, oldest at the head.
- * Two key maps (object key -> index + 1): the live objects, and the keys a shrinker reclaimed
- * that the trace has not freed yet.
+ * Slabs live in an array indexed by u32, linked into per-(cache, node) partial lists. A live
+ * object is a slot of the live-object map (key -> its slab, and its entry's index + 1 or
+ * LIVE_NO_ENTRY); only an object on an LRU (unused, of a shrinkable cache) has an entry in the
+ * object array, linked into its cache's LRU, oldest at the head: nothing else reads an object,
+ * so an allocation and a free of any other touch one map slot and the slab. A second key map
+ * holds the keys a shrinker reclaimed that the trace has not freed yet.
  */
 #ifndef FRAGTRACE_SLAB_INTERNAL_H
 #define FRAGTRACE_SLAB_INTERNAL_H
@@ -17,10 +19,13 @@
 #define SLAB_MAX_CACHES	     65535
 #define SLAB_KMALLOC_CLASSES 13
 #define START_SLAB_GONE	     UINT32_MAX
+/* the live-object map's value for an object with no entry in the object array (not on an LRU) */
+#define LIVE_NO_ENTRY UINT32_MAX
 
 struct key_slot {
 	uint64_t key;
 	uint32_t value; /* 0: empty */
+	uint32_t slab;	/* the live-object map: the object's slab (no other map sets it) */
 };
 
 struct key_map {
@@ -151,6 +156,6 @@ uint64_t shrink_slab(struct slab_model *sm, int nid, int priority);
 const char *slab_check_lists(const struct slab_model *sm, const struct slab_cache *c, char *buf,
 			     size_t len, uint64_t *on_lrus);
 /* Unused (on its cache's LRU when the cache is shrinkable): in the calibrated unused share. */
-bool slab_obj_unused(const struct slab_cache *c, const struct slab_obj *o);
+bool slab_obj_unused(const struct slab_cache *c, uint64_t key);
 
 #endif

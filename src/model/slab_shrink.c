@@ -61,9 +61,9 @@ void lru_destroy(struct slab_lru *l)
  * reference or an inode with no user is; a hash of the key decides, so the choice is
  * deterministic. Only unused objects are on the LRU, as on the kernel's list_lru.
  */
-bool slab_obj_unused(const struct slab_cache *c, const struct slab_obj *o)
+bool slab_obj_unused(const struct slab_cache *c, uint64_t key)
 {
-	uint64_t h = (o->key ^ (o->key >> 29)) * 0xBF58476D1CE4E5B9ull;
+	uint64_t h = (key ^ (key >> 29)) * 0xBF58476D1CE4E5B9ull;
 	return (h >> 32) % 1000000 < c->freeable_ppm;
 }
 
@@ -273,7 +273,7 @@ void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 	struct slab_obj *o = &sm->objs[oi];
 	struct slab_lru *l = &c->lru[sm->slabs[o->slab].nid];
 
-	if (!slab_obj_unused(c, o))
+	if (!slab_obj_unused(c, o->key))
 		return;
 	uint64_t from = object_freeable_from(sm, o);
 
@@ -703,7 +703,7 @@ const char *slab_check_lists(const struct slab_model *sm, const struct slab_cach
 				oc = l->chunks[oc].next;
 				ooff = 0;
 			}
-			if (!slab_obj_unused(c, o)) {
+			if (!slab_obj_unused(c, o->key)) {
 				snprintf(buf, len, "%s: LRU of node %d: object %u in use", c->name,
 					 n, i);
 				return buf;
