@@ -304,22 +304,68 @@ static bool check_spb_list_links(struct zone *z, struct check *c)
 {
 	uint32_t seen = 0;
 	for (unsigned l = 1; l < SPB_NR_LISTS; l++) {
-		uint32_t n = 0, prev = SPB_NIL;
+		uint32_t n = 0, with_free = 0, prev = SPB_NIL;
 		for (uint32_t i = z->spb_lists[l].head; i != SPB_NIL;
 		     i = z->superpageblocks[i].next) {
 			struct superpageblock *sb = &z->superpageblocks[i];
 			if (sb->list_id != l || sb->prev != prev || ++n > z->nr_superpageblocks)
 				return fail(c, "zone %u: SPB list %u is corrupt at spb %u", z->idx,
 					    l, i);
+			with_free += sb->nr_free_pages != 0;
 			prev = i;
 		}
 		if (n != z->spb_lists[l].count || prev != z->spb_lists[l].tail)
 			return fail(c, "zone %u: SPB list %u count or tail wrong", z->idx, l);
+		if (with_free != z->spb_lists[l].nr_with_free)
+			return fail(c,
+				    "zone %u: SPB list %u has %u SPBs with free pages, counts %u",
+				    z->idx, l, with_free, z->spb_lists[l].nr_with_free);
 		seen += n;
 	}
 	if (seen != z->nr_superpageblocks)
 		return fail(c, "zone %u: %u SPBs on lists of %u", z->idx, seen,
 			    z->nr_superpageblocks);
+	return true;
+}
+
+/*
+ * The fallback summary's per-category counts (model_fallback_spb.c): for each category, type
+ * below MIGRATE_PCPTYPES and order, the SPBs on that category's lists whose free list there is
+ * not empty, recounted from the SPBs' free masks (check_spb_lists ties those to the lists).
+ */
+static bool check_spb_category_summary(struct zone *z, struct check *c)
+{
+	uint32_t nr[NR_SB_CATEGORIES][MIGRATE_PCPTYPES][NR_PAGE_ORDERS] = { 0 };
+
+	for (uint32_t i = 0; i < z->nr_superpageblocks; i++) {
+		const struct superpageblock *sb = &z->superpageblocks[i];
+		int cat = spb_list_category(sb->list_id);
+		if (cat < 0)
+			continue;
+		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+			for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+				nr[cat][mt][o] += (sb->free_mask[mt] >> o) & 1;
+	}
+	for (int cat = 0; cat < NR_SB_CATEGORIES; cat++)
+		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++) {
+			uint16_t mask = 0;
+			for (unsigned o = 0; o < NR_PAGE_ORDERS; o++) {
+				if (nr[cat][mt][o] != z->cat_nr_spbs[cat][mt][o])
+					return fail(
+						c,
+						"zone %u: category %d type %d order %u: %u SPBs "
+						"with free blocks, counts %u",
+						z->idx, cat, mt, o, nr[cat][mt][o],
+						z->cat_nr_spbs[cat][mt][o]);
+				if (nr[cat][mt][o])
+					mask |= (uint16_t)(1u << o);
+			}
+			if (mask != z->cat_free_mask[cat][mt])
+				return fail(c,
+					    "zone %u: category %d type %d: free mask %#x, counts "
+					    "say %#x",
+					    z->idx, cat, mt, z->cat_free_mask[cat][mt], mask);
+		}
 	return true;
 }
 
@@ -394,6 +440,8 @@ const char *model_check(const struct model *cm, char *buf, size_t len)
 				check_spb_counters(m, z, &z->superpageblocks[i], &c);
 			if (!c.failed)
 				check_spb_list_links(z, &c);
+			if (!c.failed)
+				check_spb_category_summary(z, &c);
 		} else {
 			check_mainline_mru(z, &c);
 		}
