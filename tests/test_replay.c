@@ -2322,7 +2322,8 @@ static void test_end_map_timed(void)
  * four pages and frees one, with the host's zone samples (capture/zone_samples.0) before the
  * first event, between the second and third allocation (the host 6 pages below the model),
  * after the fourth, at the very time of the free (compared before it) and after the last event
- * (not compared); one malformed line. mainline:pcp=0 keeps no per-CPU lists: its free pages
+ * (not compared); four malformed lines (not a sample, a field short, one too many, a negative
+ * count). mainline:pcp=0 keeps no per-CPU lists: its free pages
  * follow the trace exactly; plain mainline's buddy and per-CPU pages together do.
  */
 static unsigned timeline_class(uint64_t p)
@@ -2347,6 +2348,9 @@ static void write_timeline_trace(const char *path, bool samples)
 			   "1000400 1000600 2048 10 100 5 100\n"
 			   "1002500 1002500 2040 11 100 5 100\n"
 			   "not a sample\n"
+			   "1003000 1003000 2041 11 100 5\n" /* short: not the next line's time */
+			   "1003100 1003100 2041 11 100 5 100 7\n" /* a field too many */
+			   "1003200 1003200 2041 -1 100 5 100\n"   /* a negative count */
 			   "1004500 1004500 2044 12 100 5 100\n"
 			   "1005000 1005000 2044 12 100 6 100\n"
 			   "9000000 9000000 2045 0 100 0 100\n";
@@ -2373,7 +2377,7 @@ static void test_zone_timeline(void)
 	struct replay_result *r = run(path, names, 3, REPLAY_WARM, 1, 1);
 	const struct replay_timeline_info *ti = &r->trace.timeline;
 	CHECK_EQ(ti->samples, 5);
-	CHECK_EQ(ti->malformed, 1);
+	CHECK_EQ(ti->malformed, 4);
 	CHECK_EQ(ti->nzones, 1);
 	CHECK(ti->zone[0].in_model && !strcmp(ti->zone[0].name, "Normal"));
 	CHECK_EQ(ti->zone[0].managed, 2048);

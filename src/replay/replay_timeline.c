@@ -72,13 +72,22 @@ static int timeline_grow(struct host_timeline *tl)
 	return 0;
 }
 
-/* One sample line of a part whose zones are local[] with cpus[] CPUs each. */
+/* A zone's free pages in a sample: more than 2^40 pages (4 PiB) is not a host's. */
+#define SAMPLE_VALUE_MAX (1ll << 40)
+
+/*
+ * One sample line of a part whose zones are local[] with cpus[] CPUs each: every field on the
+ * line itself (strtoll would skip the newline into the next), counts and highs within 0..INT32_MAX.
+ */
 static int parse_sample(struct host_timeline *tl, const char *l, const int *local,
 			const unsigned *cpus, unsigned nz)
 {
+	const char *eol = strchr(l, '\n');
 	char *end;
+	if (!eol)
+		eol = l + strlen(l);
 	unsigned long long a = strtoull(l, &end, 10), b = strtoull(end, &end, 10);
-	if (b < a || !a)
+	if (end > eol || b < a || !a)
 		return -1;
 	if (tl->n == tl->cap && timeline_grow(tl))
 		return -2;
@@ -90,13 +99,13 @@ static int parse_sample(struct host_timeline *tl, const char *l, const int *loca
 	for (unsigned i = 0; i < nz; i++) {
 		const char *s = end;
 		long long free = strtoll(s, &end, 10), sum = 0, high = 0;
-		if (end == s || free < 0)
+		if (end == s || end > eol || free < 0 || free > SAMPLE_VALUE_MAX)
 			return -1;
 		for (unsigned c = 0; c < 2 * cpus[i]; c++) {
 			s = end;
 			long long v = strtoll(s, &end, 10);
-			if (end == s)
-				return -1;
+			if (end == s || end > eol || v < 0 || v > INT32_MAX)
+				return -1; /* a field missing (not taken from the next line), or out of range */
 			if (!(c & 1))
 				sum += v; /* count, then high */
 			else
@@ -108,6 +117,10 @@ static int parse_sample(struct host_timeline *tl, const char *l, const int *loca
 			hi[local[i]] = high;
 		}
 	}
+	while (end < eol && (*end == ' ' || *end == '\t'))
+		end++;
+	if (end != eol)
+		return -1; /* more fields than the part's layout has */
 	uint64_t mid = a + (b - a) / 2;
 	if (tl->n && mid < tl->t[tl->n - 1])
 		return -1; /* samples only go forward */
@@ -122,10 +135,10 @@ static int parse_part(struct host_timeline *tl, const char *text)
 	unsigned cpus[REPLAY_TIMELINE_ZONES], nz = 0, zones;
 	const char *l = strchr(text, '\n');
 
-	if (!l || strncmp(text, "fragtrace-zone-samples 1 ", 25) || !strstr(text, "zones=") ||
-	    sscanf(strstr(text, "zones="), "zones=%u", &zones) != 1 ||
-	    zones > REPLAY_TIMELINE_ZONES)
-		return -1;
+	const char *zones_at = strstr(text, "zones=");
+	if (!l || strncmp(text, "fragtrace-zone-samples 1 ", 25) || !zones_at || zones_at > l ||
+	    sscanf(zones_at, "zones=%u", &zones) != 1 || zones > REPLAY_TIMELINE_ZONES)
+		return -1; /* zones= must be on the header line */
 	for (l++; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
 		unsigned idx, nc;
 		int nid, thr;
