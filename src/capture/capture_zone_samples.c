@@ -13,9 +13,11 @@
  * microseconds per zone on a small host, counted in capture/keepup (zone_sample_ns_max).
  *
  * Invariants: samples are in time order; a part holds the samples of one zone and CPU
- * layout (a change of the online CPUs, or a full part, starts a new part); every part is a
- * complete blob written as soon as it is full, so a recorder killed later keeps them.
- * Workload: 2 samples a second; a part of SAMPLES_PER_PART samples is a few kB of text.
+ * layout (a change of the zones or of the highest CPU number, or a full part, starts a new
+ * part; an offline CPU below the highest counts 0); every part is a complete blob written as
+ * soon as it is full, so a recorder killed later keeps them.
+ * Workload: 2 samples a second; a part of SAMPLES_PER_PART samples is a few kB of text on a
+ * small host (a few hundred kB with 64 CPUs).
  */
 #include "capture_internal.h"
 
@@ -157,6 +159,12 @@ static int parse_zoneinfo(struct zone_sampler *s)
 				z->free = z->managed = 0;
 				z->threshold = 0;
 				z->ncpus = 0;
+				/* an offline CPU below the highest lists nothing: 0, not an
+				 * earlier sample's (or, after the swap below, another zone's) */
+				if (z->cap) {
+					memset(z->count, 0, z->cap * sizeof(*z->count));
+					memset(z->high, 0, z->cap * sizeof(*z->high));
+				}
 			}
 			cpu = -1;
 		} else if (!z) {
