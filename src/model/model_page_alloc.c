@@ -63,8 +63,10 @@ bool zone_free_above_mark(const struct zone *z, unsigned order, uint64_t mark, u
 {
 	if (free_pages < mark + (1ull << order))
 		return false;
-	/* order 0, as the kernel's "if (!order) return true": a free page is a free block
-	 * (nr_free_pages is the sum of the zone's free blocks, model_check), no list to read */
+	/* order 0: the kernel's "if (!order) return true", no list read. Where free_pages is
+	 * the zone's own count this is what the list test gave (a free page is a free block);
+	 * should_reclaim_retry() passes reclaimable + free pages, and there a zone with no free
+	 * block now passes, as it does in the kernel (it failed before session 15). */
 	if (!order)
 		return true;
 	for (unsigned o = order; o <= MAX_PAGE_ORDER; o++)
