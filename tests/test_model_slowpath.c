@@ -208,6 +208,41 @@ static void test_reclaim_retries_bounded(void)
 	       "max_reclaim_retries retries (3, 16) before the last resort\n");
 }
 
+/*
+ * should_reclaim_retry() for order 0 asks __zone_watermark_ok() with reclaimable + free pages,
+ * and the kernel's "if (!order) return true" passes it on the page count alone: with every page
+ * of both zones allocated (no free block anywhere) and a page cache on paper that gives nothing
+ * back, an order-0 request retries max_reclaim_retries times before it fails. (Before session
+ * 15 the model also asked for a free block and retried none.)
+ */
+static void test_reclaim_retry_order0_no_free_block(void)
+{
+	static struct test_lru l;
+	const unsigned max = 5;
+	struct model *m = make(max);
+	uint64_t pfn;
+
+	memset(&l, 0, sizeof(l));
+	l.fake_pages = GiB_PAGES;
+	set_lru(m, &l);
+	for (uint64_t p = 4096; p < 4096 + 8192; p += PAGEBLOCK_NR_PAGES)
+		CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, false), MODEL_OK);
+	for (uint64_t p = NORMAL0; p < NORMAL0 + 2 * GiB_PAGES; p += PAGEBLOCK_NR_PAGES)
+		CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_MOVABLE, false), MODEL_OK);
+	struct model_stats st;
+	model_stats(m, &st);
+	CHECK_EQ(st.free_pages, 0);
+	CHECK(try_alloc(m, 0, MIGRATE_MOVABLE, MODEL_GFP_KERNEL, &pfn) != MODEL_OK);
+	CHECK_EQ(model_event(m, MODEL_EV_RECLAIM_RETRY), max);
+	CHECK(model_event(m, MODEL_EV_RECLAIM_RETRY_EXHAUSTED) >=
+	      1); /* again after the last resort */
+	check_model(m, "order-0 retries without a free block");
+	model_destroy(m);
+	printf("slowpath: an order-0 request with no free block anywhere retries %u times on "
+	       "reclaimable pages alone, as __zone_watermark_ok() passes order 0\n",
+	       max);
+}
+
 /* The migrate callback: each move lands on an allocated block above its source. */
 struct moves {
 	struct model *m;
@@ -860,6 +895,7 @@ int main(void)
 	test_reclaim_keeps_nofragment();
 	test_noretry_and_costly_exit();
 	test_reclaim_retries_bounded();
+	test_reclaim_retry_order0_no_free_block();
 	test_lowmem_reserve();
 	test_atomic_watermark();
 	test_memalloc_reserves();
