@@ -40,7 +40,8 @@ int host_meta_load(struct trace_reader *r, const char *name, char **data, size_t
 	return 0;
 }
 
-static int zone_type_of(const char *name)
+/* The zone type of a zoneinfo zone name, -1 for none the model knows. */
+int host_zone_type(const char *name)
 {
 	static const char *const names[] = { "DMA", "DMA32", "Normal", "Movable" };
 	for (int i = 0; i < 4; i++)
@@ -122,7 +123,7 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 			node_zone = nid == node ? node_zone + 1 : 0;
 			node = nid;
 			kernel_idx = node_zone;
-			type = zone_type_of(name);
+			type = host_zone_type(name);
 			cur.type = type >= 0 ? (enum model_zone_type)type : ZONE_NORMAL;
 			present = 0;
 			have = 1;
@@ -184,7 +185,7 @@ static void parse_pagetypeinfo(struct host_desc *h, char *text, uint32_t (*pb)[M
 			continue;
 		for (unsigned z = 0; z < h->config.nr_zones; z++) {
 			const struct model_zone_config *zc = &h->config.zones[z];
-			if (zc->nid != nid || (int)zc->type != zone_type_of(name))
+			if (zc->nid != nid || (int)zc->type != host_zone_type(name))
 				continue;
 			char *p = line + off;
 			for (int col = 0; col < ncol; col++) {

@@ -292,6 +292,7 @@ struct host_snapshots {
 int host_desc_load(struct trace_reader *r, const char *path, struct host_desc *h, char *err,
 		   size_t errlen);
 /* Parse snapshots (texts are modified); 0, or -1 with err naming path. */
+int host_zone_type(const char *name);
 int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *path, char *err,
 		    size_t errlen);
 void host_snapshots_free(struct host_snapshots *sn);

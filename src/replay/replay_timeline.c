@@ -8,8 +8,8 @@
  * Loading: the parts in order, each zone named by node and zone name and mapped onto the
  * model zone of that node and type (a zone the model lacks is kept, with no model value). A
  * sample's time is the middle of its read of /proc/zoneinfo, on the trace clock; replay puts it
- * on its own clock as the end map's times are (replay_observe.c): before the first event
- * at or after it. Recording: variant_sample() (replay_sample.c) runs at every sample time due,
+ * on its own clock and records it before the first event at or after it (the end map's
+ * comparison, replay_observe.c, waits for the first event strictly after its time). Recording: variant_sample() (replay_sample.c) runs at every sample time due,
  * in the last pass only, and takes each zone's buddy free pages (model_zone_nr_free_pages) and
  * the pages on its per-CPU lists. Invariant: points are in sample order; a sample after the
  * last event is not compared (counted in the trace's timeline info).
@@ -28,15 +28,6 @@ struct host_timeline {
 	int model_zone[REPLAY_TIMELINE_ZONES]; /* -1: the model has no such zone */
 	uint64_t malformed;		       /* sample lines that did not parse */
 };
-
-static int zone_type_named(const char *name)
-{
-	static const char *const names[] = { "DMA", "DMA32", "Normal", "Movable" };
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(name, names[i]))
-			return i;
-	return -1;
-}
 
 static int timeline_zone(struct host_timeline *tl, int nid, const char *name, uint64_t managed)
 {
@@ -183,7 +174,7 @@ void host_timeline_finish(struct host_desc *h)
 		return;
 	}
 	for (unsigned i = 0; tl && i < tl->nzones; i++) {
-		int type = zone_type_named(tl->zone[i].name);
+		int type = host_zone_type(tl->zone[i].name);
 		tl->model_zone[i] = -1;
 		for (unsigned z = 0; type >= 0 && z < h->config.nr_zones; z++)
 			if (h->config.zones[z].nid == tl->zone[i].nid &&
@@ -313,7 +304,7 @@ void variant_timeline_record(struct variant_state *v, uint64_t t_ns)
 
 	while (v->timeline_next < tl->n && sample_time(v, v->timeline_next) <= t_ns) {
 		size_t i = v->timeline_next++;
-		if (!have_pcp_sums)
+		if (lists && !have_pcp_sums)
 			pcp_pages_by_zone(v, pcp, high);
 		have_pcp_sums = true;
 		for (unsigned zi = 0; zi < tl->nzones; zi++) {
