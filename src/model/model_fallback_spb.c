@@ -204,7 +204,7 @@ static void sb_fallback_walk(struct model *m, struct zone *z, enum sb_category c
 }
 
 /*
- * The same walk's outcome when it skips no SPB: it visits each SPB on the category's lists (the
+ * Not a kernel function: the same walk's outcome when it skips no SPB: it visits each SPB on the category's lists (the
  * list counts) and finds the orders the zone's per-category masks hold (spb_cat_free_changed).
  */
 static void sb_fallback_from_masks(const struct zone *z, enum sb_category cat, const int fmt[2],

@@ -302,7 +302,7 @@ struct model {
 	 * bits, queued or finished work); time_used: a throttle or cooldown read the clock */
 	uint64_t gen;
 	bool time_used;
-	unsigned calm; /* requests served since the last failure (memo bookkeeping) */
+	unsigned calm;	    /* requests served since the last failure (memo bookkeeping) */
 	uint64_t memo_sigs; /* memo_sig() bits of the requests failed since calm was reached */
 	unsigned memo_next;
 	struct alloc_memo memo[ALLOC_MEMO_SLOTS];
@@ -474,6 +474,16 @@ static inline int spb_list_category(unsigned list_id)
 {
 	return list_id >= SPB_LIST_CAT0 ? (int)((list_id - SPB_LIST_CAT0) / NR_SB_FULLNESS) : -1;
 }
+/*
+ * Not a kernel function: one SPB more (sign 1) or fewer (-1) in category cat offering a free
+ * block of type mt at order; the mask bit flips when the count leaves or reaches zero.
+ */
+static inline void spb_cat_count_add(struct zone *z, int cat, int mt, unsigned order, int sign)
+{
+	uint32_t n = z->cat_nr_spbs[cat][mt][order] += (uint32_t)sign;
+	if (n == (sign > 0 ? 1u : 0u))
+		z->cat_free_mask[cat][mt] ^= (uint16_t)(1u << order);
+}
 /* sb's free_list[mt] at order became non-empty (sign 1) or empty (-1): its category's count. */
 static inline void spb_cat_free_changed(struct zone *z, const struct superpageblock *sb,
 					unsigned order, int mt, int sign)
@@ -481,9 +491,7 @@ static inline void spb_cat_free_changed(struct zone *z, const struct superpagebl
 	int cat = spb_list_category(sb->list_id);
 	if (cat < 0 || mt >= MIGRATE_PCPTYPES)
 		return;
-	uint32_t n = z->cat_nr_spbs[cat][mt][order] += (uint32_t)sign;
-	if (n == (sign > 0 ? 1u : 0u))
-		z->cat_free_mask[cat][mt] ^= (uint16_t)(1u << order);
+	spb_cat_count_add(z, cat, mt, order, sign);
 }
 void spb_list_del(struct zone *z, struct superpageblock *sb);
 void spb_list_add_tail(struct zone *z, struct superpageblock *sb, enum spb_list_id id);

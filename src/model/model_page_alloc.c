@@ -747,7 +747,7 @@ static int __alloc_pages(struct model *m, const struct model_alloc_req *req,
 	return MODEL_OK;
 }
 
-/* The memo's bookkeeping after a request: calm counted, a failure's kind noted. */
+/* Not a kernel function: the memo's bookkeeping after a request: calm counted, a failure's kind noted. */
 static void memo_note_outcome(struct model *m, const struct model_alloc_req *req, uint32_t bulk,
 			      int rc)
 {
@@ -760,7 +760,7 @@ static void memo_note_outcome(struct model *m, const struct model_alloc_req *req
 	}
 }
 
-/* __alloc_pages() of a request the memo may answer, recorded when it fails. */
+/* Not a kernel function: __alloc_pages() of a request the memo may answer, recorded when it fails. */
 static int __attribute__((noinline))
 alloc_pages_memo(struct model *m, const struct model_alloc_req *req, struct model_bulk *bulk,
 		 bool pcp, uint32_t nbulk, uint64_t *pfn_out)

@@ -202,6 +202,9 @@ static bool bulk_one_pass(struct model *m, struct zone *z, unsigned order, int m
 		 * call's marking covers the others' (one pageblock); after its list update
 		 * nothing moves the SPB or changes what spb_list_for() reads, so the later
 		 * calls' updates find it at the tail of the same list and only kick defrag.
+		 * nr_free_pages is off (and may reach 0) only inside this loop, which is why
+		 * the list's nr_with_free, kept as the SPB enters and leaves lists, stays right;
+		 * anything added here that moves the SPB between lists must restore it first.
 		 */
 		spb_mark_range_used(m, pfn, high, mt);
 		for (unsigned i = 0; i < n; i++) {

@@ -120,7 +120,8 @@ static uint64_t rmqueue_warm_hints(struct model *m, struct zone *z, unsigned ord
 }
 
 /*
- * The rest of a Pass 1 list once every SPB on it with free pages has been visited (nr_with_free
+ * Not a kernel function: the rest of a Pass 1 list once every SPB on it with free pages has
+ * been visited (nr_with_free
  * of them): SPBs without a free page, which the walk would visit only to count them and, for
  * the tainted walk, to note that they sit below their reserve (no free page, so no free
  * pageblock: nr_free is 0, model_check's all_free and nr_free checks). Debug and test builds

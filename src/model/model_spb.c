@@ -70,7 +70,7 @@ enum spb_list_id spb_list_for(const struct superpageblock *sb)
 }
 
 /*
- * The SPB joins (sign 1) or leaves (-1) the category of list_id: every non-empty free list
+ * Not a kernel function: the SPB joins (sign 1) or leaves (-1) the category of list_id: every non-empty free list
  * of a type below MIGRATE_PCPTYPES counts for it in zone->cat_nr_spbs.
  */
 static void spb_cat_move(struct zone *z, const struct superpageblock *sb, unsigned list_id,
@@ -81,16 +81,12 @@ static void spb_cat_move(struct zone *z, const struct superpageblock *sb, unsign
 	if (cat < 0)
 		return;
 	for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-		for (unsigned bits = sb->free_mask[mt]; bits; bits &= bits - 1) {
-			unsigned o = (unsigned)__builtin_ctz(bits);
-			uint32_t n = z->cat_nr_spbs[cat][mt][o] += (uint32_t)sign;
-			if (n == (sign > 0 ? 1u : 0u))
-				z->cat_free_mask[cat][mt] ^= (uint16_t)(1u << o);
-		}
+		for (unsigned bits = sb->free_mask[mt]; bits; bits &= bits - 1)
+			spb_cat_count_add(z, cat, mt, (unsigned)__builtin_ctz(bits), sign);
 }
 
-/* Unlink the SPB from its list, its category's counts untouched. */
-static void __spb_list_unlink(struct zone *z, struct superpageblock *sb)
+/* Not a kernel function: unlink the SPB from its list, its category's counts untouched. */
+static void spb_list_unlink_only(struct zone *z, struct superpageblock *sb)
 {
 	struct spb_list *l = &z->spb_lists[sb->list_id];
 
@@ -108,8 +104,8 @@ static void __spb_list_unlink(struct zone *z, struct superpageblock *sb)
 	sb->list_id = SPB_LIST_NONE;
 }
 
-/* Append the SPB at the tail of list id, its category's counts untouched. */
-static void __spb_list_link_tail(struct zone *z, struct superpageblock *sb, enum spb_list_id id)
+/* Not a kernel function: append the SPB at the tail of list id, its category's counts untouched. */
+static void spb_list_link_tail_only(struct zone *z, struct superpageblock *sb, enum spb_list_id id)
 {
 	struct spb_list *l = &z->spb_lists[id];
 	uint32_t idx = spb_index(z, sb);
@@ -131,12 +127,12 @@ void spb_list_del(struct zone *z, struct superpageblock *sb)
 	if (sb->list_id == SPB_LIST_NONE)
 		return;
 	spb_cat_move(z, sb, sb->list_id, -1);
-	__spb_list_unlink(z, sb);
+	spb_list_unlink_only(z, sb);
 }
 
 void spb_list_add_tail(struct zone *z, struct superpageblock *sb, enum spb_list_id id)
 {
-	__spb_list_link_tail(z, sb, id);
+	spb_list_link_tail_only(z, sb, id);
 	spb_cat_move(z, sb, id, 1);
 }
 
@@ -150,8 +146,8 @@ void spb_update_list(struct model *m, struct zone *z, struct superpageblock *sb)
 		if (sb->list_id != SPB_LIST_NONE &&
 		    spb_list_category(sb->list_id) == spb_list_category(id)) {
 			/* same category: its counts stay */
-			__spb_list_unlink(z, sb);
-			__spb_list_link_tail(z, sb, id);
+			spb_list_unlink_only(z, sb);
+			spb_list_link_tail_only(z, sb, id);
 		} else {
 			spb_list_del(z, sb);
 			spb_list_add_tail(z, sb, id);
