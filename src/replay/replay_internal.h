@@ -293,6 +293,14 @@ int host_desc_load(struct trace_reader *r, const char *path, struct host_desc *h
 		   size_t errlen);
 /* Parse snapshots (texts are modified); 0, or -1 with err naming path. */
 int host_zone_type(const char *name);
+/* A host time on the trace clock as replay's clock has it in pass @pass (the time from the
+ * trace's first event, after the pass's start): where the end map's and the zone samples'
+ * instants fall among the events. */
+static inline uint64_t host_replay_time(const struct host_desc *h, unsigned pass, uint64_t t)
+{
+	return (t > h->trace_first_ts ? t - h->trace_first_ts : 0) +
+	       (uint64_t)pass * h->trace_span_ns + 1000;
+}
 int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *path, char *err,
 		    size_t errlen);
 void host_snapshots_free(struct host_snapshots *sn);

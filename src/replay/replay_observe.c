@@ -320,10 +320,8 @@ static void observe_compare_due(struct variant_state *v, uint64_t ts)
 	const struct host_desc *h = v->host;
 	if (!h->end_map || !h->nr_end_map_times || v->pass + 1 < v->opts->loops)
 		return;
-	uint64_t base = (uint64_t)v->pass * h->trace_span_ns + 1000;
 	while (v->map_next < h->nr_end_map_times) {
-		uint64_t t = h->end_map_times[v->map_next];
-		t = (t > h->trace_first_ts ? t - h->trace_first_ts : 0) + base;
+		uint64_t t = host_replay_time(h, v->pass, h->end_map_times[v->map_next]);
 		if (ts <= t)
 			return;
 		uint64_t lo = v->map_next * h->end_map_range;

@@ -248,10 +248,7 @@ void host_timeline_info(const struct host_desc *h, struct replay_timeline_info *
 /* The replay-clock time of host sample i in this pass (as observe_compare_due's). */
 static uint64_t sample_time(const struct variant_state *v, size_t i)
 {
-	const struct host_desc *h = v->host;
-	uint64_t t = h->timeline->t[i];
-	uint64_t base = (uint64_t)v->pass * h->trace_span_ns + 1000;
-	return (t > h->trace_first_ts ? t - h->trace_first_ts : 0) + base;
+	return host_replay_time(v->host, v->pass, v->host->timeline->t[i]);
 }
 
 uint64_t variant_timeline_next(const struct variant_state *v)
