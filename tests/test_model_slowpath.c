@@ -745,6 +745,17 @@ static struct model *make_wmark(uint64_t wmin, unsigned free)
 	return m;
 }
 
+/* Unmovable order-0 requests of @gfp until one fails or @limit are served: how many were. */
+static unsigned serve_order0(struct model *m, uint32_t gfp, unsigned limit)
+{
+	unsigned served = 0;
+	uint64_t pfn;
+
+	while (served < limit && try_alloc(m, 0, MIGRATE_UNMOVABLE, gfp, &pfn) == MODEL_OK)
+		served++;
+	return served;
+}
+
 /*
  * min 1024, 450 free: __GFP_HIGH alone (ALLOC_MIN_RESERVE) needs more than 512, non-blocking
  * alone (GFP_NOWAIT, ALLOC_NON_BLOCK) more than 1024; GFP_ATOMIC (both) takes a quarter off
@@ -762,9 +773,7 @@ static void test_atomic_watermark(void)
 	CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL | MODEL_GFP_HIGH, &pfn),
 		 MODEL_ENOMEM);
 	CHECK_EQ(model_nr_free_pages(m), 450);
-	while (try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_ATOMIC, &pfn) == MODEL_OK &&
-	       served < 450)
-		served++;
+	served = serve_order0(m, MODEL_GFP_ATOMIC, 450);
 	CHECK_EQ(served, 66);
 	CHECK_EQ(model_nr_free_pages(m), 384);
 	/* no ALLOC_CPUSET (__GFP_HIGH, no direct reclaim): each failure retried at once, once */
@@ -797,11 +806,7 @@ static void test_memalloc_reserves(void)
 	CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL | MODEL_GFP_MEMALLOC, &pfn),
 		 MODEL_OK);
 	CHECK_EQ(model_event(m, MODEL_EV_ALLOCSTALL), 0);
-	served = 2;
-	while (try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_KERNEL | MODEL_GFP_MEMALLOC, &pfn) ==
-		       MODEL_OK &&
-	       served < 451)
-		served++;
+	served = 2 + serve_order0(m, MODEL_GFP_KERNEL | MODEL_GFP_MEMALLOC, 449);
 	CHECK_EQ(served, 450);
 	CHECK_EQ(model_nr_free_pages(m), 0);
 	CHECK_EQ(model_event(m, MODEL_EV_SLOWPATH_RESERVES), 451);
