@@ -2668,6 +2668,87 @@ static void test_start_thp_pcp_free(void)
 }
 
 /*
+ * Start pages freed into a smaller zone's per-CPU lists (start_pcp_free, pcp_zone_pagesets;
+ * docs/replay-history.md, "Take 2: the Unmovable pageblocks and the fallbacks"). A host of two
+ * zones: a 256 MiB DMA32 whose snapshot pagesets give CPU 0 a pcp->high of 4,000 (its high_min
+ * from the low watermark: 256), and a 1 GiB Normal that takes the largest zone's pagesets by
+ * default. 3,000 order-0 pages allocated before the trace, in DMA32, are freed on CPU 0. The
+ * kernel puts each on the CPU's DMA32 list (free_frozen_page_commit), which holds them all
+ * below its high. By default replay frees them to the buddy lists; with start_pcp_free=1 they
+ * reach the list, but the list starts at high_min and drains past the high it grows to; with
+ * pcp_zone_pagesets=1 too it starts at the snapshot's 4,000 and keeps all 3,000, as on take 2,
+ * where 7,645 such frees at 0.15-0.2 s stayed on the host's DMA32 lists.
+ */
+#define STARTPCP_DMA32	262144ull
+#define STARTPCP_NORMAL (STARTPCP_DMA32 + 65536)
+#define STARTPCP_PAGES	3000
+static unsigned startpcp_class(uint64_t p)
+{
+	return p >= STARTPCP_DMA32 + 8192 && p < STARTPCP_DMA32 + 8192 + STARTPCP_PAGES ? PC_ANON
+											: PC_FREE;
+}
+
+static void test_start_pcp_free_zone(void)
+{
+	static const char *const names[] = { "mainline", "mainline:start_pcp_free=1",
+					     "mainline:start_pcp_free=1,pcp_zone_pagesets=1" };
+	static const char zone[] =
+		"Node 0, zone    DMA32\n        min      100\n        low      512\n"
+		"        spanned  65536\n        present  65536\n        managed  65536\n"
+		"  pagesets\n    cpu: 0\n              count:    0\n              high:     4000\n"
+		"              batch:    63\n    cpu: 1\n              count:    0\n"
+		"              high:     300\n              batch:    63\n"
+		"  start_pfn:           262144\n"
+		"Node 0, zone   Normal\n        min      100\n        low      4096\n"
+		"        spanned  262144\n        present  262144\n        managed  262144\n"
+		"  pagesets\n    cpu: 0\n              count:    0\n              high:     2048\n"
+		"              batch:    63\n    cpu: 1\n              count:    0\n"
+		"              high:     2048\n              batch:    63\n"
+		"  start_pfn:           327680\n";
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
+	struct edge_writer e = { .ts = 1000000 };
+	char path[64];
+	size_t len;
+
+	test_tmp_path(path, sizeof(path), "startpcp.fgt");
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "startpcp");
+	uint8_t *map =
+		page_map_build(STARTPCP_DMA32, STARTPCP_NORMAL + 262144, startpcp_class, &len);
+	CHECK(trace_writer_open(path, &h, NULL, &e.w) == 0);
+	CHECK(trace_writer_add_meta(e.w, "start/zoneinfo", zone, strlen(zone)) == 0);
+	CHECK(trace_writer_add_meta(e.w, "start/pagemap", map, len) == 0);
+	free(map);
+	for (uint64_t i = 0; i < STARTPCP_PAGES; i++)
+		edge_page(&e, TRACE_PAGE_FREE, STARTPCP_DMA32 + 8192 + i, 0, MIGRATE_MOVABLE, 0);
+	edge_close(&e);
+
+	struct replay_result *r = run(path, names, 3, REPLAY_WARM, 1, 1);
+	const struct replay_variant_result *def = &r->variants[0], *free1 = &r->variants[1],
+					   *both = &r->variants[2];
+	/* by default the frees go to the buddy allocator: nothing on the lists, all free */
+	CHECK_EQ(def->loss.warm_page_frees, STARTPCP_PAGES);
+	CHECK_EQ(def->loss.start_folio_pcp_frees, 0);
+	CHECK_EQ(def->pcp_pages[MIGRATE_MOVABLE], 0);
+	CHECK_EQ(def->final.present_pages - def->final.free_pages, 0);
+	/* start_pcp_free: every free reaches CPU 0's DMA32 list, which drains past its high */
+	CHECK_EQ(free1->loss.start_folio_pcp_frees, STARTPCP_PAGES);
+	CHECK_EQ(free1->loss.unknown_page_frees, 0);
+	CHECK(free1->pcp_pages[MIGRATE_MOVABLE] > 0);
+	CHECK(free1->pcp_pages[MIGRATE_MOVABLE] < STARTPCP_PAGES);
+	/* and with DMA32's own pagesets the list keeps them all below the snapshot's 4,000 */
+	CHECK_EQ(both->loss.start_folio_pcp_frees, STARTPCP_PAGES);
+	CHECK_EQ(both->pcp_pages[MIGRATE_MOVABLE], STARTPCP_PAGES);
+	CHECK_EQ(both->final.present_pages - both->final.free_pages, STARTPCP_PAGES);
+	printf("start pages freed in DMA32: lists hold 0 / %llu / %llu of %d\n",
+	       (unsigned long long)free1->pcp_pages[MIGRATE_MOVABLE],
+	       (unsigned long long)both->pcp_pages[MIGRATE_MOVABLE], STARTPCP_PAGES);
+	replay_result_free(r);
+	unlink(path);
+}
+
+/*
  * A host free of a folio whose first pages the variant's direct reclaim took (replay_reclaim.c):
  * a 2048-page host full but for 64 free pages (min watermark 100), with 256 pages of start
  * page cache at its base. The trace's order-0 allocation enters direct reclaim, which takes the
@@ -2745,6 +2826,7 @@ int main(int argc, char **argv)
 	test_fallback_piece_order();
 	test_start_pcp_drain();
 	test_start_thp_pcp_free();
+	test_start_pcp_free_zone();
 	test_reclaim_rest();
 	test_pcp_locked_frees();
 	test_share(argc > 1 ? argv[1] : NULL);

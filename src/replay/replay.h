@@ -49,6 +49,12 @@ struct replay_variant_spec {
 	bool compaction_below;	      /* none there: a target below the source (reconciled) */
 	bool compaction_keep; /* still none: the source stays allocated, bound as the host's dest */
 	bool caller_fallback; /* a failed movable NORETRY folio: the caller's smaller orders (on but for mainline) */
+	/* every zone's per-CPU lists take that zone's start pagesets (batch, pcp->high), not only
+	 * the largest zone's (off by default: replay.md, "Per-CPU lists") */
+	bool pcp_zone_pagesets;
+	/* a start folio of orders 0-3 freed whole goes to the CPU's per-CPU list, as start THPs
+	 * do (off by default: replay.md, "Frees of memory allocated before the trace") */
+	bool start_pcp_free;
 	enum model_policy policy;
 	struct model_params params;
 	struct slab_params slab;
@@ -147,6 +153,8 @@ struct replay_loss {
 	uint64_t kswapd_wakes, kswapd_reclaim_active_ns;
 	/* THPs allocated before the trace that its frees put on the variant's per-CPU lists */
 	uint64_t start_thp_pcp_frees;
+	/* ... and start folios of orders 0-3 that went there (start_pcp_free=1) */
+	uint64_t start_folio_pcp_frees;
 	uint64_t orphaned_allocations, slab_page_events, slab_allocs, slab_frees;
 	uint64_t unknown_slab_frees, frees_after_reclaim, slab_alloc_failed, pcp_drain_misses;
 	/* trace frees of pages the variant's direct reclaim had dropped (replay_reclaim.c), and

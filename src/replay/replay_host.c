@@ -56,10 +56,19 @@ struct zone_pagesets {
 	uint32_t batch, cpus, high[HOST_PCP_CPUS];
 };
 
-/* The zone with the most managed pages gives the per-CPU lists their sizing (replay_pcp.c). */
-static void keep_pagesets(struct host_desc *h, const struct model_zone_config *z,
+/*
+ * The zone with the most managed pages gives the per-CPU lists their sizing (replay_pcp.c); each
+ * zone's own pagesets are kept too, for pcp_zone_pagesets=1. Called for zone @idx of config.zones.
+ */
+static void keep_pagesets(struct host_desc *h, unsigned idx, const struct model_zone_config *z,
 			  const struct zone_pagesets *ps)
 {
+	struct host_pagesets *zp = &h->zone_pcp[idx];
+
+	zp->managed = ps->managed;
+	zp->batch = ps->batch;
+	zp->cpus = ps->cpus;
+	memcpy(zp->high, ps->high, sizeof(zp->high));
 	if (ps->managed <= h->pcp_managed)
 		return;
 	h->pcp_managed = ps->managed;
@@ -111,7 +120,7 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 				h->zone_kernel_idx[c->nr_zones] = (uint8_t)kernel_idx;
 				c->zones[c->nr_zones++] = cur;
 				h->present_pages += present;
-				keep_pagesets(h, &cur, &ps);
+				keep_pagesets(h, c->nr_zones - 1, &cur, &ps);
 			}
 			if (!line)
 				break;

@@ -256,6 +256,11 @@ struct host_desc {
 	uint64_t pcp_low, pcp_managed;
 #define HOST_PCP_CPUS 256
 	uint32_t pcp_high[HOST_PCP_CPUS];
+	/* the same of every zone, indexed like config.zones (pcp_zone_pagesets=1) */
+	struct host_pagesets {
+		uint64_t managed;
+		uint32_t batch, cpus, high[HOST_PCP_CPUS];
+	} zone_pcp[MODEL_MAX_ZONES];
 	struct host_timeline *timeline; /* replay_timeline.c: zone samples; NULL: none */
 	struct warm_step *plan; /* replay_warm.c: the start state, worked out once per trace */
 	size_t nr_plan, nr_pin_steps;

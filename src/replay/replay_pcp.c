@@ -266,8 +266,9 @@ static int zone_highsize(uint64_t total, unsigned cpus, int batch)
  * zone_set_pageset_high_and_batch() for every zone: high_min from the zone's low watermark,
  * high_max from an eighth of its pages (MIN_PERCPU_PAGELIST_HIGH_FRACTION), each over the
  * CPUs; the zone with the most managed pages takes the snapshot's pagesets (batch, and each
- * CPU's starting pcp->high), the others zone_batchsize() of their size. The lists become one
- * set per zone and CPU, and the model reaches them through its zonelist walk.
+ * CPU's starting pcp->high), the others zone_batchsize() of their size; with pcp_zone_pagesets=1
+ * every zone with pagesets in the snapshot takes its own (host_desc.zone_pcp). The lists become
+ * one set per zone and CPU, and the model reaches them through its zonelist walk.
  */
 int variant_pcp_init(struct variant_state *v)
 {
@@ -295,11 +296,23 @@ int variant_pcp_init(struct variant_state *v)
 		uint64_t managed = z < c->nr_zones ? c->zones[z].spanned_pages : 0;
 		uint64_t low = z < c->nr_zones ? c->zones[z].wmark_low : 0;
 		bool snap = z == big && h->pcp_managed;
+		const uint32_t *snap_high = h->pcp_high;
+		uint32_t snap_cpus = h->pcp_cpus, snap_batch = h->pcp_batch;
 		if (snap) {
 			managed = h->pcp_managed;
 			low = h->pcp_low;
 		}
-		int batch = snap && h->pcp_batch ? (int)h->pcp_batch : zone_batchsize(managed);
+		if (v->res->spec.pcp_zone_pagesets && z < c->nr_zones) {
+			const struct host_pagesets *zp = &h->zone_pcp[z];
+			snap = zp->managed && zp->cpus;
+			if (snap) {
+				managed = zp->managed;
+				snap_high = zp->high;
+				snap_cpus = zp->cpus;
+				snap_batch = zp->batch;
+			}
+		}
+		int batch = snap && snap_batch ? (int)snap_batch : zone_batchsize(managed);
 		int high_min = zone_highsize(low, cpus, batch);
 		int high_max = max_int(zone_highsize(managed / 8, cpus, batch), high_min);
 		for (unsigned i = 0; i < v->nr_cpus; i++) {
@@ -308,8 +321,8 @@ int variant_pcp_init(struct variant_state *v)
 			s->batch = batch;
 			s->high_min = high_min;
 			s->high_max = high_max;
-			s->high = snap && i < h->pcp_cpus && i < HOST_PCP_CPUS && h->pcp_high[i]
-					  ? (int)h->pcp_high[i]
+			s->high = snap && i < snap_cpus && i < HOST_PCP_CPUS && snap_high[i]
+					  ? (int)snap_high[i]
 					  : high_min;
 		}
 		v->pcp_below_high[z] = false;

@@ -292,22 +292,25 @@ static void free_held_block(struct variant_state *v, const struct replay_op *op,
  * pageblock order being pcp_allowed_order(), and only a drain past pcp->high gives it to the
  * buddy allocator (free_frozen_page_commit). The warm start took the folio as 512 order-0
  * pages (the page map has no folios), so it is made one block again (prep_compound_page) and
- * freed as the variant frees any THP. Order-0 and orders 1-3 start pages still go straight to
- * the buddy lists (docs/replay.md, "Frees of memory allocated before the trace", says why).
+ * freed as the variant frees any THP. Order-0 and orders 1-3 start pages go straight to the
+ * buddy lists by default (docs/replay.md, "Frees of memory allocated before the trace", says
+ * why); with start_pcp_free=1 they take the per-CPU list too, as the kernel's would.
  * False when the variant has no per-CPU lists or the folio is not held whole and aligned.
  */
 static bool free_start_thp(struct variant_state *v, const struct replay_op *op)
 {
-	const uint64_t n = PAGEBLOCK_NR_PAGES;
+	const uint64_t n = 1ull << op->order;
 	uint64_t at = start_model_pfn(v, op->key);
+	bool thp = op->order == PAGEBLOCK_ORDER;
 
-	if (op->order != PAGEBLOCK_ORDER || !v->res->spec.pcp || !(op->flags & OPF_PCP_ORDER) ||
-	    at == UINT64_MAX || (at & (n - 1)) || op->key + n > v->warm_pfns)
+	if ((!thp && !v->res->spec.start_pcp_free) || !v->res->spec.pcp ||
+	    !(op->flags & OPF_PCP_ORDER) || at == UINT64_MAX || (at & (n - 1)) ||
+	    op->key + n > v->warm_pfns)
 		return false;
 	for (uint64_t i = 0; i < n; i++)
 		if (!warm_test(v, op->key + i) || start_model_pfn(v, op->key + i) != at + i)
 			return false;
-	if (model_prep_compound(v->model, at, PAGEBLOCK_ORDER) != MODEL_OK)
+	if (model_prep_compound(v->model, at, op->order) != MODEL_OK)
 		return false;
 	for (uint64_t i = 0; i < n; i++) {
 		if (v->lru.reclaimed)
@@ -316,8 +319,11 @@ static bool free_start_thp(struct variant_state *v, const struct replay_op *op)
 		if (v->start_name)
 			v->start_name[at + i] = START_NONE;
 	}
-	v->res->loss.start_thp_pcp_frees++;
-	free_held_block(v, op, at, PAGEBLOCK_ORDER, MIGRATE_MOVABLE);
+	if (thp)
+		v->res->loss.start_thp_pcp_frees++;
+	else
+		v->res->loss.start_folio_pcp_frees++;
+	free_held_block(v, op, at, op->order, MIGRATE_MOVABLE);
 	return true;
 }
 

@@ -524,6 +524,8 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		{ "kswapd_reclaim_active_us", v->loss.kswapd_reclaim_active_ns / 1000 },
 		/* start THPs whose free went to the variant's per-CPU list (replay_variant.c) */
 		{ "start_thp_pcp_frees", v->loss.start_thp_pcp_frees },
+		/* start folios of orders 0-3 freed to a per-CPU list (start_pcp_free=1) */
+		{ "start_folio_pcp_frees", v->loss.start_folio_pcp_frees },
 		/* ... and the pages of those frees that the reclaim had not reached */
 		{ "reclaim_rest_pages", v->loss.reclaim_rest_pages },
 		/* the host's compaction migrations replayed (replay_compaction.c) */
