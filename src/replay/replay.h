@@ -49,6 +49,9 @@ struct replay_variant_spec {
 	bool compaction_below;	      /* none there: a target below the source (reconciled) */
 	bool compaction_keep; /* still none: the source stays allocated, bound as the host's dest */
 	bool caller_fallback; /* a failed movable NORETRY folio: the caller's smaller orders (on but for mainline) */
+	/* the host's start per-CPU lists' pages the trace names on the variant's own lists at a
+	 * warm start (replay_startlists.c): 0 off, 1 those it allocates, 2 and those it drains */
+	unsigned start_lists;
 	enum model_policy policy;
 	struct model_params params;
 	struct slab_params slab;
@@ -145,6 +148,11 @@ struct replay_loss {
 	/* traces with kswapd's wake events instead (OP_KSWAPD_RUN): its wakes and the summed
 	 * length of their balance_pgdat() runs (replay_decode.c) */
 	uint64_t kswapd_wakes, kswapd_reclaim_active_ns;
+	/* start_lists: pages of the host's start per-CPU lists put on the variant's lists at the
+	 * start, per zone type (DMA, DMA32, Normal, Movable); named pages that could not be (the
+	 * warm start did not hold them as order-0 pages or free); placed pages the host drained
+	 * while still on the variant's list, freed then (replay_startlists.c) */
+	uint64_t start_list_pages[4], start_list_skipped, start_list_drained;
 	/* THPs allocated before the trace that its frees put on the variant's per-CPU lists */
 	uint64_t start_thp_pcp_frees;
 	uint64_t orphaned_allocations, slab_page_events, slab_allocs, slab_frees;
