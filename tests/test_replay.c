@@ -2618,7 +2618,9 @@ static void test_start_pcp_drain(void)
  * the host's allocations with the page the host gave (the identity map: trace pfn -> the same
  * model pfn); with start_lists=2 the drained page is on the list's tail too and leaves it at
  * the host's drain. Without (start_lists=0, the default) the list starts empty and refills from
- * the buddy lists, so the allocations land elsewhere.
+ * the buddy lists, so the allocations land elsewhere. With start_list_counts the start
+ * pagesets' count of CPU 1 (16) less the pages placed counts on its list set until the host's
+ * drain of a page the warm start held takes one off.
  */
 #define SLIST_BASE 262144ull
 static unsigned slist_class(uint64_t p)
@@ -2635,6 +2637,31 @@ static void slist_event(struct edge_writer *e, unsigned type, uint64_t pfn)
 	ev.page.migratetype = MIGRATE_MOVABLE;
 	ev.page.gfp = (1u << 3) | (1u << 10);
 	CHECK(trace_writer_add(e->w, &ev) == 0);
+}
+
+/* The 1 GiB test host, its zoneinfo with pagesets: CPU 1's Normal lists held 16 pages. */
+static void slist_open(struct edge_writer *e, const char *path)
+{
+	struct trace_header h = {
+		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
+	};
+	char zone[512];
+	size_t len;
+	uint8_t *map = page_map_build(SLIST_BASE, SLIST_BASE + 262144, slist_class, &len);
+
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "slist");
+	snprintf(zone, sizeof(zone),
+		 "Node 0, zone   Normal\n        min      100\n        low      120\n"
+		 "        spanned  262144\n        present  262144\n        managed  262144\n"
+		 "  pagesets\n    cpu: 0\n              count:    0\n              high:     500\n"
+		 "              batch:    31\n    cpu: 1\n              count:    16\n"
+		 "              high:     500\n              batch:    31\n"
+		 "  start_pfn:           262144\n");
+	e->ts = 1000000;
+	CHECK(trace_writer_open(path, &h, NULL, &e->w) == 0);
+	CHECK(trace_writer_add_meta(e->w, "start/zoneinfo", zone, strlen(zone)) == 0);
+	CHECK(trace_writer_add_meta(e->w, "start/pagemap", map, len) == 0);
+	free(map);
 }
 
 /* Replay path with one variant, through the engine's own steps; how many of the host's
@@ -2694,7 +2721,7 @@ static void test_start_lists(void)
 	char path[64];
 
 	test_tmp_path(path, sizeof(path), "slist.fgt");
-	open_test_trace(&e, path, NULL, 0, "slist", 262144, slist_class);
+	slist_open(&e, path);
 	for (unsigned i = 0; i < 8; i++)
 		slist_event(&e, TRACE_PAGE_ALLOC, SLIST_BASE + slist_taken[i]);
 	slist_event(&e, TRACE_PAGE_PCPU_DRAIN, SLIST_BASE + 1032);
@@ -2713,6 +2740,18 @@ static void test_start_lists(void)
 	CHECK_EQ(loss.start_list_drained, 1);
 	CHECK_EQ(loss.start_pcp_drain_pages, 0);
 	CHECK_EQ(list_pages, 0);
+	/* start_list_counts: the pagesets' 16 less the 8 placed count on CPU 1's set until the
+	 * host drains one of them (1032, held by the warm start) */
+	CHECK_EQ(slist_replay(path, "mainline:start_lists=1,start_list_counts=1", &loss,
+			      &list_pages),
+		 8);
+	CHECK_EQ(loss.start_list_counted, 8);
+	CHECK_EQ(loss.start_list_counted_drained, 1);
+	CHECK_EQ(loss.start_pcp_drain_pages, 1);
+	/* ... and without start_lists, all 16 */
+	slist_replay(path, "mainline:start_list_counts=1", &loss, &list_pages);
+	CHECK_EQ(loss.start_list_counted, 16);
+	CHECK_EQ(loss.start_list_counted_drained, 1);
 	/* off: the list refills from the buddy lists; no allocation lands on the host's page */
 	unsigned same = slist_replay(path, "mainline", &loss, &list_pages);
 	CHECK_EQ(same, 0);

@@ -284,6 +284,12 @@ static int run_check(int argc, char **argv)
 			       tl->samples, (double)tl->first_ns / 1e9, (double)tl->last_ns / 1e9,
 			       (unsigned long long)r->variants[1].timeline_after_end,
 			       (unsigned long long)tl->malformed);
+		if (r->variants[1].spec.start_list_counts)
+			printf("  start per-CPU lists' count (start_list_counts=1): %llu pages not "
+			       "named counted on mainline's lists, %llu of them drained by the "
+			       "host\n",
+			       (unsigned long long)ml->start_list_counted,
+			       (unsigned long long)ml->start_list_counted_drained);
 		if (r->variants[1].spec.start_lists) {
 			const uint64_t *sp = ml->start_list_pages;
 			printf("  start per-CPU lists (start_lists=%u): %llu pages the trace names "

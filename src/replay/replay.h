@@ -52,6 +52,9 @@ struct replay_variant_spec {
 	/* the host's start per-CPU lists' pages the trace names on the variant's own lists at a
 	 * warm start (replay_startlists.c): 0 off, 1 those it allocates, 2 and those it drains */
 	unsigned start_lists;
+	/* and the rest of the start pagesets' count, which the trace does not name, counted in
+	 * pcp->count until the host drains those pages (start_list_counts) */
+	bool start_list_counts;
 	enum model_policy policy;
 	struct model_params params;
 	struct slab_params slab;
@@ -153,6 +156,9 @@ struct replay_loss {
 	 * warm start did not hold them as order-0 pages or free); placed pages the host drained
 	 * while still on the variant's list, freed then (replay_startlists.c) */
 	uint64_t start_list_pages[4], start_list_skipped, start_list_drained;
+	/* start_list_counts: the pagesets' pages not named, counted at the start, and those of
+	 * them the host's drains took off the count */
+	uint64_t start_list_counted, start_list_counted_drained;
 	/* THPs allocated before the trace that its frees put on the variant's per-CPU lists */
 	uint64_t start_thp_pcp_frees;
 	uint64_t orphaned_allocations, slab_page_events, slab_allocs, slab_frees;

@@ -461,7 +461,9 @@ struct variant_state {
 	struct pfn_map32 rev; /* model pfn -> trace pfn */
 	uint64_t *warm;	      /* bit per trace pfn: allocated at the start, not freed since */
 	uint64_t *start_list; /* bit per pfn: put on a list by start_lists, maybe still there */
-	uint64_t *fallback;   /* bit per trace pfn: a piece of a caller_fallback starts here */
+	uint32_t *
+		start_counted; /* per list set: start pages counted, not named (start_list_counts) */
+	uint64_t *fallback;    /* bit per trace pfn: a piece of a caller_fallback starts here */
 	uint64_t warm_pfns;
 	/* placed start: trace pfn -> model pfn of a start page and back (START_NONE: none);
 	 * NULL under the warm start, where both are the identity */
@@ -576,6 +578,8 @@ void variant_pcp_free_lists(struct variant_state *v);
  * variant_pcp_init; and the host's drain of such a page still there (true: it was, now freed) */
 int variant_start_lists_place(struct variant_state *v);
 bool variant_start_list_drain(struct variant_state *v, const struct replay_op *op);
+/* The host drained n start pages the warm start held (start_pcp_drain): off the counted rest. */
+void variant_start_counted_drain(struct variant_state *v, const struct replay_op *op, uint64_t n);
 bool variant_pcp_free(struct variant_state *v, unsigned cpu, int mt, unsigned order, uint64_t pfn);
 void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsigned order,
 			     uint64_t pfn);

@@ -231,19 +231,27 @@ static bool start_list_take(struct variant_state *v, uint64_t pfn, unsigned orde
  * host allocated is at the head); =2: the pages it names by a drain too, behind them, as the
  * event's CPU's. They are then list pages as any refill's: allocated in the model's buddy
  * counts (not in NR_FREE_PAGES), in pcp->count. The pages the trace never names stay held as
- * the warm start holds them (freed at the host's drain of them, start_pcp_drain).
+ * the warm start holds them (freed at the host's drain of them, start_pcp_drain); with
+ * start_list_counts they count in their list set's pcp->count too (the pagesets' count less
+ * the pages placed there), until the host's drains of warm pages take them off
+ * (variant_start_counted_drain): pcp->high and the drains past it then see the host's count.
  */
 int variant_start_lists_place(struct variant_state *v)
 {
 	const struct host_desc *h = v->host;
 	unsigned mode = v->res->spec.start_lists;
+	bool counts = v->res->spec.start_list_counts;
+	uint64_t *placed;
 
-	if (!mode || !v->pcps || v->res->start != REPLAY_WARM || !h->nr_start_lists)
+	if ((!mode && !counts) || !v->pcps || v->res->start != REPLAY_WARM)
 		return MODEL_OK;
 	v->start_list = calloc((size_t)(v->warm_pfns / 64 + 1), sizeof(*v->start_list));
-	if (!v->start_list)
+	placed = calloc(v->nr_pcp_sets, sizeof(*placed));
+	if (!v->start_list || !placed) {
+		free(placed);
 		return MODEL_ENOMEM;
-	for (size_t i = 0; i < h->nr_start_lists; i++) {
+	}
+	for (size_t i = 0; mode && i < h->nr_start_lists; i++) {
 		const struct start_list_page *pg = &h->start_lists[i];
 		struct pcp_state *s;
 		if (pg->drained && mode < 2)
@@ -257,16 +265,69 @@ int variant_start_lists_place(struct variant_state *v)
 			variant_pcp_zone_list(v, zone, pg->cpu % v->nr_cpus, pg->mt, pg->order, &s);
 		if (pcp_push_tail(l, pg->pfn)) {
 			model_free(v->model, pg->pfn, pg->order);
+			free(placed);
 			return MODEL_ENOMEM;
 		}
 		s->count += 1 << pg->order;
+		placed[s - v->pcps] += 1ull << pg->order;
 		v->start_list[pg->pfn / 64] |= 1ull << (pg->pfn % 64);
 		unsigned type =
 			zone < h->config.nr_zones ? (unsigned)h->config.zones[zone].type : 0;
 		if (type < 4)
 			v->res->loss.start_list_pages[type] += 1ull << pg->order;
 	}
+	if (counts && !(v->start_counted = calloc(v->nr_pcp_sets, sizeof(*v->start_counted)))) {
+		free(placed);
+		return MODEL_ENOMEM;
+	}
+	for (unsigned z = 0; counts && z < h->config.nr_zones && z < model_nr_zones(v->model); z++)
+		for (unsigned c = 0; c < v->nr_cpus && c < HOST_PCP_CPUS; c++) {
+			struct pcp_state *s;
+			variant_pcp_zone_list(v, z, c, MIGRATE_UNMOVABLE, 0, &s);
+			size_t set = (size_t)(s - v->pcps);
+			if (h->pcp_start_count[z][c] <= placed[set])
+				continue;
+			uint32_t rest = (uint32_t)(h->pcp_start_count[z][c] - placed[set]);
+			s->count += (int)rest;
+			v->start_counted[set] = rest;
+			v->res->loss.start_list_counted += rest;
+		}
+	free(placed);
 	return MODEL_OK;
+}
+
+/*
+ * start_list_counts: the host drained n pages of its start lists that the warm start held (not
+ * named, so not on the variant's lists): they leave the count of the draining CPU's list set of
+ * their zone, else of another CPU's there (drain_all_pages() drains them all from one CPU).
+ */
+void variant_start_counted_drain(struct variant_state *v, const struct replay_op *op, uint64_t n)
+{
+	unsigned zone = model_pfn_zone(v->model, op->key);
+
+	for (unsigned i = 0; n && i < v->nr_cpus; i++) {
+		struct pcp_state *s;
+		variant_pcp_zone_list(v, zone, (op->cpu + i) % v->nr_cpus, MIGRATE_UNMOVABLE, 0,
+				      &s);
+		uint32_t *left = &v->start_counted[s - v->pcps];
+		uint32_t take = n < *left ? (uint32_t)n : *left;
+		if (!take)
+			continue;
+		*left -= take;
+		n -= take;
+		/* never below the pages the set's lists hold (a drain that found the lists
+		 * empty set the count to 0 already: free_pcppages_bulk) */
+		int real = 0;
+		for (unsigned o = 0; o < PCP_ORDERS; o++)
+			for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++) {
+				struct pcp_state *t;
+				unsigned cpu = (op->cpu + i) % v->nr_cpus;
+				real += (int)(variant_pcp_zone_list(v, zone, cpu, mt, o, &t)->count
+					      << o);
+			}
+		s->count = s->count - (int)take > real ? s->count - (int)take : real;
+		v->res->loss.start_list_counted_drained += take;
+	}
 }
 
 /* Take pfn out of list l (a ring buffer), searching from the tail, where drains take. */

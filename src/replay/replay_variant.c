@@ -194,6 +194,7 @@ void variant_destroy(struct variant_state *v)
 	variant_compaction_destroy(v);
 	free(v->warm);
 	free(v->start_list);
+	free(v->start_counted);
 	free(v->fallback);
 	free(v->start_at);
 	free(v->start_name);
@@ -274,9 +275,12 @@ static void start_pcp_drain(struct variant_state *v, const struct replay_op *op)
 	/* a named start page the variant put on its own list (start_lists) leaves it */
 	if (v->start_list && variant_start_list_drain(v, op))
 		return;
-	if (op->key < v->warm_pfns && warm_test(v, op->key))
-		v->res->loss.start_pcp_drain_pages +=
-			variant_free_warm_range(v, op->key, op->order, true);
+	if (op->key < v->warm_pfns && warm_test(v, op->key)) {
+		uint64_t n = variant_free_warm_range(v, op->key, op->order, true);
+		v->res->loss.start_pcp_drain_pages += n;
+		if (v->start_counted)
+			variant_start_counted_drain(v, op, n);
+	}
 }
 
 /* The trace freed the block the variant holds at model pfn at: to a per-CPU list or the model. */

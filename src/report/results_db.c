@@ -523,6 +523,9 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		{ "start_list_pages_movable", v->loss.start_list_pages[ZONE_MOVABLE] },
 		{ "start_list_skipped", v->loss.start_list_skipped },
 		{ "start_list_drained", v->loss.start_list_drained },
+		/* start_list_counts: the pagesets' pages not named, counted; those drained since */
+		{ "start_list_counted", v->loss.start_list_counted },
+		{ "start_list_counted_drained", v->loss.start_list_counted_drained },
 		/* the host's kswapd runs (ZONE_RECLAIM_ACTIVE) and the per-CPU frees they capped */
 		{ "kswapd_events", v->loss.kswapd_events },
 		{ "pcp_reclaim_active_frees", v->loss.pcp_reclaim_active_frees },
