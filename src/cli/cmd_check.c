@@ -292,11 +292,10 @@ static int run_check(int argc, char **argv)
 			       (unsigned long long)ml->start_list_counted_drained);
 		if (r->variants[1].spec.start_lists) {
 			const uint64_t *sp = ml->start_list_pages;
-			printf("  start per-CPU lists (start_lists=%u): %llu pages the trace names "
-			       "on "
-			       "mainline's lists (DMA %llu, DMA32 %llu, Normal %llu, Movable "
-			       "%llu), "
-			       "%llu not taken, %llu drained by the host while there\n",
+			printf("  start per-CPU lists (start_lists=%u): %llu pages the trace "
+			       "names on mainline's lists (DMA %llu, DMA32 %llu, Normal %llu, "
+			       "Movable %llu), %llu not taken, %llu drained by the host while "
+			       "there\n",
 			       r->variants[1].spec.start_lists,
 			       (unsigned long long)(sp[0] + sp[1] + sp[2] + sp[3]),
 			       (unsigned long long)sp[0], (unsigned long long)sp[1],

@@ -461,9 +461,8 @@ struct variant_state {
 	struct pfn_map32 rev; /* model pfn -> trace pfn */
 	uint64_t *warm;	      /* bit per trace pfn: allocated at the start, not freed since */
 	uint64_t *start_list; /* bit per pfn: put on a list by start_lists, maybe still there */
-	uint32_t *
-		start_counted; /* per list set: start pages counted, not named (start_list_counts) */
-	uint64_t *fallback;    /* bit per trace pfn: a piece of a caller_fallback starts here */
+	uint32_t *start_counted; /* per list set: unnamed start pages counted (start_list_counts) */
+	uint64_t *fallback;	 /* bit per trace pfn: a piece of a caller_fallback starts here */
 	uint64_t warm_pfns;
 	/* placed start: trace pfn -> model pfn of a start page and back (START_NONE: none);
 	 * NULL under the warm start, where both are the identity */

@@ -5,8 +5,9 @@
  * A preset (model_preset(), docs/variants.md) or "observe", then any of the parameters below,
  * which are every field of struct model_params and struct slab_params plus replay's own
  * switches pcp, pcp_trace, compaction, caller_fallback, shrink_calibration, start_lists,
- * start_list_counts and start. Booleans take 0/1/true/false/on/off, durations are in ns, shares in ppm; start takes a
- * start mode (warm, placed, cold, auto); start_lists 0, 1 or 2 (replay_startlists.c).
+ * start_list_counts and start. Booleans take 0/1/true/false/on/off, durations are in ns, shares
+ * in ppm; start takes a start mode (warm, placed, cold, auto); start_lists 0, 1 or 2
+ * (replay_startlists.c).
  */
 #include "replay_internal.h"
 

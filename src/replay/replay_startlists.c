@@ -24,8 +24,10 @@
  *
  * The pre-pass (replay_decode.c) feeds every page event here; host_start_lists_build() keeps
  * the named pages that the start map shows in use, sorted into list order, in the host
- * description. A variant with start_lists=1 (replay_startpcp_place, below) puts them on its
- * own lists at the start, where the warm start otherwise holds them as allocated.
+ * description. A variant with start_lists=1 or 2 (variant_start_lists_place, below) puts them
+ * on its own lists at the start, where the warm start otherwise holds them as allocated; with
+ * start_list_counts the pages the trace never names count in pcp->count. Both are off by
+ * default (docs/replay-history.md: they fail bundled rows).
  *
  * Invariants: a pfn is named at most once (its first page event); the plan is sorted by zone,
  * CPU, list (pindex) and list position. Expected workload: one bitmap test per page event of
