@@ -310,7 +310,8 @@ int zone_sampler_take(struct zone_sampler *s, struct trace_writer *w, char *err,
 	for (unsigned i = 0; i < s->nzones; i++) {
 		struct part_zone *p = &s->pz[i];
 		p->nid = s->z[i].nid;
-		snprintf(p->name, sizeof(p->name), "%s", s->z[i].name);
+		_Static_assert(sizeof(p->name) == sizeof(s->z[i].name), "zone name sizes");
+		memcpy(p->name, s->z[i].name, sizeof(p->name)); /* both NUL-terminated, same size */
 		p->managed = s->z[i].managed;
 		p->ncpus = s->z[i].ncpus;
 		if (s->z[i].threshold > p->threshold)

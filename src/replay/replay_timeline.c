@@ -133,10 +133,10 @@ static int parse_part(struct host_timeline *tl, const char *text)
 	for (l++; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
 		unsigned idx, nc;
 		int nid, thr;
-		char name[24];
+		char name[16]; /* replay_timeline_zone.name: a longer name is malformed */
 		unsigned long long managed;
 		if (!strncmp(l, "zone ", 5)) {
-			if (sscanf(l, "zone %u %d %23s managed=%llu threshold=%d cpus=%u", &idx,
+			if (sscanf(l, "zone %u %d %15s managed=%llu threshold=%d cpus=%u", &idx,
 				   &nid, name, &managed, &thr, &nc) != 6 ||
 			    idx != nz || nz == zones || nc > 65536)
 				return -1;
