@@ -1773,7 +1773,7 @@ static void test_decoder_clone_kswapd(void)
 		CHECK(decoder_create(r, &h, &d, err, sizeof(err)) == 0);
 		if (heuristic)
 			decoder_kswapd_heuristic(d);
-		CHECK(decoder_prepass(d, NULL, NULL, err, sizeof(err)) == 0);
+		CHECK(decoder_prepass(d, NULL, err, sizeof(err)) == 0);
 		CHECK(trace_reader_open(path, &r2) == 0);
 		CHECK(decoder_clone(d, r2, &c, err, sizeof(err)) == 0);
 		CHECK_EQ(decoder_kswapd_traced(c), decoder_kswapd_traced(d));
@@ -2610,161 +2610,6 @@ static void test_start_pcp_drain(void)
 }
 
 /*
- * The host's start per-CPU lists named by the trace (replay_startlists.c, start_lists): 16 pages
- * the start page map shows in use with no flags (PC_UNKNOWN: pages on a host's list look so).
- * On CPU 1 the host allocates 8 of them with no refill before, in the order its list held them
- * (not pfn order), and drains one more; the other 7 the trace never names. With start_lists=1
- * mainline's CPU 1 Normal Movable list starts with the 8 in that order and serves each of
- * the host's allocations with the page the host gave (the identity map: trace pfn -> the same
- * model pfn); with start_lists=2 the drained page is on the list's tail too and leaves it at
- * the host's drain. Without (start_lists=0, the default) the list starts empty and refills from
- * the buddy lists, so the allocations land elsewhere. With start_list_counts the start
- * pagesets' count of CPU 1 (16) less the pages placed counts on its list set until the host's
- * drain of a page the warm start held takes one off.
- */
-#define SLIST_BASE 262144ull
-static unsigned slist_class(uint64_t p)
-{
-	return p >= SLIST_BASE + 1024 && p < SLIST_BASE + 1040 ? PC_UNKNOWN : PC_FREE;
-}
-
-static const unsigned slist_taken[8] = { 1030, 1025, 1027, 1024, 1031, 1026, 1029, 1028 };
-
-static void slist_event(struct edge_writer *e, unsigned type, uint64_t pfn)
-{
-	struct trace_event ev = { .ts = e->ts += 1000, .type = (uint16_t)type, .cpu = 1 };
-	ev.page.pfn = pfn;
-	ev.page.migratetype = MIGRATE_MOVABLE;
-	ev.page.gfp = (1u << 3) | (1u << 10);
-	CHECK(trace_writer_add(e->w, &ev) == 0);
-}
-
-/* The 1 GiB test host, its zoneinfo with pagesets: CPU 1's Normal lists held 16 pages. */
-static void slist_open(struct edge_writer *e, const char *path)
-{
-	struct trace_header h = {
-		.page_size = 4096, .pageblock_order = 9, .cpu_count = 2, .time_resolution_ns = 1000
-	};
-	char zone[512];
-	size_t len;
-	uint8_t *map = page_map_build(SLIST_BASE, SLIST_BASE + 262144, slist_class, &len);
-
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "slist");
-	snprintf(zone, sizeof(zone),
-		 "Node 0, zone   Normal\n        min      100\n        low      120\n"
-		 "        spanned  262144\n        present  262144\n        managed  262144\n"
-		 "  pagesets\n    cpu: 0\n              count:    0\n              high:     500\n"
-		 "              batch:    31\n    cpu: 1\n              count:    16\n"
-		 "              high:     500\n              batch:    31\n"
-		 "  start_pfn:           262144\n");
-	e->ts = 1000000;
-	CHECK(trace_writer_open(path, &h, NULL, &e->w) == 0);
-	CHECK(trace_writer_add_meta(e->w, "start/zoneinfo", zone, strlen(zone)) == 0);
-	CHECK(trace_writer_add_meta(e->w, "start/pagemap", map, len) == 0);
-	free(map);
-}
-
-/* Replay path with one variant, through the engine's own steps; how many of the host's
- * allocations the variant served at the host's pfn, and its loss counters. */
-static unsigned slist_replay(const char *path, const char *variant, struct replay_loss *loss,
-			     uint64_t *list_pages)
-{
-	struct replay_options o = { .start = REPLAY_WARM, .loops = 1, .threads = 1 };
-	struct replay_variant_result res = { 0 };
-	struct trace_reader *r = NULL;
-	struct variant_state v;
-	struct host_desc h;
-	struct decoder *d = NULL;
-	struct pb_types seen;
-	struct start_lists sl;
-	char err[256];
-	unsigned same = 0;
-
-	CHECK_FATAL(replay_variant_parse(variant, &res.spec, err, sizeof(err)) == 0);
-	CHECK_FATAL(trace_reader_open(path, &r) == 0);
-	CHECK_FATAL(host_desc_load(r, path, &h, err, sizeof(err)) == 0);
-	CHECK_FATAL(decoder_create(r, &h, &d, err, sizeof(err)) == 0);
-	CHECK_FATAL(pb_types_init(&seen, SLIST_BASE + 262144, 2) == 0);
-	CHECK_FATAL(start_lists_init(&sl, &h) == 0);
-	CHECK_FATAL(decoder_prepass(d, &seen, &sl, err, sizeof(err)) == 0);
-	CHECK_FATAL(host_warm_plan_build(&h, &seen) == 0);
-	CHECK_FATAL(host_start_lists_build(&h, &sl) == 0);
-	CHECK_EQ(h.nr_start_lists, 9); /* 8 allocated, 1 drained */
-	CHECK_FATAL(variant_create(&v, &res, &h, &o, 2, err, sizeof(err)) == 0);
-	CHECK_FATAL(variant_start(&v, err, sizeof(err)) == 0);
-	v.next_sample_ns = v.regular_sample_ns = UINT64_MAX; /* no samples */
-	struct replay_op ops[64];
-	unsigned n = decode_all(d, ops, 64);
-	variant_apply(&v, ops, n, decoder_caches(d));
-	for (unsigned i = 0; i < 8; i++) {
-		uint64_t val;
-		CHECK(pfn_map_get(&v.fwd, SLIST_BASE + slist_taken[i], &val));
-		same += (val & FWD_PFN_MASK) == SLIST_BASE + slist_taken[i];
-	}
-	*loss = res.loss;
-	*list_pages = variant_pcp_pages(&v, MIGRATE_MOVABLE);
-	check_model(v.model, variant);
-	variant_destroy(&v);
-	decoder_destroy(d);
-	pb_types_free(&seen);
-	start_lists_free(&sl);
-	host_desc_free(&h);
-	trace_reader_close(r);
-	return same;
-}
-
-static void test_start_lists(void)
-{
-	struct edge_writer e = { 0 };
-	struct replay_loss loss;
-	uint64_t list_pages;
-	char path[64];
-
-	test_tmp_path(path, sizeof(path), "slist.fgt");
-	slist_open(&e, path);
-	for (unsigned i = 0; i < 8; i++)
-		slist_event(&e, TRACE_PAGE_ALLOC, SLIST_BASE + slist_taken[i]);
-	slist_event(&e, TRACE_PAGE_PCPU_DRAIN, SLIST_BASE + 1032);
-	edge_close(&e);
-
-	/* start_lists=1: the 8 on CPU 1's list, served at the host's pfns, the list empty after */
-	CHECK_EQ(slist_replay(path, "mainline:start_lists=1", &loss, &list_pages), 8);
-	CHECK_EQ(loss.start_list_pages[ZONE_NORMAL], 8);
-	CHECK_EQ(loss.start_list_skipped, 0);
-	CHECK_EQ(loss.warm_page_frees, 0);
-	CHECK_EQ(loss.start_pcp_drain_pages, 1); /* 1032 held by the warm start, freed */
-	CHECK_EQ(list_pages, 0);
-	/* start_lists=2: 1032 on the list's tail too, leaving it at the host's drain */
-	CHECK_EQ(slist_replay(path, "mainline:start_lists=2", &loss, &list_pages), 8);
-	CHECK_EQ(loss.start_list_pages[ZONE_NORMAL], 9);
-	CHECK_EQ(loss.start_list_drained, 1);
-	CHECK_EQ(loss.start_pcp_drain_pages, 0);
-	CHECK_EQ(list_pages, 0);
-	/* start_list_counts: the pagesets' 16 less the 8 placed count on CPU 1's set until the
-	 * host drains one of them (1032, held by the warm start) */
-	CHECK_EQ(slist_replay(path, "mainline:start_lists=1,start_list_counts=1", &loss,
-			      &list_pages),
-		 8);
-	CHECK_EQ(loss.start_list_counted, 8);
-	CHECK_EQ(loss.start_list_counted_drained, 1);
-	CHECK_EQ(loss.start_pcp_drain_pages, 1);
-	/* ... and without start_lists, all 16 */
-	slist_replay(path, "mainline:start_list_counts=1", &loss, &list_pages);
-	CHECK_EQ(loss.start_list_counted, 16);
-	CHECK_EQ(loss.start_list_counted_drained, 1);
-	/* off: the list refills from the buddy lists; no allocation lands on the host's page */
-	unsigned same = slist_replay(path, "mainline", &loss, &list_pages);
-	CHECK_EQ(same, 0);
-	CHECK_EQ(loss.start_list_pages[ZONE_NORMAL], 0);
-	CHECK_EQ(loss.warm_page_frees, 8); /* each named page freed at its allocation */
-	CHECK(list_pages > 0);
-	printf("start lists: the host's CPU 1 list pages served at its own pfns (%u of 8 "
-	       "without)\n",
-	       same);
-	unlink(path);
-}
-
-/*
  * A THP allocated before the trace, freed whole (replay_variant.c, free_start_thp): the kernel
  * puts an order-9 free on the CPU's per-CPU list (pcp_allowed_order), where it stays below
  * pcp->high. A 1 GiB host whose low watermark (4096) gives the lists a high_min of 2048 pages,
@@ -2980,7 +2825,6 @@ int main(int argc, char **argv)
 	test_caller_fallback();
 	test_fallback_piece_order();
 	test_start_pcp_drain();
-	test_start_lists();
 	test_start_thp_pcp_free();
 	test_start_pcp_free_zone();
 	test_reclaim_rest();

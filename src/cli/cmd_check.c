@@ -284,25 +284,6 @@ static int run_check(int argc, char **argv)
 			       tl->samples, (double)tl->first_ns / 1e9, (double)tl->last_ns / 1e9,
 			       (unsigned long long)r->variants[1].timeline_after_end,
 			       (unsigned long long)tl->malformed);
-		if (r->variants[1].spec.start_list_counts)
-			printf("  start per-CPU lists' count (start_list_counts=1): %llu pages not "
-			       "named counted on mainline's lists, %llu of them drained by the "
-			       "host\n",
-			       (unsigned long long)ml->start_list_counted,
-			       (unsigned long long)ml->start_list_counted_drained);
-		if (r->variants[1].spec.start_lists) {
-			const uint64_t *sp = ml->start_list_pages;
-			printf("  start per-CPU lists (start_lists=%u): %llu pages the trace "
-			       "names on mainline's lists (DMA %llu, DMA32 %llu, Normal %llu, "
-			       "Movable %llu), %llu not taken, %llu drained by the host while "
-			       "there\n",
-			       r->variants[1].spec.start_lists,
-			       (unsigned long long)(sp[0] + sp[1] + sp[2] + sp[3]),
-			       (unsigned long long)sp[0], (unsigned long long)sp[1],
-			       (unsigned long long)sp[2], (unsigned long long)sp[3],
-			       (unsigned long long)ml->start_list_skipped,
-			       (unsigned long long)ml->start_list_drained);
-		}
 		if (v->loss.slab_cache_size_guessed)
 			printf("  slab caches of unknown object size (64 bytes assumed): %llu\n",
 			       (unsigned long long)v->loss.slab_cache_size_guessed);

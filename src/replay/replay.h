@@ -55,12 +55,6 @@ struct replay_variant_spec {
 	/* a start folio of orders 0-3 freed whole goes to the CPU's per-CPU list, as start THPs
 	 * do (off by default: replay.md, "Frees of memory allocated before the trace") */
 	bool start_pcp_free;
-	/* the host's start per-CPU lists' pages the trace names on the variant's own lists at a
-	 * warm start (replay_startlists.c): 0 off, 1 those it allocates, 2 and those it drains */
-	unsigned start_lists;
-	/* and the rest of the start pagesets' count, which the trace does not name, counted in
-	 * pcp->count until the host drains those pages (start_list_counts) */
-	bool start_list_counts;
 	enum model_policy policy;
 	struct model_params params;
 	struct slab_params slab;
@@ -157,14 +151,6 @@ struct replay_loss {
 	/* traces with kswapd's wake events instead (OP_KSWAPD_RUN): its wakes and the summed
 	 * length of their balance_pgdat() runs (replay_decode.c) */
 	uint64_t kswapd_wakes, kswapd_reclaim_active_ns;
-	/* start_lists: pages of the host's start per-CPU lists put on the variant's lists at the
-	 * start, per zone type (DMA, DMA32, Normal, Movable); named pages that could not be (the
-	 * warm start did not hold them as order-0 pages or free); placed pages the host drained
-	 * while still on the variant's list, freed then (replay_startlists.c) */
-	uint64_t start_list_pages[4], start_list_skipped, start_list_drained;
-	/* start_list_counts: the pagesets' pages not named, counted at the start, and those of
-	 * them the host's drains took off the count */
-	uint64_t start_list_counted, start_list_counted_drained;
 	/* THPs allocated before the trace that its frees put on the variant's per-CPU lists */
 	uint64_t start_thp_pcp_frees;
 	/* ... and start folios of orders 0-3 that went there (start_pcp_free=1) */

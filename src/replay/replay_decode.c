@@ -545,8 +545,7 @@ static void count_live_object(struct decoder *d, uint64_t *bits, uint64_t *live,
 
 static int kswapd_scan(struct decoder *d, const struct trace_event *ev);
 
-int decoder_prepass(struct decoder *d, struct pb_types *seen, struct start_lists *sl, char *err,
-		    size_t errlen)
+int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t errlen)
 {
 	struct u64_map live = { 0 }; /* trace pfn -> ordinal << 8 | order */
 	/* the slab objects the trace allocated and has not freed yet (count_live_object) */
@@ -568,8 +567,6 @@ int decoder_prepass(struct decoder *d, struct pb_types *seen, struct start_lists
 			const struct trace_event *ev = &evs[i];
 			if (seen)
 				pb_types_feed(seen, ev);
-			if (sl && start_lists_feed(sl, ev))
-				goto nomem;
 			if (pcp_lock_scan(d, ev, free_ord) || kswapd_scan(d, ev))
 				goto nomem;
 			if (ev->type == TRACE_PAGE_FREE)

@@ -588,13 +588,11 @@ static int start_workers(struct run *run, char *err, size_t errlen)
 
 /*
  * The slab-page pre-pass, which also sees each pageblock's type at trace start
- * (replay_pbtypes.c) and the start per-CPU lists' pages the trace names (replay_startlists.c);
- * the warm start's plan is then worked out again with those types.
+ * (replay_pbtypes.c); the warm start's plan is then worked out again with those types.
  */
 static int prepass(struct run *run, char *err, size_t errlen)
 {
 	struct pb_types seen;
-	struct start_lists sl;
 	uint64_t max_pfn = 0;
 	int rc;
 
@@ -605,19 +603,12 @@ static int prepass(struct run *run, char *err, size_t errlen)
 	}
 	if (pb_types_init(&seen, max_pfn, trace_reader_header(run->r)->cpu_count))
 		goto nomem;
-	if (start_lists_init(&sl, &run->host)) {
+	rc = decoder_prepass(run->dec, &seen, err, errlen);
+	if (!rc && host_warm_plan_build(&run->host, &seen)) {
 		pb_types_free(&seen);
-		goto nomem;
-	}
-	rc = decoder_prepass(run->dec, &seen, &sl, err, errlen);
-	if (!rc &&
-	    (host_warm_plan_build(&run->host, &seen) || host_start_lists_build(&run->host, &sl))) {
-		pb_types_free(&seen);
-		start_lists_free(&sl);
 		goto nomem;
 	}
 	pb_types_free(&seen);
-	start_lists_free(&sl);
 	return rc;
 nomem:
 	snprintf(err, errlen, "out of memory");

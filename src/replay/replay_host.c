@@ -53,7 +53,7 @@ int host_zone_type(const char *name)
 /* One zone's per-CPU pagesets as zoneinfo lists them (struct per_cpu_pages: high, batch). */
 struct zone_pagesets {
 	uint64_t managed;
-	uint32_t batch, cpus, high[HOST_PCP_CPUS], count[HOST_PCP_CPUS];
+	uint32_t batch, cpus, high[HOST_PCP_CPUS];
 };
 
 /*
@@ -118,7 +118,6 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 			    cur.spanned_pages <= MAX_HOST_PFNS && cur.start_pfn <= MAX_HOST_PFNS &&
 			    c->nr_zones < MODEL_MAX_ZONES) {
 				h->zone_kernel_idx[c->nr_zones] = (uint8_t)kernel_idx;
-				memcpy(h->pcp_start_count[c->nr_zones], ps.count, sizeof(ps.count));
 				c->zones[c->nr_zones++] = cur;
 				h->present_pages += present;
 				keep_pagesets(h, c->nr_zones - 1, &cur, &ps);
@@ -151,8 +150,6 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 			ps.cpus += ps.cpus < HOST_PCP_CPUS;
 		else if (sscanf(line, " high: %llu", &v) == 1 && ps.cpus && v <= INT32_MAX)
 			ps.high[ps.cpus - 1] = (uint32_t)v;
-		else if (sscanf(line, " count: %llu", &v) == 1 && ps.cpus && v <= INT32_MAX)
-			ps.count[ps.cpus - 1] = (uint32_t)v;
 		else if (sscanf(line, " batch: %llu", &v) == 1 && ps.cpus && v <= INT32_MAX)
 			ps.batch = (uint32_t)v;
 		else if (sscanf(line, " spanned %llu", &v) == 1)
@@ -592,7 +589,6 @@ int host_desc_load(struct trace_reader *r, const char *path, struct host_desc *h
 void host_desc_free(struct host_desc *h)
 {
 	free(h->plan);
-	free(h->start_lists);
 	free(h->holes);
 	free(h->start_map);
 	free(h->end_map);

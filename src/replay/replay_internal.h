@@ -261,12 +261,6 @@ struct host_desc {
 		uint64_t managed;
 		uint32_t batch, cpus, high[HOST_PCP_CPUS];
 	} zone_pcp[MODEL_MAX_ZONES];
-	/* start/zoneinfo "count:" of each zone's pagesets (indexed like config.zones), per CPU:
-	 * the pages on the host's per-CPU lists at the start (replay_startlists.c) */
-	uint32_t pcp_start_count[MODEL_MAX_ZONES][HOST_PCP_CPUS];
-	/* the start lists' pages the trace names, in list order (replay_startlists.c) */
-	struct start_list_page *start_lists;
-	size_t nr_start_lists;
 	struct host_timeline *timeline; /* replay_timeline.c: zone samples; NULL: none */
 	struct warm_step *plan; /* replay_warm.c: the start state, worked out once per trace */
 	size_t nr_plan, nr_pin_steps;
@@ -379,39 +373,6 @@ void pb_types_feed(struct pb_types *t, const struct trace_event *ev);
 /* The type pfn's pageblock had when the trace first showed it, or -1. */
 int pb_types_get(const struct pb_types *t, uint64_t pfn);
 
-/* ---- replay_startlists.c: the host's per-CPU lists at trace start, as the trace names them ---- */
-struct start_list_page {
-	uint64_t pfn;
-	uint32_t seq;	     /* the order the trace named it in */
-	uint16_t cpu;	     /* the CPU of its first event: the list's */
-	uint8_t order, zone; /* zone: index into host_desc.config.zones */
-	int8_t mt;	     /* the list's migratetype */
-	bool drained;	     /* named by a drain (else by an allocation) */
-	uint8_t cls;	     /* the start map's class (PC_UNKNOWN, PC_FREE_TAIL, ...) */
-};
-struct start_lists {
-	const struct host_desc *h;
-	uint64_t *touched; /* bit per pfn: a page event named it already */
-	uint64_t npfns;
-	struct start_list_page *pages;
-	size_t n, cap;
-};
-int start_lists_init(struct start_lists *s, const struct host_desc *h);
-void start_lists_free(struct start_lists *s);
-/* One event of the pre-pass (page and extfrag events; others are ignored); -1 out of memory. */
-int start_lists_feed(struct start_lists *s, const struct trace_event *ev);
-/* The named pages, sorted into list order, into h (s gives them up). 0. */
-int host_start_lists_build(struct host_desc *h, struct start_lists *s);
-/* Per (zone, CPU): the pages the trace names, by how (allocated 0, drained 1) and type. */
-struct start_lists_count {
-	unsigned zone, cpu;
-	uint64_t host_count; /* the pagesets' count */
-	uint64_t pages[2][MIGRATE_PCPTYPES];
-	uint64_t free_tail; /* of them, pages the start map guessed free (PC_FREE_TAIL) */
-};
-void start_lists_summary(const struct host_desc *h, struct start_lists_count *out, size_t max,
-			 size_t *n);
-
 /*
  * Work out the plan (pins first, then per zone tags and takes); 0 or -1 out of memory. seen
  * (NULL: none) gives the pageblocks' types as the trace shows them: they take the tags first.
@@ -465,9 +426,7 @@ struct variant_state {
 	struct pfn_map fwd;   /* trace pfn -> FWD_VAL: model pfn, order, type, page-cache stamp */
 	struct pfn_map32 rev; /* model pfn -> trace pfn */
 	uint64_t *warm;	      /* bit per trace pfn: allocated at the start, not freed since */
-	uint64_t *start_list; /* bit per pfn: put on a list by start_lists, maybe still there */
-	uint32_t *start_counted; /* per list set: unnamed start pages counted (start_list_counts) */
-	uint64_t *fallback;	 /* bit per trace pfn: a piece of a caller_fallback starts here */
+	uint64_t *fallback;   /* bit per trace pfn: a piece of a caller_fallback starts here */
 	uint64_t warm_pfns;
 	/* placed start: trace pfn -> model pfn of a start page and back (START_NONE: none);
 	 * NULL under the warm start, where both are the identity */
@@ -556,8 +515,6 @@ void variant_compaction_finish(struct variant_state *v);
 #define BULK_MAX	    1024
 #define PCP_BATCH_SCALE_MAX 5 /* CONFIG_PCP_BATCH_SCALE_MAX's default */
 struct pcp_list *variant_pcp_list(struct variant_state *v, unsigned cpu, int mt, unsigned order);
-struct pcp_list *variant_pcp_zone_list(struct variant_state *v, unsigned zone, unsigned cpu, int mt,
-				       unsigned order, struct pcp_state **s);
 int pcp_push_head(struct pcp_list *l, uint64_t pfn);
 int pcp_push_tail(struct pcp_list *l, uint64_t pfn);
 bool pcp_pop_head(struct pcp_list *l, uint64_t *pfn);
@@ -578,12 +535,6 @@ int rmqueue_pcplist(struct variant_state *v, const struct model_alloc_req *req, 
 uint64_t variant_pcp_rmqueue(void *ctx, unsigned zone, const struct model_alloc_req *req,
 			     unsigned alloc_flags);
 void variant_pcp_free_lists(struct variant_state *v);
-/* replay_startlists.c: a warm start's start lists (start_lists=1/2) on the variant's lists, after
- * variant_pcp_init; and the host's drain of such a page still there (true: it was, now freed) */
-int variant_start_lists_place(struct variant_state *v);
-bool variant_start_list_drain(struct variant_state *v, const struct replay_op *op);
-/* The host drained n start pages the warm start held (start_pcp_drain): off the counted rest. */
-void variant_start_counted_drain(struct variant_state *v, const struct replay_op *op, uint64_t n);
 bool variant_pcp_free(struct variant_state *v, unsigned cpu, int mt, unsigned order, uint64_t pfn);
 void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsigned order,
 			     uint64_t pfn);
@@ -728,10 +679,8 @@ int decoder_create(struct trace_reader *r, const struct host_desc *h, struct dec
 void decoder_destroy(struct decoder *d);
 /* Run the slab-page pre-pass over the whole trace, which also calibrates the shrinkers
  * (decode_caches.calib) and, when seen is not NULL, records the pageblocks' types at trace
- * start into it (replay_pbtypes.c), and when sl is not NULL the start per-CPU lists' pages the
- * trace names (replay_startlists.c); rewinds the reader afterwards. */
-int decoder_prepass(struct decoder *d, struct pb_types *seen, struct start_lists *sl, char *err,
-		    size_t errlen);
+ * start into it (replay_pbtypes.c); rewinds the reader afterwards. */
+int decoder_prepass(struct decoder *d, struct pb_types *seen, char *err, size_t errlen);
 /* Start pass k: rewind, set the time offset. */
 int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errlen);
 /* A decoder over its own reader r (opened on the same trace) in the state src's pre-pass left:

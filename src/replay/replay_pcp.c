@@ -57,16 +57,6 @@ static struct pcp_list *pcp_set_list(struct variant_state *v, unsigned set, int 
 	return &v->pcp[set * PCP_LISTS + (unsigned int)pcp_index(mt, order)];
 }
 
-/* Under the kernel's rules: the list of (zone, CPU, type, order) and its set's state. */
-struct pcp_list *variant_pcp_zone_list(struct variant_state *v, unsigned zone, unsigned cpu, int mt,
-				       unsigned order, struct pcp_state **s)
-{
-	unsigned set = pcp_set(v, zone, cpu);
-
-	*s = &v->pcps[set];
-	return pcp_set_list(v, set, mt, order);
-}
-
 static int pcp_grow(struct pcp_list *l)
 {
 	uint32_t cap = l->cap ? l->cap * 2 : 64;

@@ -170,8 +170,6 @@ int variant_start(struct variant_state *v, char *err, size_t errlen)
 		rc = MODEL_ENOMEM;
 	if (!rc && !res->spec.observe && res->spec.pcp && !res->spec.pcp_trace)
 		rc = variant_pcp_init(v);
-	if (!rc && !res->spec.observe && res->spec.pcp && !res->spec.pcp_trace)
-		rc = variant_start_lists_place(v);
 	if (rc)
 		goto fail;
 	res->agreement = -1;
@@ -193,8 +191,6 @@ void variant_destroy(struct variant_state *v)
 	variant_lru_destroy(v);
 	variant_compaction_destroy(v);
 	free(v->warm);
-	free(v->start_list);
-	free(v->start_counted);
 	free(v->fallback);
 	free(v->start_at);
 	free(v->start_name);
@@ -272,15 +268,9 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
  */
 static void start_pcp_drain(struct variant_state *v, const struct replay_op *op)
 {
-	/* a named start page the variant put on its own list (start_lists) leaves it */
-	if (v->start_list && variant_start_list_drain(v, op))
-		return;
-	if (op->key < v->warm_pfns && warm_test(v, op->key)) {
-		uint64_t n = variant_free_warm_range(v, op->key, op->order, true);
-		v->res->loss.start_pcp_drain_pages += n;
-		if (v->start_counted)
-			variant_start_counted_drain(v, op, n);
-	}
+	if (op->key < v->warm_pfns && warm_test(v, op->key))
+		v->res->loss.start_pcp_drain_pages +=
+			variant_free_warm_range(v, op->key, op->order, true);
 }
 
 /* The trace freed the block the variant holds at model pfn at: to a per-CPU list or the model. */

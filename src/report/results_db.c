@@ -514,18 +514,6 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		{ "page_frees_after_reclaim", v->loss.page_frees_after_reclaim },
 		/* warm-start pages the host drained from its per-CPU lists (replay_variant.c) */
 		{ "start_pcp_drain_pages", v->loss.start_pcp_drain_pages },
-		/* start_lists: the host's start per-CPU list pages the trace names, put on the
-		 * variant's lists at the start, per zone; named pages it could not take; those
-		 * the host drained while still there (replay_startlists.c) */
-		{ "start_list_pages_dma", v->loss.start_list_pages[ZONE_DMA] },
-		{ "start_list_pages_dma32", v->loss.start_list_pages[ZONE_DMA32] },
-		{ "start_list_pages_normal", v->loss.start_list_pages[ZONE_NORMAL] },
-		{ "start_list_pages_movable", v->loss.start_list_pages[ZONE_MOVABLE] },
-		{ "start_list_skipped", v->loss.start_list_skipped },
-		{ "start_list_drained", v->loss.start_list_drained },
-		/* start_list_counts: the pagesets' pages not named, counted; those drained since */
-		{ "start_list_counted", v->loss.start_list_counted },
-		{ "start_list_counted_drained", v->loss.start_list_counted_drained },
 		/* the host's kswapd runs (ZONE_RECLAIM_ACTIVE) and the per-CPU frees they capped */
 		{ "kswapd_events", v->loss.kswapd_events },
 		{ "pcp_reclaim_active_frees", v->loss.pcp_reclaim_active_frees },
