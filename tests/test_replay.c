@@ -2610,7 +2610,7 @@ static void test_start_pcp_drain(void)
 }
 
 /*
- * A THP allocated before the trace, freed whole (replay_variant.c, free_start_thp): the kernel
+ * A THP allocated before the trace, freed whole (replay_variant.c, free_start_folio_pcp): the kernel
  * puts an order-9 free on the CPU's per-CPU list (pcp_allowed_order), where it stays below
  * pcp->high. A 1 GiB host whose low watermark (4096) gives the lists a high_min of 2048 pages,
  * with one start THP at pfn base + 512. Before, replay freed the warm start's 512 order-0 pages

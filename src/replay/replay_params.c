@@ -100,6 +100,8 @@ static const struct param params[] = {
 	{ "start", P_START, IN_SPEC, offsetof(struct replay_variant_spec, start) },
 };
 #define NR_PARAMS (sizeof(params) / sizeof(params[0]))
+/* spec->overridden holds a bit per parameter */
+_Static_assert(NR_PARAMS <= 64, "replay_variant_spec.overridden has 64 bits");
 
 static const char *const start_names[] = {
 	[REPLAY_WARM] = "warm",

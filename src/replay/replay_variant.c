@@ -297,7 +297,7 @@ static void free_held_block(struct variant_state *v, const struct replay_op *op,
  * why); with start_pcp_free=1 they take the per-CPU list too, as the kernel's would.
  * False when the variant has no per-CPU lists or the folio is not held whole and aligned.
  */
-static bool free_start_thp(struct variant_state *v, const struct replay_op *op)
+static bool free_start_folio_pcp(struct variant_state *v, const struct replay_op *op)
 {
 	const uint64_t n = 1ull << op->order;
 	uint64_t at = start_model_pfn(v, op->key);
@@ -386,7 +386,7 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 		/* allocated before the trace began (the warm start has it) */
 		if (op->flags & OPF_COMPACT_SRC)
 			warm_compaction_source(v, op);
-		if ((op->flags & OPF_COMPACT_SRC) || !free_start_thp(v, op))
+		if ((op->flags & OPF_COMPACT_SRC) || !free_start_folio_pcp(v, op))
 			variant_free_warm_range(v, op->key, op->order, true);
 		v->res->loss.warm_page_frees++;
 		return;
