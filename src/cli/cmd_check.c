@@ -284,6 +284,9 @@ static int run_check(int argc, char **argv)
 			       tl->samples, (double)tl->first_ns / 1e9, (double)tl->last_ns / 1e9,
 			       (unsigned long long)r->variants[1].timeline_after_end,
 			       (unsigned long long)tl->malformed);
+		if (r->variants[1].spec.start_highatomic)
+			printf("  start HighAtomic pageblocks (start_highatomic=1): %llu tagged\n",
+			       (unsigned long long)ml->start_highatomic_pageblocks);
 		if (r->variants[1].spec.start_list_counts)
 			printf("  start per-CPU lists' count (start_list_counts=1): %llu pages not "
 			       "named counted on mainline's lists, %llu of them drained by the "

@@ -61,6 +61,9 @@ struct replay_variant_spec {
 	/* and the rest of the start pagesets' count, which the trace does not name, counted in
 	 * pcp->count until the host drains those pages (start_list_counts) */
 	bool start_list_counts;
+	/* start/pagetypeinfo's HighAtomic pageblocks tagged at a warm start, on the pageblocks the
+	 * trace does not show with the most free pages (replay_warm.c; off by default) */
+	bool start_highatomic;
 	enum model_policy policy;
 	struct model_params params;
 	struct slab_params slab;
@@ -169,6 +172,8 @@ struct replay_loss {
 	uint64_t start_thp_pcp_frees;
 	/* ... and start folios of orders 0-3 that went there (start_pcp_free=1) */
 	uint64_t start_folio_pcp_frees;
+	/* start_highatomic: pageblocks tagged HIGHATOMIC at the warm start */
+	uint64_t start_highatomic_pageblocks;
 	uint64_t orphaned_allocations, slab_page_events, slab_allocs, slab_frees;
 	uint64_t unknown_slab_frees, frees_after_reclaim, slab_alloc_failed, pcp_drain_misses;
 	/* trace frees of pages the variant's direct reclaim had dropped (replay_reclaim.c), and

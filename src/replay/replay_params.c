@@ -5,8 +5,9 @@
  * A preset (model_preset(), docs/variants.md) or "observe", then any of the parameters below,
  * which are every field of struct model_params and struct slab_params plus replay's own
  * switches pcp, pcp_trace, compaction, caller_fallback, shrink_calibration, start_lists,
- * start_list_counts and start. Booleans take 0/1/true/false/on/off, durations are in ns, shares
- * in ppm; start takes a start mode (warm, placed, cold, auto); start_lists 0, 1 or 2
+ * start_list_counts, start_highatomic and start. Booleans take 0/1/true/false/on/off,
+ * durations are in ns, shares in ppm; start takes a start mode (warm, placed, cold, auto);
+ * start_lists 0, 1 or 2
  * (replay_startlists.c).
  */
 #include "replay_internal.h"
@@ -99,6 +100,8 @@ static const struct param params[] = {
 	{ "start_lists", P_UNSIGNED, IN_SPEC, offsetof(struct replay_variant_spec, start_lists) },
 	{ "start_list_counts", P_BOOL, IN_SPEC,
 	  offsetof(struct replay_variant_spec, start_list_counts) },
+	{ "start_highatomic", P_BOOL, IN_SPEC,
+	  offsetof(struct replay_variant_spec, start_highatomic) },
 	{ "shrink_calibration", P_BOOL, IN_SPEC,
 	  offsetof(struct replay_variant_spec, shrink_calibration) },
 	{ "start", P_START, IN_SPEC, offsetof(struct replay_variant_spec, start) },
