@@ -1976,6 +1976,79 @@ static void test_pcp_locked_frees(void)
 	printf("pcp-locked frees: frees inside a held list lock go to the buddy allocator\n");
 }
 
+/*
+ * start_highatomic (docs/replay.md, "Start states"): start/pagetypeinfo counts one HighAtomic
+ * pageblock. Pageblock 2 is wholly free but the trace shows it Movable (a zone-locked Movable
+ * allocation in it); pageblock 6 holds 511 free pages and pageblock 10 holds 100, neither
+ * shown. The plan tags pageblock 6, the unshown pageblock with the most free pages; a
+ * variant with start_highatomic=1 starts with it HIGHATOMIC, mainline by default with none.
+ */
+#define HIGHATOMIC_BASE 262144ull
+static unsigned highatomic_class(uint64_t p)
+{
+	uint64_t b = (p - HIGHATOMIC_BASE) / 512, off = (p - HIGHATOMIC_BASE) % 512;
+	if (b == 2 || (b == 6 && off) || (b == 10 && off < 100))
+		return PC_FREE;
+	return PC_ANON;
+}
+
+static void test_start_highatomic(void)
+{
+	static const char *const pti =
+		"Page block order: 9\nPages per block:  512\n\n"
+		"Number of blocks type     Unmovable      Movable  Reclaimable   HighAtomic      "
+		"Isolate \nNode 0, zone   Normal            0          511            0            "
+		"1"
+		"            0 \n";
+	static const char *const names[] = { "mainline", "mainline:start_highatomic=1" };
+	struct edge_writer e = { 0 };
+	struct trace_reader *tr;
+	struct host_desc h;
+	struct decoder *d = NULL;
+	struct pb_types seen;
+	char path[64], err[256];
+	unsigned tagged = 0;
+
+	test_tmp_path(path, sizeof(path), "start-highatomic.fgt");
+	open_test_trace(&e, path, NULL, 0, "start-highatomic", 262144, highatomic_class);
+	CHECK(trace_writer_add_meta(e.w, "start/pagetypeinfo", pti, strlen(pti)) == 0);
+	locked_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, HIGHATOMIC_BASE + 2 * 512, 50);
+	locked_page(&e, TRACE_PAGE_ALLOC, HIGHATOMIC_BASE + 2 * 512, 50);
+	edge_close(&e);
+
+	CHECK_FATAL(trace_reader_open(path, &tr) == 0);
+	CHECK_FATAL(host_desc_load(tr, path, &h, err, sizeof(err)) == 0);
+	CHECK_EQ(h.pb_counts[0][MIGRATE_HIGHATOMIC], 1);
+	CHECK_FATAL(decoder_create(tr, &h, &d, err, sizeof(err)) == 0);
+	CHECK_FATAL(pb_types_init(&seen, HIGHATOMIC_BASE + 262144, 2) == 0);
+	CHECK_FATAL(decoder_prepass(d, &seen, err, sizeof(err)) == 0);
+	CHECK_EQ(pb_types_get(&seen, HIGHATOMIC_BASE + 2 * 512), MIGRATE_MOVABLE);
+	CHECK_FATAL(host_warm_plan_build(&h, &seen) == 0);
+	for (size_t i = 0; i < h.nr_plan; i++)
+		if (h.plan[i].kind == WARM_TAG && h.plan[i].mt == MIGRATE_HIGHATOMIC) {
+			CHECK_EQ(h.plan[i].pfn, HIGHATOMIC_BASE + 6 * 512);
+			tagged++;
+		}
+	CHECK_EQ(tagged, 1);
+	pb_types_free(&seen);
+	decoder_destroy(d);
+	host_desc_free(&h);
+	trace_reader_close(tr);
+
+	struct replay_result *r = run(path, names, 2, REPLAY_WARM, 1, 1);
+	CHECK_EQ(r->variants[0].samples[0].stats.pageblocks_by_mt[MIGRATE_HIGHATOMIC], 0);
+	CHECK_EQ(r->variants[0].loss.start_highatomic_pageblocks, 0);
+	CHECK_EQ(r->variants[1].samples[0].stats.pageblocks_by_mt[MIGRATE_HIGHATOMIC], 1);
+	CHECK_EQ(r->variants[1].loss.start_highatomic_pageblocks, 1);
+	/* the same free pages either way: only their list differs */
+	CHECK_EQ(r->variants[0].samples[0].stats.free_pages,
+		 r->variants[1].samples[0].stats.free_pages);
+	replay_result_free(r);
+	unlink(path);
+	printf("start_highatomic: pagetypeinfo's HighAtomic pageblock on the unshown pageblock "
+	       "with the most free pages\n");
+}
+
 /* Replay the presets with and without sharing a model (replay_share.c); no checker. */
 static struct replay_result *run_share_threads(const char *path, const char *const *names, size_t n,
 					       bool no_share, unsigned threads)
@@ -2829,6 +2902,7 @@ int main(int argc, char **argv)
 	test_start_pcp_free_zone();
 	test_reclaim_rest();
 	test_pcp_locked_frees();
+	test_start_highatomic();
 	test_share(argc > 1 ? argv[1] : NULL);
 	test_share_apart();
 	if (argc > 1) {

@@ -284,6 +284,9 @@ static int run_check(int argc, char **argv)
 			       tl->samples, (double)tl->first_ns / 1e9, (double)tl->last_ns / 1e9,
 			       (unsigned long long)r->variants[1].timeline_after_end,
 			       (unsigned long long)tl->malformed);
+		if (r->variants[1].spec.start_highatomic)
+			printf("  start HighAtomic pageblocks (start_highatomic=1): %llu tagged\n",
+			       (unsigned long long)ml->start_highatomic_pageblocks);
 		if (v->loss.slab_cache_size_guessed)
 			printf("  slab caches of unknown object size (64 bytes assumed): %llu\n",
 			       (unsigned long long)v->loss.slab_cache_size_guessed);

@@ -463,6 +463,8 @@ int model_pfnblock_migratetype(struct model *m, uint64_t pfn);
 bool model_pfn_is_free(struct model *m, uint64_t pfn);
 int model_set_movable(struct model *m, uint64_t pfn, bool movable);
 int model_set_pageblock_migratetype(struct model *m, uint64_t pfn, int mt);
+/* The warm start's HIGHATOMIC pageblock (reserve_highatomic_pageblock() before the trace). */
+int model_reserve_highatomic_at(struct model *m, uint64_t pfn);
 /* Run deferred work due at or before @now_ns and set the model's clock. */
 void model_advance(struct model *m, uint64_t now_ns);
 

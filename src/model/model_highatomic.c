@@ -40,6 +40,29 @@ void reserve_highatomic_pageblock(struct model *m, struct zone *z, uint64_t pfn,
 }
 
 /*
+ * The warm start's HIGHATOMIC pageblock at pfn (replay's start_highatomic): what
+ * reserve_highatomic_pageblock() left on the host before the trace, its tag, its free pages
+ * moved to the HIGHATOMIC lists (move_freepages_block) and the zone's nr_reserved_highatomic,
+ * with no vm event (the reserve happened before the trace). MODEL_ESTATE inside a free block
+ * above pageblock order, MODEL_EINVAL with the reserve off, outside the model or on a pageblock
+ * whose type is not mergeable.
+ */
+int model_reserve_highatomic_at(struct model *m, uint64_t pfn)
+{
+	uint64_t pb_pfn = pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+	int rc;
+
+	if (!m->p.highatomic || !pfn_in_model(m, pfn) ||
+	    get_pageblock_migratetype(m, pb_pfn) >= MIGRATE_PCPTYPES)
+		return MODEL_EINVAL;
+	rc = model_set_pageblock_migratetype(m, pb_pfn, MIGRATE_HIGHATOMIC);
+	if (rc)
+		return rc;
+	page_zone(m, pb_pfn)->nr_reserved_highatomic += PAGEBLOCK_NR_PAGES;
+	return MODEL_OK;
+}
+
+/*
  * The first free HIGHATOMIC block of this order: the zone list's head under mainline; the
  * series walks its SPBs in index order.
  */

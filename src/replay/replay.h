@@ -55,6 +55,9 @@ struct replay_variant_spec {
 	/* a start folio of orders 0-3 freed whole goes to the CPU's per-CPU list, as start THPs
 	 * do (off by default: replay.md, "Frees of memory allocated before the trace") */
 	bool start_pcp_free;
+	/* start/pagetypeinfo's HighAtomic pageblocks tagged at a warm start, on the pageblocks the
+	 * trace does not show with the most free pages (replay_warm.c; off by default) */
+	bool start_highatomic;
 	enum model_policy policy;
 	struct model_params params;
 	struct slab_params slab;
@@ -155,6 +158,8 @@ struct replay_loss {
 	uint64_t start_thp_pcp_frees;
 	/* ... and start folios of orders 0-3 that went there (start_pcp_free=1) */
 	uint64_t start_folio_pcp_frees;
+	/* start_highatomic: pageblocks tagged HIGHATOMIC at the warm start */
+	uint64_t start_highatomic_pageblocks;
 	uint64_t orphaned_allocations, slab_page_events, slab_allocs, slab_frees;
 	uint64_t unknown_slab_frees, frees_after_reclaim, slab_alloc_failed, pcp_drain_misses;
 	/* trace frees of pages the variant's direct reclaim had dropped (replay_reclaim.c), and

@@ -379,7 +379,9 @@ int pb_types_get(const struct pb_types *t, uint64_t pfn);
  */
 int host_warm_plan_build(struct host_desc *h, const struct pb_types *seen);
 /* Warm start: apply the tags and takes, setting a bit in warm per page taken. */
-int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm);
+/* highatomic: apply start/pagetypeinfo's HighAtomic tags too, counting those taken */
+int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm, bool highatomic,
+		    uint64_t *nr_highatomic);
 /* Pages reserved or offline inside present pageblocks: pinned in both start modes. */
 int host_pin_reserved(const struct host_desc *h, struct model *m);
 

@@ -4,9 +4,9 @@
  *
  * A preset (model_preset(), docs/variants.md) or "observe", then any of the parameters below,
  * which are every field of struct model_params and struct slab_params plus replay's own
- * switches pcp, pcp_trace, compaction, caller_fallback, shrink_calibration and start. Booleans take
- * 0/1/true/false/on/off, durations are in ns, shares in
- * ppm; start takes a start mode (warm, placed, cold, auto).
+ * switches pcp, pcp_trace, compaction, caller_fallback, shrink_calibration, start_highatomic
+ * and start. Booleans take 0/1/true/false/on/off, durations are in ns, shares in ppm; start
+ * takes a start mode (warm, placed, cold, auto).
  */
 #include "replay_internal.h"
 
@@ -95,6 +95,8 @@ static const struct param params[] = {
 	{ "pcp_zone_pagesets", P_BOOL, IN_SPEC,
 	  offsetof(struct replay_variant_spec, pcp_zone_pagesets) },
 	{ "start_pcp_free", P_BOOL, IN_SPEC, offsetof(struct replay_variant_spec, start_pcp_free) },
+	{ "start_highatomic", P_BOOL, IN_SPEC,
+	  offsetof(struct replay_variant_spec, start_highatomic) },
 	{ "shrink_calibration", P_BOOL, IN_SPEC,
 	  offsetof(struct replay_variant_spec, shrink_calibration) },
 	{ "start", P_START, IN_SPEC, offsetof(struct replay_variant_spec, start) },

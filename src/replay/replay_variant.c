@@ -161,7 +161,8 @@ int variant_start(struct variant_state *v, char *err, size_t errlen)
 		goto fail;
 	rc = host_pin_reserved(h, v->model);
 	if (!rc && res->start == REPLAY_WARM)
-		rc = host_warm_start(h, v->model, v->warm);
+		rc = host_warm_start(h, v->model, v->warm, res->spec.start_highatomic,
+				     &res->loss.start_highatomic_pageblocks);
 	if (!rc && res->start == REPLAY_PLACED)
 		rc = host_place_start(h, v->model, v);
 	if (!rc && !res->spec.observe)

@@ -136,6 +136,45 @@ static int tag_for(const struct pb_types *seen, const struct pb_score *sc, bool 
 	return left[MIGRATE_RECLAIMABLE] ? MIGRATE_RECLAIMABLE : -1;
 }
 
+/*
+ * start/pagetypeinfo's HighAtomic pageblocks of zone z: the pageblocks still Movable whose type
+ * the trace does not show, most free pages first (the host's reserve was a wholly or nearly
+ * free pageblock on every measured trace: docs/replay-history.md, "The warm start's free pages
+ * by type"), as WARM_TAG steps of MIGRATE_HIGHATOMIC, applied by variants with
+ * start_highatomic=1 only. tags[] keeps them Movable (the takes are every variant's).
+ */
+static int plan_highatomic(const struct host_desc *h, const struct pb_types *seen, unsigned z,
+			   uint64_t base, const uint8_t *tags, struct plan *p)
+{
+	const struct model_zone_config *zc = &h->config.zones[z];
+	uint64_t end = zc->start_pfn + zc->spanned_pages;
+	size_t want = h->pb_counts[z][MIGRATE_HIGHATOMIC], n = 0;
+	size_t cap = (size_t)((end - base) / PAGEBLOCK_NR_PAGES + 1);
+	struct pb_score *s = calloc(cap, sizeof(*s)); /* nonmovable: here the free pages */
+	int rc = 0;
+
+	if (!s)
+		return -1;
+	for (uint64_t pb = base; pb < end && n < cap; pb += PAGEBLOCK_NR_PAGES) {
+		struct pb_score sc = { .pfn = pb };
+		if (tags[(pb - base) / PAGEBLOCK_NR_PAGES] != MIGRATE_MOVABLE ||
+		    (seen && pb_types_get(seen, pb) >= 0))
+			continue;
+		for (uint64_t q = pb < zc->start_pfn ? zc->start_pfn : pb;
+		     q < pb + PAGEBLOCK_NR_PAGES && q < end; q++)
+			sc.nonmovable += page_class(h->start_map, h->start_map_pfns, q) == PC_FREE;
+		if (sc.nonmovable)
+			s[n++] = sc;
+	}
+	qsort(s, n, sizeof(*s), by_score);
+	for (size_t i = 0; i < n && i < want && !rc; i++)
+		rc = plan_add(p, (struct warm_step){ .pfn = s[i].pfn,
+						     .kind = WARM_TAG,
+						     .mt = MIGRATE_HIGHATOMIC });
+	free(s);
+	return rc;
+}
+
 /* Zone z's pageblock tags into tags[] (index from base) and the plan. */
 static int plan_tags(const struct host_desc *h, const struct pb_types *seen, unsigned z,
 		     uint64_t base, uint8_t *tags, struct plan *p)
@@ -177,6 +216,8 @@ static int plan_tags(const struct host_desc *h, const struct pb_types *seen, uns
 			}
 		}
 	free(s);
+	if (h->have_pb_counts && h->pb_counts[z][MIGRATE_HIGHATOMIC])
+		return plan_highatomic(h, seen, z, base, tags, p);
 	return 0;
 }
 
@@ -298,15 +339,24 @@ int host_pin_reserved(const struct host_desc *h, struct model *m)
  * before the takes were all dropped and every variant started with no Unmovable or
  * Reclaimable pageblock.
  */
-int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm)
+int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm, bool highatomic,
+		    uint64_t *nr_highatomic)
 {
 	for (int tags = 0; tags < 2; tags++)
 		for (size_t i = h->nr_pin_steps; i < h->nr_plan; i++) {
 			const struct warm_step *s = &h->plan[i];
+			int rc;
 			if ((s->kind == WARM_TAG) != tags)
 				continue;
-			int rc = tags ? model_set_pageblock_migratetype(m, s->pfn, s->mt)
-				      : take_block(m, s, warm);
+			if (tags && s->mt == MIGRATE_HIGHATOMIC) {
+				if (!highatomic)
+					continue;
+				rc = model_reserve_highatomic_at(m, s->pfn);
+				*nr_highatomic += rc == MODEL_OK;
+			} else {
+				rc = tags ? model_set_pageblock_migratetype(m, s->pfn, s->mt)
+					  : take_block(m, s, warm);
+			}
 			if (rc && rc != MODEL_ESTATE && rc != MODEL_EINVAL)
 				return rc;
 		}

@@ -526,6 +526,8 @@ static void write_counters(struct writer *w, int64_t vid, const struct replay_va
 		{ "start_thp_pcp_frees", v->loss.start_thp_pcp_frees },
 		/* start folios of orders 0-3 freed to a per-CPU list (start_pcp_free=1) */
 		{ "start_folio_pcp_frees", v->loss.start_folio_pcp_frees },
+		/* start/pagetypeinfo's HighAtomic pageblocks tagged (start_highatomic=1) */
+		{ "start_highatomic_pageblocks", v->loss.start_highatomic_pageblocks },
 		/* ... and the pages of those frees that the reclaim had not reached */
 		{ "reclaim_rest_pages", v->loss.reclaim_rest_pages },
 		/* the host's compaction migrations replayed (replay_compaction.c) */
