@@ -242,6 +242,9 @@ static void run(const char *name, struct model_config *c, long ops, uint64_t see
 			compare_highatomic(m, r, op);
 		}
 		if (check_every && op % check_every == 0) {
+			/* a sample first: model_check then compares every region's memo, updated
+			 * only for the pageblocks changed since the last sample, with a recount */
+			model_stats(m, &st);
 			const char *e = model_check(m, buf, sizeof(buf));
 			if (e) {
 				fprintf(stderr, "%s op %ld: %s\n", name, op, e);

@@ -83,7 +83,7 @@ struct pageblock {
 	uint8_t flags;
 	uint8_t reserved; /* a hole: never initialised, counted in nr_reserved */
 	uint8_t zone;	  /* index into model->zones, 0xff outside every zone */
-	uint8_t pad;
+	uint8_t stats_sig; /* model_stats.c's: what its region memo counted of it, PB_STATS_CHANGED */
 	uint16_t nr_free_pages;	      /* pages of this block on free lists */
 	uint16_t nr_movable_pages;    /* allocated pages that can move (PageLRU, movable_ops) */
 	uint16_t nr_nonmovable_pages; /* allocated pages of a non-movable migratetype */
@@ -93,11 +93,14 @@ struct pageblock {
  * model_stats.c's memo of one 1 GiB region's pageblock counts (region_scan), kept between
  * samples: `stale` is set by every change to a pageblock count the scan reads (free, movable
  * and non-movable pages, the migratetype: pageblock_counts_changed), so a sample scans only the
- * regions changed since the last one. Every region starts stale.
+ * regions changed since the last one. Every region starts stale. The first scan counts the
+ * region (region_memo_fill); later ones update the counts of the pageblocks marked changed
+ * since (PB_STATS_CHANGED in stats_sig, region_memo_sync).
  */
 struct region_scan_memo {
 	bool stale;
-	bool nonmovable; /* some pageblock holds an allocated non-movable page */
+	bool filled; /* region_memo_fill() ran once: later samples update it pageblock by pageblock */
+	uint16_t nonmovable; /* pageblocks holding an allocated non-movable page */
 	uint16_t present, wholly_free, not_movable_only;
 	uint16_t by_mt[PB_MIGRATE_MASK + 1];
 	uint16_t movable_only_in_zone[MODEL_MAX_ZONES];
@@ -381,10 +384,16 @@ static inline struct pageblock *pfn_pageblock(struct model *m, uint64_t pfn)
 }
 /* model_stats.c: the memo of the region at region_pfn from its pageblocks (not stale). */
 void region_memo_fill(const struct model *m, uint64_t region_pfn, struct region_scan_memo *memo);
-/* A count model_stats reads changed in the pageblock at pfn: its region's memo is stale. */
+/* struct pageblock's stats_sig: a count changed since model_stats last counted the pageblock. */
+#define PB_STATS_CHANGED 0x40
+/*
+ * A count model_stats reads changed in the pageblock at pfn: its region's memo is stale, and
+ * the pageblock is one the next sample recounts (region_memo_sync).
+ */
 static inline void pageblock_counts_changed(struct model *m, uint64_t pfn)
 {
 	m->region_memo[(pfn - m->base_pfn) >> SUPERPAGEBLOCK_ORDER].stale = true;
+	pfn_pageblock(m, pfn)->stats_sig |= PB_STATS_CHANGED;
 }
 static inline bool pfn_in_model(const struct model *m, uint64_t pfn)
 {

@@ -12,8 +12,9 @@
  * SPB policy only the series' candidates count (sb_collect_contig_candidates: empty and clean
  * SPBs, whole ones for 1 GiB; tainted SPBs never). The indices are computed for the largest
  * zone. Cost: one pass over the pageblocks of each region changed since the last sample (the
- * per-pageblock counts and the region classes together, kept in the region's memo; the SPB pass
- * reuses the regions' contiguity, up to 4096 regions).
+ * per-pageblock counts and the region classes together, kept in the region's memo: counted
+ * once, then updated for the pageblocks whose one-byte signature changed; the SPB pass reuses
+ * the regions' contiguity, up to 4096 regions).
  */
 #include "model_internal.h"
 
@@ -125,7 +126,8 @@ static bool region_spb_allows_2m(const struct model *m, unsigned zi, uint64_t re
 /*
  * One region's pageblock counts in one pass over its pageblocks, into its memo. The model's span
  * is whole regions (base_pfn and end_pfn are 1 GiB aligned), so every pageblock the
- * per-pageblock counts cover lies in exactly one region.
+ * per-pageblock counts cover lies in exactly one region. Reads only: model_check compares a
+ * region's memo with what this gives.
  */
 void region_memo_fill(const struct model *m, uint64_t region_pfn, struct region_scan_memo *memo)
 {
@@ -133,7 +135,7 @@ void region_memo_fill(const struct model *m, uint64_t region_pfn, struct region_
 	unsigned present = 0, wholly_free = 0, nonmovable = 0, not_movable_only = 0;
 	unsigned zone0 = pb[0].zone;
 
-	*memo = (struct region_scan_memo){ 0 };
+	*memo = (struct region_scan_memo){ .filled = true };
 	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++) {
 		const struct pageblock *p = &pb[i];
 		if (p->reserved || p->zone == 0xff) {
@@ -144,7 +146,7 @@ void region_memo_fill(const struct model *m, uint64_t region_pfn, struct region_
 		bool movable_only = free + p->nr_movable_pages == PAGEBLOCK_NR_PAGES;
 		present++;
 		wholly_free += free == PAGEBLOCK_NR_PAGES;
-		nonmovable |= p->nr_nonmovable_pages;
+		nonmovable += p->nr_nonmovable_pages != 0;
 		not_movable_only += (p->zone != zone0) | !movable_only;
 		memo->by_mt[p->flags & PB_MIGRATE_MASK]++;
 		memo->movable_only_in_zone[p->zone] += movable_only;
@@ -152,7 +154,77 @@ void region_memo_fill(const struct model *m, uint64_t region_pfn, struct region_
 	memo->present = (uint16_t)present;
 	memo->wholly_free = (uint16_t)wholly_free;
 	memo->not_movable_only = (uint16_t)not_movable_only;
-	memo->nonmovable = nonmovable != 0;
+	memo->nonmovable = (uint16_t)nonmovable;
+}
+
+/*
+ * What a present pageblock adds to its region's memo, in one byte (struct pageblock's
+ * stats_sig, beside PB_STATS_CHANGED): its migratetype, wholly free, movable only, holding a
+ * non-movable page. Presence and zone do not change once the model is built, so they are not
+ * in it.
+ */
+#define SIG_WHOLLY_FREE	 0x08
+#define SIG_MOVABLE_ONLY 0x10
+#define SIG_NONMOVABLE	 0x20
+
+static inline uint8_t pageblock_stats_sig(const struct pageblock *p)
+{
+	unsigned free = p->nr_free_pages;
+
+	return (uint8_t)((p->flags & PB_MIGRATE_MASK) |
+			 (free == PAGEBLOCK_NR_PAGES ? SIG_WHOLLY_FREE : 0) |
+			 (free + p->nr_movable_pages == PAGEBLOCK_NR_PAGES ? SIG_MOVABLE_ONLY : 0) |
+			 (p->nr_nonmovable_pages ? SIG_NONMOVABLE : 0));
+}
+
+/* A 0/1 flag of a signature, as a count's step. */
+static inline int sig_bit(uint8_t sig, uint8_t flag)
+{
+	return (sig & flag) != 0;
+}
+
+/*
+ * Not a kernel function: a stale region's memo brought up to date. The first time
+ * region_memo_fill() counts it and each present pageblock keeps its signature; after that only
+ * the pageblocks marked PB_STATS_CHANGED move the counts, from the old signature's share to the
+ * new one's: the counts region_memo_fill() would give (model_check compares them), at a bit
+ * test per pageblock instead of the whole count.
+ */
+static void region_memo_sync(const struct model *m, uint64_t region_pfn,
+			     struct region_scan_memo *memo)
+{
+	struct pageblock *pb = &m->pb[(region_pfn - m->base_pfn) >> PAGEBLOCK_ORDER];
+	unsigned zone0 = pb[0].zone;
+
+	if (!memo->filled) {
+		region_memo_fill(m, region_pfn, memo);
+		for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++)
+			pb[i].stats_sig = pageblock_stats_sig(&pb[i]);
+		return;
+	}
+	memo->stale = false;
+	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++) {
+		struct pageblock *p = &pb[i];
+		if (!(p->stats_sig & PB_STATS_CHANGED))
+			continue;
+		uint8_t sig = pageblock_stats_sig(p),
+			old = (uint8_t)(p->stats_sig & ~PB_STATS_CHANGED);
+		p->stats_sig = sig;
+		if (sig == old || p->reserved || p->zone == 0xff)
+			continue;
+		int movable_only = sig_bit(sig, SIG_MOVABLE_ONLY) - sig_bit(old, SIG_MOVABLE_ONLY);
+		memo->by_mt[old & PB_MIGRATE_MASK]--;
+		memo->by_mt[sig & PB_MIGRATE_MASK]++;
+		memo->wholly_free = (uint16_t)(memo->wholly_free + sig_bit(sig, SIG_WHOLLY_FREE) -
+					       sig_bit(old, SIG_WHOLLY_FREE));
+		memo->nonmovable = (uint16_t)(memo->nonmovable + sig_bit(sig, SIG_NONMOVABLE) -
+					      sig_bit(old, SIG_NONMOVABLE));
+		memo->movable_only_in_zone[p->zone] =
+			(uint16_t)(memo->movable_only_in_zone[p->zone] + movable_only);
+		if (p->zone ==
+		    zone0) /* another zone's pageblock counts as not movable-only anyway */
+			memo->not_movable_only = (uint16_t)(memo->not_movable_only - movable_only);
+	}
 }
 
 /*
@@ -168,7 +240,7 @@ static bool region_scan(const struct model *m, uint64_t region_pfn, struct model
 		&m->region_memo[(region_pfn - m->base_pfn) >> SUPERPAGEBLOCK_ORDER];
 
 	if (memo->stale)
-		region_memo_fill(m, region_pfn, memo); /* clears stale */
+		region_memo_sync(m, region_pfn, memo); /* clears stale */
 	if (!memo->present)
 		return false;
 	for (unsigned mt = 0; mt < MIGRATE_TYPES; mt++)
