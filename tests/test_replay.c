@@ -16,6 +16,7 @@
  *   serves a failed order-9 __GFP_NORETRY folio with order-8 pieces, and its free frees them.
  * - Per-CPU lists: pcp_rmqueue_smallest's split, the kernel's pcp->high, its decay and
  *   nr_pcp_alloc's refills; on a bundled trace, no non-movable pages stranded on the lists.
+ * - The page-cache LRU ring grown in place with its head past 0: the same entries, in order.
  * - Bundled traces (argv[1] = traces/): warm start from a real page map, every variant
  *   checked.
  */
@@ -2865,6 +2866,58 @@ static void test_reclaim_rest(void)
 	unlink(path);
 }
 
+/*
+ * The page-cache LRU ring grows in place (replay_reclaim.c's lru_make_room): with its head
+ * past 0 and entries wrapped round to the start, a full ring doubles and still holds every
+ * entry in allocation order from its head, each with the stamp its fwd value carries. The
+ * oldest 1,000 of 4,096 are taken off as lru_shrink() takes them (head moved, fwd entry gone),
+ * 1,001 more added: the last finds the ring full with 1,000 wrapped.
+ */
+static void test_lru_ring_grows_in_place(void)
+{
+	struct variant_state v;
+	struct replay_variant_result res;
+	struct page_cache_lru *l = &v.lru;
+	uint64_t val, key;
+
+	memset(&v, 0, sizeof(v));
+	memset(&res, 0, sizeof(res));
+	v.res = &res;
+	CHECK_FATAL(pfn_map_init(&v.fwd, 8192) == 0);
+	for (key = 0; key < 4096; key++) {
+		pfn_map_put(&v.fwd, key, FWD_VAL(key + 100000, 0, MIGRATE_MOVABLE));
+		variant_lru_add(&v, key);
+	}
+	CHECK_EQ(l->cap, 4096);
+	CHECK_EQ(l->count, 4096);
+	for (key = 0; key < 1000; key++) { /* lru_shrink's take of the oldest */
+		CHECK(pfn_map_get(&v.fwd, key, &val));
+		pfn_map_del(&v.fwd, key);
+		variant_lru_forget(&v, val);
+	}
+	l->head = 1000;
+	l->count -= 1000;
+	for (key = 4096; key < 5097; key++) {
+		pfn_map_put(&v.fwd, key, FWD_VAL(key + 100000, 0, MIGRATE_MOVABLE));
+		variant_lru_add(&v, key);
+	}
+	CHECK_EQ(l->cap, 8192);
+	CHECK_EQ(l->count, 4097);
+	CHECK_EQ(l->live_entries, 4097);
+	for (size_t i = 0; i < l->count; i++) {
+		size_t at = (l->head + i) & (l->cap - 1);
+		CHECK_FATAL(l->ring_key[at] == 1000 + i);
+		CHECK(pfn_map_get(&v.fwd, 1000 + i, &val) && (val & FWD_PAGECACHE));
+		CHECK_EQ(l->ring_stamp[at], (unsigned)(val >> 56));
+		CHECK_EQ(l->ring_stamp[at],
+			 (unsigned)((1000 + i) & 0xff)); /* its sequence number */
+	}
+	variant_lru_destroy(&v);
+	pfn_map_free(&v.fwd);
+	printf("page-cache LRU ring: grows in place with its head and wrapped entries kept in "
+	       "order\n");
+}
+
 int main(int argc, char **argv)
 {
 	test_map();
@@ -2875,6 +2928,7 @@ int main(int argc, char **argv)
 	test_parse();
 	test_pcp_split();
 	test_pcp_zones();
+	test_lru_ring_grows_in_place();
 	test_pcp_free_pageblock_type();
 	test_pcp_below_high_reserve();
 	test_pcp_one_call_drain();

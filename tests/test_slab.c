@@ -3,7 +3,8 @@
  * test_slab.c - the slab model and the slab-shrink triggers: slabs fill and empty, pages come
  * from the page model with the cache's migratetype, or from the caller's page source and back
  * to it (replay's per-CPU lists), SLUB's order fallback, kmalloc classes,
- * do_shrink_slab's arithmetic against an independent recomputation, the freeability
+ * do_shrink_slab's arithmetic against an independent recomputation, the live-object map sized
+ * to its count (a capacity not a power of two, probe runs wrapping at its end), the freeability
  * assumption, frees of reclaimed objects, the LRU's order through shrinks against a
  * reference walk; then every trigger group at its site and nowhere
  * else, the high-water gate at its boundary, bursts queueing one run, the worker's two stop
@@ -882,6 +883,55 @@ static void test_last_chance_walk(void)
 	printf("last-chance walk: wakes a tainted SPB whose cooldown expired, only when on\n");
 }
 
+/*
+ * slab_model_reserve() sizes the live-object map to its count, not to a power of two: a mapped
+ * map of 393,216 slots (three huge pages' worth) for 150,000 objects, which then holds 160,000
+ * without growing. Three keys whose home is the last slot fill it and wrap round to slots 0
+ * and 1; freeing the first shifts the others back across the end, and every key stays found.
+ */
+static void test_reserved_map_any_capacity(void)
+{
+	struct model *m = make("mainline", 1);
+	struct slab_model *sm = slab_model_create(m, NULL);
+	int k64 = slab_kmalloc_cache(sm, 64, MODEL_GFP_KERNEL);
+	uint64_t wrap[3], nw = 0;
+
+	CHECK(k64 >= 0);
+	slab_model_reserve(sm, 150000);
+	size_t cap = sm->live.cap;
+	CHECK_EQ(cap, 393216);
+	/* key_slot()'s formula: the Fibonacci hash scaled to the capacity */
+	for (uint64_t key = 0x100000; nw < 3; key += 64)
+		if ((size_t)(((unsigned __int128)(key * 0x9E3779B97F4A7C15ull) * cap) >> 64) ==
+		    cap - 1)
+			wrap[nw++] = key;
+	for (unsigned i = 0; i < 3; i++)
+		CHECK_EQ(slab_obj_alloc(sm, k64, wrap[i], MODEL_GFP_KERNEL, 0, 0, 0), MODEL_OK);
+	CHECK_EQ(sm->live.slots[cap - 1].key, wrap[0]);
+	CHECK_EQ(sm->live.slots[0].key, wrap[1]);
+	CHECK_EQ(sm->live.slots[1].key, wrap[2]);
+	for (uint64_t i = 0; i < 160000; i++) {
+		uint64_t key = 0x7f0000000000ull + i * 4096 + (i % 7) * 64;
+		CHECK_FATAL(slab_obj_alloc(sm, k64, key, MODEL_GFP_KERNEL, 0, 0, 0) == MODEL_OK);
+	}
+	CHECK_EQ(sm->live.cap, cap); /* not grown */
+	check_slab(sm, "reserved, filled");
+	CHECK_EQ(slab_obj_free(sm, wrap[0]), MODEL_OK);
+	CHECK(!slab_obj_known(sm, wrap[0]));
+	CHECK(slab_obj_known(sm, wrap[1]) && slab_obj_known(sm, wrap[2]));
+	CHECK_EQ(sm->live.slots[cap - 1].key, wrap[1]); /* shifted back across the end */
+	for (uint64_t i = 0; i < 160000; i += 2)
+		CHECK_FATAL(slab_obj_free(sm, 0x7f0000000000ull + i * 4096 + (i % 7) * 64) ==
+			    MODEL_OK);
+	for (uint64_t i = 0; i < 160000; i++)
+		CHECK_FATAL(slab_obj_known(sm, 0x7f0000000000ull + i * 4096 + (i % 7) * 64) ==
+			    (i % 2 == 1));
+	CHECK(slab_obj_known(sm, wrap[1]) && slab_obj_known(sm, wrap[2]));
+	check_slab(sm, "reserved, half freed");
+	slab_model_destroy(sm);
+	model_destroy(m);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -891,6 +941,7 @@ int main(void)
 	test_start_slab_adopted();
 	test_order_fallback();
 	test_shrink_arithmetic();
+	test_reserved_map_any_capacity();
 	/* one object in 5 unused: many passes free nothing; all unused: LRUs of up to 4000
 	 * objects, the order's chunks split and merged through the frees */
 	test_lru_against_reference(200000);

@@ -37,11 +37,22 @@ void slab_params_default(struct slab_params *p)
 	p->vfs_cache_pressure = 100;
 }
 
-/* ---- the key -> object map: linear probing, deletion by backward shift ---- */
-
+/*
+ * ---- the key -> object map: linear probing, deletion by backward shift ----
+ *
+ * The capacity need not be a power of two (key_map_presize sizes a big table to what it will
+ * hold, not to the next power of two): a key's home slot is the product of its Fibonacci hash
+ * and the capacity, the top 64 bits of 128 (Lemire's "fastrange"), and probing wraps at cap.
+ */
 static inline size_t key_slot(const struct key_map *km, uint64_t key)
 {
-	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (km->cap - 1);
+	return (size_t)(((unsigned __int128)(key * 0x9E3779B97F4A7C15ull) * km->cap) >> 64);
+}
+
+/* The slot after s, wrapping round to 0. */
+static inline size_t key_next(const struct key_map *km, size_t s)
+{
+	return s + 1 == km->cap ? 0 : s + 1;
 }
 
 /* The slot holding key, or the empty slot where it would go. */
@@ -49,7 +60,7 @@ static size_t key_find(const struct key_map *km, uint64_t key)
 {
 	size_t s = key_slot(km, key);
 	while (km->slots[s].value && km->slots[s].key != key)
-		s = (s + 1) & (km->cap - 1);
+		s = key_next(km, s);
 	return s;
 }
 
@@ -62,11 +73,18 @@ static size_t key_find(const struct key_map *km, uint64_t key)
 #define KEY_SLOTS_MAPPED (4u << 20)
 #define KEY_SLOTS_ALIGN	 (2u << 20)
 
+/* A mapped table's length: whole huge pages (its capacity need not be a power of two). */
+static size_t key_slots_mapped_length(size_t bytes)
+{
+	return (bytes + KEY_SLOTS_ALIGN - 1) / KEY_SLOTS_ALIGN * KEY_SLOTS_ALIGN;
+}
+
 static struct key_slot *key_slots_alloc(size_t cap)
 {
 	size_t bytes = cap * sizeof(struct key_slot);
 	if (bytes < KEY_SLOTS_MAPPED)
 		return calloc(cap, sizeof(struct key_slot));
+	bytes = key_slots_mapped_length(bytes);
 	uint8_t *p = mmap(NULL, bytes + KEY_SLOTS_ALIGN, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -86,7 +104,7 @@ static void key_slots_free(struct key_slot *slots, size_t cap)
 	if (bytes < KEY_SLOTS_MAPPED)
 		free(slots);
 	else
-		munmap(slots, bytes);
+		munmap(slots, key_slots_mapped_length(bytes));
 }
 
 /* Rehash into a table of new_cap slots (a power of two, more than twice the keys). */
@@ -115,14 +133,24 @@ static int key_grow(struct key_map *km)
 	return key_resize(km, km->cap ? km->cap * 2 : 1024);
 }
 
-/* Room for n keys without growing (at most half full); a hint, so a failure is not an error. */
+/*
+ * Room for n keys without growing (at most half full); a hint, so a failure is not an error.
+ * The table gets the slots n needs, a mapped one rounded up to whole huge pages, not the next
+ * power of two: every page of a hash table is touched, and the first touch of a huge page in
+ * the replay is its costliest page fault (the live-object map of pressure-reclaim: 20 MB, not
+ * 32).
+ */
 static void key_map_presize(struct key_map *km, uint64_t n)
 {
-	size_t cap = km->cap ? km->cap : 1024;
-	while (cap < (1ull << 40) && (n + 1) * 2 > cap)
-		cap *= 2;
-	if (cap > km->cap && (km->used + 1) * 2 <= cap)
-		key_resize(km, cap);
+	const size_t huge_slots = KEY_SLOTS_ALIGN / sizeof(struct key_slot);
+	uint64_t cap = (n + 1) * 2;
+
+	if (n >= (1ull << 40) || cap <= km->cap)
+		return;
+	if (cap * sizeof(struct key_slot) >= KEY_SLOTS_MAPPED)
+		cap = (cap + huge_slots - 1) / huge_slots * huge_slots;
+	if ((km->used + 1) * 2 <= cap)
+		key_resize(km, (size_t)cap);
 }
 
 void key_map_free(struct key_map *km)
@@ -163,7 +191,7 @@ static __attribute__((noinline, cold)) void key_del_shift(struct key_map *km, si
 
 	for (;;) {
 		km->slots[s].value = 0;
-		for (next = (s + 1) & (km->cap - 1);; next = (next + 1) & (km->cap - 1)) {
+		for (next = key_next(km, s);; next = key_next(km, next)) {
 			if (!km->slots[next].value)
 				return;
 			size_t home = key_slot(km, km->slots[next].key);
@@ -183,7 +211,7 @@ static __attribute__((noinline, cold)) void key_del_shift(struct key_map *km, si
 static inline void key_del_slot(struct key_map *km, size_t s)
 {
 	km->used--;
-	if (!km->slots[(s + 1) & (km->cap - 1)].value)
+	if (!km->slots[key_next(km, s)].value)
 		km->slots[s].value = 0;
 	else
 		key_del_shift(km, s);
@@ -487,12 +515,14 @@ void slab_set_page_ops(struct slab_model *sm, const struct slab_page_ops *ops)
 
 /*
  * Room in the live-object map and the object array for n objects at once, so neither is
- * rehashed or copied as it fills (a hint: a failure leaves them to grow as before).
+ * rehashed or copied as it fills (a hint: a failure leaves them to grow as before). n may be a
+ * little short or long (the pre-pass counts by hash, a few percent): the map, sized to what it
+ * holds, gets an eighth more (pressure-reclaim's replay peaks 0.8% above its count).
  */
 void slab_model_reserve(struct slab_model *sm, uint64_t n)
 {
-	uint64_t objs = n + n / 16; /* n may be a little short (the pre-pass counts by hash) */
-	key_map_presize(&sm->live, n);
+	uint64_t objs = n + n / 16;
+	key_map_presize(&sm->live, n + n / 8);
 	if (objs > sm->objs_cap && objs <= SLAB_NIL)
 		objs_resize(sm, (size_t)objs);
 }
@@ -803,7 +833,7 @@ static inline bool release_object_in_place(struct slab_model *sm, size_t slot)
 	struct slab *s = &sm->slabs[ks->slab];
 
 	if (ks->value != LIVE_NO_ENTRY || s->inuse == 1 || !s->on_partial ||
-	    sm->live.slots[(slot + 1) & (sm->live.cap - 1)].value)
+	    sm->live.slots[key_next(&sm->live, slot)].value)
 		return false;
 	ks->value = 0;
 	sm->live.used--;

@@ -267,14 +267,15 @@ static void lru_order_delete(struct slab_model *sm, struct slab_lru *l, uint32_t
 	lru_chunk_merge_next(sm, l, ci);
 }
 
-/* list_lru_add: an unused object goes on its node's LRU at the tail; a used one stays off. */
+/*
+ * list_lru_add: an unused object goes on its node's LRU at the tail. Only an unused object has
+ * an entry (slab_obj_alloc_full tests slab_obj_unused before it makes one), so the caller's
+ * object is always unused and the test is not made again.
+ */
 void lru_add_tail(struct slab_model *sm, struct slab_cache *c, uint32_t oi)
 {
 	struct slab_obj *o = &sm->objs[oi];
 	struct slab_lru *l = &c->lru[sm->slabs[o->slab].nid];
-
-	if (!slab_obj_unused(c, o->key))
-		return;
 	uint64_t from = object_freeable_from(sm, o);
 
 	if (l->head == SLAB_NIL) {

@@ -387,10 +387,14 @@ int host_pin_reserved(const struct host_desc *h, struct model *m);
 
 /* ---- replay_reclaim.c: the variant's page cache for direct reclaim ---- */
 struct lru_entry {
-	uint64_t key, seq;
+	uint64_t key;  /* trace pfn */
+	uint8_t stamp; /* the low 8 bits of its sequence number, as its fwd value's stamp */
 };
 struct page_cache_lru {
-	struct lru_entry *ring; /* allocation order, oldest at head */
+	/* the ring, allocation order, oldest at head: each entry's key and stamp (two arrays,
+	 * 9 bytes an entry) */
+	uint64_t *ring_key;
+	uint8_t *ring_stamp;
 	size_t head, count, cap;
 	uint64_t seq;
 	uint64_t live, live_entries;	 /* page-cache pages and ring entries still valid */

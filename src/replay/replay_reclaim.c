@@ -29,6 +29,8 @@
 #include "replay_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #define FWD_STAMP(v) ((unsigned)((v) >> 56))
 
@@ -102,10 +104,70 @@ void variant_lru_forget(struct variant_state *v, uint64_t val)
 static bool entry_valid(const struct variant_state *v, const struct lru_entry *e, uint64_t *val)
 {
 	return pfn_map_get(&v->fwd, e->key, val) && (*val & FWD_PAGECACHE) &&
-	       FWD_STAMP(*val) == (e->seq & 0xff);
+	       FWD_STAMP(*val) == e->stamp;
 }
 
-/* The ring is full: drop its stale entries, or grow it when most are live. */
+/* The ring's entry at index i (taken modulo its capacity), from its two arrays. */
+static struct lru_entry lru_ring_get(const struct page_cache_lru *l, size_t i)
+{
+	i &= l->cap - 1;
+	return (struct lru_entry){ l->ring_key[i], l->ring_stamp[i] };
+}
+
+static void lru_ring_set(struct page_cache_lru *l, size_t i, struct lru_entry e)
+{
+	i &= l->cap - 1;
+	l->ring_key[i] = e.key;
+	l->ring_stamp[i] = e.stamp;
+}
+
+/*
+ * One of the ring's arrays resized: a mapping of its own, resized with mremap(), which moves
+ * the pages and copies nothing, so a ring that doubles during the replay touches its final
+ * size once. (A malloc'ed ring of 16-byte entries was copied into fresh memory at every
+ * doubling: on pressure-reclaim 16 MB of first touches, about 4,000 page faults in the replay,
+ * for a ring of 524,288 entries that now takes 4.5 MB.) NULL when the memory cannot be had
+ * (the old mapping then stays).
+ */
+static void *lru_ring_resize(void *p, size_t old_bytes, size_t bytes)
+{
+	if (p)
+		p = mremap(p, old_bytes, bytes, MREMAP_MAYMOVE);
+	else
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Both arrays at cap entries: 0, or -1 with both as they were. */
+static int lru_ring_grow(struct page_cache_lru *l, size_t cap)
+{
+	uint64_t *key = lru_ring_resize(l->ring_key, l->cap * sizeof(*key), cap * sizeof(*key));
+	if (!key)
+		return -1;
+	l->ring_key = key;
+	uint8_t *stamp = lru_ring_resize(l->ring_stamp, l->cap, cap);
+	if (!stamp) {
+		/* the keys back to their old size: shrunk in place, or unmapped */
+		if (!l->cap) {
+			munmap(key, cap * sizeof(*key));
+			l->ring_key = NULL;
+		} else {
+			void *k = mremap(key, cap * sizeof(*key), l->cap * sizeof(*key), 0);
+			if (k != MAP_FAILED)
+				l->ring_key = k;
+		}
+		return -1;
+	}
+	l->ring_stamp = stamp;
+	return 0;
+}
+
+/*
+ * The ring is full: drop its stale entries, or grow it when most are live. Growing keeps the
+ * head where it is: the entries that had wrapped round to [0, head + count - old cap) follow
+ * the others at the old capacity, so the ring holds the same entries in the same order from
+ * its head as a ring copied out from index 0 would.
+ */
 static int lru_make_room(struct variant_state *v)
 {
 	struct page_cache_lru *l = &v->lru;
@@ -114,23 +176,20 @@ static int lru_make_room(struct variant_state *v)
 	if (l->cap && l->live_entries < l->count / 2) {
 		size_t n = 0;
 		for (size_t i = 0; i < l->count; i++) {
-			struct lru_entry e = l->ring[(l->head + i) & (l->cap - 1)];
+			struct lru_entry e = lru_ring_get(l, l->head + i);
 			if (entry_valid(v, &e, &val))
-				l->ring[(l->head + n++) & (l->cap - 1)] = e;
+				lru_ring_set(l, l->head + n++, e);
 		}
 		l->count = n;
 		return 0;
 	}
 	size_t cap = l->cap ? l->cap * 2 : 4096;
-	struct lru_entry *ring = malloc(cap * sizeof(*ring));
-	if (!ring)
+	if (lru_ring_grow(l, cap))
 		return -1;
-	for (size_t i = 0; i < l->count; i++)
-		ring[i] = l->ring[(l->head + i) & (l->cap - 1)];
-	free(l->ring);
-	l->ring = ring;
+	size_t wrapped = l->head + l->count > l->cap ? l->head + l->count - l->cap : 0;
+	memcpy(&l->ring_key[l->cap], l->ring_key, wrapped * sizeof(*l->ring_key));
+	memcpy(&l->ring_stamp[l->cap], l->ring_stamp, wrapped);
 	l->cap = cap;
-	l->head = 0;
 	return 0;
 }
 
@@ -147,7 +206,7 @@ void variant_lru_add(struct variant_state *v, uint64_t key)
 	uint64_t seq = l->seq++;
 	val = (val & ~(0xffull << 56)) | FWD_PAGECACHE | (seq & 0xff) << 56;
 	pfn_map_put(&v->fwd, key, val);
-	l->ring[(l->head + l->count++) & (l->cap - 1)] = (struct lru_entry){ key, seq };
+	lru_ring_set(l, l->head + l->count++, (struct lru_entry){ key, (uint8_t)seq });
 	l->live += 1ull << FWD_ORDER(val);
 	l->live_entries++;
 }
@@ -197,7 +256,7 @@ static uint64_t lru_shrink(void *ctx, int nid, uint64_t nr)
 
 	(void)nid;
 	while (got < nr && l->count) {
-		struct lru_entry e = l->ring[l->head];
+		struct lru_entry e = lru_ring_get(l, l->head);
 		l->head = (l->head + 1) & (l->cap - 1);
 		l->count--;
 		if (!entry_valid(v, &e, &val))
@@ -304,7 +363,12 @@ void variant_lru_warm_gone(struct variant_state *v, uint64_t pfn, unsigned order
 
 void variant_lru_destroy(struct variant_state *v)
 {
-	free(v->lru.ring);
+	if (v->lru.ring_key)
+		munmap(v->lru.ring_key, v->lru.cap * sizeof(*v->lru.ring_key));
+	if (v->lru.ring_stamp)
+		munmap(v->lru.ring_stamp, v->lru.cap);
+	v->lru.ring_key = NULL;
+	v->lru.ring_stamp = NULL;
 	free(v->lru.reclaimed);
 	free(v->lru.start_pagecache);
 }
