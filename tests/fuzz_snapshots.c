@@ -76,8 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct model *m = fuzz_host_model(&h, &end);
 		if (m) {
 			uint64_t *warm = calloc(end / 64 + 1, sizeof(uint64_t));
+			uint64_t nr_highatomic = 0; /* start_highatomic's tags exercised too */
 			if (warm && !host_pin_reserved(&h, m))
-				host_warm_start(&h, m, warm);
+				host_warm_start(&h, m, warm, true, &nr_highatomic);
 			fuzz_host_check(m, "after warm start");
 			free(warm);
 			model_destroy(m);

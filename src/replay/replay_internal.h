@@ -378,8 +378,10 @@ int pb_types_get(const struct pb_types *t, uint64_t pfn);
  * (NULL: none) gives the pageblocks' types as the trace shows them: they take the tags first.
  */
 int host_warm_plan_build(struct host_desc *h, const struct pb_types *seen);
-/* Warm start: apply the tags and takes, setting a bit in warm per page taken. */
-/* highatomic: apply start/pagetypeinfo's HighAtomic tags too, counting those taken */
+/*
+ * Warm start: apply the tags and takes, setting a bit in warm per page taken; with highatomic,
+ * start/pagetypeinfo's HighAtomic tags too (start_highatomic=1), counted in *nr_highatomic.
+ */
 int host_warm_start(const struct host_desc *h, struct model *m, uint64_t *warm, bool highatomic,
 		    uint64_t *nr_highatomic);
 /* Pages reserved or offline inside present pageblocks: pinned in both start modes. */
