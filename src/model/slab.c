@@ -107,7 +107,7 @@ static void key_slots_free(struct key_slot *slots, size_t cap)
 		munmap(slots, key_slots_mapped_length(bytes));
 }
 
-/* Rehash into a table of new_cap slots (a power of two, more than twice the keys). */
+/* Rehash into a table of new_cap slots (any number, more than twice the keys). */
 static int key_resize(struct key_map *km, size_t new_cap)
 {
 	struct key_slot *old = km->slots;
