@@ -54,15 +54,16 @@ check_trace() {
 # recorded again on 2026-12-01 with the current recorder (traces/README.md); the bounds below
 # are the criteria where this tree meets them and otherwise the best measured (docs/replay.md,
 # "Results on the bundled traces"): the replay is deterministic, so they are exact.
-# pressure-pagecache (measured 2026-12-02): agreement 0.9997, failures 1 (host 461), fallbacks
-# 84 against the host's 94, Unmovable 124 against 123, Reclaimable 42 against 46 (bound 41.4),
-# all within their criteria; tainted 12 against 14 is not (two clean regions the host's
+# pressure-pagecache (measured 2026-12-02, pcp_zone_pagesets and start_pcp_free on, the
+# defaults since h17-flip): agreement 0.9997, failures 0 (host 461), fallbacks 81 against the
+# host's 94 (84 with both off), Unmovable 125 against 123, Reclaimable 42 against 46 (bound
+# 41.4), all within their criteria; tainted 12 against 14 is not (two clean regions the host's
 # reclaimable fallbacks claimed a pageblock in: start THPs its per-CPU lists drained where
 # mainline's drained others; docs/replay.md, "Where mainline still departs from the host"), so
 # its bound is the measured h-2.
-# pressure-reclaim (measured 2026-12-02): every row within its criterion: agreement 0.9996,
-# failures 4 (host 2,761), fallbacks 35 against 43 (bound 34.4), Unmovable 125 against 121,
-# Reclaimable 45 against 45, tainted 12 = 12. The fallbacks row moves by a handful with any
+# pressure-reclaim (measured 2026-12-02, the same defaults): every row within its criterion:
+# agreement 0.9996, failures 4 (host 2,761), fallbacks 40 against 43 (bound 34.4; 35 with both
+# off), Unmovable 124 against 121, Reclaimable 44 against 45, tainted 12 = 12. The fallbacks row moves by a handful with any
 # change to when pages become free; its history is in docs/replay-history.md ("Slab churn and
 # the fallbacks", tainted_regions).
 if [ "$ONLY" = all ] || [ "$ONLY" = pagecache ]; then

@@ -262,6 +262,11 @@ static void test_parse(void)
 	char err[256];
 	CHECK(replay_variant_parse("spb+all", &v, err, sizeof(err)) == 0);
 	CHECK(v.policy == MODEL_POLICY_SPB && v.params.trigger_demand && v.pcp);
+	/* the kernel's start per-CPU rules are every preset's default; '=0' turns them off */
+	CHECK(v.pcp_zone_pagesets && v.start_pcp_free);
+	CHECK(replay_variant_parse("mainline:pcp_zone_pagesets=0,start_pcp_free=0", &v, err,
+				   sizeof(err)) == 0);
+	CHECK(!v.pcp_zone_pagesets && !v.start_pcp_free);
 	CHECK(replay_variant_parse("spb:trigger_supply=1,evac_requests=8,pcp=off,freeable_ppm=5",
 				   &v, err, sizeof(err)) == 0);
 	CHECK(v.params.trigger_supply && !v.params.trigger_demand);
@@ -2748,10 +2753,11 @@ static void test_start_thp_pcp_free(void)
  * from the low watermark: 256), and a 1 GiB Normal that takes the largest zone's pagesets by
  * default. 3,000 order-0 pages allocated before the trace, in DMA32, are freed on CPU 0. The
  * kernel puts each on the CPU's DMA32 list (free_frozen_page_commit), which holds them all
- * below its high. By default replay frees them to the buddy lists; with start_pcp_free=1 they
- * reach the list, but the list starts at high_min and drains past the high it grows to; with
- * pcp_zone_pagesets=1 too it starts at the snapshot's 4,000 and keeps all 3,000, as on take 2,
- * where 7,645 such frees at 0.15-0.2 s stayed on the host's DMA32 lists.
+ * below its high. With both switches off replay frees them to the buddy lists; with
+ * start_pcp_free alone they reach the list, but the list starts at high_min and drains past the
+ * high it grows to; by default (both on, the kernel's rules) it starts at the snapshot's 4,000
+ * and keeps all 3,000, as on take 2, where 7,645 such frees at 0.15-0.2 s stayed on the host's
+ * DMA32 lists.
  */
 #define STARTPCP_DMA32	262144ull
 #define STARTPCP_NORMAL (STARTPCP_DMA32 + 65536)
@@ -2764,8 +2770,8 @@ static unsigned startpcp_class(uint64_t p)
 
 static void test_start_pcp_free_zone(void)
 {
-	static const char *const names[] = { "mainline", "mainline:start_pcp_free=1",
-					     "mainline:start_pcp_free=1,pcp_zone_pagesets=1" };
+	static const char *const names[] = { "mainline:start_pcp_free=0,pcp_zone_pagesets=0",
+					     "mainline:pcp_zone_pagesets=0", "mainline" };
 	static const char zone[] =
 		"Node 0, zone    DMA32\n        min      100\n        low      512\n"
 		"        spanned  65536\n        present  65536\n        managed  65536\n"
@@ -2801,7 +2807,7 @@ static void test_start_pcp_free_zone(void)
 	struct replay_result *r = run(path, names, 3, REPLAY_WARM, 1, 1);
 	const struct replay_variant_result *def = &r->variants[0], *free1 = &r->variants[1],
 					   *both = &r->variants[2];
-	/* by default the frees go to the buddy allocator: nothing on the lists, all free */
+	/* with both switches off the frees go to the buddy allocator: nothing on the lists */
 	CHECK_EQ(def->loss.warm_page_frees, STARTPCP_PAGES);
 	CHECK_EQ(def->loss.start_folio_pcp_frees, 0);
 	CHECK_EQ(def->pcp_pages[MIGRATE_MOVABLE], 0);
@@ -2811,7 +2817,8 @@ static void test_start_pcp_free_zone(void)
 	CHECK_EQ(free1->loss.unknown_page_frees, 0);
 	CHECK(free1->pcp_pages[MIGRATE_MOVABLE] > 0);
 	CHECK(free1->pcp_pages[MIGRATE_MOVABLE] < STARTPCP_PAGES);
-	/* and with DMA32's own pagesets the list keeps them all below the snapshot's 4,000 */
+	/* by default, with DMA32's own pagesets, the list keeps them all below the snapshot's
+	 * 4,000 */
 	CHECK_EQ(both->loss.start_folio_pcp_frees, STARTPCP_PAGES);
 	CHECK_EQ(both->pcp_pages[MIGRATE_MOVABLE], STARTPCP_PAGES);
 	CHECK_EQ(both->final.present_pages - both->final.free_pages, STARTPCP_PAGES);

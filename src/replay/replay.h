@@ -50,10 +50,11 @@ struct replay_variant_spec {
 	bool compaction_keep; /* still none: the source stays allocated, bound as the host's dest */
 	bool caller_fallback; /* a failed movable NORETRY folio: the caller's smaller orders (on but for mainline) */
 	/* every zone's per-CPU lists take that zone's start pagesets (batch, pcp->high), not only
-	 * the largest zone's (off by default: replay.md, "Per-CPU lists") */
+	 * the largest zone's (on by default, as the kernel's: replay.md, "Per-CPU lists") */
 	bool pcp_zone_pagesets;
 	/* a start folio of orders 0-3 freed whole goes to the CPU's per-CPU list, as start THPs
-	 * do (off by default: replay.md, "Frees of memory allocated before the trace") */
+	 * do (on by default, as the kernel's: replay.md, "Frees of memory allocated before
+	 * the trace") */
 	bool start_pcp_free;
 	/* start/pagetypeinfo's HighAtomic pageblocks tagged at a warm start, on the pageblocks the
 	 * trace does not show with the most free pages (replay_warm.c; off by default) */

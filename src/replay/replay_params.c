@@ -247,6 +247,11 @@ int replay_variant_parse(const char *text, struct replay_variant_spec *spec, cha
 	spec->compaction = true;
 	spec->start = REPLAY_START_AUTO;
 	spec->shrink_calibration = true;
+	/* the kernel's per-CPU lists at the start: every zone's own pagesets from start/zoneinfo
+	 * (zone_set_pageset_high_and_batch()), and a start folio of orders 0-3 freed through the
+	 * CPU's list (free_frozen_pages() / free_unref_folios()); '=0' gives the older replay */
+	spec->pcp_zone_pagesets = true;
+	spec->start_pcp_free = true;
 	slab_params_default(&spec->slab);
 	if (!strcmp(buf, "observe")) {
 		spec->observe = true;

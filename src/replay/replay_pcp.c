@@ -266,9 +266,10 @@ static int zone_highsize(uint64_t total, unsigned cpus, int batch)
  * zone_set_pageset_high_and_batch() for every zone: high_min from the zone's low watermark,
  * high_max from an eighth of its pages (MIN_PERCPU_PAGELIST_HIGH_FRACTION), each over the
  * CPUs; the zone with the most managed pages takes the snapshot's pagesets (batch, and each
- * CPU's starting pcp->high), the others zone_batchsize() of their size; with pcp_zone_pagesets=1
- * every zone with pagesets in the snapshot takes its own (host_desc.zone_pcp). The lists become
- * one set per zone and CPU, and the model reaches them through its zonelist walk.
+ * CPU's starting pcp->high), the others zone_batchsize() of their size; with pcp_zone_pagesets
+ * (on by default) every zone with pagesets in the snapshot takes its own (host_desc.zone_pcp).
+ * The lists become one set per zone and CPU, and the model reaches them through its zonelist
+ * walk.
  */
 int variant_pcp_init(struct variant_state *v)
 {

@@ -293,9 +293,9 @@ static void free_held_block(struct variant_state *v, const struct replay_op *op,
  * pageblock order being pcp_allowed_order(), and only a drain past pcp->high gives it to the
  * buddy allocator (free_frozen_page_commit). The warm start took the folio as 512 order-0
  * pages (the page map has no folios), so it is made one block again (prep_compound_page) and
- * freed as the variant frees any THP. Order-0 and orders 1-3 start pages go straight to the
- * buddy lists by default (docs/replay.md, "Frees of memory allocated before the trace", says
- * why); with start_pcp_free=1 they take the per-CPU list too, as the kernel's would.
+ * freed as the variant frees any THP. Order-0 and orders 1-3 start folios take the per-CPU list
+ * too, as the kernel's would (start_pcp_free, on by default); with start_pcp_free=0 they go
+ * straight to the buddy lists (docs/replay.md, "Frees of memory allocated before the trace").
  * False when the variant has no per-CPU lists or the folio is not held whole and aligned.
  */
 static bool free_start_folio_pcp(struct variant_state *v, const struct replay_op *op)
