@@ -221,8 +221,8 @@ static void region_memo_sync(const struct model *m, uint64_t region_pfn,
 					      sig_bit(old, SIG_NONMOVABLE));
 		memo->movable_only_in_zone[p->zone] =
 			(uint16_t)(memo->movable_only_in_zone[p->zone] + movable_only);
-		if (p->zone ==
-		    zone0) /* another zone's pageblock counts as not movable-only anyway */
+		/* another zone's pageblock counts as not movable-only anyway */
+		if (p->zone == zone0)
 			memo->not_movable_only = (uint16_t)(memo->not_movable_only - movable_only);
 	}
 }

@@ -50,32 +50,16 @@ int host_zone_type(const char *name)
 	return -1;
 }
 
-/* One zone's per-CPU pagesets as zoneinfo lists them (struct per_cpu_pages: high, batch). */
-struct zone_pagesets {
-	uint64_t managed;
-	uint32_t batch, cpus, high[HOST_PCP_CPUS];
-};
-
 /*
- * The zone with the most managed pages gives the per-CPU lists their sizing (replay_pcp.c); each
- * zone's own pagesets are kept too, for pcp_zone_pagesets=1. Called for zone @idx of config.zones.
+ * Zone @idx of config.zones keeps its per-CPU pagesets as zoneinfo lists them (struct
+ * per_cpu_pages: high, batch) for the per-CPU lists' sizing (replay_pcp.c); the first zone with
+ * the most managed pages is noted as the largest.
  */
-static void keep_pagesets(struct host_desc *h, unsigned idx, const struct model_zone_config *z,
-			  const struct zone_pagesets *ps)
+static void keep_pagesets(struct host_desc *h, unsigned idx, const struct host_pagesets *ps)
 {
-	struct host_pagesets *zp = &h->zone_pcp[idx];
-
-	zp->managed = ps->managed;
-	zp->batch = ps->batch;
-	zp->cpus = ps->cpus;
-	memcpy(zp->high, ps->high, sizeof(zp->high));
-	if (ps->managed <= h->pcp_managed)
-		return;
-	h->pcp_managed = ps->managed;
-	h->pcp_low = z->wmark_low;
-	h->pcp_batch = ps->batch;
-	h->pcp_cpus = ps->cpus;
-	memcpy(h->pcp_high, ps->high, sizeof(h->pcp_high));
+	if (ps->managed > h->zone_pcp[h->pcp_largest].managed)
+		h->pcp_largest = idx;
+	h->zone_pcp[idx] = *ps;
 }
 
 /*
@@ -102,7 +86,7 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 {
 	struct model_config *c = &h->config;
 	struct model_zone_config cur;
-	struct zone_pagesets ps;
+	struct host_pagesets ps;
 	int have = 0, type = -1;
 	int node = -1, node_zone = 0, kernel_idx = 0; /* the zone's index in its node */
 	uint64_t present = 0;
@@ -120,7 +104,7 @@ static int parse_zoneinfo(struct host_desc *h, char *text)
 				h->zone_kernel_idx[c->nr_zones] = (uint8_t)kernel_idx;
 				c->zones[c->nr_zones++] = cur;
 				h->present_pages += present;
-				keep_pagesets(h, c->nr_zones - 1, &cur, &ps);
+				keep_pagesets(h, c->nr_zones - 1, &ps);
 			}
 			if (!line)
 				break;

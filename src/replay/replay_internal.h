@@ -249,18 +249,17 @@ struct host_desc {
 	uint64_t shrinkable_objects[2];
 	bool have_slabinfo[2];
 	uint32_t vfs_cache_pressure; /* start/vfs_cache_pressure, 100 when absent */
-	/* start/zoneinfo "pagesets" of the zone with the most managed pages: pcp->batch, and the
-	 * low watermark and managed pages zone_highsize() takes high_min and high_max from;
-	 * pcp_cpus: CPUs listed (0: no pagesets in the snapshot), pcp_high: their pcp->high */
-	uint32_t pcp_batch, pcp_cpus;
-	uint64_t pcp_low, pcp_managed;
+	/* start/zoneinfo "pagesets" of every zone, indexed like config.zones: its managed pages
+	 * (zone_highsize()'s high_max), pcp->batch, the CPUs listed (0: no pagesets in the
+	 * snapshot) and their pcp->high. pcp_largest: the zone with the most managed pages, whose
+	 * pagesets size the lists of the model's largest zone when pcp_zone_pagesets=0 (its
+	 * managed pages 0: no zone had pagesets) */
 #define HOST_PCP_CPUS 256
-	uint32_t pcp_high[HOST_PCP_CPUS];
-	/* the same of every zone, indexed like config.zones (pcp_zone_pagesets=1) */
 	struct host_pagesets {
 		uint64_t managed;
 		uint32_t batch, cpus, high[HOST_PCP_CPUS];
 	} zone_pcp[MODEL_MAX_ZONES];
+	unsigned pcp_largest;
 	struct host_timeline *timeline; /* replay_timeline.c: zone samples; NULL: none */
 	struct warm_step *plan; /* replay_warm.c: the start state, worked out once per trace */
 	size_t nr_plan, nr_pin_steps;

@@ -275,7 +275,8 @@ int variant_pcp_init(struct variant_state *v)
 {
 	const struct host_desc *h = v->host;
 	const struct model_config *c = &h->config;
-	unsigned cpus = h->pcp_cpus ? h->pcp_cpus : v->nr_cpus;
+	const struct host_pagesets *largest = &h->zone_pcp[h->pcp_largest];
+	unsigned cpus = largest->cpus ? largest->cpus : v->nr_cpus;
 	unsigned nr_zones = model_nr_zones(v->model), big = 0;
 	size_t nr_lists;
 
@@ -296,24 +297,19 @@ int variant_pcp_init(struct variant_state *v)
 	for (unsigned z = 0; z < nr_zones; z++) {
 		uint64_t managed = z < c->nr_zones ? c->zones[z].spanned_pages : 0;
 		uint64_t low = z < c->nr_zones ? c->zones[z].wmark_low : 0;
-		bool snap = z == big && h->pcp_managed;
-		const uint32_t *snap_high = h->pcp_high;
-		uint32_t snap_cpus = h->pcp_cpus, snap_batch = h->pcp_batch;
-		if (snap) {
-			managed = h->pcp_managed;
-			low = h->pcp_low;
+		const struct host_pagesets *snap = NULL; /* the pagesets this zone's lists take */
+		if (z == big && largest->managed) {
+			snap = largest;
+			managed = largest->managed;
+			low = c->zones[h->pcp_largest].wmark_low;
 		}
 		if (v->res->spec.pcp_zone_pagesets && z < c->nr_zones) {
 			const struct host_pagesets *zp = &h->zone_pcp[z];
-			snap = zp->managed && zp->cpus;
-			if (snap) {
+			snap = zp->managed && zp->cpus ? zp : NULL;
+			if (snap)
 				managed = zp->managed;
-				snap_high = zp->high;
-				snap_cpus = zp->cpus;
-				snap_batch = zp->batch;
-			}
 		}
-		int batch = snap && snap_batch ? (int)snap_batch : zone_batchsize(managed);
+		int batch = snap && snap->batch ? (int)snap->batch : zone_batchsize(managed);
 		int high_min = zone_highsize(low, cpus, batch);
 		int high_max = max_int(zone_highsize(managed / 8, cpus, batch), high_min);
 		for (unsigned i = 0; i < v->nr_cpus; i++) {
@@ -322,8 +318,8 @@ int variant_pcp_init(struct variant_state *v)
 			s->batch = batch;
 			s->high_min = high_min;
 			s->high_max = high_max;
-			s->high = snap && i < snap_cpus && i < HOST_PCP_CPUS && snap_high[i]
-					  ? (int)snap_high[i]
+			s->high = snap && i < snap->cpus && i < HOST_PCP_CPUS && snap->high[i]
+					  ? (int)snap->high[i]
 					  : high_min;
 		}
 		v->pcp_below_high[z] = false;
