@@ -3,7 +3,7 @@
  * bench_replay.c - replay speed and memory, for bench/replay/run.sh.
  *
  * usage: bench_replay [--threads N] [--repeat R] [--variants a,b,c] [--start WORD] [--no-share]
- *        TRACE
+ *        [--each] TRACE
  * Replays TRACE R times (best run reported, to see past a noisy machine) and prints one line:
  * trace events, trace seconds, setup seconds (snapshots, models, pre-pass) and its phases
  * (load_s: snapshots and header; prepass_s: the slab-page pre-pass and the start plan, beside
@@ -18,6 +18,14 @@
  * model's CPU time is dealt to its variants in equal parts, so the sum is the CPU spent);
  * --no-share gives each its own. models= and rounds= say how many models ran in how many
  * replays of the trace.
+ * The slowest variant of the run reported (the one variant_eps_min is of) has its apply time
+ * split as the kernel accounts it: variant_user_s and variant_sys_s (getrusage RUSAGE_THREAD
+ * around each block; their sum is variant_eps_min's CPU time give or take the kernel's tick
+ * sampling), variant_minflt its minor faults (the first touches of its memory: system time,
+ * and on a guest whose balloon reports free memory to the host, most of the run-to-run swing),
+ * and eps_user, trace events per second of its user time alone (beside variant_eps_min, which
+ * it does not replace: the code's own speed, without the kernel's faults). --each also prints
+ * one line per repeat (repeat=, the same figures of every variant in that run).
  */
 #include "replay.h"
 
@@ -34,7 +42,7 @@ int main(int argc, char **argv)
 	size_t nv = 0;
 	char err[1024];
 	enum replay_start start = REPLAY_WARM;
-	bool no_share = false;
+	bool no_share = false, each = false;
 	int i;
 
 	for (i = 1; i < argc - 1; i++) {
@@ -46,6 +54,8 @@ int main(int argc, char **argv)
 			list = argv[++i];
 		else if (!strcmp(argv[i], "--no-share"))
 			no_share = true;
+		else if (!strcmp(argv[i], "--each"))
+			each = true;
 		else if (!strcmp(argv[i], "--start") && i + 1 < argc - 1) {
 			if (replay_start_parse(argv[++i], &start)) {
 				fprintf(stderr, "bench_replay: unknown start %s\n", argv[i]);
@@ -56,7 +66,7 @@ int main(int argc, char **argv)
 	}
 	if (i != argc - 1) {
 		fprintf(stderr, "usage: bench_replay [--threads N] [--repeat R] [--variants a,b] "
-				"[--start WORD] [--no-share] TRACE\n");
+				"[--start WORD] [--no-share] [--each] TRACE\n");
 		return 2;
 	}
 	char *names = strdup(list), *save;
@@ -72,7 +82,8 @@ int main(int argc, char **argv)
 				    .no_share = no_share };
 	double best_replay = 1e30, best_total = 0, best_setup = 0, slowest_variant = 0;
 	double best_load = 0, best_prepass = 0, best_build = 0;
-	double best_cpu = 1e30;
+	double best_cpu = 1e30, slowest_user = 0, slowest_sys = 0;
+	uint64_t slowest_minflt = 0;
 	uint64_t events = 0;
 	unsigned models = 0, rounds = 0, early = 0;
 	double duration = 0, bytes_per_page = 0;
@@ -88,6 +99,16 @@ int main(int argc, char **argv)
 		cpu /= threads < nv ? (threads ? threads : 1) : (double)nv;
 		if (cpu < best_cpu)
 			best_cpu = cpu;
+		for (size_t v = 0; each && v < res->nr_variants; v++) {
+			const struct replay_variant_result *vr = &res->variants[v];
+			printf("repeat=%u variant=%s cpu_s=%.3f user_s=%.3f sys_s=%.3f minflt=%llu "
+			       "eps=%.0f eps_user=%.0f replay_s=%.3f setup_s=%.3f\n",
+			       r, vr->spec.name, vr->seconds, vr->user_seconds, vr->sys_seconds,
+			       (unsigned long long)vr->minflt,
+			       (double)res->trace.events / vr->seconds,
+			       (double)res->trace.events / vr->user_seconds, replay,
+			       res->setup_seconds);
+		}
 		if (replay < best_replay) {
 			best_replay = replay;
 			best_total = res->wall_seconds;
@@ -97,9 +118,14 @@ int main(int argc, char **argv)
 			best_build = res->build_seconds;
 			slowest_variant = 1e30;
 			for (size_t v = 0; v < res->nr_variants; v++) {
-				double rate = (double)res->trace.events / res->variants[v].seconds;
-				if (rate < slowest_variant)
+				const struct replay_variant_result *vr = &res->variants[v];
+				double rate = (double)res->trace.events / vr->seconds;
+				if (rate < slowest_variant) {
 					slowest_variant = rate;
+					slowest_user = vr->user_seconds;
+					slowest_sys = vr->sys_seconds;
+					slowest_minflt = vr->minflt;
+				}
 			}
 		}
 		events = res->trace.events;
@@ -116,11 +142,14 @@ int main(int argc, char **argv)
 	printf("trace=%s variants=%zu threads=%u events=%llu trace_s=%.3f setup_s=%.3f "
 	       "load_s=%.3f prepass_s=%.3f build_s=%.3f replay_s=%.3f "
 	       "eps_replay=%.0f eps_total=%.0f variant_eps_min=%.0f model_bytes_per_page=%.3f "
-	       "maxrss_kb=%ld x_realtime=%.2f eps_cpu=%.0f models=%u rounds=%u early=%u\n",
+	       "maxrss_kb=%ld x_realtime=%.2f eps_cpu=%.0f models=%u rounds=%u early=%u "
+	       "variant_user_s=%.3f variant_sys_s=%.3f variant_minflt=%llu eps_user=%.0f\n",
 	       argv[i], nv, threads, (unsigned long long)events, duration, best_setup, best_load,
 	       best_prepass, best_build, best_replay, (double)events / best_replay,
 	       (double)events / best_total, slowest_variant, bytes_per_page, ru.ru_maxrss,
-	       duration / best_total, (double)events / best_cpu, models, rounds, early);
+	       duration / best_total, (double)events / best_cpu, models, rounds, early,
+	       slowest_user, slowest_sys, (unsigned long long)slowest_minflt,
+	       slowest_user > 0 ? (double)events / slowest_user : 0.0);
 	free(names);
 	return 0;
 }

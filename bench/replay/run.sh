@@ -8,6 +8,14 @@
 #   model memory per modelled page per variant: target at most 4 bytes;
 #   the ratio to real time (trace seconds per replay second, setup included).
 # Every figure is the best of 5 runs (this machine is shared and noisy).
+# The one-variant line's figures: variant_eps_min is issue 14's (trace events per second of the
+#   variant's thread CPU time in the apply phase, user and system); beside it, of the same run,
+#   variant_user_s and variant_sys_s split that time as the kernel accounts it (sampled at its
+#   timer ticks), variant_minflt counts the minor faults taken in it (first touches of the
+#   model's memory, each a system-time cost; on a guest whose balloon reports free memory to
+#   the host a huge page's first touch costs 0.2 to 3.7 ms per MiB), and eps_user is trace
+#   events per second of the user time alone: the code's own speed, which the host's
+#   re-backing of memory does not swing. `bench_replay --each` prints them for every repeat.
 # START (default warm) is bench_replay's --start (`START=auto` for the pressure traces: their warm
 # start is docs/replay.md's warm-start slow case, "Speed and memory"); TRACES (default the five bundled) the traces.
 # NO_SHARE=1 gives every preset a model of its own (bench_replay --no-share; by default the

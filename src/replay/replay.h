@@ -241,6 +241,11 @@ struct replay_variant_result {
 	struct replay_variant_spec spec;
 	uint64_t events;
 	double seconds; /* thread CPU time in this variant */
+	/* the same time split as the kernel accounts it (getrusage(RUSAGE_THREAD) around each
+	 * block applied: user and system time, the system part mostly the first touches' page
+	 * faults), and the minor faults taken while applying */
+	double user_seconds, sys_seconds;
+	uint64_t minflt;
 	struct replay_sample *samples;
 	size_t nr_samples;
 	/* at each host zone sample, per zone (replay_timeline.c); points not kept for want of

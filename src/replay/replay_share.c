@@ -149,6 +149,9 @@ int share_deal_results(struct replay_result *res, const struct share_group *g, u
 	lead->shared_by = k;
 	lead->round = round;
 	lead->seconds /= k ? k : 1;
+	lead->user_seconds /= k ? k : 1;
+	lead->sys_seconds /= k ? k : 1;
+	lead->minflt /= k ? k : 1;
 	for (unsigned j = 1; j < g->n; j++) {
 		struct replay_variant_result *v = &res->variants[g->member[j]];
 		if (!((left >> j) & 1)) {
