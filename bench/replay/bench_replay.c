@@ -25,7 +25,8 @@
  * and on a guest whose balloon reports free memory to the host, most of the run-to-run swing),
  * and eps_user, trace events per second of its user time alone (beside variant_eps_min, which
  * it does not replace: the code's own speed, without the kernel's faults). --each also prints
- * one line per repeat (repeat=, the same figures of every variant in that run).
+ * one line per repeat (repeat=, the same figures of every variant in that run, and the whole
+ * process's user and system time and minor faults in that run, setup and apply: proc_*).
  */
 #include "replay.h"
 
@@ -33,6 +34,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+
+static double tv_seconds(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
 
 int main(int argc, char **argv)
 {
@@ -89,6 +95,8 @@ int main(int argc, char **argv)
 	double duration = 0, bytes_per_page = 0;
 	for (unsigned r = 0; r < repeat; r++) {
 		struct replay_result *res;
+		struct rusage ru0, ru1;
+		getrusage(RUSAGE_SELF, &ru0);
 		if (replay_trace(argv[i], &o, specs, nv, &res, err, sizeof(err))) {
 			fprintf(stderr, "%s\n", err);
 			return 1;
@@ -99,15 +107,20 @@ int main(int argc, char **argv)
 		cpu /= threads < nv ? (threads ? threads : 1) : (double)nv;
 		if (cpu < best_cpu)
 			best_cpu = cpu;
+		getrusage(RUSAGE_SELF, &ru1);
 		for (size_t v = 0; each && v < res->nr_variants; v++) {
 			const struct replay_variant_result *vr = &res->variants[v];
 			printf("repeat=%u variant=%s cpu_s=%.3f user_s=%.3f sys_s=%.3f minflt=%llu "
-			       "eps=%.0f eps_user=%.0f replay_s=%.3f setup_s=%.3f\n",
+			       "eps=%.0f eps_user=%.0f replay_s=%.3f setup_s=%.3f proc_user_s=%.3f "
+			       "proc_sys_s=%.3f proc_minflt=%ld\n",
 			       r, vr->spec.name, vr->seconds, vr->user_seconds, vr->sys_seconds,
 			       (unsigned long long)vr->minflt,
 			       (double)res->trace.events / vr->seconds,
 			       (double)res->trace.events / vr->user_seconds, replay,
-			       res->setup_seconds);
+			       res->setup_seconds,
+			       tv_seconds(ru1.ru_utime) - tv_seconds(ru0.ru_utime),
+			       tv_seconds(ru1.ru_stime) - tv_seconds(ru0.ru_stime),
+			       ru1.ru_minflt - ru0.ru_minflt);
 		}
 		if (replay < best_replay) {
 			best_replay = replay;
