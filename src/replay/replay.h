@@ -298,8 +298,8 @@ struct replay_host_figures {
 	bool have_end_map_times, have_recorder_pfns, have_start_map_times;
 	uint64_t start_map_events; /* page events older than the start map's read of their page */
 	/* --start-rewind (replay_rewind.c): the start map put back as of the first event; the
-	 * pages rewound, by the class given (free, per-CPU list or unknown, another allocated
-	 * kind) and those whose class changed */
+	 * pages rewound, by what they were put back as (free; on a per-CPU list; allocated,
+	 * first freed), and those whose class the rewind changed */
 	bool start_rewound;
 	uint64_t start_rewind_free, start_rewind_pcp, start_rewind_allocated;
 	uint64_t start_rewind_changed;
