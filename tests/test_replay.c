@@ -2397,6 +2397,88 @@ static void test_end_map_timed(void)
 }
 
 /*
+ * --start-rewind (replay_rewind.c): a start map whose last range (pfns R..) is read at 1.0095
+ * ms, after seven of its pages' events. PA: taken from the buddy lists (zone-locked, then the
+ * allocation), the map shows it in use: put back free. PB: allocated with no zone-locked event
+ * (from a per-CPU list), shown in use: put back on a list (kind unknown). PC: an order-2 free
+ * of pages the map shows free: put back allocated, all four. PD: drained, shown free: back on
+ * a list. H: the head of an order-2 compound page the map shows (anonymous, three tails) taken
+ * as order 1 from the buddy lists: H and H + 1 back free, H + 2 and H + 3 keep their head's
+ * class. PE: taken after the read: as read. Rewound, every event is replayed and every one
+ * finds its page as it expects; without the switch the seven are skipped and nothing changes.
+ */
+static void write_rewind_trace(const char *path)
+{
+	struct edge_writer e = { .ts = 1000000 };
+	const uint64_t pfns = END_BASE + 4 * 8192, r0 = END_BASE + 3 * 8192, pa = r0 + 16,
+		       pb = r0 + 17, pc = r0 + 20, pd = r0 + 24, hd = r0 + 32, pe = r0 + 40;
+	char hdr[64], times[2048];
+	int hl = snprintf(hdr, sizeof(hdr), "fragtrace-pagemap 1 %llu\n", (unsigned long long)pfns);
+	size_t len = (size_t)hl + (size_t)(pfns + 1) / 2;
+	uint8_t *start = calloc(1, len);
+	CHECK_FATAL(start);
+	memcpy(start, hdr, (size_t)hl);
+	for (uint64_t p = END_BASE; p < pfns; p++) {
+		unsigned k = p == pa || p == pb || p == hd ? PC_ANON
+			     : p > hd && p < hd + 4	   ? PC_TAIL
+							   : PC_FREE;
+		start[(uint64_t)hl + p / 2] |= (uint8_t)(k << ((p & 1) * 4));
+	}
+	open_map_trace(&e, path, "rewind", 32768, start, len);
+	edge_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, pa, 0, MIGRATE_MOVABLE, 0); /* 1.001 ms */
+	edge_page(&e, TRACE_PAGE_ALLOC, pa, 0, MIGRATE_MOVABLE, 0);
+	edge_page(&e, TRACE_PAGE_ALLOC, pb, 0, MIGRATE_MOVABLE, 0);
+	edge_page(&e, TRACE_PAGE_FREE, pc, 2, 0, 0);
+	edge_page(&e, TRACE_PAGE_PCPU_DRAIN, pd, 0, MIGRATE_MOVABLE, 0);
+	edge_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, hd, 1, MIGRATE_MOVABLE, 0);
+	edge_page(&e, TRACE_PAGE_ALLOC, hd, 1, MIGRATE_MOVABLE, 0); /* 1.007 ms */
+	e.ts = 1010000;
+	edge_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, pe, 0, MIGRATE_MOVABLE, 0);
+	edge_page(&e, TRACE_PAGE_ALLOC, pe, 0, MIGRATE_MOVABLE, 0);
+	int tl = snprintf(times, sizeof(times), "fragtrace-pagemap-times 1 8192\n");
+	for (int i = 0; i < 35; i++)
+		tl += snprintf(times + tl, sizeof(times) - (size_t)tl, "1000000 1000000\n");
+	snprintf(times + tl, sizeof(times) - (size_t)tl, "1009000 1010000\n");
+	CHECK(trace_writer_add_meta(e.w, "start/pagemap_times", times, strlen(times)) == 0);
+	edge_close(&e);
+	free(start);
+}
+
+static void test_start_rewind(void)
+{
+	static const char *const names[] = { "mainline", "observe" };
+	struct replay_options o = {
+		.start = REPLAY_WARM, .loops = 1, .threads = 1, .sample_ns = sample_ns
+	};
+	struct replay_validation val;
+	char path[64];
+	test_tmp_path(path, sizeof(path), "rewind.fgt");
+	write_rewind_trace(path);
+	for (int rewind = 0; rewind < 2; rewind++) {
+		o.start_rewind = rewind;
+		struct replay_result *r = run_with(path, names, 2, &o);
+		const struct replay_host_figures *f = &r->trace.host;
+		const struct replay_observe_causes *c = &r->variants[1].causes;
+		CHECK_EQ(f->start_map_events, 7);
+		CHECK_EQ(f->start_rewound, rewind);
+		CHECK_EQ(f->start_rewind_free, rewind ? 3 : 0);	     /* PA, H, H + 1 */
+		CHECK_EQ(f->start_rewind_pcp, rewind ? 2 : 0);	     /* PB, PD */
+		CHECK_EQ(f->start_rewind_allocated, rewind ? 4 : 0); /* PC's block */
+		CHECK_EQ(f->start_rewind_changed, rewind ? 9 : 0);
+		/* replayed: every allocation found its page free, every free its page held */
+		CHECK_EQ(r->variants[0].loss.page_alloc_failed, 0);
+		CHECK_EQ(r->variants[0].loss.unknown_page_frees, 0);
+		CHECK_EQ(r->variants[0].loss.page_allocs, rewind ? 4 : 1);
+		CHECK_EQ(c->alloc_allocated_at_start, 0);
+		CHECK_EQ(r->variants[1].loss.page_alloc_failed, 0);
+		CHECK(replay_validate(r, &val));
+		CHECK_EQ(has_row(&val, "start_rewind_changed"), rewind);
+		replay_result_free(r);
+	}
+	unlink(path);
+}
+
+/*
  * The drift over time (replay_timeline.c): a 2048-page host, all free, whose trace allocates
  * four pages and frees one, with the host's zone samples (capture/zone_samples.0) before the
  * first event, between the second and third allocation (the host 6 pages below the model),
@@ -2949,6 +3031,7 @@ int main(int argc, char **argv)
 	test_shrink_calibration_applied();
 	test_page_reporting_from_trace();
 	test_end_map_timed();
+	test_start_rewind();
 	test_zone_timeline();
 	test_compaction();
 	test_compaction_below();

@@ -29,7 +29,7 @@ static void check_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: fragtrace check [--json] [--db FILE] [--variant SPEC] [--kswapd-heuristic] "
-		"TRACE\n\n"
+		"[--start-rewind] TRACE\n\n"
 		"Rebuild what the traced host did from the trace's own pfns (observe mode) and\n"
 		"compare with the end snapshot's page map: the share of pages whose free or\n"
 		"allocated state agrees is the trace's completeness. Then validate the mainline\n"
@@ -45,6 +45,9 @@ static void check_usage(FILE *out)
 		"      --kswapd-heuristic\n"
 		"                 take kswapd's reclaim windows from its GFP_KERNEL shrink_slab\n"
 		"                 events even when the trace has its wake events (docs/replay.md)\n"
+		"      --start-rewind\n"
+		"                 put the start page map back as of the trace's first event and\n"
+		"                 replay every event (docs/replay.md, \"Start states\")\n"
 		"  -h, --help     show this help\n");
 }
 
@@ -187,6 +190,7 @@ static int run_check(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "variant", required_argument, NULL, 'V' },
 		{ "kswapd-heuristic", no_argument, NULL, 'K' },
+		{ "start-rewind", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -210,6 +214,8 @@ static int run_check(int argc, char **argv)
 			mainline = optarg;
 		} else if (c == 'K') {
 			o.kswapd_heuristic = true;
+		} else if (c == 'R') {
+			o.start_rewind = true;
 		} else {
 			fprintf(stderr, "See 'fragtrace check --help'.\n");
 			return EXIT_USAGE;

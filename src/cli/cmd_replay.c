@@ -74,6 +74,8 @@ static void replay_usage(FILE *out)
 		"                       kswapd's reclaim windows from its GFP_KERNEL "
 		"shrink_slab\n"
 		"                       events even when the trace has its wake events\n"
+		"      --start-rewind   put the start page map back as of the trace's first\n"
+		"                       event and replay every event (docs/replay.md)\n"
 		"  -q, --quiet          no progress bar\n"
 		"      --list-variants  print the presets and every parameter with its default\n"
 		"  -h, --help           show this help\n\n"
@@ -492,6 +494,7 @@ static int run_replay(int argc, char **argv)
 		{ "mem", required_argument, NULL, 'M' },
 		{ "no-share", no_argument, NULL, 'N' },
 		{ "kswapd-heuristic", no_argument, NULL, 'K' },
+		{ "start-rewind", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -579,6 +582,9 @@ static int run_replay(int argc, char **argv)
 			break;
 		case 'K':
 			o.kswapd_heuristic = true;
+			break;
+		case 'R':
+			o.start_rewind = true;
 			break;
 		case 'B':
 			baseline = optarg;

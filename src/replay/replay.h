@@ -98,6 +98,9 @@ struct replay_options {
 	/* Ignore the trace's kswapd wake and sleep events and take kswapd's reclaim windows from
 	 * its GFP_KERNEL shrink_slab events, as for traces without them (--kswapd-heuristic). */
 	bool kswapd_heuristic;
+	/* Put the start page map back as of the trace's first event and replay every event,
+	 * none taken as already in the map (--start-rewind; replay_rewind.c). */
+	bool start_rewind;
 };
 
 /* One sample of one variant. */
@@ -299,7 +302,13 @@ struct replay_host_figures {
 	/* the trace has end/pagemap_times, end/recorder_pfns (their observe rows are shown) */
 	bool have_end_map_times, have_recorder_pfns, have_start_map_times;
 	uint64_t start_map_events; /* page events older than the start map's read of their page */
-	uint64_t recorder_pfns;	   /* pages end/recorder_pfns lists inside the end map */
+	/* --start-rewind (replay_rewind.c): the start map put back as of the first event; the
+	 * pages rewound, by what they were put back as (free; on a per-CPU list; allocated,
+	 * first freed), and those whose class the rewind changed */
+	bool start_rewound;
+	uint64_t start_rewind_free, start_rewind_pcp, start_rewind_allocated;
+	uint64_t start_rewind_changed;
+	uint64_t recorder_pfns; /* pages end/recorder_pfns lists inside the end map */
 	uint64_t end_pageblocks[MIGRATE_TYPES];	  /* end/pagetypeinfo, all zones */
 	uint64_t end_free_blocks[NR_PAGE_ORDERS]; /* end/buddyinfo, all zones */
 	int64_t vmstat_delta[REPLAY_VMSTAT_KEYS]; /* by replay_vmstat_key(i) */

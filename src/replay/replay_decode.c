@@ -1055,12 +1055,19 @@ static void count_host_figures(struct decoder *d, const struct trace_event *ev)
 	}
 }
 
-/* A page event the start page map, read while tracing, already shows: counted, skipped. */
+/*
+ * A page event the start page map, read while tracing, already shows: counted, skipped; with
+ * the map rewound to the first event (replay_rewind.c) counted and replayed.
+ */
 static bool before_start_map(struct decoder *d, const struct trace_event *ev)
 {
 	if (ev->type < TRACE_PAGE_ALLOC || ev->type > TRACE_PAGE_PCPU_DRAIN ||
 	    ev->page.pfn == UINT64_MAX || !observe_in_start_map(d->h, ev->page.pfn, ev->ts))
 		return false;
+	if (d->h->start_rewound) {
+		d->fig.start_map_events += d->pass == 0;
+		return false;
+	}
 	if (ev->type == TRACE_PAGE_ALLOC)
 		d->page_alloc_ordinal++;
 	if (d->pass == 0)
@@ -1078,7 +1085,7 @@ static bool decode_extfrag_take(const struct decoder *d, const struct trace_even
 {
 	if (!d->extfrag_alone || ev->extfrag.pfn == UINT64_MAX || ev->extfrag.alloc_order < 0 ||
 	    ev->extfrag.alloc_order > MAX_PAGE_ORDER ||
-	    observe_in_start_map(d->h, ev->extfrag.pfn, ev->ts))
+	    (!d->h->start_rewound && observe_in_start_map(d->h, ev->extfrag.pfn, ev->ts)))
 		return false;
 	op->kind = OP_FALLBACK_TAKE;
 	op->key = ev->extfrag.pfn;

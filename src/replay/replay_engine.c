@@ -1094,6 +1094,9 @@ int replay_trace(const char *path, const struct replay_options *opts,
 		    ? host_layout_load(run.r, path, opts, &run.host, err, errlen)
 		    : host_desc_load(run.r, path, &run.host, err, errlen))
 		goto fail;
+	/* before the trace's figures are taken: they count what was rewound */
+	if (opts->start_rewind && host_start_rewind(run.r, &run.host, err, errlen))
+		goto fail;
 	rc = fill_trace_info(&res->trace, path, run.r, &run.host);
 	if (rc == TRACE_ENOMEM)
 		goto nomem;

@@ -230,6 +230,7 @@ struct host_desc {
 	uint64_t *start_map_times;
 	size_t nr_start_map_times;
 	uint64_t start_map_range;
+	bool start_rewound; /* replay_rewind.c put the map back: no event is skipped */
 	uint64_t *recorder_bits;
 	uint64_t trace_first_ts, trace_span_ns; /* to put those times on replay's clock */
 	/* each zone's index in its node as start/zoneinfo lists them: the kernel's zone index
@@ -572,6 +573,12 @@ int observe_parse_map_snapshots(struct host_desc *h, const char *start_times, co
 				const char *recorder);
 /* Whether the start page map was read after this page event on its pfn (trace clock ns). */
 bool observe_in_start_map(const struct host_desc *h, uint64_t pfn, uint64_t ts);
+
+/* ---- replay_rewind.c: the start map as of the trace's first event ---- */
+/* Every page named by an event older than its range's read put back as it was before that
+ * event (h->start_rewound set); reads the trace's first events from r and seeks it back to 0.
+ * 0, or -1 with err. */
+int host_start_rewind(struct trace_reader *r, struct host_desc *h, char *err, size_t errlen);
 /* The node of the host zone that spans pfn, -1 outside every zone (replay_warm.c). */
 int host_pfn_nid(const struct host_desc *h, uint64_t pfn);
 #define START_NONE UINT32_MAX

@@ -241,9 +241,27 @@ static void gap_rows(struct replay_validation *out, const struct replay_trace_in
 	    t->have_kernel_counters ? (double)t->lost_kernel_events : NAN, NAN);
 	if (t->host.have_start_map_times)
 		row(out, "start_map_events",
-		    "page events older than the start page map's read of their page: in the map, "
-		    "not replayed",
+		    t->host.start_rewound
+			    ? "page events older than the start page map's read of their page: "
+			      "replayed, the map rewound"
+			    : "page events older than the start page map's read of their page: in "
+			      "the map, not replayed",
 		    (double)t->host.start_map_events, NAN);
+	if (t->host.start_rewound) {
+		row(out, "start_rewind_free",
+		    "start pages put back free (--start-rewind): first taken from the buddy lists",
+		    (double)t->host.start_rewind_free, NAN);
+		row(out, "start_rewind_pcp",
+		    "start pages put back on a per-CPU list (--start-rewind): first allocated from "
+		    "one or drained",
+		    (double)t->host.start_rewind_pcp, NAN);
+		row(out, "start_rewind_allocated",
+		    "start pages put back allocated (--start-rewind): first freed",
+		    (double)t->host.start_rewind_allocated, NAN);
+		row(out, "start_rewind_changed",
+		    "start pages whose class the rewind changed (the rest already read so)",
+		    (double)t->host.start_rewind_changed, NAN);
+	}
 	row(out, "slab_events_dropped",
 	    "slab events replay dropped: addresses not physical (traces.addresses)",
 	    (double)t->slab_events_dropped, NAN);
