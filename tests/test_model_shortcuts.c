@@ -207,6 +207,21 @@ static void host_migrate_both(struct side *a, struct side *b, unsigned *served, 
 	(*served)++;
 }
 
+/* Fill until the zones' free memory is under 3%, then free a twentieth of what was served. */
+static void fill_both(struct side *a, struct side *b, unsigned nonmovable, unsigned *served,
+		      unsigned *failed)
+{
+	while (model_nr_free_pages(a->m) > (ZONE_END - 4096) / 33) {
+		struct model_alloc_req q = random_req(nonmovable);
+		unsigned before = *served;
+		alloc_both(a, b, &q, served);
+		if (*served == before && ++*failed > 200000)
+			break;
+	}
+	for (unsigned n = a->n / 20; n; n--)
+		free_both(a, b);
+}
+
 static void run(enum model_policy policy, uint64_t seed, unsigned churn, unsigned fill_nonmovable,
 		unsigned churn_nonmovable)
 {
@@ -220,15 +235,7 @@ static void run(enum model_policy policy, uint64_t seed, unsigned churn, unsigne
 	side_init(&b, policy, true, 0);
 	/* fill with movable memory until the zone's free memory is under 3%, then free a
 	 * quarter of it: the non-movable requests of the churn must fall back into it */
-	while (model_nr_free_pages(a.m) > (ZONE_END - 4096) / 33) {
-		struct model_alloc_req q = random_req(fill_nonmovable);
-		unsigned before = served;
-		alloc_both(&a, &b, &q, &served);
-		if (served == before && ++failed > 200000)
-			break;
-	}
-	for (unsigned n = a.n / 20; n; n--)
-		free_both(&a, &b);
+	fill_both(&a, &b, fill_nonmovable, &served, &failed);
 	check_model(a.m, "fill, shortcuts");
 	check_model(b.m, "fill, exact");
 	same_counters(&a, &b, "fill");
@@ -309,15 +316,7 @@ static void fallback_runs(uint64_t seed)
 	test_rng_state = seed;
 	side_init(&a, MODEL_POLICY_SPB, false, 14336);
 	side_init(&b, MODEL_POLICY_SPB, true, 14336);
-	while (model_nr_free_pages(a.m) > (ZONE_END - 4096) / 33) {
-		struct model_alloc_req r = random_req(30);
-		unsigned before = served;
-		alloc_both(&a, &b, &r, &served);
-		if (served == before && ++failed > 200000)
-			break;
-	}
-	for (unsigned n = a.n / 20; n; n--)
-		free_both(&a, &b);
+	fill_both(&a, &b, 30, &served, &failed);
 	same_counters(&a, &b, "fallback fill");
 	failed = 0;
 	for (unsigned run = 0; failed < 2048; run++) {
