@@ -14,7 +14,9 @@
  * compaction), small requests of the other kind (fallbacks) and replayed host migrations.
  * Mutations of skip_short_pageblocks, the stuck-block step and the summary's visit count
  * fail it; the SPB policy claims so rarely here (1-2 claims a run: its passes serve the
- * non-movable requests) that a summary kept past a claim goes unseen. SHORTCUTS_EVENTS=1
+ * non-movable requests) that a summary kept past a claim goes unseen. The warm-hint shortcut of
+ * a buddy request (alloc_pages_cpu_hint) is checked the same way, also in runs of identical
+ * order-0 requests down to a zone below its watermark (fallback_runs). SHORTCUTS_EVENTS=1
  * prints each run's non-zero counters. Expected run: under a second.
  */
 #include "model.h"
@@ -67,7 +69,8 @@ static void on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned o
 	s->migrated += 1ull << order;
 }
 
-static void side_init(struct side *s, enum model_policy policy, bool exact)
+/* wmark_low: Normal's low watermark in pages (its min half of it), 0 for none */
+static void side_init(struct side *s, enum model_policy policy, bool exact, uint64_t wmark_low)
 {
 	struct model_config c;
 	int err;
@@ -77,6 +80,8 @@ static void side_init(struct side *s, enum model_policy policy, bool exact)
 	model_params_default(&c.params);
 	c.params.exact_walks = exact;
 	test_host_zones(&c, 2);
+	c.zones[1].wmark_low = wmark_low;
+	c.zones[1].wmark_min = wmark_low / 2;
 	memset(s, 0, sizeof(*s));
 	s->m = model_create(&c, &err);
 	CHECK_FATAL(s->m != NULL);
@@ -157,15 +162,18 @@ static void alloc_both(struct side *a, struct side *b, const struct model_alloc_
 	}
 }
 
-static void free_both(struct side *a, struct side *b)
+static void free_both_at(struct side *a, struct side *b, unsigned i)
 {
-	unsigned i = (unsigned)(rnd() % a->n);
-
 	CHECK_EQ(a->pfn[i], b->pfn[i]);
 	CHECK_EQ(model_free(a->m, a->pfn[i], a->order[i]), MODEL_OK);
 	CHECK_EQ(model_free(b->m, b->pfn[i], b->order[i]), MODEL_OK);
 	side_del(a, i);
 	side_del(b, i);
+}
+
+static void free_both(struct side *a, struct side *b)
+{
+	free_both_at(a, b, (unsigned)(rnd() % a->n));
 }
 
 /*
@@ -199,6 +207,21 @@ static void host_migrate_both(struct side *a, struct side *b, unsigned *served, 
 	(*served)++;
 }
 
+/* Fill until the zones' free memory is under 3%, then free a twentieth of what was served. */
+static void fill_both(struct side *a, struct side *b, unsigned nonmovable, unsigned *served,
+		      unsigned *failed)
+{
+	while (model_nr_free_pages(a->m) > (ZONE_END - 4096) / 33) {
+		struct model_alloc_req q = random_req(nonmovable);
+		unsigned before = *served;
+		alloc_both(a, b, &q, served);
+		if (*served == before && ++*failed > 200000)
+			break;
+	}
+	for (unsigned n = a->n / 20; n; n--)
+		free_both(a, b);
+}
+
 static void run(enum model_policy policy, uint64_t seed, unsigned churn, unsigned fill_nonmovable,
 		unsigned churn_nonmovable)
 {
@@ -208,19 +231,11 @@ static void run(enum model_policy policy, uint64_t seed, unsigned churn, unsigne
 	char where[64];
 
 	test_rng_state = seed;
-	side_init(&a, policy, false);
-	side_init(&b, policy, true);
+	side_init(&a, policy, false, 0);
+	side_init(&b, policy, true, 0);
 	/* fill with movable memory until the zone's free memory is under 3%, then free a
 	 * quarter of it: the non-movable requests of the churn must fall back into it */
-	while (model_nr_free_pages(a.m) > (ZONE_END - 4096) / 33) {
-		struct model_alloc_req q = random_req(fill_nonmovable);
-		unsigned before = served;
-		alloc_both(&a, &b, &q, &served);
-		if (served == before && ++failed > 200000)
-			break;
-	}
-	for (unsigned n = a.n / 20; n; n--)
-		free_both(&a, &b);
+	fill_both(&a, &b, fill_nonmovable, &served, &failed);
 	check_model(a.m, "fill, shortcuts");
 	check_model(b.m, "fill, exact");
 	same_counters(&a, &b, "fill");
@@ -279,6 +294,60 @@ static void run(enum model_policy policy, uint64_t seed, unsigned churn, unsigne
 	side_fini(&b);
 }
 
+/*
+ * A caller's fallback after churn: runs of identical order-0 movable requests (a THP fault's
+ * order-0 folios, one a call, as replay_fallback.c asks them) from one CPU at a time until
+ * Normal falls below its low watermark (56 MiB, above the free non-movable memory the fill
+ * leaves), the requests go on to DMA32 and then fail; at the first served from DMA32 the run's
+ * last pages in Normal are freed, so Normal's warm hint could serve but its watermark says
+ * no. Their buddy allocations take the warm-hint shortcut (alloc_pages_cpu_hint) while it
+ * may: the same pfns and counters as the whole call, also at the zone fallback and past the
+ * failures that engage the memo. Dropping the shortcut's watermark check fails it.
+ */
+static void fallback_runs(uint64_t seed)
+{
+	struct model_alloc_req q = { .nid = -1,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
+				     .movable = true };
+	unsigned served = 0, failed = 0, dma32 = 0;
+	struct side a, b;
+
+	test_rng_state = seed;
+	side_init(&a, MODEL_POLICY_SPB, false, 14336);
+	side_init(&b, MODEL_POLICY_SPB, true, 14336);
+	fill_both(&a, &b, 30, &served, &failed);
+	same_counters(&a, &b, "fallback fill");
+	failed = 0;
+	for (unsigned run = 0; failed < 2048; run++) {
+		q.cpu = (int)(run % 2);
+		for (unsigned i = 0; i < 512; i++) {
+			unsigned before = served;
+			alloc_both(&a, &b, &q, &served);
+			if (served == before) {
+				failed++;
+			} else if (a.pfn[a.n - 1] < NORMAL0 && !dma32++) {
+				/* Normal is below its low watermark: give its hinted SPB back the
+				 * run's last pages, not enough to lift the zone over the mark */
+				for (unsigned n = 32; n && a.n >= 2; n--)
+					free_both_at(&a, &b, a.n - 2);
+			}
+		}
+		if (run % 4 == 3) /* the churn between faults frees a little */
+			for (unsigned n = 64; n && a.n; n--)
+				free_both(&a, &b);
+	}
+	same_counters(&a, &b, "fallback runs");
+	check_model(a.m, "fallback runs, shortcuts");
+	check_model(b.m, "fallback runs, exact");
+	CHECK(dma32 > 0, "no request reached DMA32");
+	printf("spb seed %llu: fallback runs, %u served (%u from DMA32), %u failed: identical "
+	       "with and without the shortcuts\n",
+	       (unsigned long long)seed, served, dma32, failed);
+	side_fini(&a);
+	side_fini(&b);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -288,5 +357,6 @@ int main(void)
 	/* non-movable memory, then movable requests: movable falls back into it */
 	run(MODEL_POLICY_MAINLINE, 3, 60000, 90, 10);
 	run(MODEL_POLICY_SPB, 4, 60000, 90, 10);
+	fallback_runs(5);
 	return test_summary("test_model_shortcuts");
 }

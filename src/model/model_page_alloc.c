@@ -12,7 +12,8 @@
  * shrink_slab) and compaction (the series' synchronous evacuation), the NORETRY and costly
  * exits, should_reclaim_retry(), and only then evacuation and dropping NOFRAGMENT. PCP lists
  * belong to replay: a model_alloc is one buddy allocation (what mm_page_alloc_zone_locked
- * records).
+ * records). A buddy request this CPU's warm hint serves goes straight there
+ * (alloc_pages_cpu_hint, a shortcut of the same steps).
  */
 #include "model_internal.h"
 
@@ -715,6 +716,28 @@ static void memo_record(struct model *m, const struct model_alloc_req *req, uint
 		e->delta[ev] = m->events[ev] - before[ev];
 }
 
+/*
+ * prepare_alloc_pages(): the request's node, highest zone and zonelist (the preferred zone its
+ * first), and the CPU it runs on. MODEL_EINVAL for an order or type the model refuses,
+ * MODEL_ENOMEM when the node has no zone the request may use; then nothing is set.
+ */
+static int prepare_alloc_pages(struct model *m, const struct model_alloc_req *req,
+			       struct alloc_context *ac)
+{
+	if (req->order > MAX_PAGE_ORDER || req->migratetype < 0 ||
+	    req->migratetype >= MIGRATE_PCPTYPES)
+		return MODEL_EINVAL;
+	ac->nid = req->nid >= 0 && req->nid < m->nr_nodes ? req->nid : 0;
+	ac->highest = gfp_zone(req->gfp);
+	while (!m->zonelist_len[ac->nid][ac->highest] && ac->highest > ZONE_DMA)
+		ac->highest--;
+	if (!m->zonelist_len[ac->nid][ac->highest])
+		return MODEL_ENOMEM;
+	ac->preferred = &m->zones[m->zonelist[ac->nid][ac->highest][0]];
+	m->current_cpu = req->cpu >= 0 && (unsigned)req->cpu < m->nr_cpus ? req->cpu : 0;
+	return MODEL_OK;
+}
+
 /* __alloc_pages(): the fast path with ALLOC_WMARK_LOW, then the slowpath. */
 static int __alloc_pages(struct model *m, const struct model_alloc_req *req,
 			 struct model_bulk *bulk, bool pcp, uint64_t *pfn_out)
@@ -723,18 +746,9 @@ static int __alloc_pages(struct model *m, const struct model_alloc_req *req,
 	uint64_t pfn;
 
 	MODEL_WARN_ON(m, req->order > MAX_PAGE_ORDER);
-	if (req->order > MAX_PAGE_ORDER || req->migratetype < 0 ||
-	    req->migratetype >= MIGRATE_PCPTYPES)
-		return MODEL_EINVAL;
-	ac.nid = req->nid >= 0 && req->nid < m->nr_nodes ? req->nid : 0;
-	ac.highest = gfp_zone(req->gfp);
-	while (!m->zonelist_len[ac.nid][ac.highest] && ac.highest > ZONE_DMA)
-		ac.highest--;
-	if (!m->zonelist_len[ac.nid][ac.highest])
-		return MODEL_ENOMEM;
-	ac.preferred = &m->zones[m->zonelist[ac.nid][ac.highest][0]];
-	m->current_cpu = req->cpu >= 0 && (unsigned)req->cpu < m->nr_cpus ? req->cpu : 0;
-
+	int rc = prepare_alloc_pages(m, req, &ac);
+	if (rc)
+		return rc;
 	pfn = get_page_from_freelist(m, &ac,
 				     ALLOC_WMARK_LOW | alloc_flags_nofragment(m, ac.preferred));
 	if (pfn == MODEL_NO_PFN)
@@ -801,11 +815,66 @@ static int alloc_pages(struct model *m, const struct model_alloc_req *req, struc
 	return rc;
 }
 
+/*
+ * Not a kernel function: alloc_pages() of a buddy request that this CPU's warm hint serves, by
+ * the steps the whole call takes then and no others: no memo for the request's kind
+ * (alloc_pages), prepare_alloc_pages(), get_page_from_freelist()'s zonelist with the fast
+ * path's flags up to the first zone whose watermark passes, and there rmqueue_buddy() ->
+ * spb_rmqueue() -> spb_rmqueue_smallest(), whose first step is that hint (the flags carry
+ * neither ALLOC_HIGHATOMIC nor ALLOC_HIGHORDER_OPTIONAL, so nothing comes before it): the
+ * same pfn and counters. False, with nothing changed that the whole call would not set the
+ * same way first (current_cpu), when the hint cannot serve: the caller makes the whole call.
+ * params.exact_walks turns it off (test_model_shortcuts' reference). The caller's fallback
+ * (replay_fallback.c: a THP's fault, one order-0 folio a call) asks it hundreds of times in
+ * a row; a 4 KiB buddy request otherwise goes through the per-CPU lists.
+ */
+static bool alloc_pages_cpu_hint(struct model *m, const struct model_alloc_req *req,
+				 uint64_t *pfn_out)
+{
+	struct alloc_context ac = { .req = req };
+	unsigned alloc_flags = ALLOC_WMARK_LOW;
+	struct zone *z, *first_ok = NULL;
+
+	if (m->policy != MODEL_POLICY_SPB || !m->p.warm_hints || m->p.exact_walks)
+		return false;
+	if (m->calm < MEMO_CALM_LIMIT && (m->memo_sigs & memo_sig(req, 0)))
+		return false;
+	if (prepare_alloc_pages(m, req, &ac))
+		return false;
+	alloc_flags |= alloc_flags_nofragment(m, ac.preferred);
+	for_each_zone_zonelist(m, &ac, i, z)
+	{
+		if ((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac.nid)
+			continue;
+		if (zone_watermark_ok(z, req->order, alloc_flags, ac.highest)) {
+			first_ok = z;
+			break;
+		}
+	}
+	if (!first_ok)
+		return false;
+	z = first_ok;
+	bool outer_time_used = m->time_used;
+	m->time_used = false; /* as alloc_pages() */
+	uint64_t pfn = spb_rmqueue_cpu_hint(m, z, req->order, req->migratetype);
+	if (pfn == MODEL_NO_PFN) {
+		m->time_used = outer_time_used;
+		return false;
+	}
+	count_outcome(m, OUTCOME_PASS_1);
+	memo_note_outcome(m, req, 0, MODEL_OK);
+	m->time_used |= outer_time_used;
+	*pfn_out = pfn;
+	return true;
+}
+
 int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)
 {
 	uint64_t pfn;
-	int rc = alloc_pages(m, req, NULL, false, &pfn);
+	int rc = MODEL_OK;
 
+	if (!alloc_pages_cpu_hint(m, req, &pfn))
+		rc = alloc_pages(m, req, NULL, false, &pfn);
 	if (rc)
 		return rc;
 	mark_allocated(m, pfn, req->order, req->migratetype, req->movable);

@@ -53,15 +53,23 @@ static uint64_t take_block(struct model *m, struct zone *z, struct superpagebloc
 	return pfn;
 }
 
-/* try_alloc_from_sb_pass1(): whole pageblocks (or larger) first, then sub-pageblock orders. */
-static uint64_t try_alloc_from_sb_pass1(struct model *m, struct zone *z, struct superpageblock *sb,
-					unsigned order, int mt)
+/* The order try_alloc_from_sb_pass1() takes a block of, or -1 when sb cannot serve. */
+static int sb_pass1_order(const struct superpageblock *sb, unsigned order, int mt)
 {
 	unsigned whole = order > PAGEBLOCK_ORDER ? order : PAGEBLOCK_ORDER;
 	int co = lowest_order_with_free(sb, mt, whole, MAX_PAGE_ORDER);
 
 	if (co < 0 && order < PAGEBLOCK_ORDER)
 		co = lowest_order_with_free(sb, mt, order, PAGEBLOCK_ORDER - 1);
+	return co;
+}
+
+/* try_alloc_from_sb_pass1(): whole pageblocks (or larger) first, then sub-pageblock orders. */
+static uint64_t try_alloc_from_sb_pass1(struct model *m, struct zone *z, struct superpageblock *sb,
+					unsigned order, int mt)
+{
+	int co = sb_pass1_order(sb, order, mt);
+
 	if (co < 0)
 		return MODEL_NO_PFN;
 	return take_block(m, z, sb, order, (unsigned)co, mt);
@@ -117,6 +125,30 @@ static uint64_t rmqueue_warm_hints(struct model *m, struct zone *z, unsigned ord
 		}
 	}
 	return MODEL_NO_PFN;
+}
+
+/*
+ * Not a kernel function: rmqueue_warm_hints() when this CPU's hint serves, alone
+ * (alloc_pages_cpu_hint, model_page_alloc.c). MODEL_NO_PFN, with nothing changed, when the
+ * hint names another zone or its SPB cannot serve: rmqueue_warm_hints() goes on from there.
+ */
+uint64_t spb_rmqueue_cpu_hint(struct model *m, struct zone *z, unsigned order, int mt)
+{
+	const struct spb_warm_hint_slot *slot;
+
+	if (!m->p.warm_hints || mt >= MIGRATE_PCPTYPES)
+		return MODEL_NO_PFN;
+	slot = cpu_hint_slot(m, z, order, mt);
+	if (slot->zone != z->idx)
+		return MODEL_NO_PFN;
+	struct superpageblock *sb = &z->superpageblocks[slot->spb];
+	int co = sb_pass1_order(sb, order, mt);
+	if (co < 0)
+		return MODEL_NO_PFN;
+	m->events[MODEL_EV_SPB_WALK_VISITS]++;
+	uint64_t pfn = take_block(m, z, sb, order, (unsigned)co, mt);
+	spb_react_to_tainted_alloc(m, z, sb);
+	return pfn;
 }
 
 /*

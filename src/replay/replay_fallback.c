@@ -105,13 +105,10 @@ bool variant_fallback_free(struct variant_state *v, const struct replay_op *op)
 	return true;
 }
 
+/* A movable folio: model_alloc() marks it movable (req->movable) as it allocates it. */
 static bool fallback_alloc(struct variant_state *v, struct model_alloc_req *req, uint64_t *at)
 {
-	if (model_alloc(v->model, req, at) != MODEL_OK)
-		return false;
-	if (req->movable)
-		model_set_movable(v->model, *at, true);
-	return true;
+	return model_alloc(v->model, req, at) == MODEL_OK;
 }
 
 /* Undo a fallback that order 0 could not finish: the pieces in [key, end) go back. */
