@@ -1905,6 +1905,64 @@ static void test_fast_compaction(void)
 }
 
 /*
+ * Free page reporting's isolation at the end (replay_observe.c): the host frees two order-9
+ * blocks (a THP freed to its per-CPU list, then drained). Free page reporting held the first
+ * off the free lists while the end map was read, so every page of it shows "allocated, kind
+ * unknown": with reporting on at order 9 it is set apart, not a disagreement. The second shows
+ * the same but for one slab page, which reporting cannot make: a disagreement still. Without
+ * reporting (the module not loaded) both disagree.
+ */
+#define REPORTED_A (262144ull + 4096)
+#define REPORTED_B (262144ull + 8192)
+static unsigned reported_start_class(uint64_t p)
+{
+	bool held = (p >= REPORTED_A && p < REPORTED_A + 512) ||
+		    (p >= REPORTED_B && p < REPORTED_B + 512);
+	return held ? PC_ANON : PC_FREE;
+}
+
+static unsigned reported_end_class(uint64_t p)
+{
+	if (p == REPORTED_B + 7)
+		return PC_SLAB;
+	return reported_start_class(p) == PC_ANON ? PC_UNKNOWN : PC_FREE;
+}
+
+static struct replay_result *reported_run(const char *path, const char *order)
+{
+	static const char *const names[] = { "observe" };
+	struct edge_writer e;
+	open_test_trace(&e, path, NULL, 0, "reported", 262144, reported_start_class);
+	CHECK(trace_writer_add_meta(e.w, "start/page_reporting_order", order, strlen(order)) == 0);
+	for (uint64_t b = REPORTED_A; b <= REPORTED_B; b += REPORTED_B - REPORTED_A) {
+		edge_page(&e, TRACE_PAGE_FREE, b, 9, MIGRATE_MOVABLE, 0);
+		edge_page(&e, TRACE_PAGE_PCPU_DRAIN, b, 9, MIGRATE_MOVABLE, 0);
+	}
+	add_end_page_map(&e, reported_end_class);
+	edge_close(&e);
+	return run(path, names, 1, REPLAY_WARM, 1, 1);
+}
+
+static void test_reporting_isolated(void)
+{
+	char path[64];
+	test_tmp_path(path, sizeof(path), "reported.fgt");
+	struct replay_result *r = reported_run(path, "9\n");
+	const struct replay_observe_causes *oc = &r->variants[0].causes;
+	CHECK_EQ(oc->end_reporting_isolated, 512);
+	CHECK_EQ(oc->end_model_free_host_used, 512);
+	CHECK_EQ(r->variants[0].agreement_total + 512, 262144);
+	replay_result_free(r);
+	r = reported_run(path, "not loaded\n");
+	oc = &r->variants[0].causes;
+	CHECK_EQ(oc->end_reporting_isolated, 0);
+	CHECK_EQ(oc->end_model_free_host_used, 1024);
+	replay_result_free(r);
+	unlink(path);
+	printf("reporting isolated: a whole order-9 block off the free lists at the end map\n");
+}
+
+/*
  * Frees made while their CPU's per-CPU list lock was held (docs/replay-history.md, issue 12): the
  * kernel's pcp_spin_trylock() fails and free_one_page() puts the page in the buddy allocator,
  * though its mm_page_free looks like a free to the list. Task 50 refills its list (a zone-locked
@@ -3039,6 +3097,7 @@ int main(int argc, char **argv)
 	test_kswapd_windows();
 	test_decoder_clone_kswapd();
 	test_fast_compaction();
+	test_reporting_isolated();
 	test_caller_fallback();
 	test_fallback_piece_order();
 	test_start_pcp_drain();

@@ -211,6 +211,8 @@ struct replay_observe_causes {
 	uint64_t end_map_timed;	    /* end: pages compared at the time the page map read them */
 	uint64_t end_pcp_free_tail; /* end: on a per-CPU list to the trace, a guessed free tail to
 				     * the map (PC_FREE_TAIL): not compared */
+	uint64_t end_reporting_isolated; /* end: free to the model, in a whole block free page
+					  * reporting held off the free lists: not compared */
 };
 
 /*

@@ -456,6 +456,9 @@ struct variant_state {
 	size_t nr_fast;
 	size_t map_next; /* observe: end map ranges compared so far (end/pagemap_times) */
 	uint64_t map_agree, map_total;
+	/* observe: the end map's last block checked for free page reporting's isolation */
+	uint64_t reported_base;
+	bool reported_checked, reported_isolated;
 	unsigned nr_cpus;
 	bool slab_sized; /* the slab model's map sized from the pre-pass (first variant_apply) */
 	int *cache_ids;	 /* trace cache index -> slab model id (-1: not created yet) */

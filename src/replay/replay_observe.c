@@ -16,7 +16,10 @@
  * records stand in for missing kmem events: compaction's free-scanner records (the block
  * scanner's pages are taken at once, the fast scanner's block when an LRU insertion or a free
  * shows where it was), pagemap:mm_lru_insertion (a page the host holds), and
- * mm_page_alloc_extfrag (a fallback that traces nothing else since Linux 6.15).
+ * mm_page_alloc_extfrag (a fallback that traces nothing else since Linux 6.15). At the end,
+ * pages the map cannot place are set apart, not compared: the recorder's own, a per-CPU list's
+ * page guessed free, and blocks free page reporting held off the free lists while the map was
+ * read.
  *
  * Every event that does not fit is counted by cause (struct replay_observe_causes): a byte
  * per pfn remembers what the trace said last about the page (nothing, allocated, freed to the
@@ -260,11 +263,44 @@ static void observe_compact_take(struct variant_state *v, const struct replay_op
 }
 
 /*
+ * Free page reporting (mm/page_reporting.c, page_reporting_cycle()) takes up to
+ * PAGE_REPORTING_CAPACITY (32) unreported free blocks of at least page_reporting_order off the
+ * free lists with __isolate_free_page(), which traces nothing and clears PageBuddy, tells the
+ * hypervisor, and puts them back with __putback_isolated_page() (no event either). A page map
+ * read meanwhile shows such a block in use, every page of it with no class but "allocated,
+ * kind unknown" (PC_UNKNOWN). So when reporting is on, a naturally aligned block of
+ * page_reporting_order that the rebuilt host holds whole free and the map shows whole
+ * PC_UNKNOWN is set apart, not compared (end_reporting_isolated). Checked once per block: the
+ * pfns of a range come in order and one range holds whole blocks.
+ */
+static bool observe_reporting_isolated(struct variant_state *v, uint64_t p)
+{
+	const struct host_desc *h = v->host;
+	if (!h->fig.page_reporting_on)
+		return false;
+	uint64_t n = 1ull << h->fig.page_reporting_order, base = p & ~(n - 1);
+	if (v->reported_checked && v->reported_base == base)
+		return v->reported_isolated;
+	v->reported_checked = true;
+	v->reported_base = base;
+	v->reported_isolated = false;
+	if (base + n > h->end_map_pfns || base + n > v->warm_pfns)
+		return false;
+	for (uint64_t q = base; q < base + n; q++)
+		if (page_class_raw(h->end_map, h->end_map_pfns, q) != PC_UNKNOWN ||
+		    !model_pfn_is_free(v->model, q))
+			return false;
+	v->reported_isolated = true;
+	return true;
+}
+
+/*
  * One pfn of the end map against the rebuilt host. A page free to the model that the recorder
  * itself held (end/recorder_pfns: its memory and its trace file's page cache, allocated by
  * tasks the trace excludes) is counted apart and not compared, and so is a page the trace left
  * on a per-CPU list that the map calls free only because it has no flags and follows a buddy
- * head (PC_FREE_TAIL: /proc/kpageflags cannot tell the two apart; end_pcp_free_tail).
+ * head (PC_FREE_TAIL: /proc/kpageflags cannot tell the two apart; end_pcp_free_tail), and so
+ * is a page of a block free page reporting held off the free lists (end_reporting_isolated).
  */
 static void compare_pfn(struct variant_state *v, uint64_t p)
 {
@@ -277,6 +313,10 @@ static void compare_pfn(struct variant_state *v, uint64_t p)
 	if (host_free && !model_free && seen_get(v, p) == SEEN_PCP &&
 	    page_class_raw(h->end_map, h->end_map_pfns, p) == PC_FREE_TAIL) {
 		v->res->causes.end_pcp_free_tail++;
+		return;
+	}
+	if (model_free && k == PC_UNKNOWN && observe_reporting_isolated(v, p)) {
+		v->res->causes.end_reporting_isolated++;
 		return;
 	}
 	if (model_free && !host_free && h->recorder_bits && p < h->end_map_pfns &&
@@ -297,6 +337,7 @@ static uint64_t compare_range(struct variant_state *v, uint64_t lo, uint64_t hi)
 {
 	const struct host_desc *h = v->host;
 	uint64_t n = 0;
+	v->reported_checked = false; /* the model may have changed since the last range */
 	for (unsigned z = 0; z < h->config.nr_zones; z++) {
 		const struct model_zone_config *zc = &h->config.zones[z];
 		uint64_t a = zc->start_pfn > lo ? zc->start_pfn : lo;

@@ -160,6 +160,8 @@ static const struct observe_cause_row observe_causes[] = {
 		 "end: pages compared when the page map read them"),
 	CAUSE(end_pcp_free_tail, "observe_end_pcp_free_tail",
 	      "end: per-CPU list page the map guessed free (not compared)"),
+	CAUSE(end_reporting_isolated, "observe_end_reporting_isolated",
+	      "end: observe free, isolated by free page reporting (not compared)"),
 };
 #undef CAUSE
 #undef CAUSE_IF
