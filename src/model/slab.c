@@ -841,7 +841,7 @@ static inline bool release_object_in_place(struct slab_model *sm, size_t slot)
 	return true;
 }
 
-static int obj_free_known(struct slab_model *sm, uint64_t key)
+static inline int obj_free_known(struct slab_model *sm, uint64_t key)
 {
 	size_t slot = key_find(&sm->live, key);
 	uint32_t v = sm->live.slots[slot].value;

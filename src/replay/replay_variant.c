@@ -366,8 +366,9 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	uint64_t val;
 
 	v->res->loss.page_frees++;
-	/* a folio the variant served by smaller pieces (replay_fallback.c): all of them */
-	if (variant_fallback_free(v, op))
+	/* a folio the variant served by smaller pieces (replay_fallback.c): all of them (an
+	 * order-0 page never is one: not asked, the call saved) */
+	if (op->order && variant_fallback_free(v, op))
 		return;
 	if (variant_reclaimed_take(v, op->key, op->order)) {
 		/* this variant's direct reclaim dropped the page before the host did; the rest of
