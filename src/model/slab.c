@@ -821,29 +821,27 @@ static __attribute__((noinline)) void release_object_moving(struct slab_model *s
 }
 
 /*
- * release_object() of the object in live-map slot slot when nothing moves (most frees): no
- * entry (not on an LRU), the next slot empty (no probe run to shift back), and its slab on
- * its partial list keeping an object (no list move). Then only counts change, as
- * release_object() would change them; false, nothing changed, otherwise. Kept apart so the
- * free's fast path makes no call and saves no registers.
+ * release_object() of the object in live-map slot slot when its slab stays put (most frees):
+ * no entry (not on an LRU) and its slab on its partial list keeping an object (no list move).
+ * Then the counts change and the slot empties (key_del_slot(), whose shift of a probe run is
+ * out of line), as release_object() would do them; false, nothing changed, otherwise. Kept
+ * apart so the free's fast path saves few registers.
  */
 static inline bool release_object_in_place(struct slab_model *sm, size_t slot)
 {
 	struct key_slot *ks = &sm->live.slots[slot];
 	struct slab *s = &sm->slabs[ks->slab];
 
-	if (ks->value != LIVE_NO_ENTRY || s->inuse == 1 || !s->on_partial ||
-	    sm->live.slots[key_next(&sm->live, slot)].value)
+	if (ks->value != LIVE_NO_ENTRY || s->inuse == 1 || !s->on_partial)
 		return false;
-	ks->value = 0;
-	sm->live.used--;
 	sm->caches[s->cache].nr_objects--;
 	sm->st.objects--;
 	s->inuse--;
+	key_del_slot(&sm->live, slot);
 	return true;
 }
 
-static int obj_free_known(struct slab_model *sm, uint64_t key)
+static inline int obj_free_known(struct slab_model *sm, uint64_t key)
 {
 	size_t slot = key_find(&sm->live, key);
 	uint32_t v = sm->live.slots[slot].value;

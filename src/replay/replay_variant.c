@@ -366,8 +366,9 @@ static void page_free(struct variant_state *v, const struct replay_op *op)
 	uint64_t val;
 
 	v->res->loss.page_frees++;
-	/* a folio the variant served by smaller pieces (replay_fallback.c): all of them */
-	if (variant_fallback_free(v, op))
+	/* a folio the variant served by smaller pieces (replay_fallback.c): all of them (an
+	 * order-0 page never is one: not asked, the call saved) */
+	if (op->order && variant_fallback_free(v, op))
 		return;
 	if (variant_reclaimed_take(v, op->key, op->order)) {
 		/* this variant's direct reclaim dropped the page before the host did; the rest of
@@ -494,13 +495,10 @@ static inline int cache_id(struct variant_state *v, const struct decode_caches *
 	return cache_id_new(v, dc, idx);
 }
 
-static void slab_alloc(struct variant_state *v, const struct replay_op *op, int cache)
+/* slab_alloc() of a key still live (its free was lost), or one the slab model refused. */
+static __attribute__((noinline)) void
+slab_alloc_refused(struct variant_state *v, const struct replay_op *op, int cache, int rc)
 {
-	int rc;
-	v->res->loss.slab_allocs++;
-	if (cache < 0)
-		return;
-	rc = slab_obj_alloc(v->slab, cache, op->key, op->gfp, op->nid, op->cpu, op->ts);
 	if (rc == MODEL_ESTATE) {
 		/* the object's free was lost: free the old one and take the new */
 		slab_obj_free(v->slab, op->key);
@@ -510,29 +508,33 @@ static void slab_alloc(struct variant_state *v, const struct replay_op *op, int 
 		v->res->loss.slab_alloc_failed++;
 }
 
+static void slab_alloc(struct variant_state *v, const struct replay_op *op, int cache)
+{
+	int rc;
+	v->res->loss.slab_allocs++;
+	if (cache < 0)
+		return;
+	rc = slab_obj_alloc(v->slab, cache, op->key, op->gfp, op->nid, op->cpu, op->ts);
+	if (rc != MODEL_OK)
+		slab_alloc_refused(v, op, cache, rc);
+}
+
 /*
- * kmem_cache_free: an object the slab model never saw whose page the warm start holds as an
- * order-0 slab page (the start map's class) lies in a slab allocated before the trace; the
- * slab model adopts that page as a slab of the named cache at the first such free, and the
- * page leaves the warm start's hold (slab_obj_free_start). Other frees as slab_obj_free.
+ * kmem_cache_free of an object the slab model does not know (slab_free, below): one whose page
+ * the warm start holds as an order-0 slab page (the start map's class) lies in a slab allocated
+ * before the trace; the slab model adopts that page as a slab of the named cache at the first
+ * such free, and the page leaves the warm start's hold (slab_obj_free_start). Other frees as
+ * slab_obj_free. Out of line, so the known objects' frees save no registers for it.
  */
-static void slab_free(struct variant_state *v, const struct replay_op *op,
-		      const struct decode_caches *dc)
+static __attribute__((noinline)) void slab_free_unknown(struct variant_state *v,
+							const struct replay_op *op,
+							const struct decode_caches *dc)
 {
 	uint64_t pfn = op->key >> PAGE_SHIFT_4K, at;
 	bool may_adopt = false, adopted;
 	unsigned o;
 	int cache;
 
-	v->res->loss.slab_frees++;
-	/* a kfree, or no start map: no start slab to look for */
-	if (!op->aux || !v->host->start_map) {
-		slab_obj_free(v->slab, op->key);
-		return;
-	}
-	/* an object the model holds or reclaimed (nearly every free) */
-	if (slab_obj_free_known(v->slab, op->key))
-		return;
 	if ((at = start_model_pfn(v, pfn)) == UINT64_MAX ||
 	    (cache = cache_id(v, dc, op->aux - 1)) < 0) {
 		slab_obj_free(v->slab, op->key);
@@ -549,6 +551,18 @@ static void slab_free(struct variant_state *v, const struct replay_op *op,
 		if (v->start_name)
 			v->start_name[at] = START_NONE;
 	}
+}
+
+static void slab_free(struct variant_state *v, const struct replay_op *op,
+		      const struct decode_caches *dc)
+{
+	v->res->loss.slab_frees++;
+	/* a kfree, or no start map: no start slab to look for */
+	if (!op->aux || !v->host->start_map)
+		slab_obj_free(v->slab, op->key);
+	/* an object the model holds or reclaimed (nearly every free), else a start slab's */
+	else if (!slab_obj_free_known(v->slab, op->key))
+		slab_free_unknown(v, op, dc);
 }
 
 #define PREFETCH_FAR  16 /* ops ahead: the slab hash slot */
@@ -603,22 +617,30 @@ static inline void prefetch_near(const struct variant_state *v, const struct rep
 	}
 }
 
-/* One operation: the clock and its samples first, then the operation itself. */
-static inline void apply_op(struct variant_state *v, const struct replay_op *op,
-			    const struct decode_caches *dc)
+/*
+ * The clock moves on to ts, later than last_ts: the samples due up to it, the model's time,
+ * the per-CPU lists' decay. After it last_ts < next_sample_ns (only variant_sample() moves
+ * next_sample_ns), so an operation at last_ts or before has nothing due and skips it.
+ */
+static void variant_clock(struct variant_state *v, uint64_t ts)
 {
-	uint64_t ts = op->ts > v->last_ts ? op->ts : v->last_ts;
 	while (ts >= v->next_sample_ns) {
 		model_advance(v->model, v->next_sample_ns);
 		variant_sample(v, v->next_sample_ns);
 	}
-	if (ts != v->last_ts) {
-		v->last_ts = ts;
-		model_advance(v->model, ts);
-		/* variant_pcp_decay() does nothing before its due time: not called until then */
-		if (v->pcps && ts >= v->pcp_decay_ns)
-			variant_pcp_decay(v, ts);
-	}
+	v->last_ts = ts;
+	model_advance(v->model, ts);
+	/* variant_pcp_decay() does nothing before its due time: not called until then */
+	if (v->pcps && ts >= v->pcp_decay_ns)
+		variant_pcp_decay(v, ts);
+}
+
+/* One operation: the clock and its samples first, then the operation itself. */
+static inline void apply_op(struct variant_state *v, const struct replay_op *op,
+			    const struct decode_caches *dc)
+{
+	if (op->ts > v->last_ts)
+		variant_clock(v, op->ts);
 	switch (op->kind) {
 	case OP_PAGE_ALLOC:
 		page_alloc(v, op);
