@@ -679,6 +679,51 @@ static void test_pcp_one_call_drain(void)
 }
 
 /*
+ * order_to_pindex(): mainline has two pageblock-order lists per CPU (NR_PCP_THP), Movable and
+ * one the Unmovable and Reclaimable types share, so a THP freed from a Reclaimable pageblock
+ * serves the next Unmovable THP request of that CPU from the list; the series' tree keeps a
+ * list per type, where that request refills from the buddy allocator. Before, replay gave
+ * mainline the series' three lists.
+ */
+static void test_pcp_thp_lists(void)
+{
+	struct model_alloc_req recl = { .order = PAGEBLOCK_ORDER,
+					.migratetype = MIGRATE_RECLAIMABLE,
+					.gfp = MODEL_GFP_KERNEL | MODEL_GFP_RECLAIMABLE,
+					.cpu = 0 };
+	struct model_alloc_req unmov = recl;
+
+	unmov.migratetype = MIGRATE_UNMOVABLE;
+	unmov.gfp = MODEL_GFP_KERNEL;
+	for (int spb = 0; spb < 2; spb++) {
+		struct pcp_fixture f;
+		struct variant_state *v = &f.v;
+		uint64_t pfn, again;
+
+		pcp_fixture_init(&f, spb ? MODEL_POLICY_SPB : MODEL_POLICY_MAINLINE, true);
+		unsigned zone = model_nr_zones(v->model) - 1;
+		struct pcp_state *s = &v->pcps[zone * v->nr_cpus];
+		s->high = s->high_min = s->high_max = 4 * (int)PAGEBLOCK_NR_PAGES;
+		CHECK_EQ(model_alloc(v->model, &recl, &pfn), MODEL_OK);
+		CHECK_EQ(model_pfn_zone(v->model, pfn), zone);
+		CHECK_EQ(model_pfnblock_migratetype(v->model, pfn), MIGRATE_RECLAIMABLE);
+		CHECK(variant_pcp_free(v, 0, MIGRATE_RECLAIMABLE, PAGEBLOCK_ORDER, pfn));
+		CHECK_EQ(s->count, (int)PAGEBLOCK_NR_PAGES);
+		CHECK_EQ(rmqueue_pcplist(v, &unmov, &again), MODEL_OK);
+		if (!spb) {
+			CHECK_EQ(again, pfn); /* the shared list's head */
+			CHECK_EQ(s->count, 0);
+		} else {
+			CHECK(again != pfn); /* a refill; the Reclaimable THP stays on its list */
+			CHECK_EQ(model_page_allocated(v->model, pfn, NULL), 1);
+		}
+		CHECK_EQ(model_free(v->model, again, PAGEBLOCK_ORDER), MODEL_OK);
+		pcp_fixture_destroy(&f, "pcp thp lists");
+	}
+	printf("pcp: mainline's Unmovable and Reclaimable THPs share one per-CPU list\n");
+}
+
+/*
  * ZONE_RECLAIM_ACTIVE (nr_pcp_high()): while the host's kswapd runs on the node (an OP_KSWAPD,
  * its GFP_KERNEL shrink_slab event, held KSWAPD_RUN_GAP_NS), a list keeps at most four batches
  * and a free past that gives pages back; without it the same frees stay on the list. On
@@ -3079,6 +3124,7 @@ int main(int argc, char **argv)
 	test_pcp_free_pageblock_type();
 	test_pcp_below_high_reserve();
 	test_pcp_one_call_drain();
+	test_pcp_thp_lists();
 	test_pcp_reclaim_active();
 	test_pcp_high();
 	test_synthetic();

@@ -3,7 +3,9 @@
  * replay_pcp.c - a variant's per-CPU page lists (struct per_cpu_pages), as replay follows them.
  *
  * One list per CPU, migratetype (the three PCP types) and order up to the pageblock order, in
- * the kernel's pindex order (order * MIGRATE_PCPTYPES + type), a ring buffer of model pfns:
+ * the series' pindex order (order * MIGRATE_PCPTYPES + type; mainline's Unmovable and
+ * Reclaimable pageblock-order pages share the Unmovable list, its two THP lists being Movable
+ * and the rest: pcp_list_index), a ring buffer of model pfns:
  * allocations take the head, frees go to the head, refills (rmqueue_bulk) append to the tail
  * and drains (free_pcppages_bulk) take the tail, as in mm/page_alloc.c. Pages on a list are
  * allocated in the model and pinned.
@@ -40,10 +42,25 @@ static int pindex_to_order(int pindex)
 	return pindex / MIGRATE_PCPTYPES;
 }
 
+/*
+ * order_to_pindex() of the variant's kernel: mainline keeps two pageblock-order lists
+ * (NR_PCP_THP), one for Movable and one the Unmovable and Reclaimable pages share, so those
+ * two types' THP-order pages take and leave one list; the SPB series' tree has a list per type
+ * at every order up to the pageblock order. Replay's lists keep the series' layout; mainline
+ * files both non-movable types under the Unmovable one and leaves the Reclaimable one empty.
+ */
+static int pcp_list_index(const struct variant_state *v, int mt, unsigned order)
+{
+	if (order >= PAGEBLOCK_ORDER && mt == MIGRATE_RECLAIMABLE &&
+	    v->res->spec.policy != MODEL_POLICY_SPB)
+		mt = MIGRATE_UNMOVABLE;
+	return pcp_index(mt, order);
+}
+
 /* A CPU's list of the first set (zone 0's under the kernel's rules; the only one under pcp_trace). */
 struct pcp_list *variant_pcp_list(struct variant_state *v, unsigned cpu, int mt, unsigned order)
 {
-	return &v->pcp[(cpu % v->nr_cpus) * PCP_LISTS + (unsigned int)pcp_index(mt, order)];
+	return &v->pcp[(cpu % v->nr_cpus) * PCP_LISTS + (unsigned int)pcp_list_index(v, mt, order)];
 }
 
 /* The list set of (zone, CPU): the kernel's zone->per_cpu_pageset of that CPU. */
@@ -54,7 +71,7 @@ static unsigned pcp_set(const struct variant_state *v, unsigned zone, unsigned c
 
 static struct pcp_list *pcp_set_list(struct variant_state *v, unsigned set, int mt, unsigned order)
 {
-	return &v->pcp[set * PCP_LISTS + (unsigned int)pcp_index(mt, order)];
+	return &v->pcp[set * PCP_LISTS + (unsigned int)pcp_list_index(v, mt, order)];
 }
 
 static int pcp_grow(struct pcp_list *l)
@@ -147,8 +164,11 @@ static bool pcp_set_rmqueue_smallest(struct variant_state *v, unsigned cpu, int 
 	struct pcp_list *first = pcp_set_list(v, cpu, mt, order);
 
 	for (unsigned high = order; high <= top; high++) {
+		struct pcp_list *l = high < PAGEBLOCK_ORDER
+					     ? first + (high - order) * MIGRATE_PCPTYPES
+					     : pcp_set_list(v, cpu, mt, high);
 		uint64_t head;
-		if (!pcp_pop_head(first + (high - order) * MIGRATE_PCPTYPES, &head))
+		if (!pcp_pop_head(l, &head))
 			continue;
 		pcp_count(v, cpu, high, -1);
 		if (high == order) {
@@ -592,12 +612,14 @@ void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsi
 	to_free = nr_pcp_free(s, high, free_high);
 	if (v->res->spec.policy != MODEL_POLICY_SPB) {
 		/* 6.18: one free_pcppages_bulk() call of nr_pcp_free() pages */
-		free_pcppages_bulk(v, set, to_free, pcp_drain_start(v, pcp_index(mt, order)));
+		free_pcppages_bulk(v, set, to_free,
+				   pcp_drain_start(v, pcp_list_index(v, mt, order)));
 	} else {
 		/* the series' tree: calls of at most batch pages until to_free is spent */
 		while (to_free > 0 && s->count > 0) {
 			int n = min_int(to_free, batch);
-			free_pcppages_bulk(v, set, n, pcp_drain_start(v, pcp_index(mt, order)));
+			free_pcppages_bulk(v, set, n,
+					   pcp_drain_start(v, pcp_list_index(v, mt, order)));
 			to_free -= n;
 		}
 	}
