@@ -115,9 +115,10 @@ int main(int argc, char **argv)
 			       "proc_sys_s=%.3f proc_minflt=%ld\n",
 			       r, vr->spec.name, vr->seconds, vr->user_seconds, vr->sys_seconds,
 			       (unsigned long long)vr->minflt,
-			       (double)res->trace.events / vr->seconds,
-			       (double)res->trace.events / vr->user_seconds, replay,
-			       res->setup_seconds,
+			       vr->seconds > 0 ? (double)res->trace.events / vr->seconds : 0.0,
+			       vr->user_seconds > 0 ? (double)res->trace.events / vr->user_seconds
+						    : 0.0,
+			       replay, res->setup_seconds,
 			       tv_seconds(ru1.ru_utime) - tv_seconds(ru0.ru_utime),
 			       tv_seconds(ru1.ru_stime) - tv_seconds(ru0.ru_stime),
 			       ru1.ru_minflt - ru0.ru_minflt);

@@ -13,7 +13,7 @@
 #   variant_user_s and variant_sys_s split that time as the kernel accounts it (sampled at its
 #   timer ticks), variant_minflt counts the minor faults taken in it (first touches of the
 #   model's memory, each a system-time cost; on a guest whose balloon reports free memory to
-#   the host a huge page's first touch costs 0.2 to 3.7 ms per MiB), and eps_user is trace
+#   the host a huge page's first touch costs 0.1 to 3.3 ms per MiB), and eps_user is trace
 #   events per second of the user time alone: the code's own speed, which the host's
 #   re-backing of memory does not swing. `bench_replay --each` prints them for every repeat.
 # START (default warm) is bench_replay's --start (`START=auto` for the pressure traces: their warm

@@ -185,7 +185,7 @@ int key_map_put(struct key_map *km, uint64_t key, uint32_t value)
 }
 
 /* key_del_slot()'s shift: later members of s's probe run moved back over it. */
-static __attribute__((noinline, cold)) void key_del_shift(struct key_map *km, size_t s)
+static __attribute__((noinline)) void key_del_shift(struct key_map *km, size_t s)
 {
 	size_t next;
 

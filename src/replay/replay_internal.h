@@ -458,6 +458,7 @@ struct variant_state {
 	uint64_t map_agree, map_total;
 	/* observe: the end map's last block checked for free page reporting's isolation */
 	uint64_t reported_base;
+	uint64_t reported_blocks; /* blocks of page_reporting_order set apart so far */
 	bool reported_checked, reported_isolated;
 	unsigned nr_cpus;
 	bool slab_sized; /* the slab model's map sized from the pre-pass (first variant_apply) */

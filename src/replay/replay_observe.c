@@ -262,6 +262,8 @@ static void observe_compact_take(struct variant_state *v, const struct replay_op
 	v->res->causes.compaction_short += want - got;
 }
 
+#define PAGE_REPORTING_CAPACITY 32 /* include/linux/page_reporting.h */
+
 /*
  * Free page reporting (mm/page_reporting.c, page_reporting_cycle()) takes up to
  * PAGE_REPORTING_CAPACITY (32) unreported free blocks of at least page_reporting_order off the
@@ -270,8 +272,11 @@ static void observe_compact_take(struct variant_state *v, const struct replay_op
  * read meanwhile shows such a block in use, every page of it with no class but "allocated,
  * kind unknown" (PC_UNKNOWN). So when reporting is on, a naturally aligned block of
  * page_reporting_order that the rebuilt host holds whole free and the map shows whole
- * PC_UNKNOWN is set apart, not compared (end_reporting_isolated). Checked once per block: the
- * pfns of a range come in order and one range holds whole blocks.
+ * PC_UNKNOWN is set apart, not compared (end_reporting_isolated), up to what one reporting
+ * pass can hold: 32 blocks of MAX_PAGE_ORDER, that is 32 << (MAX_PAGE_ORDER - order) blocks of
+ * page_reporting_order; blocks beyond that are compared as any page (a block of flagless pages
+ * whose allocation the trace lost looks the same). Checked once per block: the pfns of a range
+ * come in order and one range holds whole blocks.
  */
 static bool observe_reporting_isolated(struct variant_state *v, uint64_t p)
 {
@@ -290,6 +295,10 @@ static bool observe_reporting_isolated(struct variant_state *v, uint64_t p)
 		if (page_class_raw(h->end_map, h->end_map_pfns, q) != PC_UNKNOWN ||
 		    !model_pfn_is_free(v->model, q))
 			return false;
+	if (v->reported_blocks >= (uint64_t)PAGE_REPORTING_CAPACITY
+					  << (MAX_PAGE_ORDER - h->fig.page_reporting_order))
+		return false;
+	v->reported_blocks++;
 	v->reported_isolated = true;
 	return true;
 }

@@ -47,11 +47,14 @@ static int pindex_to_order(int pindex)
  * (NR_PCP_THP), one for Movable and one the Unmovable and Reclaimable pages share, so those
  * two types' THP-order pages take and leave one list; the SPB series' tree has a list per type
  * at every order up to the pageblock order. Replay's lists keep the series' layout; mainline
- * files both non-movable types under the Unmovable one and leaves the Reclaimable one empty.
+ * under the kernel's list rules files both non-movable types under the Unmovable one and
+ * leaves the Reclaimable one empty. Under pcp_trace (no v->pcps) every type keeps its own
+ * list, as before: that mode's order-0 requests split THP-order list pages, which the kernel
+ * never does, and a shared list would let one type split the other's.
  */
 static int pcp_list_index(const struct variant_state *v, int mt, unsigned order)
 {
-	if (order >= PAGEBLOCK_ORDER && mt == MIGRATE_RECLAIMABLE &&
+	if (order >= PAGEBLOCK_ORDER && mt == MIGRATE_RECLAIMABLE && v->pcps &&
 	    v->res->spec.policy != MODEL_POLICY_SPB)
 		mt = MIGRATE_UNMOVABLE;
 	return pcp_index(mt, order);

@@ -42,7 +42,7 @@ static void set_page_class(uint8_t *map, uint64_t pfn, unsigned k)
 	map[pfn >> 1] = (uint8_t)((map[pfn >> 1] & ~(15u << shift)) | (k << shift));
 }
 
-/* The class of pfn as read, a tail taking its head's. */
+/* The class of pfn as read, a tail taking its head's (walked back once per block). */
 static unsigned orig_class(const struct rewind *rw, uint64_t pfn)
 {
 	const struct host_desc *h = rw->h;
@@ -52,6 +52,13 @@ static unsigned orig_class(const struct rewind *rw, uint64_t pfn)
 	return k;
 }
 
+/* The class of pfn as read, given the class (head's for a tail) of pfn - 1 as read. */
+static unsigned orig_class_next(const struct rewind *rw, uint64_t pfn, unsigned prev)
+{
+	unsigned k = page_class(rw->orig, rw->h->start_map_pfns, pfn);
+	return k == PC_TAIL ? prev : k;
+}
+
 static bool allocated_class(unsigned k)
 {
 	return k == PC_SLAB || k == PC_ANON || k == PC_PAGECACHE || k == PC_PAGETABLE ||
@@ -59,19 +66,16 @@ static bool allocated_class(unsigned k)
 }
 
 /* The class the page had before an event of type first named it (see the header). */
-static unsigned class_before(const struct rewind *rw, const struct trace_event *ev, uint64_t pfn)
+static unsigned class_before(const struct trace_event *ev, unsigned orig)
 {
-	unsigned k;
-
 	switch (ev->type) {
 	case TRACE_PAGE_ALLOC:
 		return pcp_allowed_order(ev->page.order) ? PC_UNKNOWN : PC_FREE;
 	case TRACE_PAGE_PCPU_DRAIN:
 		return PC_UNKNOWN;
 	case TRACE_PAGE_FREE:
-		k = orig_class(rw, pfn);
-		return allocated_class(k) ? k : PC_UNKNOWN;
-	default: /* zone-locked, extfrag */
+		return allocated_class(orig) ? orig : PC_UNKNOWN;
+	default: /* zone-locked, extfrag (mm_page_free_batched never comes here) */
 		return PC_FREE;
 	}
 }
@@ -91,34 +95,45 @@ static void count_rewound(struct replay_host_figures *fig, const struct trace_ev
 static void rewind_block(struct rewind *rw, const struct trace_event *ev, uint64_t pfn, uint64_t n)
 {
 	struct host_desc *h = rw->h;
+
+	if (pfn >= h->start_map_pfns)
+		return; /* n is at most 2^MAX_PAGE_ORDER: pfn + n cannot wrap below */
 	uint64_t end = pfn + n > h->start_map_pfns ? h->start_map_pfns : pfn + n;
+	unsigned k = orig_class(rw, pfn);
 
 	for (uint64_t p = pfn; p < end; p++) {
+		if (p > pfn)
+			k = orig_class_next(rw, p, k);
 		if (rw->seen[p / 64] >> (p % 64) & 1)
 			continue;
 		rw->seen[p / 64] |= 1ull << (p % 64);
 		if (!observe_in_start_map(h, p, ev->ts))
 			continue;
-		unsigned k = orig_class(rw, p);
 		if (k == PC_HOLE || k == PC_RESERVED || k == PC_OFFLINE)
 			continue;
-		unsigned before = class_before(rw, ev, p);
+		unsigned before = class_before(ev, k);
 		if (before != page_class(h->start_map, h->start_map_pfns, p) ||
 		    page_class_raw(h->start_map, h->start_map_pfns, p) == PC_TAIL)
 			h->fig.start_rewind_changed++;
 		set_page_class(h->start_map, p, before);
 		count_rewound(&h->fig, ev, before);
 	}
-	/* a compound page's tails after the block keep what their head was */
+	/* a compound page's tails after the block keep what their head was (k: that head's) */
 	for (uint64_t p = end;
 	     p < h->start_map_pfns && page_class_raw(rw->orig, h->start_map_pfns, p) == PC_TAIL &&
 	     page_class_raw(h->start_map, h->start_map_pfns, p) == PC_TAIL;
 	     p++)
-		set_page_class(h->start_map, p, orig_class(rw, p));
+		set_page_class(h->start_map, p, k);
 }
 
 static void rewind_event(struct rewind *rw, const struct trace_event *ev)
 {
+	/*
+	 * mm_page_free_batched names a page already freed (its mm_page_free came first), on its
+	 * way to a per-CPU list: not a page's first event worth a state, so it marks nothing.
+	 */
+	if (ev->type == TRACE_PAGE_FREE_BATCHED)
+		return;
 	if (ev->type >= TRACE_PAGE_ALLOC && ev->type <= TRACE_PAGE_PCPU_DRAIN) {
 		if (ev->page.pfn != UINT64_MAX && ev->page.order <= MAX_PAGE_ORDER)
 			rewind_block(rw, ev, ev->page.pfn, 1ull << ev->page.order);

@@ -620,7 +620,8 @@ static inline void prefetch_near(const struct variant_state *v, const struct rep
 /*
  * The clock moves on to ts, later than last_ts: the samples due up to it, the model's time,
  * the per-CPU lists' decay. After it last_ts < next_sample_ns (only variant_sample() moves
- * next_sample_ns), so an operation at last_ts or before has nothing due and skips it.
+ * next_sample_ns once start_model() has set it, before any operation), so an operation at
+ * last_ts or before has nothing due and skips it.
  */
 static void variant_clock(struct variant_state *v, uint64_t ts)
 {
