@@ -838,6 +838,8 @@ void model_advance(struct model *m, uint64_t now_ns)
 {
 	uint64_t target = now_ns > m->now_ns ? now_ns : m->now_ns;
 
+	if (target >= m->boost_end_ns)
+		balance_pgdat_boost_done(m);
 	if (m->running_work ||
 	    (target < m->work_next_ns && !(m->reporting_due_ns && target >= m->reporting_due_ns))) {
 		m->now_ns = target;
