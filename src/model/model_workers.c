@@ -832,7 +832,9 @@ static void __attribute__((noinline)) run_due_work(struct model *m, uint64_t tar
 /*
  * Advance model time, running every work step due on the way at its own time, and free page
  * reporting's delayed pass (page_reporting_process()) in time order with them. Called at nearly
- * every event: the common case (nothing due) is a few instructions.
+ * every event: the common case (nothing due) is a few instructions. A host kswapd run that
+ * ended by then takes its watermark boost off first (model_kswapd_balance()), before the work
+ * due on the way rather than in time order with it (mainline's only work is reporting's pass).
  */
 void model_advance(struct model *m, uint64_t now_ns)
 {
