@@ -8,7 +8,8 @@
  * enough in total but fragmented by movable pages, under both policies, and leaves alone the
  * pageblocks it could not clear; after a skipped compact-first compaction the SPB slowpath goes
  * round once more with direct reclaim, as the series' tree does, where mainline (the traced
- * 6.18 kernel) gives up. The page cache is this file's own LRU behind struct
+ * 6.18 kernel) gives up; mainline's watermark boost (a switch) raises the marks after a claim
+ * until a kswapd run ends. The page cache is this file's own LRU behind struct
  * model_reclaim_ops. lowmem_reserve keeps Normal requests out of DMA32's protection. The
  * invariant checker runs after every step.
  */
@@ -785,6 +786,73 @@ static void test_atomic_watermark(void)
 }
 
 /*
+ * Mainline's watermark boosting (watermark_boost): min 1800, low 1900 (high 2000), 2048 free
+ * pages in eight movable order-8 blocks, the rest allocated. An unmovable GFP_NOWAIT request
+ * claims a movable block below pageblock_order: boost_watermark() adds a pageblock (512) to
+ * every mark, so the next GFP_NOWAIT request (2047 free, min + boost 2312) fails where it is
+ * served without the boost. A GFP_ATOMIC reclaimable request still passes (its reserves) and
+ * claims again: 1024. A kswapd run that began at 512 takes 512 off when it ends, so 512
+ * stays; the next run takes the rest and the request is served.
+ */
+static void test_watermark_boost(void)
+{
+	for (int boost = 0; boost <= 1; boost++) {
+		struct model_config c;
+		int err;
+		uint64_t pfn;
+
+		memset(&c, 0, sizeof(c));
+		c.policy = MODEL_POLICY_MAINLINE;
+		model_params_default(&c.params);
+		c.params.watermark_boost = boost;
+		c.nr_zones = 1;
+		c.zones[0] = (struct model_zone_config){ .type = ZONE_NORMAL,
+							 .start_pfn = NORMAL0,
+							 .spanned_pages = GiB_PAGES,
+							 .wmark_min = 1800,
+							 .wmark_low = 1900 };
+		struct model *m = model_create(&c, &err);
+		CHECK_FATAL(m != NULL);
+		for (uint64_t p = NORMAL0; p < NORMAL0 + GiB_PAGES; p += PAGEBLOCK_NR_PAGES) {
+			if (p >= NORMAL0 + 8 * PAGEBLOCK_NR_PAGES) {
+				CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER, MIGRATE_MOVABLE,
+							false),
+					 MODEL_OK);
+				continue;
+			}
+			CHECK_EQ(model_alloc_at(m, p, PAGEBLOCK_ORDER - 1, MIGRATE_MOVABLE, false),
+				 MODEL_OK);
+		}
+		CHECK_EQ(model_nr_free_pages(m), 2048);
+		CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_NOWAIT, &pfn), MODEL_OK);
+		CHECK_EQ(model_event(m, MODEL_EV_WATERMARK_BOOST), (uint64_t)boost);
+		if (!boost) {
+			CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_NOWAIT, &pfn),
+				 MODEL_OK);
+			check_model(m, "no watermark boost");
+			model_destroy(m);
+			continue;
+		}
+		CHECK_EQ(model_event(m, MODEL_EV_WATERMARK_BOOST_PEAK_PAGES), 512);
+		CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_NOWAIT, &pfn), MODEL_ENOMEM);
+		CHECK(model_event(m, MODEL_EV_WATERMARK_BOOST_REFUSED) >= 1);
+		model_kswapd_balance(m, 0, 1000);
+		CHECK_EQ(try_alloc(m, 0, MIGRATE_RECLAIMABLE, MODEL_GFP_ATOMIC, &pfn), MODEL_OK);
+		CHECK_EQ(model_event(m, MODEL_EV_WATERMARK_BOOST), 2);
+		CHECK_EQ(model_event(m, MODEL_EV_WATERMARK_BOOST_PEAK_PAGES), 1024);
+		model_advance(m, 1000);
+		CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_NOWAIT, &pfn), MODEL_ENOMEM);
+		model_kswapd_balance(m, 0, 2000);
+		model_advance(m, 2000);
+		CHECK_EQ(try_alloc(m, 0, MIGRATE_UNMOVABLE, MODEL_GFP_NOWAIT, &pfn), MODEL_OK);
+		check_model(m, "watermark boost");
+		model_destroy(m);
+	}
+	printf("watermark boost: a claim below pageblock_order raises the marks by a pageblock; "
+	       "a kswapd run takes off what it found\n");
+}
+
+/*
  * __gfp_pfmemalloc_flags(): min 1024, 450 free. __GFP_MEMALLOC ignores the watermarks even
  * without direct reclaim (the slowpath's one immediate retry with ALLOC_NO_WATERMARKS), so it
  * takes every free page without reclaiming; __GFP_NOMEMALLOC overrides it. Before the reserve
@@ -903,6 +971,7 @@ int main(void)
 	test_reclaim_retry_order0_no_free_block();
 	test_lowmem_reserve();
 	test_atomic_watermark();
+	test_watermark_boost();
 	test_memalloc_reserves();
 	test_highatomic_free_not_counted();
 	test_direct_reclaim_unreserves();

@@ -1282,6 +1282,37 @@ static void test_page_reporting_from_trace(void)
 	       "on at 9 without the snapshot, -V wins\n");
 }
 
+/* start/watermark_boost_factor sets the watermark_boost switch's factor; -V wins; else 15000. */
+static void test_watermark_boost_factor_from_trace(void)
+{
+	static const char *const names[] = { "mainline:watermark_boost=1",
+					     "mainline:watermark_boost_factor=7" };
+	char path[64];
+	test_tmp_path(path, sizeof(path), "boost.fgt");
+
+	for (int have = 0; have <= 1; have++) {
+		struct edge_writer e;
+		open_zone_trace(&e, path, "boost", "physical");
+		if (have)
+			CHECK(trace_writer_add_meta(e.w, "start/watermark_boost_factor", "12345\n",
+						    6) == 0);
+		edge_page(&e, TRACE_PAGE_ALLOC, 262144 + 10, 0, MIGRATE_MOVABLE, 0);
+		e.ts += 1000000;
+		edge_page(&e, TRACE_PAGE_FREE, 262144 + 10, 0, 0, 0);
+		edge_close(&e);
+		struct replay_result *r = run(path, names, 2, REPLAY_COLD, 1, 1);
+		CHECK_EQ(r->trace.host.have_watermark_boost_factor, (bool)have);
+		CHECK(r->variants[0].spec.params.watermark_boost);
+		CHECK_EQ(r->variants[0].spec.params.watermark_boost_factor, have ? 12345u : 15000u);
+		CHECK(!r->variants[1].spec.params.watermark_boost);
+		CHECK_EQ(r->variants[1].spec.params.watermark_boost_factor, 7u);
+		replay_result_free(r);
+	}
+	unlink(path);
+	printf("watermark boost: the factor from start/watermark_boost_factor, else 15000, "
+	       "-V wins\n");
+}
+
 /*
  * A synthetic host's slabinfo (fragtrace synth): the start snapshot is there with no dentries
  * or inodes, the end one has 1000. One round of 50 unused objects halfway through the trace
@@ -3156,6 +3187,7 @@ int main(int argc, char **argv)
 	test_shrink_calibration_from_empty_start();
 	test_shrink_calibration_applied();
 	test_page_reporting_from_trace();
+	test_watermark_boost_factor_from_trace();
 	test_end_map_timed();
 	test_start_rewind();
 	test_zone_timeline();

@@ -137,6 +137,11 @@ struct model_params {
 	bool highatomic;     /* the HIGHATOMIC reserve: rmqueue_buddy's tries, (un)reserving */
 	bool page_reporting; /* free page reporting (virtio-balloon), mainline only */
 	unsigned page_reporting_order; /* page_reporting_order, pageblock_order (9) */
+	/* watermark boosting, mainline only (removed in [S-A]): boost_watermark() on a claim
+	 * below pageblock_order, cleared at the end of the host's next kswapd run; factor:
+	 * /proc/sys/vm/watermark_boost_factor (replay: the trace's start snapshot, else 15000) */
+	bool watermark_boost;
+	unsigned watermark_boost_factor;
 	/* The SPB slab-shrink patch, trigger group by trigger group. */
 	bool trigger_demand;	 /* shrink beside evacuation: pre-Pass-3 walk, clean-SPB claim */
 	bool trigger_supply;	 /* shrink at the end of every spb_evacuate_for_order */
@@ -281,7 +286,10 @@ struct model_alloc_req {
 	X(HIGHATOMIC_RESERVE)                                                                      \
 	X(HIGHATOMIC_UNRESERVE)                                                                    \
 	X(PAGE_REPORTING_PASS)                                                                     \
-	X(PAGE_REPORTING_RELABEL)
+	X(PAGE_REPORTING_RELABEL)                                                                  \
+	X(WATERMARK_BOOST)                                                                         \
+	X(WATERMARK_BOOST_REFUSED)                                                                 \
+	X(WATERMARK_BOOST_PEAK_PAGES)
 
 enum model_vm_event {
 #define X(name) MODEL_EV_##name,
@@ -467,6 +475,12 @@ int model_set_pageblock_migratetype(struct model *m, uint64_t pfn, int mt);
 int model_reserve_highatomic_at(struct model *m, uint64_t pfn);
 /* Run deferred work due at or before @now_ns and set the model's clock. */
 void model_advance(struct model *m, uint64_t now_ns);
+/*
+ * The host's kswapd ran balance_pgdat() on @zone until @end_ns: the run takes the zone's
+ * watermark boost as it stands now (zone_boosts[]) and takes it off when it ends (mainline's
+ * watermark boosting, model_params.watermark_boost; nothing when off).
+ */
+void model_kswapd_balance(struct model *m, unsigned zone, uint64_t end_ns);
 
 void model_stats(const struct model *m, struct model_stats *stats);
 uint64_t model_event(const struct model *m, enum model_vm_event event);

@@ -160,7 +160,7 @@ static bool compaction_suitable(const struct zone *z, unsigned order,
 	mark += 2ull << order; /* compact_gap() */
 	mark += z->lowmem_reserve[highest_zoneidx];
 	if (order > PAGE_ALLOC_COSTLY_ORDER)
-		mark += z->wmark_low - z->wmark_min;
+		mark += low_wmark_pages(z) - min_wmark_pages(z);
 	/* __zone_watermark_ok(ALLOC_CMA): no reserve rights, the free HIGHATOMIC pages do not count */
 	if (!zone_free_above_mark(z, 0, mark, zone_usable_free_pages(z)))
 		return false;
@@ -202,7 +202,8 @@ static enum compact_result compaction_suit_allocation_order(const struct model *
 							    const struct zone *z,
 							    const struct compact_control *cc)
 {
-	uint64_t mark = (cc->alloc_flags & ALLOC_WMARK_LOW) ? z->wmark_low : z->wmark_min;
+	uint64_t mark =
+		(cc->alloc_flags & ALLOC_WMARK_LOW) ? low_wmark_pages(z) : min_wmark_pages(z);
 
 	if (__zone_watermark_ok(z, cc->order, cc->alloc_flags, cc->highest_zoneidx,
 				z->nr_free_pages) &&

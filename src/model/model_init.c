@@ -45,6 +45,7 @@ void model_params_default(struct model_params *p)
 	p->highatomic = true;
 	p->page_reporting = true;
 	p->page_reporting_order = PAGEBLOCK_ORDER;
+	p->watermark_boost_factor = 15000;
 	p->evacuation = true;
 	p->defrag = true;
 	p->trigger_demand = true;
@@ -370,6 +371,7 @@ struct model *model_create(const struct model_config *c, int *error)
 	m->work_cap = m->p.evac_requests + total_spbs + 2 * (size_t)m->nr_nodes + 16;
 	m->work = calloc(m->work_cap, sizeof(*m->work));
 	m->work_next_ns = UINT64_MAX;
+	m->boost_end_ns = UINT64_MAX;
 	m->cpu_free_ns = calloc(m->nr_cpus, sizeof(*m->cpu_free_ns));
 	m->cpu_mark = calloc(m->nr_cpus, sizeof(*m->cpu_mark));
 	if (!m->page || !m->pb || !m->region_memo || !m->work || !m->warm_hints ||

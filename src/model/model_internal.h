@@ -163,6 +163,9 @@ struct zone {
 	uint64_t zone_start_pfn, zone_end_pfn;
 	uint64_t present_pages;
 	uint64_t wmark_min, wmark_low;
+	/* mainline's watermark boosting: zone->watermark_boost, added to every mark, and the
+	 * part of it the host's running kswapd takes off when its run ends (zone_boosts[]) */
+	uint64_t watermark_boost, kswapd_boost;
 	uint64_t lowmem_reserve[MAX_NR_ZONES]; /* by the request's highest zone index */
 	uint64_t nr_free_pages;		       /* NR_FREE_PAGES */
 	uint64_t nr_reserved_highatomic;       /* model_highatomic.c */
@@ -291,6 +294,7 @@ struct model {
 	size_t work_cap, work_count;
 	uint64_t work_next_ns;	   /* no step is due before this */
 	uint64_t reporting_due_ns; /* model_page_reporting.c: the pass's due time, 0 idle */
+	uint64_t boost_end_ns;	   /* the running kswapd's end (model_kswapd_balance), or MAX */
 	uint64_t *cpu_free_ns;	   /* per CPU: when its kworker finished its last item */
 	uint8_t *cpu_mark;	   /* per CPU: scratch for the next-step search */
 	uint32_t work_cpu;	   /* the CPU of the step being run */
@@ -430,9 +434,23 @@ static inline uint64_t model_clock(struct model *m)
 	m->time_used = true;
 	return m->now_ns;
 }
+void balance_pgdat_boost_done(struct model *m);
 static inline void count_vm_event(struct model *m, enum model_vm_event ev)
 {
 	m->events[ev]++;
+}
+/* min_wmark_pages(), low_wmark_pages(), high_wmark_pages(): the mark plus the boost */
+static inline uint64_t min_wmark_pages(const struct zone *z)
+{
+	return z->wmark_min + z->watermark_boost;
+}
+static inline uint64_t low_wmark_pages(const struct zone *z)
+{
+	return z->wmark_low + z->watermark_boost;
+}
+static inline uint64_t high_wmark_pages(const struct zone *z)
+{
+	return 2 * z->wmark_low - z->wmark_min + z->watermark_boost;
 }
 static inline bool is_migrate_movable(int mt)
 {

@@ -10,7 +10,10 @@
  * whenever a block is added at the head of its list and joins at the back on a tail insertion,
  * and the zone-wide list head is the front region's head. This is exact while consecutive
  * head insertions go to one region and an approximation of zone-wide LIFO otherwise; see
- * docs/model.md. Watermark boosting is not modelled.
+ * docs/model.md. Watermark boosting (boost_watermark() on a claim below pageblock_order) is the
+ * switch watermark_boost, off by default: the boost rises by a pageblock per claim up to
+ * watermark_boost_factor / 10000 of the high mark, and the host's next kswapd run takes it
+ * off when it ends (model_kswapd_balance()).
  */
 #include "model_internal.h"
 
@@ -121,6 +124,30 @@ static int find_suitable_fallback(struct zone *z, unsigned order, int mt, bool c
 	return -1;
 }
 
+/*
+ * boost_watermark(): a pageblock more on the zone's boost, at most factor / 10000 of the high
+ * mark (and at least a pageblock); not in a zone of fewer than four pageblocks, nor before the
+ * high mark is set.
+ */
+static void boost_watermark(struct model *m, struct zone *z)
+{
+	uint64_t high = 2 * z->wmark_low - z->wmark_min; /* zone->_watermark[WMARK_HIGH] */
+	uint64_t max_boost = high * m->p.watermark_boost_factor / 10000;
+
+	if (!m->p.watermark_boost || !m->p.watermark_boost_factor ||
+	    PAGEBLOCK_NR_PAGES * 4 > z->present_pages || !max_boost)
+		return;
+	if (max_boost < PAGEBLOCK_NR_PAGES)
+		max_boost = PAGEBLOCK_NR_PAGES;
+	m->gen++; /* the marks moved: the failed-request memo's state */
+	z->watermark_boost += PAGEBLOCK_NR_PAGES;
+	if (z->watermark_boost > max_boost)
+		z->watermark_boost = max_boost;
+	count_vm_event(m, MODEL_EV_WATERMARK_BOOST);
+	if (m->events[MODEL_EV_WATERMARK_BOOST_PEAK_PAGES] < z->watermark_boost)
+		m->events[MODEL_EV_WATERMARK_BOOST_PEAK_PAGES] = z->watermark_boost;
+}
+
 /* try_to_claim_block() upstream: whole blocks always, smaller ones by the 50% rule. */
 static uint64_t mainline_try_to_claim_block(struct model *m, struct zone *z, uint64_t pfn,
 					    unsigned current_order, unsigned order, int start_type,
@@ -137,6 +164,8 @@ static uint64_t mainline_try_to_claim_block(struct model *m, struct zone *z, uin
 		expand(m, z, pfn, order, current_order, start_type);
 		return pfn;
 	}
+	/* the kernel sets ZONE_BOOSTED_WATERMARK too, to wake kswapd: here the host's runs */
+	boost_watermark(m, z);
 	prep_move_freepages_block(m, start_pfn, &free_pages, &movable_pages);
 	if (free_pages + alike_pages(start_type, block_type, free_pages, movable_pages) <
 	    (1u << (PAGEBLOCK_ORDER - 1))) {

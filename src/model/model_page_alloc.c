@@ -103,10 +103,10 @@ uint64_t zone_usable_free_pages(const struct zone *z)
  * by a quarter of what is left; an OOM victim (ALLOC_OOM, never set here) by half again.
  * ALLOC_NON_BLOCK or ALLOC_HIGHATOMIC alone keep the mark but count the free HIGHATOMIC pages.
  */
-bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
-			 enum model_zone_type highest_zoneidx, uint64_t free_pages)
+static bool zone_watermark_mark_ok(const struct zone *z, unsigned order, uint64_t min,
+				   unsigned alloc_flags, enum model_zone_type highest_zoneidx,
+				   uint64_t free_pages)
 {
-	uint64_t min = (alloc_flags & ALLOC_WMARK_LOW) ? z->wmark_low : z->wmark_min;
 	uint64_t unusable = __zone_watermark_unusable_free(z, alloc_flags);
 
 	if (alloc_flags & ALLOC_MIN_RESERVE) {
@@ -123,10 +123,34 @@ bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_fl
 				    free_pages - unusable);
 }
 
-static bool zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
-			      enum model_zone_type highest_zoneidx)
+/* __zone_watermark_ok() at wmark_pages(): the flags' mark, boost included. */
+bool __zone_watermark_ok(const struct zone *z, unsigned order, unsigned alloc_flags,
+			 enum model_zone_type highest_zoneidx, uint64_t free_pages)
 {
-	return __zone_watermark_ok(z, order, alloc_flags, highest_zoneidx, z->nr_free_pages);
+	uint64_t mark = (alloc_flags & ALLOC_WMARK_LOW) ? low_wmark_pages(z) : min_wmark_pages(z);
+
+	return zone_watermark_mark_ok(z, order, mark, alloc_flags, highest_zoneidx, free_pages);
+}
+
+/*
+ * zone_watermark_fast(): the boosted mark; an order-0 __GFP_HIGH request at the min mark
+ * ignores the boost. A zone that fails only because of the boost is counted.
+ */
+static bool zone_watermark_ok(struct model *m, const struct zone *z, unsigned order,
+			      unsigned alloc_flags, enum model_zone_type highest_zoneidx)
+{
+	uint64_t free = z->nr_free_pages;
+	uint64_t mark = (alloc_flags & ALLOC_WMARK_LOW) ? z->wmark_low : z->wmark_min;
+
+	if (__zone_watermark_ok(z, order, alloc_flags, highest_zoneidx, free))
+		return true;
+	if (!z->watermark_boost)
+		return false;
+	if (!order && (alloc_flags & ALLOC_MIN_RESERVE) && !(alloc_flags & ALLOC_WMARK_LOW))
+		return zone_watermark_mark_ok(z, order, mark, alloc_flags, highest_zoneidx, free);
+	if (zone_watermark_mark_ok(z, order, mark, alloc_flags, highest_zoneidx, free))
+		count_vm_event(m, MODEL_EV_WATERMARK_BOOST_REFUSED);
+	return false;
 }
 
 static void count_outcome(struct model *m, enum spb_alloc_outcome outcome)
@@ -304,7 +328,7 @@ uint64_t get_page_from_freelist(struct model *m, const struct alloc_context *ac,
 			if ((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac->nid)
 				continue;
 			if (!(alloc_flags & ALLOC_NO_WATERMARKS) &&
-			    !zone_watermark_ok(z, req->order, alloc_flags, ac->highest))
+			    !zone_watermark_ok(m, z, req->order, alloc_flags, ac->highest))
 				continue;
 			enum rmqueue_mode mode = RMQUEUE_NORMAL;
 			uint64_t pfn;
@@ -846,7 +870,7 @@ static bool alloc_pages_cpu_hint(struct model *m, const struct model_alloc_req *
 	{
 		if ((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac.nid)
 			continue;
-		if (zone_watermark_ok(z, req->order, alloc_flags, ac.highest)) {
+		if (zone_watermark_ok(m, z, req->order, alloc_flags, ac.highest)) {
 			first_ok = z;
 			break;
 		}
@@ -963,8 +987,7 @@ bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned ord
 		return true;
 	const struct zone *z = &m->zones[zone];
 	/* the fast path's flags: no reserve rights, the free HIGHATOMIC pages do not count */
-	return zone_free_above_mark(z, order,
-				    2 * z->wmark_low - z->wmark_min + z->lowmem_reserve[highest],
+	return zone_free_above_mark(z, order, high_wmark_pages(z) + z->lowmem_reserve[highest],
 				    zone_usable_free_pages(z));
 }
 
@@ -1076,7 +1099,7 @@ uint64_t model_nr_free_pages(const struct model *m)
 
 /*
  * get_page_from_freelist()'s ZONE_BELOW_HIGH test: zone_watermark_fast() against
- * high_wmark_pages() (2 * low - min here), on the largest zone.
+ * high_wmark_pages() (2 * low - min + boost here), on the largest zone.
  */
 /* split_page(): every page of the block becomes its own order-0 allocation. */
 int model_split(struct model *m, uint64_t pfn, unsigned order)

@@ -50,7 +50,8 @@ void __page_reporting_notify(struct model *m)
 /* __isolate_free_page() and __putback_isolated_page() of one reported block. */
 static bool page_reporting_isolate(struct model *m, struct zone *z, uint64_t pfn, unsigned order)
 {
-	if (!zone_free_above_mark(z, 0, z->wmark_min + (1ull << order), zone_usable_free_pages(z)))
+	if (!zone_free_above_mark(z, 0, min_wmark_pages(z) + (1ull << order),
+				  zone_usable_free_pages(z)))
 		return false;
 	if (order < PAGEBLOCK_ORDER) /* half a pageblock: move_freepages_block() takes the rest */
 		move_freepages_block(m, z, pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1),
@@ -70,7 +71,7 @@ static void page_reporting_process_zone(struct model *m, struct zone *z)
 
 	if (reporting_order > MAX_PAGE_ORDER)
 		return;
-	uint64_t mark = z->wmark_low + ((uint64_t)PAGE_REPORTING_CAPACITY << reporting_order);
+	uint64_t mark = low_wmark_pages(z) + ((uint64_t)PAGE_REPORTING_CAPACITY << reporting_order);
 	if (!zone_free_above_mark(z, 0, mark, zone_usable_free_pages(z)))
 		return;
 	/* a block under pageblock_order - 1 keeps its type and its list's order: skipped */

@@ -2,7 +2,8 @@
 /*
  * model_reclaim.c - direct reclaim as the slowpath sees it: __perform_reclaim() through
  * try_to_free_pages() and shrink_node() (mm/vmscan.c), __alloc_pages_direct_reclaim() with its
- * unreserve and drain_all_pages() retry, and should_reclaim_retry()'s bound (mm/page_alloc.c).
+ * unreserve and drain_all_pages() retry, and should_reclaim_retry()'s bound (mm/page_alloc.c);
+ * and of kswapd only balance_pgdat()'s watermark-boost accounting, over the host's runs.
  *
  * What is reclaimed is the caller's: the model keeps no LRU, so struct model_reclaim_ops hands
  * it the clean page cache (least recently allocated first) and the per-CPU lists, and the slab
@@ -165,4 +166,36 @@ void model_set_reclaim_ops(struct model *m, const struct model_reclaim_ops *ops)
 		m->reclaim = *ops;
 	else
 		memset(&m->reclaim, 0, sizeof(m->reclaim));
+}
+
+/*
+ * balance_pgdat()'s boost accounting: a run takes each zone's watermark_boost as it stands at
+ * its start (zone_boosts[]) and takes that much off when it ends; what was boosted during the
+ * run stays for the next. The model's kswapd is the host's (the trace's runs), so a run
+ * begins at the host's wake; a wake while a run is still open extends that run.
+ */
+void balance_pgdat_boost_done(struct model *m)
+{
+	for (unsigned i = 0; i < m->nr_zones; i++) {
+		struct zone *z = &m->zones[i];
+		uint64_t done =
+			z->kswapd_boost < z->watermark_boost ? z->kswapd_boost : z->watermark_boost;
+		z->watermark_boost -= done;
+		z->kswapd_boost = 0;
+		if (done)
+			m->gen++; /* the marks moved: the failed-request memo's state */
+	}
+	m->boost_end_ns = UINT64_MAX;
+}
+
+void model_kswapd_balance(struct model *m, unsigned zone, uint64_t end_ns)
+{
+	if (!m->p.watermark_boost || zone >= m->nr_zones)
+		return;
+	struct zone *z = &m->zones[zone];
+	/* model_advance() ended the runs before now; an open one is extended */
+	if (!z->kswapd_boost)
+		z->kswapd_boost = z->watermark_boost;
+	if (m->boost_end_ns == UINT64_MAX || m->boost_end_ns < end_ns)
+		m->boost_end_ns = end_ns;
 }

@@ -803,7 +803,10 @@ static bool work_step_due(struct model *m, uint64_t target, size_t *i, uint64_t 
 	return true;
 }
 
-/* model_advance's slow part: something is due by target. Out of line, so the fast part inlines. */
+/*
+ * model_advance's slow part: something is due by target (a work step, reporting's pass, a
+ * kswapd run's end). Out of line, so the fast part inlines.
+ */
 static void __attribute__((noinline)) run_due_work(struct model *m, uint64_t target)
 {
 	size_t i;
@@ -812,7 +815,14 @@ static void __attribute__((noinline)) run_due_work(struct model *m, uint64_t tar
 	m->running_work = true;
 	for (;;) {
 		bool work = work_step_due(m, target, &i, &t);
-		uint64_t report = m->reporting_due_ns;
+		uint64_t report = m->reporting_due_ns, boost_end = m->boost_end_ns;
+		if (boost_end <= target && (!work || boost_end <= t) &&
+		    (!report || report > target || boost_end <= report)) {
+			if (boost_end > m->now_ns)
+				m->now_ns = boost_end;
+			balance_pgdat_boost_done(m);
+			continue;
+		}
 		if (report && report <= target && (!work || report <= t)) {
 			if (report > m->now_ns)
 				m->now_ns = report;
@@ -832,14 +842,15 @@ static void __attribute__((noinline)) run_due_work(struct model *m, uint64_t tar
 /*
  * Advance model time, running every work step due on the way at its own time, and free page
  * reporting's delayed pass (page_reporting_process()) in time order with them. Called at nearly
- * every event: the common case (nothing due) is a few instructions.
+ * every event: the common case (nothing due) is a few instructions. The end of a host kswapd
+ * run (model_kswapd_balance()) takes its watermark boost off, in time order with them too.
  */
 void model_advance(struct model *m, uint64_t now_ns)
 {
 	uint64_t target = now_ns > m->now_ns ? now_ns : m->now_ns;
 
-	if (m->running_work ||
-	    (target < m->work_next_ns && !(m->reporting_due_ns && target >= m->reporting_due_ns))) {
+	if (m->running_work || (target < m->work_next_ns && target < m->boost_end_ns &&
+				!(m->reporting_due_ns && target >= m->reporting_due_ns))) {
 		m->now_ns = target;
 		return;
 	}

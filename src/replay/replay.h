@@ -323,6 +323,9 @@ struct replay_host_figures {
 	bool have_page_reporting, page_reporting_on, have_shuffle, shuffle_on;
 	unsigned page_reporting_order;
 	char page_reporting_text[24]; /* the snapshot's first line, for the header line */
+	/* start/watermark_boost_factor (have_: the trace has it): watermark_boost's factor */
+	bool have_watermark_boost_factor;
+	unsigned watermark_boost_factor;
 };
 const char *replay_vmstat_key(unsigned i);
 

@@ -436,6 +436,7 @@ static const char *const snapshot_names[NR_HOST_SNAPSHOTS] = {
 	[SNAP_START_PAGEMAP_TIMES] = "start/pagemap_times",
 	[SNAP_PAGE_REPORTING_ORDER] = "start/page_reporting_order",
 	[SNAP_PAGE_ALLOC_SHUFFLE] = "start/page_alloc_shuffle",
+	[SNAP_WATERMARK_BOOST_FACTOR] = "start/watermark_boost_factor",
 };
 
 /*
@@ -497,6 +498,13 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 		}
 	parse_module_params(&h->fig, sn->text[SNAP_PAGE_REPORTING_ORDER],
 			    sn->text[SNAP_PAGE_ALLOC_SHUFFLE]);
+	if (sn->text[SNAP_WATERMARK_BOOST_FACTOR]) {
+		unsigned v;
+		if (sscanf(sn->text[SNAP_WATERMARK_BOOST_FACTOR], "%u", &v) == 1) {
+			h->fig.have_watermark_boost_factor = true;
+			h->fig.watermark_boost_factor = v;
+		}
+	}
 	h->vfs_cache_pressure = 100;
 	if (sn->text[SNAP_VFS_CACHE_PRESSURE]) {
 		unsigned v;

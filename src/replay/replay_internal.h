@@ -286,6 +286,7 @@ enum host_snapshot {
 	SNAP_START_PAGEMAP_TIMES,
 	SNAP_PAGE_REPORTING_ORDER,
 	SNAP_PAGE_ALLOC_SHUFFLE,
+	SNAP_WATERMARK_BOOST_FACTOR,
 	NR_HOST_SNAPSHOTS
 };
 /* The snapshot blobs, NUL-terminated (NULL when absent). */

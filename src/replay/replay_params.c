@@ -50,6 +50,8 @@ static const struct param params[] = {
 	M(highatomic, P_BOOL),
 	M(page_reporting, P_BOOL),
 	M(page_reporting_order, P_UNSIGNED),
+	M(watermark_boost, P_BOOL),
+	M(watermark_boost_factor, P_UNSIGNED),
 	M(trigger_demand, P_BOOL),
 	M(trigger_supply, P_BOOL),
 	M(trigger_proactive, P_BOOL),

@@ -493,15 +493,18 @@ void variant_kswapd_event(struct variant_state *v, const struct replay_op *op)
 
 	v->res->loss.kswapd_events++;
 	for (unsigned z = 0; z < nr_zones && z < MODEL_MAX_ZONES; z++)
-		if (op->nid < 0 || model_zone_nid(v->model, z) == op->nid)
+		if (op->nid < 0 || model_zone_nid(v->model, z) == op->nid) {
 			v->reclaim_active_until[z] = v->last_ts + KSWAPD_RUN_GAP_NS;
+			model_kswapd_balance(v->model, z, v->reclaim_active_until[z]);
+		}
 }
 
 /*
  * The host's kswapd woke on op->nid (its mm_vmscan_kswapd_wake) and ran balance_pgdat() for
  * op->key ns (the pre-pass's bound, replay_decode.c): update_reclaim_active() sets
  * ZONE_RECLAIM_ACTIVE on the node's managed zones up to the wake's highest_zoneidx (op->aux)
- * when the run starts and clears it when it ends. Every variant takes the host's runs.
+ * when the run starts and clears it when it ends. Every variant takes the host's runs; with
+ * watermark_boost the run also takes off the zones' boost as it stood at the wake.
  */
 /* The kernel's index of the host's zone z (kswapd's zid): zoneinfo's order, else its type. */
 static unsigned host_zone_idx(const struct host_desc *h, unsigned z)
@@ -523,6 +526,7 @@ void variant_kswapd_run(struct variant_state *v, const struct replay_op *op)
 			continue;
 		if (v->reclaim_active_until[z] < until)
 			v->reclaim_active_until[z] = until;
+		model_kswapd_balance(v->model, z, until);
 	}
 }
 

@@ -100,6 +100,9 @@ void variant_spec_for_host(struct replay_variant_spec *spec, const struct host_d
 		    !replay_param_overridden(spec, "page_reporting_order"))
 			spec->params.page_reporting_order = h->fig.page_reporting_order;
 	}
+	if (h->fig.have_watermark_boost_factor &&
+	    !replay_param_overridden(spec, "watermark_boost_factor"))
+		spec->params.watermark_boost_factor = h->fig.watermark_boost_factor;
 }
 
 int variant_create(struct variant_state *v, struct replay_variant_result *res,
