@@ -267,6 +267,12 @@ static void test_parse(void)
 	CHECK(replay_variant_parse("mainline:pcp_zone_pagesets=0,start_pcp_free=0", &v, err,
 				   sizeof(err)) == 0);
 	CHECK(!v.pcp_zone_pagesets && !v.start_pcp_free);
+	/* mainline boosts its watermarks by default (the kernel does; the series does not) */
+	CHECK(v.params.watermark_boost);
+	CHECK(replay_variant_parse("mainline:watermark_boost=0", &v, err, sizeof(err)) == 0);
+	CHECK(!v.params.watermark_boost);
+	CHECK(replay_variant_parse("spb+all", &v, err, sizeof(err)) == 0);
+	CHECK(!v.params.watermark_boost);
 	CHECK(replay_variant_parse("spb:trigger_supply=1,evac_requests=8,pcp=off,freeable_ppm=5",
 				   &v, err, sizeof(err)) == 0);
 	CHECK(v.params.trigger_supply && !v.params.trigger_demand);
@@ -1285,8 +1291,9 @@ static void test_page_reporting_from_trace(void)
 /* start/watermark_boost_factor sets the watermark_boost switch's factor; -V wins; else 15000. */
 static void test_watermark_boost_factor_from_trace(void)
 {
-	static const char *const names[] = { "mainline:watermark_boost=1",
-					     "mainline:watermark_boost_factor=7" };
+	static const char *const names[] = {
+		"mainline", "mainline:watermark_boost=0,watermark_boost_factor=7"
+	};
 	char path[64];
 	test_tmp_path(path, sizeof(path), "boost.fgt");
 

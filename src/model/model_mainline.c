@@ -11,7 +11,7 @@
  * and the zone-wide list head is the front region's head. This is exact while consecutive
  * head insertions go to one region and an approximation of zone-wide LIFO otherwise; see
  * docs/model.md. Watermark boosting (boost_watermark() on a claim below pageblock_order) is the
- * switch watermark_boost, off by default: the boost rises by a pageblock per claim up to
+ * switch watermark_boost, on in the mainline preset: the boost rises by a pageblock per claim up to
  * watermark_boost_factor / 10000 of the high mark, and the host's next kswapd run takes it
  * off when it ends (model_kswapd_balance()).
  */

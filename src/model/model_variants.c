@@ -24,6 +24,8 @@ int model_preset(const char *name, enum model_policy *policy, struct model_param
 		*policy = MODEL_POLICY_MAINLINE;
 		p->trigger_demand = p->trigger_supply = p->trigger_proactive =
 			p->last_chance_defrag = p->evacuation = p->defrag = false;
+		/* upstream boosts a zone's watermarks after a fallback; the series removed it */
+		p->watermark_boost = true;
 		return MODEL_OK;
 	}
 	if (!strcmp(name, "spb+all"))
