@@ -39,6 +39,7 @@
 #define SUPERPAGEBLOCK_NR_PAGES	     (1u << SUPERPAGEBLOCK_ORDER)
 #define SUPERPAGEBLOCK_NR_PAGEBLOCKS (1u << (SUPERPAGEBLOCK_ORDER - PAGEBLOCK_ORDER))
 #define PAGE_ALLOC_COSTLY_ORDER	     3
+#define PAGE_REPORTING_CAPACITY	     32 /* blocks free page reporting holds off the free lists at once */
 
 /* include/linux/mmzone.h order. */
 enum migratetype {

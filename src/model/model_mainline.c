@@ -131,7 +131,7 @@ static int find_suitable_fallback(struct zone *z, unsigned order, int mt, bool c
  */
 static void boost_watermark(struct model *m, struct zone *z)
 {
-	uint64_t high = 2 * z->wmark_low - z->wmark_min; /* zone->_watermark[WMARK_HIGH] */
+	uint64_t high = high_wmark_pages(z) - z->watermark_boost; /* zone->_watermark[WMARK_HIGH] */
 	uint64_t max_boost = high * m->p.watermark_boost_factor / 10000;
 
 	if (!m->p.watermark_boost || !m->p.watermark_boost_factor ||

@@ -37,7 +37,6 @@
 #include "model_internal.h"
 
 #define PAGE_REPORTING_DELAY_NS (2ull * 1000 * 1000 * 1000)
-#define PAGE_REPORTING_CAPACITY 32
 
 /* __page_reporting_notify(): page_reporting_notify_free() (model_internal.h) found it enabled. */
 void __page_reporting_notify(struct model *m)

@@ -262,8 +262,6 @@ static void observe_compact_take(struct variant_state *v, const struct replay_op
 	v->res->causes.compaction_short += want - got;
 }
 
-#define PAGE_REPORTING_CAPACITY 32 /* include/linux/page_reporting.h */
-
 /*
  * Free page reporting (mm/page_reporting.c, page_reporting_cycle()) takes up to
  * PAGE_REPORTING_CAPACITY (32) unreported free blocks of at least page_reporting_order off the
