@@ -183,12 +183,41 @@ static inline int sig_bit(uint8_t sig, uint8_t flag)
 	return (sig & flag) != 0;
 }
 
+/* One pageblock marked PB_STATS_CHANGED: its share of the memo moved from the old signature's
+ * to the new one's (region_memo_sync). */
+static void pageblock_memo_update(struct region_scan_memo *memo, struct pageblock *p,
+				  unsigned zone0)
+{
+	uint8_t sig = pageblock_stats_sig(p), old = (uint8_t)(p->stats_sig & ~PB_STATS_CHANGED);
+
+	p->stats_sig = sig;
+	if (sig == old || p->reserved || p->zone == 0xff)
+		return;
+	int movable_only = sig_bit(sig, SIG_MOVABLE_ONLY) - sig_bit(old, SIG_MOVABLE_ONLY);
+	memo->by_mt[old & PB_MIGRATE_MASK]--;
+	memo->by_mt[sig & PB_MIGRATE_MASK]++;
+	memo->wholly_free = (uint16_t)(memo->wholly_free + sig_bit(sig, SIG_WHOLLY_FREE) -
+				       sig_bit(old, SIG_WHOLLY_FREE));
+	memo->nonmovable = (uint16_t)(memo->nonmovable + sig_bit(sig, SIG_NONMOVABLE) -
+				      sig_bit(old, SIG_NONMOVABLE));
+	memo->movable_only_in_zone[p->zone] =
+		(uint16_t)(memo->movable_only_in_zone[p->zone] + movable_only);
+	/* another zone's pageblock counts as not movable-only anyway */
+	if (p->zone == zone0)
+		memo->not_movable_only = (uint16_t)(memo->not_movable_only - movable_only);
+}
+
+/* Pageblocks whose signatures region_memo_sync() tests together: a stale region has few changed
+ * pageblocks, so one test of the OR of eight signatures passes over most of them. */
+#define SIG_GROUP 8
+_Static_assert(SUPERPAGEBLOCK_NR_PAGEBLOCKS % SIG_GROUP == 0, "whole groups in a region");
+
 /*
  * Not a kernel function: a stale region's memo brought up to date. The first time
  * region_memo_fill() counts it and each present pageblock keeps its signature; after that only
  * the pageblocks marked PB_STATS_CHANGED move the counts, from the old signature's share to the
  * new one's: the counts region_memo_fill() would give (model_check compares them), at a bit
- * test per pageblock instead of the whole count.
+ * test per pageblock (per SIG_GROUP of them) instead of the whole count.
  */
 static void region_memo_sync(const struct model *m, uint64_t region_pfn,
 			     struct region_scan_memo *memo)
@@ -203,27 +232,15 @@ static void region_memo_sync(const struct model *m, uint64_t region_pfn,
 		return;
 	}
 	memo->stale = false;
-	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i++) {
-		struct pageblock *p = &pb[i];
-		if (!(p->stats_sig & PB_STATS_CHANGED))
+	for (unsigned i = 0; i < SUPERPAGEBLOCK_NR_PAGEBLOCKS; i += SIG_GROUP) {
+		unsigned any = 0;
+		for (unsigned j = i; j < i + SIG_GROUP; j++)
+			any |= pb[j].stats_sig;
+		if (!(any & PB_STATS_CHANGED))
 			continue;
-		uint8_t sig = pageblock_stats_sig(p),
-			old = (uint8_t)(p->stats_sig & ~PB_STATS_CHANGED);
-		p->stats_sig = sig;
-		if (sig == old || p->reserved || p->zone == 0xff)
-			continue;
-		int movable_only = sig_bit(sig, SIG_MOVABLE_ONLY) - sig_bit(old, SIG_MOVABLE_ONLY);
-		memo->by_mt[old & PB_MIGRATE_MASK]--;
-		memo->by_mt[sig & PB_MIGRATE_MASK]++;
-		memo->wholly_free = (uint16_t)(memo->wholly_free + sig_bit(sig, SIG_WHOLLY_FREE) -
-					       sig_bit(old, SIG_WHOLLY_FREE));
-		memo->nonmovable = (uint16_t)(memo->nonmovable + sig_bit(sig, SIG_NONMOVABLE) -
-					      sig_bit(old, SIG_NONMOVABLE));
-		memo->movable_only_in_zone[p->zone] =
-			(uint16_t)(memo->movable_only_in_zone[p->zone] + movable_only);
-		/* another zone's pageblock counts as not movable-only anyway */
-		if (p->zone == zone0)
-			memo->not_movable_only = (uint16_t)(memo->not_movable_only - movable_only);
+		for (unsigned j = i; j < i + SIG_GROUP; j++)
+			if (pb[j].stats_sig & PB_STATS_CHANGED)
+				pageblock_memo_update(memo, &pb[j], zone0);
 	}
 }
 

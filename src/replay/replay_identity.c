@@ -81,9 +81,31 @@ static void warm_forget(struct variant_state *v, uint64_t p, uint64_t at, unsign
 }
 
 /*
+ * The first trace pfn in [p, end) whose warm bit is set, else end: a word of the bitmap at a
+ * time. The page-by-page loop below passes over a page without the bit, doing nothing, when
+ * warm_only is set; on the pressure traces most pages of the ranges freed here (the rest of a
+ * reclaimed folio, a start folio's pfns the trace allocated again) have no bit.
+ */
+static uint64_t warm_next(const struct variant_state *v, uint64_t p, uint64_t end)
+{
+	const uint64_t stop = end < v->warm_pfns ? end : v->warm_pfns;
+
+	while (p < stop) {
+		uint64_t word = v->warm[p / 64] >> (p % 64);
+		if (word) {
+			p += (uint64_t)__builtin_ctzll(word);
+			return p < stop ? p : end;
+		}
+		p = (p | 63) + 1;
+	}
+	return end;
+}
+
+/*
  * Free the start pages of [pfn, pfn + 2^order) the model still holds, in ascending order: a
  * run of order-0 pages in one model call per aligned block (model_free_contig_range, which
- * leaves the model as the page-by-page frees would), anything else page by page.
+ * leaves the model as the page-by-page frees would), anything else page by page. With
+ * warm_only, the pages without a warm bit are skipped a bitmap word at a time (warm_next).
  */
 uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned order,
 				 bool warm_only)
@@ -92,6 +114,11 @@ uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned
 	uint64_t freed = 0;
 
 	for (uint64_t p = pfn; p < end;) {
+		if (warm_only && !warm_test(v, p)) {
+			p = warm_next(v, p, end);
+			if (p >= end)
+				break;
+		}
 		unsigned o = warm_block_order(v, p, end, warm_only);
 		uint64_t at = start_model_pfn(v, p);
 		/* warm_block_order() checked every page, so the block free cannot refuse */
@@ -115,8 +142,10 @@ uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned
 	return freed;
 }
 
-/* Remember that trace pfn key now lives at model pfn at. */
-void variant_identity_add(struct variant_state *v, const struct replay_op *op, uint64_t at)
+/* variant_identity_add() through the maps' general calls: the trace pfn may be mapped already,
+ * a key may be out of a flat array's range, the maps may hold spilled keys. */
+static __attribute__((noinline)) void
+identity_add_slow(struct variant_state *v, const struct replay_op *op, uint64_t at, uint64_t val)
 {
 	uint64_t old;
 	if (pfn_map_get(&v->fwd, op->key, &old)) {
@@ -125,8 +154,27 @@ void variant_identity_add(struct variant_state *v, const struct replay_op *op, u
 		variant_rev_del(v, old & FWD_PFN_MASK);
 		variant_lru_forget(v, old);
 	}
-	pfn_map_put(&v->fwd, op->key, FWD_VAL(at, op->order, (unsigned)op->mt & 7));
+	pfn_map_put(&v->fwd, op->key, val);
 	variant_rev_put(v, at, op->key);
+}
+
+/*
+ * Remember that trace pfn key now lives at model pfn at. Nearly always the key is unmapped,
+ * both in their flat arrays' ranges and neither map has spilled a key of its range: then
+ * pfn_map_get() finds nothing and both puts store into the flat arrays, which is all this does
+ * (two stores, with no registers saved for the general path, identity_add_slow).
+ */
+void variant_identity_add(struct variant_state *v, const struct replay_op *op, uint64_t at)
+{
+	const uint64_t key = op->key, val = FWD_VAL(at, op->order, (unsigned)op->mt & 7);
+
+	if (key < v->fwd.n && !v->fwd.flat[key] && !v->fwd.spilled && at < v->rev.n &&
+	    key < UINT32_MAX && !v->rev.spilled) {
+		v->fwd.flat[key] = val + 1;
+		v->rev.flat[at] = (uint32_t)(key + 1);
+		return;
+	}
+	identity_add_slow(v, op, at, val);
 }
 
 /* A free of an order-0 page inside a larger live allocation: split_page() it first. */

@@ -176,6 +176,9 @@ int variant_start(struct variant_state *v, char *err, size_t errlen)
 		rc = variant_pcp_init(v);
 	if (rc)
 		goto fail;
+	/* no lists of the kernel's rules, nothing to decay: variant_clock() never finds it due */
+	if (!v->pcps)
+		v->pcp_decay_ns = UINT64_MAX;
 	res->agreement = -1;
 	return 0;
 fail:
@@ -634,8 +637,9 @@ static void variant_clock(struct variant_state *v, uint64_t ts)
 	}
 	v->last_ts = ts;
 	model_advance(v->model, ts);
-	/* variant_pcp_decay() does nothing before its due time: not called until then */
-	if (v->pcps && ts >= v->pcp_decay_ns)
+	/* variant_pcp_decay() does nothing before its due time: not called until then (never
+	 * without the kernel's lists: variant_start) */
+	if (ts >= v->pcp_decay_ns)
 		variant_pcp_decay(v, ts);
 }
 
