@@ -550,8 +550,10 @@ static __attribute__((noinline)) void slab_free_unknown(struct variant_state *v,
 	    page_class(v->host->start_map, v->host->start_map_pfns, pfn) == PC_SLAB &&
 	    model_page_allocated(v->model, at, &o) == 1 && !o)
 		may_adopt = true;
-	slab_obj_free_start(v->slab, op->key, cache, at, host_pfn_nid(v->host, pfn), op->cpu,
-			    may_adopt, &adopted);
+	/* the page's node is for an adoption only (a walk of the zones): not looked up otherwise */
+	slab_obj_free_start(v->slab, op->key, cache, at,
+			    may_adopt ? host_pfn_nid(v->host, pfn) : -1, op->cpu, may_adopt,
+			    &adopted);
 	if (adopted) {
 		warm_clear(v, pfn);
 		if (v->start_name)
