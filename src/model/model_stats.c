@@ -13,8 +13,9 @@
  * SPBs, whole ones for 1 GiB; tainted SPBs never). The indices are computed for the largest
  * zone. Cost: one pass over the pageblocks of each region changed since the last sample (the
  * per-pageblock counts and the region classes together, kept in the region's memo: counted
- * once, then updated for the pageblocks whose one-byte signature changed; the SPB pass reuses
- * the regions' contiguity, up to 4096 regions).
+ * once, then updated for the pageblocks whose one-byte signature changed, found by testing the
+ * change marks eight pageblocks at a time; the SPB pass reuses the regions' contiguity, up to
+ * 4096 regions). Called per sample (a few hundred times a trace), never per event.
  */
 #include "model_internal.h"
 
