@@ -31,6 +31,33 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * warm_next() (variant_free_warm_range's skip over pages without a warm bit) against warm_test()
+ * pfn by pfn: random sparse and dense bitmaps, ranges inside and across warm_pfns.
+ */
+static void test_warm_next(void)
+{
+	enum { PFNS = 1000 };
+	uint64_t bits[PFNS / 64 + 1];
+	struct variant_state v = { .warm = bits, .warm_pfns = PFNS };
+
+	test_rng_state = 19;
+	for (int round = 0; round < 200; round++) {
+		uint64_t density = 1 + rnd() % 64; /* one pfn in density has its bit */
+		for (size_t w = 0; w < PFNS / 64 + 1; w++)
+			bits[w] = 0;
+		for (uint64_t p = 0; p < PFNS; p++)
+			if (rnd() % density == 0)
+				bits[p / 64] |= 1ull << (p % 64);
+		for (int q = 0; q < 50; q++) {
+			uint64_t p = rnd() % (PFNS + 80), end = p + rnd() % 700, want = p;
+			while (want < end && !warm_test(&v, want))
+				want++;
+			CHECK_EQ(warm_next(&v, p, end), want);
+		}
+	}
+}
+
 static void test_map(void)
 {
 	enum { N = 4096 };
@@ -3175,6 +3202,7 @@ int main(int argc, char **argv)
 	test_map();
 	test_pfn_map();
 	test_pfn_map_unmapped();
+	test_warm_next();
 	test_gfp();
 	test_equilibrium();
 	test_parse();

@@ -81,31 +81,12 @@ static void warm_forget(struct variant_state *v, uint64_t p, uint64_t at, unsign
 }
 
 /*
- * The first trace pfn in [p, end) whose warm bit is set, else end: a word of the bitmap at a
- * time. The page-by-page loop below passes over a page without the bit, doing nothing, when
- * warm_only is set; on the pressure traces most pages of the ranges freed here (the rest of a
- * reclaimed folio, a start folio's pfns the trace allocated again) have no bit.
- */
-static uint64_t warm_next(const struct variant_state *v, uint64_t p, uint64_t end)
-{
-	const uint64_t stop = end < v->warm_pfns ? end : v->warm_pfns;
-
-	while (p < stop) {
-		uint64_t word = v->warm[p / 64] >> (p % 64);
-		if (word) {
-			p += (uint64_t)__builtin_ctzll(word);
-			return p < stop ? p : end;
-		}
-		p = (p | 63) + 1;
-	}
-	return end;
-}
-
-/*
  * Free the start pages of [pfn, pfn + 2^order) the model still holds, in ascending order: a
  * run of order-0 pages in one model call per aligned block (model_free_contig_range, which
  * leaves the model as the page-by-page frees would), anything else page by page. With
- * warm_only, the pages without a warm bit are skipped a bitmap word at a time (warm_next).
+ * warm_only, the pages without a warm bit are skipped a bitmap word at a time (warm_next): on
+ * the pressure traces most pages of the ranges freed here (the rest of a reclaimed folio) have
+ * none.
  */
 uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned order,
 				 bool warm_only)

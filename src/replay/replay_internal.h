@@ -605,6 +605,25 @@ static inline void warm_clear(struct variant_state *v, uint64_t pfn)
 	if (pfn < v->warm_pfns)
 		v->warm[pfn / 64] &= ~(1ull << (pfn % 64));
 }
+/*
+ * The first trace pfn in [p, end) whose warm bit is set, else end: a word of the bitmap at a
+ * time (variant_free_warm_range passes over the pages without the bit; test_replay checks it
+ * against warm_test() pfn by pfn).
+ */
+static inline uint64_t warm_next(const struct variant_state *v, uint64_t p, uint64_t end)
+{
+	const uint64_t stop = end < v->warm_pfns ? end : v->warm_pfns;
+
+	while (p < stop) {
+		uint64_t word = v->warm[p / 64] >> (p % 64);
+		if (word) {
+			p += (uint64_t)__builtin_ctzll(word);
+			return p < stop ? p : end;
+		}
+		p = (p | 63) + 1;
+	}
+	return end;
+}
 bool replay_is_page_cache(const struct replay_op *op);
 /* replay_fallback.c */
 bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op);
