@@ -444,12 +444,26 @@ static bool spb_free_kind(const struct superpageblock *sb, bool *whole, bool *ot
 }
 
 /*
+ * Whether a walk over some of @sb's pageblocks could find what free_above_kind() has not
+ * found yet (@whole, @other): what all of them hold (spb_free_kind()) is an upper bound.
+ */
+static bool part_walk_may_add(const struct superpageblock *sb, bool whole, bool other)
+{
+	bool sb_whole = false, sb_other = false;
+
+	if (spb_free_kind(sb, &sb_whole, &sb_other))
+		return true;
+	return (sb_whole && !whole) || (sb_other && !other);
+}
+
+/*
  * What the pageblocks of @z from @top down to @low_pfn hold free (the reasons of enum
  * model_no_target): free pages in a movable pageblock that is not wholly free gives
  * MODEL_NT_SMALL at once; else whether some movable pageblock is wholly free and some
  * non-movable one has free pages. A region whose superpageblock in @z has no free page is
  * passed in one step, one the walk would cover whole is read from its free lists
- * (spb_free_kind(); not with params.exact_walks).
+ * (spb_free_kind()), and the part of one above @low_pfn is walked only if those lists say the
+ * walk could change the answer (part_walk_may_add(); neither with params.exact_walks).
  */
 static enum model_no_target free_above_kind(struct model *m, struct zone *z, uint64_t top,
 					    uint64_t low_pfn)
@@ -464,11 +478,18 @@ static enum model_no_target free_above_kind(struct model *m, struct zone *z, uin
 		if (lo < low_pfn)
 			lo = low_pfn;
 		const struct superpageblock *sb = pfn_to_superpageblock(z, at);
-		if (sb->nr_free_pages && lo == at && !m->p.exact_walks) {
+		bool walk = sb->nr_free_pages && pb >= lo && !m->p.exact_walks;
+		if (walk && lo == at) {
 			/* pb is the zone's last pageblock in the region: the walk covers it all */
 			if (spb_free_kind(sb, &whole, &other))
 				return MODEL_NT_SMALL;
-		} else if (sb->nr_free_pages && pb >= lo) {
+			walk = false;
+		} else if (walk) {
+			walk = part_walk_may_add(sb, whole, other);
+		} else {
+			walk = sb->nr_free_pages && pb >= lo; /* params.exact_walks: every walk */
+		}
+		if (walk) {
 			const struct pageblock *first = pfn_pageblock(m, lo);
 			for (const struct pageblock *b = pfn_pageblock(m, pb);; b--) {
 				/* most pageblocks under pressure have no free page: tested first */
