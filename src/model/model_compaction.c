@@ -25,16 +25,18 @@
  * (update_pageblock_skip) and returns to the top when the scanners meet
  * (reset_cached_positions). Skip bits, the fast free-list search and the async stride are not
  * modelled: the scan sees every pageblock (a 1 GiB region with no free block a target could
- * give is passed in one step, region_has_no_target: the same outcome without the
- * per-pageblock visits, which under pressure were 92% of the pageblocks scanned). The SPB
+ * give on its movable free lists is passed in one step, region_has_no_target: the same outcome
+ * without the per-pageblock visits, which under pressure were 92% of the pageblocks scanned;
+ * model_compaction_no_target() reads a region it covers whole from the same lists). The SPB
  * policy uses the same scanner (no SPB-aware mm/compaction.c is known, spb-allocator.md
  * 3.12); model_alloc_at keeps its counters.
  * The model's own direct compaction (model_direct_compact.c) takes its destinations here
  * too, through compaction_alloc(), which does not restart from the top within a run.
  *
- * Expected workload: one call per migrated page, tens of thousands per pressure trace; a call
- * costs the pageblocks scanned since the last success (amortised over the zone) plus one
- * pageblock's page words.
+ * Expected workload: one call per migrated page, tens of thousands per pressure trace, most
+ * of them without a target under pressure; a call costs a few words per 1 GiB region of the
+ * zone, plus the pageblocks scanned since the last success in regions whose movable lists hold
+ * a block of the order, plus one pageblock's page words.
  */
 #include "model_internal.h"
 
@@ -109,14 +111,27 @@ static uint64_t isolate_freepages_block(struct model *m, uint64_t pfn, unsigned 
 }
 
 /*
+ * The orders of @sb's free blocks in pageblocks suitable_migration_target() could accept:
+ * those on its MOVABLE and CMA free lists. A free block lies on the list of its pageblock's
+ * type (free_one_page() takes the pageblock's type, a relabel moves the pageblock's free
+ * blocks with move_freepages_block(), and a merge above pageblock order relabels the buddy),
+ * so a free block in a movable pageblock is on one of these two lists.
+ */
+static inline uint16_t movable_free_orders(const struct superpageblock *sb)
+{
+	return sb->free_mask[MIGRATE_MOVABLE] | sb->free_mask[MIGRATE_CMA];
+}
+
+/*
  * Not a kernel function, a shortcut with the scan's outcome: no pageblock of the 1 GiB region
  * at @pfn can give a target of @order, as no zone's superpageblock there holds a free block of
- * order @order up to the refused order - 1 (isolate_freepages_block() needs one of at least
- * @order; a larger one heads its pageblock or lies past its start, and
- * suitable_migration_target() refuses the first, isolate_freepages_block() sees only tails of
- * the second). The refused order is taken no lower than pageblock order: under a smaller
- * cc->order a free block between the two need not head its pageblock, which may then be
- * accepted and give it.
+ * order @order up to the refused order - 1 on a movable list (movable_free_orders();
+ * isolate_freepages_block() needs one of at least @order inside a pageblock
+ * suitable_migration_target() accepts, so of a movable type; a larger one heads its pageblock
+ * or lies past its start, and suitable_migration_target() refuses the first,
+ * isolate_freepages_block() sees only tails of the second). The refused order is taken no
+ * lower than pageblock order: under a smaller cc->order a free block between the two need
+ * not head its pageblock, which may then be accepted and give it.
  */
 static bool region_has_no_target(struct model *m, uint64_t pfn, unsigned order, unsigned cc_order)
 {
@@ -136,7 +151,7 @@ static bool region_has_no_target(struct model *m, uint64_t pfn, unsigned order, 
 		    z->zone_start_pfn >= region + SUPERPAGEBLOCK_NR_PAGES)
 			continue;
 		uint64_t at = region > z->zone_start_pfn ? region : z->zone_start_pfn;
-		if (pfn_to_superpageblock(z, at)->order_mask & orders)
+		if (movable_free_orders(pfn_to_superpageblock(z, at)) & orders)
 			return false;
 	}
 	return true;
@@ -407,11 +422,48 @@ static bool target_above(struct model *m, struct zone *z, uint64_t low_pfn, unsi
 }
 
 /*
+ * What free_above_kind()'s walk would find in all of @sb's pageblocks, read from its free
+ * lists: a block below pageblock order on a movable list (movable_free_orders()) lies in a
+ * movable pageblock that is not wholly free (a wholly free pageblock is one free block of
+ * pageblock order or more, as free buddies below it merge): true at once, MODEL_NT_SMALL.
+ * Else a larger one there makes a movable pageblock wholly free (*whole), and a block on any
+ * other list is a free page in a pageblock of another type (*other).
+ */
+static bool spb_free_kind(const struct superpageblock *sb, bool *whole, bool *other)
+{
+	uint16_t movable = movable_free_orders(sb);
+
+	if (movable & ((1u << PAGEBLOCK_ORDER) - 1))
+		return true;
+	if (movable)
+		*whole = true;
+	for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+		if (!is_migrate_movable(mt) && sb->free_mask[mt])
+			*other = true;
+	return false;
+}
+
+/*
+ * Whether a walk over some of @sb's pageblocks could find what free_above_kind() has not
+ * found yet (@whole, @other): what all of them hold (spb_free_kind()) is an upper bound.
+ */
+static bool part_walk_may_add(const struct superpageblock *sb, bool whole, bool other)
+{
+	bool sb_whole = false, sb_other = false;
+
+	if (spb_free_kind(sb, &sb_whole, &sb_other))
+		return true;
+	return (sb_whole && !whole) || (sb_other && !other);
+}
+
+/*
  * What the pageblocks of @z from @top down to @low_pfn hold free (the reasons of enum
  * model_no_target): free pages in a movable pageblock that is not wholly free gives
  * MODEL_NT_SMALL at once; else whether some movable pageblock is wholly free and some
  * non-movable one has free pages. A region whose superpageblock in @z has no free page is
- * passed in one step.
+ * passed in one step, one the walk would cover whole is read from its free lists
+ * (spb_free_kind()), and the part of one above @low_pfn is walked only if those lists say the
+ * walk could change the answer (part_walk_may_add(); neither with params.exact_walks).
  */
 static enum model_no_target free_above_kind(struct model *m, struct zone *z, uint64_t top,
 					    uint64_t low_pfn)
@@ -425,7 +477,19 @@ static enum model_no_target free_above_kind(struct model *m, struct zone *z, uin
 		uint64_t lo = (at + PAGEBLOCK_NR_PAGES - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
 		if (lo < low_pfn)
 			lo = low_pfn;
-		if (pfn_to_superpageblock(z, at)->nr_free_pages && pb >= lo) {
+		const struct superpageblock *sb = pfn_to_superpageblock(z, at);
+		bool walk = sb->nr_free_pages && pb >= lo && !m->p.exact_walks;
+		if (walk && lo == at) {
+			/* pb is the zone's last pageblock in the region: the walk covers it all */
+			if (spb_free_kind(sb, &whole, &other))
+				return MODEL_NT_SMALL;
+			walk = false;
+		} else if (walk) {
+			walk = part_walk_may_add(sb, whole, other);
+		} else {
+			walk = sb->nr_free_pages && pb >= lo; /* params.exact_walks: every walk */
+		}
+		if (walk) {
 			const struct pageblock *first = pfn_pageblock(m, lo);
 			for (const struct pageblock *b = pfn_pageblock(m, pb);; b--) {
 				/* most pageblocks under pressure have no free page: tested first */

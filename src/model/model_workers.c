@@ -213,7 +213,22 @@ void spb_last_chance_share(struct model *m, struct zone *z)
 		share_knob_absorbed(m, MODEL_KNOB_LAST_CHANCE_DEFRAG, absorbed);
 }
 
-/* spb_react_to_tainted_alloc(): the proactive high-water trigger (the slab-shrink patch's). */
+/* spb_react_to_tainted_alloc() at high water: out of line, so the test above needs no frame */
+static void __attribute__((noinline))
+spb_react_high_water(struct model *m, struct zone *z, struct superpageblock *sb)
+{
+	share_knob_decides(m, MODEL_KNOB_TRIGGER_PROACTIVE);
+	if (!m->p.trigger_proactive)
+		return;
+	count_vm_event(m, MODEL_EV_TRIGGER_PROACTIVE);
+	queue_spb_slab_shrink(m, z);
+	spb_maybe_start_defrag(m, z, sb);
+}
+
+/*
+ * spb_react_to_tainted_alloc(): the proactive high-water trigger (the slab-shrink patch's).
+ * Called at every allocation from a tainted SPB's lists; nearly all stop at its tests.
+ */
 void spb_react_to_tainted_alloc(struct model *m, struct zone *z, struct superpageblock *sb)
 {
 	if (!m->p.trigger_proactive && !share_knob_differs(m, MODEL_KNOB_TRIGGER_PROACTIVE))
@@ -222,12 +237,7 @@ void spb_react_to_tainted_alloc(struct model *m, struct zone *z, struct superpag
 		return;
 	if (!(sb->nr_free_pages < (uint64_t)spb_tainted_reserve(m, sb) * PAGEBLOCK_NR_PAGES))
 		return;
-	share_knob_decides(m, MODEL_KNOB_TRIGGER_PROACTIVE);
-	if (!m->p.trigger_proactive)
-		return;
-	count_vm_event(m, MODEL_EV_TRIGGER_PROACTIVE);
-	queue_spb_slab_shrink(m, z);
-	spb_maybe_start_defrag(m, z, sb);
+	spb_react_high_water(m, z, sb);
 }
 
 enum migrate_result { MIGRATE_OK, MIGRATE_PINNED, MIGRATE_NO_TARGET };
@@ -849,8 +859,14 @@ void model_advance(struct model *m, uint64_t now_ns)
 {
 	uint64_t target = now_ns > m->now_ns ? now_ns : m->now_ns;
 
-	if (m->running_work || (target < m->work_next_ns && target < m->boost_end_ns &&
-				!(m->reporting_due_ns && target >= m->reporting_due_ns))) {
+	/*
+	 * Nothing due: no work step, no kswapd end, no reporting pass (reporting_due_ns 0 when
+	 * idle, which - 1 turns into the latest time). A call from inside a step only moves the
+	 * clock. Tested in this order as the first three hold at nearly every call.
+	 */
+	if ((target < m->work_next_ns && target < m->boost_end_ns &&
+	     target <= m->reporting_due_ns - 1) ||
+	    m->running_work) {
 		m->now_ns = target;
 		return;
 	}
