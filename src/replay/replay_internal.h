@@ -636,11 +636,10 @@ static inline bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn,
 	if (pfn >= v->warm_pfns)
 		return false;
 	uint64_t word = v->lru.reclaimed[pfn / 64];
-	unsigned shift = (unsigned)(pfn % 64);
-	if (order < 6 && shift + (1u << order) <= 64 &&
-	    !(word & (((1ull << (1u << order)) - 1) << shift)))
+	bool one_word = pfn % 64 + (1ull << order) <= 64;
+	if (!word && one_word)
 		return false;
-	if (!word && shift + (1ull << order) <= 64)
+	if (one_word && order < 6 && !(word & (((1ull << (1u << order)) - 1) << (pfn % 64))))
 		return false;
 	return variant_reclaimed_clear(v, pfn, order);
 }
