@@ -227,6 +227,7 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 	enum fallback_caller caller = replay_fallback_caller(op);
 	uint32_t last_gfp = replay_fallback_last_gfp(caller, piece.gfp);
 	unsigned k = replay_fallback_piece_order(op, op->key, caller);
+	bool page_cache = replay_is_page_cache(op);
 	for (uint64_t p = op->key; p < end;) {
 		req.order = k;
 		req.gfp = k ? piece.gfp : last_gfp;
@@ -240,7 +241,7 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 		piece.order = (uint8_t)k;
 		variant_identity_add(v, &piece, at);
 		fallback_set(v, p);
-		if (replay_is_page_cache(op))
+		if (page_cache)
 			variant_lru_add(v, p);
 		p += 1ull << k;
 		if (p < end)

@@ -642,7 +642,26 @@ void variant_lru_destroy(struct variant_state *v);
 void variant_lru_add(struct variant_state *v, uint64_t key);
 void variant_lru_forget(struct variant_state *v, uint64_t val);
 void variant_lru_warm_gone(struct variant_state *v, uint64_t pfn, unsigned order);
-bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn, unsigned order);
+bool variant_reclaimed_clear(struct variant_state *v, uint64_t pfn, unsigned order);
+/*
+ * A trace free or allocation of [pfn, pfn + 2^order): the host's again, so no page of it
+ * stays marked reclaimed; true when the variant had reclaimed the page at pfn. Inline for its
+ * common case, a block inside one word of the bitmap with no page of it marked (once or
+ * twice a page event; clearing bits already clear changes nothing); the rest in
+ * replay_reclaim.c.
+ */
+static inline bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn, unsigned order)
+{
+	if (pfn >= v->warm_pfns)
+		return false;
+	uint64_t word = v->lru.reclaimed[pfn / 64];
+	bool one_word = pfn % 64 + (1ull << order) <= 64;
+	if (!word && one_word)
+		return false;
+	if (one_word && order < 6 && !(word & (((1ull << (1u << order)) - 1) << (pfn % 64))))
+		return false;
+	return variant_reclaimed_clear(v, pfn, order);
+}
 void variant_sample(struct variant_state *v, uint64_t t_ns);
 /* ---- replay_timeline.c: the host's zone samples and the variants' state at each ---- */
 struct host_timeline;

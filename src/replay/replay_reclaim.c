@@ -75,19 +75,11 @@ static void reclaimed_set(struct variant_state *v, uint64_t pfn, unsigned order)
 	reclaimed_mark(v, pfn, order, true);
 }
 
-/*
- * A trace free or allocation of [pfn, pfn + 2^order): the host's again, so no page of it
- * stays marked reclaimed; true when the variant had reclaimed the page at pfn.
- */
-bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn, unsigned order)
+/* variant_reclaimed_take() (replay_internal.h) past its common case: clear the block's marks. */
+bool variant_reclaimed_clear(struct variant_state *v, uint64_t pfn, unsigned order)
 {
-	if (pfn >= v->warm_pfns)
-		return false;
-	uint64_t word = v->lru.reclaimed[pfn / 64];
-	bool head = (word >> (pfn % 64)) & 1;
-	/* the common case: a block inside one word with no page marked */
-	if (!word && pfn % 64 + (1ull << order) <= 64)
-		return false;
+	bool head = (v->lru.reclaimed[pfn / 64] >> (pfn % 64)) & 1;
+
 	reclaimed_mark(v, pfn, order, false);
 	return head;
 }
@@ -252,7 +244,6 @@ static uint64_t lru_shrink(void *ctx, int nid, uint64_t nr)
 	struct variant_state *v = ctx;
 	struct page_cache_lru *l = &v->lru;
 	uint64_t got = shrink_warm(v, nr), val;
-	unsigned o;
 
 	(void)nid;
 	while (got < nr && l->count) {
@@ -263,8 +254,9 @@ static uint64_t lru_shrink(void *ctx, int nid, uint64_t nr)
 			continue;
 		uint64_t at = val & FWD_PFN_MASK;
 		unsigned order = FWD_ORDER(val);
-		if (model_page_allocated(v->model, at, &o) != 1 || o != order ||
-		    model_free(v->model, at, order))
+		/* model_free() refuses, changing nothing, unless the model holds the
+		 * allocation at that order */
+		if (model_free(v->model, at, order) != MODEL_OK)
 			continue;
 		pfn_map_del(&v->fwd, e.key);
 		variant_rev_del(v, at);
