@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * model_freelist.c - buddy free lists, splitting and merging (mm/page_alloc.c's list helpers,
- * expand(), page_del_and_expand(), __free_one_page(), mark_pageblock_free()).
+ * expand(), page_del_and_expand(), __free_one_page(), __free_pages_ok(), mark_pageblock_free()).
  *
  * Free lists are per superpageblock, per order and migratetype, exactly as in the SPB series;
  * the mainline policy uses the same per-region lists plus a zone-level list of regions
@@ -11,7 +11,8 @@
  * Invariants: a block on a list has its head word PK_FREE with its order and list type; every
  * page that stops being a head (merged, allocated) is rewritten at once, so no stale head
  * survives. Expected workload: millions of calls per second; every function is O(1) except
- * move_freepages_block, which walks one pageblock's blocks.
+ * move_freepages_block, which walks one pageblock's blocks, and mark_allocated_bulk, which
+ * marks a refill's blocks (O(blocks)).
  */
 #include "model_internal.h"
 

@@ -433,7 +433,9 @@ void variant_pcp_watermark(struct variant_state *v, unsigned order, uint32_t gfp
 {
 	unsigned nr_zones = model_nr_zones(v->model);
 
-	for (unsigned z = 0; z < nr_zones && z < MODEL_MAX_ZONES; z++)
+	if (nr_zones > MODEL_MAX_ZONES)
+		nr_zones = MODEL_MAX_ZONES;
+	for (unsigned z = 0; z < nr_zones; z++)
 		if (!v->pcp_below_high[z] && !model_zone_high_wmark_ok(v->model, z, order, gfp))
 			v->pcp_below_high[z] = true;
 }
@@ -769,16 +771,23 @@ static unsigned pcp_nr_sets(const struct variant_state *v)
 	return v->pcps ? v->nr_pcp_sets : v->nr_cpus;
 }
 
-/* drain_all_pages(): every list of every CPU back to the buddy allocator. */
+/*
+ * drain_all_pages(): every list of every CPU back to the buddy allocator. A page is freed at
+ * its list's order; model_free() refuses, changing nothing, a page the model holds at another
+ * order (or not at all), which is then freed at the order the model holds, if allocated.
+ */
 void variant_pcp_drain_all(struct variant_state *v)
 {
 	uint64_t pfn;
 	unsigned o;
 
-	for (size_t i = 0; v->pcp && i < (size_t)pcp_nr_sets(v) * PCP_LISTS; i++)
+	for (size_t i = 0; v->pcp && i < (size_t)pcp_nr_sets(v) * PCP_LISTS; i++) {
+		unsigned list_order = (unsigned)pindex_to_order((int)(i % PCP_LISTS));
 		while (pcp_pop_tail(&v->pcp[i], &pfn))
-			if (model_page_allocated(v->model, pfn, &o) == 1)
+			if (model_free(v->model, pfn, list_order) != MODEL_OK &&
+			    model_page_allocated(v->model, pfn, &o) == 1)
 				model_free(v->model, pfn, o);
+	}
 	for (unsigned set = 0; v->pcps && set < v->nr_pcp_sets; set++)
 		v->pcps[set].count = 0;
 }
