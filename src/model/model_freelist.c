@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * model_freelist.c - buddy free lists, splitting and merging (mm/page_alloc.c's list helpers,
- * expand(), page_del_and_expand(), __free_one_page(), mark_pageblock_free()).
+ * expand(), page_del_and_expand(), __free_one_page(), __free_pages_ok(), mark_pageblock_free()).
  *
  * Free lists are per superpageblock, per order and migratetype, exactly as in the SPB series;
  * the mainline policy uses the same per-region lists plus a zone-level list of regions
@@ -11,7 +11,8 @@
  * Invariants: a block on a list has its head word PK_FREE with its order and list type; every
  * page that stops being a head (merged, allocated) is rewritten at once, so no stale head
  * survives. Expected workload: millions of calls per second; every function is O(1) except
- * move_freepages_block, which walks one pageblock's blocks.
+ * move_freepages_block, which walks one pageblock's blocks, and mark_allocated_bulk, which
+ * marks a refill's blocks (O(blocks)).
  */
 #include "model_internal.h"
 
@@ -84,9 +85,12 @@ static inline void account_pageblock_free(struct model *m, uint64_t pfn, unsigne
 	}
 }
 
-/* __add_to_free_list() */
-void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
-		      bool tail)
+/*
+ * __add_to_free_list(). Inlined into this file's hot callers (__free_one_page's list end,
+ * expand); add_to_free_list() is the same for the other files.
+ */
+static inline __attribute__((always_inline)) void
+__add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt, bool tail)
 {
 	size_t slot = spb_slot(z, pfn);
 	struct superpageblock *sb = &z->superpageblocks[slot];
@@ -129,8 +133,12 @@ void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned or
 	account_pageblock_free(m, pfn, order, 1);
 }
 
-/* __del_page_from_free_list(): also clears the head (__ClearPageBuddy). */
-void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
+/*
+ * __del_page_from_free_list(): also clears the head (__ClearPageBuddy). Inlined into
+ * __free_one_page's merges; del_page_from_free_list() is the same for every other caller.
+ */
+static inline __attribute__((always_inline)) void
+__del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
 {
 	size_t slot = spb_slot(z, pfn);
 	struct superpageblock *sb = &z->superpageblocks[slot];
@@ -173,6 +181,17 @@ void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
 	account_pageblock_free(m, pfn, order, -1);
 }
 
+void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
+		      bool tail)
+{
+	__add_to_free_list(m, z, pfn, order, mt, tail);
+}
+
+void del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
+{
+	__del_page_from_free_list(m, z, pfn);
+}
+
 /* get_page_from_free_area(): the first page of one SPB's list, MODEL_NO_PFN when empty. */
 uint64_t get_page_from_free_area(const struct zone *z, const struct superpageblock *sb,
 				 unsigned order, int mt)
@@ -186,7 +205,7 @@ void expand(struct model *m, struct zone *z, uint64_t pfn, unsigned low, unsigne
 {
 	while (high > low) {
 		high--;
-		add_to_free_list(m, z, pfn + (1u << high), high, mt, false);
+		__add_to_free_list(m, z, pfn + (1u << high), high, mt, false);
 	}
 }
 
@@ -211,6 +230,19 @@ account_allocated_pageblocks(struct model *m, uint64_t pfn, unsigned order, bool
 	}
 }
 
+/* Per-pageblock counts of allocated pages: pages (signed) more inside the pageblock of pfn. */
+static inline void account_allocated_pages(struct model *m, uint64_t pfn, int mt, bool movable,
+					   int pages)
+{
+	struct pageblock *pb = pfn_pageblock(m, pfn);
+
+	pageblock_counts_changed(m, pfn);
+	if (movable)
+		pb->nr_movable_pages = (uint16_t)(pb->nr_movable_pages + pages);
+	if (!is_migrate_movable(mt))
+		pb->nr_nonmovable_pages = (uint16_t)(pb->nr_nonmovable_pages + pages);
+}
+
 /*
  * Per-pageblock counts of allocated movable and non-movable pages. Inline: its callers pass
  * constants for most arguments, and the common block lies inside one pageblock.
@@ -218,19 +250,12 @@ account_allocated_pageblocks(struct model *m, uint64_t pfn, unsigned order, bool
 static inline void account_allocated(struct model *m, uint64_t pfn, unsigned order, int mt,
 				     bool movable, int sign)
 {
-	bool nonmovable = !is_migrate_movable(mt);
-
-	pageblock_counts_changed(m, pfn);
 	if (order >= PAGEBLOCK_ORDER) {
-		account_allocated_pageblocks(m, pfn, order, movable, nonmovable, sign);
+		pageblock_counts_changed(m, pfn);
+		account_allocated_pageblocks(m, pfn, order, movable, !is_migrate_movable(mt), sign);
 		return;
 	}
-	struct pageblock *pb = pfn_pageblock(m, pfn);
-	int pages = sign * (1 << order);
-	if (movable)
-		pb->nr_movable_pages = (uint16_t)(pb->nr_movable_pages + pages);
-	if (nonmovable)
-		pb->nr_nonmovable_pages = (uint16_t)(pb->nr_nonmovable_pages + pages);
+	account_allocated_pages(m, pfn, mt, movable, sign * (1 << order));
 }
 
 /* The block now heads an allocation. Keeps the link bits: they may hold a free buddy's prev. */
@@ -238,6 +263,39 @@ void mark_allocated(struct model *m, uint64_t pfn, unsigned order, int mt, bool 
 {
 	pw_set_meta(m, pfn, pw_make(PK_ALLOC, order, mt, 0) | (movable ? PW_MOVABLE : 0));
 	account_allocated(m, pfn, order, mt, movable, 1);
+}
+
+/*
+ * mark_allocated() of each of a refill's n blocks, all of type mt, and their PGALLOC count.
+ * The per-pageblock counts of a run of blocks inside one pageblock are added once (a refill
+ * takes its blocks from one or two pageblocks); a block of a pageblock or more is marked alone.
+ */
+void mark_allocated_bulk(struct model *m, const struct model_block *blocks, unsigned n, int mt,
+			 bool movable)
+{
+	uint32_t meta = pw_make(PK_ALLOC, 0, mt, 0) | (movable ? PW_MOVABLE : 0);
+
+	for (unsigned i = 0; i < n;) {
+		uint64_t pfn = blocks[i].pfn, pb_pfn = pfn >> PAGEBLOCK_ORDER;
+		unsigned order = blocks[i].order;
+		if (order >= PAGEBLOCK_ORDER) {
+			mark_allocated(m, pfn, order, mt, movable);
+			m->events[MODEL_EV_PGALLOC] += 1u << order;
+			i++;
+			continue;
+		}
+		unsigned pages = 0;
+		do {
+			pfn = blocks[i].pfn;
+			order = blocks[i].order;
+			pw_set_meta(m, pfn, meta | (uint32_t)order << PW_ORDER_SHIFT);
+			pages += 1u << order;
+			i++;
+		} while (i < n && blocks[i].order < PAGEBLOCK_ORDER &&
+			 blocks[i].pfn >> PAGEBLOCK_ORDER == pb_pfn);
+		m->events[MODEL_EV_PGALLOC] += pages;
+		account_allocated_pages(m, pfn, mt, movable, (int)pages);
+	}
 }
 
 /*
@@ -363,7 +421,7 @@ static void __free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsig
 			    (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
 				break;
 		}
-		del_page_from_free_list(m, z, buddy_pfn);
+		__del_page_from_free_list(m, z, buddy_pfn);
 		if (buddy_mt != mt)
 			change_pageblock_range(m, buddy_pfn, order, mt);
 		if (buddy_pfn < pfn) /* the freed head is absorbed: it is a tail now */
@@ -373,7 +431,8 @@ static void __free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsig
 		if (order == PAGEBLOCK_ORDER)
 			mt = mark_pageblock_free(m, pfn, mt);
 	}
-	add_to_free_list(m, z, pfn, order, mt, fpi_to_tail || buddy_merge_likely(m, z, pfn, order));
+	__add_to_free_list(m, z, pfn, order, mt,
+			   fpi_to_tail || buddy_merge_likely(m, z, pfn, order));
 	page_reporting_notify_free(m, order);
 }
 
@@ -389,6 +448,26 @@ void free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order
 
 	for (; pfn < end; pfn += 1ull << step)
 		__free_one_page(m, z, pfn, step, get_pageblock_migratetype(m, pfn), to_tail);
+}
+
+/*
+ * __free_pages_ok(): the allocation at pfn, whose head word w the caller has checked
+ * (PK_ALLOC), back to the buddy lists: unmark_allocated()'s counts (free_pages_prepare), then
+ * free_one_page(). The pageblock is read once for the counts, the zone and, for a block inside
+ * one pageblock (free_one_page's single step), the type.
+ */
+void __free_pages_ok(struct model *m, uint64_t pfn, uint32_t w)
+{
+	unsigned order = pw_order(w);
+	const struct pageblock *pb = pfn_pageblock(m, pfn);
+
+	account_allocated(m, pfn, order, pw_mt(w), (w & PW_MOVABLE) != 0, -1);
+	m->events[MODEL_EV_PGFREE] += 1u << order;
+	struct zone *z = &m->zones[pb->zone];
+	if (order > PAGEBLOCK_ORDER)
+		free_one_page(m, z, pfn, order, false);
+	else
+		__free_one_page(m, z, pfn, order, pb->flags & PB_MIGRATE_MASK, false);
 }
 
 /*

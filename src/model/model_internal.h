@@ -467,9 +467,12 @@ void expand(struct model *m, struct zone *z, uint64_t pfn, unsigned low, unsigne
 void page_del_and_expand(struct model *m, struct zone *z, uint64_t pfn, unsigned low, unsigned high,
 			 int mt);
 void mark_allocated(struct model *m, uint64_t pfn, unsigned order, int mt, bool movable);
+void mark_allocated_bulk(struct model *m, const struct model_block *blocks, unsigned n, int mt,
+			 bool movable);
 void unmark_allocated(struct model *m, uint64_t pfn);
 void mark_movable(struct model *m, uint64_t pfn, uint32_t w, bool movable);
 void free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order, bool to_tail);
+void __free_pages_ok(struct model *m, uint64_t pfn, uint32_t w);
 bool buddy_merge_likely(struct model *m, struct zone *z, uint64_t pfn, unsigned order);
 unsigned move_freepages_block(struct model *m, struct zone *z, uint64_t pb_pfn, int old_mt,
 			      int new_mt);

@@ -926,10 +926,7 @@ int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigne
 	rc = alloc_pages(m, req, &bulk, false, &first);
 	if (rc)
 		return rc;
-	for (unsigned i = 0; i < bulk.n; i++) {
-		mark_allocated(m, blocks[i].pfn, blocks[i].order, req->migratetype, req->movable);
-		m->events[MODEL_EV_PGALLOC] += 1u << blocks[i].order;
-	}
+	mark_allocated_bulk(m, blocks, bulk.n, req->migratetype, req->movable);
 	*nr_blocks = bulk.n;
 	return MODEL_OK;
 }
@@ -966,10 +963,7 @@ int model_pcp_refill(struct model *m, unsigned zone, const struct model_alloc_re
 	if (rmqueue_bulk(m, &m->zones[zone], req->order, req->migratetype, alloc_flags, &bulk) ==
 	    MODEL_NO_PFN)
 		return MODEL_ENOMEM;
-	for (unsigned i = 0; i < bulk.n; i++) {
-		mark_allocated(m, blocks[i].pfn, blocks[i].order, req->migratetype, req->movable);
-		m->events[MODEL_EV_PGALLOC] += 1u << blocks[i].order;
-	}
+	mark_allocated_bulk(m, blocks, bulk.n, req->migratetype, req->movable);
 	*nr_blocks = bulk.n;
 	return MODEL_OK;
 }
@@ -991,8 +985,8 @@ bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned ord
 				    zone_usable_free_pages(z));
 }
 
-/* Checks that pfn heads an allocated block of this order. */
-static int check_allocated(struct model *m, uint64_t pfn, unsigned order)
+/* Checks that pfn heads an allocated block of this order; its word in *word. */
+static int check_allocated_word(struct model *m, uint64_t pfn, unsigned order, uint32_t *word)
 {
 	MODEL_WARN_ON(m, order > MAX_PAGE_ORDER);
 	if (order > MAX_PAGE_ORDER || !pfn_in_model(m, pfn) || (pfn & ((1ull << order) - 1)))
@@ -1000,19 +994,26 @@ static int check_allocated(struct model *m, uint64_t pfn, unsigned order)
 	uint32_t w = pw_get(m, pfn);
 	if (pw_kind(w) != PK_ALLOC || pw_order(w) != order)
 		return MODEL_ESTATE;
+	*word = w;
 	return MODEL_OK;
+}
+
+/* Checks that pfn heads an allocated block of this order. */
+static int check_allocated(struct model *m, uint64_t pfn, unsigned order)
+{
+	uint32_t w;
+	return check_allocated_word(m, pfn, order, &w);
 }
 
 /* __free_pages(): back to the buddy lists. */
 int model_free(struct model *m, uint64_t pfn, unsigned order)
 {
-	int rc = check_allocated(m, pfn, order);
+	uint32_t w;
+	int rc = check_allocated_word(m, pfn, order, &w);
 
 	if (rc)
 		return rc;
-	unmark_allocated(m, pfn);
-	m->events[MODEL_EV_PGFREE] += 1u << order;
-	free_one_page(m, page_zone(m, pfn), pfn, order, false);
+	__free_pages_ok(m, pfn, w);
 	return MODEL_OK;
 }
 

@@ -161,7 +161,8 @@ static int mainline_next_block(struct zone *z, unsigned order, int mt, enum rmqu
  * come from it in one pass: one delete and one add per piece left, instead of a delete and
  * adds per block. Every per-call side effect is repeated per block in the same order: the
  * counters, spb_update_list() and spb_react_to_tainted_alloc() with the SPB's nr_free_pages
- * each call would see. Words of pages handed out keep stale link bits where the per-block
+ * each call would see (for a clean SPB, where the defrag kick and the trigger do nothing,
+ * only the counters). Words of pages handed out keep stale link bits where the per-block
  * path rewrote them; only a free head's link and the one in its pair partner's word are ever
  * read, and the pieces left are written by add_to_free_list() as that path writes them.
  * params.exact_walks turns the shortcut off (the differential test's reference).
@@ -205,18 +206,24 @@ static bool bulk_one_pass(struct model *m, struct zone *z, unsigned order, int m
 		 * nr_free_pages is off (and may reach 0) only inside this loop, which is why
 		 * the list's nr_with_free, kept as the SPB enters and leaves lists, stays right;
 		 * anything added here that moves the SPB between lists must restore it first.
+		 * A clean SPB stays clean through the loop (no has-bit changes), and both the
+		 * defrag kick (spb_needs_defrag) and the proactive trigger act on tainted SPBs
+		 * only: for it the calls are the visits alone.
 		 */
 		spb_mark_range_used(m, pfn, high, mt);
-		for (unsigned i = 0; i < n; i++) {
-			m->events[MODEL_EV_SPB_WALK_VISITS]++;
-			if (!i)
-				spb_update_list(m, z, sb);
-			else if (sb->list_id >= SPB_LIST_CAT0)
-				spb_maybe_start_defrag(m, z, sb);
-			sb->nr_free_pages -= step;
-			spb_react_to_tainted_alloc(m, z, sb);
+		spb_update_list(m, z, sb);
+		if (spb_get_category(sb) != SB_TAINTED) {
+			m->events[MODEL_EV_SPB_WALK_VISITS] += n;
+		} else {
+			for (unsigned i = 0; i < n; i++) {
+				m->events[MODEL_EV_SPB_WALK_VISITS]++;
+				if (i && sb->list_id >= SPB_LIST_CAT0)
+					spb_maybe_start_defrag(m, z, sb);
+				sb->nr_free_pages -= step;
+				spb_react_to_tainted_alloc(m, z, sb);
+			}
+			sb->nr_free_pages += n * step; /* the delete below takes them off */
 		}
-		sb->nr_free_pages += n * step; /* the delete below takes them off */
 	}
 	m->events[MODEL_EV_PASS_1] += n;
 	del_page_from_free_list(m, z, pfn);

@@ -25,6 +25,7 @@
  */
 #include "replay_internal.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,7 +93,8 @@ static int pcp_grow(struct pcp_list *l)
 	return 0;
 }
 
-int pcp_push_head(struct pcp_list *l, uint64_t pfn)
+/* The ring operations, inline for this file's hot paths; the exported forms below wrap them. */
+static inline int ring_push_head(struct pcp_list *l, uint64_t pfn)
 {
 	if (l->count == l->cap && pcp_grow(l))
 		return -1;
@@ -102,7 +104,7 @@ int pcp_push_head(struct pcp_list *l, uint64_t pfn)
 	return 0;
 }
 
-int pcp_push_tail(struct pcp_list *l, uint64_t pfn)
+static inline int ring_push_tail(struct pcp_list *l, uint64_t pfn)
 {
 	if (l->count == l->cap && pcp_grow(l))
 		return -1;
@@ -111,7 +113,7 @@ int pcp_push_tail(struct pcp_list *l, uint64_t pfn)
 	return 0;
 }
 
-bool pcp_pop_head(struct pcp_list *l, uint64_t *pfn)
+static inline bool ring_pop_head(struct pcp_list *l, uint64_t *pfn)
 {
 	if (!l->count)
 		return false;
@@ -119,6 +121,21 @@ bool pcp_pop_head(struct pcp_list *l, uint64_t *pfn)
 	l->head = (l->head + 1) & (l->cap - 1);
 	l->count--;
 	return true;
+}
+
+int pcp_push_head(struct pcp_list *l, uint64_t pfn)
+{
+	return ring_push_head(l, pfn);
+}
+
+int pcp_push_tail(struct pcp_list *l, uint64_t pfn)
+{
+	return ring_push_tail(l, pfn);
+}
+
+bool pcp_pop_head(struct pcp_list *l, uint64_t *pfn)
+{
+	return ring_pop_head(l, pfn);
 }
 
 bool pcp_pop_tail(struct pcp_list *l, uint64_t *pfn)
@@ -143,7 +160,7 @@ static void pcp_enqueue(struct variant_state *v, unsigned set, int mt, unsigned 
 {
 	struct pcp_list *l = pcp_set_list(v, set, mt, order);
 
-	if (tail ? pcp_push_tail(l, pfn) : pcp_push_head(l, pfn)) {
+	if (tail ? ring_push_tail(l, pfn) : ring_push_head(l, pfn)) {
 		model_free(v->model, pfn, order);
 		return;
 	}
@@ -151,27 +168,56 @@ static void pcp_enqueue(struct variant_state *v, unsigned set, int mt, unsigned 
 }
 
 /*
- * pcp_rmqueue_smallest(): the head of the request's list. The SPB series (PCPBuddy) goes on to
- * the smallest block on this CPU's higher-order lists of the type, up to the pageblock order,
- * and splits it: the first part serves the request and each buddy half goes to the head of
- * its order's list (model_pcp_split). Mainline's __rmqueue_pcplist reads the request's list
- * only. Under pcp_trace an order-0 request of either policy splits, as replay always did.
+ * pcp_enqueue() of a refill's blocks in their order, each to the tail of its order's list: the
+ * list looked up once per run of one order, the set's count moved once.
  */
-static bool pcp_set_rmqueue_smallest(struct variant_state *v, unsigned cpu, int mt, unsigned order,
-				     uint64_t *pfn)
+static void pcp_enqueue_bulk(struct variant_state *v, unsigned set, int mt,
+			     const struct model_block *blocks, unsigned n)
+{
+	struct pcp_list *l = NULL;
+	unsigned l_order = UINT_MAX;
+	int pages = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned order = blocks[i].order;
+		if (order != l_order) {
+			l = pcp_set_list(v, set, mt, order);
+			l_order = order;
+		}
+		if (ring_push_tail(l, blocks[i].pfn)) {
+			model_free(v->model, blocks[i].pfn, order);
+			continue;
+		}
+		pages += 1 << order;
+	}
+	if (v->pcps)
+		v->pcps[set].count += pages;
+}
+
+/*
+ * pcp_rmqueue_smallest() past the request's own empty list. The SPB series (PCPBuddy) goes on
+ * to the smallest block on this CPU's higher-order lists of the type, up to the pageblock
+ * order, and splits it: the first part serves the request and each buddy half goes to the
+ * head of its order's list (model_pcp_split). Mainline's __rmqueue_pcplist reads the
+ * request's list only. Under pcp_trace an order-0 request of either policy splits, as replay
+ * always did.
+ */
+static bool __attribute__((noinline))
+pcp_set_rmqueue_split(struct variant_state *v, unsigned cpu, int mt, unsigned order,
+		      struct pcp_list *first, uint64_t *pfn)
 {
 	bool spb = v->res->spec.policy == MODEL_POLICY_SPB;
 	unsigned top = spb || (!v->pcps && !order) ? PAGEBLOCK_ORDER : order;
-	/* the lists of one type lie MIGRATE_PCPTYPES apart in pindex order (every order up to
-	 * top < PCP_ORDERS has its own): the next order's list is the next step */
-	struct pcp_list *first = pcp_set_list(v, cpu, mt, order);
 
-	for (unsigned high = order; high <= top; high++) {
+	/* the lists of one type lie MIGRATE_PCPTYPES apart in pindex order (every order up to
+	 * top < PCP_ORDERS has its own): the next order's list is the next step; the request's
+	 * own list (high == order) was found empty by the caller */
+	for (unsigned high = order + 1; high <= top; high++) {
 		struct pcp_list *l = high < PAGEBLOCK_ORDER
 					     ? first + (high - order) * MIGRATE_PCPTYPES
 					     : pcp_set_list(v, cpu, mt, high);
 		uint64_t head;
-		if (!pcp_pop_head(l, &head))
+		if (!ring_pop_head(l, &head))
 			continue;
 		pcp_count(v, cpu, high, -1);
 		if (high == order) {
@@ -195,6 +241,22 @@ static bool pcp_set_rmqueue_smallest(struct variant_state *v, unsigned cpu, int 
 	return false;
 }
 
+/*
+ * pcp_rmqueue_smallest(): the head of the request's own list, the common case, inline; the
+ * higher orders' lists (pcp_set_rmqueue_split) only when it is empty.
+ */
+static inline bool pcp_set_rmqueue_smallest(struct variant_state *v, unsigned cpu, int mt,
+					    unsigned order, uint64_t *pfn)
+{
+	struct pcp_list *first = pcp_set_list(v, cpu, mt, order);
+
+	if (order <= PAGEBLOCK_ORDER && ring_pop_head(first, pfn)) {
+		pcp_count(v, cpu, order, -1);
+		return true;
+	}
+	return pcp_set_rmqueue_split(v, cpu, mt, order, first, pfn);
+}
+
 /* pcp_rmqueue_smallest() on a CPU's first list set (pcp_trace, or a single-zone model). */
 bool pcp_rmqueue_smallest(struct variant_state *v, unsigned cpu, int mt, unsigned order,
 			  uint64_t *pfn)
@@ -215,8 +277,7 @@ static unsigned pcp_rmqueue_bulk(struct variant_state *v, const struct model_all
 		count = BULK_MAX;
 	if (model_alloc_bulk(v->model, &q, count, v->bulk, BULK_MAX, &n) != MODEL_OK)
 		return 0;
-	for (unsigned i = 0; i < n; i++)
-		pcp_enqueue(v, cpu, req->migratetype, v->bulk[i].order, v->bulk[i].pfn, true);
+	pcp_enqueue_bulk(v, cpu, req->migratetype, v->bulk, n);
 	return n;
 }
 
@@ -372,7 +433,9 @@ void variant_pcp_watermark(struct variant_state *v, unsigned order, uint32_t gfp
 {
 	unsigned nr_zones = model_nr_zones(v->model);
 
-	for (unsigned z = 0; z < nr_zones && z < MODEL_MAX_ZONES; z++)
+	if (nr_zones > MODEL_MAX_ZONES)
+		nr_zones = MODEL_MAX_ZONES;
+	for (unsigned z = 0; z < nr_zones; z++)
 		if (!v->pcp_below_high[z] && !model_zone_high_wmark_ok(v->model, z, order, gfp))
 			v->pcp_below_high[z] = true;
 }
@@ -411,13 +474,13 @@ uint64_t variant_pcp_rmqueue(void *ctx, unsigned zone, const struct model_alloc_
 	struct variant_state *v = ctx;
 	unsigned set = pcp_set(v, zone, (unsigned)(req->cpu < 0 ? 0 : req->cpu));
 	struct pcp_state *s = &v->pcps[set];
-	struct model_alloc_req q = *req;
 	unsigned n = 0;
 	uint64_t pfn;
 
 	s->free_count >>= 1;
 	if (pcp_set_rmqueue_smallest(v, set, req->migratetype, req->order, &pfn))
 		return pfn;
+	struct model_alloc_req q = *req;
 	q.movable = false; /* on a list, the pages are pinned */
 	unsigned count = (unsigned)nr_pcp_alloc(v, s, req->order);
 	if (count > BULK_MAX)
@@ -425,8 +488,7 @@ uint64_t variant_pcp_rmqueue(void *ctx, unsigned zone, const struct model_alloc_
 	if (model_pcp_refill(v->model, zone, &q, alloc_flags, count, v->bulk, BULK_MAX, &n) !=
 	    MODEL_OK)
 		return MODEL_NO_PFN;
-	for (unsigned i = 0; i < n; i++)
-		pcp_enqueue(v, set, req->migratetype, v->bulk[i].order, v->bulk[i].pfn, true);
+	pcp_enqueue_bulk(v, set, req->migratetype, v->bulk, n);
 	return pcp_set_rmqueue_smallest(v, set, req->migratetype, req->order, &pfn) ? pfn
 										    : MODEL_NO_PFN;
 }
@@ -709,16 +771,23 @@ static unsigned pcp_nr_sets(const struct variant_state *v)
 	return v->pcps ? v->nr_pcp_sets : v->nr_cpus;
 }
 
-/* drain_all_pages(): every list of every CPU back to the buddy allocator. */
+/*
+ * drain_all_pages(): every list of every CPU back to the buddy allocator. A page is freed at
+ * its list's order; model_free() refuses, changing nothing, a page the model holds at another
+ * order (or not at all), which is then freed at the order the model holds, if allocated.
+ */
 void variant_pcp_drain_all(struct variant_state *v)
 {
 	uint64_t pfn;
 	unsigned o;
 
-	for (size_t i = 0; v->pcp && i < (size_t)pcp_nr_sets(v) * PCP_LISTS; i++)
+	for (size_t i = 0; v->pcp && i < (size_t)pcp_nr_sets(v) * PCP_LISTS; i++) {
+		unsigned list_order = (unsigned)pindex_to_order((int)(i % PCP_LISTS));
 		while (pcp_pop_tail(&v->pcp[i], &pfn))
-			if (model_page_allocated(v->model, pfn, &o) == 1)
+			if (model_free(v->model, pfn, list_order) != MODEL_OK &&
+			    model_page_allocated(v->model, pfn, &o) == 1)
 				model_free(v->model, pfn, o);
+	}
 	for (unsigned set = 0; v->pcps && set < v->nr_pcp_sets; set++)
 		v->pcps[set].count = 0;
 }
