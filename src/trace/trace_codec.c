@@ -234,6 +234,16 @@ static struct fgt_obj_ctx *obj_ctx(struct fgt_codec *c, uint64_t key)
 	return &c->objs[s];
 }
 
+/*
+ * obj_ctx() without the call when the key is in the slot it hashes to (most look-ups: the
+ * table is at most half full); anything else, obj_ctx() itself.
+ */
+static inline struct fgt_obj_ctx *obj_ctx_hit(struct fgt_codec *c, uint64_t key)
+{
+	struct fgt_obj_ctx *o = &c->objs[obj_slot(c, key)];
+	return o->gen == c->gen && o->key == key ? o : obj_ctx(c, key);
+}
+
 /* The chunk's allocation history: both sides append every slab allocation's address. */
 static int history_append(struct fgt_codec *c, uint64_t addr)
 {
@@ -598,7 +608,7 @@ ALWAYS_INLINE int decode_slab(struct fgt_codec *c, struct varint_cursor *cur,
 		sc->node = s->node;
 	}
 	struct fgt_obj_ctx *o =
-		obj_ctx(c, alloc ? slab_alloc_key(s, ev->cpu) : slab_free_key(s, ev->cpu));
+		obj_ctx_hit(c, alloc ? slab_alloc_key(s, ev->cpu) : slab_free_key(s, ev->cpu));
 	if (!o)
 		return TRACE_ENOMEM;
 	uint64_t *prev = alloc ? &o->alloc_addr : &o->free_addr;
