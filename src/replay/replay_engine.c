@@ -122,9 +122,10 @@ struct engine {
 	 * or the barriers could not be had); under lock, announced on work */
 	int workers_go;
 	pthread_mutex_t lock;
-	pthread_cond_t work; /* a block was decoded, a model is to be built, or the run ends */
-	pthread_cond_t room; /* a model finished a block, or split */
-	bool quit;	     /* every stream is through: the workers return */
+	pthread_cond_t work;   /* a block was decoded, a model is to be built, or the run ends */
+	pthread_cond_t room;   /* a model finished a block, or split */
+	bool quit;	       /* every stream is through: the workers return */
+	double decode_seconds; /* the decoding thread's CPU time in decoder_fill() (its own) */
 };
 
 static double thread_seconds(void)
@@ -683,7 +684,9 @@ static int stream_decode(struct engine *e, struct stream *st, char *err, size_t 
 		/* inline (no workers), a block is applied before the next is decoded: one slot,
 		 * whose ops the variants then read while they are still in the cache */
 		struct ring_slot *b = &st->ring[e->use_workers ? st->decoded % REPLAY_RING : 0];
+		double t0 = thread_seconds();
 		long n = decoder_fill(st->dec, b->ops, REPLAY_BLOCK_OPS, err, errlen);
+		e->decode_seconds += thread_seconds() - t0;
 		if (n < 0)
 			return -1;
 		if (n > 0) {
@@ -1056,6 +1059,7 @@ static int replay_run(struct run *run, struct replay_result *res, const struct r
 	if (rc < 0)
 		return -1;
 	res->interrupted = rc == 1;
+	res->decode_seconds = e->decode_seconds;
 	res->trace.malformed_events = decoder_malformed(run->dec) / opts->loops;
 	decoder_host_figures(run->dec, &res->trace.host);
 	host_timeline_info(&run->host, &res->trace.timeline);
