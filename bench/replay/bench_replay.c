@@ -27,6 +27,9 @@
  * it does not replace: the code's own speed, without the kernel's faults). --each also prints
  * one line per repeat (repeat=, the same figures of every variant in that run, and the whole
  * process's user and system time and minor faults in that run, setup and apply: proc_*).
+ * decode_s is the decoding thread's CPU time in the replay phase's decoding (the reader, zstd,
+ * events into operations: with --threads 1 on the variants' core, beside their time), of the
+ * run replay_s is of, and eps_decode the events per second of it.
  */
 #include "replay.h"
 
@@ -88,7 +91,7 @@ int main(int argc, char **argv)
 				    .no_share = no_share };
 	double best_replay = 1e30, best_total = 0, best_setup = 0, slowest_variant = 0;
 	double best_load = 0, best_prepass = 0, best_build = 0;
-	double best_cpu = 1e30, slowest_user = 0, slowest_sys = 0;
+	double best_cpu = 1e30, slowest_user = 0, slowest_sys = 0, best_decode = 0;
 	uint64_t slowest_minflt = 0;
 	uint64_t events = 0;
 	unsigned models = 0, rounds = 0, early = 0;
@@ -130,6 +133,7 @@ int main(int argc, char **argv)
 			best_load = res->load_seconds;
 			best_prepass = res->prepass_seconds;
 			best_build = res->build_seconds;
+			best_decode = res->decode_seconds;
 			slowest_variant = 1e30;
 			for (size_t v = 0; v < res->nr_variants; v++) {
 				const struct replay_variant_result *vr = &res->variants[v];
@@ -157,13 +161,15 @@ int main(int argc, char **argv)
 	       "load_s=%.3f prepass_s=%.3f build_s=%.3f replay_s=%.3f "
 	       "eps_replay=%.0f eps_total=%.0f variant_eps_min=%.0f model_bytes_per_page=%.3f "
 	       "maxrss_kb=%ld x_realtime=%.2f eps_cpu=%.0f models=%u rounds=%u early=%u "
-	       "variant_user_s=%.3f variant_sys_s=%.3f variant_minflt=%llu eps_user=%.0f\n",
+	       "variant_user_s=%.3f variant_sys_s=%.3f variant_minflt=%llu eps_user=%.0f "
+	       "decode_s=%.3f eps_decode=%.0f\n",
 	       argv[i], nv, threads, (unsigned long long)events, duration, best_setup, best_load,
 	       best_prepass, best_build, best_replay, (double)events / best_replay,
 	       (double)events / best_total, slowest_variant, bytes_per_page, ru.ru_maxrss,
 	       duration / best_total, (double)events / best_cpu, models, rounds, early,
 	       slowest_user, slowest_sys, (unsigned long long)slowest_minflt,
-	       slowest_user > 0 ? (double)events / slowest_user : 0.0);
+	       slowest_user > 0 ? (double)events / slowest_user : 0.0, best_decode,
+	       best_decode > 0 ? (double)events / best_decode : 0.0);
 	free(names);
 	return 0;
 }

@@ -417,6 +417,9 @@ struct replay_result {
 	/* setup_seconds in its phases (wall): reading the snapshots and the trace's header; the
 	 * slab-page pre-pass with the start plan; building the variants' models */
 	double load_seconds, prepass_seconds, build_seconds;
+	/* the decoding thread's CPU time in the replay phase's decoding (every stream's
+	 * decoder_fill(): reader, zstd, events into operations), beside the variants' own */
+	double decode_seconds;
 	unsigned threads;
 	/* Sharing (replay_options.no_share): models built, rounds (replays of the trace: 1 when
 	 * no variant split off a shared model), and splits (variants split off a model they shared,

@@ -189,6 +189,9 @@ struct decoder {
 	 * trace repeats a few gfps, so most translations are this one (0 translates to 0) */
 	uint64_t gfp_memo_in[2];
 	uint32_t gfp_memo_out[2];
+	/* the latest time of the start page map's reading (decoder_begin_pass): an event at or
+	 * after it is in no range the map already shows (observe_in_start_map() is false) */
+	uint64_t start_map_read_end;
 };
 
 int decoder_create(struct trace_reader *r, const struct host_desc *h, struct decoder **out,
@@ -644,6 +647,10 @@ int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errle
 	}
 	d->offset_ns = (uint64_t)pass * d->span_ns + 1000;
 	d->pass = pass;
+	d->start_map_read_end = 0;
+	for (size_t i = 0; i < d->h->nr_start_map_times; i++)
+		if (d->h->start_map_times[i] > d->start_map_read_end)
+			d->start_map_read_end = d->h->start_map_times[i];
 	d->page_alloc_ordinal = 0;
 	d->batch_n = d->batch_i = 0;
 	memset(d->refill, 0, d->nr_cpus * sizeof(*d->refill));
@@ -1061,8 +1068,9 @@ static void count_host_figures(struct decoder *d, const struct trace_event *ev)
  */
 static bool before_start_map(struct decoder *d, const struct trace_event *ev)
 {
-	if (ev->type < TRACE_PAGE_ALLOC || ev->type > TRACE_PAGE_PCPU_DRAIN ||
-	    ev->page.pfn == UINT64_MAX || !observe_in_start_map(d->h, ev->page.pfn, ev->ts))
+	if (ev->ts >= d->start_map_read_end || ev->type < TRACE_PAGE_ALLOC ||
+	    ev->type > TRACE_PAGE_PCPU_DRAIN || ev->page.pfn == UINT64_MAX ||
+	    !observe_in_start_map(d->h, ev->page.pfn, ev->ts))
 		return false;
 	if (d->h->start_rewound) {
 		d->fig.start_map_events += d->pass == 0;
@@ -1143,7 +1151,7 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 		if (pcp_locked)
 			op->flags |= OPF_PCP_LOCKED;
 		op->kind = OP_PAGE_FREE;
-		if (u64_map_del(&d->skipped, op->key)) {
+		if (d->skipped.used && u64_map_del(&d->skipped, op->key)) {
 			op->kind = OP_SLAB_PAGE;
 			op->aux = OP_PAGE_FREE;
 		}
@@ -1189,7 +1197,8 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 		break;
 	case TRACE_SLAB_FREE:
 	case TRACE_KFREE:
-		if (!d->slab_on || u64_map_del(&d->large, ev->slab.addr))
+		/* most runs have no kmalloc_large object live: no look-up then */
+		if (!d->slab_on || (d->large.used && u64_map_del(&d->large, ev->slab.addr)))
 			return 0;
 		op->key = ev->slab.addr;
 		op->kind = OP_SLAB_FREE;
@@ -1232,6 +1241,12 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 	return 0;
 }
 
+/*
+ * Events into ops until fewer than 3 slots are left (an event makes at most 3). The events of
+ * the reader's batch are taken a run at a time, as many as surely fit ((max - n) / 3), so the
+ * inner loop tests neither the room nor the batch's end per event: it stops where the one-event
+ * test would, as that test is made again after each run.
+ */
 long decoder_fill(struct decoder *d, struct replay_op *ops, size_t max, char *err, size_t errlen)
 {
 	size_t n = 0;
@@ -1250,11 +1265,17 @@ long decoder_fill(struct decoder *d, struct replay_op *ops, size_t max, char *er
 				return (long)n;
 			}
 		}
-		if (decode_one(d, &d->batch[d->batch_i++], ops, &n)) {
-			snprintf(err, errlen, "out of memory decoding events");
-			return -1;
-		}
-		d->events_done++;
+		size_t run = (size_t)(d->batch_n - d->batch_i), fits = (max - n) / 3;
+		if (run > fits)
+			run = fits;
+		const struct trace_event *ev = &d->batch[d->batch_i], *end = ev + run;
+		for (; ev < end; ev++)
+			if (decode_one(d, ev, ops, &n)) {
+				snprintf(err, errlen, "out of memory decoding events");
+				return -1;
+			}
+		d->batch_i += (int)run;
+		d->events_done += run;
 	}
 	return (long)n;
 }

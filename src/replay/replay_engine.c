@@ -11,9 +11,9 @@
  * the most CPU so far (longest processing time first), so the cores stay busy when variants
  * differ in cost from block to block and when the decoding thread is late. The models are built
  * the same way, each worker taking the next variant not yet built. With --threads 1 there are
- * no workers: each block is applied inline to every variant in turn; with N > 1, min(N,
- * variants) workers run beside the decoding thread. Passes (--loop) rewind the decoder; a block
- * never spans two passes. Invariants: a slot is written by the decoder only when every variant
+ * no workers: each block is decoded into the ring's first slot and applied inline to every
+ * variant in turn; with N > 1, min(N, variants) workers run beside the decoding thread. Passes
+ * (--loop) rewind the decoder; a block never spans two passes. Invariants: a slot is written by the decoder only when every variant
  * has applied the block it held (its pending count is 0), and read by a worker only for a
  * variant whose next block it is; a variant is applied by one worker at a time (busy). All of
  * the ring's bookkeeping is under the engine's lock. The workers wait until all have started
@@ -71,11 +71,12 @@ struct stream {
 	struct decoder *dec;	/* stream 0: the run's */
 	const struct decode_caches *dc;
 	struct ring_slot ring[REPLAY_RING];
-	uint64_t decoded; /* blocks decoded so far; block b is in ring[b % REPLAY_RING] */
-	unsigned pass;	  /* the pass being decoded */
-	bool in_pass;	  /* decoder_begin_pass(pass) done */
-	bool finished;	  /* no block will be decoded any more */
-	bool done;	  /* its models finished (results dealt) and destroyed */
+	/* blocks decoded so far; block b is in ring[b % REPLAY_RING] (inline: ring[0]) */
+	uint64_t decoded;
+	unsigned pass; /* the pass being decoded */
+	bool in_pass;  /* decoder_begin_pass(pass) done */
+	bool finished; /* no block will be decoded any more */
+	bool done;     /* its models finished (results dealt) and destroyed */
 	unsigned round;
 	size_t first, nm;	    /* its models: e->vs[first] .. e->vs[first + nm - 1] */
 	struct share_group *groups; /* per model, the variants it runs as (replay_share.c) */
@@ -121,9 +122,10 @@ struct engine {
 	 * or the barriers could not be had); under lock, announced on work */
 	int workers_go;
 	pthread_mutex_t lock;
-	pthread_cond_t work; /* a block was decoded, a model is to be built, or the run ends */
-	pthread_cond_t room; /* a model finished a block, or split */
-	bool quit;	     /* every stream is through: the workers return */
+	pthread_cond_t work;   /* a block was decoded, a model is to be built, or the run ends */
+	pthread_cond_t room;   /* a model finished a block, or split */
+	bool quit;	       /* every stream is through: the workers return */
+	double decode_seconds; /* the decoding thread's CPU time in decoder_fill() (its own) */
 };
 
 static double thread_seconds(void)
@@ -679,8 +681,12 @@ static int stream_decode(struct engine *e, struct stream *st, char *err, size_t 
 				return -1;
 			st->in_pass = true;
 		}
-		struct ring_slot *b = &st->ring[st->decoded % REPLAY_RING];
+		/* inline (no workers), a block is applied before the next is decoded: one slot,
+		 * whose ops the variants then read while they are still in the cache */
+		struct ring_slot *b = &st->ring[e->use_workers ? st->decoded % REPLAY_RING : 0];
+		double t0 = thread_seconds();
 		long n = decoder_fill(st->dec, b->ops, REPLAY_BLOCK_OPS, err, errlen);
+		e->decode_seconds += thread_seconds() - t0;
 		if (n < 0)
 			return -1;
 		if (n > 0) {
@@ -1053,6 +1059,7 @@ static int replay_run(struct run *run, struct replay_result *res, const struct r
 	if (rc < 0)
 		return -1;
 	res->interrupted = rc == 1;
+	res->decode_seconds = e->decode_seconds;
 	res->trace.malformed_events = decoder_malformed(run->dec) / opts->loops;
 	decoder_host_figures(run->dec, &res->trace.host);
 	host_timeline_info(&run->host, &res->trace.timeline);

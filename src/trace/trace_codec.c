@@ -234,6 +234,16 @@ static struct fgt_obj_ctx *obj_ctx(struct fgt_codec *c, uint64_t key)
 	return &c->objs[s];
 }
 
+/*
+ * obj_ctx() without the call when the key is in the slot it hashes to (most look-ups: the
+ * table is at most half full); anything else, obj_ctx() itself.
+ */
+static inline struct fgt_obj_ctx *obj_ctx_hit(struct fgt_codec *c, uint64_t key)
+{
+	struct fgt_obj_ctx *o = &c->objs[obj_slot(c, key)];
+	return o->gen == c->gen && o->key == key ? o : obj_ctx(c, key);
+}
+
 /* The chunk's allocation history: both sides append every slab allocation's address. */
 static int history_append(struct fgt_codec *c, uint64_t addr)
 {
@@ -598,7 +608,7 @@ ALWAYS_INLINE int decode_slab(struct fgt_codec *c, struct varint_cursor *cur,
 		sc->node = s->node;
 	}
 	struct fgt_obj_ctx *o =
-		obj_ctx(c, alloc ? slab_alloc_key(s, ev->cpu) : slab_free_key(s, ev->cpu));
+		obj_ctx_hit(c, alloc ? slab_alloc_key(s, ev->cpu) : slab_free_key(s, ev->cpu));
 	if (!o)
 		return TRACE_ENOMEM;
 	uint64_t *prev = alloc ? &o->alloc_addr : &o->free_addr;
@@ -763,6 +773,35 @@ static bool group_has_room(const struct varint_cursor *cur, size_t g)
 	return (size_t)(cur[FGT_COL_SIZE].end - cur[FGT_COL_SIZE].p) >= 2 * need;
 }
 
+/* Whether cursor k holds VARINT_MAX bytes for each of reads reads. */
+static bool col_has_room(const struct varint_cursor *cur, int k, size_t reads)
+{
+	return (size_t)(cur[k].end - cur[k].p) >= reads * VARINT_MAX;
+}
+
+/*
+ * group_has_room() for the g events of head bytes hp as they are: the GETR reads of each kind
+ * of event, no more (a chunk's stretch of slab events leaves little room in the pfn column, and
+ * of page events in the address columns, where the bound of every read for every event
+ * fails). An event of a page type reads TS, PFN, SMALL and GFP at most once each; of a slab
+ * type TS, GFP, ADDR, STR and SITE once, SIZE twice; any other (or a bad head) TS once. Keep
+ * in step with decode_page() and decode_slab().
+ */
+static bool group_has_room_exact(const struct varint_cursor *cur, const uint8_t *hp, size_t g)
+{
+	size_t page = 0, slab = 0;
+	for (size_t i = 0; i < g; i++) {
+		unsigned int type = hp[i] & FGT_HEAD_TYPE_MASK;
+		page += type >= TRACE_PAGE_ALLOC && type <= TRACE_PAGE_PCPU_DRAIN;
+		slab += type >= TRACE_SLAB_ALLOC && type <= TRACE_KFREE;
+	}
+	return col_has_room(cur, FGT_COL_TS, g) && col_has_room(cur, FGT_COL_PFN, page) &&
+	       col_has_room(cur, FGT_COL_SMALL, page) &&
+	       col_has_room(cur, FGT_COL_GFP, page + slab) &&
+	       col_has_room(cur, FGT_COL_ADDR, slab) && col_has_room(cur, FGT_COL_STR, slab) &&
+	       col_has_room(cur, FGT_COL_SITE, slab) && col_has_room(cur, FGT_COL_SIZE, 2 * slab);
+}
+
 /*
  * The head column holds one byte per event, so its length bounds the events decodable at
  * once: the loop runs over min(n, head bytes) events without a per-event check, and a short
@@ -782,7 +821,7 @@ int fgt_decode_events(struct fgt_codec *c, struct varint_cursor cur[FGT_NR_COLUM
 		return TRACE_ENOMEM;
 	for (size_t i = 0; i < m;) {
 		size_t end = m - i < DECODE_GROUP ? m : i + DECODE_GROUP;
-		if (group_has_room(cur, end - i)) {
+		if (group_has_room(cur, end - i) || group_has_room_exact(cur, hp + i, end - i)) {
 			for (; i < end; i++)
 				if ((rc = decode_event(c, cur, &out[i], hp[i], &cc, what, true)))
 					return rc;
