@@ -883,11 +883,18 @@ static void test_last_chance_walk(void)
 	printf("last-chance walk: wakes a tainted SPB whose cooldown expired, only when on\n");
 }
 
+/* key_slot()'s formula: the Fibonacci hash scaled to the capacity */
+static size_t home_slot(uint64_t key, size_t cap)
+{
+	return (size_t)(((unsigned __int128)(key * 0x9E3779B97F4A7C15ull) * cap) >> 64);
+}
+
 /*
  * slab_model_reserve() sizes the live-object map to its count, not to a power of two: a mapped
- * map of 393,216 slots (three huge pages' worth) for 150,000 objects, which then holds 160,000
- * without growing. Three keys whose home is the last slot fill it and wrap round to slots 0
- * and 1; freeing the first shifts the others back across the end, and every key stays found.
+ * map of 393,216 slots (three huge pages' worth, 64 of them the tail past the last home slot)
+ * for 150,000 objects, which then holds 160,000 without growing. Three keys whose home is the
+ * last home slot fill it and run on into the tail; freeing the first shifts the others back,
+ * and every key stays found.
  */
 static void test_reserved_map_any_capacity(void)
 {
@@ -899,17 +906,15 @@ static void test_reserved_map_any_capacity(void)
 	CHECK(k64 >= 0);
 	slab_model_reserve(sm, 150000);
 	size_t cap = sm->live.cap;
-	CHECK_EQ(cap, 393216);
-	/* key_slot()'s formula: the Fibonacci hash scaled to the capacity */
+	CHECK_EQ(cap, 393216 - 64);
 	for (uint64_t key = 0x100000; nw < 3; key += 64)
-		if ((size_t)(((unsigned __int128)(key * 0x9E3779B97F4A7C15ull) * cap) >> 64) ==
-		    cap - 1)
+		if (home_slot(key, cap) == cap - 1)
 			wrap[nw++] = key;
 	for (unsigned i = 0; i < 3; i++)
 		CHECK_EQ(slab_obj_alloc(sm, k64, wrap[i], MODEL_GFP_KERNEL, 0, 0, 0), MODEL_OK);
 	CHECK_EQ(sm->live.slots[cap - 1].key, wrap[0]);
-	CHECK_EQ(sm->live.slots[0].key, wrap[1]);
-	CHECK_EQ(sm->live.slots[1].key, wrap[2]);
+	CHECK_EQ(sm->live.slots[cap].key, wrap[1]);
+	CHECK_EQ(sm->live.slots[cap + 1].key, wrap[2]);
 	for (uint64_t i = 0; i < 160000; i++) {
 		uint64_t key = 0x7f0000000000ull + i * 4096 + (i % 7) * 64;
 		CHECK_FATAL(slab_obj_alloc(sm, k64, key, MODEL_GFP_KERNEL, 0, 0, 0) == MODEL_OK);
@@ -919,7 +924,8 @@ static void test_reserved_map_any_capacity(void)
 	CHECK_EQ(slab_obj_free(sm, wrap[0]), MODEL_OK);
 	CHECK(!slab_obj_known(sm, wrap[0]));
 	CHECK(slab_obj_known(sm, wrap[1]) && slab_obj_known(sm, wrap[2]));
-	CHECK_EQ(sm->live.slots[cap - 1].key, wrap[1]); /* shifted back across the end */
+	CHECK_EQ(sm->live.slots[cap - 1].key, wrap[1]); /* shifted back out of the tail */
+	CHECK_EQ(sm->live.slots[cap].key, wrap[2]);
 	for (uint64_t i = 0; i < 160000; i += 2)
 		CHECK_FATAL(slab_obj_free(sm, 0x7f0000000000ull + i * 4096 + (i % 7) * 64) ==
 			    MODEL_OK);
@@ -928,6 +934,121 @@ static void test_reserved_map_any_capacity(void)
 			    (i % 2 == 1));
 	CHECK(slab_obj_known(sm, wrap[1]) && slab_obj_known(sm, wrap[2]));
 	check_slab(sm, "reserved, half freed");
+	slab_model_destroy(sm);
+	model_destroy(m);
+}
+
+/*
+ * The map's probe runs do not wrap: its last slot stays empty, so a run that would fill it
+ * grows the table instead. 65 keys whose home is the last of the first table's 1,024 home
+ * slots fill it and the 63 tail slots after it; the 65th would take the last slot, so the
+ * table doubles, and every key is still found, also after frees in the middle of the run.
+ */
+static void test_map_run_reaches_the_end(void)
+{
+	struct model *m = make("mainline", 1);
+	struct slab_model *sm = slab_model_create(m, NULL);
+	int k64 = slab_kmalloc_cache(sm, 64, MODEL_GFP_KERNEL);
+	uint64_t keys[65];
+	unsigned n = 0;
+
+	CHECK(k64 >= 0);
+	size_t cap = sm->live.cap;
+	CHECK_EQ(cap, 1024);
+	for (uint64_t key = 0x200000; n < 65; key += 64)
+		if (home_slot(key, cap) == cap - 1)
+			keys[n++] = key;
+	for (unsigned i = 0; i < 64; i++)
+		CHECK_FATAL(slab_obj_alloc(sm, k64, keys[i], MODEL_GFP_KERNEL, 0, 0, 0) ==
+			    MODEL_OK);
+	CHECK_EQ(sm->live.cap, cap); /* the run fills slots 1023..1086 */
+	CHECK_EQ(sm->live.slots[cap + 62].key, keys[63]);
+	CHECK_EQ(sm->live.slots[cap + 63].value, 0);
+	CHECK_FATAL(slab_obj_alloc(sm, k64, keys[64], MODEL_GFP_KERNEL, 0, 0, 0) == MODEL_OK);
+	CHECK_EQ(sm->live.cap, 2 * cap); /* grew rather than fill the last slot */
+	for (unsigned i = 0; i < 65; i++)
+		CHECK(slab_obj_known(sm, keys[i]));
+	check_slab(sm, "a run to the end, grown");
+	for (unsigned i = 0; i < 65; i += 3)
+		CHECK_EQ(slab_obj_free(sm, keys[i]), MODEL_OK);
+	for (unsigned i = 0; i < 65; i++)
+		CHECK_EQ(slab_obj_known(sm, keys[i]), i % 3 != 0);
+	check_slab(sm, "a run to the end, a third freed");
+	slab_model_destroy(sm);
+	model_destroy(m);
+}
+
+/*
+ * kmalloc_slab()'s class for every size up to past the largest: the smallest of the classes
+ * (8, 16, 32, 64, 96, 128, 192, 256 ... 8192 bytes) that holds it, as a walk over them finds
+ * it; none above 8192.
+ */
+static void test_kmalloc_classes(void)
+{
+	static const uint32_t sizes[] = { 8,   16,  32,	  64,	96,   128, 192,
+					  256, 512, 1024, 2048, 4096, 8192 };
+	struct model *m = make("mainline", 1);
+	struct slab_model *sm = slab_model_create(m, NULL);
+
+	for (uint64_t size = 0; size <= 8300; size++) {
+		unsigned k = 0;
+		while (k < 13 && sizes[k] < size)
+			k++;
+		for (int rcl = 0; rcl < 2; rcl++) {
+			int c = slab_kmalloc_cache(sm, size, rcl ? MODEL_GFP_RECLAIMABLE : 0);
+			if (k == 13) {
+				CHECK(c == -1, "size %llu", (unsigned long long)size);
+				continue;
+			}
+			CHECK_FATAL(c >= 0);
+			CHECK(sm->caches[c].object_size == sizes[k], "size %llu: class %u",
+			      (unsigned long long)size, sm->caches[c].object_size);
+			CHECK_EQ(sm->caches[c].reclaimable, rcl);
+		}
+	}
+	slab_model_destroy(sm);
+	model_destroy(m);
+}
+
+/*
+ * slab_obj_known() after a free found the key unknown answers without a lookup until the next
+ * allocation: each answer here is checked against what the model holds, through the key's
+ * allocation, its free, an allocation of another key, and a shrinker's reclaim.
+ */
+static void test_unknown_key_answer(void)
+{
+	struct model *m = make("mainline", 1);
+	struct slab_params p;
+	slab_params_default(&p);
+	p.freeable_min_age_ns = 0;
+	struct slab_model *sm = slab_model_create(m, &p);
+	int c = slab_cache_create(sm, &dentry), k64 = slab_kmalloc_cache(sm, 64, 0);
+	const uint64_t key = 0x5000040, other = 0x5000080;
+
+	CHECK_FATAL(c >= 0 && k64 >= 0);
+	CHECK(!slab_obj_free_known(sm, key));
+	CHECK(!slab_obj_known(sm, key));
+	CHECK_EQ(slab_obj_alloc(sm, k64, key, MODEL_GFP_KERNEL, 0, 0, 0), MODEL_OK);
+	CHECK(slab_obj_known(sm, key)); /* allocated since the unknown free */
+	CHECK(slab_obj_free_known(sm, key));
+	CHECK(!slab_obj_free_known(sm, key));
+	CHECK_EQ(slab_obj_alloc(sm, k64, other, MODEL_GFP_KERNEL, 0, 0, 0), MODEL_OK);
+	CHECK(!slab_obj_known(sm, key)); /* another key's allocation: looked up, still unknown */
+	CHECK(slab_obj_known(sm, other));
+	/* a key found unknown, then allocated in a shrinkable cache and reclaimed: known */
+	CHECK(!slab_obj_free_known(sm, key));
+	CHECK_EQ(slab_obj_alloc(sm, c, key, MODEL_GFP_KERNEL, 0, 0, 0), MODEL_OK);
+	uint64_t freed = 0;
+	for (int prio = 12; prio >= 0 && !freed; prio--)
+		freed += shrink_slab(sm, 0, prio);
+	struct slab_stats st;
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.shrink_freed, 1);
+	CHECK(slab_obj_known(sm, key));			/* reclaimed */
+	CHECK_EQ(slab_obj_free(sm, key), MODEL_ESTATE); /* freed after its reclaim */
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.frees_after_reclaim, 1);
+	check_slab(sm, "unknown key answers");
 	slab_model_destroy(sm);
 	model_destroy(m);
 }
@@ -942,6 +1063,9 @@ int main(void)
 	test_order_fallback();
 	test_shrink_arithmetic();
 	test_reserved_map_any_capacity();
+	test_map_run_reaches_the_end();
+	test_kmalloc_classes();
+	test_unknown_key_answer();
 	/* one object in 5 unused: many passes free nothing; all unused: LRUs of up to 4000
 	 * objects, the order's chunks split and merged through the frees */
 	test_lru_against_reference(200000);

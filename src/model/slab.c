@@ -42,17 +42,29 @@ void slab_params_default(struct slab_params *p)
  *
  * The capacity need not be a power of two (key_map_presize sizes a big table to what it will
  * hold, not to the next power of two): a key's home slot is the product of its Fibonacci hash
- * and the capacity, the top 64 bits of 128 (Lemire's "fastrange"), and probing wraps at cap.
+ * and the capacity, the top 64 bits of 128 (Lemire's "fastrange"). Probing does not wrap: the
+ * table has KEY_MAP_TAIL slots past the last home slot for the probe runs that go beyond it,
+ * and its very last slot is never filled (an insertion that would take it grows the table
+ * instead), so every probe ends at an empty slot before the end and moves by s + 1 alone, and
+ * a run's members all lie after their home slots (key_del_shift's test is one comparison).
  */
+#define KEY_MAP_TAIL 64
+
 static inline size_t key_slot(const struct key_map *km, uint64_t key)
 {
 	return (size_t)(((unsigned __int128)(key * 0x9E3779B97F4A7C15ull) * km->cap) >> 64);
 }
 
-/* The slot after s, wrapping round to 0. */
-static inline size_t key_next(const struct key_map *km, size_t s)
+/* The slots of a table of cap home slots: the tail too. */
+static inline size_t key_slots_total(size_t cap)
 {
-	return s + 1 == km->cap ? 0 : s + 1;
+	return cap + KEY_MAP_TAIL;
+}
+
+/* The last slot, never filled: the end of every probe run. */
+static inline size_t key_last(const struct key_map *km)
+{
+	return km->cap + KEY_MAP_TAIL - 1;
 }
 
 /* The slot holding key, or the empty slot where it would go. */
@@ -60,7 +72,7 @@ static size_t key_find(const struct key_map *km, uint64_t key)
 {
 	size_t s = key_slot(km, key);
 	while (km->slots[s].value && km->slots[s].key != key)
-		s = key_next(km, s);
+		s++;
 	return s;
 }
 
@@ -81,9 +93,9 @@ static size_t key_slots_mapped_length(size_t bytes)
 
 static struct key_slot *key_slots_alloc(size_t cap)
 {
-	size_t bytes = cap * sizeof(struct key_slot);
+	size_t bytes = key_slots_total(cap) * sizeof(struct key_slot);
 	if (bytes < KEY_SLOTS_MAPPED)
-		return calloc(cap, sizeof(struct key_slot));
+		return calloc(key_slots_total(cap), sizeof(struct key_slot));
 	bytes = key_slots_mapped_length(bytes);
 	uint8_t *p = mmap(NULL, bytes + KEY_SLOTS_ALIGN, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -100,29 +112,44 @@ static struct key_slot *key_slots_alloc(size_t cap)
 
 static void key_slots_free(struct key_slot *slots, size_t cap)
 {
-	size_t bytes = cap * sizeof(struct key_slot);
+	size_t bytes = key_slots_total(cap) * sizeof(struct key_slot);
 	if (bytes < KEY_SLOTS_MAPPED)
 		free(slots);
 	else
 		munmap(slots, key_slots_mapped_length(bytes));
 }
 
-/* Rehash into a table of new_cap slots (any number, more than twice the keys). */
+/*
+ * Rehash into a table of new_cap home slots (any number, more than twice the keys); doubled
+ * again in the unlikely case that a probe run would reach the new table's last slot.
+ */
 static int key_resize(struct key_map *km, size_t new_cap)
 {
 	struct key_slot *old = km->slots;
-	size_t old_cap = km->cap;
+	size_t old_cap = km->cap, old_total = old ? key_slots_total(old_cap) : 0;
 
-	km->cap = new_cap;
-	km->slots = key_slots_alloc(km->cap);
-	if (!km->slots) {
-		km->slots = old;
-		km->cap = old_cap;
-		return MODEL_ENOSPACE;
+	for (;;) {
+		km->cap = new_cap;
+		km->slots = key_slots_alloc(km->cap);
+		if (!km->slots) {
+			km->slots = old;
+			km->cap = old_cap;
+			return MODEL_ENOSPACE;
+		}
+		size_t i;
+		for (i = 0; i < old_total; i++) {
+			if (!old[i].value)
+				continue;
+			size_t s = key_find(km, old[i].key);
+			if (s == key_last(km))
+				break;
+			km->slots[s] = old[i];
+		}
+		if (i == old_total)
+			break;
+		key_slots_free(km->slots, km->cap);
+		new_cap *= 2;
 	}
-	for (size_t i = 0; i < old_cap; i++)
-		if (old[i].value)
-			km->slots[key_find(km, old[i].key)] = old[i];
 	if (old)
 		key_slots_free(old, old_cap);
 	return MODEL_OK;
@@ -135,10 +162,10 @@ static int key_grow(struct key_map *km)
 
 /*
  * Room for n keys without growing (at most half full); a hint, so a failure is not an error.
- * The table gets the slots n needs, a mapped one rounded up to whole huge pages, not the next
- * power of two: every page of a hash table is touched, and the first touch of a huge page in
- * the replay is its costliest page fault (the live-object map of pressure-reclaim: 20 MB, not
- * 32).
+ * The table gets the slots n needs, a mapped one rounded up to whole huge pages (its tail
+ * included), not the next power of two: every page of a hash table is touched, and the first
+ * touch of a huge page in the replay is its costliest page fault (the live-object map of
+ * pressure-reclaim: 20 MB, not 32).
  */
 static void key_map_presize(struct key_map *km, uint64_t n)
 {
@@ -147,8 +174,9 @@ static void key_map_presize(struct key_map *km, uint64_t n)
 
 	if (n >= (1ull << 40) || cap <= km->cap)
 		return;
-	if (cap * sizeof(struct key_slot) >= KEY_SLOTS_MAPPED)
-		cap = (cap + huge_slots - 1) / huge_slots * huge_slots;
+	if (key_slots_total(cap) * sizeof(struct key_slot) >= KEY_SLOTS_MAPPED)
+		cap = (key_slots_total(cap) + huge_slots - 1) / huge_slots * huge_slots -
+		      KEY_MAP_TAIL;
 	if ((km->used + 1) * 2 <= cap)
 		key_resize(km, (size_t)cap);
 }
@@ -173,30 +201,50 @@ static int key_reserve(struct key_map *km)
 	return MODEL_OK;
 }
 
+/*
+ * The slot for inserting key (holding it already, or empty), after key_reserve(): the table
+ * grows when the slot would be the last one, which stays empty.
+ */
+static int key_find_insert(struct key_map *km, uint64_t key, size_t *slot)
+{
+	size_t s = key_find(km, key);
+
+	while (s == key_last(km)) {
+		if (key_grow(km))
+			return MODEL_ENOSPACE;
+		s = key_find(km, key);
+	}
+	*slot = s;
+	return MODEL_OK;
+}
+
 int key_map_put(struct key_map *km, uint64_t key, uint32_t value)
 {
-	if (key_reserve(km))
+	size_t s;
+
+	if (key_reserve(km) || key_find_insert(km, key, &s))
 		return MODEL_ENOSPACE;
-	size_t s = key_find(km, key);
 	if (!km->slots[s].value)
 		km->used++;
 	km->slots[s] = (struct key_slot){ key, value };
 	return MODEL_OK;
 }
 
-/* key_del_slot()'s shift: later members of s's probe run moved back over it. */
+/*
+ * key_del_slot()'s shift: later members of s's probe run moved back over it. The run does not
+ * wrap, so the member at next (home <= next) may move back to the hole at s < next exactly
+ * when its home is at s or before.
+ */
 static __attribute__((noinline)) void key_del_shift(struct key_map *km, size_t s)
 {
 	size_t next;
 
 	for (;;) {
 		km->slots[s].value = 0;
-		for (next = key_next(km, s);; next = key_next(km, next)) {
+		for (next = s + 1;; next++) {
 			if (!km->slots[next].value)
 				return;
-			size_t home = key_slot(km, km->slots[next].key);
-			/* can the entry at next move back to s? only if home is not in (s, next] */
-			if (s <= next ? (home <= s || home > next) : (home <= s && home > next))
+			if (key_slot(km, km->slots[next].key) <= s)
 				break;
 		}
 		km->slots[s] = km->slots[next];
@@ -206,12 +254,13 @@ static __attribute__((noinline)) void key_del_shift(struct key_map *km, size_t s
 
 /*
  * Empty slot s, shifting later members of its probe run back. The map is at most half full,
- * so the next slot is mostly empty already and nothing moves: that case stays inline.
+ * so the next slot is mostly empty already and nothing moves: that case stays inline (s is
+ * filled, so it is not the last slot and s + 1 is in the table).
  */
 static inline void key_del_slot(struct key_map *km, size_t s)
 {
 	km->used--;
-	if (!km->slots[key_next(km, s)].value)
+	if (!km->slots[s + 1].value)
 		km->slots[s].value = 0;
 	else
 		key_del_shift(km, s);
@@ -395,8 +444,12 @@ static uint32_t allocate_slab(struct slab_model *sm, struct slab_cache *c, uint3
 	return i;
 }
 
-/* discard_slab(): the last object went, the pages go back (free_slab, __free_pages). */
-static void discard_slab(struct slab_model *sm, struct slab_cache *c, uint32_t i)
+/*
+ * discard_slab(): the last object went, the pages go back (free_slab, __free_pages). Out of
+ * line, so slab_inuse_moves() (one call in ten discards) saves no registers for it.
+ */
+static __attribute__((noinline)) void discard_slab(struct slab_model *sm, struct slab_cache *c,
+						   uint32_t i)
 {
 	struct slab *s = &sm->slabs[i];
 	unsigned pages = 1u << s->order;
@@ -481,7 +534,6 @@ static inline void release_object(struct slab_model *sm, uint32_t v, size_t slot
 	}
 	key_del_slot(&sm->live, slot);
 	c->nr_objects--;
-	sm->st.objects--;
 	slab_inuse_dec(sm, c, si);
 }
 
@@ -655,14 +707,32 @@ int slab_cache_lookup(const struct slab_model *sm, const char *name)
 static const uint32_t kmalloc_sizes[SLAB_KMALLOC_CLASSES] = { 8,   16,	32,   64,   96,	  128, 192,
 							      256, 512, 1024, 2048, 4096, 8192 };
 
+/*
+ * The classes of the sizes up to 192 bytes by (size - 1) / 8: the 96 and 192 byte classes
+ * break the powers of two there.
+ */
+static const uint8_t kmalloc_small_index[24] = { 0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4,
+						 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6 };
+
+/*
+ * kmalloc_index(): the smallest class of kmalloc_sizes[] holding size (0 for 0), -1 above the
+ * largest; above 192 bytes the classes are the powers of two 256..8192, fls(size - 1) - 1.
+ */
+static int kmalloc_index(uint64_t size)
+{
+	if (size <= 192)
+		return size ? kmalloc_small_index[(size - 1) / 8] : 0;
+	if (size > kmalloc_sizes[SLAB_KMALLOC_CLASSES - 1])
+		return -1;
+	return 63 - __builtin_clzll(size - 1);
+}
+
 /* kmalloc_slab(): the normal or reclaimable class cache for a size, created on first use. */
 int slab_kmalloc_cache(struct slab_model *sm, uint64_t size, uint32_t gfp)
 {
-	int k = 0, rcl = (gfp & MODEL_GFP_RECLAIMABLE) ? 1 : 0;
+	int k = kmalloc_index(size), rcl = (gfp & MODEL_GFP_RECLAIMABLE) ? 1 : 0;
 
-	while (k < SLAB_KMALLOC_CLASSES && kmalloc_sizes[k] < size)
-		k++;
-	if (k == SLAB_KMALLOC_CLASSES)
+	if (k < 0)
 		return -1;
 	int *slot = &sm->kmalloc[rcl * SLAB_KMALLOC_CLASSES + k];
 	if (*slot < 0) {
@@ -714,7 +784,9 @@ static __attribute__((noinline)) int slab_obj_alloc_full(struct slab_model *sm, 
 		return MODEL_ENOSPACE;
 	/* one probe for the check and the insert; only a new slab's direct reclaim can free
 	 * objects (shrink_slab), and the slot is looked up again after it */
-	size_t slot = key_find(&sm->live, key);
+	size_t slot;
+	if (key_find_insert(&sm->live, key, &slot))
+		return MODEL_ENOSPACE;
 	if (sm->live.slots[slot].value)
 		return MODEL_ESTATE;
 	key_map_del(&sm->reclaimed, key); /* the trace reuses an address the model reclaimed */
@@ -725,7 +797,8 @@ static __attribute__((noinline)) int slab_obj_alloc_full(struct slab_model *sm, 
 		si = new_slab(sm, c, gfp, nid, cpu);
 		if (si == SLAB_NIL)
 			return MODEL_ENOMEM;
-		slot = key_find(&sm->live, key);
+		if (key_find_insert(&sm->live, key, &slot))
+			return MODEL_ENOSPACE; /* the new slab stays, empty, on its partial list */
 	}
 	/* only an object that goes on its cache's LRU has an entry */
 	uint32_t oi = SLAB_NIL, v = LIVE_NO_ENTRY;
@@ -751,7 +824,6 @@ static __attribute__((noinline)) int slab_obj_alloc_full(struct slab_model *sm, 
 	if (__builtin_expect(oi != SLAB_NIL, 0))
 		lru_add_tail(sm, c, oi);
 	c->nr_objects++;
-	sm->st.objects++;
 	sm->st.allocs++;
 	return MODEL_OK;
 }
@@ -778,13 +850,12 @@ static inline bool alloc_obj_in_place(struct slab_model *sm, int cache, uint64_t
 	if (s->inuse + 1 == s->capacity)
 		return false;
 	size_t slot = key_find(&sm->live, key);
-	if (sm->live.slots[slot].value)
+	if (sm->live.slots[slot].value || slot == key_last(&sm->live))
 		return false;
 	sm->live.slots[slot] = (struct key_slot){ key, LIVE_NO_ENTRY, si };
 	sm->live.used++;
 	s->inuse++;
 	c->nr_objects++;
-	sm->st.objects++;
 	sm->st.allocs++;
 	return true;
 }
@@ -806,8 +877,11 @@ enum { OBJ_UNKNOWN = 1 };
  */
 static __attribute__((noinline, cold)) int obj_free_not_live(struct slab_model *sm, uint64_t key)
 {
-	if (!key_map_get(&sm->reclaimed, key))
+	if (!key_map_get(&sm->reclaimed, key)) {
+		sm->unknown_key = key;
+		sm->unknown_at_allocs = sm->st.allocs;
 		return OBJ_UNKNOWN;
+	}
 	key_map_del(&sm->reclaimed, key);
 	sm->st.frees_after_reclaim++;
 	return MODEL_ESTATE;
@@ -835,7 +909,6 @@ static inline bool release_object_in_place(struct slab_model *sm, size_t slot)
 	if (ks->value != LIVE_NO_ENTRY || s->inuse == 1 || !s->on_partial)
 		return false;
 	sm->caches[s->cache].nr_objects--;
-	sm->st.objects--;
 	s->inuse--;
 	key_del_slot(&sm->live, slot);
 	return true;
@@ -915,8 +988,16 @@ static uint32_t adopt_start_slab(struct slab_model *sm, int cache, uint64_t pfn,
 	return i;
 }
 
+/*
+ * Whether key is live or reclaimed. A key becomes live only through an allocation (st.allocs
+ * counts each) and reclaimed only from live, so the last key a free found unknown stays
+ * unknown until the next allocation: replay's free of an object the model does not hold asks
+ * slab_obj_free_known() and then slab_obj_free_start(), which asks again without a lookup.
+ */
 bool slab_obj_known(const struct slab_model *sm, uint64_t key)
 {
+	if (key == sm->unknown_key && sm->st.allocs == sm->unknown_at_allocs)
+		return false;
 	return sm->live.slots[key_find(&sm->live, key)].value || key_map_get(&sm->reclaimed, key);
 }
 
@@ -983,6 +1064,7 @@ bool slab_start_page_freed(struct slab_model *sm, uint64_t pfn)
 void slab_model_stats(const struct slab_model *sm, struct slab_stats *st)
 {
 	*st = sm->st;
+	st->objects = sm->live.used; /* every live object is in the map: not counted apart */
 }
 
 const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
@@ -995,7 +1077,7 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 		return "out of memory";
 	/* the live objects: each in a slab that holds objects, with an entry exactly when unused
 	 * in a shrinkable cache (on its LRU) */
-	for (size_t i = 0; i < sm->live.cap; i++) {
+	for (size_t i = 0; i < key_slots_total(sm->live.cap); i++) {
 		const struct key_slot *ks = &sm->live.slots[i];
 		if (!ks->value)
 			continue;
@@ -1045,12 +1127,9 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 			goto out;
 		}
 	}
-	if (live != sm->st.objects || live != sm->live.used || entries != sm->st.lru_objects) {
-		snprintf(buf, len,
-			 "%llu live objects, stats say %llu, map holds %zu; %llu entries, %llu on "
-			 "LRUs",
-			 (unsigned long long)live, (unsigned long long)sm->st.objects,
-			 sm->live.used, (unsigned long long)entries,
+	if (live != sm->live.used || entries != sm->st.lru_objects) {
+		snprintf(buf, len, "%llu live objects, map holds %zu; %llu entries, %llu on LRUs",
+			 (unsigned long long)live, sm->live.used, (unsigned long long)entries,
 			 (unsigned long long)sm->st.lru_objects);
 		bad = buf;
 		goto out;
@@ -1116,10 +1195,11 @@ void slab_prefetch_object(const struct slab_model *sm, uint64_t key)
 {
 	const struct key_slot *ks = &sm->live.slots[key_slot(&sm->live, key)];
 
-	if (ks->value && ks->key == key && ks->slab < sm->nslabs) {
+	/* a slot holding key names a slab in use (and, unless LIVE_NO_ENTRY, an entry) */
+	if (ks->value && ks->key == key) {
 		__builtin_prefetch(&sm->slabs[ks->slab]);
 		/* an object with an entry (on an LRU): the entry too */
-		if (ks->value - 1 < sm->nobjs)
+		if (ks->value != LIVE_NO_ENTRY)
 			__builtin_prefetch(&sm->objs[ks->value - 1]);
 	}
 }

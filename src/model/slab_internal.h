@@ -137,6 +137,9 @@ struct slab_model {
 	size_t nshrinkers, shrinkers_cap;
 	int kmalloc[2 * SLAB_KMALLOC_CLASSES];
 	struct slab_stats st;
+	/* the last key a free found neither live nor reclaimed, and st.allocs then: unknown
+	 * still while no allocation came since (slab_obj_known) */
+	uint64_t unknown_key, unknown_at_allocs;
 };
 
 uint32_t key_map_get(const struct key_map *km, uint64_t key);
