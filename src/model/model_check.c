@@ -5,8 +5,9 @@
  *
  * Checked: every position a head walk reaches is a head and every other page word is a tail
  * (no stale heads); free blocks are aligned, inside their zone, on the list their word names,
- * and never next to a free buddy they should have merged with; list links are consistent both
- * ways, tails right, free_mask bits right; per-pageblock free/movable/non-movable page counts;
+ * and never next to a free buddy they should have merged with; every free block on the list of
+ * its pageblock's type; list links are consistent both ways, tails right, free_mask bits
+ * right; per-pageblock free/movable/non-movable page counts;
  * zone and SPB free page and block counts; SPB has-bit, free, reserved counters; all_free only
  * on wholly free pageblocks; non-movable content only in pageblocks with a non-movable has-bit;
  * every SPB on the list its counters call for (unless a has-bit changed without a list update,
@@ -120,6 +121,30 @@ static bool check_work(const struct model *m, struct check *c)
 	return true;
 }
 
+/*
+ * A free block lies on the list of its pageblock's type, every pageblock it covers of that
+ * type (free_one_page() takes the pageblock's type, move_freepages_block() moves a relabelled
+ * pageblock's free blocks, a merge above pageblock order relabels the buddy). The free
+ * scanner's region test (movable_free_orders(), model_compaction.c) relies on it.
+ */
+static bool check_free_block_type(struct model *m, uint64_t pfn, unsigned order, int list_mt,
+				  struct check *c)
+{
+	unsigned npb = order >= PAGEBLOCK_ORDER ? 1u << (order - PAGEBLOCK_ORDER) : 1;
+
+	for (unsigned i = 0; i < npb; i++) {
+		uint64_t p = pfn + (uint64_t)i * PAGEBLOCK_NR_PAGES;
+		int mt = get_pageblock_migratetype(m, p);
+		if (mt != list_mt)
+			return fail(c,
+				    "free block %#llx of order %u on list %d, its pageblock %#llx "
+				    "is of type %d",
+				    (unsigned long long)pfn, order, list_mt, (unsigned long long)p,
+				    mt);
+	}
+	return true;
+}
+
 /* Walk one zone's pages by heads, tallying per pageblock and per (order, type). */
 static bool check_zone_pages(struct model *m, struct zone *z, struct pb_tally *tally,
 			     uint64_t (*list_blocks)[NR_PAGE_ORDERS][MIGRATE_TYPES],
@@ -176,6 +201,8 @@ static bool check_zone_pages(struct model *m, struct zone *z, struct pb_tally *t
 				return fail(c,
 					    "free buddies %#llx and %#llx of order %u not merged",
 					    (unsigned long long)p, (unsigned long long)b, order);
+			if (!check_free_block_type(m, p, order, pw_mt(w), c))
+				return false;
 			struct superpageblock *sb = pfn_to_superpageblock(z, p);
 			list_blocks[sb - z->superpageblocks][order][pw_mt(w)]++;
 			zone_free += 1ull << order;

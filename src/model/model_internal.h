@@ -295,6 +295,7 @@ struct model {
 	uint64_t work_next_ns;	   /* no step is due before this */
 	uint64_t reporting_due_ns; /* model_page_reporting.c: the pass's due time, 0 idle */
 	uint64_t boost_end_ns;	   /* the running kswapd's end (model_kswapd_balance), or MAX */
+	uint64_t next_due_ns;	   /* none of the three is due before this (model_due_by) */
 	uint64_t *cpu_free_ns;	   /* per CPU: when its kworker finished its last item */
 	uint8_t *cpu_mark;	   /* per CPU: scratch for the next-step search */
 	uint32_t work_cpu;	   /* the CPU of the step being run */
@@ -548,6 +549,17 @@ static inline void page_reporting_notify_free(struct model *m, unsigned order)
 		__page_reporting_notify(m);
 }
 void page_reporting_run(struct model *m, uint64_t now_ns);
+
+/*
+ * A work step, reporting's pass or kswapd's end is due at t: model_advance() must stop there.
+ * next_due_ns is a lower bound (0 at create, so the first call takes the slow path), made
+ * exact by model_advance's slow path (model_workers.c).
+ */
+static inline void model_due_by(struct model *m, uint64_t t)
+{
+	if (t < m->next_due_ns)
+		m->next_due_ns = t;
+}
 
 /* ---- model_highatomic.c: the HIGHATOMIC reserve ---- */
 void reserve_highatomic_pageblock(struct model *m, struct zone *z, uint64_t pfn, unsigned order);

@@ -44,6 +44,7 @@ void __page_reporting_notify(struct model *m)
 	if (m->policy != MODEL_POLICY_MAINLINE || m->reporting_due_ns)
 		return;
 	m->reporting_due_ns = m->now_ns + PAGE_REPORTING_DELAY_NS; /* __page_reporting_request */
+	model_due_by(m, m->reporting_due_ns);
 }
 
 /* __isolate_free_page() and __putback_isolated_page() of one reported block. */

@@ -198,4 +198,5 @@ void model_kswapd_balance(struct model *m, unsigned zone, uint64_t end_ns)
 		z->kswapd_boost = z->watermark_boost;
 	if (m->boost_end_ns == UINT64_MAX || m->boost_end_ns < end_ns)
 		m->boost_end_ns = end_ns;
+	model_due_by(m, m->boost_end_ns);
 }

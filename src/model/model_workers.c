@@ -64,6 +64,7 @@ static void queue_work(struct model *m, struct model_work w, uint32_t cpu)
 	m->work[m->work_count++] = w;
 	if (w.due_ns < m->work_next_ns)
 		m->work_next_ns = w.due_ns;
+	model_due_by(m, w.due_ns);
 }
 
 /*
@@ -813,15 +814,30 @@ static bool work_step_due(struct model *m, uint64_t target, size_t *i, uint64_t 
 	return true;
 }
 
+/* The earliest of the three due times, exact once run_due_work() has brought them up to date. */
+static uint64_t next_due_time(const struct model *m)
+{
+	uint64_t due = m->work_next_ns < m->boost_end_ns ? m->work_next_ns : m->boost_end_ns;
+
+	if (m->reporting_due_ns && m->reporting_due_ns < due)
+		due = m->reporting_due_ns;
+	return due;
+}
+
 /*
- * model_advance's slow part: something is due by target (a work step, reporting's pass, a
- * kswapd run's end). Out of line, so the fast part inlines.
+ * model_advance's slow part: something may be due by target (a work step, reporting's pass, a
+ * kswapd run's end). Out of line, so the fast part inlines. A call from inside a step only
+ * moves the clock; next_due_ns is made exact on the way out.
  */
 static void __attribute__((noinline)) run_due_work(struct model *m, uint64_t target)
 {
 	size_t i;
 	uint64_t t = 0;
 
+	if (m->running_work) {
+		m->now_ns = target;
+		return;
+	}
 	m->running_work = true;
 	for (;;) {
 		bool work = work_step_due(m, target, &i, &t);
@@ -847,6 +863,7 @@ static void __attribute__((noinline)) run_due_work(struct model *m, uint64_t tar
 	}
 	m->now_ns = target;
 	m->running_work = false;
+	m->next_due_ns = next_due_time(m);
 }
 
 /*
@@ -859,14 +876,8 @@ void model_advance(struct model *m, uint64_t now_ns)
 {
 	uint64_t target = now_ns > m->now_ns ? now_ns : m->now_ns;
 
-	/*
-	 * Nothing due: no work step, no kswapd end, no reporting pass (reporting_due_ns 0 when
-	 * idle, which - 1 turns into the latest time). A call from inside a step only moves the
-	 * clock. Tested in this order as the first three hold at nearly every call.
-	 */
-	if ((target < m->work_next_ns && target < m->boost_end_ns &&
-	     target <= m->reporting_due_ns - 1) ||
-	    m->running_work) {
+	/* Nothing due before next_due_ns (no work step, kswapd end or reporting pass): one test. */
+	if (target < m->next_due_ns) {
 		m->now_ns = target;
 		return;
 	}
