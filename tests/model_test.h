@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static inline void check_model(const struct model *m, const char *where)
 {
@@ -53,6 +54,16 @@ static inline void test_host_zones(struct model_config *c, unsigned normal_gib)
 	c->zones[1] = (struct model_zone_config){ .type = ZONE_NORMAL,
 						  .start_pfn = NORMAL0,
 						  .spanned_pages = normal_gib * GiB_PAGES };
+}
+
+/* A test host's config: the policy, the default parameters and test_host_zones(). */
+static inline void test_model_config(struct model_config *c, enum model_policy policy,
+				     unsigned normal_gib)
+{
+	memset(c, 0, sizeof(*c));
+	c->policy = policy;
+	model_params_default(&c->params);
+	test_host_zones(c, normal_gib);
 }
 
 #endif

@@ -18,10 +18,7 @@ static struct model *make(enum model_policy policy)
 	struct model_config c;
 	int err;
 
-	memset(&c, 0, sizeof(c));
-	c.policy = policy;
-	model_params_default(&c.params);
-	test_host_zones(&c, 2);
+	test_model_config(&c, policy, 2);
 	struct model *m = model_create(&c, &err);
 	CHECK_FATAL(m != NULL);
 	return m;

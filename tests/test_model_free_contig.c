@@ -28,14 +28,11 @@ static struct model *make(enum model_policy policy)
 	struct model_config c;
 	int err;
 
-	memset(&c, 0, sizeof(c));
-	c.policy = policy;
-	model_params_default(&c.params);
+	test_model_config(&c, policy, NORMAL_GIB);
 	if (policy == MODEL_POLICY_MAINLINE) {
 		c.params.page_reporting = true;
 		c.params.page_reporting_order = 3;
 	}
-	test_host_zones(&c, NORMAL_GIB);
 	struct model *m = model_create(&c, &err);
 	CHECK_FATAL(m != NULL);
 	return m;
