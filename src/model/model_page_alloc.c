@@ -986,6 +986,17 @@ bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned ord
 }
 
 /*
+ * zone_free_above_mark() out of line, for an order above 0: inlined, its scan of the higher
+ * orders' counts made the zone loop below set up per call what order 0 never uses.
+ */
+static bool __attribute__((noinline))
+zone_free_above_mark_high_order(const struct zone *z, unsigned order, uint64_t mark,
+				uint64_t free_pages)
+{
+	return zone_free_above_mark(z, order, mark, free_pages);
+}
+
+/*
  * get_page_from_freelist()'s ZONE_BELOW_HIGH test (model_zone_high_wmark_ok) on every zone up
  * to the request's highest, gfp_zone() worked out once; replay's per-CPU lists call it on
  * every allocation.
@@ -1002,9 +1013,12 @@ void model_zones_below_high_wmark(const struct model *m, unsigned order, uint32_
 
 		if (below_high[zone] || z->type > highest)
 			continue;
-		if (!zone_free_above_mark(z, order,
-					  high_wmark_pages(z) + z->lowmem_reserve[highest],
-					  zone_usable_free_pages(z)))
+		uint64_t mark = high_wmark_pages(z) + z->lowmem_reserve[highest];
+		uint64_t free_pages = zone_usable_free_pages(z);
+		bool ok = order ? zone_free_above_mark_high_order(z, order, mark, free_pages)
+				: zone_free_above_mark(z, 0, mark, free_pages);
+
+		if (!ok)
 			below_high[zone] = true;
 	}
 }
