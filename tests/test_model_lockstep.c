@@ -160,6 +160,55 @@ struct highatomic_seen {
 	uint64_t reserved, unreserved, served_first, served_last, served;
 };
 
+/* Zones the one-call ZONE_BELOW_HIGH test found below high (it must sometimes). */
+static uint64_t below_high_seen;
+
+/* compare_zone_queries()'s own random numbers: the workload's sequence (rnd()) stays as it was. */
+static unsigned query_rnd(void)
+{
+	static uint64_t state = 1;
+
+	state = state * 6364136223846793005ull + 1442695040888963407ull;
+	return (unsigned)(state >> 33);
+}
+
+/*
+ * replay's one-call queries against the per-zone ones they stand for:
+ * model_zones_below_high_wmark() against model_zone_high_wmark_ok() on each zone (some zones
+ * set beforehand, which it must leave set and not test), and model_pfnblock_zone_migratetype()
+ * against model_pfnblock_migratetype() and model_pfn_zone() at pfn.
+ */
+static void compare_zone_queries(struct model *m, uint64_t pfn, long op)
+{
+	static const uint32_t gfps[] = { 0, MODEL_GFP_DMA32,
+					 MODEL_GFP_HIGHMEM | MODEL_GFP_MOVABLE };
+	unsigned nr = model_nr_zones(m), zone = ~0u;
+
+	for (unsigned g = 0; g < sizeof(gfps) / sizeof(gfps[0]); g++) {
+		unsigned order = query_rnd() % 2 ? 0 : (unsigned)(query_rnd() % 11);
+		bool below[MODEL_MAX_ZONES], set[MODEL_MAX_ZONES];
+
+		for (unsigned z = 0; z < MODEL_MAX_ZONES; z++)
+			below[z] = set[z] = z < nr && query_rnd() % 4 == 0;
+		model_zones_below_high_wmark(m, order, gfps[g], below, MODEL_MAX_ZONES);
+		for (unsigned z = 0; z < MODEL_MAX_ZONES; z++) {
+			bool want = set[z] ||
+				    (z < nr && !model_zone_high_wmark_ok(m, z, order, gfps[g]));
+			if (below[z] != want) {
+				fprintf(stderr,
+					"op %ld: zone %u order %u gfp %#x: below %d, want %d\n", op,
+					z, order, gfps[g], below[z], want);
+				exit(1);
+			}
+			below_high_seen += below[z] && !set[z];
+		}
+	}
+	int mt = model_pfnblock_zone_migratetype(m, pfn, &zone);
+	CHECK_EQ(mt, model_pfnblock_migratetype(m, pfn));
+	if (mt >= 0)
+		CHECK_EQ(zone, model_pfn_zone(m, pfn));
+}
+
 /*
  * One configuration in lockstep with the reference (mainline, which the reference does not
  * model: the model alone, with the same workload and checks).
@@ -252,6 +301,7 @@ static void run(const char *name, struct model_config *c, long ops, uint64_t see
 			}
 			if (r)
 				compare_pageblocks(m, r, c, op);
+			compare_zone_queries(m, nlive ? live[query_rnd() % nlive].pfn : 0, op);
 		}
 	}
 	model_stats(m, &st);
@@ -412,7 +462,9 @@ int main(int argc, char **argv)
 	if (WANT("watermarks")) {
 		small_geometry(&c, false);
 		watermarks(&c);
+		below_high_seen = 0;
 		run("watermarks", &c, ops, 6, 50, NULL);
+		CHECK(below_high_seen > 0);
 	}
 	/* Ten SPBs: above SPB_AGGRESSIVE_THRESHOLD, and a wide enough field for the walks. */
 	if (WANT("nine GiB")) {

@@ -411,6 +411,13 @@ unsigned model_pfn_zone(struct model *m, uint64_t pfn);
  * ZONE_BELOW_HIGH); true for a zone above that highest zone, which the walk never visits.
  */
 bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order, uint32_t gfp);
+/*
+ * model_zone_high_wmark_ok() over zones 0..nr-1 in one call, the request's highest zone worked
+ * out once: below_high[z] is set for each zone not yet set that fails the test (the latched
+ * ZONE_BELOW_HIGH); a zone already set is not tested.
+ */
+void model_zones_below_high_wmark(const struct model *m, unsigned order, uint32_t gfp,
+				  bool *below_high, unsigned nr);
 /* __free_pages / free_one_page of a block the model handed out. */
 int model_free(struct model *m, uint64_t pfn, unsigned order);
 /*
@@ -469,6 +476,8 @@ int model_page_allocated(const struct model *m, uint64_t pfn, unsigned *order);
 void model_prefetch_page(const struct model *m, uint64_t pfn);
 /* get_pfnblock_migratetype(): the type of the pageblock holding pfn, -1 outside the model. */
 int model_pfnblock_migratetype(struct model *m, uint64_t pfn);
+/* The same and model_pfn_zone() in one read of the pageblock; *zone is set only inside. */
+int model_pfnblock_zone_migratetype(struct model *m, uint64_t pfn, unsigned *zone);
 bool model_pfn_is_free(struct model *m, uint64_t pfn);
 int model_set_movable(struct model *m, uint64_t pfn, bool movable);
 int model_set_pageblock_migratetype(struct model *m, uint64_t pfn, int mt);

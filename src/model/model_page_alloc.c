@@ -985,6 +985,44 @@ bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned ord
 				    zone_usable_free_pages(z));
 }
 
+/*
+ * zone_free_above_mark() out of line, for an order above 0: inlined, its scan of the higher
+ * orders' counts made the zone loop below set up per call what order 0 never uses.
+ */
+static bool __attribute__((noinline))
+zone_free_above_mark_high_order(const struct zone *z, unsigned order, uint64_t mark,
+				uint64_t free_pages)
+{
+	return zone_free_above_mark(z, order, mark, free_pages);
+}
+
+/*
+ * get_page_from_freelist()'s ZONE_BELOW_HIGH test (model_zone_high_wmark_ok) on every zone up
+ * to the request's highest, gfp_zone() worked out once; replay's per-CPU lists call it on
+ * every allocation.
+ */
+void model_zones_below_high_wmark(const struct model *m, unsigned order, uint32_t gfp,
+				  bool *below_high, unsigned nr)
+{
+	enum model_zone_type highest = gfp_zone(gfp);
+
+	if (nr > m->nr_zones)
+		nr = m->nr_zones;
+	for (unsigned zone = 0; zone < nr; zone++) {
+		const struct zone *z = &m->zones[zone];
+
+		if (below_high[zone] || z->type > highest)
+			continue;
+		uint64_t mark = high_wmark_pages(z) + z->lowmem_reserve[highest];
+		uint64_t free_pages = zone_usable_free_pages(z);
+		bool ok = order ? zone_free_above_mark_high_order(z, order, mark, free_pages)
+				: zone_free_above_mark(z, 0, mark, free_pages);
+
+		if (!ok)
+			below_high[zone] = true;
+	}
+}
+
 /* Checks that pfn heads an allocated block of this order; its word in *word. */
 static int check_allocated_word(struct model *m, uint64_t pfn, unsigned order, uint32_t *word)
 {
@@ -1243,6 +1281,17 @@ int model_pfnblock_migratetype(struct model *m, uint64_t pfn)
 	if (!pfn_in_model(m, pfn))
 		return -1;
 	return get_pageblock_migratetype(m, pfn);
+}
+
+/* get_pfnblock_migratetype() and page_zone() from one pageblock read: a per-CPU list free. */
+int model_pfnblock_zone_migratetype(struct model *m, uint64_t pfn, unsigned *zone)
+{
+	if (!pfn_in_model(m, pfn))
+		return -1;
+	const struct pageblock *pb = pfn_pageblock(m, pfn);
+
+	*zone = pb->zone;
+	return pb->flags & PB_MIGRATE_MASK;
 }
 
 /*

@@ -431,13 +431,7 @@ static bool zone_below_high(const struct variant_state *v, const struct pcp_stat
  */
 void variant_pcp_watermark(struct variant_state *v, unsigned order, uint32_t gfp)
 {
-	unsigned nr_zones = model_nr_zones(v->model);
-
-	if (nr_zones > MODEL_MAX_ZONES)
-		nr_zones = MODEL_MAX_ZONES;
-	for (unsigned z = 0; z < nr_zones; z++)
-		if (!v->pcp_below_high[z] && !model_zone_high_wmark_ok(v->model, z, order, gfp))
-			v->pcp_below_high[z] = true;
+	model_zones_below_high_wmark(v->model, order, gfp, v->pcp_below_high, MODEL_MAX_ZONES);
 }
 
 /* nr_pcp_alloc(): the refill batch, doubled per refill without a free (alloc_factor). */
@@ -651,12 +645,11 @@ static int nr_pcp_free(const struct pcp_state *s, int high, bool free_high)
  * series' tree (the SPB policy) makes calls of at most batch pages until nr_pcp_free() is
  * spent, and each call takes a whole THP, so there a drain can empty a THP list. Orders 1-3
  * freed in a row without allocations (free_high) drain harder. PCPF_FREE_HIGH_BATCH (a host's
- * cache size) is taken as unset.
+ * cache size) is taken as unset. @zone: the page's zone (page_zone()), read by the caller.
  */
-void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsigned order,
-			     uint64_t pfn)
+static void free_frozen_page_commit_zone(struct variant_state *v, unsigned cpu, int mt,
+					 unsigned order, uint64_t pfn, unsigned zone)
 {
-	unsigned zone = model_pfn_zone(v->model, pfn);
 	unsigned set = pcp_set(v, zone, cpu);
 	struct pcp_state *s = &v->pcps[set];
 	int batch = s->batch, high, to_free;
@@ -698,14 +691,22 @@ void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsi
 		v->pcp_below_high[zone] = false;
 }
 
+/* free_frozen_page_commit_zone() for a caller that has only the pfn (the tests). */
+void free_frozen_page_commit(struct variant_state *v, unsigned cpu, int mt, unsigned order,
+			     uint64_t pfn)
+{
+	free_frozen_page_commit_zone(v, cpu, mt, order, pfn, model_pfn_zone(v->model, pfn));
+}
+
 /*
  * free_frozen_pages()'s list: the type of the block's pageblock (get_pfnblock_migratetype), not
  * the type the page was allocated with; HighAtomic and CMA pageblocks' pages go to the Movable
- * list. -1 for an isolated pageblock, whose pages go straight to the buddy allocator.
+ * list. -1 for an isolated pageblock, whose pages go straight to the buddy allocator. *zone:
+ * the pageblock's zone (page_zone()), read with its type.
  */
-static int pcp_free_migratetype(struct variant_state *v, uint64_t pfn)
+static int pcp_free_migratetype(struct variant_state *v, uint64_t pfn, unsigned *zone)
 {
-	int mt = model_pfnblock_migratetype(v->model, pfn);
+	int mt = model_pfnblock_zone_migratetype(v->model, pfn, zone);
 
 	if (mt < 0 || mt == MIGRATE_ISOLATE)
 		return -1;
@@ -725,10 +726,12 @@ bool variant_pcp_free(struct variant_state *v, unsigned cpu, int mt, unsigned or
 	uint64_t tail;
 
 	if (v->pcps) {
-		mt = pcp_free_migratetype(v, pfn);
+		unsigned zone;
+
+		mt = pcp_free_migratetype(v, pfn, &zone);
 		if (mt < 0)
 			return false;
-		free_frozen_page_commit(v, cpu, mt, order, pfn);
+		free_frozen_page_commit_zone(v, cpu, mt, order, pfn, zone);
 		return true;
 	}
 	l = variant_pcp_list(v, cpu, mt, order);
