@@ -940,9 +940,10 @@ static void test_reserved_map_any_capacity(void)
 
 /*
  * The map's probe runs do not wrap: its last slot stays empty, so a run that would fill it
- * grows the table instead. 65 keys whose home is the last of the first table's 1,024 home
- * slots fill it and the 63 tail slots after it; the 65th would take the last slot, so the
- * table doubles, and every key is still found, also after frees in the middle of the run.
+ * grows the table's tail instead. 65 keys whose home is the last of the first table's 1,024
+ * home slots fill it and the 63 tail slots after it; the 65th would take the last slot, so the
+ * tail doubles (the home slots stay), and every key is still found, also after frees in the
+ * middle of the run.
  */
 static void test_map_run_reaches_the_end(void)
 {
@@ -965,7 +966,8 @@ static void test_map_run_reaches_the_end(void)
 	CHECK_EQ(sm->live.slots[cap + 62].key, keys[63]);
 	CHECK_EQ(sm->live.slots[cap + 63].value, 0);
 	CHECK_FATAL(slab_obj_alloc(sm, k64, keys[64], MODEL_GFP_KERNEL, 0, 0, 0) == MODEL_OK);
-	CHECK_EQ(sm->live.cap, 2 * cap); /* grew rather than fill the last slot */
+	CHECK_EQ(sm->live.cap, cap); /* the tail grew rather than fill the last slot */
+	CHECK_EQ(sm->live.tail, 128);
 	for (unsigned i = 0; i < 65; i++)
 		CHECK(slab_obj_known(sm, keys[i]));
 	check_slab(sm, "a run to the end, grown");
@@ -974,6 +976,36 @@ static void test_map_run_reaches_the_end(void)
 	for (unsigned i = 0; i < 65; i++)
 		CHECK_EQ(slab_obj_known(sm, keys[i]), i % 3 != 0);
 	check_slab(sm, "a run to the end, a third freed");
+	slab_model_destroy(sm);
+	model_destroy(m);
+}
+
+/*
+ * Keys whose Fibonacci hashes are the largest 64-bit values have the last home slot at every
+ * capacity (below 2^57): doubling the table would never spread them, so a run reaching the
+ * last slot grows the tail. 300 such keys (a trace's addresses are outside input) are all
+ * taken, with the home slots as they were (review of session 18: the map doubled to 2^27
+ * slots and failed at the 65th key).
+ */
+static void test_map_keys_with_one_home(void)
+{
+	struct model *m = make("mainline", 1);
+	struct slab_model *sm = slab_model_create(m, NULL);
+	int k64 = slab_kmalloc_cache(sm, 64, MODEL_GFP_KERNEL);
+	uint64_t fib = 0x9E3779B97F4A7C15ull, inv = fib;
+
+	CHECK(k64 >= 0);
+	for (int i = 0; i < 6; i++) /* Newton's iteration: the inverse of fib modulo 2^64 */
+		inv *= 2 - fib * inv;
+	CHECK_EQ(fib * inv, 1);
+	for (unsigned i = 0; i < 300; i++)
+		CHECK_FATAL(slab_obj_alloc(sm, k64, inv * (~0ull - i), MODEL_GFP_KERNEL, 0, 0, 0) ==
+			    MODEL_OK);
+	CHECK(sm->live.cap <= 1024);
+	CHECK(sm->live.tail >= 301 && sm->live.tail <= 1024);
+	for (unsigned i = 0; i < 300; i++)
+		CHECK(slab_obj_known(sm, inv * (~0ull - i)));
+	check_slab(sm, "300 keys with one home slot");
 	slab_model_destroy(sm);
 	model_destroy(m);
 }
@@ -1064,6 +1096,7 @@ int main(void)
 	test_shrink_arithmetic();
 	test_reserved_map_any_capacity();
 	test_map_run_reaches_the_end();
+	test_map_keys_with_one_home();
 	test_kmalloc_classes();
 	test_unknown_key_answer();
 	/* one object in 5 unused: many passes free nothing; all unused: LRUs of up to 4000

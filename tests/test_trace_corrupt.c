@@ -18,6 +18,7 @@
  */
 #include "crc32c.h"
 #include "test_util.h"
+#include "trace_format.h"
 
 #define FGT_END_BYTES_TEST 60  /* the end section: always the file's last 60 bytes */
 #define TEST_CHUNK_EVENTS  400 /* events per chunk of the damaged file */
@@ -297,8 +298,100 @@ static void expect_open_error(const uint8_t *data, size_t len, int want_rc, cons
 	trace_reader_close(r);
 }
 
+static uint8_t *codec_columns[FGT_NR_COLUMNS];
+static struct varint_cursor codec_columns_cur[FGT_NR_COLUMNS];
+
+/* One column of the hand-built chunk below: a malloc of exactly its bytes (ASan sees overruns). */
+static void codec_column(struct varint_cursor *c, const uint8_t *src, size_t n)
+{
+	uint8_t *p = malloc(n ? n : 1);
+	size_t k = (size_t)(c - codec_columns_cur);
+	free(codec_columns[k]);
+	codec_columns[k] = p;
+	CHECK(p != NULL, "column");
+	memcpy(p, src, n);
+	c->p = p;
+	c->end = p + n;
+	c->bad = 0;
+}
+
+/*
+ * The codec's group room test counts the hot-column reads of the other events too (review of
+ * session 18): 15 shrinker ends (one STR read each), a slab free and three kmallocs whose STR
+ * bytes are cut short, then page frees. Counting only the slab events' STR reads let the group
+ * decode without bounds checks and read past the column; now the chunk fails.
+ */
+static void check_codec_group_room(void)
+{
+	enum { NS = 15, NK = 3, NP = 200, N = NS + 1 + NK + NP };
+	uint8_t head[N], ts[N], str[NS + 1 + NK], site[64], addr[64], size[64], gfp[64], misc[256],
+		pfn[NP];
+	size_t ns = 0, na = 0, nz = 0, ng = 0, nm = 0, i, k = 0;
+	struct fgt_codec c;
+
+	CHECK(fgt_codec_init(&c, 1) == 0, "codec");
+	fgt_codec_begin_chunk(&c);
+	for (i = 0; i < NS; i++)
+		head[k++] = TRACE_SHRINK_END;
+	head[k++] = TRACE_SLAB_FREE;
+	for (i = 0; i < NK; i++)
+		head[k++] = TRACE_KMALLOC;
+	for (i = 0; i < NP; i++)
+		head[k++] = TRACE_PAGE_FREE_BATCHED;
+	memset(ts, 1, sizeof(ts));
+	for (i = 0; i < NS; i++)
+		str[i] = 1;
+	for (; i < sizeof(str); i++)
+		str[i] = 0x80; /* the free's and the kmallocs' cache ids: cut short */
+	site[ns++] = 1;
+	for (i = 0; i < NK; i++)
+		for (int b = 0; b < 4; b++)
+			site[ns++] = b < 3 ? 0x80 : 1;
+	for (i = 0; i < 9; i++)
+		addr[na++] = 0xff;
+	addr[na++] = 1;
+	for (i = 0; i < NK; i++)
+		addr[na++] = 2;
+	for (i = 0; i < 2 * NK; i++)
+		for (int b = 0; b < 4; b++)
+			size[nz++] = b < 3 ? 0x80 : 1;
+	for (i = 0; i < NK; i++)
+		for (int b = 0; b < 4; b++)
+			gfp[ng++] = b < 3 ? 0x80 : 1;
+	for (i = 0; i < NS * 5 + NK; i++)
+		misc[nm++] = 0;
+	memset(pfn, 0, sizeof(pfn));
+
+	struct varint_cursor *cur = codec_columns_cur;
+	static const uint8_t none[1];
+	for (i = 0; i < FGT_NR_COLUMNS; i++)
+		codec_column(&cur[i], none, 0);
+	codec_column(&cur[FGT_COL_HEAD], head, N);
+	codec_column(&cur[FGT_COL_TS], ts, N);
+	codec_column(&cur[FGT_COL_STR], str, sizeof(str));
+	codec_column(&cur[FGT_COL_SITE], site, ns);
+	codec_column(&cur[FGT_COL_ADDR], addr, na);
+	codec_column(&cur[FGT_COL_SIZE], size, nz);
+	codec_column(&cur[FGT_COL_GFP], gfp, ng);
+	codec_column(&cur[FGT_COL_MISC], misc, nm);
+	codec_column(&cur[FGT_COL_PFN], pfn, NP);
+	const uint8_t *str_end = cur[FGT_COL_STR].end;
+	static struct trace_event out[N];
+	const char *what = "";
+	int rc = fgt_decode_events(&c, cur, out, N, &what);
+	CHECK(cur[FGT_COL_STR].p <= str_end, "STR read %td bytes past its end",
+	      cur[FGT_COL_STR].p - str_end);
+	CHECK(rc != 0 || cur[FGT_COL_STR].bad, "a cut STR column fails the chunk");
+	for (i = 0; i < FGT_NR_COLUMNS; i++) {
+		free(codec_columns[i]);
+		codec_columns[i] = NULL;
+	}
+	fgt_codec_free(&c);
+}
+
 int main(void)
 {
+	check_codec_group_room();
 	int fd = mkstemp(path);
 	close(fd);
 	for (size_t i = 0; i < sizeof(blob); i++)

@@ -43,10 +43,12 @@ void slab_params_default(struct slab_params *p)
  * The capacity need not be a power of two (key_map_presize sizes a big table to what it will
  * hold, not to the next power of two): a key's home slot is the product of its Fibonacci hash
  * and the capacity, the top 64 bits of 128 (Lemire's "fastrange"). Probing does not wrap: the
- * table has KEY_MAP_TAIL slots past the last home slot for the probe runs that go beyond it,
- * and its very last slot is never filled (an insertion that would take it grows the table
- * instead), so every probe ends at an empty slot before the end and moves by s + 1 alone, and
- * a run's members all lie after their home slots (key_del_shift's test is one comparison).
+ * table has a tail of slots past the last home slot (KEY_MAP_TAIL at first) for the probe runs
+ * that go beyond it, and its very last slot is never filled (an insertion that would take it
+ * doubles the tail, rehashing at the same capacity: the home slots stay, so keys whose hashes
+ * crowd the top cannot make the table double without end; the tail never needs more slots than
+ * keys plus one), so every probe ends at an empty slot before the end and moves by s + 1 alone,
+ * and a run's members all lie after their home slots (key_del_shift's test is one comparison).
  */
 #define KEY_MAP_TAIL 64
 
@@ -55,16 +57,22 @@ static inline size_t key_slot(const struct key_map *km, uint64_t key)
 	return (size_t)(((unsigned __int128)(key * 0x9E3779B97F4A7C15ull) * km->cap) >> 64);
 }
 
-/* The slots of a table of cap home slots: the tail too. */
-static inline size_t key_slots_total(size_t cap)
+/* The map's tail: the slots past its last home slot. */
+static inline size_t key_tail(const struct key_map *km)
 {
-	return cap + KEY_MAP_TAIL;
+	return km->tail ? km->tail : KEY_MAP_TAIL;
+}
+
+/* The slots of a table of cap home slots and a tail of tail slots. */
+static inline size_t key_slots_total(size_t cap, size_t tail)
+{
+	return cap + tail;
 }
 
 /* The last slot, never filled: the end of every probe run. */
 static inline size_t key_last(const struct key_map *km)
 {
-	return km->cap + KEY_MAP_TAIL - 1;
+	return km->cap + key_tail(km) - 1;
 }
 
 /* The slot holding key, or the empty slot where it would go. */
@@ -91,11 +99,11 @@ static size_t key_slots_mapped_length(size_t bytes)
 	return (bytes + KEY_SLOTS_ALIGN - 1) / KEY_SLOTS_ALIGN * KEY_SLOTS_ALIGN;
 }
 
-static struct key_slot *key_slots_alloc(size_t cap)
+static struct key_slot *key_slots_alloc(size_t total)
 {
-	size_t bytes = key_slots_total(cap) * sizeof(struct key_slot);
+	size_t bytes = total * sizeof(struct key_slot);
 	if (bytes < KEY_SLOTS_MAPPED)
-		return calloc(key_slots_total(cap), sizeof(struct key_slot));
+		return calloc(total, sizeof(struct key_slot));
 	bytes = key_slots_mapped_length(bytes);
 	uint8_t *p = mmap(NULL, bytes + KEY_SLOTS_ALIGN, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -110,9 +118,9 @@ static struct key_slot *key_slots_alloc(size_t cap)
 	return (struct key_slot *)(p + lead);
 }
 
-static void key_slots_free(struct key_slot *slots, size_t cap)
+static void key_slots_free(struct key_slot *slots, size_t total)
 {
-	size_t bytes = key_slots_total(cap) * sizeof(struct key_slot);
+	size_t bytes = total * sizeof(struct key_slot);
 	if (bytes < KEY_SLOTS_MAPPED)
 		free(slots);
 	else
@@ -120,20 +128,24 @@ static void key_slots_free(struct key_slot *slots, size_t cap)
 }
 
 /*
- * Rehash into a table of new_cap home slots (any number, more than twice the keys); doubled
- * again in the unlikely case that a probe run would reach the new table's last slot.
+ * Rehash into a table of new_cap home slots (any number, more than twice the keys) and a tail
+ * of new_tail slots; the tail doubled again in the unlikely case that a probe run would reach
+ * the new table's last slot.
  */
-static int key_resize(struct key_map *km, size_t new_cap)
+static int key_resize(struct key_map *km, size_t new_cap, size_t new_tail)
 {
 	struct key_slot *old = km->slots;
-	size_t old_cap = km->cap, old_total = old ? key_slots_total(old_cap) : 0;
+	size_t old_cap = km->cap, old_tail = km->tail;
+	size_t old_total = old ? key_slots_total(old_cap, key_tail(km)) : 0;
 
 	for (;;) {
 		km->cap = new_cap;
-		km->slots = key_slots_alloc(km->cap);
+		km->tail = new_tail;
+		km->slots = key_slots_alloc(key_slots_total(new_cap, new_tail));
 		if (!km->slots) {
 			km->slots = old;
 			km->cap = old_cap;
+			km->tail = old_tail;
 			return MODEL_ENOSPACE;
 		}
 		size_t i;
@@ -147,17 +159,23 @@ static int key_resize(struct key_map *km, size_t new_cap)
 		}
 		if (i == old_total)
 			break;
-		key_slots_free(km->slots, km->cap);
-		new_cap *= 2;
+		key_slots_free(km->slots, key_slots_total(new_cap, new_tail));
+		new_tail *= 2;
 	}
 	if (old)
-		key_slots_free(old, old_cap);
+		key_slots_free(old, old_total);
 	return MODEL_OK;
 }
 
 static int key_grow(struct key_map *km)
 {
-	return key_resize(km, km->cap ? km->cap * 2 : 1024);
+	return key_resize(km, km->cap ? km->cap * 2 : 1024, key_tail(km));
+}
+
+/* A probe run would reach the last slot: the same home slots, twice the tail. */
+static int key_grow_tail(struct key_map *km)
+{
+	return key_resize(km, km->cap, key_tail(km) * 2);
 }
 
 /*
@@ -174,17 +192,18 @@ static void key_map_presize(struct key_map *km, uint64_t n)
 
 	if (n >= (1ull << 40) || cap <= km->cap)
 		return;
-	if (key_slots_total(cap) * sizeof(struct key_slot) >= KEY_SLOTS_MAPPED)
-		cap = (key_slots_total(cap) + huge_slots - 1) / huge_slots * huge_slots -
-		      KEY_MAP_TAIL;
+	if (key_slots_total(cap, key_tail(km)) * sizeof(struct key_slot) >= KEY_SLOTS_MAPPED)
+		cap = (key_slots_total(cap, key_tail(km)) + huge_slots - 1) / huge_slots *
+			      huge_slots -
+		      key_tail(km);
 	if ((km->used + 1) * 2 <= cap)
-		key_resize(km, (size_t)cap);
+		key_resize(km, (size_t)cap, key_tail(km));
 }
 
 void key_map_free(struct key_map *km)
 {
 	if (km->slots)
-		key_slots_free(km->slots, km->cap);
+		key_slots_free(km->slots, key_slots_total(km->cap, key_tail(km)));
 	*km = (struct key_map){ 0 };
 }
 
@@ -202,7 +221,7 @@ static int key_reserve(struct key_map *km)
 }
 
 /*
- * The slot for inserting key (holding it already, or empty), after key_reserve(): the table
+ * The slot for inserting key (holding it already, or empty), after key_reserve(): the tail
  * grows when the slot would be the last one, which stays empty.
  */
 static int key_find_insert(struct key_map *km, uint64_t key, size_t *slot)
@@ -210,7 +229,7 @@ static int key_find_insert(struct key_map *km, uint64_t key, size_t *slot)
 	size_t s = key_find(km, key);
 
 	while (s == key_last(km)) {
-		if (key_grow(km))
+		if (key_grow_tail(km))
 			return MODEL_ENOSPACE;
 		s = key_find(km, key);
 	}
@@ -599,7 +618,7 @@ struct slab_model *slab_model_create(struct model *m, const struct slab_params *
 	for (int i = 0; i < SLAB_KMALLOC_CLASSES * 2; i++)
 		sm->kmalloc[i] = -1;
 	/* the live-object map always has slots, so its lookups test for none */
-	if (key_resize(&sm->live, 1024)) {
+	if (key_resize(&sm->live, 1024, KEY_MAP_TAIL)) {
 		free(sm);
 		return NULL;
 	}
@@ -1077,7 +1096,7 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 		return "out of memory";
 	/* the live objects: each in a slab that holds objects, with an entry exactly when unused
 	 * in a shrinkable cache (on its LRU) */
-	for (size_t i = 0; i < key_slots_total(sm->live.cap); i++) {
+	for (size_t i = 0; i < key_slots_total(sm->live.cap, key_tail(&sm->live)); i++) {
 		const struct key_slot *ks = &sm->live.slots[i];
 		if (!ks->value)
 			continue;

@@ -31,6 +31,7 @@ struct key_slot {
 struct key_map {
 	struct key_slot *slots;
 	size_t cap, used;
+	size_t tail; /* slots past the last home slot; 0: KEY_MAP_TAIL (slab.c) */
 };
 
 struct slab_obj {

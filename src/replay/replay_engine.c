@@ -13,11 +13,11 @@
  * the same way, each worker taking the next variant not yet built. With --threads 1 there are
  * no workers: each block is decoded into the ring's first slot and applied inline to every
  * variant in turn; with N > 1, min(N, variants) workers run beside the decoding thread. Passes
- * (--loop) rewind the decoder; a block never spans two passes. Invariants: a slot is written by the decoder only when every variant
- * has applied the block it held (its pending count is 0), and read by a worker only for a
- * variant whose next block it is; a variant is applied by one worker at a time (busy). All of
- * the ring's bookkeeping is under the engine's lock. The workers wait until all have started
- * (workers_go): a thread or barrier that cannot be had stops the ones started, and the run
+ * (--loop) rewind the decoder; a block never spans two passes. Invariants: a slot is written by
+ * the decoder only when every variant has applied the block it held (its pending count is 0),
+ * and read by a worker only for a variant whose next block it is; a variant is applied by one
+ * worker at a time (busy). All of the ring's bookkeeping is under the engine's lock. The
+ * workers wait until all have started (workers_go): a thread or barrier that cannot be had stops the ones started, and the run
  * fails with one message and nothing left set up.
  *
  * Variants that differ only in the trigger switches run as one model (replay_share.c). The

@@ -530,7 +530,6 @@ void variant_compaction_finish(struct variant_state *v);
 struct pcp_list *variant_pcp_list(struct variant_state *v, unsigned cpu, int mt, unsigned order);
 int pcp_push_head(struct pcp_list *l, uint64_t pfn);
 int pcp_push_tail(struct pcp_list *l, uint64_t pfn);
-bool pcp_pop_head(struct pcp_list *l, uint64_t *pfn);
 bool pcp_rmqueue_smallest(struct variant_state *v, unsigned cpu, int mt, unsigned order,
 			  uint64_t *pfn);
 bool pcp_pop_tail(struct pcp_list *l, uint64_t *pfn);

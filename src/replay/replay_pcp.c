@@ -133,11 +133,6 @@ int pcp_push_tail(struct pcp_list *l, uint64_t pfn)
 	return ring_push_tail(l, pfn);
 }
 
-bool pcp_pop_head(struct pcp_list *l, uint64_t *pfn)
-{
-	return ring_pop_head(l, pfn);
-}
-
 bool pcp_pop_tail(struct pcp_list *l, uint64_t *pfn)
 {
 	if (!l->count)

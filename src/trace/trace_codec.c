@@ -784,8 +784,10 @@ static bool col_has_room(const struct varint_cursor *cur, int k, size_t reads)
  * of event, no more (a chunk's stretch of slab events leaves little room in the pfn column, and
  * of page events in the address columns, where the bound of every read for every event
  * fails). An event of a page type reads TS, PFN, SMALL and GFP at most once each; of a slab
- * type TS, GFP, ADDR, STR and SITE once, SIZE twice; any other (or a bad head) TS once. Keep
- * in step with decode_page() and decode_slab().
+ * type TS, GFP, ADDR, STR and SITE once, SIZE twice; any other (or a bad head) TS once and at
+ * most one of PFN (extfrag), STR and GFP (the shrinker events, generic): those reads are
+ * checked, but they take bytes the unchecked reads count on. Keep in step with decode_page(),
+ * decode_slab() and decode_other().
  */
 static bool group_has_room_exact(const struct varint_cursor *cur, const uint8_t *hp, size_t g)
 {
@@ -795,10 +797,11 @@ static bool group_has_room_exact(const struct varint_cursor *cur, const uint8_t 
 		page += type >= TRACE_PAGE_ALLOC && type <= TRACE_PAGE_PCPU_DRAIN;
 		slab += type >= TRACE_SLAB_ALLOC && type <= TRACE_KFREE;
 	}
-	return col_has_room(cur, FGT_COL_TS, g) && col_has_room(cur, FGT_COL_PFN, page) &&
-	       col_has_room(cur, FGT_COL_SMALL, page) &&
-	       col_has_room(cur, FGT_COL_GFP, page + slab) &&
-	       col_has_room(cur, FGT_COL_ADDR, slab) && col_has_room(cur, FGT_COL_STR, slab) &&
+	size_t other = g - page - slab;
+	return col_has_room(cur, FGT_COL_TS, g) && col_has_room(cur, FGT_COL_PFN, page + other) &&
+	       col_has_room(cur, FGT_COL_SMALL, page) && col_has_room(cur, FGT_COL_GFP, g) &&
+	       col_has_room(cur, FGT_COL_ADDR, slab) &&
+	       col_has_room(cur, FGT_COL_STR, slab + other) &&
 	       col_has_room(cur, FGT_COL_SITE, slab) && col_has_room(cur, FGT_COL_SIZE, 2 * slab);
 }
 
