@@ -17,8 +17,8 @@
  * the decoder only when every variant has applied the block it held (its pending count is 0),
  * and read by a worker only for a variant whose next block it is; a variant is applied by one
  * worker at a time (busy). All of the ring's bookkeeping is under the engine's lock. The
- * workers wait until all have started (workers_go): a thread or barrier that cannot be had stops the ones started, and the run
- * fails with one message and nothing left set up.
+ * workers wait until all have started (workers_go): a thread or barrier that cannot be had
+ * stops the ones started, and the run fails with one message and nothing left set up.
  *
  * Variants that differ only in the trigger switches run as one model (replay_share.c). The
  * members a shared model drops are replayed again from the trace's start, at once, beside the
