@@ -119,12 +119,21 @@ static bool compaction_restarting(const struct zone *z, unsigned order)
 	       z->compact_considered >= 1u << z->compact_defer_shift;
 }
 
-/* __reset_isolation_suitable(): every skip bit of the zone cleared. */
+/*
+ * __reset_isolation_suitable(): every skip bit of the zone cleared, the pageblocks of
+ * [zone_start_pfn, zone_end_pfn) stepped through by pointer (the pfn loop's pageblocks).
+ */
 static void __reset_isolation_suitable(struct model *m, struct zone *z)
 {
 	z->compact_blockskip_flush = false;
-	for (uint64_t p = z->zone_start_pfn; p < z->zone_end_pfn; p += PAGEBLOCK_NR_PAGES)
-		pfn_pageblock(m, p)->flags &= (uint8_t)~PB_COMPACT_SKIP;
+	if (z->zone_start_pfn < z->zone_end_pfn) {
+		/* p and p + PAGEBLOCK_NR_PAGES are in neighbouring pageblocks, aligned or not */
+		struct pageblock *pb = pfn_pageblock(m, z->zone_start_pfn);
+		struct pageblock *last =
+			pb + (z->zone_end_pfn - 1 - z->zone_start_pfn) / PAGEBLOCK_NR_PAGES;
+		for (; pb <= last; pb++)
+			pb->flags &= (uint8_t)~PB_COMPACT_SKIP;
+	}
 	m->gen++;
 }
 

@@ -70,9 +70,17 @@ static void reclaimed_mark(struct variant_state *v, uint64_t pfn, unsigned order
 	}
 }
 
-static void reclaimed_set(struct variant_state *v, uint64_t pfn, unsigned order)
+/*
+ * The marks of a reclaimed block set. Most of what reclaim takes is a single page: one bit
+ * (reclaimed_mark()'s loop, once); larger blocks through reclaimed_mark().
+ */
+static inline __attribute__((always_inline)) void reclaimed_set(struct variant_state *v,
+								uint64_t pfn, unsigned order)
 {
-	reclaimed_mark(v, pfn, order, true);
+	if (!order && pfn < v->warm_pfns)
+		v->lru.reclaimed[pfn / 64] |= 1ull << (pfn % 64);
+	else
+		reclaimed_mark(v, pfn, order, true);
 }
 
 /* variant_reclaimed_take() (replay_internal.h) past its common case: clear the block's marks. */
