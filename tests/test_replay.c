@@ -58,6 +58,108 @@ static void test_warm_next(void)
 	}
 }
 
+/*
+ * variant_reclaimed_take() (its inline test, then variant_reclaimed_clear) against the bitmap
+ * bit by bit: the head's bit returned, every bit of [pfn, pfn + 2^order) below warm_pfns
+ * cleared, no other changed; orders 0-10 at every alignment, inside and across warm_pfns.
+ */
+static void test_reclaimed_take(void)
+{
+	enum { PFNS = 3000, WORDS = PFNS / 64 + 1 };
+	uint64_t bits[WORDS], want[WORDS];
+	struct variant_state v = { .warm_pfns = PFNS };
+
+	v.lru.reclaimed = bits;
+	test_rng_state = 23;
+	for (int round = 0; round < 300; round++) {
+		uint64_t density = 1 + rnd() % 200;
+		for (size_t w = 0; w < WORDS; w++)
+			bits[w] = 0;
+		for (uint64_t p = 0; p < PFNS; p++)
+			if (rnd() % density == 0)
+				bits[p / 64] |= 1ull << (p % 64);
+		for (int q = 0; q < 40; q++) {
+			unsigned order = (unsigned)(rnd() % 11);
+			uint64_t pfn = rnd() % (PFNS + 100);
+			if (rnd() % 2)
+				pfn &= ~((1ull << order) - 1);
+			memcpy(want, bits, sizeof(want));
+			bool head = pfn < PFNS && (want[pfn / 64] >> (pfn % 64)) & 1;
+			for (uint64_t p = pfn; p < pfn + (1ull << order) && p < PFNS; p++)
+				want[p / 64] &= ~(1ull << (p % 64));
+			CHECK_EQ(variant_reclaimed_take(&v, pfn, order), head);
+			CHECK(!memcmp(bits, want, sizeof(want)));
+		}
+	}
+}
+
+/*
+ * variant_identity_add_lru() against variant_identity_add() then variant_lru_add(): the same
+ * fwd and rev entries and the same ring (keys, stamps, counts), through ring compactions (most
+ * entries freed, ring full), keys mapped already (the slow path) and pages not page cache.
+ */
+static void test_identity_add_lru(void)
+{
+	enum { PFNS = 4096 };
+	struct replay_variant_result res[2];
+	struct variant_state v[2];
+	uint64_t a, b;
+
+	for (int i = 0; i < 2; i++) {
+		memset(&v[i], 0, sizeof(v[i]));
+		memset(&res[i], 0, sizeof(res[i]));
+		v[i].res = &res[i];
+		CHECK_FATAL(pfn_map_init(&v[i].fwd, PFNS) == 0);
+		CHECK_FATAL(pfn_map32_init(&v[i].rev, PFNS) == 0);
+	}
+	test_rng_state = 29;
+	for (int step = 0; step < 60000; step++) {
+		struct replay_op op = { .key = rnd() % PFNS, .order = 0, .mt = MIGRATE_MOVABLE };
+		uint64_t at = rnd() % PFNS;
+		bool cache = rnd() % 4 != 0;
+		if (rnd() % 3 == 0) { /* a free: both maps lose it, the LRU its page */
+			for (int i = 0; i < 2; i++)
+				if (pfn_map_get(&v[i].fwd, op.key, &a)) {
+					pfn_map_del(&v[i].fwd, op.key);
+					variant_rev_del(&v[i], a & FWD_PFN_MASK);
+					variant_lru_forget(&v[i], a);
+				}
+			continue;
+		}
+		if (variant_rev_get(&v[0], at, &a))
+			continue; /* the model never serves a pfn twice */
+		variant_identity_add(&v[0], &op, at);
+		if (cache) {
+			variant_lru_add(&v[0], op.key);
+			variant_identity_add_lru(&v[1], &op, at);
+		} else {
+			variant_identity_add(&v[1], &op, at);
+		}
+	}
+	for (uint64_t k = 0; k < PFNS; k++) {
+		bool ha = pfn_map_get(&v[0].fwd, k, &a), hb = pfn_map_get(&v[1].fwd, k, &b);
+		CHECK_FATAL(ha == hb && (!ha || a == b));
+		ha = variant_rev_get(&v[0], k, &a);
+		hb = variant_rev_get(&v[1], k, &b);
+		CHECK_FATAL(ha == hb && (!ha || a == b));
+	}
+	CHECK(v[0].lru.count == v[1].lru.count && v[0].lru.head == v[1].lru.head);
+	CHECK(v[0].lru.live == v[1].lru.live && v[0].lru.live_entries == v[1].lru.live_entries);
+	CHECK(v[0].lru.cap == v[1].lru.cap && v[0].lru.seq == v[1].lru.seq);
+	for (size_t i = 0; i < v[0].lru.count; i++) {
+		size_t at = (v[0].lru.head + i) & (v[0].lru.cap - 1);
+		CHECK_FATAL(v[0].lru.ring_key[at] == v[1].lru.ring_key[at]);
+		CHECK_FATAL(v[0].lru.ring_stamp[at] == v[1].lru.ring_stamp[at]);
+	}
+	CHECK(res[0].loss.orphaned_allocations > 0); /* the slow path ran */
+	CHECK_EQ(res[0].loss.orphaned_allocations, res[1].loss.orphaned_allocations);
+	for (int i = 0; i < 2; i++) {
+		variant_lru_destroy(&v[i]);
+		pfn_map_free(&v[i].fwd);
+		pfn_map32_free(&v[i].rev);
+	}
+}
+
 static void test_map(void)
 {
 	enum { N = 4096 };
@@ -3203,6 +3305,8 @@ int main(int argc, char **argv)
 	test_pfn_map();
 	test_pfn_map_unmapped();
 	test_warm_next();
+	test_reclaimed_take();
+	test_identity_add_lru();
 	test_gfp();
 	test_equilibrium();
 	test_parse();

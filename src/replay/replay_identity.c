@@ -81,6 +81,35 @@ static void warm_forget(struct variant_state *v, uint64_t p, uint64_t at, unsign
 }
 
 /*
+ * warm_forget() of each page of a block warm_block_order() found, every page warm when
+ * warm_only: the LRU's count of warm page cache moved once for the block (the same as page by
+ * page: variant_lru_warm_gone walks the pages in order), the warm bits cleared a word at a time.
+ */
+static void warm_forget_block(struct variant_state *v, uint64_t p, uint64_t at, unsigned o,
+			      bool warm_only)
+{
+	const uint64_t n = 1ull << o;
+
+	if (!warm_only) {
+		for (uint64_t i = 0; i < n; i++)
+			warm_forget(v, p + i, at + i, 0);
+		return;
+	}
+	if (v->lru.reclaimed)
+		variant_lru_warm_gone(v, p, o);
+	/* every page warm, so below warm_pfns */
+	for (uint64_t q = p, end = p + n; q < end;) {
+		uint64_t bits = end - q < 64 - q % 64 ? end - q : 64 - q % 64;
+		uint64_t mask = bits == 64 ? ~0ull : ((1ull << bits) - 1) << (q % 64);
+		v->warm[q / 64] &= ~mask;
+		q += bits;
+	}
+	if (v->start_name)
+		for (uint64_t i = 0; i < n; i++)
+			v->start_name[at + i] = START_NONE;
+}
+
+/*
  * Free the start pages of [pfn, pfn + 2^order) the model still holds, in ascending order: a
  * run of order-0 pages in one model call per aligned block (model_free_contig_range, which
  * leaves the model as the page-by-page frees would), anything else page by page. With
@@ -104,8 +133,7 @@ uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned
 		uint64_t at = start_model_pfn(v, p);
 		/* warm_block_order() checked every page, so the block free cannot refuse */
 		if (o && model_free_contig_range(v->model, at, o) == MODEL_OK) {
-			for (uint64_t i = 0; i < (1ull << o); i++)
-				warm_forget(v, p + i, at + i, 0);
+			warm_forget_block(v, p, at, o, warm_only);
 			freed += 1ull << o;
 			p += 1ull << o;
 			continue;
@@ -140,8 +168,8 @@ identity_add_slow(struct variant_state *v, const struct replay_op *op, uint64_t 
 }
 
 /*
- * Remember that trace pfn key now lives at model pfn at. Nearly always the key is unmapped,
- * both in their flat arrays' ranges and neither map has spilled a key of its range: then
+ * Remember that trace pfn key now lives at model pfn at. Nearly always the key is unmapped and
+ * both puts take their flat arrays' fast paths (pfn_map_put_flat, pfn_map32_put_flat): then
  * pfn_map_get() finds nothing and both puts store into the flat arrays, which is all this does
  * (two stores, with no registers saved for the general path, identity_add_slow).
  */
@@ -149,13 +177,33 @@ void variant_identity_add(struct variant_state *v, const struct replay_op *op, u
 {
 	const uint64_t key = op->key, val = FWD_VAL(at, op->order, (unsigned)op->mt & 7);
 
-	if (key < v->fwd.n && !v->fwd.flat[key] && !v->fwd.spilled && at < v->rev.n &&
-	    key < UINT32_MAX && !v->rev.spilled) {
+	if (pfn_map_put_flat(&v->fwd, key, val) && !v->fwd.flat[key] &&
+	    pfn_map32_put_flat(&v->rev, at, key)) {
 		v->fwd.flat[key] = val + 1;
 		v->rev.flat[at] = (uint32_t)(key + 1);
 		return;
 	}
 	identity_add_slow(v, op, at, val);
+}
+
+/*
+ * variant_identity_add() then variant_lru_add() of a page-cache allocation, the fwd value
+ * stored once, stamped. On the fast path the key had no entry, so no ring entry is valid for
+ * it (the ring is compacted by validity) whether the stamp comes before the store or after;
+ * otherwise the two calls in their order.
+ */
+void variant_identity_add_lru(struct variant_state *v, const struct replay_op *op, uint64_t at)
+{
+	const uint64_t key = op->key, val = FWD_VAL(at, op->order, (unsigned)op->mt & 7);
+
+	if (pfn_map_put_flat(&v->fwd, key, val) && !v->fwd.flat[key] &&
+	    pfn_map32_put_flat(&v->rev, at, key)) {
+		v->fwd.flat[key] = variant_lru_stamp(v, key, val) + 1;
+		v->rev.flat[at] = (uint32_t)(key + 1);
+		return;
+	}
+	identity_add_slow(v, op, at, val);
+	variant_lru_add(v, key);
 }
 
 /* A free of an order-0 page inside a larger live allocation: split_page() it first. */

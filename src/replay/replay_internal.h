@@ -120,9 +120,16 @@ static inline bool pfn_map_get(const struct pfn_map *m, uint64_t key, uint64_t *
 	}
 	return m->spill.used && u64_map_get(&m->spill, key, val);
 }
+/* Whether pfn_map_put(m, key, val) stores into the flat array (its fast path, which
+ * variant_identity_add() takes inline): key in the range, val storable, no key of the range
+ * spilled. */
+static inline bool pfn_map_put_flat(const struct pfn_map *m, uint64_t key, uint64_t val)
+{
+	return key < m->n && val != UINT64_MAX && !m->spilled;
+}
 static inline void pfn_map_put(struct pfn_map *m, uint64_t key, uint64_t val)
 {
-	if (key < m->n && val != UINT64_MAX && !m->spilled)
+	if (pfn_map_put_flat(m, key, val))
 		m->flat[key] = val + 1;
 	else
 		pfn_map_spill_put(m, key, val);
@@ -168,9 +175,14 @@ static inline bool pfn_map32_get(const struct pfn_map32 *m, uint64_t key, uint64
 	}
 	return m->spill.used && u64_map_get(&m->spill, key, val);
 }
+/* pfn_map_put_flat() for pfn_map32: the value must fit 32 bits. */
+static inline bool pfn_map32_put_flat(const struct pfn_map32 *m, uint64_t key, uint64_t val)
+{
+	return key < m->n && val < UINT32_MAX && !m->spilled;
+}
 static inline void pfn_map32_put(struct pfn_map32 *m, uint64_t key, uint64_t val)
 {
-	if (key < m->n && val < UINT32_MAX && !m->spilled)
+	if (pfn_map32_put_flat(m, key, val))
 		m->flat[key] = (uint32_t)(val + 1);
 	else
 		pfn_map32_spill_put(m, key, val);
@@ -503,6 +515,7 @@ static inline void variant_rev_del(struct variant_state *v, uint64_t pfn)
 }
 void variant_on_migrate(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned order);
 void variant_identity_add(struct variant_state *v, const struct replay_op *op, uint64_t at);
+void variant_identity_add_lru(struct variant_state *v, const struct replay_op *op, uint64_t at);
 bool variant_split_containing(struct variant_state *v, uint64_t pfn);
 
 /* replay_compaction.c: the host's compaction migrations in a policy variant */
@@ -639,6 +652,7 @@ void variant_fallback_forget(struct variant_state *v, uint64_t pfn);
 int variant_lru_init(struct variant_state *v);
 void variant_lru_destroy(struct variant_state *v);
 void variant_lru_add(struct variant_state *v, uint64_t key);
+uint64_t variant_lru_stamp(struct variant_state *v, uint64_t key, uint64_t val);
 void variant_lru_forget(struct variant_state *v, uint64_t val);
 void variant_lru_warm_gone(struct variant_state *v, uint64_t pfn, unsigned order);
 bool variant_reclaimed_clear(struct variant_state *v, uint64_t pfn, unsigned order);
@@ -654,11 +668,14 @@ static inline bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn,
 	if (pfn >= v->warm_pfns)
 		return false;
 	uint64_t word = v->lru.reclaimed[pfn / 64];
-	bool one_word = pfn % 64 + (1ull << order) <= 64;
-	if (!word && one_word)
-		return false;
-	if (one_word && order < 6 && !(word & (((1ull << (1u << order)) - 1) << (pfn % 64))))
-		return false;
+	unsigned bit = (unsigned)(pfn % 64);
+	if (order < 6) {
+		/* inside the word, none of its bits set */
+		if (bit + (1u << order) <= 64 && !(word & (((1ull << (1u << order)) - 1) << bit)))
+			return false;
+	} else if (order == 6 && !bit && !word) {
+		return false; /* the whole word, clear */
+	}
 	return variant_reclaimed_clear(v, pfn, order);
 }
 void variant_sample(struct variant_state *v, uint64_t t_ns);

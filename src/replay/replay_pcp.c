@@ -150,8 +150,8 @@ static void pcp_count(struct variant_state *v, unsigned set, unsigned order, int
 }
 
 /* pcp_enqueue(): to the list's head; a page that finds no room is freed at once. */
-static void pcp_enqueue(struct variant_state *v, unsigned set, int mt, unsigned order, uint64_t pfn,
-			bool tail)
+static inline void pcp_enqueue(struct variant_state *v, unsigned set, int mt, unsigned order,
+			       uint64_t pfn, bool tail)
 {
 	struct pcp_list *l = pcp_set_list(v, set, mt, order);
 
@@ -641,9 +641,11 @@ static int nr_pcp_free(const struct pcp_state *s, int high, bool free_high)
  * spent, and each call takes a whole THP, so there a drain can empty a THP list. Orders 1-3
  * freed in a row without allocations (free_high) drain harder. PCPF_FREE_HIGH_BATCH (a host's
  * cache size) is taken as unset. @zone: the page's zone (page_zone()), read by the caller.
+ * Inline in variant_pcp_free(), the replay's one caller (once per free of a PCP order).
  */
-static void free_frozen_page_commit_zone(struct variant_state *v, unsigned cpu, int mt,
-					 unsigned order, uint64_t pfn, unsigned zone)
+static inline __attribute__((always_inline)) void
+free_frozen_page_commit_zone(struct variant_state *v, unsigned cpu, int mt, unsigned order,
+			     uint64_t pfn, unsigned zone)
 {
 	unsigned set = pcp_set(v, zone, cpu);
 	struct pcp_state *s = &v->pcps[set];

@@ -166,9 +166,10 @@ static int lru_ring_grow(struct page_cache_lru *l, size_t cap)
  * The ring is full: drop its stale entries, or grow it when most are live. Growing keeps the
  * head where it is: the entries that had wrapped round to [0, head + count - old cap) follow
  * the others at the old capacity, so the ring holds the same entries in the same order from
- * its head as a ring copied out from index 0 would.
+ * its head as a ring copied out from index 0 would. Out of line: variant_lru_stamp() saves no
+ * registers for it.
  */
-static int lru_make_room(struct variant_state *v)
+static int __attribute__((noinline)) lru_make_room(struct variant_state *v)
 {
 	struct page_cache_lru *l = &v->lru;
 	uint64_t val;
@@ -193,22 +194,33 @@ static int lru_make_room(struct variant_state *v)
 	return 0;
 }
 
+/*
+ * The LRU's tail takes trace pfn key, whose fwd value val is not page cache yet: val as it
+ * must be stored now (stamped; unchanged when the ring has no room). No entry of the ring may
+ * be valid for key (variant_lru_add; variant_identity_add_lru, which stores the value once).
+ */
+uint64_t variant_lru_stamp(struct variant_state *v, uint64_t key, uint64_t val)
+{
+	struct page_cache_lru *l = &v->lru;
+
+	if (l->count == l->cap && lru_make_room(v))
+		return val;
+	uint64_t seq = l->seq++;
+	val = (val & ~(0xffull << 56)) | FWD_PAGECACHE | (seq & 0xff) << 56;
+	lru_ring_set(l, l->head + l->count++, (struct lru_entry){ key, (uint8_t)seq });
+	l->live += 1ull << FWD_ORDER(val);
+	l->live_entries++;
+	return val;
+}
+
 /* A page-cache allocation joins the LRU's tail (its fwd entry exists). */
 void variant_lru_add(struct variant_state *v, uint64_t key)
 {
-	struct page_cache_lru *l = &v->lru;
 	uint64_t val;
 
 	if (!pfn_map_get(&v->fwd, key, &val) || (val & FWD_PAGECACHE))
 		return;
-	if (l->count == l->cap && lru_make_room(v))
-		return;
-	uint64_t seq = l->seq++;
-	val = (val & ~(0xffull << 56)) | FWD_PAGECACHE | (seq & 0xff) << 56;
-	pfn_map_put(&v->fwd, key, val);
-	lru_ring_set(l, l->head + l->count++, (struct lru_entry){ key, (uint8_t)seq });
-	l->live += 1ull << FWD_ORDER(val);
-	l->live_entries++;
+	pfn_map_put(&v->fwd, key, variant_lru_stamp(v, key, val));
 }
 
 /* Warm-start page cache, in pfn order from the cursor: reclaim up to nr pages. */

@@ -260,9 +260,10 @@ static void page_alloc(struct variant_state *v, const struct replay_op *op)
 			page_alloc_failed(v, op);
 		return;
 	}
-	variant_identity_add(v, op, at);
 	if (replay_is_page_cache(op))
-		variant_lru_add(v, op->key);
+		variant_identity_add_lru(v, op, at);
+	else
+		variant_identity_add(v, op, at);
 }
 
 /*
