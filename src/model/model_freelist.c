@@ -86,11 +86,54 @@ static inline void account_pageblock_free(struct model *m, uint64_t pfn, unsigne
 }
 
 /*
- * __add_to_free_list(). Inlined into this file's hot callers (__free_one_page's list end,
- * expand); add_to_free_list() is the same for the other files.
+ * The free-page counts of a list add (sign 1) or delete (-1) of the block at pfn of this order:
+ * its SPB's and zone's (account_freepages(), without the per-type part, which the list helpers
+ * keep) and its pageblocks'.
  */
-static inline __attribute__((always_inline)) void
-__add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt, bool tail)
+static inline void account_free_block(struct model *m, struct zone *z, struct superpageblock *sb,
+				      uint64_t pfn, unsigned order, int sign)
+{
+	if (sign > 0) {
+		if (!sb->nr_free_pages)
+			spb_list_free_changed(z, sb, 1);
+		sb->nr_free_pages += 1u << order;
+		z->nr_free_pages += 1u << order;
+	} else {
+		MODEL_WARN_ON(m, z->nr_free_pages < 1u << order);
+		sb->nr_free_pages -= 1u << order;
+		if (!sb->nr_free_pages)
+			spb_list_free_changed(z, sb, -1);
+		z->nr_free_pages -= 1u << order;
+	}
+	account_pageblock_free(m, pfn, order, sign);
+}
+
+/*
+ * account_free_block() of nr_pages (signed) pages inside the pageblock at pfn, not a block: the
+ * net count of list operations that add and delete blocks of that pageblock, settled at once
+ * (__free_one_page()'s merges, page_del_and_expand()). Nothing reads the counts between them.
+ */
+static inline void account_free_pages_in_pageblock(struct model *m, struct zone *z,
+						   struct superpageblock *sb, uint64_t pfn,
+						   int nr_pages)
+{
+	if (!sb->nr_free_pages)
+		spb_list_free_changed(z, sb, 1);
+	sb->nr_free_pages += (uint32_t)nr_pages;
+	if (!sb->nr_free_pages)
+		spb_list_free_changed(z, sb, -1);
+	z->nr_free_pages += (uint64_t)(int64_t)nr_pages;
+	pageblock_counts_changed(m, pfn);
+	struct pageblock *pb = pfn_pageblock(m, pfn);
+	pb->nr_free_pages = (uint16_t)(pb->nr_free_pages + nr_pages);
+}
+
+/*
+ * The list part of __add_to_free_list(): links the block and keeps the per-order and per-type
+ * counts and masks; the free-page counts are account_free_block()'s. Returns the SPB.
+ */
+static inline __attribute__((always_inline)) struct superpageblock *
+add_to_free_area(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt, bool tail)
 {
 	size_t slot = spb_slot(z, pfn);
 	struct superpageblock *sb = &z->superpageblocks[slot];
@@ -123,22 +166,30 @@ __add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned order
 	}
 	cold->nr_free_blocks[order]++;
 	sb->order_mask |= (uint16_t)(1u << order);
-	if (!sb->nr_free_pages)
-		spb_list_free_changed(z, sb, 1);
-	sb->nr_free_pages += 1u << order;
 	z->nr_free_blocks[order]++;
-	z->nr_free_pages += 1u << order;
 	if (mt == MIGRATE_HIGHATOMIC) /* account_freepages() */
 		z->nr_free_highatomic += 1u << order;
-	account_pageblock_free(m, pfn, order, 1);
+	return sb;
 }
 
 /*
- * __del_page_from_free_list(): also clears the head (__ClearPageBuddy). Inlined into
- * __free_one_page's merges; del_page_from_free_list() is the same for every other caller.
+ * __add_to_free_list(). Inlined into this file's hot callers (__free_one_page's list end,
+ * expand); add_to_free_list() is the same for the other files.
  */
 static inline __attribute__((always_inline)) void
-__del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
+__add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt, bool tail)
+{
+	struct superpageblock *sb = add_to_free_area(m, z, pfn, order, mt, tail);
+	account_free_block(m, z, sb, pfn, order, 1);
+}
+
+/*
+ * The list part of __del_page_from_free_list(): unlinks the block, clears its head
+ * (__ClearPageBuddy) and keeps the per-order and per-type counts and masks; the free-page
+ * counts are account_free_block()'s. Returns the SPB and, in *order, the block's order.
+ */
+static inline __attribute__((always_inline)) struct superpageblock *
+del_from_free_area(struct model *m, struct zone *z, uint64_t pfn, unsigned *order_out)
 {
 	size_t slot = spb_slot(z, pfn);
 	struct superpageblock *sb = &z->superpageblocks[slot];
@@ -170,15 +221,24 @@ __del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
 	m->gen++;
 	if (!--cold->nr_free_blocks[order])
 		sb->order_mask &= (uint16_t) ~(1u << order);
-	MODEL_WARN_ON(m, z->nr_free_pages < 1u << order || !z->nr_free_blocks[order]);
-	sb->nr_free_pages -= 1u << order;
-	if (!sb->nr_free_pages)
-		spb_list_free_changed(z, sb, -1);
+	MODEL_WARN_ON(m, !z->nr_free_blocks[order]);
 	z->nr_free_blocks[order]--;
-	z->nr_free_pages -= 1u << order;
 	if (mt == MIGRATE_HIGHATOMIC)
 		z->nr_free_highatomic -= 1u << order;
-	account_pageblock_free(m, pfn, order, -1);
+	*order_out = order;
+	return sb;
+}
+
+/*
+ * __del_page_from_free_list(): also clears the head (__ClearPageBuddy). Inlined into
+ * __free_one_page's merges; del_page_from_free_list() is the same for every other caller.
+ */
+static inline __attribute__((always_inline)) void
+__del_page_from_free_list(struct model *m, struct zone *z, uint64_t pfn)
+{
+	unsigned order;
+	struct superpageblock *sb = del_from_free_area(m, z, pfn, &order);
+	account_free_block(m, z, sb, pfn, order, -1);
 }
 
 void add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
@@ -206,6 +266,19 @@ void expand(struct model *m, struct zone *z, uint64_t pfn, unsigned low, unsigne
 	while (high > low) {
 		high--;
 		__add_to_free_list(m, z, pfn + (1u << high), high, mt, false);
+	}
+}
+
+/*
+ * The list part of expand() (add_to_free_area() of each upper half) for a block inside one
+ * pageblock; the caller counts the pages.
+ */
+static void expand_in_pageblock(struct model *m, struct zone *z, uint64_t pfn, unsigned low,
+				unsigned high, int mt)
+{
+	while (high > low) {
+		high--;
+		add_to_free_area(m, z, pfn + (1u << high), high, mt, false);
 	}
 }
 
@@ -329,8 +402,16 @@ void page_del_and_expand(struct model *m, struct zone *z, uint64_t pfn, unsigned
 		spb_mark_range_used(m, pfn, high, mt);
 		spb_update_list(m, z, pfn_to_superpageblock(z, pfn));
 	}
-	del_page_from_free_list(m, z, pfn);
-	expand(m, z, pfn, low, high, mt);
+	if (high > PAGEBLOCK_ORDER) {
+		del_page_from_free_list(m, z, pfn);
+		expand(m, z, pfn, low, high, mt);
+		return;
+	}
+	/* inside one pageblock: the delete and the halves' adds come to 2^low pages fewer */
+	unsigned order;
+	struct superpageblock *sb = del_from_free_area(m, z, pfn, &order);
+	expand_in_pageblock(m, z, pfn, low, high, mt);
+	account_free_pages_in_pageblock(m, z, sb, pfn, -(1 << low));
 }
 
 /* change_pageblock_range() */
@@ -397,11 +478,21 @@ bool buddy_merge_likely(struct model *m, struct zone *z, uint64_t pfn, unsigned 
 	return find_buddy(m, z, higher, order + 1, &unused);
 }
 
-/* __free_one_page(): merge with free buddies, relabel whole pageblocks, add to a list. */
-static void __free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
-			    bool fpi_to_tail)
+/*
+ * __free_one_page(): merge with free buddies, relabel whole pageblocks, add to a list. A merge
+ * below the pageblock order stays inside the freed block's pageblock, so its buddy leaves its
+ * list without its pages leaving the free counts: merged holds them, and the free's net count
+ * (2^order - merged) is settled once, at the add, or before mark_pageblock_free(), which reads
+ * the SPB's counts. Inlined into __free_pages_ok, the common entry.
+ */
+static inline __attribute__((always_inline)) void __free_one_page(struct model *m, struct zone *z,
+								  uint64_t pfn, unsigned order,
+								  int mt, bool fpi_to_tail)
 {
 	uint64_t buddy_pfn;
+	int merged = 0; /* pages of buddies unlinked below pageblock order, still counted free */
+	struct superpageblock *sb = NULL;
+	unsigned buddy_order;
 
 	if (order >= PAGEBLOCK_ORDER) {
 		for (unsigned i = 0; i < 1u << (order - PAGEBLOCK_ORDER); i++) {
@@ -421,18 +512,31 @@ static void __free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsig
 			    (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
 				break;
 		}
-		__del_page_from_free_list(m, z, buddy_pfn);
+		if (order >= PAGEBLOCK_ORDER) {
+			__del_page_from_free_list(m, z, buddy_pfn);
+		} else {
+			sb = del_from_free_area(m, z, buddy_pfn, &buddy_order);
+			merged += 1 << order;
+		}
 		if (buddy_mt != mt)
 			change_pageblock_range(m, buddy_pfn, order, mt);
 		if (buddy_pfn < pfn) /* the freed head is absorbed: it is a tail now */
 			pw_set_meta(m, pfn, pw_make(PK_TAIL, 0, 0, 0));
 		pfn &= buddy_pfn;
 		order++;
-		if (order == PAGEBLOCK_ORDER)
+		if (order == PAGEBLOCK_ORDER) {
+			account_free_pages_in_pageblock(m, z, sb, pfn, -merged);
+			merged = 0;
 			mt = mark_pageblock_free(m, pfn, mt);
+		}
 	}
-	__add_to_free_list(m, z, pfn, order, mt,
-			   fpi_to_tail || buddy_merge_likely(m, z, pfn, order));
+	bool tail = fpi_to_tail || buddy_merge_likely(m, z, pfn, order);
+	if (merged) {
+		sb = add_to_free_area(m, z, pfn, order, mt, tail);
+		account_free_pages_in_pageblock(m, z, sb, pfn, (1 << order) - merged);
+	} else {
+		__add_to_free_list(m, z, pfn, order, mt, tail);
+	}
 	page_reporting_notify_free(m, order);
 }
 

@@ -136,23 +136,32 @@ void spb_list_add_tail(struct zone *z, struct superpageblock *sb, enum spb_list_
 	spb_cat_move(z, sb, id, 1);
 }
 
+/*
+ * spb_update_list()'s move of the SPB to the tail of list id. Out of line: nearly every call
+ * finds the SPB at the tail of its list already, and the move's registers cost every call.
+ */
+static void __attribute__((noinline))
+spb_move_to_list_tail(struct zone *z, struct superpageblock *sb, enum spb_list_id id)
+{
+	if (sb->list_id != SPB_LIST_NONE &&
+	    spb_list_category(sb->list_id) == spb_list_category(id)) {
+		/* same category: its counts stay */
+		spb_list_unlink_only(z, sb);
+		spb_list_link_tail_only(z, sb, id);
+	} else {
+		spb_list_del(z, sb);
+		spb_list_add_tail(z, sb, id);
+	}
+}
+
 /* spb_update_list(): re-file the SPB at the tail of the list its counters call for. */
 void spb_update_list(struct model *m, struct zone *z, struct superpageblock *sb)
 {
 	enum spb_list_id id = spb_list_for(sb);
 
 	/* already the tail of its list: re-appending it would change nothing */
-	if (sb->list_id != id || z->spb_lists[id].tail != spb_index(z, sb)) {
-		if (sb->list_id != SPB_LIST_NONE &&
-		    spb_list_category(sb->list_id) == spb_list_category(id)) {
-			/* same category: its counts stay */
-			spb_list_unlink_only(z, sb);
-			spb_list_link_tail_only(z, sb, id);
-		} else {
-			spb_list_del(z, sb);
-			spb_list_add_tail(z, sb, id);
-		}
-	}
+	if (sb->list_id != id || z->spb_lists[id].tail != spb_index(z, sb))
+		spb_move_to_list_tail(z, sb, id);
 	sb->list_stale = false;
 	if (id >= SPB_LIST_CAT0)
 		spb_maybe_start_defrag(m, z, sb);
