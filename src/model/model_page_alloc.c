@@ -746,8 +746,8 @@ static void memo_record(struct model *m, const struct model_alloc_req *req, uint
  * first), and the CPU it runs on. MODEL_EINVAL for an order or type the model refuses,
  * MODEL_ENOMEM when the node has no zone the request may use; then nothing is set.
  */
-static int prepare_alloc_pages(struct model *m, const struct model_alloc_req *req,
-			       struct alloc_context *ac)
+static inline int prepare_alloc_pages(struct model *m, const struct model_alloc_req *req,
+				      struct alloc_context *ac)
 {
 	if (req->order > MAX_PAGE_ORDER || req->migratetype < 0 ||
 	    req->migratetype >= MIGRATE_PCPTYPES)
