@@ -16,7 +16,8 @@
  * fail it; the SPB policy claims so rarely here (1-2 claims a run: its passes serve the
  * non-movable requests) that a summary kept past a claim goes unseen. The warm-hint shortcut of
  * a buddy request (alloc_pages_cpu_hint) is checked the same way, also in runs of identical
- * order-0 requests down to a zone below its watermark (fallback_runs). SHORTCUTS_EVENTS=1
+ * order-0 requests down to a zone below its watermark (fallback_runs), and those requests made
+ * as runs (model_alloc_run, the caller's fallback in replay). SHORTCUTS_EVENTS=1
  * prints each run's non-zero counters. Expected run: under a second.
  */
 #include "model.h"
@@ -304,13 +305,34 @@ static void run(enum model_policy policy, uint64_t seed, unsigned churn, unsigne
  * may: the same pfns and counters as the whole call, also at the zone fallback and past the
  * failures that engage the memo. Dropping the shortcut's watermark check fails it.
  */
-static void fallback_runs(uint64_t seed)
+/*
+ * Side a's next requests of a fallback run through model_alloc_run() (up to max of them), side
+ * b's one call each: the same pfns. How many a made that way; 0: make the next call singly.
+ */
+static unsigned alloc_run_both(struct side *a, struct side *b, const struct model_alloc_req *q,
+			       unsigned max, unsigned *served)
+{
+	uint64_t run[64];
+	unsigned n = model_alloc_run(a->m, q, max < 64 ? max : 64, run);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pb = MODEL_NO_PFN;
+		CHECK_EQ(model_alloc(b->m, q, &pb), MODEL_OK);
+		CHECK_EQ(pb, run[i]);
+		side_add(a, run[i], 0);
+		side_add(b, pb, 0);
+		(*served)++;
+	}
+	return n;
+}
+
+static void fallback_runs(uint64_t seed, bool use_run)
 {
 	struct model_alloc_req q = { .nid = -1,
 				     .migratetype = MIGRATE_MOVABLE,
 				     .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
 				     .movable = true };
-	unsigned served = 0, failed = 0, dma32 = 0;
+	unsigned served = 0, failed = 0, dma32 = 0, run_pages = 0;
 	struct side a, b;
 
 	test_rng_state = seed;
@@ -323,6 +345,12 @@ static void fallback_runs(uint64_t seed)
 		q.cpu = (int)(run % 2);
 		for (unsigned i = 0; i < 512; i++) {
 			unsigned before = served;
+			unsigned got = use_run ? alloc_run_both(&a, &b, &q, 512 - i, &served) : 0;
+			if (got) {
+				run_pages += got;
+				i += got - 1;
+				continue;
+			}
 			alloc_both(&a, &b, &q, &served);
 			if (served == before) {
 				failed++;
@@ -341,9 +369,11 @@ static void fallback_runs(uint64_t seed)
 	check_model(a.m, "fallback runs, shortcuts");
 	check_model(b.m, "fallback runs, exact");
 	CHECK(dma32 > 0, "no request reached DMA32");
-	printf("spb seed %llu: fallback runs, %u served (%u from DMA32), %u failed: identical "
-	       "with and without the shortcuts\n",
-	       (unsigned long long)seed, served, dma32, failed);
+	CHECK(!use_run || run_pages > served / 2, "model_alloc_run served few requests");
+	printf("spb seed %llu: fallback runs%s, %u served (%u from DMA32, %u in runs), %u failed: "
+	       "identical with and without the shortcuts\n",
+	       (unsigned long long)seed, use_run ? " (model_alloc_run)" : "", served, dma32,
+	       run_pages, failed);
 	side_fini(&a);
 	side_fini(&b);
 }
@@ -357,6 +387,7 @@ int main(void)
 	/* non-movable memory, then movable requests: movable falls back into it */
 	run(MODEL_POLICY_MAINLINE, 3, 60000, 90, 10);
 	run(MODEL_POLICY_SPB, 4, 60000, 90, 10);
-	fallback_runs(5);
+	fallback_runs(5, false);
+	fallback_runs(6, true);
 	return test_summary("test_model_shortcuts");
 }

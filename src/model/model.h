@@ -377,6 +377,14 @@ void model_set_reclaim_ops(struct model *m, const struct model_reclaim_ops *ops)
 
 /* The allocator entry point (__alloc_pages): fast path, relax ladder, slowpath. */
 int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pfn);
+/*
+ * Up to max model_alloc(req) calls in a row, nothing else between them, made at once where this
+ * CPU's warm hint serves them all from one block: the pfns and counters of those calls. Returns
+ * how many were made (pfns[0..n)); 0 when the next call would go another way: make it with
+ * model_alloc(). Order-0 movable requests of the SPB policy; the caller's fallback.
+ */
+unsigned model_alloc_run(struct model *m, const struct model_alloc_req *req, unsigned max,
+			 uint64_t *pfns);
 /* A PCP refill (rmqueue_bulk): up to count blocks of req->order worth of pages. */
 struct model_block {
 	uint64_t pfn;

@@ -585,6 +585,8 @@ enum spb_alloc_outcome {
 uint64_t spb_rmqueue_smallest(struct model *m, struct zone *z, unsigned order, int mt,
 			      struct spb_tainted_walk *walk, enum spb_alloc_outcome *outcome);
 uint64_t spb_rmqueue_cpu_hint(struct model *m, struct zone *z, unsigned order, int mt);
+unsigned spb_rmqueue_cpu_hint_run(struct model *m, struct zone *z, unsigned order, int mt,
+				  unsigned max, uint64_t *first);
 uint64_t claim_whole_block(struct model *m, struct zone *z, uint64_t pfn, unsigned current_order,
 			   unsigned order, int new_type, int old_type);
 uint64_t try_to_claim_block(struct model *m, struct zone *z, uint64_t pfn, unsigned current_order,

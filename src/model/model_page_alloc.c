@@ -13,7 +13,8 @@
  * exits, should_reclaim_retry(), and only then evacuation and dropping NOFRAGMENT. PCP lists
  * belong to replay: a model_alloc is one buddy allocation (what mm_page_alloc_zone_locked
  * records). A buddy request this CPU's warm hint serves goes straight there
- * (alloc_pages_cpu_hint, a shortcut of the same steps).
+ * (alloc_pages_cpu_hint, a shortcut of the same steps); a run of them, at once where the hint
+ * serves them from one block (model_alloc_run).
  */
 #include "model_internal.h"
 
@@ -745,8 +746,8 @@ static void memo_record(struct model *m, const struct model_alloc_req *req, uint
  * first), and the CPU it runs on. MODEL_EINVAL for an order or type the model refuses,
  * MODEL_ENOMEM when the node has no zone the request may use; then nothing is set.
  */
-static int prepare_alloc_pages(struct model *m, const struct model_alloc_req *req,
-			       struct alloc_context *ac)
+static inline int prepare_alloc_pages(struct model *m, const struct model_alloc_req *req,
+				      struct alloc_context *ac)
 {
 	if (req->order > MAX_PAGE_ORDER || req->migratetype < 0 ||
 	    req->migratetype >= MIGRATE_PCPTYPES)
@@ -905,6 +906,68 @@ int model_alloc(struct model *m, const struct model_alloc_req *req, uint64_t *pf
 	m->events[MODEL_EV_PGALLOC] += 1u << req->order;
 	*pfn_out = pfn;
 	return MODEL_OK;
+}
+
+/* Not a kernel function: the first zone get_page_from_freelist()'s walk tests for the request. */
+static struct zone *first_zone_tested(struct model *m, const struct alloc_context *ac)
+{
+	struct zone *z;
+
+	for_each_zone_zonelist(m, ac, i, z)
+	{
+		if (!(ac->req->gfp & MODEL_GFP_THISNODE) || z->nid == ac->nid)
+			return z;
+	}
+	return NULL;
+}
+
+/*
+ * Not a kernel function: model_alloc() of n identical order-0 requests in a row, each served by
+ * alloc_pages_cpu_hint(), made at once where that is what each call would do: no memo for the
+ * request's kind (a success only counts calm, which can only clear memo_sigs), the zonelist
+ * walk's first zone passing its watermark at every call (its free pages fall by one a call and
+ * the order-0 test only rises with them, so the last call's test is enough), and there
+ * spb_rmqueue_cpu_hint_run() (which counts the calls' PASS_1). Then each call's bookkeeping in
+ * order: memo_note_outcome(), mark_allocated() and PGALLOC. The calls' pages are alike, so
+ * marking them after the pass instead of between its calls changes nothing the pass reads.
+ * test_model_shortcuts (fallback_runs) checks it against single calls with exact walks.
+ */
+unsigned model_alloc_run(struct model *m, const struct model_alloc_req *req, unsigned max,
+			 uint64_t *pfns)
+{
+	struct alloc_context ac = { .req = req };
+	unsigned alloc_flags = ALLOC_WMARK_LOW, n = max;
+	struct zone *z;
+	uint64_t first;
+
+	if (m->policy != MODEL_POLICY_SPB || !m->p.warm_hints || m->p.exact_walks || req->order ||
+	    !max)
+		return 0;
+	if (m->calm < MEMO_CALM_LIMIT && (m->memo_sigs & memo_sig(req, 0)))
+		return 0;
+	if (prepare_alloc_pages(m, req, &ac))
+		return 0;
+	alloc_flags |= alloc_flags_nofragment(m, ac.preferred);
+	z = first_zone_tested(m, &ac);
+	if (!z)
+		return 0;
+	if (n > z->nr_free_pages)
+		n = (unsigned)z->nr_free_pages;
+	while (n && !__zone_watermark_ok(z, 0, alloc_flags, ac.highest, z->nr_free_pages - (n - 1)))
+		n--;
+	if (!n)
+		return 0;
+	bool outer_time_used = m->time_used;
+	m->time_used = false; /* as alloc_pages() */
+	n = spb_rmqueue_cpu_hint_run(m, z, 0, req->migratetype, n, &first);
+	m->time_used |= outer_time_used;
+	for (unsigned i = 0; i < n; i++) {
+		memo_note_outcome(m, req, 0, MODEL_OK);
+		pfns[i] = first + i;
+		mark_allocated(m, pfns[i], 0, req->migratetype, req->movable);
+	}
+	m->events[MODEL_EV_PGALLOC] += n;
+	return n;
 }
 
 /*

@@ -7,7 +7,9 @@
  * fullest clean SPB through __rmqueue_from_sb, non-movable under a forced ALLOC_NOFRAGMENT),
  * Phase 2 adopts one sub-pageblock fragment of the request's type per tainted SPB that has at
  * least a quarter pageblock free, and Phase 3 falls back to __rmqueue() at the request's
- * order. The __rmqueue mode carries over between calls as in the kernel.
+ * order. The __rmqueue mode carries over between calls as in the kernel. Phase 3's one-pass
+ * shortcut also serves runs of this CPU's warm hint (spb_rmqueue_cpu_hint_run: the caller's
+ * fallback, model_alloc_run). Expected workload: every PCP refill; a few hundred runs a trace.
  *
  * Not modelled: Phase 0 (recovering fragments of blocks this CPU owns) and PCPBuddy ownership,
  * because the model has no PCP lists; replay holds the refilled pages. See docs/model.md.
@@ -167,36 +169,14 @@ static int mainline_next_block(struct zone *z, unsigned order, int mt, enum rmqu
  * read, and the pieces left are written by add_to_free_list() as that path writes them.
  * params.exact_walks turns the shortcut off (the differential test's reference).
  *
- * bulk_one_pass(): up to left blocks of order from the next __rmqueue()'s block; false
- * (nothing done) when that call would not take the lowest-order head the shortcut predicts.
+ * one_pass_take(): n blocks of order from the block of order high at pfn (on sb's mt list when
+ * sb is not NULL), with the calls' counters; the blocks are pfn + i * 2^order.
  */
-static bool bulk_one_pass(struct model *m, struct zone *z, unsigned order, int mt,
-			  unsigned alloc_flags, enum rmqueue_mode *mode, uint64_t left,
-			  struct model_bulk *bulk)
+static void one_pass_take(struct model *m, struct zone *z, struct superpageblock *sb, uint64_t pfn,
+			  unsigned order, unsigned high, int mt, unsigned n)
 {
-	struct superpageblock *sb = NULL;
-	unsigned high, n, step = 1u << order;
-	uint64_t pfn;
+	unsigned step = 1u << order;
 
-	if (m->p.exact_walks || (m->p.highatomic && (alloc_flags & ALLOC_HIGHATOMIC)))
-		return false;
-	if (m->policy == MODEL_POLICY_SPB) {
-		sb = spb_next_block(m, z, order, mt, alloc_flags, mode, &high);
-		if (!sb)
-			return false;
-		pfn = get_page_from_free_area(z, sb, high, mt);
-	} else {
-		int co = mainline_next_block(z, order, mt, *mode);
-		if (co < 0)
-			return false;
-		high = (unsigned)co;
-		pfn = mainline_free_list_first(z, high, mt);
-	}
-	n = 1u << (high - order);
-	if (n > left)
-		n = (unsigned)left;
-	if (n > bulk->max - bulk->n)
-		n = bulk->max - bulk->n;
 	if (sb) {
 		/*
 		 * Each call's side effects, its spb_update_list() before its delete. The first
@@ -232,11 +212,76 @@ static bool bulk_one_pass(struct model *m, struct zone *z, unsigned order, int m
 		add_to_free_list(m, z, pfn + off, o, mt, false);
 		off += 1ull << o;
 	}
+}
+
+/*
+ * bulk_one_pass(): up to left blocks of order from the next __rmqueue()'s block; false
+ * (nothing done) when that call would not take the lowest-order head the shortcut predicts.
+ */
+static bool bulk_one_pass(struct model *m, struct zone *z, unsigned order, int mt,
+			  unsigned alloc_flags, enum rmqueue_mode *mode, uint64_t left,
+			  struct model_bulk *bulk)
+{
+	struct superpageblock *sb = NULL;
+	unsigned high, n;
+	uint64_t pfn;
+
+	if (m->p.exact_walks || (m->p.highatomic && (alloc_flags & ALLOC_HIGHATOMIC)))
+		return false;
+	if (m->policy == MODEL_POLICY_SPB) {
+		sb = spb_next_block(m, z, order, mt, alloc_flags, mode, &high);
+		if (!sb)
+			return false;
+		pfn = get_page_from_free_area(z, sb, high, mt);
+	} else {
+		int co = mainline_next_block(z, order, mt, *mode);
+		if (co < 0)
+			return false;
+		high = (unsigned)co;
+		pfn = mainline_free_list_first(z, high, mt);
+	}
+	n = 1u << (high - order);
+	if (n > left)
+		n = (unsigned)left;
+	if (n > bulk->max - bulk->n)
+		n = bulk->max - bulk->n;
+	one_pass_take(m, z, sb, pfn, order, high, mt, n);
 	for (unsigned i = 0; i < n; i++)
 		bulk_add(bulk, pfn + ((uint64_t)i << order), order);
 	m->one_pass_runs++;
 	m->one_pass_blocks += n;
 	return true;
+}
+
+/*
+ * Not a kernel function: up to max spb_rmqueue_cpu_hint() calls in a row (a caller's fallback:
+ * a THP fault's or readahead's order-0 folios, one a call) made in one pass, with the counters
+ * of that many calls and their PASS_1 outcomes. Only where the pass is the calls' exact
+ * outcome: a movable request whose hinted SPB is clean (its calls change nothing but the
+ * SPB's free lists and counters; the has-bit and the list update are the first call's) and
+ * has no free whole pageblock of the type, so each call takes the head of the lowest
+ * non-empty list at or above order (sb_pass1_order), the pieces of one block in ascending
+ * order. Returns how many calls it made: blocks *first + i * 2^order; 0, nothing changed,
+ * when the calls would not go that way.
+ */
+unsigned spb_rmqueue_cpu_hint_run(struct model *m, struct zone *z, unsigned order, int mt,
+				  unsigned max, uint64_t *first)
+{
+	enum rmqueue_mode mode = RMQUEUE_NORMAL;
+	struct superpageblock *sb;
+	unsigned high, n;
+
+	if (m->p.exact_walks || mt != MIGRATE_MOVABLE || !max)
+		return 0;
+	sb = spb_next_block(m, z, order, mt, 0, &mode, &high);
+	if (!sb || spb_get_category(sb) == SB_TAINTED)
+		return 0;
+	*first = get_page_from_free_area(z, sb, high, mt);
+	n = 1u << (high - order);
+	if (n > max)
+		n = max;
+	one_pass_take(m, z, sb, *first, order, high, mt, n);
+	return n;
 }
 
 /* rmqueue_bulk(): returns the first block's pfn, MODEL_NO_PFN when nothing was taken. */

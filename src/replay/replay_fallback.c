@@ -38,11 +38,16 @@
  * boundary, frees all the memory the variant took for it.
  *
  * Expected workload: rare (a few hundred fallbacks in a pressure trace), up to 2^order model
- * allocations each.
+ * allocations each; the order-0 pieces of a THP or readahead go to model_alloc_run() in runs
+ * (at most FALLBACK_RUN_MAX a call), which makes those its CPU's warm hint serves from one
+ * block at once, and the rest one model_alloc() each.
  */
 #include "replay_internal.h"
 
 #include <stdlib.h>
+
+/* The order-0 pieces asked of model_alloc_run() at once, at most. */
+#define FALLBACK_RUN_MAX 128
 
 static bool fallback_test(const struct variant_state *v, uint64_t pfn)
 {
@@ -103,6 +108,18 @@ bool variant_fallback_free(struct variant_state *v, const struct replay_op *op)
 	if (reclaimed)
 		v->res->loss.page_frees_after_reclaim++;
 	return true;
+}
+
+/* The piece of order k at trace pfn p, at model pfn at: in the identity maps and the LRU. */
+static void fallback_add_piece(struct variant_state *v, struct replay_op *piece, uint64_t p,
+			       unsigned k, uint64_t at, bool page_cache)
+{
+	piece->key = p;
+	piece->order = (uint8_t)k;
+	variant_identity_add(v, piece, at);
+	fallback_set(v, p);
+	if (page_cache)
+		variant_lru_add(v, p);
 }
 
 /* A movable folio: model_alloc() marks it movable (req->movable) as it allocates it. */
@@ -231,18 +248,25 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 	for (uint64_t p = op->key; p < end;) {
 		req.order = k;
 		req.gfp = k ? piece.gfp : last_gfp;
+		if (caller != FALLBACK_WRITE) {
+			/* order-0 pieces to the end: the calls the warm hint serves at once */
+			uint64_t run[FALLBACK_RUN_MAX];
+			unsigned max =
+				end - p < FALLBACK_RUN_MAX ? (unsigned)(end - p) : FALLBACK_RUN_MAX;
+			unsigned n = model_alloc_run(v->model, &req, max, run);
+			for (unsigned i = 0; i < n; i++)
+				fallback_add_piece(v, &piece, p + i, 0, run[i], page_cache);
+			p += n;
+			if (n)
+				continue;
+		}
 		if (!fallback_alloc(v, &req, &at)) {
 			if (k--)
 				continue;
 			fallback_undo(v, op, p);
 			return false;
 		}
-		piece.key = p;
-		piece.order = (uint8_t)k;
-		variant_identity_add(v, &piece, at);
-		fallback_set(v, p);
-		if (page_cache)
-			variant_lru_add(v, p);
+		fallback_add_piece(v, &piece, p, k, at, page_cache);
 		p += 1ull << k;
 		if (p < end)
 			k = replay_fallback_piece_order(op, p, caller);
