@@ -609,7 +609,7 @@ static inline void prefetch_far(const struct variant_state *v, const struct repl
  * ... and PREFETCH_NEAR ahead, for a page free: what the entry (now cached) points at, the
  * model's page word and pageblock of the allocation (or of the start page). Not for a slab
  * free: the object's slab, prefetched here until session 19, showed no gain in wall time in
- * seven interleaved rounds over two sessions and cost 4 instructions per event
+ * seven interleaved rounds over two sessions and cost 7.6 instructions per event with its call
  * (bench/RESULTS.md, "Session 19, h20-slab").
  */
 static inline void prefetch_near(const struct variant_state *v, const struct replay_op *op)
