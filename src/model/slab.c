@@ -69,10 +69,13 @@ static inline size_t key_slots_total(size_t cap, size_t tail)
 	return cap + tail;
 }
 
-/* The last slot, never filled: the end of every probe run. */
+/*
+ * The last slot, never filled: the end of every probe run. Kept in the map (key_resize sets it
+ * with the slots), so the insertion's test of it is one load.
+ */
 static inline size_t key_last(const struct key_map *km)
 {
-	return km->cap + key_tail(km) - 1;
+	return km->last;
 }
 
 /* The slot holding key, or the empty slot where it would go. */
@@ -135,17 +138,19 @@ static void key_slots_free(struct key_slot *slots, size_t total)
 static int key_resize(struct key_map *km, size_t new_cap, size_t new_tail)
 {
 	struct key_slot *old = km->slots;
-	size_t old_cap = km->cap, old_tail = km->tail;
+	size_t old_cap = km->cap, old_tail = km->tail, old_last = km->last;
 	size_t old_total = old ? key_slots_total(old_cap, key_tail(km)) : 0;
 
 	for (;;) {
 		km->cap = new_cap;
 		km->tail = new_tail;
+		km->last = key_slots_total(new_cap, new_tail) - 1;
 		km->slots = key_slots_alloc(key_slots_total(new_cap, new_tail));
 		if (!km->slots) {
 			km->slots = old;
 			km->cap = old_cap;
 			km->tail = old_tail;
+			km->last = old_last;
 			return MODEL_ENOSPACE;
 		}
 		size_t i;
@@ -1201,24 +1206,11 @@ out:
 }
 
 /*
- * Replay knows its next operations: it calls these a few operations ahead so the hash slot
- * (slab_prefetch_slot) and then the object and its slab (slab_prefetch_object) are in cache when
- * the operation comes. Both only read.
+ * Replay knows its next operations: it calls this a few operations ahead so the hash slot is in
+ * cache when the operation comes. It only reads. (A second hint, for the object's slab nearer
+ * the operation, went in session 19: no gain in wall time shown, bench/RESULTS.md.)
  */
 void slab_prefetch_slot(const struct slab_model *sm, uint64_t key)
 {
 	__builtin_prefetch(&sm->live.slots[key_slot(&sm->live, key)]);
-}
-
-void slab_prefetch_object(const struct slab_model *sm, uint64_t key)
-{
-	const struct key_slot *ks = &sm->live.slots[key_slot(&sm->live, key)];
-
-	/* a slot holding key names a slab in use (and, unless LIVE_NO_ENTRY, an entry) */
-	if (ks->value && ks->key == key) {
-		__builtin_prefetch(&sm->slabs[ks->slab]);
-		/* an object with an entry (on an LRU): the entry too */
-		if (ks->value != LIVE_NO_ENTRY)
-			__builtin_prefetch(&sm->objs[ks->value - 1]);
-	}
 }

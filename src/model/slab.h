@@ -144,10 +144,8 @@ bool slab_obj_free_known(struct slab_model *sm, uint64_t key);
  */
 bool slab_start_page_freed(struct slab_model *sm, uint64_t pfn);
 
-/* Hints that key will be allocated or freed soon: its hash slot (a few operations ahead), then
- * its object and slab (nearer). */
+/* A hint that key will be allocated or freed soon: its hash slot (a few operations ahead). */
 void slab_prefetch_slot(const struct slab_model *sm, uint64_t key);
-void slab_prefetch_object(const struct slab_model *sm, uint64_t key);
 
 void slab_model_stats(const struct slab_model *sm, struct slab_stats *st);
 /* Tests: recount slabs and objects and compare. NULL when consistent. */

@@ -32,6 +32,7 @@ struct key_map {
 	struct key_slot *slots;
 	size_t cap, used;
 	size_t tail; /* slots past the last home slot; 0: KEY_MAP_TAIL (slab.c) */
+	size_t last; /* cap + the tail - 1, set with the slots: the slot never filled (slab.c) */
 };
 
 struct slab_obj {

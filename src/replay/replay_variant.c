@@ -575,7 +575,7 @@ static void slab_free(struct variant_state *v, const struct replay_op *op,
 }
 
 #define PREFETCH_FAR  16 /* ops ahead: the slab hash slot */
-#define PREFETCH_NEAR 8	 /* ops ahead: the object the slot names */
+#define PREFETCH_NEAR 8	 /* ops ahead: a freed page's model words */
 
 /*
  * The cache lines the operation PREFETCH_FAR ahead will want first: its slab slot, or for a page
@@ -607,16 +607,17 @@ static inline void prefetch_far(const struct variant_state *v, const struct repl
 }
 
 /*
- * ... and PREFETCH_NEAR ahead, for a free: what the slot or entry (now cached) points at; for a
- * page, the model's page word and pageblock of the allocation (or of the start page) too.
+ * ... and PREFETCH_NEAR ahead, for a page free: what the entry (now cached) points at, the
+ * model's page word and pageblock of the allocation (or of the start page). Not for a slab
+ * free: the object's slab, prefetched here until session 19, showed no gain in wall time in
+ * seven interleaved rounds over two sessions and cost 7.6 instructions per event with its call
+ * (bench/RESULTS.md, "Session 19, h20-slab").
  */
 static inline void prefetch_near(const struct variant_state *v, const struct replay_op *op)
 {
 	uint64_t val;
 
-	if (op->kind == OP_SLAB_FREE) {
-		slab_prefetch_object(v->slab, op->key);
-	} else if (op->kind == OP_PAGE_FREE) {
+	if (op->kind == OP_PAGE_FREE) {
 		if (pfn_map_get(&v->fwd, op->key, &val)) {
 			pfn_map32_prefetch(&v->rev, val & FWD_PFN_MASK);
 			model_prefetch_page(v->model, val & FWD_PFN_MASK);
