@@ -745,8 +745,8 @@ static void memo_record(struct model *m, const struct model_alloc_req *req, uint
  * first), and the CPU it runs on. MODEL_EINVAL for an order or type the model refuses,
  * MODEL_ENOMEM when the node has no zone the request may use; then nothing is set.
  */
-static int prepare_alloc_pages(struct model *m, const struct model_alloc_req *req,
-			       struct alloc_context *ac)
+static inline int prepare_alloc_pages(struct model *m, const struct model_alloc_req *req,
+				      struct alloc_context *ac)
 {
 	if (req->order > MAX_PAGE_ORDER || req->migratetype < 0 ||
 	    req->migratetype >= MIGRATE_PCPTYPES)
@@ -931,15 +931,66 @@ int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigne
 	return MODEL_OK;
 }
 
+void model_set_pcp_pop_callback(struct model *m, model_pcp_pop_fn fn)
+{
+	m->pcp_pop_fn = fn;
+}
+
+/*
+ * Not a kernel function: alloc_pages() of a per-CPU-list order whose list in the first zone it
+ * reaches has a page, by the steps the whole call takes then and no others: no memo for the
+ * request's kind (alloc_pages), prepare_alloc_pages(), get_page_from_freelist()'s zonelist
+ * with the fast path's flags to the first zone the request may use, whose
+ * __zone_watermark_ok() passes (zone_watermark_ok()'s first test: nothing counted), and there
+ * rmqueue_pcplist() finding the list's head (the pop hook). No clock is read, no event
+ * counted; the memo's calm count moves as for any success. False, with nothing changed that
+ * the whole call would not set the same way first (current_cpu), when any step differs: the
+ * caller makes the whole call. params.exact_walks turns it off (test_model_refill's
+ * reference). Replay's order-0 requests take it about nine times in ten.
+ */
+static bool alloc_pages_pcp_listed(struct model *m, const struct model_alloc_req *req,
+				   uint64_t *pfn_out)
+{
+	struct alloc_context ac = { .req = req, .pcp = true };
+	unsigned alloc_flags = ALLOC_WMARK_LOW;
+	struct zone *z;
+
+	if (!m->pcp_pop_fn || m->p.exact_walks)
+		return false;
+	if (m->calm < MEMO_CALM_LIMIT && (m->memo_sigs & memo_sig(req, UINT32_MAX)))
+		return false;
+	if (prepare_alloc_pages(m, req, &ac))
+		return false;
+	alloc_flags |= alloc_flags_nofragment(m, ac.preferred);
+	/* the zonelist's first zone, unless __GFP_THISNODE would pass it by */
+	z = ac.preferred;
+	if ((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac.nid)
+		return false;
+	/* __zone_watermark_ok() at the fast path's low mark */
+	if (!zone_watermark_mark_ok(z, req->order, low_wmark_pages(z), alloc_flags, ac.highest,
+				    z->nr_free_pages))
+		return false;
+	uint64_t pfn = m->pcp_pop_fn(m->pcp_ctx, (unsigned)(z - m->zones), req);
+	if (pfn == MODEL_NO_PFN)
+		return false;
+	memo_note_outcome(m, req, UINT32_MAX, MODEL_OK);
+	*pfn_out = pfn;
+	return true;
+}
+
 /*
  * __alloc_pages() of a per-CPU-list order: get_page_from_freelist() reaches each zone's lists
  * through the caller's hook after that zone's watermark check (rmqueue() -> rmqueue_pcplist()),
  * so a list's pages serve only requests that may use their zone. The hook's page is allocated.
+ * A request whose first zone's list has a page takes the short path of the same steps
+ * (alloc_pages_pcp_listed).
  */
 int model_alloc_pcp(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)
 {
 	if (!m->pcp_fn)
 		return MODEL_EINVAL;
+	if (alloc_pages_pcp_listed(m, req, pfn_out))
+		return MODEL_OK;
 	int rc = alloc_pages(m, req, NULL, true, pfn_out);
 	/* a block direct compaction captured came off the buddy lists, not through the hook:
 	 * prep_new_page() it here (__alloc_pages_direct_compact) */
@@ -973,18 +1024,6 @@ unsigned model_pfn_zone(struct model *m, uint64_t pfn)
 	return (unsigned)(page_zone(m, pfn) - m->zones);
 }
 
-bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order, uint32_t gfp)
-{
-	enum model_zone_type highest = gfp_zone(gfp);
-
-	if (zone >= m->nr_zones || m->zones[zone].type > highest)
-		return true;
-	const struct zone *z = &m->zones[zone];
-	/* the fast path's flags: no reserve rights, the free HIGHATOMIC pages do not count */
-	return zone_free_above_mark(z, order, high_wmark_pages(z) + z->lowmem_reserve[highest],
-				    zone_usable_free_pages(z));
-}
-
 /*
  * zone_free_above_mark() out of line, for an order above 0: inlined, its scan of the higher
  * orders' counts made the zone loop below set up per call what order 0 never uses.
@@ -997,9 +1036,34 @@ zone_free_above_mark_high_order(const struct zone *z, unsigned order, uint64_t m
 }
 
 /*
- * get_page_from_freelist()'s ZONE_BELOW_HIGH test (model_zone_high_wmark_ok) on every zone up
- * to the request's highest, gfp_zone() worked out once; replay's per-CPU lists call it on
- * every allocation.
+ * get_page_from_freelist()'s ZONE_BELOW_HIGH test of one zone, with the fast path's flags (no
+ * reserve rights: the free HIGHATOMIC pages do not count): below its high mark (boost
+ * included) plus its lowmem_reserve for the request's highest zone, or without a big enough
+ * block. A zone above the request's highest is not one it may use: never below.
+ */
+static inline bool zone_below_high_wmark(const struct zone *z, enum model_zone_type highest,
+					 unsigned order)
+{
+	if (z->type > highest)
+		return false;
+	uint64_t mark = high_wmark_pages(z) + z->lowmem_reserve[highest];
+	uint64_t free_pages = zone_usable_free_pages(z);
+
+	if (order)
+		return !zone_free_above_mark_high_order(z, order, mark, free_pages);
+	return !zone_free_above_mark(z, 0, mark, free_pages);
+}
+
+bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order, uint32_t gfp)
+{
+	if (zone >= m->nr_zones)
+		return true;
+	return !zone_below_high_wmark(&m->zones[zone], gfp_zone(gfp), order);
+}
+
+/*
+ * zone_below_high_wmark() on every zone up to the request's highest, gfp_zone() worked out
+ * once; replay's per-CPU lists call it on every allocation.
  */
 void model_zones_below_high_wmark(const struct model *m, unsigned order, uint32_t gfp,
 				  bool *below_high, unsigned nr)
@@ -1008,19 +1072,9 @@ void model_zones_below_high_wmark(const struct model *m, unsigned order, uint32_
 
 	if (nr > m->nr_zones)
 		nr = m->nr_zones;
-	for (unsigned zone = 0; zone < nr; zone++) {
-		const struct zone *z = &m->zones[zone];
-
-		if (below_high[zone] || z->type > highest)
-			continue;
-		uint64_t mark = high_wmark_pages(z) + z->lowmem_reserve[highest];
-		uint64_t free_pages = zone_usable_free_pages(z);
-		bool ok = order ? zone_free_above_mark_high_order(z, order, mark, free_pages)
-				: zone_free_above_mark(z, 0, mark, free_pages);
-
-		if (!ok)
+	for (unsigned zone = 0; zone < nr; zone++)
+		if (!below_high[zone] && zone_below_high_wmark(&m->zones[zone], highest, order))
 			below_high[zone] = true;
-	}
 }
 
 /* Checks that pfn heads an allocated block of this order; its word in *word. */
