@@ -936,17 +936,54 @@ void model_set_pcp_pop_callback(struct model *m, model_pcp_pop_fn fn)
 	m->pcp_pop_fn = fn;
 }
 
+/* alloc_pages_pcp_listed()'s last step: the zone's list head, counted as a success. */
+static inline bool alloc_pages_pcp_pop(struct model *m, const struct model_alloc_req *req,
+				       struct zone *z, uint64_t *pfn_out)
+{
+	uint64_t pfn = m->pcp_pop_fn(m->pcp_ctx, (unsigned)(z - m->zones), req);
+
+	if (pfn == MODEL_NO_PFN)
+		return false;
+	memo_note_outcome(m, req, UINT32_MAX, MODEL_OK);
+	*pfn_out = pfn;
+	return true;
+}
+
 /*
- * Not a kernel function: alloc_pages() of a per-CPU-list order whose list in the first zone it
- * reaches has a page, by the steps the whole call takes then and no others: no memo for the
- * request's kind (alloc_pages), prepare_alloc_pages(), get_page_from_freelist()'s zonelist
- * with the fast path's flags to the first zone the request may use, whose
- * __zone_watermark_ok() passes (zone_watermark_ok()'s first test: nothing counted), and there
- * rmqueue_pcplist() finding the list's head (the pop hook). No clock is read, no event
- * counted; the memo's calm count moves as for any success. False, with nothing changed that
- * the whole call would not set the same way first (current_cpu), when any step differs: the
- * caller makes the whole call. params.exact_walks turns it off (test_model_refill's
- * reference). Replay's order-0 requests take it about nine times in ten.
+ * alloc_pages_pcp_listed() when the zonelist's first zone is passed by (__GFP_THISNODE) or
+ * below its low mark: get_page_from_freelist()'s walk, out of line, past zones below the low
+ * mark without a boost (their zone_watermark_ok() fails counting nothing) to the first whose
+ * mark is met. A boosted zone below it may count an event: the whole call's.
+ */
+static bool __attribute__((noinline))
+alloc_pages_pcp_listed_walk(struct model *m, const struct model_alloc_req *req,
+			    const struct alloc_context *ac, unsigned alloc_flags, uint64_t *pfn_out)
+{
+	struct zone *z;
+
+	for_each_zone_zonelist(m, ac, i, z)
+	{
+		if ((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac->nid)
+			continue;
+		if (zone_watermark_mark_ok(z, req->order, low_wmark_pages(z), alloc_flags,
+					   ac->highest, z->nr_free_pages))
+			return alloc_pages_pcp_pop(m, req, z, pfn_out);
+		if (z->watermark_boost)
+			return false;
+	}
+	return false;
+}
+
+/*
+ * Not a kernel function: alloc_pages() of a per-CPU-list order whose list has a page in the
+ * zone the walk would take it from, by the steps the whole call takes then and no others: no
+ * memo for the request's kind (alloc_pages), prepare_alloc_pages(), get_page_from_freelist()'s
+ * zonelist with the fast path's flags to the first zone whose __zone_watermark_ok() passes
+ * (alloc_pages_pcp_listed_walk past the first), and there rmqueue_pcplist() finding the list's
+ * head (the pop hook). No clock is read, no event counted; the memo's calm count moves as for
+ * any success. False, with nothing changed that the whole call would not set the same way
+ * first (current_cpu), when any step differs: the caller makes the whole call.
+ * params.exact_walks turns it off (test_model_refill's reference).
  */
 static bool alloc_pages_pcp_listed(struct model *m, const struct model_alloc_req *req,
 				   uint64_t *pfn_out)
@@ -962,20 +999,13 @@ static bool alloc_pages_pcp_listed(struct model *m, const struct model_alloc_req
 	if (prepare_alloc_pages(m, req, &ac))
 		return false;
 	alloc_flags |= alloc_flags_nofragment(m, ac.preferred);
-	/* the zonelist's first zone, unless __GFP_THISNODE would pass it by */
+	/* the common case: the zonelist's first zone, __zone_watermark_ok() at the low mark */
 	z = ac.preferred;
-	if ((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac.nid)
-		return false;
-	/* __zone_watermark_ok() at the fast path's low mark */
-	if (!zone_watermark_mark_ok(z, req->order, low_wmark_pages(z), alloc_flags, ac.highest,
-				    z->nr_free_pages))
-		return false;
-	uint64_t pfn = m->pcp_pop_fn(m->pcp_ctx, (unsigned)(z - m->zones), req);
-	if (pfn == MODEL_NO_PFN)
-		return false;
-	memo_note_outcome(m, req, UINT32_MAX, MODEL_OK);
-	*pfn_out = pfn;
-	return true;
+	if (!((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac.nid) &&
+	    zone_watermark_mark_ok(z, req->order, low_wmark_pages(z), alloc_flags, ac.highest,
+				   z->nr_free_pages))
+		return alloc_pages_pcp_pop(m, req, z, pfn_out);
+	return alloc_pages_pcp_listed_walk(m, req, &ac, alloc_flags, pfn_out);
 }
 
 /*
