@@ -4,7 +4,8 @@
  * the per-block path it shortcuts. Two models built alike run the same random workload: one
  * takes the shortcut, the other runs with params.exact_walks, one __rmqueue()
  * per block. Per-CPU-list refills reach the model as replay's do (model_alloc_pcp() calls a
- * hook that refills with model_pcp_refill() and the model's alloc_flags). Every refill must
+ * hook that takes its list's head or refills with model_pcp_refill() and the model's
+ * alloc_flags, the other blocks kept on its lists, pinned). Every refill must
  * hand out the same blocks in the same order; after every operation every event counter,
  * every SPB's counters and place on its list, and the free page count must agree; every few
  * hundred operations every page's state, every pageblock's type and the invariant checker.
@@ -15,6 +16,11 @@
  * claims, steals (a carried-over rmqueue mode) and the HIGHATOMIC reserve run between refills.
  * Each must take the shortcut, in runs of more than one block.
  *
+ * Two more runs keep each refill's other blocks on per-CPU lists (pinned, as replay's are):
+ * there a request whose list has a block takes model_alloc_pcp()'s short path
+ * (alloc_pages_pcp_listed, the pop hook) in the first model and never in the second, and
+ * both must serve the same blocks. Without the lists every request refills.
+ *
  * Usage: test_model_refill [operations]
  */
 #include "model.h"
@@ -24,8 +30,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REFILL_MAX 512
-#define LOG_MAX	   4096
+#define REFILL_MAX  512
+#define LOG_MAX	    4096
+#define POOL_ORDERS 4
+#define POOL_MAX    256
+
+/* This run's hooks keep a refill's other blocks on lists (else the test holds them all). */
+static bool lists;
 
 struct live {
 	uint64_t pfn;
@@ -45,6 +56,11 @@ struct side {
 	struct live *live; /* every allocation the test holds, freed later */
 	size_t nlive;
 	uint32_t *where; /* by pfn: 1 + the index in live, 0 when none (migrations move it) */
+	/* the per-CPU lists: a refill's other blocks, pinned, by zone, type and order (a stack) */
+	uint64_t pool[MODEL_MAX_ZONES][MIGRATE_PCPTYPES][POOL_ORDERS][POOL_MAX];
+	unsigned pool_n[MODEL_MAX_ZONES][MIGRATE_PCPTYPES][POOL_ORDERS];
+	uint64_t handed; /* the block a hook handed out in this operation */
+	uint64_t popped; /* requests the pop hook served */
 };
 
 #define PFN_END (NORMAL0 + GiB_PAGES)
@@ -77,22 +93,63 @@ static void migrated(void *ctx, uint64_t old_pfn, uint64_t new_pfn, unsigned ord
 	s->live[k - 1].pfn = new_pfn;
 }
 
+/*
+ * The lists' head (model_set_pcp_pop_callback, with lists): the model's short path of a request whose list
+ * has a block. The block goes to live (made movable after the call, as replay's page_alloc).
+ */
+static uint64_t pop_hook(void *ctx, unsigned zone, const struct model_alloc_req *req)
+{
+	struct side *s = ctx;
+	unsigned *n;
+
+	if (zone >= MODEL_MAX_ZONES || req->order >= POOL_ORDERS)
+		return MODEL_NO_PFN;
+	n = &s->pool_n[zone][req->migratetype][req->order];
+	if (!*n)
+		return MODEL_NO_PFN;
+	s->handed = s->pool[zone][req->migratetype][req->order][--*n];
+	live_add(s, s->handed, req->order);
+	s->popped++;
+	return s->handed;
+}
+
+/*
+ * rmqueue_pcplist() of one zone: the list's head (pop_hook), else a refill of s->count blocks,
+ * pinned (as replay's are), the first handed out and the rest kept on the lists (the test
+ * holds a block of an order the lists do not keep, or one that finds its list full).
+ */
 static uint64_t refill_hook(void *ctx, unsigned zone, const struct model_alloc_req *req,
 			    unsigned alloc_flags)
 {
 	struct side *s = ctx;
+	struct model_alloc_req q = *req;
 	struct model_block blocks[REFILL_MAX];
 	unsigned n = 0;
 
+	if (pop_hook(ctx, zone, req) != MODEL_NO_PFN) {
+		s->popped--; /* the whole hook's */
+		return s->handed;
+	}
 	s->refills++;
-	if (model_pcp_refill(s->m, zone, req, alloc_flags, s->count, blocks, REFILL_MAX, &n) !=
+	q.movable = q.movable && !lists; /* on a list, the pages are pinned */
+	if (model_pcp_refill(s->m, zone, &q, alloc_flags, s->count, blocks, REFILL_MAX, &n) !=
 	    MODEL_OK)
 		return MODEL_NO_PFN;
 	for (unsigned i = 0; i < n && s->nlog < LOG_MAX; i++)
 		s->log[s->nlog++] = blocks[i];
-	for (unsigned i = 0; i < n; i++)
-		live_add(s, blocks[i].pfn, blocks[i].order);
-	return blocks[0].pfn;
+	for (unsigned i = n; i-- > 1;) {
+		unsigned o = blocks[i].order;
+		unsigned *np = lists && o < POOL_ORDERS && zone < MODEL_MAX_ZONES
+				       ? &s->pool_n[zone][req->migratetype][o]
+				       : NULL;
+		if (np && *np < POOL_MAX)
+			s->pool[zone][req->migratetype][o][(*np)++] = blocks[i].pfn;
+		else
+			live_add(s, blocks[i].pfn, o);
+	}
+	s->handed = blocks[0].pfn;
+	live_add(s, s->handed, blocks[0].order);
+	return s->handed;
 }
 
 static void compare_state(struct side *a, struct side *b, const char *name, long op, bool pages)
@@ -204,12 +261,14 @@ static void run(const char *preset, long ops, uint64_t seed)
 	model_set_migrate_callback(b.m, migrated, &b);
 	model_set_pcp_callback(a.m, refill_hook, &a);
 	model_set_pcp_callback(b.m, refill_hook, &b);
+	model_set_pcp_pop_callback(a.m, pop_hook);
+	model_set_pcp_pop_callback(b.m, pop_hook); /* params.exact_walks: never called */
 	present = model_nr_free_pages(a.m);
 	test_rng_state = seed;
 
 	for (long op = 0; op < ops; op++) {
 		if (op % 3000 == 0) {
-			target = (double)(20 + rnd() % 78) / 100.0;
+			target = (double)(20 + rnd() % (lists ? 100 : 78)) / 100.0;
 			movable_share = (unsigned)(rnd() % 101);
 		}
 		if (op % 64 == 0) {
@@ -228,6 +287,7 @@ static void run(const char *preset, long ops, uint64_t seed)
 			unsigned na = (unsigned)a.nlive, refills_before = a.refills;
 			a.count = b.count = 1 + (unsigned)(rnd() % (rnd() % 4 ? 64 : REFILL_MAX));
 			a.nlog = b.nlog = 0;
+			a.handed = b.handed = MODEL_NO_PFN;
 			int ra = pcp ? model_alloc_pcp(a.m, &q, &x) : model_alloc(a.m, &q, &x);
 			int rb = pcp ? model_alloc_pcp(b.m, &q, &y) : model_alloc(b.m, &q, &y);
 			CHECK(ra == rb && (ra != MODEL_OK || x == y),
@@ -247,10 +307,13 @@ static void run(const char *preset, long ops, uint64_t seed)
 			for (size_t i = na; i < a.nlive; i++)
 				used += 1ull << a.live[i].order;
 			CHECK_EQ(a.nlive, b.nlive);
-			bool from_refill = false; /* else direct compaction captured it */
-			for (size_t i = na; i < a.nlive; i++)
-				from_refill |= a.live[i].pfn == x;
-			if (ra == MODEL_OK && !from_refill) {
+			CHECK_EQ(a.handed, b.handed);
+			if (lists && pcp && ra == MODEL_OK && q.movable) {
+				CHECK_EQ(model_set_movable(a.m, x, true), MODEL_OK);
+				CHECK_EQ(model_set_movable(b.m, y, true), MODEL_OK);
+			}
+			/* else direct compaction captured it */
+			if (ra == MODEL_OK && a.handed != x) {
 				live_add(&a, x, q.order);
 				live_add(&b, y, q.order);
 				used += 1ull << q.order;
@@ -285,9 +348,17 @@ static void run(const char *preset, long ops, uint64_t seed)
 	       (unsigned long long)model_event(a.m, MODEL_EV_SPB_DEFRAG_QUEUED),
 	       (unsigned long long)model_event(a.m, MODEL_EV_SPB_DEFRAG_ABSORBED));
 	CHECK(refills > 0);
+	CHECK_EQ(b.popped, 0);
+	if (lists) {
+		printf("%s with lists: the lists' short path served %llu requests\n", preset,
+		       (unsigned long long)a.popped);
+		CHECK(a.popped > 0, "%s: the lists' short path never ran", preset);
+		goto out;
+	}
 	CHECK(runs1 > runs0, "%s: the one-pass refill never ran", preset);
 	CHECK(blocks1 - blocks0 > 2 * (runs1 - runs0), "%s: runs of one block only", preset);
 	CHECK(model_event(a.m, MODEL_EV_RMQUEUE_STEAL) > 0, "%s: no steal", preset);
+out:
 	model_destroy(a.m);
 	model_destroy(b.m);
 	free(a.live);
@@ -302,5 +373,8 @@ int main(int argc, char **argv)
 
 	run("spb+all", ops, 0x5eed0001);
 	run("mainline", ops, 0x5eed0002);
+	lists = true;
+	run("spb+all", 4 * ops, 0x5eed0003);
+	run("mainline", 4 * ops, 0x5eed0004);
 	return test_summary("model_refill");
 }

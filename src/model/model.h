@@ -403,6 +403,14 @@ int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigne
 typedef uint64_t (*model_pcp_fn)(void *ctx, unsigned zone, const struct model_alloc_req *req,
 				 unsigned alloc_flags);
 void model_set_pcp_callback(struct model *m, model_pcp_fn fn, void *ctx);
+/*
+ * The same lists' head alone (__rmqueue_pcplist() finding its list non-empty), for
+ * model_alloc_pcp()'s short path: the block the hook above would hand out for that zone when no
+ * refill is needed, or MODEL_NO_PFN with nothing changed when it would need one. Called with
+ * the hook's ctx; optional (without it every request walks the zonelist in full).
+ */
+typedef uint64_t (*model_pcp_pop_fn)(void *ctx, unsigned zone, const struct model_alloc_req *req);
+void model_set_pcp_pop_callback(struct model *m, model_pcp_pop_fn fn);
 /* __alloc_pages() of a per-CPU-list order through the hook; the page is allocated already. */
 int model_alloc_pcp(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out);
 /* For tests: the one-pass refill's runs and the blocks they took in this model so far. */

@@ -319,6 +319,7 @@ struct model {
 	void *migrate_ctx;
 	model_pcp_fn pcp_fn; /* the caller's per-zone per-CPU lists (model_set_pcp_callback) */
 	void *pcp_ctx;
+	model_pcp_pop_fn pcp_pop_fn; /* the lists' head alone, no refill (alloc_pages_pcp_listed) */
 	model_shrink_fn shrink_fn;
 	void *shrink_ctx;
 	model_reclaim_clean_fn reclaim_clean_fn;

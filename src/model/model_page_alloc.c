@@ -994,15 +994,96 @@ int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigne
 	return MODEL_OK;
 }
 
+void model_set_pcp_pop_callback(struct model *m, model_pcp_pop_fn fn)
+{
+	m->pcp_pop_fn = fn;
+}
+
+/* alloc_pages_pcp_listed()'s last step: the zone's list head, counted as a success. */
+static inline bool alloc_pages_pcp_pop(struct model *m, const struct model_alloc_req *req,
+				       struct zone *z, uint64_t *pfn_out)
+{
+	uint64_t pfn = m->pcp_pop_fn(m->pcp_ctx, (unsigned)(z - m->zones), req);
+
+	if (pfn == MODEL_NO_PFN)
+		return false;
+	memo_note_outcome(m, req, UINT32_MAX, MODEL_OK);
+	*pfn_out = pfn;
+	return true;
+}
+
+/*
+ * alloc_pages_pcp_listed() when the zonelist's first zone is passed by (__GFP_THISNODE) or
+ * below its low mark: get_page_from_freelist()'s walk, out of line, past zones below the low
+ * mark without a boost (their zone_watermark_ok() fails counting nothing) to the first whose
+ * mark is met. A boosted zone below it may count an event: the whole call's.
+ */
+static bool __attribute__((noinline))
+alloc_pages_pcp_listed_walk(struct model *m, const struct model_alloc_req *req,
+			    const struct alloc_context *ac, unsigned alloc_flags, uint64_t *pfn_out)
+{
+	struct zone *z;
+
+	for_each_zone_zonelist(m, ac, i, z)
+	{
+		if ((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac->nid)
+			continue;
+		if (zone_watermark_mark_ok(z, req->order, low_wmark_pages(z), alloc_flags,
+					   ac->highest, z->nr_free_pages))
+			return alloc_pages_pcp_pop(m, req, z, pfn_out);
+		if (z->watermark_boost)
+			return false;
+	}
+	return false;
+}
+
+/*
+ * Not a kernel function: alloc_pages() of a per-CPU-list order whose list has a page in the
+ * zone the walk would take it from, by the steps the whole call takes then and no others: no
+ * memo for the request's kind (alloc_pages), prepare_alloc_pages(), get_page_from_freelist()'s
+ * zonelist with the fast path's flags to the first zone whose __zone_watermark_ok() passes
+ * (alloc_pages_pcp_listed_walk past the first), and there rmqueue_pcplist() finding the list's
+ * head (the pop hook). No clock is read, no event counted; the memo's calm count moves as for
+ * any success. False, with nothing changed that the whole call would not set the same way
+ * first (current_cpu), when any step differs: the caller makes the whole call.
+ * params.exact_walks turns it off (test_model_refill's reference).
+ */
+static bool alloc_pages_pcp_listed(struct model *m, const struct model_alloc_req *req,
+				   uint64_t *pfn_out)
+{
+	struct alloc_context ac = { .req = req, .pcp = true };
+	unsigned alloc_flags = ALLOC_WMARK_LOW;
+	struct zone *z;
+
+	if (!m->pcp_pop_fn || m->p.exact_walks)
+		return false;
+	if (m->calm < MEMO_CALM_LIMIT && (m->memo_sigs & memo_sig(req, UINT32_MAX)))
+		return false;
+	if (prepare_alloc_pages(m, req, &ac))
+		return false;
+	alloc_flags |= alloc_flags_nofragment(m, ac.preferred);
+	/* the common case: the zonelist's first zone, __zone_watermark_ok() at the low mark */
+	z = ac.preferred;
+	if (!((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac.nid) &&
+	    zone_watermark_mark_ok(z, req->order, low_wmark_pages(z), alloc_flags, ac.highest,
+				   z->nr_free_pages))
+		return alloc_pages_pcp_pop(m, req, z, pfn_out);
+	return alloc_pages_pcp_listed_walk(m, req, &ac, alloc_flags, pfn_out);
+}
+
 /*
  * __alloc_pages() of a per-CPU-list order: get_page_from_freelist() reaches each zone's lists
  * through the caller's hook after that zone's watermark check (rmqueue() -> rmqueue_pcplist()),
  * so a list's pages serve only requests that may use their zone. The hook's page is allocated.
+ * A request whose first zone's list has a page takes the short path of the same steps
+ * (alloc_pages_pcp_listed).
  */
 int model_alloc_pcp(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)
 {
 	if (!m->pcp_fn)
 		return MODEL_EINVAL;
+	if (alloc_pages_pcp_listed(m, req, pfn_out))
+		return MODEL_OK;
 	int rc = alloc_pages(m, req, NULL, true, pfn_out);
 	/* a block direct compaction captured came off the buddy lists, not through the hook:
 	 * prep_new_page() it here (__alloc_pages_direct_compact) */
@@ -1036,18 +1117,6 @@ unsigned model_pfn_zone(struct model *m, uint64_t pfn)
 	return (unsigned)(page_zone(m, pfn) - m->zones);
 }
 
-bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order, uint32_t gfp)
-{
-	enum model_zone_type highest = gfp_zone(gfp);
-
-	if (zone >= m->nr_zones || m->zones[zone].type > highest)
-		return true;
-	const struct zone *z = &m->zones[zone];
-	/* the fast path's flags: no reserve rights, the free HIGHATOMIC pages do not count */
-	return zone_free_above_mark(z, order, high_wmark_pages(z) + z->lowmem_reserve[highest],
-				    zone_usable_free_pages(z));
-}
-
 /*
  * zone_free_above_mark() out of line, for an order above 0: inlined, its scan of the higher
  * orders' counts made the zone loop below set up per call what order 0 never uses.
@@ -1060,9 +1129,34 @@ zone_free_above_mark_high_order(const struct zone *z, unsigned order, uint64_t m
 }
 
 /*
- * get_page_from_freelist()'s ZONE_BELOW_HIGH test (model_zone_high_wmark_ok) on every zone up
- * to the request's highest, gfp_zone() worked out once; replay's per-CPU lists call it on
- * every allocation.
+ * get_page_from_freelist()'s ZONE_BELOW_HIGH test of one zone, with the fast path's flags (no
+ * reserve rights: the free HIGHATOMIC pages do not count): below its high mark (boost
+ * included) plus its lowmem_reserve for the request's highest zone, or without a big enough
+ * block. A zone above the request's highest is not one it may use: never below.
+ */
+static inline bool zone_below_high_wmark(const struct zone *z, enum model_zone_type highest,
+					 unsigned order)
+{
+	if (z->type > highest)
+		return false;
+	uint64_t mark = high_wmark_pages(z) + z->lowmem_reserve[highest];
+	uint64_t free_pages = zone_usable_free_pages(z);
+
+	if (order)
+		return !zone_free_above_mark_high_order(z, order, mark, free_pages);
+	return !zone_free_above_mark(z, 0, mark, free_pages);
+}
+
+bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order, uint32_t gfp)
+{
+	if (zone >= m->nr_zones)
+		return true;
+	return !zone_below_high_wmark(&m->zones[zone], gfp_zone(gfp), order);
+}
+
+/*
+ * zone_below_high_wmark() on every zone up to the request's highest, gfp_zone() worked out
+ * once; replay's per-CPU lists call it on every allocation.
  */
 void model_zones_below_high_wmark(const struct model *m, unsigned order, uint32_t gfp,
 				  bool *below_high, unsigned nr)
@@ -1071,19 +1165,9 @@ void model_zones_below_high_wmark(const struct model *m, unsigned order, uint32_
 
 	if (nr > m->nr_zones)
 		nr = m->nr_zones;
-	for (unsigned zone = 0; zone < nr; zone++) {
-		const struct zone *z = &m->zones[zone];
-
-		if (below_high[zone] || z->type > highest)
-			continue;
-		uint64_t mark = high_wmark_pages(z) + z->lowmem_reserve[highest];
-		uint64_t free_pages = zone_usable_free_pages(z);
-		bool ok = order ? zone_free_above_mark_high_order(z, order, mark, free_pages)
-				: zone_free_above_mark(z, 0, mark, free_pages);
-
-		if (!ok)
+	for (unsigned zone = 0; zone < nr; zone++)
+		if (!below_high[zone] && zone_below_high_wmark(&m->zones[zone], highest, order))
 			below_high[zone] = true;
-	}
 }
 
 /* Checks that pfn heads an allocated block of this order; its word in *word. */

@@ -350,6 +350,9 @@ static int zone_highsize(uint64_t total, unsigned cpus, int batch)
  * The lists become one set per zone and CPU, and the model reaches them through its zonelist
  * walk.
  */
+static uint64_t variant_pcp_rmqueue_listed(void *ctx, unsigned zone,
+					   const struct model_alloc_req *req);
+
 int variant_pcp_init(struct variant_state *v)
 {
 	const struct host_desc *h = v->host;
@@ -405,6 +408,7 @@ int variant_pcp_init(struct variant_state *v)
 	}
 	v->pcp_decay_ns = 0;
 	model_set_pcp_callback(v->model, variant_pcp_rmqueue, v);
+	model_set_pcp_pop_callback(v->model, variant_pcp_rmqueue_listed);
 	return MODEL_OK;
 }
 
@@ -480,6 +484,27 @@ uint64_t variant_pcp_rmqueue(void *ctx, unsigned zone, const struct model_alloc_
 	pcp_enqueue_bulk(v, set, req->migratetype, v->bulk, n);
 	return pcp_set_rmqueue_smallest(v, set, req->migratetype, req->order, &pfn) ? pfn
 										    : MODEL_NO_PFN;
+}
+
+/*
+ * variant_pcp_rmqueue() when the request's own list has a page: the model's short path
+ * (model_set_pcp_pop_callback) with the same result, the head of that list; MODEL_NO_PFN,
+ * nothing changed, when it is empty (the higher orders' split and the refill are the whole
+ * hook's).
+ */
+static uint64_t variant_pcp_rmqueue_listed(void *ctx, unsigned zone,
+					   const struct model_alloc_req *req)
+{
+	struct variant_state *v = ctx;
+	unsigned set = pcp_set(v, zone, (unsigned)(req->cpu < 0 ? 0 : req->cpu));
+	struct pcp_list *l = pcp_set_list(v, set, req->migratetype, req->order);
+	uint64_t pfn;
+
+	if (req->order > PAGEBLOCK_ORDER || !ring_pop_head(l, &pfn))
+		return MODEL_NO_PFN;
+	v->pcps[set].free_count >>= 1;
+	pcp_count(v, set, req->order, -1);
+	return pfn;
 }
 
 /*
