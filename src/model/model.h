@@ -405,9 +405,11 @@ typedef uint64_t (*model_pcp_fn)(void *ctx, unsigned zone, const struct model_al
 void model_set_pcp_callback(struct model *m, model_pcp_fn fn, void *ctx);
 /*
  * The same lists' head alone (__rmqueue_pcplist() finding its list non-empty), for
- * model_alloc_pcp()'s short path: the block the hook above would hand out for that zone when no
- * refill is needed, or MODEL_NO_PFN with nothing changed when it would need one. Called with
- * the hook's ctx; optional (without it every request walks the zonelist in full).
+ * model_alloc_pcp()'s short path. It must return exactly the block the hook above would return
+ * for that zone and request, already allocated in the model, having made the same changes to
+ * the caller's lists as the hook would; or MODEL_NO_PFN having changed nothing (when the hook
+ * would refill). Called with the hook's ctx; optional (without it every request walks the
+ * zonelist in full). model_set_pcp_callback() clears it: set it after the hook.
  */
 typedef uint64_t (*model_pcp_pop_fn)(void *ctx, unsigned zone, const struct model_alloc_req *req);
 void model_set_pcp_pop_callback(struct model *m, model_pcp_pop_fn fn);

@@ -410,6 +410,7 @@ void page_del_and_expand(struct model *m, struct zone *z, uint64_t pfn, unsigned
 	/* inside one pageblock: the delete and the halves' adds come to 2^low pages fewer */
 	unsigned order;
 	struct superpageblock *sb = del_from_free_area(m, z, pfn, &order);
+	MODEL_WARN_ON(m, order != high); /* the count below assumes the block was of order high */
 	expand_in_pageblock(m, z, pfn, low, high, mt);
 	account_free_pages_in_pageblock(m, z, sb, pfn, -(1 << low));
 }

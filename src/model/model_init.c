@@ -149,6 +149,12 @@ void model_set_pcp_callback(struct model *m, model_pcp_fn fn, void *ctx)
 {
 	m->pcp_fn = fn;
 	m->pcp_ctx = ctx;
+	m->pcp_pop_fn = NULL; /* a pop belongs to one hook and its ctx: set it again after this */
+}
+
+void model_set_pcp_pop_callback(struct model *m, model_pcp_pop_fn fn)
+{
+	m->pcp_pop_fn = fn;
 }
 
 void model_set_shrink_callback(struct model *m, model_shrink_fn fn, void *ctx)

@@ -14,7 +14,9 @@
  * belong to replay: a model_alloc is one buddy allocation (what mm_page_alloc_zone_locked
  * records). A buddy request this CPU's warm hint serves goes straight there
  * (alloc_pages_cpu_hint, a shortcut of the same steps); a run of them, at once where the hint
- * serves them from one block (model_alloc_run).
+ * serves them from one block (model_alloc_run). A per-CPU-list request whose list has a page
+ * takes it through the caller's pop hook after the same zonelist and watermark steps
+ * (alloc_pages_pcp_listed, model_alloc_pcp's short path); anything else walks in full.
  */
 #include "model_internal.h"
 
@@ -953,6 +955,9 @@ unsigned model_alloc_run(struct model *m, const struct model_alloc_req *req, uns
 		return 0;
 	if (n > z->nr_free_pages)
 		n = (unsigned)z->nr_free_pages;
+	/* not even one call passes (the usual state when fallbacks happen): no countdown */
+	if (!n || !__zone_watermark_ok(z, 0, alloc_flags, ac.highest, z->nr_free_pages))
+		return 0;
 	while (n && !__zone_watermark_ok(z, 0, alloc_flags, ac.highest, z->nr_free_pages - (n - 1)))
 		n--;
 	if (!n)
@@ -992,11 +997,6 @@ int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigne
 	mark_allocated_bulk(m, blocks, bulk.n, req->migratetype, req->movable);
 	*nr_blocks = bulk.n;
 	return MODEL_OK;
-}
-
-void model_set_pcp_pop_callback(struct model *m, model_pcp_pop_fn fn)
-{
-	m->pcp_pop_fn = fn;
 }
 
 /* alloc_pages_pcp_listed()'s last step: the zone's list head, counted as a success. */

@@ -9,7 +9,9 @@
  * least a quarter pageblock free, and Phase 3 falls back to __rmqueue() at the request's
  * order. The __rmqueue mode carries over between calls as in the kernel. Phase 3's one-pass
  * shortcut also serves runs of this CPU's warm hint (spb_rmqueue_cpu_hint_run: the caller's
- * fallback, model_alloc_run). Expected workload: every PCP refill; a few hundred runs a trace.
+ * fallback, model_alloc_run). Expected workload: every PCP refill, and each run of the caller's
+ * fallback's order-0 pieces (up to 128 pieces a run, each a hinted block's; thousands a pressure
+ * trace).
  *
  * Not modelled: Phase 0 (recovering fragments of blocks this CPU owns) and PCPBuddy ownership,
  * because the model has no PCP lists; replay holds the refilled pages. See docs/model.md.

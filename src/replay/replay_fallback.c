@@ -184,10 +184,6 @@ unsigned replay_fallback_piece_order(const struct replay_op *op, uint64_t p,
 }
 
 /*
- * The variant failed op, which the host served: serve it as the kernel's caller would.
- * True when served (the identity maps hold it, as one block or as pieces).
- */
-/*
  * The gfp of a fallback's order-0 pieces: readahead's stays NORETRY; the write path's last try
  * drops NORETRY; a THP's fault takes do_anonymous_page()'s order-0 folio
  * (vma_alloc_zeroed_movable_folio(): GFP_HIGHUSER_MOVABLE | __GFP_ZERO, accounted as the THP
@@ -204,6 +200,28 @@ uint32_t replay_fallback_last_gfp(enum fallback_caller caller, uint32_t piece_gf
 	return piece_gfp & ~(uint32_t)MODEL_GFP_NORETRY;
 }
 
+/*
+ * Order-0 pieces from trace pfn p towards end (readahead's and a THP fault's): the calls the warm
+ * hint serves at once (model_alloc_run), up to FALLBACK_RUN_MAX of them, each recorded as a piece.
+ * Returns how many; 0 when the next call must be made alone (fallback_alloc).
+ */
+static unsigned fallback_take_run(struct variant_state *v, const struct model_alloc_req *req,
+				  struct replay_op *piece, uint64_t p, uint64_t end,
+				  bool page_cache)
+{
+	uint64_t run[FALLBACK_RUN_MAX];
+	unsigned max = end - p < FALLBACK_RUN_MAX ? (unsigned)(end - p) : FALLBACK_RUN_MAX;
+	unsigned n = model_alloc_run(v->model, req, max, run);
+
+	for (unsigned i = 0; i < n; i++)
+		fallback_add_piece(v, piece, p + i, 0, run[i], page_cache);
+	return n;
+}
+
+/*
+ * The variant failed op, which the host served: serve it as the kernel's caller would.
+ * True when served (the identity maps hold it, as one block or as pieces).
+ */
 bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op)
 {
 	const uint32_t thp_first = MODEL_GFP_THISNODE | MODEL_GFP_NORETRY;
@@ -249,13 +267,7 @@ bool variant_caller_fallback(struct variant_state *v, const struct replay_op *op
 		req.order = k;
 		req.gfp = k ? piece.gfp : last_gfp;
 		if (caller != FALLBACK_WRITE) {
-			/* order-0 pieces to the end: the calls the warm hint serves at once */
-			uint64_t run[FALLBACK_RUN_MAX];
-			unsigned max =
-				end - p < FALLBACK_RUN_MAX ? (unsigned)(end - p) : FALLBACK_RUN_MAX;
-			unsigned n = model_alloc_run(v->model, &req, max, run);
-			for (unsigned i = 0; i < n; i++)
-				fallback_add_piece(v, &piece, p + i, 0, run[i], page_cache);
+			unsigned n = fallback_take_run(v, &req, &piece, p, end, page_cache);
 			p += n;
 			if (n)
 				continue;

@@ -20,6 +20,10 @@
  * pcp_trace switch the lists follow the host's refill and drain events instead, and a list
  * longer than PCP_HIGH_BLOCKS frees its tail, in case the trace's own drains never come.
  *
+ * The model reaches a list two ways: the hook (variant_pcp_rmqueue: rmqueue_pcplist, refilling
+ * an empty list) and, for model_alloc_pcp()'s short path, the pop hook
+ * (variant_pcp_rmqueue_listed: the list's head when it has one, changing nothing otherwise).
+ *
  * Invariant (kernel rules): pcps[cpu].count is the pages on that CPU's lists.
  * Expected workload: O(1) per allocation and free; a refill or drain costs its batch.
  */
@@ -341,6 +345,9 @@ static int zone_highsize(uint64_t total, unsigned cpus, int batch)
 	return max_int((int)high, batch * 4);
 }
 
+static uint64_t variant_pcp_rmqueue_listed(void *ctx, unsigned zone,
+					   const struct model_alloc_req *req);
+
 /*
  * zone_set_pageset_high_and_batch() for every zone: high_min from the zone's low watermark,
  * high_max from an eighth of its pages (MIN_PERCPU_PAGELIST_HIGH_FRACTION), each over the
@@ -350,9 +357,6 @@ static int zone_highsize(uint64_t total, unsigned cpus, int batch)
  * The lists become one set per zone and CPU, and the model reaches them through its zonelist
  * walk.
  */
-static uint64_t variant_pcp_rmqueue_listed(void *ctx, unsigned zone,
-					   const struct model_alloc_req *req);
-
 int variant_pcp_init(struct variant_state *v)
 {
 	const struct host_desc *h = v->host;
