@@ -19,7 +19,9 @@
  * Two more runs keep each refill's other blocks on per-CPU lists (pinned, as replay's are):
  * there a request whose list has a block takes model_alloc_pcp()'s short path
  * (alloc_pages_pcp_listed, the pop hook) in the first model and never in the second, and
- * both must serve the same blocks. Without the lists every request refills.
+ * both must serve the same blocks. Without the lists every request refills. Last, the short
+ * path with its list full and Normal at its low mark (pcp_listed_below_low): the requests must
+ * go to DMA32 as the whole call's do.
  *
  * Usage: test_model_refill [operations]
  */
@@ -367,6 +369,117 @@ out:
 	free(b.where);
 }
 
+/*
+ * The short path's watermark test (alloc_pages_pcp_listed): the request's own per-CPU list in
+ * Normal holds blocks (one refill), then Normal is brought to its low mark by held buddy
+ * allocations (the list's pops do not change free pages). Each request must then go past
+ * Normal to DMA32, as get_page_from_freelist() does with params.exact_walks: the same pfns,
+ * all in DMA32, and the same counters. Taking Normal's list head without the watermark test
+ * fails it.
+ */
+static void pcp_listed_below_low(const char *preset)
+{
+	static struct side a, b;
+	const uint64_t low = 4096;
+	struct model_alloc_req q = { .order = 0,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
+				     .nid = -1 };
+	struct model_alloc_req kernel = { .order = PAGEBLOCK_ORDER,
+					  .migratetype = MIGRATE_UNMOVABLE,
+					  .gfp = MODEL_GFP_KERNEL,
+					  .nid = -1,
+					  .cpu = 1 };
+	struct model_alloc_req fill = { .order = PAGEBLOCK_ORDER,
+					.migratetype = MIGRATE_MOVABLE,
+					.gfp = MODEL_GFP_HIGHUSER_MOVABLE,
+					.movable = true,
+					.nid = -1,
+					.cpu = 1 };
+	struct side *s[2] = { &a, &b };
+	size_t cap = 1 << 16;
+	uint64_t x = 0, y = 0;
+
+	lists = true;
+	for (int i = 0; i < 2; i++) {
+		struct model_config c;
+		int err;
+		memset(&c, 0, sizeof(c));
+		model_params_default(&c.params);
+		CHECK_FATAL(model_preset(preset, &c.policy, &c.params) == 0);
+		c.params.exact_walks = i == 1;
+		c.nr_cpus = 3;
+		test_host_zones(&c, 1);
+		c.zones[1].wmark_low = low;
+		c.zones[1].wmark_min = low / 2;
+		*s[i] = (struct side){ .per_page = i == 1, .count = 32 };
+		s[i]->m = model_create(&c, &err);
+		s[i]->live = malloc(cap * sizeof(*s[i]->live));
+		s[i]->where = calloc(PFN_END, sizeof(*s[i]->where));
+		CHECK_FATAL(s[i]->m && s[i]->live && s[i]->where);
+		model_set_migrate_callback(s[i]->m, migrated, s[i]);
+		model_set_pcp_callback(s[i]->m, refill_hook, s[i]);
+		model_set_pcp_pop_callback(s[i]->m, pop_hook);
+	}
+	/* one refill of 32: the request's list in Normal holds the other 31 */
+	CHECK_EQ(model_alloc_pcp(a.m, &q, &x), MODEL_OK);
+	CHECK_EQ(model_alloc_pcp(b.m, &q, &y), MODEL_OK);
+	CHECK_EQ(x, y);
+	CHECK(x >= NORMAL0, "the refill was not from Normal");
+	CHECK(a.pool_n[1][MIGRATE_MOVABLE][0] > 4, "the list holds %u blocks",
+	      a.pool_n[1][MIGRATE_MOVABLE][0]);
+	/* Normal to its low mark with held movable blocks, pageblocks down to single pages (one
+	 * served from DMA32 is given back and lowers the order), then unmovable ones when
+	 * movable single pages go to DMA32 (SPB: Normal's rest is not theirs) */
+	while (model_zone_nr_free_pages(a.m, 1) > low) {
+		while (fill.order && model_zone_nr_free_pages(a.m, 1) < low + (1u << fill.order))
+			fill.order--;
+		CHECK_FATAL(model_alloc(a.m, &fill, &x) == MODEL_OK);
+		CHECK_FATAL(model_alloc(b.m, &fill, &y) == MODEL_OK);
+		CHECK_FATAL(x == y && a.nlive < cap);
+		if (x < NORMAL0) { /* DMA32 is kept free for the requests below */
+			CHECK_EQ(model_free(a.m, x, fill.order), MODEL_OK);
+			CHECK_EQ(model_free(b.m, y, fill.order), MODEL_OK);
+		} else {
+			live_add(&a, x, fill.order);
+			live_add(&b, y, fill.order);
+		}
+		if (x < NORMAL0 && !fill.order && fill.movable) {
+			fill = kernel;
+		} else if (x < NORMAL0 && !fill.order) {
+			break; /* Normal's mark counts what it cannot use */
+		} else if (x < NORMAL0) {
+			fill.order--;
+		}
+	}
+	CHECK_EQ(model_zone_nr_free_pages(a.m, 1), model_zone_nr_free_pages(b.m, 1));
+	CHECK(model_zone_nr_free_pages(a.m, 1) <= low + 64, "Normal %llu free pages",
+	      (unsigned long long)model_zone_nr_free_pages(a.m, 1));
+	compare_state(&a, &b, "below low", 0, true);
+	for (int i = 0; i < 4; i++) {
+		unsigned left = a.pool_n[1][MIGRATE_MOVABLE][0];
+		int ra = model_alloc_pcp(a.m, &q, &x), rb = model_alloc_pcp(b.m, &q, &y);
+		CHECK(ra == MODEL_OK && rb == MODEL_OK && x == y,
+		      "%s below low, request %d: short path %d %#llx, whole call %d %#llx", preset,
+		      i, ra, (unsigned long long)x, rb, (unsigned long long)y);
+		CHECK(x < NORMAL0, "%s below low, request %d: %#llx not from DMA32", preset, i,
+		      (unsigned long long)x);
+		CHECK_EQ(a.pool_n[1][MIGRATE_MOVABLE][0], left);
+		compare_state(&a, &b, "below low", i + 1, false);
+	}
+	CHECK(a.popped > 0, "%s below low: the short path never ran", preset);
+	CHECK_EQ(b.popped, 0);
+	printf("%s at Normal's low mark (%llu free, mark %llu): 4 requests from DMA32, %llu by "
+	       "the short path\n",
+	       preset, (unsigned long long)model_zone_nr_free_pages(a.m, 1),
+	       (unsigned long long)low, (unsigned long long)a.popped);
+	for (int i = 0; i < 2; i++) {
+		model_destroy(s[i]->m);
+		free(s[i]->live);
+		free(s[i]->where);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	long ops = argc > 1 ? atol(argv[1]) : 20000;
@@ -376,5 +489,7 @@ int main(int argc, char **argv)
 	lists = true;
 	run("spb+all", 4 * ops, 0x5eed0003);
 	run("mainline", 4 * ops, 0x5eed0004);
+	pcp_listed_below_low("spb+all");
+	pcp_listed_below_low("mainline");
 	return test_summary("model_refill");
 }

@@ -17,8 +17,9 @@
  * non-movable requests) that a summary kept past a claim goes unseen. The warm-hint shortcut of
  * a buddy request (alloc_pages_cpu_hint) is checked the same way, also in runs of identical
  * order-0 requests down to a zone below its watermark (fallback_runs), and those requests made
- * as runs (model_alloc_run, the caller's fallback in replay). SHORTCUTS_EVENTS=1
- * prints each run's non-zero counters. Expected run: under a second.
+ * as runs (model_alloc_run, the caller's fallback in replay); a run must stop where the
+ * watermark stops the singles (alloc_run_last_watermark). SHORTCUTS_EVENTS=1 prints each run's
+ * non-zero counters. Expected run: under a second.
  */
 #include "model.h"
 #include "model_test.h"
@@ -378,6 +379,80 @@ static void fallback_runs(uint64_t seed, bool use_run)
 	side_fini(&b);
 }
 
+/*
+ * model_alloc_run()'s watermark at the run's last call. CPU 0's first order-0 movable page is
+ * Normal's first; the rest of that SPB is held (model_alloc_at) but for the next page and the
+ * aligned 64 after that. The next page is CPU 0's second, which makes the SPB its hint and
+ * leaves the 64 as the only free block there: a run could take all 64. The other SPB is held
+ * down to Normal's low mark + k free pages. Then a run of up to 64 on side a and single calls
+ * on side b: k calls pass the watermark, so the run must stop at k with the singles' pfns, and
+ * the next call go below Normal on both sides. A run whose watermark test reads its first
+ * call's free pages instead of its last's takes all 64.
+ */
+static void hold_at(struct side *a, struct side *b, uint64_t pfn, unsigned order)
+{
+	CHECK_EQ(model_alloc_at(a->m, pfn, order, MIGRATE_MOVABLE, true), MODEL_OK);
+	CHECK_EQ(model_alloc_at(b->m, pfn, order, MIGRATE_MOVABLE, true), MODEL_OK);
+}
+
+static void alloc_run_last_watermark(unsigned k)
+{
+	const uint64_t low = 100000, spb1 = NORMAL0 + SUPERPAGEBLOCK_NR_PAGES;
+	struct model_alloc_req q = { .nid = -1,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
+				     .movable = true };
+	uint64_t run[64], block, p;
+	unsigned served = 0, n;
+	struct side a, b;
+
+	side_init(&a, MODEL_POLICY_SPB, false, low);
+	side_init(&b, MODEL_POLICY_SPB, true, low);
+	alloc_both(&a, &b, &q, &served);
+	CHECK_FATAL(served == 1 && a.pfn[0] == NORMAL0);
+	block = NORMAL0 + 64;
+	for (unsigned o = 1; o < PAGEBLOCK_ORDER; o++)
+		if (o != 6)
+			hold_at(&a, &b, NORMAL0 + (1u << o), o);
+	for (p = NORMAL0 + PAGEBLOCK_NR_PAGES; p < spb1; p += PAGEBLOCK_NR_PAGES)
+		hold_at(&a, &b, p, PAGEBLOCK_ORDER);
+	/* the next page, from the SPB's smallest block by Pass 1, makes it CPU 0's hint */
+	alloc_both(&a, &b, &q, &served);
+	CHECK_FATAL(served == 2 && a.pfn[1] == NORMAL0 + 1);
+	/* the other SPB down to the low mark + k */
+	for (p = spb1; model_zone_nr_free_pages(a.m, 1) >= low + k + PAGEBLOCK_NR_PAGES;
+	     p += PAGEBLOCK_NR_PAGES)
+		hold_at(&a, &b, p, PAGEBLOCK_ORDER);
+	for (; model_zone_nr_free_pages(a.m, 1) > low + k; p++)
+		hold_at(&a, &b, p, 0);
+	CHECK_EQ(model_zone_nr_free_pages(a.m, 1), low + k);
+	CHECK_EQ(model_zone_nr_free_pages(b.m, 1), low + k);
+	q.cpu = 0;
+	n = model_alloc_run(a.m, &q, 64, run);
+	CHECK(n == k, "run at low mark + %u: %u calls", k, n);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pb = MODEL_NO_PFN;
+		CHECK_EQ(model_alloc(b.m, &q, &pb), MODEL_OK);
+		CHECK_EQ(pb, run[i]);
+		CHECK(run[i] >= block && run[i] < block + 64, "run page %u at %#llx", i,
+		      (unsigned long long)run[i]);
+		side_add(&a, run[i], 0);
+		side_add(&b, pb, 0);
+	}
+	/* the next call: below Normal on both sides */
+	served = 0;
+	alloc_both(&a, &b, &q, &served);
+	CHECK(served == 1 && a.pfn[a.n - 1] < NORMAL0, "call %u after the run at %#llx", k + 1,
+	      (unsigned long long)a.pfn[a.n - 1]);
+	same_counters(&a, &b, "run at the low mark");
+	check_model(a.m, "run at the low mark, shortcuts");
+	check_model(b.m, "run at the low mark, exact");
+	printf("spb: model_alloc_run at Normal's low mark + %u: %u calls, the next from DMA32\n", k,
+	       n);
+	side_fini(&a);
+	side_fini(&b);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -389,5 +464,8 @@ int main(void)
 	run(MODEL_POLICY_SPB, 4, 60000, 90, 10);
 	fallback_runs(5, false);
 	fallback_runs(6, true);
+	alloc_run_last_watermark(1);
+	alloc_run_last_watermark(7);
+	alloc_run_last_watermark(63);
 	return test_summary("test_model_shortcuts");
 }

@@ -94,6 +94,88 @@ static void test_reclaimed_take(void)
 }
 
 /*
+ * variant_free_warm_range() with warm_only, whose aligned blocks of warm order-0 start pages
+ * take warm_forget_block() (the LRU's warm count moved once, the warm bits cleared a word at a
+ * time), against warm_forget() page by page (variant_lru_warm_gone and warm_clear of each warm
+ * page): the same warm bits everywhere and the same warm_left. Start pages are order-0
+ * allocations at their own pfn (no start_at), a class each in the start map (most page
+ * cache), most pages warm so that blocks of up to a pageblock form, warm_left sometimes
+ * smaller than the page cache freed. A block that leaves a page's or a word's bits fails it.
+ */
+static void test_warm_forget_block(void)
+{
+	enum { N = 2048 };
+	const uint64_t base = NORMAL0, pfns = NORMAL0 + N + 64;
+	struct model_config c;
+	struct host_desc host;
+	struct variant_state va, vb;
+	uint64_t *wa = calloc(pfns / 64 + 1, sizeof(*wa)), *wb = calloc(pfns / 64 + 1, sizeof(*wb));
+	uint64_t reclaimed = 0, blocks = 0;
+	uint8_t *map = calloc(pfns / 2 + 1, 1);
+	int err;
+
+	CHECK_FATAL(wa && wb && map);
+	test_model_config(&c, MODEL_POLICY_MAINLINE, 1);
+	memset(&host, 0, sizeof(host));
+	host.start_map = map;
+	host.start_map_pfns = pfns;
+	test_rng_state = 29;
+	for (int round = 0; round < 40; round++) {
+		uint64_t density = 1 + rnd() % 40, pagecache = 0; /* one page in density cold */
+		memset(wa, 0, (pfns / 64 + 1) * sizeof(*wa));
+		memset(map, 0, pfns / 2 + 1);
+		va = (struct variant_state){ .warm = wa, .warm_pfns = pfns, .host = &host };
+		va.model = model_create(&c, &err);
+		CHECK_FATAL(va.model != NULL);
+		va.lru.reclaimed = &reclaimed;
+		for (uint64_t p = base; p < base + N; p++) {
+			unsigned cls = rnd() % 4 ? PC_PAGECACHE : PC_ANON;
+			map[p >> 1] |= (uint8_t)(cls << ((p & 1) * 4));
+			CHECK_EQ(model_alloc_at(va.model, p, 0, MIGRATE_MOVABLE, true), MODEL_OK);
+			if (rnd() % density) {
+				wa[p / 64] |= 1ull << (p % 64);
+				pagecache += cls == PC_PAGECACHE;
+			}
+		}
+		va.lru.warm_left = rnd() % 3 ? pagecache : rnd() % (pagecache + 1);
+		vb = va;
+		vb.warm = wb;
+		memcpy(wb, wa, (pfns / 64 + 1) * sizeof(*wb));
+		for (uint64_t p = base; p < base + N;) {
+			unsigned order = (unsigned)(rnd() % 11);
+			uint64_t pfn = p & ~((1ull << order) - 1), want = 0;
+			if (pfn + (1ull << order) > base + N)
+				break;
+			for (uint64_t q = pfn; q < pfn + (1ull << order); q++) {
+				if (!warm_test(&vb, q))
+					continue;
+				variant_lru_warm_gone(&vb, q, 0);
+				warm_clear(&vb, q);
+				want++;
+			}
+			uint64_t before = model_nr_free_pages(va.model);
+			CHECK_EQ(variant_free_warm_range(&va, pfn, order, true), want);
+			CHECK_EQ(model_nr_free_pages(va.model), before + want);
+			blocks += want > 1;
+			CHECK(!memcmp(wa, wb, (pfns / 64 + 1) * sizeof(*wa)),
+			      "round %d: warm bits differ after [%#llx, +%u)", round,
+			      (unsigned long long)pfn, 1u << order);
+			CHECK(va.lru.warm_left == vb.lru.warm_left,
+			      "round %d: warm_left %llu, page by page %llu after [%#llx, +%u)",
+			      round, (unsigned long long)va.lru.warm_left,
+			      (unsigned long long)vb.lru.warm_left, (unsigned long long)pfn,
+			      1u << order);
+			p = pfn + (1ull << order);
+		}
+		model_destroy(va.model);
+	}
+	CHECK(blocks > 0);
+	free(wa);
+	free(wb);
+	free(map);
+}
+
+/*
  * variant_identity_add_lru() against variant_identity_add() then variant_lru_add(): the same
  * fwd and rev entries and the same ring (keys, stamps, counts), through ring compactions (most
  * entries freed, ring full), keys mapped already (the slow path) and pages not page cache.
@@ -3306,6 +3388,7 @@ int main(int argc, char **argv)
 	test_pfn_map_unmapped();
 	test_warm_next();
 	test_reclaimed_take();
+	test_warm_forget_block();
 	test_identity_add_lru();
 	test_gfp();
 	test_equilibrium();
