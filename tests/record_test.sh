@@ -186,8 +186,11 @@ LOAD=": record_test_load_$$; while :; do cat /usr/lib/x86_64-linux-gnu/*.so* > /
 for sig in INT TERM INTINT KILL; do
 	"$F" record -q -o "$W/$sig.fgt" -- sh -c "$LOAD" 2> "$W/$sig.err" &
 	pid=$!
-	# wait until it records (the trace file exists once setup is done), then a random moment
-	for i in $(seq 1 300); do [ -s "$W/$sig.fgt" ] && break; sleep 0.1; done
+	# wait until it records (the trace file exists once setup is done), then a random moment;
+	# setup reads the page map and the snapshots, minutes on a loaded machine (30 s was too
+	# short under make test beside other jobs: SIGKILL then came before the file existed)
+	for i in $(seq 1 6000); do [ -s "$W/$sig.fgt" ] && break; sleep 0.1; done
+	[ -s "$W/$sig.fgt" ] || fail "SIG$sig: the recorder wrote no trace file in 600 s"
 	sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.5 + r / 32768 * 2 }')"
 	case $sig in
 	INTINT) kill -INT $pid; sleep 0.05; kill -INT $pid ;;
