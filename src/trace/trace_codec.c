@@ -829,8 +829,8 @@ static int refuse_head(uint8_t cls, const char **what)
 }
 
 /* The new CPU (CPU column) and the new pid (PID column) that head byte h announces. */
-static int decode_cpu_pid(struct fgt_codec *c, struct varint_cursor *cur, uint8_t h,
-			  struct decode_state *st, const char **what)
+static inline int decode_cpu_pid(struct fgt_codec *c, struct varint_cursor *cur, uint8_t h,
+				 struct decode_state *st, const char **what)
 {
 	if (h & FGT_HEAD_CPU_CHANGED) {
 		uint64_t cpu = GET(FGT_COL_CPU);
@@ -852,11 +852,13 @@ static int decode_cpu_pid(struct fgt_codec *c, struct varint_cursor *cur, uint8_
 
 /*
  * One event of head byte h into ev. roomy: every hot column (group_has_room) holds a varint's
- * worth of bytes for each of its reads, so GETR reads it unchecked.
+ * worth of bytes for each of its reads, so GETR reads it unchecked. ts_byte: the event's TS
+ * varint, known to be one byte (ts_one_byte_each), which the group reads past at its end; NULL:
+ * read from the TS column.
  */
 ALWAYS_INLINE int decode_event(struct fgt_codec *c, struct varint_cursor *cur,
 			       struct trace_event *ev, uint8_t h, struct decode_state *st,
-			       const char **what, bool roomy)
+			       const uint8_t *ts_byte, const char **what, bool roomy)
 {
 	uint8_t cls = c->head_class[h];
 	int rc;
@@ -869,7 +871,7 @@ ALWAYS_INLINE int decode_event(struct fgt_codec *c, struct varint_cursor *cur,
 	ev->type = (uint16_t)(h & FGT_HEAD_TYPE_MASK);
 	ev->cpu = (uint16_t)st->cpu;
 	ev->pid = st->cc->pid;
-	st->ts_units += GETR(FGT_COL_TS);
+	st->ts_units += ts_byte ? *ts_byte : GETR(FGT_COL_TS);
 	ev->ts = st->ts_units * c->time_resolution_ns;
 
 	switch (cls) {
@@ -951,6 +953,51 @@ static bool group_has_room_exact(const struct varint_cursor *cur, const uint8_t 
 	       col_has_room(cur, FGT_COL_SITE, slab) && col_has_room(cur, FGT_COL_SIZE, 2 * slab);
 }
 
+/* Events first to end - 1 of a group (see above); the first failure ends it. */
+ALWAYS_INLINE int decode_group(struct fgt_codec *c, struct varint_cursor *cur,
+			       struct trace_event *out, const uint8_t *hp, size_t first, size_t end,
+			       struct decode_state *st, const char **what, bool roomy)
+{
+	for (size_t i = first; i < end; i++) {
+		int rc = decode_event(c, cur, &out[i], hp[i], st, NULL, what, roomy);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Whether the TS column's next DECODE_GROUP varints are one byte each (a delta under 128 time
+ * units: nearly every event of a busy trace). The column holds room for the group's reads.
+ */
+static bool ts_one_byte_each(const struct varint_cursor *ts)
+{
+	uint64_t w[DECODE_GROUP / 8];
+	uint64_t high = 0;
+	memcpy(w, ts->p, sizeof(w));
+	for (size_t k = 0; k < DECODE_GROUP / 8; k++)
+		high |= w[k] & 0x8080808080808080ull;
+	return !high;
+}
+
+/*
+ * decode_group() for a whole roomy group whose TS varints are one byte each: the events take
+ * their deltas straight from the column, which moves past them at the end. The same values.
+ */
+ALWAYS_INLINE int decode_group_ts_bytes(struct fgt_codec *c, struct varint_cursor *cur,
+					struct trace_event *out, const uint8_t *hp, size_t first,
+					struct decode_state *st, const char **what)
+{
+	const uint8_t *ts = cur[FGT_COL_TS].p;
+	for (size_t i = first; i < first + DECODE_GROUP; i++) {
+		int rc = decode_event(c, cur, &out[i], hp[i], st, &ts[i - first], what, true);
+		if (rc)
+			return rc;
+	}
+	cur[FGT_COL_TS].p += DECODE_GROUP;
+	return 0;
+}
+
 /*
  * The head column holds one byte per event, so its length bounds the events decodable at
  * once: the loop runs over min(n, head bytes) events without a per-event check, and a short
@@ -970,13 +1017,13 @@ int fgt_decode_events(struct fgt_codec *c, struct varint_cursor cur[FGT_NR_COLUM
 		return TRACE_ENOMEM;
 	for (size_t i = 0; i < m && !rc;) {
 		size_t end = m - i < DECODE_GROUP ? m : i + DECODE_GROUP;
-		if (group_has_room(cur, end - i) || group_has_room_exact(cur, hp + i, end - i)) {
-			for (; i < end && !rc; i++)
-				rc = decode_event(c, cur, &out[i], hp[i], &st, what, true);
-		} else {
-			for (; i < end && !rc; i++)
-				rc = decode_event(c, cur, &out[i], hp[i], &st, what, false);
-		}
+		if (!(group_has_room(cur, end - i) || group_has_room_exact(cur, hp + i, end - i)))
+			rc = decode_group(c, cur, out, hp, i, end, &st, what, false);
+		else if (end - i == DECODE_GROUP && ts_one_byte_each(&cur[FGT_COL_TS]))
+			rc = decode_group_ts_bytes(c, cur, out, hp, i, &st, what);
+		else
+			rc = decode_group(c, cur, out, hp, i, end, &st, what, true);
+		i = end;
 	}
 	c->prev_cpu = st.cpu;
 	c->prev_ts_units = st.ts_units;
