@@ -612,31 +612,23 @@ ALWAYS_INLINE void decode_page_alloc(struct varint_cursor *cur, struct fgt_cpu_c
 	};
 }
 
-ALWAYS_INLINE void decode_page_zone_locked(struct varint_cursor *cur, struct fgt_cpu_ctx *cc,
-					   struct trace_event *ev, bool roomy)
+/*
+ * Zone-locked allocations (refill: the flag says a per-CPU list refill) and PCP drains (no
+ * flag): order and migratetype from SMALL, the pfn from *prev.
+ */
+ALWAYS_INLINE void decode_page_order_mt(struct varint_cursor *cur, uint64_t *prev,
+					struct trace_event *ev, bool refill, bool roomy)
 {
 	uint32_t order;
 	int32_t mt;
-	uint32_t refill = unpack_order_mt(cur, &order, &mt, roomy);
-	ev->page = (struct trace_page){
-		.pfn = decode_pfn(cur, &cc->zone_pfn, roomy),
-		.order = order,
-		.migratetype = mt,
-		.percpu_refill = refill,
-	};
-}
-
-ALWAYS_INLINE void decode_page_pcpu_drain(struct varint_cursor *cur, struct fgt_cpu_ctx *cc,
-					  struct trace_event *ev, bool roomy)
-{
-	uint32_t order;
-	int32_t mt;
-	if (unpack_order_mt(cur, &order, &mt, roomy))
+	uint32_t flag = unpack_order_mt(cur, &order, &mt, roomy);
+	if (flag && !refill)
 		cur[FGT_COL_SMALL].bad = 1;
 	ev->page = (struct trace_page){
-		.pfn = decode_pfn(cur, &cc->drain_pfn, roomy),
+		.pfn = decode_pfn(cur, prev, roomy),
 		.order = order,
 		.migratetype = mt,
+		.percpu_refill = refill ? flag : 0,
 	};
 }
 
@@ -879,7 +871,7 @@ ALWAYS_INLINE int decode_event(struct fgt_codec *c, struct varint_cursor *cur,
 		decode_page_alloc(cur, st->cc, ev, roomy);
 		return 0;
 	case HEAD_PAGE_ZONE_LOCKED:
-		decode_page_zone_locked(cur, st->cc, ev, roomy);
+		decode_page_order_mt(cur, &st->cc->zone_pfn, ev, true, roomy);
 		return 0;
 	case HEAD_PAGE_FREE:
 		decode_page_free(cur, st->cc, ev, roomy);
@@ -888,7 +880,7 @@ ALWAYS_INLINE int decode_event(struct fgt_codec *c, struct varint_cursor *cur,
 		decode_page_free_batched(cur, st->cc, ev, roomy);
 		return 0;
 	case HEAD_PAGE_PCPU_DRAIN:
-		decode_page_pcpu_drain(cur, st->cc, ev, roomy);
+		decode_page_order_mt(cur, &st->cc->drain_pfn, ev, false, roomy);
 		return 0;
 	case HEAD_SLAB_ALLOC:
 		return decode_slab_alloc(c, cur, ev, what, roomy);
@@ -934,8 +926,8 @@ static bool col_has_room(const struct varint_cursor *cur, int k, size_t reads)
  * fails). An event of a page type reads TS, PFN, SMALL and GFP at most once each; of a slab
  * type TS, GFP, ADDR, STR and SITE once, SIZE twice; any other (or a bad head) TS once and at
  * most one of PFN (extfrag), STR and GFP (the shrinker events, generic): those reads are
- * checked, but they take bytes the unchecked reads count on. Keep in step with decode_page(),
- * decode_slab() and decode_other().
+ * checked, but they take bytes the unchecked reads count on. Keep in step with the
+ * decode_page_*(), decode_slab_*() and decode_other() functions.
  */
 static bool group_has_room_exact(const struct varint_cursor *cur, const uint8_t *hp, size_t g)
 {
