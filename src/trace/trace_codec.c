@@ -26,6 +26,7 @@
 #include "trace_format.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,19 +113,59 @@ void fgt_buf_free(struct fgt_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Whether a head byte can start an event, filled by fgt_codec_init (enum fgt_head_class). */
-enum fgt_head_class { HEAD_OK, HEAD_UNKNOWN_TYPE, HEAD_STRAY_BACKREF };
+/*
+ * What a head byte asks the decoder to do (fgt_codec_init fills the table): refuse it, or
+ * decode its record type, the slab frees apart by whether ADDR is a back-reference.
+ */
+enum fgt_head_class {
+	HEAD_UNKNOWN_TYPE,
+	HEAD_STRAY_BACKREF,
+	HEAD_PAGE_ALLOC,
+	HEAD_PAGE_ZONE_LOCKED,
+	HEAD_PAGE_FREE,
+	HEAD_PAGE_FREE_BATCHED,
+	HEAD_PAGE_PCPU_DRAIN,
+	HEAD_SLAB_ALLOC, /* kmem_cache_alloc, kmalloc */
+	HEAD_SLAB_FREE,	 /* kmem_cache_free, kfree: ADDR an address delta */
+	HEAD_SLAB_FREE_BACKREF,
+	HEAD_OTHER,
+};
+
+static uint8_t head_class_of_type(unsigned int type, bool backref)
+{
+	switch (type) {
+	case TRACE_PAGE_ALLOC:
+		return HEAD_PAGE_ALLOC;
+	case TRACE_PAGE_ALLOC_ZONE_LOCKED:
+		return HEAD_PAGE_ZONE_LOCKED;
+	case TRACE_PAGE_FREE:
+		return HEAD_PAGE_FREE;
+	case TRACE_PAGE_FREE_BATCHED:
+		return HEAD_PAGE_FREE_BATCHED;
+	case TRACE_PAGE_PCPU_DRAIN:
+		return HEAD_PAGE_PCPU_DRAIN;
+	case TRACE_SLAB_ALLOC:
+	case TRACE_KMALLOC:
+		return HEAD_SLAB_ALLOC;
+	case TRACE_SLAB_FREE:
+	case TRACE_KFREE:
+		return backref ? HEAD_SLAB_FREE_BACKREF : HEAD_SLAB_FREE;
+	default:
+		return HEAD_OTHER;
+	}
+}
 
 static void head_classes_init(uint8_t cls[256])
 {
 	for (unsigned int h = 0; h < 256; h++) {
 		unsigned int type = h & FGT_HEAD_TYPE_MASK;
+		uint8_t k = head_class_of_type(type, h & FGT_HEAD_BACKREF);
 		if (type == 0 || type >= TRACE_NR_TYPES || (h & FGT_HEAD_RESERVED))
 			cls[h] = HEAD_UNKNOWN_TYPE;
-		else if ((h & FGT_HEAD_BACKREF) && type != TRACE_SLAB_FREE && type != TRACE_KFREE)
+		else if ((h & FGT_HEAD_BACKREF) && k != HEAD_SLAB_FREE_BACKREF)
 			cls[h] = HEAD_STRAY_BACKREF;
 		else
-			cls[h] = HEAD_OK;
+			cls[h] = k;
 	}
 }
 
@@ -492,6 +533,17 @@ int fgt_encode_event(struct fgt_codec *c, struct fgt_buf cols[FGT_NR_COLUMNS],
 #define GETR(col)     (roomy ? varint_get_roomy(&cur[col]) : varint_get(&cur[col]))
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
+/*
+ * What the decoder carries from event to event, in locals while a batch decodes (the codec's
+ * own fields are stored back at its end): the CPU events are decoded for, its context, and the
+ * previous timestamp in time-resolution units.
+ */
+struct decode_state {
+	uint32_t cpu;
+	struct fgt_cpu_ctx *cc;
+	uint64_t ts_units;
+};
+
 static int get_i32(struct varint_cursor *cur, int32_t *out)
 {
 	int64_t v = zigzag_decode(varint_get(cur));
@@ -510,129 +562,196 @@ static int get_u32(struct varint_cursor *cur, uint32_t *out)
 	return 0;
 }
 
-ALWAYS_INLINE void unpack_order_mt(struct varint_cursor *cur, struct trace_page *p, uint32_t *flag,
-				   bool roomy)
+/*
+ * SMALL's order, flag and migratetype (pack_order_mt), and an order of 31 or more from MISC.
+ * The flag is returned.
+ */
+ALWAYS_INLINE uint32_t unpack_order_mt(struct varint_cursor *cur, uint32_t *order, int32_t *mt,
+				       bool roomy)
 {
 	uint64_t v = GETR(FGT_COL_SMALL);
-	int64_t mt = zigzag_decode(v >> 6);
-	p->order = (uint32_t)(v & 31);
-	*flag = (uint32_t)(v >> 5) & 1;
-	if (mt < INT32_MIN || mt > INT32_MAX)
+	int64_t m = zigzag_decode(v >> 6);
+	*order = (uint32_t)(v & 31);
+	if (m < INT32_MIN || m > INT32_MAX)
 		cur[FGT_COL_SMALL].bad = 1;
-	p->migratetype = (int32_t)mt;
-	if (p->order == 31) {
-		get_u32(&cur[FGT_COL_MISC], &p->order);
-		if (p->order < 31)
+	*mt = (int32_t)m;
+	if (*order == 31) {
+		get_u32(&cur[FGT_COL_MISC], order);
+		if (*order < 31)
 			cur[FGT_COL_MISC].bad = 1; /* the escape is only for orders >= 31 */
 	}
+	return (uint32_t)(v >> 5) & 1;
 }
 
-ALWAYS_INLINE void decode_page(struct varint_cursor *cur, struct fgt_cpu_ctx *cc,
-			       struct trace_event *ev, bool roomy)
+/* PFN: the delta from *prev, the previous pfn of this kind on this CPU. */
+ALWAYS_INLINE uint64_t decode_pfn(struct varint_cursor *cur, uint64_t *prev, bool roomy)
 {
-	struct trace_page *p = &ev->page;
-	uint32_t flag = 0;
-	uint64_t *prev;
+	*prev += (uint64_t)zigzag_decode(GETR(FGT_COL_PFN));
+	return *prev;
+}
 
-	switch (ev->type) {
-	case TRACE_PAGE_ALLOC: {
-		prev = &cc->alloc_pfn;
-		uint64_t gfpx = GETR(FGT_COL_GFP);
-		unpack_order_mt(cur, p, &flag, roomy);
-		p->gfp = gfpx ^ cc->alloc_gfp[p->migratetype & 7];
-		cc->alloc_gfp[p->migratetype & 7] = p->gfp;
-		break;
-	}
-	case TRACE_PAGE_ALLOC_ZONE_LOCKED:
-		prev = &cc->zone_pfn;
-		unpack_order_mt(cur, p, &flag, roomy);
-		p->percpu_refill = flag;
-		flag = 0;
-		break;
-	case TRACE_PAGE_PCPU_DRAIN:
-		prev = &cc->drain_pfn;
-		unpack_order_mt(cur, p, &flag, roomy);
-		break;
-	case TRACE_PAGE_FREE:
-		prev = &cc->free_pfn;
-		get_u32(&cur[FGT_COL_SMALL], &p->order);
-		break;
-	default:
-		prev = &cc->free_pfn;
-		break;
-	}
-	if (flag)
+/*
+ * The page events. Each writes every field of ev->page, zero where its type stores none (the
+ * event's other bytes are not the page member's and are left as they are).
+ */
+ALWAYS_INLINE void decode_page_alloc(struct varint_cursor *cur, struct fgt_cpu_ctx *cc,
+				     struct trace_event *ev, bool roomy)
+{
+	uint32_t order;
+	int32_t mt;
+	uint64_t gfpx = GETR(FGT_COL_GFP);
+	if (unpack_order_mt(cur, &order, &mt, roomy))
+		cur[FGT_COL_SMALL].bad = 1; /* the flag is only for zone-locked allocations */
+	uint64_t gfp = gfpx ^ cc->alloc_gfp[mt & 7];
+	cc->alloc_gfp[mt & 7] = gfp;
+	ev->page = (struct trace_page){
+		.pfn = decode_pfn(cur, &cc->alloc_pfn, roomy),
+		.order = order,
+		.migratetype = mt,
+		.gfp = gfp,
+	};
+}
+
+/*
+ * Zone-locked allocations (refill: the flag says a per-CPU list refill) and PCP drains (no
+ * flag): order and migratetype from SMALL, the pfn from *prev.
+ */
+ALWAYS_INLINE void decode_page_order_mt(struct varint_cursor *cur, uint64_t *prev,
+					struct trace_event *ev, bool refill, bool roomy)
+{
+	uint32_t order;
+	int32_t mt;
+	uint32_t flag = unpack_order_mt(cur, &order, &mt, roomy);
+	if (flag && !refill)
 		cur[FGT_COL_SMALL].bad = 1;
-	p->pfn = *prev + (uint64_t)zigzag_decode(GETR(FGT_COL_PFN));
-	*prev = p->pfn;
+	ev->page = (struct trace_page){
+		.pfn = decode_pfn(cur, prev, roomy),
+		.order = order,
+		.migratetype = mt,
+		.percpu_refill = refill ? flag : 0,
+	};
 }
 
-ALWAYS_INLINE int decode_slab(struct fgt_codec *c, struct varint_cursor *cur,
-			      struct trace_event *ev, bool backref, const char **what, bool roomy)
+ALWAYS_INLINE void decode_page_free(struct varint_cursor *cur, struct fgt_cpu_ctx *cc,
+				    struct trace_event *ev, bool roomy)
 {
-	struct trace_slab *s = &ev->slab;
-	int alloc = ev->type == TRACE_SLAB_ALLOC || ev->type == TRACE_KMALLOC;
+	uint64_t order = GETR(FGT_COL_SMALL);
+	if (order > UINT32_MAX)
+		cur[FGT_COL_SMALL].bad = 1;
+	ev->page = (struct trace_page){
+		.pfn = decode_pfn(cur, &cc->free_pfn, roomy),
+		.order = (uint32_t)order,
+	};
+}
+
+ALWAYS_INLINE void decode_page_free_batched(struct varint_cursor *cur, struct fgt_cpu_ctx *cc,
+					    struct trace_event *ev, bool roomy)
+{
+	ev->page = (struct trace_page){ .pfn = decode_pfn(cur, &cc->free_pfn, roomy) };
+}
+
+/* SITE and STR: the call site's context and the cache (0: the site's previous cache). */
+ALWAYS_INLINE struct fgt_site_ctx *decode_site_cache(struct fgt_codec *c, struct varint_cursor *cur,
+						     struct trace_slab *s, const char **what,
+						     int *rc, bool roomy)
+{
 	uint64_t site = GETR(FGT_COL_SITE);
 	if (site >= SITE_ID_LIMIT) {
 		*what = "call site id out of range";
-		return TRACE_EFORMAT;
+		*rc = TRACE_EFORMAT;
+		return NULL;
 	}
 	struct fgt_site_ctx *sc = site < c->nsites && c->sites[site].gen == c->gen
 					  ? &c->sites[site]
 					  : site_ctx(c, (uint32_t)site);
-	if (!sc)
-		return TRACE_ENOMEM;
+	if (!sc) {
+		*rc = TRACE_ENOMEM;
+		return NULL;
+	}
 	s->call_site = (uint32_t)site;
 	uint64_t cache = GETR(FGT_COL_STR);
 	if (cache > (uint64_t)UINT32_MAX + 1) {
 		*what = "cache id out of range";
-		return TRACE_EFORMAT;
+		*rc = TRACE_EFORMAT;
+		return NULL;
 	}
 	s->cache = cache ? (uint32_t)(cache - 1) : sc->cache;
 	sc->cache = s->cache;
-	if (alloc) {
-		s->gfp = GETR(FGT_COL_GFP) ^ sc->gfp;
-		s->bytes_alloc = sc->bytes_alloc + (uint64_t)zigzag_decode(GETR(FGT_COL_SIZE));
-		s->bytes_req = sc->bytes_req + (uint64_t)zigzag_decode(GETR(FGT_COL_SIZE));
-		uint64_t m = GET(FGT_COL_MISC);
-		int64_t node = (int64_t)sc->node + zigzag_decode(m >> 1);
-		if (node < INT32_MIN || node > INT32_MAX) {
-			*what = "node out of range";
-			return TRACE_EFORMAT;
-		}
-		s->node = (int32_t)node;
-		s->accounted = (uint32_t)(m & 1);
-		sc->gfp = s->gfp;
-		sc->bytes_alloc = s->bytes_alloc;
-		sc->bytes_req = s->bytes_req;
-		sc->node = s->node;
+	return sc;
+}
+
+/* kmem_cache_alloc and kmalloc: every field of ev->slab. */
+ALWAYS_INLINE int decode_slab_alloc(struct fgt_codec *c, struct varint_cursor *cur,
+				    struct trace_event *ev, const char **what, bool roomy)
+{
+	struct trace_slab *s = &ev->slab;
+	int rc = 0;
+	struct fgt_site_ctx *sc = decode_site_cache(c, cur, s, what, &rc, roomy);
+	if (!sc)
+		return rc;
+	s->gfp = GETR(FGT_COL_GFP) ^ sc->gfp;
+	s->bytes_alloc = sc->bytes_alloc + (uint64_t)zigzag_decode(GETR(FGT_COL_SIZE));
+	s->bytes_req = sc->bytes_req + (uint64_t)zigzag_decode(GETR(FGT_COL_SIZE));
+	uint64_t m = GET(FGT_COL_MISC);
+	int64_t node = (int64_t)sc->node + zigzag_decode(m >> 1);
+	if (node < INT32_MIN || node > INT32_MAX) {
+		*what = "node out of range";
+		return TRACE_EFORMAT;
 	}
-	struct fgt_obj_ctx *o =
-		obj_ctx_hit(c, alloc ? slab_alloc_key(s, ev->cpu) : slab_free_key(s, ev->cpu));
+	s->node = (int32_t)node;
+	s->accounted = (uint32_t)(m & 1);
+	sc->gfp = s->gfp;
+	sc->bytes_alloc = s->bytes_alloc;
+	sc->bytes_req = s->bytes_req;
+	sc->node = s->node;
+	struct fgt_obj_ctx *o = obj_ctx_hit(c, slab_alloc_key(s, ev->cpu));
 	if (!o)
 		return TRACE_ENOMEM;
-	uint64_t *prev = alloc ? &o->alloc_addr : &o->free_addr;
+	s->addr = o->alloc_addr + (uint64_t)zigzag_decode(GETR(FGT_COL_ADDR));
+	o->alloc_addr = s->addr;
+	return history_append(c, s->addr);
+}
+
+/*
+ * kmem_cache_free and kfree: every field of ev->slab (zero those only allocations store). ADDR
+ * is the delta from the context's previous free or, backref, how many slab allocations of
+ * this chunk ago the object was allocated.
+ */
+ALWAYS_INLINE int decode_slab_free(struct fgt_codec *c, struct varint_cursor *cur,
+				   struct trace_event *ev, bool backref, const char **what,
+				   bool roomy)
+{
+	struct trace_slab *s = &ev->slab;
+	int rc = 0;
+	if (!decode_site_cache(c, cur, s, what, &rc, roomy))
+		return rc;
+	s->bytes_req = 0;
+	s->bytes_alloc = 0;
+	s->gfp = 0;
+	s->node = 0;
+	s->accounted = 0;
+	struct fgt_obj_ctx *o = obj_ctx_hit(c, slab_free_key(s, ev->cpu));
+	if (!o)
+		return TRACE_ENOMEM;
 	uint64_t v = GETR(FGT_COL_ADDR);
-	if (alloc) {
-		s->addr = *prev + (uint64_t)zigzag_decode(v);
-		if (history_append(c, s->addr))
-			return TRACE_ENOMEM;
-	} else if (backref) {
+	if (backref) {
 		if (!v || v > c->nallocs) {
 			*what = "object back-reference out of range";
 			return TRACE_EFORMAT;
 		}
 		s->addr = c->allocs[c->nallocs - v];
 	} else {
-		s->addr = *prev + (uint64_t)zigzag_decode(v);
+		s->addr = o->free_addr + (uint64_t)zigzag_decode(v);
 	}
-	*prev = s->addr;
+	o->free_addr = s->addr;
 	return 0;
 }
 
+/* The rare record types: the event's union is cleared, then the type's fields read. */
 static int decode_other(struct varint_cursor *cur, struct fgt_cpu_ctx *cc, struct trace_event *ev,
 			const char **what)
 {
+	memset(&ev->page, 0, sizeof(*ev) - offsetof(struct trace_event, page));
 	switch (ev->type) {
 	case TRACE_PAGE_ALLOC_EXTFRAG: {
 		struct trace_extfrag *x = &ev->extfrag;
@@ -685,71 +804,92 @@ static int decode_other(struct varint_cursor *cur, struct fgt_cpu_ctx *cc, struc
 	return 0;
 }
 
-/* The context of the CPU events are decoded for (c->prev_cpu), or NULL out of memory. */
-static struct fgt_cpu_ctx *current_cpu_ctx(struct fgt_codec *c)
+/* The context of CPU cpu, or NULL out of memory. */
+static struct fgt_cpu_ctx *cpu_ctx_hit(struct fgt_codec *c, uint32_t cpu)
 {
-	uint32_t cpu = c->prev_cpu;
 	return cpu < c->ncpus && c->cpus[cpu].gen == c->gen ? &c->cpus[cpu] : cpu_ctx(c, cpu);
 }
 
-/*
- * One event of head byte h into ev; cc is the current CPU's context. roomy: every hot column
- * (group_has_room) holds a varint's worth of bytes for each of its reads, so GETR reads it
- * unchecked.
- */
-ALWAYS_INLINE int decode_event(struct fgt_codec *c, struct varint_cursor *cur,
-			       struct trace_event *ev, uint8_t h, struct fgt_cpu_ctx **ccp,
-			       const char **what, bool roomy)
+/* A head that names no event we decode: why. */
+static int refuse_head(uint8_t cls, const char **what)
 {
-	unsigned int type = h & FGT_HEAD_TYPE_MASK;
-	struct fgt_cpu_ctx *cc = *ccp;
-
-	switch (c->head_class[h]) {
-	case HEAD_OK:
-		break;
-	case HEAD_UNKNOWN_TYPE:
+	if (cls == HEAD_UNKNOWN_TYPE)
 		*what = "unknown record type";
-		return TRACE_EFORMAT;
-	default:
+	else
 		*what = "back-reference on a record that is not a slab free";
-		return TRACE_EFORMAT;
-	}
-	*ev = (struct trace_event){ .type = (uint16_t)type };
+	return TRACE_EFORMAT;
+}
+
+/* The new CPU (CPU column) and the new pid (PID column) that head byte h announces. */
+static inline int decode_cpu_pid(struct fgt_codec *c, struct varint_cursor *cur, uint8_t h,
+				 struct decode_state *st, const char **what)
+{
 	if (h & FGT_HEAD_CPU_CHANGED) {
 		uint64_t cpu = GET(FGT_COL_CPU);
-		if (cpu > UINT16_MAX || cpu == c->prev_cpu) {
+		if (cpu > UINT16_MAX || cpu == st->cpu) {
 			*what = "bad cpu number";
 			return TRACE_EFORMAT;
 		}
-		c->prev_cpu = (uint32_t)cpu;
-		if (!(cc = *ccp = current_cpu_ctx(c)))
+		st->cpu = (uint32_t)cpu;
+		if (!(st->cc = cpu_ctx_hit(c, st->cpu)))
 			return TRACE_ENOMEM;
 	}
-	ev->cpu = (uint16_t)c->prev_cpu;
 	if (h & FGT_HEAD_PID_CHANGED) {
 		uint32_t pid;
 		get_u32(&cur[FGT_COL_PID], &pid);
-		cc->pid = (int32_t)pid;
+		st->cc->pid = (int32_t)pid;
 	}
-	ev->pid = cc->pid;
-	c->prev_ts_units += GETR(FGT_COL_TS);
-	ev->ts = c->prev_ts_units * c->time_resolution_ns;
+	return 0;
+}
 
-	switch (type) {
-	case TRACE_PAGE_ALLOC:
-	case TRACE_PAGE_ALLOC_ZONE_LOCKED:
-	case TRACE_PAGE_FREE:
-	case TRACE_PAGE_FREE_BATCHED:
-	case TRACE_PAGE_PCPU_DRAIN:
-		decode_page(cur, cc, ev, roomy);
+/*
+ * One event of head byte h into ev. roomy: every hot column (group_has_room) holds a varint's
+ * worth of bytes for each of its reads, so GETR reads it unchecked. ts_byte: the event's TS
+ * varint, known to be one byte (ts_one_byte_each), which the group reads past at its end; NULL:
+ * read from the TS column.
+ */
+ALWAYS_INLINE int decode_event(struct fgt_codec *c, struct varint_cursor *cur,
+			       struct trace_event *ev, uint8_t h, struct decode_state *st,
+			       const uint8_t *ts_byte, const char **what, bool roomy)
+{
+	uint8_t cls = c->head_class[h];
+	int rc;
+
+	if (cls < HEAD_PAGE_ALLOC)
+		return refuse_head(cls, what);
+	if ((h & (FGT_HEAD_CPU_CHANGED | FGT_HEAD_PID_CHANGED)) &&
+	    (rc = decode_cpu_pid(c, cur, h, st, what)))
+		return rc;
+	ev->type = (uint16_t)(h & FGT_HEAD_TYPE_MASK);
+	ev->cpu = (uint16_t)st->cpu;
+	ev->pid = st->cc->pid;
+	st->ts_units += ts_byte ? *ts_byte : GETR(FGT_COL_TS);
+	ev->ts = st->ts_units * c->time_resolution_ns;
+
+	switch (cls) {
+	case HEAD_PAGE_ALLOC:
+		decode_page_alloc(cur, st->cc, ev, roomy);
 		return 0;
-	case TRACE_SLAB_ALLOC:
-	case TRACE_SLAB_FREE:
-	case TRACE_KMALLOC:
-	case TRACE_KFREE:
-		return decode_slab(c, cur, ev, h & FGT_HEAD_BACKREF, what, roomy);
+	case HEAD_PAGE_ZONE_LOCKED:
+		decode_page_order_mt(cur, &st->cc->zone_pfn, ev, true, roomy);
+		return 0;
+	case HEAD_PAGE_FREE:
+		decode_page_free(cur, st->cc, ev, roomy);
+		return 0;
+	case HEAD_PAGE_FREE_BATCHED:
+		decode_page_free_batched(cur, st->cc, ev, roomy);
+		return 0;
+	case HEAD_PAGE_PCPU_DRAIN:
+		decode_page_order_mt(cur, &st->cc->drain_pfn, ev, false, roomy);
+		return 0;
+	case HEAD_SLAB_ALLOC:
+		return decode_slab_alloc(c, cur, ev, what, roomy);
+	case HEAD_SLAB_FREE:
+		return decode_slab_free(c, cur, ev, false, what, roomy);
+	case HEAD_SLAB_FREE_BACKREF:
+		return decode_slab_free(c, cur, ev, true, what, roomy);
 	default:
-		return decode_other(cur, cc, ev, what);
+		return decode_other(cur, st->cc, ev, what);
 	}
 }
 
@@ -786,8 +926,8 @@ static bool col_has_room(const struct varint_cursor *cur, int k, size_t reads)
  * fails). An event of a page type reads TS, PFN, SMALL and GFP at most once each; of a slab
  * type TS, GFP, ADDR, STR and SITE once, SIZE twice; any other (or a bad head) TS once and at
  * most one of PFN (extfrag), STR and GFP (the shrinker events, generic): those reads are
- * checked, but they take bytes the unchecked reads count on. Keep in step with decode_page(),
- * decode_slab() and decode_other().
+ * checked, but they take bytes the unchecked reads count on. Keep in step with the
+ * decode_page_*(), decode_slab_*() and decode_other() functions.
  */
 static bool group_has_room_exact(const struct varint_cursor *cur, const uint8_t *hp, size_t g)
 {
@@ -805,6 +945,51 @@ static bool group_has_room_exact(const struct varint_cursor *cur, const uint8_t 
 	       col_has_room(cur, FGT_COL_SITE, slab) && col_has_room(cur, FGT_COL_SIZE, 2 * slab);
 }
 
+/* Events first to end - 1 of a group (see above); the first failure ends it. */
+ALWAYS_INLINE int decode_group(struct fgt_codec *c, struct varint_cursor *cur,
+			       struct trace_event *out, const uint8_t *hp, size_t first, size_t end,
+			       struct decode_state *st, const char **what, bool roomy)
+{
+	for (size_t i = first; i < end; i++) {
+		int rc = decode_event(c, cur, &out[i], hp[i], st, NULL, what, roomy);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Whether the TS column's next DECODE_GROUP varints are one byte each (a delta under 128 time
+ * units: nearly every event of a busy trace). The column holds room for the group's reads.
+ */
+static bool ts_one_byte_each(const struct varint_cursor *ts)
+{
+	uint64_t w[DECODE_GROUP / 8];
+	uint64_t high = 0;
+	memcpy(w, ts->p, sizeof(w));
+	for (size_t k = 0; k < DECODE_GROUP / 8; k++)
+		high |= w[k] & 0x8080808080808080ull;
+	return !high;
+}
+
+/*
+ * decode_group() for a whole roomy group whose TS varints are one byte each: the events take
+ * their deltas straight from the column, which moves past them at the end. The same values.
+ */
+ALWAYS_INLINE int decode_group_ts_bytes(struct fgt_codec *c, struct varint_cursor *cur,
+					struct trace_event *out, const uint8_t *hp, size_t first,
+					struct decode_state *st, const char **what)
+{
+	const uint8_t *ts = cur[FGT_COL_TS].p;
+	for (size_t i = first; i < first + DECODE_GROUP; i++) {
+		int rc = decode_event(c, cur, &out[i], hp[i], st, &ts[i - first], what, true);
+		if (rc)
+			return rc;
+	}
+	cur[FGT_COL_TS].p += DECODE_GROUP;
+	return 0;
+}
+
 /*
  * The head column holds one byte per event, so its length bounds the events decodable at
  * once: the loop runs over min(n, head bytes) events without a per-event check, and a short
@@ -817,23 +1002,25 @@ int fgt_decode_events(struct fgt_codec *c, struct varint_cursor cur[FGT_NR_COLUM
 	struct varint_cursor *head = &cur[FGT_COL_HEAD];
 	const uint8_t *hp = head->p;
 	size_t avail = (size_t)(head->end - hp), m = n <= avail ? n : avail;
-	struct fgt_cpu_ctx *cc = current_cpu_ctx(c);
-	int rc;
+	struct decode_state st = { c->prev_cpu, cpu_ctx_hit(c, c->prev_cpu), c->prev_ts_units };
+	int rc = 0;
 
-	if (!cc)
+	if (!st.cc)
 		return TRACE_ENOMEM;
-	for (size_t i = 0; i < m;) {
+	for (size_t i = 0; i < m && !rc;) {
 		size_t end = m - i < DECODE_GROUP ? m : i + DECODE_GROUP;
-		if (group_has_room(cur, end - i) || group_has_room_exact(cur, hp + i, end - i)) {
-			for (; i < end; i++)
-				if ((rc = decode_event(c, cur, &out[i], hp[i], &cc, what, true)))
-					return rc;
-		} else {
-			for (; i < end; i++)
-				if ((rc = decode_event(c, cur, &out[i], hp[i], &cc, what, false)))
-					return rc;
-		}
+		if (!(group_has_room(cur, end - i) || group_has_room_exact(cur, hp + i, end - i)))
+			rc = decode_group(c, cur, out, hp, i, end, &st, what, false);
+		else if (end - i == DECODE_GROUP && ts_one_byte_each(&cur[FGT_COL_TS]))
+			rc = decode_group_ts_bytes(c, cur, out, hp, i, &st, what);
+		else
+			rc = decode_group(c, cur, out, hp, i, end, &st, what, true);
+		i = end;
 	}
+	c->prev_cpu = st.cpu;
+	c->prev_ts_units = st.ts_units;
+	if (rc)
+		return rc;
 	head->p = hp + m;
 	if (m < n) {
 		*what = "event head column ends early";

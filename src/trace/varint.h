@@ -66,7 +66,7 @@ static inline uint64_t varint_get_roomy(struct varint_cursor *c)
 {
 	const uint8_t *p = c->p;
 	uint64_t b = *p++;
-	if (b < 0x80) {
+	if (__builtin_expect(b < 0x80, 1)) { /* most varints: a zero or a small delta */
 		c->p = p;
 		return b;
 	}
