@@ -1148,6 +1148,17 @@ static inline struct replay_op *op_start(const struct decoder *d, const struct t
 	return op;
 }
 
+/* op_start() for a page event: its pfn, order and migratetype. */
+static inline struct replay_op *page_op_start(const struct decoder *d, const struct trace_event *ev,
+					      unsigned cpu, struct replay_op *next)
+{
+	struct replay_op *op = op_start(d, ev, cpu, next);
+	op->key = ev->page.pfn;
+	op->order = (uint8_t)ev->page.order;
+	op->mt = (int8_t)ev->page.migratetype;
+	return op;
+}
+
 /* Any event of cpu but the next zone-locked event of a refill ends the refill pending there. */
 static inline void end_refill(struct decoder *d, unsigned cpu, struct replay_op **next)
 {
@@ -1177,10 +1188,7 @@ static inline int decode_page_alloc(struct decoder *d, const struct trace_event 
 		return 0; /* failed in the host too */
 	if (before_start_map(d, ev))
 		return 0;
-	struct replay_op *op = op_start(d, ev, cpu, *next);
-	op->key = ev->page.pfn;
-	op->order = (uint8_t)ev->page.order;
-	op->mt = (int8_t)ev->page.migratetype;
+	struct replay_op *op = page_op_start(d, ev, cpu, *next);
 	op->gfp = decode_gfp(d, ev->page.gfp);
 	op->flags = pcp_allowed_order(op->order) ? OPF_PCP_ORDER : 0;
 	op->kind = OP_PAGE_ALLOC;
@@ -1237,10 +1245,7 @@ static inline int decode_zone_locked(struct decoder *d, const struct trace_event
 		flush_refill(d, cpu, next);
 	if (before_start_map(d, ev))
 		return 0;
-	struct replay_op *op = op_start(d, ev, cpu, *next);
-	op->key = ev->page.pfn;
-	op->order = (uint8_t)ev->page.order;
-	op->mt = (int8_t)ev->page.migratetype;
+	struct replay_op *op = page_op_start(d, ev, cpu, *next);
 	op->kind = OP_ZONE_LOCKED;
 	op->aux = ev->page.percpu_refill;
 	if (refill) {
@@ -1265,10 +1270,7 @@ static inline int decode_pcpu_drain(struct decoder *d, const struct trace_event 
 	end_refill(d, cpu, next);
 	if (before_start_map(d, ev))
 		return 0;
-	struct replay_op *op = op_start(d, ev, cpu, *next);
-	op->key = ev->page.pfn;
-	op->order = (uint8_t)ev->page.order;
-	op->mt = (int8_t)ev->page.migratetype;
+	struct replay_op *op = page_op_start(d, ev, cpu, *next);
 	op->kind = OP_PCP_DRAIN;
 	(*next)++;
 	return 0;
