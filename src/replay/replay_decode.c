@@ -87,6 +87,8 @@
 #define MAX_DECODE_CPUS	       4096
 #define COMPACT_RUNS	       8	 /* tasks compacting at once that are followed */
 #define COMPACT_RUN_GAP_NS     20000000u /* a run without mm_compaction_end ends this late */
+#define GFP_MEMO_ORDER	       6	 /* decode_gfp's memo: 64 slots */
+#define GFP_MEMO_SLOTS	       (1u << GFP_MEMO_ORDER)
 
 /* What a generic record's name is to replay (generic_kind). */
 enum generic_kind {
@@ -146,6 +148,7 @@ struct decoder {
 	struct gfp_table gfp;
 	bool slab_on;
 	uint64_t first_ts, span_ns, offset_ns;
+	uint64_t ts_shift; /* offset_ns - first_ts (mod 2^64): model time is ev->ts + ts_shift */
 	/* pre-pass result: bit i set when page allocation i of a pass backs a slab */
 	uint64_t *slab_page_bits;
 	uint64_t nr_page_allocs, page_alloc_ordinal;
@@ -159,6 +162,7 @@ struct decoder {
 	size_t alloc_size_of_string_cap;
 	struct decode_caches caches;
 	struct pending_refill *refill;
+	unsigned refills_pending;	  /* CPUs whose refill is active */
 	struct pcp_lock_window *pcp_lock; /* per CPU, pre-pass only */
 	uint64_t *pcp_locked_bits;	  /* bit i: page free i was made with the list lock held */
 	uint64_t nr_pcp_locked_bits, page_free_ordinal;
@@ -174,6 +178,7 @@ struct decoder {
 	bool extfrag_alone;    /* Linux >= 6.15 (or unknown): a steal traces only its extfrag */
 	uint8_t *generic_kind; /* per generic name id: enum generic_kind */
 	struct compact_run runs[COMPACT_RUNS];
+	uint64_t compact_newest_ts; /* no run's last_ts is later (compaction_free_flags) */
 	size_t generic_kind_cap;
 	struct replay_host_figures fig; /* the host's own allocations, counted in pass 0 */
 	/* kswapd: wake's nid and zid, sleep's nid offsets in their generic records, or -1 */
@@ -185,10 +190,10 @@ struct decoder {
 	size_t nr_kswapd_runs, cap_kswapd_runs;
 	size_t kswapd_wake_ordinal;  /* main pass: the next wake's index */
 	uint64_t kswapd_unknown_nid; /* wakes or sleeps of a node out of range (pass 0) */
-	/* the last gfp translated for a page and a slab allocation, and its translation: a
-	 * trace repeats a few gfps, so most translations are this one (0 translates to 0) */
-	uint64_t gfp_memo_in[2];
-	uint32_t gfp_memo_out[2];
+	/* gfps translated lately and their translations, by a hash of the gfp (decode_gfp): a
+	 * trace repeats a few dozen gfps; an empty slot holds 0, which translates to 0 */
+	uint64_t gfp_memo_in[GFP_MEMO_SLOTS];
+	uint32_t gfp_memo_out[GFP_MEMO_SLOTS];
 	/* the latest time of the start page map's reading (decoder_begin_pass): an event at or
 	 * after it is in no range the map already shows (observe_in_start_map() is false) */
 	uint64_t start_map_read_end;
@@ -646,6 +651,7 @@ int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errle
 		return -1;
 	}
 	d->offset_ns = (uint64_t)pass * d->span_ns + 1000;
+	d->ts_shift = d->offset_ns - d->first_ts;
 	d->pass = pass;
 	d->start_map_read_end = 0;
 	for (size_t i = 0; i < d->h->nr_start_map_times; i++)
@@ -654,6 +660,7 @@ int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errle
 	d->page_alloc_ordinal = 0;
 	d->batch_n = d->batch_i = 0;
 	memset(d->refill, 0, d->nr_cpus * sizeof(*d->refill));
+	d->refills_pending = 0;
 	d->page_free_ordinal = 0;
 	d->kswapd_wake_ordinal = 0;
 	for (int i = 0; i < COMPACT_RUNS; i++)
@@ -766,31 +773,34 @@ static inline int cache_index(struct decoder *d, const struct trace_event *ev, u
 	return cache_index_new(d, ev, idx);
 }
 
-/* gfp_translate() through the one-entry memo of a page (0) or slab (1) allocation's gfp. */
-static inline uint32_t decode_gfp(struct decoder *d, int which, uint64_t gfp)
+/* gfp_translate() through the memo: one slot per gfp hash, the latest gfp there kept. */
+static inline uint32_t decode_gfp(struct decoder *d, uint64_t gfp)
 {
-	if (gfp != d->gfp_memo_in[which]) {
-		d->gfp_memo_in[which] = gfp;
-		d->gfp_memo_out[which] = gfp_translate(&d->gfp, gfp);
+	size_t slot = (size_t)((gfp * 0x9e3779b97f4a7c15ull) >> (64 - GFP_MEMO_ORDER));
+	if (gfp != d->gfp_memo_in[slot]) {
+		d->gfp_memo_in[slot] = gfp;
+		d->gfp_memo_out[slot] = gfp_translate(&d->gfp, gfp);
 	}
-	return d->gfp_memo_out[which];
+	return d->gfp_memo_out[slot];
 }
 
-static void flush_refill(struct decoder *d, unsigned cpu, struct replay_op *ops, size_t *n)
+/* The refill pending on cpu, if any, as OP_PCP_REFILL at *next (advanced past it). */
+static void flush_refill(struct decoder *d, unsigned cpu, struct replay_op **next)
 {
 	struct pending_refill *p = &d->refill[cpu];
 	if (!p->active)
 		return;
-	ops[(*n)++] = (struct replay_op){ .ts = p->ts,
-					  .kind = OP_PCP_REFILL,
-					  .cpu = (uint16_t)cpu,
-					  .order = p->order,
-					  .mt = p->mt,
-					  .aux = p->count,
-					  .gfp = p->gfp,
-					  .nid = -1,
-					  .flags = OPF_PCP_ORDER };
+	*(*next)++ = (struct replay_op){ .ts = p->ts,
+					 .kind = OP_PCP_REFILL,
+					 .cpu = (uint16_t)cpu,
+					 .order = p->order,
+					 .mt = p->mt,
+					 .aux = p->count,
+					 .gfp = p->gfp,
+					 .nid = -1,
+					 .flags = OPF_PCP_ORDER };
 	p->active = false;
+	d->refills_pending--;
 }
 
 /* What a generic record's name is to replay (enum generic_kind); GK_UNSEEN: no memory. */
@@ -995,6 +1005,8 @@ static int decode_compaction(struct decoder *d, const struct trace_event *ev, st
 		r->mig_start = r->mig_end = 0;
 	}
 	r->last_ts = ev->ts;
+	if (ev->ts > d->compact_newest_ts)
+		d->compact_newest_ts = ev->ts;
 	uint64_t start = generic_u64(&ev->generic, d->comp_off[0]);
 	uint64_t end = generic_u64(&ev->generic, d->comp_off[1]);
 	uint64_t taken = generic_u64(&ev->generic, d->comp_off[2]);
@@ -1034,6 +1046,9 @@ static int decode_compaction(struct decoder *d, const struct trace_event *ev, st
 /* A page free by a task in a compaction run: its source, or its free scanner's page back. */
 static uint8_t compaction_free_flags(struct decoder *d, const struct trace_event *ev)
 {
+	/* every run's last record is more than the gap before ev: none is live, no look-up */
+	if (ev->ts >= d->compact_newest_ts && ev->ts - d->compact_newest_ts > COMPACT_RUN_GAP_NS)
+		return 0;
 	struct compact_run *r = compact_run_of(d, ev->pid, false);
 	if (!compact_run_live(r, ev->ts))
 		return 0;
@@ -1046,27 +1061,28 @@ static uint8_t compaction_free_flags(struct decoder *d, const struct trace_event
 	return OPF_COMPACT_SRC;
 }
 
-/* One event into at most 3 ops. Returns 0, or -1 out of memory. */
-/* The host's own figures of the trace (first pass only): allocations served and failed, pages. */
-static void count_host_figures(struct decoder *d, const struct trace_event *ev)
+/* The host's own figures (first pass only): an allocation served or failed, and its pages. */
+static inline void count_host_alloc(struct decoder *d, const struct trace_event *ev)
 {
-	if (ev->type == TRACE_PAGE_ALLOC) {
-		if (ev->page.pfn == UINT64_MAX) {
-			d->fig.failed_allocs++;
-		} else {
-			d->fig.served_allocs++;
-			d->fig.pages_allocated += 1ull << ev->page.order;
-		}
-	} else if (ev->type == TRACE_PAGE_FREE) {
-		d->fig.pages_freed += 1ull << ev->page.order;
+	if (ev->page.pfn == UINT64_MAX) {
+		d->fig.failed_allocs++;
+	} else {
+		d->fig.served_allocs++;
+		d->fig.pages_allocated += 1ull << ev->page.order;
 	}
+}
+
+/* The host's own figures (first pass only): the pages of a free. */
+static inline void count_host_free(struct decoder *d, const struct trace_event *ev)
+{
+	d->fig.pages_freed += 1ull << ev->page.order;
 }
 
 /*
  * A page event the start page map, read while tracing, already shows: counted, skipped; with
  * the map rewound to the first event (replay_rewind.c) counted and replayed.
  */
-static bool before_start_map(struct decoder *d, const struct trace_event *ev)
+static bool in_start_map(struct decoder *d, const struct trace_event *ev)
 {
 	if (ev->ts >= d->start_map_read_end || ev->type < TRACE_PAGE_ALLOC ||
 	    ev->type > TRACE_PAGE_PCPU_DRAIN || ev->page.pfn == UINT64_MAX ||
@@ -1081,6 +1097,12 @@ static bool before_start_map(struct decoder *d, const struct trace_event *ev)
 	if (d->pass == 0)
 		d->fig.start_map_events++;
 	return true;
+}
+
+/* in_start_map() for page event ev, its first test inline: most events are after the map. */
+static inline bool before_start_map(struct decoder *d, const struct trace_event *ev)
+{
+	return ev->ts < d->start_map_read_end && in_start_map(d, ev);
 }
 
 /*
@@ -1102,113 +1124,222 @@ static bool decode_extfrag_take(const struct decoder *d, const struct trace_even
 	return true;
 }
 
-static int decode_one(struct decoder *d, const struct trace_event *ev, struct replay_op *ops,
-		      size_t *n)
-{
-	unsigned cpu = ev->cpu < d->nr_cpus ? ev->cpu : d->nr_cpus - 1;
-	uint64_t ts = ev->ts < d->first_ts ? d->offset_ns : ev->ts - d->first_ts + d->offset_ns;
-	bool refill = ev->type == TRACE_PAGE_ALLOC_ZONE_LOCKED && ev->page.percpu_refill;
-	struct pending_refill *p = &d->refill[cpu];
-	/* counted before any early return: the pre-pass counts every free */
-	bool pcp_locked = ev->type == TRACE_PAGE_FREE && pcp_locked_free(d, d->page_free_ordinal++);
+/*
+ * The decode_*() functions below turn one event of a kind into at most 3 ops at *next
+ * (advancing *next past those emitted): a refill the event ends, and its own. Each returns 0,
+ * or -1 out of memory. decode_one() dispatches on the kind first, so an event makes only its
+ * own kind's tests; cpu is the event's CPU, clamped to the decoder's.
+ */
 
-	if (ev->type >= TRACE_PAGE_ALLOC && ev->type <= TRACE_PAGE_PCPU_DRAIN &&
-	    ev->page.order > MAX_PAGE_ORDER) {
-		d->malformed++; /* no kernel allocates that: counted, not replayed */
+/* The model time of event ev: trace time since the first event, shifted by the pass. */
+static inline uint64_t decode_ts(const struct decoder *d, const struct trace_event *ev)
+{
+	if (__builtin_expect(ev->ts < d->first_ts, 0))
+		return d->offset_ns;
+	return ev->ts + d->ts_shift;
+}
+
+/* Event ev's op, built in place in the next slot: taken (*next advanced) only when emitted. */
+static inline struct replay_op *op_start(const struct decoder *d, const struct trace_event *ev,
+					 unsigned cpu, struct replay_op *next)
+{
+	struct replay_op *op = next;
+	*op = (struct replay_op){ .ts = decode_ts(d, ev), .cpu = (uint16_t)cpu, .nid = -1 };
+	return op;
+}
+
+/* op_start() for a page event: its pfn, order and migratetype. */
+static inline struct replay_op *page_op_start(const struct decoder *d, const struct trace_event *ev,
+					      unsigned cpu, struct replay_op *next)
+{
+	struct replay_op *op = op_start(d, ev, cpu, next);
+	op->key = ev->page.pfn;
+	op->order = (uint8_t)ev->page.order;
+	op->mt = (int8_t)ev->page.migratetype;
+	return op;
+}
+
+/* Any event of cpu but the next zone-locked event of a refill ends the refill pending there. */
+static inline void end_refill(struct decoder *d, unsigned cpu, struct replay_op **next)
+{
+	if (d->refills_pending && d->refill[cpu].active)
+		flush_refill(d, cpu, next);
+}
+
+/* A page event of an order no kernel allocates: counted, not replayed (true). */
+static inline bool page_malformed(struct decoder *d, const struct trace_event *ev)
+{
+	if (ev->page.order <= MAX_PAGE_ORDER)
+		return false;
+	d->malformed++;
+	return true;
+}
+
+/* mm_page_alloc: OP_PAGE_ALLOC, or OP_SLAB_PAGE for a slab page (the pre-pass's bit). */
+static inline int decode_page_alloc(struct decoder *d, const struct trace_event *ev, unsigned cpu,
+				    struct replay_op **next)
+{
+	if (page_malformed(d, ev))
 		return 0;
-	}
-	if (p->active && (!refill || p->order != ev->page.order || p->mt != ev->page.migratetype))
-		flush_refill(d, cpu, ops, n);
+	end_refill(d, cpu, next);
 	if (d->pass == 0)
-		count_host_figures(d, ev);
+		count_host_alloc(d, ev);
+	if (ev->page.pfn == UINT64_MAX)
+		return 0; /* failed in the host too */
 	if (before_start_map(d, ev))
 		return 0;
-	/* built in place: the slot is the next op's, taken (*n advanced) only when emitted */
-	struct replay_op *op = &ops[*n];
-	*op = (struct replay_op){ .ts = ts, .cpu = (uint16_t)cpu, .nid = -1 };
+	struct replay_op *op = page_op_start(d, ev, cpu, *next);
+	op->gfp = decode_gfp(d, ev->page.gfp);
+	op->flags = pcp_allowed_order(op->order) ? OPF_PCP_ORDER : 0;
+	op->kind = OP_PAGE_ALLOC;
+	if (is_slab_page_alloc(d, d->page_alloc_ordinal++)) {
+		op->kind = OP_SLAB_PAGE;
+		op->aux = OP_PAGE_ALLOC;
+		if (u64_map_put(&d->skipped, op->key, op->order))
+			return -1;
+	}
+	(*next)++;
+	return 0;
+}
+
+/* mm_page_free: OP_PAGE_FREE with its flags, or OP_SLAB_PAGE for a slab page's. */
+static inline int decode_page_free(struct decoder *d, const struct trace_event *ev, unsigned cpu,
+				   struct replay_op **next)
+{
+	/* counted before any early return: the pre-pass counts every free */
+	bool pcp_locked = pcp_locked_free(d, d->page_free_ordinal++);
+
+	if (page_malformed(d, ev))
+		return 0;
+	end_refill(d, cpu, next);
+	if (d->pass == 0)
+		count_host_free(d, ev);
+	if (before_start_map(d, ev))
+		return 0;
+	struct replay_op *op = op_start(d, ev, cpu, *next);
+	op->key = ev->page.pfn;
+	op->order = (uint8_t)ev->page.order;
+	op->flags = pcp_allowed_order(op->order) ? OPF_PCP_ORDER : 0;
+	op->flags |= compaction_free_flags(d, ev);
+	if (pcp_locked)
+		op->flags |= OPF_PCP_LOCKED;
+	op->kind = OP_PAGE_FREE;
+	if (d->skipped.used && u64_map_del(&d->skipped, op->key)) {
+		op->kind = OP_SLAB_PAGE;
+		op->aux = OP_PAGE_FREE;
+	}
+	(*next)++;
+	return 0;
+}
+
+/* mm_page_alloc_zone_locked: OP_ZONE_LOCKED; a refill's is also added to the CPU's group. */
+static inline int decode_zone_locked(struct decoder *d, const struct trace_event *ev, unsigned cpu,
+				     struct replay_op **next)
+{
+	struct pending_refill *p = &d->refill[cpu];
+	bool refill = ev->page.percpu_refill;
+
+	if (page_malformed(d, ev))
+		return 0;
+	if (p->active && (!refill || p->order != ev->page.order || p->mt != ev->page.migratetype))
+		flush_refill(d, cpu, next);
+	if (before_start_map(d, ev))
+		return 0;
+	struct replay_op *op = page_op_start(d, ev, cpu, *next);
+	op->kind = OP_ZONE_LOCKED;
+	op->aux = ev->page.percpu_refill;
+	if (refill) {
+		if (!p->active) {
+			*p = (struct pending_refill){
+				.ts = op->ts, .order = op->order, .mt = op->mt, .active = true
+			};
+			d->refills_pending++;
+		}
+		p->count++;
+	}
+	(*next)++;
+	return 0;
+}
+
+/* mm_page_pcpu_drain: OP_PCP_DRAIN. */
+static inline int decode_pcpu_drain(struct decoder *d, const struct trace_event *ev, unsigned cpu,
+				    struct replay_op **next)
+{
+	if (page_malformed(d, ev))
+		return 0;
+	end_refill(d, cpu, next);
+	if (before_start_map(d, ev))
+		return 0;
+	struct replay_op *op = page_op_start(d, ev, cpu, *next);
+	op->kind = OP_PCP_DRAIN;
+	(*next)++;
+	return 0;
+}
+
+/* mm_page_free_batched repeats a free already traced (see the header): no op. */
+static inline int decode_page_free_batched(struct decoder *d, const struct trace_event *ev,
+					   unsigned cpu, struct replay_op **next)
+{
+	if (page_malformed(d, ev))
+		return 0;
+	end_refill(d, cpu, next);
+	before_start_map(d, ev); /* counts it when the start map shows it */
+	return 0;
+}
+
+/* kmem_cache_alloc and kmalloc: OP_SLAB_ALLOC, OP_KMALLOC, or kmalloc_large's no op. */
+static inline int decode_slab_alloc(struct decoder *d, const struct trace_event *ev, unsigned cpu,
+				    struct replay_op **next)
+{
+	end_refill(d, cpu, next);
+	if (!d->slab_on)
+		return 0;
+	if (ev->type == TRACE_KMALLOC && ev->slab.bytes_alloc > KMALLOC_MAX_CACHE_SIZE)
+		return u64_map_put(&d->large, ev->slab.addr, 1);
+	struct replay_op *op = op_start(d, ev, cpu, *next);
+	op->key = ev->slab.addr;
+	op->gfp = decode_gfp(d, ev->slab.gfp);
+	op->nid = (int16_t)(ev->slab.node < 0 ? -1 : ev->slab.node);
+	if (ev->type == TRACE_SLAB_ALLOC) {
+		op->kind = OP_SLAB_ALLOC;
+		if (cache_index(d, ev, &op->aux))
+			return -1;
+	} else {
+		op->kind = OP_KMALLOC;
+		op->aux = (uint32_t)ev->slab.bytes_alloc;
+	}
+	(*next)++;
+	return 0;
+}
+
+/* kmem_cache_free and kfree: OP_SLAB_FREE, or none for a kmalloc_large object. */
+static inline int decode_slab_free(struct decoder *d, const struct trace_event *ev, unsigned cpu,
+				   struct replay_op **next)
+{
+	end_refill(d, cpu, next);
+	/* most runs have no kmalloc_large object live: no look-up then */
+	if (!d->slab_on || (d->large.used && u64_map_del(&d->large, ev->slab.addr)))
+		return 0;
+	struct replay_op *op = op_start(d, ev, cpu, *next);
+	op->key = ev->slab.addr;
+	op->kind = OP_SLAB_FREE;
+	/* kmem_cache_free names its cache: aux is its index + 1 (0: kfree, none) */
+	if (ev->type == TRACE_SLAB_FREE && ev->slab.cache != TRACE_NO_STRING) {
+		if (cache_index(d, ev, &op->aux))
+			return -1;
+		op->aux++;
+	}
+	(*next)++;
+	return 0;
+}
+
+/* The other kinds: extfrag, kswapd's slab shrinking, generic records, lost events. */
+static int decode_rare(struct decoder *d, const struct trace_event *ev, unsigned cpu,
+		       struct replay_op **next)
+{
+	end_refill(d, cpu, next);
+	struct replay_op *op = op_start(d, ev, cpu, *next);
 	switch (ev->type) {
-	case TRACE_PAGE_ALLOC:
-		if (ev->page.pfn == UINT64_MAX)
-			return 0; /* failed in the host too */
-		op->key = ev->page.pfn;
-		op->order = (uint8_t)ev->page.order;
-		op->mt = (int8_t)ev->page.migratetype;
-		op->gfp = decode_gfp(d, 0, ev->page.gfp);
-		op->flags = pcp_allowed_order(op->order) ? OPF_PCP_ORDER : 0;
-		op->kind = OP_PAGE_ALLOC;
-		if (is_slab_page_alloc(d, d->page_alloc_ordinal++)) {
-			op->kind = OP_SLAB_PAGE;
-			op->aux = OP_PAGE_ALLOC;
-			if (u64_map_put(&d->skipped, op->key, op->order))
-				return -1;
-		}
-		break;
-	case TRACE_PAGE_FREE:
-		op->key = ev->page.pfn;
-		op->order = (uint8_t)ev->page.order;
-		op->flags = pcp_allowed_order(op->order) ? OPF_PCP_ORDER : 0;
-		op->flags |= compaction_free_flags(d, ev);
-		if (pcp_locked)
-			op->flags |= OPF_PCP_LOCKED;
-		op->kind = OP_PAGE_FREE;
-		if (d->skipped.used && u64_map_del(&d->skipped, op->key)) {
-			op->kind = OP_SLAB_PAGE;
-			op->aux = OP_PAGE_FREE;
-		}
-		break;
-	case TRACE_PAGE_ALLOC_ZONE_LOCKED:
-		op->key = ev->page.pfn;
-		op->order = (uint8_t)ev->page.order;
-		op->mt = (int8_t)ev->page.migratetype;
-		op->kind = OP_ZONE_LOCKED;
-		op->aux = ev->page.percpu_refill;
-		if (refill) {
-			if (!p->active)
-				*p = (struct pending_refill){ .ts = op->ts,
-							      .order = op->order,
-							      .mt = op->mt,
-							      .active = true };
-			p->count++;
-		}
-		break;
-	case TRACE_PAGE_PCPU_DRAIN:
-		op->key = ev->page.pfn;
-		op->order = (uint8_t)ev->page.order;
-		op->mt = (int8_t)ev->page.migratetype;
-		op->kind = OP_PCP_DRAIN;
-		break;
-	case TRACE_SLAB_ALLOC:
-	case TRACE_KMALLOC:
-		if (!d->slab_on)
-			return 0;
-		op->key = ev->slab.addr;
-		op->gfp = decode_gfp(d, 1, ev->slab.gfp);
-		op->nid = (int16_t)(ev->slab.node < 0 ? -1 : ev->slab.node);
-		if (ev->type == TRACE_SLAB_ALLOC) {
-			op->kind = OP_SLAB_ALLOC;
-			if (cache_index(d, ev, &op->aux))
-				return -1;
-		} else if (ev->slab.bytes_alloc > KMALLOC_MAX_CACHE_SIZE) {
-			return u64_map_put(&d->large, op->key, 1);
-		} else {
-			op->kind = OP_KMALLOC;
-			op->aux = (uint32_t)ev->slab.bytes_alloc;
-		}
-		break;
-	case TRACE_SLAB_FREE:
-	case TRACE_KFREE:
-		/* most runs have no kmalloc_large object live: no look-up then */
-		if (!d->slab_on || (d->large.used && u64_map_del(&d->large, ev->slab.addr)))
-			return 0;
-		op->key = ev->slab.addr;
-		op->kind = OP_SLAB_FREE;
-		/* kmem_cache_free names its cache: aux is its index + 1 (0: kfree, none) */
-		if (ev->type == TRACE_SLAB_FREE && ev->slab.cache != TRACE_NO_STRING) {
-			if (cache_index(d, ev, &op->aux))
-				return -1;
-			op->aux++;
-		}
-		break;
 	case TRACE_PAGE_ALLOC_EXTFRAG:
 		if (!decode_extfrag_take(d, ev, op))
 			return 0;
@@ -1219,7 +1350,7 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 		 * flags, unless it asked with GFP_KERNEL too (the heuristic's blind spot) */
 		if (d->kswapd_traced)
 			return 0;
-		if (gfp_translate(&d->gfp, ev->shrink_start.gfp) != MODEL_GFP_KERNEL)
+		if (decode_gfp(d, ev->shrink_start.gfp) != MODEL_GFP_KERNEL)
 			return 0;
 		op->kind = OP_KSWAPD;
 		op->nid = (int16_t)(ev->shrink_start.nid < 0 ? -1 : ev->shrink_start.nid);
@@ -1237,8 +1368,36 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
 	default:
 		return 0;
 	}
-	(*n)++;
+	(*next)++;
 	return 0;
+}
+
+/* One event into at most 3 ops, by its kind. Returns 0, or -1 out of memory. */
+static inline int decode_one(struct decoder *d, const struct trace_event *ev,
+			     struct replay_op **next)
+{
+	unsigned cpu = ev->cpu < d->nr_cpus ? ev->cpu : d->nr_cpus - 1;
+
+	switch (ev->type) {
+	case TRACE_SLAB_ALLOC:
+	case TRACE_KMALLOC:
+		return decode_slab_alloc(d, ev, cpu, next);
+	case TRACE_SLAB_FREE:
+	case TRACE_KFREE:
+		return decode_slab_free(d, ev, cpu, next);
+	case TRACE_PAGE_ALLOC:
+		return decode_page_alloc(d, ev, cpu, next);
+	case TRACE_PAGE_ALLOC_ZONE_LOCKED:
+		return decode_zone_locked(d, ev, cpu, next);
+	case TRACE_PAGE_FREE:
+		return decode_page_free(d, ev, cpu, next);
+	case TRACE_PAGE_FREE_BATCHED:
+		return decode_page_free_batched(d, ev, cpu, next);
+	case TRACE_PAGE_PCPU_DRAIN:
+		return decode_pcpu_drain(d, ev, cpu, next);
+	default:
+		return decode_rare(d, ev, cpu, next);
+	}
 }
 
 /*
@@ -1249,9 +1408,9 @@ static int decode_one(struct decoder *d, const struct trace_event *ev, struct re
  */
 long decoder_fill(struct decoder *d, struct replay_op *ops, size_t max, char *err, size_t errlen)
 {
-	size_t n = 0;
+	struct replay_op *next = ops, *last = ops + max;
 
-	while (n + 3 <= max) {
+	while (last - next >= 3) {
 		if (d->batch_i == d->batch_n) {
 			d->batch_n = trace_reader_next_batch(d->r, &d->batch);
 			d->batch_i = 0;
@@ -1260,22 +1419,22 @@ long decoder_fill(struct decoder *d, struct replay_op *ops, size_t max, char *er
 				return -1;
 			}
 			if (d->batch_n == 0) {
-				for (unsigned c = 0; c < d->nr_cpus && n < max; c++)
-					flush_refill(d, c, ops, &n);
-				return (long)n;
+				for (unsigned c = 0; c < d->nr_cpus && next < last; c++)
+					flush_refill(d, c, &next);
+				return (long)(next - ops);
 			}
 		}
-		size_t run = (size_t)(d->batch_n - d->batch_i), fits = (max - n) / 3;
+		size_t run = (size_t)(d->batch_n - d->batch_i), fits = (size_t)(last - next) / 3;
 		if (run > fits)
 			run = fits;
 		const struct trace_event *ev = &d->batch[d->batch_i], *end = ev + run;
 		for (; ev < end; ev++)
-			if (decode_one(d, ev, ops, &n)) {
+			if (decode_one(d, ev, &next)) {
 				snprintf(err, errlen, "out of memory decoding events");
 				return -1;
 			}
 		d->batch_i += (int)run;
 		d->events_done += run;
 	}
-	return (long)n;
+	return (long)(next - ops);
 }
