@@ -21,7 +21,9 @@
  * (alloc_pages_pcp_listed, the pop hook) in the first model and never in the second, and
  * both must serve the same blocks. Without the lists every request refills. Last, the short
  * path with its list full and Normal at its low mark (pcp_listed_below_low): the requests must
- * go to DMA32 as the whole call's do.
+ * go to DMA32 as the whole call's do; and, under mainline, with Normal boosted between its low
+ * and boosted marks and DMA32's list holding blocks: there the short path must leave the
+ * requests to the whole call, which counts WATERMARK_BOOST_REFUSED.
  *
  * Usage: test_model_refill [operations]
  */
@@ -370,17 +372,69 @@ out:
 }
 
 /*
+ * pcp_listed_below_low()'s boost: with DMA32 full (held movable blocks, its list aside), an
+ * unmovable request finds nothing under ALLOC_NOFRAGMENT and, relaxed, claims a fragment of a
+ * movable pageblock in Normal, where no free pageblock is left: boost_watermark(). Then
+ * DMA32's blocks are given back.
+ */
+static void boost_normal(struct side *a, struct side *b, size_t cap)
+{
+	struct model_alloc_req q = { .order = PAGEBLOCK_ORDER,
+				     .migratetype = MIGRATE_MOVABLE,
+				     .gfp = MODEL_GFP_HIGHUSER_MOVABLE | MODEL_GFP_DMA32,
+				     .movable = true,
+				     .nid = -1,
+				     .cpu = 1 };
+	struct model_alloc_req unmovable = {
+		.migratetype = MIGRATE_UNMOVABLE, .gfp = MODEL_GFP_KERNEL, .nid = -1, .cpu = 1
+	};
+	uint64_t x, y;
+
+	for (;;) {
+		int ra = model_alloc(a->m, &q, &x), rb = model_alloc(b->m, &q, &y);
+		CHECK_FATAL(ra == rb);
+		if (ra != MODEL_OK && !q.order)
+			break;
+		if (ra != MODEL_OK) {
+			q.order--;
+			continue;
+		}
+		CHECK_FATAL(x == y && x < NORMAL0 && a->nlive < cap);
+		live_add(a, x, q.order);
+		live_add(b, y, q.order);
+	}
+	CHECK_EQ(model_alloc(a->m, &unmovable, &x), MODEL_OK);
+	CHECK_EQ(model_alloc(b->m, &unmovable, &y), MODEL_OK);
+	CHECK_FATAL(x == y && x >= NORMAL0 && a->nlive < cap);
+	live_add(a, x, 0);
+	live_add(b, y, 0);
+	CHECK(model_event(a->m, MODEL_EV_WATERMARK_BOOST) > 0, "Normal not boosted");
+	for (size_t k = a->nlive; k-- > 0;)
+		if (a->live[k].pfn < NORMAL0) {
+			CHECK_EQ(model_free(a->m, a->live[k].pfn, a->live[k].order), MODEL_OK);
+			CHECK_EQ(model_free(b->m, b->live[k].pfn, b->live[k].order), MODEL_OK);
+			live_del(a, k);
+			live_del(b, k);
+		}
+}
+
+/*
  * The short path's watermark test (alloc_pages_pcp_listed): the request's own per-CPU list in
  * Normal holds blocks (one refill), then Normal is brought to its low mark by held buddy
  * allocations (the list's pops do not change free pages). Each request must then go past
  * Normal to DMA32, as get_page_from_freelist() does with params.exact_walks: the same pfns,
  * all in DMA32, and the same counters. Taking Normal's list head without the watermark test
- * fails it.
+ * fails it. With boosted (mainline), Normal's low mark is 64 pages, DMA32's list holds blocks
+ * too (a DMA32 request's refill first), and an unmovable request on the way down claims a
+ * fragment of a movable pageblock, which boosts Normal's marks by a pageblock: the requests
+ * then find Normal above its low mark but below the boosted one, where the whole call counts
+ * WATERMARK_BOOST_REFUSED before DMA32's list serves it. The short path must leave a boosted
+ * first zone to the whole call: going on to DMA32's list itself fails it.
  */
-static void pcp_listed_below_low(const char *preset)
+static void pcp_listed_below_low(const char *preset, bool boosted)
 {
 	static struct side a, b;
-	const uint64_t low = 4096;
+	const uint64_t low = boosted ? 64 : 4096;
 	struct model_alloc_req q = { .order = 0,
 				     .migratetype = MIGRATE_MOVABLE,
 				     .gfp = MODEL_GFP_HIGHUSER_MOVABLE,
@@ -428,6 +482,16 @@ static void pcp_listed_below_low(const char *preset)
 	CHECK(x >= NORMAL0, "the refill was not from Normal");
 	CHECK(a.pool_n[1][MIGRATE_MOVABLE][0] > 4, "the list holds %u blocks",
 	      a.pool_n[1][MIGRATE_MOVABLE][0]);
+	if (boosted) { /* one refill of DMA32's list */
+		struct model_alloc_req q32 = q;
+		q32.gfp |= MODEL_GFP_DMA32;
+		CHECK_EQ(model_alloc_pcp(a.m, &q32, &x), MODEL_OK);
+		CHECK_EQ(model_alloc_pcp(b.m, &q32, &y), MODEL_OK);
+		CHECK(x == y && x < NORMAL0, "DMA32 refill %#llx %#llx", (unsigned long long)x,
+		      (unsigned long long)y);
+		CHECK(a.pool_n[0][MIGRATE_MOVABLE][0] > 4, "DMA32's list holds %u blocks",
+		      a.pool_n[0][MIGRATE_MOVABLE][0]);
+	}
 	/* Normal to its low mark with held movable blocks, pageblocks down to single pages (one
 	 * served from DMA32 is given back and lowers the order), then unmovable ones when
 	 * movable single pages go to DMA32 (SPB: Normal's rest is not theirs) */
@@ -444,6 +508,10 @@ static void pcp_listed_below_low(const char *preset)
 			live_add(&a, x, fill.order);
 			live_add(&b, y, fill.order);
 		}
+		/* below PAGEBLOCK_ORDER - 1 Normal has no free pageblock left (free < low + 256) */
+		if (boosted && fill.movable && fill.order < PAGEBLOCK_ORDER - 1 &&
+		    !model_event(a.m, MODEL_EV_WATERMARK_BOOST))
+			boost_normal(&a, &b, cap);
 		if (x < NORMAL0 && !fill.order && fill.movable) {
 			fill = kernel;
 		} else if (x < NORMAL0 && !fill.order) {
@@ -453,8 +521,26 @@ static void pcp_listed_below_low(const char *preset)
 		}
 	}
 	CHECK_EQ(model_zone_nr_free_pages(a.m, 1), model_zone_nr_free_pages(b.m, 1));
-	CHECK(model_zone_nr_free_pages(a.m, 1) <= low + 64, "Normal %llu free pages",
-	      (unsigned long long)model_zone_nr_free_pages(a.m, 1));
+	if (boosted) { /* above the low mark, below the boosted one */
+		uint64_t boost = model_event(a.m, MODEL_EV_WATERMARK_BOOST_PEAK_PAGES);
+		CHECK_FATAL(boost >= PAGEBLOCK_NR_PAGES);
+		while (model_zone_nr_free_pages(a.m, 1) <= low + 2) {
+			CHECK_FATAL(a.nlive > 0 && a.live[a.nlive - 1].pfn >= NORMAL0);
+			CHECK_EQ(
+				model_free(a.m, a.live[a.nlive - 1].pfn, a.live[a.nlive - 1].order),
+				MODEL_OK);
+			CHECK_EQ(
+				model_free(b.m, b.live[b.nlive - 1].pfn, b.live[b.nlive - 1].order),
+				MODEL_OK);
+			live_del(&a, a.nlive - 1);
+			live_del(&b, b.nlive - 1);
+		}
+		CHECK(model_zone_nr_free_pages(a.m, 1) < low + boost, "Normal %llu free pages",
+		      (unsigned long long)model_zone_nr_free_pages(a.m, 1));
+	} else {
+		CHECK(model_zone_nr_free_pages(a.m, 1) <= low + 64, "Normal %llu free pages",
+		      (unsigned long long)model_zone_nr_free_pages(a.m, 1));
+	}
 	compare_state(&a, &b, "below low", 0, true);
 	for (int i = 0; i < 4; i++) {
 		unsigned left = a.pool_n[1][MIGRATE_MOVABLE][0];
@@ -467,8 +553,14 @@ static void pcp_listed_below_low(const char *preset)
 		CHECK_EQ(a.pool_n[1][MIGRATE_MOVABLE][0], left);
 		compare_state(&a, &b, "below low", i + 1, false);
 	}
-	CHECK(a.popped > 0, "%s below low: the short path never ran", preset);
+	/* boosted: the whole call's, each counting the refusal */
+	CHECK(boosted ? !a.popped : a.popped > 0, "%s below low: the short path ran %llu times",
+	      preset, (unsigned long long)a.popped);
 	CHECK_EQ(b.popped, 0);
+	if (boosted)
+		CHECK(model_event(a.m, MODEL_EV_WATERMARK_BOOST_REFUSED) >= 4,
+		      "%s: the boost refused Normal %llu times", preset,
+		      (unsigned long long)model_event(a.m, MODEL_EV_WATERMARK_BOOST_REFUSED));
 	printf("%s at Normal's low mark (%llu free, mark %llu): 4 requests from DMA32, %llu by "
 	       "the short path\n",
 	       preset, (unsigned long long)model_zone_nr_free_pages(a.m, 1),
@@ -489,7 +581,8 @@ int main(int argc, char **argv)
 	lists = true;
 	run("spb+all", 4 * ops, 0x5eed0003);
 	run("mainline", 4 * ops, 0x5eed0004);
-	pcp_listed_below_low("spb+all");
-	pcp_listed_below_low("mainline");
+	pcp_listed_below_low("spb+all", false);
+	pcp_listed_below_low("mainline", false);
+	pcp_listed_below_low("mainline", true);
 	return test_summary("model_refill");
 }

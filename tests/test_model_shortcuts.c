@@ -2,7 +2,9 @@
 /*
  * test_model_shortcuts.c - the model's walk shortcuts against the walks they stand for. The
  * model answers some walks without making them: the SPB fallback search's per-category summary
- * (sb_find_fallback_cat), the free scanner's region and pageblock skips (region_has_no_target,
+ * (sb_find_fallback_cat, and __rmqueue_claim's step over the orders it lacks,
+ * claim_skip_empty_orders), __rmqueue_smallest's passes over a category with no block they
+ * could take (cat_may_serve), the free scanner's region and pageblock skips (region_has_no_target,
  * skip_short_pageblocks, in isolate_freepages and target_above), and async direct compaction's
  * step over a stuck block (mark_stuck_blocks, compact_pageblock). Each claims the walk's exact
  * outcome, counters included. Here two models run the same random workload in lockstep, one

@@ -315,6 +315,48 @@ static uint64_t rmqueue_sb_find_fallback(struct model *m, struct zone *z, unsign
 	return MODEL_NO_PFN;
 }
 
+/* The category __rmqueue_claim()'s step c searches: the preferred one, then the other. */
+static enum sb_category claim_category(unsigned c, int start_mt)
+{
+	return cat_order[start_mt == MIGRATE_MOVABLE][c == 0 ? 0 : 1];
+}
+
+/*
+ * The lowest order __rmqueue_claim()'s descending loop reaches from min_order: it stops at the
+ * first order should_try_claim_block() refuses (below PAGEBLOCK_ORDER / 2 for movable).
+ */
+static int claim_lowest_order(int min_order, int start_mt)
+{
+	int lo = min_order;
+
+	while (lo < PAGEBLOCK_ORDER / 2 && !should_try_claim_block((unsigned)lo, start_mt))
+		lo++;
+	return lo;
+}
+
+/*
+ * Not a kernel function: the orders from co down that one category's search would find nothing
+ * at, stepped over at once. Each is sb_find_fallback_cat()'s early return (the category's
+ * summary, made here if it is not valid, lacks the order): its visits counted per order, as the
+ * walks would. Returns the next order to search (below lo when none is left). Off with
+ * params.exact_walks, like the summary (test_model_shortcuts).
+ */
+static int claim_skip_empty_orders(struct model *m, struct zone *z, enum sb_category cat, int co,
+				   int lo, int start_mt, unsigned search_cats,
+				   struct sb_fallback_summary *sum)
+{
+	if (m->p.exact_walks)
+		return co;
+	if (!sum->valid[cat])
+		sb_fallback_summarise(m, z, cat, start_mt, search_cats, sum);
+	unsigned found = sum->orders[cat] & ((2u << co) - 1);
+	int next = found ? 31 - __builtin_clz(found) : -1;
+	if (next < lo - 1)
+		next = lo - 1;
+	m->events[MODEL_EV_SPB_WALK_VISITS] += (uint64_t)(co - next) * sum->visits[cat];
+	return next;
+}
+
 /*
  * __rmqueue_claim() of the series: category-major, order-descending. Under ALLOC_NOFRAGMENT
  * only the preferred category is searched; above SPB_AGGRESSIVE_THRESHOLD SPBs the preferred
@@ -338,10 +380,15 @@ uint64_t spb_rmqueue_claim(struct model *m, struct zone *z, unsigned order, int 
 				 z->nr_superpageblocks > m->p.spb_aggressive_threshold)
 					? (int)order
 					: nofrag_min_order;
+		int lo = claim_lowest_order(min_order, start_mt);
 		struct sb_fallback_summary sum = { { false } };
-		for (int co = MAX_PAGE_ORDER; co >= min_order; co--) {
-			if (!should_try_claim_block((unsigned)co, start_mt))
-				break;
+		for (int co = MAX_PAGE_ORDER; co >= lo; co--) {
+			if (cat_search[c] != SB_SEARCH_EMPTY) {
+				co = claim_skip_empty_orders(m, z, claim_category(c, start_mt), co,
+							     lo, start_mt, cat_search[c], &sum);
+				if (co < lo)
+					break;
+			}
 			uint64_t pfn = rmqueue_sb_find_fallback(m, z, (unsigned)co, start_mt,
 								&fallback_mt, cat_search[c], &sum);
 			if (pfn == MODEL_NO_PFN)

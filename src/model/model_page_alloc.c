@@ -1014,18 +1014,19 @@ static inline bool alloc_pages_pcp_pop(struct model *m, const struct model_alloc
 
 /*
  * alloc_pages_pcp_listed() when the zonelist's first zone is passed by (__GFP_THISNODE) or
- * below its low mark: get_page_from_freelist()'s walk, out of line, past zones below the low
- * mark without a boost (their zone_watermark_ok() fails counting nothing) to the first whose
- * mark is met. A boosted zone below it may count an event: the whole call's.
+ * below its low mark without a boost: get_page_from_freelist()'s walk on from the second zone,
+ * out of line, past zones below the low mark without a boost (their zone_watermark_ok() fails
+ * counting nothing) to the first whose mark is met. A boosted zone below it may count an
+ * event: the whole call's.
  */
 static bool __attribute__((noinline))
 alloc_pages_pcp_listed_walk(struct model *m, const struct model_alloc_req *req,
 			    const struct alloc_context *ac, unsigned alloc_flags, uint64_t *pfn_out)
 {
-	struct zone *z;
+	unsigned n = m->zonelist_len[ac->nid][ac->highest];
 
-	for_each_zone_zonelist(m, ac, i, z)
-	{
+	for (unsigned i = 1; i < n; i++) {
+		struct zone *z = &m->zones[m->zonelist[ac->nid][ac->highest][i]];
 		if ((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac->nid)
 			continue;
 		if (zone_watermark_mark_ok(z, req->order, low_wmark_pages(z), alloc_flags,
@@ -1064,10 +1065,13 @@ static bool alloc_pages_pcp_listed(struct model *m, const struct model_alloc_req
 	alloc_flags |= alloc_flags_nofragment(m, ac.preferred);
 	/* the common case: the zonelist's first zone, __zone_watermark_ok() at the low mark */
 	z = ac.preferred;
-	if (!((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac.nid) &&
-	    zone_watermark_mark_ok(z, req->order, low_wmark_pages(z), alloc_flags, ac.highest,
-				   z->nr_free_pages))
-		return alloc_pages_pcp_pop(m, req, z, pfn_out);
+	if (!((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac.nid)) {
+		if (zone_watermark_mark_ok(z, req->order, low_wmark_pages(z), alloc_flags,
+					   ac.highest, z->nr_free_pages))
+			return alloc_pages_pcp_pop(m, req, z, pfn_out);
+		if (z->watermark_boost)
+			return false;
+	}
 	return alloc_pages_pcp_listed_walk(m, req, &ac, alloc_flags, pfn_out);
 }
 
