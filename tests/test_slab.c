@@ -5,8 +5,9 @@
  * to it (replay's per-CPU lists), SLUB's order fallback, kmalloc classes,
  * do_shrink_slab's arithmetic against an independent recomputation, the live-object map sized
  * to its count (a capacity not a power of two, probe runs wrapping at its end), the freeability
- * assumption, frees of reclaimed objects, the LRU's order through shrinks against a
- * reference walk; then every trigger group at its site and nowhere
+ * assumption, frees of reclaimed objects, the allocation's fast call and slow call against the
+ * whole one, the LRU's order through shrinks against a reference walk; then every trigger group
+ * at its site and nowhere
  * else, the high-water gate at its boundary, bursts queueing one run, the worker's two stop
  * conditions and the last-chance walk. Both checkers run after every step.
  */
@@ -1047,6 +1048,71 @@ static void test_kmalloc_classes(void)
  * allocation: each answer here is checked against what the model holds, through the key's
  * allocation, its free, an allocation of another key, and a shrinker's reclaim.
  */
+/*
+ * slab_obj_alloc_fast() then slab_obj_alloc_slow() (replay's way) against slab_obj_alloc(), in
+ * two models fed the same operations: the same answers, the same counts and pages after every
+ * one, and a false from the fast call with nothing changed. Shrinkable caches (whose unused
+ * objects the fast call leaves to the slow one), keys allocated twice, slabs filling and new
+ * slabs; slab_prefetch_slot() given on the way (it only reads).
+ */
+static void test_alloc_fast_against_alloc(void)
+{
+	struct model *ma = make("mainline", 1), *mb = make("mainline", 1);
+	struct slab_model *a = slab_model_create(ma, NULL), *b = slab_model_create(mb, NULL);
+	const struct slab_cache_config k512 = { .name = "k512", .object_size = 512, .order = 1 };
+	int ca[3], cb[3];
+
+	ca[0] = slab_cache_create(a, &dentry);
+	cb[0] = slab_cache_create(b, &dentry);
+	ca[1] = slab_kmalloc_cache(a, 64, 0);
+	cb[1] = slab_kmalloc_cache(b, 64, 0);
+	ca[2] = slab_cache_create(a, &k512);
+	cb[2] = slab_cache_create(b, &k512);
+	CHECK_FATAL(ca[0] >= 0 && ca[1] >= 0 && ca[2] >= 0);
+	test_rng_state = 2126;
+	unsigned fast = 0, slow = 0;
+	for (int i = 0; i < 20000; i++) {
+		uint64_t key = 0x100000 + (rnd() % 3000) * 64;
+		unsigned c = (unsigned)(rnd() % 3);
+		struct slab_stats sa, sb, before;
+		int ra, rb;
+		slab_prefetch_slot(b, key);
+		if (rnd() % 10 < 6) {
+			ra = slab_obj_alloc(a, ca[c], key, MODEL_GFP_KERNEL, 0, 0, (uint64_t)i);
+			slab_model_stats(b, &before);
+			if (slab_obj_alloc_fast(b, cb[c], key, 0)) {
+				rb = MODEL_OK;
+				fast++;
+			} else {
+				slab_model_stats(b, &sb);
+				CHECK(!memcmp(&sb, &before, sizeof(sb)),
+				      "op %d: a false fast call changed", i);
+				rb = slab_obj_alloc_slow(b, cb[c], key, MODEL_GFP_KERNEL, 0, 0,
+							 (uint64_t)i);
+				slow++;
+			}
+		} else {
+			ra = slab_obj_free(a, key);
+			rb = slab_obj_free(b, key);
+		}
+		CHECK_EQ(ra, rb);
+		slab_model_stats(a, &sa);
+		slab_model_stats(b, &sb);
+		CHECK(!memcmp(&sa, &sb, sizeof(sa)), "op %d: the two models' counts differ", i);
+		CHECK_EQ(model_nr_free_pages(ma), model_nr_free_pages(mb));
+		if (i % 500 == 0) {
+			check_slab(a, "alloc_fast a");
+			check_slab(b, "alloc_fast b");
+		}
+	}
+	CHECK(fast > 1000 && slow > 1000, "fast %u, slow %u: both paths taken", fast, slow);
+	check_slab(b, "alloc_fast end");
+	slab_model_destroy(a);
+	slab_model_destroy(b);
+	model_destroy(ma);
+	model_destroy(mb);
+}
+
 static void test_unknown_key_answer(void)
 {
 	struct model *m = make("mainline", 1);
@@ -1099,6 +1165,7 @@ int main(void)
 	test_map_keys_with_one_home();
 	test_kmalloc_classes();
 	test_unknown_key_answer();
+	test_alloc_fast_against_alloc();
 	/* one object in 5 unused: many passes free nothing; all unused: LRUs of up to 4000
 	 * objects, the order's chunks split and merged through the frees */
 	test_lru_against_reference(200000);
