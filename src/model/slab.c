@@ -1052,6 +1052,27 @@ bool slab_obj_known(const struct slab_model *sm, uint64_t key)
 	return sm->live.slots[key_find(&sm->live, key)].value || key_map_get(&sm->reclaimed, key);
 }
 
+/* The free of an unnamed object of start slab i (SLAB_NIL: none) of cache: false if it has none. */
+static bool start_slab_take(struct slab_model *sm, uint32_t i, int cache)
+{
+	if (i == SLAB_NIL || !sm->slabs[i].unnamed || sm->slabs[i].cache != cache)
+		return false;
+	sm->slabs[i].unnamed--;
+	sm->st.start_slab_frees++;
+	slab_inuse_dec(sm, &sm->caches[cache], i);
+	return true;
+}
+
+bool slab_obj_free_adopted(struct slab_model *sm, uint64_t key, int cache, uint64_t pfn)
+{
+	uint32_t i;
+
+	if (slab_obj_known(sm, key) || cache < 0 || (size_t)cache >= sm->ncaches)
+		return false;
+	i = key_map_get(&sm->start_slabs, pfn);
+	return i && i != START_SLAB_GONE && start_slab_take(sm, i - 1, cache);
+}
+
 int slab_obj_free_start(struct slab_model *sm, uint64_t key, int cache, uint64_t pfn, int nid,
 			int cpu, bool may_adopt, bool *adopted)
 {
@@ -1071,11 +1092,8 @@ int slab_obj_free_start(struct slab_model *sm, uint64_t key, int cache, uint64_t
 	} else {
 		i = SLAB_NIL;
 	}
-	if (i == SLAB_NIL || !sm->slabs[i].unnamed || sm->slabs[i].cache != cache)
+	if (!start_slab_take(sm, i, cache))
 		return slab_obj_free(sm, key);
-	sm->slabs[i].unnamed--;
-	sm->st.start_slab_frees++;
-	slab_inuse_dec(sm, &sm->caches[cache], i);
 	return MODEL_OK;
 }
 

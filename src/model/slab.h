@@ -141,6 +141,12 @@ int slab_obj_free(struct slab_model *sm, uint64_t key);
  */
 int slab_obj_free_start(struct slab_model *sm, uint64_t key, int cache, uint64_t pfn, int nid,
 			int cpu, bool may_adopt, bool *adopted);
+/*
+ * slab_obj_free_start() of a free in a start slab adopted already (most of them): true when
+ * the free was that slab's, done as slab_obj_free_start() does it; false, nothing changed,
+ * otherwise (slab_obj_free_start() then decides, with what adopting needs).
+ */
+bool slab_obj_free_adopted(struct slab_model *sm, uint64_t key, int cache, uint64_t pfn);
 /* Whether key is an object the model holds or a shrinker took: its free is slab_obj_free's. */
 bool slab_obj_known(const struct slab_model *sm, uint64_t key);
 /*

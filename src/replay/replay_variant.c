@@ -551,6 +551,9 @@ static __attribute__((noinline)) void slab_free_unknown(struct variant_state *v,
 		slab_obj_free(v->slab, op->key);
 		return;
 	}
+	/* most: an object of a start slab adopted already (no node or adoption test needed) */
+	if (slab_obj_free_adopted(v->slab, op->key, cache, at))
+		return;
 	if (warm_test(v, pfn) &&
 	    page_class(v->host->start_map, v->host->start_map_pfns, pfn) == PC_SLAB &&
 	    model_page_allocated(v->model, at, &o) == 1 && !o)
