@@ -5,10 +5,11 @@
  * to it (replay's per-CPU lists), SLUB's order fallback, kmalloc classes,
  * do_shrink_slab's arithmetic against an independent recomputation, the live-object map sized
  * to its count (a capacity not a power of two, probe runs wrapping at its end), the freeability
- * assumption, frees of reclaimed objects, the LRU's order through shrinks against a
- * reference walk; then every trigger group at its site and nowhere
- * else, the high-water gate at its boundary, bursts queueing one run, the worker's two stop
- * conditions and the last-chance walk. Both checkers run after every step.
+ * assumption, frees of reclaimed objects, the allocation's fast call and slow call against the
+ * whole one, a start slab's free in one call against the whole one, the LRU's order through
+ * shrinks against a reference walk; then every trigger group at its site and nowhere else, the
+ * high-water gate at its boundary, bursts queueing one run, the worker's two stop conditions
+ * and the last-chance walk. Both checkers run after every step.
  */
 #include "model_test.h"
 #include "slab.h"
@@ -374,6 +375,66 @@ static void test_start_slab_adopted(void)
 	slab_model_destroy(sm);
 	model_destroy(m);
 	printf("slab: a start slab is adopted at its first free and its slots refilled\n");
+}
+
+/*
+ * slab_obj_free_adopted() then, when it says false, slab_obj_free_start() (replay's way) against
+ * slab_obj_free_start() alone, in two models fed the same frees of start objects in random
+ * order (pages adopted, emptied, discarded, objects freed twice, allocations between): the same
+ * answers and counts after every free, and a false with nothing changed.
+ */
+static void test_free_adopted_against_start(void)
+{
+	static const struct slab_cache_config bh = { .name = "buffer_head",
+						     .object_size = 104,
+						     .objects_per_slab = 39,
+						     .reclaimable = true };
+	struct model *ma = make("mainline", 1), *mb = make("mainline", 1);
+	struct slab_model *a = slab_model_create(ma, NULL), *b = slab_model_create(mb, NULL);
+	const uint64_t p0 = NORMAL0 + 200;
+	int ca = slab_cache_create(a, &bh), cb = slab_cache_create(b, &bh);
+	unsigned taken = 0;
+
+	CHECK_FATAL(ca >= 0 && ca == cb);
+	for (uint64_t i = 0; i < 8; i++) {
+		CHECK_EQ(model_alloc_at(ma, p0 + i, 0, MIGRATE_RECLAIMABLE, false), MODEL_OK);
+		CHECK_EQ(model_alloc_at(mb, p0 + i, 0, MIGRATE_RECLAIMABLE, false), MODEL_OK);
+	}
+	test_rng_state = 2127;
+	for (int n = 0; n < 3000; n++) {
+		uint64_t pfn = p0 + rnd() % 8, key = (pfn << 12) + (rnd() % 40) * 104;
+		bool may_adopt = rnd() % 4 != 0, ad_a, ad_b = false;
+		struct slab_stats sa, sb, before;
+		int ra, rb = MODEL_OK;
+		if (rnd() % 8 == 0) { /* an allocation between: the unknown-key answer resets */
+			uint64_t k = 0x900000 + (rnd() % 64) * 8;
+			CHECK_EQ(slab_obj_alloc(a, ca, k, MODEL_GFP_KERNEL, 0, 0, 0),
+				 slab_obj_alloc(b, cb, k, MODEL_GFP_KERNEL, 0, 0, 0));
+		}
+		ra = slab_obj_free_start(a, key, ca, pfn, 0, 0, may_adopt, &ad_a);
+		slab_model_stats(b, &before);
+		if (slab_obj_free_adopted(b, key, cb, pfn)) {
+			taken++;
+		} else {
+			slab_model_stats(b, &sb);
+			CHECK(!memcmp(&sb, &before, sizeof(sb)), "free %d: a false answer changed",
+			      n);
+			rb = slab_obj_free_start(b, key, cb, pfn, 0, 0, may_adopt, &ad_b);
+		}
+		CHECK_EQ(ra, rb);
+		CHECK_EQ(ad_a, ad_b);
+		slab_model_stats(a, &sa);
+		slab_model_stats(b, &sb);
+		CHECK(!memcmp(&sa, &sb, sizeof(sa)), "free %d: the two models' counts differ", n);
+		CHECK_EQ(model_nr_free_pages(ma), model_nr_free_pages(mb));
+	}
+	CHECK(taken > 100, "%u frees taken by slab_obj_free_adopted", taken);
+	check_slab(a, "free_adopted a");
+	check_slab(b, "free_adopted b");
+	slab_model_destroy(a);
+	slab_model_destroy(b);
+	model_destroy(ma);
+	model_destroy(mb);
 }
 
 /* With only single free pages left, an order-3 slab falls back to SLUB's minimum order. */
@@ -1047,6 +1108,71 @@ static void test_kmalloc_classes(void)
  * allocation: each answer here is checked against what the model holds, through the key's
  * allocation, its free, an allocation of another key, and a shrinker's reclaim.
  */
+/*
+ * slab_obj_alloc_fast() then slab_obj_alloc_slow() (replay's way) against slab_obj_alloc(), in
+ * two models fed the same operations: the same answers, the same counts and pages after every
+ * one, and a false from the fast call with nothing changed. Shrinkable caches (whose unused
+ * objects the fast call leaves to the slow one), keys allocated twice, slabs filling and new
+ * slabs; slab_prefetch_slot() given on the way (it only reads).
+ */
+static void test_alloc_fast_against_alloc(void)
+{
+	struct model *ma = make("mainline", 1), *mb = make("mainline", 1);
+	struct slab_model *a = slab_model_create(ma, NULL), *b = slab_model_create(mb, NULL);
+	const struct slab_cache_config k512 = { .name = "k512", .object_size = 512, .order = 1 };
+	int ca[3], cb[3];
+
+	ca[0] = slab_cache_create(a, &dentry);
+	cb[0] = slab_cache_create(b, &dentry);
+	ca[1] = slab_kmalloc_cache(a, 64, 0);
+	cb[1] = slab_kmalloc_cache(b, 64, 0);
+	ca[2] = slab_cache_create(a, &k512);
+	cb[2] = slab_cache_create(b, &k512);
+	CHECK_FATAL(ca[0] >= 0 && ca[1] >= 0 && ca[2] >= 0);
+	test_rng_state = 2126;
+	unsigned fast = 0, slow = 0;
+	for (int i = 0; i < 20000; i++) {
+		uint64_t key = 0x100000 + (rnd() % 3000) * 64;
+		unsigned c = (unsigned)(rnd() % 3);
+		struct slab_stats sa, sb, before;
+		int ra, rb;
+		slab_prefetch_slot(b, key);
+		if (rnd() % 10 < 6) {
+			ra = slab_obj_alloc(a, ca[c], key, MODEL_GFP_KERNEL, 0, 0, (uint64_t)i);
+			slab_model_stats(b, &before);
+			if (slab_obj_alloc_fast(b, cb[c], key, 0)) {
+				rb = MODEL_OK;
+				fast++;
+			} else {
+				slab_model_stats(b, &sb);
+				CHECK(!memcmp(&sb, &before, sizeof(sb)),
+				      "op %d: a false fast call changed", i);
+				rb = slab_obj_alloc_slow(b, cb[c], key, MODEL_GFP_KERNEL, 0, 0,
+							 (uint64_t)i);
+				slow++;
+			}
+		} else {
+			ra = slab_obj_free(a, key);
+			rb = slab_obj_free(b, key);
+		}
+		CHECK_EQ(ra, rb);
+		slab_model_stats(a, &sa);
+		slab_model_stats(b, &sb);
+		CHECK(!memcmp(&sa, &sb, sizeof(sa)), "op %d: the two models' counts differ", i);
+		CHECK_EQ(model_nr_free_pages(ma), model_nr_free_pages(mb));
+		if (i % 500 == 0) {
+			check_slab(a, "alloc_fast a");
+			check_slab(b, "alloc_fast b");
+		}
+	}
+	CHECK(fast > 1000 && slow > 1000, "fast %u, slow %u: both paths taken", fast, slow);
+	check_slab(b, "alloc_fast end");
+	slab_model_destroy(a);
+	slab_model_destroy(b);
+	model_destroy(ma);
+	model_destroy(mb);
+}
+
 static void test_unknown_key_answer(void)
 {
 	struct model *m = make("mainline", 1);
@@ -1092,6 +1218,7 @@ int main(void)
 	test_page_ops();
 	test_min_partial();
 	test_start_slab_adopted();
+	test_free_adopted_against_start();
 	test_order_fallback();
 	test_shrink_arithmetic();
 	test_reserved_map_any_capacity();
@@ -1099,6 +1226,7 @@ int main(void)
 	test_map_keys_with_one_home();
 	test_kmalloc_classes();
 	test_unknown_key_answer();
+	test_alloc_fast_against_alloc();
 	/* one object in 5 unused: many passes free nothing; all unused: LRUs of up to 4000
 	 * objects, the order's chunks split and merged through the frees */
 	test_lru_against_reference(200000);

@@ -501,8 +501,33 @@ int model_set_movable(struct model *m, uint64_t pfn, bool movable);
 int model_set_pageblock_migratetype(struct model *m, uint64_t pfn, int mt);
 /* The warm start's HIGHATOMIC pageblock (reserve_highatomic_pageblock() before the trace). */
 int model_reserve_highatomic_at(struct model *m, uint64_t pfn);
-/* Run deferred work due at or before @now_ns and set the model's clock. */
-void model_advance(struct model *m, uint64_t now_ns);
+/*
+ * The model's clock as model_advance() reads it: the first two members of every struct model
+ * (model_internal.h; model_workers.c asserts it), part of this API so that the per-operation
+ * test is inline in the caller (replay makes it at nearly every event). now_ns: the model's
+ * time; next_due_ns: no deferred work (a work step, free page reporting's pass, the end of a
+ * host kswapd run) is due before it, a lower bound that model_advance_due() makes exact.
+ * may_alias: it reads the model's own fields.
+ */
+struct __attribute__((may_alias)) model_clock {
+	uint64_t now_ns, next_due_ns;
+};
+/* model_advance() in full: run the deferred work due at or before @now_ns, set the clock. */
+void model_advance_due(struct model *m, uint64_t now_ns);
+/*
+ * Run deferred work due at or before @now_ns and set the model's clock (never back). Nothing
+ * due (nearly every call): the clock moves, one test; else model_advance_due().
+ */
+static inline void model_advance(struct model *m, uint64_t now_ns)
+{
+	struct model_clock *c = (struct model_clock *)m;
+	uint64_t target = now_ns > c->now_ns ? now_ns : c->now_ns;
+
+	if (target < c->next_due_ns)
+		c->now_ns = target;
+	else
+		model_advance_due(m, target);
+}
 /*
  * The host's kswapd ran balance_pgdat() on @zone until @end_ns: the run takes the zone's
  * watermark boost as it stands now (zone_boosts[]) and takes it off when it ends (mainline's

@@ -264,6 +264,11 @@ struct spb_warm_hint_slot {
 };
 
 struct model {
+	/* first, in this order: struct model_clock (model.h) reads them through the inline
+	 * model_advance(); the model's time, and next_due_ns: none of the three deferred kinds
+	 * (work steps, reporting's pass, kswapd's end) is due before it (model_due_by) */
+	uint64_t now_ns;
+	uint64_t next_due_ns;
 	struct model_config config;
 	struct model_params p;
 	/* spb_tainted_reserve() by total_pageblocks: the division, done once */
@@ -285,7 +290,6 @@ struct model {
 	/* zonelists[nid][highest zone type]: zone indices in fallback order */
 	uint8_t zonelist[MODEL_MAX_NODES][MAX_NR_ZONES][MODEL_MAX_ZONES];
 	uint8_t zonelist_len[MODEL_MAX_NODES][MAX_NR_ZONES];
-	uint64_t now_ns;
 	uint64_t events[MODEL_NR_VM_EVENTS];
 	uint64_t warnings; /* MODEL_WARN_ON checks that fired */
 	uint64_t rng;
@@ -295,7 +299,6 @@ struct model {
 	uint64_t work_next_ns;	   /* no step is due before this */
 	uint64_t reporting_due_ns; /* model_page_reporting.c: the pass's due time, 0 idle */
 	uint64_t boost_end_ns;	   /* the running kswapd's end (model_kswapd_balance), or MAX */
-	uint64_t next_due_ns;	   /* none of the three is due before this (model_due_by) */
 	uint64_t *cpu_free_ns;	   /* per CPU: when its kworker finished its last item */
 	uint8_t *cpu_mark;	   /* per CPU: scratch for the next-step search */
 	uint32_t work_cpu;	   /* the CPU of the step being run */

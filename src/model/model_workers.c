@@ -37,6 +37,8 @@
  */
 #include "model_internal.h"
 
+#include <stddef.h>
+
 static uint64_t rng_next(struct model *m)
 {
 	m->rng ^= m->rng << 13;
@@ -866,13 +868,19 @@ static void __attribute__((noinline)) run_due_work(struct model *m, uint64_t tar
 	m->next_due_ns = next_due_time(m);
 }
 
+_Static_assert(offsetof(struct model, now_ns) == offsetof(struct model_clock, now_ns) &&
+		       offsetof(struct model, next_due_ns) ==
+			       offsetof(struct model_clock, next_due_ns),
+	       "struct model begins with struct model_clock's fields (model.h)");
+
 /*
  * Advance model time, running every work step due on the way at its own time, and free page
  * reporting's delayed pass (page_reporting_process()) in time order with them. Called at nearly
- * every event: the common case (nothing due) is a few instructions. The end of a host kswapd
- * run (model_kswapd_balance()) takes its watermark boost off, in time order with them too.
+ * every event through model_advance() (model.h), whose inline test is this function's first:
+ * the common case (nothing due) is a few instructions. The end of a host kswapd run
+ * (model_kswapd_balance()) takes its watermark boost off, in time order with them too.
  */
-void model_advance(struct model *m, uint64_t now_ns)
+void model_advance_due(struct model *m, uint64_t now_ns)
 {
 	uint64_t target = now_ns > m->now_ns ? now_ns : m->now_ns;
 

@@ -23,6 +23,7 @@
  */
 #include "slab_internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +53,16 @@ void slab_params_default(struct slab_params *p)
  */
 #define KEY_MAP_TAIL 64
 
+/* slab_prefetch_slot() (slab.h) reads the live-object map's table through struct slab_slots_view */
+_Static_assert(offsetof(struct slab_model, live.slots) == offsetof(struct slab_slots_view, slots) &&
+		       offsetof(struct slab_model, live.cap) ==
+			       offsetof(struct slab_slots_view, cap) &&
+		       sizeof(struct key_slot) == SLAB_SLOT_BYTES,
+	       "a slab model begins with its live-object map's slots and capacity (slab.h)");
+
 static inline size_t key_slot(const struct key_map *km, uint64_t key)
 {
-	return (size_t)(((unsigned __int128)(key * 0x9E3779B97F4A7C15ull) * km->cap) >> 64);
+	return slab_key_home(key, km->cap);
 }
 
 /* The map's tail: the slots past its last home slot. */
@@ -795,7 +803,10 @@ new_slab(struct slab_model *sm, struct slab_cache *c, uint32_t gfp, int nid, int
 	return si;
 }
 
-/* slab_obj_alloc() in full: the allocations alloc_obj_in_place() does not take. */
+/*
+ * slab_obj_alloc() in full: the allocations alloc_obj_in_place() does not take (it may be
+ * called for any, as slab_obj_alloc_slow() is: it takes them too, one probe later).
+ */
 static __attribute__((noinline)) int slab_obj_alloc_full(struct slab_model *sm, int cache,
 							 uint64_t key, uint32_t gfp, int nid,
 							 int cpu, uint64_t now_ns)
@@ -882,6 +893,22 @@ static inline bool alloc_obj_in_place(struct slab_model *sm, int cache, uint64_t
 	c->nr_objects++;
 	sm->st.allocs++;
 	return true;
+}
+
+/*
+ * alloc_obj_in_place() alone, for a caller that tries it before slab_obj_alloc(): a leaf
+ * function of four arguments, so it saves no registers (slab_obj_alloc() keeps seven values
+ * live across it for its slow path, and saved six registers on every call for them).
+ */
+bool slab_obj_alloc_fast(struct slab_model *sm, int cache, uint64_t key, int nid)
+{
+	return alloc_obj_in_place(sm, cache, key, nid);
+}
+
+int slab_obj_alloc_slow(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp, int nid,
+			int cpu, uint64_t now_ns)
+{
+	return slab_obj_alloc_full(sm, cache, key, gfp, nid, cpu, now_ns);
 }
 
 int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp, int nid, int cpu,
@@ -1025,6 +1052,27 @@ bool slab_obj_known(const struct slab_model *sm, uint64_t key)
 	return sm->live.slots[key_find(&sm->live, key)].value || key_map_get(&sm->reclaimed, key);
 }
 
+/* The free of an unnamed object of start slab i (SLAB_NIL: none) of cache: false if it has none. */
+static bool start_slab_take(struct slab_model *sm, uint32_t i, int cache)
+{
+	if (i == SLAB_NIL || !sm->slabs[i].unnamed || sm->slabs[i].cache != cache)
+		return false;
+	sm->slabs[i].unnamed--;
+	sm->st.start_slab_frees++;
+	slab_inuse_dec(sm, &sm->caches[cache], i);
+	return true;
+}
+
+bool slab_obj_free_adopted(struct slab_model *sm, uint64_t key, int cache, uint64_t pfn)
+{
+	uint32_t i;
+
+	if (slab_obj_known(sm, key) || cache < 0 || (size_t)cache >= sm->ncaches)
+		return false;
+	i = key_map_get(&sm->start_slabs, pfn);
+	return i && i != START_SLAB_GONE && start_slab_take(sm, i - 1, cache);
+}
+
 int slab_obj_free_start(struct slab_model *sm, uint64_t key, int cache, uint64_t pfn, int nid,
 			int cpu, bool may_adopt, bool *adopted)
 {
@@ -1044,11 +1092,8 @@ int slab_obj_free_start(struct slab_model *sm, uint64_t key, int cache, uint64_t
 	} else {
 		i = SLAB_NIL;
 	}
-	if (i == SLAB_NIL || !sm->slabs[i].unnamed || sm->slabs[i].cache != cache)
+	if (!start_slab_take(sm, i, cache))
 		return slab_obj_free(sm, key);
-	sm->slabs[i].unnamed--;
-	sm->st.start_slab_frees++;
-	slab_inuse_dec(sm, &sm->caches[cache], i);
 	return MODEL_OK;
 }
 
@@ -1203,14 +1248,4 @@ const char *slab_model_check(const struct slab_model *sm, char *buf, size_t len)
 out:
 	free(count);
 	return bad;
-}
-
-/*
- * Replay knows its next operations: it calls this a few operations ahead so the hash slot is in
- * cache when the operation comes. It only reads. (A second hint, for the object's slab nearer
- * the operation, went in session 19: no gain in wall time shown, bench/RESULTS.md.)
- */
-void slab_prefetch_slot(const struct slab_model *sm, uint64_t key)
-{
-	__builtin_prefetch(&sm->live.slots[key_slot(&sm->live, key)]);
 }

@@ -118,6 +118,18 @@ int slab_kmalloc_cache(struct slab_model *sm, uint64_t size, uint32_t gfp);
  */
 int slab_obj_alloc(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp, int nid, int cpu,
 		   uint64_t now_ns);
+/*
+ * slab_obj_alloc()'s common case alone (kmem_cache_alloc from the partial slab at the list's
+ * head, which the object does not fill, for an object on no LRU): true when the object went in,
+ * as slab_obj_alloc() would have put it (MODEL_OK); false, nothing changed, when
+ * slab_obj_alloc() must be called (which tries the same first). Cheaper to call: it saves no
+ * registers.
+ */
+bool slab_obj_alloc_fast(struct slab_model *sm, int cache, uint64_t key, int nid);
+/* slab_obj_alloc() after slab_obj_alloc_fast() said false: the same result, without trying
+ * the common case again. */
+int slab_obj_alloc_slow(struct slab_model *sm, int cache, uint64_t key, uint32_t gfp, int nid,
+			int cpu, uint64_t now_ns);
 /* kmem_cache_free / kfree: MODEL_ESTATE (counted) when the model does not hold key. */
 int slab_obj_free(struct slab_model *sm, uint64_t key);
 /*
@@ -129,6 +141,12 @@ int slab_obj_free(struct slab_model *sm, uint64_t key);
  */
 int slab_obj_free_start(struct slab_model *sm, uint64_t key, int cache, uint64_t pfn, int nid,
 			int cpu, bool may_adopt, bool *adopted);
+/*
+ * slab_obj_free_start() of a free in a start slab adopted already (most of them): true when
+ * the free was that slab's, done as slab_obj_free_start() does it; false, nothing changed,
+ * otherwise (slab_obj_free_start() then decides, with what adopting needs).
+ */
+bool slab_obj_free_adopted(struct slab_model *sm, uint64_t key, int cache, uint64_t pfn);
 /* Whether key is an object the model holds or a shrinker took: its free is slab_obj_free's. */
 bool slab_obj_known(const struct slab_model *sm, uint64_t key);
 /*
@@ -144,8 +162,35 @@ bool slab_obj_free_known(struct slab_model *sm, uint64_t key);
  */
 bool slab_start_page_freed(struct slab_model *sm, uint64_t pfn);
 
-/* A hint that key will be allocated or freed soon: its hash slot (a few operations ahead). */
-void slab_prefetch_slot(const struct slab_model *sm, uint64_t key);
+/*
+ * The live-object map's table as slab_prefetch_slot() reads it: the first two members of every
+ * slab model (slab_internal.h; slab.c asserts it), part of this API so that the hint, which
+ * replay gives for nearly every slab operation, makes no call. may_alias: it reads the slab
+ * model's own fields.
+ */
+struct __attribute__((may_alias)) slab_slots_view {
+	const void *slots; /* SLAB_SLOT_BYTES each */
+	size_t cap;	   /* home slots */
+};
+#define SLAB_SLOT_BYTES 16
+
+/* A key's home slot among cap: its Fibonacci hash times cap, the top 64 bits of 128. */
+static inline size_t slab_key_home(uint64_t key, size_t cap)
+{
+	return (size_t)(((unsigned __int128)(key * 0x9E3779B97F4A7C15ull) * cap) >> 64);
+}
+
+/*
+ * A hint that key will be allocated or freed soon: its hash slot (a few operations ahead). It
+ * only reads. (A second hint, for the object's slab nearer the operation, went in session 19:
+ * no gain in wall time shown, bench/RESULTS.md.)
+ */
+static inline void slab_prefetch_slot(const struct slab_model *sm, uint64_t key)
+{
+	const struct slab_slots_view *t = (const struct slab_slots_view *)sm;
+
+	__builtin_prefetch((const char *)t->slots + slab_key_home(key, t->cap) * SLAB_SLOT_BYTES);
+}
 
 void slab_model_stats(const struct slab_model *sm, struct slab_stats *st);
 /* Tests: recount slabs and objects and compare. NULL when consistent. */

@@ -120,6 +120,8 @@ struct slab_cache {
 };
 
 struct slab_model {
+	/* first: slab_prefetch_slot() (slab.h) reads its slots and cap; the live objects, by key */
+	struct key_map live;
 	struct model *m;
 	struct slab_params p;
 	struct slab_page_ops page_ops; /* model_alloc/model_free unless the caller set its own */
@@ -131,7 +133,7 @@ struct slab_model {
 	struct slab_obj *objs;
 	size_t nobjs, objs_cap;
 	uint32_t obj_free;
-	struct key_map live, reclaimed;
+	struct key_map reclaimed;
 	/* pfn -> adopted start slab's index + 1; START_SLAB_GONE once the model discarded it,
 	 * until the host frees the page too */
 	struct key_map start_slabs;

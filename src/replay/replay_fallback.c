@@ -116,10 +116,14 @@ static void fallback_add_piece(struct variant_state *v, struct replay_op *piece,
 {
 	piece->key = p;
 	piece->order = (uint8_t)k;
-	variant_identity_add(v, piece, at);
-	fallback_set(v, p);
+	/* a page-cache piece's fwd value stored once, stamped (variant_identity_add_lru: the
+	 * same as variant_identity_add() then variant_lru_add(), which the LRU ignores the
+	 * fallback bits for) */
 	if (page_cache)
-		variant_lru_add(v, p);
+		variant_identity_add_lru(v, piece, at);
+	else
+		variant_identity_add(v, piece, at);
+	fallback_set(v, p);
 }
 
 /* A movable folio: model_alloc() marks it movable (req->movable) as it allocates it. */

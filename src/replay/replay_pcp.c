@@ -621,7 +621,8 @@ static bool zone_reclaim_active(const struct variant_state *v, const struct pcp_
  * (ZONE_RECLAIM_ACTIVE) a list keeps at most four batches, and pcp->high falls by the pages
  * freed in a row.
  */
-static int nr_pcp_high(struct variant_state *v, struct pcp_state *s, bool free_high)
+static inline __attribute__((always_inline)) int nr_pcp_high(struct variant_state *v,
+							     struct pcp_state *s, bool free_high)
 {
 	int batch = s->batch, high = s->high = clamp_int(s->high, s->high_min, s->high_max);
 

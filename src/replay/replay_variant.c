@@ -495,17 +495,23 @@ cache_id_new(struct variant_state *v, const struct decode_caches *dc, uint32_t i
 }
 
 /* The slab model's id of trace cache idx, created on first use (cache_id_new, out of line). */
-static inline int cache_id(struct variant_state *v, const struct decode_caches *dc, uint32_t idx)
+static inline __attribute__((always_inline)) int
+cache_id(struct variant_state *v, const struct decode_caches *dc, uint32_t idx)
 {
 	if (idx < v->nr_cache_ids && v->cache_ids[idx] != -2)
 		return v->cache_ids[idx];
 	return cache_id_new(v, dc, idx);
 }
 
-/* slab_alloc() of a key still live (its free was lost), or one the slab model refused. */
-static __attribute__((noinline)) void
-slab_alloc_refused(struct variant_state *v, const struct replay_op *op, int cache, int rc)
+/*
+ * slab_alloc() that the slab model's common case did not take (a new slab, an object for an
+ * LRU), out of line; a key still live (its free was lost) or one the slab model refused.
+ */
+static __attribute__((noinline)) void slab_alloc_slow(struct variant_state *v,
+						      const struct replay_op *op, int cache)
 {
+	int rc = slab_obj_alloc_slow(v->slab, cache, op->key, op->gfp, op->nid, op->cpu, op->ts);
+
 	if (rc == MODEL_ESTATE) {
 		/* the object's free was lost: free the old one and take the new */
 		slab_obj_free(v->slab, op->key);
@@ -515,15 +521,13 @@ slab_alloc_refused(struct variant_state *v, const struct replay_op *op, int cach
 		v->res->loss.slab_alloc_failed++;
 }
 
-static void slab_alloc(struct variant_state *v, const struct replay_op *op, int cache)
+/* kmem_cache_alloc(): most objects go in at once (slab_obj_alloc_fast, no registers saved). */
+static inline __attribute__((always_inline)) void slab_alloc(struct variant_state *v,
+							     const struct replay_op *op, int cache)
 {
-	int rc;
 	v->res->loss.slab_allocs++;
-	if (cache < 0)
-		return;
-	rc = slab_obj_alloc(v->slab, cache, op->key, op->gfp, op->nid, op->cpu, op->ts);
-	if (rc != MODEL_OK)
-		slab_alloc_refused(v, op, cache, rc);
+	if (cache >= 0 && !slab_obj_alloc_fast(v->slab, cache, op->key, op->nid))
+		slab_alloc_slow(v, op, cache);
 }
 
 /*
@@ -547,6 +551,9 @@ static __attribute__((noinline)) void slab_free_unknown(struct variant_state *v,
 		slab_obj_free(v->slab, op->key);
 		return;
 	}
+	/* most: an object of a start slab adopted already (no node or adoption test needed) */
+	if (slab_obj_free_adopted(v->slab, op->key, cache, at))
+		return;
 	if (warm_test(v, pfn) &&
 	    page_class(v->host->start_map, v->host->start_map_pfns, pfn) == PC_SLAB &&
 	    model_page_allocated(v->model, at, &o) == 1 && !o)
@@ -562,8 +569,8 @@ static __attribute__((noinline)) void slab_free_unknown(struct variant_state *v,
 	}
 }
 
-static void slab_free(struct variant_state *v, const struct replay_op *op,
-		      const struct decode_caches *dc)
+static inline __attribute__((always_inline)) void
+slab_free(struct variant_state *v, const struct replay_op *op, const struct decode_caches *dc)
 {
 	v->res->loss.slab_frees++;
 	/* a kfree, or no start map: no start slab to look for */
@@ -582,7 +589,8 @@ static void slab_free(struct variant_state *v, const struct replay_op *op,
  * its pfn entry and the words of the per-trace-pfn bitmaps page_alloc() and page_free() test
  * (warm start, reclaimed) and, for a free under the placed start, its start map entry.
  */
-static inline void prefetch_far(const struct variant_state *v, const struct replay_op *op)
+static inline __attribute__((always_inline)) void prefetch_far(const struct variant_state *v,
+							       const struct replay_op *op)
 {
 	switch (op->kind) {
 	case OP_SLAB_ALLOC:
@@ -613,7 +621,8 @@ static inline void prefetch_far(const struct variant_state *v, const struct repl
  * seven interleaved rounds over two sessions and cost 7.6 instructions per event with its call
  * (bench/RESULTS.md, "Session 19, h20-slab").
  */
-static inline void prefetch_near(const struct variant_state *v, const struct replay_op *op)
+static inline __attribute__((always_inline)) void prefetch_near(const struct variant_state *v,
+								const struct replay_op *op)
 {
 	uint64_t val;
 
@@ -648,8 +657,8 @@ static void variant_clock(struct variant_state *v, uint64_t ts)
 }
 
 /* One operation: the clock and its samples first, then the operation itself. */
-static inline void apply_op(struct variant_state *v, const struct replay_op *op,
-			    const struct decode_caches *dc)
+static inline __attribute__((always_inline)) void
+apply_op(struct variant_state *v, const struct replay_op *op, const struct decode_caches *dc)
 {
 	if (op->ts > v->last_ts)
 		variant_clock(v, op->ts);
