@@ -378,7 +378,8 @@ static void test_start_slab_adopted(void)
 }
 
 /*
- * slab_obj_free_adopted() then, when it says false, slab_obj_free_start() (replay's way) against
+ * slab_obj_free_known(), slab_obj_free_adopted() then, when it says false,
+ * slab_obj_free_start() (replay's way) against
  * slab_obj_free_start() alone, in two models fed the same frees of start objects in random
  * order (pages adopted, emptied, discarded, objects freed twice, allocations between): the same
  * answers and counts after every free, and a false with nothing changed.
@@ -413,6 +414,8 @@ static void test_free_adopted_against_start(void)
 		}
 		ra = slab_obj_free_start(a, key, ca, pfn, 0, 0, may_adopt, &ad_a);
 		slab_model_stats(b, &before);
+		/* replay's first question: the key noted unknown, which the next call trusts */
+		CHECK(!slab_obj_free_known(b, key), "free %d: a start object known", n);
 		if (slab_obj_free_adopted(b, key, cb, pfn)) {
 			taken++;
 		} else {
@@ -1186,6 +1189,12 @@ static void test_unknown_key_answer(void)
 	CHECK_FATAL(c >= 0 && k64 >= 0);
 	CHECK(!slab_obj_free_known(sm, key));
 	CHECK(!slab_obj_known(sm, key));
+	/* counted unknown as slab_obj_free() counts it, without a lookup */
+	struct slab_stats st;
+	CHECK_EQ(slab_obj_free_not_known(sm), MODEL_ESTATE);
+	CHECK_EQ(slab_obj_free(sm, key), MODEL_ESTATE);
+	slab_model_stats(sm, &st);
+	CHECK_EQ(st.unknown_frees, 2);
 	CHECK_EQ(slab_obj_alloc(sm, k64, key, MODEL_GFP_KERNEL, 0, 0, 0), MODEL_OK);
 	CHECK(slab_obj_known(sm, key)); /* allocated since the unknown free */
 	CHECK(slab_obj_free_known(sm, key));
@@ -1199,7 +1208,6 @@ static void test_unknown_key_answer(void)
 	uint64_t freed = 0;
 	for (int prio = 12; prio >= 0 && !freed; prio--)
 		freed += shrink_slab(sm, 0, prio);
-	struct slab_stats st;
 	slab_model_stats(sm, &st);
 	CHECK_EQ(st.shrink_freed, 1);
 	CHECK(slab_obj_known(sm, key));			/* reclaimed */

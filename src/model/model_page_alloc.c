@@ -999,11 +999,14 @@ int model_alloc_bulk(struct model *m, const struct model_alloc_req *req, unsigne
 	return MODEL_OK;
 }
 
-/* alloc_pages_pcp_listed()'s last step: the zone's list head, counted as a success. */
+/*
+ * alloc_pages_pcp_listed()'s last step: the list head of zone (its index, from the zonelist),
+ * counted as a success.
+ */
 static inline bool alloc_pages_pcp_pop(struct model *m, const struct model_alloc_req *req,
-				       struct zone *z, uint64_t *pfn_out)
+				       unsigned zone, uint64_t *pfn_out)
 {
-	uint64_t pfn = m->pcp_pop_fn(m->pcp_ctx, (unsigned)(z - m->zones), req);
+	uint64_t pfn = m->pcp_pop_fn(m->pcp_ctx, zone, req);
 
 	if (pfn == MODEL_NO_PFN)
 		return false;
@@ -1026,12 +1029,13 @@ alloc_pages_pcp_listed_walk(struct model *m, const struct model_alloc_req *req,
 	unsigned n = m->zonelist_len[ac->nid][ac->highest];
 
 	for (unsigned i = 1; i < n; i++) {
-		struct zone *z = &m->zones[m->zonelist[ac->nid][ac->highest][i]];
+		unsigned zone = m->zonelist[ac->nid][ac->highest][i];
+		struct zone *z = &m->zones[zone];
 		if ((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac->nid)
 			continue;
 		if (zone_watermark_mark_ok(z, req->order, low_wmark_pages(z), alloc_flags,
 					   ac->highest, z->nr_free_pages))
-			return alloc_pages_pcp_pop(m, req, z, pfn_out);
+			return alloc_pages_pcp_pop(m, req, zone, pfn_out);
 		if (z->watermark_boost)
 			return false;
 	}
@@ -1068,7 +1072,8 @@ static bool alloc_pages_pcp_listed(struct model *m, const struct model_alloc_req
 	if (!((req->gfp & MODEL_GFP_THISNODE) && z->nid != ac.nid)) {
 		if (zone_watermark_mark_ok(z, req->order, low_wmark_pages(z), alloc_flags,
 					   ac.highest, z->nr_free_pages))
-			return alloc_pages_pcp_pop(m, req, z, pfn_out);
+			return alloc_pages_pcp_pop(m, req, m->zonelist[ac.nid][ac.highest][0],
+						   pfn_out);
 		if (z->watermark_boost)
 			return false;
 	}
@@ -1082,12 +1087,9 @@ static bool alloc_pages_pcp_listed(struct model *m, const struct model_alloc_req
  * A request whose first zone's list has a page takes the short path of the same steps
  * (alloc_pages_pcp_listed).
  */
-int model_alloc_pcp(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)
+static int __attribute__((noinline))
+alloc_pages_pcp_walk(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)
 {
-	if (!m->pcp_fn)
-		return MODEL_EINVAL;
-	if (alloc_pages_pcp_listed(m, req, pfn_out))
-		return MODEL_OK;
 	int rc = alloc_pages(m, req, NULL, true, pfn_out);
 	/* a block direct compaction captured came off the buddy lists, not through the hook:
 	 * prep_new_page() it here (__alloc_pages_direct_compact) */
@@ -1096,6 +1098,16 @@ int model_alloc_pcp(struct model *m, const struct model_alloc_req *req, uint64_t
 		m->events[MODEL_EV_PGALLOC] += 1u << req->order;
 	}
 	return rc;
+}
+
+/* model_alloc_pcp(): the short path inline, the whole call out of line (alloc_pages_pcp_walk). */
+int model_alloc_pcp(struct model *m, const struct model_alloc_req *req, uint64_t *pfn_out)
+{
+	if (!m->pcp_fn)
+		return MODEL_EINVAL;
+	if (alloc_pages_pcp_listed(m, req, pfn_out))
+		return MODEL_OK;
+	return alloc_pages_pcp_walk(m, req, pfn_out);
 }
 
 /* rmqueue_bulk() into one zone's per-CPU list: the hook's refill, from that zone alone. */
@@ -1122,17 +1134,6 @@ unsigned model_pfn_zone(struct model *m, uint64_t pfn)
 }
 
 /*
- * zone_free_above_mark() out of line, for an order above 0: inlined, its scan of the higher
- * orders' counts made the zone loop below set up per call what order 0 never uses.
- */
-static bool __attribute__((noinline))
-zone_free_above_mark_high_order(const struct zone *z, unsigned order, uint64_t mark,
-				uint64_t free_pages)
-{
-	return zone_free_above_mark(z, order, mark, free_pages);
-}
-
-/*
  * get_page_from_freelist()'s ZONE_BELOW_HIGH test of one zone, with the fast path's flags (no
  * reserve rights: the free HIGHATOMIC pages do not count): below its high mark (boost
  * included) plus its lowmem_reserve for the request's highest zone, or without a big enough
@@ -1144,11 +1145,8 @@ static inline bool zone_below_high_wmark(const struct zone *z, enum model_zone_t
 	if (z->type > highest)
 		return false;
 	uint64_t mark = high_wmark_pages(z) + z->lowmem_reserve[highest];
-	uint64_t free_pages = zone_usable_free_pages(z);
 
-	if (order)
-		return !zone_free_above_mark_high_order(z, order, mark, free_pages);
-	return !zone_free_above_mark(z, 0, mark, free_pages);
+	return !zone_free_above_mark(z, order, mark, zone_usable_free_pages(z));
 }
 
 bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned order, uint32_t gfp)
@@ -1159,8 +1157,21 @@ bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned ord
 }
 
 /*
+ * model_zones_below_high_wmark() of an order above 0, out of line: its scan of the higher
+ * orders' counts needs registers the order-0 loop, a leaf, then saves on no call.
+ */
+static void __attribute__((noinline))
+zones_below_high_wmark_high_order(const struct model *m, unsigned order,
+				  enum model_zone_type highest, bool *below_high, unsigned nr)
+{
+	for (unsigned zone = 0; zone < nr; zone++)
+		if (!below_high[zone] && zone_below_high_wmark(&m->zones[zone], highest, order))
+			below_high[zone] = true;
+}
+
+/*
  * zone_below_high_wmark() on every zone up to the request's highest, gfp_zone() worked out
- * once; replay's per-CPU lists call it on every allocation.
+ * once; replay's per-CPU lists call it on every allocation, nearly all of order 0.
  */
 void model_zones_below_high_wmark(const struct model *m, unsigned order, uint32_t gfp,
 				  bool *below_high, unsigned nr)
@@ -1169,8 +1180,12 @@ void model_zones_below_high_wmark(const struct model *m, unsigned order, uint32_
 
 	if (nr > m->nr_zones)
 		nr = m->nr_zones;
+	if (order) {
+		zones_below_high_wmark_high_order(m, order, highest, below_high, nr);
+		return;
+	}
 	for (unsigned zone = 0; zone < nr; zone++)
-		if (!below_high[zone] && zone_below_high_wmark(&m->zones[zone], highest, order))
+		if (!below_high[zone] && zone_below_high_wmark(&m->zones[zone], highest, 0))
 			below_high[zone] = true;
 }
 

@@ -993,6 +993,12 @@ bool slab_obj_free_known(struct slab_model *sm, uint64_t key)
 	return obj_free_known(sm, key) != OBJ_UNKNOWN;
 }
 
+int slab_obj_free_not_known(struct slab_model *sm)
+{
+	sm->st.unknown_frees++;
+	return MODEL_ESTATE;
+}
+
 /*
  * A slab allocated before the trace: the model knows none of its objects. The first trace free
  * of one of them in a page the caller holds as an order-0 slab page of the cache adopts the
@@ -1045,9 +1051,14 @@ static uint32_t adopt_start_slab(struct slab_model *sm, int cache, uint64_t pfn,
  * unknown until the next allocation: replay's free of an object the model does not hold asks
  * slab_obj_free_known() and then slab_obj_free_start(), which asks again without a lookup.
  */
+static inline bool obj_unknown_noted(const struct slab_model *sm, uint64_t key)
+{
+	return key == sm->unknown_key && sm->st.allocs == sm->unknown_at_allocs;
+}
+
 bool slab_obj_known(const struct slab_model *sm, uint64_t key)
 {
-	if (key == sm->unknown_key && sm->st.allocs == sm->unknown_at_allocs)
+	if (obj_unknown_noted(sm, key))
 		return false;
 	return sm->live.slots[key_find(&sm->live, key)].value || key_map_get(&sm->reclaimed, key);
 }
@@ -1067,7 +1078,9 @@ bool slab_obj_free_adopted(struct slab_model *sm, uint64_t key, int cache, uint6
 {
 	uint32_t i;
 
-	if (slab_obj_known(sm, key) || cache < 0 || (size_t)cache >= sm->ncaches)
+	/* the key noted unknown by the free just asked (replay's case): no call, no lookup */
+	if ((!obj_unknown_noted(sm, key) && slab_obj_known(sm, key)) || cache < 0 ||
+	    (size_t)cache >= sm->ncaches)
 		return false;
 	i = key_map_get(&sm->start_slabs, pfn);
 	return i && i != START_SLAB_GONE && start_slab_take(sm, i - 1, cache);

@@ -155,6 +155,11 @@ bool slab_obj_known(const struct slab_model *sm, uint64_t key);
  */
 bool slab_obj_free_known(struct slab_model *sm, uint64_t key);
 /*
+ * slab_obj_free() of the key slab_obj_free_known() just said false for: counted as unknown
+ * (MODEL_ESTATE), without looking it up again.
+ */
+int slab_obj_free_not_known(struct slab_model *sm);
+/*
  * The trace freed page pfn (the caller's name for it) and it is an adopted start slab's: the
  * slab's objects from before the trace not freed yet were free slots at the start, and go.
  * The page stays the slab model's (freed when its slab is discarded), an ordinary slab from

@@ -531,29 +531,20 @@ static inline __attribute__((always_inline)) void slab_alloc(struct variant_stat
 }
 
 /*
- * kmem_cache_free of an object the slab model does not know (slab_free, below): one whose page
- * the warm start holds as an order-0 slab page (the start map's class) lies in a slab allocated
- * before the trace; the slab model adopts that page as a slab of the named cache at the first
- * such free, and the page leaves the warm start's hold (slab_obj_free_start). Other frees as
- * slab_obj_free. Out of line, so the known objects' frees save no registers for it.
+ * kmem_cache_free of an object the slab model does not know (slab_free, below) that is no
+ * object of an adopted start slab (slab_free_unknown): one whose page the warm start holds as
+ * an order-0 slab page (the start map's class) lies in a slab allocated before the trace; the
+ * slab model adopts that page as a slab of the named cache at the first such free, and the
+ * page leaves the warm start's hold (slab_obj_free_start). Other frees as slab_obj_free.
  */
-static __attribute__((noinline)) void slab_free_unknown(struct variant_state *v,
-							const struct replay_op *op,
-							const struct decode_caches *dc)
+static __attribute__((noinline)) void
+slab_free_start(struct variant_state *v, const struct replay_op *op, const struct decode_caches *dc)
 {
-	uint64_t pfn = op->key >> PAGE_SHIFT_4K, at;
+	uint64_t pfn = op->key >> PAGE_SHIFT_4K, at = start_model_pfn(v, pfn);
+	int cache = cache_id(v, dc, op->aux - 1);
 	bool may_adopt = false, adopted;
 	unsigned o;
-	int cache;
 
-	if ((at = start_model_pfn(v, pfn)) == UINT64_MAX ||
-	    (cache = cache_id(v, dc, op->aux - 1)) < 0) {
-		slab_obj_free(v->slab, op->key);
-		return;
-	}
-	/* most: an object of a start slab adopted already (no node or adoption test needed) */
-	if (slab_obj_free_adopted(v->slab, op->key, cache, at))
-		return;
 	if (warm_test(v, pfn) &&
 	    page_class(v->host->start_map, v->host->start_map_pfns, pfn) == PC_SLAB &&
 	    model_page_allocated(v->model, at, &o) == 1 && !o)
@@ -569,15 +560,37 @@ static __attribute__((noinline)) void slab_free_unknown(struct variant_state *v,
 	}
 }
 
+/*
+ * The free of an object the slab model does not know: a kfree's (no cache named), or any
+ * without a start map, is counted unknown; most others are objects of a start slab adopted
+ * already (slab_obj_free_adopted: no node or adoption test needed), the rest go to
+ * slab_free_start(), which works out the page and cache again. Out of line, so the known
+ * objects' frees save no registers for it.
+ */
+static __attribute__((noinline)) void slab_free_unknown(struct variant_state *v,
+							const struct replay_op *op,
+							const struct decode_caches *dc)
+{
+	uint64_t at;
+	int cache;
+
+	/* a kfree, or no start map: no start slab to look for */
+	if (!op->aux || !v->host->start_map ||
+	    (at = start_model_pfn(v, op->key >> PAGE_SHIFT_4K)) == UINT64_MAX ||
+	    (cache = cache_id(v, dc, op->aux - 1)) < 0) {
+		slab_obj_free_not_known(v->slab);
+		return;
+	}
+	if (!slab_obj_free_adopted(v->slab, op->key, cache, at))
+		slab_free_start(v, op, dc);
+}
+
 static inline __attribute__((always_inline)) void
 slab_free(struct variant_state *v, const struct replay_op *op, const struct decode_caches *dc)
 {
 	v->res->loss.slab_frees++;
-	/* a kfree, or no start map: no start slab to look for */
-	if (!op->aux || !v->host->start_map)
-		slab_obj_free(v->slab, op->key);
-	/* an object the model holds or reclaimed (nearly every free), else a start slab's */
-	else if (!slab_obj_free_known(v->slab, op->key))
+	/* an object the model holds or reclaimed (nearly every free), else maybe a start slab's */
+	if (!slab_obj_free_known(v->slab, op->key))
 		slab_free_unknown(v, op, dc);
 }
 
