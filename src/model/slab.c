@@ -928,7 +928,8 @@ enum { OBJ_UNKNOWN = 1 };
  */
 static __attribute__((noinline, cold)) int obj_free_not_live(struct slab_model *sm, uint64_t key)
 {
-	if (!key_map_get(&sm->reclaimed, key)) {
+	/* nothing reclaimed (before a shrinker's first pass, or all freed since): no lookup */
+	if (!sm->reclaimed.used || !key_map_get(&sm->reclaimed, key)) {
 		sm->unknown_key = key;
 		sm->unknown_at_allocs = sm->st.allocs;
 		return OBJ_UNKNOWN;
