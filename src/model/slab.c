@@ -151,12 +151,14 @@ static int key_resize(struct key_map *km, size_t new_cap, size_t new_tail)
 
 	for (;;) {
 		km->cap = new_cap;
+		km->room = new_cap / 2;
 		km->tail = new_tail;
 		km->last = key_slots_total(new_cap, new_tail) - 1;
 		km->slots = key_slots_alloc(key_slots_total(new_cap, new_tail));
 		if (!km->slots) {
 			km->slots = old;
 			km->cap = old_cap;
+			km->room = old_cap / 2;
 			km->tail = old_tail;
 			km->last = old_last;
 			return MODEL_ENOSPACE;
@@ -225,10 +227,19 @@ uint32_t key_map_get(const struct key_map *km, uint64_t key)
 	return km->cap ? km->slots[key_find(km, key)].value : 0;
 }
 
+/*
+ * Whether one more key would fill more than half the home slots ((used + 1) * 2 > cap, which
+ * is used >= cap / 2 in whole numbers: one load and one comparison).
+ */
+static inline bool key_map_full(const struct key_map *km)
+{
+	return km->used >= km->room;
+}
+
 /* Room for one more key: grow at half full, so probe runs stay short. */
 static int key_reserve(struct key_map *km)
 {
-	if ((km->used + 1) * 2 > km->cap)
+	if (key_map_full(km))
 		return key_grow(km);
 	return MODEL_OK;
 }
@@ -874,7 +885,7 @@ static inline bool alloc_obj_in_place(struct slab_model *sm, int cache, uint64_t
 {
 	if (nid < 0 || nid >= MODEL_MAX_NODES)
 		nid = 0; /* as slab_obj_alloc_full() takes it */
-	if (cache < 0 || (size_t)cache >= sm->ncaches || (sm->live.used + 1) * 2 > sm->live.cap ||
+	if (cache < 0 || (size_t)cache >= sm->ncaches || key_map_full(&sm->live) ||
 	    (sm->reclaimed.used && sm->reclaimed.slots[key_find(&sm->reclaimed, key)].value))
 		return false;
 	struct slab_cache *c = &sm->caches[cache];

@@ -33,6 +33,7 @@ struct key_map {
 	size_t cap, used;
 	size_t tail; /* slots past the last home slot; 0: KEY_MAP_TAIL (slab.c) */
 	size_t last; /* cap + the tail - 1, set with the slots: the slot never filled (slab.c) */
+	size_t room; /* cap / 2, set with cap: the keys it holds before it grows (slab.c) */
 };
 
 struct slab_obj {
