@@ -1372,11 +1372,15 @@ static int decode_rare(struct decoder *d, const struct trace_event *ev, unsigned
 	return 0;
 }
 
-/* One event into at most 3 ops, by its kind. Returns 0, or -1 out of memory. */
-static inline int decode_one(struct decoder *d, const struct trace_event *ev,
+/*
+ * One event into at most 3 ops, by its kind. Returns 0, or -1 out of memory. nr_cpus is
+ * d->nr_cpus, which the caller keeps in a local: as the ops' byte stores could alias the
+ * field, it would be loaded again for every event.
+ */
+static inline int decode_one(struct decoder *d, const struct trace_event *ev, unsigned nr_cpus,
 			     struct replay_op **next)
 {
-	unsigned cpu = ev->cpu < d->nr_cpus ? ev->cpu : d->nr_cpus - 1;
+	unsigned cpu = ev->cpu < nr_cpus ? ev->cpu : nr_cpus - 1;
 
 	switch (ev->type) {
 	case TRACE_SLAB_ALLOC:
@@ -1428,8 +1432,9 @@ long decoder_fill(struct decoder *d, struct replay_op *ops, size_t max, char *er
 		if (run > fits)
 			run = fits;
 		const struct trace_event *ev = &d->batch[d->batch_i], *end = ev + run;
+		unsigned nr_cpus = d->nr_cpus;
 		for (; ev < end; ev++)
-			if (decode_one(d, ev, &next)) {
+			if (decode_one(d, ev, nr_cpus, &next)) {
 				snprintf(err, errlen, "out of memory decoding events");
 				return -1;
 			}
