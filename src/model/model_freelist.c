@@ -302,19 +302,6 @@ void expand(struct model *m, struct zone *z, uint64_t pfn, unsigned low, unsigne
 }
 
 /*
- * The list part of expand() (add_to_free_area() of each upper half) for a block inside one
- * pageblock; the caller counts the pages.
- */
-static void expand_in_pageblock(struct model *m, struct zone *z, uint64_t pfn, unsigned low,
-				unsigned high, int mt)
-{
-	while (high > low) {
-		high--;
-		add_to_free_area(m, z, pfn + (1u << high), high, mt, false);
-	}
-}
-
-/*
  * account_allocated() of a block of a pageblock or more: each of its pageblocks whole, each
  * marked for model_stats. Out of line as account_pageblocks_free() is.
  */
@@ -335,17 +322,21 @@ account_allocated_pageblocks(struct model *m, uint64_t pfn, unsigned order, bool
 	}
 }
 
-/* Per-pageblock counts of allocated pages: pages (signed) more inside the pageblock of pfn. */
-static inline void account_allocated_pages(struct model *m, uint64_t pfn, int mt, bool movable,
-					   int pages)
+/* Per-pageblock counts of allocated pages: pages (signed) more inside the pageblock pb. */
+static inline void account_allocated_in(struct pageblock *pb, int mt, bool movable, int pages)
 {
-	struct pageblock *pb = pfn_pageblock(m, pfn);
-
-	pageblock_counts_changed(m, pfn);
 	if (movable)
 		pb->nr_movable_pages = (uint16_t)(pb->nr_movable_pages + pages);
 	if (!is_migrate_movable(mt))
 		pb->nr_nonmovable_pages = (uint16_t)(pb->nr_nonmovable_pages + pages);
+}
+
+/* account_allocated_in() for the pageblock of pfn, marked for model_stats. */
+static inline void account_allocated_pages(struct model *m, uint64_t pfn, int mt, bool movable,
+					   int pages)
+{
+	pageblock_counts_changed(m, pfn);
+	account_allocated_in(pfn_pageblock(m, pfn), mt, movable, pages);
 }
 
 /*
@@ -439,11 +430,25 @@ void page_del_and_expand(struct model *m, struct zone *z, uint64_t pfn, unsigned
 		expand(m, z, pfn, low, high, mt);
 		return;
 	}
-	/* inside one pageblock: the delete and the halves' adds come to 2^low pages fewer */
-	unsigned order;
-	struct superpageblock *sb = del_from_free_area(m, z, pfn, &order);
-	MODEL_WARN_ON(m, order != high); /* the count below assumes the block was of order high */
-	expand_in_pageblock(m, z, pfn, low, high, mt);
+	/*
+	 * inside one pageblock and SPB, found once: the delete and the halves' adds (expand) come
+	 * to 2^low pages fewer; one m->gen bump for their word writes
+	 */
+	size_t slot = spb_slot(z, pfn);
+	struct superpageblock *sb = &z->superpageblocks[slot];
+	struct superpageblock_cold *cold = &z->superpageblocks_cold[slot];
+	uint32_t *w = spb_words(m, pfn);
+	uint32_t idx = spb_page_index(pfn);
+	uint32_t word = w[idx];
+
+	MODEL_WARN_ON(m,
+		      pw_order(word) != high); /* the count assumes the block was of order high */
+	unlink_free_block(m, z, sb, cold, w, idx, word);
+	while (high > low) {
+		high--;
+		link_free_block(m, z, sb, cold, w, idx + (1u << high), high, mt, false);
+	}
+	m->gen++;
 	account_free_pages_in_pageblock(m, z, sb, pfn, -(1 << low));
 }
 
@@ -485,13 +490,10 @@ static inline bool migratetype_is_mergeable(int mt)
 	return mt < MIGRATE_PCPTYPES;
 }
 
-/* The kind and order bits of a page word: a free head of order o reads pw_make(PK_FREE, o, 0, 0). */
-#define PW_KIND_ORDER_MASK (3u << PW_KIND_SHIFT | 15u << PW_ORDER_SHIFT)
-
 /* PageBuddy() && buddy_order() == order: the word heads a free block of this order. */
 static inline bool pw_free_of_order(uint32_t w, unsigned order)
 {
-	return (w & PW_KIND_ORDER_MASK) == pw_make(PK_FREE, order, 0, 0);
+	return pw_heads(w, PK_FREE, order);
 }
 
 /* find_buddy_page_pfn(): the buddy of the block at pfn if it is a free block of this order. */
@@ -575,30 +577,16 @@ static inline __attribute__((always_inline)) bool free_in_pageblock(struct model
 }
 
 /*
- * __free_one_page(): merge with free buddies, relabel whole pageblocks, add to a list. Below
- * pageblock order free_in_pageblock() merges; from there on a buddy's pages leave the free
- * counts with it. Inlined into __free_pages_ok, the common entry.
+ * __free_one_page()'s merges from pageblock order on, the block's pageblocks marked wholly free
+ * (mark_pageblock_free) and mt the type they leave: a buddy's pages leave the free counts with
+ * it. Out of line: few frees get here.
  */
-static inline __attribute__((always_inline)) void __free_one_page(struct model *m, struct zone *z,
-								  uint64_t pfn, unsigned order,
-								  int mt, bool fpi_to_tail)
+static void __attribute__((noinline))
+merge_from_pageblock_order(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
+			   bool fpi_to_tail)
 {
 	uint64_t buddy_pfn;
 
-	if (order < PAGEBLOCK_ORDER) {
-		pageblock_counts_changed(m, pfn);
-		if (free_in_pageblock(m, z, pfn_pageblock(m, pfn), &pfn, order, mt, fpi_to_tail))
-			return;
-		order = PAGEBLOCK_ORDER;
-		mt = mark_pageblock_free(m, pfn, mt);
-	} else {
-		for (unsigned i = 0; i < 1u << (order - PAGEBLOCK_ORDER); i++) {
-			uint64_t p = pfn + (uint64_t)i * PAGEBLOCK_NR_PAGES;
-			mark_pageblock_free(m, p, get_pageblock_migratetype(m, p));
-		}
-		if (m->policy == MODEL_POLICY_SPB && mt != MIGRATE_CMA && mt != MIGRATE_ISOLATE)
-			mt = MIGRATE_MOVABLE;
-	}
 	while (order < MAX_PAGE_ORDER) {
 		if (!find_buddy(m, z, pfn, order, &buddy_pfn))
 			break;
@@ -620,6 +608,30 @@ static inline __attribute__((always_inline)) void __free_one_page(struct model *
 }
 
 /*
+ * __free_one_page(): merge with free buddies, relabel whole pageblocks, add to a list. Below
+ * pageblock order free_in_pageblock() merges, from there merge_from_pageblock_order().
+ */
+static void __free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
+			    bool fpi_to_tail)
+{
+	if (order < PAGEBLOCK_ORDER) {
+		pageblock_counts_changed(m, pfn);
+		if (free_in_pageblock(m, z, pfn_pageblock(m, pfn), &pfn, order, mt, fpi_to_tail))
+			return;
+		order = PAGEBLOCK_ORDER;
+		mt = mark_pageblock_free(m, pfn, mt);
+	} else {
+		for (unsigned i = 0; i < 1u << (order - PAGEBLOCK_ORDER); i++) {
+			uint64_t p = pfn + (uint64_t)i * PAGEBLOCK_NR_PAGES;
+			mark_pageblock_free(m, p, get_pageblock_migratetype(m, p));
+		}
+		if (m->policy == MODEL_POLICY_SPB && mt != MIGRATE_CMA && mt != MIGRATE_ISOLATE)
+			mt = MIGRATE_MOVABLE;
+	}
+	merge_from_pageblock_order(m, z, pfn, order, mt, fpi_to_tail);
+}
+
+/*
  * free_one_page() -> split_large_buddy(): a block larger than a pageblock is freed one
  * pageblock at a time, each with its own pageblock's type. As in the kernel, the SPB moves
  * between lists only when a pageblock becomes wholly free (superpageblock_pb_now_free).
@@ -633,24 +645,43 @@ void free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order
 		__free_one_page(m, z, pfn, step, get_pageblock_migratetype(m, pfn), to_tail);
 }
 
+/* __free_pages_ok() of a block of a pageblock or more. Out of line: the rare case. */
+static void __attribute__((noinline))
+free_pageblocks_ok(struct model *m, struct zone *z, uint64_t pfn, uint32_t w)
+{
+	unsigned order = pw_order(w);
+
+	account_allocated(m, pfn, order, pw_mt(w), (w & PW_MOVABLE) != 0, -1);
+	if (order > PAGEBLOCK_ORDER)
+		free_one_page(m, z, pfn, order, false);
+	else
+		__free_one_page(m, z, pfn, order, get_pageblock_migratetype(m, pfn), false);
+}
+
 /*
  * __free_pages_ok(): the allocation at pfn, whose head word w the caller has checked
  * (PK_ALLOC), back to the buddy lists: unmark_allocated()'s counts (free_pages_prepare), then
- * free_one_page(). The pageblock is read once for the counts, the zone and, for a block inside
- * one pageblock (free_one_page's single step), the type.
+ * free_one_page(). A block inside one pageblock (free_one_page's single step, nearly every
+ * free) has its pageblock read once for the counts, the zone and the type, and marked for
+ * model_stats once for both counts.
  */
 void __free_pages_ok(struct model *m, uint64_t pfn, uint32_t w)
 {
 	unsigned order = pw_order(w);
-	const struct pageblock *pb = pfn_pageblock(m, pfn);
-
-	account_allocated(m, pfn, order, pw_mt(w), (w & PW_MOVABLE) != 0, -1);
-	m->events[MODEL_EV_PGFREE] += 1u << order;
+	struct pageblock *pb = pfn_pageblock(m, pfn);
 	struct zone *z = &m->zones[pb->zone];
-	if (order > PAGEBLOCK_ORDER)
-		free_one_page(m, z, pfn, order, false);
-	else
-		__free_one_page(m, z, pfn, order, pb->flags & PB_MIGRATE_MASK, false);
+
+	m->events[MODEL_EV_PGFREE] += 1u << order;
+	if (order >= PAGEBLOCK_ORDER) {
+		free_pageblocks_ok(m, z, pfn, w);
+		return;
+	}
+	pageblock_counts_changed(m, pfn);
+	account_allocated_in(pb, pw_mt(w), (w & PW_MOVABLE) != 0, -(1 << order));
+	int mt = pb->flags & PB_MIGRATE_MASK;
+	if (!free_in_pageblock(m, z, pb, &pfn, order, mt, false))
+		merge_from_pageblock_order(m, z, pfn, PAGEBLOCK_ORDER,
+					   mark_pageblock_free(m, pfn, mt), false);
 }
 
 /*

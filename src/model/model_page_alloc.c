@@ -1181,7 +1181,7 @@ static int check_allocated_word(struct model *m, uint64_t pfn, unsigned order, u
 	if (order > MAX_PAGE_ORDER || !pfn_in_model(m, pfn) || (pfn & ((1ull << order) - 1)))
 		return MODEL_EINVAL;
 	uint32_t w = pw_get(m, pfn);
-	if (pw_kind(w) != PK_ALLOC || pw_order(w) != order)
+	if (!pw_heads(w, PK_ALLOC, order))
 		return MODEL_ESTATE;
 	*word = w;
 	return MODEL_OK;
