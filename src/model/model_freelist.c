@@ -522,15 +522,42 @@ bool buddy_merge_likely(struct model *m, struct zone *z, uint64_t pfn, unsigned 
 }
 
 /*
+ * The merges of the block at *idx of order *order in the SPB sb (cold half cold, page words w),
+ * whose buddy of that order the caller found free, below pageblock order: each buddy leaves its
+ * list (its pages stay in the free counts), a freed head absorbed by the buddy below it
+ * becomes a tail. Returns false when the merges reach pageblock order. Out of line: a free
+ * merges less than once on average, and the loop's registers cost every free.
+ */
+static bool __attribute__((noinline))
+merge_in_pageblock(struct model *m, struct zone *z, struct superpageblock *sb,
+		   struct superpageblock_cold *cold, uint32_t *w, uint32_t *idx_io, unsigned *order)
+{
+	uint32_t idx = *idx_io;
+	unsigned o = *order;
+
+	do {
+		uint32_t buddy = idx ^ (1u << o);
+		unlink_free_block(m, z, sb, cold, w, buddy, w[buddy]);
+		if (buddy < idx) /* the freed head is absorbed: it is a tail now */
+			w[idx] = pw_make(PK_TAIL, 0, 0, 0) | pw_link(w[idx]);
+		idx &= buddy;
+		if (++o == PAGEBLOCK_ORDER)
+			break;
+	} while (pw_free_of_order(w[idx ^ (1u << o)], o));
+	*idx_io = idx;
+	*order = o;
+	return o < PAGEBLOCK_ORDER;
+}
+
+/*
  * __free_one_page()'s merges below pageblock order of the block at *pfn, which lies inside one
  * pageblock: every buddy lies in that pageblock and SPB, so the SPB, its words and the
  * pageblock are found once, a buddy check is one word read at the page index, and m->gen is
  * bumped once for the free's word writes. A buddy leaves its list without its pages leaving
  * the free counts, so the counts move once: by the freed 2^order pages at the list add, or,
- * when the merges reach pageblock order, by the buddies' pages (merged), before
- * mark_pageblock_free() reads the SPB's counts. Returns true when the block went on a list;
- * false at pageblock order, *pfn then the pageblock's first page, its block on no list and
- * uncounted.
+ * when the merges reach pageblock order, by the buddies' pages, before mark_pageblock_free()
+ * reads the SPB's counts. Returns true when the block went on a list; false at pageblock
+ * order, *pfn then the pageblock's first page, its block on no list and uncounted.
  */
 static inline __attribute__((always_inline)) bool free_in_pageblock(struct model *m, struct zone *z,
 								    struct pageblock *pb,
@@ -546,20 +573,11 @@ static inline __attribute__((always_inline)) bool free_in_pageblock(struct model
 	unsigned o = order;
 
 	m->gen++;
-	for (;;) {
-		uint32_t buddy = idx ^ (1u << o);
-		uint32_t bw = w[buddy];
-		if (!pw_free_of_order(bw, o))
-			break;
-		unlink_free_block(m, z, sb, cold, w, buddy, bw);
-		if (buddy < idx) /* the freed head is absorbed: it is a tail now */
-			w[idx] = pw_make(PK_TAIL, 0, 0, 0) | pw_link(w[idx]);
-		idx &= buddy;
-		if (++o == PAGEBLOCK_ORDER) {
-			*pfn &= ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
-			account_free_pages(z, sb, pb, pages - (int)PAGEBLOCK_NR_PAGES);
-			return false;
-		}
+	if (pw_free_of_order(w[idx ^ (1u << o)], o) &&
+	    !merge_in_pageblock(m, z, sb, cold, w, &idx, &o)) {
+		*pfn &= ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+		account_free_pages(z, sb, pb, pages - (int)PAGEBLOCK_NR_PAGES);
+		return false;
 	}
 	*pfn = (*pfn & ~(uint64_t)(SUPERPAGEBLOCK_NR_PAGES - 1)) | idx;
 	bool tail = fpi_to_tail;
