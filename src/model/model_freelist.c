@@ -20,8 +20,9 @@
  * A free list's words, the fast form of pw_get/pw_set for list links: the page words of the
  * SPB holding pfn, indexed by page inside the SPB. SPBs start 1 GiB aligned, like base_pfn
  * (setup_superpageblocks), so the SPB's words start at the region boundary below pfn and
- * a page's index is the low bits of its pfn. One m->gen bump per list operation stands for
- * the bumps of its word writes (gen is only ever compared for equality).
+ * a page's index is the low bits of its pfn. One m->gen bump per list operation, or per free
+ * or split inside one pageblock, stands for the bumps of its word writes (gen is only ever
+ * compared for equality, and nothing reads it in between).
  */
 static inline uint32_t *spb_words(const struct model *m, uint64_t pfn)
 {
