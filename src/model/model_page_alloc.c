@@ -1194,8 +1194,11 @@ static int check_allocated(struct model *m, uint64_t pfn, unsigned order)
 	return check_allocated_word(m, pfn, order, &w);
 }
 
-/* __free_pages(): back to the buddy lists. */
-int model_free(struct model *m, uint64_t pfn, unsigned order)
+/*
+ * __free_pages(): back to the buddy lists. Flattened: with LTO __free_pages_ok()'s common free
+ * runs in this frame (its rare paths stay out of line, noinline).
+ */
+__attribute__((flatten)) int model_free(struct model *m, uint64_t pfn, unsigned order)
 {
 	uint32_t w;
 	int rc = check_allocated_word(m, pfn, order, &w);
