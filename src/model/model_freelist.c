@@ -20,8 +20,9 @@
  * A free list's words, the fast form of pw_get/pw_set for list links: the page words of the
  * SPB holding pfn, indexed by page inside the SPB. SPBs start 1 GiB aligned, like base_pfn
  * (setup_superpageblocks), so the SPB's words start at the region boundary below pfn and
- * a page's index is the low bits of its pfn. One m->gen bump per list operation stands for
- * the bumps of its word writes (gen is only ever compared for equality).
+ * a page's index is the low bits of its pfn. One m->gen bump per list operation, or per free
+ * or split inside one pageblock, stands for the bumps of its word writes (gen is only ever
+ * compared for equality, and nothing reads it in between).
  */
 static inline uint32_t *spb_words(const struct model *m, uint64_t pfn)
 {
@@ -113,9 +114,8 @@ static inline void account_free_block(struct model *m, struct zone *z, struct su
  * net count of list operations that add and delete blocks of that pageblock, settled at once
  * (__free_one_page()'s merges, page_del_and_expand()). Nothing reads the counts between them.
  */
-static inline void account_free_pages_in_pageblock(struct model *m, struct zone *z,
-						   struct superpageblock *sb, uint64_t pfn,
-						   int nr_pages)
+static inline void account_free_pages(struct zone *z, struct superpageblock *sb,
+				      struct pageblock *pb, int nr_pages)
 {
 	if (!sb->nr_free_pages)
 		spb_list_free_changed(z, sb, 1);
@@ -123,23 +123,29 @@ static inline void account_free_pages_in_pageblock(struct model *m, struct zone 
 	if (!sb->nr_free_pages)
 		spb_list_free_changed(z, sb, -1);
 	z->nr_free_pages += (uint64_t)(int64_t)nr_pages;
-	pageblock_counts_changed(m, pfn);
-	struct pageblock *pb = pfn_pageblock(m, pfn);
 	pb->nr_free_pages = (uint16_t)(pb->nr_free_pages + nr_pages);
 }
 
-/*
- * The list part of __add_to_free_list(): links the block and keeps the per-order and per-type
- * counts and masks; the free-page counts are account_free_block()'s. Returns the SPB.
- */
-static inline __attribute__((always_inline)) struct superpageblock *
-add_to_free_area(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt, bool tail)
+/* account_free_pages() for the pageblock at pfn, marked for model_stats. */
+static inline void account_free_pages_in_pageblock(struct model *m, struct zone *z,
+						   struct superpageblock *sb, uint64_t pfn,
+						   int nr_pages)
 {
-	size_t slot = spb_slot(z, pfn);
-	struct superpageblock *sb = &z->superpageblocks[slot];
-	struct superpageblock_cold *cold = &z->superpageblocks_cold[slot];
-	uint32_t *w = spb_words(m, pfn);
-	uint32_t idx = spb_page_index(pfn);
+	pageblock_counts_changed(m, pfn);
+	account_free_pages(z, sb, pfn_pageblock(m, pfn), nr_pages);
+}
+
+/*
+ * The list part of __add_to_free_list() on the block at idx of the SPB sb, whose cold half is
+ * cold and whose page words are w: links the block and keeps the per-order and per-type counts
+ * and masks. The caller bumps m->gen.
+ */
+static inline __attribute__((always_inline)) void link_free_block(struct model *m, struct zone *z,
+								  struct superpageblock *sb,
+								  struct superpageblock_cold *cold,
+								  uint32_t *w, uint32_t idx,
+								  unsigned order, int mt, bool tail)
+{
 	uint32_t head = cold->free_head[order][mt];
 
 	if (!tail || head == PW_NIL) {
@@ -157,7 +163,6 @@ add_to_free_area(struct model *m, struct zone *z, uint64_t pfn, unsigned order, 
 		set_next(w, old_tail, idx);
 		cold->free_tail[order][mt] = idx;
 	}
-	m->gen++;
 	if (m->policy == MODEL_POLICY_MAINLINE)
 		mainline_mru_add(z, sb, order, mt, tail);
 	if (!(sb->free_mask[mt] & (1u << order))) {
@@ -169,6 +174,21 @@ add_to_free_area(struct model *m, struct zone *z, uint64_t pfn, unsigned order, 
 	z->nr_free_blocks[order]++;
 	if (mt == MIGRATE_HIGHATOMIC) /* account_freepages() */
 		z->nr_free_highatomic += 1u << order;
+}
+
+/*
+ * The list part of __add_to_free_list(): link_free_block() of the block at pfn; the free-page
+ * counts are account_free_block()'s. Returns the SPB.
+ */
+static inline __attribute__((always_inline)) struct superpageblock *
+add_to_free_area(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt, bool tail)
+{
+	size_t slot = spb_slot(z, pfn);
+	struct superpageblock *sb = &z->superpageblocks[slot];
+
+	link_free_block(m, z, sb, &z->superpageblocks_cold[slot], spb_words(m, pfn),
+			spb_page_index(pfn), order, mt, tail);
+	m->gen++;
 	return sb;
 }
 
@@ -184,19 +204,15 @@ __add_to_free_list(struct model *m, struct zone *z, uint64_t pfn, unsigned order
 }
 
 /*
- * The list part of __del_page_from_free_list(): unlinks the block, clears its head
- * (__ClearPageBuddy) and keeps the per-order and per-type counts and masks; the free-page
- * counts are account_free_block()'s. Returns the SPB and, in *order, the block's order.
+ * The list part of __del_page_from_free_list() on the free head at idx, whose word is word, of
+ * the SPB sb (cold half cold, page words w): unlinks the block, clears its head
+ * (__ClearPageBuddy) and keeps the per-order and per-type counts and masks. The list is empty
+ * after it exactly when the block had neither prev nor next. The caller bumps m->gen.
  */
-static inline __attribute__((always_inline)) struct superpageblock *
-del_from_free_area(struct model *m, struct zone *z, uint64_t pfn, unsigned *order_out)
+static inline __attribute__((always_inline)) void
+unlink_free_block(struct model *m, struct zone *z, struct superpageblock *sb,
+		  struct superpageblock_cold *cold, uint32_t *w, uint32_t idx, uint32_t word)
 {
-	size_t slot = spb_slot(z, pfn);
-	struct superpageblock *sb = &z->superpageblocks[slot];
-	struct superpageblock_cold *cold = &z->superpageblocks_cold[slot];
-	uint32_t *w = spb_words(m, pfn);
-	uint32_t idx = spb_page_index(pfn);
-	uint32_t word = w[idx];
 	unsigned order = pw_order(word);
 	int mt = pw_mt(word);
 	uint32_t next = pw_link(word);
@@ -210,7 +226,7 @@ del_from_free_area(struct model *m, struct zone *z, uint64_t pfn, unsigned *orde
 		set_prev(w, next, prev);
 	else
 		cold->free_tail[order][mt] = prev;
-	if (cold->free_head[order][mt] == PW_NIL) {
+	if (prev == PW_NIL && next == PW_NIL) {
 		sb->free_mask[mt] &= (uint16_t) ~(1u << order);
 		spb_cat_free_changed(z, sb, order, mt, -1);
 		if (m->policy == MODEL_POLICY_MAINLINE)
@@ -218,14 +234,31 @@ del_from_free_area(struct model *m, struct zone *z, uint64_t pfn, unsigned *orde
 	}
 	/* the unlinking may have moved its link */
 	w[idx] = pw_make(PK_TAIL, 0, 0, 0) | pw_link(w[idx]);
-	m->gen++;
 	if (!--cold->nr_free_blocks[order])
 		sb->order_mask &= (uint16_t) ~(1u << order);
 	MODEL_WARN_ON(m, !z->nr_free_blocks[order]);
 	z->nr_free_blocks[order]--;
 	if (mt == MIGRATE_HIGHATOMIC)
 		z->nr_free_highatomic -= 1u << order;
-	*order_out = order;
+}
+
+/*
+ * The list part of __del_page_from_free_list(): unlink_free_block() of the block at pfn; the
+ * free-page counts are account_free_block()'s. Returns the SPB and, in *order, the block's
+ * order.
+ */
+static inline __attribute__((always_inline)) struct superpageblock *
+del_from_free_area(struct model *m, struct zone *z, uint64_t pfn, unsigned *order_out)
+{
+	size_t slot = spb_slot(z, pfn);
+	struct superpageblock *sb = &z->superpageblocks[slot];
+	uint32_t *w = spb_words(m, pfn);
+	uint32_t idx = spb_page_index(pfn);
+	uint32_t word = w[idx];
+
+	unlink_free_block(m, z, sb, &z->superpageblocks_cold[slot], w, idx, word);
+	m->gen++;
+	*order_out = pw_order(word);
 	return sb;
 }
 
@@ -270,19 +303,6 @@ void expand(struct model *m, struct zone *z, uint64_t pfn, unsigned low, unsigne
 }
 
 /*
- * The list part of expand() (add_to_free_area() of each upper half) for a block inside one
- * pageblock; the caller counts the pages.
- */
-static void expand_in_pageblock(struct model *m, struct zone *z, uint64_t pfn, unsigned low,
-				unsigned high, int mt)
-{
-	while (high > low) {
-		high--;
-		add_to_free_area(m, z, pfn + (1u << high), high, mt, false);
-	}
-}
-
-/*
  * account_allocated() of a block of a pageblock or more: each of its pageblocks whole, each
  * marked for model_stats. Out of line as account_pageblocks_free() is.
  */
@@ -303,17 +323,21 @@ account_allocated_pageblocks(struct model *m, uint64_t pfn, unsigned order, bool
 	}
 }
 
-/* Per-pageblock counts of allocated pages: pages (signed) more inside the pageblock of pfn. */
-static inline void account_allocated_pages(struct model *m, uint64_t pfn, int mt, bool movable,
-					   int pages)
+/* Per-pageblock counts of allocated pages: pages (signed) more inside the pageblock pb. */
+static inline void account_allocated_in(struct pageblock *pb, int mt, bool movable, int pages)
 {
-	struct pageblock *pb = pfn_pageblock(m, pfn);
-
-	pageblock_counts_changed(m, pfn);
 	if (movable)
 		pb->nr_movable_pages = (uint16_t)(pb->nr_movable_pages + pages);
 	if (!is_migrate_movable(mt))
 		pb->nr_nonmovable_pages = (uint16_t)(pb->nr_nonmovable_pages + pages);
+}
+
+/* account_allocated_in() for the pageblock of pfn, marked for model_stats. */
+static inline void account_allocated_pages(struct model *m, uint64_t pfn, int mt, bool movable,
+					   int pages)
+{
+	pageblock_counts_changed(m, pfn);
+	account_allocated_in(pfn_pageblock(m, pfn), mt, movable, pages);
 }
 
 /*
@@ -407,11 +431,25 @@ void page_del_and_expand(struct model *m, struct zone *z, uint64_t pfn, unsigned
 		expand(m, z, pfn, low, high, mt);
 		return;
 	}
-	/* inside one pageblock: the delete and the halves' adds come to 2^low pages fewer */
-	unsigned order;
-	struct superpageblock *sb = del_from_free_area(m, z, pfn, &order);
-	MODEL_WARN_ON(m, order != high); /* the count below assumes the block was of order high */
-	expand_in_pageblock(m, z, pfn, low, high, mt);
+	/*
+	 * inside one pageblock and SPB, found once: the delete and the halves' adds (expand) come
+	 * to 2^low pages fewer; one m->gen bump for their word writes
+	 */
+	size_t slot = spb_slot(z, pfn);
+	struct superpageblock *sb = &z->superpageblocks[slot];
+	struct superpageblock_cold *cold = &z->superpageblocks_cold[slot];
+	uint32_t *w = spb_words(m, pfn);
+	uint32_t idx = spb_page_index(pfn);
+	uint32_t word = w[idx];
+
+	MODEL_WARN_ON(m,
+		      pw_order(word) != high); /* the count assumes the block was of order high */
+	unlink_free_block(m, z, sb, cold, w, idx, word);
+	while (high > low) {
+		high--;
+		link_free_block(m, z, sb, cold, w, idx + (1u << high), high, mt, false);
+	}
+	m->gen++;
 	account_free_pages_in_pageblock(m, z, sb, pfn, -(1 << low));
 }
 
@@ -453,6 +491,12 @@ static inline bool migratetype_is_mergeable(int mt)
 	return mt < MIGRATE_PCPTYPES;
 }
 
+/* PageBuddy() && buddy_order() == order: the word heads a free block of this order. */
+static inline bool pw_free_of_order(uint32_t w, unsigned order)
+{
+	return pw_heads(w, PK_FREE, order);
+}
+
 /* find_buddy_page_pfn(): the buddy of the block at pfn if it is a free block of this order. */
 static inline bool find_buddy(struct model *m, struct zone *z, uint64_t pfn, unsigned order,
 			      uint64_t *buddy_pfn)
@@ -462,8 +506,7 @@ static inline bool find_buddy(struct model *m, struct zone *z, uint64_t pfn, uns
 	 * buddy below pageblock order lies in pfn's own pageblock, inside the zone */
 	if (order >= PAGEBLOCK_ORDER && (b < z->zone_start_pfn || b >= z->zone_end_pfn))
 		return false;
-	uint32_t w = pw_get(m, b);
-	if (pw_kind(w) != PK_FREE || pw_order(w) != order)
+	if (!pw_free_of_order(pw_get(m, b), order))
 		return false;
 	*buddy_pfn = b;
 	return true;
@@ -480,22 +523,123 @@ bool buddy_merge_likely(struct model *m, struct zone *z, uint64_t pfn, unsigned 
 }
 
 /*
- * __free_one_page(): merge with free buddies, relabel whole pageblocks, add to a list. A merge
- * below the pageblock order stays inside the freed block's pageblock, so its buddy leaves its
- * list without its pages leaving the free counts: merged holds them, and the free's net count
- * (2^order - merged) is settled once, at the add, or before mark_pageblock_free(), which reads
- * the SPB's counts. Inlined into __free_pages_ok, the common entry.
+ * The merges of the block at *idx of order *order in the SPB sb (cold half cold, page words w),
+ * whose buddy of that order the caller found free, below pageblock order: each buddy leaves its
+ * list (its pages stay in the free counts), a freed head absorbed by the buddy below it
+ * becomes a tail. Returns false when the merges reach pageblock order. Out of line: a free
+ * merges less than once on average, and the loop's registers cost every free.
  */
-static inline __attribute__((always_inline)) void __free_one_page(struct model *m, struct zone *z,
-								  uint64_t pfn, unsigned order,
-								  int mt, bool fpi_to_tail)
+static bool __attribute__((noinline))
+merge_in_pageblock(struct model *m, struct zone *z, struct superpageblock *sb,
+		   struct superpageblock_cold *cold, uint32_t *w, uint32_t *idx_io, unsigned *order)
+{
+	uint32_t idx = *idx_io;
+	unsigned o = *order;
+
+	do {
+		uint32_t buddy = idx ^ (1u << o);
+		unlink_free_block(m, z, sb, cold, w, buddy, w[buddy]);
+		if (buddy < idx) /* the freed head is absorbed: it is a tail now */
+			w[idx] = pw_make(PK_TAIL, 0, 0, 0) | pw_link(w[idx]);
+		idx &= buddy;
+		if (++o == PAGEBLOCK_ORDER)
+			break;
+	} while (pw_free_of_order(w[idx ^ (1u << o)], o));
+	*idx_io = idx;
+	*order = o;
+	return o < PAGEBLOCK_ORDER;
+}
+
+/*
+ * __free_one_page()'s merges below pageblock order of the block at *pfn, which lies inside one
+ * pageblock: every buddy lies in that pageblock and SPB, so the SPB, its words and the
+ * pageblock are found once, a buddy check is one word read at the page index, and m->gen is
+ * bumped once for the free's word writes. A buddy leaves its list without its pages leaving
+ * the free counts, so the counts move once: by the freed 2^order pages at the list add, or,
+ * when the merges reach pageblock order, by the buddies' pages, before mark_pageblock_free()
+ * reads the SPB's counts. Returns true when the block went on a list; false at pageblock
+ * order, *pfn then the pageblock's first page, its block on no list and uncounted.
+ */
+static inline __attribute__((always_inline)) bool free_in_pageblock(struct model *m, struct zone *z,
+								    struct pageblock *pb,
+								    uint64_t *pfn, unsigned order,
+								    int mt, bool fpi_to_tail)
+{
+	size_t slot = spb_slot(z, *pfn);
+	struct superpageblock *sb = &z->superpageblocks[slot];
+	struct superpageblock_cold *cold = &z->superpageblocks_cold[slot];
+	uint32_t *w = spb_words(m, *pfn);
+	uint32_t idx = spb_page_index(*pfn);
+	int pages = 1 << order;
+	unsigned o = order;
+
+	m->gen++;
+	if (pw_free_of_order(w[idx ^ (1u << o)], o) &&
+	    !merge_in_pageblock(m, z, sb, cold, w, &idx, &o)) {
+		*pfn &= ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+		account_free_pages(z, sb, pb, pages - (int)PAGEBLOCK_NR_PAGES);
+		return false;
+	}
+	*pfn = (*pfn & ~(uint64_t)(SUPERPAGEBLOCK_NR_PAGES - 1)) | idx;
+	bool tail = fpi_to_tail;
+	if (!tail && o + 1 < PAGEBLOCK_ORDER) {
+		/* buddy_merge_likely(), its buddy inside the pageblock */
+		uint32_t higher = idx & ~((2u << o) - 1);
+		tail = pw_free_of_order(w[higher ^ (2u << o)], o + 1);
+	} else if (!tail) {
+		tail = buddy_merge_likely(m, z, *pfn, o);
+	}
+	link_free_block(m, z, sb, cold, w, idx, o, mt, tail);
+	account_free_pages(z, sb, pb, pages);
+	page_reporting_notify_free(m, o);
+	return true;
+}
+
+/*
+ * __free_one_page()'s merges from pageblock order on, the block's pageblocks marked wholly free
+ * (mark_pageblock_free) and mt the type they leave: a buddy's pages leave the free counts with
+ * it. Out of line: few frees get here.
+ */
+static void __attribute__((noinline))
+merge_from_pageblock_order(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
+			   bool fpi_to_tail)
 {
 	uint64_t buddy_pfn;
-	int merged = 0; /* pages of buddies unlinked below pageblock order, still counted free */
-	struct superpageblock *sb = NULL;
-	unsigned buddy_order;
 
-	if (order >= PAGEBLOCK_ORDER) {
+	while (order < MAX_PAGE_ORDER) {
+		if (!find_buddy(m, z, pfn, order, &buddy_pfn))
+			break;
+		int buddy_mt = get_pageblock_migratetype(m, buddy_pfn);
+		if (mt != buddy_mt &&
+		    (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
+			break;
+		__del_page_from_free_list(m, z, buddy_pfn);
+		if (buddy_mt != mt)
+			change_pageblock_range(m, buddy_pfn, order, mt);
+		if (buddy_pfn < pfn) /* the freed head is absorbed: it is a tail now */
+			pw_set_meta(m, pfn, pw_make(PK_TAIL, 0, 0, 0));
+		pfn &= buddy_pfn;
+		order++;
+	}
+	__add_to_free_list(m, z, pfn, order, mt,
+			   fpi_to_tail || buddy_merge_likely(m, z, pfn, order));
+	page_reporting_notify_free(m, order);
+}
+
+/*
+ * __free_one_page(): merge with free buddies, relabel whole pageblocks, add to a list. Below
+ * pageblock order free_in_pageblock() merges, from there merge_from_pageblock_order().
+ */
+static void __free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
+			    bool fpi_to_tail)
+{
+	if (order < PAGEBLOCK_ORDER) {
+		pageblock_counts_changed(m, pfn);
+		if (free_in_pageblock(m, z, pfn_pageblock(m, pfn), &pfn, order, mt, fpi_to_tail))
+			return;
+		order = PAGEBLOCK_ORDER;
+		mt = mark_pageblock_free(m, pfn, mt);
+	} else {
 		for (unsigned i = 0; i < 1u << (order - PAGEBLOCK_ORDER); i++) {
 			uint64_t p = pfn + (uint64_t)i * PAGEBLOCK_NR_PAGES;
 			mark_pageblock_free(m, p, get_pageblock_migratetype(m, p));
@@ -503,42 +647,7 @@ static inline __attribute__((always_inline)) void __free_one_page(struct model *
 		if (m->policy == MODEL_POLICY_SPB && mt != MIGRATE_CMA && mt != MIGRATE_ISOLATE)
 			mt = MIGRATE_MOVABLE;
 	}
-	while (order < MAX_PAGE_ORDER) {
-		int buddy_mt = mt;
-		if (!find_buddy(m, z, pfn, order, &buddy_pfn))
-			break;
-		if (order >= PAGEBLOCK_ORDER) {
-			buddy_mt = get_pageblock_migratetype(m, buddy_pfn);
-			if (mt != buddy_mt &&
-			    (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
-				break;
-		}
-		if (order >= PAGEBLOCK_ORDER) {
-			__del_page_from_free_list(m, z, buddy_pfn);
-		} else {
-			sb = del_from_free_area(m, z, buddy_pfn, &buddy_order);
-			merged += 1 << order;
-		}
-		if (buddy_mt != mt)
-			change_pageblock_range(m, buddy_pfn, order, mt);
-		if (buddy_pfn < pfn) /* the freed head is absorbed: it is a tail now */
-			pw_set_meta(m, pfn, pw_make(PK_TAIL, 0, 0, 0));
-		pfn &= buddy_pfn;
-		order++;
-		if (order == PAGEBLOCK_ORDER) {
-			account_free_pages_in_pageblock(m, z, sb, pfn, -merged);
-			merged = 0;
-			mt = mark_pageblock_free(m, pfn, mt);
-		}
-	}
-	bool tail = fpi_to_tail || buddy_merge_likely(m, z, pfn, order);
-	if (merged) {
-		sb = add_to_free_area(m, z, pfn, order, mt, tail);
-		account_free_pages_in_pageblock(m, z, sb, pfn, (1 << order) - merged);
-	} else {
-		__add_to_free_list(m, z, pfn, order, mt, tail);
-	}
-	page_reporting_notify_free(m, order);
+	merge_from_pageblock_order(m, z, pfn, order, mt, fpi_to_tail);
 }
 
 /*
@@ -555,24 +664,43 @@ void free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order
 		__free_one_page(m, z, pfn, step, get_pageblock_migratetype(m, pfn), to_tail);
 }
 
+/* __free_pages_ok() of a block of a pageblock or more. Out of line: the rare case. */
+static void __attribute__((noinline))
+free_pageblocks_ok(struct model *m, struct zone *z, uint64_t pfn, uint32_t w)
+{
+	unsigned order = pw_order(w);
+
+	account_allocated(m, pfn, order, pw_mt(w), (w & PW_MOVABLE) != 0, -1);
+	if (order > PAGEBLOCK_ORDER)
+		free_one_page(m, z, pfn, order, false);
+	else
+		__free_one_page(m, z, pfn, order, get_pageblock_migratetype(m, pfn), false);
+}
+
 /*
  * __free_pages_ok(): the allocation at pfn, whose head word w the caller has checked
  * (PK_ALLOC), back to the buddy lists: unmark_allocated()'s counts (free_pages_prepare), then
- * free_one_page(). The pageblock is read once for the counts, the zone and, for a block inside
- * one pageblock (free_one_page's single step), the type.
+ * free_one_page(). A block inside one pageblock (free_one_page's single step, nearly every
+ * free) has its pageblock read once for the counts, the zone and the type, and marked for
+ * model_stats once for both counts.
  */
 void __free_pages_ok(struct model *m, uint64_t pfn, uint32_t w)
 {
 	unsigned order = pw_order(w);
-	const struct pageblock *pb = pfn_pageblock(m, pfn);
-
-	account_allocated(m, pfn, order, pw_mt(w), (w & PW_MOVABLE) != 0, -1);
-	m->events[MODEL_EV_PGFREE] += 1u << order;
+	struct pageblock *pb = pfn_pageblock(m, pfn);
 	struct zone *z = &m->zones[pb->zone];
-	if (order > PAGEBLOCK_ORDER)
-		free_one_page(m, z, pfn, order, false);
-	else
-		__free_one_page(m, z, pfn, order, pb->flags & PB_MIGRATE_MASK, false);
+
+	m->events[MODEL_EV_PGFREE] += 1u << order;
+	if (order >= PAGEBLOCK_ORDER) {
+		free_pageblocks_ok(m, z, pfn, w);
+		return;
+	}
+	pageblock_counts_changed(m, pfn);
+	account_allocated_in(pb, pw_mt(w), (w & PW_MOVABLE) != 0, -(1 << order));
+	int mt = pb->flags & PB_MIGRATE_MASK;
+	if (!free_in_pageblock(m, z, pb, &pfn, order, mt, false))
+		merge_from_pageblock_order(m, z, pfn, PAGEBLOCK_ORDER,
+					   mark_pageblock_free(m, pfn, mt), false);
 }
 
 /*

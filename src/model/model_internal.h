@@ -70,6 +70,12 @@ static inline uint32_t pw_make(unsigned kind, unsigned order, int mt, uint32_t l
 	return ((uint32_t)kind << PW_KIND_SHIFT) | ((uint32_t)order << PW_ORDER_SHIFT) |
 	       ((uint32_t)mt << PW_MT_SHIFT) | link;
 }
+/* The word heads a block of this kind and order: one mask and compare for the two reads. */
+#define PW_KIND_ORDER_MASK (3u << PW_KIND_SHIFT | 15u << PW_ORDER_SHIFT)
+static inline bool pw_heads(uint32_t w, unsigned kind, unsigned order)
+{
+	return (w & PW_KIND_ORDER_MASK) == pw_make(kind, order, 0, 0);
+}
 
 /* ---- pageblock bits (include/linux/pageblock-flags.h plus the series' has-bits) ---- */
 #define PB_MIGRATE_MASK	   0x07

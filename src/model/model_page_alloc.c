@@ -1196,7 +1196,7 @@ static int check_allocated_word(struct model *m, uint64_t pfn, unsigned order, u
 	if (order > MAX_PAGE_ORDER || !pfn_in_model(m, pfn) || (pfn & ((1ull << order) - 1)))
 		return MODEL_EINVAL;
 	uint32_t w = pw_get(m, pfn);
-	if (pw_kind(w) != PK_ALLOC || pw_order(w) != order)
+	if (!pw_heads(w, PK_ALLOC, order))
 		return MODEL_ESTATE;
 	*word = w;
 	return MODEL_OK;
@@ -1209,8 +1209,11 @@ static int check_allocated(struct model *m, uint64_t pfn, unsigned order)
 	return check_allocated_word(m, pfn, order, &w);
 }
 
-/* __free_pages(): back to the buddy lists. */
-int model_free(struct model *m, uint64_t pfn, unsigned order)
+/*
+ * __free_pages(): back to the buddy lists. Flattened: with LTO __free_pages_ok()'s common free
+ * runs in this frame (its rare paths stay out of line, noinline).
+ */
+__attribute__((flatten)) int model_free(struct model *m, uint64_t pfn, unsigned order)
 {
 	uint32_t w;
 	int rc = check_allocated_word(m, pfn, order, &w);

@@ -252,6 +252,14 @@ void superpageblock_pb_now_free(struct model *m, uint64_t pfn)
  */
 void spb_mark_range_used(struct model *m, uint64_t pfn, unsigned order, int mt)
 {
+	uint8_t bit = migratetype_to_has_bit(mt);
+
+	/* the common case: a block inside a used pageblock that has the bit (or mt has none) */
+	if (order < PAGEBLOCK_ORDER) {
+		uint8_t flags = pfn_pageblock(m, pfn)->flags;
+		if (!(flags & PB_ALL_FREE) && (!bit || (flags & bit)))
+			return;
+	}
 	uint64_t end = pfn + (order >= PAGEBLOCK_ORDER ? 1ull << order : 1);
 
 	for (uint64_t p = pfn; p < end; p += PAGEBLOCK_NR_PAGES) {
@@ -261,7 +269,7 @@ void spb_mark_range_used(struct model *m, uint64_t pfn, unsigned order, int mt)
 			superpageblock_pb_now_used(m, p);
 		}
 		/* __spb_set_has_type() returns at once when the bit is set: asked here first */
-		if (!(pb->flags & migratetype_to_has_bit(mt)))
+		if (!(pb->flags & bit))
 			__spb_set_has_type(m, p, mt);
 	}
 }

@@ -808,15 +808,19 @@ static unsigned pcp_nr_sets(const struct variant_state *v)
  */
 void variant_pcp_drain_all(struct variant_state *v)
 {
+	struct pcp_list *l = v->pcp;
 	uint64_t pfn;
 	unsigned o;
 
-	for (size_t i = 0; v->pcp && i < (size_t)pcp_nr_sets(v) * PCP_LISTS; i++) {
-		unsigned list_order = (unsigned)pindex_to_order((int)(i % PCP_LISTS));
-		while (pcp_pop_tail(&v->pcp[i], &pfn))
-			if (model_free(v->model, pfn, list_order) != MODEL_OK &&
-			    model_page_allocated(v->model, pfn, &o) == 1)
-				model_free(v->model, pfn, o);
+	/* list by list in index order, set by set: the order of its lists' pindex_to_order() */
+	for (unsigned set = 0; l && set < pcp_nr_sets(v); set++) {
+		for (int pindex = 0; pindex < PCP_LISTS; pindex++, l++) {
+			unsigned list_order = (unsigned)pindex_to_order(pindex);
+			while (pcp_pop_tail(l, &pfn))
+				if (model_free(v->model, pfn, list_order) != MODEL_OK &&
+				    model_page_allocated(v->model, pfn, &o) == 1)
+					model_free(v->model, pfn, o);
+		}
 	}
 	for (unsigned set = 0; v->pcps && set < v->nr_pcp_sets; set++)
 		v->pcps[set].count = 0;

@@ -83,12 +83,22 @@ static inline __attribute__((always_inline)) void reclaimed_set(struct variant_s
 		reclaimed_mark(v, pfn, order, true);
 }
 
-/* variant_reclaimed_take() (replay_internal.h) past its common case: clear the block's marks. */
+/*
+ * variant_reclaimed_take() (replay_internal.h) past its common case: clear the block's marks.
+ * A block inside one word (nearly all) is cleared with one mask: the word's bits at or past
+ * warm_pfns are never set (reclaimed_mark() and reclaimed_set() stop there), so clearing
+ * them too changes nothing.
+ */
 bool variant_reclaimed_clear(struct variant_state *v, uint64_t pfn, unsigned order)
 {
-	bool head = (v->lru.reclaimed[pfn / 64] >> (pfn % 64)) & 1;
+	uint64_t *word = &v->lru.reclaimed[pfn / 64];
+	unsigned bit = (unsigned)(pfn % 64);
+	bool head = (*word >> bit) & 1;
 
-	reclaimed_mark(v, pfn, order, false);
+	if (order < 6 && bit + (1u << order) <= 64)
+		*word &= ~(((1ull << (1u << order)) - 1) << bit);
+	else
+		reclaimed_mark(v, pfn, order, false);
 	return head;
 }
 
