@@ -518,7 +518,9 @@ static int exclude_own_tasks(struct recorder *r)
 			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s ", de->d_name);
 	closedir(d);
 	if (tracefs_instance_file_write(r->inst, "set_event_notrace_pid", list) < 0) {
-		snprintf(r->err, sizeof(r->err), "cannot exclude the recorder's tasks (%s)", list);
+		/* The task list can be longer than the message: its first 400 bytes name enough. */
+		snprintf(r->err, sizeof(r->err), "cannot exclude the recorder's tasks (%.400s)",
+			 list);
 		return -1;
 	}
 	r->excluded = true;
