@@ -79,7 +79,7 @@ timed=$(row observe_end_map_timed)
 echo "observe_end_free_host_used $used, observe_end_recorder_pages $recp, observe_end_map_timed $timed"
 [ -n "$used" ] && [ "$used" -lt 1024 ] &&
 	ok "the 256 MiB allocated after the stop request are in the trace ($used pages unexplained)" ||
-	fail "observe_end_free_host_used is ${used:-missing}: pages allocated at the stop are missing"
+	fail "observe_end_free_host_used is ${used:-missing}: pages allocated at the stop are missing (lost_events $(grep -o '{"name":"lost_events",[^}]*}' "$W/check.json" | sed -n 's/.*"host":\([0-9.e+]*\).*/\1/p'))"
 [ -n "$recp" ] && [ "$recp" -gt 0 ] && ok "the recorder's own pages are set apart ($recp)" ||
 	fail "no observe_end_recorder_pages row (${recp:-missing})"
 [ -n "$timed" ] && [ "$timed" -gt 0 ] && ok "end map ranges compared at their read time" ||
