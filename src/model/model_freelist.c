@@ -671,10 +671,7 @@ free_pageblocks_ok(struct model *m, struct zone *z, uint64_t pfn, uint32_t w)
 	unsigned order = pw_order(w);
 
 	account_allocated(m, pfn, order, pw_mt(w), (w & PW_MOVABLE) != 0, -1);
-	if (order > PAGEBLOCK_ORDER)
-		free_one_page(m, z, pfn, order, false);
-	else
-		__free_one_page(m, z, pfn, order, get_pageblock_migratetype(m, pfn), false);
+	free_one_page(m, z, pfn, order, false);
 }
 
 /*

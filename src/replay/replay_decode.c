@@ -665,6 +665,7 @@ int decoder_begin_pass(struct decoder *d, unsigned pass, char *err, size_t errle
 	d->kswapd_wake_ordinal = 0;
 	for (int i = 0; i < COMPACT_RUNS; i++)
 		d->runs[i].active = false;
+	d->compact_newest_ts = 0;
 	return 0;
 }
 

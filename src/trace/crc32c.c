@@ -5,7 +5,7 @@
  *
  * Used on compressed chunk bytes and on every section descriptor, so a flipped bit is found
  * before zstd is asked to decode anything. The choice is made once, on first use
- * (crc32c_setup); both ways give the same value for every input (tests/test_crc32c.c checks
+ * (crc32c_setup); both ways give the same value for every input (test_crc32c() in tests/test_trace_codec.c checks
  * them against each other and a known vector). The workload is about a byte per event: the
  * table way costs ~3.4 instructions a byte, the instruction way ~0.4.
  */

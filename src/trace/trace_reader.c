@@ -240,15 +240,17 @@ static int load_payload(struct trace_reader *r, const struct section *s, uint64_
 	if (check_crc && crc32c(0, r->payload.data, s->payload_bytes) != expect_crc)
 		return reader_fail(r, TRACE_EFORMAT, "%s section at byte %llu: checksum mismatch",
 				   kind_name(s->kind), (unsigned long long)s->offset);
+#ifdef ZSTD_d_forceIgnoreChecksum
 	/*
 	 * A chunk's compressed bytes have just passed their CRC-32C, and decompression is
 	 * deterministic: zstd's content checksum (XXH64 over the decompressed bytes, about 7
 	 * instructions an event) would check the same bytes again. The sections without a CRC
-	 * over their payload (header, index, metadata) keep it. A zstd without the parameter
-	 * checks every section.
+	 * over their payload (header, index, metadata) keep it. A zstd older than 1.4.7 has no
+	 * such parameter and checks every section.
 	 */
 	ZSTD_DCtx_setParameter(r->dctx, ZSTD_d_forceIgnoreChecksum,
 			       check_crc ? ZSTD_d_ignoreChecksum : ZSTD_d_validateChecksum);
+#endif
 	unsigned long long cs = ZSTD_getFrameContentSize(r->payload.data, s->payload_bytes);
 	if (cs != s->raw_bytes ||
 	    ZSTD_findFrameCompressedSize(r->payload.data, s->payload_bytes) != s->payload_bytes)
