@@ -70,7 +70,9 @@ CREATE TABLE IF NOT EXISTS runs (
   complete      INTEGER NOT NULL,  -- 1 when every variant ran to the end
   status        TEXT NOT NULL,     -- 'complete', 'interrupted' or 'failed: <reason>'
   tool_version  TEXT NOT NULL,     -- fragtrace version
-  start_mode    TEXT NOT NULL,     -- 'warm' (from the start snapshot) or 'cold' (empty host)
+  start_mode    TEXT NOT NULL,     -- --start: 'auto', 'warm', 'placed' or 'cold' (each variant's
+                                   -- resolved mode is variant_start.mode); --start-rewind is
+                                   -- in command and gives the start_rewind_* validation rows
   loops         INTEGER NOT NULL,  -- --loop: passes over the trace
   sample_ms     INTEGER NOT NULL,  -- --sample-ms: sampling period in trace time
   threads       INTEGER NOT NULL,  -- worker threads used (results do not depend on it)
