@@ -636,26 +636,39 @@ merge_from_pageblock_order(struct model *m, struct zone *z, uint64_t pfn, unsign
 }
 
 /*
+ * __free_one_page() of a block below pageblock order in the pageblock pb, of type mt, which the
+ * caller marked for model_stats (pageblock_counts_changed): free_in_pageblock()'s merges and,
+ * when they reach pageblock order, the pageblock marked wholly free (mark_pageblock_free) and
+ * merge_from_pageblock_order()'s.
+ */
+static inline __attribute__((always_inline)) void
+free_one_page_in_pageblock(struct model *m, struct zone *z, struct pageblock *pb, uint64_t pfn,
+			   unsigned order, int mt, bool fpi_to_tail)
+{
+	if (!free_in_pageblock(m, z, pb, &pfn, order, mt, fpi_to_tail))
+		merge_from_pageblock_order(m, z, pfn, PAGEBLOCK_ORDER,
+					   mark_pageblock_free(m, pfn, mt), fpi_to_tail);
+}
+
+/*
  * __free_one_page(): merge with free buddies, relabel whole pageblocks, add to a list. Below
- * pageblock order free_in_pageblock() merges, from there merge_from_pageblock_order().
+ * pageblock order free_one_page_in_pageblock(), from there merge_from_pageblock_order().
  */
 static void __free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
 			    bool fpi_to_tail)
 {
 	if (order < PAGEBLOCK_ORDER) {
 		pageblock_counts_changed(m, pfn);
-		if (free_in_pageblock(m, z, pfn_pageblock(m, pfn), &pfn, order, mt, fpi_to_tail))
-			return;
-		order = PAGEBLOCK_ORDER;
-		mt = mark_pageblock_free(m, pfn, mt);
-	} else {
-		for (unsigned i = 0; i < 1u << (order - PAGEBLOCK_ORDER); i++) {
-			uint64_t p = pfn + (uint64_t)i * PAGEBLOCK_NR_PAGES;
-			mark_pageblock_free(m, p, get_pageblock_migratetype(m, p));
-		}
-		if (m->policy == MODEL_POLICY_SPB && mt != MIGRATE_CMA && mt != MIGRATE_ISOLATE)
-			mt = MIGRATE_MOVABLE;
+		free_one_page_in_pageblock(m, z, pfn_pageblock(m, pfn), pfn, order, mt,
+					   fpi_to_tail);
+		return;
 	}
+	for (unsigned i = 0; i < 1u << (order - PAGEBLOCK_ORDER); i++) {
+		uint64_t p = pfn + (uint64_t)i * PAGEBLOCK_NR_PAGES;
+		mark_pageblock_free(m, p, get_pageblock_migratetype(m, p));
+	}
+	if (m->policy == MODEL_POLICY_SPB && mt != MIGRATE_CMA && mt != MIGRATE_ISOLATE)
+		mt = MIGRATE_MOVABLE;
 	merge_from_pageblock_order(m, z, pfn, order, mt, fpi_to_tail);
 }
 
@@ -703,10 +716,7 @@ void __free_pages_ok(struct model *m, uint64_t pfn, uint32_t w)
 	}
 	pageblock_counts_changed(m, pfn);
 	account_allocated_in(pb, pw_mt(w), (w & PW_MOVABLE) != 0, -(1 << order));
-	int mt = pb->flags & PB_MIGRATE_MASK;
-	if (!free_in_pageblock(m, z, pb, &pfn, order, mt, false))
-		merge_from_pageblock_order(m, z, pfn, PAGEBLOCK_ORDER,
-					   mark_pageblock_free(m, pfn, mt), false);
+	free_one_page_in_pageblock(m, z, pb, pfn, order, pb->flags & PB_MIGRATE_MASK, false);
 }
 
 /*
