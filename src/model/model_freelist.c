@@ -38,6 +38,27 @@ static inline size_t spb_slot(const struct zone *z, uint64_t pfn)
 	return (size_t)((pfn - z->superpageblock_base_pfn) >> SUPERPAGEBLOCK_ORDER);
 }
 
+/*
+ * The SPB holding pfn as the list helpers work on it (pfn_to_superpageblock() and the page
+ * words): its hot and cold halves, its page words and pfn's index among them.
+ */
+struct spb_at {
+	struct superpageblock *sb;
+	struct superpageblock_cold *cold;
+	uint32_t *w;
+	uint32_t idx;
+};
+static inline __attribute__((always_inline)) struct spb_at pfn_spb_at(const struct model *m,
+								      struct zone *z, uint64_t pfn)
+{
+	size_t slot = spb_slot(z, pfn);
+
+	return (struct spb_at){ .sb = &z->superpageblocks[slot],
+				.cold = &z->superpageblocks_cold[slot],
+				.w = spb_words(m, pfn),
+				.idx = spb_page_index(pfn) };
+}
+
 /* A free head's `next` lives in its own word, its `prev` in the word of its pair partner. */
 static inline void set_link(uint32_t *w, uint32_t idx, uint32_t v)
 {
@@ -183,13 +204,11 @@ static inline __attribute__((always_inline)) void link_free_block(struct model *
 static inline __attribute__((always_inline)) struct superpageblock *
 add_to_free_area(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt, bool tail)
 {
-	size_t slot = spb_slot(z, pfn);
-	struct superpageblock *sb = &z->superpageblocks[slot];
+	struct spb_at s = pfn_spb_at(m, z, pfn);
 
-	link_free_block(m, z, sb, &z->superpageblocks_cold[slot], spb_words(m, pfn),
-			spb_page_index(pfn), order, mt, tail);
+	link_free_block(m, z, s.sb, s.cold, s.w, s.idx, order, mt, tail);
 	m->gen++;
-	return sb;
+	return s.sb;
 }
 
 /*
@@ -250,16 +269,13 @@ unlink_free_block(struct model *m, struct zone *z, struct superpageblock *sb,
 static inline __attribute__((always_inline)) struct superpageblock *
 del_from_free_area(struct model *m, struct zone *z, uint64_t pfn, unsigned *order_out)
 {
-	size_t slot = spb_slot(z, pfn);
-	struct superpageblock *sb = &z->superpageblocks[slot];
-	uint32_t *w = spb_words(m, pfn);
-	uint32_t idx = spb_page_index(pfn);
-	uint32_t word = w[idx];
+	struct spb_at s = pfn_spb_at(m, z, pfn);
+	uint32_t word = s.w[s.idx];
 
-	unlink_free_block(m, z, sb, &z->superpageblocks_cold[slot], w, idx, word);
+	unlink_free_block(m, z, s.sb, s.cold, s.w, s.idx, word);
 	m->gen++;
 	*order_out = pw_order(word);
-	return sb;
+	return s.sb;
 }
 
 /*
@@ -435,22 +451,18 @@ void page_del_and_expand(struct model *m, struct zone *z, uint64_t pfn, unsigned
 	 * inside one pageblock and SPB, found once: the delete and the halves' adds (expand) come
 	 * to 2^low pages fewer; one m->gen bump for their word writes
 	 */
-	size_t slot = spb_slot(z, pfn);
-	struct superpageblock *sb = &z->superpageblocks[slot];
-	struct superpageblock_cold *cold = &z->superpageblocks_cold[slot];
-	uint32_t *w = spb_words(m, pfn);
-	uint32_t idx = spb_page_index(pfn);
-	uint32_t word = w[idx];
+	struct spb_at s = pfn_spb_at(m, z, pfn);
+	uint32_t word = s.w[s.idx];
 
 	MODEL_WARN_ON(m,
 		      pw_order(word) != high); /* the count assumes the block was of order high */
-	unlink_free_block(m, z, sb, cold, w, idx, word);
+	unlink_free_block(m, z, s.sb, s.cold, s.w, s.idx, word);
 	while (high > low) {
 		high--;
-		link_free_block(m, z, sb, cold, w, idx + (1u << high), high, mt, false);
+		link_free_block(m, z, s.sb, s.cold, s.w, s.idx + (1u << high), high, mt, false);
 	}
 	m->gen++;
-	account_free_pages_in_pageblock(m, z, sb, pfn, -(1 << low));
+	account_free_pages_in_pageblock(m, z, s.sb, pfn, -(1 << low));
 }
 
 /* change_pageblock_range() */
@@ -565,19 +577,16 @@ static inline __attribute__((always_inline)) bool free_in_pageblock(struct model
 								    uint64_t *pfn, unsigned order,
 								    int mt, bool fpi_to_tail)
 {
-	size_t slot = spb_slot(z, *pfn);
-	struct superpageblock *sb = &z->superpageblocks[slot];
-	struct superpageblock_cold *cold = &z->superpageblocks_cold[slot];
-	uint32_t *w = spb_words(m, *pfn);
-	uint32_t idx = spb_page_index(*pfn);
+	struct spb_at s = pfn_spb_at(m, z, *pfn);
+	uint32_t idx = s.idx; /* the merged block's, as it grows */
 	int pages = 1 << order;
 	unsigned o = order;
 
 	m->gen++;
-	if (pw_free_of_order(w[idx ^ (1u << o)], o) &&
-	    !merge_in_pageblock(m, z, sb, cold, w, &idx, &o)) {
+	if (pw_free_of_order(s.w[idx ^ (1u << o)], o) &&
+	    !merge_in_pageblock(m, z, s.sb, s.cold, s.w, &idx, &o)) {
 		*pfn &= ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
-		account_free_pages(z, sb, pb, pages - (int)PAGEBLOCK_NR_PAGES);
+		account_free_pages(z, s.sb, pb, pages - (int)PAGEBLOCK_NR_PAGES);
 		return false;
 	}
 	*pfn = (*pfn & ~(uint64_t)(SUPERPAGEBLOCK_NR_PAGES - 1)) | idx;
@@ -585,12 +594,12 @@ static inline __attribute__((always_inline)) bool free_in_pageblock(struct model
 	if (!tail && o + 1 < PAGEBLOCK_ORDER) {
 		/* buddy_merge_likely(), its buddy inside the pageblock */
 		uint32_t higher = idx & ~((2u << o) - 1);
-		tail = pw_free_of_order(w[higher ^ (2u << o)], o + 1);
+		tail = pw_free_of_order(s.w[higher ^ (2u << o)], o + 1);
 	} else if (!tail) {
 		tail = buddy_merge_likely(m, z, *pfn, o);
 	}
-	link_free_block(m, z, sb, cold, w, idx, o, mt, tail);
-	account_free_pages(z, sb, pb, pages);
+	link_free_block(m, z, s.sb, s.cold, s.w, idx, o, mt, tail);
+	account_free_pages(z, s.sb, pb, pages);
 	page_reporting_notify_free(m, o);
 	return true;
 }
@@ -627,26 +636,39 @@ merge_from_pageblock_order(struct model *m, struct zone *z, uint64_t pfn, unsign
 }
 
 /*
+ * __free_one_page() of a block below pageblock order in the pageblock pb, of type mt, which the
+ * caller marked for model_stats (pageblock_counts_changed): free_in_pageblock()'s merges and,
+ * when they reach pageblock order, the pageblock marked wholly free (mark_pageblock_free) and
+ * merge_from_pageblock_order()'s.
+ */
+static inline __attribute__((always_inline)) void
+free_one_page_in_pageblock(struct model *m, struct zone *z, struct pageblock *pb, uint64_t pfn,
+			   unsigned order, int mt, bool fpi_to_tail)
+{
+	if (!free_in_pageblock(m, z, pb, &pfn, order, mt, fpi_to_tail))
+		merge_from_pageblock_order(m, z, pfn, PAGEBLOCK_ORDER,
+					   mark_pageblock_free(m, pfn, mt), fpi_to_tail);
+}
+
+/*
  * __free_one_page(): merge with free buddies, relabel whole pageblocks, add to a list. Below
- * pageblock order free_in_pageblock() merges, from there merge_from_pageblock_order().
+ * pageblock order free_one_page_in_pageblock(), from there merge_from_pageblock_order().
  */
 static void __free_one_page(struct model *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
 			    bool fpi_to_tail)
 {
 	if (order < PAGEBLOCK_ORDER) {
 		pageblock_counts_changed(m, pfn);
-		if (free_in_pageblock(m, z, pfn_pageblock(m, pfn), &pfn, order, mt, fpi_to_tail))
-			return;
-		order = PAGEBLOCK_ORDER;
-		mt = mark_pageblock_free(m, pfn, mt);
-	} else {
-		for (unsigned i = 0; i < 1u << (order - PAGEBLOCK_ORDER); i++) {
-			uint64_t p = pfn + (uint64_t)i * PAGEBLOCK_NR_PAGES;
-			mark_pageblock_free(m, p, get_pageblock_migratetype(m, p));
-		}
-		if (m->policy == MODEL_POLICY_SPB && mt != MIGRATE_CMA && mt != MIGRATE_ISOLATE)
-			mt = MIGRATE_MOVABLE;
+		free_one_page_in_pageblock(m, z, pfn_pageblock(m, pfn), pfn, order, mt,
+					   fpi_to_tail);
+		return;
 	}
+	for (unsigned i = 0; i < 1u << (order - PAGEBLOCK_ORDER); i++) {
+		uint64_t p = pfn + (uint64_t)i * PAGEBLOCK_NR_PAGES;
+		mark_pageblock_free(m, p, get_pageblock_migratetype(m, p));
+	}
+	if (m->policy == MODEL_POLICY_SPB && mt != MIGRATE_CMA && mt != MIGRATE_ISOLATE)
+		mt = MIGRATE_MOVABLE;
 	merge_from_pageblock_order(m, z, pfn, order, mt, fpi_to_tail);
 }
 
@@ -694,10 +716,7 @@ void __free_pages_ok(struct model *m, uint64_t pfn, uint32_t w)
 	}
 	pageblock_counts_changed(m, pfn);
 	account_allocated_in(pb, pw_mt(w), (w & PW_MOVABLE) != 0, -(1 << order));
-	int mt = pb->flags & PB_MIGRATE_MASK;
-	if (!free_in_pageblock(m, z, pb, &pfn, order, mt, false))
-		merge_from_pageblock_order(m, z, pfn, PAGEBLOCK_ORDER,
-					   mark_pageblock_free(m, pfn, mt), false);
+	free_one_page_in_pageblock(m, z, pb, pfn, order, pb->flags & PB_MIGRATE_MASK, false);
 }
 
 /*

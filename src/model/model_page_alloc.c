@@ -1157,6 +1157,19 @@ bool model_zone_high_wmark_ok(const struct model *m, unsigned zone, unsigned ord
 }
 
 /*
+ * zone_below_high_wmark() on the first nr zones: below_high[zone] set for each that fails it,
+ * latched (a zone set already is not tested again).
+ */
+static inline void zones_below_high_wmark(const struct model *m, unsigned order,
+					  enum model_zone_type highest, bool *below_high,
+					  unsigned nr)
+{
+	for (unsigned zone = 0; zone < nr; zone++)
+		if (!below_high[zone] && zone_below_high_wmark(&m->zones[zone], highest, order))
+			below_high[zone] = true;
+}
+
+/*
  * model_zones_below_high_wmark() of an order above 0, out of line: its scan of the higher
  * orders' counts needs registers the order-0 loop, a leaf, then saves on no call.
  */
@@ -1164,9 +1177,7 @@ static void __attribute__((noinline))
 zones_below_high_wmark_high_order(const struct model *m, unsigned order,
 				  enum model_zone_type highest, bool *below_high, unsigned nr)
 {
-	for (unsigned zone = 0; zone < nr; zone++)
-		if (!below_high[zone] && zone_below_high_wmark(&m->zones[zone], highest, order))
-			below_high[zone] = true;
+	zones_below_high_wmark(m, order, highest, below_high, nr);
 }
 
 /*
@@ -1184,9 +1195,7 @@ void model_zones_below_high_wmark(const struct model *m, unsigned order, uint32_
 		zones_below_high_wmark_high_order(m, order, highest, below_high, nr);
 		return;
 	}
-	for (unsigned zone = 0; zone < nr; zone++)
-		if (!below_high[zone] && zone_below_high_wmark(&m->zones[zone], highest, 0))
-			below_high[zone] = true;
+	zones_below_high_wmark(m, 0, highest, below_high, nr);
 }
 
 /* Checks that pfn heads an allocated block of this order; its word in *word. */

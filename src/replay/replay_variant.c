@@ -535,13 +535,13 @@ static inline __attribute__((always_inline)) void slab_alloc(struct variant_stat
  * object of an adopted start slab (slab_free_unknown): one whose page the warm start holds as
  * an order-0 slab page (the start map's class) lies in a slab allocated before the trace; the
  * slab model adopts that page as a slab of the named cache at the first such free, and the
- * page leaves the warm start's hold (slab_obj_free_start). Other frees as slab_obj_free.
+ * page leaves the warm start's hold (slab_obj_free_start). Other frees as slab_obj_free. at is
+ * the page's model pfn and cache the named cache, both as slab_free_unknown() found them.
  */
 static __attribute__((noinline)) void
-slab_free_start(struct variant_state *v, const struct replay_op *op, const struct decode_caches *dc)
+slab_free_start(struct variant_state *v, const struct replay_op *op, uint64_t at, int cache)
 {
-	uint64_t pfn = op->key >> PAGE_SHIFT_4K, at = start_model_pfn(v, pfn);
-	int cache = cache_id(v, dc, op->aux - 1);
+	uint64_t pfn = op->key >> PAGE_SHIFT_4K;
 	bool may_adopt = false, adopted;
 	unsigned o;
 
@@ -564,7 +564,7 @@ slab_free_start(struct variant_state *v, const struct replay_op *op, const struc
  * The free of an object the slab model does not know: a kfree's (no cache named), or any
  * without a start map, is counted unknown; most others are objects of a start slab adopted
  * already (slab_obj_free_adopted: no node or adoption test needed), the rest go to
- * slab_free_start(), which works out the page and cache again. Out of line, so the known
+ * slab_free_start() with the page and cache found here. Out of line, so the known
  * objects' frees save no registers for it.
  */
 static __attribute__((noinline)) void slab_free_unknown(struct variant_state *v,
@@ -582,7 +582,7 @@ static __attribute__((noinline)) void slab_free_unknown(struct variant_state *v,
 		return;
 	}
 	if (!slab_obj_free_adopted(v->slab, op->key, cache, at))
-		slab_free_start(v, op, dc);
+		slab_free_start(v, op, at, cache);
 }
 
 static inline __attribute__((always_inline)) void
