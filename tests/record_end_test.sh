@@ -12,6 +12,11 @@
 # (end/pagemap_times) accounts for them all. The recorder's pages are listed (end/recorder_pfns)
 # and `check` reports them as their own row. No assertion depends on timing: the allocation is
 # traced whenever it happens.
+#
+# Neither page map may hold class 11 (a flagless page after a buddy head, once counted free):
+# the kernel marks every page of a free block KPF_BUDDY, so such a page is on a per-CPU list or
+# of no kind, never free; counted free in the start map and used at the end with no event, it
+# was unexplained (docs/capture.md, "The page map").
 # usage: record_end_test.sh FRAGTRACE
 . "$(dirname "$0")/lib.sh"
 T=/sys/kernel/tracing
@@ -84,4 +89,14 @@ echo "observe_end_free_host_used $used, observe_end_recorder_pages $recp, observ
 	fail "no observe_end_recorder_pages row (${recp:-missing})"
 [ -n "$timed" ] && [ "$timed" -gt 0 ] && ok "end map ranges compared at their read time" ||
 	fail "no end map range compared at its read time (${timed:-missing})"
+for s in start end; do
+	"$F" dump --snapshot $s/pagemap "$W/end.fgt" > "$W/$s.map"
+	n11=$(python3 -c "
+import sys
+b = open(sys.argv[1], 'rb').read()
+body = b[b.index(b'\\n') + 1:]
+print(sum((x & 15) == 11 for x in body) + sum((x >> 4) == 11 for x in body))" "$W/$s.map")
+	[ "$n11" = 0 ] && ok "$s/pagemap: no flagless page counted free" ||
+		fail "$s/pagemap: $n11 flagless pages after a buddy head counted free (class 11)"
+done
 finish record_end_test
