@@ -13,10 +13,14 @@
 # and `check` reports them as their own row. No assertion depends on timing: the allocation is
 # traced whenever it happens.
 #
-# Neither page map may hold class 11 (a flagless page after a buddy head, once counted free):
-# the kernel marks every page of a free block KPF_BUDDY, so such a page is on a per-CPU list or
-# of no kind, never free; counted free in the start map and used at the end with no event, it
-# was unexplained (docs/capture.md, "The page map").
+# The bound failed once beside other memory-hungry tests (1,964), and 4-536 with the recorder
+# kept out of every event (docs/capture.md, "Whose events"): its own refills of a CPU's per-CPU
+# list took pages from the buddy lists with no event, and what they left on the list was in
+# use in the end map; the recorder's page events are traced now (0-60 in 8 runs beside two
+# 512 MiB allocators). And neither page map may hold class 11 (a flagless page after a buddy
+# head, once counted free): the kernel marks every page of a free block KPF_BUDDY, so such a
+# page is on a per-CPU list or of no kind, never free; counted free in the start map and used
+# at the end with no event, it was unexplained too.
 # usage: record_end_test.sh FRAGTRACE
 . "$(dirname "$0")/lib.sh"
 T=/sys/kernel/tracing
@@ -85,8 +89,9 @@ echo "observe_end_free_host_used $used, observe_end_recorder_pages $recp, observ
 [ -n "$used" ] && [ "$used" -lt 1024 ] &&
 	ok "the 256 MiB allocated after the stop request are in the trace ($used pages unexplained)" ||
 	fail "observe_end_free_host_used is ${used:-missing}: pages allocated at the stop are missing (lost_events $(grep -o '{"name":"lost_events",[^}]*}' "$W/check.json" | sed -n 's/.*"host":\([0-9.e+]*\).*/\1/p'))"
-[ -n "$recp" ] && [ "$recp" -gt 0 ] && ok "the recorder's own pages are set apart ($recp)" ||
-	fail "no observe_end_recorder_pages row (${recp:-missing})"
+# the recorder's pages are traced now: the row is there, most often 0
+[ -n "$recp" ] && ok "the recorder's own untraced pages are set apart ($recp)" ||
+	fail "no observe_end_recorder_pages row"
 [ -n "$timed" ] && [ "$timed" -gt 0 ] && ok "end map ranges compared at their read time" ||
 	fail "no end map range compared at its read time (${timed:-missing})"
 for s in start end; do
