@@ -12,6 +12,16 @@
 # (end/pagemap_times) accounts for them all. The recorder's pages are listed (end/recorder_pfns)
 # and `check` reports them as their own row. No assertion depends on timing: the allocation is
 # traced whenever it happens.
+#
+# The bound failed once beside other memory-hungry tests (1,964): with the recorder kept out of
+# every event, its own refills of a CPU's per-CPU list took pages from the buddy lists with no
+# event, and what they left on the list was in use in the end map (1-1,164 in 29 runs beside
+# 0-3 processes allocating and freeing 512-1024 MiB, bench/capture/end_churn.sh; docs/capture.md,
+# "Whose events"). Its page events are traced now: 0-60 in 19 runs, 15 of them 0. And neither
+# page map may hold class 11 (a flagless page after a buddy head, once counted free): the
+# kernel marks every page of a free block KPF_BUDDY, so such a page is on a per-CPU list or of
+# no kind, never free; counted free in the start map and used at the end with no event, it was
+# unexplained too.
 # usage: record_end_test.sh FRAGTRACE
 . "$(dirname "$0")/lib.sh"
 T=/sys/kernel/tracing
@@ -80,8 +90,19 @@ echo "observe_end_free_host_used $used, observe_end_recorder_pages $recp, observ
 [ -n "$used" ] && [ "$used" -lt 1024 ] &&
 	ok "the 256 MiB allocated after the stop request are in the trace ($used pages unexplained)" ||
 	fail "observe_end_free_host_used is ${used:-missing}: pages allocated at the stop are missing (lost_events $(grep -o '{"name":"lost_events",[^}]*}' "$W/check.json" | sed -n 's/.*"host":\([0-9.e+]*\).*/\1/p'))"
-[ -n "$recp" ] && [ "$recp" -gt 0 ] && ok "the recorder's own pages are set apart ($recp)" ||
-	fail "no observe_end_recorder_pages row (${recp:-missing})"
+# the recorder's pages are traced now: the row is there, most often 0
+[ -n "$recp" ] && ok "the recorder's own untraced pages are set apart ($recp)" ||
+	fail "no observe_end_recorder_pages row"
 [ -n "$timed" ] && [ "$timed" -gt 0 ] && ok "end map ranges compared at their read time" ||
 	fail "no end map range compared at its read time (${timed:-missing})"
+for s in start end; do
+	"$F" dump --snapshot $s/pagemap "$W/end.fgt" > "$W/$s.map"
+	n11=$(python3 -c "
+import sys
+b = open(sys.argv[1], 'rb').read()
+body = b[b.index(b'\\n') + 1:]
+print(sum(body.count(bytes([h << 4 | 11])) + body.count(bytes([11 << 4 | h])) for h in range(16)))" "$W/$s.map")
+	[ "$n11" = 0 ] && ok "$s/pagemap: no flagless page counted free" ||
+		fail "$s/pagemap: $n11 flagless pages after a buddy head counted free (class 11)"
+done
 finish record_end_test

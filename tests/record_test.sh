@@ -138,8 +138,10 @@ if [ -r "$mthp" ]; then
 else
 	echo "skip: no per-size THP settings on this kernel ($mthp)"
 fi
-# Per CPU, from the events themselves; and no event of any of the recorder's tasks, while the
-# workload's own shell is there (the recorder's child must stay traced). A short recording
+# Per CPU, from the events themselves; and no slab object event of any of the recorder's tasks
+# while its page events are there (its pages and per-CPU list refills are the host's: kept out,
+# they left pages free to the trace that the host held, record_end_test), and the workload's own
+# shell is there (the recorder's child must stay traced). A short recording
 # (its page map, snapshots and compression included), so that dumping it stays quick on a busy
 # host; the recorder runs in the background so that its tasks can be listed while it records.
 "$F" record -q -o "$W/own.fgt" -- sh -c "echo \$\$ > $W/workload.pid; i=0; while [ \$i -lt 300 ]; do ls /usr/lib > /dev/null; echo \$i > $W/own.tmp; i=\$((i + 1)); done" &
@@ -154,12 +156,19 @@ late=$("$F" dump --snapshot capture/keepup "$W/own.fgt" | awk '/^late_events:/ {
 	BEGIN { n = split(tids, t, " "); for (i = 1; i <= n; i++) rec[t[i]] = 1 }
 	{ p = $1; sub(/.*-/, "", p); c = $2; gsub(/[^0-9]/, "", c) }
 	$4 == "lost:" { next }
-	{ per[c + 0]++; if (p in rec) own++; if (p == wl) mine++ }
-	END { for (c in per) print "cpu", c, per[c]; print "own", own + 0; print "workload", mine + 0 }' > "$W/dump.counts"
+	{ per[c + 0]++; if (p == wl) mine++ }
+	p in rec && $4 ~ /^(kmem_cache_alloc|kmem_cache_free|kmalloc|kfree):$/ { own++ }
+	p in rec && $4 ~ /^mm_page_/ { ownpages++ }
+	END { for (c in per) print "cpu", c, per[c]; print "own", own + 0; print "workload", mine + 0
+	      print "ownpages", ownpages + 0 }' > "$W/dump.counts"
 own=$(awk '$1 == "own" { print $2 }' "$W/dump.counts")
+ownpages=$(awk '$1 == "ownpages" { print $2 }' "$W/dump.counts")
 mine=$(awk '$1 == "workload" { print $2 }' "$W/dump.counts")
-[ "$own" = 0 ] && ok "no event of the recorder's tasks ($(tr '\n' ' ' < "$W/recorder.tids"))" ||
-	fail "$own events of the recorder's own tasks ($(tr '\n' ' ' < "$W/recorder.tids"))"
+[ "$own" = 0 ] && ok "no slab object event of the recorder's tasks ($(tr '\n' ' ' < "$W/recorder.tids"))" ||
+	fail "$own slab object events of the recorder's own tasks ($(tr '\n' ' ' < "$W/recorder.tids"))"
+# it writes its trace file: page cache pages, allocated in its own context
+[ "${ownpages:-0}" -gt 0 ] && ok "the recorder's page events are traced: $ownpages" ||
+	fail "no page event of the recorder's tasks: its pages and per-CPU list refills are missing"
 [ "${mine:-0}" -gt 0 ] && ok "the workload (pid $(cat "$W/workload.pid")) is traced: $mine events" ||
 	fail "no event of the workload's pid $(cat "$W/workload.pid")"
 if [ "$late" = 0 ]; then

@@ -9,8 +9,9 @@
  * draining), and fatal signals (the handler closes every descriptor, then removes the instance
  * directory and re-raises). Instances left by a recorder killed with SIGKILL are removed by
  * capture_remove_stale (`record --cleanup`) and by the next run (their pid is gone); nobody else's instance and nothing of the top-level instance is touched, and no
- * function-tracer file is opened. Every task of the recorder is kept out of the instance
- * (set_event_notrace_pid, every tid, event-fork off so the workload stays traced).
+ * function-tracer file is opened. Every task of the recorder is kept out of the instance's slab
+ * object events (their filters name every tid; event-fork off so the workload stays traced);
+ * its page events stay: its pages and its refills of the per-CPU lists are the host's.
  *
  * Reading: one thread polls every CPU's ring buffer (trace_pipe_raw, non-blocking) in rounds
  * and queues the events per CPU in the merge (capture_merge.c). A CPU read until empty has
@@ -489,22 +490,35 @@ static void end_command(struct recorder *r, pid_t child)
 }
 
 /*
+ * Whether the recorder's own events of this type are filtered out: its slab objects only, what
+ * its own syscalls allocate and free. Its page events stay in the trace, and so do its LRU,
+ * compaction, reclaim and shrinker events: its pages, its refills of a CPU's per-CPU list
+ * (mm_page_alloc_zone_locked, up to a batch taken from the buddy lists at once, most of it left
+ * on the list for whoever runs next on that CPU), its drains and its direct compaction change
+ * the host's free memory like anyone's. Filtered out, they left pages free to the trace that
+ * the end page map shows in use (record_end_test, docs/capture.md).
+ */
+static bool own_events_filtered(uint16_t type)
+{
+	return type == TRACE_SLAB_ALLOC || type == TRACE_SLAB_FREE || type == TRACE_KMALLOC ||
+	       type == TRACE_KFREE;
+}
+
+/*
  * Keep every task of this process (each thread by its tid, read from /proc/self/task) out of
- * the instance through set_event_notrace_pid, which the kernel checks at every event against
- * the task on the CPU. The recorder creates no thread and forks only the workload; whoever adds
- * a thread calls this again right after creating it. event-fork stays off, so the workload
- * forked from the recorder (and its children) is traced. Without set_event_notrace_pid (older
- * kernels) the recorder's events stay in the trace and capture/options says so.
+ * the instance's slab object events (own_events_filtered) through each such event's filter,
+ * "common_pid != TID && ...", which the kernel checks at every event against the task on the
+ * CPU. The recorder creates no thread and forks only the workload; whoever adds a thread calls
+ * this again right after creating it. event-fork stays off, so the workload forked from the
+ * recorder (and its children) is traced.
  */
 static int exclude_own_tasks(struct recorder *r)
 {
-	char list[4096];
+	char filter[4096];
 	size_t n = 0;
 	DIR *d;
 	struct dirent *de;
 
-	if (!tracefs_file_exists(r->inst, "set_event_notrace_pid"))
-		return 0;
 	if (tracefs_file_exists(r->inst, "options/event-fork"))
 		tracefs_instance_file_write(r->inst, "options/event-fork", "0");
 	if (!(d = opendir("/proc/self/task"))) {
@@ -512,16 +526,23 @@ static int exclude_own_tasks(struct recorder *r)
 			 strerror(errno));
 		return -1;
 	}
-	list[0] = 0;
-	while ((de = readdir(d)) && n < sizeof(list) - 16)
+	filter[0] = 0;
+	while ((de = readdir(d)) && n < sizeof(filter) - 40)
 		if (de->d_name[0] != '.')
-			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s ", de->d_name);
+			n += (size_t)snprintf(filter + n, sizeof(filter) - n, "%scommon_pid != %s",
+					      n ? " && " : "", de->d_name);
 	closedir(d);
-	if (tracefs_instance_file_write(r->inst, "set_event_notrace_pid", list) < 0) {
-		/* The task list can be longer than the message: its first 400 bytes name enough. */
-		snprintf(r->err, sizeof(r->err), "cannot exclude the recorder's tasks (%.400s)",
-			 list);
-		return -1;
+	for (int i = 0; i < r->nevents; i++) {
+		const struct capture_event *e = &r->events[i];
+		if (!own_events_filtered(e->type))
+			continue;
+		if (tracefs_event_file_write(r->inst, e->system, e->name, "filter", filter) < 0) {
+			/* The filter can be longer than the message: its first 300 bytes name enough. */
+			snprintf(r->err, sizeof(r->err),
+				 "cannot keep the recorder's tasks out of %s:%s (%.300s)",
+				 e->system, e->name, filter);
+			return -1;
+		}
 	}
 	r->excluded = true;
 	return 0;
@@ -662,7 +683,7 @@ static int write_options_meta(struct recorder *r)
 		 r->opts->raw_addresses ? "raw"
 		 : r->am.base_known	? "physical"
 					: "hashed",
-		 r->excluded ? "yes" : "no (no set_event_notrace_pid)");
+		 r->excluded ? "from slab object events" : "no");
 	return add_text_meta(r, "capture/options", text);
 }
 

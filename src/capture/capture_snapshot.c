@@ -7,15 +7,16 @@
  * page map.
  *
  * The page map has one 4-bit class per pfn (two per byte, low nibble first) behind a text
- * line "fragtrace-pagemap 1 <pfns>\n", built from /proc/kpageflags. A free block shows
- * KPF_BUDDY on its first page only, so the pages after a buddy head that carry no flag at all,
- * up to the largest aligned block that fits (at most 1024 pages), count as free too, in a class
- * of their own (PC_FREE_TAIL): this can mistake an unflagged allocated page right after a free
- * block, such as a page on a per-CPU list, for free (documented). The
+ * line "fragtrace-pagemap 1 <pfns>\n", built from /proc/kpageflags. stable_page_flags() sets
+ * KPF_BUDDY on every page of a free block (PageBuddy on its head, is_free_buddy_page() on the
+ * others), so a page with no flag at all is never free: a page on a per-CPU list looks like
+ * that, and so does a kernel page of no kind. Older recorders counted such pages after a buddy
+ * head as free (PC_FREE_TAIL, still read as free); this one writes them as PC_OTHER. The
  * recorder walks it while tracing, in ranges of WALK_RANGE pfns whose read times it stores
  * ("<when>/pagemap_times"), and lists its own pages at the end ("end/recorder_pfns": mapped
- * pages from /proc/self/pagemap, and its trace file's resident page cache), which no event
- * shows since its tasks are excluded from the trace (docs/capture.md).
+ * pages from /proc/self/pagemap, and its trace file's resident page cache): no event showed
+ * them while its tasks were kept out of every event; now that its page allocator events are
+ * traced the list sets apart what a recording's events still miss (docs/capture.md).
  */
 #include "capture_internal.h"
 
@@ -44,8 +45,8 @@ enum page_class {
 	PC_OTHER,    /* allocated, kind unknown */
 	PC_OFFLINE,  /* offline, hwpoison */
 	PC_UNEVICTABLE,
-	PC_FREE_TAIL, /* no flags, after a buddy head: counted free, but a per-CPU list's page
-		       * looks the same (replay tells them apart where the trace can) */
+	PC_FREE_TAIL, /* older recorders: no flags, after a buddy head, counted free; a per-CPU
+		       * list's page looks the same (replay tells them apart where it can) */
 };
 
 struct buf {
@@ -278,7 +279,6 @@ static int add_pagemap(struct trace_writer *w, const char *when, const struct sn
 	}
 	memcpy(map, head, (size_t)hlen);
 	uint8_t *cls = map + hlen;
-	uint64_t free_until = 0;
 	char line[64];
 	int ll = snprintf(line, sizeof(line), "fragtrace-pagemap-times 1 %u\n", WALK_RANGE);
 	if (walk && buf_put(&times, line, (size_t)ll)) {
@@ -303,17 +303,6 @@ static int add_pagemap(struct trace_writer *w, const char *when, const struct sn
 		for (size_t i = 0; i < n; i++) {
 			uint64_t p = pfn + i;
 			enum page_class c = classify(flags[i]);
-			if (c == PC_FREE) {
-				/* the largest aligned block at p whose other pages carry no flags */
-				unsigned o = 0;
-				while (o < 10 && !(p & (1ull << o)) && p + (2ull << o) <= max_pfn)
-					o++;
-				free_until = p + (1ull << o);
-			} else if (p < free_until && flags[i] == 0) {
-				c = PC_FREE_TAIL;
-			} else {
-				free_until = 0;
-			}
 			cls[p / 2] |= (uint8_t)(c << ((p & 1) * 4));
 		}
 		if (walk && walk->step && walk->step(walk->ctx)) {
