@@ -71,15 +71,34 @@
 static char instance_dir[4096]; /* for capture_fatal_cleanup's rmdir */
 
 /*
+ * The slab object events' filter files set by exclude_own_tasks(), for the fatal path. Setting
+ * an event's filter raises a kernel-wide count (trace_buffered_event_enable(): a page per CPU
+ * while any filtered event exists) that only writing "0" to the filter lowers again; removing
+ * the instance frees the filter without lowering it on some kernels. So every way out clears
+ * them first: teardown() through libtracefs, the fatal path by these paths.
+ */
+#define FILTERED_MAX 8
+static char filter_paths[FILTERED_MAX][4096];
+static int nr_filter_paths;
+
+/*
  * A crash must not leave the instance behind. The kernel refuses to remove an instance while
  * any of its files is open (EBUSY), so every descriptor goes first: the ring-buffer readers and
- * the trace file (whose written bytes are already the kernel's). close_range and rmdir are
- * async-signal-safe.
+ * the trace file (whose written bytes are already the kernel's); then the filters are cleared.
+ * close_range, open, write, close and rmdir are async-signal-safe.
  */
 void capture_fatal_cleanup(void)
 {
 	if (instance_dir[0]) {
 		close_range(3, ~0u, 0);
+		for (int i = 0; i < nr_filter_paths; i++) {
+			int fd = open(filter_paths[i], O_WRONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				ssize_t w = write(fd, "0", 1);
+				(void)w;
+				close(fd);
+			}
+		}
 		rmdir(instance_dir);
 	}
 }
@@ -527,15 +546,27 @@ static int exclude_own_tasks(struct recorder *r)
 		return -1;
 	}
 	filter[0] = 0;
-	while ((de = readdir(d)) && n < sizeof(filter) - 40)
-		if (de->d_name[0] != '.')
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			if (n > sizeof(filter) - 40) {
+				closedir(d);
+				snprintf(r->err, sizeof(r->err),
+					 "cannot keep the recorder's tasks out of the slab events: "
+					 "too many threads for one filter");
+				return -1;
+			}
 			n += (size_t)snprintf(filter + n, sizeof(filter) - n, "%scommon_pid != %s",
 					      n ? " && " : "", de->d_name);
+		}
 	closedir(d);
 	for (int i = 0; i < r->nevents; i++) {
 		const struct capture_event *e = &r->events[i];
 		if (!own_events_filtered(e->type))
 			continue;
+		if (nr_filter_paths < FILTERED_MAX)
+			snprintf(filter_paths[nr_filter_paths++], sizeof(filter_paths[0]),
+				 "%.3900s/events/%.60s/%.60s/filter", instance_dir, e->system,
+				 e->name);
 		if (tracefs_event_file_write(r->inst, e->system, e->name, "filter", filter) < 0) {
 			/* The filter can be longer than the message: its first 300 bytes name enough. */
 			snprintf(r->err, sizeof(r->err),
@@ -887,6 +918,21 @@ static int record_loop(struct recorder *r, pid_t child)
 	return 0;
 }
 
+/* exclude_own_tasks() undone: each slab object event's filter back to "0" (filter_paths). */
+static void clear_own_filters(struct recorder *r)
+{
+	if (!nr_filter_paths)
+		return;
+	for (int i = 0; i < r->nevents; i++) {
+		const struct capture_event *e = &r->events[i];
+		if (own_events_filtered(e->type) &&
+		    tracefs_event_file_write(r->inst, e->system, e->name, "filter", "0") < 0)
+			add_warning(r, "cannot clear the filter of %s:%s: %s", e->system, e->name,
+				    strerror(errno));
+	}
+	nr_filter_paths = 0;
+}
+
 static void teardown(struct recorder *r)
 {
 	for (int cpu = 0; r->tcpu && cpu < r->ncpus; cpu++)
@@ -895,6 +941,7 @@ static void teardown(struct recorder *r)
 	free(r->tcpu);
 	if (r->inst) {
 		tracefs_trace_off(r->inst);
+		clear_own_filters(r);
 		tracefs_instance_destroy(r->inst);
 		tracefs_instance_free(r->inst);
 		instance_dir[0] = 0;
