@@ -268,7 +268,70 @@ static uint64_t shrink_warm(struct variant_state *v, uint64_t nr)
 	return got;
 }
 
-/* shrink_lru hook: the warm page cache first, then the trace's, oldest first. */
+/*
+ * The order of the aligned block at model pfn at whose pages the allocations of the ring's
+ * next entries are, one order-0 page each in pfn order, at most limit pages: entry 0 is the
+ * one just taken from the head (value vals[0]), entry i the head's i - 1. Their values in
+ * vals. 0 when the entries after it hold no such run.
+ */
+static unsigned lru_run_order(const struct variant_state *v, uint64_t at, uint64_t limit,
+			      uint64_t *vals)
+{
+	const struct page_cache_lru *l = &v->lru;
+	uint64_t n = 1;
+	unsigned order = 0;
+
+	if (limit > l->count + 1)
+		limit = l->count + 1;
+	while (order < PAGEBLOCK_ORDER && 2 * n <= limit && !(at & (2 * n - 1))) {
+		for (uint64_t i = n; i < 2 * n; i++) {
+			struct lru_entry e = lru_ring_get(l, l->head + i - 1);
+			if (!entry_valid(v, &e, &vals[i]) || FWD_ORDER(vals[i]) ||
+			    (vals[i] & FWD_PFN_MASK) != at + i)
+				return order;
+		}
+		n *= 2;
+		order++;
+	}
+	return order;
+}
+
+/*
+ * shrink_lru's frees of a run: the entry just taken from the head (key, value val) is an
+ * order-0 page at model pfn at, and the ring's next entries hold the pages after it in an
+ * aligned block of at most limit pages: the block goes in one model_free_contig_range(),
+ * which leaves the model as the page-by-page frees in a row do (model.h), and each page is
+ * forgotten as lru_shrink() forgets one. Returns the pages reclaimed, their entries taken
+ * from the ring; 0 (nothing done) when there is no such block.
+ */
+static uint64_t __attribute__((noinline))
+lru_shrink_run(struct variant_state *v, uint64_t key, uint64_t val, uint64_t at, uint64_t limit)
+{
+	struct page_cache_lru *l = &v->lru;
+	uint64_t vals[1u << PAGEBLOCK_ORDER];
+	unsigned order = lru_run_order(v, at, limit, vals);
+
+	if (!order || model_free_contig_range(v->model, at, order) != MODEL_OK)
+		return 0;
+	vals[0] = val;
+	for (uint64_t i = 0; i < 1ull << order; i++) {
+		if (i)
+			key = lru_ring_get(l, l->head + i - 1).key;
+		pfn_map_del(&v->fwd, key);
+		variant_rev_del(v, at + i);
+		variant_lru_forget(v, vals[i]);
+		reclaimed_set(v, key, 0);
+	}
+	l->head = (l->head + (1u << order) - 1) & (l->cap - 1);
+	l->count -= (1u << order) - 1;
+	return 1ull << order;
+}
+
+/*
+ * shrink_lru hook: the warm page cache first, then the trace's, oldest first. An order-0
+ * page that starts an aligned run of the next entries' pages goes with them as a block
+ * (lru_shrink_run).
+ */
 static uint64_t lru_shrink(void *ctx, int nid, uint64_t nr)
 {
 	struct variant_state *v = ctx;
@@ -282,8 +345,12 @@ static uint64_t lru_shrink(void *ctx, int nid, uint64_t nr)
 		l->count--;
 		if (!entry_valid(v, &e, &val))
 			continue;
-		uint64_t at = val & FWD_PFN_MASK;
+		uint64_t at = val & FWD_PFN_MASK, run;
 		unsigned order = FWD_ORDER(val);
+		if (!order && !(at & 1) && (run = lru_shrink_run(v, e.key, val, at, nr - got))) {
+			got += run;
+			continue;
+		}
 		/* model_free() refuses, changing nothing, unless the model holds the
 		 * allocation at that order */
 		if (model_free(v->model, at, order) != MODEL_OK)
