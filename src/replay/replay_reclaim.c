@@ -91,12 +91,11 @@ static inline __attribute__((always_inline)) void reclaimed_set(struct variant_s
  */
 bool variant_reclaimed_clear(struct variant_state *v, uint64_t pfn, unsigned order)
 {
-	uint64_t *word = &v->lru.reclaimed[pfn / 64];
-	unsigned bit = (unsigned)(pfn % 64);
-	bool head = (*word >> bit) & 1;
+	uint64_t *word = &v->lru.reclaimed[pfn / 64], mask;
+	bool head = (*word >> (pfn % 64)) & 1;
 
-	if (order < 6 && bit + (1u << order) <= 64)
-		*word &= ~(((1ull << (1u << order)) - 1) << bit);
+	if (reclaimed_word_mask(pfn, order, &mask))
+		*word &= ~mask;
 	else
 		reclaimed_mark(v, pfn, order, false);
 	return head;
