@@ -232,7 +232,57 @@ void variant_lru_add(struct variant_state *v, uint64_t key)
 	pfn_map_put(&v->fwd, key, variant_lru_stamp(v, key, val));
 }
 
-/* Warm-start page cache, in pfn order from the cursor: reclaim up to nr pages. */
+/* Is trace pfn p warm page cache of the start, not yet freed? */
+static inline bool warm_pagecache(const struct variant_state *v, uint64_t p)
+{
+	return (v->warm[p / 64] & v->lru.start_pagecache[p / 64]) >> (p % 64) & 1;
+}
+
+/*
+ * shrink_warm()'s frees of a run: warm page cache at trace pfn p, an order-0 page at model pfn
+ * at, and the trace pfns after it too, at the model pfns after at, to the end of an aligned
+ * block of at most limit pages (and no more than the warm page cache left): the block goes in
+ * one model_free_contig_range(), which leaves the model as the page-by-page frees in a row do
+ * (model.h), and each page is forgotten as shrink_warm() forgets one. Returns the pages
+ * reclaimed, the cursor past them; 0 (nothing done) when there is no such block.
+ */
+static uint64_t __attribute__((noinline))
+shrink_warm_run(struct variant_state *v, uint64_t p, uint64_t at, uint64_t limit)
+{
+	struct page_cache_lru *l = &v->lru;
+	uint64_t n = 1;
+	unsigned order = 0;
+
+	if (limit > l->warm_left)
+		limit = l->warm_left;
+	if (limit > v->warm_pfns - p)
+		limit = v->warm_pfns - p;
+	while (order < PAGEBLOCK_ORDER && 2 * n <= limit && !(at & (2 * n - 1))) {
+		uint64_t i = n;
+		while (i < 2 * n && warm_pagecache(v, p + i) && start_model_pfn(v, p + i) == at + i)
+			i++;
+		if (i < 2 * n)
+			break;
+		n *= 2;
+		order++;
+	}
+	if (!order || model_free_contig_range(v->model, at, order) != MODEL_OK)
+		return 0;
+	for (uint64_t i = 0; i < n; i++) {
+		if (v->start_name)
+			v->start_name[at + i] = START_NONE;
+		warm_clear(v, p + i);
+		reclaimed_set(v, p + i, 0);
+	}
+	l->warm_cursor = p + n;
+	l->warm_left -= n;
+	return n;
+}
+
+/*
+ * Warm-start page cache, in pfn order from the cursor: reclaim up to nr pages. An order-0 page
+ * that starts an aligned run of the next pages goes with them as a block (shrink_warm_run).
+ */
 static uint64_t shrink_warm(struct variant_state *v, uint64_t nr)
 {
 	struct page_cache_lru *l = &v->lru;
@@ -253,8 +303,14 @@ static uint64_t shrink_warm(struct variant_state *v, uint64_t nr)
 		}
 		l->warm_cursor = p + 1;
 		unsigned o;
-		uint64_t at = start_model_pfn(v, p); /* the placed start put it elsewhere */
-		if (model_page_allocated(v->model, at, &o) != 1 || model_free(v->model, at, o))
+		uint64_t at = start_model_pfn(v, p), run; /* the placed start put it elsewhere */
+		if (model_page_allocated(v->model, at, &o) != 1)
+			continue;
+		if (!o && !(at & 1) && (run = shrink_warm_run(v, p, at, nr - got))) {
+			got += run;
+			continue;
+		}
+		if (model_free(v->model, at, o))
 			continue;
 		if (v->start_name)
 			v->start_name[at] = START_NONE;
