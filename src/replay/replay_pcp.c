@@ -532,42 +532,52 @@ static void pcp_drain_free(struct variant_state *v, uint64_t pfn, unsigned list_
 
 /*
  * The order of the aligned block whose pages the next pops of an order-0 list would take one
- * after the other, highest pfn first: the tail's pfn ends such a block of 2^order pages when
- * the 2^order - 1 entries before it are the pfns below it. 0 when the tail starts no such run.
+ * after the other, highest pfn first (a refill's run) or lowest first (pages freed to the list
+ * in pfn order); its first pfn in *first. The tail's pfn ends (or starts) such a block of
+ * 2^order pages when the 2^order - 1 entries before it are the pfns below (above) it. 0 when
+ * the tail starts no such run.
  */
-static unsigned pcp_tail_run_order(const struct pcp_list *l)
+static unsigned pcp_tail_run_order(const struct pcp_list *l, uint64_t *first)
 {
 	const uint32_t mask = l->cap - 1, tail = l->head + l->count - 1;
 	const uint64_t top = l->pfns[tail & mask];
 	uint32_t n = 1;
 	unsigned order = 0;
 
-	while (order < PAGEBLOCK_ORDER && 2 * n <= l->count && !((top + 1) & (2 * n - 1))) {
-		for (uint32_t i = n; i < 2 * n; i++)
-			if (l->pfns[(tail - i) & mask] != top - i)
-				return order;
+	if (l->count < 2)
+		return 0;
+	uint64_t next = l->pfns[(tail - 1) & mask];
+	bool down = next == top - 1;
+	if (!down && next != top + 1)
+		return 0;
+	/* the block's end (down) or start must be aligned to its size */
+	uint64_t edge = down ? top + 1 : top;
+	while (order < PAGEBLOCK_ORDER && 2 * n <= l->count && !(edge & (2 * n - 1))) {
+		uint32_t i = n;
+		while (i < 2 * n && l->pfns[(tail - i) & mask] == (down ? top - i : top + i))
+			i++;
+		if (i < 2 * n)
+			break;
 		n *= 2;
 		order++;
 	}
+	*first = down ? top + 1 - n : top;
 	return order;
 }
 
 /*
  * The drain's next frees from an order-0 list's tail: the pages of an aligned block the list
- * holds in a row (a refill's run, taken highest first) go in one model_free_contig_range(),
- * which leaves the buddy lists as their frees one after the other do, whatever their order
- * (model.h). Returns the pages so freed and taken off the list; 0 when the tail starts no
- * such block or a page of it is no order-0 allocation in the model (the caller then frees
- * one page as before).
+ * holds in a row go in one model_free_contig_range(), which leaves the buddy lists as their
+ * frees one after the other do, whatever their order (model.h). Returns the pages so freed and
+ * taken off the list; 0 when the tail starts no such block or a page of it is no order-0
+ * allocation in the model (the caller then frees one page as before).
  */
 static uint32_t pcp_free_tail_run(struct variant_state *v, struct pcp_list *l)
 {
-	unsigned order = pcp_tail_run_order(l);
+	uint64_t first;
+	unsigned order = pcp_tail_run_order(l, &first);
 
-	if (!order)
-		return 0;
-	uint64_t top = l->pfns[(l->head + l->count - 1) & (l->cap - 1)];
-	if (model_free_contig_range(v->model, top + 1 - (1ull << order), order) != MODEL_OK)
+	if (!order || model_free_contig_range(v->model, first, order) != MODEL_OK)
 		return 0;
 	l->count -= 1u << order;
 	return 1u << order;
