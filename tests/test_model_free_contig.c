@@ -3,8 +3,9 @@
  * test_model_free_contig.c - model_free_contig_range() against the page-by-page frees it
  * stands for. Two models are built the same way (a fragmented start: every page of two
  * regions allocated as order 0, then random aligned blocks freed page by page); then, again
- * and again, an aligned range of order-0 allocations is freed in one model page by page in
- * ascending order (model_free) and in the other in one call, and the two models are compared
+ * and again, an aligned range of order-0 allocations is freed in one model page by page
+ * (model_free), every other range in ascending order (free_contig_range) and the rest in
+ * descending order (a per-CPU list's drain of a refill's run), and in the other in one call, and the two models are compared
  * whole: every page word (the full word of free heads and of the pages holding their prev
  * links, the rest without the link bits, which nothing reads), the pageblocks, every zone
  * with its regions' list heads, tails, counters, SPB lists and mainline's region MRU, the
@@ -47,10 +48,12 @@ static bool all_order0_allocated(const struct model *m, uint64_t pfn, unsigned o
 	return true;
 }
 
-static void free_page_by_page(struct model *m, uint64_t pfn, unsigned order)
+/* In ascending order (free_contig_range) or descending (a drain of a refill's run). */
+static void free_page_by_page(struct model *m, uint64_t pfn, unsigned order, bool descending)
 {
-	for (uint64_t p = pfn; p < pfn + (1ull << order); p++)
-		CHECK_EQ(model_free(m, p, 0), MODEL_OK);
+	const uint64_t n = 1ull << order;
+	for (uint64_t i = 0; i < n; i++)
+		CHECK_EQ(model_free(m, descending ? pfn + n - 1 - i : pfn + i, 0), MODEL_OK);
 }
 
 /* The same fragmented start in every model built with the same seed. */
@@ -74,7 +77,7 @@ static void build_start(struct model *m, uint64_t seed)
 			order = 4 + (unsigned)(rnd() % 5); /* some larger blocks */
 		uint64_t pfn = (NORMAL0 + rnd() % (end - NORMAL0)) & ~((1ull << order) - 1);
 		if (all_order0_allocated(m, pfn, order))
-			free_page_by_page(m, pfn, order);
+			free_page_by_page(m, pfn, order, false);
 	}
 	check_model(m, "start");
 }
@@ -133,7 +136,7 @@ static void compare(const struct model *a, const struct model *b, uint64_t from,
 }
 
 struct coverage {
-	unsigned ranges, mru_tail_decides, final_tail, pageblocks;
+	unsigned ranges, descending, mru_tail_decides, final_tail, pageblocks;
 };
 
 /* Would freeing order-k at pfn page by page leave the region off the MRU head at k - 1? */
@@ -194,7 +197,8 @@ static void run(enum model_policy policy, uint64_t seed)
 		uint64_t region = pfn & ~((1ull << SUPERPAGEBLOCK_ORDER) - 1);
 		uint64_t from = region, to = region + (1ull << SUPERPAGEBLOCK_ORDER);
 		note_coverage(a, pfn, order, &cov);
-		free_page_by_page(a, pfn, order);
+		cov.descending += i & 1;
+		free_page_by_page(a, pfn, order, i & 1);
 		CHECK_EQ(model_free_contig_range(b, pfn, order), MODEL_OK);
 		note_final_tail(a, pfn, &cov);
 		snprintf(where, sizeof(where), "policy %d range %u at %#llx order %u", policy, i,
@@ -218,10 +222,13 @@ static void run(enum model_policy policy, uint64_t seed)
 	compare(a, b, a->base_pfn, a->end_pfn, "end");
 	check_model(a, "end");
 	check_model(b, "end");
-	printf("policy %d: %u ranges, %u decided by the upper half's tail placement, %u final "
+	printf("policy %d: %u ranges (%u descending), %u decided by the upper half's tail "
+	       "placement, %u final "
 	       "blocks at a tail, %u whole pageblocks\n",
-	       policy, cov.ranges, cov.mru_tail_decides, cov.final_tail, cov.pageblocks);
+	       policy, cov.ranges, cov.descending, cov.mru_tail_decides, cov.final_tail,
+	       cov.pageblocks);
 	CHECK(cov.ranges > 500);
+	CHECK(cov.descending > 200);
 	CHECK(cov.final_tail > 0);
 	CHECK(cov.pageblocks > 0);
 	if (policy == MODEL_POLICY_MAINLINE)

@@ -657,6 +657,19 @@ void variant_lru_forget(struct variant_state *v, uint64_t val);
 void variant_lru_warm_gone(struct variant_state *v, uint64_t pfn, unsigned order);
 bool variant_reclaimed_clear(struct variant_state *v, uint64_t pfn, unsigned order);
 /*
+ * The bits of [pfn, pfn + 2^order) in its word of the reclaimed bitmap, for a block of fewer
+ * than 64 pages inside one word; false (mask untouched) for any other block.
+ */
+static inline bool reclaimed_word_mask(uint64_t pfn, unsigned order, uint64_t *mask)
+{
+	unsigned bit = (unsigned)(pfn % 64);
+
+	if (order >= 6 || bit + (1u << order) > 64)
+		return false;
+	*mask = ((1ull << (1u << order)) - 1) << bit;
+	return true;
+}
+/*
  * A trace free or allocation of [pfn, pfn + 2^order): the host's again, so no page of it
  * stays marked reclaimed; true when the variant had reclaimed the page at pfn. Inline for its
  * common case, a block inside one word of the bitmap with no page of it marked (once or
@@ -667,13 +680,11 @@ static inline bool variant_reclaimed_take(struct variant_state *v, uint64_t pfn,
 {
 	if (pfn >= v->warm_pfns)
 		return false;
-	uint64_t word = v->lru.reclaimed[pfn / 64];
-	unsigned bit = (unsigned)(pfn % 64);
-	if (order < 6) {
-		/* inside the word, none of its bits set */
-		if (bit + (1u << order) <= 64 && !(word & (((1ull << (1u << order)) - 1) << bit)))
-			return false;
-	} else if (order == 6 && !bit && !word) {
+	uint64_t word = v->lru.reclaimed[pfn / 64], mask;
+	if (reclaimed_word_mask(pfn, order, &mask)) {
+		if (!(word & mask))
+			return false; /* inside the word, none of its bits set */
+	} else if (order == 6 && !(pfn % 64) && !word) {
 		return false; /* the whole word, clear */
 	}
 	return variant_reclaimed_clear(v, pfn, order);

@@ -520,6 +520,69 @@ int rmqueue_pcplist(struct variant_state *v, const struct model_alloc_req *req, 
 	return model_alloc_pcp(v->model, req, pfn);
 }
 
+/* One page the drain takes from a list's tail, back to the buddy lists (free_pcppages_bulk). */
+static void pcp_drain_free(struct variant_state *v, uint64_t pfn, unsigned list_order)
+{
+	unsigned o;
+
+	if (model_free(v->model, pfn, list_order) != MODEL_OK &&
+	    model_page_allocated(v->model, pfn, &o) == 1)
+		model_free(v->model, pfn, o);
+}
+
+/*
+ * The order of the aligned block whose pages the next pops of an order-0 list would take one
+ * after the other, highest pfn first (a refill's run) or lowest first (pages freed to the list
+ * in pfn order); its first pfn in *first. The tail's pfn ends (or starts) such a block of
+ * 2^order pages when the 2^order - 1 entries before it are the pfns below (above) it. 0 when
+ * the tail starts no such run.
+ */
+static unsigned pcp_tail_run_order(const struct pcp_list *l, uint64_t *first)
+{
+	const uint32_t mask = l->cap - 1, tail = l->head + l->count - 1;
+	const uint64_t top = l->pfns[tail & mask];
+	uint32_t n = 1;
+	unsigned order = 0;
+
+	if (l->count < 2)
+		return 0;
+	uint64_t next = l->pfns[(tail - 1) & mask];
+	bool down = next == top - 1;
+	if (!down && next != top + 1)
+		return 0;
+	/* the block's end (down) or start must be aligned to its size */
+	uint64_t edge = down ? top + 1 : top;
+	while (order < PAGEBLOCK_ORDER && 2 * n <= l->count && !(edge & (2 * n - 1))) {
+		uint32_t i = n;
+		while (i < 2 * n && l->pfns[(tail - i) & mask] == (down ? top - i : top + i))
+			i++;
+		if (i < 2 * n)
+			break;
+		n *= 2;
+		order++;
+	}
+	*first = down ? top + 1 - n : top;
+	return order;
+}
+
+/*
+ * The drain's next frees from an order-0 list's tail: the pages of an aligned block the list
+ * holds in a row go in one model_free_contig_range(), which leaves the buddy lists as their
+ * frees one after the other do, whatever their order (model.h). Returns the pages so freed and
+ * taken off the list; 0 when the tail starts no such block or a page of it is no order-0
+ * allocation in the model (the caller then frees one page as before).
+ */
+static uint32_t pcp_free_tail_run(struct variant_state *v, struct pcp_list *l)
+{
+	uint64_t first;
+	unsigned order = pcp_tail_run_order(l, &first);
+
+	if (!order || model_free_contig_range(v->model, first, order) != MODEL_OK)
+		return 0;
+	l->count -= 1u << order;
+	return 1u << order;
+}
+
 /*
  * free_pcppages_bulk(): count pages from the lists' tails, round-robin from pindex, each list
  * until it is empty or the count is met. The series starts at the pageblock-order lists; its
@@ -804,22 +867,24 @@ static unsigned pcp_nr_sets(const struct variant_state *v)
 /*
  * drain_all_pages(): every list of every CPU back to the buddy allocator. A page is freed at
  * its list's order; model_free() refuses, changing nothing, a page the model holds at another
- * order (or not at all), which is then freed at the order the model holds, if allocated.
+ * order (or not at all), which is then freed at the order the model holds, if allocated. An
+ * order-0 list's aligned runs at its tail go as blocks (pcp_free_tail_run).
  */
 void variant_pcp_drain_all(struct variant_state *v)
 {
 	struct pcp_list *l = v->pcp;
 	uint64_t pfn;
-	unsigned o;
 
 	/* list by list in index order, set by set: the order of its lists' pindex_to_order() */
 	for (unsigned set = 0; l && set < pcp_nr_sets(v); set++) {
 		for (int pindex = 0; pindex < PCP_LISTS; pindex++, l++) {
 			unsigned list_order = (unsigned)pindex_to_order(pindex);
-			while (pcp_pop_tail(l, &pfn))
-				if (model_free(v->model, pfn, list_order) != MODEL_OK &&
-				    model_page_allocated(v->model, pfn, &o) == 1)
-					model_free(v->model, pfn, o);
+			while (l->count) {
+				if (!list_order && pcp_free_tail_run(v, l))
+					continue;
+				pcp_pop_tail(l, &pfn);
+				pcp_drain_free(v, pfn, list_order);
+			}
 		}
 	}
 	for (unsigned set = 0; v->pcps && set < v->nr_pcp_sets; set++)

@@ -91,12 +91,11 @@ static inline __attribute__((always_inline)) void reclaimed_set(struct variant_s
  */
 bool variant_reclaimed_clear(struct variant_state *v, uint64_t pfn, unsigned order)
 {
-	uint64_t *word = &v->lru.reclaimed[pfn / 64];
-	unsigned bit = (unsigned)(pfn % 64);
-	bool head = (*word >> bit) & 1;
+	uint64_t *word = &v->lru.reclaimed[pfn / 64], mask;
+	bool head = (*word >> (pfn % 64)) & 1;
 
-	if (order < 6 && bit + (1u << order) <= 64)
-		*word &= ~(((1ull << (1u << order)) - 1) << bit);
+	if (reclaimed_word_mask(pfn, order, &mask))
+		*word &= ~mask;
 	else
 		reclaimed_mark(v, pfn, order, false);
 	return head;
@@ -233,7 +232,57 @@ void variant_lru_add(struct variant_state *v, uint64_t key)
 	pfn_map_put(&v->fwd, key, variant_lru_stamp(v, key, val));
 }
 
-/* Warm-start page cache, in pfn order from the cursor: reclaim up to nr pages. */
+/* Is trace pfn p warm page cache of the start, not yet freed? */
+static inline bool warm_pagecache(const struct variant_state *v, uint64_t p)
+{
+	return (v->warm[p / 64] & v->lru.start_pagecache[p / 64]) >> (p % 64) & 1;
+}
+
+/*
+ * shrink_warm()'s frees of a run: warm page cache at trace pfn p, an order-0 page at model pfn
+ * at, and the trace pfns after it too, at the model pfns after at, to the end of an aligned
+ * block of at most limit pages (and no more than the warm page cache left): the block goes in
+ * one model_free_contig_range(), which leaves the model as the page-by-page frees in a row do
+ * (model.h), and each page is forgotten as shrink_warm() forgets one. Returns the pages
+ * reclaimed, the cursor past them; 0 (nothing done) when there is no such block.
+ */
+static uint64_t __attribute__((noinline))
+shrink_warm_run(struct variant_state *v, uint64_t p, uint64_t at, uint64_t limit)
+{
+	struct page_cache_lru *l = &v->lru;
+	uint64_t n = 1;
+	unsigned order = 0;
+
+	if (limit > l->warm_left)
+		limit = l->warm_left;
+	if (limit > v->warm_pfns - p)
+		limit = v->warm_pfns - p;
+	while (order < PAGEBLOCK_ORDER && 2 * n <= limit && !(at & (2 * n - 1))) {
+		uint64_t i = n;
+		while (i < 2 * n && warm_pagecache(v, p + i) && start_model_pfn(v, p + i) == at + i)
+			i++;
+		if (i < 2 * n)
+			break;
+		n *= 2;
+		order++;
+	}
+	if (!order || model_free_contig_range(v->model, at, order) != MODEL_OK)
+		return 0;
+	for (uint64_t i = 0; i < n; i++) {
+		if (v->start_name)
+			v->start_name[at + i] = START_NONE;
+		warm_clear(v, p + i);
+		reclaimed_set(v, p + i, 0);
+	}
+	l->warm_cursor = p + n;
+	l->warm_left -= n;
+	return n;
+}
+
+/*
+ * Warm-start page cache, in pfn order from the cursor: reclaim up to nr pages. An order-0 page
+ * that starts an aligned run of the next pages goes with them as a block (shrink_warm_run).
+ */
 static uint64_t shrink_warm(struct variant_state *v, uint64_t nr)
 {
 	struct page_cache_lru *l = &v->lru;
@@ -254,8 +303,14 @@ static uint64_t shrink_warm(struct variant_state *v, uint64_t nr)
 		}
 		l->warm_cursor = p + 1;
 		unsigned o;
-		uint64_t at = start_model_pfn(v, p); /* the placed start put it elsewhere */
-		if (model_page_allocated(v->model, at, &o) != 1 || model_free(v->model, at, o))
+		uint64_t at = start_model_pfn(v, p), run; /* the placed start put it elsewhere */
+		if (model_page_allocated(v->model, at, &o) != 1)
+			continue;
+		if (!o && !(at & 1) && (run = shrink_warm_run(v, p, at, nr - got))) {
+			got += run;
+			continue;
+		}
+		if (model_free(v->model, at, o))
 			continue;
 		if (v->start_name)
 			v->start_name[at] = START_NONE;
@@ -268,7 +323,70 @@ static uint64_t shrink_warm(struct variant_state *v, uint64_t nr)
 	return got;
 }
 
-/* shrink_lru hook: the warm page cache first, then the trace's, oldest first. */
+/*
+ * The order of the aligned block at model pfn at whose pages the allocations of the ring's
+ * next entries are, one order-0 page each in pfn order, at most limit pages: entry 0 is the
+ * one just taken from the head (value vals[0]), entry i the head's i - 1. Their values in
+ * vals. 0 when the entries after it hold no such run.
+ */
+static unsigned lru_run_order(const struct variant_state *v, uint64_t at, uint64_t limit,
+			      uint64_t *vals)
+{
+	const struct page_cache_lru *l = &v->lru;
+	uint64_t n = 1;
+	unsigned order = 0;
+
+	if (limit > l->count + 1)
+		limit = l->count + 1;
+	while (order < PAGEBLOCK_ORDER && 2 * n <= limit && !(at & (2 * n - 1))) {
+		for (uint64_t i = n; i < 2 * n; i++) {
+			struct lru_entry e = lru_ring_get(l, l->head + i - 1);
+			if (!entry_valid(v, &e, &vals[i]) || FWD_ORDER(vals[i]) ||
+			    (vals[i] & FWD_PFN_MASK) != at + i)
+				return order;
+		}
+		n *= 2;
+		order++;
+	}
+	return order;
+}
+
+/*
+ * shrink_lru's frees of a run: the entry just taken from the head (key, value val) is an
+ * order-0 page at model pfn at, and the ring's next entries hold the pages after it in an
+ * aligned block of at most limit pages: the block goes in one model_free_contig_range(),
+ * which leaves the model as the page-by-page frees in a row do (model.h), and each page is
+ * forgotten as lru_shrink() forgets one. Returns the pages reclaimed, their entries taken
+ * from the ring; 0 (nothing done) when there is no such block.
+ */
+static uint64_t __attribute__((noinline))
+lru_shrink_run(struct variant_state *v, uint64_t key, uint64_t val, uint64_t at, uint64_t limit)
+{
+	struct page_cache_lru *l = &v->lru;
+	uint64_t vals[1u << PAGEBLOCK_ORDER];
+	unsigned order = lru_run_order(v, at, limit, vals);
+
+	if (!order || model_free_contig_range(v->model, at, order) != MODEL_OK)
+		return 0;
+	vals[0] = val;
+	for (uint64_t i = 0; i < 1ull << order; i++) {
+		if (i)
+			key = lru_ring_get(l, l->head + i - 1).key;
+		pfn_map_del(&v->fwd, key);
+		variant_rev_del(v, at + i);
+		variant_lru_forget(v, vals[i]);
+		reclaimed_set(v, key, 0);
+	}
+	l->head = (l->head + (1u << order) - 1) & (l->cap - 1);
+	l->count -= (1u << order) - 1;
+	return 1ull << order;
+}
+
+/*
+ * shrink_lru hook: the warm page cache first, then the trace's, oldest first. An order-0
+ * page that starts an aligned run of the next entries' pages goes with them as a block
+ * (lru_shrink_run).
+ */
 static uint64_t lru_shrink(void *ctx, int nid, uint64_t nr)
 {
 	struct variant_state *v = ctx;
@@ -282,8 +400,12 @@ static uint64_t lru_shrink(void *ctx, int nid, uint64_t nr)
 		l->count--;
 		if (!entry_valid(v, &e, &val))
 			continue;
-		uint64_t at = val & FWD_PFN_MASK;
+		uint64_t at = val & FWD_PFN_MASK, run;
 		unsigned order = FWD_ORDER(val);
+		if (!order && !(at & 1) && (run = lru_shrink_run(v, e.key, val, at, nr - got))) {
+			got += run;
+			continue;
+		}
 		/* model_free() refuses, changing nothing, unless the model holds the
 		 * allocation at that order */
 		if (model_free(v->model, at, order) != MODEL_OK)
