@@ -441,8 +441,9 @@ int model_free(struct model *m, uint64_t pfn, unsigned order);
 /*
  * free_contig_range(): 2^order order-0 allocations at pfn (order-aligned, order at most
  * pageblock_order) freed in ascending order, as 2^order model_free() calls would, in one pass.
- * The same for those calls in descending order (free_pcppages_bulk() draining a refill's run
- * from a per-CPU list's tail): the state they leave does not depend on their order.
+ * The same for those calls in any other order (replay's drain of every per-CPU list takes a
+ * refill's run from a list's tail highest page first): the state they leave does not depend on
+ * their order, since the range's pages merge only with each other until its last free.
  * MODEL_EINVAL or MODEL_ESTATE (nothing freed) unless every page is such an allocation.
  */
 int model_free_contig_range(struct model *m, uint64_t pfn, unsigned order);
