@@ -21,6 +21,7 @@
  *   checked.
  */
 #include "model_test.h"
+#include "model_compare.h"
 #include "replay.h"
 #include "replay_internal.h"
 #include "synth_workload.h"
@@ -584,6 +585,430 @@ static void pcp_fixture_destroy(struct pcp_fixture *f, const char *what)
 	variant_pcp_free_lists(&f->v);
 	free(f->v.bulk);
 	model_destroy(f->v.model);
+}
+
+/*
+ * Twins of replay's batched frees: the per-CPU drain (variant_pcp_drain_all's
+ * pcp_free_tail_run), direct reclaim's LRU (lru_shrink's lru_shrink_run) and the warm page
+ * cache's shrink (shrink_warm_run) free an aligned run of order-0 pages in one
+ * model_free_contig_range(). Each case builds two identical variants, drives one through the
+ * real replay path and the other through the page-at-a-time frees the batching stands for
+ * (model_free per page in the original pop order, written out here), then compares the
+ * models whole (model_compare.h) and the replay state the frees leave: lists, the LRU ring,
+ * the maps, the reclaimed and warm bits. Pages live in [TWIN_BASE, +TWIN_SPAN) of the simple
+ * host's DMA32 zone, every page an order-0 movable allocation unless the case says otherwise.
+ */
+#define TWIN_BASE (1u << 18)
+#define TWIN_SPAN 1024u
+#define TWIN_END  (TWIN_BASE + TWIN_SPAN)
+
+/* A twin's variant: the fixture with its region allocated page by page. */
+static void twin_init(struct pcp_fixture *f)
+{
+	pcp_fixture_init(f, MODEL_POLICY_MAINLINE, false);
+	for (uint64_t p = TWIN_BASE; p < TWIN_END; p++)
+		CHECK_EQ(model_alloc_at(f->v.model, p, 0, MIGRATE_MOVABLE, true), MODEL_OK);
+}
+
+/* Page off (from TWIN_BASE) of both twins: an order-1 allocation at off, or not allocated. */
+static void twin_order1(struct pcp_fixture *f, unsigned off)
+{
+	CHECK_EQ(model_free(f->v.model, TWIN_BASE + off, 0), MODEL_OK);
+	CHECK_EQ(model_free(f->v.model, TWIN_BASE + off + 1, 0), MODEL_OK);
+	CHECK_EQ(model_alloc_at(f->v.model, TWIN_BASE + off, 1, MIGRATE_MOVABLE, true), MODEL_OK);
+}
+
+/* The two models whole, each checked. */
+static void twin_compare_models(struct pcp_fixture *a, struct pcp_fixture *b, const char *what)
+{
+	check_model(a->v.model, what);
+	check_model(b->v.model, what);
+	model_compare(a->v.model, b->v.model, a->v.model->base_pfn, a->v.model->end_pfn, what);
+}
+
+/* A per-CPU drain case: the order-0 list's entries, head to tail, as offsets from TWIN_BASE. */
+struct pcp_twin_case {
+	const char *name;
+	uint32_t head;	    /* the list's head in its ring of 64 */
+	unsigned n;	    /* entries */
+	unsigned offs[40];  /* head to tail */
+	int order1, unheld; /* offset held at order 1, offset not allocated; -1 none */
+};
+
+static void pcp_twin(const struct pcp_twin_case *c)
+{
+	struct pcp_fixture f[2];
+
+	for (int t = 0; t < 2; t++) {
+		twin_init(&f[t]);
+		if (c->order1 >= 0)
+			twin_order1(&f[t], (unsigned)c->order1);
+		if (c->unheld >= 0)
+			CHECK_EQ(model_free(f[t].v.model, TWIN_BASE + (unsigned)c->unheld, 0),
+				 MODEL_OK);
+		/* set 0's first list: pindex 0, order 0 */
+		struct pcp_list *l = &f[t].v.pcp[0];
+		l->cap = 64;
+		l->pfns = calloc(l->cap, sizeof(*l->pfns));
+		CHECK_FATAL(l->pfns != NULL);
+		l->head = c->head;
+		l->count = c->n;
+		for (unsigned i = 0; i < c->n; i++)
+			l->pfns[(c->head + i) & (l->cap - 1)] = TWIN_BASE + c->offs[i];
+	}
+	variant_pcp_drain_all(&f[0].v);
+	/* page at a time from the tail, as free_pcppages_bulk() pops (pcp_drain_free) */
+	struct pcp_list *l = &f[1].v.pcp[0];
+	while (l->count) {
+		uint64_t pfn = l->pfns[(l->head + --l->count) & (l->cap - 1)];
+		unsigned o;
+		if (model_free(f[1].v.model, pfn, 0) != MODEL_OK &&
+		    model_page_allocated(f[1].v.model, pfn, &o) == 1)
+			CHECK_EQ(model_free(f[1].v.model, pfn, o), MODEL_OK);
+	}
+	for (size_t i = 0; i < (size_t)f[0].v.nr_cpus * PCP_LISTS; i++)
+		CHECK(f[0].v.pcp[i].count == 0 && f[1].v.pcp[i].count == 0, "%s", c->name);
+	CHECK_EQ(f[0].v.pcp[0].head, f[1].v.pcp[0].head);
+	twin_compare_models(&f[0], &f[1], c->name);
+	for (int t = 0; t < 2; t++)
+		pcp_fixture_destroy(&f[t], c->name);
+}
+
+/* offsets from..to inclusive, either way round, into o; returns the next free slot */
+static unsigned *twin_run(unsigned *o, unsigned from, unsigned to)
+{
+	for (unsigned i = from;; i += from < to ? 1 : -1u) {
+		*o++ = i;
+		if (i == to)
+			return o;
+	}
+}
+
+static void test_pcp_drain_twin(void)
+{
+	struct pcp_twin_case c[6];
+	unsigned *o;
+
+	memset(c, 0, sizeof(c));
+	/* tail 31, pops 31 down to 16: a refill's descending run, one order-4 block */
+	c[0] = (struct pcp_twin_case){ .name = "drain: descending run at the tail",
+				       .order1 = -1,
+				       .unheld = -1 };
+	o = twin_run(c[0].offs, 101, 101);
+	o = twin_run(o, 16, 31);
+	c[0].n = (unsigned)(o - c[0].offs);
+	/* tail 32, pops 32 up to 47 */
+	c[1] = (struct pcp_twin_case){ .name = "drain: ascending run at the tail",
+				       .order1 = -1,
+				       .unheld = -1 };
+	o = twin_run(c[1].offs, 103, 103);
+	o = twin_run(o, 47, 32);
+	c[1].n = (unsigned)(o - c[1].offs);
+	/* 48..63 without 53: 52 held at order 1 (its second page not listed) */
+	c[2] = (struct pcp_twin_case){ .name = "drain: run broken by an order-1 page",
+				       .order1 = 52,
+				       .unheld = -1 };
+	o = twin_run(c[2].offs, 48, 52);
+	o = twin_run(o, 54, 63);
+	c[2].n = (unsigned)(o - c[2].offs);
+	/* 64..79 ascending pops, 70 not allocated (a page no plain order-0 allocation) */
+	c[3] = (struct pcp_twin_case){ .name = "drain: run broken by an unallocated page",
+				       .order1 = -1,
+				       .unheld = 70 };
+	o = twin_run(c[3].offs, 79, 64);
+	c[3].n = (unsigned)(o - c[3].offs);
+	/* tops 90 (down: the block's end 91 is odd) and, after, a run up from 81 (odd start) */
+	c[4] = (struct pcp_twin_case){ .name = "drain: misaligned tops",
+				       .order1 = -1,
+				       .unheld = -1 };
+	o = twin_run(c[4].offs, 96, 81);
+	o = twin_run(o, 83, 90);
+	c[4].n = (unsigned)(o - c[4].offs);
+	/* 16 pages from ring index 61 round to 12: runs across the wrap, both ways */
+	c[5] = (struct pcp_twin_case){
+		.name = "drain: runs at the ring's wrap", .head = 61, .order1 = -1, .unheld = -1
+	};
+	o = twin_run(c[5].offs, 143, 128);
+	o = twin_run(o, 160, 167);
+	c[5].n = (unsigned)(o - c[5].offs);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		pcp_twin(&c[i]);
+	printf("twin: the drain's order-0 runs free as page by page (%zu cases)\n",
+	       sizeof(c) / sizeof(c[0]));
+}
+
+/* ---- the LRU and the warm page cache ---- */
+
+/* A twin's trace pfn (key) of model pfn at: not contiguous, so keys and pfns cannot mix. */
+static uint64_t twin_key(uint64_t at)
+{
+	return (at - TWIN_BASE) * 3 + 5;
+}
+
+static void lru_twin_init(struct pcp_fixture *f, uint8_t *map)
+{
+	struct variant_state *v = &f->v;
+
+	twin_init(f);
+	v->warm_pfns = TWIN_END;
+	v->warm = calloc(TWIN_END / 64 + 1, sizeof(*v->warm));
+	CHECK_FATAL(v->warm != NULL);
+	CHECK_FATAL(pfn_map_init(&v->fwd, TWIN_END) == 0);
+	CHECK_FATAL(pfn_map32_init(&v->rev, TWIN_END) == 0);
+	f->host.start_map = map;
+	f->host.start_map_pfns = map ? TWIN_END : 0;
+}
+
+static void lru_twin_destroy(struct pcp_fixture *f, const char *what)
+{
+	variant_lru_destroy(&f->v);
+	pfn_map_free(&f->v.fwd);
+	pfn_map32_free(&f->v.rev);
+	free(f->v.warm);
+	free(f->v.start_at);
+	pcp_fixture_destroy(f, what);
+}
+
+/* An allocation at model pfn at (order 0 or 1) joins the LRU's tail. */
+static void lru_twin_add(struct pcp_fixture *f, uint64_t at, unsigned order)
+{
+	struct replay_op op = { .key = twin_key(at),
+				.order = (uint8_t)order,
+				.mt = MIGRATE_MOVABLE };
+
+	variant_identity_add(&f->v, &op, at);
+	variant_lru_add(&f->v, op.key);
+}
+
+/* Its page cache freed by the trace: the entry stays in the ring, stale. */
+static void lru_twin_drop(struct pcp_fixture *f, uint64_t at)
+{
+	uint64_t val;
+
+	CHECK_FATAL(pfn_map_get(&f->v.fwd, twin_key(at), &val));
+	pfn_map_del(&f->v.fwd, twin_key(at));
+	variant_rev_del(&f->v, at);
+	variant_lru_forget(&f->v, val);
+	CHECK_EQ(model_free(f->v.model, at, FWD_ORDER(val)), MODEL_OK);
+}
+
+static void twin_reclaimed(struct variant_state *v, uint64_t p, unsigned order)
+{
+	for (uint64_t q = p; q < p + (1ull << order) && q < v->warm_pfns; q++)
+		v->lru.reclaimed[q / 64] |= 1ull << (q % 64);
+}
+
+/* lru_shrink() page at a time: the warm page cache (none here), then the ring from its head. */
+static uint64_t lru_shrink_by_page(struct variant_state *v, uint64_t nr)
+{
+	struct page_cache_lru *l = &v->lru;
+	uint64_t got = 0, val;
+
+	while (got < nr && l->count) {
+		uint64_t key = l->ring_key[l->head];
+		uint8_t stamp = l->ring_stamp[l->head];
+		l->head = (l->head + 1) & (l->cap - 1);
+		l->count--;
+		if (!pfn_map_get(&v->fwd, key, &val) || !(val & FWD_PAGECACHE) ||
+		    (uint8_t)(val >> 56) != stamp /* its stamp */)
+			continue;
+		uint64_t at = val & FWD_PFN_MASK;
+		if (model_free(v->model, at, FWD_ORDER(val)) != MODEL_OK)
+			continue;
+		pfn_map_del(&v->fwd, key);
+		variant_rev_del(v, at);
+		variant_lru_forget(v, val);
+		twin_reclaimed(v, key, FWD_ORDER(val));
+		got += 1ull << FWD_ORDER(val);
+	}
+	return got;
+}
+
+/* The replay state the frees leave: the ring, the maps, the reclaimed and warm bits. */
+static void lru_twin_compare(struct pcp_fixture *f, const char *what)
+{
+	const struct page_cache_lru *a = &f[0].v.lru, *b = &f[1].v.lru;
+	uint64_t x, y;
+
+	CHECK(a->head == b->head && a->count == b->count && a->cap == b->cap, "%s: ring", what);
+	CHECK(a->live == b->live && a->live_entries == b->live_entries, "%s: live", what);
+	CHECK(a->warm_cursor == b->warm_cursor && a->warm_left == b->warm_left, "%s: warm", what);
+	for (size_t i = 0; i < a->count; i++) {
+		size_t at = (a->head + i) & (a->cap - 1);
+		CHECK_FATAL(a->ring_key[at] == b->ring_key[at]);
+		CHECK_FATAL(a->ring_stamp[at] == b->ring_stamp[at]);
+	}
+	CHECK(!memcmp(a->reclaimed, b->reclaimed, (TWIN_END / 64 + 1) * sizeof(uint64_t)),
+	      "%s: reclaimed bits", what);
+	CHECK(!memcmp(f[0].v.warm, f[1].v.warm, (TWIN_END / 64 + 1) * sizeof(uint64_t)),
+	      "%s: warm bits", what);
+	for (uint64_t p = TWIN_BASE; p < TWIN_END; p++) {
+		bool ha = pfn_map_get(&f[0].v.fwd, twin_key(p), &x),
+		     hb = pfn_map_get(&f[1].v.fwd, twin_key(p), &y);
+		CHECK_FATAL(ha == hb && (!ha || x == y));
+		ha = variant_rev_get(&f[0].v, p, &x);
+		hb = variant_rev_get(&f[1].v, p, &y);
+		CHECK_FATAL(ha == hb && (!ha || x == y));
+	}
+	twin_compare_models(&f[0], &f[1], what);
+}
+
+struct lru_twin_case {
+	const char *name;
+	unsigned from, to;	 /* the entries: model pfns TWIN_BASE + from..to, in order */
+	int order1, stale, gone; /* at order 1; freed and allocated again; freed; -1 none */
+	bool wrap;		 /* the entries start 5 before the ring's end */
+	uint64_t nr;		 /* pages to reclaim */
+};
+
+static void lru_twin(const struct lru_twin_case *c)
+{
+	struct pcp_fixture f[2];
+	uint64_t got[2];
+
+	for (int t = 0; t < 2; t++) {
+		lru_twin_init(&f[t], NULL);
+		CHECK_FATAL(variant_lru_init(&f[t].v) == MODEL_OK);
+		if (c->order1 >= 0)
+			twin_order1(&f[t], (unsigned)c->order1);
+		if (c->wrap) { /* one entry through the ring, then its head 5 before the end */
+			lru_twin_add(&f[t], TWIN_END - 1, 0);
+			CHECK_EQ(lru_shrink_by_page(&f[t].v, 1), 1);
+			f[t].v.lru.head = f[t].v.lru.cap - 5;
+		}
+		for (unsigned i = c->from; i <= c->to; i++)
+			if ((int)i != c->order1 + 1 || c->order1 < 0)
+				lru_twin_add(&f[t], TWIN_BASE + i, (int)i == c->order1);
+		if (c->stale >= 0) {
+			lru_twin_drop(&f[t], TWIN_BASE + (unsigned)c->stale);
+			CHECK_EQ(model_alloc_at(f[t].v.model, TWIN_BASE + (unsigned)c->stale, 0,
+						MIGRATE_MOVABLE, true),
+				 MODEL_OK);
+			lru_twin_add(&f[t], TWIN_BASE + (unsigned)c->stale, 0);
+		}
+		if (c->gone >= 0)
+			lru_twin_drop(&f[t], TWIN_BASE + (unsigned)c->gone);
+	}
+	struct model *m = f[0].v.model;
+	got[0] = m->reclaim.shrink_lru(m->reclaim.ctx, 0, c->nr);
+	got[1] = lru_shrink_by_page(&f[1].v, c->nr);
+	CHECK(got[0] == got[1], "%s: %llu reclaimed, page by page %llu", c->name,
+	      (unsigned long long)got[0], (unsigned long long)got[1]);
+	lru_twin_compare(f, c->name);
+	for (int t = 0; t < 2; t++)
+		lru_twin_destroy(&f[t], c->name);
+}
+
+static void test_lru_shrink_twin(void)
+{
+	static const struct lru_twin_case c[] = {
+		{ "lru: aligned run", 16, 47, -1, -1, -1, false, 1000 },
+		{ "lru: run cut by nr", 16, 47, -1, -1, -1, false, 13 },
+		{ "lru: run broken by an order-1 page", 32, 47, 36, -1, -1, false, 1000 },
+		{ "lru: misaligned start", 49, 63, -1, -1, -1, false, 1000 },
+		{ "lru: stale entry inside a run", 64, 79, -1, 70, -1, false, 1000 },
+		{ "lru: freed page inside a run", 64, 79, -1, -1, 73, false, 1000 },
+		{ "lru: run at the ring's wrap", 128, 143, -1, -1, -1, true, 1000 },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		lru_twin(&c[i]);
+	printf("twin: lru_shrink's runs free as page by page (%zu cases)\n",
+	       sizeof(c) / sizeof(c[0]));
+}
+
+/* shrink_warm() page at a time: warm start page cache in trace pfn order from the cursor. */
+static uint64_t shrink_warm_by_page(struct variant_state *v, uint64_t nr)
+{
+	struct page_cache_lru *l = &v->lru;
+	uint64_t got = 0;
+
+	while (got < nr && l->warm_left && l->warm_cursor < v->warm_pfns) {
+		uint64_t p = l->warm_cursor++;
+		unsigned o;
+		if (!warm_test(v, p) || !(l->start_pagecache[p / 64] >> (p % 64) & 1))
+			continue;
+		uint64_t at = start_model_pfn(v, p);
+		if (model_page_allocated(v->model, at, &o) != 1 || model_free(v->model, at, o))
+			continue;
+		for (uint64_t q = p; q < p + (1ull << o); q++)
+			warm_clear(v, q);
+		twin_reclaimed(v, p, o);
+		got += 1ull << o;
+		l->warm_left -= l->warm_left < (1ull << o) ? l->warm_left : 1ull << o;
+	}
+	return got;
+}
+
+struct warm_twin_case {
+	const char *name;
+	unsigned from, to; /* warm page cache: trace pfns TWIN_BASE + from..to */
+	int order1, cold, anon;
+	int moved;		/* placed start: this trace pfn's page elsewhere; -1 identity */
+	uint64_t nr, warm_left; /* warm_left 0: as counted */
+};
+
+static void warm_twin(const struct warm_twin_case *c)
+{
+	struct pcp_fixture f[2];
+	uint8_t *map = calloc(TWIN_END / 2 + 1, 1);
+	uint64_t got[2];
+
+	CHECK_FATAL(map != NULL);
+	for (unsigned i = c->from; i <= c->to; i++) {
+		uint64_t p = TWIN_BASE + i;
+		unsigned cls = (int)i == c->anon ? PC_ANON : PC_PAGECACHE;
+		map[p >> 1] |= (uint8_t)(cls << ((p & 1) * 4));
+	}
+	for (int t = 0; t < 2; t++) {
+		struct variant_state *v = &f[t].v;
+		lru_twin_init(&f[t], map);
+		if (c->order1 >= 0)
+			twin_order1(&f[t], (unsigned)c->order1);
+		for (unsigned i = c->from; i <= c->to; i++)
+			if ((int)i != c->cold)
+				v->warm[(TWIN_BASE + i) / 64] |= 1ull << ((TWIN_BASE + i) % 64);
+		if (c->moved >= 0) { /* identity but for one page, placed TWIN_SPAN / 2 on */
+			v->start_at = malloc(TWIN_END * sizeof(*v->start_at));
+			CHECK_FATAL(v->start_at != NULL);
+			for (uint64_t p = 0; p < TWIN_END; p++)
+				v->start_at[p] = p < TWIN_BASE ? START_NONE : (uint32_t)p;
+			v->start_at[TWIN_BASE + (unsigned)c->moved] =
+				(uint32_t)(TWIN_BASE + (unsigned)c->moved + TWIN_SPAN / 2);
+		}
+		CHECK_FATAL(variant_lru_init(v) == MODEL_OK);
+		if (c->warm_left)
+			v->lru.warm_left = c->warm_left;
+	}
+	struct model *m = f[0].v.model;
+	got[0] = m->reclaim.shrink_lru(m->reclaim.ctx, 0, c->nr);
+	got[1] = shrink_warm_by_page(&f[1].v, c->nr);
+	CHECK(got[0] == got[1], "%s: %llu reclaimed, page by page %llu", c->name,
+	      (unsigned long long)got[0], (unsigned long long)got[1]);
+	lru_twin_compare(f, c->name);
+	for (int t = 0; t < 2; t++)
+		lru_twin_destroy(&f[t], c->name);
+	free(map);
+}
+
+static void test_shrink_warm_twin(void)
+{
+	static const struct warm_twin_case c[] = {
+		{ "warm: aligned run", 16, 47, -1, -1, -1, -1, 1000, 0 },
+		{ "warm: run cut by nr", 16, 47, -1, -1, -1, -1, 11, 0 },
+		{ "warm: run cut by warm_left", 16, 47, -1, -1, -1, -1, 1000, 6 },
+		{ "warm: run broken by an order-1 page", 32, 47, 36, -1, -1, -1, 1000, 0 },
+		{ "warm: run broken by a cold page", 64, 95, -1, 71, -1, -1, 1000, 0 },
+		{ "warm: run broken by an anon page", 64, 95, -1, -1, 83, -1, 1000, 0 },
+		{ "warm: misaligned start", 97, 127, -1, -1, -1, -1, 1000, 0 },
+		{ "warm: run at a word's end", 56, 71, -1, -1, -1, -1, 1000, 0 },
+		{ "warm: placed start breaks a run", 128, 159, -1, -1, -1, 133, 1000, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		warm_twin(&c[i]);
+	printf("twin: shrink_warm's runs free as page by page (%zu cases)\n",
+	       sizeof(c) / sizeof(c[0]));
 }
 
 /*
@@ -3393,6 +3818,9 @@ int main(int argc, char **argv)
 	test_gfp();
 	test_equilibrium();
 	test_parse();
+	test_pcp_drain_twin();
+	test_lru_shrink_twin();
+	test_shrink_warm_twin();
 	test_pcp_split();
 	test_pcp_zones();
 	test_lru_ring_grows_in_place();
