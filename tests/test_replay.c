@@ -633,6 +633,7 @@ struct pcp_twin_case {
 	unsigned n;	    /* entries */
 	unsigned offs[40];  /* head to tail */
 	int order1, unheld; /* offset held at order 1, offset not allocated; -1 none */
+	int before;	    /* offset in the ring's slot before the head (popped before); -1 none */
 };
 
 static void pcp_twin(const struct pcp_twin_case *c)
@@ -653,6 +654,8 @@ static void pcp_twin(const struct pcp_twin_case *c)
 		CHECK_FATAL(l->pfns != NULL);
 		l->head = c->head;
 		l->count = c->n;
+		if (c->before >= 0)
+			l->pfns[(c->head - 1) & (l->cap - 1)] = TWIN_BASE + (unsigned)c->before;
 		for (unsigned i = 0; i < c->n; i++)
 			l->pfns[(c->head + i) & (l->cap - 1)] = TWIN_BASE + c->offs[i];
 	}
@@ -686,51 +689,67 @@ static unsigned *twin_run(unsigned *o, unsigned from, unsigned to)
 
 static void test_pcp_drain_twin(void)
 {
-	struct pcp_twin_case c[6];
+	struct pcp_twin_case c[7];
 	unsigned *o;
 
 	memset(c, 0, sizeof(c));
 	/* tail 31, pops 31 down to 16: a refill's descending run, one order-4 block */
 	c[0] = (struct pcp_twin_case){ .name = "drain: descending run at the tail",
 				       .order1 = -1,
-				       .unheld = -1 };
+				       .unheld = -1,
+				       .before = -1 };
 	o = twin_run(c[0].offs, 101, 101);
 	o = twin_run(o, 16, 31);
 	c[0].n = (unsigned)(o - c[0].offs);
 	/* tail 32, pops 32 up to 47 */
-	c[1] = (struct pcp_twin_case){ .name = "drain: ascending run at the tail",
-				       .order1 = -1,
-				       .unheld = -1 };
+	c[1] = (struct pcp_twin_case){
+		.name = "drain: ascending run at the tail", .order1 = -1, .unheld = -1, .before = -1
+	};
 	o = twin_run(c[1].offs, 103, 103);
 	o = twin_run(o, 47, 32);
 	c[1].n = (unsigned)(o - c[1].offs);
 	/* 48..63 without 53: 52 held at order 1 (its second page not listed) */
 	c[2] = (struct pcp_twin_case){ .name = "drain: run broken by an order-1 page",
 				       .order1 = 52,
-				       .unheld = -1 };
+				       .unheld = -1,
+				       .before = -1 };
 	o = twin_run(c[2].offs, 48, 52);
 	o = twin_run(o, 54, 63);
 	c[2].n = (unsigned)(o - c[2].offs);
 	/* 64..79 ascending pops, 70 not allocated (a page no plain order-0 allocation) */
 	c[3] = (struct pcp_twin_case){ .name = "drain: run broken by an unallocated page",
 				       .order1 = -1,
-				       .unheld = 70 };
+				       .unheld = 70,
+				       .before = -1 };
 	o = twin_run(c[3].offs, 79, 64);
 	c[3].n = (unsigned)(o - c[3].offs);
 	/* tops 90 (down: the block's end 91 is odd) and, after, a run up from 81 (odd start) */
-	c[4] = (struct pcp_twin_case){ .name = "drain: misaligned tops",
-				       .order1 = -1,
-				       .unheld = -1 };
+	c[4] = (struct pcp_twin_case){
+		.name = "drain: misaligned tops", .order1 = -1, .unheld = -1, .before = -1
+	};
 	o = twin_run(c[4].offs, 96, 81);
 	o = twin_run(o, 83, 90);
 	c[4].n = (unsigned)(o - c[4].offs);
 	/* 16 pages from ring index 61 round to 12: runs across the wrap, both ways */
-	c[5] = (struct pcp_twin_case){
-		.name = "drain: runs at the ring's wrap", .head = 61, .order1 = -1, .unheld = -1
-	};
+	c[5] = (struct pcp_twin_case){ .name = "drain: runs at the ring's wrap",
+				       .head = 61,
+				       .order1 = -1,
+				       .unheld = -1,
+				       .before = -1 };
 	o = twin_run(c[5].offs, 143, 128);
 	o = twin_run(o, 160, 167);
 	c[5].n = (unsigned)(o - c[5].offs);
+	/* 7 pages, 185..191 down from the tail; the slot before the head holds 184, popped
+	 * before: a run may not reach past the list */
+	c[6] = (struct pcp_twin_case){
+		.name = "drain: a run as long as the list, one short of a block",
+		.head = 1,
+		.order1 = -1,
+		.unheld = -1,
+		.before = 184
+	};
+	o = twin_run(c[6].offs, 185, 191);
+	c[6].n = (unsigned)(o - c[6].offs);
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
 		pcp_twin(&c[i]);
 	printf("twin: the drain's order-0 runs free as page by page (%zu cases)\n",
@@ -907,6 +926,7 @@ static void test_lru_shrink_twin(void)
 		{ "lru: run broken by an order-1 page", 32, 47, 36, -1, -1, false, 1000 },
 		{ "lru: misaligned start", 49, 63, -1, -1, -1, false, 1000 },
 		{ "lru: stale entry inside a run", 64, 79, -1, 70, -1, false, 1000 },
+		{ "lru: stale entry inside a run, nr short of it", 64, 79, -1, 70, -1, false, 15 },
 		{ "lru: freed page inside a run", 64, 79, -1, -1, 73, false, 1000 },
 		{ "lru: run at the ring's wrap", 128, 143, -1, -1, -1, true, 1000 },
 	};
