@@ -689,7 +689,7 @@ static unsigned *twin_run(unsigned *o, unsigned from, unsigned to)
 
 static void test_pcp_drain_twin(void)
 {
-	struct pcp_twin_case c[7];
+	struct pcp_twin_case c[8];
 	unsigned *o;
 
 	memset(c, 0, sizeof(c));
@@ -750,6 +750,14 @@ static void test_pcp_drain_twin(void)
 	};
 	o = twin_run(c[6].offs, 185, 191);
 	c[6].n = (unsigned)(o - c[6].offs);
+	/* 209..211 down from the tail, then 201: the block 208..211 lacks its last page */
+	c[7] = (struct pcp_twin_case){ .name = "drain: a block's last page missing",
+				       .order1 = -1,
+				       .unheld = -1,
+				       .before = -1 };
+	o = twin_run(c[7].offs, 201, 201);
+	o = twin_run(o, 209, 211);
+	c[7].n = (unsigned)(o - c[7].offs);
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
 		pcp_twin(&c[i]);
 	printf("twin: the drain's order-0 runs free as page by page (%zu cases)\n",
@@ -876,6 +884,7 @@ struct lru_twin_case {
 	const char *name;
 	unsigned from, to;	 /* the entries: model pfns TWIN_BASE + from..to, in order */
 	int order1, stale, gone; /* at order 1; freed and allocated again; freed; -1 none */
+	int elsewhere;		 /* this entry's page TWIN_SPAN / 2 on; -1 none */
 	bool wrap;		 /* the entries start 5 before the ring's end */
 	uint64_t nr;		 /* pages to reclaim */
 };
@@ -896,7 +905,9 @@ static void lru_twin(const struct lru_twin_case *c)
 			f[t].v.lru.head = f[t].v.lru.cap - 5;
 		}
 		for (unsigned i = c->from; i <= c->to; i++)
-			if ((int)i != c->order1 + 1 || c->order1 < 0)
+			if ((int)i == c->elsewhere)
+				lru_twin_add(&f[t], TWIN_BASE + i + TWIN_SPAN / 2, 0);
+			else if ((int)i != c->order1 + 1 || c->order1 < 0)
 				lru_twin_add(&f[t], TWIN_BASE + i, (int)i == c->order1);
 		if (c->stale >= 0) {
 			lru_twin_drop(&f[t], TWIN_BASE + (unsigned)c->stale);
@@ -921,14 +932,17 @@ static void lru_twin(const struct lru_twin_case *c)
 static void test_lru_shrink_twin(void)
 {
 	static const struct lru_twin_case c[] = {
-		{ "lru: aligned run", 16, 47, -1, -1, -1, false, 1000 },
-		{ "lru: run cut by nr", 16, 47, -1, -1, -1, false, 13 },
-		{ "lru: run broken by an order-1 page", 32, 47, 36, -1, -1, false, 1000 },
-		{ "lru: misaligned start", 49, 63, -1, -1, -1, false, 1000 },
-		{ "lru: stale entry inside a run", 64, 79, -1, 70, -1, false, 1000 },
-		{ "lru: stale entry inside a run, nr short of it", 64, 79, -1, 70, -1, false, 15 },
-		{ "lru: freed page inside a run", 64, 79, -1, -1, 73, false, 1000 },
-		{ "lru: run at the ring's wrap", 128, 143, -1, -1, -1, true, 1000 },
+		{ "lru: aligned run", 16, 47, -1, -1, -1, -1, false, 1000 },
+		{ "lru: run cut by nr", 16, 47, -1, -1, -1, -1, false, 13 },
+		{ "lru: run broken by an order-1 page", 32, 47, 36, -1, -1, -1, false, 1000 },
+		{ "lru: misaligned start", 49, 63, -1, -1, -1, -1, false, 1000 },
+		{ "lru: stale entry inside a run", 64, 79, -1, 70, -1, -1, false, 1000 },
+		{ "lru: stale entry inside a run, nr short of it", 64, 79, -1, 70, -1, -1, false,
+		  15 },
+		{ "lru: freed page inside a run", 64, 79, -1, -1, 73, -1, false, 1000 },
+		{ "lru: an entry from elsewhere inside a run", 192, 207, -1, -1, -1, 197, false,
+		  1000 },
+		{ "lru: run at the ring's wrap", 128, 143, -1, -1, -1, -1, true, 1000 },
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
