@@ -17,6 +17,9 @@
  * - Per-CPU lists: pcp_rmqueue_smallest's split, the kernel's pcp->high, its decay and
  *   nr_pcp_alloc's refills; on a bundled trace, no non-movable pages stranded on the lists.
  * - The page-cache LRU ring grown in place with its head past 0: the same entries, in order.
+ * - Twins of the batched frees of aligned order-0 runs (the per-CPU drain, lru_shrink,
+ *   shrink_warm) against page-at-a-time model_free in the same order: the models compared
+ *   whole (model_compare.h) and the lists, the LRU ring, maps, reclaimed and warm bits.
  * - Bundled traces (argv[1] = traces/): warm start from a real page map, every variant
  *   checked.
  */
