@@ -2720,12 +2720,17 @@ static void write_end_map_trace(const char *path, bool timed, const char *option
 	free(end);
 }
 
-static bool has_row(const struct replay_validation *v, const char *name)
+static const struct replay_check_row *find_row(const struct replay_validation *v, const char *name)
 {
 	for (size_t i = 0; i < v->n; i++)
 		if (!strcmp(v->rows[i].name, name))
-			return true;
-	return false;
+			return &v->rows[i];
+	return NULL;
+}
+
+static bool has_row(const struct replay_validation *v, const char *name)
+{
+	return find_row(v, name) != NULL;
 }
 
 static void test_end_map_timed(void)
@@ -2772,15 +2777,6 @@ static void test_end_map_timed(void)
 	unlink(path);
 }
 
-/* The row observe_end_recorder_pages of the end map trace; NULL when absent. */
-static const struct replay_check_row *recorder_row(const struct replay_validation *v)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (!strcmp(v->rows[i].name, "observe_end_recorder_pages"))
-			return &v->rows[i];
-	return NULL;
-}
-
 /*
  * The recorder's page R on a trace whose capture/options says its page events are traced
  * (`recorder_excluded: from slab object events`, or `no ...`): R, free to observe and in use in
@@ -2814,7 +2810,7 @@ static void test_end_map_recorder_traced(void)
 		CHECK_EQ(o->agreement_total, 4 * 8192 - (cases[i].traced ? 0 : 1));
 		CHECK_EQ(o->agreement_total - o->agreement_pages, cases[i].traced ? 1 : 0);
 		CHECK(replay_validate(r, &val));
-		const struct replay_check_row *row = recorder_row(&val);
+		const struct replay_check_row *row = find_row(&val, "observe_end_recorder_pages");
 		CHECK(row && row->model == 1 &&
 		      (strstr(row->what, "not compared") != NULL) == !cases[i].traced);
 		replay_result_free(r);
@@ -2917,14 +2913,6 @@ static unsigned timeline_class(uint64_t p)
 {
 	(void)p;
 	return PC_FREE;
-}
-
-static const struct replay_check_row *find_row(const struct replay_validation *v, const char *name)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (!strcmp(v->rows[i].name, name))
-			return &v->rows[i];
-	return NULL;
 }
 
 static void write_timeline_trace(const char *path, bool samples)
