@@ -3119,7 +3119,7 @@ static void test_bundled(const char *dir)
  * comparison: P0 and R free to observe but in use, P1 the reverse.
  */
 #define END_BASE 262144ull
-static void write_end_map_trace(const char *path, bool timed)
+static void write_end_map_trace(const char *path, bool timed, const char *options)
 {
 	struct edge_writer e = { .ts = 1000000 };
 	const uint64_t pfns = END_BASE + 4 * 8192, p0 = END_BASE + 5, p1 = END_BASE + 8192 + 7,
@@ -3139,6 +3139,8 @@ static void write_end_map_trace(const char *path, bool timed)
 		end[(uint64_t)hl + p / 2] |= (uint8_t)((used ? PC_ANON : PC_FREE) << ((p & 1) * 4));
 	}
 	open_map_trace(&e, path, "endmap", 32768, start, len);
+	if (options)
+		CHECK(trace_writer_add_meta(e.w, "capture/options", options, strlen(options)) == 0);
 	edge_page(&e, TRACE_PAGE_ALLOC_ZONE_LOCKED, p0, 0, MIGRATE_MOVABLE, 0); /* 1.001 ms */
 	edge_page(&e, TRACE_PAGE_ALLOC, p0, 0, MIGRATE_MOVABLE, 0);
 	/* 1.003 ms: the start map, reading range 35 at 1.0095 ms, shows P4 taken already */
@@ -3180,12 +3182,17 @@ static void write_end_map_trace(const char *path, bool timed)
 	free(end);
 }
 
-static bool has_row(const struct replay_validation *v, const char *name)
+static const struct replay_check_row *find_row(const struct replay_validation *v, const char *name)
 {
 	for (size_t i = 0; i < v->n; i++)
 		if (!strcmp(v->rows[i].name, name))
-			return true;
-	return false;
+			return &v->rows[i];
+	return NULL;
+}
+
+static bool has_row(const struct replay_validation *v, const char *name)
+{
+	return find_row(v, name) != NULL;
 }
 
 static void test_end_map_timed(void)
@@ -3194,7 +3201,7 @@ static void test_end_map_timed(void)
 	struct replay_validation val;
 	char path[64];
 	test_tmp_path(path, sizeof(path), "endmap.fgt");
-	write_end_map_trace(path, true);
+	write_end_map_trace(path, true, NULL);
 	struct replay_result *r = run(path, names, 2, REPLAY_WARM, 1, 1);
 	const struct replay_observe_causes *c = &r->variants[1].causes;
 	CHECK_EQ(c->end_model_free_host_used, 0);
@@ -3216,7 +3223,7 @@ static void test_end_map_timed(void)
 	CHECK_EQ(r->variants[1].causes.end_recorder_pages, 1);
 	replay_result_free(r);
 	/* without the snapshots (older traces): compared at the end of the stream, as before */
-	write_end_map_trace(path, false);
+	write_end_map_trace(path, false, NULL);
 	r = run(path, names, 2, REPLAY_WARM, 1, 1);
 	c = &r->variants[1].causes;
 	CHECK_EQ(c->end_model_free_host_used, 2);
@@ -3229,6 +3236,47 @@ static void test_end_map_timed(void)
 	CHECK(!has_row(&val, "observe_end_recorder_pages") &&
 	      !has_row(&val, "observe_end_map_timed"));
 	replay_result_free(r);
+	unlink(path);
+}
+
+/*
+ * The recorder's page R on a trace whose capture/options says its page events are traced
+ * (`recorder_excluded: from slab object events`, or `no ...`): R, free to observe and in use in
+ * the map, is a disagreement like any page (observe_end_free_host_used), still counted in
+ * observe_end_recorder_pages. A trace of a recorder that left its page events out (`yes`, or no
+ * such line as in test_end_map_timed) sets R apart.
+ */
+static void test_end_map_recorder_traced(void)
+{
+	static const char *const names[] = { "mainline", "observe" };
+	static const struct {
+		const char *options;
+		bool traced;
+	} cases[] = {
+		{ "addresses: physical\nrecorder_excluded: from slab object events\n", true },
+		{ "addresses: physical\nrecorder_excluded: no (no set_event_notrace_pid)\n", true },
+		{ "recorder_excluded: yes\naddresses: physical\n", false },
+		{ "addresses: physical\n", false },
+	};
+	struct replay_validation val;
+	char path[64];
+	test_tmp_path(path, sizeof(path), "endmaprec.fgt");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_end_map_trace(path, true, cases[i].options);
+		struct replay_result *r = run(path, names, 2, REPLAY_WARM, 1, 1);
+		const struct replay_variant_result *o = &r->variants[1];
+		CHECK_EQ(r->trace.host.recorder_pages_traced, cases[i].traced);
+		CHECK_EQ(o->causes.end_recorder_pages, 1);
+		CHECK_EQ(o->causes.end_model_free_host_used, cases[i].traced ? 1 : 0);
+		CHECK_EQ(o->causes.end_model_used_host_free, 0);
+		CHECK_EQ(o->agreement_total, 4 * 8192 - (cases[i].traced ? 0 : 1));
+		CHECK_EQ(o->agreement_total - o->agreement_pages, cases[i].traced ? 1 : 0);
+		CHECK(replay_validate(r, &val));
+		const struct replay_check_row *row = find_row(&val, "observe_end_recorder_pages");
+		CHECK(row && row->model == 1 &&
+		      (strstr(row->what, "not compared") != NULL) == !cases[i].traced);
+		replay_result_free(r);
+	}
 	unlink(path);
 }
 
@@ -3327,14 +3375,6 @@ static unsigned timeline_class(uint64_t p)
 {
 	(void)p;
 	return PC_FREE;
-}
-
-static const struct replay_check_row *find_row(const struct replay_validation *v, const char *name)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (!strcmp(v->rows[i].name, name))
-			return &v->rows[i];
-	return NULL;
 }
 
 static void write_timeline_trace(const char *path, bool samples)
@@ -3876,6 +3916,7 @@ int main(int argc, char **argv)
 	test_page_reporting_from_trace();
 	test_watermark_boost_factor_from_trace();
 	test_end_map_timed();
+	test_end_map_recorder_traced();
 	test_start_rewind();
 	test_zone_timeline();
 	test_compaction();

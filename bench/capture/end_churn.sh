@@ -4,8 +4,9 @@
 # beside other processes that allocate and free memory: LOOPS processes that each map MIB MiB
 # of anonymous memory, touch every page and unmap it, over and over (THP=1: MADV_HUGEPAGE on
 # each mapping), started 2 s before each run and killed after it. Prints one line per run:
-# the figure, the test's verdict and the recording's lost events (docs/capture.md, "Whose
-# events", has the figures of session 22).
+# the figure (and observe_end_recorder_pages, the recorder's pages among them), the test's
+# verdict and the recording's lost events (docs/capture.md, "Whose events", has the figures
+# of session 22).
 #
 # Each run holds /work/wt/pressure.lock (HELPER-RULES: anything that fills memory) and takes
 # about 10 s; the loops hold LOOPS x MIB MiB at most.
@@ -47,6 +48,7 @@ for r in $(seq 1 "$RUNS"); do
 	flock "$LOCK" bash -c "$(declare -f one_run); LOOPS=$LOOPS MIB=$MIB HERE=$HERE F=$F THP=${THP:-0} one_run $out"
 	rc=$?
 	used=$(sed -n 's/^observe_end_free_host_used \([0-9]*\),.*/\1/p' "$out")
+	recp=$(sed -n 's/.*observe_end_recorder_pages \([0-9]*\),.*/\1/p' "$out")
 	lost=$(sed -n 's/.*(lost_events \([0-9.e+]*\)).*/\1/p' "$out")
-	echo "run $r: observe_end_free_host_used ${used:-?} $([ $rc = 0 ] && echo pass || echo FAIL)${lost:+ lost_events $lost}"
+	echo "run $r: observe_end_free_host_used ${used:-?} (recorder's ${recp:-?}) $([ $rc = 0 ] && echo pass || echo FAIL)${lost:+ lost_events $lost}"
 done

@@ -206,8 +206,9 @@ struct replay_observe_causes {
 	uint64_t fallback_taken; /* pages of fallbacks with only an extfrag record: taken */
 	uint64_t end_model_free_host_used; /* end: the model holds free, the host's map in use */
 	uint64_t end_model_used_host_free; /* end: the model holds in use, the host's map free */
-	uint64_t
-		end_recorder_pages; /* end: free to the model, held by the recorder (not compared) */
+	/* end: free to the model, held by the recorder (compared, within end_model_free_host_used,
+	 * only when the trace has its page events: recorder_pages_traced) */
+	uint64_t end_recorder_pages;
 	uint64_t end_map_timed;	    /* end: pages compared at the time the page map read them */
 	uint64_t end_pcp_free_tail; /* end: on a per-CPU list to the trace, a guessed free tail to
 				     * the map (PC_FREE_TAIL): not compared */
@@ -311,6 +312,9 @@ struct replay_host_figures {
 	uint64_t start_rewind_free, start_rewind_pcp, start_rewind_allocated;
 	uint64_t start_rewind_changed;
 	uint64_t recorder_pfns; /* pages end/recorder_pfns lists inside the end map */
+	/* capture/options says the recorder traced its own page events (`recorder_excluded:` with
+	 * a value other than yes): observe compares the recorder's pages, not sets them apart */
+	bool recorder_pages_traced;
 	uint64_t end_pageblocks[MIGRATE_TYPES];	  /* end/pagetypeinfo, all zones */
 	uint64_t end_free_blocks[NR_PAGE_ORDERS]; /* end/buddyinfo, all zones */
 	int64_t vmstat_delta[REPLAY_VMSTAT_KEYS]; /* by replay_vmstat_key(i) */

@@ -540,6 +540,7 @@ int host_desc_parse(struct host_desc *h, struct host_snapshots *sn, const char *
 	trace_gaps_addresses(sn->text[SNAP_OPTIONS], sn->raw_addresses, h->addresses,
 			     sizeof(h->addresses));
 	h->physical_addresses = !strcmp(h->addresses, "physical");
+	h->fig.recorder_pages_traced = observe_recorder_pages_traced(sn->text[SNAP_OPTIONS]);
 	if (find_holes(h) || host_warm_plan_build(h, NULL))
 		goto nomem;
 	return 0;

@@ -585,6 +585,9 @@ void variant_observe_apply(struct variant_state *v, const struct replay_op *ops,
 uint64_t variant_free_warm_range(struct variant_state *v, uint64_t pfn, unsigned order,
 				 bool warm_only);
 void variant_observe_agreement(struct variant_state *v);
+/* capture/options (may be NULL) has a `recorder_excluded:` line other than yes: the recorder's
+ * own page events are in the trace. */
+bool observe_recorder_pages_traced(const char *options);
 /* {start,end}/pagemap_times and end/recorder_pfns into h (any may be NULL); -1 malformed. */
 int observe_parse_map_snapshots(struct host_desc *h, const char *start_times, const char *end_times,
 				const char *recorder);

@@ -17,9 +17,9 @@
  * scanner's pages are taken at once, the fast scanner's block when an LRU insertion or a free
  * shows where it was), pagemap:mm_lru_insertion (a page the host holds), and
  * mm_page_alloc_extfrag (a fallback that traces nothing else since Linux 6.15). At the end,
- * pages the map cannot place are set apart, not compared: the recorder's own, a per-CPU list's
- * page guessed free, and blocks free page reporting held off the free lists while the map was
- * read.
+ * pages the map cannot place are set apart, not compared: the recorder's own (on traces whose
+ * recorder left its page events out), a per-CPU list's page guessed free, and blocks free page
+ * reporting held off the free lists while the map was read.
  *
  * Every event that does not fit is counted by cause (struct replay_observe_causes): a byte
  * per pfn remembers what the trace said last about the page (nothing, allocated, freed to the
@@ -303,11 +303,14 @@ static bool observe_reporting_isolated(struct variant_state *v, uint64_t p)
 
 /*
  * One pfn of the end map against the rebuilt host. A page free to the model that the recorder
- * itself held (end/recorder_pfns: its memory and its trace file's page cache, allocated by
- * tasks the trace excludes) is counted apart and not compared, and so is a page the trace left
- * on a per-CPU list that the map calls free only because it has no flags and follows a buddy
- * head (PC_FREE_TAIL: /proc/kpageflags cannot tell the two apart; end_pcp_free_tail), and so
- * is a page of a block free page reporting held off the free lists (end_reporting_isolated).
+ * itself held (end/recorder_pfns: its memory and its trace file's page cache) is counted
+ * (end_recorder_pages); on a trace whose recorder excluded its own page events
+ * (capture/options `recorder_excluded: yes`, or no such line) it is not compared; on a newer
+ * trace (`recorder_excluded: from slab object events`) its page events are traced and it is
+ * compared like any page. Not compared either: a page the trace left on a per-CPU list that
+ * the map calls free only because it has no flags and follows a buddy head (PC_FREE_TAIL:
+ * /proc/kpageflags cannot tell the two apart; end_pcp_free_tail), and a page of a block free
+ * page reporting held off the free lists (end_reporting_isolated).
  */
 static void compare_pfn(struct variant_state *v, uint64_t p)
 {
@@ -329,7 +332,8 @@ static void compare_pfn(struct variant_state *v, uint64_t p)
 	if (model_free && !host_free && h->recorder_bits && p < h->end_map_pfns &&
 	    (h->recorder_bits[p / 64] >> (p % 64) & 1)) {
 		v->res->causes.end_recorder_pages++;
-		return;
+		if (!h->fig.recorder_pages_traced)
+			return;
 	}
 	v->map_total++;
 	v->map_agree += host_free == model_free;
@@ -506,6 +510,14 @@ static int parse_recorder(struct host_desc *h, const char *text)
 	}
 	h->fig.have_recorder_pfns = true;
 	return 0;
+}
+
+bool observe_recorder_pages_traced(const char *options)
+{
+	for (const char *a = options; a && (a = strstr(a, "recorder_excluded: ")); a++)
+		if (a == options || a[-1] == '\n')
+			return strncmp(a + 19, "yes", 3) || (a[22] && a[22] != '\n');
+	return false;
 }
 
 int observe_parse_map_snapshots(struct host_desc *h, const char *start_times, const char *end_times,

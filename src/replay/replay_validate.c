@@ -191,7 +191,12 @@ static void untraced_rows(struct replay_validation *out, const struct replay_hos
 		if (!have)
 			continue;
 		memcpy(&n, (const char *)c + o->offset, sizeof(n));
-		row(out, o->name, o->what, NAN, (double)n);
+		bool traced =
+			o->offset == offsetof(struct replay_observe_causes, end_recorder_pages) &&
+			h->recorder_pages_traced;
+		row(out, o->name,
+		    traced ? "end: of observe_end_free_host_used, held by the recorder" : o->what,
+		    NAN, (double)n);
 	}
 }
 
