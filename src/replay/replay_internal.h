@@ -422,7 +422,31 @@ struct page_cache_lru {
 /* Lists per CPU: every order up to the pageblock order (PCPBuddy's, which the SPB series keeps;
  * mainline uses orders 0-3 and the pageblock order of them), per PCP type; kernel index order. */
 #define PCP_ORDERS (PAGEBLOCK_ORDER + 1)
-#define PCP_LISTS  (MIGRATE_PCPTYPES * PCP_ORDERS)
+
+/*
+ * The order of the largest aligned block of order-0 pages that reclaim and the drain can free
+ * in one model_free_contig_range(): the block grows from one page by doubling while its edge
+ * pfn stays aligned to the doubled size, the doubled size fits in limit and in_run(ctx, i)
+ * says page i of it (counted from the run's first page taken) belongs, for each new i.
+ * Shared by the per-CPU drain (replay_pcp.c) and shrink_lru's two runs (replay_reclaim.c);
+ * inlined with their predicate.
+ */
+static inline __attribute__((always_inline)) unsigned
+aligned_run_order(uint64_t edge, uint64_t limit, bool (*in_run)(void *ctx, uint64_t i), void *ctx)
+{
+	uint64_t n = 1;
+	unsigned order = 0;
+
+	while (order < PAGEBLOCK_ORDER && 2 * n <= limit && !(edge & (2 * n - 1))) {
+		for (uint64_t i = n; i < 2 * n; i++)
+			if (!in_run(ctx, i))
+				return order;
+		n *= 2;
+		order++;
+	}
+	return order;
+}
+#define PCP_LISTS (MIGRATE_PCPTYPES * PCP_ORDERS)
 struct pcp_list {
 	uint64_t *pfns; /* ring buffer */
 	uint32_t head, count, cap;

@@ -530,6 +530,21 @@ static void pcp_drain_free(struct variant_state *v, uint64_t pfn, unsigned list_
 		model_free(v->model, pfn, o);
 }
 
+struct pcp_tail_run {
+	const struct pcp_list *l;
+	uint32_t tail;
+	uint64_t top;
+	bool down;
+};
+
+/* aligned_run_order()'s test: the entry i before the tail is the pfn i below (above) it. */
+static inline bool pcp_tail_in_run(void *ctx, uint64_t i)
+{
+	const struct pcp_tail_run *r = ctx;
+	return r->l->pfns[(r->tail - (uint32_t)i) & (r->l->cap - 1)] ==
+	       (r->down ? r->top - i : r->top + i);
+}
+
 /*
  * The order of the aligned block whose pages the next pops of an order-0 list would take one
  * after the other, highest pfn first (a refill's run) or lowest first (pages freed to the list
@@ -539,29 +554,19 @@ static void pcp_drain_free(struct variant_state *v, uint64_t pfn, unsigned list_
  */
 static unsigned pcp_tail_run_order(const struct pcp_list *l, uint64_t *first)
 {
-	const uint32_t mask = l->cap - 1, tail = l->head + l->count - 1;
-	const uint64_t top = l->pfns[tail & mask];
-	uint32_t n = 1;
-	unsigned order = 0;
+	struct pcp_tail_run r = { l, l->head + l->count - 1, 0, false };
 
 	if (l->count < 2)
 		return 0;
-	uint64_t next = l->pfns[(tail - 1) & mask];
-	bool down = next == top - 1;
-	if (!down && next != top + 1)
+	r.top = l->pfns[r.tail & (l->cap - 1)];
+	uint64_t next = l->pfns[(r.tail - 1) & (l->cap - 1)];
+	r.down = next == r.top - 1;
+	if (!r.down && next != r.top + 1)
 		return 0;
 	/* the block's end (down) or start must be aligned to its size */
-	uint64_t edge = down ? top + 1 : top;
-	while (order < PAGEBLOCK_ORDER && 2 * n <= l->count && !(edge & (2 * n - 1))) {
-		uint32_t i = n;
-		while (i < 2 * n && l->pfns[(tail - i) & mask] == (down ? top - i : top + i))
-			i++;
-		if (i < 2 * n)
-			break;
-		n *= 2;
-		order++;
-	}
-	*first = down ? top + 1 - n : top;
+	unsigned order =
+		aligned_run_order(r.down ? r.top + 1 : r.top, l->count, pcp_tail_in_run, &r);
+	*first = r.down ? r.top + 1 - (1ull << order) : r.top;
 	return order;
 }
 

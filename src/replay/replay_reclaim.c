@@ -238,6 +238,18 @@ static inline bool warm_pagecache(const struct variant_state *v, uint64_t p)
 	return (v->warm[p / 64] & v->lru.start_pagecache[p / 64]) >> (p % 64) & 1;
 }
 
+struct warm_run {
+	const struct variant_state *v;
+	uint64_t p, at;
+};
+
+/* aligned_run_order()'s test: trace pfn p + i is warm page cache placed at model pfn at + i. */
+static inline bool warm_in_run(void *ctx, uint64_t i)
+{
+	const struct warm_run *r = ctx;
+	return warm_pagecache(r->v, r->p + i) && start_model_pfn(r->v, r->p + i) == r->at + i;
+}
+
 /*
  * shrink_warm()'s frees of a run: warm page cache at trace pfn p, an order-0 page at model pfn
  * at, and the trace pfns after it too, at the model pfns after at, to the end of an aligned
@@ -250,22 +262,14 @@ static uint64_t __attribute__((noinline))
 shrink_warm_run(struct variant_state *v, uint64_t p, uint64_t at, uint64_t limit)
 {
 	struct page_cache_lru *l = &v->lru;
-	uint64_t n = 1;
-	unsigned order = 0;
+	struct warm_run r = { v, p, at };
 
 	if (limit > l->warm_left)
 		limit = l->warm_left;
 	if (limit > v->warm_pfns - p)
 		limit = v->warm_pfns - p;
-	while (order < PAGEBLOCK_ORDER && 2 * n <= limit && !(at & (2 * n - 1))) {
-		uint64_t i = n;
-		while (i < 2 * n && warm_pagecache(v, p + i) && start_model_pfn(v, p + i) == at + i)
-			i++;
-		if (i < 2 * n)
-			break;
-		n *= 2;
-		order++;
-	}
+	unsigned order = aligned_run_order(at, limit, warm_in_run, &r);
+	uint64_t n = 1ull << order;
 	if (!order || model_free_contig_range(v->model, at, order) != MODEL_OK)
 		return 0;
 	for (uint64_t i = 0; i < n; i++) {
@@ -323,6 +327,31 @@ static uint64_t shrink_warm(struct variant_state *v, uint64_t nr)
 	return got;
 }
 
+/* An LRU entry's page reclaimed (freed in the model): forgotten by every map, marked reclaimed. */
+static inline __attribute__((always_inline)) void
+lru_reclaimed(struct variant_state *v, uint64_t key, uint64_t at, uint64_t val, unsigned order)
+{
+	pfn_map_del(&v->fwd, key);
+	variant_rev_del(v, at);
+	variant_lru_forget(v, val);
+	reclaimed_set(v, key, order);
+}
+
+struct lru_run {
+	const struct variant_state *v;
+	uint64_t at, *vals;
+};
+
+/* aligned_run_order()'s test: the ring's entry i - 1 past the head is the page at + i. */
+static inline bool lru_in_run(void *ctx, uint64_t i)
+{
+	const struct lru_run *r = ctx;
+	const struct page_cache_lru *l = &r->v->lru;
+	struct lru_entry e = lru_ring_get(l, l->head + i - 1);
+	return entry_valid(r->v, &e, &r->vals[i]) && !FWD_ORDER(r->vals[i]) &&
+	       (r->vals[i] & FWD_PFN_MASK) == r->at + i;
+}
+
 /*
  * The order of the aligned block at model pfn at whose pages the allocations of the ring's
  * next entries are, one order-0 page each in pfn order, at most limit pages: entry 0 is the
@@ -332,23 +361,11 @@ static uint64_t shrink_warm(struct variant_state *v, uint64_t nr)
 static unsigned lru_run_order(const struct variant_state *v, uint64_t at, uint64_t limit,
 			      uint64_t *vals)
 {
-	const struct page_cache_lru *l = &v->lru;
-	uint64_t n = 1;
-	unsigned order = 0;
+	struct lru_run r = { v, at, vals };
 
-	if (limit > l->count + 1)
-		limit = l->count + 1;
-	while (order < PAGEBLOCK_ORDER && 2 * n <= limit && !(at & (2 * n - 1))) {
-		for (uint64_t i = n; i < 2 * n; i++) {
-			struct lru_entry e = lru_ring_get(l, l->head + i - 1);
-			if (!entry_valid(v, &e, &vals[i]) || FWD_ORDER(vals[i]) ||
-			    (vals[i] & FWD_PFN_MASK) != at + i)
-				return order;
-		}
-		n *= 2;
-		order++;
-	}
-	return order;
+	if (limit > v->lru.count + 1)
+		limit = v->lru.count + 1;
+	return aligned_run_order(at, limit, lru_in_run, &r);
 }
 
 /*
@@ -372,10 +389,7 @@ lru_shrink_run(struct variant_state *v, uint64_t key, uint64_t val, uint64_t at,
 	for (uint64_t i = 0; i < 1ull << order; i++) {
 		if (i)
 			key = lru_ring_get(l, l->head + i - 1).key;
-		pfn_map_del(&v->fwd, key);
-		variant_rev_del(v, at + i);
-		variant_lru_forget(v, vals[i]);
-		reclaimed_set(v, key, 0);
+		lru_reclaimed(v, key, at + i, vals[i], 0);
 	}
 	l->head = (l->head + (1u << order) - 1) & (l->cap - 1);
 	l->count -= (1u << order) - 1;
@@ -410,10 +424,7 @@ static uint64_t lru_shrink(void *ctx, int nid, uint64_t nr)
 		 * allocation at that order */
 		if (model_free(v->model, at, order) != MODEL_OK)
 			continue;
-		pfn_map_del(&v->fwd, e.key);
-		variant_rev_del(v, at);
-		variant_lru_forget(v, val);
-		reclaimed_set(v, e.key, order);
+		lru_reclaimed(v, e.key, at, val, order);
 		got += 1ull << order;
 	}
 	return got;
